@@ -1,0 +1,134 @@
+"""The delivery model: reporting units, indicators and priorities as plain typed objects."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Polarity(StrEnum):
+    UP = "up"  # higher is better
+    DOWN = "down"  # lower is better
+    NEUTRAL = "neutral"
+
+
+class Aggregation(StrEnum):
+    SUM = "sum"
+    MEAN = "mean"
+    WEIGHTED_MEAN = "weighted_mean"
+    RATIO = "ratio"
+    NONE = "none"
+
+
+class IndicatorKind(StrEnum):
+    HEADLINE = "headline"
+    LEAD = "lead"
+    INPUT = "input"
+    COUNTER = "counter"
+    CONTEXT = "context"
+
+
+@dataclass
+class Unit:
+    """A reporting unit: a nation, province, municipality, police force, hospital..."""
+
+    code: str
+    name: str
+    level: str
+    parent: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Indicator:
+    """One agreed definition of a measure, reported by units for periods of one type."""
+
+    code: str
+    name: str
+    unit: str
+    polarity: Polarity
+    period_type: str
+    aggregation: Aggregation
+    definition: str = ""
+    kind: IndicatorKind = IndicatorKind.CONTEXT
+    source: str = ""
+    owner: str = ""
+    weight: str | None = None  # indicator code, for weighted_mean
+    numerator: str | None = None  # indicator codes, for ratio
+    denominator: str | None = None
+    scale: float = 1.0  # ratio = scale * numerator / denominator
+    attributes: dict[str, Any] = field(default_factory=dict)  # min, max, integer, decimals...
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["polarity"] = self.polarity.value
+        d["aggregation"] = self.aggregation.value
+        d["kind"] = self.kind.value
+        return d
+
+
+@dataclass
+class PeriodValue:
+    period: str
+    value: float
+
+
+@dataclass
+class Priority:
+    """A top priority: a headline indicator moved from baseline to target in a scope."""
+
+    code: str
+    title: str
+    headline: str
+    scope: str
+    baseline: PeriodValue
+    target: PeriodValue
+    aspiration: str = ""
+    owner: str = ""
+    leads: list[str] = field(default_factory=list)
+    counters: list[str] = field(default_factory=list)
+    attributes: dict[str, Any] = field(default_factory=dict)  # trajectory, tolerance...
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class DeliveryModel:
+    """The whole model, with the hierarchy questions every layer asks."""
+
+    units: dict[str, Unit] = field(default_factory=dict)
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+    priorities: dict[str, Priority] = field(default_factory=dict)
+
+    def children(self, code: str) -> list[Unit]:
+        return [u for u in self.units.values() if u.parent == code]
+
+    def ancestors(self, code: str) -> list[Unit]:
+        """Parent, grandparent, ... up to the root."""
+        out: list[Unit] = []
+        parent = self.units[code].parent
+        while parent is not None:
+            out.append(self.units[parent])
+            parent = self.units[parent].parent
+        return out
+
+    def descendants(self, code: str) -> list[Unit]:
+        """Every unit below ``code``, breadth first."""
+        out: list[Unit] = []
+        frontier = [code]
+        while frontier:
+            kids = [u for c in frontier for u in self.children(c)]
+            out.extend(kids)
+            frontier = [u.code for u in kids]
+        return out
+
+    def depth(self, code: str) -> int:
+        return len(self.ancestors(code))
+
+    def roots(self) -> list[Unit]:
+        return [u for u in self.units.values() if u.parent is None]

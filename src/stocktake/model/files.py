@@ -1,0 +1,442 @@
+"""Reading the delivery model from files: units.csv, indicators.yaml, priorities.yaml.
+
+Every problem is collected (file, line, field, message) before anything is returned, so
+a user fixes all of them in one pass; nothing is loaded while any problem remains.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .entities import (
+    Aggregation,
+    DeliveryModel,
+    Indicator,
+    IndicatorKind,
+    PeriodValue,
+    Polarity,
+    Priority,
+    Unit,
+)
+from .periods import Period, PeriodError, PeriodType
+
+UNITS_FILE = "units.csv"
+INDICATORS_FILE = "indicators.yaml"
+PRIORITIES_FILE = "priorities.yaml"
+
+UNIT_COLUMNS = ("code", "name", "level", "parent")
+INDICATOR_REQUIRED = ("code", "name", "unit", "polarity", "period_type", "aggregation")
+INDICATOR_OPTIONAL = (
+    "definition", "kind", "source", "owner", "weight", "numerator", "denominator", "scale",
+    "min", "max", "integer", "decimals",
+)
+PRIORITY_REQUIRED = ("code", "title", "headline", "scope", "baseline", "target")
+PRIORITY_OPTIONAL = (
+    "aspiration", "owner", "leads", "counters", "trajectory", "tolerance", "published",
+    "department",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        what = f" field '{self.field}':" if self.field else ""
+        return f"{where}:{what} {self.message}"
+
+
+class ModelError(Exception):
+    """The model files hold problems; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the delivery model:\n" + "\n".join(
+            f"  {p}" for p in problems
+        ))
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of every mapping and of each of its keys."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value}
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def strip_lines(value: Any) -> Any:
+    """Remove the loader's line bookkeeping from a parsed YAML value."""
+    if isinstance(value, dict):
+        return {k: strip_lines(v) for k, v in value.items() if k not in ("__line__", "__lines__")}
+    if isinstance(value, list):
+        return [strip_lines(v) for v in value]
+    return value
+
+
+def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, line: int | None, field: str | None, message: str) -> None:
+        self.problems.append(Problem(file, line, field, message))
+
+
+def load_model_dir(directory: str | Path) -> DeliveryModel:
+    """Read and validate the three model files of a directory, or raise ModelError."""
+    d = Path(directory)
+    problems = _Collector()
+    if not d.is_dir():
+        raise ModelError([Problem(str(d), None, None, "is not a directory")])
+    texts: dict[str, str] = {}
+    for name in (UNITS_FILE, INDICATORS_FILE, PRIORITIES_FILE):
+        path = d / name
+        if not path.exists():
+            problems.add(name, None, None, f"file is missing from {d}")
+            continue
+        try:
+            texts[name] = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            problems.add(name, None, None, f"is not UTF-8 text ({exc.reason} at byte {exc.start})")
+    if problems.problems:
+        raise ModelError(problems.problems)
+    return parse_model(texts[UNITS_FILE], texts[INDICATORS_FILE], texts[PRIORITIES_FILE])
+
+
+def parse_model(units_csv: str, indicators_yaml: str, priorities_yaml: str) -> DeliveryModel:
+    """Validate the model given as file contents, or raise ModelError with every problem."""
+    c = _Collector()
+    model = DeliveryModel()
+    model.units = _parse_units(units_csv, c)
+    model.indicators = _parse_indicators(indicators_yaml, c)
+    model.priorities = _parse_priorities(priorities_yaml, model, c)
+    if c.problems:
+        raise ModelError(c.problems)
+    return model
+
+
+# -- units.csv ------------------------------------------------------------------------
+
+def _number_or_text(text: str) -> Any:
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if math.isfinite(number) and number == int(number) and "." not in text and "e" not in text:
+        return int(number)
+    return number
+
+
+def _parse_units(text: str, c: _Collector) -> dict[str, Unit]:
+    f = UNITS_FILE
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        c.add(f, 1, None, f"is empty: the header must be {','.join(UNIT_COLUMNS)}")
+        return {}
+    missing = [col for col in UNIT_COLUMNS if col not in header]
+    if missing:
+        c.add(f, 1, None, f"header lacks column(s) {', '.join(missing)}; "
+              f"it must start with {','.join(UNIT_COLUMNS)}")
+        return {}
+    dupes = {h for h in header if header.count(h) > 1}
+    if dupes:
+        c.add(f, 1, None, f"column(s) {', '.join(sorted(dupes))} appear more than once")
+        return {}
+    units: dict[str, Unit] = {}
+    lines: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            c.add(f, line, None, f"has {len(row)} cells but the header has {len(header)}")
+            continue
+        rec = {h: cell.strip() for h, cell in zip(header, row, strict=True)}
+        code = rec["code"]
+        if not code:
+            c.add(f, line, "code", "is empty")
+            continue
+        if code in units:
+            c.add(f, line, "code", f"'{code}' is already used on line {lines[code]}")
+            continue
+        for col in ("name", "level"):
+            if not rec[col]:
+                c.add(f, line, col, f"is empty for unit '{code}'")
+        attributes = {
+            k: _number_or_text(v) for k, v in rec.items() if k not in UNIT_COLUMNS and v != ""
+        }
+        units[code] = Unit(code, rec["name"], rec["level"], rec["parent"] or None, attributes)
+        lines[code] = line
+    if not units and not c.problems:
+        c.add(f, 2, None, "holds no units")
+    for code, unit in units.items():
+        if unit.parent is not None and unit.parent not in units:
+            c.add(f, lines[code], "parent",
+                  f"'{unit.parent}' is not a unit code{_suggest(unit.parent, list(units))}")
+    # A parent chain that never reaches a root is a cycle.
+    for code in units:
+        seen = {code}
+        parent = units[code].parent
+        while parent is not None and parent in units:
+            if parent in seen:
+                c.add(f, lines[code], "parent", f"unit '{code}' is its own ancestor (a cycle)")
+                break
+            seen.add(parent)
+            parent = units[parent].parent
+    return units
+
+
+# -- YAML lists -----------------------------------------------------------------------
+
+def _read_yaml_list(text: str, f: str, c: _Collector) -> list[dict[str, Any]]:
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        c.add(f, mark.line + 1 if mark else None, None, f"is not valid YAML: {exc}")
+        return []
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        c.add(f, 1, None, "must be a YAML list (each item starting with '- ')")
+        return []
+    items = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict):
+            c.add(f, None, None, f"item {i + 1} is not a mapping of fields")
+            continue
+        items.append(item)
+    return items
+
+
+def _check_fields(item: dict[str, Any], f: str, required: tuple[str, ...],
+                  optional: tuple[str, ...], c: _Collector) -> bool:
+    line = item["__line__"]
+    known = required + optional
+    ok = True
+    for key in item:
+        if key in ("__line__", "__lines__"):
+            continue
+        if key not in known:
+            c.add(f, item["__lines__"].get(key, line), key,
+                  f"is not a known field{_suggest(str(key), known)}")
+            ok = False
+    for key in required:
+        if item.get(key) in (None, ""):
+            c.add(f, line, key, "is required")
+            ok = False
+    return ok
+
+
+def _line(item: dict[str, Any], key: str) -> int:
+    return item["__lines__"].get(key, item["__line__"])
+
+
+def _enum(item: dict[str, Any], key: str, enum: type, f: str, c: _Collector, default=None):
+    raw = item.get(key)
+    if raw is None:
+        return default
+    try:
+        return enum(str(raw))
+    except ValueError:
+        choices = [e.value for e in enum]
+        c.add(f, _line(item, key), key, f"'{raw}' is not one of {', '.join(choices)}"
+              f"{_suggest(str(raw), choices)}")
+        return default
+
+
+# -- indicators.yaml ------------------------------------------------------------------
+
+def _parse_indicators(text: str, c: _Collector) -> dict[str, Indicator]:
+    f = INDICATORS_FILE
+    out: dict[str, Indicator] = {}
+    lines: dict[str, int] = {}
+    for item in _read_yaml_list(text, f, c):
+        if not _check_fields(item, f, INDICATOR_REQUIRED, INDICATOR_OPTIONAL, c):
+            if not item.get("code"):
+                continue
+        code = str(item.get("code", ""))
+        if code in out:
+            c.add(f, item["__line__"], "code", f"'{code}' is already defined on line {lines[code]}")
+            continue
+        polarity = _enum(item, "polarity", Polarity, f, c, Polarity.NEUTRAL)
+        aggregation = _enum(item, "aggregation", Aggregation, f, c, Aggregation.NONE)
+        kind = _enum(item, "kind", IndicatorKind, f, c, IndicatorKind.CONTEXT)
+        period_type = _enum(item, "period_type", PeriodType, f, c, PeriodType.YEAR)
+        scale = item.get("scale", 1)
+        if not isinstance(scale, int | float) or isinstance(scale, bool) or scale <= 0:
+            c.add(f, _line(item, "scale"), "scale", f"'{scale}' must be a positive number")
+            scale = 1
+        attributes: dict[str, Any] = {}
+        for key in ("min", "max", "decimals"):
+            if key in item:
+                v = item[key]
+                if not isinstance(v, int | float) or isinstance(v, bool):
+                    c.add(f, _line(item, key), key, f"'{v}' must be a number")
+                else:
+                    attributes[key] = v
+        if "integer" in item:
+            if not isinstance(item["integer"], bool):
+                c.add(f, _line(item, "integer"), "integer", "must be true or false")
+            else:
+                attributes["integer"] = item["integer"]
+        if "min" in attributes and "max" in attributes and attributes["min"] > attributes["max"]:
+            c.add(f, _line(item, "max"), "max", "is below min")
+        out[code] = Indicator(
+            code=code,
+            name=str(item.get("name", "")),
+            unit=str(item.get("unit", "")),
+            polarity=polarity,
+            period_type=period_type.value,
+            aggregation=aggregation,
+            definition=str(item.get("definition") or ""),
+            kind=kind,
+            source=str(item.get("source") or ""),
+            owner=str(item.get("owner") or ""),
+            weight=_opt_str(item.get("weight")),
+            numerator=_opt_str(item.get("numerator")),
+            denominator=_opt_str(item.get("denominator")),
+            scale=float(scale),
+            attributes=attributes,
+        )
+        lines[code] = item["__line__"]
+        item["__code__"] = code
+    # References between indicators, once every code is known.
+    for code, ind in out.items():
+        line = lines[code]
+        if ind.aggregation is Aggregation.WEIGHTED_MEAN:
+            _ref(ind.weight, "weight", code, line, out, c, "weighted_mean needs a weight indicator")
+        if ind.aggregation is Aggregation.RATIO:
+            _ref(ind.numerator, "numerator", code, line, out, c, "ratio needs a numerator")
+            _ref(ind.denominator, "denominator", code, line, out, c, "ratio needs a denominator")
+            for ref in (ind.numerator, ind.denominator):
+                if ref in out and out[ref].period_type != ind.period_type:
+                    c.add(f, line, "period_type", f"'{code}' is {ind.period_type} but its "
+                          f"component '{ref}' is {out[ref].period_type}")
+    return out
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _ref(ref: str | None, key: str, code: str, line: int, known: dict[str, Indicator],
+         c: _Collector, missing_message: str) -> None:
+    if ref is None:
+        c.add(INDICATORS_FILE, line, key, f"{missing_message} (indicator '{code}')")
+    elif ref not in known:
+        c.add(INDICATORS_FILE, line, key,
+              f"'{ref}' is not an indicator code{_suggest(ref, list(known))}")
+    elif ref == code:
+        c.add(INDICATORS_FILE, line, key, f"'{code}' cannot be built from itself")
+
+
+# -- priorities.yaml ------------------------------------------------------------------
+
+def _parse_priorities(text: str, model: DeliveryModel, c: _Collector) -> dict[str, Priority]:
+    f = PRIORITIES_FILE
+    out: dict[str, Priority] = {}
+    for item in _read_yaml_list(text, f, c):
+        _check_fields(item, f, PRIORITY_REQUIRED, PRIORITY_OPTIONAL, c)
+        code = str(item.get("code") or "")
+        if not code:
+            continue
+        if code in out:
+            c.add(f, item["__line__"], "code", f"'{code}' is defined twice")
+            continue
+        headline = _opt_str(item.get("headline"))
+        indicator = model.indicators.get(headline) if headline else None
+        if headline and indicator is None and model.indicators:
+            c.add(f, _line(item, "headline"), "headline",
+                  f"'{headline}' is not an indicator code{_suggest(headline, list(model.indicators))}")
+        scope = _opt_str(item.get("scope"))
+        if scope and model.units and scope not in model.units:
+            c.add(f, _line(item, "scope"), "scope",
+                  f"'{scope}' is not a unit code{_suggest(scope, list(model.units))}")
+        period_type = indicator.period_type if indicator else None
+        baseline = _period_value(item, "baseline", period_type, f, c)
+        target = _period_value(item, "target", period_type, f, c)
+        if baseline and target:
+            try:
+                if Period.parse(target.period) <= Period.parse(baseline.period):
+                    c.add(f, _line(item, "target"), "target",
+                          f"period {target.period} is not after the baseline {baseline.period}")
+            except (PeriodError, TypeError):
+                pass  # already reported, or of different types (reported above)
+        lists = {}
+        for key in ("leads", "counters"):
+            raw = item.get(key) or []
+            if isinstance(raw, str):
+                raw = [raw]
+            if not isinstance(raw, list):
+                c.add(f, _line(item, key), key, "must be a list of indicator codes")
+                raw = []
+            lists[key] = [str(x) for x in raw]
+            for ref in lists[key]:
+                if model.indicators and ref not in model.indicators:
+                    c.add(f, _line(item, key), key, f"'{ref}' is not an indicator code"
+                          f"{_suggest(ref, list(model.indicators))}")
+        attributes = {k: strip_lines(item[k]) for k in
+                      ("trajectory", "tolerance", "published", "department") if k in item}
+        if baseline is None or target is None or not headline or not scope:
+            continue
+        out[code] = Priority(
+            code=code,
+            title=str(item.get("title") or ""),
+            headline=headline,
+            scope=scope,
+            baseline=baseline,
+            target=target,
+            aspiration=str(item.get("aspiration") or ""),
+            owner=str(item.get("owner") or ""),
+            leads=lists["leads"],
+            counters=lists["counters"],
+            attributes=attributes,
+        )
+    return out
+
+
+def _period_value(item: dict[str, Any], key: str, period_type: str | None, f: str,
+                  c: _Collector) -> PeriodValue | None:
+    raw = item.get(key)
+    if raw is None:
+        return None
+    line = _line(item, key)
+    if not isinstance(raw, dict) or "period" not in raw or "value" not in raw:
+        c.add(f, line, key, "must have a 'period' and a 'value'")
+        return None
+    period, value = raw["period"], raw["value"]
+    ok = True
+    try:
+        parsed = Period.parse(str(period), period_type)
+    except PeriodError as exc:
+        c.add(f, line, f"{key}.period", str(exc))
+        ok = False
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        c.add(f, line, f"{key}.value", f"'{value}' is not a number")
+        ok = False
+    return PeriodValue(parsed.code, float(value)) if ok else None

@@ -1,0 +1,105 @@
+"""Opening a database (SQLite by default, PostgreSQL by URL) and keeping its schema current."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect, select
+
+from .schema import meta, metadata
+
+DEFAULT_URL = "sqlite:///stocktake.db"
+ENV_VAR = "STOCKTAKE_DATABASE_URL"
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class StoreError(Exception):
+    """A database that cannot be opened or used, with what to do about it."""
+
+
+def resolve_url(url: str | None) -> str:
+    """The URL given, else $STOCKTAKE_DATABASE_URL, else a SQLite file here."""
+    return url or os.environ.get(ENV_VAR) or DEFAULT_URL
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC timestamp every stored time uses."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    return cfg
+
+
+def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
+    """An engine on the database, upgraded to the newest schema when ``migrate``."""
+    url = resolve_url(url)
+    kwargs = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"timeout": 30}
+    try:
+        engine = create_engine(url, **kwargs)
+    except Exception as exc:  # bad URL, missing driver
+        raise StoreError(f"cannot open database '{url}': {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    if migrate:
+        upgrade(engine)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL: readers never block the writer; a killed writer leaves the file consistent.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def upgrade(engine: Engine) -> None:
+    """Create or upgrade the schema with Alembic, if it is behind."""
+    try:
+        if current_revision(engine) == head_revision():
+            return
+        cfg = _alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except Exception as exc:
+        raise StoreError(f"cannot open or upgrade database {engine.url!r}: {exc}") from exc
+
+
+def drop_everything(engine: Engine) -> None:
+    """Remove every stocktake table (used to rebuild the demo world)."""
+    with engine.begin() as conn:
+        metadata.drop_all(conn)
+        if inspect(conn).has_table("alembic_version"):
+            conn.exec_driver_sql("DROP TABLE alembic_version")
+
+
+def get_meta(engine: Engine, key: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+
+
+def set_meta(conn, key: str, value: str) -> None:
+    conn.execute(meta.delete().where(meta.c.key == key))
+    conn.execute(meta.insert().values(key=key, value=value))

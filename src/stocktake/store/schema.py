@@ -1,0 +1,115 @@
+"""Database tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` create them.
+
+Observations are append-only: a correction is a new row (a new vintage), never an
+update. The value known at moment T is the newest row recorded at or before T.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+units = Table(
+    "units",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("level", String(64), nullable=False),
+    Column("parent_code", String(64), nullable=True),
+    # Materialised path "/CA/ON/TOR/": "this unit and everything below" is one LIKE.
+    Column("path", Text, nullable=False),
+    Column("depth", Integer, nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+indicators = Table(
+    "indicators",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("definition", JSON, nullable=False),  # the whole Indicator, as loaded
+    Column("period_type", String(16), nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+priorities = Table(
+    "priorities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("definition", JSON, nullable=False),  # the whole Priority, as loaded
+    Column("active", Boolean, nullable=False),
+)
+
+model_loads = Table(
+    "model_loads",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("loaded_at", DateTime, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("loaded_by", Text, nullable=False),
+)
+
+model_changes = Table(
+    "model_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("load_id", Integer, ForeignKey("model_loads.id"), nullable=False),
+    Column("entity", String(16), nullable=False),  # unit | indicator | priority
+    Column("code", String(64), nullable=False),
+    Column("action", String(16), nullable=False),  # added | changed | retired
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("checksum", String(64), nullable=False, index=True),
+    Column("submitter", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("revised", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+)
+
+observations = Table(
+    "observations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("indicator_id", Integer, ForeignKey("indicators.id"), nullable=False),
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
+    Column("period", String(10), nullable=False),  # canonical code, e.g. 2024-Q1
+    Column("value", Float, nullable=False),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Index("ix_observations_key", "indicator_id", "unit_id", "period", "recorded_at"),
+)
