@@ -276,9 +276,9 @@ def _parse_indicators(text: str, c: _Collector) -> dict[str, Indicator]:
     out: dict[str, Indicator] = {}
     lines: dict[str, int] = {}
     for item in _read_yaml_list(text, f, c):
-        if not _check_fields(item, f, INDICATOR_REQUIRED, INDICATOR_OPTIONAL, c):
-            if not item.get("code"):
-                continue
+        ok = _check_fields(item, f, INDICATOR_REQUIRED, INDICATOR_OPTIONAL, c)
+        if not ok and not item.get("code"):
+            continue
         code = str(item.get("code", ""))
         if code in out:
             c.add(f, item["__line__"], "code", f"'{code}' is already defined on line {lines[code]}")
@@ -371,8 +371,9 @@ def _parse_priorities(text: str, model: DeliveryModel, c: _Collector) -> dict[st
         headline = _opt_str(item.get("headline"))
         indicator = model.indicators.get(headline) if headline else None
         if headline and indicator is None and model.indicators:
+            hint = _suggest(headline, list(model.indicators))
             c.add(f, _line(item, "headline"), "headline",
-                  f"'{headline}' is not an indicator code{_suggest(headline, list(model.indicators))}")
+                  f"'{headline}' is not an indicator code{hint}")
         scope = _opt_str(item.get("scope"))
         if scope and model.units and scope not in model.units:
             c.add(f, _line(item, "scope"), "scope",

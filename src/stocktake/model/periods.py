@@ -157,7 +157,9 @@ class Period:
         if t == self.type:
             return self
         if _COARSENESS[t] < _COARSENESS[self.type]:
-            raise PeriodError(f"cannot convert {self.type.value} {self.code} into a finer {t.value}")
+            raise PeriodError(
+                f"cannot convert {self.type.value} {self.code} into a finer {t.value}"
+            )
         if self.type is PeriodType.WEEK:
             if t is not PeriodType.YEAR:
                 raise PeriodError(
