@@ -1,0 +1,427 @@
+"""The stocktake command line: parse arguments, call a service, print. No business logic."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .intake.findings import Finding
+from .model.files import ModelError
+
+app = typer.Typer(
+    help="stocktake: priorities, a data system with vintages, and the routines of delivery.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[str | None, typer.Option(
+    "--db", envvar="STOCKTAKE_DATABASE_URL", show_envvar=True,
+    help="Database URL (default sqlite:///stocktake.db; PostgreSQL: postgresql+psycopg://...).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+AsOfOption = Annotated[str | None, typer.Option(
+    "--as-of", help="Use the data as it was known at this moment: an ISO timestamp "
+    "(2025-03-01T12:00) or a date (meaning the end of that day, UTC).")]
+
+
+def _engine(db: str | None):
+    from .store.db import StoreError, open_engine
+
+    try:
+        return open_engine(db)
+    except StoreError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def parse_as_of(text: str | None) -> datetime | None:
+    """An --as-of value: a date means the end of that day; times are UTC."""
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time.max)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{text}' is not a date or timestamp; use e.g. 2025-03-01 or 2025-03-01T12:00",
+            param_hint="--as-of") from None
+    if moment.tzinfo is not None:
+        from datetime import UTC
+
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _fmt(value: float | None, decimals: int | None = None) -> str:
+    if value is None:
+        return "-"
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() and abs(value) >= 100 else 1
+    return f"{value:,.{decimals}f}"
+
+
+# -- demo and serve ---------------------------------------------------------------------
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    serve: Annotated[bool, typer.Option(
+        "--serve/--no-serve", help="Serve the demo on the web after building it.")] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 2026,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace a database that holds something other than the demo.")] = False,
+) -> None:
+    """Build the simulated demo federation into the database, print its priorities, serve it."""
+    from rich.progress import Progress
+
+    from .demo.build import DemoError, build_demo
+    from .services.overview import priority_overview
+
+    engine = _engine(db)
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("Building the demo world", total=None)
+
+        def step(done: int, total: int, what: str = "") -> None:
+            progress.update(task, completed=done, total=total,
+                            description=what or "Building the demo world")
+
+        try:
+            summary = build_demo(engine, seed=seed, force=force, progress=step)
+        except DemoError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from None
+    err.print(f"Built {summary}")
+    _print_overview(priority_overview(engine), title="Demo federation (simulated data)")
+    if serve:
+        _serve(engine, host, port)
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+) -> None:
+    """Serve the web application on the database."""
+    _serve(_engine(db), host, port)
+
+
+def _serve(engine, host: str, port: int) -> None:
+    import uvicorn
+
+    from .web.app import create_app
+
+    err.print(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
+
+
+# -- the delivery model -----------------------------------------------------------------
+
+@app.command()
+def load(
+    directory: Annotated[Path, typer.Argument(help="Folder with units.csv, indicators.yaml, "
+                                                   "priorities.yaml.")],
+    db: DbOption = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who is loading (default: you).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Check and show the changes; store nothing.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Validate the delivery model files and apply them; every change is kept in the history."""
+    from .services.model_service import load_model
+
+    engine = _engine(db)
+    try:
+        summary = load_model(engine, directory, loaded_by=by or getpass.getuser(),
+                             dry_run=dry_run)
+    except ModelError as exc:
+        if as_json:
+            _print_json({"loaded": False, "problems": [
+                {"file": p.file, "line": p.line, "field": p.field, "message": p.message}
+                for p in exc.problems]})
+        else:
+            err.print(f"[red]Nothing loaded:[/red] {len(exc.problems)} problem(s) in {directory}")
+            for p in exc.problems:
+                err.print(f"  {p}", markup=False)
+        raise typer.Exit(1) from None
+    if as_json:
+        _print_json({"loaded": not dry_run, "load_id": summary.load_id, "changes": [
+            {"entity": c.entity, "code": c.code, "action": c.action,
+             "fields": c.fields_changed()} for c in summary.changes]})
+        return
+    verb = "Would apply" if dry_run else "Loaded"
+    if not summary.changes:
+        console.print("The model is unchanged.")
+        return
+    parts = []
+    for entity, plural in (("unit", "units"), ("indicator", "indicators"),
+                           ("priority", "priorities")):
+        counts = [f"{summary.count(entity, a)} {a}" for a in ("added", "changed", "retired",
+                                                              "restored")
+                  if summary.count(entity, a)]
+        if counts:
+            parts.append(f"{plural}: " + ", ".join(counts))
+    console.print(f"{verb} {directory}: " + "; ".join(parts))
+    for c in summary.changes:
+        if c.action == "changed":
+            console.print(f"  {c.entity} {c.code}: changed {', '.join(c.fields_changed())}",
+                          markup=False)
+
+
+@app.command()
+def units(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the reporting units, as a tree."""
+    from .services.model_service import current_model
+
+    model = current_model(_engine(db))
+    if as_json:
+        _print_json([u.to_dict() | {"depth": model.depth(u.code)} for u in model.units.values()])
+        return
+    table = Table(title=f"{len(model.units)} reporting units")
+    extra = sorted({k for u in model.units.values() for k in u.attributes})
+    for col in ["code", "name", "level", "parent", *extra]:
+        table.add_column(col, justify="right" if col in extra else "left")
+    for u in model.units.values():
+        indent = "  " * model.depth(u.code)
+        table.add_row(indent + u.code, u.name, u.level, u.parent or "",
+                      *[_attr(u.attributes.get(k)) for k in extra])
+    console.print(table)
+
+
+def _attr(value: Any) -> str:
+    if isinstance(value, int | float):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
+@app.command()
+def indicators(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the indicator definitions."""
+    from .services.model_service import current_model
+
+    model = current_model(_engine(db))
+    if as_json:
+        _print_json([i.to_dict() for i in model.indicators.values()])
+        return
+    table = Table(title=f"{len(model.indicators)} indicators")
+    for col in ("code", "name", "unit", "polarity", "period", "aggregation", "kind"):
+        table.add_column(col)
+    for i in model.indicators.values():
+        agg = i.aggregation.value
+        if i.aggregation.value == "ratio":
+            agg = f"ratio {i.numerator}/{i.denominator} x {i.scale:g}"
+        elif i.aggregation.value == "weighted_mean":
+            agg = f"weighted_mean by {i.weight}"
+        table.add_row(i.code, i.name, i.unit, i.polarity.value, i.period_type, agg, i.kind.value)
+    console.print(table)
+
+
+@app.command()
+def priorities(db: DbOption = None, as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
+    """List the priorities with baseline, latest actual, target and the data vintage."""
+    from .services.overview import priority_overview
+
+    overview = priority_overview(_engine(db), as_of=parse_as_of(as_of))
+    if as_json:
+        _print_json(overview)
+        return
+    _print_overview(overview)
+
+
+def _print_overview(overview: dict[str, Any], title: str = "Priorities") -> None:
+    vintage = overview["data_as_of"]
+    vintage = f"{datetime.fromisoformat(vintage):%Y-%m-%d %H:%M} UTC" if vintage else "no data"
+    table = Table(title=title, caption=f"Data as of {vintage}")
+    for col, justify in (("code", "left"), ("priority", "left"), ("headline", "left"),
+                         ("scope", "left"), ("baseline", "right"), ("latest actual", "right"),
+                         ("target", "right"), ("owner", "left")):
+        table.add_column(col, justify=justify)
+    for p in overview["priorities"]:
+        latest = p["latest"]
+        latest_text = "no data" if latest is None else (
+            f"{_fmt(latest['value'])} ({latest['period']})"
+            + ("" if latest["complete"] else f" {latest['coverage']:.0%} reported"))
+        table.add_row(
+            p["code"], p["title"], f"{p['headline']} ({p['unit_of_measure']})", p["scope"],
+            f"{_fmt(p['baseline']['value'])} ({p['baseline']['period']})",
+            latest_text,
+            f"{_fmt(p['target']['value'])} ({p['target']['period']})",
+            p["owner"],
+        )
+    console.print(table)
+
+
+@app.command()
+def changes(
+    code: Annotated[str | None, typer.Argument(help="Only changes to this code.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the history of the delivery model: what changed, when, and who loaded it."""
+    from .store.model_repo import model_history
+
+    engine = _engine(db)
+    with engine.connect() as conn:
+        rows = model_history(conn, code)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title="Model history")
+    for col in ("when", "by", "entity", "code", "action", "fields"):
+        table.add_column(col)
+    for r in rows:
+        fields = ""
+        if r["before"] and r["after"]:
+            fields = ", ".join(sorted(k for k in set(r["before"]) | set(r["after"])
+                                      if r["before"].get(k) != r["after"].get(k)))
+        table.add_row(f"{r['loaded_at']:%Y-%m-%d %H:%M}", r["loaded_by"], r["entity"], r["code"],
+                      r["action"], fields)
+    console.print(table)
+
+
+# -- data -------------------------------------------------------------------------------
+
+@app.command()
+def submit(
+    file: Annotated[Path, typer.Argument(help="A long CSV: indicator,unit,period,value.")],
+    db: DbOption = None,
+    submitter: Annotated[str | None, typer.Option(help="Who is submitting (default: you).")]
+    = None,
+    reason: Annotated[str, typer.Option(help="Why, e.g. 'correction after audit'.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Validate a file of observations and store it as one batch, or store nothing."""
+    from .intake.service import submit_file
+
+    result = submit_file(_engine(db), file, submitter=submitter or getpass.getuser(),
+                         reason=reason)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        _print_submission(file, result)
+    if not result.accepted:
+        raise typer.Exit(1)
+
+
+def _print_submission(file: Path, result) -> None:
+    errors = result.errors
+    if errors:
+        err.print(f"[red]Rejected {file.name}:[/red] {len(errors)} error(s) in {result.rows} "
+                  "row(s); nothing was stored. Fix them and submit the whole file again.")
+        _print_findings(result.findings)
+        return
+    if result.duplicate_of is not None:
+        console.print(f"{file.name} is identical to batch {result.duplicate_of}: "
+                      "nothing changed.")
+        return
+    console.print(f"Accepted {file.name} as batch {result.batch}: {result.rows} row(s); "
+                  f"{result.added} new, {result.revised} revised, {result.unchanged} unchanged.")
+    if result.findings:
+        _print_findings(result.findings)
+
+
+def _print_findings(findings: list[Finding], limit: int = 50) -> None:
+    table = Table(show_lines=False)
+    for col in ("row", "column", "value", "severity", "check", "message"):
+        table.add_column(col, overflow="fold")
+    for f in findings[:limit]:
+        table.add_row("" if f.row is None else str(f.row), f.column or "",
+                      "" if f.value is None else str(f.value), f.severity, f.check, f.message)
+    err.print(table)
+    if len(findings) > limit:
+        err.print(f"... and {len(findings) - limit} more (use --json for all of them)")
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="File to write: .csv or .parquet.")],
+    db: DbOption = None,
+    as_of: AsOfOption = None,
+    indicator: Annotated[list[str] | None, typer.Option(help="Only this indicator "
+                                                         "(repeatable).")] = None,
+    unit: Annotated[list[str] | None, typer.Option(help="Only this unit (repeatable).")] = None,
+) -> None:
+    """Write the observations (latest, or as known at --as-of) to CSV or Parquet."""
+    from .services.export import ExportError, export_observations
+
+    try:
+        n = export_observations(_engine(db), out, as_of=parse_as_of(as_of),
+                                indicators=indicator, units=unit)
+    except ExportError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    console.print(f"Wrote {n:,} value(s) to {out}")
+
+
+@app.command()
+def history(
+    indicator: Annotated[str, typer.Argument(help="Indicator code.")],
+    unit: Annotated[str, typer.Argument(help="Reporting unit code.")],
+    period: Annotated[str, typer.Argument(help="Period, e.g. 2024-03.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show every vintage of one value: when it was recorded, by which batch, and why."""
+    from .model.periods import Period, PeriodError
+    from .store.observations import history as value_history
+
+    try:
+        code = Period.parse(period).code
+    except PeriodError as exc:
+        raise typer.BadParameter(str(exc), param_hint="PERIOD") from None
+    engine = _engine(db)
+    with engine.connect() as conn:
+        rows = value_history(conn, indicator, unit, code)
+    if as_json:
+        _print_json({"indicator": indicator, "unit": unit, "period": code, "vintages": rows})
+        return
+    if not rows:
+        err.print(f"No value recorded for {indicator} at {unit} in {code}.")
+        raise typer.Exit(1)
+    table = Table(title=f"{indicator} at {unit}, {code}: {len(rows)} vintage(s)")
+    for col in ("recorded at", "value", "batch", "submitter", "reason", "source"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(f"{r['recorded_at']:%Y-%m-%d %H:%M:%S}", _fmt(r["value"], 2),
+                      str(r["batch_id"]), r["submitter"], r["reason"], r["source"])
+    console.print(table)
+
+
+db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create the database or upgrade it to the newest schema (Alembic)."""
+    from .store.db import current_revision
+
+    engine = _engine(db)
+    console.print(f"Database {engine.url.render_as_string(hide_password=True)} is at schema "
+                  f"revision {current_revision(engine)}.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Loading the delivery model from files into the store, and reading it for display."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from ..model.entities import DeliveryModel
+from ..model.files import load_model_dir
+from ..store import model_repo
+from ..store.db import utcnow
+from ..store.model_repo import LoadSummary
+
+
+def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
+               now: datetime | None = None, dry_run: bool = False) -> LoadSummary:
+    """Validate the model files (raising ModelError with every problem) and apply them.
+
+    With ``dry_run`` the changes are computed and reported but rolled back.
+    """
+    model = load_model_dir(directory)
+    with engine.connect() as conn:
+        tx = conn.begin()
+        summary = model_repo.save_model(conn, model, source=str(directory), loaded_by=loaded_by,
+                                        now=now or utcnow())
+        if dry_run:
+            tx.rollback()
+        else:
+            tx.commit()
+    return summary
+
+
+def current_model(engine: Engine) -> DeliveryModel:
+    with engine.connect() as conn:
+        return model_repo.read_model(conn)

@@ -1,0 +1,182 @@
+"""The store on real SQLite and PostgreSQL: model history, vintages, as-of, atomic batches."""
+
+from datetime import datetime, timedelta
+
+import polars as pl
+import pytest
+from sqlalchemy import func, select
+
+from stocktake.intake.service import submit_file, submit_rows
+from stocktake.model.files import ModelError
+from stocktake.services.export import ExportError, export_observations
+from stocktake.services.model_service import current_model, load_model
+from stocktake.store import schema
+from stocktake.store.model_repo import model_history
+from stocktake.store.observations import data_as_of, history, latest
+
+T0 = datetime(2025, 1, 10, 9, 0)
+
+
+def count(engine, table) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar()
+
+
+@pytest.fixture
+def loaded(engine, small_model_dir):
+    load_model(engine, small_model_dir, loaded_by="tester", now=T0)
+    return engine
+
+
+def test_load_then_reload_keeps_the_history(engine, small_model_dir):
+    first = load_model(engine, small_model_dir, loaded_by="ana", now=T0)
+    assert first.count("unit", "added") == 6 and first.count("indicator", "added") == 4
+    assert first.count("priority", "added") == 1
+
+    again = load_model(engine, small_model_dir, loaded_by="ana", now=T0 + timedelta(hours=1))
+    assert again.changes == [] and again.load_id is None  # nothing changed, nothing recorded
+
+    units = (small_model_dir / "units.csv").read_text()
+    units = units.replace("Region A2,region,A,250000", "Region A2 (renamed),region,A,250000")
+    units = units.replace("B1,Region B1,region,B,400000\n", "") + "B2,Region B2,region,B,1\n"
+    (small_model_dir / "units.csv").write_text(units)
+    later = T0 + timedelta(days=2)
+    third = load_model(engine, small_model_dir, loaded_by="ben", now=later)
+    got = {(c.code, c.action) for c in third.changes}
+    assert got == {("A2", "changed"), ("B1", "retired"), ("B2", "added")}
+    renamed = next(c for c in third.changes if c.code == "A2")
+    assert renamed.fields_changed() == ["name"]
+
+    model = current_model(engine)
+    assert "B1" not in model.units and model.units["A2"].name == "Region A2 (renamed)"
+    with engine.connect() as conn:
+        rows = model_history(conn, "A2")
+    assert [(r["action"], r["loaded_by"], r["loaded_at"]) for r in rows] == [
+        ("added", "ana", T0), ("changed", "ben", later)]
+    assert rows[1]["before"]["name"] == "Region A2" and rows[1]["after"]["name"].endswith(
+        "(renamed)")
+
+
+def test_a_bad_model_loads_nothing(engine, small_model_dir):
+    (small_model_dir / "indicators.yaml").write_text(
+        (small_model_dir / "indicators.yaml").read_text().replace("polarity: up", "polarity: x"))
+    with pytest.raises(ModelError):
+        load_model(engine, small_model_dir, loaded_by="t", now=T0)
+    assert count(engine, schema.units) == 0 and count(engine, schema.model_loads) == 0
+
+
+def test_dry_run_reports_but_stores_nothing(engine, small_model_dir):
+    summary = load_model(engine, small_model_dir, loaded_by="t", now=T0, dry_run=True)
+    assert summary.count("unit", "added") == 6
+    assert count(engine, schema.units) == 0
+
+
+def test_vintages_and_as_of(loaded):
+    e = loaded
+    t1, t2, t3 = T0 + timedelta(days=1), T0 + timedelta(days=40), T0 + timedelta(days=70)
+    r1 = submit_rows(e, [("incidents", "A1", "2025-01", 30), ("incidents", "A2", "2025-01", 20)],
+                     submitter="Province A", now=t1)
+    assert (r1.accepted, r1.added, r1.revised) == (True, 2, 0)
+    r2 = submit_rows(e, [("incidents", "A1", "2025-01", 33), ("incidents", "A2", "2025-01", 20),
+                         ("incidents", "A1", "2025-02", 25)],
+                     submitter="Province A", reason="corrected after audit", now=t2)
+    assert (r2.added, r2.revised, r2.unchanged) == (1, 1, 1)
+    r3 = submit_rows(e, [("incidents", "A1", "2025-01", 34)], submitter="Province A",
+                     reason="second correction", now=t3)
+    assert r3.revised == 1
+
+    def value_at(as_of):
+        with e.connect() as conn:
+            df = latest(conn, as_of=as_of, units=["A1"])
+        return dict(zip(df["period"], df["value"], strict=True))
+
+    assert value_at(t1 - timedelta(seconds=1)) == {}
+    assert value_at(t1) == {"2025-01": 30.0}
+    assert value_at(t2 - timedelta(seconds=1)) == {"2025-01": 30.0}
+    assert value_at(t2) == {"2025-01": 33.0, "2025-02": 25.0}
+    assert value_at(None) == {"2025-01": 34.0, "2025-02": 25.0}
+
+    with e.connect() as conn:
+        vintages = history(conn, "incidents", "A1", "2025-01")
+        assert data_as_of(conn, t2 + timedelta(days=1)) == t2
+    assert [(v["value"], v["recorded_at"], v["reason"]) for v in vintages] == [
+        (30.0, t1, ""), (33.0, t2, "corrected after audit"), (34.0, t3, "second correction")]
+    # Three batches, five stored rows: the unchanged A2 value was not stored again.
+    assert count(e, schema.batches) == 3 and count(e, schema.observations) == 5
+
+
+def test_a_file_with_any_error_stores_nothing(loaded, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("indicator,unit,period,value\n"
+                   "incidents,A1,2025-01,30\n"
+                   "incidents,A1,2025-02,1,234\n"   # a ragged row
+                   )
+    result = submit_file(loaded, bad, submitter="x")
+    assert not result.accepted
+    assert count(loaded, schema.observations) == 0 and count(loaded, schema.batches) == 0
+
+    bad.write_text("indicator,unit,period,value\n"
+                   "incidents,A1,2025-01,30\n"
+                   "incidents,A3,2025-02,12\n"
+                   "incidents,A1,2025-13,12\n"
+                   "population,A1,2025-03,\"1,234\"\n"
+                   "incidents,A1,2025-01,31\n")
+    result = submit_file(loaded, bad, submitter="x")
+    assert not result.accepted
+    found = {(f.row, f.column, f.check) for f in result.findings}
+    assert found == {(3, "unit", "unknown_unit"), (4, "period", "period"),
+                     (5, "value", "value_type"), (6, None, "duplicate_key")}
+    dup = next(f for f in result.findings if f.check == "duplicate_key")
+    assert "already appears on row 2" in dup.message
+    assert count(loaded, schema.observations) == 0 and count(loaded, schema.batches) == 0
+
+
+def test_identical_file_is_recognised(loaded, tmp_path):
+    f = tmp_path / "ok.csv"
+    f.write_text("indicator,unit,period,value\nincidents,A1,2025-01,30\nincidents,B1,2025-01,7\n")
+    first = submit_file(loaded, f, submitter="x", now=T0 + timedelta(days=1))
+    again = submit_file(loaded, f, submitter="x", now=T0 + timedelta(days=2))
+    assert first.batch is not None and again.duplicate_of == first.batch and again.batch is None
+    assert count(loaded, schema.batches) == 1 and count(loaded, schema.observations) == 2
+
+
+def test_resubmitting_an_old_file_after_a_revision_restores_its_values(loaded, tmp_path):
+    f = tmp_path / "v1.csv"
+    f.write_text("indicator,unit,period,value\nincidents,A1,2025-01,30\n")
+    submit_file(loaded, f, submitter="x", now=T0 + timedelta(days=1))
+    submit_rows(loaded, [("incidents", "A1", "2025-01", 99)], submitter="x",
+                now=T0 + timedelta(days=2))
+    back = submit_file(loaded, f, submitter="x", now=T0 + timedelta(days=3))
+    assert back.duplicate_of is None and back.revised == 1
+    with loaded.connect() as conn:
+        assert latest(conn)["value"].to_list() == [30.0]
+
+
+def test_export_round_trips_through_submit(loaded, tmp_path):
+    t1, t2 = T0 + timedelta(days=1), T0 + timedelta(days=5)
+    submit_rows(loaded, [("incidents", "A1", "2025-01", 30), ("population", "A1", "2025-01",
+                                                              350000.5)], submitter="x", now=t1)
+    submit_rows(loaded, [("incidents", "A1", "2025-01", 31)], submitter="x", now=t2)
+    out = tmp_path / "old.csv"
+    assert export_observations(loaded, out, as_of=t1) == 2
+    assert out.read_text() == ("indicator,unit,period,value\n"
+                               "incidents,A1,2025-01,30\npopulation,A1,2025-01,350000.5\n")
+    parquet = tmp_path / "now.parquet"
+    export_observations(loaded, parquet)
+    df = pl.read_parquet(parquet)
+    assert df.filter(pl.col("indicator") == "incidents")["value"].to_list() == [31.0]
+    assert set(df.columns) >= {"indicator", "unit", "period", "value", "recorded_at"}
+    # The old export submits back as a revision to the value it held.
+    result = submit_file(loaded, out, submitter="x", now=t2 + timedelta(days=1))
+    assert (result.revised, result.unchanged) == (1, 1)
+    with pytest.raises(ExportError, match="unknown unit"):
+        export_observations(loaded, out, units=["ZZ"])
+    with pytest.raises(ExportError, match=".csv or .parquet"):
+        export_observations(loaded, tmp_path / "x.xlsx")
+
+
+def test_submitting_before_a_model_exists_is_explained(engine, tmp_path):
+    f = tmp_path / "ok.csv"
+    f.write_text("indicator,unit,period,value\nincidents,A1,2025-01,30\n")
+    result = submit_file(engine, f, submitter="x")
+    assert not result.accepted and "stocktake load" in result.findings[0].message
