@@ -27,11 +27,11 @@ console = Console()
 err = Console(stderr=True)
 
 DbOption = Annotated[str | None, typer.Option(
-    "--db", envvar="STOCKTAKE_DATABASE_URL", show_envvar=True,
+    "--db", envvar="STOCKTAKE_DATABASE_URL", show_envvar=True, metavar="URL",
     help="Database URL (default sqlite:///stocktake.db; PostgreSQL: postgresql+psycopg://...).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 AsOfOption = Annotated[str | None, typer.Option(
-    "--as-of", help="Use the data as it was known at this moment: an ISO timestamp "
+    "--as-of", metavar="TIME", help="Use the data as it was known at this moment: an ISO timestamp "
     "(2025-03-01T12:00) or a date (meaning the end of that day, UTC).")]
 
 
@@ -239,7 +239,8 @@ def priorities(db: DbOption = None, as_of: AsOfOption = None, as_json: JsonOptio
     """List the priorities with baseline, latest actual, target and the data vintage."""
     from .services.overview import priority_overview
 
-    overview = priority_overview(_engine(db), as_of=parse_as_of(as_of))
+    moment = parse_as_of(as_of)
+    overview = priority_overview(_engine(db), as_of=moment)
     if as_json:
         _print_json(overview)
         return
@@ -352,18 +353,21 @@ def _print_findings(findings: list[Finding], limit: int = 50) -> None:
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Option("--out", help="File to write: .csv or .parquet.")],
+    out: Annotated[Path, typer.Option("--out", metavar="FILE",
+                                      help="File to write: .csv or .parquet.")],
     db: DbOption = None,
     as_of: AsOfOption = None,
-    indicator: Annotated[list[str] | None, typer.Option(help="Only this indicator "
-                                                         "(repeatable).")] = None,
-    unit: Annotated[list[str] | None, typer.Option(help="Only this unit (repeatable).")] = None,
+    indicator: Annotated[list[str] | None, typer.Option(
+        metavar="CODE", help="Only this indicator (repeatable).")] = None,
+    unit: Annotated[list[str] | None, typer.Option(
+        metavar="CODE", help="Only this unit (repeatable).")] = None,
 ) -> None:
     """Write the observations (latest, or as known at --as-of) to CSV or Parquet."""
     from .services.export import ExportError, export_observations
 
+    moment = parse_as_of(as_of)
     try:
-        n = export_observations(_engine(db), out, as_of=parse_as_of(as_of),
+        n = export_observations(_engine(db), out, as_of=moment,
                                 indicators=indicator, units=unit)
     except ExportError as exc:
         err.print(f"[red]error:[/red] {exc}")

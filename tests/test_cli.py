@@ -1,0 +1,111 @@
+"""The CLI end to end on real databases: load, submit, list, export, history."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "us_crime"
+runner = CliRunner()
+
+
+def run(*args: str, ok: bool = True):
+    result = runner.invoke(app, [str(a) for a in args])
+    if ok and result.exit_code != 0:
+        raise AssertionError(f"exit {result.exit_code}: {result.output}\n{result.exception!r}")
+    return result
+
+
+def test_load_reports_every_problem_and_exits_1(db_url, small_model_dir):
+    (small_model_dir / "units.csv").write_text(
+        (small_model_dir / "units.csv").read_text() + "Q,Quebec,province,NN,\n")
+    result = run("load", small_model_dir, "--db", db_url, "--json", ok=False)
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    assert out["loaded"] is False
+    assert out["problems"] == [{"file": "units.csv", "line": 8, "field": "parent",
+                                "message": "'NN' is not a unit code (did you mean 'N'?)"}]
+    listed = json.loads(run("units", "--db", db_url, "--json").stdout)
+    assert listed == []  # nothing was loaded
+
+
+def test_submit_list_export_history(db_url, small_model_dir, tmp_path):
+    run("load", small_model_dir, "--db", db_url)
+    data = tmp_path / "march.csv"
+    data.write_text("indicator,unit,period,value\n"
+                    + "".join(f"incidents,{u},2024-01,{n}\npopulation,{u},2024-01,{p}\n"
+                              for u, n, p in [("A1", 30, 350000), ("A2", 25, 250000),
+                                              ("B1", 45, 400000)]))
+    out = json.loads(run("submit", data, "--db", db_url, "--json", "--submitter", "Prov A")
+                     .stdout)
+    assert (out["accepted"], out["rows"], out["added"], out["findings"]) == (True, 6, 6, [])
+
+    overview = json.loads(run("priorities", "--db", db_url, "--json").stdout)
+    p1 = overview["priorities"][0]
+    # (30 + 25 + 45) incidents / 1,000,000 people x 100,000 = 10.0 per 100,000.
+    assert p1["latest"] == {"period": "2024-01", "value": 10.0, "coverage": 1.0, "complete": True}
+    assert p1["baseline"] == {"period": "2024-01", "value": 10.0}
+
+    revised = tmp_path / "revision.csv"
+    revised.write_text("indicator,unit,period,value\nincidents,B1,2024-01,55\n")
+    run("submit", revised, "--db", db_url, "--reason", "late crimes added")
+    hist = json.loads(run("history", "incidents", "B1", "2024-01", "--db", db_url, "--json")
+                      .stdout)
+    assert [v["value"] for v in hist["vintages"]] == [45.0, 55.0]
+    assert hist["vintages"][1]["reason"] == "late crimes added"
+
+    first_time = hist["vintages"][0]["recorded_at"]
+    old = tmp_path / "old.csv"
+    run("export", "--out", old, "--as-of", first_time, "--db", db_url)
+    assert "incidents,B1,2024-01,45\n" in old.read_text()
+    new = tmp_path / "new.csv"
+    run("export", "--out", new, "--db", db_url)
+    assert "incidents,B1,2024-01,55\n" in new.read_text()
+    assert json.loads(run("priorities", "--db", db_url, "--json", "--as-of", first_time)
+                      .stdout)["priorities"][0]["latest"]["value"] == 10.0
+
+
+def test_submit_with_errors_exits_1_and_lists_findings(db_url, small_model_dir, tmp_path):
+    run("load", small_model_dir, "--db", db_url)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("indicator,unit,period,value\nincidnts,A1,2024-01,3\nincidents,A1,Jan 24,3\n")
+    result = run("submit", bad, "--db", db_url, "--json", ok=False)
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    assert out["accepted"] is False and out["batch"] is None
+    assert [(f["row"], f["column"], f["check"], f["severity"]) for f in out["findings"]] == [
+        (2, "indicator", "unknown_indicator", "error"), (3, "period", "period", "error")]
+    assert "did you mean 'incidents'" in out["findings"][0]["message"]
+    text = run("submit", bad, "--db", db_url, ok=False)
+    assert "nothing was stored" in text.output
+
+
+@pytest.mark.parametrize("bad_as_of", ["yesterday", "2024-13-01"])
+def test_bad_as_of_is_explained_and_touches_nothing(bad_as_of, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STOCKTAKE_DATABASE_URL", raising=False)
+    result = run("priorities", "--as-of", bad_as_of, ok=False)
+    assert result.exit_code == 2 and "is not a date or timestamp" in result.output
+    assert list(tmp_path.iterdir()) == []  # no database was created
+
+
+def test_us_crime_example_in_a_few_commands(db_url):
+    run("load", EXAMPLE / "model", "--db", db_url)
+    out = json.loads(run("submit", EXAMPLE / "data" / "observations.csv", "--db", db_url,
+                         "--json").stdout)
+    assert out["accepted"] and out["added"] == 22168
+    overview = json.loads(run("priorities", "--db", db_url, "--json").stdout)
+    p = overview["priorities"][0]
+    assert p["baseline"] == {"period": "2014", "value": 372.0}
+    # 2019: the sum of the 51 states' violent crime over their population, per 100,000.
+    rows = [line.split(",") for line in
+            (EXAMPLE / "data" / "observations.csv").read_text().splitlines()[1:]]
+    crimes = sum(float(v) for i, u, y, v in rows
+                 if i == "violent_crime" and y == "2019" and u != "US")
+    people = sum(float(v) for i, u, y, v in rows
+                 if i == "population" and y == "2019" and u != "US")
+    assert p["latest"]["period"] == "2019"
+    assert p["latest"]["value"] == pytest.approx(1e5 * crimes / people)

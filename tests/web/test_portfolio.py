@@ -1,0 +1,37 @@
+"""The first page: every priority with its latest figure and the data vintage."""
+
+from fastapi.testclient import TestClient
+
+from stocktake.intake.service import submit_rows
+from stocktake.services.model_service import load_model
+from stocktake.store.db import set_meta
+from stocktake.web.app import create_app
+
+
+def test_portfolio_lists_priorities_with_latest_figures(engine, small_model_dir):
+    load_model(engine, small_model_dir, loaded_by="t")
+    rows = [(i, u, "2024-03", v) for u, n, p in [("A1", 31, 350000), ("A2", 20, 250000),
+                                                 ("B1", 39, 400000)]
+            for i, v in (("incidents", n), ("population", p))]
+    submit_rows(engine, rows, submitter="t")
+    client = TestClient(create_app(engine))
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.text
+    assert "Cut violent crime" in html and "Minister of Public Safety" in html
+    # (31 + 20 + 39) / 1,000,000 x 100,000 = 9.0; baseline 10.0, target 8.0: 50% of the way.
+    assert ">9.0<" in html and "2024-03" in html
+    assert "50% of the way from baseline to target" in html
+    assert "Data as of" in html and "Demonstration" not in html
+    api = client.get("/api/v1/priorities").json()
+    assert api["priorities"][0]["latest"]["value"] == 9.0
+    assert client.get("/static/style.css").status_code == 200
+
+
+def test_the_demo_is_labelled_as_simulated(engine, small_model_dir):
+    load_model(engine, small_model_dir, loaded_by="t")
+    with engine.begin() as conn:
+        set_meta(conn, "world_label", "Demo federation (simulated data)")
+    html = TestClient(create_app(engine)).get("/").text
+    assert "Demonstration:" in html and "simulated data" in html
+    assert "no data" in html  # nothing submitted yet: said, not hidden
