@@ -180,3 +180,14 @@ def test_submitting_before_a_model_exists_is_explained(engine, tmp_path):
     f.write_text("indicator,unit,period,value\nincidents,A1,2025-01,30\n")
     result = submit_file(engine, f, submitter="x")
     assert not result.accepted and "stocktake load" in result.findings[0].message
+
+
+def test_a_bad_trajectory_is_refused_at_load_with_its_line(engine, small_model_dir):
+    f = small_model_dir / "priorities.yaml"
+    f.write_text(f.read_text() + "  trajectory: {method: s_curv}\n")
+    with pytest.raises(ModelError) as info:
+        load_model(engine, small_model_dir, loaded_by="t", now=T0)
+    [problem] = info.value.problems
+    assert (problem.file, problem.line, problem.field) == ("priorities.yaml", 11, "trajectory")
+    assert "s_curve" in problem.message  # the did-you-mean
+    assert count(engine, schema.units) == 0

@@ -104,6 +104,10 @@ class DeliveryModel:
     units: dict[str, Unit] = field(default_factory=dict)
     indicators: dict[str, Indicator] = field(default_factory=dict)
     priorities: dict[str, Priority] = field(default_factory=dict)
+    # Where each part was read from, e.g. {"priority:P1:trajectory": ("priorities.yaml", 14)},
+    # so checks made later (by the analysis layer) can still point at a file and line.
+    locations: dict[str, tuple[str, int]] = field(default_factory=dict, compare=False,
+                                                   repr=False)
 
     def children(self, code: str) -> list[Unit]:
         return [u for u in self.units.values() if u.parent == code]

@@ -401,6 +401,15 @@ def _parse_priorities(text: str, model: DeliveryModel, c: _Collector) -> dict[st
                 if model.indicators and ref not in model.indicators:
                     c.add(f, _line(item, key), key, f"'{ref}' is not an indicator code"
                           f"{_suggest(ref, list(model.indicators))}")
+        for key in ("trajectory", "tolerance"):
+            if key in item:
+                model.locations[f"priority:{code}:{key}"] = (f, _line(item, key))
+        tolerance = item.get("tolerance")
+        if tolerance is not None and (not isinstance(tolerance, int | float)
+                                      or isinstance(tolerance, bool) or tolerance < 0):
+            c.add(f, _line(item, "tolerance"), "tolerance",
+                  f"'{tolerance}' must be a number of 0 or more "
+                  "(a percentage of the expected value)")
         attributes = {k: strip_lines(item[k]) for k in
                       ("trajectory", "tolerance", "published", "department") if k in item}
         if baseline is None or target is None or not headline or not scope:

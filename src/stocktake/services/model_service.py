@@ -7,8 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from ..analysis.trajectory import TrajectoryError, trajectory_from_spec
 from ..model.entities import DeliveryModel
-from ..model.files import load_model_dir
+from ..model.files import PRIORITIES_FILE, ModelError, Problem, load_model_dir
 from ..store import model_repo
 from ..store.db import utcnow
 from ..store.model_repo import LoadSummary
@@ -21,6 +22,9 @@ def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
     With ``dry_run`` the changes are computed and reported but rolled back.
     """
     model = load_model_dir(directory)
+    problems = check_trajectories(model)
+    if problems:
+        raise ModelError(problems)
     with engine.connect() as conn:
         tx = conn.begin()
         summary = model_repo.save_model(conn, model, source=str(directory), loaded_by=loaded_by,
@@ -35,3 +39,20 @@ def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
 def current_model(engine: Engine) -> DeliveryModel:
     with engine.connect() as conn:
         return model_repo.read_model(conn)
+
+
+def check_trajectories(model: DeliveryModel) -> list[Problem]:
+    """Build every declared trajectory once, so a bad one is refused at load time."""
+    problems = []
+    for p in model.priorities.values():
+        spec = p.attributes.get("trajectory")
+        if spec is None:
+            continue
+        file, line = model.locations.get(f"priority:{p.code}:trajectory", (PRIORITIES_FILE, None))
+        try:
+            trajectory_from_spec(spec, p.baseline.period, p.baseline.value, p.target.period,
+                                 p.target.value)
+        except TrajectoryError as exc:
+            problems += [Problem(file, line, "trajectory", f"priority '{p.code}': {msg}")
+                         for msg in exc.problems]
+    return problems
