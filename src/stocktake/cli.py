@@ -173,7 +173,8 @@ def load(
         return
     parts = []
     for entity, plural in (("unit", "units"), ("indicator", "indicators"),
-                           ("priority", "priorities")):
+                           ("priority", "priorities"), ("dataset", "data sets"),
+                           ("rule", "rules")):
         counts = [f"{summary.count(entity, a)} {a}" for a in ("added", "changed", "retired",
                                                               "restored")
                   if summary.count(entity, a)]

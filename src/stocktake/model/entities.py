@@ -98,12 +98,33 @@ class Priority:
 
 
 @dataclass
+class DataSet:
+    """What must be reported: these indicators, by these units, every period, on time."""
+
+    code: str
+    name: str
+    period_type: str
+    indicators: list[str]
+    units: list[str] = field(default_factory=list)  # explicit unit codes, and/or
+    levels: list[str] = field(default_factory=list)  # every unit at these levels
+    timely_days: int = 30  # days after the period ends within which a report is on time
+    start: str | None = None  # first period expected (default: the first with data)
+    owner: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class DeliveryModel:
     """The whole model, with the hierarchy questions every layer asks."""
 
     units: dict[str, Unit] = field(default_factory=dict)
     indicators: dict[str, Indicator] = field(default_factory=dict)
     priorities: dict[str, Priority] = field(default_factory=dict)
+    datasets: dict[str, DataSet] = field(default_factory=dict)
+    # Validation rules as declared in rules.yaml (checked and compiled by intake.rules).
+    rules: list[dict[str, Any]] = field(default_factory=list)
     # Where each part was read from, e.g. {"priority:P1:trajectory": ("priorities.yaml", 14)},
     # so checks made later (by the analysis layer) can still point at a file and line.
     locations: dict[str, tuple[str, int]] = field(default_factory=dict, compare=False,
@@ -136,3 +157,9 @@ class DeliveryModel:
 
     def roots(self) -> list[Unit]:
         return [u for u in self.units.values() if u.parent is None]
+
+    def dataset_units(self, dataset: DataSet) -> list[str]:
+        """The units a data set expects reports from, in model order."""
+        wanted = set(dataset.units)
+        levels = set(dataset.levels)
+        return [c for c, u in self.units.items() if c in wanted or u.level in levels]

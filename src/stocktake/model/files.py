@@ -18,6 +18,7 @@ import yaml
 
 from .entities import (
     Aggregation,
+    DataSet,
     DeliveryModel,
     Indicator,
     IndicatorKind,
@@ -31,6 +32,8 @@ from .periods import Period, PeriodError, PeriodType
 UNITS_FILE = "units.csv"
 INDICATORS_FILE = "indicators.yaml"
 PRIORITIES_FILE = "priorities.yaml"
+DATASETS_FILE = "datasets.yaml"  # optional
+RULES_FILE = "rules.yaml"  # optional
 
 UNIT_COLUMNS = ("code", "name", "level", "parent")
 INDICATOR_REQUIRED = ("code", "name", "unit", "polarity", "period_type", "aggregation")
@@ -39,6 +42,8 @@ INDICATOR_OPTIONAL = (
     "min", "max", "integer", "decimals",
 )
 PRIORITY_REQUIRED = ("code", "title", "headline", "scope", "baseline", "target")
+DATASET_REQUIRED = ("code", "name", "period_type", "indicators")
+DATASET_OPTIONAL = ("units", "levels", "timely_days", "start", "owner")
 PRIORITY_OPTIONAL = (
     "aspiration", "owner", "leads", "counters", "trajectory", "tolerance", "published",
     "department",
@@ -111,10 +116,11 @@ def load_model_dir(directory: str | Path) -> DeliveryModel:
     if not d.is_dir():
         raise ModelError([Problem(str(d), None, None, "is not a directory")])
     texts: dict[str, str] = {}
-    for name in (UNITS_FILE, INDICATORS_FILE, PRIORITIES_FILE):
+    for name in (UNITS_FILE, INDICATORS_FILE, PRIORITIES_FILE, DATASETS_FILE, RULES_FILE):
         path = d / name
         if not path.exists():
-            problems.add(name, None, None, f"file is missing from {d}")
+            if name not in (DATASETS_FILE, RULES_FILE):
+                problems.add(name, None, None, f"file is missing from {d}")
             continue
         try:
             texts[name] = path.read_bytes().decode("utf-8-sig")
@@ -122,16 +128,28 @@ def load_model_dir(directory: str | Path) -> DeliveryModel:
             problems.add(name, None, None, f"is not UTF-8 text ({exc.reason} at byte {exc.start})")
     if problems.problems:
         raise ModelError(problems.problems)
-    return parse_model(texts[UNITS_FILE], texts[INDICATORS_FILE], texts[PRIORITIES_FILE])
+    return parse_model(texts[UNITS_FILE], texts[INDICATORS_FILE], texts[PRIORITIES_FILE],
+                       texts.get(DATASETS_FILE), texts.get(RULES_FILE))
 
 
-def parse_model(units_csv: str, indicators_yaml: str, priorities_yaml: str) -> DeliveryModel:
-    """Validate the model given as file contents, or raise ModelError with every problem."""
+def parse_model(units_csv: str, indicators_yaml: str, priorities_yaml: str,
+                datasets_yaml: str | None = None, rules_yaml: str | None = None) -> DeliveryModel:
+    """Validate the model given as file contents, or raise ModelError with every problem.
+
+    Rules are only read here (kept with their lines); intake.rules checks their expressions.
+    """
     c = _Collector()
     model = DeliveryModel()
     model.units = _parse_units(units_csv, c)
     model.indicators = _parse_indicators(indicators_yaml, c)
     model.priorities = _parse_priorities(priorities_yaml, model, c)
+    if datasets_yaml:
+        model.datasets = _parse_datasets(datasets_yaml, model, c)
+    if rules_yaml:
+        for item in _read_yaml_list(rules_yaml, RULES_FILE, c):
+            code = str(item.get("code") or f"line-{item['__line__']}")
+            model.locations[f"rule:{code}"] = (RULES_FILE, item["__line__"])
+            model.rules.append(strip_lines(item))
     if c.problems:
         raise ModelError(c.problems)
     return model
@@ -450,3 +468,63 @@ def _period_value(item: dict[str, Any], key: str, period_type: str | None, f: st
         c.add(f, line, f"{key}.value", f"'{value}' is not a number")
         ok = False
     return PeriodValue(parsed.code, float(value)) if ok else None
+
+
+# -- datasets.yaml --------------------------------------------------------------------
+
+def _parse_datasets(text: str, model: DeliveryModel, c: _Collector) -> dict[str, DataSet]:
+    f = DATASETS_FILE
+    out: dict[str, DataSet] = {}
+    levels = {u.level for u in model.units.values()}
+    for item in _read_yaml_list(text, f, c):
+        _check_fields(item, f, DATASET_REQUIRED, DATASET_OPTIONAL, c)
+        code = str(item.get("code") or "")
+        if not code:
+            continue
+        if code in out:
+            c.add(f, item["__line__"], "code", f"'{code}' is defined twice")
+            continue
+        period_type = _enum(item, "period_type", PeriodType, f, c, None)
+        lists: dict[str, list[str]] = {}
+        for key, known, what in (("indicators", model.indicators, "an indicator code"),
+                                 ("units", model.units, "a unit code"),
+                                 ("levels", levels, "a level of units.csv")):
+            raw = item.get(key) or []
+            if isinstance(raw, str):
+                raw = [raw]
+            if not isinstance(raw, list):
+                c.add(f, _line(item, key), key, "must be a list")
+                raw = []
+            lists[key] = [str(x) for x in raw]
+            for ref in lists[key]:
+                if known and ref not in known:
+                    c.add(f, _line(item, key), key,
+                          f"'{ref}' is not {what}{_suggest(ref, sorted(known))}")
+        if period_type is not None:
+            for ref in lists["indicators"]:
+                ind = model.indicators.get(ref)
+                if ind is not None and ind.period_type != period_type.value:
+                    c.add(f, _line(item, "indicators"), "indicators",
+                          f"'{ref}' is {ind.period_type} but the data set is {period_type.value}")
+        if not lists["units"] and not lists["levels"]:
+            c.add(f, item["__line__"], "units", "say which units report: give units or levels")
+        timely = item.get("timely_days", 30)
+        if not isinstance(timely, int) or isinstance(timely, bool) or timely < 0:
+            c.add(f, _line(item, "timely_days"), "timely_days",
+                  f"'{timely}' must be a whole number of days, 0 or more")
+            timely = 30
+        start = item.get("start")
+        if start is not None and period_type is not None:
+            try:
+                start = Period.parse(str(start), period_type).code
+            except PeriodError as exc:
+                c.add(f, _line(item, "start"), "start", str(exc))
+                start = None
+        out[code] = DataSet(
+            code=code, name=str(item.get("name") or ""),
+            period_type=period_type.value if period_type else "",
+            indicators=lists["indicators"], units=lists["units"], levels=lists["levels"],
+            timely_days=timely, start=None if start is None else str(start),
+            owner=str(item.get("owner") or ""),
+        )
+    return out

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 
 from ..model.entities import (
     Aggregation,
+    DataSet,
     DeliveryModel,
     Indicator,
     IndicatorKind,
@@ -23,7 +24,7 @@ from . import schema as s
 
 @dataclass
 class ModelChange:
-    entity: str  # unit | indicator | priority
+    entity: str  # unit | indicator | priority | dataset | rule
     code: str
     action: str  # added | changed | retired | restored
     before: dict[str, Any] | None = None
@@ -67,6 +68,12 @@ def save_model(conn: Connection, model: DeliveryModel, *, source: str, loaded_by
     }, lambda row: row["definition"])
     changes += _sync(conn, s.priorities, "priority", {
         code: {"definition": p.to_dict()} for code, p in model.priorities.items()
+    }, lambda row: row["definition"])
+    changes += _sync(conn, s.datasets, "dataset", {
+        code: {"definition": d.to_dict()} for code, d in model.datasets.items()
+    }, lambda row: row["definition"])
+    changes += _sync(conn, s.rules, "rule", {
+        str(r["code"]): {"definition": r} for r in model.rules if r.get("code")
     }, lambda row: row["definition"])
     if not changes:
         return LoadSummary(None, [])
@@ -129,6 +136,12 @@ def read_model(conn: Connection, *, include_retired: bool = False) -> DeliveryMo
     for r in conn.execute(select(s.priorities).order_by(s.priorities.c.id)).mappings():
         if r["active"] or include_retired:
             model.priorities[r["code"]] = priority_from_dict(r["definition"])
+    for r in conn.execute(select(s.datasets).order_by(s.datasets.c.id)).mappings():
+        if r["active"] or include_retired:
+            model.datasets[r["code"]] = DataSet(**r["definition"])
+    for r in conn.execute(select(s.rules).order_by(s.rules.c.id)).mappings():
+        if r["active"] or include_retired:
+            model.rules.append(dict(r["definition"]))
     return model
 
 

@@ -55,6 +55,24 @@ indicators = Table(
     Column("active", Boolean, nullable=False),
 )
 
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("definition", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+rules = Table(
+    "rules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("definition", JSON, nullable=False),  # the rule as declared in rules.yaml
+    Column("active", Boolean, nullable=False),
+)
+
 priorities = Table(
     "priorities",
     metadata,
@@ -99,6 +117,10 @@ batches = Table(
     Column("added", Integer, nullable=False),
     Column("revised", Integer, nullable=False),
     Column("unchanged", Integer, nullable=False),
+    Column("status", String(16), nullable=False, server_default="accepted"),  # or partial
+    Column("scope", String(64), nullable=True),  # the unit the submitter spoke for
+    Column("warnings", Integer, nullable=False, server_default="0"),
+    Column("quarantined", Integer, nullable=False, server_default="0"),
 )
 
 observations = Table(
@@ -112,4 +134,50 @@ observations = Table(
     Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
     Column("recorded_at", DateTime, nullable=False),
     Index("ix_observations_key", "indicator_id", "unit_id", "period", "recorded_at"),
+)
+
+# Findings kept for follow-up: warnings of accepted batches (e.g. outliers), and the
+# errors of quarantined rows.
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False, index=True),
+    Column("row", Integer, nullable=True),
+    Column("column", String(128), nullable=True),
+    Column("value", Text, nullable=True),
+    Column("check", String(128), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("indicator", String(64), nullable=True),
+    Column("unit", String(64), nullable=True),
+    Column("period", String(10), nullable=True),
+)
+
+# Rows set aside by a --partial submission, as the provider wrote them, until fixed.
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False, index=True),
+    Column("row", Integer, nullable=False),
+    Column("indicator", Text, nullable=True),
+    Column("unit", Text, nullable=True),
+    Column("period", Text, nullable=True),
+    Column("value", Text, nullable=True),
+    Column("resolved_by", Integer, ForeignKey("batches.id"), nullable=True),
+)
+
+# Approval events: a unit's period is locked while its latest event is "approve".
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("unit", String(64), nullable=False),
+    Column("period", String(10), nullable=False),
+    Column("action", String(16), nullable=False),  # approve | reopen
+    Column("at", DateTime, nullable=False),
+    Column("by", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Index("ix_approvals_key", "unit", "period"),
 )
