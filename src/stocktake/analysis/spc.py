@@ -1,0 +1,839 @@
+"""Statistical process control: XmR charts with NHS England's "Making Data Count" rules.
+
+Numbers in, numbers out. This follows the R package NHSRplotthedots (v0.2), the reference
+implementation of Making Data Count (MDC), and ``/work/shared/reference/statistics.md`` s.1.
+
+Limits (per part of the series, see rebasing)
+    baseline   all observed points of the part, or its first ``fix_after_n_points`` (>= 12,
+               as in NHSRplotthedots); the limits then extend unchanged to every later point
+               of the part, up to the next rebase.
+    mean       mean of the baseline values.
+    mR         |x_i - x_(i-1)| for each pair of baseline points that are next to each other in
+               time (both observed, no absent period between them). The first point of a part
+               has no moving range: none spans a rebase.
+    AmR        mean of the moving ranges. With ``screen_outliers`` (default, after Nelson 1982)
+               moving ranges >= 3.267 x AmR are dropped and AmR is recomputed once. When AmR is
+               0 nothing is screened (every range would be ">= 0").
+    limits     mean +/- 2.66 AmR; near limits mean +/- (2/3 x 2.66) AmR = 1.7733... AmR (the
+               constant is 2.66 * 2 / 3 unrounded, as in NHSRplotthedots).
+    trial      a part whose baseline has fewer than 12 points has trial limits: flagged on each
+               point and in ``warnings``.
+
+Special-cause rules (evaluated within each part; first match wins)
+    outside       value > upper or < lower process limit (strict: a point on a limit is inside).
+    trend         7 points in a row each strictly higher (or lower) than the one before: six
+                  steps of one sign (an unchanged value breaks the trend); all 7 flagged.
+    two_of_three  at least 2 of 3 consecutive points beyond a near limit but not outside, all 3
+                  strictly on the same side of the mean; only the near-limit points are flagged.
+    shift         7 points in a row strictly on one side of the mean; a point on the mean breaks
+                  the run; all 7 flagged.
+
+Orientation: ``outside``/``two_of_three``/``shift`` points by their side of the mean, ``trend``
+points by the trend's direction (even on the other side of the mean). A point in a rising and a
+falling trend at once (the turn between them) takes the direction of the step after it. A point
+in trends of one direction only takes that direction. (NHSRplotthedots uses the step after any
+trend point whose successor is also in a trend; the two differ only for the last point of a
+trend immediately followed by a new trend of the same direction, after a step the other way,
+where the step after is not part of any trend the point belongs to.)
+
+Missing values (NaN or None) are dropped: they get no point in the result. No moving range
+spans a missing value or a period absent from ``periods`` (when the periods are stocktake period
+codes, gaps are detected). The run rules count observed points in order, so a gap neither breaks
+nor extends a run. ``fix_after_n_points`` counts observed points. Dropped values and gaps are
+reported in ``warnings``.
+
+Rebasing is never automatic: ``rebase_at`` names the periods (or 0-based positions) where a new
+part starts. Each part gets its own baseline, limits, fix-after logic and rules; runs do not
+cross a rebase (as in NHSRplotthedots, which groups by rebase group).
+
+Icons come from the last observed point: the variation icon from its point type and direction,
+the assurance icon from its limits and the target (strict comparisons: a target on a limit is
+"inconsistent").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from stocktake.model.entities import Polarity
+from stocktake.model.periods import Period, PeriodError
+
+METHOD = "XmR (Making Data Count)"
+REFERENCE = "NHS England Making Data Count; NHSRplotthedots v0.2 (Nelson 1982 screening)"
+
+LIMIT_CONSTANT = 2.66  # 3 / d2 with d2 = 1.128 for moving ranges of 2
+NEAR_LIMIT_CONSTANT = LIMIT_CONSTANT * 2 / 3  # 1.77333...
+SCREEN_CONSTANT = 3.267  # D4 for n = 2: upper limit of the moving-range chart
+RUN_LENGTH = 7  # points in a shift or a trend
+MIN_POINTS_FIRM = 12  # fewer baseline points than this: trial limits
+MIN_FIX_AFTER = 12  # NHSRplotthedots refuses to fix limits on fewer points
+
+RULES: tuple[str, ...] = ("none", "outside", "trend", "two_of_three", "shift")
+POINT_TYPES: tuple[str, ...] = ("common_cause", "improvement", "concern", "neutral")
+_NONE, _OUTSIDE, _TREND, _TWO, _SHIFT = range(5)
+
+# Published MDC colours (statistics.md s.1).
+COLOURS: dict[str, str] = {
+    "common_cause": "#a6a6a6",
+    "improvement": "#00b0f0",
+    "concern": "#e46c0a",
+    "neutral": "#490092",
+    "target": "#de1b1b",
+}
+
+VARIATION_ICONS: tuple[str, ...] = (
+    "common_cause",
+    "improvement_high",
+    "improvement_low",
+    "concern_high",
+    "concern_low",
+    "neutral_high",
+    "neutral_low",
+)
+ASSURANCE_ICONS: tuple[str, ...] = ("consistently_passes", "consistently_fails", "inconsistent")
+
+# Text to show beside every icon: colour is never the only carrier of meaning.
+ICON_LABELS: dict[str, str] = {
+    "common_cause": "Common cause: no significant change",
+    "improvement_high": "Improvement: special cause, higher values",
+    "improvement_low": "Improvement: special cause, lower values",
+    "concern_high": "Concern: special cause, higher values",
+    "concern_low": "Concern: special cause, lower values",
+    "neutral_high": "Special cause, higher values (neither good nor bad)",
+    "neutral_low": "Special cause, lower values (neither good nor bad)",
+    "consistently_passes": "Consistently passes the target",
+    "consistently_fails": "Consistently fails the target",
+    "inconsistent": "Hit and miss: the target lies within the process limits",
+}
+
+# Colour of each icon, following the MDC icon set (pass blue, fail orange, hit and miss grey).
+ICON_COLOURS: dict[str, str] = {
+    "common_cause": COLOURS["common_cause"],
+    "improvement_high": COLOURS["improvement"],
+    "improvement_low": COLOURS["improvement"],
+    "concern_high": COLOURS["concern"],
+    "concern_low": COLOURS["concern"],
+    "neutral_high": COLOURS["neutral"],
+    "neutral_low": COLOURS["neutral"],
+    "consistently_passes": COLOURS["improvement"],
+    "consistently_fails": COLOURS["concern"],
+    "inconsistent": COLOURS["common_cause"],
+}
+
+# Variation icon by point-type code * 3 + (direction + 1); direction is -1 low, 0, +1 high.
+_VARIATION_BY_CODE = np.array(
+    [
+        "common_cause", "common_cause", "common_cause",
+        "improvement_low", None, "improvement_high",
+        "concern_low", None, "concern_high",
+        "neutral_low", None, "neutral_high",
+    ],
+    dtype=object,
+)  # fmt: skip
+
+_DIRECTION_NAMES = {1: "high", -1: "low", 0: None}
+_POLARITY_SIGN = {Polarity.UP: 1, Polarity.DOWN: -1, Polarity.NEUTRAL: 0}
+
+
+# -- results ----------------------------------------------------------------------------------
+@dataclass(slots=True)
+class SPCPoint:
+    """One charted point with the limits of its part and its special-cause reading."""
+
+    period: str
+    value: float
+    mean: float
+    lower: float
+    upper: float
+    near_lower: float
+    near_upper: float
+    rule: str  # one of RULES
+    point_type: str  # one of POINT_TYPES
+    direction: str | None  # "high" / "low" for special causes (side, or trend direction)
+    part: int  # 0-based part index (rebasing starts a new part)
+    trial: bool  # the part's limits rest on fewer than 12 points
+    baseline: bool  # the point is one of those the limits were computed from
+
+    def to_dict(self) -> dict[str, Any]:
+        # plain getattr: dataclasses.asdict deep-copies and is ~10x slower
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass(slots=True)
+class SPCPart:
+    """One part of a rebased series (the whole series when there is no rebasing)."""
+
+    index: int
+    first_period: str
+    last_period: str
+    n_points: int
+    n_baseline: int
+    mean: float
+    amr: float  # after screening, when screening is on
+    amr_unscreened: float
+    n_moving_ranges: int
+    n_screened_out: int
+    lower: float
+    upper: float
+    near_lower: float
+    near_upper: float
+    trial: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        # plain getattr: dataclasses.asdict deep-copies and is ~10x slower
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass
+class SPCResult:
+    """An XmR chart read with the Making Data Count rules; ``to_dict()`` gives plain JSON."""
+
+    points: list[SPCPoint]
+    parts: list[SPCPart]
+    variation_icon: str
+    assurance_icon: str | None
+    warnings: list[str] = field(default_factory=list)
+    method: str = METHOD
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def variation_label(self) -> str:
+        return ICON_LABELS[self.variation_icon]
+
+    @property
+    def assurance_label(self) -> str | None:
+        return None if self.assurance_icon is None else ICON_LABELS[self.assurance_icon]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "parameters": dict(self.parameters),
+            "variation_icon": self.variation_icon,
+            "variation_label": self.variation_label,
+            "assurance_icon": self.assurance_icon,
+            "assurance_label": self.assurance_label,
+            "warnings": list(self.warnings),
+            "parts": [p.to_dict() for p in self.parts],
+            "points": [p.to_dict() for p in self.points],
+        }
+
+    def summary(self) -> str:
+        """A few lines naming the method, the parameters and the reading."""
+        p = self.parameters
+        lines = [
+            f"{self.method}: {len(self.points)} points, {len(self.parts)} part(s); "
+            f"polarity {p.get('polarity')}, screening {'on' if p.get('screen_outliers') else 'off'}"
+            f", fix after {p.get('fix_after_n_points') or 'all'} points",
+        ]
+        for part in self.parts:
+            lines.append(
+                f"  part {part.index + 1} {part.first_period}..{part.last_period}: "
+                f"mean {part.mean:.6g}, AmR {part.amr:.6g}, limits {part.lower:.6g} to "
+                f"{part.upper:.6g}{' (trial)' if part.trial else ''}"
+            )
+        lines.append(f"  variation: {self.variation_label}")
+        if self.assurance_icon is not None:
+            lines.append(f"  assurance: {self.assurance_label} (target {p.get('target')})")
+        lines.extend(f"  warning: {w}" for w in self.warnings)
+        return "\n".join(lines)
+
+
+@dataclass
+class SPCBatch:
+    """XmR readings for many series of equal length (rows), from ``xmr_many``.
+
+    Per point (rows x columns): ``rule`` (codes into RULES), ``point_type`` (codes into
+    POINT_TYPES) and ``direction`` (+1 high, -1 low, 0), with -1 for missing values and for
+    uncharted rows. Per part (rows x parts): ``mean``, ``amr``, limits, ``n_baseline``,
+    ``trial``; ``part`` maps each column to its part, so ``batch.upper[:, batch.part]`` gives
+    per-point limits. ``charted`` is False for rows where some part has no moving range.
+    """
+
+    part: np.ndarray
+    mean: np.ndarray
+    amr: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    near_lower: np.ndarray
+    near_upper: np.ndarray
+    n_baseline: np.ndarray
+    trial: np.ndarray
+    rule: np.ndarray
+    point_type: np.ndarray
+    direction: np.ndarray
+    charted: np.ndarray
+    variation_icon: np.ndarray  # object array of str, None when uncharted
+    assurance_icon: np.ndarray  # object array of str or None
+    method: str = METHOD
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+# -- the computation --------------------------------------------------------------------------
+@dataclass(slots=True)
+class _Block:
+    mean: np.ndarray
+    amr: np.ndarray
+    amr_raw: np.ndarray
+    n_base: np.ndarray
+    n_ranges: np.ndarray
+    n_kept: np.ndarray
+    base: np.ndarray
+    rule: np.ndarray
+    direction: np.ndarray
+
+
+@lru_cache(maxsize=256)
+def _cover_index(starts: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative-count indices: column j is covered by windows starting in [lo[j], hi[j])."""
+    j = np.arange(starts + width - 1)
+    return np.maximum(j - width + 1, 0), np.minimum(j, starts - 1) + 1
+
+
+def _covered(starts: np.ndarray, width: int) -> np.ndarray:
+    """(..., k) flags of windows of ``width`` columns -> (..., k + width - 1) columns covered."""
+    k = starts.shape[-1]
+    counts = np.zeros((*starts.shape[:-1], k + 1), dtype=np.int32)
+    np.cumsum(starts, axis=-1, out=counts[..., 1:])
+    lo, hi = _cover_index(k, width)
+    return counts[..., hi] > counts[..., lo]
+
+
+def _chart_block(y: np.ndarray, adjacent: np.ndarray, fix: int | None, screen: bool) -> _Block:
+    """Limits and rules for one part of many series at once (rows = series, NaN = missing)."""
+    rows, cols = y.shape
+    valid = ~np.isnan(y)
+    base = valid if fix is None else valid & (np.cumsum(valid, axis=1) <= fix)
+    n_base = base.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(base, y, 0.0).sum(axis=1) / n_base
+        # Moving ranges only between baseline neighbours in time; none spans a gap.
+        pair = base[:, 1:] & base[:, :-1] & adjacent[1:]
+        mr = np.where(pair, np.abs(y[:, 1:] - y[:, :-1]), 0.0)
+        n_ranges = pair.sum(axis=1)
+        amr_raw = mr.sum(axis=1) / n_ranges
+        if screen:
+            a = amr_raw[:, None]
+            keep = pair & ((mr < SCREEN_CONSTANT * a) | (a == 0))
+            n_kept = keep.sum(axis=1)
+            amr = np.where(keep, mr, 0.0).sum(axis=1) / n_kept
+        else:
+            n_kept, amr = n_ranges, amr_raw
+
+    # Rules run over observed points in order: move missing values to the end of each row
+    # (NaN compares False everywhere, so the padding joins no run).
+    order = None
+    yc = y
+    if not valid.all():
+        order = np.argsort(~valid, axis=1, kind="stable")
+        yc = np.take_along_axis(y, order, axis=1)
+    mu = mean[:, None]
+    width = amr[:, None]
+    outside = (yc > mu + LIMIT_CONSTANT * width) | (yc < mu - LIMIT_CONSTANT * width)
+    # One cumulative count serves every window: above, below, near, rising, falling (the step
+    # from each point to the next).
+    flags = np.zeros((5, rows, cols), dtype=bool)
+    np.greater(yc, mu, out=flags[0])
+    np.less(yc, mu, out=flags[1])
+    np.greater(yc, mu + NEAR_LIMIT_CONSTANT * width, out=flags[2])
+    flags[2] |= yc < mu - NEAR_LIMIT_CONSTANT * width
+    flags[2] &= ~outside
+    step = yc[:, 1:] - yc[:, :-1]
+    np.greater(step, 0, out=flags[3, :, :-1])
+    np.less(step, 0, out=flags[4, :, :-1])
+    counts = np.zeros((5, rows, cols + 1), dtype=np.int32)
+    np.cumsum(flags, axis=2, out=counts[..., 1:])
+
+    n = RUN_LENGTH
+    if cols >= n:
+        starts = np.empty((4, rows, cols - n + 1), dtype=bool)
+        np.equal(counts[0:2, :, n:] - counts[0:2, :, :-n], n, out=starts[0:2])  # shifts
+        np.equal(counts[3:5, :, n - 1 : -1] - counts[3:5, :, :-n], n - 1, out=starts[2:4])
+        above_run, below_run, in_rise, in_fall = _covered(starts, n)
+        shift = above_run | below_run
+    else:
+        shift = in_rise = in_fall = np.zeros((rows, cols), dtype=bool)
+    if cols >= 3:
+        w3 = counts[:, :, 3:] - counts[:, :, :-3]
+        two = _covered((w3[2] >= 2) & ((w3[0] == 3) | (w3[1] == 3)), 3) & flags[2]
+    else:
+        two = np.zeros((rows, cols), dtype=bool)
+
+    trend = in_rise | in_fall
+    rule = np.zeros((rows, cols), dtype=np.int8)
+    rule[shift] = _SHIFT
+    rule[two] = _TWO
+    rule[trend] = _TREND
+    rule[outside] = _OUTSIDE
+    side = flags[0].view(np.int8) - flags[1].view(np.int8)
+    # A point in a rising and a falling trend (the turn) takes the step after it.
+    trend_direction = in_rise.view(np.int8) - in_fall.view(np.int8)
+    turn = in_rise & in_fall
+    trend_direction[turn] = (flags[3].view(np.int8) - flags[4].view(np.int8))[turn]
+    direction = np.where(rule == _TREND, trend_direction, side)
+    direction[rule == _NONE] = 0
+    if order is not None:
+        rule_c, direction_c = rule, direction
+        rule, direction = np.empty_like(rule_c), np.empty_like(direction_c)
+        np.put_along_axis(rule, order, rule_c, axis=1)
+        np.put_along_axis(direction, order, direction_c, axis=1)
+        rule[~valid] = -1
+        direction[~valid] = 0
+    return _Block(mean, amr, amr_raw, n_base, n_ranges, n_kept, base, rule, direction)
+
+
+def _point_type_codes(rule: np.ndarray, direction: np.ndarray, sign: int) -> np.ndarray:
+    special = rule > 0
+    if sign == 0:
+        codes = np.where(special, 3, 0)
+    else:
+        codes = np.where(special, np.where(direction * sign > 0, 1, 2), 0)
+    return np.where(rule < 0, -1, codes).astype(np.int8)
+
+
+def _assurance(sign: int, target: float | None, lower: float, upper: float) -> str | None:
+    if target is None or sign == 0:
+        return None
+    if target > upper:  # every expected value is below the target
+        return "consistently_fails" if sign > 0 else "consistently_passes"
+    if target < lower:  # every expected value is above the target
+        return "consistently_passes" if sign > 0 else "consistently_fails"
+    return "inconsistent"
+
+
+# -- input checking ---------------------------------------------------------------------------
+def _read_values(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
+        raise ValueError(f"values must be a sequence of numbers, not {type(values).__name__}")
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
+        if values.ndim != 1:
+            raise ValueError(f"values must be one-dimensional, not of shape {values.shape}")
+        y = values.astype(float)
+    else:
+        y = np.empty(len(values), dtype=float)
+        for i, v in enumerate(values):
+            if v is None:
+                y[i] = np.nan
+            elif isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+                raise ValueError(f"values[{i}] is {v!r} ({type(v).__name__}), not a number")
+            else:
+                y[i] = float(v)
+    if len(y) == 0:
+        raise ValueError("values is empty: an XmR chart needs at least 2 points")
+    bad = np.flatnonzero(np.isinf(y))
+    if len(bad):
+        raise ValueError(f"values[{bad[0]}] is {y[bad[0]]}: values must be finite (or missing)")
+    return y
+
+
+@lru_cache(maxsize=65536)
+def _period_or_none(code: str) -> Period | None:
+    try:
+        return Period.parse(code)
+    except PeriodError:
+        return None
+
+
+def _read_periods(
+    periods: Sequence[str] | None, n: int, warnings: list[str]
+) -> tuple[list[str], np.ndarray]:
+    """Labels for the points and whether each point directly follows the one before in time."""
+    adjacent = np.ones(n, dtype=bool)
+    if periods is None:
+        return [str(i) for i in range(n)], adjacent
+    if isinstance(periods, str):
+        raise ValueError("periods must be a sequence of period codes, not one string")
+    labels = []
+    for i, p in enumerate(periods):
+        if not isinstance(p, str | Period):
+            raise ValueError(f"periods[{i}] is {p!r}, not a period code")
+        labels.append(str(p))
+    if len(labels) != n:
+        raise ValueError(f"periods has {len(labels)} entries but values has {n}")
+    if len(set(labels)) != n:
+        seen: set[str] = set()
+        for p in labels:
+            if p in seen:
+                raise ValueError(f"period '{p}' appears more than once")
+            seen.add(p)
+    parsed = [_period_or_none(p) for p in labels]
+    if all(p is None for p in parsed):
+        return labels, adjacent  # opaque labels, taken in the order given
+    if any(p is None for p in parsed):
+        bad = labels[parsed.index(None)]
+        raise ValueError(f"period '{bad}' is not a period code like the others ({labels[0]}...)")
+    if len({p.type for p in parsed}) > 1:
+        raise ValueError(f"periods mix period types ({', '.join(sorted(set(labels[:3])))}...)")
+    ordinals = np.fromiter((p.ordinal for p in parsed), dtype=np.int64, count=n)
+    steps = np.diff(ordinals)
+    if (steps <= 0).any():
+        i = int(np.flatnonzero(steps <= 0)[0]) + 1
+        raise ValueError(
+            f"periods must be in increasing order: '{labels[i]}' comes after '{labels[i - 1]}'"
+        )
+    adjacent[1:] = steps == 1
+    if not adjacent.all():
+        absent = int((steps - 1).sum())
+        first_gap = int(np.flatnonzero(~adjacent)[0])
+        warnings.append(
+            f"{absent} period(s) absent from the series (first gap between "
+            f"{labels[first_gap - 1]} and {labels[first_gap]}): no moving range spans a gap; "
+            "the run rules count observed points in order."
+        )
+    return labels, adjacent
+
+
+def _read_polarity(polarity: str | Polarity) -> int:
+    try:
+        return _POLARITY_SIGN[Polarity(polarity)]
+    except ValueError:
+        raise ValueError(
+            f"polarity {polarity!r} is not one of 'up' (higher is better), 'down' (lower is "
+            "better) or 'neutral'"
+        ) from None
+
+
+def _read_target(target: float | None) -> float | None:
+    if target is None:
+        return None
+    if isinstance(target, bool) or not isinstance(target, int | float | np.integer | np.floating):
+        raise ValueError(f"target is {target!r}, not a number")
+    if not np.isfinite(target):
+        raise ValueError(f"target is {target}: give a finite number or None")
+    return float(target)
+
+
+def _read_fix(fix: int | None) -> int | None:
+    if fix is None:
+        return None
+    if isinstance(fix, bool) or not isinstance(fix, int | np.integer) or fix < MIN_FIX_AFTER:
+        raise ValueError(
+            f"fix_after_n_points is {fix!r}: give a whole number >= {MIN_FIX_AFTER} (MDC "
+            "guidance is 12 to 20) or None to use all points"
+        )
+    return int(fix)
+
+
+def _read_rebase(rebase_at: Sequence[str | int], labels: list[str]) -> list[int]:
+    if isinstance(rebase_at, str | int):
+        rebase_at = [rebase_at]
+    index = {p: i for i, p in enumerate(labels)}
+    starts: list[int] = []
+    for r in rebase_at:
+        if isinstance(r, str | Period):
+            code = str(r)
+            if code not in index:
+                raise ValueError(
+                    f"rebase period '{code}' is not in the series "
+                    f"(periods run {labels[0]} to {labels[-1]})"
+                )
+            i = index[code]
+        elif isinstance(r, int | np.integer) and not isinstance(r, bool):
+            i = int(r)
+            if not 0 <= i < len(labels):
+                raise ValueError(
+                    f"rebase position {i} is outside the series (0 to {len(labels) - 1})"
+                )
+        else:
+            raise ValueError(f"rebase_at entry {r!r} is neither a period code nor a position")
+        if i == 0:
+            raise ValueError(f"rebasing at the first period ({labels[0]}) changes nothing")
+        if i in starts:
+            raise ValueError(f"rebase at {labels[i]} is given more than once")
+        starts.append(i)
+    return sorted(starts)
+
+
+def _parameters(
+    sign: int, target: float | None, fix: int | None, screen: bool, rebase: list[str]
+) -> dict[str, Any]:
+    return {
+        "chart": "XmR (individuals and moving range)",
+        "polarity": {1: "up", -1: "down", 0: "neutral"}[sign],
+        "target": target,
+        "process_limit_constant": LIMIT_CONSTANT,
+        "near_limit_constant": NEAR_LIMIT_CONSTANT,
+        "screen_outliers": screen,
+        "outlier_screen_constant": SCREEN_CONSTANT,
+        "fix_after_n_points": fix,
+        "rebase_at": rebase,
+        "run_length": RUN_LENGTH,
+        "trend_length": RUN_LENGTH,
+        "trial_limits_below_n_points": MIN_POINTS_FIRM,
+        "missing_values": "dropped; no moving range spans a missing value or absent period",
+        "reference": REFERENCE,
+    }
+
+
+# -- public API -------------------------------------------------------------------------------
+def xmr(
+    values: Sequence[float],
+    periods: Sequence[str] | None = None,
+    *,
+    polarity: str = "neutral",
+    target: float | None = None,
+    fix_after_n_points: int | None = None,
+    screen_outliers: bool = True,
+    rebase_at: Sequence[str | int] = (),
+) -> SPCResult:
+    """Read one series (in period order) as an XmR chart with the Making Data Count rules.
+
+    ``periods`` label the points (default "0", "1", ...); stocktake period codes are checked
+    for order and gaps. ``rebase_at`` holds period codes (or 0-based positions) where a new part
+    with its own limits starts. Missing values (NaN/None) are dropped and reported.
+    Raises ValueError for unusable input, including a part with no two consecutive values.
+    """
+    warnings: list[str] = []
+    y = _read_values(values)
+    n = len(y)
+    labels, adjacent = _read_periods(periods, n, warnings)
+    sign = _read_polarity(polarity)
+    target_value = _read_target(target)
+    fix = _read_fix(fix_after_n_points)
+    starts = _read_rebase(rebase_at, labels)
+    screen = bool(screen_outliers)
+
+    missing = np.flatnonzero(np.isnan(y))
+    if len(missing) == n:
+        raise ValueError("values are all missing: nothing to chart")
+    if len(missing):
+        shown = ", ".join(labels[i] for i in missing[:5]) + (", ..." if len(missing) > 5 else "")
+        warnings.append(
+            f"{len(missing)} missing value(s) dropped ({shown}): no moving range spans them; "
+            "the run rules count observed points in order."
+        )
+
+    points: list[SPCPoint] = []
+    parts: list[SPCPart] = []
+    bounds = [0, *starts, n]
+    for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        block = _chart_block(y[None, a:b], adjacent[a:b], fix, screen)
+        where = f"{labels[a]} to {labels[b - 1]}"
+        if block.n_base[0] == 0:
+            raise ValueError(f"part {k + 1} ({where}) has no observed values")
+        if block.n_ranges[0] == 0:
+            raise ValueError(
+                f"part {k + 1} ({where}) has no two consecutive observed values, so no moving "
+                "range and no limits"
+            )
+        mean, amr = float(block.mean[0]), float(block.amr[0])
+        n_obs = int((~np.isnan(y[a:b])).sum())
+        n_base = int(block.n_base[0])
+        trial = n_base < MIN_POINTS_FIRM
+        lower, upper = mean - LIMIT_CONSTANT * amr, mean + LIMIT_CONSTANT * amr
+        near_lower = mean - NEAR_LIMIT_CONSTANT * amr
+        near_upper = mean + NEAR_LIMIT_CONSTANT * amr
+        parts.append(
+            SPCPart(
+                index=k,
+                first_period=labels[a],
+                last_period=labels[b - 1],
+                n_points=n_obs,
+                n_baseline=n_base,
+                mean=mean,
+                amr=amr,
+                amr_unscreened=float(block.amr_raw[0]),
+                n_moving_ranges=int(block.n_ranges[0]),
+                n_screened_out=int(block.n_ranges[0] - block.n_kept[0]),
+                lower=lower,
+                upper=upper,
+                near_lower=near_lower,
+                near_upper=near_upper,
+                trial=trial,
+            )
+        )
+        if trial:
+            warnings.append(
+                f"Limits for {where} rest on {n_base} points (fewer than {MIN_POINTS_FIRM}): "
+                "they are trial limits and will move as data arrive."
+            )
+        elif fix is not None and n_obs < fix:
+            warnings.append(
+                f"{where} has {n_obs} points, fewer than fix_after_n_points={fix}: the limits "
+                "use all of them and are not yet fixed."
+            )
+        if amr == 0:
+            warnings.append(
+                f"{where}: the baseline does not vary (AmR = 0), so the limits sit on the mean "
+                "and any different value is outside them."
+            )
+
+        point_type = _point_type_codes(block.rule, block.direction, sign)[0].tolist()
+        rule = block.rule[0].tolist()
+        direction = block.direction[0].tolist()
+        in_base = block.base[0].tolist()
+        vals = y[a:b].tolist()
+        for j in np.flatnonzero(block.rule[0] >= 0).tolist():  # missing values get no point
+            points.append(
+                SPCPoint(
+                    labels[a + j],
+                    vals[j],
+                    mean,
+                    lower,
+                    upper,
+                    near_lower,
+                    near_upper,
+                    RULES[rule[j]],
+                    POINT_TYPES[point_type[j]],
+                    _DIRECTION_NAMES[direction[j]],
+                    k,
+                    trial,
+                    in_base[j],
+                )
+            )
+
+    last = points[-1]
+    if last.point_type == "common_cause":
+        variation = "common_cause"
+    else:
+        variation = f"{last.point_type}_{last.direction}"
+    assurance = _assurance(sign, target_value, last.lower, last.upper)
+    return SPCResult(
+        points=points,
+        parts=parts,
+        variation_icon=variation,
+        assurance_icon=assurance,
+        warnings=warnings,
+        method=METHOD,
+        parameters=_parameters(sign, target_value, fix, screen, [labels[i] for i in starts]),
+    )
+
+
+def xmr_many(
+    matrix: np.ndarray,
+    *,
+    polarity: str = "neutral",
+    target: float | Sequence[float] | np.ndarray | None = None,
+    fix_after_n_points: int | None = None,
+    screen_outliers: bool = True,
+    rebase_at: Sequence[int] = (),
+    chunk_rows: int = 4096,
+) -> SPCBatch:
+    """``xmr`` for many series at once: rows are series, columns consecutive periods.
+
+    NaN marks a missing value (dropped as in ``xmr``). ``target`` is one number for all rows or
+    one per row (NaN for none). ``rebase_at`` holds 0-based column positions shared by all rows.
+    Rows where some part has no two consecutive values are not charted (``charted`` False)
+    rather than raising, so one bad series does not stop a batch.
+    """
+    y = np.asarray(matrix)
+    if y.ndim != 2 or y.dtype.kind not in "iuf":
+        raise ValueError(f"matrix must be a 2-D numeric array, not {y.dtype} of shape {y.shape}")
+    y = y.astype(float, copy=False)
+    rows, cols = y.shape
+    if cols == 0:
+        raise ValueError("matrix has no columns: an XmR chart needs at least 2 points")
+    if np.isinf(y).any():
+        r, c = np.argwhere(np.isinf(y))[0]
+        raise ValueError(f"matrix[{r}, {c}] is infinite: values must be finite (or NaN)")
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows is {chunk_rows}: give a positive number of rows")
+    sign = _read_polarity(polarity)
+    fix = _read_fix(fix_after_n_points)
+    labels = [str(i) for i in range(cols)]
+    starts = _read_rebase(rebase_at, labels)
+    screen = bool(screen_outliers)
+    if target is None:
+        targets = np.full(rows, np.nan)
+    else:
+        targets = np.asarray(target, dtype=float)
+        if targets.ndim > 1 or (targets.ndim == 1 and len(targets) != rows):
+            raise ValueError(
+                f"target must be one number or one per row ({rows}), not {targets.shape}"
+            )
+        targets = np.broadcast_to(targets, (rows,))
+        if np.isinf(targets).any():
+            raise ValueError("target must be finite (NaN for no target)")
+
+    bounds = [0, *starts, cols]
+    n_parts = len(bounds) - 1
+    part = np.repeat(np.arange(n_parts), np.diff(bounds))
+    adjacent = np.ones(cols, dtype=bool)
+    mean = np.empty((rows, n_parts))
+    amr = np.empty((rows, n_parts))
+    n_base = np.empty((rows, n_parts), dtype=np.int64)
+    n_ranges = np.empty((rows, n_parts), dtype=np.int64)
+    rule = np.empty((rows, cols), dtype=np.int8)
+    direction = np.empty((rows, cols), dtype=np.int8)
+    for r0 in range(0, rows, chunk_rows):
+        r1 = min(r0 + chunk_rows, rows)
+        for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+            block = _chart_block(np.ascontiguousarray(y[r0:r1, a:b]), adjacent[a:b], fix, screen)
+            mean[r0:r1, k] = block.mean
+            amr[r0:r1, k] = block.amr
+            n_base[r0:r1, k] = block.n_base
+            n_ranges[r0:r1, k] = block.n_ranges
+            rule[r0:r1, a:b] = block.rule
+            direction[r0:r1, a:b] = block.direction
+
+    charted = (n_ranges > 0).all(axis=1)
+    rule[~charted] = -1
+    direction[~charted] = 0
+    point_type = _point_type_codes(rule, direction, sign)
+    lower = mean - LIMIT_CONSTANT * amr
+    upper = mean + LIMIT_CONSTANT * amr
+
+    # Icons from the last observed point of each row.
+    observed = ~np.isnan(y)
+    last = cols - 1 - np.argmax(observed[:, ::-1], axis=1)
+    idx = np.arange(rows)
+    last_type = point_type[idx, last].astype(np.int64)
+    variation = _VARIATION_BY_CODE[np.clip(last_type, 0, None) * 3 + direction[idx, last] + 1]
+    variation[~charted] = None
+    last_part = part[last]
+    lo, hi = lower[idx, last_part], upper[idx, last_part]
+    assurance = np.full(rows, None, dtype=object)
+    if sign != 0:
+        has = charted & ~np.isnan(targets)
+        fails = np.where(sign > 0, targets > hi, targets < lo)
+        passes = np.where(sign > 0, targets < lo, targets > hi)
+        assurance[has] = "inconsistent"
+        assurance[has & fails] = "consistently_fails"
+        assurance[has & passes] = "consistently_passes"
+
+    params = _parameters(sign, None, fix, screen, [labels[i] for i in starts])
+    params["target"] = None if target is None else "per row" if np.ndim(target) else float(target)
+    return SPCBatch(
+        part=part,
+        mean=mean,
+        amr=amr,
+        lower=lower,
+        upper=upper,
+        near_lower=mean - NEAR_LIMIT_CONSTANT * amr,
+        near_upper=mean + NEAR_LIMIT_CONSTANT * amr,
+        n_baseline=n_base,
+        trial=n_base < MIN_POINTS_FIRM,
+        rule=rule,
+        point_type=point_type,
+        direction=direction,
+        charted=charted,
+        variation_icon=variation,
+        assurance_icon=assurance,
+        method=METHOD,
+        parameters=params,
+    )
+
+
+__all__ = [
+    "ASSURANCE_ICONS",
+    "COLOURS",
+    "ICON_COLOURS",
+    "ICON_LABELS",
+    "LIMIT_CONSTANT",
+    "METHOD",
+    "NEAR_LIMIT_CONSTANT",
+    "POINT_TYPES",
+    "RULES",
+    "SCREEN_CONSTANT",
+    "SPCBatch",
+    "SPCPart",
+    "SPCPoint",
+    "SPCResult",
+    "VARIATION_ICONS",
+    "xmr",
+    "xmr_many",
+]
