@@ -17,7 +17,7 @@ from ..store import model_repo, observations
 from ..store.db import utcnow
 from .findings import Finding, SubmissionError
 from .readers import LONG_HEADER, checksum, read_file
-from .validate import validate_structure
+from .validate import validate_rows
 
 
 @dataclass
@@ -91,10 +91,11 @@ def submit_frame(engine: Engine, df: pl.DataFrame, *, checksum: str, source: str
                                            "no delivery model is loaded: run "
                                            "'stocktake load DIR' first"))
             return result
-        clean, findings = validate_structure(df, model)
+        checked, findings = validate_rows(df, model, today=now.date())
         result.findings = findings
         if result.errors:
             return result  # all or nothing: leaving the block without writing
+        clean = checked.filter(pl.col("ok"))
         ids = model_repo.indicator_ids(conn)
         uids = model_repo.unit_ids(conn)
         keyed = clean.with_columns(

@@ -125,6 +125,7 @@ class DeliveryModel:
     datasets: dict[str, DataSet] = field(default_factory=dict)
     # Validation rules as declared in rules.yaml (checked and compiled by intake.rules).
     rules: list[dict[str, Any]] = field(default_factory=list)
+    rules_source: str | None = field(default=None, compare=False, repr=False)  # rules.yaml
     # Where each part was read from, e.g. {"priority:P1:trajectory": ("priorities.yaml", 14)},
     # so checks made later (by the analysis layer) can still point at a file and line.
     locations: dict[str, tuple[str, int]] = field(default_factory=dict, compare=False,

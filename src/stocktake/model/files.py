@@ -146,6 +146,7 @@ def parse_model(units_csv: str, indicators_yaml: str, priorities_yaml: str,
     if datasets_yaml:
         model.datasets = _parse_datasets(datasets_yaml, model, c)
     if rules_yaml:
+        model.rules_source = rules_yaml
         for item in _read_yaml_list(rules_yaml, RULES_FILE, c):
             code = str(item.get("code") or f"line-{item['__line__']}")
             model.locations[f"rule:{code}"] = (RULES_FILE, item["__line__"])

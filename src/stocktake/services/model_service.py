@@ -7,7 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+import yaml
+
 from ..analysis.trajectory import TrajectoryError, trajectory_from_spec
+from ..intake.rules import Rule, parse_rules
 from ..model.entities import DeliveryModel
 from ..model.files import PRIORITIES_FILE, ModelError, Problem, load_model_dir
 from ..store import model_repo
@@ -23,6 +26,10 @@ def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
     """
     model = load_model_dir(directory)
     problems = check_trajectories(model)
+    try:
+        compiled_rules(model)
+    except ModelError as exc:
+        problems += exc.problems
     if problems:
         raise ModelError(problems)
     with engine.connect() as conn:
@@ -56,3 +63,12 @@ def check_trajectories(model: DeliveryModel) -> list[Problem]:
             problems += [Problem(file, line, "trajectory", f"priority '{p.code}': {msg}")
                          for msg in exc.problems]
     return problems
+
+
+def compiled_rules(model: DeliveryModel) -> list[Rule]:
+    """The model's validation rules, parsed (raises ModelError, with lines when read from
+    rules.yaml)."""
+    if not model.rules:
+        return []
+    text = model.rules_source or yaml.safe_dump(model.rules, sort_keys=False)
+    return parse_rules(text, model.indicators)

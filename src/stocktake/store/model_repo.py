@@ -123,8 +123,28 @@ def _sync(conn: Connection, table, entity: str, wanted: dict[str, dict[str, Any]
     return changes
 
 
+_cache: dict[tuple[str, bool], tuple[Any, DeliveryModel]] = {}
+
+
 def read_model(conn: Connection, *, include_retired: bool = False) -> DeliveryModel:
-    """The current delivery model (active entities only, unless asked)."""
+    """The current delivery model (active entities only, unless asked).
+
+    Cached per database until the next model load, because every submission and page
+    needs it. Treat the returned model as read-only.
+    """
+    newest = conn.execute(select(s.model_loads.c.id, s.model_loads.c.loaded_at)
+                          .order_by(s.model_loads.c.id.desc()).limit(1)).first()
+    key = (conn.engine.url.render_as_string(hide_password=False), include_retired)
+    hit = _cache.get(key)
+    if hit is not None and newest is not None and hit[0] == tuple(newest):
+        return hit[1]
+    model = _read_model(conn, include_retired)
+    if newest is not None:
+        _cache[key] = (tuple(newest), model)
+    return model
+
+
+def _read_model(conn: Connection, include_retired: bool) -> DeliveryModel:
     model = DeliveryModel()
     for r in conn.execute(select(s.units).order_by(s.units.c.path)).mappings():
         if r["active"] or include_retired:

@@ -63,27 +63,35 @@ def record_batch(conn: Connection, rows: pl.DataFrame, *, checksum: str, submitt
 
 
 def current_values(conn: Connection, keys: pl.DataFrame) -> pl.DataFrame:
-    """The newest stored value for each (indicator_id, unit_id, period) among ``keys``."""
+    """The newest stored value for each (indicator_id, unit_id, period) among ``keys``.
+
+    The keys go into a temporary table and each is looked up through the observations
+    index, so the cost grows with the batch, not with the history already stored.
+    """
     schema = {"indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
               "current": pl.Float64}
     if keys.height == 0:
         return pl.DataFrame(schema=schema)
-    indicator_ids = keys["indicator_id"].unique().to_list()
-    unit_ids = keys["unit_id"].unique().to_list()
-    o = s.observations
-    ranked = (
-        select(o.c.indicator_id, o.c.unit_id, o.c.period, o.c.value.label("current"),
-               func.row_number().over(
-                   partition_by=(o.c.indicator_id, o.c.unit_id, o.c.period),
-                   order_by=(o.c.recorded_at.desc(), o.c.id.desc())).label("rn"))
-        .where(o.c.indicator_id.in_(indicator_ids))
-    )
-    if len(unit_ids) < 500:
-        ranked = ranked.where(o.c.unit_id.in_(unit_ids))
-    sub = ranked.subquery()
-    rows = conn.execute(select(sub.c.indicator_id, sub.c.unit_id, sub.c.period, sub.c.current)
-                        .where(sub.c.rn == 1)).all()
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    pg = conn.dialect.name == "postgresql"
+    conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS stocktake_incoming "
+        "(indicator_id INTEGER, unit_id INTEGER, period VARCHAR(10))"
+        + (" ON COMMIT DROP" if pg else ""))
+    conn.exec_driver_sql("DELETE FROM stocktake_incoming")
+    rows = keys.select("indicator_id", "unit_id", "period").unique().rows()
+    placeholder = "%s" if pg else "?"
+    conn.exec_driver_sql(
+        f"INSERT INTO stocktake_incoming VALUES ({placeholder}, {placeholder}, {placeholder})",
+        rows)
+    found = conn.exec_driver_sql(
+        "SELECT i.indicator_id, i.unit_id, i.period, ("
+        " SELECT o.value FROM observations o WHERE o.indicator_id = i.indicator_id"
+        " AND o.unit_id = i.unit_id AND o.period = i.period"
+        " ORDER BY o.recorded_at DESC, o.id DESC LIMIT 1) AS current"
+        " FROM stocktake_incoming i").all()
+    conn.exec_driver_sql("DELETE FROM stocktake_incoming")
+    return pl.DataFrame(found, schema=schema, orient="row").filter(
+        pl.col("current").is_not_null())
 
 
 def latest(conn: Connection, *, as_of: datetime | None = None,

@@ -1,0 +1,655 @@
+"""Reading a submission in any format providers use into one shape of text rows.
+
+Every format ends as the same table: ``row`` (where the provider finds the row in their
+file), ``indicator``, ``unit``, ``period``, ``value`` (all text, stripped, the value as the
+provider wrote it, so the validator can say what is wrong with it) and ``value_column``
+(where the value sits: ``value`` for long layouts, the indicator's column header in a wide
+CSV, the cell such as ``D7`` in a workbook).
+
+Formats and how they are recognised (the content decides; the file name only breaks ties
+and explains refusals):
+
+- ``xlsx``: a zip holding ``xl/workbook.xml``. The sheet named "Data", else the first.
+- ``parquet``: starts with ``PAR1``.
+- ``json``: text starting with ``[`` or ``{``, or a name ending ``.json``; a list of
+  ``{indicator, unit, period, value}`` objects.
+- ``csv_long``/``csv_wide``: any other text. Comma, semicolon or tab separated (the
+  separator is the first of those found in the header line: Excel's "Unicode text" is
+  tab separated, and in many locales Excel writes semicolons).
+
+Layouts, decided by the header (case-insensitive):
+
+- long: ``indicator, unit, period, value`` in any order;
+- wide: ``unit, period`` and one column per indicator code; an empty cell is no value.
+
+Columns whose header contains "not read" (the template's reference columns) and columns
+with no header and nothing in them are ignored silently; any other extra column is
+ignored with a warning, so a provider's own notes column does not block a submission.
+Rows with nothing in any read column are skipped. In a workbook a row whose value cell
+is empty is skipped too (one warning lists them): the template pre-fills a row for every
+expected indicator and a provider fills the ones they have.
+
+Text must be UTF-8 (with or without a byte-order mark) or UTF-16 with a byte-order mark;
+anything else is refused with the line of the first byte that is not UTF-8, rather than
+guessed, because a wrong guess silently corrupts names and codes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import math
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any, NoReturn
+
+import polars as pl
+
+from .findings import Finding, SubmissionError
+
+FORMATS = ("csv_long", "csv_wide", "xlsx", "json", "parquet")
+LONG_COLUMNS = ("indicator", "unit", "period", "value")
+WIDE_KEYS = ("unit", "period")
+REFERENCE_MARK = "not read"  # a header containing this is a reference column, never read
+ROW_SCHEMA = {"row": pl.Int64, "indicator": pl.String, "unit": pl.String,
+              "period": pl.String, "value": pl.String, "value_column": pl.String}
+HEADER_SEARCH_ROWS = 50  # a workbook's header may sit below a few lines of instructions
+
+_SEPARATORS = (",", ";", "\t")
+_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_DOCUMENT_SUFFIXES = {
+    ".pdf": "a PDF", ".doc": "a Word document", ".docx": "a Word document",
+    ".odt": "an OpenDocument text", ".rtf": "a rich-text document",
+    ".xls": "an Excel 97-2003 workbook", ".xlsb": "an Excel binary workbook",
+    ".ods": "an OpenDocument spreadsheet", ".numbers": "a Numbers spreadsheet",
+    ".ppt": "a PowerPoint file", ".pptx": "a PowerPoint file",
+}
+_FIRST_VISIBLE = re.compile(r"\S")
+_ACCEPTED = ("CSV (UTF-8), Excel workbook (.xlsx), JSON (a list of "
+             "{indicator, unit, period, value} objects) or Parquet")
+
+
+@dataclass
+class Submission:
+    """A submission read into text rows, before any check against the model."""
+
+    format: str  # one of FORMATS
+    rows: pl.DataFrame  # ROW_SCHEMA columns
+    warnings: list[Finding] = field(default_factory=list)
+
+
+def read_submission(data: bytes, filename: str) -> Submission:
+    """Read a submitted file's bytes; ``filename`` is used to explain, not to decide.
+
+    Raises SubmissionError (with findings in the provider's terms) for a file that cannot
+    be read at all: empty, wrong encoding, malformed CSV, missing columns, a formula in a
+    workbook, an unknown format. A header with no rows gives zero rows, not an error.
+    """
+    name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] or "the file"
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if not data or data.isspace():  # isspace, not strip: no copy of a large file
+        _fail("empty_file", f"{name} is empty: expected a header row and rows of data")
+    if data.startswith(b"PK\x03\x04"):
+        return _read_zip(data, name)
+    if data.startswith(b"PAR1"):
+        return _read_parquet(data, name)
+    if suffix in (".xlsx", ".xlsm"):
+        _fail("workbook", f"{name} is not a real Excel workbook: it may be damaged, or another "
+              "kind of file renamed to .xlsx; open it in Excel and save it as 'Excel "
+              "Workbook (.xlsx)'")
+    if suffix in (".parquet", ".pq"):
+        _fail("parquet", f"{name} is not a Parquet file (it does not start with PAR1)")
+    if data.startswith(b"%PDF"):
+        _fail("format", f"{name} is a PDF: submit the figures as {_ACCEPTED}")
+    if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: .xls, .doc
+        _fail("format", f"{name} is an old Office file (Excel 97-2003 or Word): open it and "
+              "save it as 'Excel Workbook (.xlsx)' or 'CSV UTF-8'")
+    if suffix in _DOCUMENT_SUFFIXES:
+        _fail("format", f"{name} is {_DOCUMENT_SUFFIXES[suffix]}: submit the figures as "
+              f"{_ACCEPTED}")
+    text = _decode(data, name)
+    if not text or text.isspace():  # e.g. nothing but a byte-order mark
+        _fail("empty_file", f"{name} is empty: expected a header row and rows of data")
+    first = _FIRST_VISIBLE.search(text)
+    if suffix == ".json" or (first is not None and first.group() in "[{"):
+        return _read_json(text, name)
+    # Plain UTF-8 bytes go to polars as they are; anything decoded differently is re-encoded.
+    plain = not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    return _read_csv(text, data if plain else b"", name)
+
+
+# -- shared --------------------------------------------------------------------------------
+def _fail(check: str, message: str, row: int | None = None, column: str | None = None,
+          value: Any = None) -> NoReturn:
+    raise SubmissionError([Finding(row, column, value, check, "error", message)])
+
+
+def _empty_rows() -> pl.DataFrame:
+    return pl.DataFrame(schema=ROW_SCHEMA)
+
+
+@dataclass
+class _Layout:
+    """Which header positions hold what."""
+
+    kind: str  # "long" | "wide"
+    keys: dict[str, int]  # indicator/unit/period/value (long) or unit/period (wide)
+    indicators: list[int]  # wide: positions of the indicator columns
+    blank: list[int]  # columns without a header: ignored, but warned about if not empty
+    warnings: list[Finding]
+
+    def read_positions(self) -> list[int]:
+        return sorted([*self.keys.values(), *self.indicators, *self.blank])
+
+
+def _layout(header: list[str], header_row: int, where: Callable[[int], str]) -> _Layout:
+    """Classify a header row; ``where(i)`` names position i for messages (a column or cell)."""
+    names = [h.strip() for h in header]
+    lowered = [n.lower() for n in names]
+    shown = ", ".join(n for n in names if n) or "(nothing)"
+    seen: dict[str, int] = {}
+    for i, low in enumerate(lowered):
+        if not low or REFERENCE_MARK in low:
+            continue
+        if low in seen:
+            _fail("header", f"the header names '{names[i]}' twice ({where(seen[low])} and "
+                  f"{where(i)}): each column must appear once", row=header_row,
+                  column=names[i])
+        seen[low] = i
+    blank = [i for i, low in enumerate(lowered) if not low]
+    if "indicator" in seen or "value" in seen:
+        missing = [c for c in LONG_COLUMNS if c not in seen]
+        if missing:
+            _fail("header", f"the header lacks {', '.join(missing)}: a long layout needs "
+                  f"the columns {','.join(LONG_COLUMNS)} (found: {shown})", row=header_row)
+        keys = {c: seen[c] for c in LONG_COLUMNS}
+        warnings = [
+            Finding(header_row, names[i], names[i], "extra_column", "warning",
+                    f"column '{names[i]}' ({where(i)}) is not one of "
+                    f"{','.join(LONG_COLUMNS)} and was not read")
+            for low, i in seen.items() if low not in LONG_COLUMNS]
+        return _Layout("long", keys, [], blank, warnings)
+    if all(k in seen for k in WIDE_KEYS):
+        keys = {k: seen[k] for k in WIDE_KEYS}
+        indicators = sorted(i for low, i in seen.items() if low not in WIDE_KEYS)
+        if not indicators:
+            _fail("header", "the header has unit and period but no indicator columns: a wide "
+                  "layout needs one column per indicator code after unit,period",
+                  row=header_row)
+        return _Layout("wide", keys, indicators, blank, [])
+    _fail("header", "the header must be indicator,unit,period,value (one row per figure) or "
+          "unit,period followed by one column per indicator code (one row per unit and "
+          f"period); found: {shown}", row=header_row)
+
+
+def _shape(body: pl.DataFrame, header: list[str], layout: _Layout, *,
+           value_ref: Callable[[int], pl.Expr], skip_empty_values: bool) -> tuple[
+               pl.DataFrame, list[Finding]]:
+    """Turn a text table (columns c0..cn and ``row``) into the submission's rows.
+
+    ``value_ref(i)`` gives the expression naming where a value in position i sits.
+    """
+    warnings = list(layout.warnings)
+    col = [f"c{i}" for i in range(len(header))]
+    body = body.with_columns(
+        pl.col(col[i]).fill_null("").str.strip_chars() for i in layout.read_positions())
+    for i in layout.blank:
+        filled = body.filter(pl.col(col[i]) != "")
+        if filled.height:
+            warnings.append(Finding(
+                int(filled["row"][0]), None, filled[col[i]][0], "extra_column", "warning",
+                f"a column with no header ({_column_letter(i)}) holds data, e.g. "
+                f"'{filled[col[i]][0]}' on row {filled['row'][0]}: it was not read"))
+    if layout.kind == "long":
+        k = layout.keys
+        rows = body.select(
+            "row", *[pl.col(col[k[c]]).alias(c) for c in LONG_COLUMNS],
+            value_ref(k["value"]).alias("value_column"))
+        rows = rows.filter(pl.any_horizontal(pl.col(c) != "" for c in LONG_COLUMNS))
+        if skip_empty_values:
+            empty = rows.filter(pl.col("value") == "")["row"].to_list()
+            if empty:
+                warnings.append(Finding(
+                    None, "value", None, "empty_value", "warning",
+                    f"{len(empty)} row(s) have no value and were not read: "
+                    f"{_row_list(empty)}"))
+            rows = rows.filter(pl.col("value") != "")
+    else:
+        k = layout.keys
+        parts = [
+            body.select("row", pl.col(col[k["unit"]]).alias("unit"),
+                        pl.col(col[k["period"]]).alias("period"),
+                        pl.lit(header[i].strip()).alias("indicator"),
+                        pl.col(col[i]).alias("value"),
+                        value_ref(i).alias("value_column"))
+            .filter(pl.col("value") != "")
+            for i in layout.indicators]
+        # One frame per indicator column, concatenated: the unpivot of a wide table, with
+        # each value's own location. Left in column order: sorting by row would double the
+        # cost of a large file, and findings are sorted by row anyway.
+        rows = pl.concat(parts)
+    return rows.select(list(ROW_SCHEMA)).cast(ROW_SCHEMA), warnings
+
+
+def _row_list(rows: list[int], limit: int = 20) -> str:
+    shown = ", ".join(map(str, rows[:limit]))
+    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+def _column_letter(i: int) -> str:
+    """0-based position -> spreadsheet column letters (0 -> A, 26 -> AA)."""
+    letters = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+# -- text: encoding, CSV, JSON --------------------------------------------------------------
+def _decode(data: bytes, name: str) -> str:
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        _fail("encoding", f"{name} is saved as UTF-32: save it as 'CSV UTF-8' and submit "
+              "again")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            _fail("encoding", f"{name} starts as UTF-16 but is damaged at byte {exc.start}: "
+                  "save it as 'CSV UTF-8' and submit again")
+    head = data[:4096]
+    if b"\x00" in head:
+        # UTF-16 without a byte-order mark has a NUL in every other byte for plain text.
+        if head.count(b"\x00") >= len(head) // 3:
+            _fail("encoding", f"{name} looks like UTF-16 text without a byte-order mark: "
+                  "save it as 'CSV UTF-8' and submit again")
+        _fail("format", f"{name} is not a text file: submit the figures as {_ACCEPTED}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        end = data.find(b"\n", exc.start)
+        line_bytes = data[start:end if end >= 0 else len(data)].rstrip(b"\r")
+        line = data.count(b"\n", 0, exc.start) + 1
+        near = line_bytes.decode("cp1252", errors="replace")[:60]
+        _fail("encoding",
+              f"line {line} is not UTF-8 (byte 0x{data[exc.start]:02X}, in '{near}'): the "
+              "file looks saved in another encoding such as Windows-1252 or Latin-1; "
+              "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8) and submit again",
+              row=line, value=near)
+
+
+def _read_csv(text: str, data: bytes, name: str) -> Submission:
+    """``data`` is the file's bytes when they are exactly ``text`` in UTF-8, else empty."""
+    if "\r" in text:  # Windows (\r\n) and old Mac (\r) line ends
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        data = b""
+    first_line = _first_line(text)
+    if not first_line.strip():
+        _fail("header", f"line 1 of {name} is empty: the header "
+              f"({','.join(LONG_COLUMNS)}) must be on line 1", row=1)
+    sep = next((s for s in _SEPARATORS if s in first_line), ",")
+    try:
+        header = next(csv.reader([first_line], delimiter=sep, strict=True))
+    except csv.Error as exc:
+        _fail("malformed_csv", f"line 1 (the header) is not well-formed CSV: {exc}", row=1)
+    layout = _layout(header, 1, lambda i: f"column {_column_letter(i)}")
+    n = len(header)
+    cols = [f"c{i}" for i in range(n)]
+    body = _csv_fast(text, data, sep, cols)
+    if body is None:
+        body = _csv_slow(text, sep, n, name)
+    rows, warnings = _shape(
+        body, header, layout,
+        value_ref=lambda i: pl.lit("value" if layout.kind == "long" else header[i].strip()),
+        skip_empty_values=False)
+    return Submission("csv_long" if layout.kind == "long" else "csv_wide", rows, warnings)
+
+
+def _first_line(text: str) -> str:
+    end = text.find("\n")
+    return text if end < 0 else text[:end]
+
+
+def _csv_fast(text: str, data: bytes, sep: str, cols: list[str]) -> pl.DataFrame | None:
+    """Parse with polars; None when the file needs the careful line-by-line reading.
+
+    Polars keeps blank lines as empty rows, so row i of the frame is line i + 2 as long
+    as no quoted field spans lines: checked by counting lines. It silently pads short rows,
+    so separators are counted too.
+    """
+    raw = data or text.encode()
+    try:
+        df = pl.read_csv(raw, has_header=True, new_columns=cols, separator=sep,
+                         infer_schema=False, truncate_ragged_lines=False,
+                         empty_string_is_null=False, quote_char='"')
+    except (pl.exceptions.PolarsError, OSError):
+        return None
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if lines - 1 != df.height:
+        return None  # a quoted field spans lines: number rows the careful way
+    n = len(cols)
+    # Separators between fields = all in the text, less the header's, less those inside
+    # (quoted) values. Polars refuses a row with too many fields, so a total of exactly
+    # n - 1 per row proves every row complete. When it is short (blank lines, or a short
+    # row), count per line with the quoted text removed.
+    between = text.count(sep) - _first_line(text).count(sep)
+    if '"' in text:
+        between -= sum(df.select(pl.col(c).str.count_matches(sep, literal=True).sum()
+                                 for c in cols).row(0))
+    if between != (n - 1) * df.height:
+        body_lines = pl.Series([text]).str.split("\n").explode().slice(1, df.height)
+        counts = (body_lines.str.replace_all('"[^"]*"', "")
+                  .str.count_matches(sep, literal=True))
+        ragged = (body_lines.str.strip_chars() != "") & (counts != n - 1)
+        if ragged.any():
+            return None  # the careful reading names each ragged line
+    return df.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
+
+
+def _csv_slow(text: str, sep: str, n: int, name: str) -> pl.DataFrame:
+    """Read line by line with the csv module, naming the line of every structural fault."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep, strict=True)
+    findings: list[Finding] = []
+    records: list[list[str]] = []
+    starts: list[int] = []
+    what = _SEPARATOR_NAMES[sep]
+    end = 1
+    try:
+        next(reader)
+        end = reader.line_num
+        for rec in reader:
+            start, end = end + 1, reader.line_num
+            if not any(f.strip() for f in rec):
+                continue  # blank line, or a row of empty cells
+            if len(rec) != n:
+                findings.append(Finding(
+                    start, None, None, "malformed_csv", "error",
+                    f"line {start} has {len(rec)} fields but the header has {n}: check for "
+                    f"a missing or extra {what}, or a value containing a {what} that is not "
+                    "in double quotes"))
+                continue
+            records.append(rec)
+            starts.append(start)
+    except csv.Error as exc:
+        start = end + 1
+        if "end of data" in str(exc) or "field limit" in str(exc):
+            msg = (f"line {start}: a double quote (\") opens a quoted field that is never "
+                   "closed; remove the stray quote or close it")
+        else:
+            msg = (f"line {reader.line_num}: malformed quoting ({exc}); a field containing a "
+                   f"{what} or a quote must be wrapped in double quotes, with any quote "
+                   "inside doubled (\"\")")
+            start = reader.line_num
+        findings.append(Finding(start, None, None, "malformed_csv", "error", msg))
+    if findings:
+        raise SubmissionError(findings)
+    columns = list(zip(*records, strict=True)) if records else [()] * n
+    body = pl.DataFrame({f"c{i}": list(columns[i]) for i in range(n)},
+                        schema={f"c{i}": pl.String for i in range(n)})
+    return body.with_columns(pl.Series("row", starts, dtype=pl.Int64))
+
+
+class _Number(str):
+    """A JSON number kept as the text written, so 1e400 reaches the validator as '1e400'."""
+
+
+def _read_json(text: str, name: str) -> Submission:
+    try:
+        items = json.loads(text, parse_float=_Number, parse_int=_Number,
+                           parse_constant=_Number)
+    except json.JSONDecodeError as exc:
+        _fail("json", f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column "
+              f"{exc.colno}")
+    if not isinstance(items, list):
+        found = "an object" if isinstance(items, dict) else f"a {type(items).__name__}"
+        _fail("json", f"{name} must hold a list of objects like "
+              '[{"indicator": "...", "unit": "...", "period": "...", "value": 12.5}]; '
+              f"found {found}")
+    findings: list[Finding] = []
+    warnings: list[Finding] = []
+    out: list[tuple[int, str, str, str, str]] = []
+    extra_seen: set[str] = set()
+    for n, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            findings.append(Finding(n, None, _short(item), "json_item", "error",
+                                    f"item {n} is not an object with indicator, unit, period "
+                                    "and value"))
+            continue
+        fields = {str(k).strip().lower(): v for k, v in item.items()}
+        for key in fields.keys() - set(LONG_COLUMNS) - extra_seen:
+            extra_seen.add(key)
+            warnings.append(Finding(n, key, None, "extra_column", "warning",
+                                    f"item {n} has '{key}', which is not read"))
+        texts: list[str] = []
+        for key in LONG_COLUMNS:
+            if key not in fields:
+                findings.append(Finding(n, key, None, "json_item", "error",
+                                        f"item {n} has no '{key}'"))
+                continue
+            v = fields[key]
+            if isinstance(v, str):  # a number arrives as _Number, itself a str
+                texts.append(v.strip())
+            elif v is None and key == "value":
+                findings.append(Finding(n, key, None, "json_item", "error",
+                                        f"item {n}: value is null; leave the item out if "
+                                        "there is no figure"))
+            else:
+                kind = ("a number or a string" if key == "value" else
+                        "a string")
+                findings.append(Finding(n, key, _short(v), "json_item", "error",
+                                        f"item {n}: {key} must be {kind}, not "
+                                        f"{_json_kind(v)}"))
+        if len(texts) == len(LONG_COLUMNS):
+            out.append((n, *texts))  # type: ignore[arg-type]
+    if findings:
+        raise SubmissionError(findings)
+    rows = pl.DataFrame(out, schema={c: ROW_SCHEMA[c] for c in ["row", *LONG_COLUMNS]},
+                        orient="row").with_columns(pl.lit("value").alias("value_column"))
+    return Submission("json", rows.cast(ROW_SCHEMA), warnings)
+
+
+def _json_kind(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "an object"
+    return type(v).__name__
+
+
+def _short(v: Any) -> str:
+    s = json.dumps(v)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+# -- binary: parquet, xlsx ------------------------------------------------------------------
+def _read_parquet(data: bytes, name: str) -> Submission:
+    try:
+        df = pl.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - any reader failure means a damaged file
+        _fail("parquet", f"{name} is not a readable Parquet file: {exc}")
+    header = df.columns
+    layout = _layout(header, 1, lambda i: f"column '{header[i]}'")
+    body = df.select(
+        _parquet_text(df[c], name).alias(f"c{i}") for i, c in enumerate(header)
+    ).with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
+    # A Parquet file has no header line: rows are numbered from 1, like JSON items.
+    rows, warnings = _shape(
+        body, header, layout,
+        value_ref=lambda i: pl.lit("value" if layout.kind == "long" else header[i]),
+        skip_empty_values=False)
+    return Submission("parquet", rows, warnings)
+
+
+def _parquet_text(s: pl.Series, name: str) -> pl.Series:
+    """Any column type as the text a provider would have written."""
+    dt = s.dtype
+    if dt.is_float():
+        whole = s.is_finite() & (s == s.round(0)) & (s.abs() < 1e15)
+        return pl.select(pl.when(whole).then(s.cast(pl.Int64, strict=False).cast(pl.String))
+                         .otherwise(s.cast(pl.String))).to_series()
+    if isinstance(dt, pl.Datetime):
+        midnight = (s.dt.time() == time(0)).all()
+        return s.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%dT%H:%M:%S")
+    if dt.is_nested():
+        _fail("parquet", f"{name}: column '{s.name}' holds {dt} values; expected plain "
+              "text or numbers", column=s.name)
+    try:
+        return s.cast(pl.String)
+    except pl.exceptions.PolarsError:
+        _fail("parquet", f"{name}: column '{s.name}' ({dt}) cannot be read as text",
+              column=s.name)
+
+
+def _read_zip(data: bytes, name: str) -> Submission:
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, ValueError):
+        _fail("workbook", f"{name} is not a real Excel workbook (a damaged zip file): open it "
+              "in Excel and save it as 'Excel Workbook (.xlsx)'")
+    if "xl/workbook.xml" in names:
+        return _read_xlsx(data, name)
+    if "xl/workbook.bin" in names:
+        what = "an Excel binary workbook (.xlsb)"
+    elif "word/document.xml" in names:
+        what = "a Word document"
+    elif any(n.startswith("ppt/") for n in names):
+        what = "a PowerPoint file"
+    elif "content.xml" in names:
+        what = "an OpenDocument file"
+    else:
+        what = "a zip archive"
+    _fail("format", f"{name} is {what}: submit the figures as {_ACCEPTED}")
+
+
+def _read_xlsx(data: bytes, name: str) -> Submission:
+    import openpyxl  # imported here: only workbooks need it
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # noqa: BLE001 - any reader failure means a damaged workbook
+        _fail("workbook", f"{name} is not a readable Excel workbook ({type(exc).__name__}): "
+              "open it in Excel and save it as 'Excel Workbook (.xlsx)'")
+    try:
+        sheets = {ws.title.strip().lower(): ws for ws in wb.worksheets}
+        if not sheets:
+            _fail("workbook", f"{name} has no worksheet")
+        ws = sheets.get("data", wb.worksheets[0])
+        return _read_sheet(ws, name)
+    finally:
+        wb.close()
+
+
+def _read_sheet(ws: Any, name: str) -> Submission:
+    sheet = f"sheet '{ws.title}'"
+    rows_iter = ws.iter_rows()
+    header: list[str] | None = None
+    header_row = 0
+    for r, cells in enumerate(rows_iter, start=1):
+        found = [str(c.value).strip() if c.value is not None else "" for c in cells]
+        if {"unit", "period"} <= {t.lower() for t in found}:
+            header, header_row = found, r
+            break
+        if r >= HEADER_SEARCH_ROWS:
+            break
+    if header is None:
+        _fail("header", f"no header row found in the first {HEADER_SEARCH_ROWS} rows of "
+              f"{sheet} of {name}: expected a row with indicator, unit, period, value (or "
+              "unit, period and one column per indicator code)")
+    while header and not header[-1]:
+        header.pop()  # trailing empty cells are not columns
+    layout = _layout(header, header_row, lambda i: f"cell {_column_letter(i)}{header_row}")
+    positions = layout.read_positions()
+    period_at = layout.keys["period"]
+    blank = set(layout.blank)
+    findings: list[Finding] = []
+    warnings: list[Finding] = []
+    columns: dict[int, list[str]] = {i: [] for i in positions}
+    row_numbers: list[int] = []
+    for r, cells in enumerate(rows_iter, start=header_row + 1):
+        texts: dict[int, str] = {}
+        for i in positions:
+            cell = cells[i] if i < len(cells) else None
+            value = None if cell is None else cell.value
+            if value is None:
+                texts[i] = ""
+                continue
+            ref = f"{_column_letter(i)}{r}"
+            if cell.data_type == "f" and i not in blank:  # unheaded columns are not read
+                formula = getattr(value, "text", value)
+                findings.append(Finding(
+                    r, header[i], formula, "excel_formula", "error",
+                    f"cell {ref} holds a formula ({formula}); paste the value instead "
+                    "(Paste Special > Values)"))
+                texts[i] = ""
+                continue
+            text, note = _cell_text(getattr(value, "text", value), cell.number_format or "",
+                                    is_period=i == period_at)
+            texts[i] = text
+            if note:
+                warnings.append(Finding(r, header[i], text, "excel_date", "warning",
+                                        f"cell {ref} {note}"))
+        if not any(texts.values()):
+            continue
+        row_numbers.append(r)
+        for i in positions:
+            columns[i].append(texts[i])
+    if findings:
+        raise SubmissionError(findings)
+    body = pl.DataFrame({f"c{i}": columns[i] for i in positions},
+                        schema={f"c{i}": pl.String for i in positions})
+    body = body.with_columns(pl.Series("row", row_numbers, dtype=pl.Int64))
+    rows, more = _shape(
+        body, header, layout,
+        value_ref=lambda i: pl.lit(_column_letter(i)) + pl.col("row").cast(pl.String),
+        skip_empty_values=True)
+    return Submission("xlsx", rows, [*more, *warnings])
+
+
+_QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+
+
+def _cell_text(value: Any, number_format: str, *, is_period: bool) -> tuple[str, str | None]:
+    """A cell's value as the text the provider meant, and a note when it was reinterpreted.
+
+    Excel turns "2024-03" typed into a cell into the date 2024-03-01 shown as "Mar-24".
+    A date in a period column is read back at the precision its display format shows:
+    with a day (d) it is that day, with a month but no day (mmm-yy, yyyy-mm) that month,
+    with only a year (yyyy) that year; a format showing nothing of the date (General)
+    counts as a day. Quarters and weeks cannot be dates, so they arrive as text.
+    """
+    if isinstance(value, bool):
+        return ("TRUE" if value else "FALSE"), None
+    if isinstance(value, int):
+        return str(value), None
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value)), None  # Excel stores every number as a float
+        return repr(value), None
+    if isinstance(value, (datetime, date)):
+        day = value.date() if isinstance(value, datetime) else value
+        if not is_period:
+            timed = isinstance(value, datetime) and value.time() != time(0)
+            return (value.isoformat() if timed else day.isoformat()), None
+        tokens = _QUOTED.sub("", number_format.lower())
+        if "d" in tokens or not any(t in tokens for t in "my"):
+            code = day.isoformat()
+        elif "m" in tokens:
+            code = f"{day.year:04d}-{day.month:02d}"
+        else:
+            code = f"{day.year:04d}"
+        return code, (f"holds a date shown as '{number_format}': read as period {code} "
+                      "(to stop Excel turning a period into a date, format the column as "
+                      "Text or type an apostrophe first: '2024-03)")
+    if isinstance(value, time):
+        return value.isoformat(), None
+    return str(value).strip(), None
