@@ -1,0 +1,785 @@
+"""Forecasts with honest prediction intervals, and the probability of meeting a target.
+
+Model (a linear innovations state space model, Hyndman et al. 2008, "Forecasting with
+Exponential Smoothing"): additive errors with a damped additive trend, ETS(A,Ad,N) (damping
+phi estimated in [0.8, 1]; at phi = 1 it is Holt's linear trend, named ETS(A,A,N)), plus
+additive seasonality, ETS(A,Ad,A), for quarterly and monthly data where the data supports
+it; simple exponential smoothing, ETS(A,N,N), for short series. Smoothing parameters are
+estimated by minimising the one-step sum of squared errors (the Gaussian likelihood with
+sigma profiled out); the initial states are solved exactly by least squares for each
+candidate, so only the smoothing parameters are searched (a two-stage grid).
+
+Intervals: the model's own analytic h-step variance is known to be too narrow on real
+series (it ignores parameter and model uncertainty). Each forecast is therefore calibrated
+on the series' own past: the same procedure is rerun at each of the last 30 earlier
+origins, using only data up to that origin, and the h-step errors it made are compared
+with the variance it claimed. The predictive distribution is a Student t whose scale is
+the analytic sd times the calibration factor and whose degrees of freedom grow with the
+number of past errors. No value after the forecast origin is ever used.
+
+See docs/methods/forecast.md for the method and the backtest figures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any
+
+import numpy as np
+from scipy import signal, stats
+
+from stocktake.model.entities import Polarity
+from stocktake.model.periods import Period, PeriodError, PeriodType
+
+MIN_POINTS = 5  # fewer observed values than this: no forecast
+DAMPED_TREND_MIN_POINTS = 10  # a model is fitted only when n > parameters + 4 (R forecast::ets)
+PRIOR_WEIGHT = 4.0  # weight, in pseudo-errors, of the model's own variance in the calibration
+CALIBRATION_WINDOW = 30  # earlier origins whose errors calibrate the interval width
+SEASON_LENGTH = {PeriodType.QUARTER: 4, PeriodType.MONTH: 12}
+DEFAULT_LEVELS = (0.8, 0.95)
+
+_ALPHA_BOUNDS = (1e-4, 0.9999)
+_SHARE_BOUNDS = (0.0, 1.0)  # beta = alpha * share, gamma = (1 - alpha) * share
+# Damping: R's forecast::ets caps phi at 0.98 and offers the undamped trend as a separate
+# model; we estimate phi in [0.8, 1] instead, so a steady straight-line trend (phi = 1, Holt's
+# linear trend) is followed without the lag a capped damped trend shows.
+_PHI_BOUNDS = (0.8, 1.0)
+# Coarse grids (alpha, beta/alpha, phi, gamma/(1-alpha)), then a finer grid around the
+# best point. Seasonal models have one more dimension and more states: a sparser grid.
+_GRIDS = {
+    False: (
+        np.array([0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99]),
+        np.array([0.0, 0.1, 0.25, 0.45, 0.7, 0.95]),
+        np.array([0.8, 0.86, 0.92, 0.98, 1.0]),
+        np.array([0.0]),
+    ),
+    True: (
+        np.array([0.05, 0.2, 0.4, 0.6, 0.8, 0.99]),
+        np.array([0.0, 0.15, 0.4, 0.8]),
+        np.array([0.8, 0.9, 0.98, 1.0]),
+        np.array([0.0, 0.2, 0.5, 0.9]),
+    ),
+}
+
+
+class ForecastError(ValueError):
+    """Input that cannot be forecast: too short, gappy, misordered or mismatched."""
+
+
+# -- input ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Prepared:
+    y: np.ndarray  # one value per consecutive period; single gaps interpolated
+    observed: np.ndarray  # False where the value was interpolated
+    periods: tuple[Period, ...]
+
+
+def _period_type(period_type: PeriodType | str) -> PeriodType:
+    try:
+        return PeriodType(period_type)
+    except ValueError:
+        allowed = ", ".join(t.value for t in PeriodType)
+        raise ForecastError(f"period_type '{period_type}' is not one of {allowed}") from None
+
+
+def _prepare(
+    values: Sequence[float], periods: Sequence[str], ptype: PeriodType, what: str = "series"
+) -> _Prepared:
+    """Check a series and lay it on consecutive periods.
+
+    A missing period (absent code or NaN/None value) between two observed ones is filled
+    by linear interpolation; two or more missing in a row, or a missing first or last
+    value, is refused: a forecast should not rest on invented stretches of data.
+    """
+    vals, codes = list(values), list(periods)
+    if len(vals) != len(codes):
+        raise ForecastError(
+            f"{what}: {len(vals)} values but {len(codes)} periods; give one period per value"
+        )
+    parsed: list[Period] = []
+    for i, code in enumerate(codes):
+        try:
+            parsed.append(Period.parse(code, ptype))
+        except PeriodError as exc:
+            raise ForecastError(f"{what}: period at position {i}: {exc}") from None
+    for i in range(1, len(parsed)):
+        if parsed[i].ordinal <= parsed[i - 1].ordinal:
+            raise ForecastError(
+                f"{what}: periods must increase without repeats, but {parsed[i].code} "
+                f"follows {parsed[i - 1].code} (position {i})"
+            )
+    numbers = np.empty(len(vals))
+    for i, v in enumerate(vals):
+        try:
+            numbers[i] = np.nan if v is None else float(v)
+        except (TypeError, ValueError):
+            raise ForecastError(
+                f"{what}: value {v!r} for {parsed[i].code} is not a number"
+            ) from None
+        if np.isinf(numbers[i]):
+            raise ForecastError(f"{what}: value for {parsed[i].code} is infinite")
+    n_observed = int(np.sum(~np.isnan(numbers)))
+    if n_observed < MIN_POINTS:
+        raise ForecastError(
+            f"{what}: {n_observed} observed values; at least {MIN_POINTS} are needed to "
+            "estimate a forecast and its uncertainty"
+        )
+    first, last = parsed[0], parsed[-1]
+    y = np.full(last.ordinal - first.ordinal + 1, np.nan)
+    y[[p.ordinal - first.ordinal for p in parsed]] = numbers
+    full = tuple(first.shift(i) for i in range(len(y)))
+    missing = np.isnan(y)
+    if missing[0] or missing[-1]:
+        end = full[0] if missing[0] else full[-1]
+        raise ForecastError(
+            f"{what}: no value for {end.code}, at an end of the series; "
+            "trim the series so that it starts and ends with observed values"
+        )
+    i = 0
+    while i < len(y):
+        if missing[i]:
+            j = i
+            while missing[j]:
+                j += 1
+            if j - i > 1:
+                raise ForecastError(
+                    f"{what}: {j - i} consecutive periods have no value ({full[i].code} to "
+                    f"{full[j - 1].code}); only a single missing period is interpolated"
+                )
+            y[i] = (y[i - 1] + y[i + 1]) / 2.0
+            i = j
+        else:
+            i += 1
+    return _Prepared(y=y, observed=~missing, periods=full)
+
+
+def _check_levels(levels: Sequence[float]) -> tuple[float, ...]:
+    out = []
+    for level in levels:
+        lv = float(level)
+        if not 0.0 < lv < 1.0:
+            raise ForecastError(f"interval level {level!r} must lie strictly between 0 and 1")
+        out.append(lv)
+    if not out:
+        raise ForecastError("give at least one interval level, e.g. (0.8, 0.95)")
+    return tuple(sorted(set(out)))
+
+
+def _seasonal_min_points(m: int) -> int:
+    # Two full seasons, and n > parameters + 4 with m + 5 parameters (4 smoothing, level,
+    # trend and m - 1 free seasonal states).
+    return max(2 * m, m + 10)
+
+
+# -- the ETS engine ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Spec:
+    trend: bool  # damped additive trend
+    m: int  # season length; 0 = no seasonal component
+
+    @property
+    def name(self) -> str:
+        return f"ETS(A,{'Ad' if self.trend else 'N'},{'A' if self.m else 'N'})"
+
+    @property
+    def dim(self) -> int:
+        return 1 + int(self.trend) + self.m
+
+    @property
+    def n_params(self) -> int:
+        smoothing = 1 + 2 * int(self.trend) + int(self.m > 0)
+        initial = 1 + int(self.trend) + max(self.m - 1, 0)
+        return smoothing + initial
+
+
+def _system(
+    spec: _Spec, alpha: np.ndarray, beta: np.ndarray, gamma: np.ndarray, phi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Transition F, persistence g and measurement w for a batch of parameter sets.
+
+    State x = (level, trend, s_t, s_{t-1}, ..., s_{t-m+1});
+    y_t = w'x_{t-1} + e_t and x_t = F x_{t-1} + g e_t.
+    """
+    G, d = alpha.shape[0], spec.dim
+    F, g, w = np.zeros((G, d, d)), np.zeros((G, d)), np.zeros((G, d))
+    F[:, 0, 0], w[:, 0], g[:, 0] = 1.0, 1.0, alpha
+    if spec.trend:
+        F[:, 0, 1], F[:, 1, 1], w[:, 1], g[:, 1] = phi, phi, phi, beta
+    if spec.m:
+        s0 = d - spec.m
+        F[:, s0, d - 1] = 1.0  # this season's state starts from the one a year ago
+        for i in range(1, spec.m):
+            F[:, s0 + i, s0 + i - 1] = 1.0
+        w[:, d - 1] = 1.0
+        g[:, s0] = gamma
+    return F, g, w
+
+
+def _initial_basis(spec: _Spec) -> np.ndarray:
+    """Free initial states -> full initial state, with the seasonal states summing to zero
+    (otherwise level and seasonal states are confounded)."""
+    d = spec.dim
+    if not spec.m:
+        return np.eye(d)
+    basis = np.zeros((d, d - 1))
+    s0 = d - spec.m
+    basis[:s0, :s0] = np.eye(s0)
+    for j in range(spec.m - 1):
+        basis[s0 + j, s0 + j] = 1.0
+        basis[d - 1, s0 + j] = -1.0
+    return basis
+
+
+def _responses(spec: _Spec, params: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of ``params`` (alpha, trend share, phi, season share): u_j = w'D^j and
+    kappa_j = w'D^(j-1) g for j < n, where D = F - g w' is the filter's transition.
+
+    With x_t = D x_(t-1) + g y_t, the one-step forecast of y_t is
+    u_(t-1)' x0 + sum_(s<t) kappa_(t-s) y_s: affine in the initial state x0.
+    """
+    alpha = params[:, 0]
+    beta = alpha * params[:, 1]
+    phi = params[:, 2]
+    gamma = (1.0 - alpha) * params[:, 3]
+    F, g, w = _system(spec, alpha, beta, gamma, phi)
+    D = F - g[:, :, None] * w[:, None, :]
+    U = np.empty((params.shape[0], n, spec.dim))
+    u = w
+    for j in range(n):
+        U[:, j] = u
+        u = np.einsum("gi,gij->gj", u, D)
+    kappa = np.einsum("gjd,gd->gj", U, g)  # kappa[:, j] = w'D^j g, the lag j + 1 weight
+    return U, kappa
+
+
+# The coarse grid is the same for every series: its responses are kept and reused.
+_COARSE_CACHE: dict[_Spec, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _coarse_responses(spec: _Spec, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    cached = _COARSE_CACHE.get(spec)
+    if cached is None or cached[1].shape[1] < n:
+        grid = _grid(spec, *_GRIDS[spec.m > 0])
+        U, kappa = _responses(spec, grid, max(n, 64))
+        cached = _COARSE_CACHE[spec] = (grid, U, kappa)
+    return cached
+
+
+def _profile_sse(
+    y: np.ndarray,
+    spec: _Spec,
+    params: np.ndarray,
+    responses: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-step SSE minimised over the initial states, for each row of ``params``.
+
+    Columns of ``params``: alpha, trend share, phi, season share. With additive errors the
+    one-step errors are affine in the initial state, e = e0 - Z x0, so the best x0 is a
+    least-squares solution, found for all parameter sets at once.
+    """
+    n = len(y)
+    U, kappa = responses if responses is not None else _responses(spec, params, n)
+    # e0_t = y_t - sum_(s<t) kappa_(t-s) y_s: a matrix of lagged values for the usual
+    # lengths, a fast convolution for long (daily, weekly) series.
+    if n <= 256:
+        t_idx, j_idx = np.indices((n, n))
+        lagged = np.where(j_idx < t_idx, y[np.clip(t_idx - 1 - j_idx, 0, None)], 0.0)
+        # einsum, not a BLAS product: OpenBLAS threads thrash on a shared machine here.
+        fitted = np.einsum("gj,tj->gt", kappa[:, :n], lagged)
+    else:
+        conv = signal.fftconvolve(kappa[:, :n], y[None, :], axes=1)[:, : n - 1]
+        fitted = np.concatenate([np.zeros((kappa.shape[0], 1)), conv], axis=1)
+    e0 = (y[None, :] - fitted)[:, :, None]  # (G, n, 1)
+    basis = _initial_basis(spec)
+    Z = U[:, :n] @ basis  # (G, n, k)
+    Zt = Z.transpose(0, 2, 1)
+    ZtZ, Zte = Zt @ Z, Zt @ e0
+    k = basis.shape[1]
+    ridge = 1e-12 * (np.trace(ZtZ, axis1=1, axis2=2) / k)[:, None, None] * np.eye(k)
+    theta = np.linalg.solve(ZtZ + ridge, Zte)
+    resid = (e0 - Z @ theta)[:, :, 0]
+    return np.sum(resid**2, axis=1), theta[:, :, 0] @ basis.T
+
+
+def _grid(spec: _Spec, a, b, ph, s) -> np.ndarray:
+    cols = [a, b if spec.trend else [0.0], ph if spec.trend else [1.0], s if spec.m else [0.0]]
+    return np.array(list(product(*cols)), dtype=float)
+
+
+def _around(best: float, grid: np.ndarray, bounds: tuple[float, float], points: int) -> np.ndarray:
+    """Points from halfway to the lower neighbour to halfway to the upper one; at the edge
+    of the grid, out to the bound itself."""
+    if len(grid) == 1:
+        return grid
+    i = int(np.argmin(np.abs(grid - best)))
+    left = (best + grid[i - 1]) / 2.0 if i > 0 else bounds[0]
+    right = (best + grid[i + 1]) / 2.0 if i + 1 < len(grid) else bounds[1]
+    pts = np.linspace(left, right, points)
+    return np.unique(np.clip(pts, *bounds))
+
+
+@dataclass(frozen=True)
+class _Fit:
+    spec: _Spec
+    alpha: float
+    beta: float
+    gamma: float
+    phi: float
+    x0: np.ndarray
+    state: np.ndarray  # state after the last observation
+    residuals: np.ndarray
+    sse: float
+    sigma: float  # one-step error sd, sqrt(SSE / (n - parameters)), floored above zero
+    aicc: float
+
+    @property
+    def name(self) -> str:
+        # phi = 1 (the bound) is Holt's undamped trend: name it as such.
+        return self.spec.name.replace("Ad", "A") if self.phi >= 1.0 else self.spec.name
+
+    def system(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        F, g, w = _system(
+            self.spec,
+            np.array([self.alpha]),
+            np.array([self.beta]),
+            np.array([self.gamma]),
+            np.array([self.phi]),
+        )
+        return F[0], g[0], w[0]
+
+    def mean(self, horizon: int) -> np.ndarray:
+        F, _, w = self.system()
+        out, x = np.empty(horizon), self.state.copy()
+        for h in range(horizon):
+            out[h] = w @ x
+            x = F @ x
+        return out
+
+    def relative_variance(self, horizon: int) -> np.ndarray:
+        """Var(h-step error) / sigma^2 = 1 + sum_{j<h} c_j^2 with c_j = w'F^(j-1)g."""
+        F, g, w = self.system()
+        c2, v = np.zeros(horizon), g.copy()
+        for j in range(1, horizon):
+            c2[j] = (w @ v) ** 2
+            v = F @ v
+        return 1.0 + np.cumsum(c2)
+
+
+def _filter(y: np.ndarray, fit_spec: _Spec, p: dict[str, float], x0: np.ndarray):
+    F, g, w = _system(fit_spec, *(np.array([p[k]]) for k in ("alpha", "beta", "gamma", "phi")))
+    F, g, w = F[0], g[0], w[0]
+    x, e = x0.copy(), np.empty(len(y))
+    for t in range(len(y)):
+        e[t] = y[t] - w @ x
+        x = F @ x + g * e[t]
+    return x, e
+
+
+def _fit(y: np.ndarray, spec: _Spec) -> _Fit:
+    axes = _GRIDS[spec.m > 0]
+    coarse, U, kappa = _coarse_responses(spec, len(y))
+    sse, _ = _profile_sse(y, spec, coarse, (U, kappa))
+    best = coarse[int(np.argmin(sse))]
+    bounds = (_ALPHA_BOUNDS, _SHARE_BOUNDS, _PHI_BOUNDS, _SHARE_BOUNDS)
+    points = 3 if spec.m else 5
+    fine = _grid(
+        spec,
+        *(_around(v, ax, bd, points) for v, ax, bd in zip(best, axes, bounds, strict=True)),
+    )
+    sse, x0s = _profile_sse(y, spec, fine)
+    j = int(np.argmin(sse))
+    a, b, ph, s = fine[j]
+    p = {"alpha": a, "beta": a * b, "gamma": (1.0 - a) * s, "phi": ph}
+    state, resid = _filter(y, spec, p, x0s[j])
+    n, k = len(y), spec.n_params
+    sse_j = float(np.sum(resid**2))
+    floor = 1e-9 * max(float(np.max(np.abs(y))), 1e-3)
+    sigma = max(math.sqrt(sse_j / (n - k)), floor)
+    # AICc with sigma counted as a parameter, the Gaussian log-likelihood at sigma^2=SSE/n.
+    q = k + 1
+    loglik = -0.5 * n * (math.log(2.0 * math.pi * max(sse_j, floor**2 * n) / n) + 1.0)
+    aicc = -2.0 * loglik + 2.0 * q + 2.0 * q * (q + 1) / max(n - q - 1, 1)
+    return _Fit(
+        spec=spec,
+        alpha=float(a),
+        beta=float(p["beta"]) if spec.trend else 0.0,
+        gamma=float(p["gamma"]) if spec.m else 0.0,
+        phi=float(ph) if spec.trend else 1.0,
+        x0=x0s[j],
+        state=state,
+        residuals=resid,
+        sse=sse_j,
+        sigma=sigma,
+        aicc=aicc,
+    )
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The forecasting procedure applied at one origin: model choice, fit, analytic sds."""
+
+    fit: _Fit
+    mean: np.ndarray
+    sd: np.ndarray
+    notes: tuple[str, ...]
+
+
+def _procedure(y: np.ndarray, horizon: int, m: int, seasonal: bool | None) -> _Run:
+    n, notes = len(y), []
+    if n < DAMPED_TREND_MIN_POINTS:
+        fit = _fit(y, _Spec(trend=False, m=0))
+        notes.append(
+            f"short series ({n} points < {DAMPED_TREND_MIN_POINTS}): simple exponential "
+            "smoothing, no trend"
+        )
+    else:
+        fit = _fit(y, _Spec(trend=True, m=0))
+        if m and seasonal is not False:
+            if n >= _seasonal_min_points(m):
+                sfit = _fit(y, _Spec(trend=True, m=m))
+                chosen = seasonal or sfit.aicc < fit.aicc
+                how = "requested" if seasonal else "chosen by AICc"
+                notes.append(
+                    f"seasonality {how}: AICc {sfit.aicc:.2f} seasonal vs {fit.aicc:.2f} "
+                    f"non-seasonal -> {'seasonal' if chosen else 'non-seasonal'}"
+                )
+                if chosen:
+                    fit = sfit
+            else:
+                notes.append(
+                    f"too few points for a seasonal model ({n} < {_seasonal_min_points(m)})"
+                )
+    sd = fit.sigma * np.sqrt(fit.relative_variance(horizon))
+    return _Run(fit=fit, mean=fit.mean(horizon), sd=sd, notes=tuple(notes))
+
+
+def _inner_runs(
+    y: np.ndarray,
+    observed: np.ndarray,
+    origins: range,
+    horizon: int,
+    m: int,
+    seasonal: bool | None,
+) -> dict[int, _Run]:
+    """The procedure rerun at earlier origins (origin o = the first o values are known).
+
+    Origins whose last known value was interpolated are skipped, since interpolating it
+    would have needed a value from after the origin.
+    """
+    runs = {}
+    for o in origins:
+        if o >= MIN_POINTS and observed[o - 1]:
+            runs[o] = _procedure(y[:o], min(horizon, len(y) - o), m, seasonal)
+    return runs
+
+
+def _calibration(
+    y: np.ndarray, observed: np.ndarray, runs: Mapping[int, _Run], origin: int, horizon: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Variance factor, degrees of freedom and evidence count for each horizon.
+
+    z = (actual - forecast) / analytic sd for every earlier origin o2 in the window whose
+    h-step outcome y[o2 + h - 1] lies before ``origin``. With a scaled-inverse-chi-square
+    prior of weight PRIOR_WEIGHT centred on the previous horizon's factor (1 at h = 1: the
+    model's own variance), the posterior factor is (w * prior + sum z^2) / (w + count) and
+    the predictive distribution is Student t. Overlapping h-step errors from consecutive
+    origins are correlated, so they count as count / h degrees of freedom.
+    """
+    factor, df, count = np.empty(horizon), np.empty(horizon), np.zeros(horizon, dtype=int)
+    lo = max(MIN_POINTS, origin - CALIBRATION_WINDOW)
+    prior = 1.0
+    for h in range(1, horizon + 1):
+        z2 = 0.0
+        for o2 in range(lo, origin - h + 1):
+            run = runs.get(o2)
+            if run is None or not observed[o2 + h - 1]:
+                continue
+            z2 += ((y[o2 + h - 1] - run.mean[h - 1]) / run.sd[h - 1]) ** 2
+            count[h - 1] += 1
+        factor[h - 1] = (PRIOR_WEIGHT * prior + z2) / (PRIOR_WEIGHT + count[h - 1])
+        df[h - 1] = PRIOR_WEIGHT + count[h - 1] / h
+        prior = factor[h - 1]
+    return factor, df, count
+
+
+def _predictive_scale(model_sd: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """Calibrated t scale per horizon. A later period is never given less uncertainty
+    than an earlier one: the factors of long horizons rest on few, overlapping errors
+    and can dip by chance, while the model's own variance never falls with h."""
+    return np.maximum.accumulate(model_sd * np.sqrt(factor))
+
+
+# -- the result -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Forecast:
+    """A forecast from the period after ``last_observed`` to ``target_period``.
+
+    For each forecast period the predictive distribution is a Student t with location
+    ``mean``, scale ``scale`` and ``df`` degrees of freedom (standard deviation ``sd``).
+    """
+
+    model: str
+    params: Mapping[str, float]
+    period_type: str
+    last_observed: str
+    n_observations: int
+    periods: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    df: tuple[float, ...]
+    sd: tuple[float, ...]
+    model_sd: tuple[float, ...]  # the ETS analytic sd, before calibration
+    calibration_factor: tuple[float, ...]  # (scale / model_sd)^2, from past errors
+    calibration_errors: tuple[int, ...]  # past h-step errors behind each factor
+    levels: tuple[float, ...]
+    lower: Mapping[float, tuple[float, ...]]
+    upper: Mapping[float, tuple[float, ...]]
+    interval_method: str
+    interpolated: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def target_period(self) -> str:
+        return self.periods[-1]
+
+    def _index(self, period: str | None) -> int:
+        if period is None:
+            return len(self.periods) - 1
+        try:
+            code = Period.parse(period, self.period_type).code
+        except PeriodError as exc:
+            raise ForecastError(str(exc)) from None
+        if code not in self.periods:
+            raise ForecastError(
+                f"{code} is not a forecast period (they run {self.periods[0]} to "
+                f"{self.periods[-1]})"
+            )
+        return self.periods.index(code)
+
+    def distribution(self, period: str | None = None) -> Any:
+        """The predictive distribution (a frozen scipy.stats t) at ``period``, by default the
+        target period."""
+        i = self._index(period)
+        return stats.t(df=self.df[i], loc=self.mean[i], scale=self.scale[i])
+
+    def cdf(self, x: float, period: str | None = None) -> float:
+        """P(value <= x) at ``period`` (default: the target period)."""
+        return float(self.distribution(period).cdf(x))
+
+    def quantile(self, q: float, period: str | None = None) -> float:
+        return float(self.distribution(period).ppf(q))
+
+    def interval(self, level: float, period: str | None = None) -> tuple[float, float]:
+        """Central prediction interval at any level, e.g. 0.5 for the interquartile range."""
+        lv = _check_levels([level])[0]
+        dist = self.distribution(period)
+        return float(dist.ppf(0.5 - lv / 2)), float(dist.ppf(0.5 + lv / 2))
+
+    def sample(
+        self,
+        size: int,
+        rng: np.random.Generator | int | None = None,
+        period: str | None = None,
+    ) -> np.ndarray:
+        """Draws from the predictive distribution at ``period`` (default: the target)."""
+        i = self._index(period)
+        gen = np.random.default_rng(rng)
+        return self.mean[i] + self.scale[i] * gen.standard_t(self.df[i], size=size)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "params": dict(self.params),
+            "period_type": self.period_type,
+            "last_observed": self.last_observed,
+            "n_observations": self.n_observations,
+            "interval_method": self.interval_method,
+            "distribution": "student_t",
+            "interpolated": list(self.interpolated),
+            "notes": list(self.notes),
+            "forecasts": [
+                {
+                    "period": p,
+                    "mean": self.mean[i],
+                    "scale": self.scale[i],
+                    "df": self.df[i],
+                    "sd": self.sd[i],
+                    "model_sd": self.model_sd[i],
+                    "calibration_factor": self.calibration_factor[i],
+                    "calibration_errors": self.calibration_errors[i],
+                    **{f"lower_{round(lv * 100)}": self.lower[lv][i] for lv in self.levels},
+                    **{f"upper_{round(lv * 100)}": self.upper[lv][i] for lv in self.levels},
+                }
+                for i, p in enumerate(self.periods)
+            ],
+        }
+
+    def summary(self) -> str:
+        params = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
+        head = [
+            f"{self.model} fitted to {self.n_observations} {self.period_type}s to "
+            f"{self.last_observed}; {params}",
+            f"Intervals: {self.interval_method}",
+            *(f"Note: {n}" for n in self.notes),
+        ]
+        cols = "".join(f"  {round(lv * 100)}% interval".rjust(26) for lv in self.levels)
+        wp = max(10, *(len(p) for p in self.periods))
+        lines = [f"{'period':>{wp}} {'mean':>12} {'sd':>10} {'df':>6}{cols}"]
+        for i, p in enumerate(self.periods):
+            ints = "".join(
+                f"  [{self.lower[lv][i]:>10.4g}, {self.upper[lv][i]:>10.4g}]" for lv in self.levels
+            )
+            lines.append(
+                f"{p:>{wp}} {self.mean[i]:>12.5g} {self.sd[i]:>10.4g} {self.df[i]:>6.1f}{ints}"
+            )
+        return "\n".join(head + lines)
+
+
+INTERVAL_METHOD = (
+    "Student t around the ETS point forecast; scale = analytic ETS sd x sqrt(factor), "
+    f"factor estimated from the h-step errors of the same procedure rerun at up to "
+    f"{CALIBRATION_WINDOW} earlier origins (data before the origin only), shrunk towards "
+    f"the shorter horizon's factor (1 at h=1) with prior weight {PRIOR_WEIGHT:g}; "
+    f"df = {PRIOR_WEIGHT:g} + errors/h"
+)
+
+
+def _build(
+    prep: _Prepared,
+    ptype: PeriodType,
+    run: _Run,
+    factor: np.ndarray,
+    df: np.ndarray,
+    count: np.ndarray,
+    levels: tuple[float, ...],
+) -> Forecast:
+    fit, horizon = run.fit, len(run.mean)
+    last = prep.periods[-1]
+    scale = _predictive_scale(run.sd, factor)
+    factor = (scale / run.sd) ** 2
+    sd = scale * np.sqrt(df / (df - 2.0))
+    lower, upper = {}, {}
+    for lv in levels:
+        q = stats.t.ppf(0.5 + lv / 2.0, df)
+        lower[lv] = tuple(float(v) for v in run.mean - q * scale)
+        upper[lv] = tuple(float(v) for v in run.mean + q * scale)
+    params: dict[str, float] = {"alpha": fit.alpha}
+    if fit.spec.trend:
+        params.update(beta=fit.beta, phi=fit.phi)
+    if fit.spec.m:
+        params.update(gamma=fit.gamma, season_length=float(fit.spec.m))
+    params.update(sigma=fit.sigma, aicc=fit.aicc)
+    notes = list(run.notes)
+    if fit.sse <= (1e-9 * max(float(np.max(np.abs(prep.y))), 1e-3)) ** 2:
+        notes.append("the model fits the history exactly: intervals rest on no observed noise")
+    thin = [h + 1 for h in range(horizon) if count[h] == 0]
+    if thin:
+        notes.append(
+            f"no past errors at horizon {thin[0]}+: width carried from shorter horizons"
+            if len(thin) < horizon
+            else "no past errors to calibrate on: width is the model's own with df 4"
+        )
+    return Forecast(
+        model=fit.name,
+        params=params,
+        period_type=ptype.value,
+        last_observed=last.code,
+        n_observations=int(prep.observed.sum()),
+        periods=tuple(last.shift(h).code for h in range(1, horizon + 1)),
+        mean=tuple(float(v) for v in run.mean),
+        scale=tuple(float(v) for v in scale),
+        df=tuple(float(v) for v in df),
+        sd=tuple(float(v) for v in sd),
+        model_sd=tuple(float(v) for v in run.sd),
+        calibration_factor=tuple(float(v) for v in factor),
+        calibration_errors=tuple(int(v) for v in count),
+        levels=levels,
+        lower=lower,
+        upper=upper,
+        interval_method=INTERVAL_METHOD,
+        interpolated=tuple(
+            p.code for p, ok in zip(prep.periods, prep.observed, strict=True) if not ok
+        ),
+        notes=tuple(notes),
+    )
+
+
+# -- public API -------------------------------------------------------------------------
+def forecast(
+    values: Sequence[float],
+    periods: Sequence[str],
+    horizon_to: str,
+    *,
+    period_type: PeriodType | str,
+    seasonal: bool | None = None,
+    levels: Sequence[float] = DEFAULT_LEVELS,
+) -> Forecast:
+    """Forecast a series from its last period to ``horizon_to`` with calibrated intervals.
+
+    ``seasonal``: None decides by AICc (quarterly and monthly data with enough points),
+    True asks for the seasonal model (an error if the data is too short), False never.
+    Missing values: a single missing period between observed ones is interpolated
+    linearly and listed in ``Forecast.interpolated``; longer gaps are refused.
+    """
+    ptype = _period_type(period_type)
+    levels_ = _check_levels(levels)
+    prep = _prepare(values, periods, ptype)
+    try:
+        target = Period.parse(horizon_to, ptype)
+    except PeriodError as exc:
+        raise ForecastError(f"horizon_to: {exc}") from None
+    last = prep.periods[-1]
+    if target <= last:
+        raise ForecastError(
+            f"horizon_to {target.code} is not after the last observed period {last.code}; "
+            "a forecast needs a later period"
+        )
+    m = SEASON_LENGTH.get(ptype, 0)
+    n = len(prep.y)
+    if seasonal and not m:
+        raise ForecastError(
+            f"seasonal models are offered for quarterly and monthly data, not {ptype.value}"
+        )
+    if seasonal and n < _seasonal_min_points(m):
+        raise ForecastError(
+            f"a seasonal model needs at least {_seasonal_min_points(m)} {ptype.value}s; "
+            f"the series has {n}"
+        )
+    horizon = target - last
+    runs = _inner_runs(
+        prep.y, prep.observed, range(n - CALIBRATION_WINDOW, n), horizon, m, seasonal
+    )
+    run = _procedure(prep.y, horizon, m, seasonal)
+    factor, df, count = _calibration(prep.y, prep.observed, runs, n, horizon)
+    return _build(prep, ptype, run, factor, df, count, levels_)
+
+
+def probability_of_meeting(
+    forecast: Forecast,
+    target_value: float,
+    polarity: Polarity | str,
+    period: str | None = None,
+) -> float:
+    """P(the value at the target period is at or better than ``target_value``).
+
+    Polarity 'up' (higher is better): P(value >= target); 'down': P(value <= target).
+    Read from the forecast's predictive distribution at ``period`` (default: the target
+    period, ``forecast.target_period``).
+    """
+    try:
+        pol = Polarity(polarity)
+    except ValueError:
+        raise ForecastError(f"polarity {polarity!r} must be 'up' or 'down'") from None
+    if pol is Polarity.NEUTRAL:
+        raise ForecastError("a neutral indicator has no direction in which a target is met")
+    try:
+        target = float(target_value)
+    except (TypeError, ValueError):
+        raise ForecastError(f"target value {target_value!r} is not a number") from None
+    if not math.isfinite(target):
+        raise ForecastError(f"target value {target_value!r} is not finite")
+    below = forecast.cdf(target, period)
+    return below if pol is Polarity.DOWN else 1.0 - below
