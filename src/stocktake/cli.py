@@ -303,18 +303,33 @@ def changes(
 
 @app.command()
 def submit(
-    file: Annotated[Path, typer.Argument(help="A long CSV: indicator,unit,period,value.")],
+    file: Annotated[Path, typer.Argument(
+        help="Long CSV (indicator,unit,period,value), wide CSV (unit,period,<indicator>...), "
+        "Excel .xlsx (e.g. a filled template), JSON or Parquet.")],
     db: DbOption = None,
+    unit: Annotated[str | None, typer.Option(
+        "--unit", metavar="CODE",
+        help="Submit for this unit: rows for other units than it and those below it are "
+        "refused.")] = None,
     submitter: Annotated[str | None, typer.Option(help="Who is submitting (default: you).")]
     = None,
     reason: Annotated[str, typer.Option(help="Why, e.g. 'correction after audit'.")] = "",
+    partial: Annotated[bool, typer.Option(
+        "--partial", help="Store the valid rows and quarantine the rows with errors, "
+        "instead of storing nothing.")] = False,
+    outliers: Annotated[str, typer.Option(
+        "--outliers", metavar="METHOD",
+        help="Outlier check against each unit's history: modified_z, z_score or min_max.")]
+    = "modified_z",
     as_json: JsonOption = False,
 ) -> None:
     """Validate a file of observations and store it as one batch, or store nothing."""
     from .intake.service import submit_file
 
+    if outliers not in ("modified_z", "z_score", "min_max"):
+        raise typer.BadParameter("use modified_z, z_score or min_max", param_hint="--outliers")
     result = submit_file(_engine(db), file, submitter=submitter or getpass.getuser(),
-                         reason=reason)
+                         reason=reason, scope=unit, partial=partial, outlier_method=outliers)
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -325,7 +340,7 @@ def submit(
 
 def _print_submission(file: Path, result) -> None:
     errors = result.errors
-    if errors:
+    if errors and not result.accepted:
         err.print(f"[red]Rejected {file.name}:[/red] {len(errors)} error(s) in {result.rows} "
                   "row(s); nothing was stored. Fix them and submit the whole file again.")
         _print_findings(result.findings)
@@ -335,7 +350,9 @@ def _print_submission(file: Path, result) -> None:
                       "nothing changed.")
         return
     console.print(f"Accepted {file.name} as batch {result.batch}: {result.rows} row(s); "
-                  f"{result.added} new, {result.revised} revised, {result.unchanged} unchanged.")
+                  f"{result.added} new, {result.revised} revised, {result.unchanged} unchanged"
+                  + (f"; {result.quarantined} quarantined with errors" if result.quarantined
+                     else "") + ".")
     if result.findings:
         _print_findings(result.findings)
 
@@ -407,6 +424,131 @@ def history(
     for r in rows:
         table.add_row(f"{r['recorded_at']:%Y-%m-%d %H:%M:%S}", _fmt(r["value"], 2),
                       str(r["batch_id"]), r["submitter"], r["reason"], r["source"])
+    console.print(table)
+
+
+@app.command()
+def template(
+    unit: Annotated[str, typer.Option("--unit", metavar="CODE", help="The reporting unit.")],
+    period: Annotated[str, typer.Option("--period", metavar="PERIOD",
+                                        help="The period, e.g. 2025-03.")],
+    out: Annotated[Path, typer.Option("--out", metavar="FILE.xlsx", help="File to write.")],
+    db: DbOption = None,
+) -> None:
+    """Write the Excel form a provider fills in for one unit and period, then submits."""
+    from .services.templates import TemplateError, write_template
+
+    try:
+        n = write_template(_engine(db), unit, period, out)
+    except TemplateError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    console.print(f"Wrote {out}: {n} indicator(s) to fill for {unit}, {period}.")
+
+
+@app.command()
+def quality(
+    db: DbOption = None,
+    unit: Annotated[str | None, typer.Option(
+        "--unit", metavar="CODE", help="Only this unit and the units below it.")] = None,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Data quality per reporting unit: a league table with completeness, timeliness,
+    validity, revisions, outliers and a combined score (formula printed)."""
+    from .services.quality import data_quality
+
+    moment = parse_as_of(as_of)
+    try:
+        report = data_quality(_engine(db), as_of=moment, unit=unit)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        _print_json(report)
+        return
+    table = Table(title=f"Data quality as of {report['as_of'][:16].replace('T', ' ')} UTC",
+                  caption=report["formula"])
+    for col in ("rank", "unit", "level", "expected", "completeness", "timeliness",
+                "validity", "revised", "outliers", "score"):
+        table.add_column(col, justify="left" if col in ("unit", "level") else "right")
+
+    def pct(v: float | None) -> str:
+        return "-" if v is None else f"{v:.1%}"
+
+    for r in report["units"]:
+        table.add_row(str(r["rank"]), f"{r['unit']} {r['name']}", r["level"],
+                      f"{r['expected']:,}", pct(r["completeness"]), pct(r["timeliness"]),
+                      pct(r["validity"]), pct(r["revision_rate"]), pct(r["outlier_rate"]),
+                      f"{r['score']:.1f}")
+    console.print(table)
+
+
+@app.command()
+def approve(
+    unit: Annotated[str, typer.Argument(help="Reporting unit code.")],
+    period: Annotated[str, typer.Argument(help="Period, e.g. 2025-03.")],
+    db: DbOption = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who approves (default: you).")] = None,
+    reason: Annotated[str, typer.Option(help="A note kept with the approval.")] = "",
+) -> None:
+    """Approve a unit's period: it and the units below it are locked for that period."""
+    from .services.approval import ApprovalError
+    from .services.approval import approve as approve_period
+
+    try:
+        code = approve_period(_engine(db), unit, period, by=by or getpass.getuser(),
+                              reason=reason)
+    except ApprovalError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    console.print(f"Approved and locked {unit} {code} (and the units below it).")
+
+
+@app.command()
+def reopen(
+    unit: Annotated[str, typer.Argument(help="Reporting unit code.")],
+    period: Annotated[str, typer.Argument(help="Period, e.g. 2025-03.")],
+    reason: Annotated[str, typer.Option(help="Why it is reopened (required, recorded).")],
+    db: DbOption = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who reopens (default: you).")] = None,
+) -> None:
+    """Reopen a locked period so corrections can be submitted; the reason is recorded."""
+    from .services.approval import ApprovalError
+    from .services.approval import reopen as reopen_period
+
+    try:
+        code = reopen_period(_engine(db), unit, period, by=by or getpass.getuser(),
+                             reason=reason)
+    except ApprovalError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    console.print(f"Reopened {unit} {code}.")
+
+
+@app.command()
+def batches(
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """List the newest submission batches: who, when, what changed, what was flagged."""
+    from .store.observations import list_batches
+
+    engine = _engine(db)
+    with engine.connect() as conn:
+        rows = list_batches(conn, limit)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title="Submission batches (newest first)")
+    for col in ("batch", "recorded at", "submitter", "source", "status", "rows", "new",
+                "revised", "warnings", "quarantined"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["id"]), f"{r['recorded_at']:%Y-%m-%d %H:%M}", r["submitter"],
+                      r["source"], r["status"], str(r["rows"]), str(r["added"]),
+                      str(r["revised"]), str(r["warnings"]), str(r["quarantined"]))
     console.print(table)
 
 

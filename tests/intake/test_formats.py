@@ -17,7 +17,7 @@ import pytest
 
 from stocktake.intake.findings import SubmissionError
 from stocktake.intake.formats import ROW_SCHEMA, read_submission
-from stocktake.intake.readers import checksum
+from stocktake.intake.service import file_checksum as checksum
 from stocktake.intake.service import submit_frame
 from stocktake.services.model_service import load_model
 from stocktake.store.observations import latest

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from stocktake.intake.formats import read_submission
-from stocktake.intake.readers import checksum
+from stocktake.intake.service import file_checksum as checksum
 from stocktake.intake.service import submit_frame
 from stocktake.intake.template import HEADER_ROW, build_template
 from stocktake.model.files import load_model_dir

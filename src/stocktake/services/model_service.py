@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 import yaml
+from sqlalchemy import Engine
 
 from ..analysis.trajectory import TrajectoryError, trajectory_from_spec
 from ..intake.rules import Rule, parse_rules

@@ -16,8 +16,6 @@ from sqlalchemy import Connection, and_, func, select
 
 from . import schema as s
 
-OUTPUT_COLUMNS = ["indicator", "unit", "period", "value", "recorded_at", "batch_id"]
-
 
 @dataclass
 class BatchCounts:
@@ -32,97 +30,145 @@ def find_batch_by_checksum(conn: Connection, checksum: str) -> dict[str, Any] | 
     return dict(row) if row else None
 
 
-def record_batch(conn: Connection, rows: pl.DataFrame, *, checksum: str, submitter: str,
-                 reason: str, source: str, format: str,
-                 recorded_at: datetime) -> tuple[int, BatchCounts]:
-    """Store one validated batch; ``rows`` has indicator_id, unit_id, period, value.
-
-    Call inside a transaction: the batch row and its observations commit together.
-    """
-    batch_id = conn.execute(s.batches.insert().values(
-        checksum=checksum, submitter=submitter, reason=reason, source=source, format=format,
-        recorded_at=recorded_at, rows=rows.height, added=0, revised=0, unchanged=0,
-    )).inserted_primary_key[0]
-    current = current_values(conn, rows)
-    merged = rows.join(current, on=["indicator_id", "unit_id", "period"], how="left")
-    new = merged.filter(pl.col("current").is_null() | (pl.col("current") != pl.col("value")))
-    counts = BatchCounts(
-        added=int(new["current"].is_null().sum()),
-        revised=int(new["current"].is_not_null().sum()),
-        unchanged=rows.height - new.height,
-    )
-    if new.height:
-        conn.execute(s.observations.insert(), new.select(
-            "indicator_id", "unit_id", "period", "value",
-        ).with_columns(
-            pl.lit(batch_id).alias("batch_id"), pl.lit(recorded_at).alias("recorded_at"),
-        ).to_dicts())
-    conn.execute(s.batches.update().where(s.batches.c.id == batch_id).values(
-        added=counts.added, revised=counts.revised, unchanged=counts.unchanged))
-    return batch_id, counts
+_STAGE = "stocktake_incoming"
 
 
-def current_values(conn: Connection, keys: pl.DataFrame) -> pl.DataFrame:
-    """The newest stored value for each (indicator_id, unit_id, period) among ``keys``.
-
-    The keys go into a temporary table and each is looked up through the observations
-    index, so the cost grows with the batch, not with the history already stored.
-    """
-    schema = {"indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
-              "current": pl.Float64}
-    if keys.height == 0:
-        return pl.DataFrame(schema=schema)
+def stage(conn: Connection, rows: pl.DataFrame) -> None:
+    """Put a validated batch (indicator_id, unit_id, period, value) in a temporary table
+    beside the newest stored value of each key, looked up through the observations index:
+    the cost grows with the batch, not with the history already stored."""
     pg = conn.dialect.name == "postgresql"
     conn.exec_driver_sql(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS stocktake_incoming "
-        "(indicator_id INTEGER, unit_id INTEGER, period VARCHAR(10))"
-        + (" ON COMMIT DROP" if pg else ""))
-    conn.exec_driver_sql("DELETE FROM stocktake_incoming")
-    rows = keys.select("indicator_id", "unit_id", "period").unique().rows()
-    placeholder = "%s" if pg else "?"
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (indicator_id INTEGER, "
+        "unit_id INTEGER, period VARCHAR(10), value DOUBLE PRECISION, "
+        "current DOUBLE PRECISION)" + (" ON COMMIT DROP" if pg else ""))
+    conn.exec_driver_sql(f"DELETE FROM {_STAGE}")
+    mark = "%s" if pg else "?"
+    if rows.height:
+        conn.exec_driver_sql(
+            f"INSERT INTO {_STAGE} (indicator_id, unit_id, period, value) "
+            f"VALUES ({mark}, {mark}, {mark}, {mark})",
+            rows.select("indicator_id", "unit_id", "period", "value").rows())
     conn.exec_driver_sql(
-        f"INSERT INTO stocktake_incoming VALUES ({placeholder}, {placeholder}, {placeholder})",
-        rows)
-    found = conn.exec_driver_sql(
-        "SELECT i.indicator_id, i.unit_id, i.period, ("
-        " SELECT o.value FROM observations o WHERE o.indicator_id = i.indicator_id"
-        " AND o.unit_id = i.unit_id AND o.period = i.period"
-        " ORDER BY o.recorded_at DESC, o.id DESC LIMIT 1) AS current"
-        " FROM stocktake_incoming i").all()
-    conn.exec_driver_sql("DELETE FROM stocktake_incoming")
-    return pl.DataFrame(found, schema=schema, orient="row").filter(
-        pl.col("current").is_not_null())
+        f"UPDATE {_STAGE} SET current = (SELECT o.value FROM observations o"
+        f" WHERE o.indicator_id = {_STAGE}.indicator_id AND o.unit_id = {_STAGE}.unit_id"
+        f" AND o.period = {_STAGE}.period ORDER BY o.recorded_at DESC, o.id DESC LIMIT 1)")
+
+
+def staged_counts(conn: Connection) -> BatchCounts:
+    added, revised, unchanged = conn.exec_driver_sql(
+        "SELECT COALESCE(SUM(CASE WHEN current IS NULL THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN current <> value THEN 1 ELSE 0 END), 0),"
+        f" COALESCE(SUM(CASE WHEN current = value THEN 1 ELSE 0 END), 0) FROM {_STAGE}").one()
+    return BatchCounts(int(added), int(revised), int(unchanged))
+
+
+def unstage(conn: Connection) -> None:
+    conn.exec_driver_sql(f"DELETE FROM {_STAGE}")
+
+
+def record_batch(conn: Connection, counts: BatchCounts, *, checksum: str, submitter: str,
+                 reason: str, source: str, format: str, recorded_at: datetime, rows: int,
+                 scope: str | None = None, status: str = "accepted", warnings: int = 0,
+                 quarantined: int = 0) -> int:
+    """Store the staged batch: new keys and changed values become new vintages.
+
+    Call inside a transaction: the batch row and its observations commit together.
+    Batches must be recorded in time order, so the newest vintage is the newest row.
+    """
+    newest = conn.execute(select(func.max(s.batches.c.recorded_at))).scalar()
+    if newest is not None and recorded_at < newest:
+        raise ValueError(f"cannot record a batch at {recorded_at:%Y-%m-%d %H:%M:%S}: batch "
+                         f"recorded at {newest:%Y-%m-%d %H:%M:%S} is newer (is the clock "
+                         "wrong?)")
+    batch_id = conn.execute(s.batches.insert().values(
+        checksum=checksum, submitter=submitter, reason=reason, source=source, format=format,
+        recorded_at=recorded_at, rows=rows, added=counts.added, revised=counts.revised,
+        unchanged=counts.unchanged, status=status, scope=scope, warnings=warnings,
+        quarantined=quarantined,
+    )).inserted_primary_key[0]
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    conn.exec_driver_sql(
+        "INSERT INTO observations (indicator_id, unit_id, period, value, batch_id, recorded_at)"
+        f" SELECT indicator_id, unit_id, period, value, {mark}, {mark} FROM {_STAGE}"
+        " WHERE current IS NULL OR current <> value", (batch_id, recorded_at))
+    unstage(conn)
+    return batch_id
+
+
+def record_findings(conn: Connection, batch_id: int, findings: list, checked: pl.DataFrame
+                    ) -> None:
+    """Keep the findings of an accepted batch for follow-up (outliers, quarantined rows)."""
+    if not findings:
+        return
+    keys = {r: (i, u, p) for r, i, u, p in
+            checked.select("row", "indicator", "unit", "period").iter_rows()}
+    conn.execute(s.findings.insert(), [{
+        "batch_id": batch_id, "row": f.row, "column": f.column,
+        "value": None if f.value is None else str(f.value), "check": f.check,
+        "severity": f.severity, "message": f.message,
+        "indicator": keys.get(f.row, (None,) * 3)[0], "unit": keys.get(f.row, (None,) * 3)[1],
+        "period": keys.get(f.row, (None,) * 3)[2],
+    } for f in findings])
+
+
+def record_quarantine(conn: Connection, batch_id: int, rows: pl.DataFrame) -> None:
+    if rows.height == 0:
+        return
+    conn.execute(s.quarantine.insert(), [
+        {"batch_id": batch_id, "row": r, "indicator": i, "unit": u, "period": p, "value": v}
+        for r, i, u, p, v in rows.select("row", "indicator", "unit", "period", "value")
+        .iter_rows()])
 
 
 def latest(conn: Connection, *, as_of: datetime | None = None,
-           indicators: list[str] | None = None, units: list[str] | None = None) -> pl.DataFrame:
-    """The value of every key as known at ``as_of`` (default: now), with its vintage."""
-    o, i, u = s.observations, s.indicators, s.units
+           indicators: list[str] | None = None, units: list[str] | None = None,
+           period_from: str | None = None, period_to: str | None = None,
+           with_vintage: bool = True) -> pl.DataFrame:
+    """The value of every key as known at ``as_of`` (default: now), with its vintage.
+
+    Batches are recorded in time order (record_batch refuses a clock that goes back), so
+    the newest vintage of a key is the one with the highest id: no window function or
+    sort in the database, just an index range scan. Codes are turned into ids first, so
+    the filters run on the observations index. Period codes of one type sort as text; a
+    period range may also let in codes of other types, which callers ignore.
+    """
+    o = s.observations
+    ind_codes = _codes(conn, s.indicators)
+    unit_codes = _codes(conn, s.units)
     conditions = []
     if as_of is not None:
         conditions.append(o.c.recorded_at <= as_of)
     if indicators is not None:
-        conditions.append(i.c.code.in_(indicators))
+        wanted = set(indicators)
+        conditions.append(o.c.indicator_id.in_([i for i, c in ind_codes.items() if c in wanted]))
     if units is not None:
-        conditions.append(u.c.code.in_(units))
-    ranked = (
-        select(i.c.code.label("indicator"), u.c.code.label("unit"), o.c.period, o.c.value,
-               o.c.recorded_at, o.c.batch_id,
-               func.row_number().over(
-                   partition_by=(o.c.indicator_id, o.c.unit_id, o.c.period),
-                   order_by=(o.c.recorded_at.desc(), o.c.id.desc())).label("rn"))
-        .join(i, i.c.id == o.c.indicator_id)
-        .join(u, u.c.id == o.c.unit_id)
-        .where(and_(True, *conditions))
-    ).subquery()
-    rows = conn.execute(
-        select(*[sub_col for sub_col in ranked.c if sub_col.name != "rn"])
-        .where(ranked.c.rn == 1)
-        .order_by(ranked.c.indicator, ranked.c.unit, ranked.c.period)
-    ).all()
-    return pl.DataFrame(rows, schema={
-        "indicator": pl.String, "unit": pl.String, "period": pl.String, "value": pl.Float64,
-        "recorded_at": pl.Datetime("us"), "batch_id": pl.Int64}, orient="row")
+        wanted = set(units)
+        conditions.append(o.c.unit_id.in_([i for i, c in unit_codes.items() if c in wanted]))
+    if period_from is not None:
+        conditions.append(o.c.period >= period_from)
+    if period_to is not None:
+        conditions.append(o.c.period <= period_to)
+    columns = [o.c.id, o.c.indicator_id, o.c.unit_id, o.c.period, o.c.value, o.c.batch_id]
+    schema = {"id": pl.Int64, "indicator_id": pl.Int64, "unit_id": pl.Int64,
+              "period": pl.String, "value": pl.Float64, "batch_id": pl.Int64}
+    if with_vintage:
+        columns.append(o.c.recorded_at)
+        schema["recorded_at"] = pl.Datetime("us")
+    rows = conn.execute(select(*columns).where(and_(True, *conditions))).all()
+    df = (pl.DataFrame(rows, schema=schema, orient="row")
+          .sort("id")
+          .unique(subset=["indicator_id", "unit_id", "period"], keep="last"))
+    return df.select(
+        pl.col("indicator_id").replace_strict(ind_codes, return_dtype=pl.String)
+        .alias("indicator"),
+        pl.col("unit_id").replace_strict(unit_codes, return_dtype=pl.String).alias("unit"),
+        "period", "value", *(["recorded_at"] if with_vintage else []), "batch_id",
+    ).sort("indicator", "unit", "period")
+
+
+def _codes(conn: Connection, table) -> dict[int, str]:
+    return {r.id: r.code for r in conn.execute(select(table.c.id, table.c.code))}
 
 
 def history(conn: Connection, indicator: str, unit: str, period: str) -> list[dict[str, Any]]:

@@ -1,0 +1,103 @@
+"""Data-quality scores per reporting unit, pure (frames in, frames out).
+
+For each unit (and, rolled up, each unit with everything below it):
+
+- completeness = values received / values expected (for periods past their deadline);
+- timeliness   = values whose first vintage arrived by the deadline / values expected;
+- validity     = rule checks passed / rule checks made on the unit's data;
+- revisions    = share of received values revised after their first vintage, and the
+                 mean size of a revision relative to the first value;
+- outliers     = share of received values flagged as outliers when submitted.
+
+score = 100 x weighted mean of completeness, timeliness, validity, (1 - revision rate)
+and (1 - outlier rate), with the weights in WEIGHTS; a component that cannot be measured
+(no rules apply, nothing received) is left out and the other weights rescaled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+WEIGHTS = {"completeness": 0.30, "timeliness": 0.25, "validity": 0.20,
+           "stability": 0.10, "plausibility": 0.15}
+FORMULA = ("score = 100 x (0.30 completeness + 0.25 timeliness + 0.20 validity "
+           "+ 0.10 (1 - revision rate) + 0.15 (1 - outlier rate)), over the components "
+           "that can be measured, weights rescaled to sum to 1")
+
+EXPECTED = {"unit": pl.String, "indicator": pl.String, "period": pl.String,
+            "due": pl.Datetime("us"), "bucket": pl.String}
+RECEIVED = {"unit": pl.String, "indicator": pl.String, "period": pl.String,
+            "first_recorded": pl.Datetime("us"), "vintages": pl.Int64,
+            "first_value": pl.Float64, "last_value": pl.Float64, "outlier": pl.Boolean}
+RULE_CHECKS = {"unit": pl.String, "period": pl.String, "checked": pl.Int64,
+               "failed": pl.Int64}
+
+
+def _ancestry(parents: Mapping[str, str | None]) -> pl.DataFrame:
+    """(unit, owner) for each unit and every unit above it, itself included."""
+    pairs = []
+    for unit in parents:
+        node: str | None = unit
+        while node is not None:
+            pairs.append((unit, node))
+            node = parents.get(node)
+    return pl.DataFrame(pairs, schema={"unit": pl.String, "owner": pl.String}, orient="row")
+
+
+def quality_scores(expected: pl.DataFrame, received: pl.DataFrame, rule_checks: pl.DataFrame,
+                   parents: Mapping[str, str | None], *, by: tuple[str, ...] = ()
+                   ) -> pl.DataFrame:
+    """One row per unit (per ``by`` group, e.g. ("bucket",) for a trend) with its counts,
+    rates and score, each unit covering itself and every unit below it.
+
+    ``expected``: unit, indicator, period, due (deadline), bucket (any grouping label).
+    ``received``: the received values among the expected keys, with their first vintage
+    time, number of vintages, first and last value, and whether flagged as an outlier.
+    ``rule_checks``: per unit and period, rule checks made and failed.
+    """
+    ancestry = _ancestry(parents)
+    keys = ["unit", "indicator", "period"]
+    values = (expected.join(received, on=keys, how="left")
+              .with_columns(
+                  got=pl.col("vintages").is_not_null(),
+                  on_time=(pl.col("first_recorded") <= pl.col("due")).fill_null(False),
+                  revised=(pl.col("vintages") > 1).fill_null(False),
+                  revision_size=pl.when(pl.col("vintages") > 1).then(
+                      (pl.col("last_value") - pl.col("first_value")).abs()
+                      / pl.col("first_value").abs().clip(lower_bound=1e-12)),
+                  outlier=pl.col("outlier").fill_null(False)))
+    group = ["owner", *by]
+    counts = (values.join(ancestry, on="unit")
+              .group_by(group)
+              .agg(expected=pl.len(), received=pl.col("got").sum(),
+                   on_time=pl.col("on_time").sum(), revised=pl.col("revised").sum(),
+                   mean_revision_size=pl.col("revision_size").mean(),
+                   outliers=(pl.col("outlier") & pl.col("got")).sum()))
+    checks = rule_checks
+    if by:
+        buckets = expected.select("unit", "period", *by).unique()
+        checks = rule_checks.join(buckets, on=["unit", "period"])
+    rules = (checks.join(ancestry, on="unit").group_by(group)
+             .agg(rule_checks=pl.col("checked").sum(), rule_failures=pl.col("failed").sum()))
+    out = (counts.join(rules, on=group, how="left")
+           .with_columns(pl.col("rule_checks").fill_null(0), pl.col("rule_failures").fill_null(0))
+           .with_columns(
+               completeness=pl.col("received") / pl.col("expected"),
+               timeliness=pl.col("on_time") / pl.col("expected"),
+               validity=pl.when(pl.col("rule_checks") > 0).then(
+                   1 - pl.col("rule_failures") / pl.col("rule_checks")),
+               revision_rate=pl.when(pl.col("received") > 0).then(
+                   pl.col("revised") / pl.col("received")),
+               outlier_rate=pl.when(pl.col("received") > 0).then(
+                   pl.col("outliers") / pl.col("received"))))
+    parts = {"completeness": pl.col("completeness"), "timeliness": pl.col("timeliness"),
+             "validity": pl.col("validity"), "stability": 1 - pl.col("revision_rate"),
+             "plausibility": 1 - pl.col("outlier_rate")}
+    weighted = pl.sum_horizontal([(e * WEIGHTS[k]).fill_null(0) for k, e in parts.items()])
+    weight = pl.sum_horizontal([pl.when(e.is_not_null()).then(WEIGHTS[k]).otherwise(0.0)
+                                for k, e in parts.items()])
+    return (out.with_columns(score=100 * weighted / weight)
+            .rename({"owner": "unit"})
+            .sort([*by, "score", "unit"], descending=[False] * len(by) + [True, False]))

@@ -1,0 +1,173 @@
+"""Data quality per reporting unit, as known at a moment: gathers what the pure scoring
+in analysis.quality needs from the store and the model."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine, select
+
+from ..analysis.quality import FORMULA, WEIGHTS, quality_scores
+from ..intake.rules import violation_frame
+from ..model.entities import DataSet, DeliveryModel
+from ..model.periods import Period, period_range
+from ..store import model_repo
+from ..store import schema as s
+from ..store.db import utcnow
+from ..store.observations import latest
+from .model_service import compiled_rules
+
+DEFAULT_TIMELY_DAYS = 30
+
+
+def _implicit_datasets(model: DeliveryModel, received: pl.DataFrame) -> list[DataSet]:
+    """With no data sets declared, a unit that has reported an indicator is expected to
+    keep reporting it, from its first period on, within DEFAULT_TIMELY_DAYS."""
+    out = []
+    for (ind,), group in received.group_by("indicator"):
+        if ind not in model.indicators:
+            continue
+        out.append(DataSet(code=f"implicit:{ind}", name=ind,
+                           period_type=model.indicators[ind].period_type, indicators=[ind],
+                           units=sorted(group["unit"].unique().to_list()),
+                           timely_days=DEFAULT_TIMELY_DAYS))
+    return out
+
+
+def _expected(model: DeliveryModel, datasets: list[DataSet], received: pl.DataFrame,
+              moment: datetime) -> pl.DataFrame:
+    rows = []
+    for ds in datasets:
+        units = ds.units if ds.code.startswith("implicit:") else model.dataset_units(ds)
+        mine = received.filter(pl.col("indicator").is_in(ds.indicators)
+                               & pl.col("unit").is_in(units))
+        if ds.start:
+            first = Period.parse(ds.start)
+        elif mine.height:
+            first = min(Period.parse(p) for p in mine["period"].unique().to_list())
+        else:
+            continue
+        # The last period whose deadline has passed.
+        last = Period.containing(moment.date(), ds.period_type)
+        while datetime.combine(last.end + timedelta(days=ds.timely_days), time.max) >= moment:
+            last = last.shift(-1)
+        if last < first:
+            continue
+        for p in period_range(first, last):
+            due = datetime.combine(p.end + timedelta(days=ds.timely_days), time.max)
+            bucket = str(p.start.year)
+            rows += [(u, i, p.code, due, bucket) for u in units for i in ds.indicators]
+    return pl.DataFrame(rows, orient="row", schema={
+        "unit": pl.String, "indicator": pl.String, "period": pl.String,
+        "due": pl.Datetime("us"), "bucket": pl.String}).unique(
+        subset=["unit", "indicator", "period"], keep="first")
+
+
+def _received(engine: Engine, moment: datetime) -> pl.DataFrame:
+    """Every key known at ``moment`` with its first vintage time, vintage count, first and
+    last value."""
+    o = s.observations
+    with engine.connect() as conn:
+        ind = model_repo.indicator_ids(conn)
+        units = model_repo.unit_ids(conn)
+        rows = conn.execute(select(o.c.id, o.c.indicator_id, o.c.unit_id, o.c.period,
+                                   o.c.value, o.c.recorded_at)
+                            .where(o.c.recorded_at <= moment)).all()
+    inv_i = {v: k for k, v in ind.items()}
+    inv_u = {v: k for k, v in units.items()}
+    df = pl.DataFrame(rows, orient="row", schema={
+        "id": pl.Int64, "indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
+        "value": pl.Float64, "recorded_at": pl.Datetime("us")})
+    return (df.sort("id")
+            .group_by("indicator_id", "unit_id", "period")
+            .agg(first_recorded=pl.col("recorded_at").min(), vintages=pl.len(),
+                 first_value=pl.col("value").first(), last_value=pl.col("value").last())
+            .with_columns(
+                pl.col("indicator_id").replace_strict(inv_i, return_dtype=pl.String)
+                .alias("indicator"),
+                pl.col("unit_id").replace_strict(inv_u, return_dtype=pl.String).alias("unit"))
+            .drop("indicator_id", "unit_id"))
+
+
+def _outliers(engine: Engine, moment: datetime) -> pl.DataFrame:
+    f, b = s.findings, s.batches
+    with engine.connect() as conn:
+        rows = conn.execute(select(f.c.indicator, f.c.unit, f.c.period).distinct()
+                            .join(b, b.c.id == f.c.batch_id)
+                            .where(f.c.check.like("outlier%"), b.c.recorded_at <= moment)).all()
+    return pl.DataFrame(rows, orient="row", schema={
+        "indicator": pl.String, "unit": pl.String, "period": pl.String}).with_columns(
+        outlier=pl.lit(True))
+
+
+def _rule_checks(engine: Engine, model: DeliveryModel, moment: datetime) -> pl.DataFrame:
+    """Per unit and period: rule checks made (the rule had data there) and failed."""
+    empty = pl.DataFrame(schema={"unit": pl.String, "period": pl.String,
+                                 "checked": pl.Int64, "failed": pl.Int64})
+    rules = compiled_rules(model)
+    if not rules:
+        return empty
+    codes = sorted({c for r in rules for c in r.indicators})
+    with engine.connect() as conn:
+        values = latest(conn, as_of=moment, indicators=codes, with_vintage=False)
+    values = values.select("unit", "period", "indicator", "value")
+    checked = []
+    for i, rule in enumerate(rules):
+        mine = values.filter(pl.col("indicator").is_in(list(rule.indicators)))
+        keys = mine.select("unit", "period").unique()
+        keys = keys.filter(pl.col("period").map_elements(
+            lambda p, r=rule: _applies(r, p), return_dtype=pl.Boolean))
+        checked.append(keys.with_columns(rule=pl.lit(i)))
+    made = pl.concat(checked).group_by("unit", "period").agg(checked=pl.len())
+    failed = (violation_frame(rules, values).group_by("unit", "period")
+              .agg(failed=pl.len()))
+    return (made.join(failed, on=["unit", "period"], how="left")
+            .with_columns(pl.col("failed").fill_null(0).cast(pl.Int64),
+                          pl.col("checked").cast(pl.Int64)))
+
+
+def _applies(rule, period: str) -> bool:
+    try:
+        p = Period.parse(period, rule.period_type)
+    except ValueError:
+        return False
+    if rule.period_from and p < Period.parse(rule.period_from):
+        return False
+    return not (rule.period_to and p > Period.parse(rule.period_to))
+
+
+def data_quality(engine: Engine, *, as_of: datetime | None = None, unit: str | None = None
+                 ) -> dict[str, Any]:
+    """Quality of every unit (or ``unit`` and those below it), a league table by score,
+    and each unit's score by year, from what was known at ``as_of``."""
+    moment = as_of or utcnow()
+    with engine.connect() as conn:
+        model = model_repo.read_model(conn)
+    if unit is not None and unit not in model.units:
+        raise ValueError(f"'{unit}' is not a reporting unit")
+    received = _received(engine, moment)
+    datasets = list(model.datasets.values()) or _implicit_datasets(model, received)
+    expected = _expected(model, datasets, received, moment)
+    received = received.join(_outliers(engine, moment), on=["indicator", "unit", "period"],
+                             how="left")
+    checks = _rule_checks(engine, model, moment)
+    parents = {code: u.parent for code, u in model.units.items()}
+    if expected.height == 0:
+        return {"as_of": moment.isoformat(), "formula": FORMULA, "weights": WEIGHTS,
+                "datasets": [d.code for d in datasets], "units": [], "trend": []}
+    scores = quality_scores(expected, received, checks, parents)
+    trend = quality_scores(expected, received, checks, parents, by=("bucket",))
+    shown = set(model.units) if unit is None else {
+        unit, *[u.code for u in model.descendants(unit)]}
+    scores = scores.filter(pl.col("unit").is_in(list(shown)))
+    trend = trend.filter(pl.col("unit").is_in(list(shown)))
+    names = {c: (u.name, u.level) for c, u in model.units.items()}
+    rows = [r | {"name": names[r["unit"]][0], "level": names[r["unit"]][1], "rank": i}
+            for i, r in enumerate(scores.to_dicts(), 1)]
+    return {"as_of": moment.isoformat(), "formula": FORMULA, "weights": WEIGHTS,
+            "datasets": [d.code for d in datasets], "units": rows,
+            "trend": [{"unit": r["unit"], "year": r["bucket"], "score": r["score"],
+                       "completeness": r["completeness"], "timeliness": r["timeliness"]}
+                      for r in trend.sort("unit", "bucket").to_dicts()]}
