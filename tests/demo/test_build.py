@@ -1,0 +1,97 @@
+"""The demo database, built through the real loader and submission service, on SQLite
+and PostgreSQL."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+from stocktake.demo.build import DemoError, build_demo
+from stocktake.services.model_service import load_model
+from stocktake.services.overview import priority_overview
+from stocktake.services.quality import data_quality
+from stocktake.store import schema
+from stocktake.store.db import drop_everything, get_meta, open_engine
+
+SMALL_MODEL = Path(__file__).parents[1] / "fixtures" / "small_model"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("STOCKTAKE_TEST_POSTGRES_URL")
+    if not url and os.environ.get("STOCKTAKE_REQUIRE_POSTGRES"):
+        raise RuntimeError("STOCKTAKE_REQUIRE_POSTGRES is set but no PostgreSQL URL given")
+    return url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo_engine(request, tmp_path_factory):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    else:
+        url = _postgres_url()
+        if url is None:
+            pytest.skip("no PostgreSQL: set STOCKTAKE_TEST_POSTGRES_URL (scripts/test does)")
+        drop_everything(open_engine(url, migrate=False))
+    engine = open_engine(url)
+    steps = []
+    summary = build_demo(engine, progress=lambda done, total, what="": steps.append(what))
+    engine.summary, engine.steps = summary, steps
+    engine.url_text = url
+    yield engine
+    engine.dispose()
+
+
+def test_the_demo_is_labelled_and_reports_progress(demo_engine):
+    assert get_meta(demo_engine, "world") == "demo"
+    assert "simulated" in get_meta(demo_engine, "world_label")
+    assert "Simulating the world" in demo_engine.steps
+    assert "Submitting the returns" in demo_engine.steps
+    assert "rejected with errors" in demo_engine.summary
+
+
+def test_the_demo_holds_the_world_the_issue_asks_for(demo_engine):
+    overview = priority_overview(demo_engine)
+    assert len(overview["priorities"]) >= 5
+    assert all(p["latest"] is not None for p in overview["priorities"])
+    with demo_engine.connect() as conn:
+        units = conn.execute(select(func.count()).select_from(schema.units)).scalar()
+        depth = conn.execute(select(func.max(schema.units.c.depth))).scalar()
+        indicators = conn.execute(select(func.count()).select_from(schema.indicators)).scalar()
+        revised = conn.execute(select(func.sum(schema.batches.c.revised))).scalar()
+        partial_data = conn.execute(select(func.count()).select_from(schema.findings)).scalar()
+    assert units >= 40 and depth == 2 and indicators >= 30
+    assert revised > 0  # revised earlier values: vintages show
+    assert partial_data > 0  # outliers and other warnings kept for follow-up
+
+
+def test_the_demo_data_quality_varies_and_the_late_units_come_last(demo_engine):
+    units = data_quality(demo_engine)["units"]
+    scores = [u["score"] for u in units]
+    assert max(scores) - min(scores) > 10
+    bottom = {u["unit"] for u in units[-2:]}
+    assert bottom == {"NL-LAB", "SK-NOR"}  # the two late reporters of the simulated world
+
+
+def test_the_demo_will_not_overwrite_another_world(tmp_path):
+    engine = open_engine(f"sqlite:///{tmp_path / 'mine.db'}")
+    load_model(engine, SMALL_MODEL, loaded_by="t")
+    with pytest.raises(DemoError, match="--force"):
+        build_demo(engine)
+    result = CliRunner().invoke(app, ["demo", "--no-serve", "--db",
+                                      f"sqlite:///{tmp_path / 'mine.db'}"])
+    assert result.exit_code == 2 and "is not the demo" in result.output
+
+
+def test_demo_no_serve_rebuilds_and_prints_the_priorities(demo_engine):
+    url = demo_engine.url_text
+    demo_engine.dispose()
+    result = CliRunner().invoke(app, ["demo", "--no-serve", "--db", url])
+    assert result.exit_code == 0, result.output
+    assert "Demo federation (simulated data)" in result.stdout
+    assert "Data as of" in result.stdout
+    listed = json.loads(CliRunner().invoke(app, ["priorities", "--json", "--db", url]).stdout)
+    assert len(listed["priorities"]) >= 5
