@@ -423,12 +423,16 @@ def _parse_priorities(text: str, model: DeliveryModel, c: _Collector) -> dict[st
         for key in ("trajectory", "tolerance"):
             if key in item:
                 model.locations[f"priority:{code}:{key}"] = (f, _line(item, key))
-        tolerance = item.get("tolerance")
-        if tolerance is not None and (not isinstance(tolerance, int | float)
-                                      or isinstance(tolerance, bool) or tolerance < 0):
-            c.add(f, _line(item, "tolerance"), "tolerance",
-                  f"'{tolerance}' must be a number of 0 or more "
-                  "(a percentage of the expected value)")
+        tolerance = strip_lines(item.get("tolerance"))
+        if tolerance is not None:
+            value = tolerance
+            if isinstance(tolerance, dict) and len(tolerance) == 1 and (
+                    set(tolerance) <= {"absolute", "relative"}):
+                value = next(iter(tolerance.values()))
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                c.add(f, _line(item, "tolerance"), "tolerance",
+                      f"'{tolerance}' must be a number of 0 or more: a percentage of the "
+                      "expected value, or {absolute: X} in the headline's units")
         attributes = {k: strip_lines(item[k]) for k in
                       ("trajectory", "tolerance", "published", "department") if k in item}
         if baseline is None or target is None or not headline or not scope:
