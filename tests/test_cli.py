@@ -109,3 +109,46 @@ def test_us_crime_example_in_a_few_commands(db_url):
                  if i == "population" and y == "2019" and u != "US")
     assert p["latest"]["period"] == "2019"
     assert p["latest"]["value"] == pytest.approx(1e5 * crimes / people)
+
+
+def _twelve_months(tmp_path):
+    lines = ["indicator,unit,period,value"]
+    for m in range(1, 13):
+        for u, base, pop in (("A1", 30, 350000), ("A2", 25, 250000), ("B1", 45, 400000)):
+            lines += [f"incidents,{u},2024-{m:02d},{base + (m % 3)}",
+                      f"population,{u},2024-{m:02d},{pop}"]
+    path = tmp_path / "year.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_reading_commands(db_url, small_model_dir, tmp_path):
+    run("load", small_model_dir, "--db", db_url)
+    run("submit", _twelve_months(tmp_path), "--db", db_url)
+    series = json.loads(run("series", "incident_rate", "--unit", "N", "--db", db_url,
+                            "--json").stdout)
+    # 2024-03: (30 + 25 + 45) incidents (m % 3 == 0) / 1,000,000 x 100,000 = 10.0
+    march = next(p for p in series["points"] if p["period"] == "2024-03")
+    assert march["value"] == pytest.approx(10.0) and march["coverage"] == 1.0
+    chart = json.loads(run("spc", "incident_rate", "--unit", "N", "--db", db_url,
+                           "--json").stdout)
+    assert len(chart["points"]) == 12 and chart["variation_icon"]
+    assert set(chart["points"][0]) >= {"period", "value", "mean", "lower", "upper",
+                                       "near_lower", "near_upper", "rule", "point_type"}
+    funnel = json.loads(run("compare", "incident_rate", "--period", "2024-03", "--level",
+                            "region", "--db", db_url, "--json").stdout)
+    assert funnel["overall"] == pytest.approx(10.0)
+    assert sorted(u["unit"] for u in funnel["units"]) == ["A1", "A2", "B1"]
+    state = json.loads(run("status", "--db", db_url, "--json", "--forecasts", "none")
+                       .stdout)
+    p1 = state["priorities"][0]
+    # 2024-12: (30 + 25 + 45) / 1,000,000 x 100,000 = 10.0 (12 % 3 == 0)
+    assert p1["latest"]["period"] == "2024-12" and p1["latest"]["value"] == pytest.approx(10.0)
+    table = run("status", "--db", db_url, "--forecasts", "none").stdout
+    assert "Status of the priorities" in table and "Data as of" in table
+    traj = json.loads(run("trajectory", "P1", "--db", db_url, "--json").stdout)
+    # Linear from 10.0 (2024-01) to 8.0 (2025-12): 23 steps, so 2024-12 expects 10 - 2 x 11/23.
+    dec = next(r for r in traj["readings"] if r["period"] == "2024-12")
+    assert dec["expected"] == pytest.approx(10 - 2 * 11 / 23)
+    bad = run("spc", "incidnt_rate", "--unit", "N", "--db", db_url, ok=False)
+    assert bad.exit_code == 2 and "incident_rate" in bad.output

@@ -552,6 +552,252 @@ def batches(
     console.print(table)
 
 
+# -- reading the data -------------------------------------------------------------------
+
+def _reading(call, *args, **kwargs) -> dict[str, Any]:
+    """Run a reading service; bad codes or arguments exit 2 with the service's message."""
+    try:
+        return call(*args, **kwargs)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True)
+        raise typer.Exit(2) from None
+
+
+def _vintage_caption(report: dict[str, Any]) -> str:
+    vintage = report.get("data_as_of")
+    text = f"Data as of {vintage[:16].replace('T', ' ')} UTC" if vintage else "No data"
+    if report.get("as_of"):
+        text += f" (as known at {report['as_of'][:16].replace('T', ' ')})"
+    return text
+
+
+def _num(value: Any, decimals: int = 1) -> str:
+    return "-" if value is None else f"{value:,.{decimals}f}"
+
+
+@app.command()
+def status(
+    db: DbOption = None,
+    priority: Annotated[str | None, typer.Option(
+        "--priority", metavar="CODE", help="Only this priority.")] = None,
+    unit: Annotated[str | None, typer.Option(
+        "--unit", metavar="CODE", help="Read at this unit (within the priority's scope).")]
+    = None,
+    as_of: AsOfOption = None,
+    forecasts: Annotated[str, typer.Option(
+        metavar="WHICH", help="Forecasts at the scope only (scope), for every unit too (all), "
+        "or none.")] = "scope",
+    units: Annotated[bool, typer.Option("--units/--no-units",
+                                        help="Also read each unit one level down.")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Where every priority stands: latest actual against its trajectory, SPC icons, the
+    forecast at the target date and the probability of meeting the target."""
+    from .services.status import priority_status
+
+    report = _reading(priority_status, _engine(db), priority=priority, unit=unit,
+                      as_of=parse_as_of(as_of), units=units, forecasts=forecasts)
+    if as_json:
+        _print_json(report)
+        return
+    table = Table(title="Status of the priorities", caption=_vintage_caption(report))
+    for col in ("priority", "unit", "latest", "expected", "gap %", "status", "SPC",
+                "forecast at target (80%)", "P(meet)"):
+        table.add_column(col, justify="right" if col in ("latest", "expected", "gap %",
+                                                         "P(meet)") else "left")
+    for p in report["priorities"]:
+        for row in [p, *(p.get("units") or [])]:
+            latest = row.get("latest")
+            fc = row.get("forecast") or {}
+            spc = row.get("spc") or {}
+            prob = row.get("probability_of_meeting")
+            table.add_row(
+                p["code"] if row is p else "", row["unit"],
+                "-" if latest is None else f"{_num(latest['value'])} ({latest['period']})",
+                _num(row.get("expected")),
+                "-" if row.get("gap_pct") is None else f"{row['gap_pct']:+.1f}%",
+                str(row.get("status", "")).replace("_", " "),
+                spc.get("variation_label", "-") or "-",
+                f"{_num(fc.get('mean'))} ({_num(fc.get('lower_80'))} to "
+                f"{_num(fc.get('upper_80'))}) {fc.get('period', '')}" if fc.get("mean") is not None
+                else "-",
+                "-" if prob is None else f"{prob:.0%}")
+    console.print(table)
+
+
+@app.command()
+def trajectory(
+    priority: Annotated[str, typer.Argument(help="Priority code.")],
+    db: DbOption = None,
+    unit: Annotated[str | None, typer.Option(
+        "--unit", metavar="CODE", help="A unit within the scope: its share of the "
+        "trajectory.")] = None,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Actual against the trajectory, period by period: expected, gap, gap %, on or off
+    track against the priority's tolerance."""
+    from .services.status import priority_trajectory
+
+    report = _reading(priority_trajectory, _engine(db), priority, unit=unit,
+                      as_of=parse_as_of(as_of))
+    if as_json:
+        _print_json(report)
+        return
+    traj = report.get("trajectory") or {}
+    table = Table(title=f"{priority} at {report['unit']}: {traj.get('method', 'no')} "
+                        "trajectory", caption=_vintage_caption(report))
+    for col in ("period", "actual", "expected", "gap", "gap %", "status"):
+        table.add_column(col, justify="left" if col in ("period", "status") else "right")
+    for r in report.get("readings", []):
+        table.add_row(r["period"], _num(r["actual"]), _num(r["expected"]), _num(r["gap"]),
+                      "-" if r["gap_pct"] is None else f"{r['gap_pct']:+.1f}%",
+                      r["status"].replace("_", " "))
+    console.print(table)
+    console.print(report["tolerance"]["rule"])
+
+
+@app.command()
+def series(
+    indicator: Annotated[str, typer.Argument(help="Indicator code.")],
+    unit: Annotated[str, typer.Option("--unit", metavar="CODE",
+                                      help="Any unit of the hierarchy.")],
+    db: DbOption = None,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """An indicator's series at any unit, rolled up by its aggregation rule, with coverage
+    and any reported total beside the computed one."""
+    from .services.readings import indicator_series
+
+    report = _reading(indicator_series, _engine(db), indicator, unit, as_of=parse_as_of(as_of))
+    if as_json:
+        _print_json(report)
+        return
+    table = Table(title=f"{indicator} at {unit} ({report['method']})",
+                  caption=_vintage_caption(report))
+    for col in ("period", "value", "computed", "reported", "gap", "coverage", "source"):
+        table.add_column(col, justify="left" if col in ("period", "source") else "right")
+    for pt in report["points"]:
+        cov = pt["coverage"]
+        table.add_row(pt["period"], _num(pt["value"], 2), _num(pt["computed"], 2),
+                      _num(pt["reported"], 2), _num(pt["gap"], 2),
+                      "-" if cov is None else f"{cov:.0%}"
+                      + (" partial" if pt["value_partial"] else ""), pt["source"])
+    console.print(table)
+
+
+@app.command()
+def spc(
+    indicator: Annotated[str, typer.Argument(help="Indicator code.")],
+    unit: Annotated[str, typer.Option("--unit", metavar="CODE", help="The unit.")],
+    db: DbOption = None,
+    target: Annotated[float | None, typer.Option(
+        help="Target for the assurance icon (default: the priority's, if any).")] = None,
+    fix_after: Annotated[int | None, typer.Option(
+        "--fix-after", metavar="N", help="Fix the limits on the first N points (12 or more).")]
+    = None,
+    screen: Annotated[bool, typer.Option(
+        "--screen/--no-screen", help="Screen moving ranges above 3.267 x the mean moving "
+        "range before computing limits.")] = True,
+    rebase: Annotated[list[str] | None, typer.Option(
+        "--rebase", metavar="PERIOD", help="Start new limits at this period (repeatable).")]
+    = None,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """An XmR chart with the Making Data Count rules, and the variation and assurance icons."""
+    from .services.readings import spc_chart
+
+    report = _reading(spc_chart, _engine(db), indicator, unit, target=target,
+                      as_of=parse_as_of(as_of), fix_after_n_points=fix_after,
+                      screen_outliers=screen, rebase_at=tuple(rebase or ()))
+    if as_json:
+        _print_json(report)
+        return
+    table = Table(title=f"{indicator} at {unit}: {report['method']}",
+                  caption=_vintage_caption(report))
+    for col in ("period", "value", "mean", "lower", "upper", "rule", "point"):
+        table.add_column(col, justify="left" if col in ("period", "rule", "point") else "right")
+    for pt in report["points"]:
+        table.add_row(pt["period"], _num(pt["value"], 2), _num(pt["mean"], 2),
+                      _num(pt["lower"], 2), _num(pt["upper"], 2), pt["rule"],
+                      pt["point_type"].replace("_", " "))
+    console.print(table)
+    console.print(f"Variation: {report['variation_label']}")
+    console.print(f"Assurance: {report['assurance_label'] or 'no target'}")
+    for w in report["warnings"]:
+        console.print(f"[yellow]note:[/yellow] {w}")
+
+
+@app.command()
+def compare(
+    indicator: Annotated[str, typer.Argument(help="A ratio indicator (a rate or a share).")],
+    period: Annotated[str, typer.Option("--period", metavar="PERIOD", help="The period.")],
+    db: DbOption = None,
+    level: Annotated[str | None, typer.Option(
+        "--level", metavar="LEVEL", help="Compare the units at this level (default: the "
+        "level below the root).")] = None,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fair comparison of units: funnel-plot limits at 95% and 99.8% for each unit's
+    denominator, over-dispersion adjusted when needed, and a league table with intervals."""
+    from .services.readings import compare_units
+
+    report = _reading(compare_units, _engine(db), indicator, period, level=level,
+                      as_of=parse_as_of(as_of))
+    if as_json:
+        _print_json(report)
+        return
+    table = Table(title=f"{indicator} in {period}: overall {_num(report['overall'], 2)} "
+                        f"({report['kind']})", caption=_vintage_caption(report))
+    for col in ("unit", "value", "denominator", "95% limits", "99.8% limits", "outside"):
+        table.add_column(col, justify="left" if col in ("unit", "outside") else "right")
+    for u in sorted(report["units"], key=lambda r: -r["value"]):
+        flag = u["outside_99.8"] if u["outside_99.8"] != "inside" else (
+            f"{u['outside_95']} (95% only)" if u["outside_95"] != "inside" else "")
+        table.add_row(f"{u['unit']} {u['name']}", _num(u["value"], 2),
+                      f"{u['denominator']:,.0f}",
+                      f"{_num(u['lower_95'], 2)} to {_num(u['upper_95'], 2)}",
+                      f"{_num(u['lower_99.8'], 2)} to {_num(u['upper_99.8'], 2)}", flag)
+    console.print(table)
+    adjusted = "applied" if report["overdispersion_applied"] else "not needed"
+    console.print(f"Over-dispersion: phi = {report['phi']:.2f}, adjustment {adjusted}.")
+
+
+@app.command()
+def backtest(
+    indicator: Annotated[str | None, typer.Argument(
+        help="Indicator code (default: every priority's headline).")] = None,
+    db: DbOption = None,
+    as_of: AsOfOption = None,
+    max_series: Annotated[int, typer.Option(
+        help="Units sampled per indicator (evenly, the same every run).")] = 4,
+    as_json: JsonOption = False,
+) -> None:
+    """Backtest the forecasts with rolling origins: measured coverage of the 80% and 95%
+    prediction intervals, and the mean absolute scaled error."""
+    from .services.readings import backtest_indicator
+
+    report = _reading(backtest_indicator, _engine(db), indicator, as_of=parse_as_of(as_of),
+                      max_series=max_series)
+    if as_json:
+        _print_json(report)
+        return
+    table = Table(title="Forecast backtest (rolling origins)")
+    for col in ("indicator", "series", "forecasts", "80% covered", "95% covered", "MASE"):
+        table.add_column(col, justify="left" if col == "indicator" else "right")
+
+    def pct(v: float | None) -> str:
+        return "-" if v is None else f"{v:.1%}"
+
+    for r in report["indicators"]:
+        table.add_row(r["indicator"]["code"], str(r["n_series"]), f"{r['n_forecasts']:,}",
+                      pct(r["coverage_80"]), pct(r["coverage_95"]), _num(r["mase"], 2))
+    console.print(table)
+
+
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 

@@ -13,6 +13,7 @@ from ..intake.service import submit_rows
 from ..model.entities import DeliveryModel
 from ..model.files import parse_model
 from ..model.periods import Period
+from ..services.model_service import check_trajectories, compiled_rules
 from ..store import model_repo, schema
 from ..store.db import drop_everything, get_meta, set_meta, upgrade
 from .world import Submission, World, build_world
@@ -93,6 +94,11 @@ def build_demo(engine: Engine, *, seed: int = 2026, force: bool = False,
     model = parse_model(world.units_csv, world.indicators_yaml, world.priorities_yaml)
     model = parse_model(world.units_csv, world.indicators_yaml, world.priorities_yaml,
                         datasets_yaml(world, model), DEMO_RULES)
+    # The same checks `stocktake load` makes beyond the files themselves.
+    problems = check_trajectories(model)
+    compiled_rules(model)
+    if problems:
+        raise DemoError("the simulated model has problems: " + "; ".join(map(str, problems)))
     first = world.submissions[0].recorded_at if world.submissions else world.clock
     with engine.begin() as conn:
         model_repo.save_model(conn, model, source="demo world", loaded_by="demo",

@@ -129,7 +129,16 @@ def completions_seasonal() -> list[float]:
     for m in range(12):
         out.append(sum(w * SEASON_PERMITS[(m - lag) % 12] for lag, w in COMPLETION_KERNEL.items()))
     a = np.asarray(out)
-    return [round(float(x), 3) for x in a / a.mean()]
+    return seasonal_profile(a / a.mean())
+
+
+def seasonal_profile(factors) -> list[float]:
+    """Factors rounded to 3 decimals that still average exactly 1 (the trajectory checks
+    this): the rounding residue goes to the largest factor."""
+    rounded = [round(float(x), 3) for x in factors]
+    big = int(np.argmax(rounded))
+    rounded[big] = round(rounded[big] + round(len(rounded) - sum(rounded), 3), 3)
+    return rounded
 
 
 class _Sim:

@@ -35,6 +35,7 @@ from .series import (
     Simulated,
     completions_seasonal,
     month_index,
+    seasonal_profile,
     simulate,
 )
 
@@ -511,7 +512,7 @@ def _priorities_yaml(latest: Latest
         elif code == "CRIME":
             target = round(b * 0.85, 1)  # a 15% cut, same calendar month as the baseline
             trajectory = {"method": "linear",
-                          "seasonal": [round(float(x), 3) for x in SEASON_VIOLENCE]}
+                          "seasonal": seasonal_profile(SEASON_VIOLENCE)}
             tolerance = 5.0
         elif code == "LIT":
             target = float(round(b + 8))

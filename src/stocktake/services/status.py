@@ -1,0 +1,473 @@
+"""Priorities read against their trajectories: per-period readings, and the status of every
+priority (latest actual, expected value, gap, SPC icons, forecast at the target date and the
+probability of meeting the target), at the priority's scope and for each unit below it.
+
+Trajectories: a priority's ``trajectory`` in priorities.yaml (default ``{method: linear}``),
+built by analysis.trajectory. A unit below the scope gets its share of its parent's
+trajectory (analysis.trajectory.split_trajectory, level by level down from the scope):
+
+- summed indicators: each child's baseline is its share of the children's total at the
+  baseline period, times the parent's trajectory baseline, so the children's trajectories
+  add up to the parent's exactly (stated unit targets in ``trajectory.units.targets`` are
+  honoured at the first level);
+- other indicators (rates, means): each child starts from its own baseline and makes the
+  parent's percentage change (``proportional``, the default) or the parent's absolute change
+  (``split: equal``); for every method this is the parent's trajectory rescaled by the
+  child's baseline over the parent's.
+
+Tolerance: ``tolerance`` in priorities.yaml, a percentage of the expected value (default 5);
+within it is on track, outside it ahead or off track according to the polarity.
+
+All figures use complete periods only (see services.series_data) and the data known at
+``as_of``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Engine
+
+from ..analysis.forecast import ForecastError, forecast, probability_of_meeting
+from ..analysis.spc import xmr
+from ..analysis.trajectory import (
+    NO_DATA,
+    Trajectory,
+    TrajectoryError,
+    assess,
+    split_trajectory,
+    trajectory_from_spec,
+)
+from ..model.entities import Aggregation, DeliveryModel, Indicator, Polarity, Priority
+from ..model.periods import Period, PeriodError
+from .readings import PARTIAL_RULE
+from .series_data import (
+    SeriesData,
+    active_children,
+    check_priority,
+    check_unit,
+    forecastable,
+    iso,
+    last_complete,
+    read_model,
+    within,
+)
+
+DEFAULT_TRAJECTORY = {"method": "linear"}
+DEFAULT_TOLERANCE = 5.0  # percent of the expected value
+TOLERANCE_MODE = "relative"
+OUTSIDE = "outside_trajectory"  # the latest period lies before the baseline or after the target
+Forecasts = Literal["none", "scope", "all"]
+
+
+def tolerance_of(p: Priority, trajectory: Trajectory | None = None,
+                 ind: Indicator | None = None) -> tuple[float, str]:
+    """(tolerance, mode): a number in priorities.yaml is a percentage of the expected value;
+    {absolute: X} is in the headline's units. An absolute tolerance on a summed indicator is
+    shared out to a unit in proportion to its target, like the trajectory."""
+    raw = p.attributes.get("tolerance", DEFAULT_TOLERANCE)
+    if isinstance(raw, dict):
+        mode, value = next(iter(raw.items()))
+        value = float(value)
+        if (mode == "absolute" and trajectory is not None and ind is not None
+                and ind.aggregation.value == "sum" and p.target.value):
+            value *= abs(trajectory.target_value / p.target.value)
+        return value, mode
+    return float(raw), TOLERANCE_MODE
+
+
+def trajectory_of(p: Priority) -> Trajectory:
+    """The priority's declared trajectory (default linear) from baseline to target."""
+    spec = p.attributes.get("trajectory") or DEFAULT_TRAJECTORY
+    try:
+        return trajectory_from_spec(spec, p.baseline.period, p.baseline.value,
+                                    p.target.period, p.target.value)
+    except TrajectoryError as exc:
+        raise ValueError(f"priority '{p.code}': {exc}") from None
+
+
+# -- unit trajectories ----------------------------------------------------------------------
+
+class _Splits:
+    """Trajectories of the units below a priority's scope, split level by level (cached)."""
+
+    def __init__(self, data: SeriesData, p: Priority, national: Trajectory):
+        self.data, self.p, self.national = data, p, national
+        self.indicator = data.model.indicators[p.headline]
+        self._cache: dict[str, tuple[dict[str, Trajectory], dict[str, str], dict[str, Any]]] = {}
+
+    def at(self, unit: str) -> tuple[Trajectory | None, str | None, dict[str, Any] | None]:
+        """(trajectory, reason when there is none, how the split was made)."""
+        if unit == self.p.scope:
+            return self.national, None, None
+        parent = self.data.model.units[unit].parent
+        assert parent is not None
+        above, reason, _ = self.at(parent)
+        if above is None:
+            return None, reason, None
+        trajs, reasons, info = self._split(parent, above)
+        if unit in trajs:
+            return trajs[unit], None, info
+        return None, reasons.get(unit, f"'{unit}' is not expected to report"), info
+
+    def _split(self, parent: str, above: Trajectory):
+        hit = self._cache.get(parent)
+        if hit is not None:
+            return hit
+        data, ind = self.data, self.indicator
+        kids = active_children(data.model, data.hierarchy, parent)
+        period = above.baseline_period.code
+        baselines = {k: data.value_at(ind.code, k, period) for k in kids}
+        missing = [k for k, v in baselines.items() if v is None]
+        have = {k: v for k, v in baselines.items() if v is not None}
+        summed = Aggregation(ind.aggregation) is Aggregation.SUM
+        reasons: dict[str, str] = {}
+        info: dict[str, Any] = {"parent": parent, "aggregation": ind.aggregation.value}
+        # Stated unit targets (trajectory.units.targets) reach split_trajectory through the
+        # scope's trajectory; unit trajectories carry none, so deeper splits have none.
+        try:
+            if summed:
+                total = sum(have.values())
+                if missing:
+                    raise TrajectoryError(f"no complete value in the baseline period {period} "
+                                          f"for {', '.join(missing)}, so the summed "
+                                          "trajectory cannot be shared out")
+                if total <= 0:
+                    raise TrajectoryError(f"the children of '{parent}' add up to {total:g} in "
+                                          f"{period}: no shares to split by")
+                factor = above.baseline_value / total
+                info["baseline_rule"] = (
+                    f"each unit's share of the children's total in {period} ({total:g}) times "
+                    f"the trajectory baseline {above.baseline_value:g} (factor {factor:.6g}), "
+                    "so the unit trajectories add up to the one above")
+                split = split_trajectory(above, {k: v * factor for k, v in have.items()},
+                                         aggregation=Aggregation.SUM)
+            else:
+                for k in missing:
+                    reasons[k] = f"no complete value in the baseline period {period}"
+                if not have:
+                    raise TrajectoryError(f"no unit below '{parent}' has a complete value in "
+                                          f"the baseline period {period}")
+                info["baseline_rule"] = (
+                    f"each unit starts from its own value in {period} and follows the trajectory "
+                    "above scaled by its baseline over the parent's (the same percentage "
+                    "change), unless the split is 'equal' (the same absolute change) or unit "
+                    "targets are stated")
+                split = split_trajectory(above, have, aggregation=ind.aggregation)
+        except TrajectoryError as exc:
+            reasons = {k: str(exc) for k in kids}
+            hit = ({}, reasons, info)
+            self._cache[parent] = hit
+            return hit
+        trajs = dict(split.units)
+        info.update({"method": split.method, "targets_stated": split.targets_stated,
+                     "rescaled": split.rescaled})
+        hit = (trajs, reasons, info)
+        self._cache[parent] = hit
+        return hit
+
+
+# -- the pieces of a reading ----------------------------------------------------------------
+
+def _spc_block(periods: list[str], values: list[float], polarity: Polarity,
+               target: float | None) -> dict[str, Any]:
+    if len(periods) < 2:
+        return {"error": f"{len(periods)} complete period(s): an XmR chart needs at least 2"}
+    try:
+        r = xmr(values, periods, polarity=polarity.value, target=target)
+    except ValueError as exc:
+        return {"error": str(exc)}
+    last = r.parts[-1]
+    return {"variation_icon": r.variation_icon, "variation_label": r.variation_label,
+            "assurance_icon": r.assurance_icon, "assurance_label": r.assurance_label,
+            "target": target, "n_points": len(r.points), "mean": last.mean,
+            "lower": last.lower, "upper": last.upper, "trial": last.trial,
+            "last_rule": r.points[-1].rule, "method": r.method}
+
+
+def _forecast_block(periods: list[str], values: list[float], ind: Indicator, target_period: str,
+                    target_value: float | None, full: bool = False) -> dict[str, Any]:
+    periods, values, note = forecastable(periods, values, ind.period_type)
+    if not periods:
+        return {"error": "no complete periods to forecast from"}
+    try:
+        target = Period.parse(target_period, ind.period_type)
+    except PeriodError as exc:
+        return {"error": f"target period: {exc}"}
+    if Period.parse(periods[-1], ind.period_type) >= target:
+        return {"error": f"the latest complete period ({periods[-1]}) is not before the target "
+                         f"period ({target.code}): compare the actual with the target"}
+    try:
+        fc = forecast(values, periods, target.code, period_type=ind.period_type)
+    except ForecastError as exc:
+        return {"error": str(exc)}
+    out: dict[str, Any] = {
+        "model": fc.model, "params": dict(fc.params), "first_period": periods[0],
+        "last_observed": fc.last_observed, "n_observations": fc.n_observations,
+        "period": fc.target_period, "mean": fc.mean[-1],
+        **{f"lower_{round(lv * 100)}": fc.lower[lv][-1] for lv in fc.levels},
+        **{f"upper_{round(lv * 100)}": fc.upper[lv][-1] for lv in fc.levels},
+        "interval_method": fc.interval_method,
+        "notes": ([note] if note else []) + list(fc.notes),
+    }
+    if target_value is None:
+        out["probability_of_meeting"] = None
+        out["probability_note"] = "no target for this unit"
+    elif ind.polarity is Polarity.NEUTRAL:
+        out["probability_of_meeting"] = None
+        out["probability_note"] = "a neutral indicator has no direction in which to meet a target"
+    else:
+        out["probability_of_meeting"] = probability_of_meeting(fc, target_value, ind.polarity)
+        out["probability_rule"] = (f"P(value {'>=' if ind.polarity is Polarity.UP else '<='} "
+                                   f"{target_value:g} in {fc.target_period}) from the forecast "
+                                   "distribution")
+    if full:
+        out["path"] = fc.to_dict()["forecasts"]
+    return out
+
+
+def _movement(data: SeriesData, code: str, unit: str) -> dict[str, Any]:
+    ind = data.model.indicators[code]
+    out: dict[str, Any] = {"code": code, "name": ind.name, "unit_of_measure": ind.unit,
+                           "polarity": ind.polarity.value, "kind": ind.kind.value,
+                           "period": None, "value": None, "previous_period": None,
+                           "previous_value": None, "change": None, "movement": None}
+    last = last_complete(data.points(code, unit))
+    if last is None:
+        return out
+    previous = Period.parse(last.period, ind.period_type).shift(-1).code
+    before = data.value_at(code, unit, previous)
+    out.update({"period": last.period, "value": last.value, "previous_period": previous,
+                "previous_value": before})
+    if before is not None and last.value is not None:
+        change = last.value - before
+        out["change"] = change
+        if change == 0:
+            out["movement"] = "unchanged"
+        elif ind.polarity is Polarity.NEUTRAL:
+            out["movement"] = "up" if change > 0 else "down"
+        else:
+            better = change > 0 if ind.polarity is Polarity.UP else change < 0
+            out["movement"] = "improving" if better else "worsening"
+    return out
+
+
+NO_TRAJECTORY = "no_trajectory"
+
+
+def _judge(trajectory: Trajectory, period: str, value: float, p: Priority,
+           ind: Indicator) -> dict[str, Any]:
+    """Expected value, gap, gap % and status of one actual. After the target period the
+    target itself is the expectation (it should be held), read with the same tolerance."""
+    period_obj = Period.parse(period, trajectory.period_type)
+    if period_obj < trajectory.baseline_period:
+        return {"expected": None, "gap": None, "gap_pct": None, "status": OUTSIDE}
+    after = period_obj > trajectory.target_period
+    if after:
+        # A flat line at the target from the target period on.
+        trajectory = trajectory_from_spec(DEFAULT_TRAJECTORY, trajectory.target_period.code,
+                                          trajectory.target_value, period,
+                                          trajectory.target_value)
+    tolerance, mode = tolerance_of(p, trajectory, ind)
+    r = next(x for x in assess(trajectory, {period: value}, ind.polarity, tolerance,
+                               mode).readings if x.period == period)
+    return {"expected": r.expected, "gap": r.gap, "gap_pct": r.gap_pct, "status": r.status,
+            "after_target": after}
+
+
+def _met(value: float | None, target: float, polarity: Polarity) -> bool | None:
+    if value is None or polarity is Polarity.NEUTRAL:
+        return None
+    return value >= target if polarity is Polarity.UP else value <= target
+
+
+def _reading(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None,
+             reason: str | None, *, with_forecast: bool) -> dict[str, Any]:
+    """One priority's headline at one unit, read against its trajectory."""
+    model = data.model
+    ind = model.indicators[p.headline]
+    points = data.points(ind.code, unit)
+    periods = [pt.period for pt in points if pt.complete]
+    values = [float(pt.value) for pt in points if pt.complete]  # type: ignore[arg-type]
+    last = last_complete(points)
+    u = model.units[unit]
+    row: dict[str, Any] = {"unit": unit, "unit_name": u.name, "level": u.level}
+    # The target: the trajectory's end; at the scope the stated one even when the
+    # trajectory cannot be built.
+    target: tuple[str, float] | None = None
+    if trajectory is not None:
+        target = (trajectory.target_period.code, trajectory.target_value)
+        row["baseline"] = {"period": trajectory.baseline_period.code,
+                           "value": trajectory.baseline_value,
+                           "observed": data.value_at(ind.code, unit,
+                                                     trajectory.baseline_period.code)}
+    else:
+        if unit == p.scope:
+            target = (p.target.period, float(p.target.value))
+        row["baseline"] = ({"period": p.baseline.period, "value": p.baseline.value,
+                            "observed": data.value_at(ind.code, unit, p.baseline.period)}
+                           if unit == p.scope else None)
+        row["trajectory_note"] = reason
+    row["target"] = None if target is None else {"period": target[0], "value": target[1]}
+    row["latest"] = None if last is None else {
+        "period": last.period, "value": last.value, "coverage": last.coverage,
+        "source": last.source}
+    row.update({"expected": None, "gap": None, "gap_pct": None, "after_target": False})
+    if last is None:
+        row["status"] = NO_DATA
+    elif trajectory is None:
+        row["status"] = NO_TRAJECTORY
+    else:
+        row.update(_judge(trajectory, last.period, float(last.value), p, ind))  # type: ignore
+    if target is not None and row["after_target"]:
+        actual = data.value_at(ind.code, unit, target[0])
+        row["at_target_period"] = {"period": target[0], "actual": actual,
+                                   "target": target[1],
+                                   "met": _met(actual, target[1], ind.polarity)}
+    row["spc"] = _spc_block(periods, values, ind.polarity,
+                            None if target is None else target[1])
+    row["forecast"] = row["probability_of_meeting"] = None
+    if with_forecast:
+        horizon = target[0] if target is not None else p.target.period
+        row["forecast"] = _forecast_block(periods, values, ind, horizon,
+                                          None if target is None else target[1])
+        row["probability_of_meeting"] = row["forecast"].get("probability_of_meeting")
+    return row
+
+
+def _load(engine: Engine, priority: str | None, unit: str | None, as_of: datetime | None
+          ) -> tuple[DeliveryModel, list[Priority], SeriesData]:
+    model = read_model(engine)
+    if unit is not None:
+        check_unit(model, unit)
+    if priority is not None:
+        chosen = [check_priority(model, priority)]
+        if unit is not None and not within(model, unit, chosen[0].scope):
+            raise ValueError(f"unit '{unit}' is not within the scope '{chosen[0].scope}' of "
+                             f"priority '{priority}'")
+    else:
+        chosen = [p for p in model.priorities.values()
+                  if unit is None or within(model, unit, p.scope)]
+    codes = {c for p in chosen for c in [p.headline, *p.leads, *p.counters]
+             if c in model.indicators}
+    return model, chosen, SeriesData.load(engine, model, codes, as_of)
+
+
+def _tolerance_dict(p: Priority) -> dict[str, Any]:
+    tol, mode = tolerance_of(p)
+    within = f"{tol:g}% of the expected value" if mode == "relative" else \
+        f"{tol:g} (in the headline's units) of the expected value"
+    return {"value": tol, "mode": mode,
+            "rule": f"within {within} is on track; outside it, ahead or off track by the "
+                    "indicator's polarity"}
+
+
+# -- public ---------------------------------------------------------------------------------
+
+def priority_trajectory(engine: Engine, priority: str, *, unit: str | None = None,
+                        as_of: datetime | None = None, with_forecast: bool = True
+                        ) -> dict[str, Any]:
+    """A priority's trajectory at its scope (or a unit below it), period by period.
+
+    For each period from baseline to target: the actual (complete periods only), the
+    expected value, the gap and gap %, and on track / ahead / off track against the stated
+    tolerance (a percentage of the expected value, default 5). A unit below the scope gets
+    its share of the trajectory (summed indicators: shares that add up; rates: the same
+    percentage change from its own baseline). With a forecast: the path to the target
+    period with 80% and 95% intervals and the probability of meeting the target.
+    """
+    model, (p,), data = _load(engine, priority, unit, as_of)
+    at = unit or p.scope
+    ind = model.indicators[p.headline]
+    national = trajectory_of(p)
+    traj, reason, split = _Splits(data, p, national).at(at)
+    periods, values, partial = data.complete(ind.code, at)
+    out: dict[str, Any] = {
+        "priority": p.code, "title": p.title, "headline": ind.code, "headline_name": ind.name,
+        "unit_of_measure": ind.unit, "polarity": ind.polarity.value, "scope": p.scope,
+        "unit": at, "unit_name": model.units[at].name, "tolerance": _tolerance_dict(p),
+        "split": split, "trajectory_note": reason, "excluded_partial": partial,
+        "partial_rule": PARTIAL_RULE, "as_of": iso(as_of),
+        "data_as_of": iso(data.vintage(ind.code)),
+    }
+    if traj is None:
+        out.update({"trajectory": None, "readings": [], "counts": None, "forecast": None})
+        return out
+    tolerance, mode = tolerance_of(p, traj, ind)
+    assessment = assess(traj, dict(zip(periods, values, strict=True)), ind.polarity,
+                        tolerance, mode)
+    out["trajectory"] = {"method": traj.method, "parameters": traj.parameters,
+                         "seasonal": list(traj.seasonal) if traj.seasonal else None,
+                         "seasonal_mode": traj.seasonal_mode,
+                         "baseline": {"period": traj.baseline_period.code,
+                                      "value": traj.baseline_value},
+                         "target": {"period": traj.target_period.code,
+                                    "value": traj.target_value}}
+    out["readings"] = [r.to_dict() for r in assessment.readings]
+    out["counts"] = assessment.counts()
+    out["actuals_outside"] = list(assessment.outside)
+    out["forecast"] = (_forecast_block(periods, values, ind, traj.target_period.code,
+                                       traj.target_value, full=True)
+                       if with_forecast else None)
+    return out
+
+
+def priority_status(engine: Engine, *, priority: str | None = None, unit: str | None = None,
+                    as_of: datetime | None = None, units: bool = True,
+                    forecasts: Forecasts = "scope") -> dict[str, Any]:
+    """Where every priority stands, as it would have been computed from what was known at
+    --as-of.
+
+    For each priority, at its scope (or at --unit, which must lie within the scope):
+    baseline, latest complete actual and its period, the expected value on the trajectory
+    for that period, the gap and gap %, on track / ahead / off track against the tolerance,
+    SPC variation and assurance icons (with the target), the forecast at the target period
+    with 80% and 95% intervals and the probability of meeting the target, the lead and
+    counter indicators' latest movement, and the data vintage used. With units, the same for
+    each unit one level down, on its share of the trajectory. Forecasts refit a model many
+    times: by default only at the scope ('scope'); 'all' adds every unit, 'none' skips them.
+    """
+    if forecasts not in ("none", "scope", "all"):
+        raise ValueError(f"forecasts must be 'none', 'scope' or 'all', not {forecasts!r}")
+    model, chosen, data = _load(engine, priority, unit, as_of)
+    rows = []
+    for p in chosen:
+        ind = model.indicators[p.headline]
+        at = unit or p.scope
+        head: dict[str, Any] = {
+            "code": p.code, "title": p.title, "owner": p.owner, "headline": ind.code,
+            "headline_name": ind.name, "unit_of_measure": ind.unit,
+            "polarity": ind.polarity.value, "scope": p.scope,
+            "stated_baseline": {"period": p.baseline.period, "value": p.baseline.value},
+            "stated_target": {"period": p.target.period, "value": p.target.value},
+            "tolerance": _tolerance_dict(p),
+            "data_as_of": iso(data.vintage(ind.code)),
+        }
+        splits: _Splits | None = None
+        try:
+            national = trajectory_of(p)
+        except ValueError as exc:  # refused at load time; only an older model gets here
+            traj, reason, split = None, str(exc), None
+            head["trajectory"] = None
+        else:
+            splits = _Splits(data, p, national)
+            traj, reason, split = splits.at(at)
+            head["trajectory"] = {"method": national.method,
+                                  "parameters": national.parameters,
+                                  "seasonal": national.seasonal is not None, "split": split}
+        head.update(_reading(data, p, at, traj, reason, with_forecast=forecasts != "none"))
+        head["leads"] = [_movement(data, c, at) for c in p.leads if c in model.indicators]
+        head["counters"] = [_movement(data, c, at) for c in p.counters if c in model.indicators]
+        if units:
+            head["units_split"] = None
+            kid_rows = []
+            for kid in active_children(model, data.hierarchy, at):
+                t, why, info = splits.at(kid) if splits else (None, reason, None)
+                kid_rows.append(_reading(data, p, kid, t, why,
+                                         with_forecast=forecasts == "all"))
+                head["units_split"] = info
+            head["units"] = kid_rows
+        rows.append(head)
+    return {"as_of": iso(as_of), "data_as_of": iso(data.data_as_of), "forecasts": forecasts,
+            "partial_rule": PARTIAL_RULE, "priorities": rows}
