@@ -152,3 +152,32 @@ def test_reading_commands(db_url, small_model_dir, tmp_path):
     assert dec["expected"] == pytest.approx(10 - 2 * 11 / 23)
     bad = run("spc", "incidnt_rate", "--unit", "N", "--db", db_url, ok=False)
     assert bad.exit_code == 2 and "incident_rate" in bad.output
+
+
+def test_template_filled_in_submits_as_it_is(db_url, small_model_dir, tmp_path):
+    from openpyxl import load_workbook
+
+    run("load", small_model_dir, "--db", db_url)
+    form = tmp_path / "a1.xlsx"
+    out = run("template", "--unit", "A1", "--period", "2024-05", "--out", form, "--db",
+              db_url).stdout
+    assert "to fill for A1, 2024-05" in out
+    book = load_workbook(form)
+    sheet = book["Data"]
+    header = next(r for r in sheet.iter_rows() if [c.value for c in r][:4] == [
+        "indicator", "unit", "period", "value"])
+    filled = {}
+    for row in sheet.iter_rows(min_row=header[0].row + 1):
+        code = row[0].value
+        if code in ("incidents", "population") and row[1].value == "A1":
+            row[3].value = filled[code] = {"incidents": 31, "population": 350000}[code]
+    book.save(form)
+    result = json.loads(run("submit", form, "--unit", "A1", "--db", db_url, "--json").stdout)
+    assert result["accepted"] and result["format"] == "xlsx" and result["added"] == 2
+    exported = tmp_path / "out.csv"
+    run("export", "--out", exported, "--db", db_url)
+    assert exported.read_text().splitlines()[1:] == [
+        "incidents,A1,2024-05,31", "population,A1,2024-05,350000"]
+    bad = run("template", "--unit", "A9", "--period", "2024-05", "--out", form, "--db", db_url,
+              ok=False)
+    assert bad.exit_code == 2 and "'A9' is not a reporting unit" in bad.output

@@ -29,7 +29,6 @@ from sqlalchemy import Connection, Engine
 from ..analysis.outliers import Outlier, check_values
 from ..model.entities import Aggregation, DeliveryModel
 from ..model.periods import Period
-from ..services.approval import locking_unit
 from ..store import approvals, model_repo, observations
 from ..store.db import utcnow
 from .findings import Finding, SubmissionError
@@ -226,7 +225,7 @@ def _lock_findings(conn: Connection, model: DeliveryModel, ok: pl.DataFrame) -> 
         return []
     out = []
     for row, unit, period in ok.select("row", "unit", "period").iter_rows():
-        lock = locking_unit(model, locks, unit, period)
+        lock = approvals.locking_unit(model, locks, unit, period)
         if lock is not None:
             out.append(Finding(row, "period", period, "locked", "error",
                                f"{unit} {period} is locked: {lock.unit} {period} was approved "

@@ -46,12 +46,3 @@ def reopen(engine: Engine, unit: str, period: str, *, by: str, reason: str,
             raise ApprovalError(f"{unit} {code} is not locked")
         approvals.record(conn, unit, code, "reopen", by=by, reason=reason, at=now or utcnow())
     return code
-
-
-def locking_unit(model: DeliveryModel, locks: dict, unit: str, period: str):
-    """The lock that covers (unit, period): on the unit itself or on a unit above it."""
-    for code in [unit, *[u.code for u in model.ancestors(unit)]] if unit in model.units else []:
-        lock = locks.get((code, period))
-        if lock is not None:
-            return lock
-    return None

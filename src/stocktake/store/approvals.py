@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from ..model.entities import DeliveryModel
 from . import schema as s
 
 
@@ -43,3 +44,15 @@ def events(conn: Connection, unit: str | None = None) -> list[dict[str, Any]]:
     if unit is not None:
         q = q.where(s.approvals.c.unit == unit)
     return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def locking_unit(model: DeliveryModel, locks: dict[tuple[str, str], Lock], unit: str,
+                 period: str) -> Lock | None:
+    """The lock that covers (unit, period): on the unit itself or on a unit above it."""
+    if unit not in model.units:
+        return None
+    for code in [unit, *[u.code for u in model.ancestors(unit)]]:
+        lock = locks.get((code, period))
+        if lock is not None:
+            return lock
+    return None

@@ -1,0 +1,56 @@
+"""Imports flow one way (DESIGN.md): the domain model at the bottom, the pure analysis
+layer and the store above it, intake above the store, services above them, and the
+shells (CLI, web) and the demo on top. A test, so that a shortcut cannot creep in."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).parents[1] / "src" / "stocktake"
+ALLOWED = {
+    "model": {"model"},
+    "analysis": {"model", "analysis"},
+    "store": {"model", "store"},
+    "intake": {"model", "store", "analysis", "intake"},
+    "services": {"model", "store", "analysis", "intake", "services"},
+    "demo": {"model", "store", "intake", "services", "demo"},
+    "web": {"model", "store", "analysis", "intake", "services", "web"},
+}
+
+
+def _stocktake_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    layer_depth = len(path.relative_to(PACKAGE).parts) - 1
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: resolve against the file's package
+                parts = list(path.relative_to(PACKAGE).parts[:-1])
+                up = node.level - 1
+                base = parts[: len(parts) - up] if up <= layer_depth else []
+                target = [*base, *(node.module.split(".") if node.module else [])]
+                if target:
+                    found.add(target[0])
+            elif node.module and node.module.startswith("stocktake."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found |= {a.name.split(".")[1] for a in node.names
+                      if a.name.startswith("stocktake.")}
+    return found
+
+
+def test_imports_only_flow_downwards():
+    wrong = []
+    for layer, allowed in ALLOWED.items():
+        for path in (PACKAGE / layer).rglob("*.py"):
+            for imported in _stocktake_imports(path) - allowed:
+                wrong.append(f"{path.relative_to(PACKAGE)} imports stocktake.{imported}")
+    assert wrong == []
+
+
+def test_the_check_sees_a_bad_import(tmp_path):
+    bad = PACKAGE / "analysis" / "_layer_probe.py"
+    bad.write_text("from ..store import schema\n")
+    try:
+        assert "store" in _stocktake_imports(bad)
+    finally:
+        bad.unlink()
