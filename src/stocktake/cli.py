@@ -88,14 +88,25 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 2026,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace a database that holds something other than the demo.")] = False,
+    rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="Build again even if the database holds this very demo.")] = False,
 ) -> None:
-    """Build the simulated demo federation into the database, print its priorities, serve it."""
+    """Build the simulated demo federation into the database, print its priorities, serve it.
+
+    A database already holding the demo built from the same seed and code is reused.
+    """
     from rich.progress import Progress
 
-    from .demo.build import DemoError, build_demo
+    from .demo.build import DemoError, build_demo, is_current
     from .services.overview import priority_overview
 
     engine = _engine(db)
+    if is_current(engine, seed) and not rebuild:
+        err.print("The demo database is up to date: reusing it (--rebuild to build again).")
+        _print_overview(priority_overview(engine), title="Demo federation (simulated data)")
+        if serve:
+            _serve(engine, host, port)
+        return
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("Building the demo world", total=None)
 

@@ -86,11 +86,12 @@ def test_the_demo_will_not_overwrite_another_world(tmp_path):
     assert result.exit_code == 2 and "is not the demo" in result.output
 
 
-def test_demo_no_serve_rebuilds_and_prints_the_priorities(demo_engine):
+def test_demo_no_serve_reuses_the_same_demo_and_prints_the_priorities(demo_engine):
     url = demo_engine.url_text
     demo_engine.dispose()
     result = CliRunner().invoke(app, ["demo", "--no-serve", "--db", url])
     assert result.exit_code == 0, result.output
+    assert "up to date: reusing it" in result.output  # same seed, same code: not rebuilt
     assert "Demo federation (simulated data)" in result.stdout
     assert "Data as of" in result.stdout
     listed = json.loads(CliRunner().invoke(app, ["priorities", "--json", "--db", url]).stdout)

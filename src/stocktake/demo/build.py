@@ -3,8 +3,10 @@ same loader and submission service a real delivery unit uses."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import yaml
 from sqlalchemy import Engine, func, select
@@ -76,6 +78,20 @@ def _holds_other_world(engine: Engine) -> bool:
         return bool(conn.execute(select(func.count()).select_from(schema.units)).scalar())
 
 
+def fingerprint(seed: int) -> str:
+    """The seed and a hash of stocktake's own code: a demo built from the same is the same
+    (the world is deterministic), so it need not be built again."""
+    digest = hashlib.sha256(str(seed).encode())
+    for path in sorted(Path(__file__).parents[1].rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def is_current(engine: Engine, seed: int) -> bool:
+    return (get_meta(engine, "world") == "demo"
+            and get_meta(engine, "fingerprint") == fingerprint(seed))
+
+
 def build_demo(engine: Engine, *, seed: int = 2026, force: bool = False,
                progress: Progress | None = None) -> str:
     """Replace the database's contents with the demo world. Returns a one-line summary.
@@ -107,6 +123,7 @@ def build_demo(engine: Engine, *, seed: int = 2026, force: bool = False,
         set_meta(conn, "world_label", world.name)
         set_meta(conn, "clock", world.clock.isoformat())
         set_meta(conn, "seed", str(seed))
+        set_meta(conn, "fingerprint", fingerprint(seed))
     accepted = rejected = rows = 0
     submissions = backfilled(world.submissions, UNIT_STARTED)
     total = len(submissions)
