@@ -191,3 +191,29 @@ def test_a_bad_trajectory_is_refused_at_load_with_its_line(engine, small_model_d
     assert (problem.file, problem.line, problem.field) == ("priorities.yaml", 11, "trajectory")
     assert "s_curve" in problem.message  # the did-you-mean
     assert count(engine, schema.units) == 0
+
+
+def test_migrations_upgrade_a_database_holding_data(db_url):
+    """A database made at the first schema, with data in it, upgrades to the newest."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from stocktake.store.db import _alembic_config, current_revision, head_revision, open_engine
+
+    engine = open_engine(db_url, migrate=False)
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO batches (checksum, submitter, reason, source, format, recorded_at, "
+            "rows, added, revised, unchanged) VALUES ('x', 'old', '', 'f.csv', 'csv', "
+            "'2024-01-01 00:00:00', 0, 0, 0, 0)")
+    upgraded = open_engine(db_url)
+    assert current_revision(upgraded) == head_revision()
+    with upgraded.connect() as conn:
+        assert conn.execute(select(schema.batches.c.status, schema.batches.c.warnings)).all() \
+            == [("accepted", 0)]
+        indexes = {i["name"] for i in inspect(conn).get_indexes("observations")}
+    assert "ix_observations_cover" in indexes and "ix_observations_key" not in indexes

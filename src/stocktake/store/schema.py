@@ -133,7 +133,9 @@ observations = Table(
     Column("value", Float, nullable=False),
     Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
     Column("recorded_at", DateTime, nullable=False),
-    Index("ix_observations_key", "indicator_id", "unit_id", "period", "recorded_at"),
+    # Covering: reads around a batch need nothing outside the index (migration 0003).
+    Index("ix_observations_cover", "indicator_id", "unit_id", "period", "recorded_at", "value",
+          "batch_id"),
 )
 
 # Findings kept for follow-up: warnings of accepted batches (e.g. outliers), and the
