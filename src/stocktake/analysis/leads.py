@@ -1,0 +1,606 @@
+"""Lead indicators: does a candidate's movement predict the headline's, k periods later?
+
+Numbers in, numbers out; follows ``/work/shared/reference/statistics.md`` s.6. Input is a
+panel: the headline as an array of shape (units, periods) and each candidate likewise, NaN
+for missing values, every array on the same units and periods in the same order.
+
+Method, as implemented (every result names it):
+
+Transform (each series alike, before any test)
+    ``difference``  x_t - x_(t-1);  ``growth``  x_t / x_(t-1) - 1 (needs positive values);
+    ``auto``  growth for a series whose observed values are all positive, else difference.
+    Then, per unit, sub-annual data loses its seasonal pattern: the mean of each position in
+    the year (period t mod m, m = 12 months, 4 quarters, 52 weeks, 7 days) is subtracted,
+    when the transformed series has at least 2 m periods; otherwise (and for years) only the
+    unit's mean is subtracted. Either way unit effects (the unit's mean) are gone. Means are
+    taken over the whole sample (a fixed pre-step, also before the out-of-sample forecasts).
+Rows (complete cases per unit)
+    At lag k the regression row of unit i and period t is used when the headline and the
+    candidate are both observed at t and at every lag t-1..t-k. The forward test (candidate
+    leads headline), the reverse test and the forecasts all use these same rows. With no
+    missing values a unit has n = T - k rows at lag k (T = transformed periods), exactly as
+    ``statsmodels.tsa.stattools.grangercausalitytests`` (``lagmat`` with ``trim='both'``).
+Per-unit Granger test (statsmodels' ``ssr_ftest``)
+    restricted y_t ~ 1 + y_(t-1..t-k); unrestricted adds x_(t-1..t-k);
+    F = ((RSS_r - RSS_u) / k) / (RSS_u / (n - 2k - 1)), p from F(k, n - 2k - 1). A unit with
+    n - 2k - 1 < 1, or whose regressors are collinear, gets NaN.
+Pooled (panel) Granger test, the p-value that enters the false discovery rate
+    The same two models on every unit's rows stacked, with a fixed effect (own intercept) per
+    unit, fitted by the within transformation (each column less its unit mean over the
+    unit's rows at that lag), common slopes. Units with fewer than 2 rows are left out.
+    F = ((RSS_r - RSS_u) / k) / (RSS_u / df), df = N - G s - 2k (N rows, G units, s the
+    means the transform removed per unit: m with seasonal adjustment, else 1). Charging
+    the seasonal means matters: with 3 years of monthly data and df = N - G - 2k the test
+    rejected 13% of null cases at 5%. The per-unit test keeps statsmodels' df (n - 2k - 1,
+    the transform not charged), to match it exactly.
+Effect
+    The sum of the candidate's k lag coefficients in the pooled unrestricted model, in the
+    transformed units (headline change per unit change of the candidate). ``correlation``
+    is the pooled lagged correlation of x_(t-k) with y_t, within units, on the same rows.
+Sign agreement
+    The share of units (with a per-unit fit) whose own sum of the candidate's lag
+    coefficients has the pooled effect's sign.
+Reverse direction
+    The same pooled test with the roles swapped (headline lags predicting the candidate).
+    ``reverse_warning`` when its q-value is at or below ``fdr``: the candidate may follow
+    the headline rather than lead it (reverse causality).
+Out-of-sample gain
+    Rolling origin, expanding window: for each of the last ``oos_periods`` rows, the pooled
+    fixed-effects models (restricted and unrestricted) are refitted on the rows before it and
+    forecast it one step ahead for every unit (intercept = the unit's training means).
+    gain = 1 - MSE_u / MSE_r over all those forecasts: > 0 when the candidate helps.
+False discovery rate
+    Benjamini-Hochberg q-values over every candidate x lag pooled p-value (NaN ones left
+    out of the count); separately over the reverse tests. ``discovered``: q <= ``fdr``.
+
+Numerics: the regressions are solved from Gram matrices (normal equations) batched across
+candidates and units with numpy, on series centred per unit and scaled per series (the
+statistics do not change; coefficients are scaled back). Agreement with statsmodels' QR/
+pinv fits is to about 1e-10 on well-conditioned (transformed) data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from scipy import stats
+
+from stocktake.model.periods import PeriodType
+
+Transform = Literal["difference", "growth", "auto"]
+
+SEASON_LENGTH: dict[PeriodType, int] = {
+    PeriodType.MONTH: 12,
+    PeriodType.QUARTER: 4,
+    PeriodType.WEEK: 52,
+    PeriodType.DAY: 7,
+    PeriodType.YEAR: 0,
+}
+DEFAULT_FDR = 0.05
+DEFAULT_OOS_FRACTION = 1 / 3
+# Bytes of design matrix built at once; bounds memory for large panels.
+_CHUNK_BYTES = 48 * 1024 * 1024
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(eq=False)
+class LeadResult:
+    """Every candidate x lag: arrays of shape (candidates, lags), in the order of
+    ``candidates`` and ``lags``; per-unit arrays (candidates, lags, units)."""
+
+    headline: str
+    candidates: tuple[str, ...]
+    lags: tuple[int, ...]
+    transform: str  # how the headline was transformed (the candidates: ``transforms``)
+    transforms: dict[str, str]  # series code -> transform used
+    fdr: float
+    effect: np.ndarray
+    correlation: np.ndarray
+    f_stat: np.ndarray
+    df_num: np.ndarray
+    df_denom: np.ndarray
+    p_value: np.ndarray
+    q_value: np.ndarray
+    reverse_f_stat: np.ndarray
+    reverse_p_value: np.ndarray
+    reverse_q_value: np.ndarray
+    oos_gain: np.ndarray
+    oos_forecasts: np.ndarray  # forecasts the gain is measured on
+    sign_agreement: np.ndarray
+    units_used: np.ndarray  # units in the pooled regression
+    periods_used: np.ndarray  # distinct periods t with at least one row
+    observations: np.ndarray  # unit-period rows in the pooled regression
+    unit_f_stat: np.ndarray  # per-unit ssr F (statsmodels' ssr_ftest)
+    unit_p_value: np.ndarray
+    unit_df_denom: np.ndarray
+    unit_effect: np.ndarray  # per-unit sum of the candidate's lag coefficients
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def method(self) -> str:
+        return ("Granger tests of each candidate on the transformed headline "
+                f"({self.transform}): per unit (statsmodels ssr F-test) and pooled with unit "
+                "fixed effects (F with N - G s - 2k df, s means removed per unit); "
+                "effect = sum of the pooled lag coefficients; Benjamini-Hochberg q-values "
+                "over all candidate x lag tests; "
+                "reverse test with roles swapped; out-of-sample gain 1 - MSE_u/MSE_r of "
+                "rolling-origin one-step pooled forecasts; complete cases per unit")
+
+    @property
+    def discovered(self) -> np.ndarray:
+        """Boolean (candidates, lags): q-value at or below ``fdr``."""
+        return np.nan_to_num(self.q_value, nan=np.inf) <= self.fdr
+
+    @property
+    def reverse_warning(self) -> np.ndarray:
+        """Boolean (candidates, lags): the headline significantly leads the candidate."""
+        return np.nan_to_num(self.reverse_q_value, nan=np.inf) <= self.fdr
+
+    def best_lag_index(self) -> np.ndarray:
+        """Per candidate, the index into ``lags`` of its best lag: smallest q, then p."""
+        q = np.nan_to_num(self.q_value, nan=np.inf)
+        p = np.nan_to_num(self.p_value, nan=np.inf)
+        order = np.lexsort((np.broadcast_to(self.lags, q.shape), p, q), axis=-1)
+        return order[:, 0]
+
+    def _row(self, c: int, j: int) -> dict[str, Any]:
+        return {
+            "candidate": self.candidates[c],
+            "lag": self.lags[j],
+            "transform": self.transforms[self.candidates[c]],
+            "effect": _num(self.effect[c, j]),
+            "correlation": _num(self.correlation[c, j]),
+            "f_stat": _num(self.f_stat[c, j]),
+            "df": [int(self.df_num[c, j]), int(self.df_denom[c, j])],
+            "p_value": _num(self.p_value[c, j]),
+            "q_value": _num(self.q_value[c, j]),
+            "discovered": bool(self.discovered[c, j]),
+            "oos_gain": _num(self.oos_gain[c, j]),
+            "sign_agreement": _num(self.sign_agreement[c, j]),
+            "reverse_p_value": _num(self.reverse_p_value[c, j]),
+            "reverse_q_value": _num(self.reverse_q_value[c, j]),
+            "reverse_warning": bool(self.reverse_warning[c, j]),
+            "units": int(self.units_used[c, j]),
+            "periods": int(self.periods_used[c, j]),
+            "observations": int(self.observations[c, j]),
+        }
+
+    def ranked(self) -> list[dict[str, Any]]:
+        """One row per candidate at its best lag, most convincing first (q, then p)."""
+        best = self.best_lag_index()
+        rows = [self._row(c, int(best[c])) for c in range(len(self.candidates))]
+        rows.sort(key=lambda r: (_sort_key(r["q_value"]), _sort_key(r["p_value"]),
+                                 r["candidate"]))
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{headline, transform, results: [...]}`` with one row per candidate and lag."""
+        return {
+            "headline": self.headline,
+            "transform": self.transform,
+            "method": self.method,
+            "parameters": dict(self.parameters),
+            "results": [self._row(c, j) for c in range(len(self.candidates))
+                        for j in range(len(self.lags))],
+        }
+
+
+def _num(x: float) -> float | None:
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+def _sort_key(x: float | None) -> float:
+    return np.inf if x is None else x
+
+
+# --------------------------------------------------------------------------- BH
+
+
+def bh_q_values(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg q-values (adjusted p-values), any shape; NaN stays NaN and is
+    not counted among the tests. q_(i) = min_(j >= i) p_(j) m / j, at most 1."""
+    p = np.asarray(p_values, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    finite = np.isfinite(p)
+    if np.any((p[finite] < 0) | (p[finite] > 1)):
+        raise ValueError("p-values must lie in [0, 1]")
+    pf = p[finite]
+    m = pf.size
+    if m == 0:
+        return out
+    order = np.argsort(pf, kind="mergesort")
+    scaled = pf[order] * m / np.arange(1, m + 1)
+    q_sorted = np.minimum.accumulate(scaled[::-1])[::-1]
+    q = np.empty(m)
+    q[order] = np.minimum(q_sorted, 1.0)
+    out[finite] = q
+    return out
+
+
+# --------------------------------------------------------------------------- transform
+
+
+def season_length(period_type: PeriodType | str | None) -> int:
+    """Periods in a year for seasonal adjustment (0: none)."""
+    if period_type is None:
+        return 0
+    try:
+        return SEASON_LENGTH[PeriodType(period_type)]
+    except ValueError:
+        raise ValueError(f"period_type must be one of {', '.join(t.value for t in PeriodType)}"
+                         f", not {period_type!r}") from None
+
+
+def transform_series(values: np.ndarray, *, method: Transform = "difference",
+                     period_type: PeriodType | str | None = None,
+                     name: str = "series") -> tuple[np.ndarray, str]:
+    """Transform one panel (units, periods) as the module doc says; returns the transformed
+    panel (units, periods - 1) and a description of what was done."""
+    v = _panel(values, name)
+    m = season_length(period_type)
+    if method not in ("difference", "growth", "auto"):
+        raise ValueError(f"transform must be 'difference', 'growth' or 'auto', not {method!r}")
+    observed = v[np.isfinite(v)]
+    if method == "auto":
+        method = "growth" if observed.size and np.all(observed > 0) else "difference"
+    if method == "growth":
+        if np.any(observed <= 0):
+            raise ValueError(f"{name}: growth rates need positive values; it has values <= 0 "
+                             "(use transform='difference')")
+        d = v[:, 1:] / v[:, :-1] - 1.0
+        text = "growth rate x_t / x_(t-1) - 1"
+    else:
+        d = v[:, 1:] - v[:, :-1]
+        text = "first difference x_t - x_(t-1)"
+    t = d.shape[1]
+    with np.errstate(invalid="ignore"), _quiet_mean():
+        if m and t >= 2 * m:
+            pos = np.arange(t) % m
+            means = np.stack([np.nanmean(d[:, pos == s], axis=1) for s in range(m)], axis=1)
+            d = d - means[:, pos]
+            text += f"; seasonal means (period {m}) removed per unit"
+        else:
+            d = d - np.nanmean(d, axis=1, keepdims=True)
+            if m:
+                text += f"; too few periods ({t} < {2 * m}) to remove seasonality"
+            text += "; unit means removed"
+    return d, text
+
+
+class _quiet_mean:
+    """nanmean of an all-NaN slice warns; an unobserved unit is simply NaN here."""
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._w = warnings.catch_warnings()
+        self._w.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc: object) -> None:
+        self._w.__exit__(*exc)
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def _design(y: np.ndarray, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows t = k..T-1 of the lag-k design for y: (C|1, U, T) and x: (C|1, U, T).
+    Columns: const, y_(t-1..t-k), x_(t-1..t-k), y_t, x_t (so the reverse test reads the
+    same Gram). Rows with any missing entry are zeroed; returns (D, valid)."""
+    c = max(y.shape[0], x.shape[0])
+    u, t = y.shape[1], y.shape[2]
+    n = t - k
+    # A row is complete when neither series is missing anywhere in t-k..t: count the
+    # missing values in that window from cumulative sums.
+    missing = ~(np.isfinite(y) & np.isfinite(x))
+    total = np.concatenate([np.zeros((c, u, 1), np.int32),
+                            np.cumsum(missing, axis=2, dtype=np.int32)], axis=2)
+    valid = (total[:, :, k + 1:] - total[:, :, :n]) == 0
+    y0 = np.where(np.isfinite(y), y, 0.0)
+    x0 = np.where(np.isfinite(x), x, 0.0)
+    d = np.empty((c, u, n, 2 * k + 3))
+    d[..., 0] = 1.0
+    for j in range(1, k + 1):
+        d[..., j] = y0[:, :, k - j:t - j]
+        d[..., k + j] = x0[:, :, k - j:t - j]
+    d[..., 2 * k + 1] = y0[:, :, k:]
+    d[..., 2 * k + 2] = x0[:, :, k:]
+    if not valid.all():
+        d *= valid[..., None]
+    return d, valid
+
+
+def _solve(a: np.ndarray, b: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Batched a x = b for the matrices where ``ok``; NaN elsewhere and for singular ones."""
+    p = a.shape[-1]
+    a = np.where(ok[..., None, None], a, np.eye(p))
+    b = np.where(ok[..., None], b, 0.0)
+    try:
+        x = np.linalg.solve(a, b[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        # Rare (an exactly collinear design): solve one by one, NaN for the singular ones.
+        flat_a, flat_b = a.reshape(-1, p, p), b.reshape(-1, p)
+        x = np.empty_like(flat_b)
+        for i in range(flat_a.shape[0]):
+            try:
+                x[i] = np.linalg.solve(flat_a[i], flat_b[i])
+            except np.linalg.LinAlgError:
+                x[i] = np.nan
+        x = x.reshape(b.shape)
+    x[~ok] = np.nan
+    return x
+
+
+def _rss(g: np.ndarray, cols: np.ndarray, target: int,
+         ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Residual sum of squares and coefficients of ``target`` on ``cols`` from Gram ``g``."""
+    a = g[..., cols[:, None], cols]
+    b = g[..., cols, target]
+    beta = _solve(a, b, ok)
+    rss = g[..., target, target] - np.einsum("...i,...i->...", b, beta)
+    return rss, beta
+
+
+def _f_test(rss_r: np.ndarray, rss_u: np.ndarray, k: int,
+            df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = (rss_r - rss_u) / k / (rss_u / df)
+    f = np.where((df >= 1) & (rss_u > 0), f, np.nan)
+    return f, stats.f.sf(f, k, np.where(df >= 1, df, 1))
+
+
+@dataclass
+class _Lag:
+    """Statistics of one lag for a batch of candidates (arrays over candidates)."""
+
+    unit_f: np.ndarray
+    unit_p: np.ndarray
+    unit_df: np.ndarray
+    unit_effect: np.ndarray
+    f: np.ndarray
+    p: np.ndarray
+    df: np.ndarray
+    effect: np.ndarray  # scaled units
+    correlation: np.ndarray
+    reverse_f: np.ndarray
+    reverse_p: np.ndarray
+    units: np.ndarray
+    periods: np.ndarray
+    observations: np.ndarray
+    oos_gain: np.ndarray
+    oos_forecasts: np.ndarray
+
+
+def _lag_stats(y: np.ndarray, x: np.ndarray, k: int, oos_rows: int, means_per_unit: int,
+               per_unit: bool = True) -> _Lag:
+    """All statistics at lag k; y (1, U, T) the headline, x (C, U, T) the candidates;
+    ``means_per_unit`` the means the transform removed from each unit (1, or m seasonal)."""
+    d, valid = _design(y, x, k)
+    g = np.matmul(d.transpose(0, 1, 3, 2), d)  # (C, U, p, p)
+    ty, tx = 2 * k + 1, 2 * k + 2
+    own = np.arange(0, k + 1)  # const + y lags
+    full = np.arange(0, 2 * k + 1)  # + x lags
+    n_unit = g[..., 0, 0]
+
+    c, u = g.shape[0], g.shape[1]
+    if per_unit:
+        df_unit = n_unit - 2 * k - 1
+        ok = df_unit >= 1
+        rss_r, _ = _rss(g, own, ty, ok)
+        rss_u, beta = _rss(g, full, ty, ok)
+        unit_f, unit_p = _f_test(rss_r, rss_u, k, df_unit)
+        unit_effect = np.where(np.isfinite(unit_f), beta[..., k + 1:].sum(axis=-1), np.nan)
+    else:
+        unit_f = unit_p = unit_effect = np.full((c, u), np.nan)
+        df_unit = n_unit - 2 * k - 1
+
+    # Pooled within (fixed-effects) Gram: each unit's Gram less n * mean mean'.
+    used = n_unit >= 2
+    s = g[..., 0, 1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centred = g[..., 1:, 1:] - s[..., :, None] * s[..., None, :] / n_unit[..., None, None]
+    w = np.where(used[..., None, None], centred, 0.0).sum(axis=1)  # (C, p-1, p-1)
+    n_obs = np.where(used, n_unit, 0).sum(axis=1)
+    groups = used.sum(axis=1)
+    # Charge the means the transform estimated per unit (the fixed effect is among them):
+    # without this, 12 seasonal means on a few years inflate F well beyond its nominal size.
+    df_pool = n_obs - groups * means_per_unit - 2 * k
+    ok = df_pool >= 1
+    ylag, xlag = np.arange(0, k), np.arange(k, 2 * k)
+    wy, wx = ty - 1, tx - 1
+    both = np.concatenate([ylag, xlag])
+    rss_r, _ = _rss(w, ylag, wy, ok)
+    rss_u, beta = _rss(w, both, wy, ok)
+    f, p = _f_test(rss_r, rss_u, k, df_pool)
+    effect = beta[..., k:].sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = w[:, 2 * k - 1, wy] / np.sqrt(w[:, 2 * k - 1, 2 * k - 1] * w[:, wy, wy])
+    # Reverse: x_t on x lags, then adding y lags.
+    rss_r, _ = _rss(w, xlag, wx, ok)
+    rss_u, _ = _rss(w, both, wx, ok)
+    rf, rp = _f_test(rss_r, rss_u, k, df_pool)
+
+    periods = (valid & used[..., None]).any(axis=1).sum(axis=-1)
+    gain, forecasts = _oos(d[..., 1:], valid, g, k, oos_rows)
+    return _Lag(unit_f, unit_p, df_unit, unit_effect, f, p, df_pool, effect, corr, rf, rp,
+                groups, periods, n_obs, gain, forecasts)
+
+
+def _oos(z: np.ndarray, valid: np.ndarray, g: np.ndarray, k: int,
+         oos_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rolling-origin one-step forecasts of y_t (column 2k of z) over the last ``oos_rows``
+    rows, pooled fixed-effects models refitted on all earlier rows. z (C, U, n, 2k+2) with
+    invalid rows zeroed; g the per-unit Grams of all rows (const first). Returns (gain,
+    number of forecasts) per candidate."""
+    c, u, n, q = z.shape
+    ty = 2 * k
+    first = n - oos_rows
+    # Training sums at each origin = all rows less the rows from the origin on, so only the
+    # forecast rows are touched here: (C, O, U, q), time before unit.
+    late = np.ascontiguousarray(z[:, :, first:].transpose(0, 2, 1, 3))
+    late_valid = valid[:, :, first:].transpose(0, 2, 1)  # (C, O, U)
+    step = np.matmul(late.transpose(0, 1, 3, 2), late)  # (C, O, q, q): one row per unit
+    tail = np.cumsum(step[:, ::-1], axis=1)[:, ::-1]  # rows >= origin
+    before = g[..., 1:, 1:].sum(axis=1)[:, None] - tail  # pooled raw Gram, rows < origin
+    sums = g[:, None, :, 0, 1:] - np.cumsum(late[:, ::-1], axis=1)[:, ::-1]
+    count = g[:, None, :, 0, 0] - np.cumsum(late_valid[:, ::-1], axis=1)[:, ::-1]
+    has = count >= 1
+    inv = np.where(has, 1.0 / np.where(has, count, 1.0), 0.0)  # (C, O, U)
+    root = sums * np.sqrt(inv)[..., None]
+    w = before - np.matmul(root.transpose(0, 1, 3, 2), root)  # within Gram at each origin
+    df = count.sum(axis=2) - has.sum(axis=2) - 2 * k
+    ok = df >= 1
+    _, beta_r = _rss(w, np.arange(0, k), ty, ok)
+    _, beta_u = _rss(w, np.arange(0, 2 * k), ty, ok)
+    # Forecast error = (row - unit training mean) . b with b = (-beta, +1 at y_t), both
+    # models at once as two columns.
+    b = np.zeros((c, oos_rows, q, 2))
+    b[:, :, :k, 0] = -np.nan_to_num(beta_r)
+    b[:, :, :2 * k, 1] = -np.nan_to_num(beta_u)
+    b[:, :, ty, :] = 1.0
+    err = np.matmul(late, b) - inv[..., None] * np.matmul(sums, b)  # (C, O, U, 2)
+    use = late_valid & has & ok[:, :, None]
+    count_f = use.sum(axis=(1, 2))
+    sse = np.where(use[..., None], err**2, 0.0).sum(axis=(1, 2))  # (C, 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gain = np.where((count_f > 0) & (sse[:, 0] > 0), 1.0 - sse[:, 1] / sse[:, 0], np.nan)
+    return gain, count_f
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
+          headline_code: str = "headline", max_lag: int = 4,
+          period_type: PeriodType | str | None = None, transform: Transform = "difference",
+          fdr: float = DEFAULT_FDR, oos_fraction: float = DEFAULT_OOS_FRACTION,
+          units: Sequence[str] | None = None) -> LeadResult:
+    """Test every candidate as a lead of ``headline`` at lags 1..``max_lag`` (module doc).
+
+    ``headline`` and each candidate: arrays (units, periods), NaN where missing, on the
+    same units and periods. ``period_type`` (e.g. "month") sets the seasonal adjustment.
+    ``oos_fraction``: the share of the transformed periods forecast out of sample.
+    """
+    if not isinstance(headline_code, str) or not headline_code:
+        raise ValueError("headline_code must be a non-empty string")
+    y_raw = _panel(headline, f"headline '{headline_code}'")
+    if not isinstance(candidates, Mapping) or not candidates:
+        raise ValueError("candidates must be a non-empty mapping of code -> (units, periods) "
+                         "array")
+    codes = tuple(candidates)
+    for code in codes:
+        if not isinstance(code, str) or not code:
+            raise ValueError(f"candidate codes must be non-empty strings, not {code!r}")
+        if code == headline_code:
+            raise ValueError(f"candidate '{code}' is the headline itself")
+    if isinstance(max_lag, bool) or not isinstance(max_lag, int | np.integer) or max_lag < 1:
+        raise ValueError(f"max_lag must be a positive whole number, not {max_lag!r}")
+    max_lag = int(max_lag)
+    if not (isinstance(fdr, float | int) and 0 < fdr < 1):
+        raise ValueError(f"fdr must be between 0 and 1, not {fdr!r}")
+    if not (isinstance(oos_fraction, float | int) and 0 < oos_fraction < 1):
+        raise ValueError(f"oos_fraction must be between 0 and 1, not {oos_fraction!r}")
+    n_units, n_periods = y_raw.shape
+    if units is not None and len(units) != n_units:
+        raise ValueError(f"units has {len(units)} codes but the headline has {n_units} rows")
+    t = n_periods - 1  # after the transform
+    if t <= 3 * max_lag + 1:
+        raise ValueError(f"{n_periods} periods are too few for max_lag {max_lag}: the "
+                         f"transformed series ({t} periods) needs more than {3 * max_lag + 1}")
+    y, y_text = transform_series(y_raw, method=transform, period_type=period_type,
+                                 name=f"headline '{headline_code}'")
+    xs, texts = [], {headline_code: y_text}
+    for code in codes:
+        raw = _panel(candidates[code], f"candidate '{code}'")
+        if raw.shape != y_raw.shape:
+            raise ValueError(f"candidate '{code}' has shape {raw.shape}, the headline "
+                             f"{y_raw.shape} (units, periods): they must match")
+        x, texts[code] = transform_series(raw, method=transform, period_type=period_type,
+                                          name=f"candidate '{code}'")
+        xs.append(x)
+    x_all = np.stack(xs)
+    # Scale per series (statistics unchanged; coefficients rescaled below) for conditioning.
+    y_scale = _scale(y)
+    x_scale = np.array([_scale(x) for x in x_all])
+    ys = (y / y_scale)[None]
+    xs_scaled = x_all / x_scale[:, None, None]
+
+    lags = tuple(range(1, max_lag + 1))
+    m = season_length(period_type)
+    means_per_unit = m if m and t >= 2 * m else 1
+    oos_rows = max(1, min(int(round(oos_fraction * t)), t - 3 * max_lag - 1))
+    out = _allocate(len(codes), max_lag, n_units)
+    per_candidate = n_units * t * (2 * max_lag + 3) * 8 * 3
+    step = max(1, _CHUNK_BYTES // per_candidate)
+    for start in range(0, len(codes), step):
+        block = slice(start, min(start + step, len(codes)))
+        for j, k in enumerate(lags):
+            r = _lag_stats(ys, xs_scaled[block], k, oos_rows, means_per_unit)
+            for name, value in vars(r).items():
+                out[name][block, j] = value
+    ratio = (y_scale / x_scale)[:, None]
+    effect = out["effect"] * ratio
+    unit_effect = out["unit_effect"] * ratio[..., None]
+    p, rp = out["p"], out["reverse_p"]
+    return LeadResult(
+        headline=headline_code, candidates=codes, lags=lags, transform=y_text,
+        transforms=texts, fdr=float(fdr), effect=effect, correlation=out["correlation"],
+        f_stat=out["f"], df_num=np.broadcast_to(np.array(lags), p.shape).copy(),
+        df_denom=out["df"].astype(int), p_value=p, q_value=bh_q_values(p),
+        reverse_f_stat=out["reverse_f"], reverse_p_value=rp, reverse_q_value=bh_q_values(rp),
+        oos_gain=out["oos_gain"], oos_forecasts=out["oos_forecasts"].astype(int),
+        sign_agreement=_agreement(unit_effect, effect),
+        units_used=out["units"].astype(int), periods_used=out["periods"].astype(int),
+        observations=out["observations"].astype(int), unit_f_stat=out["unit_f"],
+        unit_p_value=out["unit_p"], unit_df_denom=out["unit_df"].astype(int),
+        unit_effect=unit_effect,
+        parameters={"max_lag": max_lag, "period_type": None if period_type is None
+                    else str(PeriodType(period_type)), "transform": transform, "fdr": fdr,
+                    "oos_fraction": oos_fraction, "oos_rows": oos_rows,
+                    "means_per_unit": means_per_unit,
+                    "units": list(units) if units is not None else n_units,
+                    "periods": n_periods},
+    )
+
+
+def _allocate(c: int, lags: int, units: int) -> dict[str, np.ndarray]:
+    shapes = {"unit_f": 3, "unit_p": 3, "unit_df": 3, "unit_effect": 3}
+    return {name: np.full((c, lags, units) if shapes.get(name) else (c, lags), np.nan)
+            for name in _Lag.__dataclass_fields__}
+
+
+def _agreement(unit_effect: np.ndarray, effect: np.ndarray) -> np.ndarray:
+    finite = np.isfinite(unit_effect)
+    same = (np.sign(unit_effect) == np.sign(effect)[..., None]) & finite
+    n = finite.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = same.sum(axis=-1) / n
+    return np.where((n > 0) & np.isfinite(effect) & (effect != 0), share, np.nan)
+
+
+def _scale(x: np.ndarray) -> float:
+    with _quiet_mean():
+        s = float(np.nanstd(x))
+    return s if np.isfinite(s) and s > 0 else 1.0
+
+
+def _panel(values: Any, name: str) -> np.ndarray:
+    try:
+        a = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: values must be numbers (NaN for missing)") from None
+    if a.ndim != 2:
+        raise ValueError(f"{name}: expected a 2-D array (units, periods), got {a.ndim}-D")
+    if a.shape[0] < 1 or a.shape[1] < 2:
+        raise ValueError(f"{name}: needs at least 1 unit and 2 periods, got shape {a.shape}")
+    if np.isinf(a).any():
+        i, t = np.argwhere(np.isinf(a))[0]
+        raise ValueError(f"{name}: infinite value at unit row {i}, period column {t}")
+    return a
