@@ -809,6 +809,46 @@ def backtest(
     console.print(table)
 
 
+@app.command()
+def leads(
+    headline: Annotated[str, typer.Argument(help="The headline indicator.")],
+    db: DbOption = None,
+    candidates: Annotated[str | None, typer.Option(
+        metavar="A,B,...", help="Candidate indicators (default: every indicator of the "
+        "headline's period type other than its own parts).")] = None,
+    max_lag: Annotated[int, typer.Option("--max-lag", metavar="L",
+                                         help="Test lags 1 to L periods.")] = 6,
+    level: Annotated[str | None, typer.Option(
+        "--level", metavar="LEVEL", help="The units to pool (default: the deepest level).")]
+    = None,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Find lead indicators of a headline: Granger tests per unit and pooled, out-of-sample
+    gain, Benjamini-Hochberg q-values, sign agreement and the reverse direction."""
+    from .services.leads import lead_indicators
+
+    report = _reading(lead_indicators, _engine(db), headline,
+                      candidates=candidates.split(",") if candidates else None,
+                      max_lag=max_lag, level=level, as_of=parse_as_of(as_of))
+    if as_json:
+        _print_json(report)
+        return
+    table = Table(title=f"Lead indicators of {headline} ({len(report['units'])} units at "
+                        f"level {report['level']}, {report['periods'][0]} to "
+                        f"{report['periods'][1]})", caption=_vintage_caption(report))
+    for col in ("candidate", "best lag", "effect", "q-value", "out-of-sample gain",
+                "sign agrees", "reverse?"):
+        table.add_column(col, justify="left" if col in ("candidate", "reverse?") else "right")
+    for r in report["ranked"]:
+        table.add_row(r["candidate"], str(r["lag"]), f"{r['effect']:+.3g}",
+                      f"{r['q_value']:.2g}", f"{r['oos_gain']:+.1%}",
+                      f"{r['sign_agreement']:.0%}",
+                      "possible reverse causality" if r["reverse_warning"] else "")
+    console.print(table)
+    console.print(report["ranked"][0]["transform"] if report["ranked"] else "")
+
+
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 

@@ -96,3 +96,20 @@ def test_demo_no_serve_reuses_the_same_demo_and_prints_the_priorities(demo_engin
     assert "Data as of" in result.stdout
     listed = json.loads(CliRunner().invoke(app, ["priorities", "--json", "--db", url]).stdout)
     assert len(listed["priorities"]) >= 5
+
+
+@pytest.mark.parametrize("lead, headline, lag", [
+    ("or_hours", "surg_within_benchmark_pct", 3),
+    ("weapons_calls", "violent_crime_rate", 2),
+    ("literacy_screening_pct", "grade3_reading_pct", 6),
+])
+def test_the_planted_leads_are_found_at_their_lags(demo_engine, lead, headline, lag):
+    from stocktake.demo.world import build_world
+    from stocktake.services.leads import lead_indicators
+
+    assert (lead, headline, lag) in build_world().planted_leads
+    decoys = ["surg_referrals", "youth_program_participants", "unfounded_incidents"]
+    report = lead_indicators(demo_engine, headline, candidates=[lead, *decoys], max_lag=8)
+    best = report["ranked"][0]
+    assert (best["candidate"], best["lag"]) == (lead, lag)
+    assert best["q_value"] < 0.001

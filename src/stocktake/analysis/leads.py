@@ -142,11 +142,19 @@ class LeadResult:
         return np.nan_to_num(self.reverse_q_value, nan=np.inf) <= self.fdr
 
     def best_lag_index(self) -> np.ndarray:
-        """Per candidate, the index into ``lags`` of its best lag: smallest q, then p."""
+        """Per candidate, the index into ``lags`` of its best lag: among the discovered lags,
+        the one with the strongest pooled lagged correlation (a Granger test at lag k also
+        contains every shorter lag, so with much data every lag from the true one on is
+        significant, and the smallest p-value would drift to the longest lag tried); with
+        no discovery, the smallest q, then p."""
         q = np.nan_to_num(self.q_value, nan=np.inf)
         p = np.nan_to_num(self.p_value, nan=np.inf)
         order = np.lexsort((np.broadcast_to(self.lags, q.shape), p, q), axis=-1)
-        return order[:, 0]
+        best = order[:, 0].copy()
+        strength = np.where(self.discovered, np.nan_to_num(np.abs(self.correlation)), -1.0)
+        found = self.discovered.any(axis=-1)
+        best[found] = np.argmax(strength, axis=-1)[found]
+        return best
 
     def _row(self, c: int, j: int) -> dict[str, Any]:
         return {
