@@ -2,17 +2,20 @@
 straightforward pandas + statsmodels loop.
 
     python benchmarks/status.py [--units N] [--months M] [--indicators K] [--keep DIR]
-                                [--sample S] [--every-unit-sample P] [--no-profile]
+                                [--sample S] [--every-unit-sample P] [--intake direct|submit]
+                                [--no-profile]
 
 The world (benchmarks/_worlds.py): N units in three levels (nation, provinces, districts),
 K monthly indicators (counts, ratios, percentages), M months of data for every unit,
-six priorities with scope the nation. Measured in one process, one run:
+six priorities with scope the nation (loaded as _worlds.py says: by default the first
+month through submit_frame, the rest inserted directly). Measured in one process, one run:
 
 (a) ours: ``priority_status(engine, units=True, forecasts=F)`` for F = none, scope, all.
     One call reads the scope and the units one level below it (the provinces). A reading
     for *every* unit takes one more call per province (``unit=P``: the province and its
     districts); that sweep is timed with forecasts none, and with forecasts all it is
-    estimated from the measured cost per forecast (said so in the output).
+    estimated from the measured cost per forecast (said so in the output);
+    ``--every-unit-sample P`` times P province calls and scales to all of them.
 (b) the input floor: one SELECT of the observations status reads (the headlines, leads,
     counters and the parts of the ratios, every unit and month), fetched with sqlite3
     and laid into one numpy array (indicator x unit x month).
@@ -277,8 +280,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-profile", action="store_true")
     ap.add_argument("--profile-top", type=int, default=25)
     args = ap.parse_args(argv)
-    if args.months < 30:
-        ap.error("--months must be at least 30 (the baseline lies 34 months back)")
+    if args.months < 36:
+        ap.error("--months must be at least 36 (the baseline lies 34 months back)")
+    if args.units < 4:
+        ap.error("--units must be at least 4 (a nation, a province and districts)")
+    if args.indicators < 16:
+        ap.error("--indicators must be at least 16 (six headlines, leads and counters)")
 
     directory = args.keep or Path(tempfile.mkdtemp(prefix="stocktake-status-"))
     try:
