@@ -11,11 +11,12 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Engine, func, select
 
+from ..intake.rules import model_rules
 from ..intake.service import submit_rows
 from ..model.entities import DeliveryModel
 from ..model.files import parse_model
 from ..model.periods import Period
-from ..services.model_service import check_trajectories, compiled_rules
+from ..services.model_service import check_trajectories
 from ..store import model_repo, schema
 from ..store.db import drop_everything, get_meta, set_meta, upgrade
 from .world import Submission, World, build_world
@@ -112,7 +113,7 @@ def build_demo(engine: Engine, *, seed: int = 2026, force: bool = False,
                         datasets_yaml(world, model), DEMO_RULES)
     # The same checks `stocktake load` makes beyond the files themselves.
     problems = check_trajectories(model)
-    compiled_rules(model)
+    model_rules(model)
     if problems:
         raise DemoError("the simulated model has problems: " + "; ".join(map(str, problems)))
     first = world.submissions[0].recorded_at if world.submissions else world.clock

@@ -48,7 +48,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from ..model.entities import Indicator
+from ..model.entities import DeliveryModel, Indicator
 from ..model.files import ModelError, Problem, _LineLoader, strip_lines
 from ..model.periods import Period, PeriodError, PeriodType
 from .findings import Finding
@@ -779,3 +779,22 @@ def _message(rule: Rule, unit: str, period: str, left: float | None, right: floa
     if missing:
         text += f"; missing, counted as 0: {', '.join(missing)}"
     return text
+
+
+_model_rules: dict[int, tuple[DeliveryModel, list[Rule]]] = {}
+
+
+def model_rules(model: DeliveryModel) -> list[Rule]:
+    """The model's rules, parsed once per model (read from rules.yaml, with its lines, when
+    the model was loaded from files; from the stored definitions otherwise). Raises
+    ModelError."""
+    hit = _model_rules.get(id(model))
+    if hit is not None and hit[0] is model:
+        return hit[1]
+    rules: list[Rule] = []
+    if model.rules:
+        text = model.rules_source or yaml.safe_dump(model.rules, sort_keys=False)
+        rules = parse_rules(text, model.indicators)
+    _model_rules.clear()
+    _model_rules[id(model)] = (model, rules)
+    return rules

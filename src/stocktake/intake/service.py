@@ -33,7 +33,7 @@ from ..store import approvals, model_repo, observations
 from ..store.db import utcnow
 from .findings import Finding, SubmissionError
 from .formats import LONG_COLUMNS, read_submission
-from .rules import evaluate_rules, parse_rules
+from .rules import evaluate_rules, model_rules
 from .validate import validate_rows
 
 DEFAULT_TOTAL_TOLERANCE = 1.0  # percent: a reported total may differ this much from its parts
@@ -255,7 +255,7 @@ def _stored_context(conn: Connection, model: DeliveryModel, ok: pl.DataFrame) ->
         units.update(children.get(code, ()))
     indicators = set(ok["indicator"].unique().to_list())
     if model.rules:
-        for rule in _compiled(model):
+        for rule in model_rules(model):
             indicators.update(rule.indicators)
     periods = [Period.parse(p) for p in ok["period"].unique().to_list()]
     first = min(p.shift(-OUTLIER_WINDOW).code for p in periods)
@@ -278,7 +278,7 @@ def _rule_findings(model: DeliveryModel, ok: pl.DataFrame, stored: pl.DataFrame
                    ) -> list[Finding]:
     if not model.rules or ok.height == 0:
         return []
-    rules = _compiled(model)
+    rules = model_rules(model)
     keys = ok.select("unit", "period").unique()
     values = _overlay(stored, ok).join(keys, on=["unit", "period"])
     out = []
@@ -292,20 +292,6 @@ def _rule_findings(model: DeliveryModel, ok: pl.DataFrame, stored: pl.DataFrame
             continue  # only stored values break it: not this submission's doing
         out.append(v.to_finding(row=min(involved), column="value"))
     return out
-
-
-_rules_cache: dict[int, list] = {}
-
-
-def _compiled(model: DeliveryModel):
-    key = id(model)
-    if key not in _rules_cache:
-        import yaml
-
-        text = model.rules_source or yaml.safe_dump(model.rules, sort_keys=False)
-        _rules_cache.clear()
-        _rules_cache[key] = parse_rules(text, model.indicators)
-    return _rules_cache[key]
 
 
 def _total_findings(model: DeliveryModel, ok: pl.DataFrame, stored: pl.DataFrame

@@ -359,6 +359,24 @@ def _parse_indicators(text: str, c: _Collector) -> dict[str, Indicator]:
     return out
 
 
+def _code_list(item: dict[str, Any], key: str, known, what: str, f: str,
+               c: _Collector) -> list[str]:
+    """A field holding a list of codes (a single code is accepted as a list of one), each
+    checked against ``known`` when the model has any."""
+    raw = item.get(key) or []
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        c.add(f, _line(item, key), key, f"must be a list of codes ({what})")
+        return []
+    codes = [str(x) for x in raw]
+    for ref in codes:
+        if known and ref not in known:
+            c.add(f, _line(item, key), key,
+                  f"'{ref}' is not {what}{_suggest(ref, sorted(known))}")
+    return codes
+
+
 def _opt_str(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
@@ -409,17 +427,7 @@ def _parse_priorities(text: str, model: DeliveryModel, c: _Collector) -> dict[st
                 pass  # already reported, or of different types (reported above)
         lists = {}
         for key in ("leads", "counters"):
-            raw = item.get(key) or []
-            if isinstance(raw, str):
-                raw = [raw]
-            if not isinstance(raw, list):
-                c.add(f, _line(item, key), key, "must be a list of indicator codes")
-                raw = []
-            lists[key] = [str(x) for x in raw]
-            for ref in lists[key]:
-                if model.indicators and ref not in model.indicators:
-                    c.add(f, _line(item, key), key, f"'{ref}' is not an indicator code"
-                          f"{_suggest(ref, list(model.indicators))}")
+            lists[key] = _code_list(item, key, model.indicators, "an indicator code", f, c)
         for key in ("trajectory", "tolerance"):
             if key in item:
                 model.locations[f"priority:{code}:{key}"] = (f, _line(item, key))
@@ -494,17 +502,7 @@ def _parse_datasets(text: str, model: DeliveryModel, c: _Collector) -> dict[str,
         for key, known, what in (("indicators", model.indicators, "an indicator code"),
                                  ("units", model.units, "a unit code"),
                                  ("levels", levels, "a level of units.csv")):
-            raw = item.get(key) or []
-            if isinstance(raw, str):
-                raw = [raw]
-            if not isinstance(raw, list):
-                c.add(f, _line(item, key), key, "must be a list")
-                raw = []
-            lists[key] = [str(x) for x in raw]
-            for ref in lists[key]:
-                if known and ref not in known:
-                    c.add(f, _line(item, key), key,
-                          f"'{ref}' is not {what}{_suggest(ref, sorted(known))}")
+            lists[key] = _code_list(item, key, known, what, f, c)
         if period_type is not None:
             for ref in lists["indicators"]:
                 ind = model.indicators.get(ref)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import yaml
 from sqlalchemy import Engine
 
 from ..analysis.trajectory import TrajectoryError, trajectory_from_spec
-from ..intake.rules import Rule, parse_rules
+from ..intake.rules import model_rules
 from ..model.entities import DeliveryModel
 from ..model.files import PRIORITIES_FILE, ModelError, Problem, load_model_dir
 from ..store import model_repo
@@ -26,7 +25,7 @@ def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
     model = load_model_dir(directory)
     problems = check_trajectories(model)
     try:
-        compiled_rules(model)
+        model_rules(model)
     except ModelError as exc:
         problems += exc.problems
     if problems:
@@ -62,12 +61,3 @@ def check_trajectories(model: DeliveryModel) -> list[Problem]:
             problems += [Problem(file, line, "trajectory", f"priority '{p.code}': {msg}")
                          for msg in exc.problems]
     return problems
-
-
-def compiled_rules(model: DeliveryModel) -> list[Rule]:
-    """The model's validation rules, parsed (raises ModelError, with lines when read from
-    rules.yaml)."""
-    if not model.rules:
-        return []
-    text = model.rules_source or yaml.safe_dump(model.rules, sort_keys=False)
-    return parse_rules(text, model.indicators)

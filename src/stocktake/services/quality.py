@@ -10,14 +10,13 @@ import polars as pl
 from sqlalchemy import Engine, select
 
 from ..analysis.quality import FORMULA, WEIGHTS, quality_scores
-from ..intake.rules import violation_frame
+from ..intake.rules import model_rules, violation_frame
 from ..model.entities import DataSet, DeliveryModel
 from ..model.periods import Period, period_range
 from ..store import model_repo
 from ..store import schema as s
 from ..store.db import utcnow
 from ..store.observations import latest
-from .model_service import compiled_rules
 
 DEFAULT_TIMELY_DAYS = 30
 
@@ -106,7 +105,7 @@ def _rule_checks(engine: Engine, model: DeliveryModel, moment: datetime) -> pl.D
     """Per unit and period: rule checks made (the rule had data there) and failed."""
     empty = pl.DataFrame(schema={"unit": pl.String, "period": pl.String,
                                  "checked": pl.Int64, "failed": pl.Int64})
-    rules = compiled_rules(model)
+    rules = model_rules(model)
     if not rules:
         return empty
     codes = sorted({c for r in rules for c in r.indicators})
