@@ -849,6 +849,48 @@ def leads(
     console.print(report["ranked"][0]["transform"] if report["ranked"] else "")
 
 
+@app.command()
+def nowcast(
+    headline: Annotated[str, typer.Argument(help="The headline indicator.")],
+    unit: Annotated[str, typer.Option("--unit", metavar="CODE", help="The unit.")],
+    db: DbOption = None,
+    lead: Annotated[list[str] | None, typer.Option(
+        "--lead", metavar="CODE", help="A lead indicator (repeatable; default: the leads "
+        "named by the priorities with this headline).")] = None,
+    max_lag: Annotated[int, typer.Option("--max-lag", metavar="L",
+                                         help="Longest lag considered.")] = 12,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The headline for periods not yet reported, from its lead indicators, with 80% and
+    95% intervals, and a backtest of its error against a headline-only forecast."""
+    from .services.nowcast import nowcast as nowcast_service
+
+    report = _reading(nowcast_service, _engine(db), headline, unit, leads=lead or None,
+                      max_lag=max_lag, as_of=parse_as_of(as_of))
+    if as_json:
+        _print_json(report)
+        return
+    last = report["last_observed"]
+    leads_text = ", ".join(f"{x['code']} (lag {x['lag']})" for x in report["leads"])
+    table = Table(title=f"Nowcast of {headline} at {unit} from {leads_text}",
+                  caption=f"Last reported: {_num(last['value'], 2)} in {last['period']}. "
+                  + _vintage_caption(report))
+    for col in ("period", "nowcast", "80% interval", "95% interval"):
+        table.add_column(col, justify="left" if col == "period" else "right")
+    for p in report["periods"]:
+        table.add_row(p["period"], _num(p["nowcast"], 2),
+                      f"{_num(p['lower_80'], 2)} to {_num(p['upper_80'], 2)}",
+                      f"{_num(p['lower_95'], 2)} to {_num(p['upper_95'], 2)}")
+    console.print(table)
+    bt = report["backtest"]
+    if bt.get("forecasts"):
+        console.print(f"Backtest, {bt['forecasts']} one-step nowcasts: mean absolute error "
+                      f"{_num(bt['mae_nowcast'], 3)} against {_num(bt['mae_headline_only'], 3)} "
+                      f"for the headline alone (ratio {bt['ratio']:.2f}); 80% interval covered "
+                      f"{bt['coverage_80']:.0%}.")
+
+
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 

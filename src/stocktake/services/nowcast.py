@@ -1,0 +1,83 @@
+"""Nowcasting a headline at one unit from its priority's lead indicators, as known at a
+moment: gathers the complete series that analysis.nowcast works on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from ..analysis.leads import season_length
+from ..analysis.nowcast import nowcast as fit_nowcast
+from ..model.periods import Period, PeriodType, period_range
+from .series_data import SeriesData, check_indicator, check_unit, iso, read_model
+
+
+def nowcast(engine, headline: str, unit: str, *, leads: list[str] | None = None,
+            lags: Mapping[str, int] | None = None, max_lag: int = 12,
+            as_of: datetime | None = None) -> dict[str, Any]:
+    """The headline at ``unit`` for the periods not yet reported, from lead indicators (by
+    default the leads of the priorities whose headline it is), with 80% and 95% intervals and
+    a rolling-origin backtest against the headline-only forecast. Complete periods only."""
+    model = read_model(engine)
+    ind = check_indicator(model, headline)
+    check_unit(model, unit)
+    if leads is None:
+        leads = list(dict.fromkeys(c for p in model.priorities.values()
+                                   if p.headline == headline for c in p.leads))
+        if not leads:
+            raise ValueError(f"no priority with headline '{headline}' names lead indicators: "
+                             "pass the leads explicitly")
+    if not leads:
+        raise ValueError("leads must name at least one indicator")
+    for c in leads:
+        check_indicator(model, c)
+        if c == headline:
+            raise ValueError(f"'{c}' is the headline itself, not a lead")
+        if model.indicators[c].period_type != ind.period_type:
+            raise ValueError(f"'{c}' is {model.indicators[c].period_type}ly but '{headline}' is "
+                             f"{ind.period_type}ly: a lead must be read at the same periods")
+    ptype = PeriodType(ind.period_type)
+    data = SeriesData.load(engine, model, [headline, *leads], as_of)
+    series = {}
+    for code in [headline, *leads]:
+        periods, values, _ = data.complete(code, unit)
+        if not periods:
+            raise ValueError(f"no complete data for '{code}' at unit '{unit}'")
+        series[code] = dict(zip(periods, values, strict=True))
+    ends = [Period.parse(p, ptype) for s in series.values() for p in (min(s, key=_key(ptype)),
+                                                                      max(s, key=_key(ptype)))]
+    grid = period_range(min(ends), max(ends))
+    arrays = {c: np.array([s.get(p.code, np.nan) for p in grid]) for c, s in series.items()}
+    result = fit_nowcast(arrays[headline], {c: arrays[c] for c in leads}, lags=lags,
+                         max_lag=max_lag, season=season_length(ptype))
+    start = grid[0]
+    levels = [int(round(lv * 100)) for lv in result.parameters["levels"]]
+    periods = [{"period": start.shift(result.last_index + s["step"]).code,
+                "nowcast": s["nowcast"],
+                **{f"{side}_{lv}": s[f"{side}_{lv}"] for lv in levels
+                   for side in ("lower", "upper")}} for s in result.steps]
+    bt = dict(result.backtest)
+    first, last = bt.pop("first_index"), bt.pop("last_index")
+    bt["periods"] = ([start.shift(first).code, start.shift(last).code]
+                     if first is not None else None)
+    return {
+        "headline": headline, "unit": unit,
+        "leads": [{"code": c, "lag": k} for c, k in result.lags.items()],
+        "model": {"method": result.method, "coefficients": result.coefficients,
+                  "intercepts": result.intercepts, "seasonal": result.seasonal,
+                  "residual_sd": result.residual_sd, "df": result.df,
+                  "observations": result.observations,
+                  "lags_chosen": lags is None, "max_lag": max_lag},
+        "periods": periods,
+        "last_observed": {"period": start.shift(result.last_index).code,
+                          "value": result.last_level},
+        "backtest": bt,
+        "as_of": iso(as_of), "data_as_of": iso(data.data_as_of),
+    }
+
+
+def _key(ptype: PeriodType):
+    return lambda code: Period.parse(code, ptype).ordinal
