@@ -123,7 +123,8 @@ class SeriesData:
             needed |= components(model, code)
         hierarchy = Hierarchy.from_model(model)
         with engine.connect() as conn:
-            df = latest(conn, as_of=as_of, indicators=sorted(needed), with_vintage=False)
+            df = latest(conn, as_of=as_of, indicators=sorted(needed), with_vintage=False,
+                        ordered=False)
             vintage = data_as_of(conn, as_of)
             vintages = _vintages(conn, needed, as_of) if needed else {}
         raw: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}

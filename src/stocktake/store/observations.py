@@ -128,7 +128,7 @@ def record_quarantine(conn: Connection, batch_id: int, rows: pl.DataFrame) -> No
 def latest(conn: Connection, *, as_of: datetime | None = None,
            indicators: list[str] | None = None, units: list[str] | None = None,
            period_from: str | None = None, period_to: str | None = None,
-           with_vintage: bool = True) -> pl.DataFrame:
+           with_vintage: bool = True, ordered: bool = True) -> pl.DataFrame:
     """The value of every key as known at ``as_of`` (default: now), with its vintage.
 
     Batches are recorded in time order (record_batch refuses a clock that goes back), so
@@ -164,16 +164,16 @@ def latest(conn: Connection, *, as_of: datetime | None = None,
     # (much faster for the many small reads a submission makes); times go through
     # SQLAlchemy, which knows how each database stores them.
     rows = result.all() if with_vintage else result.cursor.fetchall()
-    columns_of = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
-    df = (pl.DataFrame(dict(zip(schema, columns_of, strict=True)), schema=schema)
+    df = (pl.DataFrame(rows, schema=schema, orient="row")
           .sort("id")
           .unique(subset=["indicator_id", "unit_id", "period"], keep="last"))
-    return df.select(
+    df = df.select(
         pl.col("indicator_id").replace_strict(ind_codes, return_dtype=pl.String)
         .alias("indicator"),
         pl.col("unit_id").replace_strict(unit_codes, return_dtype=pl.String).alias("unit"),
         "period", "value", *(["recorded_at"] if with_vintage else []), "batch_id",
-    ).sort("indicator", "unit", "period")
+    )
+    return df.sort("indicator", "unit", "period") if ordered else df
 
 
 def _codes(conn: Connection, table) -> dict[int, str]:
