@@ -13,7 +13,8 @@ ALLOWED = {
     "intake": {"model", "store", "analysis", "intake"},
     "services": {"model", "store", "analysis", "intake", "services"},
     "demo": {"model", "store", "intake", "services", "demo"},
-    "web": {"model", "store", "analysis", "intake", "services", "web"},
+    "reports": {"model", "analysis", "reports"},
+    "web": {"model", "store", "analysis", "intake", "services", "reports", "web"},
 }
 
 

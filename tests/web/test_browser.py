@@ -37,3 +37,21 @@ def test_portfolio_in_a_browser(browser, sqlite_engine, width, height, name):
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         screenshot(page, f"portfolio-small-{name}")
         page.close()
+
+
+@pytest.mark.parametrize("width, height, name", [(1280, 800, "desktop"), (390, 844, "phone")])
+def test_priority_page_in_a_browser(browser, sqlite_engine, width, height, name):
+    with LiveServer(create_app(sqlite_engine)) as server:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(server.url + "/")
+        page.get_by_role("link", name="Cut violent crime").click()
+        assert page.url.endswith("/priorities/P1")
+        assert page.get_by_role("heading", level=1).inner_text() == "Cut violent crime"
+        chart = page.get_by_role("img", name="Violent incidents per 100,000 people at Nation")
+        assert chart.is_visible()
+        # (31 + 20 + 39) / 1,000,000 x 100,000 = 9.0 in 2024-03
+        assert "9.0 in 2024-03" in chart.get_attribute("aria-label")
+        assert page.get_by_role("row", name="Province A").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        screenshot(page, f"priority-small-{name}")
+        page.close()

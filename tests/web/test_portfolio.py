@@ -35,3 +35,18 @@ def test_the_demo_is_labelled_as_simulated(engine, small_model_dir):
     html = TestClient(create_app(engine)).get("/").text
     assert "Demonstration:" in html and "simulated data" in html
     assert "no data" in html  # nothing submitted yet: said, not hidden
+
+
+def test_priority_page_and_unknown_priority(engine, small_model_dir):
+    load_model(engine, small_model_dir, loaded_by="t")
+    rows = [(i, u, f"2024-{m:02d}", v) for m in (1, 2, 3)
+            for u, n, p in [("A1", 30 + m, 350000), ("A2", 20, 250000), ("B1", 40, 400000)]
+            for i, v in (("incidents", n), ("population", p))]
+    submit_rows(engine, rows, submitter="t")
+    client = TestClient(create_app(engine))
+    html = client.get("/priorities/P1").text
+    assert "<svg" in html and 'role="img"' in html and "Target 8.0" in html
+    # 2024-03: (33 + 20 + 40) / 1,000,000 x 100,000 = 9.3; linear from 10.0 (2024-01) to
+    # 8.0 (2025-12) expects 10 - 2 x 2/23 = 9.826 in 2024-03.
+    assert ">9.3<" in html and ">9.8<" in html
+    assert client.get("/priorities/NOPE").status_code == 404

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
+from ..reports.charts import headline_chart
 from ..services.overview import priority_overview
+from ..services.readings import spc_chart
+from ..services.status import priority_status, priority_trajectory
 from ..store.db import get_meta
 from . import formatting
 
@@ -31,6 +34,23 @@ def create_app(engine: Engine) -> FastAPI:
         overview = priority_overview(engine)
         return templates.TemplateResponse(request, "portfolio.html", {
             "overview": overview, "world_label": world_label(),
+        })
+
+    @app.get("/priorities/{code}", response_class=HTMLResponse)
+    def priority_page(request: Request, code: str) -> HTMLResponse:
+        try:
+            status = priority_status(engine, priority=code, units=True, forecasts="none")
+        except ValueError:
+            raise HTTPException(status_code=404, detail=f"no priority '{code}'") from None
+        p = status["priorities"][0]
+        trajectory = priority_trajectory(engine, code)
+        try:
+            spc = spc_chart(engine, p["headline"], p["scope"])
+        except ValueError:  # too few complete periods for limits: say so on the page
+            spc = None
+        return templates.TemplateResponse(request, "priority.html", {
+            "p": p, "status": status, "trajectory": trajectory, "spc": spc,
+            "chart": headline_chart(trajectory, spc), "world_label": world_label(),
         })
 
     @app.get("/api/v1/priorities")
