@@ -146,7 +146,7 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
               ("diamond", RED, "Target")]
     lx, ly = left, height - 42
     for kind, colour, label in legend:
-        if lx + 30 + 6.3 * len(label) > width - right:  # wrap onto a second row
+        if lx + 30 + 6.9 * len(label) > width - right:  # wrap onto a second row
             lx, ly = left, ly + 20
         if kind == "line":
             out.append(f'<line x1="{lx}" x2="{lx + 18}" y1="{ly}" y2="{ly}" stroke="{colour}" '
@@ -163,7 +163,7 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
             out.append(f'<path d="M{lx + 9},{ly - 6} L{lx + 15},{ly} L{lx + 9},{ly + 6} '
                        f'L{lx + 3},{ly} Z" fill="{colour}"/>')
         out.append(f'<text x="{lx + 23}" y="{ly + 4}">{escape(label)}</text>')
-        lx += 30 + 6.3 * len(label)
+        lx += 30 + 6.9 * len(label)
     unit = escape(str(trajectory.get("unit_of_measure", "")))
     out.append(f'<text x="12" y="{top + plot_h / 2:.1f}" text-anchor="middle" '
                f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{unit}</text>')
