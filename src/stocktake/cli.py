@@ -64,6 +64,15 @@ def parse_as_of(text: str | None) -> datetime | None:
     return moment
 
 
+def _service(call, *args, **kwargs) -> Any:
+    """Call a service; a ValueError (bad code, bad argument) exits 2 with its message."""
+    try:
+        return call(*args, **kwargs)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True)
+        raise typer.Exit(2) from None
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
@@ -392,15 +401,11 @@ def export(
         metavar="CODE", help="Only this unit (repeatable).")] = None,
 ) -> None:
     """Write the observations (latest, or as known at --as-of) to CSV or Parquet."""
-    from .services.export import ExportError, export_observations
+    from .services.export import export_observations
 
     moment = parse_as_of(as_of)
-    try:
-        n = export_observations(_engine(db), out, as_of=moment,
-                                indicators=indicator, units=unit)
-    except ExportError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    n = _service(export_observations, _engine(db), out, as_of=moment, indicators=indicator,
+                 units=unit)
     console.print(f"Wrote {n:,} value(s) to {out}")
 
 
@@ -447,13 +452,9 @@ def template(
     db: DbOption = None,
 ) -> None:
     """Write the Excel form a provider fills in for one unit and period, then submits."""
-    from .services.templates import TemplateError, write_template
+    from .services.templates import write_template
 
-    try:
-        n = write_template(_engine(db), unit, period, out)
-    except TemplateError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    n = _service(write_template, _engine(db), unit, period, out)
     console.print(f"Wrote {out}: {n} indicator(s) to fill for {unit}, {period}.")
 
 
@@ -469,12 +470,7 @@ def quality(
     validity, revisions, outliers and a combined score (formula printed)."""
     from .services.quality import data_quality
 
-    moment = parse_as_of(as_of)
-    try:
-        report = data_quality(_engine(db), as_of=moment, unit=unit)
-    except ValueError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    report = _service(data_quality, _engine(db), as_of=parse_as_of(as_of), unit=unit)
     if as_json:
         _print_json(report)
         return
@@ -504,15 +500,10 @@ def approve(
     reason: Annotated[str, typer.Option(help="A note kept with the approval.")] = "",
 ) -> None:
     """Approve a unit's period: it and the units below it are locked for that period."""
-    from .services.approval import ApprovalError
     from .services.approval import approve as approve_period
 
-    try:
-        code = approve_period(_engine(db), unit, period, by=by or getpass.getuser(),
-                              reason=reason)
-    except ApprovalError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    code = _service(approve_period, _engine(db), unit, period, by=by or getpass.getuser(),
+                    reason=reason)
     console.print(f"Approved and locked {unit} {code} (and the units below it).")
 
 
@@ -525,15 +516,10 @@ def reopen(
     by: Annotated[str | None, typer.Option("--by", help="Who reopens (default: you).")] = None,
 ) -> None:
     """Reopen a locked period so corrections can be submitted; the reason is recorded."""
-    from .services.approval import ApprovalError
     from .services.approval import reopen as reopen_period
 
-    try:
-        code = reopen_period(_engine(db), unit, period, by=by or getpass.getuser(),
-                             reason=reason)
-    except ApprovalError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    code = _service(reopen_period, _engine(db), unit, period, by=by or getpass.getuser(),
+                    reason=reason)
     console.print(f"Reopened {unit} {code}.")
 
 
@@ -564,15 +550,6 @@ def batches(
 
 
 # -- reading the data -------------------------------------------------------------------
-
-def _reading(call, *args, **kwargs) -> dict[str, Any]:
-    """Run a reading service; bad codes or arguments exit 2 with the service's message."""
-    try:
-        return call(*args, **kwargs)
-    except ValueError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True)
-        raise typer.Exit(2) from None
-
 
 def _vintage_caption(report: dict[str, Any]) -> str:
     vintage = report.get("data_as_of")
@@ -606,7 +583,7 @@ def status(
     forecast at the target date and the probability of meeting the target."""
     from .services.status import priority_status
 
-    report = _reading(priority_status, _engine(db), priority=priority, unit=unit,
+    report = _service(priority_status, _engine(db), priority=priority, unit=unit,
                       as_of=parse_as_of(as_of), units=units, forecasts=forecasts)
     if as_json:
         _print_json(report)
@@ -650,7 +627,7 @@ def trajectory(
     track against the priority's tolerance."""
     from .services.status import priority_trajectory
 
-    report = _reading(priority_trajectory, _engine(db), priority, unit=unit,
+    report = _service(priority_trajectory, _engine(db), priority, unit=unit,
                       as_of=parse_as_of(as_of))
     if as_json:
         _print_json(report)
@@ -681,7 +658,7 @@ def series(
     and any reported total beside the computed one."""
     from .services.readings import indicator_series
 
-    report = _reading(indicator_series, _engine(db), indicator, unit, as_of=parse_as_of(as_of))
+    report = _service(indicator_series, _engine(db), indicator, unit, as_of=parse_as_of(as_of))
     if as_json:
         _print_json(report)
         return
@@ -720,7 +697,7 @@ def spc(
     """An XmR chart with the Making Data Count rules, and the variation and assurance icons."""
     from .services.readings import spc_chart
 
-    report = _reading(spc_chart, _engine(db), indicator, unit, target=target,
+    report = _service(spc_chart, _engine(db), indicator, unit, target=target,
                       as_of=parse_as_of(as_of), fix_after_n_points=fix_after,
                       screen_outliers=screen, rebase_at=tuple(rebase or ()))
     if as_json:
@@ -756,7 +733,7 @@ def compare(
     denominator, over-dispersion adjusted when needed, and a league table with intervals."""
     from .services.readings import compare_units
 
-    report = _reading(compare_units, _engine(db), indicator, period, level=level,
+    report = _service(compare_units, _engine(db), indicator, period, level=level,
                       as_of=parse_as_of(as_of))
     if as_json:
         _print_json(report)
@@ -791,7 +768,7 @@ def backtest(
     prediction intervals, and the mean absolute scaled error."""
     from .services.readings import backtest_indicator
 
-    report = _reading(backtest_indicator, _engine(db), indicator, as_of=parse_as_of(as_of),
+    report = _service(backtest_indicator, _engine(db), indicator, as_of=parse_as_of(as_of),
                       max_series=max_series)
     if as_json:
         _print_json(report)
@@ -828,7 +805,7 @@ def leads(
     gain, Benjamini-Hochberg q-values, sign agreement and the reverse direction."""
     from .services.leads import lead_indicators
 
-    report = _reading(lead_indicators, _engine(db), headline,
+    report = _service(lead_indicators, _engine(db), headline,
                       candidates=candidates.split(",") if candidates else None,
                       max_lag=max_lag, level=level, as_of=parse_as_of(as_of))
     if as_json:
@@ -866,7 +843,7 @@ def nowcast(
     95% intervals, and a backtest of its error against a headline-only forecast."""
     from .services.nowcast import nowcast as nowcast_service
 
-    report = _reading(nowcast_service, _engine(db), headline, unit, leads=lead or None,
+    report = _service(nowcast_service, _engine(db), headline, unit, leads=lead or None,
                       max_lag=max_lag, as_of=parse_as_of(as_of))
     if as_json:
         _print_json(report)
