@@ -183,3 +183,95 @@ approvals = Table(
     Column("reason", Text, nullable=False),
     Index("ix_approvals_key", "unit", "period"),
 )
+
+# -- delivery: plans, chains, assessments, stocktakes and actions (migration 0004) ----------
+# Every table is append-only: a new plan is a new version, a changed rating a new row, an
+# action's progress a new update. What was known at T is what was recorded at or before T,
+# so a pack for an old --as-of is rebuilt from the plan, ratings and actions of that day.
+
+plan_versions = Table(
+    "plan_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("priority", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("document", JSON, nullable=False),  # delivery.plans.Plan.to_dict()
+    Column("author", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Index("ux_plan_versions", "priority", "version", unique=True),
+)
+
+chain_versions = Table(
+    "chain_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("priority", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("document", JSON, nullable=False),  # delivery.chains.Chain.to_dict()
+    Column("author", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Index("ux_chain_versions", "priority", "version", unique=True),
+)
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("priority", String(64), nullable=False, index=True),
+    Column("round", String(64), nullable=False),
+    Column("assessed_on", String(10), nullable=False),  # ISO date
+    Column("likelihood", String(16), nullable=False),
+    Column("document", JSON, nullable=False),  # delivery.assessments.Assessment.to_dict()
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
+stocktake_schedules = Table(
+    "stocktake_schedules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("priority", String(64), nullable=False, index=True),
+    Column("cadence", JSON, nullable=False),  # {every, unit, start}; the newest row holds
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
+stocktakes = Table(
+    "stocktakes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("priority", String(64), nullable=False, index=True),
+    Column("held_on", String(10), nullable=False),  # ISO date
+    Column("document", JSON, nullable=False),  # attendees, pack, summary, decisions
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("priority", String(64), nullable=False, index=True),
+    Column("stocktake_id", Integer, ForeignKey("stocktakes.id"), nullable=False, index=True),
+    Column("code", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("owner", Text, nullable=False),
+    Column("due", String(10), nullable=False),  # ISO date
+    Column("raised_on", String(10), nullable=False),  # the stocktake's date
+    Column("recorded_at", DateTime, nullable=False),
+)
+
+# An action's status is its newest update (the first is written with the action).
+action_updates = Table(
+    "action_updates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("action_id", Integer, ForeignKey("actions.id"), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("on_date", String(10), nullable=False),  # ISO date the status changed
+    Column("by", Text, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
