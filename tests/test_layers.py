@@ -1,6 +1,7 @@
 """Imports flow one way (DESIGN.md): the domain model at the bottom, the pure analysis
-layer and the store above it, intake above the store, services above them, and the
-shells (CLI, web) and the demo on top. A test, so that a shortcut cannot creep in."""
+layer and the store above it, intake above the store, the delivery domain (plans, chains,
+assessments, stocktakes: pure) and the reports that render it above analysis, services above
+them all, and the shells (CLI, web) and the demo on top. A test, so that a shortcut cannot creep in."""
 
 import ast
 from pathlib import Path
@@ -11,10 +12,11 @@ ALLOWED = {
     "analysis": {"model", "analysis"},
     "store": {"model", "store"},
     "intake": {"model", "store", "analysis", "intake"},
-    "services": {"model", "store", "analysis", "intake", "services"},
-    "demo": {"model", "store", "intake", "services", "demo"},
-    "reports": {"model", "analysis", "reports"},
-    "web": {"model", "store", "analysis", "intake", "services", "reports", "web"},
+    "delivery": {"model", "analysis", "delivery"},
+    "reports": {"model", "analysis", "delivery", "reports"},
+    "services": {"model", "store", "analysis", "intake", "delivery", "reports", "services"},
+    "demo": {"model", "store", "intake", "delivery", "services", "demo"},
+    "web": {"model", "store", "analysis", "intake", "delivery", "services", "reports", "web"},
 }
 
 

@@ -882,6 +882,12 @@ def db_upgrade(db: DbOption = None) -> None:
                   f"revision {current_revision(engine)}.")
 
 
+# Delivery commands live in their own module; registered last, as they use the helpers above.
+from .cli_delivery import register  # noqa: E402
+
+register(app)
+
+
 def main() -> None:
     app()
 

@@ -2,7 +2,6 @@
 and PostgreSQL."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -15,34 +14,9 @@ from stocktake.services.model_service import load_model
 from stocktake.services.overview import priority_overview
 from stocktake.services.quality import data_quality
 from stocktake.store import schema
-from stocktake.store.db import drop_everything, get_meta, open_engine
+from stocktake.store.db import get_meta, open_engine
 
 SMALL_MODEL = Path(__file__).parents[1] / "fixtures" / "small_model"
-
-
-def _postgres_url() -> str | None:
-    url = os.environ.get("STOCKTAKE_TEST_POSTGRES_URL")
-    if not url and os.environ.get("STOCKTAKE_REQUIRE_POSTGRES"):
-        raise RuntimeError("STOCKTAKE_REQUIRE_POSTGRES is set but no PostgreSQL URL given")
-    return url
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def demo_engine(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    else:
-        url = _postgres_url()
-        if url is None:
-            pytest.skip("no PostgreSQL: set STOCKTAKE_TEST_POSTGRES_URL (scripts/test does)")
-        drop_everything(open_engine(url, migrate=False))
-    engine = open_engine(url)
-    steps = []
-    summary = build_demo(engine, progress=lambda done, total, what="": steps.append(what))
-    engine.summary, engine.steps = summary, steps
-    engine.url_text = url
-    yield engine
-    engine.dispose()
 
 
 def test_the_demo_is_labelled_and_reports_progress(demo_engine):
@@ -50,6 +24,7 @@ def test_the_demo_is_labelled_and_reports_progress(demo_engine):
     assert "simulated" in get_meta(demo_engine, "world_label")
     assert "Simulating the world" in demo_engine.steps
     assert "Submitting the returns" in demo_engine.steps
+    assert "Recording the routines" in demo_engine.steps
     assert "rejected with errors" in demo_engine.summary
 
 

@@ -19,6 +19,7 @@ from ..model.periods import Period
 from ..services.model_service import check_trajectories
 from ..store import model_repo, schema
 from ..store.db import drop_everything, get_meta, set_meta, upgrade
+from .delivery import record_routines
 from .world import Submission, World, build_world
 
 Progress = Callable[..., None]
@@ -124,7 +125,6 @@ def build_demo(engine: Engine, *, seed: int = 2026, force: bool = False,
         set_meta(conn, "world_label", world.name)
         set_meta(conn, "clock", world.clock.isoformat())
         set_meta(conn, "seed", str(seed))
-        set_meta(conn, "fingerprint", fingerprint(seed))
     accepted = rejected = rows = 0
     submissions = backfilled(world.submissions, UNIT_STARTED)
     total = len(submissions)
@@ -137,9 +137,15 @@ def build_demo(engine: Engine, *, seed: int = 2026, force: bool = False,
         else:
             rejected += 1
         report(i, total, "Submitting the returns")
+    routines = record_routines(engine, model, world.clock,
+                               progress=lambda d, t: report(d, t, "Recording the routines"))
+    with engine.begin() as conn:  # last: a build cut short is not taken for a finished one
+        set_meta(conn, "fingerprint", fingerprint(seed))
     return (f"{world.name}: {len(model.units)} units, {len(model.indicators)} indicators, "
             f"{len(model.priorities)} priorities; {accepted} batches accepted ({rows:,} rows), "
-            f"{rejected} rejected with errors")
+            f"{rejected} rejected with errors; {routines['plans']} plan versions, "
+            f"{routines['assessments']} assessments, {routines['stocktakes']} stocktakes "
+            f"with {routines['actions']} actions")
 
 
 def backfilled(submissions: list[Submission], started: datetime) -> list[Submission]:

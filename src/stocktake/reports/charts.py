@@ -189,3 +189,58 @@ def _summary(trajectory: dict[str, Any], spc: dict[str, Any] | None) -> str:
     if spc and spc.get("variation_label"):
         text += f". {spc['variation_label']}"
     return text
+
+
+def unit_panel(unit: dict[str, Any], *, width: int = 230, height: int = 120) -> str:
+    """One small multiple: a unit's actual against its share of the trajectory, on its own
+    scale, from a row of services.status.unit_readings. The status is written beside it by
+    the page; here the line styles match the headline chart's legend."""
+    actual = [(Period.parse(a["period"]), float(a["value"])) for a in unit.get("actuals") or []]
+    expected = [(Period.parse(r["period"]), float(r["expected"]))
+                for r in unit.get("readings") or [] if r.get("expected") is not None]
+    if not actual and not expected:
+        return ""
+    periods = [p for p, _ in actual + expected]
+    values = [v for _, v in actual + expected]
+    first, last = min(periods), max(periods)
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.1 or abs(high) * 0.1 or 1
+    ticks = _nice_ticks(low - pad, high + pad, count=3)
+    y_low, y_high = min(ticks[0], low - pad), max(ticks[-1], high + pad)
+    left, right, top, bottom = 38, 6, 6, 18
+    plot_w, plot_h = width - left - right, height - top - bottom
+    span = max(last - first, 1)
+
+    def x(p: Period) -> float:
+        return left + (p - first) / span * plot_w
+
+    def y(v: float) -> float:
+        return top + (y_high - v) / (y_high - y_low) * plot_h
+
+    def path(pairs: list[tuple[Period, float]]) -> str:
+        return " ".join(f"{'M' if i == 0 else 'L'}{x(p):.1f},{y(v):.1f}"
+                        for i, (p, v) in enumerate(pairs))
+
+    out = []
+    for t in ticks:
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
+                   'stroke="#e3e7eb"/>')
+        out.append(f'<text x="{left - 4}" y="{y(t) + 3:.1f}" text-anchor="end">'
+                   f"{_tick(t)}</text>")
+    for year in (first.start.year, last.end.year):
+        p = Period.containing(Period.parse(f"{year}").start, first.type)
+        if first <= p <= last:
+            anchor = "start" if year == first.start.year else "end"
+            out.append(f'<text x="{x(p):.1f}" y="{height - 4}" text-anchor="{anchor}">'
+                       f"{year}</text>")
+    if expected:
+        out.append(f'<path d="{path(expected)}" fill="none" stroke="{TRAJECTORY}" '
+                   'stroke-width="1.5" stroke-dasharray="5 3"/>')
+    if actual:
+        out.append(f'<path d="{path(actual)}" fill="none" stroke="{INK}" stroke-width="1.4"/>')
+        p, v = actual[-1]
+        out.append(f'<circle cx="{x(p):.1f}" cy="{y(v):.1f}" r="2.6" fill="{INK}"/>')
+    label = escape(f"{unit.get('unit_name', '')}: actual against its share of the trajectory")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'role="img" aria-label="{label}" class="panel" font-family="sans-serif" '
+            f'font-size="9" fill="{FORECAST}"><title>{label}</title>' + "".join(out) + "</svg>")

@@ -457,6 +457,7 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
                                   "parameters": national.parameters,
                                   "seasonal": national.seasonal is not None, "split": split}
         head.update(_reading(data, p, at, traj, reason, with_forecast=forecasts != "none"))
+        head["movement"] = _movement(data, ind.code, at)  # since the period before
         head["leads"] = [_movement(data, c, at) for c in p.leads if c in model.indicators]
         head["counters"] = [_movement(data, c, at) for c in p.counters if c in model.indicators]
         if units:
@@ -471,3 +472,52 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
         rows.append(head)
     return {"as_of": iso(as_of), "data_as_of": iso(data.data_as_of), "forecasts": forecasts,
             "partial_rule": PARTIAL_RULE, "priorities": rows}
+
+
+def unit_readings(engine: Engine, priority: str, *, as_of: datetime | None = None,
+                  history: int = 24) -> dict[str, Any]:
+    """Each unit one level below the scope read against its share of the trajectory, period
+    by period, from one load of the data: for small multiples and questions such as "Manitoba
+    has been off track for 5 months". ``off_track_run`` counts the latest readings in a row
+    that are off track. Up to ``history`` periods before the baseline are kept for context."""
+    model, (p,), data = _load(engine, priority, None, as_of)
+    ind = model.indicators[p.headline]
+    try:
+        splits: _Splits | None = _Splits(data, p, trajectory_of(p))
+    except ValueError:
+        splits = None
+    rows = []
+    for kid in active_children(model, data.hierarchy, p.scope):
+        traj, reason, _ = splits.at(kid) if splits else (None, "no trajectory", None)
+        periods, values, _partial = data.complete(ind.code, kid)
+        row: dict[str, Any] = {"unit": kid, "unit_name": model.units[kid].name,
+                               "readings": [], "off_track_run": 0, "status": NO_DATA,
+                               "trajectory_note": reason}
+        if traj is not None:
+            first = traj.baseline_period.shift(-history)
+            row["actuals"] = [{"period": q, "value": v} for q, v in zip(periods, values,
+                                                                       strict=True)
+                              if Period.parse(q, ind.period_type) >= first]
+            tolerance, mode = tolerance_of(p, traj, ind)
+            readings = assess(traj, dict(zip(periods, values, strict=True)), ind.polarity,
+                              tolerance, mode).readings
+            row["readings"] = [r.to_dict() for r in readings]
+            observed = [r for r in readings if r.actual is not None]
+            run = 0
+            for r in reversed(observed):
+                if r.status != "off_track":
+                    break
+                run += 1
+            row["off_track_run"] = run
+            if observed:
+                last = observed[-1]
+                row.update({"status": last.status, "latest": {"period": last.period,
+                                                              "value": last.actual},
+                            "expected": last.expected, "gap": last.gap,
+                            "gap_pct": last.gap_pct})
+        elif periods:
+            row["status"] = NO_TRAJECTORY
+        rows.append(row)
+    return {"priority": p.code, "headline": ind.code, "unit_of_measure": ind.unit,
+            "polarity": ind.polarity.value, "period_type": ind.period_type,
+            "as_of": iso(as_of), "units": rows}

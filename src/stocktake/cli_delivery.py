@@ -1,0 +1,399 @@
+"""Commands for managing delivery: plans, chains, assessments, stocktakes, actions, and the
+documents the routines run on (packs, monthly notes, delivery reports). Thin, like cli.py:
+parse, call a service, print."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from .cli import (
+    AsOfOption,
+    DbOption,
+    JsonOption,
+    _engine,
+    _print_json,
+    _service,
+    console,
+    parse_as_of,
+)
+
+PriorityArg = Annotated[str, typer.Argument(metavar="PRIORITY", help="Priority code.")]
+FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="A YAML file.")]
+ByOption = Annotated[str, typer.Option(
+    "--by", metavar="NAME", help="Who records it (default: your login name).")]
+OutOption = Annotated[Path, typer.Option(
+    "--out", metavar="FILE", help="Where to write it: .pdf or .html.")]
+
+
+def _me() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+plan_app = typer.Typer(help="Delivery plans: versions, checklist, differences.",
+                       no_args_is_help=True)
+chain_app = typer.Typer(help="Delivery chains: who depends on whom, and how strong each link "
+                        "is.", no_args_is_help=True)
+assess_app = typer.Typer(help="Likelihood-of-delivery assessments, beside the statistics.",
+                         no_args_is_help=True)
+stocktakes_app = typer.Typer(help="The routine: schedules, stocktakes, decisions and actions.",
+                             no_args_is_help=True)
+actions_app = typer.Typer(help="Actions from stocktakes, followed up until done.",
+                          no_args_is_help=True)
+
+
+# -- plans ----------------------------------------------------------------------------------
+
+@plan_app.command("load")
+def plan_load(priority: PriorityArg, file: FileArg, db: DbOption = None,
+              author: Annotated[str | None, typer.Option(
+                  "--author", metavar="NAME", help="Who wrote this version (default: your "
+                  "login name).")] = None,
+              reason: Annotated[str, typer.Option(
+                  "--reason", metavar="TEXT", help="Why it changed (required after version "
+                  "1), e.g. the stocktake decision.")] = "",
+              as_json: JsonOption = False) -> None:
+    """Store a plan from a YAML file as the priority's next version (nothing changes if it
+    equals the current one, or on any problem)."""
+    from .services.plans import load_plan
+
+    result = _service(load_plan, _engine(db), priority, file, author=author or _me(),
+                      reason=reason)
+    if as_json:
+        _print_json(result)
+        return
+    if not result["changed"]:
+        console.print(f"{priority}: the plan equals version {result['version']}; nothing "
+                      "stored.")
+        return
+    console.print(f"{priority}: plan version {result['version']} stored.")
+    for line in result["changes"]:
+        console.print(f"  {line}", markup=False)
+
+
+@plan_app.command("show")
+def plan_show(priority: PriorityArg, db: DbOption = None,
+              version: Annotated[int | None, typer.Option(
+                  "--version", metavar="N", help="This version (default: the current one).")]
+              = None, as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
+    """A plan version with its quality checklist, the trajectory its interventions imply,
+    milestones due or late, and the list of versions."""
+    from .services.plans import show_plan
+
+    r = _service(show_plan, _engine(db), priority, version=version,
+                 as_of=parse_as_of(as_of))
+    if as_json:
+        _print_json(r)
+        return
+    console.print(f"[bold]{r['priority']}[/bold] {r['title']}: plan version {r['version']} "
+                  f"of {len(r['history'])}, by {r['author']} ({r['recorded_at'][:10]}): "
+                  f"{r['reason']}", highlight=False)
+    plan = r["plan"]
+    t = Table(title="Interventions")
+    for col in ("code", "name", "owner", "start", "ramp", "effect"):
+        t.add_column(col, justify="right" if col in ("ramp", "effect") else "left")
+    for i in plan["interventions"]:
+        t.add_row(i["code"], i["name"], i.get("owner") or "-", i["start"], str(i["ramp"]),
+                  "-" if i.get("effect") is None else f"{i['effect']:+g}")
+    console.print(t)
+    t = Table(title="Milestones")
+    for col in ("code", "name", "owner", "due", "status"):
+        t.add_column(col)
+    for m in plan["milestones"]:
+        t.add_row(m["code"], m["name"], m.get("owner") or "-", m["due"], m["status"])
+    console.print(t)
+    if r.get("implied_trajectory"):
+        it = r["implied_trajectory"]
+        console.print(f"Bottom-up, the interventions reach {it['end_value']:,.1f} by "
+                      f"{it['end_period']} against a target of {it['target']:,.1f} "
+                      f"(shortfall {it['shortfall']:,.1f} {it['unit_of_measure']}).",
+                      highlight=False)
+    console.print(f"Checklist: {r['gaps']} gap(s)")
+    for c in r["checklist"]:
+        mark = "[green]ok[/green]  " if c["ok"] else "[red]gap[/red] "
+        console.print(f"  {mark}{c['check']}" + ("" if c["ok"] else f": {c['detail']}"),
+                      highlight=False)
+
+
+@plan_app.command("diff")
+def plan_diff(priority: PriorityArg,
+              old: Annotated[int, typer.Argument(metavar="FROM", help="Older version.")],
+              new: Annotated[int, typer.Argument(metavar="TO", help="Newer version.")],
+              db: DbOption = None, as_json: JsonOption = False) -> None:
+    """What changed between two plan versions, and the reasons given."""
+    from .services.plans import diff_plan
+
+    r = _service(diff_plan, _engine(db), priority, old, new)
+    if as_json:
+        _print_json(r)
+        return
+    for reason in r["reasons"]:
+        console.print(f"version {reason['version']} by {reason['author']} "
+                      f"({reason['recorded_at'][:10]}): {reason['reason']}", highlight=False)
+    for line in r["lines"] or ["no differences"]:
+        console.print(f"  {line}", markup=False, highlight=False)
+
+
+# -- chains ---------------------------------------------------------------------------------
+
+@chain_app.command("load")
+def chain_load(priority: PriorityArg, file: FileArg, db: DbOption = None,
+               author: Annotated[str | None, typer.Option(
+                   "--author", metavar="NAME", help="Who mapped it (default: your login "
+                   "name).")] = None,
+               reason: Annotated[str, typer.Option("--reason", metavar="TEXT",
+                                                   help="Why it changed.")] = "",
+               as_json: JsonOption = False) -> None:
+    """Store a delivery chain from a YAML file as the priority's next version."""
+    from .services.chains import load_chain
+
+    r = _service(load_chain, _engine(db), priority, file, author=author or _me(),
+                 reason=reason)
+    if as_json:
+        _print_json(r)
+        return
+    console.print(f"{priority}: chain version {r['version']} "
+                  f"{'stored' if r['changed'] else 'unchanged; nothing stored'}.")
+
+
+@chain_app.command("show")
+def chain_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOption = None,
+               svg: Annotated[Path | None, typer.Option(
+                   "--svg", metavar="FILE", help="Also write the diagram as SVG.")] = None,
+               as_json: JsonOption = False) -> None:
+    """The chain's weak and broken links, actors with poor data, where the centre depends on
+    other governments, and single points of failure."""
+    from .services.chains import chain_diagram, show_chain
+
+    engine = _engine(db)
+    moment = parse_as_of(as_of)
+    r = _service(show_chain, engine, priority, as_of=moment)
+    if svg is not None:
+        svg.write_text(_service(chain_diagram, engine, priority, as_of=moment),
+                       encoding="utf-8")
+    if as_json:
+        _print_json(r)
+        return
+    counts = r["analysis"]["counts"]
+    console.print(f"[bold]{priority}[/bold] chain version {r['version']}: "
+                  f"{counts['actors']} actors, {counts['links']} links", highlight=False)
+    for line in r["summary"] or ["no weak links or single points of failure"]:
+        console.print(f"  {line}", markup=False, highlight=False)
+    if svg is not None:
+        console.print(f"Diagram written to {svg}")
+
+
+# -- assessments ----------------------------------------------------------------------------
+
+@assess_app.command("record")
+def assess_record(priority: PriorityArg, file: FileArg, db: DbOption = None,
+                  by: ByOption = "", as_json: JsonOption = False) -> None:
+    """Record one round's assessment from a YAML file."""
+    from .services.assessments import record_assessment
+
+    r = _service(record_assessment, _engine(db), priority, file, by=by or _me())
+    if as_json:
+        _print_json(r)
+        return
+    console.print(f"{priority} {r['round']}: {r['likelihood'].replace('_', '/')}. "
+                  f"{r['change'].get('sentence', '')}", highlight=False)
+
+
+@assess_app.command("show")
+def assess_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOption = None,
+                as_json: JsonOption = False) -> None:
+    """Every round, and the latest beside the statistics, with a flag wherever judgement
+    and statistics disagree."""
+    from .services.assessments import show_assessments
+
+    r = _service(show_assessments, _engine(db), priority, as_of=parse_as_of(as_of))
+    if as_json:
+        _print_json(r)
+        return
+    t = Table(title=f"{priority}: assessments")
+    for col in ("round", "assessed on", "likelihood", "change"):
+        t.add_column(col)
+    for row in r["rounds"]:
+        t.add_row(row["round"], row["assessed_on"], row["likelihood"].replace("_", "/"),
+                  (row["change"] or {}).get("sentence", ""))
+    console.print(t)
+    e = r["evidence"]
+    prob = e.get("probability_of_meeting")
+    console.print(f"Statistics: {str(e.get('status') or '-').replace('_', ' ')}; gap "
+                  f"{'-' if e.get('gap') is None else format(e['gap'], ',.1f')}; "
+                  f"P(meeting target) {'-' if prob is None else format(prob, '.0%')}; "
+                  f"SPC {e.get('variation_icon') or '-'}", highlight=False)
+    for f in r["flags"]:
+        console.print(f"[bold red]disagreement:[/bold red] {f['message']}")
+
+
+# -- stocktakes and actions -----------------------------------------------------------------
+
+@stocktakes_app.command("schedule")
+def stocktakes_schedule(priority: PriorityArg, db: DbOption = None,
+                        every: Annotated[int, typer.Option(
+                            "--every", metavar="N", help="Every N weeks or months.")] = 3,
+                        unit: Annotated[str, typer.Option(
+                            "--unit", metavar="UNIT", help="weeks or months.")] = "months",
+                        start: Annotated[str, typer.Option(
+                            "--start", metavar="DATE", help="The first stocktake's date.")]
+                        = "", by: ByOption = "") -> None:
+    """Set how often the priority is taken stock of."""
+    from .services.stocktakes import set_schedule
+
+    doc: dict[str, Any] = {"every": every, "unit": unit,
+                           "start": start or date.today().isoformat()}
+    r = _service(set_schedule, _engine(db), priority, doc, by=by or _me())
+    console.print(f"{priority}: every {every} {unit}; next stocktake {r['next']}.")
+
+
+@stocktakes_app.command("record")
+def stocktakes_record(priority: PriorityArg, file: FileArg, db: DbOption = None,
+                      by: ByOption = "", as_json: JsonOption = False) -> None:
+    """Record a stocktake (date, attendees, pack, decisions, actions) from a YAML file."""
+    from .services.stocktakes import record_stocktake
+
+    r = _service(record_stocktake, _engine(db), priority, file, by=by or _me())
+    if as_json:
+        _print_json(r)
+        return
+    console.print(f"{priority}: stocktake of {r['held_on']} recorded with {r['decisions']} "
+                  f"decision(s) and {len(r['actions'])} action(s) "
+                  f"(ids {', '.join(map(str, r['actions'])) or '-'}).")
+
+
+@stocktakes_app.command("show")
+def stocktakes_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOption = None,
+                    as_json: JsonOption = False) -> None:
+    """The schedule, past stocktakes with decisions and actions, and the actions to follow
+    up at the next one."""
+    from .services.stocktakes import stocktake_overview
+
+    r = _service(stocktake_overview, _engine(db), priority, as_of=parse_as_of(as_of))
+    if as_json:
+        _print_json(r)
+        return
+    console.print(f"[bold]{priority}[/bold]: next stocktake {r['next'] or 'not scheduled'}")
+    for s in r["stocktakes"]:
+        console.print(f"{s['held_on']}: {len(s.get('decisions') or [])} decision(s), "
+                      f"{len(s['actions'])} action(s)", highlight=False)
+    _actions_table(r["carried_over"], "To follow up")
+
+
+def _actions_table(rows: list[dict[str, Any]], title: str) -> None:
+    t = Table(title=title)
+    for col in ("id", "raised", "action", "owner", "due", "status", "days late"):
+        t.add_column(col, justify="right" if col in ("id", "days late") else "left")
+    for a in rows:
+        t.add_row(str(a.get("id") or "-"), str(a["raised_on"]), a["text"], a["owner"],
+                  str(a["due"]), a["status"], str(a.get("days_overdue") or ""))
+    console.print(t)
+
+
+@actions_app.command("list")
+def actions_list(db: DbOption = None,
+                 priority: Annotated[str | None, typer.Option(
+                     "--priority", metavar="CODE", help="Only this priority.")] = None,
+                 open_only: Annotated[bool, typer.Option(
+                     "--open", help="Only actions not yet done or dropped.")] = False,
+                 as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
+    """Every action from stocktakes, with its status and days overdue."""
+    from .services.stocktakes import list_actions
+
+    r = _service(list_actions, _engine(db), priority=priority, open_only=open_only,
+                 as_of=parse_as_of(as_of))
+    if as_json:
+        _print_json(r)
+        return
+    _actions_table(r["actions"], f"Actions as of {r['today']}")
+
+
+@actions_app.command("update")
+def actions_update(action_id: Annotated[int, typer.Argument(metavar="ID", help="Action id.")],
+                   status: Annotated[str, typer.Option(
+                       "--status", metavar="STATUS", help="open, in_progress, done or "
+                       "dropped.")],
+                   db: DbOption = None,
+                   note: Annotated[str, typer.Option("--note", metavar="TEXT",
+                                                     help="What happened.")] = "",
+                   on: Annotated[str | None, typer.Option(
+                       "--on", metavar="DATE", help="When (default today).")] = None,
+                   by: ByOption = "") -> None:
+    """Record an action's progress; its history is kept."""
+    from .services.stocktakes import update_action
+
+    try:
+        day = date.fromisoformat(on) if on else None
+    except ValueError:
+        raise typer.BadParameter(f"'{on}' is not a date like 2026-07-31",
+                                 param_hint="--on") from None
+    r = _service(update_action, _engine(db), action_id, status=status, note=note, on=day,
+                 by=by or _me())
+    console.print(f"action {r['action']} ({r['priority']}): {r['from']} -> {r['status']} on "
+                  f"{r['on']}.")
+
+
+# -- documents ------------------------------------------------------------------------------
+
+def pack(priority: PriorityArg, out: OutOption, db: DbOption = None,
+         as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
+    """The stocktake pack for one priority, as PDF or HTML, built on Barber's five
+    questions, from the data as known at --as-of."""
+    from .services.packs import write_pack
+
+    r = _service(write_pack, _engine(db), priority, str(out), as_of=parse_as_of(as_of))
+    if as_json:
+        _print_json(r)
+        return
+    console.print(f"Pack for {priority} written to {r['out']} (data as of "
+                  f"{r['data_as_of']}).")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(plan_app, name="plan")
+    app.add_typer(chain_app, name="chain")
+    app.add_typer(assess_app, name="assess")
+    app.add_typer(stocktakes_app, name="stocktakes")
+    app.add_typer(actions_app, name="actions")
+    app.command()(pack)
+    register_documents(app)
+
+
+def note(month: Annotated[str, typer.Option("--month", metavar="YYYY-MM",
+                                            help="The month the note covers.")],
+         out: OutOption, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The monthly note to the leader: one page across all priorities: what moved, what is
+    off track, what needs a decision."""
+    from .services.briefings import write_note
+
+    r = _service(write_note, _engine(db), month, str(out))
+    if as_json:
+        _print_json(r)
+        return
+    console.print(f"Monthly note for {month} written to {r['out']}.")
+
+
+def report(out: OutOption, db: DbOption = None, as_of: AsOfOption = None,
+           as_json: JsonOption = False) -> None:
+    """The delivery report: every priority's likelihood of delivery as a league table,
+    change since the last round, successes with credit, concerns, data-quality league."""
+    from .services.briefings import write_report
+
+    r = _service(write_report, _engine(db), str(out), as_of=parse_as_of(as_of))
+    if as_json:
+        _print_json(r)
+        return
+    console.print(f"Delivery report written to {r['out']}.")
+
+
+def register_documents(app: typer.Typer) -> None:
+    app.command()(note)
+    app.command()(report)

@@ -1,0 +1,547 @@
+"""Delivery chains: the actors through which a priority reaches citizens, and how strong each
+link between them is (deliverology idea 6). In a federal system the chain shows where the
+centre depends on other governments: what it controls and what it only influences.
+
+Pure: one parsed document in (YAML or the stored JSON form), typed objects and plain dicts out.
+Links run downstream, from the actor that delivers or passes something on to the one that
+receives it, so a chain has no cycles; its top-level actors (roots) are those with no
+incoming link.
+"""
+
+from __future__ import annotations
+
+import difflib
+import heapq
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from ..model.entities import DeliveryModel
+from .errors import DeliveryError
+
+LEVELS = ("federal", "provincial", "municipal", "frontline", "external")
+LINK_TYPES = ("funding", "legislation", "guidance", "data", "service")
+STRENGTHS = ("strong", "adequate", "weak", "broken")
+WEAK = ("weak", "broken")
+GOVERNMENT_LEVELS = ("provincial", "municipal")  # other governments the centre depends on
+
+CHAIN_KEYS = ("actors", "links")
+ACTOR_KEYS = ("code", "name", "level", "units", "indicators", "controls")
+LINK_KEYS = ("from", "to", "type", "strength", "evidence", "assessed_on")
+CODE = re.compile(r"[a-z0-9_]+")
+
+
+@dataclass(frozen=True)
+class Actor:
+    code: str
+    name: str
+    level: str
+    units: tuple[str, ...] = ()
+    indicators: tuple[str, ...] = ()
+    controls: bool = False  # whether the centre controls it (else it only influences it)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "level": self.level,
+                "units": list(self.units), "indicators": list(self.indicators),
+                "controls": self.controls}
+
+
+@dataclass(frozen=True)
+class Link:
+    source: str  # upstream actor code ("from" in the document)
+    target: str  # downstream actor code ("to")
+    type: str
+    strength: str
+    evidence: str = ""
+    assessed_on: date | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"from": self.source, "to": self.target, "type": self.type,
+                "strength": self.strength, "evidence": self.evidence,
+                "assessed_on": self.assessed_on.isoformat() if self.assessed_on else None}
+
+
+@dataclass(frozen=True)
+class Chain:
+    actors: tuple[Actor, ...]
+    links: tuple[Link, ...]
+
+    def actor(self, code: str) -> Actor:
+        for a in self.actors:
+            if a.code == code:
+                return a
+        raise KeyError(code)
+
+    def roots(self) -> list[Actor]:
+        """Top-level actors: those no link runs into."""
+        targets = {link.target for link in self.links}
+        return [a for a in self.actors if a.code not in targets]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe; ``parse_chain(chain.to_dict(), model) == chain``."""
+        return {"actors": [a.to_dict() for a in self.actors],
+                "links": [link.to_dict() for link in self.links]}
+
+
+# ----------------------------------------------------------------------------- parsing
+
+def _suggest(word: Any, choices: Iterable[str]) -> str:
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _unknown_keys(item: Mapping[Any, Any], allowed: tuple[str, ...], where: str,
+                  problems: list[str]) -> None:
+    for key in item:
+        if key not in allowed:
+            problems.append(f"{where}{key}: unknown field{_suggest(key, allowed)}; "
+                            f"expected one of {', '.join(allowed)}")
+
+
+def _text(item: Mapping[str, Any], key: str, where: str, problems: list[str], *,
+          required: bool) -> str | None:
+    value = item.get(key)
+    if value is None:
+        if required:
+            problems.append(f"{where}.{key}: required")
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        problems.append(f"{where}.{key}: must be {'non-empty ' if required else ''}text, "
+                        f"got {value!r}")
+        return None
+    return value.strip()
+
+
+def _choice(item: Mapping[str, Any], key: str, choices: tuple[str, ...], where: str,
+            problems: list[str]) -> str | None:
+    value = _text(item, key, where, problems, required=True)
+    if value is not None and value not in choices:
+        problems.append(f"{where}.{key}: must be one of {', '.join(choices)}, got {value!r}"
+                        f"{_suggest(value, choices)}")
+        return None
+    return value
+
+
+def _codes(item: Mapping[str, Any], key: str, known: Mapping[str, Any], what: str,
+           where: str, problems: list[str]) -> tuple[str, ...]:
+    value = item.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problems.append(f"{where}.{key}: must be a list of {what} codes, got {value!r}")
+        return ()
+    out = []
+    for i, code in enumerate(value):
+        if not isinstance(code, str):
+            problems.append(f"{where}.{key}[{i}]: must be a {what} code, got {code!r}")
+        elif code not in known:
+            problems.append(f"{where}.{key}[{i}]: unknown {what} '{code}'"
+                            f"{_suggest(code, known)}")
+        elif code in out:
+            problems.append(f"{where}.{key}[{i}]: '{code}' listed twice")
+        else:
+            out.append(code)
+    return tuple(out)
+
+
+def _date(value: Any, where: str, problems: list[str]) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):  # YAML reads "2026-06-30 10:00" as a datetime
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    problems.append(f"{where}: must be an ISO date like 2026-06-30, got {value!r}")
+    return None
+
+
+def _parse_actor(raw: Any, i: int, model: DeliveryModel,
+                 problems: list[str]) -> Actor | None:
+    where = f"actors[{i}]"
+    if not isinstance(raw, Mapping):
+        problems.append(f"{where}: must be a mapping with code, name and level, got {raw!r}")
+        return None
+    start = len(problems)
+    _unknown_keys(raw, ACTOR_KEYS, f"{where}.", problems)
+    code = _text(raw, "code", where, problems, required=True)
+    if code is not None and not CODE.fullmatch(code):
+        problems.append(f"{where}.code: must be lower-case letters, digits and _, got {code!r}")
+        code = None
+    name = _text(raw, "name", where, problems, required=True)
+    level = _choice(raw, "level", LEVELS, where, problems)
+    units = _codes(raw, "units", model.units, "unit", where, problems)
+    indicators = _codes(raw, "indicators", model.indicators, "indicator", where, problems)
+    controls = raw.get("controls")
+    if controls is not None and not isinstance(controls, bool):
+        problems.append(f"{where}.controls: must be true or false, got {controls!r}")
+    if len(problems) > start or code is None or name is None or level is None:
+        return None
+    return Actor(code, name, level, units, indicators,
+                 controls if isinstance(controls, bool) else level == "federal")
+
+
+def _parse_link(raw: Any, j: int, codes: set[str], problems: list[str]) -> Link | None:
+    where = f"links[{j}]"
+    if not isinstance(raw, Mapping):
+        problems.append(f"{where}: must be a mapping with from, to, type and strength, "
+                        f"got {raw!r}")
+        return None
+    start = len(problems)
+    _unknown_keys(raw, LINK_KEYS, f"{where}.", problems)
+    ends = {}
+    for key in ("from", "to"):
+        code = _text(raw, key, where, problems, required=True)
+        if code is not None and code not in codes:
+            problems.append(f"{where}.{key}: unknown actor '{code}'{_suggest(code, codes)}")
+        ends[key] = code
+    if ends["from"] is not None and ends["from"] == ends["to"]:
+        problems.append(f"{where}: links actor '{ends['from']}' to itself")
+    kind = _choice(raw, "type", LINK_TYPES, where, problems)
+    strength = _choice(raw, "strength", STRENGTHS, where, problems)
+    evidence = _text(raw, "evidence", where, problems, required=False)
+    if strength in WEAK and not evidence and isinstance(raw.get("evidence"), str | None):
+        problems.append(f"{where}.evidence: required when strength is {strength}")
+    assessed_on = _date(raw.get("assessed_on"), f"{where}.assessed_on", problems)
+    if len(problems) > start:
+        return None
+    return Link(ends["from"], ends["to"], kind, strength, evidence or "", assessed_on)
+
+
+def _cycles(links: list[Link]) -> list[list[str]]:
+    """One cycle (as a closed list of codes) for each back edge a depth-first search finds."""
+    out_links: dict[str, list[str]] = {}
+    for link in links:
+        out_links.setdefault(link.source, []).append(link.target)
+    state: dict[str, int] = {}  # 1 on the stack, 2 done
+    stack: list[str] = []
+    found: list[list[str]] = []
+    seen_sets: set[frozenset[str]] = set()
+
+    def visit(code: str) -> None:
+        state[code] = 1
+        stack.append(code)
+        for nxt in out_links.get(code, []):
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt):] + [nxt]
+                if frozenset(cycle) not in seen_sets:
+                    seen_sets.add(frozenset(cycle))
+                    found.append(cycle)
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[code] = 2
+
+    for link in links:
+        if link.source not in state:
+            visit(link.source)
+    return found
+
+
+def parse_chain(raw: Any, model: DeliveryModel) -> Chain:
+    """Check a chain document against the delivery model; raise DeliveryError with every
+    problem, each prefixed by the path of its field."""
+    if not isinstance(raw, Mapping):
+        raise DeliveryError(f"chain: must be a mapping with actors and links, got "
+                            f"{type(raw).__name__}")
+    problems: list[str] = []
+    _unknown_keys(raw, CHAIN_KEYS, "", problems)
+    raw_actors = raw.get("actors")
+    if raw_actors is None:
+        problems.append("actors: required")
+        raw_actors = []
+    elif not isinstance(raw_actors, list):
+        problems.append(f"actors: must be a list, got {type(raw_actors).__name__}")
+        raw_actors = []
+    raw_links = raw.get("links")
+    if raw_links is None:
+        raw_links = []
+    elif not isinstance(raw_links, list):
+        problems.append(f"links: must be a list, got {type(raw_links).__name__}")
+        raw_links = []
+
+    actors: list[Actor] = []
+    first_at: dict[str, int] = {}
+    codes: set[str] = set()  # every well-formed code, so links are checked against them
+    for i, item in enumerate(raw_actors):
+        actor = _parse_actor(item, i, model, problems)
+        code = item.get("code") if isinstance(item, Mapping) else None
+        if isinstance(code, str) and CODE.fullmatch(code.strip()):
+            code = code.strip()
+            if code in first_at:
+                problems.append(f"actors[{i}].code: duplicate '{code}' "
+                                f"(also actors[{first_at[code]}])")
+                continue
+            first_at[code] = i
+            codes.add(code)
+        if actor is not None:
+            actors.append(actor)
+
+    links: list[Link] = []
+    seen: dict[tuple[str, ...], int] = {}
+    for j, item in enumerate(raw_links):
+        link = _parse_link(item, j, codes, problems)
+        # Duplicates are found from the raw fields, so one is reported even when its twin
+        # has problems of its own.
+        ends = [item.get(k) for k in ("from", "to", "type")] if isinstance(item, Mapping) else []
+        if ends and all(isinstance(e, str) for e in ends):
+            key = tuple(e.strip() for e in ends)
+            if key in seen:
+                problems.append(f"links[{j}]: duplicate of links[{seen[key]}] ({key[0]} -> "
+                                f"{key[1]}, {key[2]})")
+                continue
+            seen[key] = j
+        if link is not None:
+            links.append(link)
+    for cycle in _cycles(links):
+        problems.append(f"links: {' -> '.join(cycle)} is a cycle; links run downstream, "
+                        "from the actor that delivers to the one that receives")
+    if problems:
+        raise DeliveryError(problems)
+    return Chain(tuple(actors), tuple(links))
+
+
+# ----------------------------------------------------------------------------- analysis
+
+def _reach(chain: Chain, starts: Iterable[str], *, without_actor: str | None = None,
+           without_link: int | None = None, strengths: tuple[str, ...] = STRENGTHS
+           ) -> set[str]:
+    """Actors reachable from ``starts`` along links, optionally with one actor or one link
+    taken out, or using only links of the given strengths."""
+    seen = {s for s in starts if s != without_actor}
+    frontier = list(seen)
+    while frontier:
+        nxt = []
+        for j, link in enumerate(chain.links):
+            if (link.source in frontier and j != without_link and link.target not in seen
+                    and link.target != without_actor and link.strength in strengths):
+                seen.add(link.target)
+                nxt.append(link.target)
+        frontier = nxt
+    return seen
+
+
+def _reverse_reach(chain: Chain, starts: Iterable[str]) -> set[str]:
+    seen = set(starts)
+    frontier = list(seen)
+    while frontier:
+        nxt = [link.source for link in chain.links
+               if link.target in frontier and link.source not in seen]
+        seen.update(nxt)
+        frontier = nxt
+    return seen
+
+
+def _least_weak_path(chain: Chain, roots: list[str], goal: str) -> list[int]:
+    """Link indexes of the path from a root to ``goal`` with the fewest broken links, then
+    the fewest weak links, then the fewest links (Dijkstra on those costs in that order)."""
+    cost = {"broken": (1, 0, 1), "weak": (0, 1, 1)}
+    best: dict[str, tuple[int, int, int]] = {r: (0, 0, 0) for r in roots}
+    back: dict[str, int] = {}
+    heap = [((0, 0, 0), i, r) for i, r in enumerate(roots)]
+    pushed = len(heap)  # tie-breaker, so equal costs keep chain order
+    done: set[str] = set()
+    while heap:
+        dist, _, code = heapq.heappop(heap)
+        if code in done:
+            continue
+        done.add(code)
+        if code == goal:
+            break
+        for j, link in enumerate(chain.links):
+            if link.source != code:
+                continue
+            step = cost.get(link.strength, (0, 0, 1))
+            new = (dist[0] + step[0], dist[1] + step[1], dist[2] + step[2])
+            if link.target not in best or new < best[link.target]:
+                best[link.target] = new
+                back[link.target] = j
+                pushed += 1
+                heapq.heappush(heap, (new, pushed, link.target))
+    path: list[int] = []
+    code = goal
+    while code in back:
+        path.append(back[code])
+        code = chain.links[back[code]].source
+    return path[::-1]
+
+
+def _check_quality(quality: Mapping[str, float] | None, poor_quality_below: float) -> None:
+    if (isinstance(poor_quality_below, bool) or not isinstance(poor_quality_below, int | float)
+            or not 0 <= poor_quality_below <= 100):
+        raise ValueError(f"poor_quality_below: must be a number from 0 to 100, "
+                         f"got {poor_quality_below!r}")
+    if quality is None:
+        return
+    if not isinstance(quality, Mapping):
+        raise ValueError(f"quality: must map unit codes to scores, got {type(quality).__name__}")
+    bad = [f"quality[{unit!r}]: must be a score from 0 to 100, got {score!r}"
+           for unit, score in quality.items()
+           if isinstance(score, bool) or not isinstance(score, int | float)
+           or not math.isfinite(score) or not 0 <= score <= 100]
+    if bad:
+        raise ValueError("; ".join(bad))
+
+
+def analyse_chain(chain: Chain, *, quality: Mapping[str, float] | None = None,
+                  poor_quality_below: float = 75.0) -> dict[str, Any]:
+    """Where the chain is weak: weak and broken links, actors whose units report poor data,
+    the other governments delivery passes through, single points of failure (actors and
+    links whose loss cuts a frontline actor off from the top), and frontline actors that
+    every route reaches through a weak or broken link.
+
+    ``quality`` maps reporting unit codes to data-quality scores (0-100); an actor is poor
+    when any unit tied to it scores below ``poor_quality_below``.
+    """
+    _check_quality(quality, poor_quality_below)
+    names = {a.code: a.name for a in chain.actors}
+    roots = [a.code for a in chain.roots()]
+    frontline = [a.code for a in chain.actors if a.level == "frontline"]
+    reached = _reach(chain, roots)
+    served = [f for f in frontline if f in reached]
+
+    weak_links = ([link.to_dict() for link in chain.links if link.strength == "broken"]
+                  + [link.to_dict() for link in chain.links if link.strength == "weak"])
+
+    poor = []
+    for actor in chain.actors:
+        scored = [{"unit": u, "score": float(quality[u])} for u in actor.units
+                  if quality is not None and u in quality]
+        if any(s["score"] < poor_quality_below for s in scored):
+            poor.append({"actor": actor.code, "name": actor.name, "units": scored,
+                         "mean_score": sum(s["score"] for s in scored) / len(scored)})
+    poor.sort(key=lambda p: p["mean_score"])  # worst first; stable, so ties keep chain order
+
+    federal = [a.code for a in chain.actors if a.level == "federal"]
+    from_centre = _reach(chain, federal)
+    to_frontline = _reverse_reach(chain, frontline)
+    cross = []
+    for level in GOVERNMENT_LEVELS:
+        for actor in chain.actors:
+            if (actor.level == level and actor.code in from_centre
+                    and actor.code in to_frontline):
+                via = [link.to_dict() for link in chain.links
+                       if link.target == actor.code and link.source in from_centre]
+                cross.append({"actor": actor.code, "name": actor.name, "level": level,
+                              "controls": actor.controls, "via": via})
+
+    spof = []
+    for actor in chain.actors:
+        if actor.code in roots or actor.level == "frontline":
+            continue
+        left = _reach(chain, roots, without_actor=actor.code)
+        cut = [f for f in served if f not in left]
+        if cut:
+            spof.append({"actor": actor.code, "name": actor.name, "frontline_cut_off": cut})
+
+    single_links = []
+    for j, link in enumerate(chain.links):
+        left = _reach(chain, roots, without_link=j)
+        cut = [f for f in served if f not in left]
+        if cut:
+            single_links.append({**link.to_dict(), "frontline_cut_off": cut})
+
+    sound = _reach(chain, roots, strengths=("strong", "adequate"))
+    broken_paths = []
+    for f in served:
+        if f not in sound:
+            path = _least_weak_path(chain, roots, f)
+            codes = [chain.links[path[0]].source] + [chain.links[j].target for j in path]
+            broken_paths.append({
+                "frontline": f, "name": names[f], "path": codes,
+                "weak_links": [chain.links[j].to_dict() for j in path
+                               if chain.links[j].strength in WEAK]})
+
+    counts = {"actors": len(chain.actors), "links": len(chain.links)}
+    counts.update({s: sum(link.strength == s for link in chain.links) for s in STRENGTHS})
+    return {"weak_links": weak_links, "poor_quality_actors": poor,
+            "cross_government": cross, "single_points_of_failure": spof,
+            "single_links": single_links, "broken_paths": broken_paths, "counts": counts,
+            "roots": roots, "names": names,
+            "parameters": {"poor_quality_below": float(poor_quality_below),
+                           "quality_scores": quality is not None}}
+
+
+# ----------------------------------------------------------------------------- sentences
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _listed(items: list[str], most: int = 4) -> str:
+    shown = "; ".join(items[:most])
+    return shown + (f"; and {len(items) - most} more" if len(items) > most else "")
+
+
+def _reached(item: Mapping[str, Any], name: Any) -> str:
+    cut = item["frontline_cut_off"]  # names may hold commas: list one, else count them
+    return name(cut[0]) if len(cut) == 1 else _plural(len(cut), "frontline actor")
+
+
+def chain_summary_lines(analysis: Mapping[str, Any]) -> list[str]:
+    """Short sentences for a briefing pack, from the result of analyse_chain."""
+    missing = [k for k in ("counts", "weak_links", "names") if k not in analysis]
+    if missing:
+        raise ValueError(f"analysis: not a result of analyse_chain (no {', '.join(missing)})")
+    names = analysis["names"]
+
+    def name(code: str) -> str:
+        return names.get(code, code)
+
+    def arrow(link: Mapping[str, Any]) -> str:
+        return f"{name(link['from'])} -> {name(link['to'])}"
+
+    c = analysis["counts"]
+    lines = [f"{_plural(c['actors'], 'actor')} and {_plural(c['links'], 'link')}: "
+             f"{c['strong']} strong, {c['adequate']} adequate, {c['weak']} weak, "
+             f"{c['broken']} broken."]
+    weak = analysis["weak_links"]
+    if weak:
+        lines.append(f"{_plural(len(weak), 'weak or broken link')}: " + _listed(
+            [f"{arrow(w)} ({w['type']}, {w['strength']})" for w in weak]) + ".")
+    else:
+        lines.append("No weak or broken links.")
+    broken = analysis.get("broken_paths") or []
+    if broken:
+        lines.append(f"{_plural(len(broken), 'frontline actor')} reached only through weak "
+                     "or broken links: " + _listed(
+                         [f"{b['name']} (weakest route via "
+                          + ", ".join(f"{arrow(w)} {w['strength']}" for w in b["weak_links"])
+                          + ")" for b in broken]) + ".")
+    spof = analysis.get("single_points_of_failure") or []
+    if spof:
+        lines.append(f"{_plural(len(spof), 'single point', 'single points')} of failure: "
+                     + _listed([f"{s['name']} (sole route to {_reached(s, name)})"
+                                for s in spof]) + ".")
+    single = analysis.get("single_links") or []
+    if single:
+        lines.append(f"{_plural(len(single), 'link is', 'links are')} the only route to a "
+                     "frontline actor: " + _listed(
+                         [f"{arrow(s)} ({s['type']})" for s in single]) + ".")
+    cross = analysis.get("cross_government") or []
+    if cross:
+        by_level = [f'{sum(x["level"] == lv for x in cross)} {lv}'
+                    for lv in GOVERNMENT_LEVELS if any(x["level"] == lv for x in cross)]
+        controlled = sum(bool(x.get("controls")) for x in cross)
+        lines.append(
+            f"Delivery passes through {_plural(len(cross), 'actor')} in other governments "
+            f"({', '.join(by_level)}), "
+            + ("which the centre influences but does not control." if not controlled
+               else f"of which the centre controls {controlled}."))
+    poor = analysis.get("poor_quality_actors") or []
+    if poor:
+        below = analysis.get("parameters", {}).get("poor_quality_below", 75.0)
+        lines.append(f"{_plural(len(poor), 'actor')} with data quality below {below:g}: "
+                     + _listed([f"{p['name']} (mean {p['mean_score']:.1f}; "
+                                + ", ".join(f"{u['unit']} {u['score']:.1f}" for u in p["units"])
+                                + ")" for p in poor]) + ".")
+    return lines

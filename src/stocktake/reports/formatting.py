@@ -1,0 +1,71 @@
+"""How figures, dates and ratings are written in pages, packs and reports: the same words
+and numbers everywhere, and never a colour without its word."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from ..analysis.spc import ICON_LABELS
+
+
+def number(value: Any, decimals: int | None = None) -> str:
+    if value is None:
+        return "–"
+    value = float(value)
+    if decimals is None:
+        decimals = 0 if value.is_integer() and abs(value) >= 100 else 1
+    return f"{value:,.{decimals}f}"
+
+
+def signed(value: Any, decimals: int | None = None) -> str:
+    if value is None:
+        return "–"
+    text = number(abs(float(value)), decimals)
+    return ("+" if float(value) > 0 else "−" if float(value) < 0 else "") + text
+
+
+def percent(value: Any, decimals: int = 0) -> str:
+    """A probability (0..1) as a percentage."""
+    return "–" if value is None else f"{float(value) * 100:.{decimals}f}%"
+
+
+def when(value: Any) -> str:
+    if value is None:
+        return "no data yet"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return f"{value:%-d %B %Y, %H:%M} UTC"
+
+
+def day(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return f"{value:%-d %b %Y}"
+
+
+STATUS_WORDS = {"on_track": "On track", "ahead": "Ahead", "off_track": "Off track",
+                "no_data": "No data", "no_trajectory": "No trajectory",
+                "outside_trajectory": "Outside trajectory"}
+LIKELIHOOD_WORDS = {"green": "Green", "amber_green": "Amber/green", "amber_red": "Amber/red",
+                    "red": "Red"}
+ICON_WORDS = ICON_LABELS  # SPC variation and assurance icons, as Making Data Count words
+
+
+def status_word(value: Any) -> str:
+    return STATUS_WORDS.get(str(value), str(value or "–").replace("_", " ").capitalize())
+
+
+def likelihood_word(value: Any) -> str:
+    return LIKELIHOOD_WORDS.get(str(value), "Not assessed" if value is None else str(value))
+
+
+def icon_word(value: Any) -> str:
+    return ICON_WORDS.get(str(value), "–" if value is None else str(value).replace("_", " "))
+
+
+FILTERS = {"number": number, "signed": signed, "percent": percent, "when": when, "day": day,
+           "status_word": status_word, "likelihood_word": likelihood_word,
+           "icon_word": icon_word}

@@ -1,0 +1,87 @@
+"""Turn a gathered context into a briefing document: HTML from Jinja2 templates with the
+charts inline as SVG (nothing fetched), and PDF from that HTML with WeasyPrint."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..delivery import assessments as da
+from ..delivery import chains as dc
+from .chain_diagram import chain_svg
+from .charts import headline_chart, unit_panel
+from .formatting import FILTERS
+
+FORMATS = (".html", ".pdf")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("stocktake.reports", "templates"),
+                             autoescape=jinja2.select_autoescape(("html",)),
+                             undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True)
+    env.filters.update(FILTERS)
+    env.filters["abs"] = abs
+    return env
+
+
+def _criteria() -> tuple[list[tuple[str, str]], dict[str, str]]:
+    criteria = [(key, label) for key, label, _scale in da.CRITERIA]
+    words = {k: v for k, v in da.LIKELIHOOD_LABELS.items()}
+    words.update({k: v for k, v in getattr(da, "RATING_LABELS", {}).items()})
+    return criteria, words
+
+
+def render_pack(context: dict[str, Any]) -> str:
+    """The stocktake pack as one self-contained HTML document."""
+    c = dict(context)
+    c["headline_svg"] = headline_chart(c["trajectory"], c["spc"] if c["spc"].get("points")
+                                       else None, width=880, height=360)
+    c["panels"] = {u["unit"]: unit_panel(u) for u in c["units"]}
+    c["chain_svg"], c["actor_names"] = "", {}
+    chain: dc.Chain | None = c.pop("chain_object", None)
+    if chain is not None:
+        c["chain_svg"] = chain_svg(chain, c["chain"]["analysis"])
+        c["actor_names"] = {a.code: a.name for a in chain.actors}
+    c["criteria"], c["rating_words"] = _criteria()
+    return environment().get_template("pack.html").render(c=c)
+
+
+def write_document(html: str, out: str | Path) -> Path:
+    """Write HTML as it is, or as PDF, by the file's suffix."""
+    path = Path(out)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"--out {path}: write .html or .pdf, not '{path.suffix or 'no suffix'}'")
+    if not path.parent.exists():
+        raise ValueError(f"--out {path}: the folder {path.parent} does not exist")
+    if suffix == ".html":
+        path.write_text(html, encoding="utf-8")
+    else:
+        path.write_bytes(html_to_pdf(html))
+    return path
+
+
+def html_to_pdf(html: str) -> bytes:
+    """PDF bytes; the HTML is self-contained, so no base URL and nothing fetched."""
+    import weasyprint  # imported here: it takes a moment, and only PDFs need it
+
+    return weasyprint.HTML(string=html, url_fetcher=_refuse).write_pdf()
+
+
+def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    raise ValueError(f"a briefing document may not fetch anything at run time ({url})")
+
+
+def render_note(context: dict[str, Any]) -> str:
+    """The monthly note: one page across all priorities."""
+    return environment().get_template("note.html").render(c=context)
+
+
+def render_report(context: dict[str, Any]) -> str:
+    """The delivery report: likelihood league, successes with credit, concerns, quality."""
+    return environment().get_template("report.html").render(c=context)

@@ -1,0 +1,105 @@
+"""Likelihood-of-delivery assessments, round by round, shown beside the statistics, with a
+flag wherever judgement and statistics disagree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ..delivery import assessments as da
+from ..delivery.errors import DeliveryError
+from ..store import delivery as store
+from .clock import now_of
+from .documents import load_document
+from .series_data import check_priority, iso, read_model
+from .status import priority_status
+
+
+def record_assessment(engine: Engine, priority: str, source: str | Path | Any, *, by: str,
+                      at: datetime | None = None) -> dict[str, Any]:
+    """Store one round's assessment (re-recording a round replaces it from then on)."""
+    if not by.strip():
+        raise ValueError("an assessment needs the name of who records it (--by)")
+    model = read_model(engine)
+    check_priority(model, priority)
+    raw, name = load_document(source)
+    try:
+        current = da.parse_assessment(raw)
+    except DeliveryError as exc:
+        raise DeliveryError(exc.problems, source=name) from None
+    with engine.begin() as conn:
+        day = current.assessed_on.isoformat()
+        earlier = [r for r in store.assessments(conn, priority)
+                   if r["round"] != current.round and r["assessed_on"] <= day]
+        store.add_assessment(conn, priority, round=current.round,
+                             assessed_on=current.assessed_on.isoformat(),
+                             likelihood=current.likelihood, document=current.to_dict(), by=by,
+                             at=now_of(engine) if at is None else at)
+    previous = da.parse_assessment(earlier[-1]["document"]) if earlier else None
+    return {"priority": priority, "round": current.round, "likelihood": current.likelihood,
+            "change": da.change(previous, current)}
+
+
+def evidence(status_row: dict[str, Any]) -> dict[str, Any]:
+    """The statistics an assessment is read beside, from a priority_status row."""
+    spc = status_row.get("spc") or {}
+    return {"status": status_row.get("status"), "gap": status_row.get("gap"),
+            "gap_pct": status_row.get("gap_pct"),
+            "latest": status_row.get("latest"), "expected": status_row.get("expected"),
+            "probability_of_meeting": status_row.get("probability_of_meeting"),
+            "variation_icon": spc.get("variation_icon"),
+            # 'concern_high' -> 'concern': the judgement is about good or bad, not direction
+            "variation": (spc.get("variation_icon") or "").removesuffix("_high")
+                         .removesuffix("_low") or None,
+            "assurance_icon": spc.get("assurance_icon"),
+            "data_as_of": status_row.get("data_as_of")}
+
+
+def flags(assessment: da.Assessment, stats: dict[str, Any]) -> list[dict[str, Any]]:
+    return da.disagreement(assessment.likelihood,
+                           probability=stats.get("probability_of_meeting"),
+                           status=stats.get("status"),
+                           variation_icon=stats.get("variation"))
+
+
+def assessment_rounds(engine: Engine, priority: str, *, as_of: datetime | None = None
+                      ) -> list[dict[str, Any]]:
+    """Every round known at ``as_of``, oldest first, each with its change since the last."""
+    with engine.connect() as conn:
+        rows = store.assessments(conn, priority, as_of)
+    out, previous = [], None
+    for r in rows:
+        current = da.parse_assessment(r["document"])
+        out.append({"round": r["round"], "assessed_on": r["assessed_on"],
+                    "likelihood": current.likelihood,
+                    "recorded_by": r["recorded_by"], "recorded_at": iso(r["recorded_at"]),
+                    "assessment": current.to_dict(), "change": da.change(previous, current),
+                    "_assessment": current})
+        previous = current
+    return out
+
+
+def show_assessments(engine: Engine, priority: str, *, as_of: datetime | None = None,
+                     status_row: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The history of rounds, and the latest beside the statistics known at ``as_of``."""
+    model = read_model(engine)
+    check_priority(model, priority)
+    rounds = assessment_rounds(engine, priority, as_of=as_of)
+    if status_row is None:
+        status_row = priority_status(engine, priority=priority, as_of=as_of,
+                                     units=False)["priorities"][0]
+    stats = evidence(status_row)
+    latest = rounds[-1] if rounds else None
+    out = {"priority": priority, "as_of": iso(as_of),
+           "today": now_of(engine, as_of).date().isoformat(), "evidence": stats,
+           "latest": None, "flags": [], "rounds": []}
+    if latest is not None:
+        out["flags"] = flags(latest["_assessment"], stats)
+    for r in rounds:
+        r.pop("_assessment")
+    out["rounds"] = rounds
+    out["latest"] = rounds[-1] if rounds else None
+    return out

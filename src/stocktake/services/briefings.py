@@ -1,0 +1,217 @@
+"""The leader's documents across all priorities: the monthly note (one page: what moved,
+what is off track, what needs a decision) and the delivery report (every priority's
+likelihood of delivery as a league table, change since the last report, successes with
+credit to those who achieved them, concerns, and a data-quality league)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import Engine
+
+from .. import __version__
+from ..delivery.assessments import LIKELIHOOD, change, disagreement, parse_assessment
+from ..model.periods import Period, PeriodError
+from ..store import delivery as store
+from ..store.db import get_meta
+from .clock import now_of
+from .quality import FORMULA, data_quality
+from .series_data import iso, read_model
+from .status import priority_status, unit_readings
+from .stocktakes import list_actions
+
+
+def _month_end(month: str) -> datetime:
+    try:
+        p = Period.parse(month, "month")
+    except PeriodError as exc:
+        raise ValueError(f"--month {month!r}: {exc}; write it as YYYY-MM") from None
+    year, m = p.start.year, p.start.month
+    return datetime.combine(p.start.replace(day=calendar.monthrange(year, m)[1]), time.max)
+
+
+def _stats(row: dict[str, Any]) -> dict[str, Any]:
+    spc = row.get("spc") or {}
+    variation = (spc.get("variation_icon") or "").removesuffix("_high").removesuffix("_low")
+    return {"status": row.get("status"), "probability": row.get("probability_of_meeting"),
+            "variation": variation or None}
+
+
+def _latest_assessments(engine: Engine, as_of: datetime | None) -> dict[str, list[Any]]:
+    with engine.connect() as conn:
+        rows = store.assessments(conn, None, as_of)
+    out: dict[str, list[Any]] = {}
+    for r in rows:
+        out.setdefault(r["priority"], []).append(parse_assessment(r["document"]))
+    return out
+
+
+def _priority_rows(engine: Engine, as_of: datetime | None) -> tuple[dict[str, Any], list]:
+    status = priority_status(engine, as_of=as_of, units=True, forecasts="scope")
+    rounds = _latest_assessments(engine, as_of)
+    rows = []
+    for head in status["priorities"]:
+        history = rounds.get(head["code"], [])
+        current = history[-1] if history else None
+        previous = history[-2] if len(history) > 1 else None
+        stats = _stats(head)
+        rows.append({
+            "head": head, "assessment": current.to_dict() if current else None,
+            "likelihood": current.likelihood if current else None,
+            "previous_likelihood": previous.likelihood if previous else None,
+            "change": change(previous, current) if current else None,
+            "flags": disagreement(current.likelihood, probability=stats["probability"],
+                                  status=stats["status"], variation_icon=stats["variation"])
+            if current else [],
+        })
+    return status, rows
+
+
+def _scale(likelihood: str | None) -> int:
+    return LIKELIHOOD.index(likelihood) if likelihood in LIKELIHOOD else len(LIKELIHOOD)
+
+
+def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
+    """The note for the leader at the end of ``month`` (or now, for the current month)."""
+    end = _month_end(month)
+    now = now_of(engine)
+    as_of = None if end >= now else end
+    status, rows = _priority_rows(engine, as_of)
+    actions = list_actions(engine, open_only=True, as_of=as_of)
+    moved, off_track, decisions = [], [], []
+    for r in rows:
+        h = r["head"]
+        m = h.get("movement") or {}
+        if m.get("change") is not None:
+            moved.append({"code": h["code"], "title": h["title"], "name": h["headline_name"],
+                          "unit_of_measure": h["unit_of_measure"], "period": m["period"],
+                          "value": m["value"], "change": m["change"],
+                          "movement": m["movement"]})
+        if h.get("status") == "off_track":
+            behind = [u for u in h.get("units") or [] if u.get("status") == "off_track"]
+            off_track.append({"code": h["code"], "title": h["title"], "gap": h.get("gap"),
+                              "gap_pct": h.get("gap_pct"),
+                              "unit_of_measure": h["unit_of_measure"],
+                              "probability": h.get("probability_of_meeting"),
+                              "units_behind": [u["unit_name"] for u in behind],
+                              "units": len(h.get("units") or [])})
+        for f in r["flags"]:
+            decisions.append({"code": h["code"], "title": h["title"], "why": f["message"],
+                              "ask": "Agree whether to change the rating or the plan."})
+        if h.get("status") == "off_track" and (h.get("probability_of_meeting") or 1) < 0.3:
+            decisions.append({"code": h["code"], "title": h["title"],
+                              "why": f"Off track, with a "
+                                     f"{h['probability_of_meeting']:.0%} probability of "
+                                     "meeting the target.",
+                              "ask": "Commission a priority review, or escalate to an "
+                                     "intensive routine?"})
+    overdue = [a for a in actions["actions"] if a["days_overdue"] > 0]
+    titles = {r["head"]["code"]: r["head"]["title"] for r in rows}
+    for a in sorted(overdue, key=lambda a: -a["days_overdue"])[:3]:
+        decisions.append({"code": a["priority"], "title": titles.get(a["priority"], ""),
+                          "why": f"'{a['text']}' ({a['owner']}) is {a['days_overdue']} days "
+                                 "overdue.",
+                          "ask": "Press the owner for a date, or drop it?"})
+    return {"kind": "note", "title": f"Monthly note to the leader: {_month_name(month)}",
+            "month": month, "month_name": _month_name(month),
+            "world_label": get_meta(engine, "world_label"),
+            "as_of": iso(as_of), "data_as_of": status["data_as_of"],
+            "today": (as_of or now).date().isoformat(),
+            "generated_at": iso(datetime.now().replace(microsecond=0)),
+            "priorities": [{"code": r["head"]["code"], "title": r["head"]["title"],
+                            "status": r["head"].get("status"),
+                            "latest": r["head"].get("latest"),
+                            "expected": r["head"].get("expected"),
+                            "gap_pct": r["head"].get("gap_pct"),
+                            "unit_of_measure": r["head"]["unit_of_measure"],
+                            "probability": r["head"].get("probability_of_meeting"),
+                            "likelihood": r["likelihood"]} for r in rows],
+            "moved": moved, "off_track": off_track, "decisions": decisions,
+            "open_actions": len(actions["actions"]), "overdue_actions": len(overdue),
+            "version": __version__}
+
+
+def _month_name(month: str) -> str:
+    p = Period.parse(month, "month")
+    return f"{calendar.month_name[p.start.month]} {p.start.year}"
+
+
+def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
+                            ) -> dict[str, Any]:
+    """Every priority judged: likelihood league, change since the last round, successes
+    with credit, concerns, and the data-quality league."""
+    now = now_of(engine, as_of)
+    model = read_model(engine)
+    status, rows = _priority_rows(engine, as_of)
+    league = sorted(rows, key=lambda r: (_scale(r["likelihood"]),
+                                         -(r["head"].get("probability_of_meeting") or 0)))
+    successes, concerns = [], []
+    actions = list_actions(engine, as_of=as_of)["actions"]
+    for r in rows:
+        h = r["head"]
+        units = unit_readings(engine, h["code"], as_of=as_of)["units"]
+        ahead = [u for u in units if u["status"] in ("ahead", "on_track")]
+        ahead.sort(key=lambda u: -(u.get("gap_pct") or 0) * (1 if h["polarity"] == "up"
+                                                               else -1))
+        done = [a for a in actions if a["priority"] == h["code"] and a["status"] == "done"
+                and (now.date() - datetime.fromisoformat(a["status_on"]).date()).days <= 183]
+        if h.get("status") in ("on_track", "ahead") or ahead:
+            credit = [u["unit_name"] for u in ahead[:4]]
+            owners = sorted({a["owner"] for a in done})
+            successes.append({
+                "code": h["code"], "title": h["title"], "status": h.get("status"),
+                "latest": h.get("latest"), "unit_of_measure": h["unit_of_measure"],
+                "credit_units": credit, "units_ahead": len(ahead), "units": len(units),
+                "credit_owners": owners[:5], "actions_done": len(done)})
+        behind = sorted([u for u in units if u["off_track_run"] >= 3],
+                        key=lambda u: -u["off_track_run"])
+        if h.get("status") == "off_track" or behind or r["flags"]:
+            concerns.append({
+                "code": h["code"], "title": h["title"], "status": h.get("status"),
+                "gap": h.get("gap"), "gap_pct": h.get("gap_pct"),
+                "probability": h.get("probability_of_meeting"),
+                "unit_of_measure": h["unit_of_measure"],
+                "units_behind": [{"name": u["unit_name"], "run": u["off_track_run"]}
+                                 for u in behind[:5]],
+                "flags": r["flags"]})
+    quality = data_quality(engine, as_of=now)
+    provinces = [q for q in quality["units"] if model.depth(q["unit"]) == 1]
+    return {"kind": "report", "title": "Delivery report",
+            "world_label": get_meta(engine, "world_label"),
+            "as_of": iso(as_of), "data_as_of": status["data_as_of"],
+            "today": now.date().isoformat(),
+            "generated_at": iso(datetime.now().replace(microsecond=0)),
+            "league": [{"code": r["head"]["code"], "title": r["head"]["title"],
+                        "owner": r["head"]["owner"], "likelihood": r["likelihood"],
+                        "previous": r["previous_likelihood"],
+                        "change": (r["change"] or {}).get("sentence"),
+                        "round": (r["assessment"] or {}).get("round"),
+                        "status": r["head"].get("status"),
+                        "gap_pct": r["head"].get("gap_pct"),
+                        "probability": r["head"].get("probability_of_meeting"),
+                        "flags": r["flags"]} for r in league],
+            "successes": successes, "concerns": concerns,
+            "quality": {"units": provinces, "formula": FORMULA},
+            "version": __version__}
+
+
+def write_note(engine: Engine, month: str, out: str) -> dict[str, Any]:
+    from ..reports.render import render_note, write_document
+
+    context = monthly_note_context(engine, month)
+    path = write_document(render_note(context), out)
+    return {"out": str(path), "month": month, "data_as_of": context["data_as_of"],
+            "off_track": [o["code"] for o in context["off_track"]],
+            "decisions": len(context["decisions"])}
+
+
+def write_report(engine: Engine, out: str, *, as_of: datetime | None = None
+                 ) -> dict[str, Any]:
+    from ..reports.render import render_report, write_document
+
+    context = delivery_report_context(engine, as_of=as_of)
+    path = write_document(render_report(context), out)
+    return {"out": str(path), "data_as_of": context["data_as_of"],
+            "league": [(r["code"], r["likelihood"]) for r in context["league"]]}

@@ -1,0 +1,103 @@
+"""Delivery chains: load a version, and analyse it beside the data quality of the units its
+actors are tied to (weak links, poor data, dependence on other governments, single points
+of failure)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ..delivery import chains as dc
+from ..delivery.errors import DeliveryError
+from ..model.entities import DeliveryModel
+from ..store import delivery as store
+from .clock import now_of
+from .documents import load_document
+from .quality import data_quality
+from .series_data import check_priority, iso, read_model
+
+POOR_QUALITY_BELOW = 75.0  # the data-quality score (0-100) under which an actor is flagged
+
+
+def load_chain(engine: Engine, priority: str, source: str | Path | Any, *, author: str,
+               reason: str = "", at: datetime | None = None) -> dict[str, Any]:
+    """Store the chain in ``source`` as the priority's next version (unless unchanged)."""
+    if not author.strip():
+        raise ValueError("a chain version needs an author (--author)")
+    model = read_model(engine)
+    check_priority(model, priority)
+    raw, name = load_document(source)
+    try:
+        chain = dc.parse_chain(raw, model)
+    except DeliveryError as exc:
+        raise DeliveryError(exc.problems, source=name) from None
+    moment = now_of(engine) if at is None else at
+    with engine.begin() as conn:
+        known = store.versions(conn, "chain", priority)
+        if known and known[-1]["document"] == chain.to_dict():
+            return {"priority": priority, "version": known[-1]["version"], "changed": False}
+        version = store.add_version(conn, "chain", priority, chain.to_dict(), author=author,
+                                    reason=reason.strip() or ("first version" if not known
+                                                              else "revised"), at=moment)
+    return {"priority": priority, "version": version, "changed": True}
+
+
+def current_chain(engine: Engine, model: DeliveryModel, priority: str,
+                  as_of: datetime | None = None) -> tuple[dict[str, Any], dc.Chain] | None:
+    with engine.connect() as conn:
+        rows = store.versions(conn, "chain", priority, as_of)
+    if not rows:
+        return None
+    return rows[-1], dc.parse_chain(rows[-1]["document"], model)
+
+
+def unit_scores(quality: dict[str, Any]) -> dict[str, float]:
+    return {r["unit"]: float(r["score"]) for r in quality["units"]}
+
+
+def analyse(engine: Engine, model: DeliveryModel, priority: str, *,
+            as_of: datetime | None = None, quality: dict[str, Any] | None = None
+            ) -> dict[str, Any] | None:
+    """The chain known at ``as_of`` with its analysis, or None when there is none."""
+    found = current_chain(engine, model, priority, as_of)
+    if found is None:
+        return None
+    row, chain = found
+    if quality is None:
+        quality = data_quality(engine, as_of=now_of(engine, as_of))
+    analysis = dc.analyse_chain(chain, quality=unit_scores(quality),
+                                poor_quality_below=POOR_QUALITY_BELOW)
+    return {"priority": priority, "version": row["version"], "author": row["author"],
+            "reason": row["reason"], "recorded_at": iso(row["recorded_at"]),
+            "chain": chain.to_dict(), "analysis": analysis,
+            "summary": dc.chain_summary_lines(analysis),
+            "poor_quality_below": POOR_QUALITY_BELOW, "quality_as_of": quality["as_of"],
+            "_chain": chain}
+
+
+def show_chain(engine: Engine, priority: str, *, as_of: datetime | None = None
+               ) -> dict[str, Any]:
+    model = read_model(engine)
+    check_priority(model, priority)
+    out = analyse(engine, model, priority, as_of=as_of)
+    if out is None:
+        raise ValueError(f"priority '{priority}' has no delivery chain; load one with "
+                         f"`stocktake chain load {priority} FILE`")
+    out.pop("_chain")
+    out["as_of"] = iso(as_of)
+    return out
+
+
+def chain_diagram(engine: Engine, priority: str, *, as_of: datetime | None = None) -> str:
+    """The chain as an SVG diagram, weak links and flagged actors marked."""
+    from ..reports.chain_diagram import chain_svg
+
+    model = read_model(engine)
+    check_priority(model, priority)
+    out = analyse(engine, model, priority, as_of=as_of)
+    if out is None:
+        raise ValueError(f"priority '{priority}' has no delivery chain")
+    return chain_svg(out["_chain"], out["analysis"])

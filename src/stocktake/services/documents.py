@@ -1,0 +1,33 @@
+"""Reading delivery documents (plans, chains, assessments, stocktakes) from YAML files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..delivery.errors import DeliveryError
+
+
+def read_yaml(path: str | Path) -> Any:
+    """The parsed document, or a DeliveryError naming the file (and line) that is wrong."""
+    p = Path(path)
+    if not p.is_file():
+        raise DeliveryError(f"no such file: {p}")
+    try:
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DeliveryError(f"not UTF-8 text: {exc}", source=str(p)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DeliveryError(f"{where}not valid YAML ({problem})", source=str(p)) from None
+
+
+def load_document(source: str | Path | Any) -> tuple[Any, str | None]:
+    """A document from a path, or one given already parsed; with its file name for errors."""
+    if isinstance(source, (str, Path)):
+        return read_yaml(source), str(source)
+    return source, None

@@ -1,0 +1,128 @@
+"""Delivery plans: load a version from YAML, show any version with its quality checklist,
+and compare versions. Version 1 is "good enough"; each later one says who changed it and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ..delivery import plans as dp
+from ..delivery.errors import DeliveryError
+from ..model.entities import DeliveryModel, Priority
+from ..store import delivery as store
+from .clock import now_of
+from .documents import load_document
+from .series_data import check_priority, iso, read_model
+
+
+def _parse(model: DeliveryModel, priority: str, source: str | Path | Any) -> dp.Plan:
+    raw, name = load_document(source)
+    try:
+        return dp.parse_plan(raw, model, priority)
+    except DeliveryError as exc:
+        raise DeliveryError(exc.problems, source=name) from None
+
+
+def load_plan(engine: Engine, priority: str, source: str | Path | Any, *, author: str,
+              reason: str, at: datetime | None = None) -> dict[str, Any]:
+    """Store the plan in ``source`` (a YAML file, or a parsed document) as the priority's
+    next version, unless it equals the current one. Nothing is stored on any problem."""
+    if not author.strip():
+        raise ValueError("a plan version needs an author (--author)")
+    model = read_model(engine)
+    check_priority(model, priority)
+    plan = _parse(model, priority, source)
+    moment = now_of(engine) if at is None else at
+    with engine.begin() as conn:
+        known = store.versions(conn, "plan", priority)
+        previous = dp.parse_plan(known[-1]["document"], model, priority) if known else None
+        if previous is not None and previous.to_dict() == plan.to_dict():
+            return {"priority": priority, "version": known[-1]["version"], "changed": False,
+                    "changes": []}
+        if previous is not None and not reason.strip():
+            raise ValueError("a new plan version needs a reason (--reason), for example the "
+                             "stocktake decision that changed it")
+        version = store.add_version(conn, "plan", priority, plan.to_dict(), author=author,
+                                    reason=reason.strip() or "first version", at=moment)
+    changes = dp.diff_lines(dp.plan_diff(previous, plan)) if previous is not None else []
+    return {"priority": priority, "version": version, "changed": True, "changes": changes}
+
+
+def _version_row(rows: list[dict[str, Any]], priority: str, version: int | None,
+                 as_of: datetime | None) -> dict[str, Any]:
+    if not rows:
+        when = f" as of {iso(as_of)}" if as_of else ""
+        raise ValueError(f"priority '{priority}' has no delivery plan{when}; load one with "
+                         f"`stocktake plan load {priority} FILE`")
+    if version is None:
+        return rows[-1]
+    for r in rows:
+        if r["version"] == version:
+            return r
+    raise ValueError(f"priority '{priority}' has no plan version {version} (versions "
+                     f"{rows[0]['version']}..{rows[-1]['version']})")
+
+
+def plan_summary(model: DeliveryModel, p: Priority, plan: dp.Plan,
+                 today: datetime) -> dict[str, Any]:
+    """The checklist, the trajectory the interventions imply, and milestones due or late."""
+    day = today.date()
+    implied = dp.implied_trajectory(plan, p)
+    out: dict[str, Any] = {
+        "checklist": dp.plan_checklist(plan, p, today=day),
+        "overdue_milestones": [_milestone(m, day) for m in dp.overdue_milestones(plan, day)],
+        "due_milestones": [_milestone(m, day) for m in dp.due_milestones(plan, day)],
+        "implied_trajectory": None,
+    }
+    if implied is not None:
+        out["implied_trajectory"] = {
+            "method": implied.method, "end_period": implied.target_period.code,
+            "end_value": implied.end_value, "target": p.target.value,
+            "shortfall": implied.shortfall,
+            "unit_of_measure": model.indicators[p.headline].unit,
+        }
+    out["gaps"] = sum(1 for c in out["checklist"] if not c["ok"])
+    return out
+
+
+def _milestone(m: dp.Milestone, day: Any) -> dict[str, Any]:
+    return {"code": m.code, "name": m.name, "owner": m.owner, "due": m.due.isoformat(),
+            "status": m.status, "days_overdue": max(0, (day - m.due).days)}
+
+
+def show_plan(engine: Engine, priority: str, *, version: int | None = None,
+              as_of: datetime | None = None) -> dict[str, Any]:
+    """A plan version (default: the current one at ``as_of``), its history and checklist."""
+    model = read_model(engine)
+    p = check_priority(model, priority)
+    with engine.connect() as conn:
+        rows = store.versions(conn, "plan", priority, as_of)
+    row = _version_row(rows, priority, version, as_of)
+    plan = dp.parse_plan(row["document"], model, priority)
+    return {
+        "priority": priority, "title": p.title, "version": row["version"],
+        "author": row["author"], "reason": row["reason"], "recorded_at": iso(row["recorded_at"]),
+        "as_of": iso(as_of), "plan": plan.to_dict(),
+        **plan_summary(model, p, plan, now_of(engine, as_of)),
+        "history": [{"version": r["version"], "author": r["author"], "reason": r["reason"],
+                     "recorded_at": iso(r["recorded_at"])} for r in rows],
+    }
+
+
+def diff_plan(engine: Engine, priority: str, old: int, new: int) -> dict[str, Any]:
+    """What changed between two versions, item by item and field by field."""
+    model = read_model(engine)
+    check_priority(model, priority)
+    with engine.connect() as conn:
+        rows = store.versions(conn, "plan", priority)
+    a, b = (_version_row(rows, priority, v, None) for v in (old, new))
+    diff = dp.plan_diff(dp.parse_plan(a["document"], model, priority),
+                        dp.parse_plan(b["document"], model, priority))
+    return {"priority": priority, "from": old, "to": new, "diff": diff,
+            "lines": dp.diff_lines(diff),
+            "reasons": [{"version": r["version"], "author": r["author"], "reason": r["reason"],
+                         "recorded_at": iso(r["recorded_at"])}
+                        for r in rows if min(old, new) < r["version"] <= max(old, new)]}

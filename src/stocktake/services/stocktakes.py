@@ -1,0 +1,149 @@
+"""The routine: a stocktake schedule per priority, stocktakes with their decisions and
+actions, and the follow-up of every action until it is done."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ..delivery import stocktakes as ds
+from ..delivery.errors import DeliveryError
+from ..store import delivery as store
+from .clock import now_of
+from .documents import load_document
+from .series_data import check_priority, iso, read_model
+
+
+def _parsed(source: str | Path | Any, parse: Any) -> Any:
+    raw, name = load_document(source)
+    try:
+        return parse(raw)
+    except DeliveryError as exc:
+        raise DeliveryError(exc.problems, source=name) from None
+
+
+def set_schedule(engine: Engine, priority: str, source: str | Path | Any, *, by: str,
+                 at: datetime | None = None) -> dict[str, Any]:
+    """Set how often the priority is taken stock of, e.g. {every: 3, unit: months, start}."""
+    check_priority(read_model(engine), priority)
+    cadence = _parsed(source, ds.parse_cadence)
+    moment = now_of(engine) if at is None else at
+    with engine.begin() as conn:
+        store.set_schedule(conn, priority, cadence.to_dict(), by=by, at=moment)
+    return {"priority": priority, "cadence": cadence.to_dict(),
+            "next": cadence.next_after(moment.date()).isoformat()}
+
+
+def record_stocktake(engine: Engine, priority: str, source: str | Path | Any, *, by: str,
+                     at: datetime | None = None) -> dict[str, Any]:
+    """Store a stocktake: date, attendees, the pack used, decisions and new actions."""
+    if not by.strip():
+        raise ValueError("a stocktake record needs the name of who records it (--by)")
+    check_priority(read_model(engine), priority)
+    meeting = _parsed(source, ds.parse_stocktake)
+    moment = now_of(engine) if at is None else at
+    document = meeting.to_dict()
+    actions = document.pop("actions")
+    with engine.begin() as conn:
+        held = meeting.held_on.isoformat()
+        if any(s["held_on"] == held for s in store.stocktakes(conn, priority)):
+            raise ValueError(f"a stocktake of '{priority}' on {held} is already recorded")
+        sid = store.add_stocktake(conn, priority, held_on=held, document=document, by=by,
+                                  at=moment)
+        ids = [store.add_action(conn, priority, sid, code=a["code"], text=a["text"],
+                                owner=a["owner"], due=a["due"], raised_on=held,
+                                status=a["status"], by=by, at=moment) for a in actions]
+    return {"priority": priority, "stocktake": sid, "held_on": held, "actions": ids,
+            "decisions": len(document.get("decisions") or [])}
+
+
+def _action(row: dict[str, Any]) -> ds.Action:
+    return ds.Action(code=row["code"], text=row["text"], owner=row["owner"],
+                     due=date.fromisoformat(row["due"]), status=row["status"],
+                     raised_on=date.fromisoformat(row["raised_on"]),
+                     closed_on=(date.fromisoformat(row["status_on"])
+                                if row["status"] in ("done", "dropped") else None))
+
+
+def update_action(engine: Engine, action_id: int, *, status: str, note: str = "",
+                  on: date | None = None, by: str, at: datetime | None = None
+                  ) -> dict[str, Any]:
+    """Record an action's progress (its history is kept; the newest update is its status)."""
+    if not by.strip():
+        raise ValueError("an action update needs the name of who makes it (--by)")
+    moment = now_of(engine) if at is None else at
+    day = on or moment.date()
+    with engine.begin() as conn:
+        row = store.action_by_id(conn, action_id)
+        if row is None:
+            raise ValueError(f"there is no action {action_id} (see `stocktake actions`)")
+        [current] = [a for a in store.actions(conn, row["priority"]) if a["id"] == action_id]
+        updated = ds.apply_update(_action(current), {"status": status, "note": note,
+                                                     "on": day.isoformat(), "by": by})
+        store.add_action_update(conn, action_id, status=updated.status, note=note,
+                                on_date=day.isoformat(), by=by, at=moment)
+    return {"action": action_id, "priority": row["priority"], "from": current["status"],
+            "status": updated.status, "on": day.isoformat()}
+
+
+def list_actions(engine: Engine, *, priority: str | None = None, open_only: bool = False,
+                 as_of: datetime | None = None) -> dict[str, Any]:
+    """Every action (or the open ones) known at ``as_of``, with days overdue then."""
+    model = read_model(engine)
+    if priority is not None:
+        check_priority(model, priority)
+    today = now_of(engine, as_of).date()
+    with engine.connect() as conn:
+        rows = store.actions(conn, priority, as_of)
+    out = []
+    for r in rows:
+        a = _action(r)
+        if open_only and not a.is_open:
+            continue
+        out.append({"id": r["id"], "priority": r["priority"], "code": r["code"],
+                    "text": r["text"], "owner": r["owner"], "due": r["due"],
+                    "raised_on": r["raised_on"], "status": r["status"],
+                    "status_on": r["status_on"], "days_overdue": a.days_overdue(today),
+                    "updates": [{"status": u["status"], "note": u["note"], "on": u["on_date"],
+                                 "by": u["by"]} for u in r["updates"]]})
+    return {"as_of": iso(as_of), "today": today.isoformat(), "actions": out,
+            "summary": ds.follow_up_summary([_action(r) for r in rows], today)}
+
+
+def stocktake_overview(engine: Engine, priority: str, *, as_of: datetime | None = None
+                       ) -> dict[str, Any]:
+    """The schedule and next date, past stocktakes with their decisions and actions, and the
+    actions to follow up at the next one."""
+    model = read_model(engine)
+    check_priority(model, priority)
+    now = now_of(engine, as_of)
+    today = now.date()
+    with engine.connect() as conn:
+        schedule = store.schedules(conn, as_of).get(priority)
+        meetings = store.stocktakes(conn, priority, as_of)
+        actions = store.actions(conn, priority, as_of)
+    by_meeting: dict[int, list[dict[str, Any]]] = {}
+    for a in actions:
+        by_meeting.setdefault(a["stocktake_id"], []).append(a)
+    cadence = ds.parse_cadence(schedule["cadence"]) if schedule else None
+    past = [{"id": m["id"], "held_on": m["held_on"], **m["document"],
+             "actions": [{"id": a["id"], "code": a["code"], "text": a["text"],
+                          "owner": a["owner"], "due": a["due"], "status": a["status"]}
+                         for a in by_meeting.get(m["id"], [])]} for m in meetings]
+    carried = ds.carried_over([(date.fromisoformat(a["raised_on"]), _action(a))
+                               for a in actions], before=today)
+    ids = {(a["raised_on"], a["code"]): a["id"] for a in actions}
+    for c in carried:
+        c["id"] = ids.get((_isodate(c["raised_on"]), c["code"]))
+    return {"priority": priority, "as_of": iso(as_of), "today": today.isoformat(),
+            "cadence": cadence.to_dict() if cadence else None,
+            "next": cadence.next_after(today).isoformat() if cadence else None,
+            "stocktakes": past, "carried_over": carried,
+            "five_questions": list(ds.FIVE_QUESTIONS)}
+
+
+def _isodate(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
