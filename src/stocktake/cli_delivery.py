@@ -249,8 +249,7 @@ def stocktakes_schedule(priority: PriorityArg, db: DbOption = None,
     """Set how often the priority is taken stock of."""
     from .services.stocktakes import set_schedule
 
-    doc: dict[str, Any] = {"every": every, "unit": unit,
-                           "start": start or date.today().isoformat()}
+    doc: dict[str, Any] = {"every": every, "unit": unit, "start": start or None}
     r = _service(set_schedule, _engine(db), priority, doc, by=by or _me())
     console.print(f"{priority}: every {every} {unit}; next stocktake {r['next']}.")
 

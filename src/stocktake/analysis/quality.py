@@ -69,8 +69,10 @@ def quality_scores(expected: pl.DataFrame, received: pl.DataFrame, rule_checks: 
                       / pl.col("first_value").abs().clip(lower_bound=1e-12)),
                   outlier=pl.col("outlier").fill_null(False)))
     group = ["owner", *by]
-    counts = (values.join(ancestry, on="unit")
-              .group_by(group)
+    # Sorted first: a join's row order varies between runs, and with it the order floats
+    # are summed in, so a score could differ in its last digit from one run to the next.
+    counts = (values.join(ancestry, on="unit").sort([*group, *keys])
+              .group_by(group, maintain_order=True)
               .agg(expected=pl.len(), received=pl.col("got").sum(),
                    on_time=pl.col("on_time").sum(), revised=pl.col("revised").sum(),
                    mean_revision_size=pl.col("revision_size").mean(),

@@ -100,7 +100,9 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
         for f in r["flags"]:
             decisions.append({"code": h["code"], "title": h["title"], "why": f["message"],
                               "ask": "Agree whether to change the rating or the plan."})
-        if h.get("status") == "off_track" and (h.get("probability_of_meeting") or 1) < 0.3:
+        # (a flagged rating already says the probability is low: not twice)
+        if (h.get("status") == "off_track" and (h.get("probability_of_meeting") or 1) < 0.3
+                and not r["flags"]):
             decisions.append({"code": h["code"], "title": h["title"],
                               "why": f"Off track, with a "
                                      f"{h['probability_of_meeting']:.0%} probability of "
@@ -115,6 +117,7 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
                                  "overdue.",
                           "ask": "Press the owner for a date, or drop it?"})
     return {"kind": "note", "title": f"Monthly note to the leader: {_month_name(month)}",
+            "decisions": _by_priority(decisions),
             "month": month, "month_name": _month_name(month),
             "world_label": get_meta(engine, "world_label"),
             "as_of": iso(as_of), "data_as_of": status["data_as_of"],
@@ -128,9 +131,26 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
                             "unit_of_measure": r["head"]["unit_of_measure"],
                             "probability": r["head"].get("probability_of_meeting"),
                             "likelihood": r["likelihood"]} for r in rows],
-            "moved": moved, "off_track": off_track, "decisions": decisions,
+            "moved": moved, "off_track": off_track,
             "open_actions": len(actions["actions"]), "overdue_actions": len(overdue),
             "version": __version__}
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _by_priority(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One item per priority, its reasons together, in the order first raised: the leader
+    reads one paragraph per priority, not the same title three times."""
+    out: dict[str, dict[str, Any]] = {}
+    for d in decisions:
+        item = out.setdefault(d["code"], {"code": d["code"], "title": d["title"], "why": [],
+                                          "ask": []})
+        item["why"].append(_sentence(d["why"]))
+        if d["ask"] not in item["ask"]:
+            item["ask"].append(d["ask"])
+    return [{**d, "why": " ".join(d["why"]), "ask": " ".join(d["ask"])} for d in out.values()]
 
 
 def _month_name(month: str) -> str:

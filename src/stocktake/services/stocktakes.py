@@ -27,10 +27,15 @@ def _parsed(source: str | Path | Any, parse: Any) -> Any:
 
 def set_schedule(engine: Engine, priority: str, source: str | Path | Any, *, by: str,
                  at: datetime | None = None) -> dict[str, Any]:
-    """Set how often the priority is taken stock of, e.g. {every: 3, unit: months, start}."""
+    """Set how often the priority is taken stock of, e.g. {every: 3, unit: months, start}
+    (without a start: from today, by the database's clock)."""
+    if not by.strip():
+        raise ValueError("a schedule needs the name of who sets it (--by)")
     check_priority(read_model(engine), priority)
-    cadence = _parsed(source, ds.parse_cadence)
     moment = now_of(engine) if at is None else at
+    if isinstance(source, dict) and not source.get("start"):
+        source = {**source, "start": moment.date().isoformat()}
+    cadence = _parsed(source, ds.parse_cadence)
     with engine.begin() as conn:
         store.set_schedule(conn, priority, cadence.to_dict(), by=by, at=moment)
     return {"priority": priority, "cadence": cadence.to_dict(),
@@ -110,7 +115,21 @@ def list_actions(engine: Engine, *, priority: str | None = None, open_only: bool
                     "updates": [{"status": u["status"], "note": u["note"], "on": u["on_date"],
                                  "by": u["by"]} for u in r["updates"]]})
     return {"as_of": iso(as_of), "today": today.isoformat(), "actions": out,
-            "summary": ds.follow_up_summary([_action(r) for r in rows], today)}
+            "summary": _summary(rows, today)}
+
+
+def _summary(rows: list[dict[str, Any]], today: date) -> dict[str, Any]:
+    """Follow-up counts over every priority (action codes repeat across priorities)."""
+    by_priority: dict[str, list[ds.Action]] = {}
+    for r in rows:
+        by_priority.setdefault(r["priority"], []).append(_action(r))
+    parts = [ds.follow_up_summary(actions, today) for actions in by_priority.values()]
+    out: dict[str, Any] = {"as_of": today.isoformat()}
+    for key in ("total", "open", "in_progress", "overdue", "done", "dropped",
+                "done_since_last"):
+        out[key] = sum(p[key] for p in parts)
+    out["most_days_overdue"] = max((p["most_days_overdue"] for p in parts), default=0)
+    return out
 
 
 def stocktake_overview(engine: Engine, priority: str, *, as_of: datetime | None = None

@@ -71,6 +71,8 @@ def assessments(conn: Connection, priority: str | None = None,
 
 def set_schedule(conn: Connection, priority: str, cadence: dict[str, Any], *, by: str,
                  at: datetime) -> None:
+    t = s.stocktake_schedules
+    _check_clock(conn, t, t.c.priority == priority, at, "a stocktake schedule")
     conn.execute(s.stocktake_schedules.insert().values(
         priority=priority, cadence=cadence, recorded_by=by, recorded_at=at))
 
@@ -86,6 +88,8 @@ def schedules(conn: Connection, as_of: datetime | None = None) -> dict[str, dict
 
 def add_stocktake(conn: Connection, priority: str, *, held_on: str, document: dict[str, Any],
                   by: str, at: datetime) -> int:
+    t = s.stocktakes
+    _check_clock(conn, t, t.c.priority == priority, at, "a stocktake")
     return conn.execute(s.stocktakes.insert().values(
         priority=priority, held_on=held_on, document=document, recorded_by=by,
         recorded_at=at)).inserted_primary_key[0]
