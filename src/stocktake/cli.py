@@ -113,6 +113,7 @@ def demo(
     if is_current(engine, seed) and not rebuild:
         err.print("The demo database is up to date: reusing it (--rebuild to build again).")
         _print_overview(priority_overview(engine), title="Demo federation (simulated data)")
+        _print_demo_accounts(engine)
         if serve:
             _serve(engine, host, port)
         return
@@ -130,8 +131,21 @@ def demo(
             raise typer.Exit(2) from None
     err.print(f"Built {summary}")
     _print_overview(priority_overview(engine), title="Demo federation (simulated data)")
+    _print_demo_accounts(engine)
     if serve:
         _serve(engine, host, port)
+
+
+def _print_demo_accounts(engine) -> None:
+    """One account per role, with fresh passwords, to sign in to the demo with."""
+    from .services.accounts import ROLE_TEXT, demo_accounts
+
+    table = Table(title="Demo accounts (new passwords at each start)")
+    for col in ("username", "password", "role"):
+        table.add_column(col)
+    for username, role, password in demo_accounts(engine):
+        table.add_row(username, password, ROLE_TEXT.get(role, role))
+    console.print(table)
 
 
 @app.command()
@@ -883,9 +897,11 @@ def db_upgrade(db: DbOption = None) -> None:
 
 
 # Delivery commands live in their own module; registered last, as they use the helpers above.
+from .cli_accounts import register as register_accounts  # noqa: E402
 from .cli_delivery import register  # noqa: E402
 
 register(app)
+register_accounts(app)
 
 
 def main() -> None:

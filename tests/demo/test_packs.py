@@ -171,3 +171,13 @@ def test_the_delivery_report_ranks_by_likelihood_and_gives_credit(demo_engine, t
     write_report(demo_engine, str(out))
     text = " ".join(_pdf_text(out).split())
     assert "Successes, and who achieved them" in text and lit["credit_units"][0] in text
+
+
+def test_every_priority_of_the_demo_has_a_pack(demo_engine):
+    """Including one whose target date has passed (no forecast to draw)."""
+    from stocktake.reports.render import render_pack
+    from stocktake.services.series_data import read_model
+
+    for code, p in read_model(demo_engine).priorities.items():
+        html = render_pack(pack_context(demo_engine, code))
+        assert p.title in html and "How can we help?" in html

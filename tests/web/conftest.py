@@ -60,6 +60,17 @@ def browser():
         b.close()
 
 
+def signed_in_session(engine, role: str = "analyst") -> str:
+    """A session token for the account named after ``role`` (made if missing), for tests of
+    pages that need someone signed in. Providers report for A; owners own P1."""
+    from stocktake.services import accounts
+
+    if role not in {u.username for u in accounts.list_users(engine)}:
+        extra = {"owner": {"priorities": ["P1"]}, "provider": {"unit": "A"}}.get(role, {})
+        accounts.create_user(engine, role, role, "correct horse battery", **extra)
+    return accounts.start_session(engine, role).token
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot under out/screenshots for a person to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

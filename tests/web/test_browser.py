@@ -6,7 +6,7 @@ from stocktake.intake.service import submit_rows
 from stocktake.services.model_service import load_model
 from stocktake.web.app import create_app
 
-from .conftest import LiveServer, screenshot
+from .conftest import LiveServer, screenshot, signed_in_session
 
 
 @pytest.fixture
@@ -22,10 +22,18 @@ def sqlite_engine(tmp_path, small_model_dir):
     return engine
 
 
+def new_page(browser, server, engine, width, height):
+    """A page signed in as an analyst (the pages are not public)."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.context.add_cookies([{"name": "stocktake_session", "value": signed_in_session(engine),
+                               "url": server.url}])
+    return page
+
+
 @pytest.mark.parametrize("width, height, name", [(1280, 800, "desktop"), (390, 844, "phone")])
 def test_portfolio_in_a_browser(browser, sqlite_engine, width, height, name):
     with LiveServer(create_app(sqlite_engine)) as server:
-        page = browser.new_page(viewport={"width": width, "height": height})
+        page = new_page(browser, server, sqlite_engine, width, height)
         page.goto(server.url + "/")
         assert page.title() == "Priorities · stocktake"
         row = page.get_by_role("row", name="P1 Cut violent crime")
@@ -42,7 +50,7 @@ def test_portfolio_in_a_browser(browser, sqlite_engine, width, height, name):
 @pytest.mark.parametrize("width, height, name", [(1280, 800, "desktop"), (390, 844, "phone")])
 def test_priority_page_in_a_browser(browser, sqlite_engine, width, height, name):
     with LiveServer(create_app(sqlite_engine)) as server:
-        page = browser.new_page(viewport={"width": width, "height": height})
+        page = new_page(browser, server, sqlite_engine, width, height)
         page.goto(server.url + "/")
         page.get_by_role("link", name="Cut violent crime").click()
         assert page.url.endswith("/priorities/P1")

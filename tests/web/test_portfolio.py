@@ -7,6 +7,14 @@ from stocktake.services.model_service import load_model
 from stocktake.store.db import set_meta
 from stocktake.web.app import create_app
 
+from .conftest import signed_in_session
+
+
+def client_for(engine) -> TestClient:
+    """A client signed in as an analyst (the pages are not public)."""
+    return TestClient(create_app(engine),
+                      cookies={"stocktake_session": signed_in_session(engine)})
+
 
 def test_portfolio_lists_priorities_with_latest_figures(engine, small_model_dir):
     load_model(engine, small_model_dir, loaded_by="t")
@@ -14,7 +22,7 @@ def test_portfolio_lists_priorities_with_latest_figures(engine, small_model_dir)
                                                  ("B1", 39, 400000)]
             for i, v in (("incidents", n), ("population", p))]
     submit_rows(engine, rows, submitter="t")
-    client = TestClient(create_app(engine))
+    client = client_for(engine)
     page = client.get("/")
     assert page.status_code == 200
     html = page.text
@@ -32,7 +40,7 @@ def test_the_demo_is_labelled_as_simulated(engine, small_model_dir):
     load_model(engine, small_model_dir, loaded_by="t")
     with engine.begin() as conn:
         set_meta(conn, "world_label", "Demo federation (simulated data)")
-    html = TestClient(create_app(engine)).get("/").text
+    html = client_for(engine).get("/").text
     assert "Demonstration:" in html and "simulated data" in html
     assert "no data" in html  # nothing submitted yet: said, not hidden
 
@@ -43,7 +51,7 @@ def test_priority_page_and_unknown_priority(engine, small_model_dir):
             for u, n, p in [("A1", 30 + m, 350000), ("A2", 20, 250000), ("B1", 40, 400000)]
             for i, v in (("incidents", n), ("population", p))]
     submit_rows(engine, rows, submitter="t")
-    client = TestClient(create_app(engine))
+    client = client_for(engine)
     html = client.get("/priorities/P1").text
     assert "<svg" in html and 'role="img"' in html and "Target 8.0" in html
     # 2024-03: (33 + 20 + 40) / 1,000,000 x 100,000 = 9.3; linear from 10.0 (2024-01) to

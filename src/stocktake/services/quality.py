@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, String, func, select, type_coerce
 
 from ..analysis.quality import FORMULA, WEIGHTS, quality_scores
 from ..intake.rules import model_rules, violation_frame
@@ -64,25 +64,47 @@ def _expected(model: DeliveryModel, datasets: list[DataSet], received: pl.DataFr
         subset=["unit", "indicator", "period"], keep="first")
 
 
-def _received(engine: Engine, moment: datetime) -> pl.DataFrame:
-    """Every key known at ``moment`` with its first vintage time, vintage count, first and
-    last value."""
+def _received(engine: Engine, moment: datetime,
+              indicators: list[str] | None = None) -> pl.DataFrame:
+    """Every key known at ``moment`` (of ``indicators``, default all) with its first vintage
+    time, vintage count, first and last value."""
     o = s.observations
+    # One row per key, aggregated in the database; only revised keys (a few percent) need
+    # their first and last values looked up. For a key with one vintage, MAX(value) is it.
+    per_key = (select(o.c.indicator_id, o.c.unit_id, o.c.period,
+                      # as the driver gives it (SQLite: text), parsed below in one step:
+                      # SQLAlchemy's row-by-row datetime parsing costs more than the query
+                      type_coerce(func.min(o.c.recorded_at), String), func.count(),
+                      func.min(o.c.id),
+                      func.max(o.c.id), func.max(o.c.value))
+               .where(o.c.recorded_at <= moment)
+               .group_by(o.c.indicator_id, o.c.unit_id, o.c.period))
     with engine.connect() as conn:
         ind = model_repo.indicator_ids(conn)
         units = model_repo.unit_ids(conn)
-        rows = conn.execute(select(o.c.id, o.c.indicator_id, o.c.unit_id, o.c.period,
-                                   o.c.value, o.c.recorded_at)
-                            .where(o.c.recorded_at <= moment)).all()
+        if indicators is not None:
+            per_key = per_key.where(o.c.indicator_id.in_([ind[c] for c in indicators
+                                                          if c in ind]))
+        rows = conn.execute(per_key).all()
+        revised = [i for r in rows if r[4] > 1 for i in (r[5], r[6])]
+        values: dict[int, float] = {}
+        for start in range(0, len(revised), 5000):  # bounded IN lists
+            chunk = revised[start:start + 5000]
+            values.update(conn.execute(select(o.c.id, o.c.value)
+                                       .where(o.c.id.in_(chunk))).all())
     inv_i = {v: k for k, v in ind.items()}
     inv_u = {v: k for k, v in units.items()}
-    df = pl.DataFrame(rows, orient="row", schema={
-        "id": pl.Int64, "indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
-        "value": pl.Float64, "recorded_at": pl.Datetime("us")})
-    return (df.sort("id")
-            .group_by("indicator_id", "unit_id", "period")
-            .agg(first_recorded=pl.col("recorded_at").min(), vintages=pl.len(),
-                 first_value=pl.col("value").first(), last_value=pl.col("value").last())
+    df = pl.DataFrame(
+        [(r[0], r[1], r[2], r[3], r[4],
+          values[r[5]] if r[4] > 1 else r[7], values[r[6]] if r[4] > 1 else r[7])
+         for r in rows], orient="row",
+        schema={"indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
+                "first_recorded": pl.Object, "vintages": pl.UInt32,
+                "first_value": pl.Float64, "last_value": pl.Float64})
+    first = df["first_recorded"].to_list()
+    times = (pl.Series(first, dtype=pl.String).str.to_datetime(time_unit="us")
+             if first and isinstance(first[0], str) else pl.Series(first, dtype=pl.Datetime("us")))
+    return (df.with_columns(times.alias("first_recorded"))
             .with_columns(
                 pl.col("indicator_id").replace_strict(inv_i, return_dtype=pl.String)
                 .alias("indicator"),
@@ -116,8 +138,9 @@ def _rule_checks(engine: Engine, model: DeliveryModel, moment: datetime) -> pl.D
     for i, rule in enumerate(rules):
         mine = values.filter(pl.col("indicator").is_in(list(rule.indicators)))
         keys = mine.select("unit", "period").unique()
-        keys = keys.filter(pl.col("period").map_elements(
-            lambda p, r=rule: _applies(r, p), return_dtype=pl.Boolean))
+        # Each distinct period is judged once, in Python; the keys are then filtered whole.
+        periods = [p for p in keys["period"].unique().to_list() if _applies(rule, p)]
+        keys = keys.filter(pl.col("period").is_in(periods))
         checked.append(keys.with_columns(rule=pl.lit(i)))
     made = pl.concat(checked).group_by("unit", "period").agg(checked=pl.len())
     failed = (violation_frame(rules, values).group_by("unit", "period")
@@ -149,7 +172,9 @@ def data_quality(engine: Engine, *, as_of: datetime | None = None, unit: str | N
         model = model_repo.read_model(conn)
     if unit is not None and unit not in model.units:
         raise ValueError(f"'{unit}' is not a reporting unit")
-    received = _received(engine, moment)
+    # Only what the declared data sets expect is scored: read only those indicators.
+    wanted = sorted({c for d in model.datasets.values() for c in d.indicators}) or None
+    received = _received(engine, moment, wanted)
     datasets = list(model.datasets.values()) or _implicit_datasets(model, received)
     expected = _expected(model, datasets, received, moment)
     received = received.join(_outliers(engine, moment), on=["indicator", "unit", "period"],

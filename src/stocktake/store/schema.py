@@ -275,3 +275,7 @@ action_updates = Table(
     Column("by", Text, nullable=False),
     Column("recorded_at", DateTime, nullable=False),
 )
+
+# Accounts, sessions and API tokens (migration 0005) live in their own module, on the same
+# MetaData; imported here so every user of the schema sees every table.
+from . import schema_accounts  # noqa: E402,F401

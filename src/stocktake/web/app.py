@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -15,16 +16,20 @@ from ..services.overview import priority_overview
 from ..services.readings import spc_chart
 from ..services.status import priority_status, priority_trajectory
 from ..store.db import get_meta
-from . import formatting
+from . import auth, formatting
 
 HERE = Path(__file__).parent
 
 
 def create_app(engine: Engine) -> FastAPI:
-    app = FastAPI(title="stocktake", docs_url="/api/docs", openapi_url="/api/v1/openapi.json")
+    # Every route passes auth.guard (sign-in, the role table, CSRF); the API's docs are
+    # ordinary routes below so that the guard covers them too.
+    app = FastAPI(title="stocktake", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(auth.guard)])
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters.update(formatting.FILTERS)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    auth.install(app, engine, templates)
 
     def world_label() -> str | None:
         return get_meta(engine, "world_label")
@@ -56,6 +61,14 @@ def create_app(engine: Engine) -> FastAPI:
     @app.get("/api/v1/priorities")
     def api_priorities() -> JSONResponse:
         return JSONResponse(priority_overview(engine))
+
+    @app.get("/api/v1/openapi.json", include_in_schema=False)
+    def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="stocktake API")
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

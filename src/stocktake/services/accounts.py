@@ -1,0 +1,579 @@
+"""Local accounts: users and roles, passwords, sign-in with a rate limit, sessions and API
+tokens. The web app and the CLI call these; neither holds account rules of its own.
+
+Roles (issue #7): ``admin``; ``analyst`` (the delivery unit: everything but admin);
+``owner`` (edits the plans and actions of their own priorities); ``provider`` (submits data
+and sees drafts for their unit and the units below it); ``executive`` (reads everything).
+
+Secrets are kept only as hashes: passwords with argon2id (argon2-cffi's PasswordHasher,
+rehashed at the next sign-in when its parameters change), session and API tokens as
+SHA-256 of 256 random bits (enough entropy that a fast hash is the right tool).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from ..model.entities import DeliveryModel
+from ..store import accounts as q
+from ..store import model_repo
+from ..store.db import utcnow
+
+ROLES = ("admin", "analyst", "owner", "provider", "executive")
+ROLE_TEXT = {
+    "admin": "administers accounts and the model, and does everything an analyst does",
+    "analyst": "works in the delivery unit: reads and edits everything except accounts",
+    "owner": "reads everything; edits the plans and actions of their own priorities",
+    "provider": "submits data and sees drafts for their unit and the units below it",
+    "executive": "reads everything",
+}
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; a cap stops megabyte "passwords"
+SESSION_TTL = timedelta(hours=12)
+SESSION_SLIDE_STEP = timedelta(minutes=1)  # extend at most once a minute, not every request
+TOKEN_TOUCH_STEP = timedelta(minutes=1)
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+LOCKOUT = timedelta(minutes=15)
+TOKEN_PREFIX = "stocktake_"
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
+
+# argon2id with the library's defaults (RFC 9106 "low memory": t=3, m=64 MiB, p=4). Tests
+# may swap in cheaper parameters; stored hashes made with others are rehashed at sign-in.
+HASHER = PasswordHasher()
+
+
+class AccountError(ValueError):
+    """Bad input to an account operation, said plainly."""
+
+
+class LoginFailed(AccountError):
+    """Wrong username or password, or a disabled account."""
+
+
+class LoginRefused(AccountError):
+    """Too many failed attempts: refused until ``until`` without checking the password."""
+
+    def __init__(self, until: datetime, now: datetime):
+        self.until = until
+        self.retry_after = max(1, math.ceil((until - now).total_seconds()))
+        minutes = -(-self.retry_after // 60)
+        super().__init__(
+            f"Too many failed sign-in attempts for this account or from this address. "
+            f"Sign-in is refused for {minutes} more minute{'s' if minutes != 1 else ''}; "
+            f"try again after {until:%H:%M} UTC.")
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    role: str
+    unit: str | None
+    priorities: tuple[str, ...]
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is making a request, and with what powers.
+
+    A session acts with the user's role. An API token with scope ``unit:X`` acts as a
+    provider for X; a ``read`` token acts with the user's role but may not change anything.
+    """
+
+    user_id: int
+    username: str
+    role: str
+    unit: str | None = None
+    priorities: tuple[str, ...] = ()
+    via: str = "session"  # session | token
+    read_only: bool = False
+    csrf_token: str | None = None  # sessions only
+
+    def may_edit_priority(self, code: str) -> bool:
+        """Plans and actions: analysts and admins edit all; an owner edits their own."""
+        if self.read_only:
+            return False
+        return self.role in ("admin", "analyst") or (
+            self.role == "owner" and code in self.priorities)
+
+    def remit(self, model: DeliveryModel) -> frozenset[str] | None:
+        """The units whose drafts this principal may see (None: every unit)."""
+        if self.role != "provider":
+            return None
+        return unit_remit(model, self.unit)
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str  # for the cookie; only its hash is stored
+    csrf_token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    id: int
+    scope: str
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def unit_remit(model: DeliveryModel, unit: str | None) -> frozenset[str]:
+    """A unit and every unit below it."""
+    if unit is None or unit not in model.units:
+        return frozenset()
+    return frozenset([unit, *(u.code for u in model.descendants(unit))])
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# -- checks -----------------------------------------------------------------------------
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def _check_username(username: str) -> str:
+    name = normalise_username(username)
+    if not USERNAME.match(name):
+        raise AccountError(
+            f"username '{username}' is not allowed: use 1 to 64 lower-case letters, digits and "
+            f". _ @ -, starting with a letter or digit")
+    return name
+
+
+def check_password(password: str, *, username: str | None = None) -> None:
+    """The password policy: at least 12 characters, and not the username."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password is too short: it needs at least "
+                           f"{MIN_PASSWORD_LENGTH} characters (it has {len(password)})")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"the password is too long: at most {MAX_PASSWORD_LENGTH} "
+                           f"characters")
+    if username is not None and password.strip().lower() == username.lower():
+        raise AccountError("the password must not be the username")
+
+
+def _check_role(conn: Connection, role: str, unit: str | None,
+                priorities: Iterable[str]) -> tuple[str, str | None, tuple[str, ...]]:
+    """The role with its unit (providers) or priorities (owners), checked against the model."""
+    if role not in ROLES:
+        raise AccountError(f"unknown role '{role}': choose one of {', '.join(ROLES)}")
+    unit = (unit or "").strip() or None
+    codes = tuple(dict.fromkeys(c.strip() for c in priorities if c and c.strip()))
+    if role == "provider":
+        if unit is None:
+            raise AccountError("a provider needs a unit: the unit they report for")
+        model = model_repo.read_model(conn)
+        if unit not in model.units:
+            raise AccountError(f"'{unit}' is not a reporting unit in the model")
+    elif unit is not None:
+        raise AccountError(f"only providers have a unit; a {role} sees every unit")
+    if role == "owner":
+        if not codes:
+            raise AccountError("an owner needs at least one priority: the priorities they own")
+        model = model_repo.read_model(conn)
+        unknown = [c for c in codes if c not in model.priorities]
+        if unknown:
+            raise AccountError(f"no priority {', '.join(repr(c) for c in unknown)} in the model")
+    elif codes:
+        raise AccountError(f"only owners have priorities; a {role} has none of their own")
+    return role, unit, codes
+
+
+def _user(row: dict[str, Any]) -> User:
+    return User(id=row["id"], username=row["username"], role=row["role"], unit=row["unit"],
+                priorities=tuple(row["priorities"] or ()), active=bool(row["active"]),
+                created_at=row["created_at"], last_login_at=row["last_login_at"])
+
+
+def _existing(conn: Connection, username: str) -> dict[str, Any]:
+    row = q.user_by_name(conn, normalise_username(username))
+    if row is None:
+        raise AccountError(f"no user '{username}'")
+    return row
+
+
+def _keep_an_admin(conn: Connection, row: dict[str, Any]) -> None:
+    if row["role"] == "admin" and row["active"] and q.active_admins(conn) == [row["username"]]:
+        raise AccountError(f"'{row['username']}' is the only active admin: make another "
+                           f"admin first, so that someone can still manage accounts")
+
+
+# -- users ------------------------------------------------------------------------------
+
+
+def create_user(engine: Engine, username: str, role: str, password: str, *,
+                unit: str | None = None, priorities: Iterable[str] = (), by: str = "system",
+                now: datetime | None = None) -> User:
+    """A new, active account. Raises AccountError (a ValueError) saying what is wrong."""
+    name = _check_username(username)
+    check_password(password, username=name)
+    now = now or utcnow()
+    hashed = HASHER.hash(password)
+    taken = AccountError(f"there is already a user '{name}'")
+    try:
+        with engine.begin() as conn:
+            role, unit, codes = _check_role(conn, role, unit, priorities)
+            if q.user_by_name(conn, name) is not None:
+                raise taken
+            q.insert_user(conn, username=name, role=role, password_hash=hashed, unit=unit,
+                          priorities=list(codes), active=True, created_at=now,
+                          last_login_at=None)
+            q.record_event(conn, name, "created", {"role": role, "unit": unit,
+                                                   "priorities": list(codes)}, by=by, at=now)
+            return _user(q.user_by_name(conn, name))
+    except IntegrityError:  # made at the same moment by another request
+        raise taken from None
+
+
+def get_user(engine: Engine, username: str) -> User:
+    with engine.connect() as conn:
+        return _user(_existing(conn, username))
+
+
+def list_users(engine: Engine) -> list[User]:
+    with engine.connect() as conn:
+        return [_user(r) for r in q.all_users(conn)]
+
+
+def set_role(engine: Engine, username: str, role: str, *, unit: str | None = None,
+             priorities: Iterable[str] = (), by: str = "system",
+             now: datetime | None = None) -> User:
+    """Change a user's role (with the unit or priorities it needs). Takes effect at once."""
+    now = now or utcnow()
+    with engine.begin() as conn:
+        row = _existing(conn, username)
+        role, unit, codes = _check_role(conn, role, unit, priorities)
+        if role != "admin":
+            _keep_an_admin(conn, row)
+        q.update_user(conn, row["id"], role=role, unit=unit, priorities=list(codes))
+        q.record_event(conn, row["username"], "role", {
+            "before": {"role": row["role"], "unit": row["unit"],
+                       "priorities": row["priorities"]},
+            "after": {"role": role, "unit": unit, "priorities": list(codes)}}, by=by, at=now)
+        return _user(q.user_by_name(conn, row["username"]))
+
+
+def disable_user(engine: Engine, username: str, *, by: str = "system",
+                 now: datetime | None = None) -> User:
+    """Stop an account: its sessions end now and its API tokens stop working."""
+    now = now or utcnow()
+    with engine.begin() as conn:
+        row = _existing(conn, username)
+        _keep_an_admin(conn, row)
+        q.update_user(conn, row["id"], active=False)
+        q.delete_user_sessions(conn, row["id"])
+        q.record_event(conn, row["username"], "disabled", {}, by=by, at=now)
+        return _user(q.user_by_name(conn, row["username"]))
+
+
+def enable_user(engine: Engine, username: str, *, by: str = "system",
+                now: datetime | None = None) -> User:
+    now = now or utcnow()
+    with engine.begin() as conn:
+        row = _existing(conn, username)
+        q.update_user(conn, row["id"], active=True)
+        q.record_event(conn, row["username"], "enabled", {}, by=by, at=now)
+        return _user(q.user_by_name(conn, row["username"]))
+
+
+def set_password(engine: Engine, username: str, password: str, *, by: str = "system",
+                 now: datetime | None = None) -> None:
+    """A new password; every session of the user ends (sign in again with the new one)."""
+    now = now or utcnow()
+    with engine.connect() as conn:
+        name = _existing(conn, username)["username"]
+    check_password(password, username=name)
+    hashed = HASHER.hash(password)
+    with engine.begin() as conn:
+        row = _existing(conn, name)
+        q.update_user(conn, row["id"], password_hash=hashed)
+        q.delete_user_sessions(conn, row["id"])
+        q.record_event(conn, name, "password", {}, by=by, at=now)
+
+
+def change_own_password(engine: Engine, username: str, current: str, new: str, *, ip: str,
+                        now: datetime | None = None) -> None:
+    """A signed-in user changing their password proves the current one first (rate-limited
+    like a sign-in, so a stolen session cannot be used to guess it)."""
+    if current == new:
+        raise AccountError("the new password is the same as the current one")
+    check_password(new, username=normalise_username(username))
+    authenticate(engine, username, current, ip=ip, now=now, record_login=False)
+    set_password(engine, username, new, by=normalise_username(username), now=now)
+
+
+def account_events(engine: Engine, username: str | None = None) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return q.events(conn, None if username is None else normalise_username(username))
+
+
+# -- signing in -------------------------------------------------------------------------
+
+
+def lockout_until(failures: Iterable[datetime], *, limit: int = MAX_FAILURES,
+                  window: timedelta = FAILURE_WINDOW,
+                  lockout: timedelta = LOCKOUT) -> datetime | None:
+    """When a lockout ends, given failure times: each run of ``limit`` failures within
+    ``window`` locks for ``lockout`` from its last failure. None if there was no such run."""
+    times = sorted(failures)
+    until = None
+    for i in range(limit - 1, len(times)):
+        if times[i] - times[i - limit + 1] <= window:
+            end = times[i] + lockout
+            until = end if until is None or end > until else until
+    return until
+
+
+def login_lock(conn: Connection, username: str, ip: str, now: datetime) -> datetime | None:
+    """Until when sign-in is refused for this username or from this address (None: open)."""
+    since = now - FAILURE_WINDOW - LOCKOUT  # older failures cannot lock anything now
+    ends = [lockout_until(q.failure_times(conn, since, username=username)),
+            lockout_until(q.failure_times(conn, since, ip=ip))]
+    live = [e for e in ends if e is not None and e > now]
+    return max(live) if live else None
+
+
+_DUMMY: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    # Verify unknown usernames against a real hash, so timing does not reveal who exists.
+    key = f"{HASHER.time_cost}/{HASHER.memory_cost}/{HASHER.parallelism}"
+    if key not in _DUMMY:
+        _DUMMY[key] = HASHER.hash(secrets.token_urlsafe(16))
+    return _DUMMY[key]
+
+
+def authenticate(engine: Engine, username: str, password: str, *, ip: str,
+                 now: datetime | None = None, record_login: bool = True) -> User:
+    """The user, if the password is right and sign-in is not locked.
+
+    Raises LoginRefused (checked before the password, so a locked account cannot be
+    guessed at) or LoginFailed. Every attempt is stored: the limit holds across workers
+    and restarts.
+    """
+    now = now or utcnow()
+    name = normalise_username(username)[:64]
+    ip = (ip or "unknown")[:64]
+    with engine.begin() as conn:
+        until = login_lock(conn, name, ip, now)
+        if until is not None:
+            q.record_attempt(conn, name, ip, now, "refused")
+    if until is not None:
+        raise LoginRefused(until, now)
+    with engine.connect() as conn:
+        row = q.user_by_name(conn, name)
+    # argon2 runs outside any transaction: it takes a tenth of a second by design.
+    try:
+        HASHER.verify(row["password_hash"] if row else _dummy_hash(), password)
+        ok = row is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    changes: dict[str, Any] = {}
+    if ok and row["active"]:
+        if HASHER.check_needs_rehash(row["password_hash"]):
+            changes["password_hash"] = HASHER.hash(password)
+        if record_login:
+            changes["last_login_at"] = now
+    with engine.begin() as conn:
+        q.record_attempt(conn, name, ip, now, "success" if ok else "failure")
+        if changes:
+            q.update_user(conn, row["id"], **changes)
+    if not ok:
+        raise LoginFailed("Wrong username or password.")
+    if not row["active"]:
+        raise LoginFailed("This account is disabled: ask an administrator.")
+    return _user({**row, **changes})
+
+
+# -- sessions ---------------------------------------------------------------------------
+
+
+def start_session(engine: Engine, username: str, *, ip: str | None = None,
+                  now: datetime | None = None, ttl: timedelta = SESSION_TTL) -> NewSession:
+    """A new session for an active user (call after ``authenticate``)."""
+    now = now or utcnow()
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        row = _existing(conn, username)
+        if not row["active"]:
+            raise AccountError(f"'{row['username']}' is disabled")
+        q.delete_expired_sessions(conn, now)
+        q.insert_session(conn, token_hash=token_hash(token), user_id=row["id"],
+                         csrf_token=csrf, created_at=now, expires_at=now + ttl,
+                         ip=(ip or None) and ip[:64])
+    return NewSession(token=token, csrf_token=csrf, expires_at=now + ttl)
+
+
+def resume_session(engine: Engine, token: str, *, now: datetime | None = None,
+                   ttl: timedelta = SESSION_TTL) -> Principal | None:
+    """The principal of a live session (sliding its expiry forward), or None."""
+    if not token:
+        return None
+    now = now or utcnow()
+    with engine.connect() as conn:
+        row = q.live_session(conn, token_hash(token), now)
+        if row is None:
+            return None
+        if now + ttl - row["expires_at"] >= SESSION_SLIDE_STEP:
+            q.extend_session(conn, row["session_id"], now + ttl)
+            conn.commit()
+    return Principal(user_id=row["id"], username=row["username"], role=row["role"],
+                     unit=row["unit"], priorities=tuple(row["priorities"] or ()),
+                     via="session", csrf_token=row["csrf_token"])
+
+
+def end_session(engine: Engine, token: str) -> None:
+    with engine.begin() as conn:
+        q.delete_session(conn, token_hash(token))
+
+
+# -- API tokens -------------------------------------------------------------------------
+
+
+def create_api_token(engine: Engine, username: str, scope: str, *, label: str = "",
+                     by: str | None = None, now: datetime | None = None) -> str:
+    """A new API token, returned once (only its hash is kept).
+
+    ``scope`` is ``read`` (read-only, with the user's role) or ``unit:CODE`` (submit and
+    read as a provider for CODE and the units below it: admins and analysts for any unit,
+    a provider within their own remit).
+    """
+    now = now or utcnow()
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        row = _existing(conn, username)
+        if not row["active"]:
+            raise AccountError(f"'{row['username']}' is disabled")
+        scope = _check_scope(conn, row, scope)
+        q.insert_token(conn, token_hash=token_hash(token), user_id=row["id"], scope=scope,
+                       label=label.strip()[:200], created_at=now)
+        q.record_event(conn, row["username"], "token_created", {"scope": scope,
+                                                                "label": label.strip()[:200]},
+                       by=by or row["username"], at=now)
+    return token
+
+
+def _check_scope(conn: Connection, row: dict[str, Any], scope: str) -> str:
+    scope = scope.strip()
+    if scope == "read":
+        return scope
+    if not scope.startswith("unit:") or not scope[5:].strip():
+        raise AccountError(f"unknown token scope '{scope}': use 'read' or 'unit:CODE'")
+    unit = scope[5:].strip()
+    model = model_repo.read_model(conn)
+    if unit not in model.units:
+        raise AccountError(f"'{unit}' is not a reporting unit in the model")
+    role = row["role"]
+    if role == "provider":
+        if unit not in unit_remit(model, row["unit"]):
+            raise AccountError(f"'{row['username']}' provides data for {row['unit']} and the "
+                               f"units below it, not for {unit}")
+    elif role not in ("admin", "analyst"):
+        raise AccountError(f"a {role} does not submit data: only a 'read' token is possible")
+    return f"unit:{unit}"
+
+
+def resolve_api_token(engine: Engine, token: str, *,
+                      now: datetime | None = None) -> Principal | None:
+    """The principal an API token acts as, or None if it is unknown or revoked."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    now = now or utcnow()
+    with engine.connect() as conn:
+        row = q.live_token(conn, token_hash(token))
+        if row is None:
+            return None
+        if row["last_used_at"] is None or now - row["last_used_at"] >= TOKEN_TOUCH_STEP:
+            q.touch_token(conn, row["token_id"], now)
+            conn.commit()
+    if row["scope"].startswith("unit:"):
+        return Principal(user_id=row["id"], username=row["username"], role="provider",
+                         unit=row["scope"][5:], via="token")
+    return Principal(user_id=row["id"], username=row["username"], role=row["role"],
+                     unit=row["unit"], priorities=tuple(row["priorities"] or ()),
+                     via="token", read_only=True)
+
+
+def list_api_tokens(engine: Engine, username: str) -> list[ApiToken]:
+    with engine.connect() as conn:
+        return [ApiToken(**r) for r in q.tokens_of(conn, _existing(conn, username)["id"])]
+
+
+def revoke_api_token(engine: Engine, username: str, token_id: int, *, by: str | None = None,
+                     now: datetime | None = None) -> None:
+    now = now or utcnow()
+    with engine.begin() as conn:
+        row = _existing(conn, username)
+        if not q.revoke_token(conn, token_id, row["id"], now):
+            raise AccountError(f"'{row['username']}' has no live API token {token_id}")
+        q.record_event(conn, row["username"], "token_revoked", {"token": token_id},
+                       by=by or row["username"], at=now)
+
+
+# -- the demo ---------------------------------------------------------------------------
+
+
+def _demo_password() -> str:
+    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: read off a terminal
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+
+
+def demo_accounts(engine: Engine) -> list[tuple[str, str, str]]:
+    """One account per role for the demo, named after its role, with a fresh random
+    password each call, returned as (username, role, password) to print.
+
+    Idempotent: existing demo accounts are reset (role, unit, priorities, password; their
+    sessions end), never duplicated. The provider reports for the first unit below the
+    first root (so it has units below it); the owner owns the first priority.
+    """
+    with engine.connect() as conn:
+        model = model_repo.read_model(conn)
+    roots = model.roots()
+    if not roots or not model.priorities:
+        raise AccountError("the demo accounts need a model with units and priorities: "
+                           "load or build one first")
+    below = model.children(roots[0].code)
+    unit = (below[0] if below else roots[0]).code
+    owned = (sorted(model.priorities)[0],)
+    out = []
+    for role in ROLES:
+        password = _demo_password()
+        extra = {"unit": unit if role == "provider" else None,
+                 "priorities": owned if role == "owner" else ()}
+        try:
+            user = get_user(engine, role)
+        except AccountError:
+            create_user(engine, role, role, password, by="demo", **extra)
+        else:
+            if (user.role, user.unit, user.priorities) != (role, extra["unit"],
+                                                           extra["priorities"]):
+                set_role(engine, role, role, by="demo", **extra)
+            set_password(engine, role, password, by="demo")
+            if not user.active:
+                enable_user(engine, role, by="demo")
+        out.append((role, role, password))
+    return out
