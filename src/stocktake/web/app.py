@@ -16,7 +16,12 @@ from ..services.overview import priority_overview
 from ..services.readings import spc_chart
 from ..services.status import priority_status, priority_trajectory
 from ..store.db import get_meta
-from . import auth, formatting
+from . import api, auth, data_pages, delivery_pages, formatting, public
+
+# Each feature adds its routes and their permissions (a route without one is refused).
+FEATURES = (delivery_pages, data_pages, api, public)
+for _feature in FEATURES:
+    auth.PERMISSIONS.update(_feature.PERMISSIONS)
 
 HERE = Path(__file__).parent
 
@@ -30,6 +35,8 @@ def create_app(engine: Engine) -> FastAPI:
     templates.env.filters.update(formatting.FILTERS)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     auth.install(app, engine, templates)
+    for feature in FEATURES:
+        feature.install(app, engine, templates)
 
     def world_label() -> str | None:
         return get_meta(engine, "world_label")
