@@ -19,8 +19,14 @@ from .clock import now_of
 from .plans import plan_summary
 from .quality import FORMULA, data_quality
 from .readings import spc_chart
-from .series_data import check_priority, iso, read_model
-from .status import PARTIAL_RULE, priority_status, priority_trajectory, unit_readings
+from .series_data import SeriesData, check_priority, iso, read_model
+from .status import (
+    PARTIAL_RULE,
+    priority_codes,
+    priority_status,
+    priority_trajectory,
+    unit_readings,
+)
 from .stocktakes import stocktake_overview
 
 QUALITY_CONCERN_BELOW = chains.POOR_QUALITY_BELOW
@@ -40,18 +46,20 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     now = now_of(engine, as_of)
     today = now.date()
 
+    # One load of the data, read four ways (status, trajectory, SPC, units).
+    data = SeriesData.load(engine, model, priority_codes(model, [p]), as_of)
     status = priority_status(engine, priority=priority, as_of=as_of, units=True,
-                             forecasts="none")
+                             forecasts="none", data=data)
     head = status["priorities"][0]
-    trajectory = priority_trajectory(engine, priority, as_of=as_of)
+    trajectory = priority_trajectory(engine, priority, as_of=as_of, data=data)
     forecast = trajectory.get("forecast") or {}
     head["forecast"] = forecast
     head["probability_of_meeting"] = forecast.get("probability_of_meeting")
     try:
-        spc = spc_chart(engine, p.headline, p.scope, as_of=as_of)
+        spc = spc_chart(engine, p.headline, p.scope, as_of=as_of, data=data)
     except ValueError as exc:
         spc = {"error": str(exc), "points": []}
-    units = unit_readings(engine, priority, as_of=as_of)
+    units = unit_readings(engine, priority, as_of=as_of, data=data)
 
     quality = data_quality(engine, as_of=now)
     scope_units = {p.scope, *(u["unit"] for u in units["units"])}

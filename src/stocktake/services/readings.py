@@ -90,7 +90,8 @@ def _priority_target(model: DeliveryModel, indicator: str, unit: str
 
 def spc_chart(engine: Engine, indicator: str, unit: str, *, target: float | None = None,
               as_of: datetime | None = None, fix_after_n_points: int | None = None,
-              screen_outliers: bool = True, rebase_at: Sequence[str] = ()) -> dict[str, Any]:
+              screen_outliers: bool = True, rebase_at: Sequence[str] = (),
+              data: SeriesData | None = None) -> dict[str, Any]:
     """XmR chart of one indicator at one unit with the Making Data Count rules.
 
     Points: period, value, mean, lower and upper process limits, near limits, the
@@ -102,13 +103,14 @@ def spc_chart(engine: Engine, indicator: str, unit: str, *, target: float | None
     Limits are never rebased automatically: give --rebase-at periods after an understood
     change.
     """
-    model = read_model(engine)
+    model = data.model if data is not None else read_model(engine)
     ind = check_indicator(model, indicator)
     check_unit(model, unit)
     target_source = "given" if target is not None else None
     if target is None:
         target, target_source = _priority_target(model, indicator, unit)
-    data = SeriesData.load(engine, model, [indicator], as_of)
+    if data is None:  # (a caller may pass data already loaded at the same moment)
+        data = SeriesData.load(engine, model, [indicator], as_of)
     periods, values, partial = data.complete(indicator, unit)
     if len(periods) < 2:
         raise ValueError(f"'{indicator}' at '{unit}' has {len(periods)} complete period(s) as "

@@ -336,9 +336,12 @@ def _reading(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | 
     return row
 
 
-def _load(engine: Engine, priority: str | None, unit: str | None, as_of: datetime | None
+def _load(engine: Engine, priority: str | None, unit: str | None, as_of: datetime | None,
+          data: SeriesData | None = None
           ) -> tuple[DeliveryModel, list[Priority], SeriesData]:
-    model = read_model(engine)
+    """The model, the priorities asked for, and their data (``data`` when given: loaded
+    once by a caller that reads several views of the same priorities at the same moment)."""
+    model = data.model if data is not None else read_model(engine)
     if unit is not None:
         check_unit(model, unit)
     if priority is not None:
@@ -349,9 +352,15 @@ def _load(engine: Engine, priority: str | None, unit: str | None, as_of: datetim
     else:
         chosen = [p for p in model.priorities.values()
                   if unit is None or within(model, unit, p.scope)]
-    codes = {c for p in chosen for c in [p.headline, *p.leads, *p.counters]
-             if c in model.indicators}
-    return model, chosen, SeriesData.load(engine, model, codes, as_of)
+    if data is not None:
+        return model, chosen, data
+    return model, chosen, SeriesData.load(engine, model, priority_codes(model, chosen), as_of)
+
+
+def priority_codes(model: DeliveryModel, chosen: list[Priority]) -> set[str]:
+    """The indicators a reading of these priorities needs: headline, leads and counters."""
+    return {c for p in chosen for c in [p.headline, *p.leads, *p.counters]
+            if c in model.indicators}
 
 
 def _tolerance_dict(p: Priority) -> dict[str, Any]:
@@ -366,8 +375,8 @@ def _tolerance_dict(p: Priority) -> dict[str, Any]:
 # -- public ---------------------------------------------------------------------------------
 
 def priority_trajectory(engine: Engine, priority: str, *, unit: str | None = None,
-                        as_of: datetime | None = None, with_forecast: bool = True
-                        ) -> dict[str, Any]:
+                        as_of: datetime | None = None, with_forecast: bool = True,
+                        data: SeriesData | None = None) -> dict[str, Any]:
     """A priority's trajectory at its scope (or a unit below it), period by period.
 
     For each period from baseline to target: the actual (complete periods only), the
@@ -377,7 +386,7 @@ def priority_trajectory(engine: Engine, priority: str, *, unit: str | None = Non
     percentage change from its own baseline). With a forecast: the path to the target
     period with 80% and 95% intervals and the probability of meeting the target.
     """
-    model, (p,), data = _load(engine, priority, unit, as_of)
+    model, (p,), data = _load(engine, priority, unit, as_of, data)
     at = unit or p.scope
     ind = model.indicators[p.headline]
     national = trajectory_of(p)
@@ -415,7 +424,8 @@ def priority_trajectory(engine: Engine, priority: str, *, unit: str | None = Non
 
 def priority_status(engine: Engine, *, priority: str | None = None, unit: str | None = None,
                     as_of: datetime | None = None, units: bool = True,
-                    forecasts: Forecasts = "scope") -> dict[str, Any]:
+                    forecasts: Forecasts = "scope", data: SeriesData | None = None
+                    ) -> dict[str, Any]:
     """Where every priority stands, as it would have been computed from what was known at
     --as-of.
 
@@ -430,7 +440,7 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
     """
     if forecasts not in ("none", "scope", "all"):
         raise ValueError(f"forecasts must be 'none', 'scope' or 'all', not {forecasts!r}")
-    model, chosen, data = _load(engine, priority, unit, as_of)
+    model, chosen, data = _load(engine, priority, unit, as_of, data)
     rows = []
     for p in chosen:
         ind = model.indicators[p.headline]
@@ -475,12 +485,12 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
 
 
 def unit_readings(engine: Engine, priority: str, *, as_of: datetime | None = None,
-                  history: int = 24) -> dict[str, Any]:
+                  history: int = 24, data: SeriesData | None = None) -> dict[str, Any]:
     """Each unit one level below the scope read against its share of the trajectory, period
     by period, from one load of the data: for small multiples and questions such as "Manitoba
     has been off track for 5 months". ``off_track_run`` counts the latest readings in a row
     that are off track. Up to ``history`` periods before the baseline are kept for context."""
-    model, (p,), data = _load(engine, priority, None, as_of)
+    model, (p,), data = _load(engine, priority, None, as_of, data)
     ind = model.indicators[p.headline]
     try:
         splits: _Splits | None = _Splits(data, p, trajectory_of(p))
