@@ -362,3 +362,26 @@ def test_the_five_questions_in_order():
         "If you are not succeeding, what will you change?",
         "How can we help?",
     )
+
+
+def test_kept_counts_scheduled_stocktakes_held_missed_and_off_schedule():
+    from stocktake.delivery.stocktakes import Cadence, kept
+
+    quarterly = Cadence(3, "months", date(2025, 1, 15))
+    # Scheduled 15 Jan, 15 Apr, 15 Jul, 15 Oct 2025 (the window is half of 91.2 days:
+    # 45.6 days). Held 20 Jan (for Jan), 1 Apr (for Apr), none near July, 14 Oct, and an
+    # extra on 1 Nov; on 10 Dec the next date (15 Jan 2026) is not yet due.
+    held = [date(2025, 1, 20), date(2025, 4, 1), date(2025, 10, 14), date(2025, 11, 1)]
+    r = kept(quarterly, held, date(2025, 12, 10))
+    assert (r["scheduled"], r["held"]) == (4, 3)
+    assert r["missed"] == ["2025-07-15"]
+    assert r["off_schedule"] == ["2025-11-01"]
+    assert r["kept_share"] == 0.75
+    # A date whose window is still open is not yet missed: on 20 Jul, 15 Jul is pending.
+    early = kept(quarterly, held[:2], date(2025, 7, 20))
+    assert (early["scheduled"], early["missed"]) == (2, [])
+    # One stocktake cannot keep two dates.
+    weekly = Cadence(1, "weeks", date(2025, 3, 3))
+    r = kept(weekly, [date(2025, 3, 6)], date(2025, 3, 20))
+    assert (r["scheduled"], r["held"], r["missed"]) == (
+        2, 1, ["2025-03-10"])  # 3 Mar kept by 6 Mar; 10 Mar missed; 17 Mar's window open

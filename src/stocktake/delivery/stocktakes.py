@@ -396,6 +396,31 @@ class Cadence:
         return {"every": self.every, "unit": self.unit, "start": self.start.isoformat()}
 
 
+def kept(cadence: Cadence, held: Iterable[date], today: date) -> dict[str, Any]:
+    """Whether the routine was kept: each scheduled date up to ``today`` is matched to a
+    stocktake held within half an interval of it (each stocktake counts once, nearest
+    first). A scheduled date is missed once half an interval has passed with none held;
+    Baltimore's CitiStat decayed after a third of its meetings were cancelled, so this is
+    counted, not assumed. Returns scheduled, held (matched), missed dates, off-schedule
+    stocktakes and the share kept."""
+    window = timedelta(days=(cadence.every * (7 if cadence.unit == "weeks" else 30.4)) / 2)
+    free = sorted(set(held))
+    due = [d for d in cadence.dates(today) if d + window < today or d in free]
+    matched, missed = [], []
+    for d in due:
+        near = [h for h in free if abs(h - d) <= window]
+        if near:
+            best = min(near, key=lambda h: (abs(h - d), h))
+            free.remove(best)
+            matched.append((d, best))
+        else:
+            missed.append(d)
+    return {"scheduled": len(due), "held": len(matched),
+            "missed": [d.isoformat() for d in missed],
+            "off_schedule": [h.isoformat() for h in free if h <= today],
+            "kept_share": len(matched) / len(due) if due else None}
+
+
 def parse_cadence(raw: Any) -> Cadence:
     """Read ``{every, unit: months | weeks, start}``; or raise DeliveryError."""
     problems = _Problems()

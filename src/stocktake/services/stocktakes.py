@@ -160,6 +160,8 @@ def stocktake_overview(engine: Engine, priority: str, *, as_of: datetime | None 
     return {"priority": priority, "as_of": iso(as_of), "today": today.isoformat(),
             "cadence": cadence.to_dict() if cadence else None,
             "next": cadence.next_after(today).isoformat() if cadence else None,
+            "kept": ds.kept(cadence, [date.fromisoformat(m["held_on"]) for m in meetings],
+                            today) if cadence else None,
             "stocktakes": past, "carried_over": carried,
             "five_questions": list(ds.FIVE_QUESTIONS)}
 
