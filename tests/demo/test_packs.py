@@ -181,3 +181,12 @@ def test_every_priority_of_the_demo_has_a_pack(demo_engine):
     for code, p in read_model(demo_engine).priorities.items():
         html = render_pack(pack_context(demo_engine, code))
         assert p.title in html and "How can we help?" in html
+
+
+def test_a_cancelled_stocktake_is_counted_as_missed(demo_engine):
+    from stocktake.services.stocktakes import stocktake_overview
+
+    home = stocktake_overview(demo_engine, "HOME")["kept"]
+    assert home["held"] == home["scheduled"] - 1 and len(home["missed"]) == 1
+    crime = stocktake_overview(demo_engine, "CRIME")["kept"]
+    assert crime["missed"] == [] and crime["held"] == crime["scheduled"]
