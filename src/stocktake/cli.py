@@ -812,6 +812,9 @@ def leads(
     level: Annotated[str | None, typer.Option(
         "--level", metavar="LEVEL", help="The units to pool (default: the deepest level).")]
     = None,
+    time_effects: Annotated[bool, typer.Option(
+        "--time-effects", help="Also remove each period's mean across units (two-way fixed "
+        "effects), so a shock common to every unit does not pass for a lead.")] = False,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -821,7 +824,8 @@ def leads(
 
     report = _service(lead_indicators, _engine(db), headline,
                       candidates=candidates.split(",") if candidates else None,
-                      max_lag=max_lag, level=level, as_of=parse_as_of(as_of))
+                      max_lag=max_lag, level=level, as_of=parse_as_of(as_of),
+                      time_effects=time_effects)
     if as_json:
         _print_json(report)
         return

@@ -14,6 +14,12 @@ Transform (each series alike, before any test)
     when the transformed series has at least 2 m periods; otherwise (and for years) only the
     unit's mean is subtracted. Either way unit effects (the unit's mean) are gone. Means are
     taken over the whole sample (a fixed pre-step, also before the out-of-sample forecasts).
+    With ``time_effects`` (two-way fixed effects), each series then also loses its mean
+    across units in each period: a shock common to every unit (a recession, a national
+    policy) no longer makes every candidate that moves with it look like a lead. The
+    period means are charged to the pooled test's degrees of freedom (one per period with
+    data, less the one already in the unit means), and the per-unit tests run on the
+    demeaned series.
 Rows (complete cases per unit)
     At lag k the regression row of unit i and period t is used when the headline and the
     candidate are both observed at t and at every lag t-1..t-k. The forward test (candidate
@@ -386,10 +392,22 @@ class _Lag:
     oos_forecasts: np.ndarray
 
 
+def _remove_period_means(panel: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each period's mean across the units observed in it, subtracted; with the number of
+    those means that are new parameters (periods with data, less one: the unit means
+    already sum the rest away)."""
+    observed = np.isfinite(panel)
+    counts = observed.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, np.nansum(panel, axis=0) / np.maximum(counts, 1), np.nan)
+    return panel - means[None, :], max(int((counts > 0).sum()) - 1, 0)
+
+
 def _lag_stats(y: np.ndarray, x: np.ndarray, k: int, oos_rows: int, means_per_unit: int,
-               per_unit: bool = True) -> _Lag:
+               per_unit: bool = True, period_means: int = 0) -> _Lag:
     """All statistics at lag k; y (1, U, T) the headline, x (C, U, T) the candidates;
-    ``means_per_unit`` the means the transform removed from each unit (1, or m seasonal)."""
+    ``means_per_unit`` the means the transform removed from each unit (1, or m seasonal);
+    ``period_means`` the further means removed across units (time effects), charged too."""
     d, valid = _design(y, x, k)
     g = np.matmul(d.transpose(0, 1, 3, 2), d)  # (C, U, p, p)
     ty, tx = 2 * k + 1, 2 * k + 2
@@ -419,7 +437,7 @@ def _lag_stats(y: np.ndarray, x: np.ndarray, k: int, oos_rows: int, means_per_un
     groups = used.sum(axis=1)
     # Charge the means the transform estimated per unit (the fixed effect is among them):
     # without this, 12 seasonal means on a few years inflate F well beyond its nominal size.
-    df_pool = n_obs - groups * means_per_unit - 2 * k
+    df_pool = n_obs - groups * means_per_unit - period_means - 2 * k
     ok = df_pool >= 1
     ylag, xlag = np.arange(0, k), np.arange(k, 2 * k)
     wy, wx = ty - 1, tx - 1
@@ -489,7 +507,7 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
           headline_code: str = "headline", max_lag: int = 4,
           period_type: PeriodType | str | None = None, transform: Transform = "difference",
           fdr: float = DEFAULT_FDR, oos_fraction: float = DEFAULT_OOS_FRACTION,
-          units: Sequence[str] | None = None) -> LeadResult:
+          units: Sequence[str] | None = None, time_effects: bool = False) -> LeadResult:
     """Test every candidate as a lead of ``headline`` at lags 1..``max_lag`` (module doc).
 
     ``headline`` and each candidate: arrays (units, periods), NaN where missing, on the
@@ -534,6 +552,16 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
                                           name=f"candidate '{code}'")
         xs.append(x)
     x_all = np.stack(xs)
+    period_means = 0
+    if time_effects:
+        if n_units < 3:
+            raise ValueError(f"time effects need at least 3 units, not {n_units}: with fewer "
+                             "the period means leave almost nothing to test")
+        y, period_means = _remove_period_means(y)
+        x_all = np.stack([_remove_period_means(x)[0] for x in x_all])
+        note = "; then each period's mean across units removed (time effects)"
+        texts = {code: text + note for code, text in texts.items()}
+        y_text += note
     # Scale per series (statistics unchanged; coefficients rescaled below) for conditioning.
     y_scale = _scale(y)
     x_scale = np.array([_scale(x) for x in x_all])
@@ -550,7 +578,8 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
     for start in range(0, len(codes), step):
         block = slice(start, min(start + step, len(codes)))
         for j, k in enumerate(lags):
-            r = _lag_stats(ys, xs_scaled[block], k, oos_rows, means_per_unit)
+            r = _lag_stats(ys, xs_scaled[block], k, oos_rows, means_per_unit,
+                           period_means=period_means)
             for name, value in vars(r).items():
                 out[name][block, j] = value
     ratio = (y_scale / x_scale)[:, None]
@@ -572,7 +601,8 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
         parameters={"max_lag": max_lag, "period_type": None if period_type is None
                     else str(PeriodType(period_type)), "transform": transform, "fdr": fdr,
                     "oos_fraction": oos_fraction, "oos_rows": oos_rows,
-                    "means_per_unit": means_per_unit,
+                    "means_per_unit": means_per_unit, "time_effects": time_effects,
+                    "period_means_charged": period_means,
                     "units": list(units) if units is not None else n_units,
                     "periods": n_periods},
     )

@@ -17,7 +17,7 @@ MIN_PERIODS = 24  # a candidate needs this many periods in common with the headl
 
 def lead_indicators(engine, headline: str, *, candidates: list[str] | None = None,
                     max_lag: int = 6, level: str | None = None,
-                    as_of: datetime | None = None) -> dict[str, Any]:
+                    as_of: datetime | None = None, time_effects: bool = False) -> dict[str, Any]:
     """Which indicators move ahead of a headline, and by how many periods, across the units
     of one level (default: the deepest level, where there are most units).
 
@@ -74,7 +74,7 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
     if not panels:
         raise ValueError(f"no candidate has {MIN_PERIODS} periods in common with '{headline}'")
     result = leads(head, panels, headline_code=headline, max_lag=max_lag,
-                   period_type=ind.period_type, units=units)
+                   period_type=ind.period_type, units=units, time_effects=time_effects)
     out = result.to_dict()
     out.update({"level": level, "units": units, "periods": [grid[0], grid[-1]],
                 "skipped": skipped, "ranked": result.ranked(), "as_of": iso(as_of),
