@@ -11,8 +11,9 @@ six priorities with scope the nation (loaded as _worlds.py says: by default the 
 month through submit_frame, the rest inserted directly). Measured in one process, one run:
 
 (a) ours: ``priority_status(engine, units=True, forecasts=F)`` for F = none, scope, all.
-    One call reads the scope and the units one level below it (the provinces). A reading
-    for *every* unit takes one more call per province (``unit=P``: the province and its
+    One call reads the scope and the units one level below it (the provinces); with
+    ``depth=None`` one call reads every unit at every level (timed too). The older way to
+    read *every* unit takes one more call per province (``unit=P``: the province and its
     districts); that sweep is timed with forecasts none, and with forecasts all it is
     estimated from the measured cost per forecast (said so in the output);
     ``--every-unit-sample P`` times P province calls and scales to all of them.
@@ -356,6 +357,13 @@ def run(args, directory: Path) -> int:
                      if scale != 1 else "")
                   + f"; per forecast (from 'all' - 'none'): {per_forecast * 1000:.0f} ms")
 
+    # (a'') every unit in one call: every level below the scope from one load.
+    with timed() as t_one:
+        one = priority_status(engine, units=True, forecasts="none", depth=None)
+    one_readings = sum(1 + len(p["units"]) for p in one["priorities"])
+    console.print(f"(a'') every unit in one call (depth=None), forecasts 'none': "
+                  f"{t_one.wall:.2f} s, {one_readings} readings")
+
     # (c) the baseline.
     baseline, t_read = time_it(lambda: Baseline(world.db, world, codes))
     prios = world.priorities
@@ -389,6 +397,8 @@ def run(args, directory: Path) -> int:
             continue
         a, t, b = compare(res, base_every)
         agree_e, total_e, bad = agree_e + a, total_e + t, bad + b
+    a, t, b = compare(one, base_every)  # the one call agrees with the baseline too
+    agree_e, total_e, bad = agree_e + a, total_e + t, bad + b
 
     table = Table(title=f"priority_status on {len(world.units):,} units x "
                         f"{len(world.indicators)} indicators x {len(world.periods)} months "
@@ -412,6 +422,10 @@ def run(args, directory: Path) -> int:
               f"<= {TARGET_FLOOR:g}x", r <= TARGET_FLOOR, r,
               f"{1 + len(provinces)} calls, {every_readings} readings"
               + (" (scaled)" if scale != 1 else ""))
+    r = t_one.wall / t_floor.wall
+    ratio_row(table, "every unit, one call vs (b)", t_one, t_floor.wall, t_floor.cpu,
+              f"<= {TARGET_FLOOR:g}x", r <= TARGET_FLOOR, r,
+              f"1 call (depth=None), {one_readings} readings")
     r = c_every_none / sweep_wall
     ratio_row(table, "every unit, none vs (c)", sweep_t, c_every_none, None,
               f">= {TARGET_BASELINE:g}x", r >= TARGET_BASELINE, r, "(c) fully measured")

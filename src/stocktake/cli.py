@@ -591,6 +591,9 @@ def status(
         "or none.")] = "scope",
     units: Annotated[bool, typer.Option("--units/--no-units",
                                         help="Also read each unit one level down.")] = True,
+    all_units: Annotated[bool, typer.Option(
+        "--all-units", help="Read every unit below, at every level (one load of the data).")]
+    = False,
     as_json: JsonOption = False,
 ) -> None:
     """Where every priority stands: latest actual against its trajectory, SPC icons, the
@@ -598,7 +601,8 @@ def status(
     from .services.status import priority_status
 
     report = _service(priority_status, _engine(db), priority=priority, unit=unit,
-                      as_of=parse_as_of(as_of), units=units, forecasts=forecasts)
+                      as_of=parse_as_of(as_of), units=units or all_units, forecasts=forecasts,
+                      depth=None if all_units else 1)
     if as_json:
         _print_json(report)
         return

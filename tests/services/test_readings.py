@@ -476,3 +476,21 @@ def test_bad_input_is_named(world):
         backtest_indicator(world, "nope")
     with pytest.raises(ValueError, match="0 complete period"):
         spc_chart(world, "incidents", "B1", as_of=datetime(2024, 8, 2))  # before any data
+
+
+def test_status_of_every_unit_in_one_call_equals_the_call_per_parent(world):
+    """depth=None reads every level below the scope from one load; each region's reading
+    equals what the call at its province (unit=A / unit=B, the other path) gives."""
+    every = priority_status(world, priority="P1", as_of=AS_OF, forecasts="none",
+                            depth=None)["priorities"][0]["units"]
+    assert [(r["unit"], r["parent"]) for r in every] == [
+        ("A", "N"), ("B", "N"), ("A1", "A"), ("A2", "A"), ("B1", "B")]
+    by_parent = {}
+    for province in ("A", "B"):
+        head = priority_status(world, priority="P1", unit=province, as_of=AS_OF,
+                               forecasts="none")["priorities"][0]
+        by_parent.update({r["unit"]: r for r in head["units"]})
+    for row in every[2:]:
+        other = by_parent[row["unit"]]
+        for key in ("latest", "expected", "gap", "gap_pct", "status", "baseline", "target"):
+            assert row[key] == other[key], (row["unit"], key)

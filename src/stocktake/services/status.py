@@ -292,7 +292,8 @@ def _reading(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | 
     values = [float(pt.value) for pt in points if pt.complete]  # type: ignore[arg-type]
     last = last_complete(points)
     u = model.units[unit]
-    row: dict[str, Any] = {"unit": unit, "unit_name": u.name, "level": u.level}
+    row: dict[str, Any] = {"unit": unit, "unit_name": u.name, "level": u.level,
+                           "parent": u.parent}
     # The target: the trajectory's end; at the scope the stated one even when the
     # trajectory cannot be built.
     target: tuple[str, float] | None = None
@@ -422,10 +423,21 @@ def priority_trajectory(engine: Engine, priority: str, *, unit: str | None = Non
     return out
 
 
+def _below(model: DeliveryModel, data: SeriesData, at: str, depth: int | None) -> list[str]:
+    """The active units below ``at``, level by level, down ``depth`` levels (None: all)."""
+    out: list[str] = []
+    frontier, level = [at], 0
+    while frontier and (depth is None or level < depth):
+        frontier = [k for u in frontier for k in active_children(model, data.hierarchy, u)]
+        out += frontier
+        level += 1
+    return out
+
+
 def priority_status(engine: Engine, *, priority: str | None = None, unit: str | None = None,
                     as_of: datetime | None = None, units: bool = True,
-                    forecasts: Forecasts = "scope", data: SeriesData | None = None
-                    ) -> dict[str, Any]:
+                    forecasts: Forecasts = "scope", data: SeriesData | None = None,
+                    depth: int | None = 1) -> dict[str, Any]:
     """Where every priority stands, as it would have been computed from what was known at
     --as-of.
 
@@ -435,7 +447,8 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
     SPC variation and assurance icons (with the target), the forecast at the target period
     with 80% and 95% intervals and the probability of meeting the target, the lead and
     counter indicators' latest movement, and the data vintage used. With units, the same for
-    each unit one level down, on its share of the trajectory. Forecasts refit a model many
+    each unit below, down ``depth`` levels (default 1; None: every level, from the same one
+    load of the data), on its share of the trajectory. Forecasts refit a model many
     times: by default only at the scope ('scope'); 'all' adds every unit, 'none' skips them.
     """
     if forecasts not in ("none", "scope", "all"):
@@ -473,7 +486,7 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
         if units:
             head["units_split"] = None
             kid_rows = []
-            for kid in active_children(model, data.hierarchy, at):
+            for kid in _below(model, data, at, depth):
                 t, why, info = splits.at(kid) if splits else (None, reason, None)
                 kid_rows.append(_reading(data, p, kid, t, why,
                                          with_forecast=forecasts == "all"))
