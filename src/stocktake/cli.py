@@ -3,78 +3,27 @@
 from __future__ import annotations
 
 import getpass
-import json
-import sys
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from .cli_common import (  # noqa: F401  (re-exported: tests and modules import them here)
+    AsOfOption,
+    DbOption,
+    JsonOption,
+    _engine,
+    _print_json,
+    _service,
+    app,
+    console,
+    err,
+    parse_as_of,
+)
 from .intake.findings import Finding
 from .model.files import ModelError
-
-app = typer.Typer(
-    help="stocktake: priorities, a data system with vintages, and the routines of delivery.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
-console = Console()
-err = Console(stderr=True)
-
-DbOption = Annotated[str | None, typer.Option(
-    "--db", envvar="STOCKTAKE_DATABASE_URL", show_envvar=True, metavar="URL",
-    help="Database URL (default sqlite:///stocktake.db; PostgreSQL: postgresql+psycopg://...).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-AsOfOption = Annotated[str | None, typer.Option(
-    "--as-of", metavar="TIME", help="Use the data as it was known at this moment: an ISO timestamp "
-    "(2025-03-01T12:00) or a date (meaning the end of that day, UTC).")]
-
-
-def _engine(db: str | None):
-    from .store.db import StoreError, open_engine
-
-    try:
-        return open_engine(db)
-    except StoreError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-
-
-def parse_as_of(text: str | None) -> datetime | None:
-    """An --as-of value: a date means the end of that day; times are UTC."""
-    if text is None:
-        return None
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time.max)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(
-            f"'{text}' is not a date or timestamp; use e.g. 2025-03-01 or 2025-03-01T12:00",
-            param_hint="--as-of") from None
-    if moment.tzinfo is not None:
-        from datetime import UTC
-
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
-
-
-def _service(call, *args, **kwargs) -> Any:
-    """Call a service; a ValueError (bad code, bad argument) exits 2 with its message."""
-    try:
-        return call(*args, **kwargs)
-    except ValueError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True)
-        raise typer.Exit(2) from None
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
 def _fmt(value: float | None, decimals: int | None = None) -> str:
@@ -907,9 +856,11 @@ def db_upgrade(db: DbOption = None) -> None:
 # Delivery commands live in their own module; registered last, as they use the helpers above.
 from .cli_accounts import register as register_accounts  # noqa: E402
 from .cli_delivery import register  # noqa: E402
+from .cli_publish import register as register_publish  # noqa: E402
 
 register(app)
 register_accounts(app)
+register_publish(app)
 
 
 def main() -> None:

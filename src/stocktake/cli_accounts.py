@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .cli import DbOption, JsonOption, _engine, _print_json, _service, console, err
+from .cli_common import DbOption, JsonOption, _engine, _print_json, _service, console, err
 
 user_app = typer.Typer(help="Accounts and roles: admin, analyst, owner, provider, executive.",
                        no_args_is_help=True)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from .cli import (
+from .cli_common import (
     AsOfOption,
     DbOption,
     JsonOption,

@@ -22,7 +22,8 @@ from .conftest import LiveServer, screenshot
 PW = "correct horse battery"
 EXTRA = {"owner": {"priorities": ["P1"]}, "provider": {"unit": "A"}}
 # Values for path parameters and paths inside mounts, for requests to every route.
-SAMPLE_PARAMS = {"code": "P1", "username": "executive", "token_id": "999"}
+SAMPLE_PARAMS = {"code": "P1", "username": "executive", "token_id": "999",
+                 "indicator": "incidents"}
 SAMPLE_MOUNT_PATHS = {"static": "/static/style.css"}
 
 

@@ -1,14 +1,520 @@
-"""(to be written)"""
+"""The REST API under /api/v1 (JSON): status, series, data quality, observations (paged) and
+submissions, each a thin shell over a service. Who may call what is in PERMISSIONS; a
+provider (a session or a ``unit:X`` token) reads and submits only within its remit. The
+description of every endpoint is in /api/v1/openapi.json and, as a page that loads
+nothing from elsewhere, at /api/docs (``render_api_docs``)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import base64
+import binascii
+import bisect
+import json
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from ..intake.findings import SubmissionError
+from ..intake.formats import read_submission
+from ..intake.service import file_checksum, submit_frame, submit_rows
+from ..model.entities import DeliveryModel
+from ..model.periods import Period, PeriodError
+from ..services.accounts import Principal
+from ..services.model_service import current_model
+from ..services.quality import data_quality
+from ..services.readings import indicator_series
+from ..services.status import priority_status
+from ..store.observations import data_as_of, latest
+from . import auth
+
+# Who may read what: status is priority-wide (every unit's figures), so not for providers;
+# series, quality and observations are open to providers for the units of their remit.
+UNIT_READERS = auth.READERS | {"provider"}
+SUBMITTERS = frozenset({"admin", "analyst", "provider"})  # never the executive: reads only
 
 # Route name -> roles, merged into auth.PERMISSIONS (every route needs an entry).
-PERMISSIONS: dict[str, frozenset[str]] = {}
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "api_status": auth.READERS,
+    "api_series": UNIT_READERS,
+    "api_quality": UNIT_READERS,
+    "api_observations": UNIT_READERS,
+    "api_submit": SUBMITTERS,
+}
+
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 10000
+MAX_JSON_ROWS = 100_000  # a larger batch goes as a file upload
+
+AsOf = Annotated[str | None, Query(
+    description="Read the data as it was known at this moment: an ISO timestamp "
+                "(2025-03-01T12:00, UTC) or a date (the end of that day). Default: now.",
+    examples=["2025-03-01"])]
+
+
+# -- response shapes, for the OpenAPI document ------------------------------------------
+
+
+class FindingOut(BaseModel):
+    row: int | None = Field(description="The row in the submission (header = 1)")
+    column: str | None
+    value: Any = None
+    check: str = Field(description="e.g. unknown_indicator, period_format, outside_scope")
+    severity: str = Field(description="error (the batch is refused) or warning")
+    message: str
+
+
+class SubmissionOut(BaseModel):
+    batch: int | None = Field(description="The stored batch; null when nothing was stored")
+    accepted: bool
+    rows: int
+    format: str
+    duplicate_of: int | None
+    added: int
+    revised: int
+    unchanged: int
+    quarantined: int
+    checksum: str
+    recorded_at: str | None
+    findings: list[FindingOut]
+
+
+class ObservationOut(BaseModel):
+    indicator: str
+    unit: str
+    period: str
+    value: float
+    recorded_at: str = Field(description="When this value (vintage) was recorded")
+    batch: int
+
+
+class ObservationPage(BaseModel):
+    as_of: str | None = Field(description="The moment the data is read at; the next link "
+                                          "keeps it, so paging reads one fixed vintage")
+    total: int = Field(description="Rows matching the filters, on all pages")
+    offset: int
+    limit: int
+    observations: list[ObservationOut]
+    next: str | None = Field(description="The URL of the next page; null on the last")
+
+
+class ReportOut(BaseModel):
+    """A service report: JSON named by its method and parameters, with its data vintage."""
+
+    model_config = {"extra": "allow"}
+    as_of: str | None = None
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No or an unknown API token / session"},
+    403: {"model": Problem, "description": "Not open to this role, or outside its remit"},
+    422: {"model": Problem, "description": "A parameter is wrong: the message says which"},
+}
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def parse_moment(text: str | None, name: str = "as_of") -> datetime | None:
+    """A date (the end of that day) or an ISO timestamp, as the CLI's --as-of."""
+    if text is None or text == "":
+        return None
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time.max)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{name}={text!r} is not a date (2025-03-01) or an ISO timestamp "
+                         "(2025-03-01T12:00)") from None
+    if moment.tzinfo is not None:  # stored times are naive UTC
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def unprocessable(message: str) -> HTTPException:
+    return HTTPException(status_code=422, detail=message)
+
+
+def _principal(request: Request) -> Principal:
+    p = auth.principal_of(request)
+    assert p is not None  # the guard admits no anonymous caller here
+    return p
+
+
+def _remit(request: Request, model: DeliveryModel) -> frozenset[str] | None:
+    return _principal(request).remit(model)
+
+
+def _check_in_remit(request: Request, model: DeliveryModel, unit: str) -> None:
+    remit = _remit(request, model)
+    if remit is not None and unit not in remit:
+        p = _principal(request)
+        raise HTTPException(status_code=403, detail=(
+            f"unit '{unit}' is outside what {p.username} reports for ({p.unit} and the "
+            "units below it)"))
+
+
+def _default_unit(request: Request, model: DeliveryModel) -> str:
+    """A provider's own unit; for others the top of the hierarchy."""
+    p = _principal(request)
+    if p.role == "provider" and p.unit:
+        return p.unit
+    roots = [c for c, u in model.units.items() if u.parent is None]
+    if not roots:
+        raise unprocessable("no delivery model is loaded")
+    return roots[0]
+
+
+def _encode_cursor(key: tuple[str, str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[str, str, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)
+        if (not isinstance(key, list) or len(key) != 3
+                or not all(isinstance(k, str) for k in key)):
+            raise ValueError
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise unprocessable(f"cursor={cursor!r} is not a cursor this API gave: use the "
+                            "'next' link of the previous page") from None
+    return key[0], key[1], key[2]
+
+
+def observation_page(engine: Engine, *, indicators: list[str] | None, units: list[str] | None,
+                     period_from: str | None, period_to: str | None, as_of: datetime | None,
+                     limit: int, cursor: str | None, offset: int | None
+                     ) -> tuple[dict[str, Any], tuple[str, str, str] | None, int]:
+    """One page of current values (as known at as_of), ordered by indicator, unit, period.
+    Returns the page, the key of its last row (for the next cursor) and the next offset."""
+    bounds = {}
+    for name, code in (("period_from", period_from), ("period_to", period_to)):
+        if code:
+            try:
+                bounds[name] = Period.parse(code)
+            except PeriodError as exc:
+                raise unprocessable(f"{name}: {exc}") from None
+    if len(bounds) == 2 and bounds["period_from"].type != bounds["period_to"].type:
+        raise unprocessable("period_from and period_to must be periods of the same type")
+    after = _decode_cursor(cursor) if cursor else None
+    with engine.connect() as conn:
+        # Pin the vintage: every page of one walk reads the same data, even if a batch
+        # arrives between two requests.
+        vintage = data_as_of(conn, as_of)
+        df = latest(conn, as_of=vintage or as_of, indicators=indicators, units=units,
+                    period_from=period_from or None, period_to=period_to or None)
+    if bounds:  # codes of one type sort as text; keep only the type asked about
+        kind = next(iter(bounds.values())).type
+        df = df.filter(df["period"].map_elements(
+            lambda c: Period.parse(c).type == kind, return_dtype=bool))
+    total = df.height
+    if after is not None:
+        # Rows are sorted by (indicator, unit, period): start after the last row sent.
+        start = bisect.bisect_right(df.select("indicator", "unit", "period").rows(), after)
+    else:
+        start = offset or 0
+    page = df.slice(start, limit)
+    rows = [{"indicator": r["indicator"], "unit": r["unit"], "period": r["period"],
+             "value": r["value"], "recorded_at": r["recorded_at"].isoformat(),
+             "batch": r["batch_id"]} for r in page.iter_rows(named=True)]
+    last = (rows[-1]["indicator"], rows[-1]["unit"], rows[-1]["period"]) if rows else None
+    more = start + len(rows) < total
+    return ({"as_of": vintage.isoformat() if vintage else (as_of.isoformat() if as_of
+                                                             else None),
+             "total": total, "offset": start, "limit": limit, "observations": rows},
+            last if more else None, start + len(rows))
+
+
+async def _submission_rows(request: Request) -> tuple[str, Any, dict[str, Any]]:
+    """('rows', [(indicator, unit, period, value)], options) from a JSON body, or
+    ('file', (bytes, filename), options) from a multipart upload."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise unprocessable("send the file in a form field named 'file'")
+        options = {"reason": str(form.get("reason") or ""),
+                   "partial": str(form.get("partial") or "").lower() in ("1", "true", "yes")}
+        return "file", (await upload.read(), upload.filename or "upload"), options
+    if not content_type.startswith("application/json"):
+        raise HTTPException(status_code=415, detail=(
+            "send JSON ({\"rows\": [...]}) as application/json, or a file as "
+            "multipart/form-data in a field named 'file'"))
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise unprocessable(f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
+        raise unprocessable('the body must be an object with "rows": a list of '
+                            '{"indicator", "unit", "period", "value"}')
+    rows = body["rows"]
+    if len(rows) > MAX_JSON_ROWS:
+        raise unprocessable(f"{len(rows)} rows: send more than {MAX_JSON_ROWS} as a file")
+    out = []
+    for n, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise unprocessable(f"rows[{n}] is not an object with indicator, unit, period "
+                                "and value")
+        missing = [k for k in ("indicator", "unit", "period", "value") if k not in row]
+        if missing:
+            raise unprocessable(f"rows[{n}] has no {', '.join(missing)}")
+        out.append((row["indicator"], row["unit"], row["period"], row["value"]))
+    partial = body.get("partial", False)
+    if not isinstance(partial, bool):
+        raise unprocessable('"partial" must be true or false')
+    return "rows", out, {"reason": str(body.get("reason") or ""), "partial": partial}
+
+
+def _submit(engine: Engine, principal: Principal, kind: str, payload: Any,
+            options: dict[str, Any]) -> dict[str, Any]:
+    """Submit as the CLI does; a provider's scope is its unit (a unit:X token's unit)."""
+    scope = principal.unit if principal.role == "provider" else None
+    if principal.role == "provider" and not scope:
+        raise HTTPException(status_code=403, detail=(
+            f"{principal.username} is a provider with no unit: an administrator must give "
+            "the account a unit before it can submit"))
+    submitter = principal.username + (" (API token)" if principal.via == "token" else "")
+    if kind == "rows":
+        result = submit_rows(engine, payload, submitter=submitter, source="api",
+                             scope=scope, **options)
+    else:
+        data, filename = payload
+        try:
+            submission = read_submission(data, filename)
+        except SubmissionError as exc:
+            return {"batch": None, "accepted": False, "rows": 0, "format": "",
+                    "duplicate_of": None, "added": 0, "revised": 0, "unchanged": 0,
+                    "quarantined": 0, "checksum": file_checksum(data), "recorded_at": None,
+                    "findings": [f.to_dict() for f in exc.findings]}
+        result = submit_frame(engine, submission.rows, checksum=file_checksum(data),
+                              source=filename, format=submission.format,
+                              submitter=submitter, scope=scope, **options)
+        result.findings = sorted(submission.warnings + result.findings,
+                                 key=lambda f: (f.row or 0, f.column or ""))
+    return result.to_dict()
+
+
+# -- routes -----------------------------------------------------------------------------
 
 
 def install(app: FastAPI, engine: Engine, templates: Jinja2Templates) -> None:
     """Add this feature's routes to the app."""
+
+    def moment(text: str | None) -> datetime | None:
+        try:
+            return parse_moment(text)
+        except ValueError as exc:
+            raise unprocessable(str(exc)) from None
+
+    def call(service, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return service(*args, **kwargs)
+        except ValueError as exc:  # an unknown code or a wrong parameter: say which
+            raise unprocessable(str(exc)) from None
+
+    @app.get("/api/v1/status", name="api_status", tags=["status"],
+             summary="Where each priority stands", response_model=ReportOut,
+             responses=ERRORS,
+             description="For each priority (or one), at its scope or at `unit`: baseline, "
+             "latest complete actual, expected value on the trajectory, gap, on track / ahead "
+             "/ off track, SPC icons, forecast at the target date and the probability of "
+             "meeting the target, and each unit one level below on its share of the "
+             "trajectory. Complete periods only. Not open to providers (it shows every "
+             "unit).")
+    def api_status(
+        priority: Annotated[str | None, Query(description="A priority code; default all")]
+        = None,
+        unit: Annotated[str | None, Query(
+            description="Read at this unit (within the priority's scope)")] = None,
+        as_of: AsOf = None,
+    ) -> JSONResponse:
+        return JSONResponse(call(priority_status, engine, priority=priority or None,
+                                 unit=unit or None, as_of=moment(as_of)))
+
+    @app.get("/api/v1/series/{indicator}", name="api_series", tags=["data"],
+             summary="An indicator's series at one unit", response_model=ReportOut,
+             responses=ERRORS | {404: {"model": Problem, "description": "Unknown indicator"}},
+             description="The indicator at `unit` (default: the top of the hierarchy, or a "
+             "provider's own unit), rolled up from the units below by its aggregation rule, "
+             "period by period with coverage, whether the value is partial and its source.")
+    def api_series(
+        indicator: Annotated[str, Path(description="An indicator code")],
+        request: Request,
+        unit: Annotated[str | None, Query(description="A unit code")] = None,
+        as_of: AsOf = None,
+    ) -> JSONResponse:
+        model = current_model(engine)
+        if indicator not in model.indicators:
+            raise HTTPException(status_code=404, detail=f"no indicator '{indicator}'")
+        unit = unit or _default_unit(request, model)
+        if unit in model.units:
+            _check_in_remit(request, model, unit)
+        return JSONResponse(call(indicator_series, engine, indicator, unit,
+                                 as_of=moment(as_of)))
+
+    @app.get("/api/v1/quality", name="api_quality", tags=["data"],
+             summary="Data quality by unit", response_model=ReportOut, responses=ERRORS,
+             description="Completeness, timeliness, validity and a score for every unit (or "
+             "`unit` and those below it), as a league table, with each unit's score by "
+             "year. A provider sees its own unit and those below it.")
+    def api_quality(
+        request: Request,
+        unit: Annotated[str | None, Query(description="A unit code: it and those below")]
+        = None,
+        as_of: AsOf = None,
+    ) -> JSONResponse:
+        model = current_model(engine)
+        if _principal(request).role == "provider":
+            unit = unit or _default_unit(request, model)
+        if unit:
+            if unit not in model.units:
+                raise unprocessable(f"unit: '{unit}' is not a reporting unit")
+            _check_in_remit(request, model, unit)
+        return JSONResponse(call(data_quality, engine, unit=unit or None,
+                                 as_of=moment(as_of)))
+
+    @app.get("/api/v1/observations", name="api_observations", tags=["data"],
+             summary="Stored values, filtered and paged", response_model=ObservationPage,
+             responses=ERRORS,
+             description="The current value of each (indicator, unit, period) as known at "
+             "`as_of`, with the time it was recorded and its batch, ordered by indicator, "
+             "unit and period. Page with `limit` and the `next` link (a cursor; it also "
+             "pins `as_of`, so a walk through the pages reads one vintage and sees each "
+             "row once), or with `offset`. A provider sees the units of its remit only.")
+    def api_observations(
+        request: Request,
+        indicator: Annotated[list[str] | None, Query(
+            description="Indicator code(s); repeat for several")] = None,
+        unit: Annotated[list[str] | None, Query(
+            description="Unit code(s); repeat for several")] = None,
+        period_from: Annotated[str | None, Query(
+            description="First period (inclusive), e.g. 2024-01; only periods of its type")]
+        = None,
+        period_to: Annotated[str | None, Query(description="Last period (inclusive)")] = None,
+        as_of: AsOf = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page")]
+        = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, Query(description="From the previous page's `next`")]
+        = None,
+        offset: Annotated[int | None, Query(ge=0, description="Rows to skip (instead of a "
+                                                              "cursor)")] = None,
+    ) -> JSONResponse:
+        if cursor and offset is not None:
+            raise unprocessable("give either cursor or offset, not both")
+        model = current_model(engine)
+        for codes, known, what in ((indicator, model.indicators, "indicator"),
+                                   (unit, model.units, "unit")):
+            unknown = [c for c in codes or [] if c not in known]
+            if unknown:
+                raise unprocessable(f"{what}: unknown code(s) {', '.join(unknown)}")
+        remit = _remit(request, model)
+        if remit is not None:
+            for u in unit or []:
+                _check_in_remit(request, model, u)
+            unit = list(unit) if unit else sorted(remit)
+        page, last, next_offset = observation_page(
+            engine, indicators=indicator, units=unit, period_from=period_from,
+            period_to=period_to, as_of=moment(as_of), limit=limit, cursor=cursor,
+            offset=offset)
+        page["next"] = None
+        if last is not None:
+            params: list[tuple[str, Any]] = [("indicator", c) for c in indicator or []]
+            params += [("unit", c) for c in (request.query_params.getlist("unit"))]
+            params += [(k, v) for k, v in (("period_from", period_from),
+                                           ("period_to", period_to)) if v]
+            if page["as_of"]:
+                params.append(("as_of", page["as_of"]))
+            params.append(("limit", limit))
+            params.append(("offset", next_offset) if offset is not None
+                          else ("cursor", _encode_cursor(last)))
+            page["next"] = f"{request.url.path}?{urlencode(params)}"
+        return JSONResponse(page)
+
+    @app.post("/api/v1/submissions", name="api_submit", tags=["data"],
+              summary="Submit data (one batch)", response_model=SubmissionOut,
+              responses=ERRORS | {
+                  422: {"model": SubmissionOut,
+                        "description": "Refused: the findings say what and where; nothing "
+                                       "was stored"},
+                  415: {"model": Problem, "description": "Neither JSON nor a file upload"}},
+              description="Validate and store one batch, exactly as `stocktake submit`: "
+              "codes, periods, values, the indicator's range, locked periods, rules, "
+              "reported totals against their parts and outliers. A batch with an error "
+              "stores nothing (unless `partial`: then the valid rows are stored and the "
+              "rest quarantined). Send JSON `{\"rows\": [{\"indicator\", \"unit\", "
+              "\"period\", \"value\"}], \"reason\": \"...\", \"partial\": false}` or a file "
+              "(CSV, XLSX, JSON, Parquet) as multipart/form-data field `file`. A provider, "
+              "or a token with scope `unit:X`, submits for its unit and those below it; "
+              "read-only tokens get 403. With a session cookie, send the X-CSRF-Token "
+              "header.",
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": {
+                      "type": "object", "required": ["rows"], "properties": {
+                          "rows": {"type": "array", "items": {
+                              "type": "object",
+                              "required": ["indicator", "unit", "period", "value"],
+                              "properties": {k: {"type": "string"} for k in
+                                             ("indicator", "unit", "period")} | {
+                                  "value": {"type": ["number", "string", "null"]}}}},
+                          "reason": {"type": "string"},
+                          "partial": {"type": "boolean"}}}},
+                  "multipart/form-data": {"schema": {
+                      "type": "object", "required": ["file"], "properties": {
+                          "file": {"type": "string", "format": "binary"},
+                          "reason": {"type": "string"},
+                          "partial": {"type": "boolean"}}}}}}})
+    async def api_submit(request: Request) -> JSONResponse:
+        principal = _principal(request)
+        kind, payload, options = await _submission_rows(request)
+        result = await run_in_threadpool(_submit, engine, principal, kind, payload, options)
+        return JSONResponse(result, status_code=200 if result["accepted"] else 422)
+
+
+def render_api_docs(app: FastAPI, request: Request, templates: Jinja2Templates) -> Response:
+    """/api/docs: the endpoints of the OpenAPI document as a plain page (nothing from a
+    CDN). app.py's ``api_docs`` route should return ``api.render_api_docs(app, request,
+    templates)``."""
+    document = app.openapi()
+    endpoints = []
+    for path, item in document.get("paths", {}).items():
+        for method, op in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            body = (op.get("requestBody") or {}).get("content", {})
+            endpoints.append({
+                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                "description": op.get("description", ""),
+                "anchor": op.get("operationId") or f"{method}-{path}",
+                "parameters": [{"name": p["name"], "in": p["in"],
+                                "required": p.get("required", False),
+                                "type": _type_of(p.get("schema", {})),
+                                "description": p.get("description", "")}
+                               for p in op.get("parameters", [])],
+                "body": list(body),
+                "responses": [(code, r.get("description", ""))
+                              for code, r in op.get("responses", {}).items()],
+            })
+    return templates.TemplateResponse(request, "api_docs.html", {
+        "title": document.get("info", {}).get("title", "API"),
+        "version": document.get("info", {}).get("version", ""), "endpoints": endpoints})
+
+
+def _type_of(schema: dict[str, Any]) -> str:
+    if "anyOf" in schema:
+        return " or ".join(_type_of(s) for s in schema["anyOf"] if s.get("type") != "null")
+    if schema.get("type") == "array":
+        return f"list of {_type_of(schema.get('items', {}))}"
+    return str(schema.get("type", ""))
+

@@ -1,0 +1,211 @@
+"""The public progress site: what the public may see of the priorities marked
+``published: true`` in priorities.yaml, and writing it out as a static site.
+
+Only published priorities appear, and only complete periods (the figures status uses: a
+partial roll-up is a draft, not a fact). For each priority: headline, baseline, latest
+actual, target, status in words, the headline chart, each unit one level below the scope
+against its share of the trajectory, and the headline series as CSV (scope and those
+units). Rendering is the caller's (web.public renders the same pages it serves under
+/public), so this module holds the numbers and the file layout, not the HTML.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ..model.entities import DeliveryModel, Priority
+from ..reports.charts import headline_chart, unit_panel
+from ..reports.formatting import number, status_word
+from ..store.db import get_meta
+from .readings import PARTIAL_RULE, spc_chart
+from .series_data import SeriesData, iso, read_model
+from .status import priority_codes, priority_status, priority_trajectory, unit_readings
+
+INDEX = "index.html"
+STYLESHEET = "style.css"
+SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+CSV_COLUMNS = ("priority", "indicator", "unit", "unit_name", "level", "period", "value",
+               "expected")
+
+# A page renderer: (template name, context) -> HTML text.
+Render = Callable[[str, dict[str, Any]], str]
+
+
+def priority_page(code: str) -> str:
+    return f"priority-{code}.html"
+
+
+def unit_page(code: str) -> str:
+    return f"unit-{code}.html"
+
+
+def csv_file(code: str) -> str:
+    return f"data-{code}.csv"
+
+
+def is_published(p: Priority) -> bool:
+    # Only an explicit true publishes: a typo or a missing key keeps a priority internal.
+    return p.attributes.get("published") is True
+
+
+def published_priorities(model: DeliveryModel) -> list[Priority]:
+    chosen = [p for p in model.priorities.values() if is_published(p)]
+    for p in chosen:
+        for code in (p.code, *(u.code for u in model.children(p.scope))):
+            if not SAFE_CODE.match(code):  # codes become file names on the site
+                raise ValueError(f"code '{code}' (priority {p.code}) cannot be a file name on "
+                                 "the public site: use letters, digits, '_', '.' and '-'")
+    return chosen
+
+
+def status_sentence(row: dict[str, Any], polarity: str) -> str:
+    """The status of one reading in words, so that no colour stands alone."""
+    word = status_word(row.get("status"))
+    latest, expected = row.get("latest"), row.get("expected")
+    if latest is None:
+        return f"{word}: no complete period has been reported yet."
+    text = f"{word}: {number(latest['value'])} in {latest['period']}"
+    if expected is not None:
+        text += f", against {number(expected)} expected on the trajectory"
+        if row.get("gap_pct") is not None:
+            text += f" ({row['gap_pct']:+.1f}%)"
+    direction = {"up": "higher is better", "down": "lower is better"}.get(polarity)
+    return text + (f"; {direction}." if direction else ".")
+
+
+def _jurisdiction(row: dict[str, Any], readings: dict[str, Any] | None,
+                  polarity: str) -> dict[str, Any]:
+    return {"unit": row["unit"], "unit_name": row["unit_name"], "level": row["level"],
+            "latest": row["latest"], "expected": row["expected"], "gap": row["gap"],
+            "gap_pct": row["gap_pct"], "status": row["status"],
+            "status_text": status_sentence(row, polarity), "target": row["target"],
+            "baseline": row["baseline"],
+            "panel": unit_panel(readings) if readings else ""}
+
+
+def _priority(engine: Engine, model: DeliveryModel, p: Priority, as_of: datetime | None
+              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One published priority for the site, and its headline series as CSV rows."""
+    data = SeriesData.load(engine, model, priority_codes(model, [p]), as_of)
+    head = priority_status(engine, priority=p.code, as_of=as_of, units=True,
+                           forecasts="none", data=data)["priorities"][0]
+    trajectory = priority_trajectory(engine, p.code, as_of=as_of, with_forecast=False,
+                                     data=data)
+    try:
+        spc: dict[str, Any] | None = spc_chart(engine, p.headline, p.scope, as_of=as_of,
+                                               data=data)
+    except ValueError:  # too few complete periods for process limits
+        spc = None
+    units = {u["unit"]: u for u in unit_readings(engine, p.code, as_of=as_of,
+                                                 data=data)["units"]}
+    polarity = head["polarity"]
+    page = {
+        "code": p.code, "title": p.title, "aspiration": p.aspiration,
+        "owner": p.owner, "headline": head["headline"], "headline_name": head["headline_name"],
+        "unit_of_measure": head["unit_of_measure"], "polarity": polarity,
+        "scope": p.scope, "scope_name": model.units[p.scope].name,
+        "baseline": head["baseline"], "target": head["target"], "latest": head["latest"],
+        "expected": head["expected"], "gap": head["gap"], "gap_pct": head["gap_pct"],
+        "status": head["status"], "status_text": status_sentence(head, polarity),
+        "tolerance": head["tolerance"]["rule"],
+        "method": (head.get("trajectory") or {}).get("method"),
+        "data_as_of": head["data_as_of"],
+        "chart": headline_chart(trajectory, spc if spc and spc.get("points") else None),
+        "spc_label": (spc or {}).get("variation_label"),
+        "page": priority_page(p.code), "csv": csv_file(p.code),
+        "units": [_jurisdiction(u, units.get(u["unit"]), polarity)
+                  for u in head.get("units") or []],
+    }
+    # The series: complete periods only, with the expected value where a trajectory has one.
+    expected = {(p.scope, r["period"]): r["expected"] for r in trajectory.get("readings") or []}
+    for code, u in units.items():
+        expected.update({(code, r["period"]): r["expected"] for r in u.get("readings") or []})
+    rows = []
+    for code in (p.scope, *(u["unit"] for u in page["units"])):
+        periods, values, _partial = data.complete(p.headline, code)
+        unit = model.units[code]
+        rows += [{"priority": p.code, "indicator": p.headline, "unit": code,
+                  "unit_name": unit.name, "level": unit.level, "period": period,
+                  "value": value, "expected": expected.get((code, period))}
+                 for period, value in zip(periods, values, strict=True)]
+    return page, rows
+
+
+def public_site(engine: Engine, *, as_of: datetime | None = None) -> dict[str, Any]:
+    """Everything the public site shows, from the data known at ``as_of``: the published
+    priorities, each jurisdiction's readings, and the CSV rows of each headline series."""
+    model = read_model(engine)
+    priorities, series = [], {}
+    for p in published_priorities(model):
+        page, rows = _priority(engine, model, p, as_of)
+        priorities.append(page)
+        series[p.code] = rows
+    jurisdictions: dict[str, dict[str, Any]] = {}
+    for page in priorities:
+        for u in page["units"]:
+            j = jurisdictions.setdefault(u["unit"], {
+                "code": u["unit"], "name": u["unit_name"], "level": u["level"],
+                "page": unit_page(u["unit"]), "readings": []})
+            j["readings"].append(u | {"priority": page["code"], "title": page["title"],
+                                      "headline_name": page["headline_name"],
+                                      "unit_of_measure": page["unit_of_measure"],
+                                      "priority_page": page["page"]})
+    vintages = [p["data_as_of"] for p in priorities if p["data_as_of"]]
+    return {"as_of": iso(as_of), "data_as_of": max(vintages) if vintages else None,
+            "world_label": get_meta(engine, "world_label"), "partial_rule": PARTIAL_RULE,
+            "priorities": priorities,
+            "jurisdictions": sorted(jurisdictions.values(), key=lambda j: j["name"]),
+            "series": series}
+
+
+def series_csv(rows: list[dict[str, Any]]) -> str:
+    """A headline series as CSV text (full precision: a download is for re-use)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: ("" if r[k] is None else repr(r[k]) if isinstance(r[k], float)
+                             else r[k]) for k in CSV_COLUMNS})
+    return out.getvalue()
+
+
+def site_pages(site: dict[str, Any], render: Render) -> dict[str, str]:
+    """Every page and download of the site, by file name (all in one folder, so that every
+    link is a bare relative file name and the site works from any address or a disk)."""
+    common = {"site": site, "stylesheet": STYLESHEET, "index": INDEX}
+    files = {INDEX: render("public_index.html", common | {"page_title": "Progress"})}
+    for p in site["priorities"]:
+        files[p["page"]] = render("public_priority.html", common | {
+            "p": p, "page_title": p["title"]})
+        files[p["csv"]] = series_csv(site["series"][p["code"]])
+    for j in site["jurisdictions"]:
+        files[j["page"]] = render("public_unit.html", common | {
+            "j": j, "page_title": j["name"]})
+    return files
+
+
+def write_site(engine: Engine, out: str | Path, *, render: Render, stylesheet: Path,
+               as_of: datetime | None = None) -> dict[str, Any]:
+    """Write the static site into ``out`` (created if missing; files of the same names are
+    replaced, others left alone). Returns what was written."""
+    target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"--out {target}: this is a file, not a folder")
+    site = public_site(engine, as_of=as_of)
+    files = site_pages(site, render)
+    target.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (target / name).write_text(text, encoding="utf-8")
+    shutil.copyfile(stylesheet, target / STYLESHEET)
+    return {"out": str(target), "files": sorted([*files, STYLESHEET]),
+            "priorities": [p["code"] for p in site["priorities"]],
+            "data_as_of": site["data_as_of"]}

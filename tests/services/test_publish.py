@@ -1,0 +1,107 @@
+"""The static public site: published priorities only, complete periods only, every link
+relative and resolving, CSVs that parse and match the services' numbers."""
+
+import csv
+import io
+import re
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from stocktake.cli_publish import register
+from stocktake.intake.service import submit_rows
+from stocktake.services.model_service import load_model
+from stocktake.services.readings import indicator_series
+from stocktake.services.status import priority_status
+from stocktake.web.public import publish_site
+
+SECRET = """
+- code: P2
+  title: Zebra secret programme
+  owner: Nobody public
+  headline: incidents
+  scope: N
+  baseline: {period: 2024-01, value: 4321.5}
+  target: {period: 2025-12, value: 1234.5}
+"""
+
+
+def build(engine, model_dir):
+    text = (model_dir / "priorities.yaml").read_text()
+    (model_dir / "priorities.yaml").write_text(
+        text.replace("  counters: [incidents]", "  counters: [incidents]\n  published: true")
+        + SECRET)
+    load_model(engine, model_dir, loaded_by="t")
+    rows = [(i, u, f"2024-{m:02d}", v) for m in (1, 2, 3)
+            for u, n, p in [("A1", 30 + m, 350000), ("A2", 20, 250000), ("B1", 40, 400000)]
+            for i, v in (("incidents", n), ("population", p))]
+    rows += [("incidents", "A1", "2024-04", 77), ("population", "A1", "2024-04", 350000)]
+    submit_rows(engine, rows, submitter="t")  # 2024-04: only A1, so partial above it
+    return engine
+
+
+def test_the_site_shows_published_priorities_and_complete_periods_only(engine,
+                                                                       small_model_dir,
+                                                                       tmp_path):
+    build(engine, small_model_dir)
+    out = tmp_path / "site"
+    result = publish_site(engine, out)
+    assert result["priorities"] == ["P1"]
+    names = {p.name for p in out.iterdir()}
+    assert names == {"index.html", "priority-P1.html", "unit-A.html", "unit-B.html",
+                     "data-P1.csv", "style.css"} == set(result["files"])
+    texts = {n: (out / n).read_text() for n in names}
+    for name, text in texts.items():
+        # The unpublished priority and the partial period never appear.
+        for secret in ("P2", "Zebra", "Nobody public", "4321", "1234", "4,321", "1,234",
+                       "2024-04"):
+            assert secret not in text, (name, secret)
+        if name.endswith(".html"):
+            assert "Data as of" in text and "<script" not in text, name
+            for link in re.findall(r'(?:href|src)="([^"]*)"', text):
+                target = link.split("#", 1)[0]
+                assert "://" not in link and not link.startswith("/"), (name, link)
+                assert target == "" or target in names, (name, link)
+    index = texts["index.html"]
+    # N, 2024-03: (33 + 20 + 40) / 1,000,000 x 100,000 = 9.3; expected on the linear
+    # trajectory 10 - 2 x 2/23 = 9.83: 5.4% below, better than expected (down is better).
+    assert "Cut violent crime" in index and ">9.3<" in index and "<svg" in index
+    assert "Ahead: 9.3 in 2024-03, against 9.8 expected on the trajectory (-5.4%)" in index
+    assert 'href="priority-P1.html"' in index and 'href="data-P1.csv"' in index
+    unit_a = texts["unit-A.html"]
+    # A, 2024-03: (33 + 20) / 600,000 x 100,000 = 8.83.
+    assert "Province A" in unit_a and ">8.8<" in unit_a
+
+    rows = list(csv.DictReader(io.StringIO(texts["data-P1.csv"])))
+    assert {r["unit"] for r in rows} == {"N", "A", "B"}
+    assert len(rows) == 9  # 3 complete months at N, A and B; A's 2024-04 is partial
+    for unit in ("N", "A", "B"):
+        series = indicator_series(engine, "incident_rate", unit)
+        want = {p["period"]: p["value"] for p in series["points"]
+                if p["value"] is not None and not p["value_partial"]}
+        got = {r["period"]: float(r["value"]) for r in rows if r["unit"] == unit}
+        assert got == want, unit
+    n = {r["period"]: r for r in rows if r["unit"] == "N"}
+    assert float(n["2024-03"]["value"]) == pytest.approx(9.3)
+    assert float(n["2024-03"]["expected"]) == pytest.approx(10 - 4 / 23)
+    head = priority_status(engine, priority="P1", forecasts="none")["priorities"][0]
+    assert head["latest"]["period"] == "2024-03"
+    b = priority_status(engine, priority="P1", unit="B", forecasts="none")["priorities"][0]
+    assert float([r for r in rows if r["unit"] == "B"][-1]["value"]) == pytest.approx(
+        b["latest"]["value"])
+
+
+def test_publish_command_writes_the_site(engine, small_model_dir, tmp_path, db_url):
+    build(engine, small_model_dir)
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    register(app)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["publish", "--out", str(out), "--db", db_url])
+    assert r.exit_code == 0, r.output
+    assert "1 published priorities (P1)" in " ".join(r.output.split())
+    assert (out / "index.html").is_file() and (out / "data-P1.csv").is_file()
+    (tmp_path / "file").write_text("x")
+    r = CliRunner().invoke(app, ["publish", "--out", str(tmp_path / "file"), "--db", db_url])
+    assert r.exit_code == 2 and "not a folder" in " ".join(r.output.split())
