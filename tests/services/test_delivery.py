@@ -531,3 +531,30 @@ def test_stocktake_recorded_before_the_newest_is_refused(stocktaken):
     with pytest.raises(ValueError, match="already recorded later"):
         record_stocktake(engine, "P1", earlier, by="DU", at=datetime(2024, 7, 16))
     assert list_actions(engine, as_of=datetime(2024, 8, 1))["actions"] == seen == []
+
+
+# -- a pack on thin data ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("months", [0, 1, 9])
+def test_a_pack_renders_whatever_little_there_is(world, months):
+    """A new priority: no data (or one month: no control limits, no forecast), one plan
+    version, no chain, no assessment, no stocktake. The pack still renders, and says so."""
+    from stocktake.reports.render import render_pack
+    from stocktake.services.packs import pack_context
+
+    rows_in = [(ind, unit, f"2024-{m + 1:02d}", value) for m in range(months)
+               for unit, n, pop in (("A1", 30 - m, 350000), ("A2", 20, 250000),
+                                    ("B1", 40, 400000))
+               for ind, value in (("incidents", n), ("population", pop))]
+    if rows_in:
+        result = submit_rows(world, rows_in, submitter="t", now=datetime(2024, months + 1, 5))
+        assert result.accepted
+    load_plan(world, "P1", PLAN, author="DU", reason="", at=datetime(2024, 11, 1))
+    context = pack_context(world, "P1", as_of=datetime(2024, 11, 2))
+    latest = context["headline"]["latest"]
+    assert (latest is None) if months == 0 else latest["period"] == f"2024-{months:02d}"
+    html = render_pack(context)
+    assert "Cut violent crime" in html and "How can we help?" in html
+    assert "Not assessed" in html and "No open actions" in html
+    if months <= 1:  # one point: no control limits, and the pack says why
+        assert "no control limits yet" in html

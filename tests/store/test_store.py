@@ -233,3 +233,23 @@ def test_migrations_build_exactly_the_tables_the_code_declares(db_url):
     ignorable = {"alembic_version"}
     real = [d for d in diffs if not (d[0] == "remove_table" and d[1].name in ignorable)]
     assert real == []
+
+
+def test_a_submission_inside_a_rolled_back_transaction_leaves_nothing(db_url, small_model_dir):
+    """The submission service takes a savepoint in the caller's transaction; rolling that
+    back must discard the batch on SQLite as on PostgreSQL (pysqlite alone would commit at
+    the savepoint's release)."""
+    from stocktake.intake.service import submit_rows
+    from stocktake.services.model_service import load_model
+    from stocktake.store.db import open_engine
+
+    engine = open_engine(db_url)
+    load_model(engine, small_model_dir, loaded_by="t", now=datetime(2024, 1, 2))
+    with engine.connect() as conn:
+        outer = conn.begin()
+        result = submit_rows(conn, [("incidents", "A1", "2024-01", 30)], submitter="t",
+                             now=datetime(2024, 2, 5))
+        assert result.accepted
+        outer.rollback()
+    assert count(engine, schema.observations) == 0
+    assert count(engine, schema.batches) == 0

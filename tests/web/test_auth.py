@@ -23,7 +23,7 @@ PW = "correct horse battery"
 EXTRA = {"owner": {"priorities": ["P1"]}, "provider": {"unit": "A"}}
 # Values for path parameters and paths inside mounts, for requests to every route.
 SAMPLE_PARAMS = {"code": "P1", "username": "executive", "token_id": "999",
-                 "indicator": "incidents"}
+                 "indicator": "incidents", "action_id": "999"}
 SAMPLE_MOUNT_PATHS = {"static": "/static/style.css"}
 
 
@@ -175,7 +175,8 @@ def test_signing_in_sets_a_safe_cookie_and_goes_where_asked(site):
 
     # A provider asked for a page it may not open lands on its own start page instead;
     # other sites are never a destination.
-    for user, asked, landed in [("provider", "/", "/account"), ("analyst", "//evil.test/", "/"),
+    for user, asked, landed in [("provider", "/", "/data/submit"),
+                                ("analyst", "//evil.test/", "/"),
                                 ("analyst", "https://evil.test/", "/"), ("admin", "", "/")]:
         r = sign_in(TestClient(create_app(site)), user, next_page=asked)
         assert r.headers["location"] == landed, (user, asked)
@@ -335,11 +336,15 @@ def test_each_role_signs_in_and_sees_what_it_should_and_nothing_more(browser, br
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             page = context.new_page()
             browser_sign_in(page, server.url, role)
-            home = "/account" if role == "provider" else "/"
+            home = "/data/submit" if role == "provider" else "/"
             assert page.url == server.url + home, (role, page.url)
             nav = page.get_by_role("navigation", name="Your account")
             assert f"{role} ({role})" in nav.inner_text()
             assert nav.get_by_role("link", name="Users").count() == (role == "admin")
+            main = page.get_by_role("navigation", name="Main")  # only what the role may open
+            assert main.get_by_role("link", name="Submit data").count() == (
+                role in ("admin", "analyst", "provider"))
+            assert main.get_by_role("link", name="Priorities").count() == (role != "provider")
             for path, status in SEES[role].items():
                 response = page.goto(server.url + path)
                 assert response.status == status, (role, path)

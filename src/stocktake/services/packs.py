@@ -74,7 +74,8 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         parsed = dp.parse_plan(row["document"], model, priority)
         plan = {"version": row["version"], "author": row["author"], "reason": row["reason"],
                 "recorded_at": iso(row["recorded_at"]), "plan": parsed.to_dict(),
-                "versions": len(plan_rows), **plan_summary(model, p, parsed, now)}
+                "versions": len(plan_rows), "changes_since_last": [],
+                **plan_summary(model, p, parsed, now)}
         if len(plan_rows) > 1:
             before = dp.parse_plan(plan_rows[-2]["document"], model, priority)
             plan["changes_since_last"] = dp.diff_lines(dp.plan_diff(before, parsed))

@@ -514,8 +514,9 @@ def unit_readings(engine: Engine, priority: str, *, as_of: datetime | None = Non
         traj, reason, _ = splits.at(kid) if splits else (None, "no trajectory", None)
         periods, values, _partial = data.complete(ind.code, kid)
         row: dict[str, Any] = {"unit": kid, "unit_name": model.units[kid].name,
-                               "readings": [], "off_track_run": 0, "status": NO_DATA,
-                               "trajectory_note": reason}
+                               "readings": [], "actuals": [], "off_track_run": 0,
+                               "status": NO_DATA, "latest": None, "expected": None,
+                               "gap": None, "gap_pct": None, "trajectory_note": reason}
         if traj is not None:
             first = traj.baseline_period.shift(-history)
             row["actuals"] = [{"period": q, "value": v} for q, v in zip(periods, values,

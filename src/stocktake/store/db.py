@@ -51,12 +51,21 @@ def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
         raise StoreError(f"cannot open database '{url}': {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite opens transactions lazily (not before a SAVEPOINT, nor for DDL): let
+        # SQLAlchemy say BEGIN itself, so a transaction, a savepoint rolled back inside it,
+        # and a migration are all-or-nothing as on PostgreSQL.
+        event.listen(engine, "begin", _sqlite_begin)
     if migrate:
         upgrade(engine)
     return engine
 
 
+def _sqlite_begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # the driver's own BEGIN off: see _sqlite_begin
     cursor = dbapi_connection.cursor()
     # WAL: readers never block the writer; a killed writer leaves the file consistent.
     cursor.execute("PRAGMA journal_mode=WAL")

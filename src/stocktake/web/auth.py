@@ -69,7 +69,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 # Where each role lands after signing in (when no permitted page was asked for).
-HOME: dict[str, str] = {"provider": "/account"}
+HOME: dict[str, str] = {"provider": "/data/submit"}
 DEFAULT_HOME = "/"
 
 
