@@ -558,3 +558,10 @@ def test_a_pack_renders_whatever_little_there_is(world, months):
     assert "Not assessed" in html and "No open actions" in html
     if months <= 1:  # one point: no control limits, and the pack says why
         assert "no control limits yet" in html
+
+
+def test_a_string_is_a_document_never_a_path(world):
+    """Text from a form or an API body cannot make the service open a file."""
+    with pytest.raises(DeliveryError) as info:
+        load_plan(world, "P1", str(PLAN), author="DU", reason="")
+    assert "No such file" not in str(info.value) and rows(world, schema.plan_versions) == 0

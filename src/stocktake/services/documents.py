@@ -26,8 +26,10 @@ def read_yaml(path: str | Path) -> Any:
         raise DeliveryError(f"{where}not valid YAML ({problem})", source=str(p)) from None
 
 
-def load_document(source: str | Path | Any) -> tuple[Any, str | None]:
-    """A document from a path, or one given already parsed; with its file name for errors."""
-    if isinstance(source, (str, Path)):
+def load_document(source: Path | Any) -> tuple[Any, str | None]:
+    """A document from a file (a ``Path``: only the command line names files), or one given
+    already parsed (the web, the API, the demo); with its file name for errors. A plain
+    string is a document, never a path: text typed into a form cannot open a file."""
+    if isinstance(source, Path):
         return read_yaml(source), str(source)
     return source, None
