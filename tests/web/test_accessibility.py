@@ -42,9 +42,6 @@ DESKTOP, PHONE = (1280, 900), (390, 844)
 # Pages every build has: (path, role or None for the public, a step before checking, the
 # status it answers). "{priority}" is a priority of the world under test. Opening the
 # <details> on the users page checks its forms, which axe skips while they are hidden.
-NOT_FOUND_IS_JSON = pytest.mark.xfail(
-    strict=True, reason="a 404 is FastAPI's JSON {'detail': ...} (no <title>, no lang): "
-    "app.py needs an HTTPException handler that renders error.html outside /api")
 MAIN_PAGES = [
     pytest.param("/", "analyst", None, 200, id="portfolio"),
     pytest.param("/priorities/{priority}", "analyst", None, 200, id="priority"),
@@ -54,10 +51,8 @@ MAIN_PAGES = [
     pytest.param("/account", "provider", None, 200, id="account-provider"),
     pytest.param("/admin/users", "admin", "open_details", 200, id="admin-users"),
     pytest.param("/", "provider", None, 403, id="refused-403"),
-    pytest.param("/priorities/NO-SUCH", "analyst", None, 404, id="no-priority-404",
-                 marks=NOT_FOUND_IS_JSON),
-    pytest.param("/no-such-page", "analyst", None, 404, id="no-page-404",
-                 marks=NOT_FOUND_IS_JSON),
+    pytest.param("/priorities/NO-SUCH", "analyst", None, 404, id="no-priority-404"),
+    pytest.param("/no-such-page", "analyst", None, 404, id="no-page-404"),
 ]
 # Phone width as well for the pages whose layout changes there (tables become cards).
 PHONE_TOO = {"portfolio", "priority", "login", "account", "admin-users"}

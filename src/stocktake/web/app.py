@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..reports.charts import headline_chart
 from ..services.overview import priority_overview
@@ -34,6 +36,21 @@ def create_app(engine: Engine) -> FastAPI:
     templates.env.filters.update(formatting.FILTERS)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     auth.install(app, engine, templates)
+
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # The API answers in JSON; a person gets a page (with its title, language, way home).
+        if request.url.path.startswith("/api/"):
+            return await http_exception_handler(request, exc)
+        title = {404: "Not found", 400: "Bad request", 405: "Not allowed"}.get(
+            exc.status_code, "Something went wrong")
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"There is no page at {request.url.path}."
+        return templates.TemplateResponse(request, "error.html", {
+            "title": title, "message": detail, "world_label": get_meta(engine, "world_label"),
+        }, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
     for feature in FEATURES:
         feature.install(app, engine, templates)
 
