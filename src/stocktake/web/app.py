@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..reports.charts import headline_chart
+from ..services.cache import ResultCache
 from ..services.overview import priority_overview
 from ..services.readings import spc_chart
 from ..services.status import priority_status, priority_trajectory
@@ -57,15 +59,10 @@ def create_app(engine: Engine) -> FastAPI:
     def world_label() -> str | None:
         return get_meta(engine, "world_label")
 
-    @app.get("/", response_class=HTMLResponse)
-    def portfolio(request: Request) -> HTMLResponse:
-        overview = priority_overview(engine)
-        return templates.TemplateResponse(request, "portfolio.html", {
-            "overview": overview, "world_label": world_label(),
-        })
+    cache = ResultCache(engine)  # pages are read far more often than data arrives
 
-    @app.get("/priorities/{code}", response_class=HTMLResponse)
-    def priority_page(request: Request, code: str) -> HTMLResponse:
+    def priority_view(code: str) -> dict[str, Any]:
+        """Everything the priority page shows, computed once per data version."""
         try:
             status = priority_status(engine, priority=code, units=True, forecasts="none")
         except ValueError:
@@ -76,14 +73,25 @@ def create_app(engine: Engine) -> FastAPI:
             spc = spc_chart(engine, p["headline"], p["scope"])
         except ValueError:  # too few complete periods for limits: say so on the page
             spc = None
-        return templates.TemplateResponse(request, "priority.html", {
-            "p": p, "status": status, "trajectory": trajectory, "spc": spc,
-            "chart": headline_chart(trajectory, spc), "world_label": world_label(),
+        return {"p": p, "status": status, "trajectory": trajectory, "spc": spc,
+                "chart": headline_chart(trajectory, spc)}
+
+    @app.get("/", response_class=HTMLResponse)
+    def portfolio(request: Request) -> HTMLResponse:
+        overview = cache.get("overview", lambda: priority_overview(engine))
+        return templates.TemplateResponse(request, "portfolio.html", {
+            "overview": overview, "world_label": world_label(),
         })
+
+    @app.get("/priorities/{code}", response_class=HTMLResponse)
+    def priority_page(request: Request, code: str) -> HTMLResponse:
+        view = cache.get(("priority", code), lambda: priority_view(code))
+        return templates.TemplateResponse(request, "priority.html", {
+            **view, "world_label": world_label()})
 
     @app.get("/api/v1/priorities")
     def api_priorities() -> JSONResponse:
-        return JSONResponse(priority_overview(engine))
+        return JSONResponse(cache.get("overview", lambda: priority_overview(engine)))
 
     @app.get("/api/v1/openapi.json", include_in_schema=False)
     def openapi_document() -> JSONResponse:

@@ -1,0 +1,66 @@
+"""Results of read-only services, kept while nothing they read has changed.
+
+A page is read far more often than data arrives: the portfolio and a priority page cost a
+few hundred milliseconds to compute and are the same for everyone until the next batch,
+model load, approval, plan, rating or stocktake. The cache key holds the *data version*:
+the newest id of every append-only table those results read (and the demo's clock), taken
+in one small query per request. Nothing is ever stale: a new row is a new version.
+
+One cache per engine (a web application holds one), so two databases never share
+entries. Values are shared between callers: treat them as read-only.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, func, select
+
+from ..store import schema as s
+
+T = TypeVar("T")
+
+# Every table whose rows a cached result may read (append-only, so max(id) moves on change).
+_VERSIONED = (s.batches, s.model_loads, s.approvals, s.plan_versions, s.chain_versions,
+              s.assessments, s.stocktakes, s.actions, s.action_updates,
+              s.stocktake_schedules)
+
+
+class ResultCache:
+    def __init__(self, engine: Engine, size: int = 256) -> None:
+        self.engine, self.size = engine, size
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._version_query = select(*[select(func.max(t.c.id)).scalar_subquery()
+                                       for t in _VERSIONED],
+                                     select(s.meta.c.value).where(s.meta.c.key == "clock")
+                                     .scalar_subquery())
+
+    def version(self) -> tuple[Any, ...]:
+        with self.engine.connect() as conn:
+            return tuple(conn.execute(self._version_query).one())
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value for ``key`` at the current data version, computed once: callers
+        asking at the same time wait for the first instead of computing it again."""
+        full = (key, self.version())
+        with self._guard:
+            if full in self._values:
+                self._values.move_to_end(full)
+                return self._values[full]
+            lock = self._locks.setdefault(full, threading.Lock())
+        with lock:
+            with self._guard:
+                if full in self._values:
+                    return self._values[full]
+            value = compute()  # an exception is raised to every caller, and not kept
+            with self._guard:
+                self._values[full] = value
+                self._locks.pop(full, None)
+                while len(self._values) > self.size:
+                    self._values.popitem(last=False)
+            return value
