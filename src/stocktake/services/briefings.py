@@ -18,8 +18,8 @@ from ..store import delivery as store
 from ..store.db import get_meta
 from .clock import now_of
 from .quality import FORMULA, data_quality
-from .series_data import iso, read_model
-from .status import priority_status, unit_readings
+from .series_data import SeriesData, iso, read_model
+from .status import priority_codes, priority_status, unit_readings
 from .stocktakes import list_actions
 
 
@@ -48,8 +48,9 @@ def _latest_assessments(engine: Engine, as_of: datetime | None) -> dict[str, lis
     return out
 
 
-def _priority_rows(engine: Engine, as_of: datetime | None) -> tuple[dict[str, Any], list]:
-    status = priority_status(engine, as_of=as_of, units=True, forecasts="scope")
+def _priority_rows(engine: Engine, as_of: datetime | None,
+                   data: SeriesData | None = None) -> tuple[dict[str, Any], list]:
+    status = priority_status(engine, as_of=as_of, units=True, forecasts="scope", data=data)
     rounds = _latest_assessments(engine, as_of)
     rows = []
     for head in status["priorities"]:
@@ -164,14 +165,17 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
     with credit, concerns, and the data-quality league."""
     now = now_of(engine, as_of)
     model = read_model(engine)
-    status, rows = _priority_rows(engine, as_of)
+    # One load of the data for every priority's status and unit readings.
+    data = SeriesData.load(engine, model, priority_codes(model, list(model.priorities.values())),
+                           as_of)
+    status, rows = _priority_rows(engine, as_of, data)
     league = sorted(rows, key=lambda r: (_scale(r["likelihood"]),
                                          -(r["head"].get("probability_of_meeting") or 0)))
     successes, concerns = [], []
     actions = list_actions(engine, as_of=as_of)["actions"]
     for r in rows:
         h = r["head"]
-        units = unit_readings(engine, h["code"], as_of=as_of)["units"]
+        units = unit_readings(engine, h["code"], as_of=as_of, data=data)["units"]
         ahead = [u for u in units if u["status"] in ("ahead", "on_track")]
         ahead.sort(key=lambda u: -(u.get("gap_pct") or 0) * (1 if h["polarity"] == "up"
                                                                else -1))
