@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -61,3 +62,9 @@ def check_trajectories(model: DeliveryModel) -> list[Problem]:
             problems += [Problem(file, line, "trajectory", f"priority '{p.code}': {msg}")
                          for msg in exc.problems]
     return problems
+
+
+def model_changes(engine: Engine, code: str | None = None) -> list[dict[str, Any]]:
+    """Every recorded change to the model (optionally of one code), newest first."""
+    with engine.connect() as conn:
+        return list(reversed(model_repo.model_history(conn, code)))

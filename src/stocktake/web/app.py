@@ -19,10 +19,10 @@ from ..services.overview import priority_overview
 from ..services.readings import spc_chart
 from ..services.status import priority_status, priority_trajectory
 from ..store.db import get_meta
-from . import api, auth, data_pages, delivery_pages, formatting, public
+from . import api, auth, data_pages, delivery_pages, formatting, model_pages, public
 
 # Each feature adds its routes and their permissions (a route without one is refused).
-FEATURES = (delivery_pages, data_pages, api, public)
+FEATURES = (delivery_pages, data_pages, api, public, model_pages)
 for _feature in FEATURES:
     auth.PERMISSIONS.update(_feature.PERMISSIONS)
 
