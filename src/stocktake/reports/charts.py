@@ -244,3 +244,192 @@ def unit_panel(unit: dict[str, Any], *, width: int = 230, height: int = 120) -> 
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
             f'role="img" aria-label="{label}" class="panel" font-family="sans-serif" '
             f'font-size="9" fill="{FORECAST}"><title>{label}</title>' + "".join(out) + "</svg>")
+
+
+def _log_ticks(low: float, high: float) -> list[float]:
+    """1, 2, 5 times powers of ten between low and high (a log axis's gridlines)."""
+    out = []
+    for k in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+        out += [m * 10.0 ** k for m in (1, 2, 5) if low <= m * 10.0 ** k <= high]
+    return out
+
+
+def _compact(v: float) -> str:
+    """Axis numbers short enough to sit side by side: 50k, 2M."""
+    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= size:
+            return f"{v / size:g}{suffix}"
+    return _tick(v)
+
+
+def funnel_chart(compare: dict[str, Any], *, width: int = 720, height: int = 400) -> str:
+    """A funnel plot from the report of services.readings.compare_units: each unit a point
+    (x its denominator, y its value), the pooled rate as the centre line and the 95% and 99.8%
+    limits (over-dispersion adjusted when the comparison applied it) as lines. Units outside
+    a limit are labelled; the denominators go on a log axis when they span more than tenfold.
+    An optional ``denominator_info`` ({name, unit_of_measure}) names the x axis."""
+    from ..analysis.funnel import limits_curve  # numbers in, numbers out: analysis owns them
+
+    units = compare.get("units") or []
+    if not units:
+        raise ValueError("funnel_chart: the comparison has no units to draw")
+    for u in units:
+        for key in ("unit", "denominator", "value", "outside_95", "outside_99.8"):
+            if key not in u:
+                raise ValueError(f"funnel_chart: unit {u.get('unit', '?')!r} has no '{key}'")
+        if not u["denominator"] > 0:
+            raise ValueError(f"funnel_chart: unit {u['unit']!r} has denominator "
+                             f"{u['denominator']!r}; it must be positive")
+    scale, kind = float(compare["scale"]), compare["kind"]
+    applied = bool(compare.get("overdispersion_applied"))
+    multiplicative = compare.get("dispersion_model", "multiplicative") == "multiplicative"
+    n_low = min(u["denominator"] for u in units)
+    n_high = max(u["denominator"] for u in units)
+    log_x = n_high / n_low > 10
+    if log_x:
+        grid = [n_low / 1.5 * (n_high * 1.5 / (n_low / 1.5)) ** (i / 119) for i in range(120)]
+    else:
+        pad_n = (n_high - n_low) * 0.08 or n_low * 0.2
+        x_low, x_high = max(n_low - pad_n, n_low * 0.2), n_high + pad_n
+        grid = [x_low + (x_high - x_low) * i / 119 for i in range(120)]
+    curve = limits_curve(compare["overall"] / scale, grid, kind=kind, scale=scale,
+                         phi=compare["phi"] if applied and multiplicative else 1.0,
+                         tau2=compare.get("tau2", 0.0) if applied else 0.0)
+    values = [u["value"] for u in units]
+    # The frame holds every point and the 99.8% limits at the median unit's size; nearer the
+    # funnel's mouth the limits run out of the frame (clipped) instead of squashing the points.
+    middle = sorted(u["denominator"] for u in units)[len(units) // 2]
+    near = min(range(len(grid)), key=lambda i: abs(grid[i] - middle))
+    values += [curve["lower_99.8"][near], curve["upper_99.8"][near], compare["overall"]]
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.08 or abs(high) * 0.1 or 1
+    ticks = _nice_ticks(low - pad, high + pad)
+    y_low, y_high = min(ticks[0], low - pad), max(ticks[-1], high + pad)
+    left, right, top, bottom = 64, 24, 16, 96
+    plot_w, plot_h = width - left - right, height - top - bottom
+    g_low, g_high = grid[0], grid[-1]
+
+    def x(n: float) -> float:
+        if log_x:
+            return left + math.log(n / g_low) / math.log(g_high / g_low) * plot_w
+        return left + (n - g_low) / (g_high - g_low) * plot_w
+
+    def y(v: float) -> float:
+        return top + (y_high - v) / (y_high - y_low) * plot_h
+
+    def line(key: str) -> str:
+        return " ".join(f"{'M' if i == 0 else 'L'}{x(n):.1f},{y(float(v)):.1f}"
+                        for i, (n, v) in enumerate(zip(grid, curve[key], strict=True)))
+
+    polarity = (compare.get("indicator") or {}).get("polarity", "neutral")
+
+    def colour(side: str) -> str:
+        if polarity == "neutral":
+            return PURPLE
+        better = side == "above" if polarity == "up" else side == "below"
+        return BLUE if better else ORANGE
+
+    out = []
+    for t in ticks:
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
+                   'stroke="#e3e7eb"/>')
+        out.append(f'<text x="{left - 8}" y="{y(t) + 4:.1f}" text-anchor="end">{_tick(t)}</text>')
+    x_ticks = _log_ticks(g_low, g_high) if log_x else _nice_ticks(g_low, g_high)
+    if len(x_ticks) > 7:  # keep the powers of ten only, so labels do not collide
+        x_ticks = [t for t in x_ticks if math.log10(t).is_integer()] or x_ticks
+    for t in x_ticks:
+        out.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top + plot_h}" '
+                   f'y2="{top + plot_h + 5}" stroke="{INK}"/>')
+        out.append(f'<text x="{x(t):.1f}" y="{top + plot_h + 18}" text-anchor="middle">'
+                   f"{_compact(t)}</text>")
+    out.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" '
+               f'y2="{top + plot_h}" stroke="{INK}"/>')
+    out.append(f'<clipPath id="funnel-frame"><rect x="{left}" y="{top}" width="{plot_w}" '
+               f'height="{plot_h}"/></clipPath>')
+    for level, dash, stroke in (("99.8", "", GREY), ("95", ' stroke-dasharray="6 4"', GREY)):
+        for side in ("lower", "upper"):
+            out.append(f'<path class="limit limit-{level.replace(".", "-")}" '
+                       f'd="{line(f"{side}_{level}")}" clip-path="url(#funnel-frame)" '
+                       f'fill="none" stroke="{stroke}" '
+                       f'stroke-width="{2 if level == "99.8" else 1.5}"{dash}/>')
+    out.append(f'<line class="centre" x1="{left}" x2="{width - right}" '
+               f'y1="{y(compare["overall"]):.1f}" y2="{y(compare["overall"]):.1f}" '
+               f'stroke="{TRAJECTORY}" stroke-width="1.5"/>')
+    labels = []
+    for u in units:
+        name = str(u.get("name") or u["unit"])
+        cx, cy = x(u["denominator"]), y(u["value"])
+        tip = escape(f"{name}: {_fmt(u['value'])} (denominator {_fmt(u['denominator'])})")
+        if u["outside_99.8"] != "inside":
+            mark = f'fill="{colour(u["outside_99.8"])}" stroke="{INK}" stroke-width="0.8"'
+        elif u["outside_95"] != "inside":
+            mark = f'fill="#fff" stroke="{colour(u["outside_95"])}" stroke-width="2.2"'
+        else:
+            mark = f'fill="{GREY}" stroke="{FORECAST}" stroke-width="0.6"'
+        out.append(f'<circle class="unit" data-unit="{escape(str(u["unit"]))}" '
+                   f'cx="{cx:.1f}" cy="{cy:.1f}" r="5" {mark}><title>{tip}</title></circle>')
+        if u["outside_95"] != "inside":
+            labels.append((cx, cy, name))
+    for cx, cy, name in labels:  # after the points, so no point hides a label
+        anchor = "end" if cx > left + plot_w * 0.75 else "start"
+        dx = -8 if anchor == "end" else 8
+        out.append(f'<text class="unit-label" x="{cx + dx:.1f}" y="{cy + 4:.1f}" '
+                   f'text-anchor="{anchor}" stroke="#fff" stroke-width="3" '
+                   f'paint-order="stroke">{escape(name)}</text>')
+    indicator = compare.get("indicator") or {}
+    den = compare.get("denominator_info") or {}
+    x_label = den.get("name") or compare.get("denominator") or "denominator"
+    if den.get("unit_of_measure"):
+        x_label += f" ({den['unit_of_measure']})"
+    if log_x:
+        x_label += ", log scale"
+    out.append(f'<text x="{left + plot_w / 2:.1f}" y="{top + plot_h + 36}" '
+               f'text-anchor="middle">{escape(x_label)}</text>')
+    y_label = escape(str(indicator.get("unit_of_measure") or indicator.get("name") or ""))
+    out.append(f'<text x="12" y="{top + plot_h / 2:.1f}" text-anchor="middle" '
+               f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{y_label}</text>')
+    legend = [("line", TRAJECTORY, f"Overall {_fmt(compare['overall'])}"),
+              ("dash", GREY, "95% limits"), ("line", GREY, "99.8% limits"),
+              ("dot", GREY, "Unit within the limits")]
+    if polarity == "neutral":
+        legend += [("ring", PURPLE, "Outside 95%"), ("dot", PURPLE, "Outside 99.8%")]
+    else:
+        legend += [("ring", BLUE, "Better, outside 95%"), ("dot", BLUE, "Better, outside 99.8%"),
+                   ("ring", ORANGE, "Worse, outside 95%"), ("dot", ORANGE, "Worse, outside 99.8%")]
+    lx, ly = left, top + plot_h + 58  # the legend wraps onto as many rows as it needs
+    for shape, col, label in legend:
+        if lx + 30 + 6.6 * len(label) > width - right:
+            lx, ly = left, ly + 20
+        if shape in ("line", "dash"):
+            dash = ' stroke-dasharray="6 4"' if shape == "dash" else ""
+            out.append(f'<line x1="{lx}" x2="{lx + 18}" y1="{ly}" y2="{ly}" stroke="{col}" '
+                       f'stroke-width="2"{dash}/>')
+        elif shape == "ring":
+            out.append(f'<circle cx="{lx + 9}" cy="{ly}" r="4.5" fill="#fff" stroke="{col}" '
+                       'stroke-width="2.2"/>')
+        else:
+            out.append(f'<circle cx="{lx + 9}" cy="{ly}" r="5" fill="{col}"/>')
+        out.append(f'<text x="{lx + 23}" y="{ly + 4}">{escape(label)}</text>')
+        lx += 30 + 6.6 * len(label)
+    summary = escape(_funnel_summary(compare))
+    full_height = max(height, ly + 14)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {full_height}" '
+            f'role="img" aria-label="{summary}" class="chart funnel" '
+            f'font-family="system-ui, sans-serif" font-size="12" fill="{INK}">'
+            f"<title>{summary}</title>" + "".join(out) + "</svg>")
+
+
+def _funnel_summary(compare: dict[str, Any]) -> str:
+    # The indicator's name is left to the caption: a page finds its headline chart by it.
+    names = {u["unit"]: str(u.get("name") or u["unit"]) for u in compare["units"]}
+    level = compare.get("level") or "unit"
+    text = (f"Funnel plot of {len(compare['units'])} {level} values"
+            f"{' in ' + compare['period'] if compare.get('period') else ''}, against 95% and "
+            f"99.8% limits around the overall {_fmt(compare['overall'])}")
+    for side in ("above", "below"):
+        outside = [names[u["unit"]] for u in compare["units"] if u["outside_99.8"] == side]
+        if outside:
+            text += f"; {side} the 99.8% limit: {', '.join(outside)}"
+    if not any(u["outside_99.8"] != "inside" for u in compare["units"]):
+        text += "; no unit outside the 99.8% limits"
+    return text

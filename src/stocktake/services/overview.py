@@ -7,9 +7,15 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from ..analysis.spc import ICON_COLOURS, ICON_LABELS
+from ..model.periods import Period
+from ..store import delivery as delivery_store
 from ..store import model_repo
 from ..store.observations import data_as_of
-from .series_data import Point, SeriesData, last_complete
+from .clock import now_of
+from .readings import compare_units
+from .series_data import Point, SeriesData, check_priority, iso, last_complete, read_model
+from .status import priority_codes, priority_status, priority_trajectory, unit_readings
 
 POLARITY_TEXT = {"up": "higher is better", "down": "lower is better", "neutral": "neutral"}
 
@@ -66,3 +72,119 @@ def _latest_point(points: list[Point]) -> dict[str, Any] | None:
     coverage = 1.0 if chosen.coverage is None else chosen.coverage
     return {"period": chosen.period, "value": chosen.value,
             "coverage": 1.0 if done else coverage, "complete": done is not None}
+
+
+# -- the portfolio's row of icons, and the priority page ------------------------------------
+
+PERIOD_WORDS = {"year": ("year", "years"), "quarter": ("quarter", "quarters"),
+                "month": ("month", "months"), "week": ("week", "weeks"),
+                "day": ("day", "days")}
+
+
+def _freshness(latest_period: str | None, period_type: str, now: datetime,
+               vintage: str | None) -> dict[str, Any]:
+    """The newest complete period, how far it trails the period ``now`` falls in (that one is
+    still running, so 1 is the usual lag), and when the data were last recorded."""
+    current = Period.containing(now.date(), period_type)
+    behind = None
+    if latest_period is not None:
+        behind = current - Period.parse(latest_period, period_type)
+    one, many = PERIOD_WORDS[str(period_type)]
+    if behind is None:
+        text = "no complete period yet"
+    elif behind == 0:
+        text = f"the current {one}"
+    else:
+        text = f"{behind} {one if behind == 1 else many} behind the current {one}"
+    return {"latest_period": latest_period, "current_period": current.code,
+            "periods_behind": behind, "period_type": str(period_type), "text": text,
+            "vintage": vintage}
+
+
+def portfolio_rows(engine: Engine, *, as_of: datetime | None = None) -> dict[str, Any]:
+    """Every priority as one row of signals, from one load of the data: SPC variation and
+    assurance icons (with their Making Data Count words), the latest likelihood of delivery,
+    the gap to the trajectory (on/off track) and the data's freshness, as known at as_of."""
+    with engine.connect() as conn:
+        model = model_repo.read_model(conn)
+        rounds = delivery_store.assessments(conn, None, as_of)
+    chosen = list(model.priorities.values())
+    data = SeriesData.load(engine, model, priority_codes(model, chosen), as_of)
+    status = priority_status(engine, as_of=as_of, units=False, forecasts="none", data=data)
+    latest_round: dict[str, dict[str, Any]] = {}
+    for r in rounds:  # oldest round first: the last one seen is the latest
+        latest_round[r["priority"]] = r
+    now = now_of(engine, as_of)
+    rows = []
+    for s in status["priorities"]:
+        spc = s.get("spc") or {}
+        ind = model.indicators[s["headline"]]
+        variation, assurance = spc.get("variation_icon"), spc.get("assurance_icon")
+        r = latest_round.get(s["code"])
+        latest = s.get("latest")
+        base, goal = s["stated_baseline"]["value"], s["stated_target"]["value"]
+        progress = (None if latest is None or goal == base
+                    else (latest["value"] - base) / (goal - base))
+        rows.append({
+            "code": s["code"], "title": s["title"], "owner": s["owner"],
+            "headline": s["headline"], "headline_name": s["headline_name"],
+            "unit_of_measure": s["unit_of_measure"], "polarity": s["polarity"],
+            "polarity_text": POLARITY_TEXT[s["polarity"]], "scope": s["scope"],
+            "scope_name": s["unit_name"],
+            "latest": None if latest is None else {"period": latest["period"],
+                                                   "value": latest["value"]},
+            "baseline": s["stated_baseline"], "target": s["stated_target"],
+            "progress": progress,
+            "spc_error": spc.get("error"),
+            "variation_icon": variation,
+            "variation_label": ICON_LABELS.get(variation) if variation else None,
+            "variation_colour": ICON_COLOURS.get(variation) if variation else None,
+            "assurance_icon": assurance,
+            "assurance_label": ICON_LABELS.get(assurance) if assurance else None,
+            "assurance_colour": ICON_COLOURS.get(assurance) if assurance else None,
+            "likelihood": None if r is None else r["likelihood"],
+            "assessed_on": None if r is None else r["assessed_on"],
+            "round": None if r is None else r["round"],
+            "status": s["status"], "expected": s["expected"], "gap": s["gap"],
+            "gap_pct": s["gap_pct"],
+            "freshness": _freshness(None if latest is None else latest["period"],
+                                    ind.period_type, now, s["data_as_of"]),
+        })
+    return {"as_of": iso(as_of), "data_as_of": status["data_as_of"], "now": now.isoformat(),
+            "priorities": rows}
+
+
+def priority_page(engine: Engine, code: str, *, as_of: datetime | None = None
+                  ) -> dict[str, Any]:
+    """What the priority page reads, from one load of the data: the status (units one level
+    down), the trajectory with its forecast, each unit's readings for small multiples, and a
+    funnel comparison of the units one level down in the latest complete period (or why
+    there is none). Raises ValueError for an unknown priority."""
+    model = read_model(engine)
+    p = check_priority(model, code)
+    data = SeriesData.load(engine, model, priority_codes(model, [p]), as_of)
+    status = priority_status(engine, priority=code, as_of=as_of, units=True,
+                             forecasts="none", data=data)
+    trajectory = priority_trajectory(engine, code, as_of=as_of, data=data)
+    units = unit_readings(engine, code, as_of=as_of, data=data)
+    head = status["priorities"][0]
+    kids = [u for u in model.units.values() if u.parent == p.scope]
+    level = kids[0].level if kids else None
+    funnel: dict[str, Any] | None = None
+    funnel_note: str | None = None
+    if head.get("latest") is None:
+        funnel_note = "No complete period yet, so no comparison of units."
+    elif level is None:
+        funnel_note = f"{head['unit_name']} has no units below it to compare."
+    else:
+        try:
+            funnel = compare_units(engine, p.headline, head["latest"]["period"], level=level,
+                                   as_of=as_of)
+        except ValueError as exc:  # e.g. not a ratio indicator: the page says why
+            funnel_note = str(exc)
+        else:  # the x axis's name: the denominator as the model describes it
+            den = model.indicators.get(funnel["denominator"])
+            funnel["denominator_info"] = (None if den is None else
+                                          {"name": den.name, "unit_of_measure": den.unit})
+    return {"status": status, "p": head, "trajectory": trajectory, "units": units,
+            "funnel": funnel, "funnel_note": funnel_note, "funnel_level": level}

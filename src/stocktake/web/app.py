@@ -13,11 +13,11 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..reports.charts import headline_chart
+from ..reports.charts import funnel_chart, headline_chart, unit_panel
 from ..services.cache import ResultCache
-from ..services.overview import priority_overview
+from ..services.overview import portfolio_rows, priority_overview
+from ..services.overview import priority_page as priority_page_data
 from ..services.readings import spc_chart
-from ..services.status import priority_status, priority_trajectory
 from ..store.db import get_meta
 from . import api, auth, data_pages, delivery_pages, formatting, model_pages, public
 
@@ -64,23 +64,24 @@ def create_app(engine: Engine) -> FastAPI:
     def priority_view(code: str) -> dict[str, Any]:
         """Everything the priority page shows, computed once per data version."""
         try:
-            status = priority_status(engine, priority=code, units=True, forecasts="none")
+            view = priority_page_data(engine, code)
         except ValueError:
             raise HTTPException(status_code=404, detail=f"no priority '{code}'") from None
-        p = status["priorities"][0]
-        trajectory = priority_trajectory(engine, code)
+        p = view["p"]
         try:
             spc = spc_chart(engine, p["headline"], p["scope"])
         except ValueError:  # too few complete periods for limits: say so on the page
             spc = None
-        return {"p": p, "status": status, "trajectory": trajectory, "spc": spc,
-                "chart": headline_chart(trajectory, spc)}
+        units = view["units"]["units"]
+        return {**view, "spc": spc, "chart": headline_chart(view["trajectory"], spc),
+                "panels": {u["unit"]: unit_panel(u) for u in units},
+                "funnel_svg": funnel_chart(view["funnel"]) if view["funnel"] else None}
 
     @app.get("/", response_class=HTMLResponse)
     def portfolio(request: Request) -> HTMLResponse:
-        overview = cache.get("overview", lambda: priority_overview(engine))
+        rows = cache.get("portfolio", lambda: portfolio_rows(engine))
         return templates.TemplateResponse(request, "portfolio.html", {
-            "overview": overview, "world_label": world_label(),
+            "overview": rows, "world_label": world_label(),
         })
 
     @app.get("/priorities/{code}", response_class=HTMLResponse)
