@@ -139,11 +139,14 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
                    f'font-weight="600">Target {_fmt(tv)}</text>')
     out.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" '
                f'y2="{top + plot_h}" stroke="{INK}"/>')
-    legend = [("line", INK, "Actual"), ("dash", TRAJECTORY, "Trajectory"),
-              ("band", GREY, "Process limits (SPC)"), ("dot", ORANGE, "Special cause: concern"),
-              ("dot", BLUE, "Special cause: improvement"),
-              ("band", FORECAST, "Forecast, 80% and 95%"),
-              ("diamond", RED, "Target")]
+    # Only what the chart draws is in its legend (a public chart has no forecast).
+    kinds = {v.get("point_type") for _, v in series["actual"]}
+    legend = [("line", INK, "Actual"), ("dash", TRAJECTORY, "Trajectory")]
+    legend += [("band", GREY, "Process limits (SPC)")] if limits else []
+    legend += [("dot", ORANGE, "Special cause: concern")] if "concern" in kinds else []
+    legend += [("dot", BLUE, "Special cause: improvement")] if "improvement" in kinds else []
+    legend += [("band", FORECAST, "Forecast, 80% and 95%")] if fc else []
+    legend += [("diamond", RED, "Target")] if target else []
     lx, ly = left, height - 42
     for kind, colour, label in legend:
         if lx + 30 + 6.9 * len(label) > width - right:  # wrap onto a second row
