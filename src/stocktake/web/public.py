@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..reports.formatting import FILTERS
 from ..services import publish
+from ..services.cache import ResultCache
 from . import auth
 
 HERE = Path(__file__).parent
@@ -59,9 +60,13 @@ def publish_site(engine: Engine, out: str | Path, **options: Any) -> dict[str, A
 def install(app: FastAPI, engine: Engine, templates: Jinja2Templates) -> None:
     """Add this feature's routes to the app."""
 
+    cache = ResultCache(engine, size=4)  # the whole site, once per data version
+
+    def build() -> dict[str, str]:
+        return publish.site_pages(publish.public_site(engine), render_page)
+
     async def files() -> dict[str, str]:
-        site = await run_in_threadpool(publish.public_site, engine)
-        return publish.site_pages(site, render_page)
+        return await run_in_threadpool(cache.get, "public site", build)
 
     async def page(name: str) -> Response:
         pages = await files()
