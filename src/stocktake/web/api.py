@@ -27,6 +27,7 @@ from ..intake.service import file_checksum, submit_frame, submit_rows
 from ..model.entities import DeliveryModel
 from ..model.periods import Period, PeriodError
 from ..services.accounts import Principal
+from ..services.cache import ResultCache
 from ..services.model_service import current_model
 from ..services.quality import data_quality
 from ..services.readings import indicator_series
@@ -194,10 +195,13 @@ def _decode_cursor(cursor: str) -> tuple[str, str, str]:
 
 def observation_page(engine: Engine, *, indicators: list[str] | None, units: list[str] | None,
                      period_from: str | None, period_to: str | None, as_of: datetime | None,
-                     limit: int, cursor: str | None, offset: int | None
+                     limit: int, cursor: str | None, offset: int | None,
+                     cache: ResultCache | None = None
                      ) -> tuple[dict[str, Any], tuple[str, str, str] | None, int]:
     """One page of current values (as known at as_of), ordered by indicator, unit, period.
-    Returns the page, the key of its last row (for the next cursor) and the next offset."""
+    Returns the page, the key of its last row (for the next cursor) and the next offset.
+    With ``cache``, the rows of one walk (same filters, same pinned vintage) are read once
+    and its later pages sliced from them."""
     bounds = {}
     for name, code in (("period_from", period_from), ("period_to", period_to)):
         if code:
@@ -212,12 +216,20 @@ def observation_page(engine: Engine, *, indicators: list[str] | None, units: lis
         # Pin the vintage: every page of one walk reads the same data, even if a batch
         # arrives between two requests.
         vintage = data_as_of(conn, as_of)
-        df = latest(conn, as_of=vintage or as_of, indicators=indicators, units=units,
-                    period_from=period_from or None, period_to=period_to or None)
-    if bounds:  # codes of one type sort as text; keep only the type asked about
-        kind = next(iter(bounds.values())).type
-        df = df.filter(df["period"].map_elements(
-            lambda c: Period.parse(c).type == kind, return_dtype=bool))
+
+    def rows_of_walk() -> Any:
+        with engine.connect() as conn:
+            df = latest(conn, as_of=vintage or as_of, indicators=indicators, units=units,
+                        period_from=period_from or None, period_to=period_to or None)
+        if bounds:  # codes of one type sort as text; keep only the type asked about
+            kind = next(iter(bounds.values())).type
+            df = df.filter(df["period"].map_elements(
+                lambda c: Period.parse(c).type == kind, return_dtype=bool))
+        return df
+
+    key = ("observations", tuple(indicators or ()), tuple(units or ()), period_from,
+           period_to, vintage or as_of)
+    df = cache.get(key, rows_of_walk) if cache is not None else rows_of_walk()
     total = df.height
     if after is not None:
         # Rows are sorted by (indicator, unit, period): start after the last row sent.
@@ -311,6 +323,7 @@ def _submit(engine: Engine, principal: Principal, kind: str, payload: Any,
 
 def install(app: FastAPI, engine: Engine, templates: Jinja2Templates) -> None:
     """Add this feature's routes to the app."""
+    walks = ResultCache(engine, size=16)  # the rows of recent observation walks
 
     def moment(text: str | None) -> datetime | None:
         try:
@@ -427,7 +440,7 @@ def install(app: FastAPI, engine: Engine, templates: Jinja2Templates) -> None:
         page, last, next_offset = observation_page(
             engine, indicators=indicator, units=unit, period_from=period_from,
             period_to=period_to, as_of=moment(as_of), limit=limit, cursor=cursor,
-            offset=offset)
+            offset=offset, cache=walks)
         page["next"] = None
         if last is not None:
             params: list[tuple[str, Any]] = [("indicator", c) for c in indicator or []]
