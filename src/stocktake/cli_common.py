@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -44,21 +44,14 @@ def _engine(db: str | None):
 
 def parse_as_of(text: str | None) -> datetime | None:
     """An --as-of value: a date means the end of that day; times are UTC."""
-    if text is None:
-        return None
+    from .services.clock import parse_moment
+
     try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time.max)
-        moment = datetime.fromisoformat(text)
+        return parse_moment(text, "--as-of")
     except ValueError:
         raise typer.BadParameter(
             f"'{text}' is not a date or timestamp; use e.g. 2025-03-01 or 2025-03-01T12:00",
             param_hint="--as-of") from None
-    if moment.tzinfo is not None:
-        from datetime import UTC
-
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
 
 
 def _service(call, *args, **kwargs) -> Any:

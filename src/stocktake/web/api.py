@@ -10,7 +10,7 @@ import base64
 import binascii
 import bisect
 import json
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -28,6 +28,7 @@ from ..model.entities import DeliveryModel
 from ..model.periods import Period, PeriodError
 from ..services.accounts import Principal
 from ..services.cache import ResultCache
+from ..services.clock import parse_moment
 from ..services.model_service import current_model
 from ..services.quality import data_quality
 from ..services.readings import indicator_series
@@ -124,22 +125,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-def parse_moment(text: str | None, name: str = "as_of") -> datetime | None:
-    """A date (the end of that day) or an ISO timestamp, as the CLI's --as-of."""
-    if text is None or text == "":
-        return None
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time.max)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{name}={text!r} is not a date (2025-03-01) or an ISO timestamp "
-                         "(2025-03-01T12:00)") from None
-    if moment.tzinfo is not None:  # stored times are naive UTC
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
 
 
 def unprocessable(message: str) -> HTTPException:
