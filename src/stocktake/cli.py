@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +19,7 @@ from .cli_common import (  # noqa: F401  (re-exported: tests and modules import 
     app,
     console,
     err,
+    login_name,
     parse_as_of,
 )
 from .intake.findings import Finding
@@ -133,7 +133,7 @@ def load(
 
     engine = _engine(db)
     try:
-        summary = load_model(engine, directory, loaded_by=by or getpass.getuser(),
+        summary = load_model(engine, directory, loaded_by=by or login_name(),
                              dry_run=dry_run)
     except ModelError as exc:
         if as_json:
@@ -311,7 +311,7 @@ def submit(
 
     if outliers not in ("modified_z", "z_score", "min_max"):
         raise typer.BadParameter("use modified_z, z_score or min_max", param_hint="--outliers")
-    result = submit_file(_engine(db), file, submitter=submitter or getpass.getuser(),
+    result = submit_file(_engine(db), file, submitter=submitter or login_name(),
                          reason=reason, scope=unit, partial=partial, outlier_method=outliers)
     if as_json:
         _print_json(result.to_dict())
@@ -465,7 +465,7 @@ def approve(
     """Approve a unit's period: it and the units below it are locked for that period."""
     from .services.approval import approve as approve_period
 
-    code = _service(approve_period, _engine(db), unit, period, by=by or getpass.getuser(),
+    code = _service(approve_period, _engine(db), unit, period, by=by or login_name(),
                     reason=reason)
     console.print(f"Approved and locked {unit} {code} (and the units below it).")
 
@@ -481,7 +481,7 @@ def reopen(
     """Reopen a locked period so corrections can be submitted; the reason is recorded."""
     from .services.approval import reopen as reopen_period
 
-    code = _service(reopen_period, _engine(db), unit, period, by=by or getpass.getuser(),
+    code = _service(reopen_period, _engine(db), unit, period, by=by or login_name(),
                     reason=reason)
     console.print(f"Reopened {unit} {code}.")
 

@@ -65,3 +65,13 @@ def _service(call, *args, **kwargs) -> Any:
 
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def login_name() -> str:
+    """Who is at the keyboard, for "recorded by" (some containers have no login name)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"

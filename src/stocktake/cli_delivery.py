@@ -4,7 +4,6 @@ parse, call a service, print."""
 
 from __future__ import annotations
 
-import getpass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +19,7 @@ from .cli_common import (
     _print_json,
     _service,
     console,
+    login_name,
     parse_as_of,
 )
 
@@ -29,13 +29,6 @@ ByOption = Annotated[str, typer.Option(
     "--by", metavar="NAME", help="Who records it (default: your login name).")]
 OutOption = Annotated[Path, typer.Option(
     "--out", metavar="FILE", help="Where to write it: .pdf or .html.")]
-
-
-def _me() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"
 
 
 plan_app = typer.Typer(help="Delivery plans: versions, checklist, differences.",
@@ -65,7 +58,7 @@ def plan_load(priority: PriorityArg, file: FileArg, db: DbOption = None,
     equals the current one, or on any problem)."""
     from .services.plans import load_plan
 
-    result = _service(load_plan, _engine(db), priority, file, author=author or _me(),
+    result = _service(load_plan, _engine(db), priority, file, author=author or login_name(),
                       reason=reason)
     if as_json:
         _print_json(result)
@@ -155,7 +148,7 @@ def chain_load(priority: PriorityArg, file: FileArg, db: DbOption = None,
     """Store a delivery chain from a YAML file as the priority's next version."""
     from .services.chains import load_chain
 
-    r = _service(load_chain, _engine(db), priority, file, author=author or _me(),
+    r = _service(load_chain, _engine(db), priority, file, author=author or login_name(),
                  reason=reason)
     if as_json:
         _print_json(r)
@@ -199,7 +192,7 @@ def assess_record(priority: PriorityArg, file: FileArg, db: DbOption = None,
     """Record one round's assessment from a YAML file."""
     from .services.assessments import record_assessment
 
-    r = _service(record_assessment, _engine(db), priority, file, by=by or _me())
+    r = _service(record_assessment, _engine(db), priority, file, by=by or login_name())
     if as_json:
         _print_json(r)
         return
@@ -250,7 +243,7 @@ def stocktakes_schedule(priority: PriorityArg, db: DbOption = None,
     from .services.stocktakes import set_schedule
 
     doc: dict[str, Any] = {"every": every, "unit": unit, "start": start or None}
-    r = _service(set_schedule, _engine(db), priority, doc, by=by or _me())
+    r = _service(set_schedule, _engine(db), priority, doc, by=by or login_name())
     console.print(f"{priority}: every {every} {unit}; next stocktake {r['next']}.")
 
 
@@ -260,7 +253,7 @@ def stocktakes_record(priority: PriorityArg, file: FileArg, db: DbOption = None,
     """Record a stocktake (date, attendees, pack, decisions, actions) from a YAML file."""
     from .services.stocktakes import record_stocktake
 
-    r = _service(record_stocktake, _engine(db), priority, file, by=by or _me())
+    r = _service(record_stocktake, _engine(db), priority, file, by=by or login_name())
     if as_json:
         _print_json(r)
         return
@@ -335,7 +328,7 @@ def actions_update(action_id: Annotated[int, typer.Argument(metavar="ID", help="
         raise typer.BadParameter(f"'{on}' is not a date like 2026-07-31",
                                  param_hint="--on") from None
     r = _service(update_action, _engine(db), action_id, status=status, note=note, on=day,
-                 by=by or _me())
+                 by=by or login_name())
     console.print(f"action {r['action']} ({r['priority']}): {r['from']} -> {r['status']} on "
                   f"{r['on']}.")
 

@@ -56,7 +56,7 @@ def test_the_pack_shows_the_numbers_status_gives_for_the_same_moment(demo_engine
     for unit in head["units"]:  # every province with its status word
         assert unit["unit_name"] in text
     assert "What are you trying to do?" in text and "How can we help?" in text
-    assert "Data as of" in text and "Simulated" in text or "simulated" in text
+    assert "Data as of" in text and ("Simulated" in text or "simulated" in text)
     assert _pages(out) >= 6
 
 

@@ -35,6 +35,42 @@ def _tick(v: float) -> str:
     return _fmt(v).removesuffix(".0")
 
 
+class _TimeFrame:
+    """The plot area of a chart over periods: x by period, y by value (padded, with nice
+    ticks), and the horizontal gridlines with their labels. Shared by the headline chart and
+    the small multiples so that both read the same way."""
+
+    def __init__(self, periods: list[Period], values: list[float], *, width: int,
+                 height: int, margins: tuple[int, int, int, int], pad: float,
+                 ticks: int = 5) -> None:
+        self.first, last = min(periods), max(periods)
+        low, high = min(values), max(values)
+        pad = (high - low) * pad or abs(high) * 0.1 or 1
+        self.ticks = _nice_ticks(low - pad, high + pad, count=ticks)
+        self.y_low = min(self.ticks[0], low - pad)
+        self.y_high = max(self.ticks[-1], high + pad)
+        self.left, self.right, self.top, self.bottom = margins
+        self.width = width
+        self.plot_w = width - self.left - self.right
+        self.plot_h = height - self.top - self.bottom
+        self.span = max(last - self.first, 1)
+
+    def x(self, p: Period) -> float:
+        return self.left + (p - self.first) / self.span * self.plot_w
+
+    def y(self, v: float) -> float:
+        return self.top + (self.y_high - v) / (self.y_high - self.y_low) * self.plot_h
+
+    def gridlines(self, label_dx: int, label_dy: int) -> list[str]:
+        out = []
+        for t in self.ticks:
+            out.append(f'<line x1="{self.left}" x2="{self.width - self.right}" '
+                       f'y1="{self.y(t):.1f}" y2="{self.y(t):.1f}" stroke="#e3e7eb"/>')
+            out.append(f'<text x="{self.left - label_dx}" y="{self.y(t) + label_dy:.1f}" '
+                       f'text-anchor="end">{_tick(t)}</text>')
+        return out
+
+
 def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None, *,
                    width: int = 880, height: int = 340, history: int = 36) -> str:
     """Actual against trajectory, with SPC limits, the forecast band to the target date and
@@ -70,29 +106,16 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
         values += [x for x in (p.get("lower"), p.get("upper")) if x is not None]
     if target:
         values.append(target["value"])
-    low, high = min(values), max(values)
-    pad = (high - low) * 0.08 or abs(high) * 0.1 or 1
-    ticks = _nice_ticks(low - pad, high + pad)
-    y_low, y_high = min(ticks[0], low - pad), max(ticks[-1], high + pad)
-    left, right, top, bottom = 64, 20, 16, 84
-    plot_w, plot_h = width - left - right, height - top - bottom
-    span = max(last - first, 1)
-
-    def x(p: Period) -> float:
-        return left + (p - first) / span * plot_w
-
-    def y(v: float) -> float:
-        return top + (y_high - v) / (y_high - y_low) * plot_h
+    frame = _TimeFrame(periods, values, width=width, height=height,
+                       margins=(64, 20, 16, 84), pad=0.08)
+    x, y = frame.x, frame.y
+    left, right, top, plot_h = frame.left, frame.right, frame.top, frame.plot_h
 
     def path(pairs: list[tuple[float, float]]) -> str:
         return " ".join(f"{'M' if i == 0 else 'L'}{px:.1f},{py:.1f}"
                         for i, (px, py) in enumerate(pairs))
 
-    out = []
-    for t in ticks:  # gridlines and y labels
-        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
-                   f'stroke="#e3e7eb"/>')
-        out.append(f'<text x="{left - 8}" y="{y(t) + 4:.1f}" text-anchor="end">{_tick(t)}</text>')
+    out = frame.gridlines(label_dx=8, label_dy=4)  # gridlines and y labels
     year = first.start.year
     while year <= last.end.year:  # x labels at each January
         p = Period.containing(Period.parse(f"{year}").start, first.type)
@@ -204,32 +227,16 @@ def unit_panel(unit: dict[str, Any], *, width: int = 230, height: int = 120) -> 
     if not actual and not expected:
         return ""
     periods = [p for p, _ in actual + expected]
-    values = [v for _, v in actual + expected]
     first, last = min(periods), max(periods)
-    low, high = min(values), max(values)
-    pad = (high - low) * 0.1 or abs(high) * 0.1 or 1
-    ticks = _nice_ticks(low - pad, high + pad, count=3)
-    y_low, y_high = min(ticks[0], low - pad), max(ticks[-1], high + pad)
-    left, right, top, bottom = 38, 6, 6, 18
-    plot_w, plot_h = width - left - right, height - top - bottom
-    span = max(last - first, 1)
-
-    def x(p: Period) -> float:
-        return left + (p - first) / span * plot_w
-
-    def y(v: float) -> float:
-        return top + (y_high - v) / (y_high - y_low) * plot_h
+    frame = _TimeFrame(periods, [v for _, v in actual + expected], width=width, height=height,
+                       margins=(38, 6, 6, 18), pad=0.1, ticks=3)
+    x, y = frame.x, frame.y
 
     def path(pairs: list[tuple[Period, float]]) -> str:
         return " ".join(f"{'M' if i == 0 else 'L'}{x(p):.1f},{y(v):.1f}"
                         for i, (p, v) in enumerate(pairs))
 
-    out = []
-    for t in ticks:
-        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
-                   'stroke="#e3e7eb"/>')
-        out.append(f'<text x="{left - 4}" y="{y(t) + 3:.1f}" text-anchor="end">'
-                   f"{_tick(t)}</text>")
+    out = frame.gridlines(label_dx=4, label_dy=3)
     for year in (first.start.year, last.end.year):
         p = Period.containing(Period.parse(f"{year}").start, first.type)
         if first <= p <= last:

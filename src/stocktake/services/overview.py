@@ -13,7 +13,7 @@ from ..store import delivery as delivery_store
 from ..store import model_repo
 from ..store.observations import data_as_of
 from .clock import now_of
-from .readings import compare_units
+from .readings import compare_units, spc_chart
 from .series_data import Point, SeriesData, check_priority, iso, last_complete, read_model
 from .status import priority_codes, priority_status, priority_trajectory, unit_readings
 
@@ -157,7 +157,8 @@ def portfolio_rows(engine: Engine, *, as_of: datetime | None = None) -> dict[str
 def priority_page(engine: Engine, code: str, *, as_of: datetime | None = None
                   ) -> dict[str, Any]:
     """What the priority page reads, from one load of the data: the status (units one level
-    down), the trajectory with its forecast, each unit's readings for small multiples, and a
+    down), the trajectory with its forecast, the SPC chart of the headline at the scope (None
+    when there are too few periods), each unit's readings for small multiples, and a
     funnel comparison of the units one level down in the latest complete period (or why
     there is none). Raises ValueError for an unknown priority."""
     model = read_model(engine)
@@ -168,6 +169,10 @@ def priority_page(engine: Engine, code: str, *, as_of: datetime | None = None
     trajectory = priority_trajectory(engine, code, as_of=as_of, data=data)
     units = unit_readings(engine, code, as_of=as_of, data=data)
     head = status["priorities"][0]
+    try:
+        spc = spc_chart(engine, p.headline, p.scope, as_of=as_of, data=data)
+    except ValueError:  # too few complete periods for limits: the page says so
+        spc = None
     kids = [u for u in model.units.values() if u.parent == p.scope]
     level = kids[0].level if kids else None
     funnel: dict[str, Any] | None = None
@@ -186,5 +191,5 @@ def priority_page(engine: Engine, code: str, *, as_of: datetime | None = None
             den = model.indicators.get(funnel["denominator"])
             funnel["denominator_info"] = (None if den is None else
                                           {"name": den.name, "unit_of_measure": den.unit})
-    return {"status": status, "p": head, "trajectory": trajectory, "units": units,
+    return {"status": status, "p": head, "trajectory": trajectory, "spc": spc, "units": units,
             "funnel": funnel, "funnel_note": funnel_note, "funnel_level": level}

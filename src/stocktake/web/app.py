@@ -17,7 +17,6 @@ from ..reports.charts import funnel_chart, headline_chart, unit_panel
 from ..services.cache import ResultCache
 from ..services.overview import portfolio_rows, priority_overview
 from ..services.overview import priority_page as priority_page_data
-from ..services.readings import spc_chart
 from ..store.db import get_meta
 from . import api, auth, data_pages, delivery_pages, formatting, model_pages, public
 
@@ -67,13 +66,8 @@ def create_app(engine: Engine) -> FastAPI:
             view = priority_page_data(engine, code)
         except ValueError:
             raise HTTPException(status_code=404, detail=f"no priority '{code}'") from None
-        p = view["p"]
-        try:
-            spc = spc_chart(engine, p["headline"], p["scope"])
-        except ValueError:  # too few complete periods for limits: say so on the page
-            spc = None
         units = view["units"]["units"]
-        return {**view, "spc": spc, "chart": headline_chart(view["trajectory"], spc),
+        return {**view, "chart": headline_chart(view["trajectory"], view["spc"]),
                 "panels": {u["unit"]: unit_panel(u) for u in units},
                 "funnel_svg": funnel_chart(view["funnel"]) if view["funnel"] else None}
 
