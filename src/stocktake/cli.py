@@ -785,16 +785,31 @@ def leads(
     table = Table(title=f"Lead indicators of {headline} ({len(report['units'])} units at "
                         f"level {report['level']}, {report['periods'][0]} to "
                         f"{report['periods'][1]})", caption=_vintage_caption(report))
-    for col in ("candidate", "best lag", "effect", "q-value", "out-of-sample gain",
-                "sign agrees", "reverse?"):
-        table.add_column(col, justify="left" if col in ("candidate", "reverse?") else "right")
+    for col in ("candidate", "lag", "effect", "q", "forecast gain", "sign agrees",
+                "reverse q", "reading"):
+        table.add_column(col, justify="left" if col in ("candidate", "reading") else "right",
+                         overflow="fold" if col == "candidate" else "ellipsis")
+
+    def num(x: float | None, fmt: str) -> str:
+        return "–" if x is None else format(x, fmt)
+
     for r in report["ranked"]:
-        table.add_row(r["candidate"], str(r["lag"]), f"{r['effect']:+.3g}",
-                      f"{r['q_value']:.2g}", f"{r['oos_gain']:+.1%}",
-                      f"{r['sign_agreement']:.0%}",
-                      "possible reverse causality" if r["reverse_warning"] else "")
+        table.add_row(r["candidate"], str(r["lag"]), num(r["effect"], "+.2g"),
+                      num(r["q_value"], ".2g"), num(r["oos_gain"], "+.1%"),
+                      num(r["sign_agreement"], ".0%"), num(r["reverse_q_value"], ".2g"),
+                      _LEAD_WORDS[r["reading"]])
     console.print(table)
-    console.print(report["ranked"][0]["transform"] if report["ranked"] else "")
+    if report["ranked"]:
+        console.print(report["ranked"][0]["transform"])
+    console.print("q: Benjamini-Hochberg q-value of the pooled Granger test; forecast gain: "
+                  "1 - MSE with / MSE without the candidate, out of sample (it counts when "
+                  "Clark-West's test finds it at 5%); reverse q: the "
+                  "headline leading the candidate. Reading: " + "; ".join(f"{_LEAD_WORDS[k]} = {v}"
+                                          for k, v in report["readings"].items()) + ".")
+
+
+_LEAD_WORDS = {"lead": "lead", "two_way": "two-way", "mixed_units": "mixed",
+               "no_forecast_gain": "no gain", "no_evidence": "none"}
 
 
 @app.command()

@@ -8,10 +8,17 @@ import warnings
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.tsa.stattools import grangercausalitytests
 
-from stocktake.analysis.leads import bh_q_values, leads, transform_series
+from stocktake.analysis.leads import (
+    LEAD_READINGS,
+    bh_q_values,
+    lead_reading,
+    leads,
+    transform_series,
+)
 
 
 def _statsmodels_ssr_f(y: np.ndarray, x: np.ndarray, lag: int) -> tuple[float, float, float]:
@@ -178,6 +185,14 @@ def test_out_of_sample_gain_equals_a_plain_refitting_loop():
     assert r.oos_gain[0, 1] == pytest.approx(expected, rel=1e-8)
     assert r.oos_forecasts[0, 1] == units * oos
     assert expected > 0.1  # the planted lead helps out of sample
+    # Clark-West on the loop's errors, summed per origin (units share an origin's shocks),
+    # then a one-sided t-test over origins: statsmodels' OLS on a constant gives the t.
+    e_r = np.reshape(errors["r"], (oos, units))
+    e_u = np.reshape(errors["u"], (oos, units))
+    f = (e_r**2 - e_u**2 + (e_r - e_u) ** 2).sum(axis=1)
+    t_stat = sm.OLS(f, np.ones(oos)).fit().tvalues[0]
+    assert r.oos_p_value[0, 1] == pytest.approx(stats.norm.sf(t_stat), rel=1e-6)
+    assert r.oos_p_value[0, 1] < 0.05
 
 
 # --------------------------------------------------------------------------- BH
@@ -241,12 +256,39 @@ def test_planted_leads_are_found_at_their_lags_among_decoys():
         assert top[code]["sign_agreement"] >= 0.7
         assert top[code]["oos_gain"] > 0
         assert not top[code]["reverse_warning"]
+        assert top[code]["reading"] == "lead"
     decoys = [i for i, c in enumerate(r.candidates) if c.startswith("decoy")]
     assert r.discovered[decoys].sum() <= 2  # of 240 null tests at FDR 5%
     # The follower is led by the headline: the reverse test flags it at lag 2.
     f = r.candidates.index("follows")
     assert r.reverse_warning[f, 1] and r.reverse_q_value[f, 1] < 0.001
     assert not r.discovered[f].any()
+    assert all(row["reading"] != "lead" for row in ranked[3:])
+
+
+@pytest.mark.parametrize(("q", "gain", "agree", "reverse_q", "expected"), [
+    (0.01, 0.05, 0.9, 0.5, "lead"),
+    (0.06, 0.05, 0.9, 0.5, "no_evidence"),  # q above the 5% rate
+    (None, 0.05, 0.9, 0.5, "no_evidence"),  # no test (too few rows)
+    (0.01, 0.0, 0.9, 0.5, "no_forecast_gain"),  # no better than without the candidate
+    (0.01, -0.2, 0.9, 0.5, "no_forecast_gain"),
+    (0.01, None, 0.9, 0.5, "no_forecast_gain"),
+    (0.01, 0.01, 0.59, 0.5, "mixed_units"),  # 59% of units fails
+    (0.01, 0.05, 0.6, 0.5, "lead"),  # agreement exactly at 60% passes
+    (0.01, 0.05, 0.9, 0.01, "two_way"),  # reverse as strong as forward
+    (0.01, 0.05, 0.9, 0.001, "two_way"),
+    (1e-20, 0.05, 0.9, 0.001, "lead"),  # reverse significant but far weaker: still a lead
+    (0.01, 0.05, 0.9, float("nan"), "lead"),
+])
+def test_lead_reading_by_hand(q, gain, agree, reverse_q, expected):
+    assert lead_reading(q, gain, 0.01, agree, reverse_q) == expected
+    assert expected in LEAD_READINGS
+
+
+@pytest.mark.parametrize(("gain_p", "expected"), [
+    (0.05, "lead"), (0.051, "no_forecast_gain"), (None, "no_forecast_gain")])
+def test_lead_reading_needs_a_significant_forecast_gain(gain_p, expected):
+    assert lead_reading(0.01, 0.05, gain_p, 0.9, 0.5) == expected
 
 
 NULL_PANELS = 200

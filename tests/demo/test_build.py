@@ -91,3 +91,45 @@ def test_the_planted_leads_are_found_at_their_lags(demo_engine, lead, headline, 
     best = report["ranked"][0]
     assert (best["candidate"], best["lag"]) == (lead, lag)
     assert best["q_value"] < 0.001
+    assert best["reading"] == "lead"
+
+
+def test_spurious_candidates_are_not_read_as_leads(demo_engine):
+    """The same provinces improve on surgery and reading in the demo (their trends share
+    timing), so surgical indicators pass the Granger test for grade-3 reading; they must not
+    read as leads, since they do not improve its forecasts."""
+    from stocktake.services.leads import lead_indicators
+
+    report = lead_indicators(demo_engine, "grade3_reading_pct",
+                             candidates=["or_hours", "surg_within_benchmark"], max_lag=6)
+    for row in report["ranked"]:
+        assert row["q_value"] < 0.05, row  # the test alone would call them leads
+        assert row["reading"] != "lead", row
+
+
+def test_named_leads_are_read_on_the_priority_page_and_in_the_pack(demo_engine):
+    """The priority's own leads, tested one by one: the planted screening lead reads 'lead'
+    at its lag, reading tutors (a provincial step change, no lead planted) do not; the page
+    and the pack say so in words."""
+    from fastapi.testclient import TestClient
+
+    from stocktake.services import accounts
+    from stocktake.services.leads import named_lead_evidence
+    from stocktake.services.packs import pack_context
+    from stocktake.web.app import create_app
+
+    evidence = named_lead_evidence(demo_engine, "LIT")
+    screening, tutors = evidence["literacy_screening_pct"], evidence["reading_tutors_fte"]
+    assert (screening["reading"], screening["lag"], screening["level"]) == ("lead", 6, "region")
+    assert screening["oos_gain"] > 0.05
+    assert tutors["reading"] != "lead" and tutors["level"] == "province"
+
+    sentence = "Leads the headline (best lag 6 months; forecasts"
+    if "pagetest" not in {u.username for u in accounts.list_users(demo_engine)}:
+        accounts.create_user(demo_engine, "pagetest", "analyst", "correct horse battery")
+    token = accounts.start_session(demo_engine, "pagetest").token
+    client = TestClient(create_app(demo_engine), cookies={"stocktake_session": token})
+    html = client.get("/priorities/LIT").text
+    assert "Does it lead the headline?" in html and sentence in html
+    leads = {m["code"]: m for m in pack_context(demo_engine, "LIT")["leads"]}
+    assert leads["literacy_screening_pct"]["evidence"] == screening

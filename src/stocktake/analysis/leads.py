@@ -59,6 +59,14 @@ False discovery rate
     Benjamini-Hochberg q-values over every candidate x lag pooled p-value (NaN ones left
     out of the count); separately over the reverse tests. ``discovered``: q <= ``fdr``.
 
+Reading
+    ``lead_reading`` puts the statistics into words a delivery unit can act on: a "lead"
+    is discovered (q <= fdr), improves out-of-sample forecasts (gain > 0 and Clark-West's
+    test of nested forecasts significant at FORECAST_GAIN_ALPHA, one-sided, with the
+    forecasts of an origin summed since units share its shocks), has the pooled sign in at
+    least MIN_SIGN_AGREEMENT of units, and is
+    not led at least as strongly by the headline ("two_way": often a trend both share).
+
 Numerics: the regressions are solved from Gram matrices (normal equations) batched across
 candidates and units with numpy, on series centred per unit and scaled per series (the
 statistics do not change; coefficients are scaled back). Agreement with statsmodels' QR/
@@ -87,6 +95,18 @@ SEASON_LENGTH: dict[PeriodType, int] = {
 }
 DEFAULT_FDR = 0.05
 DEFAULT_OOS_FRACTION = 1 / 3
+# What a delivery unit should make of a test, beyond its q-value (``lead_reading``): a lead
+# worth watching must also improve out-of-sample forecasts (Clark-West test at this level)
+# and point the same way in at least this share of units.
+FORECAST_GAIN_ALPHA = 0.05
+MIN_SIGN_AGREEMENT = 0.6
+LEAD_READINGS = {
+    "lead": "leads the headline",
+    "two_way": "the headline leads it at least as strongly: a shared trend may drive both",
+    "mixed_units": "significant, but the effect points different ways in different units",
+    "no_forecast_gain": "significant, but does not improve forecasts of the headline",
+    "no_evidence": "no evidence that it leads",
+}
 # Bytes of design matrix built at once; bounds memory for large panels.
 _CHUNK_BYTES = 48 * 1024 * 1024
 
@@ -117,6 +137,7 @@ class LeadResult:
     reverse_q_value: np.ndarray
     oos_gain: np.ndarray
     oos_forecasts: np.ndarray  # forecasts the gain is measured on
+    oos_p_value: np.ndarray  # Clark-West: does the candidate improve the forecasts?
     sign_agreement: np.ndarray
     units_used: np.ndarray  # units in the pooled regression
     periods_used: np.ndarray  # distinct periods t with at least one row
@@ -175,6 +196,7 @@ class LeadResult:
             "q_value": _num(self.q_value[c, j]),
             "discovered": bool(self.discovered[c, j]),
             "oos_gain": _num(self.oos_gain[c, j]),
+            "oos_p_value": _num(self.oos_p_value[c, j]),
             "sign_agreement": _num(self.sign_agreement[c, j]),
             "reverse_p_value": _num(self.reverse_p_value[c, j]),
             "reverse_q_value": _num(self.reverse_q_value[c, j]),
@@ -182,6 +204,9 @@ class LeadResult:
             "units": int(self.units_used[c, j]),
             "periods": int(self.periods_used[c, j]),
             "observations": int(self.observations[c, j]),
+            "reading": lead_reading(self.q_value[c, j], self.oos_gain[c, j],
+                                    self.oos_p_value[c, j], self.sign_agreement[c, j],
+                                    self.reverse_q_value[c, j], fdr=self.fdr),
         }
 
     def ranked(self) -> list[dict[str, Any]]:
@@ -202,6 +227,32 @@ class LeadResult:
             "results": [self._row(c, j) for c in range(len(self.candidates))
                         for j in range(len(self.lags))],
         }
+
+
+def lead_reading(q_value: float | None, oos_gain: float | None, oos_p_value: float | None,
+                 sign_agreement: float | None, reverse_q_value: float | None, *,
+                 fdr: float = DEFAULT_FDR, gain_alpha: float = FORECAST_GAIN_ALPHA,
+                 min_agreement: float = MIN_SIGN_AGREEMENT) -> str:
+    """One word on a candidate at a lag (a key of LEAD_READINGS), the checks in order.
+
+    A significant Granger test alone is weak evidence across many units: trends shared by
+    indicators (the same provinces improving on everything) pass it in both directions. So
+    a lead must also improve out-of-sample forecasts, agree in sign across most units, and
+    not be explained at least as well the other way round (the reverse q-value at or below
+    both ``fdr`` and its own q-value).
+    """
+    def missing(x: float | None) -> bool:
+        return x is None or not np.isfinite(x)
+
+    if missing(q_value) or q_value > fdr:
+        return "no_evidence"
+    if missing(oos_gain) or oos_gain <= 0 or missing(oos_p_value) or oos_p_value > gain_alpha:
+        return "no_forecast_gain"
+    if missing(sign_agreement) or sign_agreement < min_agreement:
+        return "mixed_units"
+    if not missing(reverse_q_value) and reverse_q_value <= min(fdr, q_value):
+        return "two_way"
+    return "lead"
 
 
 def _num(x: float) -> float | None:
@@ -390,6 +441,7 @@ class _Lag:
     observations: np.ndarray
     oos_gain: np.ndarray
     oos_forecasts: np.ndarray
+    oos_p: np.ndarray
 
 
 def _remove_period_means(panel: np.ndarray) -> tuple[np.ndarray, int]:
@@ -454,17 +506,17 @@ def _lag_stats(y: np.ndarray, x: np.ndarray, k: int, oos_rows: int, means_per_un
     rf, rp = _f_test(rss_r, rss_u, k, df_pool)
 
     periods = (valid & used[..., None]).any(axis=1).sum(axis=-1)
-    gain, forecasts = _oos(d[..., 1:], valid, g, k, oos_rows)
+    gain, forecasts, gain_p = _oos(d[..., 1:], valid, g, k, oos_rows)
     return _Lag(unit_f, unit_p, df_unit, unit_effect, f, p, df_pool, effect, corr, rf, rp,
-                groups, periods, n_obs, gain, forecasts)
+                groups, periods, n_obs, gain, forecasts, gain_p)
 
 
 def _oos(z: np.ndarray, valid: np.ndarray, g: np.ndarray, k: int,
-         oos_rows: int) -> tuple[np.ndarray, np.ndarray]:
+         oos_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rolling-origin one-step forecasts of y_t (column 2k of z) over the last ``oos_rows``
     rows, pooled fixed-effects models refitted on all earlier rows. z (C, U, n, 2k+2) with
     invalid rows zeroed; g the per-unit Grams of all rows (const first). Returns (gain,
-    number of forecasts) per candidate."""
+    number of forecasts, Clark-West p-value) per candidate."""
     c, u, n, q = z.shape
     ty = 2 * k
     first = n - oos_rows
@@ -497,7 +549,25 @@ def _oos(z: np.ndarray, valid: np.ndarray, g: np.ndarray, k: int,
     sse = np.where(use[..., None], err**2, 0.0).sum(axis=(1, 2))  # (C, 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         gain = np.where((count_f > 0) & (sse[:, 0] > 0), 1.0 - sse[:, 1] / sse[:, 0], np.nan)
-    return gain, count_f
+    return gain, count_f, _clark_west(err, use)
+
+
+def _clark_west(err: np.ndarray, use: np.ndarray) -> np.ndarray:
+    """One-sided p-value of Clark and West's (2007) test that the larger (nested) model
+    forecasts better: f = e_r^2 - e_u^2 + (e_r - e_u)^2 (the last term removes the noise the
+    extra, estimated coefficients add under the null). Forecasts of one origin share its
+    shocks across units, so f is summed per origin and the t-test runs over origins.
+    err (C, O, U, 2): restricted and unrestricted errors; use (C, O, U)."""
+    e_r, e_u = err[..., 0], err[..., 1]
+    f = np.where(use, e_r**2 - e_u**2 + (e_r - e_u) ** 2, 0.0).sum(axis=2)  # (C, O)
+    origins = use.any(axis=2)
+    n = origins.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(origins, f, 0.0).sum(axis=1) / n
+        var = np.where(origins, (f - mean[:, None]) ** 2, 0.0).sum(axis=1) / (n - 1)
+        t = mean / np.sqrt(var / n)
+    p = stats.norm.sf(t)
+    return np.where((n >= 3) & (var > 0), p, np.nan)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -593,6 +663,7 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
         df_denom=out["df"].astype(int), p_value=p, q_value=bh_q_values(p),
         reverse_f_stat=out["reverse_f"], reverse_p_value=rp, reverse_q_value=bh_q_values(rp),
         oos_gain=out["oos_gain"], oos_forecasts=out["oos_forecasts"].astype(int),
+        oos_p_value=out["oos_p"],
         sign_agreement=_agreement(unit_effect, effect),
         units_used=out["units"].astype(int), periods_used=out["periods"].astype(int),
         observations=out["observations"].astype(int), unit_f_stat=out["unit_f"],

@@ -66,6 +66,31 @@ def icon_word(value: Any) -> str:
     return ICON_WORDS.get(str(value), "–" if value is None else str(value).replace("_", " "))
 
 
+_LEAD_VERDICTS = {
+    "lead": "Leads the headline",
+    "two_way": "Moves with the headline: the headline leads it at least as strongly",
+    "mixed_units": "Significant, but points different ways in different units",
+    "no_forecast_gain": "Significant, but does not improve forecasts of the headline",
+    "no_evidence": "No evidence that it leads",
+}
+
+
+def lead_evidence(evidence: Any) -> str:
+    """Whether a named lead leads its headline, in a sentence: the finder's reading, the
+    best lag, and the out-of-sample forecast gain (services.leads.named_lead_evidence)."""
+    if not evidence:
+        return "Not tested: too little data in common with the headline"
+    verdict = _LEAD_VERDICTS.get(evidence["reading"], str(evidence["reading"]))
+    if evidence["reading"] == "no_evidence":
+        return verdict
+    lag, word = evidence["lag"], evidence.get("period_word") or "periods"
+    unit = word[:-1] if lag == 1 else word
+    gain = evidence.get("oos_gain")
+    better = ("" if gain is None else
+              f"; forecasts {abs(gain):.0%} {'better' if gain >= 0 else 'worse'} with it")
+    return f"{verdict} (best lag {lag} {unit}{better}; across {evidence['units']} units)"
+
+
 FILTERS = {"number": number, "signed": signed, "percent": percent, "when": when, "day": day,
            "status_word": status_word, "likelihood_word": likelihood_word,
-           "icon_word": icon_word}
+           "icon_word": icon_word, "lead_evidence": lead_evidence}

@@ -8,9 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.leads import leads
+from ..analysis.leads import LEAD_READINGS, leads
 from ..model.periods import Period, period_range
-from .series_data import SeriesData, check_indicator, components, iso, read_model
+from .series_data import (
+    SeriesData,
+    check_indicator,
+    check_priority,
+    components,
+    iso,
+    read_model,
+)
 
 MIN_PERIODS = 24  # a candidate needs this many periods in common with the headline
 
@@ -77,6 +84,45 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
                    period_type=ind.period_type, units=units, time_effects=time_effects)
     out = result.to_dict()
     out.update({"level": level, "units": units, "periods": [grid[0], grid[-1]],
-                "skipped": skipped, "ranked": result.ranked(), "as_of": iso(as_of),
+                "skipped": skipped, "ranked": result.ranked(), "readings": LEAD_READINGS,
+                "as_of": iso(as_of),
                 "data_as_of": iso(data.data_as_of)})
     return out
+
+
+# Lags tried for a priority's named leads: up to a year and a half (building permits lead
+# completions by 13-17 months), fewer periods for coarser data.
+NAMED_LEAD_MAX_LAG = {"month": 18, "quarter": 6, "year": 3}
+
+
+def named_lead_evidence(engine, priority: str, *, as_of: datetime | None = None
+                        ) -> dict[str, dict[str, Any]]:
+    """Whether each lead indicator a priority names does lead its headline, as known at
+    ``as_of``: the finder run on that lead alone (its lags are the test family), at the
+    deepest level where the two share enough periods. Leads of another period type, or
+    with too little data at every level, are left out (their movement is still shown)."""
+    model = read_model(engine)
+    p = check_priority(model, priority)
+    head = model.indicators[p.headline]
+    max_lag = NAMED_LEAD_MAX_LAG.get(str(head.period_type), 6)
+    levels = sorted({u.level: model.depth(c) for c, u in model.units.items()}.items(),
+                    key=lambda lv: -lv[1])
+    evidence: dict[str, dict[str, Any]] = {}
+    for code in p.leads:
+        if code not in model.indicators or model.indicators[code].period_type != head.period_type:
+            continue
+        for level, _ in levels:
+            try:
+                found = lead_indicators(engine, p.headline, candidates=[code], max_lag=max_lag,
+                                        level=level, as_of=as_of)
+            except ValueError:  # too little data in common at this level: try the next up
+                continue
+            row = found["ranked"][0]
+            evidence[code] = {
+                "lag": row["lag"], "q_value": row["q_value"], "oos_gain": row["oos_gain"],
+                "sign_agreement": row["sign_agreement"], "reading": row["reading"],
+                "reading_words": LEAD_READINGS[row["reading"]], "level": level,
+                "units": row["units"], "periods": found["periods"],
+                "period_word": f"{head.period_type}s"}
+            break
+    return evidence

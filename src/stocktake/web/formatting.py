@@ -3,6 +3,6 @@ CLI (one definition, in reports.formatting)."""
 
 from __future__ import annotations
 
-from ..reports.formatting import number, when
+from ..reports.formatting import lead_evidence, number, when
 
-FILTERS = {"number": number, "when": when}
+FILTERS = {"number": number, "when": when, "lead_evidence": lead_evidence}
