@@ -785,7 +785,7 @@ def leads(
     table = Table(title=f"Lead indicators of {headline} ({len(report['units'])} units at "
                         f"level {report['level']}, {report['periods'][0]} to "
                         f"{report['periods'][1]})", caption=_vintage_caption(report))
-    for col in ("candidate", "lag", "effect", "q", "forecast gain", "sign agrees",
+    for col in ("candidate", "lag", "r", "q", "forecast gain", "sign agrees",
                 "reverse q", "reading"):
         table.add_column(col, justify="left" if col in ("candidate", "reading") else "right",
                          overflow="fold" if col == "candidate" else "ellipsis")
@@ -794,14 +794,17 @@ def leads(
         return "–" if x is None else format(x, fmt)
 
     for r in report["ranked"]:
-        table.add_row(r["candidate"], str(r["lag"]), num(r["effect"], "+.2g"),
+        table.add_row(r["candidate"], str(r["lag"]), num(r["correlation"], "+.2f"),
                       num(r["q_value"], ".2g"), num(r["oos_gain"], "+.1%"),
                       num(r["sign_agreement"], ".0%"), num(r["reverse_q_value"], ".2g"),
                       _LEAD_WORDS[r["reading"]])
     console.print(table)
     if report["ranked"]:
         console.print(report["ranked"][0]["transform"])
-    console.print("q: Benjamini-Hochberg q-value of the pooled Granger test; forecast gain: "
+    console.print("r: pooled correlation of the candidate's change with the headline's "
+                  "change lag periods later (--json also gives the Granger effect); "
+                  "sign agrees: units whose own r has that sign; "
+                  "q: Benjamini-Hochberg q-value of the pooled Granger test; forecast gain: "
                   "1 - MSE with / MSE without the candidate, out of sample (it counts when "
                   "Clark-West's test finds it at 5%); reverse q: the "
                   "headline leading the candidate. Reading: " + "; ".join(f"{_LEAD_WORDS[k]} = {v}"

@@ -102,6 +102,32 @@ def test_missing_values_use_complete_rows_per_unit():
     assert r.unit_p_value[0, 1, 0] == pytest.approx(p, rel=1e-8)
 
 
+def test_sign_agreement_is_the_share_of_units_whose_own_lagged_correlation_agrees():
+    """Six units: in four the candidate's change is followed 2 periods later by the same
+    change in the headline, in two by the opposite; the pooled correlation is positive, so
+    agreement is 4/6. Each unit's sign is recomputed here with numpy on its complete rows."""
+    rng = np.random.default_rng(8)
+    units, periods, lag = 6, 60, 2
+    cand = _random_walks(rng, units, periods)
+    headline = _random_walks(rng, units, periods) * 0.3
+    signs = np.array([1, 1, 1, 1, -1, -1])
+    steps = np.diff(cand, axis=1)
+    headline[:, lag + 1:] += (signs[:, None] * np.cumsum(steps[:, :-lag], axis=1))
+    headline[5, 30] = np.nan  # a gap: unit 5's rows that touch it are left out
+    r = leads(headline, {"x": cand}, max_lag=lag)
+    y, _ = transform_series(headline)
+    x, _ = transform_series(cand)
+    own = []
+    for u in range(units):
+        rows = [t for t in range(lag, y.shape[1])
+                if np.isfinite([y[u, t - j] for j in range(lag + 1)]
+                               + [x[u, t - j] for j in range(lag + 1)]).all()]
+        own.append(np.sign(np.corrcoef(x[u, [t - lag for t in rows]], y[u, rows])[0, 1]))
+    assert own == [1, 1, 1, 1, -1, -1]
+    assert r.correlation[0, 1] > 0
+    assert r.sign_agreement[0, 1] == pytest.approx(4 / 6)
+
+
 # --------------------------------------------------------------------------- pooled
 
 

@@ -133,3 +133,20 @@ def test_named_leads_are_read_on_the_priority_page_and_in_the_pack(demo_engine):
     assert "Does it lead the headline?" in html and sentence in html
     leads = {m["code"]: m for m in pack_context(demo_engine, "LIT")["leads"]}
     assert leads["literacy_screening_pct"]["evidence"] == screening
+
+
+def test_leads_command_reads_each_candidate(demo_engine):
+    """`stocktake leads` as a reader sees it: the planted lead reads 'lead', the surgical
+    indicator with no forecast gain reads 'no gain', and --json carries the same reading."""
+    args = ["leads", "grade3_reading_pct", "--candidates", "literacy_screening_pct,or_hours",
+            "--max-lag", "6", "--db", demo_engine.url_text]
+    out = CliRunner().invoke(app, args, env={"COLUMNS": "120"})
+    assert out.exit_code == 0, out.output
+    rows = {line.split("│")[1].strip(): line for line in out.output.splitlines()
+            if line.startswith("│")}
+    assert rows["literacy_screening_pct"].rstrip(" │").endswith("lead")
+    assert rows["or_hours"].rstrip(" │").endswith("no gain")
+    assert "Clark-West" in out.output and "two-way = " in out.output
+    report = json.loads(CliRunner().invoke(app, [*args, "--json"]).stdout)
+    best = {r["candidate"]: r["reading"] for r in report["ranked"]}
+    assert best == {"literacy_screening_pct": "lead", "or_hours": "no_forecast_gain"}

@@ -44,8 +44,10 @@ Effect
     transformed units (headline change per unit change of the candidate). ``correlation``
     is the pooled lagged correlation of x_(t-k) with y_t, within units, on the same rows.
 Sign agreement
-    The share of units (with a per-unit fit) whose own sum of the candidate's lag
-    coefficients has the pooled effect's sign.
+    The share of units (with at least 3 rows) whose own lagged correlation of x_(t-k) with
+    y_t, on their rows, has the sign of the pooled ``correlation``: "in 85% of units a rise
+    in the candidate is followed k periods later by a rise in the headline". (The sum of a
+    unit's k lag coefficients, an earlier choice, flips sign by chance at long lags.)
 Reverse direction
     The same pooled test with the roles swapped (headline lags predicting the candidate).
     ``reverse_warning`` when its q-value is at or below ``fdr``: the candidate may follow
@@ -429,6 +431,7 @@ class _Lag:
     unit_p: np.ndarray
     unit_df: np.ndarray
     unit_effect: np.ndarray
+    unit_cov: np.ndarray
     f: np.ndarray
     p: np.ndarray
     df: np.ndarray
@@ -478,6 +481,12 @@ def _lag_stats(y: np.ndarray, x: np.ndarray, k: int, oos_rows: int, means_per_un
     else:
         unit_f = unit_p = unit_effect = np.full((c, u), np.nan)
         df_unit = n_unit - 2 * k - 1
+    # Each unit's own covariance of x_(t-k) with y_t on its rows: the sign that agreement
+    # compares (a sum of k Granger coefficients is unstable in sign at long lags).
+    xk = 2 * k
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unit_cov = g[..., xk, ty] - g[..., 0, xk] * g[..., 0, ty] / n_unit
+    unit_cov = np.where(n_unit >= 3, unit_cov, np.nan)
 
     # Pooled within (fixed-effects) Gram: each unit's Gram less n * mean mean'.
     used = n_unit >= 2
@@ -507,8 +516,8 @@ def _lag_stats(y: np.ndarray, x: np.ndarray, k: int, oos_rows: int, means_per_un
 
     periods = (valid & used[..., None]).any(axis=1).sum(axis=-1)
     gain, forecasts, gain_p = _oos(d[..., 1:], valid, g, k, oos_rows)
-    return _Lag(unit_f, unit_p, df_unit, unit_effect, f, p, df_pool, effect, corr, rf, rp,
-                groups, periods, n_obs, gain, forecasts, gain_p)
+    return _Lag(unit_f, unit_p, df_unit, unit_effect, unit_cov, f, p, df_pool, effect, corr,
+                rf, rp, groups, periods, n_obs, gain, forecasts, gain_p)
 
 
 def _oos(z: np.ndarray, valid: np.ndarray, g: np.ndarray, k: int,
@@ -664,7 +673,7 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
         reverse_f_stat=out["reverse_f"], reverse_p_value=rp, reverse_q_value=bh_q_values(rp),
         oos_gain=out["oos_gain"], oos_forecasts=out["oos_forecasts"].astype(int),
         oos_p_value=out["oos_p"],
-        sign_agreement=_agreement(unit_effect, effect),
+        sign_agreement=_agreement(out["unit_cov"], out["correlation"]),
         units_used=out["units"].astype(int), periods_used=out["periods"].astype(int),
         observations=out["observations"].astype(int), unit_f_stat=out["unit_f"],
         unit_p_value=out["unit_p"], unit_df_denom=out["unit_df"].astype(int),
@@ -680,7 +689,7 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
 
 
 def _allocate(c: int, lags: int, units: int) -> dict[str, np.ndarray]:
-    shapes = {"unit_f": 3, "unit_p": 3, "unit_df": 3, "unit_effect": 3}
+    shapes = {"unit_f": 3, "unit_p": 3, "unit_df": 3, "unit_effect": 3, "unit_cov": 3}
     return {name: np.full((c, lags, units) if shapes.get(name) else (c, lags), np.nan)
             for name in _Lag.__dataclass_fields__}
 
