@@ -20,7 +20,7 @@ import pytest
 from scipy import stats
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-from stocktake.analysis import forecast as fmod
+from stocktake.analysis import ets
 from stocktake.analysis.backtest import backtest
 from stocktake.analysis.forecast import (
     ForecastError,
@@ -49,17 +49,17 @@ def trend_series(n: int, seed: int, sigma: float = 2.0) -> np.ndarray:
 def fit_at(y: np.ndarray, spec, alpha: float, beta: float, gamma: float, phi: float):
     """Our model at fixed smoothing parameters, initial states profiled out."""
     row = np.array([[alpha, beta / alpha, phi, gamma / (1 - alpha)]])
-    sse, x0 = fmod._profile_sse(y, spec, row)
+    sse, x0 = ets._profile_sse(y, spec, row)
     p = {"alpha": alpha, "beta": beta, "gamma": gamma, "phi": phi}
-    state, resid = fmod._filter(y, spec, p, x0[0])
-    fit = fmod._Fit(spec, alpha, beta, gamma, phi, x0[0], state, resid, float(sse[0]), 1.0, 0.0)
+    state, resid = ets._filter(y, spec, p, x0[0])
+    fit = ets._Fit(spec, alpha, beta, gamma, phi, x0[0], state, resid, float(sse[0]), 1.0, 0.0)
     return fit
 
 
 def test_damped_trend_matches_statsmodels_at_the_same_parameters():
     rng = np.random.default_rng(3)
     y = 50 + 0.8 * np.arange(30) + np.cumsum(rng.normal(0, 1, 30)) + rng.normal(0, 2, 30)
-    fit = fit_at(y, fmod._Spec(trend=True, m=0), alpha=0.4, beta=0.1, gamma=0.0, phi=0.9)
+    fit = fit_at(y, ets._Spec(trend=True, m=0), alpha=0.4, beta=0.1, gamma=0.0, phi=0.9)
     assert fit.sse == pytest.approx(float(np.sum(fit.residuals**2)), rel=1e-9)
     sm = ETSModel(pd.Series(y), trend="add", damped_trend=True).smooth(
         [0.4, 0.1, 0.9, fit.x0[0], fit.x0[1]]
@@ -84,7 +84,7 @@ def test_seasonal_model_matches_statsmodels_at_the_same_parameters(m):
     n = 10 * m
     pattern = rng.normal(0, 3, m)
     y = 50 + np.cumsum(rng.normal(0, 1, n)) + np.tile(pattern, 10) + rng.normal(0, 1, n)
-    fit = fit_at(y, fmod._Spec(trend=True, m=m), alpha=0.3, beta=0.1, gamma=0.2, phi=0.9)
+    fit = fit_at(y, ets._Spec(trend=True, m=m), alpha=0.3, beta=0.1, gamma=0.2, phi=0.9)
     assert abs(sum(fit.x0[2:])) < 1e-9  # seasonal states sum to zero
     mod = ETSModel(pd.Series(y), trend="add", damped_trend=True, seasonal="add", seasonal_periods=m)
     sm = mod.smooth([0.3, 0.1, 0.2, 0.9, *fit.x0])
@@ -103,7 +103,7 @@ def test_seasonal_model_matches_statsmodels_at_the_same_parameters(m):
 def test_fit_is_as_good_as_statsmodels_maximum_likelihood(seed):
     rng = np.random.default_rng(seed)
     y = 100 + np.cumsum(rng.normal(0.3, 1, 36)) + rng.normal(0, 1, 36)
-    ours = fmod._fit(y, fmod._Spec(trend=True, m=0))
+    ours = ets._fit(y, ets._Spec(trend=True, m=0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = ETSModel(pd.Series(y), trend="add", damped_trend=True).fit(disp=False)
