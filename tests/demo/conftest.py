@@ -10,7 +10,9 @@ from stocktake.store.db import drop_everything, open_engine
 
 
 def _postgres_url() -> str | None:
-    url = os.environ.get("STOCKTAKE_TEST_POSTGRES_URL")
+    # An empty value counts as unset: open_engine("") would fall back to ./stocktake.db,
+    # which the fixtures then wipe.
+    url = os.environ.get("STOCKTAKE_TEST_POSTGRES_URL") or None
     if not url and os.environ.get("STOCKTAKE_REQUIRE_POSTGRES"):
         raise RuntimeError("STOCKTAKE_REQUIRE_POSTGRES is set but no PostgreSQL URL given")
     return url

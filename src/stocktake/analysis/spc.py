@@ -304,7 +304,8 @@ def _covered(starts: np.ndarray, width: int) -> np.ndarray:
 
 
 def _chart_block(y: np.ndarray, adjacent: np.ndarray, fix: int | None, screen: bool) -> _Block:
-    """Limits and rules for one part of many series at once (rows = series, NaN = missing)."""
+    """Limits and rules for one part of many series at once (rows = series, NaN = missing;
+    ``adjacent`` per column, or per row and column)."""
     rows, cols = y.shape
     valid = ~np.isnan(y)
     base = valid if fix is None else valid & (np.cumsum(valid, axis=1) <= fix)
@@ -312,7 +313,7 @@ def _chart_block(y: np.ndarray, adjacent: np.ndarray, fix: int | None, screen: b
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(base, y, 0.0).sum(axis=1) / n_base
         # Moving ranges only between baseline neighbours in time; none spans a gap.
-        pair = base[:, 1:] & base[:, :-1] & adjacent[1:]
+        pair = base[:, 1:] & base[:, :-1] & adjacent[..., 1:]
         mr = np.where(pair, np.abs(y[:, 1:] - y[:, :-1]), 0.0)
         n_ranges = pair.sum(axis=1)
         amr_raw = mr.sum(axis=1) / n_ranges
@@ -711,12 +712,17 @@ def xmr_many(
     fix_after_n_points: int | None = None,
     screen_outliers: bool = True,
     rebase_at: Sequence[int] = (),
+    adjacent: np.ndarray | None = None,
     chunk_rows: int = 4096,
 ) -> SPCBatch:
     """``xmr`` for many series at once: rows are series, columns consecutive periods.
 
     NaN marks a missing value (dropped as in ``xmr``). ``target`` is one number for all rows or
     one per row (NaN for none). ``rebase_at`` holds 0-based column positions shared by all rows.
+    ``adjacent`` (bool, one per column or one per row and column; default all True) is False
+    where a column does not directly follow the one before it in time: no moving range spans
+    it, as ``xmr`` treats a period absent from ``periods``. So rows of the observed values of
+    series with gaps, packed to the left, read as ``xmr`` reads each series, figure for figure.
     Rows where some part has no two consecutive values are not charted (``charted`` False)
     rather than raising, so one bad series does not stop a batch.
     """
@@ -752,7 +758,15 @@ def xmr_many(
     bounds = [0, *starts, cols]
     n_parts = len(bounds) - 1
     part = np.repeat(np.arange(n_parts), np.diff(bounds))
-    adjacent = np.ones(cols, dtype=bool)
+    if adjacent is None:
+        adjacent = np.ones(cols, dtype=bool)
+    else:
+        adjacent = np.asarray(adjacent, dtype=bool)
+        if adjacent.shape not in ((cols,), (rows, cols)):
+            raise ValueError(
+                f"adjacent has shape {adjacent.shape}: give one flag per column ({cols},) or "
+                f"one per row and column ({rows}, {cols})"
+            )
     mean = np.empty((rows, n_parts))
     amr = np.empty((rows, n_parts))
     n_base = np.empty((rows, n_parts), dtype=np.int64)
@@ -762,7 +776,8 @@ def xmr_many(
     for r0 in range(0, rows, chunk_rows):
         r1 = min(r0 + chunk_rows, rows)
         for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
-            block = _chart_block(np.ascontiguousarray(y[r0:r1, a:b]), adjacent[a:b], fix, screen)
+            adj = adjacent[a:b] if adjacent.ndim == 1 else adjacent[r0:r1, a:b]
+            block = _chart_block(np.ascontiguousarray(y[r0:r1, a:b]), adj, fix, screen)
             mean[r0:r1, k] = block.mean
             amr[r0:r1, k] = block.amr
             n_base[r0:r1, k] = block.n_base

@@ -876,13 +876,7 @@ def assess(
         if actual is None:
             readings.append(PeriodReading(period.code, None, expected, None, None, NO_DATA))
             continue
-        gap = actual - expected
-        gap_pct = gap / expected * 100.0 if expected != 0 else None
-        band = tol if tolerance_mode == "absolute" else tol / 100.0 * abs(expected)
-        band += 1e-9 * max(abs(band), abs(expected), 1e-12)  # inclusive despite rounding
-        readings.append(
-            PeriodReading(period.code, actual, expected, gap, gap_pct, _status(gap, band, pol))
-        )
+        readings.append(_judged(period.code, actual, expected, tol, tolerance_mode, pol))
     span = set(trajectory.periods)
     outside = tuple(p.code for p in sorted(by_period) if p not in span)
     return Assessment(
@@ -894,6 +888,49 @@ def assess(
         readings=tuple(readings),
         outside=outside,
     )
+
+
+def assess_one(
+    trajectory: Trajectory,
+    period: Period | str,
+    actual: float,
+    polarity: Polarity | str,
+    tolerance: float,
+    tolerance_mode: str = "relative",
+) -> PeriodReading:
+    """One period's actual read against the trajectory, exactly as ``assess`` reads it, for a
+    caller that wants one period (``assess`` builds a reading for every trajectory period)."""
+    problems: list[str] = []
+    try:
+        pol = Polarity(polarity)
+    except ValueError:
+        problems.append(f"polarity: {polarity!r} is not one of up, down, neutral")
+        pol = Polarity.NEUTRAL
+    if tolerance_mode not in TOLERANCE_MODES:
+        problems.append(
+            f"tolerance_mode: {tolerance_mode!r} is not one of {', '.join(TOLERANCE_MODES)}"
+        )
+    tol = _number(tolerance, "tolerance", problems)
+    if tol is not None and tol < 0:
+        problems.append(f"tolerance: must be 0 or more, got {tol:g}")
+    value = _number(actual, "actual", problems)
+    if problems:
+        raise TrajectoryError(problems)
+    assert tol is not None and value is not None
+    p = _as_period(period, trajectory.period_type)
+    _check_within(p, trajectory.periods, "period")
+    expected = float(trajectory.expected[p - trajectory.baseline_period])
+    return _judged(p.code, value, expected, tol, tolerance_mode, pol)
+
+
+def _judged(
+    period: str, actual: float, expected: float, tol: float, tolerance_mode: str, pol: Polarity
+) -> PeriodReading:
+    gap = actual - expected
+    gap_pct = gap / expected * 100.0 if expected != 0 else None
+    band = tol if tolerance_mode == "absolute" else tol / 100.0 * abs(expected)
+    band += 1e-9 * max(abs(band), abs(expected), 1e-12)  # inclusive despite rounding
+    return PeriodReading(period, actual, expected, gap, gap_pct, _status(gap, band, pol))
 
 
 def _status(gap: float, band: float, polarity: Polarity) -> str:

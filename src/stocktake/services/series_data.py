@@ -21,9 +21,10 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, func, select
+import polars as pl
+from sqlalchemy import Engine, select
 
-from ..analysis.rollup import Hierarchy, RollupResult, roll_up
+from ..analysis.rollup import SOURCE_NAMES, Hierarchy, RollupResult, roll_up
 from ..model.entities import Aggregation, DeliveryModel, Indicator, Priority
 from ..model.periods import Period, PeriodError, PeriodType
 from ..store import model_repo
@@ -112,8 +113,15 @@ class SeriesData:
     as_of: datetime | None
     data_as_of: datetime | None
     vintages: dict[str, datetime]  # indicator -> newest recording of any of its values
-    raw: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # code -> periods, rows, values
+    # code -> (positions in period_codes, hierarchy rows, values) of its observations
+    raw: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    period_codes: tuple[str, ...] = ()  # the distinct period codes loaded
     _rollups: dict[str, RollupResult] = field(default_factory=dict, repr=False)
+    # code -> (ordinal of each roll-up column, column of each period code)
+    _columns: dict[str, tuple[np.ndarray, dict[str, int]]] = field(default_factory=dict,
+                                                                    repr=False)
+    _ordinals: dict[tuple[str, PeriodType], int | None] = field(default_factory=dict,
+                                                                 repr=False)
 
     @classmethod
     def load(cls, engine: Engine, model: DeliveryModel, codes: Iterable[str],
@@ -126,13 +134,28 @@ class SeriesData:
             df = latest(conn, as_of=as_of, indicators=sorted(needed), with_vintage=False,
                         ordered=False)
             vintage = data_as_of(conn, as_of)
-            vintages = _vintages(conn, needed, as_of) if needed else {}
-        raw: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        df = df.filter(df["unit"].is_in(list(hierarchy.index)))  # retired units: not rolled up
-        for (code,), part in df.group_by("indicator"):
-            rows = np.array([hierarchy.index[u] for u in part["unit"].to_list()], dtype=np.int64)
-            raw[code] = (part["period"].to_numpy(), rows, part["value"].to_numpy())
-        return cls(model, hierarchy, as_of, vintage, vintages, raw)
+            vintages = _vintages(conn, df)
+        # Codes to positions by casting to enums (an enum's physical value is the position
+        # of its category), then one stable sort of small integers groups the rows by
+        # indicator: no Python step per observation, no string hashing per group. A retired
+        # unit (not in the hierarchy) becomes null: it is not rolled up.
+        loaded = sorted(df["indicator"].unique().to_list())
+        period_codes = tuple(sorted(df["period"].unique().to_list()))
+        cols = df.select(
+            pl.col("indicator").cast(pl.Enum(loaded)).to_physical().alias("indicator"),
+            pl.col("unit").cast(pl.Enum(list(hierarchy.codes)), strict=False).to_physical()
+            .alias("row"),
+            pl.col("period").cast(pl.Enum(period_codes)).to_physical().alias("period"),
+            "value").drop_nulls("row")
+        which = cols["indicator"].to_numpy().astype(np.int16)  # int16: a radix sort
+        order = np.argsort(which, kind="stable")
+        bounds = np.searchsorted(which[order], np.arange(len(loaded) + 1))
+        positions, rows, values = (cols[c].to_numpy()[order] for c in ("period", "row", "value"))
+        raw: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {
+            code: (positions[a:b], rows[a:b], values[a:b])
+            for code, a, b in zip(loaded, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
+            if b > a}
+        return cls(model, hierarchy, as_of, vintage, vintages, raw, period_codes)
 
     def vintage(self, code: str) -> datetime | None:
         """The newest recording behind an indicator (any of its components)."""
@@ -146,48 +169,100 @@ class SeriesData:
             return hit
         indicator = self.model.indicators[code]
         codes = _rollup_codes(indicator)
-        labels = _period_labels([self.raw[c][0] for c in codes if c in self.raw],
-                                indicator.period_type)
-        column = {p: t for t, p in enumerate(labels)}
+        labels, ordinals, column = self._columns_of(
+            [self.raw[c][0] for c in codes if c in self.raw], indicator.period_type)
         arrays = {}
         for c in codes:
             arr = np.full((self.hierarchy.n_units, len(labels)), np.nan)
             if c in self.raw:
-                periods, rows, values = self.raw[c]
-                cols = np.array([column.get(p, -1) for p in periods], dtype=np.int64)
+                positions, rows, values = self.raw[c]
+                cols = column[positions]
                 keep = cols >= 0
                 arr[rows[keep], cols[keep]] = values[keep]
             arrays[c] = arr
         result = roll_up(self.hierarchy, indicator, arrays, periods=labels)
         self._rollups[code] = result
+        self._columns[code] = (ordinals, {p: t for t, p in enumerate(labels)})
         return result
+
+    def _columns_of(self, positions: Sequence[np.ndarray], period_type: str
+                    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """The distinct period codes among ``positions`` that are of the period type, in
+        time order; their ordinals; and each loaded code's column (-1: not of this type)."""
+        present = (np.unique(np.concatenate(positions)) if positions
+                   else np.empty(0, dtype=np.int64))
+        ptype = PeriodType(period_type)
+        found: list[tuple[int, int]] = []  # (ordinal, position in period_codes)
+        for k in present.tolist():
+            ordinal = self._ordinal(self.period_codes[k], ptype)
+            if ordinal is not None:
+                found.append((ordinal, k))
+        found.sort()
+        column = np.full(len(self.period_codes), -1, dtype=np.int64)
+        column[[k for _, k in found]] = np.arange(len(found))
+        return ([self.period_codes[k] for _, k in found],
+                np.array([o for o, _ in found], dtype=np.int64), column)
+
+    def _ordinal(self, code: str, ptype: PeriodType) -> int | None:
+        key = (code, ptype)
+        if key not in self._ordinals:
+            try:
+                self._ordinals[key] = Period.parse(code, ptype).ordinal
+            except PeriodError:
+                self._ordinals[key] = None  # a code of another period type
+        return self._ordinals[key]
+
+    def ordinals(self, code: str) -> np.ndarray:
+        """The period ordinals of the roll-up's columns (consecutive periods differ by 1)."""
+        self.rollup(code)
+        return self._columns[code][0]
 
     def points(self, code: str, unit: str) -> list[Point]:
         """Every period of one unit's series, oldest first (partial periods included)."""
         result = self.rollup(code)
-        return [Point(period=p, **cell) for p, cell in result.series(unit).items()
-                if cell["value"] is not None or cell["computed"] is not None
-                or cell["reported"] is not None]
+        i = self.hierarchy.position(unit)
+        value, computed, reported = result.value[i], result.computed[i], result.reported[i]
+        keep = ~(np.isnan(value) & np.isnan(computed) & np.isnan(reported))
+        labels = result.periods or tuple(str(t) for t in range(result.value.shape[1]))
+        # One list per field (NaN as None), zipped into points: no per-cell conversion.
+        fields = [_nan_none(getattr(result, name)[i][keep].tolist())
+                  if name in _FLOAT_FIELDS else getattr(result, name)[i][keep].tolist()
+                  for name in _POINT_FIELDS]
+        sources = [SOURCE_NAMES[k] for k in result.source[i][keep].tolist()]
+        periods = [labels[t] for t in np.flatnonzero(keep).tolist()]
+        return [Point(*cells) for cells in zip(periods, *fields, sources, strict=True)]
 
     def complete(self, code: str, unit: str) -> tuple[list[str], list[float], list[str]]:
         """(periods, values) of the complete periods, and the partial periods left out."""
-        periods, values, partial = [], [], []
-        for pt in self.points(code, unit):
-            if pt.complete:
-                periods.append(pt.period)
-                values.append(float(pt.value))  # type: ignore[arg-type]
-            elif pt.value is not None:
-                partial.append(pt.period)
-        return periods, values, partial
+        result = self.rollup(code)
+        i = self.hierarchy.position(unit)
+        value, flagged = result.value[i], result.value_partial[i]
+        has = ~np.isnan(value)
+        labels = result.periods or ()
+        done = np.flatnonzero(has & ~flagged).tolist()
+        partial = np.flatnonzero(has & flagged).tolist()
+        return ([labels[t] for t in done], value[done].tolist(),
+                [labels[t] for t in partial])
 
     def value_at(self, code: str, unit: str, period: str) -> float | None:
         """The complete value of a unit in one period, or None."""
         result = self.rollup(code)
-        if result.periods is None or period not in result.periods:
+        t = self._columns[code][1].get(period)
+        if t is None:
             return None
-        i, t = self.hierarchy.position(unit), result.periods.index(period)
+        i = self.hierarchy.position(unit)
         v = result.value[i, t]
         return None if np.isnan(v) or result.value_partial[i, t] else float(v)
+
+
+# Point's fields after the period, in order, as RollupResult arrays (source apart).
+_POINT_FIELDS = ("value", "computed", "reported", "gap", "coverage", "children_expected",
+                 "children_with_data", "partial", "value_partial")
+_FLOAT_FIELDS = {"value", "computed", "reported", "gap", "coverage"}
+
+
+def _nan_none(values: list[float]) -> list[float | None]:
+    return [None if v != v else v for v in values]  # v != v only for NaN
 
 
 def _rollup_codes(indicator: Indicator) -> list[str]:
@@ -199,28 +274,19 @@ def _rollup_codes(indicator: Indicator) -> list[str]:
     return [indicator.code]
 
 
-def _period_labels(columns: Sequence[np.ndarray], period_type: str) -> list[str]:
-    """The distinct period codes of the indicator's period type, in time order."""
-    ptype = PeriodType(period_type)
-    found: dict[str, int] = {}
-    for col in columns:
-        for code in np.unique(col).tolist():
-            if code in found:
-                continue
-            try:
-                found[code] = Period.parse(code, ptype).ordinal
-            except PeriodError:
-                continue  # a code of another period type: not part of this series
-    return sorted(found, key=found.__getitem__)
-
-
-def _vintages(conn, codes: set[str], as_of: datetime | None) -> dict[str, datetime]:
-    o, i = s.observations, s.indicators
-    q = (select(i.c.code, func.max(o.c.recorded_at)).join(i, i.c.id == o.c.indicator_id)
-         .where(i.c.code.in_(sorted(codes))).group_by(i.c.code))
-    if as_of is not None:
-        q = q.where(o.c.recorded_at <= as_of)
-    return {code: moment for code, moment in conn.execute(q) if moment is not None}
+def _vintages(conn, current: pl.DataFrame) -> dict[str, datetime]:
+    """Each indicator's newest recording known at as_of, from the values already read: the
+    time of the batch of its newest current value. Batches are recorded in time order and
+    each observation carries its batch's time (store.observations.record_batch), and a
+    value is always older than the one that replaced it, so this is the newest recording
+    of any of the indicator's values, without a second pass over the observations."""
+    newest = current.group_by("indicator").agg(pl.col("batch_id").max())
+    if newest.height == 0:
+        return {}
+    b = s.batches
+    times = dict(conn.execute(select(b.c.id, b.c.recorded_at)
+                              .where(b.c.id.in_(newest["batch_id"].to_list()))).all())
+    return {code: times[batch] for code, batch in newest.iter_rows()}
 
 
 def last_complete(points: Sequence[Point]) -> Point | None:
@@ -256,4 +322,7 @@ def within(model: DeliveryModel, unit: str, scope: str) -> bool:
 
 
 def active_children(model: DeliveryModel, hierarchy: Hierarchy, unit: str) -> list[str]:
-    return [u.code for u in model.children(unit) if hierarchy.active[hierarchy.index[u.code]]]
+    """The unit's children expected to report, in the model's unit order (the hierarchy's
+    child index: model.children scans every unit, once per call)."""
+    codes, active = hierarchy.codes, hierarchy.active
+    return [codes[k] for k in hierarchy.children[hierarchy.index[unit]].tolist() if active[k]]

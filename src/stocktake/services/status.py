@@ -19,23 +19,29 @@ Tolerance: ``tolerance`` in priorities.yaml, a percentage of the expected value 
 within it is on track, outside it ahead or off track according to the polarity.
 
 All figures use complete periods only (see services.series_data) and the data known at
-``as_of``.
+``as_of``. The units below the scope are read together from the roll-up arrays (one
+array pass for their latest periods, their XmR charts in batches): the same figures, to
+the last bit, as reading them one at a time (tests/services/test_status_fast.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
+import numpy as np
 from sqlalchemy import Engine
 
 from ..analysis.forecast import ForecastError, forecast, probability_of_meeting
-from ..analysis.spc import xmr
+from ..analysis.rollup import SOURCE_NAMES
+from ..analysis.spc import ICON_LABELS, RULES, xmr, xmr_many
 from ..analysis.trajectory import (
     NO_DATA,
     Trajectory,
     TrajectoryError,
     assess,
+    assess_one,
     split_trajectory,
     trajectory_from_spec,
 )
@@ -270,8 +276,7 @@ def _judge(trajectory: Trajectory, period: str, value: float, p: Priority,
                                           trajectory.target_value, period,
                                           trajectory.target_value)
     tolerance, mode = tolerance_of(p, trajectory, ind)
-    r = next(x for x in assess(trajectory, {period: value}, ind.polarity, tolerance,
-                               mode).readings if x.period == period)
+    r = assess_one(trajectory, period_obj, value, ind.polarity, tolerance, mode)
     return {"expected": r.expected, "gap": r.gap, "gap_pct": r.gap_pct, "status": r.status,
             "after_target": after}
 
@@ -282,15 +287,12 @@ def _met(value: float | None, target: float, polarity: Polarity) -> bool | None:
     return value >= target if polarity is Polarity.UP else value <= target
 
 
-def _reading(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None,
-             reason: str | None, *, with_forecast: bool) -> dict[str, Any]:
-    """One priority's headline at one unit, read against its trajectory."""
+def _row(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None,
+         reason: str | None, latest: dict[str, Any] | None) -> dict[str, Any]:
+    """A reading up to its SPC block: baseline, target, latest complete actual (``latest``:
+    period, value, coverage, source) and its judgement against the trajectory."""
     model = data.model
     ind = model.indicators[p.headline]
-    points = data.points(ind.code, unit)
-    periods = [pt.period for pt in points if pt.complete]
-    values = [float(pt.value) for pt in points if pt.complete]  # type: ignore[arg-type]
-    last = last_complete(points)
     u = model.units[unit]
     row: dict[str, Any] = {"unit": unit, "unit_name": u.name, "level": u.level,
                            "parent": u.parent}
@@ -311,30 +313,131 @@ def _reading(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | 
                            if unit == p.scope else None)
         row["trajectory_note"] = reason
     row["target"] = None if target is None else {"period": target[0], "value": target[1]}
-    row["latest"] = None if last is None else {
-        "period": last.period, "value": last.value, "coverage": last.coverage,
-        "source": last.source}
+    row["latest"] = latest
     row.update({"expected": None, "gap": None, "gap_pct": None, "after_target": False})
-    if last is None:
+    if latest is None:
         row["status"] = NO_DATA
     elif trajectory is None:
         row["status"] = NO_TRAJECTORY
     else:
-        row.update(_judge(trajectory, last.period, float(last.value), p, ind))  # type: ignore
+        row.update(_judge(trajectory, latest["period"], float(latest["value"]), p, ind))
     if target is not None and row["after_target"]:
         actual = data.value_at(ind.code, unit, target[0])
         row["at_target_period"] = {"period": target[0], "actual": actual,
                                    "target": target[1],
                                    "met": _met(actual, target[1], ind.polarity)}
-    row["spc"] = _spc_block(periods, values, ind.polarity,
-                            None if target is None else target[1])
+    return row
+
+
+def _finish(row: dict[str, Any], p: Priority, ind: Indicator, spc: dict[str, Any],
+            series: Callable[[], tuple[list[str], list[float]]], with_forecast: bool) -> None:
+    """Add the SPC block and, when asked, the forecast (``series``: the complete periods
+    and values, made only when a forecast needs them)."""
+    row["spc"] = spc
     row["forecast"] = row["probability_of_meeting"] = None
     if with_forecast:
-        horizon = target[0] if target is not None else p.target.period
+        target = row["target"]
+        horizon = target["period"] if target is not None else p.target.period
+        periods, values = series()
         row["forecast"] = _forecast_block(periods, values, ind, horizon,
-                                          None if target is None else target[1])
+                                          None if target is None else target["value"])
         row["probability_of_meeting"] = row["forecast"].get("probability_of_meeting")
+
+
+def _reading(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None,
+             reason: str | None, *, with_forecast: bool) -> dict[str, Any]:
+    """One priority's headline at one unit, read against its trajectory: the plain path,
+    one unit's points and one XmR chart (``_readings`` does many units at once)."""
+    ind = data.model.indicators[p.headline]
+    points = data.points(ind.code, unit)
+    periods = [pt.period for pt in points if pt.complete]
+    values = [float(pt.value) for pt in points if pt.complete]  # type: ignore[arg-type]
+    last = last_complete(points)
+    latest = None if last is None else {
+        "period": last.period, "value": last.value, "coverage": last.coverage,
+        "source": last.source}
+    row = _row(data, p, unit, trajectory, reason, latest)
+    target = row["target"]
+    spc = _spc_block(periods, values, ind.polarity, None if target is None else target["value"])
+    _finish(row, p, ind, spc, lambda: (periods, values), with_forecast)
     return row
+
+
+def _readings(data: SeriesData, p: Priority, units: list[str],
+              found: list[tuple[Trajectory | None, str | None]], *,
+              with_forecast: bool) -> list[dict[str, Any]]:
+    """``_reading`` for many units from the roll-up arrays: each unit's latest complete
+    period found by one array operation, and the XmR charts of all of them computed
+    together (analysis.spc.xmr_many over the units' complete values). Same figures."""
+    ind = data.model.indicators[p.headline]
+    result = data.rollup(ind.code)
+    labels = result.periods or ()
+    pos = np.array([data.hierarchy.position(u) for u in units], dtype=np.int64)
+    value = result.value[pos]
+    done = ~np.isnan(value) & ~result.value_partial[pos]
+    count = done.sum(axis=1)
+    # The last complete column of each row (read only where the row has one).
+    last = (value.shape[1] - 1 - np.argmax(done[:, ::-1], axis=1) if done.size
+            else np.zeros(len(units), dtype=np.int64))
+    rows = []
+    for k, unit in enumerate(units):
+        latest = None
+        if count[k]:
+            i, t = int(pos[k]), int(last[k])
+            coverage = float(result.coverage[i, t])
+            latest = {"period": labels[t], "value": float(value[k, t]),
+                      "coverage": None if np.isnan(coverage) else coverage,
+                      "source": SOURCE_NAMES[int(result.source[i, t])]}
+        rows.append(_row(data, p, unit, *found[k], latest))
+    targets = [None if r["target"] is None else r["target"]["value"] for r in rows]
+    blocks = _spc_blocks(value, done, count, data.ordinals(ind.code), labels, ind.polarity,
+                         targets)
+
+    def series(k: int) -> tuple[list[str], list[float]]:
+        cols = np.flatnonzero(done[k])
+        return [labels[t] for t in cols.tolist()], value[k, cols].tolist()
+
+    for k, row in enumerate(rows):
+        _finish(row, p, ind, blocks[k], lambda k=k: series(k), with_forecast)
+    return rows
+
+
+def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals: np.ndarray,
+                labels: Sequence[str], polarity: Polarity,
+                targets: list[float | None]) -> list[dict[str, Any]]:
+    """``_spc_block`` for each row of ``value`` (units x periods) over its complete periods
+    (``done``). Rows with the same number of complete values are charted together, packed
+    to the left with a gap flag where a period is absent: row for row the arithmetic of
+    ``xmr`` on that one series, so the figures are the same to the last bit."""
+    out: list[dict[str, Any] | None] = [None] * len(value)
+    for n in np.unique(count[count >= 2]).tolist():
+        sel = np.flatnonzero(count == n)
+        cols = np.nonzero(done[sel])[1].reshape(len(sel), n)
+        y = np.take_along_axis(value[sel], cols, axis=1)
+        adjacent = np.ones((len(sel), n), dtype=bool)
+        adjacent[:, 1:] = np.diff(ordinals[cols], axis=1) == 1
+        target = np.array([np.nan if targets[k] is None else targets[k] for k in sel.tolist()])
+        try:
+            batch = xmr_many(y, polarity=polarity.value, target=target, adjacent=adjacent)
+        except ValueError:
+            continue  # e.g. a value too large to chart: each row's own error, below
+        for j, k in enumerate(sel.tolist()):
+            if not batch.charted[j]:
+                continue  # no two consecutive values: the plain path words the error
+            variation, assurance = batch.variation_icon[j], batch.assurance_icon[j]
+            out[k] = {"variation_icon": variation, "variation_label": ICON_LABELS[variation],
+                      "assurance_icon": assurance,
+                      "assurance_label": None if assurance is None else ICON_LABELS[assurance],
+                      "target": targets[k], "n_points": n, "mean": float(batch.mean[j, 0]),
+                      "lower": float(batch.lower[j, 0]), "upper": float(batch.upper[j, 0]),
+                      "trial": bool(batch.trial[j, 0]), "last_rule": RULES[batch.rule[j, -1]],
+                      "method": batch.method}
+    for k, block in enumerate(out):
+        if block is None:
+            cols = np.flatnonzero(done[k])
+            out[k] = _spc_block([labels[t] for t in cols.tolist()], value[k, cols].tolist(),
+                                polarity, targets[k])
+    return out  # type: ignore[return-value]
 
 
 def _load(engine: Engine, priority: str | None, unit: str | None, as_of: datetime | None,
@@ -485,13 +588,13 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
         head["counters"] = [_movement(data, c, at) for c in p.counters if c in model.indicators]
         if units:
             head["units_split"] = None
-            kid_rows = []
-            for kid in _below(model, data, at, depth):
+            kids = _below(model, data, at, depth)
+            found = []
+            for kid in kids:
                 t, why, info = splits.at(kid) if splits else (None, reason, None)
-                kid_rows.append(_reading(data, p, kid, t, why,
-                                         with_forecast=forecasts == "all"))
+                found.append((t, why))
                 head["units_split"] = info
-            head["units"] = kid_rows
+            head["units"] = _readings(data, p, kids, found, with_forecast=forecasts == "all")
         rows.append(head)
     return {"as_of": iso(as_of), "data_as_of": iso(data.data_as_of), "forecasts": forecasts,
             "partial_rule": PARTIAL_RULE, "priorities": rows}
