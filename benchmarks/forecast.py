@@ -2,7 +2,7 @@
 path it replaced, and a statsmodels fit of the same series for reference.
 
     python benchmarks/forecast.py [--periods 120] [--series 6] [--horizon 12] [--repeat 3]
-                                  [--seed 1]
+                                  [--seed 1] [--many 200]
 
 Generates ``--series`` monthly series of ``--periods`` points (a random walk with drift,
 a yearly season and noise; seasonality is considered, as forecast() does by default) and
@@ -18,6 +18,15 @@ times, per call, in this one process:
 (sm)    statsmodels ``ExponentialSmoothing(trend="add", damped_trend=True,
         seasonal="add", seasonal_periods=12).fit()`` and its forecast, on the same
         series: one fit, no calibration, for scale.
+
+Then, with ``--many N`` (default 200; 0 skips it), many series at once, as a status page
+asks for them: N series of the same kind and length,
+
+(many)  forecast_many() on all N in one call (series of one length fitted together);
+(loop)  forecast() called N times, one series after another;
+
+side by side per forecast, with the statsmodels figure above (one fit per series) for
+scale, and whether both give the same models, grid points and numbers.
 
 Each figure is the fastest of ``--repeat`` runs over all series, divided by the number
 of series; CPU time beside wall time (the cores are shared). The old and new forecasts are
@@ -71,6 +80,7 @@ def main() -> None:
     ap.add_argument("--horizon", type=int, default=12)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--many", type=int, default=200, help="series for the many row (0: skip)")
     a = ap.parse_args()
 
     import pandas as pd
@@ -144,6 +154,49 @@ def main() -> None:
           f"{d_scale:.1e}")
     models = sorted({f.model for f in new})
     print(f"models chosen: {', '.join(models)}")
+    if a.many > 0:
+        _many(a, rng, codes, target, sm_w / k, sm_c / k)
+
+
+def _many(a: argparse.Namespace, rng: np.random.Generator, codes: list[str], target: str,
+          sm_wall: float, sm_cpu: float) -> None:
+    """The many row: forecast_many() on N series against N calls of forecast()."""
+    reqs = [
+        fmod.ForecastRequest(list(make_series(rng, a.periods)), codes, target, "month")
+        for _ in range(a.many)
+    ]
+    fmod.forecast_many(reqs[:2])  # the coarse tables of this length, as the rows above
+    many_w, many_c, many = best_of(a.repeat, lambda: fmod.forecast_many(reqs))
+    loop_w, loop_c, loop = best_of(a.repeat, lambda: [
+        fmod.forecast(r.values, r.periods, r.horizon_to, period_type=r.period_type)
+        for r in reqs
+    ])
+    same = all(
+        isinstance(m, fmod.Forecast)
+        and m.model == f.model
+        and all(m.params.get(k) == f.params.get(k) for k in ("alpha", "beta", "gamma", "phi"))
+        and m.notes == f.notes
+        for m, f in zip(many, loop, strict=True)
+    )
+    worst = max(
+        float(np.max(np.abs(np.subtract(getattr(m, x), getattr(f, x))) / np.abs(getattr(f, x))))
+        for m, f in zip(many, loop, strict=True)
+        for x in ("mean", "scale")
+    )
+    n = a.many
+    print(f"\nmany series: {n} monthly series of {a.periods} points, best of {a.repeat} runs")
+    print(f"{'per forecast':32s} {'wall':>10s} {'CPU':>10s} {'loop / this (wall)':>19s}")
+    for label, w, c in (
+        ("(many) forecast_many, one call", many_w / n, many_c / n),
+        ("(loop) forecast() per series", loop_w / n, loop_c / n),
+        ("(sm)   statsmodels, one fit", sm_wall, sm_cpu),
+    ):
+        print(f"{label:32s} {w * 1e3:8.1f} ms {c * 1e3:7.1f} ms {loop_w / n / w:18.1f}x")
+    print(f"forecast_many against the loop: {loop_w / many_w:.1f}x (wall), "
+          f"{loop_c / many_c:.1f}x (CPU); against statsmodels' one fit per series: "
+          f"{sm_wall * n / many_w:.1f}x (wall), {sm_cpu * n / many_c:.1f}x (CPU)")
+    print(f"many vs loop: same model, grid point and notes for every series: {same}; "
+          f"largest relative difference in the means and scales {worst:.1e}")
 
 
 def _cold(preps, ptype: PeriodType, horizon: int, m: int) -> list[fmod.Forecast]:

@@ -33,7 +33,13 @@ from typing import Any, Literal
 import numpy as np
 from sqlalchemy import Engine
 
-from ..analysis.forecast import ForecastError, forecast, probability_of_meeting
+from ..analysis.forecast import (
+    Forecast,
+    ForecastError,
+    ForecastRequest,
+    forecast_many,
+    probability_of_meeting,
+)
 from ..analysis.rollup import SOURCE_NAMES
 from ..analysis.spc import ICON_LABELS, RULES, xmr, xmr_many
 from ..analysis.trajectory import (
@@ -192,22 +198,28 @@ def _spc_block(periods: list[str], values: list[float], polarity: Polarity,
             "last_rule": r.points[-1].rule, "method": r.method}
 
 
-def _forecast_block(periods: list[str], values: list[float], ind: Indicator, target_period: str,
-                    target_value: float | None, full: bool = False) -> dict[str, Any]:
+def _forecast_request(periods: list[str], values: list[float], ind: Indicator,
+                      target_period: str) -> tuple[ForecastRequest | None, str | None, str | None]:
+    """(request, note on the series, error): the checks before a forecast is fitted."""
     periods, values, note = forecastable(periods, values, ind.period_type)
     if not periods:
-        return {"error": "no complete periods to forecast from"}
+        return None, note, "no complete periods to forecast from"
     try:
         target = Period.parse(target_period, ind.period_type)
     except PeriodError as exc:
-        return {"error": f"target period: {exc}"}
+        return None, note, f"target period: {exc}"
     if Period.parse(periods[-1], ind.period_type) >= target:
-        return {"error": f"the latest complete period ({periods[-1]}) is not before the target "
-                         f"period ({target.code}): compare the actual with the target"}
-    try:
-        fc = forecast(values, periods, target.code, period_type=ind.period_type)
-    except ForecastError as exc:
-        return {"error": str(exc)}
+        return None, note, (f"the latest complete period ({periods[-1]}) is not before the "
+                            f"target period ({target.code}): compare the actual with the target")
+    return ForecastRequest(values, periods, target.code, ind.period_type), note, None
+
+
+def _forecast_result(fc: Forecast | ForecastError, note: str | None, periods: list[str],
+                     ind: Indicator, target_value: float | None, full: bool = False
+                     ) -> dict[str, Any]:
+    """The forecast block of a reading, from a fitted forecast (or why there is none)."""
+    if isinstance(fc, ForecastError):
+        return {"error": str(fc)}
     out: dict[str, Any] = {
         "model": fc.model, "params": dict(fc.params), "first_period": periods[0],
         "last_observed": fc.last_observed, "n_observations": fc.n_observations,
@@ -231,6 +243,25 @@ def _forecast_block(periods: list[str], values: list[float], ind: Indicator, tar
     if full:
         out["path"] = fc.to_dict()["forecasts"]
     return out
+
+
+def _forecast_blocks(series: list[tuple[list[str], list[float]]], ind: Indicator,
+                     targets: list[tuple[str, float | None]], full: bool = False
+                     ) -> list[dict[str, Any]]:
+    """Forecast blocks for many series of one indicator, fitted together by forecast_many
+    (the same numbers as one at a time; many series share the engine's passes).
+    ``targets``: each series' target period and value."""
+    prepared = [_forecast_request(periods, values, ind, period)
+                for (periods, values), (period, _) in zip(series, targets, strict=True)]
+    fitted = iter(forecast_many([req for req, _, _ in prepared if req is not None]))
+    return [{"error": error} if req is None else
+            _forecast_result(next(fitted), note, list(req.periods), ind, value, full)
+            for (req, note, error), (_, value) in zip(prepared, targets, strict=True)]
+
+
+def _forecast_block(periods: list[str], values: list[float], ind: Indicator, target_period: str,
+                    target_value: float | None, full: bool = False) -> dict[str, Any]:
+    return _forecast_blocks([(periods, values)], ind, [(target_period, target_value)], full)[0]
 
 
 def _movement(data: SeriesData, code: str, unit: str) -> dict[str, Any]:
@@ -329,19 +360,16 @@ def _row(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None
     return row
 
 
-def _finish(row: dict[str, Any], p: Priority, ind: Indicator, spc: dict[str, Any],
-            series: Callable[[], tuple[list[str], list[float]]], with_forecast: bool) -> None:
-    """Add the SPC block and, when asked, the forecast (``series``: the complete periods
-    and values, made only when a forecast needs them)."""
-    row["spc"] = spc
-    row["forecast"] = row["probability_of_meeting"] = None
-    if with_forecast:
-        target = row["target"]
-        horizon = target["period"] if target is not None else p.target.period
-        periods, values = series()
-        row["forecast"] = _forecast_block(periods, values, ind, horizon,
-                                          None if target is None else target["value"])
-        row["probability_of_meeting"] = row["forecast"].get("probability_of_meeting")
+def _add_forecasts(rows: list[dict[str, Any]], p: Priority, ind: Indicator,
+                   series: Callable[[int], tuple[list[str], list[float]]]) -> None:
+    """Each row's forecast to its target (``series(k)``: row k's complete periods and
+    values), all fitted in one forecast_many call."""
+    targets = [(p.target.period, None) if r["target"] is None else
+               (r["target"]["period"], r["target"]["value"]) for r in rows]
+    blocks = _forecast_blocks([series(k) for k in range(len(rows))], ind, targets)
+    for row, block in zip(rows, blocks, strict=True):
+        row["forecast"] = block
+        row["probability_of_meeting"] = block.get("probability_of_meeting")
 
 
 def _reading(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None,
@@ -358,8 +386,11 @@ def _reading(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | 
         "source": last.source}
     row = _row(data, p, unit, trajectory, reason, latest)
     target = row["target"]
-    spc = _spc_block(periods, values, ind.polarity, None if target is None else target["value"])
-    _finish(row, p, ind, spc, lambda: (periods, values), with_forecast)
+    row["spc"] = _spc_block(periods, values, ind.polarity,
+                            None if target is None else target["value"])
+    row["forecast"] = row["probability_of_meeting"] = None
+    if with_forecast:
+        _add_forecasts([row], p, ind, lambda k: (periods, values))
     return row
 
 
@@ -397,8 +428,11 @@ def _readings(data: SeriesData, p: Priority, units: list[str],
         cols = np.flatnonzero(done[k])
         return [labels[t] for t in cols.tolist()], value[k, cols].tolist()
 
-    for k, row in enumerate(rows):
-        _finish(row, p, ind, blocks[k], lambda k=k: series(k), with_forecast)
+    for row, block in zip(rows, blocks, strict=True):
+        row["spc"] = block
+        row["forecast"] = row["probability_of_meeting"] = None
+    if with_forecast:
+        _add_forecasts(rows, p, ind, series)
     return rows
 
 
