@@ -47,7 +47,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import timed  # noqa: E402
 
-from stocktake.analysis import ets
+from stocktake.analysis import ets, ets_batch
 from stocktake.analysis import forecast as fmod  # noqa: E402
 from stocktake.model.periods import Period, PeriodType  # noqa: E402
 
@@ -102,10 +102,10 @@ def main() -> None:
             for p in preps
         ]
 
-    run_path(ets._runs_at)()  # coarse grid tables for both paths, built once per process
+    run_path(ets_batch._runs_at)()  # coarse grid tables for both paths, built once per process
     run_path(ets._runs_at_reference)()
     old_w, old_c, old = best_of(a.repeat, run_path(ets._runs_at_reference))
-    warm_w, warm_c, new = best_of(a.repeat, run_path(ets._runs_at))
+    warm_w, warm_c, new = best_of(a.repeat, run_path(ets_batch._runs_at))
     cold_w, cold_c, _ = best_of(a.repeat, lambda: _cold(preps, ptype, a.horizon, m))
 
     def statsmodels_fits() -> list[np.ndarray]:
@@ -204,8 +204,8 @@ def _cold(preps, ptype: PeriodType, horizon: int, m: int) -> list[fmod.Forecast]
     is timed too: microseconds)."""
     out = []
     for p in preps:
-        ets._FACTORS.clear()
-        ets._FINE_TABLES.clear()
+        ets_batch._FACTORS.clear()
+        ets_batch._FINE_TABLES.clear()
         out.append(fmod._forecast(p, ptype, horizon, m, None, fmod.DEFAULT_LEVELS))
     return out
 

@@ -16,7 +16,7 @@ import re
 import numpy as np
 import pytest
 
-from stocktake.analysis import ets
+from stocktake.analysis import ets, ets_batch
 from stocktake.analysis import forecast as fmod
 from stocktake.model.periods import Period, PeriodType
 
@@ -123,7 +123,7 @@ def _assert_runs_equal(new, ref, y: np.ndarray) -> None:
 def test_batched_runs_choose_and_compute_as_the_per_origin_path(name):
     prep, _, m, seasonal = _prepared(name)
     wanted = _wanted(prep, horizon=7)
-    new = ets._runs_at(prep.y, wanted, m, seasonal)
+    new = ets_batch._runs_at(prep.y, wanted, m, seasonal)
     ref = ets._runs_at_reference(prep.y, wanted, m, seasonal)
     _assert_runs_equal(new, ref, prep.y)
 
@@ -156,7 +156,7 @@ def test_many_origins_in_blocks_as_a_backtest_runs_them():
     """A backtest reruns the procedure at almost every origin: more than one block."""
     prep, _, m, seasonal = _prepared("monthly seasonal 0")
     origins = range(1, len(prep.y))
-    assert len(origins) > ets._ORIGIN_BLOCK
+    assert len(origins) > ets_batch._ORIGIN_BLOCK
     new = fmod._inner_runs(prep.y, prep.observed, origins, 8, m, seasonal)
     ref = fmod._inner_runs(
         prep.y, prep.observed, origins, 8, m, seasonal, engine=ets._runs_at_reference
@@ -222,7 +222,7 @@ def test_profile_at_every_origin_matches_least_squares_on_each_prefix(m):
     rows = np.array([[0.3, 0.2, 0.9, 0.4], [0.7, 0.0, 1.0, 0.1], [0.05, 0.9, 0.8, 0.0]])
     Z, kappa = ets._response_tables(spec, rows, 64)
     origins = np.array([14, 15, 22, 30])
-    sse, x0 = ets._profile_at(y, spec, Z, kappa, origins)
+    sse, x0 = ets_batch._profile_at(y, spec, Z, kappa, origins)
     for g, row in enumerate(rows):
         for i, o in enumerate(origins):
             want_sse, want_x0 = _plain_profile(y, spec, row, int(o))
@@ -245,13 +245,13 @@ def test_batched_cholesky_solves_as_numpy(k):
     X = rng.normal(size=(50, 3 * k, k))
     A = X.transpose(0, 2, 1) @ X + 1e-3 * np.eye(k)
     b = rng.normal(size=(50, k))
-    L, r, ok = ets._cholesky(np.ascontiguousarray(A.transpose(1, 2, 0)))
-    x = ets._cho_solve(L, r, np.ascontiguousarray(b.T)).T
+    L, r, ok = ets_batch._cholesky(np.ascontiguousarray(A.transpose(1, 2, 0)))
+    x = ets_batch._cho_solve(L, r, np.ascontiguousarray(b.T)).T
     assert ok.all()
     np.testing.assert_allclose(x, np.linalg.solve(A, b[..., None])[..., 0], rtol=1e-9)
     # an indefinite matrix is flagged, not solved wrongly in silence
     bad = -np.eye(k)[:, :, None]
-    assert not ets._cholesky(bad)[2][0]
+    assert not ets_batch._cholesky(bad)[2][0]
 
 
 def test_systems_cholesky_refuses_fall_back_to_numpy():
@@ -259,11 +259,11 @@ def test_systems_cholesky_refuses_fall_back_to_numpy():
     _profile_sse does; marking every system so must not change the result."""
     prep, _, _, _ = _prepared("monthly seasonal 1")
     spec = ets._Spec(trend=True, m=12)
-    grid, Z, kappa = ets._coarse_tables(spec, len(prep.y))
+    grid, Z, kappa = ets_batch._coarse_tables(spec, len(prep.y))
     origins = np.array([30, 41, 48])
-    L, r, ok = ets._normal_factors(Z, origins)
-    sse, x0 = ets._profile_at(prep.y, spec, Z, kappa, origins, (L, r, ok))
-    sse2, x02 = ets._profile_at(prep.y, spec, Z, kappa, origins, (L, r, np.zeros_like(ok)))
+    L, r, ok = ets_batch._normal_factors(Z, origins)
+    sse, x0 = ets_batch._profile_at(prep.y, spec, Z, kappa, origins, (L, r, ok))
+    sse2, x02 = ets_batch._profile_at(prep.y, spec, Z, kappa, origins, (L, r, np.zeros_like(ok)))
     np.testing.assert_allclose(sse2, sse, rtol=1e-9)
     assert np.array_equal(np.argmin(sse2, axis=0), np.argmin(sse, axis=0))
     # and the fallback is _profile_sse's computation itself, at each origin
@@ -277,8 +277,8 @@ def test_the_batched_engine_never_looks_past_an_origin():
     wanted = _wanted(prep, horizon=6)
     y2 = prep.y.copy()
     y2[40:] = y2[40:] * 3 + 100
-    a = ets._runs_at(prep.y, wanted, m, seasonal)
-    b = ets._runs_at(y2, wanted, m, seasonal)
+    a = ets_batch._runs_at(prep.y, wanted, m, seasonal)
+    b = ets_batch._runs_at(y2, wanted, m, seasonal)
     for o in wanted:
         if o <= 40:
             assert np.array_equal(a[o].mean, b[o].mean) and np.array_equal(a[o].sd, b[o].sd)
@@ -287,17 +287,17 @@ def test_the_batched_engine_never_looks_past_an_origin():
 
 def test_coarse_factors_are_kept_within_their_budget(monkeypatch):
     spec = ets._Spec(trend=True, m=4)
-    grid, Z, kappa = ets._coarse_tables(spec, 40)
-    monkeypatch.setattr(ets, "_FACTORS", type(ets._FACTORS)())
-    first = ets._coarse_factors(spec, Z, np.arange(10, 41))
-    assert ets._coarse_factors(spec, Z, np.arange(10, 41)) is first  # kept
+    grid, Z, kappa = ets_batch._coarse_tables(spec, 40)
+    monkeypatch.setattr(ets_batch, "_FACTORS", type(ets_batch._FACTORS)())
+    first = ets_batch._coarse_factors(spec, Z, np.arange(10, 41))
+    assert ets_batch._coarse_factors(spec, Z, np.arange(10, 41)) is first  # kept
     size = sum(a.nbytes for a in first)
-    monkeypatch.setattr(ets, "_FACTOR_BYTES", int(2.5 * size))
+    monkeypatch.setattr(ets_batch, "_FACTOR_BYTES", int(2.5 * size))
     for start in (11, 12, 13):
-        ets._coarse_factors(spec, Z, np.arange(start, 41))
-    assert sum(a.nbytes for v in ets._FACTORS.values() for a in v) <= ets._FACTOR_BYTES
-    assert len(ets._FACTORS) == 2  # the two most recent
-    assert (spec, np.arange(13, 41).tobytes()) in ets._FACTORS
+        ets_batch._coarse_factors(spec, Z, np.arange(start, 41))
+    assert sum(a.nbytes for v in ets_batch._FACTORS.values() for a in v) <= ets_batch._FACTOR_BYTES
+    assert len(ets_batch._FACTORS) == 2  # the two most recent
+    assert (spec, np.arange(13, 41).tobytes()) in ets_batch._FACTORS
 
 
 def test_forecast_periods_and_public_api_unchanged_by_the_engine():

@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from stocktake.analysis import ets
+from stocktake.analysis import ets, ets_batch
 from stocktake.analysis import forecast as fmod
 from stocktake.analysis.forecast import ForecastError, ForecastRequest, forecast, forecast_many
 from stocktake.model.periods import Period, PeriodType
@@ -170,9 +170,9 @@ def test_chunked_passes_give_what_one_pass_gives(monkeypatch):
     three requests must give the same numbers."""
     reqs = REQUESTS[:9] + REQUESTS[26:30]
     whole = forecast_many(reqs)
-    monkeypatch.setattr(ets, "_SERIES_ELEMENTS", 60_000)
+    monkeypatch.setattr(ets_batch, "_SERIES_ELEMENTS", 60_000)
     monkeypatch.setattr(fmod, "MANY_SLICE", 3)
-    assert ets._series_chunk(384, 120, 31) == 1
+    assert ets_batch._series_chunk(384, 120, 31) == 1
     chunked = forecast_many(reqs)
     for req, a, b in zip(reqs, chunked, whole, strict=True):
         _assert_same(a, b, _top(req))
@@ -210,11 +210,11 @@ def test_many_series_against_the_per_origin_reference_path():
 
 # -- the shortlist search, against explicit residuals at every grid point ----------------
 def _search_case(y: np.ndarray, spec, origins: np.ndarray):
-    grid, Z, kappa = ets._coarse_tables(spec, int(origins[-1]))
+    grid, Z, kappa = ets_batch._coarse_tables(spec, int(origins[-1]))
     floor = 1e-9 * np.maximum(np.maximum.accumulate(np.abs(y))[origins - 1], 1e-3)
-    sse, x0 = ets._profile_at(y, spec, Z, kappa, origins)  # explicit, every grid point
+    sse, x0 = ets_batch._profile_at(y, spec, Z, kappa, origins)  # explicit, every grid point
     want = ets._best(sse, floor, origins)
-    tables = ets._prefix_tables(Z[:, : origins[-1]], int(origins[0]), int(origins[-1]))
+    tables = ets_batch._prefix_tables(Z[:, : origins[-1]], int(origins[0]), int(origins[-1]))
     return Z, kappa, tables, floor, want, x0
 
 
@@ -233,7 +233,8 @@ def test_search_picks_the_explicit_least_sse_point_and_its_state(m):
         Z, kappa, tables, floor, want, x0 = _search_case(y, spec, origins)
         if s == 0:
             fl = np.concatenate([_search_case(v, spec, origins)[3] for v in ys])
-            best, x0s = ets._search_many(Y, spec, Z, kappa, tables, int(origins[0]), ps, at, fl)
+            best, x0s = ets_batch._search_many(Y, spec, Z, kappa, tables, int(origins[0]), ps,
+                                               at, fl)
         mine = slice(s * len(origins), (s + 1) * len(origins))
         assert np.array_equal(best[mine], want)
         chosen = x0[want, np.arange(len(origins))]
@@ -253,9 +254,9 @@ def test_search_falls_back_to_explicit_residuals_where_the_recursion_is_lost():
     args = (y[None, :], spec, Z, kappa)
     rest = (30, np.zeros(len(origins), dtype=int), origins, floor, False)
     lost = (L, r, ok, np.full_like(c, np.nan), V, W)
-    assert np.array_equal(ets._search_many(*args, lost, *rest)[0], want)
+    assert np.array_equal(ets_batch._search_many(*args, lost, *rest)[0], want)
     nudged = (L, r, ok, c * (1 + 1e-7 * rng.standard_normal(c.shape)), V, W)
-    assert np.array_equal(ets._search_many(*args, nudged, *rest)[0], want)
+    assert np.array_equal(ets_batch._search_many(*args, nudged, *rest)[0], want)
 
 
 def test_exact_fits_tie_at_the_noise_floor_and_take_the_first_grid_point():
@@ -263,6 +264,6 @@ def test_exact_fits_tie_at_the_noise_floor_and_take_the_first_grid_point():
     spec = ets._Spec(trend=True, m=0)
     origins = np.arange(10, 31)
     Z, kappa, tables, floor, want, _ = _search_case(y, spec, origins)
-    best, _ = ets._search_many(y[None, :], spec, Z, kappa, tables, 10,
+    best, _ = ets_batch._search_many(y[None, :], spec, Z, kappa, tables, 10,
                                np.zeros(len(origins), dtype=int), origins, floor)
     assert np.array_equal(best, want) and not best.any()  # grid point 0 at every origin

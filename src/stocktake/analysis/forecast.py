@@ -20,8 +20,9 @@ number of past errors. No value after the forecast origin is ever used.
 forecast_many() gives, for many series at once, what forecast() gives for each (the
 engine fits series of one length together: several times faster per series).
 
-The models, their fitting and the procedure at many origins at once are in
-analysis.ets. See docs/methods/forecast.md for the method and the backtest figures.
+The models and their fitting are in analysis.ets, the procedure at many origins and for
+many series at once in analysis.ets_batch. See docs/methods/forecast.md for the method and
+the backtest figures.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from stocktake.analysis.ets import _Run, _runs_at, _runs_many, _seasonal_min_points
+from stocktake.analysis.ets import _Run, _seasonal_min_points
+from stocktake.analysis.ets_batch import _runs_at, _runs_many
 from stocktake.model.entities import Polarity
 from stocktake.model.periods import Period, PeriodError, PeriodType
 
