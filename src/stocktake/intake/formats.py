@@ -32,6 +32,9 @@ expected indicator and a provider fills the ones they have.
 Text must be UTF-8 (with or without a byte-order mark) or UTF-16 with a byte-order mark;
 anything else is refused with the line of the first byte that is not UTF-8, rather than
 guessed, because a wrong guess silently corrupts names and codes.
+
+``open_submission`` reads a large UTF-8 CSV file in slices of about SLICE_ROWS rows, cut
+at line ends, each read as a whole file is; rows, warnings and errors are the same.
 """
 
 from __future__ import annotations
@@ -43,10 +46,11 @@ import json
 import math
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import Any, BinaryIO, NoReturn
 
 import polars as pl
 
@@ -123,6 +127,179 @@ def read_submission(data: bytes, filename: str) -> Submission:
     return _read_csv(text, data if plain else b"", name)
 
 
+# -- a large CSV file, slice by slice -----------------------------------------------------
+SLICE_ROWS = 1_000_000  # rows in a slice of a large CSV file: bounds memory, changes no result
+_ROW_BYTES_GUESS = 32  # about a long CSV row's size: where to cut the first slice
+_SNIFF_BYTES = 1 << 16
+
+
+class SlicedSubmission:
+    """A submission read slice by slice, so that a large file never sits in memory whole.
+
+    Opening reads the header, so ``format`` is known (and a file that cannot be read at all
+    raises SubmissionError then). Iterating, once, gives the rows (ROW_SCHEMA frames) in
+    file order, and raises SubmissionError for a fault found further into the file.
+    ``warnings`` is complete once every slice has been read. Rows, row numbers, warnings
+    and errors are those ``read_submission`` gives for the whole file.
+    """
+
+    def __init__(self, format: str, slices: Iterator[pl.DataFrame], warnings: list[Finding]):
+        self.format = format
+        self.warnings = warnings
+        self._slices = slices
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        return self._slices
+
+
+def open_submission(path: str | Path) -> SlicedSubmission:
+    """Open a submitted file. A UTF-8 CSV file of more than about one slice is read slice
+    by slice; any other file whole, by ``read_submission``."""
+    p = Path(path)
+    with p.open("rb") as f:
+        head = f.read(_SNIFF_BYTES)
+    if p.stat().st_size <= SLICE_ROWS * _ROW_BYTES_GUESS or not _utf8_csv(head, p.name):
+        return _whole(p)
+    return _SlicedCsv(p).open()
+
+
+def _whole(path: Path) -> SlicedSubmission:
+    sub = read_submission(path.read_bytes(), path.name)
+    return SlicedSubmission(sub.format, iter([sub.rows]), sub.warnings)
+
+
+def _suffix(filename: str) -> str:
+    name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def _utf8_csv(head: bytes, filename: str) -> bool:
+    """Whether read_submission reads a file starting with ``head`` as UTF-8 CSV text."""
+    suffix = _suffix(filename)
+    if (suffix in (".xlsx", ".xlsm", ".parquet", ".pq", ".json")
+            or suffix in _DOCUMENT_SUFFIXES
+            or head.startswith((b"PK\x03\x04", b"PAR1", b"%PDF", b"\xd0\xcf\x11\xe0",
+                                codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+            or b"\x00" in head[:4096]):  # UTF-32's marks hold NULs
+        return False
+    text = head.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="ignore")
+    first = _FIRST_VISIBLE.search(text)
+    return first is not None and first.group() not in "[{"
+
+
+class _SlicedCsv:
+    """Cuts a CSV file at line ends into slices of about SLICE_ROWS rows and reads each as
+    _read_csv reads a whole file, numbering rows on from the slices before. A slice the
+    quick reading cannot take (a quoted value over several lines, a ragged row) sends the
+    rest to the careful reading of the whole file, which names every fault as before."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.warnings: list[Finding] = []
+        self._unheaded: dict[int, Finding] = {}  # the first value of each unheaded column
+
+    def open(self) -> SlicedSubmission:
+        with self.path.open("rb") as f:
+            cutter = _LineCutter(f)
+            piece = cutter.next(SLICE_ROWS * _ROW_BYTES_GUESS)
+            resume = (f.tell(), cutter.carry)
+        bom = 3 if piece.startswith(codecs.BOM_UTF8) else 0
+        try:
+            text, data = _unix_lines(self._text(piece, bom, 0), b"" if bom else piece)
+            head = _CsvHead.parse(text, self.path.name)
+        except SubmissionError:
+            # Reading the whole file finds the same fault, or one further on that comes
+            # first (a byte that is not UTF-8 is named before a faulty header).
+            return _whole(self.path)
+        body = _csv_fast(text, data, head.sep, head.cols)
+        if body is None:
+            return _whole(self.path)
+        rows = self._shape(head, body)
+        # Later slices are cut to SLICE_ROWS rows at this slice's bytes per row.
+        size = SLICE_ROWS * max(1, len(piece) // max(1, rows.height))
+        slices = self._slices(head, rows, body.height, piece.count(b"\n"), resume, size)
+        return SlicedSubmission(head.format, slices, self.warnings)
+
+    def _slices(self, head: _CsvHead, first: pl.DataFrame, lines: int, raw_lines: int,
+                resume: tuple[int, bytes], size: int) -> Iterator[pl.DataFrame]:
+        """``lines``: lines read after the header (line ends as _read_csv counts them);
+        ``raw_lines``: line ends in the bytes read, as an encoding error counts them."""
+        yield first
+        header = head.line + "\n"
+        with self.path.open("rb") as f:
+            f.seek(resume[0])
+            cutter = _LineCutter(f, resume[1])
+            while piece := cutter.next(size):
+                text, data = _unix_lines(self._text(piece, 0, raw_lines), piece)
+                raw_lines += piece.count(b"\n")
+                body = _csv_fast(header + text, header.encode() + data if data else b"",
+                                 head.sep, head.cols)
+                del text, data
+                if body is None:
+                    yield from self._rest_whole(lines)
+                    return
+                rows = self._shape(head, body.with_columns(pl.col("row") + lines))
+                lines += body.height
+                if rows.height:
+                    yield rows
+
+    def _text(self, piece: bytes, bom: int, raw_lines: int) -> str:
+        try:
+            return str(memoryview(piece)[bom:], "utf-8")
+        except UnicodeDecodeError as exc:
+            _not_utf8(piece, exc.start + bom, raw_lines)
+
+    def _shape(self, head: _CsvHead, body: pl.DataFrame) -> pl.DataFrame:
+        rows, unheaded = head.shape(body)
+        for i, finding in unheaded.items():
+            self._unheaded.setdefault(i, finding)
+        self.warnings[:] = [*head.layout.warnings,
+                            *(self._unheaded[i] for i in sorted(self._unheaded))]
+        return rows
+
+    def _rest_whole(self, lines: int) -> Iterator[pl.DataFrame]:
+        """The rows after line ``lines`` + 1 (the header), and every warning, from the
+        careful reading of the whole file."""
+        whole = read_submission(self.path.read_bytes(), self.path.name)
+        self.warnings[:] = whole.warnings
+        yield whole.rows.filter(pl.col("row") > lines + 1)
+
+
+class _LineCutter:
+    """A file's bytes in pieces that each end at a line end outside quotes (the last at the
+    end of the file), so that no row is cut in two."""
+
+    def __init__(self, f: BinaryIO, carry: bytes = b""):
+        self.f = f
+        self.carry = carry  # read, not yet handed out
+
+    def next(self, size: int) -> bytes:
+        """A piece of about ``size`` bytes or more; empty at the end of the file."""
+        buf = self.carry
+        while True:
+            block = self.f.read(max(size - len(buf), 64))
+            if not block:
+                self.carry = b""
+                return buf
+            buf += block
+            cut = _line_end(buf)
+            if cut:
+                self.carry = buf[cut:]
+                return buf[:cut]
+
+
+def _line_end(buf: bytes) -> int:
+    """Just after the last line end with an even number of quotes before it (outside any
+    quoted value); 0 if there is none."""
+    end = buf.rfind(b"\n")
+    quotes = buf.count(b'"', 0, end + 1) if end >= 0 else 0
+    while end >= 0 and quotes % 2:
+        before = buf.rfind(b"\n", 0, end)
+        quotes -= buf.count(b'"', before + 1, end + 1)
+        end = before
+    return end + 1
+
+
 # -- shared --------------------------------------------------------------------------------
 def _fail(check: str, message: str, row: int | None = None, column: str | None = None,
           value: Any = None) -> NoReturn:
@@ -194,17 +371,21 @@ def _shape(body: pl.DataFrame, header: list[str], layout: _Layout, *,
 
     ``value_ref(i)`` gives the expression naming where a value in position i sits.
     """
-    warnings = list(layout.warnings)
+    rows, unheaded, more = _shape_parts(body, header, layout, value_ref=value_ref,
+                                        skip_empty_values=skip_empty_values)
+    return rows, [*layout.warnings, *unheaded.values(), *more]
+
+
+def _shape_parts(body: pl.DataFrame, header: list[str], layout: _Layout, *,
+                 value_ref: Callable[[int], pl.Expr], skip_empty_values: bool) -> tuple[
+                     pl.DataFrame, dict[int, Finding], list[Finding]]:
+    """_shape's rows, its warnings about unheaded columns by position, and the others
+    (the layout's aside)."""
     col = [f"c{i}" for i in range(len(header))]
     body = body.with_columns(
         pl.col(col[i]).fill_null("").str.strip_chars() for i in layout.read_positions())
-    for i in layout.blank:
-        filled = body.filter(pl.col(col[i]) != "")
-        if filled.height:
-            warnings.append(Finding(
-                int(filled["row"][0]), None, filled[col[i]][0], "extra_column", "warning",
-                f"a column with no header ({_column_letter(i)}) holds data, e.g. "
-                f"'{filled[col[i]][0]}' on row {filled['row'][0]}: it was not read"))
+    unheaded = _unheaded_data(body, layout)
+    warnings: list[Finding] = []
     if layout.kind == "long":
         k = layout.keys
         rows = body.select(
@@ -233,7 +414,21 @@ def _shape(body: pl.DataFrame, header: list[str], layout: _Layout, *,
         # each value's own location. Left in column order: sorting by row would double the
         # cost of a large file, and findings are sorted by row anyway.
         rows = pl.concat(parts)
-    return rows.select(list(ROW_SCHEMA)).cast(ROW_SCHEMA), warnings
+    return rows.select(list(ROW_SCHEMA)).cast(ROW_SCHEMA), unheaded, warnings
+
+
+def _unheaded_data(body: pl.DataFrame, layout: _Layout) -> dict[int, Finding]:
+    """A warning for each column without a header that holds data (its first value), by
+    position."""
+    out = {}
+    for i in layout.blank:
+        filled = body.filter(pl.col(f"c{i}") != "")
+        if filled.height:
+            first, row = filled[f"c{i}"][0], int(filled["row"][0])
+            out[i] = Finding(row, None, first, "extra_column", "warning",
+                             f"a column with no header ({_column_letter(i)}) holds data, e.g. "
+                             f"'{first}' on row {row}: it was not read")
+    return out
 
 
 def _row_list(rows: list[int], limit: int = 20) -> str:
@@ -269,46 +464,85 @@ def _decode(data: bytes, name: str) -> str:
             _fail("encoding", f"{name} looks like UTF-16 text without a byte-order mark: "
                   "save it as 'CSV UTF-8' and submit again")
         _fail("format", f"{name} is not a text file: submit the figures as {_ACCEPTED}")
+    bom = 3 if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return data.decode("utf-8-sig")
+        return str(memoryview(data)[bom:], "utf-8")  # a view: no copy of a large file
     except UnicodeDecodeError as exc:
-        start = data.rfind(b"\n", 0, exc.start) + 1
-        end = data.find(b"\n", exc.start)
-        line_bytes = data[start:end if end >= 0 else len(data)].rstrip(b"\r")
-        line = data.count(b"\n", 0, exc.start) + 1
-        near = line_bytes.decode("cp1252", errors="replace")[:60]
-        _fail("encoding",
-              f"line {line} is not UTF-8 (byte 0x{data[exc.start]:02X}, in '{near}'): the "
-              "file looks saved in another encoding such as Windows-1252 or Latin-1; "
-              "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8) and submit again",
-              row=line, value=near)
+        _not_utf8(data, exc.start + bom)
+
+
+def _not_utf8(data: bytes, at: int, lines_before: int = 0) -> NoReturn:
+    """Refuse text whose byte ``at`` is not UTF-8; ``data`` may be a part of the file that
+    starts after ``lines_before`` whole lines."""
+    start = data.rfind(b"\n", 0, at) + 1
+    end = data.find(b"\n", at)
+    line_bytes = data[start:end if end >= 0 else len(data)].rstrip(b"\r")
+    line = lines_before + data.count(b"\n", 0, at) + 1
+    near = line_bytes.decode("cp1252", errors="replace")[:60]
+    _fail("encoding",
+          f"line {line} is not UTF-8 (byte 0x{data[at]:02X}, in '{near}'): the "
+          "file looks saved in another encoding such as Windows-1252 or Latin-1; "
+          "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8) and submit again",
+          row=line, value=near)
 
 
 def _read_csv(text: str, data: bytes, name: str) -> Submission:
     """``data`` is the file's bytes when they are exactly ``text`` in UTF-8, else empty."""
-    if "\r" in text:  # Windows (\r\n) and old Mac (\r) line ends
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-        data = b""
-    first_line = _first_line(text)
-    if not first_line.strip():
-        _fail("header", f"line 1 of {name} is empty: the header "
-              f"({','.join(LONG_COLUMNS)}) must be on line 1", row=1)
-    sep = next((s for s in _SEPARATORS if s in first_line), ",")
-    try:
-        header = next(csv.reader([first_line], delimiter=sep, strict=True))
-    except csv.Error as exc:
-        _fail("malformed_csv", f"line 1 (the header) is not well-formed CSV: {exc}", row=1)
-    layout = _layout(header, 1, lambda i: f"column {_column_letter(i)}")
-    n = len(header)
-    cols = [f"c{i}" for i in range(n)]
-    body = _csv_fast(text, data, sep, cols)
+    text, data = _unix_lines(text, data)
+    head = _CsvHead.parse(text, name)
+    body = _csv_fast(text, data, head.sep, head.cols)
     if body is None:
-        body = _csv_slow(text, sep, n, name)
-    rows, warnings = _shape(
-        body, header, layout,
-        value_ref=lambda i: pl.lit("value" if layout.kind == "long" else header[i].strip()),
-        skip_empty_values=False)
-    return Submission("csv_long" if layout.kind == "long" else "csv_wide", rows, warnings)
+        body = _csv_slow(text, head.sep, len(head.header), name)
+    rows, unheaded = head.shape(body)
+    return Submission(head.format, rows, [*head.layout.warnings, *unheaded.values()])
+
+
+def _unix_lines(text: str, data: bytes) -> tuple[str, bytes]:
+    if "\r" in text:  # Windows (\r\n) and old Mac (\r) line ends
+        return text.replace("\r\n", "\n").replace("\r", "\n"), b""
+    return text, data
+
+
+@dataclass
+class _CsvHead:
+    """A CSV file's header line, separator and layout."""
+
+    line: str
+    sep: str
+    header: list[str]
+    layout: _Layout
+
+    @classmethod
+    def parse(cls, text: str, name: str) -> _CsvHead:
+        first_line = _first_line(text)
+        if not first_line.strip():
+            _fail("header", f"line 1 of {name} is empty: the header "
+                  f"({','.join(LONG_COLUMNS)}) must be on line 1", row=1)
+        sep = next((s for s in _SEPARATORS if s in first_line), ",")
+        try:
+            header = next(csv.reader([first_line], delimiter=sep, strict=True))
+        except csv.Error as exc:
+            _fail("malformed_csv", f"line 1 (the header) is not well-formed CSV: {exc}",
+                  row=1)
+        layout = _layout(header, 1, lambda i: f"column {_column_letter(i)}")
+        return cls(first_line, sep, header, layout)
+
+    @property
+    def cols(self) -> list[str]:
+        return [f"c{i}" for i in range(len(self.header))]
+
+    @property
+    def format(self) -> str:
+        return "csv_long" if self.layout.kind == "long" else "csv_wide"
+
+    def shape(self, body: pl.DataFrame) -> tuple[pl.DataFrame, dict[int, Finding]]:
+        """The rows of a parsed body, and the warnings about unheaded columns holding data."""
+        header, long = self.header, self.layout.kind == "long"
+        rows, unheaded, _ = _shape_parts(
+            body, header, self.layout,
+            value_ref=lambda i: pl.lit("value" if long else header[i].strip()),
+            skip_empty_values=False)
+        return rows, unheaded
 
 
 def _first_line(text: str) -> str:

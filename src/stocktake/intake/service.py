@@ -12,11 +12,17 @@ The CLI, the web upload, the API and the demo all submit through ``submit_file``
 
 A batch with any error stores nothing, unless ``partial``: then the valid rows are stored
 and the rows with errors are quarantined with their findings, to be fixed and resubmitted.
+
+A large CSV file is read and checked a slice at a time (formats.open_submission,
+validate.RowChecker): what is kept of it is the rows without errors, compactly typed,
+and the text of the rows with findings. The later layers and the store work on those, in
+the same one transaction: ten million rows take about a gigabyte, not four.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,9 +38,9 @@ from ..model.periods import Period
 from ..store import approvals, model_repo, observations
 from ..store.db import utcnow
 from .findings import Finding, SubmissionError
-from .formats import LONG_COLUMNS, read_submission
+from .formats import LONG_COLUMNS, open_submission
 from .rules import evaluate_rules, model_rules
-from .validate import validate_rows
+from .validate import RowChecker
 
 DEFAULT_TOTAL_TOLERANCE = 1.0  # percent: a reported total may differ this much from its parts
 PERIOD_WORDS = {"year": "years", "quarter": "quarters", "month": "months", "week": "weeks",
@@ -84,22 +90,22 @@ class SubmissionResult:
 def submit_file(engine: Engine, path: str | Path, *, submitter: str, reason: str = "",
                 scope: str | None = None, partial: bool = False, outlier_method: str =
                 "modified_z", now: datetime | None = None) -> SubmissionResult:
-    """Read, validate and store one file (any supported format) as one batch."""
+    """Read, validate and store one file (any supported format) as one batch. A large CSV
+    file is read and checked slice by slice (formats.open_submission), never whole."""
     p = Path(path)
     if not p.is_file():
         return SubmissionResult(accepted=False, rows=0, findings=[Finding(
             None, None, str(p), "file", "error", f"no such file: {p}")])
-    data = p.read_bytes()
-    checksum = file_checksum(data)
+    checksum = path_checksum(p)
     try:
-        submission = read_submission(data, p.name)
-    except SubmissionError as exc:
+        submission = open_submission(p)
+        result = _submit_slices(
+            engine, submission, checksum=checksum, source=p.name, format=submission.format,
+            submitter=submitter, reason=reason, scope=scope, partial=partial,
+            outlier_method=outlier_method, now=now)
+    except SubmissionError as exc:  # unreadable, on opening or further into the file
         return SubmissionResult(accepted=False, rows=0, findings=exc.findings,
                                 checksum=checksum)
-    del data  # read: the file's bytes (327 MB for 10 million rows) need not wait for the store
-    result = submit_frame(engine, submission.rows, checksum=checksum, source=p.name,
-                          format=submission.format, submitter=submitter, reason=reason,
-                          scope=scope, partial=partial, outlier_method=outlier_method, now=now)
     result.findings = sorted(submission.warnings + result.findings,
                              key=lambda f: (f.row or 0, f.column or ""))
     return result
@@ -139,15 +145,30 @@ def submit_frame(target: Engine | Connection, df: pl.DataFrame, *, checksum: str
                  outlier_method: str = "modified_z") -> SubmissionResult:
     """Validate rows (columns row, indicator, unit, period, value as text; optionally
     value_column) and store them as one batch; see the module docstring."""
-    now = now or utcnow()
-    result = SubmissionResult(accepted=False, rows=df.height, checksum=checksum, format=format)
     if df.height == 0:
-        result.findings.append(Finding(None, None, None, "no_rows", "error",
-                                       "the file has a header but no rows of data"))
-        return result
+        return SubmissionResult(accepted=False, rows=0, checksum=checksum, format=format,
+                                findings=[_no_rows()])
+    return _submit_slices(target, [df], checksum=checksum, source=source, format=format,
+                          submitter=submitter, reason=reason, now=now, scope=scope,
+                          partial=partial, outlier_method=outlier_method)
+
+
+def _no_rows() -> Finding:
+    return Finding(None, None, None, "no_rows", "error",
+                   "the file has a header but no rows of data")
+
+
+def _submit_slices(target: Engine | Connection, slices: Iterable[pl.DataFrame], *,
+                   checksum: str, source: str, format: str, submitter: str, reason: str,
+                   now: datetime | None, scope: str | None, partial: bool,
+                   outlier_method: str) -> SubmissionResult:
+    """submit_frame for rows that come in slices (in file order). A SubmissionError from
+    reading the slices rolls everything back and passes on."""
+    now = now or utcnow()
+    result = SubmissionResult(accepted=False, rows=0, checksum=checksum, format=format)
     try:
         with _transaction(target) as conn:
-            _submit(conn, df, result, checksum=checksum, source=source, format=format,
+            _submit(conn, slices, result, checksum=checksum, source=source, format=format,
                     submitter=submitter, reason=reason, now=now, scope=scope,
                     partial=partial, outlier_method=outlier_method)
     except _Rejected:
@@ -155,59 +176,95 @@ def submit_frame(target: Engine | Connection, df: pl.DataFrame, *, checksum: str
     return result
 
 
-def _submit(conn: Connection, df: pl.DataFrame, result: SubmissionResult, *, checksum: str,
-            source: str, format: str, submitter: str, reason: str, now: datetime,
-            scope: str | None, partial: bool, outlier_method: str) -> None:
+def _submit(conn: Connection, slices: Iterable[pl.DataFrame], result: SubmissionResult, *,
+            checksum: str, source: str, format: str, submitter: str, reason: str,
+            now: datetime, scope: str | None, partial: bool, outlier_method: str) -> None:
     model = model_repo.read_model(conn)
+    refusal = None
     if not model.indicators or not model.units:
-        result.findings.append(Finding(None, None, None, "no_model", "error",
-                                       "no delivery model is loaded: run "
-                                       "'stocktake load DIR' first"))
-        raise _Rejected
-    if scope is not None and scope not in model.units:
-        result.findings.append(Finding(None, None, scope, "scope", "error",
-                                       f"'{scope}' (--unit) is not a reporting unit"))
-        raise _Rejected
-    checked, findings = validate_rows(df, model, today=now.date(), scope=scope)
-    ok = checked.filter(pl.col("ok"))
-    findings += _lock_findings(conn, model, ok)
-    stored = _stored_context(conn, model, ok)
-    findings += _rule_findings(model, ok, stored)
-    findings += _total_findings(model, ok, stored)
-    findings += _outlier_findings(model, ok, stored, outlier_method)
-    if "value_column" in df.columns:  # point value findings at the provider's own column
-        where = dict(zip(df["row"].to_list(), df["value_column"].to_list(), strict=True))
-        findings = [Finding(f.row, where.get(f.row, f.column), f.value, f.check, f.severity,
-                            f.message) if f.column == "value" else f for f in findings]
-    findings.sort(key=lambda f: (f.row or 0, f.column or ""))
-    result.findings = findings
-    error_rows = {f.row for f in findings if f.severity == "error"}
-    if error_rows and not partial:
-        raise _Rejected
-    good = ok.filter(~pl.col("row").is_in(list(error_rows)))
-    if good.height == 0 and not error_rows:
+        refusal = Finding(None, None, None, "no_model", "error",
+                          "no delivery model is loaded: run 'stocktake load DIR' first")
+    elif scope is not None and scope not in model.units:
+        refusal = Finding(None, None, scope, "scope", "error",
+                          f"'{scope}' (--unit) is not a reporting unit")
+    if refusal is not None:
+        # Read through: an unreadable file, or one without rows, says so first.
+        result.rows = sum(part.height for part in slices)
+        result.findings.append(refusal if result.rows else _no_rows())
         raise _Rejected
     ids, uids = model_repo.indicator_ids(conn), model_repo.unit_ids(conn)
-    keyed = good.select(
-        pl.col("indicator").replace_strict(ids, return_dtype=pl.Int64).alias("indicator_id"),
-        pl.col("unit").replace_strict(uids, return_dtype=pl.Int64).alias("unit_id"),
-        "period", "value")
-    observations.stage(conn, keyed)
-    counts = observations.staged_counts(conn)
+    checker = RowChecker(model, today=now.date(), scope=scope, keep_text=partial,
+                         indicator_codes=list(ids), unit_codes=list(uids))
+    for part in slices:
+        checker.check(part)
+    result.rows = checker.rows
+    if checker.rows == 0:
+        result.findings.append(_no_rows())
+        raise _Rejected
+    ok = checker.ok()
+    stored = _stored_context(conn, model, ok)
+    later = _lock_findings(conn, model, ok)
+    later += _rule_findings(model, ok, stored)
+    later += _total_findings(model, ok, stored)
+    later += _outlier_findings(model, ok, stored, outlier_method)
+    findings = checker.findings + _located(later, ok)
+    findings.sort(key=lambda f: (f.row or 0, f.column or ""))
+    result.findings = findings
+    error_rows = sorted({f.row for f in findings if f.severity == "error"})
+    if error_rows and not partial:
+        raise _Rejected
+    _store(conn, checker, ok, stored, result, error_rows, (ids, uids), checksum=checksum,
+           source=source, format=format, submitter=submitter, reason=reason, now=now,
+           scope=scope)
+
+
+def _store(conn: Connection, checker: RowChecker, ok: pl.DataFrame, stored: pl.DataFrame,
+           result: SubmissionResult, error_rows: list[int],
+           db_ids: tuple[dict[str, int], dict[str, int]], *, checksum: str, source: str,
+           format: str, submitter: str, reason: str, now: datetime, scope: str | None
+           ) -> None:
+    """Store the checked rows without errors as a batch (nothing, for an identical earlier
+    file), with the findings, and the rows with errors in quarantine. ``db_ids``: the
+    database's ids of indicator and unit codes, in the order of ``ok``'s Enum types."""
+    findings = result.findings
+    ids, uids = db_ids
+    good = ok.filter(~pl.col("row").is_in(error_rows)) if error_rows else ok
+    if good.height == 0 and not error_rows:
+        raise _Rejected
+    # Keep what the findings and quarantine need of the rows with findings, then let the
+    # rest go: at ten million rows each copy of them is hundreds of megabytes.
+    noted = ok.filter(pl.col("row").is_in(sorted({f.row for f in findings
+                                                  if f.row is not None})))
+    columns = [_db_ids("indicator", ids), _db_ids("unit", uids), "period", "value"]
+    if stored.height:
+        keyed = (good.lazy().join(stored.lazy().rename({"value": "current"}),
+                                  on=["indicator", "unit", "period"], how="left")
+                 .select(*columns, "current").collect())
+        del ok, good
+        new, counts = observations.new_vintages(keyed)
+        del keyed
+    else:  # nothing stored around the batch (e.g. a first submission): every key is new
+        new = good.select(columns)
+        del ok, good
+        counts = observations.BatchCounts(added=new.height, revised=0, unchanged=0)
     earlier = observations.find_batch_by_checksum(conn, checksum)
     if earlier is not None and counts.added == counts.revised == 0 and not error_rows:
-        result.accepted, result.duplicate_of, result.unchanged = True, earlier["id"], df.height
-        observations.unstage(conn)
+        result.accepted, result.duplicate_of, result.unchanged = True, earlier["id"], result.rows
         return
     batch_id = observations.record_batch(
-        conn, counts, checksum=checksum, submitter=submitter, reason=reason, source=source,
-        format=format, recorded_at=now, rows=df.height, scope=scope,
+        conn, new, counts, checksum=checksum, submitter=submitter, reason=reason,
+        source=source, format=format, recorded_at=now, rows=result.rows, scope=scope,
         status="partial" if error_rows else "accepted",
         warnings=sum(1 for f in findings if f.severity == "warning"),
         quarantined=len(error_rows))
-    quarantine = df.filter(pl.col("row").is_in(list(error_rows)))
-    observations.record_findings(conn, batch_id, findings, checked)
-    observations.record_quarantine(conn, batch_id, quarantine)
+    del new
+    flagged = checker.flagged()
+    observations.record_findings(conn, batch_id, findings, pl.concat([
+        flagged.select("row", "indicator", "unit", "period"),
+        noted.select("row", pl.col("indicator").cast(pl.String),
+                     pl.col("unit").cast(pl.String), "period")]))
+    if error_rows:
+        observations.record_quarantine(conn, batch_id, _as_written(flagged, noted, error_rows))
     result.accepted = True
     result.batch = batch_id
     result.added, result.revised, result.unchanged = counts.added, counts.revised, counts.unchanged
@@ -219,29 +276,88 @@ def file_checksum(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def path_checksum(path: Path) -> str:
+    """file_checksum of a file's bytes, read a block at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _db_ids(column: str, ids: dict[str, int]) -> pl.Expr:
+    """An Enum column of codes (categories in ``ids``' order) as the database's ids."""
+    by_position = dict(enumerate(ids.values()))
+    return (pl.col(column).to_physical().cast(pl.Int64)
+            .replace_strict(by_position, return_dtype=pl.Int32).alias(f"{column}_id"))
+
+
+def _as_written(flagged: pl.DataFrame, noted: pl.DataFrame, rows: list[int]) -> pl.DataFrame:
+    """The values on rows with errors as the provider wrote them (row, indicator, unit,
+    period, value), in row order: from the checker's flagged values, and the values without
+    structural errors on those rows (kept with their text when partial). A row of a wide
+    file holds several values, one per indicator: all of them go."""
+    text = ["row", "indicator", "unit", pl.col("period_text").alias("period"),
+            pl.col("value_text").alias("value")]
+    return (pl.concat([flagged.select(text),
+                       noted.select("row", pl.col("indicator").cast(pl.String),
+                                    pl.col("unit").cast(pl.String),
+                                    pl.col("period_text").alias("period"),
+                                    pl.col("value_text").alias("value"))])
+            .filter(pl.col("row").is_in(rows))
+            .unique(["row", "indicator"], keep="first", maintain_order=True)
+            .sort("row", maintain_order=True))
+
+
+def _located(findings: list[Finding], ok: pl.DataFrame) -> list[Finding]:
+    """Findings about a submitted value, pointed at the provider's own column for it."""
+    if "value_column" not in ok.columns:
+        return findings
+    rows = [f.row for f in findings if f.column == "value"]
+    if not rows:
+        return findings
+    where = dict(ok.filter(pl.col("row").is_in(rows)).select("row", "value_column")
+                 .iter_rows())
+    return [Finding(f.row, where.get(f.row, f.column), f.value, f.check, f.severity,
+                    f.message) if f.column == "value" else f for f in findings]
+
+
 # -- the layers that need stored data -------------------------------------------------
+# ``ok`` (RowChecker.ok) holds the rows without structural errors, codes as pl.Enum;
+# ``stored`` the stored values around them, typed alike.
 
 def _lock_findings(conn: Connection, model: DeliveryModel, ok: pl.DataFrame) -> list[Finding]:
     locks = approvals.current_locks(conn)
-    if not locks:
+    if not locks or ok.height == 0:
         return []
-    out = []
-    for row, unit, period in ok.select("row", "unit", "period").iter_rows():
+    locked = {}
+    for unit, period in ok.select("unit", "period").unique().iter_rows():
         lock = approvals.locking_unit(model, locks, unit, period)
         if lock is not None:
-            out.append(Finding(row, "period", period, "locked", "error",
-                               f"{unit} {period} is locked: {lock.unit} {period} was approved "
-                               f"on {lock.at:%Y-%m-%d} by {lock.by}; ask the delivery unit to "
-                               f"reopen it ('stocktake reopen {lock.unit} {period} --reason ...')"))
+            locked[(unit, period)] = lock
+    if not locked:
+        return []
+    keys = pl.DataFrame(list(locked), orient="row",
+                        schema={"unit": ok.schema["unit"], "period": pl.String})
+    out = []
+    for row, unit, period in (ok.select("row", "unit", "period")
+                              .join(keys, on=["unit", "period"]).iter_rows()):
+        lock = locked[(unit, period)]
+        out.append(Finding(row, "period", period, "locked", "error",
+                           f"{unit} {period} is locked: {lock.unit} {period} was approved "
+                           f"on {lock.at:%Y-%m-%d} by {lock.by}; ask the delivery unit to "
+                           f"reopen it ('stocktake reopen {lock.unit} {period} --reason ...')"))
     return out
 
 
 def _stored_context(conn: Connection, model: DeliveryModel, ok: pl.DataFrame) -> pl.DataFrame:
     """Stored values the checks need: the submitted units, their parents and children, the
     indicators of the submission and of the rules, from the outlier window to the newest
-    submitted period. Columns indicator, unit, period, value."""
-    empty = pl.DataFrame(schema={"indicator": pl.String, "unit": pl.String,
-                                 "period": pl.String, "value": pl.Float64})
+    submitted period. Columns indicator, unit (typed as in ``ok``), period, value. It holds
+    the stored value of every submitted key, if any: the batch is compared with it."""
+    empty = pl.DataFrame(schema={"indicator": ok.schema["indicator"],
+                                 "unit": ok.schema["unit"], "period": pl.String,
+                                 "value": pl.Float64})
     if ok.height == 0:
         return empty
     units = set(ok["unit"].unique().to_list())
@@ -257,12 +373,16 @@ def _stored_context(conn: Connection, model: DeliveryModel, ok: pl.DataFrame) ->
     if model.rules:
         for rule in model_rules(model):
             indicators.update(rule.indicators)
-    periods = [Period.parse(p) for p in ok["period"].unique().to_list()]
-    first = min(p.shift(-OUTLIER_WINDOW).code for p in periods)
-    last = max(p.code for p in periods)
+    codes = ok["period"].unique().to_list()
+    periods = [Period.parse(p) for p in codes]
+    # Codes compare as text; the submitted ones themselves bound the range too.
+    first = min([*codes, *(p.shift(-OUTLIER_WINDOW).code for p in periods)])
+    last = max(codes)
     frame = observations.latest(conn, indicators=sorted(indicators), units=sorted(units),
-                                period_from=first, period_to=last, with_vintage=False)
-    return frame.select("indicator", "unit", "period", "value")
+                                period_from=first, period_to=last, with_vintage=False,
+                                ordered=False)
+    return frame.select(pl.col("indicator").cast(ok.schema["indicator"]),
+                        pl.col("unit").cast(ok.schema["unit"]), "period", "value")
 
 
 OUTLIER_WINDOW = 36
@@ -271,6 +391,8 @@ OUTLIER_WINDOW = 36
 def _overlay(stored: pl.DataFrame, ok: pl.DataFrame) -> pl.DataFrame:
     """Stored values with the submitted ones in their place."""
     new = ok.select("indicator", "unit", "period", "value")
+    if stored.height == 0:
+        return new
     return pl.concat([stored.join(new, on=["indicator", "unit", "period"], how="anti"), new])
 
 
@@ -281,17 +403,24 @@ def _rule_findings(model: DeliveryModel, ok: pl.DataFrame, stored: pl.DataFrame
     rules = model_rules(model)
     keys = ok.select("unit", "period").unique()
     values = _overlay(stored, ok).join(keys, on=["unit", "period"])
-    out = []
-    rows = {(u, p, i): r for r, i, u, p in ok.select("row", "indicator", "unit", "period")
-            .iter_rows()}
+    violations = evaluate_rules(rules, values)
+    if not violations:
+        return []
+    # Each violation is reported on the first submitted row among its indicators.
     by_rule = {r.code: r for r in rules}
-    for v in evaluate_rules(rules, values):
-        involved = [rows[(v.unit, v.period, code)] for code in by_rule[v.rule].indicators
-                    if (v.unit, v.period, code) in rows]
-        if not involved:
-            continue  # only stored values break it: not this submission's doing
-        out.append(v.to_finding(row=min(involved), column="value"))
-    return out
+    involved = pl.DataFrame(
+        [(n, v.unit, v.period, code) for n, v in enumerate(violations)
+         for code in by_rule[v.rule].indicators], orient="row",
+        schema={"_v": pl.Int64, "unit": pl.String, "period": pl.String,
+                "indicator": pl.String})
+    involved = involved.with_columns(
+        pl.col("unit").cast(ok.schema["unit"], strict=False),
+        pl.col("indicator").cast(ok.schema["indicator"], strict=False))
+    first = dict(ok.join(involved, on=["unit", "period", "indicator"])
+                 .group_by("_v").agg(pl.col("row").min()).iter_rows())
+    # Violations on stored values only are not this submission's doing.
+    return [v.to_finding(row=first[n], column="value") for n, v in enumerate(violations)
+            if n in first]
 
 
 def _total_findings(model: DeliveryModel, ok: pl.DataFrame, stored: pl.DataFrame
@@ -300,10 +429,10 @@ def _total_findings(model: DeliveryModel, ok: pl.DataFrame, stored: pl.DataFrame
     indicator's tolerance (``total_tolerance``, percent). Only complete sets of children
     are compared: a missing child is not a zero."""
     summed = [c for c, i in model.indicators.items() if i.aggregation is Aggregation.SUM]
-    sub = ok.filter(pl.col("indicator").is_in(summed))
-    if sub.height == 0:
+    if ok.height == 0 or not ok.select(pl.col("indicator").is_in(summed).any()).item():
         return []
-    values = _overlay(stored, ok).filter(pl.col("indicator").is_in(summed))
+    # Lazy: the summed values, parents and sums are never all held at once.
+    values = _overlay(stored, ok).lazy().filter(pl.col("indicator").is_in(summed))
     parents = {u.code: u.parent for u in model.units.values()}
     children_n: dict[str, int] = {}
     for u in model.units.values():
@@ -312,7 +441,9 @@ def _total_findings(model: DeliveryModel, ok: pl.DataFrame, stored: pl.DataFrame
     tolerance = {c: float(model.indicators[c].attributes.get("total_tolerance",
                                                           DEFAULT_TOTAL_TOLERANCE))
                  for c in summed}
-    kids = (values.with_columns(pl.col("unit").replace_strict(parents, default=None)
+    unit_type = ok.schema["unit"]
+    kids = (values.with_columns(pl.col("unit").replace_strict(parents, default=None,
+                                                              return_dtype=unit_type)
                                 .alias("parent"))
             .filter(pl.col("parent").is_not_null())
             .group_by("indicator", "parent", "period")
@@ -326,11 +457,12 @@ def _total_findings(model: DeliveryModel, ok: pl.DataFrame, stored: pl.DataFrame
                                                                    return_dtype=pl.UInt32))
               .filter(gap.abs() > pl.col("indicator").replace_strict(
                   tolerance, return_dtype=pl.Float64) / 100
-                  * pl.max_horizontal(pl.col("children_sum").abs(), pl.lit(1e-12))))
+                  * pl.max_horizontal(pl.col("children_sum").abs(), pl.lit(1e-12)))
+              .collect())
     if totals.height == 0:
         return []
     links = pl.DataFrame({"child": list(parents), "unit": list(parents.values())},
-                         schema={"child": pl.String, "unit": pl.String})
+                         schema={"child": unit_type, "unit": unit_type})
     keys = totals.select("indicator", "unit", "period")
     wanted = pl.concat([keys, keys.join(links, on="unit").select(
         "indicator", pl.col("child").alias("unit"), "period")])

@@ -7,6 +7,7 @@ or before T. Identical resubmissions add nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,50 +31,25 @@ def find_batch_by_checksum(conn: Connection, checksum: str) -> dict[str, Any] | 
     return dict(row) if row else None
 
 
-_STAGE = "stocktake_incoming"
-STAGE_SLICE = 100_000
+def new_vintages(rows: pl.DataFrame) -> tuple[pl.DataFrame, BatchCounts]:
+    """Compare a batch with what is stored: ``rows`` has indicator_id, unit_id, period, value
+    and ``current`` (the stored value of the key; null for a new key). Returns the rows to
+    store (new keys and changed values; without ``current``) and the counts."""
+    current, value = pl.col("current"), pl.col("value")
+    added, revised = rows.select(current.is_null().sum().alias("added"),
+                                 (current != value).sum().alias("revised")).row(0)
+    counts = BatchCounts(int(added), int(revised), rows.height - int(added) - int(revised))
+    if counts.unchanged:
+        rows = rows.filter(current.is_null() | (current != value))
+    return rows.drop("current"), counts
 
 
-def stage(conn: Connection, rows: pl.DataFrame) -> None:
-    """Put a validated batch (indicator_id, unit_id, period, value) in a temporary table
-    beside the newest stored value of each key, looked up through the observations index:
-    the cost grows with the batch, not with the history already stored."""
-    pg = conn.dialect.name == "postgresql"
-    conn.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (indicator_id INTEGER, "
-        "unit_id INTEGER, period VARCHAR(10), value DOUBLE PRECISION, "
-        "current DOUBLE PRECISION)" + (" ON COMMIT DROP" if pg else ""))
-    conn.exec_driver_sql(f"DELETE FROM {_STAGE}")
-    mark = "%s" if pg else "?"
-    # In slices: a list of Python tuples for the whole batch costs ~200 bytes a row.
-    for part in rows.select("indicator_id", "unit_id", "period", "value").iter_slices(
-            STAGE_SLICE):
-        conn.exec_driver_sql(
-            f"INSERT INTO {_STAGE} (indicator_id, unit_id, period, value) "
-            f"VALUES ({mark}, {mark}, {mark}, {mark})", part.rows())
-    conn.exec_driver_sql(
-        f"UPDATE {_STAGE} SET current = (SELECT o.value FROM observations o"
-        f" WHERE o.indicator_id = {_STAGE}.indicator_id AND o.unit_id = {_STAGE}.unit_id"
-        f" AND o.period = {_STAGE}.period ORDER BY o.recorded_at DESC, o.id DESC LIMIT 1)")
-
-
-def staged_counts(conn: Connection) -> BatchCounts:
-    added, revised, unchanged = conn.exec_driver_sql(
-        "SELECT COALESCE(SUM(CASE WHEN current IS NULL THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN current <> value THEN 1 ELSE 0 END), 0),"
-        f" COALESCE(SUM(CASE WHEN current = value THEN 1 ELSE 0 END), 0) FROM {_STAGE}").one()
-    return BatchCounts(int(added), int(revised), int(unchanged))
-
-
-def unstage(conn: Connection) -> None:
-    conn.exec_driver_sql(f"DELETE FROM {_STAGE}")
-
-
-def record_batch(conn: Connection, counts: BatchCounts, *, checksum: str, submitter: str,
-                 reason: str, source: str, format: str, recorded_at: datetime, rows: int,
-                 scope: str | None = None, status: str = "accepted", warnings: int = 0,
-                 quarantined: int = 0) -> int:
-    """Store the staged batch: new keys and changed values become new vintages.
+def record_batch(conn: Connection, vintages: pl.DataFrame, counts: BatchCounts, *,
+                 checksum: str, submitter: str, reason: str, source: str, format: str,
+                 recorded_at: datetime, rows: int, scope: str | None = None,
+                 status: str = "accepted", warnings: int = 0, quarantined: int = 0) -> int:
+    """Store a batch of ``rows`` rows read: its row in ``batches``, and ``vintages``
+    (indicator_id, unit_id, period, value: see new_vintages) in ``observations``.
 
     Call inside a transaction: the batch row and its observations commit together.
     Batches must be recorded in time order, so the newest vintage is the newest row.
@@ -89,24 +65,106 @@ def record_batch(conn: Connection, counts: BatchCounts, *, checksum: str, submit
         unchanged=counts.unchanged, status=status, scope=scope, warnings=warnings,
         quarantined=quarantined,
     )).inserted_primary_key[0]
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    conn.exec_driver_sql(
-        "INSERT INTO observations (indicator_id, unit_id, period, value, batch_id, recorded_at)"
-        f" SELECT indicator_id, unit_id, period, value, {mark}, {mark} FROM {_STAGE}"
-        " WHERE current IS NULL OR current <> value"
-        # in the index's order: the key index grows at its end instead of everywhere
-        " ORDER BY indicator_id, unit_id, period", (batch_id, recorded_at))
-    unstage(conn)
+    if vintages.height:
+        new = vintages.select("indicator_id", "unit_id", "period", "value")
+        # In the index's order, so the key index grows at its end instead of everywhere;
+        # a slice at a time, gathered by the sorting order rather than sorted whole.
+        order = _index_order(new)
+        ordered = (new[order[i:i + INSERT_SLICE]] for i in range(0, new.height, INSERT_SLICE))
+        if conn.dialect.name == "postgresql":
+            _copy_observations(conn, ordered, batch_id, recorded_at)
+        else:
+            _insert_observations(conn, ordered, batch_id, recorded_at)
     return batch_id
+
+
+def _index_order(rows: pl.DataFrame) -> pl.Series:
+    """The positions of ``rows`` in the order of (indicator_id, unit_id, period): one
+    integer key per row when the three fit in one, which sorts in a tenth of the time of
+    three columns (a million rows: 0.1 s of CPU against 0.9 s); 32 bits when they fit,
+    which halves the sort's memory (ten million rows: ~100 MB)."""
+    codes = sorted(rows["period"].unique().to_list())  # code points: SQLite's text order
+    units = int(rows["unit_id"].max()) + 1
+    keys = (int(rows["indicator_id"].max()) + 1) * units * len(codes)
+    if min(rows["indicator_id"].min(), rows["unit_id"].min()) < 0 or keys >= 1 << 63:
+        return rows.select(pl.arg_sort_by("indicator_id", "unit_id", "period")).to_series()
+    width = pl.Int32 if keys < 1 << 31 else pl.Int64
+    rank = {code: n for n, code in enumerate(codes)}
+    key = ((pl.col("indicator_id").cast(width) * units + pl.col("unit_id").cast(width))
+           * len(codes) + pl.col("period").replace_strict(rank, return_dtype=width))
+    return rows.select(key.arg_sort()).to_series()
+
+
+INSERT_SLICE = 100_000  # rows turned into Python values at a time
+_ROWS_PER_STATEMENT = 250  # rows in one INSERT: one statement step for many rows
+BULK_CACHE_KIB = 65536  # SQLite's page cache while storing a batch (default: 2,000 KiB)
+
+
+def _insert_observations(conn: Connection, slices: Iterable[pl.DataFrame], batch_id: int,
+                         recorded_at: datetime) -> None:
+    """INSERT with many rows per statement: against one row per statement (executemany)
+    it halves the time of a large batch in SQLite, the rest being the B-tree's own work."""
+    stamp = s.observations.c.recorded_at.type.dialect_impl(conn.dialect).bind_processor(
+        conn.dialect)
+    when = stamp(recorded_at) if stamp else recorded_at  # as SQLAlchemy stores a time
+
+    def statement(n: int) -> str:
+        return ("INSERT INTO observations (indicator_id, unit_id, period, value, batch_id, "
+                "recorded_at) SELECT column1, column2, column3, column4, ?, ? FROM (VALUES "
+                + ", ".join(["(?, ?, ?, ?)"] * n) + ")")
+
+    full = statement(_ROWS_PER_STATEMENT)
+    cursor = conn.connection.dbapi_connection.cursor()
+    # A larger page cache for this bulk write only (it is set back after): fewer pages
+    # written to the WAL twice, spilled when the cache fills and then changed again (three
+    # million rows: a sixth less WAL written).
+    cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
+    if BULK_CACHE_KIB:
+        cursor.execute(f"PRAGMA cache_size=-{int(BULK_CACHE_KIB)}")
+    try:
+        for part in slices:
+            flat: list[Any] = [None] * (4 * part.height)
+            for i, column in enumerate(part.get_columns()):
+                flat[i::4] = column.to_list()
+            step = 4 * _ROWS_PER_STATEMENT
+            whole = len(flat) // step * step
+            cursor.executemany(full, ([batch_id, when, *flat[i:i + step]]
+                                      for i in range(0, whole, step)))
+            if whole < len(flat):
+                cursor.execute(statement((len(flat) - whole) // 4),
+                               [batch_id, when, *flat[whole:]])
+    finally:
+        try:
+            cursor.execute(f"PRAGMA cache_size={int(cache)}")
+        finally:
+            cursor.close()
+
+
+def _copy_observations(conn: Connection, slices: Iterable[pl.DataFrame], batch_id: int,
+                       recorded_at: datetime) -> None:
+    """PostgreSQL's COPY, fed the rows as CSV text a slice at a time."""
+    columns = "indicator_id, unit_id, period, value, batch_id, recorded_at"
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        with cursor.copy(f"COPY observations ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+            for part in slices:
+                copy.write(part.with_columns(batch_id=pl.lit(batch_id),
+                                             recorded_at=pl.lit(recorded_at))
+                           .write_csv(include_header=False, float_precision=None)
+                           .encode())
+    finally:
+        cursor.close()
 
 
 def record_findings(conn: Connection, batch_id: int, findings: list, checked: pl.DataFrame
                     ) -> None:
-    """Keep the findings of an accepted batch for follow-up (outliers, quarantined rows)."""
+    """Keep the findings of an accepted batch for follow-up (outliers, quarantined rows).
+    ``checked`` gives a row's indicator, unit and period (canonical) by its row number."""
     if not findings:
         return
-    keys = {r: (i, u, p) for r, i, u, p in
-            checked.select("row", "indicator", "unit", "period").iter_rows()}
+    noted = [f.row for f in findings if f.row is not None]
+    keys = {r: (i, u, p) for r, i, u, p in checked.filter(pl.col("row").is_in(noted))
+            .select("row", "indicator", "unit", "period").iter_rows()}
     conn.execute(s.findings.insert(), [{
         "batch_id": batch_id, "row": f.row, "column": f.column,
         "value": None if f.value is None else str(f.value), "check": f.check,
@@ -162,9 +220,14 @@ def latest(conn: Connection, *, as_of: datetime | None = None,
     result = conn.execute(select(*columns).where(and_(True, *conditions)))
     # Ids, codes and floats need no conversion: read them straight off the driver's cursor
     # (much faster for the many small reads a submission makes); times go through
-    # SQLAlchemy, which knows how each database stores them.
-    rows = result.all() if with_vintage else result.cursor.fetchall()
-    df = (pl.DataFrame(rows, schema=schema, orient="row")
+    # SQLAlchemy, which knows how each database stores them. A slice of rows at a time
+    # becomes a frame: a list of every row as Python tuples would cost ~200 bytes a row.
+    fetch = result.fetchmany if with_vintage else result.cursor.fetchmany
+    parts = [pl.DataFrame(schema=schema)]
+    while rows := fetch(READ_SLICE):
+        parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    del rows
+    df = (pl.concat(parts)
           .sort("id")
           .unique(subset=["indicator_id", "unit_id", "period"], keep="last"))
     df = df.select(
@@ -174,6 +237,9 @@ def latest(conn: Connection, *, as_of: datetime | None = None,
         "period", "value", *(["recorded_at"] if with_vintage else []), "batch_id",
     )
     return df.sort("indicator", "unit", "period") if ordered else df
+
+
+READ_SLICE = 100_000  # rows read from the database at a time
 
 
 def _codes(conn: Connection, table) -> dict[int, str]:

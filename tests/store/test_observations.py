@@ -1,0 +1,45 @@
+"""Storing a batch: the order rows go into SQLite, and the comparison with stored values."""
+
+import random
+
+import polars as pl
+import pytest
+
+from stocktake.store.observations import _index_order, new_vintages
+
+PERIODS = ["2024", "2024-01", "2024-02", "2024-10", "2024-Q1", "2024-W05", "2024-03-15",
+           "2023-12", "2025"]
+
+
+def frame(n: int, ids: list[int], seed: int = 7) -> pl.DataFrame:
+    rng = random.Random(seed)
+    return pl.DataFrame({
+        "indicator_id": [rng.choice(ids) for _ in range(n)],
+        "unit_id": [rng.choice(ids) for _ in range(n)],
+        "period": [rng.choice(PERIODS) for _ in range(n)],
+        "value": [float(i) for i in range(n)],
+    }, schema={"indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
+               "value": pl.Float64})
+
+
+@pytest.mark.parametrize("ids", [[1, 2, 3, 40, 41], [1, 7, 2**20], [1, 2**40, 2**41]],
+                         ids=["32-bit key", "64-bit key", "ids too large to pack"])
+def test_rows_are_stored_in_the_index_order(ids):
+    rows = frame(500, ids)
+    expected = sorted(range(rows.height), key=lambda i: (
+        rows["indicator_id"][i], rows["unit_id"][i], rows["period"][i]))
+    got = _index_order(rows).to_list()
+    # Ties (the same key twice) may come in either order; the keys must not.
+    keys = rows.select("indicator_id", "unit_id", "period").rows()
+    assert [keys[i] for i in got] == [keys[i] for i in expected]
+    assert sorted(got) == list(range(rows.height))
+
+
+def test_new_vintages_counts_and_keeps_new_keys_and_changed_values():
+    rows = pl.DataFrame({"indicator_id": [1, 1, 1, 2], "unit_id": [1, 2, 3, 1],
+                         "period": ["2024-01"] * 4, "value": [5.0, 6.0, 7.0, 0.0],
+                         "current": [None, 6.0, 8.0, -0.0]})
+    kept, counts = new_vintages(rows)
+    assert (counts.added, counts.revised, counts.unchanged) == (1, 1, 2)
+    assert kept.columns == ["indicator_id", "unit_id", "period", "value"]
+    assert kept["unit_id"].to_list() == [1, 3]
