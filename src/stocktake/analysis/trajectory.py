@@ -836,18 +836,7 @@ def assess(
     outside the trajectory are listed in ``outside`` and not judged.
     """
     problems: list[str] = []
-    try:
-        pol = Polarity(polarity)
-    except ValueError:
-        problems.append(f"polarity: {polarity!r} is not one of up, down, neutral")
-        pol = Polarity.NEUTRAL
-    if tolerance_mode not in TOLERANCE_MODES:
-        problems.append(
-            f"tolerance_mode: {tolerance_mode!r} is not one of {', '.join(TOLERANCE_MODES)}"
-        )
-    tol = _number(tolerance, "tolerance", problems)
-    if tol is not None and tol < 0:
-        problems.append(f"tolerance: must be 0 or more, got {tol:g}")
+    pol, tol = _judging(polarity, tolerance, tolerance_mode, problems)
     if not isinstance(actuals, Mapping):
         raise TrajectoryError(problems + ["actuals: must be a mapping of period code to value"])
     by_period: dict[Period, float | None] = {}
@@ -890,17 +879,10 @@ def assess(
     )
 
 
-def assess_one(
-    trajectory: Trajectory,
-    period: Period | str,
-    actual: float,
-    polarity: Polarity | str,
-    tolerance: float,
-    tolerance_mode: str = "relative",
-) -> PeriodReading:
-    """One period's actual read against the trajectory, exactly as ``assess`` reads it, for a
-    caller that wants one period (``assess`` builds a reading for every trajectory period)."""
-    problems: list[str] = []
+def _judging(polarity: Polarity | str, tolerance: float, tolerance_mode: str,
+             problems: list[str]) -> tuple[Polarity, float | None]:
+    """The polarity and tolerance an actual is judged by, with what is wrong added to
+    ``problems`` (shared by ``assess`` and ``assess_one``)."""
     try:
         pol = Polarity(polarity)
     except ValueError:
@@ -913,6 +895,21 @@ def assess_one(
     tol = _number(tolerance, "tolerance", problems)
     if tol is not None and tol < 0:
         problems.append(f"tolerance: must be 0 or more, got {tol:g}")
+    return pol, tol
+
+
+def assess_one(
+    trajectory: Trajectory,
+    period: Period | str,
+    actual: float,
+    polarity: Polarity | str,
+    tolerance: float,
+    tolerance_mode: str = "relative",
+) -> PeriodReading:
+    """One period's actual read against the trajectory, exactly as ``assess`` reads it, for a
+    caller that wants one period (``assess`` builds a reading for every trajectory period)."""
+    problems: list[str] = []
+    pol, tol = _judging(polarity, tolerance, tolerance_mode, problems)
     value = _number(actual, "actual", problems)
     if problems:
         raise TrajectoryError(problems)

@@ -40,7 +40,7 @@ from ..store.db import utcnow
 from .findings import Finding, SubmissionError
 from .formats import LONG_COLUMNS, open_submission
 from .rules import evaluate_rules, model_rules
-from .validate import RowChecker
+from .validate import RowChecker, located
 
 DEFAULT_TOTAL_TOLERANCE = 1.0  # percent: a reported total may differ this much from its parts
 PERIOD_WORDS = {"year": "years", "quarter": "quarters", "month": "months", "week": "weeks",
@@ -207,7 +207,7 @@ def _submit(conn: Connection, slices: Iterable[pl.DataFrame], result: Submission
     later += _rule_findings(model, ok, stored)
     later += _total_findings(model, ok, stored)
     later += _outlier_findings(model, ok, stored, outlier_method)
-    findings = checker.findings + _located(later, ok)
+    findings = checker.findings + located(later, ok)
     findings.sort(key=lambda f: (f.row or 0, f.column or ""))
     result.findings = findings
     error_rows = sorted({f.row for f in findings if f.severity == "error"})
@@ -307,19 +307,6 @@ def _as_written(flagged: pl.DataFrame, noted: pl.DataFrame, rows: list[int]) -> 
             .filter(pl.col("row").is_in(rows))
             .unique(["row", "indicator"], keep="first", maintain_order=True)
             .sort("row", maintain_order=True))
-
-
-def _located(findings: list[Finding], ok: pl.DataFrame) -> list[Finding]:
-    """Findings about a submitted value, pointed at the provider's own column for it."""
-    if "value_column" not in ok.columns:
-        return findings
-    rows = [f.row for f in findings if f.column == "value"]
-    if not rows:
-        return findings
-    where = dict(ok.filter(pl.col("row").is_in(rows)).select("row", "value_column")
-                 .iter_rows())
-    return [Finding(f.row, where.get(f.row, f.column), f.value, f.check, f.severity,
-                    f.message) if f.column == "value" else f for f in findings]
 
 
 # -- the layers that need stored data -------------------------------------------------

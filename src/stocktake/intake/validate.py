@@ -118,7 +118,7 @@ class RowChecker:
         if flagged.height:
             firsts = self._firsts(checked, flagged)
             flagged = flagged.join(firsts, on="_key", how="left", maintain_order="left")
-            self.findings += _located(self._findings(flagged), df)
+            self.findings += located(self._findings(flagged), df)
             self._flagged.append(flagged.select(
                 "row", "indicator", "unit", pl.col("_canonical").alias("period"),
                 pl.col("period").alias("period_text"), pl.col("v_raw").alias("value_text")))
@@ -339,7 +339,7 @@ _EMPTY_CHECKED = {"row": pl.Int64, "indicator": pl.String, "unit": pl.String,
                   "v_raw": pl.String, "ok": pl.Boolean}
 
 
-def _located(findings: list[Finding], df: pl.DataFrame) -> list[Finding]:
+def located(findings: list[Finding], df: pl.DataFrame) -> list[Finding]:
     """Findings about a value, pointed at the provider's own column for it (a wide file's
     indicator column, a workbook's cell) when the rows say where it sits."""
     if "value_column" not in df.columns:
