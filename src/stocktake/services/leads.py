@@ -24,7 +24,8 @@ MIN_PERIODS = 24  # a candidate needs this many periods in common with the headl
 
 def lead_indicators(engine, headline: str, *, candidates: list[str] | None = None,
                     max_lag: int = 6, level: str | None = None,
-                    as_of: datetime | None = None, time_effects: bool = False) -> dict[str, Any]:
+                    as_of: datetime | None = None, time_effects: bool = False,
+                    data: SeriesData | None = None) -> dict[str, Any]:
     """Which indicators move ahead of a headline, and by how many periods, across the units
     of one level (default: the deepest level, where there are most units).
 
@@ -33,9 +34,10 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
     headline with the candidate, Benjamini-Hochberg q-values over all candidate x lag tests,
     the share of units where the sign agrees, and the reverse test (the headline leading the
     candidate), flagged as possible reverse causality. Candidates default to every indicator
-    of the headline's period type, other than the headline and its own parts.
+    of the headline's period type, other than the headline and its own parts. ``data``: a
+    load (as of ``as_of``) that holds the headline and the candidates, to read them from.
     """
-    model = read_model(engine)
+    model = read_model(engine) if data is None else data.model
     ind = check_indicator(model, headline)
     if max_lag < 1:
         raise ValueError("--max-lag must be 1 or more")
@@ -54,7 +56,8 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
     elif level not in levels:
         raise ValueError(f"'{level}' is not a level of the units ({', '.join(sorted(levels))})")
     units = [c for c, u in model.units.items() if u.level == level]
-    data = SeriesData.load(engine, model, [headline, *candidates], as_of)
+    if data is None:
+        data = SeriesData.load(engine, model, [headline, *candidates], as_of)
 
     def panel(code: str) -> tuple[list[str], np.ndarray]:
         series = {u: dict(zip(*data.complete(code, u)[:2], strict=True)) for u in units}
@@ -95,14 +98,17 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
 NAMED_LEAD_MAX_LAG = {"month": 18, "quarter": 6, "year": 3}
 
 
-def named_lead_evidence(engine, priority: str, *, as_of: datetime | None = None
-                        ) -> dict[str, dict[str, Any]]:
+def named_lead_evidence(engine, priority: str, *, as_of: datetime | None = None,
+                        data: SeriesData | None = None) -> dict[str, dict[str, Any]]:
     """Whether each lead indicator a priority names does lead its headline, as known at
     ``as_of``: the finder run on that lead alone (its lags are the test family), at the
     deepest level where the two share enough periods. Leads of another period type, or
-    with too little data at every level, are left out (their movement is still shown)."""
-    model = read_model(engine)
+    with too little data at every level, are left out (their movement is still shown).
+    ``data``: a load holding the headline and the leads (read once for every lead)."""
+    model = read_model(engine) if data is None else data.model
     p = check_priority(model, priority)
+    if data is None:
+        data = SeriesData.load(engine, model, [p.headline, *p.leads], as_of)
     head = model.indicators[p.headline]
     max_lag = NAMED_LEAD_MAX_LAG.get(str(head.period_type), 6)
     levels = sorted({u.level: model.depth(c) for c, u in model.units.items()}.items(),
@@ -114,7 +120,7 @@ def named_lead_evidence(engine, priority: str, *, as_of: datetime | None = None
         for level, _ in levels:
             try:
                 found = lead_indicators(engine, p.headline, candidates=[code], max_lag=max_lag,
-                                        level=level, as_of=as_of)
+                                        level=level, as_of=as_of, data=data)
             except ValueError:  # too little data in common at this level: try the next up
                 continue
             row = found["ranked"][0]
@@ -126,3 +132,12 @@ def named_lead_evidence(engine, priority: str, *, as_of: datetime | None = None
                 "period_word": f"{head.period_type}s"}
             break
     return evidence
+
+
+def attach_lead_evidence(engine, priority: str, head: dict[str, Any], *,
+                         as_of: datetime | None, data: SeriesData) -> None:
+    """Put each named lead's evidence (named_lead_evidence, or None: not tested) on the
+    lead rows of a status reading (``head["leads"]``), for the priority page and the pack."""
+    evidence = named_lead_evidence(engine, priority, as_of=as_of, data=data)
+    for lead in head.get("leads") or []:
+        lead["evidence"] = evidence.get(lead["code"])

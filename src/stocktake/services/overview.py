@@ -13,7 +13,7 @@ from ..store import delivery as delivery_store
 from ..store import model_repo
 from ..store.observations import data_as_of
 from .clock import now_of
-from .leads import named_lead_evidence
+from .leads import attach_lead_evidence
 from .readings import compare_units, spc_chart
 from .series_data import Point, SeriesData, check_priority, iso, last_complete, read_model
 from .status import priority_codes, priority_status, priority_trajectory, unit_readings
@@ -171,9 +171,7 @@ def priority_page(engine: Engine, code: str, *, as_of: datetime | None = None
     trajectory = priority_trajectory(engine, code, as_of=as_of, data=data)
     units = unit_readings(engine, code, as_of=as_of, data=data)
     head = status["priorities"][0]
-    evidence = named_lead_evidence(engine, code, as_of=as_of)
-    for lead in head.get("leads") or []:
-        lead["evidence"] = evidence.get(lead["code"])
+    attach_lead_evidence(engine, code, head, as_of=as_of, data=data)
     try:
         spc = spc_chart(engine, p.headline, p.scope, as_of=as_of, data=data)
     except ValueError:  # too few complete periods for limits: the page says so

@@ -16,7 +16,7 @@ from ..store import delivery as store
 from ..store.db import get_meta
 from . import assessments, chains
 from .clock import now_of
-from .leads import named_lead_evidence
+from .leads import attach_lead_evidence
 from .plans import plan_summary
 from .quality import FORMULA, data_quality
 from .readings import spc_chart
@@ -56,9 +56,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     forecast = trajectory.get("forecast") or {}
     head["forecast"] = forecast
     head["probability_of_meeting"] = forecast.get("probability_of_meeting")
-    evidence = named_lead_evidence(engine, priority, as_of=as_of)
-    for lead in head.get("leads") or []:
-        lead["evidence"] = evidence.get(lead["code"])
+    attach_lead_evidence(engine, priority, head, as_of=as_of, data=data)
     try:
         spc = spc_chart(engine, p.headline, p.scope, as_of=as_of, data=data)
     except ValueError as exc:
