@@ -20,6 +20,8 @@ from stocktake.analysis import ets, ets_batch
 from stocktake.analysis import forecast as fmod
 from stocktake.model.periods import Period, PeriodType
 
+from .ets_reference import profile_at
+
 RTOL = 1e-9
 EPS_Y = 1e-14  # rounding allowance per unit of max |y| (about 45 eps)
 
@@ -222,7 +224,7 @@ def test_profile_at_every_origin_matches_least_squares_on_each_prefix(m):
     rows = np.array([[0.3, 0.2, 0.9, 0.4], [0.7, 0.0, 1.0, 0.1], [0.05, 0.9, 0.8, 0.0]])
     Z, kappa = ets._response_tables(spec, rows, 64)
     origins = np.array([14, 15, 22, 30])
-    sse, x0 = ets_batch._profile_at(y, spec, Z, kappa, origins)
+    sse, x0 = profile_at(y, spec, Z, kappa, origins)
     for g, row in enumerate(rows):
         for i, o in enumerate(origins):
             want_sse, want_x0 = _plain_profile(y, spec, row, int(o))
@@ -255,15 +257,15 @@ def test_batched_cholesky_solves_as_numpy(k):
 
 
 def test_systems_cholesky_refuses_fall_back_to_numpy():
-    """Where Cholesky reports a system not positive definite, _profile_at solves it as
+    """Where Cholesky reports a system not positive definite, profile_at solves it as
     _profile_sse does; marking every system so must not change the result."""
     prep, _, _, _ = _prepared("monthly seasonal 1")
     spec = ets._Spec(trend=True, m=12)
     grid, Z, kappa = ets_batch._coarse_tables(spec, len(prep.y))
     origins = np.array([30, 41, 48])
     L, r, ok = ets_batch._normal_factors(Z, origins)
-    sse, x0 = ets_batch._profile_at(prep.y, spec, Z, kappa, origins, (L, r, ok))
-    sse2, x02 = ets_batch._profile_at(prep.y, spec, Z, kappa, origins, (L, r, np.zeros_like(ok)))
+    sse, x0 = profile_at(prep.y, spec, Z, kappa, origins, (L, r, ok))
+    sse2, x02 = profile_at(prep.y, spec, Z, kappa, origins, (L, r, np.zeros_like(ok)))
     np.testing.assert_allclose(sse2, sse, rtol=1e-9)
     assert np.array_equal(np.argmin(sse2, axis=0), np.argmin(sse, axis=0))
     # and the fallback is _profile_sse's computation itself, at each origin
@@ -289,15 +291,15 @@ def test_coarse_factors_are_kept_within_their_budget(monkeypatch):
     spec = ets._Spec(trend=True, m=4)
     grid, Z, kappa = ets_batch._coarse_tables(spec, 40)
     monkeypatch.setattr(ets_batch, "_FACTORS", type(ets_batch._FACTORS)())
-    first = ets_batch._coarse_factors(spec, Z, np.arange(10, 41))
-    assert ets_batch._coarse_factors(spec, Z, np.arange(10, 41)) is first  # kept
+    first = ets_batch._coarse_prefix(spec, Z, 10, 40)
+    assert ets_batch._coarse_prefix(spec, Z, 10, 40) is first  # kept
     size = sum(a.nbytes for a in first)
     monkeypatch.setattr(ets_batch, "_FACTOR_BYTES", int(2.5 * size))
     for start in (11, 12, 13):
-        ets_batch._coarse_factors(spec, Z, np.arange(start, 41))
+        ets_batch._coarse_prefix(spec, Z, start, 40)
     assert sum(a.nbytes for v in ets_batch._FACTORS.values() for a in v) <= ets_batch._FACTOR_BYTES
     assert len(ets_batch._FACTORS) == 2  # the two most recent
-    assert (spec, np.arange(13, 41).tobytes()) in ets_batch._FACTORS
+    assert (spec, b"prefix 13 40") in ets_batch._FACTORS
 
 
 def test_forecast_periods_and_public_api_unchanged_by_the_engine():

@@ -4,7 +4,7 @@ The batched engine fits the series that share a model and a block of origins tog
 and chooses grid points from a shortlist (recursive least-squares residuals, then explicit
 residuals for the shortlist). Checked here against computations that share neither trick:
 forecast() one series at a time (no series batching), the per-origin reference path
-(_runs_at_reference: one least-squares fit per origin, np.linalg.solve), and _profile_at
+(_runs_at_reference: one least-squares fit per origin, np.linalg.solve), and profile_at
 (explicit residuals at every grid point).
 """
 
@@ -19,6 +19,8 @@ from stocktake.analysis import ets, ets_batch
 from stocktake.analysis import forecast as fmod
 from stocktake.analysis.forecast import ForecastError, ForecastRequest, forecast, forecast_many
 from stocktake.model.periods import Period, PeriodType
+
+from .ets_reference import profile_at
 
 RTOL = 1e-12
 
@@ -212,7 +214,7 @@ def test_many_series_against_the_per_origin_reference_path():
 def _search_case(y: np.ndarray, spec, origins: np.ndarray):
     grid, Z, kappa = ets_batch._coarse_tables(spec, int(origins[-1]))
     floor = 1e-9 * np.maximum(np.maximum.accumulate(np.abs(y))[origins - 1], 1e-3)
-    sse, x0 = ets_batch._profile_at(y, spec, Z, kappa, origins)  # explicit, every grid point
+    sse, x0 = profile_at(y, spec, Z, kappa, origins)  # explicit, every grid point
     want = ets._best(sse, floor, origins)
     tables = ets_batch._prefix_tables(Z[:, : origins[-1]], int(origins[0]), int(origins[-1]))
     return Z, kappa, tables, floor, want, x0
