@@ -282,7 +282,6 @@ def build_world(directory: str | Path, *, units: int = 1000, months: int = 120,
             source="benchmarks/_worlds.py", format="direct", recorded_at=recorded,
             rows=0, added=0, revised=0, unchanged=0)).inserted_primary_key[0]
     engine.dispose()
-    stamp = recorded.strftime("%Y-%m-%d %H:%M:%S.%f")
     con = sqlite3.connect(db)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=OFF")
@@ -296,9 +295,9 @@ def build_world(directory: str | Path, *, units: int = 1000, months: int = 120,
                 uid, row = unit_ids[code], arr[u]
                 ok = ~np.isnan(row)
                 con.executemany(
-                    "INSERT INTO observations (indicator_id, unit_id, period, value, batch_id,"
-                    " recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    [(iid, uid, p, float(v), batch_id, stamp)
+                    "INSERT INTO observations (indicator_id, unit_id, period, value, batch_id)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [(iid, uid, p, float(v), batch_id)
                      for p, v, k in zip(rest, row.tolist(), ok.tolist(), strict=True) if k])
                 n += int(ok.sum())
         con.execute("UPDATE batches SET rows = ?, added = ? WHERE id = ?", (n, n, batch_id))

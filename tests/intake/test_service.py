@@ -158,6 +158,38 @@ def test_the_clock_cannot_go_back(loaded):
         submit_rows(loaded, month_rows("2025-02"), submitter="t", now=T0 - timedelta(days=1))
 
 
+def test_concurrent_batches_on_postgresql_are_recorded_one_at_a_time(loaded):
+    """Batch ids and times must rise together (the newest vintage is the highest batch's).
+    A second submission waits while a first holds its batch uncommitted, then records
+    after it; without the lock it would record at once, under a lower id than a batch
+    that may commit with an earlier time."""
+    if loaded.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    import threading
+
+    done = threading.Event()
+    second = {}
+
+    def submit_second() -> None:
+        second["result"] = submit_rows(loaded, month_rows("2025-02"), submitter="b",
+                                       now=T0 + timedelta(minutes=5))
+        done.set()
+
+    with loaded.connect() as conn, conn.begin():
+        first = submit_rows(conn, month_rows("2025-01"), submitter="a", now=T0)
+        assert first.accepted
+        thread = threading.Thread(target=submit_second)
+        thread.start()
+        assert not done.wait(1.0), "the second batch did not wait for the first"
+    thread.join(30)
+    assert done.is_set() and second["result"].accepted
+    assert second["result"].batch > first.batch
+    with loaded.connect() as conn:
+        rows = conn.execute(select(schema.batches.c.id, schema.batches.c.recorded_at)
+                            .order_by(schema.batches.c.id)).all()
+    assert [r.recorded_at for r in rows] == [T0, T0 + timedelta(minutes=5)]
+
+
 def test_the_real_crime_rule_on_the_example(engine):
     example = Path(__file__).parents[2] / "examples" / "us_crime"
     load_model(engine, example / "model", loaded_by="t", now=T0)

@@ -228,21 +228,22 @@ def test_one_period_read_as_assess_reads_it():
 
 def test_vintages_are_the_newest_recording_of_each_indicator(world):
     """Read off the values loaded (the batch of each indicator's newest value), they equal
-    the newest recorded_at of any stored row, revisions and as_of included."""
+    the newest time of any batch that stored a row, revisions and as_of included."""
     later = datetime(2024, 10, 3)
     revised = submit_rows(world, [("cases", "B2", "2024-08", 999),
                                   ("satisfaction", "A1a", "2024-09", 61.0)],
                           submitter="t", now=later)
     assert revised.accepted, revised.errors
     model = read_model(world)
-    o, i = s.observations, s.indicators
+    o, i, b = s.observations, s.indicators, s.batches
     seen = []
     for as_of in (None, datetime(2024, 9, 25), datetime(2024, 9, 1)):
         data = SeriesData.load(world, model, list(model.indicators), as_of)
-        query = (select(i.c.code, func.max(o.c.recorded_at))
-                 .join(i, i.c.id == o.c.indicator_id).group_by(i.c.code))
+        query = (select(i.c.code, func.max(b.c.recorded_at)).select_from(o)
+                 .join(i, i.c.id == o.c.indicator_id).join(b, b.c.id == o.c.batch_id)
+                 .group_by(i.c.code))
         if as_of is not None:
-            query = query.where(o.c.recorded_at <= as_of)
+            query = query.where(b.c.recorded_at <= as_of)
         with world.connect() as conn:
             want = dict(conn.execute(query).all())
         assert data.vintages == want

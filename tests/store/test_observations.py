@@ -1,11 +1,15 @@
 """Storing a batch: the order rows go into SQLite, and the comparison with stored values."""
 
 import random
+from datetime import datetime
 
 import polars as pl
 import pytest
+from sqlalchemy import func, select
 
-from stocktake.store.observations import _index_order, new_vintages
+from stocktake.services.model_service import load_model
+from stocktake.store import model_repo, schema
+from stocktake.store.observations import BatchCounts, _index_order, new_vintages, record_batch
 
 PERIODS = ["2024", "2024-01", "2024-02", "2024-10", "2024-Q1", "2024-W05", "2024-03-15",
            "2023-12", "2025"]
@@ -43,3 +47,36 @@ def test_new_vintages_counts_and_keeps_new_keys_and_changed_values():
     assert (counts.added, counts.revised, counts.unchanged) == (1, 1, 2)
     assert kept.columns == ["indicator_id", "unit_id", "period", "value"]
     assert kept["unit_id"].to_list() == [1, 3]
+
+
+def _record(engine, rows: list[tuple[int, int, str, float]]) -> None:
+    new = pl.DataFrame(rows, orient="row", schema={
+        "indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
+        "value": pl.Float64})
+    with engine.begin() as conn:
+        record_batch(conn, new, BatchCounts(len(rows), 0, 0), checksum="c", submitter="t",
+                     reason="", source="test", format="rows",
+                     recorded_at=datetime(2024, 3, 1), rows=len(rows))
+
+
+def test_a_batch_naming_an_unknown_unit_or_indicator_id_stores_nothing(engine,
+                                                                        small_model_dir):
+    """The observations table declares no foreign keys; record_batch holds them instead."""
+    load_model(engine, small_model_dir, loaded_by="t", now=datetime(2024, 1, 2))
+    with engine.connect() as conn:
+        ind, unit = model_repo.indicator_ids(conn), model_repo.unit_ids(conn)
+    i, u = min(ind.values()), min(unit.values())
+    wrong_unit = max(unit.values()) + 7
+    with pytest.raises(ValueError, match=rf"unit_id \[{wrong_unit}\] not in table units"):
+        _record(engine, [(i, u, "2024-01", 1.0), (i, wrong_unit, "2024-01", 2.0)])
+    with pytest.raises(ValueError, match=r"indicator_id \[0\] not in table indicators"):
+        _record(engine, [(0, u, "2024-01", 1.0)])
+    # The key is the primary key: one value per key in a batch.
+    with pytest.raises(Exception, match="UNIQUE constraint failed|duplicate key value"):
+        _record(engine, [(i, u, "2024-01", 1.0), (i, u, "2024-01", 2.0)])
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(schema.observations)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(schema.batches)).scalar() == 0
+    _record(engine, [(i, u, "2024-01", 1.0)])
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(schema.observations)).scalar() == 1

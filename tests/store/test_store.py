@@ -194,29 +194,85 @@ def test_a_bad_trajectory_is_refused_at_load_with_its_line(engine, small_model_d
 
 
 def test_migrations_upgrade_a_database_holding_data(db_url):
-    """A database made at the first schema, with data in it, upgrades to the newest."""
+    """A database made at the first schema, with vintages in it, upgrades to the newest:
+    observations keyed by (indicator, unit, period, batch), their times now their
+    batches', every value and as-of view as before; down to 0005 and up again too."""
+    import sqlalchemy as sa
     from alembic import command
     from sqlalchemy import inspect
 
     from stocktake.store.db import _alembic_config, current_revision, head_revision, open_engine
 
+    def table(name, *columns):
+        return sa.table(name, *[c if isinstance(c, sa.ColumnClause) else sa.column(c)
+                                for c in columns])
+
+    t1, t2 = datetime(2024, 2, 5, 9, 30), datetime(2024, 3, 6, 10, 0)
     engine = open_engine(db_url, migrate=False)
     cfg = _alembic_config()
+
+    def migrate(to: str, down: bool = False) -> None:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            (command.downgrade if down else command.upgrade)(cfg, to)
+
+    migrate("0001")
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
-    with engine.begin() as conn:
-        conn.exec_driver_sql(
-            "INSERT INTO batches (checksum, submitter, reason, source, format, recorded_at, "
-            "rows, added, revised, unchanged) VALUES ('x', 'old', '', 'f.csv', 'csv', "
-            "'2024-01-01 00:00:00', 0, 0, 0, 0)")
+        conn.execute(table("units", "id", "code", "name", "level", "path", "depth",
+                           sa.column("attributes", sa.JSON), sa.column("active", sa.Boolean))
+                     .insert(), [{"id": 1, "code": "U1", "name": "Unit", "level": "l",
+                                  "path": "/U1/", "depth": 0, "attributes": {}, "active": True}])
+        conn.execute(table("indicators", "id", "code", sa.column("definition", sa.JSON),
+                           "period_type", sa.column("active", sa.Boolean)).insert(),
+                     [{"id": 1, "code": "I1", "definition": {}, "period_type": "month",
+                       "active": True}])
+        conn.execute(table("batches", "id", "checksum", "submitter", "reason", "source",
+                           "format", sa.column("recorded_at", sa.DateTime), "rows", "added",
+                           "revised", "unchanged").insert(), [
+            {"id": n, "checksum": f"x{n}", "submitter": "old", "reason": "", "source": "f.csv",
+             "format": "csv", "recorded_at": at, "rows": 2, "added": 2 - n, "revised": 1,
+             "unchanged": 0} for n, at in ((1, t1), (2, t2))])
+        conn.execute(table("observations", "indicator_id", "unit_id", "period", "value",
+                           "batch_id", sa.column("recorded_at", sa.DateTime)).insert(), [
+            {"indicator_id": 1, "unit_id": 1, "period": p, "value": v, "batch_id": b,
+             "recorded_at": at}
+            for p, v, b, at in (("2024-01", 1.0, 1, t1), ("2024-02", 5.0, 1, t1),
+                                ("2024-01", 2.0, 2, t2))])
+
+    def views(conn) -> tuple:
+        return (latest(conn).select("period", "value", "recorded_at").rows(),
+                latest(conn, as_of=t2 - timedelta(days=1)).select("period", "value").rows(),
+                [(v["value"], v["recorded_at"], v["batch_id"])
+                 for v in history(conn, "I1", "U1", "2024-01")],
+                data_as_of(conn), data_as_of(conn, t1 - timedelta(seconds=1)))
+
+    expected = ([("2024-01", 2.0, t2), ("2024-02", 5.0, t1)],
+                [("2024-01", 1.0), ("2024-02", 5.0)], [(1.0, t1, 1), (2.0, t2, 2)], t2, None)
     upgraded = open_engine(db_url)
     assert current_revision(upgraded) == head_revision()
     with upgraded.connect() as conn:
         assert conn.execute(select(schema.batches.c.status, schema.batches.c.warnings)).all() \
-            == [("accepted", 0)]
-        indexes = {i["name"] for i in inspect(conn).get_indexes("observations")}
-    assert "ix_observations_cover" in indexes and "ix_observations_key" not in indexes
+            == [("accepted", 0)] * 2
+        assert views(conn) == expected
+        found = inspect(conn)
+        assert found.get_pk_constraint("observations")["constrained_columns"] == [
+            "indicator_id", "unit_id", "period", "batch_id"]
+        assert found.get_indexes("observations") == []
+        assert {c["name"] for c in found.get_columns("observations")} == {
+            "indicator_id", "unit_id", "period", "batch_id", "value"}
+        if conn.dialect.name == "sqlite":
+            ddl = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = "
+                                       "'observations'").scalar()
+            assert ddl.rstrip().endswith("WITHOUT ROWID")
+
+    migrate("0005", down=True)
+    with engine.connect() as conn:  # the old shape: a time on every row, from its batch
+        old = table("observations", "period", "value", "batch_id",
+                    sa.column("recorded_at", sa.DateTime))
+        assert sorted(conn.execute(sa.select(*old.c)).all()) == [
+            ("2024-01", 1.0, 1, t1), ("2024-01", 2.0, 2, t2), ("2024-02", 5.0, 1, t1)]
+    with open_engine(db_url).connect() as conn:
+        assert views(conn) == expected
 
 
 def test_migrations_build_exactly_the_tables_the_code_declares(db_url):

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, String, and_, false, func, or_, select, true, type_coerce
+from sqlalchemy import Engine, and_, false, func, or_, select, true
 
 from ..analysis.quality import FORMULA, WEIGHTS, quality_scores
 from ..intake.rules import model_rules, violation_frame
@@ -16,7 +16,7 @@ from ..model.periods import Period, period_range
 from ..store import model_repo
 from ..store import schema as s
 from ..store.db import get_meta, utcnow
-from ..store.observations import latest
+from ..store.observations import batch_times, last_batch, latest
 
 DEFAULT_TIMELY_DAYS = 30
 
@@ -71,51 +71,52 @@ def _received(engine: Engine, moment: datetime,
     last value; with ``datasets`` ((indicators, units, first period) each), only the keys
     some data set expects."""
     o = s.observations
-    # One row per key, aggregated in the database; only revised keys (a few percent) need
-    # their first and last values looked up. For a key with one vintage, MAX(value) is it.
-    per_key = (select(o.c.indicator_id, o.c.unit_id, o.c.period,
-                      # as the driver gives it (SQLite: text), parsed below in one step:
-                      # SQLAlchemy's row-by-row datetime parsing costs more than the query
-                      type_coerce(func.min(o.c.recorded_at), String), func.count(),
-                      func.min(o.c.id),
-                      func.max(o.c.id), func.max(o.c.value))
-               .where(o.c.recorded_at <= moment)
-               .group_by(o.c.indicator_id, o.c.unit_id, o.c.period))
+    key = [o.c.indicator_id, o.c.unit_id, o.c.period]
     with engine.connect() as conn:
         ind = model_repo.indicator_ids(conn)
         units = model_repo.unit_ids(conn)
+        known = [o.c.batch_id <= last_batch(conn, moment)]
         if datasets is not None:
             # Period codes of one type sort as text ('2024-04' < '2024-10', '2024-Q1').
-            per_key = per_key.where(or_(false(), *[
+            known.append(or_(false(), *[
                 and_(o.c.indicator_id.in_([ind[c] for c in codes if c in ind]),
                      o.c.unit_id.in_([units[u] for u in where if u in units]),
                      o.c.period >= start if start else true())
                 for codes, where, start in datasets]))
-        rows = conn.execute(per_key).all()
-        revised = [i for r in rows if r[4] > 1 for i in (r[5], r[6])]
-        values: dict[int, float] = {}
-        for start in range(0, len(revised), 5000):  # bounded IN lists
-            chunk = revised[start:start + 5000]
-            values.update(conn.execute(select(o.c.id, o.c.value)
-                                       .where(o.c.id.in_(chunk))).all())
+        # One row per key, aggregated in the database; for a key with one vintage,
+        # MAX(value) is its value. Only revised keys (a few percent) are read whole.
+        per_key = _frame(conn, select(*key, func.min(o.c.batch_id), func.count(),
+                                      func.max(o.c.value)).where(*known).group_by(*key),
+                         {"first_batch": pl.Int64, "vintages": pl.UInt32, "value": pl.Float64})
+        revised = select(*key).where(*known).group_by(*key).having(func.count() > 1).subquery()
+        every = _frame(conn, select(*key, o.c.batch_id, o.c.value).join(revised, and_(
+            *[c == revised.c[c.name] for c in key])).where(*known),
+            {"batch_id": pl.Int64, "value": pl.Float64})
+        times = batch_times(conn, per_key["first_batch"].unique().to_list())
+    names = ["indicator_id", "unit_id", "period"]
+    ends = (every.sort("batch_id").group_by(names)
+            .agg(pl.col("value").first().alias("first_value"),
+                 pl.col("value").last().alias("last_value")))
     inv_i = {v: k for k, v in ind.items()}
     inv_u = {v: k for k, v in units.items()}
-    df = pl.DataFrame(
-        [(r[0], r[1], r[2], r[3], r[4],
-          values[r[5]] if r[4] > 1 else r[7], values[r[6]] if r[4] > 1 else r[7])
-         for r in rows], orient="row",
-        schema={"indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
-                "first_recorded": pl.Object, "vintages": pl.UInt32,
-                "first_value": pl.Float64, "last_value": pl.Float64})
-    first = df["first_recorded"].to_list()
-    times = (pl.Series(first, dtype=pl.String).str.to_datetime(time_unit="us")
-             if first and isinstance(first[0], str) else pl.Series(first, dtype=pl.Datetime("us")))
-    return (df.with_columns(times.alias("first_recorded"))
-            .with_columns(
+    return (per_key.join(ends, on=names, how="left")
+            .select(
                 pl.col("indicator_id").replace_strict(inv_i, return_dtype=pl.String)
                 .alias("indicator"),
-                pl.col("unit_id").replace_strict(inv_u, return_dtype=pl.String).alias("unit"))
-            .drop("indicator_id", "unit_id"))
+                pl.col("unit_id").replace_strict(inv_u, return_dtype=pl.String).alias("unit"),
+                "period",
+                pl.col("first_batch").replace_strict(times, return_dtype=pl.Datetime("us"))
+                .alias("first_recorded"),
+                "vintages",
+                pl.coalesce("first_value", "value").alias("first_value"),
+                pl.coalesce("last_value", "value").alias("last_value")))
+
+
+def _frame(conn, query, columns: dict[str, Any]) -> pl.DataFrame:
+    """A query's rows (an observation key, then ``columns``) as a frame, read off the
+    driver's cursor: ids, codes and numbers need no conversion."""
+    schema = {"indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String, **columns}
+    return pl.DataFrame(conn.execute(query).cursor.fetchall(), schema=schema, orient="row")
 
 
 def _outliers(engine: Engine, moment: datetime) -> pl.DataFrame:

@@ -276,10 +276,10 @@ def _rollup_codes(indicator: Indicator) -> list[str]:
 
 def _vintages(conn, current: pl.DataFrame) -> dict[str, datetime]:
     """Each indicator's newest recording known at as_of, from the values already read: the
-    time of the batch of its newest current value. Batches are recorded in time order and
-    each observation carries its batch's time (store.observations.record_batch), and a
-    value is always older than the one that replaced it, so this is the newest recording
-    of any of the indicator's values, without a second pass over the observations."""
+    time of the batch of its newest current value. Batches are recorded in time order
+    (store.observations.record_batch) and a value's time is its batch's, and a value is
+    always older than the one that replaced it, so this is the newest recording of any of
+    the indicator's values, without a second pass over the observations."""
     newest = current.group_by("indicator").agg(pl.col("batch_id").max())
     if newest.height == 0:
         return {}

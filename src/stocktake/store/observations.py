@@ -1,8 +1,12 @@
 """Observations: append-only values with vintages, and the batches that brought them.
 
 A value is never updated or deleted. Submitting a different value for the same
-(indicator, unit, period) adds a row; the value "as of" T is the newest row recorded at
-or before T. Identical resubmissions add nothing.
+(indicator, unit, period) adds a row under the new batch; the value "as of" T is the row
+of the newest batch recorded at or before T. Identical resubmissions add nothing.
+
+Batches are recorded in time order (record_batch refuses a clock that goes back), so batch
+ids and times rise together: "known at T" is "batch id up to the last batch recorded by
+T", and a vintage's time is its batch's.
 """
 
 from __future__ import annotations
@@ -52,8 +56,12 @@ def record_batch(conn: Connection, vintages: pl.DataFrame, counts: BatchCounts, 
     (indicator_id, unit_id, period, value: see new_vintages) in ``observations``.
 
     Call inside a transaction: the batch row and its observations commit together.
-    Batches must be recorded in time order, so the newest vintage is the newest row.
+    Batches must be recorded in time order, so the newest vintage is the highest batch's.
     """
+    if conn.dialect.name == "postgresql":
+        # One batch recorded at a time, so ids and times rise together: a concurrent
+        # submission waits here until this one commits (SQLite has one writer anyway).
+        conn.exec_driver_sql("LOCK TABLE batches IN SHARE ROW EXCLUSIVE MODE")
     newest = conn.execute(select(func.max(s.batches.c.recorded_at))).scalar()
     if newest is not None and recorded_at < newest:
         raise ValueError(f"cannot record a batch at {recorded_at:%Y-%m-%d %H:%M:%S}: batch "
@@ -67,15 +75,28 @@ def record_batch(conn: Connection, vintages: pl.DataFrame, counts: BatchCounts, 
     )).inserted_primary_key[0]
     if vintages.height:
         new = vintages.select("indicator_id", "unit_id", "period", "value")
+        _check_ids(conn, new)
         # In the index's order, so the key index grows at its end instead of everywhere;
         # a slice at a time, gathered by the sorting order rather than sorted whole.
         order = _index_order(new)
         ordered = (new[order[i:i + INSERT_SLICE]] for i in range(0, new.height, INSERT_SLICE))
         if conn.dialect.name == "postgresql":
-            _copy_observations(conn, ordered, batch_id, recorded_at)
+            _copy_observations(conn, ordered, batch_id)
         else:
-            _insert_observations(conn, ordered, batch_id, recorded_at)
+            _insert_observations(conn, ordered, batch_id)
     return batch_id
+
+
+def _check_ids(conn: Connection, rows: pl.DataFrame) -> None:
+    """What foreign keys would hold, once per batch rather than for every row (the
+    observations table declares none: see schema.py): every indicator and unit id is in
+    the model's tables."""
+    for column, table in (("indicator_id", s.indicators), ("unit_id", s.units)):
+        known = set(conn.execute(select(table.c.id)).scalars())
+        unknown = sorted(set(rows[column].unique().to_list()) - known)
+        if unknown:
+            raise ValueError(f"cannot store observations: {column} {unknown[:5]} not in "
+                             f"table {table.name}")
 
 
 def _index_order(rows: pl.DataFrame) -> pl.Series:
@@ -100,17 +121,13 @@ _ROWS_PER_STATEMENT = 250  # rows in one INSERT: one statement step for many row
 BULK_CACHE_KIB = 65536  # SQLite's page cache while storing a batch (default: 2,000 KiB)
 
 
-def _insert_observations(conn: Connection, slices: Iterable[pl.DataFrame], batch_id: int,
-                         recorded_at: datetime) -> None:
+def _insert_observations(conn: Connection, slices: Iterable[pl.DataFrame], batch_id: int
+                         ) -> None:
     """INSERT with many rows per statement: against one row per statement (executemany)
     it halves the time of a large batch in SQLite, the rest being the B-tree's own work."""
-    stamp = s.observations.c.recorded_at.type.dialect_impl(conn.dialect).bind_processor(
-        conn.dialect)
-    when = stamp(recorded_at) if stamp else recorded_at  # as SQLAlchemy stores a time
-
     def statement(n: int) -> str:
-        return ("INSERT INTO observations (indicator_id, unit_id, period, value, batch_id, "
-                "recorded_at) SELECT column1, column2, column3, column4, ?, ? FROM (VALUES "
+        return ("INSERT INTO observations (indicator_id, unit_id, period, batch_id, value) "
+                "SELECT column1, column2, column3, ?, column4 FROM (VALUES "
                 + ", ".join(["(?, ?, ?, ?)"] * n) + ")")
 
     full = statement(_ROWS_PER_STATEMENT)
@@ -128,11 +145,11 @@ def _insert_observations(conn: Connection, slices: Iterable[pl.DataFrame], batch
                 flat[i::4] = column.to_list()
             step = 4 * _ROWS_PER_STATEMENT
             whole = len(flat) // step * step
-            cursor.executemany(full, ([batch_id, when, *flat[i:i + step]]
+            cursor.executemany(full, ([batch_id, *flat[i:i + step]]
                                       for i in range(0, whole, step)))
             if whole < len(flat):
                 cursor.execute(statement((len(flat) - whole) // 4),
-                               [batch_id, when, *flat[whole:]])
+                               [batch_id, *flat[whole:]])
     finally:
         try:
             cursor.execute(f"PRAGMA cache_size={int(cache)}")
@@ -140,16 +157,15 @@ def _insert_observations(conn: Connection, slices: Iterable[pl.DataFrame], batch
             cursor.close()
 
 
-def _copy_observations(conn: Connection, slices: Iterable[pl.DataFrame], batch_id: int,
-                       recorded_at: datetime) -> None:
+def _copy_observations(conn: Connection, slices: Iterable[pl.DataFrame], batch_id: int
+                       ) -> None:
     """PostgreSQL's COPY, fed the rows as CSV text a slice at a time."""
-    columns = "indicator_id, unit_id, period, value, batch_id, recorded_at"
+    columns = "indicator_id, unit_id, period, value, batch_id"
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         with cursor.copy(f"COPY observations ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
             for part in slices:
-                copy.write(part.with_columns(batch_id=pl.lit(batch_id),
-                                             recorded_at=pl.lit(recorded_at))
+                copy.write(part.with_columns(batch_id=pl.lit(batch_id))
                            .write_csv(include_header=False, float_precision=None)
                            .encode())
     finally:
@@ -187,20 +203,20 @@ def latest(conn: Connection, *, as_of: datetime | None = None,
            indicators: list[str] | None = None, units: list[str] | None = None,
            period_from: str | None = None, period_to: str | None = None,
            with_vintage: bool = True, ordered: bool = True) -> pl.DataFrame:
-    """The value of every key as known at ``as_of`` (default: now), with its vintage.
+    """The value of every key as known at ``as_of`` (default: now), with its vintage
+    (``recorded_at``, its batch's time) when ``with_vintage``.
 
-    Batches are recorded in time order (record_batch refuses a clock that goes back), so
-    the newest vintage of a key is the one with the highest id: no window function or
-    sort in the database, just an index range scan. Codes are turned into ids first, so
-    the filters run on the observations index. Period codes of one type sort as text; a
-    period range may also let in codes of other types, which callers ignore.
+    The newest vintage of a key is the one of the highest batch: no window function or
+    sort in the database, just a range scan of the table in key order. Codes are turned
+    into ids first, so the filters run on the key. Period codes of one type sort as text;
+    a period range may also let in codes of other types, which callers ignore.
     """
     o = s.observations
     ind_codes = _codes(conn, s.indicators)
     unit_codes = _codes(conn, s.units)
     conditions = []
     if as_of is not None:
-        conditions.append(o.c.recorded_at <= as_of)
+        conditions.append(o.c.batch_id <= last_batch(conn, as_of))
     if indicators is not None:
         wanted = set(indicators)
         conditions.append(o.c.indicator_id.in_([i for i, c in ind_codes.items() if c in wanted]))
@@ -211,35 +227,53 @@ def latest(conn: Connection, *, as_of: datetime | None = None,
         conditions.append(o.c.period >= period_from)
     if period_to is not None:
         conditions.append(o.c.period <= period_to)
-    columns = [o.c.id, o.c.indicator_id, o.c.unit_id, o.c.period, o.c.value, o.c.batch_id]
-    schema = {"id": pl.Int64, "indicator_id": pl.Int64, "unit_id": pl.Int64,
-              "period": pl.String, "value": pl.Float64, "batch_id": pl.Int64}
-    if with_vintage:
-        columns.append(o.c.recorded_at)
-        schema["recorded_at"] = pl.Datetime("us")
-    result = conn.execute(select(*columns).where(and_(True, *conditions)))
+    schema = {"indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
+              "value": pl.Float64, "batch_id": pl.Int64}
+    result = conn.execute(select(o.c.indicator_id, o.c.unit_id, o.c.period, o.c.value,
+                                 o.c.batch_id).where(and_(True, *conditions)))
     # Ids, codes and floats need no conversion: read them straight off the driver's cursor
-    # (much faster for the many small reads a submission makes); times go through
-    # SQLAlchemy, which knows how each database stores them. A slice of rows at a time
+    # (much faster for the many small reads a submission makes). A slice of rows at a time
     # becomes a frame: a list of every row as Python tuples would cost ~200 bytes a row.
-    fetch = result.fetchmany if with_vintage else result.cursor.fetchmany
     parts = [pl.DataFrame(schema=schema)]
-    while rows := fetch(READ_SLICE):
+    while rows := result.cursor.fetchmany(READ_SLICE):
         parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    result.close()
     del rows
     df = (pl.concat(parts)
-          .sort("id")
+          .sort("batch_id")
           .unique(subset=["indicator_id", "unit_id", "period"], keep="last"))
+    vintage = []
+    if with_vintage:
+        times = batch_times(conn, df["batch_id"].unique().to_list())
+        vintage = [pl.col("batch_id").replace_strict(times, return_dtype=pl.Datetime("us"))
+                   .alias("recorded_at")]
     df = df.select(
         pl.col("indicator_id").replace_strict(ind_codes, return_dtype=pl.String)
         .alias("indicator"),
         pl.col("unit_id").replace_strict(unit_codes, return_dtype=pl.String).alias("unit"),
-        "period", "value", *(["recorded_at"] if with_vintage else []), "batch_id",
+        "period", "value", *vintage, "batch_id",
     )
     return df.sort("indicator", "unit", "period") if ordered else df
 
 
 READ_SLICE = 100_000  # rows read from the database at a time
+
+
+def last_batch(conn: Connection, as_of: datetime) -> int:
+    """The id of the last batch recorded at or before ``as_of`` (0: none): what was known
+    then is what batches up to it brought."""
+    b = s.batches
+    return conn.execute(select(func.max(b.c.id)).where(b.c.recorded_at <= as_of)).scalar() or 0
+
+
+def batch_times(conn: Connection, ids: Iterable[int]) -> dict[int, datetime]:
+    """When each batch was recorded: the time of the vintages it brought."""
+    b, ids = s.batches, sorted(set(ids))
+    times: dict[int, datetime] = {}
+    for start in range(0, len(ids), 5000):  # bounded IN lists
+        times.update(conn.execute(select(b.c.id, b.c.recorded_at)
+                                  .where(b.c.id.in_(ids[start:start + 5000]))).all())
+    return times
 
 
 def _codes(conn: Connection, table) -> dict[int, str]:
@@ -249,20 +283,24 @@ def _codes(conn: Connection, table) -> dict[int, str]:
 def history(conn: Connection, indicator: str, unit: str, period: str) -> list[dict[str, Any]]:
     """Every vintage of one value, oldest first, with the batch that brought it."""
     o, b = s.observations, s.batches
-    q = (select(o.c.value, o.c.recorded_at, o.c.batch_id, b.c.submitter, b.c.reason, b.c.source)
+    q = (select(o.c.value, b.c.recorded_at, o.c.batch_id, b.c.submitter, b.c.reason,
+                b.c.source)
          .join(b, b.c.id == o.c.batch_id)
          .join(s.indicators, s.indicators.c.id == o.c.indicator_id)
          .join(s.units, s.units.c.id == o.c.unit_id)
          .where(s.indicators.c.code == indicator, s.units.c.code == unit, o.c.period == period)
-         .order_by(o.c.recorded_at, o.c.id))
+         .order_by(o.c.batch_id))
     return [dict(r) for r in conn.execute(q).mappings()]
 
 
 def data_as_of(conn: Connection, as_of: datetime | None = None) -> datetime | None:
-    """The time of the newest observation known at ``as_of``: the vintage a view rests on."""
-    q = select(func.max(s.observations.c.recorded_at))
+    """The time of the newest observation known at ``as_of``: the vintage a view rests on.
+    That is the time of the newest batch that stored a value (one that only repeated
+    known values stored none)."""
+    b = s.batches
+    q = select(func.max(b.c.recorded_at)).where(b.c.added + b.c.revised > 0)
     if as_of is not None:
-        q = q.where(s.observations.c.recorded_at <= as_of)
+        q = q.where(b.c.recorded_at <= as_of)
     return conn.execute(q).scalar()
 
 

@@ -1,7 +1,8 @@
 """Database tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` create them.
 
 Observations are append-only: a correction is a new row (a new vintage), never an
-update. The value known at moment T is the newest row recorded at or before T.
+update. The value known at moment T is the key's row of the newest batch recorded at or
+before T.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -126,16 +128,22 @@ batches = Table(
 observations = Table(
     "observations",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("indicator_id", Integer, ForeignKey("indicators.id"), nullable=False),
-    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
+    # No declared foreign keys: each would cost a lookup in its parent for every row
+    # stored (the three: a third of storing a large batch). The ids come from the one
+    # write path, store.observations.record_batch, which checks them once per batch;
+    # units, indicators and batches are never deleted.
+    Column("indicator_id", Integer, nullable=False),  # indicators.id
+    Column("unit_id", Integer, nullable=False),  # units.id
     Column("period", String(10), nullable=False),  # canonical code, e.g. 2024-Q1
+    # The batch that brought the value (batches.id): its time is the vintage's (batches
+    # are recorded in time order, so the highest batch is the newest vintage).
+    Column("batch_id", Integer, nullable=False),
     Column("value", Float, nullable=False),
-    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
-    Column("recorded_at", DateTime, nullable=False),
-    # Covering: reads around a batch need nothing outside the index (migration 0003).
-    Index("ix_observations_cover", "indicator_id", "unit_id", "period", "recorded_at", "value",
-          "batch_id"),
+    # The key is the table (SQLite: clustered, no rowid): each value is written once, and
+    # the reads around a batch are range scans of it (migration 0006).
+    PrimaryKeyConstraint("indicator_id", "unit_id", "period", "batch_id",
+                         name="pk_observations"),
+    sqlite_with_rowid=False,
 )
 
 # Findings kept for follow-up: warnings of accepted batches (e.g. outliers), and the
