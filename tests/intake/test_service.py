@@ -158,13 +158,12 @@ def test_the_clock_cannot_go_back(loaded):
         submit_rows(loaded, month_rows("2025-02"), submitter="t", now=T0 - timedelta(days=1))
 
 
-def test_concurrent_batches_on_postgresql_are_recorded_one_at_a_time(loaded):
+def test_concurrent_submissions_are_recorded_one_at_a_time(loaded):
     """Batch ids and times must rise together (the newest vintage is the highest batch's).
     A second submission waits while a first holds its batch uncommitted, then records
-    after it; without the lock it would record at once, under a lower id than a batch
-    that may commit with an earlier time."""
-    if loaded.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer at a time")
+    after it. Without PostgreSQL's lock it would record at once, under a lower id than a
+    batch that may commit with an earlier time; without SQLite's BEGIN IMMEDIATE it would
+    fail, its snapshot older than the first batch."""
     import threading
 
     done = threading.Event()

@@ -18,7 +18,7 @@ from ..model.files import parse_model
 from ..model.periods import Period
 from ..services.model_service import check_trajectories
 from ..store import model_repo, schema
-from ..store.db import drop_everything, get_meta, set_meta, upgrade
+from ..store.db import drop_everything, get_meta, set_meta, upgrade, writing
 from .delivery import record_routines
 from .world import Submission, World, build_world
 
@@ -118,7 +118,7 @@ def build_demo(engine: Engine, *, seed: int = 2026, force: bool = False,
     if problems:
         raise DemoError("the simulated model has problems: " + "; ".join(map(str, problems)))
     first = world.submissions[0].recorded_at if world.submissions else world.clock
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         model_repo.save_model(conn, model, source="demo world", loaded_by="demo",
                               now=first - timedelta(days=30))
         set_meta(conn, "world", "demo")
@@ -139,7 +139,7 @@ def build_demo(engine: Engine, *, seed: int = 2026, force: bool = False,
         report(i, total, "Submitting the returns")
     routines = record_routines(engine, model, world.clock,
                                progress=lambda d, t: report(d, t, "Recording the routines"))
-    with engine.begin() as conn:  # last: a build cut short is not taken for a finished one
+    with writing(engine) as conn:  # last: a build cut short is not taken for a finished one
         set_meta(conn, "fingerprint", fingerprint(seed))
     return (f"{world.name}: {len(model.units)} units, {len(model.indicators)} indicators, "
             f"{len(model.priorities)} priorities; {accepted} batches accepted ({rows:,} rows), "

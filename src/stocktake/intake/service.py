@@ -36,7 +36,7 @@ from ..analysis.outliers import Outlier, check_values
 from ..model.entities import Aggregation, DeliveryModel
 from ..model.periods import Period
 from ..store import approvals, model_repo, observations
-from ..store.db import utcnow
+from ..store.db import utcnow, writing
 from .findings import Finding, SubmissionError
 from .formats import LONG_COLUMNS, open_submission
 from .rules import evaluate_rules, model_rules
@@ -131,7 +131,7 @@ def _transaction(target: Engine | Connection):
         with target.begin_nested():
             yield target
     else:
-        with target.begin() as conn:
+        with writing(target) as conn:
             yield conn
 
 

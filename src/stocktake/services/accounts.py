@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from ..model.entities import DeliveryModel
 from ..store import accounts as q
 from ..store import model_repo
-from ..store.db import utcnow
+from ..store.db import utcnow, writing
 
 ROLES = ("admin", "analyst", "owner", "provider", "executive")
 ROLE_TEXT = {
@@ -234,7 +234,7 @@ def create_user(engine: Engine, username: str, role: str, password: str, *,
     hashed = HASHER.hash(password)
     taken = AccountError(f"there is already a user '{name}'")
     try:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             role, unit, codes = _check_role(conn, role, unit, priorities)
             if q.user_by_name(conn, name) is not None:
                 raise taken
@@ -263,7 +263,7 @@ def set_role(engine: Engine, username: str, role: str, *, unit: str | None = Non
              now: datetime | None = None) -> User:
     """Change a user's role (with the unit or priorities it needs). Takes effect at once."""
     now = now or utcnow()
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         row = _existing(conn, username)
         role, unit, codes = _check_role(conn, role, unit, priorities)
         if role != "admin":
@@ -280,7 +280,7 @@ def disable_user(engine: Engine, username: str, *, by: str = "system",
                  now: datetime | None = None) -> User:
     """Stop an account: its sessions end now and its API tokens stop working."""
     now = now or utcnow()
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         row = _existing(conn, username)
         _keep_an_admin(conn, row)
         q.update_user(conn, row["id"], active=False)
@@ -292,7 +292,7 @@ def disable_user(engine: Engine, username: str, *, by: str = "system",
 def enable_user(engine: Engine, username: str, *, by: str = "system",
                 now: datetime | None = None) -> User:
     now = now or utcnow()
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         row = _existing(conn, username)
         q.update_user(conn, row["id"], active=True)
         q.record_event(conn, row["username"], "enabled", {}, by=by, at=now)
@@ -307,7 +307,7 @@ def set_password(engine: Engine, username: str, password: str, *, by: str = "sys
         name = _existing(conn, username)["username"]
     check_password(password, username=name)
     hashed = HASHER.hash(password)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         row = _existing(conn, name)
         q.update_user(conn, row["id"], password_hash=hashed)
         q.delete_user_sessions(conn, row["id"])
@@ -378,7 +378,7 @@ def authenticate(engine: Engine, username: str, password: str, *, ip: str,
     now = now or utcnow()
     name = normalise_username(username)[:64]
     ip = (ip or "unknown")[:64]
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         until = login_lock(conn, name, ip, now)
         if until is not None:
             q.record_attempt(conn, name, ip, now, "refused")
@@ -398,7 +398,7 @@ def authenticate(engine: Engine, username: str, password: str, *, ip: str,
             changes["password_hash"] = HASHER.hash(password)
         if record_login:
             changes["last_login_at"] = now
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         q.record_attempt(conn, name, ip, now, "success" if ok else "failure")
         if changes:
             q.update_user(conn, row["id"], **changes)
@@ -417,7 +417,7 @@ def start_session(engine: Engine, username: str, *, ip: str | None = None,
     """A new session for an active user (call after ``authenticate``)."""
     now = now or utcnow()
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         row = _existing(conn, username)
         if not row["active"]:
             raise AccountError(f"'{row['username']}' is disabled")
@@ -447,7 +447,7 @@ def resume_session(engine: Engine, token: str, *, now: datetime | None = None,
 
 
 def end_session(engine: Engine, token: str) -> None:
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         q.delete_session(conn, token_hash(token))
 
 
@@ -464,7 +464,7 @@ def create_api_token(engine: Engine, username: str, scope: str, *, label: str = 
     """
     now = now or utcnow()
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         row = _existing(conn, username)
         if not row["active"]:
             raise AccountError(f"'{row['username']}' is disabled")
@@ -526,7 +526,7 @@ def list_api_tokens(engine: Engine, username: str) -> list[ApiToken]:
 def revoke_api_token(engine: Engine, username: str, token_id: int, *, by: str | None = None,
                      now: datetime | None = None) -> None:
     now = now or utcnow()
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         row = _existing(conn, username)
         if not q.revoke_token(conn, token_id, row["id"], now):
             raise AccountError(f"'{row['username']}' has no live API token {token_id}")

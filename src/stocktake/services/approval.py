@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from ..model.entities import DeliveryModel
 from ..model.periods import Period, PeriodError
 from ..store import approvals, model_repo
-from ..store.db import utcnow
+from ..store.db import utcnow, writing
 
 
 class ApprovalError(ValueError):
@@ -27,7 +27,7 @@ def _check(model: DeliveryModel, unit: str, period: str) -> str:
 
 def approve(engine: Engine, unit: str, period: str, *, by: str, reason: str = "",
             now: datetime | None = None) -> str:
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         code = _check(model_repo.read_model(conn), unit, period)
         if (unit, code) in approvals.current_locks(conn):
             raise ApprovalError(f"{unit} {code} is already approved and locked")
@@ -40,7 +40,7 @@ def reopen(engine: Engine, unit: str, period: str, *, by: str, reason: str,
     if not reason.strip():
         raise ApprovalError("reopening a locked period needs a reason (--reason), "
                             "which is recorded")
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         code = _check(model_repo.read_model(conn), unit, period)
         if (unit, code) not in approvals.current_locks(conn):
             raise ApprovalError(f"{unit} {code} is not locked")

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from ..delivery import assessments as da
 from ..delivery.errors import DeliveryError
 from ..store import delivery as store
+from ..store.db import writing
 from .clock import now_of
 from .documents import load_document
 from .series_data import check_priority, iso, read_model
@@ -30,7 +31,7 @@ def record_assessment(engine: Engine, priority: str, source: str | Path | Any, *
         current = da.parse_assessment(raw)
     except DeliveryError as exc:
         raise DeliveryError(exc.problems, source=name) from None
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         day = current.assessed_on.isoformat()
         earlier = [r for r in store.assessments(conn, priority)
                    if r["round"] != current.round and r["assessed_on"] <= day]

@@ -14,6 +14,7 @@ from ..delivery import chains as dc
 from ..delivery.errors import DeliveryError
 from ..model.entities import DeliveryModel
 from ..store import delivery as store
+from ..store.db import writing
 from .clock import now_of
 from .documents import load_document
 from .quality import data_quality
@@ -35,7 +36,7 @@ def load_chain(engine: Engine, priority: str, source: str | Path | Any, *, autho
     except DeliveryError as exc:
         raise DeliveryError(exc.problems, source=name) from None
     moment = now_of(engine) if at is None else at
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         known = store.versions(conn, "chain", priority)
         if known and known[-1]["document"] == chain.to_dict():
             return {"priority": priority, "version": known[-1]["version"], "changed": False}

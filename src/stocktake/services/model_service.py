@@ -13,7 +13,7 @@ from ..intake.rules import model_rules
 from ..model.entities import DeliveryModel
 from ..model.files import PRIORITIES_FILE, ModelError, Problem, load_model_dir
 from ..store import model_repo
-from ..store.db import utcnow
+from ..store.db import utcnow, writing
 from ..store.model_repo import LoadSummary
 
 
@@ -31,15 +31,9 @@ def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
         problems += exc.problems
     if problems:
         raise ModelError(problems)
-    with engine.connect() as conn:
-        tx = conn.begin()
-        summary = model_repo.save_model(conn, model, source=str(directory), loaded_by=loaded_by,
-                                        now=now or utcnow())
-        if dry_run:
-            tx.rollback()
-        else:
-            tx.commit()
-    return summary
+    with writing(engine, keep=not dry_run) as conn:
+        return model_repo.save_model(conn, model, source=str(directory), loaded_by=loaded_by,
+                                     now=now or utcnow())
 
 
 def current_model(engine: Engine) -> DeliveryModel:

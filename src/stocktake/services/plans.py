@@ -13,6 +13,7 @@ from ..delivery import plans as dp
 from ..delivery.errors import DeliveryError
 from ..model.entities import DeliveryModel, Priority
 from ..store import delivery as store
+from ..store.db import writing
 from .clock import now_of
 from .documents import load_document
 from .series_data import check_priority, iso, read_model
@@ -36,7 +37,7 @@ def load_plan(engine: Engine, priority: str, source: str | Path | Any, *, author
     check_priority(model, priority)
     plan = _parse(model, priority, source)
     moment = now_of(engine) if at is None else at
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         known = store.versions(conn, "plan", priority)
         previous = dp.parse_plan(known[-1]["document"], model, priority) if known else None
         if previous is not None and previous.to_dict() == plan.to_dict():

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from ..delivery import stocktakes as ds
 from ..delivery.errors import DeliveryError
 from ..store import delivery as store
+from ..store.db import writing
 from .clock import now_of
 from .documents import load_document
 from .series_data import check_priority, iso, read_model
@@ -36,7 +37,7 @@ def set_schedule(engine: Engine, priority: str, source: str | Path | Any, *, by:
     if isinstance(source, dict) and not source.get("start"):
         source = {**source, "start": moment.date().isoformat()}
     cadence = _parsed(source, ds.parse_cadence)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         store.set_schedule(conn, priority, cadence.to_dict(), by=by, at=moment)
     return {"priority": priority, "cadence": cadence.to_dict(),
             "next": cadence.next_after(moment.date()).isoformat()}
@@ -52,7 +53,7 @@ def record_stocktake(engine: Engine, priority: str, source: str | Path | Any, *,
     moment = now_of(engine) if at is None else at
     document = meeting.to_dict()
     actions = document.pop("actions")
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         held = meeting.held_on.isoformat()
         if any(s["held_on"] == held for s in store.stocktakes(conn, priority)):
             raise ValueError(f"a stocktake of '{priority}' on {held} is already recorded")
@@ -81,7 +82,7 @@ def update_action(engine: Engine, action_id: int, *, status: str, note: str = ""
         raise ValueError("an action update needs the name of who makes it (--by)")
     moment = now_of(engine) if at is None else at
     day = on or moment.date()
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         row = store.action_by_id(conn, action_id)
         if row is None:
             raise ValueError(f"there is no action {action_id} (see `stocktake actions`)")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 
 from .schema import meta, metadata
 
@@ -61,7 +63,32 @@ def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
 
 
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    writes = conn.get_execution_options().get(_WRITES, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+_WRITES = "stocktake_writes"  # the execution option writing() sets
+
+
+@contextmanager
+def writing(engine: Engine, *, keep: bool = True) -> Iterator[Connection]:
+    """A transaction that will write, committed at the end (rolled back on an error, or
+    always when not ``keep``). On SQLite it takes the write lock as it begins (BEGIN
+    IMMEDIATE): a second writer waits for the first (up to the 30 s timeout) and then
+    reads what it committed. With a plain BEGIN the second would read first and then fail
+    with "database is locked", its snapshot older than the first one's commit."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITES: True})
+        transaction = conn.begin()
+        try:
+            yield conn
+        except BaseException:
+            transaction.rollback()
+            raise
+        if keep:
+            transaction.commit()
+        else:
+            transaction.rollback()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -89,7 +116,7 @@ def upgrade(engine: Engine) -> None:
         if current_revision(engine) == head_revision():
             return
         cfg = _alembic_config()
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except Exception as exc:
@@ -98,7 +125,7 @@ def upgrade(engine: Engine) -> None:
 
 def drop_everything(engine: Engine) -> None:
     """Remove every stocktake table (used to rebuild the demo world)."""
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         metadata.drop_all(conn)
         if inspect(conn).has_table("alembic_version"):
             conn.exec_driver_sql("DROP TABLE alembic_version")

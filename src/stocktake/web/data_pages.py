@@ -42,6 +42,7 @@ from ..services.quality import data_quality
 from ..services.status import priority_status
 from ..services.templates import write_template
 from ..store import observations
+from ..store.db import writing
 from . import auth
 
 SUBMITTERS = frozenset({"admin", "analyst", "provider"})
@@ -142,14 +143,10 @@ def check_submission(engine: Engine, path: Path, *, submitter: str, scope: str |
     store.db makes SQLite begin the transaction, as PostgreSQL does). On PostgreSQL the
     batch id the check drew from its sequence is not returned: ids may skip numbers.
     """
-    with engine.connect() as conn:
-        transaction = conn.begin()
-        try:
-            # submit_file passes its target to submit_frame, which accepts a Connection.
-            return submit_file(conn, path, submitter=submitter,  # type: ignore[arg-type]
-                               scope=scope)
-        finally:
-            transaction.rollback()
+    with writing(engine, keep=False) as conn:
+        # submit_file passes its target to submit_frame, which accepts a Connection.
+        return submit_file(conn, path, submitter=submitter,  # type: ignore[arg-type]
+                           scope=scope)
 
 
 def findings_for_display(findings: list[Finding]) -> list[Finding]:
