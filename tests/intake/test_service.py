@@ -189,6 +189,47 @@ def test_concurrent_submissions_are_recorded_one_at_a_time(loaded):
     assert [r.recorded_at for r in rows] == [T0, T0 + timedelta(minutes=5)]
 
 
+def test_a_submission_that_began_first_is_not_refused_when_a_later_one_is_quicker(
+        loaded, monkeypatch):
+    """A long submission (A) is still checking its file when a short one (B) arrives. B
+    waits for A and both are recorded, in order. Were B recorded first, A would be refused
+    for a clock that went back: its time was taken before B's."""
+    import threading
+
+    from stocktake.intake import service
+
+    a_checking, b_done = threading.Event(), threading.Event()
+    check = service.RowChecker.check
+
+    def slow_for_a(self, part):
+        if "2025-01" in part["period"].to_list():
+            a_checking.set()
+            b_done.wait(2.0)  # B ends meanwhile only if it does not wait for A
+        return check(self, part)
+
+    monkeypatch.setattr(service.RowChecker, "check", slow_for_a)
+    results = {}
+
+    def submit(name: str, period: str) -> None:
+        try:
+            results[name] = submit_rows(loaded, month_rows(period), submitter=name)
+        finally:
+            if name == "b":
+                b_done.set()
+
+    first = threading.Thread(target=submit, args=("a", "2025-01"))
+    first.start()
+    assert a_checking.wait(30)
+    second = threading.Thread(target=submit, args=("b", "2025-02"))
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert set(results) == {"a", "b"}, "a submission raised: see the thread's warning"
+    assert results["a"].accepted and results["b"].accepted, results
+    assert results["a"].batch < results["b"].batch
+    assert results["a"].recorded_at <= results["b"].recorded_at
+
+
 def test_the_real_crime_rule_on_the_example(engine):
     example = Path(__file__).parents[2] / "examples" / "us_crime"
     load_model(engine, example / "model", loaded_by="t", now=T0)

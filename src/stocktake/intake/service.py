@@ -164,12 +164,15 @@ def _submit_slices(target: Engine | Connection, slices: Iterable[pl.DataFrame], 
                    outlier_method: str) -> SubmissionResult:
     """submit_frame for rows that come in slices (in file order). A SubmissionError from
     reading the slices rolls everything back and passes on."""
-    now = now or utcnow()
     result = SubmissionResult(accepted=False, rows=0, checksum=checksum, format=format)
     try:
         with _transaction(target) as conn:
+            # One submission at a time, its time taken once it has the turn: batches must
+            # be recorded in time order, and one that began before a shorter one committed
+            # would otherwise be refused for a clock that went back.
+            observations.lock_batches(conn)
             _submit(conn, slices, result, checksum=checksum, source=source, format=format,
-                    submitter=submitter, reason=reason, now=now, scope=scope,
+                    submitter=submitter, reason=reason, now=now or utcnow(), scope=scope,
                     partial=partial, outlier_method=outlier_method)
     except _Rejected:
         result.accepted = False

@@ -58,10 +58,7 @@ def record_batch(conn: Connection, vintages: pl.DataFrame, counts: BatchCounts, 
     Call inside a transaction: the batch row and its observations commit together.
     Batches must be recorded in time order, so the newest vintage is the highest batch's.
     """
-    if conn.dialect.name == "postgresql":
-        # One batch recorded at a time, so ids and times rise together: a concurrent
-        # submission waits here until this one commits (SQLite has one writer anyway).
-        conn.exec_driver_sql("LOCK TABLE batches IN SHARE ROW EXCLUSIVE MODE")
+    lock_batches(conn)
     newest = conn.execute(select(func.max(s.batches.c.recorded_at))).scalar()
     if newest is not None and recorded_at < newest:
         raise ValueError(f"cannot record a batch at {recorded_at:%Y-%m-%d %H:%M:%S}: batch "
@@ -85,6 +82,15 @@ def record_batch(conn: Connection, vintages: pl.DataFrame, counts: BatchCounts, 
         else:
             _insert_observations(conn, ordered, batch_id)
     return batch_id
+
+
+def lock_batches(conn: Connection) -> None:
+    """Record one batch at a time, so batch ids and times rise together: another
+    transaction recording a batch waits until this one ends. PostgreSQL: a table lock
+    that readers pass; SQLite: already so, a writing transaction holding the only write
+    lock (store.db.writing)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE batches IN SHARE ROW EXCLUSIVE MODE")
 
 
 def _check_ids(conn: Connection, rows: pl.DataFrame) -> None:
