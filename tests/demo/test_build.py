@@ -54,6 +54,34 @@ def test_the_demo_data_quality_varies_and_the_late_units_come_last(demo_engine):
     assert bottom == {"NL-LAB", "SK-NOR"}  # the two late reporters of the simulated world
 
 
+def test_the_planted_rule_breaches_show_in_validity_and_nowhere_else(demo_engine):
+    """Values that break an agreed rule are stored with a warning and count against the
+    unit's validity until corrected: SK-REG (8 months open) and AB-CEN (2 months) at the
+    demo's clock; QC-MTL's 4 months failed before its correction and not after."""
+    from datetime import datetime
+
+    from stocktake.demo.world import RULE_BREACHES
+
+    clock = datetime.fromisoformat(get_meta(demo_engine, "clock"))
+    failures = {u["unit"]: (u["rule_failures"], u["rule_checks"], u["validity"])
+                for u in data_quality(demo_engine, as_of=clock)["units"]}
+    # ... and in their province's and the nation's, which roll up the units below.
+    assert {u: f for u, (f, _, _) in failures.items() if f} == {
+        "SK-REG": 8, "SK": 8, "AB-CEN": 2, "AB": 2, "CA": 10}
+    checks, validity = failures["SK-REG"][1:]
+    assert validity == pytest.approx(1 - 8 / checks)
+    corrected = next(b for b in RULE_BREACHES if b[5] is not None)
+    before = datetime.combine(corrected[5], datetime.min.time())
+    then = {u["unit"]: u["rule_failures"]
+            for u in data_quality(demo_engine, as_of=before)["units"]}
+    assert then[corrected[1]] == then["QC"] == 4
+    with demo_engine.connect() as conn:
+        warned = conn.execute(
+            select(schema.findings.c.unit, func.count()).where(
+                schema.findings.c.check.like("rule:%")).group_by(schema.findings.c.unit)).all()
+    assert dict(warned) == {"SK-REG": 8, "AB-CEN": 2, "QC-MTL": 4}
+
+
 def test_the_demo_will_not_overwrite_another_world(tmp_path):
     engine = open_engine(f"sqlite:///{tmp_path / 'mine.db'}")
     load_model(engine, SMALL_MODEL, loaded_by="t")

@@ -102,6 +102,17 @@ KEYING_ERRORS = [
     ("youth_program_participants", "ON-CEA", "2021-10", 10, None),
     ("surg_referrals", "QC-CAP", "2025-02", 10, None),
 ]
+# Returns that break a rule the data teams agreed (DEMO_RULES in build.py): a warning, so
+# the values are stored and count against the unit's validity until corrected.
+# (indicator, unit, first month, last month, what went wrong, corrected on or None)
+RULE_BREACHES = [
+    ("unfounded_incidents", "SK-REG", "2026-03", "2026-10", "a new records system counts "
+     "every unfounded report, not only violent ones", None),
+    ("affordable_completions", "AB-CEN", "2025-03", "2025-04", "every unit of a "
+     "mixed-income project counted as affordable", None),
+    ("grade3_exempted", "QC-MTL", "2025-09", "2025-12", "pupils exempted from one subtest "
+     "counted as exempted from the assessment", date(2026, 2, 10)),
+]
 # Malformed returns (province, month): rejected, then resubmitted corrected.
 MALFORMED = {
     ("QC", "2024-08"): "decimal comma in a value",
@@ -204,10 +215,26 @@ class _Builder:
                                round(v["surg_within_benchmark"][i, month] * 1.09))
                 self.first_reported[("surg_within_benchmark", unit,
                                      self.month_codes[month])] = float(inflated)
+        for ind, unit, first, last, _why, _corrected in RULE_BREACHES:
+            for t in range(month_index(first), month_index(last) + 1):
+                self.first_reported[(ind, unit, self.month_codes[t])] = self._breach(
+                    ind, self.row_of[unit], t)
         for month in range(month_index("2024-01"), month_index("2024-09") + 1):
             i = self.row_of["ON-TOR"]  # duplicates on the by-name list, removed later
             self.first_reported[("chronic_homeless", "ON-TOR", self.month_codes[month])] = (
                 float(round(v["chronic_homeless"][i, month] * 1.07)))
+
+    def _breach(self, ind: str, i: int, t: int) -> float:
+        """A value that breaks its rule by a margin a reviewer would notice."""
+        v = self.sim.region
+        if ind == "unfounded_incidents":  # must stay within violent_reports
+            return float(round(v["violent_reports"][i, t] * 1.3) + 1)
+        if ind == "affordable_completions":  # within housing_completions
+            return float(round(v["housing_completions"][i, t] * 1.15) + 1)
+        if ind == "grade3_exempted":  # assessed + exempted within enrolled
+            enrolled = v["grade3_enrolled"][i, t]
+            return float(enrolled - v["grade3_assessed"][i, t] + round(0.04 * enrolled) + 1)
+        raise ValueError(f"no rule breach planted for {ind}")
 
     # -- rows ------------------------------------------------------------------------------
     def region_rows(self, unit: str, t: int, only: list[str] | None = None,
@@ -376,6 +403,17 @@ class _Builder:
                 f"{ind} for {unit} {month} was keyed with an extra digit", [
                     (ind, unit, month, float(v[ind][self.row_of[unit], month_index(month)]))],
                 "correction of keying error"))
+        for ind, unit, first, last, why, corrected in RULE_BREACHES:
+            if corrected is None:
+                continue
+            prov = unit.split("-")[0]
+            ts = range(month_index(first), month_index(last) + 1)
+            self.subs.append(Submission(
+                _stamp(corrected, self.rng), f"{self.prov_name[prov]} delivery office data team",
+                f"{ind} for {unit} {first} to {last} corrected after a validation warning: "
+                f"{why}", [(ind, unit, self.month_codes[t],
+                            float(v[ind][self.row_of[unit], t])) for t in ts],
+                "correction after a rule warning"))
         i = self.row_of["ON-TOR"]
         ts = range(month_index("2024-01"), month_index("2024-09") + 1)
         self.subs.append(Submission(
@@ -646,6 +684,11 @@ def _notes(sim: Simulated, b: _Builder, subs: list[Submission],
              "corrected": corrected is not None,
              "corrected_on": corrected.isoformat() if corrected else None}
             for ind, unit, month, factor, corrected in KEYING_ERRORS
+        ],
+        "rule_breaches": [
+            {"indicator": ind, "unit": unit, "periods": [first, last], "why": why,
+             "corrected_on": corrected.isoformat() if corrected else None}
+            for ind, unit, first, last, why, corrected in RULE_BREACHES
         ],
         "revisions": [
             {"label": "revision after audit", "indicator": "surg_within_benchmark",
