@@ -437,21 +437,57 @@ def quality(
     if as_json:
         _print_json(report)
         return
+    _quality_tables(report)
+
+
+def _quality_tables(report: dict[str, Any]) -> None:
+    """The league table, then each unit's score by year. On a narrow terminal the units
+    go by code, level and expected values are left to --json and the headers shorten,
+    so no figure is cut."""
+    wide = console.width >= 110
     table = Table(title=f"Data quality as of {report['as_of'][:16].replace('T', ' ')} UTC",
                   caption=report["formula"])
-    for col in ("rank", "unit", "level", "expected", "completeness", "timeliness",
-                "validity", "revised", "outliers", "score"):
-        table.add_column(col, justify="left" if col in ("unit", "level") else "right")
+    columns = (("rank", "unit", "level", "expected", "completeness", "timeliness", "validity",
+                "revised", "outliers", "score") if wide else
+               ("#", "unit", "complete", "timely", "valid", "revised", "outliers", "score"))
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("unit", "level") else "right",
+                         no_wrap=not wide or col != "unit")
 
     def pct(v: float | None) -> str:
         return "-" if v is None else f"{v:.1%}"
 
     for r in report["units"]:
-        table.add_row(str(r["rank"]), f"{r['unit']} {r['name']}", r["level"],
-                      f"{r['expected']:,}", pct(r["completeness"]), pct(r["timeliness"]),
-                      pct(r["validity"]), pct(r["revision_rate"]), pct(r["outlier_rate"]),
-                      f"{r['score']:.1f}")
+        figures = [pct(r["completeness"]), pct(r["timeliness"]), pct(r["validity"]),
+                   pct(r["revision_rate"]), pct(r["outlier_rate"]), f"{r['score']:.1f}"]
+        if wide:
+            table.add_row(str(r["rank"]), f"{r['unit']} {r['name']}", r["level"],
+                          f"{r['expected']:,}", *figures)
+        else:
+            table.add_row(str(r["rank"]), r["unit"], *figures)
     console.print(table)
+    by_unit: dict[str, dict[str, float]] = {}
+    for point in report["trend"]:
+        by_unit.setdefault(point["unit"], {})[point["year"]] = point["score"]
+    years = sorted({y for scores in by_unit.values() for y in scores})
+    if not years:
+        return
+    trend = Table(title="Score by year (over each calendar year's expected values)")
+    trend.add_column("unit")
+    for year in years:
+        trend.add_column(year, justify="right", no_wrap=True)
+    trend.add_column("last change", no_wrap=True)
+    for r in report["units"]:
+        scores = by_unit.get(r["unit"], {})
+        known = [y for y in years if y in scores]
+        change = "-"
+        if len(known) >= 2:
+            step = scores[known[-1]] - scores[known[-2]]
+            change = (f"up {step:.1f}" if step > 0.05 else f"down {-step:.1f}"
+                      if step < -0.05 else "level")
+        trend.add_row(r["unit"], *(f"{scores[y]:.1f}" if y in scores else "-" for y in years),
+                      change)
+    console.print(trend)
 
 
 @app.command()

@@ -96,3 +96,32 @@ def test_one_unit_and_those_below(world):
     assert sorted(r["unit"] for r in report["units"]) == ["A", "A1", "A2"]
     with pytest.raises(ValueError, match="not a reporting unit"):
         data_quality(world, unit="Z")
+
+
+@pytest.mark.parametrize("width", [80, 140])
+def test_the_cli_table_keeps_every_figure_at_any_width(world, width, monkeypatch):
+    """The league table and the score by year, on a narrow and a wide terminal: no figure
+    cut, every line within the width, the numbers those worked out above."""
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+    from stocktake.cli_common import console
+
+    monkeypatch.setattr(console, "_width", width)
+    url = world.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(app, ["quality", "--db", url, "--as-of", "2025-04-15"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert "…" not in result.output
+    rows = {line.split("│")[2].split()[0]: line for line in lines
+            if line.startswith("│") and line.split("│")[1].strip().isdigit()}
+    assert rows["A1"].rstrip(" │").endswith("98.3") and "66.7%" in rows["A2"]  # 4 of 6 on time
+    assert rows["B1"].rstrip(" │").endswith("43.3") and "0.0%" in rows["B1"]  # validity
+    assert ("Region A1" in rows["A1"]) == (width >= 110)  # names only where they fit
+    trend = lines[next(i for i, line in enumerate(lines) if "Score by year" in line):]
+    assert [c.strip() for c in next(line for line in trend if line.startswith("┃")).split(
+        "┃")[1:-1]] == ["unit", "2025", "last change"]
+    by_year = {line.split("│")[1].strip(): line.split("│")[2].strip()
+               for line in trend if line.startswith("│")}
+    assert by_year["A1"] == "98.3" and by_year["B1"] == "43.3"
