@@ -181,3 +181,32 @@ def test_template_filled_in_submits_as_it_is(db_url, small_model_dir, tmp_path):
     bad = run("template", "--unit", "A9", "--period", "2024-05", "--out", form, "--db", db_url,
               ok=False)
     assert bad.exit_code == 2 and "'A9' is not a reporting unit" in bad.output
+
+
+@pytest.mark.parametrize("width", [40, 60, 200])
+def test_a_table_too_wide_for_the_terminal_becomes_records_and_nothing_is_cut(
+        width, monkeypatch, capsys):
+    from rich.table import Table
+
+    from stocktake.cli_common import console, show
+
+    monkeypatch.setattr(console, "_width", width)
+    table = Table(title="Submission batches", caption="newest first")
+    for header in ("batch", "submitter", "source", "status", "warnings"):
+        table.add_column(header)
+    table.add_row("517", "Northwest Territories delivery office data team",
+                  "monthly return", "accepted", "1")
+    table.add_row("516", "Statistics office (simulated)", "annual release", "partial", "")
+    show(table)
+    out = capsys.readouterr().out
+    assert "…" not in out and max(len(line) for line in out.splitlines()) <= width
+    # Its longest words and borders need 55 columns: below that, a record per row.
+    records = width < 55
+    assert ("┏" in out) is not records
+    if records:
+        assert "submitter  Northwest Territories" in out  # the value wraps in its column
+        assert "warnings   1" in out and out.count("warnings") == 1  # an empty cell: no line
+        assert out.index("Submission batches") < out.index("517") < out.index("516") < (
+            out.index("newest first"))
+    elif width == 200:
+        assert "Northwest Territories delivery office data team" in out

@@ -21,6 +21,7 @@ from .cli_common import (  # noqa: F401  (re-exported: tests and modules import 
     err,
     login_name,
     parse_as_of,
+    show,
 )
 from .intake.findings import Finding
 from .model.files import ModelError
@@ -94,7 +95,7 @@ def _print_demo_accounts(engine) -> None:
         table.add_column(col)
     for username, role, password in demo_accounts(engine):
         table.add_row(username, password, ROLE_TEXT.get(role, role))
-    console.print(table)
+    show(table)
 
 
 @app.command()
@@ -187,7 +188,7 @@ def units(db: DbOption = None, as_json: JsonOption = False) -> None:
         indent = "  " * model.depth(u.code)
         table.add_row(indent + u.code, u.name, u.level, u.parent or "",
                       *[_attr(u.attributes.get(k)) for k in extra])
-    console.print(table)
+    show(table)
 
 
 def _attr(value: Any) -> str:
@@ -215,7 +216,7 @@ def indicators(db: DbOption = None, as_json: JsonOption = False) -> None:
         elif i.aggregation.value == "weighted_mean":
             agg = f"weighted_mean by {i.weight}"
         table.add_row(i.code, i.name, i.unit, i.polarity.value, i.period_type, agg, i.kind.value)
-    console.print(table)
+    show(table)
 
 
 @app.command()
@@ -251,7 +252,7 @@ def _print_overview(overview: dict[str, Any], title: str = "Priorities") -> None
             f"{_fmt(p['target']['value'])} ({p['target']['period']})",
             p["owner"],
         )
-    console.print(table)
+    show(table)
 
 
 @app.command()
@@ -279,7 +280,7 @@ def changes(
                                       if r["before"].get(k) != r["after"].get(k)))
         table.add_row(f"{r['loaded_at']:%Y-%m-%d %H:%M}", r["loaded_by"], r["entity"], r["code"],
                       r["action"], fields)
-    console.print(table)
+    show(table)
 
 
 # -- data -------------------------------------------------------------------------------
@@ -403,7 +404,7 @@ def history(
     for r in rows:
         table.add_row(f"{r['recorded_at']:%Y-%m-%d %H:%M:%S}", _fmt(r["value"], 2),
                       str(r["batch_id"]), r["submitter"], r["reason"], r["source"])
-    console.print(table)
+    show(table)
 
 
 @app.command()
@@ -465,7 +466,7 @@ def _quality_tables(report: dict[str, Any]) -> None:
                           f"{r['expected']:,}", *figures)
         else:
             table.add_row(str(r["rank"]), r["unit"], *figures)
-    console.print(table)
+    show(table)
     by_unit: dict[str, dict[str, float]] = {}
     for point in report["trend"]:
         by_unit.setdefault(point["unit"], {})[point["year"]] = point["score"]
@@ -545,7 +546,7 @@ def batches(
         table.add_row(str(r["id"]), f"{r['recorded_at']:%Y-%m-%d %H:%M}", r["submitter"],
                       r["source"], r["status"], str(r["rows"]), str(r["added"]),
                       str(r["revised"]), str(r["warnings"]), str(r["quarantined"]))
-    console.print(table)
+    show(table)
 
 
 # -- reading the data -------------------------------------------------------------------
@@ -613,7 +614,7 @@ def status(
                 f"{_num(fc.get('upper_80'))}) {fc.get('period', '')}" if fc.get("mean") is not None
                 else "-",
                 "-" if prob is None else f"{prob:.0%}")
-    console.print(table)
+    show(table)
 
 
 @app.command()
@@ -644,7 +645,7 @@ def trajectory(
         table.add_row(r["period"], _num(r["actual"]), _num(r["expected"]), _num(r["gap"]),
                       "-" if r["gap_pct"] is None else f"{r['gap_pct']:+.1f}%",
                       r["status"].replace("_", " "))
-    console.print(table)
+    show(table)
     console.print(report["tolerance"]["rule"])
 
 
@@ -675,7 +676,7 @@ def series(
                       _num(pt["reported"], 2), _num(pt["gap"], 2),
                       "-" if cov is None else f"{cov:.0%}"
                       + (" partial" if pt["value_partial"] else ""), pt["source"])
-    console.print(table)
+    show(table)
 
 
 @app.command()
@@ -714,7 +715,7 @@ def spc(
         table.add_row(pt["period"], _num(pt["value"], 2), _num(pt["mean"], 2),
                       _num(pt["lower"], 2), _num(pt["upper"], 2), pt["rule"],
                       pt["point_type"].replace("_", " "))
-    console.print(table)
+    show(table)
     console.print(f"Variation: {report['variation_label']}")
     console.print(f"Assurance: {report['assurance_label'] or 'no target'}")
     for w in report["warnings"]:
@@ -752,7 +753,7 @@ def compare(
                       f"{u['denominator']:,.0f}",
                       f"{_num(u['lower_95'], 2)} to {_num(u['upper_95'], 2)}",
                       f"{_num(u['lower_99.8'], 2)} to {_num(u['upper_99.8'], 2)}", flag)
-    console.print(table)
+    show(table)
     adjusted = "applied" if report["overdispersion_applied"] else "not needed"
     console.print(f"Over-dispersion: phi = {report['phi']:.2f}, adjustment {adjusted}.")
 
@@ -786,7 +787,7 @@ def backtest(
     for r in report["indicators"]:
         table.add_row(r["indicator"]["code"], str(r["n_series"]), f"{r['n_forecasts']:,}",
                       pct(r["coverage_80"]), pct(r["coverage_95"]), _num(r["mase"], 2))
-    console.print(table)
+    show(table)
 
 
 @app.command()
@@ -834,7 +835,7 @@ def leads(
                       num(r["q_value"], ".2g"), num(r["oos_gain"], "+.1%"),
                       num(r["sign_agreement"], ".0%"), num(r["reverse_q_value"], ".2g"),
                       _LEAD_WORDS[r["reading"]])
-    console.print(table)
+    show(table)
     if report["ranked"]:
         console.print(report["ranked"][0]["transform"])
     console.print("r: pooled correlation of the candidate's change with the headline's "
@@ -884,7 +885,7 @@ def nowcast(
         table.add_row(p["period"], _num(p["nowcast"], 2),
                       f"{_num(p['lower_80'], 2)} to {_num(p['upper_80'], 2)}",
                       f"{_num(p['lower_95'], 2)} to {_num(p['upper_95'], 2)}")
-    console.print(table)
+    show(table)
     bt = report["backtest"]
     if bt.get("forecasts"):
         console.print(f"Backtest, {bt['forecasts']} one-step nowcasts: mean absolute error "

@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .cli_common import DbOption, JsonOption, _engine, _print_json, _service, console, err
+from .cli_common import (
+    DbOption,
+    JsonOption,
+    _engine,
+    _print_json,
+    _service,
+    console,
+    err,
+    show,
+)
 
 user_app = typer.Typer(help="Accounts and roles: admin, analyst, owner, provider, executive.",
                        no_args_is_help=True)
@@ -62,7 +71,7 @@ def user_list(db: DbOption = None, as_json: JsonOption = False) -> None:
         t.add_row(u.username, u.role, u.unit or "", ", ".join(u.priorities),
                   "yes" if u.active else "no",
                   f"{u.last_login_at:%Y-%m-%d %H:%M}" if u.last_login_at else "never")
-    console.print(t)
+    show(t)
 
 
 @user_app.command("set-role")

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
 
 app = typer.Typer(
     help="stocktake: priorities, a data system with vintages, and the routines of delivery.",
@@ -22,6 +24,33 @@ app = typer.Typer(
 )
 console = Console()
 err = Console(stderr=True)
+
+
+
+def show(table: Table) -> None:
+    """Print a table. Where its columns cannot fit the terminal without cutting words
+    (rich would end them with '…'), print each row as a block of 'column  value' lines
+    instead, as the web pages do on a phone."""
+    unbounded = console.options.update_width(10_000)  # else measured within the terminal
+    if Measurement.get(console, unbounded, table).minimum <= console.width:
+        console.print(table)
+        return
+    if table.title:
+        console.print(table.title, style="bold")
+    headers = [str(column.header).replace("\n", " ") for column in table.columns]
+    for row in zip(*(list(column.cells) for column in table.columns), strict=True):
+        record = Table.grid(padding=(0, 2))
+        record.add_column(style="bold", no_wrap=True)
+        record.add_column()
+        for header, cell in zip(headers, row, strict=True):
+            if str(cell).strip():
+                record.add_row(header, cell)
+        console.print()
+        console.print(record)
+    if table.caption:
+        console.print()
+        console.print(table.caption)
+
 
 DbOption = Annotated[str | None, typer.Option(
     "--db", envvar="STOCKTAKE_DATABASE_URL", show_envvar=True, metavar="URL",

@@ -21,6 +21,7 @@ from .cli_common import (
     console,
     login_name,
     parse_as_of,
+    show,
 )
 
 PriorityArg = Annotated[str, typer.Argument(metavar="PRIORITY", help="Priority code.")]
@@ -96,13 +97,13 @@ def plan_show(priority: PriorityArg, db: DbOption = None,
     for i in plan["interventions"]:
         t.add_row(i["code"], i["name"], i.get("owner") or "-", i["start"], str(i["ramp"]),
                   "-" if i.get("effect") is None else f"{i['effect']:+g}")
-    console.print(t)
+    show(t)
     t = Table(title="Milestones")
     for col in ("code", "name", "owner", "due", "status"):
         t.add_column(col)
     for m in plan["milestones"]:
         t.add_row(m["code"], m["name"], m.get("owner") or "-", m["due"], m["status"])
-    console.print(t)
+    show(t)
     if r.get("implied_trajectory"):
         it = r["implied_trajectory"]
         console.print(f"Bottom-up, the interventions reach {it['end_value']:,.1f} by "
@@ -217,7 +218,7 @@ def assess_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOption = 
     for row in r["rounds"]:
         t.add_row(row["round"], row["assessed_on"], row["likelihood"].replace("_", "/"),
                   (row["change"] or {}).get("sentence", ""))
-    console.print(t)
+    show(t)
     e = r["evidence"]
     prob = e.get("probability_of_meeting")
     console.print(f"Statistics: {str(e.get('status') or '-').replace('_', ' ')}; gap "
@@ -287,7 +288,7 @@ def _actions_table(rows: list[dict[str, Any]], title: str) -> None:
     for a in rows:
         t.add_row(str(a.get("id") or "-"), str(a["raised_on"]), a["text"], a["owner"],
                   str(a["due"]), a["status"], str(a.get("days_overdue") or ""))
-    console.print(t)
+    show(t)
 
 
 @actions_app.command("list")
