@@ -69,14 +69,18 @@ def quality_scores(expected: pl.DataFrame, received: pl.DataFrame, rule_checks: 
                       / pl.col("first_value").abs().clip(lower_bound=1e-12)),
                   outlier=pl.col("outlier").fill_null(False)))
     group = ["owner", *by]
-    # Sorted first: a join's row order varies between runs, and with it the order floats
-    # are summed in, so a score could differ in its last digit from one run to the next.
-    counts = (values.join(ancestry, on="unit").sort([*group, *keys])
-              .group_by(group, maintain_order=True)
+    counts = (values.join(ancestry, on="unit").group_by(group)
               .agg(expected=pl.len(), received=pl.col("got").sum(),
                    on_time=pl.col("on_time").sum(), revised=pl.col("revised").sum(),
-                   mean_revision_size=pl.col("revision_size").mean(),
                    outliers=(pl.col("outlier") & pl.col("got")).sum()))
+    # The counts are integers, exact in any order. The mean revision size is a float sum:
+    # its rows (the revised few) are sorted first, since a join's row order varies between
+    # runs and with it the last digit of a sum taken in that order.
+    sizes = (values.filter(pl.col("revised")).join(ancestry, on="unit")
+             .sort([*group, *keys]).group_by(group, maintain_order=True)
+             .agg(mean_revision_size=pl.col("revision_size").mean()))
+    counts = counts.join(sizes, on=group, how="left").select(
+        *group, "expected", "received", "on_time", "revised", "mean_revision_size", "outliers")
     checks = rule_checks
     if by:
         buckets = expected.select("unit", "period", *by).unique()

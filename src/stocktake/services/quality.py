@@ -37,7 +37,7 @@ def _implicit_datasets(model: DeliveryModel, received: pl.DataFrame) -> list[Dat
 
 def _expected(model: DeliveryModel, datasets: list[DataSet], received: pl.DataFrame,
               moment: datetime) -> pl.DataFrame:
-    rows = []
+    parts = []
     for ds in datasets:
         units = ds.units if ds.code.startswith("implicit:") else model.dataset_units(ds)
         mine = received.filter(pl.col("indicator").is_in(ds.indicators)
@@ -54,14 +54,21 @@ def _expected(model: DeliveryModel, datasets: list[DataSet], received: pl.DataFr
             last = last.shift(-1)
         if last < first:
             continue
-        for p in period_range(first, last):
-            due = datetime.combine(p.end + timedelta(days=ds.timely_days), time.max)
-            bucket = str(p.start.year)
-            rows += [(u, i, p.code, due, bucket) for u in units for i in ds.indicators]
-    return pl.DataFrame(rows, orient="row", schema={
-        "unit": pl.String, "indicator": pl.String, "period": pl.String,
-        "due": pl.Datetime("us"), "bucket": pl.String}).unique(
-        subset=["unit", "indicator", "period"], keep="first")
+        periods = pl.DataFrame(
+            [(p.code, datetime.combine(p.end + timedelta(days=ds.timely_days), time.max),
+              str(p.start.year)) for p in period_range(first, last)], orient="row",
+            schema={"period": pl.String, "due": pl.Datetime("us"), "bucket": pl.String})
+        # Every unit x indicator x period the data set asks for, as two cross joins.
+        parts.append(pl.DataFrame({"unit": list(units)}, schema={"unit": pl.String})
+                     .join(pl.DataFrame({"indicator": list(ds.indicators)},
+                                        schema={"indicator": pl.String}), how="cross")
+                     .join(periods, how="cross"))
+    empty = pl.DataFrame(schema={"unit": pl.String, "indicator": pl.String,
+                                 "period": pl.String, "due": pl.Datetime("us"),
+                                 "bucket": pl.String})
+    # A key two data sets ask for counts once, under the first that asks.
+    return pl.concat([empty, *parts]).unique(subset=["unit", "indicator", "period"],
+                                             keep="first", maintain_order=True)
 
 
 def _received(engine: Engine, moment: datetime,
