@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 
 
 class PeriodType(StrEnum):
@@ -180,6 +180,7 @@ class Period:
         return period_range(first, last)
 
 
+@lru_cache(maxsize=1 << 16)  # periods are immutable; reports parse the same few codes often
 def _parse(text: str) -> Period:
     for type_, pattern in _PATTERNS:
         m = pattern.match(text)
