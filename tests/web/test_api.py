@@ -5,10 +5,12 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import Request
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from stocktake.intake.service import submit_file, submit_rows
 from stocktake.services import accounts
 from stocktake.services.model_service import load_model
+from stocktake.store import schema
 from stocktake.store.observations import latest
 from stocktake.web import api, auth
 from stocktake.web.app import create_app
@@ -198,6 +200,40 @@ def test_a_unit_token_submits_for_its_unit_and_is_refused_for_another(site, tmp_
     assert client.get("/api/v1/series/incidents?unit=B").status_code == 403
     assert client.get("/api/v1/series/incidents").json()["unit"]["code"] == "A"
     assert client.get("/api/v1/quality?unit=N").status_code == 403
+
+
+def test_an_uploaded_file_is_read_in_slices_as_the_cli_reads_it(site, monkeypatch):
+    """An upload goes to a file and through submit_file: read a slice at a time (never
+    whole in memory), with the file's name as its source; an unreadable one is refused
+    with the line named, and stores nothing."""
+    from stocktake.intake import formats, service
+
+    monkeypatch.setattr(formats, "SLICE_ROWS", 4)
+    slices = []
+    check = service.RowChecker.check
+    monkeypatch.setattr(service.RowChecker, "check",
+                        lambda self, part: slices.append(part.height) or check(self, part))
+    signed_in_session(site, "analyst")
+    client = TestClient(create_app(site),
+                        headers=bearer(accounts.create_api_token(site, "analyst", "unit:N")))
+    lines = [f"{i},{u},2024-{m:02d},{v}" for m in (4, 5, 6, 7, 8)
+             for u, n, p in [("A1", 30, 350000), ("A2", 20, 250000), ("B1", 40, 400000)]
+             for i, v in (("incidents", n + m), ("population", p))]
+    body = ("indicator,unit,period,value\n" + "\n".join(lines) + "\n").encode()
+    r = client.post("/api/v1/submissions", files={"file": ("../may.csv", body, "text/csv")})
+    assert r.status_code == 200 and r.json()["accepted"], r.json()
+    assert r.json()["added"] == len(lines) == 30 and len(slices) > 3 and sum(slices) == 30
+    with site.connect() as conn:
+        assert conn.execute(select(schema.batches.c.source).order_by(
+            schema.batches.c.id.desc())).scalars().first() == "may.csv"
+    assert stored(site)[("incidents", "B1", "2024-08")] == 48
+
+    before = stored(site)
+    bad = b"indicator,unit,period,value\nincidents,A1,2024-09,31\nincidents,A2,2024-09,2\xff\n"
+    r = client.post("/api/v1/submissions", files={"file": ("..", bad, "text/csv")})
+    assert r.status_code == 422 and not r.json()["accepted"]
+    assert "line 3" in r.json()["findings"][0]["message"], r.json()["findings"]
+    assert stored(site) == before
 
 
 def test_bad_submission_bodies_are_refused_clearly(site):

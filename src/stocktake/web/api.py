@@ -10,6 +10,9 @@ import base64
 import binascii
 import bisect
 import json
+import pathlib
+import shutil
+import tempfile
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -21,9 +24,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from ..intake.findings import SubmissionError
-from ..intake.formats import read_submission
-from ..intake.service import file_checksum, submit_frame, submit_rows
+from ..intake.service import submit_file, submit_rows
 from ..model.entities import DeliveryModel
 from ..model.periods import Period, PeriodError
 from ..services.accounts import Principal
@@ -235,7 +236,8 @@ def observation_page(engine: Engine, *, indicators: list[str] | None, units: lis
 
 async def _submission_rows(request: Request) -> tuple[str, Any, dict[str, Any]]:
     """('rows', [(indicator, unit, period, value)], options) from a JSON body, or
-    ('file', (bytes, filename), options) from a multipart upload."""
+    ('file', (file object, filename), options) from a multipart upload (spooled to disk
+    by Starlette when large)."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         form = await request.form()
@@ -244,7 +246,7 @@ async def _submission_rows(request: Request) -> tuple[str, Any, dict[str, Any]]:
             raise unprocessable("send the file in a form field named 'file'")
         options = {"reason": str(form.get("reason") or ""),
                    "partial": str(form.get("partial") or "").lower() in ("1", "true", "yes")}
-        return "file", (await upload.read(), upload.filename or "upload"), options
+        return "file", (upload.file, upload.filename or "upload"), options
     if not content_type.startswith("application/json"):
         raise HTTPException(status_code=415, detail=(
             "send JSON ({\"rows\": [...]}) as application/json, or a file as "
@@ -287,19 +289,15 @@ def _submit(engine: Engine, principal: Principal, kind: str, payload: Any,
         result = submit_rows(engine, payload, submitter=submitter, source="api",
                              scope=scope, **options)
     else:
-        data, filename = payload
-        try:
-            submission = read_submission(data, filename)
-        except SubmissionError as exc:
-            return {"batch": None, "accepted": False, "rows": 0, "format": "",
-                    "duplicate_of": None, "added": 0, "revised": 0, "unchanged": 0,
-                    "quarantined": 0, "checksum": file_checksum(data), "recorded_at": None,
-                    "findings": [f.to_dict() for f in exc.findings]}
-        result = submit_frame(engine, submission.rows, checksum=file_checksum(data),
-                              source=filename, format=submission.format,
-                              submitter=submitter, scope=scope, **options)
-        result.findings = sorted(submission.warnings + result.findings,
-                                 key=lambda f: (f.row or 0, f.column or ""))
+        upload, filename = payload
+        # Copied to a file of its own name, then read as the CLI reads a file: in slices,
+        # so a large upload is never held in memory whole.
+        with tempfile.TemporaryDirectory(prefix="stocktake-api-") as folder:
+            name = pathlib.PurePath(filename).name
+            path = pathlib.Path(folder) / (name if name.strip(".") else "upload")
+            with path.open("wb") as out:
+                shutil.copyfileobj(upload, out, 1 << 20)
+            result = submit_file(engine, path, submitter=submitter, scope=scope, **options)
     return result.to_dict()
 
 
