@@ -81,6 +81,21 @@ def test_the_planted_rule_breaches_show_in_validity_and_nowhere_else(demo_engine
                 schema.findings.c.check.like("rule:%")).group_by(schema.findings.c.unit)).all()
     assert dict(warned) == {"SK-REG": 8, "AB-CEN": 2, "QC-MTL": 4}
 
+    # The web page's league table says how many checks failed, beside the rate.
+    from fastapi.testclient import TestClient
+
+    from stocktake.services import accounts
+    from stocktake.web.app import create_app
+
+    if "pagetest" not in {u.username for u in accounts.list_users(demo_engine)}:
+        accounts.create_user(demo_engine, "pagetest", "analyst", "correct horse battery")
+    token = accounts.start_session(demo_engine, "pagetest").token
+    html = TestClient(create_app(demo_engine), cookies={"stocktake_session": token}).get(
+        "/data/quality").text
+    row = html[html.index('<span class="code">SK-REG</span>'):]
+    row = row[:row.index("</tr>")]
+    assert f"{validity:.1%}" in row and f"8 of {checks:,} failed" in row
+
 
 def test_the_demo_will_not_overwrite_another_world(tmp_path):
     engine = open_engine(f"sqlite:///{tmp_path / 'mine.db'}")
