@@ -312,8 +312,27 @@ def submit(
 
     if outliers not in ("modified_z", "z_score", "min_max"):
         raise typer.BadParameter("use modified_z, z_score or min_max", param_hint="--outliers")
-    result = submit_file(_engine(db), file, submitter=submitter or login_name(),
-                         reason=reason, scope=unit, partial=partial, outlier_method=outliers)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    engine = _engine(db)
+    # On stderr, so that --json output stays clean; gone once the submission ends. A bar
+    # per stage: the file's bytes while it is read, then a pulse while the rest runs.
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[size]}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        stages: dict[str, Any] = {}
+
+        def step(stage: str, done: int | None, total: int | None) -> None:
+            if stage not in stages:
+                for earlier in stages.values():
+                    bar.update(earlier, visible=False)
+                stages[stage] = bar.add_task(stage, total=total, size="")
+            size = f"{(done or 0) / 1e6:,.1f} of {total / 1e6:,.1f} MB" if total else ""
+            bar.update(stages[stage], completed=done or 0, size=size)
+
+        result = submit_file(engine, file, submitter=submitter or login_name(),
+                             reason=reason, scope=unit, partial=partial,
+                             outlier_method=outliers, progress=step)
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -325,18 +344,19 @@ def submit(
 def _print_submission(file: Path, result) -> None:
     errors = result.errors
     if errors and not result.accepted:
-        err.print(f"[red]Rejected {file.name}:[/red] {len(errors)} error(s) in {result.rows} "
-                  "row(s); nothing was stored. Fix them and submit the whole file again.")
+        err.print(f"[red]Rejected {file.name}:[/red] {len(errors):,} error(s) in "
+                  f"{result.rows:,} row(s); nothing was stored. Fix them and submit the whole "
+                  "file again.")
         _print_findings(result.findings)
         return
     if result.duplicate_of is not None:
         console.print(f"{file.name} is identical to batch {result.duplicate_of}: "
                       "nothing changed.")
         return
-    console.print(f"Accepted {file.name} as batch {result.batch}: {result.rows} row(s); "
-                  f"{result.added} new, {result.revised} revised, {result.unchanged} unchanged"
-                  + (f"; {result.quarantined} quarantined with errors" if result.quarantined
-                     else "") + ".")
+    console.print(f"Accepted {file.name} as batch {result.batch}: {result.rows:,} row(s); "
+                  f"{result.added:,} new, {result.revised:,} revised, {result.unchanged:,} "
+                  "unchanged" + (f"; {result.quarantined:,} quarantined with errors"
+                                 if result.quarantined else "") + ".")
     if result.findings:
         _print_findings(result.findings)
 

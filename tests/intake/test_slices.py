@@ -250,3 +250,27 @@ def test_a_wide_file_in_slices_quarantines_every_value_of_a_faulty_row(loaded, t
         (zz, "incidents", "ZZ", "2024-01", "4"), (zz, "population", "ZZ", "2024-01", "100"),
         (again, "incidents", "A1", "2023-01", "9"), (again, "population", "A1", "2023-01", "9")]
     assert len(kept["observations"]) == 2 * 3 * len(MONTHS)
+
+
+def test_progress_follows_the_file_through_every_stage(loaded, tmp_path, small_slices):
+    """submit_file reports how far into the file the checks are, slice by slice, then the
+    checks against stored values, then storing; a rejected file never reaches storing."""
+    from stocktake.intake.service import AGAINST_STORED, READING, STORING
+
+    path = write(tmp_path / "big.csv", clean_lines())
+    size = path.stat().st_size
+    heard = []
+    result = submit_file(loaded, path, submitter="t", now=T0,
+                         progress=lambda *event: heard.append(event))
+    assert result.accepted
+    reading = [done for stage, done, total in heard if stage == READING]
+    assert all(total == size for stage, _, total in heard if stage == READING)
+    assert reading[0] == 0 and reading[-1] == size and len(reading) > 10
+    assert reading == sorted(reading)
+    assert [s for s, _, _ in heard if s != READING] == [AGAINST_STORED, STORING]
+
+    heard.clear()
+    bad = write(tmp_path / "bad.csv", [*clean_lines(), "incidents,A1,2025-07,3,"])
+    assert not submit_file(loaded, bad, submitter="t", now=T0,
+                           progress=lambda *event: heard.append(event)).accepted
+    assert [s for s, _, _ in heard if s != READING] == [AGAINST_STORED]

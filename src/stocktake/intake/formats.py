@@ -140,13 +140,20 @@ class SlicedSubmission:
     raises SubmissionError then). Iterating, once, gives the rows (ROW_SCHEMA frames) in
     file order, and raises SubmissionError for a fault found further into the file.
     ``warnings`` is complete once every slice has been read. Rows, row numbers, warnings
-    and errors are those ``read_submission`` gives for the whole file.
+    and errors are those ``read_submission`` gives for the whole file. ``position`` is
+    how many of the file's bytes the slices given so far come from (for progress).
     """
 
-    def __init__(self, format: str, slices: Iterator[pl.DataFrame], warnings: list[Finding]):
+    def __init__(self, format: str, slices: Iterator[pl.DataFrame], warnings: list[Finding],
+                 position: Callable[[], int] = lambda: 0):
         self.format = format
         self.warnings = warnings
         self._slices = slices
+        self._position = position
+
+    @property
+    def position(self) -> int:
+        return self._position()
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
         return self._slices
@@ -164,8 +171,9 @@ def open_submission(path: str | Path) -> SlicedSubmission:
 
 
 def _whole(path: Path) -> SlicedSubmission:
-    sub = read_submission(path.read_bytes(), path.name)
-    return SlicedSubmission(sub.format, iter([sub.rows]), sub.warnings)
+    data = path.read_bytes()
+    sub = read_submission(data, path.name)
+    return SlicedSubmission(sub.format, iter([sub.rows]), sub.warnings, lambda: len(data))
 
 
 def _suffix(filename: str) -> str:
@@ -197,6 +205,7 @@ class _SlicedCsv:
         self.path = path
         self.warnings: list[Finding] = []
         self._unheaded: dict[int, Finding] = {}  # the first value of each unheaded column
+        self.position = 0  # bytes of the file the slices given so far come from
 
     def open(self) -> SlicedSubmission:
         with self.path.open("rb") as f:
@@ -217,8 +226,9 @@ class _SlicedCsv:
         rows = self._shape(head, body)
         # Later slices are cut to SLICE_ROWS rows at this slice's bytes per row.
         size = SLICE_ROWS * max(1, len(piece) // max(1, rows.height))
+        self.position = len(piece)
         slices = self._slices(head, rows, body.height, piece.count(b"\n"), resume, size)
-        return SlicedSubmission(head.format, slices, self.warnings)
+        return SlicedSubmission(head.format, slices, self.warnings, lambda: self.position)
 
     def _slices(self, head: _CsvHead, first: pl.DataFrame, lines: int, raw_lines: int,
                 resume: tuple[int, bytes], size: int) -> Iterator[pl.DataFrame]:
@@ -230,6 +240,7 @@ class _SlicedCsv:
             f.seek(resume[0])
             cutter = _LineCutter(f, resume[1])
             while piece := cutter.next(size):
+                self.position += len(piece)
                 text, data = _unix_lines(self._text(piece, 0, raw_lines), piece)
                 raw_lines += piece.count(b"\n")
                 body = _csv_fast(header + text, header.encode() + data if data else b"",
@@ -261,6 +272,7 @@ class _SlicedCsv:
         """The rows after line ``lines`` + 1 (the header), and every warning, from the
         careful reading of the whole file."""
         whole = read_submission(self.path.read_bytes(), self.path.name)
+        self.position = self.path.stat().st_size
         self.warnings[:] = whole.warnings
         yield whole.rows.filter(pl.col("row") > lines + 1)
 

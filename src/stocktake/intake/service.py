@@ -22,7 +22,7 @@ the same one transaction: ten million rows take about a gigabyte, not four.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,22 +87,43 @@ class SubmissionResult:
         }
 
 
+Progress = Callable[[str, int | None, int | None], None]  # stage, done, total (or None)
+READING = "Reading and checking the file"
+AGAINST_STORED = "Checking rules, totals and outliers"
+STORING = "Storing the batch"
+
+
+def _silent(stage: str, done: int | None, total: int | None) -> None:
+    pass
+
+
 def submit_file(engine: Engine, path: str | Path, *, submitter: str, reason: str = "",
                 scope: str | None = None, partial: bool = False, outlier_method: str =
-                "modified_z", now: datetime | None = None) -> SubmissionResult:
+                "modified_z", now: datetime | None = None, progress: Progress = _silent
+                ) -> SubmissionResult:
     """Read, validate and store one file (any supported format) as one batch. A large CSV
-    file is read and checked slice by slice (formats.open_submission), never whole."""
+    file is read and checked slice by slice (formats.open_submission), never whole.
+    ``progress`` hears each stage: reading and checking (bytes of the file), checking
+    against the stored values, storing."""
     p = Path(path)
     if not p.is_file():
         return SubmissionResult(accepted=False, rows=0, findings=[Finding(
             None, None, str(p), "file", "error", f"no such file: {p}")])
     checksum = path_checksum(p)
+    size = p.stat().st_size
     try:
+        progress(READING, 0, size)
         submission = open_submission(p)
+
+        def checked() -> Iterator[pl.DataFrame]:  # how far into the file the checks are
+            for part in submission:
+                yield part
+                progress(READING, submission.position, size)
+
         result = _submit_slices(
-            engine, submission, checksum=checksum, source=p.name, format=submission.format,
+            engine, checked(), checksum=checksum, source=p.name, format=submission.format,
             submitter=submitter, reason=reason, scope=scope, partial=partial,
-            outlier_method=outlier_method, now=now)
+            outlier_method=outlier_method, now=now, progress=progress)
     except SubmissionError as exc:  # unreadable, on opening or further into the file
         return SubmissionResult(accepted=False, rows=0, findings=exc.findings,
                                 checksum=checksum)
@@ -161,7 +182,7 @@ def _no_rows() -> Finding:
 def _submit_slices(target: Engine | Connection, slices: Iterable[pl.DataFrame], *,
                    checksum: str, source: str, format: str, submitter: str, reason: str,
                    now: datetime | None, scope: str | None, partial: bool,
-                   outlier_method: str) -> SubmissionResult:
+                   outlier_method: str, progress: Progress = _silent) -> SubmissionResult:
     """submit_frame for rows that come in slices (in file order). A SubmissionError from
     reading the slices rolls everything back and passes on."""
     result = SubmissionResult(accepted=False, rows=0, checksum=checksum, format=format)
@@ -173,7 +194,7 @@ def _submit_slices(target: Engine | Connection, slices: Iterable[pl.DataFrame], 
             observations.lock_batches(conn)
             _submit(conn, slices, result, checksum=checksum, source=source, format=format,
                     submitter=submitter, reason=reason, now=now or utcnow(), scope=scope,
-                    partial=partial, outlier_method=outlier_method)
+                    partial=partial, outlier_method=outlier_method, progress=progress)
     except _Rejected:
         result.accepted = False
     return result
@@ -181,7 +202,8 @@ def _submit_slices(target: Engine | Connection, slices: Iterable[pl.DataFrame], 
 
 def _submit(conn: Connection, slices: Iterable[pl.DataFrame], result: SubmissionResult, *,
             checksum: str, source: str, format: str, submitter: str, reason: str,
-            now: datetime, scope: str | None, partial: bool, outlier_method: str) -> None:
+            now: datetime, scope: str | None, partial: bool, outlier_method: str,
+            progress: Progress) -> None:
     model = model_repo.read_model(conn)
     refusal = None
     if not model.indicators or not model.units:
@@ -205,6 +227,7 @@ def _submit(conn: Connection, slices: Iterable[pl.DataFrame], result: Submission
         result.findings.append(_no_rows())
         raise _Rejected
     ok = checker.ok()
+    progress(AGAINST_STORED, None, None)
     stored = _stored_context(conn, model, ok)
     later = _lock_findings(conn, model, ok)
     later += _rule_findings(model, ok, stored)
@@ -216,6 +239,7 @@ def _submit(conn: Connection, slices: Iterable[pl.DataFrame], result: Submission
     error_rows = sorted({f.row for f in findings if f.severity == "error"})
     if error_rows and not partial:
         raise _Rejected
+    progress(STORING, None, None)
     _store(conn, checker, ok, stored, result, error_rows, (ids, uids), checksum=checksum,
            source=source, format=format, submitter=submitter, reason=reason, now=now,
            scope=scope)
