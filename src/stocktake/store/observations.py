@@ -73,8 +73,9 @@ def record_batch(conn: Connection, vintages: pl.DataFrame, counts: BatchCounts, 
     if vintages.height:
         new = vintages.select("indicator_id", "unit_id", "period", "value")
         _check_ids(conn, new)
-        # In the index's order, so the key index grows at its end instead of everywhere;
-        # a slice at a time, gathered by the sorting order rather than sorted whole.
+        # In the table's key order, so its B-tree grows at the end of each key's range
+        # instead of everywhere; a slice at a time, gathered by the sorting order rather
+        # than sorted whole.
         order = _index_order(new)
         ordered = (new[order[i:i + INSERT_SLICE]] for i in range(0, new.height, INSERT_SLICE))
         if conn.dialect.name == "postgresql":
