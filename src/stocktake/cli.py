@@ -508,7 +508,7 @@ def _quality_tables(report: dict[str, Any]) -> None:
                       if step < -0.05 else "level")
         trend.add_row(r["unit"], *(f"{scores[y]:.1f}" if y in scores else "-" for y in years),
                       change)
-    console.print(trend)
+    show(trend)
 
 
 @app.command()

@@ -26,7 +26,6 @@ console = Console()
 err = Console(stderr=True)
 
 
-
 def show(table: Table) -> None:
     """Print a table. Where its columns cannot fit the terminal without cutting words
     (rich would end them with '…'), print each row as a block of 'column  value' lines

@@ -189,22 +189,23 @@ def test_concurrent_submissions_are_recorded_one_at_a_time(loaded):
     assert [r.recorded_at for r in rows] == [T0, T0 + timedelta(minutes=5)]
 
 
-def test_a_submission_that_began_first_is_not_refused_when_a_later_one_is_quicker(
-        loaded, monkeypatch):
-    """A long submission (A) is still checking its file when a short one (B) arrives. B
-    waits for A and both are recorded, in order. Were B recorded first, A would be refused
-    for a clock that went back: its time was taken before B's."""
+def test_a_long_submission_checks_its_file_without_holding_others_up(loaded, monkeypatch):
+    """A long submission (A) is still checking its file when a short one (B) arrives: B
+    is not held up (no lock is held while a file is checked) and is recorded first; A then
+    takes its turn and its time, and is recorded after it, not refused for a clock that
+    went back (its check began before B's)."""
     import threading
 
     from stocktake.intake import service
 
     a_checking, b_done = threading.Event(), threading.Event()
     check = service.RowChecker.check
+    waited = []
 
     def slow_for_a(self, part):
         if "2025-01" in part["period"].to_list():
             a_checking.set()
-            b_done.wait(2.0)  # B ends meanwhile only if it does not wait for A
+            waited.append(b_done.wait(30))  # B ends meanwhile only if it is not held up
         return check(self, part)
 
     monkeypatch.setattr(service.RowChecker, "check", slow_for_a)
@@ -224,10 +225,32 @@ def test_a_submission_that_began_first_is_not_refused_when_a_later_one_is_quicke
     second.start()
     first.join(60)
     second.join(60)
+    assert waited == [True], "B waited for A's check"
     assert set(results) == {"a", "b"}, "a submission raised: see the thread's warning"
     assert results["a"].accepted and results["b"].accepted, results
-    assert results["a"].batch < results["b"].batch
-    assert results["a"].recorded_at <= results["b"].recorded_at
+    assert results["b"].batch < results["a"].batch
+    assert results["b"].recorded_at <= results["a"].recorded_at
+
+
+def test_a_model_loaded_while_a_file_is_checked_refuses_the_file(loaded, small_model_dir,
+                                                                monkeypatch):
+    """The checks ran against the model read at the start: if it is loaded again before
+    the rows are stored, the submission is refused (nothing stored) and says why."""
+    from stocktake.intake import service
+
+    check = service.RowChecker.check
+
+    def reload_meanwhile(self, part):
+        (small_model_dir / "rules.yaml").write_text("[]\n")  # the model changes: no rules
+        load_model(loaded, small_model_dir, loaded_by="t", now=T0)
+        return check(self, part)
+
+    monkeypatch.setattr(service.RowChecker, "check", reload_meanwhile)
+    result = submit_rows(loaded, month_rows("2025-01"), submitter="t", now=T0)
+    assert not result.accepted
+    assert [(f.check, f.severity) for f in result.findings] == [("model_changed", "error")]
+    assert "submit it again" in result.findings[0].message
+    assert count(loaded, schema.observations) == count(loaded, schema.batches) == 0
 
 
 def test_the_real_crime_rule_on_the_example(engine):

@@ -309,3 +309,35 @@ def test_a_submission_inside_a_rolled_back_transaction_leaves_nothing(db_url, sm
         outer.rollback()
     assert count(engine, schema.observations) == 0
     assert count(engine, schema.batches) == 0
+
+
+def test_the_vintage_column_is_a_time_even_when_nothing_is_known(loaded):
+    """An empty store, or a moment before the first batch: no rows, but the frame's
+    recorded_at is still a time (an export to Parquet keeps its type)."""
+    assert submit_rows(loaded, [("incidents", "A1", "2024-01", 30)], submitter="t",
+                       now=T0 + timedelta(days=1)).accepted
+    with loaded.connect() as conn:
+        for frame in (latest(conn, as_of=T0), latest(conn, indicators=["population"]),
+                      latest(conn)):
+            assert frame.schema["recorded_at"] == pl.Datetime("us")
+        assert latest(conn, as_of=T0).height == 0 and latest(conn).height == 1
+
+
+def test_as_of_names_the_batches_when_older_data_has_them_out_of_time_order(loaded):
+    """Batches are recorded one at a time in time order now; a database written before
+    (PostgreSQL, two submissions at once) may hold a later batch under a lower id. What
+    was known at T is still exactly what the batches recorded by T brought."""
+    from sqlalchemy import update
+
+    first = submit_rows(loaded, [("incidents", "A1", "2024-01", 30)], submitter="t",
+                        now=T0 + timedelta(days=1))
+    second = submit_rows(loaded, [("incidents", "A2", "2024-01", 25)], submitter="t",
+                         now=T0 + timedelta(days=2))
+    assert first.batch < second.batch
+    with loaded.begin() as conn:  # as if the first had been recorded last
+        conn.execute(update(schema.batches).where(schema.batches.c.id == first.batch)
+                     .values(recorded_at=T0 + timedelta(days=3)))
+    with loaded.connect() as conn:
+        units = {at: latest(conn, as_of=T0 + timedelta(days=at))["unit"].to_list()
+                 for at in (1, 2.5, 3)}
+    assert units == {1: [], 2.5: ["A2"], 3: ["A1", "A2"]}

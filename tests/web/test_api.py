@@ -228,6 +228,14 @@ def test_an_uploaded_file_is_read_in_slices_as_the_cli_reads_it(site, monkeypatc
             schema.batches.c.id.desc())).scalars().first() == "may.csv"
     assert stored(site)[("incidents", "B1", "2024-08")] == 48
 
+    # A name no file may have (over 255 bytes) is stored under "upload" and its suffix.
+    june = body.replace(b"2024-08,", b"2024-09,").replace(b"2024-0", b"2025-0")
+    r = client.post("/api/v1/submissions", files={"file": ("x" * 300 + ".csv", june, "text/csv")})
+    assert r.status_code == 200 and r.json()["accepted"], r.json()
+    with site.connect() as conn:
+        assert conn.execute(select(schema.batches.c.source).order_by(
+            schema.batches.c.id.desc())).scalars().first() == "upload.csv"
+
     before = stored(site)
     bad = b"indicator,unit,period,value\nincidents,A1,2024-09,31\nincidents,A2,2024-09,2\xff\n"
     r = client.post("/api/v1/submissions", files={"file": ("..", bad, "text/csv")})

@@ -25,7 +25,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +156,16 @@ def _transaction(target: Engine | Connection):
             yield conn
 
 
+@contextmanager
+def _reading(target: Engine | Connection):
+    """A connection to read with, holding no lock: a caller's connection as it is."""
+    if isinstance(target, Connection):
+        yield target
+    else:
+        with target.connect() as conn:
+            yield conn
+
+
 class _Rejected(Exception):
     """Raised inside the transaction to roll back everything a rejected batch touched."""
 
@@ -184,27 +194,41 @@ def _submit_slices(target: Engine | Connection, slices: Iterable[pl.DataFrame], 
                    now: datetime | None, scope: str | None, partial: bool,
                    outlier_method: str, progress: Progress = _silent) -> SubmissionResult:
     """submit_frame for rows that come in slices (in file order). A SubmissionError from
-    reading the slices rolls everything back and passes on."""
+    reading the slices rolls everything back and passes on.
+
+    In two steps. The file is read and checked against the model first, holding no lock,
+    so that other writers (a sign-in, a plan, another provider's check) go on meanwhile.
+    Then the submission takes its turn (one batch at a time, batches in time order), and
+    its time, and checks the rows against the stored values and stores them."""
     result = SubmissionResult(accepted=False, rows=0, checksum=checksum, format=format)
     try:
+        with _reading(target) as conn:
+            model = model_repo.read_model(conn)
+            load = model_repo.current_load(conn)
+            ids, uids = model_repo.indicator_ids(conn), model_repo.unit_ids(conn)
+        checker = _check_file(model, (ids, uids), slices, result, today=(now or utcnow()).date(),
+                              scope=scope, partial=partial)
         with _transaction(target) as conn:
-            # One submission at a time, its time taken once it has the turn: batches must
-            # be recorded in time order, and one that began before a shorter one committed
-            # would otherwise be refused for a clock that went back.
             observations.lock_batches(conn)
-            _submit(conn, slices, result, checksum=checksum, source=source, format=format,
-                    submitter=submitter, reason=reason, now=now or utcnow(), scope=scope,
-                    partial=partial, outlier_method=outlier_method, progress=progress)
+            if model_repo.current_load(conn) != load:
+                result.findings.append(Finding(
+                    None, None, None, "model_changed", "error", "the delivery model was "
+                    "loaded again while the file was being checked: submit it again"))
+                raise _Rejected
+            _check_and_store(conn, model, checker, (ids, uids), result, checksum=checksum,
+                             source=source, format=format, submitter=submitter,
+                             reason=reason, now=now or utcnow(), partial=partial,
+                             scope=scope, outlier_method=outlier_method, progress=progress)
     except _Rejected:
         result.accepted = False
     return result
 
 
-def _submit(conn: Connection, slices: Iterable[pl.DataFrame], result: SubmissionResult, *,
-            checksum: str, source: str, format: str, submitter: str, reason: str,
-            now: datetime, scope: str | None, partial: bool, outlier_method: str,
-            progress: Progress) -> None:
-    model = model_repo.read_model(conn)
+def _check_file(model: DeliveryModel, db_ids: tuple[dict[str, int], dict[str, int]],
+                slices: Iterable[pl.DataFrame], result: SubmissionResult, *, today: date,
+                scope: str | None, partial: bool) -> RowChecker:
+    """The structural and domain layer over every slice (RowChecker); raises _Rejected
+    for a submission that cannot be taken at all (no model, an unknown --unit, no rows)."""
     refusal = None
     if not model.indicators or not model.units:
         refusal = Finding(None, None, None, "no_model", "error",
@@ -217,8 +241,8 @@ def _submit(conn: Connection, slices: Iterable[pl.DataFrame], result: Submission
         result.rows = sum(part.height for part in slices)
         result.findings.append(refusal if result.rows else _no_rows())
         raise _Rejected
-    ids, uids = model_repo.indicator_ids(conn), model_repo.unit_ids(conn)
-    checker = RowChecker(model, today=now.date(), scope=scope, keep_text=partial,
+    ids, uids = db_ids
+    checker = RowChecker(model, today=today, scope=scope, keep_text=partial,
                          indicator_codes=list(ids), unit_codes=list(uids))
     for part in slices:
         checker.check(part)
@@ -226,6 +250,16 @@ def _submit(conn: Connection, slices: Iterable[pl.DataFrame], result: Submission
     if checker.rows == 0:
         result.findings.append(_no_rows())
         raise _Rejected
+    return checker
+
+
+def _check_and_store(conn: Connection, model: DeliveryModel, checker: RowChecker,
+                     db_ids: tuple[dict[str, int], dict[str, int]],
+                     result: SubmissionResult, *, checksum: str, source: str, format: str,
+                     submitter: str, reason: str, now: datetime, scope: str | None,
+                     partial: bool, outlier_method: str, progress: Progress) -> None:
+    """The layers that need the stored values (locks, rules, totals, outliers), then the
+    batch stored, or _Rejected raised with every finding."""
     ok = checker.ok()
     progress(AGAINST_STORED, None, None)
     stored = _stored_context(conn, model, ok)
@@ -240,7 +274,7 @@ def _submit(conn: Connection, slices: Iterable[pl.DataFrame], result: Submission
     if error_rows and not partial:
         raise _Rejected
     progress(STORING, None, None)
-    _store(conn, checker, ok, stored, result, error_rows, (ids, uids), checksum=checksum,
+    _store(conn, checker, ok, stored, result, error_rows, db_ids, checksum=checksum,
            source=source, format=format, submitter=submitter, reason=reason, now=now,
            scope=scope)
 

@@ -35,8 +35,8 @@ def load_chain(engine: Engine, priority: str, source: str | Path | Any, *, autho
         chain = dc.parse_chain(raw, model)
     except DeliveryError as exc:
         raise DeliveryError(exc.problems, source=name) from None
-    moment = now_of(engine) if at is None else at
-    with writing(engine) as conn:
+    with writing(engine) as conn:  # the time taken once it is this writer's turn
+        moment = now_of(engine) if at is None else at
         known = store.versions(conn, "chain", priority)
         if known and known[-1]["document"] == chain.to_dict():
             return {"priority": priority, "version": known[-1]["version"], "changed": False}

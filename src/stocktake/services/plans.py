@@ -36,8 +36,8 @@ def load_plan(engine: Engine, priority: str, source: str | Path | Any, *, author
     model = read_model(engine)
     check_priority(model, priority)
     plan = _parse(model, priority, source)
-    moment = now_of(engine) if at is None else at
-    with writing(engine) as conn:
+    with writing(engine) as conn:  # the time taken once it is this writer's turn
+        moment = now_of(engine) if at is None else at
         known = store.versions(conn, "plan", priority)
         previous = dp.parse_plan(known[-1]["document"], model, priority) if known else None
         if previous is not None and previous.to_dict() == plan.to_dict():

@@ -16,7 +16,7 @@ from ..model.periods import Period, period_range
 from ..store import model_repo
 from ..store import schema as s
 from ..store.db import get_meta, utcnow
-from ..store.observations import batch_times, last_batch, latest
+from ..store.observations import as_times, batch_times, known_at, latest
 
 DEFAULT_TIMELY_DAYS = 30
 
@@ -82,7 +82,7 @@ def _received(engine: Engine, moment: datetime,
     with engine.connect() as conn:
         ind = model_repo.indicator_ids(conn)
         units = model_repo.unit_ids(conn)
-        known = [o.c.batch_id <= last_batch(conn, moment)]
+        known = [known_at(conn, moment, o.c.batch_id)]
         if datasets is not None:
             # Period codes of one type sort as text ('2024-04' < '2024-10', '2024-Q1').
             known.append(or_(false(), *[
@@ -112,8 +112,7 @@ def _received(engine: Engine, moment: datetime,
                 .alias("indicator"),
                 pl.col("unit_id").replace_strict(inv_u, return_dtype=pl.String).alias("unit"),
                 "period",
-                pl.col("first_batch").replace_strict(times, return_dtype=pl.Datetime("us"))
-                .alias("first_recorded"),
+                as_times("first_batch", times).alias("first_recorded"),
                 "vintages",
                 pl.coalesce("first_value", "value").alias("first_value"),
                 pl.coalesce("last_value", "value").alias("last_value")))
@@ -123,7 +122,10 @@ def _frame(conn, query, columns: dict[str, Any]) -> pl.DataFrame:
     """A query's rows (an observation key, then ``columns``) as a frame, read off the
     driver's cursor: ids, codes and numbers need no conversion."""
     schema = {"indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String, **columns}
-    return pl.DataFrame(conn.execute(query).cursor.fetchall(), schema=schema, orient="row")
+    result = conn.execute(query)
+    rows = result.cursor.fetchall()
+    result.close()
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _outliers(engine: Engine, moment: datetime) -> pl.DataFrame:

@@ -50,10 +50,10 @@ def record_stocktake(engine: Engine, priority: str, source: str | Path | Any, *,
         raise ValueError("a stocktake record needs the name of who records it (--by)")
     check_priority(read_model(engine), priority)
     meeting = _parsed(source, ds.parse_stocktake)
-    moment = now_of(engine) if at is None else at
     document = meeting.to_dict()
     actions = document.pop("actions")
-    with writing(engine) as conn:
+    with writing(engine) as conn:  # the time taken once it is this writer's turn
+        moment = now_of(engine) if at is None else at
         held = meeting.held_on.isoformat()
         if any(s["held_on"] == held for s in store.stocktakes(conn, priority)):
             raise ValueError(f"a stocktake of '{priority}' on {held} is already recorded")
@@ -80,9 +80,9 @@ def update_action(engine: Engine, action_id: int, *, status: str, note: str = ""
     """Record an action's progress (its history is kept; the newest update is its status)."""
     if not by.strip():
         raise ValueError("an action update needs the name of who makes it (--by)")
-    moment = now_of(engine) if at is None else at
-    day = on or moment.date()
-    with writing(engine) as conn:
+    with writing(engine) as conn:  # the time taken once it is this writer's turn
+        moment = now_of(engine) if at is None else at
+        day = on or moment.date()
         row = store.action_by_id(conn, action_id)
         if row is None:
             raise ValueError(f"there is no action {action_id} (see `stocktake actions`)")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from ..model.entities import (
     Aggregation,
@@ -189,6 +189,11 @@ def model_history(conn: Connection, code: str | None = None) -> list[dict[str, A
     if code is not None:
         q = q.where(s.model_changes.c.code == code)
     return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def current_load(conn: Connection) -> int | None:
+    """The id of the newest model load: it changes whenever the model does."""
+    return conn.execute(select(func.max(s.model_loads.c.id))).scalar()
 
 
 def unit_ids(conn: Connection) -> dict[str, int]:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from . import schema as s
 
@@ -223,7 +223,7 @@ def latest(conn: Connection, *, as_of: datetime | None = None,
     unit_codes = _codes(conn, s.units)
     conditions = []
     if as_of is not None:
-        conditions.append(o.c.batch_id <= last_batch(conn, as_of))
+        conditions.append(known_at(conn, as_of, o.c.batch_id))
     if indicators is not None:
         wanted = set(indicators)
         conditions.append(o.c.indicator_id.in_([i for i, c in ind_codes.items() if c in wanted]))
@@ -252,8 +252,7 @@ def latest(conn: Connection, *, as_of: datetime | None = None,
     vintage = []
     if with_vintage:
         times = batch_times(conn, df["batch_id"].unique().to_list())
-        vintage = [pl.col("batch_id").replace_strict(times, return_dtype=pl.Datetime("us"))
-                   .alias("recorded_at")]
+        vintage = [as_times("batch_id", times).alias("recorded_at")]
     df = df.select(
         pl.col("indicator_id").replace_strict(ind_codes, return_dtype=pl.String)
         .alias("indicator"),
@@ -266,11 +265,20 @@ def latest(conn: Connection, *, as_of: datetime | None = None,
 READ_SLICE = 100_000  # rows read from the database at a time
 
 
-def last_batch(conn: Connection, as_of: datetime) -> int:
-    """The id of the last batch recorded at or before ``as_of`` (0: none): what was known
-    then is what batches up to it brought."""
+def known_at(conn: Connection, as_of: datetime, batch_id: ColumnElement[int]
+             ) -> ColumnElement[bool]:
+    """The condition "brought by a batch recorded at or before ``as_of``" on a column of
+    batch ids. Batches are recorded one at a time in time order, so that is "id up to the
+    last batch recorded by then"; where older data has a later batch under a lower id
+    (PostgreSQL before one batch was recorded at a time), the batches are named."""
     b = s.batches
-    return conn.execute(select(func.max(b.c.id)).where(b.c.recorded_at <= as_of)).scalar() or 0
+    last = conn.execute(select(func.max(b.c.id)).where(b.c.recorded_at <= as_of)).scalar()
+    first_later = conn.execute(select(func.min(b.c.id)).where(b.c.recorded_at > as_of)).scalar()
+    if last is None:
+        return batch_id < 0  # nothing was known yet
+    if first_later is None or first_later > last:
+        return batch_id <= last
+    return batch_id.in_(select(b.c.id).where(b.c.recorded_at <= as_of))
 
 
 def batch_times(conn: Connection, ids: Iterable[int]) -> dict[int, datetime]:
@@ -281,6 +289,14 @@ def batch_times(conn: Connection, ids: Iterable[int]) -> dict[int, datetime]:
         times.update(conn.execute(select(b.c.id, b.c.recorded_at)
                                   .where(b.c.id.in_(ids[start:start + 5000]))).all())
     return times
+
+
+def as_times(column: str, times: dict[int, datetime]) -> pl.Expr:
+    """A column of batch ids as their times (batch_times); a time column even when there
+    are none (polars would keep the ids' integer type for an empty mapping)."""
+    if not times:
+        return pl.lit(None, dtype=pl.Datetime("us"))
+    return pl.col(column).replace_strict(times, return_dtype=pl.Datetime("us"))
 
 
 def _codes(conn: Connection, table) -> dict[int, str]:

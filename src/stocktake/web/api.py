@@ -290,14 +290,18 @@ def _submit(engine: Engine, principal: Principal, kind: str, payload: Any,
                              scope=scope, **options)
     else:
         upload, filename = payload
-        # Copied to a file of its own name, then read as the CLI reads a file: in slices,
-        # so a large upload is never held in memory whole.
+        # Copied to a file of the name sent (its messages name it; its suffix may tell the
+        # format), then read as the CLI reads a file: in slices, so a large upload is
+        # never held in memory whole. A name no file can have becomes "upload".
+        name = pathlib.PurePath(filename).name
+        if not name.strip(".") or "\x00" in name or len(name.encode()) > 200:
+            name = "upload" + pathlib.PurePath(name.replace("\x00", "")).suffix[:16]
         with tempfile.TemporaryDirectory(prefix="stocktake-api-") as folder:
-            name = pathlib.PurePath(filename).name
-            path = pathlib.Path(folder) / (name if name.strip(".") else "upload")
+            path = pathlib.Path(folder) / name
             with path.open("wb") as out:
                 shutil.copyfileobj(upload, out, 1 << 20)
-            result = submit_file(engine, path, submitter=submitter, scope=scope, **options)
+            result = submit_file(engine, path, submitter=submitter, scope=scope,
+                                 **options)
     return result.to_dict()
 
 
