@@ -16,7 +16,7 @@ from ..model.periods import Period, period_range
 from ..store import model_repo
 from ..store import schema as s
 from ..store.db import get_meta, utcnow
-from ..store.observations import READ_SLICE, as_times, batch_times, known_at, latest
+from ..store.observations import as_times, batch_times, known_at, latest, read_frame
 
 DEFAULT_TIMELY_DAYS = 30
 
@@ -93,7 +93,7 @@ def _received(engine: Engine, moment: datetime,
         # Every vintage, a slice of rows at a time, aggregated here: one scan of the
         # table (aggregating in the database, then reading the revised keys again, took
         # twice as long).
-        every = _frame(conn, select(*key, o.c.batch_id, o.c.value).where(*known))
+        every = read_frame(conn, select(*key, o.c.batch_id, o.c.value).where(*known))
         names = ["indicator_id", "unit_id", "period"]
         per_key = (every.sort("batch_id").group_by(names)
                    .agg(first_batch=pl.col("batch_id").first(),
@@ -109,20 +109,6 @@ def _received(engine: Engine, moment: datetime,
         pl.col("unit_id").replace_strict(inv_u, return_dtype=pl.String).alias("unit"),
         "period", as_times("first_batch", times).alias("first_recorded"), "vintages",
         "first_value", "last_value")
-
-
-def _frame(conn, query) -> pl.DataFrame:
-    """The rows of a query for (indicator_id, unit_id, period, batch_id, value) as a
-    frame, read off the driver's cursor (ids, codes and numbers need no conversion) a
-    slice at a time: a list of every row as Python tuples would cost ~200 bytes a row."""
-    schema = {"indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
-              "batch_id": pl.Int64, "value": pl.Float64}
-    result = conn.execute(query)
-    parts = [pl.DataFrame(schema=schema)]
-    while rows := result.cursor.fetchmany(READ_SLICE):
-        parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
-    result.close()
-    return pl.concat(parts)
 
 
 def _outliers(engine: Engine, moment: datetime) -> pl.DataFrame:

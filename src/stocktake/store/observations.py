@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
 from . import schema as s
 
@@ -234,19 +234,8 @@ def latest(conn: Connection, *, as_of: datetime | None = None,
         conditions.append(o.c.period >= period_from)
     if period_to is not None:
         conditions.append(o.c.period <= period_to)
-    schema = {"indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
-              "value": pl.Float64, "batch_id": pl.Int64}
-    result = conn.execute(select(o.c.indicator_id, o.c.unit_id, o.c.period, o.c.value,
-                                 o.c.batch_id).where(and_(True, *conditions)))
-    # Ids, codes and floats need no conversion: read them straight off the driver's cursor
-    # (much faster for the many small reads a submission makes). A slice of rows at a time
-    # becomes a frame: a list of every row as Python tuples would cost ~200 bytes a row.
-    parts = [pl.DataFrame(schema=schema)]
-    while rows := result.cursor.fetchmany(READ_SLICE):
-        parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
-    result.close()
-    del rows
-    df = (pl.concat(parts)
+    df = (read_frame(conn, select(o.c.indicator_id, o.c.unit_id, o.c.period, o.c.value,
+                                  o.c.batch_id).where(and_(True, *conditions)))
           .sort("batch_id")
           .unique(subset=["indicator_id", "unit_id", "period"], keep="last"))
     vintage = []
@@ -263,6 +252,23 @@ def latest(conn: Connection, *, as_of: datetime | None = None,
 
 
 READ_SLICE = 100_000  # rows read from the database at a time
+
+
+def read_frame(conn: Connection, query: Select) -> pl.DataFrame:
+    """The rows of a query on observations' columns (indicator_id, unit_id, period, value,
+    batch_id: any of them, in any order) as a frame. Ids, codes and floats need no
+    conversion: they are read straight off the driver's cursor (much faster for the many
+    small reads a submission makes), a slice at a time, since a list of every row as
+    Python tuples would cost ~200 bytes a row."""
+    types = {"indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
+             "value": pl.Float64, "batch_id": pl.Int64}
+    schema = {c.name: types[c.name] for c in query.selected_columns}
+    result = conn.execute(query)
+    parts = [pl.DataFrame(schema=schema)]
+    while rows := result.cursor.fetchmany(READ_SLICE):
+        parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    result.close()
+    return pl.concat(parts)
 
 
 def known_at(conn: Connection, as_of: datetime, batch_id: ColumnElement[int]
