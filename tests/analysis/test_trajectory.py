@@ -661,3 +661,61 @@ def test_shape_functions_refuse_bad_periods_and_parameters():
         Intervention("a", Period.parse("2024-01"), 1, ramp=-1).contribution(
             months("2024-01", "2024-03")
         )
+
+
+# -- met or missed ------------------------------------------------------------------------
+
+def test_no_verdict_until_the_target_period_is_complete():
+    from stocktake.analysis.trajectory import target_verdict
+
+    actuals = {"2024-01": 70.0, "2024-05": 79.0}  # 79 > 78, but June is not in yet
+    assert target_verdict("2024-01", "2024-06", 78.0, actuals, "up") is None
+
+
+def test_met_at_the_target_period_then_fell_back():
+    from stocktake.analysis.trajectory import target_verdict
+
+    # The demo's literacy story by hand: 81.2 in June against 78, 74.0 by September.
+    actuals = {"2024-01": 70.0, "2024-06": 81.2, "2024-07": 76.5, "2024-09": 74.0}
+    v = target_verdict("2024-01", "2024-06", 78.0, actuals, "up")
+    assert v is not None and v.status == "met" and v.period == "2024-06"
+    assert v.gap == pytest.approx(3.2) and v.gap_pct == pytest.approx(3.2 / 78 * 100)
+    assert (v.latest_period, v.latest) == ("2024-09", 74.0)
+    assert v.change_since == pytest.approx(-7.2) and v.holds is False
+
+
+def test_missed_by_a_hair_is_missed_and_exactly_on_target_is_met():
+    from stocktake.analysis.trajectory import target_verdict
+
+    assert target_verdict("2024-01", "2024-06", 78.0, {"2024-06": 77.99}, "up").status == "missed"
+    assert target_verdict("2024-01", "2024-06", 78.0, {"2024-06": 78.0}, "up").status == "met"
+    # 0.1 + 0.2 is 0.30000000000000004 in floating point: still at the target of 0.3.
+    assert target_verdict("2024-01", "2024-06", 0.3, {"2024-06": 0.1 + 0.2},
+                          "down").status == "met"
+    # Lower is better: 9.6 against 9.5 is missed, 9.4 met.
+    assert target_verdict("2024-01", "2024-06", 9.5, {"2024-06": 9.6}, "down").status == "missed"
+    assert target_verdict("2024-01", "2024-06", 9.5, {"2024-06": 9.4}, "down").status == "met"
+
+
+def test_a_missing_target_period_is_read_at_the_last_complete_period_before_it():
+    from stocktake.analysis.trajectory import target_verdict
+
+    # June is missing; May (79) stands in, and says so; July is where the series is now.
+    v = target_verdict("2024-01", "2024-06", 78.0,
+                       {"2024-01": 70.0, "2024-05": 79.0, "2024-07": 77.0}, "up")
+    assert (v.status, v.period, v.target_period, v.actual) == ("met", "2024-05", "2024-06", 79.0)
+    assert v.holds is False and v.change_since == pytest.approx(-2.0)
+    assert "last complete value before it" in v.rule
+    # Nothing between baseline and target: no verdict rather than one read years before.
+    assert target_verdict("2024-01", "2024-06", 78.0, {"2023-12": 90.0, "2024-07": 80.0},
+                          "up") is None
+
+
+def test_a_neutral_target_is_met_within_its_tolerance():
+    from stocktake.analysis.trajectory import target_verdict
+
+    # Hold at 50 within 5%: 52 is met (|2| <= 2.5), 53 missed; absolute 1: 52 missed.
+    assert target_verdict("2020", "2024", 50.0, {"2024": 52.0}, "neutral", 5).status == "met"
+    assert target_verdict("2020", "2024", 50.0, {"2024": 53.0}, "neutral", 5).status == "missed"
+    assert target_verdict("2020", "2024", 50.0, {"2024": 52.0}, "neutral", 1,
+                          "absolute").status == "missed"

@@ -416,17 +416,40 @@ def test_status_of_a_summed_indicator_splits_so_units_add_up(world):
     assert kids["A1"]["baseline"]["value"] == pytest.approx(a_base * 36 / 63)
 
 
-def test_after_the_target_period_the_target_is_held(world):
+def test_once_the_target_period_is_complete_the_target_is_met_or_missed(world):
+    # The target period (2024-04) is complete: the verdict is read there, not on the latest
+    # figure (was: "ahead" on June's 9.0, hiding that April missed the target).
     (p3,) = priority_status(world, priority="P3", as_of=AS_OF)["priorities"]
-    # June's 9.0 against the target 9.5, held after April: 5.3% better than the target.
-    assert p3["after_target"] is True and p3["expected"] == 9.5
-    assert p3["gap_pct"] == pytest.approx((9.0 - 9.5) / 9.5 * 100)
-    assert p3["status"] == "ahead"
-    # In April itself the rate was 9.6: above the target, and lower is better.
-    assert p3["at_target_period"] == {"period": "2024-04", "actual": pytest.approx(9.6),
-                                      "target": 9.5, "met": False}
+    # April: 96 incidents per 1,000,000 people = 9.6 per 100,000, against 9.5 (lower is
+    # better): missed, by 0.1 (1.05% of the target).
+    assert p3["status"] == "missed" and p3["expected"] == 9.5
+    assert p3["gap"] == pytest.approx(0.1) and p3["gap_pct"] == pytest.approx(0.1 / 9.5 * 100)
+    v = p3["at_target_period"]
+    assert (v["status"], v["met"], v["period"], v["actual_period"], v["read_earlier"]) == (
+        "missed", False, "2024-04", "2024-04", False)
+    assert v["actual"] == pytest.approx(9.6) and v["target"] == 9.5
+    # Since then: June's 90 per 1,000,000 = 9.0, 0.6 lower, now better than the target.
+    assert p3["latest"]["period"] == "2024-06" and v["since"]["period"] == "2024-06"
+    assert v["since"]["value"] == pytest.approx(9.0)
+    assert v["since"]["change"] == pytest.approx(-0.6)
+    assert v["since"]["movement"] == "improving" and v["since"]["meets_target"] is True
     assert "not before the target period" in p3["forecast"]["error"]
     assert p3["probability_of_meeting"] is None
+    # Each unit on its own share: A (A1+A2) started at 63/600,000 = 10.5, so its target is
+    # 10.5 x 9.5/10 = 9.975; April 59/600,000 = 9.833: met. B1's B: 37/400,000 = 9.25 at
+    # baseline and in April, target 9.25 x 0.95 = 8.7875: missed.
+    units = {u["unit"]: u for u in p3["units"]}
+    assert units["A"]["status"] == "met" and units["B"]["status"] == "missed"
+    assert units["A"]["at_target_period"]["target"] == pytest.approx(9.975)
+    assert units["A"]["at_target_period"]["actual"] == pytest.approx(59 / 6)
+    assert units["B"]["at_target_period"]["target"] == pytest.approx(8.7875)
+
+
+def test_before_the_target_period_is_complete_there_is_no_verdict(world):
+    # As known in early August the latest complete month is June, before P2's deadline.
+    (p2,) = priority_status(world, priority="P2", as_of=AS_OF)["priorities"]
+    assert p2["status"] in ("on_track", "ahead", "off_track")
+    assert p2["at_target_period"] is None
 
 
 def test_forecasts_rest_on_the_stretch_after_the_last_long_gap():

@@ -43,12 +43,16 @@ from ..analysis.forecast import (
 from ..analysis.rollup import SOURCE_NAMES
 from ..analysis.spc import ICON_LABELS, RULES, xmr, xmr_many
 from ..analysis.trajectory import (
+    MET,
+    MISSED,
     NO_DATA,
+    TargetVerdict,
     Trajectory,
     TrajectoryError,
     assess,
     assess_one,
     split_trajectory,
+    target_verdict,
     trajectory_from_spec,
 )
 from ..model.entities import Aggregation, DeliveryModel, Indicator, Polarity, Priority
@@ -312,10 +316,39 @@ def _judge(trajectory: Trajectory, period: str, value: float, p: Priority,
             "after_target": after}
 
 
-def _met(value: float | None, target: float, polarity: Polarity) -> bool | None:
-    if value is None or polarity is Polarity.NEUTRAL:
-        return None
-    return value >= target if polarity is Polarity.UP else value <= target
+def _since_movement(change: float, polarity: Polarity) -> str:
+    if change == 0:
+        return "unchanged"
+    if polarity is Polarity.NEUTRAL:
+        return "up" if change > 0 else "down"
+    return "improving" if (change > 0) == (polarity is Polarity.UP) else "worsening"
+
+
+def verdict_block(v: TargetVerdict, polarity: Polarity) -> dict[str, Any]:
+    """The ``at_target_period`` block of a reading: the verdict at the deadline beside the
+    target, and where the series has gone since (latest complete period and value)."""
+    return {"status": v.status, "met": v.status == MET, "period": v.target_period,
+            "target": v.target, "actual": v.actual, "actual_period": v.period,
+            "read_earlier": v.period != v.target_period, "gap": v.gap, "gap_pct": v.gap_pct,
+            "rule": v.rule,
+            "since": {"period": v.latest_period, "value": v.latest, "change": v.change_since,
+                      "movement": _since_movement(v.change_since, polarity),
+                      "meets_target": v.holds}}
+
+
+def _verdict(data: SeriesData, p: Priority, ind: Indicator, unit: str,
+             target: tuple[str, float], baseline_period: str, trajectory: Trajectory | None,
+             latest_period: str) -> dict[str, Any] | None:
+    """Met or missed at ``unit`` once its latest complete period reaches the target period
+    (None before then, or when no complete value from the baseline to the target exists)."""
+    tp = Period.parse(target[0], ind.period_type)
+    if Period.parse(latest_period, ind.period_type) < tp:
+        return None  # cheap test first: most readings are before their deadline
+    periods, values, _partial = data.complete(ind.code, unit)
+    tolerance, mode = tolerance_of(p, trajectory, ind)
+    v = target_verdict(baseline_period, tp, target[1], dict(zip(periods, values, strict=True)),
+                       ind.polarity, tolerance, mode)
+    return None if v is None else verdict_block(v, ind.polarity)
 
 
 def _row(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None,
@@ -346,17 +379,23 @@ def _row(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None
     row["target"] = None if target is None else {"period": target[0], "value": target[1]}
     row["latest"] = latest
     row.update({"expected": None, "gap": None, "gap_pct": None, "after_target": False})
+    row["at_target_period"] = None
     if latest is None:
         row["status"] = NO_DATA
     elif trajectory is None:
         row["status"] = NO_TRAJECTORY
     else:
         row.update(_judge(trajectory, latest["period"], float(latest["value"]), p, ind))
-    if target is not None and row["after_target"]:
-        actual = data.value_at(ind.code, unit, target[0])
-        row["at_target_period"] = {"period": target[0], "actual": actual,
-                                   "target": target[1],
-                                   "met": _met(actual, target[1], ind.polarity)}
+    if latest is not None and target is not None:
+        start = (trajectory.baseline_period.code if trajectory is not None
+                 else p.baseline.period)
+        verdict = _verdict(data, p, ind, unit, target, start, trajectory, latest["period"])
+        if verdict is not None:
+            # Once the deadline's period is complete the verdict is met or missed, and the
+            # gap is the one at the deadline; the latest stays in ``latest`` and ``since``.
+            row["at_target_period"] = verdict
+            row.update({"status": verdict["status"], "expected": verdict["target"],
+                        "gap": verdict["gap"], "gap_pct": verdict["gap_pct"]})
     return row
 
 
@@ -539,7 +578,8 @@ def priority_trajectory(engine: Engine, priority: str, *, unit: str | None = Non
         "data_as_of": iso(data.vintage(ind.code)),
     }
     if traj is None:
-        out.update({"trajectory": None, "readings": [], "counts": None, "forecast": None})
+        out.update({"trajectory": None, "readings": [], "counts": None, "forecast": None,
+                    "at_target_period": None})
         return out
     tolerance, mode = tolerance_of(p, traj, ind)
     assessment = assess(traj, dict(zip(periods, values, strict=True)), ind.polarity,
@@ -552,6 +592,10 @@ def priority_trajectory(engine: Engine, priority: str, *, unit: str | None = Non
                          "target": {"period": traj.target_period.code,
                                     "value": traj.target_value}}
     out["readings"] = [r.to_dict() for r in assessment.readings]
+    verdict = target_verdict(traj.baseline_period, traj.target_period, traj.target_value,
+                             dict(zip(periods, values, strict=True)), ind.polarity, tolerance,
+                             mode)
+    out["at_target_period"] = None if verdict is None else verdict_block(verdict, ind.polarity)
     out["counts"] = assessment.counts()
     out["actuals_outside"] = list(assessment.outside)
     out["forecast"] = (_forecast_block(periods, values, ind, traj.target_period.code,
@@ -653,7 +697,8 @@ def unit_readings(engine: Engine, priority: str, *, as_of: datetime | None = Non
         row: dict[str, Any] = {"unit": kid, "unit_name": model.units[kid].name,
                                "readings": [], "actuals": [], "off_track_run": 0,
                                "status": NO_DATA, "latest": None, "expected": None,
-                               "gap": None, "gap_pct": None, "trajectory_note": reason}
+                               "gap": None, "gap_pct": None, "trajectory_note": reason,
+                               "at_target_period": None}
         if traj is not None:
             first = traj.baseline_period.shift(-history)
             row["actuals"] = [{"period": q, "value": v} for q, v in zip(periods, values,
@@ -676,6 +721,20 @@ def unit_readings(engine: Engine, priority: str, *, as_of: datetime | None = Non
                                                               "value": last.actual},
                             "expected": last.expected, "gap": last.gap,
                             "gap_pct": last.gap_pct})
+            verdict = target_verdict(traj.baseline_period, traj.target_period,
+                                     traj.target_value,
+                                     dict(zip(periods, values, strict=True)), ind.polarity,
+                                     tolerance, mode)
+            row["at_target_period"] = (None if verdict is None
+                                       else verdict_block(verdict, ind.polarity))
+            if verdict is not None:
+                # The deadline has passed: met or missed, and no run of periods off track
+                # to chase (the verdict replaces it).
+                row.update({"status": verdict.status, "off_track_run": 0,
+                            "latest": {"period": verdict.latest_period,
+                                       "value": verdict.latest},
+                            "expected": verdict.target, "gap": verdict.gap,
+                            "gap_pct": verdict.gap_pct})
         elif periods:
             row["status"] = NO_TRAJECTORY
         rows.append(row)
