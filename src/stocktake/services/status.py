@@ -44,7 +44,6 @@ from ..analysis.rollup import SOURCE_NAMES
 from ..analysis.spc import ICON_LABELS, RULES, xmr, xmr_many
 from ..analysis.trajectory import (
     MET,
-    MISSED,
     NO_DATA,
     TargetVerdict,
     Trajectory,
