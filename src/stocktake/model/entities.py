@@ -29,6 +29,21 @@ class IndicatorKind(StrEnum):
     CONTEXT = "context"
 
 
+# Units of measure that are percentages: a difference between two of them is in percentage
+# points, never "percent" (78% against 81% is 3 points, or 3.8%, apart).
+PERCENT_UNITS = frozenset({"%", "percent", "per cent", "percentage", "percentages", "pct",
+                           "percentage points"})
+# Units of measure that count whole things: summed, they print without decimals.
+COUNT_UNITS = frozenset({"people", "persons", "dwellings", "homes", "households", "students",
+                         "children", "patients", "incidents", "cases", "deaths", "beds",
+                         "staff"})
+
+
+def is_percent(unit_of_measure: str | None) -> bool:
+    """Is a value in this unit of measure a percentage (so differences are points)?"""
+    return (unit_of_measure or "").strip().lower() in PERCENT_UNITS
+
+
 @dataclass
 class Unit:
     """A reporting unit: a nation, province, municipality, police force, hospital..."""
@@ -62,6 +77,22 @@ class Indicator:
     denominator: str | None = None
     scale: float = 1.0  # ratio = scale * numerator / denominator
     attributes: dict[str, Any] = field(default_factory=dict)  # min, max, integer, decimals...
+
+    @property
+    def decimals(self) -> int | None:
+        """How many decimals its values print with: the declared ``decimals``; 0 for a
+        count (``integer: true`` and summed or not aggregated, or a summed indicator in
+        people, dwellings...), whose totals, trajectories and gaps are whole things; None
+        (the default rule of the formatter) otherwise."""
+        declared = self.attributes.get("decimals")
+        if (isinstance(declared, int | float) and not isinstance(declared, bool)
+                and 0 <= declared <= 10 and float(declared).is_integer()):
+            return int(declared)
+        summed = self.aggregation in (Aggregation.SUM, Aggregation.NONE)
+        if summed and (self.attributes.get("integer") is True
+                       or self.unit.strip().lower() in COUNT_UNITS):
+            return 0
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..analysis.spc import ICON_LABELS
+from ..model.entities import is_percent
 
 
 def number(value: Any, decimals: int | None = None) -> str:
@@ -48,7 +49,10 @@ def day(value: Any) -> str:
 
 STATUS_WORDS = {"on_track": "On track", "ahead": "Ahead", "off_track": "Off track",
                 "no_data": "No data", "no_trajectory": "No trajectory",
-                "outside_trajectory": "Outside trajectory"}
+                "outside_trajectory": "Outside trajectory",
+                "met": "Target met", "missed": "Target missed"}
+# Verdicts at a deadline, not progress towards one: never ranked with on/off track.
+CONCLUDED = ("met", "missed")
 LIKELIHOOD_WORDS = {"green": "Green", "amber_green": "Amber/green", "amber_red": "Amber/red",
                     "red": "Red"}
 ICON_WORDS = ICON_LABELS  # SPC variation and assurance icons, as Making Data Count words
@@ -56,6 +60,88 @@ ICON_WORDS = ICON_LABELS  # SPC variation and assurance icons, as Making Data Co
 
 def status_word(value: Any) -> str:
     return STATUS_WORDS.get(str(value), str(value or "–").replace("_", " ").capitalize())
+
+
+def amount(value: Any, unit_of_measure: str | None = None, decimals: int | None = None) -> str:
+    """A value with its unit: 81.2% for a percentage, 28,980 dwellings for a count."""
+    if value is None:
+        return "–"
+    if is_percent(unit_of_measure):
+        return number(value, 1 if decimals is None else decimals) + "%"
+    text = number(value, decimals)
+    return f"{text} {unit_of_measure}" if unit_of_measure else text
+
+
+def figure(value: Any, unit_of_measure: str | None = None, decimals: int | None = None) -> str:
+    """A value in a sentence that names its indicator: 81.2% for a percentage, else the
+    number alone (28,980)."""
+    if value is None:
+        return "–"
+    if is_percent(unit_of_measure):
+        return number(value, 1 if decimals is None else decimals) + "%"
+    return number(value, decimals)
+
+
+def difference(value: Any, unit_of_measure: str | None = None,
+               decimals: int | None = None) -> str:
+    """The size of a gap between two values: in points when they are percentages (81.2%
+    against 78.0% is 3.2 points apart, not 3.2%), else the number alone."""
+    if value is None:
+        return "–"
+    if is_percent(unit_of_measure):
+        text = number(abs(float(value)), 1 if decimals is None else decimals)
+        return f"{text} {'point' if text in ('1', '1.0') else 'points'}"
+    return number(abs(float(value)), decimals)
+
+
+def status_sentence(row: dict[str, Any], polarity: str | None,
+                    unit_of_measure: str | None = None, decimals: int | None = None) -> str:
+    """One reading in words, so that no colour stands alone: progress against the
+    trajectory, or (once the target period is complete) met or missed at the deadline beside
+    the target, and where the series has gone since."""
+    word = status_word(row.get("status"))
+    latest, expected = row.get("latest"), row.get("expected")
+    verdict = row.get("at_target_period")
+    if latest is None:
+        return f"{word}: no complete period has been reported yet."
+    if verdict and row.get("status") in CONCLUDED:
+        return verdict_sentence(verdict, unit_of_measure, decimals)
+    text = f"{word}: {figure(latest['value'], unit_of_measure, decimals)} in {latest['period']}"
+    if expected is not None:
+        text += (f", against {figure(expected, unit_of_measure, decimals)} expected on the "
+                 "trajectory")
+        if row.get("gap_pct") is not None:
+            text += f" ({row['gap_pct']:+.1f}%)"
+    direction = {"up": "higher is better", "down": "lower is better"}.get(polarity or "")
+    return text + (f"; {direction}." if direction else ".")
+
+
+def verdict_sentence(v: dict[str, Any], unit_of_measure: str | None = None,
+                     decimals: int | None = None) -> str:
+    """'Target met: 81.2% in 2026-06 against a target of 78.0% (3.2 points above). Since
+    then: 74.0% in 2026-09, 7.1 points lower, below the target.'"""
+    def a(x: Any) -> str:
+        return figure(x, unit_of_measure, decimals)
+
+    word = status_word(v["status"])
+    when = v["actual_period"]
+    if v.get("read_earlier"):
+        when += (f" (the last complete period before the target period "
+                 f"{v['period']})")
+    gap = v.get("gap") or 0.0
+    side = ("exactly on it" if gap == 0 else
+            f"{difference(gap, unit_of_measure, decimals)} {'above' if gap > 0 else 'below'}")
+    text = f"{word}: {a(v['actual'])} in {when} against a target of {a(v['target'])} ({side})."
+    since = v.get("since") or {}
+    if since.get("period") and since["period"] != v["actual_period"]:
+        change = since.get("change") or 0.0
+        moved = ("unchanged" if change == 0 else
+                 f"{difference(change, unit_of_measure, decimals)} "
+                 f"{'higher' if change > 0 else 'lower'}")
+        holds = ("still meeting the target" if since.get("meets_target")
+                 else "not meeting the target now")
+        text += f" Since then: {a(since['value'])} in {since['period']}, {moved}, {holds}."
+    return text
 
 
 def likelihood_word(value: Any) -> str:
@@ -93,4 +179,6 @@ def lead_evidence(evidence: Any) -> str:
 
 FILTERS = {"number": number, "signed": signed, "percent": percent, "when": when, "day": day,
            "status_word": status_word, "likelihood_word": likelihood_word,
+           "amount": amount, "figure": figure, "difference": difference,
+           "status_sentence": status_sentence, "verdict_sentence": verdict_sentence,
            "icon_word": icon_word, "lead_evidence": lead_evidence}

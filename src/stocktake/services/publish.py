@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 
 from ..model.entities import DeliveryModel, Priority
 from ..reports.charts import headline_chart, unit_panel
-from ..reports.formatting import number, status_word
+from ..reports.formatting import status_sentence
 from ..store.db import get_meta
 from .readings import PARTIAL_RULE, spc_chart
 from .series_data import SeriesData, iso, read_model
@@ -67,27 +67,13 @@ def published_priorities(model: DeliveryModel) -> list[Priority]:
     return chosen
 
 
-def status_sentence(row: dict[str, Any], polarity: str) -> str:
-    """The status of one reading in words, so that no colour stands alone."""
-    word = status_word(row.get("status"))
-    latest, expected = row.get("latest"), row.get("expected")
-    if latest is None:
-        return f"{word}: no complete period has been reported yet."
-    text = f"{word}: {number(latest['value'])} in {latest['period']}"
-    if expected is not None:
-        text += f", against {number(expected)} expected on the trajectory"
-        if row.get("gap_pct") is not None:
-            text += f" ({row['gap_pct']:+.1f}%)"
-    direction = {"up": "higher is better", "down": "lower is better"}.get(polarity)
-    return text + (f"; {direction}." if direction else ".")
-
-
 def _jurisdiction(row: dict[str, Any], readings: dict[str, Any] | None,
-                  polarity: str) -> dict[str, Any]:
+                  polarity: str, uom: str | None, decimals: int | None) -> dict[str, Any]:
     return {"unit": row["unit"], "unit_name": row["unit_name"], "level": row["level"],
             "latest": row["latest"], "expected": row["expected"], "gap": row["gap"],
             "gap_pct": row["gap_pct"], "status": row["status"],
-            "status_text": status_sentence(row, polarity), "target": row["target"],
+            "status_text": status_sentence(row, polarity, uom, decimals),
+            "target": row["target"], "at_target_period": row.get("at_target_period"),
             "baseline": row["baseline"],
             "panel": unit_panel(readings) if readings else ""}
 
@@ -108,6 +94,7 @@ def _priority(engine: Engine, model: DeliveryModel, p: Priority, as_of: datetime
     units = {u["unit"]: u for u in unit_readings(engine, p.code, as_of=as_of,
                                                  data=data)["units"]}
     polarity = head["polarity"]
+    decimals = model.indicators[p.headline].decimals
     page = {
         "code": p.code, "title": p.title, "aspiration": p.aspiration,
         "owner": p.owner, "headline": head["headline"], "headline_name": head["headline_name"],
@@ -115,14 +102,18 @@ def _priority(engine: Engine, model: DeliveryModel, p: Priority, as_of: datetime
         "scope": p.scope, "scope_name": model.units[p.scope].name,
         "baseline": head["baseline"], "target": head["target"], "latest": head["latest"],
         "expected": head["expected"], "gap": head["gap"], "gap_pct": head["gap_pct"],
-        "status": head["status"], "status_text": status_sentence(head, polarity),
+        "status": head["status"],
+        "status_text": status_sentence(head, polarity, head["unit_of_measure"], decimals),
+        "at_target_period": head.get("at_target_period"), "decimals": decimals,
+        "stages": head.get("stages") or [],
         "tolerance": head["tolerance"]["rule"],
         "method": (head.get("trajectory") or {}).get("method"),
         "data_as_of": head["data_as_of"],
         "chart": headline_chart(trajectory, spc if spc and spc.get("points") else None),
         "spc_label": (spc or {}).get("variation_label"),
         "page": priority_page(p.code), "csv": csv_file(p.code),
-        "units": [_jurisdiction(u, units.get(u["unit"]), polarity)
+        "units": [_jurisdiction(u, units.get(u["unit"]), polarity, head["unit_of_measure"],
+                                decimals)
                   for u in head.get("units") or []],
     }
     # The series: complete periods only, with the expected value where a trajectory has one.
@@ -156,6 +147,7 @@ def public_site(engine: Engine, *, as_of: datetime | None = None) -> dict[str, A
                 "code": u["unit"], "name": u["unit_name"], "level": u["level"],
                 "page": unit_page(u["unit"]), "readings": []})
             j["readings"].append(u | {"priority": page["code"], "title": page["title"],
+                                      "decimals": page["decimals"],
                                       "headline_name": page["headline_name"],
                                       "unit_of_measure": page["unit_of_measure"],
                                       "priority_page": page["page"]})
