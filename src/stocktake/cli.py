@@ -618,6 +618,7 @@ def status(
         table.add_column(col, justify="right" if col in ("latest", "expected", "gap %",
                                                          "P(meet)") else "left")
     for p in report["priorities"]:
+        places = _places(p.get("decimals"))
         for row in [p, *(p.get("units") or [])]:
             latest = row.get("latest")
             fc = row.get("forecast") or {}
@@ -625,16 +626,57 @@ def status(
             prob = row.get("probability_of_meeting")
             table.add_row(
                 p["code"] if row is p else "", row["unit"],
-                "-" if latest is None else f"{_num(latest['value'])} ({latest['period']})",
-                _num(row.get("expected")),
+                "-" if latest is None else
+                f"{_num(latest['value'], places)} ({latest['period']})",
+                _num(row.get("expected"), places)
+                + (" (target)" if row.get("at_target_period") else ""),
                 "-" if row.get("gap_pct") is None else f"{row['gap_pct']:+.1f}%",
-                str(row.get("status", "")).replace("_", " "),
+                _status_text(row, p["unit_of_measure"], p.get("decimals")),
                 spc.get("variation_label", "-") or "-",
-                f"{_num(fc.get('mean'))} ({_num(fc.get('lower_80'))} to "
-                f"{_num(fc.get('upper_80'))}) {fc.get('period', '')}" if fc.get("mean") is not None
-                else "-",
+                f"{_num(fc.get('mean'), places)} ({_num(fc.get('lower_80'), places)} to "
+                f"{_num(fc.get('upper_80'), places)}) {fc.get('period', '')}"
+                if fc.get("mean") is not None else "-",
                 "-" if prob is None else f"{prob:.0%}")
     show(table)
+    for p in report["priorities"]:
+        for stage in p.get("stages") or []:
+            if not stage.get("current"):
+                console.print(f"{p['code']} earlier stage: {_stage_text(stage, p)}")
+
+
+def _places(decimals: int | None) -> int:
+    """Decimals for a table column: the indicator's (0 for counts), else 1."""
+    return 1 if decimals is None else decimals
+
+
+def _status_text(row: dict[str, Any], uom: str | None, decimals: int | None) -> str:
+    """The status word; once the target period is complete, met or missed at the deadline
+    beside the target, and the series since."""
+    from .reports.formatting import figure
+
+    status = str(row.get("status") or "")
+    v = row.get("at_target_period")
+    if not v or status not in ("met", "missed"):
+        return status.replace("_", " ")
+    text = (f"target {status}: {figure(v['actual'], uom, decimals)} in {v['actual_period']} "
+            f"vs {figure(v['target'], uom, decimals)}")
+    since = v.get("since") or {}
+    if since.get("period") and since["period"] != v["actual_period"]:
+        text += f"; since: {figure(since['value'], uom, decimals)} ({since['period']})"
+    return text
+
+
+def _stage_text(stage: dict[str, Any], p: dict[str, Any]) -> str:
+    from .reports.formatting import figure, status_word
+
+    uom, dec = p["unit_of_measure"], p.get("decimals")
+    t, b = stage["target"], stage["baseline"]
+    text = (f"{figure(b['value'], uom, dec)} ({b['period']}) to {figure(t['value'], uom, dec)} "
+            f"({t['period']}): {status_word(stage['status']).lower()}")
+    v = stage.get("at_target_period")
+    if v:
+        text += f", {figure(v['actual'], uom, dec)} in {v['actual_period']}"
+    return text
 
 
 @app.command()
@@ -661,12 +703,19 @@ def trajectory(
                         "trajectory", caption=_vintage_caption(report))
     for col in ("period", "actual", "expected", "gap", "gap %", "status"):
         table.add_column(col, justify="left" if col in ("period", "status") else "right")
+    places = _places(report.get("decimals"))
     for r in report.get("readings", []):
-        table.add_row(r["period"], _num(r["actual"]), _num(r["expected"]), _num(r["gap"]),
+        table.add_row(r["period"], _num(r["actual"], places), _num(r["expected"], places),
+                      _num(r["gap"], places),
                       "-" if r["gap_pct"] is None else f"{r['gap_pct']:+.1f}%",
                       r["status"].replace("_", " "))
     show(table)
     console.print(report["tolerance"]["rule"])
+    v = report.get("at_target_period")
+    if v:
+        from .reports.formatting import verdict_sentence
+
+        console.print(verdict_sentence(v, report["unit_of_measure"], report.get("decimals")))
 
 
 @app.command()

@@ -237,6 +237,17 @@ def test_flag_codes_and_status_checks():
     assert disagreement("green", probability=None, status="on_track") == []
 
 
+def test_a_rating_that_contradicts_the_verdict_at_the_deadline_is_flagged():
+    assert disagreement("amber_green", probability=None, status="missed") == [
+        {"flag": "rated_above_missed",
+         "message": "Rated Amber/green, but the target was missed at its deadline"}]
+    assert [f["flag"] for f in disagreement("red", probability=None, status="met")] == [
+        "rated_below_met"]
+    # Agreement, and a met target is never "on track" for the red_but_on_track flag.
+    assert disagreement("green", probability=None, status="met") == []
+    assert disagreement("red", probability=None, status="missed") == []
+
+
 def test_concern_icon_in_either_spelling():
     expected = [{"flag": "green_but_concern",
                  "message": "Rated Green, but the latest figure shows special-cause variation "

@@ -239,3 +239,60 @@ def test_unreadable_context_is_refused_with_every_path():
     ]
     with pytest.raises(ValueError, match="context: expected a mapping, got"):
         questions_from_data(["headline"])  # type: ignore[arg-type]
+
+
+# -- met or missed at the deadline, and numbers said right ---------------------------------
+
+def _deadline(status, actual, target, since_value, meets_target):
+    return {"status": status, "actual": actual, "actual_period": "2026-06", "target": target,
+            "since": {"period": "2026-09", "value": since_value,
+                      "meets_target": meets_target}}
+
+
+def test_a_missed_target_asks_for_a_decision_not_for_a_return_to_track():
+    qs = questions_from_data({
+        "priority_title": "grade-3 reading", "unit_of_measure": "percent", "polarity": "up",
+        "headline": {"status": "missed", "gap": -5.1, "gap_pct": -6.5, "expected": 78.0,
+                     "latest": {"period": "2026-09", "value": 70.0},
+                     "at_target_period": _deadline("missed", 72.9, 78.0, 70.0, False)}})
+    assert qs[0]["topic"] == "target" and qs[0]["severity"] == 3
+    # 78.0 - 72.9 = 5.1 percentage points short; "percent" is a percentage unit.
+    assert qs[0]["question"] == (
+        "Target missed: grade-3 reading was 72.9% in 2026-06 against a target of 78%, 5.1 "
+        "percentage points short. What now: a new stage with a new target, or a new deadline "
+        "for this one, and what will be done differently?")
+    assert not any("back on track" in q["question"] for q in qs)
+
+
+def test_a_met_target_gives_credit_and_asks_whether_the_gain_holds():
+    qs = questions_from_data({
+        "priority_title": "grade-3 reading", "unit_of_measure": "percent", "polarity": "up",
+        "headline": {"status": "met", "latest": {"period": "2026-09", "value": 74.0},
+                     "at_target_period": _deadline("met", 81.2, 78.0, 74.0, False)}})
+    assert [(q["topic"], q["severity"]) for q in qs] == [("target", 2), ("credit", 1)]
+    assert qs[1]["question"] == ("Grade-3 reading met its target: 81.2% in 2026-06 against a "
+                                 "target of 78%. Who should get the credit, and what is the "
+                                 "next stage?")
+    assert "fallen back to 74% in 2026-09" in qs[0]["question"]
+    held = questions_from_data({"headline": {
+        "status": "met", "at_target_period": _deadline("met", 81.2, 78.0, 80.0, True)}})
+    assert [q["topic"] for q in held] == ["credit"]
+
+
+def test_units_that_missed_their_share_are_named():
+    qs = questions_from_data({"units": [
+        {"unit_name": "Saskatchewan", "status": "missed", "off_track_run": 0},
+        {"unit_name": "Ontario", "status": "met", "off_track_run": 0},
+        {"unit_name": "Quebec", "status": "missed", "off_track_run": 0}]})
+    assert [q["question"] for q in qs] == [
+        "2 units missed their share of the target (Saskatchewan and Quebec): what does each "
+        "need at the next stage?"]
+
+
+@pytest.mark.parametrize("uom", ["%", "percent", "Percent", "per cent", "percentage"])
+def test_a_gap_in_a_percentage_is_in_points_whatever_the_unit_is_called(uom):
+    q = _only({"unit_of_measure": uom, "headline": {
+        "status": "off_track", "gap": -3.1, "gap_pct": -3.9, "expected": 78.0,
+        "latest": {"period": "2026-05", "value": 74.9}}})
+    assert "3.1 percentage points (3.9%) below its trajectory of 78%" in q["question"]
+    assert "percent (" not in q["question"]

@@ -316,7 +316,7 @@ def change(previous: Assessment | None, current: Assessment) -> dict[str, Any]:
 LOW_PROBABILITY = 0.30
 HIGH_PROBABILITY = 0.70
 STATUSES: tuple[str, ...] = ("on_track", "ahead", "off_track", "no_data", "no_trajectory",
-                             "outside_trajectory")
+                             "outside_trajectory", "met", "missed")
 # The brief's short icon names and analysis.spc's (which add _high/_low) both read.
 VARIATION_KINDS: tuple[str, ...] = ("improvement", "concern", "common_cause", "neutral")
 
@@ -392,6 +392,14 @@ def disagreement(likelihood: str, *, probability: float | None, status: str | No
         where = "ahead of" if status == "ahead" else "on track against"
         flags.append({"flag": "red_but_on_track",
                       "message": f"{rated}, but the latest figure is {where} the trajectory"})
+    # After the deadline the statistic is a fact, not a forecast: a rating that says
+    # otherwise is flagged whatever its shade.
+    if likelihood in ("green", "amber_green") and status == "missed":
+        flags.append({"flag": "rated_above_missed",
+                      "message": f"{rated}, but the target was missed at its deadline"})
+    if likelihood in ("red", "amber_red") and status == "met":
+        flags.append({"flag": "rated_below_met",
+                      "message": f"{rated}, but the target was met at its deadline"})
     if likelihood == "green" and kind == "concern":
         flags.append({"flag": "green_but_concern",
                       "message": f"{rated}, but the latest figure shows special-cause "

@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..model.entities import is_percent
 from .assessments import LOW_PROBABILITY, _a, _at, _describe, _percent, _Problems
 from .errors import DeliveryError
 
@@ -42,12 +43,15 @@ def _num(x: float) -> str:
 def _value(x: float, uom: str | None) -> str:
     if not uom:
         return _num(x)
-    return f"{_num(x)}%" if uom == "%" else f"{_num(x)} {uom}"
+    return f"{_num(x)}%" if is_percent(uom) else f"{_num(x)} {uom}"
 
 
 def _difference(x: float, uom: str | None) -> str:
-    """A gap between two values: percentage points when the values are percentages."""
-    return f"{_num(x)} percentage points" if uom == "%" else _value(x, uom)
+    """A gap between two values: percentage points when the values are percentages (unit
+    "%", "percent", ...), never "percent"."""
+    if is_percent(uom):
+        return f"{_num(x)} percentage {'point' if _num(x) == '1' else 'points'}"
+    return _value(x, uom)
 
 
 def _signed(x: float) -> str:
@@ -172,6 +176,7 @@ def _headline(r: _Reader, ctx: Mapping[str, Any], title: str, uom: str | None,
         f"variation {variation}" if variation else "",
         f"assurance {assurance}" if assurance else "") if x)
     out = []
+    out += _deadline(r, raw, status, title, subject, uom, evidence)
     if status == "off_track":
         if gap is not None and gap != 0:
             side = "below" if gap < 0 else "above"
@@ -219,9 +224,46 @@ def _headline(r: _Reader, ctx: Mapping[str, Any], title: str, uom: str | None,
     return out
 
 
+def _deadline(r: _Reader, raw: Mapping[str, Any], status: str | None, title: str,
+              subject: str, uom: str | None, evidence: str) -> list[dict[str, Any]]:
+    """Met or missed at the deadline: a missed target asks for a decision, a met one gives
+    credit (and asks whether the gain holds when the series has fallen back since)."""
+    if status not in ("met", "missed"):
+        return []
+    v = raw.get("at_target_period")
+    if v is not None and not isinstance(v, Mapping):
+        r.add("headline.at_target_period", f"expected a mapping, got {_describe(v)}")
+        v = None
+    v = v or {}
+    actual = r.number(v, "actual", "headline.at_target_period")
+    target = r.number(v, "target", "headline.at_target_period")
+    period = r.text(v, "actual_period", "headline.at_target_period")
+    known = actual is not None and target is not None and period
+    at = (f"{_value(actual, uom)} in {period} against a target of {_value(target, uom)}"
+          if known else "")
+    if status == "missed":
+        short = (f", {_difference(abs(actual - target), uom)} short"  # type: ignore[operator]
+                 if known else "")
+        was = f"{title} was {at}{short}" if known else f"{title} did not reach its target"
+        return [_question("target", 3, f"Target missed: {was}. What now: a new stage with a "
+                          "new target, or a new deadline for this one, and what will be done "
+                          "differently?", evidence)]
+    out = [_question("credit", 1, f"{subject} met its target" + (f": {at}" if known else "")
+                     + ". Who should get the credit, and what is the next stage?", evidence)]
+    since = v.get("since") if isinstance(v.get("since"), Mapping) else None
+    if since and since.get("meets_target") is False:
+        value = r.number(since, "value", "headline.at_target_period.since")
+        when = r.text(since, "period", "headline.at_target_period.since")
+        if value is not None and when:
+            out.append(_question("target", 2, f"{subject} met its target but has since fallen "
+                                 f"back to {_value(value, uom)} in {when}: is the gain "
+                                 "holding, or was it a peak?", evidence))
+    return out
+
+
 def _units(r: _Reader, ctx: Mapping[str, Any], polarity: str | None,
            word: str) -> list[dict[str, Any]]:
-    runs = []
+    runs, missed = [], []
     for path, u in r.entries(ctx, "units"):
         name = r.name(u, "unit_name", path)
         run = u.get("off_track_run")
@@ -230,6 +272,8 @@ def _units(r: _Reader, ctx: Mapping[str, Any], polarity: str | None,
                   f"{_describe(run)}")
             run = None
         gap_pct = r.number(u, "gap_pct", path)
+        if name and u.get("status") == "missed":
+            missed.append(name)
         if name and run is not None and run >= OFF_TRACK_RUN:
             runs.append((name, run, gap_pct))
     runs.sort(key=lambda x: (-x[1], -abs(x[2] or 0.0), x[0]))
@@ -261,6 +305,12 @@ def _units(r: _Reader, ctx: Mapping[str, Any], polarity: str | None,
             f"{'has' if len(rest) == 1 else 'have'} also been {s} trajectory for "
             f"{OFF_TRACK_RUN} {word} or more: is there a common cause?",
             "; ".join(f"{n}: off track for the last {k} {word}" for n, k, _ in rest)))
+    if missed:
+        out.append(_question(
+            "units", 2,
+            f"{_plural(len(missed), 'unit')} missed {'its' if len(missed) == 1 else 'their'} "
+            f"share of the target ({_names(missed)}): what does each need at the next stage?",
+            "; ".join(f"{n}: target missed" for n in missed)))
     return out
 
 

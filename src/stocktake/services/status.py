@@ -571,7 +571,8 @@ def priority_trajectory(engine: Engine, priority: str, *, unit: str | None = Non
     out: dict[str, Any] = {
         "priority": p.code, "title": p.title, "headline": ind.code, "headline_name": ind.name,
         "unit_of_measure": ind.unit, "polarity": ind.polarity.value, "scope": p.scope,
-        "unit": at, "unit_name": model.units[at].name, "tolerance": _tolerance_dict(p),
+        "decimals": ind.decimals, "unit": at, "unit_name": model.units[at].name,
+        "tolerance": _tolerance_dict(p),
         "split": split, "trajectory_note": reason, "excluded_partial": partial,
         "partial_rule": PARTIAL_RULE, "as_of": iso(as_of),
         "data_as_of": iso(data.vintage(ind.code)),
@@ -641,7 +642,7 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
         head: dict[str, Any] = {
             "code": p.code, "title": p.title, "owner": p.owner, "headline": ind.code,
             "headline_name": ind.name, "unit_of_measure": ind.unit,
-            "polarity": ind.polarity.value, "scope": p.scope,
+            "polarity": ind.polarity.value, "scope": p.scope, "decimals": ind.decimals,
             "stated_baseline": {"period": p.baseline.period, "value": p.baseline.value},
             "stated_target": {"period": p.target.period, "value": p.target.value},
             "tolerance": _tolerance_dict(p),
