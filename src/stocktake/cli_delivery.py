@@ -346,8 +346,19 @@ def pack(priority: PriorityArg, out: OutOption, db: DbOption = None,
     if as_json:
         _print_json(r)
         return
-    console.print(f"Pack for {priority} written to {r['out']} (data as of "
-                  f"{r['data_as_of']}).")
+    console.print(f"Pack for {priority} written to {r['out']} ({_vintage(r)}).")
+
+
+def _vintage(r: dict[str, Any]) -> str:
+    """Where a document's data stand in words: never "data as of None" (no data had been
+    recorded by --as-of, or at all)."""
+    from .reports.formatting import when
+
+    if r.get("data_as_of"):
+        return f"data as of {when(r['data_as_of'])}"
+    if r.get("as_of"):
+        return f"no data had been recorded by {when(r['as_of'])}"
+    return "no data recorded yet"
 
 
 def register(app: typer.Typer) -> None:
@@ -371,7 +382,7 @@ def note(month: Annotated[str, typer.Option("--month", metavar="YYYY-MM",
     if as_json:
         _print_json(r)
         return
-    console.print(f"Monthly note for {month} written to {r['out']}.")
+    console.print(f"Monthly note for {month} written to {r['out']} ({_vintage(r)}).")
 
 
 def report(out: OutOption, db: DbOption = None, as_of: AsOfOption = None,
@@ -384,7 +395,7 @@ def report(out: OutOption, db: DbOption = None, as_of: AsOfOption = None,
     if as_json:
         _print_json(r)
         return
-    console.print(f"Delivery report written to {r['out']}.")
+    console.print(f"Delivery report written to {r['out']} ({_vintage(r)}).")
 
 
 def register_documents(app: typer.Typer) -> None:

@@ -94,6 +94,17 @@ def difference(value: Any, unit_of_measure: str | None = None,
     return number(abs(float(value)), decimals)
 
 
+def change(value: Any, unit_of_measure: str | None = None, decimals: int | None = None) -> str:
+    """A signed movement with its unit: +0.3 points for a percentage, −120 dwellings."""
+    if value is None:
+        return "–"
+    if is_percent(unit_of_measure):
+        text = signed(value, 1 if decimals is None else decimals)
+        return f"{text} {'point' if text.lstrip('+−') in ('1', '1.0') else 'points'}"
+    text = signed(value, decimals)
+    return f"{text} {unit_of_measure}" if unit_of_measure else text
+
+
 def status_sentence(row: dict[str, Any], polarity: str | None,
                     unit_of_measure: str | None = None, decimals: int | None = None) -> str:
     """One reading in words, so that no colour stands alone: progress against the
@@ -179,6 +190,6 @@ def lead_evidence(evidence: Any) -> str:
 
 FILTERS = {"number": number, "signed": signed, "percent": percent, "when": when, "day": day,
            "status_word": status_word, "likelihood_word": likelihood_word,
-           "amount": amount, "figure": figure, "difference": difference,
+           "amount": amount, "figure": figure, "difference": difference, "change": change,
            "status_sentence": status_sentence, "verdict_sentence": verdict_sentence,
            "icon_word": icon_word, "lead_evidence": lead_evidence}

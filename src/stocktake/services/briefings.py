@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from .. import __version__
 from ..delivery.assessments import LIKELIHOOD, change, disagreement, parse_assessment
 from ..model.periods import Period, PeriodError
+from ..reports.formatting import CONCLUDED, verdict_sentence
 from ..store import delivery as store
 from ..store.db import get_meta
 from .clock import now_of
@@ -60,6 +61,7 @@ def _priority_rows(engine: Engine, as_of: datetime | None,
         stats = _stats(head)
         rows.append({
             "head": head, "assessment": current.to_dict() if current else None,
+            "assessed_on": current.assessed_on if current else None,
             "likelihood": current.likelihood if current else None,
             "previous_likelihood": previous.likelihood if previous else None,
             "change": change(previous, current) if current else None,
@@ -88,6 +90,7 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
         if m.get("change") is not None:
             moved.append({"code": h["code"], "title": h["title"], "name": h["headline_name"],
                           "unit_of_measure": h["unit_of_measure"], "period": m["period"],
+                          "decimals": h.get("decimals"),
                           "value": m["value"], "change": m["change"],
                           "movement": m["movement"]})
         if h.get("status") == "off_track":
@@ -98,6 +101,18 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
                               "probability": h.get("probability_of_meeting"),
                               "units_behind": [u["unit_name"] for u in behind],
                               "units": len(h.get("units") or [])})
+        verdict = h.get("at_target_period")
+        if h.get("status") == "missed" and verdict and not _assessed_since(r, verdict):
+            # A missed target with no likelihood assessment since its deadline: the leader
+            # decides what comes next; nothing else about it is progress.
+            decisions.append({"code": h["code"], "title": h["title"],
+                              "why": "Target missed. " + verdict_sentence(
+                                  verdict, h["unit_of_measure"], h.get("decimals"))
+                              + " No likelihood assessment has been recorded since the "
+                              "deadline.",
+                              "ask": "Decide what now: a new stage with a new target, or a "
+                                     "new deadline for this one, and commission the "
+                                     "assessment."})
         for f in r["flags"]:
             decisions.append({"code": h["code"], "title": h["title"], "why": f["message"],
                               "ask": "Agree whether to change the rating or the plan."})
@@ -117,7 +132,9 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
                           "why": f"'{a['text']}' ({a['owner']}) is {a['days_overdue']} days "
                                  "overdue.",
                           "ask": "Press the owner for a date, or drop it?"})
+    concluded = [_concluded(r["head"]) for r in rows if r["head"].get("status") in CONCLUDED]
     return {"kind": "note", "title": f"Monthly note to the leader: {_month_name(month)}",
+            "concluded": concluded,
             "decisions": _by_priority(decisions),
             "month": month, "month_name": _month_name(month),
             "world_label": get_meta(engine, "world_label"),
@@ -129,12 +146,35 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
                             "latest": r["head"].get("latest"),
                             "expected": r["head"].get("expected"),
                             "gap_pct": r["head"].get("gap_pct"),
+                            "at_target_period": r["head"].get("at_target_period"),
+                            "decimals": r["head"].get("decimals"),
                             "unit_of_measure": r["head"]["unit_of_measure"],
                             "probability": r["head"].get("probability_of_meeting"),
                             "likelihood": r["likelihood"]} for r in rows],
             "moved": moved, "off_track": off_track,
             "open_actions": len(actions["actions"]), "overdue_actions": len(overdue),
             "version": __version__}
+
+
+def _assessed_since(row: dict[str, Any], verdict: dict[str, Any]) -> bool:
+    """Has a likelihood assessment been recorded after the target period ended?"""
+    on = row.get("assessed_on")
+    if on is None:
+        return False
+    try:
+        end = Period.parse(verdict["period"]).end
+    except (PeriodError, KeyError):
+        return False
+    return on > end
+
+
+def _concluded(h: dict[str, Any]) -> dict[str, Any]:
+    """A priority whose target period is complete: its verdict in words, never ranked."""
+    v = h["at_target_period"]
+    return {"code": h["code"], "title": h["title"], "owner": h.get("owner"),
+            "status": h["status"], "at_target_period": v,
+            "unit_of_measure": h["unit_of_measure"], "decimals": h.get("decimals"),
+            "sentence": verdict_sentence(v, h["unit_of_measure"], h.get("decimals"))}
 
 
 def _sentence(text: str) -> str:
@@ -169,30 +209,41 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
     data = SeriesData.load(engine, model, priority_codes(model, list(model.priorities.values())),
                            as_of)
     status, rows = _priority_rows(engine, as_of, data)
-    league = sorted(rows, key=lambda r: (_scale(r["likelihood"]),
-                                         -(r["head"].get("probability_of_meeting") or 0)))
+    # Met and missed are verdicts at a deadline, not progress: their own group, never ranked
+    # with the priorities still under way (a missed target must not top a likelihood table).
+    concluded = [_concluded(r["head"]) for r in rows if r["head"].get("status") in CONCLUDED]
+    league = sorted([r for r in rows if r["head"].get("status") not in CONCLUDED],
+                    key=lambda r: (_scale(r["likelihood"]),
+                                   -(r["head"].get("probability_of_meeting") or 0)))
     successes, concerns = [], []
     actions = list_actions(engine, as_of=as_of)["actions"]
     for r in rows:
         h = r["head"]
         units = unit_readings(engine, h["code"], as_of=as_of, data=data)["units"]
-        ahead = [u for u in units if u["status"] in ("ahead", "on_track")]
+        ahead = [u for u in units if u["status"] in ("ahead", "on_track", "met")]
         ahead.sort(key=lambda u: -(u.get("gap_pct") or 0) * (1 if h["polarity"] == "up"
                                                                else -1))
         done = [a for a in actions if a["priority"] == h["code"] and a["status"] == "done"
                 and (now.date() - datetime.fromisoformat(a["status_on"]).date()).days <= 183]
-        if h.get("status") in ("on_track", "ahead") or ahead:
+        if h.get("status") in ("on_track", "ahead", "met") or ahead:
             credit = [u["unit_name"] for u in ahead[:4]]
             owners = sorted({a["owner"] for a in done})
             successes.append({
                 "code": h["code"], "title": h["title"], "status": h.get("status"),
                 "latest": h.get("latest"), "unit_of_measure": h["unit_of_measure"],
                 "credit_units": credit, "units_ahead": len(ahead), "units": len(units),
-                "credit_owners": owners[:5], "actions_done": len(done)})
+                "credit_owners": owners[:5], "actions_done": len(done),
+                "sentence": (verdict_sentence(h["at_target_period"], h["unit_of_measure"],
+                                              h.get("decimals"))
+                             if h.get("status") == "met" else None)})
         behind = sorted([u for u in units if u["off_track_run"] >= 3],
                         key=lambda u: -u["off_track_run"])
-        if h.get("status") == "off_track" or behind or r["flags"]:
+        if h.get("status") in ("off_track", "missed") or behind or r["flags"]:
             concerns.append({
+                "sentence": (verdict_sentence(h["at_target_period"], h["unit_of_measure"],
+                                              h.get("decimals"))
+                             if h.get("status") == "missed" else None),
+                "units_missed": [u["unit_name"] for u in units if u["status"] == "missed"],
                 "code": h["code"], "title": h["title"], "status": h.get("status"),
                 "gap": h.get("gap"), "gap_pct": h.get("gap_pct"),
                 "probability": h.get("probability_of_meeting"),
@@ -216,7 +267,7 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
                         "gap_pct": r["head"].get("gap_pct"),
                         "probability": r["head"].get("probability_of_meeting"),
                         "flags": r["flags"]} for r in league],
-            "successes": successes, "concerns": concerns,
+            "successes": successes, "concerns": concerns, "concluded": concluded,
             "quality": {"units": provinces, "formula": FORMULA},
             "version": __version__}
 
@@ -227,7 +278,9 @@ def write_note(engine: Engine, month: str, out: str) -> dict[str, Any]:
     context = monthly_note_context(engine, month)
     path = write_document(render_note(context), out)
     return {"out": str(path), "month": month, "data_as_of": context["data_as_of"],
+            "as_of": context["as_of"],
             "off_track": [o["code"] for o in context["off_track"]],
+            "concluded": [(r["code"], r["status"]) for r in context["concluded"]],
             "decisions": len(context["decisions"])}
 
 
@@ -237,5 +290,6 @@ def write_report(engine: Engine, out: str, *, as_of: datetime | None = None
 
     context = delivery_report_context(engine, as_of=as_of)
     path = write_document(render_report(context), out)
-    return {"out": str(path), "data_as_of": context["data_as_of"],
-            "league": [(r["code"], r["likelihood"]) for r in context["league"]]}
+    return {"out": str(path), "data_as_of": context["data_as_of"], "as_of": context["as_of"],
+            "league": [(r["code"], r["likelihood"]) for r in context["league"]],
+            "concluded": [(r["code"], r["status"]) for r in context["concluded"]]}

@@ -94,6 +94,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "headline": {"status": head.get("status"), "gap": head.get("gap"),
                      "gap_pct": head.get("gap_pct"), "expected": head.get("expected"),
                      "latest": head.get("latest"),
+                     "at_target_period": head.get("at_target_period"),
                      "probability_of_meeting": head.get("probability_of_meeting"),
                      "variation_icon": (head.get("spc") or {}).get("variation_icon"),
                      "assurance_icon": (head.get("spc") or {}).get("assurance_icon")},
@@ -157,6 +158,10 @@ def _methods(head: dict[str, Any], trajectory: dict[str, Any], spc: dict[str, An
          f"target; parameters {traj.get('parameters') or {}}; "
          f"{head['tolerance']['rule']}."},
         {"name": "Complete periods", "text": PARTIAL_RULE},
+        *([{"name": "Target met or missed",
+            "text": head["at_target_period"]["rule"][:1].upper()
+            + head["at_target_period"]["rule"][1:] + "."}]
+          if head.get("at_target_period") else []),
         {"name": "Statistical process control", "text": "XmR chart with Making Data Count "
          "rules (a point outside the limits; a run of 7 rising or falling; 2 of 3 near a "
          "limit; 7 on one side of the mean); limits from the whole series with outliers "
