@@ -124,3 +124,60 @@ def test_all_problems_are_reported_together():
                      priorities=PRIORITIES.replace("headline: incident_rate", "headline: nope"))
     files = {p.split(":")[0] for p in found}
     assert files == {"units.csv", "indicators.yaml", "priorities.yaml"}
+
+
+# -- stages: a priority given its next target, the old one kept -------------------------------
+
+STAGED = PRIORITIES.replace(
+    "  baseline: {period: 2024-01, value: 10.0}\n  target: {period: 2025-12, value: 8.0}\n",
+    "  baseline: {period: 2024-01, value: 10.0}\n  target: {period: 2025-12, value: 8.0}\n"
+    "  stages:\n"
+    "    - baseline: {period: 2022-01, value: 12.0}\n"
+    "      target: {period: 2023-06, value: 11.0}\n"
+    "      note: the first stage, agreed in 2021\n"
+    "    - baseline: {period: 2023-06, value: 11.4}\n"
+    "      target: {period: 2024-01, value: 10.5}\n", 1)
+
+
+def test_a_priority_keeps_its_earlier_stages():
+    model = parse_model(UNITS, INDICATORS, STAGED)
+    p = model.priorities["P1"]
+    assert (p.baseline.period, p.target.period) == ("2024-01", "2025-12")  # the current stage
+    assert p.attributes["stages"] == [
+        {"baseline": {"period": "2022-01", "value": 12.0},
+         "target": {"period": "2023-06", "value": 11.0},
+         "note": "the first stage, agreed in 2021"},
+        {"baseline": {"period": "2023-06", "value": 11.4},
+         "target": {"period": "2024-01", "value": 10.5}}]
+    # Without stages nothing changes (backward compatible).
+    assert "stages" not in parse_model(UNITS, INDICATORS, PRIORITIES).priorities["P1"].attributes
+
+
+def test_stage_problems_say_what_and_where():
+    lines = STAGED.splitlines()
+    first = next(i for i, line in enumerate(lines) if "stages:" in line) + 1  # 1-based
+    bad = STAGED.replace("      target: {period: 2023-06, value: 11.0}\n",
+                         "      target: {period: 2021-06, value: 11.0}\n"
+                         "      targte: 3\n")
+    bad = bad.replace("    - baseline: {period: 2023-06, value: 11.4}\n",
+                      "    - baseline: {period: 2023-13, value: 11.4}\n")
+    found = problems(priorities=bad)
+    assert (f"priorities.yaml:{first + 2}: field 'stages[0].target': period 2021-06 is not "
+            "after the stage's baseline 2022-01") in found
+    assert any(p.startswith(f"priorities.yaml:{first + 3}: field 'stages[0].targte': is not a "
+                            "known field of a stage (did you mean 'target'?)") for p in found)
+    assert any("field 'stages[1].baseline.period'" in p for p in found), found
+
+
+def test_stages_must_come_oldest_first_and_end_before_the_next_begins():
+    late = STAGED.replace("      target: {period: 2024-01, value: 10.5}\n",
+                          "      target: {period: 2024-06, value: 10.5}\n")
+    found = problems(priorities=late)
+    assert any("field 'stages[1]': ends in 2024-06, after the priority's baseline begins in "
+               "2024-01" in p for p in found), found
+    for text in ("  stages: []\n", "  stages: 2022\n", "  stages:\n    - {baseline: {period: "
+                 "2022-01, value: 1}}\n"):
+        broken = PRIORITIES.replace("  counters: [incidents]\n",
+                                    "  counters: [incidents]\n" + text, 1)
+        found = problems(priorities=broken)
+        assert any("stages" in p for p in found), (text, found)

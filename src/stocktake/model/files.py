@@ -46,8 +46,11 @@ DATASET_REQUIRED = ("code", "name", "period_type", "indicators")
 DATASET_OPTIONAL = ("units", "levels", "timely_days", "start", "owner")
 PRIORITY_OPTIONAL = (
     "aspiration", "owner", "leads", "counters", "trajectory", "tolerance", "published",
-    "department",
+    "department", "stages",
 )
+# An earlier stage of a priority (its target already reached or passed): baseline and target
+# like the priority's own, and an optional note (why the next target was set).
+STAGE_FIELDS = ("baseline", "target", "note")
 
 
 @dataclass(frozen=True)
@@ -443,6 +446,10 @@ def _parse_priorities(text: str, model: DeliveryModel, c: _Collector) -> dict[st
                       "expected value, or {absolute: X} in the headline's units")
         attributes = {k: strip_lines(item[k]) for k in
                       ("trajectory", "tolerance", "published", "department") if k in item}
+        if "stages" in item:
+            stages = _stages(item, period_type, baseline, f, c)
+            if stages:
+                attributes["stages"] = stages
         if baseline is None or target is None or not headline or not scope:
             continue
         out[code] = Priority(
@@ -458,6 +465,68 @@ def _parse_priorities(text: str, model: DeliveryModel, c: _Collector) -> dict[st
             counters=lists["counters"],
             attributes=attributes,
         )
+    return out
+
+
+def _stages(item: dict[str, Any], period_type: str | None, baseline: PeriodValue | None,
+            f: str, c: _Collector) -> list[dict[str, Any]]:
+    """The earlier stages of a priority, oldest first: each a mapping with baseline and
+    target ({period, value}) and an optional note; each stage ends (its target period) at
+    or before the next one begins, the last at or before the priority's own baseline."""
+    raw = item.get("stages")
+    line = _line(item, "stages")
+    if not isinstance(raw, list) or not raw:
+        c.add(f, line, "stages", "must be a list of earlier stages, each with a baseline and "
+              "a target ({period, value}), oldest first")
+        return []
+    out: list[dict[str, Any]] = []
+    ends: list[tuple[str, Period | None, Period | None, int]] = []
+    for i, stage in enumerate(raw):
+        where = f"stages[{i}]"
+        if not isinstance(stage, dict):
+            c.add(f, line, where, "must be a mapping with a baseline and a target")
+            continue
+        here = stage["__line__"]
+        for key in stage:
+            if key not in ("__line__", "__lines__") and key not in STAGE_FIELDS:
+                c.add(f, stage["__lines__"].get(key, here), f"{where}.{key}",
+                      f"is not a known field of a stage{_suggest(str(key), STAGE_FIELDS)}")
+        found = _Collector()
+        values = {}
+        for key in ("baseline", "target"):
+            if key not in stage:
+                c.add(f, here, f"{where}.{key}", "is missing: a stage needs a baseline and a "
+                      "target, each {period, value}")
+                continue
+            values[key] = _period_value(stage, key, period_type, f, found)
+        for problem in found.problems:
+            c.add(problem.file, problem.line, f"{where}.{problem.field}", problem.message)
+        start, end = values.get("baseline"), values.get("target")
+        if start is None or end is None:
+            continue
+        b, t = Period.parse(start.period), Period.parse(end.period)
+        if t <= b:
+            c.add(f, _line(stage, "target"), f"{where}.target",
+                  f"period {end.period} is not after the stage's baseline {start.period}")
+        ends.append((where, b, t, _line(stage, "baseline")))
+        entry: dict[str, Any] = {"baseline": {"period": start.period, "value": start.value},
+                                 "target": {"period": end.period, "value": end.value}}
+        if stage.get("note") is not None:
+            entry["note"] = str(stage["note"])
+        out.append(entry)
+    # In time order, each ending at or before the next one starts.
+    nxt = [(f"stages[{i + 1}]", e[1]) for i, e in enumerate(ends[1:])]
+    if baseline is not None:  # already parsed: its code reads back
+        nxt.append(("the priority's baseline", Period.parse(baseline.period)))
+    for (where, _b, t, at), (after, start_next) in zip(ends, nxt, strict=False):
+        try:
+            late = t is not None and start_next is not None and t > start_next
+        except TypeError:  # periods of different types: reported elsewhere
+            late = False
+        if late:
+            c.add(f, at, where, f"ends in {t.code}, after {after} begins in "
+                  f"{start_next.code}: list the stages oldest first, each ending (its target "
+                  "period) at or before the next one's baseline")
     return out
 
 

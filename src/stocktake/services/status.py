@@ -398,6 +398,35 @@ def _row(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None
     return row
 
 
+def stage_history(data: SeriesData, p: Priority, current: dict[str, Any]) -> list[dict[str, Any]]:
+    """The priority's stages, oldest first, read at its scope: each earlier stage (from
+    priorities.yaml ``stages``) closed with its verdict computed from the data (met, missed,
+    or no_data when no complete value lies between its baseline and target periods), then
+    the current stage with the current status (``current``: the scope's reading)."""
+    ind = data.model.indicators[p.headline]
+    stages = p.attributes.get("stages") or []
+    out: list[dict[str, Any]] = []
+    if stages:
+        periods, values, _partial = data.complete(ind.code, p.scope)
+        actuals = dict(zip(periods, values, strict=True))
+        tolerance, mode = tolerance_of(p)
+        for k, stage in enumerate(stages, start=1):
+            base, goal = stage["baseline"], stage["target"]
+            v = target_verdict(base["period"], Period.parse(goal["period"], ind.period_type),
+                               float(goal["value"]), actuals, ind.polarity, tolerance, mode)
+            out.append({"stage": k, "current": False, "baseline": base, "target": goal,
+                        "note": stage.get("note"),
+                        "status": NO_DATA if v is None else v.status,
+                        "at_target_period": None if v is None else verdict_block(v, ind.polarity)})
+    out.append({"stage": len(stages) + 1, "current": True,
+                "baseline": {"period": p.baseline.period, "value": p.baseline.value},
+                "target": {"period": p.target.period, "value": p.target.value}, "note": None,
+                "status": current.get("status") if current.get("unit") == p.scope else None,
+                "at_target_period": (current.get("at_target_period")
+                                     if current.get("unit") == p.scope else None)})
+    return out
+
+
 def _add_forecasts(rows: list[dict[str, Any]], p: Priority, ind: Indicator,
                    series: Callable[[int], tuple[list[str], list[float]]]) -> None:
     """Each row's forecast to its target (``series(k)``: row k's complete periods and
@@ -661,6 +690,7 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
                                   "parameters": national.parameters,
                                   "seasonal": national.seasonal is not None, "split": split}
         head.update(_reading(data, p, at, traj, reason, with_forecast=forecasts != "none"))
+        head["stages"] = stage_history(data, p, head)
         head["movement"] = _movement(data, ind.code, at)  # since the period before
         head["leads"] = [_movement(data, c, at) for c in p.leads if c in model.indicators]
         head["counters"] = [_movement(data, c, at) for c in p.counters if c in model.indicators]
