@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from ..analysis.spc import ICON_COLOURS, ICON_LABELS
 from ..model.periods import Period
+from ..reports.formatting import verdict_sentence
 from ..store import delivery as delivery_store
 from ..store import model_repo
 from ..store.observations import data_as_of
@@ -126,6 +127,9 @@ def portfolio_rows(engine: Engine, *, as_of: datetime | None = None) -> dict[str
         base, goal = s["stated_baseline"]["value"], s["stated_target"]["value"]
         progress = (None if latest is None or goal == base
                     else (latest["value"] - base) / (goal - base))
+        verdict = s.get("at_target_period")
+        if verdict is not None and goal != base:  # the distance covered by the deadline
+            progress = (verdict["actual"] - base) / (goal - base)
         rows.append({
             "code": s["code"], "title": s["title"], "owner": s["owner"],
             "headline": s["headline"], "headline_name": s["headline_name"],
@@ -147,7 +151,11 @@ def portfolio_rows(engine: Engine, *, as_of: datetime | None = None) -> dict[str
             "assessed_on": None if r is None else r["assessed_on"],
             "round": None if r is None else r["round"],
             "status": s["status"], "expected": s["expected"], "gap": s["gap"],
-            "gap_pct": s["gap_pct"],
+            "gap_pct": s["gap_pct"], "decimals": s.get("decimals"),
+            "at_target_period": s.get("at_target_period"),
+            "verdict_text": (verdict_sentence(s["at_target_period"], s["unit_of_measure"],
+                                              s.get("decimals"))
+                             if s.get("at_target_period") else None),
             "freshness": _freshness(None if latest is None else latest["period"],
                                     ind.period_type, now, s["data_as_of"]),
         })

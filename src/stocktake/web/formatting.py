@@ -3,6 +3,17 @@ CLI (one definition, in reports.formatting)."""
 
 from __future__ import annotations
 
-from ..reports.formatting import lead_evidence, number, when
+from ..reports.formatting import (
+    change,
+    difference,
+    figure,
+    lead_evidence,
+    number,
+    status_sentence,
+    verdict_sentence,
+    when,
+)
 
-FILTERS = {"number": number, "when": when, "lead_evidence": lead_evidence}
+FILTERS = {"number": number, "when": when, "lead_evidence": lead_evidence, "figure": figure,
+           "difference": difference, "change": change, "status_sentence": status_sentence,
+           "verdict_sentence": verdict_sentence}
