@@ -526,6 +526,20 @@ def test_overdue_and_due_milestones_at_a_date():
     assert [m.code for m in due_milestones(plan, today, within_days=91)] == ["b", "h", "c", "d"]
 
 
+def test_a_milestone_past_its_due_date_and_not_done_reads_overdue_whatever_it_says():
+    from stocktake.delivery.plans import milestone_status
+
+    today = date(2024, 12, 20)
+    # Marked on track, due yesterday: overdue. Due today: still what the plan says.
+    assert milestone_status(milestone("a", date(2024, 12, 19), "on_track"), today) == "overdue"
+    assert milestone_status(milestone("b", today, "on_track"), today) == "on_track"
+    assert milestone_status(milestone("c", date(2024, 1, 1), "at_risk"), today) == "overdue"
+    assert milestone_status(milestone("d", date(2024, 1, 1), "not_started"), today) == "overdue"
+    # Closed milestones are never overdue.
+    assert milestone_status(milestone("e", date(2024, 1, 1), "done"), today) == "done"
+    assert milestone_status(milestone("f", date(2024, 1, 1), "dropped"), today) == "dropped"
+
+
 def test_bad_dates_for_milestone_queries_are_clear_errors():
     with pytest.raises(ValueError, match="today: must be a date"):
         overdue_milestones(Plan(), datetime(2024, 1, 1, 9))

@@ -703,6 +703,17 @@ def _adds_up_item(plan: Plan, priority: Priority) -> dict[str, Any]:
     return item
 
 
+OVERDUE = "overdue"  # a reading, never declared: past its due date and not closed
+
+
+def milestone_status(m: Milestone, today: date) -> str:
+    """A milestone's status as read on ``today``: the one declared in the plan, except that
+    a milestone past its due date and neither done nor dropped is ``overdue`` whatever the
+    plan says (a milestone past due is never "on track")."""
+    _check_today(today)
+    return OVERDUE if m.due < today and m.status not in CLOSED_STATUSES else m.status
+
+
 def overdue_milestones(plan: Plan, today: date) -> list[Milestone]:
     """Milestones due before ``today`` and neither done nor dropped, earliest first."""
     _check_today(today)

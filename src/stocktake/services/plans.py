@@ -76,6 +76,8 @@ def plan_summary(model: DeliveryModel, p: Priority, plan: dp.Plan,
         "checklist": dp.plan_checklist(plan, p, today=day),
         "overdue_milestones": [_milestone(m, day) for m in dp.overdue_milestones(plan, day)],
         "due_milestones": [_milestone(m, day) for m in dp.due_milestones(plan, day)],
+        # Every milestone's status as read today (overdue when past due and not closed).
+        "milestone_status": {m.code: dp.milestone_status(m, day) for m in plan.milestones},
         "implied_trajectory": None,
     }
     if implied is not None:
@@ -91,7 +93,8 @@ def plan_summary(model: DeliveryModel, p: Priority, plan: dp.Plan,
 
 def _milestone(m: dp.Milestone, day: Any) -> dict[str, Any]:
     return {"code": m.code, "name": m.name, "owner": m.owner, "due": m.due.isoformat(),
-            "status": m.status, "days_overdue": max(0, (day - m.due).days)}
+            "status": dp.milestone_status(m, day), "stated_status": m.status,
+            "days_overdue": max(0, (day - m.due).days)}
 
 
 def show_plan(engine: Engine, priority: str, *, version: int | None = None,

@@ -63,7 +63,8 @@ DECISION_ROWS = 3
 MAX_ROWS = 30
 STATUS_WORDS = {"open": "Open", "in_progress": "In progress", "done": "Done",
                 "dropped": "Dropped"}
-MILESTONE_WORDS = {"not_started": "Not started", "on_track": "On track", "at_risk": "At risk",
+MILESTONE_WORDS = {"overdue": "Overdue",
+                   "not_started": "Not started", "on_track": "On track", "at_risk": "At risk",
                    "late": "Late", "done": "Done", "dropped": "Dropped"}
 DIRECTION_WORDS = {"improved": "Improved", "worse": "Worse", "same": "No change",
                    "new": "First rating", "removed": "No longer rated"}
