@@ -158,3 +158,19 @@ def test_the_delivery_report_never_ranks_a_verdict_as_progress(world):
     assert row["sentence"] == ("Target met: 61.0% in 2024-03 against a target of 60.0% (1.0 "
                                "point above). Since then: 58.0% in 2024-04, 3.0 points lower, "
                                "not meeting the target now.")
+
+
+def test_the_monthly_note_asks_for_a_decision_on_a_missed_unassessed_target(
+        engine, small_model_dir):
+    from stocktake.services.briefings import monthly_note_context
+
+    # B1 never reports March, so February's 55.0% is read against 60%: missed by 5 points.
+    world = _world(engine, small_model_dir, skip={("B1", "2024-03")})
+    note = monthly_note_context(world, "2024-05")
+    assert {r["code"]: r["status"] for r in note["concluded"]} == {"SOLVE": "missed"}
+    (decision,) = [d for d in note["decisions"] if d["code"] == "SOLVE"]
+    assert decision["why"].startswith(
+        "Target missed: 55.0% in 2024-02 (the last complete period before the "
+        "target period 2024-03) against a target of 60.0% (5.0 points below).")
+    assert "No likelihood assessment has been recorded since the deadline." in decision["why"]
+    assert "a new stage with a new target" in decision["ask"]

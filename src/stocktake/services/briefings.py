@@ -106,7 +106,7 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
             # A missed target with no likelihood assessment since its deadline: the leader
             # decides what comes next; nothing else about it is progress.
             decisions.append({"code": h["code"], "title": h["title"],
-                              "why": "Target missed. " + verdict_sentence(
+                              "why": verdict_sentence(
                                   verdict, h["unit_of_measure"], h.get("decimals"))
                               + " No likelihood assessment has been recorded since the "
                               "deadline.",
