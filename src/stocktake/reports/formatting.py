@@ -83,15 +83,17 @@ def figure(value: Any, unit_of_measure: str | None = None, decimals: int | None 
 
 
 def difference(value: Any, unit_of_measure: str | None = None,
-               decimals: int | None = None) -> str:
+               decimals: int | None = None, with_unit: bool = False) -> str:
     """The size of a gap between two values: in points when they are percentages (81.2%
-    against 78.0% is 3.2 points apart, not 3.2%), else the number alone."""
+    against 78.0% is 3.2 points apart, not 3.2%), else the number alone (``with_unit``:
+    followed by the unit, 7,648 dwellings)."""
     if value is None:
         return "–"
     if is_percent(unit_of_measure):
         text = number(abs(float(value)), 1 if decimals is None else decimals)
         return f"{text} {'point' if text in ('1', '1.0') else 'points'}"
-    return number(abs(float(value)), decimals)
+    text = number(abs(float(value)), decimals)
+    return f"{text} {unit_of_measure}" if with_unit and unit_of_measure else text
 
 
 def change(value: Any, unit_of_measure: str | None = None, decimals: int | None = None) -> str:

@@ -245,7 +245,7 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
                              if h.get("status") == "missed" else None),
                 "units_missed": [u["unit_name"] for u in units if u["status"] == "missed"],
                 "code": h["code"], "title": h["title"], "status": h.get("status"),
-                "gap": h.get("gap"), "gap_pct": h.get("gap_pct"),
+                "gap": h.get("gap"), "gap_pct": h.get("gap_pct"), "decimals": h.get("decimals"),
                 "probability": h.get("probability_of_meeting"),
                 "unit_of_measure": h["unit_of_measure"],
                 "units_behind": [{"name": u["unit_name"], "run": u["off_track_run"]}
