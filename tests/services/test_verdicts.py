@@ -156,7 +156,7 @@ def test_the_delivery_report_never_ranks_a_verdict_as_progress(world):
     (row,) = report["concluded"]
     assert row["status"] == "met"
     assert row["sentence"] == ("Target met: 61.0% in 2024-03 against a target of 60.0% (1.0 "
-                               "point above). Since then: 58.0% in 2024-04, 3.0 points lower, "
+                               "points above). Since then: 58.0% in 2024-04, 3.0 points lower, "
                                "not meeting the target now.")
 
 

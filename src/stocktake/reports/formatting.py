@@ -91,7 +91,7 @@ def difference(value: Any, unit_of_measure: str | None = None,
         return "–"
     if is_percent(unit_of_measure):
         text = number(abs(float(value)), 1 if decimals is None else decimals)
-        return f"{text} {'point' if text in ('1', '1.0') else 'points'}"
+        return f"{text} {'point' if text == '1' else 'points'}"
     text = number(abs(float(value)), decimals)
     return f"{text} {unit_of_measure}" if with_unit and unit_of_measure else text
 
@@ -102,7 +102,7 @@ def change(value: Any, unit_of_measure: str | None = None, decimals: int | None 
         return "–"
     if is_percent(unit_of_measure):
         text = signed(value, 1 if decimals is None else decimals)
-        return f"{text} {'point' if text.lstrip('+−') in ('1', '1.0') else 'points'}"
+        return f"{text} {'point' if text.lstrip('+−') == '1' else 'points'}"
     text = signed(value, decimals)
     return f"{text} {unit_of_measure}" if unit_of_measure else text
 
