@@ -276,7 +276,7 @@ def test_bad_input_is_refused_with_every_problem():
         "(did you mean 'amber_red'?)",
         "probability: 1.2 is not between 0 and 1",
         "status: 'offtrack' is not one of on_track, ahead, off_track, no_data, no_trajectory, "
-        "outside_trajectory (did you mean 'off_track'?)",
+        "outside_trajectory, met, missed (did you mean 'off_track'?)",
         "variation_icon: 'alarm' is not one of improvement, concern, common_cause, neutral "
         "(optionally with _high or _low)",
     ]
