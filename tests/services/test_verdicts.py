@@ -174,3 +174,28 @@ def test_the_monthly_note_asks_for_a_decision_on_a_missed_unassessed_target(
         "target period 2024-03) against a target of 60.0% (5.0 points below).")
     assert "No likelihood assessment has been recorded since the deadline." in decision["why"]
     assert "a new stage with a new target" in decision["ask"]
+
+
+def test_the_priority_page_shows_the_verdict_and_the_stages(world):
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from stocktake.web.app import create_app
+    from tests.web.conftest import signed_in_session
+
+    client = TestClient(create_app(world),
+                        cookies={"stocktake_session": signed_in_session(world)})
+    html = client.get("/priorities/SOLVE").text
+    text = " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"<(style|svg).*?</\1>", "", html,
+                                                    flags=re.S)).split())
+    assert ("Target met: 61.0% in 2024-03 against a target of 60.0% (1.0 points above). "
+            "Since then: 58.0% in 2024-04, 3.0 points lower, not meeting the target now.") in text
+    # The stages table: the first stage (40 to 45 by 2023-12) missed at 44.0, the current met.
+    assert "Stages" in text and "the first push" in text
+    assert re.search(r"1 the first push 40\.0 2023-10 45\.0 2023-12 44\.0 2023-12 Target missed",
+                     text), text
+    assert re.search(r"2 \(current\) 50\.0 2024-01 60\.0 2024-03 61\.0 2024-03 Target met", text)
+    # Province B missed its share: said in the units' table, with the gap in points.
+    assert re.search(r"Province B B 58\.0 2024-04 57\.0 2024-03 · target 60\.0 −3\.0 points "
+                     r"Target missed", text), text
