@@ -18,6 +18,12 @@ trajectory (analysis.trajectory.split_trajectory, level by level down from the s
 Tolerance: ``tolerance`` in priorities.yaml, a percentage of the expected value (default 5);
 within it is on track, outside it ahead or off track according to the polarity.
 
+Met or missed: once the latest complete period reaches the target period, the status is the
+verdict at the deadline (analysis.trajectory.target_verdict), ``met`` or ``missed``, with the
+actual beside the target and where the series has gone since in ``at_target_period``; the
+gap is then the one at the deadline. Earlier stages of a priority (``stages`` in
+priorities.yaml) are read the same way at the scope (``stages``). docs/methods/verdicts.md.
+
 All figures use complete periods only (see services.series_data) and the data known at
 ``as_of``. The units below the scope are read together from the roll-up arrays (one
 array pass for their latest periods, their XmR charts in batches): the same figures, to
@@ -653,10 +659,12 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
 
     For each priority, at its scope (or at --unit, which must lie within the scope):
     baseline, latest complete actual and its period, the expected value on the trajectory
-    for that period, the gap and gap %, on track / ahead / off track against the tolerance,
+    for that period, the gap and gap %, on track / ahead / off track against the tolerance
+    (or, once the target period is complete, met / missed at it: ``at_target_period``),
     SPC variation and assurance icons (with the target), the forecast at the target period
     with 80% and 95% intervals and the probability of meeting the target, the lead and
-    counter indicators' latest movement, and the data vintage used. With units, the same for
+    counter indicators' latest movement, the stages with their verdicts, and the data
+    vintage used. With units, the same for
     each unit below, down ``depth`` levels (default 1; None: every level, from the same one
     load of the data), on its share of the trajectory. Forecasts refit a model many
     times: by default only at the scope ('scope'); 'all' adds every unit, 'none' skips them.
