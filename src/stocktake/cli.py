@@ -241,15 +241,18 @@ def _print_overview(overview: dict[str, Any], title: str = "Priorities") -> None
                          ("target", "right"), ("owner", "left")):
         table.add_column(col, justify=justify)
     for p in overview["priorities"]:
-        latest = p["latest"]
+        latest, dec = p["latest"], p.get("decimals")
         latest_text = "no data" if latest is None else (
-            f"{_fmt(latest['value'])} ({latest['period']})"
+            f"{_fmt(latest['value'], dec)} ({latest['period']})"
             + ("" if latest["complete"] else f" {latest['coverage']:.0%} reported"))
+        v = p.get("at_target_period")
+        verdict = "" if not v else (f": target {v['status']}, {_fmt(v['actual'], dec)} in "
+                                    f"{v['actual_period']}")
         table.add_row(
             p["code"], p["title"], f"{p['headline']} ({p['unit_of_measure']})", p["scope"],
-            f"{_fmt(p['baseline']['value'])} ({p['baseline']['period']})",
+            f"{_fmt(p['baseline']['value'], dec)} ({p['baseline']['period']})",
             latest_text,
-            f"{_fmt(p['target']['value'])} ({p['target']['period']})",
+            f"{_fmt(p['target']['value'], dec)} ({p['target']['period']}){verdict}",
             p["owner"],
         )
     show(table)

@@ -199,3 +199,13 @@ def test_the_priority_page_shows_the_verdict_and_the_stages(world):
     # Province B missed its share: said in the units' table, with the gap in points.
     assert re.search(r"Province B B 58\.0 2024-04 57\.0 2024-03 · target 60\.0 −3\.0 points "
                      r"Target missed", text), text
+
+
+def test_the_priorities_table_gives_the_verdict_beside_the_target(world):
+    url = world.url.render_as_string(hide_password=False)
+    out = CliRunner().invoke(app, ["priorities", "--db", url], terminal_width=250)
+    assert out.exit_code == 0, out.output
+    assert "60.0 (2024-03): target met, 61.0 in 2024-03" in " ".join(out.output.split())
+    listed = json.loads(CliRunner().invoke(app, ["priorities", "--db", url, "--json"]).stdout)
+    (solve,) = [p for p in listed["priorities"] if p["code"] == "SOLVE"]
+    assert solve["at_target_period"]["status"] == "met"

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ..analysis.spc import ICON_COLOURS, ICON_LABELS
+from ..analysis.trajectory import target_verdict
 from ..model.periods import Period
 from ..reports.formatting import verdict_sentence
 from ..store import delivery as delivery_store
@@ -17,7 +18,14 @@ from .clock import now_of
 from .leads import attach_lead_evidence
 from .readings import compare_units, spc_chart
 from .series_data import Point, SeriesData, check_priority, iso, last_complete, read_model
-from .status import priority_codes, priority_status, priority_trajectory, unit_readings
+from .status import (
+    priority_codes,
+    priority_status,
+    priority_trajectory,
+    tolerance_of,
+    unit_readings,
+    verdict_block,
+)
 
 POLARITY_TEXT = {"up": "higher is better", "down": "lower is better", "neutral": "neutral"}
 
@@ -42,7 +50,18 @@ def priority_overview(engine: Engine, *, as_of: datetime | None = None) -> dict[
         if latest_point is not None and p.target.value != p.baseline.value:
             progress = (latest_point["value"] - p.baseline.value) / (
                 p.target.value - p.baseline.value)
+        verdict = None
+        if data is not None:  # met or missed, once the target period is complete
+            periods, values, _partial = data.complete(p.headline, p.scope)
+            tolerance, mode = tolerance_of(p)
+            found = target_verdict(p.baseline.period,
+                                   Period.parse(p.target.period, indicator.period_type),
+                                   p.target.value, dict(zip(periods, values, strict=True)),
+                                   indicator.polarity, tolerance, mode)
+            verdict = None if found is None else verdict_block(found, indicator.polarity)
         rows.append({
+            "at_target_period": verdict,
+            "decimals": indicator.decimals,
             "code": p.code,
             "title": p.title,
             "owner": p.owner,
