@@ -625,14 +625,16 @@ def plan_checklist(plan: Plan, priority: Priority, *, today: date) -> list[dict[
     overdue = [m.code for m in overdue_milestones(plan, today)]
     add(CHECK_NONE_OVERDUE, overdue, f"no milestone was due before {today.isoformat()} "
         "without being done or dropped",
-        f"{len(overdue)} milestones were due before {today.isoformat()} and are not done "
-        f"or dropped: {', '.join(overdue)}")
+        f"{len(overdue)} {'milestone was' if len(overdue) == 1 else 'milestones were'} due "
+        f"before {today.isoformat()} and {'is' if len(overdue) == 1 else 'are'} not done or "
+        f"dropped: {', '.join(overdue)}")
 
     risks = plan.risks
     out.append({
         "check": CHECK_RISKS_NAMED,
         "ok": bool(risks),
-        "detail": f"{len(risks)} risks recorded" if risks else "the plan records no risks",
+        "detail": (f"{len(risks)} {'risk' if len(risks) == 1 else 'risks'} recorded" if risks
+                   else "the plan records no risks"),
         "items": [],
     })
     unowned = [r.code for r in risks if not r.owner or not r.mitigation]
