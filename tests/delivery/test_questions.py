@@ -296,3 +296,13 @@ def test_a_gap_in_a_percentage_is_in_points_whatever_the_unit_is_called(uom):
         "latest": {"period": "2026-05", "value": 74.9}}})
     assert "3.1 percentage points (3.9%) below its trajectory of 78%" in q["question"]
     assert "percent (" not in q["question"]
+
+
+def test_a_counter_getting_worse_while_the_target_is_met_asks_about_gaming():
+    q = questions_from_data({
+        "priority_title": "grade-3 reading", "headline": {"status": "met"},
+        "counters": [{"name": "Exemptions", "direction": "worse", "change": 1.5}]})[0]
+    assert (q["topic"], q["severity"]) == ("gaming", 3)
+    assert q["question"] == ("Exemptions, a counter indicator, has got worse (+1.5) while "
+                             "grade-3 reading met its target: is the target being gamed, or is "
+                             "there an unintended effect?")

@@ -319,7 +319,8 @@ def _indicators(r: _Reader, ctx: Mapping[str, Any], key: str, title: str,
     """Counter indicators getting worse (gaming, unintended effects) and lead indicators
     moving the wrong way (trouble for the headline ahead)."""
     headline = ctx.get("headline") if isinstance(ctx.get("headline"), Mapping) else {}
-    headline_good = headline.get("status") in ("on_track", "ahead")  # type: ignore[union-attr]
+    status = headline.get("status")  # type: ignore[union-attr]
+    headline_good = status in ("on_track", "ahead", "met")  # a met target invites gaming too
     out = []
     for path, d in r.entries(ctx, key):
         name = r.name(d, "name", path)
@@ -332,7 +333,8 @@ def _indicators(r: _Reader, ctx: Mapping[str, Any], key: str, title: str,
         by = f" ({_signed(change)})" if change is not None else ""
         evidence = f"{name}: direction worse" + (f"; change {_signed(change)}" if by else "")
         if key == "counters":
-            while_ = (f" while {title} is on track" if headline_good else "")
+            while_ = ("" if not headline_good else f" while {title} met its target"
+                      if status == "met" else f" while {title} is on track")
             out.append(_question(
                 "gaming", 3 if headline_good else 2,
                 f"{name}, a counter indicator, has got worse{by}{while_}: is the target being "
