@@ -209,3 +209,23 @@ def test_the_priorities_table_gives_the_verdict_beside_the_target(world):
     listed = json.loads(CliRunner().invoke(app, ["priorities", "--db", url, "--json"]).stdout)
     (solve,) = [p for p in listed["priorities"] if p["code"] == "SOLVE"]
     assert solve["at_target_period"]["status"] == "met"
+
+
+def test_the_pack_shows_the_verdict_and_the_earlier_stage(world):
+    import re
+
+    from stocktake.reports.render import render_pack
+    from stocktake.services.packs import pack_context
+
+    context = pack_context(world, "SOLVE")
+    text = " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"<(style|svg).*?</\1>", "",
+                                                    render_pack(context), flags=re.S)).split())
+    assert "60.0 by 2024-03: Target met (61.0 in 2024-03)" in text
+    assert ("Earlier stage 1 40.0 in 2023-10 to 45.0 by 2023-12: Target missed (44.0 in "
+            "2023-12) the first push") in text
+    assert "Target met: 61.0% in 2024-03 against a target of 60.0%" in text
+    # The questions: credit for the met target, and B named for missing its share.
+    asked = [q["question"] for q in context["questions"]]
+    assert any(q.startswith("Share of incidents solved met its target") or
+               "met its target: 61%" in q for q in asked), asked
+    assert any("1 unit missed its share of the target (Province B)" in q for q in asked), asked
