@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -176,6 +177,184 @@ def _check_levels(levels: Sequence[float]) -> tuple[float, ...]:
     return tuple(sorted(set(out)))
 
 
+# -- bounds and the predictive distribution on the value scale ---------------------------
+# An indicator's declared range (Indicator.attributes min, max, integer). A count (integer
+# with a min) is modelled on the square-root scale, sqrt(y - min): the variance-stabilising
+# scale of Poisson-like counts, on which a zero is an ordinary value and the back-transform
+# has a finite mean under the Student t (df >= 4). Other bounded values are modelled as they
+# are. Either way the predictive distribution is censored at the bounds (the probability
+# beyond a bound sits on it: P(value = min) is the chance of, say, no cases at all) and, for
+# integers, rounded to the nearest whole number. Measured on the panels of
+# benchmarks/calibration.py before choosing: see docs/methods/forecast.md.
+COUNT_SD_FLOOR = 0.25  # least model sd on the sqrt scale: sd of sqrt(Poisson(0.06))
+SD_FLOOR_SHARE = 0.1  # an earlier origin's model sd counts as at least this share of today's
+MAX_FACTOR = 100.0  # calibration factor cap: interval at most 10x the model's own width
+_GRID = 1000  # quantile midpoints for the mean and sd of a bounded predictive distribution
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The values an indicator can take: ``min``, ``max`` (None: no bound) and ``integer``
+    (whole numbers only), as declared in Indicator.attributes."""
+
+    min: float | None = None
+    max: float | None = None
+    integer: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("min", "max"):
+            v = getattr(self, name)
+            if v is not None and (
+                isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)
+            ):
+                raise ForecastError(f"bound {name}={v!r} must be a finite number or None")
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ForecastError(f"bound min={self.min:g} must be below max={self.max:g}")
+        if not isinstance(self.integer, bool):
+            raise ForecastError(f"integer={self.integer!r} must be true or false")
+
+    @classmethod
+    def from_attributes(cls, attributes: Mapping[str, Any] | None) -> Bounds:
+        """min, max and integer from an indicator's attributes (others are ignored)."""
+        a = attributes or {}
+        return cls(a.get("min"), a.get("max"), bool(a.get("integer", False)))
+
+    @property
+    def active(self) -> bool:
+        return self.min is not None or self.max is not None or self.integer
+
+    @property
+    def transform(self) -> str:
+        """The scale the model is fitted on: 'sqrt' for counts, else 'identity'."""
+        return "sqrt" if self.integer and self.min is not None else "identity"
+
+    def describe(self) -> str:
+        parts = []
+        if self.min is not None:
+            parts.append(f"min {self.min:g}")
+        if self.max is not None:
+            parts.append(f"max {self.max:g}")
+        if self.integer:
+            parts.append("whole numbers")
+        return ", ".join(parts) or "none"
+
+    def to_model(self, y: np.ndarray) -> np.ndarray:
+        if self.transform == "sqrt":
+            return np.sqrt(np.maximum(y - self.min, 0.0))  # type: ignore[operator]
+        return y
+
+    def from_model(self, z: np.ndarray) -> np.ndarray:
+        """Model scale -> value scale, censored at the bounds (not yet rounded)."""
+        v = self.min + np.maximum(z, 0.0) ** 2 if self.transform == "sqrt" else z
+        return np.clip(v, self.min if self.min is not None else -np.inf,
+                       self.max if self.max is not None else np.inf)
+
+    def check(self, y: np.ndarray, periods: Sequence[Period], what: str) -> None:
+        """Refuse data outside the declared range: the model could not reproduce it."""
+        for i, v in enumerate(y):
+            if (self.min is not None and v < self.min) or (self.max is not None and v > self.max):
+                raise ForecastError(
+                    f"{what}: value {v:g} for {periods[i].code} is outside the indicator's "
+                    f"range ({self.describe()})"
+                )
+
+
+NO_BOUNDS = Bounds()
+
+
+@lru_cache(maxsize=4096)
+def _t_grid(df: float) -> np.ndarray:
+    """Standard t quantiles at _GRID midpoints (probabilities (i + 0.5) / _GRID)."""
+    return stats.t.ppf((np.arange(_GRID) + 0.5) / _GRID, df)
+
+
+def _quantiles(
+    p: np.ndarray | float, loc: np.ndarray | float, scale: np.ndarray | float,
+    df: np.ndarray | float, bounds: Bounds,
+) -> np.ndarray:
+    """Quantiles of the predictive distribution on the value scale (broadcasting). For
+    integers, the smallest whole k with P(value <= k) >= p: the value is the continuous one
+    rounded to the nearest whole number, so P(value <= k) = F(k + 0.5)."""
+    v = bounds.from_model(np.asarray(loc) + np.asarray(scale) * stats.t.ppf(p, df))
+    return _rounded(v, bounds)
+
+
+def _rounded(v: np.ndarray, bounds: Bounds) -> np.ndarray:
+    if not bounds.integer:
+        return np.asarray(v, dtype=float)
+    k = np.ceil(np.asarray(v) - 0.5 - 1e-9) + 0.0  # + 0.0: no "-0"
+    lo = -np.inf if bounds.min is None else math.ceil(bounds.min)
+    hi = np.inf if bounds.max is None else math.floor(bounds.max)
+    return np.clip(k, lo, hi)
+
+
+def _cdf(
+    x: np.ndarray | float, loc: np.ndarray | float, scale: np.ndarray | float,
+    df: np.ndarray | float, bounds: Bounds, strict: bool = False,
+) -> np.ndarray:
+    """P(value <= x) on the value scale (broadcasting); ``strict``: P(value < x)."""
+    x = np.asarray(x, dtype=float)
+    lo = -np.inf if bounds.min is None else bounds.min
+    hi = np.inf if bounds.max is None else bounds.max
+    if bounds.integer:  # whole k holds the continuous values in [k - 0.5, k + 0.5)
+        k = np.ceil(x - 1e-9) - 1.0 if strict else np.floor(x + 1e-9)
+        below, above = k < lo, k >= hi
+        xc = k + 0.5
+    else:
+        below, above = (x <= lo, x > hi) if strict else (x < lo, x >= hi)
+        xc = x
+    z = bounds.to_model(np.clip(xc, lo, hi))
+    out = stats.t.cdf((z - np.asarray(loc)) / np.asarray(scale), df)
+    return np.where(above, 1.0, np.where(below, 0.0, out))
+
+
+def _moments(loc: float, scale: float, df: float, bounds: Bounds) -> tuple[float, float]:
+    """Mean and sd on the value scale. Unbounded: the t's own (loc, scale sqrt(df/(df-2))).
+    Bounded: by the quantile rule over _GRID midpoints (the back-transformed, censored,
+    rounded distribution has no simple closed form)."""
+    if not bounds.active:
+        return loc, scale * math.sqrt(df / (df - 2.0))
+    v = _rounded(bounds.from_model(loc + scale * _t_grid(round(float(df), 9))), bounds)
+    mean = float(np.mean(v))
+    return mean, float(np.sqrt(max(float(np.mean((v - mean) ** 2)), 0.0)))
+
+
+class Predictive:
+    """The predictive distribution of one forecast period on the value scale: a Student t
+    on the model scale (``loc``, ``scale``, ``df``), transformed back, censored at the
+    bounds and, for integers, rounded. scipy-like: cdf, sf, ppf, interval, mean, std, rvs."""
+
+    def __init__(self, loc: float, scale: float, df: float, bounds: Bounds = NO_BOUNDS):
+        self.loc, self.scale, self.df, self.bounds = float(loc), float(scale), float(df), bounds
+
+    def cdf(self, x: float) -> float:
+        return float(_cdf(x, self.loc, self.scale, self.df, self.bounds))
+
+    def cdf_below(self, x: float) -> float:
+        """P(value < x): differs from cdf where a value has mass (a bound, a whole number)."""
+        return float(_cdf(x, self.loc, self.scale, self.df, self.bounds, strict=True))
+
+    def sf(self, x: float) -> float:
+        return 1.0 - self.cdf(x)
+
+    def ppf(self, q: float) -> float:
+        return float(_quantiles(q, self.loc, self.scale, self.df, self.bounds))
+
+    def interval(self, level: float) -> tuple[float, float]:
+        return self.ppf(0.5 - level / 2.0), self.ppf(0.5 + level / 2.0)
+
+    def mean(self) -> float:
+        return _moments(self.loc, self.scale, self.df, self.bounds)[0]
+
+    def std(self) -> float:
+        return _moments(self.loc, self.scale, self.df, self.bounds)[1]
+
+    def rvs(self, size: int, random_state: np.random.Generator | int | None = None) -> np.ndarray:
+        gen = np.random.default_rng(random_state)
+        z = self.loc + self.scale * gen.standard_t(self.df, size=size)
+        return _rounded(self.bounds.from_model(z), self.bounds)
+
+
 _Engine = Callable[[np.ndarray, Mapping[int, int], int, bool | None], dict[int, _Run]]
 
 
@@ -200,7 +379,13 @@ def _inner_runs(
 
 
 def _calibration(
-    y: np.ndarray, observed: np.ndarray, runs: Mapping[int, _Run], origin: int, horizon: int
+    y: np.ndarray,
+    observed: np.ndarray,
+    runs: Mapping[int, _Run],
+    origin: int,
+    horizon: int,
+    sd_floor: float = 0.0,
+    legacy: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Variance factor, degrees of freedom and evidence count for each horizon.
 
@@ -210,19 +395,31 @@ def _calibration(
     model's own variance), the posterior factor is (w * prior + sum z^2) / (w + count) and
     the predictive distribution is Student t. Overlapping h-step errors from consecutive
     origins are correlated, so they count as count / h degrees of freedom.
+
+    The sd dividing an earlier error is at least SD_FLOOR_SHARE of the sd at ``origin``
+    (and ``sd_floor``), and the factor at most MAX_FACTOR: a fit that was exact on a
+    constant stretch (a county's years of zeros) claims an sd near 0, and dividing by it
+    once made factors of 1e23 and intervals of +/-1e12. Such an sd says nothing about
+    today's noise. ``legacy``: neither guard (the engine before bounds, for comparison).
     """
     factor, df, count = np.empty(horizon), np.empty(horizon), np.zeros(horizon, dtype=int)
     lo = max(MIN_POINTS, origin - CALIBRATION_WINDOW)
+    now = runs.get(origin)
     prior = 1.0
     for h in range(1, horizon + 1):
         z2 = 0.0
+        least = 0.0
+        if not legacy:
+            least = max(sd_floor, SD_FLOOR_SHARE * now.sd[h - 1] if now is not None else 0.0)
         for o2 in range(lo, origin - h + 1):
             run = runs.get(o2)
             if run is None or not observed[o2 + h - 1]:
                 continue
-            z2 += ((y[o2 + h - 1] - run.mean[h - 1]) / run.sd[h - 1]) ** 2
+            z2 += ((y[o2 + h - 1] - run.mean[h - 1]) / max(run.sd[h - 1], least)) ** 2
             count[h - 1] += 1
         factor[h - 1] = (PRIOR_WEIGHT * prior + z2) / (PRIOR_WEIGHT + count[h - 1])
+        if not legacy:
+            factor[h - 1] = min(factor[h - 1], MAX_FACTOR)
         df[h - 1] = PRIOR_WEIGHT + count[h - 1] / h
         prior = factor[h - 1]
     return factor, df, count
@@ -240,8 +437,11 @@ def _predictive_scale(model_sd: np.ndarray, factor: np.ndarray) -> np.ndarray:
 class Forecast:
     """A forecast from the period after ``last_observed`` to ``target_period``.
 
-    For each forecast period the predictive distribution is a Student t with location
-    ``mean``, scale ``scale`` and ``df`` degrees of freedom (standard deviation ``sd``).
+    For each forecast period the predictive distribution is a Student t on the model's
+    scale with location ``location``, scale ``scale`` and ``df`` degrees of freedom,
+    carried to the value scale and kept within ``bounds`` (see Predictive); ``mean`` and
+    ``sd`` are that distribution's, on the value scale. Without bounds the model scale is
+    the value scale and the distribution is the t itself.
     """
 
     model: str
@@ -263,10 +463,16 @@ class Forecast:
     interval_method: str
     interpolated: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    bounds: Bounds = NO_BOUNDS
+    location: tuple[float, ...] = ()  # t location on the model scale (default: mean)
 
     @property
     def target_period(self) -> str:
         return self.periods[-1]
+
+    @property
+    def transform(self) -> str:
+        return self.bounds.transform
 
     def _index(self, period: str | None) -> int:
         if period is None:
@@ -282,24 +488,23 @@ class Forecast:
             )
         return self.periods.index(code)
 
-    def distribution(self, period: str | None = None) -> Any:
-        """The predictive distribution (a frozen scipy.stats t) at ``period``, by default the
-        target period."""
+    def distribution(self, period: str | None = None) -> Predictive:
+        """The predictive distribution at ``period``, by default the target period."""
         i = self._index(period)
-        return stats.t(df=self.df[i], loc=self.mean[i], scale=self.scale[i])
+        loc = self.location[i] if self.location else self.mean[i]
+        return Predictive(loc, self.scale[i], self.df[i], self.bounds)
 
     def cdf(self, x: float, period: str | None = None) -> float:
         """P(value <= x) at ``period`` (default: the target period)."""
-        return float(self.distribution(period).cdf(x))
+        return self.distribution(period).cdf(x)
 
     def quantile(self, q: float, period: str | None = None) -> float:
-        return float(self.distribution(period).ppf(q))
+        return self.distribution(period).ppf(q)
 
     def interval(self, level: float, period: str | None = None) -> tuple[float, float]:
         """Central prediction interval at any level, e.g. 0.5 for the interquartile range."""
         lv = _check_levels([level])[0]
-        dist = self.distribution(period)
-        return float(dist.ppf(0.5 - lv / 2)), float(dist.ppf(0.5 + lv / 2))
+        return self.distribution(period).interval(lv)
 
     def sample(
         self,
@@ -308,9 +513,7 @@ class Forecast:
         period: str | None = None,
     ) -> np.ndarray:
         """Draws from the predictive distribution at ``period`` (default: the target)."""
-        i = self._index(period)
-        gen = np.random.default_rng(rng)
-        return self.mean[i] + self.scale[i] * gen.standard_t(self.df[i], size=size)
+        return self.distribution(period).rvs(size, rng)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -320,13 +523,17 @@ class Forecast:
             "last_observed": self.last_observed,
             "n_observations": self.n_observations,
             "interval_method": self.interval_method,
-            "distribution": "student_t",
+            "distribution": _distribution_name(self.bounds),
+            "bounds": {"min": self.bounds.min, "max": self.bounds.max,
+                       "integer": self.bounds.integer},
+            "transform": self.bounds.transform,
             "interpolated": list(self.interpolated),
             "notes": list(self.notes),
             "forecasts": [
                 {
                     "period": p,
                     "mean": self.mean[i],
+                    "location": self.location[i] if self.location else self.mean[i],
                     "scale": self.scale[i],
                     "df": self.df[i],
                     "sd": self.sd[i],
@@ -370,6 +577,41 @@ INTERVAL_METHOD = (
 )
 
 
+def _interval_method(bounds: Bounds) -> str:
+    if not bounds.active:
+        return INTERVAL_METHOD
+    scale = ("on the square-root scale sqrt(value - min), squared back"
+             if bounds.transform == "sqrt" else "on the value scale")
+    kept = ["censored at the bounds (the probability beyond a bound sits on it)"]
+    if bounds.integer:
+        kept.append("rounded to whole numbers")
+    return (f"{INTERVAL_METHOD}; fitted {scale}; the distribution is {' and '.join(kept)} "
+            f"({bounds.describe()}); calibration factor at most {MAX_FACTOR:g}")
+
+
+def _distribution_name(bounds: Bounds) -> str:
+    if not bounds.active:
+        return "student_t"
+    name = "student_t_sqrt_scale" if bounds.transform == "sqrt" else "student_t"
+    return f"{name}_censored" + ("_rounded" if bounds.integer else "")
+
+
+def _model_name(name: str, bounds: Bounds) -> str:
+    if bounds.transform == "sqrt":
+        return f"{name} on sqrt(value - {bounds.min:g})"
+    return name
+
+
+def _model_sd(sd: np.ndarray, bounds: Bounds) -> np.ndarray:
+    """The model's sd, floored for counts: a history of zeros fits exactly (sd 0), which
+    would claim the next value is certainly 0."""
+    return np.maximum(sd, COUNT_SD_FLOOR) if bounds.transform == "sqrt" else sd
+
+
+def _sd_floor(bounds: Bounds) -> float:
+    return COUNT_SD_FLOOR if bounds.transform == "sqrt" else 0.0
+
+
 def _build(
     prep: _Prepared,
     ptype: PeriodType,
@@ -378,17 +620,20 @@ def _build(
     df: np.ndarray,
     count: np.ndarray,
     levels: tuple[float, ...],
+    bounds: Bounds = NO_BOUNDS,
 ) -> Forecast:
     fit, horizon = run.fit, len(run.mean)
     last = prep.periods[-1]
-    scale = _predictive_scale(run.sd, factor)
-    factor = (scale / run.sd) ** 2
-    sd = scale * np.sqrt(df / (df - 2.0))
+    model_sd = _model_sd(run.sd, bounds)
+    scale = _predictive_scale(model_sd, factor)
+    factor = (scale / model_sd) ** 2
+    moments = [_moments(m, s, d, bounds) for m, s, d in zip(run.mean, scale, df, strict=True)]
+    mean = np.array([m for m, _ in moments])
+    sd = np.array([v for _, v in moments])
     lower, upper = {}, {}
     for lv in levels:
-        q = stats.t.ppf(0.5 + lv / 2.0, df)
-        lower[lv] = tuple(float(v) for v in run.mean - q * scale)
-        upper[lv] = tuple(float(v) for v in run.mean + q * scale)
+        lower[lv] = tuple(float(v) for v in _quantiles(0.5 - lv / 2.0, run.mean, scale, df, bounds))
+        upper[lv] = tuple(float(v) for v in _quantiles(0.5 + lv / 2.0, run.mean, scale, df, bounds))
     params: dict[str, float] = {"alpha": fit.alpha}
     if fit.spec.trend:
         params.update(beta=fit.beta, phi=fit.phi)
@@ -396,8 +641,24 @@ def _build(
         params.update(gamma=fit.gamma, season_length=float(fit.spec.m))
     params.update(sigma=fit.sigma, aicc=fit.aicc)
     notes = list(run.notes)
-    if fit.sse <= (1e-9 * max(float(np.max(np.abs(prep.y))), 1e-3)) ** 2:
-        notes.append("the model fits the history exactly: intervals rest on no observed noise")
+    z = bounds.to_model(prep.y)
+    if fit.sse <= (1e-9 * max(float(np.max(np.abs(z))), 1e-3)) ** 2:
+        notes.append(
+            "the model fits the history exactly: intervals rest on no observed noise"
+            + (f" (the model sd is floored at {COUNT_SD_FLOOR:g} on the square-root scale)"
+               if bounds.transform == "sqrt" else "")
+        )
+    if bounds.active:
+        notes.append(
+            f"bounds ({bounds.describe()}): "
+            + ("fitted on the square-root scale; " if bounds.transform == "sqrt" else "")
+            + "no interval or probability goes beyond them"
+            + ("; intervals are whole numbers, so they hold at least their nominal share"
+               if bounds.integer else "")
+        )
+    if np.any(factor >= MAX_FACTOR * (1 - 1e-9)):
+        notes.append(f"calibration factor capped at {MAX_FACTOR:g}: past errors were far "
+                     "larger than the model expected; read the intervals with care")
     thin = [h + 1 for h in range(horizon) if count[h] == 0]
     if thin:
         notes.append(
@@ -406,27 +667,29 @@ def _build(
             else "no past errors to calibrate on: width is the model's own with df 4"
         )
     return Forecast(
-        model=fit.name,
+        model=_model_name(fit.name, bounds),
         params=params,
         period_type=ptype.value,
         last_observed=last.code,
         n_observations=int(prep.observed.sum()),
         periods=tuple(last.shift(h).code for h in range(1, horizon + 1)),
-        mean=tuple(float(v) for v in run.mean),
+        mean=tuple(float(v) for v in mean),
         scale=tuple(float(v) for v in scale),
         df=tuple(float(v) for v in df),
         sd=tuple(float(v) for v in sd),
-        model_sd=tuple(float(v) for v in run.sd),
+        model_sd=tuple(float(v) for v in model_sd),
         calibration_factor=tuple(float(v) for v in factor),
         calibration_errors=tuple(int(v) for v in count),
         levels=levels,
         lower=lower,
         upper=upper,
-        interval_method=INTERVAL_METHOD,
+        interval_method=_interval_method(bounds),
         interpolated=tuple(
             p.code for p, ok in zip(prep.periods, prep.observed, strict=True) if not ok
         ),
         notes=tuple(notes),
+        bounds=bounds,
+        location=tuple(float(v) for v in run.mean),
     )
 
 
@@ -441,6 +704,7 @@ class ForecastRequest:
     period_type: PeriodType | str
     seasonal: bool | None = None
     levels: Sequence[float] = DEFAULT_LEVELS
+    bounds: Bounds | None = None
 
 
 @dataclass(frozen=True)
@@ -453,6 +717,12 @@ class _Job:
     m: int
     seasonal: bool | None
     levels: tuple[float, ...]
+    bounds: Bounds = NO_BOUNDS
+
+    @property
+    def z(self) -> np.ndarray:
+        """The series on the model's scale."""
+        return self.bounds.to_model(self.prep.y)
 
 
 def _job(req: ForecastRequest, parsed: dict[Any, Any] | None = None) -> _Job:
@@ -461,6 +731,10 @@ def _job(req: ForecastRequest, parsed: dict[Any, Any] | None = None) -> _Job:
     ptype = _period_type(req.period_type)
     levels_ = _check_levels(req.levels)
     prep = _prepare(req.values, req.periods, ptype, parsed=parsed)
+    bounds = req.bounds or NO_BOUNDS
+    if not isinstance(bounds, Bounds):
+        raise ForecastError(f"bounds {bounds!r} must be a Bounds (or None)")
+    bounds.check(prep.y, prep.periods, "series")
     try:
         target = Period.parse(req.horizon_to, ptype)
     except PeriodError as exc:
@@ -483,7 +757,7 @@ def _job(req: ForecastRequest, parsed: dict[Any, Any] | None = None) -> _Job:
             f"a seasonal model needs at least {_seasonal_min_points(m)} {ptype.value}s; "
             f"the series has {n}"
         )
-    return _Job(prep, ptype, target - last, m, seasonal, levels_)
+    return _Job(prep, ptype, target - last, m, seasonal, levels_, bounds)
 
 
 def forecast(
@@ -494,15 +768,19 @@ def forecast(
     period_type: PeriodType | str,
     seasonal: bool | None = None,
     levels: Sequence[float] = DEFAULT_LEVELS,
+    bounds: Bounds | None = None,
 ) -> Forecast:
     """Forecast a series from its last period to ``horizon_to`` with calibrated intervals.
 
     ``seasonal``: None decides by AICc (quarterly and monthly data with enough points),
     True asks for the seasonal model (an error if the data is too short), False never.
+    ``bounds``: the indicator's range (Bounds.from_attributes(indicator.attributes)); a
+    count (whole numbers with a min) is fitted on the square-root scale, and intervals,
+    quantiles, cdf and probabilities never go beyond a bound. Data outside it is refused.
     Missing values: a single missing period between observed ones is interpolated
     linearly and listed in ``Forecast.interpolated``; longer gaps are refused.
     """
-    req = ForecastRequest(values, periods, horizon_to, period_type, seasonal, levels)
+    req = ForecastRequest(values, periods, horizon_to, period_type, seasonal, levels, bounds)
     return _forecast_jobs([_job(req)])[0]
 
 
@@ -514,7 +792,8 @@ def forecast_many(
     for rounding, about 1e-13 relative), or the ForecastError it raises, in its slot.
 
     A request is a ForecastRequest or a mapping of forecast()'s arguments (``values``,
-    ``periods``, ``horizon_to``, ``period_type``, optional ``seasonal`` and ``levels``).
+    ``periods``, ``horizon_to``, ``period_type``, optional ``seasonal``, ``levels``
+    and ``bounds``).
     A request forecast() would reject with another exception (a missing argument, values
     that are not a sequence) gets a ForecastError saying so. Series that need a model at
     the same origins (series of one length, without gaps) are fitted together: several
@@ -560,12 +839,14 @@ def _forecast_jobs(jobs: Sequence[_Job]) -> list[Forecast]:
     out: list[Forecast | None] = [None] * len(jobs)
     for lo in range(0, len(order), MANY_SLICE):
         part = order[lo : lo + MANY_SLICE]
-        tasks = [(jobs[i].prep.y, _wanted(jobs[i].prep, jobs[i].horizon), jobs[i].m,
-                  jobs[i].seasonal) for i in part]
-        for i, runs in zip(part, _runs_many(tasks), strict=True):
+        zs = [jobs[i].z for i in part]
+        tasks = [(z, _wanted(jobs[i].prep, jobs[i].horizon), jobs[i].m, jobs[i].seasonal)
+                 for z, i in zip(zs, part, strict=True)]
+        for z, i, runs in zip(zs, part, _runs_many(tasks), strict=True):
             j, n = jobs[i], len(jobs[i].prep.y)
-            factor, df, count = _calibration(j.prep.y, j.prep.observed, runs, n, j.horizon)
-            out[i] = _build(j.prep, j.ptype, runs[n], factor, df, count, j.levels)
+            factor, df, count = _calibration(z, j.prep.observed, runs, n, j.horizon,
+                                             _sd_floor(j.bounds))
+            out[i] = _build(j.prep, j.ptype, runs[n], factor, df, count, j.levels, j.bounds)
     return out  # type: ignore[return-value]  # every slot filled above
 
 
@@ -577,13 +858,15 @@ def _forecast(
     seasonal: bool | None,
     levels: tuple[float, ...],
     engine: _Engine = _runs_at,
+    bounds: Bounds = NO_BOUNDS,
 ) -> Forecast:
     """The procedure at the last origin and, for the calibration, at the earlier ones:
     all in one call of the engine, so each model is fitted at every origin in one batch."""
     n = len(prep.y)
-    runs = engine(prep.y, _wanted(prep, horizon), m, seasonal)
-    factor, df, count = _calibration(prep.y, prep.observed, runs, n, horizon)
-    return _build(prep, ptype, runs[n], factor, df, count, levels)
+    z = bounds.to_model(prep.y)
+    runs = engine(z, _wanted(prep, horizon), m, seasonal)
+    factor, df, count = _calibration(z, prep.observed, runs, n, horizon, _sd_floor(bounds))
+    return _build(prep, ptype, runs[n], factor, df, count, levels, bounds)
 
 
 def probability_of_meeting(
@@ -596,7 +879,8 @@ def probability_of_meeting(
 
     Polarity 'up' (higher is better): P(value >= target); 'down': P(value <= target).
     Read from the forecast's predictive distribution at ``period`` (default: the target
-    period, ``forecast.target_period``).
+    period, ``forecast.target_period``), which holds only values within the forecast's
+    bounds: a count's P(<= 5) is P(0, 1, ..., 5), with no mass below 0.
     """
     try:
         pol = Polarity(polarity)
@@ -610,5 +894,5 @@ def probability_of_meeting(
         raise ForecastError(f"target value {target_value!r} is not a number") from None
     if not math.isfinite(target):
         raise ForecastError(f"target value {target_value!r} is not finite")
-    below = forecast.cdf(target, period)
-    return below if pol is Polarity.DOWN else 1.0 - below
+    dist = forecast.distribution(period)
+    return dist.cdf(target) if pol is Polarity.DOWN else 1.0 - dist.cdf_below(target)
