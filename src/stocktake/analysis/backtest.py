@@ -180,7 +180,10 @@ def backtest(
     for 1..H or a list (default 5 years, 8 quarters, 12 months); ``origin_step``: score
     every k-th origin. Missing values follow ``forecast()``: single gaps are interpolated
     (an interpolated value is never scored as an outcome), longer gaps raise.
-    ``bounds``: the indicator's range, as forecast() takes it. ``calibrate=False`` scores
+    ``bounds``: the indicator's range, as forecast() takes it; the scale of a series of
+    counts is decided once, on its data before the first origin (forecast() decides on all
+    the data it is given: the same choice unless the median crossed the threshold since).
+    ``calibrate=False`` scores
     the model's own Gaussian intervals instead (analytic ETS variance, sigma^2 = SSE /
     (n - parameters)), to show what calibration changes. ``legacy=True`` scores the engine
     as it was before bounds: no bounds and no guards on the calibration factor (for
@@ -197,7 +200,7 @@ def backtest(
         raise ForecastError(f"origin_step {origin_step} must be at least 1")
     if not series:
         raise ForecastError("no series to backtest")
-    b = NO_BOUNDS if legacy or bounds is None else bounds
+    base = b = NO_BOUNDS if legacy or bounds is None else bounds
     if not isinstance(b, Bounds):
         raise ForecastError(f"bounds {bounds!r} must be a Bounds (or None)")
     m = SEASON_LENGTH.get(ptype, 0)
@@ -216,10 +219,11 @@ def backtest(
             skipped.append(name)
             continue
         prep = _prepare(values, periods, ptype, what=f"series '{name}'")
-        b.check(prep.y, prep.periods, f"series '{name}'")
         y, observed, n = prep.y, prep.observed, len(prep.y)
-        z = b.to_model(y)
         origins = [o for o in range(first, n, origin_step) if observed[o - 1]]
+        b = base.resolved(y[: origins[0]] if origins else y)  # data before the first origin
+        b.check(y, prep.periods, f"series '{name}'")
+        z = b.to_model(y)
         if not origins:
             skipped.append(name)
             continue
@@ -298,7 +302,7 @@ def backtest(
         records=tuple(records),
         skipped=tuple(skipped),
         calibrated=calibrate,
-        bounds=b,
+        bounds=base,
         legacy=legacy,
         strata=strata(records, levels_),
     )
