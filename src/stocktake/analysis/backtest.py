@@ -234,7 +234,7 @@ def backtest(
             if calibrate:
                 factor, df, _ = _calibration(z, observed, runs, o, min(H, n - o), _sd_floor(b),
                                              legacy=legacy)
-                scale = _predictive_scale(_model_sd(run.sd, b), factor)
+                scale = _predictive_scale(_model_sd(run.sd, b), factor, _sd_floor(b))
             else:
                 df, scale = np.full(len(run.sd), np.inf), run.sd
             diffs = np.abs(y[lag:o] - y[: o - lag])

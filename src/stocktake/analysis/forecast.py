@@ -429,7 +429,8 @@ def _calibration(
         z2 = 0.0
         least = 0.0
         if not legacy:
-            least = max(sd_floor, SD_FLOOR_SHARE * now.sd[h - 1] if now is not None else 0.0)
+            today = now.sd[min(h, len(now.sd)) - 1] if now is not None and len(now.sd) else 0.0
+            least = max(sd_floor, SD_FLOOR_SHARE * today)
         for o2 in range(lo, origin - h + 1):
             run = runs.get(o2)
             if run is None or not observed[o2 + h - 1]:
@@ -444,11 +445,14 @@ def _calibration(
     return factor, df, count
 
 
-def _predictive_scale(model_sd: np.ndarray, factor: np.ndarray) -> np.ndarray:
+def _predictive_scale(
+    model_sd: np.ndarray, factor: np.ndarray, floor: float = 0.0
+) -> np.ndarray:
     """Calibrated t scale per horizon. A later period is never given less uncertainty
     than an earlier one: the factors of long horizons rest on few, overlapping errors
-    and can dip by chance, while the model's own variance never falls with h."""
-    return np.maximum.accumulate(model_sd * np.sqrt(factor))
+    and can dip by chance, while the model's own variance never falls with h. ``floor``:
+    the least scale (small counts: a history without errors cannot shrink it to 0)."""
+    return np.maximum.accumulate(np.maximum(model_sd * np.sqrt(factor), floor))
 
 
 # -- the result -------------------------------------------------------------------------
@@ -649,7 +653,7 @@ def _build(
     fit, horizon = run.fit, len(run.mean)
     last = prep.periods[-1]
     model_sd = _model_sd(run.sd, bounds)
-    scale = _predictive_scale(model_sd, factor)
+    scale = _predictive_scale(model_sd, factor, _sd_floor(bounds))
     factor = (scale / model_sd) ** 2
     moments = [_moments(m, s, d, bounds) for m, s, d in zip(run.mean, scale, df, strict=True)]
     mean = np.array([m for m, _ in moments])
