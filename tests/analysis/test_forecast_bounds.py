@@ -283,3 +283,53 @@ def test_legacy_switch_reproduces_the_unbounded_engine():
     assert all(r.lower[1] >= 0 for r in new.records)
     for a, b in zip(old.records, plain.records, strict=True):  # the same model and means
         assert a.mean == pytest.approx(b.mean)
+
+
+# -- small counts: level (and season) only ----------------------------------------------
+def monthly_counts(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    season = np.exp(0.8 * np.cos(2 * np.pi * np.arange(n) / 12))
+    return np.sqrt(rng.poisson(3.0 * season).astype(float))
+
+
+def test_level_and_season_model_matches_statsmodels_at_the_same_parameters():
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    from stocktake.analysis import ets
+
+    z = monthly_counts(60, seed=8)
+    spec = ets._Spec(trend=False, m=12)
+    row = np.array([[0.3, 0.0, 1.0, 0.2 / 0.7]])
+    sse, x0 = ets._profile_sse(z, spec, row)
+    p = {"alpha": 0.3, "beta": 0.0, "gamma": 0.2, "phi": 1.0}
+    state, resid = ets._filter(z, spec, p, x0[0])
+    fit = ets._Fit(spec, 0.3, 0.0, 0.2, 1.0, x0[0], state, resid, float(sse[0]), 1.0, 0.0)
+    sm = ETSModel(pd.Series(z), seasonal="add", seasonal_periods=12).smooth([0.3, 0.2, *x0[0]])
+    assert fit.sse == pytest.approx(sm.sse, rel=1e-9)
+    pred = sm.get_prediction(start=60, end=71)
+    np.testing.assert_allclose(fit.mean(12), np.asarray(pred.predicted_mean), rtol=1e-9)
+
+
+@pytest.mark.parametrize("seasonal", [None, False])
+def test_level_only_engine_matches_the_per_origin_path(seasonal):
+    from stocktake.analysis import ets, ets_batch
+
+    z = monthly_counts(48, seed=9)
+    wanted = {o: min(6, 48 - o) for o in range(18, 49)}
+    new = ets_batch._runs_at(z, wanted, 12, seasonal, False)
+    ref = ets._runs_at_reference(z, wanted, 12, seasonal, False)
+    assert new.keys() == ref.keys()
+    for o in ref:
+        assert new[o].fit.name == ref[o].fit.name and not new[o].fit.spec.trend
+        assert (new[o].fit.alpha, new[o].fit.gamma) == (ref[o].fit.alpha, ref[o].fit.gamma)
+        np.testing.assert_allclose(new[o].mean, ref[o].mean, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(new[o].sd, ref[o].sd, rtol=1e-7)
+
+
+def test_small_counts_get_no_trend_larger_ones_keep_it():
+    y = [0.0] * 6 + [1, 2, 2, 3, 4, 4, 6, 7]
+    small = forecast(y, years(2000, len(y)), "2019", period_type="year", bounds=COUNT)
+    assert small.model.startswith("ETS(A,N,N)") and any("no trend" in n for n in small.notes)
+    big = [float(v) for v in np.arange(14) * 10 + 100]
+    large = forecast(big, years(2000, 14), "2019", period_type="year", bounds=COUNT)
+    assert "N,N" not in large.model and large.bounds.transform == "identity"

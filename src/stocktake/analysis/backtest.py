@@ -41,6 +41,7 @@ from stocktake.analysis.forecast import (
     _prepare,
     _quantiles,
     _sd_floor,
+    _trend,
 )
 from stocktake.model.periods import PeriodType
 
@@ -228,7 +229,8 @@ def backtest(
             skipped.append(name)
             continue
         n_series += 1
-        runs = _inner_runs(z, observed, range(origins[0] - CALIBRATION_WINDOW, n), H, m, seasonal)
+        runs = _inner_runs(z, observed, range(origins[0] - CALIBRATION_WINDOW, n), H, m, seasonal,
+                           trend=_trend(b))
         for o in origins:
             run = runs[o]
             if calibrate:

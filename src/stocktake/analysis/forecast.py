@@ -374,7 +374,7 @@ class Predictive:
         return _rounded(self.bounds.from_model(z), self.bounds)
 
 
-_Engine = Callable[[np.ndarray, Mapping[int, int], int, bool | None], dict[int, _Run]]
+_Engine = Callable[..., dict[int, _Run]]  # (y, horizons, m, seasonal, trend)
 
 
 def _inner_runs(
@@ -385,6 +385,7 @@ def _inner_runs(
     m: int,
     seasonal: bool | None,
     engine: _Engine = _runs_at,
+    trend: bool = True,
 ) -> dict[int, _Run]:
     """The procedure rerun at earlier origins (origin o = the first o values are known).
 
@@ -394,7 +395,7 @@ def _inner_runs(
     wanted = {
         o: min(horizon, len(y) - o) for o in origins if o >= MIN_POINTS and observed[o - 1]
     }
-    return engine(y, wanted, m, seasonal) if wanted else {}
+    return engine(y, wanted, m, seasonal, trend) if wanted else {}
 
 
 def _calibration(
@@ -636,6 +637,14 @@ def _model_sd(sd: np.ndarray, bounds: Bounds) -> np.ndarray:
     return np.maximum(sd, COUNT_SD_FLOOR) if bounds.transform == "sqrt" else sd
 
 
+def _trend(bounds: Bounds) -> bool:
+    """Whether the procedure may fit a trend: not for small counts on the square-root scale,
+    where a trend is extrapolated as a parabola on the value scale (measured on the sparse
+    panel of benchmarks/calibration.py: intervals up to 0 to 595 for a county of 0-4 a
+    year with a trend, and see docs/methods/forecast.md)."""
+    return bounds.transform != "sqrt"
+
+
 def _sd_floor(bounds: Bounds) -> float:
     return COUNT_SD_FLOOR if bounds.transform == "sqrt" else 0.0
 
@@ -870,8 +879,8 @@ def _forecast_jobs(jobs: Sequence[_Job]) -> list[Forecast]:
     for lo in range(0, len(order), MANY_SLICE):
         part = order[lo : lo + MANY_SLICE]
         zs = [jobs[i].z for i in part]
-        tasks = [(z, _wanted(jobs[i].prep, jobs[i].horizon), jobs[i].m, jobs[i].seasonal)
-                 for z, i in zip(zs, part, strict=True)]
+        tasks = [(z, _wanted(jobs[i].prep, jobs[i].horizon), jobs[i].m, jobs[i].seasonal,
+                  _trend(jobs[i].bounds)) for z, i in zip(zs, part, strict=True)]
         for z, i, runs in zip(zs, part, _runs_many(tasks), strict=True):
             j, n = jobs[i], len(jobs[i].prep.y)
             factor, df, count = _calibration(z, j.prep.observed, runs, n, j.horizon,
@@ -895,7 +904,7 @@ def _forecast(
     n = len(prep.y)
     bounds = bounds.resolved(prep.y)
     z = bounds.to_model(prep.y)
-    runs = engine(z, _wanted(prep, horizon), m, seasonal)
+    runs = engine(z, _wanted(prep, horizon), m, seasonal, _trend(bounds))
     factor, df, count = _calibration(z, prep.observed, runs, n, horizon, _sd_floor(bounds))
     return _build(prep, ptype, runs[n], factor, df, count, levels, bounds)
 
