@@ -249,14 +249,18 @@ def _all(records) -> dict[str, dict[str, dict[str, float]]]:
     return {"all": {"": everything}, **s}
 
 
-def _misses(rows: dict[str, dict[str, dict[str, float]]], claimed: bool) -> list[str]:
+def _misses(rows: dict[str, dict[str, dict[str, float]]], claimed: bool,
+            truth: dict[str, dict[str, dict[str, float]]] | None = None) -> list[str]:
     """Groups more than GOAL points from nominal (or, with ``claimed``, from what the
-    forecasts claim, for whole-number intervals)."""
+    forecasts claim, for whole-number intervals; with ``truth``, from the coverage of the
+    true distribution's intervals in the same group)."""
     out = []
     for stratum, groups in rows.items():
         for group, g in groups.items():
             for p, nominal in (("80", 80.0), ("95", 95.0)):
                 ref = 100 * g[f"claimed_{p}"] if claimed else nominal
+                if truth is not None:
+                    ref = 100 * truth[stratum][group][f"coverage_{p}"]
                 got = 100 * g[f"coverage_{p}"]
                 if abs(got - ref) > GOAL:
                     out.append(f"{stratum} {group} {p}%: {got:.1f} vs {ref:.1f}".replace(
@@ -294,6 +298,12 @@ def forecast_calibration(data: Path, quick: bool, only: list[str] | None) -> Non
         miss = _misses(rows["new"], claimed=True)
         print(f"  new: {'PASS' if not miss else 'MISS'} all strata within {GOAL:g} points of "
               "the coverage claimed" + ("" if not miss else f" ({'; '.join(miss[:6])})"))
+        if "true" in rows:
+            for name in ("old", "new"):
+                miss = _misses(rows[name], claimed=False, truth=rows["true"])
+                print(f"  {name}: {'PASS' if not miss else 'MISS'} all strata within {GOAL:g} "
+                      "points of the true distribution's coverage"
+                      + ("" if not miss else f" ({len(miss)} miss: {'; '.join(miss[:6])})"))
 
 
 def scale_comparison(data: Path, quick: bool, only: list[str] | None) -> None:

@@ -333,3 +333,69 @@ def test_small_counts_get_no_trend_larger_ones_keep_it():
     big = [float(v) for v in np.arange(14) * 10 + 100]
     large = forecast(big, years(2000, 14), "2019", period_type="year", bounds=COUNT)
     assert "N,N" not in large.model and large.bounds.transform == "identity"
+
+
+# -- weekly seasons: the change from the same week a year earlier ------------------------
+def weekly(n: int) -> list[str]:
+    from stocktake.model.periods import Period
+
+    start = Period.parse("2020-W01", "week")
+    return [start.shift(i).code for i in range(n)]
+
+
+def flu_like(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    mu = 2.0 * np.exp(2.5 * np.cos(2 * np.pi * t / 52.18) - 1.5)
+    return rng.negative_binomial(5, 5 / (5 + mu)).astype(float)
+
+
+def test_weekly_season_is_the_same_week_last_year_plus_the_change():
+    y = flu_like(160, seed=11)
+    periods = weekly(160)
+    target = weekly(166)[-1]
+    z = np.sqrt(y)
+    a, b = z[52:] - z[52:].mean(), z[:-52] - z[:-52].mean()
+    assert a @ b / math.sqrt((a @ a) * (b @ b)) > 0.3  # the stated test, by hand
+    fc = forecast(list(y), periods, target, period_type="week", bounds=COUNT)
+    assert "same week a year earlier" in fc.model and any("weekly season" in n for n in fc.notes)
+    # By hand: the change w = sqrt(y_t) - sqrt(y_(t-52)), its level-only forecast (small
+    # counts get no trend) from simple exponential smoothing at the fitted alpha, with the
+    # initial level profiled by least squares; then last year's same weeks added back.
+    w = z[52:] - z[:-52]
+    alpha = fc.params["alpha"]
+    # SES one-step errors are affine in the initial level l0: e_t = c_t - d_t l0
+    c, d = np.empty(len(w)), np.empty(len(w))
+    lc, ld = 0.0, 1.0  # level = lc + ld * l0
+    for t, v in enumerate(w):
+        c[t], d[t] = v - lc, ld
+        lc, ld = lc + alpha * c[t], ld - alpha * d[t]
+    l0 = float(c @ d / (d @ d))
+    level = lc + ld * l0
+    np.testing.assert_allclose(np.subtract(fc.location, level), z[160 - 52: 160 - 52 + 6],
+                               atol=1e-9)
+    assert all(lo >= 0 and float(hi).is_integer() for lo, hi in zip(
+        fc.lower[0.95], fc.upper[0.95], strict=True))
+
+
+def test_weekly_noise_without_a_season_is_not_read_by_year():
+    rng = np.random.default_rng(12)
+    y = rng.poisson(6.0, 160).astype(float)
+    fc = forecast(list(y), weekly(160), weekly(164)[-1], period_type="week", bounds=COUNT)
+    assert "year earlier" not in fc.model
+    short = forecast(list(flu_like(100, 3)), weekly(100), weekly(104)[-1], period_type="week")
+    assert "year earlier" not in short.model  # under two years and 5 weeks: never
+
+
+def test_backtest_scores_the_weekly_forecast_forecast_returns():
+    y = flu_like(150, seed=13)
+    periods = weekly(150)
+    res = backtest({"d": (periods, list(y))}, "week", min_train=110, horizons=4,
+                   origin_step=9, bounds=COUNT)
+    assert res.records
+    for r in res.records[::3]:
+        k = periods.index(r.origin) + 1
+        fc = forecast(list(y[:k]), periods[:k], r.period, period_type="week", bounds=COUNT)
+        assert "year earlier" in fc.model
+        assert (fc.lower[0.8][-1], fc.upper[0.95][-1]) == (r.lower[0], r.upper[1])
+        assert fc.mean[-1] == pytest.approx(r.mean, rel=1e-9)

@@ -33,15 +33,18 @@ from stocktake.analysis.forecast import (
     _calibration,
     _cdf,
     _check_levels,
+    _differenced,
     _inner_runs,
     _model_sd,
     _moments,
+    _offset,
     _period_type,
     _predictive_scale,
     _prepare,
     _quantiles,
     _sd_floor,
     _trend,
+    _yearly_lag,
 )
 from stocktake.model.periods import PeriodType
 
@@ -205,7 +208,8 @@ def backtest(
     if not isinstance(b, Bounds):
         raise ForecastError(f"bounds {bounds!r} must be a Bounds (or None)")
     m = SEASON_LENGTH.get(ptype, 0)
-    lag = m or 1  # MASE scale: in-sample MAE of the seasonal naive forecast (Hyndman & Koehler)
+    # MASE scale: in-sample MAE of the seasonal naive forecast (Hyndman & Koehler)
+    mase_lag = m or 1
     lo_q = 0.5 - np.array(levels_) / 2.0
     hi_q = 0.5 + np.array(levels_) / 2.0
 
@@ -229,17 +233,28 @@ def backtest(
             skipped.append(name)
             continue
         n_series += 1
-        runs = _inner_runs(z, observed, range(origins[0] - CALIBRATION_WINDOW, n), H, m, seasonal,
-                           trend=_trend(b))
+        # Per origin, as forecast() would at it: a weekly season read as the change from a
+        # year earlier (lag 52) or not; the procedure's runs for each reading as needed.
+        lags = {o: 0 if legacy else _yearly_lag(z[:o], ptype, seasonal, H) for o in origins}
+        runs_by_lag: dict[int, tuple[np.ndarray, np.ndarray, dict]] = {}
+        for k in sorted(set(lags.values())):
+            at = [o - k for o in origins if lags[o] == k]
+            w, obs = _differenced(z, observed, k)
+            runs_by_lag[k] = (w, obs, _inner_runs(w, obs, range(at[0] - CALIBRATION_WINDOW,
+                                                                at[-1] + 1),
+                                                  H, m, seasonal, trend=_trend(b)))
         for o in origins:
-            run = runs[o]
+            k = lags[o]
+            w, obs, runs = runs_by_lag[k]
+            run = runs[o - k]
+            offset = _offset(z, o, k, len(run.mean))
             if calibrate:
-                factor, df, _ = _calibration(z, observed, runs, o, min(H, n - o), _sd_floor(b),
+                factor, df, _ = _calibration(w, obs, runs, o - k, min(H, n - o), _sd_floor(b),
                                              legacy=legacy)
                 scale = _predictive_scale(_model_sd(run.sd, b), factor, _sd_floor(b))
             else:
                 df, scale = np.full(len(run.sd), np.inf), run.sd
-            diffs = np.abs(y[lag:o] - y[: o - lag])
+            diffs = np.abs(y[mase_lag:o] - y[: o - mase_lag])
             mae_naive = float(np.mean(diffs)) if len(diffs) else float("nan")
             scored = False
             for h in hs:
@@ -247,7 +262,8 @@ def backtest(
                 if t >= n or not observed[t]:
                     continue
                 scored = True
-                loc, sc, d = float(run.mean[h - 1]), float(scale[h - 1]), float(df[h - 1])
+                loc = float(run.mean[h - 1] + offset[h - 1])
+                sc, d = float(scale[h - 1]), float(df[h - 1])
                 lower = _quantiles(lo_q, loc, sc, d, b)
                 upper = _quantiles(hi_q, loc, sc, d, b)
                 claimed = _cdf(upper, loc, sc, d, b) - _cdf(lower, loc, sc, d, b, strict=True)

@@ -645,8 +645,53 @@ def _trend(bounds: Bounds) -> bool:
     return bounds.transform != "sqrt"
 
 
+def _offset(z: np.ndarray, origin: int, lag: int, horizon: int) -> np.ndarray:
+    """What is added back to the procedure's forecasts of the first ``horizon`` periods
+    after ``origin``: the values ``lag`` periods earlier (nothing without a lag)."""
+    if not lag:
+        return np.zeros(horizon)
+    return z[origin - lag : origin - lag + horizon]
+
+
 def _sd_floor(bounds: Bounds) -> float:
     return COUNT_SD_FLOOR if bounds.transform == "sqrt" else 0.0
+
+
+# -- weekly seasons: the change from the same week a year earlier -------------------------
+# ETS has no 52-week season here (52 seasonal states on a few years of data would be mostly
+# noise). A weekly series whose values a year apart are correlated (r >= YEARLY_MIN_R on the
+# model's scale, with at least two years and MIN_POINTS weeks more) is read instead as the
+# change from the same week a year earlier: the procedure is fitted to w_t = z_t - z_(t-52)
+# and the forecast for week T + h is z_(T+h-52) + the forecast of w (h <= 52, so the year-
+# earlier value is known). Every step uses data before the origin only. Statistics note
+# section 7: "compare each period with the same period a year earlier (loses a year, doubles
+# the noise)"; measured on the weekly panel of benchmarks/calibration.py.
+YEAR_WEEKS = 52
+YEARLY_MIN_R = 0.3
+
+
+def _yearly_r(z: np.ndarray) -> float:
+    """Correlation of the series with itself 52 weeks earlier."""
+    a, b = z[YEAR_WEEKS:], z[:-YEAR_WEEKS]
+    a, b = a - a.mean(), b - b.mean()
+    den = math.sqrt(float(a @ a) * float(b @ b))
+    return float(a @ b) / den if den > 0 else 0.0
+
+
+def _yearly_lag(z: np.ndarray, ptype: PeriodType, seasonal: bool | None, horizon: int) -> int:
+    """52 when a weekly series is forecast as the change from a year earlier, else 0."""
+    if (ptype is not PeriodType.WEEK or seasonal is False or horizon > YEAR_WEEKS
+            or len(z) < 2 * YEAR_WEEKS + MIN_POINTS):
+        return 0
+    return YEAR_WEEKS if _yearly_r(z) >= YEARLY_MIN_R else 0
+
+
+def _differenced(z: np.ndarray, observed: np.ndarray, lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """The series the procedure is fitted to: z itself, or its change over ``lag`` periods
+    (observed where both ends were)."""
+    if not lag:
+        return z, observed
+    return z[lag:] - z[:-lag], observed[lag:] & observed[:-lag]
 
 
 def _build(
@@ -658,19 +703,22 @@ def _build(
     count: np.ndarray,
     levels: tuple[float, ...],
     bounds: Bounds = NO_BOUNDS,
+    offset: np.ndarray | None = None,
+    lag: int = 0,
 ) -> Forecast:
     fit, horizon = run.fit, len(run.mean)
     last = prep.periods[-1]
+    loc = run.mean + (offset if offset is not None else 0.0)
     model_sd = _model_sd(run.sd, bounds)
     scale = _predictive_scale(model_sd, factor, _sd_floor(bounds))
     factor = (scale / model_sd) ** 2
-    moments = [_moments(m, s, d, bounds) for m, s, d in zip(run.mean, scale, df, strict=True)]
+    moments = [_moments(m, s, d, bounds) for m, s, d in zip(loc, scale, df, strict=True)]
     mean = np.array([m for m, _ in moments])
     sd = np.array([v for _, v in moments])
     lower, upper = {}, {}
     for lv in levels:
-        lower[lv] = tuple(float(v) for v in _quantiles(0.5 - lv / 2.0, run.mean, scale, df, bounds))
-        upper[lv] = tuple(float(v) for v in _quantiles(0.5 + lv / 2.0, run.mean, scale, df, bounds))
+        lower[lv] = tuple(float(v) for v in _quantiles(0.5 - lv / 2.0, loc, scale, df, bounds))
+        upper[lv] = tuple(float(v) for v in _quantiles(0.5 + lv / 2.0, loc, scale, df, bounds))
     params: dict[str, float] = {"alpha": fit.alpha}
     if fit.spec.trend:
         params.update(beta=fit.beta, phi=fit.phi)
@@ -694,6 +742,12 @@ def _build(
             + ("; intervals are whole numbers, so they hold at least their nominal share"
                if bounds.integer else "")
         )
+    if lag:
+        notes.append(
+            f"weekly season (values a year apart correlate, r = "
+            f"{_yearly_r(bounds.to_model(prep.y)):.2f} >= {YEARLY_MIN_R:g}): forecast as the "
+            f"same week a year earlier plus the change, the change modelled by {fit.name}"
+        )
     if np.any(factor >= MAX_FACTOR * (1 - 1e-9)):
         notes.append(f"calibration factor capped at {MAX_FACTOR:g}: past errors were far "
                      "larger than the model expected; read the intervals with care")
@@ -705,7 +759,8 @@ def _build(
             else "no past errors to calibrate on: width is the model's own with df 4"
         )
     return Forecast(
-        model=_model_name(fit.name, bounds),
+        model=_model_name(fit.name, bounds) + (
+            " of the change from the same week a year earlier" if lag else ""),
         params=params,
         period_type=ptype.value,
         last_observed=last.code,
@@ -727,7 +782,7 @@ def _build(
         ),
         notes=tuple(notes),
         bounds=bounds,
-        location=tuple(float(v) for v in run.mean),
+        location=tuple(float(v) for v in loc),
     )
 
 
@@ -756,6 +811,7 @@ class _Job:
     seasonal: bool | None
     levels: tuple[float, ...]
     bounds: Bounds = NO_BOUNDS
+    lag: int = 0  # 52: the change from the same week a year earlier is modelled
 
     @property
     def z(self) -> np.ndarray:
@@ -796,7 +852,8 @@ def _job(req: ForecastRequest, parsed: dict[Any, Any] | None = None) -> _Job:
             f"a seasonal model needs at least {_seasonal_min_points(m)} {ptype.value}s; "
             f"the series has {n}"
         )
-    return _Job(prep, ptype, target - last, m, seasonal, levels_, bounds)
+    lag = _yearly_lag(bounds.to_model(prep.y), ptype, seasonal, target - last)
+    return _Job(prep, ptype, target - last, m, seasonal, levels_, bounds, lag)
 
 
 def forecast(
@@ -859,11 +916,15 @@ def forecast_many(
 def _wanted(prep: _Prepared, horizon: int) -> dict[int, int]:
     """The origins of a forecast, with their horizons: the earlier ones that calibrate
     it, then the last."""
-    n = len(prep.y)
+    return _wanted_at(prep.observed, horizon)
+
+
+def _wanted_at(observed: np.ndarray, horizon: int) -> dict[int, int]:
+    n = len(observed)
     wanted = {
         o: min(horizon, n - o)
         for o in range(n - CALIBRATION_WINDOW, n)
-        if o >= MIN_POINTS and prep.observed[o - 1]
+        if o >= MIN_POINTS and observed[o - 1]
     }
     return {**wanted, n: horizon}
 
@@ -878,14 +939,14 @@ def _forecast_jobs(jobs: Sequence[_Job]) -> list[Forecast]:
     out: list[Forecast | None] = [None] * len(jobs)
     for lo in range(0, len(order), MANY_SLICE):
         part = order[lo : lo + MANY_SLICE]
-        zs = [jobs[i].z for i in part]
-        tasks = [(z, _wanted(jobs[i].prep, jobs[i].horizon), jobs[i].m, jobs[i].seasonal,
-                  _trend(jobs[i].bounds)) for z, i in zip(zs, part, strict=True)]
-        for z, i, runs in zip(zs, part, _runs_many(tasks), strict=True):
-            j, n = jobs[i], len(jobs[i].prep.y)
-            factor, df, count = _calibration(z, j.prep.observed, runs, n, j.horizon,
-                                             _sd_floor(j.bounds))
-            out[i] = _build(j.prep, j.ptype, runs[n], factor, df, count, j.levels, j.bounds)
+        ws = [_differenced(jobs[i].z, jobs[i].prep.observed, jobs[i].lag) for i in part]
+        tasks = [(w, _wanted_at(obs, jobs[i].horizon), jobs[i].m, jobs[i].seasonal,
+                  _trend(jobs[i].bounds)) for (w, obs), i in zip(ws, part, strict=True)]
+        for (w, obs), i, runs in zip(ws, part, _runs_many(tasks), strict=True):
+            j, n = jobs[i], len(w)
+            factor, df, count = _calibration(w, obs, runs, n, j.horizon, _sd_floor(j.bounds))
+            out[i] = _build(j.prep, j.ptype, runs[n], factor, df, count, j.levels, j.bounds,
+                            _offset(j.z, len(j.z), j.lag, j.horizon), j.lag)
     return out  # type: ignore[return-value]  # every slot filled above
 
 
@@ -904,9 +965,12 @@ def _forecast(
     n = len(prep.y)
     bounds = bounds.resolved(prep.y)
     z = bounds.to_model(prep.y)
-    runs = engine(z, _wanted(prep, horizon), m, seasonal, _trend(bounds))
-    factor, df, count = _calibration(z, prep.observed, runs, n, horizon, _sd_floor(bounds))
-    return _build(prep, ptype, runs[n], factor, df, count, levels, bounds)
+    lag = _yearly_lag(z, ptype, seasonal, horizon)
+    w, obs = _differenced(z, prep.observed, lag)
+    runs = engine(w, _wanted_at(obs, horizon), m, seasonal, _trend(bounds))
+    factor, df, count = _calibration(w, obs, runs, n - lag, horizon, _sd_floor(bounds))
+    return _build(prep, ptype, runs[n - lag], factor, df, count, levels, bounds,
+                  _offset(z, n, lag, horizon), lag)
 
 
 def probability_of_meeting(
