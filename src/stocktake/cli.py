@@ -857,9 +857,28 @@ def backtest(
         return "-" if v is None else f"{v:.1%}"
 
     for r in report["indicators"]:
+        if "error" in r:
+            table.add_row(r["indicator"]["code"], "-", "0", "-", "-", "-")
+            continue
         table.add_row(r["indicator"]["code"], str(r["n_series"]), f"{r['n_forecasts']:,}",
                       pct(r["coverage_80"]), pct(r["coverage_95"]), _num(r["mase"], 2))
     show(table)
+    for r in report["indicators"]:
+        if not r.get("strata"):
+            continue
+        st = Table(title=f"{r['indicator']['code']}: coverage by stratum (claimed: what the "
+                         "forecasts themselves give their intervals)")
+        for col in ("stratum", "forecasts", "80% covered", "80% claimed", "95% covered",
+                    "95% claimed"):
+            st.add_column(col, justify="left" if col == "stratum" else "right")
+        for name in ("horizon", "level", "actual"):
+            for group, g in r["strata"].get(name, {}).items():
+                st.add_row(f"{name} {group}", f"{g['n']:,}", pct(g["coverage_80"]),
+                           pct(g["claimed_80"]), pct(g["coverage_95"]), pct(g["claimed_95"]))
+        show(st)
+    for r in report["indicators"]:
+        if "error" in r:
+            console.print(f"{r['indicator']['code']}: {r['error']}")
 
 
 @app.command()

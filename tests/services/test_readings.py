@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from stocktake.analysis.backtest import backtest
+from stocktake.analysis.forecast import Bounds
 from stocktake.intake.service import submit_rows
 from stocktake.services.model_service import load_model
 from stocktake.services.readings import (
@@ -296,11 +297,31 @@ def test_backtest_uses_every_units_complete_series(world):
                "A": (months, [a + b for a, b in zip(a1, a2, strict=True)]),
                "A1": (months + ["2024-07"], a1 + [30.0]), "A2": (months, a2),
                "B": (months, b1), "B1": (months, b1)}
-    direct = backtest(by_hand, "month", min_train=5, horizons=1)
+    # incidents are whole numbers from 0 (min: 0, integer: true): forecasts keep to them.
+    direct = backtest(by_hand, "month", min_train=5, horizons=1,
+                      bounds=Bounds(min=0, integer=True))
     # Origins after 5 months, one step ahead: 2 + 1 + 2 + 1 + 1 + 1 forecasts.
     assert entry["n_forecasts"] == direct.n_forecasts == 8
     assert entry["coverage_80"] == pytest.approx(direct.coverage[0.8])
     assert entry["coverage_95"] == pytest.approx(direct.coverage[0.95])
+    assert entry["bounds"] == {"min": 0, "max": None, "integer": True}
+    # Every forecast scored is listed, with the fields to recount the coverage by hand.
+    rows = entry["forecasts"]
+    assert len(rows) == 8 and set(rows[0]) == {
+        "unit", "origin", "period", "horizon", "actual", "mean",
+        "lower_80", "upper_80", "lower_95", "upper_95"}
+    assert {r["unit"] for r in rows} == set(by_hand)
+    recount = sum(r["lower_80"] <= r["actual"] <= r["upper_80"] for r in rows) / len(rows)
+    assert recount == pytest.approx(entry["coverage_80"])
+    assert all(r["lower_95"] >= 0 and float(r["upper_95"]).is_integer() for r in rows)
+    for rec, row in zip(direct.records, rows, strict=True):
+        assert (rec.series, rec.origin, rec.period, rec.upper[1]) == (
+            row["unit"], row["origin"], row["period"], row["upper_95"])
+    strata = entry["strata"]
+    assert set(strata) == {"horizon", "level", "actual"}
+    assert strata["horizon"]["1"]["n"] == 8
+    assert strata["actual"]["not zero"]["coverage_95"] == pytest.approx(entry["coverage_95"])
+    assert out["overall"]["strata"]["horizon"]["1"]["coverage_80"] == pytest.approx(recount)
     # MASE scales by the seasonal naive forecast's error (lag 12): undefined this short.
     assert entry["mase"] is None and math.isnan(direct.mase)
     assert out["overall"]["n_forecasts"] == 8

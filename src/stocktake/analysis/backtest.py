@@ -6,29 +6,45 @@ and each held-out outcome 1..H steps ahead is checked against the intervals. The
 scored at an origin is exactly the one ``forecast()`` returns for the series cut at that
 origin (the procedure's earlier-origin runs, which calibrate the interval widths, are
 shared between origins rather than recomputed, which gives the same numbers).
+
+Coverage is also given by stratum (``BacktestResult.strata``): by horizon, by the level of
+the series at the origin (thirds of the panel), and by whether the outcome was zero, each
+beside the coverage the forecasts themselves claimed (an integer interval holds at least its
+nominal share, often more: [0, 1] for a count near 0.2 holds 98%). An overall figure can be
+held up by easy cases; the strata show where it is not.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from stocktake.analysis.forecast import (
     CALIBRATION_WINDOW,
     DEFAULT_LEVELS,
     MIN_POINTS,
+    NO_BOUNDS,
     SEASON_LENGTH,
+    Bounds,
     ForecastError,
     _calibration,
+    _cdf,
     _check_levels,
+    _differenced,
     _inner_runs,
+    _model_sd,
+    _moments,
+    _offset,
     _period_type,
     _predictive_scale,
     _prepare,
+    _quantiles,
+    _sd_floor,
+    _trend,
+    _yearly_lag,
 )
 from stocktake.model.periods import PeriodType
 
@@ -58,12 +74,14 @@ class BacktestRecord:
     period: str  # the period forecast
     horizon: int
     actual: float
-    mean: float
-    scale: float
+    mean: float  # the predictive mean on the value scale
+    scale: float  # t scale on the model scale
     df: float
     lower: tuple[float, ...]  # one per level, in BacktestResult.levels order
     upper: tuple[float, ...]
     scaled_error: float | None  # |actual - mean| / in-sample MAE of the (seasonal) naive
+    level: float = math.nan  # the last value known at the origin
+    claimed: tuple[float, ...] = ()  # P(lower <= value <= upper) under the forecast itself
 
     def covered(self, i: int) -> bool:
         return self.lower[i] <= self.actual <= self.upper[i]
@@ -87,6 +105,10 @@ class BacktestResult:
     records: tuple[BacktestRecord, ...]
     skipped: tuple[str, ...]  # series too short for any origin
     calibrated: bool = True  # False: the model's own Gaussian intervals were scored
+    bounds: Bounds = NO_BOUNDS
+    legacy: bool = False  # True: the engine before bounds and the calibration guards
+    # stratum -> group -> {"n", "coverage_80", "claimed_80", ...}; see _strata
+    strata: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
 
     def summary(self) -> str:
         head = (
@@ -109,6 +131,15 @@ class BacktestResult:
                 f"{h:>3} {self.forecasts_by_horizon[h]:>6} {self.mase_by_horizon[h]:>7.3f}"
                 + "".join(f"{self.coverage_by_horizon[lv][h]:>8.1%}" for lv in self.levels)
             )
+        for name in ("level", "actual"):
+            for group, row in self.strata.get(name, {}).items():
+                lines.append(
+                    f"{name} {group}: n {int(row['n'])}"
+                    + "".join(
+                        f"  {p}%: {row[f'coverage_{p}']:.1%} (claims {row[f'claimed_{p}']:.1%})"
+                        for p in (str(round(lv * 100)) for lv in self.levels)
+                    )
+                )
         if self.skipped:
             lines.append(f"skipped (too short): {', '.join(self.skipped)}")
         return "\n".join(lines)
@@ -143,6 +174,8 @@ def backtest(
     origin_step: int = 1,
     seasonal: bool | None = None,
     calibrate: bool = True,
+    bounds: Bounds | None = None,
+    legacy: bool = False,
 ) -> BacktestResult:
     """Measure interval coverage and MASE over rolling origins on many series.
 
@@ -151,8 +184,14 @@ def backtest(
     for 1..H or a list (default 5 years, 8 quarters, 12 months); ``origin_step``: score
     every k-th origin. Missing values follow ``forecast()``: single gaps are interpolated
     (an interpolated value is never scored as an outcome), longer gaps raise.
-    ``calibrate=False`` scores the model's own Gaussian intervals instead (analytic ETS
-    variance, sigma^2 = SSE / (n - parameters)), to show what calibration changes.
+    ``bounds``: the indicator's range, as forecast() takes it; the scale of a series of
+    counts is decided once, on its data before the first origin (forecast() decides on all
+    the data it is given: the same choice unless the median crossed the threshold since).
+    ``calibrate=False`` scores
+    the model's own Gaussian intervals instead (analytic ETS variance, sigma^2 = SSE /
+    (n - parameters)), to show what calibration changes. ``legacy=True`` scores the engine
+    as it was before bounds: no bounds and no guards on the calibration factor (for
+    benchmarks/calibration.py's comparison).
     """
     ptype = _period_type(period_type)
     levels_ = _check_levels(levels)
@@ -165,9 +204,14 @@ def backtest(
         raise ForecastError(f"origin_step {origin_step} must be at least 1")
     if not series:
         raise ForecastError("no series to backtest")
+    base = b = NO_BOUNDS if legacy or bounds is None else bounds
+    if not isinstance(b, Bounds):
+        raise ForecastError(f"bounds {bounds!r} must be a Bounds (or None)")
     m = SEASON_LENGTH.get(ptype, 0)
-    lag = m or 1  # MASE scale: in-sample MAE of the seasonal naive forecast (Hyndman & Koehler)
-    quantiles = 0.5 + np.array(levels_) / 2.0
+    # MASE scale: in-sample MAE of the seasonal naive forecast (Hyndman & Koehler)
+    mase_lag = m or 1
+    lo_q = 0.5 - np.array(levels_) / 2.0
+    hi_q = 0.5 + np.array(levels_) / 2.0
 
     records: list[BacktestRecord] = []
     skipped: list[str] = []
@@ -182,29 +226,48 @@ def backtest(
         prep = _prepare(values, periods, ptype, what=f"series '{name}'")
         y, observed, n = prep.y, prep.observed, len(prep.y)
         origins = [o for o in range(first, n, origin_step) if observed[o - 1]]
+        b = base.resolved(y[: origins[0]] if origins else y)  # data before the first origin
+        b.check(y, prep.periods, f"series '{name}'")
+        z = b.to_model(y)
         if not origins:
             skipped.append(name)
             continue
         n_series += 1
-        runs = _inner_runs(y, observed, range(origins[0] - CALIBRATION_WINDOW, n), H, m, seasonal)
+        # Per origin, as forecast() would at it: a weekly season read as the change from a
+        # year earlier (lag 52) or not; the procedure's runs for each reading as needed.
+        lags = {o: 0 if legacy else _yearly_lag(z[:o], ptype, seasonal, H) for o in origins}
+        runs_by_lag: dict[int, tuple[np.ndarray, np.ndarray, dict]] = {}
+        for k in sorted(set(lags.values())):
+            at = [o - k for o in origins if lags[o] == k]
+            w, obs = _differenced(z, observed, k)
+            runs_by_lag[k] = (w, obs, _inner_runs(w, obs, range(at[0] - CALIBRATION_WINDOW,
+                                                                at[-1] + 1),
+                                                  H, m, seasonal, trend=_trend(b)))
         for o in origins:
-            run = runs[o]
+            k = lags[o]
+            w, obs, runs = runs_by_lag[k]
+            run = runs[o - k]
+            offset = _offset(z, o, k, len(run.mean))
             if calibrate:
-                factor, df, _ = _calibration(y, observed, runs, o, min(H, n - o))
-                scale = _predictive_scale(run.sd, factor)
+                factor, df, _ = _calibration(w, obs, runs, o - k, min(H, n - o), _sd_floor(b),
+                                             legacy=legacy)
+                scale = _predictive_scale(_model_sd(run.sd, b), factor, _sd_floor(b))
             else:
                 df, scale = np.full(len(run.sd), np.inf), run.sd
-            diffs = np.abs(y[lag:o] - y[: o - lag])
+            diffs = np.abs(y[mase_lag:o] - y[: o - mase_lag])
             mae_naive = float(np.mean(diffs)) if len(diffs) else float("nan")
-            qs = stats.t.ppf(quantiles[:, None], df[None, :])  # (levels, horizons)
             scored = False
             for h in hs:
                 t = o + h - 1
                 if t >= n or not observed[t]:
                     continue
                 scored = True
-                q = qs[:, h - 1]
-                mean, sc = float(run.mean[h - 1]), float(scale[h - 1])
+                loc = float(run.mean[h - 1] + offset[h - 1])
+                sc, d = float(scale[h - 1]), float(df[h - 1])
+                lower = _quantiles(lo_q, loc, sc, d, b)
+                upper = _quantiles(hi_q, loc, sc, d, b)
+                claimed = _cdf(upper, loc, sc, d, b) - _cdf(lower, loc, sc, d, b, strict=True)
+                mean = _moments(loc, sc, d, b)[0] if np.isfinite(d) else loc
                 err = abs(y[t] - mean)
                 records.append(
                     BacktestRecord(
@@ -213,12 +276,14 @@ def backtest(
                         period=prep.periods[t].code,
                         horizon=h,
                         actual=float(y[t]),
-                        mean=mean,
+                        mean=float(mean),
                         scale=sc,
-                        df=float(df[h - 1]),
-                        lower=tuple(float(mean - qi * sc) for qi in q),
-                        upper=tuple(float(mean + qi * sc) for qi in q),
+                        df=d,
+                        lower=tuple(float(v) for v in lower),
+                        upper=tuple(float(v) for v in upper),
                         scaled_error=float(err / mae_naive) if mae_naive > 0 else None,
+                        level=float(y[o - 1]),
+                        claimed=tuple(float(v) for v in claimed),
                     )
                 )
             n_origins += int(scored)
@@ -255,4 +320,60 @@ def backtest(
         records=tuple(records),
         skipped=tuple(skipped),
         calibrated=calibrate,
+        bounds=base,
+        legacy=legacy,
+        strata=strata(records, levels_),
     )
+
+
+def _level_groups(levels: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Thirds of the panel by the level at the origin: labels, and each record's group.
+    Cut points that coincide (a panel mostly of zeros) merge their groups."""
+    cuts = sorted(set(np.quantile(levels, [1 / 3, 2 / 3]).tolist()))
+    edges = [-np.inf, *cuts, np.inf]
+    labels = []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        if lo == -np.inf:
+            labels.append(f"<= {hi:.4g}")
+        elif hi == np.inf:
+            labels.append(f"> {lo:.4g}")
+        else:
+            labels.append(f"{lo:.4g} to {hi:.4g}")
+    group = np.searchsorted(np.array(cuts), levels, side="left")
+    return labels, group
+
+
+def strata(
+    records: Sequence[BacktestRecord], levels: Sequence[float]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Coverage, and the coverage the forecasts claimed, by stratum: ``horizon`` (h),
+    ``level`` (thirds of the panel by the last value known at the origin) and ``actual``
+    (whether the outcome was zero). Each group: n, coverage_<p> and claimed_<p> for each
+    interval level p. ``claimed`` is the mean of P(lower <= value <= upper) under the
+    forecast's own distribution: the nominal level, or more where intervals are whole
+    numbers or reach a bound."""
+    if not records:
+        return {}
+    pct = [str(round(lv * 100)) for lv in levels]
+    covered = np.array([[r.covered(i) for i in range(len(levels))] for r in records])
+    claimed = np.array([r.claimed if r.claimed else tuple(levels) for r in records])
+
+    def row(mask: np.ndarray) -> dict[str, float]:
+        out: dict[str, float] = {"n": int(mask.sum())}
+        for i, p in enumerate(pct):
+            out[f"coverage_{p}"] = float(covered[mask, i].mean())
+            out[f"claimed_{p}"] = float(claimed[mask, i].mean())
+        return out
+
+    h = np.array([r.horizon for r in records])
+    zero = np.array([r.actual == 0 for r in records])
+    level = np.array([r.level for r in records])
+    out: dict[str, dict[str, dict[str, float]]] = {
+        "horizon": {str(k): row(h == k) for k in sorted(set(h.tolist()))},
+        "actual": {k: row(mask) for k, mask in (("zero", zero), ("not zero", ~zero))
+                   if mask.any()},
+    }
+    if np.all(np.isfinite(level)):
+        labels, group = _level_groups(level)
+        out["level"] = {lab: row(group == g) for g, lab in enumerate(labels) if (group == g).any()}
+    return out

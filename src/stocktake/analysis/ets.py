@@ -364,19 +364,20 @@ class _Run:
     notes: tuple[str, ...]
 
 
-def _specs(n: int, m: int, seasonal: bool | None) -> tuple[_Spec, ...]:
-    """The models the procedure fits to n points."""
+def _specs(n: int, m: int, seasonal: bool | None, trend: bool = True) -> tuple[_Spec, ...]:
+    """The models the procedure fits to n points. ``trend=False``: level (and season)
+    only, never a trend (small counts on the square-root scale, see analysis.forecast)."""
     if n < DAMPED_TREND_MIN_POINTS:
         return (_Spec(trend=False, m=0),)
     if m and seasonal is not False and n >= _seasonal_min_points(m):
-        return (_Spec(trend=True, m=0), _Spec(trend=True, m=m))
-    return (_Spec(trend=True, m=0),)
+        return (_Spec(trend=trend, m=0), _Spec(trend=trend, m=m))
+    return (_Spec(trend=trend, m=0),)
 
 
 def _choice(
-    n: int, m: int, seasonal: bool | None, fits: Mapping[_Spec, _Fit]
+    n: int, m: int, seasonal: bool | None, fits: Mapping[_Spec, _Fit], trend: bool = True
 ) -> tuple[_Fit, tuple[str, ...]]:
-    """Model choice among the fits _specs(n, m, seasonal) names, with its notes."""
+    """Model choice among the fits _specs(n, m, seasonal, trend) names, with its notes."""
     notes = []
     if n < DAMPED_TREND_MIN_POINTS:
         fit = fits[_Spec(trend=False, m=0)]
@@ -385,10 +386,12 @@ def _choice(
             "smoothing, no trend"
         )
     else:
-        fit = fits[_Spec(trend=True, m=0)]
+        fit = fits[_Spec(trend=trend, m=0)]
+        if not trend:
+            notes.append("small counts: level only, no trend is extrapolated")
         if m and seasonal is not False:
             if n >= _seasonal_min_points(m):
-                sfit = fits[_Spec(trend=True, m=m)]
+                sfit = fits[_Spec(trend=trend, m=m)]
                 chosen = seasonal or sfit.aicc < fit.aicc
                 how = "requested" if seasonal else "chosen by AICc"
                 notes.append(
@@ -405,24 +408,28 @@ def _choice(
 
 
 def _choose(
-    n: int, horizon: int, m: int, seasonal: bool | None, fits: Mapping[_Spec, _Fit]
+    n: int, horizon: int, m: int, seasonal: bool | None, fits: Mapping[_Spec, _Fit],
+    trend: bool = True,
 ) -> _Run:
-    """Model choice among the fits _specs(n, m, seasonal) names, and its forecast."""
-    fit, notes = _choice(n, m, seasonal, fits)
+    """Model choice among the fits _specs(n, m, seasonal, trend) names, and its forecast."""
+    fit, notes = _choice(n, m, seasonal, fits, trend)
     sd = fit.sigma * np.sqrt(fit.relative_variance(horizon))
     return _Run(fit=fit, mean=fit.mean(horizon), sd=sd, notes=notes)
 
 
-def _procedure(y: np.ndarray, horizon: int, m: int, seasonal: bool | None) -> _Run:
+def _procedure(
+    y: np.ndarray, horizon: int, m: int, seasonal: bool | None, trend: bool = True
+) -> _Run:
     """The procedure at one origin, fitted on its own (the reference path)."""
     n = len(y)
-    fits = {s: _fit_reference(y, s) for s in _specs(n, m, seasonal)}
-    return _choose(n, horizon, m, seasonal, fits)
+    fits = {s: _fit_reference(y, s) for s in _specs(n, m, seasonal, trend)}
+    return _choose(n, horizon, m, seasonal, fits, trend)
 
 
 def _runs_at_reference(
-    y: np.ndarray, horizons: Mapping[int, int], m: int, seasonal: bool | None
+    y: np.ndarray, horizons: Mapping[int, int], m: int, seasonal: bool | None,
+    trend: bool = True,
 ) -> dict[int, _Run]:
     """_runs_at one origin at a time (31 separate procedures per forecast): the path
     before batching, kept so that tests and benchmarks/forecast.py can compare."""
-    return {o: _procedure(y[:o], h, m, seasonal) for o, h in horizons.items()}
+    return {o: _procedure(y[:o], h, m, seasonal, trend) for o, h in horizons.items()}

@@ -500,7 +500,9 @@ def _fit(y: np.ndarray, spec: _Spec) -> _Fit:
     return _fit_at(y, spec, [len(y)])[len(y)]
 
 
-_Task = tuple[np.ndarray, Mapping[int, int], int, bool | None]  # y, horizons, m, seasonal
+# y, horizons, m, seasonal, and optionally trend (False: level and season only)
+_Task = tuple[np.ndarray, Mapping[int, int], int, bool | None] | tuple[
+    np.ndarray, Mapping[int, int], int, bool | None, bool]
 
 
 def _paths(fits: Sequence[_Fit], horizons: Sequence[int]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -527,7 +529,9 @@ def _runs_many(tasks: Sequence[_Task]) -> list[dict[int, _Run]]:
     """_runs_at for many series at once. Each model is fitted in blocks of origins, and
     the series that need a model at the same block of origins (series of one length, as
     on a status page) are fitted together, in one pass (_fit_group)."""
-    needs = [{o: _specs(o, m, seasonal) for o in horizons} for _, horizons, m, seasonal in tasks]
+    trends = [bool(t[4]) if len(t) > 4 else True for t in tasks]
+    needs = [{o: _specs(o, t[2], t[3], trend) for o in t[1]}
+             for t, trend in zip(tasks, trends, strict=True)]
     groups: dict[tuple[_Spec, bytes], list[int]] = {}
     for i, need in enumerate(needs):
         origins: dict[_Spec, set[int]] = {}
@@ -546,11 +550,13 @@ def _runs_many(tasks: Sequence[_Task]) -> list[dict[int, _Run]]:
         for i, got in zip(members, _fit_group(Y, spec, orig), strict=True):
             fits[i].update(((spec, o), f) for o, f in got.items())
     chosen: dict[_Spec, list[tuple[int, int, _Fit, int, tuple[str, ...]]]] = {}
-    for i, ((_, horizons, m, seasonal), need) in enumerate(zip(tasks, needs, strict=True)):
+    for i, (task, need) in enumerate(zip(tasks, needs, strict=True)):
+        horizons, m, seasonal = task[1], task[2], task[3]
         for o, h in horizons.items():
-            fit, notes = _choice(o, m, seasonal, {s: fits[i][(s, o)] for s in need[o]})
+            fit, notes = _choice(o, m, seasonal, {s: fits[i][(s, o)] for s in need[o]},
+                                 trends[i])
             chosen.setdefault(fit.spec, []).append((i, o, fit, h, notes))
-    runs: list[dict[int, _Run]] = [dict.fromkeys(horizons) for _, horizons, _, _ in tasks]
+    runs: list[dict[int, _Run]] = [dict.fromkeys(t[1]) for t in tasks]
     for picks in chosen.values():
         paths = _paths([p[2] for p in picks], [p[3] for p in picks])
         for (i, o, fit, _, notes), (mean, sd) in zip(picks, paths, strict=True):
@@ -559,8 +565,9 @@ def _runs_many(tasks: Sequence[_Task]) -> list[dict[int, _Run]]:
 
 
 def _runs_at(
-    y: np.ndarray, horizons: Mapping[int, int], m: int, seasonal: bool | None
+    y: np.ndarray, horizons: Mapping[int, int], m: int, seasonal: bool | None,
+    trend: bool = True,
 ) -> dict[int, _Run]:
     """The procedure at every origin o in ``horizons`` (data y[:o] only, forecasting
     horizons[o] periods ahead); each model is fitted at all its origins in one batch."""
-    return _runs_many([(y, horizons, m, seasonal)])[0]
+    return _runs_many([(y, horizons, m, seasonal, trend)])[0]

@@ -4,11 +4,14 @@ moment: gathers the complete series that analysis.nowcast works on."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
+from ..analysis.forecast import Bounds, ForecastError, Predictive
 from ..analysis.leads import season_length
 from ..analysis.nowcast import nowcast as fit_nowcast
 from ..model.periods import Period, PeriodType, period_range
@@ -55,10 +58,15 @@ def nowcast(engine, headline: str, unit: str, *, leads: list[str] | None = None,
                          max_lag=max_lag, season=season_length(ptype))
     start = grid[0]
     levels = [int(round(lv * 100)) for lv in result.parameters["levels"]]
+    try:
+        bounds = replace(Bounds.from_attributes(ind.attributes), scale="identity")
+    except ForecastError as exc:
+        raise ValueError(f"indicator '{headline}' attributes: {exc}") from None
+    steps = [_bounded(s, levels, result.df, bounds) for s in result.steps]
     periods = [{"period": start.shift(result.last_index + s["step"]).code,
                 "nowcast": s["nowcast"],
                 **{f"{side}_{lv}": s[f"{side}_{lv}"] for lv in levels
-                   for side in ("lower", "upper")}} for s in result.steps]
+                   for side in ("lower", "upper")}} for s in steps]
     bt = dict(result.backtest)
     first, last = bt.pop("first_index"), bt.pop("last_index")
     bt["periods"] = ([start.shift(first).code, start.shift(last).code]
@@ -70,13 +78,35 @@ def nowcast(engine, headline: str, unit: str, *, leads: list[str] | None = None,
                   "intercepts": result.intercepts, "seasonal": result.seasonal,
                   "residual_sd": result.residual_sd, "df": result.df,
                   "observations": result.observations,
-                  "lags_chosen": lags is None, "max_lag": max_lag},
+                  "lags_chosen": lags is None, "max_lag": max_lag,
+                  "bounds": {"min": bounds.min, "max": bounds.max, "integer": bounds.integer},
+                  "bound_handling": ("the t interval censored at the indicator's bounds"
+                                     + (" and rounded to whole numbers" if bounds.integer
+                                        else "") if bounds.active else "none")},
         "periods": periods,
         "last_observed": {"period": start.shift(result.last_index).code,
                           "value": result.last_level},
         "backtest": bt,
         "as_of": iso(as_of), "data_as_of": iso(data.data_as_of),
     }
+
+
+def _bounded(step: dict[str, Any], levels: list[int], df: float, bounds: Bounds
+             ) -> dict[str, Any]:
+    """A step's nowcast and intervals kept within the indicator's min, max and integer:
+    the same Student t, censored at the bounds (and rounded), as forecasts do."""
+    if not bounds.active:
+        return step
+    q = float(stats.t.ppf(0.5 + levels[0] / 200, df))
+    spread = (step[f"upper_{levels[0]}"] - step["nowcast"]) / q
+    dist = Predictive(step["nowcast"], max(spread, 0.0), df, bounds)
+    out = dict(step)
+    out["nowcast"] = float(np.clip(step["nowcast"], bounds.min if bounds.min is not None
+                                   else -np.inf, bounds.max if bounds.max is not None
+                                   else np.inf))
+    for lv in levels:
+        out[f"lower_{lv}"], out[f"upper_{lv}"] = dist.interval(lv / 100)
+    return out
 
 
 def _key(ptype: PeriodType):

@@ -40,6 +40,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from ..analysis.forecast import (
+    Bounds,
     Forecast,
     ForecastError,
     ForecastRequest,
@@ -220,7 +221,12 @@ def _forecast_request(periods: list[str], values: list[float], ind: Indicator,
     if Period.parse(periods[-1], ind.period_type) >= target:
         return None, note, (f"the latest complete period ({periods[-1]}) is not before the "
                             f"target period ({target.code}): compare the actual with the target")
-    return ForecastRequest(values, periods, target.code, ind.period_type), note, None
+    try:  # the indicator's min, max and integer: the forecast stays within them
+        bounds = Bounds.from_attributes(ind.attributes)
+    except ForecastError as exc:
+        return None, note, f"indicator {ind.code}'s attributes: {exc}"
+    return (ForecastRequest(values, periods, target.code, ind.period_type, bounds=bounds),
+            note, None)
 
 
 def _forecast_result(fc: Forecast | ForecastError, note: str | None, periods: list[str],
@@ -236,6 +242,8 @@ def _forecast_result(fc: Forecast | ForecastError, note: str | None, periods: li
         **{f"lower_{round(lv * 100)}": fc.lower[lv][-1] for lv in fc.levels},
         **{f"upper_{round(lv * 100)}": fc.upper[lv][-1] for lv in fc.levels},
         "interval_method": fc.interval_method,
+        "bounds": {"min": fc.bounds.min, "max": fc.bounds.max, "integer": fc.bounds.integer},
+        "scale": fc.bounds.transform,
         "notes": ([note] if note else []) + list(fc.notes),
     }
     if target_value is None:
@@ -248,7 +256,9 @@ def _forecast_result(fc: Forecast | ForecastError, note: str | None, periods: li
         out["probability_of_meeting"] = probability_of_meeting(fc, target_value, ind.polarity)
         out["probability_rule"] = (f"P(value {'>=' if ind.polarity is Polarity.UP else '<='} "
                                    f"{target_value:g} in {fc.target_period}) from the forecast "
-                                   "distribution")
+                                   "distribution" + ("" if not fc.bounds.active else
+                                                     f", which holds only values within "
+                                                     f"{fc.bounds.describe()}"))
     if full:
         out["path"] = fc.to_dict()["forecasts"]
     return out

@@ -1,0 +1,358 @@
+"""Calibration benchmark: do 80% and 95% forecast intervals hold 80% and 95% of outcomes, in
+every stratum, on real and simulated count panels? The previous engine beside the current.
+
+    python benchmarks/calibration.py [--data DIR] [--quick] [--panels a,b] [--scales]
+
+Sections (each a function; ``main()`` runs them in order, so another section, e.g. the
+null panels of lead indicators, can be added beside them):
+
+1. ``forecast_calibration``: for each panel, a rolling-origin backtest
+   (analysis.backtest.backtest) of
+   (old)  the previous engine: no bounds, the Student t around the ETS forecast, the
+          calibration factor unguarded (``legacy=True``: what main did before issue #13);
+   (new)  the current engine with the panel's bounds (counts: min 0, whole numbers;
+          rates: min 0), fitted on the square-root scale for counts, censored and rounded;
+   (true) on simulated panels, the oracle: the central intervals of the distribution the
+          data were drawn from, scored the same way, so a stratum's attainable coverage
+          is known (conditioning on the outcome, "actual not zero", lowers it even for a
+          perfect forecast).
+   Coverage of the 80% and 95% intervals overall and by stratum (horizon, level at the
+   origin in thirds, actual zero or not), each beside the coverage the forecasts claim
+   (whole-number intervals hold at least their nominal share), and the symptoms of
+   issue #13: 95% lower bounds below zero, the widest 80% interval, P(<= 5) mass below 0.
+2. ``scale_comparison`` (``--scales``): the choice of scale for counts, measured: the
+   previous engine fitted on the value, square-root and log(1 + y) scales (transformed
+   outside the engine, intervals back-transformed and rounded), coverage by stratum.
+
+Panels: real (from the project's shared data folder, ``--data``): US state homicide and
+violent crime, yearly 1979-2019 (51 states); Australian prisoners by state, sex and legal
+status, quarterly 2005-2016 (32 series); Gapminder infant mortality per 1,000 (a sample of
+countries; rates, min 0). Simulated (seeded): ``sparse``: yearly counts of 0-3 like small
+counties' murders, many series starting with years of zeros; ``zero``: zero-heavy monthly
+counts (zero-inflated negative binomial); ``flu``: weekly district counts with a 52-week
+season and negative binomial noise.
+
+A report, not a test: it prints PASS or MISS against the 5-point goal and exits 0.
+``--quick`` uses fewer simulated series and every other origin (about a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from stocktake.analysis.backtest import BacktestRecord, backtest, strata
+from stocktake.analysis.forecast import Bounds
+from stocktake.model.periods import Period
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+COUNT = Bounds(min=0, integer=True)
+RATE = Bounds(min=0)
+GOAL = 5.0  # points from nominal, in every stratum
+
+
+@dataclass
+class Panel:
+    name: str
+    period_type: str
+    series: dict[str, tuple[list[str], list[float]]]
+    bounds: Bounds
+    step: int = 1  # score every k-th origin
+    # simulated panels: name -> (ppf(q, t), cdf(k, t)) of the true distribution at index t
+    truth: dict[str, Callable[[float, int], float]] | None = None
+
+
+# -- panels -----------------------------------------------------------------------------
+def _crime(data: Path, column: str) -> dict[str, tuple[list[str], list[float]]]:
+    df = pd.read_csv(data / "us_state_crime_ucr_1979_2019.csv")
+    df = df[df.level == "state"]
+    out = {}
+    for state, g in df.groupby("state"):
+        g = g.dropna(subset=[column]).sort_values("year")
+        out[str(state)] = ([str(y) for y in g.year], [float(v) for v in g[column]])
+    return out
+
+
+def _prisoners(data: Path) -> dict[str, tuple[list[str], list[float]]]:
+    df = pd.read_csv(data / "au_state_prisoners_quarterly_2005_2016.csv")
+    out = {}
+    for state, g in df.groupby("state"):
+        g = g.sort_values("quarter")
+        for col in df.columns[2:]:
+            out[f"{state} {col}"] = (list(g.quarter), [float(v) for v in g[col]])
+    return out
+
+
+def _infant(data: Path, n: int) -> dict[str, tuple[list[str], list[float]]]:
+    """Each country's last stretch without missing years (15 years or more), every k-th
+    country in alphabetical order to make about n."""
+    df = pd.read_csv(data / "country_health_gapminder_1960_2016.csv")
+    out = {}
+    for country, g in df.groupby("country"):
+        g = g.sort_values("year")
+        v, yrs = g.infant_mortality.to_numpy(), g.year.to_numpy()
+        ok = np.flatnonzero(~np.isnan(v))
+        if len(ok) < 15:
+            continue
+        end = ok[-1]
+        gaps = np.flatnonzero(np.isnan(v[: end + 1]))
+        start = gaps[-1] + 1 if len(gaps) else ok[0]
+        if end + 1 - start >= 15:
+            out[str(country)] = ([str(y) for y in yrs[start : end + 1]],
+                                 [float(x) for x in v[start : end + 1]])
+    keys = sorted(out)[:: max(1, len(out) // n)][:n]
+    return {k: out[k] for k in keys}
+
+
+def _sparse(n: int, seed: int = 1) -> Panel:
+    """Small counties: Poisson counts with rates of 0.1 to 3 a year and a slow drift; a
+    third of the series start with 3-12 years of zeros (a county too small to record any)."""
+    rng = np.random.default_rng(seed)
+    years = 30
+    series, truth = {}, {}
+    for i in range(n):
+        rate = rng.gamma(1.5, 0.6) * np.exp(rng.normal(0, 0.02) * np.arange(years))
+        if rng.random() < 1 / 3:
+            rate[: rng.integers(3, 13)] = 0.0
+        y = rng.poisson(rate).astype(float)
+        name = f"county{i:03d}"
+        series[name] = ([str(1990 + t) for t in range(years)], list(y))
+        truth[name] = (lambda r: (lambda q, t: stats.poisson.ppf(q, r[t]),
+                                  lambda k, t: stats.poisson.cdf(k, r[t])))(rate)
+    return Panel("sim sparse yearly 0-3", "year", series, COUNT, truth=truth)
+
+
+def _zero_heavy(n: int, seed: int = 2) -> Panel:
+    """Monthly counts, zero in 30-70% of months beyond what the count itself gives: a
+    zero-inflated negative binomial (size 2) with a mean of about 0.4 when not zero."""
+    rng = np.random.default_rng(seed)
+    months = 72
+    start = Period.parse("2019-01", "month")
+    series, truth = {}, {}
+    for i in range(n):
+        mu, p0 = rng.gamma(1.0, 1.2), rng.uniform(0.3, 0.7)
+        nb = stats.nbinom(2, 2 / (2 + mu))
+        y = nb.rvs(months, random_state=rng) * (rng.random(months) > p0)
+        name = f"service{i:03d}"
+        series[name] = ([start.shift(t).code for t in range(months)], [float(v) for v in y])
+
+        def cdf(k: float, t: int, nb=nb, p0=p0) -> float:
+            return p0 * (k >= 0) + (1 - p0) * nb.cdf(k)
+
+        def ppf(q: float, t: int, cdf=cdf) -> float:
+            k = 0
+            while cdf(k, t) < q - 1e-12:
+                k += 1
+            return k
+
+        truth[name] = (ppf, cdf)
+    return Panel("sim zero-heavy monthly", "month", series, COUNT, step=3, truth=truth)
+
+
+def _flu(n: int, seed: int = 3) -> Panel:
+    """Weekly district counts: a 52-week season (a winter peak 5-30 times the summer mean),
+    negative binomial noise (size 5), four years."""
+    rng = np.random.default_rng(seed)
+    weeks = 208
+    t = np.arange(weeks)
+    start = Period.parse("2020-W01", "week")
+    series, truth = {}, {}
+    for i in range(n):
+        base, amp, phase = rng.uniform(0.5, 3), rng.uniform(1.5, 3.5), rng.uniform(-3, 3)
+        mu = base * np.exp(amp * np.cos(2 * np.pi * (t - phase) / 52.18) - 0.6 * amp)
+        y = rng.negative_binomial(5, 5 / (5 + mu))
+        name = f"district{i:03d}"
+        series[name] = ([start.shift(k).code for k in t], [float(v) for v in y])
+        truth[name] = (lambda m: (lambda q, k: stats.nbinom.ppf(q, 5, 5 / (5 + m[k])),
+                                  lambda x, k: stats.nbinom.cdf(x, 5, 5 / (5 + m[k]))))(mu)
+    return Panel("sim flu weekly, 52-week season", "week", series, COUNT, step=4, truth=truth)
+
+
+def panels(data: Path, quick: bool) -> list[Panel]:
+    k = 2 if quick else 1
+    return [
+        Panel("US state homicide (year)", "year", _crime(data, "homicide"), COUNT),
+        Panel("US state violent crime (year)", "year", _crime(data, "violent_crime"), COUNT),
+        Panel("AU prisoners (quarter)", "quarter", _prisoners(data), COUNT),
+        Panel("Gapminder infant mortality (year)", "year", _infant(data, 60 // k), RATE),
+        _sparse(256 // k),
+        _zero_heavy(100 // k),
+        _flu(140 // k),
+    ]
+
+
+# -- scoring ----------------------------------------------------------------------------
+def _oracle(panel: Panel, records: tuple[BacktestRecord, ...]) -> list[BacktestRecord]:
+    """The records again with the true distribution's central intervals (the same
+    whole-number rule: smallest k with P(<= k) >= q)."""
+    assert panel.truth is not None
+    index = {name: {p: i for i, p in enumerate(periods)}
+             for name, (periods, _) in panel.series.items()}
+    out = []
+    for r in records:
+        ppf, cdf = panel.truth[r.series]
+        t = index[r.series][r.period]
+        lower = tuple(float(ppf(0.5 - lv / 2, t)) for lv in (0.8, 0.95))
+        upper = tuple(float(ppf(0.5 + lv / 2, t)) for lv in (0.8, 0.95))
+        claimed = tuple(float(cdf(u, t) - cdf(lo - 1, t)) for lo, u in zip(lower, upper,
+                                                                          strict=True))
+        out.append(BacktestRecord(r.series, r.origin, r.period, r.horizon, r.actual, r.mean,
+                                  r.scale, r.df, lower, upper, r.scaled_error, r.level,
+                                  claimed))
+    return out
+
+
+def _symptoms(records: tuple[BacktestRecord, ...] | list[BacktestRecord], legacy: bool) -> str:
+    """The issue's symptoms: negative lower bounds, exploding widths, and the probability
+    the forecasts put below zero (legacy: the t's mass below 0; new: none, by design)."""
+    below = sum(r.lower[1] < 0 for r in records)
+    widest = max(r.upper[0] - r.lower[0] for r in records)
+    mass = (float(np.mean([stats.t.cdf(0.0, r.df, loc=r.mean, scale=r.scale)
+                           for r in records])) if legacy else 0.0)
+    return (f"95% lower < 0: {below:,} of {len(records):,}; widest 80% interval {widest:.3g}; "
+            f"mean P(value < 0) {mass:.3f}")
+
+
+def _table(rows: dict[str, dict[str, dict[str, dict[str, float]]]], horizons: list[str]) -> None:
+    """One line per stratum group; columns: each engine's 80% and 95% coverage."""
+    names = list(rows)
+    head = f"  {'stratum':<24}{'n':>7}" + "".join(f"{n + ' 80/95':>20}" for n in names)
+    print(head)
+    first = rows[names[0]]
+    for stratum in ("all", "horizon", "level", "actual"):
+        groups = first.get(stratum, {})
+        for group in groups:
+            if stratum == "horizon" and group not in horizons:
+                continue
+            label = "all" if stratum == "all" else f"{stratum} {group}"
+            cells = []
+            for n in names:
+                g = rows[n].get(stratum, {}).get(group)
+                cells.append("-" if g is None else
+                             f"{100 * g['coverage_80']:.1f}/{100 * g['coverage_95']:.1f}")
+            print(f"  {label:<24}{int(groups[group]['n']):>7}" + "".join(f"{c:>20}"
+                                                                      for c in cells))
+
+
+def _all(records) -> dict[str, dict[str, dict[str, float]]]:
+    s = strata(records, (0.8, 0.95))
+    everything = strata([r.__class__(**{**r.__dict__, "horizon": 0}) for r in records],
+                        (0.8, 0.95))["horizon"]["0"]
+    return {"all": {"": everything}, **s}
+
+
+def _misses(rows: dict[str, dict[str, dict[str, float]]], claimed: bool,
+            truth: dict[str, dict[str, dict[str, float]]] | None = None) -> list[str]:
+    """Groups more than GOAL points from nominal (or, with ``claimed``, from what the
+    forecasts claim, for whole-number intervals; with ``truth``, from the coverage of the
+    true distribution's intervals in the same group)."""
+    out = []
+    for stratum, groups in rows.items():
+        for group, g in groups.items():
+            for p, nominal in (("80", 80.0), ("95", 95.0)):
+                ref = 100 * g[f"claimed_{p}"] if claimed else nominal
+                if truth is not None:
+                    ref = 100 * truth[stratum][group][f"coverage_{p}"]
+                got = 100 * g[f"coverage_{p}"]
+                if abs(got - ref) > GOAL:
+                    out.append(f"{stratum} {group} {p}%: {got:.1f} vs {ref:.1f}".replace(
+                        "all  ", "all "))
+    return out
+
+
+def forecast_calibration(data: Path, quick: bool, only: list[str] | None) -> None:
+    print("== 1. Forecast interval coverage by stratum: old (previous engine) vs new")
+    for panel in panels(data, quick):
+        if only and not any(o.lower() in panel.name.lower() for o in only):
+            continue
+        step = panel.step * (2 if quick else 1)
+        t0 = time.process_time()
+        old = backtest(panel.series, panel.period_type, origin_step=step, legacy=True)
+        t1 = time.process_time()
+        new = backtest(panel.series, panel.period_type, origin_step=step, bounds=panel.bounds)
+        t2 = time.process_time()
+        rows = {"old": _all(old.records), "new": _all(new.records)}
+        if panel.truth is not None:
+            rows["true"] = _all(_oracle(panel, new.records))
+        horizons = [str(h) for h in (1, max(new.horizons))]
+        print(f"\n{panel.name}: {new.n_series} series, {new.n_forecasts:,} forecasts "
+              f"(horizons 1-{max(new.horizons)}, every {step} origin(s)); bounds "
+              f"{panel.bounds.describe()}; CPU old {t1 - t0:.1f} s, new {t2 - t1:.1f} s")
+        _table(rows, horizons)
+        print(f"  old: {_symptoms(old.records, True)}, MASE {old.mase:.3f}")
+        print(f"  new: {_symptoms(new.records, False)}, MASE {new.mase:.3f}")
+        for name in ("old", "new"):
+            miss = _misses(rows[name], claimed=False)
+            print(f"  {name}: {'PASS' if not miss else 'MISS'} all strata within {GOAL:g} "
+                  f"points of nominal" + ("" if not miss else f" ({len(miss)} miss: "
+                                          + "; ".join(miss[:6]) + (" ..." if len(miss) > 6
+                                                                   else "") + ")"))
+        miss = _misses(rows["new"], claimed=True)
+        print(f"  new: {'PASS' if not miss else 'MISS'} all strata within {GOAL:g} points of "
+              "the coverage claimed" + ("" if not miss else f" ({'; '.join(miss[:6])})"))
+        if "true" in rows:
+            for name in ("old", "new"):
+                miss = _misses(rows[name], claimed=False, truth=rows["true"])
+                print(f"  {name}: {'PASS' if not miss else 'MISS'} all strata within {GOAL:g} "
+                      "points of the true distribution's coverage"
+                      + ("" if not miss else f" ({len(miss)} miss: {'; '.join(miss[:6])})"))
+
+
+def scale_comparison(data: Path, quick: bool, only: list[str] | None) -> None:
+    """The previous engine on the value, sqrt and log(1 + y) scales, for count panels."""
+    print("\n== 2. Scale for counts: the previous engine fitted on each scale "
+          "(intervals back-transformed, rounded, floored at 0)")
+    scales = {"value": (lambda v: v, lambda v: v),
+              "sqrt": (np.sqrt, lambda v: np.maximum(v, 0.0) ** 2),
+              "log1p": (np.log1p, lambda v: np.expm1(np.minimum(v, 700.0)))}
+    for panel in panels(data, quick):
+        if panel.bounds is not COUNT or (only and not any(o.lower() in panel.name.lower()
+                                                          for o in only)):
+            continue
+        step = panel.step * (2 if quick else 1)
+        rows = {}
+        for name, (fwd, back) in scales.items():
+            moved = {k: (p, [float(fwd(v)) for v in vals])
+                     for k, (p, vals) in panel.series.items()}
+            bt = backtest(moved, panel.period_type, origin_step=step, legacy=True)
+            recs = []
+            for r in bt.records:
+                lo = np.maximum(np.ceil(back(np.array(r.lower)) - 0.5 - 1e-9), 0.0)
+                hi = np.maximum(np.ceil(back(np.array(r.upper)) - 0.5 - 1e-9), 0.0)
+                recs.append(BacktestRecord(r.series, r.origin, r.period, r.horizon,
+                                           float(np.rint(back(r.actual))), r.mean, r.scale,
+                                           r.df, tuple(lo), tuple(hi), r.scaled_error,
+                                           float(back(r.level)), (0.8, 0.95)))
+            rows[name] = _all(recs)
+        print(f"\n{panel.name}")
+        _table(rows, ["1", str(max(bt.horizons))])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                    help="folder with the three real panels' CSV files")
+    ap.add_argument("--quick", action="store_true", help="half the series, every other origin")
+    ap.add_argument("--panels", help="comma-separated words matching panel names")
+    ap.add_argument("--scales", action="store_true", help="also compare scales for counts")
+    a = ap.parse_args()
+    if not a.data.is_dir():
+        sys.exit(f"--data {a.data}: no such folder (it holds the real panels' CSV files)")
+    only = a.panels.split(",") if a.panels else None
+    t0 = time.perf_counter()
+    forecast_calibration(a.data, a.quick, only)
+    if a.scales:
+        scale_comparison(a.data, a.quick, only)
+    print(f"\ntotal wall time {time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
