@@ -77,12 +77,14 @@ pinv fits is to about 1e-10 on well-conditioned (transformed) data.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats
+from scipy import sparse, stats
 
 from stocktake.model.periods import PeriodType
 
@@ -97,6 +99,26 @@ SEASON_LENGTH: dict[PeriodType, int] = {
 }
 DEFAULT_FDR = 0.05
 DEFAULT_OOS_FRACTION = 1 / 3
+# Inference that survives common shocks (module doc, "Permutation across units"): the
+# pooled statistic's p-value from re-pairing candidate and headline units at random.
+Inference = Literal["permutation", "f"]
+DEFAULT_PERMUTATIONS = 999
+# Fewer units than this leave too few distinct pairings (5 units: 120, smallest p 1/120):
+# the F test is used instead, and a note says common shocks are then not controlled.
+MIN_PERMUTATION_UNITS = 6
+# Pesaran's CD test on the headline finds common shocks at this level: with
+# ``time_effects="auto"`` each period's mean across units is then removed.
+CD_ALPHA = 0.05
+# Short panels: a lag is tested only if the pooled regression keeps this many residual
+# degrees of freedom after every parameter it estimates (unit and period means, slopes),
+# and every unit has at least MIN_ROWS_PER_UNIT rows at the longest lag (two to estimate
+# its mean, one more to forecast). Per-unit tests need MIN_UNIT_DF residual df each.
+MIN_RESIDUAL_DF = 10
+MIN_ROWS_PER_UNIT = 3
+MIN_UNIT_DF = 5
+# Below this many rows per unit the Nickell (1981) bias of the own-lag coefficient,
+# about -(1 + rho) / (T - 1), is stated in the notes.
+SHORT_PANEL_ROWS = 20
 # What a delivery unit should make of a test, beyond its q-value (``lead_reading``): a lead
 # worth watching must also improve out-of-sample forecasts (Clark-West test at this level)
 # and point the same way in at least this share of units.
@@ -106,6 +128,8 @@ LEAD_READINGS = {
     "lead": "leads the headline",
     "two_way": "the headline leads it at least as strongly: a shared trend may drive both",
     "mixed_units": "significant, but the effect points different ways in different units",
+    "sign_conflict": "significant, but the pooled effect and the lagged correlation point "
+                     "different ways: not read as a lead",
     "no_forecast_gain": "significant, but does not improve forecasts of the headline",
     "no_evidence": "no evidence that it leads",
 }
@@ -119,7 +143,10 @@ _CHUNK_BYTES = 48 * 1024 * 1024
 @dataclass(eq=False)
 class LeadResult:
     """Every candidate x lag: arrays of shape (candidates, lags), in the order of
-    ``candidates`` and ``lags``; per-unit arrays (candidates, lags, units)."""
+    ``candidates`` and ``lags``; per-unit arrays (candidates, lags, units).
+
+    ``p_value`` is the p-value the inference uses (the permutation p-value by default, else
+    the F test's) and enters the q-values; ``f_p_value`` is always the pooled F test's."""
 
     headline: str
     candidates: tuple[str, ...]
@@ -148,15 +175,34 @@ class LeadResult:
     unit_p_value: np.ndarray
     unit_df_denom: np.ndarray
     unit_effect: np.ndarray  # per-unit sum of the candidate's lag coefficients
+    f_p_value: np.ndarray | None = None  # the pooled F test's p (= p_value with "f")
+    reverse_f_p_value: np.ndarray | None = None
+    inference: str = "f"
+    notes: list[str] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.f_p_value is None:
+            self.f_p_value = self.p_value
+        if self.reverse_f_p_value is None:
+            self.reverse_f_p_value = self.reverse_p_value
 
     @property
     def method(self) -> str:
+        if self.inference == "permutation":
+            how = self.parameters.get("permutations_text", "permutations")
+            p_text = (f"p-value by permutation across units ({how}: candidate units re-paired "
+                      "with headline units at random; valid under shocks common to all units)")
+        else:
+            p_text = "p-value from the pooled F distribution (assumes no common shock)"
+        two_way = self.parameters.get("time_effects")
         return ("Granger tests of each candidate on the transformed headline "
                 f"({self.transform}): per unit (statsmodels ssr F-test) and pooled with unit "
-                "fixed effects (F with N - G s - 2k df, s means removed per unit); "
-                "effect = sum of the pooled lag coefficients; Benjamini-Hochberg q-values "
-                "over all candidate x lag tests; "
+                + ("and period " if two_way else "")
+                + "fixed effects (F with N - G s - 2k df, s means removed per unit"
+                + (", less the period means" if two_way else "") + "); "
+                + p_text + "; effect = sum of the pooled lag coefficients; Benjamini-Hochberg "
+                "q-values over all candidate x lag tests; best lag: smallest q, then p; "
                 "reverse test with roles swapped; out-of-sample gain 1 - MSE_u/MSE_r of "
                 "rolling-origin one-step pooled forecasts; complete cases per unit")
 
@@ -170,37 +216,45 @@ class LeadResult:
         """Boolean (candidates, lags): the headline significantly leads the candidate."""
         return np.nan_to_num(self.reverse_q_value, nan=np.inf) <= self.fdr
 
+    @property
+    def sign_conflict(self) -> np.ndarray:
+        """Boolean (candidates, lags): the pooled effect and the lagged correlation beside it
+        have opposite signs, so neither can be read as the direction of a lead."""
+        e, r = np.nan_to_num(self.effect), np.nan_to_num(self.correlation)
+        return np.sign(e) * np.sign(r) < 0
+
     def best_lag_index(self) -> np.ndarray:
-        """Per candidate, the index into ``lags`` of its best lag: among the discovered lags,
-        the one with the strongest pooled lagged correlation (a Granger test at lag k also
-        contains every shorter lag, so with much data every lag from the true one on is
-        significant, and the smallest p-value would drift to the longest lag tried); with
-        no discovery, the smallest q, then p."""
+        """Per candidate, the index into ``lags`` of its best lag, by the test: the smallest
+        q-value, then the smallest p-value, then the smallest F-test p-value (permutation
+        p-values tie at their floor 1/(B+1)), then the shortest lag."""
         q = np.nan_to_num(self.q_value, nan=np.inf)
         p = np.nan_to_num(self.p_value, nan=np.inf)
-        order = np.lexsort((np.broadcast_to(self.lags, q.shape), p, q), axis=-1)
-        best = order[:, 0].copy()
-        strength = np.where(self.discovered, np.nan_to_num(np.abs(self.correlation)), -1.0)
-        found = self.discovered.any(axis=-1)
-        best[found] = np.argmax(strength, axis=-1)[found]
-        return best
+        fp = np.nan_to_num(self.f_p_value, nan=np.inf)
+        lags = np.broadcast_to(np.array(self.lags), q.shape)
+        order = np.lexsort((lags, fp, p, q), axis=-1)
+        return order[:, 0].copy()
 
     def _row(self, c: int, j: int) -> dict[str, Any]:
+        conflict = bool(self.sign_conflict[c, j])
         return {
             "candidate": self.candidates[c],
             "lag": self.lags[j],
             "transform": self.transforms[self.candidates[c]],
-            "effect": _num(self.effect[c, j]),
+            # An effect whose sign contradicts the correlation beside it is not shown.
+            "effect": None if conflict else _num(self.effect[c, j]),
             "correlation": _num(self.correlation[c, j]),
+            "sign_conflict": conflict,
             "f_stat": _num(self.f_stat[c, j]),
             "df": [int(self.df_num[c, j]), int(self.df_denom[c, j])],
             "p_value": _num(self.p_value[c, j]),
+            "f_p_value": _num(self.f_p_value[c, j]),
             "q_value": _num(self.q_value[c, j]),
             "discovered": bool(self.discovered[c, j]),
             "oos_gain": _num(self.oos_gain[c, j]),
             "oos_p_value": _num(self.oos_p_value[c, j]),
             "sign_agreement": _num(self.sign_agreement[c, j]),
             "reverse_p_value": _num(self.reverse_p_value[c, j]),
+            "reverse_f_p_value": _num(self.reverse_f_p_value[c, j]),
             "reverse_q_value": _num(self.reverse_q_value[c, j]),
             "reverse_warning": bool(self.reverse_warning[c, j]),
             "units": int(self.units_used[c, j]),
@@ -208,7 +262,8 @@ class LeadResult:
             "observations": int(self.observations[c, j]),
             "reading": lead_reading(self.q_value[c, j], self.oos_gain[c, j],
                                     self.oos_p_value[c, j], self.sign_agreement[c, j],
-                                    self.reverse_q_value[c, j], fdr=self.fdr),
+                                    self.reverse_q_value[c, j], fdr=self.fdr,
+                                    sign_conflict=conflict),
         }
 
     def ranked(self) -> list[dict[str, Any]]:
@@ -216,7 +271,7 @@ class LeadResult:
         best = self.best_lag_index()
         rows = [self._row(c, int(best[c])) for c in range(len(self.candidates))]
         rows.sort(key=lambda r: (_sort_key(r["q_value"]), _sort_key(r["p_value"]),
-                                 r["candidate"]))
+                                 _sort_key(r["f_p_value"]), r["candidate"]))
         return rows
 
     def to_dict(self) -> dict[str, Any]:
@@ -225,7 +280,9 @@ class LeadResult:
             "headline": self.headline,
             "transform": self.transform,
             "method": self.method,
+            "inference": self.inference,
             "parameters": dict(self.parameters),
+            "notes": list(self.notes),
             "results": [self._row(c, j) for c in range(len(self.candidates))
                         for j in range(len(self.lags))],
         }
@@ -234,20 +291,24 @@ class LeadResult:
 def lead_reading(q_value: float | None, oos_gain: float | None, oos_p_value: float | None,
                  sign_agreement: float | None, reverse_q_value: float | None, *,
                  fdr: float = DEFAULT_FDR, gain_alpha: float = FORECAST_GAIN_ALPHA,
-                 min_agreement: float = MIN_SIGN_AGREEMENT) -> str:
+                 min_agreement: float = MIN_SIGN_AGREEMENT,
+                 sign_conflict: bool = False) -> str:
     """One word on a candidate at a lag (a key of LEAD_READINGS), the checks in order.
 
     A significant Granger test alone is weak evidence across many units: trends shared by
     indicators (the same provinces improving on everything) pass it in both directions. So
-    a lead must also improve out-of-sample forecasts, agree in sign across most units, and
-    not be explained at least as well the other way round (the reverse q-value at or below
-    both ``fdr`` and its own q-value).
+    a lead must also point one way (its pooled effect and its lagged correlation agree in
+    sign), improve out-of-sample forecasts, agree in sign across most units, and not be
+    explained at least as well the other way round (the reverse q-value at or below both
+    ``fdr`` and its own q-value).
     """
     def missing(x: float | None) -> bool:
         return x is None or not np.isfinite(x)
 
     if missing(q_value) or q_value > fdr:
         return "no_evidence"
+    if sign_conflict:
+        return "sign_conflict"
     if missing(oos_gain) or oos_gain <= 0 or missing(oos_p_value) or oos_p_value > gain_alpha:
         return "no_forecast_gain"
     if missing(sign_agreement) or sign_agreement < min_agreement:
@@ -445,6 +506,8 @@ class _Lag:
     oos_gain: np.ndarray
     oos_forecasts: np.ndarray
     oos_p: np.ndarray
+    own_lag: np.ndarray
+    rows_per_unit: np.ndarray
 
 
 def _remove_period_means(panel: np.ndarray) -> tuple[np.ndarray, int]:
@@ -473,7 +536,7 @@ def _lag_stats(y: np.ndarray, x: np.ndarray, k: int, oos_rows: int, means_per_un
     c, u = g.shape[0], g.shape[1]
     if per_unit:
         df_unit = n_unit - 2 * k - 1
-        ok = df_unit >= 1
+        ok = df_unit >= MIN_UNIT_DF  # a unit's own test only where it has enough rows
         rss_r, _ = _rss(g, own, ty, ok)
         rss_u, beta = _rss(g, full, ty, ok)
         unit_f, unit_p = _f_test(rss_r, rss_u, k, df_unit)
@@ -499,13 +562,14 @@ def _lag_stats(y: np.ndarray, x: np.ndarray, k: int, oos_rows: int, means_per_un
     # Charge the means the transform estimated per unit (the fixed effect is among them):
     # without this, 12 seasonal means on a few years inflate F well beyond its nominal size.
     df_pool = n_obs - groups * means_per_unit - period_means - 2 * k
-    ok = df_pool >= 1
+    ok = df_pool >= MIN_RESIDUAL_DF
     ylag, xlag = np.arange(0, k), np.arange(k, 2 * k)
     wy, wx = ty - 1, tx - 1
     both = np.concatenate([ylag, xlag])
-    rss_r, _ = _rss(w, ylag, wy, ok)
+    rss_r, own = _rss(w, ylag, wy, ok)
     rss_u, beta = _rss(w, both, wy, ok)
     f, p = _f_test(rss_r, rss_u, k, df_pool)
+    own_lag = own[..., 0]  # the headline's first own-lag coefficient (Nickell's bias)
     effect = beta[..., k:].sum(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         corr = w[:, 2 * k - 1, wy] / np.sqrt(w[:, 2 * k - 1, 2 * k - 1] * w[:, wy, wy])
@@ -517,7 +581,8 @@ def _lag_stats(y: np.ndarray, x: np.ndarray, k: int, oos_rows: int, means_per_un
     periods = (valid & used[..., None]).any(axis=1).sum(axis=-1)
     gain, forecasts, gain_p = _oos(d[..., 1:], valid, g, k, oos_rows)
     return _Lag(unit_f, unit_p, df_unit, unit_effect, unit_cov, f, p, df_pool, effect, corr,
-                rf, rp, groups, periods, n_obs, gain, forecasts, gain_p)
+                rf, rp, groups, periods, n_obs, gain, forecasts, gain_p, own_lag,
+                n_obs / np.maximum(groups, 1))
 
 
 def _oos(z: np.ndarray, valid: np.ndarray, g: np.ndarray, k: int,
@@ -575,23 +640,158 @@ def _clark_west(err: np.ndarray, use: np.ndarray) -> np.ndarray:
         mean = np.where(origins, f, 0.0).sum(axis=1) / n
         var = np.where(origins, (f - mean[:, None]) ** 2, 0.0).sum(axis=1) / (n - 1)
         t = mean / np.sqrt(var / n)
-    p = stats.norm.sf(t)
+    # Student's t over origins: a short panel has few origins, and the normal would
+    # overstate the evidence of 3 or 4 of them.
+    p = stats.t.sf(t, np.maximum(n - 1, 1))
     return np.where((n >= 3) & (var > 0), p, np.nan)
 
 
+# --------------------------------------------------------------------------- common shocks
+
+
+def pesaran_cd(panel: np.ndarray) -> tuple[float, float, int]:
+    """Pesaran's (2004) CD test of cross-sectional dependence on a panel (units, periods),
+    NaN for missing: CD = sqrt(1 / P) sum over unit pairs of sqrt(T_ij) rho_ij, rho_ij the
+    correlation of units i and j over the T_ij periods both observe (pairs with T_ij >= 3;
+    P such pairs; with a balanced panel sqrt(1/P) = sqrt(2 / (N (N - 1)))). N(0, 1) under
+    no dependence. Returns (CD, two-sided p-value, pairs)."""
+    a = np.asarray(panel, dtype=np.float64)
+    m = np.isfinite(a).astype(np.float64)
+    v = np.where(m > 0, a, 0.0)
+    n = m @ m.T  # periods both observe
+    s = v @ m.T  # s[i, j]: sum of unit i over the periods j observes too
+    ss = (v * v) @ m.T
+    sxy = v @ v.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov = sxy - s * s.T / n
+        var_i = ss - s * s / n
+        rho = cov / np.sqrt(var_i * var_i.T)
+    iu = np.triu_indices(a.shape[0], 1)
+    rho, n = rho[iu], n[iu]
+    ok = (n >= 3) & np.isfinite(rho)
+    pairs = int(ok.sum())
+    if pairs == 0:
+        return float("nan"), float("nan"), 0
+    cd = float(np.sum(np.sqrt(n[ok]) * rho[ok]) / np.sqrt(pairs))
+    return cd, float(2 * stats.norm.sf(abs(cd))), pairs
+
+
+def permutation_pairings(units: int, permutations: int,
+                         seed: int = 0) -> tuple[np.ndarray, bool]:
+    """The re-pairings of candidate units with headline units: row b, position i is the
+    candidate unit paired with headline unit i. Every permutation when there are at most
+    ``permutations + 1`` of them (exact: the observed pairing is among them), else
+    ``permutations`` drawn at random (seeded: the same data give the same p-values).
+    Returns (pairings, exact)."""
+    if math.factorial(units) <= permutations + 1:
+        return np.array(list(itertools.permutations(range(units))), dtype=np.int64), True
+    rng = np.random.default_rng(seed)
+    return np.argsort(rng.random((permutations, units)), axis=1), False
+
+
+def _standardise(panel: np.ndarray) -> np.ndarray:
+    """Each unit's series over its standard deviation, missing values as 0 (the unit's
+    mean, since the transform removed it): units of different sizes become exchangeable."""
+    with _quiet_mean():
+        sd = np.nanstd(panel, axis=-1, keepdims=True)
+    sd = np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
+    return np.where(np.isfinite(panel), panel / sd, 0.0)
+
+
+def _own_lag_residuals(z: np.ndarray, observed: np.ndarray, k: int) -> np.ndarray:
+    """z (C, U, T) standardised: residuals (C, U, T - k) of the pooled regression of z_t on
+    z_(t-1..t-k) (common slopes per C), 0 where z_t was not observed."""
+    t = z.shape[-1]
+    lags = np.stack([z[..., k - a:t - a] for a in range(1, k + 1)], axis=-1)  # (C, U, n, k)
+    now = z[..., k:]
+    a = np.einsum("cuni,cunj->cij", lags, lags)
+    b = np.einsum("cuni,cun->ci", lags, now)
+    beta = np.stack([np.linalg.lstsq(a[i], b[i], rcond=None)[0] for i in range(len(a))])
+    e = now - np.einsum("cuni,ci->cun", lags, beta)
+    return np.where(observed[..., k:], e, 0.0)
+
+
+def _permutation_p(dep: np.ndarray, dep_observed: np.ndarray, reg: np.ndarray, k: int,
+                   pairings: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Permutation p-value at lag k of "the regressor's lags predict the dependent series,
+    unit by unit", for every candidate: dep (Cd, U, T) and reg (Cr, U, T) standardised
+    (Cd or Cr is 1: the headline, shared), Cd/Cr broadcast to C.
+
+    Statistic, for a pairing pi of regressor units with dependent units: the explained sum
+    of squares S = v' G^-1 v of the regression of the dependent series' own-lag residuals e
+    on the regressor's k lags, v = sum_i X_pi(i)' e_i, G = sum_j X_j' X_j (the same for
+    every pairing: each regressor unit is used once). The cross-products X_j' e_i of every
+    pair of units are made once; each pairing is then a sum of U of them.
+    p = (1 + #{S_pi >= S_observed}) / (B + 1) over random pairings; over every pairing
+    (observed included) p = #{S_pi >= S_observed} / U!. Returns (p, S_observed)."""
+    e = _own_lag_residuals(dep, dep_observed, k)  # (Cd, U, n)
+    t = reg.shape[-1]
+    lags = [reg[..., k - a:t - a] for a in range(1, k + 1)]  # each (Cr, U, n)
+    c = max(e.shape[0], reg.shape[0])
+    u = e.shape[1]
+    g = np.empty((reg.shape[0], k, k))
+    for a in range(k):
+        for b in range(a, k):
+            g[:, a, b] = g[:, b, a] = np.einsum("cun,cun->c", lags[a], lags[b])
+    b_count, pos = pairings.shape[0], np.arange(u)
+    flat = sparse.csr_matrix((np.ones(b_count * u), (np.repeat(np.arange(b_count), u),
+                                                      (pairings * u + pos).ravel())),
+                             shape=(b_count, u * u))
+    v = np.empty((c, b_count, k))
+    v_obs = np.empty((c, k))
+    for a in range(k):
+        # cross[c, j, i] = X_j(lag a)' e_i for every regressor unit j and dependent unit i
+        cross = np.matmul(np.broadcast_to(lags[a], (c, u, lags[a].shape[-1])),
+                          np.broadcast_to(e, (c,) + e.shape[1:]).transpose(0, 2, 1))
+        v_obs[:, a] = np.trace(cross, axis1=1, axis2=2)
+        v[:, :, a] = (flat @ cross.reshape(c, u * u).T).T
+    g = np.broadcast_to(g, (c, k, k))
+    ginv = np.linalg.pinv(g)
+    s_obs = np.einsum("ci,cij,cj->c", v_obs, ginv, v_obs)
+    s_perm = np.einsum("cbi,cij,cbj->cb", v, ginv, v)
+    above = (s_perm >= s_obs[:, None] * (1 - 1e-12)).sum(axis=1)
+    p = above / b_count if exact else (1 + above) / (b_count + 1)
+    return np.where(np.isfinite(s_obs), p, np.nan), s_obs
+
+
 # --------------------------------------------------------------------------- entry point
+
+
+def minimum_periods(max_lag: int, units: int, *, means_per_unit: int = 1,
+                    time_effects: bool = True) -> int:
+    """The fewest periods (before the transform) a panel of ``units`` units needs for the
+    pooled test at lag ``max_lag``: every unit keeps MIN_ROWS_PER_UNIT rows after the
+    difference and the lags, and the pooled regression keeps MIN_RESIDUAL_DF residual
+    degrees of freedom after its parameters (a mean per unit and per removed season, a
+    mean per period with time effects, 2 max_lag slopes)."""
+    if units < 1 or max_lag < 1:
+        raise ValueError("units and max_lag must be at least 1")
+    periods = max_lag + 1 + MIN_ROWS_PER_UNIT
+    while True:
+        t = periods - 1
+        df = (units * (t - max_lag) - units * means_per_unit
+              - ((t - max_lag - 1) if time_effects else 0) - 2 * max_lag)
+        if df >= MIN_RESIDUAL_DF:
+            return periods
+        periods += 1
 
 
 def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
           headline_code: str = "headline", max_lag: int = 4,
           period_type: PeriodType | str | None = None, transform: Transform = "difference",
           fdr: float = DEFAULT_FDR, oos_fraction: float = DEFAULT_OOS_FRACTION,
-          units: Sequence[str] | None = None, time_effects: bool = False) -> LeadResult:
+          units: Sequence[str] | None = None, time_effects: bool | Literal["auto"] = "auto",
+          inference: Inference = "permutation", permutations: int = DEFAULT_PERMUTATIONS,
+          seed: int = 0) -> LeadResult:
     """Test every candidate as a lead of ``headline`` at lags 1..``max_lag`` (module doc).
 
     ``headline`` and each candidate: arrays (units, periods), NaN where missing, on the
     same units and periods. ``period_type`` (e.g. "month") sets the seasonal adjustment.
     ``oos_fraction``: the share of the transformed periods forecast out of sample.
+    ``time_effects``: remove each period's mean across units (two-way fixed effects);
+    "auto" (default) does so when Pesaran's CD test finds common shocks in the headline.
+    ``inference``: "permutation" (default; ``permutations`` random re-pairings of units,
+    seeded by ``seed``) or "f" (the pooled F distribution, which assumes no common shock).
     """
     if not isinstance(headline_code, str) or not headline_code:
         raise ValueError("headline_code must be a non-empty string")
@@ -612,13 +812,22 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
         raise ValueError(f"fdr must be between 0 and 1, not {fdr!r}")
     if not (isinstance(oos_fraction, float | int) and 0 < oos_fraction < 1):
         raise ValueError(f"oos_fraction must be between 0 and 1, not {oos_fraction!r}")
+    if time_effects not in (True, False, "auto"):
+        raise ValueError(f"time_effects must be True, False or 'auto', not {time_effects!r}")
+    if inference not in ("permutation", "f"):
+        raise ValueError(f"inference must be 'permutation' or 'f', not {inference!r}")
+    if isinstance(permutations, bool) or not isinstance(permutations, int | np.integer) \
+            or permutations < 19:
+        raise ValueError(f"permutations must be a whole number of at least 19, not "
+                         f"{permutations!r}")
     n_units, n_periods = y_raw.shape
     if units is not None and len(units) != n_units:
         raise ValueError(f"units has {len(units)} codes but the headline has {n_units} rows")
     t = n_periods - 1  # after the transform
-    if t <= 3 * max_lag + 1:
-        raise ValueError(f"{n_periods} periods are too few for max_lag {max_lag}: the "
-                         f"transformed series ({t} periods) needs more than {3 * max_lag + 1}")
+    if t - max_lag < MIN_ROWS_PER_UNIT:
+        raise ValueError(f"{n_periods} periods are too few for max_lag {max_lag}: each unit "
+                         f"needs {MIN_ROWS_PER_UNIT} rows after the difference and the lags, "
+                         f"so at least {max_lag + 1 + MIN_ROWS_PER_UNIT} periods")
     y, y_text = transform_series(y_raw, method=transform, period_type=period_type,
                                  name=f"headline '{headline_code}'")
     xs, texts = [], {headline_code: y_text}
@@ -631,8 +840,19 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
                                           name=f"candidate '{code}'")
         xs.append(x)
     x_all = np.stack(xs)
+    notes: list[str] = []
+    cd, cd_p, cd_pairs = pesaran_cd(y) if n_units >= 2 else (float("nan"), float("nan"), 0)
+    if time_effects == "auto":
+        two_way = bool(n_units >= 3 and np.isfinite(cd_p) and cd_p <= CD_ALPHA)
+        choice = (f"auto: Pesaran's CD test on the transformed headline, CD = {cd:.2f}, "
+                  f"p = {cd_p:.2g}: " + ("common shocks found, time effects removed"
+                                         if two_way else "no common shock found at "
+                                         f"{CD_ALPHA:g}, unit effects only"))
+    else:
+        two_way = bool(time_effects)
+        choice = "time effects " + ("removed" if two_way else "not removed") + " as asked"
     period_means = 0
-    if time_effects:
+    if two_way:
         if n_units < 3:
             raise ValueError(f"time effects need at least 3 units, not {n_units}: with fewer "
                              "the period means leave almost nothing to test")
@@ -650,7 +870,8 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
     lags = tuple(range(1, max_lag + 1))
     m = season_length(period_type)
     means_per_unit = m if m and t >= 2 * m else 1
-    oos_rows = max(1, min(int(round(oos_fraction * t)), t - 3 * max_lag - 1))
+    # Forecast the last rows, keeping at least 2 training rows per unit at the longest lag.
+    oos_rows = max(1, min(int(round(oos_fraction * t)), t - max_lag - 2))
     out = _allocate(len(codes), max_lag, n_units)
     per_candidate = n_units * t * (2 * max_lag + 3) * 8 * 3
     step = max(1, _CHUNK_BYTES // per_candidate)
@@ -661,10 +882,59 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
                            period_means=period_means)
             for name, value in vars(r).items():
                 out[name][block, j] = value
+    f_p, f_rp = out["p"], out["reverse_p"]
+    tested = np.isfinite(f_p)
+
+    use_perm = inference == "permutation" and n_units >= MIN_PERMUTATION_UNITS
+    params_extra: dict[str, Any] = {}
+    if use_perm:
+        pairings, exact = permutation_pairings(n_units, int(permutations), seed)
+        zy, zx = _standardise(y)[None], _standardise(x_all)
+        obs_y, obs_x = np.isfinite(y)[None], np.isfinite(x_all)
+        p, rp = np.full(f_p.shape, np.nan), np.full(f_p.shape, np.nan)
+        # Bound the (candidates, units, units) cross-products held at once.
+        step = max(1, _CHUNK_BYTES // (n_units * n_units * 8 * 2))
+        for start in range(0, len(codes), step):
+            block = slice(start, min(start + step, len(codes)))
+            for j, k in enumerate(lags):
+                p[block, j] = _permutation_p(zy, obs_y, zx[block], k, pairings, exact)[0]
+                rp[block, j] = _permutation_p(zx[block], obs_x[block], zy, k, pairings,
+                                              exact)[0]
+        p = np.where(tested, p, np.nan)
+        rp = np.where(tested, rp, np.nan)
+        how = (f"all {len(pairings):,} pairings" if exact
+               else f"{len(pairings):,} random pairings, seed {seed}")
+        params_extra = {"permutations": len(pairings), "permutations_exact": exact,
+                        "permutations_text": how, "seed": seed}
+        floor = 1 / len(pairings) if exact else 1 / (len(pairings) + 1)
+        notes.append(f"p-values by permutation across units ({how}): the smallest possible "
+                     f"is {floor:.2g}; a lead is evidence that each unit's candidate predicts "
+                     "its own headline better than another unit's does, so a movement every "
+                     "unit shares (a season, a national shock) is not counted as a lead")
+    else:
+        p, rp = f_p, f_rp
+        if inference == "permutation":
+            notes.append(f"{n_units} units are too few to permute (at least "
+                         f"{MIN_PERMUTATION_UNITS}): p-values from the F distribution, which "
+                         "assumes no shock common to the units beyond the time effects")
+    if not tested.all():
+        short = sorted({lags[j] for j in np.argwhere(~tested)[:, 1]})
+        notes.append(f"lags {', '.join(map(str, short))} not tested: fewer than "
+                     f"{MIN_RESIDUAL_DF} residual degrees of freedom in the pooled regression")
+    rows = out["rows_per_unit"][:, 0]
+    rows = float(np.nanmin(rows)) if np.isfinite(rows).any() else float("nan")
+    rho = out["own_lag"][:, 0]
+    rho = float(np.nanmedian(rho)) if np.isfinite(rho).any() else float("nan")
+    nickell = -(1 + rho) / (rows - 1) if rows > 1 and np.isfinite(rho) else float("nan")
+    if np.isfinite(nickell) and rows < SHORT_PANEL_ROWS:
+        notes.append(f"short panel ({rows:.0f} periods per unit in the regression at lag 1): "
+                     f"the headline's own-lag coefficient ({rho:.2f}) is biased by about "
+                     f"-(1 + rho) / (T - 1) = {nickell:.2f} (Nickell 1981), so its size is "
+                     "not to be read; the test of the candidate's lags remains a valid screen")
+
     ratio = (y_scale / x_scale)[:, None]
     effect = out["effect"] * ratio
     unit_effect = out["unit_effect"] * ratio[..., None]
-    p, rp = out["p"], out["reverse_p"]
     return LeadResult(
         headline=headline_code, candidates=codes, lags=lags, transform=y_text,
         transforms=texts, fdr=float(fdr), effect=effect, correlation=out["correlation"],
@@ -677,14 +947,19 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
         units_used=out["units"].astype(int), periods_used=out["periods"].astype(int),
         observations=out["observations"].astype(int), unit_f_stat=out["unit_f"],
         unit_p_value=out["unit_p"], unit_df_denom=out["unit_df"].astype(int),
-        unit_effect=unit_effect,
+        unit_effect=unit_effect, f_p_value=f_p, reverse_f_p_value=f_rp,
+        inference="permutation" if use_perm else "f", notes=notes,
         parameters={"max_lag": max_lag, "period_type": None if period_type is None
                     else str(PeriodType(period_type)), "transform": transform, "fdr": fdr,
                     "oos_fraction": oos_fraction, "oos_rows": oos_rows,
-                    "means_per_unit": means_per_unit, "time_effects": time_effects,
-                    "period_means_charged": period_means,
+                    "means_per_unit": means_per_unit, "time_effects": two_way,
+                    "time_effects_choice": choice, "cd_statistic": _num(cd),
+                    "cd_p_value": _num(cd_p), "cd_pairs": cd_pairs,
+                    "period_means_charged": period_means, "inference_asked": inference,
+                    "min_residual_df": MIN_RESIDUAL_DF, "min_unit_df": MIN_UNIT_DF,
+                    "own_lag_coefficient": _num(rho), "nickell_bias": _num(nickell),
                     "units": list(units) if units is not None else n_units,
-                    "periods": n_periods},
+                    "periods": n_periods, **params_extra},
     )
 
 
