@@ -167,7 +167,8 @@ def test_pooled_fixed_effects_test_equals_dummy_variable_ols():
         assert r.df_denom[0, j] == fit_u.df_resid
         assert r.f_stat[0, j] == pytest.approx(f, rel=1e-8)
         assert r.p_value[0, j] == pytest.approx(p, rel=1e-8, abs=1e-12)
-        assert r.effect[0, j] == pytest.approx(fit_u.params[lag:2 * lag].sum(), rel=1e-8)
+        # The effect: the coefficient of x_(t-lag), the last of the candidate's lags.
+        assert r.effect[0, j] == pytest.approx(fit_u.params[2 * lag - 1], rel=1e-8)
         assert r.observations[0, j] == fit_u.nobs and r.units_used[0, j] == units
         # Reverse: the candidate on its own lags, then the headline's.
         rev_r, rev_u = _stacked(y, x, lag, dep="x")

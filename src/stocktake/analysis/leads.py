@@ -30,7 +30,7 @@ Per-unit Granger test (statsmodels' ``ssr_ftest``)
     restricted y_t ~ 1 + y_(t-1..t-k); unrestricted adds x_(t-1..t-k);
     F = ((RSS_r - RSS_u) / k) / (RSS_u / (n - 2k - 1)), p from F(k, n - 2k - 1). A unit with
     n - 2k - 1 < 1, or whose regressors are collinear, gets NaN.
-Pooled (panel) Granger test, the p-value that enters the false discovery rate
+Pooled (panel) Granger test (its p-value enters the false discovery rate with ``inference="f"``)
     The same two models on every unit's rows stacked, with a fixed effect (own intercept) per
     unit, fitted by the within transformation (each column less its unit mean over the
     unit's rows at that lag), common slopes. Units with fewer than 2 rows are left out.
@@ -40,9 +40,31 @@ Pooled (panel) Granger test, the p-value that enters the false discovery rate
     rejected 13% of null cases at 5%. The per-unit test keeps statsmodels' df (n - 2k - 1,
     the transform not charged), to match it exactly.
 Effect
-    The sum of the candidate's k lag coefficients in the pooled unrestricted model, in the
-    transformed units (headline change per unit change of the candidate). ``correlation``
-    is the pooled lagged correlation of x_(t-k) with y_t, within units, on the same rows.
+    The coefficient of x_(t-k) in the pooled unrestricted model, in the transformed units
+    (headline change k periods after a unit change of the candidate, the other lags held).
+    ``correlation`` is the pooled lagged correlation of x_(t-k) with y_t, within units, on
+    the same rows. Where the two disagree in sign the effect is not shown (``effect`` None
+    in a row, ``sign_conflict`` true) and the reading is ``sign_conflict``, never a lead.
+Common shocks (the p-value that enters the false discovery rate)
+    Pesaran's (2004) CD test on the transformed headline; with ``time_effects="auto"`` (the
+    default) each period's mean across units is removed when it finds dependence at 5%.
+    Then, with ``inference="permutation"`` (the default, at least 6 units), the p-value is
+    a permutation test across units: the candidate's units are re-paired with the
+    headline's at random (``permutations`` times, or every pairing when fewer), and the
+    statistic (``_permutation_p``: explained sum of squares of the headline's own-lag
+    residuals on the candidate's k lags, series standardised per unit) is recomputed;
+    p = (1 + #{permuted >= observed}) / (B + 1). A shock, season or trend common to the
+    units is kept whole by every re-pairing, so it cannot make the true pairing stand out:
+    the p-value is valid under any common shock, and measures whether each unit's own
+    candidate predicts its own headline better than another unit's does. The F test's
+    p-value stays in ``f_p_value``.
+Short panels
+    A lag is tested when the pooled regression keeps MIN_RESIDUAL_DF residual df and each
+    unit has MIN_ROWS_PER_UNIT rows (``minimum_periods``): 265 units x 9 years allow lags
+    to 5. The own-lag coefficient of a fixed-effects regression on T periods is biased by
+    about -(1 + rho)/(T - 1) (Nickell 1981); a note says so below SHORT_PANEL_ROWS rows per
+    unit. The test of the candidate's lags remains a valid screen (and the permutation
+    p-value does not rest on the own-lag coefficient being right).
 Sign agreement
     The share of units (with at least 3 rows) whose own lagged correlation of x_(t-k) with
     y_t, on their rows, has the sign of the pooled ``correlation``: "in 85% of units a rise
@@ -58,8 +80,10 @@ Out-of-sample gain
     forecast it one step ahead for every unit (intercept = the unit's training means).
     gain = 1 - MSE_u / MSE_r over all those forecasts: > 0 when the candidate helps.
 False discovery rate
-    Benjamini-Hochberg q-values over every candidate x lag pooled p-value (NaN ones left
-    out of the count); separately over the reverse tests. ``discovered``: q <= ``fdr``.
+    Benjamini-Hochberg q-values over every candidate x lag p-value (NaN ones left out of
+    the count); separately over the reverse tests. ``discovered``: q <= ``fdr``. The best
+    lag of a candidate: smallest q, then p, then the lag whose own coefficient stands out
+    most from its permutation distribution (``LeadResult.best_lag_index``).
 
 Reading
     ``lead_reading`` puts the statistics into words a delivery unit can act on: a "lead"
@@ -177,6 +201,8 @@ class LeadResult:
     unit_effect: np.ndarray  # per-unit sum of the candidate's lag coefficients
     f_p_value: np.ndarray | None = None  # the pooled F test's p (= p_value with "f")
     reverse_f_p_value: np.ndarray | None = None
+    # Permutation z-score of the lag-k coefficient alone (chooses the best of tied lags).
+    lag_z: np.ndarray | None = None
     inference: str = "f"
     notes: list[str] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
@@ -201,8 +227,10 @@ class LeadResult:
                 + ("and period " if two_way else "")
                 + "fixed effects (F with N - G s - 2k df, s means removed per unit"
                 + (", less the period means" if two_way else "") + "); "
-                + p_text + "; effect = sum of the pooled lag coefficients; Benjamini-Hochberg "
-                "q-values over all candidate x lag tests; best lag: smallest q, then p; "
+                + p_text + "; effect = pooled coefficient of the candidate's lag k; "
+                "Benjamini-Hochberg q-values over all candidate x lag tests; best lag: "
+                "smallest q, then p, then the lag whose own coefficient stands out most "
+                "from its permutation distribution; "
                 "reverse test with roles swapped; out-of-sample gain 1 - MSE_u/MSE_r of "
                 "rolling-origin one-step pooled forecasts; complete cases per unit")
 
@@ -224,14 +252,19 @@ class LeadResult:
         return np.sign(e) * np.sign(r) < 0
 
     def best_lag_index(self) -> np.ndarray:
-        """Per candidate, the index into ``lags`` of its best lag, by the test: the smallest
-        q-value, then the smallest p-value, then the smallest F-test p-value (permutation
-        p-values tie at their floor 1/(B+1)), then the shortest lag."""
+        """Per candidate, the index into ``lags`` of its best lag, by the tests: the smallest
+        q-value, then the smallest p-value; among lags still tied, the one whose own lag
+        (x_(t-k) alone) stands out most from its permutation distribution (``lag_z``);
+        then the shortest. A Granger test at lag k contains every shorter lag, so once the
+        true lag is reached every longer one passes too: a strong lead ties at the
+        permutation floor 1/(B+1) from its lag on, and the joint test cannot say where
+        (its F p-value keeps falling as lags absorb noise, drifting to the longest lag)."""
         q = np.nan_to_num(self.q_value, nan=np.inf)
         p = np.nan_to_num(self.p_value, nan=np.inf)
-        fp = np.nan_to_num(self.f_p_value, nan=np.inf)
         lags = np.broadcast_to(np.array(self.lags), q.shape)
-        order = np.lexsort((lags, fp, p, q), axis=-1)
+        z = (np.zeros(q.shape) if self.lag_z is None
+             else -np.nan_to_num(np.abs(self.lag_z), nan=-np.inf))
+        order = np.lexsort((lags, z, p, q), axis=-1)
         return order[:, 0].copy()
 
     def _row(self, c: int, j: int) -> dict[str, Any]:
@@ -570,7 +603,9 @@ def _lag_stats(y: np.ndarray, x: np.ndarray, k: int, oos_rows: int, means_per_un
     rss_u, beta = _rss(w, both, wy, ok)
     f, p = _f_test(rss_r, rss_u, k, df_pool)
     own_lag = own[..., 0]  # the headline's first own-lag coefficient (Nickell's bias)
-    effect = beta[..., k:].sum(axis=-1)
+    # The coefficient of x_(t-k): the headline's change k periods after a unit change of the
+    # candidate, other lags held (the sum of all k coefficients flips sign by chance).
+    effect = beta[..., 2 * k - 1]
     with np.errstate(divide="ignore", invalid="ignore"):
         corr = w[:, 2 * k - 1, wy] / np.sqrt(w[:, 2 * k - 1, 2 * k - 1] * w[:, wy, wy])
     # Reverse: x_t on x lags, then adding y lags.
@@ -751,7 +786,12 @@ def _permutation_p(dep: np.ndarray, dep_observed: np.ndarray, reg: np.ndarray, k
     s_perm = np.einsum("cbi,cij,cbj->cb", v, ginv, v)
     above = (s_perm >= s_obs[:, None] * (1 - 1e-12)).sum(axis=1)
     p = above / b_count if exact else (1 + above) / (b_count + 1)
-    return np.where(np.isfinite(s_obs), p, np.nan), s_obs
+    # The lag-k column alone, against its own permutation distribution: how far the
+    # own-unit pairing stands out at exactly this lag (chooses among tied lags).
+    last = v[:, :, k - 1] / np.sqrt(g[:, k - 1, k - 1])[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (v_obs[:, k - 1] / np.sqrt(g[:, k - 1, k - 1]) - last.mean(axis=1)) / last.std(axis=1)
+    return np.where(np.isfinite(s_obs), p, np.nan), z
 
 
 # --------------------------------------------------------------------------- entry point
@@ -887,17 +927,20 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
 
     use_perm = inference == "permutation" and n_units >= MIN_PERMUTATION_UNITS
     params_extra: dict[str, Any] = {}
+    lag_z = None
     if use_perm:
         pairings, exact = permutation_pairings(n_units, int(permutations), seed)
         zy, zx = _standardise(y)[None], _standardise(x_all)
         obs_y, obs_x = np.isfinite(y)[None], np.isfinite(x_all)
         p, rp = np.full(f_p.shape, np.nan), np.full(f_p.shape, np.nan)
+        lag_z = np.full(f_p.shape, np.nan)
         # Bound the (candidates, units, units) cross-products held at once.
         step = max(1, _CHUNK_BYTES // (n_units * n_units * 8 * 2))
         for start in range(0, len(codes), step):
             block = slice(start, min(start + step, len(codes)))
             for j, k in enumerate(lags):
-                p[block, j] = _permutation_p(zy, obs_y, zx[block], k, pairings, exact)[0]
+                p[block, j], lag_z[block, j] = _permutation_p(zy, obs_y, zx[block], k,
+                                                             pairings, exact)
                 rp[block, j] = _permutation_p(zx[block], obs_x[block], zy, k, pairings,
                                               exact)[0]
         p = np.where(tested, p, np.nan)
@@ -947,7 +990,7 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
         units_used=out["units"].astype(int), periods_used=out["periods"].astype(int),
         observations=out["observations"].astype(int), unit_f_stat=out["unit_f"],
         unit_p_value=out["unit_p"], unit_df_denom=out["unit_df"].astype(int),
-        unit_effect=unit_effect, f_p_value=f_p, reverse_f_p_value=f_rp,
+        unit_effect=unit_effect, f_p_value=f_p, reverse_f_p_value=f_rp, lag_z=lag_z,
         inference="permutation" if use_perm else "f", notes=notes,
         parameters={"max_lag": max_lag, "period_type": None if period_type is None
                     else str(PeriodType(period_type)), "transform": transform, "fdr": fdr,
