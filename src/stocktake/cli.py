@@ -892,7 +892,8 @@ def leads(
 
 
 _LEAD_WORDS = {"lead": "lead", "two_way": "two-way", "mixed_units": "mixed",
-               "sign_conflict": "sign conflict", "no_forecast_gain": "no gain",
+               "sign_conflict": "sign conflict", "no_forecast_check": "unchecked",
+               "no_forecast_gain": "no gain",
                "no_evidence": "none"}
 
 

@@ -303,7 +303,7 @@ def test_planted_leads_are_found_at_their_lags_among_decoys():
     (None, 0.05, 0.9, 0.5, "no_evidence"),  # no test (too few rows)
     (0.01, 0.0, 0.9, 0.5, "no_forecast_gain"),  # no better than without the candidate
     (0.01, -0.2, 0.9, 0.5, "no_forecast_gain"),
-    (0.01, None, 0.9, 0.5, "no_forecast_gain"),
+    (0.01, None, 0.9, 0.5, "no_forecast_gain"),  # a test but no gain figure
     (0.01, 0.01, 0.59, 0.5, "mixed_units"),  # 59% of units fails
     (0.01, 0.05, 0.6, 0.5, "lead"),  # agreement exactly at 60% passes
     (0.01, 0.05, 0.9, 0.01, "two_way"),  # reverse as strong as forward
@@ -317,7 +317,7 @@ def test_lead_reading_by_hand(q, gain, agree, reverse_q, expected):
 
 
 @pytest.mark.parametrize(("gain_p", "expected"), [
-    (0.05, "lead"), (0.051, "no_forecast_gain"), (None, "no_forecast_gain")])
+    (0.05, "lead"), (0.051, "no_forecast_gain"), (None, "no_forecast_check")])
 def test_lead_reading_needs_a_significant_forecast_gain(gain_p, expected):
     assert lead_reading(0.01, 0.05, gain_p, 0.9, 0.5) == expected
 

@@ -305,3 +305,26 @@ def test_us_state_crime_nine_year_window_is_tested():
     planted[:, :-1] = y[:, 1:] + rng.normal(size=(51, 8)) * sd
     found = leads(y, {"planted": planted}, max_lag=3, period_type="year")
     assert found.ranked()[0]["lag"] == 1 and found.discovered[0, 0]
+
+
+@pytest.mark.parametrize(("q", "rq", "fp", "rfp", "expected"), [
+    (0.004, 0.004, 1e-20, 1e-5, "lead"),  # tied at the floor: the F tests say forward
+    (0.004, 0.004, 1e-5, 1e-20, "two_way"),  # tied: the reverse is the stronger
+    (0.004, 0.004, None, None, "two_way"),  # tied, nothing to tell them apart
+    (0.004, 0.002, 1e-20, 1e-5, "two_way"),  # reverse q smaller: two-way, whatever F says
+])
+def test_two_way_when_tied_at_the_permutation_floor(q, rq, fp, rfp, expected):
+    assert lead_reading(q, 0.1, 0.01, 0.9, rq, f_p_value=fp,
+                        reverse_f_p_value=rfp) == expected
+
+
+def test_a_forecast_gain_that_cannot_be_checked_is_said_so():
+    # Fewer than 3 forecast origins: Clark-West has no p-value. Not a lead, not "no gain".
+    assert lead_reading(0.001, 0.3, None, 0.9, 0.5) == "no_forecast_check"
+    assert lead_reading(0.001, -0.1, None, 0.9, 0.5) == "no_forecast_gain"
+    rng = np.random.default_rng(265)
+    y, x = _panel_with_own_lead(rng, 265, 9, coef=0.4, lag=1)
+    x[:, -1] = np.nan  # the candidate's last year not in yet: 2 forecast origins left
+    row = leads(y, {"x": x}, max_lag=3, period_type="year").ranked()[0]
+    assert row["discovered"] and row["oos_p_value"] is None
+    assert row["reading"] == "no_forecast_check"

@@ -154,6 +154,8 @@ LEAD_READINGS = {
     "mixed_units": "significant, but the effect points different ways in different units",
     "sign_conflict": "significant, but the pooled effect and the lagged correlation point "
                      "different ways: not read as a lead",
+    "no_forecast_check": "significant, but too few periods to check that it improves "
+                         "forecasts of the headline (fewer than 3 forecast origins)",
     "no_forecast_gain": "significant, but does not improve forecasts of the headline",
     "no_evidence": "no evidence that it leads",
 }
@@ -296,7 +298,9 @@ class LeadResult:
             "reading": lead_reading(self.q_value[c, j], self.oos_gain[c, j],
                                     self.oos_p_value[c, j], self.sign_agreement[c, j],
                                     self.reverse_q_value[c, j], fdr=self.fdr,
-                                    sign_conflict=conflict),
+                                    sign_conflict=conflict,
+                                    f_p_value=self.f_p_value[c, j],
+                                    reverse_f_p_value=self.reverse_f_p_value[c, j]),
         }
 
     def ranked(self) -> list[dict[str, Any]]:
@@ -325,7 +329,8 @@ def lead_reading(q_value: float | None, oos_gain: float | None, oos_p_value: flo
                  sign_agreement: float | None, reverse_q_value: float | None, *,
                  fdr: float = DEFAULT_FDR, gain_alpha: float = FORECAST_GAIN_ALPHA,
                  min_agreement: float = MIN_SIGN_AGREEMENT,
-                 sign_conflict: bool = False) -> str:
+                 sign_conflict: bool = False, f_p_value: float | None = None,
+                 reverse_f_p_value: float | None = None) -> str:
     """One word on a candidate at a lag (a key of LEAD_READINGS), the checks in order.
 
     A significant Granger test alone is weak evidence across many units: trends shared by
@@ -333,7 +338,10 @@ def lead_reading(q_value: float | None, oos_gain: float | None, oos_p_value: flo
     a lead must also point one way (its pooled effect and its lagged correlation agree in
     sign), improve out-of-sample forecasts, agree in sign across most units, and not be
     explained at least as well the other way round (the reverse q-value at or below both
-    ``fdr`` and its own q-value).
+    ``fdr`` and its own q-value; when both q-values are equal, as at the permutation
+    floor, the F tests' p-values ``f_p_value`` and ``reverse_f_p_value`` say which way is
+    stronger). A forecast gain that cannot be tested (``oos_p_value`` missing: fewer than
+    3 forecast origins, as on a short panel) reads ``no_forecast_check``, not ``lead``.
     """
     def missing(x: float | None) -> bool:
         return x is None or not np.isfinite(x)
@@ -342,12 +350,17 @@ def lead_reading(q_value: float | None, oos_gain: float | None, oos_p_value: flo
         return "no_evidence"
     if sign_conflict:
         return "sign_conflict"
+    if missing(oos_p_value) and not (not missing(oos_gain) and oos_gain <= 0):
+        return "no_forecast_check"
     if missing(oos_gain) or oos_gain <= 0 or missing(oos_p_value) or oos_p_value > gain_alpha:
         return "no_forecast_gain"
     if missing(sign_agreement) or sign_agreement < min_agreement:
         return "mixed_units"
     if not missing(reverse_q_value) and reverse_q_value <= min(fdr, q_value):
-        return "two_way"
+        tied = reverse_q_value == q_value and not missing(f_p_value) \
+            and not missing(reverse_f_p_value)
+        if not (tied and reverse_f_p_value > f_p_value):
+            return "two_way"
     return "lead"
 
 
