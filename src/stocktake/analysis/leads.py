@@ -752,10 +752,12 @@ def _own_lag_residuals(z: np.ndarray, observed: np.ndarray, k: int) -> np.ndarra
     t = z.shape[-1]
     lags = np.stack([z[..., k - a:t - a] for a in range(1, k + 1)], axis=-1)  # (C, U, n, k)
     now = z[..., k:]
-    a = np.einsum("cuni,cunj->cij", lags, lags)
-    b = np.einsum("cuni,cun->ci", lags, now)
+    c, u, n = now.shape
+    flat = lags.reshape(c, u * n, k)
+    a = np.matmul(flat.transpose(0, 2, 1), flat)
+    b = np.matmul(flat.transpose(0, 2, 1), now.reshape(c, u * n, 1))[..., 0]
     beta = np.stack([np.linalg.lstsq(a[i], b[i], rcond=None)[0] for i in range(len(a))])
-    e = now - np.einsum("cuni,ci->cun", lags, beta)
+    e = now - np.matmul(flat, beta[..., None]).reshape(c, u, n)
     return np.where(observed[..., k:], e, 0.0)
 
 
@@ -777,20 +779,24 @@ def _permutation_p(dep: np.ndarray, dep_observed: np.ndarray, reg: np.ndarray, k
     lags = [reg[..., k - a:t - a] for a in range(1, k + 1)]  # each (Cr, U, n)
     c = max(e.shape[0], reg.shape[0])
     u = e.shape[1]
-    g = np.empty((reg.shape[0], k, k))
-    for a in range(k):
-        for b in range(a, k):
-            g[:, a, b] = g[:, b, a] = np.einsum("cun,cun->c", lags[a], lags[b])
+    stacked = np.stack(lags, axis=-1).reshape(reg.shape[0], -1, k)  # (Cr, U n, k)
+    g = np.matmul(stacked.transpose(0, 2, 1), stacked)
     b_count, pos = pairings.shape[0], np.arange(u)
     flat = sparse.csr_matrix((np.ones(b_count * u), (np.repeat(np.arange(b_count), u),
                                                       (pairings * u + pos).ravel())),
                              shape=(b_count, u * u))
     v = np.empty((c, b_count, k))
     v_obs = np.empty((c, k))
+    n = e.shape[-1]
     for a in range(k):
-        # cross[c, j, i] = X_j(lag a)' e_i for every regressor unit j and dependent unit i
-        cross = np.matmul(np.broadcast_to(lags[a], (c, u, lags[a].shape[-1])),
-                          np.broadcast_to(e, (c,) + e.shape[1:]).transpose(0, 2, 1))
+        # cross[c, j, i] = X_j(lag a)' e_i for every regressor unit j and dependent unit i,
+        # as one matrix product (the shared side, headline, on the right or the left).
+        if e.shape[0] == 1:
+            cross = (np.ascontiguousarray(lags[a]).reshape(-1, n) @ e[0].T).reshape(c, u, u)
+        elif lags[a].shape[0] == 1:
+            cross = (lags[a][0] @ e.reshape(-1, n).T).reshape(u, c, u).transpose(1, 0, 2)
+        else:
+            cross = np.matmul(lags[a], e.transpose(0, 2, 1))
         v_obs[:, a] = np.trace(cross, axis1=1, axis2=2)
         v[:, :, a] = (flat @ cross.reshape(c, u * u).T).T
     g = np.broadcast_to(g, (c, k, k))
