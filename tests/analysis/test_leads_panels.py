@@ -86,7 +86,8 @@ def test_permutation_p_value_equals_a_plain_permutation_loop():
     rng = np.random.default_rng(7)
     y_raw, x_raw = _panel_with_own_lead(rng, 9, 16, coef=0.3, lag=2, shock=1.0)
     x_raw[3, 5] = np.nan  # a missing value: zero in the standardised series
-    r = leads(y_raw, {"x": x_raw}, max_lag=2, time_effects=False, permutations=49, seed=3)
+    r = leads(y_raw, {"x": x_raw}, max_lag=2, time_effects=False, permutations=49,
+              max_permutations=49, seed=3)
     assert r.inference == "permutation"
     pairings, exact = permutation_pairings(9, 49, seed=3)
     assert not exact and pairings.shape == (49, 9)
@@ -114,6 +115,25 @@ def test_every_pairing_is_used_when_there_are_few():
     few = leads(y_raw[:5], {"x": x_raw[:5]}, max_lag=1, time_effects=False)
     assert few.inference == "f" and "too few to permute" in few.notes[0]
     assert np.array_equal(few.p_value, few.f_p_value, equal_nan=True)
+
+
+def test_a_p_value_near_the_floor_is_refined_with_more_pairings():
+    """A strong lead beats all 999 first pairings: more are drawn, up to max_permutations,
+    so its p-value can pass a false discovery rate over many tests. A null candidate's
+    p-value stops at the first 999 (10 or more pairings beat it)."""
+    rng = np.random.default_rng(3)
+    y, x = _panel_with_own_lead(rng, 40, 20, coef=0.8)
+    _, null = _panel_with_own_lead(rng, 40, 20)
+    r = leads(y, {"x": x, "null": null}, max_lag=1, time_effects=False,
+              max_permutations=9_999)
+    assert r.p_value[0, 0] == pytest.approx(1 / (999 + 9_000 + 1))
+    assert r.parameters["max_permutations"] == 9_999
+    # The null's p-value is a multiple of 1/1000: it was not refined.
+    assert r.p_value[1, 0] * 1000 == pytest.approx(round(r.p_value[1, 0] * 1000))
+    assert r.p_value[1, 0] > 0.01
+    # By default, enough for 2 tests at 5%: max(999, 10 * 2 / 0.05) = 999, no refinement.
+    d = leads(y, {"x": x, "null": null}, max_lag=1, time_effects=False)
+    assert d.parameters["max_permutations"] == 999 and d.p_value[0, 0] == 0.001
 
 
 # --------------------------------------------------------------------------- CD test

@@ -127,6 +127,13 @@ DEFAULT_OOS_FRACTION = 1 / 3
 # pooled statistic's p-value from re-pairing candidate and headline units at random.
 Inference = Literal["permutation", "f"]
 DEFAULT_PERMUTATIONS = 999
+# A p-value with fewer than this many re-pairings at or above the observed statistic is
+# refined with more re-pairings, REFINE_CHUNK at a time, up to max(permutations, 10 m /
+# fdr) for m tests, at most MAX_PERMUTATIONS: the smallest p-value must be small enough
+# for the false discovery rate over m tests to find a lead that is strong at one lag only.
+REFINE_EXCEEDANCES = 10
+REFINE_CHUNK = 9_000
+MAX_PERMUTATIONS = 45_999
 # Fewer units than this leave too few distinct pairings (5 units: 120, smallest p 1/120):
 # the F test is used instead, and a note says common shocks are then not controlled.
 MIN_PERMUTATION_UNITS = 6
@@ -761,8 +768,17 @@ def _own_lag_residuals(z: np.ndarray, observed: np.ndarray, k: int) -> np.ndarra
     return np.where(observed[..., k:], e, 0.0)
 
 
+def _pairing_matrix(pairings: np.ndarray) -> sparse.csr_matrix:
+    """(B, U*U) 0/1: row b picks the cross-product (j, i) of each pair in pairing b."""
+    b_count, u = pairings.shape
+    return sparse.csr_matrix((np.ones(b_count * u), (np.repeat(np.arange(b_count), u),
+                                                     (pairings * u + np.arange(u)).ravel())),
+                             shape=(b_count, u * u))
+
+
 def _permutation_p(dep: np.ndarray, dep_observed: np.ndarray, reg: np.ndarray, k: int,
-                   pairings: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+                   pairings: np.ndarray, exact: bool, max_pairings: int = 0,
+                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Permutation p-value at lag k of "the regressor's lags predict the dependent series,
     unit by unit", for every candidate: dep (Cd, U, T) and reg (Cr, U, T) standardised
     (Cd or Cr is 1: the headline, shared), Cd/Cr broadcast to C.
@@ -773,7 +789,11 @@ def _permutation_p(dep: np.ndarray, dep_observed: np.ndarray, reg: np.ndarray, k
     every pairing: each regressor unit is used once). The cross-products X_j' e_i of every
     pair of units are made once; each pairing is then a sum of U of them.
     p = (1 + #{S_pi >= S_observed}) / (B + 1) over random pairings; over every pairing
-    (observed included) p = #{S_pi >= S_observed} / U!. Returns (p, S_observed)."""
+    (observed included) p = #{S_pi >= S_observed} / U!. A test with fewer than
+    REFINE_EXCEEDANCES pairings at or above the observed statistic draws more, in chunks,
+    up to ``max_pairings`` in all (a p-value near the floor is otherwise too coarse for a
+    false discovery rate over many tests; Besag and Clifford 1991). Returns (p, z): z the
+    lag-k column's own standing against the first B pairings."""
     e = _own_lag_residuals(dep, dep_observed, k)  # (Cd, U, n)
     t = reg.shape[-1]
     lags = [reg[..., k - a:t - a] for a in range(1, k + 1)]  # each (Cr, U, n)
@@ -781,10 +801,9 @@ def _permutation_p(dep: np.ndarray, dep_observed: np.ndarray, reg: np.ndarray, k
     u = e.shape[1]
     stacked = np.stack(lags, axis=-1).reshape(reg.shape[0], -1, k)  # (Cr, U n, k)
     g = np.matmul(stacked.transpose(0, 2, 1), stacked)
-    b_count, pos = pairings.shape[0], np.arange(u)
-    flat = sparse.csr_matrix((np.ones(b_count * u), (np.repeat(np.arange(b_count), u),
-                                                      (pairings * u + pos).ravel())),
-                             shape=(b_count, u * u))
+    b_count = pairings.shape[0]
+    flat = _pairing_matrix(pairings)
+    crosses = []
     v = np.empty((c, b_count, k))
     v_obs = np.empty((c, k))
     n = e.shape[-1]
@@ -798,13 +817,29 @@ def _permutation_p(dep: np.ndarray, dep_observed: np.ndarray, reg: np.ndarray, k
         else:
             cross = np.matmul(lags[a], e.transpose(0, 2, 1))
         v_obs[:, a] = np.trace(cross, axis1=1, axis2=2)
-        v[:, :, a] = (flat @ cross.reshape(c, u * u).T).T
+        flat_cross = cross.reshape(c, u * u).T  # (U*U, C)
+        v[:, :, a] = (flat @ flat_cross).T
+        crosses.append(flat_cross)
     g = np.broadcast_to(g, (c, k, k))
     ginv = np.linalg.pinv(g)
     s_obs = np.einsum("ci,cij,cj->c", v_obs, ginv, v_obs)
     s_perm = np.einsum("cbi,cij,cbj->cb", v, ginv, v)
     above = (s_perm >= s_obs[:, None] * (1 - 1e-12)).sum(axis=1)
-    p = above / b_count if exact else (1 + above) / (b_count + 1)
+    total = np.full(c, b_count)
+    chunk = 0
+    while not exact:
+        refine = np.flatnonzero((above < REFINE_EXCEEDANCES) & (total < max_pairings)
+                                & np.isfinite(s_obs))
+        if refine.size == 0:
+            break
+        chunk += 1
+        rng = np.random.default_rng([seed, chunk])
+        more = _pairing_matrix(np.argsort(rng.random((REFINE_CHUNK, u)), axis=1))
+        vm = np.stack([(more @ crosses[a][:, refine]).T for a in range(k)], axis=-1)
+        sm = np.einsum("cbi,cij,cbj->cb", vm, ginv[refine], vm)
+        above[refine] += (sm >= s_obs[refine, None] * (1 - 1e-12)).sum(axis=1)
+        total[refine] += REFINE_CHUNK
+    p = above / b_count if exact else (1 + above) / (total + 1)
     # The lag-k column alone, against its own permutation distribution: how far the
     # own-unit pairing stands out at exactly this lag (chooses among tied lags).
     last = v[:, :, k - 1] / np.sqrt(g[:, k - 1, k - 1])[:, None]
@@ -841,7 +876,7 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
           fdr: float = DEFAULT_FDR, oos_fraction: float = DEFAULT_OOS_FRACTION,
           units: Sequence[str] | None = None, time_effects: bool | Literal["auto"] = "auto",
           inference: Inference = "permutation", permutations: int = DEFAULT_PERMUTATIONS,
-          seed: int = 0) -> LeadResult:
+          max_permutations: int | None = None, seed: int = 0) -> LeadResult:
     """Test every candidate as a lead of ``headline`` at lags 1..``max_lag`` (module doc).
 
     ``headline`` and each candidate: arrays (units, periods), NaN where missing, on the
@@ -850,7 +885,9 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
     ``time_effects``: remove each period's mean across units (two-way fixed effects);
     "auto" (default) does so when Pesaran's CD test finds common shocks in the headline.
     ``inference``: "permutation" (default; ``permutations`` random re-pairings of units,
-    seeded by ``seed``) or "f" (the pooled F distribution, which assumes no common shock).
+    seeded by ``seed``, more for a test near the floor, up to ``max_permutations``: by
+    default enough for the false discovery rate over every test, see REFINE_EXCEEDANCES)
+    or "f" (the pooled F distribution, which assumes no common shock).
     """
     if not isinstance(headline_code, str) or not headline_code:
         raise ValueError("headline_code must be a non-empty string")
@@ -879,6 +916,10 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
             or permutations < 19:
         raise ValueError(f"permutations must be a whole number of at least 19, not "
                          f"{permutations!r}")
+    if max_permutations is not None and (isinstance(max_permutations, bool) or not isinstance(
+            max_permutations, int | np.integer) or max_permutations < permutations):
+        raise ValueError(f"max_permutations must be a whole number at least permutations "
+                         f"({permutations}), not {max_permutations!r}")
     n_units, n_periods = y_raw.shape
     if units is not None and len(units) != n_units:
         raise ValueError(f"units has {len(units)} codes but the headline has {n_units} rows")
@@ -903,8 +944,9 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
     cd, cd_p, cd_pairs = pesaran_cd(y) if n_units >= 2 else (float("nan"), float("nan"), 0)
     if time_effects == "auto":
         two_way = bool(n_units >= 3 and np.isfinite(cd_p) and cd_p <= CD_ALPHA)
+        p_text = "p < 0.0001" if cd_p < 1e-4 else f"p = {cd_p:.2g}"
         choice = (f"auto: Pesaran's CD test on the transformed headline, CD = {cd:.2f}, "
-                  f"p = {cd_p:.2g}: " + ("common shocks found, time effects removed"
+                  f"{p_text}: " + ("common shocks found, time effects removed"
                                          if two_way else "no common shock found at "
                                          f"{CD_ALPHA:g}, unit effects only"))
     else:
@@ -949,26 +991,33 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
     lag_z = None
     if use_perm:
         pairings, exact = permutation_pairings(n_units, int(permutations), seed)
+        tests = len(codes) * max_lag
+        most = (int(max_permutations) if max_permutations is not None else
+                min(MAX_PERMUTATIONS, max(int(permutations), math.ceil(10 * tests / fdr))))
         zy, zx = _standardise(y)[None], _standardise(x_all)
         obs_y, obs_x = np.isfinite(y)[None], np.isfinite(x_all)
         p, rp = np.full(f_p.shape, np.nan), np.full(f_p.shape, np.nan)
         lag_z = np.full(f_p.shape, np.nan)
-        # Bound the (candidates, units, units) cross-products held at once.
-        step = max(1, _CHUNK_BYTES // (n_units * n_units * 8 * 2))
+        # Bound the (candidates, units, units) cross-products of every lag held at once.
+        step = max(1, _CHUNK_BYTES // (n_units * n_units * 8 * (max_lag + 1)))
         for start in range(0, len(codes), step):
             block = slice(start, min(start + step, len(codes)))
             for j, k in enumerate(lags):
-                p[block, j], lag_z[block, j] = _permutation_p(zy, obs_y, zx[block], k,
-                                                             pairings, exact)
+                p[block, j], lag_z[block, j] = _permutation_p(
+                    zy, obs_y, zx[block], k, pairings, exact, most, seed)
                 rp[block, j] = _permutation_p(zx[block], obs_x[block], zy, k, pairings,
-                                              exact)[0]
+                                              exact, most, seed)[0]
         p = np.where(tested, p, np.nan)
         rp = np.where(tested, rp, np.nan)
         how = (f"all {len(pairings):,} pairings" if exact
                else f"{len(pairings):,} random pairings, seed {seed}")
+        if not exact and most > len(pairings):
+            how += f", up to {most:,} where fewer than {REFINE_EXCEEDANCES} beat the observed"
         params_extra = {"permutations": len(pairings), "permutations_exact": exact,
+                        "max_permutations": len(pairings) if exact else max(most,
+                                                                            len(pairings)),
                         "permutations_text": how, "seed": seed}
-        floor = 1 / len(pairings) if exact else 1 / (len(pairings) + 1)
+        floor = 1 / len(pairings) if exact else 1 / (max(most, len(pairings)) + 1)
         notes.append(f"p-values by permutation across units ({how}): the smallest possible "
                      f"is {floor:.2g}; a lead is evidence that each unit's candidate predicts "
                      "its own headline better than another unit's does, so a movement every "
