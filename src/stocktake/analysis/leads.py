@@ -834,11 +834,12 @@ def _permutation_p(dep: np.ndarray, dep_observed: np.ndarray, reg: np.ndarray, k
             break
         chunk += 1
         rng = np.random.default_rng([seed, chunk])
-        more = _pairing_matrix(np.argsort(rng.random((REFINE_CHUNK, u)), axis=1))
+        size = int(min(REFINE_CHUNK, max_pairings - total[refine].max()))  # all alike
+        more = _pairing_matrix(np.argsort(rng.random((size, u)), axis=1))
         vm = np.stack([(more @ crosses[a][:, refine]).T for a in range(k)], axis=-1)
         sm = np.einsum("cbi,cij,cbj->cb", vm, ginv[refine], vm)
         above[refine] += (sm >= s_obs[refine, None] * (1 - 1e-12)).sum(axis=1)
-        total[refine] += REFINE_CHUNK
+        total[refine] += size
     p = above / b_count if exact else (1 + above) / (total + 1)
     # The lag-k column alone, against its own permutation distribution: how far the
     # own-unit pairing stands out at exactly this lag (chooses among tied lags).
