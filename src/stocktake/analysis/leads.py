@@ -1,6 +1,6 @@
 """Lead indicators: does a candidate's movement predict the headline's, k periods later?
 
-Numbers in, numbers out; follows ``/work/shared/reference/statistics.md`` s.6. Input is a
+Numbers in, numbers out; follows the statistics reference, s.6 and s.7. Input is a
 panel: the headline as an array of shape (units, periods) and each candidate likewise, NaN
 for missing values, every array on the same units and periods in the same order.
 
@@ -29,13 +29,15 @@ Rows (complete cases per unit)
 Per-unit Granger test (statsmodels' ``ssr_ftest``)
     restricted y_t ~ 1 + y_(t-1..t-k); unrestricted adds x_(t-1..t-k);
     F = ((RSS_r - RSS_u) / k) / (RSS_u / (n - 2k - 1)), p from F(k, n - 2k - 1). A unit with
-    n - 2k - 1 < 1, or whose regressors are collinear, gets NaN.
+    n - 2k - 1 < MIN_UNIT_DF (too few rows for its own test), or whose regressors are
+    collinear, gets NaN.
 Pooled (panel) Granger test (its p-value enters the false discovery rate with ``inference="f"``)
     The same two models on every unit's rows stacked, with a fixed effect (own intercept) per
     unit, fitted by the within transformation (each column less its unit mean over the
     unit's rows at that lag), common slopes. Units with fewer than 2 rows are left out.
     F = ((RSS_r - RSS_u) / k) / (RSS_u / df), df = N - G s - 2k (N rows, G units, s the
-    means the transform removed per unit: m with seasonal adjustment, else 1). Charging
+    means the transform removed per unit: m with seasonal adjustment, else 1; less the
+    period means with time effects); a lag with df < MIN_RESIDUAL_DF is not tested. Charging
     the seasonal means matters: with 3 years of monthly data and df = N - G - 2k the test
     rejected 13% of null cases at 5%. The per-unit test keeps statsmodels' df (n - 2k - 1,
     the transform not charged), to match it exactly.
@@ -75,7 +77,8 @@ Reverse direction
     ``reverse_warning`` when its q-value is at or below ``fdr``: the candidate may follow
     the headline rather than lead it (reverse causality).
 Out-of-sample gain
-    Rolling origin, expanding window: for each of the last ``oos_periods`` rows, the pooled
+    Rolling origin, expanding window: for each of the last ``oos_rows`` rows (a third of the
+    periods, keeping 2 training rows per unit at the longest lag), the pooled
     fixed-effects models (restricted and unrestricted) are refitted on the rows before it and
     forecast it one step ahead for every unit (intercept = the unit's training means).
     gain = 1 - MSE_u / MSE_r over all those forecasts: > 0 when the candidate helps.
