@@ -281,9 +281,9 @@ def test_planted_leads_are_found_at_their_lags_among_decoys():
     for code, (lag, coef) in planted.items():
         assert top[code]["lag"] == lag
         # Beaten by no re-pairing of the units: p at its floor, 1/(re-pairings + 1), after
-        # refining to 10 tests x 258 / 5% (more than 999) re-pairings.
-        assert r.parameters["max_permutations"] == 45_999
-        assert top[code]["p_value"] == pytest.approx(1 / 46_000)
+        # refining the r tests near the floor to 10 x 258 tests / (5% x r) = 4,400.
+        assert r.parameters["max_permutations"] == 4_400
+        assert top[code]["p_value"] == pytest.approx(1 / 4_401)
         assert top[code]["q_value"] < 0.05 and top[code]["f_p_value"] < 1e-6
         assert np.sign(top[code]["effect"]) == np.sign(coef)
         assert top[code]["sign_agreement"] >= 0.7
@@ -332,8 +332,8 @@ def test_false_discovery_share_over_null_panels_at_most_nominal():
     """200 panels with no lead at all: every discovery is false, so the false discovery
     proportion of a panel is 1 if anything is discovered, else 0 (8 units, 48 months, 8
     candidates x 3 lags). Measured with this seed: F test one-way 0.07 (14 of 200 panels);
-    the default (199 permutations refined to 2,400 near the floor, time effects where CD
-    finds them) 0.105 (21 of 200); nominal 0.1, binomial noise +-0.021."""
+    the default (199 permutations, refined near the floor, time effects where CD finds
+    them) 0.095 (19 of 200); nominal 0.1."""
     rng = np.random.default_rng(99)
     with_false = default_false = 0
     p_values, perm_p = [], []
@@ -350,8 +350,8 @@ def test_false_discovery_share_over_null_panels_at_most_nominal():
     share = with_false / NULL_PANELS
     assert share <= NOMINAL_FDR
     assert share == pytest.approx(0.07)  # the figure reported
-    assert default_false / NULL_PANELS <= NOMINAL_FDR + 0.03  # within 1.5 sd of nominal
-    assert default_false == 21  # the figure reported
+    assert default_false / NULL_PANELS <= NOMINAL_FDR
+    assert default_false == 19  # the figure reported
     # Each test holds its size: about 5% of null p-values fall below 0.05.
     p = np.concatenate(p_values)
     assert 0.03 <= np.mean(p < 0.05) <= 0.07

@@ -131,9 +131,10 @@ DEFAULT_OOS_FRACTION = 1 / 3
 Inference = Literal["permutation", "f"]
 DEFAULT_PERMUTATIONS = 999
 # A p-value with fewer than this many re-pairings at or above the observed statistic is
-# refined with more re-pairings, REFINE_CHUNK at a time, up to max(permutations, 10 m /
-# fdr) for m tests, at most MAX_PERMUTATIONS: the smallest p-value must be small enough
-# for the false discovery rate over m tests to find a lead that is strong at one lag only.
+# refined with more re-pairings, REFINE_CHUNK at a time, up to max(permutations,
+# 10 m / (fdr r)) for r such tests among m, at most MAX_PERMUTATIONS: the smallest p-value
+# must be small enough for the false discovery rate over m tests to find a lead that is
+# strong at one lag only (r = 1).
 REFINE_EXCEEDANCES = 10
 REFINE_CHUNK = 9_000
 MAX_PERMUTATIONS = 45_999
@@ -795,8 +796,9 @@ def _permutation_p(dep: np.ndarray, dep_observed: np.ndarray, reg: np.ndarray, k
     (observed included) p = #{S_pi >= S_observed} / U!. A test with fewer than
     REFINE_EXCEEDANCES pairings at or above the observed statistic draws more, in chunks,
     up to ``max_pairings`` in all (a p-value near the floor is otherwise too coarse for a
-    false discovery rate over many tests; Besag and Clifford 1991). Returns (p, z): z the
-    lag-k column's own standing against the first B pairings."""
+    false discovery rate over many tests; Besag and Clifford 1991); the first B are always
+    the same, so a refined p-value extends the unrefined one. Returns (p, z): z the lag-k
+    column's own standing against the first B pairings."""
     e = _own_lag_residuals(dep, dep_observed, k)  # (Cd, U, n)
     t = reg.shape[-1]
     lags = [reg[..., k - a:t - a] for a in range(1, k + 1)]  # each (Cr, U, n)
@@ -995,9 +997,7 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
     lag_z = None
     if use_perm:
         pairings, exact = permutation_pairings(n_units, int(permutations), seed)
-        tests = len(codes) * max_lag
-        most = (int(max_permutations) if max_permutations is not None else
-                min(MAX_PERMUTATIONS, max(int(permutations), math.ceil(10 * tests / fdr))))
+        b = len(pairings)
         zy, zx = _standardise(y)[None], _standardise(x_all)
         obs_y, obs_x = np.isfinite(y)[None], np.isfinite(x_all)
         p, rp = np.full(f_p.shape, np.nan), np.full(f_p.shape, np.nan)
@@ -1008,9 +1008,31 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
             block = slice(start, min(start + step, len(codes)))
             for j, k in enumerate(lags):
                 p[block, j], lag_z[block, j] = _permutation_p(
-                    zy, obs_y, zx[block], k, pairings, exact, most, seed)
+                    zy, obs_y, zx[block], k, pairings, exact, b, seed)
                 rp[block, j] = _permutation_p(zx[block], obs_x[block], zy, k, pairings,
-                                              exact, most, seed)[0]
+                                              exact, b, seed)[0]
+        # Refine the p-values near the floor (fewer than REFINE_EXCEEDANCES re-pairings beat
+        # them): enough re-pairings that r such tests among m can pass BH at fdr, with
+        # room (10 m / (fdr r); a lead strong at one lag only, r = 1, gets 10 m / fdr).
+        most = {}
+        for name, pv in (("forward", p), ("reverse", rp)):
+            near = np.isfinite(pv) & tested & (pv <= REFINE_EXCEEDANCES / (b + 1))
+            m = int((np.isfinite(pv) & tested).sum())
+            most[name] = (int(max_permutations) if max_permutations is not None else min(
+                MAX_PERMUTATIONS, max(b, math.ceil(10 * m / (fdr * max(int(near.sum()), 1))))))
+            if exact or most[name] <= b:
+                continue
+            for j, k in enumerate(lags):
+                sel = np.flatnonzero(near[:, j])
+                for start in range(0, sel.size, step):
+                    part = sel[start:start + step]
+                    if name == "forward":
+                        pv[part, j] = _permutation_p(zy, obs_y, zx[part], k, pairings, exact,
+                                                     most[name], seed)[0]
+                    else:
+                        pv[part, j] = _permutation_p(zx[part], obs_x[part], zy, k, pairings,
+                                                     exact, most[name], seed)[0]
+        most, most_reverse = most["forward"], most["reverse"]
         p = np.where(tested, p, np.nan)
         rp = np.where(tested, rp, np.nan)
         how = (f"all {len(pairings):,} pairings" if exact
@@ -1018,8 +1040,9 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
         if not exact and most > len(pairings):
             how += f", up to {most:,} where fewer than {REFINE_EXCEEDANCES} beat the observed"
         params_extra = {"permutations": len(pairings), "permutations_exact": exact,
-                        "max_permutations": len(pairings) if exact else max(most,
-                                                                            len(pairings)),
+                        "max_permutations": len(pairings) if exact else max(most, b),
+                        "max_permutations_reverse": len(pairings) if exact
+                        else max(most_reverse, b),
                         "permutations_text": how, "seed": seed}
         floor = 1 / len(pairings) if exact else 1 / (max(most, len(pairings)) + 1)
         notes.append(f"p-values by permutation across units ({how}): the smallest possible "
