@@ -838,8 +838,8 @@ def leads(
     permutations: Annotated[int, typer.Option(
         "--permutations", metavar="B", help="Random re-pairings of the units (every one "
         "when there are fewer). A test that fewer than 10 of them beat draws more, up to "
-        "10 x the number of tests / 5% (at most 45,999), so a strong lead can pass the "
-        "false discovery rate over many tests.")] = 999,
+        "10 x the number of tests / 5% when it is the only one (at most 45,999), so a "
+        "strong lead can pass the false discovery rate over many tests.")] = 999,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
 ) -> None:
