@@ -3,6 +3,7 @@ database: 150 municipalities x 9 years, spending leading revenue by a year (issu
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import numpy as np
@@ -107,3 +108,26 @@ def test_named_lead_evidence_works_for_a_yearly_headline(yearly):
     assert spending["period_word"] == "years"
     assert "permutation" in spending["method"]
     assert evidence["unrelated"]["reading"] == "no_evidence"
+
+
+def test_the_leads_command_on_a_short_panel(yearly, db_url):
+    """`stocktake leads` as a reader sees it: the lead, the time-effects choice, the
+    permutation and Nickell notes; too many lags refused with the periods it needs."""
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+
+    args = ["leads", "revenue", "--candidates", "spending,unrelated", "--max-lag", "3",
+            "--db", db_url]
+    out = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    rows = {line.split("│")[1].strip(): line for line in out.output.splitlines()
+            if line.startswith("│")}
+    assert rows["spending"].split("│")[2].strip() == "1"  # the lag
+    assert "Time effects: auto: Pesaran's CD test" in out.output
+    assert "permutation across units" in out.output and "Nickell 1981" in out.output
+    old = CliRunner().invoke(app, [*args, "--inference", "f", "--no-time-effects", "--json"])
+    report = json.loads(old.stdout)
+    assert report["inference"] == "f" and report["parameters"]["time_effects"] is False
+    refused = CliRunner().invoke(app, [*args[:-4], "--max-lag", "6", "--db", db_url])
+    assert refused.exit_code != 0 and "needs 10 periods" in refused.output
