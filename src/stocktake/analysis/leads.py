@@ -781,7 +781,7 @@ def _pairing_matrix(pairings: np.ndarray) -> sparse.csr_matrix:
 
 
 def _permutation_p(dep: np.ndarray, dep_observed: np.ndarray, reg: np.ndarray, k: int,
-                   pairings: np.ndarray, exact: bool, max_pairings: int = 0,
+                   pairings: np.ndarray | sparse.csr_matrix, exact: bool, max_pairings: int = 0,
                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Permutation p-value at lag k of "the regressor's lags predict the dependent series,
     unit by unit", for every candidate: dep (Cd, U, T) and reg (Cr, U, T) standardised
@@ -806,8 +806,9 @@ def _permutation_p(dep: np.ndarray, dep_observed: np.ndarray, reg: np.ndarray, k
     u = e.shape[1]
     stacked = np.stack(lags, axis=-1).reshape(reg.shape[0], -1, k)  # (Cr, U n, k)
     g = np.matmul(stacked.transpose(0, 2, 1), stacked)
-    b_count = pairings.shape[0]
-    flat = _pairing_matrix(pairings)
+    # ``pairings`` as (B, U) unit indices, or already as _pairing_matrix (made once).
+    flat = pairings if sparse.issparse(pairings) else _pairing_matrix(pairings)
+    b_count = flat.shape[0]
     crosses = []
     v = np.empty((c, b_count, k))
     v_obs = np.empty((c, k))
@@ -998,6 +999,7 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
     if use_perm:
         pairings, exact = permutation_pairings(n_units, int(permutations), seed)
         b = len(pairings)
+        flat = _pairing_matrix(pairings)
         zy, zx = _standardise(y)[None], _standardise(x_all)
         obs_y, obs_x = np.isfinite(y)[None], np.isfinite(x_all)
         p, rp = np.full(f_p.shape, np.nan), np.full(f_p.shape, np.nan)
@@ -1008,8 +1010,8 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
             block = slice(start, min(start + step, len(codes)))
             for j, k in enumerate(lags):
                 p[block, j], lag_z[block, j] = _permutation_p(
-                    zy, obs_y, zx[block], k, pairings, exact, b, seed)
-                rp[block, j] = _permutation_p(zx[block], obs_x[block], zy, k, pairings,
+                    zy, obs_y, zx[block], k, flat, exact, b, seed)
+                rp[block, j] = _permutation_p(zx[block], obs_x[block], zy, k, flat,
                                               exact, b, seed)[0]
         # Refine the p-values near the floor (fewer than REFINE_EXCEEDANCES re-pairings beat
         # them): enough re-pairings that r such tests among m can pass BH at fdr, with
@@ -1027,10 +1029,10 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
                 for start in range(0, sel.size, step):
                     part = sel[start:start + step]
                     if name == "forward":
-                        pv[part, j] = _permutation_p(zy, obs_y, zx[part], k, pairings, exact,
+                        pv[part, j] = _permutation_p(zy, obs_y, zx[part], k, flat, exact,
                                                      most[name], seed)[0]
                     else:
-                        pv[part, j] = _permutation_p(zx[part], obs_x[part], zy, k, pairings,
+                        pv[part, j] = _permutation_p(zx[part], obs_x[part], zy, k, flat,
                                                      exact, most[name], seed)[0]
         most, most_reverse = most["forward"], most["reverse"]
         p = np.where(tested, p, np.nan)
