@@ -888,25 +888,42 @@ def leads(
     candidates: Annotated[str | None, typer.Option(
         metavar="A,B,...", help="Candidate indicators (default: every indicator of the "
         "headline's period type other than its own parts).")] = None,
-    max_lag: Annotated[int, typer.Option("--max-lag", metavar="L",
-                                         help="Test lags 1 to L periods.")] = 6,
+    max_lag: Annotated[int, typer.Option(
+        "--max-lag", metavar="L", help="Test lags 1 to L periods. A candidate needs L + 4 "
+        "periods in common with the headline on a wide panel (3 rows per unit after the "
+        "difference and the lags), more on a narrow one (10 residual degrees of freedom "
+        "in the pooled regression): 9 years on 265 units allow L = 5.")] = 6,
     level: Annotated[str | None, typer.Option(
         "--level", metavar="LEVEL", help="The units to pool (default: the deepest level).")]
     = None,
-    time_effects: Annotated[bool, typer.Option(
-        "--time-effects", help="Also remove each period's mean across units (two-way fixed "
-        "effects), so a shock common to every unit does not pass for a lead.")] = False,
+    time_effects: Annotated[bool | None, typer.Option(
+        "--time-effects/--no-time-effects", help="Remove each period's mean across units "
+        "(two-way fixed effects), or not. Default: removed where Pesaran's CD test finds a "
+        "shock common to the units (a season, a national shock) in the headline.",
+        show_default=False)] = None,
+    inference: Annotated[str, typer.Option(
+        "--inference", metavar="permutation|f", help="How p-values are found: 'permutation' "
+        "re-pairs candidate and headline units at random (valid under common shocks; needs "
+        "6 units); 'f' reads the pooled F distribution, which assumes no common shock.")]
+    = "permutation",
+    permutations: Annotated[int, typer.Option(
+        "--permutations", metavar="B", help="Random re-pairings of the units (every one "
+        "when there are fewer). A test that fewer than 10 of them beat draws more, up to "
+        "10 x the number of tests / 5% when it is the only one (at most 45,999), so a "
+        "strong lead can pass the false discovery rate over many tests.")] = 999,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Find lead indicators of a headline: Granger tests per unit and pooled, out-of-sample
-    gain, Benjamini-Hochberg q-values, sign agreement and the reverse direction."""
+    """Find lead indicators of a headline: Granger tests per unit and pooled, p-values by
+    permutation across units, out-of-sample gain, Benjamini-Hochberg q-values, sign
+    agreement and the reverse direction."""
     from .services.leads import lead_indicators
 
     report = _service(lead_indicators, _engine(db), headline,
                       candidates=candidates.split(",") if candidates else None,
                       max_lag=max_lag, level=level, as_of=parse_as_of(as_of),
-                      time_effects=time_effects)
+                      time_effects=time_effects, inference=inference,
+                      permutations=permutations)
     if as_json:
         _print_json(report)
         return
@@ -929,18 +946,28 @@ def leads(
     show(table)
     if report["ranked"]:
         console.print(report["ranked"][0]["transform"])
+    p_words = ("permutation across units" if report["inference"] == "permutation"
+               else "the F distribution")
     console.print("r: pooled correlation of the candidate's change with the headline's "
                   "change lag periods later (--json also gives the Granger effect); "
                   "sign agrees: units whose own r has that sign; "
-                  "q: Benjamini-Hochberg q-value of the pooled Granger test; forecast gain: "
+                  "q: Benjamini-Hochberg q-value of the pooled Granger test, p-value by "
+                  f"{p_words}; forecast gain: "
                   "1 - MSE with / MSE without the candidate, out of sample (it counts when "
                   "Clark-West's test finds it at 5%); reverse q: the "
                   "headline leading the candidate. Reading: " + "; ".join(f"{_LEAD_WORDS[k]} = {v}"
                                           for k, v in report["readings"].items()) + ".")
+    console.print(f"Time effects: {report['parameters']['time_effects_choice']}.")
+    for note in report["notes"]:
+        console.print(f"Note: {note}.")
+    for s in report["skipped"]:
+        console.print(f"Skipped {s['candidate']}: {s['reason']}.")
 
 
 _LEAD_WORDS = {"lead": "lead", "two_way": "two-way", "mixed_units": "mixed",
-               "no_forecast_gain": "no gain", "no_evidence": "none"}
+               "sign_conflict": "sign conflict", "no_forecast_check": "unchecked",
+               "no_forecast_gain": "no gain",
+               "no_evidence": "none"}
 
 
 @app.command()

@@ -267,10 +267,37 @@ def test_inactive_children_are_not_expected():
     assert res.partial[0].tolist() == [False, True]
 
 
-def test_mean_is_the_plain_mean_of_the_children_at_each_level():
+def test_mean_is_the_mean_over_the_leaves_not_a_mean_of_means():
+    # Unbalanced: region A has 3 leaves, region B 1. Nation = mean of the 4 leaves.
+    h = Hierarchy.from_parents(["N", "A", "a1", "a2", "a3", "B", "b1"],
+                               [None, "N", "A", "A", "A", "N", "B"])
+    x = np.array([NAN, NAN, 10, 20, 30, NAN, 100], dtype=float)[:, None]
+    res = roll_up(h, indicator("x", "mean"), {"x": x})
+    assert res.value[1, 0] == 20  # (10 + 20 + 30) / 3
+    assert res.value[5, 0] == 100
+    assert res.value[0, 0] == 40  # (10 + 20 + 30 + 100) / 4; a mean of the means gives 60
+    assert res.coverage[0, 0] == 1 and not res.partial.any()
+    # A leaf missing: the mean over the leaves that reported, flagged partial up the tree.
+    x[3, 0] = NAN
+    res = roll_up(h, indicator("x", "mean"), {"x": x})
+    assert res.value[1, 0] == 20 and res.coverage[1, 0] == pytest.approx(2 / 3)
+    assert res.value[0, 0] == pytest.approx((10 + 30 + 100) / 3)
+    assert res.partial[1, 0] and res.partial[0, 0] and res.value_partial[0, 0]
+    # A region that reports its own mean in place of its missing leaves stands for them all:
+    # B reports 50 for its leaf b1 that did not report.
+    x = np.array([NAN, NAN, 10, 20, 30, 50, NAN], dtype=float)[:, None]
+    res = roll_up(h, indicator("x", "mean"), {"x": x})
+    assert res.value[5, 0] == 50 and res.source[5, 0] == SOURCE_REPORTED
+    assert res.value[0, 0] == pytest.approx((10 + 20 + 30 + 50) / 4)
+    assert res.coverage[0, 0] == 1
+
+
+def test_mean_of_a_three_level_tree_matches_the_plain_leaf_mean():
+    # The old tree: R > A > (a1, a2), R > B. R is the mean of a1, a2 and B (leaves), 20.
     res = roll_up(tree(), indicator("x", "mean"), {"x": col(NAN, NAN, 10, 20, 30)})
-    assert res.value[1, 0] == 15  # mean(10, 20)
-    assert res.value[0, 0] == 22.5  # mean(15, 30), not the mean of the three leaves (20)
+    assert res.value[1, 0] == 15
+    assert res.value[0, 0] == 20  # not mean(15, 30) = 22.5
+    assert res.numerator is None and res.denominator is None
 
 
 def test_weighted_mean_carries_the_weights_up():

@@ -375,11 +375,12 @@ def test_status_by_hand(world):
     assert 0 < p1["probability_of_meeting"] < 1
     assert p1["data_as_of"] == T1.isoformat() and out["as_of"] == AS_OF.isoformat()
 
-    # Leads and counters at the nation. Screening (a plain mean at each level): Q2
-    # mean(mean(55, 65), 80) = 70 against Q1 mean(mean(50, 60), 70) = 62.5.
+    # Leads and counters at the nation. Screening (a mean over the leaf units, not of the
+    # provinces' means): Q2 mean(55, 65, 80) = 66.67 against Q1 mean(50, 60, 70) = 60.
     (lead,) = p1["leads"]
-    assert (lead["period"], lead["value"], lead["previous_value"]) == ("2024-Q2", 70, 62.5)
-    assert lead["change"] == 7.5 and lead["movement"] == "improving"
+    assert (lead["period"], lead["previous_value"]) == ("2024-Q2", 60)
+    assert lead["value"] == pytest.approx(200 / 3)
+    assert lead["change"] == pytest.approx(20 / 3) and lead["movement"] == "improving"
     # Incidents: July's reported national total 92 against June's 90: worse (lower is better).
     (counter,) = p1["counters"]
     assert (counter["period"], counter["value"], counter["change"]) == ("2024-07", 92, 2)

@@ -8,8 +8,11 @@ The rules (statistics reference, section 4):
   as reported or, when only its components are reported, ``scale * numerator / denominator``.
 - ``weighted_mean``: ``sum(w * x) / sum(w)`` over the children that have both ``x`` and the
   weight ``w`` (an indicator code); the weight carried up is the sum of the weights used.
-- ``mean``: the plain mean of the children's figures (at every level: a region is the mean of
-  its divisions, not of all the states below).
+- ``mean``: the plain mean over the leaf units below (a nation is the mean of all its
+  districts, not the mean of its regions' means: a region of 3 districts counts 3 times one of
+  1). What goes up is the pair (sum of leaf figures, number of leaves); a unit above the leaves
+  that reports its own mean stands for all the leaves below it (its figure times their
+  number). For a declared weight (population, say) use ``weighted_mean``.
 - ``none``: not rolled up; ``computed`` is NaN and ``reason`` says why.
 
 Every unit and period carries two facts and a choice between them:
@@ -228,7 +231,8 @@ class RollupResult:
     def method(self) -> str:
         return {
             "sum": "sum of the children",
-            "mean": "plain mean of the children's figures",
+            "mean": "plain mean over the leaf units below (sum of leaf figures / leaves with "
+                    "data), not a mean of the children's means",
             "weighted_mean": "sum(w*x)/sum(w) over children with both x and w",
             "ratio": "scale * sum(numerators) / sum(denominators) over children with both",
             "none": "not rolled up",
@@ -342,7 +346,7 @@ def roll_up(hierarchy: Hierarchy, indicator: Indicator, reported: Mapping[str, n
 
     # Each unit's own figure, and for ratio and weighted_mean the pair (a, b) behind it:
     # (numerator, denominator) or (w * x, w); the figure is f(a, b).
-    paired = agg in (Aggregation.RATIO, Aggregation.WEIGHTED_MEAN)
+    paired = agg in (Aggregation.RATIO, Aggregation.WEIGHTED_MEAN, Aggregation.MEAN)
     if agg is Aggregation.RATIO:
         num, den = arrays[indicator.numerator], arrays[indicator.denominator]
         both = ~np.isnan(num) & ~np.isnan(den)
@@ -356,6 +360,13 @@ def roll_up(hierarchy: Hierarchy, indicator: Indicator, reported: Mapping[str, n
         x, w = arrays[indicator.code], arrays[indicator.weight]
         both = ~np.isnan(x) & ~np.isnan(w)
         own_a, own_b = np.where(both, w * x, np.nan), np.where(both, w, np.nan)
+        own_fig = x.copy()
+    elif agg is Aggregation.MEAN:
+        # (sum of leaf figures, leaves): a unit's own figure stands for every leaf below it.
+        x = arrays[indicator.code]
+        leaves = np.broadcast_to(_leaf_counts(hierarchy)[:, None], x.shape)
+        own_a, own_b = np.where(np.isnan(x), np.nan, x * leaves), np.where(np.isnan(x), np.nan,
+                                                                            leaves)
         own_fig = x.copy()
     else:
         own_fig = arrays[indicator.code].copy()
@@ -387,8 +398,8 @@ def roll_up(hierarchy: Hierarchy, indicator: Indicator, reported: Mapping[str, n
                          "are not rolled up; only reported values are shown")
         return result
 
-    # What each unit passes up to its parent. For sum and mean that is its value (for mean,
-    # the plain mean of its children); for ratio and weighted_mean the pair behind its value.
+    # What each unit passes up to its parent. For sum that is its value; for ratio,
+    # weighted_mean and mean the pair behind its value (for mean: leaf sum, leaf count).
     # Rows of units with children are written level by level, deepest first, before their
     # parents read them; a row of own_a/own_b is read in the same step that overwrites it.
     up_a, up_b = (own_a, own_b) if paired else (result.value, None)
@@ -445,9 +456,17 @@ def roll_up(hierarchy: Hierarchy, indicator: Indicator, reported: Mapping[str, n
             up_b[rows] = np.where(take_comp, comp_b, own_b[rows])
 
     result.gap = result.reported - result.computed
-    if paired:
+    if paired and agg is not Aggregation.MEAN:
         result.numerator, result.denominator = up_a, up_b
     return result
+
+
+def _leaf_counts(hierarchy: Hierarchy) -> np.ndarray:
+    """Leaf units at or below each unit (1 at a leaf), from the tree's structure."""
+    counts = hierarchy.is_leaf.astype(np.float64)
+    for step in hierarchy.steps:  # deepest first: children are complete before parents
+        counts[step.parent_idx] += step.matrix @ counts[step.child_idx]
+    return counts
 
 
 def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:

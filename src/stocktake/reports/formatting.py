@@ -169,6 +169,8 @@ _LEAD_VERDICTS = {
     "lead": "Leads the headline",
     "two_way": "Moves with the headline: the headline leads it at least as strongly",
     "mixed_units": "Significant, but points different ways in different units",
+    "sign_conflict": "Significant, but its effect and its correlation point different ways",
+    "no_forecast_check": "Significant, but too few periods to check it improves forecasts",
     "no_forecast_gain": "Significant, but does not improve forecasts of the headline",
     "no_evidence": "No evidence that it leads",
 }

@@ -8,7 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.leads import LEAD_READINGS, leads
+from ..analysis.leads import (
+    DEFAULT_PERMUTATIONS,
+    LEAD_READINGS,
+    MIN_RESIDUAL_DF,
+    MIN_ROWS_PER_UNIT,
+    leads,
+    minimum_periods,
+)
 from ..model.periods import Period, period_range
 from .series_data import (
     SeriesData,
@@ -19,13 +26,12 @@ from .series_data import (
     read_model,
 )
 
-MIN_PERIODS = 24  # a candidate needs this many periods in common with the headline
-
 
 def lead_indicators(engine, headline: str, *, candidates: list[str] | None = None,
                     max_lag: int = 6, level: str | None = None,
-                    as_of: datetime | None = None, time_effects: bool = False,
-                    data: SeriesData | None = None) -> dict[str, Any]:
+                    as_of: datetime | None = None, time_effects: bool | None = None,
+                    inference: str = "permutation", permutations: int = DEFAULT_PERMUTATIONS,
+                    fit_lag: bool = False, data: SeriesData | None = None) -> dict[str, Any]:
     """Which indicators move ahead of a headline, and by how many periods, across the units
     of one level (default: the deepest level, where there are most units).
 
@@ -36,6 +42,13 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
     candidate), flagged as possible reverse causality. Candidates default to every indicator
     of the headline's period type, other than the headline and its own parts. ``data``: a
     load (as of ``as_of``) that holds the headline and the candidates, to read them from.
+
+    ``time_effects``: None (default) removes each period's mean across units where Pesaran's
+    CD test finds common shocks in the headline; True or False forces it. ``inference``:
+    "permutation" (default, re-pairing units at random) or "f". A candidate needs the periods
+    ``analysis.leads.minimum_periods`` gives in common with the headline (max_lag + 4 on a
+    wide panel; more on a narrow one); with ``fit_lag`` the lags are cut to what the
+    periods allow instead.
     """
     model = read_model(engine) if data is None else data.model
     ind = check_indicator(model, headline)
@@ -70,21 +83,36 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
     grid, head = panel(headline)
     if not grid:
         raise ValueError(f"no complete data for '{headline}' at level {level}")
+    reporting = int(np.isfinite(head).any(axis=1).sum())
+
+    def needed(lag: int) -> int:
+        return minimum_periods(lag, max(reporting, 1), time_effects=reporting >= 3)
+
+    if fit_lag:  # as many lags as the headline's periods allow (named leads, yearly data)
+        while max_lag > 1 and needed(max_lag) > len(grid):
+            max_lag -= 1
+    least = needed(max_lag)
+    why = (f"--max-lag {max_lag} on {reporting} reporting units needs {least} periods: "
+           f"{MIN_ROWS_PER_UNIT} rows per unit after the difference and the lags, and "
+           f"{MIN_RESIDUAL_DF} residual degrees of freedom in the pooled regression")
     panels, skipped = {}, []
     for c in candidates:
         c_grid, values = panel(c)
         common = sorted(set(grid) & set(c_grid), key=Period.parse)
-        if len(common) < MIN_PERIODS:
+        if len(common) < least:
             skipped.append({"candidate": c, "reason": f"{len(common)} periods in common with "
-                            f"the headline (fewer than {MIN_PERIODS})"})
+                            f"the headline, fewer than {least} ({why})"})
             continue
         index = {p: t for t, p in enumerate(c_grid)}
         panels[c] = np.array([[row[index[p]] if p in index else np.nan for p in grid]
                               for row in values])
     if not panels:
-        raise ValueError(f"no candidate has {MIN_PERIODS} periods in common with '{headline}'")
+        raise ValueError(f"no candidate has {least} periods in common with '{headline}' "
+                         f"({why}); try a smaller --max-lag")
     result = leads(head, panels, headline_code=headline, max_lag=max_lag,
-                   period_type=ind.period_type, units=units, time_effects=time_effects)
+                   period_type=ind.period_type, units=units,
+                   time_effects="auto" if time_effects is None else time_effects,
+                   inference=inference, permutations=permutations)
     out = result.to_dict()
     out.update({"level": level, "units": units, "periods": [grid[0], grid[-1]],
                 "skipped": skipped, "ranked": result.ranked(), "readings": LEAD_READINGS,
@@ -120,7 +148,7 @@ def named_lead_evidence(engine, priority: str, *, as_of: datetime | None = None,
         for level, _ in levels:
             try:
                 found = lead_indicators(engine, p.headline, candidates=[code], max_lag=max_lag,
-                                        level=level, as_of=as_of, data=data)
+                                        level=level, as_of=as_of, data=data, fit_lag=True)
             except ValueError:  # too little data in common at this level: try the next up
                 continue
             row = found["ranked"][0]
@@ -129,7 +157,8 @@ def named_lead_evidence(engine, priority: str, *, as_of: datetime | None = None,
                 "sign_agreement": row["sign_agreement"], "reading": row["reading"],
                 "reading_words": LEAD_READINGS[row["reading"]], "level": level,
                 "units": row["units"], "periods": found["periods"],
-                "period_word": f"{head.period_type}s"}
+                "period_word": f"{head.period_type}s", "method": found["method"],
+                "notes": found["notes"]}
             break
     return evidence
 
