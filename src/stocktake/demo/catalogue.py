@@ -41,6 +41,7 @@ def _ratio(code: str, name: str, definition: str, unit: str, owner: str, numerat
         "numerator": numerator, "denominator": denominator, "scale": scale, "kind": kind,
         "source": SOURCE + (f" (modelled on {modelled_on})" if modelled_on else ""),
         "owner": owner, "min": 0, "decimals": 1,
+        **({"max": 100} if unit == "percent" else {}),  # a share cannot pass 100%
     }
 
 
