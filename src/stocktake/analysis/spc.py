@@ -819,6 +819,31 @@ def chart_method(adjustment: SeasonalAdjustment | None) -> str:
     return f"{METHOD} on seasonally adjusted values"
 
 
+def rebase_positions(periods: Sequence[str], rebases: Sequence[str]
+                     ) -> tuple[list[int], list[str]]:
+    """Positions in ``periods`` where accepted rebases start new limits: each at its period or,
+    when that period has no value, at the first later one. Rebases before the second point or
+    after the last are not used (and said so)."""
+    parsed = [_period_or_none(str(p)) for p in periods]
+    positions: list[int] = []
+    notes: list[str] = []
+    for code in rebases:
+        at = _period_or_none(str(code))
+        i = None
+        if at is not None and all(p is not None and p.type == at.type for p in parsed):
+            i = next((k for k, p in enumerate(parsed) if p.ordinal >= at.ordinal), None)  # type: ignore[union-attr]
+        elif str(code) in periods:
+            i = list(periods).index(str(code))
+        if i is None or i == 0:
+            notes.append(f"accepted rebase at {code} is outside the charted periods: not used")
+        elif i not in positions:
+            if str(periods[i]) != str(code):
+                notes.append(f"accepted rebase at {code}: no value then, limits restart at "
+                             f"{periods[i]}")
+            positions.append(i)
+    return sorted(positions), notes
+
+
 def read_chart(
     values: Sequence[float],
     periods: Sequence[str],
@@ -828,36 +853,38 @@ def read_chart(
     fix_after_n_points: int | None = None,
     screen_outliers: bool = True,
     rebase_at: Sequence[str | int] = (),
+    accepted_rebases: Sequence[str] = (),
     seasonal: Mode | str = "auto",
     suggest: bool = True,
 ) -> SPCResult:
-    """The product's reading of one series (period codes required): tested for seasonality
+    """The product's reading of one series (one period code per value): tested for seasonality
     and, where seasonal (``auto``) or asked (``on``), charted as seasonally adjusted values;
-    limits rebased at ``rebase_at`` (the analyst's accepted rebases); rebase points suggested
+    limits rebased at the analyst's ``accepted_rebases`` (period codes, placed leniently: see
+    ``rebase_positions``) and at ``rebase_at`` (strict, as in ``xmr``); rebase points suggested
     with their evidence (``suggest``), never applied. ``seasonal="off"`` gives the raw chart.
     """
     y = _read_values(values)
-    labels = [str(p) for p in periods] if periods is not None else None
-    if labels is None or len(labels) != len(y):
+    if periods is None or isinstance(periods, str) or len(periods) != len(y):
         raise ValueError("read_chart needs one period code per value")
+    labels = [str(p) for p in periods]
     adjustment = seasonal_adjustment(y, labels, mode=seasonal)
     charted = adjustment.values
+    accepted, notes = rebase_positions(labels, accepted_rebases)
+    asked = _read_rebase(rebase_at, labels) if len(rebase_at) else []
+    starts = sorted(set(accepted) | set(asked))
     result = xmr(charted, labels, polarity=polarity, target=target,
                  fix_after_n_points=fix_after_n_points, screen_outliers=screen_outliers,
-                 rebase_at=rebase_at)
+                 rebase_at=starts)
     result.seasonal = adjustment.to_dict()
     result.method = chart_method(adjustment)
+    result.warnings.extend(notes)
     if adjustment.applied:
-        observed = ~np.isnan(y)
-        result.observed = y[observed].tolist()
+        result.observed = y[~np.isnan(y)].tolist()
         result.warnings.insert(0, f"Seasonal series: {adjustment.reason}. The chart shows "
                                   "seasonally adjusted values; the raw chart is available "
                                   "(seasonal off).")
     if suggest:
-        index = {p: i for i, p in enumerate(labels)}
-        accepted = [index[str(r)] if not isinstance(r, int | np.integer) else int(r)
-                    for r in rebase_at]
-        found, params = suggest_rebases(charted, labels, accepted=accepted)
+        found, params = suggest_rebases(charted, labels, accepted=starts)
         result.rebase_suggestions = [c.to_dict() for c in found]
         result.rebase_method = params
     return result
@@ -881,6 +908,7 @@ __all__ = [
     "VARIATION_ICONS",
     "chart_method",
     "read_chart",
+    "rebase_positions",
     "xmr",
     "xmr_many",
 ]

@@ -33,6 +33,7 @@ from typing import Any, Literal
 import numpy as np
 from sqlalchemy import Engine
 
+from ..analysis.changepoints import suggest_rebases
 from ..analysis.forecast import (
     Forecast,
     ForecastError,
@@ -41,7 +42,8 @@ from ..analysis.forecast import (
     probability_of_meeting,
 )
 from ..analysis.rollup import SOURCE_NAMES
-from ..analysis.spc import ICON_LABELS, RULES, xmr, xmr_many
+from ..analysis.seasonality import SeasonalAdjustment, seasonal_adjustment
+from ..analysis.spc import ICON_LABELS, RULES, chart_method, read_chart, xmr_many
 from ..analysis.trajectory import (
     NO_DATA,
     Trajectory,
@@ -183,11 +185,14 @@ class _Splits:
 # -- the pieces of a reading ----------------------------------------------------------------
 
 def _spc_block(periods: list[str], values: list[float], polarity: Polarity,
-               target: float | None) -> dict[str, Any]:
+               target: float | None, rebases: Sequence[str] = ()) -> dict[str, Any]:
+    """The XmR reading of a headline series: against its seasonal expectation where it is
+    seasonal, limits restarting at the analyst's accepted ``rebases``, rebases suggested."""
     if len(periods) < 2:
         return {"error": f"{len(periods)} complete period(s): an XmR chart needs at least 2"}
     try:
-        r = xmr(values, periods, polarity=polarity.value, target=target)
+        r = read_chart(values, periods, polarity=polarity.value, target=target,
+                       accepted_rebases=rebases)
     except ValueError as exc:
         return {"error": str(exc)}
     last = r.parts[-1]
@@ -195,7 +200,18 @@ def _spc_block(periods: list[str], values: list[float], polarity: Polarity,
             "assurance_icon": r.assurance_icon, "assurance_label": r.assurance_label,
             "target": target, "n_points": len(r.points), "mean": last.mean,
             "lower": last.lower, "upper": last.upper, "trial": last.trial,
-            "last_rule": r.points[-1].rule, "method": r.method}
+            "last_rule": r.points[-1].rule, "method": r.method,
+            **_spc_context(r.seasonal, r.rebase_suggestions, r.parameters["rebase_at"])}
+
+
+def _spc_context(seasonal: dict[str, Any] | None, suggestions: list[dict[str, Any]] | None,
+                 rebased_at: list[str]) -> dict[str, Any]:
+    """What a status reader needs beside the icons: the seasonality test and whether the
+    reading is of adjusted values, the rebases in use, the rebases suggested."""
+    seasonal = dict(seasonal or {})
+    seasonal.pop("profile", None)  # the chart's business, not the status row's
+    return {"seasonal_adjustment": seasonal, "rebased_at": list(rebased_at),
+            "rebase_suggestions": list(suggestions or [])}
 
 
 def _forecast_request(periods: list[str], values: list[float], ind: Indicator,
@@ -387,7 +403,8 @@ def _reading(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | 
     row = _row(data, p, unit, trajectory, reason, latest)
     target = row["target"]
     row["spc"] = _spc_block(periods, values, ind.polarity,
-                            None if target is None else target["value"])
+                            None if target is None else target["value"],
+                            data.accepted_rebases(ind.code, unit))
     row["forecast"] = row["probability_of_meeting"] = None
     if with_forecast:
         _add_forecasts([row], p, ind, lambda k: (periods, values))
@@ -422,7 +439,7 @@ def _readings(data: SeriesData, p: Priority, units: list[str],
         rows.append(_row(data, p, unit, *found[k], latest))
     targets = [None if r["target"] is None else r["target"]["value"] for r in rows]
     blocks = _spc_blocks(value, done, count, data.ordinals(ind.code), labels, ind.polarity,
-                         targets)
+                         targets, [data.accepted_rebases(ind.code, u) for u in units])
 
     def series(k: int) -> tuple[list[str], list[float]]:
         cols = np.flatnonzero(done[k])
@@ -438,16 +455,33 @@ def _readings(data: SeriesData, p: Priority, units: list[str],
 
 def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals: np.ndarray,
                 labels: Sequence[str], polarity: Polarity,
-                targets: list[float | None]) -> list[dict[str, Any]]:
+                targets: list[float | None],
+                rebases: Sequence[Sequence[str]] | None = None) -> list[dict[str, Any]]:
     """``_spc_block`` for each row of ``value`` (units x periods) over its complete periods
-    (``done``). Rows with the same number of complete values are charted together, packed
-    to the left with a gap flag where a period is absent: row for row the arithmetic of
-    ``xmr`` on that one series, so the figures are the same to the last bit."""
+    (``done``). Each row is tested for seasonality and adjusted on its own (the same
+    functions as the plain path); rows with the same number of complete values and no
+    accepted rebase are then charted together, packed to the left with a gap flag where a
+    period is absent: row for row the arithmetic of ``xmr`` on that one series, so the
+    figures are the same to the last bit. Rows with accepted ``rebases`` take the plain path."""
     out: list[dict[str, Any] | None] = [None] * len(value)
+    charted: dict[int, tuple[np.ndarray, SeasonalAdjustment, list[str]]] = {}
+    for k in np.flatnonzero(count >= 2).tolist():
+        if rebases is not None and rebases[k]:
+            continue
+        cols = np.flatnonzero(done[k])
+        codes = [labels[t] for t in cols.tolist()]
+        try:
+            adjustment = seasonal_adjustment(value[k, cols], codes)
+        except ValueError:
+            continue  # the plain path words the error
+        charted[k] = (adjustment.values, adjustment, codes)
     for n in np.unique(count[count >= 2]).tolist():
-        sel = np.flatnonzero(count == n)
+        sel = np.array([k for k in np.flatnonzero(count == n).tolist() if k in charted],
+                       dtype=np.int64)
+        if not len(sel):
+            continue
         cols = np.nonzero(done[sel])[1].reshape(len(sel), n)
-        y = np.take_along_axis(value[sel], cols, axis=1)
+        y = np.stack([charted[k][0] for k in sel.tolist()])
         adjacent = np.ones((len(sel), n), dtype=bool)
         adjacent[:, 1:] = np.diff(ordinals[cols], axis=1) == 1
         target = np.array([np.nan if targets[k] is None else targets[k] for k in sel.tolist()])
@@ -459,18 +493,21 @@ def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals
             if not batch.charted[j]:
                 continue  # no two consecutive values: the plain path words the error
             variation, assurance = batch.variation_icon[j], batch.assurance_icon[j]
+            values, adjustment, codes = charted[k]
+            found, _ = suggest_rebases(values, codes)
             out[k] = {"variation_icon": variation, "variation_label": ICON_LABELS[variation],
                       "assurance_icon": assurance,
                       "assurance_label": None if assurance is None else ICON_LABELS[assurance],
                       "target": targets[k], "n_points": n, "mean": float(batch.mean[j, 0]),
                       "lower": float(batch.lower[j, 0]), "upper": float(batch.upper[j, 0]),
                       "trial": bool(batch.trial[j, 0]), "last_rule": RULES[batch.rule[j, -1]],
-                      "method": batch.method}
+                      "method": chart_method(adjustment),
+                      **_spc_context(adjustment.to_dict(), [c.to_dict() for c in found], [])}
     for k, block in enumerate(out):
         if block is None:
             cols = np.flatnonzero(done[k])
             out[k] = _spc_block([labels[t] for t in cols.tolist()], value[k, cols].tolist(),
-                                polarity, targets[k])
+                                polarity, targets[k], () if rebases is None else rebases[k])
     return out  # type: ignore[return-value]
 
 
