@@ -68,6 +68,10 @@ class SeasonalAdjustment:
     detected: bool | None  # None: not testable
     applied: bool
     values: np.ndarray  # the values to chart: adjusted when applied, else as given
+    # per value, the seasonal effect taken off (additive) or factor divided by
+    # (multiplicative) when applied, else None: a chart can draw the limits back on the
+    # reported scale, following the seasons
+    expected: np.ndarray | None = None
     statistic: float | None = None
     df: tuple[int, int] | None = None
     p_value: float | None = None
@@ -276,6 +280,7 @@ def seasonal_adjustment(
         expected[mine] = _scaled(eff, model)[pos[mine]]
     adjusted = y / expected if model == "multiplicative" else y - expected
     out.values = adjusted
+    out.expected = expected
     out.applied = True
     out.profile = {k + 1: float(v) for k, v in enumerate(scale)}
     out.reason = verdict + ("; adjustment forced on" if mode == "on" else "")

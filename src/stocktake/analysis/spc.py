@@ -168,6 +168,7 @@ class SPCResult:
     # point, when the charted values are adjusted), suggested rebases and their method.
     seasonal: dict[str, Any] | None = None
     observed: list[float] | None = None
+    seasonal_expected: list[float] | None = None  # per point: the effect or factor removed
     rebase_suggestions: list[dict[str, Any]] | None = None
     rebase_method: dict[str, Any] | None = None
 
@@ -192,8 +193,13 @@ class SPCResult:
             "points": [p.to_dict() for p in self.points],
         }
         if self.observed is not None:
-            for point, value in zip(out["points"], self.observed, strict=True):
+            key = ("seasonal_factor" if (self.seasonal or {}).get("model") == "multiplicative"
+                   else "seasonal_effect")
+            for point, value, effect in zip(out["points"], self.observed,
+                                            self.seasonal_expected or self.observed,
+                                            strict=True):
                 point["observed"] = value
+                point[key] = effect
         if self.seasonal is not None:
             out["seasonal_adjustment"] = self.seasonal
         if self.rebase_suggestions is not None:
@@ -844,6 +850,33 @@ def rebase_positions(periods: Sequence[str], rebases: Sequence[str]
     return sorted(positions), notes
 
 
+def describe_reading(chart: dict[str, Any]) -> str:
+    """A sentence or three for the reader of a chart (``read_chart(...).to_dict()`` plus an
+    optional ``accepted_rebases`` list): how seasonality was handled, the rebases in use and
+    the rebases suggested, in plain words."""
+    out = []
+    season = chart.get("seasonal_adjustment") or {}
+    if season.get("applied"):
+        out.append(
+            f"Read against the usual seasonal pattern: seasonality was "
+            f"{'detected' if season.get('detected') else 'not detected but adjusted as asked'}"
+            f" (F test of period-of-year effects, p = {season['p_value']:.2g}), so the limits "
+            "are set on seasonally adjusted values and drawn following the seasons.")
+    for r in chart.get("accepted_rebases") or []:
+        out.append(f"Limits restart at {r['period']}: accepted by {r['accepted_by']} on "
+                   f"{r['accepted_at'][:10]} ({r['reason']}).")
+    suggestions = chart.get("rebase_suggestions") or []
+    if suggestions:
+        last = suggestions[-1]
+        periods = ", ".join(c["period"] for c in suggestions)
+        out.append(
+            f"The level has changed: a change-point search suggests new limits from "
+            f"{periods} (latest: mean {last['mean_before']:.4g} before, {last['mean_after']:.4g}"
+            f" after, a shift of {last['shift_sigma']:+.1f} sigma). Not applied: an analyst "
+            "accepts a rebase with its reason.")
+    return " ".join(out)
+
+
 def read_chart(
     values: Sequence[float],
     periods: Sequence[str],
@@ -880,6 +913,7 @@ def read_chart(
     result.warnings.extend(notes)
     if adjustment.applied:
         result.observed = y[~np.isnan(y)].tolist()
+        result.seasonal_expected = adjustment.expected[~np.isnan(y)].tolist()  # type: ignore[index]
         result.warnings.insert(0, f"Seasonal series: {adjustment.reason}. The chart shows "
                                   "seasonally adjusted values; the raw chart is available "
                                   "(seasonal off).")
@@ -907,6 +941,7 @@ __all__ = [
     "SPCResult",
     "VARIATION_ICONS",
     "chart_method",
+    "describe_reading",
     "read_chart",
     "rebase_positions",
     "xmr",

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from ..analysis.backtest import DEFAULT_HORIZON, DEFAULT_MIN_TRAIN, backtest
 from ..analysis.forecast import ForecastError
 from ..analysis.funnel import funnel, league_table
-from ..analysis.spc import read_chart
+from ..analysis.spc import describe_reading, read_chart
 from ..model.entities import Aggregation, DeliveryModel, Indicator
 from ..model.periods import Period, PeriodError, PeriodType
 from .series_data import (
@@ -137,6 +137,7 @@ def spc_chart(engine: Engine, indicator: str, unit: str, *, target: float | None
         "as_of": iso(as_of),
         "data_as_of": iso(data.vintage(indicator)),
     })
+    out["reading_note"] = describe_reading(out)
     return out
 
 
