@@ -99,7 +99,7 @@ def run(seeds: int, kind: str) -> None:
             delays.setdefault(name, []).append(float(hit[0] + 1) if len(hit) else np.inf)
     print(f"\n{kind}: {n} periods, season {m}, {seeds} seeds; seasonality detected and "
           f"adjusted in {applied}/{seeds} no-change series")
-    print(f"{'reading':22s} {'flagged mean':>12s} {'p95':>6s} {'max':>6s}   "
+    print(f"{'reading':22s} {'flagged mean':>12s} {'p95':>6s} {'max':>6s} {'>20%':>6s}   "
           f"{'step found':>10s} {'median delay':>12s} {'p90 delay':>9s}")
     for name in rates:
         f = np.array(rates[name])
@@ -107,24 +107,28 @@ def run(seeds: int, kind: str) -> None:
         found = np.isfinite(d)
         med = np.median(d[found]) if found.any() else np.nan
         p90 = np.quantile(d, 0.9) if found.mean() >= 0.9 else np.inf
-        print(f"{name:22s} {f.mean():12.1%} {np.quantile(f, 0.95):6.1%} {f.max():6.1%}   "
+        print(f"{name:22s} {f.mean():12.1%} {np.quantile(f, 0.95):6.1%} {f.max():6.1%} "
+              f"{(f > 0.2).mean():6.1%}   "
               f"{found.mean():10.0%} {med:12.0f} {p90:9.0f}")
 
 
-def independent_noise(seeds: int) -> None:
+def independent_noise(seeds: int, n: int) -> None:
     rates = []
     for seed in range(seeds):
-        y = np.random.default_rng(seed).normal(size=WEEKS)
-        rates.append(_flags(y, [str(i) for i in range(WEEKS)]).mean())
-    print(f"\nindependent normal noise, {WEEKS} points: flagged mean {np.mean(rates):.1%}, "
-          f"p95 {np.quantile(rates, 0.95):.1%}, max {np.max(rates):.1%}")
+        y = np.random.default_rng(seed).normal(size=n)
+        rates.append(_flags(y, [str(i) for i in range(n)]).mean())
+    r = np.array(rates)
+    print(f"\nindependent normal noise, {n} points: flagged mean {r.mean():.1%}, "
+          f"p95 {np.quantile(r, 0.95):.1%}, max {r.max():.1%}, over 20% in {(r > 0.2).mean():.1%}"
+          " of series")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=200)
     args = parser.parse_args()
-    independent_noise(args.seeds)
+    independent_noise(args.seeds, WEEKS)
     run(args.seeds, "weekly")
+    independent_noise(args.seeds, MONTHS)
     run(args.seeds, "monthly")
 
