@@ -139,9 +139,9 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
         dash = "" if kind == "accepted" else ' stroke-dasharray="2 3"'
         out.append(f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{top}" y2="{top + plot_h}" '
                    f'stroke="{INK}" stroke-width="1.2"{dash}/>')
+        # plain text: a white halo (paint-order) hides the label in PDF renderers
         out.append(f'<text x="{px + 3:.1f}" y="{top + 11 + 12 * (i % 2)}" font-size="10" '
-                   f'fill="{INK}" stroke="#fff" stroke-width="3" paint-order="stroke">'
-                   f'{escape(label)}</text>')
+                   f'fill="{INK}">{escape(label)}</text>')
     fc = series["forecast"]
     if fc:
         for level, opacity in (("95", 0.15), ("80", 0.3)):
@@ -167,9 +167,11 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
         cx, cy = x(tp), y(tv)
         out.append(f'<path d="M{cx:.1f},{cy - 7:.1f} L{cx + 7:.1f},{cy:.1f} L{cx:.1f},'
                    f'{cy + 7:.1f} L{cx - 7:.1f},{cy:.1f} Z" fill="{RED}"/>')
-        out.append(f'<text x="{cx - 10:.1f}" y="{cy - 10:.1f}" text-anchor="end" '
-                   f'fill="{RED}" stroke="#fff" stroke-width="3" paint-order="stroke" '
-                   f'font-weight="600">Target {_fmt(tv)}</text>')
+        # The halo is a white-stroked copy under the label: PDF renderers without
+        # paint-order would otherwise paint the stroke over the letters and hide them.
+        for paint in ('fill="#fff" stroke="#fff" stroke-width="3"', f'fill="{RED}"'):
+            out.append(f'<text x="{cx - 10:.1f}" y="{cy - 10:.1f}" text-anchor="end" '
+                       f'{paint} font-weight="600">Target {_fmt(tv)}</text>')
     out.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" '
                f'y2="{top + plot_h}" stroke="{INK}"/>')
     # Only what the chart draws is in its legend (a public chart has no forecast).
