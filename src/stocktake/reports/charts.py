@@ -72,10 +72,13 @@ class _TimeFrame:
 
 
 def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None, *,
-                   width: int = 880, height: int = 340, history: int = 36) -> str:
+                   width: int = 880, height: int = 340, history: int = 36,
+                   suggestions: bool = True) -> str:
     """Actual against trajectory, with SPC limits, the forecast band to the target date and
     the target, from the reports of services.status.priority_trajectory and
-    services.readings.spc_chart. Shows up to ``history`` periods before the baseline."""
+    services.readings.spc_chart. Shows up to ``history`` periods before the baseline.
+    Accepted rebases are marked; suggested ones too, unless ``suggestions`` is False (the
+    public site: a suggestion is the analyst's business until accepted)."""
     readings = trajectory.get("readings") or []
     traj = trajectory.get("trajectory") or {}
     forecast = trajectory.get("forecast") or {}
@@ -133,7 +136,8 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
         out.append(f'<path d="{path(band)} Z" fill="{GREY}" fill-opacity="0.18" stroke="none"/>')
         out.append(f'<path d="{path([(px, y(v["mean"])) for px, v in limits])}" fill="none" '
                    f'stroke="{GREY}" stroke-dasharray="4 3"/>')
-    marks = _rebase_marks(spc, first, last)
+    marks = [m for m in _rebase_marks(spc, first, last)
+             if suggestions or m[0] == "accepted"]
     for i, (kind, p, label) in enumerate(marks):  # accepted solid, suggested dotted
         px = x(p) - (x(p) - x(p.shift(-1))) / 2
         dash = "" if kind == "accepted" else ' stroke-dasharray="2 3"'

@@ -119,7 +119,8 @@ def _priority(engine: Engine, model: DeliveryModel, p: Priority, as_of: datetime
         "tolerance": head["tolerance"]["rule"],
         "method": (head.get("trajectory") or {}).get("method"),
         "data_as_of": head["data_as_of"],
-        "chart": headline_chart(trajectory, spc if spc and spc.get("points") else None),
+        "chart": headline_chart(trajectory, spc if spc and spc.get("points") else None,
+                                suggestions=False),
         "spc_label": (spc or {}).get("variation_label"),
         "page": priority_page(p.code), "csv": csv_file(p.code),
         "units": [_jurisdiction(u, units.get(u["unit"]), polarity)
