@@ -69,7 +69,8 @@ def noise_sigma(values: np.ndarray) -> float:
 def optimal_partition(values: np.ndarray, penalty: float, min_size: int) -> list[int]:
     """Start positions (excluding 0) of the parts minimising squared error + penalty x parts.
 
-    Exact dynamic programme over every admissible last split, vectorised per end point.
+    Exact dynamic programme over every admissible last split: the cost of every part
+    [s, t) is computed at once, then one vector minimum per end point t.
     """
     y = np.asarray(values, dtype=float)
     n = len(y)
@@ -77,17 +78,17 @@ def optimal_partition(values: np.ndarray, penalty: float, min_size: int) -> list
         return []
     s1 = np.concatenate([[0.0], np.cumsum(y)])
     s2 = np.concatenate([[0.0], np.cumsum(y * y)])
+    length = np.arange(n + 1)[None, :] - np.arange(n + 1)[:, None]  # t - s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cost = (s2[None, :] - s2[:, None]) - (s1[None, :] - s1[:, None]) ** 2 / length
+    cost = np.where(length >= min_size, np.maximum(cost, 0.0), np.inf) + penalty
     best = np.full(n + 1, np.inf)
     best[0] = -penalty
     last = np.zeros(n + 1, dtype=np.int64)
     for t in range(min_size, n + 1):
-        s = np.arange(0, t - min_size + 1)
-        s = s[np.isfinite(best[s])]
-        length = t - s
-        cost = (s2[t] - s2[s]) - (s1[t] - s1[s]) ** 2 / length
-        total = best[s] + np.maximum(cost, 0.0) + penalty
+        total = best[: t - min_size + 1] + cost[: t - min_size + 1, t]
         k = int(np.argmin(total))
-        best[t], last[t] = total[k], s[k]
+        best[t], last[t] = total[k], k
     cuts = []
     t = n
     while t > 0:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -117,17 +118,25 @@ class SeasonalAdjustment:
 
 def _positions(periods: Sequence[str], m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(0-based period-of-year, year, ordinal) of each period code."""
-    pos = np.empty(len(periods), dtype=np.int64)
-    year = np.empty(len(periods), dtype=np.int64)
-    ordinal = np.empty(len(periods), dtype=np.int64)
-    for i, code in enumerate(periods):
-        p = Period.parse(str(code))
+    return _positions_of(tuple(str(p) for p in periods), m)
+
+
+@lru_cache(maxsize=512)
+def _positions_of(codes: tuple[str, ...], m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # cached: the units of one indicator mostly share their periods
+    pos = np.empty(len(codes), dtype=np.int64)
+    year = np.empty(len(codes), dtype=np.int64)
+    ordinal = np.empty(len(codes), dtype=np.int64)
+    for i, code in enumerate(codes):
+        p = Period.parse(code)
         ordinal[i] = p.ordinal
         if p.type is PeriodType.WEEK:
             y, w = str(p.code).split("-W")
             year[i], pos[i] = int(y), min(int(w), m) - 1  # week 53 read as week 52
         else:
             year[i], pos[i] = divmod(p.ordinal, m)
+    for a in (pos, year, ordinal):
+        a.flags.writeable = False
     return pos, year, ordinal
 
 
@@ -160,10 +169,14 @@ def _rss_years(y: np.ndarray, year: np.ndarray) -> float:
     return rss
 
 
-def _f_test(y: np.ndarray, pos: np.ndarray, year: np.ndarray, m: int
-            ) -> tuple[float, int, int, float, float, np.ndarray]:
-    """F statistic, df1, df2, p-value and strength; the season effects of the full fit."""
-    effects, resid, rank = _fit(y, pos, year, m)
+Fit = tuple[np.ndarray, np.ndarray, int]  # season effects [m], residuals, rank
+
+
+def _f_test(y: np.ndarray, year: np.ndarray, pos: np.ndarray, fit: Fit
+            ) -> tuple[float, int, int, float, float]:
+    """F statistic, df1, df2, p-value and strength of the fit ``y ~ year + period-of-year``
+    against ``y ~ year``."""
+    effects, resid, rank = fit
     rss_full = float(resid @ resid)
     rss_years = _rss_years(y, year)
     n_years = len(np.unique(year))
@@ -180,20 +193,55 @@ def _f_test(y: np.ndarray, pos: np.ndarray, year: np.ndarray, m: int
     seasonal = effects[pos]
     var_sr = float(np.var(seasonal + resid))
     strength = 0.0 if var_sr == 0 else max(0.0, 1.0 - float(np.var(resid)) / var_sr)
-    return float(f), df1, df2, p, strength, effects
+    return float(f), df1, df2, p, strength
 
 
-def _choose_model(y: np.ndarray, pos: np.ndarray, year: np.ndarray, m: int) -> str:
+def _choose_model(y: np.ndarray, pos: np.ndarray, year: np.ndarray, m: int
+                  ) -> tuple[str, np.ndarray, Fit]:
     """Multiplicative when every value is positive and the seasonal swing grows with the level:
     the log fit's residual spread, in proportion, is smaller than the additive fit's relative
-    to the mean. Counts and rates in public services are usually of this kind."""
+    to the mean. Counts and rates in public services are usually of this kind. Returns the
+    model, the values it is fitted to and its fit."""
+    additive = _fit(y, pos, year, m)
     if (y <= 0).any():
-        return "additive"
-    _, r_add, _ = _fit(y, pos, year, m)
-    _, r_log, _ = _fit(np.log(y), pos, year, m)
-    rel_add = float(np.sqrt(np.mean(r_add**2))) / float(np.mean(y))
-    rel_log = float(np.sqrt(np.mean(r_log**2)))
-    return "multiplicative" if rel_log < rel_add else "additive"
+        return "additive", y, additive
+    logs = np.log(y)
+    log_fit = _fit(logs, pos, year, m)
+    rel_add = float(np.sqrt(np.mean(additive[1] ** 2))) / float(np.mean(y))
+    rel_log = float(np.sqrt(np.mean(log_fit[1] ** 2)))
+    if rel_log < rel_add:
+        return "multiplicative", logs, log_fit
+    return "additive", y, additive
+
+
+def _leave_one_year_out(y: np.ndarray, pos: np.ndarray, year: np.ndarray, m: int
+                        ) -> dict[int, np.ndarray]:
+    """Season effects fitted without each year in turn: the normal equations of the full fit
+    less each year's share, with that year's level fixed at 0, solved together. (Every
+    period of the year is seen in at least two years, so each system has a unique solution:
+    the least-squares fit of the other years.)"""
+    years = np.unique(year)
+    k = len(years)
+    x = _design(pos, year, m, years, True)
+    a = np.empty((k, x.shape[1], x.shape[1]))
+    b = np.empty((k, x.shape[1]))
+    xtx, xty = x.T @ x, x.T @ y
+    for j, yr in enumerate(years.tolist()):
+        xj, yj = x[year == yr], y[year == yr]
+        a[j], b[j] = xtx - xj.T @ xj, xty - xj.T @ yj
+    idx = np.arange(k)
+    a[idx, idx, :] = 0.0
+    a[idx, :, idx] = 0.0
+    a[idx, idx, idx] = 1.0
+    b[idx, idx] = 0.0
+    try:
+        beta = np.linalg.solve(a, b[..., None])[..., 0]
+    except np.linalg.LinAlgError:  # a singular system: least squares year by year
+        beta = np.stack([np.linalg.lstsq(x[year != yr], y[year != yr], rcond=None)[0]
+                         for yr in years])
+    s = beta[:, k:]
+    effects = np.hstack([s, -s.sum(axis=1, keepdims=True)])
+    return {int(yr): effects[j] for j, yr in enumerate(years.tolist())}
 
 
 def seasonal_adjustment(
@@ -251,10 +299,10 @@ def seasonal_adjustment(
         return out
     codes = [str(periods[i]) for i in np.flatnonzero(window)]
     out.window = (codes[0], codes[-1])
-    model = _choose_model(wy, wp, wyr, m)
-    fit_y = np.log(wy) if model == "multiplicative" else wy
+    model, fit_y, fit = _choose_model(wy, wp, wyr, m)
+    effects = fit[0]
     try:
-        f, df1, df2, p, strength, effects = _f_test(fit_y, wp, wyr, m)
+        f, df1, df2, p, strength = _f_test(fit_y, wyr, wp, fit)
     except ValueError:
         out.reason = "too few points in the profile window for the F test"
         return out
@@ -273,9 +321,7 @@ def seasonal_adjustment(
     scale = _scaled(effects, model)
     expected = np.full(len(y), np.nan)
     expected[observed] = scale[pos[observed]]
-    for yr in np.unique(wyr).tolist():
-        keep = wyr != yr
-        eff, _, _ = _fit(fit_y[keep], wp[keep], wyr[keep], m)
+    for yr, eff in _leave_one_year_out(fit_y, wp, wyr, m).items():
         mine = window & (year == yr)
         expected[mine] = _scaled(eff, model)[pos[mine]]
     adjusted = y / expected if model == "multiplicative" else y - expected
