@@ -166,3 +166,47 @@ def test_cli_spc_and_spc_rebase(demo_copy):
     out = runner.invoke(app, ["spc-rebase", "surg_within_benchmark_pct", "--unit", "CA",
                               "--remove", *db])
     assert out.exit_code == 2 and "--remove needs --at" in out.output
+
+
+def test_an_analyst_accepts_and_withdraws_a_rebase_on_the_priority_page(demo_copy):
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from stocktake.services import accounts
+    from stocktake.web import auth
+    from stocktake.web.app import create_app
+
+    client = TestClient(create_app(demo_copy))
+
+    def signed_in(role: str) -> dict[str, str]:
+        if role not in {u.username for u in accounts.list_users(demo_copy)}:
+            accounts.create_user(demo_copy, role, role, "correct horse battery")
+        return {"Cookie": f"{auth.SESSION_COOKIE}={accounts.start_session(demo_copy, role).token}"}
+
+    analyst = signed_in("analyst")
+    page = client.get("/priorities/SURG", headers=analyst)
+    assert page.status_code == 200
+    assert "Rebase the process limits: 6 suggested, 0 accepted" in page.text
+    assert "Accept rebase at 2023-10" in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    # The executive reads the page but is offered no form.
+    assert "Accept rebase" not in client.get("/priorities/SURG", headers=signed_in(
+        "executive")).text
+    r = client.post("/priorities/SURG/rebases", headers=analyst, follow_redirects=False,
+                    data={"csrf_token": csrf, "action": "accept", "period": "2023-10",
+                          "reason": ""})
+    assert r.status_code == 400 and "needs a reason" in r.text
+    r = client.post("/priorities/SURG/rebases", headers=analyst, follow_redirects=False,
+                    data={"csrf_token": csrf, "action": "accept", "period": "2023-10",
+                          "reason": "pooled referral lists"})
+    assert r.status_code == 303 and r.headers["location"] == "/priorities/SURG#spc"
+    page = client.get("/priorities/SURG", headers=analyst).text
+    assert "accepted by analyst" in page and "Limits restart at 2023-10" in page
+    assert "rebased 2023-10" in page  # marked on the chart
+    assert _status(demo_copy, "SURG")["rebased_at"] == ["2023-10"]
+    r = client.post("/priorities/SURG/rebases", headers=analyst, follow_redirects=False,
+                    data={"csrf_token": csrf, "action": "remove", "period": "2023-10",
+                          "reason": "premature"})
+    assert r.status_code == 303
+    assert _status(demo_copy, "SURG")["rebased_at"] == []
