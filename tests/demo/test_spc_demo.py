@@ -67,7 +67,10 @@ def test_crime_summers_are_read_against_the_seasonal_pattern(demo_engine):
     # The reported values stay beside the adjusted ones.
     last = adjusted["points"][-1]
     assert last["observed"] == pytest.approx(raw["points"][-1]["value"])
-    assert last["value"] == pytest.approx(last["observed"] - last["seasonal_effect"])
+    if season["model"] == "multiplicative":
+        assert last["value"] == pytest.approx(last["observed"] / last["seasonal_factor"])
+    else:
+        assert last["value"] == pytest.approx(last["observed"] - last["seasonal_effect"])
 
 
 def test_surgery_gets_suggested_rebases_and_an_accepted_one_changes_the_icons(demo_copy):

@@ -32,15 +32,22 @@ def _trajectory() -> dict:
 
 def test_seasonal_points_go_back_to_the_reported_scale():
     spc = _spc()
-    assert spc["seasonal_adjustment"]["applied"] and spc["seasonal_adjustment"]["model"] == (
-        "additive")
-    for pt in spc["points"]:
-        back = _reported_scale(pt)
-        assert back["value"] == pt["observed"]
-        e = pt["observed"] - pt["value"]  # the effect the adjustment took off
-        for key in ("mean", "lower", "upper"):
-            assert abs(back[key] - (pt[key] + e)) < 1e-9
-        assert back["point_type"] == pt["point_type"]
+    assert spc["seasonal_adjustment"]["applied"]
+    for model in ("additive", "multiplicative"):
+        for pt in spc["points"]:
+            if model == "additive":  # the same points read as additive effects
+                pt = {k: v for k, v in pt.items() if k != "seasonal_factor"}
+                pt["seasonal_effect"] = pt["observed"] - pt["value"]
+            else:
+                pt = {k: v for k, v in pt.items() if k != "seasonal_effect"}
+                pt["seasonal_factor"] = pt["observed"] / pt["value"]
+            back = _reported_scale(pt)
+            assert back["value"] == pt["observed"]
+            for key in ("mean", "lower", "upper"):
+                want = (pt[key] + pt["seasonal_effect"] if model == "additive"
+                        else pt[key] * pt["seasonal_factor"])
+                assert abs(back[key] - want) < 1e-9
+            assert back["point_type"] == pt["point_type"]
 
 
 def test_the_chart_names_the_method_and_marks_rebases():

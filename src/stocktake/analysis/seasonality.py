@@ -4,26 +4,30 @@ Numbers in, numbers out. A seasonal series (crime in summer, infections in winte
 XmR chart's assumption that points vary around one mean: every peak would read as special
 cause. So, per series:
 
-1. **Test.** On the *profile window* (every observed period except the latest season, e.g.
-   the latest 12 months) fit by least squares ``value ~ year + period-of-year`` (one level per
-   calendar year, so trends and steps between years are not taken for seasonality) and
-   ``value ~ year``. The F test of the period-of-year effects gives the statistic and the
+1. **Detrend.** On the *profile window* (every observed period except the latest season, e.g.
+   the latest 12 months) the trend is the centred moving average over one year (a 2 x m
+   moving average: classical decomposition, Hyndman & Athanasopoulos FPP3 s.3.4), computed
+   from window values only and extended linearly over the half year at each end; the
+   detrended value is value - trend. A level, a trend or a step between years is so not
+   taken for seasonality.
+2. **Test.** The F test of period-of-year effects on the detrended values (one-way analysis
+   of variance: ``detrended ~ period-of-year`` against a constant) gives the statistic and the
    p-value; seasonality is *detected* when p < ``ALPHA`` (0.01). The strength of seasonality
-   (Hyndman & Athanasopoulos, FPP3 s.4.2: ``max(0, 1 - var(R) / var(S + R))``) is reported
-   beside it.
-2. **Profile.** The period-of-year effects of the same fit are the seasonal profile: additive
-   (in the indicator's units), or multiplicative (a factor, fitted on the log scale) when
-   every value in the window is positive and the log fit leaves less unexplained variation
-   in proportion (see ``_choose_model``). The latest season is left out so that a change in
-   the last year is not absorbed into the profile.
-3. **Adjust.** Seasonally adjusted value = value - effect (or value / factor). Points inside
-   the profile window are adjusted with the profile fitted *without their own year*
-   (leave-one-year-out): adjusting a point with a profile fitted on itself would make the
-   baseline look quieter than later points and the XmR limits too narrow.
+   (FPP3 s.4.2: ``max(0, 1 - var(R) / var(S + R))``) is reported beside it.
+3. **Profile.** The mean detrended value of each period of the year, centred to sum to zero,
+   is the seasonal profile: additive (in the indicator's units), or multiplicative (a factor,
+   the same computed on the logarithm) when every value in the window is positive and the log
+   leaves less unexplained variation in proportion (see ``_choose_model``). The latest season
+   is left out so that a change in the last year is not absorbed into the profile.
+4. **Adjust.** Seasonally adjusted value = value - effect (or value / factor). Points inside
+   the profile window are adjusted with the profile of the *other* years (leave-one-year-
+   out): adjusting a point with a profile computed from itself would make the baseline look
+   quieter than later points and the XmR limits too narrow.
 
 Season lengths: month 12, quarter 4, ISO week 52 (week 53, in the years that have one, is read
-as week 52); years and days have none. A profile needs every period-of-year observed in at
-least two years of the window; otherwise the series is charted raw and the reason given.
+as week 52); years and days have none. A profile needs every period of the year detrended in
+at least two years of the window (so three years of data in all); otherwise the series is
+charted raw and the reason given.
 """
 
 from __future__ import annotations
@@ -140,108 +144,104 @@ def _positions_of(codes: tuple[str, ...], m: int) -> tuple[np.ndarray, np.ndarra
     return pos, year, ordinal
 
 
-def _design(pos: np.ndarray, year: np.ndarray, m: int, years: np.ndarray,
-            seasonal: bool) -> np.ndarray:
-    """Year dummies, then (if ``seasonal``) sum-to-zero period-of-year columns 0..m-2."""
-    cols = [(year[:, None] == years[None, :]).astype(float)]
-    if seasonal:
-        s = (pos[:, None] == np.arange(m - 1)[None, :]).astype(float)
-        s[pos == m - 1] = -1.0
-        cols.append(s)
-    return np.hstack(cols)
+def _trend(values: np.ndarray, ordinal: np.ndarray, m: int) -> np.ndarray:
+    """Centred 2 x m moving average at each value, NaN where its window is not complete
+    (around a gap). At the two ends, where no centred window fits, the trend is extended by
+    the least-squares line through the m nearest averages (as statsmodels'
+    ``seasonal_decompose(..., extrapolate_trend="period")``), so every year keeps its points."""
+    o0 = int(ordinal.min())
+    dense = np.full(int(ordinal.max()) - o0 + 1, np.nan)
+    dense[ordinal - o0] = values
+    ma = np.full(len(dense), np.nan)
+    if len(dense) > m:
+        ok = np.isfinite(dense)
+        w = np.r_[0.5, np.ones(m - 1), 0.5] / m
+        total = np.convolve(np.where(ok, dense, 0.0), w, mode="valid")
+        count = np.convolve(ok.astype(float), np.ones(m + 1), mode="valid")
+        ma[m // 2: m // 2 + len(total)] = np.where(count > m + 0.5, total, np.nan)
+    defined = np.flatnonzero(np.isfinite(ma))
+    if len(defined) >= 2:
+        front, back = int(defined[0]), int(defined[-1])
+        for lo, hi, fill in ((front, min(front + m, back), np.arange(0, front)),
+                             (max(front, back - m), back, np.arange(back + 1, len(ma)))):
+            x = np.arange(lo, hi)
+            if len(fill) and len(x) >= 2 and np.isfinite(ma[lo:hi]).all():
+                slope, level = np.linalg.lstsq(np.c_[x, np.ones(len(x))], ma[lo:hi],
+                                               rcond=None)[0]
+                ma[fill] = slope * fill + level
+    return ma[ordinal - o0]
 
 
-def _fit(y: np.ndarray, pos: np.ndarray, year: np.ndarray, m: int
-         ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Least squares ``y ~ year + period-of-year``: (season effects [m], residuals, rank)."""
-    years = np.unique(year)
-    x = _design(pos, year, m, years, True)
-    beta, _, rank, _ = np.linalg.lstsq(x, y, rcond=None)
-    effects = np.append(beta[len(years):], -beta[len(years):].sum())
-    return effects, y - x @ beta, int(rank)
+def _effects(d: np.ndarray, pos: np.ndarray, m: int) -> np.ndarray:
+    """Mean detrended value of each period of the year, centred (NaN where none)."""
+    sums = np.bincount(pos, weights=d, minlength=m)
+    counts = np.bincount(pos, minlength=m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    return means - np.nanmean(means)
 
 
-def _rss_years(y: np.ndarray, year: np.ndarray) -> float:
-    rss = 0.0
-    for yr in np.unique(year):
-        v = y[year == yr]
-        rss += float(((v - v.mean()) ** 2).sum())
-    return rss
+Fit = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+# (detrended values, their period of year, their year, season effects [m], remainders)
 
 
-Fit = tuple[np.ndarray, np.ndarray, int]  # season effects [m], residuals, rank
+def _fit(y: np.ndarray, ordinal: np.ndarray, pos: np.ndarray, year: np.ndarray, m: int
+         ) -> Fit:
+    d_all = y - _trend(y, ordinal, m)
+    keep = np.isfinite(d_all)
+    d, p, yr = d_all[keep], pos[keep], year[keep]
+    effects = _effects(d, p, m)
+    return d, p, yr, effects, d - effects[p]
 
 
-def _f_test(y: np.ndarray, year: np.ndarray, pos: np.ndarray, fit: Fit
-            ) -> tuple[float, int, int, float, float]:
-    """F statistic, df1, df2, p-value and strength of the fit ``y ~ year + period-of-year``
-    against ``y ~ year``."""
-    effects, resid, rank = fit
-    rss_full = float(resid @ resid)
-    rss_years = _rss_years(y, year)
-    n_years = len(np.unique(year))
-    df1 = rank - n_years
-    df2 = len(y) - rank
+def _f_test(fit: Fit, m: int) -> tuple[float, int, int, float, float]:
+    """F statistic, df1, df2, p-value and strength: ``detrended ~ period-of-year`` against a
+    constant (one-way analysis of variance)."""
+    d, p, _, effects, resid = fit
+    groups = len(np.unique(p))
+    df1, df2 = groups - 1, len(d) - groups
     if df1 <= 0 or df2 <= 0:
         raise ValueError("too few points for the F test")
+    means = np.bincount(p, weights=d, minlength=m) / np.maximum(np.bincount(p, minlength=m), 1)
+    rss_full = float(((d - means[p]) ** 2).sum())
+    rss_null = float(((d - d.mean()) ** 2).sum())
     if rss_full <= 0:
-        f = np.inf if rss_years > 0 else 0.0
-        p = 0.0 if rss_years > 0 else 1.0
+        f = np.inf if rss_null > 0 else 0.0
+        pv = 0.0 if rss_null > 0 else 1.0
     else:
-        f = ((rss_years - rss_full) / df1) / (rss_full / df2)
-        p = float(stats.f.sf(f, df1, df2))
-    seasonal = effects[pos]
-    var_sr = float(np.var(seasonal + resid))
+        f = ((rss_null - rss_full) / df1) / (rss_full / df2)
+        pv = float(stats.f.sf(f, df1, df2))
+    var_sr = float(np.var(d))
     strength = 0.0 if var_sr == 0 else max(0.0, 1.0 - float(np.var(resid)) / var_sr)
-    return float(f), df1, df2, p, strength
+    return float(f), df1, df2, pv, strength
 
 
-def _choose_model(y: np.ndarray, pos: np.ndarray, year: np.ndarray, m: int
-                  ) -> tuple[str, np.ndarray, Fit]:
+def _choose_model(y: np.ndarray, ordinal: np.ndarray, pos: np.ndarray, year: np.ndarray,
+                  m: int) -> tuple[str, np.ndarray, Fit]:
     """Multiplicative when every value is positive and the seasonal swing grows with the level:
-    the log fit's residual spread, in proportion, is smaller than the additive fit's relative
-    to the mean. Counts and rates in public services are usually of this kind. Returns the
-    model, the values it is fitted to and its fit."""
-    additive = _fit(y, pos, year, m)
-    if (y <= 0).any():
+    the log's remainders, in proportion, are smaller than the additive remainders relative
+    to the mean. Returns the model, the values it works on and its fit."""
+    additive = _fit(y, ordinal, pos, year, m)
+    if (y <= 0).any() or len(additive[0]) == 0:
         return "additive", y, additive
     logs = np.log(y)
-    log_fit = _fit(logs, pos, year, m)
-    rel_add = float(np.sqrt(np.mean(additive[1] ** 2))) / float(np.mean(y))
-    rel_log = float(np.sqrt(np.mean(log_fit[1] ** 2)))
+    log_fit = _fit(logs, ordinal, pos, year, m)
+    rel_add = float(np.sqrt(np.mean(additive[4] ** 2))) / float(np.mean(y))
+    rel_log = float(np.sqrt(np.mean(log_fit[4] ** 2)))
     if rel_log < rel_add:
         return "multiplicative", logs, log_fit
     return "additive", y, additive
 
 
-def _leave_one_year_out(y: np.ndarray, pos: np.ndarray, year: np.ndarray, m: int
-                        ) -> dict[int, np.ndarray]:
-    """Season effects fitted without each year in turn: the normal equations of the full fit
-    less each year's share, with that year's level fixed at 0, solved together. (Every
-    period of the year is seen in at least two years, so each system has a unique solution:
-    the least-squares fit of the other years.)"""
-    years = np.unique(year)
-    k = len(years)
-    x = _design(pos, year, m, years, True)
-    a = np.empty((k, x.shape[1], x.shape[1]))
-    b = np.empty((k, x.shape[1]))
-    xtx, xty = x.T @ x, x.T @ y
-    for j, yr in enumerate(years.tolist()):
-        xj, yj = x[year == yr], y[year == yr]
-        a[j], b[j] = xtx - xj.T @ xj, xty - xj.T @ yj
-    idx = np.arange(k)
-    a[idx, idx, :] = 0.0
-    a[idx, :, idx] = 0.0
-    a[idx, idx, idx] = 1.0
-    b[idx, idx] = 0.0
-    try:
-        beta = np.linalg.solve(a, b[..., None])[..., 0]
-    except np.linalg.LinAlgError:  # a singular system: least squares year by year
-        beta = np.stack([np.linalg.lstsq(x[year != yr], y[year != yr], rcond=None)[0]
-                         for yr in years])
-    s = beta[:, k:]
-    effects = np.hstack([s, -s.sum(axis=1, keepdims=True)])
-    return {int(yr): effects[j] for j, yr in enumerate(years.tolist())}
+def _leave_one_year_out(fit: Fit, m: int) -> dict[int, np.ndarray]:
+    """Season effects from the detrended values of every year but one, for each year."""
+    d, p, yr, effects, _ = fit
+    out = {}
+    for year in np.unique(yr).tolist():
+        other = yr != year
+        eff = _effects(d[other], p[other], m)
+        out[int(year)] = np.where(np.isnan(eff), effects, eff)
+    return out
 
 
 def seasonal_adjustment(
@@ -283,26 +283,27 @@ def seasonal_adjustment(
     observed = ~np.isnan(y)
     last = ordinal[observed].max() if observed.any() else 0
     window = observed & (ordinal <= last - m)  # the latest season is left out
-    wy, wp, wyr = y[window], pos[window], year[window]
-    years_seen = {}
-    for p_, yr in zip(wp.tolist(), wyr.tolist(), strict=True):
-        years_seen.setdefault(p_, set()).add(yr)
-    n_years = len(np.unique(wyr))
-    out.n_years = n_years
-    short = [p_ + 1 for p_ in range(m) if len(years_seen.get(p_, ())) < MIN_YEARS]
+    wy, wp, wyr, wo = y[window], pos[window], year[window], ordinal[window]
+    out.n_years = len(np.unique(wyr))
+    if not window.any():
+        out.reason = f"too little history for a seasonal profile: fewer than {m + 1} periods"
+        return out
+    model, fit_y, fit = _choose_model(wy, wo, wp, wyr, m)
+    d_pos, d_year = fit[1], fit[2]
+    years_seen = [len(np.unique(d_year[d_pos == k])) for k in range(m)]
+    short = sum(n < MIN_YEARS for n in years_seen)
     if short:
         out.reason = (
-            f"too little history for a seasonal profile: every period of the year must be seen "
-            f"in at least {MIN_YEARS} years before the latest {m} periods "
-            f"({len(short)} of {m} are not)"
+            f"too little history for a seasonal profile: every period of the year must be "
+            f"detrended (a centred year-long moving average) in at least {MIN_YEARS} years "
+            f"before the latest {m} periods ({short} of {m} are not)"
         )
         return out
     codes = [str(periods[i]) for i in np.flatnonzero(window)]
     out.window = (codes[0], codes[-1])
-    model, fit_y, fit = _choose_model(wy, wp, wyr, m)
-    effects = fit[0]
+    effects = fit[3]
     try:
-        f, df1, df2, p, strength = _f_test(fit_y, wyr, wp, fit)
+        f, df1, df2, p, strength = _f_test(fit, m)
     except ValueError:
         out.reason = "too few points in the profile window for the F test"
         return out
@@ -321,7 +322,7 @@ def seasonal_adjustment(
     scale = _scaled(effects, model)
     expected = np.full(len(y), np.nan)
     expected[observed] = scale[pos[observed]]
-    for yr, eff in _leave_one_year_out(fit_y, wp, wyr, m).items():
+    for yr, eff in _leave_one_year_out(fit, m).items():
         mine = window & (year == yr)
         expected[mine] = _scaled(eff, model)[pos[mine]]
     adjusted = y / expected if model == "multiplicative" else y - expected
