@@ -52,10 +52,11 @@ SEASON_LENGTHS: dict[PeriodType, int] = {
 Mode = Literal["auto", "on", "off"]
 MODES: tuple[str, ...] = ("auto", "on", "off")
 
-TEST_NAME = "F test of period-of-year effects (least squares, one level per year)"
+TEST_NAME = ("F test of period-of-year effects on values detrended by a centred year-long "
+             "moving average (one-way analysis of variance)")
 REFERENCE = (
-    "F test of seasonal dummies; strength of seasonality as in Hyndman & Athanasopoulos, "
-    "Forecasting: principles and practice, 3rd ed., s.4.2"
+    "classical decomposition and strength of seasonality as in Hyndman & Athanasopoulos, "
+    "Forecasting: principles and practice, 3rd ed., s.3.4 and s.4.2"
 )
 
 
