@@ -67,39 +67,86 @@ def noise_sigma(values: np.ndarray) -> float:
 
 
 def optimal_partition(values: np.ndarray, penalty: float, min_size: int) -> list[int]:
-    """Start positions (excluding 0) of the parts minimising squared error + penalty x parts.
-
-    Exact dynamic programme over every admissible last split: the cost of every part
-    [s, t) is computed at once, then one vector minimum per end point t.
-    """
+    """Start positions (excluding 0) of the parts minimising squared error + penalty x parts
+    (``optimal_partitions`` for one series: the same arithmetic)."""
     y = np.asarray(values, dtype=float)
-    n = len(y)
+    return optimal_partitions(y[None, :], np.array([float(penalty)]), min_size)[0]
+
+
+def optimal_partitions(values: np.ndarray, penalties: np.ndarray, min_size: int
+                       ) -> list[list[int]]:
+    """``optimal_partition`` for each row of ``values`` (rows x points, no NaN), each with its
+    penalty. An exact dynamic programme over every admissible last split, vectorised across
+    the rows: row for row the same arithmetic as one series alone."""
+    y = np.asarray(values, dtype=float)
+    rows, n = y.shape
     if n < 2 * min_size:
-        return []
-    s1 = np.concatenate([[0.0], np.cumsum(y)])
-    s2 = np.concatenate([[0.0], np.cumsum(y * y)])
-    length = np.arange(n + 1)[None, :] - np.arange(n + 1)[:, None]  # t - s
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cost = (s2[None, :] - s2[:, None]) - (s1[None, :] - s1[:, None]) ** 2 / length
-    cost = np.where(length >= min_size, np.maximum(cost, 0.0), np.inf) + penalty
-    best = np.full(n + 1, np.inf)
-    best[0] = -penalty
-    last = np.zeros(n + 1, dtype=np.int64)
+        return [[] for _ in range(rows)]
+    pen = np.asarray(penalties, dtype=float)
+    s1 = np.zeros((rows, n + 1))
+    s2 = np.zeros((rows, n + 1))
+    np.cumsum(y, axis=1, out=s1[:, 1:])
+    np.cumsum(y * y, axis=1, out=s2[:, 1:])
+    best = np.full((rows, n + 1), np.inf)
+    best[:, 0] = -pen
+    last = np.zeros((rows, n + 1), dtype=np.int64)
+    idx = np.arange(rows)
     for t in range(min_size, n + 1):
-        total = best[: t - min_size + 1] + cost[: t - min_size + 1, t]
-        k = int(np.argmin(total))
-        best[t], last[t] = total[k], k
-    cuts = []
-    t = n
-    while t > 0:
-        t = int(last[t])
-        if t > 0:
-            cuts.append(t)
-    return sorted(cuts)
+        s = t - min_size + 1  # the last part starts at 0 .. s-1
+        length = t - np.arange(s)
+        cost = (s2[:, t, None] - s2[:, :s]) - (s1[:, t, None] - s1[:, :s]) ** 2 / length
+        total = best[:, :s] + np.maximum(cost, 0.0) + pen[:, None]
+        k = np.argmin(total, axis=1)
+        best[:, t] = total[idx, k]
+        last[:, t] = k
+    out = []
+    for r in range(rows):
+        cuts, t = [], n
+        while t > 0:
+            t = int(last[r, t])
+            if t > 0:
+                cuts.append(t)
+        out.append(sorted(cuts))
+    return out
 
 
 def _sse(y: np.ndarray) -> float:
     return float(((y - y.mean()) ** 2).sum())
+
+
+def _parameters(n: int, sigma: float, min_size: int, penalty_factor: float,
+                accepted: Sequence[int]) -> dict[str, Any]:
+    return {"method": METHOD, "reference": REFERENCE, "min_segment": min_size,
+            "penalty_factor": penalty_factor, "n": n, "sigma": sigma, "penalty": None,
+            "accepted_positions": sorted(int(a) for a in accepted)}
+
+
+def _searchable(n: int, sigma: float, min_size: int, params: dict[str, Any]) -> bool:
+    if n < 2 * min_size or sigma <= 0 or not np.isfinite(sigma):
+        params["note"] = (f"{n} points: at least {2 * min_size} are needed to suggest a rebase"
+                          if n < 2 * min_size else "the values do not vary")
+        return False
+    return True
+
+
+def _evidence(y: np.ndarray, keep: np.ndarray, periods: Sequence[str], cuts: list[int],
+              bounds: list[int], sigma: float, penalty: float) -> list[Changepoint]:
+    all_edges = sorted({0, len(y), *cuts, *bounds})
+    out = []
+    for c in cuts:
+        i = all_edges.index(c)
+        before, after = y[all_edges[i - 1]:c], y[c:all_edges[i + 1]]
+        both = y[all_edges[i - 1]:all_edges[i + 1]]
+        shift = float(after.mean() - before.mean())
+        out.append(Changepoint(
+            period=str(periods[int(keep[c])]), index=int(keep[c]),
+            mean_before=float(before.mean()), mean_after=float(after.mean()),
+            n_before=len(before), n_after=len(after), shift=shift,
+            shift_sigma=shift / sigma,
+            cost_reduction=(_sse(both) - _sse(before) - _sse(after)) / sigma**2,
+            penalty=float(penalty) / sigma**2,
+        ))
+    return out
 
 
 def suggest_rebases(
@@ -125,14 +172,8 @@ def suggest_rebases(
     y = y_all[keep]
     n = len(y)
     sigma = noise_sigma(y)
-    params: dict[str, Any] = {
-        "method": METHOD, "reference": REFERENCE, "min_segment": min_size,
-        "penalty_factor": penalty_factor, "n": n, "sigma": sigma,
-        "penalty": None, "accepted_positions": sorted(int(a) for a in accepted),
-    }
-    if n < 2 * min_size or sigma <= 0 or not np.isfinite(sigma):
-        params["note"] = (f"{n} points: at least {2 * min_size} are needed to suggest a rebase"
-                          if n < 2 * min_size else "the values do not vary")
+    params = _parameters(n, sigma, min_size, penalty_factor, accepted)
+    if not _searchable(n, sigma, min_size, params):
         return [], params
     penalty = penalty_factor * np.log(n) * sigma**2
     params["penalty"] = float(penalty)
@@ -142,23 +183,40 @@ def suggest_rebases(
     found: list[int] = []
     for a, b in zip(edges[:-1], edges[1:], strict=True):
         found.extend(a + c for c in optimal_partition(y[a:b], penalty, min_size))
-    cuts = sorted(set(found))
-    all_edges = sorted({0, n, *cuts, *bounds})
-    out = []
-    for c in cuts:
-        i = all_edges.index(c)
-        before, after = y[all_edges[i - 1]:c], y[c:all_edges[i + 1]]
-        both = y[all_edges[i - 1]:all_edges[i + 1]]
-        shift = float(after.mean() - before.mean())
-        out.append(Changepoint(
-            period=str(periods[int(keep[c])]), index=int(keep[c]),
-            mean_before=float(before.mean()), mean_after=float(after.mean()),
-            n_before=len(before), n_after=len(after), shift=shift,
-            shift_sigma=shift / sigma,
-            cost_reduction=(_sse(both) - _sse(before) - _sse(after)) / sigma**2,
-            penalty=float(penalty) / sigma**2,
-        ))
-    return out, params
+    return _evidence(y, keep, periods, sorted(set(found)), bounds, sigma, penalty), params
+
+
+def suggest_rebases_many(
+    values: np.ndarray,
+    periods: Sequence[Sequence[str]],
+    *,
+    min_size: int = MIN_SEGMENT,
+    penalty_factor: float = PENALTY_FACTOR,
+) -> list[tuple[list[Changepoint], dict[str, Any]]]:
+    """``suggest_rebases`` for each row of ``values`` (rows x points, no NaN, no accepted
+    rebase; ``periods`` one sequence per row), the searches done together: row for row the
+    same figures as one series at a time."""
+    y = np.asarray(values, dtype=float)
+    rows, n = y.shape
+    keep = np.arange(n)
+    out: list[tuple[list[Changepoint], dict[str, Any]]] = []
+    search, penalties = [], []
+    for r in range(rows):
+        sigma = noise_sigma(y[r])
+        params = _parameters(n, sigma, min_size, penalty_factor, ())
+        out.append(([], params))
+        if _searchable(n, sigma, min_size, params):
+            penalty = penalty_factor * np.log(n) * sigma**2
+            params["penalty"] = float(penalty)
+            search.append(r)
+            penalties.append(penalty)
+    if search:
+        cuts = optimal_partitions(y[search], np.array(penalties), min_size)
+        for r, c, penalty in zip(search, cuts, penalties, strict=True):
+            params = out[r][1]
+            out[r] = (_evidence(y[r], keep, periods[r], c, [], params["sigma"], penalty),
+                      params)
+    return out
 
 
 __all__ = [
@@ -167,5 +225,7 @@ __all__ = [
     "Changepoint",
     "noise_sigma",
     "optimal_partition",
+    "optimal_partitions",
     "suggest_rebases",
+    "suggest_rebases_many",
 ]

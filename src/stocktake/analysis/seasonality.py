@@ -38,7 +38,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from stocktake.model.periods import Period, PeriodError, PeriodType
 
@@ -156,7 +156,7 @@ def _trend(values: np.ndarray, ordinal: np.ndarray, m: int) -> np.ndarray:
     ma = np.full(len(dense), np.nan)
     if len(dense) > m:
         ok = np.isfinite(dense)
-        w = np.r_[0.5, np.ones(m - 1), 0.5] / m
+        w = _weights(m)
         total = np.convolve(np.where(ok, dense, 0.0), w, mode="valid")
         count = np.convolve(ok.astype(float), np.ones(m + 1), mode="valid")
         ma[m // 2: m // 2 + len(total)] = np.where(count > m + 0.5, total, np.nan)
@@ -165,21 +165,33 @@ def _trend(values: np.ndarray, ordinal: np.ndarray, m: int) -> np.ndarray:
         front, back = int(defined[0]), int(defined[-1])
         for lo, hi, fill in ((front, min(front + m, back), np.arange(0, front)),
                              (max(front, back - m), back, np.arange(back + 1, len(ma)))):
-            x = np.arange(lo, hi)
-            if len(fill) and len(x) >= 2 and np.isfinite(ma[lo:hi]).all():
-                slope, level = np.linalg.lstsq(np.c_[x, np.ones(len(x))], ma[lo:hi],
-                                               rcond=None)[0]
-                ma[fill] = slope * fill + level
+            k = hi - lo
+            seg = ma[lo:hi]
+            if len(fill) and k >= 2 and np.isfinite(seg).all():
+                # least-squares line through (lo..hi-1, seg), closed form
+                xc = np.arange(k) - (k - 1) / 2
+                level = seg.sum() / k
+                slope = float(xc @ seg) / (k * (k * k - 1) / 12)
+                ma[fill] = level + slope * (fill - (lo + (k - 1) / 2))
     return ma[ordinal - o0]
+
+
+@lru_cache(maxsize=8)
+def _weights(m: int) -> np.ndarray:
+    """The 2 x m moving average's weights: 1/2m at both ends, 1/m between."""
+    return np.r_[0.5, np.ones(m - 1), 0.5] / m
 
 
 def _effects(d: np.ndarray, pos: np.ndarray, m: int) -> np.ndarray:
     """Mean detrended value of each period of the year, centred (NaN where none)."""
     sums = np.bincount(pos, weights=d, minlength=m)
     counts = np.bincount(pos, minlength=m)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = sums / counts
-    return means - np.nanmean(means)
+    seen = counts > 0
+    means = np.full(m, np.nan)
+    if not seen.any():
+        return means
+    means[seen] = sums[seen] / counts[seen]
+    return means - means[seen].mean()
 
 
 Fit = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -211,7 +223,7 @@ def _f_test(fit: Fit, m: int) -> tuple[float, int, int, float, float]:
         pv = 0.0 if rss_null > 0 else 1.0
     else:
         f = ((rss_null - rss_full) / df1) / (rss_full / df2)
-        pv = float(stats.f.sf(f, df1, df2))
+        pv = float(special.fdtrc(df1, df2, f))  # the F distribution's upper tail
     var_sr = float(np.var(d))
     strength = 0.0 if var_sr == 0 else max(0.0, 1.0 - float(np.var(resid)) / var_sr)
     return float(f), df1, df2, pv, strength
@@ -291,8 +303,9 @@ def seasonal_adjustment(
         return out
     model, fit_y, fit = _choose_model(wy, wo, wp, wyr, m)
     d_pos, d_year = fit[1], fit[2]
-    years_seen = [len(np.unique(d_year[d_pos == k])) for k in range(m)]
-    short = sum(n < MIN_YEARS for n in years_seen)
+    pairs = np.unique(d_pos * 10_000 + (d_year - d_year.min())) if len(d_pos) else d_pos
+    years_seen = np.bincount(pairs // 10_000, minlength=m)  # years seen per period of year
+    short = int((years_seen < MIN_YEARS).sum())
     if short:
         out.reason = (
             f"too little history for a seasonal profile: every period of the year must be "

@@ -33,7 +33,7 @@ from typing import Any, Literal
 import numpy as np
 from sqlalchemy import Engine
 
-from ..analysis.changepoints import suggest_rebases
+from ..analysis.changepoints import suggest_rebases_many
 from ..analysis.forecast import (
     Forecast,
     ForecastError,
@@ -489,12 +489,13 @@ def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals
             batch = xmr_many(y, polarity=polarity.value, target=target, adjacent=adjacent)
         except ValueError:
             continue  # e.g. a value too large to chart: each row's own error, below
+        suggested = suggest_rebases_many(y, [charted[k][2] for k in sel.tolist()])
         for j, k in enumerate(sel.tolist()):
             if not batch.charted[j]:
                 continue  # no two consecutive values: the plain path words the error
             variation, assurance = batch.variation_icon[j], batch.assurance_icon[j]
-            values, adjustment, codes = charted[k]
-            found, _ = suggest_rebases(values, codes)
+            _, adjustment, _ = charted[k]
+            found = suggested[j][0]
             out[k] = {"variation_icon": variation, "variation_label": ICON_LABELS[variation],
                       "assurance_icon": assurance,
                       "assurance_label": None if assurance is None else ICON_LABELS[assurance],
