@@ -42,7 +42,7 @@ from ..analysis.forecast import (
     probability_of_meeting,
 )
 from ..analysis.rollup import SOURCE_NAMES
-from ..analysis.seasonality import SeasonalAdjustment, seasonal_adjustment
+from ..analysis.seasonality import SeasonalAdjustment, seasonal_adjustments
 from ..analysis.spc import ICON_LABELS, RULES, chart_method, read_chart, xmr_many
 from ..analysis.trajectory import (
     NO_DATA,
@@ -465,16 +465,20 @@ def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals
     figures are the same to the last bit. Rows with accepted ``rebases`` take the plain path."""
     out: list[dict[str, Any] | None] = [None] * len(value)
     charted: dict[int, tuple[np.ndarray, SeasonalAdjustment, list[str]]] = {}
+    # Seasonal tests and adjustments together for the rows with the same complete periods.
+    by_columns: dict[bytes, list[int]] = {}
     for k in np.flatnonzero(count >= 2).tolist():
-        if rebases is not None and rebases[k]:
-            continue
-        cols = np.flatnonzero(done[k])
+        if rebases is None or not rebases[k]:
+            by_columns.setdefault(np.packbits(done[k]).tobytes(), []).append(k)
+    for ks in by_columns.values():
+        cols = np.flatnonzero(done[ks[0]])
         codes = [labels[t] for t in cols.tolist()]
         try:
-            adjustment = seasonal_adjustment(value[k, cols], codes)
+            adjustments = seasonal_adjustments(value[np.ix_(ks, cols)], codes)
         except ValueError:
             continue  # the plain path words the error
-        charted[k] = (adjustment.values, adjustment, codes)
+        for k, adjustment in zip(ks, adjustments, strict=True):
+            charted[k] = (adjustment.values, adjustment, codes)
     for n in np.unique(count[count >= 2]).tolist():
         sel = np.array([k for k in np.flatnonzero(count == n).tolist() if k in charted],
                        dtype=np.int64)
