@@ -220,3 +220,23 @@ def test_read_chart_names_the_method_and_keeps_the_reported_values():
     raw = read_chart(y, cs, polarity="up", seasonal="off").to_dict()
     assert raw["method"] == "XmR (Making Data Count)"
     assert [p["value"] for p in raw["points"]] == pytest.approx(y.tolist())
+
+
+def test_many_series_at_once_read_as_one_at_a_time():
+    from stocktake.analysis.seasonality import seasonal_adjustments
+
+    cs = codes("2017-01", 96)
+    rng = np.random.default_rng(21)
+    month = np.arange(96) % 12
+    rows = [100 + 10 * np.cos(2 * np.pi * month / 12) + rng.normal(0, 3, 96),  # seasonal
+            100 + rng.normal(0, 3, 96),  # not seasonal
+            np.exp(rng.normal(0, 0.1, 96)) * (50 + 20 * np.cos(2 * np.pi * month / 12)),
+            5 * np.cos(2 * np.pi * month / 12) + rng.normal(0, 1, 96)]  # crosses zero
+    rows[0][[10, 40]] = np.nan  # gaps
+    together = seasonal_adjustments(np.array(rows), cs)
+    for y, batch in zip(rows, together, strict=True):
+        alone = seasonal_adjustment(y, cs)
+        assert batch.to_dict() == alone.to_dict()
+        np.testing.assert_array_equal(batch.values, alone.values)
+    assert [t.applied for t in together] == [True, False, True, True]
+    assert together[2].model == "multiplicative" and together[3].model == "additive"
