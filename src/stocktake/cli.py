@@ -765,33 +765,114 @@ def spc(
         "--screen/--no-screen", help="Screen moving ranges above 3.267 x the mean moving "
         "range before computing limits.")] = True,
     rebase: Annotated[list[str] | None, typer.Option(
-        "--rebase", metavar="PERIOD", help="Start new limits at this period (repeatable).")]
-    = None,
+        "--rebase", metavar="PERIOD", help="Also start new limits at this period, for this "
+        "chart only (repeatable); to record a rebase, use spc-rebase.")] = None,
+    seasonal: Annotated[str, typer.Option(
+        "--seasonal", metavar="auto|on|off", help="auto: test for seasonality (F test of "
+        "period-of-year effects, p < 0.01) and chart a seasonal series as seasonally adjusted "
+        "values; off: the raw chart; on: adjust even if the test does not find seasonality.")]
+    = "auto",
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """An XmR chart with the Making Data Count rules, and the variation and assurance icons."""
+    """An XmR chart with the Making Data Count rules, and the variation and assurance icons.
+
+    Seasonal series are read against their seasonal expectation (--seasonal). Limits restart
+    at the rebases an analyst accepted (spc-rebase); rebase points found by a change-point
+    search are suggested with their evidence, never applied.
+    """
     from .services.readings import spc_chart
 
     report = _service(spc_chart, _engine(db), indicator, unit, target=target,
                       as_of=parse_as_of(as_of), fix_after_n_points=fix_after,
-                      screen_outliers=screen, rebase_at=tuple(rebase or ()))
+                      screen_outliers=screen, rebase_at=tuple(rebase or ()), seasonal=seasonal)
     if as_json:
         _print_json(report)
         return
+    adjusted = "observed" in (report["points"][0] if report["points"] else {})
     table = Table(title=f"{indicator} at {unit}: {report['method']}",
                   caption=_vintage_caption(report))
-    for col in ("period", "value", "mean", "lower", "upper", "rule", "point"):
+    cols = ["period", *(["reported", "adjusted"] if adjusted else ["value"]), "mean", "lower",
+            "upper", "rule", "point"]
+    for col in cols:
         table.add_column(col, justify="left" if col in ("period", "rule", "point") else "right")
     for pt in report["points"]:
-        table.add_row(pt["period"], _num(pt["value"], 2), _num(pt["mean"], 2),
+        values = [_num(pt["observed"], 2), _num(pt["value"], 2)] if adjusted else [
+            _num(pt["value"], 2)]
+        table.add_row(pt["period"], *values, _num(pt["mean"], 2),
                       _num(pt["lower"], 2), _num(pt["upper"], 2), pt["rule"],
                       pt["point_type"].replace("_", " "))
     show(table)
+    season = report.get("seasonal_adjustment") or {}
+    if season.get("reason"):
+        console.print(f"Seasonal test: {season['reason']}.")
     console.print(f"Variation: {report['variation_label']}")
     console.print(f"Assurance: {report['assurance_label'] or 'no target'}")
+    for r in report.get("accepted_rebases") or []:
+        console.print(f"Rebased at {r['period']} (accepted by {r['accepted_by']} on "
+                      f"{r['accepted_at'][:10]}: {r['reason']})")
+    suggestions = report.get("rebase_suggestions") or []
+    if suggestions:
+        rt = Table(title="Suggested rebases (not applied: accept one with spc-rebase)",
+                   caption=(report.get("rebase_method") or {}).get("method"))
+        for col in ("from", "mean before", "mean after", "shift", "shift (sigma)",
+                    "cost reduction", "penalty"):
+            rt.add_column(col, justify="left" if col == "from" else "right")
+        for c in suggestions:
+            rt.add_row(c["period"], _num(c["mean_before"], 2), _num(c["mean_after"], 2),
+                       _num(c["shift"], 2), f"{c['shift_sigma']:+.1f}",
+                       f"{c['cost_reduction']:.0f}", f"{c['penalty']:.0f}")
+        show(rt)
     for w in report["warnings"]:
         console.print(f"[yellow]note:[/yellow] {w}")
+
+
+@app.command("spc-rebase")
+def spc_rebase(
+    indicator: Annotated[str, typer.Argument(help="Indicator code.")],
+    unit: Annotated[str, typer.Option("--unit", metavar="CODE", help="The unit.")],
+    at: Annotated[str | None, typer.Option(
+        "--at", metavar="PERIOD", help="The first period of the new limits.")] = None,
+    reason: Annotated[str, typer.Option(
+        "--reason", metavar="TEXT", help="What changed and why it is understood and "
+        "sustained (required to accept or remove; recorded with who and when).")] = "",
+    remove: Annotated[bool, typer.Option(
+        "--remove", help="Withdraw the accepted rebase at --at (it stays in the history).")]
+    = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Accept a rebase of SPC limits (or --remove one), or without --at list the history.
+
+    An accepted rebase is used by spc, status, packs and pages from then on; readings
+    --as-of an earlier moment do not use it. Suggested rebases are listed by spc.
+    """
+    from .services.rebases import accept_rebase, rebase_history, remove_rebase
+
+    engine = _engine(db)
+    if at is None:
+        if remove:
+            err.print("[red]error:[/red] --remove needs --at PERIOD")
+            raise typer.Exit(2)
+        history = _service(rebase_history, engine, indicator, unit)
+        if as_json:
+            _print_json(history)
+            return
+        table = Table(title=f"Rebases of {indicator} at {unit}")
+        for col in ("period", "action", "by", "at", "reason"):
+            table.add_column(col)
+        for h in history:
+            table.add_row(h["period"], h["action"], h["by"], h["at"], h["reason"])
+        show(table)
+        return
+    act = remove_rebase if remove else accept_rebase
+    done = _service(act, engine, indicator, unit, at, reason=reason, by=login_name())
+    if as_json:
+        _print_json(done)
+        return
+    what = "removed" if remove else "accepted"
+    console.print(f"Rebase of {indicator} at {unit} from {done['period']} {what} by "
+                  f"{done['by']} ({done['at']}): {done['reason']}")
 
 
 @app.command()

@@ -701,3 +701,41 @@ def test_xmr_many_matches_the_reference_row_by_row():
             assert (batch.variation_icon[i], batch.assurance_icon[i]) == reference_icons(
                 ref, polarity, target
             )
+
+
+# -- read_chart: accepted rebases placed leniently, the reading described ------------------
+def test_accepted_rebases_start_at_their_period_or_the_next_one_with_a_value():
+    from stocktake.analysis.spc import rebase_positions
+
+    periods = ["2024-01", "2024-02", "2024-04", "2024-05", "2024-06"]
+    positions, notes = rebase_positions(periods, ["2024-03", "2024-05", "2023-12", "2025-01"])
+    assert positions == [2, 3]
+    assert any("2024-03: no value then, limits restart at 2024-04" in n for n in notes)
+    assert any("2023-12 is outside" in n for n in notes)
+    assert any("2025-01 is outside" in n for n in notes)
+
+
+def test_read_chart_applies_accepted_rebases_and_describes_the_reading():
+    from stocktake.analysis.spc import describe_reading, read_chart
+
+    rng = np.random.default_rng(11)
+    y = np.r_[rng.normal(50, 1, 30), rng.normal(56, 1, 30)]
+    periods = [str(1950 + i) for i in range(60)]
+    plain = read_chart(y, periods, polarity="up")
+    assert plain.seasonal["season_length"] is None and not plain.seasonal["applied"]
+    assert [s["period"] for s in plain.rebase_suggestions] == ["1980"]
+    assert len(plain.parts) == 1  # suggested, not applied
+    d = plain.to_dict()
+    assert "suggests new limits from 1980" in describe_reading(d)
+    assert "Not applied" in describe_reading(d)
+    rebased = read_chart(y, periods, polarity="up", accepted_rebases=["1980"])
+    assert [p.first_period for p in rebased.parts] == ["1950", "1980"]
+    assert rebased.parts[1].mean == pytest.approx(y[30:].mean())
+    assert rebased.rebase_suggestions == []
+    d = rebased.to_dict()
+    d["accepted_rebases"] = [{"period": "1980", "accepted_by": "ana",
+                              "accepted_at": "2026-01-02T10:00:00", "reason": "new service"}]
+    assert describe_reading(d) == ("Limits restart at 1980: accepted by ana on 2026-01-02 "
+                                   "(new service).")
+    with pytest.raises(ValueError, match="one period code per value"):
+        read_chart(y, periods[:-1])

@@ -1,54 +1,16 @@
 """Statistical process control: XmR charts with NHS England's "Making Data Count" rules.
 
-Numbers in, numbers out. This follows the R package NHSRplotthedots (v0.2), the reference
-implementation of Making Data Count (MDC), and ``/work/shared/reference/statistics.md`` s.1.
+Numbers in, numbers out. ``xmr`` follows the R package NHSRplotthedots (v0.2), the reference
+implementation of Making Data Count (MDC): limits mean +/- 2.66 AmR (moving ranges screened
+at 3.267 AmR, after Nelson 1982), near limits at two thirds of that, the rules outside /
+trend / two of three / shift (first match wins), icons from the last point, rebasing only
+where asked. ``xmr_many`` does the same for many series at once, figure for figure.
+``read_chart`` is what the product charts: the series read against its seasonal expectation
+where it is seasonal (analysis.seasonality), the analyst's accepted rebases applied, and
+rebase points suggested, never applied (analysis.changepoints).
 
-Limits (per part of the series, see rebasing)
-    baseline   all observed points of the part, or its first ``fix_after_n_points`` (>= 12,
-               as in NHSRplotthedots); the limits then extend unchanged to every later point
-               of the part, up to the next rebase.
-    mean       mean of the baseline values.
-    mR         |x_i - x_(i-1)| for each pair of baseline points that are next to each other in
-               time (both observed, no absent period between them). The first point of a part
-               has no moving range: none spans a rebase.
-    AmR        mean of the moving ranges. With ``screen_outliers`` (default, after Nelson 1982)
-               moving ranges >= 3.267 x AmR are dropped and AmR is recomputed once. When AmR is
-               0 nothing is screened (every range would be ">= 0").
-    limits     mean +/- 2.66 AmR; near limits mean +/- (2/3 x 2.66) AmR = 1.7733... AmR (the
-               constant is 2.66 * 2 / 3 unrounded, as in NHSRplotthedots).
-    trial      a part whose baseline has fewer than 12 points has trial limits: flagged on each
-               point and in ``warnings``.
-
-Special-cause rules (evaluated within each part; first match wins)
-    outside       value > upper or < lower process limit (strict: a point on a limit is inside).
-    trend         7 points in a row each strictly higher (or lower) than the one before: six
-                  steps of one sign (an unchanged value breaks the trend); all 7 flagged.
-    two_of_three  at least 2 of 3 consecutive points beyond a near limit but not outside, all 3
-                  strictly on the same side of the mean; only the near-limit points are flagged.
-    shift         7 points in a row strictly on one side of the mean; a point on the mean breaks
-                  the run; all 7 flagged.
-
-Orientation: ``outside``/``two_of_three``/``shift`` points by their side of the mean, ``trend``
-points by the trend's direction (even on the other side of the mean). A point in a rising and a
-falling trend at once (the turn between them) takes the direction of the step after it. A point
-in trends of one direction only takes that direction. (NHSRplotthedots uses the step after any
-trend point whose successor is also in a trend; the two differ only for the last point of a
-trend immediately followed by a new trend of the same direction, after a step the other way,
-where the step after is not part of any trend the point belongs to.)
-
-Missing values (NaN or None) are dropped: they get no point in the result. No moving range
-spans a missing value or a period absent from ``periods`` (when the periods are stocktake period
-codes, gaps are detected). The run rules count observed points in order, so a gap neither breaks
-nor extends a run. ``fix_after_n_points`` counts observed points. Dropped values and gaps are
-reported in ``warnings``.
-
-Rebasing is never automatic: ``rebase_at`` names the periods (or 0-based positions) where a new
-part starts. Each part gets its own baseline, limits, fix-after logic and rules; runs do not
-cross a rebase (as in NHSRplotthedots, which groups by rebase group).
-
-Icons come from the last observed point: the variation icon from its point type and direction,
-the assurance icon from its limits and the target (strict comparisons: a target on a limit is
-"inconsistent").
+The full method, its parameters, the edge cases (missing values, gaps, ties, turns between
+trends) and the references are in docs/methods/spc.md.
 """
 
 from __future__ import annotations
@@ -60,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from stocktake.analysis.changepoints import suggest_rebases
+from stocktake.analysis.seasonality import Mode, SeasonalAdjustment, seasonal_adjustment
 from stocktake.model.entities import Polarity
 from stocktake.model.periods import Period, PeriodError
 
@@ -200,6 +164,13 @@ class SPCResult:
     warnings: list[str] = field(default_factory=list)
     method: str = METHOD
     parameters: dict[str, Any] = field(default_factory=dict)
+    # Set by read_chart: the seasonality test and adjustment, the values as reported (one per
+    # point, when the charted values are adjusted), suggested rebases and their method.
+    seasonal: dict[str, Any] | None = None
+    observed: list[float] | None = None
+    seasonal_expected: list[float] | None = None  # per point: the effect or factor removed
+    rebase_suggestions: list[dict[str, Any]] | None = None
+    rebase_method: dict[str, Any] | None = None
 
     @property
     def variation_label(self) -> str:
@@ -210,7 +181,7 @@ class SPCResult:
         return None if self.assurance_icon is None else ICON_LABELS[self.assurance_icon]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "method": self.method,
             "parameters": dict(self.parameters),
             "variation_icon": self.variation_icon,
@@ -221,6 +192,20 @@ class SPCResult:
             "parts": [p.to_dict() for p in self.parts],
             "points": [p.to_dict() for p in self.points],
         }
+        if self.observed is not None:
+            key = ("seasonal_factor" if (self.seasonal or {}).get("model") == "multiplicative"
+                   else "seasonal_effect")
+            for point, value, effect in zip(out["points"], self.observed,
+                                            self.seasonal_expected or self.observed,
+                                            strict=True):
+                point["observed"] = value
+                point[key] = effect
+        if self.seasonal is not None:
+            out["seasonal_adjustment"] = self.seasonal
+        if self.rebase_suggestions is not None:
+            out["rebase_suggestions"] = self.rebase_suggestions
+            out["rebase_method"] = self.rebase_method
+        return out
 
     def summary(self) -> str:
         """A few lines naming the method, the parameters and the reading."""
@@ -833,6 +818,112 @@ def xmr_many(
     )
 
 
+def chart_method(adjustment: SeasonalAdjustment | None) -> str:
+    """The method named on a chart and in its JSON: XmR, on adjusted values where adjusted."""
+    if adjustment is None or not adjustment.applied:
+        return METHOD
+    return f"{METHOD} on seasonally adjusted values"
+
+
+def rebase_positions(periods: Sequence[str], rebases: Sequence[str]
+                     ) -> tuple[list[int], list[str]]:
+    """Positions in ``periods`` where accepted rebases start new limits: each at its period or,
+    when that period has no value, at the first later one. Rebases before the second point or
+    after the last are not used (and said so)."""
+    parsed = [_period_or_none(str(p)) for p in periods]
+    positions: list[int] = []
+    notes: list[str] = []
+    for code in rebases:
+        at = _period_or_none(str(code))
+        i = None
+        if at is not None and all(p is not None and p.type == at.type for p in parsed):
+            i = next((k for k, p in enumerate(parsed) if p.ordinal >= at.ordinal), None)  # type: ignore[union-attr]
+        elif str(code) in periods:
+            i = list(periods).index(str(code))
+        if i is None or i == 0:
+            notes.append(f"accepted rebase at {code} is outside the charted periods: not used")
+        elif i not in positions:
+            if str(periods[i]) != str(code):
+                notes.append(f"accepted rebase at {code}: no value then, limits restart at "
+                             f"{periods[i]}")
+            positions.append(i)
+    return sorted(positions), notes
+
+
+def describe_reading(chart: dict[str, Any]) -> str:
+    """A sentence or three for the reader of a chart (``read_chart(...).to_dict()`` plus an
+    optional ``accepted_rebases`` list): how seasonality was handled, the rebases in use and
+    the rebases suggested, in plain words."""
+    out = []
+    season = chart.get("seasonal_adjustment") or {}
+    if season.get("applied"):
+        out.append(
+            f"Read against the usual seasonal pattern: seasonality was "
+            f"{'detected' if season.get('detected') else 'not detected but adjusted as asked'}"
+            f" (F test of period-of-year effects, p = {season['p_value']:.2g}), so the limits "
+            "are set on seasonally adjusted values and drawn following the seasons.")
+    for r in chart.get("accepted_rebases") or []:
+        out.append(f"Limits restart at {r['period']}: accepted by {r['accepted_by']} on "
+                   f"{r['accepted_at'][:10]} ({r['reason']}).")
+    suggestions = chart.get("rebase_suggestions") or []
+    if suggestions:
+        last = suggestions[-1]
+        periods = ", ".join(c["period"] for c in suggestions)
+        out.append(
+            f"The level has changed: a change-point search suggests new limits from "
+            f"{periods} (latest: mean {last['mean_before']:.4g} before, {last['mean_after']:.4g}"
+            f" after, a shift of {last['shift_sigma']:+.1f} sigma). Not applied: an analyst "
+            "accepts a rebase with its reason.")
+    return " ".join(out)
+
+
+def read_chart(
+    values: Sequence[float],
+    periods: Sequence[str],
+    *,
+    polarity: str = "neutral",
+    target: float | None = None,
+    fix_after_n_points: int | None = None,
+    screen_outliers: bool = True,
+    rebase_at: Sequence[str | int] = (),
+    accepted_rebases: Sequence[str] = (),
+    seasonal: Mode | str = "auto",
+    suggest: bool = True,
+) -> SPCResult:
+    """The product's reading of one series (one period code per value): tested for seasonality
+    and, where seasonal (``auto``) or asked (``on``), charted as seasonally adjusted values;
+    limits rebased at the analyst's ``accepted_rebases`` (period codes, placed leniently: see
+    ``rebase_positions``) and at ``rebase_at`` (strict, as in ``xmr``); rebase points suggested
+    with their evidence (``suggest``), never applied. ``seasonal="off"`` gives the raw chart.
+    """
+    y = _read_values(values)
+    if periods is None or isinstance(periods, str) or len(periods) != len(y):
+        raise ValueError("read_chart needs one period code per value")
+    labels = [str(p) for p in periods]
+    adjustment = seasonal_adjustment(y, labels, mode=seasonal)
+    charted = adjustment.values
+    accepted, notes = rebase_positions(labels, accepted_rebases)
+    asked = _read_rebase(rebase_at, labels) if len(rebase_at) else []
+    starts = sorted(set(accepted) | set(asked))
+    result = xmr(charted, labels, polarity=polarity, target=target,
+                 fix_after_n_points=fix_after_n_points, screen_outliers=screen_outliers,
+                 rebase_at=starts)
+    result.seasonal = adjustment.to_dict()
+    result.method = chart_method(adjustment)
+    result.warnings.extend(notes)
+    if adjustment.applied:
+        result.observed = y[~np.isnan(y)].tolist()
+        result.seasonal_expected = adjustment.expected[~np.isnan(y)].tolist()  # type: ignore[index]
+        result.warnings.insert(0, f"Seasonal series: {adjustment.reason}. The chart shows "
+                                  "seasonally adjusted values; the raw chart is available "
+                                  "(seasonal off).")
+    if suggest:
+        found, params = suggest_rebases(charted, labels, accepted=starts)
+        result.rebase_suggestions = [c.to_dict() for c in found]
+        result.rebase_method = params
+    return result
+
+
 __all__ = [
     "ASSURANCE_ICONS",
     "COLOURS",
@@ -849,6 +940,10 @@ __all__ = [
     "SPCPoint",
     "SPCResult",
     "VARIATION_ICONS",
+    "chart_method",
+    "describe_reading",
+    "read_chart",
+    "rebase_positions",
     "xmr",
     "xmr_many",
 ]

@@ -72,10 +72,13 @@ class _TimeFrame:
 
 
 def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None, *,
-                   width: int = 880, height: int = 340, history: int = 36) -> str:
+                   width: int = 880, height: int = 340, history: int = 36,
+                   suggestions: bool = True) -> str:
     """Actual against trajectory, with SPC limits, the forecast band to the target date and
     the target, from the reports of services.status.priority_trajectory and
-    services.readings.spc_chart. Shows up to ``history`` periods before the baseline."""
+    services.readings.spc_chart. Shows up to ``history`` periods before the baseline.
+    Accepted rebases are marked; suggested ones too, unless ``suggestions`` is False (the
+    public site: a suggestion is the analyst's business until accepted)."""
     readings = trajectory.get("readings") or []
     traj = trajectory.get("trajectory") or {}
     forecast = trajectory.get("forecast") or {}
@@ -85,7 +88,8 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
     if not readings and not points:
         return ""
     start = Period.parse(baseline["period"]).shift(-history) if baseline else None
-    spc_points = [p for p in points if start is None or Period.parse(p["period"]) >= start]
+    spc_points = [_reported_scale(p) for p in points
+                  if start is None or Period.parse(p["period"]) >= start]
     series: dict[str, list[tuple[Period, Any]]] = {
         "actual": [(Period.parse(p["period"]), p) for p in spc_points]
         or [(Period.parse(r["period"]), {"value": r["actual"], "point_type": "common_cause"})
@@ -132,6 +136,16 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
         out.append(f'<path d="{path(band)} Z" fill="{GREY}" fill-opacity="0.18" stroke="none"/>')
         out.append(f'<path d="{path([(px, y(v["mean"])) for px, v in limits])}" fill="none" '
                    f'stroke="{GREY}" stroke-dasharray="4 3"/>')
+    marks = [m for m in _rebase_marks(spc, first, last)
+             if suggestions or m[0] == "accepted"]
+    for i, (kind, p, label) in enumerate(marks):  # accepted solid, suggested dotted
+        px = x(p) - (x(p) - x(p.shift(-1))) / 2
+        dash = "" if kind == "accepted" else ' stroke-dasharray="2 3"'
+        out.append(f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{top}" y2="{top + plot_h}" '
+                   f'stroke="{INK}" stroke-width="1.2"{dash}/>')
+        # plain text: a white halo (paint-order) hides the label in PDF renderers
+        out.append(f'<text x="{px + 3:.1f}" y="{top + 11 + 12 * (i % 2)}" font-size="10" '
+                   f'fill="{INK}">{escape(label)}</text>')
     fc = series["forecast"]
     if fc:
         for level, opacity in (("95", 0.15), ("80", 0.3)):
@@ -157,15 +171,24 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
         cx, cy = x(tp), y(tv)
         out.append(f'<path d="M{cx:.1f},{cy - 7:.1f} L{cx + 7:.1f},{cy:.1f} L{cx:.1f},'
                    f'{cy + 7:.1f} L{cx - 7:.1f},{cy:.1f} Z" fill="{RED}"/>')
-        out.append(f'<text x="{cx - 10:.1f}" y="{cy - 10:.1f}" text-anchor="end" '
-                   f'fill="{RED}" stroke="#fff" stroke-width="3" paint-order="stroke" '
-                   f'font-weight="600">Target {_fmt(tv)}</text>')
+        # The halo is a white-stroked copy under the label: PDF renderers without
+        # paint-order would otherwise paint the stroke over the letters and hide them.
+        for paint in ('fill="#fff" stroke="#fff" stroke-width="3"', f'fill="{RED}"'):
+            out.append(f'<text x="{cx - 10:.1f}" y="{cy - 10:.1f}" text-anchor="end" '
+                       f'{paint} font-weight="600">Target {_fmt(tv)}</text>')
     out.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" '
                f'y2="{top + plot_h}" stroke="{INK}"/>')
     # Only what the chart draws is in its legend (a public chart has no forecast).
     kinds = {v.get("point_type") for _, v in series["actual"]}
     legend = [("line", INK, "Actual"), ("dash", TRAJECTORY, "Trajectory")]
-    legend += [("band", GREY, "Process limits (SPC)")] if limits else []
+    if limits:
+        adjusted = (spc or {}).get("seasonal_adjustment", {}).get("applied")
+        legend += [("band", GREY, "Process limits (XmR, seasonally adjusted)" if adjusted
+                    else "Process limits (XmR)")]
+    if any(k == "accepted" for k, _, _ in marks):
+        legend += [("rule", INK, "Rebased (accepted)")]
+    if any(k == "suggested" for k, _, _ in marks):
+        legend += [("dotrule", INK, "Suggested rebase")]
     legend += [("dot", ORANGE, "Special cause: concern")] if "concern" in kinds else []
     legend += [("dot", BLUE, "Special cause: improvement")] if "improvement" in kinds else []
     legend += [("band", FORECAST, "Forecast, 80% and 95%")] if fc else []
@@ -185,6 +208,10 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
                        'fill-opacity="0.35"/>')
         elif kind == "dot":
             out.append(f'<circle cx="{lx + 9}" cy="{ly}" r="4" fill="{colour}"/>')
+        elif kind in ("rule", "dotrule"):
+            dash = ' stroke-dasharray="2 3"' if kind == "dotrule" else ""
+            out.append(f'<line x1="{lx + 9}" x2="{lx + 9}" y1="{ly - 7}" y2="{ly + 7}" '
+                       f'stroke="{colour}" stroke-width="1.2"{dash}/>')
         else:
             out.append(f'<path d="M{lx + 9},{ly - 6} L{lx + 15},{ly} L{lx + 9},{ly + 6} '
                        f'L{lx + 3},{ly} Z" fill="{colour}"/>')
@@ -198,6 +225,36 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
             f'role="img" aria-label="{summary}" class="chart" '
             f'font-family="system-ui, sans-serif" font-size="12" fill="{INK}">'
             f"<title>{summary}</title>" + "".join(out) + "</svg>")
+
+
+def _reported_scale(point: dict[str, Any]) -> dict[str, Any]:
+    """An SPC point of a seasonally adjusted chart put back on the reported scale: the
+    reported value, and the limits shifted (or scaled) by the point's seasonal effect, so
+    the band follows the seasons and sits with the trajectory and the target. The special-
+    cause reading is the adjusted chart's (the same comparisons, point by point)."""
+    if "observed" not in point:
+        return point
+    out = dict(point, value=point["observed"])
+    if "seasonal_factor" in point:
+        f = point["seasonal_factor"]
+        out.update({k: point[k] * f for k in ("mean", "lower", "upper")})
+    else:
+        e = point.get("seasonal_effect", 0.0)
+        out.update({k: point[k] + e for k in ("mean", "lower", "upper")})
+    return out
+
+
+def _rebase_marks(spc: dict[str, Any] | None, first: Period, last: Period
+                  ) -> list[tuple[str, Period, str]]:
+    """(accepted | suggested, period, label) of rebases to mark within the chart."""
+    marks = []
+    for kind, key in (("accepted", "accepted_rebases"), ("suggested", "rebase_suggestions")):
+        for r in (spc or {}).get(key) or []:
+            p = Period.parse(r["period"])
+            if first < p <= last:
+                marks.append((kind, p, f"{'rebased' if kind == 'accepted' else 'suggested'} "
+                                       f"{r['period']}"))
+    return marks
 
 
 def _summary(trajectory: dict[str, Any], spc: dict[str, Any] | None) -> str:
@@ -214,6 +271,8 @@ def _summary(trajectory: dict[str, Any], spc: dict[str, Any] | None) -> str:
         text += f"; target {_fmt(target['value'])} by {target['period']}"
     if spc and spc.get("variation_label"):
         text += f". {spc['variation_label']}"
+        if (spc.get("seasonal_adjustment") or {}).get("applied"):
+            text += " (read against the usual seasonal pattern)"
     return text
 
 

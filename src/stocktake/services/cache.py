@@ -26,7 +26,7 @@ T = TypeVar("T")
 # Every table whose rows a cached result may read (append-only, so max(id) moves on change).
 _VERSIONED = (s.batches, s.model_loads, s.approvals, s.plan_versions, s.chain_versions,
               s.assessments, s.stocktakes, s.actions, s.action_updates,
-              s.stocktake_schedules)
+              s.stocktake_schedules, s.spc_rebases)
 
 
 class ResultCache:

@@ -165,7 +165,8 @@ def _methods(head: dict[str, Any], trajectory: dict[str, Any], spc: dict[str, An
         {"name": "Statistical process control", "text": "XmR chart with Making Data Count "
          "rules (a point outside the limits; a run of 7 rising or falling; 2 of 3 near a "
          "limit; 7 on one side of the mean); limits from the whole series with outliers "
-         "screened" + (f"; {spc['error']}" if spc.get("error") else "") + "."},
+         "screened" + (f"; {spc['error']}" if spc.get("error") else "") + ". "
+         + (spc.get("method", "") + ". " + spc.get("reading_note", "")).strip()},
         {"name": "Data quality", "text": FORMULA},
         {"name": "Software", "text": f"stocktake {__version__}"},
     ]

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from ..analysis.backtest import DEFAULT_HORIZON, DEFAULT_MIN_TRAIN, backtest, strata
 from ..analysis.forecast import Bounds, ForecastError
 from ..analysis.funnel import funnel, league_table
-from ..analysis.spc import xmr
+from ..analysis.spc import describe_reading, read_chart
 from ..model.entities import Aggregation, DeliveryModel, Indicator
 from ..model.periods import Period, PeriodError, PeriodType
 from .series_data import (
@@ -91,7 +91,7 @@ def _priority_target(model: DeliveryModel, indicator: str, unit: str
 def spc_chart(engine: Engine, indicator: str, unit: str, *, target: float | None = None,
               as_of: datetime | None = None, fix_after_n_points: int | None = None,
               screen_outliers: bool = True, rebase_at: Sequence[str] = (),
-              data: SeriesData | None = None) -> dict[str, Any]:
+              seasonal: str = "auto", data: SeriesData | None = None) -> dict[str, Any]:
     """XmR chart of one indicator at one unit with the Making Data Count rules.
 
     Points: period, value, mean, lower and upper process limits, near limits, the
@@ -100,8 +100,13 @@ def spc_chart(engine: Engine, indicator: str, unit: str, *, target: float | None
     point. Without --target, a priority whose headline is this indicator at this unit lends
     its target value (the result says which). Only complete periods are charted: a partial
     roll-up is left out (listed in excluded_partial) rather than shown as a false dip.
-    Limits are never rebased automatically: give --rebase-at periods after an understood
-    change.
+
+    Seasonal series (monthly, quarterly, weekly) are tested for seasonality (an F test of
+    period-of-year effects); with --seasonal auto (default) a seasonal series is charted as
+    seasonally adjusted values, each point's reported value beside it ('observed'); --seasonal
+    off gives the raw chart, on forces the adjustment. Limits restart at the rebases an analyst
+    accepted (spc-rebase, in force at --as-of) and at any --rebase-at periods given here;
+    rebase points are suggested with their evidence (rebase_suggestions), never applied.
     """
     model = data.model if data is not None else read_model(engine)
     ind = check_indicator(model, indicator)
@@ -115,20 +120,24 @@ def spc_chart(engine: Engine, indicator: str, unit: str, *, target: float | None
     if len(periods) < 2:
         raise ValueError(f"'{indicator}' at '{unit}' has {len(periods)} complete period(s) as "
                          f"of {iso(as_of) or 'now'}: an XmR chart needs at least 2")
-    result = xmr(values, periods, polarity=ind.polarity.value, target=target,
-                 fix_after_n_points=fix_after_n_points, screen_outliers=screen_outliers,
-                 rebase_at=tuple(rebase_at))
+    accepted = data.rebases.get((indicator, unit), [])
+    result = read_chart(values, periods, polarity=ind.polarity.value, target=target,
+                        fix_after_n_points=fix_after_n_points, screen_outliers=screen_outliers,
+                        rebase_at=tuple(rebase_at),
+                        accepted_rebases=[r.period for r in accepted], seasonal=seasonal)
     out = result.to_dict()
     out.update({
         "indicator": _indicator_info(ind),
         "unit": _unit_info(model, unit),
         "target": target,
         "target_source": target_source,
+        "accepted_rebases": [r.to_dict() for r in accepted],
         "excluded_partial": partial,
         "partial_rule": PARTIAL_RULE,
         "as_of": iso(as_of),
         "data_as_of": iso(data.vintage(indicator)),
     })
+    out["reading_note"] = describe_reading(out)
     return out
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, select
 from ..analysis.rollup import SOURCE_NAMES, Hierarchy, RollupResult, roll_up
 from ..model.entities import Aggregation, DeliveryModel, Indicator, Priority
 from ..model.periods import Period, PeriodError, PeriodType
-from ..store import model_repo
+from ..store import model_repo, rebases
 from ..store import schema as s
 from ..store.observations import data_as_of, latest
 
@@ -116,6 +116,8 @@ class SeriesData:
     # code -> (positions in period_codes, hierarchy rows, values) of its observations
     raw: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
     period_codes: tuple[str, ...] = ()  # the distinct period codes loaded
+    # (indicator, unit) -> SPC rebases the analyst accepted, in force at as_of
+    rebases: dict[tuple[str, str], list[rebases.Rebase]] = field(default_factory=dict)
     _rollups: dict[str, RollupResult] = field(default_factory=dict, repr=False)
     # code -> (ordinal of each roll-up column, column of each period code)
     _columns: dict[str, tuple[np.ndarray, dict[str, int]]] = field(default_factory=dict,
@@ -135,6 +137,7 @@ class SeriesData:
                         ordered=False)
             vintage = data_as_of(conn, as_of)
             vintages = _vintages(conn, df)
+            accepted = rebases.in_force(conn, sorted(needed), as_of)
         # Codes to positions by casting to enums (an enum's physical value is the position
         # of its category), then one stable sort of small integers groups the rows by
         # indicator: no Python step per observation, no string hashing per group. A retired
@@ -155,7 +158,11 @@ class SeriesData:
             code: (positions[a:b], rows[a:b], values[a:b])
             for code, a, b in zip(loaded, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
             if b > a}
-        return cls(model, hierarchy, as_of, vintage, vintages, raw, period_codes)
+        return cls(model, hierarchy, as_of, vintage, vintages, raw, period_codes, accepted)
+
+    def accepted_rebases(self, code: str, unit: str) -> list[str]:
+        """Periods where the analyst's accepted rebases start new SPC limits (as at as_of)."""
+        return [r.period for r in self.rebases.get((code, unit), ())]
 
     def vintage(self, code: str) -> datetime | None:
         """The newest recording behind an indicator (any of its components)."""

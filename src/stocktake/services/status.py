@@ -39,6 +39,7 @@ from typing import Any, Literal
 import numpy as np
 from sqlalchemy import Engine
 
+from ..analysis.changepoints import suggest_rebases_many
 from ..analysis.forecast import (
     Bounds,
     Forecast,
@@ -48,7 +49,8 @@ from ..analysis.forecast import (
     probability_of_meeting,
 )
 from ..analysis.rollup import SOURCE_NAMES
-from ..analysis.spc import ICON_LABELS, RULES, xmr, xmr_many
+from ..analysis.seasonality import SeasonalAdjustment, seasonal_adjustments
+from ..analysis.spc import ICON_LABELS, RULES, chart_method, read_chart, xmr_many
 from ..analysis.trajectory import (
     MET,
     NO_DATA,
@@ -193,11 +195,14 @@ class _Splits:
 # -- the pieces of a reading ----------------------------------------------------------------
 
 def _spc_block(periods: list[str], values: list[float], polarity: Polarity,
-               target: float | None) -> dict[str, Any]:
+               target: float | None, rebases: Sequence[str] = ()) -> dict[str, Any]:
+    """The XmR reading of a headline series: against its seasonal expectation where it is
+    seasonal, limits restarting at the analyst's accepted ``rebases``, rebases suggested."""
     if len(periods) < 2:
         return {"error": f"{len(periods)} complete period(s): an XmR chart needs at least 2"}
     try:
-        r = xmr(values, periods, polarity=polarity.value, target=target)
+        r = read_chart(values, periods, polarity=polarity.value, target=target,
+                       accepted_rebases=rebases)
     except ValueError as exc:
         return {"error": str(exc)}
     last = r.parts[-1]
@@ -205,7 +210,18 @@ def _spc_block(periods: list[str], values: list[float], polarity: Polarity,
             "assurance_icon": r.assurance_icon, "assurance_label": r.assurance_label,
             "target": target, "n_points": len(r.points), "mean": last.mean,
             "lower": last.lower, "upper": last.upper, "trial": last.trial,
-            "last_rule": r.points[-1].rule, "method": r.method}
+            "last_rule": r.points[-1].rule, "method": r.method,
+            **_spc_context(r.seasonal, r.rebase_suggestions, r.parameters["rebase_at"])}
+
+
+def _spc_context(seasonal: dict[str, Any] | None, suggestions: list[dict[str, Any]] | None,
+                 rebased_at: list[str]) -> dict[str, Any]:
+    """What a status reader needs beside the icons: the seasonality test and whether the
+    reading is of adjusted values, the rebases in use, the rebases suggested."""
+    seasonal = dict(seasonal or {})
+    seasonal.pop("profile", None)  # the chart's business, not the status row's
+    return {"seasonal_adjustment": seasonal, "rebased_at": list(rebased_at),
+            "rebase_suggestions": list(suggestions or [])}
 
 
 def _forecast_request(periods: list[str], values: list[float], ind: Indicator,
@@ -470,7 +486,8 @@ def _reading(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | 
     row = _row(data, p, unit, trajectory, reason, latest)
     target = row["target"]
     row["spc"] = _spc_block(periods, values, ind.polarity,
-                            None if target is None else target["value"])
+                            None if target is None else target["value"],
+                            data.accepted_rebases(ind.code, unit))
     row["forecast"] = row["probability_of_meeting"] = None
     if with_forecast:
         _add_forecasts([row], p, ind, lambda k: (periods, values))
@@ -505,7 +522,7 @@ def _readings(data: SeriesData, p: Priority, units: list[str],
         rows.append(_row(data, p, unit, *found[k], latest))
     targets = [None if r["target"] is None else r["target"]["value"] for r in rows]
     blocks = _spc_blocks(value, done, count, data.ordinals(ind.code), labels, ind.polarity,
-                         targets)
+                         targets, [data.accepted_rebases(ind.code, u) for u in units])
 
     def series(k: int) -> tuple[list[str], list[float]]:
         cols = np.flatnonzero(done[k])
@@ -521,16 +538,37 @@ def _readings(data: SeriesData, p: Priority, units: list[str],
 
 def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals: np.ndarray,
                 labels: Sequence[str], polarity: Polarity,
-                targets: list[float | None]) -> list[dict[str, Any]]:
+                targets: list[float | None],
+                rebases: Sequence[Sequence[str]] | None = None) -> list[dict[str, Any]]:
     """``_spc_block`` for each row of ``value`` (units x periods) over its complete periods
-    (``done``). Rows with the same number of complete values are charted together, packed
-    to the left with a gap flag where a period is absent: row for row the arithmetic of
-    ``xmr`` on that one series, so the figures are the same to the last bit."""
+    (``done``). Each row is tested for seasonality and adjusted on its own (the same
+    functions as the plain path); rows with the same number of complete values and no
+    accepted rebase are then charted together, packed to the left with a gap flag where a
+    period is absent: row for row the arithmetic of ``xmr`` on that one series, so the
+    figures are the same to the last bit. Rows with accepted ``rebases`` take the plain path."""
     out: list[dict[str, Any] | None] = [None] * len(value)
+    charted: dict[int, tuple[np.ndarray, SeasonalAdjustment, list[str]]] = {}
+    # Seasonal tests and adjustments together for the rows with the same complete periods.
+    by_columns: dict[bytes, list[int]] = {}
+    for k in np.flatnonzero(count >= 2).tolist():
+        if rebases is None or not rebases[k]:
+            by_columns.setdefault(np.packbits(done[k]).tobytes(), []).append(k)
+    for ks in by_columns.values():
+        cols = np.flatnonzero(done[ks[0]])
+        codes = [labels[t] for t in cols.tolist()]
+        try:
+            adjustments = seasonal_adjustments(value[np.ix_(ks, cols)], codes)
+        except ValueError:
+            continue  # the plain path words the error
+        for k, adjustment in zip(ks, adjustments, strict=True):
+            charted[k] = (adjustment.values, adjustment, codes)
     for n in np.unique(count[count >= 2]).tolist():
-        sel = np.flatnonzero(count == n)
+        sel = np.array([k for k in np.flatnonzero(count == n).tolist() if k in charted],
+                       dtype=np.int64)
+        if not len(sel):
+            continue
         cols = np.nonzero(done[sel])[1].reshape(len(sel), n)
-        y = np.take_along_axis(value[sel], cols, axis=1)
+        y = np.stack([charted[k][0] for k in sel.tolist()])
         adjacent = np.ones((len(sel), n), dtype=bool)
         adjacent[:, 1:] = np.diff(ordinals[cols], axis=1) == 1
         target = np.array([np.nan if targets[k] is None else targets[k] for k in sel.tolist()])
@@ -538,22 +576,26 @@ def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals
             batch = xmr_many(y, polarity=polarity.value, target=target, adjacent=adjacent)
         except ValueError:
             continue  # e.g. a value too large to chart: each row's own error, below
+        suggested = suggest_rebases_many(y, [charted[k][2] for k in sel.tolist()])
         for j, k in enumerate(sel.tolist()):
             if not batch.charted[j]:
                 continue  # no two consecutive values: the plain path words the error
             variation, assurance = batch.variation_icon[j], batch.assurance_icon[j]
+            _, adjustment, _ = charted[k]
+            found = suggested[j][0]
             out[k] = {"variation_icon": variation, "variation_label": ICON_LABELS[variation],
                       "assurance_icon": assurance,
                       "assurance_label": None if assurance is None else ICON_LABELS[assurance],
                       "target": targets[k], "n_points": n, "mean": float(batch.mean[j, 0]),
                       "lower": float(batch.lower[j, 0]), "upper": float(batch.upper[j, 0]),
                       "trial": bool(batch.trial[j, 0]), "last_rule": RULES[batch.rule[j, -1]],
-                      "method": batch.method}
+                      "method": chart_method(adjustment),
+                      **_spc_context(adjustment.to_dict(), [c.to_dict() for c in found], [])}
     for k, block in enumerate(out):
         if block is None:
             cols = np.flatnonzero(done[k])
             out[k] = _spc_block([labels[t] for t in cols.tolist()], value[k, cols].tolist(),
-                                polarity, targets[k])
+                                polarity, targets[k], () if rebases is None else rebases[k])
     return out  # type: ignore[return-value]
 
 

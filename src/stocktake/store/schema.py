@@ -284,6 +284,22 @@ action_updates = Table(
     Column("recorded_at", DateTime, nullable=False),
 )
 
+# Rebases of SPC limits the analyst accepted (migration 0007): events appended, never edited.
+# A rebase is in force at T while its newest event recorded at or before T is "accept".
+spc_rebases = Table(
+    "spc_rebases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("indicator", String(64), nullable=False),
+    Column("unit", String(64), nullable=False),
+    Column("period", String(10), nullable=False),  # the first period of the new limits
+    Column("action", String(16), nullable=False),  # accept | remove
+    Column("reason", Text, nullable=False),
+    Column("by", Text, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Index("ix_spc_rebases_key", "indicator", "unit"),
+)
+
 # Accounts, sessions and API tokens (migration 0005) live in their own module, on the same
 # MetaData; imported here so every user of the schema sees every table.
 from . import schema_accounts  # noqa: E402,F401

@@ -18,10 +18,19 @@ from ..services.cache import ResultCache
 from ..services.overview import portfolio_rows, priority_overview
 from ..services.overview import priority_page as priority_page_data
 from ..store.db import get_meta
-from . import api, auth, data_pages, delivery_pages, formatting, model_pages, public
+from . import (
+    api,
+    auth,
+    data_pages,
+    delivery_pages,
+    formatting,
+    model_pages,
+    public,
+    spc_pages,
+)
 
 # Each feature adds its routes and their permissions (a route without one is refused).
-FEATURES = (delivery_pages, data_pages, api, public, model_pages)
+FEATURES = (delivery_pages, data_pages, api, public, model_pages, spc_pages)
 for _feature in FEATURES:
     auth.PERMISSIONS.update(_feature.PERMISSIONS)
 

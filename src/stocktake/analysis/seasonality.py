@@ -1,0 +1,411 @@
+"""Seasonal series read against their seasonal expectation (method: docs/methods/spc.md).
+
+Numbers in, numbers out. A seasonal series (crime in summer, infections in winter) breaks the
+XmR chart's assumption that points vary around one mean: every peak would read as special
+cause. So, per series:
+
+1. **Detrend.** On the *profile window* (every observed period except the latest season, e.g.
+   the latest 12 months) the trend is the centred moving average over one year (a 2 x m
+   moving average: classical decomposition, Hyndman & Athanasopoulos FPP3 s.3.4), computed
+   from window values only and extended linearly over the half year at each end; the
+   detrended value is value - trend. A level, a trend or a step between years is so not
+   taken for seasonality.
+2. **Test.** The F test of period-of-year effects on the detrended values (one-way analysis
+   of variance: ``detrended ~ period-of-year`` against a constant) gives the statistic and the
+   p-value; seasonality is *detected* when p < ``ALPHA`` (0.01). The strength of seasonality
+   (FPP3 s.4.2: ``max(0, 1 - var(R) / var(S + R))``) is reported beside it.
+3. **Profile.** The mean detrended value of each period of the year, centred to sum to zero,
+   is the seasonal profile: additive (in the indicator's units), or multiplicative (a factor,
+   the same computed on the logarithm) when every value in the window is positive and the log
+   leaves less unexplained variation in proportion (see ``_fits``). The latest season
+   is left out so that a change in the last year is not absorbed into the profile.
+4. **Adjust.** Seasonally adjusted value = value - effect (or value / factor). Points inside
+   the profile window are adjusted with the profile of the *other* years (leave-one-year-
+   out): adjusting a point with a profile computed from itself would make the baseline look
+   quieter than later points and the XmR limits too narrow.
+
+Season lengths: month 12, quarter 4, ISO week 52 (week 53, in the years that have one, is read
+as week 52); years and days have none. A profile needs every period of the year detrended in
+at least two years of the window (so three years of data in all); otherwise the series is
+charted raw and the reason given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+import numpy as np
+from scipy import special
+
+from stocktake.model.periods import Period, PeriodError, PeriodType
+
+ALPHA = 0.01  # significance level of the F test
+MIN_YEARS = 2  # each period-of-year observed in at least this many years of the window
+SEASON_LENGTHS: dict[PeriodType, int] = {
+    PeriodType.MONTH: 12,
+    PeriodType.QUARTER: 4,
+    PeriodType.WEEK: 52,
+}
+Mode = Literal["auto", "on", "off"]
+MODES: tuple[str, ...] = ("auto", "on", "off")
+
+TEST_NAME = ("F test of period-of-year effects on values detrended by a centred year-long "
+             "moving average (one-way analysis of variance)")
+REFERENCE = (
+    "classical decomposition and strength of seasonality as in Hyndman & Athanasopoulos, "
+    "Forecasting: principles and practice, 3rd ed., s.3.4 and s.4.2"
+)
+
+
+def season_length(period_type: PeriodType | str) -> int | None:
+    """Periods in a seasonal cycle: month 12, quarter 4, week 52; None for year and day."""
+    return SEASON_LENGTHS.get(PeriodType(period_type))
+
+
+@dataclass
+class SeasonalAdjustment:
+    """The seasonality test of one series and, when applied, its adjusted values."""
+
+    mode: str  # auto | on | off, as asked
+    season_length: int | None
+    detected: bool | None  # None: not testable
+    applied: bool
+    values: np.ndarray  # the values to chart: adjusted when applied, else as given
+    # per value, the seasonal effect taken off (additive) or factor divided by
+    # (multiplicative) when applied, else None: a chart can draw the limits back on the
+    # reported scale, following the seasons
+    expected: np.ndarray | None = None
+    statistic: float | None = None
+    df: tuple[int, int] | None = None
+    p_value: float | None = None
+    strength: float | None = None
+    model: str | None = None  # additive | multiplicative
+    profile: dict[int, float] = field(default_factory=dict)  # period-of-year (1-based) -> effect
+    window: tuple[str, str] | None = None  # first and last period of the profile window
+    n_years: int = 0
+    reason: str = ""  # why the test or the adjustment was or was not made
+
+    @property
+    def method(self) -> str:
+        if not self.applied:
+            return "XmR on the values as reported (no seasonal adjustment)"
+        how = "divided by" if self.model == "multiplicative" else "less"
+        return (
+            f"XmR on seasonally adjusted values (each value {how} its period-of-year "
+            f"{'factor' if self.model == 'multiplicative' else 'effect'}; profile from "
+            f"{self.window[0]} to {self.window[1]}, leave-one-year-out inside it)"  # type: ignore[index]
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "test": TEST_NAME,
+            "statistic": self.statistic,
+            "df": None if self.df is None else list(self.df),
+            "p_value": self.p_value,
+            "alpha": ALPHA,
+            "strength": self.strength,
+            "detected": self.detected,
+            "applied": self.applied,
+            "method": self.method,
+            "model": self.model,
+            "season_length": self.season_length,
+            "profile_window": None if self.window is None else list(self.window),
+            "n_years": self.n_years,
+            "profile": {str(k): v for k, v in self.profile.items()},
+            "reason": self.reason,
+            "reference": REFERENCE,
+        }
+
+
+def _positions(periods: Sequence[str], m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(0-based period-of-year, year, ordinal) of each period code."""
+    return _positions_of(tuple(str(p) for p in periods), m)
+
+
+@lru_cache(maxsize=512)
+def _positions_of(codes: tuple[str, ...], m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # cached: the units of one indicator mostly share their periods
+    pos = np.empty(len(codes), dtype=np.int64)
+    year = np.empty(len(codes), dtype=np.int64)
+    ordinal = np.empty(len(codes), dtype=np.int64)
+    for i, code in enumerate(codes):
+        p = Period.parse(code)
+        ordinal[i] = p.ordinal
+        if p.type is PeriodType.WEEK:
+            y, w = str(p.code).split("-W")
+            year[i], pos[i] = int(y), min(int(w), m) - 1  # week 53 read as week 52
+        else:
+            year[i], pos[i] = divmod(p.ordinal, m)
+    for a in (pos, year, ordinal):
+        a.flags.writeable = False
+    return pos, year, ordinal
+
+
+@lru_cache(maxsize=8)
+def _weights(m: int) -> np.ndarray:
+    """The 2 x m moving average's weights: 1/2m at both ends, 1/m between."""
+    return np.r_[0.5, np.ones(m - 1), 0.5] / m
+
+
+def seasonal_adjustment(
+    values: Sequence[float] | np.ndarray,
+    periods: Sequence[str],
+    *,
+    mode: Mode | str = "auto",
+) -> SeasonalAdjustment:
+    """Test one series (in period order, NaN for missing) for seasonality and, where it is
+    detected (``auto``) or asked for (``on``), give its seasonally adjusted values.
+
+    ``off`` still runs the test (so the reader can see it) but charts the values as given.
+    Raises ValueError for an unknown mode or periods that are not period codes.
+    """
+    y = np.asarray(values, dtype=float)
+    if y.ndim != 1:
+        raise ValueError(f"values must be one-dimensional, not of shape {y.shape}")
+    return seasonal_adjustments(y[None, :], periods, mode=mode)[0]
+
+
+def seasonal_adjustments(
+    matrix: np.ndarray,
+    periods: Sequence[str],
+    *,
+    mode: Mode | str = "auto",
+) -> list[SeasonalAdjustment]:
+    """``seasonal_adjustment`` for each row of ``matrix`` (series x periods, NaN for missing),
+    all on the same ``periods``, computed together: row for row the same figures as one
+    series at a time (which is a batch of one)."""
+    if mode not in MODES:
+        raise ValueError(f"seasonal mode {mode!r} is not one of {', '.join(MODES)}")
+    ys = np.asarray(matrix, dtype=float)
+    if ys.ndim != 2:
+        raise ValueError(f"matrix must be two-dimensional, not of shape {ys.shape}")
+    rows, n = ys.shape
+    if len(periods) != n:
+        raise ValueError(f"periods has {len(periods)} entries but values has {n}")
+    outs = [SeasonalAdjustment(mode=str(mode), season_length=None, detected=None,
+                               applied=False, values=ys[r]) for r in range(rows)]
+
+    def say(reason: str, which: Sequence[int] | None = None) -> list[SeasonalAdjustment]:
+        for r in range(rows) if which is None else which:
+            outs[r].reason = reason
+        return outs
+
+    if n == 0:
+        return say("no values")
+    try:
+        ptype = Period.parse(str(periods[0])).type
+    except PeriodError:
+        return say("the periods are not period codes: no period of the year to test")
+    m = season_length(ptype)
+    for o in outs:
+        o.season_length = m
+    if m is None:
+        return say(f"{ptype.value}ly data have no season of the year to test")
+    try:
+        pos, year, ordinal = _positions(periods, m)
+    except PeriodError as exc:
+        raise ValueError(f"periods: {exc}") from None
+
+    observed = ~np.isnan(ys)
+    last = np.where(observed, ordinal[None, :], np.iinfo(np.int64).min).max(axis=1)
+    window = observed & (ordinal[None, :] <= (last - m)[:, None])  # the latest season left out
+    years = np.unique(year)
+    in_year = year[None, :] == years[:, None]  # years x periods
+    for r in range(rows):
+        outs[r].n_years = int((window[r][None, :] & in_year).any(axis=1).sum())
+    live = [r for r in range(rows) if window[r].any()]
+    say(f"too little history for a seasonal profile: fewer than {m + 1} periods",
+        [r for r in range(rows) if not window[r].any()])
+    if not live:
+        return outs
+    wy = np.where(window, ys, np.nan)[live]
+    fits = _fits(wy, ordinal, pos, year, years, m)
+    for j, r in enumerate(live):
+        _finish(outs[r], fits, j, ys[r], window[r], periods, pos, year, years, m, str(mode))
+    return outs
+
+
+def _fits(wy: np.ndarray, ordinal: np.ndarray, pos: np.ndarray, year: np.ndarray,
+          years: np.ndarray, m: int) -> dict[str, Any]:
+    """The additive fit of every row and the log fit of rows whose window values are all
+    positive; per row, multiplicative when every value is positive and the seasonal swing
+    grows with the level: the log's remainders, in proportion, are smaller than the additive
+    remainders relative to the mean (counts and rates in public services are usually so)."""
+    add = _fit_rows(wy, ordinal, pos, year, years, m)
+    positive = np.where(np.isnan(wy), 1.0, wy).min(axis=1) > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(np.where(positive[:, None], wy, np.nan))
+    log = _fit_rows(logs, ordinal, pos, year, years, m)
+    n_add = np.isfinite(add["resid"]).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = np.nansum(wy, axis=1) / np.isfinite(wy).sum(axis=1)
+        rel_add = np.sqrt(np.nansum(add["resid"] ** 2, axis=1) / n_add) / level
+        rel_log = np.sqrt(np.nansum(log["resid"] ** 2, axis=1)
+                          / np.isfinite(log["resid"]).sum(axis=1))
+    mult = positive & (n_add > 0) & (rel_log < rel_add)
+    return {"add": add, "log": log, "mult": mult, "logs": logs}
+
+
+def _fit_rows(y: np.ndarray, ordinal: np.ndarray, pos: np.ndarray, year: np.ndarray,
+              years: np.ndarray, m: int) -> dict[str, np.ndarray]:
+    """Detrend each row (NaN where not in the window or around a gap), then the sums and
+    counts of the detrended values by period of year and year, the effects and remainders."""
+    d = y - _trend_rows(y, ordinal, m)
+    ok = np.isfinite(d)
+    dz = np.where(ok, d, 0.0)
+    rows = len(y)
+    sums = np.zeros((rows, m, len(years)))
+    counts = np.zeros((rows, m, len(years)))
+    # one pass: columns sorted by (period of year, year), each run summed per row
+    key = pos * len(years) + np.searchsorted(years, year)
+    order = np.argsort(key, kind="stable")
+    runs = np.flatnonzero(np.r_[True, np.diff(key[order]) != 0])
+    at = key[order][runs]
+    sums.reshape(rows, -1)[:, at] = np.add.reduceat(dz[:, order], runs, axis=1)
+    counts.reshape(rows, -1)[:, at] = np.add.reduceat(ok[:, order].astype(float), runs,
+                                                      axis=1)
+    effects = _centred(sums.sum(axis=2), counts.sum(axis=2))
+    resid = d - effects[:, pos]
+    return {"d": d, "ok": ok, "sums": sums, "counts": counts, "effects": effects,
+            "resid": resid}
+
+
+def _centred(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per row, the mean of each period of the year less the mean of those means (NaN for a
+    period never seen)."""
+    seen = counts > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = np.where(seen, sums / np.where(seen, counts, 1.0), np.nan)
+        centre = np.where(seen, means, 0.0).sum(axis=1) / seen.sum(axis=1)
+    return means - centre[:, None]
+
+
+def _trend_rows(y: np.ndarray, ordinal: np.ndarray, m: int) -> np.ndarray:
+    """Centred 2 x m moving average of each row at each value, NaN where its window is not
+    complete (around a gap). At the two ends, where no centred window fits, the trend is
+    extended by the least-squares line through the m nearest averages (as statsmodels'
+    ``seasonal_decompose(..., extrapolate_trend="period")``), so every year keeps its
+    points."""
+    o0 = int(ordinal.min())
+    rows = len(y)
+    dense = np.full((rows, int(ordinal.max()) - o0 + 1), np.nan)
+    dense[:, ordinal - o0] = y
+    width = dense.shape[1]
+    ma = np.full((rows, width), np.nan)
+    if width > m:
+        ok = np.isfinite(dense)
+        v = np.where(ok, dense, 0.0)
+        w = _weights(m)
+        span = width - m
+        total = np.zeros((rows, span))
+        count = np.zeros((rows, span))
+        for k in range(m + 1):  # the weighted window sums, one shift at a time
+            total += w[k] * v[:, k:k + span]
+            count += ok[:, k:k + span]
+        ma[:, m // 2: m // 2 + span] = np.where(count > m + 0.5, total, np.nan)
+    defined = np.isfinite(ma)
+    for r in np.flatnonzero(defined.sum(axis=1) >= 2).tolist():
+        idx = np.flatnonzero(defined[r])
+        front, back = int(idx[0]), int(idx[-1])
+        for lo, hi, fill in ((front, min(front + m, back), np.arange(0, front)),
+                             (max(front, back - m), back, np.arange(back + 1, width))):
+            k = hi - lo
+            seg = ma[r, lo:hi]
+            if len(fill) and k >= 2 and np.isfinite(seg).all():
+                # least-squares line through (lo..hi-1, seg), closed form
+                xc = np.arange(k) - (k - 1) / 2
+                level = seg.sum() / k
+                slope = float(xc @ seg) / (k * (k * k - 1) / 12)
+                ma[r, fill] = level + slope * (fill - (lo + (k - 1) / 2))
+    return ma[:, ordinal - o0]
+
+
+def _finish(out: SeasonalAdjustment, fits: dict[str, Any], j: int, y: np.ndarray,
+            window: np.ndarray, periods: Sequence[str], pos: np.ndarray, year: np.ndarray,
+            years: np.ndarray, m: int, mode: str) -> None:
+    """One row's test, verdict and (when applied) adjusted values, from the batch's fits."""
+    model = "multiplicative" if fits["mult"][j] else "additive"
+    fit = fits["log" if model == "multiplicative" else "add"]
+    counts, sums = fit["counts"][j], fit["sums"][j]
+    years_seen = (counts > 0).sum(axis=1)
+    short = int((years_seen < MIN_YEARS).sum())
+    if short:
+        out.reason = (
+            f"too little history for a seasonal profile: every period of the year must be "
+            f"detrended (a centred year-long moving average) in at least {MIN_YEARS} years "
+            f"before the latest {m} periods ({short} of {m} are not)"
+        )
+        return
+    where = np.flatnonzero(window)
+    out.window = (str(periods[where[0]]), str(periods[where[-1]]))
+    ok = fit["ok"][j]
+    d, p, resid = fit["d"][j][ok], pos[ok], fit["resid"][j][ok]
+    groups = int((counts.sum(axis=1) > 0).sum())
+    df1, df2 = groups - 1, len(d) - groups
+    if df1 <= 0 or df2 <= 0:
+        out.reason = "too few points in the profile window for the F test"
+        return
+    means = sums.sum(axis=1) / np.maximum(counts.sum(axis=1), 1)
+    rss_full = float(((d - means[p]) ** 2).sum())
+    rss_null = float(((d - d.mean()) ** 2).sum())
+    if rss_full <= 0:
+        f = np.inf if rss_null > 0 else 0.0
+        pv = 0.0 if rss_null > 0 else 1.0
+    else:
+        f = ((rss_null - rss_full) / df1) / (rss_full / df2)
+        pv = float(special.fdtrc(df1, df2, f))  # the F distribution's upper tail
+    var_sr = float(np.var(d))
+    strength = 0.0 if var_sr == 0 else max(0.0, 1.0 - float(np.var(resid)) / var_sr)
+    out.statistic, out.df, out.p_value, out.strength = float(f), (df1, df2), pv, strength
+    out.detected = pv < ALPHA
+    out.model = model
+    apply = mode == "on" or (mode == "auto" and out.detected)
+    verdict = (f"seasonality {'detected' if out.detected else 'not detected'} "
+               f"(F = {f:.2f} on {df1} and {df2} df, p = {pv:.2g}, strength {strength:.2f})")
+    if not apply:
+        out.reason = verdict + ("; adjustment switched off" if mode == "off" else
+                                ": the values are charted as reported")
+        return
+    # Profile: later points use the whole window; window points leave their own year out.
+    scale = _scaled(fit["effects"][j], model)
+    observed = ~np.isnan(y)
+    expected = np.full(len(y), np.nan)
+    expected[observed] = scale[pos[observed]]
+    total_s, total_c = sums.sum(axis=1), counts.sum(axis=1)
+    for i, yr in enumerate(years.tolist()):
+        mine = window & (year == yr)
+        if not mine.any():
+            continue
+        eff = _centred((total_s - sums[:, i])[None], (total_c - counts[:, i])[None])[0]
+        eff = np.where(np.isnan(eff), fit["effects"][j], eff)
+        expected[mine] = _scaled(eff, model)[pos[mine]]
+    out.values = y / expected if model == "multiplicative" else y - expected
+    out.expected = expected
+    out.applied = True
+    out.profile = {k + 1: float(v) for k, v in enumerate(scale)}
+    out.reason = verdict + ("; adjustment forced on" if mode == "on" else "")
+
+
+def _scaled(effects: np.ndarray, model: str) -> np.ndarray:
+    """Effects on the values' scale: additive effects sum to zero; multiplicative factors
+    average one (so the adjusted values keep the level of the data)."""
+    if model == "multiplicative":
+        f = np.exp(effects)
+        return f / f.mean()
+    return effects
+
+
+__all__ = [
+    "ALPHA",
+    "MODES",
+    "SEASON_LENGTHS",
+    "TEST_NAME",
+    "SeasonalAdjustment",
+    "season_length",
+    "seasonal_adjustment",
+    "seasonal_adjustments",
+]
