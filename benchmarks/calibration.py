@@ -1,10 +1,9 @@
 """Calibration benchmark: do 80% and 95% forecast intervals hold 80% and 95% of outcomes, in
 every stratum, on real and simulated count panels? The previous engine beside the current.
 
-    python benchmarks/calibration.py [--data DIR] [--quick] [--panels a,b] [--scales]
+    python benchmarks/calibration.py [--data DIR] [--quick] [--panels a,b] [--scales] [--no-leads]
 
-Sections (each a function; ``main()`` runs them in order, so another section, e.g. the
-null panels of lead indicators, can be added beside them):
+Sections (each a function; ``main()`` runs them in order):
 
 1. ``forecast_calibration``: for each panel, a rolling-origin backtest
    (analysis.backtest.backtest) of
@@ -23,6 +22,9 @@ null panels of lead indicators, can be added beside them):
 2. ``scale_comparison`` (``--scales``): the choice of scale for counts, measured: the
    previous engine fitted on the value, square-root and log(1 + y) scales (transformed
    outside the engine, intervals back-transformed and rounded), coverage by stratum.
+3. lead indicators (skip with ``--no-leads``): false discoveries on null panels built by
+   re-pairing units (each candidate is another unit's series), old inference beside the
+   new default, and power on planted leads (benchmarks/leads_null.py, which also runs alone).
 
 Panels: real (from the project's shared data folder, ``--data``): US state homicide and
 violent crime, yearly 1979-2019 (51 states); Australian prisoners by state, sex and legal
@@ -343,6 +345,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="half the series, every other origin")
     ap.add_argument("--panels", help="comma-separated words matching panel names")
     ap.add_argument("--scales", action="store_true", help="also compare scales for counts")
+    ap.add_argument("--no-leads", action="store_true",
+                    help="skip the lead indicators' false discoveries on null panels")
     a = ap.parse_args()
     if not a.data.is_dir():
         sys.exit(f"--data {a.data}: no such folder (it holds the real panels' CSV files)")
@@ -351,6 +355,14 @@ def main() -> None:
     forecast_calibration(a.data, a.quick, only)
     if a.scales:
         scale_comparison(a.data, a.quick, only)
+    if not a.no_leads:
+        # The other half of calibration: lead-indicator discoveries on null panels built by
+        # re-pairing units (leads_null.py prints the same table on its own, with options).
+        from leads_null import null_panel_table, print_null_table
+
+        print("\nLead indicators: false discoveries on null panels, power on planted leads")
+        panels = 20 if a.quick else 40
+        print_null_table(null_panel_table(panels=panels, data=a.data), candidates=5)
     print(f"\ntotal wall time {time.perf_counter() - t0:.0f} s")
 
 

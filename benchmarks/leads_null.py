@@ -218,9 +218,14 @@ def main() -> None:
                          "shared/data beside the repository)")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
-    rows = null_panel_table(a.panels, a.candidates, a.permutations, a.data, a.seed)
+    print_null_table(null_panel_table(a.panels, a.candidates, a.permutations, a.data, a.seed),
+                     a.candidates)
+
+
+def print_null_table(rows: list[dict[str, Any]], candidates: int) -> None:
+    """The table of ``null_panel_table``: old inference beside the new default."""
     by = {(r["panels"], r["kind"], r["method"]): r for r in rows}
-    print(f"null panels: {a.candidates} candidates each from another unit (q <= {FDR:.0%}); "
+    print(f"null panels: {candidates} candidates each from another unit (q <= {FDR:.0%}); "
           f"planted: the unit's own next value + noise (lag 1)")
     head = (f"{'panel set':28} {'kind':8} {'baseline: found':>16} {'reads lead':>10} "
             f"{'two-way F':>10} {'new: found':>11} {'reads lead':>10} {'CPU s old/new':>14}")

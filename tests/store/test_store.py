@@ -341,3 +341,28 @@ def test_as_of_names_the_batches_when_older_data_has_them_out_of_time_order(load
         units = {at: latest(conn, as_of=T0 + timedelta(days=at))["unit"].to_list()
                  for at in (1, 2.5, 3)}
     assert units == {1: [], 2.5: ["A2"], 3: ["A1", "A2"]}
+
+
+def test_a_database_emptied_and_loaded_again_at_the_same_moment_reads_its_new_model(
+        engine, small_model_dir, tmp_path):
+    """The model cache must not hand back the first model: the second load repeats the
+    first's id and time (as a restore or a test that rebuilds the database does)."""
+    from stocktake.store.db import drop_everything, open_engine
+
+    load_model(engine, small_model_dir, loaded_by="tester", now=T0)
+    assert "Z9" not in current_model(engine).units
+    other = tmp_path / "other"
+    other.mkdir()
+    for f in small_model_dir.iterdir():
+        (other / f.name).write_text(f.read_text())
+    with open(other / "units.csv", "a") as f:
+        f.write("Z9,Added region,region,A,1000\n")
+    url = engine.url.render_as_string(hide_password=False)
+    drop_everything(engine)
+    engine.dispose()
+    again = open_engine(url)
+    try:
+        load_model(again, other, loaded_by="tester", now=T0)
+        assert "Z9" in current_model(again).units
+    finally:
+        again.dispose()

@@ -1,6 +1,6 @@
 """Outlier detection in submitted data, against each unit's own history (DHIS2's methods).
 
-Numbers in, numbers out: ``/work/shared/reference/statistics.md`` s.2. Every new value is set
+Numbers in, numbers out (docs/providers.md says it in words). Every new value is set
 against the stored values of the same indicator at the same unit, over a stated window, and
 the result names the method, threshold, window, value, centre, spread and bounds.
 

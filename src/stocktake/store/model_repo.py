@@ -132,7 +132,11 @@ def read_model(conn: Connection, *, include_retired: bool = False) -> DeliveryMo
     Cached per database until the next model load, because every submission and page
     needs it. Treat the returned model as read-only.
     """
-    newest = conn.execute(select(s.model_loads.c.id, s.model_loads.c.loaded_at)
+    # The newest load's id, time and source, and how many changes all loads made: a database
+    # emptied and loaded again (a restore, a test) can repeat the id and even the time.
+    changes = select(func.count()).select_from(s.model_changes).scalar_subquery()
+    newest = conn.execute(select(s.model_loads.c.id, s.model_loads.c.loaded_at,
+                                 s.model_loads.c.source, changes)
                           .order_by(s.model_loads.c.id.desc()).limit(1)).first()
     key = (conn.engine.url.render_as_string(hide_password=False), include_retired)
     hit = _cache.get(key)
