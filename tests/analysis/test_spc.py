@@ -739,3 +739,26 @@ def test_read_chart_applies_accepted_rebases_and_describes_the_reading():
                                    "(new service).")
     with pytest.raises(ValueError, match="one period code per value"):
         read_chart(y, periods[:-1])
+
+
+def test_a_seasonal_chart_reads_the_target_at_its_own_season():
+    """A target for June on a chart of seasonally adjusted values is moved by June's effect
+    before it meets the limits: June runs 8 above the year's level, so a target of 77.5 in
+    June is 69.5 on the adjusted scale (worked by hand from the planted profile), hit and
+    miss against limits around 70; read as given it would 'consistently fail'."""
+    from stocktake.analysis.spc import read_chart
+
+    rng = np.random.default_rng(5)
+    periods = [f"{2018 + i // 12}-{i % 12 + 1:02d}" for i in range(96)]
+    season = {6: 8.0, 12: -8.0}
+    y = [70 + season.get(i % 12 + 1, 0.0) + rng.normal(0, 0.5) for i in range(96)]
+    chart = read_chart(y, periods, polarity="up", target=77.5, target_period="2026-06")
+    assert chart.seasonal["applied"] and chart.seasonal["model"] == "additive"
+    assert chart.seasonal["target_on_adjusted_scale"] == pytest.approx(69.5, abs=0.3)
+    last = chart.parts[-1]
+    assert last.lower < chart.seasonal["target_on_adjusted_scale"] < last.upper
+    assert chart.assurance_icon == "inconsistent"
+    assert chart.parameters["target"] == 77.5  # the stated target is kept as stated
+    as_given = read_chart(y, periods, polarity="up", target=77.5)
+    assert as_given.assurance_icon == "consistently_fails"
+    assert as_given.seasonal["target_on_adjusted_scale"] == 77.5

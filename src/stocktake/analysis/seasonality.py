@@ -99,6 +99,17 @@ class SeasonalAdjustment:
             f"{self.window[0]} to {self.window[1]}, leave-one-year-out inside it)"  # type: ignore[index]
         )
 
+    def on_adjusted_scale(self, value: float, period: str) -> float:
+        """A value on the reported scale at ``period`` (a target) on the charted, adjusted
+        scale: less that period-of-year's effect, or divided by its factor; unchanged when no
+        adjustment was applied. A target for June is then read against the limits June's
+        values would have, not against the year's average level."""
+        if not self.applied or not self.profile or self.season_length is None:
+            return value
+        pos = int(_positions([period], self.season_length)[0][0]) + 1
+        scale = self.profile[pos]
+        return value / scale if self.model == "multiplicative" else value - scale
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode,

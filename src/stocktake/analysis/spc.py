@@ -866,7 +866,7 @@ def describe_reading(chart: dict[str, Any]) -> str:
         out.append(f"Limits restart at {r['period']}: accepted by {r['accepted_by']} on "
                    f"{r['accepted_at'][:10]} ({r['reason']}).")
     suggestions = chart.get("rebase_suggestions") or []
-    if suggestions:
+    if len(suggestions) in (1, 2):
         last = suggestions[-1]
         periods = ", ".join(c["period"] for c in suggestions)
         out.append(
@@ -874,6 +874,22 @@ def describe_reading(chart: dict[str, Any]) -> str:
             f"{periods} (latest: mean {last['mean_before']:.4g} before, {last['mean_after']:.4g}"
             f" after, a shift of {last['shift_sigma']:+.1f} sigma). Not applied: an analyst "
             "accepts a rebase with its reason.")
+    elif suggestions:
+        # Many steps are a drift, not one change: the rebase worth weighing is the latest,
+        # which would give limits for the current level.
+        last = suggestions[-1]
+        earlier = ", ".join(c["period"] for c in suggestions[:-1])
+        out.append(
+            f"The level has moved in steps ({len(suggestions)} changes found, at {earlier} "
+            f"and {last['period']}): a drift rather than one change. Limits from "
+            f"{last['period']} would describe the current level (mean {last['mean_before']:.4g}"
+            f" before, {last['mean_after']:.4g} after, a shift of {last['shift_sigma']:+.1f} "
+            "sigma). Not applied: an analyst accepts a rebase with its reason.")
+    if suggestions and chart.get("assurance_icon") and \
+            not (chart.get("parameters") or {}).get("rebase_at"):
+        out.append("The assurance icon compares the target with limits set on the whole "
+                   "history: with the level changed, it describes the past process more "
+                   "than the current one.")
     return " ".join(out)
 
 
@@ -889,12 +905,15 @@ def read_chart(
     accepted_rebases: Sequence[str] = (),
     seasonal: Mode | str = "auto",
     suggest: bool = True,
+    target_period: str | None = None,
 ) -> SPCResult:
     """The product's reading of one series (one period code per value): tested for seasonality
     and, where seasonal (``auto``) or asked (``on``), charted as seasonally adjusted values;
     limits rebased at the analyst's ``accepted_rebases`` (period codes, placed leniently: see
     ``rebase_positions``) and at ``rebase_at`` (strict, as in ``xmr``); rebase points suggested
     with their evidence (``suggest``), never applied. ``seasonal="off"`` gives the raw chart.
+    On an adjusted chart the assurance icon reads the ``target`` at its ``target_period``'s
+    season (``SeasonalAdjustment.on_adjusted_scale``); without a period, as given.
     """
     y = _read_values(values)
     if periods is None or isinstance(periods, str) or len(periods) != len(y):
@@ -905,10 +924,14 @@ def read_chart(
     accepted, notes = rebase_positions(labels, accepted_rebases)
     asked = _read_rebase(rebase_at, labels) if len(rebase_at) else []
     starts = sorted(set(accepted) | set(asked))
-    result = xmr(charted, labels, polarity=polarity, target=target,
+    charted_target = adjusted_target(adjustment, target, target_period)
+    result = xmr(charted, labels, polarity=polarity, target=charted_target,
                  fix_after_n_points=fix_after_n_points, screen_outliers=screen_outliers,
                  rebase_at=starts)
+    result.parameters["target"] = target  # as stated; the adjusted one is in ``seasonal``
     result.seasonal = adjustment.to_dict()
+    result.seasonal["target_on_adjusted_scale"] = (
+        None if not adjustment.applied or target is None else charted_target)
     result.method = chart_method(adjustment)
     result.warnings.extend(notes)
     if adjustment.applied:
@@ -922,6 +945,17 @@ def read_chart(
         result.rebase_suggestions = [c.to_dict() for c in found]
         result.rebase_method = params
     return result
+
+
+def adjusted_target(adjustment: SeasonalAdjustment, target: float | None,
+                    target_period: str | None) -> float | None:
+    """The target on the scale of the charted values (see ``read_chart``)."""
+    if target is None or target_period is None:
+        return target
+    try:
+        return adjustment.on_adjusted_scale(float(target), target_period)
+    except ValueError:  # a target period that is not a period of the series' type
+        return target
 
 
 __all__ = [
@@ -940,6 +974,7 @@ __all__ = [
     "SPCPoint",
     "SPCResult",
     "VARIATION_ICONS",
+    "adjusted_target",
     "chart_method",
     "describe_reading",
     "read_chart",

@@ -80,12 +80,13 @@ def indicator_series(engine: Engine, indicator: str, unit: str, *,
 # -- SPC ------------------------------------------------------------------------------------
 
 def _priority_target(model: DeliveryModel, indicator: str, unit: str
-                     ) -> tuple[float | None, str | None]:
+                     ) -> tuple[float | None, str | None, str | None]:
+    """(value, where it comes from, period) of the target of a priority headlined here."""
     for p in model.priorities.values():
         if p.headline == indicator and p.scope == unit:
             return float(p.target.value), (f"priority {p.code}: target {p.target.value:g} "
-                                           f"for {p.target.period}")
-    return None, None
+                                           f"for {p.target.period}"), p.target.period
+    return None, None, None
 
 
 def spc_chart(engine: Engine, indicator: str, unit: str, *, target: float | None = None,
@@ -112,8 +113,9 @@ def spc_chart(engine: Engine, indicator: str, unit: str, *, target: float | None
     ind = check_indicator(model, indicator)
     check_unit(model, unit)
     target_source = "given" if target is not None else None
+    target_period = None  # a given target has no period: read as given on an adjusted chart
     if target is None:
-        target, target_source = _priority_target(model, indicator, unit)
+        target, target_source, target_period = _priority_target(model, indicator, unit)
     if data is None:  # (a caller may pass data already loaded at the same moment)
         data = SeriesData.load(engine, model, [indicator], as_of)
     periods, values, partial = data.complete(indicator, unit)
@@ -124,7 +126,8 @@ def spc_chart(engine: Engine, indicator: str, unit: str, *, target: float | None
     result = read_chart(values, periods, polarity=ind.polarity.value, target=target,
                         fix_after_n_points=fix_after_n_points, screen_outliers=screen_outliers,
                         rebase_at=tuple(rebase_at),
-                        accepted_rebases=[r.period for r in accepted], seasonal=seasonal)
+                        accepted_rebases=[r.period for r in accepted], seasonal=seasonal,
+                        target_period=target_period)
     out = result.to_dict()
     out.update({
         "indicator": _indicator_info(ind),

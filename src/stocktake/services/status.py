@@ -50,7 +50,7 @@ from ..analysis.forecast import (
 )
 from ..analysis.rollup import SOURCE_NAMES
 from ..analysis.seasonality import SeasonalAdjustment, seasonal_adjustments
-from ..analysis.spc import ICON_LABELS, RULES, chart_method, read_chart, xmr_many
+from ..analysis.spc import ICON_LABELS, RULES, adjusted_target, chart_method, read_chart, xmr_many
 from ..analysis.trajectory import (
     MET,
     NO_DATA,
@@ -195,14 +195,16 @@ class _Splits:
 # -- the pieces of a reading ----------------------------------------------------------------
 
 def _spc_block(periods: list[str], values: list[float], polarity: Polarity,
-               target: float | None, rebases: Sequence[str] = ()) -> dict[str, Any]:
+               target: float | None, rebases: Sequence[str] = (),
+               target_period: str | None = None) -> dict[str, Any]:
     """The XmR reading of a headline series: against its seasonal expectation where it is
-    seasonal, limits restarting at the analyst's accepted ``rebases``, rebases suggested."""
+    seasonal (the target read at its period's season), limits restarting at the analyst's
+    accepted ``rebases``, rebases suggested."""
     if len(periods) < 2:
         return {"error": f"{len(periods)} complete period(s): an XmR chart needs at least 2"}
     try:
         r = read_chart(values, periods, polarity=polarity.value, target=target,
-                       accepted_rebases=rebases)
+                       accepted_rebases=rebases, target_period=target_period)
     except ValueError as exc:
         return {"error": str(exc)}
     last = r.parts[-1]
@@ -487,7 +489,8 @@ def _reading(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | 
     target = row["target"]
     row["spc"] = _spc_block(periods, values, ind.polarity,
                             None if target is None else target["value"],
-                            data.accepted_rebases(ind.code, unit))
+                            data.accepted_rebases(ind.code, unit),
+                            None if target is None else target["period"])
     row["forecast"] = row["probability_of_meeting"] = None
     if with_forecast:
         _add_forecasts([row], p, ind, lambda k: (periods, values))
@@ -521,8 +524,10 @@ def _readings(data: SeriesData, p: Priority, units: list[str],
                       "source": SOURCE_NAMES[int(result.source[i, t])]}
         rows.append(_row(data, p, unit, *found[k], latest))
     targets = [None if r["target"] is None else r["target"]["value"] for r in rows]
+    target_periods = [None if r["target"] is None else r["target"]["period"] for r in rows]
     blocks = _spc_blocks(value, done, count, data.ordinals(ind.code), labels, ind.polarity,
-                         targets, [data.accepted_rebases(ind.code, u) for u in units])
+                         targets, [data.accepted_rebases(ind.code, u) for u in units],
+                         target_periods)
 
     def series(k: int) -> tuple[list[str], list[float]]:
         cols = np.flatnonzero(done[k])
@@ -539,7 +544,8 @@ def _readings(data: SeriesData, p: Priority, units: list[str],
 def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals: np.ndarray,
                 labels: Sequence[str], polarity: Polarity,
                 targets: list[float | None],
-                rebases: Sequence[Sequence[str]] | None = None) -> list[dict[str, Any]]:
+                rebases: Sequence[Sequence[str]] | None = None,
+                target_periods: Sequence[str | None] | None = None) -> list[dict[str, Any]]:
     """``_spc_block`` for each row of ``value`` (units x periods) over its complete periods
     (``done``). Each row is tested for seasonality and adjusted on its own (the same
     functions as the plain path); rows with the same number of complete values and no
@@ -548,6 +554,10 @@ def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals
     figures are the same to the last bit. Rows with accepted ``rebases`` take the plain path."""
     out: list[dict[str, Any] | None] = [None] * len(value)
     charted: dict[int, tuple[np.ndarray, SeasonalAdjustment, list[str]]] = {}
+
+    def period_of(k: int) -> str | None:
+        return None if target_periods is None else target_periods[k]
+
     # Seasonal tests and adjustments together for the rows with the same complete periods.
     by_columns: dict[bytes, list[int]] = {}
     for k in np.flatnonzero(count >= 2).tolist():
@@ -571,7 +581,9 @@ def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals
         y = np.stack([charted[k][0] for k in sel.tolist()])
         adjacent = np.ones((len(sel), n), dtype=bool)
         adjacent[:, 1:] = np.diff(ordinals[cols], axis=1) == 1
-        target = np.array([np.nan if targets[k] is None else targets[k] for k in sel.tolist()])
+        charted_targets = [adjusted_target(charted[k][1], targets[k], period_of(k))
+                           for k in sel.tolist()]
+        target = np.array([np.nan if t is None else t for t in charted_targets])
         try:
             batch = xmr_many(y, polarity=polarity.value, target=target, adjacent=adjacent)
         except ValueError:
@@ -583,6 +595,9 @@ def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals
             variation, assurance = batch.variation_icon[j], batch.assurance_icon[j]
             _, adjustment, _ = charted[k]
             found = suggested[j][0]
+            seasonal = adjustment.to_dict()
+            seasonal["target_on_adjusted_scale"] = (
+                charted_targets[j] if adjustment.applied and targets[k] is not None else None)
             out[k] = {"variation_icon": variation, "variation_label": ICON_LABELS[variation],
                       "assurance_icon": assurance,
                       "assurance_label": None if assurance is None else ICON_LABELS[assurance],
@@ -590,12 +605,13 @@ def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals
                       "lower": float(batch.lower[j, 0]), "upper": float(batch.upper[j, 0]),
                       "trial": bool(batch.trial[j, 0]), "last_rule": RULES[batch.rule[j, -1]],
                       "method": chart_method(adjustment),
-                      **_spc_context(adjustment.to_dict(), [c.to_dict() for c in found], [])}
+                      **_spc_context(seasonal, [c.to_dict() for c in found], [])}
     for k, block in enumerate(out):
         if block is None:
             cols = np.flatnonzero(done[k])
             out[k] = _spc_block([labels[t] for t in cols.tolist()], value[k, cols].tolist(),
-                                polarity, targets[k], () if rebases is None else rebases[k])
+                                polarity, targets[k], () if rebases is None else rebases[k],
+                                period_of(k))
     return out  # type: ignore[return-value]
 
 
