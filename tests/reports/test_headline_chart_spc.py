@@ -64,3 +64,16 @@ def test_the_chart_names_the_method_and_marks_rebases():
     assert "rebased 2023-06" in public
     # Each visible label is drawn as text a PDF renderer shows (no paint-order halo on it).
     assert not re.search(r'paint-order="stroke"[^>]*>rebased', svg)
+
+
+def test_a_staircase_of_suggestions_draws_only_the_latest():
+    """Three or more suggested rebases are a drift: the chart marks the latest only (the
+    reading note lists the others), so the lines do not bury the data."""
+    spc = _spc()
+    spc["rebase_suggestions"] = [{"period": q} for q in ("2020-03", "2021-02", "2022-01")]
+    svg = headline_chart(_trajectory(), spc)
+    assert "suggested 2022-01" in svg
+    assert "suggested 2020-03" not in svg and "suggested 2021-02" not in svg
+    spc["rebase_suggestions"] = spc["rebase_suggestions"][1:]  # two: both drawn
+    svg = headline_chart(_trajectory(), spc)
+    assert "suggested 2021-02" in svg and "suggested 2022-01" in svg

@@ -244,12 +244,21 @@ def _reported_scale(point: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+MAX_SUGGESTIONS_DRAWN = 2  # more suggested rebases than this: draw the latest only
+
+
 def _rebase_marks(spc: dict[str, Any] | None, first: Period, last: Period
                   ) -> list[tuple[str, Period, str]]:
     """(accepted | suggested, period, label) of rebases to mark within the chart."""
     marks = []
-    for kind, key in (("accepted", "accepted_rebases"), ("suggested", "rebase_suggestions")):
-        for r in (spc or {}).get(key) or []:
+    suggested = (spc or {}).get("rebase_suggestions") or []
+    if len(suggested) > MAX_SUGGESTIONS_DRAWN:
+        # A staircase of changes is a drift: only the latest, the rebase the reading note
+        # names as worth weighing, is drawn; the note lists the rest.
+        suggested = suggested[-1:]
+    for kind, rebases in (("accepted", (spc or {}).get("accepted_rebases") or []),
+                          ("suggested", suggested)):
+        for r in rebases:
             p = Period.parse(r["period"])
             if first < p <= last:
                 marks.append((kind, p, f"{'rebased' if kind == 'accepted' else 'suggested'} "
