@@ -213,3 +213,27 @@ def test_an_analyst_accepts_and_withdraws_a_rebase_on_the_priority_page(demo_cop
                           "reason": "premature"})
     assert r.status_code == 303
     assert _status(demo_copy, "SURG")["rebased_at"] == []
+
+
+def test_assurance_is_qualified_where_the_level_has_moved_from_its_limits(demo_engine):
+    """SURG's latest point is a special cause and its level has changed (rebases suggested,
+    none accepted): "consistently fails" is read against whole-history limits, and the
+    status says so, naming the latest suggested rebase. CRIME's latest point is common
+    cause: its assurance stands unqualified."""
+    surg = _status(demo_engine, "SURG")
+    assert surg["variation_icon"] != "common_cause" and surg["assurance_icon"]
+    assert surg["rebase_suggestions"] and not surg["rebased_at"]
+    latest = surg["rebase_suggestions"][-1]["period"]
+    assert surg["assurance_note"] == (f"limits over the whole history; the level has changed "
+                                      f"since {latest} (a suggested rebase, not applied)")
+    crime = _status(demo_engine, "CRIME")
+    assert crime["variation_icon"] == "common_cause" and crime["assurance_note"] is None
+    # The batch path (units below the scope) carries the same field.
+    (row,) = priority_status(demo_engine, priority="SURG")["priorities"]
+    for unit in row["units"]:
+        spc = unit["spc"]
+        if "error" in spc:
+            continue
+        qualified = bool(spc["assurance_icon"] and spc["rebase_suggestions"]
+                         and spc["variation_icon"] != "common_cause")
+        assert (spc["assurance_note"] is not None) == qualified

@@ -213,17 +213,28 @@ def _spc_block(periods: list[str], values: list[float], polarity: Polarity,
             "target": target, "n_points": len(r.points), "mean": last.mean,
             "lower": last.lower, "upper": last.upper, "trial": last.trial,
             "last_rule": r.points[-1].rule, "method": r.method,
-            **_spc_context(r.seasonal, r.rebase_suggestions, r.parameters["rebase_at"])}
+            **_spc_context(r.seasonal, r.rebase_suggestions, r.parameters["rebase_at"],
+                           r.variation_icon, r.assurance_icon)}
 
 
 def _spc_context(seasonal: dict[str, Any] | None, suggestions: list[dict[str, Any]] | None,
-                 rebased_at: list[str]) -> dict[str, Any]:
+                 rebased_at: list[str], variation: str | None = None,
+                 assurance: str | None = None) -> dict[str, Any]:
     """What a status reader needs beside the icons: the seasonality test and whether the
-    reading is of adjusted values, the rebases in use, the rebases suggested."""
+    reading is of adjusted values, the rebases in use, the rebases suggested, and a caveat on
+    the assurance icon where the level has moved away from the limits it is read against."""
     seasonal = dict(seasonal or {})
     seasonal.pop("profile", None)  # the chart's business, not the status row's
+    suggestions = list(suggestions or [])
+    note = None
+    if assurance and suggestions and not rebased_at and variation not in (None,
+                                                                          "common_cause"):
+        # The latest point is special cause and the level has changed: limits over the whole
+        # history describe the old process, so "consistently fails" may no longer hold.
+        note = (f"limits over the whole history; the level has changed since "
+                f"{suggestions[-1]['period']} (a suggested rebase, not applied)")
     return {"seasonal_adjustment": seasonal, "rebased_at": list(rebased_at),
-            "rebase_suggestions": list(suggestions or [])}
+            "rebase_suggestions": suggestions, "assurance_note": note}
 
 
 def _forecast_request(periods: list[str], values: list[float], ind: Indicator,
@@ -605,7 +616,8 @@ def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals
                       "lower": float(batch.lower[j, 0]), "upper": float(batch.upper[j, 0]),
                       "trial": bool(batch.trial[j, 0]), "last_rule": RULES[batch.rule[j, -1]],
                       "method": chart_method(adjustment),
-                      **_spc_context(seasonal, [c.to_dict() for c in found], [])}
+                      **_spc_context(seasonal, [c.to_dict() for c in found], [], variation,
+                                     assurance)}
     for k, block in enumerate(out):
         if block is None:
             cols = np.flatnonzero(done[k])
