@@ -25,6 +25,7 @@ from .cli_common import (  # noqa: F401  (re-exported: tests and modules import 
 )
 from .intake.findings import Finding
 from .model.files import ModelError
+from .reports.formatting import coverage_text
 
 
 def _fmt(value: float | None, decimals: int | None = None) -> str:
@@ -244,7 +245,7 @@ def _print_overview(overview: dict[str, Any], title: str = "Priorities") -> None
         latest, dec = p["latest"], p.get("decimals")
         latest_text = "no data" if latest is None else (
             f"{_fmt(latest['value'], dec)} ({latest['period']})"
-            + ("" if latest["complete"] else f" {latest['coverage']:.0%} reported"))
+            + ("" if latest["complete"] else f" {coverage_text(latest['coverage'])} reported"))
         v = p.get("at_target_period")
         verdict = "" if not v else (f": target {v['status']}, {_fmt(v['actual'], dec)} in "
                                     f"{v['actual_period']}")
@@ -633,7 +634,8 @@ def status(
                 f"{_num(latest['value'], places)} ({latest['period']})",
                 _num(row.get("expected"), places)
                 + (" (target)" if row.get("at_target_period") else ""),
-                "-" if row.get("gap_pct") is None else f"{row['gap_pct']:+.1f}%",
+                "-" if row.get("gap_pct") is None else f"{row['gap_pct']:+.1f}%"
+                + _at_deadline(row),
                 _status_text(row, p["unit_of_measure"], p.get("decimals")),
                 spc.get("variation_label", "-") or "-",
                 f"{_num(fc.get('mean'), places)} ({_num(fc.get('lower_80'), places)} to "
@@ -645,6 +647,13 @@ def status(
         for stage in p.get("stages") or []:
             if not stage.get("current"):
                 console.print(f"{p['code']} earlier stage: {_stage_text(stage, p)}")
+
+
+def _at_deadline(row: dict[str, Any]) -> str:
+    """Once a target is met or missed its gap is the deadline's, not the latest figure's:
+    say which period it belongs to, since the latest sits beside it."""
+    verdict = row.get("at_target_period")
+    return "" if not verdict else f" (at {verdict['actual_period']})"
 
 
 def _places(decimals: int | None) -> int:
@@ -746,7 +755,7 @@ def series(
         cov = pt["coverage"]
         table.add_row(pt["period"], _num(pt["value"], 2), _num(pt["computed"], 2),
                       _num(pt["reported"], 2), _num(pt["gap"], 2),
-                      "-" if cov is None else f"{cov:.0%}"
+                      "-" if cov is None else coverage_text(cov)
                       + (" partial" if pt["value_partial"] else ""), pt["source"])
     show(table)
 

@@ -46,6 +46,7 @@ from stocktake.analysis.forecast import (
     _trend,
     _yearly_lag,
 )
+from stocktake.analysis.wording import plain_figure
 from stocktake.model.periods import PeriodType
 
 # Defaults: first origin after this many periods, horizons 1..H.
@@ -332,13 +333,14 @@ def _level_groups(levels: np.ndarray) -> tuple[list[str], np.ndarray]:
     cuts = sorted(set(np.quantile(levels, [1 / 3, 2 / 3]).tolist()))
     edges = [-np.inf, *cuts, np.inf]
     labels = []
+    # "value" in each label: beside yearly data a bare "<= 1999" reads as a year.
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         if lo == -np.inf:
-            labels.append(f"<= {hi:.4g}")
+            labels.append(f"value <= {plain_figure(hi)}")
         elif hi == np.inf:
-            labels.append(f"> {lo:.4g}")
+            labels.append(f"value > {plain_figure(lo)}")
         else:
-            labels.append(f"{lo:.4g} to {hi:.4g}")
+            labels.append(f"value {plain_figure(lo)} to {plain_figure(hi)}")
     group = np.searchsorted(np.array(cuts), levels, side="left")
     return labels, group
 

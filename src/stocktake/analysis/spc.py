@@ -24,6 +24,7 @@ import numpy as np
 
 from stocktake.analysis.changepoints import suggest_rebases
 from stocktake.analysis.seasonality import Mode, SeasonalAdjustment, seasonal_adjustment
+from stocktake.analysis.wording import plain_figure
 from stocktake.model.entities import Polarity
 from stocktake.model.periods import Period, PeriodError
 
@@ -866,24 +867,25 @@ def describe_reading(chart: dict[str, Any]) -> str:
         out.append(f"Limits restart at {r['period']}: accepted by {r['accepted_by']} on "
                    f"{r['accepted_at'][:10]} ({r['reason']}).")
     suggestions = chart.get("rebase_suggestions") or []
-    if len(suggestions) in (1, 2):
+    if suggestions:
         last = suggestions[-1]
+        before, after = plain_figure(last["mean_before"]), plain_figure(last["mean_after"])
+    if len(suggestions) in (1, 2):
         periods = ", ".join(c["period"] for c in suggestions)
         out.append(
             f"The level has changed: a change-point search suggests new limits from "
-            f"{periods} (latest: mean {last['mean_before']:.4g} before, {last['mean_after']:.4g}"
+            f"{periods} (latest: mean {before} before, {after}"
             f" after, a shift of {last['shift_sigma']:+.1f} sigma). Not applied: an analyst "
             "accepts a rebase with its reason.")
     elif suggestions:
         # Many steps are a drift, not one change: the rebase worth weighing is the latest,
         # which would give limits for the current level.
-        last = suggestions[-1]
         earlier = ", ".join(c["period"] for c in suggestions[:-1])
         out.append(
             f"The level has moved in steps ({len(suggestions)} changes found, at {earlier} "
             f"and {last['period']}): a drift rather than one change. Limits from "
-            f"{last['period']} would describe the current level (mean {last['mean_before']:.4g}"
-            f" before, {last['mean_after']:.4g} after, a shift of {last['shift_sigma']:+.1f} "
+            f"{last['period']} would describe the current level (mean {before}"
+            f" before, {after} after, a shift of {last['shift_sigma']:+.1f} "
             "sigma). Not applied: an analyst accepts a rebase with its reason.")
     if suggestions and chart.get("assurance_icon") and \
             not (chart.get("parameters") or {}).get("rebase_at"):

@@ -31,6 +31,16 @@ def percent(value: Any, decimals: int = 0) -> str:
     return "–" if value is None else f"{float(value) * 100:.{decimals}f}%"
 
 
+def coverage_text(share: float) -> str:
+    """A share of units reported, as a whole percentage that never rounds to 100% unless all
+    reported (51 of 52 is "98%", 0.999 is "99%") nor to 0% unless none did: "100% partial"
+    would contradict itself."""
+    pct = float(share) * 100
+    if 0 < pct < 1:
+        return "<1%"
+    return f"{min(round(pct), 99) if pct < 100 else 100}%"
+
+
 def when(value: Any) -> str:
     if value is None:
         return "no data yet"
