@@ -668,6 +668,8 @@ def _status_text(row: dict[str, Any], uom: str | None, decimals: int | None) -> 
 
     status = str(row.get("status") or "")
     v = row.get("at_target_period")
+    if row.get("status_note"):
+        return f"{status.replace('_', ' ')}: {row['status_note']}"
     if not v or status not in ("met", "missed"):
         return status.replace("_", " ")
     text = (f"target {status}: {figure(v['actual'], uom, decimals)} in {v['actual_period']} "

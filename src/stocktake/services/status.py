@@ -424,8 +424,10 @@ def _row(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None
     row["latest"] = latest
     row.update({"expected": None, "gap": None, "gap_pct": None, "after_target": False})
     row["at_target_period"] = None
+    row["status_note"] = None
     if latest is None:
         row["status"] = NO_DATA
+        row["status_note"] = _partial_only_note(data, ind.code, unit)
     elif trajectory is None:
         row["status"] = NO_TRAJECTORY
     else:
@@ -482,6 +484,18 @@ def _add_forecasts(rows: list[dict[str, Any]], p: Priority, ind: Indicator,
     for row, block in zip(rows, blocks, strict=True):
         row["forecast"] = block
         row["probability_of_meeting"] = block.get("probability_of_meeting")
+
+
+def _partial_only_note(data: SeriesData, code: str, unit: str) -> str | None:
+    """Why "no data" where values exist: every period is a partial roll-up (some unit below
+    never reports), so none is read. Without this a continent whose one small country has
+    gaps read as if nothing at all were known."""
+    _, _, partial = data.complete(code, unit)
+    if not partial:
+        return None
+    return (f"no complete period: {len(partial)} reported only in part (latest "
+            f"{partial[-1]}: a unit below did not report); status reads complete periods "
+            "only, so a unit that never reports leaves the total unread")
 
 
 def _reading(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None,
