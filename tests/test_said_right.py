@@ -47,3 +47,14 @@ def test_gap_after_the_deadline_names_its_period():
     earlier = {"at_target_period": {"period": "2015-Q4", "actual_period": "2015-Q3"}}
     assert _at_deadline(earlier) == " (at 2015-Q3)"
     assert _at_deadline({"at_target_period": None}) == ""
+
+
+def test_series_cells_follow_decimals_and_say_where_a_value_is_partial():
+    from stocktake.cli import _coverage_cell, _value_places
+
+    assert _coverage_cell(1.0, True) == "100%, partial below"  # a grandchild is missing
+    assert _coverage_cell(51 / 52, True) == "98% partial"
+    assert _coverage_cell(1.0, False) == "100%"
+    assert _coverage_cell(None, False) == "-"
+    assert _value_places({"indicator": {"decimals": 0}}) == 0
+    assert _value_places({"indicator": {"decimals": None}}) == 2

@@ -637,7 +637,8 @@ def status(
                 "-" if row.get("gap_pct") is None else f"{row['gap_pct']:+.1f}%"
                 + _at_deadline(row),
                 _status_text(row, p["unit_of_measure"], p.get("decimals")),
-                spc.get("variation_label", "-") or "-",
+                (spc.get("variation_label", "-") or "-")
+                + (" (trial limits: fewer than 12 points)" if spc.get("trial") else ""),
                 f"{_num(fc.get('mean'), places)} ({_num(fc.get('lower_80'), places)} to "
                 f"{_num(fc.get('upper_80'), places)}) {fc.get('period', '')}"
                 if fc.get("mean") is not None else "-",
@@ -654,6 +655,23 @@ def _at_deadline(row: dict[str, Any]) -> str:
     say which period it belongs to, since the latest sits beside it."""
     verdict = row.get("at_target_period")
     return "" if not verdict else f" (at {verdict['actual_period']})"
+
+
+def _coverage_cell(coverage: float | None, partial: bool) -> str:
+    """The children's coverage, and whether the value is partial: every child can have
+    reported while a unit further down did not ("100%, partial below", not "100% partial")."""
+    if coverage is None:
+        return "partial" if partial else "-"
+    text = coverage_text(coverage)
+    if not partial:
+        return text
+    return f"{text}, partial below" if coverage >= 1 else f"{text} partial"
+
+
+def _value_places(report: dict[str, Any]) -> int:
+    """Decimals for an indicator's values in a table: its own (0 for counts), else 2."""
+    decimals = (report.get("indicator") or {}).get("decimals")
+    return 2 if decimals is None else decimals
 
 
 def _places(decimals: int | None) -> int:
@@ -753,12 +771,12 @@ def series(
                   caption=_vintage_caption(report))
     for col in ("period", "value", "computed", "reported", "gap", "coverage", "source"):
         table.add_column(col, justify="left" if col in ("period", "source") else "right")
+    dp = _value_places(report)
     for pt in report["points"]:
         cov = pt["coverage"]
-        table.add_row(pt["period"], _num(pt["value"], 2), _num(pt["computed"], 2),
-                      _num(pt["reported"], 2), _num(pt["gap"], 2),
-                      "-" if cov is None else coverage_text(cov)
-                      + (" partial" if pt["value_partial"] else ""), pt["source"])
+        table.add_row(pt["period"], _num(pt["value"], dp), _num(pt["computed"], dp),
+                      _num(pt["reported"], dp), _num(pt["gap"], dp),
+                      _coverage_cell(cov, pt["value_partial"]), pt["source"])
     show(table)
 
 
@@ -807,11 +825,13 @@ def spc(
             "upper", "rule", "point"]
     for col in cols:
         table.add_column(col, justify="left" if col in ("period", "rule", "point") else "right")
+    dp = _value_places(report)
+    sp = dp + 1  # limits and means: one place more than the values they summarise
     for pt in report["points"]:
-        values = [_num(pt["observed"], 2), _num(pt["value"], 2)] if adjusted else [
-            _num(pt["value"], 2)]
-        table.add_row(pt["period"], *values, _num(pt["mean"], 2),
-                      _num(pt["lower"], 2), _num(pt["upper"], 2), pt["rule"],
+        values = [_num(pt["observed"], dp), _num(pt["value"], sp)] if adjusted else [
+            _num(pt["value"], dp)]
+        table.add_row(pt["period"], *values, _num(pt["mean"], sp),
+                      _num(pt["lower"], sp), _num(pt["upper"], sp), pt["rule"],
                       pt["point_type"].replace("_", " "))
     show(table)
     season = report.get("seasonal_adjustment") or {}

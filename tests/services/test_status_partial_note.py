@@ -35,3 +35,17 @@ def test_all_partial_periods_say_why_there_is_no_reading(engine, tmp_path):
     by_unit = {u["unit"]: u for u in p["units"]}
     assert by_unit["R1"]["status_note"] is None and by_unit["R1"]["latest"]["value"] == 45
     assert by_unit["R2"]["status"] == "no_data" and by_unit["R2"]["status_note"] is None
+    # The CLI says both: why the nation has no reading, and that R1's limits are trial ones
+    # (6 points), so "common cause" is read with care.
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+
+    out = CliRunner().invoke(app, ["status", "--db", engine.url.render_as_string(
+        hide_password=False), "--priority", "P"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "no data: no complete period: 6 reported only in part" in out.output
+    # cells wrap: read each column's words in order (R1's SPC cell holds the caveat)
+    spc_cells = " ".join(line.split("│")[7].strip() for line in out.output.splitlines()
+                         if line.count("│") > 8)
+    assert "(trial limits: fewer than 12 points)" in " ".join(spc_cells.split())

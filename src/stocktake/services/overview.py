@@ -168,6 +168,7 @@ def portfolio_rows(engine: Engine, *, as_of: datetime | None = None) -> dict[str
             "assurance_colour": ICON_COLOURS.get(assurance) if assurance else None,
             "assurance_note": spc.get("assurance_note"),
             "status_note": s.get("status_note"),
+            "spc_trial": bool(spc.get("trial")),
             "likelihood": None if r is None else r["likelihood"],
             "assessed_on": None if r is None else r["assessed_on"],
             "round": None if r is None else r["round"],

@@ -38,7 +38,7 @@ PARTIAL_RULE = ("periods whose value is a partial roll-up (an expected child, or
 def _indicator_info(indicator: Indicator) -> dict[str, Any]:
     return {"code": indicator.code, "name": indicator.name, "unit_of_measure": indicator.unit,
             "polarity": indicator.polarity.value, "period_type": indicator.period_type,
-            "aggregation": indicator.aggregation.value}
+            "aggregation": indicator.aggregation.value, "decimals": indicator.decimals}
 
 
 def _unit_info(model: DeliveryModel, code: str) -> dict[str, Any]:
