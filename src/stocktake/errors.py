@@ -1,0 +1,105 @@
+"""One error model for the whole product (docs/methods is for statistics; this is for people).
+
+Every error a user can cause is a ``StocktakeError`` of one of four kinds, and the shells
+map each kind to one answer: the CLI to one exit code, the web to one status (HTML or JSON
+by route). A ``ValueError`` (or any other exception) is a programming error: the CLI shows
+it as an internal error and the web as a 500 page with a request id, never as "not found".
+
+- ``NotFound``: the thing named does not exist (an unknown priority, unit, batch, plan).
+- ``Invalid``: the input is wrong; ``problems`` lists every problem found, each saying
+  where (a file and line, a field path, a parameter) and what.
+- ``Conflict``: the input is right but the state forbids it (a batch already approved,
+  a version that moved on, an account that exists).
+- ``Forbidden``: the principal may not do this.
+
+Transitional: ``StocktakeError`` also derives from ``ValueError`` while the shells still
+catch ``ValueError``; once they catch ``StocktakeError`` the second base goes.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: ``where`` it is (``units.csv:4``, ``interventions[2].
+    owner``, ``as_of``; empty when the whole input is meant) and ``message``, what is wrong
+    and, where we can tell, how to put it right."""
+
+    message: str
+    where: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class StocktakeError(ValueError):
+    """An error the user can put right. ``problems`` holds every problem found at once."""
+
+    exit_code = 1
+    http_status = 400
+
+    def __init__(self, problems: str | Problem | Sequence[str | Problem], *,
+                 source: str | None = None):
+        if isinstance(problems, str | Problem):
+            problems = [problems]
+        self.problems: list[Problem] = [p if isinstance(p, Problem) else Problem(str(p))
+                                        for p in problems]
+        self.source = source
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        if len(self.problems) == 1:
+            return f"{where}{self.problems[0]}"
+        return f"{where}{len(self.problems)} problems:\n" + "\n".join(
+            f"  - {p}" for p in self.problems)
+
+    @property
+    def messages(self) -> list[str]:
+        """Each problem as one line of text, for lists on pages and in JSON."""
+        return [str(p) for p in self.problems]
+
+
+class NotFound(StocktakeError):
+    """The thing named does not exist."""
+
+    exit_code = 3
+    http_status = 404
+
+
+class Invalid(StocktakeError):
+    """The input is wrong; every problem is listed with where it is."""
+
+    exit_code = 2
+    http_status = 422
+
+
+class Conflict(StocktakeError):
+    """The input is right, but the present state does not allow it."""
+
+    exit_code = 4
+    http_status = 409
+
+
+class Forbidden(StocktakeError):
+    """The principal may not do this."""
+
+    exit_code = 5
+    http_status = 403
+
+
+def did_you_mean(word: str, choices: Iterable[object], *, cutoff: float = 0.6) -> str:
+    """`` (did you mean 'X'?)`` for the closest of ``choices`` to ``word``, or ``""``.
+    The one wording of the hint across the product."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1,
+                                      cutoff=cutoff)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def not_found(kind: str, word: str, choices: Iterable[object]) -> NotFound:
+    """``no priority 'LITT' (did you mean 'LIT'?)``: the usual NotFound, built one way."""
+    return NotFound(f"no {kind} '{word}'{did_you_mean(word, choices)}")
