@@ -1,0 +1,5 @@
+"""``python -m stocktake``: the command line."""
+
+from .cli import main
+
+main()
