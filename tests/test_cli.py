@@ -188,7 +188,7 @@ def test_a_table_too_wide_for_the_terminal_becomes_records_and_nothing_is_cut(
         width, monkeypatch, capsys):
     from rich.table import Table
 
-    from stocktake.cli_common import console, show
+    from stocktake.cli.common import console, show
 
     monkeypatch.setattr(console, "_width", width)
     table = Table(title="Submission batches", caption="newest first")

@@ -9,7 +9,7 @@ import numpy as np
 
 from stocktake.analysis.backtest import _level_groups
 from stocktake.analysis.spc import describe_reading
-from stocktake.cli import _at_deadline
+from stocktake.cli.reading import _at_deadline
 from stocktake.reports.formatting import coverage_text
 
 
@@ -50,7 +50,8 @@ def test_gap_after_the_deadline_names_its_period():
 
 
 def test_series_cells_follow_decimals_and_say_where_a_value_is_partial():
-    from stocktake.cli import _coverage_cell, _value_places
+    from stocktake.cli.common import value_places as _value_places
+    from stocktake.cli.reading import _coverage_cell
 
     assert _coverage_cell(1.0, True) == "100%, partial below"  # a grandchild is missing
     assert _coverage_cell(51 / 52, True) == "98% partial"

@@ -6,10 +6,9 @@ import io
 import re
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from stocktake.cli_publish import register
+from stocktake.cli import app
 from stocktake.intake.service import submit_rows
 from stocktake.services.model_service import load_model
 from stocktake.services.readings import indicator_series
@@ -94,9 +93,6 @@ def test_the_site_shows_published_priorities_and_complete_periods_only(engine,
 
 def test_publish_command_writes_the_site(engine, small_model_dir, tmp_path, db_url):
     build(engine, small_model_dir)
-    app = typer.Typer()
-    app.callback()(lambda: None)
-    register(app)
     out = tmp_path / "out"
     r = CliRunner().invoke(app, ["publish", "--out", str(out), "--db", db_url])
     assert r.exit_code == 0, r.output

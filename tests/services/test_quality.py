@@ -105,7 +105,7 @@ def test_the_cli_table_keeps_every_figure_at_any_width(world, width, monkeypatch
     from typer.testing import CliRunner
 
     from stocktake.cli import app
-    from stocktake.cli_common import console
+    from stocktake.cli.common import console
 
     monkeypatch.setattr(console, "_width", width)
     url = world.url.render_as_string(hide_password=False)

@@ -1,6 +1,6 @@
-"""Commands for managing delivery: plans, chains, assessments, stocktakes, actions, and the
-documents the routines run on (packs, monthly notes, delivery reports). Thin, like cli.py:
-parse, call a service, print."""
+"""Managing delivery: plans, chains, assessments, stocktakes and actions. Each command
+calls a service and hands the result to its renderer, which prints it as text and tables
+or as JSON."""
 
 from __future__ import annotations
 
@@ -11,25 +11,22 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from .cli_common import (
+from .common import (
     AsOfOption,
     DbOption,
     JsonOption,
-    _engine,
-    _print_json,
-    _service,
+    PriorityArg,
     console,
     login_name,
+    open_db,
     parse_as_of,
+    print_json,
     show,
 )
 
-PriorityArg = Annotated[str, typer.Argument(metavar="PRIORITY", help="Priority code.")]
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="A YAML file.")]
 ByOption = Annotated[str, typer.Option(
     "--by", metavar="NAME", help="Who records it (default: your login name).")]
-OutOption = Annotated[Path, typer.Option(
-    "--out", metavar="FILE", help="Where to write it: .pdf or .html.")]
 
 
 plan_app = typer.Typer(help="Delivery plans: versions, checklist, differences.",
@@ -57,12 +54,17 @@ def plan_load(priority: PriorityArg, file: FileArg, db: DbOption = None,
               as_json: JsonOption = False) -> None:
     """Store a plan from a YAML file as the priority's next version (nothing changes if it
     equals the current one, or on any problem)."""
-    from .services.plans import load_plan
+    from ..services.plans import load_plan
 
-    result = _service(load_plan, _engine(db), priority, file, author=author or login_name(),
-                      reason=reason)
+    result = load_plan(open_db(db), priority, file, author=author or login_name(),
+                       reason=reason)
+    render_plan_load(priority, result, as_json=as_json)
+
+
+def render_plan_load(priority: str, result: dict[str, Any], *, as_json: bool = False) -> None:
+    """A plan stored as a new version, with its changes, or equal to the current one."""
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     if not result["changed"]:
         console.print(f"{priority}: the plan equals version {result['version']}; nothing "
@@ -80,12 +82,16 @@ def plan_show(priority: PriorityArg, db: DbOption = None,
               = None, as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
     """A plan version with its quality checklist, the trajectory its interventions imply,
     milestones due or late, and the list of versions."""
-    from .services.plans import show_plan
+    from ..services.plans import show_plan
 
-    r = _service(show_plan, _engine(db), priority, version=version,
-                 as_of=parse_as_of(as_of))
+    r = show_plan(open_db(db), priority, version=version, as_of=parse_as_of(as_of))
+    render_plan(r, as_json=as_json)
+
+
+def render_plan(r: dict[str, Any], *, as_json: bool = False) -> None:
+    """A plan version: interventions, milestones, the implied trajectory, the checklist."""
     if as_json:
-        _print_json(r)
+        print_json(r)
         return
     console.print(f"[bold]{r['priority']}[/bold] {r['title']}: plan version {r['version']} "
                   f"of {len(r['history'])}, by {r['author']} ({r['recorded_at'][:10]}): "
@@ -123,11 +129,16 @@ def plan_diff(priority: PriorityArg,
               new: Annotated[int, typer.Argument(metavar="TO", help="Newer version.")],
               db: DbOption = None, as_json: JsonOption = False) -> None:
     """What changed between two plan versions, and the reasons given."""
-    from .services.plans import diff_plan
+    from ..services.plans import diff_plan
 
-    r = _service(diff_plan, _engine(db), priority, old, new)
+    r = diff_plan(open_db(db), priority, old, new)
+    render_plan_diff(r, as_json=as_json)
+
+
+def render_plan_diff(r: dict[str, Any], *, as_json: bool = False) -> None:
+    """The reasons given for each version, then the lines that changed."""
     if as_json:
-        _print_json(r)
+        print_json(r)
         return
     for reason in r["reasons"]:
         console.print(f"version {reason['version']} by {reason['author']} "
@@ -147,12 +158,17 @@ def chain_load(priority: PriorityArg, file: FileArg, db: DbOption = None,
                                                    help="Why it changed.")] = "",
                as_json: JsonOption = False) -> None:
     """Store a delivery chain from a YAML file as the priority's next version."""
-    from .services.chains import load_chain
+    from ..services.chains import load_chain
 
-    r = _service(load_chain, _engine(db), priority, file, author=author or login_name(),
-                 reason=reason)
+    r = load_chain(open_db(db), priority, file, author=author or login_name(),
+                   reason=reason)
+    render_chain_load(priority, r, as_json=as_json)
+
+
+def render_chain_load(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+    """A chain stored as a new version, or unchanged."""
     if as_json:
-        _print_json(r)
+        print_json(r)
         return
     console.print(f"{priority}: chain version {r['version']} "
                   f"{'stored' if r['changed'] else 'unchanged; nothing stored'}.")
@@ -165,16 +181,21 @@ def chain_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOption = N
                as_json: JsonOption = False) -> None:
     """The chain's weak and broken links, actors with poor data, where the centre depends on
     other governments, and single points of failure."""
-    from .services.chains import chain_diagram, show_chain
+    from ..services.chains import chain_diagram, show_chain
 
-    engine = _engine(db)
+    engine = open_db(db)
     moment = parse_as_of(as_of)
-    r = _service(show_chain, engine, priority, as_of=moment)
+    r = show_chain(engine, priority, as_of=moment)
     if svg is not None:
-        svg.write_text(_service(chain_diagram, engine, priority, as_of=moment),
-                       encoding="utf-8")
+        svg.write_text(chain_diagram(engine, priority, as_of=moment), encoding="utf-8")
+    render_chain(priority, r, svg, as_json=as_json)
+
+
+def render_chain(priority: str, r: dict[str, Any], svg: Path | None, *,
+                 as_json: bool = False) -> None:
+    """The chain's size and what is weak in it; where the diagram went, if asked for."""
     if as_json:
-        _print_json(r)
+        print_json(r)
         return
     counts = r["analysis"]["counts"]
     console.print(f"[bold]{priority}[/bold] chain version {r['version']}: "
@@ -191,11 +212,16 @@ def chain_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOption = N
 def assess_record(priority: PriorityArg, file: FileArg, db: DbOption = None,
                   by: ByOption = "", as_json: JsonOption = False) -> None:
     """Record one round's assessment from a YAML file."""
-    from .services.assessments import record_assessment
+    from ..services.assessments import record_assessment
 
-    r = _service(record_assessment, _engine(db), priority, file, by=by or login_name())
+    r = record_assessment(open_db(db), priority, file, by=by or login_name())
+    render_assessment_recorded(priority, r, as_json=as_json)
+
+
+def render_assessment_recorded(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+    """The round just recorded: its likelihood and the change since the last."""
     if as_json:
-        _print_json(r)
+        print_json(r)
         return
     console.print(f"{priority} {r['round']}: {r['likelihood'].replace('_', '/')}. "
                   f"{r['change'].get('sentence', '')}", highlight=False)
@@ -206,11 +232,16 @@ def assess_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOption = 
                 as_json: JsonOption = False) -> None:
     """Every round, and the latest beside the statistics, with a flag wherever judgement
     and statistics disagree."""
-    from .services.assessments import show_assessments
+    from ..services.assessments import show_assessments
 
-    r = _service(show_assessments, _engine(db), priority, as_of=parse_as_of(as_of))
+    r = show_assessments(open_db(db), priority, as_of=parse_as_of(as_of))
+    render_assessments(priority, r, as_json=as_json)
+
+
+def render_assessments(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+    """Every round, the statistics beside the latest, and each disagreement."""
     if as_json:
-        _print_json(r)
+        print_json(r)
         return
     t = Table(title=f"{priority}: assessments")
     for col in ("round", "assessed on", "likelihood", "change"):
@@ -241,10 +272,10 @@ def stocktakes_schedule(priority: PriorityArg, db: DbOption = None,
                             "--start", metavar="DATE", help="The first stocktake's date.")]
                         = "", by: ByOption = "") -> None:
     """Set how often the priority is taken stock of."""
-    from .services.stocktakes import set_schedule
+    from ..services.stocktakes import set_schedule
 
     doc: dict[str, Any] = {"every": every, "unit": unit, "start": start or None}
-    r = _service(set_schedule, _engine(db), priority, doc, by=by or login_name())
+    r = set_schedule(open_db(db), priority, doc, by=by or login_name())
     console.print(f"{priority}: every {every} {unit}; next stocktake {r['next']}.")
 
 
@@ -252,11 +283,16 @@ def stocktakes_schedule(priority: PriorityArg, db: DbOption = None,
 def stocktakes_record(priority: PriorityArg, file: FileArg, db: DbOption = None,
                       by: ByOption = "", as_json: JsonOption = False) -> None:
     """Record a stocktake (date, attendees, pack, decisions, actions) from a YAML file."""
-    from .services.stocktakes import record_stocktake
+    from ..services.stocktakes import record_stocktake
 
-    r = _service(record_stocktake, _engine(db), priority, file, by=by or login_name())
+    r = record_stocktake(open_db(db), priority, file, by=by or login_name())
+    render_stocktake_recorded(priority, r, as_json=as_json)
+
+
+def render_stocktake_recorded(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+    """The stocktake just recorded, with its decisions and the ids of its actions."""
     if as_json:
-        _print_json(r)
+        print_json(r)
         return
     console.print(f"{priority}: stocktake of {r['held_on']} recorded with {r['decisions']} "
                   f"decision(s) and {len(r['actions'])} action(s) "
@@ -268,11 +304,16 @@ def stocktakes_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOptio
                     as_json: JsonOption = False) -> None:
     """The schedule, past stocktakes with decisions and actions, and the actions to follow
     up at the next one."""
-    from .services.stocktakes import stocktake_overview
+    from ..services.stocktakes import stocktake_overview
 
-    r = _service(stocktake_overview, _engine(db), priority, as_of=parse_as_of(as_of))
+    r = stocktake_overview(open_db(db), priority, as_of=parse_as_of(as_of))
+    render_stocktakes(priority, r, as_json=as_json)
+
+
+def render_stocktakes(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+    """The next stocktake, the past ones, and the actions to follow up."""
     if as_json:
-        _print_json(r)
+        print_json(r)
         return
     console.print(f"[bold]{priority}[/bold]: next stocktake {r['next'] or 'not scheduled'}")
     for s in r["stocktakes"]:
@@ -299,12 +340,17 @@ def actions_list(db: DbOption = None,
                      "--open", help="Only actions not yet done or dropped.")] = False,
                  as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
     """Every action from stocktakes, with its status and days overdue."""
-    from .services.stocktakes import list_actions
+    from ..services.stocktakes import list_actions
 
-    r = _service(list_actions, _engine(db), priority=priority, open_only=open_only,
-                 as_of=parse_as_of(as_of))
+    r = list_actions(open_db(db), priority=priority, open_only=open_only,
+                     as_of=parse_as_of(as_of))
+    render_actions(r, as_json=as_json)
+
+
+def render_actions(r: dict[str, Any], *, as_json: bool = False) -> None:
+    """Every action with its status and days overdue."""
     if as_json:
-        _print_json(r)
+        print_json(r)
         return
     _actions_table(r["actions"], f"Actions as of {r['today']}")
 
@@ -321,44 +367,17 @@ def actions_update(action_id: Annotated[int, typer.Argument(metavar="ID", help="
                        "--on", metavar="DATE", help="When (default today).")] = None,
                    by: ByOption = "") -> None:
     """Record an action's progress; its history is kept."""
-    from .services.stocktakes import update_action
+    from ..services.stocktakes import update_action
 
     try:
         day = date.fromisoformat(on) if on else None
     except ValueError:
         raise typer.BadParameter(f"'{on}' is not a date like 2026-07-31",
                                  param_hint="--on") from None
-    r = _service(update_action, _engine(db), action_id, status=status, note=note, on=day,
-                 by=by or login_name())
+    r = update_action(open_db(db), action_id, status=status, note=note, on=day,
+                      by=by or login_name())
     console.print(f"action {r['action']} ({r['priority']}): {r['from']} -> {r['status']} on "
                   f"{r['on']}.")
-
-
-# -- documents ------------------------------------------------------------------------------
-
-def pack(priority: PriorityArg, out: OutOption, db: DbOption = None,
-         as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
-    """The stocktake pack for one priority, as PDF or HTML, built on Barber's five
-    questions, from the data as known at --as-of."""
-    from .services.packs import write_pack
-
-    r = _service(write_pack, _engine(db), priority, str(out), as_of=parse_as_of(as_of))
-    if as_json:
-        _print_json(r)
-        return
-    console.print(f"Pack for {priority} written to {r['out']} ({_vintage(r)}).")
-
-
-def _vintage(r: dict[str, Any]) -> str:
-    """Where a document's data stand in words: never "data as of None" (no data had been
-    recorded by --as-of, or at all)."""
-    from .reports.formatting import when
-
-    if r.get("data_as_of"):
-        return f"data as of {when(r['data_as_of'])}"
-    if r.get("as_of"):
-        return f"no data had been recorded by {when(r['as_of'])}"
-    return "no data recorded yet"
 
 
 def register(app: typer.Typer) -> None:
@@ -367,37 +386,3 @@ def register(app: typer.Typer) -> None:
     app.add_typer(assess_app, name="assess")
     app.add_typer(stocktakes_app, name="stocktakes")
     app.add_typer(actions_app, name="actions")
-    app.command()(pack)
-    register_documents(app)
-
-
-def note(month: Annotated[str, typer.Option("--month", metavar="YYYY-MM",
-                                            help="The month the note covers.")],
-         out: OutOption, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """The monthly note to the leader: one page across all priorities: what moved, what is
-    off track, what needs a decision."""
-    from .services.briefings import write_note
-
-    r = _service(write_note, _engine(db), month, str(out))
-    if as_json:
-        _print_json(r)
-        return
-    console.print(f"Monthly note for {month} written to {r['out']} ({_vintage(r)}).")
-
-
-def report(out: OutOption, db: DbOption = None, as_of: AsOfOption = None,
-           as_json: JsonOption = False) -> None:
-    """The delivery report: every priority's likelihood of delivery as a league table,
-    change since the last round, successes with credit, concerns, data-quality league."""
-    from .services.briefings import write_report
-
-    r = _service(write_report, _engine(db), str(out), as_of=parse_as_of(as_of))
-    if as_json:
-        _print_json(r)
-        return
-    console.print(f"Delivery report written to {r['out']} ({_vintage(r)}).")
-
-
-def register_documents(app: typer.Typer) -> None:
-    app.command()(note)
-    app.command()(report)

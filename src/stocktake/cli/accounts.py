@@ -1,5 +1,5 @@
-"""Commands for accounts: the first admin before `serve`, and users and API tokens from the
-command line. Thin: parse, call services.accounts, print."""
+"""Accounts: the first admin before `serve`, and users and API tokens from the command
+line. Thin: parse, call services.accounts, print."""
 
 from __future__ import annotations
 
@@ -9,16 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .cli_common import (
-    DbOption,
-    JsonOption,
-    _engine,
-    _print_json,
-    _service,
-    console,
-    err,
-    show,
-)
+from .common import DbOption, JsonOption, console, err, open_db, print_json, show
 
 user_app = typer.Typer(help="Accounts and roles: admin, analyst, owner, provider, executive.",
                        no_args_is_help=True)
@@ -45,24 +36,28 @@ def user_add(username: UserArg, role: RoleOption, db: DbOption = None,
                  "--password-stdin", help="Read the password from standard input instead "
                  "of asking.")] = False) -> None:
     """Create an account (the password is asked for, never given on the command line)."""
-    from .services.accounts import create_user
+    from ..services.accounts import create_user
 
-    engine = _engine(db)
-    user = _service(create_user, engine, username, role, _password(password_stdin),
-                    unit=unit, priorities=tuple(priority or ()), by="cli")
+    engine = open_db(db)
+    user = create_user(engine, username, role, _password(password_stdin),
+                       unit=unit, priorities=tuple(priority or ()), by="cli")
     console.print(f"Account {user.username} ({user.role}) created.")
 
 
 @user_app.command("list")
 def user_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Every account with its role, unit or priorities, and whether it is active."""
-    from .services.accounts import list_users
+    from ..services.accounts import list_users
 
-    users = _service(list_users, _engine(db))
+    render_users(list_users(open_db(db)), as_json=as_json)
+
+
+def render_users(users: list, *, as_json: bool = False) -> None:
+    """Every account with its role, unit or priorities, and whether it is active."""
     if as_json:
-        _print_json([{"username": u.username, "role": u.role, "unit": u.unit,
-                      "priorities": list(u.priorities), "active": u.active,
-                      "last_login_at": u.last_login_at} for u in users])
+        print_json([{"username": u.username, "role": u.role, "unit": u.unit,
+                     "priorities": list(u.priorities), "active": u.active,
+                     "last_login_at": u.last_login_at} for u in users])
         return
     t = Table(title="Accounts")
     for col in ("username", "role", "unit", "priorities", "active", "last sign-in"):
@@ -78,9 +73,9 @@ def user_list(db: DbOption = None, as_json: JsonOption = False) -> None:
 def user_set_role(username: UserArg, role: RoleOption, db: DbOption = None,
                   unit: UnitOption = None, priority: PrioritiesOption = None) -> None:
     """Change an account's role (and its unit or priorities)."""
-    from .services.accounts import set_role
+    from ..services.accounts import set_role
 
-    user = _service(set_role, _engine(db), username, role, unit=unit,
+    user = set_role(open_db(db), username, role, unit=unit,
                     priorities=tuple(priority or ()), by="cli")
     console.print(f"{user.username} is now {user.role}.")
 
@@ -88,9 +83,9 @@ def user_set_role(username: UserArg, role: RoleOption, db: DbOption = None,
 @user_app.command("disable")
 def user_disable(username: UserArg, db: DbOption = None) -> None:
     """Disable an account: its sessions and tokens stop working at once."""
-    from .services.accounts import disable_user
+    from ..services.accounts import disable_user
 
-    _service(disable_user, _engine(db), username, by="cli")
+    disable_user(open_db(db), username, by="cli")
     console.print(f"{username} disabled.")
 
 
@@ -102,9 +97,9 @@ def user_token(username: UserArg, db: DbOption = None,
                label: Annotated[str, typer.Option("--label", metavar="TEXT",
                                                   help="What the token is for.")] = "") -> None:
     """Make an API token for the account (shown once; only its hash is kept)."""
-    from .services.accounts import create_api_token
+    from ..services.accounts import create_api_token
 
-    token = _service(create_api_token, _engine(db), username, scope, label=label, by="cli")
+    token = create_api_token(open_db(db), username, scope, label=label, by="cli")
     err.print(f"API token for {username} ({scope}); it is shown only now:")
     console.print(token)
 

@@ -1,7 +1,6 @@
-"""What every command module shares: the Typer app, the consoles, the common options, and
-the helpers that open the database, parse --as-of and turn a service's ValueError into a
-clear error. Its own module so that the command modules (cli.py, cli_delivery.py, ...)
-import it rather than each other."""
+"""What every command module shares: the consoles, the common options, opening the
+database, parsing --as-of, printing tables and JSON. Each command module imports this one;
+errors are mapped in exits.py."""
 
 from __future__ import annotations
 
@@ -15,13 +14,6 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
-app = typer.Typer(
-    help="stocktake: priorities, a data system with vintages, and the routines of delivery.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
 console = Console()
 err = Console(stderr=True)
 
@@ -51,28 +43,39 @@ def show(table: Table) -> None:
         console.print(table.caption)
 
 
+JSON_WANTED = "stocktake.json"  # the key in click's shared ctx.meta: did the user ask for --json?
+
+
+def _remember_json(ctx: typer.Context, value: bool) -> bool:
+    """Note --json where the error mapping (cli/exits.py) can see it, so that an error is
+    answered in JSON too."""
+    if value:
+        ctx.meta[JSON_WANTED] = True
+    return value
+
+
 DbOption = Annotated[str | None, typer.Option(
     "--db", envvar="STOCKTAKE_DATABASE_URL", show_envvar=True, metavar="URL",
     help="Database URL (default sqlite:///stocktake.db; PostgreSQL: postgresql+psycopg://...).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.",
+                                          callback=_remember_json)]
+PriorityArg = Annotated[str, typer.Argument(metavar="PRIORITY", help="Priority code.")]
 AsOfOption = Annotated[str | None, typer.Option(
     "--as-of", metavar="TIME", help="Use the data as it was known at this moment: an ISO timestamp "
     "(2025-03-01T12:00) or a date (meaning the end of that day, UTC).")]
 
 
-def _engine(db: str | None):
-    from .store.db import StoreError, open_engine
+def open_db(db: str | None):
+    """The database engine for --db (a StoreError, e.g. not a database, is mapped by
+    cli/exits.py like any user error)."""
+    from ..store.db import open_engine
 
-    try:
-        return open_engine(db)
-    except StoreError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    return open_engine(db)
 
 
 def parse_as_of(text: str | None) -> datetime | None:
     """An --as-of value: a date means the end of that day; times are UTC."""
-    from .services.clock import parse_moment
+    from ..services.clock import parse_moment
 
     try:
         return parse_moment(text, "--as-of")
@@ -82,16 +85,7 @@ def parse_as_of(text: str | None) -> datetime | None:
             param_hint="--as-of") from None
 
 
-def _service(call, *args, **kwargs) -> Any:
-    """Call a service; a ValueError (bad code, bad argument) exits 2 with its message."""
-    try:
-        return call(*args, **kwargs)
-    except ValueError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True)
-        raise typer.Exit(2) from None
-
-
-def _print_json(data: Any) -> None:
+def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
@@ -103,3 +97,23 @@ def login_name() -> str:
         return getpass.getuser()
     except Exception:
         return "unknown"
+
+
+def vintage_caption(report: dict[str, Any]) -> str:
+    """Where a reading's data stand, under its table."""
+    vintage = report.get("data_as_of")
+    text = f"Data as of {vintage[:16].replace('T', ' ')} UTC" if vintage else "No data"
+    if report.get("as_of"):
+        text += f" (as known at {report['as_of'][:16].replace('T', ' ')})"
+    return text
+
+
+def num(value: Any, decimals: int = 1) -> str:
+    """A figure with separators and the given decimals; '-' for none."""
+    return "-" if value is None else f"{value:,.{decimals}f}"
+
+
+def value_places(report: dict[str, Any]) -> int:
+    """Decimals for an indicator's values in a table: its own (0 for counts), else 2."""
+    decimals = (report.get("indicator") or {}).get("decimals")
+    return 2 if decimals is None else decimals
