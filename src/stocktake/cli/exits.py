@@ -55,7 +55,7 @@ def fail(exc: Exception, *, as_json: bool = False) -> NoReturn:
                   "STOCKTAKE_DEBUG=1 to see where)", highlight=False)
         if as_json:
             print_json({"error": {"kind": "internal", "type": type(exc).__name__,
-                                  "message": str(exc), "problems": []}})
+                                  "message": _first_line(exc), "problems": []}})
         raise typer.Exit(INTERNAL_ERROR)
     err.print(f"[red]error:[/red] {escape(str(user_error))}")
     if as_json:
