@@ -38,7 +38,7 @@ class StocktakeGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.exceptions.TyperException):
+        except (typer.Exit, typer.Abort, typer.TyperException):  # usage, --help, exits
             raise
         except Exception as exc:
             if os.environ.get("STOCKTAKE_DEBUG") == "1" and not _user_error(exc):
