@@ -28,7 +28,6 @@ from ..intake.service import submit_file, submit_rows
 from ..model.entities import DeliveryModel
 from ..model.periods import Period, PeriodError
 from ..services.accounts import Principal
-from ..services.cache import ResultCache
 from ..services.clock import parse_moment
 from ..services.model_service import current_model
 from ..services.quality import data_quality
@@ -36,6 +35,7 @@ from ..services.readings import indicator_series
 from ..services.status import priority_status
 from ..store.observations import data_as_of, latest
 from . import auth
+from .cache import ResultCache
 
 # Who may read what: status is priority-wide (every unit's figures), so not for providers;
 # series, quality and observations are open to providers for the units of their remit.

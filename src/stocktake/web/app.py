@@ -14,7 +14,6 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..reports.charts import funnel_chart, headline_chart, unit_panel
-from ..services.cache import ResultCache
 from ..services.overview import portfolio_rows, priority_overview
 from ..services.overview import priority_page as priority_page_data
 from ..store.db import get_meta
@@ -28,6 +27,7 @@ from . import (
     public,
     spc_pages,
 )
+from .cache import ResultCache
 
 # Each feature adds its routes and their permissions (a route without one is refused).
 FEATURES = (delivery_pages, data_pages, api, public, model_pages, spc_pages)

@@ -18,8 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ..reports.formatting import FILTERS
 from ..services import publish
-from ..services.cache import ResultCache
 from . import auth
+from .cache import ResultCache
 
 HERE = Path(__file__).parent
 STYLESHEET = HERE / "static" / "style.css"  # copied into the static site as style.css
