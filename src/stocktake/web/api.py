@@ -38,7 +38,7 @@ from ..services.status import priority_status
 from ..store.observations import data_as_of, latest
 from . import auth
 from .cache import ResultCache
-from .deps import EngineDep, Templates
+from .deps import USER_ERRORS, EngineDep, Templates
 
 # Who may read what: status is priority-wide (every unit's figures), so not for providers;
 # series, quality and observations are open to providers for the units of their remit.
@@ -326,7 +326,7 @@ docs_router = APIRouter(include_in_schema=False)  # the API's description, after
 def moment(text: str | None) -> datetime | None:
     try:
         return parse_moment(text)
-    except ValueError as exc:
+    except USER_ERRORS as exc:
         raise unprocessable(str(exc)) from None
 
 
@@ -338,7 +338,7 @@ def call(service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return service(*args, **kwargs)
     except StocktakeError:
         raise
-    except ValueError as exc:  # an unknown code or a wrong parameter: say which
+    except USER_ERRORS as exc:  # an unknown code or a wrong parameter: say which
         raise unprocessable(str(exc)) from None
 
 @router.get("/api/v1/status", name="api_status", tags=["status"],

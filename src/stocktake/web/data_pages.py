@@ -214,7 +214,6 @@ def _scope(principal: Principal, chosen: str) -> str | None:
 
 # -- pages ---------------------------------------------------------------------------------
 
-
 router = APIRouter()
 
 
@@ -225,13 +224,8 @@ def uploads_of(request: Request) -> Uploads:
 UploadStore = Annotated[Uploads, Depends(uploads_of)]
 
 
-def page(request: Request, name: str, context: dict[str, Any], status: int = 200
-         ) -> Response:
-    return render(request, name, context, status)
-
-
 def problem(request: Request, title: str, message: str, status: int) -> Response:
-    return page(request, "error.html", {"title": title, "message": message}, status)
+    return render(request, "error.html", {"title": title, "message": message}, status)
 
 
 def visible_units(principal: Principal, model: DeliveryModel) -> list[Any]:
@@ -250,7 +244,7 @@ def submit_page(request: Request, *, status: int = 200, **context: Any) -> Respo
     lines += [("", "", "", "")] * max(FORM_ROWS - len(lines), 2 if lines else 0)
     result: SubmissionResult | None = context.get("result")
     shown = findings_for_display(result.findings) if result else []
-    return page(request, "data_submit.html", {
+    return render(request, "data_submit.html", {
         "may_submit": principal.role in SUBMITTERS, "principal": principal,
         "units": units, "indicators": list(model.indicators.values()),
         "lines": lines, "findings": shown[:FINDINGS_SHOWN],
@@ -373,7 +367,7 @@ def data_quality_page(request: Request, engine: EngineDep, principal: CurrentPri
     _remit(principal, model)
     report = data_quality(engine, unit=principal.unit if principal.role == "provider"
                           else None)
-    return page(request, "data_quality.html", {
+    return render(request, "data_quality.html", {
         "report": report, "years": _years(report["trend"]),
         "trend": _trend_by_unit(report["trend"]), "principal": principal})
 
@@ -390,7 +384,7 @@ def data_history(request: Request, engine: EngineDep, principal: CurrentPrincipa
         "units": visible_units(principal, model), "indicator": indicator, "unit": unit,
         "period": period, "vintages": None, "error": None}
     if not (indicator or unit or period):
-        return page(request, "data_history.html", context)
+        return render(request, "data_history.html", context)
     if unit in model.units:
         _require_unit(principal, model, unit)
     problems = []
@@ -404,12 +398,12 @@ def data_history(request: Request, engine: EngineDep, principal: CurrentPrincipa
         problems.append(str(exc))
     if problems:
         context["error"] = "; ".join(problems).capitalize() + "."
-        return page(request, "data_history.html", context, 400)
+        return render(request, "data_history.html", context, 400)
     with engine.connect() as conn:
         context["vintages"] = observations.history(conn, indicator, unit, code)
     context.update(period=code, indicator_name=model.indicators[indicator].name,
                    unit_name=model.units[unit].name)
-    return page(request, "data_history.html", context)
+    return render(request, "data_history.html", context)
 
 
 # -- a reporting unit ----------------------------------------------------------------
@@ -436,7 +430,7 @@ def unit_page(request: Request, code: str, engine: EngineDep, principal: Current
     mine = next((r for r in quality["units"] if r["unit"] == code), None)
     trend = [t for t in quality["trend"] if t["unit"] == code]
     status = priority_status(engine, unit=code, units=False, forecasts="none")
-    return page(request, "unit.html", {
+    return render(request, "unit.html", {
         "unit": unit, "parent": model.units.get(unit.parent or ""),
         "children": [u for u in model.children(code)
                      if remit is None or u.code in remit],
