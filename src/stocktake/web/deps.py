@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
@@ -93,7 +94,7 @@ def world_label(request: Request) -> str | None:
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200,
-           headers: dict[str, str] | None = None) -> Any:
+           headers: dict[str, str] | None = None) -> HTMLResponse:
     """A page of the app's templates."""
     return templates_of(request).TemplateResponse(request, name, context,
                                                   status_code=status, headers=headers)
