@@ -27,6 +27,7 @@ from stocktake.intake.service import submit_rows
 from stocktake.services import accounts
 from stocktake.services.model_service import current_model, load_model
 from stocktake.store.db import open_engine
+from stocktake.web import auth
 from stocktake.web.app import create_app
 from stocktake.web.auth import ANONYMOUS, PERMISSIONS, SESSION_COOKIE
 
@@ -204,7 +205,7 @@ def discovered_pages(app, params: dict[str, str]) -> tuple[list[tuple[str, str |
     """(path, role) for every GET page of the app that is not a main page, and the routes
     left out because a path parameter has no sample value."""
     pages, unfilled = [], []
-    for route in app.routes:
+    for route in auth.routes_of(app):
         if (not isinstance(route, APIRoute) or "GET" not in route.methods
                 or route.name in NOT_PAGES or route.path.startswith("/api/")
                 or route.path in MAIN_PATHS):

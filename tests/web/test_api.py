@@ -276,14 +276,6 @@ def test_a_session_submits_with_its_csrf_header(site):
 
 def test_openapi_describes_every_endpoint_and_the_docs_page_loads_nothing_from_outside(
         site, monkeypatch):
-    seen = {}
-    install = api.install
-
-    def capture(app, engine, templates):  # the app's own templates, with its globals
-        seen["templates"] = templates
-        install(app, engine, templates)
-
-    monkeypatch.setattr(api, "install", capture)
     app = create_app(site)
     client = analyst(site)
     doc = client.get("/api/v1/openapi.json").json()
@@ -300,7 +292,7 @@ def test_openapi_describes_every_endpoint_and_the_docs_page_loads_nothing_from_o
 
     @app.get("/test-docs")
     def test_docs(request: Request):
-        return api.render_api_docs(app, request, seen["templates"])
+        return api.render_api_docs(app, request, app.state.templates)  # the app's own
 
     monkeypatch.setitem(auth.PERMISSIONS, "test_docs", auth.SIGNED_IN)
     html = TestClient(app, cookies={

@@ -73,7 +73,7 @@ def csrf_of(html):
 def every_request(app):
     """(route name, method, path) for every route of the app, filled with sample values."""
     out = []
-    for route in app.routes:
+    for route in auth.routes_of(app):
         if isinstance(route, Mount):
             assert route.name in SAMPLE_MOUNT_PATHS, f"add a sample path for mount {route.name}"
             out.append((route.name, "GET", SAMPLE_MOUNT_PATHS[route.name]))
@@ -86,7 +86,7 @@ def every_request(app):
 
 
 def test_every_route_has_an_entry_in_the_permission_table(engine):
-    names = {r.name for r in create_app(engine).routes}
+    names = {r.name for r in auth.routes_of(create_app(engine))}
     assert names - set(PERMISSIONS) == set(), "routes without a permission entry"
     assert set(PERMISSIONS) - names == set(), "permission entries for routes that are gone"
 
@@ -125,8 +125,9 @@ def test_every_role_against_every_route(site):
 def test_the_table_says_what_the_issue_says(engine):
     """Independent of the table's shorthand: the public, executives and providers."""
     app = create_app(engine)
-    unsafe = {r.name for r in app.routes if not isinstance(r, Mount) and r.methods - {"GET"}}
-    reads = {r.name for r in app.routes if r.name not in unsafe}
+    routes = auth.routes_of(app)
+    unsafe = {r.name for r in routes if not isinstance(r, Mount) and r.methods - {"GET"}}
+    reads = {r.name for r in routes if r.name not in unsafe}
     public = {n for n, roles in PERMISSIONS.items() if ANONYMOUS in roles}
     assert public == {"static", "healthz", "login_form", "login"} | {
         n for n in PERMISSIONS if n.startswith("public_")}  # the published site only

@@ -16,6 +16,7 @@ import yaml
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
+from stocktake.errors import Invalid
 from stocktake.intake.service import submit_rows
 from stocktake.services import accounts
 from stocktake.services.assessments import record_assessment, show_assessments
@@ -146,7 +147,7 @@ def test_assessment_form_reads_stages_as_numbers_and_drops_unrated_criteria():
     (b"summary: [unclosed\n", "line 2: not valid YAML"), (b"\xff\xfe", "not UTF-8")])
 def test_an_uploaded_plan_must_be_a_yaml_mapping(data, message):
     # A bare string must never reach the plan service: it reads a string as a file path.
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(Invalid, match=re.escape(message)):
         parse_plan_upload(data, "plan.yaml")
     assert parse_plan_upload(b"summary: x\n", "p.yaml") == {"summary": "x"}
 

@@ -13,22 +13,23 @@ import json
 import pathlib
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from ..errors import StocktakeError, not_found
 from ..intake.service import submit_file, submit_rows
 from ..model.entities import DeliveryModel
 from ..model.periods import Period, PeriodError
 from ..services.accounts import Principal
-from ..services.cache import ResultCache
 from ..services.clock import parse_moment
 from ..services.model_service import current_model
 from ..services.quality import data_quality
@@ -36,9 +37,13 @@ from ..services.readings import indicator_series
 from ..services.status import priority_status
 from ..store.observations import data_as_of, latest
 from . import auth
+from .cache import ResultCache
+from .deps import USER_ERRORS, EngineDep, Templates
 
 # Who may read what: status is priority-wide (every unit's figures), so not for providers;
 # series, quality and observations are open to providers for the units of their remit.
+T = TypeVar("T")
+
 UNIT_READERS = auth.READERS | {"provider"}
 SUBMITTERS = frozenset({"admin", "analyst", "provider"})  # never the executive: reads only
 
@@ -50,6 +55,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "api_observations": UNIT_READERS,
     "api_submit": SUBMITTERS,
 }
+
+def observation_walks(request: Request) -> ResultCache:
+    return request.app.state.walks
+
+
+Walks = Annotated[ResultCache, Depends(observation_walks)]
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10000
@@ -308,184 +319,205 @@ def _submit(engine: Engine, principal: Principal, kind: str, payload: Any,
 # -- routes -----------------------------------------------------------------------------
 
 
-def install(app: FastAPI, engine: Engine, templates: Jinja2Templates) -> None:
-    """Add this feature's routes to the app."""
-    walks = ResultCache(engine, size=16)  # the rows of recent observation walks
+router = APIRouter()
+docs_router = APIRouter(include_in_schema=False)  # the API's description, after the pages
 
-    def moment(text: str | None) -> datetime | None:
-        try:
-            return parse_moment(text)
-        except ValueError as exc:
-            raise unprocessable(str(exc)) from None
 
-    def call(service, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return service(*args, **kwargs)
-        except ValueError as exc:  # an unknown code or a wrong parameter: say which
-            raise unprocessable(str(exc)) from None
+def moment(text: str | None) -> datetime | None:
+    try:
+        return parse_moment(text)
+    except USER_ERRORS as exc:
+        raise unprocessable(str(exc)) from None
 
-    @app.get("/api/v1/status", name="api_status", tags=["status"],
-             summary="Where each priority stands", response_model=ReportOut,
-             responses=ERRORS,
-             description="For each priority (or one), at its scope or at `unit`: baseline, "
-             "latest complete actual, expected value on the trajectory, gap, on track / ahead "
-             "/ off track, SPC icons, forecast at the target date and the probability of "
-             "meeting the target, and each unit one level below on its share of the "
-             "trajectory. Complete periods only. Not open to providers (it shows every "
-             "unit).")
-    def api_status(
-        priority: Annotated[str | None, Query(description="A priority code; default all")]
-        = None,
-        unit: Annotated[str | None, Query(
-            description="Read at this unit (within the priority's scope)")] = None,
-        as_of: AsOf = None,
-    ) -> JSONResponse:
-        return JSONResponse(call(priority_status, engine, priority=priority or None,
-                                 unit=unit or None, as_of=moment(as_of)))
 
-    @app.get("/api/v1/series/{indicator}", name="api_series", tags=["data"],
-             summary="An indicator's series at one unit", response_model=ReportOut,
-             responses=ERRORS | {404: {"model": Problem, "description": "Unknown indicator"}},
-             description="The indicator at `unit` (default: the top of the hierarchy, or a "
-             "provider's own unit), rolled up from the units below by its aggregation rule, "
-             "period by period with coverage, whether the value is partial and its source.")
-    def api_series(
-        indicator: Annotated[str, Path(description="An indicator code")],
-        request: Request,
-        unit: Annotated[str | None, Query(description="A unit code")] = None,
-        as_of: AsOf = None,
-    ) -> JSONResponse:
-        model = current_model(engine)
-        if indicator not in model.indicators:
-            raise HTTPException(status_code=404, detail=f"no indicator '{indicator}'")
+def call(service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A service's answer; its user errors go to the one error handler (NotFound 404,
+    Invalid 422, Conflict 409). TRANSITIONAL: a plain ValueError from a service that does
+    not yet raise those is still a user error here, answered 422 as before."""
+    try:
+        return service(*args, **kwargs)
+    except StocktakeError:
+        raise
+    except USER_ERRORS as exc:  # an unknown code or a wrong parameter: say which
+        raise unprocessable(str(exc)) from None
+
+@router.get("/api/v1/status", name="api_status", tags=["status"],
+         summary="Where each priority stands", response_model=ReportOut,
+         responses=ERRORS,
+         description="For each priority (or one), at its scope or at `unit`: baseline, "
+         "latest complete actual, expected value on the trajectory, gap, on track / ahead "
+         "/ off track, SPC icons, forecast at the target date and the probability of "
+         "meeting the target, and each unit one level below on its share of the "
+         "trajectory. Complete periods only. Not open to providers (it shows every "
+         "unit).")
+def api_status(
+    engine: EngineDep,
+    priority: Annotated[str | None, Query(description="A priority code; default all")]
+    = None,
+    unit: Annotated[str | None, Query(
+        description="Read at this unit (within the priority's scope)")] = None,
+    as_of: AsOf = None,
+) -> JSONResponse:
+    return JSONResponse(call(priority_status, engine, priority=priority or None,
+                             unit=unit or None, as_of=moment(as_of)))
+
+@router.get("/api/v1/series/{indicator}", name="api_series", tags=["data"],
+         summary="An indicator's series at one unit", response_model=ReportOut,
+         responses=ERRORS | {404: {"model": Problem, "description": "Unknown indicator"}},
+         description="The indicator at `unit` (default: the top of the hierarchy, or a "
+         "provider's own unit), rolled up from the units below by its aggregation rule, "
+         "period by period with coverage, whether the value is partial and its source.")
+def api_series(
+    engine: EngineDep,
+    indicator: Annotated[str, Path(description="An indicator code")],
+    request: Request,
+    unit: Annotated[str | None, Query(description="A unit code")] = None,
+    as_of: AsOf = None,
+) -> JSONResponse:
+    model = current_model(engine)
+    if indicator not in model.indicators:
+        raise not_found("indicator", indicator, model.indicators)
+    unit = unit or _default_unit(request, model)
+    if unit in model.units:
+        _check_in_remit(request, model, unit)
+    return JSONResponse(call(indicator_series, engine, indicator, unit,
+                             as_of=moment(as_of)))
+
+@router.get("/api/v1/quality", name="api_quality", tags=["data"],
+         summary="Data quality by unit", response_model=ReportOut, responses=ERRORS,
+         description="Completeness, timeliness, validity and a score for every unit (or "
+         "`unit` and those below it), as a league table, with each unit's score by "
+         "year. A provider sees its own unit and those below it.")
+def api_quality(
+    engine: EngineDep,
+    request: Request,
+    unit: Annotated[str | None, Query(description="A unit code: it and those below")]
+    = None,
+    as_of: AsOf = None,
+) -> JSONResponse:
+    model = current_model(engine)
+    if _principal(request).role == "provider":
         unit = unit or _default_unit(request, model)
-        if unit in model.units:
-            _check_in_remit(request, model, unit)
-        return JSONResponse(call(indicator_series, engine, indicator, unit,
-                                 as_of=moment(as_of)))
+    if unit:
+        if unit not in model.units:
+            raise unprocessable(f"unit: '{unit}' is not a reporting unit")
+        _check_in_remit(request, model, unit)
+    return JSONResponse(call(data_quality, engine, unit=unit or None,
+                             as_of=moment(as_of)))
 
-    @app.get("/api/v1/quality", name="api_quality", tags=["data"],
-             summary="Data quality by unit", response_model=ReportOut, responses=ERRORS,
-             description="Completeness, timeliness, validity and a score for every unit (or "
-             "`unit` and those below it), as a league table, with each unit's score by "
-             "year. A provider sees its own unit and those below it.")
-    def api_quality(
-        request: Request,
-        unit: Annotated[str | None, Query(description="A unit code: it and those below")]
-        = None,
-        as_of: AsOf = None,
-    ) -> JSONResponse:
-        model = current_model(engine)
-        if _principal(request).role == "provider":
-            unit = unit or _default_unit(request, model)
-        if unit:
-            if unit not in model.units:
-                raise unprocessable(f"unit: '{unit}' is not a reporting unit")
-            _check_in_remit(request, model, unit)
-        return JSONResponse(call(data_quality, engine, unit=unit or None,
-                                 as_of=moment(as_of)))
+@router.get("/api/v1/observations", name="api_observations", tags=["data"],
+         summary="Stored values, filtered and paged", response_model=ObservationPage,
+         responses=ERRORS,
+         description="The current value of each (indicator, unit, period) as known at "
+         "`as_of`, with the time it was recorded and its batch, ordered by indicator, "
+         "unit and period. Page with `limit` and the `next` link (a cursor; it also "
+         "pins `as_of`, so a walk through the pages reads one vintage and sees each "
+         "row once), or with `offset`. A provider sees the units of its remit only.")
+def api_observations(
+    engine: EngineDep,
+    walks: Walks,
+    request: Request,
+    indicator: Annotated[list[str] | None, Query(
+        description="Indicator code(s); repeat for several")] = None,
+    unit: Annotated[list[str] | None, Query(
+        description="Unit code(s); repeat for several")] = None,
+    period_from: Annotated[str | None, Query(
+        description="First period (inclusive), e.g. 2024-01; only periods of its type")]
+    = None,
+    period_to: Annotated[str | None, Query(description="Last period (inclusive)")] = None,
+    as_of: AsOf = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page")]
+    = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(description="From the previous page's `next`")]
+    = None,
+    offset: Annotated[int | None, Query(ge=0, description="Rows to skip (instead of a "
+                                                          "cursor)")] = None,
+) -> JSONResponse:
+    if cursor and offset is not None:
+        raise unprocessable("give either cursor or offset, not both")
+    model = current_model(engine)
+    for codes, known, what in ((indicator, model.indicators, "indicator"),
+                               (unit, model.units, "unit")):
+        unknown = [c for c in codes or [] if c not in known]
+        if unknown:
+            raise unprocessable(f"{what}: unknown code(s) {', '.join(unknown)}")
+    remit = _remit(request, model)
+    if remit is not None:
+        for u in unit or []:
+            _check_in_remit(request, model, u)
+        unit = list(unit) if unit else sorted(remit)
+    page, last, next_offset = observation_page(
+        engine, indicators=indicator, units=unit, period_from=period_from,
+        period_to=period_to, as_of=moment(as_of), limit=limit, cursor=cursor,
+        offset=offset, cache=walks)
+    page["next"] = None
+    if last is not None:
+        params: list[tuple[str, Any]] = [("indicator", c) for c in indicator or []]
+        params += [("unit", c) for c in (request.query_params.getlist("unit"))]
+        params += [(k, v) for k, v in (("period_from", period_from),
+                                       ("period_to", period_to)) if v]
+        if page["as_of"]:
+            params.append(("as_of", page["as_of"]))
+        params.append(("limit", limit))
+        params.append(("offset", next_offset) if offset is not None
+                      else ("cursor", _encode_cursor(last)))
+        page["next"] = f"{request.url.path}?{urlencode(params)}"
+    return JSONResponse(page)
 
-    @app.get("/api/v1/observations", name="api_observations", tags=["data"],
-             summary="Stored values, filtered and paged", response_model=ObservationPage,
-             responses=ERRORS,
-             description="The current value of each (indicator, unit, period) as known at "
-             "`as_of`, with the time it was recorded and its batch, ordered by indicator, "
-             "unit and period. Page with `limit` and the `next` link (a cursor; it also "
-             "pins `as_of`, so a walk through the pages reads one vintage and sees each "
-             "row once), or with `offset`. A provider sees the units of its remit only.")
-    def api_observations(
-        request: Request,
-        indicator: Annotated[list[str] | None, Query(
-            description="Indicator code(s); repeat for several")] = None,
-        unit: Annotated[list[str] | None, Query(
-            description="Unit code(s); repeat for several")] = None,
-        period_from: Annotated[str | None, Query(
-            description="First period (inclusive), e.g. 2024-01; only periods of its type")]
-        = None,
-        period_to: Annotated[str | None, Query(description="Last period (inclusive)")] = None,
-        as_of: AsOf = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page")]
-        = DEFAULT_LIMIT,
-        cursor: Annotated[str | None, Query(description="From the previous page's `next`")]
-        = None,
-        offset: Annotated[int | None, Query(ge=0, description="Rows to skip (instead of a "
-                                                              "cursor)")] = None,
-    ) -> JSONResponse:
-        if cursor and offset is not None:
-            raise unprocessable("give either cursor or offset, not both")
-        model = current_model(engine)
-        for codes, known, what in ((indicator, model.indicators, "indicator"),
-                                   (unit, model.units, "unit")):
-            unknown = [c for c in codes or [] if c not in known]
-            if unknown:
-                raise unprocessable(f"{what}: unknown code(s) {', '.join(unknown)}")
-        remit = _remit(request, model)
-        if remit is not None:
-            for u in unit or []:
-                _check_in_remit(request, model, u)
-            unit = list(unit) if unit else sorted(remit)
-        page, last, next_offset = observation_page(
-            engine, indicators=indicator, units=unit, period_from=period_from,
-            period_to=period_to, as_of=moment(as_of), limit=limit, cursor=cursor,
-            offset=offset, cache=walks)
-        page["next"] = None
-        if last is not None:
-            params: list[tuple[str, Any]] = [("indicator", c) for c in indicator or []]
-            params += [("unit", c) for c in (request.query_params.getlist("unit"))]
-            params += [(k, v) for k, v in (("period_from", period_from),
-                                           ("period_to", period_to)) if v]
-            if page["as_of"]:
-                params.append(("as_of", page["as_of"]))
-            params.append(("limit", limit))
-            params.append(("offset", next_offset) if offset is not None
-                          else ("cursor", _encode_cursor(last)))
-            page["next"] = f"{request.url.path}?{urlencode(params)}"
-        return JSONResponse(page)
+@router.post("/api/v1/submissions", name="api_submit", tags=["data"],
+          summary="Submit data (one batch)", response_model=SubmissionOut,
+          responses=ERRORS | {
+              422: {"model": SubmissionOut,
+                    "description": "Refused: the findings say what and where; nothing "
+                                   "was stored"},
+              415: {"model": Problem, "description": "Neither JSON nor a file upload"}},
+          description="Validate and store one batch, exactly as `stocktake submit`: "
+          "codes, periods, values, the indicator's range, locked periods, rules, "
+          "reported totals against their parts and outliers. A batch with an error "
+          "stores nothing (unless `partial`: then the valid rows are stored and the "
+          "rest quarantined). Send JSON `{\"rows\": [{\"indicator\", \"unit\", "
+          "\"period\", \"value\"}], \"reason\": \"...\", \"partial\": false}` or a file "
+          "(CSV, XLSX, JSON, Parquet) as multipart/form-data field `file`. A provider, "
+          "or a token with scope `unit:X`, submits for its unit and those below it; "
+          "read-only tokens get 403. With a session cookie, send the X-CSRF-Token "
+          "header.",
+          openapi_extra={"requestBody": {"required": True, "content": {
+              "application/json": {"schema": {
+                  "type": "object", "required": ["rows"], "properties": {
+                      "rows": {"type": "array", "items": {
+                          "type": "object",
+                          "required": ["indicator", "unit", "period", "value"],
+                          "properties": {k: {"type": "string"} for k in
+                                         ("indicator", "unit", "period")} | {
+                              "value": {"type": ["number", "string", "null"]}}}},
+                      "reason": {"type": "string"},
+                      "partial": {"type": "boolean"}}}},
+              "multipart/form-data": {"schema": {
+                  "type": "object", "required": ["file"], "properties": {
+                      "file": {"type": "string", "format": "binary"},
+                      "reason": {"type": "string"},
+                      "partial": {"type": "boolean"}}}}}}})
+async def api_submit(request: Request, engine: EngineDep) -> JSONResponse:
+    principal = _principal(request)
+    kind, payload, options = await _submission_rows(request)
+    result = await run_in_threadpool(_submit, engine, principal, kind, payload, options)
+    return JSONResponse(result, status_code=200 if result["accepted"] else 422)
 
-    @app.post("/api/v1/submissions", name="api_submit", tags=["data"],
-              summary="Submit data (one batch)", response_model=SubmissionOut,
-              responses=ERRORS | {
-                  422: {"model": SubmissionOut,
-                        "description": "Refused: the findings say what and where; nothing "
-                                       "was stored"},
-                  415: {"model": Problem, "description": "Neither JSON nor a file upload"}},
-              description="Validate and store one batch, exactly as `stocktake submit`: "
-              "codes, periods, values, the indicator's range, locked periods, rules, "
-              "reported totals against their parts and outliers. A batch with an error "
-              "stores nothing (unless `partial`: then the valid rows are stored and the "
-              "rest quarantined). Send JSON `{\"rows\": [{\"indicator\", \"unit\", "
-              "\"period\", \"value\"}], \"reason\": \"...\", \"partial\": false}` or a file "
-              "(CSV, XLSX, JSON, Parquet) as multipart/form-data field `file`. A provider, "
-              "or a token with scope `unit:X`, submits for its unit and those below it; "
-              "read-only tokens get 403. With a session cookie, send the X-CSRF-Token "
-              "header.",
-              openapi_extra={"requestBody": {"required": True, "content": {
-                  "application/json": {"schema": {
-                      "type": "object", "required": ["rows"], "properties": {
-                          "rows": {"type": "array", "items": {
-                              "type": "object",
-                              "required": ["indicator", "unit", "period", "value"],
-                              "properties": {k: {"type": "string"} for k in
-                                             ("indicator", "unit", "period")} | {
-                                  "value": {"type": ["number", "string", "null"]}}}},
-                          "reason": {"type": "string"},
-                          "partial": {"type": "boolean"}}}},
-                  "multipart/form-data": {"schema": {
-                      "type": "object", "required": ["file"], "properties": {
-                          "file": {"type": "string", "format": "binary"},
-                          "reason": {"type": "string"},
-                          "partial": {"type": "boolean"}}}}}}})
-    async def api_submit(request: Request) -> JSONResponse:
-        principal = _principal(request)
-        kind, payload, options = await _submission_rows(request)
-        result = await run_in_threadpool(_submit, engine, principal, kind, payload, options)
-        return JSONResponse(result, status_code=200 if result["accepted"] else 422)
+
+@docs_router.get("/api/v1/openapi.json")
+def openapi_document(request: Request) -> JSONResponse:
+    return JSONResponse(request.app.openapi())
+
+
+@docs_router.get("/api/docs")
+def api_docs(request: Request, templates: Templates) -> Response:
+    # The endpoints listed from the OpenAPI document: no Swagger UI from a CDN.
+    return render_api_docs(request.app, request, templates)
 
 
 def render_api_docs(app: FastAPI, request: Request, templates: Jinja2Templates) -> Response:
     """/api/docs: the endpoints of the OpenAPI document as a plain page (nothing from a
-    CDN). app.py's ``api_docs`` route should return ``api.render_api_docs(app, request,
-    templates)``."""
+    CDN)."""
     document = app.openapi()
     endpoints = []
     for path, item in document.get("paths", {}).items():

@@ -26,9 +26,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from ..intake.findings import Finding
@@ -44,6 +43,7 @@ from ..services.templates import write_template
 from ..store import observations
 from ..store.db import writing
 from . import auth
+from .deps import USER_ERRORS, CurrentPrincipal, EngineDep, Model, engine_of, render
 
 SUBMITTERS = frozenset({"admin", "analyst", "provider"})
 READERS_AND_PROVIDERS = auth.READERS | {"provider"}
@@ -66,6 +66,9 @@ UPLOAD_LIFETIME = 24 * 3600  # seconds a checked file waits for its "Submit"
 FORM_ROWS = 5  # blank lines offered in the typed-in form
 FINDINGS_SHOWN = 500  # rows of findings on the page; the count says how many more
 FORM_SOURCE = "web-form.csv"
+# Filters the data pages' templates use, from the packs' formatting.
+FILTERS = {name: report_formatting.FILTERS[name]
+           for name in ("percent", "signed", "status_word", "day")}
 _UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -211,225 +214,231 @@ def _scope(principal: Principal, chosen: str) -> str | None:
 
 # -- pages ---------------------------------------------------------------------------------
 
+router = APIRouter()
 
-def install(app: FastAPI, engine: Engine, templates: Jinja2Templates,
-            uploads: Uploads | None = None) -> None:
-    """Add this feature's routes to the app."""
-    store = uploads or Uploads()
-    for name in ("percent", "signed", "status_word", "day"):
-        templates.env.filters.setdefault(name, report_formatting.FILTERS[name])
 
-    def page(request: Request, name: str, context: dict[str, Any], status: int = 200
-             ) -> Response:
-        return templates.TemplateResponse(request, name, context, status_code=status)
+def uploads_of(request: Request) -> Uploads:
+    return request.app.state.uploads
 
-    def problem(request: Request, title: str, message: str, status: int) -> Response:
-        return page(request, "error.html", {"title": title, "message": message}, status)
 
-    def visible_units(principal: Principal, model: DeliveryModel) -> list[Any]:
-        remit = _remit(principal, model)
-        return [u for c, u in model.units.items() if remit is None or c in remit]
+UploadStore = Annotated[Uploads, Depends(uploads_of)]
 
-    # -- submitting ----------------------------------------------------------------------
 
-    def submit_page(request: Request, *, status: int = 200, **context: Any) -> Response:
-        principal = _principal(request)
-        model = current_model(engine)
-        units = visible_units(principal, model)
-        lines = list(context.pop("lines", None) or [])
-        lines += [("", "", "", "")] * max(FORM_ROWS - len(lines), 2 if lines else 0)
-        result: SubmissionResult | None = context.get("result")
-        shown = findings_for_display(result.findings) if result else []
-        return page(request, "data_submit.html", {
-            "may_submit": principal.role in SUBMITTERS, "principal": principal,
-            "units": units, "indicators": list(model.indicators.values()),
-            "lines": lines, "findings": shown[:FINDINGS_SHOWN],
-            "more_findings": max(len(shown) - FINDINGS_SHOWN, 0),
-            "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024), "scope": context.pop("scope", ""),
-            **context}, status)
+def problem(request: Request, title: str, message: str, status: int) -> Response:
+    return render(request, "error.html", {"title": title, "message": message}, status)
 
-    @app.get("/data/submit", response_class=HTMLResponse)
-    def data_submit_form(request: Request) -> Response:
-        return submit_page(request)
 
-    @app.post("/data/submit/check", response_class=HTMLResponse)
-    def data_submit_check(
-            request: Request, source: Annotated[str, Form()] = "file",
-            file: Annotated[UploadFile | None, File()] = None,
-            scope: Annotated[str, Form()] = "",
-            indicator: Annotated[list[str] | None, Form()] = None,
-            unit: Annotated[list[str] | None, Form()] = None,
-            period: Annotated[list[str] | None, Form()] = None,
-            value: Annotated[list[str] | None, Form()] = None) -> Response:
-        principal = _principal(request)
-        model = current_model(engine)
-        _remit(principal, model)
-        held_to = _scope(principal, scope)
-        lines: list[tuple[str, str, str, str]] = []
-        if source == "form":
-            lines = form_lines(indicator or [], unit or [], period or [], value or [])
-            if not lines:
-                return submit_page(request, status=400, scope=scope, error=(
-                    "The form is empty: type at least one line (indicator, unit, period, "
-                    "value)."))
-            data, filename = form_csv(lines), FORM_SOURCE
-        else:
-            if file is None or not file.filename:
-                return submit_page(request, status=400, scope=scope,
-                                   error="Choose a file to check.")
-            data = file.file.read(MAX_UPLOAD_BYTES + 1)
-            filename = file.filename
-            if len(data) > MAX_UPLOAD_BYTES:
-                return submit_page(request, status=413, scope=scope, error=(
-                    f"{filename} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: submit "
-                    "it with 'stocktake submit' or the API, or split it."))
-        session = request.cookies.get(auth.SESSION_COOKIE, "")
-        upload_id = store.save(data, filename, username=principal.username, session=session)
-        path = store.find(upload_id, username=principal.username, session=session)
-        assert path is not None
-        try:
-            result = check_submission(engine, path, submitter=principal.username,
-                                      scope=held_to)
-        except ValueError as exc:  # e.g. the clock behind the newest batch
-            store.discard(upload_id)
-            return submit_page(request, status=400, scope=scope, error=f"Not checked: {exc}")
-        if result.errors or result.duplicate_of is not None:
-            store.discard(upload_id)  # nothing to submit: fix the file and check it again
-            upload_id = ""
-        return submit_page(request, status=200, result=result, checked_name=filename,
-                           upload_id=upload_id, from_form=source == "form", lines=lines,
-                           scope=scope, held_to=held_to)
+def visible_units(principal: Principal, model: DeliveryModel) -> list[Any]:
+    remit = _remit(principal, model)
+    return [u for c, u in model.units.items() if remit is None or c in remit]
 
-    @app.post("/data/submit/commit", response_class=HTMLResponse)
-    def data_submit_commit(request: Request, upload_id: Annotated[str, Form()] = "",
-                           reason: Annotated[str, Form()] = "",
-                           scope: Annotated[str, Form()] = "") -> Response:
-        principal = _principal(request)
-        model = current_model(engine)
-        _remit(principal, model)
-        session = request.cookies.get(auth.SESSION_COOKIE, "")
-        path = store.find(upload_id, username=principal.username, session=session)
-        if path is None:
-            return submit_page(request, status=404, scope=scope, error=(
-                "That checked file is no longer waiting here (it was submitted already, is "
-                "more than a day old, or was sent from another session): check it again."))
-        held_to = _scope(principal, scope)
-        try:
-            result = submit_file(engine, path, submitter=principal.username,
-                                 reason=reason.strip(), scope=held_to)
-        except ValueError as exc:
-            return submit_page(request, status=400, scope=scope, error=f"Not stored: {exc}")
-        name = json.loads((path.parent / "meta.json").read_text())["name"]
-        if result.accepted:
-            store.discard(upload_id)
-            return submit_page(request, stored=result, result=result, checked_name=name,
-                               scope=scope)
-        # The data changed since the check (another batch, a lock): show why, store nothing.
+
+# -- submitting ----------------------------------------------------------------------
+
+
+def submit_page(request: Request, *, status: int = 200, **context: Any) -> Response:
+    principal = _principal(request)
+    model = current_model(engine_of(request))
+    units = visible_units(principal, model)
+    lines = list(context.pop("lines", None) or [])
+    lines += [("", "", "", "")] * max(FORM_ROWS - len(lines), 2 if lines else 0)
+    result: SubmissionResult | None = context.get("result")
+    shown = findings_for_display(result.findings) if result else []
+    return render(request, "data_submit.html", {
+        "may_submit": principal.role in SUBMITTERS, "principal": principal,
+        "units": units, "indicators": list(model.indicators.values()),
+        "lines": lines, "findings": shown[:FINDINGS_SHOWN],
+        "more_findings": max(len(shown) - FINDINGS_SHOWN, 0),
+        "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024), "scope": context.pop("scope", ""),
+        **context}, status)
+
+
+@router.get("/data/submit", response_class=HTMLResponse)
+def data_submit_form(request: Request) -> Response:
+    return submit_page(request)
+
+
+@router.post("/data/submit/check", response_class=HTMLResponse)
+def data_submit_check(
+        request: Request, engine: EngineDep, store: UploadStore, principal: CurrentPrincipal,
+        model: Model, source: Annotated[str, Form()] = "file",
+        file: Annotated[UploadFile | None, File()] = None,
+        scope: Annotated[str, Form()] = "",
+        indicator: Annotated[list[str] | None, Form()] = None,
+        unit: Annotated[list[str] | None, Form()] = None,
+        period: Annotated[list[str] | None, Form()] = None,
+        value: Annotated[list[str] | None, Form()] = None) -> Response:
+    _remit(principal, model)
+    held_to = _scope(principal, scope)
+    lines: list[tuple[str, str, str, str]] = []
+    if source == "form":
+        lines = form_lines(indicator or [], unit or [], period or [], value or [])
+        if not lines:
+            return submit_page(request, status=400, scope=scope, error=(
+                "The form is empty: type at least one line (indicator, unit, period, "
+                "value)."))
+        data, filename = form_csv(lines), FORM_SOURCE
+    else:
+        if file is None or not file.filename:
+            return submit_page(request, status=400, scope=scope,
+                               error="Choose a file to check.")
+        data = file.file.read(MAX_UPLOAD_BYTES + 1)
+        filename = file.filename
+        if len(data) > MAX_UPLOAD_BYTES:
+            return submit_page(request, status=413, scope=scope, error=(
+                f"{filename} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: submit "
+                "it with 'stocktake submit' or the API, or split it."))
+    session = request.cookies.get(auth.SESSION_COOKIE, "")
+    upload_id = store.save(data, filename, username=principal.username, session=session)
+    path = store.find(upload_id, username=principal.username, session=session)
+    assert path is not None
+    try:
+        result = check_submission(engine, path, submitter=principal.username,
+                                  scope=held_to)
+    except USER_ERRORS as exc:  # e.g. the clock behind the newest batch
         store.discard(upload_id)
-        return submit_page(request, status=409, result=result, checked_name=name, scope=scope,
-                           error="Nothing was stored: the checks now find errors (the data "
-                                 "changed since the file was checked). Fix them and check the "
-                                 "file again.")
+        return submit_page(request, status=400, scope=scope, error=f"Not checked: {exc}")
+    if result.errors or result.duplicate_of is not None:
+        store.discard(upload_id)  # nothing to submit: fix the file and check it again
+        upload_id = ""
+    return submit_page(request, status=200, result=result, checked_name=filename,
+                       upload_id=upload_id, from_form=source == "form", lines=lines,
+                       scope=scope, held_to=held_to)
 
-    @app.get("/data/template")
-    def data_template(request: Request, unit: str = "", period: str = "") -> Response:
-        principal = _principal(request)
-        model = current_model(engine)
-        if unit not in model.units:
-            return problem(request, "No such unit", f"'{unit}' is not a reporting unit.", 404)
-        _require_unit(principal, model, unit)
-        with tempfile.TemporaryDirectory() as tmp:
-            target = Path(tmp) / "template.xlsx"
-            try:
-                n = write_template(engine, unit, period.strip(), target)
-                period_code = Period.parse(period.strip()).code
-            except ValueError as exc:  # TemplateError, PeriodError
-                return problem(request, "No template", f"{exc}.", 400)
-            body = target.read_bytes()
-        return Response(body, media_type=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), headers={
-            "Content-Disposition": f'attachment; filename="stocktake-{safe_filename(unit)}-'
-                                   f'{period_code}.xlsx"', "X-Indicators": str(n)})
 
-    # -- quality -------------------------------------------------------------------------
+@router.post("/data/submit/commit", response_class=HTMLResponse)
+def data_submit_commit(request: Request, engine: EngineDep, store: UploadStore,
+                       principal: CurrentPrincipal, model: Model,
+                       upload_id: Annotated[str, Form()] = "",
+                       reason: Annotated[str, Form()] = "",
+                       scope: Annotated[str, Form()] = "") -> Response:
+    _remit(principal, model)
+    session = request.cookies.get(auth.SESSION_COOKIE, "")
+    path = store.find(upload_id, username=principal.username, session=session)
+    if path is None:
+        return submit_page(request, status=404, scope=scope, error=(
+            "That checked file is no longer waiting here (it was submitted already, is "
+            "more than a day old, or was sent from another session): check it again."))
+    held_to = _scope(principal, scope)
+    try:
+        result = submit_file(engine, path, submitter=principal.username,
+                             reason=reason.strip(), scope=held_to)
+    except USER_ERRORS as exc:
+        return submit_page(request, status=400, scope=scope, error=f"Not stored: {exc}")
+    name = json.loads((path.parent / "meta.json").read_text())["name"]
+    if result.accepted:
+        store.discard(upload_id)
+        return submit_page(request, stored=result, result=result, checked_name=name,
+                           scope=scope)
+    # The data changed since the check (another batch, a lock): show why, store nothing.
+    store.discard(upload_id)
+    return submit_page(request, status=409, result=result, checked_name=name, scope=scope,
+                       error="Nothing was stored: the checks now find errors (the data "
+                             "changed since the file was checked). Fix them and check the "
+                             "file again.")
 
-    @app.get("/data/quality", response_class=HTMLResponse)
-    def data_quality_page(request: Request) -> Response:
-        principal = _principal(request)
-        model = current_model(engine)
-        _remit(principal, model)
-        report = data_quality(engine, unit=principal.unit if principal.role == "provider"
-                              else None)
-        return page(request, "data_quality.html", {
-            "report": report, "years": _years(report["trend"]),
-            "trend": _trend_by_unit(report["trend"]), "principal": principal})
 
-    # -- history -------------------------------------------------------------------------
-
-    @app.get("/data/history", response_class=HTMLResponse)
-    def data_history(request: Request, indicator: str = "", unit: str = "",
-                     period: str = "") -> Response:
-        principal = _principal(request)
-        model = current_model(engine)
-        context: dict[str, Any] = {
-            "indicators": list(model.indicators.values()),
-            "units": visible_units(principal, model), "indicator": indicator, "unit": unit,
-            "period": period, "vintages": None, "error": None}
-        if not (indicator or unit or period):
-            return page(request, "data_history.html", context)
-        if unit in model.units:
-            _require_unit(principal, model, unit)
-        problems = []
-        if indicator not in model.indicators:
-            problems.append(f"'{indicator}' is not an indicator")
-        if unit not in model.units:
-            problems.append(f"'{unit}' is not a reporting unit")
+@router.get("/data/template")
+def data_template(request: Request, engine: EngineDep, principal: CurrentPrincipal,
+                  model: Model, unit: str = "", period: str = "") -> Response:
+    if unit not in model.units:
+        return problem(request, "No such unit", f"'{unit}' is not a reporting unit.", 404)
+    _require_unit(principal, model, unit)
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "template.xlsx"
         try:
-            code = Period.parse(period.strip()).code
-        except PeriodError as exc:
-            problems.append(str(exc))
-        if problems:
-            context["error"] = "; ".join(problems).capitalize() + "."
-            return page(request, "data_history.html", context, 400)
-        with engine.connect() as conn:
-            context["vintages"] = observations.history(conn, indicator, unit, code)
-        context.update(period=code, indicator_name=model.indicators[indicator].name,
-                       unit_name=model.units[unit].name)
-        return page(request, "data_history.html", context)
+            n = write_template(engine, unit, period.strip(), target)
+            period_code = Period.parse(period.strip()).code
+        except USER_ERRORS as exc:  # TemplateError, PeriodError
+            return problem(request, "No template", f"{exc}.", 400)
+        body = target.read_bytes()
+    return Response(body, media_type=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), headers={
+        "Content-Disposition": f'attachment; filename="stocktake-{safe_filename(unit)}-'
+                               f'{period_code}.xlsx"', "X-Indicators": str(n)})
 
-    # -- a reporting unit ----------------------------------------------------------------
 
-    @app.get("/units/{code}", response_class=HTMLResponse)
-    def unit_page(request: Request, code: str) -> Response:
-        principal = _principal(request)
-        model = current_model(engine)
-        if code not in model.units:
-            return problem(request, "No such unit", f"'{code}' is not a reporting unit.", 404)
-        _require_unit(principal, model, code)
-        remit = _remit(principal, model)
-        unit = model.units[code]
-        datasets = [d for d in model.datasets.values() if code in model.dataset_units(d)]
-        wanted = sorted({c for d in datasets for c in d.indicators})
-        with engine.connect() as conn:
-            received = observations.latest(conn, units=[code], indicators=wanted or None,
-                                           with_vintage=True)
-        last = {i: (p, v, t) for i, p, v, t in received.sort("period").select(
-            "indicator", "period", "value", "recorded_at").iter_rows()}
-        if not datasets:  # no data sets declared: what the unit has sent
-            wanted = sorted(last)
-        quality = data_quality(engine, unit=code)
-        mine = next((r for r in quality["units"] if r["unit"] == code), None)
-        trend = [t for t in quality["trend"] if t["unit"] == code]
-        status = priority_status(engine, unit=code, units=False, forecasts="none")
-        return page(request, "unit.html", {
-            "unit": unit, "parent": model.units.get(unit.parent or ""),
-            "children": [u for u in model.children(code)
-                         if remit is None or u.code in remit],
-            "may_open_parent": remit is None or (unit.parent or "") in remit,
-            "datasets": datasets, "indicators": model.indicators, "wanted": wanted,
-            "last": last, "quality": mine, "quality_report": quality, "trend": trend,
-            "priorities": status["priorities"], "data_as_of": status["data_as_of"],
-            "reader": principal.role != "provider"})
+# -- quality -------------------------------------------------------------------------
+
+
+@router.get("/data/quality", response_class=HTMLResponse)
+def data_quality_page(request: Request, engine: EngineDep, principal: CurrentPrincipal,
+                      model: Model) -> Response:
+    _remit(principal, model)
+    report = data_quality(engine, unit=principal.unit if principal.role == "provider"
+                          else None)
+    return render(request, "data_quality.html", {
+        "report": report, "years": _years(report["trend"]),
+        "trend": _trend_by_unit(report["trend"]), "principal": principal})
+
+
+# -- history -------------------------------------------------------------------------
+
+
+@router.get("/data/history", response_class=HTMLResponse)
+def data_history(request: Request, engine: EngineDep, principal: CurrentPrincipal,
+                 model: Model, indicator: str = "", unit: str = "",
+                 period: str = "") -> Response:
+    context: dict[str, Any] = {
+        "indicators": list(model.indicators.values()),
+        "units": visible_units(principal, model), "indicator": indicator, "unit": unit,
+        "period": period, "vintages": None, "error": None}
+    if not (indicator or unit or period):
+        return render(request, "data_history.html", context)
+    if unit in model.units:
+        _require_unit(principal, model, unit)
+    problems = []
+    if indicator not in model.indicators:
+        problems.append(f"'{indicator}' is not an indicator")
+    if unit not in model.units:
+        problems.append(f"'{unit}' is not a reporting unit")
+    try:
+        code = Period.parse(period.strip()).code
+    except PeriodError as exc:
+        problems.append(str(exc))
+    if problems:
+        context["error"] = "; ".join(problems).capitalize() + "."
+        return render(request, "data_history.html", context, 400)
+    with engine.connect() as conn:
+        context["vintages"] = observations.history(conn, indicator, unit, code)
+    context.update(period=code, indicator_name=model.indicators[indicator].name,
+                   unit_name=model.units[unit].name)
+    return render(request, "data_history.html", context)
+
+
+# -- a reporting unit ----------------------------------------------------------------
+
+
+@router.get("/units/{code}", response_class=HTMLResponse)
+def unit_page(request: Request, code: str, engine: EngineDep, principal: CurrentPrincipal,
+              model: Model) -> Response:
+    if code not in model.units:
+        return problem(request, "No such unit", f"'{code}' is not a reporting unit.", 404)
+    _require_unit(principal, model, code)
+    remit = _remit(principal, model)
+    unit = model.units[code]
+    datasets = [d for d in model.datasets.values() if code in model.dataset_units(d)]
+    wanted = sorted({c for d in datasets for c in d.indicators})
+    with engine.connect() as conn:
+        received = observations.latest(conn, units=[code], indicators=wanted or None,
+                                       with_vintage=True)
+    last = {i: (p, v, t) for i, p, v, t in received.sort("period").select(
+        "indicator", "period", "value", "recorded_at").iter_rows()}
+    if not datasets:  # no data sets declared: what the unit has sent
+        wanted = sorted(last)
+    quality = data_quality(engine, unit=code)
+    mine = next((r for r in quality["units"] if r["unit"] == code), None)
+    trend = [t for t in quality["trend"] if t["unit"] == code]
+    status = priority_status(engine, unit=code, units=False, forecasts="none")
+    return render(request, "unit.html", {
+        "unit": unit, "parent": model.units.get(unit.parent or ""),
+        "children": [u for u in model.children(code)
+                     if remit is None or u.code in remit],
+        "may_open_parent": remit is None or (unit.parent or "") in remit,
+        "datasets": datasets, "indicators": model.indicators, "wanted": wanted,
+        "last": last, "quality": mine, "quality_report": quality, "trend": trend,
+        "priorities": status["priorities"], "data_as_of": status["data_as_of"],
+        "reader": principal.role != "provider"})
 
 
 def _years(trend: list[dict[str, Any]]) -> list[str]:

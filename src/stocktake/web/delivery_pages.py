@@ -17,9 +17,8 @@ from urllib.parse import urlencode
 
 import jinja2
 import yaml
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -28,13 +27,25 @@ from ..delivery import assessments as da
 from ..delivery import chains as dc
 from ..delivery.errors import DeliveryError
 from ..delivery.stocktakes import ACTION_STATUSES
-from ..model.entities import DeliveryModel
+from ..errors import Invalid, Problem, StocktakeError
+from ..model.entities import Priority
 from ..reports import formatting as rf
 from ..reports.chain_diagram import chain_svg
 from ..services import assessments, chains, packs, plans, stocktakes
 from ..services.model_service import current_model
-from ..store.db import get_meta
 from . import auth
+from .deps import (
+    USER_ERRORS,
+    CurrentPrincipal,
+    Editor,
+    EngineDep,
+    Model,
+    PriorityInPath,
+    editor,
+    engine_of,
+    render,
+    world_label,
+)
 
 READERS = auth.READERS
 EDITORS = frozenset({"admin", "analyst", "owner"})  # owners: their own priorities only
@@ -162,36 +173,39 @@ def readable_problems(problems: list[str], rows: dict[str, str]) -> list[str]:
     return out
 
 
-def problems_of(exc: ValueError) -> list[str]:
+def problems_of(exc: Exception) -> list[str]:
+    """Each problem of a user error, one line each, for the list above the form."""
+    if isinstance(exc, StocktakeError):
+        return exc.messages
     if isinstance(exc, DeliveryError):
         return list(exc.problems)
     return [str(exc)]
 
 
 def parse_plan_upload(data: bytes, filename: str) -> Any:
-    """The parsed YAML of an uploaded plan, or a DeliveryError saying what is wrong with it.
+    """The parsed YAML of an uploaded plan, or Invalid saying what is wrong with it.
     Only a mapping goes on: the plan service reads a bare string as a file path."""
     name = filename or "the uploaded file"
     if not data.strip():
-        raise DeliveryError("the file is empty: choose a plan YAML file", source=name)
+        raise Invalid("the file is empty: choose a plan YAML file", source=name)
     if len(data) > MAX_PLAN_BYTES:
-        raise DeliveryError(f"the file is {len(data):,} bytes; a plan is at most "
-                            f"{MAX_PLAN_BYTES:,}", source=name)
+        raise Invalid(f"the file is {len(data):,} bytes; a plan is at most "
+                      f"{MAX_PLAN_BYTES:,}", source=name)
     try:
         raw = yaml.safe_load(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise DeliveryError("not UTF-8 text: save the plan as a UTF-8 YAML file",
-                            source=name) from None
+        raise Invalid("not UTF-8 text: save the plan as a UTF-8 YAML file",
+                      source=name) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise DeliveryError(f"{where}not valid YAML ({problem})", source=name) from None
+        raise Invalid(f"{where}not valid YAML ({problem})", source=name) from None
     if not isinstance(raw, dict):
         kind = "a list" if isinstance(raw, list) else "text" if isinstance(raw, str) else \
             type(raw).__name__
-        raise DeliveryError(f"a plan is a mapping (summary, interventions, milestones ...), "
-                            f"not {kind}", source=name)
+        raise Invalid(f"a plan is a mapping (summary, interventions, milestones ...), "
+                      f"not {kind}", source=name)
     return raw
 
 
@@ -204,379 +218,363 @@ def diff_rows(lines: list[str]) -> list[dict[str, str]]:
 
 # -- wiring ------------------------------------------------------------------------------
 
+# Filters the delivery pages' templates use.
+FILTERS = {
+    "signed": rf.signed, "percent": rf.percent, "day": rf.day,
+    "status_word": rf.status_word, "likelihood_word": rf.likelihood_word,
+    "icon_word": rf.icon_word,
+    "action_word": lambda s: STATUS_WORDS.get(str(s), str(s)),
+    "milestone_word": lambda s: MILESTONE_WORDS.get(str(s), str(s)),
+    "direction_word": lambda s: DIRECTION_WORDS.get(str(s), str(s or "–")),
+}
 
-def install(app: FastAPI, engine: Engine, templates: Jinja2Templates) -> None:
-    """Add this feature's routes to the app."""
-    templates.env.filters.update({
-        "signed": rf.signed, "percent": rf.percent, "day": rf.day,
-        "status_word": rf.status_word, "likelihood_word": rf.likelihood_word,
-        "icon_word": rf.icon_word,
-        "action_word": lambda s: STATUS_WORDS.get(str(s), str(s)),
-        "milestone_word": lambda s: MILESTONE_WORDS.get(str(s), str(s)),
-        "direction_word": lambda s: DIRECTION_WORDS.get(str(s), str(s or "–")),
-    })
-    _routes(app, engine, templates)
+router = APIRouter()
 
 
-def _routes(app: FastAPI, engine: Engine, templates: Jinja2Templates) -> None:
-    get = app.get
-    post = app.post
+def page(request: Request, name: str, context: dict[str, Any],
+         status: int = 200) -> HTMLResponse:
+    context = {"world_label": world_label(request), "principal": auth.principal_of(request),
+               **context}
+    return render(request, name, context, status)
 
-    def page(request: Request, name: str, context: dict[str, Any],
-             status: int = 200) -> HTMLResponse:
-        context = {"world_label": get_meta(engine, "world_label"),
-                   "principal": auth.principal_of(request), **context}
-        return templates.TemplateResponse(request, name, context, status_code=status)
 
-    def not_found(request: Request, message: str) -> HTMLResponse:
-        return page(request, "error.html", {"title": "Not found", "message": message}, 404)
+def not_found(request: Request, message: str) -> HTMLResponse:
+    return page(request, "error.html", {"title": "Not found", "message": message}, 404)
 
-    def priority_of(code: str) -> tuple[DeliveryModel, Any] | None:
-        model = current_model(engine)
-        p = model.priorities.get(code)
-        return None if p is None else (model, p)
 
-    def may_edit(request: Request, code: str) -> bool:
-        principal = auth.principal_of(request)
-        return principal is not None and principal.may_edit_priority(code)
+def may_edit(request: Request, code: str) -> bool:
+    principal = auth.principal_of(request)
+    return principal is not None and principal.may_edit_priority(code)
 
-    def require_edit(request: Request, code: str) -> str:
-        """The username of someone who may change this priority, or a 403."""
-        principal = auth.principal_of(request)
-        assert principal is not None  # the role table let only signed-in people here
-        if not principal.may_edit_priority(code):
-            owns = ", ".join(principal.priorities) or "none"
-            raise auth.Forbidden(f"You are signed in as {principal.username} "
-                                 f"({principal.role}). You may change only the priorities "
-                                 f"you own ({owns}); {code} is not one of them.")
-        return principal.username
 
-    def base(request: Request, code: str, p: Any, tab: str) -> dict[str, Any]:
-        return {"code": code, "priority": p, "tab": tab, "may_edit": may_edit(request, code)}
+def base(request: Request, p: Priority, tab: str) -> dict[str, Any]:
+    return {"code": p.code, "priority": p, "tab": tab, "may_edit": may_edit(request, p.code)}
 
-    # -- the plan ------------------------------------------------------------------------
 
-    def plan_page(request: Request, code: str, *, version: int | None = None,
-                  status: int = 200, problems: list[str] | None = None,
-                  reason: str = "", done: dict[str, Any] | None = None) -> HTMLResponse:
-        found = priority_of(code)
-        if found is None:
-            return not_found(request, f"There is no priority '{code}'.")
-        _model, p = found
-        plan = None
-        try:
-            plan = plans.show_plan(engine, code, version=version)
-        except ValueError as exc:
-            if version is not None:
-                return not_found(request, str(exc))
-        return page(request, "delivery_plan.html", {
-            **base(request, code, p, "plan"), "plan": plan, "problems": problems or [],
-            "reason": reason, "done": done}, status)
+# -- the plan ------------------------------------------------------------------------
 
-    @get("/priorities/{code}/plan", response_class=HTMLResponse, name="delivery_plan")
-    def delivery_plan(request: Request, code: str, version: int | None = None,
-                      saved: int | None = None, unchanged: int | None = None) -> HTMLResponse:
-        done = None
-        if saved is not None:
-            done = {"version": saved, "changed": True}
-        elif unchanged is not None:
-            done = {"version": unchanged, "changed": False}
-        return plan_page(request, code, version=version, done=done)
 
-    @get("/priorities/{code}/plan.yaml", name="delivery_plan_yaml")
-    def delivery_plan_yaml(request: Request, code: str, version: int | None = None
-                           ) -> Response:
-        if priority_of(code) is None:
-            return not_found(request, f"There is no priority '{code}'.")
-        try:
-            shown = plans.show_plan(engine, code, version=version)
-        except ValueError as exc:
+def plan_page(request: Request, p: Priority, *, version: int | None = None,
+              status: int = 200, problems: list[str] | None = None,
+              reason: str = "", done: dict[str, Any] | None = None) -> HTMLResponse:
+    plan = None
+    try:
+        plan = plans.show_plan(engine_of(request), p.code, version=version)
+    except USER_ERRORS as exc:  # no plan yet: the page says so; no such version: 404
+        if version is not None:
             return not_found(request, str(exc))
-        text = (f"# Delivery plan of {code}, version {shown['version']} "
-                f"({shown['recorded_at']}, {shown['author']}).\n# Edit it and upload it on "
-                f"/priorities/{code}/plan to make the next version.\n"
-                + yaml.safe_dump(shown["plan"], sort_keys=False, allow_unicode=True))
-        filename = f"plan-{code}-v{shown['version']}.yaml"
-        return Response(text, media_type="application/yaml; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="{filename}"'})
+    return page(request, "delivery_plan.html", {
+        **base(request, p, "plan"), "plan": plan, "problems": problems or [],
+        "reason": reason, "done": done}, status)
 
-    @get("/priorities/{code}/plan/diff", response_class=HTMLResponse,
-         name="delivery_plan_diff")
-    def delivery_plan_diff(request: Request, code: str) -> HTMLResponse:
-        # ?from=1&to=3 ("from" is a Python keyword, so read it from the query itself)
-        found = priority_of(code)
-        if found is None:
-            return not_found(request, f"There is no priority '{code}'.")
-        query = request.query_params
-        try:
-            old = int(query.get("from") or 0)
-            new = int(query.get("to") or 0)
-        except ValueError:
-            return page(request, "error.html", {
-                "title": "Not a version", "message": "from and to are plan version numbers "
-                "such as ?from=1&to=3."}, 400)
-        try:
-            shown = plans.show_plan(engine, code)
-        except ValueError as exc:
-            return not_found(request, str(exc))
-        old = old or max(1, shown["version"] - 1)
-        new = new or shown["version"]
-        try:
-            diff = plans.diff_plan(engine, code, old, new)
-        except ValueError as exc:
-            return not_found(request, str(exc))
-        return page(request, "delivery_plan_diff.html", {
-            **base(request, code, found[1], "plan"), "diff": diff,
-            "rows": diff_rows(diff["lines"]), "history": shown["history"]})
 
-    @post("/priorities/{code}/plan", response_class=HTMLResponse,
-          name="delivery_plan_upload")
-    async def delivery_plan_upload(request: Request, code: str) -> Response:
-        if priority_of(code) is None:
-            return not_found(request, f"There is no priority '{code}'.")
-        username = require_edit(request, code)
-        form = await request.form()
-        upload = form.get("plan")
-        reason = _clean(form.get("reason"))
-        try:
-            if not isinstance(upload, UploadFile) or not upload.filename:
-                raise DeliveryError("choose a plan YAML file to upload")
-            data = await upload.read(MAX_PLAN_BYTES + 1)
-            raw = parse_plan_upload(data, upload.filename)
-            result = await run_in_threadpool(plans.load_plan, engine, code, raw,
-                                             author=username, reason=reason)
-        except ValueError as exc:
-            problems = problems_of(exc)
-            return await run_in_threadpool(
-                lambda: plan_page(request, code, status=400, problems=problems, reason=reason))
-        key = "saved" if result["changed"] else "unchanged"
-        return RedirectResponse(f"/priorities/{code}/plan?{key}={result['version']}",
-                                status_code=303)
+@router.get("/priorities/{code}/plan", response_class=HTMLResponse, name="delivery_plan")
+def delivery_plan(request: Request, p: PriorityInPath, version: int | None = None,
+                  saved: int | None = None, unchanged: int | None = None) -> HTMLResponse:
+    done = None
+    if saved is not None:
+        done = {"version": saved, "changed": True}
+    elif unchanged is not None:
+        done = {"version": unchanged, "changed": False}
+    return plan_page(request, p, version=version, done=done)
 
-    # -- the chain -----------------------------------------------------------------------
 
-    @get("/priorities/{code}/chain", response_class=HTMLResponse, name="delivery_chain")
-    def delivery_chain(request: Request, code: str) -> HTMLResponse:
-        found = priority_of(code)
-        if found is None:
-            return not_found(request, f"There is no priority '{code}'.")
-        try:
-            chain = chains.show_chain(engine, code)
-        except ValueError:  # no chain yet: the page says so
-            chain, svg = None, None
-        else:
-            # Drawn from the analysis just made (chains.chain_diagram would analyse again,
-            # and data quality is the slow part).
-            svg = chain_svg(dc.parse_chain(chain["chain"], found[0]), chain["analysis"])
-        return page(request, "delivery_chain.html", {
-            **base(request, code, found[1], "chain"), "chain": chain, "svg": svg})
+@router.get("/priorities/{code}/plan.yaml", name="delivery_plan_yaml")
+def delivery_plan_yaml(request: Request, p: PriorityInPath, engine: EngineDep,
+                       version: int | None = None) -> Response:
+    code = p.code
+    try:
+        shown = plans.show_plan(engine, code, version=version)
+    except USER_ERRORS as exc:
+        return not_found(request, str(exc))
+    text = (f"# Delivery plan of {code}, version {shown['version']} "
+            f"({shown['recorded_at']}, {shown['author']}).\n# Edit it and upload it on "
+            f"/priorities/{code}/plan to make the next version.\n"
+            + yaml.safe_dump(shown["plan"], sort_keys=False, allow_unicode=True))
+    filename = f"plan-{code}-v{shown['version']}.yaml"
+    return Response(text, media_type="application/yaml; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
 
-    # -- assessments ---------------------------------------------------------------------
 
-    def assessments_page(request: Request, code: str, *, status: int = 200,
-                         problems: list[str] | None = None,
-                         form: dict[str, Any] | None = None,
-                         done: str | None = None) -> HTMLResponse:
-        found = priority_of(code)
-        if found is None:
-            return not_found(request, f"There is no priority '{code}'.")
-        shown = assessments.show_assessments(engine, code)
-        principal = auth.principal_of(request)
-        latest = (shown["latest"] or {}).get("assessment") or {}
-        defaults = {"round": "", "assessed_on": shown["today"],
-                    "assessor": latest.get("assessor", "")}
-        for key, _label, _scale in da.CRITERIA:  # start from the last round's ratings
-            defaults[f"{key}_rating"] = str((latest.get(key) or {}).get("rating", ""))
-            defaults[f"{key}_rationale"] = (latest.get(key) or {}).get("rationale", "")
-        return page(request, "delivery_assessments.html", {
-            **base(request, code, found[1], "assessments"), "a": shown,
-            "criteria": [(key, label, [(str(v), scale.label(v)) for v in scale.values])
-                         for key, label, scale in da.CRITERIA],
-            "may_assess": principal is not None and principal.role in ASSESSORS
-            and not principal.read_only,
-            "form": form if form is not None else defaults, "problems": problems or [],
-            "done": done}, status)
-
-    @get("/priorities/{code}/assessments", response_class=HTMLResponse,
-         name="delivery_assessments")
-    def delivery_assessments(request: Request, code: str, saved: str = "") -> HTMLResponse:
-        return assessments_page(request, code, done=saved or None)
-
-    @post("/priorities/{code}/assessments", response_class=HTMLResponse,
-          name="delivery_assessment_record")
-    async def delivery_assessment_record(request: Request, code: str) -> Response:
-        if priority_of(code) is None:
-            return not_found(request, f"There is no priority '{code}'.")
-        principal = auth.principal_of(request)
-        assert principal is not None
-        form = await request.form()
-        document = assessment_document(form)
-        try:
-            result = await run_in_threadpool(assessments.record_assessment, engine, code,
-                                             document, by=principal.username)
-        except ValueError as exc:
-            problems = problems_of(exc)
-            kept = {k: _clean(v) for k, v in form.items() if k != auth.CSRF_FIELD}
-            return await run_in_threadpool(
-                lambda: assessments_page(request, code, status=400, problems=problems,
-                                         form=kept))
-        return RedirectResponse(f"/priorities/{code}/assessments?"
-                                + urlencode({"saved": result["round"]}), status_code=303)
-
-    # -- stocktakes ----------------------------------------------------------------------
-
-    def stocktakes_page(request: Request, code: str, *, status: int = 200,
-                        problems: list[str] | None = None,
-                        form: dict[str, Any] | None = None,
-                        done: str | None = None) -> HTMLResponse:
-        found = priority_of(code)
-        if found is None:
-            return not_found(request, f"There is no priority '{code}'.")
-        # The agenda's questions come from the same gathering as the pack, so they match it.
-        context = packs.pack_context(engine, code)
-        routine = context["routine"]
-        form = form or {}
-        n_actions = _row_count(form, "action", ACTION_ROWS) if form else ACTION_ROWS
-        n_decisions = _row_count(form, "decision", DECISION_ROWS) if form else DECISION_ROWS
-        # ?rows=N asks for more blank action rows (the form has no script to add them)
-        with contextlib.suppress(ValueError):
-            n_actions = max(n_actions, min(MAX_ROWS, int(request.query_params.get("rows", 0))))
-        return page(request, "delivery_stocktakes.html", {
-            **base(request, code, found[1], "stocktakes"), "routine": routine,
-            "questions": context["questions"], "five_questions": context["five_questions"],
-            "pack_as_of": context["today"], "data_as_of": context["data_as_of"],
-            "form": form, "n_actions": n_actions, "n_decisions": n_decisions,
-            "problems": problems or [], "done": done}, status)
-
-    @get("/priorities/{code}/stocktakes", response_class=HTMLResponse,
-         name="delivery_stocktakes")
-    def delivery_stocktakes(request: Request, code: str, saved: str = "") -> HTMLResponse:
-        return stocktakes_page(request, code, done=saved or None)
-
-    @post("/priorities/{code}/stocktakes", response_class=HTMLResponse,
-          name="delivery_stocktake_record")
-    async def delivery_stocktake_record(request: Request, code: str) -> Response:
-        if priority_of(code) is None:
-            return not_found(request, f"There is no priority '{code}'.")
-        username = require_edit(request, code)
-        form = await request.form()
-        document, rows = stocktake_document(form)
-        try:
-            result = await run_in_threadpool(stocktakes.record_stocktake, engine, code,
-                                             document, by=username)
-        except ValueError as exc:
-            problems = readable_problems(problems_of(exc), rows)
-            kept = {k: _clean(v) for k, v in form.items() if k != auth.CSRF_FIELD}
-            return await run_in_threadpool(
-                lambda: stocktakes_page(request, code, status=400, problems=problems,
-                                        form=kept))
-        return RedirectResponse(f"/priorities/{code}/stocktakes?"
-                                + urlencode({"saved": result["held_on"]}) + "#recorded",
-                                status_code=303)
-
-    # -- the pack ------------------------------------------------------------------------
-
-    def pack_html(code: str) -> tuple[str, dict[str, Any]]:
-        from ..reports.render import render_pack
-
-        context = packs.pack_context(engine, code)
-        if context["plan"] is not None:
-            # pack.html reads this key strictly, but pack_context sets it only from a plan's
-            # second version on: a priority with one version would fail (reported upstream).
-            context["plan"].setdefault("changes_since_last", [])
-        return render_pack(context), context
-
-    def pack_failed(request: Request, code: str, exc: Exception) -> HTMLResponse:
-        # A fault, so a 500, but one that says what failed rather than a bare error.
+@router.get("/priorities/{code}/plan/diff", response_class=HTMLResponse,
+            name="delivery_plan_diff")
+def delivery_plan_diff(request: Request, p: PriorityInPath, engine: EngineDep
+                       ) -> HTMLResponse:
+    # ?from=1&to=3 ("from" is a Python keyword, so read it from the query itself)
+    query = request.query_params
+    try:
+        old = int(query.get("from") or 0)
+        new = int(query.get("to") or 0)
+    except ValueError:
         return page(request, "error.html", {
-            "title": "The pack could not be made", "message": f"The stocktake pack of "
-            f"{code} could not be drawn from the data there are ({exc}). This happens while "
-            "a priority has too little data for the pack's statistics; please report it."},
-            500)
+            "title": "Not a version", "message": "from and to are plan version numbers "
+            "such as ?from=1&to=3."}, 400)
+    try:
+        shown = plans.show_plan(engine, p.code)
+    except USER_ERRORS as exc:
+        return not_found(request, str(exc))
+    old = old or max(1, shown["version"] - 1)
+    new = new or shown["version"]
+    try:
+        diff = plans.diff_plan(engine, p.code, old, new)
+    except USER_ERRORS as exc:
+        return not_found(request, str(exc))
+    return page(request, "delivery_plan_diff.html", {
+        **base(request, p, "plan"), "diff": diff,
+        "rows": diff_rows(diff["lines"]), "history": shown["history"]})
 
-    def pack_name(code: str, context: dict[str, Any], suffix: str) -> str:
-        return f"stocktake-pack-{code}-{context['today']}{suffix}"
 
-    @get("/priorities/{code}/pack.pdf", name="delivery_pack_pdf")
-    def delivery_pack_pdf(request: Request, code: str) -> Response:
-        from ..reports.render import html_to_pdf
+@router.post("/priorities/{code}/plan", response_class=HTMLResponse,
+             name="delivery_plan_upload")
+async def delivery_plan_upload(request: Request, p: PriorityInPath, username: Editor,
+                               engine: EngineDep) -> Response:
+    form = await request.form()
+    upload = form.get("plan")
+    reason = _clean(form.get("reason"))
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise Invalid(Problem("choose a plan YAML file to upload"))
+        data = await upload.read(MAX_PLAN_BYTES + 1)
+        raw = parse_plan_upload(data, upload.filename)
+        result = await run_in_threadpool(plans.load_plan, engine, p.code, raw,
+                                         author=username, reason=reason)
+    except USER_ERRORS as exc:
+        problems = problems_of(exc)
+        return await run_in_threadpool(
+            lambda: plan_page(request, p, status=400, problems=problems, reason=reason))
+    key = "saved" if result["changed"] else "unchanged"
+    return RedirectResponse(f"/priorities/{p.code}/plan?{key}={result['version']}",
+                            status_code=303)
 
-        if priority_of(code) is None:
-            return not_found(request, f"There is no priority '{code}'.")
-        try:
-            html, context = pack_html(code)
-        except jinja2.UndefinedError as exc:
-            return pack_failed(request, code, exc)
-        return Response(html_to_pdf(html), media_type="application/pdf", headers={
-            "Content-Disposition":
-                f'attachment; filename="{pack_name(code, context, ".pdf")}"'})
 
-    @get("/priorities/{code}/pack.html", name="delivery_pack_html")
-    def delivery_pack_html(request: Request, code: str) -> Response:
-        if priority_of(code) is None:
-            return not_found(request, f"There is no priority '{code}'.")
-        try:
-            html, context = pack_html(code)
-        except jinja2.UndefinedError as exc:
-            return pack_failed(request, code, exc)
-        return HTMLResponse(html, headers={
-            "Content-Disposition": f'inline; filename="{pack_name(code, context, ".html")}"'})
+# -- the chain -----------------------------------------------------------------------
 
-    # -- actions -------------------------------------------------------------------------
 
-    def actions_page(request: Request, *, priority: str = "", open_only: bool = True,
-                     status: int = 200, problem: dict[str, Any] | None = None,
-                     done: dict[str, str] | None = None) -> HTMLResponse:
-        model = current_model(engine)
-        if priority and priority not in model.priorities:
-            return not_found(request, f"There is no priority '{priority}'.")
-        listed = stocktakes.list_actions(engine, priority=priority or None,
-                                         open_only=open_only)
-        principal = auth.principal_of(request)
-        editable = {c for c in model.priorities
-                    if principal is not None and principal.may_edit_priority(c)}
-        return page(request, "delivery_actions.html", {
-            "listed": listed, "priorities": list(model.priorities.values()),
-            "titles": {c: p.title for c, p in model.priorities.items()},
-            "filter_priority": priority, "open_only": open_only, "editable": editable,
-            "statuses": ACTION_STATUSES, "problem": problem, "done": done}, status)
+@router.get("/priorities/{code}/chain", response_class=HTMLResponse, name="delivery_chain")
+def delivery_chain(request: Request, p: PriorityInPath, model: Model, engine: EngineDep
+                   ) -> HTMLResponse:
+    try:
+        chain = chains.show_chain(engine, p.code)
+    except USER_ERRORS:  # no chain yet: the page says so
+        chain, svg = None, None
+    else:
+        # Drawn from the analysis just made (chains.chain_diagram would analyse again,
+        # and data quality is the slow part).
+        svg = chain_svg(dc.parse_chain(chain["chain"], model), chain["analysis"])
+    return page(request, "delivery_chain.html", {
+        **base(request, p, "chain"), "chain": chain, "svg": svg})
 
-    @get("/actions", response_class=HTMLResponse, name="delivery_actions")
-    def delivery_actions(request: Request, priority: str = "", open: str = "1",
-                         updated: int | None = None, to: str = "") -> HTMLResponse:
-        done = {"id": str(updated), "status": to} if updated is not None else None
-        return actions_page(request, priority=priority, open_only=open == "1", done=done)
 
-    @post("/actions/{action_id}", response_class=HTMLResponse, name="delivery_action_update")
-    async def delivery_action_update(request: Request, action_id: int) -> Response:
-        form = await request.form()
-        priority_filter = _clean(form.get("filter_priority"))
-        open_filter = _clean(form.get("filter_open")) or "1"
-        listed = await run_in_threadpool(stocktakes.list_actions, engine)
-        row = next((a for a in listed["actions"] if a["id"] == action_id), None)
-        if row is None:
-            return not_found(request, f"There is no action {action_id}.")
-        username = require_edit(request, row["priority"])
-        status, note = _clean(form.get("status")), _clean(form.get("note"))
-        try:
-            if status and status not in ACTION_STATUSES:
-                raise DeliveryError(f"status: {status!r} is not one of "
-                                    f"{', '.join(ACTION_STATUSES)}")
-            if status in ("", row["status"]) and not note:
-                raise DeliveryError(f"nothing to record: the action is already "
-                                    f"{STATUS_WORDS[row['status']].lower()}; change its "
-                                    "status or write a note")
-            result = await run_in_threadpool(
-                lambda: stocktakes.update_action(engine, action_id, status=status or row[
-                    "status"], note=note, by=username))
-        except ValueError as exc:
-            problem = {"id": action_id, "code": row["code"], "priority": row["priority"],
-                       "messages": problems_of(exc), "status": status, "note": note}
-            return await run_in_threadpool(
-                lambda: actions_page(request, priority=priority_filter,
-                                     open_only=open_filter == "1", status=400,
-                                     problem=problem))
-        query = urlencode({"priority": priority_filter, "open": open_filter,
-                           "updated": action_id, "to": result["status"]})
-        return RedirectResponse(f"/actions?{query}#action-{action_id}", status_code=303)
+# -- assessments ---------------------------------------------------------------------
 
+
+def assessments_page(request: Request, p: Priority, *, status: int = 200,
+                     problems: list[str] | None = None,
+                     form: dict[str, Any] | None = None,
+                     done: str | None = None) -> HTMLResponse:
+    shown = assessments.show_assessments(engine_of(request), p.code)
+    principal = auth.principal_of(request)
+    latest = (shown["latest"] or {}).get("assessment") or {}
+    defaults = {"round": "", "assessed_on": shown["today"],
+                "assessor": latest.get("assessor", "")}
+    for key, _label, _scale in da.CRITERIA:  # start from the last round's ratings
+        defaults[f"{key}_rating"] = str((latest.get(key) or {}).get("rating", ""))
+        defaults[f"{key}_rationale"] = (latest.get(key) or {}).get("rationale", "")
+    return page(request, "delivery_assessments.html", {
+        **base(request, p, "assessments"), "a": shown,
+        "criteria": [(key, label, [(str(v), scale.label(v)) for v in scale.values])
+                     for key, label, scale in da.CRITERIA],
+        "may_assess": principal is not None and principal.role in ASSESSORS
+        and not principal.read_only,
+        "form": form if form is not None else defaults, "problems": problems or [],
+        "done": done}, status)
+
+
+@router.get("/priorities/{code}/assessments", response_class=HTMLResponse,
+            name="delivery_assessments")
+def delivery_assessments(request: Request, p: PriorityInPath, saved: str = ""
+                         ) -> HTMLResponse:
+    return assessments_page(request, p, done=saved or None)
+
+
+@router.post("/priorities/{code}/assessments", response_class=HTMLResponse,
+             name="delivery_assessment_record")
+async def delivery_assessment_record(request: Request, p: PriorityInPath, engine: EngineDep,
+                                     principal: CurrentPrincipal) -> Response:
+    form = await request.form()
+    document = assessment_document(form)
+    try:
+        result = await run_in_threadpool(assessments.record_assessment, engine, p.code,
+                                         document, by=principal.username)
+    except USER_ERRORS as exc:
+        problems = problems_of(exc)
+        kept = {k: _clean(v) for k, v in form.items() if k != auth.CSRF_FIELD}
+        return await run_in_threadpool(
+            lambda: assessments_page(request, p, status=400, problems=problems, form=kept))
+    return RedirectResponse(f"/priorities/{p.code}/assessments?"
+                            + urlencode({"saved": result["round"]}), status_code=303)
+
+
+# -- stocktakes ----------------------------------------------------------------------
+
+
+def stocktakes_page(request: Request, p: Priority, *, status: int = 200,
+                    problems: list[str] | None = None,
+                    form: dict[str, Any] | None = None,
+                    done: str | None = None) -> HTMLResponse:
+    # The agenda's questions come from the same gathering as the pack, so they match it.
+    context = packs.pack_context(engine_of(request), p.code)
+    routine = context["routine"]
+    form = form or {}
+    n_actions = _row_count(form, "action", ACTION_ROWS) if form else ACTION_ROWS
+    n_decisions = _row_count(form, "decision", DECISION_ROWS) if form else DECISION_ROWS
+    # ?rows=N asks for more blank action rows (the form has no script to add them)
+    with contextlib.suppress(ValueError):
+        n_actions = max(n_actions, min(MAX_ROWS, int(request.query_params.get("rows", 0))))
+    return page(request, "delivery_stocktakes.html", {
+        **base(request, p, "stocktakes"), "routine": routine,
+        "questions": context["questions"], "five_questions": context["five_questions"],
+        "pack_as_of": context["today"], "data_as_of": context["data_as_of"],
+        "form": form, "n_actions": n_actions, "n_decisions": n_decisions,
+        "problems": problems or [], "done": done}, status)
+
+
+@router.get("/priorities/{code}/stocktakes", response_class=HTMLResponse,
+            name="delivery_stocktakes")
+def delivery_stocktakes(request: Request, p: PriorityInPath, saved: str = ""
+                        ) -> HTMLResponse:
+    return stocktakes_page(request, p, done=saved or None)
+
+
+@router.post("/priorities/{code}/stocktakes", response_class=HTMLResponse,
+             name="delivery_stocktake_record")
+async def delivery_stocktake_record(request: Request, p: PriorityInPath, username: Editor,
+                                    engine: EngineDep) -> Response:
+    form = await request.form()
+    document, rows = stocktake_document(form)
+    try:
+        result = await run_in_threadpool(stocktakes.record_stocktake, engine, p.code,
+                                         document, by=username)
+    except USER_ERRORS as exc:
+        problems = readable_problems(problems_of(exc), rows)
+        kept = {k: _clean(v) for k, v in form.items() if k != auth.CSRF_FIELD}
+        return await run_in_threadpool(
+            lambda: stocktakes_page(request, p, status=400, problems=problems, form=kept))
+    return RedirectResponse(f"/priorities/{p.code}/stocktakes?"
+                            + urlencode({"saved": result["held_on"]}) + "#recorded",
+                            status_code=303)
+
+
+# -- the pack ------------------------------------------------------------------------
+
+
+def pack_html(engine: Engine, code: str) -> tuple[str, dict[str, Any]]:
+    from ..reports.render import render_pack
+
+    context = packs.pack_context(engine, code)
+    if context["plan"] is not None:
+        # pack.html reads this key strictly, but pack_context sets it only from a plan's
+        # second version on: a priority with one version would fail (reported upstream).
+        context["plan"].setdefault("changes_since_last", [])
+    return render_pack(context), context
+
+
+def pack_failed(request: Request, code: str, exc: Exception) -> HTMLResponse:
+    # A fault, so a 500, but one that says what failed rather than a bare error.
+    return page(request, "error.html", {
+        "title": "The pack could not be made", "message": f"The stocktake pack of "
+        f"{code} could not be drawn from the data there are ({exc}). This happens while "
+        "a priority has too little data for the pack's statistics; please report it."},
+        500)
+
+
+def pack_name(code: str, context: dict[str, Any], suffix: str) -> str:
+    return f"stocktake-pack-{code}-{context['today']}{suffix}"
+
+
+@router.get("/priorities/{code}/pack.pdf", name="delivery_pack_pdf")
+def delivery_pack_pdf(request: Request, p: PriorityInPath, engine: EngineDep) -> Response:
+    from ..reports.render import html_to_pdf
+
+    try:
+        html, context = pack_html(engine, p.code)
+    except jinja2.UndefinedError as exc:
+        return pack_failed(request, p.code, exc)
+    return Response(html_to_pdf(html), media_type="application/pdf", headers={
+        "Content-Disposition":
+            f'attachment; filename="{pack_name(p.code, context, ".pdf")}"'})
+
+
+@router.get("/priorities/{code}/pack.html", name="delivery_pack_html")
+def delivery_pack_html(request: Request, p: PriorityInPath, engine: EngineDep) -> Response:
+    try:
+        html, context = pack_html(engine, p.code)
+    except jinja2.UndefinedError as exc:
+        return pack_failed(request, p.code, exc)
+    return HTMLResponse(html, headers={
+        "Content-Disposition": f'inline; filename="{pack_name(p.code, context, ".html")}"'})
+
+
+# -- actions -------------------------------------------------------------------------
+
+
+def actions_page(request: Request, *, priority: str = "", open_only: bool = True,
+                 status: int = 200, problem: dict[str, Any] | None = None,
+                 done: dict[str, str] | None = None) -> HTMLResponse:
+    engine = engine_of(request)
+    model = current_model(engine)
+    if priority and priority not in model.priorities:
+        return not_found(request, f"There is no priority '{priority}'.")
+    listed = stocktakes.list_actions(engine, priority=priority or None,
+                                     open_only=open_only)
+    principal = auth.principal_of(request)
+    editable = {c for c in model.priorities
+                if principal is not None and principal.may_edit_priority(c)}
+    return page(request, "delivery_actions.html", {
+        "listed": listed, "priorities": list(model.priorities.values()),
+        "titles": {c: p.title for c, p in model.priorities.items()},
+        "filter_priority": priority, "open_only": open_only, "editable": editable,
+        "statuses": ACTION_STATUSES, "problem": problem, "done": done}, status)
+
+
+@router.get("/actions", response_class=HTMLResponse, name="delivery_actions")
+def delivery_actions(request: Request, priority: str = "", open: str = "1",
+                     updated: int | None = None, to: str = "") -> HTMLResponse:
+    done = {"id": str(updated), "status": to} if updated is not None else None
+    return actions_page(request, priority=priority, open_only=open == "1", done=done)
+
+
+@router.post("/actions/{action_id}", response_class=HTMLResponse,
+             name="delivery_action_update")
+async def delivery_action_update(request: Request, action_id: int, engine: EngineDep,
+                                 who: CurrentPrincipal) -> Response:
+    form = await request.form()
+    priority_filter = _clean(form.get("filter_priority"))
+    open_filter = _clean(form.get("filter_open")) or "1"
+    listed = await run_in_threadpool(stocktakes.list_actions, engine)
+    row = next((a for a in listed["actions"] if a["id"] == action_id), None)
+    if row is None:
+        return not_found(request, f"There is no action {action_id}.")
+    username = editor(row["priority"], who)
+    status, note = _clean(form.get("status")), _clean(form.get("note"))
+    try:
+        if status and status not in ACTION_STATUSES:
+            raise Invalid(Problem(f"{status!r} is not one of {', '.join(ACTION_STATUSES)}",
+                                  where="status"))
+        if status in ("", row["status"]) and not note:
+            raise Invalid(f"nothing to record: the action is already "
+                          f"{STATUS_WORDS[row['status']].lower()}; change its status or "
+                          "write a note")
+        result = await run_in_threadpool(
+            lambda: stocktakes.update_action(engine, action_id, status=status or row[
+                "status"], note=note, by=username))
+    except USER_ERRORS as exc:
+        problem = {"id": action_id, "code": row["code"], "priority": row["priority"],
+                   "messages": problems_of(exc), "status": status, "note": note}
+        return await run_in_threadpool(
+            lambda: actions_page(request, priority=priority_filter,
+                                 open_only=open_filter == "1", status=400,
+                                 problem=problem))
+    query = urlencode({"priority": priority_filter, "open": open_filter,
+                       "updated": action_id, "to": result["status"]})
+    return RedirectResponse(f"/actions?{query}#action-{action_id}", status_code=303)

@@ -9,17 +9,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from ..errors import StocktakeError
 from ..model.files import ModelError
 from ..services.model_service import current_model, load_model, model_changes
 from ..store.db import get_meta
 from . import auth
+from .deps import CurrentPrincipal, EngineDep, engine_of, templates_of
 
 PERMISSIONS: dict[str, frozenset[str]] = {"admin_model": auth.ADMINS,
                                           "admin_model_load": auth.ADMINS}
@@ -28,50 +28,53 @@ OPTIONAL = ("datasets.yaml", "rules.yaml")
 MAX_BYTES = 5 * 1024 * 1024
 
 
-def install(app: FastAPI, engine: Engine, templates: Jinja2Templates) -> None:
-    """Add this feature's routes to the app."""
+router = APIRouter()
 
-    def render(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
-        model = current_model(engine)
-        return templates.TemplateResponse(request, "admin_model.html", {
-            "model": model, "depth": {c: model.depth(c) for c in model.units},
-            "changes": model_changes(engine)[:50], "required": REQUIRED,
-            "optional": OPTIONAL, "world_label": get_meta(engine, "world_label"),
-            "problems": [], "preview": None, "loaded": None, **extra,
-        }, status_code=status)
 
-    @app.get("/admin/model", response_class=HTMLResponse, name="admin_model")
-    def admin_model(request: Request) -> HTMLResponse:
-        return render(request)
+def render(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
+    engine = engine_of(request)
+    model = current_model(engine)
+    return templates_of(request).TemplateResponse(request, "admin_model.html", {
+        "model": model, "depth": {c: model.depth(c) for c in model.units},
+        "changes": model_changes(engine)[:50], "required": REQUIRED,
+        "optional": OPTIONAL, "world_label": get_meta(engine, "world_label"),
+        "problems": [], "preview": None, "loaded": None, **extra,
+    }, status_code=status)
 
-    @app.post("/admin/model", response_class=HTMLResponse, name="admin_model_load")
-    async def admin_model_load(request: Request) -> HTMLResponse:
-        form = await request.form()
-        apply = form.get("action") == "load"
-        principal = auth.principal_of(request)
-        with tempfile.TemporaryDirectory(prefix="stocktake-model-") as folder:
-            missing = []
-            for name in (*REQUIRED, *OPTIONAL):
-                upload = form.get(name)
-                if not isinstance(upload, UploadFile) or not upload.filename:
-                    if name in REQUIRED:
-                        missing.append(name)
-                    continue
-                data = await upload.read(MAX_BYTES + 1)
-                if len(data) > MAX_BYTES:
-                    return render(request, 400, problems=[f"{name}: larger than 5 MB"])
-                (Path(folder) / name).write_bytes(data)
-            if missing:
-                return render(request, 400, problems=[
-                    f"{name}: required (the model is loaded whole, as `stocktake load` does)"
-                    for name in missing])
-            try:
-                summary = await run_in_threadpool(
-                    load_model, engine, folder, loaded_by=principal.username, dry_run=not apply)
-            except ModelError as exc:
-                return render(request, 400, problems=[str(p) for p in exc.problems])
-        changes = [{"entity": c.entity, "code": c.code, "action": c.action,
-                    "fields": c.fields_changed()} for c in summary.changes]
-        if apply:
-            return render(request, loaded=changes)
-        return render(request, preview=changes)
+
+@router.get("/admin/model", response_class=HTMLResponse, name="admin_model")
+def admin_model(request: Request) -> HTMLResponse:
+    return render(request)
+
+
+@router.post("/admin/model", response_class=HTMLResponse, name="admin_model_load")
+async def admin_model_load(request: Request, engine: EngineDep,
+                           principal: CurrentPrincipal) -> HTMLResponse:
+    form = await request.form()
+    apply = form.get("action") == "load"
+    with tempfile.TemporaryDirectory(prefix="stocktake-model-") as folder:
+        missing = []
+        for name in (*REQUIRED, *OPTIONAL):
+            upload = form.get(name)
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                if name in REQUIRED:
+                    missing.append(name)
+                continue
+            data = await upload.read(MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:
+                return render(request, 400, problems=[f"{name}: larger than 5 MB"])
+            (Path(folder) / name).write_bytes(data)
+        if missing:
+            return render(request, 400, problems=[
+                f"{name}: required (the model is loaded whole, as `stocktake load` does)"
+                for name in missing])
+        try:
+            summary = await run_in_threadpool(
+                load_model, engine, folder, loaded_by=principal.username, dry_run=not apply)
+        except (ModelError, StocktakeError) as exc:  # every problem, beside the form
+            return render(request, 400, problems=[str(p) for p in exc.problems])
+    changes = [{"entity": c.entity, "code": c.code, "action": c.action,
+                "fields": c.fields_changed()} for c in summary.changes]
+    if apply:
+        return render(request, loaded=changes)
+    return render(request, preview=changes)

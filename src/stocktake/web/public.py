@@ -7,19 +7,19 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import jinja2
-from fastapi import FastAPI, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from ..reports.formatting import FILTERS
 from ..services import publish
-from ..services.cache import ResultCache
 from . import auth
+from .cache import ResultCache
+from .deps import EngineDep
 
 HERE = Path(__file__).parent
 STYLESHEET = HERE / "static" / "style.css"  # copied into the static site as style.css
@@ -57,48 +57,57 @@ def publish_site(engine: Engine, out: str | Path, **options: Any) -> dict[str, A
                               **options)
 
 
-def install(app: FastAPI, engine: Engine, templates: Jinja2Templates) -> None:
-    """Add this feature's routes to the app."""
+router = APIRouter(include_in_schema=False)
 
-    cache = ResultCache(engine, size=4)  # the whole site, once per data version
+
+def site_cache(request: Request) -> ResultCache:
+    return request.app.state.public_site
+
+
+SiteCache = Annotated[ResultCache, Depends(site_cache)]
+
+
+async def page(engine: Engine, cache: ResultCache, name: str) -> Response:
+    """One file of the public site, built whole once per data version."""
 
     def build() -> dict[str, str]:
         return publish.site_pages(publish.public_site(engine), render_page)
 
-    async def files() -> dict[str, str]:
-        return await run_in_threadpool(cache.get, "public site", build)
+    pages = await run_in_threadpool(cache.get, "public site", build)
+    if name not in pages:
+        raise HTTPException(status_code=404, detail="no such page on the public site")
+    if name.endswith(".csv"):
+        return PlainTextResponse(pages[name], media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition":
+                                          f'attachment; filename="{name}"'})
+    return HTMLResponse(pages[name])
 
-    async def page(name: str) -> Response:
-        pages = await files()
-        if name not in pages:
-            raise HTTPException(status_code=404, detail="no such page on the public site")
-        if name.endswith(".csv"):
-            return PlainTextResponse(pages[name], media_type="text/csv; charset=utf-8",
-                                     headers={"Content-Disposition":
-                                              f'attachment; filename="{name}"'})
-        return HTMLResponse(pages[name])
 
-    @app.get("/public/", response_class=HTMLResponse, include_in_schema=False)
-    async def public_index() -> Response:
-        return await page(publish.INDEX)
+@router.get("/public/", response_class=HTMLResponse)
+async def public_index(engine: EngineDep, cache: SiteCache) -> Response:
+    return await page(engine, cache, publish.INDEX)
 
-    @app.get("/public/index.html", response_class=HTMLResponse, include_in_schema=False)
-    async def public_index_html() -> Response:
-        return await page(publish.INDEX)
 
-    @app.get("/public/priority-{code}.html", response_class=HTMLResponse,
-             include_in_schema=False)
-    async def public_priority(code: str) -> Response:
-        return await page(publish.priority_page(code))
+@router.get("/public/index.html", response_class=HTMLResponse)
+async def public_index_html(engine: EngineDep, cache: SiteCache) -> Response:
+    return await page(engine, cache, publish.INDEX)
 
-    @app.get("/public/unit-{code}.html", response_class=HTMLResponse, include_in_schema=False)
-    async def public_unit(code: str) -> Response:
-        return await page(publish.unit_page(code))
 
-    @app.get("/public/data-{code}.csv", include_in_schema=False)
-    async def public_csv(code: str) -> Response:
-        return await page(publish.csv_file(code))
+@router.get("/public/priority-{code}.html", response_class=HTMLResponse)
+async def public_priority(code: str, engine: EngineDep, cache: SiteCache) -> Response:
+    return await page(engine, cache, publish.priority_page(code))
 
-    @app.get("/public/style.css", include_in_schema=False)
-    def public_stylesheet() -> FileResponse:
-        return FileResponse(STYLESHEET, media_type="text/css")
+
+@router.get("/public/unit-{code}.html", response_class=HTMLResponse)
+async def public_unit(code: str, engine: EngineDep, cache: SiteCache) -> Response:
+    return await page(engine, cache, publish.unit_page(code))
+
+
+@router.get("/public/data-{code}.csv")
+async def public_csv(code: str, engine: EngineDep, cache: SiteCache) -> Response:
+    return await page(engine, cache, publish.csv_file(code))
+
+
+@router.get("/public/style.css")
+def public_stylesheet() -> FileResponse:
+    return FileResponse(STYLESHEET, media_type="text/css")

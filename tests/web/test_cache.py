@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from stocktake.intake.service import submit_rows
-from stocktake.services.cache import ResultCache
 from stocktake.services.model_service import load_model
 from stocktake.services.plans import load_plan
+from stocktake.web.cache import ResultCache
 
 PLAN = Path(__file__).parents[2] / "examples" / "delivery" / "plan.yaml"
 

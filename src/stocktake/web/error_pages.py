@@ -1,0 +1,92 @@
+"""How the web answers when a request goes wrong: one handler per kind of failure, each
+answering JSON under /api/ and a page elsewhere.
+
+- A ``StocktakeError`` (stocktake.errors) is the user's to put right: its kind's status
+  (NotFound 404, Invalid 422, Conflict 409, Forbidden 403) with its message and every
+  problem listed. Forms that show their problems beside the fields catch it themselves.
+- An ``HTTPException`` (an unknown path, a wrong method, the API's own refusals) keeps
+  FastAPI's ``{"detail": ...}`` under /api/ and becomes a page elsewhere.
+- Anything else is our fault: a 500 that says so, with a request id that is also written
+  to the log beside the traceback, so a report can be matched to its cause. Never a 404.
+
+Refusals by the guard (sign in, not your role, CSRF) are auth.refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import Conflict, Forbidden, Invalid, NotFound, StocktakeError
+from . import auth
+from .deps import render, world_label
+
+log = logging.getLogger("stocktake.web")
+
+TITLES: dict[type[StocktakeError], str] = {
+    NotFound: "Not found", Invalid: "Not accepted", Conflict: "Not possible now",
+    Forbidden: "Not allowed"}
+INTERNAL = ("Something went wrong on our side, not in what you sent. If it happens again, "
+            "please report it with this request id: {request_id}.")
+
+
+async def user_error(request: Request, exc: Exception) -> Response:
+    """A StocktakeError: its kind's status, its message, each of its problems."""
+    assert isinstance(exc, StocktakeError)
+    if auth.is_api(request):
+        return JSONResponse({"detail": str(exc), "problems": exc.messages},
+                            status_code=exc.http_status)
+    title = next((t for kind, t in TITLES.items() if isinstance(exc, kind)), "Not accepted")
+    several = len(exc.problems) > 1
+    where = f"{exc.source}: " if exc.source else ""
+    message = f"{where}{len(exc.problems)} problems:" if several else str(exc)
+    return render(request, "error.html", {
+        "title": title, "message": message, "problems": exc.messages if several else [],
+        "world_label": world_label(request)}, exc.http_status)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """The API answers in JSON; a person gets a page (with its title, language, way home)."""
+    assert isinstance(exc, StarletteHTTPException)
+    if request.url.path.startswith("/api/"):
+        return await http_exception_handler(request, exc)
+    title = {404: "Not found", 400: "Bad request", 405: "Not allowed"}.get(
+        exc.status_code, "Something went wrong")
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"There is no page at {request.url.path}."
+    return render(request, "error.html", {
+        "title": title, "message": detail, "world_label": world_label(request),
+    }, exc.status_code, headers=getattr(exc, "headers", None))
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """Any other exception: a 500 with a request id, the traceback in the log only."""
+    request_id = secrets.token_hex(8)
+    log.error("request %s failed: %s %s", request_id, request.method, request.url.path,
+              exc_info=exc)
+    message = INTERNAL.format(request_id=request_id)
+    headers = {"X-Request-Id": request_id}
+    if auth.is_api(request):
+        return JSONResponse({"detail": message, "request_id": request_id}, status_code=500,
+                            headers=headers)
+    try:  # no world label: the database may be what failed
+        return render(request, "error.html", {"title": "Something went wrong",
+                                              "message": message}, 500, headers=headers)
+    except Exception:  # the page itself failed: plain words still say what to report
+        log.exception("request %s: the error page failed too", request_id)
+        return HTMLResponse(f"<!doctype html><title>Something went wrong</title>"
+                            f"<p>{message}</p>", status_code=500, headers=headers)
+
+
+def add_handlers(app: FastAPI) -> None:
+    """Register the handlers (the guard's refusals too) on the app."""
+    app.add_exception_handler(auth.AccessProblem, auth.refused)
+    app.add_exception_handler(StocktakeError, user_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, internal_error)

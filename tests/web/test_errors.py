@@ -1,0 +1,194 @@
+"""How the web answers a failure: a user's error (NotFound, Invalid ...) with its kind's
+status and every problem, as a page or as JSON under /api/; a form that re-renders itself
+with its problems; our own error as a 500 with a request id that the log also has, never a
+traceback in the page and never a misleading 404. And every route on a feature router."""
+
+import logging
+import re
+import sys
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from stocktake.errors import Invalid, NotFound, Problem
+from stocktake.intake.service import submit_rows
+from stocktake.services import accounts, overview, plans
+from stocktake.services.model_service import load_model
+from stocktake.web import app as web_app
+from stocktake.web import auth
+from stocktake.web.app import create_app
+from stocktake.web.delivery_pages import problems_of
+
+from .conftest import signed_in_session
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch):
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                           parallelism=1))
+
+
+@pytest.fixture
+def site(engine, small_model_dir):
+    load_model(engine, small_model_dir, loaded_by="t")
+    rows = [(i, u, f"2024-{m:02d}", v) for m in range(1, 10)
+            for u, n, p in [("A1", 31 - m, 350000), ("A2", 20 + m % 3, 250000),
+                            ("B1", 39 - m % 4, 400000)]
+            for i, v in (("incidents", n), ("population", p))]
+    submit_rows(engine, rows, submitter="t")
+    return engine
+
+
+def client_of(app, engine, role="analyst"):
+    # raise_server_exceptions=False: see the 500 a browser would see, not the exception.
+    return TestClient(app, raise_server_exceptions=False,
+                      cookies={auth.SESSION_COOKIE: signed_in_session(engine, role)})
+
+
+def csrf(engine, client):
+    return accounts.resume_session(engine, client.cookies[auth.SESSION_COOKIE]).csrf_token
+
+
+# -- the user's errors --------------------------------------------------------------------
+
+
+def test_an_unknown_priority_is_a_404_page_with_the_closest_code(site):
+    client = client_of(create_app(site), site)
+    for path in ("/priorities/P11", "/priorities/P11/plan", "/priorities/P11/chain",
+                 "/priorities/P11/assessments"):
+        r = client.get(path)
+        assert r.status_code == 404, path
+        assert "text/html" in r.headers["content-type"]
+        assert "no priority &#39;P11&#39; (did you mean &#39;P1&#39;?)" in r.text, path
+        assert "<h1>Not found</h1>" in r.text
+    # Nothing close: no hint.
+    assert "did you mean" not in client.get("/priorities/ZZZZ").text
+
+
+def test_an_unknown_code_on_the_api_is_a_404_in_json_with_the_closest_code(site):
+    r = client_of(create_app(site), site).get("/api/v1/series/incident")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "no indicator 'incident' (did you mean 'incidents'?)",
+                        "problems": ["no indicator 'incident' (did you mean 'incidents'?)"]}
+
+
+def test_every_problem_of_an_invalid_is_listed_on_a_page_and_in_json(site, monkeypatch):
+    app = create_app(site)
+    error = Invalid([Problem("required", where="owner"), Problem("not a date", where="due")],
+                    source="plan.yaml")
+
+    @app.get("/broken-form")
+    def broken_form():
+        raise error
+
+    @app.get("/api/v1/broken-form")
+    def api_broken_form():
+        raise error
+
+    monkeypatch.setitem(auth.PERMISSIONS, "broken_form", auth.SIGNED_IN)
+    monkeypatch.setitem(auth.PERMISSIONS, "api_broken_form", auth.SIGNED_IN)
+    client = client_of(app, site)
+    page = client.get("/broken-form")
+    assert page.status_code == 422
+    assert "plan.yaml: 2 problems:" in page.text
+    assert "<li>owner: required</li><li>due: not a date</li>" in page.text
+    api = client.get("/api/v1/broken-form")
+    assert api.status_code == 422
+    assert api.json()["problems"] == ["owner: required", "due: not a date"]
+    assert api.json()["detail"].startswith("plan.yaml: 2 problems:")
+
+
+def test_a_form_shows_an_invalid_upload_beside_itself_and_stores_nothing(site):
+    client = client_of(create_app(site), site)
+    token = csrf(site, client)
+    r = client.post("/priorities/P1/plan", data={"csrf_token": token, "reason": "x"},
+                    files={"plan": ("plan.yaml", b"- a list\n- not a plan\n")})
+    assert r.status_code == 400
+    assert 'action="/priorities/P1/plan"' in r.text  # the form itself, not an error page
+    assert "a plan is a mapping (summary, interventions, milestones ...), not a list" in r.text
+    with pytest.raises(ValueError):  # still no plan stored
+        plans.show_plan(site, "P1")
+
+
+def test_a_form_lists_each_problem_of_a_refused_document(site):
+    client = client_of(create_app(site), site)
+    r = client.post("/priorities/P1/stocktakes", data={
+        "csrf_token": csrf(site, client), "held_on": "not a date",
+        "action_text_1": "Recruit staff"})  # no owner, no due date
+    assert r.status_code == 400
+    problems = re.findall(r"<li>([^<]*)</li>", r.text.split('id="problems"')[1]
+                          .split("</ul>")[0])
+    assert len(problems) >= 2, problems
+    assert any(p.startswith("held_on") for p in problems)
+    assert any(p.startswith("Action row 1") for p in problems)
+
+
+def test_problems_of_gives_each_problem_with_where_it_is():
+    assert problems_of(Invalid([Problem("required", "owner"), "empty"])) == [
+        "owner: required", "empty"]
+    assert problems_of(NotFound("no plan 'P9'")) == ["no plan 'P9'"]
+
+
+# -- our errors -----------------------------------------------------------------------------
+
+
+def test_an_internal_error_is_a_500_with_a_request_id_that_the_log_also_has(
+        site, monkeypatch, caplog):
+    app = create_app(site)
+
+    @app.get("/fails")
+    def fails():
+        raise RuntimeError("the disk is on fire")
+
+    @app.get("/api/v1/fails")
+    def api_fails():
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setitem(auth.PERMISSIONS, "fails", auth.SIGNED_IN)
+    monkeypatch.setitem(auth.PERMISSIONS, "api_fails", auth.SIGNED_IN)
+    client = client_of(app, site)
+    with caplog.at_level(logging.ERROR, logger="stocktake.web"):
+        page = client.get("/fails")
+        api = client.get("/api/v1/fails")
+    assert page.status_code == 500 and api.status_code == 500
+    page_id = re.search(r"request id: ([0-9a-f]+)", page.text).group(1)
+    api_id = api.json()["request_id"]
+    assert page_id != api_id
+    assert page.headers["x-request-id"] == page_id and api.headers["x-request-id"] == api_id
+    assert api_id in api.json()["detail"]
+    assert "went wrong on our side" in page.text and "went wrong" in api.json()["detail"]
+    for body in (page.text, api.text):
+        assert "Traceback" not in body and "disk is on fire" not in body
+    for rid in (page_id, api_id):
+        [record] = [r for r in caplog.records if rid in r.getMessage()]
+        assert record.exc_info and "disk is on fire" in str(record.exc_info[1])
+
+
+def test_a_failing_priority_page_is_a_500_not_no_such_priority(site, monkeypatch, caplog):
+    def broken(*args, **kwargs):  # what a numpy error inside the service looks like
+        raise ValueError("operands could not be broadcast together with shapes (3,) (4,)")
+
+    monkeypatch.setattr(overview, "unit_readings", broken)
+    client = client_of(create_app(site), site)
+    with caplog.at_level(logging.ERROR, logger="stocktake.web"):
+        r = client.get("/priorities/P1")
+    assert r.status_code == 500
+    assert "no priority" not in r.text and "Not found" not in r.text
+    rid = re.search(r"request id: ([0-9a-f]+)", r.text).group(1)
+    assert any(rid in rec.getMessage() for rec in caplog.records)
+
+
+# -- the shape of the app ---------------------------------------------------------------------
+
+
+def test_every_route_is_a_module_level_function_on_a_feature_router(engine):
+    app = create_app(engine)
+    routes = [r for r in auth.routes_of(app) if not isinstance(r, Mount)]
+    on_routers = [r for router in web_app.ROUTERS for r in router.routes]
+    assert {id(r) for r in routes} == {id(r) for r in on_routers}
+    for route in routes:
+        endpoint = route.endpoint
+        assert "<locals>" not in endpoint.__qualname__, route.name
+        assert getattr(sys.modules[endpoint.__module__], endpoint.__name__) is endpoint
