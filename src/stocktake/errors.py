@@ -116,9 +116,11 @@ class Forbidden(StocktakeError):
 
 def did_you_mean(word: str, choices: Iterable[object], *, cutoff: float = 0.6) -> str:
     """`` (did you mean 'X'?)`` for the closest of ``choices`` to ``word``, or ``""``.
-    The one wording of the hint across the product."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1,
-                                      cutoff=cutoff)
+    The one wording of the hint across the product. A choice differing only in case comes
+    first: codes such as ``p1`` for ``P1`` are too short for difflib to match."""
+    texts = [str(c) for c in choices]
+    close = ([c for c in texts if c.lower() == str(word).lower()]
+             or difflib.get_close_matches(str(word), texts, n=1, cutoff=cutoff))
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
