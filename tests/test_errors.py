@@ -10,6 +10,7 @@ from stocktake.errors import (
     NotFound,
     Problem,
     StocktakeError,
+    TextProblem,
     did_you_mean,
     not_found,
 )
@@ -34,6 +35,8 @@ def test_problems_are_listed_with_where_they_are():
 def test_did_you_mean():
     assert did_you_mean("LITT", ["LIT", "CRIME"]) == " (did you mean 'LIT'?)"
     assert did_you_mean("ZZZ", ["LIT", "CRIME"]) == ""
+    # a code differing only in case is offered, though too short for difflib alone
+    assert did_you_mean("p1", ["P1", "P2"]) == " (did you mean 'P1'?)"
     err = not_found("priority", "CRIM", ["LIT", "CRIME"])
     assert isinstance(err, NotFound)
     assert str(err) == "no priority 'CRIM' (did you mean 'CRIME'?)"
@@ -42,3 +45,12 @@ def test_did_you_mean():
 def test_an_error_can_be_caught_by_its_kind():
     with pytest.raises(NotFound):
         raise not_found("unit", "XX", [])
+
+
+def test_a_text_problem_is_its_text_and_a_problem_with_its_field_path_as_where():
+    p = TextProblem("interventions[2].owner: required")
+    assert p == "interventions[2].owner: required" and isinstance(p, Problem)
+    assert (p.where, p.message) == ("interventions[2].owner", "required")
+    whole = TextProblem("a plan needs at least one intervention: add one")
+    assert (whole.where, whole.message) == ("", "a plan needs at least one intervention: add one")
+    assert Invalid([p, whole]).messages == [str(p), str(whole)]

@@ -19,6 +19,7 @@ catch ``ValueError``; once they catch ``StocktakeError`` the second base goes.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,27 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
+
+
+# A field path at the head of a problem's text: ``interventions[2].owner: required``.
+_PATH = re.compile(r"^([A-Za-z_][\w.\[\]]*): (.+)$", re.DOTALL)
+
+
+class TextProblem(str, Problem):
+    """Transitional: a ``Problem`` that is also its own text, for errors whose callers still
+    read ``problems`` as strings (the web's delivery forms, the trajectory tests). A leading
+    field path becomes ``where``. Goes, like ``StocktakeError``'s ``ValueError`` base, once
+    those callers read ``where`` and ``message``."""
+
+    def __new__(cls, text: str) -> TextProblem:
+        self = super().__new__(cls, text)
+        m = _PATH.match(text)
+        object.__setattr__(self, "where", m.group(1) if m else "")
+        object.__setattr__(self, "message", m.group(2) if m else text)
+        return self
+
+    def __init__(self, text: str) -> None:  # all done in __new__; str takes no __init__
+        pass
 
 
 class StocktakeError(ValueError):
@@ -94,9 +116,11 @@ class Forbidden(StocktakeError):
 
 def did_you_mean(word: str, choices: Iterable[object], *, cutoff: float = 0.6) -> str:
     """`` (did you mean 'X'?)`` for the closest of ``choices`` to ``word``, or ``""``.
-    The one wording of the hint across the product."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1,
-                                      cutoff=cutoff)
+    The one wording of the hint across the product. A choice differing only in case comes
+    first: codes such as ``p1`` for ``P1`` are too short for difflib to match."""
+    texts = [str(c) for c in choices]
+    close = ([c for c in texts if c.lower() == str(word).lower()]
+             or difflib.get_close_matches(str(word), texts, n=1, cutoff=cutoff))
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

@@ -289,8 +289,8 @@ def test_every_error_is_reported_together_with_its_path(model):
     ])
     text = "\n".join(problems)
     for expected in (
-        "sumary: unknown key; did you mean 'summary'?",
-        "interventions[0].efect: unknown key; did you mean 'effect'?",
+        "sumary: unknown key (did you mean 'summary'?)",
+        "interventions[0].efect: unknown key (did you mean 'effect'?)",
         "interventions[0].start: '2024-Q3' is a quarter but a month is expected",
         "interventions[1].start: 2023-06 is outside the priority's baseline 2024-01",
         "interventions[1].units[0]: got True, not a unit code",  # YAML read ON as true
@@ -300,8 +300,8 @@ def test_every_error_is_reported_together_with_its_path(model):
         "milestones[0].due: '2025-02-30' is not a calendar date",
         "milestones[0].status: 'on-track' is not one of",
         "did you mean 'on_track'?",
-        "milestones[0].intervention: 'tutorng' is not an intervention in this plan; "
-        "did you mean 'tutoring'?",
+        "milestones[0].intervention: 'tutorng' is not an intervention in this plan "
+        "(did you mean 'tutoring'?)",
         "milestones[1].due: must be an ISO date such as 2025-03-31, got '31/03/2025'",
         "milestones[1].completed_on: only a milestone with status done",
         "milestones[2].code: 'm1' is already used by milestones[0]",
@@ -330,7 +330,7 @@ def test_empty_or_wrongly_shaped_documents_say_what_a_plan_needs(model):
 
 def test_an_unknown_priority_or_reserved_code_is_an_error(model):
     [problem] = problems_of(full(), model, "p1")
-    assert problem == "priority: 'p1' is not a priority in the model; did you mean 'P1'?"
+    assert problem == "priority: 'p1' is not a priority in the model (did you mean 'P1'?)"
     raw = {"interventions": [{"code": "counterfactual", "name": "X", "start": "2024-02"}]}
     assert paths(problems_of(raw, model)) == ["interventions[0].code"]
 

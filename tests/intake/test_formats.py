@@ -15,6 +15,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from stocktake.errors import Invalid
 from stocktake.intake.findings import SubmissionError
 from stocktake.intake.formats import ROW_SCHEMA, read_submission
 from stocktake.intake.service import file_checksum as checksum
@@ -189,6 +190,14 @@ def test_ragged_rows_are_each_named():
     assert [(f.row, f.check) for f in findings] == [(3, "malformed_csv"), (4, "malformed_csv")]
     assert "line 3 has 5 fields but the header has 4" in findings[0].message
     assert "line 4 has 3 fields" in findings[1].message
+
+
+def test_an_unreadable_file_is_invalid_with_each_finding_a_problem_at_its_row():
+    with pytest.raises(Invalid) as exc:
+        read_submission((FIXTURES / "ragged.csv").read_bytes(), "ragged.csv")
+    assert [p.where for p in exc.value.problems] == ["row 3", "row 4"]
+    assert exc.value.problems[0].message.endswith("[malformed_csv]")
+    assert str(exc.value) == "; ".join(str(f) for f in exc.value.findings)
 
 
 def test_a_ragged_row_is_found_among_quoted_fields():

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from stocktake.errors import Invalid
 from stocktake.intake.service import submit_file, submit_rows
 from stocktake.services.approval import ApprovalError, approve, reopen
 from stocktake.services.model_service import load_model
@@ -141,7 +142,7 @@ def test_approval_locks_the_unit_and_those_below_until_reopened(loaded):
     other = submit_rows(loaded, [("incidents", "B1", "2025-01", 46)], submitter="t",
                         now=T0 + timedelta(hours=2))
     assert other.accepted  # B is not locked
-    with pytest.raises(ApprovalError, match="needs a reason"):
+    with pytest.raises(Invalid, match="needs a reason"):
         reopen(loaded, "A", "2025-01", by="chief", reason=" ")
     reopen(loaded, "A", "2025-01", by="chief", reason="late correction from A2",
            now=T0 + timedelta(hours=3))

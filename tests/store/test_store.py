@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
+from stocktake.errors import NotFound
 from stocktake.intake.service import submit_file, submit_rows
 from stocktake.model.files import ModelError
 from stocktake.services.export import ExportError, export_observations
@@ -169,7 +170,7 @@ def test_export_round_trips_through_submit(loaded, tmp_path):
     # The old export submits back as a revision to the value it held.
     result = submit_file(loaded, out, submitter="x", now=t2 + timedelta(days=1))
     assert (result.revised, result.unchanged) == (1, 1)
-    with pytest.raises(ExportError, match="unknown unit"):
+    with pytest.raises(NotFound, match="unknown unit"):
         export_observations(loaded, out, units=["ZZ"])
     with pytest.raises(ExportError, match=".csv or .parquet"):
         export_observations(loaded, tmp_path / "x.xlsx")

@@ -38,6 +38,7 @@ from scipy import stats
 
 from stocktake.analysis.ets import _Run, _seasonal_min_points
 from stocktake.analysis.ets_batch import _runs_at, _runs_many
+from stocktake.errors import Invalid
 from stocktake.model.entities import Polarity
 from stocktake.model.periods import Period, PeriodError, PeriodType
 
@@ -48,7 +49,7 @@ SEASON_LENGTH = {PeriodType.QUARTER: 4, PeriodType.MONTH: 12}
 DEFAULT_LEVELS = (0.8, 0.95)
 
 
-class ForecastError(ValueError):
+class ForecastError(Invalid):
     """Input that cannot be forecast: too short, gappy, misordered or mismatched."""
 
 

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
+from stocktake.errors import Invalid, TextProblem
 from stocktake.model.entities import Aggregation, Polarity
 from stocktake.model.periods import Period, PeriodError, PeriodType, period_range
 
@@ -80,17 +81,18 @@ _INTERVENTION_KEYS = ("name", "start", "ramp", "effect")
 _SEASONAL_MEAN_TOL = 1e-6
 
 
-class TrajectoryError(ValueError):
+class TrajectoryError(Invalid):
     """A trajectory that cannot be built or read; ``problems`` lists every problem found."""
 
     def __init__(self, problems: str | Sequence[str]):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        texts = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__([TextProblem(p) for p in texts])
+
+    def _text(self) -> str:
         if len(self.problems) == 1:
-            message = self.problems[0]
-        else:
-            lines = "\n".join(f"- {p}" for p in self.problems)
-            message = f"{len(self.problems)} problems with the trajectory:\n{lines}"
-        super().__init__(message)
+            return str(self.problems[0])
+        lines = "\n".join(f"- {p}" for p in self.problems)
+        return f"{len(self.problems)} problems with the trajectory:\n{lines}"
 
 
 # ---------------------------------------------------------------------------------------

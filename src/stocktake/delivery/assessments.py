@@ -11,7 +11,6 @@ Documents are parsed YAML/JSON mappings; ``parse_assessment(a.to_dict()) == a``.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from ..errors import did_you_mean
 from .errors import DeliveryError
 
 # -- scales ------------------------------------------------------------------------------
@@ -80,11 +80,6 @@ _TOP_FIELDS = ("round", "assessed_on", "assessor", *_CRITERION)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def _at(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
@@ -121,7 +116,7 @@ class _Problems:
         out: dict[str, Any] = {}
         for key, value in raw.items():
             if str(key) not in allowed:
-                self.add(_at(path, str(key)), f"unknown field{_suggest(str(key), allowed)}")
+                self.add(_at(path, str(key)), f"unknown field{did_you_mean(str(key), allowed)}")
             else:
                 out[str(key)] = value
         return out
@@ -170,7 +165,7 @@ class _Problems:
         if value in choices and type(value) is type(choices[0]):
             return value
         listed = ", ".join(str(c) for c in choices)
-        hint = _suggest(value, [str(c) for c in choices]) if isinstance(value, str) else ""
+        hint = did_you_mean(value, [str(c) for c in choices]) if isinstance(value, str) else ""
         self.add(path, f"{value!r} is not one of {listed}{hint}")
         return None
 
@@ -350,7 +345,8 @@ def disagreement(likelihood: str, *, probability: float | None, status: str | No
     problems = _Problems()
     if likelihood not in LIKELIHOOD:
         problems.add("likelihood", f"{likelihood!r} is not one of {', '.join(LIKELIHOOD)}"
-                     + (_suggest(likelihood, LIKELIHOOD) if isinstance(likelihood, str) else ""))
+                     + (did_you_mean(likelihood, LIKELIHOOD)
+                        if isinstance(likelihood, str) else ""))
     if probability is not None:
         if isinstance(probability, bool) or not isinstance(probability, (int, float)):
             problems.add("probability", f"expected a number from 0 to 1, got "
@@ -362,7 +358,7 @@ def disagreement(likelihood: str, *, probability: float | None, status: str | No
             problems.add("probability", f"{probability} is not between 0 and 1")
     if status is not None and status not in STATUSES:
         problems.add("status", f"{status!r} is not one of {', '.join(STATUSES)}"
-                     + (_suggest(status, STATUSES) if isinstance(status, str) else ""))
+                     + (did_you_mean(status, STATUSES) if isinstance(status, str) else ""))
     kind = None
     if variation_icon is not None:
         kind = re.sub(r"_(high|low)$", "", str(variation_icon))

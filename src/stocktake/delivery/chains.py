@@ -10,7 +10,6 @@ incoming link.
 
 from __future__ import annotations
 
-import difflib
 import heapq
 import math
 import re
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from ..errors import did_you_mean
 from ..model.entities import DeliveryModel
 from .errors import DeliveryError
 
@@ -89,10 +89,10 @@ class Chain:
 # ----------------------------------------------------------------------------- parsing
 
 def _suggest(word: Any, choices: Iterable[str]) -> str:
+    # A YAML key or value may be a number: no hint for those.
     if not isinstance(word, str):
         return ""
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return did_you_mean(word, choices)
 
 
 def _unknown_keys(item: Mapping[Any, Any], allowed: tuple[str, ...], where: str,

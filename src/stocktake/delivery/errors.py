@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..errors import Invalid, TextProblem
 
-class DeliveryError(ValueError):
-    """Raised with every problem found, e.g. ``interventions[2].owner: required``."""
+
+class DeliveryError(Invalid):
+    """Raised with every problem found, e.g. ``interventions[2].owner: required``: each
+    problem's ``where`` is its field path. The problems still compare and read as their text
+    (``TextProblem``), as the delivery forms of the web read them."""
 
     def __init__(self, problems: str | Sequence[str], *, source: str | None = None):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        self.source = source
-        where = f"{source}: " if source else ""
-        if len(self.problems) == 1:
-            text = f"{where}{self.problems[0]}"
-        else:
-            text = f"{where}{len(self.problems)} problems:\n" + "\n".join(
-                f"  - {p}" for p in self.problems)
-        super().__init__(text)
+        texts = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__([TextProblem(str(p)) for p in texts], source=source)

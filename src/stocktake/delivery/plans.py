@@ -17,7 +17,6 @@ now beats a perfect one later.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -28,6 +27,7 @@ from typing import Any
 
 from stocktake.analysis.trajectory import Trajectory, TrajectoryError, trajectory_from_spec
 from stocktake.delivery.errors import DeliveryError
+from stocktake.errors import did_you_mean
 from stocktake.model.entities import DeliveryModel, Priority
 from stocktake.model.periods import Period, PeriodError, PeriodType
 
@@ -185,7 +185,7 @@ def parse_plan(raw: Any, model: DeliveryModel, priority: str) -> Plan:
     if prio is None:
         raise DeliveryError(
             f"priority: {priority!r} is not a priority in the model"
-            + _did_you_mean(str(priority), list(model.priorities))
+            + did_you_mean(str(priority), list(model.priorities))
         )
     if raw is None or (isinstance(raw, Mapping) and not raw):
         raise DeliveryError(f"plan: empty; {_WHAT_A_PLAN_NEEDS}")
@@ -302,7 +302,7 @@ class _Reader:
         for key in item:
             if key not in allowed:
                 self.problems.append(
-                    f"{prefix}{key}: unknown key" + _did_you_mean(str(key), allowed)
+                    f"{prefix}{key}: unknown key" + did_you_mean(str(key), allowed)
                 )
 
     # -- the four kinds of item --------------------------------------------------------
@@ -339,7 +339,7 @@ class _Reader:
         elif not isinstance(status, str) or status not in MILESTONE_STATUSES:
             self.problems.append(
                 f"{path}.status: {status!r} is not one of {', '.join(MILESTONE_STATUSES)}"
-                + _did_you_mean(str(status), MILESTONE_STATUSES)
+                + did_you_mean(str(status), MILESTONE_STATUSES)
             )
             status = None
         intervention = None
@@ -352,7 +352,7 @@ class _Reader:
             elif ref not in interventions:
                 self.problems.append(
                     f"{path}.intervention: '{ref}' is not an intervention in this plan"
-                    + _did_you_mean(ref, sorted(interventions))
+                    + did_you_mean(ref, sorted(interventions))
                 )
             else:
                 intervention = ref
@@ -504,7 +504,7 @@ class _Reader:
             elif code not in self.model.units:
                 self.problems.append(
                     f"{where}: '{code}' is not a unit in the model"
-                    + _did_you_mean(code, list(self.model.units))
+                    + did_you_mean(code, list(self.model.units))
                 )
             elif code not in self.in_scope:
                 self.problems.append(
@@ -516,13 +516,6 @@ class _Reader:
             else:
                 out.append(code)
         return tuple(out)
-
-
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    # Codes differing only in case (p1 for P1) are too short for difflib to match.
-    same = [c for c in choices if c.lower() == word.lower()]
-    close = same or difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 # ---------------------------------------------------------------------------------------

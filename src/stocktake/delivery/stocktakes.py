@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .assessments import _at, _describe, _Problems, _suggest
+from ..errors import did_you_mean
+from .assessments import _at, _describe, _Problems
 from .errors import DeliveryError
 
 # Barber's five questions, asked at every review, in this order.
@@ -363,7 +364,8 @@ class Cadence:
             raise ValueError(f"cadence: every must be a whole number >= 1, got {self.every!r}")
         if self.unit not in CADENCE_UNITS:
             raise ValueError(f"cadence: unit {self.unit!r} is not one of "
-                             f"{', '.join(CADENCE_UNITS)}{_suggest(str(self.unit), CADENCE_UNITS)}")
+                             f"{', '.join(CADENCE_UNITS)}"
+                             f"{did_you_mean(str(self.unit), CADENCE_UNITS)}")
 
     def occurrence(self, k: int) -> date:
         """The k-th scheduled date (0 = start)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Engine, func, select
 
+from ..errors import Conflict
 from ..intake.rules import model_rules
 from ..intake.service import submit_rows
 from ..model.entities import DeliveryModel
@@ -69,8 +70,8 @@ DEMO_RULES = """\
 """
 
 
-class DemoError(Exception):
-    pass
+class DemoError(Conflict):
+    """The database holds another world, which the demo would replace."""
 
 
 def _holds_other_world(engine: Engine) -> bool:
@@ -116,7 +117,8 @@ def build_demo(engine: Engine, *, seed: int = 2026, force: bool = False,
     problems = check_trajectories(model)
     model_rules(model)
     if problems:
-        raise DemoError("the simulated model has problems: " + "; ".join(map(str, problems)))
+        # A bug in the simulation, not anything the user did.
+        raise RuntimeError("the simulated model has problems: " + "; ".join(map(str, problems)))
     first = world.submissions[0].recorded_at if world.submissions else world.clock
     with writing(engine) as conn:
         model_repo.save_model(conn, model, source="demo world", loaded_by="demo",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..errors import Invalid, Problem
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -19,14 +21,21 @@ class Finding:
         return asdict(self)
 
     def __str__(self) -> str:
-        where = f"row {self.row}" if self.row is not None else "file"
-        col = f", column '{self.column}'" if self.column else ""
-        return f"{where}{col}: {self.message} [{self.check}]"
+        return f"{_where(self)}: {self.message} [{self.check}]"
 
 
-class SubmissionError(Exception):
-    """A file that cannot be read at all (missing, wrong encoding, wrong header)."""
+class SubmissionError(Invalid):
+    """A file that cannot be read at all (missing, wrong encoding, wrong header). Each
+    finding is also a problem, where it is being its row and column."""
 
     def __init__(self, findings: list[Finding]):
         self.findings = findings
-        super().__init__("; ".join(str(f) for f in findings))
+        super().__init__([Problem(f"{f.message} [{f.check}]", _where(f)) for f in findings])
+
+    def _text(self) -> str:
+        return "; ".join(str(f) for f in self.findings)
+
+
+def _where(finding: Finding) -> str:
+    where = f"row {finding.row}" if finding.row is not None else "file"
+    return where + (f", column '{finding.column}'" if finding.column else "")

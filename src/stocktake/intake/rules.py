@@ -38,7 +38,6 @@ indicator), restricted to the rule's period type and period range.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from typing import Any
 import polars as pl
 import yaml
 
+from ..errors import Invalid, did_you_mean
 from ..model.entities import DeliveryModel, Indicator
 from ..model.files import ModelError, Problem, _LineLoader, strip_lines
 from ..model.periods import Period, PeriodError, PeriodType
@@ -118,7 +118,7 @@ def severity_for(importance: Importance | str) -> str:
 
 # -- expressions ----------------------------------------------------------------------
 
-class ExpressionError(ValueError):
+class ExpressionError(Invalid):
     """An expression that cannot be parsed; ``position`` is 1-based (0 if not known)."""
 
     def __init__(self, message: str, position: int = 0):
@@ -318,11 +318,6 @@ class Rule:
         return tuple(dict.fromkeys(self.left.indicators + self.right.indicators))
 
 
-def _suggest(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def parse_rules(text: str, indicators: Mapping[str, Indicator],
                 file: str = RULES_FILE) -> list[Rule]:
     """Read rules.yaml's text, or raise ModelError listing every problem (file, line, field)."""
@@ -376,7 +371,7 @@ def _parse_rule(item: dict[str, Any], indicators: Mapping[str, Indicator],
     known = RULE_REQUIRED + RULE_OPTIONAL
     for key in item:
         if key not in ("__line__", "__lines__") and key not in known:
-            add(at(key), str(key), f"is not a known field{_suggest(str(key), known)}")
+            add(at(key), str(key), f"is not a known field{did_you_mean(str(key), known)}")
     for key in RULE_REQUIRED:
         if item.get(key) in (None, ""):
             hint = ""
@@ -399,7 +394,7 @@ def _parse_rule(item: dict[str, Any], indicators: Mapping[str, Indicator],
                 choices = [o.value for o in Operator] + list(_OPERATOR_NAMES)
                 # '=>' is '>=' written backwards; difflib would offer '>' instead.
                 hint = (f" (did you mean '{text[::-1]}'?)" if text[::-1] in choices
-                        else _suggest(text, choices))
+                        else did_you_mean(text, choices))
                 add(at("operator"), "operator", f"'{raw_op}' is not one of "
                     f"{', '.join(o.value for o in Operator)}{hint}{label}")
 
@@ -421,7 +416,7 @@ def _parse_rule(item: dict[str, Any], indicators: Mapping[str, Indicator],
         unknown = [c for c in expr.indicators if c not in indicators]
         for c in unknown:
             add(at(side), side, f"'{c}' is not an indicator code"
-                f"{_suggest(c, list(indicators))}{label}")
+                f"{did_you_mean(c, list(indicators))}{label}")
         if not unknown:
             sides[side] = expr
 
@@ -460,7 +455,7 @@ def _parse_rule(item: dict[str, Any], indicators: Mapping[str, Indicator],
         except ValueError:
             choices = [t.value for t in PeriodType]
             add(at("period_type"), "period_type", f"'{declared}' is not one of "
-                f"{', '.join(choices)}{_suggest(str(declared), choices)}{label}")
+                f"{', '.join(choices)}{did_you_mean(str(declared), choices)}{label}")
     if len(types) > 1:
         detail = ", ".join(f"{c} ({indicators[c].period_type})" for c in dict.fromkeys(used))
         add(line, "period_type", f"the indicators have different period types: {detail}; "
@@ -523,7 +518,7 @@ def _enum(item: dict[str, Any], key: str, enum: type[StrEnum], default: Any,
     except ValueError:
         choices = [e.value for e in enum]
         add(at(key), key, f"'{raw}' is not one of {', '.join(choices)}"
-            f"{_suggest(str(raw), choices)}{label}")
+            f"{did_you_mean(str(raw), choices)}{label}")
         return default
 
 

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..errors import Invalid, NotFound
 from ..model.entities import DeliveryModel, Indicator, Unit
 from ..model.periods import Period
 from .formats import LONG_COLUMNS, REFERENCE_MARK
@@ -49,11 +50,11 @@ def build_template(model: DeliveryModel, unit: str, period: str, *,
     ``indicators`` defaults to every indicator reported by the period's type (a month,
     a quarter...), in the model's order. ``previous`` maps indicator codes to last
     period's values, shown for reference under the heading ``previous_period`` (default:
-    the period before ``period``). Raises ValueError for an unknown unit or indicator, a
-    bad period code, or an indicator reported by another period type.
+    the period before ``period``). Raises NotFound for an unknown unit or indicator,
+    Invalid for a bad period code or an indicator reported by another period type.
     """
     if unit not in model.units:
-        raise ValueError(f"unknown reporting unit '{unit}'")
+        raise NotFound(f"unknown reporting unit '{unit}'")
     p = Period.parse(period)
     chosen = _indicators(model, p, indicators)
     before = previous_period or p.shift(-1).code
@@ -77,20 +78,20 @@ def _indicators(model: DeliveryModel, p: Period, codes: list[str] | None) -> lis
     if codes is None:
         chosen = [i for i in model.indicators.values() if i.period_type == p.type.value]
         if not chosen:
-            raise ValueError(f"no indicator is reported by {p.type.value}: nothing to fill in "
+            raise Invalid(f"no indicator is reported by {p.type.value}: nothing to fill in "
                              f"for {p.code}")
         return chosen
     unknown = [c for c in codes if c not in model.indicators]
     if unknown:
-        raise ValueError(f"unknown indicator(s): {', '.join(unknown)}")
+        raise NotFound(f"unknown indicator(s): {', '.join(unknown)}")
     wrong = [c for c in codes if model.indicators[c].period_type != p.type.value]
     if wrong:
-        raise ValueError(
+        raise Invalid(
             f"{', '.join(wrong)} reported by "
             f"{', '.join(sorted({model.indicators[c].period_type for c in wrong}))}, but "
             f"{p.code} is a {p.type.value}")
     if not codes:
-        raise ValueError("no indicators given: nothing to fill in")
+        raise Invalid("no indicators given: nothing to fill in")
     return [model.indicators[c] for c in codes]
 
 

@@ -14,11 +14,11 @@ key (indicator, unit and period packed together) remembered from the slices befo
 
 from __future__ import annotations
 
-import difflib
 from datetime import date
 
 import polars as pl
 
+from ..errors import Invalid, did_you_mean
 from ..model.entities import DeliveryModel, Indicator
 from ..model.periods import Period, PeriodError
 from .findings import Finding
@@ -30,11 +30,6 @@ _PERIOD_BITS = 23
 _PAIR_LIMIT = 1 << (63 - _PERIOD_BITS)
 _ERROR_FLAGS = ["_bad_indicator", "_bad_unit", "_bad_period", "_bad_value", "_below",
                 "_above", "_fraction", "_future", "_outside", "_duplicate"]
-
-
-def _did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def value_domain(indicator: Indicator) -> tuple[float | None, float | None, bool]:
@@ -85,7 +80,7 @@ class RowChecker:
         self.indicator_type = pl.Enum(indicator_codes or self.indicators)
         self.unit_type = pl.Enum(unit_codes or self.units)
         if len(self.indicators) * len(self.units) >= _PAIR_LIMIT:
-            raise ValueError(f"the model has {len(self.indicators):,} indicators and "
+            raise Invalid(f"the model has {len(self.indicators):,} indicators and "
                              f"{len(self.units):,} units: too many pairs to check for "
                              "duplicates")
         self._indicator_pos = {c: i for i, c in enumerate(self.indicators)}
@@ -197,7 +192,7 @@ class RowChecker:
             for pair in unknown.select("indicator", "unit").unique().iter_rows():
                 pairs.setdefault(pair, len(pairs))
             if len(pairs) >= _PAIR_LIMIT:
-                raise ValueError("too many distinct unknown codes to check for duplicates")
+                raise Invalid("too many distinct unknown codes to check for duplicates")
             ids = pl.DataFrame([(i, u, n) for (i, u), n in pairs.items()], orient="row",
                                schema={"indicator": pl.String, "unit": pl.String,
                                        "_pair": pl.Int64})
@@ -266,7 +261,7 @@ class RowChecker:
     def _hint(self, value: str, kind: str) -> str:
         key = (value, kind)
         if key not in self._hints:
-            self._hints[key] = _did_you_mean(value, self.indicators if kind == "i"
+            self._hints[key] = did_you_mean(value, self.indicators if kind == "i"
                                              else self.units)
         return self._hints[key]
 

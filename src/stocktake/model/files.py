@@ -7,7 +7,6 @@ a user fixes all of them in one pass; nothing is loaded while any problem remain
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import math
 from dataclasses import dataclass
@@ -16,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from .. import errors
+from ..errors import did_you_mean
 from .entities import (
     Aggregation,
     DataSet,
@@ -53,27 +54,32 @@ PRIORITY_OPTIONAL = (
 STAGE_FIELDS = ("baseline", "target", "note")
 
 
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int | None
-    field: str | None
-    message: str
+@dataclass(frozen=True, init=False)
+class Problem(errors.Problem):
+    """A problem in a model file: ``where`` is ``file:line`` and the field, e.g.
+    ``priorities.yaml:12: field 'target'``; the parts stay readable on their own."""
 
-    def __str__(self) -> str:
-        where = self.file + (f":{self.line}" if self.line else "")
-        what = f" field '{self.field}':" if self.field else ""
-        return f"{where}:{what} {self.message}"
+    file: str = ""
+    line: int | None = None
+    field: str | None = None
+
+    def __init__(self, file: str, line: int | None, field: str | None, message: str):
+        where = file + (f":{line}" if line else "") + (f": field '{field}'" if field else "")
+        super().__init__(message, where)
+        object.__setattr__(self, "file", file)
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "field", field)
 
 
-class ModelError(Exception):
+class ModelError(errors.Invalid):
     """The model files hold problems; ``problems`` lists every one of them."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in the delivery model:\n" + "\n".join(
-            f"  {p}" for p in problems
-        ))
+        super().__init__(problems)
+
+    def _text(self) -> str:
+        return f"{len(self.problems)} problem(s) in the delivery model:\n" + "\n".join(
+            f"  {p}" for p in self.problems)
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -97,11 +103,6 @@ def strip_lines(value: Any) -> Any:
     if isinstance(value, list):
         return [strip_lines(v) for v in value]
     return value
-
-
-def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 class _Collector:
@@ -218,7 +219,7 @@ def _parse_units(text: str, c: _Collector) -> dict[str, Unit]:
     for code, unit in units.items():
         if unit.parent is not None and unit.parent not in units:
             c.add(f, lines[code], "parent",
-                  f"'{unit.parent}' is not a unit code{_suggest(unit.parent, list(units))}")
+                  f"'{unit.parent}' is not a unit code{did_you_mean(unit.parent, list(units))}")
     # A parent chain that never reaches a root is a cycle.
     for code in units:
         seen = {code}
@@ -265,7 +266,7 @@ def _check_fields(item: dict[str, Any], f: str, required: tuple[str, ...],
             continue
         if key not in known:
             c.add(f, item["__lines__"].get(key, line), key,
-                  f"is not a known field{_suggest(str(key), known)}")
+                  f"is not a known field{did_you_mean(str(key), known)}")
             ok = False
     for key in required:
         if item.get(key) in (None, ""):
@@ -287,7 +288,7 @@ def _enum(item: dict[str, Any], key: str, enum: type, f: str, c: _Collector, def
     except ValueError:
         choices = [e.value for e in enum]
         c.add(f, _line(item, key), key, f"'{raw}' is not one of {', '.join(choices)}"
-              f"{_suggest(str(raw), choices)}")
+              f"{did_you_mean(str(raw), choices)}")
         return default
 
 
@@ -376,7 +377,7 @@ def _code_list(item: dict[str, Any], key: str, known, what: str, f: str,
     for ref in codes:
         if known and ref not in known:
             c.add(f, _line(item, key), key,
-                  f"'{ref}' is not {what}{_suggest(ref, sorted(known))}")
+                  f"'{ref}' is not {what}{did_you_mean(ref, sorted(known))}")
     return codes
 
 
@@ -390,7 +391,7 @@ def _ref(ref: str | None, key: str, code: str, line: int, known: dict[str, Indic
         c.add(INDICATORS_FILE, line, key, f"{missing_message} (indicator '{code}')")
     elif ref not in known:
         c.add(INDICATORS_FILE, line, key,
-              f"'{ref}' is not an indicator code{_suggest(ref, list(known))}")
+              f"'{ref}' is not an indicator code{did_you_mean(ref, list(known))}")
     elif ref == code:
         c.add(INDICATORS_FILE, line, key, f"'{code}' cannot be built from itself")
 
@@ -411,13 +412,13 @@ def _parse_priorities(text: str, model: DeliveryModel, c: _Collector) -> dict[st
         headline = _opt_str(item.get("headline"))
         indicator = model.indicators.get(headline) if headline else None
         if headline and indicator is None and model.indicators:
-            hint = _suggest(headline, list(model.indicators))
+            hint = did_you_mean(headline, list(model.indicators))
             c.add(f, _line(item, "headline"), "headline",
                   f"'{headline}' is not an indicator code{hint}")
         scope = _opt_str(item.get("scope"))
         if scope and model.units and scope not in model.units:
             c.add(f, _line(item, "scope"), "scope",
-                  f"'{scope}' is not a unit code{_suggest(scope, list(model.units))}")
+                  f"'{scope}' is not a unit code{did_you_mean(scope, list(model.units))}")
         period_type = indicator.period_type if indicator else None
         baseline = _period_value(item, "baseline", period_type, f, c)
         target = _period_value(item, "target", period_type, f, c)
@@ -490,7 +491,7 @@ def _stages(item: dict[str, Any], period_type: str | None, baseline: PeriodValue
         for key in stage:
             if key not in ("__line__", "__lines__") and key not in STAGE_FIELDS:
                 c.add(f, stage["__lines__"].get(key, here), f"{where}.{key}",
-                      f"is not a known field of a stage{_suggest(str(key), STAGE_FIELDS)}")
+                      f"is not a known field of a stage{did_you_mean(str(key), STAGE_FIELDS)}")
         found = _Collector()
         values = {}
         for key in ("baseline", "target"):

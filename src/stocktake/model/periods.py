@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache, total_ordering
 
+from ..errors import Invalid
+
 
 class PeriodType(StrEnum):
     YEAR = "year"
@@ -22,7 +24,7 @@ class PeriodType(StrEnum):
     DAY = "day"
 
 
-class PeriodError(ValueError):
+class PeriodError(Invalid):
     """A period code that cannot be read, or a conversion that makes no sense."""
 
 

@@ -26,6 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from ..errors import Conflict, Forbidden, Invalid, NotFound, StocktakeError
 from ..model.entities import DeliveryModel
 from ..store import accounts as q
 from ..store import model_repo
@@ -55,15 +56,28 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 HASHER = PasswordHasher()
 
 
-class AccountError(ValueError):
-    """Bad input to an account operation, said plainly."""
+class AccountError(StocktakeError):
+    """An account operation refused, said plainly; always raised as one of the kinds below,
+    so a caller may catch them all (the web's account forms) or one kind."""
 
 
-class LoginFailed(AccountError):
+class AccountInvalid(AccountError, Invalid):
+    """A username, password, role, unit or token scope that is not allowed."""
+
+
+class UnknownAccount(AccountError, NotFound):
+    """No such user, token, unit or priority."""
+
+
+class AccountConflict(AccountError, Conflict):
+    """The account's state forbids it: taken, disabled, or the only active admin."""
+
+
+class LoginFailed(AccountError, Forbidden):
     """Wrong username or password, or a disabled account."""
 
 
-class LoginRefused(AccountError):
+class LoginRefused(AccountError, Forbidden):
     """Too many failed attempts: refused until ``until`` without checking the password."""
 
     def __init__(self, until: datetime, now: datetime):
@@ -157,7 +171,7 @@ def normalise_username(username: str) -> str:
 def _check_username(username: str) -> str:
     name = normalise_username(username)
     if not USERNAME.match(name):
-        raise AccountError(
+        raise AccountInvalid(
             f"username '{username}' is not allowed: use 1 to 64 lower-case letters, digits and "
             f". _ @ -, starting with a letter or digit")
     return name
@@ -166,39 +180,39 @@ def _check_username(username: str) -> str:
 def check_password(password: str, *, username: str | None = None) -> None:
     """The password policy: at least 12 characters, and not the username."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password is too short: it needs at least "
-                           f"{MIN_PASSWORD_LENGTH} characters (it has {len(password)})")
+        raise AccountInvalid(f"the password is too short: it needs at least "
+                             f"{MIN_PASSWORD_LENGTH} characters (it has {len(password)})")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"the password is too long: at most {MAX_PASSWORD_LENGTH} "
-                           f"characters")
+        raise AccountInvalid(f"the password is too long: at most {MAX_PASSWORD_LENGTH} "
+                             f"characters")
     if username is not None and password.strip().lower() == username.lower():
-        raise AccountError("the password must not be the username")
+        raise AccountInvalid("the password must not be the username")
 
 
 def _check_role(conn: Connection, role: str, unit: str | None,
                 priorities: Iterable[str]) -> tuple[str, str | None, tuple[str, ...]]:
     """The role with its unit (providers) or priorities (owners), checked against the model."""
     if role not in ROLES:
-        raise AccountError(f"unknown role '{role}': choose one of {', '.join(ROLES)}")
+        raise AccountInvalid(f"unknown role '{role}': choose one of {', '.join(ROLES)}")
     unit = (unit or "").strip() or None
     codes = tuple(dict.fromkeys(c.strip() for c in priorities if c and c.strip()))
     if role == "provider":
         if unit is None:
-            raise AccountError("a provider needs a unit: the unit they report for")
+            raise AccountInvalid("a provider needs a unit: the unit they report for")
         model = model_repo.read_model(conn)
         if unit not in model.units:
-            raise AccountError(f"'{unit}' is not a reporting unit in the model")
+            raise UnknownAccount(f"'{unit}' is not a reporting unit in the model")
     elif unit is not None:
-        raise AccountError(f"only providers have a unit; a {role} sees every unit")
+        raise AccountInvalid(f"only providers have a unit; a {role} sees every unit")
     if role == "owner":
         if not codes:
-            raise AccountError("an owner needs at least one priority: the priorities they own")
+            raise AccountInvalid("an owner needs at least one priority: the priorities they own")
         model = model_repo.read_model(conn)
         unknown = [c for c in codes if c not in model.priorities]
         if unknown:
-            raise AccountError(f"no priority {', '.join(repr(c) for c in unknown)} in the model")
+            raise UnknownAccount(f"no priority {', '.join(repr(c) for c in unknown)} in the model")
     elif codes:
-        raise AccountError(f"only owners have priorities; a {role} has none of their own")
+        raise AccountInvalid(f"only owners have priorities; a {role} has none of their own")
     return role, unit, codes
 
 
@@ -211,14 +225,14 @@ def _user(row: dict[str, Any]) -> User:
 def _existing(conn: Connection, username: str) -> dict[str, Any]:
     row = q.user_by_name(conn, normalise_username(username))
     if row is None:
-        raise AccountError(f"no user '{username}'")
+        raise UnknownAccount(f"no user '{username}'")
     return row
 
 
 def _keep_an_admin(conn: Connection, row: dict[str, Any]) -> None:
     if row["role"] == "admin" and row["active"] and q.active_admins(conn) == [row["username"]]:
-        raise AccountError(f"'{row['username']}' is the only active admin: make another "
-                           f"admin first, so that someone can still manage accounts")
+        raise AccountConflict(f"'{row['username']}' is the only active admin: make another "
+                              f"admin first, so that someone can still manage accounts")
 
 
 # -- users ------------------------------------------------------------------------------
@@ -227,12 +241,12 @@ def _keep_an_admin(conn: Connection, row: dict[str, Any]) -> None:
 def create_user(engine: Engine, username: str, role: str, password: str, *,
                 unit: str | None = None, priorities: Iterable[str] = (), by: str = "system",
                 now: datetime | None = None) -> User:
-    """A new, active account. Raises AccountError (a ValueError) saying what is wrong."""
+    """A new, active account. Raises an AccountError of the right kind saying what is wrong."""
     name = _check_username(username)
     check_password(password, username=name)
     now = now or utcnow()
     hashed = HASHER.hash(password)
-    taken = AccountError(f"there is already a user '{name}'")
+    taken = AccountConflict(f"there is already a user '{name}'")
     try:
         with writing(engine) as conn:
             role, unit, codes = _check_role(conn, role, unit, priorities)
@@ -319,7 +333,7 @@ def change_own_password(engine: Engine, username: str, current: str, new: str, *
     """A signed-in user changing their password proves the current one first (rate-limited
     like a sign-in, so a stolen session cannot be used to guess it)."""
     if current == new:
-        raise AccountError("the new password is the same as the current one")
+        raise AccountInvalid("the new password is the same as the current one")
     check_password(new, username=normalise_username(username))
     authenticate(engine, username, current, ip=ip, now=now, record_login=False)
     set_password(engine, username, new, by=normalise_username(username), now=now)
@@ -420,7 +434,7 @@ def start_session(engine: Engine, username: str, *, ip: str | None = None,
     with writing(engine) as conn:
         row = _existing(conn, username)
         if not row["active"]:
-            raise AccountError(f"'{row['username']}' is disabled")
+            raise AccountConflict(f"'{row['username']}' is disabled")
         q.delete_expired_sessions(conn, now)
         q.insert_session(conn, token_hash=token_hash(token), user_id=row["id"],
                          csrf_token=csrf, created_at=now, expires_at=now + ttl,
@@ -467,7 +481,7 @@ def create_api_token(engine: Engine, username: str, scope: str, *, label: str = 
     with writing(engine) as conn:
         row = _existing(conn, username)
         if not row["active"]:
-            raise AccountError(f"'{row['username']}' is disabled")
+            raise AccountConflict(f"'{row['username']}' is disabled")
         scope = _check_scope(conn, row, scope)
         q.insert_token(conn, token_hash=token_hash(token), user_id=row["id"], scope=scope,
                        label=label.strip()[:200], created_at=now)
@@ -482,18 +496,18 @@ def _check_scope(conn: Connection, row: dict[str, Any], scope: str) -> str:
     if scope == "read":
         return scope
     if not scope.startswith("unit:") or not scope[5:].strip():
-        raise AccountError(f"unknown token scope '{scope}': use 'read' or 'unit:CODE'")
+        raise AccountInvalid(f"unknown token scope '{scope}': use 'read' or 'unit:CODE'")
     unit = scope[5:].strip()
     model = model_repo.read_model(conn)
     if unit not in model.units:
-        raise AccountError(f"'{unit}' is not a reporting unit in the model")
+        raise UnknownAccount(f"'{unit}' is not a reporting unit in the model")
     role = row["role"]
     if role == "provider":
         if unit not in unit_remit(model, row["unit"]):
-            raise AccountError(f"'{row['username']}' provides data for {row['unit']} and the "
-                               f"units below it, not for {unit}")
+            raise AccountInvalid(f"'{row['username']}' provides data for {row['unit']} and the "
+                                 f"units below it, not for {unit}")
     elif role not in ("admin", "analyst"):
-        raise AccountError(f"a {role} does not submit data: only a 'read' token is possible")
+        raise AccountInvalid(f"a {role} does not submit data: only a 'read' token is possible")
     return f"unit:{unit}"
 
 
@@ -529,7 +543,7 @@ def revoke_api_token(engine: Engine, username: str, token_id: int, *, by: str | 
     with writing(engine) as conn:
         row = _existing(conn, username)
         if not q.revoke_token(conn, token_id, row["id"], now):
-            raise AccountError(f"'{row['username']}' has no live API token {token_id}")
+            raise UnknownAccount(f"'{row['username']}' has no live API token {token_id}")
         q.record_event(conn, row["username"], "token_revoked", {"token": token_id},
                        by=by or row["username"], at=now)
 
@@ -554,8 +568,8 @@ def demo_accounts(engine: Engine) -> list[tuple[str, str, str]]:
         model = model_repo.read_model(conn)
     roots = model.roots()
     if not roots or not model.priorities:
-        raise AccountError("the demo accounts need a model with units and priorities: "
-                           "load or build one first")
+        raise AccountConflict("the demo accounts need a model with units and priorities: "
+                              "load or build one first")
     below = model.children(roots[0].code)
     unit = (below[0] if below else roots[0]).code
     owned = (sorted(model.priorities)[0],)

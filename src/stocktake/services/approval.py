@@ -6,23 +6,21 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from ..errors import Conflict, Invalid, NotFound
 from ..model.entities import DeliveryModel
-from ..model.periods import Period, PeriodError
+from ..model.periods import Period
 from ..store import approvals, model_repo
 from ..store.db import utcnow, writing
 
 
-class ApprovalError(ValueError):
-    pass
+class ApprovalError(Conflict):
+    """The period's lock is not in the state the request needs (already locked, or not)."""
 
 
 def _check(model: DeliveryModel, unit: str, period: str) -> str:
     if unit not in model.units:
-        raise ApprovalError(f"'{unit}' is not a reporting unit")
-    try:
-        return Period.parse(period).code
-    except PeriodError as exc:
-        raise ApprovalError(str(exc)) from None
+        raise NotFound(f"'{unit}' is not a reporting unit")
+    return Period.parse(period).code  # or PeriodError, an Invalid
 
 
 def approve(engine: Engine, unit: str, period: str, *, by: str, reason: str = "",
@@ -38,8 +36,8 @@ def approve(engine: Engine, unit: str, period: str, *, by: str, reason: str = ""
 def reopen(engine: Engine, unit: str, period: str, *, by: str, reason: str,
            now: datetime | None = None) -> str:
     if not reason.strip():
-        raise ApprovalError("reopening a locked period needs a reason (--reason), "
-                            "which is recorded")
+        raise Invalid("reopening a locked period needs a reason (--reason), "
+                      "which is recorded")
     with writing(engine) as conn:
         code = _check(model_repo.read_model(conn), unit, period)
         if (unit, code) not in approvals.current_locks(conn):

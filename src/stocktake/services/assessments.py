@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from ..delivery import assessments as da
 from ..delivery.errors import DeliveryError
+from ..errors import Invalid
 from ..store import delivery as store
 from ..store.db import writing
 from .clock import now_of
@@ -23,7 +24,7 @@ def record_assessment(engine: Engine, priority: str, source: str | Path | Any, *
                       at: datetime | None = None) -> dict[str, Any]:
     """Store one round's assessment (re-recording a round replaces it from then on)."""
     if not by.strip():
-        raise ValueError("an assessment needs the name of who records it (--by)")
+        raise Invalid("an assessment needs the name of who records it (--by)")
     model = read_model(engine)
     check_priority(model, priority)
     raw, name = load_document(source)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from .. import __version__
 from ..delivery.assessments import LIKELIHOOD, change, disagreement, parse_assessment
+from ..errors import Invalid, Problem
 from ..model.periods import Period, PeriodError
 from ..reports.formatting import CONCLUDED, verdict_sentence
 from ..store import delivery as store
@@ -28,7 +29,7 @@ def _month_end(month: str) -> datetime:
     try:
         p = Period.parse(month, "month")
     except PeriodError as exc:
-        raise ValueError(f"--month {month!r}: {exc}; write it as YYYY-MM") from None
+        raise Invalid(Problem(f"{exc}; write it as YYYY-MM", f"--month {month!r}")) from None
     year, m = p.start.year, p.start.month
     return datetime.combine(p.start.replace(day=calendar.monthrange(year, m)[1]), time.max)
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from ..delivery import chains as dc
 from ..delivery.errors import DeliveryError
+from ..errors import Invalid, NotFound
 from ..model.entities import DeliveryModel
 from ..store import delivery as store
 from ..store.db import writing
@@ -27,7 +28,7 @@ def load_chain(engine: Engine, priority: str, source: str | Path | Any, *, autho
                reason: str = "", at: datetime | None = None) -> dict[str, Any]:
     """Store the chain in ``source`` as the priority's next version (unless unchanged)."""
     if not author.strip():
-        raise ValueError("a chain version needs an author (--author)")
+        raise Invalid("a chain version needs an author (--author)")
     model = read_model(engine)
     check_priority(model, priority)
     raw, name = load_document(source)
@@ -85,8 +86,8 @@ def show_chain(engine: Engine, priority: str, *, as_of: datetime | None = None
     check_priority(model, priority)
     out = analyse(engine, model, priority, as_of=as_of)
     if out is None:
-        raise ValueError(f"priority '{priority}' has no delivery chain; load one with "
-                         f"`stocktake chain load {priority} FILE`")
+        raise NotFound(f"priority '{priority}' has no delivery chain; load one with "
+                       f"`stocktake chain load {priority} FILE`")
     out.pop("_chain")
     out["as_of"] = iso(as_of)
     return out
@@ -100,5 +101,5 @@ def chain_diagram(engine: Engine, priority: str, *, as_of: datetime | None = Non
     check_priority(model, priority)
     out = analyse(engine, model, priority, as_of=as_of)
     if out is None:
-        raise ValueError(f"priority '{priority}' has no delivery chain")
+        raise NotFound(f"priority '{priority}' has no delivery chain")
     return chain_svg(out["_chain"], out["analysis"])

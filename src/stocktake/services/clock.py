@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Engine
 
+from ..errors import Invalid
 from ..store.db import get_meta, utcnow
 
 
@@ -29,8 +30,8 @@ def parse_moment(text: str | None, name: str = "as_of") -> datetime | None:
             return datetime.combine(date.fromisoformat(text), time.max)
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{name}={text!r} is not a date (2025-03-01) or an ISO timestamp "
-                         "(2025-03-01T12:00)") from None
+        raise Invalid(f"{name}={text!r} is not a date (2025-03-01) or an ISO timestamp "
+                      "(2025-03-01T12:00)") from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment

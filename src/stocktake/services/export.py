@@ -8,12 +8,13 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine
 
+from ..errors import Invalid, NotFound
 from ..store import model_repo
 from ..store.observations import latest
 
 
-class ExportError(ValueError):
-    pass
+class ExportError(Invalid):
+    """An export that cannot be written as asked (the file's type)."""
 
 
 def _as_text(value: pl.Expr) -> pl.Expr:
@@ -36,7 +37,7 @@ def export_observations(engine: Engine, out: str | Path, *, as_of: datetime | No
                                    (units, model.units, "unit")):
             unknown = [c for c in codes or [] if c not in known]
             if unknown:
-                raise ExportError(f"unknown {what} code(s): {', '.join(unknown)}")
+                raise NotFound(f"unknown {what} code(s): {', '.join(unknown)}")
         df = latest(conn, as_of=as_of, indicators=indicators, units=units)
     if suffix == ".csv":
         df.select("indicator", "unit", "period", _as_text(pl.col("value")).alias("value")) \

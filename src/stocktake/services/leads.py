@@ -16,6 +16,7 @@ from ..analysis.leads import (
     leads,
     minimum_periods,
 )
+from ..errors import Conflict, Invalid, NotFound
 from ..model.periods import Period, period_range
 from .series_data import (
     SeriesData,
@@ -53,7 +54,7 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
     model = read_model(engine) if data is None else data.model
     ind = check_indicator(model, headline)
     if max_lag < 1:
-        raise ValueError("--max-lag must be 1 or more")
+        raise Invalid("--max-lag must be 1 or more")
     own = components(model, headline)
     if candidates is None:
         candidates = [c for c, i in model.indicators.items()
@@ -61,13 +62,13 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
     for c in candidates:
         check_indicator(model, c)
         if model.indicators[c].period_type != ind.period_type:
-            raise ValueError(f"'{c}' is {model.indicators[c].period_type}ly but '{headline}' is "
-                             f"{ind.period_type}ly: a lead must be read at the same periods")
+            raise Invalid(f"'{c}' is {model.indicators[c].period_type}ly but '{headline}' is "
+                          f"{ind.period_type}ly: a lead must be read at the same periods")
     levels = {u.level for u in model.units.values()}
     if level is None:
         level = max(model.units.values(), key=lambda u: model.depth(u.code)).level
     elif level not in levels:
-        raise ValueError(f"'{level}' is not a level of the units ({', '.join(sorted(levels))})")
+        raise NotFound(f"'{level}' is not a level of the units ({', '.join(sorted(levels))})")
     units = [c for c, u in model.units.items() if u.level == level]
     if data is None:
         data = SeriesData.load(engine, model, [headline, *candidates], as_of)
@@ -82,7 +83,7 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
 
     grid, head = panel(headline)
     if not grid:
-        raise ValueError(f"no complete data for '{headline}' at level {level}")
+        raise Conflict(f"no complete data for '{headline}' at level {level}")
     reporting = int(np.isfinite(head).any(axis=1).sum())
 
     def needed(lag: int) -> int:
@@ -107,8 +108,8 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
         panels[c] = np.array([[row[index[p]] if p in index else np.nan for p in grid]
                               for row in values])
     if not panels:
-        raise ValueError(f"no candidate has {least} periods in common with '{headline}' "
-                         f"({why}); try a smaller --max-lag")
+        raise Conflict(f"no candidate has {least} periods in common with '{headline}' "
+                       f"({why}); try a smaller --max-lag")
     result = leads(head, panels, headline_code=headline, max_lag=max_lag,
                    period_type=ind.period_type, units=units,
                    time_effects="auto" if time_effects is None else time_effects,

@@ -14,6 +14,7 @@ from scipy import stats
 from ..analysis.forecast import Bounds, ForecastError, Predictive
 from ..analysis.leads import season_length
 from ..analysis.nowcast import nowcast as fit_nowcast
+from ..errors import Conflict, Invalid
 from ..model.periods import Period, PeriodType, period_range
 from .series_data import SeriesData, check_indicator, check_unit, iso, read_model
 
@@ -31,24 +32,24 @@ def nowcast(engine, headline: str, unit: str, *, leads: list[str] | None = None,
         leads = list(dict.fromkeys(c for p in model.priorities.values()
                                    if p.headline == headline for c in p.leads))
         if not leads:
-            raise ValueError(f"no priority with headline '{headline}' names lead indicators: "
-                             "pass the leads explicitly")
+            raise Invalid(f"no priority with headline '{headline}' names lead indicators: "
+                          "pass the leads explicitly")
     if not leads:
-        raise ValueError("leads must name at least one indicator")
+        raise Invalid("leads must name at least one indicator")
     for c in leads:
         check_indicator(model, c)
         if c == headline:
-            raise ValueError(f"'{c}' is the headline itself, not a lead")
+            raise Invalid(f"'{c}' is the headline itself, not a lead")
         if model.indicators[c].period_type != ind.period_type:
-            raise ValueError(f"'{c}' is {model.indicators[c].period_type}ly but '{headline}' is "
-                             f"{ind.period_type}ly: a lead must be read at the same periods")
+            raise Invalid(f"'{c}' is {model.indicators[c].period_type}ly but '{headline}' is "
+                          f"{ind.period_type}ly: a lead must be read at the same periods")
     ptype = PeriodType(ind.period_type)
     data = SeriesData.load(engine, model, [headline, *leads], as_of)
     series = {}
     for code in [headline, *leads]:
         periods, values, _ = data.complete(code, unit)
         if not periods:
-            raise ValueError(f"no complete data for '{code}' at unit '{unit}'")
+            raise Conflict(f"no complete data for '{code}' at unit '{unit}'")
         series[code] = dict(zip(periods, values, strict=True))
     ends = [Period.parse(p, ptype) for s in series.values() for p in (min(s, key=_key(ptype)),
                                                                       max(s, key=_key(ptype)))]
@@ -61,7 +62,7 @@ def nowcast(engine, headline: str, unit: str, *, leads: list[str] | None = None,
     try:
         bounds = replace(Bounds.from_attributes(ind.attributes), scale="identity")
     except ForecastError as exc:
-        raise ValueError(f"indicator '{headline}' attributes: {exc}") from None
+        raise Invalid(f"indicator '{headline}' attributes: {exc}") from None
     steps = [_bounded(s, levels, result.df, bounds) for s in result.steps]
     periods = [{"period": start.shift(result.last_index + s["step"]).code,
                 "nowcast": s["nowcast"],

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from ..delivery import plans as dp
 from ..delivery.errors import DeliveryError
+from ..errors import Invalid, NotFound
 from ..model.entities import DeliveryModel, Priority
 from ..store import delivery as store
 from ..store.db import writing
@@ -32,7 +33,7 @@ def load_plan(engine: Engine, priority: str, source: str | Path | Any, *, author
     """Store the plan in ``source`` (a YAML file, or a parsed document) as the priority's
     next version, unless it equals the current one. Nothing is stored on any problem."""
     if not author.strip():
-        raise ValueError("a plan version needs an author (--author)")
+        raise Invalid("a plan version needs an author (--author)")
     model = read_model(engine)
     check_priority(model, priority)
     plan = _parse(model, priority, source)
@@ -44,8 +45,8 @@ def load_plan(engine: Engine, priority: str, source: str | Path | Any, *, author
             return {"priority": priority, "version": known[-1]["version"], "changed": False,
                     "changes": []}
         if previous is not None and not reason.strip():
-            raise ValueError("a new plan version needs a reason (--reason), for example the "
-                             "stocktake decision that changed it")
+            raise Invalid("a new plan version needs a reason (--reason), for example the "
+                          "stocktake decision that changed it")
         version = store.add_version(conn, "plan", priority, plan.to_dict(), author=author,
                                     reason=reason.strip() or "first version", at=moment)
     changes = dp.diff_lines(dp.plan_diff(previous, plan)) if previous is not None else []
@@ -56,15 +57,15 @@ def _version_row(rows: list[dict[str, Any]], priority: str, version: int | None,
                  as_of: datetime | None) -> dict[str, Any]:
     if not rows:
         when = f" as of {iso(as_of)}" if as_of else ""
-        raise ValueError(f"priority '{priority}' has no delivery plan{when}; load one with "
-                         f"`stocktake plan load {priority} FILE`")
+        raise NotFound(f"priority '{priority}' has no delivery plan{when}; load one with "
+                       f"`stocktake plan load {priority} FILE`")
     if version is None:
         return rows[-1]
     for r in rows:
         if r["version"] == version:
             return r
-    raise ValueError(f"priority '{priority}' has no plan version {version} (versions "
-                     f"{rows[0]['version']}..{rows[-1]['version']})")
+    raise NotFound(f"priority '{priority}' has no plan version {version} (versions "
+                   f"{rows[0]['version']}..{rows[-1]['version']})")
 
 
 def plan_summary(model: DeliveryModel, p: Priority, plan: dp.Plan,

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from ..errors import Invalid, Problem
 from ..model.entities import DeliveryModel, Priority
 from ..reports.charts import headline_chart, unit_panel
 from ..reports.formatting import status_sentence
@@ -62,8 +63,8 @@ def published_priorities(model: DeliveryModel) -> list[Priority]:
     for p in chosen:
         for code in (p.code, *(u.code for u in model.children(p.scope))):
             if not SAFE_CODE.match(code):  # codes become file names on the site
-                raise ValueError(f"code '{code}' (priority {p.code}) cannot be a file name on "
-                                 "the public site: use letters, digits, '_', '.' and '-'")
+                raise Invalid(f"code '{code}' (priority {p.code}) cannot be a file name on "
+                              "the public site: use letters, digits, '_', '.' and '-'")
     return chosen
 
 
@@ -192,7 +193,7 @@ def write_site(engine: Engine, out: str | Path, *, render: Render, stylesheet: P
     replaced, others left alone). Returns what was written."""
     target = Path(out)
     if target.exists() and not target.is_dir():
-        raise ValueError(f"--out {target}: this is a file, not a folder")
+        raise Invalid(Problem("this is a file, not a folder", f"--out {target}"))
     site = public_site(engine, as_of=as_of)
     files = site_pages(site, render)
     target.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ import polars as pl
 from sqlalchemy import Engine, and_, false, or_, select, true
 
 from ..analysis.quality import FORMULA, WEIGHTS, quality_scores
+from ..errors import NotFound
 from ..intake.rules import model_rules, violation_frame
 from ..model.entities import DataSet, DeliveryModel
 from ..model.periods import Period, period_range
@@ -170,7 +171,7 @@ def data_quality(engine: Engine, *, as_of: datetime | None = None, unit: str | N
     with engine.connect() as conn:
         model = model_repo.read_model(conn)
     if unit is not None and unit not in model.units:
-        raise ValueError(f"'{unit}' is not a reporting unit")
+        raise NotFound(f"'{unit}' is not a reporting unit")
     # Only what the declared data sets expect is scored: read only that (in the demo, a
     # third of the keys: the data sets start in 2024, the data in 2018).
     wanted = [(d.indicators, model.dataset_units(d), Period.parse(d.start).code

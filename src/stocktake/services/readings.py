@@ -20,6 +20,7 @@ from ..analysis.backtest import DEFAULT_HORIZON, DEFAULT_MIN_TRAIN, backtest, st
 from ..analysis.forecast import Bounds, ForecastError
 from ..analysis.funnel import funnel, league_table
 from ..analysis.spc import describe_reading, read_chart
+from ..errors import Conflict, Invalid, NotFound
 from ..model.entities import Aggregation, DeliveryModel, Indicator
 from ..model.periods import Period, PeriodError, PeriodType
 from .series_data import (
@@ -120,8 +121,8 @@ def spc_chart(engine: Engine, indicator: str, unit: str, *, target: float | None
         data = SeriesData.load(engine, model, [indicator], as_of)
     periods, values, partial = data.complete(indicator, unit)
     if len(periods) < 2:
-        raise ValueError(f"'{indicator}' at '{unit}' has {len(periods)} complete period(s) as "
-                         f"of {iso(as_of) or 'now'}: an XmR chart needs at least 2")
+        raise Conflict(f"'{indicator}' at '{unit}' has {len(periods)} complete period(s) as "
+                       f"of {iso(as_of) or 'now'}: an XmR chart needs at least 2")
     accepted = data.rebases.get((indicator, unit), [])
     result = read_chart(values, periods, polarity=ind.polarity.value, target=target,
                         fix_after_n_points=fix_after_n_points, screen_outliers=screen_outliers,
@@ -162,7 +163,7 @@ def _default_level(model: DeliveryModel) -> str:
         kids = model.children(root.code)
         if kids:
             return kids[0].level
-    raise ValueError("the model has no unit below its root, so there is nothing to compare")
+    raise Conflict("the model has no unit below its root, so there is nothing to compare")
 
 
 def compare_units(engine: Engine, indicator: str, period: str, *, level: str | None = None,
@@ -185,23 +186,23 @@ def compare_units(engine: Engine, indicator: str, period: str, *, level: str | N
     ind = check_indicator(model, indicator)
     if Aggregation(ind.aggregation) is not Aggregation.RATIO or not (ind.numerator
                                                                      and ind.denominator):
-        raise ValueError(
+        raise Invalid(
             f"'{indicator}' has aggregation '{ind.aggregation.value}', not ratio: a funnel plot "
             "sets each unit's rate against limits that narrow as its denominator grows, so it "
             "needs an indicator made of a numerator and a denominator (aggregation: ratio)")
     try:
         p = Period.parse(period, ind.period_type)
     except PeriodError as exc:
-        raise ValueError(f"period for '{indicator}': {exc}") from None
+        raise Invalid(f"period for '{indicator}': {exc}") from None
     levels = sorted({u.level for u in model.units.values()})
     level = level if level is not None else _default_level(model)
     if level not in levels:
-        raise ValueError(f"'{level}' is not a level of the model (levels: {', '.join(levels)})")
+        raise NotFound(f"'{level}' is not a level of the model (levels: {', '.join(levels)})")
     data = SeriesData.load(engine, model, [indicator], as_of)
     result = data.rollup(indicator)
     labels = list(result.periods or ())
     if p.code not in labels:
-        raise ValueError(f"no data for '{indicator}' in {p.code} as of {iso(as_of) or 'now'}")
+        raise Conflict(f"no data for '{indicator}' in {p.code} as of {iso(as_of) or 'now'}")
     t = labels.index(p.code)
     units, nums, dens, rows_info, excluded = [], [], [], {}, []
     for code, u in model.units.items():
@@ -221,8 +222,8 @@ def compare_units(engine: Engine, indicator: str, period: str, *, level: str | N
                            else float(result.coverage[i, t]),
                            "partial": bool(result.value_partial[i, t])}
     if len(units) < 2:
-        raise ValueError(f"only {len(units)} unit(s) at level '{level}' have a numerator and a "
-                         f"denominator for '{indicator}' in {p.code}: a comparison needs 2")
+        raise Conflict(f"only {len(units)} unit(s) at level '{level}' have a numerator and a "
+                       f"denominator for '{indicator}' in {p.code}: a comparison needs 2")
     kind = funnel_kind(ind)
     fr = funnel(units, nums, dens, kind=kind, scale=float(ind.scale),
                 overdispersion=overdispersion, dispersion_model=dispersion_model)
@@ -290,14 +291,14 @@ def backtest_indicator(engine: Engine, indicator: str | None = None, *,
     more, so a small count's 80% interval may rightly cover 95%.
     """
     if max_series < 1:
-        raise ValueError(f"max_series must be at least 1, not {max_series}")
+        raise Invalid(f"max_series must be at least 1, not {max_series}")
     model = read_model(engine)
     if indicator is not None:
         codes = [check_indicator(model, indicator).code]
     else:
         codes = list(dict.fromkeys(p.headline for p in model.priorities.values()))
         if not codes:
-            raise ValueError("the model has no priorities: name an indicator to backtest")
+            raise Invalid("the model has no priorities: name an indicator to backtest")
     data = SeriesData.load(engine, model, codes, as_of)
     units = _sample_units(list(model.units), max_series)
     results, pooled = [], []

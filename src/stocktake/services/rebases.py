@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from ..errors import Conflict, Invalid, NotFound
 from ..model.periods import Period, PeriodError
 from ..store import model_repo, rebases
 from ..store.db import utcnow, writing
@@ -22,21 +23,21 @@ def _key(conn: Connection, indicator: str, unit: str, period: str) -> str:
     try:
         return Period.parse(period, ind.period_type).code
     except PeriodError as exc:
-        raise ValueError(f"rebase period for '{indicator}': {exc}") from None
+        raise Invalid(f"rebase period for '{indicator}': {exc}") from None
 
 
 def accept_rebase(engine: Engine, indicator: str, unit: str, period: str, *, reason: str,
                   by: str, now: datetime | None = None) -> dict[str, Any]:
     """Record that SPC limits of ``indicator`` at ``unit`` restart at ``period``."""
     if not reason.strip():
-        raise ValueError("accepting a rebase needs a reason (--reason): what changed, and why "
-                         "the change is understood and sustained; it is recorded")
+        raise Invalid("accepting a rebase needs a reason (--reason): what changed, and why "
+                      "the change is understood and sustained; it is recorded")
     with writing(engine) as conn:
         code = _key(conn, indicator, unit, period)
         in_force = rebases.in_force(conn, [indicator]).get((indicator, unit), [])
         if any(r.period == code for r in in_force):
-            raise ValueError(f"a rebase of '{indicator}' at '{unit}' at {code} is already "
-                             "accepted")
+            raise Conflict(f"a rebase of '{indicator}' at '{unit}' at {code} is already "
+                           "accepted")
         at = now or utcnow()
         rebases.record(conn, indicator, unit, code, "accept", reason=reason.strip(), by=by,
                        at=at)
@@ -48,14 +49,14 @@ def remove_rebase(engine: Engine, indicator: str, unit: str, period: str, *, rea
                   by: str, now: datetime | None = None) -> dict[str, Any]:
     """Record that an accepted rebase no longer applies (it stays in the history)."""
     if not reason.strip():
-        raise ValueError("removing a rebase needs a reason (--reason); it is recorded")
+        raise Invalid("removing a rebase needs a reason (--reason); it is recorded")
     with writing(engine) as conn:
         code = _key(conn, indicator, unit, period)
         in_force = rebases.in_force(conn, [indicator]).get((indicator, unit), [])
         if not any(r.period == code for r in in_force):
             shown = ", ".join(r.period for r in in_force) or "none"
-            raise ValueError(f"no accepted rebase of '{indicator}' at '{unit}' at {code} "
-                             f"(accepted: {shown})")
+            raise NotFound(f"no accepted rebase of '{indicator}' at '{unit}' at {code} "
+                           f"(accepted: {shown})")
         at = now or utcnow()
         rebases.record(conn, indicator, unit, code, "remove", reason=reason.strip(), by=by,
                        at=at)

@@ -14,7 +14,6 @@ change that is only a reporting gap.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +24,7 @@ import polars as pl
 from sqlalchemy import Engine, select
 
 from ..analysis.rollup import SOURCE_NAMES, Hierarchy, RollupResult, roll_up
+from ..errors import NotFound, did_you_mean
 from ..model.entities import Aggregation, DeliveryModel, Indicator, Priority
 from ..model.periods import Period, PeriodError, PeriodType
 from ..store import model_repo, rebases
@@ -36,29 +36,24 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
 def check_indicator(model: DeliveryModel, code: str) -> Indicator:
     if code not in model.indicators:
-        raise ValueError(f"'{code}' is not an indicator of the delivery model"
-                         + _suggest(code, model.indicators))
+        raise NotFound(f"'{code}' is not an indicator of the delivery model"
+                       + did_you_mean(code, model.indicators))
     return model.indicators[code]
 
 
 def check_unit(model: DeliveryModel, code: str) -> None:
     if code not in model.units:
-        raise ValueError(f"'{code}' is not a unit of the delivery model"
-                         + _suggest(code, model.units))
+        raise NotFound(f"'{code}' is not a unit of the delivery model"
+                       + did_you_mean(code, model.units))
 
 
 def check_priority(model: DeliveryModel, code: str) -> Priority:
     if code not in model.priorities:
         known = ", ".join(model.priorities) or "none"
-        raise ValueError(f"'{code}' is not a priority of the delivery model (priorities: "
-                         f"{known})" + _suggest(code, model.priorities))
+        raise NotFound(f"'{code}' is not a priority of the delivery model (priorities: "
+                       f"{known})" + did_you_mean(code, model.priorities))
     return model.priorities[code]
 
 

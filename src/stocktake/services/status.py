@@ -63,6 +63,7 @@ from ..analysis.trajectory import (
     target_verdict,
     trajectory_from_spec,
 )
+from ..errors import Invalid
 from ..model.entities import Aggregation, DeliveryModel, Indicator, Polarity, Priority
 from ..model.periods import Period, PeriodError
 from .readings import PARTIAL_RULE
@@ -108,7 +109,7 @@ def trajectory_of(p: Priority) -> Trajectory:
         return trajectory_from_spec(spec, p.baseline.period, p.baseline.value,
                                     p.target.period, p.target.value)
     except TrajectoryError as exc:
-        raise ValueError(f"priority '{p.code}': {exc}") from None
+        raise Invalid(f"priority '{p.code}': {exc}") from None
 
 
 # -- unit trajectories ----------------------------------------------------------------------
@@ -652,8 +653,8 @@ def _load(engine: Engine, priority: str | None, unit: str | None, as_of: datetim
     if priority is not None:
         chosen = [check_priority(model, priority)]
         if unit is not None and not within(model, unit, chosen[0].scope):
-            raise ValueError(f"unit '{unit}' is not within the scope '{chosen[0].scope}' of "
-                             f"priority '{priority}'")
+            raise Invalid(f"unit '{unit}' is not within the scope '{chosen[0].scope}' of "
+                          f"priority '{priority}'")
     else:
         chosen = [p for p in model.priorities.values()
                   if unit is None or within(model, unit, p.scope)]
@@ -764,7 +765,7 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
     times: by default only at the scope ('scope'); 'all' adds every unit, 'none' skips them.
     """
     if forecasts not in ("none", "scope", "all"):
-        raise ValueError(f"forecasts must be 'none', 'scope' or 'all', not {forecasts!r}")
+        raise Invalid(f"forecasts must be 'none', 'scope' or 'all', not {forecasts!r}")
     model, chosen, data = _load(engine, priority, unit, as_of, data)
     rows = []
     for p in chosen:

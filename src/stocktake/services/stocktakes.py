@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from ..delivery import stocktakes as ds
 from ..delivery.errors import DeliveryError
+from ..errors import Conflict, Invalid, NotFound
 from ..store import delivery as store
 from ..store.db import writing
 from .clock import now_of
@@ -31,7 +32,7 @@ def set_schedule(engine: Engine, priority: str, source: str | Path | Any, *, by:
     """Set how often the priority is taken stock of, e.g. {every: 3, unit: months, start}
     (without a start: from today, by the database's clock)."""
     if not by.strip():
-        raise ValueError("a schedule needs the name of who sets it (--by)")
+        raise Invalid("a schedule needs the name of who sets it (--by)")
     check_priority(read_model(engine), priority)
     moment = now_of(engine) if at is None else at
     if isinstance(source, dict) and not source.get("start"):
@@ -47,7 +48,7 @@ def record_stocktake(engine: Engine, priority: str, source: str | Path | Any, *,
                      at: datetime | None = None) -> dict[str, Any]:
     """Store a stocktake: date, attendees, the pack used, decisions and new actions."""
     if not by.strip():
-        raise ValueError("a stocktake record needs the name of who records it (--by)")
+        raise Invalid("a stocktake record needs the name of who records it (--by)")
     check_priority(read_model(engine), priority)
     meeting = _parsed(source, ds.parse_stocktake)
     document = meeting.to_dict()
@@ -56,7 +57,7 @@ def record_stocktake(engine: Engine, priority: str, source: str | Path | Any, *,
         moment = now_of(engine) if at is None else at
         held = meeting.held_on.isoformat()
         if any(s["held_on"] == held for s in store.stocktakes(conn, priority)):
-            raise ValueError(f"a stocktake of '{priority}' on {held} is already recorded")
+            raise Conflict(f"a stocktake of '{priority}' on {held} is already recorded")
         sid = store.add_stocktake(conn, priority, held_on=held, document=document, by=by,
                                   at=moment)
         ids = [store.add_action(conn, priority, sid, code=a["code"], text=a["text"],
@@ -79,13 +80,13 @@ def update_action(engine: Engine, action_id: int, *, status: str, note: str = ""
                   ) -> dict[str, Any]:
     """Record an action's progress (its history is kept; the newest update is its status)."""
     if not by.strip():
-        raise ValueError("an action update needs the name of who makes it (--by)")
+        raise Invalid("an action update needs the name of who makes it (--by)")
     with writing(engine) as conn:  # the time taken once it is this writer's turn
         moment = now_of(engine) if at is None else at
         day = on or moment.date()
         row = store.action_by_id(conn, action_id)
         if row is None:
-            raise ValueError(f"there is no action {action_id} (see `stocktake actions`)")
+            raise NotFound(f"there is no action {action_id} (see `stocktake actions`)")
         [current] = [a for a in store.actions(conn, row["priority"]) if a["id"] == action_id]
         updated = ds.apply_update(_action(current), {"status": status, "note": note,
                                                      "on": day.isoformat(), "by": by})

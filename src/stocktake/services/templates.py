@@ -7,14 +7,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from ..errors import Invalid, NotFound
 from ..intake.template import build_template
-from ..model.periods import Period, PeriodError
+from ..model.periods import Period
 from ..store import model_repo
 from ..store.observations import latest
 
 
-class TemplateError(ValueError):
-    pass
+class TemplateError(Invalid):
+    """A template that cannot be made as asked (the file's type, or nothing to fill in)."""
 
 
 def write_template(engine: Engine, unit: str, period: str, out: str | Path) -> int:
@@ -25,11 +26,8 @@ def write_template(engine: Engine, unit: str, period: str, out: str | Path) -> i
     with engine.connect() as conn:
         model = model_repo.read_model(conn)
         if unit not in model.units:
-            raise TemplateError(f"'{unit}' is not a reporting unit")
-        try:
-            p = Period.parse(period)
-        except PeriodError as exc:
-            raise TemplateError(str(exc)) from None
+            raise NotFound(f"'{unit}' is not a reporting unit")
+        p = Period.parse(period)  # or PeriodError, an Invalid
         indicators = _expected_indicators(model, unit, p.type.value)
         if not indicators:
             raise TemplateError(f"no {p.type.value}ly indicator is expected from {unit}")

@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 
+from ..errors import Invalid
 from .schema import meta, metadata
 
 DEFAULT_URL = "sqlite:///stocktake.db"
@@ -21,8 +22,9 @@ ENV_VAR = "STOCKTAKE_DATABASE_URL"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class StoreError(Exception):
-    """A database that cannot be opened or used, with what to do about it."""
+class StoreError(Invalid):
+    """A database that cannot be opened or used (the URL given, its driver, its schema),
+    with what to do about it."""
 
 
 def resolve_url(url: str | None) -> str:

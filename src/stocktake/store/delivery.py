@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
 
+from ..errors import Conflict
 from . import schema as s
 
 VERSIONED = {"plan": s.plan_versions, "chain": s.chain_versions}
@@ -18,8 +19,8 @@ def _check_clock(conn: Connection, table: Table, where: Any, at: datetime, what:
     # by number and by time, and an --as-of view never changes after the fact.
     newest = conn.execute(select(func.max(table.c.recorded_at)).where(where)).scalar()
     if newest is not None and at < newest:
-        raise ValueError(f"cannot record {what} at {at:%Y-%m-%d %H:%M:%S}: one was already "
-                         f"recorded later, at {newest:%Y-%m-%d %H:%M:%S}")
+        raise Conflict(f"cannot record {what} at {at:%Y-%m-%d %H:%M:%S}: one was already "
+                       f"recorded later, at {newest:%Y-%m-%d %H:%M:%S}")
 
 
 def add_version(conn: Connection, kind: str, priority: str, document: dict[str, Any], *,

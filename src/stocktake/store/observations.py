@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
+from ..errors import Conflict
 from . import schema as s
 
 
@@ -61,9 +62,9 @@ def record_batch(conn: Connection, vintages: pl.DataFrame, counts: BatchCounts, 
     lock_batches(conn)
     newest = conn.execute(select(func.max(s.batches.c.recorded_at))).scalar()
     if newest is not None and recorded_at < newest:
-        raise ValueError(f"cannot record a batch at {recorded_at:%Y-%m-%d %H:%M:%S}: batch "
-                         f"recorded at {newest:%Y-%m-%d %H:%M:%S} is newer (is the clock "
-                         "wrong?)")
+        raise Conflict(f"cannot record a batch at {recorded_at:%Y-%m-%d %H:%M:%S}: batch "
+                       f"recorded at {newest:%Y-%m-%d %H:%M:%S} is newer (is the clock "
+                       "wrong?)")
     batch_id = conn.execute(s.batches.insert().values(
         checksum=checksum, submitter=submitter, reason=reason, source=source, format=format,
         recorded_at=recorded_at, rows=rows, added=counts.added, revised=counts.revised,
