@@ -39,11 +39,9 @@ def as_json(*args: Any) -> Any:
 
 
 def refused(*args: Any, kind: type[StocktakeError] = Invalid) -> str:
-    """Run a command that must fail as a user error of this kind; its stderr, unwrapped.
-    Until the services raise only the error model's kinds, a plain ValueError exits 2
-    (cli/exits.py, transitional), so 2 is accepted for every kind meanwhile."""
+    """Run a command that must fail as a user error of this kind; its stderr, unwrapped."""
     result = run(*args, ok=False)
-    assert result.exit_code in {kind.exit_code, 2}, (
+    assert result.exit_code == kind.exit_code, (
         result.exit_code, result.output, result.exception)
     assert result.stdout == ""
     return " ".join(result.stderr.split())

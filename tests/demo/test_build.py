@@ -105,8 +105,7 @@ def test_the_demo_will_not_overwrite_another_world(tmp_path):
         build_demo(engine)
     result = CliRunner().invoke(app, ["demo", "--no-serve", "--db",
                                       f"sqlite:///{tmp_path / 'mine.db'}"])
-    # Conflict's exit code once DemoError is one; 2 until then (cli/exits.py, transitional)
-    assert result.exit_code in {Conflict.exit_code, 2} and "is not the demo" in result.output
+    assert result.exit_code == Conflict.exit_code and "is not the demo" in result.output
 
 
 def test_demo_no_serve_reuses_the_same_demo_and_prints_the_priorities(demo_engine):
