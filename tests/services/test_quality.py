@@ -125,3 +125,13 @@ def test_the_cli_table_keeps_every_figure_at_any_width(world, width, monkeypatch
     by_year = {line.split("│")[1].strip(): line.split("│")[2].strip()
                for line in trend if line.startswith("│")}
     assert by_year["A1"] == "98.3" and by_year["B1"] == "43.3"
+
+
+def test_implicit_data_sets_are_listed_in_one_order(engine, small_model_dir):
+    # With no data sets declared each indicator is its own; polars' group_by order varies
+    # from run to run, which made `quality --json` differ between two runs of one world.
+    load_model(engine, small_model_dir, loaded_by="t", now=datetime(2025, 1, 2))
+    assert submit_rows(engine, rows("A1", "2025-01", 30, 350000), submitter="t",
+                       now=datetime(2025, 2, 5)).accepted
+    report = data_quality(engine, as_of=datetime(2025, 3, 1))
+    assert report["datasets"] == ["implicit:incidents", "implicit:population"]

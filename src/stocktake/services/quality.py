@@ -26,7 +26,8 @@ def _implicit_datasets(model: DeliveryModel, received: pl.DataFrame) -> list[Dat
     """With no data sets declared, a unit that has reported an indicator is expected to
     keep reporting it, from its first period on, within DEFAULT_TIMELY_DAYS."""
     out = []
-    for (ind,), group in received.group_by("indicator"):
+    # In the indicators' order, so that the league and its JSON read the same every run.
+    for (ind,), group in received.sort("indicator").group_by("indicator", maintain_order=True):
         if ind not in model.indicators:
             continue
         out.append(DataSet(code=f"implicit:{ind}", name=ind,
