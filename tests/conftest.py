@@ -1,8 +1,12 @@
-"""Shared fixtures: real SQLite and PostgreSQL databases, and the small test model."""
+"""Shared fixtures: real SQLite and PostgreSQL databases, and the small test model; and the
+test tiers: every test that needs PostgreSQL is marked ``postgres``, every test that needs a
+real browser ``browser``, by the fixtures it uses, so ``pytest -m "not postgres and not
+browser"`` runs the fast tier (scripts/test --fast) and no new test can forget its mark."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,21 @@ from stocktake.store.db import drop_everything, open_engine
 HERE = Path(__file__).parent
 SMALL_MODEL = HERE / "fixtures" / "small_model"
 SHARED_DATA = HERE.parent.parent / "shared" / "data"
+
+
+# Fixtures whose "postgresql" parameter runs a test on PostgreSQL, and the fixtures that
+# drive a real browser.
+POSTGRES_FIXTURES = ("db_url", "demo_engine")
+BROWSER_FIXTURES = ("browser",)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if any(params.get(name) == "postgresql" for name in POSTGRES_FIXTURES):
+            item.add_marker(pytest.mark.postgres)
+        if any(name in item.fixturenames for name in BROWSER_FIXTURES):
+            item.add_marker(pytest.mark.browser)
 
 
 def _postgres_url() -> str | None:
@@ -38,8 +57,21 @@ def db_url(request, tmp_path) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """An empty SQLite database at the newest schema, migrated once per session: copying
+    the file takes milliseconds where running the migrations takes most of a second."""
+    path = tmp_path_factory.mktemp("migrated") / "empty.db"
+    open_engine(f"sqlite:///{path}").dispose()  # closing the last connection ends the WAL
+    return path
+
+
 @pytest.fixture
-def engine(db_url):
+def engine(db_url, request):
+    """An engine on ``db_url``, migrated to the newest schema (on SQLite a copy of
+    ``migrated_sqlite``, which ``open_engine`` finds already at the head)."""
+    if db_url.startswith("sqlite:///"):
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), db_url[len("sqlite:///"):])
     engine = open_engine(db_url)
     yield engine
     engine.dispose()

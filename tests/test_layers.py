@@ -1,4 +1,4 @@
-"""Imports flow one way (DESIGN.md): the domain model at the bottom, the pure analysis
+"""Imports flow one way (docs/architecture.md): the domain model at the bottom, the pure analysis
 layer and the store above it, intake above the store, the delivery domain (plans, chains,
 assessments, stocktakes: pure) and the reports that render it above analysis, services above
 them all, and the shells (CLI, web) and the demo on top. A test, so that a shortcut cannot

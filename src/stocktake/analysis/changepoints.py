@@ -1,25 +1,12 @@
-"""Suggested rebase points: where a series' level changed (method: docs/methods/spc.md).
+"""Suggested rebase points: where a series' level changed.
 
 Numbers in, numbers out; nothing here is applied to a chart: a suggestion is shown to the
 analyst with its evidence, and only a rebase the analyst accepts (with a reason) is used.
+The series is split exactly (optimal partitioning) into parts of constant mean, of at least
+``MIN_SEGMENT`` points, against a penalty of ``3 x log(n) x sigma^2`` with sigma the robust
+noise level from the moving ranges.
 
-Method: the segmentation of the observed values into parts of constant mean that minimises
-
-    sum over parts of the squared deviations from the part's mean  +  penalty x (parts - 1)
-
-found exactly by optimal partitioning (Jackson et al. 2005), the search PELT (Killick,
-Fearnhead & Eckley 2012) prunes; the series charted here are short enough (hundreds of
-points) to search without pruning, so the answer is the exact optimum. Every part holds at
-least ``MIN_SEGMENT`` points (12: enough for firm XmR limits). The penalty is the MBIC-like
-``3 x log(n) x sigma^2`` (Zhang & Siegmund 2007; the default of the R package changepoint),
-with sigma the robust noise level from the moving ranges, ``median |x_i - x_(i-1)| / 0.954``
-(the median moving range of independent normal noise is 0.954 sigma): moving ranges are
-hardly moved by a few changes of level, so a big change does not hide itself by inflating
-the noise estimate.
-
-Evidence for each suggested change: the means of the parts before and after, the shift in
-units and in sigma, and the cost reduction (how much the squared deviations fall when the two
-neighbouring parts get their own means, in sigma^2) beside the penalty it had to beat.
+The method, its evidence and its references: docs/methods/spc.md, section 3.
 """
 
 from __future__ import annotations

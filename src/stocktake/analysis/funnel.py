@@ -1,31 +1,11 @@
 """Comparing units fairly: funnel plots (Spiegelhalter, Statistics in Medicine 2005).
 
 Each unit's rate is set against control limits around the overall (pooled) rate that narrow
-as its denominator grows, instead of a bare ranking that punishes small units for noise.
+as its denominator grows, instead of a bare ranking that punishes small units for noise;
+over-dispersion (more spread between units than chance gives) widens the limits,
+multiplicatively or additively.
 
-Method, as implemented (every result names it):
-
-- Overall rate ``p0 = sum(numerators) / sum(denominators)`` (pooled, not a mean of rates).
-- Null standard error for a unit with denominator ``n`` (normal approximation, not exact
-  binomial/Poisson limits):
-  ``proportion``: ``sqrt(p0 (1 - p0) / n)``; ``rate`` (Poisson counts per unit of
-  denominator): ``sqrt(p0 / n)``.
-- z-score ``z = (y/n - p0) / se``; limits ``p0 +/- z_a * se`` with ``z_a = 1.959964`` (95%)
-  and ``3.090232`` (99.8%), clipped to ``[0, 1]`` for proportions and ``>= 0`` for rates.
-  Values and limits are reported multiplied by ``scale`` (e.g. 100000 for "per 100,000").
-- Over-dispersion (Spiegelhalter 2005): ``phi = (1/N) sum z_i^2`` over the z-scores, after
-  Winsorising them at their 10th and 90th percentiles (numpy's default linear quantiles)
-  when there are at least 10 units; with fewer units no Winsorising. Dispersion test:
-  ``N * phi`` against chi-square with ``N - 1`` degrees of freedom at 5%.
-  ``multiplicative`` (default): limits ``p0 +/- z_a sqrt(phi) se`` and z-scores divided by
-  ``sqrt(phi)``, applied only when ``phi > 1``. ``additive`` (random effects, DerSimonian-
-  Laird style, Spiegelhalter QSHC 2005): ``tau^2 = (N phi - (N - 1)) / (sum w - sum w^2 /
-  sum w)`` with ``w = 1/se^2``, limits ``p0 +/- z_a sqrt(se^2 + tau^2)``.
-  ``overdispersion=True`` applies it whenever ``phi > 1``; ``"auto"`` only when the test
-  rejects; ``False`` never.
-  Note: Winsorising at 10%/90% biases ``phi`` downwards when the z-scores are normal (to about
-  0.68 of the truth for large N); it protects the estimate from a few extreme units, which is
-  the published method's purpose.
+The method as implemented (standard errors, limits, over-dispersion): docs/methods/funnel.md.
 """
 
 from __future__ import annotations

@@ -1,105 +1,13 @@
 """Lead indicators: does a candidate's movement predict the headline's, k periods later?
 
-Numbers in, numbers out; follows the statistics reference, s.6 and s.7. Input is a
-panel: the headline as an array of shape (units, periods) and each candidate likewise, NaN
-for missing values, every array on the same units and periods in the same order.
+Numbers in, numbers out. Input is a panel: the headline as an array of shape (units,
+periods) and each candidate likewise, NaN for missing values, every array on the same units
+and periods in the same order. ``leads`` tests every candidate at every lag (each series
+transformed, Granger tests per unit and pooled, a permutation test across units so that a
+shock common to the units is not read as a lead, out-of-sample gain, the false discovery
+rate); ``lead_reading`` puts the result into words a delivery unit can act on.
 
-Method, as implemented (every result names it):
-
-Transform (each series alike, before any test)
-    ``difference``  x_t - x_(t-1);  ``growth``  x_t / x_(t-1) - 1 (needs positive values);
-    ``auto``  growth for a series whose observed values are all positive, else difference.
-    Then, per unit, sub-annual data loses its seasonal pattern: the mean of each position in
-    the year (period t mod m, m = 12 months, 4 quarters, 52 weeks, 7 days) is subtracted,
-    when the transformed series has at least 2 m periods; otherwise (and for years) only the
-    unit's mean is subtracted. Either way unit effects (the unit's mean) are gone. Means are
-    taken over the whole sample (a fixed pre-step, also before the out-of-sample forecasts).
-    With ``time_effects`` (two-way fixed effects), each series then also loses its mean
-    across units in each period: a shock common to every unit (a recession, a national
-    policy) no longer makes every candidate that moves with it look like a lead. The
-    period means are charged to the pooled test's degrees of freedom (one per period with
-    data, less the one already in the unit means), and the per-unit tests run on the
-    demeaned series.
-Rows (complete cases per unit)
-    At lag k the regression row of unit i and period t is used when the headline and the
-    candidate are both observed at t and at every lag t-1..t-k. The forward test (candidate
-    leads headline), the reverse test and the forecasts all use these same rows. With no
-    missing values a unit has n = T - k rows at lag k (T = transformed periods), exactly as
-    ``statsmodels.tsa.stattools.grangercausalitytests`` (``lagmat`` with ``trim='both'``).
-Per-unit Granger test (statsmodels' ``ssr_ftest``)
-    restricted y_t ~ 1 + y_(t-1..t-k); unrestricted adds x_(t-1..t-k);
-    F = ((RSS_r - RSS_u) / k) / (RSS_u / (n - 2k - 1)), p from F(k, n - 2k - 1). A unit with
-    n - 2k - 1 < MIN_UNIT_DF (too few rows for its own test), or whose regressors are
-    collinear, gets NaN.
-Pooled (panel) Granger test (its p-value enters the false discovery rate with ``inference="f"``)
-    The same two models on every unit's rows stacked, with a fixed effect (own intercept) per
-    unit, fitted by the within transformation (each column less its unit mean over the
-    unit's rows at that lag), common slopes. Units with fewer than 2 rows are left out.
-    F = ((RSS_r - RSS_u) / k) / (RSS_u / df), df = N - G s - 2k (N rows, G units, s the
-    means the transform removed per unit: m with seasonal adjustment, else 1; less the
-    period means with time effects); a lag with df < MIN_RESIDUAL_DF is not tested. Charging
-    the seasonal means matters: with 3 years of monthly data and df = N - G - 2k the test
-    rejected 13% of null cases at 5%. The per-unit test keeps statsmodels' df (n - 2k - 1,
-    the transform not charged), to match it exactly.
-Effect
-    The coefficient of x_(t-k) in the pooled unrestricted model, in the transformed units
-    (headline change k periods after a unit change of the candidate, the other lags held).
-    ``correlation`` is the pooled lagged correlation of x_(t-k) with y_t, within units, on
-    the same rows. Where the two disagree in sign the effect is not shown (``effect`` None
-    in a row, ``sign_conflict`` true) and the reading is ``sign_conflict``, never a lead.
-Common shocks (the p-value that enters the false discovery rate)
-    Pesaran's (2004) CD test on the transformed headline; with ``time_effects="auto"`` (the
-    default) each period's mean across units is removed when it finds dependence at 5%.
-    Then, with ``inference="permutation"`` (the default, at least 6 units), the p-value is
-    a permutation test across units: the candidate's units are re-paired with the
-    headline's at random (``permutations`` times, or every pairing when fewer), and the
-    statistic (``_permutation_p``: explained sum of squares of the headline's own-lag
-    residuals on the candidate's k lags, series standardised per unit) is recomputed;
-    p = (1 + #{permuted >= observed}) / (B + 1). A shock, season or trend common to the
-    units is kept whole by every re-pairing, so it cannot make the true pairing stand out:
-    the p-value is valid under any common shock, and measures whether each unit's own
-    candidate predicts its own headline better than another unit's does. The F test's
-    p-value stays in ``f_p_value``.
-Short panels
-    A lag is tested when the pooled regression keeps MIN_RESIDUAL_DF residual df and each
-    unit has MIN_ROWS_PER_UNIT rows (``minimum_periods``): 265 units x 9 years allow lags
-    to 5. The own-lag coefficient of a fixed-effects regression on T periods is biased by
-    about -(1 + rho)/(T - 1) (Nickell 1981); a note says so below SHORT_PANEL_ROWS rows per
-    unit. The test of the candidate's lags remains a valid screen (and the permutation
-    p-value does not rest on the own-lag coefficient being right).
-Sign agreement
-    The share of units (with at least 3 rows) whose own lagged correlation of x_(t-k) with
-    y_t, on their rows, has the sign of the pooled ``correlation``: "in 85% of units a rise
-    in the candidate is followed k periods later by a rise in the headline". (The sum of a
-    unit's k lag coefficients, an earlier choice, flips sign by chance at long lags.)
-Reverse direction
-    The same pooled test with the roles swapped (headline lags predicting the candidate).
-    ``reverse_warning`` when its q-value is at or below ``fdr``: the candidate may follow
-    the headline rather than lead it (reverse causality).
-Out-of-sample gain
-    Rolling origin, expanding window: for each of the last ``oos_rows`` rows (a third of the
-    periods, keeping 2 training rows per unit at the longest lag), the pooled
-    fixed-effects models (restricted and unrestricted) are refitted on the rows before it and
-    forecast it one step ahead for every unit (intercept = the unit's training means).
-    gain = 1 - MSE_u / MSE_r over all those forecasts: > 0 when the candidate helps.
-False discovery rate
-    Benjamini-Hochberg q-values over every candidate x lag p-value (NaN ones left out of
-    the count); separately over the reverse tests. ``discovered``: q <= ``fdr``. The best
-    lag of a candidate: smallest q, then p, then the lag whose own coefficient stands out
-    most from its permutation distribution (``LeadResult.best_lag_index``).
-
-Reading
-    ``lead_reading`` puts the statistics into words a delivery unit can act on: a "lead"
-    is discovered (q <= fdr), improves out-of-sample forecasts (gain > 0 and Clark-West's
-    test of nested forecasts significant at FORECAST_GAIN_ALPHA, one-sided, with the
-    forecasts of an origin summed since units share its shocks), has the pooled sign in at
-    least MIN_SIGN_AGREEMENT of units, and is
-    not led at least as strongly by the headline ("two_way": often a trend both share).
-
-Numerics: the regressions are solved from Gram matrices (normal equations) batched across
-candidates and units with numpy, on series centred per unit and scaled per series (the
-statistics do not change; coefficients are scaled back). Agreement with statsmodels' QR/
-pinv fits is to about 1e-10 on well-conditioned (transformed) data.
+The method step by step, why it is so and how it was checked: docs/methods/leads.md.
 """
 
 from __future__ import annotations

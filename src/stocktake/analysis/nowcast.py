@@ -1,38 +1,13 @@
 """Nowcasting a headline from its lead indicators: the headline for periods not yet reported.
 
 Numbers in, numbers out. Input: one unit's headline and each lead as 1-D arrays on one grid
-of consecutive periods (NaN where missing; the headline usually ends before the leads).
+of consecutive periods (NaN where missing; the headline usually ends before the leads). The
+headline's changes are regressed on each lead's changes at its lag (seasonal intercepts
+where the data allow), the predicted changes cumulated from the last observed level, with
+intervals that grow with the horizon, and backtested one step ahead against a forecast from
+the headline alone.
 
-Method, as implemented (the result names it):
-
-Changes
-    d_t = v_t - v_(t-1) of every series.
-Lags
-    Per lead, given, or chosen as the lag k in 1..``max_lag`` with the strongest (absolute)
-    correlation of the headline's change at t with the lead's change at t - k, both less
-    their means over the rows where both are observed, per position in the year (grid index
-    t mod ``season``) when every position has at least 2 such rows, else overall: the
-    model's own de-meaning, so a shared seasonal pattern is not mistaken for a lead.
-Model
-    OLS on the complete rows: dy_t = a_(t mod m) + sum_j b_j dx_(j, t - k_j) + e_t, with one
-    intercept per position in the year (seasonal dummies, m = ``season``) when every position
-    has at least 2 rows, else one intercept. By Frisch-Waugh the slopes are those of the
-    seasonally de-meaned headline changes on the de-meaned lead changes. Residual df =
-    rows - (intercepts) - J.
-Nowcast
-    For the periods after the headline's last observed value L up to the horizon the leads
-    reach (min_j of last observed lead change + k_j, stopping at a gap): the predicted
-    changes, cumulated from the last observed level. Interval after h steps: +/- t_(df)
-    quantile x s x sqrt(h + r' (X'X)^-1 r), s the residual sd, r the sum of the h design
-    rows: h independent errors summed, plus the coefficients' uncertainty (the usual OLS
-    prediction variance of a sum; the lead values and the lags are taken as known).
-Backtest
-    Rolling origins over the last ``backtest_fraction`` of the headline's observed changes:
-    at each, everything (means, lags when chosen, coefficients) is refitted on data up to the
-    origin and the next period forecast one step ahead; against the headline-only forecast,
-    a random walk with drift on the same transformed series (last level + the training
-    mean change of that position). Reports both mean absolute errors, their ratio, and the
-    share of outcomes inside the nowcast's 80% interval.
+The method as implemented (lags, model, intervals, backtest): docs/methods/nowcast.md.
 """
 
 from __future__ import annotations

@@ -1,57 +1,16 @@
 """Outlier detection in submitted data, against each unit's own history (DHIS2's methods).
 
 Numbers in, numbers out (docs/providers.md says it in words). Every new value is set
-against the stored values of the same indicator at the same unit, over a stated window, and
-the result names the method, threshold, window, value, centre, spread and bounds.
+against the stored values of the same indicator at the same unit over the previous
+``window`` periods, by ``z_score``, ``modified_z`` (the default), ``min_max_generated`` or
+``min_max_explicit``, and the result names the method, threshold, window, value, centre,
+spread, bounds and, where no normal judgement was made, the ``reason``.
 
 An outlier is a *question* for the data provider, never a rejection. This module only scores
 and flags; the caller turns a flag into a warning (e.g. an intake finding with severity
 "warning") that asks the provider to check the value, and still accepts the submission.
 
-Window
-    For a new value at ``period_ordinal`` p the history is the stored values of its indicator
-    and unit with ``p - window <= period_ordinal <= p - 1``: the previous ``window`` periods,
-    never the value itself nor anything after it (a revision of an old period is judged
-    against what came before that period). Absent periods and missing values (null or NaN)
-    are not counted, so ``n_history`` can be below ``window``. With fewer than
-    ``min_history`` values no judgement is made: ``reason`` is "insufficient history (n of
-    min_history)", ``flagged`` is false and the statistics are null. Only ``history`` is used
-    as history: to let earlier values of the same submission count, pass
-    ``pl.concat([history, new])`` (each value is still excluded from its own window).
-
-Methods (``method`` column of the result)
-    ``z_score``      centre = mean, spread = population sd (ddof = 0, divide by n), as DHIS2's
-                     outlier detection does (``stddev_pop`` in dhis2-core's
-                     ZscoreSqlStatementProcessor). score z = |x - mean| / sd, 0 when sd = 0.
-                     Flagged when z > threshold (default 3.0); bounds mean -/+ threshold x sd.
-    ``modified_z``   Iglewicz and Hoaglin (1993). centre = median, spread = MAD = median of
-                     |x_i - median| (raw, not rescaled by 1.4826); medians of an even count
-                     average the two middle values (as PostgreSQL's percentile_cont(0.5) used
-                     by DHIS2). score = 0.6745 |x - median| / MAD, 0 when MAD = 0. Flagged when
-                     score > threshold (default 3.5); bounds median -/+ threshold x MAD / 0.6745.
-                     The default: the median and MAD are not dragged by the outliers in the
-                     history itself.
-    ``min_max_generated``  range mean -/+ k x sd (population sd, default k = 2) over the
-                     window; flagged when the value is outside it (strictly). score = z (null
-                     when sd = 0). As in DHIS2's min-max generation, sd = 0 is not special: the
-                     range is the single value ``mean`` and any other value is outside it.
-                     Unlike DHIS2, bounds are not rounded to integers nor clipped at 0 (values
-                     may be rates or changes). Every such row carries ``MIN_MAX_WARNING``.
-    ``min_max_explicit``   a range set for the indicator and unit (``ranges``); flagged when
-                     the value is outside [min, max]. Needs no history: window, n_history,
-                     centre, spread and score are null. With ``method="min_max"`` each series
-                     uses its explicit range when one is given, the generated one otherwise.
-
-    When sd = 0 (z_score) or MAD = 0 (modified_z) there are no bounds (null), the score is 0
-    and nothing is flagged; ``reason`` says so. This is DHIS2's rule, and it means a series
-    that never varied (or is mostly zeros, for the MAD) cannot have an outlier by these
-    methods. Differences from DHIS2, on purpose: DHIS2 flags score >= threshold (here >, as
-    the reference asks) and computes the statistics over all data including the value itself
-    (here a window of earlier periods, excluding it).
-
-``reason``: null for a normal judgement that is not flagged; "above upper bound" or "below
-lower bound" when flagged; otherwise why no normal judgement was made ("no value to check",
-"insufficient history (3 of 6)", "no spread in history (sd = 0): score 0, not flagged").
+The window, each method and how it differs from DHIS2: docs/methods/quality.md.
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
 """Data-quality scores per reporting unit, pure (frames in, frames out).
 
-For each unit (and, rolled up, each unit with everything below it):
-
-- completeness = values received / values expected (for periods past their deadline);
-- timeliness   = values whose first vintage arrived by the deadline / values expected;
-- validity     = rule checks passed / rule checks made on the unit's data;
-- revisions    = share of received values revised after their first vintage, and the
-                 mean size of a revision relative to the first value;
-- outliers     = share of received values flagged as outliers when submitted.
-
-score = 100 x weighted mean of completeness, timeliness, validity, (1 - revision rate)
-and (1 - outlier rate), with the weights in WEIGHTS; a component that cannot be measured
-(no rules apply, nothing received) is left out and the other weights rescaled.
+For each unit (and, rolled up, each unit with everything below it): completeness,
+timeliness, validity, revisions and outliers, and a score of 100 x their weighted mean
+(``WEIGHTS``), leaving out what cannot be measured. Each measure defined:
+docs/methods/quality.md.
 """
 
 from __future__ import annotations

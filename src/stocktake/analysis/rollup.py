@@ -1,39 +1,13 @@
 """Roll-ups through the unit hierarchy: numbers in, numbers out.
 
-The rules (statistics reference, section 4):
+Each indicator's ``aggregation`` (sum, ratio, weighted_mean, mean, none) says how a parent's
+figure is made from its children's. Every unit and period carries its ``computed`` figure
+(from the children, recursively), its ``reported`` one, and the ``value`` chosen between
+them (``source`` says which); a missing child is never a silent zero (``coverage``,
+``partial``). Arrays are ``(n_units, n_periods)``, NaN for missing, in the hierarchy's unit
+order; one bottom-up pass per indicator does a few sparse matrix products per tree level.
 
-- ``sum``: a parent is the sum of its children.
-- ``ratio``: ``scale * sum(numerators) / sum(denominators)`` over the children that have both
-  (a ratio of sums, never the mean of the children's rates). A unit's own figure is the ratio
-  as reported or, when only its components are reported, ``scale * numerator / denominator``.
-- ``weighted_mean``: ``sum(w * x) / sum(w)`` over the children that have both ``x`` and the
-  weight ``w`` (an indicator code); the weight carried up is the sum of the weights used.
-- ``mean``: the plain mean over the leaf units below (a nation is the mean of all its
-  districts, not the mean of its regions' means: a region of 3 districts counts 3 times one of
-  1). What goes up is the pair (sum of leaf figures, number of leaves); a unit above the leaves
-  that reports its own mean stands for all the leaves below it (its figure times their
-  number). For a declared weight (population, say) use ``weighted_mean``.
-- ``none``: not rolled up; ``computed`` is NaN and ``reason`` says why.
-
-Every unit and period carries two facts and a choice between them:
-
-- ``computed``: from the children, recursively. A child with no reported figure but with
-  reported descendants contributes its own computed figure; a child that reports a total
-  contributes that total when its own computed figure is incomplete.
-- ``reported``: the unit's own reported figure (e.g. a national figure from a statistics office).
-- ``value``: the best figure. With ``prefer="computed"`` (the default) a parent's value is its
-  computed figure when that is complete, else its reported total, else the partial computed
-  figure (flagged). With ``prefer="reported"`` a reported figure always wins. At a leaf the
-  value is what it reported. ``source`` records which one was taken.
-
-A missing child is never a silent zero: ``coverage`` is the share of the expected (active)
-children that have data, and ``partial`` marks a computed figure built on coverage below 1 or
-on a child whose own figure is partial (partiality propagates upwards). With
-``require_complete=True`` a partial computed figure is NaN instead (``partial`` still says why).
-
-Arrays are ``(n_units, n_periods)``, NaN for missing, in the hierarchy's unit order. One
-bottom-up pass per indicator does a few sparse matrix products per tree level, over all units
-and periods at once.
+The rules in full: docs/methods/rollup.md.
 """
 
 from __future__ import annotations

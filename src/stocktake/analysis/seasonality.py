@@ -1,33 +1,13 @@
-"""Seasonal series read against their seasonal expectation (method: docs/methods/spc.md).
+"""Seasonal series read against their seasonal expectation.
 
 Numbers in, numbers out. A seasonal series (crime in summer, infections in winter) breaks the
-XmR chart's assumption that points vary around one mean: every peak would read as special
-cause. So, per series:
+XmR chart's assumption that points vary around one mean, so, per series: detrend over the
+profile window (every observed period but the latest season), test for period-of-year
+effects (an F test at ``ALPHA``), estimate the profile (additive or multiplicative, see
+``_fits``) and adjust each point, inside the window with the profile of the other years.
+Season lengths: month 12, quarter 4, ISO week 52; years and days have none.
 
-1. **Detrend.** On the *profile window* (every observed period except the latest season, e.g.
-   the latest 12 months) the trend is the centred moving average over one year (a 2 x m
-   moving average: classical decomposition, Hyndman & Athanasopoulos FPP3 s.3.4), computed
-   from window values only and extended linearly over the half year at each end; the
-   detrended value is value - trend. A level, a trend or a step between years is so not
-   taken for seasonality.
-2. **Test.** The F test of period-of-year effects on the detrended values (one-way analysis
-   of variance: ``detrended ~ period-of-year`` against a constant) gives the statistic and the
-   p-value; seasonality is *detected* when p < ``ALPHA`` (0.01). The strength of seasonality
-   (FPP3 s.4.2: ``max(0, 1 - var(R) / var(S + R))``) is reported beside it.
-3. **Profile.** The mean detrended value of each period of the year, centred to sum to zero,
-   is the seasonal profile: additive (in the indicator's units), or multiplicative (a factor,
-   the same computed on the logarithm) when every value in the window is positive and the log
-   leaves less unexplained variation in proportion (see ``_fits``). The latest season
-   is left out so that a change in the last year is not absorbed into the profile.
-4. **Adjust.** Seasonally adjusted value = value - effect (or value / factor). Points inside
-   the profile window are adjusted with the profile of the *other* years (leave-one-year-
-   out): adjusting a point with a profile computed from itself would make the baseline look
-   quieter than later points and the XmR limits too narrow.
-
-Season lengths: month 12, quarter 4, ISO week 52 (week 53, in the years that have one, is read
-as week 52); years and days have none. A profile needs every period of the year detrended in
-at least two years of the window (so three years of data in all); otherwise the series is
-charted raw and the reason given.
+The method, its checks and its references: docs/methods/spc.md, section 2.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ RULES: tuple[str, ...] = ("none", "outside", "trend", "two_of_three", "shift")
 POINT_TYPES: tuple[str, ...] = ("common_cause", "improvement", "concern", "neutral")
 _NONE, _OUTSIDE, _TREND, _TWO, _SHIFT = range(5)
 
-# Published MDC colours (statistics.md s.1).
+# Published MDC colours (docs/methods/spc.md, section 1).
 COLOURS: dict[str, str] = {
     "common_cause": "#a6a6a6",
     "improvement": "#00b0f0",
