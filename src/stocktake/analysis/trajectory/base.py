@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from numbers import Real
 from typing import Any
 
+from stocktake.errors import Invalid, TextProblem
 from stocktake.model.periods import Period, PeriodType
 
 METHODS = (
@@ -36,17 +37,18 @@ DEFAULT_STEEPNESS = 8.0
 DEFAULT_POWER = 2.0
 
 
-class TrajectoryError(ValueError):
+class TrajectoryError(Invalid):
     """A trajectory that cannot be built or read; ``problems`` lists every problem found."""
 
     def __init__(self, problems: str | Sequence[str]):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        texts = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__([TextProblem(p) for p in texts])
+
+    def _text(self) -> str:
         if len(self.problems) == 1:
-            message = self.problems[0]
-        else:
-            lines = "\n".join(f"- {p}" for p in self.problems)
-            message = f"{len(self.problems)} problems with the trajectory:\n{lines}"
-        super().__init__(message)
+            return str(self.problems[0])
+        lines = "\n".join(f"- {p}" for p in self.problems)
+        return f"{len(self.problems)} problems with the trajectory:\n{lines}"
 
 
 def _check_within(period: Period, periods: Sequence[Period], what: str) -> None:
