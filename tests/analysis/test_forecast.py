@@ -209,7 +209,8 @@ def _quantile_by_bisection(p: float, c0: float, atoms: list[float], weights: lis
     """The smallest x with c0 P(|T_4| <= x) + sum(weights of atoms <= x) >= p, by bisection
     on scipy's t (independent of analysis.calibration's closed-form search)."""
     def cdf(x: float) -> float:
-        return c0 * (2 * stats.t.cdf(x, 4) - 1) + sum(w for a, w in zip(atoms, weights) if a <= x)
+        held = sum(w for a, w in zip(atoms, weights, strict=True) if a <= x)
+        return c0 * (2 * stats.t.cdf(x, 4) - 1) + held
 
     lo, hi = 0.0, 1e3
     for _ in range(200):
