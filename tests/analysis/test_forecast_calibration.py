@@ -99,6 +99,7 @@ def test_heavy_tailed_past_errors_give_a_95_interval_wider_than_the_normal_ratio
         assert up95 / up80 == pytest.approx(
             stats.t.ppf(0.975, fc.df[i]) / stats.t.ppf(0.9, fc.df[i]), rel=1e-9)
     assert "per-level" in fc.interval_method and CALIBRATION_METHOD in fc.interval_method
+    assert fc.to_dict()["calibration"] == "per-level"
 
 
 def test_a_series_too_short_for_past_errors_gets_the_model_own_t():

@@ -453,6 +453,7 @@ class Forecast:
     notes: tuple[str, ...] = field(default_factory=tuple)
     bounds: Bounds = NO_BOUNDS
     location: tuple[float, ...] = ()  # t location on the model scale (default: mean)
+    calibration: str = "per-level"  # how past errors set the widths (analysis.calibration)
 
     @property
     def target_period(self) -> str:
@@ -511,6 +512,7 @@ class Forecast:
             "last_observed": self.last_observed,
             "n_observations": self.n_observations,
             "interval_method": self.interval_method,
+            "calibration": self.calibration,
             "distribution": _distribution_name(self.bounds),
             "bounds": {"min": self.bounds.min, "max": self.bounds.max,
                        "integer": self.bounds.integer},
