@@ -1,5 +1,5 @@
 """Calibration benchmark: do 80% and 95% forecast intervals hold 80% and 95% of outcomes, in
-every stratum, on real and simulated count panels? The previous engine beside the current.
+every stratum, on real and simulated count panels? The previous engines beside the current.
 
     python benchmarks/calibration.py [--data DIR] [--quick] [--panels a,b] [--scales] [--no-leads]
 
@@ -9,8 +9,11 @@ Sections (each a function; ``main()`` runs them in order):
    (analysis.backtest.backtest) of
    (old)  the previous engine: no bounds, the Student t around the ETS forecast, the
           calibration factor unguarded (``legacy=True``: what main did before issue #13);
+   (var)  the engine with bounds but one variance factor for both intervals
+          (``calibration="variance"``: what main did before the per-level calibration);
    (new)  the current engine with the panel's bounds (counts: min 0, whole numbers;
-          rates: min 0), fitted on the square-root scale for counts, censored and rounded;
+          rates: min 0), fitted on the square-root scale for counts, censored and rounded,
+          its 80% and 95% half-widths each from quantiles of past errors;
    (true) on simulated panels, the oracle: the central intervals of the distribution the
           data were drawn from, scored the same way, so a stratum's attainable coverage
           is known (conditioning on the outcome, "actual not zero", lowers it even for a
@@ -271,7 +274,8 @@ def _misses(rows: dict[str, dict[str, dict[str, float]]], claimed: bool,
 
 
 def forecast_calibration(data: Path, quick: bool, only: list[str] | None) -> None:
-    print("== 1. Forecast interval coverage by stratum: old (previous engine) vs new")
+    print("== 1. Forecast interval coverage by stratum: old (before bounds), var (one variance "
+          "factor) and new (per-level quantiles)")
     for panel in panels(data, quick):
         if only and not any(o.lower() in panel.name.lower() for o in only):
             continue
@@ -279,29 +283,36 @@ def forecast_calibration(data: Path, quick: bool, only: list[str] | None) -> Non
         t0 = time.process_time()
         old = backtest(panel.series, panel.period_type, origin_step=step, legacy=True)
         t1 = time.process_time()
-        new = backtest(panel.series, panel.period_type, origin_step=step, bounds=panel.bounds)
+        var = backtest(panel.series, panel.period_type, origin_step=step, bounds=panel.bounds,
+                       calibration="variance")
         t2 = time.process_time()
-        rows = {"old": _all(old.records), "new": _all(new.records)}
+        new = backtest(panel.series, panel.period_type, origin_step=step, bounds=panel.bounds)
+        t3 = time.process_time()
+        rows = {"old": _all(old.records), "var": _all(var.records), "new": _all(new.records)}
         if panel.truth is not None:
             rows["true"] = _all(_oracle(panel, new.records))
         horizons = [str(h) for h in (1, max(new.horizons))]
         print(f"\n{panel.name}: {new.n_series} series, {new.n_forecasts:,} forecasts "
               f"(horizons 1-{max(new.horizons)}, every {step} origin(s)); bounds "
-              f"{panel.bounds.describe()}; CPU old {t1 - t0:.1f} s, new {t2 - t1:.1f} s")
+              f"{panel.bounds.describe()}; CPU old {t1 - t0:.1f} s, var {t2 - t1:.1f} s, "
+              f"new {t3 - t2:.1f} s")
         _table(rows, horizons)
         print(f"  old: {_symptoms(old.records, True)}, MASE {old.mase:.3f}")
+        print(f"  var: {_symptoms(var.records, False)}, MASE {var.mase:.3f}")
         print(f"  new: {_symptoms(new.records, False)}, MASE {new.mase:.3f}")
-        for name in ("old", "new"):
+        for name in ("old", "var", "new"):
             miss = _misses(rows[name], claimed=False)
             print(f"  {name}: {'PASS' if not miss else 'MISS'} all strata within {GOAL:g} "
                   f"points of nominal" + ("" if not miss else f" ({len(miss)} miss: "
                                           + "; ".join(miss[:6]) + (" ..." if len(miss) > 6
                                                                    else "") + ")"))
-        miss = _misses(rows["new"], claimed=True)
-        print(f"  new: {'PASS' if not miss else 'MISS'} all strata within {GOAL:g} points of "
-              "the coverage claimed" + ("" if not miss else f" ({'; '.join(miss[:6])})"))
+        for name in ("var", "new"):
+            miss = _misses(rows[name], claimed=True)
+            print(f"  {name}: {'PASS' if not miss else 'MISS'} all strata within {GOAL:g} "
+                  "points of the coverage claimed" + ("" if not miss else
+                                                      f" ({'; '.join(miss[:6])})"))
         if "true" in rows:
-            for name in ("old", "new"):
+            for name in ("old", "var", "new"):
                 miss = _misses(rows[name], claimed=False, truth=rows["true"])
                 print(f"  {name}: {'PASS' if not miss else 'MISS'} all strata within {GOAL:g} "
                       "points of the true distribution's coverage"

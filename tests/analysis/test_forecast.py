@@ -205,7 +205,25 @@ def test_probability_at_an_earlier_forecast_period_and_far_targets():
 
 
 # -- calibration: a plain loop over the public API --------------------------------------
-def test_calibration_factor_by_a_plain_loop_over_earlier_origins():
+def _quantile_by_bisection(p: float, c0: float, atoms: list[float], weights: list[float]) -> float:
+    """The smallest x with c0 P(|T_4| <= x) + sum(weights of atoms <= x) >= p, by bisection
+    on scipy's t (independent of analysis.calibration's closed-form search)."""
+    def cdf(x: float) -> float:
+        held = sum(w for a, w in zip(atoms, weights, strict=True) if a <= x)
+        return c0 * (2 * stats.t.cdf(x, 4) - 1) + held
+
+    lo, hi = 0.0, 1e3
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if cdf(mid) >= p else (mid, hi)
+    return hi
+
+
+def test_per_level_calibration_by_a_plain_loop_over_earlier_origins():
+    """The 80% and 95% half-widths of analysis.calibration, rebuilt from forecast() calls at
+    every earlier origin, mixtures solved by bisection and the t found by a root search."""
+    from scipy import optimize
+
     y = trend_series(20, seed=21, sigma=3.0) + np.sin(np.arange(20)) * 4
     codes = years(2000, 20)
     fc = forecast(y, codes, "2021", period_type="year")
@@ -215,13 +233,39 @@ def test_calibration_factor_by_a_plain_loop_over_earlier_origins():
         for h in (1, 2):
             if o + h - 1 < 20:
                 z[h].append((y[o + h - 1] - past.mean[h - 1]) / past.model_sd[h - 1])
+    assert fc.calibration_errors == (len(z[1]), len(z[2]))
+    # The previous method's variance factors (their t's 95% point is a floor for the 95%)
     f1 = (4.0 * 1.0 + sum(v * v for v in z[1])) / (4.0 + len(z[1]))
     f2 = (4.0 * f1 + sum(v * v for v in z[2])) / (4.0 + len(z[2]))
-    assert fc.calibration_errors == (len(z[1]), len(z[2]))
-    assert fc.df[0] == pytest.approx(4.0 + len(z[1]))
-    assert fc.df[1] == pytest.approx(4.0 + len(z[2]) / 2)
-    assert fc.scale[0] == pytest.approx(fc.model_sd[0] * math.sqrt(f1))
-    assert fc.scale[1] == pytest.approx(max(fc.model_sd[1] * math.sqrt(f2), fc.scale[0]))
+    var95 = [math.sqrt(f1) * stats.t.ppf(0.975, 4 + len(z[1])),
+             math.sqrt(f2) * stats.t.ppf(0.975, 4 + len(z[2]) / 2)]
+
+    def weights(errs: list[float], half_life: float | None) -> list[float]:
+        r = [0.5 ** ((len(errs) - 1 - i) / half_life) if half_life else 1.0
+             for i in range(len(errs))]
+        return [v * len(errs) / sum(r) / (4.0 + len(errs)) for v in r]
+
+    half = []
+    for p, half_life in ((0.8, 5.0), (0.95, None)):
+        k1, k2 = 4 / (4 + len(z[1])), 4 / (4 + len(z[2]))
+        w1, w2 = weights(z[1], half_life), weights(z[2], half_life)
+        q1 = _quantile_by_bisection(p, k1, [abs(v) for v in z[1]], w1)
+        q2 = _quantile_by_bisection(p, k1 * k2, [abs(v) for v in z[1] + z[2]],
+                                    [w * k2 for w in w1] + w2)
+        half.append([q1, q2])
+    half[1] = [max(q, v) for q, v in zip(half[1], var95, strict=True)]
+    h80 = np.maximum.accumulate(np.array(half[0]) * fc.model_sd)
+    h95 = np.maximum.accumulate(np.array(half[1]) * fc.model_sd)
+    for i in range(2):
+        def gap(d: float, i: int = i) -> float:
+            return stats.t.ppf(0.975, d) / stats.t.ppf(0.9, d) - h95[i] / h80[i]
+
+        df = (3.0 if gap(3.0) < 0 else 200.0 if gap(200.0) > 0
+              else optimize.brentq(gap, 3.0, 200.0, xtol=1e-12))
+        assert fc.df[i] == pytest.approx(df, rel=1e-3)
+        assert fc.scale[i] == pytest.approx(h80[i] / stats.t.ppf(0.9, df), rel=1e-4)
+        # the intervals are the t's: its 80% half-width is the one estimated
+        assert fc.upper[0.8][i] - fc.mean[i] == pytest.approx(h80[i], rel=1e-4)
 
 
 def test_backtest_scores_exactly_what_forecast_returns_and_never_looks_ahead():

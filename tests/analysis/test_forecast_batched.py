@@ -139,19 +139,25 @@ def test_batched_forecast_equals_the_per_origin_forecast(name):
     assert new.model == ref.model
     for key in ("alpha", "beta", "gamma", "phi"):
         assert new.params.get(key) == ref.params.get(key)
-    assert new.calibration_errors == ref.calibration_errors and new.df == ref.df
+    assert new.calibration_errors == ref.calibration_errors
     assert _words(new.notes) == _words(ref.notes)
     np.testing.assert_allclose(new.mean, ref.mean, rtol=RTOL, atol=EPS_Y * top)
     # z = (outcome - forecast) / sd at earlier origins: rounding relative to the noise
     cond = top / ref.params["sigma"]
     rtol = RTOL + 10 * EPS_Y * cond
     np.testing.assert_allclose(new.model_sd, ref.model_sd, rtol=rtol)
-    np.testing.assert_allclose(new.calibration_factor, ref.calibration_factor, rtol=rtol)
-    np.testing.assert_allclose(new.scale, ref.scale, rtol=rtol)
+    # The widths are quantiles of those z: one z each, where a mean of 26 squares averaged
+    # their rounding out (seen on the constant series, whose z are all rounding)
+    wtol = 5 * rtol
+    np.testing.assert_allclose(new.calibration_factor, ref.calibration_factor, rtol=2 * wtol)
+    np.testing.assert_allclose(new.scale, ref.scale, rtol=wtol)
+    # df is the t's through the 80% and 95% half-widths: where the tails are near normal
+    # the ratio of the two barely moves with df, so rounding moves df by more
+    np.testing.assert_allclose(new.df, ref.df, rtol=max(1e4 * rtol, 1e-8))
     for lv in (0.8, 0.95):
         width = np.array(ref.upper[lv]) - np.array(ref.lower[lv])
         for bound in (new.lower, ref.lower), (new.upper, ref.upper):
-            assert np.all(np.abs(np.subtract(*(b[lv] for b in bound))) <= rtol * width)
+            assert np.all(np.abs(np.subtract(*(b[lv] for b in bound))) <= wtol * width)
 
 
 def test_many_origins_in_blocks_as_a_backtest_runs_them():

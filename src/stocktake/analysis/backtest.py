@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from stocktake.analysis.calibration import CALIBRATIONS
+from stocktake.analysis.calibration import calibrate as _calibrate
 from stocktake.analysis.forecast import (
     CALIBRATION_WINDOW,
     DEFAULT_LEVELS,
@@ -30,7 +32,6 @@ from stocktake.analysis.forecast import (
     SEASON_LENGTH,
     Bounds,
     ForecastError,
-    _calibration,
     _cdf,
     _check_levels,
     _differenced,
@@ -39,7 +40,6 @@ from stocktake.analysis.forecast import (
     _moments,
     _offset,
     _period_type,
-    _predictive_scale,
     _prepare,
     _quantiles,
     _sd_floor,
@@ -108,6 +108,7 @@ class BacktestResult:
     calibrated: bool = True  # False: the model's own Gaussian intervals were scored
     bounds: Bounds = NO_BOUNDS
     legacy: bool = False  # True: the engine before bounds and the calibration guards
+    calibration: str = "per-level"  # how past errors made the intervals (analysis.calibration)
     # stratum -> group -> {"n", "coverage_80", "claimed_80", ...}; see _strata
     strata: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
 
@@ -177,6 +178,7 @@ def backtest(
     calibrate: bool = True,
     bounds: Bounds | None = None,
     legacy: bool = False,
+    calibration: str = "per-level",
 ) -> BacktestResult:
     """Measure interval coverage and MASE over rolling origins on many series.
 
@@ -192,10 +194,15 @@ def backtest(
     the model's own Gaussian intervals instead (analytic ETS variance, sigma^2 = SSE /
     (n - parameters)), to show what calibration changes. ``legacy=True`` scores the engine
     as it was before bounds: no bounds and no guards on the calibration factor (for
-    benchmarks/calibration.py's comparison).
+    benchmarks/calibration.py's comparison). ``calibration``: how past errors make the
+    intervals, 'per-level' (forecast()'s) or 'variance' (the previous method, one variance
+    factor; see analysis.calibration).
     """
     ptype = _period_type(period_type)
     levels_ = _check_levels(levels)
+    if calibration not in CALIBRATIONS:
+        raise ForecastError(f"calibration {calibration!r} is not one of "
+                            f"{', '.join(CALIBRATIONS)}")
     hs = _horizons(horizons, ptype)
     H = max(hs)
     first = DEFAULT_MIN_TRAIN[ptype] if min_train is None else int(min_train)
@@ -250,9 +257,9 @@ def backtest(
             run = runs[o - k]
             offset = _offset(z, o, k, len(run.mean))
             if calibrate:
-                factor, df, _ = _calibration(w, obs, runs, o - k, min(H, n - o), _sd_floor(b),
-                                             legacy=legacy)
-                scale = _predictive_scale(_model_sd(run.sd, b), factor, _sd_floor(b))
+                cal = _calibrate(w, obs, runs, o - k, _model_sd(run.sd, b), _sd_floor(b),
+                                "variance" if legacy else calibration, legacy=legacy)
+                scale, df = cal.scale, cal.df
             else:
                 df, scale = np.full(len(run.sd), np.inf), run.sd
             diffs = np.abs(y[mase_lag:o] - y[: o - mase_lag])
@@ -323,6 +330,7 @@ def backtest(
         calibrated=calibrate,
         bounds=base,
         legacy=legacy,
+        calibration="variance" if legacy else calibration,
         strata=strata(records, levels_),
     )
 

@@ -13,9 +13,10 @@ Intervals: the model's own analytic h-step variance is known to be too narrow on
 series (it ignores parameter and model uncertainty). Each forecast is therefore calibrated
 on the series' own past: the same procedure is rerun at each of the last 30 earlier
 origins, using only data up to that origin, and the h-step errors it made are compared
-with the variance it claimed. The predictive distribution is a Student t whose scale is
-the analytic sd times the calibration factor and whose degrees of freedom grow with the
-number of past errors. No value after the forecast origin is ever used.
+with the sd it claimed. The 80% and 95% half-widths are each read from those errors (their
+quantiles, in model sds), and the predictive distribution is the Student t through both:
+heavy-tailed past errors give a 95% interval much wider than the 80% one
+(analysis.calibration). No value after the forecast origin is ever used.
 
 forecast_many() gives, for many series at once, what forecast() gives for each (the
 engine fits series of one length together: several times faster per series).
@@ -36,15 +37,23 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from stocktake.analysis.calibration import (
+    CALIBRATION_METHOD,
+    CALIBRATION_WINDOW,
+    MAX_FACTOR,
+    MIN_POINTS,
+    PRIOR_DF,
+    Calibrated,
+    calibrate,
+    standardized_errors,
+    variance_factors,
+)
 from stocktake.analysis.ets import _Run, _seasonal_min_points
 from stocktake.analysis.ets_batch import _runs_at, _runs_many
 from stocktake.errors import Invalid
 from stocktake.model.entities import Polarity
 from stocktake.model.periods import Period, PeriodError, PeriodType
 
-MIN_POINTS = 5  # fewer observed values than this: no forecast
-PRIOR_WEIGHT = 4.0  # weight, in pseudo-errors, of the model's own variance in the calibration
-CALIBRATION_WINDOW = 30  # earlier origins whose errors calibrate the interval width
 SEASON_LENGTH = {PeriodType.QUARTER: 4, PeriodType.MONTH: 12}
 DEFAULT_LEVELS = (0.8, 0.95)
 
@@ -192,8 +201,6 @@ def _check_levels(levels: Sequence[float]) -> tuple[float, ...]:
 # docs/methods/forecast.md.
 SQRT_MAX_MEDIAN = 20.0
 COUNT_SD_FLOOR = 0.5  # least model sd on the sqrt scale: see _model_sd
-SD_FLOOR_SHARE = 0.1  # an earlier origin's model sd counts as at least this share of today's
-MAX_FACTOR = 100.0  # calibration factor cap: interval at most 10x the model's own width
 _GRID = 1000  # quantile midpoints for the mean and sd of a bounded predictive distribution
 
 
@@ -408,53 +415,10 @@ def _calibration(
     sd_floor: float = 0.0,
     legacy: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Variance factor, degrees of freedom and evidence count for each horizon.
-
-    z = (actual - forecast) / analytic sd for every earlier origin o2 in the window whose
-    h-step outcome y[o2 + h - 1] lies before ``origin``. With a scaled-inverse-chi-square
-    prior of weight PRIOR_WEIGHT centred on the previous horizon's factor (1 at h = 1: the
-    model's own variance), the posterior factor is (w * prior + sum z^2) / (w + count) and
-    the predictive distribution is Student t. Overlapping h-step errors from consecutive
-    origins are correlated, so they count as count / h degrees of freedom.
-
-    The sd dividing an earlier error is at least SD_FLOOR_SHARE of the sd at ``origin``
-    (and ``sd_floor``), and the factor at most MAX_FACTOR: a fit that was exact on a
-    constant stretch (a county's years of zeros) claims an sd near 0, and dividing by it
-    once made factors of 1e23 and intervals of +/-1e12. Such an sd says nothing about
-    today's noise. ``legacy``: neither guard (the engine before bounds, for comparison).
-    """
-    factor, df, count = np.empty(horizon), np.empty(horizon), np.zeros(horizon, dtype=int)
-    lo = max(MIN_POINTS, origin - CALIBRATION_WINDOW)
-    now = runs.get(origin)
-    prior = 1.0
-    for h in range(1, horizon + 1):
-        z2 = 0.0
-        least = 0.0
-        if not legacy:
-            today = now.sd[min(h, len(now.sd)) - 1] if now is not None and len(now.sd) else 0.0
-            least = max(sd_floor, SD_FLOOR_SHARE * today)
-        for o2 in range(lo, origin - h + 1):
-            run = runs.get(o2)
-            if run is None or not observed[o2 + h - 1]:
-                continue
-            z2 += ((y[o2 + h - 1] - run.mean[h - 1]) / max(run.sd[h - 1], least)) ** 2
-            count[h - 1] += 1
-        factor[h - 1] = (PRIOR_WEIGHT * prior + z2) / (PRIOR_WEIGHT + count[h - 1])
-        if not legacy:
-            factor[h - 1] = min(factor[h - 1], MAX_FACTOR)
-        df[h - 1] = PRIOR_WEIGHT + count[h - 1] / h
-        prior = factor[h - 1]
-    return factor, df, count
-
-
-def _predictive_scale(
-    model_sd: np.ndarray, factor: np.ndarray, floor: float = 0.0
-) -> np.ndarray:
-    """Calibrated t scale per horizon. A later period is never given less uncertainty
-    than an earlier one: the factors of long horizons rest on few, overlapping errors
-    and can dip by chance, while the model's own variance never falls with h. ``floor``:
-    the least scale (small counts: a history without errors cannot shrink it to 0)."""
-    return np.maximum.accumulate(np.maximum(model_sd * np.sqrt(factor), floor))
+    """The previous method's variance factor, df and evidence count for each horizon (see
+    analysis.calibration.variance_factors); ``legacy``: without the guards."""
+    zs = standardized_errors(y, observed, runs, origin, horizon, sd_floor, legacy)
+    return variance_factors(zs, legacy)
 
 
 # -- the result -------------------------------------------------------------------------
@@ -490,6 +454,7 @@ class Forecast:
     notes: tuple[str, ...] = field(default_factory=tuple)
     bounds: Bounds = NO_BOUNDS
     location: tuple[float, ...] = ()  # t location on the model scale (default: mean)
+    calibration: str = "per-level"  # how past errors set the widths (analysis.calibration)
 
     @property
     def target_period(self) -> str:
@@ -548,6 +513,7 @@ class Forecast:
             "last_observed": self.last_observed,
             "n_observations": self.n_observations,
             "interval_method": self.interval_method,
+            "calibration": self.calibration,
             "distribution": _distribution_name(self.bounds),
             "bounds": {"min": self.bounds.min, "max": self.bounds.max,
                        "integer": self.bounds.integer},
@@ -593,13 +559,7 @@ class Forecast:
         return "\n".join(head + lines)
 
 
-INTERVAL_METHOD = (
-    "Student t around the ETS point forecast; scale = analytic ETS sd x sqrt(factor), "
-    f"factor estimated from the h-step errors of the same procedure rerun at up to "
-    f"{CALIBRATION_WINDOW} earlier origins (data before the origin only), shrunk towards "
-    f"the shorter horizon's factor (1 at h=1) with prior weight {PRIOR_WEIGHT:g}; "
-    f"df = {PRIOR_WEIGHT:g} + errors/h"
-)
+INTERVAL_METHOD = f"Student t around the ETS point forecast; {CALIBRATION_METHOD}"
 
 
 def _interval_method(bounds: Bounds) -> str:
@@ -611,7 +571,7 @@ def _interval_method(bounds: Bounds) -> str:
     if bounds.integer:
         kept.append("rounded to whole numbers")
     return (f"{INTERVAL_METHOD}; fitted {scale}; the distribution is {' and '.join(kept)} "
-            f"({bounds.describe()}); calibration factor at most {MAX_FACTOR:g}")
+            f"({bounds.describe()}); width at most {math.sqrt(MAX_FACTOR):g}x the model's own")
 
 
 def _distribution_name(bounds: Bounds) -> str:
@@ -699,9 +659,7 @@ def _build(
     prep: _Prepared,
     ptype: PeriodType,
     run: _Run,
-    factor: np.ndarray,
-    df: np.ndarray,
-    count: np.ndarray,
+    cal: Calibrated,
     levels: tuple[float, ...],
     bounds: Bounds = NO_BOUNDS,
     offset: np.ndarray | None = None,
@@ -711,7 +669,7 @@ def _build(
     last = prep.periods[-1]
     loc = run.mean + (offset if offset is not None else 0.0)
     model_sd = _model_sd(run.sd, bounds)
-    scale = _predictive_scale(model_sd, factor, _sd_floor(bounds))
+    scale, df, count = cal.scale, cal.df, cal.count
     factor = (scale / model_sd) ** 2
     moments = [_moments(m, s, d, bounds) for m, s, d in zip(loc, scale, df, strict=True)]
     mean = np.array([m for m, _ in moments])
@@ -749,15 +707,16 @@ def _build(
             f"{_yearly_r(bounds.to_model(prep.y)):.2f} >= {YEARLY_MIN_R:g}): forecast as the "
             f"same week a year earlier plus the change, the change modelled by {fit.name}"
         )
-    if np.any(factor >= MAX_FACTOR * (1 - 1e-9)):
-        notes.append(f"calibration factor capped at {MAX_FACTOR:g}: past errors were far "
-                     "larger than the model expected; read the intervals with care")
+    if cal.capped:
+        notes.append(f"interval width capped at {math.sqrt(MAX_FACTOR):g}x the model's own: "
+                     "past errors were far larger than the model expected; read the "
+                     "intervals with care")
     thin = [h + 1 for h in range(horizon) if count[h] == 0]
     if thin:
         notes.append(
             f"no past errors at horizon {thin[0]}+: width carried from shorter horizons"
             if len(thin) < horizon
-            else "no past errors to calibrate on: width is the model's own with df 4"
+            else f"no past errors to calibrate on: width is the model's own with df {PRIOR_DF:g}"
         )
     return Forecast(
         model=_model_name(fit.name, bounds) + (
@@ -945,8 +904,8 @@ def _forecast_jobs(jobs: Sequence[_Job]) -> list[Forecast]:
                   _trend(jobs[i].bounds)) for (w, obs), i in zip(ws, part, strict=True)]
         for (w, obs), i, runs in zip(ws, part, _runs_many(tasks), strict=True):
             j, n = jobs[i], len(w)
-            factor, df, count = _calibration(w, obs, runs, n, j.horizon, _sd_floor(j.bounds))
-            out[i] = _build(j.prep, j.ptype, runs[n], factor, df, count, j.levels, j.bounds,
+            cal = calibrate(w, obs, runs, n, _model_sd(runs[n].sd, j.bounds), _sd_floor(j.bounds))
+            out[i] = _build(j.prep, j.ptype, runs[n], cal, j.levels, j.bounds,
                             _offset(j.z, len(j.z), j.lag, j.horizon), j.lag)
     return out  # type: ignore[return-value]  # every slot filled above
 
@@ -969,8 +928,9 @@ def _forecast(
     lag = _yearly_lag(z, ptype, seasonal, horizon)
     w, obs = _differenced(z, prep.observed, lag)
     runs = engine(w, _wanted_at(obs, horizon), m, seasonal, _trend(bounds))
-    factor, df, count = _calibration(w, obs, runs, n - lag, horizon, _sd_floor(bounds))
-    return _build(prep, ptype, runs[n - lag], factor, df, count, levels, bounds,
+    run = runs[n - lag]
+    cal = calibrate(w, obs, runs, n - lag, _model_sd(run.sd, bounds), _sd_floor(bounds))
+    return _build(prep, ptype, run, cal, levels, bounds,
                   _offset(z, n, lag, horizon), lag)
 
 

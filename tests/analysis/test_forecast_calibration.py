@@ -1,0 +1,121 @@
+"""Per-level calibration of forecast intervals (issue #13, point 5): the 80% and 95%
+half-widths estimated each from past standardized errors, and the Student t through both.
+
+Checked against independent computations: quantiles of distributions known to scipy, with
+the sampling error of an empirical quantile; the t's own quantiles from scipy.stats; and
+series whose past errors are built to be heavy-tailed or to calm down.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from stocktake.analysis.backtest import backtest
+from stocktake.analysis.calibration import (
+    CALIBRATION_METHOD,
+    DF_RANGE,
+    HALF_LIFE,
+    abs_quantiles,
+    t_through,
+)
+from stocktake.analysis.forecast import ForecastError, forecast
+
+NORMAL_RATIO = stats.norm.ppf(0.975) / stats.norm.ppf(0.9)  # 1.53
+
+
+def years(start: int, n: int) -> list[str]:
+    return [str(start + i) for i in range(n)]
+
+
+@pytest.mark.parametrize("dist", [stats.norm(), stats.t(3), stats.t(8), stats.laplace()],
+                         ids=["normal", "t3", "t8", "laplace"])
+def test_multipliers_match_the_known_quantiles_within_sampling_error(dist):
+    n = 4000
+    z = dist.rvs(size=n, random_state=np.random.default_rng(11))
+    q80, q95 = abs_quantiles([z])[0]
+    # P(|Z| <= q) under the true distribution, against the level: the binomial sd of an
+    # empirical quantile's level is sqrt(p (1 - p) / n); the prior's 4 pseudo-errors in
+    # 4,004 move it by at most 0.001.
+    for q, p in ((q80, 0.8), (q95, 0.95)):
+        level = dist.cdf(q) - dist.cdf(-q)
+        assert abs(level - p) < 3 * math.sqrt(p * (1 - p) / n) + 0.001, (q, level)
+    # the 95% multiplier over the 80% one: the distribution's own ratio
+    truth = dist.ppf(0.975) / dist.ppf(0.9)
+    assert q95 / q80 == pytest.approx(truth, rel=0.06)
+
+
+def test_without_errors_the_multipliers_are_the_model_own_t():
+    q80, q95 = abs_quantiles([np.array([])])[0]
+    assert (q80, q95) == pytest.approx((stats.t.ppf(0.9, 4), stats.t.ppf(0.975, 4)))
+
+
+@pytest.mark.parametrize("df", [3.5, 6.0, 30.0])
+def test_the_t_through_two_half_widths_is_the_t_they_came_from(df):
+    scale = 2.5
+    h80, h95 = scale * stats.t.ppf(0.9, df), scale * stats.t.ppf(0.975, df)
+    s, d = t_through(np.array([h80]), np.array([h95]))
+    assert d[0] == pytest.approx(df, rel=1e-3)
+    assert s[0] == pytest.approx(scale, rel=1e-4)
+
+
+def test_beyond_the_t_range_the_80_percent_width_is_kept():
+    s, d = t_through(np.array([1.0, 1.0]), np.array([1.4, 9.0]))  # lighter than normal; wilder
+    assert d[0] == pytest.approx(DF_RANGE[1]) and d[1] == pytest.approx(DF_RANGE[0])
+    assert s * stats.t.ppf(0.9, d) == pytest.approx([1.0, 1.0])
+
+
+def test_recent_errors_weigh_more_in_the_80_percent_quantile():
+    # 15 old errors of 3 model sds, then 15 recent ones of about 0.5
+    rng = np.random.default_rng(3)
+    z = np.concatenate([rng.choice([-1, 1], 15) * 3.0, rng.normal(0, 0.5, 15)])
+    plain = abs_quantiles([z], (0.8,))[0, 0]
+    recent = abs_quantiles([z], (0.8,), half_life=HALF_LIFE)[0, 0]
+    assert plain == pytest.approx(3.0)  # half the errors are 3
+    assert recent < 1.5  # the last 15 carry 1 - 2^(-15/5) = 87.5% of the errors' weight
+    # the 95% quantile takes no recency: the old errors still set it
+    assert abs_quantiles([z], (0.95,))[0, 0] == pytest.approx(3.0)
+
+
+def _jumpy(seed: int, heavy: bool) -> list[float]:
+    rng = np.random.default_rng(seed)
+    e = rng.normal(size=50)
+    if heavy:  # five shocks of 12 sds within the calibration window
+        e[[22, 28, 33, 39, 45]] += np.array([12, -12, 12, -12, 12])
+    return list(np.cumsum(e) + 100)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_heavy_tailed_past_errors_give_a_95_interval_wider_than_the_normal_ratio(seed):
+    fc = forecast(_jumpy(seed, heavy=True), years(1950, 50), "2002", period_type="year")
+    for i in range(3):
+        up80 = fc.upper[0.8][i] - fc.location[i]
+        up95 = fc.upper[0.95][i] - fc.location[i]
+        assert up95 / up80 > 1.8 > NORMAL_RATIO
+        # the reported df is the t's through both widths: its ratio is the intervals'
+        assert up95 / up80 == pytest.approx(
+            stats.t.ppf(0.975, fc.df[i]) / stats.t.ppf(0.9, fc.df[i]), rel=1e-9)
+    assert "per-level" in fc.interval_method and CALIBRATION_METHOD in fc.interval_method
+    assert fc.to_dict()["calibration"] == "per-level"
+
+
+def test_a_series_too_short_for_past_errors_gets_the_model_own_t():
+    fc = forecast([3.0, 4.0, 3.5, 5.0, 4.2], years(2000, 5), "2007", period_type="year")
+    assert fc.calibration_errors == (0, 0, 0)
+    assert fc.df == pytest.approx((4.0, 4.0, 4.0))
+    assert fc.scale == pytest.approx(fc.model_sd)
+    assert any("no past errors" in n for n in fc.notes)
+
+
+def test_backtest_names_its_calibration_and_refuses_an_unknown_one():
+    series = {"a": (years(1970, 30), _jumpy(1, heavy=False)[:30])}
+    per_level = backtest(series, "year", horizons=2)
+    variance = backtest(series, "year", horizons=2, calibration="variance")
+    assert per_level.calibration == "per-level" and variance.calibration == "variance"
+    assert [r.mean for r in per_level.records] == [r.mean for r in variance.records]
+    assert [r.df for r in per_level.records] != [r.df for r in variance.records]
+    with pytest.raises(ForecastError, match="calibration 'conformal' is not one of"):
+        backtest(series, "year", calibration="conformal")
