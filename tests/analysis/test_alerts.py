@@ -69,12 +69,15 @@ def test_planted_recording_changes_are_found_near_their_start_and_nowhere_else()
         near += bool(mine) and min(mine) <= 2
         new_elsewhere += sum(1 for a in alerts if a.unit != states[u] and not any(
             v == a.unit and abs(t - years.index(a.start)) <= 2 for v, t in before))
-    assert found >= 9, found  # three in four (benchmarks/alerts.py measures it over many)
-    assert near >= 8, near  # the found start within two periods of the truth
+    # Real state series drift and change of their own, so a 20-40% change is found about
+    # half the time at the false-alarm rate chosen (benchmarks/alerts.py measures it over
+    # many plantings); the bar here is five of twelve, each start within two years.
+    assert found >= 5, found
+    assert near == found, (near, found)
     # planting in one state moves the others' median a little, and the segmentation of a
     # drifting real series is sensitive to it: alerts on the 600 unplanted state-series
-    # not within two years of one raised before planting stay under one in ten
-    assert new_elsewhere <= 60, new_elsewhere
+    # not within two years of one raised before planting stay under one in twenty
+    assert new_elsewhere <= 30, new_elsewhere
 
 
 @needs_data

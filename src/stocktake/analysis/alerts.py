@@ -21,19 +21,25 @@ no database, no files. Three kinds of alert, each an ``Alert``:
     a shift that is complete within ``BREAK_TRANSITION`` periods.
 
 A shift is found by exact optimal partitioning (analysis.changepoints: penalty 3 log(n)
-sigma^2, sigma from the median moving range), with parts of at least ``min_segment`` points
-(``MIN_SEGMENTS`` by period type), so a shift must last to be seen. Its first period is
-refined by fitting a ramp around the change point (a shift may build up over months, as
-down-coding does); a ramp is kept only where it beats a plain step by a BIC penalty. The SPC
-evidence is the shifted points read against XmR limits drawn from the points before the
-start (analysis.spc's constants). Series shorter than twice the minimum segment give no
-alert rather than a guess.
+sigma^2, sigma from the median moving range; the penalty raised by the long-run variance
+factor (1 + rho) / (1 - rho) where the residuals are autocorrelated), with parts of at least
+``min_segment`` points (``MIN_SEGMENTS`` by period type), so a shift must last to be seen.
+Same-way changes close together are one shift (a build-up). Its first period is refined by
+fitting a ramp around the change point (a shift may build up over months, as down-coding
+does); a ramp is kept only where it beats a plain step by a BIC penalty. Against peers, a
+shift must also stand out of the shifts the other units made over the same periods (the
+``min_segment`` periods before its start and from its new level on, each unit's in its own
+noise): at least ``PEER_Z`` robust standard deviations from their median, and at least
+``MIN_RELATIVE``. The SPC evidence is the shifted points read against XmR limits drawn from
+the points before the start (analysis.spc's constants). Series shorter than twice the
+minimum segment give no alert rather than a guess.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -48,10 +54,12 @@ from stocktake.model.periods import Period, PeriodError
 KINDS: tuple[str, ...] = ("counter", "ratio_shift", "local_break")
 STATUSES: tuple[str, ...] = ("open", "explained", "confirmed")
 # Points in a part: a shift must last this long to be seen (and seen only this late).
-MIN_SEGMENTS: dict[str, int] = {"day": 28, "week": 13, "month": 6, "quarter": 4, "year": 4}
+MIN_SEGMENTS: dict[str, int] = {"day": 28, "week": 13, "month": 6, "quarter": 4, "year": 3}
 PENALTY_FACTOR = 3.0  # as analysis.changepoints: penalty = 3 log(n) sigma^2
 MIN_RELATIVE = 0.15  # a ratio or level moving less than 15% against its peers is not raised
 BREAK_TRANSITION = 2  # periods: a local break is complete within this many
+PEER_Z = 3.0  # a unit's shift must stand this many robust sds out of its peers' shifts
+PEER_WINDOW = 1  # minimum segments either side of a shift compared with the peers'
 MERGE_PARTS = 2  # same-way changes less than this many minimum segments apart: one shift
 METHOD = ("changes in mean by exact optimal partitioning (penalty 3 log(n) sigma^2, sigma from "
           "the median moving range), on seasonally adjusted values where the series is "
@@ -75,6 +83,9 @@ class Shift:
     evidence_ratio: float  # fall in squared error from the change / the penalty it beat
     spc: str  # the shifted points against XmR limits from before the shift
     seasonal: bool  # read on seasonally adjusted values
+    # against peers only: the unit's shift over these windows less the peers' median shift
+    # over the same windows, in robust standard deviations of the peers' shifts
+    peer_z: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -114,6 +125,8 @@ class Reading:
     note: str = ""
     seasonal: bool = False
     starts: tuple[int, ...] = field(default=(), repr=False)  # positions of each shift's start
+    # per shift, positions (first before, start, transition end, end + 1) in the series given
+    windows: tuple[tuple[int, int, int, int], ...] = field(default=(), repr=False)
 
 
 # -- finding shifts ------------------------------------------------------------------------------
@@ -216,7 +229,7 @@ def read_shifts(values: Sequence[float] | np.ndarray, periods: Sequence[str], *,
         cuts = optimal_partition(y, penalty, size)
     edges = [0, *cuts, len(y)]
     rep = rep_all[keep]
-    shifts, starts = [], []
+    shifts, starts, windows = [], [], []
     for first, last in _runs(y, edges, size):
         lo, hi = edges[first - 1], edges[last + 1]
         s = _transition(y, lo, edges[first], edges[first + 1], sigma)[0]
@@ -235,7 +248,9 @@ def read_shifts(values: Sequence[float] | np.ndarray, periods: Sequence[str], *,
             relative=relative, sigma=shift / sigma, evidence_ratio=float(gain),
             spc=_spc_text(y, s, hi, (lo, s), 1 if shift > 0 else -1), seasonal=seasonal))
         starts.append(int(keep[s]))
-    return Reading(tuple(shifts), seasonal=seasonal, starts=tuple(starts))
+        windows.append((int(keep[lo]), int(keep[s]), int(keep[e]), int(keep[hi - 1]) + 1))
+    return Reading(tuple(shifts), seasonal=seasonal, starts=tuple(starts),
+                   windows=tuple(windows))
 
 
 def _runs(y: np.ndarray, edges: list[int], size: int) -> list[tuple[int, int]]:
@@ -323,19 +338,59 @@ def against_peers(log_values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _peer_shifts(units: Sequence[str], relative: np.ndarray, reported: np.ndarray,
-                 periods: Sequence[str], series: str, segment: int | None
-                 ) -> list[Reading]:
-    return [read_shifts(relative[u], periods, series=series, reported=reported[u], log=True,
-                        segment=segment) for u in range(len(units))]
+def _peer_test(relative: np.ndarray, u: int, window: tuple[int, int, int, int], size: int,
+               sigma: np.ndarray) -> tuple[float, np.ndarray]:
+    """The unit's shift (mean of up to ``size`` periods from the new level on, less the mean
+    of up to ``size`` periods before the start) against every other unit's shift over the
+    same periods: (the unit's robust z, each unit's z, NaN where a unit has no values there).
+    The z is from the peers' median and 1.4826 x their median absolute deviation: how unusual
+    the shift is among the shifts the peers made at the same time. Short windows keep the
+    slow drift of real series (which every unit has) out of the comparison."""
+    lo, s, e, hi = window
+    before, after = slice(max(lo, s - size), s), slice(e, min(hi, e + size))
+    with warnings.catch_warnings():  # a window with no values: NaN, said by the answer
+        warnings.simplefilter("ignore", RuntimeWarning)
+        d = np.nanmean(relative[:, after], axis=1) - np.nanmean(relative[:, before], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # each in its own noise (a small unit's ratio is noisier); a unit that never varies
+        # and did not move scores 0, one that moved scores infinitely
+        d = np.where(sigma > 0, d / sigma, np.where(d == 0, 0.0, np.sign(d) * np.inf))
+    others = np.delete(d, u)
+    others = others[np.isfinite(others)]
+    if len(others) < 2:
+        return float("nan"), np.full(len(d), np.nan)
+    centre = float(np.median(others))
+    spread = 1.4826 * float(np.median(np.abs(others - centre)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # peers that all shifted alike (spread 0): any other shift stands out entirely
+        z = (d - centre) / spread if spread > 0 else np.sign(d - centre) * np.inf
+    return float(z[u]), z
 
 
-def _same_way(readings: list[Reading], u: int, start: int, sign: int, window: int,
-              units: Sequence[str], label: dict[str, str]) -> list[str]:
-    """Other units whose own reading has a shift of the same sign starting near ``start``."""
-    return [label[units[v]] for v, r in enumerate(readings) if v != u and any(
-        abs(p - start) <= window and np.sign(s.sigma) == sign and abs(s.relative or 0)
-        >= MIN_RELATIVE for s, p in zip(r.shifts, r.starts, strict=True))]
+def _against_peers_alerts(units: Sequence[str], relative: np.ndarray, reported: np.ndarray,
+                          periods: Sequence[str], series: str, segment: int | None,
+                          label: dict[str, str], peer_word: str, keep_shift: Any
+                          ) -> list[tuple[int, Shift, str]]:
+    """Per unit, the shifts of its series against the peers that pass ``keep_shift`` and the
+    peer test (|z| >= PEER_Z, at least MIN_RELATIVE), each with the sentence on the peers."""
+    sigma = np.array([noise_sigma(r[np.isfinite(r)]) for r in relative])
+    out = []
+    for u in range(len(units)):
+        reading = read_shifts(relative[u], periods, series=series, reported=reported[u],
+                              log=True, segment=segment)
+        for s, w in zip(reading.shifts, reading.windows, strict=True):
+            if abs(s.relative or 0) < MIN_RELATIVE or not keep_shift(s):
+                continue
+            z, zs = _peer_test(relative, u, w, PEER_WINDOW * (segment or min_segment(periods)),
+                               sigma)
+            if not abs(z) >= PEER_Z:
+                continue
+            sign = np.sign(z)
+            same = [label[units[v]] for v in np.flatnonzero(zs * sign >= PEER_Z).tolist()
+                    if v != u]
+            out.append((u, replace(s, peer_z=round(z, 2) if np.isfinite(z) else None),
+                        _others(same, peer_word)))
+    return out
 
 
 def _check_units(units: Sequence[str], *panels: np.ndarray) -> None:
@@ -365,25 +420,19 @@ def ratio_shift_alerts(units: Sequence[str], numerator: Any, denominator: Any,
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
     series = f"{indicators[0]} / {indicators[1]} against the other units' median"
-    readings = _peer_shifts(units, against_peers(_log(ratio)), ratio, periods, series, segment)
     label = _names(units, names)
     words = ratio_words or f"{indicators[0]} per {indicators[1]}"
-    window = segment or min_segment(periods)
     alerts = []
-    for u, reading in enumerate(readings):
-        for s, p in zip(reading.shifts, reading.starts, strict=True):
-            if abs(s.relative or 0) < MIN_RELATIVE:
-                continue
-            others = _same_way(readings, u, p, int(np.sign(s.sigma)), window, units, label)
-            text = (f"from {s.start} {label[units[u]]} records {_percent(s.relative or 0)} "
-                    f"{'more' if s.sigma > 0 else 'fewer'} {words} than before, against its "
-                    f"peers ({plain_figure(s.before)} to {plain_figure(s.after)}); "
-                    f"{_others(others, peer_word)}")
-            alerts.append(Alert(
-                kind="ratio_shift", unit=units[u], indicators=tuple(indicators),
-                start=s.start, end=s.end,
-                size={f"{indicators[0]}/{indicators[1]}": _size(s)}, evidence=(s,),
-                strength=round(abs(s.sigma), 2), explanation=text))
+    for u, s, others in _against_peers_alerts(units, against_peers(_log(ratio)), ratio,
+                                              periods, series, segment, label, peer_word,
+                                              lambda s: True):
+        text = (f"from {s.start} {label[units[u]]} records {_percent(s.relative or 0)} "
+                f"{'more' if s.sigma > 0 else 'fewer'} {words} than before, against its "
+                f"peers ({plain_figure(s.before)} to {plain_figure(s.after)}); {others}")
+        alerts.append(Alert(
+            kind="ratio_shift", unit=units[u], indicators=tuple(indicators), start=s.start,
+            end=s.end, size={f"{indicators[0]}/{indicators[1]}": _size(s)}, evidence=(s,),
+            strength=round(abs(s.sigma), 2), explanation=text))
     return alerts
 
 
@@ -398,27 +447,25 @@ def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str]
     if len(units) < 3:
         return []
     series = f"{indicator} against the other units' median"
-    readings = _peer_shifts(units, against_peers(_log(y)), y, periods, series, segment)
     label = _names(units, names)
-    window = segment or min_segment(periods)
     index = {str(p): i for i, p in enumerate(periods)}
+
+    def abrupt(s: Shift) -> bool:
+        return index[s.transition_end] - index[s.start] < BREAK_TRANSITION
+
     alerts = []
-    for u, reading in enumerate(readings):
-        for s, p in zip(reading.shifts, reading.starts, strict=True):
-            abrupt = index[s.transition_end] - index[s.start] < BREAK_TRANSITION
-            if not abrupt or abs(s.relative or 0) < MIN_RELATIVE:
-                continue
-            others = _same_way(readings, u, p, int(np.sign(s.sigma)), window, units, label)
-            text = (f"from {s.start} {label[units[u]]}'s {indicator} is "
-                    f"{_percent(s.relative or 0)} {'higher' if s.sigma > 0 else 'lower'} "
-                    f"against its peers, a break within {BREAK_TRANSITION} periods "
-                    f"({plain_figure(s.before)} to {plain_figure(s.after)} a period); "
-                    f"{_others(others, peer_word)}: a local change of definition or "
-                    f"recording, or a real change to check")
-            alerts.append(Alert(
-                kind="local_break", unit=units[u], indicators=(indicator,), start=s.start,
-                end=s.end, size={indicator: _size(s)}, evidence=(s,),
-                strength=round(abs(s.sigma), 2), explanation=text))
+    for u, s, others in _against_peers_alerts(units, against_peers(_log(y)), y, periods,
+                                              series, segment, label, peer_word, abrupt):
+        text = (f"from {s.start} {label[units[u]]}'s {indicator} is "
+                f"{_percent(s.relative or 0)} {'higher' if s.sigma > 0 else 'lower'} "
+                f"against its peers, a break within {BREAK_TRANSITION} periods "
+                f"({plain_figure(s.before)} to {plain_figure(s.after)} a period); "
+                f"{others}: a local change of definition or recording, or a real change "
+                f"to check")
+        alerts.append(Alert(
+            kind="local_break", unit=units[u], indicators=(indicator,), start=s.start,
+            end=s.end, size={indicator: _size(s)}, evidence=(s,),
+            strength=round(abs(s.sigma), 2), explanation=text))
     return alerts
 
 
@@ -520,6 +567,7 @@ __all__ = [
     "METHOD",
     "MIN_RELATIVE",
     "MIN_SEGMENTS",
+    "PEER_Z",
     "Alert",
     "Reading",
     "Shift",
