@@ -13,6 +13,7 @@ from stocktake.analysis.alerts import (
     MIN_SEGMENTS,
     against_peers,
     counter_alerts,
+    counter_alerts_against_peers,
     local_break_alerts,
     ratio_shift_alerts,
     read_shifts,
@@ -214,3 +215,32 @@ def test_bad_input_says_what_and_where():
     assert e.value.problems[0].where == "headline_polarity"
     with pytest.raises(Invalid):
         read_shifts(np.ones(30), months(29))
+
+
+def test_counter_alerts_against_peers_ignore_a_shared_fall_and_find_a_local_one():
+    """Six forces; from month 13 crime falls 20% everywhere and the counter rises 30%
+    everywhere (a national change): read against the peers, no alert, though each force's
+    own series shows both. Force F0 alone also moves 30% of its crime into the counter from
+    month 25: that is an alert, dated there."""
+    rng = np.random.default_rng(5)
+    periods = months(48)
+    t = np.arange(48)
+    level = rng.uniform(800, 1200, (6, 1))
+    shared = np.where(t >= 12, 0.8, 1.0)
+    crime = level * shared * np.exp(rng.normal(0, 0.02, (6, 48)))
+    counter = 0.2 * level * np.where(t >= 12, 1.3, 1.0) * np.exp(rng.normal(0, 0.02, (6, 48)))
+    forces = [f"F{i}" for i in range(6)]
+    pair = ("violent_crime", "unfounded")
+    common = counter_alerts_against_peers(forces, crime, counter, periods, indicators=pair,
+                                          headline_polarity="down", counter_polarity="down")
+    assert common == []
+    own = counter_alerts("F1", crime[1], counter[1], periods, indicators=pair,
+                         headline_polarity="down", counter_polarity="down")
+    assert [a.start for a in own] == ["2020-01"]  # month 13, seen on its own series
+    moved = np.where(t >= 24, 0.3 * crime[0], 0.0)
+    crime[0] -= moved
+    counter[0] += moved
+    local = counter_alerts_against_peers(forces, crime, counter, periods, indicators=pair,
+                                         headline_polarity="down", counter_polarity="down")
+    assert [(a.unit, a.start) for a in local] == [("F0", "2021-01")]
+    assert local[0].size["violent_crime"]["relative"] == pytest.approx(-0.3, abs=0.03)
