@@ -1,0 +1,581 @@
+"""Numbers you can trust: alerts for gaming and for changes in recording practice
+(method: docs/methods/alerts.md).
+
+Numbers in, numbers out: panels of values (units x periods, NaN for missing) and period codes;
+no database, no files. Three kinds of alert, each an ``Alert``:
+
+``counter``
+    A unit's headline improves beyond noise while one of the priority's declared counter
+    indicators worsens beyond noise, the two shifts starting within ``window`` periods of each
+    other. Each series is read on its own (seasonally adjusted where the seasonal test says
+    so).
+``ratio_shift``
+    Two indicators declared to move together (a component and its total; unfounded and all
+    violent reports): a lasting shift in one unit's ratio that its peers do not show. The
+    unit's log ratio is read against the median log ratio of the other units, period by
+    period, so a change every unit shares (a national change of definition, a season, a
+    recession) cancels out.
+``local_break``
+    An abrupt break in one unit's own series that its peers do not share (a local change of
+    definition, or a real change to check): the unit's log value against the peers' median,
+    a shift that is complete within ``BREAK_TRANSITION`` periods.
+
+A shift is found by exact optimal partitioning (analysis.changepoints: penalty 3 log(n)
+sigma^2, sigma from the median moving range; the penalty raised by the long-run variance
+factor (1 + rho) / (1 - rho) where the residuals are autocorrelated), with parts of at least
+``min_segment`` points (``MIN_SEGMENTS`` by period type), so a shift must last to be seen.
+Same-way changes close together are one shift (a build-up). Its first period is refined by
+fitting a ramp around the change point (a shift may build up over months, as down-coding
+does); a ramp is kept only where it beats a plain step by a BIC penalty. Against peers, a
+shift must also stand out of the shifts the other units made over the same periods (the
+``min_segment`` periods before its start and from its new level on, each unit's in its own
+noise): at least ``PEER_Z`` robust standard deviations from their median, and at least
+``MIN_RELATIVE``. The SPC evidence is the shifted points read against XmR limits drawn from
+the points before the start (analysis.spc's constants). Series shorter than twice the
+minimum segment give no alert rather than a guess.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from stocktake.analysis.changepoints import noise_sigma, optimal_partition
+from stocktake.analysis.seasonality import seasonal_adjustment
+from stocktake.analysis.spc import LIMIT_CONSTANT, RUN_LENGTH
+from stocktake.analysis.wording import plain_figure
+from stocktake.errors import Invalid, Problem
+from stocktake.model.periods import Period, PeriodError
+
+KINDS: tuple[str, ...] = ("counter", "ratio_shift", "local_break")
+STATUSES: tuple[str, ...] = ("open", "explained", "confirmed")
+# Points in a part: a shift must last this long to be seen (and seen only this late).
+MIN_SEGMENTS: dict[str, int] = {"day": 28, "week": 13, "month": 6, "quarter": 4, "year": 3}
+PENALTY_FACTOR = 3.0  # as analysis.changepoints: penalty = 3 log(n) sigma^2
+MIN_RELATIVE = 0.15  # a ratio or level moving less than 15% against its peers is not raised
+BREAK_TRANSITION = 2  # periods: a local break is complete within this many
+PEER_Z = 3.0  # a unit's shift must stand this many robust sds out of its peers' shifts
+PEER_WINDOW = 1  # minimum segments either side of a shift compared with the peers'
+MERGE_PARTS = 2  # same-way changes less than this many minimum segments apart: one shift
+METHOD = ("changes in mean by exact optimal partitioning (penalty 3 log(n) sigma^2, sigma from "
+          "the median moving range), on seasonally adjusted values where the series is "
+          "seasonal; ratios and levels against the median of the other units")
+
+
+# -- results ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Shift:
+    """A lasting change of level in one series: the evidence behind an alert."""
+
+    series: str  # what was read, e.g. "violent_incidents" or "unfounded / reports vs peers"
+    start: str  # first period of the shift
+    transition_end: str  # the period from which the new level holds
+    end: str  # last period of the new level (the next change, or the latest period)
+    before: float  # mean before the shift, in the series' units (as reported)
+    after: float  # mean after it
+    change: float  # after - before
+    relative: float | None  # change / before (None when before is 0)
+    sigma: float  # the shift in noise standard deviations (of the series read)
+    evidence_ratio: float  # fall in squared error from the change / the penalty it beat
+    spc: str  # the shifted points against XmR limits from before the shift
+    seasonal: bool  # read on seasonally adjusted values
+    # against peers only: the unit's shift over these windows less the peers' median shift
+    # over the same windows, in robust standard deviations of the peers' shifts
+    peer_z: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert, with the fields of its JSON form (``to_dict``)."""
+
+    kind: str  # one of KINDS
+    unit: str
+    indicators: tuple[str, ...]
+    start: str  # first period of the shift
+    end: str
+    size: Mapping[str, Mapping[str, float | None]]  # per indicator: before, after, change, relative
+    evidence: tuple[Shift, ...]
+    strength: float  # the weakest shift's size in noise standard deviations
+    status: str = "open"
+    explanation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "unit": self.unit, "indicators": list(self.indicators),
+            "start": self.start, "end": self.end,
+            "size": {k: dict(v) for k, v in self.size.items()},
+            "evidence": [s.to_dict() for s in self.evidence],
+            "strength": self.strength, "status": self.status,
+            "explanation": self.explanation,
+        }
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one series was read: the shifts found, or why none could be looked for."""
+
+    shifts: tuple[Shift, ...] = ()
+    note: str = ""
+    seasonal: bool = False
+    starts: tuple[int, ...] = field(default=(), repr=False)  # positions of each shift's start
+    # per shift, positions (first before, start, transition end, end + 1) in the series given
+    windows: tuple[tuple[int, int, int, int], ...] = field(default=(), repr=False)
+
+
+# -- finding shifts ------------------------------------------------------------------------------
+def min_segment(periods: Sequence[str]) -> int:
+    """The minimum part length for these periods' type (``MIN_SEGMENTS``)."""
+    try:
+        kind = Period.parse(str(periods[0])).type.value if len(periods) else "month"
+    except PeriodError:
+        kind = "month"
+    return MIN_SEGMENTS.get(kind, MIN_SEGMENTS["month"])
+
+
+def _deseasonalised(y: np.ndarray, periods: Sequence[str]) -> tuple[np.ndarray, bool]:
+    try:
+        adj = seasonal_adjustment(y, [str(p) for p in periods], mode="auto")
+    except ValueError:
+        return y, False
+    return (adj.values, True) if adj.applied else (y, False)
+
+
+def _transition(y: np.ndarray, lo: int, cut: int, hi: int, sigma: float) -> tuple[int, int]:
+    """First and last positions of the move to the new level around the change point ``cut``
+    within ``y[lo:hi]``: the least-squares ramp (level, linear move, level), kept over the best
+    plain step only where it beats it by log(n) sigma^2 (BIC's price of one more parameter)."""
+    seg = y[lo:hi]
+    t = np.arange(lo, hi, dtype=float)
+    starts = np.arange(lo + 1, cut + 1)
+    ends = np.arange(cut, hi - 1)
+    s, e = np.meshgrid(starts, ends, indexing="ij")
+    ok = e >= s
+    s, e = s[ok], e[ok]
+    x = np.clip((t[None, :] - s[:, None] + 1) / (e - s + 1)[:, None], 0.0, 1.0)
+    xc = x - x.mean(axis=1, keepdims=True)
+    yc = seg - seg.mean()
+    sxx = (xc * xc).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sse = float(yc @ yc) - np.where(sxx > 0, (xc @ yc) ** 2 / sxx, 0.0)
+    step = s == e
+    best_step = int(np.flatnonzero(step)[np.argmin(sse[step])])
+    best = int(np.argmin(sse))
+    if sse[best_step] - sse[best] < np.log(len(y)) * sigma**2:
+        best = best_step
+    return int(s[best]), int(e[best])
+
+
+def _spc_text(y: np.ndarray, start: int, stop: int, before: tuple[int, int], sign: int) -> str:
+    """The shifted points against XmR limits from the points before the shift."""
+    base = y[before[0]:before[1]]
+    base = base[np.isfinite(base)]
+    after = y[start:stop]
+    after = after[np.isfinite(after)]
+    if len(base) < 2 or not len(after):
+        return "too few points before the shift for XmR limits"
+    mean = float(base.mean())
+    amr = float(np.abs(np.diff(base)).mean())
+    limit = mean + sign * LIMIT_CONSTANT * amr
+    beyond = int(((after - limit) * sign > 0).sum())
+    side = (after - mean) * sign > 0
+    run = longest = 0
+    for flag in side:
+        run = run + 1 if flag else 0
+        longest = max(longest, run)
+    word = "above" if sign > 0 else "below"
+    signals = [f"{beyond} of {len(after)} points {word} the "
+               f"{'upper' if sign > 0 else 'lower'} limit"]
+    if longest >= RUN_LENGTH:
+        signals.append(f"a run of {longest} {word} the mean (shift rule: {RUN_LENGTH})")
+    return "; ".join(signals) + f" (XmR limits from the {len(base)} points before)"
+
+
+def read_shifts(values: Sequence[float] | np.ndarray, periods: Sequence[str], *,
+                series: str = "", reported: Sequence[float] | np.ndarray | None = None,
+                log: bool = False, segment: int | None = None) -> Reading:
+    """The lasting shifts of one series (in period order, NaN for missing).
+
+    ``reported``: the values to describe the shift in (means before and after) when the
+    values searched are a transform of them (a ratio against peers); by default the values.
+    ``log``: the values searched are logarithms, so ``relative`` is exp(shift) - 1.
+    """
+    y_all = np.asarray(values, dtype=float)
+    if len(periods) != len(y_all):
+        raise Invalid(Problem(f"{len(periods)} period codes for {len(y_all)} values: give one "
+                              "per value", "periods"))
+    rep_all = y_all if reported is None else np.asarray(reported, dtype=float)
+    size = segment or min_segment(periods)
+    keep = np.flatnonzero(np.isfinite(y_all))
+    if len(keep) < 2 * size:
+        return Reading(note=f"{len(keep)} points: at least {2 * size} are needed to see a "
+                            f"lasting shift (parts of {size})")
+    adjusted, seasonal = _deseasonalised(y_all, periods)
+    y = adjusted[keep]
+    sigma = noise_sigma(y)
+    if not sigma > 0:
+        return Reading(note="the values do not vary", seasonal=seasonal)
+    penalty = PENALTY_FACTOR * np.log(len(y)) * sigma**2
+    cuts = optimal_partition(y, penalty, size)
+    rho = _residual_autocorrelation(y, cuts)
+    if rho > 0:  # wandering noise: price a change by the long-run variance
+        penalty *= (1 + rho) / (1 - rho)
+        cuts = optimal_partition(y, penalty, size)
+    edges = [0, *cuts, len(y)]
+    rep = rep_all[keep]
+    shifts, starts, windows = [], [], []
+    for first, last in _runs(y, edges, size):
+        lo, hi = edges[first - 1], edges[last + 1]
+        s = _transition(y, lo, edges[first], edges[first + 1], sigma)[0]
+        e = _transition(y, edges[last - 1], edges[last], hi, sigma)[1]
+        shift = float(y[e:hi].mean() - y[lo:s].mean())  # the ramp reaches the new level at e
+        gain = sum(_sse(y[edges[k - 1]:edges[k + 1]]) - _sse(y[edges[k - 1]:edges[k]])
+                   - _sse(y[edges[k]:edges[k + 1]]) for k in range(first, last + 1)) / penalty
+        rb, ra = float(np.nanmean(rep[lo:s])), float(np.nanmean(rep[e:hi]))
+        if log:
+            relative: float | None = float(np.expm1(shift))
+        else:
+            relative = (ra - rb) / abs(rb) if rb != 0 else None
+        shifts.append(Shift(
+            series=series, start=str(periods[keep[s]]), transition_end=str(periods[keep[e]]),
+            end=str(periods[keep[hi - 1]]), before=rb, after=ra, change=ra - rb,
+            relative=relative, sigma=shift / sigma, evidence_ratio=float(gain),
+            spc=_spc_text(y, s, hi, (lo, s), 1 if shift > 0 else -1), seasonal=seasonal))
+        starts.append(int(keep[s]))
+        windows.append((int(keep[lo]), int(keep[s]), int(keep[e]), int(keep[hi - 1]) + 1))
+    return Reading(tuple(shifts), seasonal=seasonal, starts=tuple(starts),
+                   windows=tuple(windows))
+
+
+def _runs(y: np.ndarray, edges: list[int], size: int) -> list[tuple[int, int]]:
+    """Change points (indices into ``edges``) grouped into one shift where they move the same
+    way with short parts between them (under ``MERGE_PARTS`` minimum segments): a change
+    that builds up over a year or two (down-coding spreading through a force) is one shift,
+    not a staircase of several."""
+    means = [float(y[a:b].mean()) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    runs: list[tuple[int, int]] = []
+    for k in range(1, len(edges) - 1):
+        sign = np.sign(means[k] - means[k - 1])
+        if runs and (np.sign(means[runs[-1][1]] - means[runs[-1][1] - 1]) == sign
+                     and edges[k] - edges[k - 1] < MERGE_PARTS * size):
+            runs[-1] = (runs[-1][0], k)
+        else:
+            runs.append((k, k))
+    return runs
+
+
+MAX_RHO = 0.8
+
+
+def _residual_autocorrelation(y: np.ndarray, cuts: list[int]) -> float:
+    """Lag-1 autocorrelation of the residuals from each part's mean, pairs within parts,
+    clipped to [0, MAX_RHO]."""
+    edges = [0, *cuts, len(y)]
+    r = np.concatenate([y[a:b] - y[a:b].mean()
+                        for a, b in zip(edges[:-1], edges[1:], strict=True)])
+    same = np.ones(len(y) - 1, dtype=bool)
+    same[np.array(cuts, dtype=int) - 1] = False
+    den = float((r * r).sum())
+    if den <= 0:
+        return 0.0
+    return float(np.clip((r[1:] * r[:-1])[same].sum() / den, 0.0, MAX_RHO))
+
+
+def _sse(y: np.ndarray) -> float:
+    return float(((y - y.mean()) ** 2).sum())
+
+
+# -- wording -------------------------------------------------------------------------------------
+def _percent(relative: float) -> str:
+    return f"{abs(relative) * 100:.0f}%"
+
+
+def _names(units: Sequence[str], names: Mapping[str, str] | None) -> dict[str, str]:
+    return {u: (names or {}).get(u, u) for u in units}
+
+
+def _others(changed: list[str], peer_word: str) -> str:
+    if not changed:
+        return f"no other {peer_word} changed"
+    shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3
+                                      else "")
+    return (f"{len(changed)} other {peer_word}{'s' if len(changed) > 1 else ''} changed the "
+            f"same way ({shown})")
+
+
+# -- against the peers ---------------------------------------------------------------------------
+def _panel(values: Any, what: str) -> np.ndarray:
+    a = np.asarray(values, dtype=float)
+    if a.ndim != 2:
+        raise Invalid(Problem(f"a (units, periods) array is needed, not one of shape {a.shape}",
+                              what))
+    return a
+
+
+def _log(a: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a > 0, np.log(np.where(a > 0, a, 1.0)), np.nan)
+
+
+def against_peers(log_values: np.ndarray) -> np.ndarray:
+    """Each unit's value less the median of the *other* units' values in the same period
+    (units x periods, NaN ignored): a change every unit shares cancels out."""
+    z = _panel(log_values, "log_values")
+    out = np.full_like(z, np.nan)
+    for u in range(len(z)):
+        others = np.delete(z, u, axis=0)
+        seen = np.isfinite(others).any(axis=0)
+        med = np.full(z.shape[1], np.nan)
+        if seen.any():
+            med[seen] = np.nanmedian(others[:, seen], axis=0)
+        out[u] = z[u] - med
+    return out
+
+
+def _peer_test(relative: np.ndarray, u: int, window: tuple[int, int, int, int], size: int,
+               sigma: np.ndarray) -> tuple[float, np.ndarray]:
+    """The unit's shift (mean of up to ``size`` periods from the new level on, less the mean
+    of up to ``size`` periods before the start) against every other unit's shift over the
+    same periods: (the unit's robust z, each unit's z, NaN where a unit has no values there).
+    The z is from the peers' median and 1.4826 x their median absolute deviation: how unusual
+    the shift is among the shifts the peers made at the same time. Short windows keep the
+    slow drift of real series (which every unit has) out of the comparison."""
+    lo, s, e, hi = window
+    before, after = slice(max(lo, s - size), s), slice(e, min(hi, e + size))
+    with warnings.catch_warnings():  # a window with no values: NaN, said by the answer
+        warnings.simplefilter("ignore", RuntimeWarning)
+        d = np.nanmean(relative[:, after], axis=1) - np.nanmean(relative[:, before], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # each in its own noise (a small unit's ratio is noisier); a unit that never varies
+        # and did not move scores 0, one that moved scores infinitely
+        d = np.where(sigma > 0, d / sigma, np.where(d == 0, 0.0, np.sign(d) * np.inf))
+    others = np.delete(d, u)
+    others = others[np.isfinite(others)]
+    if len(others) < 2:
+        return float("nan"), np.full(len(d), np.nan)
+    centre = float(np.median(others))
+    spread = 1.4826 * float(np.median(np.abs(others - centre)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # peers that all shifted alike (spread 0): any other shift stands out entirely
+        z = (d - centre) / spread if spread > 0 else np.sign(d - centre) * np.inf
+    return float(z[u]), z
+
+
+def _against_peers_alerts(units: Sequence[str], relative: np.ndarray, reported: np.ndarray,
+                          periods: Sequence[str], series: str, segment: int | None,
+                          label: dict[str, str], peer_word: str, keep_shift: Any
+                          ) -> list[tuple[int, Shift, str]]:
+    """Per unit, the shifts of its series against the peers that pass ``keep_shift`` and the
+    peer test (|z| >= PEER_Z, at least MIN_RELATIVE), each with the sentence on the peers."""
+    sigma = np.array([noise_sigma(r[np.isfinite(r)]) for r in relative])
+    out = []
+    for u in range(len(units)):
+        reading = read_shifts(relative[u], periods, series=series, reported=reported[u],
+                              log=True, segment=segment)
+        for s, w in zip(reading.shifts, reading.windows, strict=True):
+            if abs(s.relative or 0) < MIN_RELATIVE or not keep_shift(s):
+                continue
+            z, zs = _peer_test(relative, u, w, PEER_WINDOW * (segment or min_segment(periods)),
+                               sigma)
+            if not abs(z) >= PEER_Z:
+                continue
+            sign = np.sign(z)
+            same = [label[units[v]] for v in np.flatnonzero(zs * sign >= PEER_Z).tolist()
+                    if v != u]
+            out.append((u, replace(s, peer_z=round(z, 2) if np.isfinite(z) else None),
+                        _others(same, peer_word)))
+    return out
+
+
+def _check_units(units: Sequence[str], *panels: np.ndarray) -> None:
+    for p in panels:
+        if p.shape[0] != len(units):
+            raise Invalid(Problem(f"{len(units)} unit codes for a panel of {p.shape[0]} rows: "
+                                  "give one per row", "units"))
+
+
+def ratio_shift_alerts(units: Sequence[str], numerator: Any, denominator: Any,
+                       periods: Sequence[str], *, indicators: tuple[str, str],
+                       ratio_words: str | None = None, names: Mapping[str, str] | None = None,
+                       peer_word: str = "unit", segment: int | None = None) -> list[Alert]:
+    """A lasting shift in a unit's ratio numerator / denominator that its peers do not show.
+
+    ``numerator`` and ``denominator``: (units, periods) panels of the two indicators declared
+    to move together (``indicators``: their codes). ``ratio_words`` reads the ratio in the
+    explanation ("unfounded reports per violent report"). Needs at least three units.
+    """
+    num, den = _panel(numerator, "numerator"), _panel(denominator, "denominator")
+    if num.shape != den.shape:
+        raise Invalid(Problem(f"the numerator is {num.shape} and the denominator {den.shape}: "
+                              "they need the same units and periods", "denominator"))
+    _check_units(units, num)
+    if len(units) < 3:
+        return []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    series = f"{indicators[0]} / {indicators[1]} against the other units' median"
+    label = _names(units, names)
+    words = ratio_words or f"{indicators[0]} per {indicators[1]}"
+    alerts = []
+    for u, s, others in _against_peers_alerts(units, against_peers(_log(ratio)), ratio,
+                                              periods, series, segment, label, peer_word,
+                                              lambda s: True):
+        text = (f"from {s.start} {label[units[u]]} records {_percent(s.relative or 0)} "
+                f"{'more' if s.sigma > 0 else 'fewer'} {words} than before, against its "
+                f"peers ({plain_figure(s.before)} to {plain_figure(s.after)}); {others}")
+        alerts.append(Alert(
+            kind="ratio_shift", unit=units[u], indicators=tuple(indicators), start=s.start,
+            end=s.end, size={f"{indicators[0]}/{indicators[1]}": _size(s)}, evidence=(s,),
+            strength=round(abs(s.sigma), 2), explanation=text))
+    return alerts
+
+
+def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
+                       indicator: str, names: Mapping[str, str] | None = None,
+                       peer_word: str = "unit", segment: int | None = None) -> list[Alert]:
+    """An abrupt break in a unit's own series (complete within ``BREAK_TRANSITION`` periods,
+    at least ``MIN_RELATIVE``) that its peers do not share: read as the unit's log value
+    against the other units' median. Needs at least three units."""
+    y = _panel(values, "values")
+    _check_units(units, y)
+    if len(units) < 3:
+        return []
+    series = f"{indicator} against the other units' median"
+    label = _names(units, names)
+    index = {str(p): i for i, p in enumerate(periods)}
+
+    def abrupt(s: Shift) -> bool:
+        return index[s.transition_end] - index[s.start] < BREAK_TRANSITION
+
+    alerts = []
+    for u, s, others in _against_peers_alerts(units, against_peers(_log(y)), y, periods,
+                                              series, segment, label, peer_word, abrupt):
+        text = (f"from {s.start} {label[units[u]]}'s {indicator} is "
+                f"{_percent(s.relative or 0)} {'higher' if s.sigma > 0 else 'lower'} "
+                f"against its peers, a break within {BREAK_TRANSITION} periods "
+                f"({plain_figure(s.before)} to {plain_figure(s.after)} a period); "
+                f"{others}: a local change of definition or recording, or a real change "
+                f"to check")
+        alerts.append(Alert(
+            kind="local_break", unit=units[u], indicators=(indicator,), start=s.start,
+            end=s.end, size={indicator: _size(s)}, evidence=(s,),
+            strength=round(abs(s.sigma), 2), explanation=text))
+    return alerts
+
+
+def _size(s: Shift) -> dict[str, float | None]:
+    return {"before": s.before, "after": s.after, "change": s.change, "relative": s.relative}
+
+
+# -- counters ------------------------------------------------------------------------------------
+_SIGN = {"up": 1, "down": -1}
+
+
+def counter_alerts(unit: str, headline: Sequence[float] | np.ndarray,
+                   counter: Sequence[float] | np.ndarray, periods: Sequence[str], *,
+                   indicators: tuple[str, str], headline_polarity: str,
+                   counter_polarity: str, name: str | None = None,
+                   window: int | None = None, segment: int | None = None) -> list[Alert]:
+    """A unit's headline improving beyond noise while its counter worsens beyond noise, the
+    two shifts starting within ``window`` periods (default: the minimum segment).
+
+    ``indicators``: (headline code, counter code); polarities "up" (higher is better) or
+    "down". Each series is read on its own, seasonally adjusted where seasonal.
+    """
+    for what, pol in (("headline", headline_polarity), ("counter", counter_polarity)):
+        if pol not in _SIGN:
+            raise Invalid(Problem(f"polarity {pol!r}: a counter alert needs 'up' (higher is "
+                                  "better) or 'down'", f"{what}_polarity"))
+    h = read_shifts(headline, periods, series=indicators[0], segment=segment)
+    c = read_shifts(counter, periods, series=indicators[1], segment=segment)
+    return _pair_counter(unit, h, c, periods, indicators, headline_polarity, counter_polarity,
+                         name, window if window is not None else (segment or min_segment(periods)))
+
+
+def counter_alerts_against_peers(
+        units: Sequence[str], headline: Any, counter: Any, periods: Sequence[str], *,
+        indicators: tuple[str, str], headline_polarity: str, counter_polarity: str,
+        names: Mapping[str, str] | None = None, window: int | None = None,
+        segment: int | None = None) -> list[Alert]:
+    """``counter_alerts`` for every unit of a panel, each series read against the other
+    units' median (log values): a trend every unit shares (crime falling nationally) is
+    taken out, so a unit's headline must improve, and its counter worsen, against its
+    peers."""
+    for what, pol in (("headline", headline_polarity), ("counter", counter_polarity)):
+        if pol not in _SIGN:
+            raise Invalid(Problem(f"polarity {pol!r}: a counter alert needs 'up' (higher is "
+                                  "better) or 'down'", f"{what}_polarity"))
+    hv, cv = _panel(headline, "headline"), _panel(counter, "counter")
+    _check_units(units, hv, cv)
+    if len(units) < 3:
+        return []
+    label = _names(units, names)
+    hz, cz = against_peers(_log(hv)), against_peers(_log(cv))
+    near = window if window is not None else (segment or min_segment(periods))
+    alerts = []
+    for u, unit in enumerate(units):
+        h = read_shifts(hz[u], periods, series=f"{indicators[0]} against the other units' "
+                        "median", reported=hv[u], log=True, segment=segment)
+        c = read_shifts(cz[u], periods, series=f"{indicators[1]} against the other units' "
+                        "median", reported=cv[u], log=True, segment=segment)
+        alerts += _pair_counter(unit, h, c, periods, indicators, headline_polarity,
+                                counter_polarity, label[unit], near)
+    return alerts
+
+
+def _pair_counter(unit: str, h: Reading, c: Reading, periods: Sequence[str],
+                  indicators: tuple[str, str], headline_polarity: str, counter_polarity: str,
+                  name: str | None, near: int) -> list[Alert]:
+    """An alert for each improving headline shift with a worsening counter shift starting
+    within ``near`` periods of it (directions from the series read, ``sigma``'s sign)."""
+    better, worse = _SIGN[headline_polarity], -_SIGN[counter_polarity]
+    order = list(map(str, periods)).index
+    alerts = []
+    for hs, hp in zip(h.shifts, h.starts, strict=True):
+        if np.sign(hs.sigma) != better:
+            continue
+        for cs, cp in zip(c.shifts, c.starts, strict=True):
+            if np.sign(cs.sigma) != worse or abs(hp - cp) > near:
+                continue
+            first = hs if hp <= cp else cs
+            text = (f"from {first.start} {name or unit}'s {indicators[0]} improved "
+                    f"{_moved(hs)} while its counter {indicators[1]} worsened {_moved(cs)}: "
+                    f"check that the improvement is real")
+            alerts.append(Alert(
+                kind="counter", unit=unit, indicators=tuple(indicators), start=first.start,
+                end=max(hs.end, cs.end, key=order),
+                size={indicators[0]: _size(hs), indicators[1]: _size(cs)},
+                evidence=(hs, cs), strength=round(min(abs(hs.sigma), abs(cs.sigma)), 2),
+                explanation=text))
+    return alerts
+
+
+def _moved(s: Shift) -> str:
+    rel = f", {_percent(s.relative)}" if s.relative is not None else ""
+    return f"({plain_figure(s.before)} to {plain_figure(s.after)}{rel})"
+
+
+__all__ = [
+    "BREAK_TRANSITION",
+    "KINDS",
+    "METHOD",
+    "MIN_RELATIVE",
+    "MIN_SEGMENTS",
+    "PEER_Z",
+    "Alert",
+    "Reading",
+    "Shift",
+    "against_peers",
+    "counter_alerts",
+    "counter_alerts_against_peers",
+    "local_break_alerts",
+    "min_segment",
+    "ratio_shift_alerts",
+    "read_shifts",
+]
