@@ -305,6 +305,7 @@ def test_backtest_uses_every_units_complete_series(world):
     assert entry["coverage_80"] == pytest.approx(direct.coverage[0.8])
     assert entry["coverage_95"] == pytest.approx(direct.coverage[0.95])
     assert entry["bounds"] == {"min": 0, "max": None, "integer": True}
+    assert entry["calibration"] == direct.calibration == "per-level"
     # Every forecast scored is listed, with the fields to recount the coverage by hand.
     rows = entry["forecasts"]
     assert len(rows) == 8 and set(rows[0]) == {

@@ -340,10 +340,11 @@ def backtest_indicator(engine: Engine, indicator: str | None = None, *,
             overall["strata"].pop("level", None)
     return {
         "method": ("rolling-origin backtest of analysis.forecast (ETS with intervals "
-                   "calibrated on earlier origins, kept within the indicator's min, max and "
-                   "integer); an outcome is covered when it lies in the interval (bounds "
-                   "included); strata: horizon, level at the origin (thirds of the units' "
-                   "values), actual zero or not, each with the coverage the forecasts claimed"),
+                   "calibrated per level on earlier origins, kept within the indicator's "
+                   "min, max and integer); an outcome is covered when it lies in the "
+                   "interval (bounds included); strata: horizon, level at the origin "
+                   "(thirds of the units' values), actual zero or not, each with the "
+                   "coverage the forecasts claimed"),
         "parameters": {"max_series": max_series, "origin_step": origin_step,
                        "min_train": min_train, "horizons": horizons,
                        "default_min_train": {t.value: v for t, v in DEFAULT_MIN_TRAIN.items()},
@@ -383,6 +384,7 @@ def _backtest_dict(bt) -> dict[str, Any]:
         "skipped": list(bt.skipped),
         "bounds": {"min": bt.bounds.min, "max": bt.bounds.max, "integer": bt.bounds.integer},
         "strata": bt.strata,
+        "calibration": bt.calibration,
         "summary": bt.summary(),
         "forecasts": [
             {"unit": r.series, "origin": r.origin, "period": r.period, "horizon": r.horizon,
