@@ -78,10 +78,11 @@ def test_status_and_series_give_the_figures_worked_out_by_hand(site):
 
 def test_bad_parameters_say_what_is_wrong(site):
     client = analyst(site)
-    cases = [("/api/v1/status?priority=NOPE", 422, "NOPE"),
+    # An unknown priority is not found (404, with the closest code), a bad parameter 422.
+    cases = [("/api/v1/status?priority=NOPE", 404, "NOPE"),
              ("/api/v1/status?as_of=yesterday", 422, "as_of='yesterday'"),
              ("/api/v1/series/nope", 404, "no indicator 'nope'"),
-             ("/api/v1/series/incidents?unit=Z9", 422, "Z9"),
+             ("/api/v1/series/incidents?unit=Z9", 404, "Z9"),
              ("/api/v1/observations?unit=Z9", 422, "unit: unknown code(s) Z9"),
              ("/api/v1/observations?period_from=2024-13", 422, "period_from"),
              ("/api/v1/observations?cursor=zz", 422, "cursor='zz'"),
