@@ -147,6 +147,11 @@ def test_reading_commands(db_url, small_model_dir, tmp_path):
     assert p1["latest"]["period"] == "2024-12" and p1["latest"]["value"] == pytest.approx(10.0)
     table = run("status", "--db", db_url, "--forecasts", "none").stdout
     assert "Status of the priorities" in table and "Data as of" in table
+    # A unit row's "-" for its forecast is explained: it was not asked for.
+    assert "Units' forecasts are not computed: --forecasts none" in " ".join(table.split())
+    table = " ".join(run("status", "--db", db_url, "--forecasts", "all").stdout.split())
+    assert "Units' forecasts are not computed" not in table
+    assert "Status of the priorities" in table
     traj = json.loads(run("trajectory", "P1", "--db", db_url, "--json").stdout)
     # Linear from 10.0 (2024-01) to 8.0 (2025-12): 23 steps, so 2024-12 expects 10 - 2 x 11/23.
     dec = next(r for r in traj["readings"] if r["period"] == "2024-12")

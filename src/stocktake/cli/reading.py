@@ -87,6 +87,12 @@ def render_status(report: dict[str, Any], *, as_json: bool = False) -> None:
                 if fc.get("mean") is not None else "-",
                 "-" if prob is None else f"{prob:.0%}")
     show(table)
+    if report.get("forecasts") != "all" and any(p.get("units") for p in report["priorities"]):
+        # A "-" in a unit's forecast column is a choice, not a failure: say so.
+        console.print("Units' forecasts are not computed: "
+                      + ("--forecasts none." if report.get("forecasts") == "none" else
+                         "--forecasts scope (the default) forecasts each priority's scope "
+                         "only; --forecasts all forecasts every unit."))
     for p in report["priorities"]:
         for stage in p.get("stages") or []:
             if not stage.get("current"):
