@@ -530,7 +530,7 @@ def test_trajectory_error_is_a_value_error():
         ([], "trajectory: must be a mapping"),
         ({}, "trajectory.method: required"),
         ({"method": 3}, "trajectory.method: must be a string"),
-        ({"method": "linaer"}, "unknown method 'linaer'; did you mean 'linear'?"),
+        ({"method": "linaer"}, "unknown method 'linaer' (did you mean 'linear'?)"),
         ({"method": "straight"}, "use one of linear, constant_rate"),
         ({"method": "linear", "steepnes": 3}, "trajectory.steepnes: unknown key"),
         ({"method": "linear", "seasonl": [1] * 12}, "did you mean 'seasonal'?"),
@@ -552,7 +552,7 @@ def test_trajectory_error_is_a_value_error():
         ),
         (
             {"method": "landmarks", "landmarks": [{"period": "2024-05", "value": 1, "vlaue": 2}]},
-            "trajectory.landmarks[0].vlaue: unknown key; did you mean 'value'?",
+            "trajectory.landmarks[0].vlaue: unknown key (did you mean 'value'?)",
         ),
         (
             {
@@ -612,7 +612,7 @@ def test_intervention_problems_all_reported_with_paths():
         "trajectory.interventions[1].start: '2024-Q2' is a quarter but a month is expected",
         "trajectory.interventions[1].ramp: must be a whole number",
         "trajectory.interventions[1].effect: must be a finite number, got True",
-        "trajectory.interventions[2].efect: unknown key; did you mean 'effect'?",
+        "trajectory.interventions[2].efect: unknown key (did you mean 'effect'?)",
         "trajectory.interventions[2].start: 2025-03 is outside the trajectory 2024-01..2024-12",
         "trajectory.interventions[2].ramp: must be a whole number of periods >= 0, got 1.5",
         "trajectory.interventions[2].effect: required",

@@ -3,7 +3,6 @@ small checks of numbers and periods."""
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Sequence
 from numbers import Real
@@ -83,6 +82,3 @@ def _as_period(value: Period | str, ptype: PeriodType) -> Period:
     return p
 
 
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""

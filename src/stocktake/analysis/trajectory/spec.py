@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from stocktake.errors import did_you_mean
 from stocktake.model.periods import Period, PeriodError, PeriodType, period_range
 
 from .base import (
@@ -21,7 +22,6 @@ from .base import (
     SEASONAL_MODES,
     SPLIT_METHODS,
     TrajectoryError,
-    _did_you_mean,
     _number,
 )
 from .path import Trajectory
@@ -219,7 +219,7 @@ def _check_method(spec: Mapping[str, Any], problems: list[str]) -> str | None:
     if method not in METHODS:
         problems.append(
             f"trajectory.method: unknown method '{method}'"
-            + (_did_you_mean(method, METHODS) or f"; use one of {', '.join(METHODS)}")
+            + (did_you_mean(method, METHODS) or f"; use one of {', '.join(METHODS)}")
         )
         return None
     return method
@@ -237,7 +237,7 @@ def _check_keys(spec: Mapping[str, Any], method: str | None, problems: list[str]
                 f"trajectory.{key}: not used by method {method} (only by {', '.join(users)})"
             )
         else:
-            problems.append(f"trajectory.{key}: unknown key" + _did_you_mean(str(key), allowed))
+            problems.append(f"trajectory.{key}: unknown key" + did_you_mean(str(key), allowed))
 
 
 def _check_parameters(spec: Mapping[str, Any], method: str | None, ctx: _Ctx) -> dict[str, Any]:
@@ -365,7 +365,7 @@ def _check_seasonal_spec(
     if mode not in SEASONAL_MODES:
         problems.append(
             f"trajectory.seasonal_mode: '{mode}' is not one of {', '.join(SEASONAL_MODES)}"
-            + _did_you_mean(str(mode), SEASONAL_MODES)
+            + did_you_mean(str(mode), SEASONAL_MODES)
         )
         return None, None
     if ptype is not None and ptype is not PeriodType.MONTH:
@@ -395,7 +395,7 @@ def _check_units_spec(raw: Any, problems: list[str]) -> dict[str, Any] | None:
         if out[key] not in choices:
             problems.append(
                 f"{path}.{key}: {out[key]!r} is not one of {', '.join(choices)}"
-                + _did_you_mean(str(out[key]), choices)
+                + did_you_mean(str(out[key]), choices)
             )
     targets = raw.get("targets")
     if targets is not None:
@@ -461,4 +461,4 @@ def _unknown_keys(
 ) -> None:
     for key in item:
         if key not in allowed:
-            problems.append(f"{path}.{key}: unknown key" + _did_you_mean(str(key), allowed))
+            problems.append(f"{path}.{key}: unknown key" + did_you_mean(str(key), allowed))

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from stocktake.errors import did_you_mean
 from stocktake.model.entities import Aggregation
 
-from .base import ON_MISMATCH, SPLIT_METHODS, TrajectoryError, _close, _did_you_mean, _number
+from .base import ON_MISMATCH, SPLIT_METHODS, TrajectoryError, _close, _number
 from .path import Trajectory
 from .spec import _build
 
@@ -115,7 +116,7 @@ def split_trajectory(
             for code in targets.keys() - baselines.keys():
                 problems.append(
                     f"unit_targets[{code}]: not among the units with a baseline"
-                    + _did_you_mean(code, list(baselines))
+                    + did_you_mean(code, list(baselines))
                 )
     if problems:
         raise TrajectoryError(problems)
