@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy import sparse, stats
 
+from stocktake.errors import Invalid
 from stocktake.model.periods import PeriodType
 
 Transform = Literal["difference", "growth", "auto"]
@@ -344,7 +345,7 @@ def transform_series(values: np.ndarray, *, method: Transform = "difference",
         method = "growth" if observed.size and np.all(observed > 0) else "difference"
     if method == "growth":
         if np.any(observed <= 0):
-            raise ValueError(f"{name}: growth rates need positive values; it has values <= 0 "
+            raise Invalid(f"{name}: growth rates need positive values; it has values <= 0 "
                              "(use transform='difference')")
         d = v[:, 1:] / v[:, :-1] - 1.0
         text = "growth rate x_t / x_(t-1) - 1"
@@ -817,30 +818,30 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
         if code == headline_code:
             raise ValueError(f"candidate '{code}' is the headline itself")
     if isinstance(max_lag, bool) or not isinstance(max_lag, int | np.integer) or max_lag < 1:
-        raise ValueError(f"max_lag must be a positive whole number, not {max_lag!r}")
+        raise Invalid(f"max_lag must be a positive whole number, not {max_lag!r}")
     max_lag = int(max_lag)
     if not (isinstance(fdr, float | int) and 0 < fdr < 1):
-        raise ValueError(f"fdr must be between 0 and 1, not {fdr!r}")
+        raise Invalid(f"fdr must be between 0 and 1, not {fdr!r}")
     if not (isinstance(oos_fraction, float | int) and 0 < oos_fraction < 1):
-        raise ValueError(f"oos_fraction must be between 0 and 1, not {oos_fraction!r}")
+        raise Invalid(f"oos_fraction must be between 0 and 1, not {oos_fraction!r}")
     if time_effects not in (True, False, "auto"):
-        raise ValueError(f"time_effects must be True, False or 'auto', not {time_effects!r}")
+        raise Invalid(f"time_effects must be True, False or 'auto', not {time_effects!r}")
     if inference not in ("permutation", "f"):
-        raise ValueError(f"inference must be 'permutation' or 'f', not {inference!r}")
+        raise Invalid(f"inference must be 'permutation' or 'f', not {inference!r}")
     if isinstance(permutations, bool) or not isinstance(permutations, int | np.integer) \
             or permutations < 19:
-        raise ValueError(f"permutations must be a whole number of at least 19, not "
+        raise Invalid(f"permutations must be a whole number of at least 19, not "
                          f"{permutations!r}")
     if max_permutations is not None and (isinstance(max_permutations, bool) or not isinstance(
             max_permutations, int | np.integer) or max_permutations < permutations):
-        raise ValueError(f"max_permutations must be a whole number at least permutations "
+        raise Invalid(f"max_permutations must be a whole number at least permutations "
                          f"({permutations}), not {max_permutations!r}")
     n_units, n_periods = y_raw.shape
     if units is not None and len(units) != n_units:
         raise ValueError(f"units has {len(units)} codes but the headline has {n_units} rows")
     t = n_periods - 1  # after the transform
     if t - max_lag < MIN_ROWS_PER_UNIT:
-        raise ValueError(f"{n_periods} periods are too few for max_lag {max_lag}: each unit "
+        raise Invalid(f"{n_periods} periods are too few for max_lag {max_lag}: each unit "
                          f"needs {MIN_ROWS_PER_UNIT} rows after the difference and the lags, "
                          f"so at least {max_lag + 1 + MIN_ROWS_PER_UNIT} periods")
     y, y_text = transform_series(y_raw, method=transform, period_type=period_type,
@@ -870,7 +871,7 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
     period_means = 0
     if two_way:
         if n_units < 3:
-            raise ValueError(f"time effects need at least 3 units, not {n_units}: with fewer "
+            raise Invalid(f"time effects need at least 3 units, not {n_units}: with fewer "
                              "the period means leave almost nothing to test")
         y, period_means = _remove_period_means(y)
         x_all = np.stack([_remove_period_means(x)[0] for x in x_all])

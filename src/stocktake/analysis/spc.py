@@ -25,6 +25,7 @@ import numpy as np
 from stocktake.analysis.changepoints import suggest_rebases
 from stocktake.analysis.seasonality import Mode, SeasonalAdjustment, seasonal_adjustment
 from stocktake.analysis.wording import plain_figure
+from stocktake.errors import Invalid
 from stocktake.model.entities import Polarity
 from stocktake.model.periods import Period, PeriodError
 
@@ -488,9 +489,9 @@ def _read_target(target: float | None) -> float | None:
     if target is None:
         return None
     if isinstance(target, bool) or not isinstance(target, int | float | np.integer | np.floating):
-        raise ValueError(f"target is {target!r}, not a number")
+        raise Invalid(f"target is {target!r}, not a number")
     if not np.isfinite(target):
-        raise ValueError(f"target is {target}: give a finite number or None")
+        raise Invalid(f"target is {target}: give a finite number or None")
     return float(target)
 
 
@@ -498,7 +499,7 @@ def _read_fix(fix: int | None) -> int | None:
     if fix is None:
         return None
     if isinstance(fix, bool) or not isinstance(fix, int | np.integer) or fix < MIN_FIX_AFTER:
-        raise ValueError(
+        raise Invalid(
             f"fix_after_n_points is {fix!r}: give a whole number >= {MIN_FIX_AFTER} (MDC "
             "guidance is 12 to 20) or None to use all points"
         )
@@ -514,7 +515,7 @@ def _read_rebase(rebase_at: Sequence[str | int], labels: list[str]) -> list[int]
         if isinstance(r, str | Period):
             code = str(r)
             if code not in index:
-                raise ValueError(
+                raise Invalid(
                     f"rebase period '{code}' is not in the series "
                     f"(periods run {labels[0]} to {labels[-1]})"
                 )
@@ -522,15 +523,15 @@ def _read_rebase(rebase_at: Sequence[str | int], labels: list[str]) -> list[int]
         elif isinstance(r, int | np.integer) and not isinstance(r, bool):
             i = int(r)
             if not 0 <= i < len(labels):
-                raise ValueError(
+                raise Invalid(
                     f"rebase position {i} is outside the series (0 to {len(labels) - 1})"
                 )
         else:
-            raise ValueError(f"rebase_at entry {r!r} is neither a period code nor a position")
+            raise Invalid(f"rebase_at entry {r!r} is neither a period code nor a position")
         if i == 0:
-            raise ValueError(f"rebasing at the first period ({labels[0]}) changes nothing")
+            raise Invalid(f"rebasing at the first period ({labels[0]}) changes nothing")
         if i in starts:
-            raise ValueError(f"rebase at {labels[i]} is given more than once")
+            raise Invalid(f"rebase at {labels[i]} is given more than once")
         starts.append(i)
     return sorted(starts)
 
@@ -586,7 +587,7 @@ def xmr(
 
     missing = np.flatnonzero(np.isnan(y))
     if len(missing) == n:
-        raise ValueError("values are all missing: nothing to chart")
+        raise Invalid("values are all missing: nothing to chart")
     if len(missing):
         shown = ", ".join(labels[i] for i in missing[:5]) + (", ..." if len(missing) > 5 else "")
         warnings.append(
@@ -601,9 +602,9 @@ def xmr(
         block = _chart_block(y[None, a:b], adjacent[a:b], fix, screen)
         where = f"{labels[a]} to {labels[b - 1]}"
         if block.n_base[0] == 0:
-            raise ValueError(f"part {k + 1} ({where}) has no observed values")
+            raise Invalid(f"part {k + 1} ({where}) has no observed values")
         if block.n_ranges[0] == 0:
-            raise ValueError(
+            raise Invalid(
                 f"part {k + 1} ({where}) has no two consecutive observed values, so no moving "
                 "range and no limits"
             )
