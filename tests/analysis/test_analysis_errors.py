@@ -42,3 +42,29 @@ def test_lead_parameters_are_invalid(kwargs, words):
     headline, candidate = rng.normal(size=(5, 24)), rng.normal(size=(5, 24))
     with pytest.raises(Invalid, match=words):
         leads(headline, {"x": candidate}, **kwargs)
+
+
+@pytest.mark.parametrize("args, kwargs, words", [
+    ((["A", "B"], [5, 3], [10, 2]), {"kind": "proportion"},
+     "unit 'B': numerator 3.0 exceeds its denominator 2.0"),
+    ((["A"], [5], [10]), {"kind": "rate"}, "at least 2 units"),
+    ((["A", "B"], [5, 3], [10, 0]), {"kind": "rate"}, "unit 'B': denominator 0.0"),
+    ((["A", "B"], [5, 3], [10, 20]), {"kind": "share"}, "kind must be 'proportion' or"),
+])
+def test_funnel_inputs_are_invalid(args, kwargs, words):
+    from stocktake.analysis.funnel import funnel
+
+    with pytest.raises(Invalid, match=words):
+        funnel(*args, **kwargs)
+
+
+def test_nowcast_and_seasonal_parameters_are_invalid():
+    from stocktake.analysis.nowcast import nowcast
+    from stocktake.analysis.seasonality import seasonal_adjustment
+
+    with pytest.raises(Invalid, match="backtest_fraction must be between 0 and 1"):
+        nowcast(VALUES, {"x": VALUES}, backtest_fraction=2.0)
+    with pytest.raises(Invalid, match="headline: needs at least 2 observed periods"):
+        nowcast([1.0] + [float("nan")] * 23, {"x": VALUES})
+    with pytest.raises(Invalid, match="seasonal mode 'sometimes' is not one of"):
+        seasonal_adjustment(VALUES, MONTHS, mode="sometimes")

@@ -17,6 +17,8 @@ from typing import Any, Literal
 import numpy as np
 from scipy import stats
 
+from stocktake.errors import Invalid
+
 Kind = Literal["proportion", "rate"]
 DispersionModel = Literal["multiplicative", "additive"]
 
@@ -136,13 +138,13 @@ def _level(level: str | float) -> str:
         number = float("nan")
     key = {95.0: "95", 0.95: "95", 99.8: "99.8", 0.998: "99.8"}.get(number)
     if key is None:
-        raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+        raise Invalid(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
     return key
 
 
 def _check_kind(kind: str) -> None:
     if kind not in ("proportion", "rate"):
-        raise ValueError(f"kind must be 'proportion' or 'rate', not {kind!r}")
+        raise Invalid(f"kind must be 'proportion' or 'rate', not {kind!r}")
 
 
 def null_se(p0: float, n: np.ndarray, kind: Kind) -> np.ndarray:
@@ -172,14 +174,14 @@ def funnel(units: Sequence[str], numerators: Sequence[float] | np.ndarray,
     """
     _check_kind(kind)
     if overdispersion not in (True, False, "auto"):
-        raise ValueError(f"overdispersion must be True, False or 'auto', not {overdispersion!r}")
+        raise Invalid(f"overdispersion must be True, False or 'auto', not {overdispersion!r}")
     if dispersion_model not in ("multiplicative", "additive"):
-        raise ValueError("dispersion_model must be 'multiplicative' or 'additive', not "
-                         f"{dispersion_model!r}")
+        raise Invalid("dispersion_model must be 'multiplicative' or 'additive', not "
+                      f"{dispersion_model!r}")
     if not 0 <= winsor_fraction < 0.5:
-        raise ValueError(f"winsor_fraction must be in [0, 0.5), not {winsor_fraction!r}")
+        raise Invalid(f"winsor_fraction must be in [0, 0.5), not {winsor_fraction!r}")
     if isinstance(scale, bool) or not np.isfinite(scale) or scale <= 0:
-        raise ValueError(f"scale must be a positive number, not {scale!r}")
+        raise Invalid(f"scale must be a positive number, not {scale!r}")
     codes = tuple(str(u) for u in units)
     y = _numbers(numerators, "numerators")
     n = _numbers(denominators, "denominators")
@@ -187,7 +189,7 @@ def funnel(units: Sequence[str], numerators: Sequence[float] | np.ndarray,
         raise ValueError(f"units, numerators and denominators differ in length: {len(codes)}, "
                          f"{len(y)}, {len(n)}")
     if len(codes) < 2:
-        raise ValueError("a funnel plot compares at least 2 units")
+        raise Invalid("a funnel plot compares at least 2 units")
     seen: set[str] = set()
     for u in codes:
         if u in seen:
@@ -195,16 +197,16 @@ def funnel(units: Sequence[str], numerators: Sequence[float] | np.ndarray,
         seen.add(u)
     for i, u in enumerate(codes):
         if not np.isfinite(n[i]) or n[i] <= 0:
-            raise ValueError(f"unit '{u}': denominator {n[i]} must be a positive number")
+            raise Invalid(f"unit '{u}': denominator {n[i]} must be a positive number")
         if not np.isfinite(y[i]) or y[i] < 0:
-            raise ValueError(f"unit '{u}': numerator {y[i]} must be a non-negative number")
+            raise Invalid(f"unit '{u}': numerator {y[i]} must be a non-negative number")
         if kind == "proportion" and y[i] > n[i]:
-            raise ValueError(f"unit '{u}': numerator {y[i]} exceeds its denominator {n[i]}, "
-                             "impossible for a proportion")
+            raise Invalid(f"unit '{u}': numerator {y[i]} exceeds its denominator {n[i]}, "
+                          "impossible for a proportion")
     p0 = float(y.sum() / n.sum())
     if p0 == 0 or (kind == "proportion" and p0 == 1):
-        raise ValueError(f"the overall {kind} is {p0:g}: every unit is at the boundary, so "
-                         "there is no variation to draw limits from")
+        raise Invalid(f"the overall {kind} is {p0:g}: every unit is at the boundary, so "
+                      "there is no variation to draw limits from")
 
     se = null_se(p0, n, kind)
     p = y / n

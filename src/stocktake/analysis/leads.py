@@ -346,7 +346,7 @@ def transform_series(values: np.ndarray, *, method: Transform = "difference",
     if method == "growth":
         if np.any(observed <= 0):
             raise Invalid(f"{name}: growth rates need positive values; it has values <= 0 "
-                             "(use transform='difference')")
+                          "(use transform='difference')")
         d = v[:, 1:] / v[:, :-1] - 1.0
         text = "growth rate x_t / x_(t-1) - 1"
     else:
@@ -831,19 +831,19 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
     if isinstance(permutations, bool) or not isinstance(permutations, int | np.integer) \
             or permutations < 19:
         raise Invalid(f"permutations must be a whole number of at least 19, not "
-                         f"{permutations!r}")
+                      f"{permutations!r}")
     if max_permutations is not None and (isinstance(max_permutations, bool) or not isinstance(
             max_permutations, int | np.integer) or max_permutations < permutations):
         raise Invalid(f"max_permutations must be a whole number at least permutations "
-                         f"({permutations}), not {max_permutations!r}")
+                      f"({permutations}), not {max_permutations!r}")
     n_units, n_periods = y_raw.shape
     if units is not None and len(units) != n_units:
         raise ValueError(f"units has {len(units)} codes but the headline has {n_units} rows")
     t = n_periods - 1  # after the transform
     if t - max_lag < MIN_ROWS_PER_UNIT:
         raise Invalid(f"{n_periods} periods are too few for max_lag {max_lag}: each unit "
-                         f"needs {MIN_ROWS_PER_UNIT} rows after the difference and the lags, "
-                         f"so at least {max_lag + 1 + MIN_ROWS_PER_UNIT} periods")
+                      f"needs {MIN_ROWS_PER_UNIT} rows after the difference and the lags, "
+                      f"so at least {max_lag + 1 + MIN_ROWS_PER_UNIT} periods")
     y, y_text = transform_series(y_raw, method=transform, period_type=period_type,
                                  name=f"headline '{headline_code}'")
     xs, texts = [], {headline_code: y_text}
@@ -872,7 +872,7 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
     if two_way:
         if n_units < 3:
             raise Invalid(f"time effects need at least 3 units, not {n_units}: with fewer "
-                             "the period means leave almost nothing to test")
+                          "the period means leave almost nothing to test")
         y, period_means = _remove_period_means(y)
         x_all = np.stack([_remove_period_means(x)[0] for x in x_all])
         note = "; then each period's mean across units removed (time effects)"

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from stocktake.errors import Invalid
+
 DEFAULT_MAX_LAG = 12
 DEFAULT_BACKTEST_FRACTION = 1 / 3
 LEVELS = (0.80, 0.95)
@@ -104,7 +106,7 @@ def _diff(v: np.ndarray) -> np.ndarray:
 def _mean_changes(d: np.ndarray, season: int, name: str) -> tuple[np.ndarray, bool]:
     finite = np.isfinite(d)
     if not finite.any():
-        raise ValueError(f"{name}: no two consecutive periods observed, so no change to use")
+        raise Invalid(f"{name}: no two consecutive periods observed, so no change to use")
     if season >= 2:
         pos = np.arange(d.size)[finite] % season
         counts = np.bincount(pos, minlength=season)
@@ -152,8 +154,8 @@ def _best_lag(dy: np.ndarray, dx: np.ndarray, max_lag: int, season: int, code: s
         if r > strength:
             best, strength = k, r
     if not best:
-        raise ValueError(f"lead '{code}': too little data to choose a lag in 1..{max_lag} "
-                         "(each needs 3 periods where both changes are observed)")
+        raise Invalid(f"lead '{code}': too little data to choose a lag in 1..{max_lag} "
+                      "(each needs 3 periods where both changes are observed)")
     return best
 
 
@@ -164,8 +166,8 @@ def _fit(y: np.ndarray, xs: Mapping[str, np.ndarray], lags: Mapping[str, int] | 
     dx = {code: _diff(x) for code, x in xs.items()}
     for c, d in dx.items():
         if not np.isfinite(d).any():
-            raise ValueError(f"lead '{c}': no two consecutive periods observed, so no change "
-                             "to use")
+            raise Invalid(f"lead '{c}': no two consecutive periods observed, so no change "
+                          "to use")
     chosen = ({c: int(lags[c]) for c in xs} if lags is not None
               else {c: _best_lag(dy, d, max_lag, season, c) for c, d in dx.items()})
     lagged = np.column_stack([_lagged(dx[c], k) for c, k in chosen.items()])
@@ -179,8 +181,8 @@ def _fit(y: np.ndarray, xs: Mapping[str, np.ndarray], lags: Mapping[str, int] | 
     design = np.column_stack([dummies, lagged[ok]])
     df = n - m - len(chosen)
     if df < 2:
-        raise ValueError(f"too little data: {n} periods where the headline's change and every "
-                         f"lagged lead change are observed leave {df} residual df (need 2)")
+        raise Invalid(f"too little data: {n} periods where the headline's change and every "
+                      f"lagged lead change are observed leave {df} residual df (need 2)")
     beta, *_ = np.linalg.lstsq(design, dy[ok], rcond=None)
     resid = dy[ok] - design @ beta
     sigma = float(np.sqrt(resid @ resid / df))
@@ -202,7 +204,7 @@ def _series(values: Any, name: str) -> np.ndarray:
 
 def _whole(value: Any, name: str, low: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name} must be a whole number >= {low}, not {value!r}")
+        raise Invalid(f"{name} must be a whole number >= {low}, not {value!r}")
     return int(value)
 
 
@@ -234,10 +236,10 @@ def nowcast(headline: Sequence[float] | np.ndarray,
                              f"got {', '.join(map(str, lags)) or 'none'}")
         lags = {c: _whole(lags[c], f"lag of '{c}'") for c in xs}
     if not (isinstance(backtest_fraction, float | int) and 0 < backtest_fraction < 1):
-        raise ValueError(f"backtest_fraction must be between 0 and 1, not {backtest_fraction!r}")
+        raise Invalid(f"backtest_fraction must be between 0 and 1, not {backtest_fraction!r}")
     observed = np.flatnonzero(np.isfinite(y))
     if observed.size < 2:
-        raise ValueError("headline: needs at least 2 observed periods")
+        raise Invalid("headline: needs at least 2 observed periods")
     last = int(observed[-1])
 
     fit = _fit(y, xs, lags, max_lag, season)

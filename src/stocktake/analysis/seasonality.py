@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy import special
 
+from stocktake.errors import Invalid
 from stocktake.model.periods import Period, PeriodError, PeriodType
 
 ALPHA = 0.01  # significance level of the F test
@@ -170,7 +171,7 @@ def seasonal_adjustments(
     all on the same ``periods``, computed together: row for row the same figures as one
     series at a time (which is a batch of one)."""
     if mode not in MODES:
-        raise ValueError(f"seasonal mode {mode!r} is not one of {', '.join(MODES)}")
+        raise Invalid(f"seasonal mode {mode!r} is not one of {', '.join(MODES)}")
     ys = np.asarray(matrix, dtype=float)
     if ys.ndim != 2:
         raise ValueError(f"matrix must be two-dimensional, not of shape {ys.shape}")
