@@ -113,7 +113,6 @@ def cli_commands(world: Path) -> dict[str, list[str]]:
     root = units[0]["code"]
     child = next(u["code"] for u in units if u["parent"] == root)
     leaf = next(u["code"] for u in units if not any(v["parent"] == u["code"] for v in units))
-    indicators = [i["code"] for i in codes(world, "indicators")]
     out: dict[str, list[str]] = {}
     for command in ("units", "indicators", "priorities", "changes", "batches", "quality",
                     "status"):
@@ -167,7 +166,6 @@ def cli_commands(world: Path) -> dict[str, list[str]]:
     out["publish"] = ["publish", *db, "--out", "OUTDIR/public"]
     out["submit-missing-file"] = ["submit", "no-such-file.csv", *db]
     out["load-missing-dir"] = ["load", "no-such-dir", *db]
-    out["indicator-listing"] = ["indicators", *db, "--json"] if indicators else ["units", *db]
     return out
 
 
