@@ -15,12 +15,16 @@ ALLOWED = {
     "store": {"model", "store", "errors"},
     "intake": {"model", "store", "analysis", "intake", "errors"},
     "delivery": {"model", "analysis", "delivery", "errors"},
-    "reports": {"model", "analysis", "delivery", "reports", "errors"},
-    "services": {"model", "store", "analysis", "intake", "delivery", "reports", "services",
-                 "errors"},
+    "results": {"model", "analysis", "delivery", "results", "errors"},
+    "reports": {"model", "analysis", "delivery", "results", "reports", "errors"},
+    "services": {"model", "store", "analysis", "intake", "delivery", "results", "reports",
+                 "services", "errors"},
     "demo": {"model", "store", "intake", "delivery", "services", "demo", "errors"},
-    "web": {"model", "store", "analysis", "intake", "delivery", "services", "reports", "web",
-            "errors"},
+    "web": {"model", "store", "analysis", "intake", "delivery", "results", "services",
+            "reports", "web", "errors"},
+    # The CLI is the outermost shell: it also starts the web server and builds the demo.
+    "cli": {"model", "store", "analysis", "intake", "delivery", "results", "services",
+            "reports", "web", "demo", "cli", "errors"},
 }
 
 

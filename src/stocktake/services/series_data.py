@@ -122,17 +122,22 @@ class SeriesData:
 
     @classmethod
     def load(cls, engine: Engine, model: DeliveryModel, codes: Iterable[str],
-             as_of: datetime | None) -> SeriesData:
+             as_of: datetime | None, *, pin: datetime | None = None) -> SeriesData:
+        """The values of ``codes`` (and their components) known at ``as_of``. ``pin``, when
+        as_of is None, is the moment to read at instead (a Snapshot's moment of opening, so
+        that two loads of one snapshot read the same world); ``as_of`` is what the reader
+        asked for and is kept as it was."""
         needed: set[str] = set()
         for code in codes:
             needed |= components(model, code)
         hierarchy = Hierarchy.from_model(model)
+        at = as_of if as_of is not None else pin
         with engine.connect() as conn:
-            df = latest(conn, as_of=as_of, indicators=sorted(needed), with_vintage=False,
+            df = latest(conn, as_of=at, indicators=sorted(needed), with_vintage=False,
                         ordered=False)
-            vintage = data_as_of(conn, as_of)
+            vintage = data_as_of(conn, at)
             vintages = _vintages(conn, df)
-            accepted = rebases.in_force(conn, sorted(needed), as_of)
+            accepted = rebases.in_force(conn, sorted(needed), at)
         # Codes to positions by casting to enums (an enum's physical value is the position
         # of its category), then one stable sort of small integers groups the rows by
         # indicator: no Python step per observation, no string hashing per group. A retired
