@@ -71,3 +71,11 @@ def test_results_are_frozen():
 def test_unknown_types_are_refused_not_stringified():
     with pytest.raises(TypeError, match="cannot encode object"):
         encode(outer(count=object()))
+
+
+def test_transitional_key_reads_follow_the_json_names():
+    r = outer()
+    assert r["zeta"] == 1 and r["from"] == "2024-01" and r.get("note") is None
+    assert r.get("missing", "x") == "x"
+    with pytest.raises(KeyError):
+        r["from_"]
