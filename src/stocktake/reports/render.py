@@ -11,6 +11,7 @@ import jinja2
 
 from ..delivery import assessments as da
 from ..delivery import chains as dc
+from . import contracts
 from .chain_diagram import chain_svg
 from .charts import headline_chart, unit_panel
 from .formatting import FILTERS
@@ -26,7 +27,7 @@ def environment() -> jinja2.Environment:
                              lstrip_blocks=True)
     env.filters.update(FILTERS)
     env.filters["abs"] = abs
-    return env
+    return contracts.enforce(env)
 
 
 def _criteria() -> tuple[list[tuple[str, str]], dict[str, str]]:

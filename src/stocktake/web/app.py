@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
+from ..reports import contracts
 from . import (
     account_pages,
     api,
@@ -57,6 +58,7 @@ def templates() -> Jinja2Templates:
     for name, f in data_pages.FILTERS.items():
         t.env.filters.setdefault(name, f)
     t.env.globals.update(auth.template_globals())
+    contracts.enforce(t.env)  # in the tests: every page checked against its contract
     return t
 
 

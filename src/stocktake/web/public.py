@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Res
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from ..reports import contracts
 from ..reports.formatting import FILTERS
 from ..services import publish
 from . import auth
@@ -43,7 +44,7 @@ def environment() -> jinja2.Environment:
                              autoescape=jinja2.select_autoescape(("html",)),
                              undefined=jinja2.StrictUndefined)
     env.filters.update(FILTERS)
-    return env
+    return contracts.enforce(env)
 
 
 def render_page(template: str, context: dict[str, Any]) -> str:
