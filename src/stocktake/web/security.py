@@ -18,6 +18,8 @@ from typing import Any
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..errors import Invalid
+
 TRUSTED_PROXIES_ENV = "STOCKTAKE_TRUSTED_PROXIES"
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -88,7 +90,7 @@ class SecurityHeaders:
 
 
 def parse_proxies(text: str | None) -> tuple[Network, ...]:
-    """``10.0.0.1, 10.1.0.0/16, ::1`` as networks. Raises ValueError naming a bad entry."""
+    """``10.0.0.1, 10.1.0.0/16, ::1`` as networks. Raises Invalid naming a bad entry."""
     networks = []
     for item in (text or "").replace(";", ",").split(","):
         item = item.strip()
@@ -97,7 +99,7 @@ def parse_proxies(text: str | None) -> tuple[Network, ...]:
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
-            raise ValueError(f"{TRUSTED_PROXIES_ENV}: '{item}' is not an IP address or network "
+            raise Invalid(f"{TRUSTED_PROXIES_ENV}: '{item}' is not an IP address or network "
                              f"(write e.g. 10.0.0.1, 10.1.0.0/16 or ::1)") from None
     return tuple(networks)
 
