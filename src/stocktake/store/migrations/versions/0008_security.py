@@ -24,7 +24,7 @@ SQLITE_TRIGGERS = [
     for verb in ("UPDATE", "DELETE")
 ]
 POSTGRES_TRIGGERS = [
-    "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
     f"$$ BEGIN RAISE EXCEPTION '{REFUSAL}'; END $$",
     "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log "
     "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
@@ -55,7 +55,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER audit_log_append_only ON audit_log")
-        op.execute("DROP FUNCTION audit_log_append_only()")
+        op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
     op.drop_index("ix_login_attempts_pair", table_name="login_attempts")
     with op.batch_alter_table("api_tokens") as batch:
         batch.drop_column("last_used_ip")
