@@ -51,7 +51,7 @@ def test_a_unit_token_stops_submitting_when_its_analyst_becomes_an_executive(mod
     token = accounts.create_api_token(model, "ana", "unit:A", now=T0)
     assert accounts.resolve_api_token(model, token, now=T0).role == "provider"
     accounts.set_role(model, "ana", "executive", by="root", now=at(1))
-    with pytest.raises(TokenRefused, match="'ana' is now a executive, who does not submit"):
+    with pytest.raises(TokenRefused, match="'ana' is now an executive, who does not submit"):
         accounts.resolve_api_token(model, token, ip="10.0.0.7", now=at(2))
     [entry] = audit.read_log(model, action="token_refused")
     assert (entry.subject, entry.ip, entry.detail["scope"]) == ("ana", "10.0.0.7", "unit:A")

@@ -213,12 +213,9 @@ def check_password(password: str, *, username: str | None = None) -> None:
     strength = zxcvbn(password[:STRENGTH_CHECKED],
                       user_inputs=[u for u in (username, "stocktake") if u])
     if strength["score"] < MIN_STRENGTH:
-        feedback = strength["feedback"]
-        why = (feedback.get("warning") or "it is a common password or close to one").rstrip(".")
-        hints = " ".join(feedback.get("suggestions") or [])
-        raise AccountInvalid(
-            f"the password is too easy to guess: {why[0].lower()}{why[1:]}. Use a longer "
-            f"phrase of unrelated words{f' ({hints.rstrip(chr(46))})' if hints else ''}")
+        why = strength["feedback"].get("warning") or "It is a common password or close to one"
+        raise AccountInvalid(f"the password is too easy to guess ({why.rstrip('.').lower()}): "
+                             f"use a longer phrase of unrelated words")
 
 
 def _check_role(conn: Connection, role: str, unit: str | None,
@@ -609,7 +606,8 @@ def _outgrown(conn: Connection, row: dict[str, Any]) -> str | None:
         return None
     unit = scope[5:]
     if role != "provider":
-        return f"'{row['username']}' is now a {role}, who does not submit data"
+        article = "an" if role[0] in "aeiou" else "a"
+        return f"'{row['username']}' is now {article} {role}, who does not submit data"
     if unit not in unit_remit(model_repo.read_model(conn), row["unit"]):
         return (f"'{row['username']}' now provides data for {row['unit']} and the units "
                 f"below it, not for {unit}")
