@@ -158,7 +158,9 @@ def session_for(engine, role: str) -> str:
 
 
 def open_as(browser, server, engine, role: str | None, size: tuple[int, int]):
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    # bypass_csp: axe-core is injected as an inline script, which the app's CSP forbids.
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]},
+                                  bypass_csp=True)
     if role is not None:
         context.add_cookies([{"name": SESSION_COOKIE, "value": session_for(engine, role),
                               "url": server.url}])

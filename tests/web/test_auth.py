@@ -213,9 +213,9 @@ def test_five_wrong_passwords_then_refusal_with_429(site):
     for _ in range(5):
         r = sign_in(client, "analyst", "not the password")
         assert r.status_code == 401 and "Wrong username or password." in r.text
-    r = sign_in(client, "analyst")  # the right password, but too late
+    r = sign_in(client, "analyst")  # the right password, but too soon from this address
     assert r.status_code == 429 and "Too many failed sign-in attempts" in r.text
-    assert 14 * 60 <= int(r.headers["retry-after"]) <= 15 * 60
+    assert 1 <= int(r.headers["retry-after"]) <= 60  # the 5th failure waits a minute
     assert auth.SESSION_COOKIE not in client.cookies
 
 
@@ -377,10 +377,10 @@ def test_five_wrong_passwords_in_the_browser_bring_the_rate_limit_message(browse
             response = browser_sign_in(page, server.url, "analyst", "wrong password!")
             assert response.status == 401, attempt
             assert page.get_by_role("alert").inner_text() == "Wrong username or password."
-        response = browser_sign_in(page, server.url, "analyst")  # right, but locked
+        response = browser_sign_in(page, server.url, "analyst")  # right, but too soon
         assert response.status == 429
         alert = page.get_by_role("alert").inner_text()
-        assert alert.startswith("Too many failed sign-in attempts") and "15 more minutes" in alert
+        assert alert.startswith("Too many failed sign-in attempts") and "1 more minute" in alert
         screenshot(page, "login-rate-limited")
         page.close()
 

@@ -25,7 +25,7 @@ PrioritiesOption = Annotated[list[str] | None, typer.Option(
 def _password(stdin: bool) -> str:
     if stdin:
         return sys.stdin.readline().rstrip("\n")
-    return typer.prompt("Password (12 characters or more)", hide_input=True,
+    return typer.prompt("Password (12 characters or more, not easy to guess)", hide_input=True,
                         confirmation_prompt=True)
 
 
@@ -102,6 +102,52 @@ def user_token(username: UserArg, db: DbOption = None,
     token = create_api_token(open_db(db), username, scope, label=label, by="cli")
     err.print(f"API token for {username} ({scope}); it is shown only now:")
     console.print(token)
+
+
+@user_app.command("tokens")
+def user_tokens(username: Annotated[str | None, typer.Argument(
+                    metavar="[USERNAME]", help="Whose tokens (default: every user's).")] = None,
+                db: DbOption = None,
+                revoked: Annotated[bool, typer.Option(
+                    "--revoked", help="Include revoked tokens.")] = False,
+                as_json: JsonOption = False) -> None:
+    """API tokens with their scope and last use (never the tokens themselves)."""
+    from ..services.accounts import list_all_api_tokens, list_api_tokens
+
+    engine = open_db(db)
+    if username is None:
+        tokens = list_all_api_tokens(engine, live_only=not revoked)
+    else:
+        tokens = [t for t in list_api_tokens(engine, username) if revoked or not t.revoked_at]
+    if as_json:
+        print_json([{"id": t.id, "user": t.username or username, "scope": t.scope,
+                     "label": t.label, "created_at": t.created_at,
+                     "last_used_at": t.last_used_at, "last_used_ip": t.last_used_ip,
+                     "revoked_at": t.revoked_at} for t in tokens])
+        return
+    t = Table(title="API tokens")
+    for col in ("id", "user", "scope", "label", "made", "last used", "revoked"):
+        t.add_column(col)
+    for tok in tokens:
+        used = (f"{tok.last_used_at:%Y-%m-%d %H:%M}"
+                + (f" from {tok.last_used_ip}" if tok.last_used_ip else "")
+                if tok.last_used_at else "never")
+        t.add_row(str(tok.id), tok.username or username or "", tok.scope, tok.label,
+                  f"{tok.created_at:%Y-%m-%d %H:%M}", used,
+                  f"{tok.revoked_at:%Y-%m-%d %H:%M}" if tok.revoked_at else "")
+    show(t)
+
+
+@user_app.command("revoke-token")
+def user_revoke_token(username: UserArg,
+                      token_id: Annotated[int, typer.Argument(
+                          metavar="ID", help="The token's number (see `user tokens`).")],
+                      db: DbOption = None) -> None:
+    """Revoke an API token of the account: it stops working at once."""
+    from ..services.accounts import revoke_api_token
+
+    revoke_api_token(open_db(db), username, token_id, by="cli")
+    console.print(f"API token {token_id} of {username} revoked.")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,5 @@
-"""Running stocktake: build and serve the demo, serve the web app, upgrade the database."""
+"""Running stocktake: build and serve the demo, serve the web app, upgrade the database, read
+the audit log."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .common import DbOption, console, err, open_db, show
+from .common import DbOption, JsonOption, console, err, open_db, print_json, show
 from .model import render_priorities
 
 
@@ -79,7 +80,41 @@ def _serve(engine, host: str, port: int) -> None:
     from ..web.app import create_app
 
     err.print(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
+    # Forwarded headers are trusted only from STOCKTAKE_TRUSTED_PROXIES (web/security.py), so
+    # uvicorn's own handling (which trusts 127.0.0.1 by default) is off.
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning",
+                proxy_headers=False)
+
+
+def audit(
+    db: DbOption = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", metavar="USERNAME", help="Only events about this account.")] = None,
+    action: Annotated[str | None, typer.Option(
+        "--action", metavar="ACTION", help="Only this kind of event, e.g. sign_in_failed, "
+        "role_changed, token_created, model_loaded.")] = None,
+    limit: Annotated[int, typer.Option(
+        "--limit", min=1, help="At most this many events, newest first.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """The audit log of security events: sign-ins and failures, account and role changes,
+    API tokens, model loads; with who, when and from which address (newest first)."""
+    from ..services.accounts import normalise_username
+    from ..services.audit import read_log
+
+    entries = read_log(open_db(db), subject=normalise_username(user) if user else None,
+                       action=action, limit=limit)
+    if as_json:
+        print_json([e.to_dict() for e in entries])
+        return
+    t = Table(title="Audit log (newest first)")
+    for col in ("when (UTC)", "event", "account", "by", "from", "detail"):
+        t.add_column(col)
+    for e in entries:
+        detail = "; ".join(f"{k}: {v}" for k, v in e.detail.items())
+        t.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", e.words, e.subject or "", e.actor,
+                  e.ip or "command line", detail)
+    show(t)
 
 
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
@@ -98,4 +133,5 @@ def db_upgrade(db: DbOption = None) -> None:
 def register(app: typer.Typer) -> None:
     app.command()(demo)
     app.command()(serve)
+    app.command()(audit)
     app.add_typer(db_app, name="db")

@@ -8,6 +8,10 @@ and sees drafts for their unit and the units below it); ``executive`` (reads eve
 Secrets are kept only as hashes: passwords with argon2id (argon2-cffi's PasswordHasher,
 rehashed at the next sign-in when its parameters change), session and API tokens as
 SHA-256 of 256 random bits (enough entropy that a fast hash is the right tool).
+
+Security events (sign-ins, failures, account changes, tokens) go to the audit log
+(services.audit) in the same transaction as the change. ``ip`` arguments say where a
+request came from; None means the command line.
 """
 
 from __future__ import annotations
@@ -25,12 +29,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
+from zxcvbn import zxcvbn
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound, StocktakeError
 from ..model.entities import DeliveryModel
 from ..store import accounts as q
 from ..store import model_repo
 from ..store.db import utcnow, writing
+from . import audit
 
 ROLES = ("admin", "analyst", "owner", "provider", "executive")
 ROLE_TEXT = {
@@ -45,9 +51,17 @@ MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; a cap stops megabyte "pas
 SESSION_TTL = timedelta(hours=12)
 SESSION_SLIDE_STEP = timedelta(minutes=1)  # extend at most once a minute, not every request
 TOKEN_TOUCH_STEP = timedelta(minutes=1)
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
+# zxcvbn's score from 0 to 4; 3 is "safely unguessable" (about 10^8 guesses and more), so
+# common, breached-style and keyboard-pattern passwords are refused even when long enough.
+MIN_STRENGTH = 3
+STRENGTH_CHECKED = 100  # zxcvbn's time grows with length; past this a password is long enough
+# Sign-in throttling, per account AND address together (issue #15): a stranger's failures
+# from elsewhere never hold up the account's owner. After FREE_FAILURES failures in a row
+# the pair waits FIRST_DELAY, doubling with each further failure up to MAX_DELAY.
+FREE_FAILURES = 5
+FIRST_DELAY = timedelta(minutes=1)
+MAX_DELAY = timedelta(hours=1)
+FAILURE_MEMORY = timedelta(hours=24)  # older failures are forgotten
 TOKEN_PREFIX = "stocktake_"
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 
@@ -85,9 +99,14 @@ class LoginRefused(AccountError, Forbidden):
         self.retry_after = max(1, math.ceil((until - now).total_seconds()))
         minutes = -(-self.retry_after // 60)
         super().__init__(
-            f"Too many failed sign-in attempts for this account or from this address. "
+            f"Too many failed sign-in attempts for this account from this address. "
             f"Sign-in is refused for {minutes} more minute{'s' if minutes != 1 else ''}; "
             f"try again after {until:%H:%M} UTC.")
+
+
+class TokenRefused(AccountError, Forbidden):
+    """An API token whose scope its account no longer has (a demotion, a move to another
+    unit): a token can only narrow its account's powers, never keep old ones."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +167,8 @@ class ApiToken:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    last_used_ip: str | None = None
+    username: str | None = None  # filled in lists of every user's tokens
 
 
 def unit_remit(model: DeliveryModel, unit: str | None) -> frozenset[str]:
@@ -178,7 +199,9 @@ def _check_username(username: str) -> str:
 
 
 def check_password(password: str, *, username: str | None = None) -> None:
-    """The password policy: at least 12 characters, and not the username."""
+    """The password policy: at least 12 characters, not the username, and not easy to guess
+    (zxcvbn, offline: common and breached-style passwords, keyboard patterns, dates,
+    words with digits and symbols, the username inside it)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountInvalid(f"the password is too short: it needs at least "
                              f"{MIN_PASSWORD_LENGTH} characters (it has {len(password)})")
@@ -187,6 +210,12 @@ def check_password(password: str, *, username: str | None = None) -> None:
                              f"characters")
     if username is not None and password.strip().lower() == username.lower():
         raise AccountInvalid("the password must not be the username")
+    strength = zxcvbn(password[:STRENGTH_CHECKED],
+                      user_inputs=[u for u in (username, "stocktake") if u])
+    if strength["score"] < MIN_STRENGTH:
+        why = strength["feedback"].get("warning") or "It is a common password or close to one"
+        raise AccountInvalid(f"the password is too easy to guess ({why.rstrip('.').lower()}): "
+                             f"use a longer phrase of unrelated words")
 
 
 def _check_role(conn: Connection, role: str, unit: str | None,
@@ -240,7 +269,7 @@ def _keep_an_admin(conn: Connection, row: dict[str, Any]) -> None:
 
 def create_user(engine: Engine, username: str, role: str, password: str, *,
                 unit: str | None = None, priorities: Iterable[str] = (), by: str = "system",
-                now: datetime | None = None) -> User:
+                ip: str | None = None, now: datetime | None = None) -> User:
     """A new, active account. Raises an AccountError of the right kind saying what is wrong."""
     name = _check_username(username)
     check_password(password, username=name)
@@ -257,6 +286,8 @@ def create_user(engine: Engine, username: str, role: str, password: str, *,
                           last_login_at=None)
             q.record_event(conn, name, "created", {"role": role, "unit": unit,
                                                    "priorities": list(codes)}, by=by, at=now)
+            audit.record(conn, "user_created", actor=by, subject=name, ip=ip, at=now,
+                         detail={"role": role, "unit": unit, "priorities": list(codes)})
             return _user(q.user_by_name(conn, name))
     except IntegrityError:  # made at the same moment by another request
         raise taken from None
@@ -273,7 +304,7 @@ def list_users(engine: Engine) -> list[User]:
 
 
 def set_role(engine: Engine, username: str, role: str, *, unit: str | None = None,
-             priorities: Iterable[str] = (), by: str = "system",
+             priorities: Iterable[str] = (), by: str = "system", ip: str | None = None,
              now: datetime | None = None) -> User:
     """Change a user's role (with the unit or priorities it needs). Takes effect at once."""
     now = now or utcnow()
@@ -283,15 +314,17 @@ def set_role(engine: Engine, username: str, role: str, *, unit: str | None = Non
         if role != "admin":
             _keep_an_admin(conn, row)
         q.update_user(conn, row["id"], role=role, unit=unit, priorities=list(codes))
-        q.record_event(conn, row["username"], "role", {
-            "before": {"role": row["role"], "unit": row["unit"],
-                       "priorities": row["priorities"]},
-            "after": {"role": role, "unit": unit, "priorities": list(codes)}}, by=by, at=now)
+        change = {"before": {"role": row["role"], "unit": row["unit"],
+                             "priorities": row["priorities"]},
+                  "after": {"role": role, "unit": unit, "priorities": list(codes)}}
+        q.record_event(conn, row["username"], "role", change, by=by, at=now)
+        audit.record(conn, "role_changed", actor=by, subject=row["username"], ip=ip, at=now,
+                     detail=change)
         return _user(q.user_by_name(conn, row["username"]))
 
 
 def disable_user(engine: Engine, username: str, *, by: str = "system",
-                 now: datetime | None = None) -> User:
+                 ip: str | None = None, now: datetime | None = None) -> User:
     """Stop an account: its sessions end now and its API tokens stop working."""
     now = now or utcnow()
     with writing(engine) as conn:
@@ -300,21 +333,23 @@ def disable_user(engine: Engine, username: str, *, by: str = "system",
         q.update_user(conn, row["id"], active=False)
         q.delete_user_sessions(conn, row["id"])
         q.record_event(conn, row["username"], "disabled", {}, by=by, at=now)
+        audit.record(conn, "user_disabled", actor=by, subject=row["username"], ip=ip, at=now)
         return _user(q.user_by_name(conn, row["username"]))
 
 
 def enable_user(engine: Engine, username: str, *, by: str = "system",
-                now: datetime | None = None) -> User:
+                ip: str | None = None, now: datetime | None = None) -> User:
     now = now or utcnow()
     with writing(engine) as conn:
         row = _existing(conn, username)
         q.update_user(conn, row["id"], active=True)
         q.record_event(conn, row["username"], "enabled", {}, by=by, at=now)
+        audit.record(conn, "user_enabled", actor=by, subject=row["username"], ip=ip, at=now)
         return _user(q.user_by_name(conn, row["username"]))
 
 
 def set_password(engine: Engine, username: str, password: str, *, by: str = "system",
-                 now: datetime | None = None) -> None:
+                 ip: str | None = None, now: datetime | None = None) -> None:
     """A new password; every session of the user ends (sign in again with the new one)."""
     now = now or utcnow()
     with engine.connect() as conn:
@@ -326,6 +361,7 @@ def set_password(engine: Engine, username: str, password: str, *, by: str = "sys
         q.update_user(conn, row["id"], password_hash=hashed)
         q.delete_user_sessions(conn, row["id"])
         q.record_event(conn, name, "password", {}, by=by, at=now)
+        audit.record(conn, "password_set", actor=by, subject=name, ip=ip, at=now)
 
 
 def change_own_password(engine: Engine, username: str, current: str, new: str, *, ip: str,
@@ -336,7 +372,7 @@ def change_own_password(engine: Engine, username: str, current: str, new: str, *
         raise AccountInvalid("the new password is the same as the current one")
     check_password(new, username=normalise_username(username))
     authenticate(engine, username, current, ip=ip, now=now, record_login=False)
-    set_password(engine, username, new, by=normalise_username(username), now=now)
+    set_password(engine, username, new, by=normalise_username(username), ip=ip, now=now)
 
 
 def account_events(engine: Engine, username: str | None = None) -> list[dict[str, Any]]:
@@ -347,29 +383,32 @@ def account_events(engine: Engine, username: str | None = None) -> list[dict[str
 # -- signing in -------------------------------------------------------------------------
 
 
-def lockout_until(failures: Iterable[datetime], *, limit: int = MAX_FAILURES,
-                  window: timedelta = FAILURE_WINDOW,
-                  lockout: timedelta = LOCKOUT) -> datetime | None:
-    """When a lockout ends, given failure times: each run of ``limit`` failures within
-    ``window`` locks for ``lockout`` from its last failure. None if there was no such run."""
+def throttle_delay(failures: int) -> timedelta:
+    """The wait after the n-th failure in a row of one account from one address: none for
+    the first FREE_FAILURES - 1, then FIRST_DELAY doubling with each failure, at most
+    MAX_DELAY (5th: 1 min, 6th: 2, 7th: 4 ... 11th and after: 60)."""
+    if failures < FREE_FAILURES:
+        return timedelta(0)
+    doublings = min(failures - FREE_FAILURES, 16)  # 2**16 minutes is past any sane cap
+    return min(FIRST_DELAY * 2 ** doublings, MAX_DELAY)
+
+
+def throttle_until(failures: Iterable[datetime]) -> datetime | None:
+    """When one account may be tried again from one address, given the times of its failures
+    there since its last success there: the newest failure plus the wait its count earns.
+    None when no wait applies."""
     times = sorted(failures)
-    until = None
-    for i in range(limit - 1, len(times)):
-        if times[i] - times[i - limit + 1] <= window:
-            end = times[i] + lockout
-            until = end if until is None or end > until else until
-    return until
+    delay = throttle_delay(len(times))
+    return times[-1] + delay if delay else None
 
 
 def login_lock(conn: Connection, username: str, ip: str, now: datetime) -> datetime | None:
-    """Until when sign-in is refused for this username or from this address (None: open)."""
-    since = now - FAILURE_WINDOW - LOCKOUT  # older failures cannot lock anything now
-    ends = [lockout_until(q.failure_times(conn, since, username=username)),
-            lockout_until(q.failure_times(conn, since, ip=ip))]
-    live = [e for e in ends if e is not None and e > now]
-    return max(live) if live else None
+    """Until when sign-in to this account from this address waits (None: open now)."""
+    until = throttle_until(q.failure_times(conn, username, ip, now - FAILURE_MEMORY))
+    return until if until is not None and until > now else None
 
 
+ANONYMOUS_ACTOR = "anonymous"  # who a failed sign-in is, as far as anyone knows
 _DUMMY: dict[str, str] = {}
 
 
@@ -396,6 +435,8 @@ def authenticate(engine: Engine, username: str, password: str, *, ip: str,
         until = login_lock(conn, name, ip, now)
         if until is not None:
             q.record_attempt(conn, name, ip, now, "refused")
+            audit.record(conn, "sign_in_refused", actor=ANONYMOUS_ACTOR, subject=name, ip=ip,
+                         at=now, detail={"until": until.isoformat(timespec="seconds")})
     if until is not None:
         raise LoginRefused(until, now)
     with engine.connect() as conn:
@@ -414,6 +455,12 @@ def authenticate(engine: Engine, username: str, password: str, *, ip: str,
             changes["last_login_at"] = now
     with writing(engine) as conn:
         q.record_attempt(conn, name, ip, now, "success" if ok else "failure")
+        if not ok or not row["active"]:
+            why = "wrong password" if row is not None else "no such user"
+            audit.record(conn, "sign_in_failed", actor=ANONYMOUS_ACTOR, subject=name, ip=ip,
+                         at=now, detail={"reason": why if not ok else "account disabled"})
+        elif record_login:
+            audit.record(conn, "sign_in", actor=name, subject=name, ip=ip, at=now)
         if changes:
             q.update_user(conn, row["id"], **changes)
     if not ok:
@@ -469,7 +516,8 @@ def end_session(engine: Engine, token: str) -> None:
 
 
 def create_api_token(engine: Engine, username: str, scope: str, *, label: str = "",
-                     by: str | None = None, now: datetime | None = None) -> str:
+                     by: str | None = None, ip: str | None = None,
+                     now: datetime | None = None) -> str:
     """A new API token, returned once (only its hash is kept).
 
     ``scope`` is ``read`` (read-only, with the user's role) or ``unit:CODE`` (submit and
@@ -483,11 +531,15 @@ def create_api_token(engine: Engine, username: str, scope: str, *, label: str = 
         if not row["active"]:
             raise AccountConflict(f"'{row['username']}' is disabled")
         scope = _check_scope(conn, row, scope)
-        q.insert_token(conn, token_hash=token_hash(token), user_id=row["id"], scope=scope,
-                       label=label.strip()[:200], created_at=now)
+        token_id = q.insert_token(conn, token_hash=token_hash(token), user_id=row["id"],
+                                  scope=scope, label=label.strip()[:200], created_at=now)
         q.record_event(conn, row["username"], "token_created", {"scope": scope,
                                                                 "label": label.strip()[:200]},
                        by=by or row["username"], at=now)
+        audit.record(conn, "token_created", actor=by or row["username"],
+                     subject=row["username"], ip=ip, at=now,
+                     detail={"token": token_id, "scope": scope,
+                             "label": label.strip()[:200]})
     return token
 
 
@@ -511,9 +563,14 @@ def _check_scope(conn: Connection, row: dict[str, Any], scope: str) -> str:
     return f"unit:{unit}"
 
 
-def resolve_api_token(engine: Engine, token: str, *,
+def resolve_api_token(engine: Engine, token: str, *, ip: str | None = None,
                       now: datetime | None = None) -> Principal | None:
-    """The principal an API token acts as, or None if it is unknown or revoked."""
+    """The principal an API token acts as, or None if it is unknown or revoked.
+
+    Authorised at every use against the account as it is now: a ``read`` token acts with
+    the account's current role; a ``unit:X`` token acts as a provider for X only while the
+    account may still submit for X. Raises TokenRefused (and logs it) when it may not.
+    """
     if not token.startswith(TOKEN_PREFIX):
         return None
     now = now or utcnow()
@@ -521,8 +578,17 @@ def resolve_api_token(engine: Engine, token: str, *,
         row = q.live_token(conn, token_hash(token))
         if row is None:
             return None
-        if row["last_used_at"] is None or now - row["last_used_at"] >= TOKEN_TOUCH_STEP:
-            q.touch_token(conn, row["token_id"], now)
+        refusal = _outgrown(conn, row)
+        if refusal is not None:
+            audit.record(conn, "token_refused", actor=row["username"], subject=row["username"],
+                         ip=ip, at=now, detail={"token": row["token_id"], "scope": row["scope"],
+                                                "reason": refusal})
+            conn.commit()
+            raise TokenRefused(f"this API token (#{row['token_id']}, {row['scope']}) no longer "
+                               f"fits its account: {refusal}. Make a new token.")
+        if (row["last_used_at"] is None or now - row["last_used_at"] >= TOKEN_TOUCH_STEP
+                or (ip and ip[:64] != row["last_used_ip"])):
+            q.touch_token(conn, row["token_id"], now, (ip or None) and ip[:64])
             conn.commit()
     if row["scope"].startswith("unit:"):
         return Principal(user_id=row["id"], username=row["username"], role="provider",
@@ -532,13 +598,35 @@ def resolve_api_token(engine: Engine, token: str, *,
                      via="token", read_only=True)
 
 
+def _outgrown(conn: Connection, row: dict[str, Any]) -> str | None:
+    """Why a token's scope is now beyond its account's role and unit, or None if it is not.
+    The same rule as making the token (_check_scope), applied to the account of today."""
+    scope, role = row["scope"], row["role"]
+    if not scope.startswith("unit:") or role in ("admin", "analyst"):
+        return None
+    unit = scope[5:]
+    if role != "provider":
+        article = "an" if role[0] in "aeiou" else "a"
+        return f"'{row['username']}' is now {article} {role}, who does not submit data"
+    if unit not in unit_remit(model_repo.read_model(conn), row["unit"]):
+        return (f"'{row['username']}' now provides data for {row['unit']} and the units "
+                f"below it, not for {unit}")
+    return None
+
+
 def list_api_tokens(engine: Engine, username: str) -> list[ApiToken]:
     with engine.connect() as conn:
         return [ApiToken(**r) for r in q.tokens_of(conn, _existing(conn, username)["id"])]
 
 
+def list_all_api_tokens(engine: Engine, *, live_only: bool = True) -> list[ApiToken]:
+    """Every user's API tokens (live ones unless ``live_only`` is False), for administrators."""
+    with engine.connect() as conn:
+        return [ApiToken(**r) for r in q.all_tokens(conn, live_only=live_only)]
+
+
 def revoke_api_token(engine: Engine, username: str, token_id: int, *, by: str | None = None,
-                     now: datetime | None = None) -> None:
+                     ip: str | None = None, now: datetime | None = None) -> None:
     now = now or utcnow()
     with writing(engine) as conn:
         row = _existing(conn, username)
@@ -546,6 +634,8 @@ def revoke_api_token(engine: Engine, username: str, token_id: int, *, by: str | 
             raise UnknownAccount(f"'{row['username']}' has no live API token {token_id}")
         q.record_event(conn, row["username"], "token_revoked", {"token": token_id},
                        by=by or row["username"], at=now)
+        audit.record(conn, "token_revoked", actor=by or row["username"],
+                     subject=row["username"], ip=ip, at=now, detail={"token": token_id})
 
 
 # -- the demo ---------------------------------------------------------------------------

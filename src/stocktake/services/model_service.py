@@ -15,13 +15,16 @@ from ..model.files import PRIORITIES_FILE, ModelError, Problem, load_model_dir
 from ..store import model_repo
 from ..store.db import utcnow, writing
 from ..store.model_repo import LoadSummary
+from . import audit
 
 
 def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
-               now: datetime | None = None, dry_run: bool = False) -> LoadSummary:
+               now: datetime | None = None, dry_run: bool = False,
+               ip: str | None = None) -> LoadSummary:
     """Validate the model files (raising ModelError with every problem) and apply them.
 
-    With ``dry_run`` the changes are computed and reported but rolled back.
+    With ``dry_run`` the changes are computed and reported but rolled back. A load is
+    recorded in the audit log (``ip``: where the request came from; None: the CLI).
     """
     model = load_model_dir(directory)
     problems = check_trajectories(model)
@@ -31,9 +34,13 @@ def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
         problems += exc.problems
     if problems:
         raise ModelError(problems)
+    now = now or utcnow()
     with writing(engine, keep=not dry_run) as conn:
-        return model_repo.save_model(conn, model, source=str(directory), loaded_by=loaded_by,
-                                     now=now or utcnow())
+        summary = model_repo.save_model(conn, model, source=str(directory),
+                                        loaded_by=loaded_by, now=now)
+        audit.record(conn, "model_loaded", actor=loaded_by, subject="model", ip=ip, at=now,
+                     detail={"load": summary.load_id, "changes": len(summary.changes)})
+        return summary
 
 
 def current_model(engine: Engine) -> DeliveryModel:

@@ -1,4 +1,5 @@
-"""Queries for accounts: users, sessions, sign-in attempts, API tokens and account events.
+"""Queries for accounts: users, sessions, sign-in attempts, API tokens, account events and
+the audit log (only ever appended to: there is no query here that changes or deletes it).
 
 Callers pass a connection inside their own transaction. Tokens arrive here already hashed.
 """
@@ -10,7 +11,14 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from .schema_accounts import account_events, api_tokens, login_attempts, sessions, users
+from .schema_accounts import (
+    account_events,
+    api_tokens,
+    audit_log,
+    login_attempts,
+    sessions,
+    users,
+)
 
 # -- users ------------------------------------------------------------------------------
 
@@ -80,23 +88,16 @@ def record_attempt(conn: Connection, username: str, ip: str, at: datetime, outco
                                                 outcome=outcome))
 
 
-def failure_times(conn: Connection, since: datetime, *, username: str | None = None,
-                  ip: str | None = None) -> list[datetime]:
-    """Times of failed attempts at or after ``since`` for a username or from an address.
-
-    For a username, only failures after its newest successful sign-in count: the person
-    who got in has shown they know the password.
-    """
+def failure_times(conn: Connection, username: str, ip: str, since: datetime) -> list[datetime]:
+    """Times of failed attempts at or after ``since`` for this username from this address,
+    since the newest successful sign-in of the same pair (whoever got in from there has shown
+    they know the password; a success elsewhere does not clear a stranger's count)."""
     a = login_attempts
-    q = select(a.c.at).where(a.c.outcome == "failure", a.c.at >= since)
-    if username is not None:
-        q = q.where(a.c.username == username)
-        last_ok = (select(func.max(a.c.at))
-                   .where(a.c.username == username, a.c.outcome == "success")
-                   .scalar_subquery())
-        q = q.where((last_ok.is_(None)) | (a.c.at > last_ok))
-    if ip is not None:
-        q = q.where(a.c.ip == ip)
+    pair = (a.c.username == username) & (a.c.ip == ip)
+    last_ok = select(func.max(a.c.at)).where(pair, a.c.outcome == "success").scalar_subquery()
+    q = (select(a.c.at)
+         .where(pair, a.c.outcome == "failure", a.c.at >= since)
+         .where((last_ok.is_(None)) | (a.c.at > last_ok)))
     return list(conn.execute(q.order_by(a.c.at)).scalars())
 
 
@@ -110,7 +111,7 @@ def insert_token(conn: Connection, **values: Any) -> int:
 def live_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
     """The unrevoked token with this hash, joined to its (active) user."""
     q = (select(api_tokens.c.id.label("token_id"), api_tokens.c.scope,
-                api_tokens.c.last_used_at, users)
+                api_tokens.c.last_used_at, api_tokens.c.last_used_ip, users)
          .join(users, users.c.id == api_tokens.c.user_id)
          .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None),
                 users.c.active.is_(True)))
@@ -118,15 +119,27 @@ def live_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def touch_token(conn: Connection, token_id: int, at: datetime) -> None:
+def touch_token(conn: Connection, token_id: int, at: datetime, ip: str | None) -> None:
     conn.execute(api_tokens.update().where(api_tokens.c.id == token_id)
-                 .values(last_used_at=at))
+                 .values(last_used_at=at, last_used_ip=ip))
+
+
+TOKEN_COLUMNS = (api_tokens.c.id, api_tokens.c.scope, api_tokens.c.label,
+                 api_tokens.c.created_at, api_tokens.c.last_used_at, api_tokens.c.last_used_ip,
+                 api_tokens.c.revoked_at)
 
 
 def tokens_of(conn: Connection, user_id: int) -> list[dict[str, Any]]:
-    q = (select(api_tokens.c.id, api_tokens.c.scope, api_tokens.c.label,
-                api_tokens.c.created_at, api_tokens.c.last_used_at, api_tokens.c.revoked_at)
-         .where(api_tokens.c.user_id == user_id).order_by(api_tokens.c.id))
+    q = select(*TOKEN_COLUMNS).where(api_tokens.c.user_id == user_id).order_by(api_tokens.c.id)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def all_tokens(conn: Connection, *, live_only: bool = False) -> list[dict[str, Any]]:
+    """Every user's tokens with the username, oldest first (for administrators)."""
+    q = (select(*TOKEN_COLUMNS, users.c.username)
+         .join(users, users.c.id == api_tokens.c.user_id).order_by(api_tokens.c.id))
+    if live_only:
+        q = q.where(api_tokens.c.revoked_at.is_(None))
     return [dict(r) for r in conn.execute(q).mappings()]
 
 
@@ -152,4 +165,29 @@ def events(conn: Connection, username: str | None = None) -> list[dict[str, Any]
     q = select(account_events).order_by(account_events.c.id)
     if username is not None:
         q = q.where(account_events.c.username == username)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+# -- the audit log ----------------------------------------------------------------------
+
+
+def append_audit(conn: Connection, *, at: datetime, action: str, actor: str,
+                 subject: str | None, ip: str | None, detail: dict[str, Any]) -> None:
+    conn.execute(audit_log.insert().values(at=at, action=action, actor=actor, subject=subject,
+                                           ip=ip, detail=detail))
+
+
+def audit_entries(conn: Connection, *, subject: str | None = None, action: str | None = None,
+                  since: datetime | None = None, limit: int | None = None
+                  ) -> list[dict[str, Any]]:
+    """Audit entries, newest first, optionally for one subject or action and from a time."""
+    q = select(audit_log).order_by(audit_log.c.id.desc())
+    if subject is not None:
+        q = q.where(audit_log.c.subject == subject)
+    if action is not None:
+        q = q.where(audit_log.c.action == action)
+    if since is not None:
+        q = q.where(audit_log.c.at >= since)
+    if limit is not None:
+        q = q.limit(limit)
     return [dict(r) for r in conn.execute(q).mappings()]

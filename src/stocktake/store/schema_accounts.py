@@ -1,5 +1,6 @@
 """Tables for accounts: users and their roles, sessions, sign-in attempts, API tokens and an
-append-only log of account changes (migration 0005). Same MetaData as ``schema``.
+append-only log of account changes (migration 0005); the audit log of security events
+(migration 0008). Same MetaData as ``schema``.
 
 Secrets are never stored: passwords as argon2id hashes, session and API tokens as the
 SHA-256 of the random token the client holds.
@@ -59,6 +60,7 @@ login_attempts = Table(
     Column("outcome", String(16), nullable=False),  # success | failure | refused
     Index("ix_login_attempts_username", "username", "at"),
     Index("ix_login_attempts_ip", "ip", "at"),
+    Index("ix_login_attempts_pair", "username", "ip", "at"),  # the throttle's one question
 )
 
 api_tokens = Table(
@@ -72,6 +74,7 @@ api_tokens = Table(
     Column("created_at", DateTime, nullable=False),
     Column("last_used_at", DateTime, nullable=True),
     Column("revoked_at", DateTime, nullable=True),
+    Column("last_used_ip", String(64), nullable=True),
 )
 
 # Who changed which account, when and how: appended, never edited.
@@ -84,4 +87,21 @@ account_events = Table(
     Column("detail", JSON, nullable=False),
     Column("by", Text, nullable=False),
     Column("at", DateTime, nullable=False),
+)
+
+
+# Security events (sign-ins and their failures, account changes, tokens, model loads): who,
+# what, on whom, when and from which address. Append-only: the database refuses UPDATE and
+# DELETE on it (triggers made by migration 0008).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("action", String(32), nullable=False),
+    Column("actor", Text, nullable=False),  # a username, "cli", "demo" or "anonymous"
+    Column("subject", Text, nullable=True),  # the account (or model) acted on
+    Column("ip", String(64), nullable=True),  # None: not over the network (the CLI)
+    Column("detail", JSON, nullable=False),
+    Index("ix_audit_log_subject", "subject", "at"),
 )

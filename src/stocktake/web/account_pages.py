@@ -1,7 +1,7 @@
 """Accounts on the web: signing in and out, your own account (password, API tokens) and
-the administration of users. Who may open each page is in auth.PERMISSIONS; the rules
-themselves (passwords, the sign-in rate limit, sessions, tokens, roles) are in
-``services.accounts``."""
+the administration of users, every user's API tokens and the audit log. Who may open each
+page is in auth.PERMISSIONS; the rules themselves (passwords, the sign-in throttle,
+sessions, tokens, roles) are in ``services.accounts``, the log in ``services.audit``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..services import accounts
+from ..services import accounts, audit
 from ..services.accounts import ROLES, AccountError, LoginFailed, LoginRefused, Principal
 from ..services.model_service import current_model
 from .auth import (
@@ -149,7 +149,8 @@ def account_token_create(request: Request, engine: EngineDep, p: CurrentPrincipa
                          scope: Annotated[str, Form()] = "read",
                          label: Annotated[str, Form()] = "") -> Response:
     try:
-        token = accounts.create_api_token(engine, p.username, scope, label=label)
+        token = accounts.create_api_token(engine, p.username, scope, label=label,
+                                          ip=client_ip(request))
     except AccountError as exc:
         return account_page(request, status=400, error=f"No token made: {exc}.")
     return account_page(request, new_token=token)
@@ -159,7 +160,7 @@ def account_token_create(request: Request, engine: EngineDep, p: CurrentPrincipa
 def account_token_revoke(request: Request, engine: EngineDep, p: CurrentPrincipal,
                          token_id: int) -> Response:
     try:
-        accounts.revoke_api_token(engine, p.username, token_id)
+        accounts.revoke_api_token(engine, p.username, token_id, ip=client_ip(request))
     except AccountError as exc:
         return account_page(request, status=404, error=f"{exc}.")
     return RedirectResponse("/account?done=revoked", status_code=303)
@@ -178,12 +179,14 @@ def admin_page(request: Request, *, status: int = 200, error: str | None = None,
         "disabled": f"{who} is disabled: their sessions have ended.",
         "enabled": f"{who} is enabled again.",
         "password": f"A new password was set for {who}: their sessions have ended.",
+        "revoked": f"The API token of {who} was revoked: it no longer works.",
     }.get(done or "")
     return templates_of(request).TemplateResponse(request, "admin_users.html", {
         "users": accounts.list_users(engine), "roles": ROLES,
         "role_text": accounts.ROLE_TEXT, "units": list(model.units.values()),
         "priorities": list(model.priorities.values()),
         "events": accounts.account_events(engine)[-20:][::-1],
+        "tokens": accounts.list_all_api_tokens(engine),
         "error": error, "done": done_text, "form": form or {},
         "min_length": accounts.MIN_PASSWORD_LENGTH,
     }, status_code=status)
@@ -211,7 +214,8 @@ def admin_user_create(request: Request, engine: EngineDep, p: CurrentPrincipal,
                       password: Annotated[str, Form()] = "") -> Response:
     try:
         user = accounts.create_user(engine, username, role, password, unit=unit or None,
-                                    priorities=_codes(priorities), by=p.username)
+                                    priorities=_codes(priorities), by=p.username,
+                                    ip=client_ip(request))
     except AccountError as exc:
         return admin_page(request, status=400, error=f"No account made: {exc}.", form={
             "username": username, "role": role, "unit": unit, "priorities": priorities})
@@ -225,7 +229,8 @@ def admin_user_role(request: Request, engine: EngineDep, p: CurrentPrincipal, us
                     priorities: Annotated[str, Form()] = "") -> Response:
     try:
         user = accounts.set_role(engine, username, role, unit=unit or None,
-                                 priorities=_codes(priorities), by=p.username)
+                                 priorities=_codes(priorities), by=p.username,
+                                 ip=client_ip(request))
     except AccountError as exc:
         return admin_page(request, status=400, error=f"Role not changed: {exc}.")
     return _done("role", user.username)
@@ -237,9 +242,10 @@ def admin_user_active(request: Request, engine: EngineDep, p: CurrentPrincipal,
                       active: Annotated[str, Form()] = "") -> Response:
     try:
         if active == "0":
-            user = accounts.disable_user(engine, username, by=p.username)
+            user = accounts.disable_user(engine, username, by=p.username,
+                                         ip=client_ip(request))
         elif active == "1":
-            user = accounts.enable_user(engine, username, by=p.username)
+            user = accounts.enable_user(engine, username, by=p.username, ip=client_ip(request))
         else:
             raise AccountError("say active=1 (enable) or active=0 (disable)")
     except AccountError as exc:
@@ -252,8 +258,40 @@ def admin_user_password(request: Request, engine: EngineDep, p: CurrentPrincipal
                         username: str,
                         password: Annotated[str, Form()] = "") -> Response:
     try:
-        accounts.set_password(engine, username, password, by=p.username)
+        accounts.set_password(engine, username, password, by=p.username,
+                              ip=client_ip(request))
     except AccountError as exc:
         return admin_page(request, status=400, error=f"Password not set: {exc}.")
     return _done("password", accounts.normalise_username(username))
 
+
+
+@router.post("/admin/users/{username}/tokens/{token_id}/revoke", response_class=HTMLResponse)
+def admin_token_revoke(request: Request, engine: EngineDep, p: CurrentPrincipal,
+                       username: str, token_id: int) -> Response:
+    try:
+        accounts.revoke_api_token(engine, username, token_id, by=p.username,
+                                  ip=client_ip(request))
+    except AccountError as exc:
+        return admin_page(request, status=404, error=f"Not revoked: {exc}.")
+    return _done("revoked", accounts.normalise_username(username))
+
+
+# -- the audit log --------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 200
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def admin_audit(request: Request, engine: EngineDep, user: str = "",
+                action: str = "") -> Response:
+    """The newest security events, optionally for one account or of one kind."""
+    subject = accounts.normalise_username(user) or None
+    error = None
+    if action and action not in audit.ACTIONS:
+        error, action = f"There is no event kind '{action}': showing every kind.", ""
+    entries = audit.read_log(engine, subject=subject, action=action or None,
+                             limit=AUDIT_PAGE_SIZE)
+    return templates_of(request).TemplateResponse(request, "admin_audit.html", {
+        "entries": entries, "actions": audit.ACTIONS, "user": user, "action": action,
+        "limit": AUDIT_PAGE_SIZE, "error": error}, status_code=400 if error else 200)

@@ -2,7 +2,8 @@
 
 ``create_app`` is the one place the app is put together: the shared objects on
 ``app.state`` (read back by the dependencies in deps.py), one router per feature, and one
-handler per kind of failure (error_pages.py). Who may call each route is auth.PERMISSIONS.
+handler per kind of failure (error_pages.py). Who may call each route is auth.PERMISSIONS;
+the security headers and the trusted proxies are security.py's middlewares.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from ..reports import contracts
 from . import (
@@ -26,6 +28,7 @@ from . import (
     model_pages,
     overview_pages,
     public,
+    security,
     spc_pages,
 )
 from .cache import ResultCache
@@ -62,12 +65,26 @@ def templates() -> Jinja2Templates:
     return t
 
 
-def create_app(engine: Engine) -> FastAPI:
+class StocktakeApp(FastAPI):
+    """FastAPI with the security middlewares outside everything else, even the handler of
+    unexpected errors, so that every response (a 500 too) carries the security headers and
+    every part of the app sees the client address a trusted proxy forwarded."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        inner = security.SecurityHeaders(super().build_middleware_stack())
+        return security.ForwardedHeaders(inner, self.state.trusted_proxies)
+
+
+def create_app(engine: Engine, *, trusted_proxies: str | None = None) -> FastAPI:
+    """The app on ``engine``. ``trusted_proxies`` (addresses or networks, comma-separated)
+    defaults to the STOCKTAKE_TRUSTED_PROXIES environment variable; by default, none."""
     # Every route passes auth.guard (sign-in, the role table, CSRF); the API's docs are
     # ordinary routes so that the guard covers them too.
-    app = FastAPI(title="stocktake", docs_url=None, redoc_url=None, openapi_url=None,
-                  dependencies=[Depends(auth.guard)])
+    app = StocktakeApp(title="stocktake", docs_url=None, redoc_url=None, openapi_url=None,
+                       dependencies=[Depends(auth.guard)])
     auth.check_guarded(app)
+    app.state.trusted_proxies = (security.trusted_proxies_from_env() if trusted_proxies is None
+                                 else security.parse_proxies(trusted_proxies))
     app.state.engine = engine
     app.state.templates = templates()
     app.state.cache = ResultCache(engine)  # pages are read far more often than data arrives

@@ -66,6 +66,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin_user_role": ADMINS,
     "admin_user_active": ADMINS,
     "admin_user_password": ADMINS,
+    "admin_token_revoke": ADMINS,
+    "admin_audit": ADMINS,
 }
 
 # Where each role lands after signing in (when no permitted page was asked for).
@@ -117,7 +119,7 @@ def is_api(request: Request) -> bool:
 
 
 def client_ip(request: Request) -> str:
-    # uvicorn puts the real address here when run with --proxy-headers behind a proxy.
+    # Behind a trusted proxy, security.ForwardedHeaders has put the forwarded address here.
     return request.client.host if request.client else "unknown"
 
 
@@ -132,7 +134,10 @@ def identify(request: Request) -> Principal | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise BadToken("send the API token as 'Authorization: Bearer stocktake_...'")
-        principal = accounts.resolve_api_token(engine, token.strip())
+        try:
+            principal = accounts.resolve_api_token(engine, token.strip(), ip=client_ip(request))
+        except accounts.TokenRefused as exc:
+            raise Forbidden(str(exc)) from None
         if principal is None:
             raise BadToken("this API token is unknown, revoked, or its account is disabled")
         return principal

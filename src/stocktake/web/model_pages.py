@@ -70,7 +70,8 @@ async def admin_model_load(request: Request, engine: EngineDep,
                 for name in missing])
         try:
             summary = await run_in_threadpool(
-                load_model, engine, folder, loaded_by=principal.username, dry_run=not apply)
+                load_model, engine, folder, loaded_by=principal.username, dry_run=not apply,
+                ip=auth.client_ip(request))
         except (ModelError, StocktakeError) as exc:  # every problem, beside the form
             return render(request, 400, problems=[str(p) for p in exc.problems])
     changes = [{"entity": c.entity, "code": c.code, "action": c.action,
