@@ -43,17 +43,13 @@ def db(tmp_path, small_model_dir) -> str:
     return url
 
 
-def expected_answer(exc: Exception) -> tuple[str, int]:
-    """The kind and exit code the CLI owes for what a service raised. A plain ValueError
-    is read as a bad argument (2) until the services raise only the kinds."""
-    if isinstance(exc, StocktakeError):
-        return next(v for k, v in KINDS.items() if isinstance(exc, k))
-    assert isinstance(exc, ValueError), exc
-    return "invalid", 2
+def expected_answer(exc: StocktakeError) -> tuple[str, int]:
+    """The kind and exit code the CLI owes for what a service raised."""
+    return next(v for k, v in KINDS.items() if isinstance(exc, k))
 
 
 def test_an_unknown_priority_is_answered_with_its_kind_and_what_was_asked(db):
-    with pytest.raises(ValueError) as raised:  # what the service itself says
+    with pytest.raises(StocktakeError) as raised:  # what the service itself says
         priority_status(open_engine(db), priority="NOPE")
     kind, code = expected_answer(raised.value)
 
@@ -159,10 +155,13 @@ def test_invalid_lists_every_problem_with_where_it_is():
         {"where": "plan.yaml:9 likelyhood", "message": "unknown key"}]
 
 
-def test_a_plain_value_error_is_still_a_bad_argument_for_now():
-    """The transitional fallback (exits._legacy_user_error): goes with it."""
+def test_a_plain_value_error_is_a_bug_not_a_bad_argument():
+    """A ValueError is a programming error: exit 70 with its type named, not exit 2."""
     text = runner.invoke(kinds_app(), ["fail", "value"])
-    assert (text.exit_code, text.stderr) == (2, "error: 'X' is not a unit\n")
+    assert text.exit_code == 70
+    said = " ".join(text.stderr.split())
+    assert "internal error" in said and "ValueError: 'X' is not a unit" in said
+    assert not said.startswith("error:")
 
 
 def test_any_other_exception_is_a_bug_with_exit_70():

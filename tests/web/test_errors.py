@@ -108,7 +108,7 @@ def test_a_form_shows_an_invalid_upload_beside_itself_and_stores_nothing(site):
     assert r.status_code == 400
     assert 'action="/priorities/P1/plan"' in r.text  # the form itself, not an error page
     assert "a plan is a mapping (summary, interventions, milestones ...), not a list" in r.text
-    with pytest.raises(ValueError):  # still no plan stored
+    with pytest.raises(NotFound):  # still no plan stored
         plans.show_plan(site, "P1")
 
 

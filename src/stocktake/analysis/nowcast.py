@@ -282,7 +282,7 @@ def _backtest(y: np.ndarray, xs: Mapping[str, np.ndarray], lags: Mapping[str, in
         x_train = {c: np.where(np.arange(x.size) < t, x, np.nan) for c, x in xs.items()}
         try:
             fit = _fit(y_train, x_train, lags, max_lag, season)
-        except ValueError:
+        except (Invalid, ValueError):  # too little data, or a singular fit: not scored
             skipped += 1
             continue
         change = fit.change(int(t))

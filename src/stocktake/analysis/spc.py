@@ -957,7 +957,7 @@ def adjusted_target(adjustment: SeasonalAdjustment, target: float | None,
         return target
     try:
         return adjustment.on_adjusted_scale(float(target), target_period)
-    except ValueError:  # a target period that is not a period of the series' type
+    except PeriodError:  # a target period that is not a period of the series' type
         return target
 
 
