@@ -21,6 +21,7 @@ from stocktake.cli import app
 from stocktake.cli.common import JsonOption
 from stocktake.cli.exits import StocktakeGroup
 from stocktake.errors import Conflict, Forbidden, Invalid, NotFound, Problem, StocktakeError
+from stocktake.services import status as status_service
 from stocktake.services.status import priority_status
 from stocktake.store.db import open_engine
 
@@ -171,6 +172,33 @@ def test_any_other_exception_is_a_bug_with_exit_70():
     assert "internal error" in said and "bug" in said and "KeyError" in said
     answer = runner.invoke(kinds_app(), ["fail", "bug", "--json"])
     assert json.loads(answer.stdout)["error"]["kind"] == "internal"
+
+
+def test_a_value_error_inside_a_service_is_a_bug_exit_70_not_a_bad_argument(db, monkeypatch):
+    """A plain ValueError raised inside a service (here: where the status reads a
+    priority's trajectory) is a programming error, never read as the user's mistake."""
+    def broken(p):
+        raise ValueError("operands could not be broadcast together with shapes (3,) (4,)")
+
+    monkeypatch.setattr(status_service, "trajectory_of", broken)
+    monkeypatch.delenv("STOCKTAKE_DEBUG", raising=False)
+    text = run("status", "--db", db)
+    assert (text.exit_code, text.stdout) == (70, "")
+    said = " ".join(text.stderr.split())
+    assert said.startswith("internal error: this is a bug in stocktake")
+    assert "ValueError: operands could not be broadcast" in said
+    assert "Traceback" not in text.stderr and "error: operands" not in said
+
+    answer = run("status", "--db", db, "--json")
+    assert answer.exit_code == 70
+    assert json.loads(answer.stdout) == {"error": {
+        "kind": "internal", "type": "ValueError",
+        "message": "operands could not be broadcast together with shapes (3,) (4,)",
+        "problems": []}}
+
+    monkeypatch.setenv("STOCKTAKE_DEBUG", "1")  # the developer's switch: raised as it is
+    debug = run("status", "--db", db)
+    assert debug.exit_code != 0 and isinstance(debug.exception, ValueError)
 
 
 # -- a real internal error, in a real process ----------------------------------------------

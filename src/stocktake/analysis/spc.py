@@ -414,7 +414,7 @@ def _read_values(values: Sequence[float] | np.ndarray) -> np.ndarray:
         raise ValueError("values is empty: an XmR chart needs at least 2 points")
     bad = np.flatnonzero(np.isinf(y))
     if len(bad):
-        raise ValueError(f"values[{bad[0]}] is {y[bad[0]]}: values must be finite (or missing)")
+        raise Invalid(f"values[{bad[0]}] is {y[bad[0]]}: values must be finite (or missing)")
     return y
 
 
@@ -722,7 +722,7 @@ def xmr_many(
         raise ValueError("matrix has no columns: an XmR chart needs at least 2 points")
     if np.isinf(y).any():
         r, c = np.argwhere(np.isinf(y))[0]
-        raise ValueError(f"matrix[{r}, {c}] is infinite: values must be finite (or NaN)")
+        raise Invalid(f"matrix[{r}, {c}] is infinite: values must be finite (or NaN)")
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows is {chunk_rows}: give a positive number of rows")
     sign = _read_polarity(polarity)
@@ -740,7 +740,7 @@ def xmr_many(
             )
         targets = np.broadcast_to(targets, (rows,))
         if np.isinf(targets).any():
-            raise ValueError("target must be finite (NaN for no target)")
+            raise Invalid("target must be finite (NaN for no target)")
 
     bounds = [0, *starts, cols]
     n_parts = len(bounds) - 1
