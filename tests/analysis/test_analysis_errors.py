@@ -99,7 +99,7 @@ def test_an_unknown_outlier_method_is_invalid_and_nothing_is_stored(engine, smal
     with pytest.raises(Invalid) as caught:
         submit_rows(engine, [("incidents", "A1", "2024-10", 25)], submitter="t",
                     outlier_method="z-score")
-    assert str(caught.value) == ("method must be one of modified_z, z_score, min_max; "
+    assert str(caught.value) == ("method must be one of z_score, modified_z, min_max; "
                                  "got 'z-score'")
     assert _observation_count(engine) == before
 
@@ -173,11 +173,13 @@ def test_a_pack_written_to_a_file_that_is_not_html_or_pdf_is_invalid(engine, sma
 
     _store_months(engine, small_model_dir)
     out = tmp_path / "pack.docx"
-    done = CliRunner().invoke(app, ["pack", "P1", "--out", str(out), "--db", str(engine.url),
-                                    "--json"])
+    url = engine.url.render_as_string(hide_password=False)
+    done = CliRunner().invoke(app, ["pack", "P1", "--out", str(out), "--db", url, "--json"])
     assert done.exit_code == 2
-    assert json.loads(done.stdout)["error"]["kind"] == "invalid"
-    assert "write .html or .pdf, not '.docx'" in done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert error["kind"] == "invalid"
+    assert error["message"].endswith("pack.docx: write .html or .pdf, not '.docx'")
+    assert " ".join(done.stderr.split()).startswith("error: --out ")
     assert not out.exists()
 
 
