@@ -573,7 +573,9 @@ def xmr(
     ``periods`` label the points (default "0", "1", ...); stocktake period codes are checked
     for order and gaps. ``rebase_at`` holds period codes (or 0-based positions) where a new part
     with its own limits starts. Missing values (NaN/None) are dropped and reported.
-    Raises ValueError for unusable input, including a part with no two consecutive values.
+    A parameter or data the user can put right (a rebase period, a target, infinite or all
+    missing values, a part with no two consecutive values) is ``Invalid``; values or periods
+    of the wrong type, length or order are a ValueError (the caller built them).
     """
     warnings: list[str] = []
     y = _read_values(values)
