@@ -21,6 +21,7 @@ from stocktake.cli import app
 from stocktake.cli.common import JsonOption
 from stocktake.cli.exits import StocktakeGroup
 from stocktake.errors import Conflict, Forbidden, Invalid, NotFound, Problem, StocktakeError
+from stocktake.services import status as status_service
 from stocktake.services.status import priority_status
 from stocktake.store.db import open_engine
 
@@ -43,17 +44,13 @@ def db(tmp_path, small_model_dir) -> str:
     return url
 
 
-def expected_answer(exc: Exception) -> tuple[str, int]:
-    """The kind and exit code the CLI owes for what a service raised. A plain ValueError
-    is read as a bad argument (2) until the services raise only the kinds."""
-    if isinstance(exc, StocktakeError):
-        return next(v for k, v in KINDS.items() if isinstance(exc, k))
-    assert isinstance(exc, ValueError), exc
-    return "invalid", 2
+def expected_answer(exc: StocktakeError) -> tuple[str, int]:
+    """The kind and exit code the CLI owes for what a service raised."""
+    return next(v for k, v in KINDS.items() if isinstance(exc, k))
 
 
 def test_an_unknown_priority_is_answered_with_its_kind_and_what_was_asked(db):
-    with pytest.raises(ValueError) as raised:  # what the service itself says
+    with pytest.raises(StocktakeError) as raised:  # what the service itself says
         priority_status(open_engine(db), priority="NOPE")
     kind, code = expected_answer(raised.value)
 
@@ -159,10 +156,13 @@ def test_invalid_lists_every_problem_with_where_it_is():
         {"where": "plan.yaml:9 likelyhood", "message": "unknown key"}]
 
 
-def test_a_plain_value_error_is_still_a_bad_argument_for_now():
-    """The transitional fallback (exits._legacy_user_error): goes with it."""
+def test_a_plain_value_error_is_a_bug_not_a_bad_argument():
+    """A ValueError is a programming error: exit 70 with its type named, not exit 2."""
     text = runner.invoke(kinds_app(), ["fail", "value"])
-    assert (text.exit_code, text.stderr) == (2, "error: 'X' is not a unit\n")
+    assert text.exit_code == 70
+    said = " ".join(text.stderr.split())
+    assert "internal error" in said and "ValueError: 'X' is not a unit" in said
+    assert not said.startswith("error:")
 
 
 def test_any_other_exception_is_a_bug_with_exit_70():
@@ -172,6 +172,33 @@ def test_any_other_exception_is_a_bug_with_exit_70():
     assert "internal error" in said and "bug" in said and "KeyError" in said
     answer = runner.invoke(kinds_app(), ["fail", "bug", "--json"])
     assert json.loads(answer.stdout)["error"]["kind"] == "internal"
+
+
+def test_a_value_error_inside_a_service_is_a_bug_exit_70_not_a_bad_argument(db, monkeypatch):
+    """A plain ValueError raised inside a service (here: where the status reads a
+    priority's trajectory) is a programming error, never read as the user's mistake."""
+    def broken(p):
+        raise ValueError("operands could not be broadcast together with shapes (3,) (4,)")
+
+    monkeypatch.setattr(status_service, "trajectory_of", broken)
+    monkeypatch.delenv("STOCKTAKE_DEBUG", raising=False)
+    text = run("status", "--db", db)
+    assert (text.exit_code, text.stdout) == (70, "")
+    said = " ".join(text.stderr.split())
+    assert said.startswith("internal error: this is a bug in stocktake")
+    assert "ValueError: operands could not be broadcast" in said
+    assert "Traceback" not in text.stderr and "error: operands" not in said
+
+    answer = run("status", "--db", db, "--json")
+    assert answer.exit_code == 70
+    assert json.loads(answer.stdout) == {"error": {
+        "kind": "internal", "type": "ValueError",
+        "message": "operands could not be broadcast together with shapes (3,) (4,)",
+        "problems": []}}
+
+    monkeypatch.setenv("STOCKTAKE_DEBUG", "1")  # the developer's switch: raised as it is
+    debug = run("status", "--db", db)
+    assert debug.exit_code != 0 and isinstance(debug.exception, ValueError)
 
 
 # -- a real internal error, in a real process ----------------------------------------------

@@ -11,9 +11,6 @@ it as an internal error and the web as a 500 page with a request id, never as "n
 - ``Conflict``: the input is right but the state forbids it (a batch already approved,
   a version that moved on, an account that exists).
 - ``Forbidden``: the principal may not do this.
-
-Transitional: ``StocktakeError`` also derives from ``ValueError`` while the shells still
-catch ``ValueError``; once they catch ``StocktakeError`` the second base goes.
 """
 
 from __future__ import annotations
@@ -44,8 +41,7 @@ _PATH = re.compile(r"^([A-Za-z_][\w.\[\]]*): (.+)$", re.DOTALL)
 class TextProblem(str, Problem):
     """Transitional: a ``Problem`` that is also its own text, for errors whose callers still
     read ``problems`` as strings (the web's delivery forms, the trajectory tests). A leading
-    field path becomes ``where``. Goes, like ``StocktakeError``'s ``ValueError`` base, once
-    those callers read ``where`` and ``message``."""
+    field path becomes ``where``. Goes once those callers read ``where`` and ``message``."""
 
     def __new__(cls, text: str) -> TextProblem:
         self = super().__new__(cls, text)
@@ -58,7 +54,7 @@ class TextProblem(str, Problem):
         pass
 
 
-class StocktakeError(ValueError):
+class StocktakeError(Exception):
     """An error the user can put right. ``problems`` holds every problem found at once."""
 
     exit_code = 1

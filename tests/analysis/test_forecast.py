@@ -27,6 +27,7 @@ from stocktake.analysis.forecast import (
     forecast,
     probability_of_meeting,
 )
+from stocktake.errors import Invalid
 from stocktake.model.entities import Polarity
 
 DATA = Path(__file__).parents[3] / "shared" / "data"
@@ -430,7 +431,7 @@ def test_bad_input_is_refused_with_a_clear_message(values, periods, horizon_to, 
     with pytest.raises(ForecastError) as err:
         forecast(values, periods, horizon_to, **kwargs)
     assert message in str(err.value)
-    assert isinstance(err.value, ValueError)
+    assert isinstance(err.value, Invalid)  # the user's to put right
 
 
 def test_bad_probability_and_backtest_input():

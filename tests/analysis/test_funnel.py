@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from stocktake.analysis.funnel import funnel, league_table, limits_curve
+from stocktake.errors import Invalid
 
 # A proportion case small enough to do by hand. Pooled p0 = 200 / 2000 = 0.1, so the null
 # variance p0(1-p0)/n is 0.09/n:
@@ -185,29 +186,30 @@ def test_to_dict_names_method_and_parameters():
     assert "Spiegelhalter" in d["method"]
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"denominators": [100, 0, 300]}, "unit 'b': denominator 0.0 must be a positive number"),
-    ({"denominators": [100, -5, 300]}, "unit 'b': denominator -5.0 must be"),
-    ({"numerators": [10, 250, 30]}, "unit 'b': numerator 250.0 exceeds its denominator"),
-    ({"numerators": [10, -1, 30]}, "unit 'b': numerator -1.0 must be a non-negative"),
-    ({"numerators": [10, float("nan"), 30]}, "unit 'b': numerator nan"),
-    ({"numerators": [10, 20]}, "differ in length: 3, 2, 3"),
-    ({"units": ["a", "a", "c"]}, "unit 'a' appears more than once"),
-    ({"kind": "percent"}, "kind must be 'proportion' or 'rate'"),
-    ({"numerators": [0, 0, 0]}, "overall proportion is 0"),
-    ({"scale": 0}, "scale must be a positive number"),
-    ({"overdispersion": "yes"}, "overdispersion must be True, False or 'auto'"),
-    ({"units": ["a"], "numerators": [1], "denominators": [10]}, "at least 2 units"),
+@pytest.mark.parametrize(("kwargs", "message", "kind"), [
+    ({"denominators": [100, 0, 300]},
+     "unit 'b': denominator 0.0 must be a positive number", Invalid),
+    ({"denominators": [100, -5, 300]}, "unit 'b': denominator -5.0 must be", Invalid),
+    ({"numerators": [10, 250, 30]}, "unit 'b': numerator 250.0 exceeds its denominator", Invalid),
+    ({"numerators": [10, -1, 30]}, "unit 'b': numerator -1.0 must be a non-negative", Invalid),
+    ({"numerators": [10, float("nan"), 30]}, "unit 'b': numerator nan", Invalid),
+    ({"numerators": [10, 20]}, "differ in length: 3, 2, 3", ValueError),
+    ({"units": ["a", "a", "c"]}, "unit 'a' appears more than once", ValueError),
+    ({"kind": "percent"}, "kind must be 'proportion' or 'rate'", Invalid),
+    ({"numerators": [0, 0, 0]}, "overall proportion is 0", Invalid),
+    ({"scale": 0}, "scale must be a positive number", Invalid),
+    ({"overdispersion": "yes"}, "overdispersion must be True, False or 'auto'", Invalid),
+    ({"units": ["a"], "numerators": [1], "denominators": [10]}, "at least 2 units", Invalid),
 ])
-def test_bad_input_is_refused_clearly(kwargs, message):
+def test_bad_input_is_refused_clearly(kwargs, message, kind):
     args = {"units": ["a", "b", "c"], "numerators": [10, 20, 30],
             "denominators": [100, 200, 300], "kind": "proportion"} | kwargs
-    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+    with pytest.raises(kind, match=message.replace("(", r"\(")):
         funnel(args.pop("units"), args.pop("numerators"), args.pop("denominators"), **args)
 
 
 def test_a_rate_may_exceed_one_but_a_proportion_may_not():
     r = funnel(["a", "b"], [250, 20], [200, 200], kind="rate", overdispersion=False)
     assert r.values[0] == pytest.approx(1.25)
-    with pytest.raises(ValueError, match="level must be one of"):
+    with pytest.raises(Invalid, match="level must be one of"):
         r.flagged("90")

@@ -19,6 +19,7 @@ from stocktake.analysis.leads import (
     leads,
     transform_series,
 )
+from stocktake.errors import Invalid
 
 
 def _statsmodels_ssr_f(y: np.ndarray, x: np.ndarray, lag: int) -> tuple[float, float, float]:
@@ -375,29 +376,29 @@ def test_to_dict_has_one_row_per_candidate_and_lag_and_is_json():
     assert len(r.ranked()) == 2
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"headline": np.zeros(10)}, "2-D"),
-    ({"candidates": {}}, "non-empty"),
-    ({"candidates": {"a": np.zeros((3, 29))}}, "shape"),
-    ({"candidates": {"headline": np.zeros((3, 30))}}, "the headline itself"),
-    ({"max_lag": 0}, "max_lag"),
-    ({"max_lag": 27}, "too few"),  # 29 differenced periods: 2 rows per unit at lag 27
-    ({"inference": "bootstrap"}, "inference"),
-    ({"permutations": 5}, "permutations"),
-    ({"time_effects": "yes"}, "time_effects"),
-    ({"fdr": 1.5}, "fdr"),
-    ({"period_type": "fortnight"}, "period_type"),
-    ({"transform": "log"}, "transform"),
-    ({"transform": "growth"}, "positive"),
-    ({"headline": np.full((3, 30), np.inf)}, "infinite"),
-    ({"candidates": {"a": [["x"] * 30] * 3}}, "numbers"),
+@pytest.mark.parametrize(("kwargs", "message", "kind"), [
+    ({"headline": np.zeros(10)}, "2-D", ValueError),
+    ({"candidates": {}}, "non-empty", ValueError),
+    ({"candidates": {"a": np.zeros((3, 29))}}, "shape", ValueError),
+    ({"candidates": {"headline": np.zeros((3, 30))}}, "the headline itself", Invalid),
+    ({"max_lag": 0}, "max_lag", Invalid),
+    ({"max_lag": 27}, "too few", Invalid),  # 29 differenced periods: 2 rows per unit at lag 27
+    ({"inference": "bootstrap"}, "inference", Invalid),
+    ({"permutations": 5}, "permutations", Invalid),
+    ({"time_effects": "yes"}, "time_effects", Invalid),
+    ({"fdr": 1.5}, "fdr", Invalid),
+    ({"period_type": "fortnight"}, "period_type", ValueError),
+    ({"transform": "log"}, "transform", ValueError),
+    ({"transform": "growth"}, "positive", Invalid),
+    ({"headline": np.full((3, 30), np.inf)}, "infinite", Invalid),
+    ({"candidates": {"a": [["x"] * 30] * 3}}, "numbers", ValueError),
 ])
-def test_bad_input_raises_value_error(kwargs, message):
+def test_bad_input_is_refused_by_kind(kwargs, message, kind):
     rng = np.random.default_rng(0)
     args = {"headline": _random_walks(rng, 3, 30),
             "candidates": {"a": _random_walks(rng, 3, 30)}, "max_lag": 2}
     args.update(kwargs)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(kind, match=message):
         leads(args.pop("headline"), args.pop("candidates"), **args)
 
 

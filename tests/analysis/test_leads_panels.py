@@ -21,6 +21,7 @@ from stocktake.analysis.leads import (
     pesaran_cd,
     transform_series,
 )
+from stocktake.errors import StocktakeError
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 US_CRIME = DATA / "us_state_crime_ucr_1979_2019.csv"
@@ -225,7 +226,7 @@ def test_the_minimum_periods_follow_from_the_lags_and_the_degrees_of_freedom():
     assert minimum_periods(2, 4) == 9
     rows = 4 * (8 - 2) - 4 - (8 - 2 - 1) - 2 * 2
     assert rows == 11 >= MIN_RESIDUAL_DF
-    with pytest.raises(ValueError, match="too few"):
+    with pytest.raises(StocktakeError, match="too few"):
         leads(np.ones((3, 6)), {"x": np.ones((3, 6))}, max_lag=3)
 
 

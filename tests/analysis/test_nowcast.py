@@ -8,6 +8,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from stocktake.analysis.nowcast import nowcast
+from stocktake.errors import Invalid
 
 LAG, SLOPE, NOISE = 3, 0.8, 0.1
 
@@ -108,29 +109,29 @@ def test_seasonal_monthly_headline_is_nowcast_with_its_seasonal_pattern():
     assert not plain.seasonal and plain.residual_sd > 5 * r.residual_sd
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"leads": {}}, "non-empty mapping"),
-    ({"leads": {"lead": [1.0, 2.0]}}, "same grid"),
-    ({"max_lag": 0}, "max_lag"),
-    ({"lags": {"other": 2}}, "lags must name exactly the leads"),
-    ({"lags": {"lead": 0}}, "lag of 'lead'"),
-    ({"season": -1}, "season"),
-    ({"backtest_fraction": 1.5}, "backtest_fraction"),
+@pytest.mark.parametrize(("kwargs", "message", "kind"), [
+    ({"leads": {}}, "non-empty mapping", ValueError),
+    ({"leads": {"lead": [1.0, 2.0]}}, "same grid", ValueError),
+    ({"max_lag": 0}, "max_lag", Invalid),
+    ({"lags": {"other": 2}}, "lags must name exactly the leads", Invalid),
+    ({"lags": {"lead": 0}}, "lag of 'lead'", Invalid),
+    ({"season": -1}, "season", Invalid),
+    ({"backtest_fraction": 1.5}, "backtest_fraction", Invalid),
 ])
-def test_bad_arguments_raise(kwargs, message):
+def test_bad_arguments_raise(kwargs, message, kind):
     y, x, _ = _simulate()
     args = {"leads": {"lead": x}} | kwargs
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(kind, match=message):
         nowcast(y, **args)
 
 
 def test_bad_data_raise():
     y, x, _ = _simulate()
-    with pytest.raises(ValueError, match="infinite value at position 5"):
+    with pytest.raises(Invalid, match="infinite value at position 5"):
         nowcast(np.where(np.arange(y.size) == 5, np.inf, y), {"lead": x})
-    with pytest.raises(ValueError, match="lead 'lead': no two consecutive"):
+    with pytest.raises(Invalid, match="lead 'lead': no two consecutive"):
         nowcast(y, {"lead": np.full(y.size, np.nan)})
-    with pytest.raises(ValueError, match="too little data"):
+    with pytest.raises(Invalid, match="too little data"):
         nowcast(y[:7], {"lead": x[:7]}, lags={"lead": 3})
-    with pytest.raises(ValueError, match="at least 2 observed"):
+    with pytest.raises(Invalid, match="at least 2 observed"):
         nowcast(np.r_[1.0, np.full(9, np.nan)], {"lead": x[:10]})

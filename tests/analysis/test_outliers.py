@@ -16,6 +16,7 @@ from stocktake.analysis.outliers import (
     check_values,
     outliers,
 )
+from stocktake.errors import Invalid
 
 
 def frame(rows: list[tuple]) -> pl.DataFrame:
@@ -446,7 +447,7 @@ def test_bad_parameters_are_refused():
         (dict(method="min_max", k=0), "k must be a positive"),
         (dict(ranges=pl.DataFrame()), "ranges apply only"),
     ]:
-        with pytest.raises(ValueError, match=message):
+        with pytest.raises(Invalid, match=message):  # a parameter: the caller's choice
             check_values(n, h, **kwargs)
     bad = pl.DataFrame({"indicator": ["anc"], "unit": ["u1"], "min": [5], "max": [1]})
     with pytest.raises(ValueError, match="min 5.0 > max 1.0"):

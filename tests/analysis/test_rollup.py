@@ -18,6 +18,7 @@ from stocktake.analysis.rollup import (
     roll_up,
     roll_up_series,
 )
+from stocktake.errors import Invalid, NotFound
 from stocktake.model.entities import Aggregation, DeliveryModel, Indicator, Polarity, Unit
 
 DATA = Path(__file__).parents[3] / "shared" / "data"
@@ -406,9 +407,9 @@ def test_roll_up_series_from_observations():
     assert out["2024-02"]["value"] == pytest.approx(1.0)  # only A: 100 * 1 / 100
     assert out["2024-02"]["partial"] is True and out["2024-02"]["coverage"] == 0.5
     assert out["2024-02"]["reported"] is None
-    with pytest.raises(ValueError, match="'Z' is not a unit"):
+    with pytest.raises(NotFound, match="'Z' is not a unit"):
         roll_up_series(model, "rate", "Z", observed)
-    with pytest.raises(ValueError, match="unit 'Q', which is not in the model"):
+    with pytest.raises(Invalid, match="unit 'Q', which is not in the model"):
         roll_up_series(model, "cases", "R", {("cases", "Q"): {"2024-01": 1}})
 
 
@@ -428,7 +429,7 @@ def test_bad_input_is_refused_clearly():
                 {"x": x, "pop": np.ones((5, 2))})
     with pytest.raises(ValueError, match="infinite value at unit 'a2', period index 0"):
         roll_up(h, indicator("x", "sum"), {"x": col(NAN, NAN, 1, math.inf, 3)})
-    with pytest.raises(ValueError, match="prefer must be"):
+    with pytest.raises(Invalid, match="prefer must be"):
         roll_up(h, indicator("x", "sum"), {"x": x}, prefer="best")
     with pytest.raises(ValueError, match="active flags have shape"):
         roll_up(h, indicator("x", "sum"), {"x": x}, active=np.ones(3, dtype=bool))

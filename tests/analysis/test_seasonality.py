@@ -11,6 +11,7 @@ from statsmodels.tsa.seasonal import seasonal_decompose
 
 from stocktake.analysis.seasonality import season_length, seasonal_adjustment
 from stocktake.analysis.spc import read_chart, xmr
+from stocktake.errors import StocktakeError
 from stocktake.model.periods import Period
 
 
@@ -147,7 +148,7 @@ def test_modes():
     off = seasonal_adjustment(seasonal, cs, mode="off")
     assert off.detected and not off.applied
     np.testing.assert_array_equal(off.values, seasonal)
-    with pytest.raises(ValueError, match="seasonal mode 'maybe'"):
+    with pytest.raises(StocktakeError, match="seasonal mode 'maybe'"):
         seasonal_adjustment(y, cs, mode="maybe")
 
 

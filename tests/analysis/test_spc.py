@@ -22,6 +22,7 @@ from stocktake.analysis.spc import (
     xmr,
     xmr_many,
 )
+from stocktake.errors import Invalid
 
 # A stable baseline used by many tests: 9, 11 repeated six times (12 points).
 #   mean = (6 x 9 + 6 x 11) / 12 = 120 / 12 = 10
@@ -451,32 +452,35 @@ def test_to_dict_is_json_and_names_the_method():
 
 # -- bad input --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "message", "kind"),
     [
-        ({"values": []}, "empty"),
-        ({"values": ["a", "b"]}, r"values\[0\]"),
-        ({"values": [1.0, "2"]}, r"values\[1\]"),
-        ({"values": [1.0, math.inf, 2.0]}, "finite"),
-        ({"values": [None, None]}, "all missing"),
-        ({"values": "123"}, "sequence"),
-        ({"values": B, "periods": months(11)}, "11 entries"),
-        ({"values": [1, 2, 3], "periods": ["2024-01", "2024-01", "2024-02"]}, "more than once"),
-        ({"values": [1, 2, 3], "periods": ["2024-02", "2024-01", "2024-03"]}, "increasing"),
-        ({"values": [1, 2, 3], "periods": ["2024-01", "2024-02", "March"]}, "March"),
-        ({"values": [1, 2, 3], "periods": ["2024-01", "2024-02", "2024-Q3"]}, "mix"),
-        ({"values": B, "periods": months(12), "rebase_at": ["2030-01"]}, "not in the series"),
-        ({"values": B, "rebase_at": [12]}, "outside the series"),
-        ({"values": B, "rebase_at": [0]}, "first period"),
-        ({"values": B, "rebase_at": [4, 4]}, "more than once"),
-        ({"values": B, "rebase_at": [11]}, "no two consecutive"),
-        ({"values": B, "polarity": "sideways"}, "polarity"),
-        ({"values": B, "fix_after_n_points": 5}, ">= 12"),
-        ({"values": B, "target": "high"}, "target"),
-        ({"values": [1.0, None, 2.0]}, "no two consecutive"),
+        ({"values": []}, "empty", ValueError),
+        ({"values": ["a", "b"]}, r"values\[0\]", ValueError),
+        ({"values": [1.0, "2"]}, r"values\[1\]", ValueError),
+        ({"values": [1.0, math.inf, 2.0]}, "finite", Invalid),
+        ({"values": [None, None]}, "all missing", Invalid),
+        ({"values": "123"}, "sequence", ValueError),
+        ({"values": B, "periods": months(11)}, "11 entries", ValueError),
+        ({"values": [1, 2, 3], "periods": ["2024-01", "2024-01", "2024-02"]},
+         "more than once", ValueError),
+        ({"values": [1, 2, 3], "periods": ["2024-02", "2024-01", "2024-03"]},
+         "increasing", ValueError),
+        ({"values": [1, 2, 3], "periods": ["2024-01", "2024-02", "March"]}, "March", ValueError),
+        ({"values": [1, 2, 3], "periods": ["2024-01", "2024-02", "2024-Q3"]}, "mix", ValueError),
+        ({"values": B, "periods": months(12), "rebase_at": ["2030-01"]},
+         "not in the series", Invalid),
+        ({"values": B, "rebase_at": [12]}, "outside the series", Invalid),
+        ({"values": B, "rebase_at": [0]}, "first period", Invalid),
+        ({"values": B, "rebase_at": [4, 4]}, "more than once", Invalid),
+        ({"values": B, "rebase_at": [11]}, "no two consecutive", Invalid),
+        ({"values": B, "polarity": "sideways"}, "polarity", ValueError),
+        ({"values": B, "fix_after_n_points": 5}, ">= 12", Invalid),
+        ({"values": B, "target": "high"}, "target", Invalid),
+        ({"values": [1.0, None, 2.0]}, "no two consecutive", Invalid),
     ],
 )
-def test_bad_input_raises_a_clear_value_error(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_input_raises_a_clear_error_of_its_kind(kwargs, message, kind):
+    with pytest.raises(kind, match=message):
         xmr(**kwargs)
 
 
@@ -506,7 +510,7 @@ def test_xmr_many_on_rows_worked_by_hand():
 def test_bad_matrix_for_xmr_many():
     with pytest.raises(ValueError, match="2-D"):
         xmr_many(np.array([1.0, 2.0]))
-    with pytest.raises(ValueError, match=">= 12"):
+    with pytest.raises(Invalid, match=">= 12"):
         xmr_many(np.ones((2, 20)), fix_after_n_points=3)
     with pytest.raises(ValueError, match="one per row"):
         xmr_many(np.ones((2, 20)), target=[1.0, 2.0, 3.0])
@@ -632,8 +636,8 @@ def check_against_reference(values, polarity, fix, screen, rebase, target):
         rebase_at=rebase,
         target=target,
     )
-    if ref is None:
-        with pytest.raises(ValueError):
+    if ref is None:  # a part with no two consecutive values: the data's problem
+        with pytest.raises(Invalid):
             xmr(values, **kwargs)
         return None
     r = xmr(values, **kwargs)

@@ -31,6 +31,7 @@ from stocktake.analysis.trajectory import (
     through_landmarks,
     trajectory_from_spec,
 )
+from stocktake.errors import StocktakeError
 from stocktake.model.periods import Period, period_range
 
 
@@ -478,7 +479,7 @@ def test_assess_refuses_bad_input(rising):
 def test_expected_at_outside_or_wrong_type(rising):
     with pytest.raises(TrajectoryError, match="outside the trajectory 2024-01..2024-11"):
         rising.expected_at("2024-12")
-    with pytest.raises(ValueError, match="month is expected"):
+    with pytest.raises(StocktakeError, match="month is expected"):
         rising.expected_at("2024-Q1")
 
 
@@ -521,7 +522,7 @@ def test_yaml_forms_from_the_brief():
 
 
 def test_trajectory_error_is_a_value_error():
-    assert issubclass(TrajectoryError, ValueError)
+    assert issubclass(TrajectoryError, StocktakeError)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from stocktake.delivery.assessments import (
     parse_assessment,
 )
 from stocktake.delivery.errors import DeliveryError
+from stocktake.errors import StocktakeError
 
 DOC = """
 round: 2026-Q3
@@ -108,7 +109,7 @@ def test_every_problem_is_reported_with_its_path():
         "(did you mean 'amber_green'?)",
         "likelihood.rationale: required",
     ]
-    assert isinstance(err.value, ValueError)
+    assert isinstance(err.value, StocktakeError)
 
 
 @pytest.mark.parametrize("raw, problem", [
@@ -280,5 +281,5 @@ def test_bad_input_is_refused_with_every_problem():
         "variation_icon: 'alarm' is not one of improvement, concern, common_cause, neutral "
         "(optionally with _high or _low)",
     ]
-    with pytest.raises(ValueError, match="probability: expected a number"):
+    with pytest.raises(StocktakeError, match="probability: expected a number"):
         disagreement("green", probability="0.2", status=None)  # type: ignore[arg-type]

@@ -37,6 +37,7 @@ from stocktake.delivery.plans import (
     plan_checklist,
     plan_diff,
 )
+from stocktake.errors import Invalid
 from stocktake.model.entities import (
     Aggregation,
     DeliveryModel,
@@ -145,7 +146,7 @@ def full() -> dict:
 def problems_of(raw: object, model: DeliveryModel, priority: str = "P1") -> list[str]:
     with pytest.raises(DeliveryError) as info:
         parse_plan(raw, model, priority)
-    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, Invalid)
     return info.value.problems
 
 

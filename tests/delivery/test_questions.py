@@ -6,6 +6,7 @@ import pytest
 from stocktake.delivery.assessments import disagreement
 from stocktake.delivery.errors import DeliveryError
 from stocktake.delivery.questions import MAX_QUESTIONS, questions_from_data
+from stocktake.errors import StocktakeError
 
 
 def _only(context: dict) -> dict:
@@ -237,7 +238,7 @@ def test_unreadable_context_is_refused_with_every_path():
         "overdue_actions[0].days_overdue: expected a whole number >= 0, got nothing",
         "quality[0].score: 120.0 is not between 0 and 100",
     ]
-    with pytest.raises(ValueError, match="context: expected a mapping, got"):
+    with pytest.raises(StocktakeError, match="context: expected a mapping, got"):
         questions_from_data(["headline"])  # type: ignore[arg-type]
 
 

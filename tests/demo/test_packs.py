@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import delete, update
 
+from stocktake.errors import StocktakeError
 from stocktake.reports.formatting import number, percent, signed
 from stocktake.services.briefings import (
     delivery_report_context,
@@ -153,7 +154,7 @@ def test_the_monthly_note_is_one_page_across_all_priorities(demo_engine, tmp_pat
     assert _pages(out) == 1
     text = _pdf_text(out)
     assert "What needs a decision" in text and "October 2026" in text
-    with pytest.raises(ValueError, match="YYYY-MM"):
+    with pytest.raises(StocktakeError, match="YYYY-MM"):
         monthly_note_context(demo_engine, "October")
 
 

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from stocktake.cli import app
+from stocktake.errors import StocktakeError
 from stocktake.services.readings import spc_chart
 from stocktake.services.rebases import accept_rebase, rebase_history, remove_rebase
 from stocktake.services.series_data import SeriesData, read_model
@@ -105,16 +106,16 @@ def test_surgery_gets_suggested_rebases_and_an_accepted_one_changes_the_icons(de
 
 
 def test_bad_rebases_are_refused_with_what_and_where(demo_copy):
-    with pytest.raises(ValueError, match="needs a reason"):
+    with pytest.raises(StocktakeError, match="needs a reason"):
         accept_rebase(demo_copy, "surg_within_benchmark_pct", "CA", "2023-10", by="a",
                       reason=" ")
-    with pytest.raises(ValueError, match="is a quarter but a month is expected"):
+    with pytest.raises(StocktakeError, match="is a quarter but a month is expected"):
         accept_rebase(demo_copy, "surg_within_benchmark_pct", "CA", "2023-Q4", by="a",
                       reason="x")
-    with pytest.raises(ValueError, match="not a unit"):
+    with pytest.raises(StocktakeError, match="not a unit"):
         accept_rebase(demo_copy, "surg_within_benchmark_pct", "XX", "2023-10", by="a",
                       reason="x")
-    with pytest.raises(ValueError, match="no accepted rebase"):
+    with pytest.raises(StocktakeError, match="no accepted rebase"):
         remove_rebase(demo_copy, "surg_within_benchmark_pct", "CA", "2023-10", by="a",
                       reason="x")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from stocktake.errors import Invalid
+from stocktake.errors import Invalid, StocktakeError
 from stocktake.intake.service import submit_file, submit_rows
 from stocktake.services.approval import ApprovalError, approve, reopen
 from stocktake.services.model_service import load_model
@@ -155,7 +155,7 @@ def test_approval_locks_the_unit_and_those_below_until_reopened(loaded):
 
 def test_the_clock_cannot_go_back(loaded):
     submit_rows(loaded, month_rows("2025-01"), submitter="t", now=T0)
-    with pytest.raises(ValueError, match="is newer"):
+    with pytest.raises(StocktakeError, match="is newer"):
         submit_rows(loaded, month_rows("2025-02"), submitter="t", now=T0 - timedelta(days=1))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from stocktake.errors import StocktakeError
 from stocktake.intake.formats import read_submission
 from stocktake.intake.service import file_checksum as checksum
 from stocktake.intake.service import submit_frame
@@ -75,7 +76,7 @@ def test_indicators_can_be_chosen(model):
 ])
 def test_bad_requests_raise_value_error(model, kwargs, fragment):
     args = {"unit": "A1", "period": "2025-01", **kwargs}
-    with pytest.raises(ValueError) as exc:
+    with pytest.raises(StocktakeError) as exc:
         build_template(model, args.pop("unit"), args.pop("period"), **args)
     assert fragment in str(exc.value)
 

@@ -8,6 +8,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from stocktake.errors import StocktakeError
 from stocktake.services import accounts
 from stocktake.services.accounts import (
     AccountError,
@@ -78,7 +79,7 @@ def test_a_new_user_has_an_argon2id_hash_and_never_the_password(model):
 ])
 def test_bad_accounts_are_refused_plainly_and_store_nothing(model, username, role, password,
                                                             extra, message):
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(StocktakeError) as info:
         accounts.create_user(model, username, role, password, **extra)
     assert message in str(info.value)
     assert rows(model, users) == []

@@ -14,6 +14,7 @@ import yaml
 from sqlalchemy import Engine, Table, func, select
 
 from stocktake.delivery.errors import DeliveryError
+from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_rows
 from stocktake.services.assessments import record_assessment, show_assessments
 from stocktake.services.chains import chain_diagram, load_chain, show_chain
@@ -71,7 +72,7 @@ def test_plan_versions_reload_reason_and_diff(world):
     assert same == {"priority": "P1", "version": 1, "changed": False, "changes": []}
     assert rows(world, schema.plan_versions) == 1
 
-    with pytest.raises(ValueError, match="needs a reason"):
+    with pytest.raises(StocktakeError, match="needs a reason"):
         load_plan(world, "P1", revised_plan(), author="Delivery Unit", reason="  ",
                   at=datetime(2024, 3, 1))
     assert rows(world, schema.plan_versions) == 1
@@ -105,7 +106,7 @@ def test_plan_versions_reload_reason_and_diff(world):
     assert diff_plan(world, "P1", 2, 1)["lines"] == [
         "- intervention hotspot_policing: Hot-spot policing",
         "~ milestone youth_sites_open: status at_risk -> on_track"]
-    with pytest.raises(ValueError, match="no plan version 3"):
+    with pytest.raises(StocktakeError, match="no plan version 3"):
         diff_plan(world, "P1", 1, 3)
 
 
@@ -136,7 +137,7 @@ def test_show_plan_by_version_and_as_of(world):
     # Between the two versions only version 1 is known.
     assert [h["version"] for h in show_plan(world, "P1", as_of=datetime(2024, 2, 15))
             ["history"]] == [1]
-    with pytest.raises(ValueError, match="no delivery plan as of 2024-01-31"):
+    with pytest.raises(StocktakeError, match="no delivery plan as of 2024-01-31"):
         show_plan(world, "P1", as_of=datetime(2024, 1, 31))
 
 
@@ -208,16 +209,16 @@ def test_bad_plan_names_every_path_and_stores_nothing(world, tmp_path):
     with pytest.raises(DeliveryError):
         load_plan(world, "P1", bad, author="a", reason="fix", at=datetime(2024, 3, 1))
     assert rows(world, schema.plan_versions) == 1
-    with pytest.raises(ValueError, match="needs an author"):
+    with pytest.raises(StocktakeError, match="needs an author"):
         load_plan(world, "P1", revised_plan(), author=" ", reason="r", at=datetime(2024, 3, 1))
-    with pytest.raises(ValueError, match="P9"):
+    with pytest.raises(StocktakeError, match="P9"):
         load_plan(world, "P9", PLAN, author="a", reason="", at=datetime(2024, 3, 1))
     assert rows(world, schema.plan_versions) == 1
 
 
 def test_plan_version_earlier_than_the_newest_is_refused(world):
     load_plan(world, "P1", PLAN, author="a", reason="", at=datetime(2024, 3, 1))
-    with pytest.raises(ValueError, match="already recorded later, at 2024-03-01 00:00:00"):
+    with pytest.raises(StocktakeError, match="already recorded later, at 2024-03-01 00:00:00"):
         load_plan(world, "P1", revised_plan(), author="a", reason="backdated",
                   at=datetime(2024, 2, 1))
     assert rows(world, schema.plan_versions) == 1
@@ -261,7 +262,7 @@ def test_chain_analysis_worked_by_hand(world):
     assert shown["version"] == 1 and shown["author"] == "a"
     assert shown["summary"][0] == "7 actors and 6 links: 3 strong, 2 adequate, 1 weak, " \
                                   "0 broken."
-    with pytest.raises(ValueError, match="no delivery chain"):
+    with pytest.raises(StocktakeError, match="no delivery chain"):
         show_chain(world, "P1", as_of=datetime(2024, 6, 30))
 
 
@@ -337,7 +338,7 @@ def test_bad_or_backdated_assessment_stores_nothing(world):
     bad["likelihood"] = {"rating": "amber", "rationale": "?"}
     with pytest.raises(DeliveryError, match="likelihood"):
         record_assessment(world, "P1", bad, by="DU", at=datetime(2025, 1, 5))
-    with pytest.raises(ValueError, match="already recorded later"):
+    with pytest.raises(StocktakeError, match="already recorded later"):
         record_assessment(world, "P1", worse_round(), by="DU", at=datetime(2024, 9, 1))
     assert rows(world, schema.assessments) == 1
 
@@ -380,7 +381,7 @@ def test_record_stocktake_and_refuse_the_same_date(stocktaken):
     engine, r = stocktaken
     assert (r["held_on"], r["decisions"], len(r["actions"])) == ("2024-10-15", 2, 2)
     assert rows(engine, schema.actions) == 2
-    with pytest.raises(ValueError, match="on 2024-10-15 is already recorded"):
+    with pytest.raises(StocktakeError, match="on 2024-10-15 is already recorded"):
         record_stocktake(engine, "P1", STOCKTAKE, by="DU", at=datetime(2024, 10, 17))
     assert rows(engine, schema.stocktakes) == 1 and rows(engine, schema.actions) == 2
 
@@ -430,14 +431,14 @@ def test_actions_overdue_update_and_carry_over(stocktaken):
 def test_bad_action_updates_change_nothing(stocktaken):
     engine, r = stocktaken
     a1 = r["actions"][0]
-    with pytest.raises(ValueError, match=f"there is no action {a1 + 1000}"):
+    with pytest.raises(StocktakeError, match=f"there is no action {a1 + 1000}"):
         update_action(engine, a1 + 1000, status="done", by="DU", at=datetime(2024, 12, 3))
-    with pytest.raises(ValueError, match="'finished' is not one of"):
+    with pytest.raises(StocktakeError, match="'finished' is not one of"):
         update_action(engine, a1, status="finished", by="DU", at=datetime(2024, 12, 3))
-    with pytest.raises(ValueError, match="before the action was raised"):
+    with pytest.raises(StocktakeError, match="before the action was raised"):
         update_action(engine, a1, status="done", on=date(2024, 10, 1), by="DU",
                       at=datetime(2024, 12, 3))
-    with pytest.raises(ValueError, match="needs the name"):
+    with pytest.raises(StocktakeError, match="needs the name"):
         update_action(engine, a1, status="done", by=" ", at=datetime(2024, 12, 3))
     assert rows(engine, schema.action_updates) == 2  # the two "raised" updates only
     assert by_code(list_actions(engine))["A1"]["status"] == "open"
@@ -445,10 +446,10 @@ def test_bad_action_updates_change_nothing(stocktaken):
     # Reopening a done action needs a note, and an update cannot be backdated in the store.
     update_action(engine, a1, status="done", on=date(2024, 12, 3), by="DU",
                   at=datetime(2024, 12, 3))
-    with pytest.raises(ValueError, match="note: required to reopen"):
+    with pytest.raises(StocktakeError, match="note: required to reopen"):
         update_action(engine, a1, status="open", on=date(2024, 12, 4), by="DU",
                       at=datetime(2024, 12, 4))
-    with pytest.raises(ValueError, match="already recorded later"):
+    with pytest.raises(StocktakeError, match="already recorded later"):
         update_action(engine, a1, status="dropped", on=date(2024, 12, 3), by="DU",
                       at=datetime(2024, 12, 2))
     assert rows(engine, schema.action_updates) == 3
@@ -516,7 +517,7 @@ def test_chain_flags_actors_whose_units_report_poor_data(engine, small_model_dir
 # -- refusals: nothing unattributed, nothing backdated ---------------------------------------
 
 def test_schedule_needs_who_sets_it(world):
-    with pytest.raises(ValueError, match="--by"):
+    with pytest.raises(StocktakeError, match="--by"):
         set_schedule(world, "P1", CADENCE, by="  ", at=datetime(2024, 1, 10))
     assert rows(world, schema.stocktake_schedules) == 0
 
@@ -528,7 +529,7 @@ def test_stocktake_recorded_before_the_newest_is_refused(stocktaken):
     for action in earlier["actions"]:
         action["due"] = "2024-08-01"
     seen = list_actions(engine, as_of=datetime(2024, 8, 1))["actions"]
-    with pytest.raises(ValueError, match="already recorded later"):
+    with pytest.raises(StocktakeError, match="already recorded later"):
         record_stocktake(engine, "P1", earlier, by="DU", at=datetime(2024, 7, 16))
     assert list_actions(engine, as_of=datetime(2024, 8, 1))["actions"] == seen == []
 

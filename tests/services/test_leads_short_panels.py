@@ -9,6 +9,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 
+from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_rows
 from stocktake.services.leads import lead_indicators, named_lead_evidence
 from stocktake.services.model_service import load_model
@@ -96,7 +97,7 @@ def test_nine_years_on_many_units_are_tested_not_refused(yearly):
 def test_too_many_lags_for_the_periods_is_refused_with_the_reason(yearly):
     # 9 years allow lags up to 5 (3 rows per unit after the difference and the lags).
     assert lead_indicators(yearly, "revenue", candidates=["spending"], max_lag=5)["results"]
-    with pytest.raises(ValueError, match="needs 10 periods.*smaller --max-lag"):
+    with pytest.raises(StocktakeError, match="needs 10 periods.*smaller --max-lag"):
         lead_indicators(yearly, "revenue", candidates=["spending"], max_lag=6)
 
 

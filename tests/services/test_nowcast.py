@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_rows
 from stocktake.model.periods import Period
 from stocktake.services.model_service import load_model
@@ -89,19 +90,19 @@ def test_nowcast_shape_and_first_value_by_hand(world):
 
 
 def test_as_of_before_the_data_and_default_leads(world):
-    with pytest.raises(ValueError, match="no complete data for 'incidents'"):
+    with pytest.raises(StocktakeError, match="no complete data for 'incidents'"):
         nowcast(world, "incidents", "A1", leads=["applications"], as_of=datetime(2024, 1, 1))
     # incidents heads no priority; incident_rate's priority names a quarterly lead.
-    with pytest.raises(ValueError, match="no priority with headline 'incidents'"):
+    with pytest.raises(StocktakeError, match="no priority with headline 'incidents'"):
         nowcast(world, "incidents", "A1")
-    with pytest.raises(ValueError, match="'screening' is quarterly"):
+    with pytest.raises(StocktakeError, match="'screening' is quarterly"):
         nowcast(world, "incident_rate", "A1")
 
 
 def test_unknown_codes_raise(world):
-    with pytest.raises(ValueError, match="'incidentz' is not an indicator.*'incidents'"):
+    with pytest.raises(StocktakeError, match="'incidentz' is not an indicator.*'incidents'"):
         nowcast(world, "incidentz", "A1", leads=["applications"])
-    with pytest.raises(ValueError, match="'A9' is not a unit"):
+    with pytest.raises(StocktakeError, match="'A9' is not a unit"):
         nowcast(world, "incidents", "A9", leads=["applications"])
-    with pytest.raises(ValueError, match="headline itself"):
+    with pytest.raises(StocktakeError, match="headline itself"):
         nowcast(world, "incidents", "A1", leads=["incidents"])

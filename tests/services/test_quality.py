@@ -4,6 +4,7 @@ from datetime import datetime
 
 import pytest
 
+from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_rows
 from stocktake.services.model_service import load_model
 from stocktake.services.quality import data_quality
@@ -94,7 +95,7 @@ def test_as_of_an_earlier_moment(world):
 def test_one_unit_and_those_below(world):
     report = data_quality(world, as_of=datetime(2025, 4, 15), unit="A")
     assert sorted(r["unit"] for r in report["units"]) == ["A", "A1", "A2"]
-    with pytest.raises(ValueError, match="not a reporting unit"):
+    with pytest.raises(StocktakeError, match="not a reporting unit"):
         data_quality(world, unit="Z")
 
 

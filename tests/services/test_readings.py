@@ -11,6 +11,7 @@ from scipy import stats
 
 from stocktake.analysis.backtest import backtest
 from stocktake.analysis.forecast import Bounds
+from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_rows
 from stocktake.services.model_service import load_model
 from stocktake.services.readings import (
@@ -271,13 +272,13 @@ def test_compare_rolls_up_to_the_default_level_and_knows_proportions(funnel_worl
 
 
 def test_compare_refuses_what_it_cannot_compare(funnel_world):
-    with pytest.raises(ValueError, match="denominator"):
+    with pytest.raises(StocktakeError, match="denominator"):
         compare_units(funnel_world, "incidents", "2024-01")
-    with pytest.raises(ValueError, match="month"):
+    with pytest.raises(StocktakeError, match="month"):
         compare_units(funnel_world, "incident_rate", "2024-Q1")
-    with pytest.raises(ValueError, match="no data"):
+    with pytest.raises(StocktakeError, match="no data"):
         compare_units(funnel_world, "incident_rate", "2023-12")
-    with pytest.raises(ValueError, match="'county' is not a level"):
+    with pytest.raises(StocktakeError, match="'county' is not a level"):
         compare_units(funnel_world, "incident_rate", "2024-01", level="county")
 
 
@@ -506,21 +507,21 @@ def test_same_as_of_same_numbers_after_newer_data(world):
 
 
 def test_bad_input_is_named(world):
-    with pytest.raises(ValueError, match="'incidnets' is not an indicator.*'incidents'"):
+    with pytest.raises(StocktakeError, match="'incidnets' is not an indicator.*'incidents'"):
         indicator_series(world, "incidnets", "N")
-    with pytest.raises(ValueError, match="'Z9' is not a unit"):
+    with pytest.raises(StocktakeError, match="'Z9' is not a unit"):
         spc_chart(world, "incidents", "Z9")
-    with pytest.raises(ValueError, match="'P9' is not a priority"):
+    with pytest.raises(StocktakeError, match="'P9' is not a priority"):
         priority_status(world, priority="P9")
-    with pytest.raises(ValueError, match="'P9' is not a priority"):
+    with pytest.raises(StocktakeError, match="'P9' is not a priority"):
         priority_trajectory(world, "P9")
-    with pytest.raises(ValueError, match="'Q' is not a unit"):
+    with pytest.raises(StocktakeError, match="'Q' is not a unit"):
         priority_status(world, unit="Q")
-    with pytest.raises(ValueError, match="forecasts must be"):
+    with pytest.raises(StocktakeError, match="forecasts must be"):
         priority_status(world, forecasts="some")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="'nope' is not an indicator"):
+    with pytest.raises(StocktakeError, match="'nope' is not an indicator"):
         backtest_indicator(world, "nope")
-    with pytest.raises(ValueError, match="0 complete period"):
+    with pytest.raises(StocktakeError, match="0 complete period"):
         spc_chart(world, "incidents", "B1", as_of=datetime(2024, 8, 2))  # before any data
 
 

@@ -14,7 +14,7 @@ from starlette.routing import Mount
 
 from stocktake.errors import Invalid, NotFound, Problem
 from stocktake.intake.service import submit_rows
-from stocktake.services import accounts, overview, plans
+from stocktake.services import accounts, overview, plans, status
 from stocktake.services.model_service import load_model
 from stocktake.web import app as web_app
 from stocktake.web import auth
@@ -108,7 +108,7 @@ def test_a_form_shows_an_invalid_upload_beside_itself_and_stores_nothing(site):
     assert r.status_code == 400
     assert 'action="/priorities/P1/plan"' in r.text  # the form itself, not an error page
     assert "a plan is a mapping (summary, interventions, milestones ...), not a list" in r.text
-    with pytest.raises(ValueError):  # still no plan stored
+    with pytest.raises(NotFound):  # still no plan stored
         plans.show_plan(site, "P1")
 
 
@@ -178,6 +178,42 @@ def test_a_failing_priority_page_is_a_500_not_no_such_priority(site, monkeypatch
     assert "no priority" not in r.text and "Not found" not in r.text
     rid = re.search(r"request id: ([0-9a-f]+)", r.text).group(1)
     assert any(rid in rec.getMessage() for rec in caplog.records)
+
+
+def broadcast_error(*args, **kwargs):  # what a numpy error inside a service looks like
+    raise ValueError("operands could not be broadcast together with shapes (3,) (4,)")
+
+
+@pytest.mark.parametrize("path", ["/priorities/P1", "/api/v1/status?priority=P1"])
+def test_a_value_error_inside_a_service_is_a_500_never_a_404_or_422(site, monkeypatch, caplog,
+                                                                    path):
+    # The status once read any ValueError from the trajectory as "refused at load time",
+    # and the API answered a service's ValueError with a 422: both hid a bug.
+    monkeypatch.setattr(status, "trajectory_of", broadcast_error)
+    client = client_of(create_app(site), site)
+    with caplog.at_level(logging.ERROR, logger="stocktake.web"):
+        r = client.get(path)
+    assert r.status_code == 500
+    rid = r.headers["x-request-id"]
+    if path.startswith("/api/"):
+        assert set(r.json()) == {"detail", "request_id"} and r.json()["request_id"] == rid
+        assert rid in r.json()["detail"]
+    else:
+        assert "text/html" in r.headers["content-type"]
+        assert f"request id: {rid}" in r.text
+        assert "Not found" not in r.text and "Not accepted" not in r.text
+    assert "broadcast" not in r.text and "Traceback" not in r.text
+    [record] = [rec for rec in caplog.records if rid in rec.getMessage()]
+    assert "broadcast" in str(record.exc_info[1])
+
+
+def test_a_value_error_reading_the_plan_is_a_500_not_no_plan_yet(site, monkeypatch):
+    # The plan page shows "no plan yet" for the user's NotFound, and only for that.
+    client = client_of(create_app(site), site)
+    assert client.get("/priorities/P1/plan").status_code == 200
+    monkeypatch.setattr(plans, "show_plan", broadcast_error)
+    r = client.get("/priorities/P1/plan")
+    assert r.status_code == 500 and f"request id: {r.headers['x-request-id']}" in r.text
 
 
 # -- the shape of the app ---------------------------------------------------------------------

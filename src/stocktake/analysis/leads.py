@@ -816,7 +816,7 @@ def leads(headline: np.ndarray, candidates: Mapping[str, np.ndarray], *,
         if not isinstance(code, str) or not code:
             raise ValueError(f"candidate codes must be non-empty strings, not {code!r}")
         if code == headline_code:
-            raise ValueError(f"candidate '{code}' is the headline itself")
+            raise Invalid(f"candidate '{code}' is the headline itself")
     if isinstance(max_lag, bool) or not isinstance(max_lag, int | np.integer) or max_lag < 1:
         raise Invalid(f"max_lag must be a positive whole number, not {max_lag!r}")
     max_lag = int(max_lag)
@@ -1044,5 +1044,5 @@ def _panel(values: Any, name: str) -> np.ndarray:
         raise ValueError(f"{name}: needs at least 1 unit and 2 periods, got shape {a.shape}")
     if np.isinf(a).any():
         i, t = np.argwhere(np.isinf(a))[0]
-        raise ValueError(f"{name}: infinite value at unit row {i}, period column {t}")
+        raise Invalid(f"{name}: infinite value at unit row {i}, period column {t}")
     return a

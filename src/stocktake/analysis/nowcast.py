@@ -198,7 +198,7 @@ def _series(values: Any, name: str) -> np.ndarray:
     if a.ndim != 1:
         raise ValueError(f"{name}: expected a 1-D series, got {a.ndim}-D")
     if np.isinf(a).any():
-        raise ValueError(f"{name}: infinite value at position {int(np.argmax(np.isinf(a)))}")
+        raise Invalid(f"{name}: infinite value at position {int(np.argmax(np.isinf(a)))}")
     return a
 
 
@@ -232,7 +232,7 @@ def nowcast(headline: Sequence[float] | np.ndarray,
     if lags is not None:
         missing = [c for c in xs if c not in lags]
         if missing or set(lags) - set(xs):
-            raise ValueError(f"lags must name exactly the leads ({', '.join(xs)}); "
+            raise Invalid(f"lags must name exactly the leads ({', '.join(xs)}); "
                              f"got {', '.join(map(str, lags)) or 'none'}")
         lags = {c: _whole(lags[c], f"lag of '{c}'") for c in xs}
     if not (isinstance(backtest_fraction, float | int) and 0 < backtest_fraction < 1):
@@ -282,7 +282,7 @@ def _backtest(y: np.ndarray, xs: Mapping[str, np.ndarray], lags: Mapping[str, in
         x_train = {c: np.where(np.arange(x.size) < t, x, np.nan) for c, x in xs.items()}
         try:
             fit = _fit(y_train, x_train, lags, max_lag, season)
-        except ValueError:
+        except (Invalid, ValueError):  # too little data, or a singular fit: not scored
             skipped += 1
             continue
         change = fit.change(int(t))

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from stocktake.errors import Invalid
+
 KEYS = ("indicator", "unit")
 COLUMNS = ("indicator", "unit", "period_ordinal", "value")
 RANGE_COLUMNS = ("indicator", "unit", "min", "max")
@@ -73,6 +75,8 @@ def check_values(
     ``ranges`` (method "min_max" only) has indicator, unit, min, max. ``threshold`` defaults
     to 3.0 (z_score) or 3.5 (modified_z); min_max uses ``k`` instead. Result columns are
     ``RESULT_COLUMNS``, rows in the order of ``new``. See the module docstring for the rules.
+    A wrong parameter (a submitter's choice of method, say) is ``Invalid``; frames of the
+    wrong columns or types are a ValueError: the caller built them.
     """
     method, threshold = _check_parameters(method, threshold, window, min_history, k, ranges)
     q = _validated(new, "new", COLUMNS)
@@ -122,28 +126,28 @@ def _check_parameters(
     ranges: pl.DataFrame | None,
 ) -> tuple[str, float | None]:
     if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+        raise Invalid(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-        raise ValueError(f"window must be a whole number of periods >= 1; got {window!r}")
+        raise Invalid(f"window must be a whole number of periods >= 1; got {window!r}")
     if isinstance(min_history, bool) or not isinstance(min_history, int) or min_history < 1:
-        raise ValueError(f"min_history must be a whole number >= 1; got {min_history!r}")
+        raise Invalid(f"min_history must be a whole number >= 1; got {min_history!r}")
     if min_history > window:
-        raise ValueError(
+        raise Invalid(
             f"min_history ({min_history}) is larger than window ({window}): no value could "
             "ever be judged"
         )
     if method == "min_max":
         if threshold is not None:
-            raise ValueError("threshold does not apply to method 'min_max': set k instead")
+            raise Invalid("threshold does not apply to method 'min_max': set k instead")
         if not _positive(k):
-            raise ValueError(f"k must be a positive number of standard deviations; got {k!r}")
+            raise Invalid(f"k must be a positive number of standard deviations; got {k!r}")
         return method, None
     if ranges is not None:
-        raise ValueError(f"ranges apply only to method 'min_max', not {method!r}")
+        raise Invalid(f"ranges apply only to method 'min_max', not {method!r}")
     if threshold is None:
         return method, DEFAULT_THRESHOLDS[method]
     if not _positive(threshold):
-        raise ValueError(f"threshold must be a positive number; got {threshold!r}")
+        raise Invalid(f"threshold must be a positive number; got {threshold!r}")
     return method, float(threshold)
 
 

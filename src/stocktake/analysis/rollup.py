@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy import sparse
 
+from stocktake.errors import Invalid, NotFound
 from stocktake.model.entities import Aggregation, DeliveryModel, Indicator
 from stocktake.model.periods import Period, PeriodError
 
@@ -156,11 +157,11 @@ class Hierarchy:
         return np.argsort(-self.depth, kind="stable")
 
     def position(self, code: str) -> int:
-        """The row of a unit in every array, or a ValueError naming the unknown code."""
+        """The row of a unit in every array, or NotFound naming the unknown code."""
         try:
             return self.index[code]
         except KeyError:
-            raise ValueError(f"'{code}' is not a unit of this hierarchy") from None
+            raise NotFound(f"'{code}' is not a unit of this hierarchy") from None
 
     def children_of(self, code: str) -> list[str]:
         return [self.codes[i] for i in self.children[self.position(code)]]
@@ -288,10 +289,12 @@ def roll_up(hierarchy: Hierarchy, indicator: Indicator, reported: Mapping[str, n
     the indicator itself, and for ``ratio`` its numerator and denominator (the ratio's own
     array is optional), for ``weighted_mean`` its weight. ``active`` (bool, per unit or per
     unit and period) says which children are expected; by default the hierarchy's flags.
+    A wrong ``prefer`` or a ratio's scale that is not a positive number (a model's) is
+    ``Invalid``; arrays of the wrong shape are a ValueError: the caller built them.
     """
     agg = Aggregation(indicator.aggregation)
     if prefer not in ("computed", "reported"):
-        raise ValueError(f"prefer must be 'computed' or 'reported', not {prefer!r}")
+        raise Invalid(f"prefer must be 'computed' or 'reported', not {prefer!r}")
     if agg is Aggregation.RATIO and not (indicator.numerator and indicator.denominator):
         raise ValueError(f"ratio indicator '{indicator.code}' needs a numerator and a "
                          "denominator indicator code")
@@ -315,7 +318,7 @@ def roll_up(hierarchy: Hierarchy, indicator: Indicator, reported: Mapping[str, n
     act = _active(hierarchy, active, n_periods)
     scale = float(indicator.scale) if agg is Aggregation.RATIO else 1.0
     if agg is Aggregation.RATIO and not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"ratio indicator '{indicator.code}' has scale {scale}; it must be a "
+        raise Invalid(f"ratio indicator '{indicator.code}' has scale {scale}; it must be a "
                          "positive number")
 
     # Each unit's own figure, and for ratio and weighted_mean the pair (a, b) behind it:
@@ -492,9 +495,9 @@ def roll_up_series(model: DeliveryModel, indicator_code: str, unit_code: str,
     series mentions, in period order (NaN as None).
     """
     if indicator_code not in model.indicators:
-        raise ValueError(f"'{indicator_code}' is not an indicator of the model")
+        raise NotFound(f"'{indicator_code}' is not an indicator of the model")
     if unit_code not in model.units:
-        raise ValueError(f"'{unit_code}' is not a unit of the model")
+        raise NotFound(f"'{unit_code}' is not a unit of the model")
     indicator = model.indicators[indicator_code]
     hierarchy = Hierarchy.from_model(model)
     codes = required_codes(indicator)
@@ -504,7 +507,7 @@ def roll_up_series(model: DeliveryModel, indicator_code: str, unit_code: str,
     for (ind, unit), series in observed.items():
         if ind in codes:
             if unit not in hierarchy.index:
-                raise ValueError(f"observations for '{ind}' name unit '{unit}', which is not "
+                raise Invalid(f"observations for '{ind}' name unit '{unit}', which is not "
                                  "in the model")
             labels.update(str(p) for p in series)
     periods = _sort_periods(labels)

@@ -153,7 +153,8 @@ def seasonal_adjustment(
     detected (``auto``) or asked for (``on``), give its seasonally adjusted values.
 
     ``off`` still runs the test (so the reader can see it) but charts the values as given.
-    Raises ValueError for an unknown mode or periods that are not period codes.
+    An unknown mode is ``Invalid``; periods that are not period codes, a ValueError (the
+    caller built them).
     """
     y = np.asarray(values, dtype=float)
     if y.ndim != 1:

@@ -414,7 +414,7 @@ def _read_values(values: Sequence[float] | np.ndarray) -> np.ndarray:
         raise ValueError("values is empty: an XmR chart needs at least 2 points")
     bad = np.flatnonzero(np.isinf(y))
     if len(bad):
-        raise ValueError(f"values[{bad[0]}] is {y[bad[0]]}: values must be finite (or missing)")
+        raise Invalid(f"values[{bad[0]}] is {y[bad[0]]}: values must be finite (or missing)")
     return y
 
 
@@ -573,7 +573,9 @@ def xmr(
     ``periods`` label the points (default "0", "1", ...); stocktake period codes are checked
     for order and gaps. ``rebase_at`` holds period codes (or 0-based positions) where a new part
     with its own limits starts. Missing values (NaN/None) are dropped and reported.
-    Raises ValueError for unusable input, including a part with no two consecutive values.
+    A parameter or data the user can put right (a rebase period, a target, infinite or all
+    missing values, a part with no two consecutive values) is ``Invalid``; values or periods
+    of the wrong type, length or order are a ValueError (the caller built them).
     """
     warnings: list[str] = []
     y = _read_values(values)
@@ -722,7 +724,7 @@ def xmr_many(
         raise ValueError("matrix has no columns: an XmR chart needs at least 2 points")
     if np.isinf(y).any():
         r, c = np.argwhere(np.isinf(y))[0]
-        raise ValueError(f"matrix[{r}, {c}] is infinite: values must be finite (or NaN)")
+        raise Invalid(f"matrix[{r}, {c}] is infinite: values must be finite (or NaN)")
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows is {chunk_rows}: give a positive number of rows")
     sign = _read_polarity(polarity)
@@ -740,7 +742,7 @@ def xmr_many(
             )
         targets = np.broadcast_to(targets, (rows,))
         if np.isinf(targets).any():
-            raise ValueError("target must be finite (NaN for no target)")
+            raise Invalid("target must be finite (NaN for no target)")
 
     bounds = [0, *starts, cols]
     n_parts = len(bounds) - 1
@@ -957,7 +959,7 @@ def adjusted_target(adjustment: SeasonalAdjustment, target: float | None,
         return target
     try:
         return adjustment.on_adjusted_scale(float(target), target_period)
-    except ValueError:  # a target period that is not a period of the series' type
+    except PeriodError:  # a target period that is not a period of the series' type
         return target
 
 

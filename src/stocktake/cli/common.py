@@ -75,11 +75,12 @@ def open_db(db: str | None):
 
 def parse_as_of(text: str | None) -> datetime | None:
     """An --as-of value: a date means the end of that day; times are UTC."""
+    from ..errors import Invalid
     from ..services.clock import parse_moment
 
     try:
         return parse_moment(text, "--as-of")
-    except ValueError:
+    except Invalid:
         raise typer.BadParameter(
             f"'{text}' is not a date or timestamp; use e.g. 2025-03-01 or 2025-03-01T12:00",
             param_hint="--as-of") from None

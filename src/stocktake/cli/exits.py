@@ -73,25 +73,7 @@ def kind_name(exc: StocktakeError) -> str:
 
 def _user_error(exc: Exception) -> StocktakeError | None:
     """The error as a StocktakeError if a user can put it right, else None (a bug)."""
-    if isinstance(exc, StocktakeError):
-        return exc
-    return _legacy_user_error(exc)
-
-
-# -- TRANSITIONAL: remove once the services raise only StocktakeError kinds ---------------
-# Until then a plain ValueError out of a service (bad code, bad argument), a StoreError (not
-# a database) and a DemoError (a database holding something else) are user errors, as they
-# were before the one mapping: exit 2 with their message. Once they are StocktakeErrors,
-# delete this function and let _user_error return None for them.
-
-def _legacy_user_error(exc: Exception) -> StocktakeError | None:
-    from ..demo.build import DemoError
-    from ..store.db import StoreError
-
-    if isinstance(exc, ValueError | StoreError | DemoError):
-        return Invalid(str(exc))
-    return None
-# -- end TRANSITIONAL ---------------------------------------------------------------------
+    return exc if isinstance(exc, StocktakeError) else None
 
 
 def _first_line(exc: Exception) -> str:

@@ -11,6 +11,7 @@ import jinja2
 
 from ..delivery import assessments as da
 from ..delivery import chains as dc
+from ..errors import Invalid
 from . import contracts
 from .chain_diagram import chain_svg
 from .charts import headline_chart, unit_panel
@@ -53,13 +54,14 @@ def render_pack(context: dict[str, Any]) -> str:
 
 
 def write_document(html: str, out: str | Path) -> Path:
-    """Write HTML as it is, or as PDF, by the file's suffix."""
+    """Write HTML as it is, or as PDF, by the file's suffix; Invalid for another suffix or
+    a folder that does not exist."""
     path = Path(out)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ValueError(f"--out {path}: write .html or .pdf, not '{path.suffix or 'no suffix'}'")
+        raise Invalid(f"--out {path}: write .html or .pdf, not '{path.suffix or 'no suffix'}'")
     if not path.parent.exists():
-        raise ValueError(f"--out {path}: the folder {path.parent} does not exist")
+        raise Invalid(f"--out {path}: the folder {path.parent} does not exist")
     if suffix == ".html":
         path.write_text(html, encoding="utf-8")
     else:

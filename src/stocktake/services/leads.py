@@ -16,7 +16,7 @@ from ..analysis.leads import (
     leads,
     minimum_periods,
 )
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid, NotFound, StocktakeError
 from ..model.periods import Period, period_range
 from .series_data import (
     SeriesData,
@@ -150,7 +150,7 @@ def named_lead_evidence(engine, priority: str, *, as_of: datetime | None = None,
             try:
                 found = lead_indicators(engine, p.headline, candidates=[code], max_lag=max_lag,
                                         level=level, as_of=as_of, data=data, fit_lag=True)
-            except ValueError:  # too little data in common at this level: try the next up
+            except StocktakeError:  # too little data in common at this level: try the next up
                 continue
             row = found["ranked"][0]
             evidence[code] = {

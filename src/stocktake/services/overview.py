@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from ..analysis.spc import ICON_COLOURS, ICON_LABELS
 from ..analysis.trajectory import target_verdict
+from ..errors import StocktakeError
 from ..model.periods import Period
 from ..reports.formatting import verdict_sentence
 from ..store import delivery as delivery_store
@@ -204,7 +205,7 @@ def priority_page(engine: Engine, code: str, *, as_of: datetime | None = None
     attach_lead_evidence(engine, code, head, as_of=as_of, data=data)
     try:
         spc = spc_chart(engine, p.headline, p.scope, as_of=as_of, data=data)
-    except ValueError:  # too few complete periods for limits: the page says so
+    except StocktakeError:  # too few complete periods for limits: the page says so
         spc = None
     kids = [u for u in model.units.values() if u.parent == p.scope]
     level = kids[0].level if kids else None
@@ -218,7 +219,7 @@ def priority_page(engine: Engine, code: str, *, as_of: datetime | None = None
         try:
             funnel = compare_units(engine, p.headline, head["latest"]["period"], level=level,
                                    as_of=as_of)
-        except ValueError as exc:  # e.g. not a ratio indicator: the page says why
+        except StocktakeError as exc:  # e.g. not a ratio indicator: the page says why
             funnel_note = str(exc)
         else:  # the x axis's name: the denominator as the model describes it
             den = model.indicators.get(funnel["denominator"])

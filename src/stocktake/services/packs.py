@@ -12,6 +12,7 @@ from .. import __version__
 from ..delivery import plans as dp
 from ..delivery.questions import questions_from_data
 from ..delivery.stocktakes import FIVE_QUESTIONS
+from ..errors import StocktakeError
 from ..store import delivery as store
 from ..store.db import get_meta
 from . import assessments, chains
@@ -59,7 +60,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     attach_lead_evidence(engine, priority, head, as_of=as_of, data=data)
     try:
         spc = spc_chart(engine, p.headline, p.scope, as_of=as_of, data=data)
-    except ValueError as exc:
+    except StocktakeError as exc:
         spc = {"error": str(exc), "points": []}
     units = unit_readings(engine, priority, as_of=as_of, data=data)
 

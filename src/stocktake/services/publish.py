@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ..errors import Invalid, Problem
+from ..errors import Invalid, Problem, StocktakeError
 from ..model.entities import DeliveryModel, Priority
 from ..reports.charts import headline_chart, unit_panel
 from ..reports.formatting import status_sentence
@@ -90,7 +90,7 @@ def _priority(engine: Engine, model: DeliveryModel, p: Priority, as_of: datetime
     try:
         spc: dict[str, Any] | None = spc_chart(engine, p.headline, p.scope, as_of=as_of,
                                                data=data)
-    except ValueError:  # too few complete periods for process limits
+    except StocktakeError:  # too few complete periods for process limits
         spc = None
     units = {u["unit"]: u for u in unit_readings(engine, p.code, as_of=as_of,
                                                  data=data)["units"]}

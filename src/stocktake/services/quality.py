@@ -13,7 +13,7 @@ from ..analysis.quality import FORMULA, WEIGHTS, quality_scores
 from ..errors import NotFound
 from ..intake.rules import model_rules, violation_frame
 from ..model.entities import DataSet, DeliveryModel
-from ..model.periods import Period, period_range
+from ..model.periods import Period, PeriodError, period_range
 from ..store import model_repo
 from ..store import schema as s
 from ..store.db import get_meta, utcnow
@@ -154,7 +154,7 @@ def _rule_checks(engine: Engine, model: DeliveryModel, moment: datetime) -> pl.D
 def _applies(rule, period: str) -> bool:
     try:
         p = Period.parse(period, rule.period_type)
-    except ValueError:
+    except PeriodError:
         return False
     if rule.period_from and p < Period.parse(rule.period_from):
         return False

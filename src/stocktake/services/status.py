@@ -63,7 +63,7 @@ from ..analysis.trajectory import (
     target_verdict,
     trajectory_from_spec,
 )
-from ..errors import Invalid
+from ..errors import Invalid, StocktakeError
 from ..model.entities import Aggregation, DeliveryModel, Indicator, Polarity, Priority
 from ..model.periods import Period, PeriodError
 from .readings import PARTIAL_RULE
@@ -206,7 +206,7 @@ def _spc_block(periods: list[str], values: list[float], polarity: Polarity,
     try:
         r = read_chart(values, periods, polarity=polarity.value, target=target,
                        accepted_rebases=rebases, target_period=target_period)
-    except ValueError as exc:
+    except StocktakeError as exc:
         return {"error": str(exc)}
     last = r.parts[-1]
     return {"variation_icon": r.variation_icon, "variation_label": r.variation_label,
@@ -594,7 +594,7 @@ def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals
         codes = [labels[t] for t in cols.tolist()]
         try:
             adjustments = seasonal_adjustments(value[np.ix_(ks, cols)], codes)
-        except ValueError:
+        except StocktakeError:
             continue  # the plain path words the error
         for k, adjustment in zip(ks, adjustments, strict=True):
             charted[k] = (adjustment.values, adjustment, codes)
@@ -612,7 +612,7 @@ def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals
         target = np.array([np.nan if t is None else t for t in charted_targets])
         try:
             batch = xmr_many(y, polarity=polarity.value, target=target, adjacent=adjacent)
-        except ValueError:
+        except StocktakeError:
             continue  # e.g. a value too large to chart: each row's own error, below
         suggested = suggest_rebases_many(y, [charted[k][2] for k in sel.tolist()])
         for j, k in enumerate(sel.tolist()):
@@ -783,7 +783,7 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
         splits: _Splits | None = None
         try:
             national = trajectory_of(p)
-        except ValueError as exc:  # refused at load time; only an older model gets here
+        except StocktakeError as exc:  # refused at load time; only an older model gets here
             traj, reason, split = None, str(exc), None
             head["trajectory"] = None
         else:
@@ -821,7 +821,7 @@ def unit_readings(engine: Engine, priority: str, *, as_of: datetime | None = Non
     ind = model.indicators[p.headline]
     try:
         splits: _Splits | None = _Splits(data, p, trajectory_of(p))
-    except ValueError:
+    except StocktakeError:
         splits = None
     rows = []
     for kid in active_children(model, data.hierarchy, p.scope):

@@ -38,7 +38,7 @@ from ..services.status import priority_status
 from ..store.observations import data_as_of, latest
 from . import auth
 from .cache import ResultCache
-from .deps import USER_ERRORS, EngineDep, Templates
+from .deps import EngineDep, Templates
 
 # Who may read what: status is priority-wide (every unit's figures), so not for providers;
 # series, quality and observations are open to providers for the units of their remit.
@@ -326,20 +326,14 @@ docs_router = APIRouter(include_in_schema=False)  # the API's description, after
 def moment(text: str | None) -> datetime | None:
     try:
         return parse_moment(text)
-    except USER_ERRORS as exc:
+    except StocktakeError as exc:
         raise unprocessable(str(exc)) from None
 
 
 def call(service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """A service's answer; its user errors go to the one error handler (NotFound 404,
-    Invalid 422, Conflict 409). TRANSITIONAL: a plain ValueError from a service that does
-    not yet raise those is still a user error here, answered 422 as before."""
-    try:
-        return service(*args, **kwargs)
-    except StocktakeError:
-        raise
-    except USER_ERRORS as exc:  # an unknown code or a wrong parameter: say which
-        raise unprocessable(str(exc)) from None
+    Invalid 422, Conflict 409), anything else is a bug (a 500 with a request id)."""
+    return service(*args, **kwargs)
 
 @router.get("/api/v1/status", name="api_status", tags=["status"],
          summary="Where each priority stands", response_model=ReportOut,

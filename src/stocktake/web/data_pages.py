@@ -30,6 +30,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine
 
+from ..errors import StocktakeError
 from ..intake.findings import Finding
 from ..intake.service import SubmissionResult, submit_file
 from ..model.entities import DeliveryModel
@@ -43,7 +44,7 @@ from ..services.templates import write_template
 from ..store import observations
 from ..store.db import writing
 from . import auth
-from .deps import USER_ERRORS, CurrentPrincipal, EngineDep, Model, engine_of, render
+from .deps import CurrentPrincipal, EngineDep, Model, engine_of, render
 
 SUBMITTERS = frozenset({"admin", "analyst", "provider"})
 READERS_AND_PROVIDERS = auth.READERS | {"provider"}
@@ -295,7 +296,7 @@ def data_submit_check(
     try:
         result = check_submission(engine, path, submitter=principal.username,
                                   scope=held_to)
-    except USER_ERRORS as exc:  # e.g. the clock behind the newest batch
+    except StocktakeError as exc:  # e.g. the clock behind the newest batch
         store.discard(upload_id)
         return submit_page(request, status=400, scope=scope, error=f"Not checked: {exc}")
     if result.errors or result.duplicate_of is not None:
@@ -323,7 +324,7 @@ def data_submit_commit(request: Request, engine: EngineDep, store: UploadStore,
     try:
         result = submit_file(engine, path, submitter=principal.username,
                              reason=reason.strip(), scope=held_to)
-    except USER_ERRORS as exc:
+    except StocktakeError as exc:
         return submit_page(request, status=400, scope=scope, error=f"Not stored: {exc}")
     name = json.loads((path.parent / "meta.json").read_text())["name"]
     if result.accepted:
@@ -349,7 +350,7 @@ def data_template(request: Request, engine: EngineDep, principal: CurrentPrincip
         try:
             n = write_template(engine, unit, period.strip(), target)
             period_code = Period.parse(period.strip()).code
-        except USER_ERRORS as exc:  # TemplateError, PeriodError
+        except StocktakeError as exc:  # TemplateError, PeriodError
             return problem(request, "No template", f"{exc}.", 400)
         body = target.read_bytes()
     return Response(body, media_type=(

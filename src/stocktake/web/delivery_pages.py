@@ -35,7 +35,6 @@ from ..services import assessments, chains, packs, plans, stocktakes
 from ..services.model_service import current_model
 from . import auth
 from .deps import (
-    USER_ERRORS,
     CurrentPrincipal,
     Editor,
     EngineDep,
@@ -260,7 +259,7 @@ def plan_page(request: Request, p: Priority, *, version: int | None = None,
     plan = None
     try:
         plan = plans.show_plan(engine_of(request), p.code, version=version)
-    except USER_ERRORS as exc:  # no plan yet: the page says so; no such version: 404
+    except StocktakeError as exc:  # no plan yet: the page says so; no such version: 404
         if version is not None:
             return not_found(request, str(exc))
     return page(request, "delivery_plan.html", {
@@ -285,7 +284,7 @@ def delivery_plan_yaml(request: Request, p: PriorityInPath, engine: EngineDep,
     code = p.code
     try:
         shown = plans.show_plan(engine, code, version=version)
-    except USER_ERRORS as exc:
+    except StocktakeError as exc:
         return not_found(request, str(exc))
     text = (f"# Delivery plan of {code}, version {shown['version']} "
             f"({shown['recorded_at']}, {shown['author']}).\n# Edit it and upload it on "
@@ -311,13 +310,13 @@ def delivery_plan_diff(request: Request, p: PriorityInPath, engine: EngineDep
             "such as ?from=1&to=3."}, 400)
     try:
         shown = plans.show_plan(engine, p.code)
-    except USER_ERRORS as exc:
+    except StocktakeError as exc:
         return not_found(request, str(exc))
     old = old or max(1, shown["version"] - 1)
     new = new or shown["version"]
     try:
         diff = plans.diff_plan(engine, p.code, old, new)
-    except USER_ERRORS as exc:
+    except StocktakeError as exc:
         return not_found(request, str(exc))
     return page(request, "delivery_plan_diff.html", {
         **base(request, p, "plan"), "diff": diff,
@@ -338,7 +337,7 @@ async def delivery_plan_upload(request: Request, p: PriorityInPath, username: Ed
         raw = parse_plan_upload(data, upload.filename)
         result = await run_in_threadpool(plans.load_plan, engine, p.code, raw,
                                          author=username, reason=reason)
-    except USER_ERRORS as exc:
+    except StocktakeError as exc:
         problems = problems_of(exc)
         return await run_in_threadpool(
             lambda: plan_page(request, p, status=400, problems=problems, reason=reason))
@@ -355,7 +354,7 @@ def delivery_chain(request: Request, p: PriorityInPath, model: Model, engine: En
                    ) -> HTMLResponse:
     try:
         chain = chains.show_chain(engine, p.code)
-    except USER_ERRORS:  # no chain yet: the page says so
+    except StocktakeError:  # no chain yet: the page says so
         chain, svg = None, None
     else:
         # Drawn from the analysis just made (chains.chain_diagram would analyse again,
@@ -406,7 +405,7 @@ async def delivery_assessment_record(request: Request, p: PriorityInPath, engine
     try:
         result = await run_in_threadpool(assessments.record_assessment, engine, p.code,
                                          document, by=principal.username)
-    except USER_ERRORS as exc:
+    except StocktakeError as exc:
         problems = problems_of(exc)
         kept = {k: _clean(v) for k, v in form.items() if k != auth.CSRF_FIELD}
         return await run_in_threadpool(
@@ -455,7 +454,7 @@ async def delivery_stocktake_record(request: Request, p: PriorityInPath, usernam
     try:
         result = await run_in_threadpool(stocktakes.record_stocktake, engine, p.code,
                                          document, by=username)
-    except USER_ERRORS as exc:
+    except StocktakeError as exc:
         problems = readable_problems(problems_of(exc), rows)
         kept = {k: _clean(v) for k, v in form.items() if k != auth.CSRF_FIELD}
         return await run_in_threadpool(
@@ -568,7 +567,7 @@ async def delivery_action_update(request: Request, action_id: int, engine: Engin
         result = await run_in_threadpool(
             lambda: stocktakes.update_action(engine, action_id, status=status or row[
                 "status"], note=note, by=username))
-    except USER_ERRORS as exc:
+    except StocktakeError as exc:
         problem = {"id": action_id, "code": row["code"], "priority": row["priority"],
                    "messages": problems_of(exc), "status": status, "note": note}
         return await run_in_threadpool(

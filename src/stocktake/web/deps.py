@@ -15,19 +15,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
-from ..errors import StocktakeError, not_found
+from ..errors import not_found
 from ..model.entities import DeliveryModel, Priority
 from ..services.accounts import Principal
 from ..services.model_service import current_model
 from ..store.db import get_meta
 from . import auth
 from .cache import ResultCache
-
-# TRANSITIONAL: the services still raise a plain ValueError for some user errors (an
-# unknown code, a wrong parameter) until they raise NotFound / Invalid / Conflict. A route
-# that shows a user error on its own page catches USER_ERRORS; once the services are
-# converted, this becomes (StocktakeError,) and a plain ValueError is a 500.
-USER_ERRORS: tuple[type[Exception], ...] = (StocktakeError, ValueError)
 
 
 def engine_of(request: Request) -> Engine:

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..errors import StocktakeError
 from ..services.rebases import accept_rebase, remove_rebase
-from .deps import USER_ERRORS, CurrentPrincipal, EngineDep, PriorityInPath, render, world_label
+from .deps import CurrentPrincipal, EngineDep, PriorityInPath, render, world_label
 
 REBASERS = frozenset({"admin", "analyst"})
 PERMISSIONS: dict[str, frozenset[str]] = {"spc_rebase_record": REBASERS}
@@ -40,6 +41,6 @@ async def spc_rebase_record(request: Request, p: PriorityInPath, engine: EngineD
     try:
         await run_in_threadpool(act, engine, p.headline, p.scope, period, reason=reason,
                                 by=principal.username)
-    except USER_ERRORS as exc:
+    except StocktakeError as exc:
         return refuse(request, str(exc), 400)
     return RedirectResponse(f"/priorities/{p.code}#spc", status_code=303)
