@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from . import (
     account_pages,
+    alert_pages,
     api,
     auth,
     data_pages,
@@ -31,7 +32,7 @@ from .cache import ResultCache
 
 # Each feature has its router and the permissions of its routes (a route without one is
 # refused); account_pages' and overview_pages' are in auth.PERMISSIONS itself.
-FEATURES = (delivery_pages, data_pages, api, public, model_pages, spc_pages)
+FEATURES = (delivery_pages, data_pages, api, public, model_pages, spc_pages, alert_pages)
 for _feature in FEATURES:
     auth.PERMISSIONS.update(_feature.PERMISSIONS)
 
