@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine, func, select
@@ -154,22 +155,29 @@ def _scope_alerts(snap: Snapshot, scope: str, headline: str | None, counters: li
 
 
 # -- kept per data version -----------------------------------------------------------------------
-_cache: dict[tuple, list[tuple[Alert, str]]] = {}
+_cache: dict[tuple[Any, ...], list[tuple[Alert, str]]] = {}
 _lock = threading.Lock()
 CACHE_SIZE = 64
 
 
-def _version(engine: Engine, as_of: datetime | None) -> tuple:
-    """What the detection read depends on: the database, the moment, the newest batch and
-    the newest model load."""
+def _version(engine: Engine, as_of: datetime | None) -> tuple[Any, ...]:
+    """What the detection read depends on: the database, the moment, the newest batch (its
+    id, time and checksum) and the newest model load (its id and time, and how many changes
+    all loads made): a database emptied and filled again can repeat an id, not all four."""
+    b, m = s.batches, s.model_loads
     with engine.connect() as conn:
-        newest = conn.execute(select(select(func.max(s.batches.c.id)).scalar_subquery(),
-                                     select(func.max(s.model_loads.c.id)).scalar_subquery())
-                              ).one()
-    return (engine.url.render_as_string(hide_password=False), as_of, *newest)
+        batch = conn.execute(select(b.c.id, b.c.recorded_at, b.c.checksum)
+                             .order_by(b.c.id.desc()).limit(1)).first()
+        load = conn.execute(select(m.c.id, m.c.loaded_at).order_by(m.c.id.desc()).limit(1)
+                            ).first()
+        changes = conn.execute(select(func.count()).select_from(s.model_changes)).scalar()
+    return (engine.url.render_as_string(hide_password=False), as_of,
+            tuple(batch or ()), tuple(load or ()), changes)
 
 
-def _cached(key: tuple, compute) -> list[tuple[Alert, str]]:
+def _cached(key: tuple[Any, ...], compute: Callable[[], list[tuple[Alert, str]]]
+            ) -> list[tuple[Alert, str]]:
+    """The detection for ``key``, computed once per data version (oldest dropped first)."""
     with _lock:
         hit = _cache.get(key)
     if hit is not None:
