@@ -103,6 +103,12 @@ RATES: list[tuple[str, str, str, str, str, str]] = [
      "imprisoning ever more people (2001-2016 only)."),
 ]
 
+# A component declared to move in proportion with its total (indicators.yaml ``related``): a
+# state that starts recording aggravated assaults as something else changes their share of
+# violent crime, and no other state does (stocktake alerts: a ratio shift; the case measured
+# by benchmarks/alerts.py).
+RELATED = {"aggravated_assault": ["violent_crime"]}
+
 # The priority: a 10% cut in the national violent crime rate between 2014 and 2019.
 BASELINE_YEAR, TARGET_YEAR, CUT = 2014, 2019, 0.10
 
@@ -179,6 +185,7 @@ def build_indicators() -> list[dict[str, Any]]:
             "polarity": "neutral" if code in ("population", "prisoner_count") else "down",
             "period_type": "year", "aggregation": "sum", "kind": kind,
             "source": BJS if code == "prisoner_count" else FBI, "integer": True, "min": 0,
+            **({"related": RELATED[code]} if code in RELATED else {}),
         })
     for code, name, numerator, kind, polarity, definition in RATES:
         out.append({

@@ -63,7 +63,9 @@ def test_model_loads_with_every_indicator(model):
     for code in COUNTS:
         ind = model.indicators[code]
         assert ind.aggregation is Aggregation.SUM and ind.period_type == "year"
-        assert ind.attributes == {"integer": True, "min": 0}
+        # aggravated assaults are declared to move with violent crime (alerts: ratio shifts)
+        related = {"related": ["violent_crime"]} if code == "aggravated_assault" else {}
+        assert ind.attributes == {"integer": True, "min": 0, **related}
         assert ind.definition
         assert ind.source.startswith("Bureau of Justice" if code == "prisoner_count" else "FBI")
     rate = model.indicators["violent_crime_rate"]

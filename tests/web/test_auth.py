@@ -23,7 +23,7 @@ PW = "correct horse battery"
 EXTRA = {"owner": {"priorities": ["P1"]}, "provider": {"unit": "A"}}
 # Values for path parameters and paths inside mounts, for requests to every route.
 SAMPLE_PARAMS = {"code": "P1", "username": "executive", "token_id": "999",
-                 "indicator": "incidents", "action_id": "999"}
+                 "indicator": "incidents", "action_id": "999", "alert": "000000000000"}
 SAMPLE_MOUNT_PATHS = {"static": "/static/style.css"}
 
 

@@ -4,17 +4,17 @@ renderer (a table, or the same result as --json). No business logic.
 One module per feature, as in ``web/``: ``admin`` (demo, serve, db), ``model`` (load,
 units, indicators, priorities, changes), ``data`` (submit, export, history, template,
 quality, approve, reopen, batches), ``reading`` (status, trajectory, series), ``spc``
-(spc, spc-rebase), ``studies`` (compare, backtest, leads, nowcast), ``documents`` (pack,
-note, report, publish), ``delivery`` (plan, chain, assess, stocktakes, actions) and
-``accounts`` (user). ``common`` holds what they share; ``exits`` is the one place where an
-error becomes an exit code and a message.
+(spc, spc-rebase), ``alerts`` (alerts, alerts review), ``studies`` (compare, backtest,
+leads, nowcast), ``documents`` (pack, note, report, publish), ``delivery`` (plan, chain,
+assess, stocktakes, actions) and ``accounts`` (user). ``common`` holds what they share;
+``exits`` is the one place where an error becomes an exit code and a message.
 """
 
 from __future__ import annotations
 
 import typer
 
-from . import accounts, admin, data, delivery, documents, model, reading, spc, studies
+from . import accounts, admin, alerts, data, delivery, documents, model, reading, spc, studies
 from .exits import StocktakeGroup
 
 app = typer.Typer(
@@ -27,7 +27,8 @@ app = typer.Typer(
 )
 
 # The order here is the order of `stocktake --help` (commands first, then groups).
-for feature in (admin, model, data, reading, spc, studies, documents, delivery, accounts):
+for feature in (admin, model, data, reading, spc, alerts, studies, documents, delivery,
+                accounts):
     feature.register(app)
 
 

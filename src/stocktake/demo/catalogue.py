@@ -187,6 +187,20 @@ INDICATORS: list[dict[str, Any]] = [
            HOUSING, period_type="quarter"),
 ]
 
+# Indicators that should move in proportion (indicators.yaml ``related``): a lasting change
+# of their ratio at one unit that its peers do not show raises an alert. Each pair is what a
+# planted gaming case (demo.series.GAMING) changes at one unit: removals per list exit,
+# unfounded per violent report, exemptions per enrolled student, affordable per completed.
+RELATED = {
+    "surg_removed_without_surgery": ["surg_list_exits"],
+    "unfounded_incidents": ["violent_reports"],
+    "grade3_exempted": ["grade3_enrolled"],
+    "affordable_completions": ["housing_completions"],
+}
+for _item in INDICATORS:
+    if _item["code"] in RELATED:
+        _item["related"] = RELATED[_item["code"]]
+
 # Where each reported indicator comes from. Ratios are computed, never reported.
 REGION_MONTHLY = [
     "population",

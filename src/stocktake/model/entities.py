@@ -94,6 +94,13 @@ class Indicator:
             return 0
         return None
 
+    @property
+    def related(self) -> list[str]:
+        """The indicators this one is declared to move in proportion with (indicators.yaml
+        ``related``): a part and its total, or unfounded and all reports. A lasting change
+        of their ratio at one unit that its peers do not show raises an alert."""
+        return list(self.attributes.get("related") or [])
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["polarity"] = self.polarity.value

@@ -40,7 +40,7 @@ UNIT_COLUMNS = ("code", "name", "level", "parent")
 INDICATOR_REQUIRED = ("code", "name", "unit", "polarity", "period_type", "aggregation")
 INDICATOR_OPTIONAL = (
     "definition", "kind", "source", "owner", "weight", "numerator", "denominator", "scale",
-    "min", "max", "integer", "decimals",
+    "min", "max", "integer", "decimals", "related",
 )
 PRIORITY_REQUIRED = ("code", "title", "headline", "scope", "baseline", "target")
 DATASET_REQUIRED = ("code", "name", "period_type", "indicators")
@@ -298,6 +298,7 @@ def _parse_indicators(text: str, c: _Collector) -> dict[str, Indicator]:
     f = INDICATORS_FILE
     out: dict[str, Indicator] = {}
     lines: dict[str, int] = {}
+    related_lines: dict[str, int] = {}
     for item in _read_yaml_list(text, f, c):
         ok = _check_fields(item, f, INDICATOR_REQUIRED, INDICATOR_OPTIONAL, c)
         if not ok and not item.get("code"):
@@ -329,6 +330,10 @@ def _parse_indicators(text: str, c: _Collector) -> dict[str, Indicator]:
                 attributes["integer"] = item["integer"]
         if "min" in attributes and "max" in attributes and attributes["min"] > attributes["max"]:
             c.add(f, _line(item, "max"), "max", "is below min")
+        if item.get("related") is not None:
+            # checked against the other codes once every indicator is read (below)
+            attributes["related"] = _code_list(item, "related", {}, "an indicator code", f, c)
+            related_lines[code] = _line(item, "related")
         out[code] = Indicator(
             code=code,
             name=str(item.get("name", "")),
@@ -360,7 +365,25 @@ def _parse_indicators(text: str, c: _Collector) -> dict[str, Indicator]:
                 if ref in out and out[ref].period_type != ind.period_type:
                     c.add(f, line, "period_type", f"'{code}' is {ind.period_type} but its "
                           f"component '{ref}' is {out[ref].period_type}")
+        _check_related(ind, out, related_lines.get(code, line), c)
     return out
+
+
+def _check_related(ind: Indicator, known: dict[str, Indicator], line: int,
+                   c: _Collector) -> None:
+    """Each indicator an indicator is declared to move with (``related``) exists, is not
+    itself, and is reported for the same type of period: their ratio is read period by
+    period (analysis.alerts, ratio shifts)."""
+    for ref in ind.related:
+        if ref not in known:
+            c.add(INDICATORS_FILE, line, "related",
+                  f"'{ref}' is not an indicator code{did_you_mean(ref, list(known))}")
+        elif ref == ind.code:
+            c.add(INDICATORS_FILE, line, "related", f"'{ind.code}' cannot move with itself")
+        elif known[ref].period_type != ind.period_type:
+            c.add(INDICATORS_FILE, line, "related",
+                  f"'{ind.code}' is {ind.period_type} but '{ref}' is "
+                  f"{known[ref].period_type}: a ratio needs both for the same periods")
 
 
 def _code_list(item: dict[str, Any], key: str, known, what: str, f: str,

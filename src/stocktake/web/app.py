@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 from ..reports import contracts
 from . import (
     account_pages,
+    alert_pages,
     api,
     auth,
     data_pages,
@@ -35,7 +36,7 @@ from .cache import ResultCache
 
 # Each feature has its router and the permissions of its routes (a route without one is
 # refused); account_pages' and overview_pages' are in auth.PERMISSIONS itself.
-FEATURES = (delivery_pages, data_pages, api, public, model_pages, spc_pages)
+FEATURES = (delivery_pages, data_pages, api, public, model_pages, spc_pages, alert_pages)
 for _feature in FEATURES:
     auth.PERMISSIONS.update(_feature.PERMISSIONS)
 

@@ -44,6 +44,7 @@ from ..services.templates import write_template
 from ..store import observations
 from ..store.db import writing
 from . import auth
+from .alert_pages import page_alerts
 from .deps import CurrentPrincipal, EngineDep, Model, engine_of, render
 
 SUBMITTERS = frozenset({"admin", "analyst", "provider"})
@@ -370,7 +371,9 @@ def data_quality_page(request: Request, engine: EngineDep, principal: CurrentPri
                           else None)
     return render(request, "data_quality.html", {
         "report": report, "years": _years(report["trend"]),
-        "trend": _trend_by_unit(report["trend"]), "principal": principal})
+        "trend": _trend_by_unit(report["trend"]), "principal": principal,
+        "alerts": page_alerts(engine, unit=principal.unit if principal.role == "provider"
+                              else None)})
 
 
 # -- history -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from ..reports.charts import funnel_chart, headline_chart, unit_panel
 from ..services.overview import portfolio_rows, priority_overview
 from ..services.overview import priority_page as priority_page_data
+from .alert_pages import page_alerts
 from .deps import EngineDep, PageCache, PriorityInPath, render, world_label
 
 router = APIRouter()
@@ -40,7 +41,8 @@ def priority_page(request: Request, priority: PriorityInPath, engine: EngineDep,
                   cache: PageCache) -> HTMLResponse:
     code = priority.code
     view = cache.get(("priority", code), lambda: priority_view(engine, code))
-    return render(request, "priority.html", {**view, "world_label": world_label(request)})
+    return render(request, "priority.html", {**view, "world_label": world_label(request),
+                                             "alerts": page_alerts(engine, priority=code)})
 
 
 @router.get("/api/v1/priorities")

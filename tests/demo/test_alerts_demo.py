@@ -1,0 +1,58 @@
+"""Every gaming case the demo plants (demo.series.GAMING) is found by ``stocktake alerts``
+and shown on its priority's page; the one the method cannot yet see is marked as such."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from stocktake.demo.series import GAMING
+from stocktake.model.periods import Period
+from stocktake.services import accounts
+from stocktake.services.alerts import alerts
+from stocktake.services.series_data import components
+from stocktake.services.snapshot import Snapshot
+from stocktake.web.app import create_app
+
+# How far the found start may be from the planted one, in months. The housing case is a
+# slow slide (the affordable share halves over 30 months): its shift is dated from where
+# most of it had happened (docs/methods/alerts.md).
+WITHIN = {"SURG": 2, "CRIME": 2, "LIT": 2, "HOUS": 18}
+# Returns to homelessness rising over 18 months in a small, noisy percentage do not stand
+# out of the other regions' shifts (docs/methods/alerts.md, "Limits"): a known miss.
+MISSED = {"HOME"}
+
+
+def planted_alerts(engine, prio: str):
+    """The alerts of the priority at its planted unit that name its counter or one of the
+    indicators the counter is computed from."""
+    model = Snapshot(engine).model
+    unit = GAMING[prio][0]
+    counter = set()
+    for code in model.priorities[prio].counters:
+        counter |= components(model, code)
+    return [a for a in alerts(Snapshot(engine), priority=prio, unit=unit).alerts
+            if a.unit == unit and counter & set(a.indicators)]
+
+
+@pytest.mark.parametrize("prio", [p for p in GAMING if p not in MISSED])
+def test_each_planted_case_is_found_near_its_start_and_shown(demo_engine, prio):
+    unit, start, _ = GAMING[prio]
+    found = planted_alerts(demo_engine, prio)
+    assert found, f"{prio}: no alert at {unit}"
+    nearest = min(abs(Period.parse(a.start).ordinal - Period.parse(start).ordinal)
+                  for a in found)
+    assert nearest <= WITHIN[prio], (prio, [a.start for a in found])
+    if "alertpage" not in {u.username for u in accounts.list_users(demo_engine)}:
+        accounts.create_user(demo_engine, "alertpage", "executive", "correct horse battery")
+    token = accounts.start_session(demo_engine, "alertpage").token
+    page = TestClient(create_app(demo_engine), cookies={"stocktake_session": token}).get(
+        f"/priorities/{prio}").text
+    assert "Can we trust these numbers?" in page
+    assert all(f'id="alert-{a.id}"' in page for a in found)
+
+
+@pytest.mark.xfail(strict=True, reason="a slow build-up in a small percentage: a known miss")
+@pytest.mark.parametrize("prio", sorted(MISSED))
+def test_the_known_miss_is_still_missed(demo_engine, prio):
+    assert planted_alerts(demo_engine, prio)
