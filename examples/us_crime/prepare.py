@@ -303,7 +303,8 @@ def prepare(raw: Path, out: Path) -> dict[str, int]:
     ), rules)
     write_csv(out / "data" / "observations.csv", observations)
     return {"units": len(units) - 1, "indicators": len(indicators),
-            "priorities": len(priorities), "rules": len(rules), "observations": len(observations) - 1}
+            "priorities": len(priorities), "rules": len(rules),
+            "observations": len(observations) - 1}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
