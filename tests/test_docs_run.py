@@ -260,8 +260,9 @@ def run_document(document: Path, tmp: Path, demo_db: Path | None,
     return ran
 
 
-def _needs(document: Path, what: str) -> bool:
-    return what in document.read_text(encoding="utf-8")
+def _worlds(document: Path) -> set[tuple[str, bool]]:
+    """The worlds a document's commands run in, each with whether it is on PostgreSQL."""
+    return {(s.world, s.postgres) for s in read_steps(document) if s.world}
 
 
 @pytest.fixture(scope="session")
@@ -277,12 +278,13 @@ def demo_db(tmp_path_factory, request) -> Path:
 @pytest.mark.parametrize("document", documents(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_command_in_the_docs_runs(document: Path, tmp_path, request):
     demo = (request.getfixturevalue("demo_db")
-            if _needs(document, "<!-- docs-test: in demo") else None)
+            if ("demo", False) in _worlds(document) else None)
     run_document(document, tmp_path, demo, None)
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("document", [d for d in documents() if _needs(d, " on postgres -->")],
+@pytest.mark.parametrize("document", [d for d in documents()
+                                      if any(pg for _, pg in _worlds(d))],
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_storage_commands_run_on_postgres(document: Path, tmp_path):
     url = os.environ.get("STOCKTAKE_TEST_POSTGRES_URL") or None
