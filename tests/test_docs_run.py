@@ -143,6 +143,11 @@ def documents() -> list[Path]:
 
 # --- Running it ----------------------------------------------------------------------
 
+def bare(command: str) -> str:
+    """A command without its trailing comment, as a check names it."""
+    return re.sub(r"\s+#[^\"']*$", "", command)
+
+
 def squeeze(text: str) -> str:
     return " ".join(text.split())
 
@@ -220,7 +225,7 @@ class Runner:
             assert matches(command.shown, printed), (
                 f"{said} printed what the document does not show.\n--- shown ---\n"
                 f"{command.shown}--- printed ---\n{printed}")
-        self.outputs[command.text] = printed
+        self.outputs[bare(command.text)] = printed
 
 
 def _empty_postgres(url: str) -> None:
@@ -324,6 +329,8 @@ def test_the_reader_finds_commands_statuses_outputs_and_skips(tmp_path):
         ("stocktake load model/   # refused: exit status 1", 1)]
     assert steps[2].commands[0].shown == "hi\n" and steps[3].skipped
     assert steps[4].check == ("echo hi", "hi")
+    assert bare(steps[1].commands[0].text) == "stocktake load model/"
+    assert bare('stocktake spc-rebase X --reason "# 3"') == 'stocktake spc-rebase X --reason "# 3"'
     doc.write_text("<!-- docs-test: in nowhere -->\n")
     with pytest.raises(AssertionError, match="not a docs-test comment"):
         read_steps(doc)
