@@ -144,8 +144,13 @@ def documents() -> list[Path]:
 # --- Running it ----------------------------------------------------------------------
 
 def bare(command: str) -> str:
-    """A command without its trailing comment, as a check names it."""
-    return re.sub(r"\s+#[^\"']*$", "", command)
+    """A command without its trailing comment (a # after a blank, outside quotes), as a
+    check names it."""
+    for blank in re.finditer(r"\s#", command):
+        head = command[:blank.start()]
+        if head.count('"') % 2 == 0 and head.count("'") % 2 == 0:
+            return head.rstrip()
+    return command
 
 
 def squeeze(text: str) -> str:
@@ -330,6 +335,7 @@ def test_the_reader_finds_commands_statuses_outputs_and_skips(tmp_path):
     assert steps[2].commands[0].shown == "hi\n" and steps[3].skipped
     assert steps[4].check == ("echo hi", "hi")
     assert bare(steps[1].commands[0].text) == "stocktake load model/"
+    assert bare("stocktake nowcast X   # the headline's next periods") == "stocktake nowcast X"
     assert bare('stocktake spc-rebase X --reason "# 3"') == 'stocktake spc-rebase X --reason "# 3"'
     doc.write_text("<!-- docs-test: in nowhere -->\n")
     with pytest.raises(AssertionError, match="not a docs-test comment"):
