@@ -24,7 +24,8 @@ def _collected(marks: str) -> set[str]:
 def test_the_markers_are_registered_and_strict():
     options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
     assert "--strict-markers" in options["ini_options"]["addopts"]
-    assert {m.split(":")[0] for m in options["ini_options"]["markers"]} == {"postgres", "browser"}
+    markers = {m.split(":")[0] for m in options["ini_options"]["markers"]}
+    assert markers == {"postgres", "browser", "docs"}
 
 
 def test_each_tier_holds_what_it_should():

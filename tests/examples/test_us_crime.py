@@ -24,7 +24,7 @@ RAW = EXAMPLE / "raw" / "us_state_crime_ucr_1979_2019.csv"
 SHARED_RAW = Path("/work/shared/data/us_state_crime_ucr_1979_2019.csv")
 RAW_SHA256 = "361901d35fbe044ea0e9d4d5d71437f37e044f4dc7f7f67f2dd19d0485bb411a"
 GENERATED = ["model/units.csv", "model/indicators.yaml", "model/priorities.yaml",
-             "data/observations.csv"]
+             "model/rules.yaml", "data/observations.csv"]
 COUNTS = ["population", "violent_crime", "homicide", "rape_legacy", "rape_revised", "robbery",
           "aggravated_assault", "property_crime", "burglary", "larceny", "motor_vehicle_theft",
           "prisoner_count"]
