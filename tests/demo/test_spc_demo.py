@@ -16,6 +16,7 @@ from stocktake.cli import app
 from stocktake.services.readings import spc_chart
 from stocktake.services.rebases import accept_rebase, rebase_history, remove_rebase
 from stocktake.services.series_data import SeriesData, read_model
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import (
     _below,
     _reading,
@@ -42,7 +43,7 @@ def demo_copy(demo_engine, tmp_path):
 
 
 def _status(engine, code, **kw):
-    (row,) = priority_status(engine, priority=code, **kw)["priorities"]
+    (row,) = priority_status(Snapshot(engine), priority=code, **kw)["priorities"]
     return row["spc"]
 
 
@@ -229,7 +230,7 @@ def test_assurance_is_qualified_where_the_level_has_moved_from_its_limits(demo_e
     crime = _status(demo_engine, "CRIME")
     assert crime["variation_icon"] == "common_cause" and crime["assurance_note"] is None
     # The batch path (units below the scope) carries the same field.
-    (row,) = priority_status(demo_engine, priority="SURG")["priorities"]
+    (row,) = priority_status(Snapshot(demo_engine), priority="SURG")["priorities"]
     for unit in row["units"]:
         spc = unit["spc"]
         if "error" in spc:

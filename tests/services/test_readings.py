@@ -20,6 +20,7 @@ from stocktake.services.readings import (
     spc_chart,
 )
 from stocktake.services.series_data import forecastable
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import priority_status, priority_trajectory
 
 P2 = """
@@ -335,7 +336,7 @@ def test_backtest_uses_every_units_complete_series(world):
 # -- trajectories and status ----------------------------------------------------------------
 
 def test_trajectory_readings_by_hand(world):
-    out = priority_trajectory(world, "P1", as_of=AS_OF, with_forecast=False)
+    out = priority_trajectory(Snapshot(world, AS_OF), "P1", with_forecast=False)
     assert out["trajectory"]["method"] == "linear"  # no trajectory declared: the default
     assert out["tolerance"]["value"] == 5.0
     readings = out["readings"]
@@ -357,7 +358,7 @@ def test_trajectory_readings_by_hand(world):
 
 
 def test_status_by_hand(world):
-    out = priority_status(world, priority="P1", as_of=AS_OF)
+    out = priority_status(Snapshot(world, AS_OF), priority="P1")
     (p1,) = out["priorities"]
     assert p1["baseline"] == {"period": "2024-01", "value": 10.0, "observed": 10.0}
     assert p1["target"] == {"period": "2025-12", "value": 8.0}
@@ -400,12 +401,12 @@ def test_status_by_hand(world):
     assert b["gap_pct"] == pytest.approx((9.25 - b["expected"]) / b["expected"] * 100)
     assert b["status"] == "on_track"  # +4.5%, within 5%
     assert a["forecast"] is None  # child forecasts only when asked
-    full = priority_status(world, priority="P1", as_of=AS_OF, forecasts="all")
+    full = priority_status(Snapshot(world, AS_OF), priority="P1", forecasts="all")
     assert all(u["forecast"]["model"] for u in full["priorities"][0]["units"])
 
 
 def test_status_of_a_summed_indicator_splits_so_units_add_up(world):
-    (p2,) = priority_status(world, priority="P2", as_of=AS_OF, forecasts="none")["priorities"]
+    (p2,) = priority_status(Snapshot(world, AS_OF), priority="P2", forecasts="none")["priorities"]
     # National: July's reported total 92 against 110 - 30 x 6/23; 10% tolerance.
     expected = expected_linear(110, 80, 23, 6)
     assert p2["latest"] == {"period": "2024-07", "value": 92, "coverage": 0.5,
@@ -430,7 +431,7 @@ def test_status_of_a_summed_indicator_splits_so_units_add_up(world):
     assert p2["forecast"] is None
 
     # At a unit below the scope: the province's own share, and its regions below it.
-    (at_a,) = priority_status(world, priority="P2", unit="A", as_of=AS_OF,
+    (at_a,) = priority_status(Snapshot(world, AS_OF), priority="P2", unit="A",
                               forecasts="none")["priorities"]
     assert at_a["unit"] == "A" and at_a["expected"] == units["A"]["expected"]
     kids = {u["unit"]: u for u in at_a["units"]}
@@ -442,7 +443,7 @@ def test_status_of_a_summed_indicator_splits_so_units_add_up(world):
 def test_once_the_target_period_is_complete_the_target_is_met_or_missed(world):
     # The target period (2024-04) is complete: the verdict is read there, not on the latest
     # figure (was: "ahead" on June's 9.0, hiding that April missed the target).
-    (p3,) = priority_status(world, priority="P3", as_of=AS_OF)["priorities"]
+    (p3,) = priority_status(Snapshot(world, AS_OF), priority="P3")["priorities"]
     # April: 96 incidents per 1,000,000 people = 9.6 per 100,000, against 9.5 (lower is
     # better): missed, by 0.1 (1.05% of the target).
     assert p3["status"] == "missed" and p3["expected"] == 9.5
@@ -470,7 +471,7 @@ def test_once_the_target_period_is_complete_the_target_is_met_or_missed(world):
 
 def test_before_the_target_period_is_complete_there_is_no_verdict(world):
     # As known in early August the latest complete month is June, before P2's deadline.
-    (p2,) = priority_status(world, priority="P2", as_of=AS_OF)["priorities"]
+    (p2,) = priority_status(Snapshot(world, AS_OF), priority="P2")["priorities"]
     assert p2["status"] in ("on_track", "ahead", "off_track")
     assert p2["at_target_period"] is None
 
@@ -488,8 +489,8 @@ def test_forecasts_rest_on_the_stretch_after_the_last_long_gap():
 def test_same_as_of_same_numbers_after_newer_data(world):
     def everything():
         return [
-            priority_status(world, as_of=AS_OF),
-            priority_trajectory(world, "P1", as_of=AS_OF),
+            priority_status(Snapshot(world, AS_OF)),
+            priority_trajectory(Snapshot(world, AS_OF), "P1"),
             indicator_series(world, "incident_rate", "N", as_of=AS_OF),
             spc_chart(world, "incidents", "A", as_of=AS_OF),
             compare_units(world, "incident_rate", "2024-06", level="region", as_of=AS_OF),
@@ -499,7 +500,7 @@ def test_same_as_of_same_numbers_after_newer_data(world):
     before = everything()
     newer_data(world)
     assert everything() == before
-    now = priority_status(world, priority="P1")["priorities"][0]
+    now = priority_status(Snapshot(world), priority="P1")["priorities"][0]
     assert now["latest"]["period"] == "2024-08"  # the newer data is there without as_of
     revised = compare_units(world, "incident_rate", "2024-06", level="region")
     assert revised["units"][0]["numerator"] == 41 != before[4]["units"][0]["numerator"]
@@ -511,13 +512,13 @@ def test_bad_input_is_named(world):
     with pytest.raises(ValueError, match="'Z9' is not a unit"):
         spc_chart(world, "incidents", "Z9")
     with pytest.raises(ValueError, match="'P9' is not a priority"):
-        priority_status(world, priority="P9")
+        priority_status(Snapshot(world), priority="P9")
     with pytest.raises(ValueError, match="'P9' is not a priority"):
-        priority_trajectory(world, "P9")
+        priority_trajectory(Snapshot(world), "P9")
     with pytest.raises(ValueError, match="'Q' is not a unit"):
-        priority_status(world, unit="Q")
+        priority_status(Snapshot(world), unit="Q")
     with pytest.raises(ValueError, match="forecasts must be"):
-        priority_status(world, forecasts="some")  # type: ignore[arg-type]
+        priority_status(Snapshot(world), forecasts="some")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="'nope' is not an indicator"):
         backtest_indicator(world, "nope")
     with pytest.raises(ValueError, match="0 complete period"):
@@ -527,13 +528,13 @@ def test_bad_input_is_named(world):
 def test_status_of_every_unit_in_one_call_equals_the_call_per_parent(world):
     """depth=None reads every level below the scope from one load; each region's reading
     equals what the call at its province (unit=A / unit=B, the other path) gives."""
-    every = priority_status(world, priority="P1", as_of=AS_OF, forecasts="none",
+    every = priority_status(Snapshot(world, AS_OF), priority="P1", forecasts="none",
                             depth=None)["priorities"][0]["units"]
     assert [(r["unit"], r["parent"]) for r in every] == [
         ("A", "N"), ("B", "N"), ("A1", "A"), ("A2", "A"), ("B1", "B")]
     by_parent = {}
     for province in ("A", "B"):
-        head = priority_status(world, priority="P1", unit=province, as_of=AS_OF,
+        head = priority_status(Snapshot(world, AS_OF), priority="P1", unit=province,
                                forecasts="none")["priorities"][0]
         by_parent.update({r["unit"]: r for r in head["units"]})
     for row in every[2:]:

@@ -18,6 +18,7 @@ from stocktake.intake.service import submit_rows
 from stocktake.model.periods import Period, PeriodType
 from stocktake.services.model_service import load_model
 from stocktake.services.series_data import SeriesData, read_model
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import (
     _below,
     _reading,
@@ -165,7 +166,7 @@ def test_every_unit_at_once_reads_as_one_unit_at_a_time(world):
 def test_the_one_call_equals_the_plain_path_with_forecasts(world):
     """The status call itself (forecasts at every unit of one priority): the units' rows as
     the plain path reads them, forecasts included (the series handed to them agree)."""
-    out = priority_status(world, priority="P_insp", forecasts="all", depth=None)
+    out = priority_status(Snapshot(world), priority="P_insp", forecasts="all", depth=None)
     (head,) = out["priorities"]
     model = read_model(world)
     p = model.priorities["P_insp"]

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from stocktake.intake.service import submit_rows
 from stocktake.services.model_service import load_model
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import priority_status
 
 T0 = datetime(2024, 3, 1)
@@ -28,7 +29,7 @@ def test_all_partial_periods_say_why_there_is_no_reading(engine, tmp_path):
     # R2 never reports: every national figure is a partial sum of R1 alone.
     rows = [("deaths", "R1", str(y), 40 + y - 2018) for y in range(2018, 2024)]
     assert submit_rows(engine, rows, submitter="t", now=T1).accepted
-    (p,) = priority_status(engine, priority="P")["priorities"]
+    (p,) = priority_status(Snapshot(engine), priority="P")["priorities"]
     assert p["status"] == "no_data" and p["latest"] is None
     assert p["status_note"].startswith("no complete period: 6 reported only in part "
                                        "(latest 2023: a unit below did not report)")

@@ -13,6 +13,7 @@ from stocktake.cli import app
 from stocktake.intake.service import submit_rows
 from stocktake.services.briefings import delivery_report_context
 from stocktake.services.model_service import load_model
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import priority_status, priority_trajectory, unit_readings
 
 SOLVED = """
@@ -80,7 +81,7 @@ def world(engine, small_model_dir):
 
 
 def test_the_target_is_met_at_the_target_period_and_the_fall_since_is_said(world):
-    (head,) = priority_status(world, priority="SOLVE")["priorities"]
+    (head,) = priority_status(Snapshot(world), priority="SOLVE")["priorities"]
     # March: 183/300 = 61.0% against 60.0: met, 1.0 point (1.67%) above.
     assert head["status"] == "met"
     v = head["at_target_period"]
@@ -99,13 +100,13 @@ def test_the_target_is_met_at_the_target_period_and_the_fall_since_is_said(world
     assert units["B"]["at_target_period"]["actual"] == pytest.approx(57.0)
     assert units["B"]["at_target_period"]["target"] == pytest.approx(60.0)
     # The same verdicts in the trajectory and in the per-unit readings.
-    assert priority_trajectory(world, "SOLVE")["at_target_period"]["status"] == "met"
-    readings = {u["unit"]: u for u in unit_readings(world, "SOLVE")["units"]}
+    assert priority_trajectory(Snapshot(world), "SOLVE")["at_target_period"]["status"] == "met"
+    readings = {u["unit"]: u for u in unit_readings(Snapshot(world), "SOLVE")["units"]}
     assert readings["B"]["status"] == "missed" and readings["B"]["off_track_run"] == 0
 
 
 def test_stages_keep_the_earlier_target_and_its_verdict(world):
-    (head,) = priority_status(world, priority="SOLVE")["priorities"]
+    (head,) = priority_status(Snapshot(world), priority="SOLVE")["priorities"]
     earlier, current = head["stages"]
     # December 2023: 132/300 = 44.0% against 45.0%: missed by 1 point.
     assert (earlier["stage"], earlier["current"], earlier["status"]) == (1, False, "missed")
@@ -121,7 +122,7 @@ def test_a_target_period_without_a_complete_value_is_read_at_the_one_before(
     # B1 never reports March: the nation's March is partial, so February (165/300 = 55.0%)
     # is read against 60: missed, and the period read is named.
     world = _world(engine, small_model_dir, skip={("B1", "2024-03")})
-    (head,) = priority_status(world, priority="SOLVE")["priorities"]
+    (head,) = priority_status(Snapshot(world), priority="SOLVE")["priorities"]
     v = head["at_target_period"]
     assert head["status"] == "missed"
     assert (v["actual_period"], v["period"], v["read_earlier"]) == ("2024-02", "2024-03", True)

@@ -16,6 +16,7 @@ from stocktake.intake.service import submit_rows
 from stocktake.services.assessments import record_assessment
 from stocktake.services.model_service import load_model
 from stocktake.services.overview import portfolio_rows
+from stocktake.services.snapshot import Snapshot
 from stocktake.store.db import set_meta
 from stocktake.web.app import create_app
 
@@ -76,7 +77,7 @@ def row_html(html: str, code: str) -> str:
 
 
 def test_portfolio_rows_from_one_load(world):
-    rows = {r["code"]: r for r in portfolio_rows(world)["priorities"]}
+    rows = {r["code"]: r for r in portfolio_rows(Snapshot(world))["priorities"]}
     assert list(rows) == ["P1", "P2"]
     p1, p2 = rows["P1"], rows["P2"]
     # P1: the national rate, total / 1,000,000 x 100,000; down is better; target 8.0.

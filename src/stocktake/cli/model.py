@@ -145,9 +145,11 @@ def render_indicators(model, *, as_json: bool = False) -> None:
 def priorities(db: DbOption = None, as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
     """List the priorities with baseline, latest actual, target and the data vintage."""
     from ..services.overview import priority_overview
+    from ..services.snapshot import Snapshot
 
-    moment = parse_as_of(as_of)
-    render_priorities(priority_overview(open_db(db), as_of=moment), as_json=as_json)
+    moment = parse_as_of(as_of)  # a bad --as-of is refused before a database is opened
+    snap = Snapshot(open_db(db), moment)
+    render_priorities(priority_overview(snap), as_json=as_json)
 
 
 def render_priorities(overview: dict[str, Any], title: str = "Priorities", *,

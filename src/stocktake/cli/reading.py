@@ -45,11 +45,12 @@ def status(
 ) -> None:
     """Where every priority stands: latest actual against its trajectory, SPC icons, the
     forecast at the target date and the probability of meeting the target."""
+    from ..services.snapshot import Snapshot
     from ..services.status import priority_status
 
-    report = priority_status(open_db(db), priority=priority, unit=unit,
-                             as_of=parse_as_of(as_of), units=units or all_units,
-                             forecasts=forecasts, depth=None if all_units else 1)
+    report = priority_status(Snapshot(open_db(db), parse_as_of(as_of)), priority=priority,
+                             unit=unit, units=units or all_units, forecasts=forecasts,
+                             depth=None if all_units else 1)
     render_status(report, as_json=as_json)
 
 
@@ -165,9 +166,10 @@ def trajectory(
 ) -> None:
     """Actual against the trajectory, period by period: expected, gap, gap %, on or off
     track against the priority's tolerance."""
+    from ..services.snapshot import Snapshot
     from ..services.status import priority_trajectory
 
-    report = priority_trajectory(open_db(db), priority, unit=unit, as_of=parse_as_of(as_of))
+    report = priority_trajectory(Snapshot(open_db(db), parse_as_of(as_of)), priority, unit=unit)
     render_trajectory(priority, report, as_json=as_json)
 
 

@@ -17,6 +17,7 @@ from ..store.db import writing
 from .clock import now_of
 from .documents import load_document
 from .series_data import check_priority, iso, read_model
+from .snapshot import Snapshot
 from .status import priority_status
 
 
@@ -91,7 +92,7 @@ def show_assessments(engine: Engine, priority: str, *, as_of: datetime | None = 
     check_priority(model, priority)
     rounds = assessment_rounds(engine, priority, as_of=as_of)
     if status_row is None:
-        status_row = priority_status(engine, priority=priority, as_of=as_of,
+        status_row = priority_status(Snapshot(engine, as_of), priority=priority,
                                      units=False)["priorities"][0]
     stats = evidence(status_row)
     latest = rounds[-1] if rounds else None

@@ -20,8 +20,9 @@ from ..store import delivery as store
 from ..store.db import get_meta
 from .clock import now_of
 from .quality import FORMULA, data_quality
-from .series_data import SeriesData, iso, read_model
-from .status import priority_codes, priority_status, unit_readings
+from .series_data import iso
+from .snapshot import Snapshot
+from .status import priority_status, unit_readings
 from .stocktakes import list_actions
 
 
@@ -50,10 +51,9 @@ def _latest_assessments(engine: Engine, as_of: datetime | None) -> dict[str, lis
     return out
 
 
-def _priority_rows(engine: Engine, as_of: datetime | None,
-                   data: SeriesData | None = None) -> tuple[dict[str, Any], list]:
-    status = priority_status(engine, as_of=as_of, units=True, forecasts="scope", data=data)
-    rounds = _latest_assessments(engine, as_of)
+def _priority_rows(snap: Snapshot) -> tuple[dict[str, Any], list]:
+    status = priority_status(snap, units=True, forecasts="scope")
+    rounds = _latest_assessments(snap.engine, snap.as_of)
     rows = []
     for head in status["priorities"]:
         history = rounds.get(head["code"], [])
@@ -82,7 +82,7 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
     end = _month_end(month)
     now = now_of(engine)
     as_of = None if end >= now else end
-    status, rows = _priority_rows(engine, as_of)
+    status, rows = _priority_rows(Snapshot(engine, as_of))
     actions = list_actions(engine, open_only=True, as_of=as_of)
     moved, off_track, decisions = [], [], []
     for r in rows:
@@ -204,12 +204,10 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
                             ) -> dict[str, Any]:
     """Every priority judged: likelihood league, change since the last round, successes
     with credit, concerns, and the data-quality league."""
-    now = now_of(engine, as_of)
-    model = read_model(engine)
-    # One load of the data for every priority's status and unit readings.
-    data = SeriesData.load(engine, model, priority_codes(model, list(model.priorities.values())),
-                           as_of)
-    status, rows = _priority_rows(engine, as_of, data)
+    # One snapshot for every priority's status and unit readings.
+    snap = Snapshot(engine, as_of)
+    now, model = snap.now, snap.model
+    status, rows = _priority_rows(snap)
     # Met and missed are verdicts at a deadline, not progress: their own group, never ranked
     # with the priorities still under way (a missed target must not top a likelihood table).
     concluded = [_concluded(r["head"]) for r in rows if r["head"].get("status") in CONCLUDED]
@@ -220,7 +218,7 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
     actions = list_actions(engine, as_of=as_of)["actions"]
     for r in rows:
         h = r["head"]
-        units = unit_readings(engine, h["code"], as_of=as_of, data=data)["units"]
+        units = unit_readings(snap, h["code"])["units"]
         ahead = [u for u in units if u["status"] in ("ahead", "on_track", "met")]
         ahead.sort(key=lambda u: -(u.get("gap_pct") or 0) * (1 if h["polarity"] == "up"
                                                                else -1))

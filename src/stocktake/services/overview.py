@@ -5,19 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
-
 from ..analysis.spc import ICON_COLOURS, ICON_LABELS
 from ..analysis.trajectory import target_verdict
 from ..model.periods import Period
 from ..reports.formatting import verdict_sentence
 from ..store import delivery as delivery_store
-from ..store import model_repo
 from ..store.observations import data_as_of
-from .clock import now_of
 from .leads import attach_lead_evidence
 from .readings import compare_units, spc_chart
-from .series_data import Point, SeriesData, check_priority, iso, last_complete, read_model
+from .series_data import Point, check_priority, iso, last_complete
+from .snapshot import Snapshot
 from .status import (
     priority_codes,
     priority_status,
@@ -30,18 +27,18 @@ from .status import (
 POLARITY_TEXT = {"up": "higher is better", "down": "lower is better", "neutral": "neutral"}
 
 
-def priority_overview(engine: Engine, *, as_of: datetime | None = None) -> dict[str, Any]:
+def priority_overview(snap: Snapshot) -> dict[str, Any]:
     """Every priority with its latest actual at its scope, computed from data known at as_of.
 
     The latest actual is the newest complete period (every unit expected to report did so,
     all the way down); if no period is complete, the newest period is given with its
     coverage.
     """
-    with engine.connect() as conn:
-        model = model_repo.read_model(conn)
+    as_of, model = snap.as_of, snap.model
+    with snap.engine.connect() as conn:
         vintage = data_as_of(conn, as_of)
     codes = {p.headline for p in model.priorities.values()}
-    data = SeriesData.load(engine, model, codes, as_of) if codes else None
+    data = snap.data(codes) if codes else None
     rows = []
     for p in model.priorities.values():
         indicator = model.indicators[p.headline]
@@ -122,20 +119,18 @@ def _freshness(latest_period: str | None, period_type: str, now: datetime,
             "vintage": vintage}
 
 
-def portfolio_rows(engine: Engine, *, as_of: datetime | None = None) -> dict[str, Any]:
+def portfolio_rows(snap: Snapshot) -> dict[str, Any]:
     """Every priority as one row of signals, from one load of the data: SPC variation and
     assurance icons (with their Making Data Count words), the latest likelihood of delivery,
     the gap to the trajectory (on/off track) and the data's freshness, as known at as_of."""
-    with engine.connect() as conn:
-        model = model_repo.read_model(conn)
+    as_of, model = snap.as_of, snap.model
+    with snap.engine.connect() as conn:
         rounds = delivery_store.assessments(conn, None, as_of)
-    chosen = list(model.priorities.values())
-    data = SeriesData.load(engine, model, priority_codes(model, chosen), as_of)
-    status = priority_status(engine, as_of=as_of, units=False, forecasts="none", data=data)
+    status = priority_status(snap, units=False, forecasts="none")
     latest_round: dict[str, dict[str, Any]] = {}
     for r in rounds:  # oldest round first: the last one seen is the latest
         latest_round[r["priority"]] = r
-    now = now_of(engine, as_of)
+    now = snap.now
     rows = []
     for s in status["priorities"]:
         spc = s.get("spc") or {}
@@ -185,21 +180,20 @@ def portfolio_rows(engine: Engine, *, as_of: datetime | None = None) -> dict[str
             "priorities": rows}
 
 
-def priority_page(engine: Engine, code: str, *, as_of: datetime | None = None
-                  ) -> dict[str, Any]:
+def priority_page(snap: Snapshot, code: str) -> dict[str, Any]:
     """What the priority page reads, from one load of the data: the status (units one level
     down), the trajectory with its forecast, the SPC chart of the headline at the scope (None
     when there are too few periods), each unit's readings for small multiples, and a
     funnel comparison of the units one level down in the latest complete period (or why
     there is none), and whether each named lead does lead the headline. Raises ValueError
     for an unknown priority."""
-    model = read_model(engine)
+    engine, as_of, model = snap.engine, snap.as_of, snap.model
     p = check_priority(model, code)
-    data = SeriesData.load(engine, model, priority_codes(model, [p]), as_of)
-    status = priority_status(engine, priority=code, as_of=as_of, units=True,
-                             forecasts="none", data=data)
-    trajectory = priority_trajectory(engine, code, as_of=as_of, data=data)
-    units = unit_readings(engine, code, as_of=as_of, data=data)
+    status = priority_status(snap, priority=code, units=True, forecasts="none")
+    trajectory = priority_trajectory(snap, code)
+    units = unit_readings(snap, code)
+    # The readings services take the snapshot's one load until they take the snapshot.
+    data = snap.data(priority_codes(model, [p]))
     head = status["priorities"][0]
     attach_lead_evidence(engine, code, head, as_of=as_of, data=data)
     try:

@@ -15,12 +15,12 @@ from ..delivery.stocktakes import FIVE_QUESTIONS
 from ..store import delivery as store
 from ..store.db import get_meta
 from . import assessments, chains
-from .clock import now_of
 from .leads import attach_lead_evidence
 from .plans import plan_summary
 from .quality import FORMULA, data_quality
 from .readings import spc_chart
-from .series_data import SeriesData, check_priority, iso, read_model
+from .series_data import check_priority, iso
+from .snapshot import Snapshot
 from .status import (
     PARTIAL_RULE,
     priority_codes,
@@ -41,18 +41,18 @@ def _period_word(period_type: str) -> str:
 def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
                  ) -> dict[str, Any]:
     """The numbers, words and pictures' data of one priority's stocktake pack."""
-    model = read_model(engine)
+    # One snapshot, read every way (status, trajectory, SPC, units, ...).
+    snap = Snapshot(engine, as_of)
+    model = snap.model
     p = check_priority(model, priority)
     ind = model.indicators[p.headline]
-    now = now_of(engine, as_of)
+    now = snap.now
     today = now.date()
 
-    # One load of the data, read four ways (status, trajectory, SPC, units).
-    data = SeriesData.load(engine, model, priority_codes(model, [p]), as_of)
-    status = priority_status(engine, priority=priority, as_of=as_of, units=True,
-                             forecasts="none", data=data)
+    status = priority_status(snap, priority=priority, units=True, forecasts="none")
     head = status["priorities"][0]
-    trajectory = priority_trajectory(engine, priority, as_of=as_of, data=data)
+    trajectory = priority_trajectory(snap, priority)
+    data = snap.data(priority_codes(model, [p]))  # for the services not yet on snapshots
     forecast = trajectory.get("forecast") or {}
     head["forecast"] = forecast
     head["probability_of_meeting"] = forecast.get("probability_of_meeting")
@@ -61,7 +61,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         spc = spc_chart(engine, p.headline, p.scope, as_of=as_of, data=data)
     except ValueError as exc:
         spc = {"error": str(exc), "points": []}
-    units = unit_readings(engine, priority, as_of=as_of, data=data)
+    units = unit_readings(snap, priority)
 
     quality = data_quality(engine, as_of=now)
     scope_units = {p.scope, *(u["unit"] for u in units["units"])}

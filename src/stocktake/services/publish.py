@@ -28,7 +28,8 @@ from ..reports.charts import headline_chart, unit_panel
 from ..reports.formatting import status_sentence
 from ..store.db import get_meta
 from .readings import PARTIAL_RULE, spc_chart
-from .series_data import SeriesData, iso, read_model
+from .series_data import iso
+from .snapshot import Snapshot
 from .status import priority_codes, priority_status, priority_trajectory, unit_readings
 
 INDEX = "index.html"
@@ -79,21 +80,19 @@ def _jurisdiction(row: dict[str, Any], readings: dict[str, Any] | None,
             "panel": unit_panel(readings) if readings else ""}
 
 
-def _priority(engine: Engine, model: DeliveryModel, p: Priority, as_of: datetime | None
-              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _priority(snap: Snapshot, p: Priority) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One published priority for the site, and its headline series as CSV rows."""
-    data = SeriesData.load(engine, model, priority_codes(model, [p]), as_of)
-    head = priority_status(engine, priority=p.code, as_of=as_of, units=True,
-                           forecasts="none", data=data)["priorities"][0]
-    trajectory = priority_trajectory(engine, p.code, as_of=as_of, with_forecast=False,
-                                     data=data)
+    model = snap.model
+    head = priority_status(snap, priority=p.code, units=True,
+                           forecasts="none")["priorities"][0]
+    trajectory = priority_trajectory(snap, p.code, with_forecast=False)
+    data = snap.data(priority_codes(model, [p]))
     try:
-        spc: dict[str, Any] | None = spc_chart(engine, p.headline, p.scope, as_of=as_of,
-                                               data=data)
+        spc: dict[str, Any] | None = spc_chart(snap.engine, p.headline, p.scope,
+                                               as_of=snap.as_of, data=data)
     except ValueError:  # too few complete periods for process limits
         spc = None
-    units = {u["unit"]: u for u in unit_readings(engine, p.code, as_of=as_of,
-                                                 data=data)["units"]}
+    units = {u["unit"]: u for u in unit_readings(snap, p.code)["units"]}
     polarity = head["polarity"]
     decimals = model.indicators[p.headline].decimals
     page = {
@@ -136,10 +135,14 @@ def _priority(engine: Engine, model: DeliveryModel, p: Priority, as_of: datetime
 def public_site(engine: Engine, *, as_of: datetime | None = None) -> dict[str, Any]:
     """Everything the public site shows, from the data known at ``as_of``: the published
     priorities, each jurisdiction's readings, and the CSV rows of each headline series."""
-    model = read_model(engine)
+    snap = Snapshot(engine, as_of)
+    model = snap.model
+    published = published_priorities(model)
+    if published:  # one load for every published priority
+        snap.data(priority_codes(model, published))
     priorities, series = [], {}
-    for p in published_priorities(model):
-        page, rows = _priority(engine, model, p, as_of)
+    for p in published:
+        page, rows = _priority(snap, p)
         priorities.append(page)
         series[p.code] = rows
     jurisdictions: dict[str, dict[str, Any]] = {}

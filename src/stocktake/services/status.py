@@ -33,11 +33,9 @@ the last bit, as reading them one at a time (tests/services/test_status_fast.py)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import Engine
 
 from ..analysis.changepoints import suggest_rebases_many
 from ..analysis.forecast import (
@@ -75,9 +73,9 @@ from .series_data import (
     forecastable,
     iso,
     last_complete,
-    read_model,
     within,
 )
+from .snapshot import Snapshot
 
 DEFAULT_TRAJECTORY = {"method": "linear"}
 DEFAULT_TOLERANCE = 5.0  # percent of the expected value
@@ -642,12 +640,11 @@ def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals
     return out  # type: ignore[return-value]
 
 
-def _load(engine: Engine, priority: str | None, unit: str | None, as_of: datetime | None,
-          data: SeriesData | None = None
+def _load(snap: Snapshot, priority: str | None, unit: str | None
           ) -> tuple[DeliveryModel, list[Priority], SeriesData]:
-    """The model, the priorities asked for, and their data (``data`` when given: loaded
-    once by a caller that reads several views of the same priorities at the same moment)."""
-    model = data.model if data is not None else read_model(engine)
+    """The model, the priorities asked for, and their data from the snapshot (one load
+    shared by every view of the same page, pack or command)."""
+    model = snap.model
     if unit is not None:
         check_unit(model, unit)
     if priority is not None:
@@ -658,9 +655,7 @@ def _load(engine: Engine, priority: str | None, unit: str | None, as_of: datetim
     else:
         chosen = [p for p in model.priorities.values()
                   if unit is None or within(model, unit, p.scope)]
-    if data is not None:
-        return model, chosen, data
-    return model, chosen, SeriesData.load(engine, model, priority_codes(model, chosen), as_of)
+    return model, chosen, snap.data(priority_codes(model, chosen))
 
 
 def priority_codes(model: DeliveryModel, chosen: list[Priority]) -> set[str]:
@@ -680,9 +675,8 @@ def _tolerance_dict(p: Priority) -> dict[str, Any]:
 
 # -- public ---------------------------------------------------------------------------------
 
-def priority_trajectory(engine: Engine, priority: str, *, unit: str | None = None,
-                        as_of: datetime | None = None, with_forecast: bool = True,
-                        data: SeriesData | None = None) -> dict[str, Any]:
+def priority_trajectory(snap: Snapshot, priority: str, *, unit: str | None = None,
+                        with_forecast: bool = True) -> dict[str, Any]:
     """A priority's trajectory at its scope (or a unit below it), period by period.
 
     For each period from baseline to target: the actual (complete periods only), the
@@ -692,7 +686,7 @@ def priority_trajectory(engine: Engine, priority: str, *, unit: str | None = Non
     percentage change from its own baseline). With a forecast: the path to the target
     period with 80% and 95% intervals and the probability of meeting the target.
     """
-    model, (p,), data = _load(engine, priority, unit, as_of, data)
+    model, (p,), data = _load(snap, priority, unit)
     at = unit or p.scope
     ind = model.indicators[p.headline]
     national = trajectory_of(p)
@@ -704,7 +698,7 @@ def priority_trajectory(engine: Engine, priority: str, *, unit: str | None = Non
         "decimals": ind.decimals, "unit": at, "unit_name": model.units[at].name,
         "tolerance": _tolerance_dict(p),
         "split": split, "trajectory_note": reason, "excluded_partial": partial,
-        "partial_rule": PARTIAL_RULE, "as_of": iso(as_of),
+        "partial_rule": PARTIAL_RULE, "as_of": iso(snap.as_of),
         "data_as_of": iso(data.vintage(ind.code)),
     }
     if traj is None:
@@ -745,9 +739,8 @@ def _below(model: DeliveryModel, data: SeriesData, at: str, depth: int | None) -
     return out
 
 
-def priority_status(engine: Engine, *, priority: str | None = None, unit: str | None = None,
-                    as_of: datetime | None = None, units: bool = True,
-                    forecasts: Forecasts = "scope", data: SeriesData | None = None,
+def priority_status(snap: Snapshot, *, priority: str | None = None, unit: str | None = None,
+                    units: bool = True, forecasts: Forecasts = "scope",
                     depth: int | None = 1) -> dict[str, Any]:
     """Where every priority stands, as it would have been computed from what was known at
     --as-of.
@@ -766,7 +759,7 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
     """
     if forecasts not in ("none", "scope", "all"):
         raise Invalid(f"forecasts must be 'none', 'scope' or 'all', not {forecasts!r}")
-    model, chosen, data = _load(engine, priority, unit, as_of, data)
+    model, chosen, data = _load(snap, priority, unit)
     rows = []
     for p in chosen:
         ind = model.indicators[p.headline]
@@ -807,17 +800,16 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
                 head["units_split"] = info
             head["units"] = _readings(data, p, kids, found, with_forecast=forecasts == "all")
         rows.append(head)
-    return {"as_of": iso(as_of), "data_as_of": iso(data.data_as_of), "forecasts": forecasts,
+    return {"as_of": iso(snap.as_of), "data_as_of": iso(data.data_as_of), "forecasts": forecasts,
             "partial_rule": PARTIAL_RULE, "priorities": rows}
 
 
-def unit_readings(engine: Engine, priority: str, *, as_of: datetime | None = None,
-                  history: int = 24, data: SeriesData | None = None) -> dict[str, Any]:
+def unit_readings(snap: Snapshot, priority: str, *, history: int = 24) -> dict[str, Any]:
     """Each unit one level below the scope read against its share of the trajectory, period
     by period, from one load of the data: for small multiples and questions such as "Manitoba
     has been off track for 5 months". ``off_track_run`` counts the latest readings in a row
     that are off track. Up to ``history`` periods before the baseline are kept for context."""
-    model, (p,), data = _load(engine, priority, None, as_of, data)
+    model, (p,), data = _load(snap, priority, None)
     ind = model.indicators[p.headline]
     try:
         splits: _Splits | None = _Splits(data, p, trajectory_of(p))
@@ -873,4 +865,4 @@ def unit_readings(engine: Engine, priority: str, *, as_of: datetime | None = Non
         rows.append(row)
     return {"priority": p.code, "headline": ind.code, "unit_of_measure": ind.unit,
             "polarity": ind.polarity.value, "period_type": ind.period_type,
-            "as_of": iso(as_of), "units": rows}
+            "as_of": iso(snap.as_of), "units": rows}
