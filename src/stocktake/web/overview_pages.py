@@ -3,6 +3,7 @@ same overview as JSON. Each is computed once per data version (the page cache)."
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,10 +23,10 @@ def priority_view(snap: Snapshot, code: str) -> dict[str, Any]:
     """Everything the priority page shows. The priority is known to exist (PriorityInPath):
     any error here is ours, a 500, never "no such priority"."""
     view = priority_page_data(snap, code)
-    units = view["units"]["units"]
-    return {**view, "chart": headline_chart(view["trajectory"], view["spc"]),
-            "panels": {u["unit"]: unit_panel(u) for u in units},
-            "funnel_svg": funnel_chart(view["funnel"]) if view["funnel"] else None}
+    return {**{f.name: getattr(view, f.name) for f in fields(view)},
+            "chart": headline_chart(view.trajectory, view.spc),
+            "panels": {u.unit: unit_panel(u) for u in view.units.units},
+            "funnel_svg": funnel_chart(view.funnel) if view.funnel else None}
 
 
 @router.get("/", response_class=HTMLResponse)
