@@ -32,8 +32,8 @@ def test_the_demo_is_labelled_and_reports_progress(demo_engine):
 
 def test_the_demo_holds_the_world_the_issue_asks_for(demo_engine):
     overview = priority_overview(Snapshot(demo_engine))
-    assert len(overview["priorities"]) >= 5
-    assert all(p["latest"] is not None for p in overview["priorities"])
+    assert len(overview.priorities) >= 5
+    assert all(p.latest is not None for p in overview.priorities)
     with demo_engine.connect() as conn:
         units = conn.execute(select(func.count()).select_from(schema.units)).scalar()
         depth = conn.execute(select(func.max(schema.units.c.depth))).scalar()

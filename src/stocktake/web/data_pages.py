@@ -438,7 +438,7 @@ def unit_page(request: Request, code: str, engine: EngineDep, principal: Current
         "may_open_parent": remit is None or (unit.parent or "") in remit,
         "datasets": datasets, "indicators": model.indicators, "wanted": wanted,
         "last": last, "quality": mine, "quality_report": quality, "trend": trend,
-        "priorities": status["priorities"], "data_as_of": status["data_as_of"],
+        "priorities": status.priorities, "data_as_of": status.data_as_of,
         "reader": principal.role != "provider"})
 
 
