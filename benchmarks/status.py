@@ -12,8 +12,8 @@ month through submit_frame, the rest inserted directly). Measured in one process
 
 The question (issue #4): the status of every priority at every unit. The main rows answer it:
 
-(a) ours: one call, ``priority_status(engine, units=True, depth=None, forecasts=F)``: the
-    scope and every unit at every level below it, from one load of the data.
+(a) ours: one call, ``priority_status(Snapshot(engine), units=True, depth=None,
+    forecasts=F)``: the scope and every unit at every level below it, from one load of the data.
     F = 'none': run twice, the faster kept (as the floor). F = 'all' (a forecast at every
     unit): measured in full when the world has at most 200 units (or with
     ``--forecast-sample 0``); above that, the same call at P provinces (``unit=P``,
@@ -68,6 +68,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from stocktake.services.series_data import components, read_model  # noqa: E402
+from stocktake.services.snapshot import Snapshot  # noqa: E402
 from stocktake.services.status import priority_status  # noqa: E402
 from stocktake.store.db import open_engine  # noqa: E402
 
@@ -377,7 +378,8 @@ def run(args, directory: Path) -> int:
 
     # (a) every unit in one call, forecasts none: twice, the faster kept.
     def every(forecasts: str, unit: str | None = None) -> dict:
-        return priority_status(engine, unit=unit, units=True, forecasts=forecasts, depth=None)
+        return priority_status(Snapshot(engine), unit=unit, units=True, forecasts=forecasts,
+                               depth=None)
 
     one, t_none = fastest(lambda: every("none"), 2)
     assert readings(one) == every_readings, (readings(one), every_readings)
@@ -412,7 +414,7 @@ def run(args, directory: Path) -> int:
                       f"({t_all.cpu:.2f} cpu)")
 
     # The default call (scope and provinces, forecasts at the scope), for the record.
-    default, t_default = time_it(lambda: priority_status(engine, units=True))
+    default, t_default = time_it(lambda: priority_status(Snapshot(engine), units=True))
     console.print(f"    default call priority_status(units=True) (depth 1, forecasts "
                   f"'scope'): {t_default.wall:.2f} s ({t_default.cpu:.2f} cpu), "
                   f"{readings(default)} readings")

@@ -218,24 +218,25 @@ def page_work(engine, priority: str) -> dict[str, list[tuple[str, object]]]:
     from stocktake.reports.charts import headline_chart
     from stocktake.services.overview import priority_overview
     from stocktake.services.readings import spc_chart
+    from stocktake.services.snapshot import Snapshot
     from stocktake.services.status import priority_status, priority_trajectory
 
     def priority_page() -> object:
-        status = priority_status(engine, priority=priority, units=True, forecasts="none")
+        status = priority_status(Snapshot(engine), priority=priority, units=True, forecasts="none")
         p = status["priorities"][0]
-        trajectory = priority_trajectory(engine, priority)
+        trajectory = priority_trajectory(Snapshot(engine), priority)
         spc = spc_chart(engine, p["headline"], p["scope"])
         return headline_chart(trajectory, spc)
 
-    first = priority_status(engine, priority=priority, forecasts="none")["priorities"][0]
+    first = priority_status(Snapshot(engine), priority=priority, forecasts="none")["priorities"][0]
     headline, scope = first["headline"], first["scope"]
-    overview = ("priority_overview", lambda: priority_overview(engine))
+    overview = ("priority_overview", lambda: priority_overview(Snapshot(engine)))
     return {
         "portfolio": [overview],
         "priority": [
             ("priority_status(units=True)", lambda: priority_status(
-                engine, priority=priority, units=True, forecasts="none")),
-            ("priority_trajectory", lambda: priority_trajectory(engine, priority)),
+                Snapshot(engine), priority=priority, units=True, forecasts="none")),
+            ("priority_trajectory", lambda: priority_trajectory(Snapshot(engine), priority)),
             ("spc_chart", lambda: spc_chart(engine, headline, scope)),
             ("the whole route's service calls", priority_page),
         ],

@@ -22,6 +22,7 @@ from stocktake.cli.common import JsonOption
 from stocktake.cli.exits import StocktakeGroup
 from stocktake.errors import Conflict, Forbidden, Invalid, NotFound, Problem, StocktakeError
 from stocktake.services import status as status_service
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import priority_status
 from stocktake.store.db import open_engine
 
@@ -51,7 +52,7 @@ def expected_answer(exc: StocktakeError) -> tuple[str, int]:
 
 def test_an_unknown_priority_is_answered_with_its_kind_and_what_was_asked(db):
     with pytest.raises(StocktakeError) as raised:  # what the service itself says
-        priority_status(open_engine(db), priority="NOPE")
+        priority_status(Snapshot(open_engine(db)), priority="NOPE")
     kind, code = expected_answer(raised.value)
 
     text = run("status", "--priority", "NOPE", "--db", db)

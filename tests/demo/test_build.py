@@ -14,6 +14,7 @@ from stocktake.errors import Conflict
 from stocktake.services.model_service import load_model
 from stocktake.services.overview import priority_overview
 from stocktake.services.quality import data_quality
+from stocktake.services.snapshot import Snapshot
 from stocktake.store import schema
 from stocktake.store.db import get_meta, open_engine
 
@@ -30,9 +31,9 @@ def test_the_demo_is_labelled_and_reports_progress(demo_engine):
 
 
 def test_the_demo_holds_the_world_the_issue_asks_for(demo_engine):
-    overview = priority_overview(demo_engine)
-    assert len(overview["priorities"]) >= 5
-    assert all(p["latest"] is not None for p in overview["priorities"])
+    overview = priority_overview(Snapshot(demo_engine))
+    assert len(overview.priorities) >= 5
+    assert all(p.latest is not None for p in overview.priorities)
     with demo_engine.connect() as conn:
         units = conn.execute(select(func.count()).select_from(schema.units)).scalar()
         depth = conn.execute(select(func.max(schema.units.c.depth))).scalar()

@@ -18,6 +18,7 @@ from stocktake.services.briefings import (
     write_report,
 )
 from stocktake.services.packs import pack_context, write_pack
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import priority_status
 from stocktake.store import schema
 from stocktake.store.db import get_meta, open_engine, set_meta
@@ -48,14 +49,14 @@ def test_the_pack_shows_the_numbers_status_gives_for_the_same_moment(demo_engine
     out, _ = crime_pdf
     text = " ".join(_pdf_text(out).split())
     # Computed independently: status with its own forecast at the scope.
-    head = priority_status(demo_engine, priority="CRIME", as_of=AS_OF, units=True,
-                           forecasts="scope")["priorities"][0]
-    assert head["latest"]["period"] <= "2026-09"
-    for figure in (number(head["latest"]["value"]), number(head["expected"]),
-                   signed(head["gap"]), percent(head["probability_of_meeting"])):
+    head = priority_status(Snapshot(demo_engine, AS_OF), priority="CRIME", units=True,
+                           forecasts="scope").priorities[0]
+    assert head.latest.period <= "2026-09"
+    for figure in (number(head.latest.value), number(head.expected),
+                   signed(head.gap), percent(head.probability_of_meeting)):
         assert figure in text, figure
-    for unit in head["units"]:  # every province with its status word
-        assert unit["unit_name"] in text
+    for unit in head.units:  # every province with its status word
+        assert unit.unit_name in text
     assert "What are you trying to do?" in text and "How can we help?" in text
     assert "Data as of" in text and ("Simulated" in text or "simulated" in text)
     assert _pages(out) >= 6

@@ -14,9 +14,12 @@ from typer.testing import CliRunner
 
 from stocktake.cli import app
 from stocktake.errors import StocktakeError
+from stocktake.results import encode
+from stocktake.results.status import SpcHeadline, Unavailable
 from stocktake.services.readings import spc_chart
 from stocktake.services.rebases import accept_rebase, rebase_history, remove_rebase
 from stocktake.services.series_data import SeriesData, read_model
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import (
     _below,
     _reading,
@@ -42,9 +45,9 @@ def demo_copy(demo_engine, tmp_path):
     engine.dispose()
 
 
-def _status(engine, code, **kw):
-    (row,) = priority_status(engine, priority=code, **kw)["priorities"]
-    return row["spc"]
+def _status(engine, code, as_of=None):
+    (row,) = priority_status(Snapshot(engine, as_of), priority=code).priorities
+    return row.spc
 
 
 def test_crime_summers_are_read_against_the_seasonal_pattern(demo_engine):
@@ -62,9 +65,9 @@ def test_crime_summers_are_read_against_the_seasonal_pattern(demo_engine):
     assert [by_adj[p] for p in summer] == ["common_cause", "common_cause"]
     assert raw["variation_icon"] == "concern_high"
     spc = _status(demo_engine, "CRIME")
-    assert spc["variation_icon"] == "common_cause"
-    assert spc["method"].endswith("on seasonally adjusted values")
-    assert spc["seasonal_adjustment"]["detected"]
+    assert spc.variation_icon == "common_cause"
+    assert spc.method.endswith("on seasonally adjusted values")
+    assert spc.seasonal_adjustment["detected"]
     # The reported values stay beside the adjusted ones.
     last = adjusted["points"][-1]
     assert last["observed"] == pytest.approx(raw["points"][-1]["value"])
@@ -81,26 +84,26 @@ def test_surgery_gets_suggested_rebases_and_an_accepted_one_changes_the_icons(de
     assert chart["parameters"]["rebase_at"] == []  # suggested, not applied
     assert chart["variation_icon"] == "improvement_high"
     before = _status(demo_copy, "SURG")
-    assert before["variation_icon"] == "improvement_high"
-    assert [s["period"] for s in before["rebase_suggestions"]] == suggested
+    assert before.variation_icon == "improvement_high"
+    assert [s["period"] for s in before.rebase_suggestions] == suggested
     assert "2020-06" in chart["reading_note"] and "Not applied" in chart["reading_note"]
 
     accepted_at = utcnow()
     accept_rebase(demo_copy, "surg_within_benchmark_pct", "CA", "2023-10", by="analyst",
                   reason="pooled referral lists in place from October 2023", now=accepted_at)
     after = _status(demo_copy, "SURG")
-    assert after["rebased_at"] == ["2023-10"]
-    assert after["variation_icon"] != "improvement_high"
+    assert after.rebased_at == ("2023-10",)
+    assert after.variation_icon != "improvement_high"
     chart = spc_chart(demo_copy, "surg_within_benchmark_pct", "CA")
     assert chart["parts"][-1]["first_period"] == "2023-10"
     assert chart["accepted_rebases"][0]["accepted_by"] == "analyst"
     assert "2023-10" not in [s["period"] for s in chart["rebase_suggestions"]]
     # As known before the acceptance, the old limits.
     earlier = _status(demo_copy, "SURG", as_of=accepted_at - timedelta(seconds=1))
-    assert earlier["variation_icon"] == "improvement_high" and earlier["rebased_at"] == []
+    assert earlier.variation_icon == "improvement_high" and earlier.rebased_at == ()
     remove_rebase(demo_copy, "surg_within_benchmark_pct", "CA", "2023-10", by="analyst",
                   reason="premature", now=accepted_at + timedelta(seconds=1))
-    assert _status(demo_copy, "SURG")["variation_icon"] == "improvement_high"
+    assert _status(demo_copy, "SURG").variation_icon == "improvement_high"
     assert [h["action"] for h in rebase_history(demo_copy, "surg_within_benchmark_pct",
                                                 "CA")] == ["accept", "remove"]
 
@@ -137,9 +140,10 @@ def test_batch_and_plain_paths_agree_with_seasons_and_accepted_rebases(demo_copy
         for row, unit, (traj, reason) in zip(fast, units, found, strict=True):
             plain = _reading(data, p, unit, traj, reason, with_forecast=False)
             assert row == plain, (p.code, unit)
-            assert list(row["spc"]) == list(plain["spc"])
-            seen.add((p.code, bool(row["spc"].get("rebased_at")),
-                      row["spc"].get("seasonal_adjustment", {}).get("applied")))
+            assert list(encode(row.spc)) == list(encode(plain.spc))
+            if isinstance(row.spc, SpcHeadline):
+                seen.add((p.code, bool(row.spc.rebased_at),
+                          row.spc.seasonal_adjustment.get("applied")))
     assert ("SURG", True, False) in seen and ("CRIME", True, True) in seen
     assert ("CRIME", False, True) in seen
 
@@ -208,12 +212,12 @@ def test_an_analyst_accepts_and_withdraws_a_rebase_on_the_priority_page(demo_cop
     page = client.get("/priorities/SURG", headers=analyst).text
     assert "accepted by analyst" in page and "Limits restart at 2023-10" in page
     assert "rebased 2023-10" in page  # marked on the chart
-    assert _status(demo_copy, "SURG")["rebased_at"] == ["2023-10"]
+    assert _status(demo_copy, "SURG").rebased_at == ("2023-10",)
     r = client.post("/priorities/SURG/rebases", headers=analyst, follow_redirects=False,
                     data={"csrf_token": csrf, "action": "remove", "period": "2023-10",
                           "reason": "premature"})
     assert r.status_code == 303
-    assert _status(demo_copy, "SURG")["rebased_at"] == []
+    assert _status(demo_copy, "SURG").rebased_at == ()
 
 
 def test_assurance_is_qualified_where_the_level_has_moved_from_its_limits(demo_engine):
@@ -222,19 +226,19 @@ def test_assurance_is_qualified_where_the_level_has_moved_from_its_limits(demo_e
     status says so, naming the latest suggested rebase. CRIME's latest point is common
     cause: its assurance stands unqualified."""
     surg = _status(demo_engine, "SURG")
-    assert surg["variation_icon"] != "common_cause" and surg["assurance_icon"]
-    assert surg["rebase_suggestions"] and not surg["rebased_at"]
-    latest = surg["rebase_suggestions"][-1]["period"]
-    assert surg["assurance_note"] == (f"limits over the whole history; the level has changed "
+    assert surg.variation_icon != "common_cause" and surg.assurance_icon
+    assert surg.rebase_suggestions and not surg.rebased_at
+    latest = surg.rebase_suggestions[-1]["period"]
+    assert surg.assurance_note == (f"limits over the whole history; the level has changed "
                                       f"since {latest} (a suggested rebase, not applied)")
     crime = _status(demo_engine, "CRIME")
-    assert crime["variation_icon"] == "common_cause" and crime["assurance_note"] is None
+    assert crime.variation_icon == "common_cause" and crime.assurance_note is None
     # The batch path (units below the scope) carries the same field.
-    (row,) = priority_status(demo_engine, priority="SURG")["priorities"]
-    for unit in row["units"]:
-        spc = unit["spc"]
-        if "error" in spc:
+    (row,) = priority_status(Snapshot(demo_engine), priority="SURG").priorities
+    for unit in row.units:
+        spc = unit.spc
+        if isinstance(spc, Unavailable):
             continue
-        qualified = bool(spc["assurance_icon"] and spc["rebase_suggestions"]
-                         and spc["variation_icon"] != "common_cause")
-        assert (spc["assurance_note"] is not None) == qualified
+        qualified = bool(spc.assurance_icon and spc.rebase_suggestions
+                         and spc.variation_icon != "common_cause")
+        assert (spc.assurance_note is not None) == qualified

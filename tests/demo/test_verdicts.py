@@ -13,6 +13,7 @@ from stocktake.services.briefings import delivery_report_context, monthly_note_c
 from stocktake.services.overview import portfolio_rows
 from stocktake.services.packs import pack_context
 from stocktake.services.publish import public_site, site_pages
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import priority_status
 from stocktake.web.app import create_app
 from stocktake.web.public import render_page
@@ -24,14 +25,14 @@ def _text(html: str) -> str:
 
 
 def test_lit_is_met_in_the_json_with_the_actual_beside_the_target(demo_engine):
-    (lit,) = priority_status(demo_engine, priority="LIT")["priorities"]
-    v = lit["at_target_period"]
-    assert lit["status"] == "met" and v["status"] == "met"
-    assert (v["period"], v["actual_period"], v["target"]) == ("2026-06", "2026-06", 78.0)
-    assert round(v["actual"], 1) == 81.2
+    (lit,) = priority_status(Snapshot(demo_engine), priority="LIT").priorities
+    v = lit.at_target_period
+    assert lit.status == "met" and v.status == "met"
+    assert (v.period, v.actual_period, v.target) == ("2026-06", "2026-06", 78.0)
+    assert round(v.actual, 1) == 81.2
     # Since the deadline the school-year series has fallen back below the target.
-    assert v["since"]["period"] > "2026-06" and v["since"]["meets_target"] is False
-    assert [s["status"] for s in lit["stages"]] == ["met"]
+    assert v.since.period > "2026-06" and v.since.meets_target is False
+    assert [s.status for s in lit.stages] == ["met"]
 
 
 def test_lit_is_met_in_the_cli(demo_engine):
@@ -59,8 +60,8 @@ def test_lit_is_met_in_the_pack_note_report_and_questions(demo_engine):
 def test_lit_is_met_on_the_web_portfolio_priority_page_and_public_site(demo_engine):
     from tests.web.conftest import signed_in_session
 
-    (row,) = [r for r in portfolio_rows(demo_engine)["priorities"] if r["code"] == "LIT"]
-    assert row["status"] == "met" and row["verdict_text"].startswith("Target met: 81.2%")
+    (row,) = [r for r in portfolio_rows(Snapshot(demo_engine)).priorities if r.code == "LIT"]
+    assert row.status == "met" and row.verdict_text.startswith("Target met: 81.2%")
     client = TestClient(create_app(demo_engine),
                         cookies={"stocktake_session": signed_in_session(demo_engine)})
     page = _text(client.get("/priorities/LIT").text)

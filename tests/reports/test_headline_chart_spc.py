@@ -9,6 +9,8 @@ import numpy as np
 from stocktake.analysis.spc import read_chart
 from stocktake.model.periods import Period
 from stocktake.reports.charts import _reported_scale, headline_chart
+from stocktake.results.status import PriorityTrajectory
+from tests.reports.trajectories import trajectory_reading
 
 
 def _spc() -> dict:
@@ -23,11 +25,8 @@ def _spc() -> dict:
     return d
 
 
-def _trajectory() -> dict:
-    return {"readings": [], "headline_name": "Rate", "unit_name": "Nation",
-            "unit_of_measure": "per 1,000",
-            "trajectory": {"baseline": {"period": "2021-01", "value": 100.0},
-                           "target": {"period": "2024-06", "value": 90.0}}}
+def _trajectory() -> PriorityTrajectory:
+    return trajectory_reading([], ("2021-01", 100.0), ("2024-06", 90.0))
 
 
 def test_seasonal_points_go_back_to_the_reported_scale():

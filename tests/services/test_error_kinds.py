@@ -19,6 +19,7 @@ from stocktake.services import accounts
 from stocktake.services.approval import ApprovalError, approve
 from stocktake.services.model_service import load_model
 from stocktake.services.plans import load_plan, show_plan
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import priority_status
 from stocktake.services.stocktakes import record_stocktake, update_action
 from stocktake.store import schema
@@ -48,7 +49,7 @@ def plan() -> dict[str, Any]:
 
 def test_an_unknown_priority_is_not_found_with_the_did_you_mean(world):
     with pytest.raises(NotFound) as caught:
-        priority_status(world, priority="p1")
+        priority_status(Snapshot(world), priority="p1")
     # p1 differs from P1 only in case: too short for difflib alone to offer it
     assert str(caught.value).endswith("(did you mean 'P1'?)")
     assert "'p1' is not a priority" in str(caught.value)
@@ -57,7 +58,7 @@ def test_an_unknown_priority_is_not_found_with_the_did_you_mean(world):
 
 def test_an_unknown_unit_plan_version_or_action_is_not_found(world):
     with pytest.raises(NotFound, match=r"'A3' is not a unit .*\(did you mean 'A'\?\)"):
-        priority_status(world, priority="P1", unit="A3")
+        priority_status(Snapshot(world), priority="P1", unit="A3")
     with pytest.raises(NotFound, match="has no delivery plan"):
         show_plan(world, "P1")
     load_plan(world, "P1", PLAN, author="a", reason="", at=datetime(2024, 2, 1))

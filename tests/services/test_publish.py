@@ -12,6 +12,7 @@ from stocktake.cli import app
 from stocktake.intake.service import submit_rows
 from stocktake.services.model_service import load_model
 from stocktake.services.readings import indicator_series
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import priority_status
 from stocktake.web.public import publish_site
 
@@ -84,9 +85,10 @@ def test_the_site_shows_published_priorities_and_complete_periods_only(engine,
     n = {r["period"]: r for r in rows if r["unit"] == "N"}
     assert float(n["2024-03"]["value"]) == pytest.approx(9.3)
     assert float(n["2024-03"]["expected"]) == pytest.approx(10 - 4 / 23)
-    head = priority_status(engine, priority="P1", forecasts="none")["priorities"][0]
+    head = priority_status(Snapshot(engine), priority="P1", forecasts="none")["priorities"][0]
     assert head["latest"]["period"] == "2024-03"
-    b = priority_status(engine, priority="P1", unit="B", forecasts="none")["priorities"][0]
+    (b,) = priority_status(Snapshot(engine), priority="P1", unit="B",
+                           forecasts="none")["priorities"]
     assert float([r for r in rows if r["unit"] == "B"][-1]["value"]) == pytest.approx(
         b["latest"]["value"])
 

@@ -13,6 +13,7 @@ from stocktake.analysis.backtest import backtest
 from stocktake.analysis.forecast import Bounds
 from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_rows
+from stocktake.results.status import Baseline, LatestActual, PeriodValue
 from stocktake.services.model_service import load_model
 from stocktake.services.readings import (
     backtest_indicator,
@@ -21,6 +22,7 @@ from stocktake.services.readings import (
     spc_chart,
 )
 from stocktake.services.series_data import forecastable
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import priority_status, priority_trajectory
 
 P2 = """
@@ -336,144 +338,144 @@ def test_backtest_uses_every_units_complete_series(world):
 # -- trajectories and status ----------------------------------------------------------------
 
 def test_trajectory_readings_by_hand(world):
-    out = priority_trajectory(world, "P1", as_of=AS_OF, with_forecast=False)
-    assert out["trajectory"]["method"] == "linear"  # no trajectory declared: the default
-    assert out["tolerance"]["value"] == 5.0
-    readings = out["readings"]
+    out = priority_trajectory(Snapshot(world, AS_OF), "P1", with_forecast=False)
+    assert out.trajectory.method == "linear"  # no trajectory declared: the default
+    assert out.tolerance.value == 5.0
+    readings = out.readings
     assert len(readings) == 24  # 2024-01 .. 2025-12
     for k, (period, v) in enumerate(INCIDENTS.items()):
         r = readings[k]
         actual = sum(v) / 10
         expected = expected_linear(10.0, 8.0, 23, k)
-        assert r["period"] == period and r["actual"] == pytest.approx(actual)
-        assert r["expected"] == pytest.approx(expected)
-        assert r["gap_pct"] == pytest.approx((actual - expected) / expected * 100)
+        assert r.period == period and r.actual == pytest.approx(actual)
+        assert r.expected == pytest.approx(expected)
+        assert r.gap_pct == pytest.approx((actual - expected) / expected * 100)
         band = 0.05 * expected
         want = "on_track" if abs(actual - expected) <= band else (
             "ahead" if actual < expected else "off_track")
-        assert r["status"] == want
-    assert readings[5]["status"] == "ahead"  # June: 9.0 against 9.565
-    assert readings[6]["status"] == "no_data"  # July is partial: left out
-    assert out["excluded_partial"] == ["2024-07"]
+        assert r.status == want
+    assert readings[5].status == "ahead"  # June: 9.0 against 9.565
+    assert readings[6].status == "no_data"  # July is partial: left out
+    assert out.excluded_partial == ("2024-07",)
 
 
 def test_status_by_hand(world):
-    out = priority_status(world, priority="P1", as_of=AS_OF)
-    (p1,) = out["priorities"]
-    assert p1["baseline"] == {"period": "2024-01", "value": 10.0, "observed": 10.0}
-    assert p1["target"] == {"period": "2025-12", "value": 8.0}
-    assert p1["latest"]["period"] == "2024-06"  # July is partial at the nation
-    assert p1["latest"]["value"] == pytest.approx(9.0)
+    out = priority_status(Snapshot(world, AS_OF), priority="P1")
+    (p1,) = out.priorities
+    assert p1.baseline == Baseline(period="2024-01", value=10.0, observed=10.0)
+    assert p1.target == PeriodValue(period="2025-12", value=8.0)
+    assert p1.latest.period == "2024-06"  # July is partial at the nation
+    assert p1.latest.value == pytest.approx(9.0)
     expected = 10.0 - 2.0 * 5 / 23
-    assert p1["expected"] == pytest.approx(expected)
-    assert p1["gap"] == pytest.approx(9.0 - expected)
-    assert p1["gap_pct"] == pytest.approx((9.0 - expected) / expected * 100)  # -5.9%
-    assert p1["status"] == "ahead"  # beyond 5%, on the good (lower) side
-    assert p1["spc"]["assurance_icon"] == "consistently_fails"
-    fc = p1["forecast"]
-    assert fc["period"] == "2025-12" and fc["last_observed"] == "2024-06"
-    assert fc["model"] == "ETS(A,N,N)"  # 6 points: simple exponential smoothing
-    assert fc["lower_95"] < fc["lower_80"] < fc["mean"] < fc["upper_80"] < fc["upper_95"]
-    assert 0 < p1["probability_of_meeting"] < 1
-    assert p1["data_as_of"] == T1.isoformat() and out["as_of"] == AS_OF.isoformat()
+    assert p1.expected == pytest.approx(expected)
+    assert p1.gap == pytest.approx(9.0 - expected)
+    assert p1.gap_pct == pytest.approx((9.0 - expected) / expected * 100)  # -5.9%
+    assert p1.status == "ahead"  # beyond 5%, on the good (lower) side
+    assert p1.spc.assurance_icon == "consistently_fails"
+    fc = p1.forecast
+    assert fc.period == "2025-12" and fc.last_observed == "2024-06"
+    assert fc.model == "ETS(A,N,N)"  # 6 points: simple exponential smoothing
+    assert fc.lower_95 < fc.lower_80 < fc.mean < fc.upper_80 < fc.upper_95
+    assert 0 < p1.probability_of_meeting < 1
+    assert p1.data_as_of == T1.isoformat() and out.as_of == AS_OF.isoformat()
 
     # Leads and counters at the nation. Screening (a mean over the leaf units, not of the
     # provinces' means): Q2 mean(55, 65, 80) = 66.67 against Q1 mean(50, 60, 70) = 60.
-    (lead,) = p1["leads"]
-    assert (lead["period"], lead["previous_value"]) == ("2024-Q2", 60)
-    assert lead["value"] == pytest.approx(200 / 3)
-    assert lead["change"] == pytest.approx(20 / 3) and lead["movement"] == "improving"
+    (lead,) = p1.leads
+    assert (lead.period, lead.previous_value) == ("2024-Q2", 60)
+    assert lead.value == pytest.approx(200 / 3)
+    assert lead.change == pytest.approx(20 / 3) and lead.movement == "improving"
     # Incidents: July's reported national total 92 against June's 90: worse (lower is better).
-    (counter,) = p1["counters"]
-    assert (counter["period"], counter["value"], counter["change"]) == ("2024-07", 92, 2)
-    assert counter["movement"] == "worsening"
+    (counter,) = p1.counters
+    assert (counter.period, counter.value, counter.change) == ("2024-07", 92, 2)
+    assert counter.movement == "worsening"
 
     # Provinces: a rate, so each makes the nation's 20% cut from its own baseline.
-    units = {u["unit"]: u for u in p1["units"]}
+    units = {u.unit: u for u in p1.units}
     a, b = units["A"], units["B"]
-    assert a["baseline"]["value"] == pytest.approx(10.5)  # 63 per 600,000
-    assert b["baseline"]["value"] == pytest.approx(9.25)  # 37 per 400,000
-    assert a["target"]["value"] == pytest.approx(10.5 * 0.8)
-    assert a["expected"] == pytest.approx(expected_linear(10.5, 8.4, 23, 5))
-    assert a["latest"]["value"] == pytest.approx(1e5 * 53 / 600_000)
-    assert a["status"] == "ahead"  # -12%
-    assert b["expected"] == pytest.approx(expected_linear(9.25, 7.4, 23, 5))
-    assert b["gap_pct"] == pytest.approx((9.25 - b["expected"]) / b["expected"] * 100)
-    assert b["status"] == "on_track"  # +4.5%, within 5%
-    assert a["forecast"] is None  # child forecasts only when asked
-    full = priority_status(world, priority="P1", as_of=AS_OF, forecasts="all")
-    assert all(u["forecast"]["model"] for u in full["priorities"][0]["units"])
+    assert a.baseline.value == pytest.approx(10.5)  # 63 per 600,000
+    assert b.baseline.value == pytest.approx(9.25)  # 37 per 400,000
+    assert a.target.value == pytest.approx(10.5 * 0.8)
+    assert a.expected == pytest.approx(expected_linear(10.5, 8.4, 23, 5))
+    assert a.latest.value == pytest.approx(1e5 * 53 / 600_000)
+    assert a.status == "ahead"  # -12%
+    assert b.expected == pytest.approx(expected_linear(9.25, 7.4, 23, 5))
+    assert b.gap_pct == pytest.approx((9.25 - b.expected) / b.expected * 100)
+    assert b.status == "on_track"  # +4.5%, within 5%
+    assert a.forecast is None  # child forecasts only when asked
+    full = priority_status(Snapshot(world, AS_OF), priority="P1", forecasts="all")
+    assert all(u.forecast.model for u in full.priorities[0].units)
 
 
 def test_status_of_a_summed_indicator_splits_so_units_add_up(world):
-    (p2,) = priority_status(world, priority="P2", as_of=AS_OF, forecasts="none")["priorities"]
+    (p2,) = priority_status(Snapshot(world, AS_OF), priority="P2", forecasts="none").priorities
     # National: July's reported total 92 against 110 - 30 x 6/23; 10% tolerance.
     expected = expected_linear(110, 80, 23, 6)
-    assert p2["latest"] == {"period": "2024-07", "value": 92, "coverage": 0.5,
-                            "source": "reported"}
-    assert p2["expected"] == pytest.approx(expected)
-    assert p2["gap_pct"] == pytest.approx((92 - expected) / expected * 100)  # -9.96%
-    assert p2["status"] == "on_track"
+    assert p2.latest == LatestActual(period="2024-07", value=92, coverage=0.5,
+                                     source="reported")
+    assert p2.expected == pytest.approx(expected)
+    assert p2.gap_pct == pytest.approx((92 - expected) / expected * 100)  # -9.96%
+    assert p2.status == "on_track"
     # Shares of the stated baseline 110 by the provinces' January counts 63 and 37.
-    units = {u["unit"]: u for u in p2["units"]}
+    units = {u.unit: u for u in p2.units}
     a_base, b_base = 110 * 63 / 100, 110 * 37 / 100
     a_target, b_target = a_base - 30 * 63 / 100, b_base - 30 * 37 / 100
-    assert units["A"]["baseline"] == {"period": "2024-01", "value": pytest.approx(a_base),
-                                      "observed": 63}
-    assert units["A"]["target"]["value"] == pytest.approx(a_target)
-    assert units["B"]["target"]["value"] == pytest.approx(b_target)
+    assert units["A"].baseline == Baseline(period="2024-01", value=pytest.approx(a_base),
+                                           observed=63)
+    assert units["A"].target.value == pytest.approx(a_target)
+    assert units["B"].target.value == pytest.approx(b_target)
     assert a_target + b_target == pytest.approx(80)
-    assert units["A"]["expected"] == pytest.approx(expected_linear(a_base, a_target, 23, 5))
-    assert units["A"]["status"] == "ahead"  # 53 against 65.2
-    assert units["B"]["expected"] == pytest.approx(expected_linear(b_base, b_target, 23, 5))
-    assert units["B"]["status"] == "on_track"  # 37 against 38.3
-    assert p2["units_split"]["aggregation"] == "sum"
-    assert p2["forecast"] is None
+    assert units["A"].expected == pytest.approx(expected_linear(a_base, a_target, 23, 5))
+    assert units["A"].status == "ahead"  # 53 against 65.2
+    assert units["B"].expected == pytest.approx(expected_linear(b_base, b_target, 23, 5))
+    assert units["B"].status == "on_track"  # 37 against 38.3
+    assert p2.units_split.aggregation == "sum"
+    assert p2.forecast is None
 
     # At a unit below the scope: the province's own share, and its regions below it.
-    (at_a,) = priority_status(world, priority="P2", unit="A", as_of=AS_OF,
-                              forecasts="none")["priorities"]
-    assert at_a["unit"] == "A" and at_a["expected"] == units["A"]["expected"]
-    kids = {u["unit"]: u for u in at_a["units"]}
-    assert kids["A1"]["baseline"]["value"] + kids["A2"]["baseline"]["value"] == (
+    (at_a,) = priority_status(Snapshot(world, AS_OF), priority="P2", unit="A",
+                              forecasts="none").priorities
+    assert at_a.unit == "A" and at_a.expected == units["A"].expected
+    kids = {u.unit: u for u in at_a.units}
+    assert kids["A1"].baseline.value + kids["A2"].baseline.value == (
         pytest.approx(a_base))
-    assert kids["A1"]["baseline"]["value"] == pytest.approx(a_base * 36 / 63)
+    assert kids["A1"].baseline.value == pytest.approx(a_base * 36 / 63)
 
 
 def test_once_the_target_period_is_complete_the_target_is_met_or_missed(world):
     # The target period (2024-04) is complete: the verdict is read there, not on the latest
     # figure (was: "ahead" on June's 9.0, hiding that April missed the target).
-    (p3,) = priority_status(world, priority="P3", as_of=AS_OF)["priorities"]
+    (p3,) = priority_status(Snapshot(world, AS_OF), priority="P3").priorities
     # April: 96 incidents per 1,000,000 people = 9.6 per 100,000, against 9.5 (lower is
     # better): missed, by 0.1 (1.05% of the target).
-    assert p3["status"] == "missed" and p3["expected"] == 9.5
-    assert p3["gap"] == pytest.approx(0.1) and p3["gap_pct"] == pytest.approx(0.1 / 9.5 * 100)
-    v = p3["at_target_period"]
-    assert (v["status"], v["met"], v["period"], v["actual_period"], v["read_earlier"]) == (
+    assert p3.status == "missed" and p3.expected == 9.5
+    assert p3.gap == pytest.approx(0.1) and p3.gap_pct == pytest.approx(0.1 / 9.5 * 100)
+    v = p3.at_target_period
+    assert (v.status, v.met, v.period, v.actual_period, v.read_earlier) == (
         "missed", False, "2024-04", "2024-04", False)
-    assert v["actual"] == pytest.approx(9.6) and v["target"] == 9.5
+    assert v.actual == pytest.approx(9.6) and v.target == 9.5
     # Since then: June's 90 per 1,000,000 = 9.0, 0.6 lower, now better than the target.
-    assert p3["latest"]["period"] == "2024-06" and v["since"]["period"] == "2024-06"
-    assert v["since"]["value"] == pytest.approx(9.0)
-    assert v["since"]["change"] == pytest.approx(-0.6)
-    assert v["since"]["movement"] == "improving" and v["since"]["meets_target"] is True
-    assert "not before the target period" in p3["forecast"]["error"]
-    assert p3["probability_of_meeting"] is None
+    assert p3.latest.period == "2024-06" and v.since.period == "2024-06"
+    assert v.since.value == pytest.approx(9.0)
+    assert v.since.change == pytest.approx(-0.6)
+    assert v.since.movement == "improving" and v.since.meets_target is True
+    assert "not before the target period" in p3.forecast.error
+    assert p3.probability_of_meeting is None
     # Each unit on its own share: A (A1+A2) started at 63/600,000 = 10.5, so its target is
     # 10.5 x 9.5/10 = 9.975; April 59/600,000 = 9.833: met. B1's B: 37/400,000 = 9.25 at
     # baseline and in April, target 9.25 x 0.95 = 8.7875: missed.
-    units = {u["unit"]: u for u in p3["units"]}
-    assert units["A"]["status"] == "met" and units["B"]["status"] == "missed"
-    assert units["A"]["at_target_period"]["target"] == pytest.approx(9.975)
-    assert units["A"]["at_target_period"]["actual"] == pytest.approx(59 / 6)
-    assert units["B"]["at_target_period"]["target"] == pytest.approx(8.7875)
+    units = {u.unit: u for u in p3.units}
+    assert units["A"].status == "met" and units["B"].status == "missed"
+    assert units["A"].at_target_period.target == pytest.approx(9.975)
+    assert units["A"].at_target_period.actual == pytest.approx(59 / 6)
+    assert units["B"].at_target_period.target == pytest.approx(8.7875)
 
 
 def test_before_the_target_period_is_complete_there_is_no_verdict(world):
     # As known in early August the latest complete month is June, before P2's deadline.
-    (p2,) = priority_status(world, priority="P2", as_of=AS_OF)["priorities"]
-    assert p2["status"] in ("on_track", "ahead", "off_track")
-    assert p2["at_target_period"] is None
+    (p2,) = priority_status(Snapshot(world, AS_OF), priority="P2").priorities
+    assert p2.status in ("on_track", "ahead", "off_track")
+    assert p2.at_target_period is None
 
 
 def test_forecasts_rest_on_the_stretch_after_the_last_long_gap():
@@ -489,8 +491,8 @@ def test_forecasts_rest_on_the_stretch_after_the_last_long_gap():
 def test_same_as_of_same_numbers_after_newer_data(world):
     def everything():
         return [
-            priority_status(world, as_of=AS_OF),
-            priority_trajectory(world, "P1", as_of=AS_OF),
+            priority_status(Snapshot(world, AS_OF)),
+            priority_trajectory(Snapshot(world, AS_OF), "P1"),
             indicator_series(world, "incident_rate", "N", as_of=AS_OF),
             spc_chart(world, "incidents", "A", as_of=AS_OF),
             compare_units(world, "incident_rate", "2024-06", level="region", as_of=AS_OF),
@@ -500,8 +502,8 @@ def test_same_as_of_same_numbers_after_newer_data(world):
     before = everything()
     newer_data(world)
     assert everything() == before
-    now = priority_status(world, priority="P1")["priorities"][0]
-    assert now["latest"]["period"] == "2024-08"  # the newer data is there without as_of
+    (now,) = priority_status(Snapshot(world), priority="P1").priorities
+    assert now.latest.period == "2024-08"  # the newer data is there without as_of
     revised = compare_units(world, "incident_rate", "2024-06", level="region")
     assert revised["units"][0]["numerator"] == 41 != before[4]["units"][0]["numerator"]
 
@@ -512,13 +514,13 @@ def test_bad_input_is_named(world):
     with pytest.raises(StocktakeError, match="'Z9' is not a unit"):
         spc_chart(world, "incidents", "Z9")
     with pytest.raises(StocktakeError, match="'P9' is not a priority"):
-        priority_status(world, priority="P9")
+        priority_status(Snapshot(world), priority="P9")
     with pytest.raises(StocktakeError, match="'P9' is not a priority"):
-        priority_trajectory(world, "P9")
+        priority_trajectory(Snapshot(world), "P9")
     with pytest.raises(StocktakeError, match="'Q' is not a unit"):
-        priority_status(world, unit="Q")
+        priority_status(Snapshot(world), unit="Q")
     with pytest.raises(StocktakeError, match="forecasts must be"):
-        priority_status(world, forecasts="some")  # type: ignore[arg-type]
+        priority_status(Snapshot(world), forecasts="some")  # type: ignore[arg-type]
     with pytest.raises(StocktakeError, match="'nope' is not an indicator"):
         backtest_indicator(world, "nope")
     with pytest.raises(StocktakeError, match="0 complete period"):
@@ -528,16 +530,16 @@ def test_bad_input_is_named(world):
 def test_status_of_every_unit_in_one_call_equals_the_call_per_parent(world):
     """depth=None reads every level below the scope from one load; each region's reading
     equals what the call at its province (unit=A / unit=B, the other path) gives."""
-    every = priority_status(world, priority="P1", as_of=AS_OF, forecasts="none",
-                            depth=None)["priorities"][0]["units"]
-    assert [(r["unit"], r["parent"]) for r in every] == [
+    every = priority_status(Snapshot(world, AS_OF), priority="P1", forecasts="none",
+                            depth=None).priorities[0].units
+    assert [(r.unit, r.parent) for r in every] == [
         ("A", "N"), ("B", "N"), ("A1", "A"), ("A2", "A"), ("B1", "B")]
     by_parent = {}
     for province in ("A", "B"):
-        head = priority_status(world, priority="P1", unit=province, as_of=AS_OF,
-                               forecasts="none")["priorities"][0]
-        by_parent.update({r["unit"]: r for r in head["units"]})
+        head = priority_status(Snapshot(world, AS_OF), priority="P1", unit=province,
+                               forecasts="none").priorities[0]
+        by_parent.update({r.unit: r for r in head.units})
     for row in every[2:]:
-        other = by_parent[row["unit"]]
+        other = by_parent[row.unit]
         for key in ("latest", "expected", "gap", "gap_pct", "status", "baseline", "target"):
-            assert row[key] == other[key], (row["unit"], key)
+            assert getattr(row, key) == getattr(other, key), (row.unit, key)

@@ -17,8 +17,11 @@ from stocktake.analysis.trajectory import assess, assess_one, trajectory_from_sp
 from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_rows
 from stocktake.model.periods import Period, PeriodType
+from stocktake.results import encode
+from stocktake.results.status import ForecastReading, Unavailable
 from stocktake.services.model_service import load_model
 from stocktake.services.series_data import SeriesData, read_model
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import (
     _below,
     _reading,
@@ -150,12 +153,12 @@ def test_every_unit_at_once_reads_as_one_unit_at_a_time(world):
         for row, unit, (traj, reason) in zip(fast, units, found, strict=True):
             plain = _reading(data, p, unit, traj, reason, with_forecast=False)
             assert row == plain, (p.code, unit)
-            assert list(row) == list(plain)  # the same keys in the same order (JSON output)
+            # the same keys in the same order (JSON output)
+            assert list(encode(row)) == list(encode(plain))
             compared += 1
-            spc = row["spc"]
-            seen.add(spc.get("error", "charted")[:18])
-            seen.add(row["status"])
-            seen.add((row["latest"] or {}).get("source"))
+            seen.add(row.spc.error[:18] if isinstance(row.spc, Unavailable) else "charted")
+            seen.add(row.status)
+            seen.add(None if row.latest is None else row.latest.source)
     assert compared == 5 * 9 + 5  # every unit below each scope but B3 (not expected)
     # The world holds what it was built for: charts, series too short or without a moving
     # range, reported totals, units with no trajectory (a baseline share missing).
@@ -166,17 +169,17 @@ def test_every_unit_at_once_reads_as_one_unit_at_a_time(world):
 def test_the_one_call_equals_the_plain_path_with_forecasts(world):
     """The status call itself (forecasts at every unit of one priority): the units' rows as
     the plain path reads them, forecasts included (the series handed to them agree)."""
-    out = priority_status(world, priority="P_insp", forecasts="all", depth=None)
-    (head,) = out["priorities"]
+    out = priority_status(Snapshot(world), priority="P_insp", forecasts="all", depth=None)
+    (head,) = out.priorities
     model = read_model(world)
     p = model.priorities["P_insp"]
     data = SeriesData.load(world, model, priority_codes(model, [p]), None)
     splits = _Splits(data, p, trajectory_of(p))
-    assert [r["unit"] for r in head["units"]] == _below(model, data, "N", None)
-    for row in head["units"]:
-        plain = _reading(data, p, row["unit"], *splits.at(row["unit"])[:2], with_forecast=True)
-        assert row == plain, row["unit"]
-    assert sum(r["forecast"] is not None and "mean" in r["forecast"] for r in head["units"]) >= 5
+    assert [r.unit for r in head.units] == _below(model, data, "N", None)
+    for row in head.units:
+        plain = _reading(data, p, row.unit, *splits.at(row.unit)[:2], with_forecast=True)
+        assert row == plain, row.unit
+    assert sum(isinstance(r.forecast, ForecastReading) for r in head.units) >= 5
 
 
 def test_xmr_many_with_gap_flags_is_xmr_series_by_series():

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from stocktake.intake.service import submit_rows
 from stocktake.services.model_service import load_model
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import priority_status
 
 T0 = datetime(2024, 3, 1)
@@ -28,13 +29,13 @@ def test_all_partial_periods_say_why_there_is_no_reading(engine, tmp_path):
     # R2 never reports: every national figure is a partial sum of R1 alone.
     rows = [("deaths", "R1", str(y), 40 + y - 2018) for y in range(2018, 2024)]
     assert submit_rows(engine, rows, submitter="t", now=T1).accepted
-    (p,) = priority_status(engine, priority="P")["priorities"]
-    assert p["status"] == "no_data" and p["latest"] is None
-    assert p["status_note"].startswith("no complete period: 6 reported only in part "
+    (p,) = priority_status(Snapshot(engine), priority="P").priorities
+    assert p.status == "no_data" and p.latest is None
+    assert p.status_note.startswith("no complete period: 6 reported only in part "
                                        "(latest 2023: a unit below did not report)")
-    by_unit = {u["unit"]: u for u in p["units"]}
-    assert by_unit["R1"]["status_note"] is None and by_unit["R1"]["latest"]["value"] == 45
-    assert by_unit["R2"]["status"] == "no_data" and by_unit["R2"]["status_note"] is None
+    by_unit = {u.unit: u for u in p.units}
+    assert by_unit["R1"].status_note is None and by_unit["R1"].latest.value == 45
+    assert by_unit["R2"].status == "no_data" and by_unit["R2"].status_note is None
     # The CLI says both: why the nation has no reading, and that R1's limits are trial ones
     # (6 points), so "common cause" is read with care.
     from typer.testing import CliRunner

@@ -13,6 +13,7 @@ from stocktake.cli import app
 from stocktake.intake.service import submit_rows
 from stocktake.services.briefings import delivery_report_context
 from stocktake.services.model_service import load_model
+from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import priority_status, priority_trajectory, unit_readings
 
 SOLVED = """
@@ -80,40 +81,40 @@ def world(engine, small_model_dir):
 
 
 def test_the_target_is_met_at_the_target_period_and_the_fall_since_is_said(world):
-    (head,) = priority_status(world, priority="SOLVE")["priorities"]
+    (head,) = priority_status(Snapshot(world), priority="SOLVE").priorities
     # March: 183/300 = 61.0% against 60.0: met, 1.0 point (1.67%) above.
-    assert head["status"] == "met"
-    v = head["at_target_period"]
-    assert (v["period"], v["actual_period"]) == ("2024-03", "2024-03")
-    assert v["actual"] == pytest.approx(61.0) and v["target"] == 60.0
-    assert v["gap"] == pytest.approx(1.0) and v["gap_pct"] == pytest.approx(100 / 60)
+    assert head.status == "met"
+    v = head.at_target_period
+    assert (v.period, v.actual_period) == ("2024-03", "2024-03")
+    assert v.actual == pytest.approx(61.0) and v.target == 60.0
+    assert v.gap == pytest.approx(1.0) and v.gap_pct == pytest.approx(100 / 60)
     # April: 58.0, 3 points lower, no longer meeting the target; still the latest figure.
-    assert head["latest"]["period"] == "2024-04"
-    assert v["since"]["value"] == pytest.approx(58.0)
-    assert v["since"]["change"] == pytest.approx(-3.0)
-    assert (v["since"]["movement"], v["since"]["meets_target"]) == ("worsening", False)
+    assert head.latest.period == "2024-04"
+    assert v.since.value == pytest.approx(58.0)
+    assert v.since.change == pytest.approx(-3.0)
+    assert (v.since.movement, v.since.meets_target) == ("worsening", False)
     # Units on their shares: both started at 50% so their targets are 60% too. A: 126/200
     # = 63.0 met; B: 57/100 = 57.0 missed by 3 points.
-    units = {u["unit"]: u for u in head["units"]}
-    assert units["A"]["status"] == "met" and units["B"]["status"] == "missed"
-    assert units["B"]["at_target_period"]["actual"] == pytest.approx(57.0)
-    assert units["B"]["at_target_period"]["target"] == pytest.approx(60.0)
+    units = {u.unit: u for u in head.units}
+    assert units["A"].status == "met" and units["B"].status == "missed"
+    assert units["B"].at_target_period.actual == pytest.approx(57.0)
+    assert units["B"].at_target_period.target == pytest.approx(60.0)
     # The same verdicts in the trajectory and in the per-unit readings.
-    assert priority_trajectory(world, "SOLVE")["at_target_period"]["status"] == "met"
-    readings = {u["unit"]: u for u in unit_readings(world, "SOLVE")["units"]}
-    assert readings["B"]["status"] == "missed" and readings["B"]["off_track_run"] == 0
+    assert priority_trajectory(Snapshot(world), "SOLVE").at_target_period.status == "met"
+    readings = {u.unit: u for u in unit_readings(Snapshot(world), "SOLVE").units}
+    assert readings["B"].status == "missed" and readings["B"].off_track_run == 0
 
 
 def test_stages_keep_the_earlier_target_and_its_verdict(world):
-    (head,) = priority_status(world, priority="SOLVE")["priorities"]
-    earlier, current = head["stages"]
+    (head,) = priority_status(Snapshot(world), priority="SOLVE").priorities
+    earlier, current = head.stages
     # December 2023: 132/300 = 44.0% against 45.0%: missed by 1 point.
-    assert (earlier["stage"], earlier["current"], earlier["status"]) == (1, False, "missed")
-    assert earlier["note"] == "the first push"
-    assert earlier["at_target_period"]["actual"] == pytest.approx(44.0)
-    assert earlier["at_target_period"]["gap"] == pytest.approx(-1.0)
-    assert (current["stage"], current["current"], current["status"]) == (2, True, "met")
-    assert current["target"] == {"period": "2024-03", "value": 60.0}
+    assert (earlier.stage, earlier.current, earlier.status) == (1, False, "missed")
+    assert earlier.note == "the first push"
+    assert earlier.at_target_period.actual == pytest.approx(44.0)
+    assert earlier.at_target_period.gap == pytest.approx(-1.0)
+    assert (current.stage, current.current, current.status) == (2, True, "met")
+    assert current.target == {"period": "2024-03", "value": 60.0}
 
 
 def test_a_target_period_without_a_complete_value_is_read_at_the_one_before(
@@ -121,14 +122,14 @@ def test_a_target_period_without_a_complete_value_is_read_at_the_one_before(
     # B1 never reports March: the nation's March is partial, so February (165/300 = 55.0%)
     # is read against 60: missed, and the period read is named.
     world = _world(engine, small_model_dir, skip={("B1", "2024-03")})
-    (head,) = priority_status(world, priority="SOLVE")["priorities"]
-    v = head["at_target_period"]
-    assert head["status"] == "missed"
-    assert (v["actual_period"], v["period"], v["read_earlier"]) == ("2024-02", "2024-03", True)
-    assert v["actual"] == pytest.approx(55.0)
-    units = {u["unit"]: u for u in head["units"]}
-    assert units["A"]["status"] == "met"  # A is complete in March: 63%
-    assert units["B"]["at_target_period"]["actual_period"] == "2024-02"
+    (head,) = priority_status(Snapshot(world), priority="SOLVE").priorities
+    v = head.at_target_period
+    assert head.status == "missed"
+    assert (v.actual_period, v.period, v.read_earlier) == ("2024-02", "2024-03", True)
+    assert v.actual == pytest.approx(55.0)
+    units = {u.unit: u for u in head.units}
+    assert units["A"].status == "met"  # A is complete in March: 63%
+    assert units["B"].at_target_period.actual_period == "2024-02"
 
 
 def test_the_cli_says_met_in_json_and_in_words(world):

@@ -13,9 +13,12 @@ from fastapi.testclient import TestClient
 
 from stocktake.analysis.spc import ICON_LABELS, xmr
 from stocktake.intake.service import submit_rows
+from stocktake.results.overview import Freshness
+from stocktake.results.status import PeriodValue
 from stocktake.services.assessments import record_assessment
 from stocktake.services.model_service import load_model
 from stocktake.services.overview import portfolio_rows
+from stocktake.services.snapshot import Snapshot
 from stocktake.store.db import set_meta
 from stocktake.web.app import create_app
 
@@ -76,32 +79,32 @@ def row_html(html: str, code: str) -> str:
 
 
 def test_portfolio_rows_from_one_load(world):
-    rows = {r["code"]: r for r in portfolio_rows(world)["priorities"]}
+    rows = {r.code: r for r in portfolio_rows(Snapshot(world)).priorities}
     assert list(rows) == ["P1", "P2"]
     p1, p2 = rows["P1"], rows["P2"]
     # P1: the national rate, total / 1,000,000 x 100,000; down is better; target 8.0.
     rates = [t / 10 for t in TOTALS]
-    assert (p1["variation_icon"], p1["assurance_icon"]) == expected_icons(rates, "down", 8.0)
-    assert p1["variation_label"] == ICON_LABELS[p1["variation_icon"]]
+    assert (p1.variation_icon, p1.assurance_icon) == expected_icons(rates, "down", 8.0)
+    assert p1.variation_label == ICON_LABELS[p1.variation_icon]
     # Linear 10.0 (2024-01) to 8.0 (2025-12): 2024-12 expects 10 - 2 x 11/23 = 9.0435.
     expected = 10 - 2 * 11 / 23
-    assert p1["latest"] == {"period": "2024-12", "value": pytest.approx(12.5)}
-    assert p1["expected"] == pytest.approx(expected)
-    assert p1["gap"] == pytest.approx(12.5 - expected)
-    assert p1["gap_pct"] == pytest.approx((12.5 - expected) / expected * 100)
-    assert p1["status"] == "off_track"  # 38% above, beyond the 5% tolerance, lower is better
-    assert (p1["likelihood"], p1["round"], p1["assessed_on"]) == (
+    assert p1.latest == PeriodValue(period="2024-12", value=pytest.approx(12.5))
+    assert p1.expected == pytest.approx(expected)
+    assert p1.gap == pytest.approx(12.5 - expected)
+    assert p1.gap_pct == pytest.approx((12.5 - expected) / expected * 100)
+    assert p1.status == "off_track"  # 38% above, beyond the 5% tolerance, lower is better
+    assert (p1.likelihood, p1.round, p1.assessed_on) == (
         "amber_red", "2024-Q4", "2024-12-31")
-    assert p1["freshness"] == {
-        "latest_period": "2024-12", "current_period": "2025-02", "periods_behind": 2,
-        "period_type": "month", "text": "2 months behind the current month",
-        "vintage": "2025-01-20T09:30:00"}
+    assert p1.freshness == Freshness(
+        latest_period="2024-12", current_period="2025-02", periods_behind=2,
+        period_type="month", text="2 months behind the current month",
+        vintage="2025-01-20T09:30:00")
     # P2: incidents in Province A (A1 + A2), at most 80 by 2025-06; never assessed. Its
     # assurance differs from P1's, so a row cannot borrow another priority's icons.
     counts = [split(t)["A1"] + split(t)["A2"] for t in TOTALS]
-    assert (p2["variation_icon"], p2["assurance_icon"]) == expected_icons(counts, "down", 80)
-    assert p2["assurance_icon"] != p1["assurance_icon"]
-    assert p2["likelihood"] is None and p2["latest"]["value"] == counts[-1]
+    assert (p2.variation_icon, p2.assurance_icon) == expected_icons(counts, "down", 80)
+    assert p2.assurance_icon != p1.assurance_icon
+    assert p2.likelihood is None and p2.latest["value"] == counts[-1]
 
 
 def test_portfolio_page_shows_each_priority_as_a_row_of_words(world):

@@ -55,8 +55,9 @@ def _print_demo(engine) -> None:
     with."""
     from ..services.accounts import ROLE_TEXT, demo_accounts
     from ..services.overview import priority_overview
+    from ..services.snapshot import Snapshot
 
-    render_priorities(priority_overview(engine), title="Demo federation (simulated data)")
+    render_priorities(priority_overview(Snapshot(engine)), title="Demo federation (simulated data)")
     table = Table(title="Demo accounts (new passwords at each start)")
     for col in ("username", "password", "role"):
         table.add_column(col)

@@ -4,6 +4,7 @@ errors are mapped in exits.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from datetime import datetime
@@ -13,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
+
+from ..results import encode
 
 console = Console()
 err = Console(stderr=True)
@@ -87,7 +90,15 @@ def parse_as_of(text: str | None) -> datetime | None:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    """``--json``: a result (or plain values holding results) as ``results.encode`` writes
+    it; any other value JSON cannot hold is written as its text, as before."""
+    sys.stdout.write(json.dumps(data, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return encode(value)
+    return str(value)
 
 
 def login_name() -> str:

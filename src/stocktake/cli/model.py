@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from ..reports.formatting import coverage_text
+from ..results.overview import PriorityOverview
 from .common import (
     AsOfOption,
     DbOption,
@@ -145,38 +146,40 @@ def render_indicators(model, *, as_json: bool = False) -> None:
 def priorities(db: DbOption = None, as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
     """List the priorities with baseline, latest actual, target and the data vintage."""
     from ..services.overview import priority_overview
+    from ..services.snapshot import Snapshot
 
-    moment = parse_as_of(as_of)
-    render_priorities(priority_overview(open_db(db), as_of=moment), as_json=as_json)
+    moment = parse_as_of(as_of)  # a bad --as-of is refused before a database is opened
+    snap = Snapshot(open_db(db), moment)
+    render_priorities(priority_overview(snap), as_json=as_json)
 
 
-def render_priorities(overview: dict[str, Any], title: str = "Priorities", *,
+def render_priorities(overview: PriorityOverview, title: str = "Priorities", *,
                       as_json: bool = False) -> None:
     """The priority overview: baseline, latest actual, target (and its verdict), owner."""
     if as_json:
         print_json(overview)
         return
-    vintage = overview["data_as_of"]
+    vintage = overview.data_as_of
     vintage = f"{datetime.fromisoformat(vintage):%Y-%m-%d %H:%M} UTC" if vintage else "no data"
     table = Table(title=title, caption=f"Data as of {vintage}")
     for col, justify in (("code", "left"), ("priority", "left"), ("headline", "left"),
                          ("scope", "left"), ("baseline", "right"), ("latest actual", "right"),
                          ("target", "right"), ("owner", "left")):
         table.add_column(col, justify=justify)
-    for p in overview["priorities"]:
-        latest, dec = p["latest"], p.get("decimals")
+    for p in overview.priorities:
+        latest, dec = p.latest, p.decimals
         latest_text = "no data" if latest is None else (
-            f"{_fmt(latest['value'], dec)} ({latest['period']})"
-            + ("" if latest["complete"] else f" {coverage_text(latest['coverage'])} reported"))
-        v = p.get("at_target_period")
-        verdict = "" if not v else (f": target {v['status']}, {_fmt(v['actual'], dec)} in "
-                                    f"{v['actual_period']}")
+            f"{_fmt(latest.value, dec)} ({latest.period})"
+            + ("" if latest.complete else f" {coverage_text(latest.coverage)} reported"))
+        v = p.at_target_period
+        verdict = "" if not v else (f": target {v.status}, {_fmt(v.actual, dec)} in "
+                                    f"{v.actual_period}")
         table.add_row(
-            p["code"], p["title"], f"{p['headline']} ({p['unit_of_measure']})", p["scope"],
-            f"{_fmt(p['baseline']['value'], dec)} ({p['baseline']['period']})",
+            p.code, p.title, f"{p.headline} ({p.unit_of_measure})", p.scope,
+            f"{_fmt(p.baseline.value, dec)} ({p.baseline.period})",
             latest_text,
-            f"{_fmt(p['target']['value'], dec)} ({p['target']['period']}){verdict}",
-            p["owner"],
+            f"{_fmt(p.target.value, dec)} ({p.target.period}){verdict}",
+            p.owner,
         )
     show(table)
 

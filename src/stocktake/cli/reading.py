@@ -10,6 +10,15 @@ import typer
 from rich.table import Table
 
 from ..reports.formatting import coverage_text
+from ..results.status import (
+    ForecastReading,
+    PriorityStatus,
+    PriorityTrajectory,
+    SpcHeadline,
+    StageReading,
+    StatusReport,
+    UnitStatus,
+)
 from .common import (
     AsOfOption,
     DbOption,
@@ -45,15 +54,16 @@ def status(
 ) -> None:
     """Where every priority stands: latest actual against its trajectory, SPC icons, the
     forecast at the target date and the probability of meeting the target."""
+    from ..services.snapshot import Snapshot
     from ..services.status import priority_status
 
-    report = priority_status(open_db(db), priority=priority, unit=unit,
-                             as_of=parse_as_of(as_of), units=units or all_units,
-                             forecasts=forecasts, depth=None if all_units else 1)
+    report = priority_status(Snapshot(open_db(db), parse_as_of(as_of)), priority=priority,
+                             unit=unit, units=units or all_units, forecasts=forecasts,
+                             depth=None if all_units else 1)
     render_status(report, as_json=as_json)
 
 
-def render_status(report: dict[str, Any], *, as_json: bool = False) -> None:
+def render_status(report: StatusReport, *, as_json: bool = False) -> None:
     """Each priority and its units: latest, expected, gap, status, SPC, forecast,
     P(meet); then any earlier stage of a priority whose target was re-set."""
     if as_json:
@@ -64,46 +74,42 @@ def render_status(report: dict[str, Any], *, as_json: bool = False) -> None:
                 "forecast at target (80%)", "P(meet)"):
         table.add_column(col, justify="right" if col in ("latest", "expected", "gap %",
                                                          "P(meet)") else "left")
-    for p in report["priorities"]:
-        places = _places(p.get("decimals"))
-        for row in [p, *(p.get("units") or [])]:
-            latest = row.get("latest")
-            fc = row.get("forecast") or {}
-            spc = row.get("spc") or {}
-            prob = row.get("probability_of_meeting")
+    for p in report.priorities:
+        places = _places(p.decimals)
+        for row in (p, *p.below()):
+            latest, fc, spc = row.latest, row.forecast, row.spc
+            prob = row.probability_of_meeting
             table.add_row(
-                p["code"] if row is p else "", row["unit"],
-                "-" if latest is None else
-                f"{num(latest['value'], places)} ({latest['period']})",
-                num(row.get("expected"), places)
-                + (" (target)" if row.get("at_target_period") else ""),
-                "-" if row.get("gap_pct") is None else f"{row['gap_pct']:+.1f}%"
-                + _at_deadline(row),
-                _status_text(row, p["unit_of_measure"], p.get("decimals")),
-                (spc.get("variation_label", "-") or "-")
-                + (" (trial limits: fewer than 12 points)" if spc.get("trial") else ""),
-                f"{num(fc.get('mean'), places)} ({num(fc.get('lower_80'), places)} to "
-                f"{num(fc.get('upper_80'), places)}) {fc.get('period', '')}"
-                if fc.get("mean") is not None else "-",
+                p.code if row is p else "", row.unit,
+                "-" if latest is None else f"{num(latest.value, places)} ({latest.period})",
+                num(row.expected, places) + (" (target)" if row.at_target_period else ""),
+                "-" if row.gap_pct is None else f"{row.gap_pct:+.1f}%" + _at_deadline(row),
+                _status_text(row, p.unit_of_measure, p.decimals),
+                (spc.variation_label if isinstance(spc, SpcHeadline) else "-")
+                + (" (trial limits: fewer than 12 points)"
+                   if isinstance(spc, SpcHeadline) and spc.trial else ""),
+                f"{num(fc.mean, places)} ({num(fc.lower_80, places)} to "
+                f"{num(fc.upper_80, places)}) {fc.period}"
+                if isinstance(fc, ForecastReading) and fc.mean is not None else "-",
                 "-" if prob is None else f"{prob:.0%}")
     show(table)
-    if report.get("forecasts") != "all" and any(p.get("units") for p in report["priorities"]):
+    if report.forecasts != "all" and any(p.below() for p in report.priorities):
         # A "-" in a unit's forecast column is a choice, not a failure: say so.
         console.print("Units' forecasts are not computed: "
-                      + ("--forecasts none." if report.get("forecasts") == "none" else
+                      + ("--forecasts none." if report.forecasts == "none" else
                          "--forecasts scope (the default) forecasts each priority's scope "
                          "only; --forecasts all forecasts every unit."))
-    for p in report["priorities"]:
-        for stage in p.get("stages") or []:
-            if not stage.get("current"):
-                console.print(f"{p['code']} earlier stage: {_stage_text(stage, p)}")
+    for p in report.priorities:
+        for stage in p.stages:
+            if not stage.current:
+                console.print(f"{p.code} earlier stage: {_stage_text(stage, p)}")
 
 
-def _at_deadline(row: dict[str, Any]) -> str:
+def _at_deadline(row: UnitStatus) -> str:
     """Once a target is met or missed its gap is the deadline's, not the latest figure's:
     say which period it belongs to, since the latest sits beside it."""
-    verdict = row.get("at_target_period")
-    return "" if not verdict else f" (at {verdict['actual_period']})"
+    verdict = row.at_target_period
+    return "" if not verdict else f" (at {verdict.actual_period})"
 
 
 def _coverage_cell(coverage: float | None, partial: bool) -> str:
@@ -122,35 +128,35 @@ def _places(decimals: int | None) -> int:
     return 1 if decimals is None else decimals
 
 
-def _status_text(row: dict[str, Any], uom: str | None, decimals: int | None) -> str:
+def _status_text(row: UnitStatus, uom: str | None, decimals: int | None) -> str:
     """The status word; once the target period is complete, met or missed at the deadline
     beside the target, and the series since."""
     from ..reports.formatting import figure
 
-    status = str(row.get("status") or "")
-    v = row.get("at_target_period")
-    if row.get("status_note"):
-        return f"{status.replace('_', ' ')}: {row['status_note']}"
+    status = str(row.status or "")
+    v = row.at_target_period
+    if row.status_note:
+        return f"{status.replace('_', ' ')}: {row.status_note}"
     if not v or status not in ("met", "missed"):
         return status.replace("_", " ")
-    text = (f"target {status}: {figure(v['actual'], uom, decimals)} in {v['actual_period']} "
-            f"vs {figure(v['target'], uom, decimals)}")
-    since = v.get("since") or {}
-    if since.get("period") and since["period"] != v["actual_period"]:
-        text += f"; since: {figure(since['value'], uom, decimals)} ({since['period']})"
+    text = (f"target {status}: {figure(v.actual, uom, decimals)} in {v.actual_period} "
+            f"vs {figure(v.target, uom, decimals)}")
+    since = v.since
+    if since.period and since.period != v.actual_period:
+        text += f"; since: {figure(since.value, uom, decimals)} ({since.period})"
     return text
 
 
-def _stage_text(stage: dict[str, Any], p: dict[str, Any]) -> str:
+def _stage_text(stage: StageReading, p: PriorityStatus) -> str:
     from ..reports.formatting import figure, status_word
 
-    uom, dec = p["unit_of_measure"], p.get("decimals")
-    t, b = stage["target"], stage["baseline"]
+    uom, dec = p.unit_of_measure, p.decimals
+    t, b = stage.target, stage.baseline
     text = (f"{figure(b['value'], uom, dec)} ({b['period']}) to {figure(t['value'], uom, dec)} "
-            f"({t['period']}): {status_word(stage['status']).lower()}")
-    v = stage.get("at_target_period")
+            f"({t['period']}): {status_word(stage.status).lower()}")
+    v = stage.at_target_period
     if v:
-        text += f", {figure(v['actual'], uom, dec)} in {v['actual_period']}"
+        text += f", {figure(v.actual, uom, dec)} in {v.actual_period}"
     return text
 
 
@@ -165,35 +171,36 @@ def trajectory(
 ) -> None:
     """Actual against the trajectory, period by period: expected, gap, gap %, on or off
     track against the priority's tolerance."""
+    from ..services.snapshot import Snapshot
     from ..services.status import priority_trajectory
 
-    report = priority_trajectory(open_db(db), priority, unit=unit, as_of=parse_as_of(as_of))
+    report = priority_trajectory(Snapshot(open_db(db), parse_as_of(as_of)), priority, unit=unit)
     render_trajectory(priority, report, as_json=as_json)
 
 
-def render_trajectory(priority: str, report: dict[str, Any], *, as_json: bool = False) -> None:
+def render_trajectory(priority: str, report: PriorityTrajectory, *,
+                      as_json: bool = False) -> None:
     """Actual against expected, period by period, then the tolerance and any verdict."""
     if as_json:
         print_json(report)
         return
-    traj = report.get("trajectory") or {}
-    table = Table(title=f"{priority} at {report['unit']}: {traj.get('method', 'no')} "
-                        "trajectory", caption=vintage_caption(report))
+    method = "no" if report.trajectory is None else report.trajectory.method
+    table = Table(title=f"{priority} at {report.unit}: {method} trajectory",
+                  caption=vintage_caption(report))
     for col in ("period", "actual", "expected", "gap", "gap %", "status"):
         table.add_column(col, justify="left" if col in ("period", "status") else "right")
-    places = _places(report.get("decimals"))
-    for r in report.get("readings", []):
-        table.add_row(r["period"], num(r["actual"], places), num(r["expected"], places),
-                      num(r["gap"], places),
-                      "-" if r["gap_pct"] is None else f"{r['gap_pct']:+.1f}%",
-                      r["status"].replace("_", " "))
+    places = _places(report.decimals)
+    for r in report.readings:
+        table.add_row(r.period, num(r.actual, places), num(r.expected, places),
+                      num(r.gap, places), "-" if r.gap_pct is None else f"{r.gap_pct:+.1f}%",
+                      r.status.replace("_", " "))
     show(table)
-    console.print(report["tolerance"]["rule"])
-    v = report.get("at_target_period")
+    console.print(report.tolerance.rule)
+    v = report.at_target_period
     if v:
         from ..reports.formatting import verdict_sentence
 
-        console.print(verdict_sentence(v, report["unit_of_measure"], report.get("decimals")))
+        console.print(verdict_sentence(v, report.unit_of_measure, report.decimals))
 
 
 def series(

@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 from ..model.periods import Period
+from ..results.status import ForecastReading, PriorityTrajectory, UnitReading
 
 GREY, BLUE, ORANGE, PURPLE, RED = "#a6a6a6", "#00b0f0", "#e46c0a", "#490092", "#de1b1b"
 INK, TRAJECTORY, FORECAST = "#1b1f24", "#0b3d62", "#5a6470"
@@ -71,7 +72,7 @@ class _TimeFrame:
         return out
 
 
-def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None, *,
+def headline_chart(trajectory: PriorityTrajectory, spc: dict[str, Any] | None = None, *,
                    width: int = 880, height: int = 340, history: int = 36,
                    suggestions: bool = True) -> str:
     """Actual against trajectory, with SPC limits, the forecast band to the target date and
@@ -79,28 +80,29 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
     services.readings.spc_chart. Shows up to ``history`` periods before the baseline.
     Accepted rebases are marked; suggested ones too, unless ``suggestions`` is False (the
     public site: a suggestion is the analyst's business until accepted)."""
-    readings = trajectory.get("readings") or []
-    traj = trajectory.get("trajectory") or {}
-    forecast = trajectory.get("forecast") or {}
+    readings = trajectory.readings
+    traj = trajectory.trajectory
+    forecast = trajectory.forecast
+    path_ahead = forecast.path if isinstance(forecast, ForecastReading) else None
     points = (spc or {}).get("points") or []
-    target = traj.get("target")
-    baseline = traj.get("baseline")
+    target = None if traj is None else traj.target
+    baseline = None if traj is None else traj.baseline
     if not readings and not points:
         return ""
-    start = Period.parse(baseline["period"]).shift(-history) if baseline else None
+    start = Period.parse(baseline.period).shift(-history) if baseline else None
     spc_points = [_reported_scale(p) for p in points
                   if start is None or Period.parse(p["period"]) >= start]
     series: dict[str, list[tuple[Period, Any]]] = {
         "actual": [(Period.parse(p["period"]), p) for p in spc_points]
-        or [(Period.parse(r["period"]), {"value": r["actual"], "point_type": "common_cause"})
-            for r in readings if r["actual"] is not None],
-        "expected": [(Period.parse(r["period"]), r["expected"]) for r in readings
-                     if r["expected"] is not None],
-        "forecast": [(Period.parse(f["period"]), f) for f in forecast.get("path") or []],
+        or [(Period.parse(r.period), {"value": r.actual, "point_type": "common_cause"})
+            for r in readings if r.actual is not None],
+        "expected": [(Period.parse(r.period), r.expected) for r in readings
+                     if r.expected is not None],
+        "forecast": [(Period.parse(f["period"]), f) for f in path_ahead or ()],
     }
     periods = [p for s in series.values() for p, _ in s]
     if target:
-        periods.append(Period.parse(target["period"]))
+        periods.append(Period.parse(target.period))
     first, last = min(periods), max(periods)
     values = [v["value"] for _, v in series["actual"] if v["value"] is not None]
     values += [v for _, v in series["expected"]]
@@ -109,7 +111,7 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
     for _, p in series["actual"]:
         values += [x for x in (p.get("lower"), p.get("upper")) if x is not None]
     if target:
-        values.append(target["value"])
+        values.append(target.value)
     frame = _TimeFrame(periods, values, width=width, height=height,
                        margins=(64, 20, 16, 84), pad=0.08)
     x, y = frame.x, frame.y
@@ -217,7 +219,7 @@ def headline_chart(trajectory: dict[str, Any], spc: dict[str, Any] | None = None
                        f'L{lx + 3},{ly} Z" fill="{colour}"/>')
         out.append(f'<text x="{lx + 23}" y="{ly + 4}">{escape(label)}</text>')
         lx += 30 + 6.9 * len(label)
-    unit = escape(str(trajectory.get("unit_of_measure", "")))
+    unit = escape(str(trajectory.unit_of_measure))
     out.append(f'<text x="12" y="{top + plot_h / 2:.1f}" text-anchor="middle" '
                f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{unit}</text>')
     summary = escape(_summary(trajectory, spc))
@@ -266,18 +268,17 @@ def _rebase_marks(spc: dict[str, Any] | None, first: Period, last: Period
     return marks
 
 
-def _summary(trajectory: dict[str, Any], spc: dict[str, Any] | None) -> str:
-    name = trajectory.get("headline_name", trajectory.get("headline", ""))
-    actual = [r for r in trajectory.get("readings") or [] if r["actual"] is not None]
-    text = f"{name} at {trajectory.get('unit_name', '')}"
+def _summary(trajectory: PriorityTrajectory, spc: dict[str, Any] | None) -> str:
+    actual = [r for r in trajectory.readings if r.actual is not None]
+    text = f"{trajectory.headline_name} at {trajectory.unit_name}"
     if actual:
         r = actual[-1]
-        text += f": {_fmt(r['actual'])} in {r['period']}"
-        if r["expected"] is not None:
-            text += f" against {_fmt(r['expected'])} expected on the trajectory"
-    target = (trajectory.get("trajectory") or {}).get("target")
+        text += f": {_fmt(r.actual)} in {r.period}"
+        if r.expected is not None:
+            text += f" against {_fmt(r.expected)} expected on the trajectory"
+    target = None if trajectory.trajectory is None else trajectory.trajectory.target
     if target:
-        text += f"; target {_fmt(target['value'])} by {target['period']}"
+        text += f"; target {_fmt(target.value)} by {target.period}"
     if spc and spc.get("variation_label"):
         text += f". {spc['variation_label']}"
         if (spc.get("seasonal_adjustment") or {}).get("applied"):
@@ -285,13 +286,13 @@ def _summary(trajectory: dict[str, Any], spc: dict[str, Any] | None) -> str:
     return text
 
 
-def unit_panel(unit: dict[str, Any], *, width: int = 230, height: int = 120) -> str:
+def unit_panel(unit: UnitReading, *, width: int = 230, height: int = 120) -> str:
     """One small multiple: a unit's actual against its share of the trajectory, on its own
     scale, from a row of services.status.unit_readings. The status is written beside it by
     the page; here the line styles match the headline chart's legend."""
-    actual = [(Period.parse(a["period"]), float(a["value"])) for a in unit.get("actuals") or []]
-    expected = [(Period.parse(r["period"]), float(r["expected"]))
-                for r in unit.get("readings") or [] if r.get("expected") is not None]
+    actual = [(Period.parse(a.period), float(a.value)) for a in unit.actuals]
+    expected = [(Period.parse(r.period), float(r.expected))
+                for r in unit.readings if r.expected is not None]
     if not actual and not expected:
         return ""
     periods = [p for p, _ in actual + expected]
@@ -318,7 +319,7 @@ def unit_panel(unit: dict[str, Any], *, width: int = 230, height: int = 120) -> 
         out.append(f'<path d="{path(actual)}" fill="none" stroke="{INK}" stroke-width="1.4"/>')
         p, v = actual[-1]
         out.append(f'<circle cx="{x(p):.1f}" cy="{y(v):.1f}" r="2.6" fill="{INK}"/>')
-    label = escape(f"{unit.get('unit_name', '')}: actual against its share of the trajectory")
+    label = escape(f"{unit.unit_name}: actual against its share of the trajectory")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
             f'role="img" aria-label="{label}" class="panel" font-family="sans-serif" '
             f'font-size="9" fill="{FORECAST}"><title>{label}</title>' + "".join(out) + "</svg>")

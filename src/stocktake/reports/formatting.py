@@ -8,6 +8,7 @@ from typing import Any
 
 from ..analysis.spc import ICON_LABELS
 from ..model.entities import is_percent
+from ..results.status import UnitStatus, Verdict
 
 
 def number(value: Any, decimals: int | None = None) -> str:
@@ -117,53 +118,52 @@ def change(value: Any, unit_of_measure: str | None = None, decimals: int | None 
     return f"{text} {unit_of_measure}" if unit_of_measure else text
 
 
-def status_sentence(row: dict[str, Any], polarity: str | None,
+def status_sentence(row: UnitStatus, polarity: str | None,
                     unit_of_measure: str | None = None, decimals: int | None = None) -> str:
     """One reading in words, so that no colour stands alone: progress against the
     trajectory, or (once the target period is complete) met or missed at the deadline beside
     the target, and where the series has gone since."""
-    word = status_word(row.get("status"))
-    latest, expected = row.get("latest"), row.get("expected")
-    verdict = row.get("at_target_period")
+    word = status_word(row.status)
+    latest, expected, verdict = row.latest, row.expected, row.at_target_period
     if latest is None:
         return f"{word}: no complete period has been reported yet."
-    if verdict and row.get("status") in CONCLUDED:
+    if verdict and row.status in CONCLUDED:
         return verdict_sentence(verdict, unit_of_measure, decimals)
-    text = f"{word}: {figure(latest['value'], unit_of_measure, decimals)} in {latest['period']}"
+    text = f"{word}: {figure(latest.value, unit_of_measure, decimals)} in {latest.period}"
     if expected is not None:
         text += (f", against {figure(expected, unit_of_measure, decimals)} expected on the "
                  "trajectory")
-        if row.get("gap_pct") is not None:
-            text += f" ({row['gap_pct']:+.1f}%)"
+        if row.gap_pct is not None:
+            text += f" ({row.gap_pct:+.1f}%)"
     direction = {"up": "higher is better", "down": "lower is better"}.get(polarity or "")
     return text + (f"; {direction}." if direction else ".")
 
 
-def verdict_sentence(v: dict[str, Any], unit_of_measure: str | None = None,
+def verdict_sentence(v: Verdict, unit_of_measure: str | None = None,
                      decimals: int | None = None) -> str:
     """'Target met: 81.2% in 2026-06 against a target of 78.0% (3.2 points above). Since
     then: 74.0% in 2026-09, 7.1 points lower, below the target.'"""
     def a(x: Any) -> str:
         return figure(x, unit_of_measure, decimals)
 
-    word = status_word(v["status"])
-    when = v["actual_period"]
-    if v.get("read_earlier"):
+    word = status_word(v.status)
+    when = v.actual_period
+    if v.read_earlier:
         when += (f" (the last complete period before the target period "
-                 f"{v['period']})")
-    gap = v.get("gap") or 0.0
+                 f"{v.period})")
+    gap = v.gap or 0.0
     side = ("exactly on it" if gap == 0 else
             f"{difference(gap, unit_of_measure, decimals)} {'above' if gap > 0 else 'below'}")
-    text = f"{word}: {a(v['actual'])} in {when} against a target of {a(v['target'])} ({side})."
-    since = v.get("since") or {}
-    if since.get("period") and since["period"] != v["actual_period"]:
-        change = since.get("change") or 0.0
+    text = f"{word}: {a(v.actual)} in {when} against a target of {a(v.target)} ({side})."
+    since = v.since
+    if since.period and since.period != v.actual_period:
+        change = since.change or 0.0
         moved = ("unchanged" if change == 0 else
                  f"{difference(change, unit_of_measure, decimals)} "
                  f"{'higher' if change > 0 else 'lower'}")
-        holds = ("still meeting the target" if since.get("meets_target")
+        holds = ("still meeting the target" if since.meets_target
                  else "not meeting the target now")
-        text += f" Since then: {a(since['value'])} in {since['period']}, {moved}, {holds}."
+        text += f" Since then: {a(since.value)} in {since.period}, {moved}, {holds}."
     return text
 
 

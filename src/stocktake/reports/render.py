@@ -43,7 +43,7 @@ def render_pack(context: dict[str, Any]) -> str:
     c = dict(context)
     c["headline_svg"] = headline_chart(c["trajectory"], c["spc"] if c["spc"].get("points")
                                        else None, width=880, height=360)
-    c["panels"] = {u["unit"]: unit_panel(u) for u in c["units"]}
+    c["panels"] = {u.unit: unit_panel(u) for u in c["units"]}
     c["chain_svg"], c["actor_names"] = "", {}
     chain: dc.Chain | None = c.pop("chain_object", None)
     if chain is not None:

@@ -12,11 +12,13 @@ from sqlalchemy import Engine
 from ..delivery import assessments as da
 from ..delivery.errors import DeliveryError
 from ..errors import Invalid
+from ..results.status import PriorityStatus, SpcHeadline
 from ..store import delivery as store
 from ..store.db import writing
 from .clock import now_of
 from .documents import load_document
 from .series_data import check_priority, iso, read_model
+from .snapshot import Snapshot
 from .status import priority_status
 
 
@@ -45,19 +47,19 @@ def record_assessment(engine: Engine, priority: str, source: str | Path | Any, *
             "change": da.change(previous, current)}
 
 
-def evidence(status_row: dict[str, Any]) -> dict[str, Any]:
+def evidence(status_row: PriorityStatus) -> dict[str, Any]:
     """The statistics an assessment is read beside, from a priority_status row."""
-    spc = status_row.get("spc") or {}
-    return {"status": status_row.get("status"), "gap": status_row.get("gap"),
-            "gap_pct": status_row.get("gap_pct"),
-            "latest": status_row.get("latest"), "expected": status_row.get("expected"),
-            "probability_of_meeting": status_row.get("probability_of_meeting"),
-            "variation_icon": spc.get("variation_icon"),
+    spc = status_row.spc if isinstance(status_row.spc, SpcHeadline) else None
+    icon = None if spc is None else spc.variation_icon
+    return {"status": status_row.status, "gap": status_row.gap,
+            "gap_pct": status_row.gap_pct,
+            "latest": status_row.latest, "expected": status_row.expected,
+            "probability_of_meeting": status_row.probability_of_meeting,
+            "variation_icon": icon,
             # 'concern_high' -> 'concern': the judgement is about good or bad, not direction
-            "variation": (spc.get("variation_icon") or "").removesuffix("_high")
-                         .removesuffix("_low") or None,
-            "assurance_icon": spc.get("assurance_icon"),
-            "data_as_of": status_row.get("data_as_of")}
+            "variation": (icon or "").removesuffix("_high").removesuffix("_low") or None,
+            "assurance_icon": None if spc is None else spc.assurance_icon,
+            "data_as_of": status_row.data_as_of}
 
 
 def flags(assessment: da.Assessment, stats: dict[str, Any]) -> list[dict[str, Any]]:
@@ -85,14 +87,14 @@ def assessment_rounds(engine: Engine, priority: str, *, as_of: datetime | None =
 
 
 def show_assessments(engine: Engine, priority: str, *, as_of: datetime | None = None,
-                     status_row: dict[str, Any] | None = None) -> dict[str, Any]:
+                     status_row: PriorityStatus | None = None) -> dict[str, Any]:
     """The history of rounds, and the latest beside the statistics known at ``as_of``."""
     model = read_model(engine)
     check_priority(model, priority)
     rounds = assessment_rounds(engine, priority, as_of=as_of)
     if status_row is None:
-        status_row = priority_status(engine, priority=priority, as_of=as_of,
-                                     units=False)["priorities"][0]
+        (status_row,) = priority_status(Snapshot(engine, as_of), priority=priority,
+                                       units=False).priorities
     stats = evidence(status_row)
     latest = rounds[-1] if rounds else None
     out = {"priority": priority, "as_of": iso(as_of),

@@ -16,12 +16,14 @@ from ..delivery.assessments import LIKELIHOOD, change, disagreement, parse_asses
 from ..errors import Invalid, Problem
 from ..model.periods import Period, PeriodError
 from ..reports.formatting import CONCLUDED, verdict_sentence
+from ..results.status import PriorityStatus, SpcHeadline, StatusReport, Verdict
 from ..store import delivery as store
 from ..store.db import get_meta
 from .clock import now_of
 from .quality import FORMULA, data_quality
-from .series_data import SeriesData, iso, read_model
-from .status import priority_codes, priority_status, unit_readings
+from .series_data import iso
+from .snapshot import Snapshot
+from .status import priority_status, unit_readings
 from .stocktakes import list_actions
 
 
@@ -34,10 +36,10 @@ def _month_end(month: str) -> datetime:
     return datetime.combine(p.start.replace(day=calendar.monthrange(year, m)[1]), time.max)
 
 
-def _stats(row: dict[str, Any]) -> dict[str, Any]:
-    spc = row.get("spc") or {}
-    variation = (spc.get("variation_icon") or "").removesuffix("_high").removesuffix("_low")
-    return {"status": row.get("status"), "probability": row.get("probability_of_meeting"),
+def _stats(row: PriorityStatus) -> dict[str, Any]:
+    icon = row.spc.variation_icon if isinstance(row.spc, SpcHeadline) else None
+    variation = (icon or "").removesuffix("_high").removesuffix("_low")
+    return {"status": row.status, "probability": row.probability_of_meeting,
             "variation": variation or None}
 
 
@@ -50,13 +52,12 @@ def _latest_assessments(engine: Engine, as_of: datetime | None) -> dict[str, lis
     return out
 
 
-def _priority_rows(engine: Engine, as_of: datetime | None,
-                   data: SeriesData | None = None) -> tuple[dict[str, Any], list]:
-    status = priority_status(engine, as_of=as_of, units=True, forecasts="scope", data=data)
-    rounds = _latest_assessments(engine, as_of)
+def _priority_rows(snap: Snapshot) -> tuple[StatusReport, list[dict[str, Any]]]:
+    status = priority_status(snap, units=True, forecasts="scope")
+    rounds = _latest_assessments(snap.engine, snap.as_of)
     rows = []
-    for head in status["priorities"]:
-        history = rounds.get(head["code"], [])
+    for head in status.priorities:
+        history = rounds.get(head.code, [])
         current = history[-1] if history else None
         previous = history[-2] if len(history) > 1 else None
         stats = _stats(head)
@@ -82,100 +83,100 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
     end = _month_end(month)
     now = now_of(engine)
     as_of = None if end >= now else end
-    status, rows = _priority_rows(engine, as_of)
+    status, rows = _priority_rows(Snapshot(engine, as_of))
     actions = list_actions(engine, open_only=True, as_of=as_of)
     moved, off_track, decisions = [], [], []
     for r in rows:
         h = r["head"]
-        m = h.get("movement") or {}
-        if m.get("change") is not None:
-            moved.append({"code": h["code"], "title": h["title"], "name": h["headline_name"],
-                          "unit_of_measure": h["unit_of_measure"], "period": m["period"],
-                          "decimals": h.get("decimals"),
-                          "value": m["value"], "change": m["change"],
-                          "movement": m["movement"]})
-        if h.get("status") == "off_track":
-            behind = [u for u in h.get("units") or [] if u.get("status") == "off_track"]
-            off_track.append({"code": h["code"], "title": h["title"], "gap": h.get("gap"),
-                              "gap_pct": h.get("gap_pct"),
-                              "unit_of_measure": h["unit_of_measure"],
-                              "probability": h.get("probability_of_meeting"),
-                              "units_behind": [u["unit_name"] for u in behind],
-                              "units": len(h.get("units") or [])})
-        verdict = h.get("at_target_period")
-        if h.get("status") == "missed" and verdict and not _assessed_since(r, verdict):
+        m = h.movement
+        if m.change is not None:
+            moved.append({"code": h.code, "title": h.title, "name": h.headline_name,
+                          "unit_of_measure": h.unit_of_measure, "period": m.period,
+                          "decimals": h.decimals,
+                          "value": m.value, "change": m.change,
+                          "movement": m.movement})
+        if h.status == "off_track":
+            behind = [u for u in h.below() if u.status == "off_track"]
+            off_track.append({"code": h.code, "title": h.title, "gap": h.gap,
+                              "gap_pct": h.gap_pct,
+                              "unit_of_measure": h.unit_of_measure,
+                              "probability": h.probability_of_meeting,
+                              "units_behind": [u.unit_name for u in behind],
+                              "units": len(h.below())})
+        verdict = h.at_target_period
+        if h.status == "missed" and verdict and not _assessed_since(r, verdict):
             # A missed target with no likelihood assessment since its deadline: the leader
             # decides what comes next; nothing else about it is progress.
-            decisions.append({"code": h["code"], "title": h["title"],
+            decisions.append({"code": h.code, "title": h.title,
                               "why": verdict_sentence(
-                                  verdict, h["unit_of_measure"], h.get("decimals"))
+                                  verdict, h.unit_of_measure, h.decimals)
                               + " No likelihood assessment has been recorded since the "
                               "deadline.",
                               "ask": "Decide what now: a new stage with a new target, or a "
                                      "new deadline for this one, and commission the "
                                      "assessment."})
         for f in r["flags"]:
-            decisions.append({"code": h["code"], "title": h["title"], "why": f["message"],
+            decisions.append({"code": h.code, "title": h.title, "why": f["message"],
                               "ask": "Agree whether to change the rating or the plan."})
         # (a flagged rating already says the probability is low: not twice)
-        if (h.get("status") == "off_track" and (h.get("probability_of_meeting") or 1) < 0.3
+        if (h.status == "off_track" and (h.probability_of_meeting or 1) < 0.3
                 and not r["flags"]):
-            decisions.append({"code": h["code"], "title": h["title"],
+            decisions.append({"code": h.code, "title": h.title,
                               "why": f"Off track, with a "
                                      f"{h['probability_of_meeting']:.0%} probability of "
                                      "meeting the target.",
                               "ask": "Commission a priority review, or escalate to an "
                                      "intensive routine?"})
     overdue = [a for a in actions["actions"] if a["days_overdue"] > 0]
-    titles = {r["head"]["code"]: r["head"]["title"] for r in rows}
+    titles = {r["head"].code: r["head"].title for r in rows}
     for a in sorted(overdue, key=lambda a: -a["days_overdue"])[:3]:
         decisions.append({"code": a["priority"], "title": titles.get(a["priority"], ""),
                           "why": f"'{a['text']}' ({a['owner']}) is {a['days_overdue']} days "
                                  "overdue.",
                           "ask": "Press the owner for a date, or drop it?"})
-    concluded = [_concluded(r["head"]) for r in rows if r["head"].get("status") in CONCLUDED]
+    concluded = [_concluded(r["head"]) for r in rows if r["head"].status in CONCLUDED]
     return {"kind": "note", "title": f"Monthly note to the leader: {_month_name(month)}",
             "concluded": concluded,
             "decisions": _by_priority(decisions),
             "month": month, "month_name": _month_name(month),
             "world_label": get_meta(engine, "world_label"),
-            "as_of": iso(as_of), "data_as_of": status["data_as_of"],
+            "as_of": iso(as_of), "data_as_of": status.data_as_of,
             "today": (as_of or now).date().isoformat(),
             "generated_at": iso(datetime.now().replace(microsecond=0)),
-            "priorities": [{"code": r["head"]["code"], "title": r["head"]["title"],
-                            "status": r["head"].get("status"),
-                            "latest": r["head"].get("latest"),
-                            "expected": r["head"].get("expected"),
-                            "gap_pct": r["head"].get("gap_pct"),
-                            "at_target_period": r["head"].get("at_target_period"),
-                            "decimals": r["head"].get("decimals"),
-                            "unit_of_measure": r["head"]["unit_of_measure"],
-                            "probability": r["head"].get("probability_of_meeting"),
+            "priorities": [{"code": r["head"].code, "title": r["head"].title,
+                            "status": r["head"].status,
+                            "latest": r["head"].latest,
+                            "expected": r["head"].expected,
+                            "gap_pct": r["head"].gap_pct,
+                            "at_target_period": r["head"].at_target_period,
+                            "decimals": r["head"].decimals,
+                            "unit_of_measure": r["head"].unit_of_measure,
+                            "probability": r["head"].probability_of_meeting,
                             "likelihood": r["likelihood"]} for r in rows],
             "moved": moved, "off_track": off_track,
             "open_actions": len(actions["actions"]), "overdue_actions": len(overdue),
             "version": __version__}
 
 
-def _assessed_since(row: dict[str, Any], verdict: dict[str, Any]) -> bool:
+def _assessed_since(row: dict[str, Any], verdict: Verdict) -> bool:
     """Has a likelihood assessment been recorded after the target period ended?"""
     on = row.get("assessed_on")
     if on is None:
         return False
     try:
-        end = Period.parse(verdict["period"]).end
-    except (PeriodError, KeyError):
+        end = Period.parse(verdict.period).end
+    except PeriodError:
         return False
     return on > end
 
 
-def _concluded(h: dict[str, Any]) -> dict[str, Any]:
+def _concluded(h: PriorityStatus) -> dict[str, Any]:
     """A priority whose target period is complete: its verdict in words, never ranked."""
-    v = h["at_target_period"]
-    return {"code": h["code"], "title": h["title"], "owner": h.get("owner"),
-            "status": h["status"], "at_target_period": v,
-            "unit_of_measure": h["unit_of_measure"], "decimals": h.get("decimals"),
-            "sentence": verdict_sentence(v, h["unit_of_measure"], h.get("decimals"))}
+    v = h.at_target_period
+    return {"code": h.code, "title": h.title, "owner": h.owner,
+            "status": h.status, "at_target_period": v,
+            "unit_of_measure": h.unit_of_measure, "decimals": h.decimals,
+            "sentence": verdict_sentence(v, h.unit_of_measure, h.decimals)}
 
 
 def _sentence(text: str) -> str:
@@ -204,69 +205,67 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
                             ) -> dict[str, Any]:
     """Every priority judged: likelihood league, change since the last round, successes
     with credit, concerns, and the data-quality league."""
-    now = now_of(engine, as_of)
-    model = read_model(engine)
-    # One load of the data for every priority's status and unit readings.
-    data = SeriesData.load(engine, model, priority_codes(model, list(model.priorities.values())),
-                           as_of)
-    status, rows = _priority_rows(engine, as_of, data)
+    # One snapshot for every priority's status and unit readings.
+    snap = Snapshot(engine, as_of)
+    now, model = snap.now, snap.model
+    status, rows = _priority_rows(snap)
     # Met and missed are verdicts at a deadline, not progress: their own group, never ranked
     # with the priorities still under way (a missed target must not top a likelihood table).
-    concluded = [_concluded(r["head"]) for r in rows if r["head"].get("status") in CONCLUDED]
-    league = sorted([r for r in rows if r["head"].get("status") not in CONCLUDED],
+    concluded = [_concluded(r["head"]) for r in rows if r["head"].status in CONCLUDED]
+    league = sorted([r for r in rows if r["head"].status not in CONCLUDED],
                     key=lambda r: (_scale(r["likelihood"]),
-                                   -(r["head"].get("probability_of_meeting") or 0)))
+                                   -(r["head"].probability_of_meeting or 0)))
     successes, concerns = [], []
     actions = list_actions(engine, as_of=as_of)["actions"]
     for r in rows:
         h = r["head"]
-        units = unit_readings(engine, h["code"], as_of=as_of, data=data)["units"]
-        ahead = [u for u in units if u["status"] in ("ahead", "on_track", "met")]
-        ahead.sort(key=lambda u: -(u.get("gap_pct") or 0) * (1 if h["polarity"] == "up"
+        units = unit_readings(snap, h.code).units
+        ahead = [u for u in units if u.status in ("ahead", "on_track", "met")]
+        ahead.sort(key=lambda u: -(u.gap_pct or 0) * (1 if h.polarity == "up"
                                                                else -1))
-        done = [a for a in actions if a["priority"] == h["code"] and a["status"] == "done"
+        done = [a for a in actions if a["priority"] == h.code and a["status"] == "done"
                 and (now.date() - datetime.fromisoformat(a["status_on"]).date()).days <= 183]
-        if h.get("status") in ("on_track", "ahead", "met") or ahead:
-            credit = [u["unit_name"] for u in ahead[:4]]
+        if h.status in ("on_track", "ahead", "met") or ahead:
+            credit = [u.unit_name for u in ahead[:4]]
             owners = sorted({a["owner"] for a in done})
             successes.append({
-                "code": h["code"], "title": h["title"], "status": h.get("status"),
-                "latest": h.get("latest"), "unit_of_measure": h["unit_of_measure"],
+                "code": h.code, "title": h.title, "status": h.status,
+                "latest": h.latest, "unit_of_measure": h.unit_of_measure,
                 "credit_units": credit, "units_ahead": len(ahead), "units": len(units),
                 "credit_owners": owners[:5], "actions_done": len(done),
-                "sentence": (verdict_sentence(h["at_target_period"], h["unit_of_measure"],
-                                              h.get("decimals"))
-                             if h.get("status") == "met" else None)})
-        behind = sorted([u for u in units if u["off_track_run"] >= 3],
-                        key=lambda u: -u["off_track_run"])
-        if h.get("status") in ("off_track", "missed") or behind or r["flags"]:
+                "sentence": (verdict_sentence(h.at_target_period, h.unit_of_measure,
+                                              h.decimals)
+                             if h.status == "met" else None)})
+        behind = sorted([u for u in units if u.off_track_run >= 3],
+                        key=lambda u: -u.off_track_run)
+        if h.status in ("off_track", "missed") or behind or r["flags"]:
             concerns.append({
-                "sentence": (verdict_sentence(h["at_target_period"], h["unit_of_measure"],
-                                              h.get("decimals"))
-                             if h.get("status") == "missed" else None),
-                "units_missed": [u["unit_name"] for u in units if u["status"] == "missed"],
-                "code": h["code"], "title": h["title"], "status": h.get("status"),
-                "gap": h.get("gap"), "gap_pct": h.get("gap_pct"), "decimals": h.get("decimals"),
-                "probability": h.get("probability_of_meeting"),
-                "unit_of_measure": h["unit_of_measure"],
-                "units_behind": [{"name": u["unit_name"], "run": u["off_track_run"]}
+                "sentence": (verdict_sentence(h.at_target_period, h.unit_of_measure,
+                                              h.decimals)
+                             if h.status == "missed" else None),
+                "units_missed": [u.unit_name for u in units if u.status == "missed"],
+                "code": h.code, "title": h.title, "status": h.status,
+                "gap": h.gap, "gap_pct": h.gap_pct, "decimals": h.decimals,
+                "probability": h.probability_of_meeting,
+                "unit_of_measure": h.unit_of_measure,
+                "units_behind": [{"name": u.unit_name, "run": u.off_track_run}
                                  for u in behind[:5]],
                 "flags": r["flags"]})
     quality = data_quality(engine, as_of=now)
     provinces = [q for q in quality["units"] if model.depth(q["unit"]) == 1]
     return {"kind": "report", "title": "Delivery report",
             "world_label": get_meta(engine, "world_label"),
-            "as_of": iso(as_of), "data_as_of": status["data_as_of"],
+            "as_of": iso(as_of), "data_as_of": status.data_as_of,
             "today": now.date().isoformat(),
             "generated_at": iso(datetime.now().replace(microsecond=0)),
-            "league": [{"code": r["head"]["code"], "title": r["head"]["title"],
-                        "owner": r["head"]["owner"], "likelihood": r["likelihood"],
+            "league": [{"code": r["head"].code, "title": r["head"].title,
+                        "owner": r["head"].owner, "likelihood": r["likelihood"],
                         "previous": r["previous_likelihood"],
                         "change": (r["change"] or {}).get("sentence"),
                         "round": (r["assessment"] or {}).get("round"),
-                        "status": r["head"].get("status"),
-                        "gap_pct": r["head"].get("gap_pct"),
-                        "probability": r["head"].get("probability_of_meeting"),
+                        "status": r["head"].status,
+                        "gap_pct": r["head"].gap_pct,
+                        "probability": r["head"].probability_of_meeting,
                         "flags": r["flags"]} for r in league],
             "successes": successes, "concerns": concerns, "concluded": concluded,
             "quality": {"units": provinces, "formula": FORMULA},

@@ -3,6 +3,7 @@ pack regenerated for the same moment has the same numbers. Rendering is in repor
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -13,15 +14,23 @@ from ..delivery import plans as dp
 from ..delivery.questions import questions_from_data
 from ..delivery.stocktakes import FIVE_QUESTIONS
 from ..errors import StocktakeError
+from ..results import encode
+from ..results.status import (
+    ForecastReading,
+    Movement,
+    PriorityStatus,
+    PriorityTrajectory,
+    Unavailable,
+)
 from ..store import delivery as store
 from ..store.db import get_meta
 from . import assessments, chains
-from .clock import now_of
-from .leads import attach_lead_evidence
+from .overview import with_lead_evidence
 from .plans import plan_summary
 from .quality import FORMULA, data_quality
 from .readings import spc_chart
-from .series_data import SeriesData, check_priority, iso, read_model
+from .series_data import check_priority, iso
+from .snapshot import Snapshot
 from .status import (
     PARTIAL_RULE,
     priority_codes,
@@ -42,30 +51,31 @@ def _period_word(period_type: str) -> str:
 def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
                  ) -> dict[str, Any]:
     """The numbers, words and pictures' data of one priority's stocktake pack."""
-    model = read_model(engine)
+    # One snapshot, read every way (status, trajectory, SPC, units, ...).
+    snap = Snapshot(engine, as_of)
+    model = snap.model
     p = check_priority(model, priority)
     ind = model.indicators[p.headline]
-    now = now_of(engine, as_of)
+    now = snap.now
     today = now.date()
 
-    # One load of the data, read four ways (status, trajectory, SPC, units).
-    data = SeriesData.load(engine, model, priority_codes(model, [p]), as_of)
-    status = priority_status(engine, priority=priority, as_of=as_of, units=True,
-                             forecasts="none", data=data)
-    head = status["priorities"][0]
-    trajectory = priority_trajectory(engine, priority, as_of=as_of, data=data)
-    forecast = trajectory.get("forecast") or {}
-    head["forecast"] = forecast
-    head["probability_of_meeting"] = forecast.get("probability_of_meeting")
-    attach_lead_evidence(engine, priority, head, as_of=as_of, data=data)
+    status = priority_status(snap, priority=priority, units=True, forecasts="none")
+    trajectory = priority_trajectory(snap, priority)
+    data = snap.data(priority_codes(model, [p]))  # for the services not yet on snapshots
+    # The headline's forecast is the trajectory's (with its path), fitted once.
+    forecast = trajectory.forecast
+    head = dataclasses.replace(
+        with_lead_evidence(snap, status.priorities[0]), forecast=forecast,
+        probability_of_meeting=(forecast.probability_of_meeting
+                                if isinstance(forecast, ForecastReading) else None))
     try:
         spc = spc_chart(engine, p.headline, p.scope, as_of=as_of, data=data)
     except StocktakeError as exc:
         spc = {"error": str(exc), "points": []}
-    units = unit_readings(engine, priority, as_of=as_of, data=data)
+    units = unit_readings(snap, priority)
 
     quality = data_quality(engine, as_of=now)
-    scope_units = {p.scope, *(u["unit"] for u in units["units"])}
+    scope_units = {p.scope, *(u.unit for u in units.units)}
     quality_rows = [r for r in quality["units"] if r["unit"] in scope_units]
     chain = chains.analyse(engine, model, priority, as_of=as_of, quality=quality)
 
@@ -92,18 +102,19 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "priority_title": "the " + ind.name[:1].lower() + ind.name[1:],
         "unit_of_measure": ind.unit, "polarity": ind.polarity.value,
         "period_word": word,
-        "headline": {"status": head.get("status"), "gap": head.get("gap"),
-                     "gap_pct": head.get("gap_pct"), "expected": head.get("expected"),
-                     "latest": head.get("latest"),
-                     "at_target_period": head.get("at_target_period"),
-                     "probability_of_meeting": head.get("probability_of_meeting"),
-                     "variation_icon": (head.get("spc") or {}).get("variation_icon"),
-                     "assurance_icon": (head.get("spc") or {}).get("assurance_icon")},
-        "units": [{"unit_name": u["unit_name"], "status": u["status"],
-                   "off_track_run": u["off_track_run"], "gap_pct": u.get("gap_pct")}
-                  for u in units["units"]],
-        "counters": [_direction(m) for m in head.get("counters") or []],
-        "leads": [_direction(m) for m in head.get("leads") or []],
+        "headline": {"status": head.status, "gap": head.gap,
+                     "gap_pct": head.gap_pct, "expected": head.expected,
+                     "latest": None if head.latest is None else encode(head.latest),
+                     "at_target_period": (None if head.at_target_period is None
+                                          else encode(head.at_target_period)),
+                     "probability_of_meeting": head.probability_of_meeting,
+                     "variation_icon": getattr(head.spc, "variation_icon", None),
+                     "assurance_icon": getattr(head.spc, "assurance_icon", None)},
+        "units": [{"unit_name": u.unit_name, "status": u.status,
+                   "off_track_run": u.off_track_run, "gap_pct": u.gap_pct}
+                  for u in units.units],
+        "counters": [_direction(m) for m in head.counters],
+        "leads": [_direction(m) for m in head.leads],
         "quality": [{"unit_name": r["name"], "score": r["score"]} for r in quality_rows],
         "overdue_milestones": (plan or {}).get("overdue_milestones") or [],
         "overdue_actions": [{"text": a["text"], "owner": a["owner"],
@@ -119,16 +130,16 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "world_label": get_meta(engine, "world_label"),
         "generated_at": iso(datetime.now().replace(microsecond=0)),
         "as_of": iso(as_of), "today": today.isoformat(),
-        "data_as_of": head.get("data_as_of") or status["data_as_of"],
+        "data_as_of": head.data_as_of or status.data_as_of,
         "priority": {"code": p.code, "title": p.title, "aspiration": p.aspiration,
                      "owner": p.owner, "scope": p.scope, "scope_name": model.units[p.scope].name,
                      "headline": ind.code, "headline_name": ind.name,
                      "definition": ind.definition, "unit_of_measure": ind.unit,
                      "polarity": ind.polarity.value, "period_type": ind.period_type,
-                     "baseline": head["stated_baseline"], "target": head["stated_target"]},
+                     "baseline": head.stated_baseline, "target": head.stated_target},
         "period_word": word,
-        "headline": head, "trajectory": trajectory, "spc": spc, "units": units["units"],
-        "leads": head.get("leads") or [], "counters": head.get("counters") or [],
+        "headline": head, "trajectory": trajectory, "spc": spc, "units": units.units,
+        "leads": head.leads, "counters": head.counters,
         "quality": {"units": quality_rows, "concern_below": QUALITY_CONCERN_BELOW,
                     "formula": quality["formula"]},
         "chain": None if chain is None else {k: v for k, v in chain.items() if k != "_chain"},
@@ -142,27 +153,25 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     }
 
 
-def _direction(m: dict[str, Any]) -> dict[str, Any]:
-    direction = {"improving": "better", "worsening": "worse"}.get(m.get("movement") or "",
-                                                                    "flat")
-    return {"name": m["name"], "direction": direction, "change": m.get("change"),
-            "period": m.get("period"), "unit_of_measure": m.get("unit_of_measure")}
+def _direction(m: Movement) -> dict[str, Any]:
+    direction = {"improving": "better", "worsening": "worse"}.get(m.movement or "", "flat")
+    return {"name": m.name, "direction": direction, "change": m.change,
+            "period": m.period, "unit_of_measure": m.unit_of_measure}
 
 
-def _methods(head: dict[str, Any], trajectory: dict[str, Any], spc: dict[str, Any]
+def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: dict[str, Any]
              ) -> list[dict[str, str]]:
     """What every number rests on, named with its parameters."""
-    traj = head.get("trajectory") or {}
-    forecast = trajectory.get("forecast") or {}
+    traj = head.trajectory
+    forecast = trajectory.forecast
+    verdict = head.at_target_period
     out = [
-        {"name": "Trajectory", "text": f"{traj.get('method', 'none')} from the baseline to the "
-         f"target; parameters {traj.get('parameters') or {}}; "
-         f"{head['tolerance']['rule']}."},
+        {"name": "Trajectory", "text": f"{'none' if traj is None else traj.method} from the "
+         f"baseline to the target; parameters {(None if traj is None else traj.parameters) or {}}; "
+         f"{head.tolerance.rule}."},
         {"name": "Complete periods", "text": PARTIAL_RULE},
         *([{"name": "Target met or missed",
-            "text": head["at_target_period"]["rule"][:1].upper()
-            + head["at_target_period"]["rule"][1:] + "."}]
-          if head.get("at_target_period") else []),
+            "text": verdict.rule[:1].upper() + verdict.rule[1:] + "."}] if verdict else []),
         {"name": "Statistical process control", "text": "XmR chart with Making Data Count "
          "rules (a point outside the limits; a run of 7 rising or falling; 2 of 3 near a "
          "limit; 7 on one side of the mean); limits from the whole series with outliers "
@@ -171,16 +180,16 @@ def _methods(head: dict[str, Any], trajectory: dict[str, Any], spc: dict[str, An
         {"name": "Data quality", "text": FORMULA},
         {"name": "Software", "text": f"stocktake {__version__}"},
     ]
-    if forecast.get("model"):
+    if isinstance(forecast, ForecastReading) and forecast.model:
         params = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                           for k, v in (forecast.get("params") or {}).items())
-        out.insert(2, {"name": "Forecast", "text": f"{forecast['model']} ({params}) fitted "
-                       f"to {forecast.get('n_observations')} complete periods from "
-                       f"{forecast.get('first_period')} to {forecast.get('last_observed')}; "
-                       f"intervals: {forecast.get('interval_method')}; "
-                       f"{forecast.get('probability_rule', '')}."})
-    elif forecast.get("error"):
-        out.insert(2, {"name": "Forecast", "text": f"none: {forecast['error']}"})
+                           for k, v in (forecast.params or {}).items())
+        out.insert(2, {"name": "Forecast", "text": f"{forecast.model} ({params}) fitted "
+                       f"to {forecast.n_observations} complete periods from "
+                       f"{forecast.first_period} to {forecast.last_observed}; "
+                       f"intervals: {forecast.interval_method}; "
+                       f"{forecast.probability_rule or ''}."})
+    elif isinstance(forecast, Unavailable) and forecast.error:
+        out.insert(2, {"name": "Forecast", "text": f"none: {forecast.error}"})
     return out
 
 
@@ -191,9 +200,9 @@ def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | Non
 
     context = pack_context(engine, priority, as_of=as_of)
     path = write_document(render_pack(context), out)
-    head = context["headline"]
+    head: PriorityStatus = context["headline"]
     return {"priority": priority, "out": str(path), "as_of": context["as_of"],
-            "data_as_of": context["data_as_of"], "latest": head.get("latest"),
-            "expected": head.get("expected"), "status": head.get("status"),
-            "probability_of_meeting": head.get("probability_of_meeting"),
+            "data_as_of": context["data_as_of"], "latest": head.latest,
+            "expected": head.expected, "status": head.status,
+            "probability_of_meeting": head.probability_of_meeting,
             "questions": [q["question"] for q in context["questions"]]}

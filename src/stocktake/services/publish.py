@@ -26,9 +26,11 @@ from ..errors import Invalid, Problem, StocktakeError
 from ..model.entities import DeliveryModel, Priority
 from ..reports.charts import headline_chart, unit_panel
 from ..reports.formatting import status_sentence
+from ..results.status import UnitReading, UnitStatus
 from ..store.db import get_meta
 from .readings import PARTIAL_RULE, spc_chart
-from .series_data import SeriesData, iso, read_model
+from .series_data import iso
+from .snapshot import Snapshot
 from .status import priority_codes, priority_status, priority_trajectory, unit_readings
 
 INDEX = "index.html"
@@ -68,60 +70,56 @@ def published_priorities(model: DeliveryModel) -> list[Priority]:
     return chosen
 
 
-def _jurisdiction(row: dict[str, Any], readings: dict[str, Any] | None,
+def _jurisdiction(row: UnitStatus, readings: UnitReading | None,
                   polarity: str, uom: str | None, decimals: int | None) -> dict[str, Any]:
-    return {"unit": row["unit"], "unit_name": row["unit_name"], "level": row["level"],
-            "latest": row["latest"], "expected": row["expected"], "gap": row["gap"],
-            "gap_pct": row["gap_pct"], "status": row["status"],
+    return {"unit": row.unit, "unit_name": row.unit_name, "level": row.level,
+            "latest": row.latest, "expected": row.expected, "gap": row.gap,
+            "gap_pct": row.gap_pct, "status": row.status,
             "status_text": status_sentence(row, polarity, uom, decimals),
-            "target": row["target"], "at_target_period": row.get("at_target_period"),
-            "baseline": row["baseline"],
+            "target": row.target, "at_target_period": row.at_target_period,
+            "baseline": row.baseline,
             "panel": unit_panel(readings) if readings else ""}
 
 
-def _priority(engine: Engine, model: DeliveryModel, p: Priority, as_of: datetime | None
-              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _priority(snap: Snapshot, p: Priority) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One published priority for the site, and its headline series as CSV rows."""
-    data = SeriesData.load(engine, model, priority_codes(model, [p]), as_of)
-    head = priority_status(engine, priority=p.code, as_of=as_of, units=True,
-                           forecasts="none", data=data)["priorities"][0]
-    trajectory = priority_trajectory(engine, p.code, as_of=as_of, with_forecast=False,
-                                     data=data)
+    model = snap.model
+    (head,) = priority_status(snap, priority=p.code, units=True, forecasts="none").priorities
+    trajectory = priority_trajectory(snap, p.code, with_forecast=False)
+    data = snap.data(priority_codes(model, [p]))
     try:
-        spc: dict[str, Any] | None = spc_chart(engine, p.headline, p.scope, as_of=as_of,
-                                               data=data)
+        spc: dict[str, Any] | None = spc_chart(snap.engine, p.headline, p.scope,
+                                               as_of=snap.as_of, data=data)
     except StocktakeError:  # too few complete periods for process limits
         spc = None
-    units = {u["unit"]: u for u in unit_readings(engine, p.code, as_of=as_of,
-                                                 data=data)["units"]}
-    polarity = head["polarity"]
+    units = {u.unit: u for u in unit_readings(snap, p.code).units}
+    polarity, uom = head.polarity, head.unit_of_measure
     decimals = model.indicators[p.headline].decimals
     page = {
         "code": p.code, "title": p.title, "aspiration": p.aspiration,
-        "owner": p.owner, "headline": head["headline"], "headline_name": head["headline_name"],
-        "unit_of_measure": head["unit_of_measure"], "polarity": polarity,
+        "owner": p.owner, "headline": head.headline, "headline_name": head.headline_name,
+        "unit_of_measure": uom, "polarity": polarity,
         "scope": p.scope, "scope_name": model.units[p.scope].name,
-        "baseline": head["baseline"], "target": head["target"], "latest": head["latest"],
-        "expected": head["expected"], "gap": head["gap"], "gap_pct": head["gap_pct"],
-        "status": head["status"],
-        "status_text": status_sentence(head, polarity, head["unit_of_measure"], decimals),
-        "at_target_period": head.get("at_target_period"), "decimals": decimals,
-        "stages": head.get("stages") or [],
-        "tolerance": head["tolerance"]["rule"],
-        "method": (head.get("trajectory") or {}).get("method"),
-        "data_as_of": head["data_as_of"],
+        "baseline": head.baseline, "target": head.target, "latest": head.latest,
+        "expected": head.expected, "gap": head.gap, "gap_pct": head.gap_pct,
+        "status": head.status,
+        "status_text": status_sentence(head, polarity, uom, decimals),
+        "at_target_period": head.at_target_period, "decimals": decimals,
+        "stages": head.stages,
+        "tolerance": head.tolerance.rule,
+        "method": None if head.trajectory is None else head.trajectory.method,
+        "data_as_of": head.data_as_of,
         "chart": headline_chart(trajectory, spc if spc and spc.get("points") else None,
                                 suggestions=False),
         "spc_label": (spc or {}).get("variation_label"),
         "page": priority_page(p.code), "csv": csv_file(p.code),
-        "units": [_jurisdiction(u, units.get(u["unit"]), polarity, head["unit_of_measure"],
-                                decimals)
-                  for u in head.get("units") or []],
+        "units": [_jurisdiction(u, units.get(u.unit), polarity, uom, decimals)
+                  for u in head.below()],
     }
     # The series: complete periods only, with the expected value where a trajectory has one.
-    expected = {(p.scope, r["period"]): r["expected"] for r in trajectory.get("readings") or []}
+    expected = {(p.scope, r.period): r.expected for r in trajectory.readings}
     for code, u in units.items():
-        expected.update({(code, r["period"]): r["expected"] for r in u.get("readings") or []})
+        expected.update({(code, r.period): r.expected for r in u.readings})
     rows = []
     for code in (p.scope, *(u["unit"] for u in page["units"])):
         periods, values, _partial = data.complete(p.headline, code)
@@ -136,10 +134,14 @@ def _priority(engine: Engine, model: DeliveryModel, p: Priority, as_of: datetime
 def public_site(engine: Engine, *, as_of: datetime | None = None) -> dict[str, Any]:
     """Everything the public site shows, from the data known at ``as_of``: the published
     priorities, each jurisdiction's readings, and the CSV rows of each headline series."""
-    model = read_model(engine)
+    snap = Snapshot(engine, as_of)
+    model = snap.model
+    published = published_priorities(model)
+    if published:  # one load for every published priority
+        snap.data(priority_codes(model, published))
     priorities, series = [], {}
-    for p in published_priorities(model):
-        page, rows = _priority(engine, model, p, as_of)
+    for p in published:
+        page, rows = _priority(snap, p)
         priorities.append(page)
         series[p.code] = rows
     jurisdictions: dict[str, dict[str, Any]] = {}

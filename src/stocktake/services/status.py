@@ -33,11 +33,9 @@ the last bit, as reading them one at a time (tests/services/test_status_fast.py)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import Engine
 
 from ..analysis.changepoints import suggest_rebases_many
 from ..analysis.forecast import (
@@ -66,6 +64,31 @@ from ..analysis.trajectory import (
 from ..errors import Invalid, StocktakeError
 from ..model.entities import Aggregation, DeliveryModel, Indicator, Polarity, Priority
 from ..model.periods import Period, PeriodError
+from ..results.status import (
+    Baseline,
+    ForecastBounds,
+    ForecastReading,
+    LatestActual,
+    Movement,
+    PeriodValue,
+    PriorityFacts,
+    PriorityStatus,
+    PriorityStatusWithUnits,
+    PriorityTrajectory,
+    Since,
+    SpcHeadline,
+    StageReading,
+    StatusReport,
+    Tolerance,
+    TrajectoryDefinition,
+    TrajectoryInUse,
+    TrajectorySplit,
+    Unavailable,
+    UnitReading,
+    UnitReadings,
+    UnitStatus,
+    Verdict,
+)
 from .readings import PARTIAL_RULE
 from .series_data import (
     SeriesData,
@@ -75,9 +98,9 @@ from .series_data import (
     forecastable,
     iso,
     last_complete,
-    read_model,
     within,
 )
+from .snapshot import Snapshot
 
 DEFAULT_TRAJECTORY = {"method": "linear"}
 DEFAULT_TOLERANCE = 5.0  # percent of the expected value
@@ -120,9 +143,9 @@ class _Splits:
     def __init__(self, data: SeriesData, p: Priority, national: Trajectory):
         self.data, self.p, self.national = data, p, national
         self.indicator = data.model.indicators[p.headline]
-        self._cache: dict[str, tuple[dict[str, Trajectory], dict[str, str], dict[str, Any]]] = {}
+        self._cache: dict[str, tuple[dict[str, Trajectory], dict[str, str], TrajectorySplit]] = {}
 
-    def at(self, unit: str) -> tuple[Trajectory | None, str | None, dict[str, Any] | None]:
+    def at(self, unit: str) -> tuple[Trajectory | None, str | None, TrajectorySplit | None]:
         """(trajectory, reason when there is none, how the split was made)."""
         if unit == self.p.scope:
             return self.national, None, None
@@ -148,7 +171,7 @@ class _Splits:
         have = {k: v for k, v in baselines.items() if v is not None}
         summed = Aggregation(ind.aggregation) is Aggregation.SUM
         reasons: dict[str, str] = {}
-        info: dict[str, Any] = {"parent": parent, "aggregation": ind.aggregation.value}
+        rule: str | None = None  # how the units' baselines were set, once they could be
         # Stated unit targets (trajectory.units.targets) reach split_trajectory through the
         # scope's trajectory; unit trajectories carry none, so deeper splits have none.
         try:
@@ -162,7 +185,7 @@ class _Splits:
                     raise TrajectoryError(f"the children of '{parent}' add up to {total:g} in "
                                           f"{period}: no shares to split by")
                 factor = above.baseline_value / total
-                info["baseline_rule"] = (
+                rule = (
                     f"each unit's share of the children's total in {period} ({total:g}) times "
                     f"the trajectory baseline {above.baseline_value:g} (factor {factor:.6g}), "
                     "so the unit trajectories add up to the one above")
@@ -174,7 +197,7 @@ class _Splits:
                 if not have:
                     raise TrajectoryError(f"no unit below '{parent}' has a complete value in "
                                           f"the baseline period {period}")
-                info["baseline_rule"] = (
+                rule = (
                     f"each unit starts from its own value in {period} and follows the trajectory "
                     "above scaled by its baseline over the parent's (the same percentage "
                     "change), unless the split is 'equal' (the same absolute change) or unit "
@@ -182,12 +205,14 @@ class _Splits:
                 split = split_trajectory(above, have, aggregation=ind.aggregation)
         except TrajectoryError as exc:
             reasons = {k: str(exc) for k in kids}
-            hit = ({}, reasons, info)
+            hit = ({}, reasons, TrajectorySplit(parent=parent, aggregation=ind.aggregation.value,
+                                                baseline_rule=rule))
             self._cache[parent] = hit
             return hit
         trajs = dict(split.units)
-        info.update({"method": split.method, "targets_stated": split.targets_stated,
-                     "rescaled": split.rescaled})
+        info = TrajectorySplit(parent=parent, aggregation=ind.aggregation.value,
+                               baseline_rule=rule, method=split.method,
+                               targets_stated=split.targets_stated, rescaled=split.rescaled)
         hit = (trajs, reasons, info)
         self._cache[parent] = hit
         return hit
@@ -197,33 +222,35 @@ class _Splits:
 
 def _spc_block(periods: list[str], values: list[float], polarity: Polarity,
                target: float | None, rebases: Sequence[str] = (),
-               target_period: str | None = None) -> dict[str, Any]:
+               target_period: str | None = None) -> SpcHeadline | Unavailable:
     """The XmR reading of a headline series: against its seasonal expectation where it is
     seasonal (the target read at its period's season), limits restarting at the analyst's
     accepted ``rebases``, rebases suggested."""
     if len(periods) < 2:
-        return {"error": f"{len(periods)} complete period(s): an XmR chart needs at least 2"}
+        return Unavailable(
+            error=f"{len(periods)} complete period(s): an XmR chart needs at least 2")
     try:
         r = read_chart(values, periods, polarity=polarity.value, target=target,
                        accepted_rebases=rebases, target_period=target_period)
     except StocktakeError as exc:
-        return {"error": str(exc)}
+        return Unavailable(error=str(exc))
     last = r.parts[-1]
-    return {"variation_icon": r.variation_icon, "variation_label": r.variation_label,
-            "assurance_icon": r.assurance_icon, "assurance_label": r.assurance_label,
-            "target": target, "n_points": len(r.points), "mean": last.mean,
-            "lower": last.lower, "upper": last.upper, "trial": last.trial,
-            "last_rule": r.points[-1].rule, "method": r.method,
-            **_spc_context(r.seasonal, r.rebase_suggestions, r.parameters["rebase_at"],
-                           r.variation_icon, r.assurance_icon)}
+    return SpcHeadline(
+        variation_icon=r.variation_icon, variation_label=r.variation_label,
+        assurance_icon=r.assurance_icon, assurance_label=r.assurance_label,
+        target=target, n_points=len(r.points), mean=last.mean, lower=last.lower,
+        upper=last.upper, trial=last.trial, last_rule=r.points[-1].rule, method=r.method,
+        **_spc_context(r.seasonal, r.rebase_suggestions, r.parameters["rebase_at"],
+                       r.variation_icon, r.assurance_icon))
 
 
 def _spc_context(seasonal: dict[str, Any] | None, suggestions: list[dict[str, Any]] | None,
                  rebased_at: list[str], variation: str | None = None,
                  assurance: str | None = None) -> dict[str, Any]:
-    """What a status reader needs beside the icons: the seasonality test and whether the
-    reading is of adjusted values, the rebases in use, the rebases suggested, and a caveat on
-    the assurance icon where the level has moved away from the limits it is read against."""
+    """What a status reader needs beside the icons (the last four fields of SpcHeadline):
+    the seasonality test and whether the reading is of adjusted values, the rebases in use,
+    the rebases suggested, and a caveat on the assurance icon where the level has moved
+    away from the limits it is read against."""
     seasonal = dict(seasonal or {})
     seasonal.pop("profile", None)  # the chart's business, not the status row's
     suggestions = list(suggestions or [])
@@ -234,8 +261,8 @@ def _spc_context(seasonal: dict[str, Any] | None, suggestions: list[dict[str, An
         # history describe the old process, so "consistently fails" may no longer hold.
         note = (f"limits over the whole history; the level has changed since "
                 f"{suggestions[-1]['period']} (a suggested rebase, not applied)")
-    return {"seasonal_adjustment": seasonal, "rebased_at": list(rebased_at),
-            "rebase_suggestions": suggestions, "assurance_note": note}
+    return {"seasonal_adjustment": seasonal, "rebased_at": tuple(rebased_at),
+            "rebase_suggestions": tuple(suggestions), "assurance_note": note}
 
 
 def _forecast_request(periods: list[str], values: list[float], ind: Indicator,
@@ -261,94 +288,85 @@ def _forecast_request(periods: list[str], values: list[float], ind: Indicator,
 
 def _forecast_result(fc: Forecast | ForecastError, note: str | None, periods: list[str],
                      ind: Indicator, target_value: float | None, full: bool = False
-                     ) -> dict[str, Any]:
+                     ) -> ForecastReading | Unavailable:
     """The forecast block of a reading, from a fitted forecast (or why there is none)."""
     if isinstance(fc, ForecastError):
-        return {"error": str(fc)}
-    out: dict[str, Any] = {
-        "model": fc.model, "params": dict(fc.params), "first_period": periods[0],
-        "last_observed": fc.last_observed, "n_observations": fc.n_observations,
-        "period": fc.target_period, "mean": fc.mean[-1],
-        **{f"lower_{round(lv * 100)}": fc.lower[lv][-1] for lv in fc.levels},
-        **{f"upper_{round(lv * 100)}": fc.upper[lv][-1] for lv in fc.levels},
-        "interval_method": fc.interval_method,
-        "bounds": {"min": fc.bounds.min, "max": fc.bounds.max, "integer": fc.bounds.integer},
-        "scale": fc.bounds.transform,
-        "notes": ([note] if note else []) + list(fc.notes),
-    }
+        return Unavailable(error=str(fc))
+    lower = {round(lv * 100): fc.lower[lv][-1] for lv in fc.levels}
+    upper = {round(lv * 100): fc.upper[lv][-1] for lv in fc.levels}
+    probability = probability_note = probability_rule = None
     if target_value is None:
-        out["probability_of_meeting"] = None
-        out["probability_note"] = "no target for this unit"
+        probability_note = "no target for this unit"
     elif ind.polarity is Polarity.NEUTRAL:
-        out["probability_of_meeting"] = None
-        out["probability_note"] = "a neutral indicator has no direction in which to meet a target"
+        probability_note = "a neutral indicator has no direction in which to meet a target"
     else:
-        out["probability_of_meeting"] = probability_of_meeting(fc, target_value, ind.polarity)
-        out["probability_rule"] = (f"P(value {'>=' if ind.polarity is Polarity.UP else '<='} "
-                                   f"{target_value:g} in {fc.target_period}) from the forecast "
-                                   "distribution" + ("" if not fc.bounds.active else
-                                                     f", which holds only values within "
-                                                     f"{fc.bounds.describe()}"))
-    if full:
-        out["path"] = fc.to_dict()["forecasts"]
-    return out
+        probability = probability_of_meeting(fc, target_value, ind.polarity)
+        probability_rule = (f"P(value {'>=' if ind.polarity is Polarity.UP else '<='} "
+                            f"{target_value:g} in {fc.target_period}) from the forecast "
+                            "distribution" + ("" if not fc.bounds.active else
+                                              f", which holds only values within "
+                                              f"{fc.bounds.describe()}"))
+    return ForecastReading(
+        model=fc.model, params=dict(fc.params), first_period=periods[0],
+        last_observed=fc.last_observed, n_observations=fc.n_observations,
+        period=fc.target_period, mean=fc.mean[-1], lower_80=lower[80], lower_95=lower[95],
+        upper_80=upper[80], upper_95=upper[95], interval_method=fc.interval_method,
+        bounds=ForecastBounds(min=fc.bounds.min, max=fc.bounds.max,
+                              integer=fc.bounds.integer),
+        scale=fc.bounds.transform, notes=(*([note] if note else []), *fc.notes),
+        probability_of_meeting=probability, probability_note=probability_note,
+        probability_rule=probability_rule,
+        path=tuple(fc.to_dict()["forecasts"]) if full else None)
 
 
 def _forecast_blocks(series: list[tuple[list[str], list[float]]], ind: Indicator,
                      targets: list[tuple[str, float | None]], full: bool = False
-                     ) -> list[dict[str, Any]]:
+                     ) -> list[ForecastReading | Unavailable]:
     """Forecast blocks for many series of one indicator, fitted together by forecast_many
     (the same numbers as one at a time; many series share the engine's passes).
     ``targets``: each series' target period and value."""
     prepared = [_forecast_request(periods, values, ind, period)
                 for (periods, values), (period, _) in zip(series, targets, strict=True)]
     fitted = iter(forecast_many([req for req, _, _ in prepared if req is not None]))
-    return [{"error": error} if req is None else
+    return [Unavailable(error=error) if req is None else
             _forecast_result(next(fitted), note, list(req.periods), ind, value, full)
             for (req, note, error), (_, value) in zip(prepared, targets, strict=True)]
 
 
 def _forecast_block(periods: list[str], values: list[float], ind: Indicator, target_period: str,
-                    target_value: float | None, full: bool = False) -> dict[str, Any]:
+                    target_value: float | None, full: bool = False
+                    ) -> ForecastReading | Unavailable:
     return _forecast_blocks([(periods, values)], ind, [(target_period, target_value)], full)[0]
 
 
-def _movement(data: SeriesData, code: str, unit: str) -> dict[str, Any]:
+def _movement(data: SeriesData, code: str, unit: str) -> Movement:
     ind = data.model.indicators[code]
-    out: dict[str, Any] = {"code": code, "name": ind.name, "unit_of_measure": ind.unit,
-                           "polarity": ind.polarity.value, "kind": ind.kind.value,
-                           "period": None, "value": None, "previous_period": None,
-                           "previous_value": None, "change": None, "movement": None}
     last = last_complete(data.points(code, unit))
-    if last is None:
-        return out
-    previous = Period.parse(last.period, ind.period_type).shift(-1).code
-    before = data.value_at(code, unit, previous)
-    out.update({"period": last.period, "value": last.value, "previous_period": previous,
-                "previous_value": before})
-    if before is not None and last.value is not None:
-        change = last.value - before
-        out["change"] = change
-        if change == 0:
-            out["movement"] = "unchanged"
-        elif ind.polarity is Polarity.NEUTRAL:
-            out["movement"] = "up" if change > 0 else "down"
-        else:
-            better = change > 0 if ind.polarity is Polarity.UP else change < 0
-            out["movement"] = "improving" if better else "worsening"
-    return out
+    previous = before = change = movement = None
+    if last is not None:
+        previous = Period.parse(last.period, ind.period_type).shift(-1).code
+        before = data.value_at(code, unit, previous)
+        if before is not None and last.value is not None:
+            change = last.value - before
+            movement = _since_movement(change, ind.polarity)
+    return Movement(code=code, name=ind.name, unit_of_measure=ind.unit,
+                    polarity=ind.polarity.value, kind=ind.kind.value,
+                    period=None if last is None else last.period,
+                    value=None if last is None else last.value, previous_period=previous,
+                    previous_value=before, change=change, movement=movement)
 
 
 NO_TRAJECTORY = "no_trajectory"
 
 
-def _judge(trajectory: Trajectory, period: str, value: float, p: Priority,
-           ind: Indicator) -> dict[str, Any]:
-    """Expected value, gap, gap % and status of one actual. After the target period the
-    target itself is the expectation (it should be held), read with the same tolerance."""
+def _judge(trajectory: Trajectory, period: str, value: float, p: Priority, ind: Indicator
+           ) -> tuple[float | None, float | None, float | None, str, bool]:
+    """(expected value, gap, gap %, status, after the target period) of one actual. After
+    the target period the target itself is the expectation (it should be held), read with
+    the same tolerance."""
     period_obj = Period.parse(period, trajectory.period_type)
     if period_obj < trajectory.baseline_period:
-        return {"expected": None, "gap": None, "gap_pct": None, "status": OUTSIDE}
+        return None, None, None, OUTSIDE, False
     after = period_obj > trajectory.target_period
     if after:
         # A flat line at the target from the target period on.
@@ -357,8 +375,7 @@ def _judge(trajectory: Trajectory, period: str, value: float, p: Priority,
                                           trajectory.target_value)
     tolerance, mode = tolerance_of(p, trajectory, ind)
     r = assess_one(trajectory, period_obj, value, ind.polarity, tolerance, mode)
-    return {"expected": r.expected, "gap": r.gap, "gap_pct": r.gap_pct, "status": r.status,
-            "after_target": after}
+    return r.expected, r.gap, r.gap_pct, r.status, after
 
 
 def _since_movement(change: float, polarity: Polarity) -> str:
@@ -369,91 +386,99 @@ def _since_movement(change: float, polarity: Polarity) -> str:
     return "improving" if (change > 0) == (polarity is Polarity.UP) else "worsening"
 
 
-def verdict_block(v: TargetVerdict, polarity: Polarity) -> dict[str, Any]:
+def verdict_block(v: TargetVerdict, polarity: Polarity) -> Verdict:
     """The ``at_target_period`` block of a reading: the verdict at the deadline beside the
     target, and where the series has gone since (latest complete period and value)."""
-    return {"status": v.status, "met": v.status == MET, "period": v.target_period,
-            "target": v.target, "actual": v.actual, "actual_period": v.period,
-            "read_earlier": v.period != v.target_period, "gap": v.gap, "gap_pct": v.gap_pct,
-            "rule": v.rule,
-            "since": {"period": v.latest_period, "value": v.latest, "change": v.change_since,
-                      "movement": _since_movement(v.change_since, polarity),
-                      "meets_target": v.holds}}
+    return Verdict(status=v.status, met=v.status == MET, period=v.target_period,
+                   target=v.target, actual=v.actual, actual_period=v.period,
+                   read_earlier=v.period != v.target_period, gap=v.gap, gap_pct=v.gap_pct,
+                   rule=v.rule,
+                   since=Since(period=v.latest_period, value=v.latest, change=v.change_since,
+                               movement=_since_movement(v.change_since, polarity),
+                               meets_target=v.holds))
 
 
-def _verdict(data: SeriesData, p: Priority, ind: Indicator, unit: str,
-             target: tuple[str, float], baseline_period: str, trajectory: Trajectory | None,
-             latest_period: str) -> dict[str, Any] | None:
+def _verdict(data: SeriesData, p: Priority, ind: Indicator, unit: str, target: PeriodValue,
+             baseline_period: str, trajectory: Trajectory | None, latest_period: str
+             ) -> Verdict | None:
     """Met or missed at ``unit`` once its latest complete period reaches the target period
     (None before then, or when no complete value from the baseline to the target exists)."""
-    tp = Period.parse(target[0], ind.period_type)
+    tp = Period.parse(target.period, ind.period_type)
     if Period.parse(latest_period, ind.period_type) < tp:
         return None  # cheap test first: most readings are before their deadline
     periods, values, _partial = data.complete(ind.code, unit)
     tolerance, mode = tolerance_of(p, trajectory, ind)
-    v = target_verdict(baseline_period, tp, target[1], dict(zip(periods, values, strict=True)),
-                       ind.polarity, tolerance, mode)
+    v = target_verdict(baseline_period, tp, target.value,
+                       dict(zip(periods, values, strict=True)), ind.polarity, tolerance, mode)
     return None if v is None else verdict_block(v, ind.polarity)
 
 
+def _target(p: Priority, unit: str, trajectory: Trajectory | None) -> PeriodValue | None:
+    """The target of a reading: the trajectory's end; at the scope the stated one even when
+    the trajectory cannot be built."""
+    if trajectory is not None:
+        return PeriodValue(period=trajectory.target_period.code, value=trajectory.target_value)
+    if unit == p.scope:
+        return PeriodValue(period=p.target.period, value=float(p.target.value))
+    return None
+
+
 def _row(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None,
-         reason: str | None, latest: dict[str, Any] | None) -> dict[str, Any]:
-    """A reading up to its SPC block: baseline, target, latest complete actual (``latest``:
-    period, value, coverage, source) and its judgement against the trajectory."""
+         reason: str | None, latest: LatestActual | None, spc: SpcHeadline | Unavailable,
+         forecast: ForecastReading | Unavailable | None) -> UnitStatus:
+    """A reading: baseline, target, latest complete actual (``latest``) and its judgement
+    against the trajectory, beside its SPC headline and forecast."""
     model = data.model
     ind = model.indicators[p.headline]
     u = model.units[unit]
-    row: dict[str, Any] = {"unit": unit, "unit_name": u.name, "level": u.level,
-                           "parent": u.parent}
-    # The target: the trajectory's end; at the scope the stated one even when the
-    # trajectory cannot be built.
-    target: tuple[str, float] | None = None
+    target = _target(p, unit, trajectory)
+    baseline = None
     if trajectory is not None:
-        target = (trajectory.target_period.code, trajectory.target_value)
-        row["baseline"] = {"period": trajectory.baseline_period.code,
-                           "value": trajectory.baseline_value,
-                           "observed": data.value_at(ind.code, unit,
-                                                     trajectory.baseline_period.code)}
-    else:
-        if unit == p.scope:
-            target = (p.target.period, float(p.target.value))
-        row["baseline"] = ({"period": p.baseline.period, "value": p.baseline.value,
-                            "observed": data.value_at(ind.code, unit, p.baseline.period)}
-                           if unit == p.scope else None)
-        row["trajectory_note"] = reason
-    row["target"] = None if target is None else {"period": target[0], "value": target[1]}
-    row["latest"] = latest
-    row.update({"expected": None, "gap": None, "gap_pct": None, "after_target": False})
-    row["at_target_period"] = None
-    row["status_note"] = None
+        baseline = Baseline(period=trajectory.baseline_period.code,
+                            value=trajectory.baseline_value,
+                            observed=data.value_at(ind.code, unit,
+                                                   trajectory.baseline_period.code))
+    elif unit == p.scope:
+        baseline = Baseline(period=p.baseline.period, value=p.baseline.value,
+                            observed=data.value_at(ind.code, unit, p.baseline.period))
+    expected = gap = gap_pct = status_note = verdict = None
+    after = False
     if latest is None:
-        row["status"] = NO_DATA
-        row["status_note"] = _partial_only_note(data, ind.code, unit)
+        status = NO_DATA
+        status_note = _partial_only_note(data, ind.code, unit)
     elif trajectory is None:
-        row["status"] = NO_TRAJECTORY
+        status = NO_TRAJECTORY
     else:
-        row.update(_judge(trajectory, latest["period"], float(latest["value"]), p, ind))
+        expected, gap, gap_pct, status, after = _judge(trajectory, latest.period,
+                                                       float(latest.value), p, ind)
     if latest is not None and target is not None:
         start = (trajectory.baseline_period.code if trajectory is not None
                  else p.baseline.period)
-        verdict = _verdict(data, p, ind, unit, target, start, trajectory, latest["period"])
+        verdict = _verdict(data, p, ind, unit, target, start, trajectory, latest.period)
         if verdict is not None:
             # Once the deadline's period is complete the verdict is met or missed, and the
             # gap is the one at the deadline; the latest stays in ``latest`` and ``since``.
-            row["at_target_period"] = verdict
-            row.update({"status": verdict["status"], "expected": verdict["target"],
-                        "gap": verdict["gap"], "gap_pct": verdict["gap_pct"]})
-    return row
+            status, expected, gap, gap_pct = (verdict.status, verdict.target, verdict.gap,
+                                              verdict.gap_pct)
+    return UnitStatus(
+        unit=unit, unit_name=u.name, level=u.level, parent=u.parent, baseline=baseline,
+        trajectory_note=reason if trajectory is None else None, target=target, latest=latest,
+        expected=expected, gap=gap, gap_pct=gap_pct, after_target=after,
+        at_target_period=verdict, status_note=status_note, status=status, spc=spc,
+        forecast=forecast,
+        probability_of_meeting=(forecast.probability_of_meeting
+                                if isinstance(forecast, ForecastReading) else None))
 
 
-def stage_history(data: SeriesData, p: Priority, current: dict[str, Any]) -> list[dict[str, Any]]:
+def stage_history(data: SeriesData, p: Priority, current: UnitStatus
+                  ) -> tuple[StageReading, ...]:
     """The priority's stages, oldest first, read at its scope: each earlier stage (from
     priorities.yaml ``stages``) closed with its verdict computed from the data (met, missed,
     or no_data when no complete value lies between its baseline and target periods), then
     the current stage with the current status (``current``: the scope's reading)."""
     ind = data.model.indicators[p.headline]
     stages = p.attributes.get("stages") or []
-    out: list[dict[str, Any]] = []
+    out: list[StageReading] = []
     if stages:
         periods, values, _partial = data.complete(ind.code, p.scope)
         actuals = dict(zip(periods, values, strict=True))
@@ -462,29 +487,27 @@ def stage_history(data: SeriesData, p: Priority, current: dict[str, Any]) -> lis
             base, goal = stage["baseline"], stage["target"]
             v = target_verdict(base["period"], Period.parse(goal["period"], ind.period_type),
                                float(goal["value"]), actuals, ind.polarity, tolerance, mode)
-            out.append({"stage": k, "current": False, "baseline": base, "target": goal,
-                        "note": stage.get("note"),
-                        "status": NO_DATA if v is None else v.status,
-                        "at_target_period": None if v is None else verdict_block(v, ind.polarity)})
-    out.append({"stage": len(stages) + 1, "current": True,
-                "baseline": {"period": p.baseline.period, "value": p.baseline.value},
-                "target": {"period": p.target.period, "value": p.target.value}, "note": None,
-                "status": current.get("status") if current.get("unit") == p.scope else None,
-                "at_target_period": (current.get("at_target_period")
-                                     if current.get("unit") == p.scope else None)})
-    return out
+            out.append(StageReading(
+                stage=k, current=False, baseline=dict(base), target=dict(goal),
+                note=stage.get("note"), status=NO_DATA if v is None else v.status,
+                at_target_period=None if v is None else verdict_block(v, ind.polarity)))
+    at_scope = current.unit == p.scope
+    out.append(StageReading(
+        stage=len(stages) + 1, current=True,
+        baseline={"period": p.baseline.period, "value": p.baseline.value},
+        target={"period": p.target.period, "value": p.target.value}, note=None,
+        status=current.status if at_scope else None,
+        at_target_period=current.at_target_period if at_scope else None))
+    return tuple(out)
 
 
-def _add_forecasts(rows: list[dict[str, Any]], p: Priority, ind: Indicator,
-                   series: Callable[[int], tuple[list[str], list[float]]]) -> None:
-    """Each row's forecast to its target (``series(k)``: row k's complete periods and
-    values), all fitted in one forecast_many call."""
-    targets = [(p.target.period, None) if r["target"] is None else
-               (r["target"]["period"], r["target"]["value"]) for r in rows]
-    blocks = _forecast_blocks([series(k) for k in range(len(rows))], ind, targets)
-    for row, block in zip(rows, blocks, strict=True):
-        row["forecast"] = block
-        row["probability_of_meeting"] = block.get("probability_of_meeting")
+def _forecasts(p: Priority, ind: Indicator, targets: list[PeriodValue | None],
+               series: Callable[[int], tuple[list[str], list[float]]]
+               ) -> list[ForecastReading | Unavailable]:
+    """Each reading's forecast to its target (``series(k)``: reading k's complete periods
+    and values), all fitted in one forecast_many call."""
+    pairs = [(p.target.period, None) if t is None else (t.period, t.value) for t in targets]
+    return _forecast_blocks([series(k) for k in range(len(targets))], ind, pairs)
 
 
 def _partial_only_note(data: SeriesData, code: str, unit: str) -> str | None:
@@ -500,7 +523,7 @@ def _partial_only_note(data: SeriesData, code: str, unit: str) -> str | None:
 
 
 def _reading(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None,
-             reason: str | None, *, with_forecast: bool) -> dict[str, Any]:
+             reason: str | None, *, with_forecast: bool) -> UnitStatus:
     """One priority's headline at one unit, read against its trajectory: the plain path,
     one unit's points and one XmR chart (``_readings`` does many units at once)."""
     ind = data.model.indicators[p.headline]
@@ -508,24 +531,21 @@ def _reading(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | 
     periods = [pt.period for pt in points if pt.complete]
     values = [float(pt.value) for pt in points if pt.complete]  # type: ignore[arg-type]
     last = last_complete(points)
-    latest = None if last is None else {
-        "period": last.period, "value": last.value, "coverage": last.coverage,
-        "source": last.source}
-    row = _row(data, p, unit, trajectory, reason, latest)
-    target = row["target"]
-    row["spc"] = _spc_block(periods, values, ind.polarity,
-                            None if target is None else target["value"],
-                            data.accepted_rebases(ind.code, unit),
-                            None if target is None else target["period"])
-    row["forecast"] = row["probability_of_meeting"] = None
-    if with_forecast:
-        _add_forecasts([row], p, ind, lambda k: (periods, values))
-    return row
+    latest = None if last is None else LatestActual(
+        period=last.period, value=last.value, coverage=last.coverage, source=last.source)
+    target = _target(p, unit, trajectory)
+    spc = _spc_block(periods, values, ind.polarity,
+                     None if target is None else target.value,
+                     data.accepted_rebases(ind.code, unit),
+                     None if target is None else target.period)
+    forecast = (_forecasts(p, ind, [target], lambda k: (periods, values))[0]
+                if with_forecast else None)
+    return _row(data, p, unit, trajectory, reason, latest, spc, forecast)
 
 
 def _readings(data: SeriesData, p: Priority, units: list[str],
               found: list[tuple[Trajectory | None, str | None]], *,
-              with_forecast: bool) -> list[dict[str, Any]]:
+              with_forecast: bool) -> list[UnitStatus]:
     """``_reading`` for many units from the roll-up arrays: each unit's latest complete
     period found by one array operation, and the XmR charts of all of them computed
     together (analysis.spc.xmr_many over the units' complete values). Same figures."""
@@ -539,46 +559,45 @@ def _readings(data: SeriesData, p: Priority, units: list[str],
     # The last complete column of each row (read only where the row has one).
     last = (value.shape[1] - 1 - np.argmax(done[:, ::-1], axis=1) if done.size
             else np.zeros(len(units), dtype=np.int64))
-    rows = []
-    for k, unit in enumerate(units):
+    latests: list[LatestActual | None] = []
+    for k in range(len(units)):
         latest = None
         if count[k]:
             i, t = int(pos[k]), int(last[k])
             coverage = float(result.coverage[i, t])
-            latest = {"period": labels[t], "value": float(value[k, t]),
-                      "coverage": None if np.isnan(coverage) else coverage,
-                      "source": SOURCE_NAMES[int(result.source[i, t])]}
-        rows.append(_row(data, p, unit, *found[k], latest))
-    targets = [None if r["target"] is None else r["target"]["value"] for r in rows]
-    target_periods = [None if r["target"] is None else r["target"]["period"] for r in rows]
+            latest = LatestActual(period=labels[t], value=float(value[k, t]),
+                                  coverage=None if np.isnan(coverage) else coverage,
+                                  source=SOURCE_NAMES[int(result.source[i, t])])
+        latests.append(latest)
+    targets = [_target(p, unit, traj) for unit, (traj, _) in zip(units, found, strict=True)]
     blocks = _spc_blocks(value, done, count, data.ordinals(ind.code), labels, ind.polarity,
-                         targets, [data.accepted_rebases(ind.code, u) for u in units],
-                         target_periods)
+                         [None if t is None else t.value for t in targets],
+                         [data.accepted_rebases(ind.code, u) for u in units],
+                         [None if t is None else t.period for t in targets])
 
     def series(k: int) -> tuple[list[str], list[float]]:
         cols = np.flatnonzero(done[k])
         return [labels[t] for t in cols.tolist()], value[k, cols].tolist()
 
-    for row, block in zip(rows, blocks, strict=True):
-        row["spc"] = block
-        row["forecast"] = row["probability_of_meeting"] = None
-    if with_forecast:
-        _add_forecasts(rows, p, ind, series)
-    return rows
+    forecasts: list[ForecastReading | Unavailable | None] = (
+        list(_forecasts(p, ind, targets, series)) if with_forecast else [None] * len(units))
+    return [_row(data, p, unit, *found[k], latests[k], blocks[k], forecasts[k])
+            for k, unit in enumerate(units)]
 
 
 def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals: np.ndarray,
                 labels: Sequence[str], polarity: Polarity,
                 targets: list[float | None],
                 rebases: Sequence[Sequence[str]] | None = None,
-                target_periods: Sequence[str | None] | None = None) -> list[dict[str, Any]]:
+                target_periods: Sequence[str | None] | None = None
+                ) -> list[SpcHeadline | Unavailable]:
     """``_spc_block`` for each row of ``value`` (units x periods) over its complete periods
     (``done``). Each row is tested for seasonality and adjusted on its own (the same
     functions as the plain path); rows with the same number of complete values and no
     accepted rebase are then charted together, packed to the left with a gap flag where a
     period is absent: row for row the arithmetic of ``xmr`` on that one series, so the
     figures are the same to the last bit. Rows with accepted ``rebases`` take the plain path."""
-    out: list[dict[str, Any] | None] = [None] * len(value)
+    out: list[SpcHeadline | Unavailable | None] = [None] * len(value)
     charted: dict[int, tuple[np.ndarray, SeasonalAdjustment, list[str]]] = {}
 
     def period_of(k: int) -> str | None:
@@ -624,15 +643,16 @@ def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals
             seasonal = adjustment.to_dict()
             seasonal["target_on_adjusted_scale"] = (
                 charted_targets[j] if adjustment.applied and targets[k] is not None else None)
-            out[k] = {"variation_icon": variation, "variation_label": ICON_LABELS[variation],
-                      "assurance_icon": assurance,
-                      "assurance_label": None if assurance is None else ICON_LABELS[assurance],
-                      "target": targets[k], "n_points": n, "mean": float(batch.mean[j, 0]),
-                      "lower": float(batch.lower[j, 0]), "upper": float(batch.upper[j, 0]),
-                      "trial": bool(batch.trial[j, 0]), "last_rule": RULES[batch.rule[j, -1]],
-                      "method": chart_method(adjustment),
-                      **_spc_context(seasonal, [c.to_dict() for c in found], [], variation,
-                                     assurance)}
+            out[k] = SpcHeadline(
+                variation_icon=variation, variation_label=ICON_LABELS[variation],
+                assurance_icon=assurance,
+                assurance_label=None if assurance is None else ICON_LABELS[assurance],
+                target=targets[k], n_points=n, mean=float(batch.mean[j, 0]),
+                lower=float(batch.lower[j, 0]), upper=float(batch.upper[j, 0]),
+                trial=bool(batch.trial[j, 0]), last_rule=RULES[batch.rule[j, -1]],
+                method=chart_method(adjustment),
+                **_spc_context(seasonal, [c.to_dict() for c in found], [], variation,
+                               assurance))
     for k, block in enumerate(out):
         if block is None:
             cols = np.flatnonzero(done[k])
@@ -642,12 +662,11 @@ def _spc_blocks(value: np.ndarray, done: np.ndarray, count: np.ndarray, ordinals
     return out  # type: ignore[return-value]
 
 
-def _load(engine: Engine, priority: str | None, unit: str | None, as_of: datetime | None,
-          data: SeriesData | None = None
+def _load(snap: Snapshot, priority: str | None, unit: str | None
           ) -> tuple[DeliveryModel, list[Priority], SeriesData]:
-    """The model, the priorities asked for, and their data (``data`` when given: loaded
-    once by a caller that reads several views of the same priorities at the same moment)."""
-    model = data.model if data is not None else read_model(engine)
+    """The model, the priorities asked for, and their data from the snapshot (one load
+    shared by every view of the same page, pack or command)."""
+    model = snap.model
     if unit is not None:
         check_unit(model, unit)
     if priority is not None:
@@ -658,9 +677,7 @@ def _load(engine: Engine, priority: str | None, unit: str | None, as_of: datetim
     else:
         chosen = [p for p in model.priorities.values()
                   if unit is None or within(model, unit, p.scope)]
-    if data is not None:
-        return model, chosen, data
-    return model, chosen, SeriesData.load(engine, model, priority_codes(model, chosen), as_of)
+    return model, chosen, snap.data(priority_codes(model, chosen))
 
 
 def priority_codes(model: DeliveryModel, chosen: list[Priority]) -> set[str]:
@@ -669,20 +686,23 @@ def priority_codes(model: DeliveryModel, chosen: list[Priority]) -> set[str]:
             if c in model.indicators}
 
 
-def _tolerance_dict(p: Priority) -> dict[str, Any]:
+def _tolerance(p: Priority) -> Tolerance:
     tol, mode = tolerance_of(p)
     within = f"{tol:g}% of the expected value" if mode == "relative" else \
         f"{tol:g} (in the headline's units) of the expected value"
-    return {"value": tol, "mode": mode,
-            "rule": f"within {within} is on track; outside it, ahead or off track by the "
-                    "indicator's polarity"}
+    return Tolerance(value=tol, mode=mode,
+                     rule=f"within {within} is on track; outside it, ahead or off track by "
+                          "the indicator's polarity")
+
+
+def _stated(period: str, value: float) -> PeriodValue:
+    return PeriodValue(period=period, value=value)
 
 
 # -- public ---------------------------------------------------------------------------------
 
-def priority_trajectory(engine: Engine, priority: str, *, unit: str | None = None,
-                        as_of: datetime | None = None, with_forecast: bool = True,
-                        data: SeriesData | None = None) -> dict[str, Any]:
+def priority_trajectory(snap: Snapshot, priority: str, *, unit: str | None = None,
+                        with_forecast: bool = True) -> PriorityTrajectory:
     """A priority's trajectory at its scope (or a unit below it), period by period.
 
     For each period from baseline to target: the actual (complete periods only), the
@@ -692,46 +712,42 @@ def priority_trajectory(engine: Engine, priority: str, *, unit: str | None = Non
     percentage change from its own baseline). With a forecast: the path to the target
     period with 80% and 95% intervals and the probability of meeting the target.
     """
-    model, (p,), data = _load(engine, priority, unit, as_of, data)
+    model, (p,), data = _load(snap, priority, unit)
     at = unit or p.scope
     ind = model.indicators[p.headline]
     national = trajectory_of(p)
     traj, reason, split = _Splits(data, p, national).at(at)
     periods, values, partial = data.complete(ind.code, at)
-    out: dict[str, Any] = {
+    about = {
         "priority": p.code, "title": p.title, "headline": ind.code, "headline_name": ind.name,
         "unit_of_measure": ind.unit, "polarity": ind.polarity.value, "scope": p.scope,
         "decimals": ind.decimals, "unit": at, "unit_name": model.units[at].name,
-        "tolerance": _tolerance_dict(p),
-        "split": split, "trajectory_note": reason, "excluded_partial": partial,
-        "partial_rule": PARTIAL_RULE, "as_of": iso(as_of),
-        "data_as_of": iso(data.vintage(ind.code)),
+        "tolerance": _tolerance(p), "split": split, "trajectory_note": reason,
+        "excluded_partial": tuple(partial), "partial_rule": PARTIAL_RULE,
+        "as_of": iso(snap.as_of), "data_as_of": iso(data.vintage(ind.code)),
     }
     if traj is None:
-        out.update({"trajectory": None, "readings": [], "counts": None, "forecast": None,
-                    "at_target_period": None})
-        return out
+        return PriorityTrajectory(**about, trajectory=None, readings=(), at_target_period=None,
+                                  counts=None, forecast=None)
     tolerance, mode = tolerance_of(p, traj, ind)
-    assessment = assess(traj, dict(zip(periods, values, strict=True)), ind.polarity,
-                        tolerance, mode)
-    out["trajectory"] = {"method": traj.method, "parameters": traj.parameters,
-                         "seasonal": list(traj.seasonal) if traj.seasonal else None,
-                         "seasonal_mode": traj.seasonal_mode,
-                         "baseline": {"period": traj.baseline_period.code,
-                                      "value": traj.baseline_value},
-                         "target": {"period": traj.target_period.code,
-                                    "value": traj.target_value}}
-    out["readings"] = [r.to_dict() for r in assessment.readings]
+    actuals = dict(zip(periods, values, strict=True))
+    assessment = assess(traj, actuals, ind.polarity, tolerance, mode)
     verdict = target_verdict(traj.baseline_period, traj.target_period, traj.target_value,
-                             dict(zip(periods, values, strict=True)), ind.polarity, tolerance,
-                             mode)
-    out["at_target_period"] = None if verdict is None else verdict_block(verdict, ind.polarity)
-    out["counts"] = assessment.counts()
-    out["actuals_outside"] = list(assessment.outside)
-    out["forecast"] = (_forecast_block(periods, values, ind, traj.target_period.code,
-                                       traj.target_value, full=True)
-                       if with_forecast else None)
-    return out
+                             actuals, ind.polarity, tolerance, mode)
+    return PriorityTrajectory(
+        **about,
+        trajectory=TrajectoryDefinition(
+            method=traj.method, parameters=traj.parameters,
+            seasonal=tuple(traj.seasonal) if traj.seasonal else None,
+            seasonal_mode=traj.seasonal_mode,
+            baseline=_stated(traj.baseline_period.code, traj.baseline_value),
+            target=_stated(traj.target_period.code, traj.target_value)),
+        readings=assessment.readings,
+        at_target_period=None if verdict is None else verdict_block(verdict, ind.polarity),
+        counts=assessment.counts(), actuals_outside=tuple(assessment.outside),
+        forecast=(_forecast_block(periods, values, ind, traj.target_period.code,
+                                  traj.target_value, full=True)
+                  if with_forecast else None))
 
 
 def _below(model: DeliveryModel, data: SeriesData, at: str, depth: int | None) -> list[str]:
@@ -745,12 +761,11 @@ def _below(model: DeliveryModel, data: SeriesData, at: str, depth: int | None) -
     return out
 
 
-def priority_status(engine: Engine, *, priority: str | None = None, unit: str | None = None,
-                    as_of: datetime | None = None, units: bool = True,
-                    forecasts: Forecasts = "scope", data: SeriesData | None = None,
-                    depth: int | None = 1) -> dict[str, Any]:
+def priority_status(snap: Snapshot, *, priority: str | None = None, unit: str | None = None,
+                    units: bool = True, forecasts: Forecasts = "scope",
+                    depth: int | None = 1) -> StatusReport:
     """Where every priority stands, as it would have been computed from what was known at
-    --as-of.
+    the snapshot's as_of.
 
     For each priority, at its scope (or at --unit, which must lie within the scope):
     baseline, latest complete actual and its period, the expected value on the trajectory
@@ -766,111 +781,108 @@ def priority_status(engine: Engine, *, priority: str | None = None, unit: str | 
     """
     if forecasts not in ("none", "scope", "all"):
         raise Invalid(f"forecasts must be 'none', 'scope' or 'all', not {forecasts!r}")
-    model, chosen, data = _load(engine, priority, unit, as_of, data)
-    rows = []
+    model, chosen, data = _load(snap, priority, unit)
+    rows: list[PriorityStatus] = []
     for p in chosen:
         ind = model.indicators[p.headline]
         at = unit or p.scope
-        head: dict[str, Any] = {
-            "code": p.code, "title": p.title, "owner": p.owner, "headline": ind.code,
-            "headline_name": ind.name, "unit_of_measure": ind.unit,
-            "polarity": ind.polarity.value, "scope": p.scope, "decimals": ind.decimals,
-            "stated_baseline": {"period": p.baseline.period, "value": p.baseline.value},
-            "stated_target": {"period": p.target.period, "value": p.target.value},
-            "tolerance": _tolerance_dict(p),
-            "data_as_of": iso(data.vintage(ind.code)),
-        }
         splits: _Splits | None = None
         try:
             national = trajectory_of(p)
         except StocktakeError as exc:  # refused at load time; only an older model gets here
             traj, reason, split = None, str(exc), None
-            head["trajectory"] = None
+            in_use = None
         else:
             splits = _Splits(data, p, national)
             traj, reason, split = splits.at(at)
-            head["trajectory"] = {"method": national.method,
-                                  "parameters": national.parameters,
-                                  "seasonal": national.seasonal is not None, "split": split}
-        head.update(_reading(data, p, at, traj, reason, with_forecast=forecasts != "none"))
-        head["stages"] = stage_history(data, p, head)
-        head["movement"] = _movement(data, ind.code, at)  # since the period before
-        head["leads"] = [_movement(data, c, at) for c in p.leads if c in model.indicators]
-        head["counters"] = [_movement(data, c, at) for c in p.counters if c in model.indicators]
-        if units:
-            head["units_split"] = None
-            kids = _below(model, data, at, depth)
-            found = []
-            for kid in kids:
-                t, why, info = splits.at(kid) if splits else (None, reason, None)
-                found.append((t, why))
-                head["units_split"] = info
-            head["units"] = _readings(data, p, kids, found, with_forecast=forecasts == "all")
-        rows.append(head)
-    return {"as_of": iso(as_of), "data_as_of": iso(data.data_as_of), "forecasts": forecasts,
-            "partial_rule": PARTIAL_RULE, "priorities": rows}
+            in_use = TrajectoryInUse(method=national.method, parameters=national.parameters,
+                                     seasonal=national.seasonal is not None, split=split)
+        facts = PriorityFacts(
+            code=p.code, title=p.title, owner=p.owner, headline=ind.code,
+            headline_name=ind.name, unit_of_measure=ind.unit, polarity=ind.polarity.value,
+            scope=p.scope, decimals=ind.decimals,
+            stated_baseline=_stated(p.baseline.period, p.baseline.value),
+            stated_target=_stated(p.target.period, p.target.value),
+            tolerance=_tolerance(p), data_as_of=iso(data.vintage(ind.code)),
+            trajectory=in_use)
+        reading = _reading(data, p, at, traj, reason, with_forecast=forecasts != "none")
+        rest = {
+            "stages": stage_history(data, p, reading),
+            "movement": _movement(data, ind.code, at),  # since the period before
+            "leads": tuple(_movement(data, c, at) for c in p.leads if c in model.indicators),
+            "counters": tuple(_movement(data, c, at) for c in p.counters
+                              if c in model.indicators),
+        }
+        if not units:
+            rows.append(PriorityStatus.of(facts, reading, **rest))
+            continue
+        units_split = None
+        kids = _below(model, data, at, depth)
+        found = []
+        for kid in kids:
+            t, why, info = splits.at(kid) if splits else (None, reason, None)
+            found.append((t, why))
+            units_split = info
+        below = _readings(data, p, kids, found, with_forecast=forecasts == "all")
+        rows.append(PriorityStatusWithUnits.of(facts, reading, **rest, units_split=units_split,
+                                               units=tuple(below)))
+    return StatusReport(as_of=iso(snap.as_of), data_as_of=iso(data.data_as_of),
+                        forecasts=forecasts, partial_rule=PARTIAL_RULE, priorities=tuple(rows))
 
 
-def unit_readings(engine: Engine, priority: str, *, as_of: datetime | None = None,
-                  history: int = 24, data: SeriesData | None = None) -> dict[str, Any]:
+def unit_readings(snap: Snapshot, priority: str, *, history: int = 24) -> UnitReadings:
     """Each unit one level below the scope read against its share of the trajectory, period
     by period, from one load of the data: for small multiples and questions such as "Manitoba
     has been off track for 5 months". ``off_track_run`` counts the latest readings in a row
     that are off track. Up to ``history`` periods before the baseline are kept for context."""
-    model, (p,), data = _load(engine, priority, None, as_of, data)
+    model, (p,), data = _load(snap, priority, None)
     ind = model.indicators[p.headline]
     try:
         splits: _Splits | None = _Splits(data, p, trajectory_of(p))
     except StocktakeError:
         splits = None
-    rows = []
-    for kid in active_children(model, data.hierarchy, p.scope):
-        traj, reason, _ = splits.at(kid) if splits else (None, "no trajectory", None)
-        periods, values, _partial = data.complete(ind.code, kid)
-        row: dict[str, Any] = {"unit": kid, "unit_name": model.units[kid].name,
-                               "readings": [], "actuals": [], "off_track_run": 0,
-                               "status": NO_DATA, "latest": None, "expected": None,
-                               "gap": None, "gap_pct": None, "trajectory_note": reason,
-                               "at_target_period": None}
-        if traj is not None:
-            first = traj.baseline_period.shift(-history)
-            row["actuals"] = [{"period": q, "value": v} for q, v in zip(periods, values,
-                                                                       strict=True)
-                              if Period.parse(q, ind.period_type) >= first]
-            tolerance, mode = tolerance_of(p, traj, ind)
-            readings = assess(traj, dict(zip(periods, values, strict=True)), ind.polarity,
-                              tolerance, mode).readings
-            row["readings"] = [r.to_dict() for r in readings]
-            observed = [r for r in readings if r.actual is not None]
-            run = 0
-            for r in reversed(observed):
-                if r.status != "off_track":
-                    break
-                run += 1
-            row["off_track_run"] = run
-            if observed:
-                last = observed[-1]
-                row.update({"status": last.status, "latest": {"period": last.period,
-                                                              "value": last.actual},
-                            "expected": last.expected, "gap": last.gap,
-                            "gap_pct": last.gap_pct})
-            verdict = target_verdict(traj.baseline_period, traj.target_period,
-                                     traj.target_value,
-                                     dict(zip(periods, values, strict=True)), ind.polarity,
-                                     tolerance, mode)
-            row["at_target_period"] = (None if verdict is None
-                                       else verdict_block(verdict, ind.polarity))
-            if verdict is not None:
-                # The deadline has passed: met or missed, and no run of periods off track
-                # to chase (the verdict replaces it).
-                row.update({"status": verdict.status, "off_track_run": 0,
-                            "latest": {"period": verdict.latest_period,
-                                       "value": verdict.latest},
-                            "expected": verdict.target, "gap": verdict.gap,
-                            "gap_pct": verdict.gap_pct})
-        elif periods:
-            row["status"] = NO_TRAJECTORY
-        rows.append(row)
-    return {"priority": p.code, "headline": ind.code, "unit_of_measure": ind.unit,
-            "polarity": ind.polarity.value, "period_type": ind.period_type,
-            "as_of": iso(as_of), "units": rows}
+    rows = [_unit_track(data, p, ind, kid, *(splits.at(kid)[:2] if splits
+                                            else (None, "no trajectory")), history)
+            for kid in active_children(model, data.hierarchy, p.scope)]
+    return UnitReadings(priority=p.code, headline=ind.code, unit_of_measure=ind.unit,
+                        polarity=ind.polarity.value, period_type=ind.period_type,
+                        as_of=iso(snap.as_of), units=tuple(rows))
+
+
+def _unit_track(data: SeriesData, p: Priority, ind: Indicator, unit: str,
+                traj: Trajectory | None, reason: str | None, history: int) -> UnitReading:
+    """One unit's readings period by period, its run off track and its latest status."""
+    periods, values, _partial = data.complete(ind.code, unit)
+    name = data.model.units[unit].name
+    if traj is None:
+        return UnitReading(unit=unit, unit_name=name, readings=(), actuals=(), off_track_run=0,
+                           status=NO_TRAJECTORY if periods else NO_DATA, latest=None,
+                           expected=None, gap=None, gap_pct=None, trajectory_note=reason,
+                           at_target_period=None)
+    first = traj.baseline_period.shift(-history)
+    actuals = tuple(_stated(q, v) for q, v in zip(periods, values, strict=True)
+                    if Period.parse(q, ind.period_type) >= first)
+    tolerance, mode = tolerance_of(p, traj, ind)
+    by_period = dict(zip(periods, values, strict=True))
+    readings = assess(traj, by_period, ind.polarity, tolerance, mode).readings
+    observed = [r for r in readings if r.actual is not None]
+    # The latest readings in a row that are off track.
+    run = next((k for k, r in enumerate(reversed(observed)) if r.status != "off_track"),
+               len(observed))
+    status, latest, expected, gap, gap_pct = NO_DATA, None, None, None, None
+    if observed:
+        last = observed[-1]
+        status, latest = last.status, _stated(last.period, last.actual)
+        expected, gap, gap_pct = last.expected, last.gap, last.gap_pct
+    verdict = target_verdict(traj.baseline_period, traj.target_period, traj.target_value,
+                             by_period, ind.polarity, tolerance, mode)
+    at_target = None if verdict is None else verdict_block(verdict, ind.polarity)
+    if verdict is not None:
+        # The deadline has passed: met or missed, and no run of periods off track to chase
+        # (the verdict replaces it).
+        status, run, latest = verdict.status, 0, _stated(verdict.latest_period, verdict.latest)
+        expected, gap, gap_pct = verdict.target, verdict.gap, verdict.gap_pct
+    return UnitReading(unit=unit, unit_name=name, readings=tuple(readings), actuals=actuals,
+                       off_track_run=run, status=status, latest=latest, expected=expected,
+                       gap=gap, gap_pct=gap_pct, trajectory_note=reason,
+                       at_target_period=at_target)

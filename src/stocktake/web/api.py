@@ -29,11 +29,13 @@ from ..errors import StocktakeError, not_found
 from ..intake.service import submit_file, submit_rows
 from ..model.entities import DeliveryModel
 from ..model.periods import Period, PeriodError
+from ..results import encode
 from ..services.accounts import Principal
 from ..services.clock import parse_moment
 from ..services.model_service import current_model
 from ..services.quality import data_quality
 from ..services.readings import indicator_series
+from ..services.snapshot import Snapshot
 from ..services.status import priority_status
 from ..store.observations import data_as_of, latest
 from . import auth
@@ -352,8 +354,8 @@ def api_status(
         description="Read at this unit (within the priority's scope)")] = None,
     as_of: AsOf = None,
 ) -> JSONResponse:
-    return JSONResponse(call(priority_status, engine, priority=priority or None,
-                             unit=unit or None, as_of=moment(as_of)))
+    return JSONResponse(encode(call(priority_status, Snapshot(engine, moment(as_of)),
+                                    priority=priority or None, unit=unit or None)))
 
 @router.get("/api/v1/series/{indicator}", name="api_series", tags=["data"],
          summary="An indicator's series at one unit", response_model=ReportOut,

@@ -39,6 +39,7 @@ from ..reports import formatting as report_formatting
 from ..services.accounts import Principal
 from ..services.model_service import current_model
 from ..services.quality import data_quality
+from ..services.snapshot import Snapshot
 from ..services.status import priority_status
 from ..services.templates import write_template
 from ..store import observations
@@ -433,7 +434,7 @@ def unit_page(request: Request, code: str, engine: EngineDep, principal: Current
     quality = data_quality(engine, unit=code)
     mine = next((r for r in quality["units"] if r["unit"] == code), None)
     trend = [t for t in quality["trend"] if t["unit"] == code]
-    status = priority_status(engine, unit=code, units=False, forecasts="none")
+    status = priority_status(Snapshot(engine), unit=code, units=False, forecasts="none")
     return render(request, "unit.html", {
         "unit": unit, "parent": model.units.get(unit.parent or ""),
         "children": [u for u in model.children(code)
@@ -441,7 +442,7 @@ def unit_page(request: Request, code: str, engine: EngineDep, principal: Current
         "may_open_parent": remit is None or (unit.parent or "") in remit,
         "datasets": datasets, "indicators": model.indicators, "wanted": wanted,
         "last": last, "quality": mine, "quality_report": quality, "trend": trend,
-        "priorities": status["priorities"], "data_as_of": status["data_as_of"],
+        "priorities": status.priorities, "data_as_of": status.data_as_of,
         "reader": principal.role != "provider"})
 
 

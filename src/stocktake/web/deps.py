@@ -19,6 +19,7 @@ from ..errors import not_found
 from ..model.entities import DeliveryModel, Priority
 from ..services.accounts import Principal
 from ..services.model_service import current_model
+from ..services.snapshot import Snapshot
 from ..store.db import get_meta
 from . import auth
 from .cache import ResultCache
@@ -55,6 +56,15 @@ def model_of(engine: EngineDep) -> DeliveryModel:
 
 
 Model = Annotated[DeliveryModel, Depends(model_of)]
+
+
+def snapshot_of(engine: EngineDep) -> Snapshot:
+    """One consistent read of the world for this request: every service a page reads
+    sees the same model and the same data (loaded once, lazily)."""
+    return Snapshot(engine)
+
+
+SnapshotDep = Annotated[Snapshot, Depends(snapshot_of)]
 
 
 def priority_in_path(code: str, model: Model) -> Priority:
