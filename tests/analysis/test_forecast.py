@@ -521,6 +521,7 @@ def gapminder_series(every: int = 4) -> dict[str, tuple[list[str], list[float]]]
     return out
 
 
+@pytest.mark.slow  # 20-30 s: thousands of rolling-origin forecasts; CI runs it
 @pytest.mark.parametrize(
     ("name", "loader", "period_type"),
     [
