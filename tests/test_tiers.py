@@ -12,10 +12,14 @@ from pathlib import Path
 ROOT = Path(__file__).parents[1]
 ON_POSTGRES = re.compile(r"[\[-]postgresql[\]-]")  # the parameter in a test id: [postgresql-x]
 FILES = ["tests/store/test_store.py", "tests/web/test_browser.py", "tests/demo/test_build.py",
-         "tests/analysis/test_forecast.py"]
+         "tests/analysis/test_forecast.py", "tests/analysis/test_leads.py"]
 FAST = "not postgres and not browser and not slow"
+# The tests marked slow in FILES: long statistical runs the fast tier leaves to CI.
 COVERAGE = ("tests/analysis/test_forecast.py::"
             "test_interval_coverage_on_real_data_is_within_10_points")
+SLOW = (f"{COVERAGE}[",
+        "tests/analysis/test_forecast.py::test_the_model_own_intervals_would_be_too_narrow_on_",
+        "tests/analysis/test_leads.py::test_false_discovery_share_over_null_panels_at_most_")
 
 
 def _collected(*marks: str) -> list[set[str]]:
@@ -48,7 +52,7 @@ def test_each_tier_holds_what_it_should():
     browser = "tests/web/test_browser.py::"
 
     def marked(node: str) -> bool:
-        return bool(ON_POSTGRES.search(node)) or node.startswith((browser, f"{COVERAGE}["))
+        return bool(ON_POSTGRES.search(node)) or node.startswith((browser, *SLOW))
 
     assert all(marked(node) for node in rest) and not any(marked(node) for node in fast)
     store = "tests/store/test_store.py::test_migrations_build_exactly_the_tables_the_code_declares"
@@ -57,3 +61,4 @@ def test_each_tier_holds_what_it_should():
         in rest
     assert any(node.startswith(browser) for node in rest)
     assert sum(node.startswith(f"{COVERAGE}[") for node in rest) == 3  # the three panels
+    assert all(any(node.startswith(slow) for node in rest) for slow in SLOW)

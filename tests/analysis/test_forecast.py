@@ -539,6 +539,7 @@ def test_interval_coverage_on_real_data_is_within_10_points(name, loader, period
     assert result.n_forecasts > 5000
 
 
+@pytest.mark.slow  # 3 s: a backtest over the whole prisoner panel; CI runs it
 def test_the_model_own_intervals_would_be_too_narrow_on_real_data():
     """Why the calibration exists: on the prisoner panel, plain ETS intervals cover far
     less than they claim, and worse the further ahead."""
