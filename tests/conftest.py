@@ -1,7 +1,12 @@
 """Shared fixtures: real SQLite and PostgreSQL databases, and the small test model; and the
 test tiers: every test that needs PostgreSQL is marked ``postgres``, every test that needs a
 real browser ``browser``, by the fixtures it uses, so ``pytest -m "not postgres and not
-browser"`` runs the fast tier (scripts/test --fast) and no new test can forget its mark."""
+browser"`` runs the fast tier (scripts/test --fast) and no new test can forget its mark.
+Long statistical runs on real data carry ``slow`` by hand; the fast tier leaves them out too.
+
+The fast tier runs in two processes (pytest-xdist, ``-n 2``): every database a test writes
+is its own (a file under its tmp_path, a copy of a session template), so tests share
+nothing but read-only inputs."""
 
 from __future__ import annotations
 
@@ -16,6 +21,13 @@ from stocktake.store.db import drop_everything, open_engine
 HERE = Path(__file__).parent
 SMALL_MODEL = HERE / "fixtures" / "small_model"
 SHARED_DATA = HERE.parent.parent / "shared" / "data"
+
+# A pytest-xdist worker starts with COLUMNS=80 in its environment. rich reads COLUMNS once,
+# when the CLI's consoles are made at import, and would then ignore the width a test gives
+# CliRunner (and wrap a long tmp path mid-word): give workers the environment of a serial run.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
 
 
 # Fixtures whose "postgresql" parameter runs a test on PostgreSQL, and the fixtures that

@@ -24,7 +24,7 @@ from stocktake.store.db import open_engine, set_meta
 EXAMPLES = Path(__file__).parents[1] / "examples" / "delivery"
 PLAN, CHAIN = EXAMPLES / "plan.yaml", EXAMPLES / "chain.yaml"
 ASSESSMENT, STOCKTAKE = EXAMPLES / "assessment.yaml", EXAMPLES / "stocktake.yaml"
-runner = CliRunner()
+runner = CliRunner(env={"COLUMNS": "200"})  # long tmp paths unbroken (xdist adds a level)
 
 
 def run(*args: Any, ok: bool = True):

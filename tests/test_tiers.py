@@ -1,6 +1,7 @@
 """The test tiers: tests/conftest.py marks every PostgreSQL run ``postgres`` and every test
-that drives a browser ``browser``, so that -m "not postgres and not browser" is the fast
-tier. Checked by collecting real test files with pytest, as a developer would."""
+that drives a browser ``browser``, and the long real-data coverage runs are marked ``slow``,
+so that -m "not postgres and not browser and not slow" is the fast tier (scripts/test
+--fast). Checked by collecting real test files with pytest, as a developer would."""
 
 import re
 import subprocess
@@ -10,32 +11,54 @@ from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
 ON_POSTGRES = re.compile(r"[\[-]postgresql[\]-]")  # the parameter in a test id: [postgresql-x]
-FILES = ["tests/store/test_store.py", "tests/web/test_browser.py", "tests/demo/test_build.py"]
+FILES = ["tests/store/test_store.py", "tests/web/test_browser.py", "tests/demo/test_build.py",
+         "tests/analysis/test_forecast.py", "tests/analysis/test_leads.py"]
+FAST = "not postgres and not browser and not slow and not docs"
+# The tests marked slow in FILES: long statistical runs the fast tier leaves to CI.
+COVERAGE = ("tests/analysis/test_forecast.py::"
+            "test_interval_coverage_on_real_data_is_within_10_points")
+SLOW = (f"{COVERAGE}[",
+        "tests/analysis/test_forecast.py::test_the_model_own_intervals_would_be_too_narrow_on_",
+        "tests/analysis/test_leads.py::test_false_discovery_share_over_null_panels_at_most_")
 
 
-def _collected(marks: str) -> set[str]:
-    run = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
-                          "-p", "no:cacheprovider", "-m", marks, *FILES],
-                         cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 0, run.stdout + run.stderr
-    return {line for line in run.stdout.splitlines() if "::" in line}
+def _collected(*marks: str) -> list[set[str]]:
+    """The test ids pytest collects from FILES under each marker expression (the
+    collections run side by side)."""
+    runs = [subprocess.Popen([sys.executable, "-m", "pytest", "--collect-only", "-q",
+                              "-p", "no:cacheprovider", "-p", "no:xdist", "-m", m, *FILES],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for m in marks]
+    found = []
+    for run in runs:
+        out, err = run.communicate()
+        assert run.returncode == 0, out + err
+        found.append({line for line in out.splitlines() if "::" in line})
+    return found
 
 
 def test_the_markers_are_registered_and_strict():
     options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
     assert "--strict-markers" in options["ini_options"]["addopts"]
-    markers = {m.split(":")[0] for m in options["ini_options"]["markers"]}
-    assert markers == {"postgres", "browser", "docs"}
+    assert {m.split(":")[0] for m in options["ini_options"]["markers"]} == {
+        "postgres", "browser", "slow", "docs"}
+    script = (ROOT / "scripts" / "test").read_text()
+    assert f'-m "{FAST}"' in script
 
 
 def test_each_tier_holds_what_it_should():
-    marked, fast = _collected("postgres or browser"), _collected("not postgres and not browser")
-    assert marked and fast and not marked & fast
-    assert all(ON_POSTGRES.search(node) or node.startswith("tests/web/test_browser.py::")
-               for node in marked)
-    assert not any(ON_POSTGRES.search(node) or "test_browser.py" in node for node in fast)
+    fast, rest = _collected(FAST, f"not ({FAST})")
+    assert fast and rest and not fast & rest
+    browser = "tests/web/test_browser.py::"
+
+    def marked(node: str) -> bool:
+        return bool(ON_POSTGRES.search(node)) or node.startswith((browser, *SLOW))
+
+    assert all(marked(node) for node in rest) and not any(marked(node) for node in fast)
     store = "tests/store/test_store.py::test_migrations_build_exactly_the_tables_the_code_declares"
-    assert f"{store}[postgresql]" in marked and f"{store}[sqlite]" in fast
+    assert f"{store}[postgresql]" in rest and f"{store}[sqlite]" in fast
     assert "tests/demo/test_build.py::test_the_demo_is_labelled_and_reports_progress[postgresql]" \
-        in marked
-    assert any(node.startswith("tests/web/test_browser.py::") for node in marked)
+        in rest
+    assert any(node.startswith(browser) for node in rest)
+    assert sum(node.startswith(f"{COVERAGE}[") for node in rest) == 3  # the three panels
+    assert all(any(node.startswith(slow) for node in rest) for slow in SLOW)

@@ -522,6 +522,7 @@ def gapminder_series(every: int = 4) -> dict[str, tuple[list[str], list[float]]]
     return out
 
 
+@pytest.mark.slow  # 20-30 s: thousands of rolling-origin forecasts; CI runs it
 @pytest.mark.parametrize(
     ("name", "loader", "period_type"),
     [
@@ -539,6 +540,7 @@ def test_interval_coverage_on_real_data_is_within_10_points(name, loader, period
     assert result.n_forecasts > 5000
 
 
+@pytest.mark.slow  # 3 s: a backtest over the whole prisoner panel; CI runs it
 def test_the_model_own_intervals_would_be_too_narrow_on_real_data():
     """Why the calibration exists: on the prisoner panel, plain ETS intervals cover far
     less than they claim, and worse the further ahead."""

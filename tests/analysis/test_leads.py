@@ -329,6 +329,7 @@ NULL_PANELS = 200
 NOMINAL_FDR = 0.1
 
 
+@pytest.mark.slow  # 6 s: 400 analyses, half with 199 permutations each; CI runs it
 def test_false_discovery_share_over_null_panels_at_most_nominal():
     """200 panels with no lead at all: every discovery is false, so the false discovery
     proportion of a panel is 1 if anything is discovered, else 0 (8 units, 48 months, 8

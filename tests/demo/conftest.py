@@ -6,8 +6,11 @@ everything the build depends on (stocktake's files, the seed, Python and the ins
 libraries): the demo world is deterministic, so a build from the same inputs is the same
 database (as ``stocktake demo`` itself reuses one whose fingerprint matches). A later
 session copies it instead of building again. ``STOCKTAKE_TEST_FRESH_DEMO=1`` (set by
-scripts/test for the full suite, so CI always builds) or ``--cache-clear`` build afresh."""
+scripts/test for the full suite, so CI always builds) or ``--cache-clear`` build afresh.
+Under pytest-xdist each worker has its own session: a lock on the cache makes the first
+worker build while the other waits and then copies."""
 
+import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -61,17 +64,26 @@ def _build(engine) -> dict:
 
 def _sqlite_demo(path: Path, cache: Path | None) -> dict:
     """Build the demo into ``path`` (or copy the cached build there); what the build said."""
-    if cache is not None:
-        key = build_key()
-        cached, said = cache / f"demo-{key}.db", cache / f"demo-{key}.json"
+    if cache is None:
+        return _build_sqlite(path, None, None)
+    key = build_key()
+    cached, said = cache / f"demo-{key}.db", cache / f"demo-{key}.json"
+    with open(cache / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if cached.exists() and said.exists():
             shutil.copyfile(cached, path)
             return json.loads(said.read_text())
+        return _build_sqlite(path, cached, said)
+
+
+def _build_sqlite(path: Path, cached: Path | None, said: Path | None) -> dict:
+    """Build the demo into ``path``; keep the build as ``cached`` and what it said as
+    ``said`` when given."""
     engine = open_engine(f"sqlite:///{path}")
     built = _build(engine)
     engine.dispose()  # closing the last connection folds the WAL into the file
-    if cache is not None:
-        for old in cache.glob("demo-*"):
+    if cached is not None and said is not None:
+        for old in cached.parent.glob("demo-*"):
             old.unlink()
         shutil.copyfile(path, cached.with_suffix(".part"))
         cached.with_suffix(".part").replace(cached)

@@ -430,9 +430,9 @@ def test_same_seed_same_world_and_another_seed_another(world):
 
 def test_build_is_fast_and_reports_progress():
     calls: list[tuple[int, int]] = []
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: what other processes do does not count
     w = build_world(11, progress=lambda done, total: calls.append((done, total)))
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
     assert w.name == "Demo federation (simulated data)"
     assert len(calls) >= 5
     assert all(0 < d <= t for d, t in calls)
