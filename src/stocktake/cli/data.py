@@ -103,12 +103,19 @@ def render_submission(file: Path, result, *, as_json: bool = False) -> None:
 
 
 def _print_findings(findings: list, limit: int = 50) -> None:
+    from rich.markup import escape
+
+    from ..intake.findings import shorten
+
     table = Table(show_lines=False)
     for col in ("row", "column", "value", "severity", "check", "message"):
         table.add_column(col, overflow="fold")
     for f in findings[:limit]:
-        table.add_row("" if f.row is None else str(f.row), f.column or "",
-                      "" if f.value is None else str(f.value), f.severity, f.check, f.message)
+        # The provider's text, as written: '[/]' is a code, not rich markup.
+        texts = (f.column or "", "" if f.value is None else str(f.value), f.message)
+        column, value, message = (escape(shorten(t, 200)) for t in texts)
+        table.add_row("" if f.row is None else str(f.row), column, value, f.severity,
+                      f.check, message)
     err.print(table)
     if len(findings) > limit:
         err.print(f"... and {len(findings) - limit} more (use --json for all of them)")

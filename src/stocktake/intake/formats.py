@@ -641,6 +641,10 @@ def _csv_slow(text: str, sep: str, n: int, name: str) -> pl.DataFrame:
     return body.with_columns(pl.Series("row", starts, dtype=pl.Int64))
 
 
+# Half of a UTF-16 pair, which JSON can escape (\ud800) but no UTF-8 text can hold.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class _Number(str):
     """A JSON number kept as the text written, so 1e400 reaches the validator as '1e400'."""
 
@@ -652,6 +656,9 @@ def _read_json(text: str, name: str) -> Submission:
     except json.JSONDecodeError as exc:
         _fail("json", f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column "
               f"{exc.colno}")
+    except RecursionError:
+        _fail("json", f"{name} is nested too deeply (lists or objects inside each other "
+              "hundreds of levels down): expected a list of flat objects")
     if not isinstance(items, list):
         found = "an object" if isinstance(items, dict) else f"a {type(items).__name__}"
         _fail("json", f"{name} must hold a list of objects like "
@@ -667,7 +674,8 @@ def _read_json(text: str, name: str) -> Submission:
                                     f"item {n} is not an object with indicator, unit, period "
                                     "and value"))
             continue
-        fields = {str(k).strip().lower(): v for k, v in item.items()}
+        fields = {_SURROGATE.sub("\ufffd", str(k)).strip().lower(): v
+                  for k, v in item.items()}
         for key in fields.keys() - set(LONG_COLUMNS) - extra_seen:
             extra_seen.add(key)
             warnings.append(Finding(n, key, None, "extra_column", "warning",
@@ -679,7 +687,11 @@ def _read_json(text: str, name: str) -> Submission:
                                         f"item {n} has no '{key}'"))
                 continue
             v = fields[key]
-            if isinstance(v, str):  # a number arrives as _Number, itself a str
+            if isinstance(v, str) and _SURROGATE.search(v):
+                findings.append(Finding(n, key, None, "json_item", "error",
+                                        f"item {n}: {key} holds a lone surrogate escape "
+                                        "(\\ud800-\\udfff), which is not text"))
+            elif isinstance(v, str):  # a number arrives as _Number, itself a str
                 texts.append(v.strip())
             elif v is None and key == "value":
                 findings.append(Finding(n, key, None, "json_item", "error",
@@ -713,8 +725,15 @@ def _json_kind(v: Any) -> str:
 
 
 def _short(v: Any) -> str:
-    s = json.dumps(v)
+    try:
+        s = json.dumps(v)
+    except RecursionError:
+        return "(nested too deeply to show)"
     return s if len(s) <= 60 else s[:57] + "..."
+
+
+def _short_text(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 # -- binary: parquet, xlsx ------------------------------------------------------------------
@@ -790,7 +809,16 @@ def _read_xlsx(data: bytes, name: str) -> Submission:
         if not sheets:
             _fail("workbook", f"{name} has no worksheet")
         ws = sheets.get("data", wb.worksheets[0])
+        # Read-only mode trusts the sheet's declared used range (its <dimension>), which
+        # a generator can set too small: forget it and read every row there is.
+        ws.reset_dimensions()
         return _read_sheet(ws, name)
+    except SubmissionError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the sheet's XML is parsed as it is read
+        _fail("workbook", f"{name} is not a readable Excel workbook: its sheet is damaged "
+              f"({type(exc).__name__}: {_short_text(str(exc))}); open it in Excel and save "
+              "it as 'Excel Workbook (.xlsx)'")
     finally:
         wb.close()
 

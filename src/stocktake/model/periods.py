@@ -112,7 +112,10 @@ class Period:
     @property
     def end(self) -> date:
         """The last day of the period (inclusive)."""
-        return self.shift(1).start - timedelta(days=1)
+        try:
+            return self.shift(1).start - timedelta(days=1)
+        except (ValueError, OverflowError):  # the next period starts after the year 9999
+            return date.max
 
     @property
     def days(self) -> int:

@@ -1,0 +1,228 @@
+"""Input that must never crash, hang or load when it should not (issue 15, items 8-14).
+
+Each test writes real files, uses a real SQLite (and PostgreSQL, when given) database and
+the real CLI, and checks both the answer (a clear error saying what and where) and that
+nothing was stored on a rejection."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+from stocktake.intake.findings import SubmissionError
+from stocktake.intake.formats import read_submission
+from stocktake.intake.service import submit_file
+from stocktake.services.model_service import load_model
+from stocktake.store import schema
+
+T0 = datetime(2025, 6, 1, 9, 0)
+HEADER = "indicator,unit,period,value\n"
+runner = CliRunner()
+
+
+@pytest.fixture
+def loaded(engine, small_model_dir):
+    load_model(engine, small_model_dir, loaded_by="t", now=T0 - timedelta(days=1))
+    return engine
+
+
+def counts(engine) -> tuple[int, int, int]:
+    """Observations, batches and quarantined rows stored."""
+    with engine.connect() as conn:
+        return tuple(conn.execute(select(func.count()).select_from(t)).scalar()
+                     for t in (schema.observations, schema.batches, schema.quarantine))
+
+
+def submit(engine, path: Path, **options):
+    return submit_file(engine, path, submitter="t", now=T0, **options)
+
+
+def checks(result) -> list[str]:
+    return [f.check for f in result.errors]
+
+
+# -- 8: every row quarantined -------------------------------------------------------------
+def test_a_partial_submission_whose_every_row_has_an_error_is_not_accepted(loaded, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + "incidents,ZZ,2024-01,3\npopulation,A1,2024-01,x\n")
+    result = submit(loaded, path, partial=True)
+    assert not result.accepted
+    assert result.batch is None and result.quarantined == 0
+    assert sorted(checks(result)) == ["unknown_unit", "value_type"]
+    assert counts(loaded) == (0, 0, 0)
+
+
+def test_a_partial_submission_with_one_good_row_is_still_accepted(loaded, tmp_path):
+    path = tmp_path / "half.csv"
+    path.write_text(HEADER + "incidents,ZZ,2024-01,3\nincidents,A1,2024-01,4\n")
+    result = submit(loaded, path, partial=True)
+    assert result.accepted and result.quarantined == 1
+    assert counts(loaded) == (1, 1, 1)
+
+
+# -- 9: a worksheet that declares a smaller used range than it holds ---------------------
+def test_every_row_of_a_sheet_is_read_whatever_its_declared_range(loaded, tmp_path):
+    path = tmp_path / "short.xlsx"
+    # 12 rows, one per month of 2024, declared as holding only A1:B5.
+    path.write_bytes(_with_sheet(_workbook(12), lambda xml: xml.replace(
+        b'<dimension ref="A1:D13"', b'<dimension ref="A1:B5"')))
+    sub = read_submission(path.read_bytes(), path.name)
+    assert sub.rows["period"].to_list() == [f"2024-{m:02d}" for m in range(1, 13)]
+    assert sub.rows["value"].to_list() == [str(n) for n in range(12)]
+    result = submit(loaded, path)
+    assert result.accepted and result.added == 12
+
+
+# -- 10: a large CSV whose first slice has no usable line end ---------------------------
+@pytest.mark.parametrize("fault", ["stray quote", "long line"])
+def test_a_large_csv_without_a_usable_line_end_is_refused_quickly(loaded, tmp_path, fault):
+    path = tmp_path / "big.csv"
+    with path.open("wb") as f:
+        if fault == "stray quote":
+            f.write(b'indicator,unit,period,value\nincidents,A1,"2024-01,3\n')
+            f.write(b"incidents,A1,2024-01,3\n" * 1_500_000)  # 34.5 MB
+        else:
+            f.write(b"indicator,unit,period,value\nincidents,A1,2024-01,")
+            f.write(b"9" * 34_000_000 + b"\n")
+    start = time.perf_counter()
+    result = submit(loaded, path)
+    took = time.perf_counter() - start
+    assert not result.accepted
+    [finding] = result.errors
+    assert finding.check == "malformed_csv" and finding.row == 2
+    assert ("never closed" if fault == "stray quote" else "longer than") in finding.message
+    assert took < 30
+    assert counts(loaded) == (0, 0, 0)
+
+
+# -- 11: tracebacks instead of a clear finding -------------------------------------------
+def _finding(data: bytes, name: str):
+    with pytest.raises(SubmissionError) as caught:
+        read_submission(data, name)
+    return caught.value.findings
+
+
+def test_json_nested_a_thousand_deep_is_a_clear_error():
+    [finding] = _finding(b"[" * 100_000 + b"]" * 100_000, "deep.json")
+    assert finding.check == "json" and "nested" in finding.message
+
+
+def test_a_lone_surrogate_in_json_is_named_with_its_item(loaded, tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text('[{"indicator": "incidents", "unit": "A1", "period": "2024-01", '
+                    '"value": 3}, {"indicator": "incidents", "unit": "A\\ud800", '
+                    '"period": "2024-02", "value": 3}]')
+    result = submit(loaded, path)
+    assert not result.accepted
+    [finding] = result.errors
+    assert (finding.check, finding.row, finding.column) == ("json_item", 2, "unit")
+    assert "surrogate" in finding.message
+    assert counts(loaded) == (0, 0, 0)
+
+
+def _workbook(rows: int = 200) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["indicator", "unit", "period", "value"])
+    for n in range(rows):
+        ws.append(["incidents", "A1", f"2024-{n % 12 + 1:02d}", n])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _with_sheet(data: bytes, change) -> bytes:
+    """The workbook with ``change`` applied to its first sheet's XML."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            body = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = change(body)
+            zout.writestr(item, body)
+    return out.getvalue()
+
+
+def _cut_in_half(xml: bytes) -> bytes:
+    return xml[:len(xml) // 2]
+
+
+def _external_entity(xml: bytes) -> bytes:
+    """A DTD declaring an external entity, used in a cell far down the sheet."""
+    head, rest = xml.split(b"<worksheet", 1)
+    dtd = b'<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    cell = b"<v>150</v>"
+    return head + dtd + b"<worksheet" + rest.replace(cell, b"<v>&x;</v>")
+
+
+@pytest.mark.parametrize("change", [_cut_in_half, _external_entity], ids=["damaged", "dtd"])
+def test_a_damaged_worksheet_or_one_with_a_dtd_is_a_clear_error(loaded, tmp_path, change):
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(_with_sheet(_workbook(), change))
+    result = submit(loaded, path)
+    assert not result.accepted
+    [finding] = result.errors
+    assert finding.check == "workbook" and "bad.xlsx" in finding.message
+    assert counts(loaded) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("period", ["9999-12", "9999", "9999-Q4", "9999-12-31", "9999-W52"])
+def test_the_last_period_of_the_year_9999_is_a_finding_not_a_crash(loaded, tmp_path, period):
+    path = tmp_path / "far.csv"
+    path.write_text(HEADER + f"incidents,A1,{period},3\n")
+    result = submit(loaded, path)
+    assert not result.accepted
+    assert {f.check for f in result.errors} <= {"future_period", "period"}
+    assert result.errors
+    assert counts(loaded) == (0, 0, 0)
+
+
+def test_findings_with_markup_are_printed_as_written(engine, small_model_dir, tmp_path):
+    url = str(engine.url)
+    runner.invoke(app, ["load", str(small_model_dir), "--db", url])
+    path = tmp_path / "markup.csv"
+    path.write_text(HEADER + "incidents,[/],2024-01,3\nincidents,[bold]x[/bold],2024-01,3\n")
+    result = runner.invoke(app, ["submit", str(path), "--db", url])
+    assert result.exit_code == 1, result.output
+    cells = [c.strip() for line in result.output.splitlines() for c in line.split("│")]
+    assert "[/]" in cells and "[bold]x[/bold]" in cells, cells  # as written, not markup
+    assert "internal error" not in result.output
+
+
+# -- 13: slow rejections ------------------------------------------------------------------
+def test_two_hundred_thousand_unknown_unit_codes_are_rejected_in_seconds(loaded, tmp_path):
+    path = tmp_path / "codes.csv"
+    path.write_text(HEADER + "".join(f"incidents,U{n},2024-01,3\n" for n in range(200_000)))
+    start = time.perf_counter()
+    result = submit(loaded, path)
+    took = time.perf_counter() - start
+    assert not result.accepted
+    assert len(result.errors) == 200_000  # every row is named (quarantine needs them)
+    assert result.errors[0].message == "'U0' is not a known reporting unit code"
+    assert took < 30
+    assert counts(loaded) == (0, 0, 0)
+
+
+def test_a_five_megabyte_code_is_cut_short_in_messages(engine, small_model_dir, tmp_path):
+    url = str(engine.url)
+    runner.invoke(app, ["load", str(small_model_dir), "--db", url])
+    path = tmp_path / "long.csv"
+    code = "Z" * 5_000_000
+    path.write_text(HEADER + f"incidents,{code},2024-01,3\n")
+    start = time.perf_counter()
+    result = runner.invoke(app, ["submit", str(path), "--db", url])
+    took = time.perf_counter() - start
+    assert result.exit_code == 1
+    assert "ZZZZ…" in result.output and "(5,000,000 characters)" in result.output
+    assert len(result.output) < 20_000
+    assert took < 30
