@@ -238,7 +238,7 @@ class _SlicedCsv:
         header = head.line + "\n"
         with self.path.open("rb") as f:
             f.seek(resume[0])
-            cutter = _LineCutter(f, resume[1])
+            cutter = _LineCutter(f, resume[1], raw_lines)
             while piece := cutter.next(size):
                 self.position += len(piece)
                 text, data = _unix_lines(self._text(piece, 0, raw_lines), piece)
@@ -277,27 +277,51 @@ class _SlicedCsv:
         yield whole.rows.filter(pl.col("row") > lines + 1)
 
 
+MAX_RECORD_BYTES = 16 << 20  # a row (a line, or quoted lines) longer than this is refused
+
+
 class _LineCutter:
     """A file's bytes in pieces that each end at a line end outside quotes (the last at the
-    end of the file), so that no row is cut in two."""
+    end of the file), so that no row is cut in two. A row longer than MAX_RECORD_BYTES (a
+    stray quote that is never closed, or no line end at all) is refused with its line,
+    rather than read to the end of the file."""
 
-    def __init__(self, f: BinaryIO, carry: bytes = b""):
+    def __init__(self, f: BinaryIO, carry: bytes = b"", lines: int = 0):
         self.f = f
         self.carry = carry  # read, not yet handed out
+        self.lines = lines  # line ends in the pieces handed out
 
     def next(self, size: int) -> bytes:
         """A piece of about ``size`` bytes or more; empty at the end of the file."""
         buf = self.carry
         while True:
-            block = self.f.read(max(size - len(buf), 64))
+            # At least as much again as is held: the buffer doubles, so a long row costs
+            # a few reads and scans, not one per 64 bytes.
+            block = self.f.read(max(size - len(buf), len(buf), 64))
             if not block:
                 self.carry = b""
+                self.lines += buf.count(b"\n")
                 return buf
             buf += block
             cut = _line_end(buf)
             if cut:
                 self.carry = buf[cut:]
+                self.lines += buf.count(b"\n", 0, cut)
                 return buf[:cut]
+            if len(buf) > MAX_RECORD_BYTES:
+                self._refuse(buf)
+
+    def _refuse(self, buf: bytes) -> NoReturn:
+        """``buf`` starts a row and holds no usable line end: say which line and why."""
+        line = self.lines + 1
+        first_end = buf.find(b"\n")
+        mb = MAX_RECORD_BYTES >> 20
+        if first_end >= 0 or b'"' in buf:
+            _fail("malformed_csv", f"line {line}: a double quote (\") opens a quoted field "
+                  f"that is never closed (not within {mb} MB); remove the stray quote or "
+                  "close it", row=line)
+        _fail("malformed_csv", f"line {line} is longer than {mb} MB without a line end: "
+              "is this a CSV file?", row=line)
 
 
 def _line_end(buf: bytes) -> int:
