@@ -7,6 +7,7 @@ nothing was stored on a rejection."""
 from __future__ import annotations
 
 import io
+import json
 import time
 import zipfile
 from datetime import datetime, timedelta
@@ -214,7 +215,13 @@ def test_findings_with_markup_are_printed_as_written(engine, small_model_dir, tm
 
 
 # -- 13: slow rejections ------------------------------------------------------------------
-def test_two_hundred_thousand_unknown_unit_codes_are_rejected_in_seconds(loaded, tmp_path):
+def test_two_hundred_thousand_unknown_unit_codes_are_rejected_in_seconds(
+        engine, small_model_dir, tmp_path):
+    units = small_model_dir / "units.csv"  # 500 more units: a hint is looked up among them
+    units.write_text(units.read_text() + "".join(f"R{n:04d},Region {n},region,B,1\n"
+                                                 for n in range(500)))
+    load_model(engine, small_model_dir, loaded_by="t", now=T0 - timedelta(days=1))
+    loaded = engine
     path = tmp_path / "codes.csv"
     path.write_text(HEADER + "".join(f"incidents,U{n},2024-01,3\n" for n in range(200_000)))
     start = time.perf_counter()
@@ -223,7 +230,7 @@ def test_two_hundred_thousand_unknown_unit_codes_are_rejected_in_seconds(loaded,
     assert not result.accepted
     assert len(result.errors) == 200_000  # every row is named (quarantine needs them)
     assert result.errors[0].message == "'U0' is not a known reporting unit code"
-    assert took < 30
+    assert took < 20  # it took 100 s
     assert counts(loaded) == (0, 0, 0)
 
 
@@ -237,6 +244,30 @@ def test_a_five_megabyte_code_is_cut_short_in_messages(engine, small_model_dir, 
     result = runner.invoke(app, ["submit", str(path), "--db", url])
     took = time.perf_counter() - start
     assert result.exit_code == 1
-    assert "ZZZZ…" in result.output and "(5,000,000 characters)" in result.output
-    assert len(result.output) < 20_000
-    assert took < 30
+    assert len(result.output) < 5_000 and "(5,000,000" in result.output
+    assert took < 30  # it took 63 s
+    out = runner.invoke(app, ["submit", str(path), "--db", url, "--json"]).stdout
+    [finding] = json.loads(out)["findings"]
+    assert finding["message"] == ("'" + "Z" * 59 + "… (5,000,000 characters)' is not a "
+                                  "known reporting unit code")
+    assert finding["value"] == code  # the value itself stays as written
+
+
+def test_the_units_table_of_a_hierarchy_5000_deep_prints_in_seconds(small_model_dir, capsys):
+    from stocktake.cli.model import render_units
+    from stocktake.model.files import load_model_dir
+
+    lines = ["code,name,level,parent", "N,Nation,nation,", "A,Province A,province,N",
+             "B,Province B,province,N", "A1,Region A1,region,A", "A2,Region A2,region,A",
+             "B1,Region B1,region,B"]
+    lines += [f"D{n},Deep {n},deep,{'B1' if n == 0 else f'D{n - 1}'}" for n in range(5000)]
+    (small_model_dir / "units.csv").write_text("\n".join(lines) + "\n")
+    start = time.perf_counter()
+    model = load_model_dir(small_model_dir)
+    render_units(model)
+    took = time.perf_counter() - start
+    out = capsys.readouterr().out
+    assert took < 60  # it ran for over 3 minutes
+    assert "│     A1 " in out  # two levels down: indented as before
+    assert "(5002)" in out  # deeper than MAX_INDENT: its depth shown instead
+    assert model.depths()["D4999"] == 5002 == model.depth("D4999")

@@ -220,16 +220,22 @@ def _parse_units(text: str, c: _Collector) -> dict[str, Unit]:
         if unit.parent is not None and unit.parent not in units:
             c.add(f, lines[code], "parent",
                   f"'{unit.parent}' is not a unit code{did_you_mean(unit.parent, list(units))}")
-    # A parent chain that never reaches a root is a cycle.
+    # A parent chain that never reaches a root is a cycle. Each unit is walked once: a
+    # chain that meets a unit already settled ends there (a hierarchy may be 5,000 deep).
+    settled: dict[str, bool] = {}  # code -> whether it is on or below a cycle
     for code in units:
-        seen = {code}
-        parent = units[code].parent
-        while parent is not None and parent in units:
-            if parent in seen:
-                c.add(f, lines[code], "parent", f"unit '{code}' is its own ancestor (a cycle)")
+        chain: dict[str, None] = {}
+        node: str | None = code
+        while node is not None and node in units and node not in settled:
+            if node in chain:
                 break
-            seen.add(parent)
-            parent = units[parent].parent
+            chain[node] = None
+            node = units[node].parent
+        cyclic = node in chain or settled.get(node or "", False)
+        for member in chain:
+            settled[member] = cyclic
+        if cyclic:  # on a cycle, or below one (as before: each such unit is named)
+            c.add(f, lines[code], "parent", f"unit '{code}' is its own ancestor (a cycle)")
     return units
 
 
