@@ -271,3 +271,123 @@ def test_the_units_table_of_a_hierarchy_5000_deep_prints_in_seconds(small_model_
     assert "│     A1 " in out  # two levels down: indented as before
     assert "(5002)" in out  # deeper than MAX_INDENT: its depth shown instead
     assert model.depths()["D4999"] == 5002 == model.depth("D4999")
+
+
+def test_a_json_field_given_twice_is_refused_with_its_item(loaded, tmp_path):
+    path = tmp_path / "twice.json"
+    path.write_text('[{"indicator": "incidents", "unit": "A1", "period": "2024-01", '
+                    '"value": 3}, {"indicator": "incidents", "unit": "A1", "unit": "A2", '
+                    '"period": "2024-02", "value": 3}]')
+    result = submit(loaded, path)
+    assert not result.accepted
+    [finding] = result.errors
+    assert (finding.row, finding.column, finding.check) == (2, "unit", "json_item")
+    assert finding.message == "item 2 gives 'unit' twice: give each field once"
+    assert counts(loaded) == (0, 0, 0)
+
+
+# -- 11 and 12: model files that crash the load, or load but should not ----------------
+def load_json(url: str, directory: Path, *more: str):
+    result = runner.invoke(app, ["load", str(directory), "--db", url, "--json", *more])
+    return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else None
+
+
+def model_state(engine) -> list:
+    """Units, indicators and priorities (code, active), and how many changes are recorded."""
+    with engine.connect() as conn:
+        return [conn.execute(select(t.c.code, t.c.active).order_by(t.c.code)).all()
+                for t in (schema.units, schema.indicators, schema.priorities)] + [
+            conn.execute(select(func.count()).select_from(schema.model_changes)).scalar()]
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+RULE = "- code: r\n  name: r\n  left: {left}\n  operator: '<='\n  right: population\n"
+
+
+@pytest.mark.parametrize("change, where, fragment", [
+    (lambda d: (d / "rules.yaml").write_text(RULE.format(left="(" * 3000 + "incidents"
+                                                         + ")" * 3000)),
+     ("rules.yaml", 3, "left"), "is too long: 6,001 codes, numbers and operators"),
+    (lambda d: (d / "rules.yaml").write_text(RULE.format(left="(" * 60 + "incidents"
+                                                         + ")" * 60)),
+     ("rules.yaml", 3, "left"), "nested more than 50 deep"),
+    (lambda d: (d / "rules.yaml").write_text(RULE.format(left="+".join(["incidents"] * 3000))),
+     ("rules.yaml", 3, "left"), "is too long"),
+    (lambda d: (d / "rules.yaml").write_text("- code: r\n  name: " + "[" * 3000
+                                             + "]" * 3000 + "\n"),
+     ("rules.yaml", None, None), "nested too deeply"),
+    (lambda d: ((d / "units.csv").unlink(), (d / "units.csv").mkdir()),
+     ("units.csv", None, None), "is a folder"),
+    (lambda d: _edit(d / "indicators.yaml", "  min: 0\n", "  min: .nan\n"),
+     ("indicators.yaml", 11, "min"), "'nan' must be a finite number"),
+    (lambda d: _edit(d / "indicators.yaml", "  min: 0\n", "  min: 0\n  max: .inf\n"),
+     ("indicators.yaml", 12, "max"), "'inf' must be a finite number"),
+    (lambda d: _edit(d / "units.csv", "A2,Region", "A\x002,Region"),
+     ("units.csv", 6, None), "NUL character"),
+    (lambda d: _edit(d / "indicators.yaml", "code: population", "code: \"pop\\tulation\""),
+     ("indicators.yaml", 12, "code"), "cannot be printed"),
+    (lambda d: _edit(d / "units.csv", "B1,Region", "B" * 65 + ",Region"),
+     ("units.csv", 7, "code"), "65 characters long: at most 64"),
+    (lambda d: _edit(d / "indicators.yaml", "  min: 0\n", "  min: 0\n  min: 5\n"),
+     ("indicators.yaml", 12, None), "'min' is given twice in the same mapping (lines 11 and 12)"),
+    (lambda d: _edit(d / "indicators.yaml", "  definition: Violent incidents recorded by "
+                     "police in the month.", "  definition: [a, b]"),
+     ("indicators.yaml", 4, "definition"), "must be text, not a list"),
+], ids=["parentheses", "nesting", "long-sum", "yaml-nesting", "folder", "nan", "inf", "nul",
+        "tab-code", "long-code", "duplicate-key", "list-definition"])
+def test_model_files_that_must_not_load(engine, small_model_dir, change, where, fragment):
+    url = str(engine.url)
+    change(small_model_dir)
+    code, out = load_json(url, small_model_dir)
+    assert code == 1 and out["loaded"] is False
+    [problem] = [p for p in out["problems"] if fragment in p["message"]]
+    assert (problem["file"], problem["line"], problem["field"]) == where
+    assert model_state(engine) == [[], [], [], 0]  # nothing loaded
+
+
+def test_an_empty_indicators_file_asks_for_force_before_retiring_everything(
+        engine, small_model_dir):
+    url = str(engine.url)
+    assert load_json(url, small_model_dir)[0] == 0
+    before = model_state(engine)
+    (small_model_dir / "indicators.yaml").write_text("# nothing here yet\n")
+    (small_model_dir / "priorities.yaml").write_text("")
+    code, out = load_json(url, small_model_dir)
+    assert code == 4 and out["error"]["kind"] == "conflict"
+    messages = [p["message"] for p in out["error"]["problems"]]
+    assert messages == [
+        "holds no indicators: loading it would retire all 4 indicators now loaded; if that "
+        "is meant, load again with --force",
+        "holds no priorities: loading it would retire all 1 priorities now loaded; if that "
+        "is meant, load again with --force"]
+    assert model_state(engine) == before
+    code, out = load_json(url, small_model_dir, "--force")
+    assert code == 0 and out["loaded"] is True
+    assert model_state(engine)[1] == [(code, False) for code, _ in before[1]]
+
+
+def test_the_period_type_of_an_indicator_with_data_cannot_change(engine, small_model_dir,
+                                                                  tmp_path):
+    url = str(engine.url)
+    assert load_json(url, small_model_dir)[0] == 0
+    data = tmp_path / "data.csv"
+    data.write_text(HEADER + "incidents,A1,2024-01,3\n")
+    assert runner.invoke(app, ["submit", str(data), "--db", url]).exit_code == 0
+    before = model_state(engine)
+    # population has no data: its type may change; incidents has, and may not.
+    text = (small_model_dir / "indicators.yaml").read_text()
+    text = text.replace("period_type: month", "period_type: quarter")
+    (small_model_dir / "indicators.yaml").write_text(text)
+    (small_model_dir / "priorities.yaml").write_text("")
+    code, out = load_json(url, small_model_dir, "--force")
+    assert code == 4
+    [problem] = out["error"]["problems"]
+    assert problem["where"] == "indicators.yaml: field 'period_type'"
+    assert problem["message"].startswith("indicator 'incidents' has data by month: its "
+                                         "period type cannot become quarter")
+    assert model_state(engine) == before

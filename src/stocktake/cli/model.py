@@ -34,6 +34,9 @@ def load(
     by: Annotated[str | None, typer.Option("--by", help="Who is loading (default: you).")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Check and show the changes; store nothing.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Load even if it retires every unit, indicator or priority.")]
+    = False,
     as_json: JsonOption = False,
 ) -> None:
     """Validate the delivery model files and apply them; every change is kept in the history."""
@@ -43,7 +46,7 @@ def load(
     engine = open_db(db)
     try:
         summary = load_model(engine, directory, loaded_by=by or login_name(),
-                             dry_run=dry_run)
+                             dry_run=dry_run, force=force)
     except ModelError as exc:  # an answer of its own: every problem, "loaded": false, exit 1
         render_model_problems(exc, directory, as_json=as_json)
         raise typer.Exit(1) from None

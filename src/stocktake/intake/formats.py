@@ -669,6 +669,18 @@ def _csv_slow(text: str, sep: str, n: int, name: str) -> pl.DataFrame:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+class _Fields(dict):
+    """A JSON object's fields, remembering a key it gives twice (``repeated``): json would
+    silently keep the last, and readers differ on which one counts."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]):
+        super().__init__(pairs)
+        self.repeated: str | None = None
+        if len(self) < len(pairs):
+            seen: set[str] = set()
+            self.repeated = next(k for k, _ in pairs if k in seen or seen.add(k))
+
+
 class _Number(str):
     """A JSON number kept as the text written, so 1e400 reaches the validator as '1e400'."""
 
@@ -676,7 +688,7 @@ class _Number(str):
 def _read_json(text: str, name: str) -> Submission:
     try:
         items = json.loads(text, parse_float=_Number, parse_int=_Number,
-                           parse_constant=_Number)
+                           parse_constant=_Number, object_pairs_hook=_Fields)
     except json.JSONDecodeError as exc:
         _fail("json", f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column "
               f"{exc.colno}")
@@ -697,6 +709,12 @@ def _read_json(text: str, name: str) -> Submission:
             findings.append(Finding(n, None, _short(item), "json_item", "error",
                                     f"item {n} is not an object with indicator, unit, period "
                                     "and value"))
+            continue
+        if item.repeated is not None:
+            key = _SURROGATE.sub("\ufffd", item.repeated)
+            findings.append(Finding(n, key, None, "json_item", "error",
+                                    f"item {n} gives '{_short_text(key, 60)}' twice: give "
+                                    "each field once"))
             continue
         fields = {_SURROGATE.sub("\ufffd", str(k)).strip().lower(): v
                   for k, v in item.items()}
