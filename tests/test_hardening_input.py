@@ -391,3 +391,76 @@ def test_the_period_type_of_an_indicator_with_data_cannot_change(engine, small_m
     assert problem["message"].startswith("indicator 'incidents' has data by month: its "
                                          "period type cannot become quarter")
     assert model_state(engine) == before
+
+
+# -- 14: spreadsheet formula injection ----------------------------------------------------
+INJECTED_UNIT = '=HYPERLINK("http://example.invalid","x")'
+
+
+@pytest.fixture
+def injected(engine, small_model_dir):
+    """The small model with a unit whose code and name, and an indicator whose code and
+    name, a spreadsheet would read as formulas."""
+    _edit(small_model_dir / "units.csv", "A2,Region A2,region,A,",
+          f'"{INJECTED_UNIT.replace(chr(34), chr(34) * 2)}",@SUM(1),region,A,')
+    _edit(small_model_dir / "indicators.yaml", "code: population\n  name: Population",
+          "code: '-population'\n  name: +Population")
+    _edit(small_model_dir / "indicators.yaml", "denominator: population",
+          "denominator: '-population'")
+    load_model(engine, small_model_dir, loaded_by="t", now=T0 - timedelta(days=1))
+    return engine
+
+
+def test_model_text_is_never_a_formula_in_the_template(injected, tmp_path):
+    out = tmp_path / "form.xlsx"
+    result = runner.invoke(app, ["template", "--unit", INJECTED_UNIT, "--period", "2024-01",
+                                 "--out", str(out), "--db", str(injected.url)])
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out)
+    written = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                    written[cell.value] = (cell.data_type, cell.quotePrefix)
+    # The template's own look-ups in the added rows are formulas; model text never is.
+    ours = {v for v in written if v.startswith("=IF(")}
+    assert {v: written[v] for v in set(written) - ours} == {
+        INJECTED_UNIT: ("s", True), "@SUM(1)": ("s", True), "-population": ("s", True),
+        "+Population": ("s", True),
+        f"@SUM(1) ({INJECTED_UNIT}): figures for 2024-01": ("s", True)}  # the title
+    # The provider's filled form reads back with the codes as written.
+    ws = wb["Data"]
+    for row in ws.iter_rows(min_row=5, max_row=6):
+        row[3].value = 7
+    wb.save(out)
+    rows = read_submission(out.read_bytes(), out.name).rows
+    assert set(rows["unit"]) == {INJECTED_UNIT}
+    assert set(rows["indicator"]) == {"incidents", "-population"}
+
+
+def test_an_export_escapes_codes_keeps_negative_numbers_and_submits_back(injected, tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text(HEADER + f'incidents,"{INJECTED_UNIT.replace(chr(34), chr(34) * 2)}",'
+                    "2024-01,3\n-population,A1,2024-01,-5\n")
+    result = submit(injected, data)
+    assert result.accepted, result.findings
+    out = tmp_path / "export.csv"
+    assert runner.invoke(app, ["export", "--out", str(out), "--db",
+                               str(injected.url)]).exit_code == 0
+    lines = out.read_text().splitlines()
+    assert lines[1:] == ["'-population,A1,2024-01,-5",
+                         f'incidents,"\'{INJECTED_UNIT.replace(chr(34), chr(34) * 2)}",2024-01,3']
+    again = submit(injected, out)  # the same values: nothing new
+    assert again.accepted and (again.added, again.revised) == (0, 0), again.findings
+
+
+def test_the_public_sites_csv_escapes_text_but_not_numbers():
+    from stocktake.services.publish import CSV_COLUMNS, series_csv
+
+    row = dict.fromkeys(CSV_COLUMNS, "x") | {"unit_name": "=1+1", "level": "@lvl",
+                                             "value": -5.0, "expected": None}
+    lines = series_csv([row]).splitlines()
+    assert lines[1].split(",")[CSV_COLUMNS.index("unit_name")] == "'=1+1"
+    assert lines[1].split(",")[CSV_COLUMNS.index("level")] == "'@lvl"
+    assert lines[1].split(",")[CSV_COLUMNS.index("value")] == "-5.0"

@@ -54,6 +54,7 @@ from typing import Any, BinaryIO, NoReturn
 
 import polars as pl
 
+from .cells import as_written
 from .findings import Finding, SubmissionError
 
 FORMATS = ("csv_long", "csv_wide", "xlsx", "json", "parquet")
@@ -420,6 +421,11 @@ def _shape_parts(body: pl.DataFrame, header: list[str], layout: _Layout, *,
     col = [f"c{i}" for i in range(len(header))]
     body = body.with_columns(
         pl.col(col[i]).fill_null("").str.strip_chars() for i in layout.read_positions())
+    # Codes as our exports write them: "'=X" is the code "=X" (intake/cells.py).
+    codes = [col[layout.keys[k]] for k in ("indicator", "unit") if k in layout.keys]
+    quoted = [c for c in codes if body[c].str.starts_with("'").any()]
+    if quoted:
+        body = body.with_columns(as_written(pl.col(c)) for c in quoted)
     unheaded = _unheaded_data(body, layout)
     warnings: list[Finding] = []
     if layout.kind == "long":
