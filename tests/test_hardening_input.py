@@ -464,3 +464,94 @@ def test_the_public_sites_csv_escapes_text_but_not_numbers():
     assert lines[1].split(",")[CSV_COLUMNS.index("unit_name")] == "'=1+1"
     assert lines[1].split(",")[CSV_COLUMNS.index("level")] == "'@lvl"
     assert lines[1].split(",")[CSV_COLUMNS.index("value")] == "-5.0"
+
+
+# -- 11: the database locked, read-only or on a full disk ---------------------------------
+@pytest.fixture
+def sqlite_loaded(tmp_path, small_model_dir) -> Path:
+    """A SQLite file with the small model loaded, and no engine left open on it."""
+    from stocktake.store.db import open_engine
+
+    path = tmp_path / "db" / "data.db"
+    path.parent.mkdir()
+    engine = open_engine(f"sqlite:///{path}")
+    load_model(engine, small_model_dir, loaded_by="t", now=T0 - timedelta(days=1))
+    engine.dispose()
+    return path
+
+
+def sqlite_counts(path: Path) -> tuple[int, int]:
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        return tuple(conn.execute(f"select count(*) from {t}").fetchone()[0]
+                     for t in ("observations", "batches"))
+
+
+def test_a_database_locked_by_another_writer_is_a_clear_conflict(sqlite_loaded, tmp_path):
+    import sqlite3
+
+    data = tmp_path / "d.csv"
+    data.write_text(HEADER + "incidents,A1,2024-01,3\n")
+    other = sqlite3.connect(sqlite_loaded, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program holds the write lock throughout
+    try:  # timeout=1 stands for the 30 s we wait by default
+        result = runner.invoke(app, ["submit", str(data), "--db",
+                                     f"sqlite:///{sqlite_loaded}?timeout=1", "--json"])
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert result.exit_code == 4, result.output
+    error = json.loads(result.stdout)["error"]
+    assert error["kind"] == "conflict" and "the database is busy" in error["message"]
+    assert sqlite_counts(sqlite_loaded) == (0, 0)
+
+
+def test_a_read_only_database_is_a_clear_error(sqlite_loaded, tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text(HEADER + "incidents,A1,2024-01,3\n")
+    # Opened read-only, as SQLite opens a file it may not write (we run as root in CI,
+    # where a file's mode does not stop writes).
+    url = f"sqlite:///file:{sqlite_loaded}?mode=ro&uri=true"
+    result = runner.invoke(app, ["submit", str(data), "--db", url])
+    assert result.exit_code == 2, result.output
+    assert "the database cannot be written" in result.output
+    assert sqlite_counts(sqlite_loaded) == (0, 0)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 2 MB tmpfs: a real disk that fills up. Needs the right to mount (root in a
+    container that allows it); skipped elsewhere."""
+    import subprocess
+
+    where = tmp_path / "disk"
+    where.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)],
+                          capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: " + done.stderr.decode().strip())
+    yield where
+    subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_a_full_disk_is_a_clear_error_and_stores_nothing(sqlite_loaded, tiny_disk,
+                                                         tmp_path):
+    import shutil
+
+    path = tiny_disk / "data.db"
+    shutil.copyfile(sqlite_loaded, path)
+    filler = tiny_disk / "filler"
+    with filler.open("wb") as f:  # leave about 64 KB free
+        free = shutil.disk_usage(tiny_disk).free
+        f.write(b"\0" * max(0, free - (64 << 10)))
+    data = tmp_path / "d.csv"
+    data.write_text(HEADER + "".join(f"incidents,{u},{y}-{m:02d},{n}\n"
+                                     for n, (u, y, m) in enumerate(
+                                         (u, y, m) for u in ("A1", "A2", "B1")
+                                         for y in range(2000, 2024) for m in range(1, 13))))
+    result = runner.invoke(app, ["submit", str(data), "--db", f"sqlite:///{path}"])
+    assert result.exit_code == 2, result.output
+    assert "the disk holding the database is full" in result.output
+    filler.unlink()
+    assert sqlite_counts(path) == (0, 0)
