@@ -555,3 +555,20 @@ def test_a_full_disk_is_a_clear_error_and_stores_nothing(sqlite_loaded, tiny_dis
     assert "the disk holding the database is full" in result.output
     filler.unlink()
     assert sqlite_counts(path) == (0, 0)
+
+
+def test_a_file_name_and_a_reason_with_markup_are_printed_as_written(engine, small_model_dir,
+                                                                     tmp_path):
+    url = str(engine.url)
+    runner.invoke(app, ["load", str(small_model_dir), "--db", url])
+    path = tmp_path / "[red]march.csv"  # as markup: 'march.csv' in red
+    path.write_text(HEADER + "incidents,A1,2024-01,3\n")
+    result = runner.invoke(app, ["submit", str(path), "--db", url, "--reason", "[/]fix"])
+    assert result.exit_code == 0, result.output
+    assert "Accepted [red]march.csv as batch 1" in result.output
+    for command in (["batches"], ["history", "incidents", "A1", "2024-01"]):
+        shown = runner.invoke(app, [*command, "--db", url])
+        assert shown.exit_code == 0, shown.output
+        assert "[red]" in shown.output
+    assert "[/]fix" in runner.invoke(app, ["history", "incidents", "A1", "2024-01", "--db",
+                                           url]).output
