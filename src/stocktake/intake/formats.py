@@ -315,9 +315,10 @@ class _LineCutter:
     def _refuse(self, buf: bytes) -> NoReturn:
         """``buf`` starts a row and holds no usable line end: say which line and why."""
         line = self.lines + 1
-        first_end = buf.find(b"\n")
         mb = MAX_RECORD_BYTES >> 20
-        if first_end >= 0 or b'"' in buf:
+        # Line ends there are (all inside quotes), or an odd number of quotes: one opened
+        # a quoted field and never closed it. Otherwise it is one very long line.
+        if b"\n" in buf or buf.count(b'"') % 2:
             _fail("malformed_csv", f"line {line}: a double quote (\") opens a quoted field "
                   f"that is never closed (not within {mb} MB); remove the stray quote or "
                   "close it", row=line)
@@ -682,9 +683,13 @@ class _Fields(dict):
     def __init__(self, pairs: list[tuple[str, Any]]):
         super().__init__(pairs)
         self.repeated: str | None = None
-        if len(self) < len(pairs):
+        if len(self) < len(pairs):  # some key came twice: find the first
             seen: set[str] = set()
-            self.repeated = next(k for k, _ in pairs if k in seen or seen.add(k))
+            for key, _ in pairs:
+                if key in seen:
+                    self.repeated = key
+                    break
+                seen.add(key)
 
 
 class _Number(str):
