@@ -41,7 +41,7 @@ CODE_LENGTH = 64  # the store's code columns are this wide
 # Fields read as text: a list or a mapping there is a mistake, not text.
 TEXT_FIELDS = frozenset({"code", "name", "unit", "definition", "source", "owner", "weight",
                          "numerator", "denominator", "title", "headline", "scope",
-                         "aspiration", "department", "level"})
+                         "aspiration", "department"})
 INDICATOR_REQUIRED = ("code", "name", "unit", "polarity", "period_type", "aggregation")
 INDICATOR_OPTIONAL = (
     "definition", "kind", "source", "owner", "weight", "numerator", "denominator", "scale",
@@ -101,13 +101,14 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         try:
-            if key in first:
-                raise _DuplicateKey(problem=f"'{key}' is given twice in the same mapping "
-                                    f"(lines {first[key]} and {line}): keep one",
-                                    problem_mark=key_node.start_mark)
-            first[key] = line
+            again = key in first
         except TypeError:  # an unhashable key: construct_mapping refuses it below
             continue
+        if again:
+            raise _DuplicateKey(problem=f"'{key}' is given twice in the same mapping "
+                                f"(lines {first[key]} and {line}): keep one",
+                                problem_mark=key_node.start_mark)
+        first[key] = line
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value}
