@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from .common import (
@@ -85,30 +86,35 @@ def render_submission(file: Path, result, *, as_json: bool = False) -> None:
         return
     errors = result.errors
     if errors and not result.accepted:
-        err.print(f"[red]Rejected {file.name}:[/red] {len(errors):,} error(s) in "
+        err.print(f"[red]Rejected {escape(file.name)}:[/red] {len(errors):,} error(s) in "
                   f"{result.rows:,} row(s); nothing was stored. Fix them and submit the whole "
                   "file again.")
         _print_findings(result.findings)
         return
     if result.duplicate_of is not None:
         console.print(f"{file.name} is identical to batch {result.duplicate_of}: "
-                      "nothing changed.")
+                      "nothing changed.", markup=False)
         return
     console.print(f"Accepted {file.name} as batch {result.batch}: {result.rows:,} row(s); "
                   f"{result.added:,} new, {result.revised:,} revised, {result.unchanged:,} "
                   "unchanged" + (f"; {result.quarantined:,} quarantined with errors"
-                                 if result.quarantined else "") + ".")
+                                 if result.quarantined else "") + ".", markup=False)
     if result.findings:
         _print_findings(result.findings)
 
 
 def _print_findings(findings: list, limit: int = 50) -> None:
+    from ..intake.findings import shorten
+
     table = Table(show_lines=False)
     for col in ("row", "column", "value", "severity", "check", "message"):
         table.add_column(col, overflow="fold")
     for f in findings[:limit]:
-        table.add_row("" if f.row is None else str(f.row), f.column or "",
-                      "" if f.value is None else str(f.value), f.severity, f.check, f.message)
+        # The provider's text, as written: '[/]' is a code, not rich markup.
+        texts = (f.column or "", "" if f.value is None else str(f.value), f.message)
+        column, value, message = (escape(shorten(t, 200)) for t in texts)
+        table.add_row("" if f.row is None else str(f.row), column, value, f.severity,
+                      f.check, message)
     err.print(table)
     if len(findings) > limit:
         err.print(f"... and {len(findings) - limit} more (use --json for all of them)")
@@ -162,14 +168,15 @@ def render_history(indicator: str, unit: str, code: str, rows: list[dict[str, An
         print_json({"indicator": indicator, "unit": unit, "period": code, "vintages": rows})
         return
     if not rows:
-        err.print(f"No value recorded for {indicator} at {unit} in {code}.")
+        err.print(f"No value recorded for {indicator} at {unit} in {code}.", markup=False)
         return
     table = Table(title=f"{indicator} at {unit}, {code}: {len(rows)} vintage(s)")
     for col in ("recorded at", "value", "batch", "submitter", "reason", "source"):
         table.add_column(col)
     for r in rows:
         table.add_row(f"{r['recorded_at']:%Y-%m-%d %H:%M:%S}", num(r["value"], 2),
-                      str(r["batch_id"]), r["submitter"], r["reason"], r["source"])
+                      str(r["batch_id"]), *(escape(r[k] or "") for k in ("submitter",
+                                                                          "reason", "source")))
     show(table)
 
 
@@ -308,9 +315,10 @@ def render_batches(rows: list[dict[str, Any]], *, as_json: bool = False) -> None
                 "revised", "warnings", "quarantined"):
         table.add_column(col)
     for r in rows:
-        table.add_row(str(r["id"]), f"{r['recorded_at']:%Y-%m-%d %H:%M}", r["submitter"],
-                      r["source"], r["status"], str(r["rows"]), str(r["added"]),
-                      str(r["revised"]), str(r["warnings"]), str(r["quarantined"]))
+        table.add_row(str(r["id"]), f"{r['recorded_at']:%Y-%m-%d %H:%M}",
+                      escape(r["submitter"] or ""), escape(r["source"] or ""), r["status"],
+                      str(r["rows"]), str(r["added"]), str(r["revised"]), str(r["warnings"]),
+                      str(r["quarantined"]))
     show(table)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ..reports.formatting import coverage_text
@@ -34,6 +35,9 @@ def load(
     by: Annotated[str | None, typer.Option("--by", help="Who is loading (default: you).")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Check and show the changes; store nothing.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Load even if it retires every unit, indicator or priority.")]
+    = False,
     as_json: JsonOption = False,
 ) -> None:
     """Validate the delivery model files and apply them; every change is kept in the history."""
@@ -43,7 +47,7 @@ def load(
     engine = open_db(db)
     try:
         summary = load_model(engine, directory, loaded_by=by or login_name(),
-                             dry_run=dry_run)
+                             dry_run=dry_run, force=force)
     except ModelError as exc:  # an answer of its own: every problem, "loaded": false, exit 1
         render_model_problems(exc, directory, as_json=as_json)
         raise typer.Exit(1) from None
@@ -98,18 +102,29 @@ def units(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 def render_units(model, *, as_json: bool = False) -> None:
     """The model's units in hierarchy order, each with its depth (indented in the table)."""
+    depths = model.depths()
     if as_json:
-        print_json([u.to_dict() | {"depth": model.depth(u.code)} for u in model.units.values()])
+        print_json([u.to_dict() | {"depth": depths[u.code]} for u in model.units.values()])
         return
     table = Table(title=f"{len(model.units)} reporting units")
     extra = sorted({k for u in model.units.values() for k in u.attributes})
     for col in ["code", "name", "level", "parent", *extra]:
         table.add_column(col, justify="right" if col in extra else "left")
     for u in model.units.values():
-        indent = "  " * model.depth(u.code)
-        table.add_row(indent + u.code, u.name, u.level, u.parent or "",
-                      *[_attr(u.attributes.get(k)) for k in extra])
+        table.add_row(*(escape(text) for text in (
+            _indent(depths[u.code]) + u.code, u.name, u.level, u.parent or "",
+            *[_attr(u.attributes.get(k)) for k in extra])))
     show(table)
+
+
+MAX_INDENT = 10  # levels shown by indenting; deeper units show their depth instead
+
+
+def _indent(depth: int) -> str:
+    """Two spaces a level; a hierarchy thousands deep would make rows thousands wide."""
+    if depth <= MAX_INDENT:
+        return "  " * depth
+    return "  " * MAX_INDENT + f"({depth}) "
 
 
 def _attr(value: Any) -> str:

@@ -24,6 +24,14 @@ class Finding:
         return f"{_where(self)}: {self.message} [{self.check}]"
 
 
+def shorten(text: str, limit: int = 60) -> str:
+    """``text`` for a message: whole if short, else its start and its length, so that a
+    five-megabyte code neither floods the screen nor takes a minute to print."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 1]}… ({len(text):,} characters)"
+
+
 class SubmissionError(Invalid):
     """A file that cannot be read at all (missing, wrong encoding, wrong header). Each
     finding is also a problem, where it is being its row and column."""

@@ -54,6 +54,7 @@ from typing import Any, BinaryIO, NoReturn
 
 import polars as pl
 
+from .cells import as_written
 from .findings import Finding, SubmissionError
 
 FORMATS = ("csv_long", "csv_wide", "xlsx", "json", "parquet")
@@ -238,7 +239,7 @@ class _SlicedCsv:
         header = head.line + "\n"
         with self.path.open("rb") as f:
             f.seek(resume[0])
-            cutter = _LineCutter(f, resume[1])
+            cutter = _LineCutter(f, resume[1], raw_lines)
             while piece := cutter.next(size):
                 self.position += len(piece)
                 text, data = _unix_lines(self._text(piece, 0, raw_lines), piece)
@@ -277,27 +278,52 @@ class _SlicedCsv:
         yield whole.rows.filter(pl.col("row") > lines + 1)
 
 
+MAX_RECORD_BYTES = 16 << 20  # a row (a line, or quoted lines) longer than this is refused
+
+
 class _LineCutter:
     """A file's bytes in pieces that each end at a line end outside quotes (the last at the
-    end of the file), so that no row is cut in two."""
+    end of the file), so that no row is cut in two. A row longer than MAX_RECORD_BYTES (a
+    stray quote that is never closed, or no line end at all) is refused with its line,
+    rather than read to the end of the file."""
 
-    def __init__(self, f: BinaryIO, carry: bytes = b""):
+    def __init__(self, f: BinaryIO, carry: bytes = b"", lines: int = 0):
         self.f = f
         self.carry = carry  # read, not yet handed out
+        self.lines = lines  # line ends in the pieces handed out
 
     def next(self, size: int) -> bytes:
         """A piece of about ``size`` bytes or more; empty at the end of the file."""
         buf = self.carry
         while True:
-            block = self.f.read(max(size - len(buf), 64))
+            # At least as much again as is held: the buffer doubles, so a long row costs
+            # a few reads and scans, not one per 64 bytes.
+            block = self.f.read(max(size - len(buf), len(buf), 64))
             if not block:
                 self.carry = b""
+                self.lines += buf.count(b"\n")
                 return buf
             buf += block
             cut = _line_end(buf)
             if cut:
                 self.carry = buf[cut:]
+                self.lines += buf.count(b"\n", 0, cut)
                 return buf[:cut]
+            if len(buf) > MAX_RECORD_BYTES:
+                self._refuse(buf)
+
+    def _refuse(self, buf: bytes) -> NoReturn:
+        """``buf`` starts a row and holds no usable line end: say which line and why."""
+        line = self.lines + 1
+        mb = MAX_RECORD_BYTES >> 20
+        # Line ends there are (all inside quotes), or an odd number of quotes: one opened
+        # a quoted field and never closed it. Otherwise it is one very long line.
+        if b"\n" in buf or buf.count(b'"') % 2:
+            _fail("malformed_csv", f"line {line}: a double quote (\") opens a quoted field "
+                  f"that is never closed (not within {mb} MB); remove the stray quote or "
+                  "close it", row=line)
+        _fail("malformed_csv", f"line {line} is longer than {mb} MB without a line end: "
+              "is this a CSV file?", row=line)
 
 
 def _line_end(buf: bytes) -> int:
@@ -396,6 +422,11 @@ def _shape_parts(body: pl.DataFrame, header: list[str], layout: _Layout, *,
     col = [f"c{i}" for i in range(len(header))]
     body = body.with_columns(
         pl.col(col[i]).fill_null("").str.strip_chars() for i in layout.read_positions())
+    # Codes as our exports write them: "'=X" is the code "=X" (intake/cells.py).
+    codes = [col[layout.keys[k]] for k in ("indicator", "unit") if k in layout.keys]
+    quoted = [c for c in codes if body[c].str.starts_with("'").any()]
+    if quoted:
+        body = body.with_columns(as_written(pl.col(c)) for c in quoted)
     unheaded = _unheaded_data(body, layout)
     warnings: list[Finding] = []
     if layout.kind == "long":
@@ -641,6 +672,26 @@ def _csv_slow(text: str, sep: str, n: int, name: str) -> pl.DataFrame:
     return body.with_columns(pl.Series("row", starts, dtype=pl.Int64))
 
 
+# Half of a UTF-16 pair, which JSON can escape (\ud800) but no UTF-8 text can hold.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Fields(dict):
+    """A JSON object's fields, remembering a key it gives twice (``repeated``): json would
+    silently keep the last, and readers differ on which one counts."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]):
+        super().__init__(pairs)
+        self.repeated: str | None = None
+        if len(self) < len(pairs):  # some key came twice: find the first
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    self.repeated = key
+                    break
+                seen.add(key)
+
+
 class _Number(str):
     """A JSON number kept as the text written, so 1e400 reaches the validator as '1e400'."""
 
@@ -648,10 +699,13 @@ class _Number(str):
 def _read_json(text: str, name: str) -> Submission:
     try:
         items = json.loads(text, parse_float=_Number, parse_int=_Number,
-                           parse_constant=_Number)
+                           parse_constant=_Number, object_pairs_hook=_Fields)
     except json.JSONDecodeError as exc:
         _fail("json", f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column "
               f"{exc.colno}")
+    except RecursionError:
+        _fail("json", f"{name} is nested too deeply (lists or objects inside each other "
+              "hundreds of levels down): expected a list of flat objects")
     if not isinstance(items, list):
         found = "an object" if isinstance(items, dict) else f"a {type(items).__name__}"
         _fail("json", f"{name} must hold a list of objects like "
@@ -667,7 +721,14 @@ def _read_json(text: str, name: str) -> Submission:
                                     f"item {n} is not an object with indicator, unit, period "
                                     "and value"))
             continue
-        fields = {str(k).strip().lower(): v for k, v in item.items()}
+        if item.repeated is not None:
+            key = _SURROGATE.sub("\ufffd", item.repeated)
+            findings.append(Finding(n, key, None, "json_item", "error",
+                                    f"item {n} gives '{_short_text(key, 60)}' twice: give "
+                                    "each field once"))
+            continue
+        fields = {_SURROGATE.sub("\ufffd", str(k)).strip().lower(): v
+                  for k, v in item.items()}
         for key in fields.keys() - set(LONG_COLUMNS) - extra_seen:
             extra_seen.add(key)
             warnings.append(Finding(n, key, None, "extra_column", "warning",
@@ -679,7 +740,11 @@ def _read_json(text: str, name: str) -> Submission:
                                         f"item {n} has no '{key}'"))
                 continue
             v = fields[key]
-            if isinstance(v, str):  # a number arrives as _Number, itself a str
+            if isinstance(v, str) and _SURROGATE.search(v):
+                findings.append(Finding(n, key, None, "json_item", "error",
+                                        f"item {n}: {key} holds a lone surrogate escape "
+                                        "(\\ud800-\\udfff), which is not text"))
+            elif isinstance(v, str):  # a number arrives as _Number, itself a str
                 texts.append(v.strip())
             elif v is None and key == "value":
                 findings.append(Finding(n, key, None, "json_item", "error",
@@ -713,8 +778,15 @@ def _json_kind(v: Any) -> str:
 
 
 def _short(v: Any) -> str:
-    s = json.dumps(v)
+    try:
+        s = json.dumps(v)
+    except RecursionError:
+        return "(nested too deeply to show)"
     return s if len(s) <= 60 else s[:57] + "..."
+
+
+def _short_text(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 # -- binary: parquet, xlsx ------------------------------------------------------------------
@@ -790,7 +862,16 @@ def _read_xlsx(data: bytes, name: str) -> Submission:
         if not sheets:
             _fail("workbook", f"{name} has no worksheet")
         ws = sheets.get("data", wb.worksheets[0])
+        # Read-only mode trusts the sheet's declared used range (its <dimension>), which
+        # a generator can set too small: forget it and read every row there is.
+        ws.reset_dimensions()
         return _read_sheet(ws, name)
+    except SubmissionError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the sheet's XML is parsed as it is read
+        _fail("workbook", f"{name} is not a readable Excel workbook: its sheet is damaged "
+              f"({type(exc).__name__}: {_short_text(str(exc))}); open it in Excel and save "
+              "it as 'Excel Workbook (.xlsx)'")
     finally:
         wb.close()
 

@@ -49,9 +49,9 @@ import yaml
 
 from ..errors import Invalid, did_you_mean
 from ..model.entities import DeliveryModel, Indicator
-from ..model.files import ModelError, Problem, _LineLoader, strip_lines
+from ..model.files import ModelError, Problem, parse_yaml, strip_lines
 from ..model.periods import Period, PeriodError, PeriodType
-from .findings import Finding
+from .findings import Finding, shorten
 
 RULES_FILE = "rules.yaml"
 
@@ -174,6 +174,9 @@ class Expression:
 def parse_expression(text: str) -> Expression:
     """Parse ``text`` (codes, numbers, + - * /, parentheses), or raise ExpressionError."""
     tokens = _tokenize(text)
+    if len(tokens) > MAX_TOKENS:
+        raise ExpressionError(f"is too long: {len(tokens):,} codes, numbers and operators, at "
+                              f"most {MAX_TOKENS}")
     parser = _Parser(text, tokens)
     tree = parser.expression()
     if parser.i < len(tokens):
@@ -210,6 +213,12 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
     return tokens
 
 
+# Bounds that keep the recursive parser (and the trees it builds) far from Python's
+# recursion limit: no rule needs more, and 3,000 nested parentheses once crashed a load.
+MAX_TOKENS = 400
+MAX_NESTING = 50  # parentheses and signs inside each other
+
+
 class _Parser:
     """expression := term (('+'|'-') term)*; term := factor (('*'|'/') factor)*;
     factor := ('-'|'+') factor | number | code | '(' expression ')'."""
@@ -218,6 +227,7 @@ class _Parser:
         self.text = text
         self.tokens = tokens
         self.i = 0
+        self.depth = 0  # parentheses and signs open around the current factor
 
     def _peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -251,19 +261,30 @@ class _Parser:
             return _Number(float(value))
         if kind == "name":
             return _Ref(value)
-        if value in "+-":
-            operand = self.factor()
-            return _Negate(operand) if value == "-" else operand
-        if value == "(":
-            inner = self.expression()
-            closing = self._peek()
-            if closing is None or closing[1] != ")" or closing[0] != "op":
-                raise ExpressionError(f"'(' at character {pos} is never closed", pos)
-            self.i += 1
-            return inner
+        if value in "+-(":
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise ExpressionError(f"'{value}' at character {pos} is nested more than "
+                                      f"{MAX_NESTING} deep", pos)
+            try:
+                return self._nested(value, pos)
+            finally:
+                self.depth -= 1
         raise ExpressionError(
             f"expected an indicator code, a number or '(' at character {pos} "
             f"but found '{value}'", pos)
+
+    def _nested(self, value: str, pos: int) -> _Node:
+        """A signed factor, or a parenthesised expression, after its '+', '-' or '('."""
+        if value in "+-":
+            operand = self.factor()
+            return _Negate(operand) if value == "-" else operand
+        inner = self.expression()
+        closing = self._peek()
+        if closing is None or closing[1] != ")" or closing[0] != "op":
+            raise ExpressionError(f"'(' at character {pos} is never closed", pos)
+        self.i += 1
+        return inner
 
 
 def _collect(node: _Node, codes: list[str]) -> None:
@@ -326,12 +347,7 @@ def parse_rules(text: str, indicators: Mapping[str, Indicator],
     def add(line: int | None, fld: str | None, message: str) -> None:
         problems.append(Problem(file, line, fld, message))
 
-    try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ModelError([Problem(file, mark.line + 1 if mark else None, None,
-                                  f"is not valid YAML: {exc}")]) from None
+    data = parse_yaml(text, file)
     if data is None:
         return []
     if not isinstance(data, list):
@@ -411,7 +427,7 @@ def _parse_rule(item: dict[str, Any], indicators: Mapping[str, Indicator],
             expr = parse_expression(str(raw))
         except ExpressionError as exc:
             add(at(side), side, f"'{raw}' {exc}" if str(exc) == "is empty"
-                else f"syntax error in '{raw}': {exc}{label}")
+                else f"syntax error in '{shorten(str(raw), 80)}': {exc}{label}")
             continue
         unknown = [c for c in expr.indicators if c not in indicators]
         for c in unknown:

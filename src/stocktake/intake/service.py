@@ -290,7 +290,7 @@ def _store(conn: Connection, checker: RowChecker, ok: pl.DataFrame, stored: pl.D
     findings = result.findings
     ids, uids = db_ids
     good = ok.filter(~pl.col("row").is_in(error_rows)) if error_rows else ok
-    if good.height == 0 and not error_rows:
+    if good.height == 0:  # nothing to store: every row has an error, or none is left
         raise _Rejected
     # Keep what the findings and quarantine need of the rows with findings, then let the
     # rest go: at ten million rows each copy of them is hundreds of megabytes.

@@ -17,6 +17,7 @@ import io
 from collections.abc import Mapping
 
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -25,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..errors import Invalid, NotFound
 from ..model.entities import DeliveryModel, Indicator, Unit
 from ..model.periods import Period
+from .cells import FORMULA_START
 from .formats import LONG_COLUMNS, REFERENCE_MARK
 from .validate import value_domain
 
@@ -95,12 +97,22 @@ def _indicators(model: DeliveryModel, p: Period, codes: list[str] | None) -> lis
     return [model.indicators[c] for c in codes]
 
 
+def _plain(cell: Cell) -> Cell:
+    """The cell's text kept as text: model text starting with '=' would be written as a
+    live formula, and '+', '-' or '@' would become one when the provider edits the cell
+    (intake/cells.py). Excel's quote prefix shows the text as it is, without a quote."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
 def _data_sheet(ws: Worksheet, model: DeliveryModel, unit: str, p: Period,
                 chosen: list[Indicator], previous: dict[str, float], before: str, *,
                 n_codes: int, n_units: int) -> None:
     u = model.units[unit]
     ws["A1"] = f"{u.name} ({u.code}): figures for {p.code}"
-    ws["A1"].font = Font(bold=True, size=14)
+    _plain(ws["A1"]).font = Font(bold=True, size=14)
     ws["A2"] = ("Type each figure in column D (value); rows left without a value are not "
                 "read. Columns F to I are for reference and are not read. See the sheet "
                 "'Instructions', then submit with: stocktake submit FILE")
@@ -121,7 +133,7 @@ def _data_sheet(ws: Worksheet, model: DeliveryModel, unit: str, p: Period,
     first = HEADER_ROW + 1
     for r, ind in enumerate(chosen, start=first):
         for col, text in enumerate((ind.code, unit, p.code), start=1):
-            ws.cell(r, col, text).number_format = "@"
+            _plain(ws.cell(r, col, text)).number_format = "@"
         value = ws.cell(r, 4)
         value.protection = _OPEN
         value.fill = _INPUT_FILL
@@ -132,7 +144,7 @@ def _data_sheet(ws: Worksheet, model: DeliveryModel, unit: str, p: Period,
         rules[key].add(value.coordinate)
         refs = (ind.name, ind.definition, ind.unit, previous.get(ind.code))
         for col, text in enumerate(refs, start=_FIRST_REFERENCE):
-            ws.cell(r, col, text).font = _REFERENCE_FONT
+            _plain(ws.cell(r, col, text)).font = _REFERENCE_FONT
 
     # Blank rows to add figures: codes from drop-downs, the period from a one-item list.
     start = first + len(chosen)
@@ -241,7 +253,7 @@ def _instructions_sheet(ws: Worksheet, model: DeliveryModel, unit: str, p: Perio
          "fix the cells and submit the file again.", None),
     ]
     for r, (text, font) in enumerate(lines, start=1):
-        cell = ws.cell(r, 1, text)
+        cell = _plain(ws.cell(r, 1, text))
         if font is not None:
             cell.font = font
     ws.column_dimensions["A"].width = 110
@@ -255,12 +267,12 @@ def _codes_sheet(ws: Worksheet, indicators: list[Indicator], units: list[Unit],
     for r, ind in enumerate(indicators, start=2):
         for col, text in enumerate((ind.code, ind.name, ind.definition, ind.unit,
                                     ind.period_type), start=1):
-            ws.cell(r, col, text)
+            _plain(ws.cell(r, col, text))
     for col, text in enumerate(("unit code", "name", "level", "parent"), start=7):
         ws.cell(1, col, text).font = Font(bold=True)
     for r, u in enumerate(units, start=2):
         for col, text in enumerate((u.code, u.name, u.level, u.parent), start=7):
-            ws.cell(r, col, text)
+            _plain(ws.cell(r, col, text))
     note = len(indicators) + 3
     ws.cell(note, 1, f"Indicators reported by {p.type.value}; units: the template's unit and "
             "the units below it.").font = Font(italic=True)

@@ -194,6 +194,21 @@ class DeliveryModel:
     def depth(self, code: str) -> int:
         return len(self.ancestors(code))
 
+    def depths(self) -> dict[str, int]:
+        """Every unit's depth (a root's is 0), in one pass: ``depth`` for each unit of a
+        hierarchy thousands deep would walk millions of parents."""
+        out: dict[str, int] = {}
+        for code in self.units:
+            chain = []
+            while code not in out and code is not None:
+                chain.append(code)
+                code = self.units[code].parent
+            known = -1 if code is None else out[code]
+            for c in reversed(chain):
+                known += 1
+                out[c] = known
+        return out
+
     def roots(self) -> list[Unit]:
         return [u for u in self.units.values() if u.parent is None]
 

@@ -37,6 +37,11 @@ DATASETS_FILE = "datasets.yaml"  # optional
 RULES_FILE = "rules.yaml"  # optional
 
 UNIT_COLUMNS = ("code", "name", "level", "parent")
+CODE_LENGTH = 64  # the store's code columns are this wide
+# Fields read as text: a list or a mapping there is a mistake, not text.
+TEXT_FIELDS = frozenset({"code", "name", "unit", "definition", "source", "owner", "weight",
+                         "numerator", "denominator", "title", "headline", "scope",
+                         "aspiration", "department"})
 INDICATOR_REQUIRED = ("code", "name", "unit", "polarity", "period_type", "aggregation")
 INDICATOR_OPTIONAL = (
     "definition", "kind", "source", "owner", "weight", "numerator", "denominator", "scale",
@@ -86,7 +91,24 @@ class _LineLoader(yaml.SafeLoader):
     """A YAML loader that remembers the line of every mapping and of each of its keys."""
 
 
+class _DuplicateKey(yaml.MarkedYAMLError):
+    """A key given twice in one mapping: YAML would silently keep the last."""
+
+
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    first: dict[Any, int] = {}  # key -> its line
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        try:
+            again = key in first
+        except TypeError:  # an unhashable key: construct_mapping refuses it below
+            continue
+        if again:
+            raise _DuplicateKey(problem=f"'{key}' is given twice in the same mapping "
+                                f"(lines {first[key]} and {line}): keep one",
+                                problem_mark=key_node.start_mark)
+        first[key] = line
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value}
@@ -94,6 +116,23 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_yaml(text: str, f: str) -> Any:
+    """A model file's YAML, each mapping with its lines (see _LineLoader), or ModelError
+    naming the file and line: invalid YAML, a key given twice in one mapping, nesting too
+    deep to read."""
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except _DuplicateKey as exc:
+        raise ModelError([Problem(f, exc.problem_mark.line + 1, None, exc.problem)]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ModelError([Problem(f, mark.line + 1 if mark else None, None,
+                                  f"is not valid YAML: {exc}")]) from None
+    except RecursionError:
+        raise ModelError([Problem(f, None, None, "is nested too deeply (lists or mappings "
+                                  "inside each other hundreds of levels down)")]) from None
 
 
 def strip_lines(value: Any) -> Any:
@@ -126,10 +165,15 @@ def load_model_dir(directory: str | Path) -> DeliveryModel:
             if name not in (DATASETS_FILE, RULES_FILE):
                 problems.add(name, None, None, f"file is missing from {d}")
             continue
+        if not path.is_file():
+            problems.add(name, None, None, "is a folder or a device, not a file")
+            continue
         try:
             texts[name] = path.read_bytes().decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             problems.add(name, None, None, f"is not UTF-8 text ({exc.reason} at byte {exc.start})")
+        except OSError as exc:
+            problems.add(name, None, None, f"cannot be read: {exc.strerror or exc}")
     if problems.problems:
         raise ModelError(problems.problems)
     return parse_model(texts[UNITS_FILE], texts[INDICATORS_FILE], texts[PRIORITIES_FILE],
@@ -143,6 +187,16 @@ def parse_model(units_csv: str, indicators_yaml: str, priorities_yaml: str,
     Rules are only read here (kept with their lines); intake.rules checks their expressions.
     """
     c = _Collector()
+    texts = {UNITS_FILE: units_csv, INDICATORS_FILE: indicators_yaml,
+             PRIORITIES_FILE: priorities_yaml, DATASETS_FILE: datasets_yaml or "",
+             RULES_FILE: rules_yaml or ""}
+    for name, text in texts.items():
+        if "\x00" in text:  # no database keeps it in text (PostgreSQL refuses it)
+            at = text.index("\x00")
+            c.add(name, text.count("\n", 0, at) + 1, None,
+                  "holds a NUL character (byte 0): is it a text file? Save it as UTF-8 text")
+    if c.problems:
+        raise ModelError(c.problems)
     model = DeliveryModel()
     model.units = _parse_units(units_csv, c)
     model.indicators = _parse_indicators(indicators_yaml, c)
@@ -206,6 +260,10 @@ def _parse_units(text: str, c: _Collector) -> dict[str, Unit]:
         if code in units:
             c.add(f, line, "code", f"'{code}' is already used on line {lines[code]}")
             continue
+        problem = code_problem(code)
+        if problem:
+            c.add(f, line, "code", problem)
+            continue
         for col in ("name", "level"):
             if not rec[col]:
                 c.add(f, line, col, f"is empty for unit '{code}'")
@@ -220,16 +278,22 @@ def _parse_units(text: str, c: _Collector) -> dict[str, Unit]:
         if unit.parent is not None and unit.parent not in units:
             c.add(f, lines[code], "parent",
                   f"'{unit.parent}' is not a unit code{did_you_mean(unit.parent, list(units))}")
-    # A parent chain that never reaches a root is a cycle.
+    # A parent chain that never reaches a root is a cycle. Each unit is walked once: a
+    # chain that meets a unit already settled ends there (a hierarchy may be 5,000 deep).
+    settled: dict[str, bool] = {}  # code -> whether it is on or below a cycle
     for code in units:
-        seen = {code}
-        parent = units[code].parent
-        while parent is not None and parent in units:
-            if parent in seen:
-                c.add(f, lines[code], "parent", f"unit '{code}' is its own ancestor (a cycle)")
+        chain: dict[str, None] = {}
+        node: str | None = code
+        while node is not None and node in units and node not in settled:
+            if node in chain:
                 break
-            seen.add(parent)
-            parent = units[parent].parent
+            chain[node] = None
+            node = units[node].parent
+        cyclic = node in chain or settled.get(node or "", False)
+        for member in chain:
+            settled[member] = cyclic
+        if cyclic:  # on a cycle, or below one (as before: each such unit is named)
+            c.add(f, lines[code], "parent", f"unit '{code}' is its own ancestor (a cycle)")
     return units
 
 
@@ -237,10 +301,9 @@ def _parse_units(text: str, c: _Collector) -> dict[str, Unit]:
 
 def _read_yaml_list(text: str, f: str, c: _Collector) -> list[dict[str, Any]]:
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        c.add(f, mark.line + 1 if mark else None, None, f"is not valid YAML: {exc}")
+        data = parse_yaml(text, f)
+    except ModelError as exc:
+        c.problems += exc.problems
         return []
     if data is None:
         return []
@@ -272,7 +335,29 @@ def _check_fields(item: dict[str, Any], f: str, required: tuple[str, ...],
         if item.get(key) in (None, ""):
             c.add(f, line, key, "is required")
             ok = False
+    for key in TEXT_FIELDS.intersection(item):
+        if isinstance(item[key], list | dict):
+            kind = "a list" if isinstance(item[key], list) else "a mapping"
+            c.add(f, _line(item, key), key, f"must be text, not {kind}")
+            ok = False
+    if "code" in item and isinstance(item["code"], str | int | float):
+        problem = code_problem(str(item["code"]))
+        if problem:
+            c.add(f, _line(item, "code"), "code", problem)
+            ok = False
     return ok
+
+
+def code_problem(code: str) -> str | None:
+    """Why ``code`` cannot be a code (the store keeps codes of up to CODE_LENGTH printable
+    characters), or None."""
+    if len(code) > CODE_LENGTH:
+        return f"'{code[:20]}…' is {len(code):,} characters long: at most {CODE_LENGTH}"
+    bad = next((ch for ch in code if not ch.isprintable()), None)
+    if bad is not None:
+        return (f"{code!r} holds a character that cannot be printed "
+                f"(U+{ord(bad):04X}): codes are plain text")
+    return None
 
 
 def _line(item: dict[str, Any], key: str) -> int:
@@ -312,15 +397,15 @@ def _parse_indicators(text: str, c: _Collector) -> dict[str, Indicator]:
         kind = _enum(item, "kind", IndicatorKind, f, c, IndicatorKind.CONTEXT)
         period_type = _enum(item, "period_type", PeriodType, f, c, PeriodType.YEAR)
         scale = item.get("scale", 1)
-        if not isinstance(scale, int | float) or isinstance(scale, bool) or scale <= 0:
+        if not _finite(scale) or scale <= 0:
             c.add(f, _line(item, "scale"), "scale", f"'{scale}' must be a positive number")
             scale = 1
         attributes: dict[str, Any] = {}
         for key in ("min", "max", "decimals"):
             if key in item:
                 v = item[key]
-                if not isinstance(v, int | float) or isinstance(v, bool):
-                    c.add(f, _line(item, key), key, f"'{v}' must be a number")
+                if not _finite(v):  # .nan would pass every comparison, .inf bounds nothing
+                    c.add(f, _line(item, key), key, f"'{v}' must be a finite number")
                 else:
                     attributes[key] = v
         if "integer" in item:
@@ -404,6 +489,12 @@ def _code_list(item: dict[str, Any], key: str, known, what: str, f: str,
     return codes
 
 
+def _finite(value: Any) -> bool:
+    """A YAML number that is neither true/false nor .nan/.inf."""
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
 def _opt_str(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
@@ -464,7 +555,7 @@ def _parse_priorities(text: str, model: DeliveryModel, c: _Collector) -> dict[st
             if isinstance(tolerance, dict) and len(tolerance) == 1 and (
                     set(tolerance) <= {"absolute", "relative"}):
                 value = next(iter(tolerance.values()))
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            if not _finite(value) or value < 0:
                 c.add(f, _line(item, "tolerance"), "tolerance",
                       f"'{tolerance}' must be a number of 0 or more: a percentage of the "
                       "expected value, or {absolute: X} in the headline's units")

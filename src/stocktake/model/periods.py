@@ -46,6 +46,9 @@ _PATTERNS: list[tuple[PeriodType, re.Pattern[str]]] = [
 ]
 
 
+_LONGEST_CODE = 40  # a period code is at most 10 characters; leave room for spaces
+
+
 @total_ordering
 @dataclass(frozen=True)
 class Period:
@@ -59,6 +62,9 @@ class Period:
     def parse(cls, code: str, expected: PeriodType | str | None = None) -> Period:
         """Read a period code; with ``expected``, refuse codes of another period type."""
         text = str(code).strip()
+        if len(text) > _LONGEST_CODE:  # no period code is this long: say so, and briefly
+            raise PeriodError(f"'{text[:20]}…' ({len(text):,} characters) is not a period "
+                              "code; use 2024, 2024-Q1, 2024-03, 2024-W05 or 2024-03-15")
         period = _parse(text)
         if expected is not None and period.type != PeriodType(expected):
             raise PeriodError(
@@ -112,7 +118,10 @@ class Period:
     @property
     def end(self) -> date:
         """The last day of the period (inclusive)."""
-        return self.shift(1).start - timedelta(days=1)
+        try:
+            return self.shift(1).start - timedelta(days=1)
+        except (ValueError, OverflowError):  # the next period starts after the year 9999
+            return date.max
 
     @property
     def days(self) -> int:

@@ -9,6 +9,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from ..errors import Invalid, NotFound
+from ..intake.cells import csv_column
 from ..store import model_repo
 from ..store.observations import latest
 
@@ -39,9 +40,9 @@ def export_observations(engine: Engine, out: str | Path, *, as_of: datetime | No
             if unknown:
                 raise NotFound(f"unknown {what} code(s): {', '.join(unknown)}")
         df = latest(conn, as_of=as_of, indicators=indicators, units=units)
-    if suffix == ".csv":
-        df.select("indicator", "unit", "period", _as_text(pl.col("value")).alias("value")) \
-          .write_csv(out)
+    if suffix == ".csv":  # codes as text no spreadsheet runs; values stay numbers
+        df.select(csv_column("indicator"), csv_column("unit"), "period",
+                  _as_text(pl.col("value")).alias("value")).write_csv(out)
     else:
         df.write_parquet(out)
     return df.height

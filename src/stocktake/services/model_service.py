@@ -6,13 +6,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, select
 
 from ..analysis.trajectory import TrajectoryError, trajectory_from_spec
+from ..errors import Conflict
 from ..intake.rules import model_rules
 from ..model.entities import DeliveryModel
-from ..model.files import PRIORITIES_FILE, ModelError, Problem, load_model_dir
-from ..store import model_repo
+from ..model.files import (
+    INDICATORS_FILE,
+    PRIORITIES_FILE,
+    UNITS_FILE,
+    ModelError,
+    Problem,
+    load_model_dir,
+)
+from ..store import model_repo, schema
 from ..store.db import utcnow, writing
 from ..store.model_repo import LoadSummary
 from . import audit
@@ -20,11 +28,14 @@ from . import audit
 
 def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
                now: datetime | None = None, dry_run: bool = False,
-               ip: str | None = None) -> LoadSummary:
+               ip: str | None = None, force: bool = False) -> LoadSummary:
     """Validate the model files (raising ModelError with every problem) and apply them.
 
-    With ``dry_run`` the changes are computed and reported but rolled back. A load is
-    recorded in the audit log (``ip``: where the request came from; None: the CLI).
+    With ``dry_run`` the changes are computed and reported but rolled back. Raises
+    Conflict, storing nothing, for a load that would change the period type of an
+    indicator with data (its stored periods would no longer read), or, unless ``force``,
+    retire every unit, indicator or priority (an empty file, more likely than the intent).
+    A load is recorded in the audit log (``ip``: where the request came from; None: the CLI).
     """
     model = load_model_dir(directory)
     problems = check_trajectories(model)
@@ -37,10 +48,52 @@ def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
     now = now or utcnow()
     with writing(engine, keep=not dry_run) as conn:
         summary = model_repo.save_model(conn, model, source=str(directory),
-                                        loaded_by=loaded_by, now=now)
+                                        loaded_by=loaded_by, now=now or utcnow())
+        refusals = _period_types_with_data(conn, summary)
+        if not force:
+            refusals += _retiring_everything(model, summary)
+        if refusals:
+            raise Conflict(refusals)  # rolls back the whole load
         audit.record(conn, "model_loaded", actor=loaded_by, subject="model", ip=ip, at=now,
                      detail={"load": summary.load_id, "changes": len(summary.changes)})
         return summary
+
+
+# Entities a load may not retire all of without --force, with their file.
+_EVERY = (("unit", "units", UNITS_FILE), ("indicator", "indicators", INDICATORS_FILE),
+          ("priority", "priorities", PRIORITIES_FILE))
+
+
+def _retiring_everything(model: DeliveryModel, summary: LoadSummary) -> list[Problem]:
+    problems = []
+    left = {"unit": model.units, "indicator": model.indicators, "priority": model.priorities}
+    for entity, plural, file in _EVERY:
+        retired = summary.count(entity, "retired")
+        if retired and not left[entity]:
+            problems.append(Problem(file, None, None, f"holds no {plural}: loading it would "
+                                    f"retire all {retired} {plural} now loaded; if that is "
+                                    "meant, load again with --force"))
+    return problems
+
+
+def _period_types_with_data(conn: Connection, summary: LoadSummary) -> list[Problem]:
+    """An indicator whose period type changes while observations of it are stored."""
+    changed = [c for c in summary.changes if c.entity == "indicator" and c.action == "changed"
+               and c.before["period_type"] != c.after["period_type"]]
+    if not changed:
+        return []
+    ids = model_repo.indicator_ids(conn)
+    problems = []
+    for c in changed:
+        has_data = conn.execute(select(schema.observations.c.indicator_id).where(
+            schema.observations.c.indicator_id == ids[c.code]).limit(1)).first()
+        if has_data:
+            problems.append(Problem(
+                INDICATORS_FILE, None, "period_type",
+                f"indicator '{c.code}' has data by {c.before['period_type']}: its period "
+                f"type cannot become {c.after['period_type']} (its stored periods would no "
+                "longer read); give the new definition a new code"))
+    return problems
 
 
 def current_model(engine: Engine) -> DeliveryModel:

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ..errors import Invalid, Problem, StocktakeError
+from ..intake.cells import csv_text
 from ..model.entities import DeliveryModel, Priority
 from ..reports.charts import headline_chart, unit_panel
 from ..reports.formatting import status_sentence
@@ -168,9 +169,10 @@ def series_csv(rows: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for r in rows:
+    for r in rows:  # text no spreadsheet runs as a formula (intake/cells.py)
         writer.writerow({k: ("" if r[k] is None else repr(r[k]) if isinstance(r[k], float)
-                             else r[k]) for k in CSV_COLUMNS})
+                             else csv_text(r[k]) if isinstance(r[k], str) else r[k])
+                         for k in CSV_COLUMNS})
     return out.getvalue()
 
 

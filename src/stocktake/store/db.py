@@ -13,8 +13,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy.exc import DBAPIError
 
-from ..errors import Invalid
+from ..errors import Conflict, Invalid, StocktakeError
 from .schema import meta, metadata
 
 DEFAULT_URL = "sqlite:///stocktake.db"
@@ -25,6 +26,30 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 class StoreError(Invalid):
     """A database that cannot be opened or used (the URL given, its driver, its schema),
     with what to do about it."""
+
+
+class DatabaseBusy(Conflict):
+    """Another writer has held the database for longer than we wait (30 s unless the
+    URL's ``timeout`` says otherwise): nothing was written; trying again later will do."""
+
+
+def _write_failure(exc: DBAPIError) -> StocktakeError | None:
+    """What a failed write means for the user, if it is the database's state rather than a
+    bug: locked by another writer, read-only, or out of disk space. Nothing was written:
+    the transaction is rolled back."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    kind = type(getattr(exc, "orig", exc)).__name__
+    if "database is locked" in text or "database is busy" in text or kind in (
+            "LockNotAvailable", "DeadlockDetected"):
+        return DatabaseBusy("the database is busy: another program kept writing to it for "
+                            "longer than we wait; nothing was stored, try again shortly")
+    if "readonly database" in text or "read-only" in text or kind == "ReadOnlySqlTransaction":
+        return StoreError("the database cannot be written (the file or its folder is "
+                          "read-only, or it was opened read-only); nothing was stored")
+    if "disk is full" in text or "no space left" in text or kind == "DiskFull":
+        return StoreError("the disk holding the database is full; nothing was stored: "
+                          "free some space and try again")
+    return None
 
 
 def resolve_url(url: str | None) -> str:
@@ -47,7 +72,7 @@ def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
     """An engine on the database, upgraded to the newest schema when ``migrate``."""
     url = resolve_url(url)
     kwargs = {}
-    if url.startswith("sqlite"):
+    if url.startswith("sqlite") and "timeout=" not in url:  # a URL may set its own
         kwargs["connect_args"] = {"timeout": 30}
     try:
         engine = create_engine(url, **kwargs)
@@ -79,18 +104,24 @@ def writing(engine: Engine, *, keep: bool = True) -> Iterator[Connection]:
     IMMEDIATE): a second writer waits for the first (up to the 30 s timeout) and then
     reads what it committed. With a plain BEGIN the second would read first and then fail
     with "database is locked", its snapshot older than the first one's commit."""
-    with engine.connect() as conn:
-        conn.execution_options(**{_WRITES: True})
-        transaction = conn.begin()
-        try:
-            yield conn
-        except BaseException:
-            transaction.rollback()
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(**{_WRITES: True})
+            transaction = conn.begin()
+            try:
+                yield conn
+            except BaseException:
+                transaction.rollback()
+                raise
+            if keep:
+                transaction.commit()
+            else:
+                transaction.rollback()
+    except DBAPIError as exc:
+        failure = _write_failure(exc)
+        if failure is None:
             raise
-        if keep:
-            transaction.commit()
-        else:
-            transaction.rollback()
+        raise failure from exc
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
