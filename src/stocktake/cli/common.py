@@ -86,7 +86,14 @@ def parse_as_of(text: str | None) -> datetime | None:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    """Print a result (or plain values) as JSON: results through the one encoder
+    (stocktake.results.encode); any other value json cannot write, as its str()."""
+    from ..results import Result, encode
+
+    def fallback(value: Any) -> Any:
+        return encode(value) if isinstance(value, Result) else str(value)
+
+    sys.stdout.write(json.dumps(data, indent=2, default=fallback) + "\n")
 
 
 def login_name() -> str:

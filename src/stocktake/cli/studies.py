@@ -4,7 +4,7 @@ renderer."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -22,6 +22,9 @@ from .common import (
     vintage_caption,
 )
 
+if TYPE_CHECKING:
+    from ..results.readings import BacktestReport, UnitComparison
+
 
 def compare(
     indicator: Annotated[str, typer.Argument(help="A ratio indicator (a rate or a share).")],
@@ -36,33 +39,33 @@ def compare(
     """Fair comparison of units: funnel-plot limits at 95% and 99.8% for each unit's
     denominator, over-dispersion adjusted when needed, and a league table with intervals."""
     from ..services.readings import compare_units
+    from ..services.snapshot import Snapshot
 
-    report = compare_units(open_db(db), indicator, period, level=level,
-                           as_of=parse_as_of(as_of))
+    report = compare_units(Snapshot(open_db(db), parse_as_of(as_of)), indicator, period,
+                           level=level)
     render_comparison(indicator, period, report, as_json=as_json)
 
 
-def render_comparison(indicator: str, period: str, report: dict[str, Any], *,
+def render_comparison(indicator: str, period: str, report: UnitComparison, *,
                       as_json: bool = False) -> None:
     """The units from highest to lowest value, each against its funnel limits, then the
     over-dispersion found."""
     if as_json:
         print_json(report)
         return
-    table = Table(title=f"{indicator} in {period}: overall {num(report['overall'], 2)} "
-                        f"({report['kind']})", caption=vintage_caption(report))
+    table = Table(title=f"{indicator} in {period}: overall {num(report.overall, 2)} "
+                        f"({report.kind})", caption=vintage_caption(report))
     for col in ("unit", "value", "denominator", "95% limits", "99.8% limits", "outside"):
         table.add_column(col, justify="left" if col in ("unit", "outside") else "right")
-    for u in sorted(report["units"], key=lambda r: -r["value"]):
-        flag = u["outside_99.8"] if u["outside_99.8"] != "inside" else (
-            f"{u['outside_95']} (95% only)" if u["outside_95"] != "inside" else "")
-        table.add_row(f"{u['unit']} {u['name']}", num(u["value"], 2),
-                      f"{u['denominator']:,.0f}",
-                      f"{num(u['lower_95'], 2)} to {num(u['upper_95'], 2)}",
-                      f"{num(u['lower_99.8'], 2)} to {num(u['upper_99.8'], 2)}", flag)
+    for u in sorted(report.units, key=lambda r: -r.value):
+        flag = u.outside_99_8 if u.outside_99_8 != "inside" else (
+            f"{u.outside_95} (95% only)" if u.outside_95 != "inside" else "")
+        table.add_row(f"{u.unit} {u.name}", num(u.value, 2), f"{u.denominator:,.0f}",
+                      f"{num(u.lower_95, 2)} to {num(u.upper_95, 2)}",
+                      f"{num(u.lower_99_8, 2)} to {num(u.upper_99_8, 2)}", flag)
     show(table)
-    adjusted = "applied" if report["overdispersion_applied"] else "not needed"
-    console.print(f"Over-dispersion: phi = {report['phi']:.2f}, adjustment {adjusted}.")
+    adjusted = "applied" if report.overdispersion_applied else "not needed"
+    console.print(f"Over-dispersion: phi = {report.phi:.2f}, adjustment {adjusted}.")
 
 
 def backtest(
@@ -77,13 +80,14 @@ def backtest(
     """Backtest the forecasts with rolling origins: measured coverage of the 80% and 95%
     prediction intervals, and the mean absolute scaled error."""
     from ..services.readings import backtest_indicator
+    from ..services.snapshot import Snapshot
 
-    report = backtest_indicator(open_db(db), indicator, as_of=parse_as_of(as_of),
+    report = backtest_indicator(Snapshot(open_db(db), parse_as_of(as_of)), indicator,
                                 max_series=max_series)
     render_backtest(report, as_json=as_json)
 
 
-def render_backtest(report: dict[str, Any], *, as_json: bool = False) -> None:
+def render_backtest(report: BacktestReport, *, as_json: bool = False) -> None:
     """Coverage and MASE per indicator, then coverage by stratum, then any indicator that
     could not be backtested and why."""
     if as_json:
@@ -96,17 +100,17 @@ def render_backtest(report: dict[str, Any], *, as_json: bool = False) -> None:
     def pct(v: float | None) -> str:
         return "-" if v is None else f"{v:.1%}"
 
-    for r in report["indicators"]:
+    for r in report.indicators:
         if "error" in r:
-            table.add_row(r["indicator"]["code"], "-", "0", "-", "-", "-")
+            table.add_row(r["indicator"].code, "-", "0", "-", "-", "-")
             continue
-        table.add_row(r["indicator"]["code"], str(r["n_series"]), f"{r['n_forecasts']:,}",
+        table.add_row(r["indicator"].code, str(r["n_series"]), f"{r['n_forecasts']:,}",
                       pct(r["coverage_80"]), pct(r["coverage_95"]), num(r["mase"], 2))
     show(table)
-    for r in report["indicators"]:
+    for r in report.indicators:
         if not r.get("strata"):
             continue
-        st = Table(title=f"{r['indicator']['code']}: coverage by stratum (claimed: what the "
+        st = Table(title=f"{r['indicator'].code}: coverage by stratum (claimed: what the "
                          "forecasts themselves give their intervals)")
         for col in ("stratum", "forecasts", "80% covered", "80% claimed", "95% covered",
                     "95% claimed"):
@@ -116,9 +120,9 @@ def render_backtest(report: dict[str, Any], *, as_json: bool = False) -> None:
                 st.add_row(f"{name} {group}", f"{g['n']:,}", pct(g["coverage_80"]),
                            pct(g["claimed_80"]), pct(g["coverage_95"]), pct(g["claimed_95"]))
         show(st)
-    for r in report["indicators"]:
+    for r in report.indicators:
         if "error" in r:
-            console.print(f"{r['indicator']['code']}: {r['error']}")
+            console.print(f"{r['indicator'].code}: {r['error']}")
 
 
 def leads(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from ..analysis.spc import ICON_COLOURS, ICON_LABELS
 from ..analysis.trajectory import target_verdict
 from ..model.periods import Period
 from ..reports.formatting import verdict_sentence
+from ..results.readings import UnitComparison
 from ..store import delivery as delivery_store
 from ..store import model_repo
 from ..store.observations import data_as_of
@@ -18,6 +20,7 @@ from .clock import now_of
 from .leads import attach_lead_evidence
 from .readings import compare_units, spc_chart
 from .series_data import Point, SeriesData, check_priority, iso, last_complete, read_model
+from .snapshot import Snapshot
 from .status import (
     priority_codes,
     priority_status,
@@ -202,13 +205,14 @@ def priority_page(engine: Engine, code: str, *, as_of: datetime | None = None
     units = unit_readings(engine, code, as_of=as_of, data=data)
     head = status["priorities"][0]
     attach_lead_evidence(engine, code, head, as_of=as_of, data=data)
+    snap = Snapshot(engine, as_of, model=model)
     try:
-        spc = spc_chart(engine, p.headline, p.scope, as_of=as_of, data=data)
+        spc = spc_chart(snap, p.headline, p.scope)
     except ValueError:  # too few complete periods for limits: the page says so
         spc = None
     kids = [u for u in model.units.values() if u.parent == p.scope]
     level = kids[0].level if kids else None
-    funnel: dict[str, Any] | None = None
+    funnel: UnitComparison | None = None
     funnel_note: str | None = None
     if head.get("latest") is None:
         funnel_note = "No complete period yet, so no comparison of units."
@@ -216,13 +220,13 @@ def priority_page(engine: Engine, code: str, *, as_of: datetime | None = None
         funnel_note = f"{head['unit_name']} has no units below it to compare."
     else:
         try:
-            funnel = compare_units(engine, p.headline, head["latest"]["period"], level=level,
-                                   as_of=as_of)
+            funnel = compare_units(snap, p.headline, head["latest"]["period"], level=level)
         except ValueError as exc:  # e.g. not a ratio indicator: the page says why
             funnel_note = str(exc)
         else:  # the x axis's name: the denominator as the model describes it
-            den = model.indicators.get(funnel["denominator"])
-            funnel["denominator_info"] = (None if den is None else
-                                          {"name": den.name, "unit_of_measure": den.unit})
+            den = model.indicators.get(funnel.denominator)
+            if den is not None:
+                funnel = replace(funnel, denominator_info={"name": den.name,
+                                                           "unit_of_measure": den.unit})
     return {"status": status, "p": head, "trajectory": trajectory, "spc": spc, "units": units,
             "funnel": funnel, "funnel_note": funnel_note, "funnel_level": level}

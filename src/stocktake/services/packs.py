@@ -21,6 +21,7 @@ from .plans import plan_summary
 from .quality import FORMULA, data_quality
 from .readings import spc_chart
 from .series_data import SeriesData, check_priority, iso, read_model
+from .snapshot import Snapshot
 from .status import (
     PARTIAL_RULE,
     priority_codes,
@@ -58,7 +59,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     head["probability_of_meeting"] = forecast.get("probability_of_meeting")
     attach_lead_evidence(engine, priority, head, as_of=as_of, data=data)
     try:
-        spc = spc_chart(engine, p.headline, p.scope, as_of=as_of, data=data)
+        spc = spc_chart(Snapshot(engine, as_of, model=model), p.headline, p.scope)
     except ValueError as exc:
         spc = {"error": str(exc), "points": []}
     units = unit_readings(engine, priority, as_of=as_of, data=data)

@@ -26,9 +26,11 @@ from ..errors import Invalid, Problem
 from ..model.entities import DeliveryModel, Priority
 from ..reports.charts import headline_chart, unit_panel
 from ..reports.formatting import status_sentence
+from ..results.readings import SpcChart
 from ..store.db import get_meta
 from .readings import PARTIAL_RULE, spc_chart
 from .series_data import SeriesData, iso, read_model
+from .snapshot import Snapshot
 from .status import priority_codes, priority_status, priority_trajectory, unit_readings
 
 INDEX = "index.html"
@@ -88,8 +90,8 @@ def _priority(engine: Engine, model: DeliveryModel, p: Priority, as_of: datetime
     trajectory = priority_trajectory(engine, p.code, as_of=as_of, with_forecast=False,
                                      data=data)
     try:
-        spc: dict[str, Any] | None = spc_chart(engine, p.headline, p.scope, as_of=as_of,
-                                               data=data)
+        spc: SpcChart | None = spc_chart(Snapshot(engine, as_of, model=model), p.headline,
+                                         p.scope)
     except ValueError:  # too few complete periods for process limits
         spc = None
     units = {u["unit"]: u for u in unit_readings(engine, p.code, as_of=as_of,
@@ -110,9 +112,9 @@ def _priority(engine: Engine, model: DeliveryModel, p: Priority, as_of: datetime
         "tolerance": head["tolerance"]["rule"],
         "method": (head.get("trajectory") or {}).get("method"),
         "data_as_of": head["data_as_of"],
-        "chart": headline_chart(trajectory, spc if spc and spc.get("points") else None,
+        "chart": headline_chart(trajectory, spc if spc and spc.points else None,
                                 suggestions=False),
-        "spc_label": (spc or {}).get("variation_label"),
+        "spc_label": spc.variation_label if spc else None,
         "page": priority_page(p.code), "csv": csv_file(p.code),
         "units": [_jurisdiction(u, units.get(u["unit"]), polarity, head["unit_of_measure"],
                                 decimals)

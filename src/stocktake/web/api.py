@@ -29,11 +29,13 @@ from ..errors import StocktakeError, not_found
 from ..intake.service import submit_file, submit_rows
 from ..model.entities import DeliveryModel
 from ..model.periods import Period, PeriodError
+from ..results import encode
 from ..services.accounts import Principal
 from ..services.clock import parse_moment
 from ..services.model_service import current_model
 from ..services.quality import data_quality
 from ..services.readings import indicator_series
+from ..services.snapshot import Snapshot
 from ..services.status import priority_status
 from ..store.observations import data_as_of, latest
 from . import auth
@@ -380,8 +382,8 @@ def api_series(
     unit = unit or _default_unit(request, model)
     if unit in model.units:
         _check_in_remit(request, model, unit)
-    return JSONResponse(call(indicator_series, engine, indicator, unit,
-                             as_of=moment(as_of)))
+    return JSONResponse(encode(call(indicator_series, Snapshot(engine, moment(as_of)),
+                                    indicator, unit)))
 
 @router.get("/api/v1/quality", name="api_quality", tags=["data"],
          summary="Data quality by unit", response_model=ReportOut, responses=ERRORS,
