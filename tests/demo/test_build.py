@@ -14,6 +14,7 @@ from stocktake.errors import Conflict
 from stocktake.services.model_service import load_model
 from stocktake.services.overview import priority_overview
 from stocktake.services.quality import data_quality
+from stocktake.services.snapshot import Snapshot
 from stocktake.store import schema
 from stocktake.store.db import get_meta, open_engine
 
@@ -48,10 +49,10 @@ def test_the_demo_data_quality_varies_and_the_late_units_come_last(demo_engine):
     from datetime import datetime
 
     clock = datetime.fromisoformat(get_meta(demo_engine, "clock"))  # not today: the demo's now
-    units = data_quality(demo_engine, as_of=clock)["units"]
-    scores = [u["score"] for u in units]
+    units = data_quality(Snapshot(demo_engine, clock)).units
+    scores = [u.score for u in units]
     assert max(scores) - min(scores) > 10
-    bottom = {u["unit"] for u in units[-2:]}
+    bottom = {u.unit for u in units[-2:]}
     assert bottom == {"NL-LAB", "SK-NOR"}  # the two late reporters of the simulated world
 
 
@@ -64,8 +65,8 @@ def test_the_planted_rule_breaches_show_in_validity_and_nowhere_else(demo_engine
     from stocktake.demo.world import RULE_BREACHES
 
     clock = datetime.fromisoformat(get_meta(demo_engine, "clock"))
-    failures = {u["unit"]: (u["rule_failures"], u["rule_checks"], u["validity"])
-                for u in data_quality(demo_engine, as_of=clock)["units"]}
+    failures = {u.unit: (u.rule_failures, u.rule_checks, u.validity)
+                for u in data_quality(Snapshot(demo_engine, clock)).units}
     # ... and in their province's and the nation's, which roll up the units below.
     assert {u: f for u, (f, _, _) in failures.items() if f} == {
         "SK-REG": 8, "SK": 8, "AB-CEN": 2, "AB": 2, "CA": 10}
@@ -73,8 +74,8 @@ def test_the_planted_rule_breaches_show_in_validity_and_nowhere_else(demo_engine
     assert validity == pytest.approx(1 - 8 / checks)
     corrected = next(b for b in RULE_BREACHES if b[5] is not None)
     before = datetime.combine(corrected[5], datetime.min.time())
-    then = {u["unit"]: u["rule_failures"]
-            for u in data_quality(demo_engine, as_of=before)["units"]}
+    then = {u.unit: u.rule_failures
+            for u in data_quality(Snapshot(demo_engine, before)).units}
     assert then[corrected[1]] == then["QC"] == 4
     with demo_engine.connect() as conn:
         warned = conn.execute(

@@ -21,6 +21,7 @@ from ..store.db import get_meta
 from .clock import now_of
 from .quality import FORMULA, data_quality
 from .series_data import SeriesData, iso, read_model
+from .snapshot import Snapshot
 from .status import priority_codes, priority_status, unit_readings
 from .stocktakes import list_actions
 
@@ -252,8 +253,8 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
                 "units_behind": [{"name": u["unit_name"], "run": u["off_track_run"]}
                                  for u in behind[:5]],
                 "flags": r["flags"]})
-    quality = data_quality(engine, as_of=now)
-    provinces = [q for q in quality["units"] if model.depth(q["unit"]) == 1]
+    quality = data_quality(Snapshot(engine, now, model=model))
+    provinces = [q for q in quality.units if model.depth(q.unit) == 1]
     return {"kind": "report", "title": "Delivery report",
             "world_label": get_meta(engine, "world_label"),
             "as_of": iso(as_of), "data_as_of": status["data_as_of"],

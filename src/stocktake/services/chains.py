@@ -14,12 +14,14 @@ from ..delivery import chains as dc
 from ..delivery.errors import DeliveryError
 from ..errors import Invalid, NotFound
 from ..model.entities import DeliveryModel
+from ..results.quality import DataQuality
 from ..store import delivery as store
 from ..store.db import writing
 from .clock import now_of
 from .documents import load_document
 from .quality import data_quality
 from .series_data import check_priority, iso, read_model
+from .snapshot import Snapshot
 
 POOR_QUALITY_BELOW = 75.0  # the data-quality score (0-100) under which an actor is flagged
 
@@ -56,12 +58,12 @@ def current_chain(engine: Engine, model: DeliveryModel, priority: str,
     return rows[-1], dc.parse_chain(rows[-1]["document"], model)
 
 
-def unit_scores(quality: dict[str, Any]) -> dict[str, float]:
-    return {r["unit"]: float(r["score"]) for r in quality["units"]}
+def unit_scores(quality: DataQuality) -> dict[str, float]:
+    return {r.unit: float(r.score) for r in quality.units}
 
 
 def analyse(engine: Engine, model: DeliveryModel, priority: str, *,
-            as_of: datetime | None = None, quality: dict[str, Any] | None = None
+            as_of: datetime | None = None, quality: DataQuality | None = None
             ) -> dict[str, Any] | None:
     """The chain known at ``as_of`` with its analysis, or None when there is none."""
     found = current_chain(engine, model, priority, as_of)
@@ -69,14 +71,14 @@ def analyse(engine: Engine, model: DeliveryModel, priority: str, *,
         return None
     row, chain = found
     if quality is None:
-        quality = data_quality(engine, as_of=now_of(engine, as_of))
+        quality = data_quality(Snapshot(engine, now_of(engine, as_of), model=model))
     analysis = dc.analyse_chain(chain, quality=unit_scores(quality),
                                 poor_quality_below=POOR_QUALITY_BELOW)
     return {"priority": priority, "version": row["version"], "author": row["author"],
             "reason": row["reason"], "recorded_at": iso(row["recorded_at"]),
             "chain": chain.to_dict(), "analysis": analysis,
             "summary": dc.chain_summary_lines(analysis),
-            "poor_quality_below": POOR_QUALITY_BELOW, "quality_as_of": quality["as_of"],
+            "poor_quality_below": POOR_QUALITY_BELOW, "quality_as_of": quality.as_of,
             "_chain": chain}
 
 

@@ -64,9 +64,9 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         spc = {"error": str(exc), "points": []}
     units = unit_readings(engine, priority, as_of=as_of, data=data)
 
-    quality = data_quality(engine, as_of=now)
+    quality = data_quality(Snapshot(engine, now, model=model))
     scope_units = {p.scope, *(u["unit"] for u in units["units"])}
-    quality_rows = [r for r in quality["units"] if r["unit"] in scope_units]
+    quality_rows = [r for r in quality.units if r.unit in scope_units]
     chain = chains.analyse(engine, model, priority, as_of=as_of, quality=quality)
 
     with engine.connect() as conn:
@@ -104,7 +104,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
                   for u in units["units"]],
         "counters": [_direction(m) for m in head.get("counters") or []],
         "leads": [_direction(m) for m in head.get("leads") or []],
-        "quality": [{"unit_name": r["name"], "score": r["score"]} for r in quality_rows],
+        "quality": [{"unit_name": r.name, "score": r.score} for r in quality_rows],
         "overdue_milestones": (plan or {}).get("overdue_milestones") or [],
         "overdue_actions": [{"text": a["text"], "owner": a["owner"],
                              "days_overdue": a["days_overdue"]}
@@ -130,7 +130,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "headline": head, "trajectory": trajectory, "spc": spc, "units": units["units"],
         "leads": head.get("leads") or [], "counters": head.get("counters") or [],
         "quality": {"units": quality_rows, "concern_below": QUALITY_CONCERN_BELOW,
-                    "formula": quality["formula"]},
+                    "formula": quality.formula},
         "chain": None if chain is None else {k: v for k, v in chain.items() if k != "_chain"},
         "chain_object": None if chain is None else chain["_chain"],
         "plan": plan,
