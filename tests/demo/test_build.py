@@ -132,12 +132,13 @@ def test_the_planted_leads_are_found_at_their_lags(demo_engine, lead, headline, 
 
     assert (lead, headline, lag) in build_world().planted_leads
     decoys = ["surg_referrals", "youth_program_participants", "unfounded_incidents"]
-    report = lead_indicators(demo_engine, headline, candidates=[lead, *decoys], max_lag=8)
-    best = report["ranked"][0]
+    report = lead_indicators(Snapshot(demo_engine), headline, candidates=[lead, *decoys],
+                             max_lag=8)
+    best = report.ranked[0]
     assert (best["candidate"], best["lag"]) == (lead, lag)
     # No re-pairing of the units beats the true one: p at its floor, after refining the r
     # tests near it to 10 x 32 tests / (5% x r) re-pairings, at least 999.
-    most = report["parameters"]["max_permutations"]
+    most = report.parameters["max_permutations"]
     assert 999 <= most <= 10 * 32 / 0.05
     assert best["p_value"] == pytest.approx(1 / (most + 1)) and best["q_value"] < 0.01
     assert best["f_p_value"] < 1e-6
@@ -152,12 +153,13 @@ def test_spurious_candidates_are_not_read_as_leads(demo_engine):
     from stocktake.services.leads import lead_indicators
 
     cands = ["or_hours", "surg_within_benchmark"]
-    report = lead_indicators(demo_engine, "grade3_reading_pct", candidates=cands, max_lag=6)
-    old = lead_indicators(demo_engine, "grade3_reading_pct", candidates=cands, max_lag=6,
-                          time_effects=False, inference="f")
-    for row in report["ranked"]:
+    report = lead_indicators(Snapshot(demo_engine), "grade3_reading_pct", candidates=cands,
+                             max_lag=6)
+    old = lead_indicators(Snapshot(demo_engine), "grade3_reading_pct", candidates=cands,
+                          max_lag=6, time_effects=False, inference="f")
+    for row in report.ranked:
         assert row["q_value"] > 0.05 and row["reading"] == "no_evidence", row
-    for row in old["ranked"]:
+    for row in old.ranked:
         assert row["q_value"] < 0.05, row  # the old test alone would call them leads
         assert row["reading"] != "lead", row
 
@@ -173,11 +175,11 @@ def test_named_leads_are_read_on_the_priority_page_and_in_the_pack(demo_engine):
     from stocktake.services.packs import pack_context
     from stocktake.web.app import create_app
 
-    evidence = named_lead_evidence(demo_engine, "LIT")
+    evidence = named_lead_evidence(Snapshot(demo_engine), "LIT")
     screening, tutors = evidence["literacy_screening_pct"], evidence["reading_tutors_fte"]
-    assert (screening["reading"], screening["lag"], screening["level"]) == ("lead", 6, "region")
-    assert screening["oos_gain"] > 0.03  # 4% with time effects (the CD test finds them)
-    assert tutors["reading"] != "lead" and tutors["level"] == "province"
+    assert (screening.reading, screening.lag, screening.level) == ("lead", 6, "region")
+    assert screening.oos_gain > 0.03  # 4% with time effects (the CD test finds them)
+    assert tutors.reading != "lead" and tutors.level == "province"
 
     sentence = "Leads the headline (best lag 6 months; forecasts"
     if "pagetest" not in {u.username for u in accounts.list_users(demo_engine)}:

@@ -204,8 +204,8 @@ def priority_page(engine: Engine, code: str, *, as_of: datetime | None = None
     trajectory = priority_trajectory(engine, code, as_of=as_of, data=data)
     units = unit_readings(engine, code, as_of=as_of, data=data)
     head = status["priorities"][0]
-    attach_lead_evidence(engine, code, head, as_of=as_of, data=data)
     snap = Snapshot(engine, as_of, model=model)
+    attach_lead_evidence(snap, code, head)
     try:
         spc = spc_chart(snap, p.headline, p.scope)
     except ValueError:  # too few complete periods for limits: the page says so

@@ -57,9 +57,10 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     forecast = trajectory.get("forecast") or {}
     head["forecast"] = forecast
     head["probability_of_meeting"] = forecast.get("probability_of_meeting")
-    attach_lead_evidence(engine, priority, head, as_of=as_of, data=data)
+    snap = Snapshot(engine, as_of, model=model)
+    attach_lead_evidence(snap, priority, head)
     try:
-        spc = spc_chart(Snapshot(engine, as_of, model=model), p.headline, p.scope)
+        spc = spc_chart(snap, p.headline, p.scope)
     except ValueError as exc:
         spc = {"error": str(exc), "points": []}
     units = unit_readings(engine, priority, as_of=as_of, data=data)
