@@ -101,7 +101,7 @@ def test_surgery_gets_suggested_rebases_and_an_accepted_one_changes_the_icons(de
     remove_rebase(demo_copy, "surg_within_benchmark_pct", "CA", "2023-10", by="analyst",
                   reason="premature", now=accepted_at + timedelta(seconds=1))
     assert _status(demo_copy, "SURG")["variation_icon"] == "improvement_high"
-    assert [h["action"] for h in rebase_history(demo_copy, "surg_within_benchmark_pct",
+    assert [h.action for h in rebase_history(demo_copy, "surg_within_benchmark_pct",
                                                 "CA")] == ["accept", "remove"]
 
 

@@ -4,6 +4,7 @@ actions. Every expectation is worked out by hand from examples/delivery/*.yaml."
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +16,8 @@ from sqlalchemy import Engine, Table, func, select
 
 from stocktake.delivery.errors import DeliveryError
 from stocktake.intake.service import submit_rows
+from stocktake.results import dumps
+from stocktake.results.delivery import PlanLoaded, PlanVersionInfo, PlanView
 from stocktake.services.assessments import record_assessment, show_assessments
 from stocktake.services.chains import chain_diagram, load_chain, show_chain
 from stocktake.services.model_service import load_model
@@ -63,12 +66,12 @@ def revised_plan() -> dict[str, Any]:
 def test_plan_versions_reload_reason_and_diff(world):
     first = load_plan(world, "P1", PLAN, author="Delivery Unit", reason="",
                       at=datetime(2024, 2, 1))
-    assert first == {"priority": "P1", "version": 1, "changed": True, "changes": []}
+    assert first == PlanLoaded(priority="P1", version=1, changed=True, changes=())
     assert rows(world, schema.plan_versions) == 1
 
     same = load_plan(world, "P1", PLAN, author="Someone else", reason="again",
                      at=datetime(2024, 2, 10))
-    assert same == {"priority": "P1", "version": 1, "changed": False, "changes": []}
+    assert same == PlanLoaded(priority="P1", version=1, changed=False, changes=())
     assert rows(world, schema.plan_versions) == 1
 
     with pytest.raises(ValueError, match="needs a reason"):
@@ -81,13 +84,13 @@ def test_plan_versions_reload_reason_and_diff(world):
                        at=datetime(2024, 3, 1))
     expected_lines = ["+ intervention hotspot_policing: Hot-spot policing",
                       "~ milestone youth_sites_open: status on_track -> at_risk"]
-    assert second == {"priority": "P1", "version": 2, "changed": True,
-                      "changes": expected_lines}
+    assert second == PlanLoaded(priority="P1", version=2, changed=True,
+                                changes=tuple(expected_lines))
     assert rows(world, schema.plan_versions) == 2
 
     d = diff_plan(world, "P1", 1, 2)
-    assert d["lines"] == expected_lines
-    diff = d["diff"]
+    assert d.lines == tuple(expected_lines) and (d.from_version, d.to) == (1, 2)
+    diff = d.diff
     assert diff["summary"] is None and diff["drift"] is None
     assert diff["interventions"] == {"added": ["hotspot_policing"], "removed": [],
                                      "changed": [],
@@ -98,13 +101,14 @@ def test_plan_versions_reload_reason_and_diff(world):
                                                            "new": "at_risk"}}}]
     assert diff["risks"] == {"added": [], "removed": [], "changed": [], "names": {}}
     assert diff["assumptions"] == {"added": [], "removed": [], "changed": []}
-    assert d["reasons"] == [{"version": 2, "author": "Delivery Unit",
-                             "reason": "Stocktake of 2024-02-28: add hot-spot policing",
-                             "recorded_at": "2024-03-01T00:00:00"}]
+    assert d.reasons == (PlanVersionInfo(
+        version=2, author="Delivery Unit", reason="Stocktake of 2024-02-28: add hot-spot policing",
+        recorded_at="2024-03-01T00:00:00"),)
+    assert json.loads(dumps(d))["from"] == 1  # the JSON key, as before
     # Backwards, the same changes read the other way.
-    assert diff_plan(world, "P1", 2, 1)["lines"] == [
+    assert diff_plan(world, "P1", 2, 1).lines == (
         "- intervention hotspot_policing: Hot-spot policing",
-        "~ milestone youth_sites_open: status at_risk -> on_track"]
+        "~ milestone youth_sites_open: status at_risk -> on_track")
     with pytest.raises(ValueError, match="no plan version 3"):
         diff_plan(world, "P1", 1, 3)
 
@@ -114,15 +118,15 @@ def test_show_plan_by_version_and_as_of(world):
     load_plan(world, "P1", revised_plan(), author="b", reason="why", at=datetime(2024, 3, 1))
 
     current = show_plan(world, "P1", as_of=datetime(2024, 3, 2))
-    assert current["version"] == 2 and current["author"] == "b"
-    assert [h["version"] for h in current["history"]] == [1, 2]
-    assert len(current["plan"]["interventions"]) == 3
+    assert current.version == 2 and current.author == "b"
+    assert [h.version for h in current.history] == [1, 2]
+    assert len(current.plan["interventions"]) == 3
 
     for shown in (show_plan(world, "P1", version=1),
                   show_plan(world, "P1", as_of=datetime(2024, 2, 15))):
-        assert shown["version"] == 1
-        assert shown["author"] == "a" and shown["reason"] == "first version"
-        plan = shown["plan"]
+        assert shown.version == 1
+        assert shown.author == "a" and shown.reason == "first version"
+        plan = shown.plan
         assert [i["code"] for i in plan["interventions"]] == ["focused_deterrence",
                                                                "youth_programmes"]
         assert [(m["code"], m["status"]) for m in plan["milestones"]] == [
@@ -134,8 +138,8 @@ def test_show_plan_by_version_and_as_of(world):
             {"text": "Both provinces keep their community-safety budgets",
              "evidence": "Bilateral agreements signed 2024"}]
     # Between the two versions only version 1 is known.
-    assert [h["version"] for h in show_plan(world, "P1", as_of=datetime(2024, 2, 15))
-            ["history"]] == [1]
+    assert [h.version for h in show_plan(world, "P1", as_of=datetime(2024, 2, 15))
+            .history] == [1]
     with pytest.raises(ValueError, match="no delivery plan as of 2024-01-31"):
         show_plan(world, "P1", as_of=datetime(2024, 1, 31))
 
@@ -147,29 +151,29 @@ def test_plan_summary_worked_by_hand(world):
     # From the baseline 10.0 (2024-01), both effects are fully ramped by 2025-12:
     # focused deterrence from 2024-04 over 6 months, youth programmes from 2024-09 over 12.
     # 10.0 - 1.2 - 0.8 = 8.0, exactly the target; v2 adds -0.3 -> 7.7, beyond it.
-    it = v1["implied_trajectory"]
-    assert (it["end_period"], it["target"], it["shortfall"]) == ("2025-12", 8.0, 0.0)
-    assert it["end_value"] == pytest.approx(8.0)
+    it = v1.implied_trajectory
+    assert (it.end_period, it.target, it.shortfall) == ("2025-12", 8.0, 0.0)
+    assert it.end_value == pytest.approx(8.0)
     v2 = show_plan(world, "P1", as_of=datetime(2024, 3, 2))
-    assert v2["implied_trajectory"]["end_value"] == pytest.approx(7.7)
-    assert v2["implied_trajectory"]["shortfall"] == 0.0
+    assert v2.implied_trajectory.end_value == pytest.approx(7.7)
+    assert v2.implied_trajectory.shortfall == 0.0
 
-    def gaps(shown: dict[str, Any]) -> dict[str, list[str]]:
-        return {c["check"]: c["items"] for c in shown["checklist"] if not c["ok"]}
+    def gaps(shown: PlanView) -> dict[str, list[str]]:
+        return {c["check"]: c["items"] for c in shown.checklist if not c["ok"]}
 
     # The small model's P1 has no trajectory method: not built bottom-up (the one v1 gap).
     bottom_up = "The trajectory is built bottom-up from the interventions"
-    assert gaps(v1) == {bottom_up: []} and v1["gaps"] == 1
+    assert gaps(v1) == {bottom_up: []} and v1.gaps == 1
     # v2's new intervention has no milestone.
     assert gaps(v2) == {bottom_up: [], "Every intervention has a milestone":
-                        ["hotspot_policing"]} and v2["gaps"] == 2
+                        ["hotspot_policing"]} and v2.gaps == 2
     # youth_sites_open (due 2024-12-31) is due within 90 days of 2024-10-15, and 31 days
     # overdue on 2025-01-31.
     autumn = show_plan(world, "P1", version=1, as_of=datetime(2024, 10, 15))
-    assert [m["code"] for m in autumn["due_milestones"]] == ["youth_sites_open"]
-    assert autumn["overdue_milestones"] == []
+    assert [m.code for m in autumn.due_milestones] == ["youth_sites_open"]
+    assert autumn.overdue_milestones == ()
     winter = show_plan(world, "P1", version=1, as_of=datetime(2025, 1, 31))
-    assert [(m["code"], m["days_overdue"]) for m in winter["overdue_milestones"]] == [
+    assert [(m.code, m.days_overdue) for m in winter.overdue_milestones] == [
         ("youth_sites_open", 31)]
     assert gaps(winter)["No milestone is overdue"] == ["youth_sites_open"]
 
@@ -178,10 +182,10 @@ def test_missing_milestone_owner_is_a_checklist_gap_not_an_error(world):
     # docs/delivery.md and delivery/plans.py: a missing owner is a gap the checklist shows.
     doc = document(PLAN)
     del doc["milestones"][1]["owner"]
-    assert load_plan(world, "P1", doc, author="a", reason="", at=datetime(2024, 2, 1))[
-        "version"] == 1
+    assert load_plan(world, "P1", doc, author="a", reason="",
+                     at=datetime(2024, 2, 1)).version == 1
     shown = show_plan(world, "P1", as_of=datetime(2024, 2, 2))
-    [owners] = [c for c in shown["checklist"] if c["check"] == "Every milestone has an owner"]
+    [owners] = [c for c in shown.checklist if c["check"] == "Every milestone has an owner"]
     assert owners["ok"] is False and owners["items"] == ["youth_sites_open"]
 
 
@@ -221,7 +225,7 @@ def test_plan_version_earlier_than_the_newest_is_refused(world):
         load_plan(world, "P1", revised_plan(), author="a", reason="backdated",
                   at=datetime(2024, 2, 1))
     assert rows(world, schema.plan_versions) == 1
-    assert show_plan(world, "P1")["version"] == 1
+    assert show_plan(world, "P1").version == 1
 
 
 # -- chains ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -23,6 +23,9 @@ from .common import (
     print_json,
     show,
 )
+
+if TYPE_CHECKING:
+    from ..results.delivery import PlanDiff, PlanLoaded, PlanView
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="A YAML file.")]
 ByOption = Annotated[str, typer.Option(
@@ -61,17 +64,17 @@ def plan_load(priority: PriorityArg, file: FileArg, db: DbOption = None,
     render_plan_load(priority, result, as_json=as_json)
 
 
-def render_plan_load(priority: str, result: dict[str, Any], *, as_json: bool = False) -> None:
+def render_plan_load(priority: str, result: PlanLoaded, *, as_json: bool = False) -> None:
     """A plan stored as a new version, with its changes, or equal to the current one."""
     if as_json:
         print_json(result)
         return
-    if not result["changed"]:
-        console.print(f"{priority}: the plan equals version {result['version']}; nothing "
+    if not result.changed:
+        console.print(f"{priority}: the plan equals version {result.version}; nothing "
                       "stored.")
         return
-    console.print(f"{priority}: plan version {result['version']} stored.")
-    for line in result["changes"]:
+    console.print(f"{priority}: plan version {result.version} stored.")
+    for line in result.changes:
         console.print(f"  {line}", markup=False)
 
 
@@ -88,15 +91,15 @@ def plan_show(priority: PriorityArg, db: DbOption = None,
     render_plan(r, as_json=as_json)
 
 
-def render_plan(r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_plan(r: PlanView, *, as_json: bool = False) -> None:
     """A plan version: interventions, milestones, the implied trajectory, the checklist."""
     if as_json:
         print_json(r)
         return
-    console.print(f"[bold]{r['priority']}[/bold] {r['title']}: plan version {r['version']} "
-                  f"of {len(r['history'])}, by {r['author']} ({r['recorded_at'][:10]}): "
-                  f"{r['reason']}", highlight=False)
-    plan = r["plan"]
+    console.print(f"[bold]{r.priority}[/bold] {r.title}: plan version {r.version} "
+                  f"of {len(r.history)}, by {r.author} ({(r.recorded_at or '')[:10]}): "
+                  f"{r.reason}", highlight=False)
+    plan = r.plan
     t = Table(title="Interventions")
     for col in ("code", "name", "owner", "start", "ramp", "effect"):
         t.add_column(col, justify="right" if col in ("ramp", "effect") else "left")
@@ -110,14 +113,14 @@ def render_plan(r: dict[str, Any], *, as_json: bool = False) -> None:
     for m in plan["milestones"]:
         t.add_row(m["code"], m["name"], m.get("owner") or "-", m["due"], m["status"])
     show(t)
-    if r.get("implied_trajectory"):
-        it = r["implied_trajectory"]
-        console.print(f"Bottom-up, the interventions reach {it['end_value']:,.1f} by "
-                      f"{it['end_period']} against a target of {it['target']:,.1f} "
-                      f"(shortfall {it['shortfall']:,.1f} {it['unit_of_measure']}).",
+    if r.implied_trajectory:
+        it = r.implied_trajectory
+        console.print(f"Bottom-up, the interventions reach {it.end_value:,.1f} by "
+                      f"{it.end_period} against a target of {it.target:,.1f} "
+                      f"(shortfall {it.shortfall:,.1f} {it.unit_of_measure}).",
                       highlight=False)
-    console.print(f"Checklist: {r['gaps']} gap(s)")
-    for c in r["checklist"]:
+    console.print(f"Checklist: {r.gaps} gap(s)")
+    for c in r.checklist:
         mark = "[green]ok[/green]  " if c["ok"] else "[red]gap[/red] "
         console.print(f"  {mark}{c['check']}" + ("" if c["ok"] else f": {c['detail']}"),
                       highlight=False)
@@ -135,15 +138,15 @@ def plan_diff(priority: PriorityArg,
     render_plan_diff(r, as_json=as_json)
 
 
-def render_plan_diff(r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_plan_diff(r: PlanDiff, *, as_json: bool = False) -> None:
     """The reasons given for each version, then the lines that changed."""
     if as_json:
         print_json(r)
         return
-    for reason in r["reasons"]:
-        console.print(f"version {reason['version']} by {reason['author']} "
-                      f"({reason['recorded_at'][:10]}): {reason['reason']}", highlight=False)
-    for line in r["lines"] or ["no differences"]:
+    for reason in r.reasons:
+        console.print(f"version {reason.version} by {reason.author} "
+                      f"({(reason.recorded_at or '')[:10]}): {reason.reason}", highlight=False)
+    for line in r.lines or ["no differences"]:
         console.print(f"  {line}", markup=False, highlight=False)
 
 

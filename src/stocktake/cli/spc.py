@@ -4,7 +4,7 @@ hands the result to its renderer."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -26,7 +26,9 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..results.readings import SpcChart
+    from collections.abc import Sequence
+
+    from ..results.readings import RebaseEvent, SpcChart
 
 
 def spc(
@@ -146,7 +148,7 @@ def spc_rebase(
     render_rebase(indicator, unit, done, removed=remove, as_json=as_json)
 
 
-def render_rebase_history(indicator: str, unit: str, history: list[dict[str, Any]], *,
+def render_rebase_history(indicator: str, unit: str, history: Sequence[RebaseEvent], *,
                           as_json: bool = False) -> None:
     """Every rebase accepted or removed at a unit, in order."""
     if as_json:
@@ -156,19 +158,19 @@ def render_rebase_history(indicator: str, unit: str, history: list[dict[str, Any
     for col in ("period", "action", "by", "at", "reason"):
         table.add_column(col)
     for h in history:
-        table.add_row(h["period"], h["action"], h["by"], h["at"], h["reason"])
+        table.add_row(h.period, h.action, h.by, h.at, h.reason)
     show(table)
 
 
-def render_rebase(indicator: str, unit: str, done: dict[str, Any], *, removed: bool,
+def render_rebase(indicator: str, unit: str, done: RebaseEvent, *, removed: bool,
                   as_json: bool = False) -> None:
     """The rebase just accepted or removed, with who, when and why."""
     if as_json:
         print_json(done)
         return
     what = "removed" if removed else "accepted"
-    console.print(f"Rebase of {indicator} at {unit} from {done['period']} {what} by "
-                  f"{done['by']} ({done['at']}): {done['reason']}")
+    console.print(f"Rebase of {indicator} at {unit} from {done.period} {what} by "
+                  f"{done.by} ({done.at}): {done.reason}")
 
 
 def register(app: typer.Typer) -> None:

@@ -250,3 +250,17 @@ class BacktestReport(Result):
     overall: Mapping[str, Any] | None  # pooled over the indicators; None when none scored
     as_of: str | None
     data_as_of: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RebaseEvent(Result):
+    """An SPC rebase accepted or removed: where the limits restart, who decided, when, why."""
+
+    id: int | None = omit_if_none()  # its place in the history (None: the answer to a write)
+    indicator: str
+    unit: str
+    period: str  # the first period of the new limits
+    action: str  # "accept" or "remove"
+    reason: str
+    by: str
+    at: str  # ISO time, to the second

@@ -79,7 +79,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         plan = {"version": row["version"], "author": row["author"], "reason": row["reason"],
                 "recorded_at": iso(row["recorded_at"]), "plan": parsed.to_dict(),
                 "versions": len(plan_rows), "changes_since_last": [],
-                **plan_summary(model, p, parsed, now)}
+                **vars(plan_summary(model, p, parsed, now))}  # its fields, typed
         if len(plan_rows) > 1:
             before = dp.parse_plan(plan_rows[-2]["document"], model, priority)
             plan["changes_since_last"] = dp.diff_lines(dp.plan_diff(before, parsed))
@@ -106,7 +106,8 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "counters": [_direction(m) for m in head.get("counters") or []],
         "leads": [_direction(m) for m in head.get("leads") or []],
         "quality": [{"unit_name": r.name, "score": r.score} for r in quality_rows],
-        "overdue_milestones": (plan or {}).get("overdue_milestones") or [],
+        # delivery.questions reads plain mappings (the domain does not know results/)
+        "overdue_milestones": [m.to_json() for m in (plan or {}).get("overdue_milestones", ())],
         "overdue_actions": [{"text": a["text"], "owner": a["owner"],
                              "days_overdue": a["days_overdue"]}
                             for a in routine["carried_over"] if a["days_overdue"] > 0],

@@ -287,11 +287,11 @@ def delivery_plan_yaml(request: Request, p: PriorityInPath, engine: EngineDep,
         shown = plans.show_plan(engine, code, version=version)
     except USER_ERRORS as exc:
         return not_found(request, str(exc))
-    text = (f"# Delivery plan of {code}, version {shown['version']} "
-            f"({shown['recorded_at']}, {shown['author']}).\n# Edit it and upload it on "
+    text = (f"# Delivery plan of {code}, version {shown.version} "
+            f"({shown.recorded_at}, {shown.author}).\n# Edit it and upload it on "
             f"/priorities/{code}/plan to make the next version.\n"
-            + yaml.safe_dump(shown["plan"], sort_keys=False, allow_unicode=True))
-    filename = f"plan-{code}-v{shown['version']}.yaml"
+            + yaml.safe_dump(shown.plan, sort_keys=False, allow_unicode=True))
+    filename = f"plan-{code}-v{shown.version}.yaml"
     return Response(text, media_type="application/yaml; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -313,15 +313,15 @@ def delivery_plan_diff(request: Request, p: PriorityInPath, engine: EngineDep
         shown = plans.show_plan(engine, p.code)
     except USER_ERRORS as exc:
         return not_found(request, str(exc))
-    old = old or max(1, shown["version"] - 1)
-    new = new or shown["version"]
+    old = old or max(1, shown.version - 1)
+    new = new or shown.version
     try:
         diff = plans.diff_plan(engine, p.code, old, new)
     except USER_ERRORS as exc:
         return not_found(request, str(exc))
     return page(request, "delivery_plan_diff.html", {
         **base(request, p, "plan"), "diff": diff,
-        "rows": diff_rows(diff["lines"]), "history": shown["history"]})
+        "rows": diff_rows(diff.lines), "history": shown.history})
 
 
 @router.post("/priorities/{code}/plan", response_class=HTMLResponse,
@@ -342,8 +342,8 @@ async def delivery_plan_upload(request: Request, p: PriorityInPath, username: Ed
         problems = problems_of(exc)
         return await run_in_threadpool(
             lambda: plan_page(request, p, status=400, problems=problems, reason=reason))
-    key = "saved" if result["changed"] else "unchanged"
-    return RedirectResponse(f"/priorities/{p.code}/plan?{key}={result['version']}",
+    key = "saved" if result.changed else "unchanged"
+    return RedirectResponse(f"/priorities/{p.code}/plan?{key}={result.version}",
                             status_code=303)
 
 

@@ -1,0 +1,105 @@
+"""The answers of the delivery routines' services: plans (services/plans.py), and the write
+answers that say what was stored. Field order is the key order of ``--json`` and the API.
+
+A plan's own content (interventions, milestones, risks, as ``delivery.plans.Plan.to_dict``
+gives it) stays the document it was loaded from: a mapping, read by key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .base import Result, json_name
+
+
+@dataclass(frozen=True)
+class PlanLoaded(Result):
+    """What loading a plan did: the version stored (or the current one, when unchanged)."""
+
+    priority: str
+    version: int
+    changed: bool
+    changes: tuple[str, ...]  # what changed from the previous version, line by line
+
+
+@dataclass(frozen=True)
+class MilestoneDue(Result):
+    """A milestone due soon or late, as read on a day."""
+
+    code: str
+    name: str
+    owner: str | None
+    due: str
+    status: str  # as read that day: overdue when past due and not closed
+    stated_status: str  # as the plan states it
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class ImpliedTrajectory(Result):
+    """Where the plan's interventions, added up, take the headline by the target period."""
+
+    method: str
+    end_period: str
+    end_value: float
+    target: float
+    shortfall: float  # how far short of the target the interventions fall
+    unit_of_measure: str
+
+
+@dataclass(frozen=True)
+class PlanSummary(Result):
+    """A plan read on a day: its quality checklist, milestones late or due, and the
+    trajectory its interventions imply."""
+
+    checklist: tuple[Mapping[str, Any], ...]  # each: check, ok, detail
+    overdue_milestones: tuple[MilestoneDue, ...]
+    due_milestones: tuple[MilestoneDue, ...]
+    milestone_status: Mapping[str, str]  # every milestone's code -> status that day
+    implied_trajectory: ImpliedTrajectory | None
+    gaps: int  # checks not passed
+
+
+@dataclass(frozen=True)
+class PlanVersionInfo(Result):
+    """One version in a plan's history: who recorded it, when, and why."""
+
+    version: int
+    author: str
+    reason: str
+    recorded_at: str | None
+
+
+@dataclass(frozen=True)
+class PlanView(Result):
+    """A plan version (default: the current one) with its summary and its history."""
+
+    priority: str
+    title: str
+    version: int
+    author: str
+    reason: str
+    recorded_at: str | None
+    as_of: str | None
+    plan: Mapping[str, Any]  # the plan document (delivery.plans.Plan.to_dict)
+    checklist: tuple[Mapping[str, Any], ...]
+    overdue_milestones: tuple[MilestoneDue, ...]
+    due_milestones: tuple[MilestoneDue, ...]
+    milestone_status: Mapping[str, str]
+    implied_trajectory: ImpliedTrajectory | None
+    gaps: int
+    history: tuple[PlanVersionInfo, ...]
+
+
+@dataclass(frozen=True)
+class PlanDiff(Result):
+    """What changed between two plan versions, and the reasons given in between."""
+
+    priority: str
+    from_version: int = json_name("from")
+    to: int
+    diff: Mapping[str, Any]  # item by item, field by field
+    lines: tuple[str, ...]  # the same, as sentences
+    reasons: tuple[PlanVersionInfo, ...]
