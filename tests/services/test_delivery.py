@@ -17,7 +17,7 @@ from sqlalchemy import Engine, Table, func, select
 from stocktake.delivery.errors import DeliveryError
 from stocktake.intake.service import submit_rows
 from stocktake.results import dumps
-from stocktake.results.delivery import PlanLoaded, PlanVersionInfo, PlanView
+from stocktake.results.delivery import ChainLoaded, PlanLoaded, PlanVersionInfo, PlanView
 from stocktake.services.assessments import record_assessment, show_assessments
 from stocktake.services.chains import chain_diagram, load_chain, show_chain
 from stocktake.services.model_service import load_model
@@ -231,14 +231,14 @@ def test_plan_version_earlier_than_the_newest_is_refused(world):
 # -- chains ---------------------------------------------------------------------------------
 
 def test_chain_analysis_worked_by_hand(world):
-    assert load_chain(world, "P1", CHAIN, author="a", at=datetime(2024, 7, 1)) == {
-        "priority": "P1", "version": 1, "changed": True}
-    assert load_chain(world, "P1", CHAIN, author="b", at=datetime(2024, 7, 2)) == {
-        "priority": "P1", "version": 1, "changed": False}
+    assert load_chain(world, "P1", CHAIN, author="a", at=datetime(2024, 7, 1)) == ChainLoaded(
+        priority="P1", version=1, changed=True)
+    assert load_chain(world, "P1", CHAIN, author="b", at=datetime(2024, 7, 2)) == ChainLoaded(
+        priority="P1", version=1, changed=False)
     assert rows(world, schema.chain_versions) == 1
 
     shown = show_chain(world, "P1", as_of=datetime(2024, 7, 3))
-    a = shown["analysis"]
+    a = shown.analysis
     # ministry is the only actor no link runs into; patrol_a1 and patrol_b are frontline.
     assert a["roots"] == ["ministry"]
     assert a["counts"] == {"actors": 7, "links": 6, "strong": 3, "adequate": 2, "weak": 1,
@@ -262,8 +262,8 @@ def test_chain_analysis_worked_by_hand(world):
     assert [(x["actor"], x["level"], x["controls"]) for x in a["cross_government"]] == [
         ("province_a", "provincial", False), ("province_b", "provincial", False),
         ("police_a1", "municipal", False)]
-    assert shown["version"] == 1 and shown["author"] == "a"
-    assert shown["summary"][0] == "7 actors and 6 links: 3 strong, 2 adequate, 1 weak, " \
+    assert shown.version == 1 and shown.author == "a" and shown.as_of == "2024-07-03T00:00:00"
+    assert shown.summary[0] == "7 actors and 6 links: 3 strong, 2 adequate, 1 weak, " \
                                   "0 broken."
     with pytest.raises(ValueError, match="no delivery chain"):
         show_chain(world, "P1", as_of=datetime(2024, 6, 30))
@@ -284,9 +284,9 @@ def test_changed_and_bad_chains(world):
     doc = document(CHAIN)
     doc["links"][4]["strength"] = "adequate"  # province_b -> patrol_b repaired
     assert load_chain(world, "P1", doc, author="a", reason="returns on time",
-                      at=datetime(2024, 9, 1))["version"] == 2
-    assert show_chain(world, "P1")["analysis"]["weak_links"] == []
-    assert len(show_chain(world, "P1", as_of=datetime(2024, 8, 1))["analysis"]
+                      at=datetime(2024, 9, 1)).version == 2
+    assert show_chain(world, "P1").analysis["weak_links"] == []
+    assert len(show_chain(world, "P1", as_of=datetime(2024, 8, 1)).analysis
                ["weak_links"]) == 1
     doc["links"].append({"from": "patrol_b", "to": "ministri", "type": "data",
                          "strength": "weak"})
@@ -507,13 +507,13 @@ def test_chain_flags_actors_whose_units_report_poor_data(engine, small_model_dir
     # 15 April: Province B is its one region B1: 2 of 6 values received, both on time, its
     # one rule check failed, nothing revised: 100 x (0.3 x 2/6 + 0.25 x 2/6 + 0 + 0.1 +
     # 0.15) = 43.33, under 75. Nation 81.43, Province A 95.0 and A1 98.33 are not.
-    april = show_chain(engine, "P1", as_of=datetime(2025, 4, 15))["analysis"]
+    april = show_chain(engine, "P1", as_of=datetime(2025, 4, 15)).analysis
     assert [(p["actor"], [u["unit"] for u in p["units"]]) for p in
             april["poor_quality_actors"]] == [("province_b", ["B"])]
     assert april["poor_quality_actors"][0]["mean_score"] == pytest.approx(43.3333, abs=1e-3)
     # 20 February: only January was due; B1 sent it on time, so only the failed rule
     # counts against it: 100 x (0.3 + 0.25 + 0 + 0.1 + 0.15) = 80, not poor.
-    february = show_chain(engine, "P1", as_of=datetime(2025, 2, 20))["analysis"]
+    february = show_chain(engine, "P1", as_of=datetime(2025, 2, 20)).analysis
     assert february["poor_quality_actors"] == []
 
 

@@ -25,7 +25,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..results.delivery import PlanDiff, PlanLoaded, PlanView
+    from ..results.delivery import ChainLoaded, ChainReading, PlanDiff, PlanLoaded, PlanView
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="A YAML file.")]
 ByOption = Annotated[str, typer.Option(
@@ -168,13 +168,13 @@ def chain_load(priority: PriorityArg, file: FileArg, db: DbOption = None,
     render_chain_load(priority, r, as_json=as_json)
 
 
-def render_chain_load(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_chain_load(priority: str, r: ChainLoaded, *, as_json: bool = False) -> None:
     """A chain stored as a new version, or unchanged."""
     if as_json:
         print_json(r)
         return
-    console.print(f"{priority}: chain version {r['version']} "
-                  f"{'stored' if r['changed'] else 'unchanged; nothing stored'}.")
+    console.print(f"{priority}: chain version {r.version} "
+                  f"{'stored' if r.changed else 'unchanged; nothing stored'}.")
 
 
 @chain_app.command("show")
@@ -194,16 +194,16 @@ def chain_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOption = N
     render_chain(priority, r, svg, as_json=as_json)
 
 
-def render_chain(priority: str, r: dict[str, Any], svg: Path | None, *,
+def render_chain(priority: str, r: ChainReading, svg: Path | None, *,
                  as_json: bool = False) -> None:
     """The chain's size and what is weak in it; where the diagram went, if asked for."""
     if as_json:
         print_json(r)
         return
-    counts = r["analysis"]["counts"]
-    console.print(f"[bold]{priority}[/bold] chain version {r['version']}: "
+    counts = r.analysis["counts"]
+    console.print(f"[bold]{priority}[/bold] chain version {r.version}: "
                   f"{counts['actors']} actors, {counts['links']} links", highlight=False)
-    for line in r["summary"] or ["no weak links or single points of failure"]:
+    for line in r.summary or ["no weak links or single points of failure"]:
         console.print(f"  {line}", markup=False, highlight=False)
     if svg is not None:
         console.print(f"Diagram written to {svg}")

@@ -103,3 +103,29 @@ class PlanDiff(Result):
     diff: Mapping[str, Any]  # item by item, field by field
     lines: tuple[str, ...]  # the same, as sentences
     reasons: tuple[PlanVersionInfo, ...]
+
+
+@dataclass(frozen=True)
+class ChainLoaded(Result):
+    """What loading a delivery chain did: the version stored (or the current one)."""
+
+    priority: str
+    version: int
+    changed: bool
+
+
+@dataclass(frozen=True)
+class ChainReading(Result):
+    """A delivery chain version with where it is weak (delivery.chains.analyse_chain)."""
+
+    priority: str
+    version: int
+    author: str
+    reason: str
+    recorded_at: str | None
+    chain: Mapping[str, Any]  # the chain document (delivery.chains.Chain.to_dict)
+    analysis: Mapping[str, Any]  # weak links, poor-quality actors, single points, counts
+    summary: tuple[str, ...]  # the analysis in sentences
+    poor_quality_below: float  # the data-quality score under which an actor is flagged
+    quality_as_of: str
+    as_of: str | None

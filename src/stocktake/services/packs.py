@@ -68,7 +68,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     quality = data_quality(Snapshot(engine, now, model=model))
     scope_units = {p.scope, *(u["unit"] for u in units["units"])}
     quality_rows = [r for r in quality.units if r.unit in scope_units]
-    chain = chains.analyse(engine, model, priority, as_of=as_of, quality=quality)
+    chain = chains.analyse(engine, model, priority, as_of=as_of, quality=quality)  # or None
 
     with engine.connect() as conn:
         plan_rows = store.versions(conn, "plan", priority, as_of)
@@ -133,8 +133,8 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "leads": head.get("leads") or [], "counters": head.get("counters") or [],
         "quality": {"units": quality_rows, "concern_below": QUALITY_CONCERN_BELOW,
                     "formula": quality.formula},
-        "chain": None if chain is None else {k: v for k, v in chain.items() if k != "_chain"},
-        "chain_object": None if chain is None else chain["_chain"],
+        "chain": None if chain is None else chain[0],
+        "chain_object": None if chain is None else chain[1],
         "plan": plan,
         "assessment": assessment,
         "routine": routine, "last_stocktake": last_meeting,

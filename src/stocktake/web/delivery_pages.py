@@ -360,7 +360,7 @@ def delivery_chain(request: Request, p: PriorityInPath, model: Model, engine: En
     else:
         # Drawn from the analysis just made (chains.chain_diagram would analyse again,
         # and data quality is the slow part).
-        svg = chain_svg(dc.parse_chain(chain["chain"], model), chain["analysis"])
+        svg = chain_svg(dc.parse_chain(chain.chain, model), chain.analysis)
     return page(request, "delivery_chain.html", {
         **base(request, p, "chain"), "chain": chain, "svg": svg})
 
