@@ -3,6 +3,7 @@ worlds whose numbers are worked out by hand here."""
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime
 
@@ -11,7 +12,10 @@ from scipy import stats
 
 from stocktake.analysis.backtest import backtest
 from stocktake.analysis.forecast import Bounds
+from stocktake.analysis.spc import read_chart
 from stocktake.intake.service import submit_rows
+from stocktake.results import dumps
+from stocktake.results.readings import RebaseEvent
 from stocktake.services.model_service import load_model
 from stocktake.services.readings import (
     backtest_indicator,
@@ -19,6 +23,7 @@ from stocktake.services.readings import (
     indicator_series,
     spc_chart,
 )
+from stocktake.services.rebases import accept_rebase, rebase_history
 from stocktake.services.series_data import forecastable
 from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import priority_status, priority_trajectory
@@ -194,6 +199,46 @@ def test_spc_takes_the_priority_target_and_leaves_out_partial_periods(world):
     assert chart.points[0]["trial"] is True
     assert spc_chart(Snapshot(world, AS_OF), "incident_rate", "N",
                      target=12.0).assurance_icon == "consistently_passes"
+
+
+def test_spc_json_is_the_analysis_reading_and_what_it_is_of(spc_world):
+    """The typed chart encodes to the dict analysis.spc gives for the same values (a
+    different route: read_chart(...).to_dict()), followed by what the chart is of."""
+    engine, periods = spc_world
+    chart = spc_chart(Snapshot(engine), "incidents", "B1")
+    out = json.loads(dumps(chart))
+    direct = read_chart(SPC_VALUES, periods, polarity="down").to_dict()
+    assert list(out)[:len(direct)] == list(direct)
+    assert {k: out[k] for k in direct} == json.loads(json.dumps(direct))
+    assert list(out)[len(direct):] == [
+        "indicator", "unit", "target", "target_source", "accepted_rebases",
+        "excluded_partial", "partial_rule", "as_of", "data_as_of", "reading_note"]
+    assert chart.points[-1].point_type == "concern" and not chart.adjusted
+
+
+def test_an_accepted_rebase_is_recorded_and_restarts_the_limits(spc_world):
+    engine, periods = spc_world
+    at = datetime(2024, 3, 6, 9)
+    done = accept_rebase(engine, "incidents", "B1", "2023-12", reason="new service",
+                         by="analyst", now=at)
+    assert done == RebaseEvent(indicator="incidents", unit="B1", period="2023-12",
+                               action="accept", reason="new service", by="analyst",
+                               at="2024-03-06T09:00:00")
+    assert "id" not in json.loads(dumps(done))  # a write's answer has no place in history
+    (event,) = rebase_history(engine, "incidents", "B1")
+    assert (event.action, event.period, event.by, event.at) == (
+        "accept", "2023-12", "analyst", "2024-03-06T09:00:00") and event.id is not None
+    chart = spc_chart(Snapshot(engine), "incidents", "B1")
+    assert [r["period"] for r in chart.accepted_rebases] == ["2023-12"]
+    assert [(p.first_period, p.n_points) for p in chart.parts] == [
+        ("2023-01", 11), ("2023-12", 3)]
+    # Each part's mean is that of its own values, worked out here.
+    assert chart.parts[0].mean == pytest.approx(sum(SPC_VALUES[:11]) / 11)
+    assert chart.parts[1].mean == pytest.approx(sum(SPC_VALUES[11:]) / 3)
+    assert "Limits restart at 2023-12: accepted by analyst" in chart.reading_note
+    # As known before the acceptance, one part.
+    before = spc_chart(Snapshot(engine, datetime(2024, 3, 6, 8)), "incidents", "B1")
+    assert len(before.parts) == 1 and before.accepted_rebases == ()
 
 
 # -- comparing units ------------------------------------------------------------------------
