@@ -309,30 +309,30 @@ def worse_round() -> dict[str, Any]:
 
 def test_assessment_rounds_and_change(world):
     first = record_assessment(world, "P1", ASSESSMENT, by="DU", at=datetime(2024, 10, 1))
-    assert (first["round"], first["likelihood"], first["change"]["direction"]) == (
+    assert (first.round, first.likelihood, first.change["direction"]) == (
         "2024-Q3", "amber_green", "new")
     second = record_assessment(world, "P1", worse_round(), by="DU", at=datetime(2025, 1, 5))
-    assert (second["round"], second["likelihood"]) == ("2024-Q4", "amber_red")
-    assert second["change"]["direction"] == "worse"
-    assert second["change"]["since"] == "2024-Q3"
-    assert second["change"]["sentence"] == (
+    assert (second.round, second.likelihood) == ("2024-Q4", "amber_red")
+    assert second.change["direction"] == "worse"
+    assert second.change["since"] == "2024-Q3"
+    assert second.change["sentence"] == (
         "Likelihood worsened from Amber/green to Amber/red since 2024-Q3")
     # Only the likelihood changed; every other criterion stayed the same.
-    assert {k: c["direction"] for k, c in second["change"]["criteria"].items()
+    assert {k: c["direction"] for k, c in second.change["criteria"].items()
             if c["direction"] != "same"} == {"likelihood": "worse"}
 
     shown = show_assessments(world, "P1")
-    assert [(r["round"], r["likelihood"]) for r in shown["rounds"]] == [
+    assert [(r.round, r.likelihood) for r in shown.rounds] == [
         ("2024-Q3", "amber_green"), ("2024-Q4", "amber_red")]
-    assert shown["latest"]["change"]["direction"] == "worse"
-    assert shown["rounds"][0]["change"]["direction"] == "new"
+    assert shown.latest.change["direction"] == "worse"
+    assert shown.rounds[0].change["direction"] == "new"
     # No observations: no statistics, so nothing for judgement to disagree with.
-    assert shown["evidence"]["probability_of_meeting"] is None and shown["flags"] == []
+    assert shown.evidence["probability_of_meeting"] is None and shown.flags == ()
 
     before = show_assessments(world, "P1", as_of=datetime(2025, 1, 4))
-    assert [r["round"] for r in before["rounds"]] == ["2024-Q3"]
-    assert before["latest"]["likelihood"] == "amber_green"
-    assert show_assessments(world, "P1", as_of=datetime(2024, 9, 30))["rounds"] == []
+    assert [r.round for r in before.rounds] == ["2024-Q3"]
+    assert before.latest.likelihood == "amber_green"
+    assert show_assessments(world, "P1", as_of=datetime(2024, 9, 30)).rounds == ()
 
 
 def test_bad_or_backdated_assessment_stores_nothing(world):

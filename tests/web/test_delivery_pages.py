@@ -269,7 +269,7 @@ def test_a_bad_stocktake_form_shows_the_problems_and_stores_nothing(site):
 
 def test_an_owner_is_refused_another_priority_and_an_executive_every_change(site):
     actions = list_actions(site, priority="P1")["actions"]
-    plan_before = show_plan(site, "P1")["version"]
+    plan_before = show_plan(site, "P1").version
     for username in ("owner2", "executive"):
         client, csrf = client_as(site, username)
         assert client.get("/priorities/P1/stocktakes").status_code == 200  # reading is open
@@ -288,7 +288,7 @@ def test_an_owner_is_refused_another_priority_and_an_executive_every_change(site
         assert "Record a stocktake" not in client.get("/priorities/P1/stocktakes").text
         assert 'action="/actions/' not in client.get("/actions?priority=P1").text
     assert list_actions(site, priority="P1")["actions"] == actions
-    assert show_plan(site, "P1")["version"] == plan_before
+    assert show_plan(site, "P1").version == plan_before
     assert len(stocktake_overview(site, "P1")["stocktakes"]) == 1
     # An owner may not assess even their own priority: assessments are the unit's.
     client, csrf = client_as(site, "owner")
@@ -347,13 +347,13 @@ def test_recording_an_assessment_and_a_bad_one(site):
     words = text_of(r.text)
     assert "likelihood.rationale: required" in words
     assert "stage_of_delivery.rating: 7 is not one of 1, 2, 3, 4" in words
-    assert len(show_assessments(site, "P1")["rounds"]) == 1
+    assert len(show_assessments(site, "P1").rounds) == 1
     r = client.post("/priorities/P1/assessments", data=form, follow_redirects=False)
     assert r.status_code == 303
-    rounds = show_assessments(site, "P1")["rounds"]
-    assert [(x["round"], x["likelihood"]) for x in rounds] == [("2024-Q3", "amber_green"),
-                                                               ("2024-Q4", "red")]
-    assert rounds[-1]["assessment"]["stage_of_delivery"] == {"rating": 3,
+    rounds = show_assessments(site, "P1").rounds
+    assert [(x.round, x.likelihood) for x in rounds] == [("2024-Q3", "amber_green"),
+                                                         ("2024-Q4", "red")]
+    assert rounds[-1].assessment["stage_of_delivery"] == {"rating": 3,
                                                              "rationale": "Under way"}
     words = text_of(client.get("/priorities/P1/assessments").text)
     assert "Likelihood worsened from Amber/green to Red since 2024-Q3" in words
@@ -376,12 +376,12 @@ def test_uploading_a_plan(site):
     assert "interventions[0].start" in r.text
     r = upload(b"/etc/passwd\n")
     assert r.status_code == 400 and "a plan is a mapping" in r.text
-    assert show_plan(site, "P1")["version"] == 1
+    assert show_plan(site, "P1").version == 1
     r = upload(body)
     assert (r.status_code, r.headers["location"]) == (303, "/priorities/P1/plan?saved=2")
     shown = show_plan(site, "P1")
-    assert shown["version"] == 2 and shown["author"] == "owner"
-    assert shown["plan"]["drift"] == 0.1
+    assert shown.version == 2 and shown.author == "owner"
+    assert shown.plan["drift"] == 0.1
     r = upload(body)
     assert r.headers["location"] == "/priorities/P1/plan?unchanged=2"
     assert "nothing new was stored" in client.get(r.headers["location"]).text

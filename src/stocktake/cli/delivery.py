@@ -25,7 +25,15 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..results.delivery import ChainLoaded, ChainReading, PlanDiff, PlanLoaded, PlanView
+    from ..results.delivery import (
+        AssessmentRecorded,
+        AssessmentsView,
+        ChainLoaded,
+        ChainReading,
+        PlanDiff,
+        PlanLoaded,
+        PlanView,
+    )
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="A YAML file.")]
 ByOption = Annotated[str, typer.Option(
@@ -221,13 +229,14 @@ def assess_record(priority: PriorityArg, file: FileArg, db: DbOption = None,
     render_assessment_recorded(priority, r, as_json=as_json)
 
 
-def render_assessment_recorded(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_assessment_recorded(priority: str, r: AssessmentRecorded, *,
+                               as_json: bool = False) -> None:
     """The round just recorded: its likelihood and the change since the last."""
     if as_json:
         print_json(r)
         return
-    console.print(f"{priority} {r['round']}: {r['likelihood'].replace('_', '/')}. "
-                  f"{r['change'].get('sentence', '')}", highlight=False)
+    console.print(f"{priority} {r.round}: {r.likelihood.replace('_', '/')}. "
+                  f"{r.change.get('sentence', '')}", highlight=False)
 
 
 @assess_app.command("show")
@@ -241,7 +250,7 @@ def assess_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOption = 
     render_assessments(priority, r, as_json=as_json)
 
 
-def render_assessments(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_assessments(priority: str, r: AssessmentsView, *, as_json: bool = False) -> None:
     """Every round, the statistics beside the latest, and each disagreement."""
     if as_json:
         print_json(r)
@@ -249,17 +258,17 @@ def render_assessments(priority: str, r: dict[str, Any], *, as_json: bool = Fals
     t = Table(title=f"{priority}: assessments")
     for col in ("round", "assessed on", "likelihood", "change"):
         t.add_column(col)
-    for row in r["rounds"]:
-        t.add_row(row["round"], row["assessed_on"], row["likelihood"].replace("_", "/"),
-                  (row["change"] or {}).get("sentence", ""))
+    for row in r.rounds:
+        t.add_row(row.round, row.assessed_on, row.likelihood.replace("_", "/"),
+                  (row.change or {}).get("sentence", ""))
     show(t)
-    e = r["evidence"]
+    e = r.evidence
     prob = e.get("probability_of_meeting")
     console.print(f"Statistics: {str(e.get('status') or '-').replace('_', ' ')}; gap "
                   f"{'-' if e.get('gap') is None else format(e['gap'], ',.1f')}; "
                   f"P(meeting target) {'-' if prob is None else format(prob, '.0%')}; "
                   f"SPC {e.get('variation_icon') or '-'}", highlight=False)
-    for f in r["flags"]:
+    for f in r.flags:
         console.print(f"[bold red]disagreement:[/bold red] {f['message']}")
 
 

@@ -129,3 +129,41 @@ class ChainReading(Result):
     poor_quality_below: float  # the data-quality score under which an actor is flagged
     quality_as_of: str
     as_of: str | None
+
+
+@dataclass(frozen=True)
+class AssessmentRecorded(Result):
+    """What recording an assessment did: the round, its likelihood and the change since
+    the round before."""
+
+    priority: str
+    round: str
+    likelihood: str
+    change: Mapping[str, Any]  # delivery.assessments.change: sentence, criteria, since
+
+
+@dataclass(frozen=True)
+class AssessmentRound(Result):
+    """One round's likelihood-of-delivery assessment, with its change since the last."""
+
+    round: str
+    assessed_on: str
+    likelihood: str
+    recorded_by: str
+    recorded_at: str | None
+    assessment: Mapping[str, Any]  # the assessment document, criterion by criterion
+    change: Mapping[str, Any] | None  # since the round before (delivery.assessments.change)
+
+
+@dataclass(frozen=True)
+class AssessmentsView(Result):
+    """Every round of a priority, and the latest beside the statistics, with a flag
+    wherever judgement and statistics disagree."""
+
+    priority: str
+    as_of: str | None
+    today: str
+    evidence: Mapping[str, Any]  # the statistics (services.assessments.evidence)
+    latest: AssessmentRound | None
+    flags: tuple[Mapping[str, Any], ...]  # each disagreement, with its message
+    rounds: tuple[AssessmentRound, ...]  # oldest first

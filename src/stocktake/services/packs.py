@@ -111,7 +111,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "overdue_actions": [{"text": a["text"], "owner": a["owner"],
                              "days_overdue": a["days_overdue"]}
                             for a in routine["carried_over"] if a["days_overdue"] > 0],
-        "disagreements": assessment["flags"],
+        "disagreements": list(assessment.flags),
     })
 
     last_meeting = routine["stocktakes"][-1] if routine["stocktakes"] else None

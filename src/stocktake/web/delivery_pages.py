@@ -374,8 +374,8 @@ def assessments_page(request: Request, p: Priority, *, status: int = 200,
                      done: str | None = None) -> HTMLResponse:
     shown = assessments.show_assessments(engine_of(request), p.code)
     principal = auth.principal_of(request)
-    latest = (shown["latest"] or {}).get("assessment") or {}
-    defaults = {"round": "", "assessed_on": shown["today"],
+    latest = shown.latest.assessment if shown.latest else {}
+    defaults = {"round": "", "assessed_on": shown.today,
                 "assessor": latest.get("assessor", "")}
     for key, _label, _scale in da.CRITERIA:  # start from the last round's ratings
         defaults[f"{key}_rating"] = str((latest.get(key) or {}).get("rating", ""))
@@ -412,7 +412,7 @@ async def delivery_assessment_record(request: Request, p: PriorityInPath, engine
         return await run_in_threadpool(
             lambda: assessments_page(request, p, status=400, problems=problems, form=kept))
     return RedirectResponse(f"/priorities/{p.code}/assessments?"
-                            + urlencode({"saved": result["round"]}), status_code=303)
+                            + urlencode({"saved": result.round}), status_code=303)
 
 
 # -- stocktakes ----------------------------------------------------------------------
