@@ -17,7 +17,15 @@ from sqlalchemy import Engine, Table, func, select
 from stocktake.delivery.errors import DeliveryError
 from stocktake.intake.service import submit_rows
 from stocktake.results import dumps
-from stocktake.results.delivery import ChainLoaded, PlanLoaded, PlanVersionInfo, PlanView
+from stocktake.results.delivery import (
+    ActionList,
+    ActionRow,
+    ActionUpdated,
+    ChainLoaded,
+    PlanLoaded,
+    PlanVersionInfo,
+    PlanView,
+)
 from stocktake.services.assessments import record_assessment, show_assessments
 from stocktake.services.chains import chain_diagram, load_chain, show_chain
 from stocktake.services.model_service import load_model
@@ -358,11 +366,11 @@ def test_schedule_next_date_by_hand(world):
                          (datetime(2024, 5, 1), "2024-07-15"),
                          (datetime(2024, 10, 16), "2025-01-15")]:
         r = set_schedule(world, "P1", CADENCE, by="DU", at=at)
-        assert r["next"] == expected, at
-        assert r["cadence"] == CADENCE
+        assert r.next == expected, at
+        assert r.cadence == CADENCE
     assert rows(world, schema.stocktake_schedules) == 4
-    assert stocktake_overview(world, "P1", as_of=datetime(2024, 11, 1))["next"] == "2025-01-15"
-    assert stocktake_overview(world, "P1", as_of=datetime(2024, 1, 9))["cadence"] is None
+    assert stocktake_overview(world, "P1", as_of=datetime(2024, 11, 1)).next == "2025-01-15"
+    assert stocktake_overview(world, "P1", as_of=datetime(2024, 1, 9)).cadence is None
     with pytest.raises(DeliveryError, match="unit"):
         set_schedule(world, "P1", {**CADENCE, "unit": "fortnights"}, by="DU",
                      at=datetime(2024, 11, 1))
@@ -376,64 +384,65 @@ def stocktaken(world):
     return world, r
 
 
-def by_code(listed: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {a["code"]: a for a in listed["actions"]}
+def by_code(listed: ActionList) -> dict[str, ActionRow]:
+    return {a.code: a for a in listed.actions}
 
 
 def test_record_stocktake_and_refuse_the_same_date(stocktaken):
     engine, r = stocktaken
-    assert (r["held_on"], r["decisions"], len(r["actions"])) == ("2024-10-15", 2, 2)
+    assert (r.held_on, r.decisions, len(r.actions)) == ("2024-10-15", 2, 2)
     assert rows(engine, schema.actions) == 2
     with pytest.raises(ValueError, match="on 2024-10-15 is already recorded"):
         record_stocktake(engine, "P1", STOCKTAKE, by="DU", at=datetime(2024, 10, 17))
     assert rows(engine, schema.stocktakes) == 1 and rows(engine, schema.actions) == 2
 
     overview = stocktake_overview(engine, "P1", as_of=datetime(2024, 10, 20))
-    [meeting] = overview["stocktakes"]
+    [meeting] = overview.stocktakes
     assert meeting["chair"] == "Prime Minister" and len(meeting["attendees"]) == 3
     assert [d["plan_change"] for d in meeting["decisions"]] == [False, True]
     assert [a["code"] for a in meeting["actions"]] == ["A1", "A2"]
-    assert overview["next"] == "2025-01-15"
-    assert len(overview["five_questions"]) == 5
-    assert stocktake_overview(engine, "P1", as_of=datetime(2024, 10, 15))["stocktakes"] == []
+    assert overview.next == "2025-01-15"
+    assert len(overview.five_questions) == 5
+    assert stocktake_overview(engine, "P1", as_of=datetime(2024, 10, 15)).stocktakes == ()
 
 
 def test_actions_overdue_update_and_carry_over(stocktaken):
     engine, r = stocktaken
-    ids = dict(zip(("A1", "A2"), r["actions"], strict=True))
+    ids = dict(zip(("A1", "A2"), r.actions, strict=True))
 
     # On 1 Dec 2024: A1 (due 30 Nov) is 1 day late, A2 (due 15 Nov) 16 days.
     listed = list_actions(engine, open_only=True, as_of=datetime(2024, 12, 1, 12))
-    assert {c: (a["status"], a["days_overdue"]) for c, a in by_code(listed).items()} == {
+    assert {c: (a.status, a.days_overdue) for c, a in by_code(listed).items()} == {
         "A1": ("open", 1), "A2": ("open", 16)}
-    assert listed["summary"]["overdue"] == 2 and listed["summary"]["most_days_overdue"] == 16
+    assert listed.summary["overdue"] == 2 and listed.summary["most_days_overdue"] == 16
 
     done = update_action(engine, ids["A2"], status="done", note="Explained: staff shortage",
                          on=date(2024, 12, 2), by="Province B", at=datetime(2024, 12, 3))
-    assert done == {"action": ids["A2"], "priority": "P1", "from": "open", "status": "done",
-                    "on": "2024-12-02"}
+    assert done == ActionUpdated(action=ids["A2"], priority="P1", from_status="open",
+                                 status="done", on="2024-12-02")
+    assert json.loads(dumps(done))["from"] == "open"  # the JSON key, as before
 
     # Before the update was recorded A2 is still open (17 days late on 2 Dec) ...
     before = by_code(list_actions(engine, as_of=datetime(2024, 12, 2, 23)))
-    assert (before["A2"]["status"], before["A2"]["days_overdue"]) == ("open", 17)
+    assert (before["A2"].status, before["A2"].days_overdue) == ("open", 17)
     # ... after, it is done as of 2 Dec and no longer late; A1 is 4 days late on 4 Dec.
     after = by_code(list_actions(engine, as_of=datetime(2024, 12, 4)))
-    assert (after["A2"]["status"], after["A2"]["status_on"], after["A2"]["days_overdue"]) \
+    assert (after["A2"].status, after["A2"].status_on, after["A2"].days_overdue) \
         == ("done", "2024-12-02", 0)
-    assert [u["status"] for u in after["A2"]["updates"]] == ["open", "done"]
-    assert (after["A1"]["status"], after["A1"]["days_overdue"]) == ("open", 4)
+    assert [u.status for u in after["A2"].updates] == ["open", "done"]
+    assert (after["A1"].status, after["A1"].days_overdue) == ("open", 4)
     assert list(by_code(list_actions(engine, open_only=True,
                                       as_of=datetime(2024, 12, 4)))) == ["A1"]
 
-    carried = stocktake_overview(engine, "P1", as_of=datetime(2024, 12, 4))["carried_over"]
+    carried = stocktake_overview(engine, "P1", as_of=datetime(2024, 12, 4)).carried_over
     assert [(c["id"], c["code"], c["days_overdue"]) for c in carried] == [(ids["A1"], "A1", 4)]
-    carried = stocktake_overview(engine, "P1", as_of=datetime(2024, 12, 2, 23))["carried_over"]
+    carried = stocktake_overview(engine, "P1", as_of=datetime(2024, 12, 2, 23)).carried_over
     assert [c["code"] for c in carried] == ["A1", "A2"]
 
 
 def test_bad_action_updates_change_nothing(stocktaken):
     engine, r = stocktaken
-    a1 = r["actions"][0]
+    a1 = r.actions[0]
     with pytest.raises(ValueError, match=f"there is no action {a1 + 1000}"):
         update_action(engine, a1 + 1000, status="done", by="DU", at=datetime(2024, 12, 3))
     with pytest.raises(ValueError, match="'finished' is not one of"):
@@ -444,7 +453,7 @@ def test_bad_action_updates_change_nothing(stocktaken):
     with pytest.raises(ValueError, match="needs the name"):
         update_action(engine, a1, status="done", by=" ", at=datetime(2024, 12, 3))
     assert rows(engine, schema.action_updates) == 2  # the two "raised" updates only
-    assert by_code(list_actions(engine))["A1"]["status"] == "open"
+    assert by_code(list_actions(engine))["A1"].status == "open"
 
     # Reopening a done action needs a note, and an update cannot be backdated in the store.
     update_action(engine, a1, status="done", on=date(2024, 12, 3), by="DU",
@@ -458,7 +467,7 @@ def test_bad_action_updates_change_nothing(stocktaken):
     assert rows(engine, schema.action_updates) == 3
     reopened = update_action(engine, a1, status="open", note="Funding fell through",
                              on=date(2024, 12, 5), by="DU", at=datetime(2024, 12, 5))
-    assert (reopened["from"], reopened["status"]) == ("done", "open")
+    assert (reopened.from_status, reopened.status) == ("done", "open")
 
 
 
@@ -531,10 +540,10 @@ def test_stocktake_recorded_before_the_newest_is_refused(stocktaken):
     earlier["held_on"] = "2024-07-15"
     for action in earlier["actions"]:
         action["due"] = "2024-08-01"
-    seen = list_actions(engine, as_of=datetime(2024, 8, 1))["actions"]
+    seen = list_actions(engine, as_of=datetime(2024, 8, 1)).actions
     with pytest.raises(ValueError, match="already recorded later"):
         record_stocktake(engine, "P1", earlier, by="DU", at=datetime(2024, 7, 16))
-    assert list_actions(engine, as_of=datetime(2024, 8, 1))["actions"] == seen == []
+    assert list_actions(engine, as_of=datetime(2024, 8, 1)).actions == seen == ()
 
 
 # -- a pack on thin data ---------------------------------------------------------------------

@@ -25,7 +25,11 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from ..results.delivery import (
+        ActionList,
+        ActionRow,
         AssessmentRecorded,
         AssessmentsView,
         ChainLoaded,
@@ -33,6 +37,8 @@ if TYPE_CHECKING:
         PlanDiff,
         PlanLoaded,
         PlanView,
+        StocktakeOverview,
+        StocktakeRecorded,
     )
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="A YAML file.")]
@@ -288,7 +294,7 @@ def stocktakes_schedule(priority: PriorityArg, db: DbOption = None,
 
     doc: dict[str, Any] = {"every": every, "unit": unit, "start": start or None}
     r = set_schedule(open_db(db), priority, doc, by=by or login_name())
-    console.print(f"{priority}: every {every} {unit}; next stocktake {r['next']}.")
+    console.print(f"{priority}: every {every} {unit}; next stocktake {r.next}.")
 
 
 @stocktakes_app.command("record")
@@ -301,14 +307,15 @@ def stocktakes_record(priority: PriorityArg, file: FileArg, db: DbOption = None,
     render_stocktake_recorded(priority, r, as_json=as_json)
 
 
-def render_stocktake_recorded(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_stocktake_recorded(priority: str, r: StocktakeRecorded, *,
+                              as_json: bool = False) -> None:
     """The stocktake just recorded, with its decisions and the ids of its actions."""
     if as_json:
         print_json(r)
         return
-    console.print(f"{priority}: stocktake of {r['held_on']} recorded with {r['decisions']} "
-                  f"decision(s) and {len(r['actions'])} action(s) "
-                  f"(ids {', '.join(map(str, r['actions'])) or '-'}).")
+    console.print(f"{priority}: stocktake of {r.held_on} recorded with {r.decisions} "
+                  f"decision(s) and {len(r.actions)} action(s) "
+                  f"(ids {', '.join(map(str, r.actions)) or '-'}).")
 
 
 @stocktakes_app.command("show")
@@ -322,19 +329,21 @@ def stocktakes_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOptio
     render_stocktakes(priority, r, as_json=as_json)
 
 
-def render_stocktakes(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_stocktakes(priority: str, r: StocktakeOverview, *, as_json: bool = False) -> None:
     """The next stocktake, the past ones, and the actions to follow up."""
     if as_json:
         print_json(r)
         return
-    console.print(f"[bold]{priority}[/bold]: next stocktake {r['next'] or 'not scheduled'}")
-    for s in r["stocktakes"]:
+    console.print(f"[bold]{priority}[/bold]: next stocktake {r.next or 'not scheduled'}")
+    for s in r.stocktakes:
         console.print(f"{s['held_on']}: {len(s.get('decisions') or [])} decision(s), "
                       f"{len(s['actions'])} action(s)", highlight=False)
-    _actions_table(r["carried_over"], "To follow up")
+    _actions_table(r.carried_over, "To follow up")
 
 
-def _actions_table(rows: list[dict[str, Any]], title: str) -> None:
+def _actions_table(rows: Sequence[Mapping[str, Any] | ActionRow], title: str) -> None:
+    """Actions carried over (mappings from delivery.stocktakes) or listed (ActionRow): both
+    read by key here, the one shape they share."""
     t = Table(title=title)
     for col in ("id", "raised", "action", "owner", "due", "status", "days late"):
         t.add_column(col, justify="right" if col in ("id", "days late") else "left")
@@ -359,12 +368,12 @@ def actions_list(db: DbOption = None,
     render_actions(r, as_json=as_json)
 
 
-def render_actions(r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_actions(r: ActionList, *, as_json: bool = False) -> None:
     """Every action with its status and days overdue."""
     if as_json:
         print_json(r)
         return
-    _actions_table(r["actions"], f"Actions as of {r['today']}")
+    _actions_table(r.actions, f"Actions as of {r.today}")
 
 
 @actions_app.command("update")
@@ -388,8 +397,8 @@ def actions_update(action_id: Annotated[int, typer.Argument(metavar="ID", help="
                                  param_hint="--on") from None
     r = update_action(open_db(db), action_id, status=status, note=note, on=day,
                       by=by or login_name())
-    console.print(f"action {r['action']} ({r['priority']}): {r['from']} -> {r['status']} on "
-                  f"{r['on']}.")
+    console.print(f"action {r.action} ({r.priority}): {r.from_status} -> {r.status} on "
+                  f"{r.on}.")
 
 
 def register(app: typer.Typer) -> None:

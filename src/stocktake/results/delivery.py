@@ -167,3 +167,88 @@ class AssessmentsView(Result):
     latest: AssessmentRound | None
     flags: tuple[Mapping[str, Any], ...]  # each disagreement, with its message
     rounds: tuple[AssessmentRound, ...]  # oldest first
+
+
+@dataclass(frozen=True)
+class ScheduleSet(Result):
+    """A priority's stocktake schedule as set, and the next stocktake it gives."""
+
+    priority: str
+    cadence: Mapping[str, Any]  # every, unit, start
+    next: str
+
+
+@dataclass(frozen=True)
+class StocktakeRecorded(Result):
+    """A stocktake as recorded: its id, the actions it raised (their ids), how many
+    decisions it took."""
+
+    priority: str
+    stocktake: int
+    held_on: str
+    actions: tuple[int, ...]
+    decisions: int
+
+
+@dataclass(frozen=True)
+class ActionUpdated(Result):
+    """An action's progress as recorded: its status before and after."""
+
+    action: int
+    priority: str
+    from_status: str = json_name("from")
+    status: str
+    on: str
+
+
+@dataclass(frozen=True)
+class ActionUpdate(Result):
+    """One update in an action's history."""
+
+    status: str
+    note: str
+    on: str
+    by: str
+
+
+@dataclass(frozen=True)
+class ActionRow(Result):
+    """An action raised at a stocktake, with its status and days overdue on a day."""
+
+    id: int
+    priority: str
+    code: str
+    text: str
+    owner: str
+    due: str
+    raised_on: str
+    status: str
+    status_on: str | None  # the day of the newest status
+    days_overdue: int
+    updates: tuple[ActionUpdate, ...]
+
+
+@dataclass(frozen=True)
+class ActionList(Result):
+    """Every action (or the open ones) known at a moment, and the follow-up counts."""
+
+    as_of: str | None
+    today: str
+    actions: tuple[ActionRow, ...]
+    summary: Mapping[str, Any]  # total, open, in_progress, overdue, done, dropped, ...
+
+
+@dataclass(frozen=True)
+class StocktakeOverview(Result):
+    """A priority's routine: the schedule and the next date, past stocktakes with their
+    decisions and actions, and the actions to follow up at the next one."""
+
+    priority: str
+    as_of: str | None
+    today: str
+    cadence: Mapping[str, Any] | None
+    next: str | None
+    kept: Mapping[str, Any] | None  # whether the schedule was kept
+    stocktakes: tuple[Mapping[str, Any], ...]  # each the recorded document, with its actions
+    carried_over: tuple[Mapping[str, Any], ...]  # open actions from earlier stocktakes
+    five_questions: tuple[str, ...]

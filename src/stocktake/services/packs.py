@@ -110,11 +110,11 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "overdue_milestones": [m.to_json() for m in (plan or {}).get("overdue_milestones", ())],
         "overdue_actions": [{"text": a["text"], "owner": a["owner"],
                              "days_overdue": a["days_overdue"]}
-                            for a in routine["carried_over"] if a["days_overdue"] > 0],
+                            for a in routine.carried_over if a["days_overdue"] > 0],
         "disagreements": list(assessment.flags),
     })
 
-    last_meeting = routine["stocktakes"][-1] if routine["stocktakes"] else None
+    last_meeting = routine.stocktakes[-1] if routine.stocktakes else None
     return {
         "kind": "pack",
         "title": f"Stocktake: {p.title}",

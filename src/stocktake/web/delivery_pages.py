@@ -461,7 +461,7 @@ async def delivery_stocktake_record(request: Request, p: PriorityInPath, usernam
         return await run_in_threadpool(
             lambda: stocktakes_page(request, p, status=400, problems=problems, form=kept))
     return RedirectResponse(f"/priorities/{p.code}/stocktakes?"
-                            + urlencode({"saved": result["held_on"]}) + "#recorded",
+                            + urlencode({"saved": result.held_on}) + "#recorded",
                             status_code=303)
 
 
@@ -552,29 +552,29 @@ async def delivery_action_update(request: Request, action_id: int, engine: Engin
     priority_filter = _clean(form.get("filter_priority"))
     open_filter = _clean(form.get("filter_open")) or "1"
     listed = await run_in_threadpool(stocktakes.list_actions, engine)
-    row = next((a for a in listed["actions"] if a["id"] == action_id), None)
+    row = next((a for a in listed.actions if a.id == action_id), None)
     if row is None:
         return not_found(request, f"There is no action {action_id}.")
-    username = editor(row["priority"], who)
+    username = editor(row.priority, who)
     status, note = _clean(form.get("status")), _clean(form.get("note"))
     try:
         if status and status not in ACTION_STATUSES:
             raise Invalid(Problem(f"{status!r} is not one of {', '.join(ACTION_STATUSES)}",
                                   where="status"))
-        if status in ("", row["status"]) and not note:
+        if status in ("", row.status) and not note:
             raise Invalid(f"nothing to record: the action is already "
-                          f"{STATUS_WORDS[row['status']].lower()}; change its status or "
+                          f"{STATUS_WORDS[row.status].lower()}; change its status or "
                           "write a note")
         result = await run_in_threadpool(
-            lambda: stocktakes.update_action(engine, action_id, status=status or row[
-                "status"], note=note, by=username))
+            lambda: stocktakes.update_action(engine, action_id, status=status or row.status,
+                                             note=note, by=username))
     except USER_ERRORS as exc:
-        problem = {"id": action_id, "code": row["code"], "priority": row["priority"],
+        problem = {"id": action_id, "code": row.code, "priority": row.priority,
                    "messages": problems_of(exc), "status": status, "note": note}
         return await run_in_threadpool(
             lambda: actions_page(request, priority=priority_filter,
                                  open_only=open_filter == "1", status=400,
                                  problem=problem))
     query = urlencode({"priority": priority_filter, "open": open_filter,
-                       "updated": action_id, "to": result["status"]})
+                       "updated": action_id, "to": result.status})
     return RedirectResponse(f"/actions?{query}#action-{action_id}", status_code=303)
