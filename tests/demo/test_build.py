@@ -49,10 +49,10 @@ def test_the_demo_data_quality_varies_and_the_late_units_come_last(demo_engine):
     from datetime import datetime
 
     clock = datetime.fromisoformat(get_meta(demo_engine, "clock"))  # not today: the demo's now
-    units = data_quality(demo_engine, as_of=clock)["units"]
-    scores = [u["score"] for u in units]
+    units = data_quality(Snapshot(demo_engine, clock)).units
+    scores = [u.score for u in units]
     assert max(scores) - min(scores) > 10
-    bottom = {u["unit"] for u in units[-2:]}
+    bottom = {u.unit for u in units[-2:]}
     assert bottom == {"NL-LAB", "SK-NOR"}  # the two late reporters of the simulated world
 
 
@@ -65,8 +65,8 @@ def test_the_planted_rule_breaches_show_in_validity_and_nowhere_else(demo_engine
     from stocktake.demo.world import RULE_BREACHES
 
     clock = datetime.fromisoformat(get_meta(demo_engine, "clock"))
-    failures = {u["unit"]: (u["rule_failures"], u["rule_checks"], u["validity"])
-                for u in data_quality(demo_engine, as_of=clock)["units"]}
+    failures = {u.unit: (u.rule_failures, u.rule_checks, u.validity)
+                for u in data_quality(Snapshot(demo_engine, clock)).units}
     # ... and in their province's and the nation's, which roll up the units below.
     assert {u: f for u, (f, _, _) in failures.items() if f} == {
         "SK-REG": 8, "SK": 8, "AB-CEN": 2, "AB": 2, "CA": 10}
@@ -74,8 +74,8 @@ def test_the_planted_rule_breaches_show_in_validity_and_nowhere_else(demo_engine
     assert validity == pytest.approx(1 - 8 / checks)
     corrected = next(b for b in RULE_BREACHES if b[5] is not None)
     before = datetime.combine(corrected[5], datetime.min.time())
-    then = {u["unit"]: u["rule_failures"]
-            for u in data_quality(demo_engine, as_of=before)["units"]}
+    then = {u.unit: u.rule_failures
+            for u in data_quality(Snapshot(demo_engine, before)).units}
     assert then[corrected[1]] == then["QC"] == 4
     with demo_engine.connect() as conn:
         warned = conn.execute(
@@ -132,12 +132,13 @@ def test_the_planted_leads_are_found_at_their_lags(demo_engine, lead, headline, 
 
     assert (lead, headline, lag) in build_world().planted_leads
     decoys = ["surg_referrals", "youth_program_participants", "unfounded_incidents"]
-    report = lead_indicators(demo_engine, headline, candidates=[lead, *decoys], max_lag=8)
-    best = report["ranked"][0]
+    report = lead_indicators(Snapshot(demo_engine), headline, candidates=[lead, *decoys],
+                             max_lag=8)
+    best = report.ranked[0]
     assert (best["candidate"], best["lag"]) == (lead, lag)
     # No re-pairing of the units beats the true one: p at its floor, after refining the r
     # tests near it to 10 x 32 tests / (5% x r) re-pairings, at least 999.
-    most = report["parameters"]["max_permutations"]
+    most = report.parameters["max_permutations"]
     assert 999 <= most <= 10 * 32 / 0.05
     assert best["p_value"] == pytest.approx(1 / (most + 1)) and best["q_value"] < 0.01
     assert best["f_p_value"] < 1e-6
@@ -152,12 +153,13 @@ def test_spurious_candidates_are_not_read_as_leads(demo_engine):
     from stocktake.services.leads import lead_indicators
 
     cands = ["or_hours", "surg_within_benchmark"]
-    report = lead_indicators(demo_engine, "grade3_reading_pct", candidates=cands, max_lag=6)
-    old = lead_indicators(demo_engine, "grade3_reading_pct", candidates=cands, max_lag=6,
-                          time_effects=False, inference="f")
-    for row in report["ranked"]:
+    report = lead_indicators(Snapshot(demo_engine), "grade3_reading_pct", candidates=cands,
+                             max_lag=6)
+    old = lead_indicators(Snapshot(demo_engine), "grade3_reading_pct", candidates=cands,
+                          max_lag=6, time_effects=False, inference="f")
+    for row in report.ranked:
         assert row["q_value"] > 0.05 and row["reading"] == "no_evidence", row
-    for row in old["ranked"]:
+    for row in old.ranked:
         assert row["q_value"] < 0.05, row  # the old test alone would call them leads
         assert row["reading"] != "lead", row
 
@@ -173,11 +175,11 @@ def test_named_leads_are_read_on_the_priority_page_and_in_the_pack(demo_engine):
     from stocktake.services.packs import pack_context
     from stocktake.web.app import create_app
 
-    evidence = named_lead_evidence(demo_engine, "LIT")
+    evidence = named_lead_evidence(Snapshot(demo_engine), "LIT")
     screening, tutors = evidence["literacy_screening_pct"], evidence["reading_tutors_fte"]
-    assert (screening["reading"], screening["lag"], screening["level"]) == ("lead", 6, "region")
-    assert screening["oos_gain"] > 0.03  # 4% with time effects (the CD test finds them)
-    assert tutors["reading"] != "lead" and tutors["level"] == "province"
+    assert (screening.reading, screening.lag, screening.level) == ("lead", 6, "region")
+    assert screening.oos_gain > 0.03  # 4% with time effects (the CD test finds them)
+    assert tutors.reading != "lead" and tutors.level == "province"
 
     sentence = "Leads the headline (best lag 6 months; forecasts"
     if "pagetest" not in {u.username for u in accounts.list_users(demo_engine)}:

@@ -51,42 +51,42 @@ def _status(engine, code, as_of=None):
 
 
 def test_crime_summers_are_read_against_the_seasonal_pattern(demo_engine):
-    raw = spc_chart(demo_engine, "violent_crime_rate", "CA", seasonal="off")
-    adjusted = spc_chart(demo_engine, "violent_crime_rate", "CA")
-    assert raw["method"] == "XmR (Making Data Count)"
-    assert adjusted["method"] == "XmR (Making Data Count) on seasonally adjusted values"
-    season = adjusted["seasonal_adjustment"]
+    raw = spc_chart(Snapshot(demo_engine), "violent_crime_rate", "CA", seasonal="off")
+    adjusted = spc_chart(Snapshot(demo_engine), "violent_crime_rate", "CA")
+    assert raw.method == "XmR (Making Data Count)"
+    assert adjusted.method == "XmR (Making Data Count) on seasonally adjusted values"
+    season = adjusted.seasonal_adjustment
     assert season["detected"] and season["applied"] and season["season_length"] == 12
     assert season["p_value"] < 1e-6
-    by_raw = {p["period"]: p["point_type"] for p in raw["points"]}
-    by_adj = {p["period"]: p["point_type"] for p in adjusted["points"]}
+    by_raw = {p.period: p.point_type for p in raw.points}
+    by_adj = {p.period: p.point_type for p in adjusted.points}
     summer = ["2026-07", "2026-08"]
     assert [by_raw[p] for p in summer] == ["concern", "concern"]  # the season itself
     assert [by_adj[p] for p in summer] == ["common_cause", "common_cause"]
-    assert raw["variation_icon"] == "concern_high"
+    assert raw.variation_icon == "concern_high"
     spc = _status(demo_engine, "CRIME")
     assert spc.variation_icon == "common_cause"
     assert spc.method.endswith("on seasonally adjusted values")
     assert spc.seasonal_adjustment["detected"]
     # The reported values stay beside the adjusted ones.
-    last = adjusted["points"][-1]
-    assert last["observed"] == pytest.approx(raw["points"][-1]["value"])
+    last = adjusted.points[-1]
+    assert last.observed == pytest.approx(raw.points[-1].value)
     if season["model"] == "multiplicative":
-        assert last["value"] == pytest.approx(last["observed"] / last["seasonal_factor"])
+        assert last.value == pytest.approx(last.observed / last.seasonal_factor)
     else:
-        assert last["value"] == pytest.approx(last["observed"] - last["seasonal_effect"])
+        assert last.value == pytest.approx(last.observed - last.seasonal_effect)
 
 
 def test_surgery_gets_suggested_rebases_and_an_accepted_one_changes_the_icons(demo_copy):
-    chart = spc_chart(demo_copy, "surg_within_benchmark_pct", "CA")
-    suggested = [s["period"] for s in chart["rebase_suggestions"]]
+    chart = spc_chart(Snapshot(demo_copy), "surg_within_benchmark_pct", "CA")
+    suggested = [s["period"] for s in chart.rebase_suggestions]
     assert "2020-06" in suggested  # the pandemic dip
-    assert chart["parameters"]["rebase_at"] == []  # suggested, not applied
-    assert chart["variation_icon"] == "improvement_high"
+    assert chart.parameters["rebase_at"] == []  # suggested, not applied
+    assert chart.variation_icon == "improvement_high"
     before = _status(demo_copy, "SURG")
     assert before.variation_icon == "improvement_high"
     assert [s["period"] for s in before.rebase_suggestions] == suggested
-    assert "2020-06" in chart["reading_note"] and "Not applied" in chart["reading_note"]
+    assert "2020-06" in chart.reading_note and "Not applied" in chart.reading_note
 
     accepted_at = utcnow()
     accept_rebase(demo_copy, "surg_within_benchmark_pct", "CA", "2023-10", by="analyst",
@@ -94,17 +94,17 @@ def test_surgery_gets_suggested_rebases_and_an_accepted_one_changes_the_icons(de
     after = _status(demo_copy, "SURG")
     assert after.rebased_at == ("2023-10",)
     assert after.variation_icon != "improvement_high"
-    chart = spc_chart(demo_copy, "surg_within_benchmark_pct", "CA")
-    assert chart["parts"][-1]["first_period"] == "2023-10"
-    assert chart["accepted_rebases"][0]["accepted_by"] == "analyst"
-    assert "2023-10" not in [s["period"] for s in chart["rebase_suggestions"]]
+    chart = spc_chart(Snapshot(demo_copy), "surg_within_benchmark_pct", "CA")
+    assert chart.parts[-1].first_period == "2023-10"
+    assert chart.accepted_rebases[0]["accepted_by"] == "analyst"
+    assert "2023-10" not in [s["period"] for s in chart.rebase_suggestions]
     # As known before the acceptance, the old limits.
     earlier = _status(demo_copy, "SURG", as_of=accepted_at - timedelta(seconds=1))
     assert earlier.variation_icon == "improvement_high" and earlier.rebased_at == ()
     remove_rebase(demo_copy, "surg_within_benchmark_pct", "CA", "2023-10", by="analyst",
                   reason="premature", now=accepted_at + timedelta(seconds=1))
     assert _status(demo_copy, "SURG").variation_icon == "improvement_high"
-    assert [h["action"] for h in rebase_history(demo_copy, "surg_within_benchmark_pct",
+    assert [h.action for h in rebase_history(demo_copy, "surg_within_benchmark_pct",
                                                 "CA")] == ["accept", "remove"]
 
 

@@ -4,6 +4,7 @@ actions. Every expectation is worked out by hand from examples/delivery/*.yaml."
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +17,16 @@ from sqlalchemy import Engine, Table, func, select
 from stocktake.delivery.errors import DeliveryError
 from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_rows
+from stocktake.results import dumps
+from stocktake.results.delivery import (
+    ActionList,
+    ActionRow,
+    ActionUpdated,
+    ChainLoaded,
+    PlanLoaded,
+    PlanVersionInfo,
+    PlanView,
+)
 from stocktake.services.assessments import record_assessment, show_assessments
 from stocktake.services.chains import chain_diagram, load_chain, show_chain
 from stocktake.services.model_service import load_model
@@ -64,12 +75,12 @@ def revised_plan() -> dict[str, Any]:
 def test_plan_versions_reload_reason_and_diff(world):
     first = load_plan(world, "P1", PLAN, author="Delivery Unit", reason="",
                       at=datetime(2024, 2, 1))
-    assert first == {"priority": "P1", "version": 1, "changed": True, "changes": []}
+    assert first == PlanLoaded(priority="P1", version=1, changed=True, changes=())
     assert rows(world, schema.plan_versions) == 1
 
     same = load_plan(world, "P1", PLAN, author="Someone else", reason="again",
                      at=datetime(2024, 2, 10))
-    assert same == {"priority": "P1", "version": 1, "changed": False, "changes": []}
+    assert same == PlanLoaded(priority="P1", version=1, changed=False, changes=())
     assert rows(world, schema.plan_versions) == 1
 
     with pytest.raises(StocktakeError, match="needs a reason"):
@@ -82,13 +93,13 @@ def test_plan_versions_reload_reason_and_diff(world):
                        at=datetime(2024, 3, 1))
     expected_lines = ["+ intervention hotspot_policing: Hot-spot policing",
                       "~ milestone youth_sites_open: status on_track -> at_risk"]
-    assert second == {"priority": "P1", "version": 2, "changed": True,
-                      "changes": expected_lines}
+    assert second == PlanLoaded(priority="P1", version=2, changed=True,
+                                changes=tuple(expected_lines))
     assert rows(world, schema.plan_versions) == 2
 
     d = diff_plan(world, "P1", 1, 2)
-    assert d["lines"] == expected_lines
-    diff = d["diff"]
+    assert d.lines == tuple(expected_lines) and (d.from_version, d.to) == (1, 2)
+    diff = d.diff
     assert diff["summary"] is None and diff["drift"] is None
     assert diff["interventions"] == {"added": ["hotspot_policing"], "removed": [],
                                      "changed": [],
@@ -99,13 +110,14 @@ def test_plan_versions_reload_reason_and_diff(world):
                                                            "new": "at_risk"}}}]
     assert diff["risks"] == {"added": [], "removed": [], "changed": [], "names": {}}
     assert diff["assumptions"] == {"added": [], "removed": [], "changed": []}
-    assert d["reasons"] == [{"version": 2, "author": "Delivery Unit",
-                             "reason": "Stocktake of 2024-02-28: add hot-spot policing",
-                             "recorded_at": "2024-03-01T00:00:00"}]
+    assert d.reasons == (PlanVersionInfo(
+        version=2, author="Delivery Unit", reason="Stocktake of 2024-02-28: add hot-spot policing",
+        recorded_at="2024-03-01T00:00:00"),)
+    assert json.loads(dumps(d))["from"] == 1  # the JSON key, as before
     # Backwards, the same changes read the other way.
-    assert diff_plan(world, "P1", 2, 1)["lines"] == [
+    assert diff_plan(world, "P1", 2, 1).lines == (
         "- intervention hotspot_policing: Hot-spot policing",
-        "~ milestone youth_sites_open: status at_risk -> on_track"]
+        "~ milestone youth_sites_open: status at_risk -> on_track")
     with pytest.raises(StocktakeError, match="no plan version 3"):
         diff_plan(world, "P1", 1, 3)
 
@@ -115,15 +127,15 @@ def test_show_plan_by_version_and_as_of(world):
     load_plan(world, "P1", revised_plan(), author="b", reason="why", at=datetime(2024, 3, 1))
 
     current = show_plan(world, "P1", as_of=datetime(2024, 3, 2))
-    assert current["version"] == 2 and current["author"] == "b"
-    assert [h["version"] for h in current["history"]] == [1, 2]
-    assert len(current["plan"]["interventions"]) == 3
+    assert current.version == 2 and current.author == "b"
+    assert [h.version for h in current.history] == [1, 2]
+    assert len(current.plan["interventions"]) == 3
 
     for shown in (show_plan(world, "P1", version=1),
                   show_plan(world, "P1", as_of=datetime(2024, 2, 15))):
-        assert shown["version"] == 1
-        assert shown["author"] == "a" and shown["reason"] == "first version"
-        plan = shown["plan"]
+        assert shown.version == 1
+        assert shown.author == "a" and shown.reason == "first version"
+        plan = shown.plan
         assert [i["code"] for i in plan["interventions"]] == ["focused_deterrence",
                                                                "youth_programmes"]
         assert [(m["code"], m["status"]) for m in plan["milestones"]] == [
@@ -135,8 +147,8 @@ def test_show_plan_by_version_and_as_of(world):
             {"text": "Both provinces keep their community-safety budgets",
              "evidence": "Bilateral agreements signed 2024"}]
     # Between the two versions only version 1 is known.
-    assert [h["version"] for h in show_plan(world, "P1", as_of=datetime(2024, 2, 15))
-            ["history"]] == [1]
+    assert [h.version for h in show_plan(world, "P1", as_of=datetime(2024, 2, 15))
+            .history] == [1]
     with pytest.raises(StocktakeError, match="no delivery plan as of 2024-01-31"):
         show_plan(world, "P1", as_of=datetime(2024, 1, 31))
 
@@ -148,29 +160,29 @@ def test_plan_summary_worked_by_hand(world):
     # From the baseline 10.0 (2024-01), both effects are fully ramped by 2025-12:
     # focused deterrence from 2024-04 over 6 months, youth programmes from 2024-09 over 12.
     # 10.0 - 1.2 - 0.8 = 8.0, exactly the target; v2 adds -0.3 -> 7.7, beyond it.
-    it = v1["implied_trajectory"]
-    assert (it["end_period"], it["target"], it["shortfall"]) == ("2025-12", 8.0, 0.0)
-    assert it["end_value"] == pytest.approx(8.0)
+    it = v1.implied_trajectory
+    assert (it.end_period, it.target, it.shortfall) == ("2025-12", 8.0, 0.0)
+    assert it.end_value == pytest.approx(8.0)
     v2 = show_plan(world, "P1", as_of=datetime(2024, 3, 2))
-    assert v2["implied_trajectory"]["end_value"] == pytest.approx(7.7)
-    assert v2["implied_trajectory"]["shortfall"] == 0.0
+    assert v2.implied_trajectory.end_value == pytest.approx(7.7)
+    assert v2.implied_trajectory.shortfall == 0.0
 
-    def gaps(shown: dict[str, Any]) -> dict[str, list[str]]:
-        return {c["check"]: c["items"] for c in shown["checklist"] if not c["ok"]}
+    def gaps(shown: PlanView) -> dict[str, list[str]]:
+        return {c["check"]: c["items"] for c in shown.checklist if not c["ok"]}
 
     # The small model's P1 has no trajectory method: not built bottom-up (the one v1 gap).
     bottom_up = "The trajectory is built bottom-up from the interventions"
-    assert gaps(v1) == {bottom_up: []} and v1["gaps"] == 1
+    assert gaps(v1) == {bottom_up: []} and v1.gaps == 1
     # v2's new intervention has no milestone.
     assert gaps(v2) == {bottom_up: [], "Every intervention has a milestone":
-                        ["hotspot_policing"]} and v2["gaps"] == 2
+                        ["hotspot_policing"]} and v2.gaps == 2
     # youth_sites_open (due 2024-12-31) is due within 90 days of 2024-10-15, and 31 days
     # overdue on 2025-01-31.
     autumn = show_plan(world, "P1", version=1, as_of=datetime(2024, 10, 15))
-    assert [m["code"] for m in autumn["due_milestones"]] == ["youth_sites_open"]
-    assert autumn["overdue_milestones"] == []
+    assert [m.code for m in autumn.due_milestones] == ["youth_sites_open"]
+    assert autumn.overdue_milestones == ()
     winter = show_plan(world, "P1", version=1, as_of=datetime(2025, 1, 31))
-    assert [(m["code"], m["days_overdue"]) for m in winter["overdue_milestones"]] == [
+    assert [(m.code, m.days_overdue) for m in winter.overdue_milestones] == [
         ("youth_sites_open", 31)]
     assert gaps(winter)["No milestone is overdue"] == ["youth_sites_open"]
 
@@ -179,10 +191,10 @@ def test_missing_milestone_owner_is_a_checklist_gap_not_an_error(world):
     # docs/delivery.md and delivery/plans.py: a missing owner is a gap the checklist shows.
     doc = document(PLAN)
     del doc["milestones"][1]["owner"]
-    assert load_plan(world, "P1", doc, author="a", reason="", at=datetime(2024, 2, 1))[
-        "version"] == 1
+    assert load_plan(world, "P1", doc, author="a", reason="",
+                     at=datetime(2024, 2, 1)).version == 1
     shown = show_plan(world, "P1", as_of=datetime(2024, 2, 2))
-    [owners] = [c for c in shown["checklist"] if c["check"] == "Every milestone has an owner"]
+    [owners] = [c for c in shown.checklist if c["check"] == "Every milestone has an owner"]
     assert owners["ok"] is False and owners["items"] == ["youth_sites_open"]
 
 
@@ -222,20 +234,20 @@ def test_plan_version_earlier_than_the_newest_is_refused(world):
         load_plan(world, "P1", revised_plan(), author="a", reason="backdated",
                   at=datetime(2024, 2, 1))
     assert rows(world, schema.plan_versions) == 1
-    assert show_plan(world, "P1")["version"] == 1
+    assert show_plan(world, "P1").version == 1
 
 
 # -- chains ---------------------------------------------------------------------------------
 
 def test_chain_analysis_worked_by_hand(world):
-    assert load_chain(world, "P1", CHAIN, author="a", at=datetime(2024, 7, 1)) == {
-        "priority": "P1", "version": 1, "changed": True}
-    assert load_chain(world, "P1", CHAIN, author="b", at=datetime(2024, 7, 2)) == {
-        "priority": "P1", "version": 1, "changed": False}
+    assert load_chain(world, "P1", CHAIN, author="a", at=datetime(2024, 7, 1)) == ChainLoaded(
+        priority="P1", version=1, changed=True)
+    assert load_chain(world, "P1", CHAIN, author="b", at=datetime(2024, 7, 2)) == ChainLoaded(
+        priority="P1", version=1, changed=False)
     assert rows(world, schema.chain_versions) == 1
 
     shown = show_chain(world, "P1", as_of=datetime(2024, 7, 3))
-    a = shown["analysis"]
+    a = shown.analysis
     # ministry is the only actor no link runs into; patrol_a1 and patrol_b are frontline.
     assert a["roots"] == ["ministry"]
     assert a["counts"] == {"actors": 7, "links": 6, "strong": 3, "adequate": 2, "weak": 1,
@@ -259,8 +271,8 @@ def test_chain_analysis_worked_by_hand(world):
     assert [(x["actor"], x["level"], x["controls"]) for x in a["cross_government"]] == [
         ("province_a", "provincial", False), ("province_b", "provincial", False),
         ("police_a1", "municipal", False)]
-    assert shown["version"] == 1 and shown["author"] == "a"
-    assert shown["summary"][0] == "7 actors and 6 links: 3 strong, 2 adequate, 1 weak, " \
+    assert shown.version == 1 and shown.author == "a" and shown.as_of == "2024-07-03T00:00:00"
+    assert shown.summary[0] == "7 actors and 6 links: 3 strong, 2 adequate, 1 weak, " \
                                   "0 broken."
     with pytest.raises(StocktakeError, match="no delivery chain"):
         show_chain(world, "P1", as_of=datetime(2024, 6, 30))
@@ -281,9 +293,9 @@ def test_changed_and_bad_chains(world):
     doc = document(CHAIN)
     doc["links"][4]["strength"] = "adequate"  # province_b -> patrol_b repaired
     assert load_chain(world, "P1", doc, author="a", reason="returns on time",
-                      at=datetime(2024, 9, 1))["version"] == 2
-    assert show_chain(world, "P1")["analysis"]["weak_links"] == []
-    assert len(show_chain(world, "P1", as_of=datetime(2024, 8, 1))["analysis"]
+                      at=datetime(2024, 9, 1)).version == 2
+    assert show_chain(world, "P1").analysis["weak_links"] == []
+    assert len(show_chain(world, "P1", as_of=datetime(2024, 8, 1)).analysis
                ["weak_links"]) == 1
     doc["links"].append({"from": "patrol_b", "to": "ministri", "type": "data",
                          "strength": "weak"})
@@ -306,30 +318,30 @@ def worse_round() -> dict[str, Any]:
 
 def test_assessment_rounds_and_change(world):
     first = record_assessment(world, "P1", ASSESSMENT, by="DU", at=datetime(2024, 10, 1))
-    assert (first["round"], first["likelihood"], first["change"]["direction"]) == (
+    assert (first.round, first.likelihood, first.change["direction"]) == (
         "2024-Q3", "amber_green", "new")
     second = record_assessment(world, "P1", worse_round(), by="DU", at=datetime(2025, 1, 5))
-    assert (second["round"], second["likelihood"]) == ("2024-Q4", "amber_red")
-    assert second["change"]["direction"] == "worse"
-    assert second["change"]["since"] == "2024-Q3"
-    assert second["change"]["sentence"] == (
+    assert (second.round, second.likelihood) == ("2024-Q4", "amber_red")
+    assert second.change["direction"] == "worse"
+    assert second.change["since"] == "2024-Q3"
+    assert second.change["sentence"] == (
         "Likelihood worsened from Amber/green to Amber/red since 2024-Q3")
     # Only the likelihood changed; every other criterion stayed the same.
-    assert {k: c["direction"] for k, c in second["change"]["criteria"].items()
+    assert {k: c["direction"] for k, c in second.change["criteria"].items()
             if c["direction"] != "same"} == {"likelihood": "worse"}
 
     shown = show_assessments(world, "P1")
-    assert [(r["round"], r["likelihood"]) for r in shown["rounds"]] == [
+    assert [(r.round, r.likelihood) for r in shown.rounds] == [
         ("2024-Q3", "amber_green"), ("2024-Q4", "amber_red")]
-    assert shown["latest"]["change"]["direction"] == "worse"
-    assert shown["rounds"][0]["change"]["direction"] == "new"
+    assert shown.latest.change["direction"] == "worse"
+    assert shown.rounds[0].change["direction"] == "new"
     # No observations: no statistics, so nothing for judgement to disagree with.
-    assert shown["evidence"]["probability_of_meeting"] is None and shown["flags"] == []
+    assert shown.evidence["probability_of_meeting"] is None and shown.flags == ()
 
     before = show_assessments(world, "P1", as_of=datetime(2025, 1, 4))
-    assert [r["round"] for r in before["rounds"]] == ["2024-Q3"]
-    assert before["latest"]["likelihood"] == "amber_green"
-    assert show_assessments(world, "P1", as_of=datetime(2024, 9, 30))["rounds"] == []
+    assert [r.round for r in before.rounds] == ["2024-Q3"]
+    assert before.latest.likelihood == "amber_green"
+    assert show_assessments(world, "P1", as_of=datetime(2024, 9, 30)).rounds == ()
 
 
 def test_bad_or_backdated_assessment_stores_nothing(world):
@@ -355,11 +367,11 @@ def test_schedule_next_date_by_hand(world):
                          (datetime(2024, 5, 1), "2024-07-15"),
                          (datetime(2024, 10, 16), "2025-01-15")]:
         r = set_schedule(world, "P1", CADENCE, by="DU", at=at)
-        assert r["next"] == expected, at
-        assert r["cadence"] == CADENCE
+        assert r.next == expected, at
+        assert r.cadence == CADENCE
     assert rows(world, schema.stocktake_schedules) == 4
-    assert stocktake_overview(world, "P1", as_of=datetime(2024, 11, 1))["next"] == "2025-01-15"
-    assert stocktake_overview(world, "P1", as_of=datetime(2024, 1, 9))["cadence"] is None
+    assert stocktake_overview(world, "P1", as_of=datetime(2024, 11, 1)).next == "2025-01-15"
+    assert stocktake_overview(world, "P1", as_of=datetime(2024, 1, 9)).cadence is None
     with pytest.raises(DeliveryError, match="unit"):
         set_schedule(world, "P1", {**CADENCE, "unit": "fortnights"}, by="DU",
                      at=datetime(2024, 11, 1))
@@ -373,64 +385,65 @@ def stocktaken(world):
     return world, r
 
 
-def by_code(listed: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {a["code"]: a for a in listed["actions"]}
+def by_code(listed: ActionList) -> dict[str, ActionRow]:
+    return {a.code: a for a in listed.actions}
 
 
 def test_record_stocktake_and_refuse_the_same_date(stocktaken):
     engine, r = stocktaken
-    assert (r["held_on"], r["decisions"], len(r["actions"])) == ("2024-10-15", 2, 2)
+    assert (r.held_on, r.decisions, len(r.actions)) == ("2024-10-15", 2, 2)
     assert rows(engine, schema.actions) == 2
     with pytest.raises(StocktakeError, match="on 2024-10-15 is already recorded"):
         record_stocktake(engine, "P1", STOCKTAKE, by="DU", at=datetime(2024, 10, 17))
     assert rows(engine, schema.stocktakes) == 1 and rows(engine, schema.actions) == 2
 
     overview = stocktake_overview(engine, "P1", as_of=datetime(2024, 10, 20))
-    [meeting] = overview["stocktakes"]
+    [meeting] = overview.stocktakes
     assert meeting["chair"] == "Prime Minister" and len(meeting["attendees"]) == 3
     assert [d["plan_change"] for d in meeting["decisions"]] == [False, True]
     assert [a["code"] for a in meeting["actions"]] == ["A1", "A2"]
-    assert overview["next"] == "2025-01-15"
-    assert len(overview["five_questions"]) == 5
-    assert stocktake_overview(engine, "P1", as_of=datetime(2024, 10, 15))["stocktakes"] == []
+    assert overview.next == "2025-01-15"
+    assert len(overview.five_questions) == 5
+    assert stocktake_overview(engine, "P1", as_of=datetime(2024, 10, 15)).stocktakes == ()
 
 
 def test_actions_overdue_update_and_carry_over(stocktaken):
     engine, r = stocktaken
-    ids = dict(zip(("A1", "A2"), r["actions"], strict=True))
+    ids = dict(zip(("A1", "A2"), r.actions, strict=True))
 
     # On 1 Dec 2024: A1 (due 30 Nov) is 1 day late, A2 (due 15 Nov) 16 days.
     listed = list_actions(engine, open_only=True, as_of=datetime(2024, 12, 1, 12))
-    assert {c: (a["status"], a["days_overdue"]) for c, a in by_code(listed).items()} == {
+    assert {c: (a.status, a.days_overdue) for c, a in by_code(listed).items()} == {
         "A1": ("open", 1), "A2": ("open", 16)}
-    assert listed["summary"]["overdue"] == 2 and listed["summary"]["most_days_overdue"] == 16
+    assert listed.summary["overdue"] == 2 and listed.summary["most_days_overdue"] == 16
 
     done = update_action(engine, ids["A2"], status="done", note="Explained: staff shortage",
                          on=date(2024, 12, 2), by="Province B", at=datetime(2024, 12, 3))
-    assert done == {"action": ids["A2"], "priority": "P1", "from": "open", "status": "done",
-                    "on": "2024-12-02"}
+    assert done == ActionUpdated(action=ids["A2"], priority="P1", from_status="open",
+                                 status="done", on="2024-12-02")
+    assert json.loads(dumps(done))["from"] == "open"  # the JSON key, as before
 
     # Before the update was recorded A2 is still open (17 days late on 2 Dec) ...
     before = by_code(list_actions(engine, as_of=datetime(2024, 12, 2, 23)))
-    assert (before["A2"]["status"], before["A2"]["days_overdue"]) == ("open", 17)
+    assert (before["A2"].status, before["A2"].days_overdue) == ("open", 17)
     # ... after, it is done as of 2 Dec and no longer late; A1 is 4 days late on 4 Dec.
     after = by_code(list_actions(engine, as_of=datetime(2024, 12, 4)))
-    assert (after["A2"]["status"], after["A2"]["status_on"], after["A2"]["days_overdue"]) \
+    assert (after["A2"].status, after["A2"].status_on, after["A2"].days_overdue) \
         == ("done", "2024-12-02", 0)
-    assert [u["status"] for u in after["A2"]["updates"]] == ["open", "done"]
-    assert (after["A1"]["status"], after["A1"]["days_overdue"]) == ("open", 4)
+    assert [u.status for u in after["A2"].updates] == ["open", "done"]
+    assert (after["A1"].status, after["A1"].days_overdue) == ("open", 4)
     assert list(by_code(list_actions(engine, open_only=True,
                                       as_of=datetime(2024, 12, 4)))) == ["A1"]
 
-    carried = stocktake_overview(engine, "P1", as_of=datetime(2024, 12, 4))["carried_over"]
+    carried = stocktake_overview(engine, "P1", as_of=datetime(2024, 12, 4)).carried_over
     assert [(c["id"], c["code"], c["days_overdue"]) for c in carried] == [(ids["A1"], "A1", 4)]
-    carried = stocktake_overview(engine, "P1", as_of=datetime(2024, 12, 2, 23))["carried_over"]
+    carried = stocktake_overview(engine, "P1", as_of=datetime(2024, 12, 2, 23)).carried_over
     assert [c["code"] for c in carried] == ["A1", "A2"]
 
 
 def test_bad_action_updates_change_nothing(stocktaken):
     engine, r = stocktaken
-    a1 = r["actions"][0]
+    a1 = r.actions[0]
     with pytest.raises(StocktakeError, match=f"there is no action {a1 + 1000}"):
         update_action(engine, a1 + 1000, status="done", by="DU", at=datetime(2024, 12, 3))
     with pytest.raises(StocktakeError, match="'finished' is not one of"):
@@ -441,7 +454,7 @@ def test_bad_action_updates_change_nothing(stocktaken):
     with pytest.raises(StocktakeError, match="needs the name"):
         update_action(engine, a1, status="done", by=" ", at=datetime(2024, 12, 3))
     assert rows(engine, schema.action_updates) == 2  # the two "raised" updates only
-    assert by_code(list_actions(engine))["A1"]["status"] == "open"
+    assert by_code(list_actions(engine))["A1"].status == "open"
 
     # Reopening a done action needs a note, and an update cannot be backdated in the store.
     update_action(engine, a1, status="done", on=date(2024, 12, 3), by="DU",
@@ -455,7 +468,7 @@ def test_bad_action_updates_change_nothing(stocktaken):
     assert rows(engine, schema.action_updates) == 3
     reopened = update_action(engine, a1, status="open", note="Funding fell through",
                              on=date(2024, 12, 5), by="DU", at=datetime(2024, 12, 5))
-    assert (reopened["from"], reopened["status"]) == ("done", "open")
+    assert (reopened.from_status, reopened.status) == ("done", "open")
 
 
 
@@ -504,13 +517,13 @@ def test_chain_flags_actors_whose_units_report_poor_data(engine, small_model_dir
     # 15 April: Province B is its one region B1: 2 of 6 values received, both on time, its
     # one rule check failed, nothing revised: 100 x (0.3 x 2/6 + 0.25 x 2/6 + 0 + 0.1 +
     # 0.15) = 43.33, under 75. Nation 81.43, Province A 95.0 and A1 98.33 are not.
-    april = show_chain(engine, "P1", as_of=datetime(2025, 4, 15))["analysis"]
+    april = show_chain(engine, "P1", as_of=datetime(2025, 4, 15)).analysis
     assert [(p["actor"], [u["unit"] for u in p["units"]]) for p in
             april["poor_quality_actors"]] == [("province_b", ["B"])]
     assert april["poor_quality_actors"][0]["mean_score"] == pytest.approx(43.3333, abs=1e-3)
     # 20 February: only January was due; B1 sent it on time, so only the failed rule
     # counts against it: 100 x (0.3 + 0.25 + 0 + 0.1 + 0.15) = 80, not poor.
-    february = show_chain(engine, "P1", as_of=datetime(2025, 2, 20))["analysis"]
+    february = show_chain(engine, "P1", as_of=datetime(2025, 2, 20)).analysis
     assert february["poor_quality_actors"] == []
 
 
@@ -528,10 +541,10 @@ def test_stocktake_recorded_before_the_newest_is_refused(stocktaken):
     earlier["held_on"] = "2024-07-15"
     for action in earlier["actions"]:
         action["due"] = "2024-08-01"
-    seen = list_actions(engine, as_of=datetime(2024, 8, 1))["actions"]
+    seen = list_actions(engine, as_of=datetime(2024, 8, 1)).actions
     with pytest.raises(StocktakeError, match="already recorded later"):
         record_stocktake(engine, "P1", earlier, by="DU", at=datetime(2024, 7, 16))
-    assert list_actions(engine, as_of=datetime(2024, 8, 1))["actions"] == seen == []
+    assert list_actions(engine, as_of=datetime(2024, 8, 1)).actions == seen == ()
 
 
 # -- a pack on thin data ---------------------------------------------------------------------

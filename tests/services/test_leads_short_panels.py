@@ -13,6 +13,7 @@ from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_rows
 from stocktake.services.leads import lead_indicators, named_lead_evidence
 from stocktake.services.model_service import load_model
+from stocktake.services.snapshot import Snapshot
 
 UNITS = 150
 YEARS = [str(y) for y in range(2015, 2024)]  # 9 years
@@ -83,32 +84,34 @@ def yearly(engine, tmp_path):
 
 
 def test_nine_years_on_many_units_are_tested_not_refused(yearly):
-    out = lead_indicators(yearly, "revenue", candidates=["spending", "unrelated"], max_lag=3)
-    assert out["level"] == "municipality" and out["periods"] == ["2015", "2023"]
-    assert out["skipped"] == [] and out["inference"] == "permutation"
-    best = {r["candidate"]: r for r in out["ranked"]}
+    out = lead_indicators(Snapshot(yearly), "revenue", candidates=["spending", "unrelated"],
+                          max_lag=3)
+    assert out.level == "municipality" and out.periods == ("2015", "2023")
+    assert out.skipped == () and out.inference == "permutation"
+    best = {r["candidate"]: r for r in out.ranked}
     assert best["spending"]["lag"] == 1 and best["spending"]["discovered"]
     assert best["spending"]["reverse_q_value"] > 0.05
     assert not best["unrelated"]["discovered"]
-    assert any("Nickell" in note for note in out["notes"])
-    assert "CD test" in out["parameters"]["time_effects_choice"]
+    assert any("Nickell" in note for note in out.notes)
+    assert "CD test" in out.parameters["time_effects_choice"]
 
 
 def test_too_many_lags_for_the_periods_is_refused_with_the_reason(yearly):
     # 9 years allow lags up to 5 (3 rows per unit after the difference and the lags).
-    assert lead_indicators(yearly, "revenue", candidates=["spending"], max_lag=5)["results"]
+    assert lead_indicators(Snapshot(yearly), "revenue", candidates=["spending"],
+                           max_lag=5).results
     with pytest.raises(StocktakeError, match="needs 10 periods.*smaller --max-lag"):
-        lead_indicators(yearly, "revenue", candidates=["spending"], max_lag=6)
+        lead_indicators(Snapshot(yearly), "revenue", candidates=["spending"], max_lag=6)
 
 
 def test_named_lead_evidence_works_for_a_yearly_headline(yearly):
-    evidence = named_lead_evidence(yearly, "REV")
+    evidence = named_lead_evidence(Snapshot(yearly), "REV")
     spending = evidence["spending"]
-    assert spending["level"] == "municipality" and spending["lag"] == 1
-    assert spending["q_value"] <= 0.05 and spending["units"] == UNITS
-    assert spending["period_word"] == "years"
-    assert "permutation" in spending["method"]
-    assert evidence["unrelated"]["reading"] == "no_evidence"
+    assert spending.level == "municipality" and spending.lag == 1
+    assert spending.q_value <= 0.05 and spending.units == UNITS
+    assert spending.period_word == "years"
+    assert "permutation" in spending.method
+    assert evidence["unrelated"].reading == "no_evidence"
 
 
 def test_the_leads_command_on_a_short_panel(yearly, db_url):

@@ -10,8 +10,11 @@ import pytest
 from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_rows
 from stocktake.model.periods import Period
+from stocktake.results import dumps
+from stocktake.results.leads import NowcastLead
 from stocktake.services.model_service import load_model
 from stocktake.services.nowcast import nowcast
+from stocktake.services.snapshot import Snapshot
 
 LEAD = """
 - code: applications
@@ -56,16 +59,16 @@ def world(engine, small_model_dir):
 
 
 def test_nowcast_shape_and_first_value_by_hand(world):
-    out = nowcast(world, "incidents", "A1", leads=["applications"], max_lag=4)
-    json.dumps(out)  # the CLI's --json
-    assert set(out) == {"headline", "unit", "leads", "model", "periods", "last_observed",
-                        "backtest", "as_of", "data_as_of"}
-    assert out["leads"] == [{"code": "applications", "lag": 2}]
-    assert out["last_observed"] == {"period": "2023-12", "value": _levels()[1][-1]}
+    out = nowcast(Snapshot(world), "incidents", "A1", leads=["applications"], max_lag=4)
+    assert set(json.loads(dumps(out))) == {  # the CLI's --json
+        "headline", "unit", "leads", "model", "periods", "last_observed", "backtest", "as_of",
+        "data_as_of"}
+    assert out.leads == (NowcastLead(code="applications", lag=2),)
+    assert out.last_observed == {"period": "2023-12", "value": _levels()[1][-1]}
     # Applications reach 2024-02, two months ahead: incidents to 2024-04.
-    assert [p["period"] for p in out["periods"]] == ["2024-01", "2024-02", "2024-03",
+    assert [p["period"] for p in out.periods] == ["2024-01", "2024-02", "2024-03",
                                                      "2024-04"]
-    assert set(out["periods"][0]) == {"period", "nowcast", "lower_80", "upper_80",
+    assert set(out.periods[0]) == {"period", "nowcast", "lower_80", "upper_80",
                                       "lower_95", "upper_95"}
     # By hand: simple regression of incidents' change at t on applications' change at t - 2,
     # over t = 2022-04 .. 2023-12 (21 rows); 2024-01 uses applications' change in 2023-11.
@@ -78,12 +81,12 @@ def test_nowcast_shape_and_first_value_by_hand(world):
          / sum((r[1] - mx) ** 2 for r in rows))
     a = my - b * mx
     first = y[23] + a + b * (x[22] - x[21])
-    assert out["periods"][0]["nowcast"] == pytest.approx(first, rel=1e-12)
-    assert out["model"]["coefficients"]["applications"] == pytest.approx(b, rel=1e-12)
-    assert out["model"]["df"] == n - 2 and not out["model"]["seasonal"]
-    p0 = out["periods"][0]
+    assert out.periods[0]["nowcast"] == pytest.approx(first, rel=1e-12)
+    assert out.model["coefficients"]["applications"] == pytest.approx(b, rel=1e-12)
+    assert out.model["df"] == n - 2 and not out.model["seasonal"]
+    p0 = out.periods[0]
     assert p0["lower_95"] < p0["lower_80"] < p0["nowcast"] < p0["upper_80"] < p0["upper_95"]
-    bt = out["backtest"]
+    bt = out.backtest
     assert bt["forecasts"] + bt["skipped"] == 8  # a third of 23 observed changes
     assert bt["periods"] == ["2023-05", "2023-12"]
     assert bt["ratio"] < 1
@@ -91,18 +94,19 @@ def test_nowcast_shape_and_first_value_by_hand(world):
 
 def test_as_of_before_the_data_and_default_leads(world):
     with pytest.raises(StocktakeError, match="no complete data for 'incidents'"):
-        nowcast(world, "incidents", "A1", leads=["applications"], as_of=datetime(2024, 1, 1))
+        nowcast(Snapshot(world, datetime(2024, 1, 1)), "incidents", "A1",
+                leads=["applications"])
     # incidents heads no priority; incident_rate's priority names a quarterly lead.
     with pytest.raises(StocktakeError, match="no priority with headline 'incidents'"):
-        nowcast(world, "incidents", "A1")
+        nowcast(Snapshot(world), "incidents", "A1")
     with pytest.raises(StocktakeError, match="'screening' is quarterly"):
-        nowcast(world, "incident_rate", "A1")
+        nowcast(Snapshot(world), "incident_rate", "A1")
 
 
 def test_unknown_codes_raise(world):
     with pytest.raises(StocktakeError, match="'incidentz' is not an indicator.*'incidents'"):
-        nowcast(world, "incidentz", "A1", leads=["applications"])
+        nowcast(Snapshot(world), "incidentz", "A1", leads=["applications"])
     with pytest.raises(StocktakeError, match="'A9' is not a unit"):
-        nowcast(world, "incidents", "A9", leads=["applications"])
+        nowcast(Snapshot(world), "incidents", "A9", leads=["applications"])
     with pytest.raises(StocktakeError, match="headline itself"):
-        nowcast(world, "incidents", "A1", leads=["incidents"])
+        nowcast(Snapshot(world), "incidents", "A1", leads=["incidents"])

@@ -77,9 +77,8 @@ def test_the_site_shows_published_priorities_and_complete_periods_only(engine,
     assert {r["unit"] for r in rows} == {"N", "A", "B"}
     assert len(rows) == 9  # 3 complete months at N, A and B; A's 2024-04 is partial
     for unit in ("N", "A", "B"):
-        series = indicator_series(engine, "incident_rate", unit)
-        want = {p["period"]: p["value"] for p in series["points"]
-                if p["value"] is not None and not p["value_partial"]}
+        series = indicator_series(Snapshot(engine), "incident_rate", unit)
+        want = {p.period: p.value for p in series.points if p.complete}
         got = {r["period"]: float(r["value"]) for r in rows if r["unit"] == unit}
         assert got == want, unit
     n = {r["period"]: r for r in rows if r["unit"] == "N"}

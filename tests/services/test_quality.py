@@ -8,6 +8,7 @@ from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_rows
 from stocktake.services.model_service import load_model
 from stocktake.services.quality import data_quality
+from stocktake.services.snapshot import Snapshot
 
 DATASETS = """\
 - code: monthly
@@ -51,52 +52,52 @@ def world(engine, small_model_dir):
 
 
 def by_unit(report):
-    return {r["unit"]: r for r in report["units"]}
+    return {r.unit: r for r in report.units}
 
 
 def test_scores_by_hand(world):
     # As of 15 April, January to March are due (deadlines 10 Feb, 10 Mar, 10 Apr):
     # 3 periods x 2 indicators = 6 values expected from each region.
-    report = data_quality(world, as_of=datetime(2025, 4, 15))
+    report = data_quality(Snapshot(world, datetime(2025, 4, 15)))
     units = by_unit(report)
     a1, a2, b1 = units["A1"], units["A2"], units["B1"]
-    assert (a1["expected"], a1["received"], a1["on_time"]) == (6, 6, 6)
-    assert (a2["expected"], a2["received"], a2["on_time"]) == (6, 6, 4)
-    assert (b1["expected"], b1["received"], b1["on_time"]) == (6, 2, 2)
-    assert (a1["rule_checks"], a1["rule_failures"], b1["rule_checks"], b1["rule_failures"]) == (
+    assert (a1.expected, a1.received, a1.on_time) == (6, 6, 6)
+    assert (a2.expected, a2.received, a2.on_time) == (6, 6, 4)
+    assert (b1.expected, b1.received, b1.on_time) == (6, 2, 2)
+    assert (a1.rule_checks, a1.rule_failures, b1.rule_checks, b1.rule_failures) == (
         3, 0, 1, 1)
-    assert a1["revised"] == 1 and a1["mean_revision_size"] == pytest.approx(0.1)
+    assert a1.revised == 1 and a1.mean_revision_size == pytest.approx(0.1)
     # A1: 100 x (0.3 + 0.25 + 0.2 + 0.1 x 5/6 + 0.15) = 98.333
-    assert a1["score"] == pytest.approx(98.3333, abs=1e-3)
+    assert a1.score == pytest.approx(98.3333, abs=1e-3)
     # A2: 100 x (0.3 + 0.25 x 4/6 + 0.2 + 0.1 + 0.15) = 91.667
-    assert a2["score"] == pytest.approx(91.6667, abs=1e-3)
+    assert a2.score == pytest.approx(91.6667, abs=1e-3)
     # B1: 100 x (0.3 x 2/6 + 0.25 x 2/6 + 0.2 x 0 + 0.1 + 0.15) = 43.333
-    assert b1["score"] == pytest.approx(43.3333, abs=1e-3)
+    assert b1.score == pytest.approx(43.3333, abs=1e-3)
     # Province A covers A1 and A2: 12 expected, 10 on time, 1 of 12 revised:
     # 100 x (0.3 + 0.25 x 10/12 + 0.2 + 0.1 x 11/12 + 0.15) = 95.0
-    assert units["A"]["score"] == pytest.approx(95.0, abs=1e-3)
+    assert units["A"].score == pytest.approx(95.0, abs=1e-3)
     # The nation: 18 expected, 14 received, 12 on time, 7 checks 1 failed, 1 of 14 revised:
     # 100 x (0.3 x 14/18 + 0.25 x 12/18 + 0.2 x 6/7 + 0.1 x 13/14 + 0.15) = 81.4286
-    assert units["N"]["score"] == pytest.approx(81.4286, abs=1e-3)
-    assert [r["unit"] for r in report["units"]][:3] == ["A1", "A", "A2"]  # league order
-    assert "0.30 completeness" in report["formula"]
+    assert units["N"].score == pytest.approx(81.4286, abs=1e-3)
+    assert [r.unit for r in report.units][:3] == ["A1", "A", "A2"]  # league order
+    assert "0.30 completeness" in report.formula
 
 
 def test_as_of_an_earlier_moment(world):
     # On 20 March only January and February are due, the revision is known, and A2's
     # March return has not arrived (nor is it due).
-    units = by_unit(data_quality(world, as_of=datetime(2025, 3, 20)))
-    assert (units["A2"]["expected"], units["A2"]["on_time"]) == (4, 4)
-    assert units["B1"]["received"] == 2
-    before_revision = by_unit(data_quality(world, as_of=datetime(2025, 2, 20)))
-    assert before_revision["A1"]["revised"] == 0 and before_revision["A1"]["expected"] == 2
+    units = by_unit(data_quality(Snapshot(world, datetime(2025, 3, 20))))
+    assert (units["A2"].expected, units["A2"].on_time) == (4, 4)
+    assert units["B1"].received == 2
+    before_revision = by_unit(data_quality(Snapshot(world, datetime(2025, 2, 20))))
+    assert before_revision["A1"].revised == 0 and before_revision["A1"].expected == 2
 
 
 def test_one_unit_and_those_below(world):
-    report = data_quality(world, as_of=datetime(2025, 4, 15), unit="A")
-    assert sorted(r["unit"] for r in report["units"]) == ["A", "A1", "A2"]
+    report = data_quality(Snapshot(world, datetime(2025, 4, 15)), unit="A")
+    assert sorted(r.unit for r in report.units) == ["A", "A1", "A2"]
     with pytest.raises(StocktakeError, match="not a reporting unit"):
-        data_quality(world, unit="Z")
+        data_quality(Snapshot(world), unit="Z")
 
 
 @pytest.mark.parametrize("width", [80, 140])
@@ -134,5 +135,5 @@ def test_implicit_data_sets_are_listed_in_one_order(engine, small_model_dir):
     load_model(engine, small_model_dir, loaded_by="t", now=datetime(2025, 1, 2))
     assert submit_rows(engine, rows("A1", "2025-01", 30, 350000), submitter="t",
                        now=datetime(2025, 2, 5)).accepted
-    report = data_quality(engine, as_of=datetime(2025, 3, 1))
-    assert report["datasets"] == ["implicit:incidents", "implicit:population"]
+    report = data_quality(Snapshot(engine, datetime(2025, 3, 1)))
+    assert report.datasets == ("implicit:incidents", "implicit:population")

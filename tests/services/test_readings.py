@@ -3,6 +3,7 @@ worlds whose numbers are worked out by hand here."""
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime
 
@@ -11,8 +12,11 @@ from scipy import stats
 
 from stocktake.analysis.backtest import backtest
 from stocktake.analysis.forecast import Bounds
+from stocktake.analysis.spc import read_chart
 from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_rows
+from stocktake.results import dumps
+from stocktake.results.readings import RebaseEvent
 from stocktake.results.status import Baseline, LatestActual, PeriodValue
 from stocktake.services.model_service import load_model
 from stocktake.services.readings import (
@@ -21,6 +25,7 @@ from stocktake.services.readings import (
     indicator_series,
     spc_chart,
 )
+from stocktake.services.rebases import accept_rebase, rebase_history
 from stocktake.services.series_data import forecastable
 from stocktake.services.snapshot import Snapshot
 from stocktake.services.status import priority_status, priority_trajectory
@@ -114,26 +119,26 @@ def expected_linear(baseline, target, steps, k):
 # -- series ---------------------------------------------------------------------------------
 
 def test_series_keeps_reported_total_beside_computed(world):
-    s = indicator_series(world, "incidents", "N", as_of=AS_OF)
-    by = {p["period"]: p for p in s["points"]}
+    s = indicator_series(Snapshot(world, AS_OF), "incidents", "N")
+    by = {p.period: p for p in s.points}
     june, july = by["2024-06"], by["2024-07"]
-    assert (june["computed"], june["reported"], june["gap"]) == (90, 95, 5)
-    assert june["value"] == 90 and june["source"] == "computed" and june["coverage"] == 1.0
+    assert (june.computed, june.reported, june.gap) == (90, 95, 5)
+    assert june.value == 90 and june.source == "computed" and june.coverage == 1.0
     # July: only A1 reported: A has half its children, B none -> coverage 1/2 at N, and the
     # reported national total is used instead of the partial sum.
-    assert july["computed"] == 30 and july["partial"] is True
-    assert july["coverage"] == 0.5
-    assert (july["value"], july["source"], july["value_partial"]) == (92, "reported", False)
-    assert by["2024-01"]["reported"] is None and by["2024-01"]["value"] == 100
-    assert s["method"] == "sum of the children" and s["parameters"]["aggregation"] == "sum"
-    assert s["data_as_of"] == T1.isoformat() and s["as_of"] == AS_OF.isoformat()
-    assert s["children"] == ["A", "B"]
+    assert july.computed == 30 and july.partial is True
+    assert july.coverage == 0.5
+    assert (july.value, july.source, july.value_partial) == (92, "reported", False)
+    assert by["2024-01"].reported is None and by["2024-01"].value == 100
+    assert s.method == "sum of the children" and s.parameters["aggregation"] == "sum"
+    assert s.data_as_of == T1.isoformat() and s.as_of == AS_OF.isoformat()
+    assert s.children == ("A", "B")
 
-    rate = indicator_series(world, "incident_rate", "A", as_of=AS_OF)
-    first = rate["points"][0]
-    assert first["period"] == "2024-01"
-    assert first["value"] == pytest.approx(1e5 * (36 + 27) / 600_000)  # ratio of sums
-    assert "sum(numerators) / sum(denominators)" in rate["method"]
+    rate = indicator_series(Snapshot(world, AS_OF), "incident_rate", "A")
+    first = rate.points[0]
+    assert first.period == "2024-01"
+    assert first.value == pytest.approx(1e5 * (36 + 27) / 600_000)  # ratio of sums
+    assert "sum(numerators) / sum(denominators)" in rate.method
 
 
 # -- SPC ------------------------------------------------------------------------------------
@@ -161,41 +166,81 @@ def test_spc_limits_by_hand(spc_world, screen):
         kept = [r for r in ranges if r < 3.267 * amr]
         assert len(kept) == len(ranges) - 1
         amr = sum(kept) / len(kept)
-    chart = spc_chart(engine, "incidents", "B1", screen_outliers=screen)
-    assert [p["period"] for p in chart["points"]] == periods
-    for p in chart["points"]:
-        assert p["mean"] == pytest.approx(mean)
-        assert p["upper"] == pytest.approx(mean + 2.66 * amr)
-        assert p["lower"] == pytest.approx(mean - 2.66 * amr)
-        assert p["near_upper"] == pytest.approx(mean + 2.66 * 2 / 3 * amr)
-        assert p["near_lower"] == pytest.approx(mean - 2.66 * 2 / 3 * amr)
-    last = chart["points"][-1]
+    chart = spc_chart(Snapshot(engine), "incidents", "B1", screen_outliers=screen)
+    assert [p.period for p in chart.points] == periods
+    for p in chart.points:
+        assert p.mean == pytest.approx(mean)
+        assert p.upper == pytest.approx(mean + 2.66 * amr)
+        assert p.lower == pytest.approx(mean - 2.66 * amr)
+        assert p.near_upper == pytest.approx(mean + 2.66 * 2 / 3 * amr)
+        assert p.near_lower == pytest.approx(mean - 2.66 * 2 / 3 * amr)
+    last = chart.points[-1]
     assert mean + 2.66 * amr < 60
     # Incidents: lower is better, so a point above the upper limit is a concern.
-    assert (last["rule"], last["point_type"]) == ("outside", "concern")
-    assert all(p["rule"] == "none" for p in chart["points"][:-1])
-    assert chart["variation_icon"] == "concern_high"
-    assert chart["assurance_icon"] is None and chart["target"] is None
-    assert chart["parameters"]["screen_outliers"] is screen
-    assert chart["unit"]["code"] == "B1" and chart["excluded_partial"] == []
+    assert (last.rule, last.point_type) == ("outside", "concern")
+    assert all(p.rule == "none" for p in chart.points[:-1])
+    assert chart.variation_icon == "concern_high"
+    assert chart.assurance_icon is None and chart.target is None
+    assert chart.parameters["screen_outliers"] is screen
+    assert chart.unit["code"] == "B1" and chart.excluded_partial == ()
 
 
 def test_spc_takes_the_priority_target_and_leaves_out_partial_periods(world):
-    chart = spc_chart(world, "incident_rate", "N", as_of=AS_OF)
-    assert chart["target"] == 8.0 and "P1" in chart["target_source"]
-    assert [p["period"] for p in chart["points"]] == list(INCIDENTS)
-    assert chart["excluded_partial"] == ["2024-07"]
+    chart = spc_chart(Snapshot(world, AS_OF), "incident_rate", "N")
+    assert chart.target == 8.0 and "P1" in chart.target_source
+    assert [p.period for p in chart.points] == list(INCIDENTS)
+    assert chart.excluded_partial == ("2024-07",)
     # Limits rest on 6 points: trial limits. Rates 10, 9.9, 9.7, 9.6, 9.3, 9.0.
     rates = [sum(v) / 10 for v in INCIDENTS.values()]
     mean = sum(rates) / 6
     amr = sum(abs(b - a) for a, b in zip(rates, rates[1:], strict=False)) / 5
-    assert chart["points"][0]["upper"] == pytest.approx(mean + 2.66 * amr)
+    assert chart.points[0]["upper"] == pytest.approx(mean + 2.66 * amr)
     # Target 8 lies below the lower limit; lower is better: every value fails the target.
     assert mean - 2.66 * amr > 8.0
-    assert chart["assurance_icon"] == "consistently_fails"
-    assert chart["points"][0]["trial"] is True
-    assert spc_chart(world, "incident_rate", "N", as_of=AS_OF, target=12.0)[
-        "assurance_icon"] == "consistently_passes"
+    assert chart.assurance_icon == "consistently_fails"
+    assert chart.points[0]["trial"] is True
+    assert spc_chart(Snapshot(world, AS_OF), "incident_rate", "N",
+                     target=12.0).assurance_icon == "consistently_passes"
+
+
+def test_spc_json_is_the_analysis_reading_and_what_it_is_of(spc_world):
+    """The typed chart encodes to the dict analysis.spc gives for the same values (a
+    different route: read_chart(...).to_dict()), followed by what the chart is of."""
+    engine, periods = spc_world
+    chart = spc_chart(Snapshot(engine), "incidents", "B1")
+    out = json.loads(dumps(chart))
+    direct = read_chart(SPC_VALUES, periods, polarity="down").to_dict()
+    assert list(out)[:len(direct)] == list(direct)
+    assert {k: out[k] for k in direct} == json.loads(json.dumps(direct))
+    assert list(out)[len(direct):] == [
+        "indicator", "unit", "target", "target_source", "accepted_rebases",
+        "excluded_partial", "partial_rule", "as_of", "data_as_of", "reading_note"]
+    assert chart.points[-1].point_type == "concern" and not chart.adjusted
+
+
+def test_an_accepted_rebase_is_recorded_and_restarts_the_limits(spc_world):
+    engine, periods = spc_world
+    at = datetime(2024, 3, 6, 9)
+    done = accept_rebase(engine, "incidents", "B1", "2023-12", reason="new service",
+                         by="analyst", now=at)
+    assert done == RebaseEvent(indicator="incidents", unit="B1", period="2023-12",
+                               action="accept", reason="new service", by="analyst",
+                               at="2024-03-06T09:00:00")
+    assert "id" not in json.loads(dumps(done))  # a write's answer has no place in history
+    (event,) = rebase_history(engine, "incidents", "B1")
+    assert (event.action, event.period, event.by, event.at) == (
+        "accept", "2023-12", "analyst", "2024-03-06T09:00:00") and event.id is not None
+    chart = spc_chart(Snapshot(engine), "incidents", "B1")
+    assert [r["period"] for r in chart.accepted_rebases] == ["2023-12"]
+    assert [(p.first_period, p.n_points) for p in chart.parts] == [
+        ("2023-01", 11), ("2023-12", 3)]
+    # Each part's mean is that of its own values, worked out here.
+    assert chart.parts[0].mean == pytest.approx(sum(SPC_VALUES[:11]) / 11)
+    assert chart.parts[1].mean == pytest.approx(sum(SPC_VALUES[11:]) / 3)
+    assert "Limits restart at 2023-12: accepted by analyst" in chart.reading_note
+    # As known before the acceptance, one part.
+    before = spc_chart(Snapshot(engine, datetime(2024, 3, 6, 8)), "incidents", "B1")
+    assert len(before.parts) == 1 and before.accepted_rebases == ()
 
 
 # -- comparing units ------------------------------------------------------------------------
@@ -224,72 +269,72 @@ def poisson_funnel(y, n):
 def test_compare_rate_funnel_by_hand(funnel_world):
     y, n = [30, 25, 80], [350_000, 250_000, 400_000]
     p0, se, z, phi = poisson_funnel(y, n)
-    out = compare_units(funnel_world, "incident_rate", "2024-01", level="region",
+    out = compare_units(Snapshot(funnel_world), "incident_rate", "2024-01", level="region",
                         overdispersion=False)
-    assert out["kind"] == "rate" and out["scale"] == 100_000
-    assert out["overall"] == pytest.approx(p0 * 1e5)
-    rows = {r["unit"]: r for r in out["units"]}
+    assert out.kind == "rate" and out.scale == 100_000
+    assert out.overall == pytest.approx(p0 * 1e5)
+    rows = {r.unit: r for r in out.units}
     for i, unit in enumerate(("A1", "A2", "B1")):
         r = rows[unit]
-        assert (r["numerator"], r["denominator"]) == (y[i], n[i])
-        assert r["value"] == pytest.approx(1e5 * y[i] / n[i])
-        assert r["z"] == pytest.approx(z[i])
-        assert r["upper_95"] == pytest.approx(1e5 * (p0 + 1.959964 * se[i]))
-        assert r["lower_99.8"] == pytest.approx(1e5 * (p0 - 3.090232 * se[i]))
+        assert (r.numerator, r.denominator) == (y[i], n[i])
+        assert r.value == pytest.approx(1e5 * y[i] / n[i])
+        assert r.z == pytest.approx(z[i])
+        assert r.upper_95 == pytest.approx(1e5 * (p0 + 1.959964 * se[i]))
+        assert r.lower_99_8 == pytest.approx(1e5 * (p0 - 3.090232 * se[i]))
     assert z[2] > 3.090232  # B1: 80 incidents in 400,000 people
-    assert out["outside_99_8"] == {"above": ["B1"], "below": []}
-    assert out["phi"] == pytest.approx(phi)
-    assert out["dispersion_test"]["p_value"] == pytest.approx(stats.chi2.sf(3 * phi, 2))
-    assert out["overdispersion_applied"] is False
-    league = out["league_table"]
-    assert [r["unit"] for r in league] == ["B1", "A2", "A1"]  # highest rate first
-    assert league[0]["versus_overall"] == "higher"
-    assert league[0]["lower"] == pytest.approx(1e5 * (80 / 400_000 - 1.959964 * se[2]))
+    assert out.outside_99_8 == {"above": ["B1"], "below": []}
+    assert out.phi == pytest.approx(phi)
+    assert out.dispersion_test["p_value"] == pytest.approx(stats.chi2.sf(3 * phi, 2))
+    assert out.overdispersion_applied is False
+    league = out.league_table
+    assert [r.unit for r in league] == ["B1", "A2", "A1"]  # highest rate first
+    assert league[0].versus_overall == "higher"
+    assert league[0].lower == pytest.approx(1e5 * (80 / 400_000 - 1.959964 * se[2]))
 
     # The test rejects (p < 0.05): 'auto' widens the limits by sqrt(phi); B1 is then inside.
-    auto = compare_units(funnel_world, "incident_rate", "2024-01", level="region")
-    assert auto["dispersion_test"]["p_value"] < 0.05 and auto["overdispersion_applied"]
-    b1 = next(r for r in auto["units"] if r["unit"] == "B1")
-    assert b1["upper_99.8"] == pytest.approx(1e5 * (p0 + 3.090232 * math.sqrt(phi) * se[2]))
-    assert b1["outside_99.8"] == "inside" and auto["outside_99_8"]["above"] == []
+    auto = compare_units(Snapshot(funnel_world), "incident_rate", "2024-01", level="region")
+    assert auto.dispersion_test["p_value"] < 0.05 and auto.overdispersion_applied
+    b1 = next(r for r in auto.units if r.unit == "B1")
+    assert b1.upper_99_8 == pytest.approx(1e5 * (p0 + 3.090232 * math.sqrt(phi) * se[2]))
+    assert b1.outside_99_8 == "inside" and auto.outside_99_8["above"] == []
 
 
 def test_compare_rolls_up_to_the_default_level_and_knows_proportions(funnel_world):
-    out = compare_units(funnel_world, "incident_rate", "2024-01", overdispersion=False)
-    assert out["level"] == "province"
-    rows = {r["unit"]: r for r in out["units"]}
-    assert (rows["A"]["numerator"], rows["A"]["denominator"]) == (55, 600_000)
-    assert (rows["B"]["numerator"], rows["B"]["denominator"]) == (80, 400_000)
+    out = compare_units(Snapshot(funnel_world), "incident_rate", "2024-01", overdispersion=False)
+    assert out.level == "province"
+    rows = {r.unit: r for r in out.units}
+    assert (rows["A"].numerator, rows["A"].denominator) == (55, 600_000)
+    assert (rows["B"].numerator, rows["B"].denominator) == (80, 400_000)
 
     y, n = [12, 15, 20], [30, 25, 80]  # solved of incidents: a proportion
-    share = compare_units(funnel_world, "solved_pct", "2024-01", level="region",
+    share = compare_units(Snapshot(funnel_world), "solved_pct", "2024-01", level="region",
                           overdispersion=False)
-    assert share["kind"] == "proportion"
+    assert share.kind == "proportion"
     p0 = sum(y) / sum(n)
-    for r, yi, ni in zip(share["units"], y, n, strict=True):
+    for r, yi, ni in zip(share.units, y, n, strict=True):
         se = math.sqrt(p0 * (1 - p0) / ni)
-        assert r["value"] == pytest.approx(100 * yi / ni)
-        assert r["upper_95"] == pytest.approx(100 * min(1.0, p0 + 1.959964 * se))
-        assert r["lower_95"] == pytest.approx(100 * max(0.0, p0 - 1.959964 * se))
+        assert r.value == pytest.approx(100 * yi / ni)
+        assert r.upper_95 == pytest.approx(100 * min(1.0, p0 + 1.959964 * se))
+        assert r.lower_95 == pytest.approx(100 * max(0.0, p0 - 1.959964 * se))
 
 
 def test_compare_refuses_what_it_cannot_compare(funnel_world):
     with pytest.raises(StocktakeError, match="denominator"):
-        compare_units(funnel_world, "incidents", "2024-01")
+        compare_units(Snapshot(funnel_world), "incidents", "2024-01")
     with pytest.raises(StocktakeError, match="month"):
-        compare_units(funnel_world, "incident_rate", "2024-Q1")
+        compare_units(Snapshot(funnel_world), "incident_rate", "2024-Q1")
     with pytest.raises(StocktakeError, match="no data"):
-        compare_units(funnel_world, "incident_rate", "2023-12")
+        compare_units(Snapshot(funnel_world), "incident_rate", "2023-12")
     with pytest.raises(StocktakeError, match="'county' is not a level"):
-        compare_units(funnel_world, "incident_rate", "2024-01", level="county")
+        compare_units(Snapshot(funnel_world), "incident_rate", "2024-01", level="county")
 
 
 # -- backtest -------------------------------------------------------------------------------
 
 def test_backtest_uses_every_units_complete_series(world):
-    out = backtest_indicator(world, "incidents", as_of=AS_OF, max_series=10, min_train=5,
+    out = backtest_indicator(Snapshot(world, AS_OF), "incidents", max_series=10, min_train=5,
                              horizons=1)
-    (entry,) = out["indicators"]
+    (entry,) = out.indicators
     assert entry["units"] == ["N", "A", "A1", "A2", "B", "B1"]
     # Complete months: N 7 (July's reported total), A1 7 (its own July), the others 6.
     months = list(INCIDENTS)
@@ -325,14 +370,14 @@ def test_backtest_uses_every_units_complete_series(world):
     assert set(strata) == {"horizon", "level", "actual"}
     assert strata["horizon"]["1"]["n"] == 8
     assert strata["actual"]["not zero"]["coverage_95"] == pytest.approx(entry["coverage_95"])
-    assert out["overall"]["strata"]["horizon"]["1"]["coverage_80"] == pytest.approx(recount)
+    assert out.overall["strata"]["horizon"]["1"]["coverage_80"] == pytest.approx(recount)
     # MASE scales by the seasonal naive forecast's error (lag 12): undefined this short.
     assert entry["mase"] is None and math.isnan(direct.mase)
-    assert out["overall"]["n_forecasts"] == 8
+    assert out.overall["n_forecasts"] == 8
 
-    two = backtest_indicator(world, "incidents", as_of=AS_OF, max_series=2, min_train=5,
+    two = backtest_indicator(Snapshot(world, AS_OF), "incidents", max_series=2, min_train=5,
                              horizons=1)
-    assert two["indicators"][0]["units"] == ["N", "B1"]  # first and last in unit order
+    assert two.indicators[0]["units"] == ["N", "B1"]  # first and last in unit order
 
 
 # -- trajectories and status ----------------------------------------------------------------
@@ -493,10 +538,10 @@ def test_same_as_of_same_numbers_after_newer_data(world):
         return [
             priority_status(Snapshot(world, AS_OF)),
             priority_trajectory(Snapshot(world, AS_OF), "P1"),
-            indicator_series(world, "incident_rate", "N", as_of=AS_OF),
-            spc_chart(world, "incidents", "A", as_of=AS_OF),
-            compare_units(world, "incident_rate", "2024-06", level="region", as_of=AS_OF),
-            backtest_indicator(world, "incidents", as_of=AS_OF, min_train=5, horizons=1),
+            indicator_series(Snapshot(world, AS_OF), "incident_rate", "N"),
+            spc_chart(Snapshot(world, AS_OF), "incidents", "A"),
+            compare_units(Snapshot(world, AS_OF), "incident_rate", "2024-06", level="region"),
+            backtest_indicator(Snapshot(world, AS_OF), "incidents", min_train=5, horizons=1),
         ]
 
     before = everything()
@@ -504,15 +549,15 @@ def test_same_as_of_same_numbers_after_newer_data(world):
     assert everything() == before
     (now,) = priority_status(Snapshot(world), priority="P1").priorities
     assert now.latest.period == "2024-08"  # the newer data is there without as_of
-    revised = compare_units(world, "incident_rate", "2024-06", level="region")
-    assert revised["units"][0]["numerator"] == 41 != before[4]["units"][0]["numerator"]
+    revised = compare_units(Snapshot(world), "incident_rate", "2024-06", level="region")
+    assert revised.units[0].numerator == 41 != before[4].units[0].numerator
 
 
 def test_bad_input_is_named(world):
     with pytest.raises(StocktakeError, match="'incidnets' is not an indicator.*'incidents'"):
-        indicator_series(world, "incidnets", "N")
+        indicator_series(Snapshot(world), "incidnets", "N")
     with pytest.raises(StocktakeError, match="'Z9' is not a unit"):
-        spc_chart(world, "incidents", "Z9")
+        spc_chart(Snapshot(world), "incidents", "Z9")
     with pytest.raises(StocktakeError, match="'P9' is not a priority"):
         priority_status(Snapshot(world), priority="P9")
     with pytest.raises(StocktakeError, match="'P9' is not a priority"):
@@ -522,9 +567,9 @@ def test_bad_input_is_named(world):
     with pytest.raises(StocktakeError, match="forecasts must be"):
         priority_status(Snapshot(world), forecasts="some")  # type: ignore[arg-type]
     with pytest.raises(StocktakeError, match="'nope' is not an indicator"):
-        backtest_indicator(world, "nope")
+        backtest_indicator(Snapshot(world), "nope")
     with pytest.raises(StocktakeError, match="0 complete period"):
-        spc_chart(world, "incidents", "B1", as_of=datetime(2024, 8, 2))  # before any data
+        spc_chart(Snapshot(world, datetime(2024, 8, 2)), "incidents", "B1")  # before any data
 
 
 def test_status_of_every_unit_in_one_call_equals_the_call_per_parent(world):

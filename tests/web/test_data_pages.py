@@ -20,6 +20,7 @@ from stocktake.model.periods import Period
 from stocktake.services import accounts
 from stocktake.services.model_service import load_model
 from stocktake.services.quality import data_quality
+from stocktake.services.snapshot import Snapshot
 from stocktake.store import observations
 from stocktake.store import schema as s
 from stocktake.store.db import open_engine, set_meta
@@ -287,7 +288,7 @@ def test_the_quality_league_table_ranks_as_worked_out_by_hand(site):
     assert league == [("A2", "100.0"), ("A", f"{a:.1f}"), ("A1", f"{a1:.1f}"),
                       ("N", f"{n:.1f}"), ("B", f"{b:.1f}"), ("B1", f"{b:.1f}")]
     # ... and in the order the service gives.
-    assert [u for u, _ in league] == [u["unit"] for u in data_quality(site)["units"]]
+    assert [u for u, _ in league] == [u.unit for u in data_quality(Snapshot(site)).units]
     trend = table(r.text, "records trend")
     assert [row[0].split(" ")[-1] for row in trend][:1] == ["A2"] and trend[0][1] == "100.0"
 

@@ -235,7 +235,7 @@ def test_an_owner_records_a_stocktake_for_their_priority(site):
                     follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith(
         "/priorities/P1/stocktakes?saved=2024-11-20")
-    [meeting] = [s for s in stocktake_overview(site, "P1")["stocktakes"]
+    [meeting] = [s for s in stocktake_overview(site, "P1").stocktakes
                  if s["held_on"] == "2024-11-20"]
     assert meeting["chair"] == "Prime Minister"
     assert meeting["attendees"] == ["Prime Minister", "Head of the Delivery Unit"]
@@ -251,7 +251,7 @@ def test_an_owner_records_a_stocktake_for_their_priority(site):
 
 def test_a_bad_stocktake_form_shows_the_problems_and_stores_nothing(site):
     client, csrf = client_as(site, "analyst")
-    before = stocktake_overview(site, "P1")["stocktakes"]
+    before = stocktake_overview(site, "P1").stocktakes
     form = stocktake_form(csrf, action_owner_2="", action_due_1="2024-11-01")
     r = client.post("/priorities/P1/stocktakes", data=form)
     assert r.status_code == 400
@@ -260,22 +260,22 @@ def test_a_bad_stocktake_form_shows_the_problems_and_stores_nothing(site):
     assert "Action row 2, owner: required" in words
     assert "Action row 1, due: 2024-11-01 is before the action was raised (2024-11-20)" in words
     assert 'value="Open five more sites"' in r.text  # what was typed is kept
-    assert stocktake_overview(site, "P1")["stocktakes"] == before
+    assert stocktake_overview(site, "P1").stocktakes == before
     # The same date twice is refused too (a ValueError from the service, not the document).
     assert client.post("/priorities/P1/stocktakes", data=stocktake_form(
         csrf, held_on="2024-10-15", action_due_1="2024-12-01")).status_code == 400
-    assert stocktake_overview(site, "P1")["stocktakes"] == before
+    assert stocktake_overview(site, "P1").stocktakes == before
 
 
 def test_an_owner_is_refused_another_priority_and_an_executive_every_change(site):
-    actions = list_actions(site, priority="P1")["actions"]
-    plan_before = show_plan(site, "P1")["version"]
+    actions = list_actions(site, priority="P1").actions
+    plan_before = show_plan(site, "P1").version
     for username in ("owner2", "executive"):
         client, csrf = client_as(site, username)
         assert client.get("/priorities/P1/stocktakes").status_code == 200  # reading is open
         for path, data in [
             ("/priorities/P1/stocktakes", stocktake_form(csrf)),
-            (f"/actions/{actions[0]['id']}", {"csrf_token": csrf, "status": "done",
+            (f"/actions/{actions[0].id}", {"csrf_token": csrf, "status": "done",
                                                "note": "x"}),
             ("/priorities/P1/assessments", {"csrf_token": csrf}),
         ]:
@@ -287,9 +287,9 @@ def test_an_owner_is_refused_another_priority_and_an_executive_every_change(site
         # No form is offered where it would be refused.
         assert "Record a stocktake" not in client.get("/priorities/P1/stocktakes").text
         assert 'action="/actions/' not in client.get("/actions?priority=P1").text
-    assert list_actions(site, priority="P1")["actions"] == actions
-    assert show_plan(site, "P1")["version"] == plan_before
-    assert len(stocktake_overview(site, "P1")["stocktakes"]) == 1
+    assert list_actions(site, priority="P1").actions == actions
+    assert show_plan(site, "P1").version == plan_before
+    assert len(stocktake_overview(site, "P1").stocktakes) == 1
     # An owner may not assess even their own priority: assessments are the unit's.
     client, csrf = client_as(site, "owner")
     assert client.post("/priorities/P1/assessments", data={"csrf_token": csrf}).status_code \
@@ -306,31 +306,31 @@ def test_the_refusal_names_the_priorities_an_owner_owns(site):
 
 def test_action_updates_and_their_rules(site):
     client, csrf = client_as(site, "owner")
-    a1 = next(a for a in list_actions(site, priority="P1")["actions"] if a["code"] == "A1")
-    r = client.post(f"/actions/{a1['id']}", data={"csrf_token": csrf, "status": "done",
+    a1 = next(a for a in list_actions(site, priority="P1").actions if a.code == "A1")
+    r = client.post(f"/actions/{a1.id}", data={"csrf_token": csrf, "status": "done",
                                                   "note": "Funding agreed",
                                                   "filter_priority": "P1",
                                                   "filter_open": "0"},
                     follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"].startswith("/actions?priority=P1&open=0&updated=")
-    after = next(a for a in list_actions(site, priority="P1")["actions"]
-                 if a["id"] == a1["id"])
-    assert after["status"] == "done" and after["updates"][-1]["note"] == "Funding agreed"
-    assert after["updates"][-1]["by"] == "owner"
+    after = next(a for a in list_actions(site, priority="P1").actions
+                 if a.id == a1.id)
+    assert after.status == "done" and after.updates[-1].note == "Funding agreed"
+    assert after.updates[-1].by == "owner"
     # Reopening needs a note; nothing changes without one.
-    r = client.post(f"/actions/{a1['id']}", data={"csrf_token": csrf, "status": "open"})
+    r = client.post(f"/actions/{a1.id}", data={"csrf_token": csrf, "status": "open"})
     assert r.status_code == 400
     assert "required to reopen an action that is done" in text_of(r.text)
     # Neither a status change nor a note: nothing to record.
-    a2 = next(a for a in list_actions(site, priority="P1")["actions"] if a["code"] == "A2")
-    r = client.post(f"/actions/{a2['id']}", data={"csrf_token": csrf, "status": "open"})
+    a2 = next(a for a in list_actions(site, priority="P1").actions if a.code == "A2")
+    r = client.post(f"/actions/{a2.id}", data={"csrf_token": csrf, "status": "open"})
     assert r.status_code == 400 and "nothing to record" in r.text
-    r = client.post(f"/actions/{a2['id']}", data={"csrf_token": csrf, "status": "closed"})
+    r = client.post(f"/actions/{a2.id}", data={"csrf_token": csrf, "status": "closed"})
     assert r.status_code == 400 and "is not one of open, in_progress, done, dropped" in \
         text_of(r.text)
-    assert len(next(a for a in list_actions(site, priority="P1")["actions"]
-                    if a["id"] == a2["id"])["updates"]) == len(a2["updates"])
+    assert len(next(a for a in list_actions(site, priority="P1").actions
+                    if a.id == a2.id).updates) == len(a2.updates)
     assert client.post("/actions/99999", data={"csrf_token": csrf,
                                                "status": "done"}).status_code == 404
 
@@ -347,13 +347,13 @@ def test_recording_an_assessment_and_a_bad_one(site):
     words = text_of(r.text)
     assert "likelihood.rationale: required" in words
     assert "stage_of_delivery.rating: 7 is not one of 1, 2, 3, 4" in words
-    assert len(show_assessments(site, "P1")["rounds"]) == 1
+    assert len(show_assessments(site, "P1").rounds) == 1
     r = client.post("/priorities/P1/assessments", data=form, follow_redirects=False)
     assert r.status_code == 303
-    rounds = show_assessments(site, "P1")["rounds"]
-    assert [(x["round"], x["likelihood"]) for x in rounds] == [("2024-Q3", "amber_green"),
-                                                               ("2024-Q4", "red")]
-    assert rounds[-1]["assessment"]["stage_of_delivery"] == {"rating": 3,
+    rounds = show_assessments(site, "P1").rounds
+    assert [(x.round, x.likelihood) for x in rounds] == [("2024-Q3", "amber_green"),
+                                                         ("2024-Q4", "red")]
+    assert rounds[-1].assessment["stage_of_delivery"] == {"rating": 3,
                                                              "rationale": "Under way"}
     words = text_of(client.get("/priorities/P1/assessments").text)
     assert "Likelihood worsened from Amber/green to Red since 2024-Q3" in words
@@ -376,12 +376,12 @@ def test_uploading_a_plan(site):
     assert "interventions[0].start" in r.text
     r = upload(b"/etc/passwd\n")
     assert r.status_code == 400 and "a plan is a mapping" in r.text
-    assert show_plan(site, "P1")["version"] == 1
+    assert show_plan(site, "P1").version == 1
     r = upload(body)
     assert (r.status_code, r.headers["location"]) == (303, "/priorities/P1/plan?saved=2")
     shown = show_plan(site, "P1")
-    assert shown["version"] == 2 and shown["author"] == "owner"
-    assert shown["plan"]["drift"] == 0.1
+    assert shown.version == 2 and shown.author == "owner"
+    assert shown.plan["drift"] == 0.1
     r = upload(body)
     assert r.headers["location"] == "/priorities/P1/plan?unchanged=2"
     assert "nothing new was stored" in client.get(r.headers["location"]).text
@@ -469,9 +469,9 @@ def test_a_stocktake_recorded_in_the_browser_then_its_actions_are_tracked(browse
         row.get_by_label(re.compile("^Note")).fill("Sites chosen")
         row.get_by_role("button", name="Save").click()
         assert "now in progress" in page.get_by_role("status").inner_text()
-        [action] = [a for a in list_actions(sqlite_site, priority="P1")["actions"]
-                    if a["text"] == "Open two more youth sites"]
-        assert action["status"] == "in_progress" and action["updates"][-1]["by"] == "owner"
+        [action] = [a for a in list_actions(sqlite_site, priority="P1").actions
+                    if a.text == "Open two more youth sites"]
+        assert action.status == "in_progress" and action.updates[-1].by == "owner"
         page.close()
 
 

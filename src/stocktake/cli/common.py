@@ -90,8 +90,8 @@ def parse_as_of(text: str | None) -> datetime | None:
 
 
 def print_json(data: Any) -> None:
-    """``--json``: a result (or plain values holding results) as ``results.encode`` writes
-    it; any other value JSON cannot hold is written as its text, as before."""
+    """Print a result (or plain values holding results) as JSON: results through the one
+    encoder (stocktake.results.encode); any other value json cannot write, as its str()."""
     sys.stdout.write(json.dumps(data, indent=2, default=_json_default) + "\n")
 
 

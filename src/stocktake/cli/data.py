@@ -5,7 +5,7 @@ quality. Each command calls a service and hands the result to its renderer."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -24,6 +24,9 @@ from .common import (
     print_json,
     show,
 )
+
+if TYPE_CHECKING:
+    from ..results.quality import DataQuality
 
 
 def submit(
@@ -204,12 +207,13 @@ def quality(
     """Data quality per reporting unit: a league table with completeness, timeliness,
     validity, revisions, outliers and a combined score (formula printed)."""
     from ..services.quality import data_quality
+    from ..services.snapshot import Snapshot
 
-    render_quality(data_quality(open_db(db), as_of=parse_as_of(as_of), unit=unit),
+    render_quality(data_quality(Snapshot(open_db(db), parse_as_of(as_of)), unit=unit),
                    as_json=as_json)
 
 
-def render_quality(report: dict[str, Any], *, as_json: bool = False) -> None:
+def render_quality(report: DataQuality, *, as_json: bool = False) -> None:
     """The league table, then each unit's score by year. On a narrow terminal the units
     go by code, level and expected values are left to --json and the headers shorten,
     so no figure is cut."""
@@ -217,8 +221,8 @@ def render_quality(report: dict[str, Any], *, as_json: bool = False) -> None:
         print_json(report)
         return
     wide = console.width >= 110
-    table = Table(title=f"Data quality as of {report['as_of'][:16].replace('T', ' ')} UTC",
-                  caption=report["formula"])
+    table = Table(title=f"Data quality as of {report.as_of[:16].replace('T', ' ')} UTC",
+                  caption=report.formula)
     columns = (("rank", "unit", "level", "expected", "completeness", "timeliness", "validity",
                 "revised", "outliers", "score") if wide else
                ("#", "unit", "complete", "timely", "valid", "revised", "outliers", "score"))
@@ -229,18 +233,18 @@ def render_quality(report: dict[str, Any], *, as_json: bool = False) -> None:
     def pct(v: float | None) -> str:
         return "-" if v is None else f"{v:.1%}"
 
-    for r in report["units"]:
-        figures = [pct(r["completeness"]), pct(r["timeliness"]), pct(r["validity"]),
-                   pct(r["revision_rate"]), pct(r["outlier_rate"]), f"{r['score']:.1f}"]
+    for r in report.units:
+        figures = [pct(r.completeness), pct(r.timeliness), pct(r.validity),
+                   pct(r.revision_rate), pct(r.outlier_rate), f"{r.score:.1f}"]
         if wide:
-            table.add_row(str(r["rank"]), f"{r['unit']} {r['name']}", r["level"],
-                          f"{r['expected']:,}", *figures)
+            table.add_row(str(r.rank), f"{r.unit} {r.name}", r.level,
+                          f"{r.expected:,}", *figures)
         else:
-            table.add_row(str(r["rank"]), r["unit"], *figures)
+            table.add_row(str(r.rank), r.unit, *figures)
     show(table)
     by_unit: dict[str, dict[str, float]] = {}
-    for point in report["trend"]:
-        by_unit.setdefault(point["unit"], {})[point["year"]] = point["score"]
+    for point in report.trend:
+        by_unit.setdefault(point.unit, {})[point.year] = point.score
     years = sorted({y for scores in by_unit.values() for y in scores})
     if not years:
         return
@@ -249,15 +253,15 @@ def render_quality(report: dict[str, Any], *, as_json: bool = False) -> None:
     for year in years:
         trend.add_column(year, justify="right", no_wrap=True)
     trend.add_column("last change", no_wrap=True)
-    for r in report["units"]:
-        scores = by_unit.get(r["unit"], {})
+    for r in report.units:
+        scores = by_unit.get(r.unit, {})
         known = [y for y in years if y in scores]
         change = "-"
         if len(known) >= 2:
             step = scores[known[-1]] - scores[known[-2]]
             change = (f"up {step:.1f}" if step > 0.05 else f"down {-step:.1f}"
                       if step < -0.05 else "level")
-        trend.add_row(r["unit"], *(f"{scores[y]:.1f}" if y in scores else "-" for y in years),
+        trend.add_row(r.unit, *(f"{scores[y]:.1f}" if y in scores else "-" for y in years),
                       change)
     show(trend)
 

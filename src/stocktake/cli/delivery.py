@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -23,6 +23,23 @@ from .common import (
     print_json,
     show,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from ..results.delivery import (
+        ActionList,
+        ActionRow,
+        AssessmentRecorded,
+        AssessmentsView,
+        ChainLoaded,
+        ChainReading,
+        PlanDiff,
+        PlanLoaded,
+        PlanView,
+        StocktakeOverview,
+        StocktakeRecorded,
+    )
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="A YAML file.")]
 ByOption = Annotated[str, typer.Option(
@@ -61,17 +78,17 @@ def plan_load(priority: PriorityArg, file: FileArg, db: DbOption = None,
     render_plan_load(priority, result, as_json=as_json)
 
 
-def render_plan_load(priority: str, result: dict[str, Any], *, as_json: bool = False) -> None:
+def render_plan_load(priority: str, result: PlanLoaded, *, as_json: bool = False) -> None:
     """A plan stored as a new version, with its changes, or equal to the current one."""
     if as_json:
         print_json(result)
         return
-    if not result["changed"]:
-        console.print(f"{priority}: the plan equals version {result['version']}; nothing "
+    if not result.changed:
+        console.print(f"{priority}: the plan equals version {result.version}; nothing "
                       "stored.")
         return
-    console.print(f"{priority}: plan version {result['version']} stored.")
-    for line in result["changes"]:
+    console.print(f"{priority}: plan version {result.version} stored.")
+    for line in result.changes:
         console.print(f"  {line}", markup=False)
 
 
@@ -88,15 +105,15 @@ def plan_show(priority: PriorityArg, db: DbOption = None,
     render_plan(r, as_json=as_json)
 
 
-def render_plan(r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_plan(r: PlanView, *, as_json: bool = False) -> None:
     """A plan version: interventions, milestones, the implied trajectory, the checklist."""
     if as_json:
         print_json(r)
         return
-    console.print(f"[bold]{r['priority']}[/bold] {r['title']}: plan version {r['version']} "
-                  f"of {len(r['history'])}, by {r['author']} ({r['recorded_at'][:10]}): "
-                  f"{r['reason']}", highlight=False)
-    plan = r["plan"]
+    console.print(f"[bold]{r.priority}[/bold] {r.title}: plan version {r.version} "
+                  f"of {len(r.history)}, by {r.author} ({(r.recorded_at or '')[:10]}): "
+                  f"{r.reason}", highlight=False)
+    plan = r.plan
     t = Table(title="Interventions")
     for col in ("code", "name", "owner", "start", "ramp", "effect"):
         t.add_column(col, justify="right" if col in ("ramp", "effect") else "left")
@@ -110,14 +127,14 @@ def render_plan(r: dict[str, Any], *, as_json: bool = False) -> None:
     for m in plan["milestones"]:
         t.add_row(m["code"], m["name"], m.get("owner") or "-", m["due"], m["status"])
     show(t)
-    if r.get("implied_trajectory"):
-        it = r["implied_trajectory"]
-        console.print(f"Bottom-up, the interventions reach {it['end_value']:,.1f} by "
-                      f"{it['end_period']} against a target of {it['target']:,.1f} "
-                      f"(shortfall {it['shortfall']:,.1f} {it['unit_of_measure']}).",
+    if r.implied_trajectory:
+        it = r.implied_trajectory
+        console.print(f"Bottom-up, the interventions reach {it.end_value:,.1f} by "
+                      f"{it.end_period} against a target of {it.target:,.1f} "
+                      f"(shortfall {it.shortfall:,.1f} {it.unit_of_measure}).",
                       highlight=False)
-    console.print(f"Checklist: {r['gaps']} gap(s)")
-    for c in r["checklist"]:
+    console.print(f"Checklist: {r.gaps} gap(s)")
+    for c in r.checklist:
         mark = "[green]ok[/green]  " if c["ok"] else "[red]gap[/red] "
         console.print(f"  {mark}{c['check']}" + ("" if c["ok"] else f": {c['detail']}"),
                       highlight=False)
@@ -135,15 +152,15 @@ def plan_diff(priority: PriorityArg,
     render_plan_diff(r, as_json=as_json)
 
 
-def render_plan_diff(r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_plan_diff(r: PlanDiff, *, as_json: bool = False) -> None:
     """The reasons given for each version, then the lines that changed."""
     if as_json:
         print_json(r)
         return
-    for reason in r["reasons"]:
-        console.print(f"version {reason['version']} by {reason['author']} "
-                      f"({reason['recorded_at'][:10]}): {reason['reason']}", highlight=False)
-    for line in r["lines"] or ["no differences"]:
+    for reason in r.reasons:
+        console.print(f"version {reason.version} by {reason.author} "
+                      f"({(reason.recorded_at or '')[:10]}): {reason.reason}", highlight=False)
+    for line in r.lines or ["no differences"]:
         console.print(f"  {line}", markup=False, highlight=False)
 
 
@@ -165,13 +182,13 @@ def chain_load(priority: PriorityArg, file: FileArg, db: DbOption = None,
     render_chain_load(priority, r, as_json=as_json)
 
 
-def render_chain_load(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_chain_load(priority: str, r: ChainLoaded, *, as_json: bool = False) -> None:
     """A chain stored as a new version, or unchanged."""
     if as_json:
         print_json(r)
         return
-    console.print(f"{priority}: chain version {r['version']} "
-                  f"{'stored' if r['changed'] else 'unchanged; nothing stored'}.")
+    console.print(f"{priority}: chain version {r.version} "
+                  f"{'stored' if r.changed else 'unchanged; nothing stored'}.")
 
 
 @chain_app.command("show")
@@ -191,16 +208,16 @@ def chain_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOption = N
     render_chain(priority, r, svg, as_json=as_json)
 
 
-def render_chain(priority: str, r: dict[str, Any], svg: Path | None, *,
+def render_chain(priority: str, r: ChainReading, svg: Path | None, *,
                  as_json: bool = False) -> None:
     """The chain's size and what is weak in it; where the diagram went, if asked for."""
     if as_json:
         print_json(r)
         return
-    counts = r["analysis"]["counts"]
-    console.print(f"[bold]{priority}[/bold] chain version {r['version']}: "
+    counts = r.analysis["counts"]
+    console.print(f"[bold]{priority}[/bold] chain version {r.version}: "
                   f"{counts['actors']} actors, {counts['links']} links", highlight=False)
-    for line in r["summary"] or ["no weak links or single points of failure"]:
+    for line in r.summary or ["no weak links or single points of failure"]:
         console.print(f"  {line}", markup=False, highlight=False)
     if svg is not None:
         console.print(f"Diagram written to {svg}")
@@ -218,13 +235,14 @@ def assess_record(priority: PriorityArg, file: FileArg, db: DbOption = None,
     render_assessment_recorded(priority, r, as_json=as_json)
 
 
-def render_assessment_recorded(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_assessment_recorded(priority: str, r: AssessmentRecorded, *,
+                               as_json: bool = False) -> None:
     """The round just recorded: its likelihood and the change since the last."""
     if as_json:
         print_json(r)
         return
-    console.print(f"{priority} {r['round']}: {r['likelihood'].replace('_', '/')}. "
-                  f"{r['change'].get('sentence', '')}", highlight=False)
+    console.print(f"{priority} {r.round}: {r.likelihood.replace('_', '/')}. "
+                  f"{r.change.get('sentence', '')}", highlight=False)
 
 
 @assess_app.command("show")
@@ -238,7 +256,7 @@ def assess_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOption = 
     render_assessments(priority, r, as_json=as_json)
 
 
-def render_assessments(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_assessments(priority: str, r: AssessmentsView, *, as_json: bool = False) -> None:
     """Every round, the statistics beside the latest, and each disagreement."""
     if as_json:
         print_json(r)
@@ -246,17 +264,17 @@ def render_assessments(priority: str, r: dict[str, Any], *, as_json: bool = Fals
     t = Table(title=f"{priority}: assessments")
     for col in ("round", "assessed on", "likelihood", "change"):
         t.add_column(col)
-    for row in r["rounds"]:
-        t.add_row(row["round"], row["assessed_on"], row["likelihood"].replace("_", "/"),
-                  (row["change"] or {}).get("sentence", ""))
+    for row in r.rounds:
+        t.add_row(row.round, row.assessed_on, row.likelihood.replace("_", "/"),
+                  (row.change or {}).get("sentence", ""))
     show(t)
-    e = r["evidence"]
+    e = r.evidence
     prob = e.get("probability_of_meeting")
     console.print(f"Statistics: {str(e.get('status') or '-').replace('_', ' ')}; gap "
                   f"{'-' if e.get('gap') is None else format(e['gap'], ',.1f')}; "
                   f"P(meeting target) {'-' if prob is None else format(prob, '.0%')}; "
                   f"SPC {e.get('variation_icon') or '-'}", highlight=False)
-    for f in r["flags"]:
+    for f in r.flags:
         console.print(f"[bold red]disagreement:[/bold red] {f['message']}")
 
 
@@ -276,7 +294,7 @@ def stocktakes_schedule(priority: PriorityArg, db: DbOption = None,
 
     doc: dict[str, Any] = {"every": every, "unit": unit, "start": start or None}
     r = set_schedule(open_db(db), priority, doc, by=by or login_name())
-    console.print(f"{priority}: every {every} {unit}; next stocktake {r['next']}.")
+    console.print(f"{priority}: every {every} {unit}; next stocktake {r.next}.")
 
 
 @stocktakes_app.command("record")
@@ -289,14 +307,15 @@ def stocktakes_record(priority: PriorityArg, file: FileArg, db: DbOption = None,
     render_stocktake_recorded(priority, r, as_json=as_json)
 
 
-def render_stocktake_recorded(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_stocktake_recorded(priority: str, r: StocktakeRecorded, *,
+                              as_json: bool = False) -> None:
     """The stocktake just recorded, with its decisions and the ids of its actions."""
     if as_json:
         print_json(r)
         return
-    console.print(f"{priority}: stocktake of {r['held_on']} recorded with {r['decisions']} "
-                  f"decision(s) and {len(r['actions'])} action(s) "
-                  f"(ids {', '.join(map(str, r['actions'])) or '-'}).")
+    console.print(f"{priority}: stocktake of {r.held_on} recorded with {r.decisions} "
+                  f"decision(s) and {len(r.actions)} action(s) "
+                  f"(ids {', '.join(map(str, r.actions)) or '-'}).")
 
 
 @stocktakes_app.command("show")
@@ -310,19 +329,21 @@ def stocktakes_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOptio
     render_stocktakes(priority, r, as_json=as_json)
 
 
-def render_stocktakes(priority: str, r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_stocktakes(priority: str, r: StocktakeOverview, *, as_json: bool = False) -> None:
     """The next stocktake, the past ones, and the actions to follow up."""
     if as_json:
         print_json(r)
         return
-    console.print(f"[bold]{priority}[/bold]: next stocktake {r['next'] or 'not scheduled'}")
-    for s in r["stocktakes"]:
+    console.print(f"[bold]{priority}[/bold]: next stocktake {r.next or 'not scheduled'}")
+    for s in r.stocktakes:
         console.print(f"{s['held_on']}: {len(s.get('decisions') or [])} decision(s), "
                       f"{len(s['actions'])} action(s)", highlight=False)
-    _actions_table(r["carried_over"], "To follow up")
+    _actions_table(r.carried_over, "To follow up")
 
 
-def _actions_table(rows: list[dict[str, Any]], title: str) -> None:
+def _actions_table(rows: Sequence[Mapping[str, Any] | ActionRow], title: str) -> None:
+    """Actions carried over (mappings from delivery.stocktakes) or listed (ActionRow): both
+    read by key here, the one shape they share."""
     t = Table(title=title)
     for col in ("id", "raised", "action", "owner", "due", "status", "days late"):
         t.add_column(col, justify="right" if col in ("id", "days late") else "left")
@@ -347,12 +368,12 @@ def actions_list(db: DbOption = None,
     render_actions(r, as_json=as_json)
 
 
-def render_actions(r: dict[str, Any], *, as_json: bool = False) -> None:
+def render_actions(r: ActionList, *, as_json: bool = False) -> None:
     """Every action with its status and days overdue."""
     if as_json:
         print_json(r)
         return
-    _actions_table(r["actions"], f"Actions as of {r['today']}")
+    _actions_table(r.actions, f"Actions as of {r.today}")
 
 
 @actions_app.command("update")
@@ -376,8 +397,8 @@ def actions_update(action_id: Annotated[int, typer.Argument(metavar="ID", help="
                                  param_hint="--on") from None
     r = update_action(open_db(db), action_id, status=status, note=note, on=day,
                       by=by or login_name())
-    console.print(f"action {r['action']} ({r['priority']}): {r['from']} -> {r['status']} on "
-                  f"{r['on']}.")
+    console.print(f"action {r.action} ({r.priority}): {r.from_status} -> {r.status} on "
+                  f"{r.on}.")
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,7 @@ which prints it as a table or as JSON."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -32,6 +32,9 @@ from .common import (
     value_places,
     vintage_caption,
 )
+
+if TYPE_CHECKING:
+    from ..results.readings import IndicatorSeries
 
 
 def status(
@@ -214,27 +217,27 @@ def series(
     """An indicator's series at any unit, rolled up by its aggregation rule, with coverage
     and any reported total beside the computed one."""
     from ..services.readings import indicator_series
+    from ..services.snapshot import Snapshot
 
-    report = indicator_series(open_db(db), indicator, unit, as_of=parse_as_of(as_of))
+    report = indicator_series(Snapshot(open_db(db), parse_as_of(as_of)), indicator, unit)
     render_series(indicator, unit, report, as_json=as_json)
 
 
-def render_series(indicator: str, unit: str, report: dict[str, Any], *,
+def render_series(indicator: str, unit: str, report: IndicatorSeries, *,
                   as_json: bool = False) -> None:
     """The rolled-up series with computed and reported values, coverage and source."""
     if as_json:
         print_json(report)
         return
-    table = Table(title=f"{indicator} at {unit} ({report['method']})",
+    table = Table(title=f"{indicator} at {unit} ({report.method})",
                   caption=vintage_caption(report))
     for col in ("period", "value", "computed", "reported", "gap", "coverage", "source"):
         table.add_column(col, justify="left" if col in ("period", "source") else "right")
     dp = value_places(report)
-    for pt in report["points"]:
-        cov = pt["coverage"]
-        table.add_row(pt["period"], num(pt["value"], dp), num(pt["computed"], dp),
-                      num(pt["reported"], dp), num(pt["gap"], dp),
-                      _coverage_cell(cov, pt["value_partial"]), pt["source"])
+    for pt in report.points:
+        table.add_row(pt.period, num(pt.value, dp), num(pt.computed, dp),
+                      num(pt.reported, dp), num(pt.gap, dp),
+                      _coverage_cell(pt.coverage, pt.value_partial), pt.source)
     show(table)
 
 

@@ -4,7 +4,7 @@ hands the result to its renderer."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -24,6 +24,11 @@ from .common import (
     value_places,
     vintage_caption,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..results.readings import RebaseEvent, SpcChart
 
 
 def spc(
@@ -56,22 +61,23 @@ def spc(
     search are suggested with their evidence, never applied.
     """
     from ..services.readings import spc_chart
+    from ..services.snapshot import Snapshot
 
-    report = spc_chart(open_db(db), indicator, unit, target=target,
-                       as_of=parse_as_of(as_of), fix_after_n_points=fix_after,
-                       screen_outliers=screen, rebase_at=tuple(rebase or ()), seasonal=seasonal)
+    report = spc_chart(Snapshot(open_db(db), parse_as_of(as_of)), indicator, unit,
+                       target=target, fix_after_n_points=fix_after, screen_outliers=screen,
+                       rebase_at=tuple(rebase or ()), seasonal=seasonal)
     render_spc(indicator, unit, report, as_json=as_json)
 
 
-def render_spc(indicator: str, unit: str, report: dict[str, Any], *,
+def render_spc(indicator: str, unit: str, report: SpcChart, *,
                as_json: bool = False) -> None:
     """The chart's points with mean, limits and rules, then the icons, accepted rebases,
     suggested rebases and warnings."""
     if as_json:
         print_json(report)
         return
-    adjusted = "observed" in (report["points"][0] if report["points"] else {})
-    table = Table(title=f"{indicator} at {unit}: {report['method']}",
+    adjusted = report.adjusted
+    table = Table(title=f"{indicator} at {unit}: {report.method}",
                   caption=vintage_caption(report))
     cols = ["period", *(["reported", "adjusted"] if adjusted else ["value"]), "mean", "lower",
             "upper", "rule", "point"]
@@ -79,25 +85,24 @@ def render_spc(indicator: str, unit: str, report: dict[str, Any], *,
         table.add_column(col, justify="left" if col in ("period", "rule", "point") else "right")
     dp = value_places(report)
     sp = dp + 1  # limits and means: one place more than the values they summarise
-    for pt in report["points"]:
-        values = [num(pt["observed"], dp), num(pt["value"], sp)] if adjusted else [
-            num(pt["value"], dp)]
-        table.add_row(pt["period"], *values, num(pt["mean"], sp),
-                      num(pt["lower"], sp), num(pt["upper"], sp), pt["rule"],
-                      pt["point_type"].replace("_", " "))
+    for pt in report.points:
+        values = [num(pt.observed, dp), num(pt.value, sp)] if adjusted else [
+            num(pt.value, dp)]
+        table.add_row(pt.period, *values, num(pt.mean, sp), num(pt.lower, sp),
+                      num(pt.upper, sp), pt.rule, pt.point_type.replace("_", " "))
     show(table)
-    season = report.get("seasonal_adjustment") or {}
+    season = report.seasonal_adjustment or {}
     if season.get("reason"):
         console.print(f"Seasonal test: {season['reason']}.")
-    console.print(f"Variation: {report['variation_label']}")
-    console.print(f"Assurance: {report['assurance_label'] or 'no target'}")
-    for r in report.get("accepted_rebases") or []:
+    console.print(f"Variation: {report.variation_label}")
+    console.print(f"Assurance: {report.assurance_label or 'no target'}")
+    for r in report.accepted_rebases:
         console.print(f"Rebased at {r['period']} (accepted by {r['accepted_by']} on "
                       f"{r['accepted_at'][:10]}: {r['reason']})")
-    suggestions = report.get("rebase_suggestions") or []
+    suggestions = report.rebase_suggestions or ()
     if suggestions:
         rt = Table(title="Suggested rebases (not applied: accept one with spc-rebase)",
-                   caption=(report.get("rebase_method") or {}).get("method"))
+                   caption=(report.rebase_method or {}).get("method"))
         for col in ("from", "mean before", "mean after", "shift", "shift (sigma)",
                     "cost reduction", "penalty"):
             rt.add_column(col, justify="left" if col == "from" else "right")
@@ -106,7 +111,7 @@ def render_spc(indicator: str, unit: str, report: dict[str, Any], *,
                        num(c["shift"], 2), f"{c['shift_sigma']:+.1f}",
                        f"{c['cost_reduction']:.0f}", f"{c['penalty']:.0f}")
         show(rt)
-    for w in report["warnings"]:
+    for w in report.warnings:
         console.print(f"[yellow]note:[/yellow] {w}")
 
 
@@ -143,7 +148,7 @@ def spc_rebase(
     render_rebase(indicator, unit, done, removed=remove, as_json=as_json)
 
 
-def render_rebase_history(indicator: str, unit: str, history: list[dict[str, Any]], *,
+def render_rebase_history(indicator: str, unit: str, history: Sequence[RebaseEvent], *,
                           as_json: bool = False) -> None:
     """Every rebase accepted or removed at a unit, in order."""
     if as_json:
@@ -153,19 +158,19 @@ def render_rebase_history(indicator: str, unit: str, history: list[dict[str, Any
     for col in ("period", "action", "by", "at", "reason"):
         table.add_column(col)
     for h in history:
-        table.add_row(h["period"], h["action"], h["by"], h["at"], h["reason"])
+        table.add_row(h.period, h.action, h.by, h.at, h.reason)
     show(table)
 
 
-def render_rebase(indicator: str, unit: str, done: dict[str, Any], *, removed: bool,
+def render_rebase(indicator: str, unit: str, done: RebaseEvent, *, removed: bool,
                   as_json: bool = False) -> None:
     """The rebase just accepted or removed, with who, when and why."""
     if as_json:
         print_json(done)
         return
     what = "removed" if removed else "accepted"
-    console.print(f"Rebase of {indicator} at {unit} from {done['period']} {what} by "
-                  f"{done['by']} ({done['at']}): {done['reason']}")
+    console.print(f"Rebase of {indicator} at {unit} from {done.period} {what} by "
+                  f"{done.by} ({done.at}): {done.reason}")
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,7 @@ renderer."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -22,6 +22,10 @@ from .common import (
     vintage_caption,
 )
 
+if TYPE_CHECKING:
+    from ..results.leads import LeadFinding, Nowcast
+    from ..results.readings import BacktestReport, UnitComparison
+
 
 def compare(
     indicator: Annotated[str, typer.Argument(help="A ratio indicator (a rate or a share).")],
@@ -36,33 +40,33 @@ def compare(
     """Fair comparison of units: funnel-plot limits at 95% and 99.8% for each unit's
     denominator, over-dispersion adjusted when needed, and a league table with intervals."""
     from ..services.readings import compare_units
+    from ..services.snapshot import Snapshot
 
-    report = compare_units(open_db(db), indicator, period, level=level,
-                           as_of=parse_as_of(as_of))
+    report = compare_units(Snapshot(open_db(db), parse_as_of(as_of)), indicator, period,
+                           level=level)
     render_comparison(indicator, period, report, as_json=as_json)
 
 
-def render_comparison(indicator: str, period: str, report: dict[str, Any], *,
+def render_comparison(indicator: str, period: str, report: UnitComparison, *,
                       as_json: bool = False) -> None:
     """The units from highest to lowest value, each against its funnel limits, then the
     over-dispersion found."""
     if as_json:
         print_json(report)
         return
-    table = Table(title=f"{indicator} in {period}: overall {num(report['overall'], 2)} "
-                        f"({report['kind']})", caption=vintage_caption(report))
+    table = Table(title=f"{indicator} in {period}: overall {num(report.overall, 2)} "
+                        f"({report.kind})", caption=vintage_caption(report))
     for col in ("unit", "value", "denominator", "95% limits", "99.8% limits", "outside"):
         table.add_column(col, justify="left" if col in ("unit", "outside") else "right")
-    for u in sorted(report["units"], key=lambda r: -r["value"]):
-        flag = u["outside_99.8"] if u["outside_99.8"] != "inside" else (
-            f"{u['outside_95']} (95% only)" if u["outside_95"] != "inside" else "")
-        table.add_row(f"{u['unit']} {u['name']}", num(u["value"], 2),
-                      f"{u['denominator']:,.0f}",
-                      f"{num(u['lower_95'], 2)} to {num(u['upper_95'], 2)}",
-                      f"{num(u['lower_99.8'], 2)} to {num(u['upper_99.8'], 2)}", flag)
+    for u in sorted(report.units, key=lambda r: -r.value):
+        flag = u.outside_99_8 if u.outside_99_8 != "inside" else (
+            f"{u.outside_95} (95% only)" if u.outside_95 != "inside" else "")
+        table.add_row(f"{u.unit} {u.name}", num(u.value, 2), f"{u.denominator:,.0f}",
+                      f"{num(u.lower_95, 2)} to {num(u.upper_95, 2)}",
+                      f"{num(u.lower_99_8, 2)} to {num(u.upper_99_8, 2)}", flag)
     show(table)
-    adjusted = "applied" if report["overdispersion_applied"] else "not needed"
-    console.print(f"Over-dispersion: phi = {report['phi']:.2f}, adjustment {adjusted}.")
+    adjusted = "applied" if report.overdispersion_applied else "not needed"
+    console.print(f"Over-dispersion: phi = {report.phi:.2f}, adjustment {adjusted}.")
 
 
 def backtest(
@@ -77,13 +81,14 @@ def backtest(
     """Backtest the forecasts with rolling origins: measured coverage of the 80% and 95%
     prediction intervals, and the mean absolute scaled error."""
     from ..services.readings import backtest_indicator
+    from ..services.snapshot import Snapshot
 
-    report = backtest_indicator(open_db(db), indicator, as_of=parse_as_of(as_of),
+    report = backtest_indicator(Snapshot(open_db(db), parse_as_of(as_of)), indicator,
                                 max_series=max_series)
     render_backtest(report, as_json=as_json)
 
 
-def render_backtest(report: dict[str, Any], *, as_json: bool = False) -> None:
+def render_backtest(report: BacktestReport, *, as_json: bool = False) -> None:
     """Coverage and MASE per indicator, then coverage by stratum, then any indicator that
     could not be backtested and why."""
     if as_json:
@@ -96,17 +101,17 @@ def render_backtest(report: dict[str, Any], *, as_json: bool = False) -> None:
     def pct(v: float | None) -> str:
         return "-" if v is None else f"{v:.1%}"
 
-    for r in report["indicators"]:
+    for r in report.indicators:
         if "error" in r:
-            table.add_row(r["indicator"]["code"], "-", "0", "-", "-", "-")
+            table.add_row(r["indicator"].code, "-", "0", "-", "-", "-")
             continue
-        table.add_row(r["indicator"]["code"], str(r["n_series"]), f"{r['n_forecasts']:,}",
+        table.add_row(r["indicator"].code, str(r["n_series"]), f"{r['n_forecasts']:,}",
                       pct(r["coverage_80"]), pct(r["coverage_95"]), num(r["mase"], 2))
     show(table)
-    for r in report["indicators"]:
+    for r in report.indicators:
         if not r.get("strata"):
             continue
-        st = Table(title=f"{r['indicator']['code']}: coverage by stratum (claimed: what the "
+        st = Table(title=f"{r['indicator'].code}: coverage by stratum (claimed: what the "
                          "forecasts themselves give their intervals)")
         for col in ("stratum", "forecasts", "80% covered", "80% claimed", "95% covered",
                     "95% claimed"):
@@ -116,9 +121,9 @@ def render_backtest(report: dict[str, Any], *, as_json: bool = False) -> None:
                 st.add_row(f"{name} {group}", f"{g['n']:,}", pct(g["coverage_80"]),
                            pct(g["claimed_80"]), pct(g["coverage_95"]), pct(g["claimed_95"]))
         show(st)
-    for r in report["indicators"]:
+    for r in report.indicators:
         if "error" in r:
-            console.print(f"{r['indicator']['code']}: {r['error']}")
+            console.print(f"{r['indicator'].code}: {r['error']}")
 
 
 def leads(
@@ -157,23 +162,23 @@ def leads(
     permutation across units, out-of-sample gain, Benjamini-Hochberg q-values, sign
     agreement and the reverse direction."""
     from ..services.leads import lead_indicators
+    from ..services.snapshot import Snapshot
 
-    report = lead_indicators(open_db(db), headline,
+    report = lead_indicators(Snapshot(open_db(db), parse_as_of(as_of)), headline,
                              candidates=candidates.split(",") if candidates else None,
-                             max_lag=max_lag, level=level, as_of=parse_as_of(as_of),
-                             time_effects=time_effects, inference=inference,
-                             permutations=permutations)
+                             max_lag=max_lag, level=level, time_effects=time_effects,
+                             inference=inference, permutations=permutations)
     render_leads(headline, report, as_json=as_json)
 
 
-def render_leads(headline: str, report: dict[str, Any], *, as_json: bool = False) -> None:
+def render_leads(headline: str, report: LeadFinding, *, as_json: bool = False) -> None:
     """The candidates ranked, with how to read each column, then notes and skips."""
     if as_json:
         print_json(report)
         return
-    table = Table(title=f"Lead indicators of {headline} ({len(report['units'])} units at "
-                        f"level {report['level']}, {report['periods'][0]} to "
-                        f"{report['periods'][1]})", caption=vintage_caption(report))
+    table = Table(title=f"Lead indicators of {headline} ({len(report.units)} units at "
+                        f"level {report.level}, {report.periods[0]} to "
+                        f"{report.periods[1]})", caption=vintage_caption(report))
     for col in ("candidate", "lag", "r", "q", "forecast gain", "sign agrees",
                 "reverse q", "reading"):
         table.add_column(col, justify="left" if col in ("candidate", "reading") else "right",
@@ -182,15 +187,15 @@ def render_leads(headline: str, report: dict[str, Any], *, as_json: bool = False
     def num(x: float | None, fmt: str) -> str:
         return "–" if x is None else format(x, fmt)
 
-    for r in report["ranked"]:
+    for r in report.ranked:
         table.add_row(r["candidate"], str(r["lag"]), num(r["correlation"], "+.2f"),
                       num(r["q_value"], ".2g"), num(r["oos_gain"], "+.1%"),
                       num(r["sign_agreement"], ".0%"), num(r["reverse_q_value"], ".2g"),
                       _LEAD_WORDS[r["reading"]])
     show(table)
-    if report["ranked"]:
-        console.print(report["ranked"][0]["transform"])
-    p_words = ("permutation across units" if report["inference"] == "permutation"
+    if report.ranked:
+        console.print(report.ranked[0]["transform"])
+    p_words = ("permutation across units" if report.inference == "permutation"
                else "the F distribution")
     console.print("r: pooled correlation of the candidate's change with the headline's "
                   "change lag periods later (--json also gives the Granger effect); "
@@ -200,11 +205,11 @@ def render_leads(headline: str, report: dict[str, Any], *, as_json: bool = False
                   "1 - MSE with / MSE without the candidate, out of sample (it counts when "
                   "Clark-West's test finds it at 5%); reverse q: the "
                   "headline leading the candidate. Reading: " + "; ".join(f"{_LEAD_WORDS[k]} = {v}"
-                                          for k, v in report["readings"].items()) + ".")
-    console.print(f"Time effects: {report['parameters']['time_effects_choice']}.")
-    for note in report["notes"]:
+                                          for k, v in report.readings.items()) + ".")
+    console.print(f"Time effects: {report.parameters['time_effects_choice']}.")
+    for note in report.notes:
         console.print(f"Note: {note}.")
-    for s in report["skipped"]:
+    for s in report.skipped:
         console.print(f"Skipped {s['candidate']}: {s['reason']}.")
 
 
@@ -229,31 +234,32 @@ def nowcast(
     """The headline for periods not yet reported, from its lead indicators, with 80% and
     95% intervals, and a backtest of its error against a headline-only forecast."""
     from ..services.nowcast import nowcast as nowcast_service
+    from ..services.snapshot import Snapshot
 
-    report = nowcast_service(open_db(db), headline, unit, leads=lead or None,
-                             max_lag=max_lag, as_of=parse_as_of(as_of))
+    report = nowcast_service(Snapshot(open_db(db), parse_as_of(as_of)), headline, unit,
+                             leads=lead or None, max_lag=max_lag)
     render_nowcast(headline, unit, report, as_json=as_json)
 
 
-def render_nowcast(headline: str, unit: str, report: dict[str, Any], *,
+def render_nowcast(headline: str, unit: str, report: Nowcast, *,
                    as_json: bool = False) -> None:
     """The nowcast per period with its intervals, then its backtest."""
     if as_json:
         print_json(report)
         return
-    last = report["last_observed"]
-    leads_text = ", ".join(f"{x['code']} (lag {x['lag']})" for x in report["leads"])
+    last = report.last_observed
+    leads_text = ", ".join(f"{x.code} (lag {x.lag})" for x in report.leads)
     table = Table(title=f"Nowcast of {headline} at {unit} from {leads_text}",
                   caption=f"Last reported: {num(last['value'], 2)} in {last['period']}. "
                   + vintage_caption(report))
     for col in ("period", "nowcast", "80% interval", "95% interval"):
         table.add_column(col, justify="left" if col == "period" else "right")
-    for p in report["periods"]:
+    for p in report.periods:
         table.add_row(p["period"], num(p["nowcast"], 2),
                       f"{num(p['lower_80'], 2)} to {num(p['upper_80'], 2)}",
                       f"{num(p['lower_95'], 2)} to {num(p['upper_95'], 2)}")
     show(table)
-    bt = report["backtest"]
+    bt = report.backtest
     if bt.get("forecasts"):
         console.print(f"Backtest, {bt['forecasts']} one-step nowcasts: mean absolute error "
                       f"{num(bt['mae_nowcast'], 3)} against {num(bt['mae_headline_only'], 3)} "

@@ -359,7 +359,7 @@ def record_routines(engine: Engine, model: DeliveryModel, clock: datetime,
 
 def _meeting(engine: Engine, code: str, doc: dict[str, Any], held: date, due: date,
              late: bool, today: date, counts: dict[str, int]) -> None:
-    ids = record_stocktake(engine, code, doc, by=UNIT, at=_at(held, 16))["actions"]
+    ids = record_stocktake(engine, code, doc, by=UNIT, at=_at(held, 16)).actions
     counts["actions"] += len(ids)
     # Progress is reported before the next meeting: the first action done on time, the
     # second done late, except at the newest meetings where it is still open. Nothing is

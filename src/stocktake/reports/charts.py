@@ -5,10 +5,12 @@ text label beside it in the legend."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from html import escape
 from typing import Any
 
 from ..model.periods import Period
+from ..results.readings import SpcChart, SpcPoint, UnitComparison
 from ..results.status import ForecastReading, PriorityTrajectory, UnitReading
 
 GREY, BLUE, ORANGE, PURPLE, RED = "#a6a6a6", "#00b0f0", "#e46c0a", "#490092", "#de1b1b"
@@ -72,7 +74,7 @@ class _TimeFrame:
         return out
 
 
-def headline_chart(trajectory: PriorityTrajectory, spc: dict[str, Any] | None = None, *,
+def headline_chart(trajectory: PriorityTrajectory, spc: SpcChart | None = None, *,
                    width: int = 880, height: int = 340, history: int = 36,
                    suggestions: bool = True) -> str:
     """Actual against trajectory, with SPC limits, the forecast band to the target date and
@@ -84,16 +86,16 @@ def headline_chart(trajectory: PriorityTrajectory, spc: dict[str, Any] | None = 
     traj = trajectory.trajectory
     forecast = trajectory.forecast
     path_ahead = forecast.path if isinstance(forecast, ForecastReading) else None
-    points = (spc or {}).get("points") or []
+    points = spc.points if spc else ()
     target = None if traj is None else traj.target
     baseline = None if traj is None else traj.baseline
     if not readings and not points:
         return ""
     start = Period.parse(baseline.period).shift(-history) if baseline else None
     spc_points = [_reported_scale(p) for p in points
-                  if start is None or Period.parse(p["period"]) >= start]
+                  if start is None or Period.parse(p.period) >= start]
     series: dict[str, list[tuple[Period, Any]]] = {
-        "actual": [(Period.parse(p["period"]), p) for p in spc_points]
+        "actual": [(Period.parse(p.period), p) for p in spc_points]
         or [(Period.parse(r.period), {"value": r.actual, "point_type": "common_cause"})
             for r in readings if r.actual is not None],
         "expected": [(Period.parse(r.period), r.expected) for r in readings
@@ -184,7 +186,7 @@ def headline_chart(trajectory: PriorityTrajectory, spc: dict[str, Any] | None = 
     kinds = {v.get("point_type") for _, v in series["actual"]}
     legend = [("line", INK, "Actual"), ("dash", TRAJECTORY, "Trajectory")]
     if limits:
-        adjusted = (spc or {}).get("seasonal_adjustment", {}).get("applied")
+        adjusted = ((spc.seasonal_adjustment if spc else None) or {}).get("applied")
         legend += [("band", GREY, "Process limits (XmR, seasonally adjusted)" if adjusted
                     else "Process limits (XmR)")]
     if any(k == "accepted" for k, _, _ in marks):
@@ -229,36 +231,35 @@ def headline_chart(trajectory: PriorityTrajectory, spc: dict[str, Any] | None = 
             f"<title>{summary}</title>" + "".join(out) + "</svg>")
 
 
-def _reported_scale(point: dict[str, Any]) -> dict[str, Any]:
+def _reported_scale(point: SpcPoint) -> SpcPoint:
     """An SPC point of a seasonally adjusted chart put back on the reported scale: the
     reported value, and the limits shifted (or scaled) by the point's seasonal effect, so
     the band follows the seasons and sits with the trajectory and the target. The special-
     cause reading is the adjusted chart's (the same comparisons, point by point)."""
-    if "observed" not in point:
+    if point.observed is None:
         return point
-    out = dict(point, value=point["observed"])
-    if "seasonal_factor" in point:
-        f = point["seasonal_factor"]
-        out.update({k: point[k] * f for k in ("mean", "lower", "upper")})
-    else:
-        e = point.get("seasonal_effect", 0.0)
-        out.update({k: point[k] + e for k in ("mean", "lower", "upper")})
-    return out
+    if point.seasonal_factor is not None:
+        f = point.seasonal_factor
+        return replace(point, value=point.observed, mean=point.mean * f,
+                       lower=point.lower * f, upper=point.upper * f)
+    e = point.seasonal_effect or 0.0
+    return replace(point, value=point.observed, mean=point.mean + e, lower=point.lower + e,
+                   upper=point.upper + e)
 
 
 MAX_SUGGESTIONS_DRAWN = 2  # more suggested rebases than this: draw the latest only
 
 
-def _rebase_marks(spc: dict[str, Any] | None, first: Period, last: Period
+def _rebase_marks(spc: SpcChart | None, first: Period, last: Period
                   ) -> list[tuple[str, Period, str]]:
     """(accepted | suggested, period, label) of rebases to mark within the chart."""
     marks = []
-    suggested = (spc or {}).get("rebase_suggestions") or []
+    suggested = (spc.rebase_suggestions if spc else None) or ()
     if len(suggested) > MAX_SUGGESTIONS_DRAWN:
         # A staircase of changes is a drift: only the latest, the rebase the reading note
         # names as worth weighing, is drawn; the note lists the rest.
         suggested = suggested[-1:]
-    for kind, rebases in (("accepted", (spc or {}).get("accepted_rebases") or []),
+    for kind, rebases in (("accepted", spc.accepted_rebases if spc else ()),
                           ("suggested", suggested)):
         for r in rebases:
             p = Period.parse(r["period"])
@@ -268,7 +269,7 @@ def _rebase_marks(spc: dict[str, Any] | None, first: Period, last: Period
     return marks
 
 
-def _summary(trajectory: PriorityTrajectory, spc: dict[str, Any] | None) -> str:
+def _summary(trajectory: PriorityTrajectory, spc: SpcChart | None) -> str:
     actual = [r for r in trajectory.readings if r.actual is not None]
     text = f"{trajectory.headline_name} at {trajectory.unit_name}"
     if actual:
@@ -279,9 +280,9 @@ def _summary(trajectory: PriorityTrajectory, spc: dict[str, Any] | None) -> str:
     target = None if trajectory.trajectory is None else trajectory.trajectory.target
     if target:
         text += f"; target {_fmt(target.value)} by {target.period}"
-    if spc and spc.get("variation_label"):
-        text += f". {spc['variation_label']}"
-        if (spc.get("seasonal_adjustment") or {}).get("applied"):
+    if spc and spc.variation_label:
+        text += f". {spc.variation_label}"
+        if (spc.seasonal_adjustment or {}).get("applied"):
             text += " (read against the usual seasonal pattern)"
     return text
 
@@ -341,7 +342,7 @@ def _compact(v: float) -> str:
     return _tick(v)
 
 
-def funnel_chart(compare: dict[str, Any], *, width: int = 720, height: int = 400) -> str:
+def funnel_chart(compare: UnitComparison, *, width: int = 720, height: int = 400) -> str:
     """A funnel plot from the report of services.readings.compare_units: each unit a point
     (x its denominator, y its value), the pooled rate as the centre line and the 95% and 99.8%
     limits (over-dispersion adjusted when the comparison applied it) as lines. Units outside
@@ -354,7 +355,7 @@ def funnel_chart(compare: dict[str, Any], *, width: int = 720, height: int = 400
         raise ValueError("funnel_chart: the comparison has no units to draw")
     for u in units:
         for key in ("unit", "denominator", "value", "outside_95", "outside_99.8"):
-            if key not in u:
+            if u.get(key) is None:
                 raise ValueError(f"funnel_chart: unit {u.get('unit', '?')!r} has no '{key}'")
         if not u["denominator"] > 0:
             raise ValueError(f"funnel_chart: unit {u['unit']!r} has denominator "

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..analysis.spc import ICON_LABELS
 from ..model.entities import is_percent
+from ..results.leads import LeadEvidence
 from ..results.status import UnitStatus, Verdict
 
 
@@ -186,20 +187,20 @@ _LEAD_VERDICTS = {
 }
 
 
-def lead_evidence(evidence: Any) -> str:
+def lead_evidence(evidence: LeadEvidence | None) -> str:
     """Whether a named lead leads its headline, in a sentence: the finder's reading, the
     best lag, and the out-of-sample forecast gain (services.leads.named_lead_evidence)."""
     if not evidence:
         return "Not tested: too little data in common with the headline"
-    verdict = _LEAD_VERDICTS.get(evidence["reading"], str(evidence["reading"]))
-    if evidence["reading"] == "no_evidence":
+    verdict = _LEAD_VERDICTS.get(evidence.reading, str(evidence.reading))
+    if evidence.reading == "no_evidence":
         return verdict
-    lag, word = evidence["lag"], evidence.get("period_word") or "periods"
+    lag, word = evidence.lag, evidence.period_word or "periods"
     unit = word[:-1] if lag == 1 else word
-    gain = evidence.get("oos_gain")
+    gain = evidence.oos_gain
     better = ("" if gain is None else
               f"; forecasts {abs(gain):.0%} {'better' if gain >= 0 else 'worse'} with it")
-    return f"{verdict} (best lag {lag} {unit}{better}; across {evidence['units']} units)"
+    return f"{verdict} (best lag {lag} {unit}{better}; across {evidence.units} units)"
 
 
 FILTERS = {"number": number, "signed": signed, "percent": percent, "when": when, "day": day,

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from ..delivery import assessments as da
 from ..delivery.errors import DeliveryError
 from ..errors import Invalid
+from ..results.delivery import AssessmentRecorded, AssessmentRound, AssessmentsView
 from ..results.status import PriorityStatus, SpcHeadline
 from ..store import delivery as store
 from ..store.db import writing
@@ -23,7 +24,7 @@ from .status import priority_status
 
 
 def record_assessment(engine: Engine, priority: str, source: str | Path | Any, *, by: str,
-                      at: datetime | None = None) -> dict[str, Any]:
+                      at: datetime | None = None) -> AssessmentRecorded:
     """Store one round's assessment (re-recording a round replaces it from then on)."""
     if not by.strip():
         raise Invalid("an assessment needs the name of who records it (--by)")
@@ -43,8 +44,9 @@ def record_assessment(engine: Engine, priority: str, source: str | Path | Any, *
                              likelihood=current.likelihood, document=current.to_dict(), by=by,
                              at=now_of(engine) if at is None else at)
     previous = da.parse_assessment(earlier[-1]["document"]) if earlier else None
-    return {"priority": priority, "round": current.round, "likelihood": current.likelihood,
-            "change": da.change(previous, current)}
+    return AssessmentRecorded(priority=priority, round=current.round,
+                              likelihood=current.likelihood,
+                              change=da.change(previous, current))
 
 
 def evidence(status_row: PriorityStatus) -> dict[str, Any]:
@@ -70,24 +72,24 @@ def flags(assessment: da.Assessment, stats: dict[str, Any]) -> list[dict[str, An
 
 
 def assessment_rounds(engine: Engine, priority: str, *, as_of: datetime | None = None
-                      ) -> list[dict[str, Any]]:
-    """Every round known at ``as_of``, oldest first, each with its change since the last."""
+                      ) -> list[tuple[AssessmentRound, da.Assessment]]:
+    """Every round known at ``as_of``, oldest first, each with its change since the last
+    (and the parsed assessment, to read beside the statistics)."""
     with engine.connect() as conn:
         rows = store.assessments(conn, priority, as_of)
     out, previous = [], None
     for r in rows:
         current = da.parse_assessment(r["document"])
-        out.append({"round": r["round"], "assessed_on": r["assessed_on"],
-                    "likelihood": current.likelihood,
-                    "recorded_by": r["recorded_by"], "recorded_at": iso(r["recorded_at"]),
-                    "assessment": current.to_dict(), "change": da.change(previous, current),
-                    "_assessment": current})
+        out.append((AssessmentRound(
+            round=r["round"], assessed_on=r["assessed_on"], likelihood=current.likelihood,
+            recorded_by=r["recorded_by"], recorded_at=iso(r["recorded_at"]),
+            assessment=current.to_dict(), change=da.change(previous, current)), current))
         previous = current
     return out
 
 
 def show_assessments(engine: Engine, priority: str, *, as_of: datetime | None = None,
-                     status_row: PriorityStatus | None = None) -> dict[str, Any]:
+                     status_row: PriorityStatus | None = None) -> AssessmentsView:
     """The history of rounds, and the latest beside the statistics known at ``as_of``."""
     model = read_model(engine)
     check_priority(model, priority)
@@ -97,13 +99,8 @@ def show_assessments(engine: Engine, priority: str, *, as_of: datetime | None = 
                                        units=False).priorities
     stats = evidence(status_row)
     latest = rounds[-1] if rounds else None
-    out = {"priority": priority, "as_of": iso(as_of),
-           "today": now_of(engine, as_of).date().isoformat(), "evidence": stats,
-           "latest": None, "flags": [], "rounds": []}
-    if latest is not None:
-        out["flags"] = flags(latest["_assessment"], stats)
-    for r in rounds:
-        r.pop("_assessment")
-    out["rounds"] = rounds
-    out["latest"] = rounds[-1] if rounds else None
-    return out
+    return AssessmentsView(
+        priority=priority, as_of=iso(as_of), today=now_of(engine, as_of).date().isoformat(),
+        evidence=stats, latest=None if latest is None else latest[0],
+        flags=() if latest is None else tuple(flags(latest[1], stats)),
+        rounds=tuple(r for r, _ in rounds))

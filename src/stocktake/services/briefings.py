@@ -127,11 +127,11 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
                                      "meeting the target.",
                               "ask": "Commission a priority review, or escalate to an "
                                      "intensive routine?"})
-    overdue = [a for a in actions["actions"] if a["days_overdue"] > 0]
+    overdue = [a for a in actions.actions if a.days_overdue > 0]
     titles = {r["head"].code: r["head"].title for r in rows}
-    for a in sorted(overdue, key=lambda a: -a["days_overdue"])[:3]:
-        decisions.append({"code": a["priority"], "title": titles.get(a["priority"], ""),
-                          "why": f"'{a['text']}' ({a['owner']}) is {a['days_overdue']} days "
+    for a in sorted(overdue, key=lambda a: -a.days_overdue)[:3]:
+        decisions.append({"code": a.priority, "title": titles.get(a.priority, ""),
+                          "why": f"'{a.text}' ({a.owner}) is {a.days_overdue} days "
                                  "overdue.",
                           "ask": "Press the owner for a date, or drop it?"})
     concluded = [_concluded(r["head"]) for r in rows if r["head"].status in CONCLUDED]
@@ -154,7 +154,7 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
                             "probability": r["head"].probability_of_meeting,
                             "likelihood": r["likelihood"]} for r in rows],
             "moved": moved, "off_track": off_track,
-            "open_actions": len(actions["actions"]), "overdue_actions": len(overdue),
+            "open_actions": len(actions.actions), "overdue_actions": len(overdue),
             "version": __version__}
 
 
@@ -216,18 +216,18 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
                     key=lambda r: (_scale(r["likelihood"]),
                                    -(r["head"].probability_of_meeting or 0)))
     successes, concerns = [], []
-    actions = list_actions(engine, as_of=as_of)["actions"]
+    actions = list_actions(engine, as_of=as_of).actions
     for r in rows:
         h = r["head"]
         units = unit_readings(snap, h.code).units
         ahead = [u for u in units if u.status in ("ahead", "on_track", "met")]
         ahead.sort(key=lambda u: -(u.gap_pct or 0) * (1 if h.polarity == "up"
                                                                else -1))
-        done = [a for a in actions if a["priority"] == h.code and a["status"] == "done"
-                and (now.date() - datetime.fromisoformat(a["status_on"]).date()).days <= 183]
+        done = [a for a in actions if a.priority == h.code and a.status == "done"
+                and (now.date() - datetime.fromisoformat(a.status_on).date()).days <= 183]
         if h.status in ("on_track", "ahead", "met") or ahead:
             credit = [u.unit_name for u in ahead[:4]]
-            owners = sorted({a["owner"] for a in done})
+            owners = sorted({a.owner for a in done})
             successes.append({
                 "code": h.code, "title": h.title, "status": h.status,
                 "latest": h.latest, "unit_of_measure": h.unit_of_measure,
@@ -251,8 +251,8 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
                 "units_behind": [{"name": u.unit_name, "run": u.off_track_run}
                                  for u in behind[:5]],
                 "flags": r["flags"]})
-    quality = data_quality(engine, as_of=now)
-    provinces = [q for q in quality["units"] if model.depth(q["unit"]) == 1]
+    quality = data_quality(Snapshot(engine, now, model=model))
+    provinces = [q for q in quality.units if model.depth(q.unit) == 1]
     return {"kind": "report", "title": "Delivery report",
             "world_label": get_meta(engine, "world_label"),
             "as_of": iso(as_of), "data_as_of": status.data_as_of,

@@ -14,18 +14,21 @@ from ..delivery import chains as dc
 from ..delivery.errors import DeliveryError
 from ..errors import Invalid, NotFound
 from ..model.entities import DeliveryModel
+from ..results.delivery import ChainLoaded, ChainReading
+from ..results.quality import DataQuality
 from ..store import delivery as store
 from ..store.db import writing
 from .clock import now_of
 from .documents import load_document
 from .quality import data_quality
 from .series_data import check_priority, iso, read_model
+from .snapshot import Snapshot
 
 POOR_QUALITY_BELOW = 75.0  # the data-quality score (0-100) under which an actor is flagged
 
 
 def load_chain(engine: Engine, priority: str, source: str | Path | Any, *, author: str,
-               reason: str = "", at: datetime | None = None) -> dict[str, Any]:
+               reason: str = "", at: datetime | None = None) -> ChainLoaded:
     """Store the chain in ``source`` as the priority's next version (unless unchanged)."""
     if not author.strip():
         raise Invalid("a chain version needs an author (--author)")
@@ -40,11 +43,11 @@ def load_chain(engine: Engine, priority: str, source: str | Path | Any, *, autho
         moment = now_of(engine) if at is None else at
         known = store.versions(conn, "chain", priority)
         if known and known[-1]["document"] == chain.to_dict():
-            return {"priority": priority, "version": known[-1]["version"], "changed": False}
+            return ChainLoaded(priority=priority, version=known[-1]["version"], changed=False)
         version = store.add_version(conn, "chain", priority, chain.to_dict(), author=author,
                                     reason=reason.strip() or ("first version" if not known
                                                               else "revised"), at=moment)
-    return {"priority": priority, "version": version, "changed": True}
+    return ChainLoaded(priority=priority, version=version, changed=True)
 
 
 def current_chain(engine: Engine, model: DeliveryModel, priority: str,
@@ -56,41 +59,40 @@ def current_chain(engine: Engine, model: DeliveryModel, priority: str,
     return rows[-1], dc.parse_chain(rows[-1]["document"], model)
 
 
-def unit_scores(quality: dict[str, Any]) -> dict[str, float]:
-    return {r["unit"]: float(r["score"]) for r in quality["units"]}
+def unit_scores(quality: DataQuality) -> dict[str, float]:
+    return {r.unit: float(r.score) for r in quality.units}
 
 
 def analyse(engine: Engine, model: DeliveryModel, priority: str, *,
-            as_of: datetime | None = None, quality: dict[str, Any] | None = None
-            ) -> dict[str, Any] | None:
-    """The chain known at ``as_of`` with its analysis, or None when there is none."""
+            as_of: datetime | None = None, quality: DataQuality | None = None
+            ) -> tuple[ChainReading, dc.Chain] | None:
+    """The chain known at ``as_of`` with its analysis (and the chain itself, to draw), or
+    None when there is none."""
     found = current_chain(engine, model, priority, as_of)
     if found is None:
         return None
     row, chain = found
     if quality is None:
-        quality = data_quality(engine, as_of=now_of(engine, as_of))
+        quality = data_quality(Snapshot(engine, now_of(engine, as_of), model=model))
     analysis = dc.analyse_chain(chain, quality=unit_scores(quality),
                                 poor_quality_below=POOR_QUALITY_BELOW)
-    return {"priority": priority, "version": row["version"], "author": row["author"],
-            "reason": row["reason"], "recorded_at": iso(row["recorded_at"]),
-            "chain": chain.to_dict(), "analysis": analysis,
-            "summary": dc.chain_summary_lines(analysis),
-            "poor_quality_below": POOR_QUALITY_BELOW, "quality_as_of": quality["as_of"],
-            "_chain": chain}
+    reading = ChainReading(
+        priority=priority, version=row["version"], author=row["author"], reason=row["reason"],
+        recorded_at=iso(row["recorded_at"]), chain=chain.to_dict(), analysis=analysis,
+        summary=tuple(dc.chain_summary_lines(analysis)), poor_quality_below=POOR_QUALITY_BELOW,
+        quality_as_of=quality.as_of, as_of=iso(as_of))
+    return reading, chain
 
 
 def show_chain(engine: Engine, priority: str, *, as_of: datetime | None = None
-               ) -> dict[str, Any]:
+               ) -> ChainReading:
     model = read_model(engine)
     check_priority(model, priority)
-    out = analyse(engine, model, priority, as_of=as_of)
-    if out is None:
+    found = analyse(engine, model, priority, as_of=as_of)
+    if found is None:
         raise NotFound(f"priority '{priority}' has no delivery chain; load one with "
                        f"`stocktake chain load {priority} FILE`")
-    out.pop("_chain")
-    out["as_of"] = iso(as_of)
-    return out
+    return found[0]
 
 
 def chain_diagram(engine: Engine, priority: str, *, as_of: datetime | None = None) -> str:
@@ -99,7 +101,8 @@ def chain_diagram(engine: Engine, priority: str, *, as_of: datetime | None = Non
 
     model = read_model(engine)
     check_priority(model, priority)
-    out = analyse(engine, model, priority, as_of=as_of)
-    if out is None:
+    found = analyse(engine, model, priority, as_of=as_of)
+    if found is None:
         raise NotFound(f"priority '{priority}' has no delivery chain")
-    return chain_svg(out["_chain"], out["analysis"])
+    reading, chain = found
+    return chain_svg(chain, reading.analysis)

@@ -3,7 +3,6 @@ gathers the panels (units x periods, complete periods only) that analysis.leads 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -18,21 +17,16 @@ from ..analysis.leads import (
 )
 from ..errors import Conflict, Invalid, NotFound, StocktakeError
 from ..model.periods import Period, period_range
-from .series_data import (
-    SeriesData,
-    check_indicator,
-    check_priority,
-    components,
-    iso,
-    read_model,
-)
+from ..results.leads import LeadEvidence, LeadFinding
+from .series_data import check_indicator, check_priority, components, iso
+from .snapshot import Snapshot
 
 
-def lead_indicators(engine, headline: str, *, candidates: list[str] | None = None,
+def lead_indicators(snap: Snapshot, headline: str, *, candidates: list[str] | None = None,
                     max_lag: int = 6, level: str | None = None,
-                    as_of: datetime | None = None, time_effects: bool | None = None,
-                    inference: str = "permutation", permutations: int = DEFAULT_PERMUTATIONS,
-                    fit_lag: bool = False, data: SeriesData | None = None) -> dict[str, Any]:
+                    time_effects: bool | None = None, inference: str = "permutation",
+                    permutations: int = DEFAULT_PERMUTATIONS, fit_lag: bool = False
+                    ) -> LeadFinding:
     """Which indicators move ahead of a headline, and by how many periods, across the units
     of one level (default: the deepest level, where there are most units).
 
@@ -41,8 +35,7 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
     headline with the candidate, Benjamini-Hochberg q-values over all candidate x lag tests,
     the share of units where the sign agrees, and the reverse test (the headline leading the
     candidate), flagged as possible reverse causality. Candidates default to every indicator
-    of the headline's period type, other than the headline and its own parts. ``data``: a
-    load (as of ``as_of``) that holds the headline and the candidates, to read them from.
+    of the headline's period type, other than the headline and its own parts.
 
     ``time_effects``: None (default) removes each period's mean across units where Pesaran's
     CD test finds common shocks in the headline; True or False forces it. ``inference``:
@@ -51,7 +44,7 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
     wide panel; more on a narrow one); with ``fit_lag`` the lags are cut to what the
     periods allow instead.
     """
-    model = read_model(engine) if data is None else data.model
+    model = snap.model
     ind = check_indicator(model, headline)
     if max_lag < 1:
         raise Invalid("--max-lag must be 1 or more")
@@ -70,8 +63,7 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
     elif level not in levels:
         raise NotFound(f"'{level}' is not a level of the units ({', '.join(sorted(levels))})")
     units = [c for c, u in model.units.items() if u.level == level]
-    if data is None:
-        data = SeriesData.load(engine, model, [headline, *candidates], as_of)
+    data = snap.data([headline, *candidates])
 
     def panel(code: str) -> tuple[list[str], np.ndarray]:
         series = {u: dict(zip(*data.complete(code, u)[:2], strict=True)) for u in units}
@@ -115,11 +107,12 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
                    time_effects="auto" if time_effects is None else time_effects,
                    inference=inference, permutations=permutations)
     out = result.to_dict()
-    out.update({"level": level, "units": units, "periods": [grid[0], grid[-1]],
-                "skipped": skipped, "ranked": result.ranked(), "readings": LEAD_READINGS,
-                "as_of": iso(as_of),
-                "data_as_of": iso(data.data_as_of)})
-    return out
+    return LeadFinding(
+        headline=out["headline"], transform=out["transform"], method=out["method"],
+        inference=out["inference"], parameters=out["parameters"], notes=tuple(out["notes"]),
+        results=tuple(out["results"]), level=level, units=tuple(units),
+        periods=(grid[0], grid[-1]), skipped=tuple(skipped), ranked=tuple(result.ranked()),
+        readings=LEAD_READINGS, as_of=iso(snap.as_of), data_as_of=iso(data.data_as_of))
 
 
 # Lags tried for a priority's named leads: up to a year and a half (building permits lead
@@ -127,47 +120,41 @@ def lead_indicators(engine, headline: str, *, candidates: list[str] | None = Non
 NAMED_LEAD_MAX_LAG = {"month": 18, "quarter": 6, "year": 3}
 
 
-def named_lead_evidence(engine, priority: str, *, as_of: datetime | None = None,
-                        data: SeriesData | None = None) -> dict[str, dict[str, Any]]:
-    """Whether each lead indicator a priority names does lead its headline, as known at
-    ``as_of``: the finder run on that lead alone (its lags are the test family), at the
-    deepest level where the two share enough periods. Leads of another period type, or
-    with too little data at every level, are left out (their movement is still shown).
-    ``data``: a load holding the headline and the leads (read once for every lead)."""
-    model = read_model(engine) if data is None else data.model
+def named_lead_evidence(snap: Snapshot, priority: str) -> dict[str, LeadEvidence]:
+    """Whether each lead indicator a priority names does lead its headline, as known at the
+    snapshot's moment: the finder run on that lead alone (its lags are the test family), at
+    the deepest level where the two share enough periods. Leads of another period type, or
+    with too little data at every level, are left out (their movement is still shown)."""
+    model = snap.model
     p = check_priority(model, priority)
-    if data is None:
-        data = SeriesData.load(engine, model, [p.headline, *p.leads], as_of)
     head = model.indicators[p.headline]
     max_lag = NAMED_LEAD_MAX_LAG.get(str(head.period_type), 6)
     levels = sorted({u.level: model.depth(c) for c, u in model.units.items()}.items(),
                     key=lambda lv: -lv[1])
-    evidence: dict[str, dict[str, Any]] = {}
+    evidence: dict[str, LeadEvidence] = {}
     for code in p.leads:
         if code not in model.indicators or model.indicators[code].period_type != head.period_type:
             continue
         for level, _ in levels:
             try:
-                found = lead_indicators(engine, p.headline, candidates=[code], max_lag=max_lag,
-                                        level=level, as_of=as_of, data=data, fit_lag=True)
+                found = lead_indicators(snap, p.headline, candidates=[code], max_lag=max_lag,
+                                        level=level, fit_lag=True)
             except StocktakeError:  # too little data in common at this level: try the next up
                 continue
-            row = found["ranked"][0]
-            evidence[code] = {
-                "lag": row["lag"], "q_value": row["q_value"], "oos_gain": row["oos_gain"],
-                "sign_agreement": row["sign_agreement"], "reading": row["reading"],
-                "reading_words": LEAD_READINGS[row["reading"]], "level": level,
-                "units": row["units"], "periods": found["periods"],
-                "period_word": f"{head.period_type}s", "method": found["method"],
-                "notes": found["notes"]}
+            row = found.ranked[0]
+            evidence[code] = LeadEvidence(
+                lag=row["lag"], q_value=row["q_value"], oos_gain=row["oos_gain"],
+                sign_agreement=row["sign_agreement"], reading=row["reading"],
+                reading_words=LEAD_READINGS[row["reading"]], level=level,
+                units=row["units"], periods=found.periods,
+                period_word=f"{head.period_type}s", method=found.method, notes=found.notes)
             break
     return evidence
 
 
-def attach_lead_evidence(engine, priority: str, head: dict[str, Any], *,
-                         as_of: datetime | None, data: SeriesData) -> None:
+def attach_lead_evidence(snap: Snapshot, priority: str, head: dict[str, Any]) -> None:
     """Put each named lead's evidence (named_lead_evidence, or None: not tested) on the
     lead rows of a status reading (``head["leads"]``), for the priority page and the pack."""
-    evidence = named_lead_evidence(engine, priority, as_of=as_of, data=data)
+    evidence = named_lead_evidence(snap, priority)
     for lead in head.get("leads") or []:
         lead["evidence"] = evidence.get(lead["code"])

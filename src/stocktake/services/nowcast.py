@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -16,16 +15,17 @@ from ..analysis.leads import season_length
 from ..analysis.nowcast import nowcast as fit_nowcast
 from ..errors import Conflict, Invalid
 from ..model.periods import Period, PeriodType, period_range
-from .series_data import SeriesData, check_indicator, check_unit, iso, read_model
+from ..results.leads import Nowcast, NowcastLead
+from .series_data import check_indicator, check_unit, iso
+from .snapshot import Snapshot
 
 
-def nowcast(engine, headline: str, unit: str, *, leads: list[str] | None = None,
-            lags: Mapping[str, int] | None = None, max_lag: int = 12,
-            as_of: datetime | None = None) -> dict[str, Any]:
+def nowcast(snap: Snapshot, headline: str, unit: str, *, leads: list[str] | None = None,
+            lags: Mapping[str, int] | None = None, max_lag: int = 12) -> Nowcast:
     """The headline at ``unit`` for the periods not yet reported, from lead indicators (by
     default the leads of the priorities whose headline it is), with 80% and 95% intervals and
     a rolling-origin backtest against the headline-only forecast. Complete periods only."""
-    model = read_model(engine)
+    model = snap.model
     ind = check_indicator(model, headline)
     check_unit(model, unit)
     if leads is None:
@@ -44,7 +44,7 @@ def nowcast(engine, headline: str, unit: str, *, leads: list[str] | None = None,
             raise Invalid(f"'{c}' is {model.indicators[c].period_type}ly but '{headline}' is "
                           f"{ind.period_type}ly: a lead must be read at the same periods")
     ptype = PeriodType(ind.period_type)
-    data = SeriesData.load(engine, model, [headline, *leads], as_of)
+    data = snap.data([headline, *leads])
     series = {}
     for code in [headline, *leads]:
         periods, values, _ = data.complete(code, unit)
@@ -72,10 +72,10 @@ def nowcast(engine, headline: str, unit: str, *, leads: list[str] | None = None,
     first, last = bt.pop("first_index"), bt.pop("last_index")
     bt["periods"] = ([start.shift(first).code, start.shift(last).code]
                      if first is not None else None)
-    return {
-        "headline": headline, "unit": unit,
-        "leads": [{"code": c, "lag": k} for c, k in result.lags.items()],
-        "model": {"method": result.method, "coefficients": result.coefficients,
+    return Nowcast(
+        headline=headline, unit=unit,
+        leads=tuple(NowcastLead(code=c, lag=k) for c, k in result.lags.items()),
+        model={"method": result.method, "coefficients": result.coefficients,
                   "intercepts": result.intercepts, "seasonal": result.seasonal,
                   "residual_sd": result.residual_sd, "df": result.df,
                   "observations": result.observations,
@@ -84,12 +84,12 @@ def nowcast(engine, headline: str, unit: str, *, leads: list[str] | None = None,
                   "bound_handling": ("the t interval censored at the indicator's bounds"
                                      + (" and rounded to whole numbers" if bounds.integer
                                         else "") if bounds.active else "none")},
-        "periods": periods,
-        "last_observed": {"period": start.shift(result.last_index).code,
-                          "value": result.last_level},
-        "backtest": bt,
-        "as_of": iso(as_of), "data_as_of": iso(data.data_as_of),
-    }
+        periods=tuple(periods),
+        last_observed={"period": start.shift(result.last_index).code,
+                       "value": result.last_level},
+        backtest=bt,
+        as_of=iso(snap.as_of), data_as_of=iso(data.data_as_of),
+    )
 
 
 def _bounded(step: dict[str, Any], levels: list[int], df: float, bounds: Bounds

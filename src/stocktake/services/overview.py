@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from ..results.overview import (
     PriorityOverview,
     PriorityPage,
 )
+from ..results.readings import UnitComparison
 from ..results.status import PeriodValue, PriorityStatus, SpcHeadline, Unavailable
 from ..store import delivery as delivery_store
 from ..store.observations import data_as_of
@@ -28,7 +30,6 @@ from .readings import compare_units, spc_chart
 from .series_data import Point, check_priority, iso, last_complete
 from .snapshot import Snapshot
 from .status import (
-    priority_codes,
     priority_status,
     priority_trajectory,
     tolerance_of,
@@ -184,8 +185,7 @@ def with_lead_evidence(snap: Snapshot, head: PriorityStatus) -> PriorityStatus:
     """The status with each named lead's evidence (services.leads.named_lead_evidence, or
     None: not tested) on its lead rows, for the priority page and the pack."""
     p = snap.model.priorities[head.code]
-    evidence = named_lead_evidence(snap.engine, p.code, as_of=snap.as_of,
-                                   data=snap.data(priority_codes(snap.model, [p])))
+    evidence = named_lead_evidence(snap, p.code)
     return dataclasses.replace(head, leads=tuple(
         dataclasses.replace(lead, evidence=evidence.get(lead.code)) for lead in head.leads))
 
@@ -197,21 +197,19 @@ def priority_page(snap: Snapshot, code: str) -> PriorityPage:
     funnel comparison of the units one level down in the latest complete period (or why
     there is none), and whether each named lead does lead the headline. Raises NotFound
     for an unknown priority."""
-    engine, as_of, model = snap.engine, snap.as_of, snap.model
+    model = snap.model
     p = check_priority(model, code)
     status = priority_status(snap, priority=code, units=True, forecasts="none")
     trajectory = priority_trajectory(snap, code)
     units = unit_readings(snap, code)
     head = with_lead_evidence(snap, status.priorities[0])
-    # The readings services take the snapshot's one load until they take the snapshot.
-    data = snap.data(priority_codes(model, [p]))
     try:
-        spc = spc_chart(engine, p.headline, p.scope, as_of=as_of, data=data)
+        spc = spc_chart(snap, p.headline, p.scope)
     except StocktakeError:  # too few complete periods for limits: the page says so
         spc = None
     kids = [u for u in model.units.values() if u.parent == p.scope]
     level = kids[0].level if kids else None
-    funnel: dict[str, Any] | None = None
+    funnel: UnitComparison | None = None
     funnel_note: str | None = None
     if head.latest is None:
         funnel_note = "No complete period yet, so no comparison of units."
@@ -219,13 +217,13 @@ def priority_page(snap: Snapshot, code: str) -> PriorityPage:
         funnel_note = f"{head.unit_name} has no units below it to compare."
     else:
         try:
-            funnel = compare_units(engine, p.headline, head.latest.period, level=level,
-                                   as_of=as_of)
+            funnel = compare_units(snap, p.headline, head.latest.period, level=level)
         except StocktakeError as exc:  # e.g. not a ratio indicator: the page says why
             funnel_note = str(exc)
         else:  # the x axis's name: the denominator as the model describes it
-            den = model.indicators.get(funnel["denominator"])
-            funnel["denominator_info"] = (None if den is None else
-                                          {"name": den.name, "unit_of_measure": den.unit})
+            den = model.indicators.get(funnel.denominator)
+            if den is not None:
+                funnel = replace(funnel, denominator_info={"name": den.name,
+                                                           "unit_of_measure": den.unit})
     return PriorityPage(status=status, p=head, trajectory=trajectory, spc=spc, units=units,
                         funnel=funnel, funnel_note=funnel_note, funnel_level=level)

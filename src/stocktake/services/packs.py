@@ -33,7 +33,6 @@ from .series_data import check_priority, iso
 from .snapshot import Snapshot
 from .status import (
     PARTIAL_RULE,
-    priority_codes,
     priority_status,
     priority_trajectory,
     unit_readings,
@@ -61,7 +60,6 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
 
     status = priority_status(snap, priority=priority, units=True, forecasts="none")
     trajectory = priority_trajectory(snap, priority)
-    data = snap.data(priority_codes(model, [p]))  # for the services not yet on snapshots
     # The headline's forecast is the trajectory's (with its path), fitted once.
     forecast = trajectory.forecast
     head = dataclasses.replace(
@@ -69,15 +67,15 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         probability_of_meeting=(forecast.probability_of_meeting
                                 if isinstance(forecast, ForecastReading) else None))
     try:
-        spc = spc_chart(engine, p.headline, p.scope, as_of=as_of, data=data)
+        spc = spc_chart(snap, p.headline, p.scope)
     except StocktakeError as exc:
         spc = {"error": str(exc), "points": []}
     units = unit_readings(snap, priority)
 
-    quality = data_quality(engine, as_of=now)
+    quality = data_quality(Snapshot(engine, now, model=model))
     scope_units = {p.scope, *(u.unit for u in units.units)}
-    quality_rows = [r for r in quality["units"] if r["unit"] in scope_units]
-    chain = chains.analyse(engine, model, priority, as_of=as_of, quality=quality)
+    quality_rows = [r for r in quality.units if r.unit in scope_units]
+    chain = chains.analyse(engine, model, priority, as_of=as_of, quality=quality)  # or None
 
     with engine.connect() as conn:
         plan_rows = store.versions(conn, "plan", priority, as_of)
@@ -88,7 +86,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         plan = {"version": row["version"], "author": row["author"], "reason": row["reason"],
                 "recorded_at": iso(row["recorded_at"]), "plan": parsed.to_dict(),
                 "versions": len(plan_rows), "changes_since_last": [],
-                **plan_summary(model, p, parsed, now)}
+                **vars(plan_summary(model, p, parsed, now))}  # its fields, typed
         if len(plan_rows) > 1:
             before = dp.parse_plan(plan_rows[-2]["document"], model, priority)
             plan["changes_since_last"] = dp.diff_lines(dp.plan_diff(before, parsed))
@@ -115,15 +113,16 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
                   for u in units.units],
         "counters": [_direction(m) for m in head.counters],
         "leads": [_direction(m) for m in head.leads],
-        "quality": [{"unit_name": r["name"], "score": r["score"]} for r in quality_rows],
-        "overdue_milestones": (plan or {}).get("overdue_milestones") or [],
+        "quality": [{"unit_name": r.name, "score": r.score} for r in quality_rows],
+        # delivery.questions reads plain mappings (the domain does not know results/)
+        "overdue_milestones": [m.to_json() for m in (plan or {}).get("overdue_milestones", ())],
         "overdue_actions": [{"text": a["text"], "owner": a["owner"],
                              "days_overdue": a["days_overdue"]}
-                            for a in routine["carried_over"] if a["days_overdue"] > 0],
-        "disagreements": assessment["flags"],
+                            for a in routine.carried_over if a["days_overdue"] > 0],
+        "disagreements": list(assessment.flags),
     })
 
-    last_meeting = routine["stocktakes"][-1] if routine["stocktakes"] else None
+    last_meeting = routine.stocktakes[-1] if routine.stocktakes else None
     return {
         "kind": "pack",
         "title": f"Stocktake: {p.title}",
@@ -141,9 +140,9 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "headline": head, "trajectory": trajectory, "spc": spc, "units": units.units,
         "leads": head.leads, "counters": head.counters,
         "quality": {"units": quality_rows, "concern_below": QUALITY_CONCERN_BELOW,
-                    "formula": quality["formula"]},
-        "chain": None if chain is None else {k: v for k, v in chain.items() if k != "_chain"},
-        "chain_object": None if chain is None else chain["_chain"],
+                    "formula": quality.formula},
+        "chain": None if chain is None else chain[0],
+        "chain_object": None if chain is None else chain[1],
         "plan": plan,
         "assessment": assessment,
         "routine": routine, "last_stocktake": last_meeting,

@@ -13,6 +13,15 @@ from ..delivery import plans as dp
 from ..delivery.errors import DeliveryError
 from ..errors import Invalid, NotFound
 from ..model.entities import DeliveryModel, Priority
+from ..results.delivery import (
+    ImpliedTrajectory,
+    MilestoneDue,
+    PlanDiff,
+    PlanLoaded,
+    PlanSummary,
+    PlanVersionInfo,
+    PlanView,
+)
 from ..store import delivery as store
 from ..store.db import writing
 from .clock import now_of
@@ -29,7 +38,7 @@ def _parse(model: DeliveryModel, priority: str, source: str | Path | Any) -> dp.
 
 
 def load_plan(engine: Engine, priority: str, source: str | Path | Any, *, author: str,
-              reason: str, at: datetime | None = None) -> dict[str, Any]:
+              reason: str, at: datetime | None = None) -> PlanLoaded:
     """Store the plan in ``source`` (a YAML file, or a parsed document) as the priority's
     next version, unless it equals the current one. Nothing is stored on any problem."""
     if not author.strip():
@@ -42,15 +51,15 @@ def load_plan(engine: Engine, priority: str, source: str | Path | Any, *, author
         known = store.versions(conn, "plan", priority)
         previous = dp.parse_plan(known[-1]["document"], model, priority) if known else None
         if previous is not None and previous.to_dict() == plan.to_dict():
-            return {"priority": priority, "version": known[-1]["version"], "changed": False,
-                    "changes": []}
+            return PlanLoaded(priority=priority, version=known[-1]["version"], changed=False,
+                              changes=())
         if previous is not None and not reason.strip():
             raise Invalid("a new plan version needs a reason (--reason), for example the "
                           "stocktake decision that changed it")
         version = store.add_version(conn, "plan", priority, plan.to_dict(), author=author,
                                     reason=reason.strip() or "first version", at=moment)
     changes = dp.diff_lines(dp.plan_diff(previous, plan)) if previous is not None else []
-    return {"priority": priority, "version": version, "changed": True, "changes": changes}
+    return PlanLoaded(priority=priority, version=version, changed=True, changes=tuple(changes))
 
 
 def _version_row(rows: list[dict[str, Any]], priority: str, version: int | None,
@@ -69,37 +78,38 @@ def _version_row(rows: list[dict[str, Any]], priority: str, version: int | None,
 
 
 def plan_summary(model: DeliveryModel, p: Priority, plan: dp.Plan,
-                 today: datetime) -> dict[str, Any]:
+                 today: datetime) -> PlanSummary:
     """The checklist, the trajectory the interventions imply, and milestones due or late."""
     day = today.date()
     implied = dp.implied_trajectory(plan, p)
-    out: dict[str, Any] = {
-        "checklist": dp.plan_checklist(plan, p, today=day),
-        "overdue_milestones": [_milestone(m, day) for m in dp.overdue_milestones(plan, day)],
-        "due_milestones": [_milestone(m, day) for m in dp.due_milestones(plan, day)],
+    checklist = tuple(dp.plan_checklist(plan, p, today=day))
+    return PlanSummary(
+        checklist=checklist,
+        overdue_milestones=tuple(_milestone(m, day) for m in dp.overdue_milestones(plan, day)),
+        due_milestones=tuple(_milestone(m, day) for m in dp.due_milestones(plan, day)),
         # Every milestone's status as read today (overdue when past due and not closed).
-        "milestone_status": {m.code: dp.milestone_status(m, day) for m in plan.milestones},
-        "implied_trajectory": None,
-    }
-    if implied is not None:
-        out["implied_trajectory"] = {
-            "method": implied.method, "end_period": implied.target_period.code,
-            "end_value": implied.end_value, "target": p.target.value,
-            "shortfall": implied.shortfall,
-            "unit_of_measure": model.indicators[p.headline].unit,
-        }
-    out["gaps"] = sum(1 for c in out["checklist"] if not c["ok"])
-    return out
+        milestone_status={m.code: dp.milestone_status(m, day) for m in plan.milestones},
+        implied_trajectory=None if implied is None else ImpliedTrajectory(
+            method=implied.method, end_period=implied.target_period.code,
+            end_value=implied.end_value, target=p.target.value, shortfall=implied.shortfall,
+            unit_of_measure=model.indicators[p.headline].unit),
+        gaps=sum(1 for c in checklist if not c["ok"]),
+    )
 
 
-def _milestone(m: dp.Milestone, day: Any) -> dict[str, Any]:
-    return {"code": m.code, "name": m.name, "owner": m.owner, "due": m.due.isoformat(),
-            "status": dp.milestone_status(m, day), "stated_status": m.status,
-            "days_overdue": max(0, (day - m.due).days)}
+def _milestone(m: dp.Milestone, day: Any) -> MilestoneDue:
+    return MilestoneDue(code=m.code, name=m.name, owner=m.owner, due=m.due.isoformat(),
+                        status=dp.milestone_status(m, day), stated_status=m.status,
+                        days_overdue=max(0, (day - m.due).days))
+
+
+def _version_info(row: dict[str, Any]) -> PlanVersionInfo:
+    return PlanVersionInfo(version=row["version"], author=row["author"], reason=row["reason"],
+                           recorded_at=iso(row["recorded_at"]))
 
 
 def show_plan(engine: Engine, priority: str, *, version: int | None = None,
-              as_of: datetime | None = None) -> dict[str, Any]:
+              as_of: datetime | None = None) -> PlanView:
     """A plan version (default: the current one at ``as_of``), its history and checklist."""
     model = read_model(engine)
     p = check_priority(model, priority)
@@ -107,17 +117,18 @@ def show_plan(engine: Engine, priority: str, *, version: int | None = None,
         rows = store.versions(conn, "plan", priority, as_of)
     row = _version_row(rows, priority, version, as_of)
     plan = dp.parse_plan(row["document"], model, priority)
-    return {
-        "priority": priority, "title": p.title, "version": row["version"],
-        "author": row["author"], "reason": row["reason"], "recorded_at": iso(row["recorded_at"]),
-        "as_of": iso(as_of), "plan": plan.to_dict(),
-        **plan_summary(model, p, plan, now_of(engine, as_of)),
-        "history": [{"version": r["version"], "author": r["author"], "reason": r["reason"],
-                     "recorded_at": iso(r["recorded_at"])} for r in rows],
-    }
+    summary = plan_summary(model, p, plan, now_of(engine, as_of))
+    return PlanView(
+        priority=priority, title=p.title, version=row["version"], author=row["author"],
+        reason=row["reason"], recorded_at=iso(row["recorded_at"]), as_of=iso(as_of),
+        plan=plan.to_dict(), checklist=summary.checklist,
+        overdue_milestones=summary.overdue_milestones, due_milestones=summary.due_milestones,
+        milestone_status=summary.milestone_status,
+        implied_trajectory=summary.implied_trajectory, gaps=summary.gaps,
+        history=tuple(_version_info(r) for r in rows))
 
 
-def diff_plan(engine: Engine, priority: str, old: int, new: int) -> dict[str, Any]:
+def diff_plan(engine: Engine, priority: str, old: int, new: int) -> PlanDiff:
     """What changed between two versions, item by item and field by field."""
     model = read_model(engine)
     check_priority(model, priority)
@@ -126,8 +137,7 @@ def diff_plan(engine: Engine, priority: str, old: int, new: int) -> dict[str, An
     a, b = (_version_row(rows, priority, v, None) for v in (old, new))
     diff = dp.plan_diff(dp.parse_plan(a["document"], model, priority),
                         dp.parse_plan(b["document"], model, priority))
-    return {"priority": priority, "from": old, "to": new, "diff": diff,
-            "lines": dp.diff_lines(diff),
-            "reasons": [{"version": r["version"], "author": r["author"], "reason": r["reason"],
-                         "recorded_at": iso(r["recorded_at"])}
-                        for r in rows if min(old, new) < r["version"] <= max(old, new)]}
+    return PlanDiff(priority=priority, from_version=old, to=new, diff=diff,
+                    lines=tuple(dp.diff_lines(diff)),
+                    reasons=tuple(_version_info(r) for r in rows
+                                  if min(old, new) < r["version"] <= max(old, new)))

@@ -27,6 +27,7 @@ from ..intake.cells import csv_text
 from ..model.entities import DeliveryModel, Priority
 from ..reports.charts import headline_chart, unit_panel
 from ..reports.formatting import status_sentence
+from ..results.readings import SpcChart
 from ..results.status import UnitReading, UnitStatus
 from ..store.db import get_meta
 from .readings import PARTIAL_RULE, spc_chart
@@ -89,8 +90,7 @@ def _priority(snap: Snapshot, p: Priority) -> tuple[dict[str, Any], list[dict[st
     trajectory = priority_trajectory(snap, p.code, with_forecast=False)
     data = snap.data(priority_codes(model, [p]))
     try:
-        spc: dict[str, Any] | None = spc_chart(snap.engine, p.headline, p.scope,
-                                               as_of=snap.as_of, data=data)
+        spc: SpcChart | None = spc_chart(snap, p.headline, p.scope)
     except StocktakeError:  # too few complete periods for process limits
         spc = None
     units = {u.unit: u for u in unit_readings(snap, p.code).units}
@@ -110,9 +110,9 @@ def _priority(snap: Snapshot, p: Priority) -> tuple[dict[str, Any], list[dict[st
         "tolerance": head.tolerance.rule,
         "method": None if head.trajectory is None else head.trajectory.method,
         "data_as_of": head.data_as_of,
-        "chart": headline_chart(trajectory, spc if spc and spc.get("points") else None,
+        "chart": headline_chart(trajectory, spc if spc and spc.points else None,
                                 suggestions=False),
-        "spc_label": (spc or {}).get("variation_label"),
+        "spc_label": spc.variation_label if spc else None,
         "page": priority_page(p.code), "csv": csv_file(p.code),
         "units": [_jurisdiction(u, units.get(u.unit), polarity, uom, decimals)
                   for u in head.below()],

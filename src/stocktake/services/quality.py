@@ -4,7 +4,6 @@ in analysis.quality needs from the store and the model."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine, and_, false, or_, select, true
@@ -14,10 +13,11 @@ from ..errors import NotFound
 from ..intake.rules import model_rules, violation_frame
 from ..model.entities import DataSet, DeliveryModel
 from ..model.periods import Period, PeriodError, period_range
+from ..results.quality import DataQuality, QualityByYear, UnitQuality
 from ..store import model_repo
 from ..store import schema as s
-from ..store.db import get_meta, utcnow
 from ..store.observations import as_times, batch_times, known_at, latest, read_frame
+from .snapshot import Snapshot
 
 DEFAULT_TIMELY_DAYS = 30
 
@@ -161,16 +161,12 @@ def _applies(rule, period: str) -> bool:
     return not (rule.period_to and p > Period.parse(rule.period_to))
 
 
-def data_quality(engine: Engine, *, as_of: datetime | None = None, unit: str | None = None
-                 ) -> dict[str, Any]:
+def data_quality(snap: Snapshot, *, unit: str | None = None) -> DataQuality:
     """Quality of every unit (or ``unit`` and those below it), a league table by score,
-    and each unit's score by year, from what was known at ``as_of``."""
-    # A simulated world (the demo) has its own "now": deadlines are judged against it, so
-    # the demo reads the same next year as today.
-    clock = get_meta(engine, "clock")
-    moment = as_of or (datetime.fromisoformat(clock) if clock else utcnow())
-    with engine.connect() as conn:
-        model = model_repo.read_model(conn)
+    and each unit's score by year, from what was known at the snapshot's moment."""
+    # A simulated world (the demo) has its own "now" (Snapshot.now): deadlines are judged
+    # against it, so the demo reads the same next year as today.
+    engine, moment, model = snap.engine, snap.now, snap.model
     if unit is not None and unit not in model.units:
         raise NotFound(f"'{unit}' is not a reporting unit")
     # Only what the declared data sets expect is scored: read only that (in the demo, a
@@ -185,8 +181,8 @@ def data_quality(engine: Engine, *, as_of: datetime | None = None, unit: str | N
     checks = _rule_checks(engine, model, moment)
     parents = {code: u.parent for code, u in model.units.items()}
     if expected.height == 0:
-        return {"as_of": moment.isoformat(), "formula": FORMULA, "weights": WEIGHTS,
-                "datasets": [d.code for d in datasets], "units": [], "trend": []}
+        return DataQuality(as_of=moment.isoformat(), formula=FORMULA, weights=WEIGHTS,
+                           datasets=tuple(d.code for d in datasets), units=(), trend=())
     scores = quality_scores(expected, received, checks, parents)
     trend = quality_scores(expected, received, checks, parents, by=("bucket",))
     shown = set(model.units) if unit is None else {
@@ -194,10 +190,11 @@ def data_quality(engine: Engine, *, as_of: datetime | None = None, unit: str | N
     scores = scores.filter(pl.col("unit").is_in(list(shown)))
     trend = trend.filter(pl.col("unit").is_in(list(shown)))
     names = {c: (u.name, u.level) for c, u in model.units.items()}
-    rows = [r | {"name": names[r["unit"]][0], "level": names[r["unit"]][1], "rank": i}
-            for i, r in enumerate(scores.to_dicts(), 1)]
-    return {"as_of": moment.isoformat(), "formula": FORMULA, "weights": WEIGHTS,
-            "datasets": [d.code for d in datasets], "units": rows,
-            "trend": [{"unit": r["unit"], "year": r["bucket"], "score": r["score"],
-                       "completeness": r["completeness"], "timeliness": r["timeliness"]}
-                      for r in trend.sort("unit", "bucket").to_dicts()]}
+    rows = tuple(UnitQuality(**r, name=names[r["unit"]][0], level=names[r["unit"]][1], rank=i)
+                 for i, r in enumerate(scores.to_dicts(), 1))
+    return DataQuality(
+        as_of=moment.isoformat(), formula=FORMULA, weights=WEIGHTS,
+        datasets=tuple(d.code for d in datasets), units=rows,
+        trend=tuple(QualityByYear(unit=r["unit"], year=r["bucket"], score=r["score"],
+                                  completeness=r["completeness"], timeliness=r["timeliness"])
+                    for r in trend.sort("unit", "bucket").to_dicts()))

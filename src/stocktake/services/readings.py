@@ -1,8 +1,8 @@
 """Reading the data: one indicator's series at any level, its SPC chart, a fair comparison of
-units, and a backtest of the forecasts. Each function returns a JSON-ready dict computed
-from the data as known at ``as_of`` (default: now), naming its method, parameters and the
-data vintage it rests on, so the same call with the same ``as_of`` gives the same numbers
-after newer data has arrived.
+units, and a backtest of the forecasts. Each function reads a ``Snapshot`` (the data as known
+at its moment) and returns a typed result (results/readings.py) naming its method, parameters
+and the data vintage it rests on, so the same call with the same ``as_of`` gives the same
+numbers after newer data has arrived.
 
 Trajectories and priority status are in ``services.status``.
 """
@@ -10,47 +10,49 @@ Trajectories and priority status are in ``services.status``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import Engine
 
 from ..analysis.backtest import DEFAULT_HORIZON, DEFAULT_MIN_TRAIN, backtest, strata
 from ..analysis.forecast import Bounds, ForecastError
 from ..analysis.funnel import funnel, league_table
-from ..analysis.spc import describe_reading, read_chart
+from ..analysis.spc import read_chart
 from ..errors import Conflict, Invalid, NotFound
 from ..model.entities import Aggregation, DeliveryModel, Indicator
 from ..model.periods import Period, PeriodError, PeriodType
-from .series_data import (
-    SeriesData,
-    check_indicator,
-    check_unit,
-    forecastable,
-    iso,
-    read_model,
+from ..results.readings import (
+    BacktestReport,
+    ExcludedUnit,
+    FunnelUnit,
+    IndicatorInfo,
+    IndicatorSeries,
+    SpcChart,
+    UnitComparison,
+    UnitInfo,
 )
+from .series_data import check_indicator, check_unit, forecastable, iso
+from .snapshot import Snapshot
 
 PARTIAL_RULE = ("periods whose value is a partial roll-up (an expected child, or a child's "
                 "child, has not reported) are left out; reported totals count as complete")
 
 
-def _indicator_info(indicator: Indicator) -> dict[str, Any]:
-    return {"code": indicator.code, "name": indicator.name, "unit_of_measure": indicator.unit,
-            "polarity": indicator.polarity.value, "period_type": indicator.period_type,
-            "aggregation": indicator.aggregation.value, "decimals": indicator.decimals}
+def _indicator_info(indicator: Indicator) -> IndicatorInfo:
+    return IndicatorInfo(code=indicator.code, name=indicator.name,
+                         unit_of_measure=indicator.unit, polarity=indicator.polarity.value,
+                         period_type=indicator.period_type,
+                         aggregation=indicator.aggregation.value, decimals=indicator.decimals)
 
 
-def _unit_info(model: DeliveryModel, code: str) -> dict[str, Any]:
+def _unit_info(model: DeliveryModel, code: str) -> UnitInfo:
     u = model.units[code]
-    return {"code": code, "name": u.name, "level": u.level}
+    return UnitInfo(code=code, name=u.name, level=u.level)
 
 
 # -- series ---------------------------------------------------------------------------------
 
-def indicator_series(engine: Engine, indicator: str, unit: str, *,
-                     as_of: datetime | None = None) -> dict[str, Any]:
+def indicator_series(snap: Snapshot, indicator: str, unit: str) -> IndicatorSeries:
     """An indicator's series at any unit, rolled up from the units below it.
 
     Each period gives the value used (the computed roll-up when every expected child
@@ -59,23 +61,22 @@ def indicator_series(engine: Engine, indicator: str, unit: str, *,
     of expected children that reported) and where the value came from. Counts are summed;
     rates are ratios of summed numerators and denominators, never averages of rates.
     """
-    model = read_model(engine)
+    model = snap.model
     ind = check_indicator(model, indicator)
     check_unit(model, unit)
-    data = SeriesData.load(engine, model, [indicator], as_of)
+    data = snap.data([indicator])
     result = data.rollup(indicator)
-    points = data.points(indicator, unit)
-    return {
-        "indicator": _indicator_info(ind),
-        "unit": _unit_info(model, unit),
-        "children": [c.code for c in model.children(unit)],
-        "method": result.method,
-        "parameters": result.parameters,
-        "reason": result.reason,
-        "as_of": iso(as_of),
-        "data_as_of": iso(data.vintage(indicator)),
-        "points": [p.to_dict() for p in points],
-    }
+    return IndicatorSeries(
+        indicator=_indicator_info(ind),
+        unit=_unit_info(model, unit),
+        children=tuple(c.code for c in model.children(unit)),
+        method=result.method,
+        parameters=result.parameters,
+        reason=result.reason,
+        as_of=iso(snap.as_of),
+        data_as_of=iso(data.vintage(indicator)),
+        points=tuple(data.points(indicator, unit)),
+    )
 
 
 # -- SPC ------------------------------------------------------------------------------------
@@ -90,10 +91,9 @@ def _priority_target(model: DeliveryModel, indicator: str, unit: str
     return None, None, None
 
 
-def spc_chart(engine: Engine, indicator: str, unit: str, *, target: float | None = None,
-              as_of: datetime | None = None, fix_after_n_points: int | None = None,
-              screen_outliers: bool = True, rebase_at: Sequence[str] = (),
-              seasonal: str = "auto", data: SeriesData | None = None) -> dict[str, Any]:
+def spc_chart(snap: Snapshot, indicator: str, unit: str, *, target: float | None = None,
+              fix_after_n_points: int | None = None, screen_outliers: bool = True,
+              rebase_at: Sequence[str] = (), seasonal: str = "auto") -> SpcChart:
     """XmR chart of one indicator at one unit with the Making Data Count rules.
 
     Points: period, value, mean, lower and upper process limits, near limits, the
@@ -110,39 +110,29 @@ def spc_chart(engine: Engine, indicator: str, unit: str, *, target: float | None
     accepted (spc-rebase, in force at --as-of) and at any --rebase-at periods given here;
     rebase points are suggested with their evidence (rebase_suggestions), never applied.
     """
-    model = data.model if data is not None else read_model(engine)
+    model = snap.model
     ind = check_indicator(model, indicator)
     check_unit(model, unit)
     target_source = "given" if target is not None else None
     target_period = None  # a given target has no period: read as given on an adjusted chart
     if target is None:
         target, target_source, target_period = _priority_target(model, indicator, unit)
-    if data is None:  # (a caller may pass data already loaded at the same moment)
-        data = SeriesData.load(engine, model, [indicator], as_of)
+    data = snap.data([indicator])
     periods, values, partial = data.complete(indicator, unit)
     if len(periods) < 2:
         raise Conflict(f"'{indicator}' at '{unit}' has {len(periods)} complete period(s) as "
-                       f"of {iso(as_of) or 'now'}: an XmR chart needs at least 2")
+                       f"of {iso(snap.as_of) or 'now'}: an XmR chart needs at least 2")
     accepted = data.rebases.get((indicator, unit), [])
     result = read_chart(values, periods, polarity=ind.polarity.value, target=target,
                         fix_after_n_points=fix_after_n_points, screen_outliers=screen_outliers,
                         rebase_at=tuple(rebase_at),
                         accepted_rebases=[r.period for r in accepted], seasonal=seasonal,
                         target_period=target_period)
-    out = result.to_dict()
-    out.update({
-        "indicator": _indicator_info(ind),
-        "unit": _unit_info(model, unit),
-        "target": target,
-        "target_source": target_source,
-        "accepted_rebases": [r.to_dict() for r in accepted],
-        "excluded_partial": partial,
-        "partial_rule": PARTIAL_RULE,
-        "as_of": iso(as_of),
-        "data_as_of": iso(data.vintage(indicator)),
-    })
-    out["reading_note"] = describe_reading(out)
-    return out
+    return SpcChart.of(
+        result, indicator=_indicator_info(ind), unit=_unit_info(model, unit), target=target,
+        target_source=target_source, accepted_rebases=[r.to_dict() for r in accepted],
+        excluded_partial=partial, partial_rule=PARTIAL_RULE, as_of=iso(snap.as_of),
+        data_as_of=iso(data.vintage(indicator)))
 
 
 # -- comparing units ------------------------------------------------------------------------
@@ -166,11 +156,10 @@ def _default_level(model: DeliveryModel) -> str:
     raise Conflict("the model has no unit below its root, so there is nothing to compare")
 
 
-def compare_units(engine: Engine, indicator: str, period: str, *, level: str | None = None,
-                  as_of: datetime | None = None,
+def compare_units(snap: Snapshot, indicator: str, period: str, *, level: str | None = None,
                   overdispersion: bool | Literal["auto"] = "auto",
                   dispersion_model: Literal["multiplicative", "additive"] = "multiplicative",
-                  ) -> dict[str, Any]:
+                  ) -> UnitComparison:
     """Compare every unit at a level on a rate, fairly: a funnel plot, not a bare ranking.
 
     Each unit's numerator and denominator (rolled up where needed), its value, and funnel
@@ -182,7 +171,7 @@ def compare_units(engine: Engine, indicator: str, period: str, *, level: str | N
     interval and says whether it is distinguishable from the overall rate. Default level:
     the one just below the root.
     """
-    model = read_model(engine)
+    model = snap.model
     ind = check_indicator(model, indicator)
     if Aggregation(ind.aggregation) is not Aggregation.RATIO or not (ind.numerator
                                                                      and ind.denominator):
@@ -198,11 +187,12 @@ def compare_units(engine: Engine, indicator: str, period: str, *, level: str | N
     level = level if level is not None else _default_level(model)
     if level not in levels:
         raise NotFound(f"'{level}' is not a level of the model (levels: {', '.join(levels)})")
-    data = SeriesData.load(engine, model, [indicator], as_of)
+    data = snap.data([indicator])
     result = data.rollup(indicator)
     labels = list(result.periods or ())
     if p.code not in labels:
-        raise Conflict(f"no data for '{indicator}' in {p.code} as of {iso(as_of) or 'now'}")
+        raise Conflict(f"no data for '{indicator}' in {p.code} as of "
+                       f"{iso(snap.as_of) or 'now'}")
     t = labels.index(p.code)
     units, nums, dens, rows_info, excluded = [], [], [], {}, []
     for code, u in model.units.items():
@@ -211,8 +201,8 @@ def compare_units(engine: Engine, indicator: str, period: str, *, level: str | N
         i = data.hierarchy.index[code]
         y, n = result.numerator[i, t], result.denominator[i, t]  # type: ignore[index]
         if np.isnan(y) or np.isnan(n) or n <= 0:
-            excluded.append({"unit": code, "name": u.name,
-                             "reason": "no numerator and denominator for this period"})
+            excluded.append(ExcludedUnit(
+                unit=code, name=u.name, reason="no numerator and denominator for this period"))
             continue
         units.append(code)
         nums.append(float(y))
@@ -228,26 +218,39 @@ def compare_units(engine: Engine, indicator: str, period: str, *, level: str | N
     fr = funnel(units, nums, dens, kind=kind, scale=float(ind.scale),
                 overdispersion=overdispersion, dispersion_model=dispersion_model)
     out = fr.to_dict()
-    for row in out["units"]:
-        row.update(rows_info[row["unit"]])
-    out.update({
-        "indicator": _indicator_info(ind),
-        "numerator": ind.numerator,
-        "denominator": ind.denominator,
-        "period": p.code,
-        "level": level,
-        "kind_rule": ("proportion: unit is a percentage or scale is 100 (the numerator is "
-                      "part of the denominator); otherwise a Poisson rate"),
-        "outside_99_8": fr.flagged("99.8"),
-        "outside_95": fr.flagged("95"),
-        "league_table": [r.to_dict() for r in league_table(fr, level="95",
-                                                           descending=True)],
-        "league_table_level": "95",
-        "excluded": excluded,
-        "as_of": iso(as_of),
-        "data_as_of": iso(data.vintage(indicator)),
-    })
-    return out
+    return UnitComparison(
+        method=out["method"], parameters=out["parameters"], kind=out["kind"],
+        scale=out["scale"], overall=out["overall"], phi=out["phi"],
+        winsorised=out["winsorised"], dispersion_test=out["dispersion_test"],
+        overdispersion_applied=out["overdispersion_applied"],
+        dispersion_model=out["dispersion_model"], tau2=out["tau2"],
+        units=tuple(_funnel_unit(row, rows_info[row["unit"]]) for row in out["units"]),
+        indicator=_indicator_info(ind),
+        numerator=ind.numerator,
+        denominator=ind.denominator,
+        period=p.code,
+        level=level,
+        kind_rule=("proportion: unit is a percentage or scale is 100 (the numerator is "
+                   "part of the denominator); otherwise a Poisson rate"),
+        outside_99_8=fr.flagged("99.8"),
+        outside_95=fr.flagged("95"),
+        league_table=tuple(league_table(fr, level="95", descending=True)),
+        league_table_level="95",
+        excluded=tuple(excluded),
+        as_of=iso(snap.as_of),
+        data_as_of=iso(data.vintage(indicator)),
+    )
+
+
+def _funnel_unit(row: dict[str, Any], info: dict[str, Any]) -> FunnelUnit:
+    """A unit of analysis.funnel's answer (limits keyed by level: "95", "99.8") with its
+    name, coverage and whether its value is a partial roll-up."""
+    return FunnelUnit(
+        unit=row["unit"], numerator=row["numerator"], denominator=row["denominator"],
+        value=row["value"], z=row["z"], z_adjusted=row["z_adjusted"],
+        lower_95=row["lower_95"], upper_95=row["upper_95"], outside_95=row["outside_95"],
+        lower_99_8=row["lower_99.8"], upper_99_8=row["upper_99.8"],
+        outside_99_8=row["outside_99.8"], **info)
 
 
 # -- backtest -------------------------------------------------------------------------------
@@ -266,10 +269,10 @@ def _sample_units(codes: list[str], k: int) -> list[str]:
     return [codes[i] for i in picks]
 
 
-def backtest_indicator(engine: Engine, indicator: str | None = None, *,
-                       as_of: datetime | None = None, max_series: int = DEFAULT_MAX_SERIES,
-                       origin_step: int = 1, min_train: int | None = None,
-                       horizons: int | None = None) -> dict[str, Any]:
+def backtest_indicator(snap: Snapshot, indicator: str | None = None, *,
+                       max_series: int = DEFAULT_MAX_SERIES, origin_step: int = 1,
+                       min_train: int | None = None, horizons: int | None = None
+                       ) -> BacktestReport:
     """Backtest the forecasts with rolling origins: do 80% and 95% intervals hold 80% and
     95% of what happened?
 
@@ -292,14 +295,14 @@ def backtest_indicator(engine: Engine, indicator: str | None = None, *,
     """
     if max_series < 1:
         raise Invalid(f"max_series must be at least 1, not {max_series}")
-    model = read_model(engine)
+    model = snap.model
     if indicator is not None:
         codes = [check_indicator(model, indicator).code]
     else:
         codes = list(dict.fromkeys(p.headline for p in model.priorities.values()))
         if not codes:
             raise Invalid("the model has no priorities: name an indicator to backtest")
-    data = SeriesData.load(engine, model, codes, as_of)
+    data = snap.data(codes)
     units = _sample_units(list(model.units), max_series)
     results, pooled = [], []
     for code in codes:
@@ -338,25 +341,25 @@ def backtest_indicator(engine: Engine, indicator: str | None = None, *,
         }
         if len(codes) > 1:  # thirds of values on different scales would mean nothing
             overall["strata"].pop("level", None)
-    return {
-        "method": ("rolling-origin backtest of analysis.forecast (ETS with intervals "
+    return BacktestReport(
+        method=("rolling-origin backtest of analysis.forecast (ETS with intervals "
                    "calibrated per level on earlier origins, kept within the indicator's "
                    "min, max and integer); an outcome is covered when it lies in the "
                    "interval (bounds included); strata: horizon, level at the origin "
                    "(thirds of the units' values), actual zero or not, each with the "
                    "coverage the forecasts claimed"),
-        "parameters": {"max_series": max_series, "origin_step": origin_step,
+        parameters={"max_series": max_series, "origin_step": origin_step,
                        "min_train": min_train, "horizons": horizons,
                        "default_min_train": {t.value: v for t, v in DEFAULT_MIN_TRAIN.items()},
                        "default_horizons": {t.value: v for t, v in DEFAULT_HORIZON.items()},
                        "levels": [0.8, 0.95],
                        "unit_sample": "evenly spaced positions in the model's unit order",
-                       "partial_periods": PARTIAL_RULE},
-        "indicators": results,
-        "overall": overall,
-        "as_of": iso(as_of),
-        "data_as_of": iso(data.data_as_of),
-    }
+                    "partial_periods": PARTIAL_RULE},
+        indicators=tuple(results),
+        overall=overall,
+        as_of=iso(snap.as_of),
+        data_as_of=iso(data.data_as_of),
+    )
 
 
 def _mase(records) -> float | None:

@@ -5,12 +5,12 @@ who and when; readings --as-of a moment before the acceptance do not use it."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from ..errors import Conflict, Invalid, NotFound
 from ..model.periods import Period, PeriodError
+from ..results.readings import RebaseEvent
 from ..store import model_repo, rebases
 from ..store.db import utcnow, writing
 from .series_data import check_indicator, check_unit
@@ -27,7 +27,7 @@ def _key(conn: Connection, indicator: str, unit: str, period: str) -> str:
 
 
 def accept_rebase(engine: Engine, indicator: str, unit: str, period: str, *, reason: str,
-                  by: str, now: datetime | None = None) -> dict[str, Any]:
+                  by: str, now: datetime | None = None) -> RebaseEvent:
     """Record that SPC limits of ``indicator`` at ``unit`` restart at ``period``."""
     if not reason.strip():
         raise Invalid("accepting a rebase needs a reason (--reason): what changed, and why "
@@ -41,12 +41,12 @@ def accept_rebase(engine: Engine, indicator: str, unit: str, period: str, *, rea
         at = now or utcnow()
         rebases.record(conn, indicator, unit, code, "accept", reason=reason.strip(), by=by,
                        at=at)
-    return {"indicator": indicator, "unit": unit, "period": code, "action": "accept",
-            "reason": reason.strip(), "by": by, "at": at.isoformat(timespec="seconds")}
+    return RebaseEvent(indicator=indicator, unit=unit, period=code, action="accept",
+                       reason=reason.strip(), by=by, at=at.isoformat(timespec="seconds"))
 
 
 def remove_rebase(engine: Engine, indicator: str, unit: str, period: str, *, reason: str,
-                  by: str, now: datetime | None = None) -> dict[str, Any]:
+                  by: str, now: datetime | None = None) -> RebaseEvent:
     """Record that an accepted rebase no longer applies (it stays in the history)."""
     if not reason.strip():
         raise Invalid("removing a rebase needs a reason (--reason); it is recorded")
@@ -60,15 +60,16 @@ def remove_rebase(engine: Engine, indicator: str, unit: str, period: str, *, rea
         at = now or utcnow()
         rebases.record(conn, indicator, unit, code, "remove", reason=reason.strip(), by=by,
                        at=at)
-    return {"indicator": indicator, "unit": unit, "period": code, "action": "remove",
-            "reason": reason.strip(), "by": by, "at": at.isoformat(timespec="seconds")}
+    return RebaseEvent(indicator=indicator, unit=unit, period=code, action="remove",
+                       reason=reason.strip(), by=by, at=at.isoformat(timespec="seconds"))
 
 
-def rebase_history(engine: Engine, indicator: str, unit: str) -> list[dict[str, Any]]:
+def rebase_history(engine: Engine, indicator: str, unit: str) -> tuple[RebaseEvent, ...]:
     """Every acceptance and removal for one indicator at one unit, oldest first."""
     with engine.connect() as conn:
         model = model_repo.read_model(conn)
         check_indicator(model, indicator)
         check_unit(model, unit)
         rows = rebases.events(conn, indicator, unit)
-    return [{**r, "at": r["at"].isoformat(timespec="seconds")} for r in rows]
+    return tuple(RebaseEvent(**{**r, "at": r["at"].isoformat(timespec="seconds")})
+                 for r in rows)

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -27,6 +26,7 @@ from ..analysis.rollup import SOURCE_NAMES, Hierarchy, RollupResult, roll_up
 from ..errors import NotFound, did_you_mean
 from ..model.entities import Aggregation, DeliveryModel, Indicator, Priority
 from ..model.periods import Period, PeriodError, PeriodType
+from ..results.readings import SeriesPoint as Point
 from ..store import model_repo, rebases
 from ..store import schema as s
 from ..store.observations import data_as_of, latest
@@ -73,30 +73,6 @@ def components(model: DeliveryModel, code: str) -> set[str]:
 def read_model(engine: Engine) -> DeliveryModel:
     with engine.connect() as conn:
         return model_repo.read_model(conn)
-
-
-@dataclass
-class Point:
-    """One period of one unit's rolled-up series."""
-
-    period: str
-    value: float | None
-    computed: float | None
-    reported: float | None
-    gap: float | None
-    coverage: float | None
-    children_expected: int
-    children_with_data: int
-    partial: bool
-    value_partial: bool
-    source: str
-
-    @property
-    def complete(self) -> bool:
-        return self.value is not None and not self.value_partial
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass

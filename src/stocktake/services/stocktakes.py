@@ -12,6 +12,15 @@ from sqlalchemy import Engine
 from ..delivery import stocktakes as ds
 from ..delivery.errors import DeliveryError
 from ..errors import Conflict, Invalid, NotFound
+from ..results.delivery import (
+    ActionList,
+    ActionRow,
+    ActionUpdate,
+    ActionUpdated,
+    ScheduleSet,
+    StocktakeOverview,
+    StocktakeRecorded,
+)
 from ..store import delivery as store
 from ..store.db import writing
 from .clock import now_of
@@ -28,7 +37,7 @@ def _parsed(source: str | Path | Any, parse: Any) -> Any:
 
 
 def set_schedule(engine: Engine, priority: str, source: str | Path | Any, *, by: str,
-                 at: datetime | None = None) -> dict[str, Any]:
+                 at: datetime | None = None) -> ScheduleSet:
     """Set how often the priority is taken stock of, e.g. {every: 3, unit: months, start}
     (without a start: from today, by the database's clock)."""
     if not by.strip():
@@ -40,12 +49,12 @@ def set_schedule(engine: Engine, priority: str, source: str | Path | Any, *, by:
     cadence = _parsed(source, ds.parse_cadence)
     with writing(engine) as conn:
         store.set_schedule(conn, priority, cadence.to_dict(), by=by, at=moment)
-    return {"priority": priority, "cadence": cadence.to_dict(),
-            "next": cadence.next_after(moment.date()).isoformat()}
+    return ScheduleSet(priority=priority, cadence=cadence.to_dict(),
+                       next=cadence.next_after(moment.date()).isoformat())
 
 
 def record_stocktake(engine: Engine, priority: str, source: str | Path | Any, *, by: str,
-                     at: datetime | None = None) -> dict[str, Any]:
+                     at: datetime | None = None) -> StocktakeRecorded:
     """Store a stocktake: date, attendees, the pack used, decisions and new actions."""
     if not by.strip():
         raise Invalid("a stocktake record needs the name of who records it (--by)")
@@ -63,8 +72,8 @@ def record_stocktake(engine: Engine, priority: str, source: str | Path | Any, *,
         ids = [store.add_action(conn, priority, sid, code=a["code"], text=a["text"],
                                 owner=a["owner"], due=a["due"], raised_on=held,
                                 status=a["status"], by=by, at=moment) for a in actions]
-    return {"priority": priority, "stocktake": sid, "held_on": held, "actions": ids,
-            "decisions": len(document.get("decisions") or [])}
+    return StocktakeRecorded(priority=priority, stocktake=sid, held_on=held,
+                             actions=tuple(ids), decisions=len(document.get("decisions") or []))
 
 
 def _action(row: dict[str, Any]) -> ds.Action:
@@ -77,7 +86,7 @@ def _action(row: dict[str, Any]) -> ds.Action:
 
 def update_action(engine: Engine, action_id: int, *, status: str, note: str = "",
                   on: date | None = None, by: str, at: datetime | None = None
-                  ) -> dict[str, Any]:
+                  ) -> ActionUpdated:
     """Record an action's progress (its history is kept; the newest update is its status)."""
     if not by.strip():
         raise Invalid("an action update needs the name of who makes it (--by)")
@@ -92,12 +101,13 @@ def update_action(engine: Engine, action_id: int, *, status: str, note: str = ""
                                                      "on": day.isoformat(), "by": by})
         store.add_action_update(conn, action_id, status=updated.status, note=note,
                                 on_date=day.isoformat(), by=by, at=moment)
-    return {"action": action_id, "priority": row["priority"], "from": current["status"],
-            "status": updated.status, "on": day.isoformat()}
+    return ActionUpdated(action=action_id, priority=row["priority"],
+                         from_status=current["status"], status=updated.status,
+                         on=day.isoformat())
 
 
 def list_actions(engine: Engine, *, priority: str | None = None, open_only: bool = False,
-                 as_of: datetime | None = None) -> dict[str, Any]:
+                 as_of: datetime | None = None) -> ActionList:
     """Every action (or the open ones) known at ``as_of``, with days overdue then."""
     model = read_model(engine)
     if priority is not None:
@@ -110,14 +120,14 @@ def list_actions(engine: Engine, *, priority: str | None = None, open_only: bool
         a = _action(r)
         if open_only and not a.is_open:
             continue
-        out.append({"id": r["id"], "priority": r["priority"], "code": r["code"],
-                    "text": r["text"], "owner": r["owner"], "due": r["due"],
-                    "raised_on": r["raised_on"], "status": r["status"],
-                    "status_on": r["status_on"], "days_overdue": a.days_overdue(today),
-                    "updates": [{"status": u["status"], "note": u["note"], "on": u["on_date"],
-                                 "by": u["by"]} for u in r["updates"]]})
-    return {"as_of": iso(as_of), "today": today.isoformat(), "actions": out,
-            "summary": _summary(rows, today)}
+        out.append(ActionRow(
+            id=r["id"], priority=r["priority"], code=r["code"], text=r["text"],
+            owner=r["owner"], due=r["due"], raised_on=r["raised_on"], status=r["status"],
+            status_on=r["status_on"], days_overdue=a.days_overdue(today),
+            updates=tuple(ActionUpdate(status=u["status"], note=u["note"], on=u["on_date"],
+                                       by=u["by"]) for u in r["updates"])))
+    return ActionList(as_of=iso(as_of), today=today.isoformat(), actions=tuple(out),
+                      summary=_summary(rows, today))
 
 
 def _summary(rows: list[dict[str, Any]], today: date) -> dict[str, Any]:
@@ -135,7 +145,7 @@ def _summary(rows: list[dict[str, Any]], today: date) -> dict[str, Any]:
 
 
 def stocktake_overview(engine: Engine, priority: str, *, as_of: datetime | None = None
-                       ) -> dict[str, Any]:
+                       ) -> StocktakeOverview:
     """The schedule and next date, past stocktakes with their decisions and actions, and the
     actions to follow up at the next one."""
     model = read_model(engine)
@@ -159,13 +169,14 @@ def stocktake_overview(engine: Engine, priority: str, *, as_of: datetime | None 
     ids = {(a["raised_on"], a["code"]): a["id"] for a in actions}
     for c in carried:
         c["id"] = ids.get((_isodate(c["raised_on"]), c["code"]))
-    return {"priority": priority, "as_of": iso(as_of), "today": today.isoformat(),
-            "cadence": cadence.to_dict() if cadence else None,
-            "next": cadence.next_after(today).isoformat() if cadence else None,
-            "kept": ds.kept(cadence, [date.fromisoformat(m["held_on"]) for m in meetings],
-                            today) if cadence else None,
-            "stocktakes": past, "carried_over": carried,
-            "five_questions": list(ds.FIVE_QUESTIONS)}
+    return StocktakeOverview(
+        priority=priority, as_of=iso(as_of), today=today.isoformat(),
+        cadence=cadence.to_dict() if cadence else None,
+        next=cadence.next_after(today).isoformat() if cadence else None,
+        kept=ds.kept(cadence, [date.fromisoformat(m["held_on"]) for m in meetings], today)
+        if cadence else None,
+        stocktakes=tuple(past), carried_over=tuple(carried),
+        five_questions=tuple(ds.FIVE_QUESTIONS))
 
 
 def _isodate(value: Any) -> str:

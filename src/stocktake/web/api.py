@@ -376,8 +376,8 @@ def api_series(
     unit = unit or _default_unit(request, model)
     if unit in model.units:
         _check_in_remit(request, model, unit)
-    return JSONResponse(call(indicator_series, engine, indicator, unit,
-                             as_of=moment(as_of)))
+    return JSONResponse(encode(call(indicator_series, Snapshot(engine, moment(as_of)),
+                                    indicator, unit)))
 
 @router.get("/api/v1/quality", name="api_quality", tags=["data"],
          summary="Data quality by unit", response_model=ReportOut, responses=ERRORS,
@@ -398,8 +398,8 @@ def api_quality(
         if unit not in model.units:
             raise unprocessable(f"unit: '{unit}' is not a reporting unit")
         _check_in_remit(request, model, unit)
-    return JSONResponse(call(data_quality, engine, unit=unit or None,
-                             as_of=moment(as_of)))
+    return JSONResponse(encode(call(data_quality, Snapshot(engine, moment(as_of)),
+                                    unit=unit or None)))
 
 @router.get("/api/v1/observations", name="api_observations", tags=["data"],
          summary="Stored values, filtered and paged", response_model=ObservationPage,

@@ -22,6 +22,7 @@ import secrets
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Any
@@ -36,6 +37,7 @@ from ..intake.service import SubmissionResult, submit_file
 from ..model.entities import DeliveryModel
 from ..model.periods import Period, PeriodError
 from ..reports import formatting as report_formatting
+from ..results.quality import QualityByYear
 from ..services.accounts import Principal
 from ..services.model_service import current_model
 from ..services.quality import data_quality
@@ -368,11 +370,11 @@ def data_template(request: Request, engine: EngineDep, principal: CurrentPrincip
 def data_quality_page(request: Request, engine: EngineDep, principal: CurrentPrincipal,
                       model: Model) -> Response:
     _remit(principal, model)
-    report = data_quality(engine, unit=principal.unit if principal.role == "provider"
-                          else None)
+    report = data_quality(Snapshot(engine), unit=principal.unit
+                          if principal.role == "provider" else None)
     return render(request, "data_quality.html", {
-        "report": report, "years": _years(report["trend"]),
-        "trend": _trend_by_unit(report["trend"]), "principal": principal,
+        "report": report, "years": _years(report.trend),
+        "trend": _trend_by_unit(report.trend), "principal": principal,
         "alerts": page_alerts(engine, unit=principal.unit if principal.role == "provider"
                               else None)})
 
@@ -431,10 +433,11 @@ def unit_page(request: Request, code: str, engine: EngineDep, principal: Current
         "indicator", "period", "value", "recorded_at").iter_rows()}
     if not datasets:  # no data sets declared: what the unit has sent
         wanted = sorted(last)
-    quality = data_quality(engine, unit=code)
-    mine = next((r for r in quality["units"] if r["unit"] == code), None)
-    trend = [t for t in quality["trend"] if t["unit"] == code]
-    status = priority_status(Snapshot(engine), unit=code, units=False, forecasts="none")
+    snap = Snapshot(engine)
+    quality = data_quality(snap, unit=code)
+    mine = next((r for r in quality.units if r.unit == code), None)
+    trend = [t for t in quality.trend if t.unit == code]
+    status = priority_status(snap, unit=code, units=False, forecasts="none")
     return render(request, "unit.html", {
         "unit": unit, "parent": model.units.get(unit.parent or ""),
         "children": [u for u in model.children(code)
@@ -446,12 +449,12 @@ def unit_page(request: Request, code: str, engine: EngineDep, principal: Current
         "reader": principal.role != "provider"})
 
 
-def _years(trend: list[dict[str, Any]]) -> list[str]:
-    return sorted({t["year"] for t in trend})
+def _years(trend: Sequence[QualityByYear]) -> list[str]:
+    return sorted({t.year for t in trend})
 
 
-def _trend_by_unit(trend: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+def _trend_by_unit(trend: Sequence[QualityByYear]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for t in trend:
-        out.setdefault(t["unit"], {})[t["year"]] = t["score"]
+        out.setdefault(t.unit, {})[t.year] = t.score
     return out

@@ -286,11 +286,11 @@ def delivery_plan_yaml(request: Request, p: PriorityInPath, engine: EngineDep,
         shown = plans.show_plan(engine, code, version=version)
     except StocktakeError as exc:
         return not_found(request, str(exc))
-    text = (f"# Delivery plan of {code}, version {shown['version']} "
-            f"({shown['recorded_at']}, {shown['author']}).\n# Edit it and upload it on "
+    text = (f"# Delivery plan of {code}, version {shown.version} "
+            f"({shown.recorded_at}, {shown.author}).\n# Edit it and upload it on "
             f"/priorities/{code}/plan to make the next version.\n"
-            + yaml.safe_dump(shown["plan"], sort_keys=False, allow_unicode=True))
-    filename = f"plan-{code}-v{shown['version']}.yaml"
+            + yaml.safe_dump(shown.plan, sort_keys=False, allow_unicode=True))
+    filename = f"plan-{code}-v{shown.version}.yaml"
     return Response(text, media_type="application/yaml; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -312,15 +312,15 @@ def delivery_plan_diff(request: Request, p: PriorityInPath, engine: EngineDep
         shown = plans.show_plan(engine, p.code)
     except StocktakeError as exc:
         return not_found(request, str(exc))
-    old = old or max(1, shown["version"] - 1)
-    new = new or shown["version"]
+    old = old or max(1, shown.version - 1)
+    new = new or shown.version
     try:
         diff = plans.diff_plan(engine, p.code, old, new)
     except StocktakeError as exc:
         return not_found(request, str(exc))
     return page(request, "delivery_plan_diff.html", {
         **base(request, p, "plan"), "diff": diff,
-        "rows": diff_rows(diff["lines"]), "history": shown["history"]})
+        "rows": diff_rows(diff.lines), "history": shown.history})
 
 
 @router.post("/priorities/{code}/plan", response_class=HTMLResponse,
@@ -341,8 +341,8 @@ async def delivery_plan_upload(request: Request, p: PriorityInPath, username: Ed
         problems = problems_of(exc)
         return await run_in_threadpool(
             lambda: plan_page(request, p, status=400, problems=problems, reason=reason))
-    key = "saved" if result["changed"] else "unchanged"
-    return RedirectResponse(f"/priorities/{p.code}/plan?{key}={result['version']}",
+    key = "saved" if result.changed else "unchanged"
+    return RedirectResponse(f"/priorities/{p.code}/plan?{key}={result.version}",
                             status_code=303)
 
 
@@ -359,7 +359,7 @@ def delivery_chain(request: Request, p: PriorityInPath, model: Model, engine: En
     else:
         # Drawn from the analysis just made (chains.chain_diagram would analyse again,
         # and data quality is the slow part).
-        svg = chain_svg(dc.parse_chain(chain["chain"], model), chain["analysis"])
+        svg = chain_svg(dc.parse_chain(chain.chain, model), chain.analysis)
     return page(request, "delivery_chain.html", {
         **base(request, p, "chain"), "chain": chain, "svg": svg})
 
@@ -373,8 +373,8 @@ def assessments_page(request: Request, p: Priority, *, status: int = 200,
                      done: str | None = None) -> HTMLResponse:
     shown = assessments.show_assessments(engine_of(request), p.code)
     principal = auth.principal_of(request)
-    latest = (shown["latest"] or {}).get("assessment") or {}
-    defaults = {"round": "", "assessed_on": shown["today"],
+    latest = shown.latest.assessment if shown.latest else {}
+    defaults = {"round": "", "assessed_on": shown.today,
                 "assessor": latest.get("assessor", "")}
     for key, _label, _scale in da.CRITERIA:  # start from the last round's ratings
         defaults[f"{key}_rating"] = str((latest.get(key) or {}).get("rating", ""))
@@ -411,7 +411,7 @@ async def delivery_assessment_record(request: Request, p: PriorityInPath, engine
         return await run_in_threadpool(
             lambda: assessments_page(request, p, status=400, problems=problems, form=kept))
     return RedirectResponse(f"/priorities/{p.code}/assessments?"
-                            + urlencode({"saved": result["round"]}), status_code=303)
+                            + urlencode({"saved": result.round}), status_code=303)
 
 
 # -- stocktakes ----------------------------------------------------------------------
@@ -460,7 +460,7 @@ async def delivery_stocktake_record(request: Request, p: PriorityInPath, usernam
         return await run_in_threadpool(
             lambda: stocktakes_page(request, p, status=400, problems=problems, form=kept))
     return RedirectResponse(f"/priorities/{p.code}/stocktakes?"
-                            + urlencode({"saved": result["held_on"]}) + "#recorded",
+                            + urlencode({"saved": result.held_on}) + "#recorded",
                             status_code=303)
 
 
@@ -551,29 +551,29 @@ async def delivery_action_update(request: Request, action_id: int, engine: Engin
     priority_filter = _clean(form.get("filter_priority"))
     open_filter = _clean(form.get("filter_open")) or "1"
     listed = await run_in_threadpool(stocktakes.list_actions, engine)
-    row = next((a for a in listed["actions"] if a["id"] == action_id), None)
+    row = next((a for a in listed.actions if a.id == action_id), None)
     if row is None:
         return not_found(request, f"There is no action {action_id}.")
-    username = editor(row["priority"], who)
+    username = editor(row.priority, who)
     status, note = _clean(form.get("status")), _clean(form.get("note"))
     try:
         if status and status not in ACTION_STATUSES:
             raise Invalid(Problem(f"{status!r} is not one of {', '.join(ACTION_STATUSES)}",
                                   where="status"))
-        if status in ("", row["status"]) and not note:
+        if status in ("", row.status) and not note:
             raise Invalid(f"nothing to record: the action is already "
-                          f"{STATUS_WORDS[row['status']].lower()}; change its status or "
+                          f"{STATUS_WORDS[row.status].lower()}; change its status or "
                           "write a note")
         result = await run_in_threadpool(
-            lambda: stocktakes.update_action(engine, action_id, status=status or row[
-                "status"], note=note, by=username))
+            lambda: stocktakes.update_action(engine, action_id, status=status or row.status,
+                                             note=note, by=username))
     except StocktakeError as exc:
-        problem = {"id": action_id, "code": row["code"], "priority": row["priority"],
+        problem = {"id": action_id, "code": row.code, "priority": row.priority,
                    "messages": problems_of(exc), "status": status, "note": note}
         return await run_in_threadpool(
             lambda: actions_page(request, priority=priority_filter,
                                  open_only=open_filter == "1", status=400,
                                  problem=problem))
     query = urlencode({"priority": priority_filter, "open": open_filter,
-                       "updated": action_id, "to": result["status"]})
+                       "updated": action_id, "to": result.status})
     return RedirectResponse(f"/actions?{query}#action-{action_id}", status_code=303)

@@ -1,0 +1,57 @@
+"""The answer of data quality per reporting unit (services/quality.py): a league of units by
+score and each unit's score by year. Field order is the key order of ``--json`` and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .base import Result
+
+
+@dataclass(frozen=True)
+class UnitQuality(Result):
+    """One unit's data quality over it and every unit below it (analysis.quality)."""
+
+    unit: str
+    expected: int  # values expected for periods past their deadline
+    received: int
+    on_time: int
+    revised: int  # values changed by a later submission
+    mean_revision_size: float | None  # mean relative change of the revised values
+    outliers: int  # values flagged as outliers when submitted
+    rule_checks: int
+    rule_failures: int
+    completeness: float
+    timeliness: float
+    validity: float | None  # None: no rule applies
+    revision_rate: float | None
+    outlier_rate: float | None
+    score: float  # 0 to 100, by the formula
+    name: str
+    level: str
+    rank: int  # 1: the highest score
+
+
+@dataclass(frozen=True)
+class QualityByYear(Result):
+    """A unit's score in one year (of the periods' start)."""
+
+    unit: str
+    year: str
+    score: float
+    completeness: float
+    timeliness: float
+
+
+@dataclass(frozen=True)
+class DataQuality(Result):
+    """Quality of every unit (or one and those below it) as known at a moment: a league by
+    score and each unit's score by year."""
+
+    as_of: str  # the moment deadlines are judged at
+    formula: str
+    weights: Mapping[str, float]
+    datasets: tuple[str, ...]  # the data sets scored (implicit:<indicator> when none declared)
+    units: tuple[UnitQuality, ...]  # by score, highest first
+    trend: tuple[QualityByYear, ...]  # by unit, then year
