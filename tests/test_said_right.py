@@ -5,6 +5,8 @@ a gap after the deadline that names the period it belongs to."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from stocktake.analysis.backtest import _level_groups
@@ -42,11 +44,14 @@ def test_coverage_never_rounds_to_all_or_none():
 
 
 def test_gap_after_the_deadline_names_its_period():
-    row = {"at_target_period": {"period": "2015-Q4", "actual_period": "2015-Q4"}}
-    assert _at_deadline(row) == " (at 2015-Q4)"
-    earlier = {"at_target_period": {"period": "2015-Q4", "actual_period": "2015-Q3"}}
-    assert _at_deadline(earlier) == " (at 2015-Q3)"
-    assert _at_deadline({"at_target_period": None}) == ""
+    def row(verdict):
+        return SimpleNamespace(at_target_period=verdict)
+
+    assert _at_deadline(row(SimpleNamespace(period="2015-Q4", actual_period="2015-Q4"))) \
+        == " (at 2015-Q4)"
+    assert _at_deadline(row(SimpleNamespace(period="2015-Q4", actual_period="2015-Q3"))) \
+        == " (at 2015-Q3)"
+    assert _at_deadline(row(None)) == ""
 
 
 def test_series_cells_follow_decimals_and_say_where_a_value_is_partial():

@@ -131,18 +131,18 @@ def test_outlier_frames_built_wrong_are_a_programming_error():
         check_values(pl.DataFrame({"indicator": ["x"]}), pl.DataFrame())
 
 
-def test_a_ratio_whose_scale_is_not_a_number_is_invalid_when_it_is_rolled_up(
+def test_a_ratio_whose_scale_is_not_a_number_is_refused_when_the_model_loads(
         engine, small_model_dir):
-    from stocktake.services.readings import indicator_series
+    # The loader refuses it, with file, line and field, so no roll-up ever meets it.
+    from stocktake.model.files import ModelError
 
     indicators = small_model_dir / "indicators.yaml"
     text = indicators.read_text()
     assert "  scale: 100000\n" in text
     indicators.write_text(text.replace("  scale: 100000\n", "  scale: .inf\n"))
-    _store_months(engine, small_model_dir)
-    with pytest.raises(Invalid, match="ratio indicator 'incident_rate' has scale inf; it must "
-                       "be a positive number"):
-        indicator_series(engine, "incident_rate", "N")
+    with pytest.raises(ModelError, match=r"indicators.yaml:\d+: field 'scale': 'inf' must be "
+                       "a positive number"):
+        _store_months(engine, small_model_dir)
 
 
 def test_roll_up_series_names_what_is_unknown(small_model_dir):
