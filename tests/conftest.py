@@ -21,6 +21,9 @@ from stocktake.store.db import drop_everything, open_engine
 HERE = Path(__file__).parent
 SMALL_MODEL = HERE / "fixtures" / "small_model"
 SHARED_DATA = HERE.parent.parent / "shared" / "data"
+# Every template render in the tests is checked against the template's context contract
+# (stocktake.reports.contracts): a page and its handler cannot drift apart unseen.
+os.environ.setdefault("STOCKTAKE_CHECK_TEMPLATES", "1")
 
 # A pytest-xdist worker starts with COLUMNS=80 in its environment. rich reads COLUMNS once,
 # when the CLI's consoles are made at import, and would then ignore the width a test gives

@@ -41,7 +41,8 @@ def _criteria() -> tuple[list[tuple[str, str]], dict[str, str]]:
 def render_pack(context: dict[str, Any]) -> str:
     """The stocktake pack as one self-contained HTML document."""
     c = dict(context)
-    c["headline_svg"] = headline_chart(c["trajectory"], c["spc"] if c["spc"].get("points")
+    trajectory = c.pop("trajectory")  # drawn here, not read by the template
+    c["headline_svg"] = headline_chart(trajectory, c["spc"] if c["spc"].get("points")
                                        else None, width=880, height=360)
     c["panels"] = {u.unit: unit_panel(u) for u in c["units"]}
     c["chain_svg"], c["actor_names"] = "", {}

@@ -38,7 +38,7 @@ def login_page(request: Request, *, message: str | None = None, error: str | Non
                headers: dict[str, str] | None = None) -> Response:
     response = templates_of(request).TemplateResponse(request, "login.html", {
         "message": message, "error": error, "next": next_page, "username": username,
-        "principal": principal_of(request), "min_length": accounts.MIN_PASSWORD_LENGTH,
+        "principal": principal_of(request),
     }, status_code=status, headers=headers)
     return set_anon_csrf(request, response)
 

@@ -308,7 +308,7 @@ def data_submit_check(
         upload_id = ""
     return submit_page(request, status=200, result=result, checked_name=filename,
                        upload_id=upload_id, from_form=source == "form", lines=lines,
-                       scope=scope, held_to=held_to)
+                       scope=scope)
 
 
 @router.post("/data/submit/commit", response_class=HTMLResponse)

@@ -232,8 +232,7 @@ router = APIRouter()
 
 def page(request: Request, name: str, context: dict[str, Any],
          status: int = 200) -> HTMLResponse:
-    context = {"world_label": world_label(request), "principal": auth.principal_of(request),
-               **context}
+    context = {"world_label": world_label(request), **context}
     return render(request, name, context, status)
 
 
@@ -247,7 +246,7 @@ def may_edit(request: Request, code: str) -> bool:
 
 
 def base(request: Request, p: Priority, tab: str) -> dict[str, Any]:
-    return {"code": p.code, "priority": p, "tab": tab, "may_edit": may_edit(request, p.code)}
+    return {"code": p.code, "priority": p, "tab": tab}
 
 
 # -- the plan ------------------------------------------------------------------------
@@ -263,7 +262,8 @@ def plan_page(request: Request, p: Priority, *, version: int | None = None,
         if version is not None:
             return not_found(request, str(exc))
     return page(request, "delivery_plan.html", {
-        **base(request, p, "plan"), "plan": plan, "problems": problems or [],
+        **base(request, p, "plan"), "may_edit": may_edit(request, p.code), "plan": plan,
+        "problems": problems or [],
         "reason": reason, "done": done}, status)
 
 
@@ -431,7 +431,8 @@ def stocktakes_page(request: Request, p: Priority, *, status: int = 200,
     with contextlib.suppress(ValueError):
         n_actions = max(n_actions, min(MAX_ROWS, int(request.query_params.get("rows", 0))))
     return page(request, "delivery_stocktakes.html", {
-        **base(request, p, "stocktakes"), "routine": routine,
+        **base(request, p, "stocktakes"), "may_edit": may_edit(request, p.code),
+        "routine": routine,
         "questions": context["questions"], "five_questions": context["five_questions"],
         "pack_as_of": context["today"], "data_as_of": context["data_as_of"],
         "form": form, "n_actions": n_actions, "n_decisions": n_decisions,

@@ -24,7 +24,8 @@ def priority_view(snap: Snapshot, code: str) -> dict[str, Any]:
     """Everything the priority page shows. The priority is known to exist (PriorityInPath):
     any error here is ours, a 500, never "no such priority"."""
     view = priority_page_data(snap, code)
-    return {**{f.name: getattr(view, f.name) for f in fields(view)},
+    # Every field of the page's answer but funnel_level, which only the API gives.
+    return {**{f.name: getattr(view, f.name) for f in fields(view) if f.name != "funnel_level"},
             "chart": headline_chart(view.trajectory, view.spc),
             "panels": {u.unit: unit_panel(u) for u in view.units.units},
             "funnel_svg": funnel_chart(view.funnel) if view.funnel else None}
