@@ -39,7 +39,7 @@ from sqlalchemy import Engine, select
 
 from stocktake.intake.service import submit_frame
 from stocktake.model.periods import Period
-from stocktake.services.model_service import load_model
+from stocktake.services.data.model_service import load_model
 from stocktake.store import schema as s
 from stocktake.store.db import open_engine, utcnow
 

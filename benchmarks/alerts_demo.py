@@ -29,7 +29,7 @@ from stocktake.analysis.alerts import (
 from stocktake.demo.series import GAMING
 from stocktake.model.entities import Aggregation
 from stocktake.model.periods import Period
-from stocktake.services.series_data import SeriesData, read_model
+from stocktake.services.reading.series_data import SeriesData, read_model
 from stocktake.store.db import open_engine
 
 

@@ -76,7 +76,7 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(args.seed)
     from stocktake.intake.service import submit_file
-    from stocktake.services.model_service import load_model
+    from stocktake.services.data.model_service import load_model
     from stocktake.store.db import open_engine
 
     work = Path(tempfile.mkdtemp(prefix="fuzz-"))

@@ -314,7 +314,7 @@ def phase_generate(cfg: dict[str, Any]) -> None:
 
 
 def phase_load(cfg: dict[str, Any]) -> None:
-    from stocktake.services.model_service import load_model
+    from stocktake.services.data.model_service import load_model
     from stocktake.store.db import open_engine
 
     db = Path(cfg["dir"]) / DB_NAME
@@ -327,7 +327,7 @@ def phase_load(cfg: dict[str, Any]) -> None:
 
 
 def _model(cfg: dict[str, Any]) -> Any:
-    from stocktake.services.model_service import current_model
+    from stocktake.services.data.model_service import current_model
     from stocktake.store.db import open_engine
 
     engine = open_engine(f"sqlite:///{Path(cfg['dir']) / DB_NAME}")

@@ -39,9 +39,9 @@ from stocktake.reports.render import (  # noqa: E402
     render_pack,
     render_report,
 )
-from stocktake.services.briefings import delivery_report_context  # noqa: E402
-from stocktake.services.packs import pack_context  # noqa: E402
-from stocktake.services.series_data import read_model  # noqa: E402
+from stocktake.services.publishing.briefings import delivery_report_context  # noqa: E402
+from stocktake.services.publishing.packs import pack_context  # noqa: E402
+from stocktake.services.reading.series_data import read_model  # noqa: E402
 from stocktake.store.db import open_engine  # noqa: E402
 
 TARGET = 3.0

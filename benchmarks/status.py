@@ -67,9 +67,9 @@ from _worlds import World, build_world  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from stocktake.services.series_data import components, read_model  # noqa: E402
-from stocktake.services.snapshot import Snapshot  # noqa: E402
-from stocktake.services.status import priority_status  # noqa: E402
+from stocktake.services.reading.series_data import components, read_model  # noqa: E402
+from stocktake.services.reading.snapshot import Snapshot  # noqa: E402
+from stocktake.services.reading.status import priority_status  # noqa: E402
 from stocktake.store.db import open_engine  # noqa: E402
 
 TARGET_FLOOR = 3.0  # (a) / (b) at most

@@ -216,10 +216,10 @@ def page_work(engine, priority: str) -> dict[str, list[tuple[str, object]]]:
     profile sees them (a TestClient runs the app in another thread, out of cProfile's
     sight)."""
     from stocktake.reports.charts import headline_chart
-    from stocktake.services.overview import priority_overview
-    from stocktake.services.readings import spc_chart
-    from stocktake.services.snapshot import Snapshot
-    from stocktake.services.status import priority_status, priority_trajectory
+    from stocktake.services.reading.overview import priority_overview
+    from stocktake.services.reading.readings import spc_chart
+    from stocktake.services.reading.snapshot import Snapshot
+    from stocktake.services.reading.status import priority_status, priority_trajectory
 
     def priority_page() -> object:
         status = priority_status(Snapshot(engine), priority=priority, units=True, forecasts="none")

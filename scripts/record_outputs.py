@@ -84,7 +84,7 @@ def prepare(base: Path) -> None:
         code, out, err = stocktake(step, base)
         if code:
             sys.exit(f"{' '.join(step)} failed:\n{out}\n{err}")
-    from stocktake.services import accounts
+    from stocktake.services.admin import accounts
     from stocktake.store.db import open_engine
 
     creds = {}

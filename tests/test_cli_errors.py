@@ -21,9 +21,9 @@ from stocktake.cli import app
 from stocktake.cli.common import JsonOption
 from stocktake.cli.exits import StocktakeGroup
 from stocktake.errors import Conflict, Forbidden, Invalid, NotFound, Problem, StocktakeError
-from stocktake.services import status as status_service
-from stocktake.services.snapshot import Snapshot
-from stocktake.services.status import priority_status
+from stocktake.services.reading import status as status_service
+from stocktake.services.reading.snapshot import Snapshot
+from stocktake.services.reading.status import priority_status
 from stocktake.store.db import open_engine
 
 SRC = Path(__file__).parents[1] / "src"

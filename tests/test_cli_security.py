@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
 from stocktake.cli import app
-from stocktake.services import accounts
+from stocktake.services.admin import accounts
 
 runner = CliRunner()
 PW = "correct horse battery"

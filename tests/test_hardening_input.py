@@ -23,7 +23,7 @@ from stocktake.intake import formats
 from stocktake.intake.findings import SubmissionError
 from stocktake.intake.formats import read_submission
 from stocktake.intake.service import submit_file
-from stocktake.services.model_service import load_model
+from stocktake.services.data.model_service import load_model
 from stocktake.store import schema
 
 T0 = datetime(2025, 6, 1, 9, 0)
@@ -458,7 +458,7 @@ def test_an_export_escapes_codes_keeps_negative_numbers_and_submits_back(injecte
 
 
 def test_the_public_sites_csv_escapes_text_but_not_numbers():
-    from stocktake.services.publish import CSV_COLUMNS, series_csv
+    from stocktake.services.publishing.publish import CSV_COLUMNS, series_csv
 
     row = dict.fromkeys(CSV_COLUMNS, "x") | {"unit_name": "=1+1", "level": "@lvl",
                                              "value": -5.0, "expected": None}

@@ -74,7 +74,7 @@ def test_nowcast_and_seasonal_parameters_are_invalid():
 
 def _store_months(engine, small_model_dir, months=range(1, 10)):
     from stocktake.intake.service import submit_rows
-    from stocktake.services.model_service import load_model
+    from stocktake.services.data.model_service import load_model
 
     load_model(engine, small_model_dir, loaded_by="t")
     rows = [(i, u, f"2024-{m:02d}", v) for m in months

@@ -8,10 +8,10 @@ from fastapi.testclient import TestClient
 
 from stocktake.demo.series import GAMING
 from stocktake.model.periods import Period
-from stocktake.services import accounts
-from stocktake.services.alerts import alerts
-from stocktake.services.series_data import components
-from stocktake.services.snapshot import Snapshot
+from stocktake.services.admin import accounts
+from stocktake.services.reading.alerts import alerts
+from stocktake.services.reading.series_data import components
+from stocktake.services.reading.snapshot import Snapshot
 from stocktake.web.app import create_app
 
 # How far the found start may be from the planted one, in months. The housing case is a

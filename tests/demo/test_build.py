@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 from stocktake.cli import app
 from stocktake.demo.build import DemoError, build_demo
 from stocktake.errors import Conflict
-from stocktake.services.model_service import load_model
-from stocktake.services.overview import priority_overview
-from stocktake.services.quality import data_quality
-from stocktake.services.snapshot import Snapshot
+from stocktake.services.data.model_service import load_model
+from stocktake.services.reading.overview import priority_overview
+from stocktake.services.reading.quality import data_quality
+from stocktake.services.reading.snapshot import Snapshot
 from stocktake.store import schema
 from stocktake.store.db import get_meta, open_engine
 
@@ -86,7 +86,7 @@ def test_the_planted_rule_breaches_show_in_validity_and_nowhere_else(demo_engine
     # The web page's league table says how many checks failed, beside the rate.
     from fastapi.testclient import TestClient
 
-    from stocktake.services import accounts
+    from stocktake.services.admin import accounts
     from stocktake.web.app import create_app
 
     if "pagetest" not in {u.username for u in accounts.list_users(demo_engine)}:
@@ -128,7 +128,7 @@ def test_demo_no_serve_reuses_the_same_demo_and_prints_the_priorities(demo_engin
 ])
 def test_the_planted_leads_are_found_at_their_lags(demo_engine, lead, headline, lag):
     from stocktake.demo.world import build_world
-    from stocktake.services.leads import lead_indicators
+    from stocktake.services.reading.leads import lead_indicators
 
     assert (lead, headline, lag) in build_world().planted_leads
     decoys = ["surg_referrals", "youth_program_participants", "unfounded_incidents"]
@@ -150,7 +150,7 @@ def test_spurious_candidates_are_not_read_as_leads(demo_engine):
     timing), so surgical indicators pass the one-way F test for grade-3 reading; they must
     not read as leads. The default (time effects, permutation across units) does not even
     discover them; the old F test did, and only the missing forecast gain saved it."""
-    from stocktake.services.leads import lead_indicators
+    from stocktake.services.reading.leads import lead_indicators
 
     cands = ["or_hours", "surg_within_benchmark"]
     report = lead_indicators(Snapshot(demo_engine), "grade3_reading_pct", candidates=cands,
@@ -170,9 +170,9 @@ def test_named_leads_are_read_on_the_priority_page_and_in_the_pack(demo_engine):
     and the pack say so in words."""
     from fastapi.testclient import TestClient
 
-    from stocktake.services import accounts
-    from stocktake.services.leads import named_lead_evidence
-    from stocktake.services.packs import pack_context
+    from stocktake.services.admin import accounts
+    from stocktake.services.publishing.packs import pack_context
+    from stocktake.services.reading.leads import named_lead_evidence
     from stocktake.web.app import create_app
 
     evidence = named_lead_evidence(Snapshot(demo_engine), "LIT")

@@ -11,15 +11,15 @@ from sqlalchemy import delete, update
 
 from stocktake.errors import StocktakeError
 from stocktake.reports.formatting import number, percent, signed
-from stocktake.services.briefings import (
+from stocktake.services.publishing.briefings import (
     delivery_report_context,
     monthly_note_context,
     write_note,
     write_report,
 )
-from stocktake.services.packs import pack_context, write_pack
-from stocktake.services.snapshot import Snapshot
-from stocktake.services.status import priority_status
+from stocktake.services.publishing.packs import pack_context, write_pack
+from stocktake.services.reading.snapshot import Snapshot
+from stocktake.services.reading.status import priority_status
 from stocktake.store import schema
 from stocktake.store.db import get_meta, open_engine, set_meta
 
@@ -182,7 +182,7 @@ def test_the_delivery_report_ranks_by_likelihood_and_gives_credit(demo_engine, t
 def test_every_priority_of_the_demo_has_a_pack(demo_engine):
     """Including one whose target date has passed (no forecast to draw)."""
     from stocktake.reports.render import render_pack
-    from stocktake.services.series_data import read_model
+    from stocktake.services.reading.series_data import read_model
 
     for code, p in read_model(demo_engine).priorities.items():
         html = render_pack(pack_context(demo_engine, code))
@@ -190,7 +190,7 @@ def test_every_priority_of_the_demo_has_a_pack(demo_engine):
 
 
 def test_a_cancelled_stocktake_is_counted_as_missed(demo_engine):
-    from stocktake.services.stocktakes import stocktake_overview
+    from stocktake.services.routines.stocktakes import stocktake_overview
 
     home = stocktake_overview(demo_engine, "HOME")["kept"]
     assert home["held"] == home["scheduled"] - 1 and len(home["missed"]) == 1

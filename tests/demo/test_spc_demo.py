@@ -16,11 +16,11 @@ from stocktake.cli import app
 from stocktake.errors import StocktakeError
 from stocktake.results import encode
 from stocktake.results.status import SpcHeadline, Unavailable
-from stocktake.services.readings import spc_chart
-from stocktake.services.rebases import accept_rebase, rebase_history, remove_rebase
-from stocktake.services.series_data import SeriesData, read_model
-from stocktake.services.snapshot import Snapshot
-from stocktake.services.status import (
+from stocktake.services.reading.readings import spc_chart
+from stocktake.services.reading.rebases import accept_rebase, rebase_history, remove_rebase
+from stocktake.services.reading.series_data import SeriesData, read_model
+from stocktake.services.reading.snapshot import Snapshot
+from stocktake.services.reading.status import (
     _below,
     _reading,
     _readings,
@@ -181,7 +181,7 @@ def test_an_analyst_accepts_and_withdraws_a_rebase_on_the_priority_page(demo_cop
 
     from fastapi.testclient import TestClient
 
-    from stocktake.services import accounts
+    from stocktake.services.admin import accounts
     from stocktake.web import auth
     from stocktake.web.app import create_app
 

@@ -9,12 +9,12 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from stocktake.cli import app
-from stocktake.services.briefings import delivery_report_context, monthly_note_context
-from stocktake.services.overview import portfolio_rows
-from stocktake.services.packs import pack_context
-from stocktake.services.publish import public_site, site_pages
-from stocktake.services.snapshot import Snapshot
-from stocktake.services.status import priority_status
+from stocktake.services.publishing.briefings import delivery_report_context, monthly_note_context
+from stocktake.services.publishing.packs import pack_context
+from stocktake.services.publishing.publish import public_site, site_pages
+from stocktake.services.reading.overview import portfolio_rows
+from stocktake.services.reading.snapshot import Snapshot
+from stocktake.services.reading.status import priority_status
 from stocktake.web.app import create_app
 from stocktake.web.public import render_page
 

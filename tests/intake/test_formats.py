@@ -20,7 +20,7 @@ from stocktake.intake.findings import SubmissionError
 from stocktake.intake.formats import ROW_SCHEMA, read_submission
 from stocktake.intake.service import file_checksum as checksum
 from stocktake.intake.service import submit_frame
-from stocktake.services.model_service import load_model
+from stocktake.services.data.model_service import load_model
 from stocktake.store.observations import latest
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "submissions"

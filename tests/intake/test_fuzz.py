@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_file
-from stocktake.services.model_service import load_model
+from stocktake.services.data.model_service import load_model
 from stocktake.store import schema
 from stocktake.store.db import open_engine
 

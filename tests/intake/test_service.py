@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from stocktake.errors import Invalid, StocktakeError
 from stocktake.intake.service import submit_file, submit_rows
-from stocktake.services.approval import ApprovalError, approve, reopen
-from stocktake.services.model_service import load_model
+from stocktake.services.data.approval import ApprovalError, approve, reopen
+from stocktake.services.data.model_service import load_model
 from stocktake.store import schema
 from stocktake.store.observations import latest
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from stocktake.intake import formats
 from stocktake.intake.formats import open_submission, read_submission
 from stocktake.intake.service import submit_file, submit_rows
-from stocktake.services.model_service import load_model
+from stocktake.services.data.model_service import load_model
 from stocktake.store import observations, schema
 from stocktake.store.observations import latest
 

@@ -14,7 +14,7 @@ from stocktake.intake.service import file_checksum as checksum
 from stocktake.intake.service import submit_frame
 from stocktake.intake.template import HEADER_ROW, build_template
 from stocktake.model.files import load_model_dir
-from stocktake.services.model_service import load_model
+from stocktake.services.data.model_service import load_model
 from stocktake.store.observations import latest
 
 SMALL_MODEL = Path(__file__).parent.parent / "fixtures" / "small_model"

@@ -9,15 +9,15 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from stocktake.errors import StocktakeError
-from stocktake.services import accounts
-from stocktake.services.accounts import (
+from stocktake.services.admin import accounts
+from stocktake.services.admin.accounts import (
     AccountError,
     LoginFailed,
     LoginRefused,
     Principal,
     unit_remit,
 )
-from stocktake.services.model_service import current_model, load_model
+from stocktake.services.data.model_service import current_model, load_model
 from stocktake.store.db import open_engine
 from stocktake.store.schema_accounts import api_tokens, login_attempts, sessions, users
 

@@ -10,8 +10,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
 
 from stocktake.errors import Forbidden, Invalid
-from stocktake.services import accounts, audit
-from stocktake.services.accounts import (
+from stocktake.services.admin import accounts, audit
+from stocktake.services.admin.accounts import (
     AccountError,
     LoginFailed,
     LoginRefused,
@@ -19,7 +19,7 @@ from stocktake.services.accounts import (
     throttle_delay,
     throttle_until,
 )
-from stocktake.services.model_service import load_model
+from stocktake.services.data.model_service import load_model
 from stocktake.store.schema_accounts import audit_log, login_attempts
 
 T0 = datetime(2025, 3, 1, 9, 0)

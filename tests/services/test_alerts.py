@@ -16,9 +16,9 @@ from stocktake.errors import Invalid, NotFound
 from stocktake.intake.service import submit_rows
 from stocktake.model.periods import Period
 from stocktake.results import encode
-from stocktake.services.alerts import alerts, review_alert
-from stocktake.services.model_service import load_model
-from stocktake.services.snapshot import Snapshot
+from stocktake.services.data.model_service import load_model
+from stocktake.services.reading.alerts import alerts, review_alert
+from stocktake.services.reading.snapshot import Snapshot
 from stocktake.store.db import drop_everything, open_engine
 from stocktake.store.schema_alerts import alert_reviews
 

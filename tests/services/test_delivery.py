@@ -27,11 +27,11 @@ from stocktake.results.delivery import (
     PlanVersionInfo,
     PlanView,
 )
-from stocktake.services.assessments import record_assessment, show_assessments
-from stocktake.services.chains import chain_diagram, load_chain, show_chain
-from stocktake.services.model_service import load_model
-from stocktake.services.plans import diff_plan, load_plan, show_plan
-from stocktake.services.stocktakes import (
+from stocktake.services.data.model_service import load_model
+from stocktake.services.routines.assessments import record_assessment, show_assessments
+from stocktake.services.routines.chains import chain_diagram, load_chain, show_chain
+from stocktake.services.routines.plans import diff_plan, load_plan, show_plan
+from stocktake.services.routines.stocktakes import (
     list_actions,
     record_stocktake,
     set_schedule,
@@ -554,7 +554,7 @@ def test_a_pack_renders_whatever_little_there_is(world, months):
     """A new priority: no data (or one month: no control limits, no forecast), one plan
     version, no chain, no assessment, no stocktake. The pack still renders, and says so."""
     from stocktake.reports.render import render_pack
-    from stocktake.services.packs import pack_context
+    from stocktake.services.publishing.packs import pack_context
 
     rows_in = [(ind, unit, f"2024-{m + 1:02d}", value) for m in range(months)
                for unit, n, pop in (("A1", 30 - m, 350000), ("A2", 20, 250000),

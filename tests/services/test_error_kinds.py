@@ -15,13 +15,13 @@ from sqlalchemy import Engine, Table, func, select
 
 from stocktake.errors import Conflict, Forbidden, Invalid, NotFound, StocktakeError
 from stocktake.model.files import ModelError
-from stocktake.services import accounts
-from stocktake.services.approval import ApprovalError, approve
-from stocktake.services.model_service import load_model
-from stocktake.services.plans import load_plan, show_plan
-from stocktake.services.snapshot import Snapshot
-from stocktake.services.status import priority_status
-from stocktake.services.stocktakes import record_stocktake, update_action
+from stocktake.services.admin import accounts
+from stocktake.services.data.approval import ApprovalError, approve
+from stocktake.services.data.model_service import load_model
+from stocktake.services.reading.snapshot import Snapshot
+from stocktake.services.reading.status import priority_status
+from stocktake.services.routines.plans import load_plan, show_plan
+from stocktake.services.routines.stocktakes import record_stocktake, update_action
 from stocktake.store import schema
 from stocktake.store.schema_accounts import users
 

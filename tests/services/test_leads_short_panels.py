@@ -11,9 +11,9 @@ import pytest
 
 from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_rows
-from stocktake.services.leads import lead_indicators, named_lead_evidence
-from stocktake.services.model_service import load_model
-from stocktake.services.snapshot import Snapshot
+from stocktake.services.data.model_service import load_model
+from stocktake.services.reading.leads import lead_indicators, named_lead_evidence
+from stocktake.services.reading.snapshot import Snapshot
 
 UNITS = 150
 YEARS = [str(y) for y in range(2015, 2024)]  # 9 years

@@ -12,9 +12,9 @@ from stocktake.intake.service import submit_rows
 from stocktake.model.periods import Period
 from stocktake.results import dumps
 from stocktake.results.leads import NowcastLead
-from stocktake.services.model_service import load_model
-from stocktake.services.nowcast import nowcast
-from stocktake.services.snapshot import Snapshot
+from stocktake.services.data.model_service import load_model
+from stocktake.services.reading.nowcast import nowcast
+from stocktake.services.reading.snapshot import Snapshot
 
 LEAD = """
 - code: applications

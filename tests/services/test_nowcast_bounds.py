@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from stocktake.analysis.forecast import Bounds
-from stocktake.services.nowcast import _bounded
+from stocktake.services.reading.nowcast import _bounded
 
 
 def test_count_nowcast_interval_is_censored_and_whole():

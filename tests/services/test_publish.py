@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from stocktake.cli import app
 from stocktake.intake.service import submit_rows
-from stocktake.services.model_service import load_model
-from stocktake.services.readings import indicator_series
-from stocktake.services.snapshot import Snapshot
-from stocktake.services.status import priority_status
+from stocktake.services.data.model_service import load_model
+from stocktake.services.reading.readings import indicator_series
+from stocktake.services.reading.snapshot import Snapshot
+from stocktake.services.reading.status import priority_status
 from stocktake.web.public import publish_site
 
 SECRET = """

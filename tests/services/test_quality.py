@@ -6,9 +6,9 @@ import pytest
 
 from stocktake.errors import StocktakeError
 from stocktake.intake.service import submit_rows
-from stocktake.services.model_service import load_model
-from stocktake.services.quality import data_quality
-from stocktake.services.snapshot import Snapshot
+from stocktake.services.data.model_service import load_model
+from stocktake.services.reading.quality import data_quality
+from stocktake.services.reading.snapshot import Snapshot
 
 DATASETS = """\
 - code: monthly

@@ -18,17 +18,17 @@ from stocktake.intake.service import submit_rows
 from stocktake.results import dumps
 from stocktake.results.readings import RebaseEvent
 from stocktake.results.status import Baseline, LatestActual, PeriodValue
-from stocktake.services.model_service import load_model
-from stocktake.services.readings import (
+from stocktake.services.data.model_service import load_model
+from stocktake.services.reading.readings import (
     backtest_indicator,
     compare_units,
     indicator_series,
     spc_chart,
 )
-from stocktake.services.rebases import accept_rebase, rebase_history
-from stocktake.services.series_data import forecastable
-from stocktake.services.snapshot import Snapshot
-from stocktake.services.status import priority_status, priority_trajectory
+from stocktake.services.reading.rebases import accept_rebase, rebase_history
+from stocktake.services.reading.series_data import forecastable
+from stocktake.services.reading.snapshot import Snapshot
+from stocktake.services.reading.status import priority_status, priority_trajectory
 
 P2 = """
 - code: P2

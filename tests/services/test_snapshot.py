@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from stocktake.intake.service import submit_rows
-from stocktake.services.model_service import load_model
-from stocktake.services.snapshot import Snapshot
+from stocktake.services.data.model_service import load_model
+from stocktake.services.reading.snapshot import Snapshot
 
 T0, T1, T2 = datetime(2024, 8, 1), datetime(2024, 8, 5), datetime(2024, 9, 5)
 

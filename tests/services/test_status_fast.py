@@ -19,10 +19,10 @@ from stocktake.intake.service import submit_rows
 from stocktake.model.periods import Period, PeriodType
 from stocktake.results import encode
 from stocktake.results.status import ForecastReading, Unavailable
-from stocktake.services.model_service import load_model
-from stocktake.services.series_data import SeriesData, read_model
-from stocktake.services.snapshot import Snapshot
-from stocktake.services.status import (
+from stocktake.services.data.model_service import load_model
+from stocktake.services.reading.series_data import SeriesData, read_model
+from stocktake.services.reading.snapshot import Snapshot
+from stocktake.services.reading.status import (
     _below,
     _reading,
     _readings,

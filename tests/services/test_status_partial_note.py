@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from stocktake.intake.service import submit_rows
-from stocktake.services.model_service import load_model
-from stocktake.services.snapshot import Snapshot
-from stocktake.services.status import priority_status
+from stocktake.services.data.model_service import load_model
+from stocktake.services.reading.snapshot import Snapshot
+from stocktake.services.reading.status import priority_status
 
 T0 = datetime(2024, 3, 1)
 T1 = datetime(2024, 3, 10)

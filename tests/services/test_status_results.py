@@ -19,9 +19,9 @@ from stocktake.results.status import (
     TrajectorySplit,
     UnitReading,
 )
-from stocktake.services.overview import priority_overview, priority_page
-from stocktake.services.snapshot import Snapshot
-from stocktake.services.status import priority_status, priority_trajectory, unit_readings
+from stocktake.services.reading.overview import priority_overview, priority_page
+from stocktake.services.reading.snapshot import Snapshot
+from stocktake.services.reading.status import priority_status, priority_trajectory, unit_readings
 from tests.services.test_readings import (  # noqa: F401 (world: the fixture)
     AS_OF,
     T1,

@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from stocktake.cli import app
 from stocktake.intake.service import submit_rows
-from stocktake.services.briefings import delivery_report_context
-from stocktake.services.model_service import load_model
-from stocktake.services.snapshot import Snapshot
-from stocktake.services.status import priority_status, priority_trajectory, unit_readings
+from stocktake.services.data.model_service import load_model
+from stocktake.services.publishing.briefings import delivery_report_context
+from stocktake.services.reading.snapshot import Snapshot
+from stocktake.services.reading.status import priority_status, priority_trajectory, unit_readings
 
 SOLVED = """
 - code: solved
@@ -163,7 +163,7 @@ def test_the_delivery_report_never_ranks_a_verdict_as_progress(world):
 
 def test_the_monthly_note_asks_for_a_decision_on_a_missed_unassessed_target(
         engine, small_model_dir):
-    from stocktake.services.briefings import monthly_note_context
+    from stocktake.services.publishing.briefings import monthly_note_context
 
     # B1 never reports March, so February's 55.0% is read against 60%: missed by 5 points.
     world = _world(engine, small_model_dir, skip={("B1", "2024-03")})
@@ -216,7 +216,7 @@ def test_the_pack_shows_the_verdict_and_the_earlier_stage(world):
     import re
 
     from stocktake.reports.render import render_pack
-    from stocktake.services.packs import pack_context
+    from stocktake.services.publishing.packs import pack_context
 
     context = pack_context(world, "SOLVE")
     text = " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"<(style|svg).*?</\1>", "",

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
-from stocktake.services.model_service import load_model
+from stocktake.services.data.model_service import load_model
 from stocktake.store import model_repo, schema
 from stocktake.store.observations import BatchCounts, _index_order, new_vintages, record_batch
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from stocktake.errors import NotFound
 from stocktake.intake.service import submit_file, submit_rows
 from stocktake.model.files import ModelError
-from stocktake.services.export import ExportError, export_observations
-from stocktake.services.model_service import current_model, load_model
+from stocktake.services.data.export import ExportError, export_observations
+from stocktake.services.data.model_service import current_model, load_model
 from stocktake.store import schema
 from stocktake.store.model_repo import model_history
 from stocktake.store.observations import data_as_of, history, latest
@@ -297,7 +297,7 @@ def test_a_submission_inside_a_rolled_back_transaction_leaves_nothing(db_url, sm
     back must discard the batch on SQLite as on PostgreSQL (pysqlite alone would commit at
     the savepoint's release)."""
     from stocktake.intake.service import submit_rows
-    from stocktake.services.model_service import load_model
+    from stocktake.services.data.model_service import load_model
     from stocktake.store.db import open_engine
 
     engine = open_engine(db_url)

@@ -63,7 +63,7 @@ def browser():
 def signed_in_session(engine, role: str = "analyst") -> str:
     """A session token for the account named after ``role`` (made if missing), for tests of
     pages that need someone signed in. Providers report for A; owners own P1."""
-    from stocktake.services import accounts
+    from stocktake.services.admin import accounts
 
     if role not in {u.username for u in accounts.list_users(engine)}:
         extra = {"owner": {"priorities": ["P1"]}, "provider": {"unit": "A"}}.get(role, {})

@@ -24,8 +24,8 @@ from argon2 import PasswordHasher
 from fastapi.routing import APIRoute
 
 from stocktake.intake.service import submit_rows
-from stocktake.services import accounts
-from stocktake.services.model_service import current_model, load_model
+from stocktake.services.admin import accounts
+from stocktake.services.data.model_service import current_model, load_model
 from stocktake.store.db import open_engine
 from stocktake.web import auth
 from stocktake.web.app import create_app

@@ -9,9 +9,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from stocktake.services import accounts
-from stocktake.services.alerts import alerts
-from stocktake.services.snapshot import Snapshot
+from stocktake.services.admin import accounts
+from stocktake.services.reading.alerts import alerts
+from stocktake.services.reading.snapshot import Snapshot
 from stocktake.web import auth
 from stocktake.web.app import create_app
 

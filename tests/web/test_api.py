@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from stocktake.intake.service import submit_file, submit_rows
-from stocktake.services import accounts
-from stocktake.services.model_service import load_model
+from stocktake.services.admin import accounts
+from stocktake.services.data.model_service import load_model
 from stocktake.store import schema
 from stocktake.store.observations import latest
 from stocktake.web import api, auth

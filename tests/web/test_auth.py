@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from stocktake.intake.service import submit_rows
-from stocktake.services import accounts
-from stocktake.services.accounts import ROLES
-from stocktake.services.model_service import load_model
+from stocktake.services.admin import accounts
+from stocktake.services.admin.accounts import ROLES
+from stocktake.services.data.model_service import load_model
 from stocktake.store.db import open_engine
 from stocktake.web import auth
 from stocktake.web.app import create_app

@@ -3,7 +3,7 @@
 import pytest
 
 from stocktake.intake.service import submit_rows
-from stocktake.services.model_service import load_model
+from stocktake.services.data.model_service import load_model
 from stocktake.web.app import create_app
 
 from .conftest import LiveServer, screenshot, signed_in_session

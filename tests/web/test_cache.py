@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from stocktake.intake.service import submit_rows
-from stocktake.services.model_service import load_model
-from stocktake.services.plans import load_plan
+from stocktake.services.data.model_service import load_model
+from stocktake.services.routines.plans import load_plan
 from stocktake.web.cache import ResultCache
 
 PLAN = Path(__file__).parents[2] / "examples" / "delivery" / "plan.yaml"

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 
 from stocktake.intake.service import submit_rows
 from stocktake.model.periods import Period
-from stocktake.services import accounts
-from stocktake.services.model_service import load_model
-from stocktake.services.quality import data_quality
-from stocktake.services.snapshot import Snapshot
+from stocktake.services.admin import accounts
+from stocktake.services.data.model_service import load_model
+from stocktake.services.reading.quality import data_quality
+from stocktake.services.reading.snapshot import Snapshot
 from stocktake.store import observations
 from stocktake.store import schema as s
 from stocktake.store.db import open_engine, set_meta

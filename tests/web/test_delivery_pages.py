@@ -18,12 +18,16 @@ from fastapi.testclient import TestClient
 
 from stocktake.errors import Invalid
 from stocktake.intake.service import submit_rows
-from stocktake.services import accounts
-from stocktake.services.assessments import record_assessment, show_assessments
-from stocktake.services.chains import load_chain
-from stocktake.services.model_service import load_model
-from stocktake.services.plans import load_plan, show_plan
-from stocktake.services.stocktakes import list_actions, record_stocktake, stocktake_overview
+from stocktake.services.admin import accounts
+from stocktake.services.data.model_service import load_model
+from stocktake.services.routines.assessments import record_assessment, show_assessments
+from stocktake.services.routines.chains import load_chain
+from stocktake.services.routines.plans import load_plan, show_plan
+from stocktake.services.routines.stocktakes import (
+    list_actions,
+    record_stocktake,
+    stocktake_overview,
+)
 from stocktake.web import auth
 from stocktake.web.app import create_app
 from stocktake.web.delivery_pages import (

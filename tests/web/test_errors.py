@@ -14,8 +14,10 @@ from starlette.routing import Mount
 
 from stocktake.errors import Invalid, NotFound, Problem
 from stocktake.intake.service import submit_rows
-from stocktake.services import accounts, overview, plans, status
-from stocktake.services.model_service import load_model
+from stocktake.services.admin import accounts
+from stocktake.services.data.model_service import load_model
+from stocktake.services.reading import overview, status
+from stocktake.services.routines import plans
 from stocktake.web import app as web_app
 from stocktake.web import auth
 from stocktake.web.app import create_app

@@ -2,7 +2,7 @@
 
 from fastapi.testclient import TestClient
 
-from stocktake.services.model_service import load_model
+from stocktake.services.data.model_service import load_model
 from stocktake.web.app import create_app
 
 from .conftest import signed_in_session
@@ -38,7 +38,7 @@ def _csrf(client):
 
 
 def test_the_admin_checks_then_loads_new_model_files(engine, small_model_dir):
-    from stocktake.services.model_service import current_model
+    from stocktake.services.data.model_service import current_model
 
     load_model(engine, small_model_dir, loaded_by="alice")
     admin = TestClient(create_app(engine), cookies={
@@ -58,7 +58,7 @@ def test_the_admin_checks_then_loads_new_model_files(engine, small_model_dir):
 
 def test_bad_model_files_are_refused_with_every_problem_and_nothing_stored(engine,
                                                                             small_model_dir):
-    from stocktake.services.model_service import current_model
+    from stocktake.services.data.model_service import current_model
 
     load_model(engine, small_model_dir, loaded_by="alice")
     admin = TestClient(create_app(engine), cookies={

@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 
 from stocktake.intake.service import submit_rows
-from stocktake.services.model_service import load_model
+from stocktake.services.data.model_service import load_model
 from stocktake.store.db import set_meta
 from stocktake.web.app import create_app
 

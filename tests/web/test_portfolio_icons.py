@@ -15,10 +15,10 @@ from stocktake.analysis.spc import ICON_LABELS, xmr
 from stocktake.intake.service import submit_rows
 from stocktake.results.overview import Freshness
 from stocktake.results.status import PeriodValue
-from stocktake.services.assessments import record_assessment
-from stocktake.services.model_service import load_model
-from stocktake.services.overview import portfolio_rows
-from stocktake.services.snapshot import Snapshot
+from stocktake.services.data.model_service import load_model
+from stocktake.services.reading.overview import portfolio_rows
+from stocktake.services.reading.snapshot import Snapshot
+from stocktake.services.routines.assessments import record_assessment
 from stocktake.store.db import set_meta
 from stocktake.web.app import create_app
 

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from stocktake.errors import Invalid
 from stocktake.intake.service import submit_rows
-from stocktake.services import accounts, audit
-from stocktake.services.accounts import ROLES
-from stocktake.services.model_service import load_model
+from stocktake.services.admin import accounts, audit
+from stocktake.services.admin.accounts import ROLES
+from stocktake.services.data.model_service import load_model
 from stocktake.web import auth
 from stocktake.web.app import create_app
 

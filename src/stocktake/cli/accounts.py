@@ -36,7 +36,7 @@ def user_add(username: UserArg, role: RoleOption, db: DbOption = None,
                  "--password-stdin", help="Read the password from standard input instead "
                  "of asking.")] = False) -> None:
     """Create an account (the password is asked for, never given on the command line)."""
-    from ..services.accounts import create_user
+    from ..services.admin.accounts import create_user
 
     engine = open_db(db)
     user = create_user(engine, username, role, _password(password_stdin),
@@ -47,7 +47,7 @@ def user_add(username: UserArg, role: RoleOption, db: DbOption = None,
 @user_app.command("list")
 def user_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Every account with its role, unit or priorities, and whether it is active."""
-    from ..services.accounts import list_users
+    from ..services.admin.accounts import list_users
 
     render_users(list_users(open_db(db)), as_json=as_json)
 
@@ -73,7 +73,7 @@ def render_users(users: list, *, as_json: bool = False) -> None:
 def user_set_role(username: UserArg, role: RoleOption, db: DbOption = None,
                   unit: UnitOption = None, priority: PrioritiesOption = None) -> None:
     """Change an account's role (and its unit or priorities)."""
-    from ..services.accounts import set_role
+    from ..services.admin.accounts import set_role
 
     user = set_role(open_db(db), username, role, unit=unit,
                     priorities=tuple(priority or ()), by="cli")
@@ -83,7 +83,7 @@ def user_set_role(username: UserArg, role: RoleOption, db: DbOption = None,
 @user_app.command("disable")
 def user_disable(username: UserArg, db: DbOption = None) -> None:
     """Disable an account: its sessions and tokens stop working at once."""
-    from ..services.accounts import disable_user
+    from ..services.admin.accounts import disable_user
 
     disable_user(open_db(db), username, by="cli")
     console.print(f"{username} disabled.")
@@ -97,7 +97,7 @@ def user_token(username: UserArg, db: DbOption = None,
                label: Annotated[str, typer.Option("--label", metavar="TEXT",
                                                   help="What the token is for.")] = "") -> None:
     """Make an API token for the account (shown once; only its hash is kept)."""
-    from ..services.accounts import create_api_token
+    from ..services.admin.accounts import create_api_token
 
     token = create_api_token(open_db(db), username, scope, label=label, by="cli")
     err.print(f"API token for {username} ({scope}); it is shown only now:")
@@ -112,7 +112,7 @@ def user_tokens(username: Annotated[str | None, typer.Argument(
                     "--revoked", help="Include revoked tokens.")] = False,
                 as_json: JsonOption = False) -> None:
     """API tokens with their scope and last use (never the tokens themselves)."""
-    from ..services.accounts import list_all_api_tokens, list_api_tokens
+    from ..services.admin.accounts import list_all_api_tokens, list_api_tokens
 
     engine = open_db(db)
     if username is None:
@@ -144,7 +144,7 @@ def user_revoke_token(username: UserArg,
                           metavar="ID", help="The token's number (see `user tokens`).")],
                       db: DbOption = None) -> None:
     """Revoke an API token of the account: it stops working at once."""
-    from ..services.accounts import revoke_api_token
+    from ..services.admin.accounts import revoke_api_token
 
     revoke_api_token(open_db(db), username, token_id, by="cli")
     console.print(f"API token {token_id} of {username} revoked.")

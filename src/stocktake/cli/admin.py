@@ -53,9 +53,9 @@ def demo(
 def _print_demo(engine) -> None:
     """The demo's priorities, then one account per role with fresh passwords to sign in
     with."""
-    from ..services.accounts import ROLE_TEXT, demo_accounts
-    from ..services.overview import priority_overview
-    from ..services.snapshot import Snapshot
+    from ..services.admin.accounts import ROLE_TEXT, demo_accounts
+    from ..services.reading.overview import priority_overview
+    from ..services.reading.snapshot import Snapshot
 
     render_priorities(priority_overview(Snapshot(engine)), title="Demo federation (simulated data)")
     table = Table(title="Demo accounts (new passwords at each start)")
@@ -100,8 +100,8 @@ def audit(
 ) -> None:
     """The audit log of security events: sign-ins and failures, account and role changes,
     API tokens, model loads; with who, when and from which address (newest first)."""
-    from ..services.accounts import normalise_username
-    from ..services.audit import read_log
+    from ..services.admin.accounts import normalise_username
+    from ..services.admin.audit import read_log
 
     entries = read_log(open_db(db), subject=normalise_username(user) if user else None,
                        action=action, limit=limit)

@@ -53,8 +53,8 @@ def alerts(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from ..services.alerts import alerts as alerts_of
-    from ..services.snapshot import Snapshot
+    from ..services.reading.alerts import alerts as alerts_of
+    from ..services.reading.snapshot import Snapshot
 
     snap = Snapshot(open_db(db), parse_as_of(as_of))
     render_alerts(alerts_of(snap, priority=priority, unit=unit), as_json=as_json)
@@ -76,7 +76,7 @@ def review(
 
     Reviews are appended, never edited: 'alerts --as-of' shows the status as it was then.
     """
-    from ..services.alerts import review_alert
+    from ..services.reading.alerts import review_alert
 
     done = review_alert(open_db(db), alert, status=status, note=note, by=login_name())
     render_review(done, as_json=as_json)

@@ -79,7 +79,7 @@ def open_db(db: str | None):
 def parse_as_of(text: str | None) -> datetime | None:
     """An --as-of value: a date means the end of that day; times are UTC."""
     from ..errors import Invalid
-    from ..services.clock import parse_moment
+    from ..services.reading.clock import parse_moment
 
     try:
         return parse_moment(text, "--as-of")

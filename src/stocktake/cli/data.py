@@ -134,7 +134,7 @@ def export(
         metavar="CODE", help="Only this unit (repeatable).")] = None,
 ) -> None:
     """Write the observations (latest, or as known at --as-of) to CSV or Parquet."""
-    from ..services.export import export_observations
+    from ..services.data.export import export_observations
 
     moment = parse_as_of(as_of)
     n = export_observations(open_db(db), out, as_of=moment, indicators=indicator,
@@ -191,7 +191,7 @@ def template(
     db: DbOption = None,
 ) -> None:
     """Write the Excel form a provider fills in for one unit and period, then submits."""
-    from ..services.templates import write_template
+    from ..services.data.templates import write_template
 
     n = write_template(open_db(db), unit, period, out)
     console.print(f"Wrote {out}: {n} indicator(s) to fill for {unit}, {period}.")
@@ -206,8 +206,8 @@ def quality(
 ) -> None:
     """Data quality per reporting unit: a league table with completeness, timeliness,
     validity, revisions, outliers and a combined score (formula printed)."""
-    from ..services.quality import data_quality
-    from ..services.snapshot import Snapshot
+    from ..services.reading.quality import data_quality
+    from ..services.reading.snapshot import Snapshot
 
     render_quality(data_quality(Snapshot(open_db(db), parse_as_of(as_of)), unit=unit),
                    as_json=as_json)
@@ -274,7 +274,7 @@ def approve(
     reason: Annotated[str, typer.Option(help="A note kept with the approval.")] = "",
 ) -> None:
     """Approve a unit's period: it and the units below it are locked for that period."""
-    from ..services.approval import approve as approve_period
+    from ..services.data.approval import approve as approve_period
 
     code = approve_period(open_db(db), unit, period, by=by or login_name(),
                           reason=reason)
@@ -289,7 +289,7 @@ def reopen(
     by: Annotated[str | None, typer.Option("--by", help="Who reopens (default: you).")] = None,
 ) -> None:
     """Reopen a locked period so corrections can be submitted; the reason is recorded."""
-    from ..services.approval import reopen as reopen_period
+    from ..services.data.approval import reopen as reopen_period
 
     code = reopen_period(open_db(db), unit, period, by=by or login_name(),
                          reason=reason)

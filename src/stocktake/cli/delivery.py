@@ -71,7 +71,7 @@ def plan_load(priority: PriorityArg, file: FileArg, db: DbOption = None,
               as_json: JsonOption = False) -> None:
     """Store a plan from a YAML file as the priority's next version (nothing changes if it
     equals the current one, or on any problem)."""
-    from ..services.plans import load_plan
+    from ..services.routines.plans import load_plan
 
     result = load_plan(open_db(db), priority, file, author=author or login_name(),
                        reason=reason)
@@ -99,7 +99,7 @@ def plan_show(priority: PriorityArg, db: DbOption = None,
               = None, as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
     """A plan version with its quality checklist, the trajectory its interventions imply,
     milestones due or late, and the list of versions."""
-    from ..services.plans import show_plan
+    from ..services.routines.plans import show_plan
 
     r = show_plan(open_db(db), priority, version=version, as_of=parse_as_of(as_of))
     render_plan(r, as_json=as_json)
@@ -146,7 +146,7 @@ def plan_diff(priority: PriorityArg,
               new: Annotated[int, typer.Argument(metavar="TO", help="Newer version.")],
               db: DbOption = None, as_json: JsonOption = False) -> None:
     """What changed between two plan versions, and the reasons given."""
-    from ..services.plans import diff_plan
+    from ..services.routines.plans import diff_plan
 
     r = diff_plan(open_db(db), priority, old, new)
     render_plan_diff(r, as_json=as_json)
@@ -175,7 +175,7 @@ def chain_load(priority: PriorityArg, file: FileArg, db: DbOption = None,
                                                    help="Why it changed.")] = "",
                as_json: JsonOption = False) -> None:
     """Store a delivery chain from a YAML file as the priority's next version."""
-    from ..services.chains import load_chain
+    from ..services.routines.chains import load_chain
 
     r = load_chain(open_db(db), priority, file, author=author or login_name(),
                    reason=reason)
@@ -198,7 +198,7 @@ def chain_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOption = N
                as_json: JsonOption = False) -> None:
     """The chain's weak and broken links, actors with poor data, where the centre depends on
     other governments, and single points of failure."""
-    from ..services.chains import chain_diagram, show_chain
+    from ..services.routines.chains import chain_diagram, show_chain
 
     engine = open_db(db)
     moment = parse_as_of(as_of)
@@ -229,7 +229,7 @@ def render_chain(priority: str, r: ChainReading, svg: Path | None, *,
 def assess_record(priority: PriorityArg, file: FileArg, db: DbOption = None,
                   by: ByOption = "", as_json: JsonOption = False) -> None:
     """Record one round's assessment from a YAML file."""
-    from ..services.assessments import record_assessment
+    from ..services.routines.assessments import record_assessment
 
     r = record_assessment(open_db(db), priority, file, by=by or login_name())
     render_assessment_recorded(priority, r, as_json=as_json)
@@ -250,7 +250,7 @@ def assess_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOption = 
                 as_json: JsonOption = False) -> None:
     """Every round, and the latest beside the statistics, with a flag wherever judgement
     and statistics disagree."""
-    from ..services.assessments import show_assessments
+    from ..services.routines.assessments import show_assessments
 
     r = show_assessments(open_db(db), priority, as_of=parse_as_of(as_of))
     render_assessments(priority, r, as_json=as_json)
@@ -290,7 +290,7 @@ def stocktakes_schedule(priority: PriorityArg, db: DbOption = None,
                             "--start", metavar="DATE", help="The first stocktake's date.")]
                         = "", by: ByOption = "") -> None:
     """Set how often the priority is taken stock of."""
-    from ..services.stocktakes import set_schedule
+    from ..services.routines.stocktakes import set_schedule
 
     doc: dict[str, Any] = {"every": every, "unit": unit, "start": start or None}
     r = set_schedule(open_db(db), priority, doc, by=by or login_name())
@@ -301,7 +301,7 @@ def stocktakes_schedule(priority: PriorityArg, db: DbOption = None,
 def stocktakes_record(priority: PriorityArg, file: FileArg, db: DbOption = None,
                       by: ByOption = "", as_json: JsonOption = False) -> None:
     """Record a stocktake (date, attendees, pack, decisions, actions) from a YAML file."""
-    from ..services.stocktakes import record_stocktake
+    from ..services.routines.stocktakes import record_stocktake
 
     r = record_stocktake(open_db(db), priority, file, by=by or login_name())
     render_stocktake_recorded(priority, r, as_json=as_json)
@@ -323,7 +323,7 @@ def stocktakes_show(priority: PriorityArg, db: DbOption = None, as_of: AsOfOptio
                     as_json: JsonOption = False) -> None:
     """The schedule, past stocktakes with decisions and actions, and the actions to follow
     up at the next one."""
-    from ..services.stocktakes import stocktake_overview
+    from ..services.routines.stocktakes import stocktake_overview
 
     r = stocktake_overview(open_db(db), priority, as_of=parse_as_of(as_of))
     render_stocktakes(priority, r, as_json=as_json)
@@ -361,7 +361,7 @@ def actions_list(db: DbOption = None,
                      "--open", help="Only actions not yet done or dropped.")] = False,
                  as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
     """Every action from stocktakes, with its status and days overdue."""
-    from ..services.stocktakes import list_actions
+    from ..services.routines.stocktakes import list_actions
 
     r = list_actions(open_db(db), priority=priority, open_only=open_only,
                      as_of=parse_as_of(as_of))
@@ -388,7 +388,7 @@ def actions_update(action_id: Annotated[int, typer.Argument(metavar="ID", help="
                        "--on", metavar="DATE", help="When (default today).")] = None,
                    by: ByOption = "") -> None:
     """Record an action's progress; its history is kept."""
-    from ..services.stocktakes import update_action
+    from ..services.routines.stocktakes import update_action
 
     try:
         day = date.fromisoformat(on) if on else None

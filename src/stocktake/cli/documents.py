@@ -28,7 +28,7 @@ def pack(priority: PriorityArg, out: OutOption, db: DbOption = None,
          as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
     """The stocktake pack for one priority, as PDF or HTML, built on Barber's five
     questions, from the data as known at --as-of."""
-    from ..services.packs import write_pack
+    from ..services.publishing.packs import write_pack
 
     r = write_pack(open_db(db), priority, str(out), as_of=parse_as_of(as_of))
     render_document(f"Pack for {priority}", r, as_json=as_json)
@@ -39,7 +39,7 @@ def note(month: Annotated[str, typer.Option("--month", metavar="YYYY-MM",
          out: OutOption, db: DbOption = None, as_json: JsonOption = False) -> None:
     """The monthly note to the leader: one page across all priorities: what moved, what is
     off track, what needs a decision."""
-    from ..services.briefings import write_note
+    from ..services.publishing.briefings import write_note
 
     r = write_note(open_db(db), month, str(out))
     render_document(f"Monthly note for {month}", r, as_json=as_json)
@@ -49,7 +49,7 @@ def report(out: OutOption, db: DbOption = None, as_of: AsOfOption = None,
            as_json: JsonOption = False) -> None:
     """The delivery report: every priority's likelihood of delivery as a league table,
     change since the last round, successes with credit, concerns, data-quality league."""
-    from ..services.briefings import write_report
+    from ..services.publishing.briefings import write_report
 
     r = write_report(open_db(db), str(out), as_of=parse_as_of(as_of))
     render_document("Delivery report", r, as_json=as_json)

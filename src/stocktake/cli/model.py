@@ -42,7 +42,7 @@ def load(
 ) -> None:
     """Validate the delivery model files and apply them; every change is kept in the history."""
     from ..model.files import ModelError
-    from ..services.model_service import load_model
+    from ..services.data.model_service import load_model
 
     engine = open_db(db)
     try:
@@ -95,7 +95,7 @@ def render_load(summary, directory: Path, *, dry_run: bool, as_json: bool = Fals
 
 def units(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the reporting units, as a tree."""
-    from ..services.model_service import current_model
+    from ..services.data.model_service import current_model
 
     render_units(current_model(open_db(db)), as_json=as_json)
 
@@ -135,7 +135,7 @@ def _attr(value: Any) -> str:
 
 def indicators(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the indicator definitions."""
-    from ..services.model_service import current_model
+    from ..services.data.model_service import current_model
 
     render_indicators(current_model(open_db(db)), as_json=as_json)
 
@@ -160,8 +160,8 @@ def render_indicators(model, *, as_json: bool = False) -> None:
 
 def priorities(db: DbOption = None, as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
     """List the priorities with baseline, latest actual, target and the data vintage."""
-    from ..services.overview import priority_overview
-    from ..services.snapshot import Snapshot
+    from ..services.reading.overview import priority_overview
+    from ..services.reading.snapshot import Snapshot
 
     moment = parse_as_of(as_of)  # a bad --as-of is refused before a database is opened
     snap = Snapshot(open_db(db), moment)

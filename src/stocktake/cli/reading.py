@@ -57,8 +57,8 @@ def status(
 ) -> None:
     """Where every priority stands: latest actual against its trajectory, SPC icons, the
     forecast at the target date and the probability of meeting the target."""
-    from ..services.snapshot import Snapshot
-    from ..services.status import priority_status
+    from ..services.reading.snapshot import Snapshot
+    from ..services.reading.status import priority_status
 
     report = priority_status(Snapshot(open_db(db), parse_as_of(as_of)), priority=priority,
                              unit=unit, units=units or all_units, forecasts=forecasts,
@@ -174,8 +174,8 @@ def trajectory(
 ) -> None:
     """Actual against the trajectory, period by period: expected, gap, gap %, on or off
     track against the priority's tolerance."""
-    from ..services.snapshot import Snapshot
-    from ..services.status import priority_trajectory
+    from ..services.reading.snapshot import Snapshot
+    from ..services.reading.status import priority_trajectory
 
     report = priority_trajectory(Snapshot(open_db(db), parse_as_of(as_of)), priority, unit=unit)
     render_trajectory(priority, report, as_json=as_json)
@@ -216,8 +216,8 @@ def series(
 ) -> None:
     """An indicator's series at any unit, rolled up by its aggregation rule, with coverage
     and any reported total beside the computed one."""
-    from ..services.readings import indicator_series
-    from ..services.snapshot import Snapshot
+    from ..services.reading.readings import indicator_series
+    from ..services.reading.snapshot import Snapshot
 
     report = indicator_series(Snapshot(open_db(db), parse_as_of(as_of)), indicator, unit)
     render_series(indicator, unit, report, as_json=as_json)

@@ -60,8 +60,8 @@ def spc(
     at the rebases an analyst accepted (spc-rebase); rebase points found by a change-point
     search are suggested with their evidence, never applied.
     """
-    from ..services.readings import spc_chart
-    from ..services.snapshot import Snapshot
+    from ..services.reading.readings import spc_chart
+    from ..services.reading.snapshot import Snapshot
 
     report = spc_chart(Snapshot(open_db(db), parse_as_of(as_of)), indicator, unit,
                        target=target, fix_after_n_points=fix_after, screen_outliers=screen,
@@ -134,7 +134,7 @@ def spc_rebase(
     An accepted rebase is used by spc, status, packs and pages from then on; readings
     --as-of an earlier moment do not use it. Suggested rebases are listed by spc.
     """
-    from ..services.rebases import accept_rebase, rebase_history, remove_rebase
+    from ..services.reading.rebases import accept_rebase, rebase_history, remove_rebase
 
     engine = open_db(db)
     if at is None:

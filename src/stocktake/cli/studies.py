@@ -39,8 +39,8 @@ def compare(
 ) -> None:
     """Fair comparison of units: funnel-plot limits at 95% and 99.8% for each unit's
     denominator, over-dispersion adjusted when needed, and a league table with intervals."""
-    from ..services.readings import compare_units
-    from ..services.snapshot import Snapshot
+    from ..services.reading.readings import compare_units
+    from ..services.reading.snapshot import Snapshot
 
     report = compare_units(Snapshot(open_db(db), parse_as_of(as_of)), indicator, period,
                            level=level)
@@ -80,8 +80,8 @@ def backtest(
 ) -> None:
     """Backtest the forecasts with rolling origins: measured coverage of the 80% and 95%
     prediction intervals, and the mean absolute scaled error."""
-    from ..services.readings import backtest_indicator
-    from ..services.snapshot import Snapshot
+    from ..services.reading.readings import backtest_indicator
+    from ..services.reading.snapshot import Snapshot
 
     report = backtest_indicator(Snapshot(open_db(db), parse_as_of(as_of)), indicator,
                                 max_series=max_series)
@@ -161,8 +161,8 @@ def leads(
     """Find lead indicators of a headline: Granger tests per unit and pooled, p-values by
     permutation across units, out-of-sample gain, Benjamini-Hochberg q-values, sign
     agreement and the reverse direction."""
-    from ..services.leads import lead_indicators
-    from ..services.snapshot import Snapshot
+    from ..services.reading.leads import lead_indicators
+    from ..services.reading.snapshot import Snapshot
 
     report = lead_indicators(Snapshot(open_db(db), parse_as_of(as_of)), headline,
                              candidates=candidates.split(",") if candidates else None,
@@ -233,8 +233,8 @@ def nowcast(
 ) -> None:
     """The headline for periods not yet reported, from its lead indicators, with 80% and
     95% intervals, and a backtest of its error against a headline-only forecast."""
-    from ..services.nowcast import nowcast as nowcast_service
-    from ..services.snapshot import Snapshot
+    from ..services.reading.nowcast import nowcast as nowcast_service
+    from ..services.reading.snapshot import Snapshot
 
     report = nowcast_service(Snapshot(open_db(db), parse_as_of(as_of)), headline, unit,
                              leads=lead or None, max_lag=max_lag)

@@ -17,7 +17,7 @@ from ..intake.service import submit_rows
 from ..model.entities import DeliveryModel
 from ..model.files import parse_model
 from ..model.periods import Period
-from ..services.model_service import check_trajectories
+from ..services.data.model_service import check_trajectories
 from ..store import model_repo, schema
 from ..store.db import drop_everything, get_meta, set_meta, upgrade, writing
 from .delivery import record_routines

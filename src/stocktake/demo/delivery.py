@@ -17,10 +17,10 @@ from sqlalchemy import Engine
 
 from ..model.entities import DeliveryModel, Priority
 from ..model.periods import Period
-from ..services.assessments import record_assessment
-from ..services.chains import load_chain
-from ..services.plans import load_plan
-from ..services.stocktakes import record_stocktake, set_schedule, update_action
+from ..services.routines.assessments import record_assessment
+from ..services.routines.chains import load_chain
+from ..services.routines.plans import load_plan
+from ..services.routines.stocktakes import record_stocktake, set_schedule, update_action
 
 UNIT = "Delivery Unit (simulated)"
 

@@ -1,5 +1,5 @@
 """Alerts as the read services answer them: each alert with its identity, its status as an
-analyst left it, and the history of its reviews (services/alerts.py builds them; the method
+analyst left it, and the history of its reviews (services/reading/alerts.py builds them; the method
 is docs/methods/alerts.md)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The answers of the delivery routines' services: plans (services/plans.py), and the write
+"""The answers of the delivery routines' services: plans (services/routines/plans.py), and the write
 answers that say what was stored. Field order is the key order of ``--json`` and the API.
 
 A plan's own content (interventions, milestones, risks, as ``delivery.plans.Plan.to_dict``

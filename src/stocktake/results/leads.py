@@ -1,6 +1,7 @@
-"""The answers of the lead-indicator services (services/leads.py, services/nowcast.py): which
-indicators move ahead of a headline, whether a priority's named leads do, and the headline
-nowcast from its leads. Field order is the key order of ``--json`` and the API."""
+"""The answers of the lead-indicator services (services/reading/leads.py and
+services/reading/nowcast.py): which indicators move ahead of a headline, whether a
+priority's named leads do, and the headline nowcast from its leads. Field order is the key
+order of ``--json`` and the API."""
 
 from __future__ import annotations
 

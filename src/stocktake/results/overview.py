@@ -1,4 +1,4 @@
-"""What the overview services answer (services/overview.py): every priority at a glance,
+"""What the overview services answer (services/reading/overview.py): every priority at a glance,
 the portfolio's row of signals per priority, and everything the priority page reads."""
 
 from __future__ import annotations

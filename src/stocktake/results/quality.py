@@ -1,4 +1,4 @@
-"""The answer of data quality per reporting unit (services/quality.py): a league of units by
+"""The answer of data quality per reporting unit (services/reading/quality.py): a league of units by
 score and each unit's score by year. Field order is the key order of ``--json`` and the API."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The answers of the readings: one indicator's series at a unit, its SPC chart, a fair
-comparison of units (funnel plot) and a backtest of the forecasts (services/readings.py).
+comparison of units (funnel plot) and a backtest of the forecasts (services/reading/readings.py).
 
 Field order is the order of the keys in ``--json`` and the API (see results/base.py).
 """

@@ -1,5 +1,5 @@
-"""What the status services answer (services/status.py): where a priority stands at its scope
-and at each unit below it, read against its trajectory, its SPC chart and its forecast.
+"""What the status services answer (services/reading/status.py): where a priority stands at
+its scope and at each unit below it, read against its trajectory, its SPC chart and its forecast.
 
 The leaves come first (a figure and its period, the verdict at a deadline, the SPC headline,
 the forecast at the target period, a lead's movement), then the readings built from them

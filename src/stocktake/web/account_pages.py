@@ -11,9 +11,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..services import accounts, audit
-from ..services.accounts import ROLES, AccountError, LoginFailed, LoginRefused, Principal
-from ..services.model_service import current_model
+from ..services.admin import accounts, audit
+from ..services.admin.accounts import ROLES, AccountError, LoginFailed, LoginRefused, Principal
+from ..services.data.model_service import current_model
 from .auth import (
     ANON_CSRF_COOKIE,
     SESSION_COOKIE,

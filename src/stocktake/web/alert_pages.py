@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import StocktakeError
 from ..results import encode
 from ..results.alerts import REVIEW_STATUSES, AlertsReport
-from ..services.alerts import alerts, review_alert
-from ..services.snapshot import Snapshot
+from ..services.reading.alerts import alerts, review_alert
+from ..services.reading.snapshot import Snapshot
 from .auth import READERS
 from .deps import CurrentPrincipal, EngineDep, Model, render, world_label
 

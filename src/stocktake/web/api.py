@@ -30,13 +30,13 @@ from ..intake.service import submit_file, submit_rows
 from ..model.entities import DeliveryModel
 from ..model.periods import Period, PeriodError
 from ..results import encode
-from ..services.accounts import Principal
-from ..services.clock import parse_moment
-from ..services.model_service import current_model
-from ..services.quality import data_quality
-from ..services.readings import indicator_series
-from ..services.snapshot import Snapshot
-from ..services.status import priority_status
+from ..services.admin.accounts import Principal
+from ..services.data.model_service import current_model
+from ..services.reading.clock import parse_moment
+from ..services.reading.quality import data_quality
+from ..services.reading.readings import indicator_series
+from ..services.reading.snapshot import Snapshot
+from ..services.reading.status import priority_status
 from ..store.observations import data_as_of, latest
 from . import auth
 from .cache import ResultCache

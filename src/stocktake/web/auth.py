@@ -23,8 +23,8 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Match
 
-from ..services import accounts
-from ..services.accounts import ROLES, Principal
+from ..services.admin import accounts
+from ..services.admin.accounts import ROLES, Principal
 
 SESSION_COOKIE = "stocktake_session"
 ANON_CSRF_COOKIE = "stocktake_csrf"  # double-submit token for forms sent before signing in

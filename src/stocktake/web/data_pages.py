@@ -38,12 +38,12 @@ from ..model.entities import DeliveryModel
 from ..model.periods import Period, PeriodError
 from ..reports import formatting as report_formatting
 from ..results.quality import QualityByYear
-from ..services.accounts import Principal
-from ..services.model_service import current_model
-from ..services.quality import data_quality
-from ..services.snapshot import Snapshot
-from ..services.status import priority_status
-from ..services.templates import write_template
+from ..services.admin.accounts import Principal
+from ..services.data.model_service import current_model
+from ..services.data.templates import write_template
+from ..services.reading.quality import data_quality
+from ..services.reading.snapshot import Snapshot
+from ..services.reading.status import priority_status
 from ..store import observations
 from ..store.db import writing
 from . import auth

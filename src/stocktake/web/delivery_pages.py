@@ -31,8 +31,9 @@ from ..errors import Invalid, Problem, StocktakeError
 from ..model.entities import Priority
 from ..reports import formatting as rf
 from ..reports.chain_diagram import chain_svg
-from ..services import assessments, chains, packs, plans, stocktakes
-from ..services.model_service import current_model
+from ..services.data.model_service import current_model
+from ..services.publishing import packs
+from ..services.routines import assessments, chains, plans, stocktakes
 from . import auth
 from .deps import (
     CurrentPrincipal,

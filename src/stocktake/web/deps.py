@@ -17,9 +17,9 @@ from sqlalchemy import Engine
 
 from ..errors import not_found
 from ..model.entities import DeliveryModel, Priority
-from ..services.accounts import Principal
-from ..services.model_service import current_model
-from ..services.snapshot import Snapshot
+from ..services.admin.accounts import Principal
+from ..services.data.model_service import current_model
+from ..services.reading.snapshot import Snapshot
 from ..store.db import get_meta
 from . import auth
 from .cache import ResultCache

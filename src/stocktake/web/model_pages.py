@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 
 from ..errors import StocktakeError
 from ..model.files import ModelError
-from ..services.model_service import current_model, load_model, model_changes
+from ..services.data.model_service import current_model, load_model, model_changes
 from ..store.db import get_meta
 from . import auth
 from .deps import CurrentPrincipal, EngineDep, engine_of, templates_of

@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from ..reports.charts import funnel_chart, headline_chart, unit_panel
 from ..results import encode
-from ..services.overview import portfolio_rows, priority_overview
-from ..services.overview import priority_page as priority_page_data
-from ..services.snapshot import Snapshot
+from ..services.reading.overview import portfolio_rows, priority_overview
+from ..services.reading.overview import priority_page as priority_page_data
+from ..services.reading.snapshot import Snapshot
 from .alert_pages import page_alerts
 from .deps import PageCache, PriorityInPath, SnapshotDep, render, world_label
 

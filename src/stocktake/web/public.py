@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..reports import contracts
 from ..reports.formatting import FILTERS
-from ..services import publish
+from ..services.publishing import publish
 from . import auth
 from .cache import ResultCache
 from .deps import EngineDep

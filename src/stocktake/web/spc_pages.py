@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import StocktakeError
-from ..services.rebases import accept_rebase, remove_rebase
+from ..services.reading.rebases import accept_rebase, remove_rebase
 from .deps import CurrentPrincipal, EngineDep, PriorityInPath, render, world_label
 
 REBASERS = frozenset({"admin", "analyst"})

@@ -31,11 +31,11 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
 
-from ..errors import Conflict, Forbidden, Invalid, NotFound, StocktakeError
-from ..model.entities import DeliveryModel
-from ..store import accounts as q
-from ..store import model_repo
-from ..store.db import utcnow, writing
+from ...errors import Conflict, Forbidden, Invalid, NotFound, StocktakeError
+from ...model.entities import DeliveryModel
+from ...store import accounts as q
+from ...store import model_repo
+from ...store.db import utcnow, writing
 from . import audit
 
 ROLES = ("admin", "analyst", "owner", "provider", "executive")

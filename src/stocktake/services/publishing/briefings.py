@@ -11,20 +11,20 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from .. import __version__
-from ..delivery.assessments import LIKELIHOOD, change, disagreement, parse_assessment
-from ..errors import Invalid, Problem
-from ..model.periods import Period, PeriodError
-from ..reports.formatting import CONCLUDED, verdict_sentence
-from ..results.status import PriorityStatus, SpcHeadline, StatusReport, Verdict
-from ..store import delivery as store
-from ..store.db import get_meta
-from .clock import now_of
-from .quality import FORMULA, data_quality
-from .series_data import iso
-from .snapshot import Snapshot
-from .status import priority_status, unit_readings
-from .stocktakes import list_actions
+from ... import __version__
+from ...delivery.assessments import LIKELIHOOD, change, disagreement, parse_assessment
+from ...errors import Invalid, Problem
+from ...model.periods import Period, PeriodError
+from ...reports.formatting import CONCLUDED, verdict_sentence
+from ...results.status import PriorityStatus, SpcHeadline, StatusReport, Verdict
+from ...store import delivery as store
+from ...store.db import get_meta
+from ..reading.clock import now_of
+from ..reading.quality import FORMULA, data_quality
+from ..reading.series_data import iso
+from ..reading.snapshot import Snapshot
+from ..reading.status import priority_status, unit_readings
+from ..routines.stocktakes import list_actions
 
 
 def _month_end(month: str) -> datetime:
@@ -270,7 +270,7 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
 
 
 def write_note(engine: Engine, month: str, out: str) -> dict[str, Any]:
-    from ..reports.render import render_note, write_document
+    from ...reports.render import render_note, write_document
 
     context = monthly_note_context(engine, month)
     path = write_document(render_note(context), out)
@@ -283,7 +283,7 @@ def write_note(engine: Engine, month: str, out: str) -> dict[str, Any]:
 
 def write_report(engine: Engine, out: str, *, as_of: datetime | None = None
                  ) -> dict[str, Any]:
-    from ..reports.render import render_report, write_document
+    from ...reports.render import render_report, write_document
 
     context = delivery_report_context(engine, as_of=as_of)
     path = write_document(render_report(context), out)

@@ -32,19 +32,19 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, func, select
 
-from ..analysis.alerts import (
+from ...analysis.alerts import (
     Alert,
     counter_alerts,
     local_break_alerts,
     ratio_shift_alerts,
 )
-from ..errors import Invalid, NotFound, Problem, did_you_mean
-from ..model.entities import DeliveryModel, Polarity, Priority
-from ..model.periods import Period
-from ..results.alerts import REVIEW_STATUSES, AlertItem, AlertReview, AlertsReport, ReviewDone
-from ..store import alert_reviews
-from ..store import schema as s
-from ..store.db import utcnow, writing
+from ...errors import Invalid, NotFound, Problem, did_you_mean
+from ...model.entities import DeliveryModel, Polarity, Priority
+from ...model.periods import Period
+from ...results.alerts import REVIEW_STATUSES, AlertItem, AlertReview, AlertsReport, ReviewDone
+from ...store import alert_reviews
+from ...store import schema as s
+from ...store.db import utcnow, writing
 from .series_data import SeriesData, check_priority, check_unit, components
 from .snapshot import Snapshot
 

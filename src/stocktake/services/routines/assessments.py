@@ -9,18 +9,18 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ..delivery import assessments as da
-from ..delivery.errors import DeliveryError
-from ..errors import Invalid
-from ..results.delivery import AssessmentRecorded, AssessmentRound, AssessmentsView
-from ..results.status import PriorityStatus, SpcHeadline
-from ..store import delivery as store
-from ..store.db import writing
-from .clock import now_of
+from ...delivery import assessments as da
+from ...delivery.errors import DeliveryError
+from ...errors import Invalid
+from ...results.delivery import AssessmentRecorded, AssessmentRound, AssessmentsView
+from ...results.status import PriorityStatus, SpcHeadline
+from ...store import delivery as store
+from ...store.db import writing
+from ..reading.clock import now_of
+from ..reading.series_data import check_priority, iso, read_model
+from ..reading.snapshot import Snapshot
+from ..reading.status import priority_status
 from .documents import load_document
-from .series_data import check_priority, iso, read_model
-from .snapshot import Snapshot
-from .status import priority_status
 
 
 def record_assessment(engine: Engine, priority: str, source: str | Path | Any, *, by: str,

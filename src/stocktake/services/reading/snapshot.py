@@ -19,8 +19,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
-from ..model.entities import DeliveryModel
-from ..store import schema as s
+from ...model.entities import DeliveryModel
+from ...store import schema as s
 from .clock import now_of
 from .series_data import SeriesData, components, read_model
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from ..delivery.errors import DeliveryError
+from ...delivery.errors import DeliveryError
 
 
 def read_yaml(path: str | Path) -> Any:

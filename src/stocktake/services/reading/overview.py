@@ -7,12 +7,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ..analysis.spc import ICON_COLOURS, ICON_LABELS
-from ..analysis.trajectory import target_verdict
-from ..errors import StocktakeError
-from ..model.periods import Period
-from ..reports.formatting import verdict_sentence
-from ..results.overview import (
+from ...analysis.spc import ICON_COLOURS, ICON_LABELS
+from ...analysis.trajectory import target_verdict
+from ...errors import StocktakeError
+from ...model.periods import Period
+from ...reports.formatting import verdict_sentence
+from ...results.overview import (
     Freshness,
     LatestPoint,
     Portfolio,
@@ -21,10 +21,10 @@ from ..results.overview import (
     PriorityOverview,
     PriorityPage,
 )
-from ..results.readings import UnitComparison
-from ..results.status import PeriodValue, PriorityStatus, SpcHeadline, Unavailable
-from ..store import delivery as delivery_store
-from ..store.observations import data_as_of
+from ...results.readings import UnitComparison
+from ...results.status import PeriodValue, PriorityStatus, SpcHeadline, Unavailable
+from ...store import delivery as delivery_store
+from ...store.observations import data_as_of
 from .leads import named_lead_evidence
 from .readings import compare_units, spc_chart
 from .series_data import Point, check_priority, iso, last_complete

@@ -22,14 +22,14 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Engine, select
 
-from ..analysis.rollup import SOURCE_NAMES, Hierarchy, RollupResult, roll_up
-from ..errors import NotFound, did_you_mean
-from ..model.entities import Aggregation, DeliveryModel, Indicator, Priority
-from ..model.periods import Period, PeriodError, PeriodType
-from ..results.readings import SeriesPoint as Point
-from ..store import model_repo, rebases
-from ..store import schema as s
-from ..store.observations import data_as_of, latest
+from ...analysis.rollup import SOURCE_NAMES, Hierarchy, RollupResult, roll_up
+from ...errors import NotFound, did_you_mean
+from ...model.entities import Aggregation, DeliveryModel, Indicator, Priority
+from ...model.periods import Period, PeriodError, PeriodType
+from ...results.readings import SeriesPoint as Point
+from ...store import model_repo, rebases
+from ...store import schema as s
+from ...store.observations import data_as_of, latest
 
 
 def iso(moment: datetime | None) -> str | None:

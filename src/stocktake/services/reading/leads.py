@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.leads import (
+from ...analysis.leads import (
     DEFAULT_PERMUTATIONS,
     LEAD_READINGS,
     MIN_RESIDUAL_DF,
@@ -15,9 +15,9 @@ from ..analysis.leads import (
     leads,
     minimum_periods,
 )
-from ..errors import Conflict, Invalid, NotFound, StocktakeError
-from ..model.periods import Period, period_range
-from ..results.leads import LeadEvidence, LeadFinding
+from ...errors import Conflict, Invalid, NotFound, StocktakeError
+from ...model.periods import Period, period_range
+from ...results.leads import LeadEvidence, LeadFinding
 from .series_data import check_indicator, check_priority, components, iso
 from .snapshot import Snapshot
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from ..analysis.trajectory import TrajectoryError, trajectory_from_spec
-from ..errors import Conflict
-from ..intake.rules import model_rules
-from ..model.entities import DeliveryModel
-from ..model.files import (
+from ...analysis.trajectory import TrajectoryError, trajectory_from_spec
+from ...errors import Conflict
+from ...intake.rules import model_rules
+from ...model.entities import DeliveryModel
+from ...model.files import (
     INDICATORS_FILE,
     PRIORITIES_FILE,
     UNITS_FILE,
@@ -20,10 +20,10 @@ from ..model.files import (
     Problem,
     load_model_dir,
 )
-from ..store import model_repo, schema
-from ..store.db import utcnow, writing
-from ..store.model_repo import LoadSummary
-from . import audit
+from ...store import model_repo, schema
+from ...store.db import utcnow, writing
+from ...store.model_repo import LoadSummary
+from ..admin import audit
 
 
 def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from ..errors import Invalid, NotFound
-from ..intake.template import build_template
-from ..model.periods import Period
-from ..store import model_repo
-from ..store.observations import latest
+from ...errors import Invalid, NotFound
+from ...intake.template import build_template
+from ...model.periods import Period
+from ...store import model_repo
+from ...store.observations import latest
 
 
 class TemplateError(Invalid):

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ..delivery import plans as dp
-from ..delivery.errors import DeliveryError
-from ..errors import Invalid, NotFound
-from ..model.entities import DeliveryModel, Priority
-from ..results.delivery import (
+from ...delivery import plans as dp
+from ...delivery.errors import DeliveryError
+from ...errors import Invalid, NotFound
+from ...model.entities import DeliveryModel, Priority
+from ...results.delivery import (
     ImpliedTrajectory,
     MilestoneDue,
     PlanDiff,
@@ -22,11 +22,11 @@ from ..results.delivery import (
     PlanVersionInfo,
     PlanView,
 )
-from ..store import delivery as store
-from ..store.db import writing
-from .clock import now_of
+from ...store import delivery as store
+from ...store.db import writing
+from ..reading.clock import now_of
+from ..reading.series_data import check_priority, iso, read_model
 from .documents import load_document
-from .series_data import check_priority, iso, read_model
 
 
 def _parse(model: DeliveryModel, priority: str, source: str | Path | Any) -> dp.Plan:

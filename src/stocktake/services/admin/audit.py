@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from ..errors import not_found
-from ..store import accounts as q
+from ...errors import not_found
+from ...store import accounts as q
 
 # Every action the log knows, with the words an administrator reads.
 ACTIONS: dict[str, str] = {

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ..delivery import stocktakes as ds
-from ..delivery.errors import DeliveryError
-from ..errors import Conflict, Invalid, NotFound
-from ..results.delivery import (
+from ...delivery import stocktakes as ds
+from ...delivery.errors import DeliveryError
+from ...errors import Conflict, Invalid, NotFound
+from ...results.delivery import (
     ActionList,
     ActionRow,
     ActionUpdate,
@@ -21,11 +21,11 @@ from ..results.delivery import (
     StocktakeOverview,
     StocktakeRecorded,
 )
-from ..store import delivery as store
-from ..store.db import writing
-from .clock import now_of
+from ...store import delivery as store
+from ...store.db import writing
+from ..reading.clock import now_of
+from ..reading.series_data import check_priority, iso, read_model
 from .documents import load_document
-from .series_data import check_priority, iso, read_model
 
 
 def _parsed(source: str | Path | Any, parse: Any) -> Any:

@@ -10,19 +10,19 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ..delivery import chains as dc
-from ..delivery.errors import DeliveryError
-from ..errors import Invalid, NotFound
-from ..model.entities import DeliveryModel
-from ..results.delivery import ChainLoaded, ChainReading
-from ..results.quality import DataQuality
-from ..store import delivery as store
-from ..store.db import writing
-from .clock import now_of
+from ...delivery import chains as dc
+from ...delivery.errors import DeliveryError
+from ...errors import Invalid, NotFound
+from ...model.entities import DeliveryModel
+from ...results.delivery import ChainLoaded, ChainReading
+from ...results.quality import DataQuality
+from ...store import delivery as store
+from ...store.db import writing
+from ..reading.clock import now_of
+from ..reading.quality import data_quality
+from ..reading.series_data import check_priority, iso, read_model
+from ..reading.snapshot import Snapshot
 from .documents import load_document
-from .quality import data_quality
-from .series_data import check_priority, iso, read_model
-from .snapshot import Snapshot
 
 POOR_QUALITY_BELOW = 75.0  # the data-quality score (0-100) under which an actor is flagged
 
@@ -97,7 +97,7 @@ def show_chain(engine: Engine, priority: str, *, as_of: datetime | None = None
 
 def chain_diagram(engine: Engine, priority: str, *, as_of: datetime | None = None) -> str:
     """The chain as an SVG diagram, weak links and flagged actors marked."""
-    from ..reports.chain_diagram import chain_svg
+    from ...reports.chain_diagram import chain_svg
 
     model = read_model(engine)
     check_priority(model, priority)

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Engine
 
-from ..errors import Invalid
-from ..store.db import get_meta, utcnow
+from ...errors import Invalid
+from ...store.db import get_meta, utcnow
 
 
 def now_of(engine: Engine, as_of: datetime | None = None) -> datetime:

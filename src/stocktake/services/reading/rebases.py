@@ -8,11 +8,11 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
-from ..errors import Conflict, Invalid, NotFound
-from ..model.periods import Period, PeriodError
-from ..results.readings import RebaseEvent
-from ..store import model_repo, rebases
-from ..store.db import utcnow, writing
+from ...errors import Conflict, Invalid, NotFound
+from ...model.periods import Period, PeriodError
+from ...results.readings import RebaseEvent
+from ...store import model_repo, rebases
+from ...store.db import utcnow, writing
 from .series_data import check_indicator, check_unit
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine
 
-from ..errors import Invalid, NotFound
-from ..intake.cells import csv_column
-from ..store import model_repo
-from ..store.observations import latest
+from ...errors import Invalid, NotFound
+from ...intake.cells import csv_column
+from ...store import model_repo
+from ...store.observations import latest
 
 
 class ExportError(Invalid):

@@ -8,15 +8,15 @@ from datetime import datetime, time, timedelta
 import polars as pl
 from sqlalchemy import Engine, and_, false, or_, select, true
 
-from ..analysis.quality import FORMULA, WEIGHTS, quality_scores
-from ..errors import NotFound
-from ..intake.rules import model_rules, violation_frame
-from ..model.entities import DataSet, DeliveryModel
-from ..model.periods import Period, PeriodError, period_range
-from ..results.quality import DataQuality, QualityByYear, UnitQuality
-from ..store import model_repo
-from ..store import schema as s
-from ..store.observations import as_times, batch_times, known_at, latest, read_frame
+from ...analysis.quality import FORMULA, WEIGHTS, quality_scores
+from ...errors import NotFound
+from ...intake.rules import model_rules, violation_frame
+from ...model.entities import DataSet, DeliveryModel
+from ...model.periods import Period, PeriodError, period_range
+from ...results.quality import DataQuality, QualityByYear, UnitQuality
+from ...store import model_repo
+from ...store import schema as s
+from ...store.observations import as_times, batch_times, known_at, latest, read_frame
 from .snapshot import Snapshot
 
 DEFAULT_TIMELY_DAYS = 30

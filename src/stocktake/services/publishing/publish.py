@@ -22,18 +22,18 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from ..errors import Invalid, Problem, StocktakeError
-from ..intake.cells import csv_text
-from ..model.entities import DeliveryModel, Priority
-from ..reports.charts import headline_chart, unit_panel
-from ..reports.formatting import status_sentence
-from ..results.readings import SpcChart
-from ..results.status import UnitReading, UnitStatus
-from ..store.db import get_meta
-from .readings import PARTIAL_RULE, spc_chart
-from .series_data import iso
-from .snapshot import Snapshot
-from .status import priority_codes, priority_status, priority_trajectory, unit_readings
+from ...errors import Invalid, Problem, StocktakeError
+from ...intake.cells import csv_text
+from ...model.entities import DeliveryModel, Priority
+from ...reports.charts import headline_chart, unit_panel
+from ...reports.formatting import status_sentence
+from ...results.readings import SpcChart
+from ...results.status import UnitReading, UnitStatus
+from ...store.db import get_meta
+from ..reading.readings import PARTIAL_RULE, spc_chart
+from ..reading.series_data import iso
+from ..reading.snapshot import Snapshot
+from ..reading.status import priority_codes, priority_status, priority_trajectory, unit_readings
 
 INDEX = "index.html"
 STYLESHEET = "style.css"

@@ -14,14 +14,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..analysis.backtest import DEFAULT_HORIZON, DEFAULT_MIN_TRAIN, backtest, strata
-from ..analysis.forecast import Bounds, ForecastError
-from ..analysis.funnel import funnel, league_table
-from ..analysis.spc import read_chart
-from ..errors import Conflict, Invalid, NotFound
-from ..model.entities import Aggregation, DeliveryModel, Indicator
-from ..model.periods import Period, PeriodError, PeriodType
-from ..results.readings import (
+from ...analysis.backtest import DEFAULT_HORIZON, DEFAULT_MIN_TRAIN, backtest, strata
+from ...analysis.forecast import Bounds, ForecastError
+from ...analysis.funnel import funnel, league_table
+from ...analysis.spc import read_chart
+from ...errors import Conflict, Invalid, NotFound
+from ...model.entities import Aggregation, DeliveryModel, Indicator
+from ...model.periods import Period, PeriodError, PeriodType
+from ...results.readings import (
     BacktestReport,
     ExcludedUnit,
     FunnelUnit,

@@ -9,35 +9,35 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from .. import __version__
-from ..delivery import plans as dp
-from ..delivery.questions import questions_from_data
-from ..delivery.stocktakes import FIVE_QUESTIONS
-from ..errors import StocktakeError
-from ..results import encode
-from ..results.status import (
+from ... import __version__
+from ...delivery import plans as dp
+from ...delivery.questions import questions_from_data
+from ...delivery.stocktakes import FIVE_QUESTIONS
+from ...errors import StocktakeError
+from ...results import encode
+from ...results.status import (
     ForecastReading,
     Movement,
     PriorityStatus,
     PriorityTrajectory,
     Unavailable,
 )
-from ..store import delivery as store
-from ..store.db import get_meta
-from . import assessments, chains
-from .overview import with_lead_evidence
-from .plans import plan_summary
-from .quality import FORMULA, data_quality
-from .readings import spc_chart
-from .series_data import check_priority, iso
-from .snapshot import Snapshot
-from .status import (
+from ...store import delivery as store
+from ...store.db import get_meta
+from ..reading.overview import with_lead_evidence
+from ..reading.quality import FORMULA, data_quality
+from ..reading.readings import spc_chart
+from ..reading.series_data import check_priority, iso
+from ..reading.snapshot import Snapshot
+from ..reading.status import (
     PARTIAL_RULE,
     priority_status,
     priority_trajectory,
     unit_readings,
 )
-from .stocktakes import stocktake_overview
+from ..routines import assessments, chains
+from ..routines.plans import plan_summary
+from ..routines.stocktakes import stocktake_overview
 
 QUALITY_CONCERN_BELOW = chains.POOR_QUALITY_BELOW
 
@@ -195,7 +195,7 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: dict[str
 def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | None = None
                ) -> dict[str, Any]:
     """Gather, render and write one pack (.html or .pdf); returns what it holds."""
-    from ..reports.render import render_pack, write_document
+    from ...reports.render import render_pack, write_document
 
     context = pack_context(engine, priority, as_of=as_of)
     path = write_document(render_pack(context), out)

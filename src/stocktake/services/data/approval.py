@@ -6,11 +6,11 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from ..errors import Conflict, Invalid, NotFound
-from ..model.entities import DeliveryModel
-from ..model.periods import Period
-from ..store import approvals, model_repo
-from ..store.db import utcnow, writing
+from ...errors import Conflict, Invalid, NotFound
+from ...model.entities import DeliveryModel
+from ...model.periods import Period
+from ...store import approvals, model_repo
+from ...store.db import utcnow, writing
 
 
 class ApprovalError(Conflict):

@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from ..analysis.forecast import Bounds, ForecastError, Predictive
-from ..analysis.leads import season_length
-from ..analysis.nowcast import nowcast as fit_nowcast
-from ..errors import Conflict, Invalid
-from ..model.periods import Period, PeriodType, period_range
-from ..results.leads import Nowcast, NowcastLead
+from ...analysis.forecast import Bounds, ForecastError, Predictive
+from ...analysis.leads import season_length
+from ...analysis.nowcast import nowcast as fit_nowcast
+from ...errors import Conflict, Invalid
+from ...model.periods import Period, PeriodType, period_range
+from ...results.leads import Nowcast, NowcastLead
 from .series_data import check_indicator, check_unit, iso
 from .snapshot import Snapshot
 

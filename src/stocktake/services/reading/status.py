@@ -37,8 +37,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..analysis.changepoints import suggest_rebases_many
-from ..analysis.forecast import (
+from ...analysis.changepoints import suggest_rebases_many
+from ...analysis.forecast import (
     Bounds,
     Forecast,
     ForecastError,
@@ -46,10 +46,10 @@ from ..analysis.forecast import (
     forecast_many,
     probability_of_meeting,
 )
-from ..analysis.rollup import SOURCE_NAMES
-from ..analysis.seasonality import SeasonalAdjustment, seasonal_adjustments
-from ..analysis.spc import ICON_LABELS, RULES, adjusted_target, chart_method, read_chart, xmr_many
-from ..analysis.trajectory import (
+from ...analysis.rollup import SOURCE_NAMES
+from ...analysis.seasonality import SeasonalAdjustment, seasonal_adjustments
+from ...analysis.spc import ICON_LABELS, RULES, adjusted_target, chart_method, read_chart, xmr_many
+from ...analysis.trajectory import (
     MET,
     NO_DATA,
     TargetVerdict,
@@ -61,10 +61,10 @@ from ..analysis.trajectory import (
     target_verdict,
     trajectory_from_spec,
 )
-from ..errors import Invalid, StocktakeError
-from ..model.entities import Aggregation, DeliveryModel, Indicator, Polarity, Priority
-from ..model.periods import Period, PeriodError
-from ..results.status import (
+from ...errors import Invalid, StocktakeError
+from ...model.entities import Aggregation, DeliveryModel, Indicator, Polarity, Priority
+from ...model.periods import Period, PeriodError
+from ...results.status import (
     Baseline,
     ForecastBounds,
     ForecastReading,

@@ -1,0 +1,2 @@
+"""The delivery routines' records: plans, chains, likelihood assessments, stocktakes and
+their actions, each version kept."""
