@@ -438,7 +438,8 @@ def ratio_shift_alerts(units: Sequence[str], numerator: Any, denominator: Any,
 
 def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
                        indicator: str, names: Mapping[str, str] | None = None,
-                       peer_word: str = "unit", segment: int | None = None) -> list[Alert]:
+                       peer_word: str = "unit", segment: int | None = None,
+                       words: Mapping[str, str] | None = None) -> list[Alert]:
     """An abrupt break in a unit's own series (complete within ``BREAK_TRANSITION`` periods,
     at least ``MIN_RELATIVE``) that its peers do not share: read as the unit's log value
     against the other units' median. Needs at least three units."""
@@ -456,7 +457,7 @@ def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str]
     alerts = []
     for u, s, others in _against_peers_alerts(units, against_peers(_log(y)), y, periods,
                                               series, segment, label, peer_word, abrupt):
-        text = (f"from {s.start} {label[units[u]]}'s {indicator} is "
+        text = (f"from {s.start} {label[units[u]]}'s {_said(indicator, words)} is "
                 f"{_percent(s.relative or 0)} {'higher' if s.sigma > 0 else 'lower'} "
                 f"against its peers, a break within {BREAK_TRANSITION} periods "
                 f"({plain_figure(s.before)} to {plain_figure(s.after)} a period); "
@@ -481,7 +482,8 @@ def counter_alerts(unit: str, headline: Sequence[float] | np.ndarray,
                    counter: Sequence[float] | np.ndarray, periods: Sequence[str], *,
                    indicators: tuple[str, str], headline_polarity: str,
                    counter_polarity: str, name: str | None = None,
-                   window: int | None = None, segment: int | None = None) -> list[Alert]:
+                   window: int | None = None, segment: int | None = None,
+                   words: Mapping[str, str] | None = None) -> list[Alert]:
     """A unit's headline improving beyond noise while its counter worsens beyond noise, the
     two shifts starting within ``window`` periods (default: the minimum segment).
 
@@ -495,7 +497,8 @@ def counter_alerts(unit: str, headline: Sequence[float] | np.ndarray,
     h = read_shifts(headline, periods, series=indicators[0], segment=segment)
     c = read_shifts(counter, periods, series=indicators[1], segment=segment)
     return _pair_counter(unit, h, c, periods, indicators, headline_polarity, counter_polarity,
-                         name, window if window is not None else (segment or min_segment(periods)))
+                         name, window if window is not None else (segment or min_segment(periods)),
+                         words)
 
 
 def counter_alerts_against_peers(
@@ -531,7 +534,8 @@ def counter_alerts_against_peers(
 
 def _pair_counter(unit: str, h: Reading, c: Reading, periods: Sequence[str],
                   indicators: tuple[str, str], headline_polarity: str, counter_polarity: str,
-                  name: str | None, near: int) -> list[Alert]:
+                  name: str | None, near: int,
+                  words: Mapping[str, str] | None = None) -> list[Alert]:
     """An alert for each improving headline shift with a worsening counter shift starting
     within ``near`` periods of it (directions from the series read, ``sigma``'s sign)."""
     better, worse = _SIGN[headline_polarity], -_SIGN[counter_polarity]
@@ -544,8 +548,9 @@ def _pair_counter(unit: str, h: Reading, c: Reading, periods: Sequence[str],
             if np.sign(cs.sigma) != worse or abs(hp - cp) > near:
                 continue
             first = hs if hp <= cp else cs
-            text = (f"from {first.start} {name or unit}'s {indicators[0]} improved "
-                    f"{_moved(hs)} while its counter {indicators[1]} worsened {_moved(cs)}: "
+            text = (f"from {first.start} {name or unit}'s {_said(indicators[0], words)} "
+                    f"improved {_moved(hs)} while its counter {_said(indicators[1], words)} "
+                    f"worsened {_moved(cs)}: "
                     f"check that the improvement is real")
             alerts.append(Alert(
                 kind="counter", unit=unit, indicators=tuple(indicators), start=first.start,
@@ -554,6 +559,11 @@ def _pair_counter(unit: str, h: Reading, c: Reading, periods: Sequence[str],
                 evidence=(hs, cs), strength=round(min(abs(hs.sigma), abs(cs.sigma)), 2),
                 explanation=text))
     return alerts
+
+
+def _said(code: str, words: Mapping[str, str] | None) -> str:
+    """How an indicator reads in a sentence: its name as given in ``words``, else its code."""
+    return (words or {}).get(code, code)
 
 
 def _moved(s: Shift) -> str:

@@ -113,13 +113,15 @@ def _detect(data: SeriesData, model: DeliveryModel, level: str, units: list[str]
     rows = [data.hierarchy.position(u) for u in units]
     names = {u: model.units[u].name for u in units}
     read = dict(names=names, peer_word=level)
+    # Indicators by name in the explanations ("Alberta's housing completions improved ...").
+    words = {c: _in_sentence(model.indicators[c].name) for c in model.indicators}
     for code in [c for c in (headline, *counters) if c]:
         ind = model.indicators[code]
         if (ind.numerator, ind.denominator) in pairs:
             continue  # a break in this ratio is a ratio shift of the declared pair
         periods = _periods(data, code)
         yield from local_break_alerts(units, _panel(data, code, rows, periods), periods,
-                                      indicator=code, **read)
+                                      indicator=code, words=words, **read)
     if headline:
         head = model.indicators[headline]
         for code in counters:
@@ -134,13 +136,19 @@ def _detect(data: SeriesData, model: DeliveryModel, level: str, units: list[str]
                                           indicators=(headline, code),
                                           headline_polarity=head.polarity.value,
                                           counter_polarity=counter.polarity.value,
-                                          name=names[u])
+                                          name=names[u], words=words)
     for num, den in pairs:
         periods = _periods(data, num, den)
         words = f"{model.indicators[num].name.lower()} per {model.indicators[den].name.lower()}"
         yield from ratio_shift_alerts(units, _panel(data, num, rows, periods),
                                       _panel(data, den, rows, periods), periods,
                                       indicators=(num, den), ratio_words=words, **read)
+
+
+def _in_sentence(name: str) -> str:
+    """A name as it reads mid-sentence: "Housing completions" -> "housing completions"
+    (an acronym such as "ED waits" stays as it is)."""
+    return name[0].lower() + name[1:] if name[1:2].islower() else name
 
 
 def _scope_alerts(snap: Snapshot, scope: str, headline: str | None, counters: list[str],
