@@ -150,20 +150,27 @@ def _deseasonalised(y: np.ndarray, periods: Sequence[str]) -> tuple[np.ndarray, 
 def _transition(y: np.ndarray, lo: int, cut: int, hi: int, sigma: float) -> tuple[int, int]:
     """First and last positions of the move to the new level around the change point ``cut``
     within ``y[lo:hi]``: the least-squares ramp (level, linear move, level), kept over the best
-    plain step only where it beats it by log(n) sigma^2 (BIC's price of one more parameter)."""
-    seg = y[lo:hi]
+    plain step only where it beats it by log(n) sigma^2 (BIC's price of one more parameter).
+
+    Every ramp from s to e (``lo < s <= cut <= e < hi - 1``) is x = 0 before s, (t-s+1)/L on
+    s..e (L = e-s+1) and 1 after e; its fit is read from running sums of the centred values,
+    so all of them cost O(n^2), not O(n^3)."""
+    yc = y[lo:hi] - y[lo:hi].mean()
+    m = hi - lo
     t = np.arange(lo, hi, dtype=float)
-    starts = np.arange(lo + 1, cut + 1)
-    ends = np.arange(cut, hi - 1)
-    s, e = np.meshgrid(starts, ends, indexing="ij")
+    c1 = np.concatenate([[0.0], np.cumsum(yc)])  # c1[k]: sum of yc before position lo + k
+    ct = np.concatenate([[0.0], np.cumsum(t * yc)])
+    s, e = np.meshgrid(np.arange(lo + 1, cut + 1), np.arange(cut, hi - 1), indexing="ij")
     ok = e >= s
     s, e = s[ok], e[ok]
-    x = np.clip((t[None, :] - s[:, None] + 1) / (e - s + 1)[:, None], 0.0, 1.0)
-    xc = x - x.mean(axis=1, keepdims=True)
-    yc = seg - seg.mean()
-    sxx = (xc * xc).sum(axis=1)
+    length = (e - s + 1).astype(float)
+    after = (hi - 1 - e).astype(float)  # points at x = 1
+    a, b = s - lo, e - lo + 1  # the ramp's slice of the centred values
+    sxy = ((ct[b] - ct[a]) - (s - 1) * (c1[b] - c1[a])) / length + (c1[m] - c1[b])
+    sx = (length + 1) / 2 + after
+    sxx = (length + 1) * (2 * length + 1) / (6 * length) + after - sx * sx / m
     with np.errstate(divide="ignore", invalid="ignore"):
-        sse = float(yc @ yc) - np.where(sxx > 0, (xc @ yc) ** 2 / sxx, 0.0)
+        sse = float(yc @ yc) - np.where(sxx > 1e-12, sxy * sxy / sxx, 0.0)
     step = s == e
     best_step = int(np.flatnonzero(step)[np.argmin(sse[step])])
     best = int(np.argmin(sse))

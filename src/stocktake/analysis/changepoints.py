@@ -74,15 +74,17 @@ def optimal_partitions(values: np.ndarray, penalties: np.ndarray, min_size: int
     s2 = np.zeros((rows, n + 1))
     np.cumsum(y, axis=1, out=s1[:, 1:])
     np.cumsum(y * y, axis=1, out=s2[:, 1:])
+    # A few rows: every part's cost at once, so the loop over t only adds and compares (its
+    # numpy calls are the time); many rows: each step's costs as it comes (the memory).
+    table = _part_costs(s1, s2) if rows * (n + 1) ** 2 <= _COST_CELLS else None
     best = np.full((rows, n + 1), np.inf)
     best[:, 0] = -pen
     last = np.zeros((rows, n + 1), dtype=np.int64)
     idx = np.arange(rows)
     for t in range(min_size, n + 1):
         s = t - min_size + 1  # the last part starts at 0 .. s-1
-        length = t - np.arange(s)
-        cost = (s2[:, t, None] - s2[:, :s]) - (s1[:, t, None] - s1[:, :s]) ** 2 / length
-        total = best[:, :s] + np.maximum(cost, 0.0) + pen[:, None]
+        cost = table[t, :, :s] if table is not None else _costs_to(s1, s2, t, s)
+        total = best[:, :s] + cost + pen[:, None]
         k = np.argmin(total, axis=1)
         best[:, t] = total[idx, k]
         last[:, t] = k
@@ -95,6 +97,27 @@ def optimal_partitions(values: np.ndarray, penalties: np.ndarray, min_size: int
                 cuts.append(t)
         out.append(sorted(cuts))
     return out
+
+
+_COST_CELLS = 500_000  # part costs held at once (4 MB)
+
+
+def _costs_to(s1: np.ndarray, s2: np.ndarray, t: int, s: int) -> np.ndarray:
+    """The squared deviations from their mean of each row's points i..t-1, for i < s, from
+    the running sums ``s1`` (values) and ``s2`` (squares)."""
+    length = t - np.arange(s)
+    cost = (s2[:, t, None] - s2[:, :s]) - (s1[:, t, None] - s1[:, :s]) ** 2 / length
+    return np.maximum(cost, 0.0)
+
+
+def _part_costs(s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
+    """``_costs_to`` for every t at once: ``cost[t, r, i]`` (0 where i >= t)."""
+    t = np.arange(s1.shape[1])
+    length = t[:, None] - t[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cost = ((s2.T[:, :, None] - s2[None, :, :])
+                - (s1.T[:, :, None] - s1[None, :, :]) ** 2 / length[:, None, :])
+    return np.where(length[:, None, :] > 0, np.maximum(cost, 0.0), 0.0)
 
 
 def _sse(y: np.ndarray) -> float:

@@ -151,10 +151,15 @@ def _in_sentence(name: str) -> str:
     return name[0].lower() + name[1:] if name[1:2].islower() else name
 
 
+def _scope_codes(headline: str | None, counters: list[str],
+                 pairs: list[tuple[str, str]]) -> list[str]:
+    return [c for c in (headline, *counters) if c] + [c for pair in pairs for c in pair]
+
+
 def _scope_alerts(snap: Snapshot, scope: str, headline: str | None, counters: list[str],
                   pairs: list[tuple[str, str]]) -> list[tuple[Alert, str]]:
     model = snap.model
-    codes = [c for c in (headline, *counters) if c] + [c for pair in pairs for c in pair]
+    codes = _scope_codes(headline, counters, pairs)
     if not codes:
         return []
     data = snap.data(codes)
@@ -215,15 +220,22 @@ def _found(snap: Snapshot, priority: str | None) -> list[_Found]:
             elif code and code not in known.priorities:
                 out[key] = replace(known, priorities=(*known.priorities, code))
 
-    for p in chosen:
-        add(_cached((*version, "priority", p.code), lambda p=p: _scope_alerts(
-            snap, p.scope, p.headline, list(p.counters), priority_pairs(model, p))), p.code)
+    scopes = [((*version, "priority", p.code), p.code, p.scope, p.headline, list(p.counters),
+               priority_pairs(model, p)) for p in chosen]
     if priority is None:
         covered = {pair for p in model.priorities.values() for pair in priority_pairs(model, p)}
         rest = [pair for pair in related_pairs(model) if pair not in covered]
-        for root in model.roots():
-            add(_cached((*version, "related", root.code), lambda r=root.code: _scope_alerts(
-                snap, r, None, [], rest)), None)
+        scopes += [((*version, "related", root.code), None, root.code, None, [], rest)
+                   for root in model.roots()]
+    # One load for every scope still to compute: a snapshot loading indicators one scope at
+    # a time would read the data again for each.
+    with _lock:
+        missing = [sc for sc in scopes if sc[0] not in _cache]
+    if missing:
+        snap.data([c for sc in missing for c in _scope_codes(*sc[3:])])
+    for key, code, scope, headline, counters, pairs in scopes:
+        add(_cached(key, lambda a=(scope, headline, counters, pairs): _scope_alerts(snap, *a)),
+            code)
     return list(out.values())
 
 
