@@ -436,9 +436,9 @@ def test_actions_overdue_update_and_carry_over(stocktaken):
                                       as_of=datetime(2024, 12, 4)))) == ["A1"]
 
     carried = stocktake_overview(engine, "P1", as_of=datetime(2024, 12, 4)).carried_over
-    assert [(c["id"], c["code"], c["days_overdue"]) for c in carried] == [(ids["A1"], "A1", 4)]
+    assert [(c.id, c.code, c.days_overdue) for c in carried] == [(ids["A1"], "A1", 4)]
     carried = stocktake_overview(engine, "P1", as_of=datetime(2024, 12, 2, 23)).carried_over
-    assert [c["code"] for c in carried] == ["A1", "A2"]
+    assert [c.code for c in carried] == ["A1", "A2"]
 
 
 def test_bad_action_updates_change_nothing(stocktaken):

@@ -8,7 +8,7 @@ import dataclasses
 import json
 import sys
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import typer
 from rich.console import Console
@@ -16,6 +16,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from ..results import encode
+from ..results.readings import IndicatorInfo
 
 console = Console()
 err = Console(stderr=True)
@@ -111,12 +112,19 @@ def login_name() -> str:
         return "unknown"
 
 
-def vintage_caption(report: dict[str, Any]) -> str:
+class Dated(Protocol):
+    """A reading that says where its data stand."""
+
+    as_of: str | None  # the moment asked for (None: the newest data)
+    data_as_of: str | None  # the newest recording the reading rests on
+
+
+def vintage_caption(report: Dated) -> str:
     """Where a reading's data stand, under its table."""
-    vintage = report.get("data_as_of")
+    vintage = report.data_as_of
     text = f"Data as of {vintage[:16].replace('T', ' ')} UTC" if vintage else "No data"
-    if report.get("as_of"):
-        text += f" (as known at {report['as_of'][:16].replace('T', ' ')})"
+    if report.as_of:
+        text += f" (as known at {report.as_of[:16].replace('T', ' ')})"
     return text
 
 
@@ -125,7 +133,6 @@ def num(value: Any, decimals: int = 1) -> str:
     return "-" if value is None else f"{value:,.{decimals}f}"
 
 
-def value_places(report: dict[str, Any]) -> int:
+def value_places(indicator: IndicatorInfo) -> int:
     """Decimals for an indicator's values in a table: its own (0 for counts), else 2."""
-    decimals = (report.get("indicator") or {}).get("decimals")
-    return 2 if decimals is None else decimals
+    return 2 if indicator.decimals is None else indicator.decimals

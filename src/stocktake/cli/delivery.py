@@ -25,13 +25,14 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from ..results.delivery import (
         ActionList,
         ActionRow,
         AssessmentRecorded,
         AssessmentsView,
+        CarriedAction,
         ChainLoaded,
         ChainReading,
         PlanDiff,
@@ -341,15 +342,14 @@ def render_stocktakes(priority: str, r: StocktakeOverview, *, as_json: bool = Fa
     _actions_table(r.carried_over, "To follow up")
 
 
-def _actions_table(rows: Sequence[Mapping[str, Any] | ActionRow], title: str) -> None:
-    """Actions carried over (mappings from delivery.stocktakes) or listed (ActionRow): both
-    read by key here, the one shape they share."""
+def _actions_table(rows: Sequence[CarriedAction | ActionRow], title: str) -> None:
+    """Actions carried over or listed: the fields the two share."""
     t = Table(title=title)
     for col in ("id", "raised", "action", "owner", "due", "status", "days late"):
         t.add_column(col, justify="right" if col in ("id", "days late") else "left")
     for a in rows:
-        t.add_row(str(a.get("id") or "-"), str(a["raised_on"]), a["text"], a["owner"],
-                  str(a["due"]), a["status"], str(a.get("days_overdue") or ""))
+        t.add_row(str(a.id or "-"), a.raised_on, a.text, a.owner, a.due, a.status,
+                  str(a.days_overdue or ""))
     show(t)
 
 

@@ -233,7 +233,7 @@ def render_series(indicator: str, unit: str, report: IndicatorSeries, *,
                   caption=vintage_caption(report))
     for col in ("period", "value", "computed", "reported", "gap", "coverage", "source"):
         table.add_column(col, justify="left" if col in ("period", "source") else "right")
-    dp = value_places(report)
+    dp = value_places(report.indicator)
     for pt in report.points:
         table.add_row(pt.period, num(pt.value, dp), num(pt.computed, dp),
                       num(pt.reported, dp), num(pt.gap, dp),

@@ -83,7 +83,7 @@ def render_spc(indicator: str, unit: str, report: SpcChart, *,
             "upper", "rule", "point"]
     for col in cols:
         table.add_column(col, justify="left" if col in ("period", "rule", "point") else "right")
-    dp = value_places(report)
+    dp = value_places(report.indicator)
     sp = dp + 1  # limits and means: one place more than the values they summarise
     for pt in report.points:
         values = [num(pt.observed, dp), num(pt.value, sp)] if adjusted else [

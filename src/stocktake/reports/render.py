@@ -42,8 +42,8 @@ def render_pack(context: dict[str, Any]) -> str:
     """The stocktake pack as one self-contained HTML document."""
     c = dict(context)
     trajectory = c.pop("trajectory")  # drawn here, not read by the template
-    c["headline_svg"] = headline_chart(trajectory, c["spc"] if c["spc"].get("points")
-                                       else None, width=880, height=360)
+    spc = c["spc"] if c["spc"] and c["spc"].points else None
+    c["headline_svg"] = headline_chart(trajectory, spc, width=880, height=360)
     c["panels"] = {u.unit: unit_panel(u) for u in c["units"]}
     c["chain_svg"], c["actor_names"] = "", {}
     chain: dc.Chain | None = c.pop("chain_object", None)

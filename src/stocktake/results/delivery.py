@@ -239,6 +239,20 @@ class ActionList(Result):
 
 
 @dataclass(frozen=True)
+class CarriedAction(Result):
+    """An open action from an earlier stocktake, for the next one to follow up."""
+
+    raised_on: str
+    code: str
+    text: str
+    owner: str
+    due: str
+    status: str
+    days_overdue: int  # at the day of the overview
+    id: int | None  # the recorded action (None when the record cannot be matched)
+
+
+@dataclass(frozen=True)
 class StocktakeOverview(Result):
     """A priority's routine: the schedule and the next date, past stocktakes with their
     decisions and actions, and the actions to follow up at the next one."""
@@ -250,5 +264,5 @@ class StocktakeOverview(Result):
     next: str | None
     kept: Mapping[str, Any] | None  # whether the schedule was kept
     stocktakes: tuple[Mapping[str, Any], ...]  # each the recorded document, with its actions
-    carried_over: tuple[Mapping[str, Any], ...]  # open actions from earlier stocktakes
+    carried_over: tuple[CarriedAction, ...]  # open actions from earlier stocktakes
     five_questions: tuple[str, ...]

@@ -15,6 +15,7 @@ from ...delivery.questions import questions_from_data
 from ...delivery.stocktakes import FIVE_QUESTIONS
 from ...errors import StocktakeError
 from ...results import encode
+from ...results.readings import SpcChart
 from ...results.status import (
     ForecastReading,
     Movement,
@@ -66,10 +67,12 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         with_lead_evidence(snap, status.priorities[0]), forecast=forecast,
         probability_of_meeting=(forecast.probability_of_meeting
                                 if isinstance(forecast, ForecastReading) else None))
+    spc: SpcChart | None = None
+    spc_error: str | None = None  # why there are no control limits
     try:
         spc = spc_chart(snap, p.headline, p.scope)
     except StocktakeError as exc:
-        spc = {"error": str(exc), "points": []}
+        spc_error = str(exc)
     units = unit_readings(snap, priority)
 
     quality = data_quality(Snapshot(engine, now, model=model))
@@ -116,9 +119,8 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "quality": [{"unit_name": r.name, "score": r.score} for r in quality_rows],
         # delivery.questions reads plain mappings (the domain does not know results/)
         "overdue_milestones": [m.to_json() for m in (plan or {}).get("overdue_milestones", ())],
-        "overdue_actions": [{"text": a["text"], "owner": a["owner"],
-                             "days_overdue": a["days_overdue"]}
-                            for a in routine.carried_over if a["days_overdue"] > 0],
+        "overdue_actions": [{"text": a.text, "owner": a.owner, "days_overdue": a.days_overdue}
+                            for a in routine.carried_over if a.days_overdue > 0],
         "disagreements": list(assessment.flags),
     })
 
@@ -148,7 +150,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "routine": routine, "last_stocktake": last_meeting,
         "questions": questions,
         "five_questions": list(FIVE_QUESTIONS),
-        "methods": _methods(head, trajectory, spc),
+        "methods": _methods(head, trajectory, spc, spc_error),
     }
 
 
@@ -158,8 +160,8 @@ def _direction(m: Movement) -> dict[str, Any]:
             "period": m.period, "unit_of_measure": m.unit_of_measure}
 
 
-def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: dict[str, Any]
-             ) -> list[dict[str, str]]:
+def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: SpcChart | None,
+             spc_error: str | None) -> list[dict[str, str]]:
     """What every number rests on, named with its parameters."""
     traj = head.trajectory
     forecast = trajectory.forecast
@@ -174,8 +176,8 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: dict[str
         {"name": "Statistical process control", "text": "XmR chart with Making Data Count "
          "rules (a point outside the limits; a run of 7 rising or falling; 2 of 3 near a "
          "limit; 7 on one side of the mean); limits from the whole series with outliers "
-         "screened" + (f"; {spc['error']}" if spc.get("error") else "") + ". "
-         + (spc.get("method", "") + ". " + spc.get("reading_note", "")).strip()},
+         "screened" + (f"; {spc_error}" if spc_error else "") + ". "
+         + ((spc.method if spc else "") + ". " + (spc.reading_note if spc else "")).strip()},
         {"name": "Data quality", "text": FORMULA},
         {"name": "Software", "text": f"stocktake {__version__}"},
     ]

@@ -17,6 +17,7 @@ from ...results.delivery import (
     ActionRow,
     ActionUpdate,
     ActionUpdated,
+    CarriedAction,
     ScheduleSet,
     StocktakeOverview,
     StocktakeRecorded,
@@ -167,15 +168,15 @@ def stocktake_overview(engine: Engine, priority: str, *, as_of: datetime | None 
     carried = ds.carried_over([(date.fromisoformat(a["raised_on"]), _action(a))
                                for a in actions], before=today)
     ids = {(a["raised_on"], a["code"]): a["id"] for a in actions}
-    for c in carried:
-        c["id"] = ids.get((_isodate(c["raised_on"]), c["code"]))
+    carried_over = tuple(CarriedAction(**c, id=ids.get((_isodate(c["raised_on"]), c["code"])))
+                         for c in carried)
     return StocktakeOverview(
         priority=priority, as_of=iso(as_of), today=today.isoformat(),
         cadence=cadence.to_dict() if cadence else None,
         next=cadence.next_after(today).isoformat() if cadence else None,
         kept=ds.kept(cadence, [date.fromisoformat(m["held_on"]) for m in meetings], today)
         if cadence else None,
-        stocktakes=tuple(past), carried_over=tuple(carried),
+        stocktakes=tuple(past), carried_over=carried_over,
         five_questions=tuple(ds.FIVE_QUESTIONS))
 
 
