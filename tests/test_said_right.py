@@ -62,5 +62,11 @@ def test_series_cells_follow_decimals_and_say_where_a_value_is_partial():
     assert _coverage_cell(51 / 52, True) == "98% partial"
     assert _coverage_cell(1.0, False) == "100%"
     assert _coverage_cell(None, False) == "-"
-    assert _value_places({"indicator": {"decimals": 0}}) == 0
-    assert _value_places({"indicator": {"decimals": None}}) == 2
+    from stocktake.results.readings import IndicatorInfo
+
+    def info(decimals):
+        return IndicatorInfo(code="x", name="X", unit_of_measure="count", polarity="up",
+                             period_type="month", aggregation="sum", decimals=decimals)
+
+    assert _value_places(info(0)) == 0
+    assert _value_places(info(None)) == 2
