@@ -259,7 +259,8 @@ def render_quality(report: DataQuality, *, as_json: bool = False) -> None:
         return "-" if v is None else f"{v:.1%}"
 
     for r in report.units:
-        figures = [pct(r.completeness), pct(r.timeliness), pct(r.validity),
+        timely = "not assessed" if r.timeliness is None else pct(r.timeliness)
+        figures = [pct(r.completeness), timely, pct(r.validity),
                    pct(r.revision_rate), pct(r.outlier_rate), f"{r.score:.1f}"]
         if wide:
             table.add_row(str(r.rank), f"{r.unit} {r.name}", r.level,
@@ -267,6 +268,14 @@ def render_quality(report: DataQuality, *, as_json: bool = False) -> None:
         else:
             table.add_row(str(r.rank), r.unit, *figures)
     show(table)
+    for r in report.units:
+        if r.not_first:
+            console.print(f"{r.unit} is ranked below {report.units[0].unit}, whose score it "
+                          f"equals or passes, while an alert on its figures is open: "
+                          f"{r.not_first} (stocktake alerts --unit {r.unit}).", markup=False)
+    if any(r.not_assessed for r in report.units):
+        console.print("Timeliness is not assessed for history loaded after the fact "
+                      "(submitted with --backfill).", markup=False)
     by_unit: dict[str, dict[str, float]] = {}
     for point in report.trend:
         by_unit.setdefault(point.unit, {})[point.year] = point.score
