@@ -17,15 +17,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # batch_alter_table: SQLite cannot add a NOT NULL column with a default otherwise
-    # on every version; on PostgreSQL it is a plain ALTER TABLE.
-    with op.batch_alter_table("batches") as batch:
-        batch.add_column(sa.Column("backfill", sa.Boolean, nullable=False,
-                                   server_default=sa.false()))
-        batch.add_column(sa.Column("published", sa.Date, nullable=True))
+    # A plain ALTER TABLE ... ADD COLUMN on both: a NOT NULL column with a constant default
+    # is allowed on SQLite too. (A batch operation would copy the table and drop the old
+    # one, which the findings' foreign key to batches forbids once there are findings.)
+    op.add_column("batches", sa.Column("backfill", sa.Boolean, nullable=False,
+                                       server_default=sa.false()))
+    op.add_column("batches", sa.Column("published", sa.Date, nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("batches") as batch:
-        batch.drop_column("published")
-        batch.drop_column("backfill")
+    # SQLite (3.35+) drops a column in place when no index or constraint names it.
+    op.drop_column("batches", "published")
+    op.drop_column("batches", "backfill")
