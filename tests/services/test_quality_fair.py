@@ -192,3 +192,38 @@ def test_once_the_alert_is_explained_the_unit_ranks_first_again(planted):
     assert league[0].unit == PLANTED and league[0].not_first is None
     # Read as of before the review, it is held back as it was then.
     assert data_quality(Snapshot(planted, datetime(2026, 1, 12))).units[0].unit != PLANTED
+
+
+# -- a data set that ended ----------------------------------------------------------------
+
+
+def test_a_data_set_that_ended_expects_nothing_after_its_end(engine, small_model_dir):
+    """The monthly return ended with March: as of 15 June only January to March are
+    expected, though April and May are past their deadlines; A1 sent all three."""
+    (small_model_dir / "datasets.yaml").write_text(DATASETS + "  end: 2025-03\n")
+    load_model(engine, small_model_dir, loaded_by="t", now=datetime(2025, 1, 2))
+    assert submit_rows(engine, rows("A1", "2025-01", "2025-02", "2025-03"), submitter="t",
+                       now=datetime(2025, 4, 5)).accepted
+    units = by_unit(data_quality(Snapshot(engine, datetime(2025, 6, 15))))
+    assert (units["A1"].expected, units["A1"].received) == (6, 6)
+    assert (units["B1"].expected, units["B1"].received) == (6, 0)
+
+
+def test_an_end_before_the_start_is_refused_where_it_is_written(small_model_dir):
+    from stocktake.model.files import ModelError, load_model_dir
+
+    (small_model_dir / "datasets.yaml").write_text(DATASETS + "  end: 2024-12\n")
+    with pytest.raises(ModelError) as info:
+        load_model_dir(small_model_dir)
+    [problem] = info.value.problems
+    assert (problem.file, problem.line, problem.field) == ("datasets.yaml", 8, "end")
+    assert "before the start, '2025-01'" in problem.message
+
+
+def test_a_data_set_without_an_end_is_stored_as_before(small_model_dir):
+    # Its definition has no "end" key, so a model loaded before data sets could end
+    # reads as unchanged when loaded again.
+    from stocktake.model.files import load_model_dir
+
+    (small_model_dir / "datasets.yaml").write_text(DATASETS)
+    assert "end" not in load_model_dir(small_model_dir).datasets["monthly"].to_dict()

@@ -52,7 +52,8 @@ def _expected(model: DeliveryModel, datasets: list[DataSet], received: pl.DataFr
               moment: datetime) -> pl.DataFrame:
     """Every (unit, indicator, period) a data set asks for, with its deadline: each unit
     from the data set's start (without one, from the unit's first report), to the last
-    period past its deadline; an implicit data set ends where its source stopped."""
+    period past its deadline or the data set's end; an implicit data set ends where its
+    source stopped."""
     parts = []
     for ds in datasets:
         implicit = ds.code.startswith("implicit:")
@@ -67,6 +68,8 @@ def _expected(model: DeliveryModel, datasets: list[DataSet], received: pl.DataFr
         else:
             continue
         last = _last_due(ds, moment)
+        if ds.end:  # a collection that ended: nothing is expected after it
+            last = min(last, Period.parse(ds.end))
         if implicit:
             # Inferred from the data, so it ends where the data end: a series no unit
             # reports any more (a definition retired, a collection stopped) is not missing.
