@@ -272,7 +272,7 @@ def render_quality(report: DataQuality, *, as_json: bool = False) -> None:
         if r.not_first:
             console.print(f"{r.unit} is ranked below {report.units[0].unit}, whose score it "
                           f"equals or passes, while an alert on its figures is open: "
-                          f"{r.not_first} (stocktake alerts --unit {r.unit}).", markup=False)
+                          f"{r.not_first}; see stocktake alerts --unit {r.unit}.", markup=False)
     if any(r.not_assessed for r in report.units):
         console.print("Timeliness is not assessed for history loaded after the fact "
                       "(submitted with --backfill).", markup=False)

@@ -32,7 +32,8 @@ class UnitQuality(Result):
     name: str
     level: str
     rank: int  # 1: the highest score without an open alert bearing on a priority
-    # Why a unit that scores above the first is not ranked first (its open alerts), or None.
+    # Why a unit scoring as high as the first or higher is not ranked first: its open
+    # alerts on a priority, e.g. "ratio shift from 2024-01 on CRIME (alert 299f28c2d670)".
     not_first: str | None = None
 
 

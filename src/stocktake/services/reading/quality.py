@@ -223,8 +223,8 @@ class _AlertsOnPriorities:
         found = self._by_unit.get(unit)
         if not found:
             return None
-        return "; ".join(f"open alert {a.id} ({a.kind.replace('_', ' ')} from {a.start}) on "
-                         f"{', '.join(a.priorities)}" for a in found)
+        return "; ".join(f"{a.kind.replace('_', ' ')} from {a.start} on "
+                         f"{', '.join(a.priorities)} (alert {a.id})" for a in found)
 
 
 def _league(rows: list[dict], held_back: Callable[[str], str | None]
