@@ -211,20 +211,22 @@ class _AlertsOnPriorities:
 
     def __init__(self, snap: Snapshot) -> None:
         self._snap = snap
-        self._by_unit: dict[str, list[AlertItem]] | None = None
+        self._by_unit: dict[str, list[str]] | None = None  # unit: why, one per alert
 
     def __call__(self, unit: str) -> str | None:
         if self._by_unit is None:
+            # Priority by priority: the alerts bearing on none (related indicators far from
+            # every priority) are not read at all.
+            found: dict[str, tuple[AlertItem, list[str]]] = {}
+            for code in self._snap.model.priorities:
+                for a in alerts(self._snap, priority=code).open:
+                    found.setdefault(a.id, (a, []))[1].append(code)
             self._by_unit = {}
-            if self._snap.model.priorities:  # no priority, no alert to read
-                for a in alerts(self._snap).open:
-                    if a.priorities:
-                        self._by_unit.setdefault(a.unit, []).append(a)
-        found = self._by_unit.get(unit)
-        if not found:
-            return None
-        return "; ".join(f"{a.kind.replace('_', ' ')} from {a.start} on "
-                         f"{', '.join(a.priorities)} (alert {a.id})" for a in found)
+            for a, codes in found.values():
+                self._by_unit.setdefault(a.unit, []).append(
+                    f"{a.kind.replace('_', ' ')} from {a.start} on {', '.join(codes)} "
+                    f"(alert {a.id})")
+        return "; ".join(self._by_unit.get(unit, [])) or None
 
 
 def _league(rows: list[dict], held_back: Callable[[str], str | None]
