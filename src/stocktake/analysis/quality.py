@@ -2,8 +2,9 @@
 
 For each unit (and, rolled up, each unit with everything below it): completeness,
 timeliness, validity, revisions and outliers, and a score of 100 x their weighted mean
-(``WEIGHTS``), leaving out what cannot be measured. Each measure defined:
-docs/methods/quality.md.
+(``WEIGHTS``), leaving out what cannot be measured. Timeliness is not assessed for values
+whose first vintage was history loaded after the fact (a backfill): they were not late,
+nor on time. Each measure defined: docs/methods/quality.md.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ EXPECTED = {"unit": pl.String, "indicator": pl.String, "period": pl.String,
             "due": pl.Datetime("us"), "bucket": pl.String}
 RECEIVED = {"unit": pl.String, "indicator": pl.String, "period": pl.String,
             "first_recorded": pl.Datetime("us"), "vintages": pl.Int64,
-            "first_value": pl.Float64, "last_value": pl.Float64, "outlier": pl.Boolean}
+            "first_value": pl.Float64, "last_value": pl.Float64, "outlier": pl.Boolean,
+            "backfilled": pl.Boolean}
 RULE_CHECKS = {"unit": pl.String, "period": pl.String, "checked": pl.Int64,
                "failed": pl.Int64}
 
@@ -46,15 +48,21 @@ def quality_scores(expected: pl.DataFrame, received: pl.DataFrame, rule_checks: 
 
     ``expected``: unit, indicator, period, due (deadline), bucket (any grouping label).
     ``received``: the received values among the expected keys, with their first vintage
-    time, number of vintages, first and last value, and whether flagged as an outlier.
+    time, number of vintages, first and last value, whether flagged as an outlier, and
+    (optionally) whether the first vintage was backfilled: then its timeliness is not
+    assessed, and it leaves the denominator of timeliness.
     ``rule_checks``: per unit and period, rule checks made and failed.
     """
     ancestry = _ancestry(parents)
     keys = ["unit", "indicator", "period"]
+    if "backfilled" not in received.columns:
+        received = received.with_columns(backfilled=pl.lit(False))
     values = (expected.join(received, on=keys, how="left")
               .with_columns(
                   got=pl.col("vintages").is_not_null(),
-                  on_time=(pl.col("first_recorded") <= pl.col("due")).fill_null(False),
+                  not_assessed=pl.col("backfilled").fill_null(False),
+                  on_time=((pl.col("first_recorded") <= pl.col("due"))
+                           & ~pl.col("backfilled")).fill_null(False),
                   revised=(pl.col("vintages") > 1).fill_null(False),
                   revision_size=pl.when(pl.col("vintages") > 1).then(
                       (pl.col("last_value") - pl.col("first_value")).abs()
@@ -63,7 +71,8 @@ def quality_scores(expected: pl.DataFrame, received: pl.DataFrame, rule_checks: 
     group = ["owner", *by]
     counts = (values.join(ancestry, on="unit").group_by(group)
               .agg(expected=pl.len(), received=pl.col("got").sum(),
-                   on_time=pl.col("on_time").sum(), revised=pl.col("revised").sum(),
+                   on_time=pl.col("on_time").sum(),
+                   not_assessed=pl.col("not_assessed").sum(), revised=pl.col("revised").sum(),
                    outliers=(pl.col("outlier") & pl.col("got")).sum()))
     # The counts are integers, exact in any order. The mean revision size is a float sum:
     # its rows (the revised few) are sorted first, since a join's row order varies between
@@ -72,7 +81,8 @@ def quality_scores(expected: pl.DataFrame, received: pl.DataFrame, rule_checks: 
              .sort([*group, *keys]).group_by(group, maintain_order=True)
              .agg(mean_revision_size=pl.col("revision_size").mean()))
     counts = counts.join(sizes, on=group, how="left").select(
-        *group, "expected", "received", "on_time", "revised", "mean_revision_size", "outliers")
+        *group, "expected", "received", "on_time", "not_assessed", "revised",
+        "mean_revision_size", "outliers")
     checks = rule_checks
     if by:
         buckets = expected.select("unit", "period", *by).unique()
@@ -83,7 +93,8 @@ def quality_scores(expected: pl.DataFrame, received: pl.DataFrame, rule_checks: 
            .with_columns(pl.col("rule_checks").fill_null(0), pl.col("rule_failures").fill_null(0))
            .with_columns(
                completeness=pl.col("received") / pl.col("expected"),
-               timeliness=pl.col("on_time") / pl.col("expected"),
+               timeliness=pl.when(pl.col("expected") > pl.col("not_assessed")).then(
+                   pl.col("on_time") / (pl.col("expected") - pl.col("not_assessed"))),
                validity=pl.when(pl.col("rule_checks") > 0).then(
                    1 - pl.col("rule_failures") / pl.col("rule_checks")),
                revision_rate=pl.when(pl.col("received") > 0).then(

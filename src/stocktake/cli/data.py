@@ -4,6 +4,7 @@ quality. Each command calls a service and hands the result to its renderer."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -48,6 +49,14 @@ def submit(
         "--outliers", metavar="METHOD",
         help="Outlier check against each unit's history: modified_z, z_score or min_max.")]
     = "modified_z",
+    backfill: Annotated[bool, typer.Option(
+        "--backfill", help="The file is history loaded after the fact (e.g. past years "
+        "from a published source): stored as usual, but its timeliness is not assessed, "
+        "since it was not late.")] = False,
+    published: Annotated[str | None, typer.Option(
+        "--published", metavar="YYYY-MM-DD",
+        help="With --backfill: the date the source published the data, where known.")]
+    = None,
     as_json: JsonOption = False,
 ) -> None:
     """Validate a file of observations and store it as one batch, or store nothing."""
@@ -55,6 +64,7 @@ def submit(
 
     if outliers not in ("modified_z", "z_score", "min_max"):
         raise typer.BadParameter("use modified_z, z_score or min_max", param_hint="--outliers")
+    published_on = _date_option(published, "--published")
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     engine = open_db(db)
@@ -75,10 +85,21 @@ def submit(
 
         result = submit_file(engine, file, submitter=submitter or login_name(),
                              reason=reason, scope=unit, partial=partial,
-                             outlier_method=outliers, progress=step)
+                             outlier_method=outliers, progress=step, backfill=backfill,
+                             published=published_on)
     render_submission(file, result, as_json=as_json)
     if not result.accepted:
         raise typer.Exit(1)
+
+
+def _date_option(text: str | None, name: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not a date: use YYYY-MM-DD",
+                                 param_hint=name) from None
 
 
 def render_submission(file: Path, result, *, as_json: bool = False) -> None:
@@ -102,6 +123,10 @@ def render_submission(file: Path, result, *, as_json: bool = False) -> None:
                   f"{result.added:,} new, {result.revised:,} revised, {result.unchanged:,} "
                   "unchanged" + (f"; {result.quarantined:,} quarantined with errors"
                                  if result.quarantined else "") + ".", markup=False)
+    if result.backfill:
+        console.print("Recorded as history loaded after the fact" + (
+            f", published {result.published.isoformat()}" if result.published else "")
+            + ": its timeliness is not assessed.", markup=False)
     if result.findings:
         _print_findings(result.findings)
 
@@ -234,7 +259,8 @@ def render_quality(report: DataQuality, *, as_json: bool = False) -> None:
         return "-" if v is None else f"{v:.1%}"
 
     for r in report.units:
-        figures = [pct(r.completeness), pct(r.timeliness), pct(r.validity),
+        timely = "not assessed" if r.timeliness is None else pct(r.timeliness)
+        figures = [pct(r.completeness), timely, pct(r.validity),
                    pct(r.revision_rate), pct(r.outlier_rate), f"{r.score:.1f}"]
         if wide:
             table.add_row(str(r.rank), f"{r.unit} {r.name}", r.level,
@@ -242,6 +268,14 @@ def render_quality(report: DataQuality, *, as_json: bool = False) -> None:
         else:
             table.add_row(str(r.rank), r.unit, *figures)
     show(table)
+    for r in report.units:
+        if r.not_first:
+            console.print(f"{r.unit} is ranked below {report.units[0].unit}, whose score it "
+                          f"equals or passes, while an alert on its figures is open: "
+                          f"{r.not_first}; see stocktake alerts --unit {r.unit}.", markup=False)
+    if any(r.not_assessed for r in report.units):
+        console.print("Timeliness is not assessed for history loaded after the fact "
+                      "(submitted with --backfill).", markup=False)
     by_unit: dict[str, dict[str, float]] = {}
     for point in report.trend:
         by_unit.setdefault(point.unit, {})[point.year] = point.score

@@ -61,6 +61,8 @@ class SubmissionResult:
     checksum: str = ""
     format: str = ""
     recorded_at: datetime | None = None
+    backfill: bool = False  # history loaded after the fact: timeliness not assessed
+    published: date | None = None  # when its source published it, where known
 
     @property
     def errors(self) -> list[Finding]:
@@ -83,6 +85,8 @@ class SubmissionResult:
             "quarantined": self.quarantined,
             "checksum": self.checksum,
             "recorded_at": self.recorded_at.isoformat() if self.recorded_at else None,
+            "backfill": self.backfill,
+            "published": self.published.isoformat() if self.published else None,
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -99,12 +103,14 @@ def _silent(stage: str, done: int | None, total: int | None) -> None:
 
 def submit_file(engine: Engine, path: str | Path, *, submitter: str, reason: str = "",
                 scope: str | None = None, partial: bool = False, outlier_method: str =
-                "modified_z", now: datetime | None = None, progress: Progress = _silent
-                ) -> SubmissionResult:
+                "modified_z", now: datetime | None = None, progress: Progress = _silent,
+                backfill: bool = False, published: date | None = None) -> SubmissionResult:
     """Read, validate and store one file (any supported format) as one batch. A large CSV
     file is read and checked slice by slice (formats.open_submission), never whole.
     ``progress`` hears each stage: reading and checking (bytes of the file), checking
-    against the stored values, storing."""
+    against the stored values, storing. ``backfill``: the file is history loaded after
+    the fact (published by its source on ``published``, where known), whose timeliness
+    is not assessed."""
     p = Path(path)
     if not p.is_file():
         return SubmissionResult(accepted=False, rows=0, findings=[Finding(
@@ -123,7 +129,8 @@ def submit_file(engine: Engine, path: str | Path, *, submitter: str, reason: str
         result = _submit_slices(
             engine, checked(), checksum=checksum, source=p.name, format=submission.format,
             submitter=submitter, reason=reason, scope=scope, partial=partial,
-            outlier_method=outlier_method, now=now, progress=progress)
+            outlier_method=outlier_method, now=now, progress=progress, backfill=backfill,
+            published=published)
     except SubmissionError as exc:  # unreadable, on opening or further into the file
         return SubmissionResult(accepted=False, rows=0, findings=exc.findings,
                                 checksum=checksum)
@@ -173,7 +180,8 @@ class _Rejected(Exception):
 def submit_frame(target: Engine | Connection, df: pl.DataFrame, *, checksum: str, source: str,
                  format: str, submitter: str, reason: str = "", now: datetime | None = None,
                  scope: str | None = None, partial: bool = False,
-                 outlier_method: str = "modified_z") -> SubmissionResult:
+                 outlier_method: str = "modified_z", backfill: bool = False,
+                 published: date | None = None) -> SubmissionResult:
     """Validate rows (columns row, indicator, unit, period, value as text; optionally
     value_column) and store them as one batch; see the module docstring."""
     if df.height == 0:
@@ -181,7 +189,8 @@ def submit_frame(target: Engine | Connection, df: pl.DataFrame, *, checksum: str
                                 findings=[_no_rows()])
     return _submit_slices(target, [df], checksum=checksum, source=source, format=format,
                           submitter=submitter, reason=reason, now=now, scope=scope,
-                          partial=partial, outlier_method=outlier_method)
+                          partial=partial, outlier_method=outlier_method, backfill=backfill,
+                          published=published)
 
 
 def _no_rows() -> Finding:
@@ -192,7 +201,8 @@ def _no_rows() -> Finding:
 def _submit_slices(target: Engine | Connection, slices: Iterable[pl.DataFrame], *,
                    checksum: str, source: str, format: str, submitter: str, reason: str,
                    now: datetime | None, scope: str | None, partial: bool,
-                   outlier_method: str, progress: Progress = _silent) -> SubmissionResult:
+                   outlier_method: str, progress: Progress = _silent, backfill: bool = False,
+                   published: date | None = None) -> SubmissionResult:
     """submit_frame for rows that come in slices (in file order). A SubmissionError from
     reading the slices rolls everything back and passes on.
 
@@ -200,12 +210,17 @@ def _submit_slices(target: Engine | Connection, slices: Iterable[pl.DataFrame], 
     so that other writers (a sign-in, a plan, another provider's check) go on meanwhile.
     Then the submission takes its turn (one batch at a time, batches in time order), and
     its time, and checks the rows against the stored values and stores them."""
-    result = SubmissionResult(accepted=False, rows=0, checksum=checksum, format=format)
+    result = SubmissionResult(accepted=False, rows=0, checksum=checksum, format=format,
+                              backfill=backfill, published=published)
     try:
         with _reading(target) as conn:
             model = model_repo.read_model(conn)
             load = model_repo.current_load(conn)
             ids, uids = model_repo.indicator_ids(conn), model_repo.unit_ids(conn)
+        refusal = _published_refusal(backfill, published, (now or utcnow()).date())
+        if refusal is not None:
+            result.findings.append(refusal)
+            raise _Rejected
         checker = _check_file(model, (ids, uids), slices, result, today=(now or utcnow()).date(),
                               scope=scope, partial=partial)
         with _transaction(target) as conn:
@@ -222,6 +237,22 @@ def _submit_slices(target: Engine | Connection, slices: Iterable[pl.DataFrame], 
     except _Rejected:
         result.accepted = False
     return result
+
+
+def _published_refusal(backfill: bool, published: date | None, today: date) -> Finding | None:
+    """Why a publication date cannot be taken: it says when history loaded after the fact
+    first appeared, so it goes with a backfill and is not in the future."""
+    if published is None:
+        return None
+    if not backfill:
+        return Finding(None, None, published.isoformat(), "published", "error",
+                       "a publication date is for history loaded after the fact: submit "
+                       "it as a backfill (--backfill), or leave the date out")
+    if published > today:
+        return Finding(None, None, published.isoformat(), "published", "error",
+                       f"published {published.isoformat()} is after today "
+                       f"({today.isoformat()}): give the date the source published the data")
+    return None
 
 
 def _check_file(model: DeliveryModel, db_ids: tuple[dict[str, int], dict[str, int]],
@@ -317,7 +348,7 @@ def _store(conn: Connection, checker: RowChecker, ok: pl.DataFrame, stored: pl.D
         source=source, format=format, recorded_at=now, rows=result.rows, scope=scope,
         status="partial" if error_rows else "accepted",
         warnings=sum(1 for f in findings if f.severity == "warning"),
-        quarantined=len(error_rows))
+        quarantined=len(error_rows), backfill=result.backfill, published=result.published)
     del new
     flagged = checker.flagged()
     observations.record_findings(conn, batch_id, findings, pl.concat([

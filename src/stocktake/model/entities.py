@@ -148,9 +148,13 @@ class DataSet:
     timely_days: int = 30  # days after the period ends within which a report is on time
     start: str | None = None  # first period expected (default: the first with data)
     owner: str = ""
+    end: str | None = None  # last period expected (default: none, the collection goes on)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if self.end is None:  # as stored before data sets could end: no change recorded
+            del out["end"]
+        return out
 
 
 @dataclass

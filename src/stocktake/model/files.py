@@ -49,7 +49,7 @@ INDICATOR_OPTIONAL = (
 )
 PRIORITY_REQUIRED = ("code", "title", "headline", "scope", "baseline", "target")
 DATASET_REQUIRED = ("code", "name", "period_type", "indicators")
-DATASET_OPTIONAL = ("units", "levels", "timely_days", "start", "owner")
+DATASET_OPTIONAL = ("units", "levels", "timely_days", "start", "owner", "end")
 PRIORITY_OPTIONAL = (
     "aspiration", "owner", "leads", "counters", "trajectory", "tolerance", "published",
     "department", "stages",
@@ -669,6 +669,18 @@ def _period_value(item: dict[str, Any], key: str, period_type: str | None, f: st
 
 # -- datasets.yaml --------------------------------------------------------------------
 
+def _dataset_period(item: dict, key: str, period_type: PeriodType | None,
+                    c: _Collector) -> str | None:
+    """A data set's first or last period expected (``start``, ``end``), as a code."""
+    value = item.get(key)
+    if value is None or period_type is None:
+        return None
+    try:
+        return Period.parse(str(value), period_type).code
+    except PeriodError as exc:
+        c.add(DATASETS_FILE, _line(item, key), key, str(exc))
+        return None
+
 def _parse_datasets(text: str, model: DeliveryModel, c: _Collector) -> dict[str, DataSet]:
     f = DATASETS_FILE
     out: dict[str, DataSet] = {}
@@ -700,18 +712,14 @@ def _parse_datasets(text: str, model: DeliveryModel, c: _Collector) -> dict[str,
             c.add(f, _line(item, "timely_days"), "timely_days",
                   f"'{timely}' must be a whole number of days, 0 or more")
             timely = 30
-        start = item.get("start")
-        if start is not None and period_type is not None:
-            try:
-                start = Period.parse(str(start), period_type).code
-            except PeriodError as exc:
-                c.add(f, _line(item, "start"), "start", str(exc))
-                start = None
+        start, end = (_dataset_period(item, key, period_type, c) for key in ("start", "end"))
+        if start and end and Period.parse(end) < Period.parse(start):
+            c.add(f, _line(item, "end"), "end", f"'{end}' is before the start, '{start}'")
+            end = None
         out[code] = DataSet(
             code=code, name=str(item.get("name") or ""),
             period_type=period_type.value if period_type else "",
             indicators=lists["indicators"], units=lists["units"], levels=lists["levels"],
-            timely_days=timely, start=None if start is None else str(start),
-            owner=str(item.get("owner") or ""),
+            timely_days=timely, start=start, owner=str(item.get("owner") or ""), end=end,
         )
     return out

@@ -17,20 +17,24 @@ class UnitQuality(Result):
     expected: int  # values expected for periods past their deadline
     received: int
     on_time: int
+    not_assessed: int  # values whose timeliness is not assessed (history loaded later)
     revised: int  # values changed by a later submission
     mean_revision_size: float | None  # mean relative change of the revised values
     outliers: int  # values flagged as outliers when submitted
     rule_checks: int
     rule_failures: int
     completeness: float
-    timeliness: float
+    timeliness: float | None  # None: not assessed (every value was loaded after the fact)
     validity: float | None  # None: no rule applies
     revision_rate: float | None
     outlier_rate: float | None
     score: float  # 0 to 100, by the formula
     name: str
     level: str
-    rank: int  # 1: the highest score
+    rank: int  # 1: the highest score without an open alert bearing on a priority
+    # Why a unit scoring as high as the first or higher is not ranked first: its open
+    # alerts on a priority, e.g. "ratio shift from 2024-01 on CRIME (alert 299f28c2d670)".
+    not_first: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class QualityByYear(Result):
     year: str
     score: float
     completeness: float
-    timeliness: float
+    timeliness: float | None  # None: not assessed
 
 
 @dataclass(frozen=True)
@@ -53,5 +57,5 @@ class DataQuality(Result):
     formula: str
     weights: Mapping[str, float]
     datasets: tuple[str, ...]  # the data sets scored (implicit:<indicator> when none declared)
-    units: tuple[UnitQuality, ...]  # by score, highest first
+    units: tuple[UnitQuality, ...]  # by rank: by score, none first with an open alert
     trend: tuple[QualityByYear, ...]  # by unit, then year

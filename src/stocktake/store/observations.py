@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -52,9 +52,12 @@ def new_vintages(rows: pl.DataFrame) -> tuple[pl.DataFrame, BatchCounts]:
 def record_batch(conn: Connection, vintages: pl.DataFrame, counts: BatchCounts, *,
                  checksum: str, submitter: str, reason: str, source: str, format: str,
                  recorded_at: datetime, rows: int, scope: str | None = None,
-                 status: str = "accepted", warnings: int = 0, quarantined: int = 0) -> int:
+                 status: str = "accepted", warnings: int = 0, quarantined: int = 0,
+                 backfill: bool = False, published: date | None = None) -> int:
     """Store a batch of ``rows`` rows read: its row in ``batches``, and ``vintages``
     (indicator_id, unit_id, period, value: see new_vintages) in ``observations``.
+    ``backfill``: history loaded after the fact, published by its source on ``published``
+    where known (timeliness is then not judged by ``recorded_at``).
 
     Call inside a transaction: the batch row and its observations commit together.
     Batches must be recorded in time order, so the newest vintage is the highest batch's.
@@ -69,7 +72,7 @@ def record_batch(conn: Connection, vintages: pl.DataFrame, counts: BatchCounts, 
         checksum=checksum, submitter=submitter, reason=reason, source=source, format=format,
         recorded_at=recorded_at, rows=rows, added=counts.added, revised=counts.revised,
         unchanged=counts.unchanged, status=status, scope=scope, warnings=warnings,
-        quarantined=quarantined,
+        quarantined=quarantined, backfill=backfill, published=published,
     )).inserted_primary_key[0]
     if vintages.height:
         new = vintages.select("indicator_id", "unit_id", "period", "value")

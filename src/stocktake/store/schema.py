@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -123,6 +125,10 @@ batches = Table(
     Column("scope", String(64), nullable=True),  # the unit the submitter spoke for
     Column("warnings", Integer, nullable=False, server_default="0"),
     Column("quarantined", Integer, nullable=False, server_default="0"),
+    # History loaded after the fact (migration 0010): its values' timeliness is not
+    # judged by when they arrived here; ``published`` is when the source published them.
+    Column("backfill", Boolean, nullable=False, server_default=false()),
+    Column("published", Date, nullable=True),
 )
 
 observations = Table(

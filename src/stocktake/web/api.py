@@ -14,7 +14,7 @@ import pathlib
 import shutil
 import tempfile
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -98,6 +98,8 @@ class SubmissionOut(BaseModel):
     quarantined: int
     checksum: str
     recorded_at: str | None
+    backfill: bool = Field(description="Recorded as history loaded after the fact")
+    published: str | None = Field(description="When the source published it, where known")
     findings: list[FindingOut]
 
 
@@ -258,7 +260,9 @@ async def _submission_rows(request: Request) -> tuple[str, Any, dict[str, Any]]:
         if upload is None or isinstance(upload, str):
             raise unprocessable("send the file in a form field named 'file'")
         options = {"reason": str(form.get("reason") or ""),
-                   "partial": str(form.get("partial") or "").lower() in ("1", "true", "yes")}
+                   "partial": str(form.get("partial") or "").lower() in ("1", "true", "yes"),
+                   **_backfill(str(form.get("backfill") or "").lower() in ("1", "true", "yes"),
+                               form.get("published"))}
         return "file", (upload.file, upload.filename or "upload"), options
     if not content_type.startswith("application/json"):
         raise HTTPException(status_code=415, detail=(
@@ -286,7 +290,23 @@ async def _submission_rows(request: Request) -> tuple[str, Any, dict[str, Any]]:
     partial = body.get("partial", False)
     if not isinstance(partial, bool):
         raise unprocessable('"partial" must be true or false')
-    return "rows", out, {"reason": str(body.get("reason") or ""), "partial": partial}
+    backfill = body.get("backfill", False)
+    if not isinstance(backfill, bool):
+        raise unprocessable('"backfill" must be true or false')
+    return "rows", out, {"reason": str(body.get("reason") or ""), "partial": partial,
+                         **_backfill(backfill, body.get("published"))}
+
+
+def _backfill(backfill: bool, published: Any) -> dict[str, Any]:
+    """History loaded after the fact (``backfill``), published on ``published``
+    (YYYY-MM-DD, optional), as the submission service takes them."""
+    if published in (None, ""):
+        return {"backfill": backfill, "published": None}
+    try:
+        return {"backfill": backfill, "published": date.fromisoformat(str(published))}
+    except ValueError:
+        raise unprocessable(f'"published" must be a date, YYYY-MM-DD: not {published!r}'
+                            ) from None
 
 
 def _submit(engine: Engine, principal: Principal, kind: str, payload: Any,
@@ -473,7 +493,9 @@ def api_observations(
           "stores nothing (unless `partial`: then the valid rows are stored and the "
           "rest quarantined). Send JSON `{\"rows\": [{\"indicator\", \"unit\", "
           "\"period\", \"value\"}], \"reason\": \"...\", \"partial\": false}` or a file "
-          "(CSV, XLSX, JSON, Parquet) as multipart/form-data field `file`. A provider, "
+          "(CSV, XLSX, JSON, Parquet) as multipart/form-data field `file`. History loaded "
+          "after the fact: `\"backfill\": true` (and `\"published\": \"YYYY-MM-DD\"` where "
+          "known), as `stocktake submit --backfill`: its timeliness is not assessed. A provider, "
           "or a token with scope `unit:X`, submits for its unit and those below it; "
           "read-only tokens get 403. With a session cookie, send the X-CSRF-Token "
           "header.",
@@ -487,12 +509,16 @@ def api_observations(
                                          ("indicator", "unit", "period")} | {
                               "value": {"type": ["number", "string", "null"]}}}},
                       "reason": {"type": "string"},
-                      "partial": {"type": "boolean"}}}},
+                      "partial": {"type": "boolean"},
+                      "backfill": {"type": "boolean"},
+                      "published": {"type": "string", "format": "date"}}}},
               "multipart/form-data": {"schema": {
                   "type": "object", "required": ["file"], "properties": {
                       "file": {"type": "string", "format": "binary"},
                       "reason": {"type": "string"},
-                      "partial": {"type": "boolean"}}}}}}})
+                      "partial": {"type": "boolean"},
+                      "backfill": {"type": "boolean"},
+                      "published": {"type": "string", "format": "date"}}}}}}})
 async def api_submit(request: Request, engine: EngineDep) -> JSONResponse:
     principal = _principal(request)
     kind, payload, options = await _submission_rows(request)

@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import suppress
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -316,7 +317,9 @@ def data_submit_commit(request: Request, engine: EngineDep, store: UploadStore,
                        principal: CurrentPrincipal, model: Model,
                        upload_id: Annotated[str, Form()] = "",
                        reason: Annotated[str, Form()] = "",
-                       scope: Annotated[str, Form()] = "") -> Response:
+                       scope: Annotated[str, Form()] = "",
+                       backfill: Annotated[bool, Form()] = False,
+                       published: Annotated[str, Form()] = "") -> Response:
     _remit(principal, model)
     session = request.cookies.get(auth.SESSION_COOKIE, "")
     path = store.find(upload_id, username=principal.username, session=session)
@@ -326,8 +329,19 @@ def data_submit_commit(request: Request, engine: EngineDep, store: UploadStore,
             "more than a day old, or was sent from another session): check it again."))
     held_to = _scope(principal, scope)
     try:
+        published_on = date.fromisoformat(published.strip()) if published.strip() else None
+    except ValueError:
+        return submit_page(request, status=400, scope=scope, error=(
+            f"Not stored: '{published}' is not a date. Check the file again and give the "
+            "publication date as YYYY-MM-DD, or leave it empty."))
+    if published_on is not None and not backfill:
+        return submit_page(request, status=400, scope=scope, error=(
+            "Not stored: a publication date goes with history loaded after the fact. Check "
+            "the file again and tick that box, or leave the date empty."))
+    try:
         result = submit_file(engine, path, submitter=principal.username,
-                             reason=reason.strip(), scope=held_to)
+                             reason=reason.strip(), scope=held_to, backfill=backfill,
+                             published=published_on)
     except StocktakeError as exc:
         return submit_page(request, status=400, scope=scope, error=f"Not stored: {exc}")
     name = json.loads((path.parent / "meta.json").read_text())["name"]

@@ -3,6 +3,7 @@ in analysis.quality needs from the store and the model."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 import polars as pl
@@ -13,10 +14,12 @@ from ...errors import NotFound
 from ...intake.rules import model_rules, violation_frame
 from ...model.entities import DataSet, DeliveryModel
 from ...model.periods import Period, PeriodError, period_range
+from ...results.alerts import AlertItem
 from ...results.quality import DataQuality, QualityByYear, UnitQuality
 from ...store import model_repo
 from ...store import schema as s
 from ...store.observations import as_times, batch_times, known_at, latest, read_frame
+from .alerts import alerts
 from .snapshot import Snapshot
 
 DEFAULT_TIMELY_DAYS = 30
@@ -37,34 +40,56 @@ def _implicit_datasets(model: DeliveryModel, received: pl.DataFrame) -> list[Dat
     return out
 
 
+def _last_due(ds: DataSet, moment: datetime) -> Period:
+    """The last period of the data set whose deadline has passed at ``moment``."""
+    last = Period.containing(moment.date(), ds.period_type)
+    while datetime.combine(last.end + timedelta(days=ds.timely_days), time.max) >= moment:
+        last = last.shift(-1)
+    return last
+
+
 def _expected(model: DeliveryModel, datasets: list[DataSet], received: pl.DataFrame,
               moment: datetime) -> pl.DataFrame:
+    """Every (unit, indicator, period) a data set asks for, with its deadline: each unit
+    from the data set's start (without one, from the unit's first report), to the last
+    period past its deadline or the data set's end; an implicit data set ends where its
+    source stopped."""
     parts = []
     for ds in datasets:
-        units = ds.units if ds.code.startswith("implicit:") else model.dataset_units(ds)
+        implicit = ds.code.startswith("implicit:")
+        units = ds.units if implicit else model.dataset_units(ds)
         mine = received.filter(pl.col("indicator").is_in(ds.indicators)
                                & pl.col("unit").is_in(units))
+        reported = [Period.parse(p) for p in mine["period"].unique().to_list()]
         if ds.start:
             first = Period.parse(ds.start)
-        elif mine.height:
-            first = min(Period.parse(p) for p in mine["period"].unique().to_list())
+        elif reported:
+            first = min(reported)
         else:
             continue
-        # The last period whose deadline has passed.
-        last = Period.containing(moment.date(), ds.period_type)
-        while datetime.combine(last.end + timedelta(days=ds.timely_days), time.max) >= moment:
-            last = last.shift(-1)
+        last = _last_due(ds, moment)
+        if ds.end:  # a collection that ended: nothing is expected after it
+            last = min(last, Period.parse(ds.end))
+        if implicit:
+            # Inferred from the data, so it ends where the data end: a series no unit
+            # reports any more (a definition retired, a collection stopped) is not missing.
+            last = min(last, max(reported))
         if last < first:
             continue
+        span = period_range(first, last)
         periods = pl.DataFrame(
             [(p.code, datetime.combine(p.end + timedelta(days=ds.timely_days), time.max),
-              str(p.start.year)) for p in period_range(first, last)], orient="row",
-            schema={"period": pl.String, "due": pl.Datetime("us"), "bucket": pl.String})
-        # Every unit x indicator x period the data set asks for, as two cross joins.
-        parts.append(pl.DataFrame({"unit": list(units)}, schema={"unit": pl.String})
+              str(p.start.year), i) for i, p in enumerate(span)], orient="row",
+            schema={"period": pl.String, "due": pl.Datetime("us"), "bucket": pl.String,
+                    "step": pl.Int64})
+        # Every unit x indicator x period the data set asks for, as two cross joins, each
+        # unit from the step it is expected from.
+        parts.append(_unit_starts(ds, units, mine, span)
                      .join(pl.DataFrame({"indicator": list(ds.indicators)},
                                         schema={"indicator": pl.String}), how="cross")
-                     .join(periods, how="cross"))
+                     .join(periods, how="cross")
+                     .filter(pl.col("step") >= pl.col("from_step"))
+                     .drop("step", "from_step"))
     empty = pl.DataFrame(schema={"unit": pl.String, "indicator": pl.String,
                                  "period": pl.String, "due": pl.Datetime("us"),
                                  "bucket": pl.String})
@@ -73,12 +98,28 @@ def _expected(model: DeliveryModel, datasets: list[DataSet], received: pl.DataFr
                                              keep="first", maintain_order=True)
 
 
+def _unit_starts(ds: DataSet, units: list[str], mine: pl.DataFrame, span: list[Period]
+                 ) -> pl.DataFrame:
+    """(unit, from_step): the position in ``span`` of each unit's first expected period.
+    A declared start holds for every unit; without one, a unit is expected from its first
+    report (a state that joined the collection late is not missing the years before), and
+    one that never reported from the data set's first period."""
+    start = dict.fromkeys(units, 0)
+    if not ds.start and mine.height:
+        step = {p.code: i for i, p in enumerate(span)}
+        # Period codes of one type sort as text; a first report not yet due: nothing due.
+        for unit, first in mine.group_by("unit").agg(pl.col("period").min()).rows():
+            start[unit] = step.get(first, len(span))
+    return pl.DataFrame({"unit": list(start), "from_step": list(start.values())},
+                        schema={"unit": pl.String, "from_step": pl.Int64})
+
+
 def _received(engine: Engine, moment: datetime,
               datasets: list[tuple[list[str], list[str], str | None]] | None = None
               ) -> pl.DataFrame:
     """Every key known at ``moment`` with its first vintage time, vintage count, first and
-    last value; with ``datasets`` ((indicators, units, first period) each), only the keys
-    some data set expects."""
+    last value, and whether that first vintage was backfilled; with ``datasets``
+    ((indicators, units, first period) each), only the keys some data set expects."""
     o = s.observations
     key = [o.c.indicator_id, o.c.unit_id, o.c.period]
     with engine.connect() as conn:
@@ -104,13 +145,16 @@ def _received(engine: Engine, moment: datetime,
                         last_value=pl.col("value").last()))
         del every
         times = batch_times(conn, per_key["first_batch"].unique().to_list())
+        backfills = list(conn.execute(select(s.batches.c.id).where(s.batches.c.backfill))
+                         .scalars())
+        backfilled = pl.col("first_batch").is_in(backfills) if backfills else pl.lit(False)
     inv_i = {v: k for k, v in ind.items()}
     inv_u = {v: k for k, v in units.items()}
     return per_key.select(
         pl.col("indicator_id").replace_strict(inv_i, return_dtype=pl.String).alias("indicator"),
         pl.col("unit_id").replace_strict(inv_u, return_dtype=pl.String).alias("unit"),
         "period", as_times("first_batch", times).alias("first_recorded"), "vintages",
-        "first_value", "last_value")
+        "first_value", "last_value", backfilled.alias("backfilled"))
 
 
 def _outliers(engine: Engine, moment: datetime) -> pl.DataFrame:
@@ -161,8 +205,52 @@ def _applies(rule, period: str) -> bool:
     return not (rule.period_to and p > Period.parse(rule.period_to))
 
 
+class _AlertsOnPriorities:
+    """Why a unit cannot rank first: its open alerts bearing on a priority (on the
+    headline, a counter, or what they are computed from), read once when first asked."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self._snap = snap
+        self._by_unit: dict[str, list[str]] | None = None  # unit: why, one per alert
+
+    def __call__(self, unit: str) -> str | None:
+        if self._by_unit is None:
+            # Priority by priority: the alerts bearing on none (related indicators far from
+            # every priority) are not read at all.
+            found: dict[str, tuple[AlertItem, list[str]]] = {}
+            for code in self._snap.model.priorities:
+                for a in alerts(self._snap, priority=code).open:
+                    found.setdefault(a.id, (a, []))[1].append(code)
+            self._by_unit = {}
+            for a, codes in found.values():
+                self._by_unit.setdefault(a.unit, []).append(
+                    f"{a.kind.replace('_', ' ')} from {a.start} on {', '.join(codes)} "
+                    f"(alert {a.id})")
+        return "; ".join(self._by_unit.get(unit, [])) or None
+
+
+def _league(rows: list[dict], held_back: Callable[[str], str | None]
+            ) -> list[tuple[dict, str | None]]:
+    """The rows (by score) in league order, each with why it is not first: first place
+    goes to the best-scoring unit without an open alert on a priority, so that a figure
+    in question is not praised; those scoring above it follow it in score order. When
+    every unit has one, the order is the scores'."""
+    reasons: list[str] = []
+    for row in rows:
+        why = held_back(row["unit"])
+        if why is None:
+            break
+        reasons.append(why)
+    n = len(reasons)
+    if n == 0 or n == len(rows):
+        return [(r, None) for r in rows]
+    return [(rows[n], None), *zip(rows[:n], reasons, strict=True),
+            *[(r, None) for r in rows[n + 1:]]]
+
+
 def data_quality(snap: Snapshot, *, unit: str | None = None) -> DataQuality:
-    """Quality of every unit (or ``unit`` and those below it), a league table by score,
+    """Quality of every unit (or ``unit`` and those below it), a league table by score
+    (no unit first while an open alert bears on one of its priorities' figures: _league),
     and each unit's score by year, from what was known at the snapshot's moment."""
     # A simulated world (the demo) has its own "now" (Snapshot.now): deadlines are judged
     # against it, so the demo reads the same next year as today.
@@ -190,8 +278,10 @@ def data_quality(snap: Snapshot, *, unit: str | None = None) -> DataQuality:
     scores = scores.filter(pl.col("unit").is_in(list(shown)))
     trend = trend.filter(pl.col("unit").is_in(list(shown)))
     names = {c: (u.name, u.level) for c, u in model.units.items()}
-    rows = tuple(UnitQuality(**r, name=names[r["unit"]][0], level=names[r["unit"]][1], rank=i)
-                 for i, r in enumerate(scores.to_dicts(), 1))
+    rows = tuple(UnitQuality(**r, name=names[r["unit"]][0], level=names[r["unit"]][1], rank=i,
+                             not_first=why)
+                 for i, (r, why) in enumerate(_league(scores.to_dicts(), _AlertsOnPriorities(snap)),
+                                              1))
     return DataQuality(
         as_of=moment.isoformat(), formula=FORMULA, weights=WEIGHTS,
         datasets=tuple(d.code for d in datasets), units=rows,
