@@ -1,8 +1,10 @@
 """Shared fixtures: real SQLite and PostgreSQL databases, and the small test model; and the
 test tiers: every test that needs PostgreSQL is marked ``postgres``, every test that needs a
-real browser ``browser``, by the fixtures it uses, so ``pytest -m "not postgres and not
-browser"`` runs the fast tier (scripts/test --fast) and no new test can forget its mark.
-Long statistical runs on real data carry ``slow`` by hand; the fast tier leaves them out too.
+real browser ``browser``, and every test on the demo world (tests/demo/, or any test using
+the demo database) ``slow``, by the fixtures it uses, so no new test can forget its mark.
+Other tests that take over about a second (long statistical runs on real data, large
+inputs, the command line in a subprocess) carry ``slow`` by hand. The fast tier
+(scripts/test --fast) leaves all of these out; CI runs them.
 
 The fast tier runs in two processes (pytest-xdist, ``-n 2``): every database a test writes
 is its own (a file under its tmp_path, a copy of a session template), so tests share
@@ -37,6 +39,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 # drive a real browser.
 POSTGRES_FIXTURES = ("db_url", "demo_engine")
 BROWSER_FIXTURES = ("browser",)
+SLOW_FIXTURES = ("demo_engine",)  # the demo world: a half-minute build, then full reads
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -46,6 +49,9 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.postgres)
         if any(name in item.fixturenames for name in BROWSER_FIXTURES):
             item.add_marker(pytest.mark.browser)
+        if (any(name in item.fixturenames for name in SLOW_FIXTURES)
+                or HERE / "demo" in item.path.parents):
+            item.add_marker(pytest.mark.slow)
 
 
 def _postgres_url() -> str | None:

@@ -123,6 +123,7 @@ def _twelve_months(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_reading_commands(db_url, small_model_dir, tmp_path):
     run("load", small_model_dir, "--db", db_url)
     run("submit", _twelve_months(tmp_path), "--db", db_url)

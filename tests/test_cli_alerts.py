@@ -68,6 +68,7 @@ def test_unknown_codes_exit_3_with_a_suggestion(db, args, code, kind):
     assert json.loads(r.stdout)["error"]["kind"] == kind
 
 
+@pytest.mark.slow
 def test_a_review_is_recorded_and_read_back_as_of(db):
     planted = next(a for a in alerts_json(db) if a["kind"] == "ratio_shift")
     bad = run("alerts", "review", planted["id"], "--status", "explaned", "--note", "x",

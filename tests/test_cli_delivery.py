@@ -76,6 +76,7 @@ def db(db_url, small_model_dir) -> str:
     return db_url
 
 
+@pytest.mark.slow
 def test_plan_load_show_diff(db, tmp_path):
     set_clock(db, "2024-02-01T09:00:00")
     out = as_json("plan", "load", "P1", PLAN, "--db", db, "--author", "DU")
@@ -115,6 +116,7 @@ def test_plan_load_show_diff(db, tmp_path):
     assert "'P9'" in refused("plan", "show", "P9", "--db", db, kind=NotFound)
 
 
+@pytest.mark.slow
 def test_bad_plan_file_exits_2_and_stores_nothing(db, tmp_path):
     doc = yaml.safe_load(PLAN.read_text(encoding="utf-8"))
     doc["milestones"][1]["due"] = "31/12/2024"
@@ -133,6 +135,7 @@ def test_bad_plan_file_exits_2_and_stores_nothing(db, tmp_path):
     assert rows(db, schema.plan_versions) == 0
 
 
+@pytest.mark.slow
 def test_chain_load_and_show_with_svg(db, tmp_path):
     set_clock(db, "2024-07-01T09:00:00")
     assert "chain version 1 stored" in run("chain", "load", "P1", CHAIN, "--db", db).stdout
@@ -158,6 +161,7 @@ def test_chain_load_and_show_with_svg(db, tmp_path):
     assert rows(db, schema.chain_versions) == 1
 
 
+@pytest.mark.slow
 def test_assess_record_and_show(db, tmp_path):
     set_clock(db, "2024-10-01T09:00:00")
     first = as_json("assess", "record", "P1", ASSESSMENT, "--db", db, "--by", "DU")
@@ -187,6 +191,7 @@ def test_assess_record_and_show(db, tmp_path):
     assert rows(db, schema.assessments) == 2
 
 
+@pytest.mark.slow
 def test_stocktakes_and_actions(db, tmp_path):
     set_clock(db, "2024-05-01T09:00:00")
     # From 15 January every 3 months: 15 Apr, then 15 Jul is the first after 1 May.

@@ -87,6 +87,7 @@ def test_a_bad_plan_file_is_invalid_and_every_problem_says_where(db, tmp_path):
     assert "bad_plan.yaml" in error["message"]
 
 
+@pytest.mark.slow
 def test_a_rebase_removed_without_a_period_is_invalid(db):
     text = run("spc-rebase", "incident_rate", "--unit", "N", "--remove", "--db", db)
     assert (text.exit_code, text.stdout) == (2, "")
@@ -222,6 +223,7 @@ def broken_db(db) -> str:
     return db
 
 
+@pytest.mark.slow
 def test_an_internal_error_exits_70_and_shows_no_traceback(broken_db):
     done = stocktake("status", "--db", broken_db)
     assert done.returncode == 70

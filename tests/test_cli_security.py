@@ -27,6 +27,7 @@ def run(*args, ok=True, input=None):
     return result
 
 
+@pytest.mark.slow
 def test_audit_tokens_and_revoke_from_the_command_line(db_url, small_model_dir):
     run("load", small_model_dir, "--db", db_url)
     run("user", "add", "pat", "--role", "provider", "--unit", "A", "--password-stdin",

@@ -87,6 +87,7 @@ def test_every_row_of_a_sheet_is_read_whatever_its_declared_range(loaded, tmp_pa
 
 
 # -- 10: a large CSV whose first slice has no usable line end ---------------------------
+@pytest.mark.slow
 def test_a_large_csv_with_a_stray_quote_early_is_refused_quickly(loaded, tmp_path):
     path = tmp_path / "big.csv"
     with path.open("wb") as f:  # over 32 MB: read slice by slice
@@ -204,6 +205,7 @@ def test_the_last_period_of_the_year_9999_is_a_finding_not_a_crash(loaded, tmp_p
     assert counts(loaded) == (0, 0, 0)
 
 
+@pytest.mark.slow
 def test_findings_with_markup_are_printed_as_written(engine, small_model_dir, tmp_path):
     url = str(engine.url)
     runner.invoke(app, ["load", str(small_model_dir), "--db", url])
@@ -217,6 +219,7 @@ def test_findings_with_markup_are_printed_as_written(engine, small_model_dir, tm
 
 
 # -- 13: slow rejections ------------------------------------------------------------------
+@pytest.mark.slow
 def test_two_hundred_thousand_unknown_unit_codes_are_rejected_in_seconds(
         engine, small_model_dir, tmp_path):
     units = small_model_dir / "units.csv"  # 500 more units: a hint is looked up among them
@@ -236,6 +239,7 @@ def test_two_hundred_thousand_unknown_unit_codes_are_rejected_in_seconds(
     assert counts(loaded) == (0, 0, 0)
 
 
+@pytest.mark.slow
 def test_a_five_megabyte_code_is_cut_short_in_messages(engine, small_model_dir, tmp_path):
     url = str(engine.url)
     runner.invoke(app, ["load", str(small_model_dir), "--db", url])
@@ -255,6 +259,7 @@ def test_a_five_megabyte_code_is_cut_short_in_messages(engine, small_model_dir, 
     assert finding["value"] == code  # the value itself stays as written
 
 
+@pytest.mark.slow
 def test_the_units_table_of_a_hierarchy_5000_deep_prints_in_seconds(small_model_dir, capsys):
     from stocktake.cli.model import render_units
     from stocktake.model.files import load_model_dir
@@ -311,6 +316,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 RULE = "- code: r\n  name: r\n  left: {left}\n  operator: '<='\n  right: population\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("change, where, fragment", [
     (lambda d: (d / "rules.yaml").write_text(RULE.format(left="(" * 3000 + "incidents"
                                                          + ")" * 3000)),
@@ -559,6 +565,7 @@ def test_a_full_disk_is_a_clear_error_and_stores_nothing(sqlite_loaded, tiny_dis
     assert sqlite_counts(path) == (0, 0)
 
 
+@pytest.mark.slow
 def test_a_file_name_and_a_reason_with_markup_are_printed_as_written(engine, small_model_dir,
                                                                      tmp_path):
     url = str(engine.url)

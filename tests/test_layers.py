@@ -7,6 +7,8 @@ creep in."""
 import ast
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).parents[1] / "src" / "stocktake"
 # stocktake.errors (the one error model) sits below every layer and imports nothing.
 ALLOWED = {
@@ -49,6 +51,7 @@ def _stocktake_imports(path: Path) -> set[str]:
     return found
 
 
+@pytest.mark.slow
 def test_imports_only_flow_downwards():
     wrong = []
     for layer, allowed in ALLOWED.items():

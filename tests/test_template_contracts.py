@@ -30,6 +30,7 @@ ENVIRONMENTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", list(ENVIRONMENTS))
 def test_every_template_reads_what_its_contract_says(which):
     env, public = ENVIRONMENTS[which]

@@ -45,6 +45,7 @@ def months(n: int, first_year: int = 2019) -> list[str]:
 
 
 # -- real series, planted changes -------------------------------------------------------------
+@pytest.mark.slow
 @needs_data
 def test_planted_recording_changes_are_found_near_their_start_and_nowhere_else():
     """Move 20-40% of one state's aggravated assaults out of violent crime from a chosen
@@ -81,6 +82,7 @@ def test_planted_recording_changes_are_found_near_their_start_and_nowhere_else()
     assert new_elsewhere <= 30, new_elsewhere
 
 
+@pytest.mark.slow
 @needs_data
 def test_a_change_every_unit_shares_is_not_a_local_alert():
     """A national recording change (every state's aggravated assaults down 30% from 2005)

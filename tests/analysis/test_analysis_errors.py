@@ -163,6 +163,7 @@ def test_roll_up_series_names_what_is_unknown(small_model_dir):
         Hierarchy.from_model(model).position("Z9")
 
 
+@pytest.mark.slow
 def test_a_pack_written_to_a_file_that_is_not_html_or_pdf_is_invalid(engine, small_model_dir,
                                                                       tmp_path):
     import json

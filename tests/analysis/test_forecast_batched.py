@@ -121,6 +121,7 @@ def _assert_runs_equal(new, ref, y: np.ndarray) -> None:
         assert fa.aicc == pytest.approx(fb.aicc, rel=0, abs=aicc_tol), o
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(SERIES))
 def test_batched_runs_choose_and_compute_as_the_per_origin_path(name):
     prep, _, m, seasonal = _prepared(name)
@@ -130,6 +131,7 @@ def test_batched_runs_choose_and_compute_as_the_per_origin_path(name):
     _assert_runs_equal(new, ref, prep.y)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(SERIES))
 def test_batched_forecast_equals_the_per_origin_forecast(name):
     prep, pt, m, seasonal = _prepared(name)

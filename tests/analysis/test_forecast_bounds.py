@@ -231,6 +231,7 @@ def test_backtest_scores_exactly_what_bounded_forecast_returns():
     assert checked >= 3
 
 
+@pytest.mark.slow
 def test_coverage_on_a_known_poisson_process_matches_what_is_claimed():
     # iid Poisson(4): the central 80% interval of the truth is [2, 7] (its own coverage,
     # counted here from scipy, 0.889 + ...). Our forecasts should cover about what they

@@ -132,6 +132,7 @@ def _top(req: dict) -> float:
     return max(abs(v) for v in req["values"] if v is not None)
 
 
+@pytest.mark.slow
 def test_forecast_many_gives_what_forecast_gives_for_each_request_in_any_order():
     order = np.random.default_rng(11).permutation(len(REQUESTS))
     reqs = [REQUESTS[i] for i in order]
@@ -166,6 +167,7 @@ def test_requests_as_dataclasses_or_mappings_and_malformed_ones_in_their_slots()
     assert forecast_many([]) == []
 
 
+@pytest.mark.slow
 def test_chunked_passes_give_what_one_pass_gives(monkeypatch):
     """Series are fitted in chunks bounded in memory, and requests go to the engine in
     slices: tiny chunks (one or two series, the filter a chunk at a time) and slices of
@@ -180,6 +182,7 @@ def test_chunked_passes_give_what_one_pass_gives(monkeypatch):
         _assert_same(a, b, _top(req))
 
 
+@pytest.mark.slow
 def test_many_series_against_the_per_origin_reference_path():
     """The grid points and numbers of the per-origin path (one fit per origin, explicit
     least squares), for series fitted together: ordinary, constant, exact-line and

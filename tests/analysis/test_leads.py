@@ -270,6 +270,7 @@ def _panel_with_leads(rng, units, periods, planted, decoys, reverse=()):
     return level(dy), cands
 
 
+@pytest.mark.slow
 def test_planted_leads_are_found_at_their_lags_among_decoys():
     rng = np.random.default_rng(2024)
     planted = {"lead1": (1, 0.35), "lead3": (3, 0.3), "lead5": (5, -0.3)}
@@ -468,6 +469,7 @@ def test_time_effects_match_a_plain_two_way_demeaning_and_statsmodels_per_unit()
     assert r.f_stat[0, 0] == pytest.approx(f_expected, rel=1e-8)
 
 
+@pytest.mark.slow
 def test_time_effects_hold_the_false_discovery_rate_on_null_panels():
     """100 null panels with a common shock in every series: one-way tests find 'leads'
     everywhere; with time effects the share of panels with any discovery stays at or below

@@ -100,6 +100,7 @@ def test_permutation_p_value_equals_a_plain_permutation_loop():
     assert r.reverse_p_value[0, 1] == pytest.approx(_loop_p(x, y, 2, pairings, exact))
 
 
+@pytest.mark.slow
 def test_every_pairing_is_used_when_there_are_few():
     """6 units: all 720 pairings (the observed one among them), p = share at or above."""
     rng = np.random.default_rng(1)
@@ -284,6 +285,7 @@ def _us_panel(columns: list[str]) -> dict[str, np.ndarray]:
     return out
 
 
+@pytest.mark.slow
 def test_us_state_crime_shuffled_states_are_no_leads():
     """Null panels from real data: each state's violent crime against *another* state's
     series of six other crimes (a random derangement of the 51 states for each). States
@@ -364,6 +366,7 @@ def _weekly_counts(rng, units=30, weeks=156):
     return rng.poisson(np.exp(level + amp * season + loading * wave)).astype(float)
 
 
+@pytest.mark.slow
 def test_weekly_counts_with_a_shared_season_pair_no_unrelated_districts():
     """Each district's flu against 3 other districts' series (derangements): measured with
     this seed, the old one-way F test finds a 'lead' in 18 of 20 null panels, the old

@@ -152,6 +152,7 @@ def test_modes():
         seasonal_adjustment(y, cs, mode="maybe")
 
 
+@pytest.mark.slow
 def test_weekly_poisson_flags_about_as_often_as_independent_noise():
     cs = codes("2019-W01", 4 * 52)
     mu = weekly_mu(cs)

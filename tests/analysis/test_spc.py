@@ -659,6 +659,7 @@ def check_against_reference(values, polarity, fix, screen, rebase, target):
     return ref
 
 
+@pytest.mark.slow
 def test_xmr_matches_the_plain_python_reference_on_random_series():
     rng = random.Random(20240601)
     signals = set()
@@ -676,6 +677,7 @@ def test_xmr_matches_the_plain_python_reference_on_random_series():
     assert signals == set(RULES)
 
 
+@pytest.mark.slow
 def test_xmr_many_matches_the_reference_row_by_row():
     rng = random.Random(7)
     rows, cols, rebase = 300, 40, [25]

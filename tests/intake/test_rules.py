@@ -539,6 +539,7 @@ def test_the_real_violent_crime_rule_finds_the_four_known_violations():
 
 # -- scale ----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_million_values_are_checked_in_one_pass():
     units, years = 2000, 100  # 200,000 unit-periods x 5 indicators
     rng = np.random.default_rng(7)

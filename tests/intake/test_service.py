@@ -254,6 +254,7 @@ def test_a_model_loaded_while_a_file_is_checked_refuses_the_file(loaded, small_m
     assert count(loaded, schema.observations) == count(loaded, schema.batches) == 0
 
 
+@pytest.mark.slow
 def test_the_real_crime_rule_on_the_example(engine):
     example = Path(__file__).parents[2] / "examples" / "us_crime"
     load_model(engine, example / "model", loaded_by="t", now=T0)
@@ -288,6 +289,7 @@ KILLED = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_killed_submission_leaves_the_database_as_it_was(loaded, db_url):
     submit_rows(loaded, month_rows("2025-01"), submitter="t", now=T0)
     before = (count(loaded, schema.observations), count(loaded, schema.batches))

@@ -114,6 +114,7 @@ def whole_then_sliced(engine, path: Path, monkeypatch, **options):
             (dict(sliced.to_dict(), batch=None), sliced_stored))
 
 
+@pytest.mark.slow
 def test_slices_give_the_findings_and_stored_rows_of_the_whole_file(loaded, tmp_path,
                                                                      monkeypatch):
     lines, at = faulty_lines()
@@ -141,6 +142,7 @@ def test_slices_give_the_findings_and_stored_rows_of_the_whole_file(loaded, tmp_
     assert result["added"] == len(lines) - len(errors) == len(kept["observations"])
 
 
+@pytest.mark.slow
 def test_a_fault_in_the_last_slice_stores_nothing(loaded, tmp_path, monkeypatch):
     lines = [*clean_lines(), "incidents,A1,2025-07,3,"]  # not begun: an error, last line
     path = write(tmp_path / "big.csv", lines)
@@ -153,6 +155,7 @@ def test_a_fault_in_the_last_slice_stores_nothing(loaded, tmp_path, monkeypatch)
     assert kept == {"observations": [], "batches": [], "findings": [], "quarantine": []}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("end", "check", "fragment"), [
     (b"incidents,A1,2025-01,\xe9,\n", "encoding", "(byte 0xE9, in 'incidents,A1,2025-01,"),
     (b"incidents,A1,2025-01\n", "malformed_csv", "has 3 fields but the header has 5"),
@@ -178,6 +181,7 @@ def read_failure(path: Path) -> list:
     return caught.value.findings
 
 
+@pytest.mark.slow
 def test_a_quoted_value_over_two_lines_in_a_late_slice_keeps_the_row_numbers(
         loaded, tmp_path, monkeypatch):
     lines = [*clean_lines(), 'incidents,B1,2025-01,2,"a note\nover two lines"',
@@ -252,6 +256,7 @@ def test_a_wide_file_in_slices_quarantines_every_value_of_a_faulty_row(loaded, t
     assert len(kept["observations"]) == 2 * 3 * len(MONTHS)
 
 
+@pytest.mark.slow
 def test_progress_follows_the_file_through_every_stage(loaded, tmp_path, small_slices):
     """submit_file reports how far into the file the checks are, slice by slice, then the
     checks against stored values, then storing; a rejected file never reaches storing."""

@@ -91,6 +91,7 @@ def test_the_shortest_allowed_password_is_twelve_characters(model):
         accounts.create_user(model, "BOB", "analyst", "twelve chars")  # names ignore case
 
 
+@pytest.mark.slow
 def test_sign_in_checks_the_password_and_rehashes_when_parameters_change(
         model, monkeypatch):
     accounts.create_user(model, "alice", "analyst", PW)

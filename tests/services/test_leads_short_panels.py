@@ -114,6 +114,7 @@ def test_named_lead_evidence_works_for_a_yearly_headline(yearly):
     assert evidence["unrelated"].reading == "no_evidence"
 
 
+@pytest.mark.slow
 def test_the_leads_command_on_a_short_panel(yearly, db_url):
     """`stocktake leads` as a reader sees it: the lead, the time-effects choice, the
     permutation and Nickell notes; too many lags refused with the periods it needs."""

@@ -177,6 +177,7 @@ def test_the_monthly_note_asks_for_a_decision_on_a_missed_unassessed_target(
     assert "a new stage with a new target" in decision["ask"]
 
 
+@pytest.mark.slow
 def test_the_priority_page_shows_the_verdict_and_the_stages(world):
     import re
 

@@ -39,6 +39,7 @@ def planted(engine):
     return next(a for a in alerts(Snapshot(engine)).alerts if a.kind == "ratio_shift")
 
 
+@pytest.mark.slow
 def test_the_alerts_page_shows_the_planted_alert_and_filters(site):
     client, _ = client_as(site, "executive")
     a = planted(site)
@@ -51,12 +52,14 @@ def test_the_alerts_page_shows_the_planted_alert_and_filters(site):
     assert client.get("/alerts?priority=NOPE").status_code == 404
 
 
+@pytest.mark.slow
 def test_the_api_answers_as_the_cli(site):
     client, _ = client_as(site, "executive")
     body = client.get(f"/api/v1/alerts?unit={PLANTED}").json()
     assert list(body) == ["alerts"] and body["alerts"][0]["unit"] == PLANTED
 
 
+@pytest.mark.slow
 def test_the_priority_and_quality_pages_show_the_alerts(site):
     client, _ = client_as(site, "analyst")
     a = planted(site)
@@ -66,6 +69,7 @@ def test_the_priority_and_quality_pages_show_the_alerts(site):
         assert "Can we trust these numbers?" in page.text and f"alert-{a.id}" in page.text
 
 
+@pytest.mark.slow
 def test_an_analyst_reviews_from_the_page_and_the_history_shows(site):
     client, csrf = client_as(site, "analyst")
     a = planted(site)
@@ -79,6 +83,7 @@ def test_an_analyst_reviews_from_the_page_and_the_history_shows(site):
     assert planted(site).status == "explained"
 
 
+@pytest.mark.slow
 def test_a_bad_review_is_refused_and_nothing_is_recorded(site):
     client, csrf = client_as(site, "analyst")
     a = planted(site)
@@ -91,6 +96,7 @@ def test_a_bad_review_is_refused_and_nothing_is_recorded(site):
     assert planted(site).history == ()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role, status", [("executive", 403), ("provider", 403)])
 def test_only_analysts_and_admins_may_review(site, role, status):
     client, csrf = client_as(site, role)
@@ -101,6 +107,7 @@ def test_only_analysts_and_admins_may_review(site, role, status):
     assert planted(site).history == ()
 
 
+@pytest.mark.slow
 def test_providers_do_not_see_the_alerts_page(site):
     client, _ = client_as(site, "provider")
     assert client.get("/alerts", follow_redirects=False).status_code == 403

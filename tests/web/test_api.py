@@ -76,6 +76,7 @@ def test_status_and_series_give_the_figures_worked_out_by_hand(site):
     assert {r["unit"] for r in quality["units"]} <= {"A", "A1", "A2"}
 
 
+@pytest.mark.slow
 def test_bad_parameters_say_what_is_wrong(site):
     client = analyst(site)
     # An unknown priority is not found (404, with the closest code), a bad parameter 422.
@@ -275,6 +276,7 @@ def test_a_session_submits_with_its_csrf_header(site):
 # -- the description ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_openapi_describes_every_endpoint_and_the_docs_page_loads_nothing_from_outside(
         site, monkeypatch):
     app = create_app(site)

@@ -91,6 +91,7 @@ def test_every_route_has_an_entry_in_the_permission_table(engine):
     assert set(PERMISSIONS) - names == set(), "permission entries for routes that are gone"
 
 
+@pytest.mark.slow
 def test_every_role_against_every_route(site):
     """Each principal (and the public) gets exactly what the table allows: anything else is
     a redirect to sign in (pages) or 401 (API) for the public, and 403 for a role."""
@@ -161,6 +162,7 @@ def test_a_route_missing_from_the_table_is_closed_to_everyone(site):
 # -- signing in and out -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_signing_in_sets_a_safe_cookie_and_goes_where_asked(site):
     client = TestClient(create_app(site))
     r = client.get("/priorities/P1", follow_redirects=False)

@@ -236,6 +236,7 @@ def test_an_analyst_may_hold_a_file_to_one_unit(site):
     assert seen == {("2", "outside_scope"), ("4", "outside_scope")}  # the A1 rows
 
 
+@pytest.mark.slow
 def test_who_may_submit(site):
     for role in ("executive",):
         client, csrf = client_as(site, role)

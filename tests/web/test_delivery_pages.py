@@ -159,6 +159,7 @@ def test_an_uploaded_plan_must_be_a_yaml_mapping(data, message):
 # -- reading -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_pages_show_plan_chain_assessments_stocktakes_and_actions(site):
     client, _ = client_as(site, "executive")  # reads everything, changes nothing
     plan = client.get("/priorities/P1/plan")
@@ -271,6 +272,7 @@ def test_a_bad_stocktake_form_shows_the_problems_and_stores_nothing(site):
     assert stocktake_overview(site, "P1").stocktakes == before
 
 
+@pytest.mark.slow
 def test_an_owner_is_refused_another_priority_and_an_executive_every_change(site):
     actions = list_actions(site, priority="P1").actions
     plan_before = show_plan(site, "P1").version
@@ -339,6 +341,7 @@ def test_action_updates_and_their_rules(site):
                                                "status": "done"}).status_code == 404
 
 
+@pytest.mark.slow
 def test_recording_an_assessment_and_a_bad_one(site):
     client, csrf = client_as(site, "analyst")
     form = {"csrf_token": csrf, "round": "2024-Q4", "assessed_on": "2024-12-15",

@@ -56,6 +56,7 @@ def csrf(engine, client):
 # -- the user's errors --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_unknown_priority_is_a_404_page_with_the_closest_code(site):
     client = client_of(create_app(site), site)
     for path in ("/priorities/P11", "/priorities/P11/plan", "/priorities/P11/chain",

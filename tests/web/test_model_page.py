@@ -1,5 +1,6 @@
 """The administrator's view of the delivery model: what is loaded and every change."""
 
+import pytest
 from fastapi.testclient import TestClient
 
 from stocktake.services.data.model_service import load_model
@@ -8,6 +9,7 @@ from stocktake.web.app import create_app
 from .conftest import signed_in_session
 
 
+@pytest.mark.slow
 def test_the_admin_sees_the_model_and_its_changes(engine, small_model_dir):
     load_model(engine, small_model_dir, loaded_by="alice")
     priorities = small_model_dir / "priorities.yaml"

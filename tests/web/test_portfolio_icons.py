@@ -128,6 +128,7 @@ def test_portfolio_page_shows_each_priority_as_a_row_of_words(world):
     assert f"gap +{gap:.1f} (+{gap / (10 - 2 * 11 / 23) * 100:.1f}%)" in p1
 
 
+@pytest.mark.slow
 def test_priority_page_has_small_multiples_and_a_funnel(world):
     client = TestClient(create_app(world), cookies={"stocktake_session":
                                                     signed_in_session(world)})

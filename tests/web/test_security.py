@@ -85,6 +85,7 @@ def test_a_providers_token_stops_reading_a_unit_it_was_moved_away_from(site):
     assert moved.status_code == 403 and "not for A1" in moved.json()["detail"]
 
 
+@pytest.mark.slow
 def test_an_admin_sees_and_revokes_any_users_token(site):
     token = accounts.create_api_token(site, "provider", "unit:A", label="nightly upload")
     [made] = accounts.list_api_tokens(site, "provider")
@@ -111,6 +112,7 @@ def test_users_see_when_and_from_where_their_token_was_last_used(site):
 # -- 2. security headers -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_response_has_the_security_headers(site):
     token = accounts.create_api_token(site, "executive", "read")
     analyst, _ = signed_in(site, "analyst")
@@ -141,6 +143,7 @@ APP_PAGES = ["/", "/priorities/P1", "/actions", "/data/submit", "/data/quality",
              "/login", "/api/docs"]
 
 
+@pytest.mark.slow
 def test_app_pages_have_no_inline_script_or_style_that_the_csp_would_block(site):
     admin, _ = signed_in(site, "admin")
     for path in APP_PAGES:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import StocktakeError
@@ -16,7 +15,7 @@ from ..results.alerts import REVIEW_STATUSES, AlertsReport
 from ..services.reading.alerts import alerts, review_alert
 from ..services.reading.snapshot import Snapshot
 from .auth import READERS
-from .deps import CurrentPrincipal, EngineDep, Model, render, world_label
+from .deps import CurrentPrincipal, EngineDep, Model, SnapshotDep, render, world_label
 
 REVIEWERS = frozenset({"admin", "analyst"})
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -28,26 +27,26 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 router = APIRouter()
 
 
-def page_alerts(engine: Engine, *, priority: str | None = None,
+def page_alerts(snap: Snapshot, *, priority: str | None = None,
                 unit: str | None = None) -> AlertsReport:
-    """The alerts a page shows beside its own reading (the detection is kept per data
-    version by the service; the reviews are read fresh)."""
-    return alerts(Snapshot(engine), priority=priority, unit=unit)
+    """The alerts a page shows beside its own reading, from the page's snapshot (the
+    detection is kept per data version by the service; the reviews are read fresh)."""
+    return alerts(snap, priority=priority, unit=unit)
 
 
 @router.get("/alerts", response_class=HTMLResponse, name="alerts_page")
-def alerts_page(request: Request, engine: EngineDep, model: Model, priority: str = "",
+def alerts_page(request: Request, snap: SnapshotDep, model: Model, priority: str = "",
                 unit: str = "") -> Response:
-    report = alerts(Snapshot(engine), priority=priority or None, unit=unit or None)
+    report = alerts(snap, priority=priority or None, unit=unit or None)
     return render(request, "alerts.html", {
         "alerts": report, "priority": priority, "unit": unit, "model": model,
         "world_label": world_label(request)})
 
 
 @router.get("/api/v1/alerts", name="api_alerts")
-def api_alerts(engine: EngineDep, priority: str = "", unit: str = "") -> JSONResponse:
+def api_alerts(snap: SnapshotDep, priority: str = "", unit: str = "") -> JSONResponse:
     """The same answer as ``stocktake alerts --json``."""
-    report = alerts(Snapshot(engine), priority=priority or None, unit=unit or None)
+    report = alerts(snap, priority=priority or None, unit=unit or None)
     return JSONResponse(encode(report))
 
 

@@ -49,7 +49,7 @@ from ..store import observations
 from ..store.db import writing
 from . import auth
 from .alert_pages import page_alerts
-from .deps import CurrentPrincipal, EngineDep, Model, engine_of, render
+from .deps import CurrentPrincipal, EngineDep, Model, SnapshotDep, engine_of, render
 
 SUBMITTERS = frozenset({"admin", "analyst", "provider"})
 READERS_AND_PROVIDERS = auth.READERS | {"provider"}
@@ -381,15 +381,14 @@ def data_template(request: Request, engine: EngineDep, principal: CurrentPrincip
 
 
 @router.get("/data/quality", response_class=HTMLResponse)
-def data_quality_page(request: Request, engine: EngineDep, principal: CurrentPrincipal,
+def data_quality_page(request: Request, snap: SnapshotDep, principal: CurrentPrincipal,
                       model: Model) -> Response:
     _remit(principal, model)
-    report = data_quality(Snapshot(engine), unit=principal.unit
-                          if principal.role == "provider" else None)
+    report = data_quality(snap, unit=principal.unit if principal.role == "provider" else None)
     return render(request, "data_quality.html", {
         "report": report, "years": _years(report.trend),
         "trend": _trend_by_unit(report.trend), "principal": principal,
-        "alerts": page_alerts(engine, unit=principal.unit if principal.role == "provider"
+        "alerts": page_alerts(snap, unit=principal.unit if principal.role == "provider"
                               else None)})
 
 

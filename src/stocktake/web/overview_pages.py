@@ -45,7 +45,7 @@ def priority_page(request: Request, priority: PriorityInPath, snap: SnapshotDep,
     code = priority.code
     view = cache.get(("priority", code), lambda: priority_view(snap, code))
     return render(request, "priority.html", {**view, "world_label": world_label(request),
-                                             "alerts": page_alerts(snap.engine, priority=code)})
+                                             "alerts": page_alerts(snap, priority=code)})
 
 
 @router.get("/api/v1/priorities")

@@ -3,8 +3,6 @@ gathers the panels (units x periods, complete periods only) that analysis.leads 
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ...analysis.leads import (
@@ -150,11 +148,3 @@ def named_lead_evidence(snap: Snapshot, priority: str) -> dict[str, LeadEvidence
                 period_word=f"{head.period_type}s", method=found.method, notes=found.notes)
             break
     return evidence
-
-
-def attach_lead_evidence(snap: Snapshot, priority: str, head: dict[str, Any]) -> None:
-    """Put each named lead's evidence (named_lead_evidence, or None: not tested) on the
-    lead rows of a status reading (``head["leads"]``), for the priority page and the pack."""
-    evidence = named_lead_evidence(snap, priority)
-    for lead in head.get("leads") or []:
-        lead["evidence"] = evidence.get(lead["code"])
