@@ -68,6 +68,17 @@ class AlertInWords:
     review_note: str | None
     priorities: tuple[str, ...]
 
+    @property
+    def short(self) -> str:
+        """One line: "Winnipeg, from 2024-01: unfounded reports per violent reports +55%"."""
+        moved = (" while " if self.kind == "counter" else "; ").join(
+            f"{_mid(s.what)} {_relative(s.relative)}".rstrip() for s in self.sizes)
+        return f"{self.unit_name}, from {self.start}: {moved}"
+
+
+def _relative(r: float | None) -> str:
+    return "" if r is None else f"{'+' if r > 0 else '−' if r < 0 else ''}{abs(r):.0%}"
+
 
 def _name(model: DeliveryModel, code: str) -> str:
     ind = model.indicators.get(code)
@@ -175,6 +186,24 @@ def counted(items: Sequence[AlertItem]) -> str:
     return f"{listed} alert{'s' if len(items) > 1 else ''}"
 
 
+def with_care(model: DeliveryModel, report: AlertsReport, titles: dict[str, str],
+              shown: int = 1) -> list[dict[str, object]]:
+    """Each priority (in ``titles``' order) with open or confirmed alerts: how many, the
+    first ``shown`` of them in words (confirmed, then the strongest) and the first
+    ``shown`` units they were raised at."""
+    out: list[dict[str, object]] = []
+    ordered = for_documents(report)
+    for code, title in titles.items():
+        standing = [a for a in ordered if a.status in STANDING and code in a.priorities]
+        if standing:
+            units = list(dict.fromkeys(a.unit_name for a in standing))
+            out.append({"code": code, "title": title, "counted": counted(standing),
+                        "alerts": [in_words(model, a) for a in standing[:shown]],
+                        "more": max(len(standing) - shown, 0),
+                        "units": units[:shown], "more_units": max(len(units) - shown, 0)})
+    return out
+
+
 # -- the rule ----------------------------------------------------------------------------------
 STANDING = ("open", "confirmed")  # an explained alert no longer bears on anything
 
@@ -221,4 +250,5 @@ def quality_league(units: Sequence[UnitQuality], report: AlertsReport,
 
 
 __all__ = ["AlertInWords", "LeagueEntry", "bearing_on_headline", "for_documents", "in_words",
-           "counted", "priority_trust", "quality_league", "what_was_checked"]
+           "counted", "priority_trust", "quality_league", "what_was_checked",
+           "with_care"]
