@@ -216,6 +216,8 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
     snap = Snapshot(engine, as_of)
     now, model = snap.now, snap.model
     status, rows = _priority_rows(snap)
+    raised = alerts(snap)  # the alerts on the data as known then, reviewed as then
+    titles = {r["head"].code: r["head"].title for r in rows}
     # Met and missed are verdicts at a deadline, not progress: their own group, never ranked
     # with the priorities still under way (a missed target must not top a likelihood table).
     concluded = [_concluded(r["head"]) for r in rows if r["head"].status in CONCLUDED]
@@ -234,11 +236,16 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
                 and (now.date() - datetime.fromisoformat(a.status_on).date()).days <= 183]
         if h.status in ("on_track", "ahead", "met") or ahead:
             credit = [u.unit_name for u in ahead[:4]]
+            # Credit respects alerts: say which credited units' figures an alert questions.
+            questioned = [{"unit_name": u.unit_name, "alerts": [
+                in_words(model, a) for a in bearing_on_headline(raised, u.unit, h.code)]}
+                for u in ahead[:4]]
             owners = sorted({a.owner for a in done})
             successes.append({
                 "code": h.code, "title": h.title, "status": h.status,
                 "latest": h.latest, "unit_of_measure": h.unit_of_measure,
                 "credit_units": credit, "units_ahead": len(ahead), "units": len(units),
+                "credit_alerts": [q for q in questioned if q["alerts"]],
                 "credit_owners": owners[:5], "actions_done": len(done),
                 "sentence": (verdict_sentence(h.at_target_period, h.unit_of_measure,
                                               h.decimals)
@@ -274,7 +281,9 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
                         "probability": r["head"].probability_of_meeting,
                         "flags": r["flags"]} for r in league],
             "successes": successes, "concerns": concerns, "concluded": concluded,
-            "quality": {"units": provinces, "formula": FORMULA},
+            "trust": with_care(model, raised, titles, shown=5),
+            "quality": {"units": quality_league(provinces, raised, titles),
+                        "formula": FORMULA},
             "version": __version__}
 
 

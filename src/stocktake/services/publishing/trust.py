@@ -69,11 +69,17 @@ class AlertInWords:
     priorities: tuple[str, ...]
 
     @property
-    def short(self) -> str:
-        """One line: "Winnipeg, from 2024-01: unfounded reports per violent reports +55%"."""
-        moved = (" while " if self.kind == "counter" else "; ").join(
+    def moved(self) -> str:
+        """What moved, from when: "from 2024-01, unfounded reports per violent reports
+        +55%"."""
+        sizes = (" while " if self.kind == "counter" else "; ").join(
             f"{_mid(s.what)} {_relative(s.relative)}".rstrip() for s in self.sizes)
-        return f"{self.unit_name}, from {self.start}: {moved}"
+        return f"from {self.start}, {sizes}"
+
+    @property
+    def short(self) -> str:
+        """One line: "Winnipeg, from 2024-01, unfounded reports per violent reports +55%"."""
+        return f"{self.unit_name}, {self.moved}"
 
 
 def _relative(r: float | None) -> str:
@@ -239,12 +245,10 @@ def quality_league(units: Sequence[UnitQuality], report: AlertsReport,
         alerts = tuple(flagged[q.unit])
         reason = None
         if alerts:
-            on = sorted({titles.get(p, p) for a in alerts for p in a.priorities})
-            what = ("an open alert" if alerts[0].status == "open" else "a confirmed alert"
-                    ) if len(alerts) == 1 else f"{len(alerts)} open or confirmed alerts"
+            on = list(dict.fromkeys(titles.get(p, p) for a in alerts for p in a.priorities))
             since = f" (from {alerts[0].start})" if len(alerts) == 1 else ""
-            reason = (f"{what} on the headline of {'; '.join(on)}{since}: listed after "
-                      "the units without one")
+            reason = (f"{counted(alerts)}{since} on the headline{'s' if len(on) > 1 else ''} "
+                      f"of {' and '.join(on)}")
         out.append(LeagueEntry(rank=i, quality=q, alerts=alerts, reason=reason))
     return out
 
