@@ -167,8 +167,9 @@ def what_was_checked(model: DeliveryModel, priority: str) -> str:
                            for a, b in pairs)
         parts.append(f"the declared ratio{'s' if len(pairs) > 1 else ''} ({ratios}), for "
                      "a lasting shift at one unit that its peers did not show")
-    parts.append(f"{head}{' and its counters' if counters else ''}, for a break in one "
-                 "unit's series that its peers did not share")
+    also = f" and its counter{'s' if len(counters) > 1 else ''}" if counters else ""
+    parts.append(f"{head}{also}, for a break in one unit's series that its peers did not "
+                 "share")
     return f"Read at {where}, each against its peers: " + "; ".join(parts) + "."
 
 
