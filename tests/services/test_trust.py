@@ -21,6 +21,7 @@ from stocktake.services.publishing.trust import (
     bearing_on_headline,
     counted,
     quality_league,
+    with_credit,
 )
 from stocktake.services.reading.alerts import alerts, review_alert
 from stocktake.services.reading.snapshot import Snapshot
@@ -184,3 +185,18 @@ def test_once_explained_the_region_takes_its_place_by_score_again(planted):
     assert report["trust"] == []
     ranks = [e.quality.rank for e in report["quality"]["units"]]
     assert ranks == sorted(ranks) and all(e.reason is None for e in report["quality"]["units"])
+
+
+def test_a_question_giving_credit_says_when_alerts_question_the_figures():
+    questions = [{"topic": "credit", "severity": 1, "question": "Who should get the credit?",
+                  "evidence": "Ahead of the trajectory."},
+                 {"topic": "units", "severity": 2, "question": "What will change?",
+                  "evidence": "Off track."}]
+    report = AlertsReport((alert("A"), alert("B", "confirmed"), alert("C", "explained"),
+                           alert("D", priorities=("HOUS",))))
+    out = with_credit(questions, report, "CRIME")
+    assert out[0]["evidence"] == ("Ahead of the trajectory. Before giving credit: 1 confirmed "
+                                  "and 1 open alerts question this priority's figures (see "
+                                  "“Can we trust these numbers?”).")
+    assert out[1] == questions[1] and out[0]["question"] == questions[0]["question"]
+    assert with_credit(questions, report, "LIT") == questions  # none bears on it

@@ -39,7 +39,7 @@ from ..reading.status import (
 from ..routines import assessments, chains
 from ..routines.plans import plan_summary
 from ..routines.stocktakes import stocktake_overview
-from .trust import bearing_on_headline, priority_trust
+from .trust import bearing_on_headline, priority_trust, with_credit
 
 QUALITY_CONCERN_BELOW = chains.POOR_QUALITY_BELOW
 
@@ -129,6 +129,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "disagreements": list(assessment.flags),
     })
 
+    questions = with_credit(questions, raised, priority)
     last_meeting = routine.stocktakes[-1] if routine.stocktakes else None
     return {
         "kind": "pack",

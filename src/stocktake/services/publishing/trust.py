@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ...model.entities import DeliveryModel
 from ...results.alerts import AlertItem, AlertsReport
@@ -199,10 +200,8 @@ def with_care(model: DeliveryModel, report: AlertsReport, titles: dict[str, str]
     first ``shown`` of them in words (confirmed, then the strongest) and the first
     ``shown`` units they were raised at."""
     out: list[dict[str, object]] = []
-    ordered = for_documents(report)
     for code, title in titles.items():
-        standing = [a for a in ordered if a.status in STANDING and code in a.priorities]
-        if standing:
+        if standing := standing_on(report, code):
             units = list(dict.fromkeys(a.unit_name for a in standing))
             out.append({"code": code, "title": title, "counted": counted(standing),
                         "alerts": [in_words(model, a) for a in standing[:shown]],
@@ -213,6 +212,25 @@ def with_care(model: DeliveryModel, report: AlertsReport, titles: dict[str, str]
 
 # -- the rule ----------------------------------------------------------------------------------
 STANDING = ("open", "confirmed")  # an explained alert no longer bears on anything
+
+
+def standing_on(report: AlertsReport, priority: str) -> list[AlertItem]:
+    """The open or confirmed alerts bearing on a priority, as the documents list them."""
+    return [a for a in for_documents(report) if a.status in STANDING
+            and priority in a.priorities]
+
+
+def with_credit(questions: list[dict[str, Any]], report: AlertsReport, priority: str
+                ) -> list[dict[str, Any]]:
+    """The questions from the data, a question giving credit saying when alerts question
+    the figures it credits."""
+    standing = standing_on(report, priority)
+    if not standing:
+        return questions
+    caveat = (f". Before giving credit: {counted(standing)} question this priority's "
+              "figures (see “Can we trust these numbers?”).")
+    return [{**q, "evidence": q["evidence"].rstrip(". ") + caveat}
+            if q.get("topic") == "credit" else q for q in questions]
 
 
 def bearing_on_headline(report: AlertsReport, unit: str, priority: str | None = None
@@ -255,5 +273,5 @@ def quality_league(units: Sequence[UnitQuality], report: AlertsReport,
 
 
 __all__ = ["AlertInWords", "LeagueEntry", "bearing_on_headline", "for_documents", "in_words",
-           "counted", "priority_trust", "quality_league", "what_was_checked",
-           "with_care"]
+           "counted", "priority_trust", "quality_league", "standing_on",
+           "what_was_checked", "with_care", "with_credit"]
