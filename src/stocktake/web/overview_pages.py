@@ -1,13 +1,17 @@
 """The delivery unit's views of every priority: the portfolio, a priority's page and the
-same overview as JSON. Each is computed once per data version (the page cache)."""
+same overview as JSON. Each is computed once per data version (the page cache); the alerts
+beside them are read per request (their detection is kept per data version by the alerts
+service, their reviews are read fresh)."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import fields
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import Engine
 
 from ..reports.charts import funnel_chart, headline_chart, unit_panel
 from ..results import encode
@@ -15,6 +19,7 @@ from ..services.reading.overview import portfolio_rows, priority_overview
 from ..services.reading.overview import priority_page as priority_page_data
 from ..services.reading.snapshot import Snapshot
 from .alert_pages import page_alerts
+from .cache import ResultCache
 from .deps import PageCache, PriorityInPath, SnapshotDep, render, world_label
 
 router = APIRouter()
@@ -31,12 +36,39 @@ def priority_view(snap: Snapshot, code: str) -> dict[str, Any]:
             "funnel_svg": funnel_chart(view.funnel) if view.funnel else None}
 
 
+# How long the portfolio waits for the alerts of new data (a large world takes seconds to
+# read) before it is shown without them, saying so; the reading goes on in the background.
+ALERT_WAIT = 1.0
+
+
+def _detection(engine: Engine) -> threading.Thread:
+    """The alerts of every priority read in the background (the service keeps them per
+    data version)."""
+    thread = threading.Thread(target=page_alerts, args=(engine,), name="alerts", daemon=True)
+    thread.start()
+    return thread
+
+
+def open_alerts(snap: Snapshot, cache: ResultCache) -> dict[str, int] | None:
+    """How many open alerts bear on each priority (priorities without one are left out),
+    or None while the alerts of new data are still being read."""
+    detection = cache.get("alert detection", lambda: _detection(snap.engine))  # once a version
+    detection.join(ALERT_WAIT)
+    if detection.is_alive():
+        return None
+    counts: dict[str, int] = {}
+    for a in page_alerts(snap.engine).open:  # the detection kept; the reviews read now
+        for code in a.priorities:
+            counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
 @router.get("/", response_class=HTMLResponse)
 def portfolio(request: Request, snap: SnapshotDep, cache: PageCache) -> HTMLResponse:
     rows = cache.get("portfolio", lambda: portfolio_rows(snap))
     return render(request, "portfolio.html", {
-        "overview": rows, "world_label": world_label(request),
-    })
+        "overview": rows, "open_alerts": open_alerts(snap, cache),
+        "world_label": world_label(request)})
 
 
 @router.get("/priorities/{code}", response_class=HTMLResponse)

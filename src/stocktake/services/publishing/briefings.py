@@ -19,12 +19,14 @@ from ...reports.formatting import CONCLUDED, verdict_sentence
 from ...results.status import PriorityStatus, SpcHeadline, StatusReport, Verdict
 from ...store import delivery as store
 from ...store.db import get_meta
+from ..reading.alerts import alerts
 from ..reading.clock import now_of
 from ..reading.quality import FORMULA, data_quality
 from ..reading.series_data import iso
 from ..reading.snapshot import Snapshot
 from ..reading.status import priority_status, unit_readings
 from ..routines.stocktakes import list_actions
+from .trust import bearing_on_headline, in_words, quality_league, with_care
 
 
 def _month_end(month: str) -> datetime:
@@ -83,7 +85,12 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
     end = _month_end(month)
     now = now_of(engine)
     as_of = None if end >= now else end
-    status, rows = _priority_rows(Snapshot(engine, as_of))
+    snap = Snapshot(engine, as_of)
+    status, rows = _priority_rows(snap)
+    titles = {r["head"].code: r["head"].title for r in rows}
+    # Numbers to treat with care: the alerts standing (open or confirmed) at the month's end.
+    care = with_care(snap.model, alerts(snap), titles, shown=2)
+    flagged = {c["code"]: c["counted"] for c in care}
     actions = list_actions(engine, open_only=True, as_of=as_of)
     moved, off_track, decisions = [], [], []
     for r in rows:
@@ -94,7 +101,10 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
                           "unit_of_measure": h.unit_of_measure, "period": m.period,
                           "decimals": h.decimals,
                           "value": m.value, "change": m.change,
-                          "movement": m.movement})
+                          "movement": m.movement,
+                          # an improvement is not credited without saying what questions it
+                          "alerts": (flagged.get(h.code)
+                                     if m.movement == "improving" else None)})
         if h.status == "off_track":
             behind = [u for u in h.below() if u.status == "off_track"]
             off_track.append({"code": h.code, "title": h.title, "gap": h.gap,
@@ -128,7 +138,6 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
                               "ask": "Commission a priority review, or escalate to an "
                                      "intensive routine?"})
     overdue = [a for a in actions.actions if a.days_overdue > 0]
-    titles = {r["head"].code: r["head"].title for r in rows}
     for a in sorted(overdue, key=lambda a: -a.days_overdue)[:3]:
         decisions.append({"code": a.priority, "title": titles.get(a.priority, ""),
                           "why": f"'{a.text}' ({a.owner}) is {a.days_overdue} days "
@@ -151,7 +160,7 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
                             "unit_of_measure": r["head"].unit_of_measure,
                             "probability": r["head"].probability_of_meeting,
                             "likelihood": r["likelihood"]} for r in rows],
-            "moved": moved, "off_track": off_track,
+            "moved": moved, "off_track": off_track, "care": care,
             "open_actions": len(actions.actions), "overdue_actions": len(overdue),
             "version": __version__}
 
@@ -207,6 +216,8 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
     snap = Snapshot(engine, as_of)
     now, model = snap.now, snap.model
     status, rows = _priority_rows(snap)
+    raised = alerts(snap)  # the alerts on the data as known then, reviewed as then
+    titles = {r["head"].code: r["head"].title for r in rows}
     # Met and missed are verdicts at a deadline, not progress: their own group, never ranked
     # with the priorities still under way (a missed target must not top a likelihood table).
     concluded = [_concluded(r["head"]) for r in rows if r["head"].status in CONCLUDED]
@@ -225,11 +236,16 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
                 and (now.date() - datetime.fromisoformat(a.status_on).date()).days <= 183]
         if h.status in ("on_track", "ahead", "met") or ahead:
             credit = [u.unit_name for u in ahead[:4]]
+            # Credit respects alerts: say which credited units' figures an alert questions.
+            questioned = [{"unit_name": u.unit_name, "alerts": [
+                in_words(model, a) for a in bearing_on_headline(raised, u.unit, h.code)]}
+                for u in ahead[:4]]
             owners = sorted({a.owner for a in done})
             successes.append({
                 "code": h.code, "title": h.title, "status": h.status,
                 "latest": h.latest, "unit_of_measure": h.unit_of_measure,
                 "credit_units": credit, "units_ahead": len(ahead), "units": len(units),
+                "credit_alerts": [q for q in questioned if q["alerts"]],
                 "credit_owners": owners[:5], "actions_done": len(done),
                 "sentence": (verdict_sentence(h.at_target_period, h.unit_of_measure,
                                               h.decimals)
@@ -265,7 +281,9 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
                         "probability": r["head"].probability_of_meeting,
                         "flags": r["flags"]} for r in league],
             "successes": successes, "concerns": concerns, "concluded": concluded,
-            "quality": {"units": provinces, "formula": FORMULA},
+            "trust": with_care(model, raised, titles, shown=5),
+            "quality": {"units": quality_league(provinces, raised, titles),
+                        "formula": FORMULA},
             "version": __version__}
 
 

@@ -25,6 +25,7 @@ from ...results.status import (
 )
 from ...store import delivery as store
 from ...store.db import get_meta
+from ..reading.alerts import alerts
 from ..reading.overview import with_lead_evidence
 from ..reading.quality import FORMULA, data_quality
 from ..reading.readings import spc_chart
@@ -39,6 +40,7 @@ from ..reading.status import (
 from ..routines import assessments, chains
 from ..routines.plans import plan_summary
 from ..routines.stocktakes import stocktake_overview
+from .trust import bearing_on_headline, priority_trust, with_credit
 
 QUALITY_CONCERN_BELOW = chains.POOR_QUALITY_BELOW
 
@@ -74,6 +76,11 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     except StocktakeError as exc:
         spc_error = str(exc)
     units = unit_readings(snap, priority)
+    # Can we trust these numbers? The alerts on the data as known then, reviewed as then.
+    raised = alerts(snap, priority=priority)
+    trust = {**priority_trust(model, priority, raised),
+             "units": {u.unit: len(bearing_on_headline(raised, u.unit, priority))
+                       for u in units.units}}
 
     quality = data_quality(Snapshot(engine, now, model=model))
     scope_units = {p.scope, *(u.unit for u in units.units)}
@@ -124,6 +131,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "disagreements": list(assessment.flags),
     })
 
+    questions = with_credit(questions, raised, priority)
     last_meeting = routine.stocktakes[-1] if routine.stocktakes else None
     return {
         "kind": "pack",
@@ -141,6 +149,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "period_word": word,
         "headline": head, "trajectory": trajectory, "spc": spc, "units": units.units,
         "leads": head.leads, "counters": head.counters,
+        "trust": trust,
         "quality": {"units": quality_rows, "concern_below": QUALITY_CONCERN_BELOW,
                     "formula": quality.formula},
         "chain": None if chain is None else chain[0],
@@ -179,6 +188,11 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: SpcChart
          "screened" + (f"; {spc_error}" if spc_error else "") + ". "
          + ((spc.method if spc else "") + ". " + (spc.reading_note if spc else "")).strip()},
         {"name": "Data quality", "text": FORMULA},
+        {"name": "Alerts", "text": "Counter alerts (the headline improving beyond noise while "
+         "a counter worsens), ratio shifts of indicators declared to move together, and "
+         "local breaks; each unit read against the median of its peers at its level, a "
+         "change point with the shifted points against XmR limits from before it "
+         "(stocktake's methods: alerts). Reviews as recorded up to the pack's moment."},
         {"name": "Software", "text": f"stocktake {__version__}"},
     ]
     if isinstance(forecast, ForecastReading) and forecast.model:
