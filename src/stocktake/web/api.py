@@ -66,6 +66,8 @@ Walks = Annotated[ResultCache, Depends(observation_walks)]
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10000
+# Larger offsets than any table holds: polars (and the database) count rows in 64 bits.
+MAX_OFFSET = 2**53 - 1
 MAX_JSON_ROWS = 100_000  # a larger batch goes as a file upload
 
 AsOf = Annotated[str | None, Query(
@@ -268,6 +270,8 @@ async def _submission_rows(request: Request) -> tuple[str, Any, dict[str, Any]]:
         body = await request.json()
     except (ValueError, UnicodeDecodeError) as exc:
         raise unprocessable(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # arrays or objects nested ~1,000 deep: no submission is so
+        raise unprocessable("the body is not valid JSON: nested too deeply") from None
     if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
         raise unprocessable('the body must be an object with "rows": a list of '
                             '{"indicator", "unit", "period", "value"}')
@@ -426,8 +430,8 @@ def api_observations(
     = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="From the previous page's `next`")]
     = None,
-    offset: Annotated[int | None, Query(ge=0, description="Rows to skip (instead of a "
-                                                          "cursor)")] = None,
+    offset: Annotated[int | None, Query(
+        ge=0, le=MAX_OFFSET, description="Rows to skip (instead of a cursor)")] = None,
 ) -> JSONResponse:
     if cursor and offset is not None:
         raise unprocessable("give either cursor or offset, not both")
