@@ -1,8 +1,9 @@
 """The REST API under /api/v1 (JSON): status, series, data quality, observations (paged) and
-submissions, each a thin shell over a service. Who may call what is in PERMISSIONS; a
-provider (a session or a ``unit:X`` token) reads and submits only within its remit. The
-description of every endpoint is in /api/v1/openapi.json and, as a page that loads
-nothing from elsewhere, at /api/docs (``render_api_docs``)."""
+submissions, each a thin shell over a service; the routines (plans, assessments, stocktakes,
+actions, alert reviews) are in api_routines, included in this router. Who may call what is
+in PERMISSIONS; a provider (a session or a ``unit:X`` token) reads and submits only within
+its remit. The description of every endpoint is in /api/v1/openapi.json (``api_document``)
+and, as a page that loads nothing from elsewhere, at /api/docs (``render_api_docs``)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ from ..services.reading.readings import indicator_series
 from ..services.reading.snapshot import Snapshot
 from ..services.reading.status import priority_status
 from ..store.observations import data_as_of, latest
-from . import auth
+from . import api_routines, auth
 from .cache import ResultCache
 from .deps import EngineDep, Templates
 from .error_pages import ErrorOut
@@ -59,6 +60,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "api_quality": UNIT_READERS,
     "api_observations": UNIT_READERS,
     "api_submit": SUBMITTERS,
+    **api_routines.PERMISSIONS,  # plans, assessments, stocktakes, actions, alert reviews
 }
 
 def observation_walks(request: Request) -> ResultCache:
@@ -512,6 +514,9 @@ async def api_submit(request: Request, engine: EngineDep) -> JSONResponse:
     return JSONResponse(result, status_code=200 if result["accepted"] else 422)
 
 
+router.include_router(api_routines.router)  # plans, assessments, stocktakes, actions, alerts
+
+
 @docs_router.get("/api/v1/openapi.json")
 def openapi_document(request: Request) -> JSONResponse:
     return JSONResponse(api_document(request.app))
@@ -561,6 +566,7 @@ def _document_errors(document: dict[str, Any]) -> None:
             wanted["404"] = NOT_FOUND["description"]  # a code in the path or a parameter
             if method != "get":
                 wanted["409"] = CONFLICT["description"]
+                wanted["400"] = "The body could not be read (e.g. JSON nested too deeply)"
             for code, description in wanted.items():
                 answer = answers.setdefault(code, {"description": description})
                 schema = answer.get("content", {}).get("application/json", {}).get("schema")
