@@ -169,3 +169,18 @@ def test_an_alert_review_names_what_is_wrong(site):
     assert r.status_code == 404 and "no alert '000000000000'" in r.json()["detail"]
     r = api.post("/api/v1/alerts/000000000000/review", {"status": "fine", "note": "n"})
     assert r.status_code == 422 and r.json()["problems"][0].startswith("status: ")
+
+
+def test_a_body_that_cannot_be_read_is_a_4xx_and_stores_nothing(site):
+    api = Caller(site, "analyst")
+    deep = "[" * 5000 + "]" * 5000
+    for path in ("/api/v1/priorities/P1/plan", "/api/v1/priorities/P1/stocktakes",
+                 "/api/v1/priorities/P1/assessments"):
+        r = api.client.post(path, content=deep,
+                            headers={**api.headers, "content-type": "application/json"})
+        assert r.status_code == 400 and "parsing the body" in r.json()["detail"], path
+        r = api.post(path, ["not", "an", "object"])
+        assert r.status_code == 422 and r.json()["problems"], path
+    assert show_plan(site, "P1").version == 1
+    assert len(stocktake_overview(site, "P1").stocktakes) == 1
+    assert len(show_assessments(site, "P1").rounds) == 1
