@@ -50,7 +50,6 @@ MAX_VERSION = 2**31 - 1  # versions, rounds and ids are database integers
 AsOf = Annotated[str | None, Query(
     description="Read as known at this moment: an ISO timestamp or a date (the end of "
                 "that day). Default: now.", examples=["2025-03-01"])]
-Code = Annotated[str, Path(description="A priority code")]
 
 
 class Report(BaseModel):
@@ -93,7 +92,7 @@ def _json(result: Any) -> JSONResponse:
             description="A plan version (default: the current one at `as_of`) with its "
             "history, the quality checklist, milestones due or late and the trajectory "
             "its interventions imply, as `stocktake plan show --json`.")
-def api_plan(engine: EngineDep, p: PriorityInPath, code: Code, as_of: AsOf = None,
+def api_plan(engine: EngineDep, p: PriorityInPath, as_of: AsOf = None,
              version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None
              ) -> JSONResponse:
     return _json(plans.show_plan(engine, p.code, version=version,
@@ -102,7 +101,7 @@ def api_plan(engine: EngineDep, p: PriorityInPath, code: Code, as_of: AsOf = Non
 
 @router.get("/api/v1/priorities/{code}/plan/diff", name="api_plan_diff",
             response_model=Report, summary="What changed between two plan versions")
-def api_plan_diff(engine: EngineDep, p: PriorityInPath, code: Code,
+def api_plan_diff(engine: EngineDep, p: PriorityInPath,
                   old: Annotated[int, Query(ge=1, le=MAX_VERSION)],
                   new: Annotated[int, Query(ge=1, le=MAX_VERSION)]) -> JSONResponse:
     return _json(plans.diff_plan(engine, p.code, old, new))
@@ -113,7 +112,7 @@ def api_plan_diff(engine: EngineDep, p: PriorityInPath, code: Code,
              description="Stored as the next version unless it equals the current one "
              "(then `changed` is false); from version 2 on it needs a `reason`. Nothing is "
              "stored on any problem. Owners: their own priorities only.")
-async def api_plan_load(engine: EngineDep, p: PriorityInPath, code: Code, author: Editor,
+async def api_plan_load(engine: EngineDep, p: PriorityInPath, author: Editor,
                         body: PlanIn) -> JSONResponse:
     return _json(await run_in_threadpool(plans.load_plan, engine, p.code, body.plan,
                                          author=author, reason=body.reason))
@@ -124,7 +123,7 @@ async def api_plan_load(engine: EngineDep, p: PriorityInPath, code: Code, author
 
 @router.get("/api/v1/priorities/{code}/assessments", name="api_assessments",
             response_model=Report, summary="A priority's likelihood-of-delivery rounds")
-def api_assessments(engine: EngineDep, p: PriorityInPath, code: Code, as_of: AsOf = None
+def api_assessments(engine: EngineDep, p: PriorityInPath, as_of: AsOf = None
                     ) -> JSONResponse:
     return _json(assessments.show_assessments(engine, p.code, as_of=parse_moment(as_of)))
 
@@ -133,7 +132,7 @@ def api_assessments(engine: EngineDep, p: PriorityInPath, code: Code, as_of: AsO
              response_model=Report, summary="Record an assessment round",
              description="Re-recording a round replaces it from then on. Analysts and "
              "admins.")
-async def api_assessment_record(engine: EngineDep, p: PriorityInPath, code: Code,
+async def api_assessment_record(engine: EngineDep, p: PriorityInPath,
                                 who: CurrentPrincipal, document: Document) -> JSONResponse:
     return _json(await run_in_threadpool(assessments.record_assessment, engine, p.code,
                                          document, by=who.username))
@@ -144,7 +143,7 @@ async def api_assessment_record(engine: EngineDep, p: PriorityInPath, code: Code
 
 @router.get("/api/v1/priorities/{code}/stocktakes", name="api_stocktakes",
             response_model=Report, summary="A priority's stocktakes and actions to follow up")
-def api_stocktakes(engine: EngineDep, p: PriorityInPath, code: Code, as_of: AsOf = None
+def api_stocktakes(engine: EngineDep, p: PriorityInPath, as_of: AsOf = None
                    ) -> JSONResponse:
     return _json(stocktakes.stocktake_overview(engine, p.code, as_of=parse_moment(as_of)))
 
@@ -153,7 +152,7 @@ def api_stocktakes(engine: EngineDep, p: PriorityInPath, code: Code, as_of: AsOf
              response_model=Report, summary="Record a stocktake with its decisions and actions",
              description="A second stocktake on the same day is a 409. Owners: their own "
              "priorities only.")
-async def api_stocktake_record(engine: EngineDep, p: PriorityInPath, code: Code,
+async def api_stocktake_record(engine: EngineDep, p: PriorityInPath,
                                author: Editor, document: Document) -> JSONResponse:
     return _json(await run_in_threadpool(stocktakes.record_stocktake, engine, p.code,
                                          document, by=author))
