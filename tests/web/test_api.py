@@ -1,6 +1,8 @@
 """The REST API: status, series, quality, observations (paged) and submissions, with
 sessions and API tokens, against numbers worked out by hand or by another service."""
 
+import json
+
 import pytest
 from argon2 import PasswordHasher
 from fastapi import Request
@@ -304,3 +306,21 @@ def test_openapi_describes_every_endpoint_and_the_docs_page_loads_nothing_from_o
     for text in ("GET /api/v1/observations", "POST /api/v1/submissions",
                  "GET /api/v1/series/{indicator}", "period_from", "Stored values, filtered"):
         assert text in html, text
+
+
+def test_the_document_lists_the_api_only_with_every_error_in_one_shape(site):
+    """The pages and their forms are not API operations; every operation documents the
+    guard's 401 and 403, a 404 and a 422, each with the body the one handler sends."""
+    doc = analyst(site).get("/api/v1/openapi.json").json()
+    assert doc["paths"] and all(p.startswith("/api/v1/") for p in doc["paths"])
+    assert {"/api/v1/priorities/{code}/plan", "/api/v1/actions",
+            "/api/v1/alerts/{alert}/review"} <= set(doc["paths"])
+    assert "HTTPValidationError" not in json.dumps(doc)
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            for code in ("401", "403", "404", "422"):
+                schema = op["responses"][code]["content"]["application/json"]["schema"]
+                assert schema == error or error in schema.get("anyOf", []), (method, path, code)
+    assert doc["components"]["schemas"]["ErrorOut"]["required"] == ["detail"]
+    assert set(doc["components"]["securitySchemes"]) == {"token", "session"}

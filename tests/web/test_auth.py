@@ -1,5 +1,5 @@
-"""Accounts on the web: every role against every route, sign-in, sessions, CSRF, the rate
-limit and API tokens; then the same in a real browser."""
+"""Accounts on the web: the permission table (tried route by route in test_role_route),
+sign-in, sessions, CSRF, the rate limit and API tokens; then the same in a real browser."""
 
 import re
 
@@ -21,10 +21,6 @@ from .conftest import LiveServer, screenshot
 
 PW = "correct horse battery"
 EXTRA = {"owner": {"priorities": ["P1"]}, "provider": {"unit": "A"}}
-# Values for path parameters and paths inside mounts, for requests to every route.
-SAMPLE_PARAMS = {"code": "P1", "username": "executive", "token_id": "999",
-                 "indicator": "incidents", "action_id": "999", "alert": "000000000000"}
-SAMPLE_MOUNT_PATHS = {"static": "/static/style.css"}
 
 
 @pytest.fixture(autouse=True)
@@ -67,60 +63,13 @@ def csrf_of(html):
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-# -- every role against every route -----------------------------------------------------
-
-
-def every_request(app):
-    """(route name, method, path) for every route of the app, filled with sample values."""
-    out = []
-    for route in auth.routes_of(app):
-        if isinstance(route, Mount):
-            assert route.name in SAMPLE_MOUNT_PATHS, f"add a sample path for mount {route.name}"
-            out.append((route.name, "GET", SAMPLE_MOUNT_PATHS[route.name]))
-            continue
-        missing = set(route.param_convertors) - set(SAMPLE_PARAMS)
-        assert not missing, f"add sample values for {missing} (route {route.name})"
-        path = route.path.format(**SAMPLE_PARAMS)
-        out += [(route.name, m, path) for m in sorted(route.methods - {"HEAD"})]
-    return out
+# -- the permission table (every role against every route: test_role_route.py) ----------
 
 
 def test_every_route_has_an_entry_in_the_permission_table(engine):
     names = {r.name for r in auth.routes_of(create_app(engine))}
     assert names - set(PERMISSIONS) == set(), "routes without a permission entry"
     assert set(PERMISSIONS) - names == set(), "permission entries for routes that are gone"
-
-
-@pytest.mark.slow
-def test_every_role_against_every_route(site):
-    """Each principal (and the public) gets exactly what the table allows: anything else is
-    a redirect to sign in (pages) or 401 (API) for the public, and 403 for a role."""
-    app = create_app(site)
-    client = TestClient(app)
-    wrong = []
-    requests = every_request(app)
-    for principal in (ANONYMOUS, *ROLES):
-        for name, method, path in requests:
-            client.cookies.clear()
-            if principal == ANONYMOUS:
-                csrf = "anonymous-form-token"
-                headers = {"Cookie": f"{auth.ANON_CSRF_COOKIE}={csrf}"}
-            else:
-                headers, csrf = session_cookie(site, principal)
-            data = None if method == "GET" else {"csrf_token": csrf}
-            r = client.request(method, path, headers=headers, data=data, follow_redirects=False)
-            to_login = r.status_code == 303 and r.headers["location"].startswith("/login?next=")
-            refused = r.status_code in (401, 403) or to_login
-            if principal in PERMISSIONS[name]:
-                ok = not refused and r.status_code < 500
-            elif principal == ANONYMOUS:
-                ok = r.status_code == 401 if path.startswith("/api/v1") else to_login
-            else:
-                ok = r.status_code == 403
-            if not ok:
-                wrong.append(f"{principal:9} {method:4} {path} ({name}): {r.status_code}")
-    assert {name for name, _, _ in requests} == set(PERMISSIONS)  # none skipped
-    assert wrong == []
 
 
 def test_the_table_says_what_the_issue_says(engine):

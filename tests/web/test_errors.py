@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from argon2 import PasswordHasher
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
@@ -225,9 +226,68 @@ def test_a_value_error_reading_the_plan_is_a_500_not_no_plan_yet(site, monkeypat
 def test_every_route_is_a_module_level_function_on_a_feature_router(engine):
     app = create_app(engine)
     routes = [r for r in auth.routes_of(app) if not isinstance(r, Mount)]
-    on_routers = [r for router in web_app.ROUTERS for r in router.routes]
+    # A feature router may include another (api includes api_routines): its routes count.
+    on_routers = [c.original_route for router in web_app.ROUTERS
+                  for c in iter_route_contexts(router.routes)]
     assert {id(r) for r in routes} == {id(r) for r in on_routers}
     for route in routes:
         endpoint = route.endpoint
         assert "<locals>" not in endpoint.__qualname__, route.name
         assert getattr(sys.modules[endpoint.__module__], endpoint.__name__) is endpoint
+
+
+# -- requests that gave a 500 (issue #15, item 7) -----------------------------------------
+
+
+def test_an_offset_beyond_64_bits_is_a_422_naming_offset(site):
+    r = client_of(create_app(site), site).get("/api/v1/observations",
+                                              params={"offset": 2**63})
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("offset: ")
+    assert r.json()["problems"] == [r.json()["detail"]]
+
+
+def test_json_nested_5000_deep_is_a_422_and_stores_nothing(site):
+    client = client_of(create_app(site), site)
+    before = client.get("/api/v1/observations").json()["total"]
+    for body in ("[" * 5000 + "]" * 5000,
+                 '{"rows": ' + '{"a": ' * 5000 + "1" + "}" * 5001):
+        r = client.post("/api/v1/submissions", content=body,
+                        headers={"content-type": "application/json",
+                                 auth.CSRF_HEADER: csrf(site, client)})
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"] == "the body is not valid JSON: nested too deeply"
+    assert client.get("/api/v1/observations").json()["total"] == before
+
+
+@pytest.mark.parametrize("path", ["/account/tokens/{big}/revoke",
+                                  "/admin/users/analyst/tokens/{big}/revoke"])
+def test_a_token_id_beyond_64_bits_on_revoke_is_a_422_page(site, path):
+    client = client_of(create_app(site), site, role="admin")
+    signed_in_session(site, "analyst")
+    r = client.post(path.format(big=10**25), data={"csrf_token": csrf(site, client)},
+                    follow_redirects=False)
+    assert r.status_code == 422
+    assert "text/html" in r.headers["content-type"]
+    assert "token_id" in r.text and "<h1>Not accepted</h1>" in r.text
+
+
+@pytest.mark.parametrize("path", ["/priorities/P1/stocktakes?saved=abc",
+                                  "/priorities/P1/plan?saved=abc",
+                                  "/priorities/P1/plan?version=1.5"])
+def test_a_malformed_query_parameter_on_a_page_is_a_422_page_naming_it(site, path):
+    r = client_of(create_app(site), site).get(path)
+    assert r.status_code == 422
+    assert "text/html" in r.headers["content-type"]  # a page, not FastAPI's JSON
+    name = path.split("?")[1].split("=")[0]
+    assert f"{name}: " in r.text and "<h1>Not accepted</h1>" in r.text
+
+
+def test_a_malformed_query_parameter_on_the_api_has_the_one_error_shape(site):
+    r = client_of(create_app(site), site).get("/api/v1/observations",
+                                              params={"limit": "many", "offset": -1})
+    assert r.status_code == 422
+    body = r.json()
+    assert set(body) == {"detail", "problems"}
+    assert body["detail"].startswith("2 problems:")
+    assert [p.split(":")[0] for p in body["problems"]] == ["limit", "offset"]

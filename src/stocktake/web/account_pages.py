@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..services.admin import accounts, audit
@@ -156,9 +156,13 @@ def account_token_create(request: Request, engine: EngineDep, p: CurrentPrincipa
     return account_page(request, new_token=token)
 
 
+# A token's id as the database can hold it (64 bits): a larger one is a 422, not a 500.
+TokenId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A token's number")]
+
+
 @router.post("/account/tokens/{token_id}/revoke")
 def account_token_revoke(request: Request, engine: EngineDep, p: CurrentPrincipal,
-                         token_id: int) -> Response:
+                         token_id: TokenId) -> Response:
     try:
         accounts.revoke_api_token(engine, p.username, token_id, ip=client_ip(request))
     except AccountError as exc:
@@ -268,7 +272,7 @@ def admin_user_password(request: Request, engine: EngineDep, p: CurrentPrincipal
 
 @router.post("/admin/users/{username}/tokens/{token_id}/revoke", response_class=HTMLResponse)
 def admin_token_revoke(request: Request, engine: EngineDep, p: CurrentPrincipal,
-                       username: str, token_id: int) -> Response:
+                       username: str, token_id: TokenId) -> Response:
     try:
         accounts.revoke_api_token(engine, username, token_id, by=p.username,
                                   ip=client_ip(request))

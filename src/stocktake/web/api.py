@@ -1,8 +1,9 @@
 """The REST API under /api/v1 (JSON): status, series, data quality, observations (paged) and
-submissions, each a thin shell over a service. Who may call what is in PERMISSIONS; a
-provider (a session or a ``unit:X`` token) reads and submits only within its remit. The
-description of every endpoint is in /api/v1/openapi.json and, as a page that loads
-nothing from elsewhere, at /api/docs (``render_api_docs``)."""
+submissions, each a thin shell over a service; the routines (plans, assessments, stocktakes,
+actions, alert reviews) are in api_routines, included in this router. Who may call what is
+in PERMISSIONS; a provider (a session or a ``unit:X`` token) reads and submits only within
+its remit. The description of every endpoint is in /api/v1/openapi.json (``api_document``)
+and, as a page that loads nothing from elsewhere, at /api/docs (``render_api_docs``)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
@@ -38,9 +41,10 @@ from ..services.reading.readings import indicator_series
 from ..services.reading.snapshot import Snapshot
 from ..services.reading.status import priority_status
 from ..store.observations import data_as_of, latest
-from . import auth
+from . import api_routines, auth
 from .cache import ResultCache
 from .deps import EngineDep, Templates
+from .error_pages import ErrorOut
 
 # Who may read what: status is priority-wide (every unit's figures), so not for providers;
 # series, quality and observations are open to providers for the units of their remit.
@@ -56,6 +60,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "api_quality": UNIT_READERS,
     "api_observations": UNIT_READERS,
     "api_submit": SUBMITTERS,
+    **api_routines.PERMISSIONS,  # plans, assessments, stocktakes, actions, alert reviews
 }
 
 def observation_walks(request: Request) -> ResultCache:
@@ -66,6 +71,8 @@ Walks = Annotated[ResultCache, Depends(observation_walks)]
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10000
+# Larger offsets than any table holds: polars (and the database) count rows in 64 bits.
+MAX_OFFSET = 2**53 - 1
 MAX_JSON_ROWS = 100_000  # a larger batch goes as a file upload
 
 AsOf = Annotated[str | None, Query(
@@ -129,15 +136,17 @@ class ReportOut(BaseModel):
     as_of: str | None = None
 
 
-class Problem(BaseModel):
-    detail: str
-
-
+# Every error answer under /api/ has one body, error_pages.ErrorOut; api_document adds the
+# answers every operation can give (ERRORS, and 404 / 409 where they apply) to each one.
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Problem, "description": "No or an unknown API token / session"},
-    403: {"model": Problem, "description": "Not open to this role, or outside its remit"},
-    422: {"model": Problem, "description": "A parameter is wrong: the message says which"},
+    401: {"model": ErrorOut, "description": "No or an unknown API token / session"},
+    403: {"model": ErrorOut, "description": "Not open to this role, or outside its remit"},
+    422: {"model": ErrorOut, "description": "A parameter is wrong: the message says which"},
 }
+NOT_FOUND = {"model": ErrorOut, "description": "No such thing: the message names it, with "
+             "the closest code"}
+CONFLICT = {"model": ErrorOut, "description": "Right, but the present state does not allow "
+            "it (e.g. the plan has a newer version than the one edited)"}
 
 
 # -- helpers ----------------------------------------------------------------------------
@@ -272,6 +281,8 @@ async def _submission_rows(request: Request) -> tuple[str, Any, dict[str, Any]]:
         body = await request.json()
     except (ValueError, UnicodeDecodeError) as exc:
         raise unprocessable(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # arrays or objects nested ~1,000 deep: no submission is so
+        raise unprocessable("the body is not valid JSON: nested too deeply") from None
     if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
         raise unprocessable('the body must be an object with "rows": a list of '
                             '{"indicator", "unit", "period", "value"}')
@@ -379,7 +390,7 @@ def api_status(
 
 @router.get("/api/v1/series/{indicator}", name="api_series", tags=["data"],
          summary="An indicator's series at one unit", response_model=ReportOut,
-         responses=ERRORS | {404: {"model": Problem, "description": "Unknown indicator"}},
+         responses=ERRORS | {404: NOT_FOUND},
          description="The indicator at `unit` (default: the top of the hierarchy, or a "
          "provider's own unit), rolled up from the units below by its aggregation rule, "
          "period by period with coverage, whether the value is partial and its source.")
@@ -446,8 +457,8 @@ def api_observations(
     = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="From the previous page's `next`")]
     = None,
-    offset: Annotated[int | None, Query(ge=0, description="Rows to skip (instead of a "
-                                                          "cursor)")] = None,
+    offset: Annotated[int | None, Query(
+        ge=0, le=MAX_OFFSET, description="Rows to skip (instead of a cursor)")] = None,
 ) -> JSONResponse:
     if cursor and offset is not None:
         raise unprocessable("give either cursor or offset, not both")
@@ -483,10 +494,13 @@ def api_observations(
 @router.post("/api/v1/submissions", name="api_submit", tags=["data"],
           summary="Submit data (one batch)", response_model=SubmissionOut,
           responses=ERRORS | {
-              422: {"model": SubmissionOut,
-                    "description": "Refused: the findings say what and where; nothing "
+              422: {"content": {"application/json": {"schema": {"anyOf": [
+                        {"$ref": "#/components/schemas/SubmissionOut"},
+                        {"$ref": "#/components/schemas/ErrorOut"}]}}},
+                    "description": "Refused: the findings say what and where (or, for a "
+                                   "body that is not a submission, the message); nothing "
                                    "was stored"},
-              415: {"model": Problem, "description": "Neither JSON nor a file upload"}},
+              415: {"model": ErrorOut, "description": "Neither JSON nor a file upload"}},
           description="Validate and store one batch, exactly as `stocktake submit`: "
           "codes, periods, values, the indicator's range, locked periods, rules, "
           "reported totals against their parts and outliers. A batch with an error "
@@ -526,9 +540,64 @@ async def api_submit(request: Request, engine: EngineDep) -> JSONResponse:
     return JSONResponse(result, status_code=200 if result["accepted"] else 422)
 
 
+router.include_router(api_routines.router)  # plans, assessments, stocktakes, actions, alerts
+
+
 @docs_router.get("/api/v1/openapi.json")
 def openapi_document(request: Request) -> JSONResponse:
-    return JSONResponse(request.app.openapi())
+    return JSONResponse(api_document(request.app))
+
+
+API_PREFIX = "/api/v1/"
+SECURITY_SCHEMES = {
+    "token": {"type": "http", "scheme": "bearer", "description": "An API token "
+              "(stocktake_...), made on the account page; it acts for its account, "
+              "narrowed to its scope (read, or unit:X)"},
+    "session": {"type": "apiKey", "in": "cookie", "name": auth.SESSION_COOKIE,
+                "description": "A signed-in session; writes also send X-CSRF-Token"},
+}
+
+
+def api_document(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document of /api/v1: its operations only (the pages and their forms are
+    not an API), each with every answer it can give, errors in the one shape (ErrorOut).
+    Built once per app."""
+    document = getattr(app.state, "api_document", None)
+    if document is None:
+        contexts = [c for c in iter_route_contexts(app.routes)
+                    if (c.path or "").startswith(API_PREFIX)
+                    and getattr(c.original_route, "include_in_schema", False)]
+        document = get_openapi(title=app.title, version=app.version, routes=contexts)
+        _document_errors(document)
+        app.state.api_document = document
+    return document
+
+
+def _document_errors(document: dict[str, Any]) -> None:
+    """Every operation's error answers, as the guard and the one error handler give them:
+    401 and 403 (the guard), 422 (a parameter), 404 (a code the model does not hold), 409
+    for writes; FastAPI's own validation shape is replaced, as the handler never sends it."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    schemas["ErrorOut"] = ErrorOut.model_json_schema()
+    error = {"content": {"application/json": {"schema": {
+        "$ref": "#/components/schemas/ErrorOut"}}}}
+    document["components"]["securitySchemes"] = SECURITY_SCHEMES
+    document["security"] = [{name: []} for name in SECURITY_SCHEMES]
+    for item in document.get("paths", {}).values():
+        for method, op in item.items():
+            answers = op.setdefault("responses", {})
+            wanted = {str(code): r["description"] for code, r in ERRORS.items()}
+            wanted["404"] = NOT_FOUND["description"]  # a code in the path or a parameter
+            if method != "get":
+                wanted["409"] = CONFLICT["description"]
+                wanted["400"] = "The body could not be read (e.g. JSON nested too deeply)"
+            for code, description in wanted.items():
+                answer = answers.setdefault(code, {"description": description})
+                schema = answer.get("content", {}).get("application/json", {}).get("schema")
+                if schema is None or "HTTPValidationError" in str(schema):
+                    answer.update(error)
 
 
 @docs_router.get("/api/docs")
@@ -540,7 +609,7 @@ def api_docs(request: Request, templates: Templates) -> Response:
 def render_api_docs(app: FastAPI, request: Request, templates: Jinja2Templates) -> Response:
     """/api/docs: the endpoints of the OpenAPI document as a plain page (nothing from a
     CDN)."""
-    document = app.openapi()
+    document = api_document(app)
     endpoints = []
     for path, item in document.get("paths", {}).items():
         for method, op in item.items():

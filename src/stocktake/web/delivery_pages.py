@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -442,9 +443,10 @@ def stocktakes_page(request: Request, p: Priority, *, status: int = 200,
 
 @router.get("/priorities/{code}/stocktakes", response_class=HTMLResponse,
             name="delivery_stocktakes")
-def delivery_stocktakes(request: Request, p: PriorityInPath, saved: str = ""
+def delivery_stocktakes(request: Request, p: PriorityInPath, saved: date | None = None
                         ) -> HTMLResponse:
-    return stocktakes_page(request, p, done=saved or None)
+    # A date, or a 422 naming it: the page shows it as a day.
+    return stocktakes_page(request, p, done=saved.isoformat() if saved else None)
 
 
 @router.post("/priorities/{code}/stocktakes", response_class=HTMLResponse,

@@ -4,8 +4,13 @@ answering JSON under /api/ and a page elsewhere.
 - A ``StocktakeError`` (stocktake.errors) is the user's to put right: its kind's status
   (NotFound 404, Invalid 422, Conflict 409, Forbidden 403) with its message and every
   problem listed. Forms that show their problems beside the fields catch it themselves.
+- A request FastAPI cannot read into its route's parameters (``offset=abc``, ``saved=abc``
+  on a page) is an ``Invalid`` like any other: 422, each parameter named.
 - An ``HTTPException`` (an unknown path, a wrong method, the API's own refusals) keeps
   FastAPI's ``{"detail": ...}`` under /api/ and becomes a page elsewhere.
+
+Under /api/ every error body is one shape, ``ErrorOut``: ``detail`` always, ``problems``
+and ``request_id`` where there are some; the OpenAPI document describes it so.
 - Anything else is our fault: a 500 that says so, with a request id that is also written
   to the log beside the traceback, so a report can be matched to its cause. Never a 404.
 
@@ -19,10 +24,12 @@ import secrets
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import Conflict, Forbidden, Invalid, NotFound, StocktakeError
+from ..errors import Conflict, Forbidden, Invalid, NotFound, Problem, StocktakeError
 from . import auth
 from .deps import render, world_label
 
@@ -33,6 +40,16 @@ TITLES: dict[type[StocktakeError], str] = {
     Forbidden: "Not allowed"}
 INTERNAL = ("Something went wrong on our side, not in what you sent. If it happens again, "
             "please report it with this request id: {request_id}.")
+
+
+class ErrorOut(BaseModel):
+    """The body of every error answer under /api/ (the OpenAPI document's error schema)."""
+
+    detail: str = Field(description="What went wrong, in words")
+    problems: list[str] = Field(default=[], description="Each problem found, with where "
+                                "it is (a parameter, a field path, a row), when several")
+    request_id: str | None = Field(default=None, description="On a 500 only: quote it "
+                                   "when reporting the failure (the log has it too)")
 
 
 async def user_error(request: Request, exc: Exception) -> Response:
@@ -48,6 +65,22 @@ async def user_error(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", {
         "title": title, "message": message, "problems": exc.messages if several else [],
         "world_label": world_label(request)}, exc.http_status)
+
+
+def invalid_request(exc: RequestValidationError) -> Invalid:
+    """FastAPI's findings on a request's parameters and body as one Invalid, each problem
+    at its place (``offset``, ``body.rows``): a wrong parameter is the user's to put right."""
+    problems = []
+    for error in exc.errors():
+        # loc is (where it came from, name, ...): ("query", "offset"), ("body", "rows", 0)
+        where = ".".join(str(part) for part in error.get("loc", ())[1:]) or "request"
+        problems.append(Problem(str(error.get("msg", "not valid")), where))
+    return Invalid(problems or [Problem("the request is not valid")])
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return await user_error(request, invalid_request(exc))
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -88,5 +121,6 @@ def add_handlers(app: FastAPI) -> None:
     """Register the handlers (the guard's refusals too) on the app."""
     app.add_exception_handler(auth.AccessProblem, auth.refused)
     app.add_exception_handler(StocktakeError, user_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, internal_error)
