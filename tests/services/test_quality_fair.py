@@ -173,13 +173,13 @@ def test_a_unit_with_an_open_alert_on_a_priority_cannot_rank_first(planted):
     league = data_quality(snap).units
     scores = sorted(league, key=lambda r: -r.score)
     assert scores[0].unit == PLANTED  # its score is the best...
-    first = next(r for r in scores if r.unit != PLANTED)
-    # ...but the best unit without an open alert ranks first, and the planted one second
-    assert [(r.unit, r.rank) for r in league[:2]] == [(first.unit, 1), (PLANTED, 2)]
-    held = league[1]
-    assert held.not_first is not None and "CRIME" in held.not_first
-    assert all(a.id in held.not_first for a in found)
-    assert all(r.not_first is None for r in league if r.unit != PLANTED)
+    # ...but it comes after every unit without an alert, and those keep their score order
+    others = [r.unit for r in scores if r.unit != PLANTED]
+    assert [r.unit for r in league] == [*others, PLANTED]
+    held = league[-1]
+    assert held.held_back is not None and "CRIME" in held.held_back
+    assert all(a.id in held.held_back for a in found)
+    assert all(r.held_back is None for r in league if r.unit != PLANTED)
     assert [r.rank for r in league] == list(range(1, len(league) + 1))
 
 
@@ -189,7 +189,7 @@ def test_once_the_alert_is_explained_the_unit_ranks_first_again(planted):
         review_alert(planted, alert.id, status="explained", note="a new national standard",
                      by="ana", now=datetime(2026, 1, 13))
     league = data_quality(Snapshot(planted, datetime(2026, 1, 14))).units
-    assert league[0].unit == PLANTED and league[0].not_first is None
+    assert league[0].unit == PLANTED and league[0].held_back is None
     # Read as of before the review, it is held back as it was then.
     assert data_quality(Snapshot(planted, datetime(2026, 1, 12))).units[0].unit != PLANTED
 

@@ -24,6 +24,7 @@ from stocktake.services.publishing.trust import (
     with_credit,
 )
 from stocktake.services.reading.alerts import alerts, review_alert
+from stocktake.services.reading.quality import _league
 from stocktake.services.reading.snapshot import Snapshot
 
 from .test_alerts import PLANTED, planted_world
@@ -53,8 +54,18 @@ SCORES = [quality("A", 99.0, 1), quality("B", 95.0, 2), quality("C", 90.0, 3),
           quality("D", 80.0, 4)]
 
 
+def _ordered(report: AlertsReport) -> list:
+    """SCORES in the quality service's league order, held back by the alerts as the
+    documents read them (bearing_on_headline), then in the documents' words."""
+    rows = [{"unit": q.unit} for q in SCORES]
+    order = _league(rows, lambda u: "held" if bearing_on_headline(report, u) else None)
+    by_unit = {q.unit: q for q in SCORES}
+    return [by_unit[r["unit"]] for r, _ in order]
+
+
 def test_a_unit_with_an_open_alert_on_a_headline_cannot_rank_first():
-    league = quality_league(SCORES, AlertsReport((alert("A"),)), {"CRIME": "Reduce crime"})
+    report = AlertsReport((alert("A"),))
+    league = quality_league(_ordered(report), report, {"CRIME": "Reduce crime"})
     assert [(e.rank, e.quality.unit) for e in league] == [(1, "B"), (2, "C"), (3, "D"),
                                                           (4, "A")]
     assert [e.reason for e in league[:3]] == [None, None, None]
@@ -63,7 +74,7 @@ def test_a_unit_with_an_open_alert_on_a_headline_cannot_rank_first():
 
 def test_flagged_units_keep_their_order_by_score_after_the_others():
     report = AlertsReport((alert("C"), alert("A", "confirmed"), alert("A", start="2025-01")))
-    league = quality_league(SCORES, report, {})
+    league = quality_league(_ordered(report), report, {})
     assert [e.quality.unit for e in league] == ["B", "D", "A", "C"]
     assert league[2].reason == "1 confirmed and 1 open alerts on the headline of CRIME"
 
@@ -74,7 +85,7 @@ def test_only_a_standing_alert_at_the_unit_on_a_priority_counts():
         alert("B", priorities=()),  # a related pair that bears on no priority's headline
         alert("A1"),  # a unit below A: read against its own peers, not A's
     ))
-    league = quality_league(SCORES, report, {})
+    league = quality_league(_ordered(report), report, {})
     assert [e.quality.unit for e in league] == ["A", "B", "C", "D"]
     assert all(e.reason is None for e in league)
     assert bearing_on_headline(AlertsReport((alert("A"),)), "A", "HOUS") == []

@@ -269,10 +269,10 @@ def render_quality(report: DataQuality, *, as_json: bool = False) -> None:
             table.add_row(str(r.rank), r.unit, *figures)
     show(table)
     for r in report.units:
-        if r.not_first:
-            console.print(f"{r.unit} is ranked below {report.units[0].unit}, whose score it "
-                          f"equals or passes, while an alert on its figures is open: "
-                          f"{r.not_first}; see stocktake alerts --unit {r.unit}.", markup=False)
+        if r.held_back:
+            console.print(f"{r.unit} is listed after the units without an alert, whatever its "
+                          f"score, while an alert on its figures stands: {r.held_back}; see "
+                          f"stocktake alerts --unit {r.unit}.", markup=False)
     if any(r.not_assessed for r in report.units):
         console.print("Timeliness is not assessed for history loaded after the fact "
                       "(submitted with --backfill).", markup=False)

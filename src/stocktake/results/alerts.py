@@ -13,6 +13,9 @@ from .base import Result
 
 # What an analyst may record about an alert: "open" reopens it.
 REVIEW_STATUSES: tuple[str, ...] = ("open", "explained", "confirmed")
+# An alert still standing: open, or confirmed (the figure is not to be trusted as it stands);
+# an explained one no longer bears on anything.
+STANDING: tuple[str, ...] = ("open", "confirmed")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ class AlertsReport(Result):
     @property
     def open(self) -> tuple[AlertItem, ...]:
         return tuple(a for a in self.alerts if a.status == "open")
+
+    @property
+    def standing(self) -> tuple[AlertItem, ...]:
+        return tuple(a for a in self.alerts if a.status in STANDING)
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,10 @@ class UnitQuality(Result):
     score: float  # 0 to 100, by the formula
     name: str
     level: str
-    rank: int  # 1: the highest score without an open alert bearing on a priority
-    # Why a unit scoring as high as the first or higher is not ranked first: its open
-    # alerts on a priority, e.g. "ratio shift from 2024-01 on CRIME (alert 299f28c2d670)".
-    not_first: str | None = None
+    rank: int  # units with a standing alert on a priority come after every other unit
+    # Why the unit is listed after the units without one: its standing alerts on a
+    # priority, e.g. "ratio shift from 2024-01 on CRIME (open alert 299f28c2d670)".
+    held_back: str | None = None
 
 
 @dataclass(frozen=True)

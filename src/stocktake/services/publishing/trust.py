@@ -10,8 +10,9 @@ change large enough to move its province is raised at the province too. An expla
 alert no longer bears.
 
 A unit with an alert bearing on its headline is credited with a warning beside its name,
-and cannot rank first in a data-quality league: ``quality_league`` lists it after every
-unit without one, with the reason.
+and cannot rank first in a data-quality league: the quality service
+(services/reading/quality.py) lists it after every unit without one; ``quality_league``
+says why in the documents' words.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from ...model.entities import DeliveryModel
-from ...results.alerts import AlertItem, AlertsReport
+from ...results.alerts import STANDING, AlertItem, AlertsReport
 from ...results.quality import UnitQuality
 from ..reading.alerts import peer_levels, priority_pairs
 
@@ -211,7 +212,6 @@ def with_care(model: DeliveryModel, report: AlertsReport, titles: dict[str, str]
 
 
 # -- the rule ----------------------------------------------------------------------------------
-STANDING = ("open", "confirmed")  # an explained alert no longer bears on anything
 
 
 def standing_on(report: AlertsReport, priority: str) -> list[AlertItem]:
@@ -253,15 +253,13 @@ class LeagueEntry:
 
 def quality_league(units: Sequence[UnitQuality], report: AlertsReport,
                    titles: dict[str, str] | None = None) -> list[LeagueEntry]:
-    """The units in the data-quality service's order (by score), except that a unit with
-    an open or confirmed alert on a headline is listed after every unit without one, with
-    the reason: a figure that may be gamed or recorded differently is not the best data."""
+    """The units in the data-quality service's league order (which already lists a unit with
+    a standing alert on a headline after every unit without one), each with those alerts
+    and the reason in words."""
     titles = titles or {}
-    flagged = {q.unit: bearing_on_headline(report, q.unit) for q in units}
-    order = sorted(units, key=lambda q: (bool(flagged[q.unit]), q.rank, q.unit))
     out = []
-    for i, q in enumerate(order, 1):
-        alerts = tuple(flagged[q.unit])
+    for i, q in enumerate(units, 1):
+        alerts = tuple(bearing_on_headline(report, q.unit))
         reason = None
         if alerts:
             on = list(dict.fromkeys(titles.get(p, p) for a in alerts for p in a.priorities))

@@ -206,8 +206,9 @@ def _applies(rule, period: str) -> bool:
 
 
 class _AlertsOnPriorities:
-    """Why a unit cannot rank first: its open alerts bearing on a priority (on the
-    headline, a counter, or what they are computed from), read once when first asked."""
+    """Why a unit is held back in the league: the standing alerts (open or confirmed) raised at it
+    that bear on a priority (its headline, a counter, or what they are computed from), read
+    once when first asked."""
 
     def __init__(self, snap: Snapshot) -> None:
         self._snap = snap
@@ -219,38 +220,28 @@ class _AlertsOnPriorities:
             # every priority) are not read at all.
             found: dict[str, tuple[AlertItem, list[str]]] = {}
             for code in self._snap.model.priorities:
-                for a in alerts(self._snap, priority=code).open:
+                for a in alerts(self._snap, priority=code).standing:
                     found.setdefault(a.id, (a, []))[1].append(code)
             self._by_unit = {}
             for a, codes in found.values():
                 self._by_unit.setdefault(a.unit, []).append(
                     f"{a.kind.replace('_', ' ')} from {a.start} on {', '.join(codes)} "
-                    f"(alert {a.id})")
+                    f"({a.status} alert {a.id})")
         return "; ".join(self._by_unit.get(unit, [])) or None
 
 
 def _league(rows: list[dict], held_back: Callable[[str], str | None]
             ) -> list[tuple[dict, str | None]]:
-    """The rows (by score) in league order, each with why it is not first: first place
-    goes to the best-scoring unit without an open alert on a priority, so that a figure
-    in question is not praised; those scoring above it follow it in score order. When
-    every unit has one, the order is the scores'."""
-    reasons: list[str] = []
-    for row in rows:
-        why = held_back(row["unit"])
-        if why is None:
-            break
-        reasons.append(why)
-    n = len(reasons)
-    if n == 0 or n == len(rows):
-        return [(r, None) for r in rows]
-    return [(rows[n], None), *zip(rows[:n], reasons, strict=True),
-            *[(r, None) for r in rows[n + 1:]]]
+    """The rows (by score) in league order, each with why it is held back: a unit with a
+    standing alert on a priority's figures comes after every unit without one, so that a
+    figure in question is not praised; each group keeps the order of the scores."""
+    why = [(row, held_back(row["unit"])) for row in rows]
+    return [w for w in why if w[1] is None] + [w for w in why if w[1] is not None]
 
 
 def data_quality(snap: Snapshot, *, unit: str | None = None) -> DataQuality:
     """Quality of every unit (or ``unit`` and those below it), a league table by score
-    (no unit first while an open alert bears on one of its priorities' figures: _league),
+    (units with a standing alert on a priority's figures after the others: _league),
     and each unit's score by year, from what was known at the snapshot's moment."""
     # A simulated world (the demo) has its own "now" (Snapshot.now): deadlines are judged
     # against it, so the demo reads the same next year as today.
@@ -279,7 +270,7 @@ def data_quality(snap: Snapshot, *, unit: str | None = None) -> DataQuality:
     trend = trend.filter(pl.col("unit").is_in(list(shown)))
     names = {c: (u.name, u.level) for c, u in model.units.items()}
     rows = tuple(UnitQuality(**r, name=names[r["unit"]][0], level=names[r["unit"]][1], rank=i,
-                             not_first=why)
+                             held_back=why)
                  for i, (r, why) in enumerate(_league(scores.to_dicts(), _AlertsOnPriorities(snap)),
                                               1))
     return DataQuality(
