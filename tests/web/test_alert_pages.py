@@ -70,6 +70,18 @@ def test_the_priority_and_quality_pages_show_the_alerts(site):
 
 
 @pytest.mark.slow
+def test_the_unit_page_shows_the_alerts_raised_there_and_no_others(site):
+    client, _ = client_as(site, "analyst")
+    a = planted(site)
+    page = client.get(f"/units/{PLANTED}")
+    assert page.status_code == 200
+    assert "Can we trust these numbers?" in page.text and f"alert-{a.id}" in page.text
+    other = client.get("/units/R5")
+    assert other.status_code == 200 and f"alert-{a.id}" not in other.text
+    assert "No alerts" in other.text
+
+
+@pytest.mark.slow
 def test_an_analyst_reviews_from_the_page_and_the_history_shows(site):
     client, csrf = client_as(site, "analyst")
     a = planted(site)

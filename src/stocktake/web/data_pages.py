@@ -459,7 +459,7 @@ def unit_page(request: Request, code: str, engine: EngineDep, principal: Current
         "datasets": datasets, "indicators": model.indicators, "wanted": wanted,
         "last": last, "quality": mine, "quality_report": quality, "trend": trend,
         "priorities": status.priorities, "data_as_of": status.data_as_of,
-        "reader": principal.role != "provider"})
+        "reader": principal.role != "provider", "alerts": page_alerts(snap, unit=code)})
 
 
 def _years(trend: Sequence[QualityByYear]) -> list[str]:
