@@ -20,17 +20,24 @@ from .common import (
     print_json,
 )
 
+PackOutOption = Annotated[Path, typer.Option(
+    "--out", metavar="FILE", help="Where to write it: .pdf, .html or .pptx (PowerPoint).")]
 OutOption = Annotated[Path, typer.Option(
-    "--out", metavar="FILE", help="Where to write it: .pdf or .html.")]
+    "--out", metavar="FILE", help="Where to write it: .pdf, .html or .docx (Word).")]
+ThemeOption = Annotated[str | None, typer.Option(
+    "--theme", metavar="FILE", help="The colours and font of a .pptx or .docx: a YAML file "
+    "of font, primary, actual, forecast, ok, warn, bad (colours as #RRGGBB).")]
 
 
-def pack(priority: PriorityArg, out: OutOption, db: DbOption = None,
-         as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
-    """The stocktake pack for one priority, as PDF or HTML, built on Barber's five
-    questions, from the data as known at --as-of."""
+def pack(priority: PriorityArg, out: PackOutOption, db: DbOption = None,
+         as_of: AsOfOption = None, theme: ThemeOption = None,
+         as_json: JsonOption = False) -> None:
+    """The stocktake pack for one priority, as PDF, HTML or a PowerPoint deck to edit, built
+    on Barber's five questions, from the data as known at --as-of."""
     from ..services.publishing.packs import write_pack
 
-    r = write_pack(open_db(db), priority, str(out), as_of=parse_as_of(as_of))
+    r = write_pack(open_db(db), priority, str(out), as_of=parse_as_of(as_of),
+                   theme=theme)
     render_document(f"Pack for {priority}", r, as_json=as_json)
 
 

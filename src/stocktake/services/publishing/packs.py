@@ -15,6 +15,7 @@ from ...delivery.questions import questions_from_data
 from ...delivery.stocktakes import FIVE_QUESTIONS
 from ...errors import StocktakeError
 from ...results import encode
+from ...results.readings import UnitComparison
 from ...results.status import (
     ForecastReading,
     Movement,
@@ -26,7 +27,7 @@ from ...store import delivery as store
 from ...store.db import get_meta
 from ..reading.overview import with_lead_evidence
 from ..reading.quality import FORMULA, data_quality
-from ..reading.readings import spc_chart
+from ..reading.readings import compare_units, spc_chart
 from ..reading.series_data import check_priority, iso
 from ..reading.snapshot import Snapshot
 from ..reading.status import (
@@ -192,16 +193,47 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: dict[str
     return out
 
 
-def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | None = None
-               ) -> dict[str, Any]:
-    """Gather, render and write one pack (.html or .pdf); returns what it holds."""
-    from ...reports.render import render_pack, write_document
+PACK_FORMATS = (".html", ".pdf", ".pptx")
 
+
+def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | None = None,
+               theme: str | None = None) -> dict[str, Any]:
+    """Gather, render and write one pack (.html, .pdf, or a .pptx deck in the colours of
+    ``theme``, a theme file); returns what it holds."""
+    from ...reports.render import check_out, render_pack, write_document
+    from ...reports.theme import load_theme
+
+    path = check_out(out, PACK_FORMATS)  # a bad --out or theme is refused before any work
+    look = load_theme(theme)
     context = pack_context(engine, priority, as_of=as_of)
-    path = write_document(render_pack(context), out)
+    if path.suffix.lower() == ".pptx":
+        from ...reports.deck import write_deck
+
+        funnel, why_not = headline_funnel(engine, context, as_of=as_of)
+        write_deck(context, path, look, funnel=funnel, funnel_note=why_not)
+    else:
+        write_document(render_pack(context), path)
     head: PriorityStatus = context["headline"]
     return {"priority": priority, "out": str(path), "as_of": context["as_of"],
             "data_as_of": context["data_as_of"], "latest": head.latest,
             "expected": head.expected, "status": head.status,
             "probability_of_meeting": head.probability_of_meeting,
             "questions": [q["question"] for q in context["questions"]]}
+
+
+def headline_funnel(engine: Engine, context: dict[str, Any], *,
+                    as_of: datetime | None = None) -> tuple[UnitComparison | None, str | None]:
+    """The units one level below the scope compared on the headline in its latest period
+    (a funnel plot), or None and why not (no data yet, not a rate, too few units)."""
+    head: PriorityStatus = context["headline"]
+    if head.latest is None:
+        return None, "no complete period of the headline yet"
+    snap = Snapshot(engine, as_of)
+    below = snap.model.children(context["priority"]["scope"])
+    if not below:
+        return None, "the scope has no units below it to compare"
+    try:
+        return compare_units(snap, head.headline, head.latest.period,
+                             level=below[0].level), None
+    except StocktakeError as exc:
+        return None, str(exc)
