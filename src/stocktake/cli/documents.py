@@ -43,22 +43,24 @@ def pack(priority: PriorityArg, out: PackOutOption, db: DbOption = None,
 
 def note(month: Annotated[str, typer.Option("--month", metavar="YYYY-MM",
                                             help="The month the note covers.")],
-         out: OutOption, db: DbOption = None, as_json: JsonOption = False) -> None:
+         out: OutOption, db: DbOption = None, theme: ThemeOption = None,
+         as_json: JsonOption = False) -> None:
     """The monthly note to the leader: one page across all priorities: what moved, what is
-    off track, what needs a decision."""
+    off track, what needs a decision. As PDF, HTML or a Word document to edit."""
     from ..services.publishing.briefings import write_note
 
-    r = write_note(open_db(db), month, str(out))
+    r = write_note(open_db(db), month, str(out), theme=theme)
     render_document(f"Monthly note for {month}", r, as_json=as_json)
 
 
 def report(out: OutOption, db: DbOption = None, as_of: AsOfOption = None,
-           as_json: JsonOption = False) -> None:
+           theme: ThemeOption = None, as_json: JsonOption = False) -> None:
     """The delivery report: every priority's likelihood of delivery as a league table,
-    change since the last round, successes with credit, concerns, data-quality league."""
+    change since the last round, successes with credit, concerns, data-quality league. As
+    PDF, HTML or a Word document to edit."""
     from ..services.publishing.briefings import write_report
 
-    r = write_report(open_db(db), str(out), as_of=parse_as_of(as_of))
+    r = write_report(open_db(db), str(out), as_of=parse_as_of(as_of), theme=theme)
     render_document("Delivery report", r, as_json=as_json)
 
 
