@@ -99,6 +99,7 @@ def test_the_deck_says_what_status_says_with_native_charts(small_world, tmp_path
         notes = slide.notes_slide.notes_text_frame.text
         assert "Sources:" in notes and vintage in notes
         assert "stocktake pack P1 --out pack.pptx --as-of 2024-10-10" in notes
+        assert "Sources: the returns submitted to stocktake" in notes  # the model names none
     titles = [_title(s) for s in slides]
     for n, question in enumerate(("What are you trying to do?", "How are you going to do it?",
                                   "How do you know you are succeeding?",
@@ -267,6 +268,10 @@ def test_every_document_works_on_a_thin_world(name, engine, small_model_dir, tmp
     assert len(slides) >= 9
     for slide in slides:
         assert said in _slide_text(slide), _title(slide)
+    if name == "the guide's model and its history":  # the model names the headline's source
+        assert ("Sources: Violent incidents: Police services' monthly returns, as submitted "
+                "to stocktake"
+                in slides[0].notes_slide.notes_text_frame.text)
     if not pack["headline"].latest:  # what is missing is said, not drawn empty
         [spc] = [s for s in slides if _title(s).endswith("Statistical process control")]
         assert "No control limits yet" in _slide_text(spc)

@@ -61,8 +61,11 @@ def likelihood_text(assessment: Any) -> str:
 
 
 def sources_note(c: dict[str, Any], command: str) -> str:
-    """Speaker notes' last paragraph: where the numbers come from and how to get them again."""
+    """Speaker notes' last paragraph: where the numbers come from (the headline's source as
+    the model names it) and how to get the same numbers again."""
     again = c.get("as_of") or c.get("data_as_of")
-    return (f"Sources: stocktake's store of submitted returns; {data_as_of_line(c, 'document')}"
-            f" (the newest vintage used). The same numbers again: {command}"
-            + (f" --as-of {again}" if again else "") + ".")
+    p = c.get("priority") or {}
+    source = (f"{p['source']}, as submitted to stocktake" if p.get("source")
+              else "the returns submitted to stocktake")
+    return (f"Sources: {source}; {data_as_of_line(c, 'document')} (the newest vintage used). "
+            f"The same numbers again: {command}" + (f" --as-of {again}" if again else "") + ".")

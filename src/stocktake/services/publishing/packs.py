@@ -14,6 +14,7 @@ from ...delivery import plans as dp
 from ...delivery.questions import questions_from_data
 from ...delivery.stocktakes import FIVE_QUESTIONS
 from ...errors import StocktakeError
+from ...model.entities import DeliveryModel, Indicator
 from ...results import encode
 from ...results.readings import UnitComparison
 from ...results.status import (
@@ -134,7 +135,8 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "priority": {"code": p.code, "title": p.title, "aspiration": p.aspiration,
                      "owner": p.owner, "scope": p.scope, "scope_name": model.units[p.scope].name,
                      "headline": ind.code, "headline_name": ind.name,
-                     "definition": ind.definition, "unit_of_measure": ind.unit,
+                     "definition": ind.definition, "source": _source(model, ind),
+                     "unit_of_measure": ind.unit,
                      "polarity": ind.polarity.value, "period_type": ind.period_type,
                      "baseline": head.stated_baseline, "target": head.stated_target},
         "period_word": word,
@@ -151,6 +153,16 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "five_questions": list(FIVE_QUESTIONS),
         "methods": _methods(head, trajectory, spc),
     }
+
+
+def _source(model: DeliveryModel, ind: Indicator) -> str:
+    """Where an indicator's figures come from, as the model says: its own source, or for a
+    rate without one, its numerator's and denominator's."""
+    if ind.source or not (ind.numerator and ind.denominator):
+        return ind.source
+    parts = [model.indicators[code] for code in (ind.numerator, ind.denominator)
+             if code in model.indicators]
+    return "; ".join(f"{part.name}: {part.source}" for part in parts if part.source)
 
 
 def _direction(m: Movement) -> dict[str, Any]:
