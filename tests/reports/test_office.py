@@ -349,3 +349,22 @@ def test_libreoffice_draws_every_slide(small_world, tmp_path):
         inked = sum(grey.histogram()[:200])  # pixels darker than light grey
         assert inked > 0.002 * grey.width * grey.height, page.name  # more than a footer
     assert re.match(r"slide-0*1\.png", pages[0].name)
+
+
+def test_a_pack_without_control_limits_says_why(engine, small_model_dir, tmp_path):
+    """Two months are too few for an XmR chart: the SPC slide says so, whether the context
+    holds an SPC reading without points or none at all."""
+    from stocktake.reports.deck import pack_deck
+    from stocktake.services.publishing.packs import pack_context
+
+    load_model(engine, small_model_dir, loaded_by="t", now=datetime(2024, 1, 2))
+    rows = [(i, u, f"2024-{m:02d}", v) for m in (1,)
+            for u, n, p in [("A1", 30, 350000), ("A2", 20, 250000), ("B1", 38, 400000)]
+            for i, v in (("incidents", n), ("population", p))]
+    submit_rows(engine, rows, submitter="t", now=RECORDED)
+    context = pack_context(engine, "P1")
+    for spc in (context["spc"], None):
+        deck = pack_deck({**context, "spc": spc})
+        [slide] = [s for s in deck.slides if _title(s).endswith("Statistical process control")]
+        text = _slide_text(slide)
+        assert "No control limits yet: 1 complete period(s): an XmR chart needs at least 2." in text

@@ -196,14 +196,14 @@ def _show_gaps(chart: Any) -> None:
     blanks.set("val", "gap")
 
 
-def headline_series(trajectory: PriorityTrajectory, spc: Any, *, history: int = 36
+def headline_series(trajectory: PriorityTrajectory, spc: Any | None, *, history: int = 36
                     ) -> tuple[list[str], dict[str, list[float | None]]]:
     """The headline chart's periods, every one from the first to the last (so that a missing
     period is a gap), and its lines: actual, trajectory, forecast (the mean to the target)."""
     readings = trajectory.readings
     traj = trajectory.trajectory
     start = Period.parse(traj.baseline.period).shift(-history) if traj else None
-    points = [p for p in (spc.get("points") or ()) if start is None
+    points = [p for p in ((spc.get("points") if spc else None) or ()) if start is None
               or Period.parse(p["period"]) >= start]
     actual = ({p["period"]: _reported(p) for p in points}
               or {r.period: r.actual for r in readings if r.actual is not None})
@@ -367,11 +367,12 @@ def _headline_slide(deck: _Deck) -> None:
 
 def _spc_slide(deck: _Deck) -> None:
     c, h = deck.c, deck.c["headline"]
-    spc = c["spc"]
-    reading = spc.get("reading_note", "") or ""
+    spc = c["spc"]  # None, or without points, when there are no control limits yet
+    reading = (spc.get("reading_note") if spc else None) or ""
     s = deck.slide(_question(deck, 3, "Statistical process control"), reading)
-    if not spc.get("points"):
-        deck.text(s, f"No control limits yet: {spc.get('error') or 'too few periods'}.",
+    if not (spc and spc.get("points")):
+        why = getattr(h.spc, "error", None) or (spc.get("error") if spc else None)
+        deck.text(s, f"No control limits yet: {why or 'too few periods'}.",
                   MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
         return
     icons = icon_word(getattr(h.spc, "variation_icon", None))
