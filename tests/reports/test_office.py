@@ -136,6 +136,14 @@ def test_the_deck_says_what_status_says_with_native_charts(small_world, tmp_path
     bars = dict(zip(bar.plots[0].categories, bar.plots[0].series[0].values, strict=True))
     assert bars == pytest.approx({name: round(g, 1) for name, g in gaps.items()})
 
+    # lead and counter indicators, as status reads them
+    [slide] = [s for s in slides if _title(s).endswith("Lead and counter indicators, "
+                                                       "data quality")]
+    [counter] = head["counters"]
+    text = _slide_text(slide)
+    assert "Screening rate (%)" in text and "Violent incidents (incidents)" in text
+    assert _fixed(counter["value"], None) in text and counter["period"] in text
+
     # SPC and the funnel plot: pictures, sharp enough to project
     for ending in ("Statistical process control", "Units compared fairly"):
         [slide] = [s for s in slides if _title(s).endswith(ending)]
@@ -275,7 +283,10 @@ def test_every_document_works_on_a_thin_world(name, engine, small_model_dir, tmp
     if not pack["headline"].latest:  # what is missing is said, not drawn empty
         [spc] = [s for s in slides if _title(s).endswith("Statistical process control")]
         assert "No control limits yet" in _slide_text(spc)
-        assert "no complete period" in why_not
+        [units] = [s for s in slides if _title(s).endswith("Units against their share")]
+        assert ("No funnel plot of the units: no complete period of the headline yet."
+                in units.notes_slide.notes_text_frame.text)
+        assert not [s for s in slides if _title(s).endswith("Units compared fairly")]
     for document in (note_docx(note), report_docx(report)):
         path = document.save(tmp_path / "doc.docx")
         doc = Document(str(path))

@@ -32,7 +32,7 @@ from ..results.readings import UnitComparison
 from ..results.status import ForecastReading, PriorityTrajectory
 from .chain_diagram import chain_svg
 from .charts import funnel_chart, headline_chart
-from .formatting import day, icon_word, number, signed, status_word
+from .formatting import day, icon_word, lead_evidence, number, signed, status_word
 from .office import data_as_of_line, headline_facts, likelihood_text, sources_note
 from .pictures import svg_size, svg_to_png
 from .theme import DEFAULT_THEME, Theme
@@ -233,7 +233,8 @@ def _reported(point: Any) -> float:
 def pack_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME, *,
               funnel: UnitComparison | None = None, funnel_note: str | None = None) -> Any:
     """The pack as a python-pptx Presentation (``funnel``: the units compared on the
-    headline, when the headline is a rate; ``funnel_note``: why not, when it is not)."""
+    headline, when the headline is a rate, on a slide of its own; ``funnel_note``: why there
+    is none, in the units slide's notes)."""
     deck = _Deck(c, theme)
     _title_slide(deck)
     _aim_slide(deck)
@@ -242,8 +243,10 @@ def pack_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME, *,
         _chain_slide(deck)
     _headline_slide(deck)
     _spc_slide(deck)
-    _units_slide(deck)
-    _funnel_slide(deck, funnel, funnel_note)
+    _units_slide(deck, funnel_note)
+    if funnel is not None:
+        _funnel_slide(deck, funnel)
+    _indicators_slide(deck)
     _questions_slide(deck)
     _actions_slide(deck)
     _methods_slide(deck)
@@ -385,14 +388,17 @@ def _spc_slide(deck: _Deck) -> None:
               colour="forecast")
 
 
-def _units_slide(deck: _Deck) -> None:
+def _units_slide(deck: _Deck, no_funnel: str | None) -> None:
+    """The units against their share; ``no_funnel``: why no funnel plot follows."""
     c, p, h = deck.c, deck.c["priority"], deck.c["headline"]
     units = [u for u in c["units"] if u.gap_pct is not None]
-    s = deck.slide(_question(deck, 3, "Units against their share"),
-                   "\n".join(f"{u.unit_name}: {status_word(u.status)}"
-                             + (f", {signed(u.gap_pct)}%" if u.gap_pct is not None else "")
-                             + (f", off track {u.off_track_run} {c['period_word']} running"
-                                if u.off_track_run >= 2 else "") for u in c["units"]))
+    notes = [f"{u.unit_name}: {status_word(u.status)}"
+             + (f", {signed(u.gap_pct)}%" if u.gap_pct is not None else "")
+             + (f", off track {u.off_track_run} {c['period_word']} running"
+                if u.off_track_run >= 2 else "") for u in c["units"]]
+    if no_funnel:
+        notes.append(f"No funnel plot of the units: {no_funnel}.")
+    s = deck.slide(_question(deck, 3, "Units against their share"), "\n".join(notes))
     if not units:
         deck.text(s, "No unit has a reading against its share of the trajectory yet.",
                   MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
@@ -426,15 +432,38 @@ def _units_slide(deck: _Deck) -> None:
               colour="forecast", align=PP_ALIGN.LEFT)
 
 
-def _funnel_slide(deck: _Deck, funnel: UnitComparison | None, note: str | None) -> None:
-    if funnel is None and not note:
-        return
-    s = deck.slide(_question(deck, 3, "Units compared fairly"), note or "")
-    if funnel is None:
-        deck.text(s, f"No funnel plot: {note}", MARGIN, BODY_TOP, WIDTH - 2 * MARGIN,
-                  Inches(1), size=20)
-        return
+def _funnel_slide(deck: _Deck, funnel: UnitComparison) -> None:
+    s = deck.slide(_question(deck, 3, "Units compared fairly"),
+                   "A funnel plot: each unit's rate against limits that narrow as its "
+                   "denominator grows; the units outside the 99.8% limits are the ones to "
+                   "talk about.")
     deck.picture(s, funnel_chart(funnel, width=880, height=440))
+
+
+def _indicators_slide(deck: _Deck) -> None:
+    """Lead and counter indicators beside the headline, and the units whose data are
+    weakest (the pack's tables, shortened to what a slide holds)."""
+    c = deck.c
+    s = deck.slide(_question(deck, 3, "Lead and counter indicators, data quality"),
+                   "\n".join(f"{m.name}: {lead_evidence(m.evidence)}." for m in c["leads"]))
+    moves = [(m, "Lead") for m in c["leads"]] + [(m, "Counter") for m in c["counters"]]
+    rows = [[f"{m.name} ({m.unit_of_measure})" if m.unit_of_measure else m.name, kind,
+             m.period or "no data", number(m.value), signed(m.change),
+             (m.movement or "–").capitalize()] for m, kind in moves]
+    top = BODY_TOP
+    if rows:
+        deck.table(s, ["Indicator", "Kind", "Latest", "Value", "Change", "Movement"], rows,
+                   widths=[4, 1, 1.2, 1.2, 1.2, 1.4], size=12)
+        top += Inches(0.4) * (min(len(rows), TABLE_ROWS) + 1) + Inches(0.3)
+    else:
+        deck.text(s, "No lead or counter indicator is named for this priority.", MARGIN, top,
+                  WIDTH - 2 * MARGIN, Inches(0.5), size=16)
+        top += Inches(0.7)
+    quality = sorted(c["quality"]["units"], key=lambda q: q.score)[:5]
+    lines = [f"Data quality, the {len(quality)} lowest-scoring units (out of 100): "
+             + "; ".join(f"{q.name} {number(q.score, 1)}" for q in quality) + "."
+             if quality else "No unit has data to score yet."]
+    deck.text(s, lines, MARGIN, top, WIDTH - 2 * MARGIN, Inches(1), size=14)
 
 
 def _questions_slide(deck: _Deck) -> None:
