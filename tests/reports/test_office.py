@@ -76,7 +76,8 @@ def _slide_text(slide) -> str:
 
 
 def _title(slide) -> str:
-    return slide.shapes[0].text_frame.text
+    """The slide's title, from its title placeholder (what PowerPoint's outline shows)."""
+    return slide.shapes.title.text_frame.text
 
 
 def _charts(prs, kind):
@@ -301,7 +302,7 @@ def test_a_theme_colours_the_deck_and_the_document(small_world, tmp_path):
     _cli("pack", "P1", "--out", str(tmp_path / "p.pptx"), "--db", url, "--theme", str(theme))
     _cli("note", "--month", "2024-10", "--out", str(tmp_path / "n.docx"), "--db", url,
          "--theme", str(theme))
-    title = next(iter(Presentation(str(tmp_path / "p.pptx")).slides)).shapes[0]
+    title = next(iter(Presentation(str(tmp_path / "p.pptx")).slides)).shapes.title
     run = title.text_frame.paragraphs[0].runs[0]
     assert str(run.font.color.rgb) == "5F2167" and run.font.name == "Arial"
     heading = Document(str(tmp_path / "n.docx")).styles["Heading 1"]

@@ -44,7 +44,7 @@ BODY_HEIGHT = HEIGHT - BODY_TOP - Inches(0.75)
 TABLE_ROWS = 10  # the most rows a table slide holds legibly; the rest are counted
 MAX_CATEGORY_LABELS = 12  # labels on a time axis, at most
 _C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
-BLANK = 6  # the blank layout of python-pptx's default template
+TITLE_ONLY = 5  # the "Title Only" layout of python-pptx's default template
 
 
 class _Deck:
@@ -62,9 +62,20 @@ class _Deck:
         return RGBColor(*self.theme.rgb(name))
 
     def slide(self, title: str, notes: str) -> Any:
-        s = self.prs.slides.add_slide(self.prs.slide_layouts[BLANK])
-        self.text(s, title, MARGIN, Inches(0.35), WIDTH - 2 * MARGIN, Inches(0.9), size=26,
-                  bold=True, colour="primary")
+        """A new slide with its title in the title placeholder (so that PowerPoint's outline,
+        navigation and screen readers know it), the footer, and the speaker notes."""
+        s = self.prs.slides.add_slide(self.prs.slide_layouts[TITLE_ONLY])
+        heading = s.shapes.title
+        heading.left, heading.top = MARGIN, Inches(0.3)
+        heading.width, heading.height = WIDTH - 2 * MARGIN, Inches(0.95)
+        frame = heading.text_frame
+        frame.word_wrap = True
+        frame.text = title
+        para = frame.paragraphs[0]
+        para.alignment = PP_ALIGN.LEFT
+        for run in para.runs:
+            run.font.size, run.font.bold, run.font.name = Pt(26), True, self.theme.font
+            run.font.color.rgb = self.colour("primary")
         self.text(s, self.footer, MARGIN, HEIGHT - Inches(0.55), WIDTH - 2 * MARGIN,
                   Inches(0.35), size=11, colour="forecast")
         s.notes_slide.notes_text_frame.text = (notes + "\n\n" if notes else "") + self.sources
