@@ -244,12 +244,3 @@ def _concern(s: dict[str, Any]) -> str:
             f"{u['name']} ({u['run']})" for u in s["units_behind"]) + "."
     return text
 
-
-def write_note_docx(c: dict[str, Any], out: str | Path, theme: Theme = DEFAULT_THEME
-                    ) -> Path:
-    return note_docx(c, theme).save(out)
-
-
-def write_report_docx(c: dict[str, Any], out: str | Path, theme: Theme = DEFAULT_THEME
-                      ) -> Path:
-    return report_docx(c, theme).save(out)

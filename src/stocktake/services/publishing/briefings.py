@@ -6,7 +6,6 @@ credit to those who achieved them, concerns, and a data-quality league)."""
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
 from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -281,11 +280,9 @@ def write_note(engine: Engine, month: str, out: str, *, theme: str | None = None
                ) -> dict[str, Any]:
     """Gather and write the monthly note (.html, .pdf, or .docx in the colours of
     ``theme``, a theme file); returns what it holds."""
-    from ...reports.render import render_note
-
     path, look = _check(out, theme)
     context = monthly_note_context(engine, month)
-    _write(context, path, look, render_note, "note")
+    _write(context, path, look, "note")
     return {"out": str(path), "month": month, "data_as_of": context["data_as_of"],
             "as_of": context["as_of"],
             "off_track": [o["code"] for o in context["off_track"]],
@@ -296,11 +293,9 @@ def write_note(engine: Engine, month: str, out: str, *, theme: str | None = None
 def write_report(engine: Engine, out: str, *, as_of: datetime | None = None,
                  theme: str | None = None) -> dict[str, Any]:
     """Gather and write the delivery report (.html, .pdf or .docx); returns what it holds."""
-    from ...reports.render import render_report
-
     path, look = _check(out, theme)
     context = delivery_report_context(engine, as_of=as_of)
-    _write(context, path, look, render_report, "report")
+    _write(context, path, look, "report")
     return {"out": str(path), "data_as_of": context["data_as_of"], "as_of": context["as_of"],
             "league": [(r["code"], r["likelihood"]) for r in context["league"]],
             "concluded": [(r["code"], r["status"]) for r in context["concluded"]]}
@@ -314,13 +309,15 @@ def _check(out: str, theme: str | None) -> tuple[Path, Theme]:
     return check_out(out, DOCUMENT_FORMATS), load_theme(theme)
 
 
-def _write(context: dict[str, Any], path: Path, theme: Theme,
-           render: Callable[[dict[str, Any]], str], kind: str) -> None:
-    from ...reports.render import write_document
-
+def _write(context: dict[str, Any], path: Path, theme: Theme, kind: str) -> None:
+    """Write a note or a report (``kind``) as Word, or as HTML or PDF, by the suffix."""
     if path.suffix.lower() == ".docx":
         from ...reports import word
 
-        {"note": word.note_docx, "report": word.report_docx}[kind](context, theme).save(path)
+        build = word.note_docx if kind == "note" else word.report_docx
+        build(context, theme).save(path)
     else:
+        from ...reports.render import render_note, render_report, write_document
+
+        render = render_note if kind == "note" else render_report
         write_document(render(context), path)
