@@ -10,7 +10,7 @@ from typing import Any
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Emu, Pt, RGBColor
+from docx.shared import Emu, Inches, Pt, RGBColor
 
 from .formatting import (
     change,
@@ -37,7 +37,9 @@ class _Doc:
             style = self.doc.styles[name]
             style.font.name = theme.font
             style.font.color.rgb = RGBColor(*theme.rgb("primary"))
-        footer = self.doc.sections[0].footer.paragraphs[0]
+        section = self.doc.sections[0]
+        section.left_margin = section.right_margin = Inches(0.9)  # room for the tables
+        footer = section.footer.paragraphs[0]
         footer.text = f"{c['title']} · {data_as_of_line(c, what)}"
         if c.get("world_label"):
             footer.text += f" · {c['world_label']}"
@@ -124,7 +126,7 @@ def note_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
         d.para("No priority is in the model yet.", muted=True)
     else:
         d.table(["Priority", "Latest", "Expected", "Gap", "Status", "P(target)",
-                 "Likelihood"], rows, widths=[3, 1.4, 1.2, 1, 1.6, 1, 1.3],
+                 "Likelihood"], rows, widths=[2.5, 1.3, 1.3, 1, 1.4, 1.3, 1.4],
                 numeric=(1, 2, 3, 5))
     d.doc.add_heading("What moved", level=1)
     for m in c["moved"]:
