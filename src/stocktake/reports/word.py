@@ -130,9 +130,10 @@ def note_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
                 numeric=(1, 2, 3, 5))
     d.doc.add_heading("What moved", level=1)
     for m in c["moved"]:
+        care = f"; ⚠ {m['alerts']}" if m.get("alerts") else ""
         d.para(f": {change(m['change'], m['unit_of_measure'], m['decimals'])} in "
-               f"{m['period']} on the period before ({m['movement']}).", bold=m["title"],
-               style="List Bullet")
+               f"{m['period']} on the period before ({m['movement']}{care}).",
+               bold=m["title"], style="List Bullet")
     if not c["moved"]:
         d.para("No new data this month.", style="List Bullet", muted=True)
     d.doc.add_heading("What is off track", level=1)
@@ -151,6 +152,14 @@ def note_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
                style="List Number")
     if not c["decisions"]:
         d.para("No decision needed this month.", muted=True)
+    if c.get("care"):  # alerts on the priorities' figures, where the note has them
+        d.doc.add_heading("Numbers to treat with care: alerts of gaming or a change of "
+                          "recording", level=1)
+        for p in c["care"]:
+            more = p.get("more_units", 0)
+            d.para(f": {p['counted']}, at {', '.join(p['units'])}"
+                   + (f" and {plural(more, 'more unit', 'more units')}" if more else "")
+                   + ".", bold=p["title"], style="List Bullet")
     d.para("Status: the latest complete period against the trajectory and tolerance; once "
            "the target period is complete, target met or missed there. P(target): from the "
            "forecast distribution. Likelihood: the latest assessment. "
@@ -189,6 +198,8 @@ def report_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
         d.doc.add_heading(s["title"] + (f" ({status_word(s['status'])})" if s["status"] in (
             "on_track", "ahead", "met") else ""), level=2)
         d.para(_success(s))
+        if s.get("credit_alerts"):
+            d.para(_credit_alerts(s["credit_alerts"]), bold="⚠ Before giving credit: ")
     if not c["successes"]:
         d.para("No priority or unit is on track yet.", muted=True)
     d.doc.add_heading("Concerns", level=1)
@@ -199,12 +210,13 @@ def report_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
             d.para(f["message"], bold="Judgement and statistics disagree. ")
     if not c["concerns"]:
         d.para("No concerns.", muted=True)
+    if "trust" in c:  # alerts on the priorities' figures, where the report has them
+        _trust(d, c["trust"])
     d.doc.add_heading("Data-quality league: provinces and territories", level=1)
     units = c["quality"]["units"]
     if units:
         d.table(["#", "Unit", "Score", "Completeness", "Timeliness"],
-                [[str(i), q.name, number(q.score, 1), percent(q.completeness),
-                  percent(q.timeliness)] for i, q in enumerate(units, 1)],
+                [_league_row(i, e) for i, e in enumerate(units, 1)],
                 widths=[0.4, 3, 1, 1.2, 1.2], numeric=(0, 2, 3, 4))
     else:
         d.para("No unit has data to score yet.", muted=True)
@@ -212,6 +224,49 @@ def report_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
            "statistics: the latest complete period against the trajectory; P(target) from "
            f"the forecast distribution. stocktake {c['version']}.", muted=True)
     return d
+
+
+def _league_row(i: int, entry: Any) -> list[str]:
+    """A row of the data-quality league: a unit's quality, or a league entry holding it
+    with its rank and why an alert keeps it off the top."""
+    q = getattr(entry, "quality", entry)
+    name = q.name + (f" (listed after the units without an alert: {entry.reason})"
+                     if getattr(entry, "reason", None) else "")
+    return [str(getattr(entry, "rank", i)), name, number(q.score, 1), percent(q.completeness),
+            percent(q.timeliness)]
+
+
+def _trust(d: _Doc, trust: list[dict[str, Any]]) -> None:
+    """Can we trust these numbers? Each priority's open or confirmed alerts, in words."""
+    d.doc.add_heading("Can we trust these numbers?", level=1)
+    if not trust:
+        d.para("No alert is open or confirmed: no counter worsened as a headline improved, "
+               "no unit changed a declared ratio on its own, and no unit's series broke from "
+               "its peers'.")
+        return
+    d.para("Open alerts are questions on a figure, not verdicts; confirmed alerts mean the "
+           "figure is not to be trusted as it stands. The strongest of each priority:")
+    for p in trust:
+        d.doc.add_heading(f"{p['title']}: {p['counted']}", level=2)
+        for a in p["alerts"]:
+            d.para(f"{a.explanation}. {str(a.status).capitalize()}; alert {a.id}.",
+                   style="List Bullet")
+        if p.get("more"):
+            d.para(f"and {p['more']} more: stocktake alerts --priority {p['code']}",
+                   style="List Bullet", muted=True)
+
+
+def _credit_alerts(flagged: list[Any]) -> str:
+    """The units credited whose figures alerts question, as the HTML report says it."""
+    parts = []
+    for q in flagged:
+        alerts = q["alerts"]
+        first = alerts[0]
+        more = f"; and {len(alerts) - 1} more" if len(alerts) > 1 else ""
+        parts.append(f"{q['unit_name']} ({first.status}: {first.moved}{more})")
+    which = "an alert questions" if len(flagged) == 1 else "alerts question"
+    return (f"{which} the figures of " + "; ".join(parts)
+            + ". Credit the improvement once they are explained.")
 
 
 def _success(s: dict[str, Any]) -> str:
