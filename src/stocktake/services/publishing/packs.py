@@ -16,7 +16,6 @@ from ...delivery.stocktakes import FIVE_QUESTIONS
 from ...errors import StocktakeError
 from ...model.entities import DeliveryModel, Indicator
 from ...results import encode
-from ...results.readings import UnitComparison
 from ...results.status import (
     ForecastReading,
     Movement,
@@ -28,7 +27,7 @@ from ...store import delivery as store
 from ...store.db import get_meta
 from ..reading.overview import with_lead_evidence
 from ..reading.quality import FORMULA, data_quality
-from ..reading.readings import compare_units, spc_chart
+from ..reading.readings import UnitComparison, compare_units, spc_chart
 from ..reading.series_data import check_priority, iso
 from ..reading.snapshot import Snapshot
 from ..reading.status import (
