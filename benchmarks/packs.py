@@ -1,7 +1,9 @@
 """Packs benchmark: every stocktake pack of the demo, and the delivery report, against
-WeasyPrint alone rendering the same finished HTML (the floor).
+WeasyPrint alone rendering the same finished HTML (the floor); and the office documents
+(each pack as PowerPoint, the note and the report as Word) against python-pptx and
+python-docx alone writing the same finished content.
 
-    python benchmarks/packs.py [--db URL] [--as-of T] [--repeat R]
+    python benchmarks/packs.py [--db URL] [--repeat R] [--only pdf|office]
 
 The demo database is built first if the one at --db is not the current demo (about half a
 minute; default a SQLite file in the system's temporary folder, kept for the next run).
@@ -17,11 +19,25 @@ delivery report:
 WeasyPrint is warmed once before timing (fonts loaded), for both. The best of --repeat
 runs is kept for each. Target (the "managing delivery" issue): (a) within 3x of (b), per
 pack. A report, not a test: it always exits 0 and prints PASS or MISS.
+
+The office documents, measured the same way:
+
+(c) ours: everything `stocktake pack P --out F.pptx` (or `note|report --out F.docx`) does
+    after start-up: gather the context (and for a deck the funnel comparison), draw the
+    SVG pictures as PNG, build the deck or document and write it; beside it the part after
+    the gathering (drawing and writing only);
+(d) the floor: python-pptx (python-docx) alone writing the same finished content: every
+    text box, table, native chart with its data, picture (the same PNG bytes) and speaker
+    note of (c), read back from the file (c) wrote, at the same places, with no styling.
+
+Target: (c) within 3x of (d). The gathering is the same work the PDF and HTML documents
+do, so both ratios are printed: all of (c), and its drawing and writing alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import tempfile
 import time
@@ -33,14 +49,25 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from docx import Document  # noqa: E402
+from pptx import Presentation  # noqa: E402
+from pptx.chart.data import CategoryChartData  # noqa: E402
+from pptx.enum.shapes import MSO_SHAPE_TYPE  # noqa: E402
+
 from stocktake.demo.build import build_demo, is_current  # noqa: E402
+from stocktake.reports.deck import pack_deck  # noqa: E402
 from stocktake.reports.render import (  # noqa: E402
     html_to_pdf,
     render_pack,
     render_report,
 )
-from stocktake.services.publishing.briefings import delivery_report_context  # noqa: E402
-from stocktake.services.publishing.packs import pack_context  # noqa: E402
+from stocktake.reports.word import note_docx, report_docx  # noqa: E402
+from stocktake.services.publishing.briefings import (  # noqa: E402
+    delivery_report_context,
+    monthly_note_context,
+)
+from stocktake.services.publishing.packs import headline_funnel, pack_context  # noqa: E402
+from stocktake.services.reading.clock import now_of  # noqa: E402
 from stocktake.services.reading.series_data import read_model  # noqa: E402
 from stocktake.store.db import open_engine  # noqa: E402
 
@@ -61,6 +88,7 @@ def main() -> None:
     parser.add_argument("--db", default=f"sqlite:///{Path(tempfile.gettempdir())}"
                         "/stocktake-bench-demo.db")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--only", choices=("pdf", "office"), default=None)
     args = parser.parse_args()
     console = Console()
     engine = open_engine(args.db)
@@ -71,6 +99,13 @@ def main() -> None:
                        progress=lambda d, t, what="": bar.update(task, completed=d, total=t,
                                                                  description=what))
     model = read_model(engine)
+    if args.only != "office":
+        pdf(engine, model, console, args.repeat)
+    if args.only != "pdf":
+        office(engine, model, console, args.repeat)
+
+
+def pdf(engine, model, console: Console, repeat: int) -> None:
     html_to_pdf("<p>warm up: fonts and WeasyPrint's own start-up</p>")
 
     jobs = [(code, lambda c=code: render_pack(pack_context(engine, c)))
@@ -80,9 +115,9 @@ def main() -> None:
     with Progress(console=console) as bar:
         task = bar.add_task("Packs", total=len(jobs))
         for name, make_html in jobs:
-            ours, pdf = _best(lambda m=make_html: html_to_pdf(m()), args.repeat)
+            ours, pdf = _best(lambda m=make_html: html_to_pdf(m()), repeat)
             html = make_html()
-            floor, _ = _best(lambda h=html: html_to_pdf(h), args.repeat)
+            floor, _ = _best(lambda h=html: html_to_pdf(h), repeat)
             gather, _ = _best(make_html, 1)
             rows.append((name, ours, floor, gather, len(pdf)))
             bar.advance(task)
@@ -107,6 +142,138 @@ def main() -> None:
                   f"{sum(r[1] for r in rows[:-1]) / (len(rows) - 1):.2f} s, floor "
                   f"{sum(r[2] for r in rows[:-1]) / (len(rows) - 1):.2f} s; worst ratio "
                   f"{worst:.2f}x.")
+
+
+def _saved(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _deck(engine, code: str) -> tuple[bytes, float]:
+    """Ours: the deck's bytes, and the seconds after the gathering (drawing and writing)."""
+    context = pack_context(engine, code)
+    funnel, why_not = headline_funnel(engine, context)
+    t = time.perf_counter()
+    data = _saved(pack_deck(context, funnel=funnel, funnel_note=why_not))
+    return data, time.perf_counter() - t
+
+
+def _document(make_context, build) -> tuple[bytes, float]:
+    context = make_context()
+    t = time.perf_counter()
+    data = _saved(build(context).doc)
+    return data, time.perf_counter() - t
+
+
+def deck_content(data: bytes) -> list[tuple[list[tuple], str]]:
+    """Every slide's finished content, read back: (shapes, speaker notes)."""
+    slides = []
+    for slide in Presentation(io.BytesIO(data)).slides:
+        shapes = []
+        for sh in slide.shapes:
+            box = (sh.left, sh.top, sh.width, sh.height)
+            if sh.has_chart:
+                plot = sh.chart.plots[0]
+                shapes.append(("chart", box, sh.chart.chart_type, list(plot.categories),
+                               [(s.name, list(s.values)) for s in plot.series]))
+            elif sh.has_table:
+                shapes.append(("table", box, [[c.text for c in r.cells]
+                                              for r in sh.table.rows]))
+            elif sh.shape_type == MSO_SHAPE_TYPE.PICTURE:
+                shapes.append(("picture", box, sh.image.blob))
+            elif sh.has_text_frame:
+                shapes.append(("text", box, [p.text for p in sh.text_frame.paragraphs]))
+        slides.append((shapes, slide.notes_slide.notes_text_frame.text))
+    return slides
+
+
+def deck_alone(slides: list[tuple[list[tuple], str]]) -> bytes:
+    """The floor: python-pptx writing that content, with nothing to gather or draw."""
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = 12192000, 6858000
+    for shapes, notes in slides:
+        slide = prs.slides.add_slide(prs.slide_layouts[6])
+        for kind, box, *rest in shapes:
+            if kind == "text":
+                frame = slide.shapes.add_textbox(*box).text_frame
+                frame.text = "\n".join(rest[0])
+            elif kind == "table":
+                rows = rest[0]
+                table = slide.shapes.add_table(len(rows), len(rows[0]), *box).table
+                for r, row in enumerate(rows):
+                    for k, text in enumerate(row):
+                        table.cell(r, k).text = text
+            elif kind == "picture":
+                slide.shapes.add_picture(io.BytesIO(rest[0]), *box)
+            else:
+                chart_type, categories, series = rest
+                data = CategoryChartData()
+                data.categories = categories
+                for name, values in series:
+                    data.add_series(name, values)
+                slide.shapes.add_chart(chart_type, *box, data)
+        slide.notes_slide.notes_text_frame.text = notes
+    return _saved(prs)
+
+
+def document_content(data: bytes) -> tuple[list[tuple], str]:
+    """A Word document's finished content in order: paragraphs with their style, tables."""
+    doc = Document(io.BytesIO(data))
+    blocks = []
+    for block in doc.iter_inner_content():
+        if hasattr(block, "rows"):
+            blocks.append(("table", [[c.text for c in r.cells] for r in block.rows]))
+        else:
+            blocks.append(("paragraph", block.style.name, block.text))
+    return blocks, doc.sections[0].footer.paragraphs[0].text
+
+
+def document_alone(content: tuple[list[tuple], str]) -> bytes:
+    """The floor: python-docx writing that content."""
+    blocks, footer = content
+    doc = Document()
+    doc.sections[0].footer.paragraphs[0].text = footer
+    for kind, *rest in blocks:
+        if kind == "paragraph":
+            doc.add_paragraph(rest[1], style=rest[0])
+        else:
+            rows = rest[0]
+            table = doc.add_table(rows=len(rows), cols=len(rows[0]))
+            for r, row in enumerate(rows):
+                for k, text in enumerate(row):
+                    table.cell(r, k).text = text
+    return _saved(doc)
+
+
+def office(engine, model, console: Console, repeat: int) -> None:
+    month = f"{now_of(engine):%Y-%m}"
+    jobs = [(f"{code}.pptx", lambda c=code: _deck(engine, c), deck_content, deck_alone)
+            for code in model.priorities]
+    jobs += [("note.docx", lambda: _document(lambda: monthly_note_context(engine, month),
+                                             note_docx), document_content, document_alone),
+             ("report.docx", lambda: _document(lambda: delivery_report_context(engine),
+                                               report_docx), document_content,
+              document_alone)]
+    rows = []
+    with Progress(console=console) as bar:
+        task = bar.add_task("Office documents", total=len(jobs))
+        for name, ours_fn, read, alone in jobs:
+            ours, (data, writing) = _best(ours_fn, repeat)
+            content = read(data)
+            floor, _ = _best(lambda c=content, a=alone: a(c), repeat)
+            rows.append((name, ours, writing, floor, len(data)))
+            bar.advance(task)
+    table = Table(title="Office documents of the demo: ours against python-pptx / "
+                  "python-docx alone")
+    for col in ("document", "ours (c) s", "drawing + writing s", "alone (d) s", "c / d",
+                "writing / d", "kB", f"target <= {TARGET:g}x"):
+        table.add_column(col, justify="left" if col == "document" else "right")
+    for name, ours, writing, floor, size in rows:
+        table.add_row(name, f"{ours:.2f}", f"{writing:.2f}", f"{floor:.2f}",
+                      f"{ours / floor:.1f}x", f"{writing / floor:.1f}x", f"{size / 1024:.0f}",
+                      "PASS" if ours / floor <= TARGET else "MISS")
+    console.print(table)
 
 
 if __name__ == "__main__":

@@ -179,7 +179,7 @@ def test_a_pack_written_to_a_file_that_is_not_html_or_pdf_is_invalid(engine, sma
     assert done.exit_code == 2
     error = json.loads(done.stdout)["error"]
     assert error["kind"] == "invalid"
-    assert error["message"].endswith("pack.docx: write .html or .pdf, not '.docx'")
+    assert error["message"].endswith("pack.docx: write .html, .pdf or .pptx, not '.docx'")
     assert " ".join(done.stderr.split()).startswith("error: --out ")
     assert not out.exists()
 

@@ -20,38 +20,47 @@ from .common import (
     print_json,
 )
 
+PackOutOption = Annotated[Path, typer.Option(
+    "--out", metavar="FILE", help="Where to write it: .pdf, .html or .pptx (PowerPoint).")]
 OutOption = Annotated[Path, typer.Option(
-    "--out", metavar="FILE", help="Where to write it: .pdf or .html.")]
+    "--out", metavar="FILE", help="Where to write it: .pdf, .html or .docx (Word).")]
+ThemeOption = Annotated[str | None, typer.Option(
+    "--theme", metavar="FILE", help="The colours and font of a .pptx or .docx: a YAML file "
+    "of font, primary, actual, forecast, ok, warn, bad (colours as #RRGGBB).")]
 
 
-def pack(priority: PriorityArg, out: OutOption, db: DbOption = None,
-         as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
-    """The stocktake pack for one priority, as PDF or HTML, built on Barber's five
-    questions, from the data as known at --as-of."""
+def pack(priority: PriorityArg, out: PackOutOption, db: DbOption = None,
+         as_of: AsOfOption = None, theme: ThemeOption = None,
+         as_json: JsonOption = False) -> None:
+    """The stocktake pack for one priority, as PDF, HTML or a PowerPoint deck to edit, built
+    on Barber's five questions, from the data as known at --as-of."""
     from ..services.publishing.packs import write_pack
 
-    r = write_pack(open_db(db), priority, str(out), as_of=parse_as_of(as_of))
+    r = write_pack(open_db(db), priority, str(out), as_of=parse_as_of(as_of),
+                   theme=theme)
     render_document(f"Pack for {priority}", r, as_json=as_json)
 
 
 def note(month: Annotated[str, typer.Option("--month", metavar="YYYY-MM",
                                             help="The month the note covers.")],
-         out: OutOption, db: DbOption = None, as_json: JsonOption = False) -> None:
+         out: OutOption, db: DbOption = None, theme: ThemeOption = None,
+         as_json: JsonOption = False) -> None:
     """The monthly note to the leader: one page across all priorities: what moved, what is
-    off track, what needs a decision."""
+    off track, what needs a decision. As PDF, HTML or a Word document to edit."""
     from ..services.publishing.briefings import write_note
 
-    r = write_note(open_db(db), month, str(out))
+    r = write_note(open_db(db), month, str(out), theme=theme)
     render_document(f"Monthly note for {month}", r, as_json=as_json)
 
 
 def report(out: OutOption, db: DbOption = None, as_of: AsOfOption = None,
-           as_json: JsonOption = False) -> None:
+           theme: ThemeOption = None, as_json: JsonOption = False) -> None:
     """The delivery report: every priority's likelihood of delivery as a league table,
-    change since the last round, successes with credit, concerns, data-quality league."""
+    change since the last round, successes with credit, concerns, data-quality league. As
+    PDF, HTML or a Word document to edit."""
     from ..services.publishing.briefings import write_report
 
-    r = write_report(open_db(db), str(out), as_of=parse_as_of(as_of))
+    r = write_report(open_db(db), str(out), as_of=parse_as_of(as_of), theme=theme)
     render_document("Delivery report", r, as_json=as_json)
 
 

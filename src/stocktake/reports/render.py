@@ -54,16 +54,23 @@ def render_pack(context: dict[str, Any]) -> str:
     return environment().get_template("pack.html").render(c=c)
 
 
+def check_out(out: str | Path, formats: tuple[str, ...] = FORMATS) -> Path:
+    """The path to write a document to; Invalid for a suffix not in ``formats`` or a folder
+    that does not exist (checked before any work, so a refusal changes nothing)."""
+    path = Path(out)
+    if path.suffix.lower() not in formats:
+        either = ", ".join(formats[:-1]) + f" or {formats[-1]}"
+        raise Invalid(f"--out {path}: write {either}, not '{path.suffix or 'no suffix'}'")
+    if not path.parent.exists():
+        raise Invalid(f"--out {path}: the folder {path.parent} does not exist")
+    return path
+
+
 def write_document(html: str, out: str | Path) -> Path:
     """Write HTML as it is, or as PDF, by the file's suffix; Invalid for another suffix or
     a folder that does not exist."""
-    path = Path(out)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise Invalid(f"--out {path}: write .html or .pdf, not '{path.suffix or 'no suffix'}'")
-    if not path.parent.exists():
-        raise Invalid(f"--out {path}: the folder {path.parent} does not exist")
-    if suffix == ".html":
+    path = check_out(out)
+    if path.suffix.lower() == ".html":
         path.write_text(html, encoding="utf-8")
     else:
         path.write_bytes(html_to_pdf(html))

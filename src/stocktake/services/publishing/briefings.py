@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import calendar
 from datetime import datetime, time
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -27,6 +28,9 @@ from ..reading.snapshot import Snapshot
 from ..reading.status import priority_status, unit_readings
 from ..routines.stocktakes import list_actions
 from .trust import bearing_on_headline, in_words, quality_league, with_care
+
+if TYPE_CHECKING:
+    from ...reports.theme import Theme
 
 
 def _month_end(month: str) -> datetime:
@@ -287,11 +291,16 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
             "version": __version__}
 
 
-def write_note(engine: Engine, month: str, out: str) -> dict[str, Any]:
-    from ...reports.render import render_note, write_document
+DOCUMENT_FORMATS = (".html", ".pdf", ".docx")
 
+
+def write_note(engine: Engine, month: str, out: str, *, theme: str | None = None
+               ) -> dict[str, Any]:
+    """Gather and write the monthly note (.html, .pdf, or .docx in the colours of
+    ``theme``, a theme file); returns what it holds."""
+    path, look = _check(out, theme)
     context = monthly_note_context(engine, month)
-    path = write_document(render_note(context), out)
+    _write(context, path, look, "note")
     return {"out": str(path), "month": month, "data_as_of": context["data_as_of"],
             "as_of": context["as_of"],
             "off_track": [o["code"] for o in context["off_track"]],
@@ -299,12 +308,34 @@ def write_note(engine: Engine, month: str, out: str) -> dict[str, Any]:
             "decisions": len(context["decisions"])}
 
 
-def write_report(engine: Engine, out: str, *, as_of: datetime | None = None
-                 ) -> dict[str, Any]:
-    from ...reports.render import render_report, write_document
-
+def write_report(engine: Engine, out: str, *, as_of: datetime | None = None,
+                 theme: str | None = None) -> dict[str, Any]:
+    """Gather and write the delivery report (.html, .pdf or .docx); returns what it holds."""
+    path, look = _check(out, theme)
     context = delivery_report_context(engine, as_of=as_of)
-    path = write_document(render_report(context), out)
+    _write(context, path, look, "report")
     return {"out": str(path), "data_as_of": context["data_as_of"], "as_of": context["as_of"],
             "league": [(r["code"], r["likelihood"]) for r in context["league"]],
             "concluded": [(r["code"], r["status"]) for r in context["concluded"]]}
+
+
+def _check(out: str, theme: str | None) -> tuple[Path, Theme]:
+    """Where to write and in which colours, refused before any work if either is wrong."""
+    from ...reports.render import check_out
+    from ...reports.theme import load_theme
+
+    return check_out(out, DOCUMENT_FORMATS), load_theme(theme)
+
+
+def _write(context: dict[str, Any], path: Path, theme: Theme, kind: str) -> None:
+    """Write a note or a report (``kind``) as Word, or as HTML or PDF, by the suffix."""
+    if path.suffix.lower() == ".docx":
+        from ...reports import word
+
+        build = word.note_docx if kind == "note" else word.report_docx
+        build(context, theme).save(path)
+    else:
+        from ...reports.render import render_note, render_report, write_document
+
+        render = render_note if kind == "note" else render_report
+        write_document(render(context), path)

@@ -14,6 +14,7 @@ from ...delivery import plans as dp
 from ...delivery.questions import questions_from_data
 from ...delivery.stocktakes import FIVE_QUESTIONS
 from ...errors import StocktakeError
+from ...model.entities import DeliveryModel, Indicator
 from ...results import encode
 from ...results.readings import SpcChart
 from ...results.status import (
@@ -28,7 +29,7 @@ from ...store.db import get_meta
 from ..reading.alerts import alerts
 from ..reading.overview import with_lead_evidence
 from ..reading.quality import FORMULA, data_quality
-from ..reading.readings import spc_chart
+from ..reading.readings import UnitComparison, compare_units, spc_chart
 from ..reading.series_data import check_priority, iso
 from ..reading.snapshot import Snapshot
 from ..reading.status import (
@@ -143,7 +144,8 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "priority": {"code": p.code, "title": p.title, "aspiration": p.aspiration,
                      "owner": p.owner, "scope": p.scope, "scope_name": model.units[p.scope].name,
                      "headline": ind.code, "headline_name": ind.name,
-                     "definition": ind.definition, "unit_of_measure": ind.unit,
+                     "definition": ind.definition, "source": _source(model, ind),
+                     "unit_of_measure": ind.unit,
                      "polarity": ind.polarity.value, "period_type": ind.period_type,
                      "baseline": head.stated_baseline, "target": head.stated_target},
         "period_word": word,
@@ -161,6 +163,16 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "five_questions": list(FIVE_QUESTIONS),
         "methods": _methods(head, trajectory, spc, spc_error),
     }
+
+
+def _source(model: DeliveryModel, ind: Indicator) -> str:
+    """Where an indicator's figures come from, as the model says: its own source, or for a
+    rate without one, its numerator's and denominator's."""
+    if ind.source or not (ind.numerator and ind.denominator):
+        return ind.source
+    parts = [model.indicators[code] for code in (ind.numerator, ind.denominator)
+             if code in model.indicators]
+    return "; ".join(f"{part.name}: {part.source}" for part in parts if part.source)
 
 
 def _direction(m: Movement) -> dict[str, Any]:
@@ -208,16 +220,47 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: SpcChart
     return out
 
 
-def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | None = None
-               ) -> dict[str, Any]:
-    """Gather, render and write one pack (.html or .pdf); returns what it holds."""
-    from ...reports.render import render_pack, write_document
+PACK_FORMATS = (".html", ".pdf", ".pptx")
 
+
+def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | None = None,
+               theme: str | None = None) -> dict[str, Any]:
+    """Gather, render and write one pack (.html, .pdf, or a .pptx deck in the colours of
+    ``theme``, a theme file); returns what it holds."""
+    from ...reports.render import check_out, render_pack, write_document
+    from ...reports.theme import load_theme
+
+    path = check_out(out, PACK_FORMATS)  # a bad --out or theme is refused before any work
+    look = load_theme(theme)
     context = pack_context(engine, priority, as_of=as_of)
-    path = write_document(render_pack(context), out)
+    if path.suffix.lower() == ".pptx":
+        from ...reports.deck import write_deck
+
+        funnel, why_not = headline_funnel(engine, context, as_of=as_of)
+        write_deck(context, path, look, funnel=funnel, funnel_note=why_not)
+    else:
+        write_document(render_pack(context), path)
     head: PriorityStatus = context["headline"]
     return {"priority": priority, "out": str(path), "as_of": context["as_of"],
             "data_as_of": context["data_as_of"], "latest": head.latest,
             "expected": head.expected, "status": head.status,
             "probability_of_meeting": head.probability_of_meeting,
             "questions": [q["question"] for q in context["questions"]]}
+
+
+def headline_funnel(engine: Engine, context: dict[str, Any], *,
+                    as_of: datetime | None = None) -> tuple[UnitComparison | None, str | None]:
+    """The units one level below the scope compared on the headline in its latest period
+    (a funnel plot), or None and why not (no data yet, not a rate, too few units)."""
+    head: PriorityStatus = context["headline"]
+    if head.latest is None:
+        return None, "no complete period of the headline yet"
+    snap = Snapshot(engine, as_of)
+    below = snap.model.children(context["priority"]["scope"])
+    if not below:
+        return None, "the scope has no units below it to compare"
+    try:
+        return compare_units(snap, head.headline, head.latest.period,
+                             level=below[0].level), None
+    except StocktakeError as exc:
+        return None, str(exc)

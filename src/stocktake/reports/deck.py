@@ -1,0 +1,518 @@
+"""The stocktake pack as a PowerPoint deck (python-pptx) that a delivery unit can edit: a
+title slide, then one slide or more for each of the pack's five questions, and the methods.
+
+Every slide says "Data as of"; its speaker notes name the sources and the vintage. Charts
+PowerPoint can draw itself are native, editable charts (the headline against its trajectory
+as a line chart, the units against their share as a bar chart); the ones it cannot (the SPC
+chart with its process limits, the funnel plot, the delivery chain) are the pack's own SVG
+drawings as high-resolution PNG pictures. Reads the context of
+services.publishing.packs.pack_context, the same the HTML and PDF pack read."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import (
+    XL_CHART_TYPE,
+    XL_LEGEND_POSITION,
+    XL_MARKER_STYLE,
+    XL_TICK_LABEL_POSITION,
+)
+from pptx.enum.text import PP_ALIGN
+from pptx.util import Emu, Inches, Pt
+
+from ..model.periods import Period, period_range
+from ..results.readings import UnitComparison
+from ..results.status import ForecastReading, PriorityTrajectory
+from .chain_diagram import chain_svg
+from .charts import funnel_chart, headline_chart
+from .formatting import day, icon_word, lead_evidence, number, signed, status_word
+from .office import data_as_of_line, headline_facts, likelihood_text, sources_note
+from .pictures import svg_size, svg_to_png
+from .theme import DEFAULT_THEME, Theme
+
+WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
+MARGIN = Inches(0.5)
+BODY_TOP = Inches(1.35)
+BODY_HEIGHT = HEIGHT - BODY_TOP - Inches(0.75)
+TABLE_ROWS = 10  # the most rows a table slide holds legibly; the rest are counted
+MAX_CATEGORY_LABELS = 12  # labels on a time axis, at most
+_C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+TITLE_ONLY = 5  # the "Title Only" layout of python-pptx's default template
+
+
+class _Deck:
+    """A presentation being written: every slide gets the title, the footer and notes."""
+
+    def __init__(self, c: dict[str, Any], theme: Theme) -> None:
+        self.c, self.theme = c, theme
+        self.prs = Presentation()
+        self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
+        p = c["priority"]
+        self.footer = f"{p['title']} · {data_as_of_line(c, 'pack')}"
+        self.sources = sources_note(c, f"stocktake pack {p['code']} --out pack.pptx")
+
+    def colour(self, name: str) -> RGBColor:
+        return RGBColor(*self.theme.rgb(name))
+
+    def slide(self, title: str, notes: str) -> Any:
+        """A new slide with its title in the title placeholder (so that PowerPoint's outline,
+        navigation and screen readers know it), the footer, and the speaker notes."""
+        s = self.prs.slides.add_slide(self.prs.slide_layouts[TITLE_ONLY])
+        heading = s.shapes.title
+        heading.left, heading.top = MARGIN, Inches(0.3)
+        heading.width, heading.height = WIDTH - 2 * MARGIN, Inches(0.95)
+        frame = heading.text_frame
+        frame.word_wrap = True
+        frame.text = title
+        para = frame.paragraphs[0]
+        para.alignment = PP_ALIGN.LEFT
+        for run in para.runs:
+            run.font.size, run.font.bold, run.font.name = Pt(26), True, self.theme.font
+            run.font.color.rgb = self.colour("primary")
+        self.text(s, self.footer, MARGIN, HEIGHT - Inches(0.55), WIDTH - 2 * MARGIN,
+                  Inches(0.35), size=11, colour="forecast")
+        s.notes_slide.notes_text_frame.text = (notes + "\n\n" if notes else "") + self.sources
+        return s
+
+    def text(self, s: Any, text: str | list[str], left: int, top: int, width: int,
+             height: int, *, size: int = 16, bold: bool = False, colour: str = "actual",
+             align: Any = None) -> Any:
+        """A text box; a list is one paragraph per item."""
+        box = s.shapes.add_textbox(left, top, width, height)
+        frame = box.text_frame
+        frame.word_wrap = True
+        for i, line in enumerate([text] if isinstance(text, str) else text):
+            para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+            para.text = line
+            para.space_after = Pt(6)
+            if align is not None:
+                para.alignment = align
+            for run in para.runs:
+                run.font.size, run.font.bold = Pt(size), bold
+                run.font.name = self.theme.font
+                run.font.color.rgb = self.colour(colour)
+        return box
+
+    def table(self, s: Any, header: list[str] | None, rows: list[list[str]], *,
+              top: int = BODY_TOP, widths: list[float] | None = None, size: int = 13) -> None:
+        """A table under the title (``header`` None: label and value rows, the labels
+        bold); past TABLE_ROWS rows, one line says how many more."""
+        shown = rows[:TABLE_ROWS]
+        columns = len(header or rows[0])
+        if len(rows) > len(shown):
+            shown.append([f"and {len(rows) - len(shown)} more"] + [""] * (columns - 1))
+        lines = [header, *shown] if header else shown
+        width = WIDTH - 2 * MARGIN
+        shape = s.shapes.add_table(len(lines), columns, MARGIN, top, width,
+                                   Inches(0.4) * len(lines))
+        grid = shape.table
+        grid.first_row = bool(header)
+        shares = widths or [1 / columns] * columns
+        for i, share in enumerate(shares):
+            grid.columns[i].width = Emu(int(width * share / sum(shares)))
+        for r, row in enumerate(lines):
+            heading = bool(header) and r == 0
+            for k, value in enumerate(row):
+                cell = grid.cell(r, k)
+                cell.text = value
+                for para in cell.text_frame.paragraphs:
+                    for run in para.runs:
+                        run.font.size, run.font.name = Pt(size), self.theme.font
+                        run.font.bold = heading or (not header and k == 0)
+                        run.font.color.rgb = (RGBColor(255, 255, 255) if heading
+                                              else self.colour("actual"))
+                if heading:
+                    cell.fill.solid()
+                    cell.fill.fore_color.rgb = self.colour("primary")
+                else:
+                    cell.fill.background()
+
+    def picture(self, s: Any, svg: str, *, top: int = BODY_TOP,
+                height: int = BODY_HEIGHT) -> None:
+        """An SVG drawing as a PNG picture, as large as fits under the title, centred."""
+        w, h = svg_size(svg)
+        fit = min((WIDTH - 2 * MARGIN) / w, height / h)
+        cx, cy = int(w * fit), int(h * fit)
+        s.shapes.add_picture(io.BytesIO(svg_to_png(svg)), int((WIDTH - cx) / 2), top, cx, cy)
+
+    def line_chart(self, s: Any, data: CategoryChartData, styles: list[tuple[str, bool]],
+                   *, top: int = BODY_TOP, height: int = BODY_HEIGHT) -> Any:
+        """A native line chart; each series styled (colour, dashed); gaps left as gaps."""
+        frame = s.shapes.add_chart(XL_CHART_TYPE.LINE, MARGIN, top, WIDTH - 2 * MARGIN,
+                                   height, data)
+        chart = frame.chart
+        chart.has_title = False  # the slide's title says what it shows
+        chart.has_legend = True
+        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+        chart.legend.include_in_layout = False
+        chart.font.size, chart.font.name = Pt(12), self.theme.font
+        for series, (colour, dashed) in zip(chart.plots[0].series, styles, strict=True):
+            series.smooth = False
+            series.marker.style = XL_MARKER_STYLE.NONE
+            line = series.format.line
+            line.color.rgb = self.colour(colour)
+            line.width = Pt(2.25)
+            if dashed:
+                line.dash_style = 4  # MSO_LINE.DASH
+        _show_gaps(chart)
+        _label_every(chart, -(-len(data.categories) // MAX_CATEGORY_LABELS))
+        values = [v for s in data for v in s.values if v is not None]
+        low, high = _nice_range(min(values), max(values))
+        chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = low, high
+        chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
+        return chart
+
+
+def _nice_range(low: float, high: float) -> tuple[float, float]:
+    """An axis from a round number below the data to one above, with a little room."""
+    span = (high - low) or abs(high) or 1.0
+    step = 10 ** math.floor(math.log10(span / 5))
+    for m in (1, 2, 2.5, 5, 10):
+        if span / (step * m) <= 6:
+            step *= m
+            break
+    return math.floor((low - span * 0.05) / step) * step, math.ceil((high + span * 0.05)
+                                                                    / step) * step
+
+
+def _label_every(chart: Any, n: int) -> None:
+    """Label every n-th period on the time axis, so that labels never overlap at any
+    length of series (41 years, ten years of weeks)."""
+    if n <= 1:
+        return
+    axis = chart.category_axis._element  # python-pptx has no API for tickLblSkip
+    for tag in ("tickLblSkip", "tickMarkSkip"):
+        element = axis.makeelement(f"{{{_C}}}{tag}", {"val": str(n)})
+        after = axis.find(f"{{{_C}}}noMultiLvlLbl")
+        if after is not None:
+            after.addprevious(element)
+        else:
+            axis.append(element)
+
+
+def _show_gaps(chart: Any) -> None:
+    """A missing period is a gap in the line, never a line drawn across it."""
+    root = chart._chartSpace.chart  # python-pptx has no API for dispBlanksAs
+    blanks = root.find(f"{{{_C}}}dispBlanksAs")
+    if blanks is None:
+        blanks = root.makeelement(f"{{{_C}}}dispBlanksAs", {})
+        root.find(f"{{{_C}}}plotVisOnly").addnext(blanks)
+    blanks.set("val", "gap")
+
+
+def headline_series(trajectory: PriorityTrajectory, spc: Any | None, *, history: int = 36
+                    ) -> tuple[list[str], dict[str, list[float | None]]]:
+    """The headline chart's periods, every one from the first to the last (so that a missing
+    period is a gap), and its lines: actual, trajectory, forecast (the mean to the target)."""
+    readings = trajectory.readings
+    traj = trajectory.trajectory
+    start = Period.parse(traj.baseline.period).shift(-history) if traj else None
+    points = [p for p in ((spc.get("points") if spc else None) or ()) if start is None
+              or Period.parse(p["period"]) >= start]
+    actual = ({p["period"]: _reported(p) for p in points}
+              or {r.period: r.actual for r in readings if r.actual is not None})
+    expected = {r.period: r.expected for r in readings if r.expected is not None}
+    forecast = trajectory.forecast
+    ahead = {f["period"]: f["mean"] for f in (forecast.path or ())} if isinstance(
+        forecast, ForecastReading) else {}
+    if ahead and actual:  # the forecast line starts from the last actual
+        last = max(actual, key=Period.parse)
+        ahead.setdefault(last, actual[last])
+    codes = [*actual, *expected, *ahead]
+    if not codes:
+        return [], {}
+    parsed = [Period.parse(code) for code in codes]
+    periods = [p.code for p in period_range(min(parsed), max(parsed))]
+    lines = {"Actual": actual, "Trajectory": expected, "Forecast": ahead}
+    return periods, {name: [values.get(p) for p in periods]
+                     for name, values in lines.items() if values}
+
+
+def _reported(point: Any) -> float:
+    """An SPC point's value as reported (a seasonally adjusted chart keeps it as observed)."""
+    observed = point.get("observed")
+    return point["value"] if observed is None else observed
+
+
+def pack_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME, *,
+              funnel: UnitComparison | None = None, funnel_note: str | None = None) -> Any:
+    """The pack as a python-pptx Presentation (``funnel``: the units compared on the
+    headline, when the headline is a rate, on a slide of its own; ``funnel_note``: why there
+    is none, in the units slide's notes)."""
+    deck = _Deck(c, theme)
+    _title_slide(deck)
+    _aim_slide(deck)
+    _plan_slide(deck)
+    if c.get("chain") and c.get("chain_object") is not None:
+        _chain_slide(deck)
+    _headline_slide(deck)
+    _spc_slide(deck)
+    _units_slide(deck, funnel_note)
+    if funnel is not None:
+        _funnel_slide(deck, funnel)
+    _indicators_slide(deck)
+    _questions_slide(deck)
+    _actions_slide(deck)
+    _methods_slide(deck)
+    return deck.prs
+
+
+def write_deck(c: dict[str, Any], out: str | Path, theme: Theme = DEFAULT_THEME, *,
+               funnel: UnitComparison | None = None, funnel_note: str | None = None) -> Path:
+    path = Path(out)
+    pack_deck(c, theme, funnel=funnel, funnel_note=funnel_note).save(str(path))
+    return path
+
+
+def _title_slide(deck: _Deck) -> None:
+    c, p = deck.c, deck.c["priority"]
+    s = deck.slide(p["title"], p["aspiration"] or "")
+    lines = [f"Stocktake pack · {p['code']}",
+             *([p["aspiration"]] if p["aspiration"] else []),
+             f"Accountable owner: {p['owner'] or '–'}",
+             f"Scope: {p['scope_name']}",
+             f"Pack date: {day(c['today'])}",
+             f"Likelihood of delivery: {likelihood_text(c['assessment'])}",
+             data_as_of_line(c, "pack")]
+    deck.text(s, lines, MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(4.0), size=20)
+    if c.get("world_label"):
+        deck.text(s, c["world_label"], MARGIN, Inches(6.0), WIDTH - 2 * MARGIN, Inches(0.5),
+                  size=14, bold=True, colour="bad")
+
+
+def _question(deck: _Deck, n: int, then: str = "") -> str:
+    """A slide's title: the question it answers, and what on the slide answers it."""
+    return f"{n} · {deck.c['five_questions'][n - 1]}" + (f" {then}" if then else "")
+
+
+def _aim_slide(deck: _Deck) -> None:
+    c, p, h = deck.c, deck.c["priority"], deck.c["headline"]
+    dec = h.decimals
+    s = deck.slide(_question(deck, 1), p["aspiration"] or p["title"])
+    better = "higher" if p["polarity"] == "up" else "lower"
+    rows = [["Headline indicator", f"{p['headline_name']} ({p['unit_of_measure']}; "
+             f"{better} is better)"],
+            ["Baseline", f"{number(p['baseline'].value, dec)} in {p['baseline'].period}"],
+            ["Target", f"{number(p['target'].value, dec)} by {p['target'].period}"],
+            ["Trajectory", f"{h.trajectory.method if h.trajectory else 'none'}; "
+             f"{h.tolerance.rule}"],
+            ["Lead indicators", "; ".join(m.name for m in c["leads"]) or "none named"],
+            ["Counter indicators", "; ".join(m.name for m in c["counters"]) or "none named"]]
+    if p.get("definition"):
+        rows.insert(1, ["Definition", p["definition"]])
+    deck.table(s, None, rows, widths=[1, 3])
+    facts = headline_facts(h, p["target"])
+    width = (WIDTH - 2 * MARGIN) / len(facts)
+    for i, (label, value, note) in enumerate(facts):
+        left = int(MARGIN + i * width)
+        deck.text(s, label, left, Inches(4.9), int(width), Inches(0.4), size=13,
+                  colour="forecast")
+        deck.text(s, value, left, Inches(5.25), int(width), Inches(0.6), size=28, bold=True)
+        deck.text(s, note, left, Inches(5.95), int(width), Inches(0.4), size=13,
+                  colour="forecast")
+
+
+def _plan_slide(deck: _Deck) -> None:
+    plan = deck.c["plan"]
+    if not plan:
+        s = deck.slide(_question(deck, 2), "")
+        deck.text(s, ["No delivery plan has been recorded for this priority.",
+                      "A good-enough plan now beats a perfect plan later."],
+                  MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(2), size=20)
+        return
+    s = deck.slide(_question(deck, 2), plan["plan"].get("summary") or "")
+    word = deck.c["period_word"]
+    deck.text(s, f"Delivery plan version {plan['version']} of {plan['versions']}, by "
+              f"{plan['author']} ({day(plan['recorded_at'])}): {plan['reason']}.",
+              MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.6), size=14)
+    rows = [[i["name"], i.get("owner") or "no owner",
+             f"{i['start']}" + (f", full after {i['ramp']} {word}" if i.get("ramp") else ""),
+             signed(i.get("effect"))] for i in plan["plan"].get("interventions", ())]
+    late = [m for m in plan["overdue_milestones"]]
+    deck.table(s, ["Intervention", "Owner", "Starts", "Expected effect"], rows,
+               top=BODY_TOP + Inches(0.7), widths=[3, 2, 2, 1])
+    if late:
+        deck.text(s, f"{len(late)} milestone{'s' if len(late) != 1 else ''} overdue: "
+                  + "; ".join(f"{m.name} ({m.days_overdue} days late)" for m in late[:3]),
+                  MARGIN, HEIGHT - Inches(1.3), WIDTH - 2 * MARGIN, Inches(0.6), size=14,
+                  colour="bad")
+
+
+def _chain_slide(deck: _Deck) -> None:
+    c = deck.c
+    chain = c["chain"]
+    s = deck.slide(_question(deck, 2, "The delivery chain"),
+                   "\n".join(chain.get("summary") or ()))
+    deck.picture(s, chain_svg(c["chain_object"], chain["analysis"]))
+
+
+def _headline_slide(deck: _Deck) -> None:
+    c, p, h = deck.c, deck.c["priority"], deck.c["headline"]
+    periods, lines = headline_series(c["trajectory"], c["spc"])
+    s = deck.slide(_question(deck, 3, "The headline against its trajectory"),
+                   "  ".join(f"{label}: {value} ({note})."
+                             for label, value, note in headline_facts(h, p["target"])))
+    if not periods:
+        deck.text(s, f"No data for {p['headline_name']} at {p['scope_name']} yet: nothing "
+                  "to chart.", MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
+        return
+    data = CategoryChartData(number_format="#,##0.0")
+    data.categories = periods
+    for name, values in lines.items():
+        data.add_series(name, values)
+    styles = {"Actual": ("actual", False), "Trajectory": ("primary", True),
+              "Forecast": ("forecast", True)}
+    chart = deck.line_chart(s, data, [styles[n] for n in lines], height=BODY_HEIGHT
+                            - Inches(0.5))
+    chart.value_axis.has_title = True
+    chart.value_axis.axis_title.text_frame.text = p["unit_of_measure"] or ""
+    deck.text(s, f"{p['headline_name']} at {p['scope_name']}, complete {c['period_word']} "
+              f"only; target {number(p['target'].value, h.decimals)} by "
+              f"{p['target'].period}.", MARGIN, HEIGHT - Inches(1.05), WIDTH - 2 * MARGIN,
+              Inches(0.45), size=12, colour="forecast")
+
+
+def _spc_slide(deck: _Deck) -> None:
+    c, h = deck.c, deck.c["headline"]
+    spc = c["spc"]  # None, or without points, when there are no control limits yet
+    reading = (spc.get("reading_note") if spc else None) or ""
+    s = deck.slide(_question(deck, 3, "Statistical process control"), reading)
+    if not (spc and spc.get("points")):
+        why = getattr(h.spc, "error", None) or (spc.get("error") if spc else None)
+        deck.text(s, f"No control limits yet: {why or 'too few periods'}.",
+                  MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
+        return
+    icons = icon_word(getattr(h.spc, "variation_icon", None))
+    if getattr(h.spc, "assurance_icon", None):
+        icons += "; " + icon_word(h.spc.assurance_icon)
+    deck.picture(s, headline_chart(c["trajectory"], spc, width=880, height=360),
+                 height=BODY_HEIGHT - Inches(0.6))
+    deck.text(s, f"{icons}. The reading in full is in the notes.", MARGIN,
+              HEIGHT - Inches(1.05), WIDTH - 2 * MARGIN, Inches(0.45), size=12,
+              colour="forecast")
+
+
+def _units_slide(deck: _Deck, no_funnel: str | None) -> None:
+    """The units against their share; ``no_funnel``: why no funnel plot follows."""
+    c, p, h = deck.c, deck.c["priority"], deck.c["headline"]
+    units = [u for u in c["units"] if u.gap_pct is not None]
+    notes = [f"{u.unit_name}: {status_word(u.status)}"
+             + (f", {signed(u.gap_pct)}%" if u.gap_pct is not None else "")
+             + (f", off track {u.off_track_run} {c['period_word']} running"
+                if u.off_track_run >= 2 else "") for u in c["units"]]
+    if no_funnel:
+        notes.append(f"No funnel plot of the units: {no_funnel}.")
+    s = deck.slide(_question(deck, 3, "Units against their share"), "\n".join(notes))
+    if not units:
+        deck.text(s, "No unit has a reading against its share of the trajectory yet.",
+                  MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
+        return
+    # worst first: the units that need help at the top of the bar chart
+    sign = 1 if p["polarity"] == "up" else -1
+    units.sort(key=lambda u: -sign * u.gap_pct)
+    data = CategoryChartData(number_format="+0.0;-0.0;0")
+    data.categories = [u.unit_name for u in units]
+    data.add_series("Gap against its share of the trajectory (%)",
+                    [round(u.gap_pct, 1) for u in units])
+    frame = s.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, MARGIN, BODY_TOP,
+                               WIDTH - 2 * MARGIN, BODY_HEIGHT - Inches(0.5), data)
+    chart = frame.chart
+    chart.has_title = chart.has_legend = False
+    chart.font.size, chart.font.name = Pt(12), deck.theme.font
+    plot = chart.plots[0]
+    plot.has_data_labels = True
+    plot.data_labels.number_format, plot.data_labels.number_format_is_linked = "+0.0;-0.0;0", False
+    for point, u in zip(plot.series[0].points, units, strict=True):
+        point.format.fill.solid()
+        point.format.fill.fore_color.rgb = deck.colour(deck.theme.status_colour(u.status))
+    chart.value_axis.has_title = True
+    chart.value_axis.axis_title.text_frame.text = "% against the unit's share of the trajectory"
+    chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
+    left = len(c["units"]) - len(units)
+    deck.text(s, f"{'Higher' if sign > 0 else 'Lower'} is better; green on or ahead, red off "
+              f"track. {h.headline_name} in its latest complete period."
+              + (f" {left} unit{'s' if left != 1 else ''} without a reading." if left else ""),
+              MARGIN, HEIGHT - Inches(1.05), WIDTH - 2 * MARGIN, Inches(0.45), size=12,
+              colour="forecast", align=PP_ALIGN.LEFT)
+
+
+def _funnel_slide(deck: _Deck, funnel: UnitComparison) -> None:
+    s = deck.slide(_question(deck, 3, "Units compared fairly"),
+                   "A funnel plot: each unit's rate against limits that narrow as its "
+                   "denominator grows; the units outside the 99.8% limits are the ones to "
+                   "talk about.")
+    deck.picture(s, funnel_chart(funnel, width=880, height=440))
+
+
+def _indicators_slide(deck: _Deck) -> None:
+    """Lead and counter indicators beside the headline, and the units whose data are
+    weakest (the pack's tables, shortened to what a slide holds)."""
+    c = deck.c
+    s = deck.slide(_question(deck, 3, "Lead and counter indicators, data quality"),
+                   "\n".join(f"{m.name}: {lead_evidence(m.evidence)}." for m in c["leads"]))
+    moves = [(m, "Lead") for m in c["leads"]] + [(m, "Counter") for m in c["counters"]]
+    rows = [[f"{m.name} ({m.unit_of_measure})" if m.unit_of_measure else m.name, kind,
+             m.period or "no data", number(m.value), signed(m.change),
+             (m.movement or "–").capitalize()] for m, kind in moves]
+    top = BODY_TOP
+    if rows:
+        deck.table(s, ["Indicator", "Kind", "Latest", "Value", "Change", "Movement"], rows,
+                   widths=[4, 1, 1.2, 1.2, 1.2, 1.4], size=12)
+        top += Inches(0.4) * (min(len(rows), TABLE_ROWS) + 1) + Inches(0.3)
+    else:
+        deck.text(s, "No lead or counter indicator is named for this priority.", MARGIN, top,
+                  WIDTH - 2 * MARGIN, Inches(0.5), size=16)
+        top += Inches(0.7)
+    quality = sorted(c["quality"]["units"], key=lambda q: q.score)[:5]
+    lines = [f"Data quality, the {len(quality)} lowest-scoring units (out of 100): "
+             + "; ".join(f"{q.name} {number(q.score, 1)}" for q in quality) + "."
+             if quality else "No unit has data to score yet."]
+    deck.text(s, lines, MARGIN, top, WIDTH - 2 * MARGIN, Inches(1), size=14)
+
+
+def _questions_slide(deck: _Deck) -> None:
+    c = deck.c
+    questions = c["questions"]
+    s = deck.slide(_question(deck, 4), "\n".join(f"{q['question']} ({q['evidence']})"
+                                                 for q in questions))
+    lines = [f"{i}. {q['question']}" for i, q in enumerate(questions[:6], 1)] or [
+        "The data raise no question this round."]
+    if len(questions) > 6:
+        lines.append(f"and {len(questions) - 6} more in the notes")
+    lines.append(f"Likelihood of delivery: {likelihood_text(c['assessment'])}")
+    lines += [f"Judgement and statistics disagree: {f['message']}"
+              for f in c["assessment"].flags]
+    deck.text(s, lines, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT, size=18)
+
+
+def _actions_slide(deck: _Deck) -> None:
+    c = deck.c
+    routine = c["routine"]
+    nxt = (f"Next stocktake: {day(routine.next) if routine.next else 'not scheduled'}.")
+    s = deck.slide(_question(deck, 5), nxt)
+    rows = [[a["text"], a["owner"], day(a["due"]),
+             f"Overdue ({a['days_overdue']} days)" if a["days_overdue"]
+             else str(a["status"]).replace("_", " ").capitalize()]
+            for a in routine.carried_over]
+    if rows:
+        deck.table(s, ["Action", "Owner", "Due", "Status"], rows, widths=[4, 2, 1.2, 1.5])
+    else:
+        deck.text(s, "No open actions from earlier stocktakes.", MARGIN, BODY_TOP,
+                  WIDTH - 2 * MARGIN, Inches(1), size=20)
+    deck.text(s, nxt, MARGIN, HEIGHT - Inches(1.05), WIDTH - 2 * MARGIN, Inches(0.45),
+              size=14)
+
+
+def _methods_slide(deck: _Deck) -> None:
+    c = deck.c
+    s = deck.slide("Annex: data and methods", "")
+    rows = [["Data as of", data_as_of_line(c, "pack")]]
+    rows += [[m["name"], m["text"]] for m in c["methods"]]
+    deck.table(s, None, rows, widths=[1, 5], size=10)

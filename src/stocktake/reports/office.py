@@ -1,0 +1,71 @@
+"""What the PowerPoint deck and the Word documents share: the text of the figures (the
+same words and numbers as the HTML and PDF documents), the footer line every slide and page
+carries, and the speaker notes' sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .formatting import (
+    likelihood_word,
+    number,
+    percent,
+    signed,
+    status_word,
+    when,
+)
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """A count with its noun: "1 priority", "3 priorities", "0 priorities"."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def data_as_of_line(c: dict[str, Any], what: str) -> str:
+    """"Data as of ..." in words, with the moment the document was asked for: the line on
+    every slide and every page (never "as of None": a world may have no data yet)."""
+    data = (f"Data as of {when(c['data_as_of'])}" if c.get("data_as_of")
+            else "No data had been recorded by then")
+    return data + (f" · {what} as of {when(c['as_of'])}" if c.get("as_of") else "")
+
+
+def headline_facts(h: Any, target: Any) -> list[tuple[str, str, str]]:
+    """The headline's facts as (label, value, note), as the HTML's fact boxes print them:
+    latest, then the verdict once the target period is complete, else expected, gap and
+    the probability of meeting the target."""
+    dec = h.decimals
+    latest = h.latest
+    facts = [("Latest", number(latest.value if latest else None, dec),
+              latest.period if latest else "no data")]
+    v = h.at_target_period
+    if v:
+        facts += [("At the deadline", number(v.actual, dec),
+                   f"{v.actual_period}; target {number(v.target, dec)}"),
+                  ("Against the target", signed(v.gap, dec), status_word(h.status))]
+        return facts
+    gap_note = (f"{signed(h.gap_pct)}% · " if h.gap_pct is not None else "") + status_word(
+        h.status)
+    facts += [("Expected", number(h.expected, dec), "on the trajectory"),
+              ("Gap", signed(h.gap, dec), gap_note),
+              ("P(meeting target)", percent(h.probability_of_meeting),
+               f"target {number(target.value, dec)} by {target.period}")]
+    return facts
+
+
+def likelihood_text(assessment: Any) -> str:
+    """The latest likelihood of delivery in words, with its round and date."""
+    latest = assessment.latest if assessment is not None else None
+    if not latest:
+        return "Not assessed"
+    return f"{likelihood_word(latest.likelihood)} ({latest.round}, {latest.assessed_on})"
+
+
+def sources_note(c: dict[str, Any], command: str) -> str:
+    """Speaker notes' last paragraph: where the numbers come from (the headline's source as
+    the model names it) and how to get the same numbers again."""
+    again = c.get("as_of") or c.get("data_as_of")
+    p = c.get("priority") or {}
+    source = (f"{p['source']}, as submitted to stocktake" if p.get("source")
+              else "the returns submitted to stocktake")
+    return (f"Sources: {source}; {data_as_of_line(c, 'document')} (the newest vintage used). "
+            f"The same numbers again: {command}" + (f" --as-of {again}" if again else "") + ".")
