@@ -1,5 +1,5 @@
 """Web benchmark: the demo served by uvicorn on loopback under 50 concurrent clients, for
-the portfolio page, a priority page and an API endpoint, beside the same server returning
+the portfolio page, a priority page and two API reads, beside the same server returning
 a small static file (the floor).
 
     python benchmarks/web.py [--db URL] [--clients 50] [--seconds 20] [--requests N]
@@ -20,7 +20,9 @@ another in one run, floor first:
 - portfolio: ``GET /`` (priority_overview, rendered);
 - priority: ``GET /priorities/SURG`` (status with units, trajectory and forecast, SPC, the
   SVG chart);
-- API: ``GET /api/v1/priorities`` (priority_overview as JSON).
+- API: ``GET /api/v1/priorities`` (priority_overview as JSON);
+- API status: ``GET /api/v1/status?priority=SURG`` (priority_status as JSON, from the same
+  per-data-version cache as the pages).
 
 For each: requests, errors (any status but 200, a response without its expected text, or
 a failed connection), requests/s, latency p50, p95 and max (from send to the last byte),
@@ -60,7 +62,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from stocktake.demo.build import build_demo, is_current  # noqa: E402
-from stocktake.services import accounts  # noqa: E402
+from stocktake.services.admin import accounts  # noqa: E402
 from stocktake.store.db import open_engine  # noqa: E402
 from stocktake.web.auth import SESSION_COOKIE  # noqa: E402
 
@@ -241,6 +243,8 @@ def page_work(engine, priority: str) -> dict[str, list[tuple[str, object]]]:
             ("the whole route's service calls", priority_page),
         ],
         "API": [overview],
+        "API status": [("priority_status", lambda: priority_status(Snapshot(engine),
+                                                                   priority=priority))],
     }
 
 
@@ -358,6 +362,7 @@ def main() -> None:
         Target("portfolio", "/", b"</html>"),
         Target("priority", f"/priorities/{args.priority}", b"</html>"),
         Target("API", "/api/v1/priorities", b'"code"'),
+        Target("API status", f"/api/v1/status?priority={args.priority}", b'"priorities"'),
     ]
     server, base = start_server(args.db)
     runs = []
