@@ -224,14 +224,15 @@ def page_work(engine, priority: str) -> dict[str, list[tuple[str, object]]]:
     from stocktake.services.reading.status import priority_status, priority_trajectory
 
     def priority_page() -> object:
-        status = priority_status(Snapshot(engine), priority=priority, units=True, forecasts="none")
-        p = status["priorities"][0]
-        trajectory = priority_trajectory(Snapshot(engine), priority)
-        spc = spc_chart(engine, p["headline"], p["scope"])
+        snap = Snapshot(engine)
+        status = priority_status(snap, priority=priority, units=True, forecasts="none")
+        p = status.priorities[0]
+        trajectory = priority_trajectory(snap, priority)
+        spc = spc_chart(snap, p.headline, p.scope)
         return headline_chart(trajectory, spc)
 
-    first = priority_status(Snapshot(engine), priority=priority, forecasts="none")["priorities"][0]
-    headline, scope = first["headline"], first["scope"]
+    first = priority_status(Snapshot(engine), priority=priority, forecasts="none").priorities[0]
+    headline, scope = first.headline, first.scope
     overview = ("priority_overview", lambda: priority_overview(Snapshot(engine)))
     return {
         "portfolio": [overview],
@@ -239,7 +240,7 @@ def page_work(engine, priority: str) -> dict[str, list[tuple[str, object]]]:
             ("priority_status(units=True)", lambda: priority_status(
                 Snapshot(engine), priority=priority, units=True, forecasts="none")),
             ("priority_trajectory", lambda: priority_trajectory(Snapshot(engine), priority)),
-            ("spc_chart", lambda: spc_chart(engine, headline, scope)),
+            ("spc_chart", lambda: spc_chart(Snapshot(engine), headline, scope)),
             ("the whole route's service calls", priority_page),
         ],
         "API": [overview],
