@@ -113,3 +113,20 @@ def test_ordinary_anchors_and_merges_still_load(tmp_path):
     assert load_model_dir(folder).indicators == load_model_dir(SMALL).indicators
     assert safe_load("d: &d {a: 1}\ne: {<<: *d, b: 2}\n") == {"d": {"a": 1},
                                                                "e": {"a": 1, "b": 2}}
+
+
+def test_stocktake_load_refuses_a_bomb_and_loads_nothing(tmp_path):
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+    from stocktake.services.data.model_service import current_model
+    from stocktake.store.db import open_engine
+
+    url = f"sqlite:///{tmp_path / 'test.db'}"
+    folder = model_dir(tmp_path, **{"rules.yaml": laughs() + "- rule: *a8\n"})
+    start = time.perf_counter()
+    answer = CliRunner().invoke(app, ["load", str(folder), "--db", url])
+    assert time.perf_counter() - start < 30  # the CLI's start included; the bomb: ms
+    assert answer.exit_code == 1, answer.output  # load's answer to any model problem
+    assert "rules.yaml" in answer.output and "alias bomb" in answer.output
+    assert not current_model(open_engine(url)).indicators
