@@ -1,5 +1,5 @@
 """Web benchmark: the demo served by uvicorn on loopback under 50 concurrent clients, for
-the portfolio page, a priority page and an API endpoint, beside the same server returning
+the portfolio page, a priority page and two API reads, beside the same server returning
 a small static file (the floor).
 
     python benchmarks/web.py [--db URL] [--clients 50] [--seconds 20] [--requests N]
@@ -20,7 +20,9 @@ another in one run, floor first:
 - portfolio: ``GET /`` (priority_overview, rendered);
 - priority: ``GET /priorities/SURG`` (status with units, trajectory and forecast, SPC, the
   SVG chart);
-- API: ``GET /api/v1/priorities`` (priority_overview as JSON).
+- API: ``GET /api/v1/priorities`` (priority_overview as JSON);
+- API status: ``GET /api/v1/status?priority=SURG`` (priority_status as JSON, from the same
+  per-data-version cache as the pages).
 
 For each: requests, errors (any status but 200, a response without its expected text, or
 a failed connection), requests/s, latency p50, p95 and max (from send to the last byte),
@@ -60,7 +62,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from stocktake.demo.build import build_demo, is_current  # noqa: E402
-from stocktake.services import accounts  # noqa: E402
+from stocktake.services.admin import accounts  # noqa: E402
 from stocktake.store.db import open_engine  # noqa: E402
 from stocktake.web.auth import SESSION_COOKIE  # noqa: E402
 
@@ -222,14 +224,15 @@ def page_work(engine, priority: str) -> dict[str, list[tuple[str, object]]]:
     from stocktake.services.reading.status import priority_status, priority_trajectory
 
     def priority_page() -> object:
-        status = priority_status(Snapshot(engine), priority=priority, units=True, forecasts="none")
-        p = status["priorities"][0]
-        trajectory = priority_trajectory(Snapshot(engine), priority)
-        spc = spc_chart(engine, p["headline"], p["scope"])
+        snap = Snapshot(engine)
+        status = priority_status(snap, priority=priority, units=True, forecasts="none")
+        p = status.priorities[0]
+        trajectory = priority_trajectory(snap, priority)
+        spc = spc_chart(snap, p.headline, p.scope)
         return headline_chart(trajectory, spc)
 
-    first = priority_status(Snapshot(engine), priority=priority, forecasts="none")["priorities"][0]
-    headline, scope = first["headline"], first["scope"]
+    first = priority_status(Snapshot(engine), priority=priority, forecasts="none").priorities[0]
+    headline, scope = first.headline, first.scope
     overview = ("priority_overview", lambda: priority_overview(Snapshot(engine)))
     return {
         "portfolio": [overview],
@@ -237,10 +240,12 @@ def page_work(engine, priority: str) -> dict[str, list[tuple[str, object]]]:
             ("priority_status(units=True)", lambda: priority_status(
                 Snapshot(engine), priority=priority, units=True, forecasts="none")),
             ("priority_trajectory", lambda: priority_trajectory(Snapshot(engine), priority)),
-            ("spc_chart", lambda: spc_chart(engine, headline, scope)),
+            ("spc_chart", lambda: spc_chart(Snapshot(engine), headline, scope)),
             ("the whole route's service calls", priority_page),
         ],
         "API": [overview],
+        "API status": [("priority_status", lambda: priority_status(Snapshot(engine),
+                                                                   priority=priority))],
     }
 
 
@@ -358,6 +363,7 @@ def main() -> None:
         Target("portfolio", "/", b"</html>"),
         Target("priority", f"/priorities/{args.priority}", b"</html>"),
         Target("API", "/api/v1/priorities", b'"code"'),
+        Target("API status", f"/api/v1/status?priority={args.priority}", b'"priorities"'),
     ]
     server, base = start_server(args.db)
     runs = []

@@ -29,6 +29,7 @@ from .entities import (
     Unit,
 )
 from .periods import Period, PeriodError, PeriodType
+from .safe_yaml import AliasExpansion, BoundedLoader
 
 UNITS_FILE = "units.csv"
 INDICATORS_FILE = "indicators.yaml"
@@ -87,8 +88,9 @@ class ModelError(errors.Invalid):
             f"  {p}" for p in self.problems)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that remembers the line of every mapping and of each of its keys."""
+class _LineLoader(BoundedLoader):
+    """A YAML loader that remembers the line of every mapping and of each of its keys (and
+    refuses alias bombs: safe_yaml)."""
 
 
 class _DuplicateKey(yaml.MarkedYAMLError):
@@ -120,11 +122,11 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 def parse_yaml(text: str, f: str) -> Any:
     """A model file's YAML, each mapping with its lines (see _LineLoader), or ModelError
-    naming the file and line: invalid YAML, a key given twice in one mapping, nesting too
-    deep to read."""
+    naming the file and line: invalid YAML, a key given twice in one mapping, aliases that
+    expand too far (an alias bomb), nesting too deep to read."""
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except _DuplicateKey as exc:
+    except (_DuplicateKey, AliasExpansion) as exc:
         raise ModelError([Problem(f, exc.problem_mark.line + 1, None, exc.problem)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -42,8 +42,8 @@ from ..services.reading.snapshot import Snapshot
 from ..services.reading.status import priority_status
 from ..store.observations import data_as_of, latest
 from . import api_routines, auth
-from .cache import ResultCache
-from .deps import EngineDep, Templates
+from .cache import ResultCache, cached_json
+from .deps import EngineDep, PageCache, Templates
 from .error_pages import ErrorOut
 
 # Who may read what: status is priority-wide (every unit's figures), so not for providers;
@@ -379,14 +379,16 @@ def call(service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
          "unit).")
 def api_status(
     engine: EngineDep,
+    cache: PageCache,
     priority: Annotated[str | None, Query(description="A priority code; default all")]
     = None,
     unit: Annotated[str | None, Query(
         description="Read at this unit (within the priority's scope)")] = None,
     as_of: AsOf = None,
 ) -> JSONResponse:
-    return JSONResponse(encode(call(priority_status, Snapshot(engine, moment(as_of)),
-                                    priority=priority or None, unit=unit or None)))
+    at, priority, unit = moment(as_of), priority or None, unit or None
+    return cached_json(cache, ("api_status", priority, unit, at), lambda: encode(call(
+        priority_status, Snapshot(engine, at), priority=priority, unit=unit)))
 
 @router.get("/api/v1/series/{indicator}", name="api_series", tags=["data"],
          summary="An indicator's series at one unit", response_model=ReportOut,
@@ -398,6 +400,7 @@ def api_series(
     engine: EngineDep,
     indicator: Annotated[str, Path(description="An indicator code")],
     request: Request,
+    cache: PageCache,
     unit: Annotated[str | None, Query(description="A unit code")] = None,
     as_of: AsOf = None,
 ) -> JSONResponse:
@@ -407,8 +410,9 @@ def api_series(
     unit = unit or _default_unit(request, model)
     if unit in model.units:
         _check_in_remit(request, model, unit)
-    return JSONResponse(encode(call(indicator_series, Snapshot(engine, moment(as_of)),
-                                    indicator, unit)))
+    at = moment(as_of)
+    return cached_json(cache, ("api_series", indicator, unit, at), lambda: encode(call(
+        indicator_series, Snapshot(engine, at), indicator, unit)))
 
 @router.get("/api/v1/quality", name="api_quality", tags=["data"],
          summary="Data quality by unit", response_model=ReportOut, responses=ERRORS,
@@ -418,6 +422,7 @@ def api_series(
 def api_quality(
     engine: EngineDep,
     request: Request,
+    cache: PageCache,
     unit: Annotated[str | None, Query(description="A unit code: it and those below")]
     = None,
     as_of: AsOf = None,
@@ -429,8 +434,9 @@ def api_quality(
         if unit not in model.units:
             raise unprocessable(f"unit: '{unit}' is not a reporting unit")
         _check_in_remit(request, model, unit)
-    return JSONResponse(encode(call(data_quality, Snapshot(engine, moment(as_of)),
-                                    unit=unit or None)))
+    at, unit = moment(as_of), unit or None
+    return cached_json(cache, ("api_quality", unit, at), lambda: encode(call(
+        data_quality, Snapshot(engine, at), unit=unit)))
 
 @router.get("/api/v1/observations", name="api_observations", tags=["data"],
          summary="Stored values, filtered and paged", response_model=ObservationPage,

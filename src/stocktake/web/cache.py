@@ -3,8 +3,11 @@
 A page is read far more often than data arrives: the portfolio and a priority page cost a
 few hundred milliseconds to compute and are the same for everyone until the next batch,
 model load, approval, plan, rating or stocktake. The cache key holds the *data version*:
-the newest id of every append-only table those results read (and the demo's clock), taken
-in one small query per request. Nothing is ever stale: a new row is a new version.
+the newest id of every append-only table those results read, and "now" as the results
+read it (the demo's clock, else today's date: complete periods and timeliness move with
+it), taken in one small query per request. Nothing is ever stale: a new row is a new
+version. The API's reads keep their encoded JSON here (``cached_json``), so a repeated
+read costs the version query and the sending.
 
 One cache per engine (a web application holds one), so two databases never share
 entries. Values are shared between callers: treat them as read-only.
@@ -17,9 +20,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, func, select
 
 from ..store import schema as s
+from ..store.db import utcnow
 
 T = TypeVar("T")
 
@@ -35,6 +40,7 @@ class ResultCache:
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
+        self.hits = self.misses = 0  # answers served from the cache, and computed
         self._version_query = select(*[select(func.max(t.c.id)).scalar_subquery()
                                        for t in _VERSIONED],
                                      select(s.meta.c.value).where(s.meta.c.key == "clock")
@@ -42,7 +48,8 @@ class ResultCache:
 
     def version(self) -> tuple[Any, ...]:
         with self.engine.connect() as conn:
-            return tuple(conn.execute(self._version_query).one())
+            *ids, clock = conn.execute(self._version_query).one()
+        return (*ids, clock or utcnow().date())
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The value for ``key`` at the current data version, computed once: callers
@@ -51,12 +58,15 @@ class ResultCache:
         with self._guard:
             if full in self._values:
                 self._values.move_to_end(full)
+                self.hits += 1
                 return self._values[full]
             lock = self._locks.setdefault(full, threading.Lock())
         with lock:
             with self._guard:
                 if full in self._values:
+                    self.hits += 1
                     return self._values[full]
+                self.misses += 1
             value = compute()  # an exception is raised to every caller, and not kept
             with self._guard:
                 self._values[full] = value
@@ -64,3 +74,16 @@ class ResultCache:
                 while len(self._values) > self.size:
                     self._values.popitem(last=False)
             return value
+
+
+class _EncodedJSON(JSONResponse):
+    """A JSONResponse of JSON already encoded (by JSONResponse, once): sent as it is."""
+
+    def render(self, content: Any) -> bytes:
+        return content
+
+
+def cached_json(cache: ResultCache, key: Hashable, compute: Callable[[], Any]) -> JSONResponse:
+    """The JSON response of ``compute()`` (a JSON-ready value), computed and encoded once
+    per data version: the bytes JSONResponse would send."""
+    return _EncodedJSON(cache.get(key, lambda: JSONResponse(compute()).body))

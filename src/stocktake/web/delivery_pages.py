@@ -30,6 +30,7 @@ from ..delivery.errors import DeliveryError
 from ..delivery.stocktakes import ACTION_STATUSES
 from ..errors import Invalid, Problem, StocktakeError
 from ..model.entities import Priority
+from ..model.safe_yaml import safe_load
 from ..reports import formatting as rf
 from ..reports.chain_diagram import chain_svg
 from ..services.data.model_service import current_model
@@ -193,7 +194,7 @@ def parse_plan_upload(data: bytes, filename: str) -> Any:
         raise Invalid(f"the file is {len(data):,} bytes; a plan is at most "
                       f"{MAX_PLAN_BYTES:,}", source=name)
     try:
-        raw = yaml.safe_load(data.decode("utf-8"))
+        raw = safe_load(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise Invalid("not UTF-8 text: save the plan as a UTF-8 YAML file",
                       source=name) from None

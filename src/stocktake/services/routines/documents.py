@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from ...delivery.errors import DeliveryError
+from ...model.safe_yaml import safe_load
 
 
 def read_yaml(path: str | Path) -> Any:
@@ -16,7 +17,7 @@ def read_yaml(path: str | Path) -> Any:
     if not p.is_file():
         raise DeliveryError(f"no such file: {p}")
     try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
+        return safe_load(p.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise DeliveryError(f"not UTF-8 text: {exc}", source=str(p)) from None
     except yaml.YAMLError as exc:
