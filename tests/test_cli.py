@@ -33,6 +33,7 @@ def test_load_reports_every_problem_and_exits_1(db_url, small_model_dir):
     assert listed == []  # nothing was loaded
 
 
+@pytest.mark.slow
 def test_submit_list_export_history(db_url, small_model_dir, tmp_path):
     run("load", small_model_dir, "--db", db_url)
     data = tmp_path / "march.csv"
@@ -93,6 +94,7 @@ def test_bad_as_of_is_explained_and_touches_nothing(bad_as_of, tmp_path, monkeyp
     assert list(tmp_path.iterdir()) == []  # no database was created
 
 
+@pytest.mark.slow
 def test_us_crime_example_in_a_few_commands(db_url):
     run("load", EXAMPLE / "model", "--db", db_url)
     out = json.loads(run("submit", EXAMPLE / "data" / "observations.csv", "--db", db_url,
@@ -161,6 +163,7 @@ def test_reading_commands(db_url, small_model_dir, tmp_path):
     assert bad.exit_code == NotFound.exit_code and "incident_rate" in bad.output
 
 
+@pytest.mark.slow
 def test_template_filled_in_submits_as_it_is(db_url, small_model_dir, tmp_path):
     from openpyxl import load_workbook
 

@@ -447,6 +447,7 @@ def test_model_text_is_never_a_formula_in_the_template(injected, tmp_path):
     assert set(rows["indicator"]) == {"incidents", "-population"}
 
 
+@pytest.mark.slow
 def test_an_export_escapes_codes_keeps_negative_numbers_and_submits_back(injected, tmp_path):
     data = tmp_path / "data.csv"
     data.write_text(HEADER + f'incidents,"{INJECTED_UNIT.replace(chr(34), chr(34) * 2)}",'

@@ -103,6 +103,7 @@ def test_the_states_are_scored_on_what_they_did_not_on_when_it_was_loaded(loaded
     assert units["HI"]["score"] == pytest.approx(100 * (0.30 + 0.20 * 40 / 41 + 0.25) / 0.75)
 
 
+@pytest.mark.slow
 def test_the_table_says_not_assessed(tmp_path, monkeypatch):
     from stocktake.cli.common import console
 

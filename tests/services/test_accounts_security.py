@@ -113,6 +113,7 @@ def test_throttle_until_by_hand():
     assert throttle_until([at(m) for m in range(7)]) == at(6 + 4)  # 7th: + 4 min
 
 
+@pytest.mark.slow
 def test_strangers_elsewhere_never_lock_the_owner_out(model):
     for m in range(30):  # 30 wrong passwords for root from one address, each after its wait
         with pytest.raises(LoginFailed):

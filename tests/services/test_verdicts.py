@@ -203,6 +203,7 @@ def test_the_priority_page_shows_the_verdict_and_the_stages(world):
                      r"Target missed", text), text
 
 
+@pytest.mark.slow
 def test_the_priorities_table_gives_the_verdict_beside_the_target(world):
     url = world.url.render_as_string(hide_password=False)
     out = CliRunner().invoke(app, ["priorities", "--db", url], terminal_width=250)

@@ -122,6 +122,7 @@ def test_paging_walks_every_row_exactly_once_in_one_vintage(site):
     assert rest["observations"][0]["indicator"] == "incidents" and rest["offset"] == 7
 
 
+@pytest.mark.slow
 def test_observations_filter_by_indicator_unit_and_periods(site):
     page = analyst(site).get("/api/v1/observations", params={
         "indicator": "incidents", "unit": ["A1", "B1"], "period_from": "2024-02",

@@ -397,6 +397,7 @@ def test_uploading_a_plan(site):
 # -- the pack ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_pack_downloads_as_a_real_pdf(sqlite_site, tmp_path):
     client, _ = client_as(sqlite_site, "analyst")
     r = client.get("/priorities/P1/pack.pdf")

@@ -78,6 +78,7 @@ def test_an_unknown_code_on_the_api_is_a_404_in_json_with_the_closest_code(site)
                         "problems": ["no indicator 'incident' (did you mean 'incidents'?)"]}
 
 
+@pytest.mark.slow
 def test_every_problem_of_an_invalid_is_listed_on_a_page_and_in_json(site, monkeypatch):
     app = create_app(site)
     error = Invalid([Problem("required", where="owner"), Problem("not a date", where="due")],

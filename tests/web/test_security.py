@@ -159,6 +159,7 @@ def test_app_pages_have_no_inline_script_or_style_that_the_csp_would_block(site)
 # -- 3. throttling by account and address ------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_stranger_cannot_lock_the_admin_out(site):
     stranger = client_of(site, ip="198.51.100.7")
     codes = [sign_in(stranger, "admin", "not the password").status_code for _ in range(7)]
