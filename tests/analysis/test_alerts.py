@@ -191,6 +191,13 @@ def test_a_counter_alert_carries_both_changes_and_their_evidence():
     assert "12 of 12 points below the lower limit" in a.evidence[0].spc
     assert a.strength == pytest.approx(min(abs(e.sigma) for e in a.evidence), abs=0.01)
     assert "(50 to 40, 20%)" in a.explanation and "(10 to 16, 60%)" in a.explanation
+    # A percentage's change is said in points, both figures with the same decimals.
+    (p,) = counter_alerts("MB-WPG", headline, counter + 0.3, months(24),
+                          indicators=("violent_crime_rate", "unfounded_pct"),
+                          headline_polarity="down", counter_polarity="down",
+                          name="Winnipeg", percent={"unfounded_pct"})
+    assert "(50 to 40, 20%)" in p.explanation
+    assert "(10.3% to 16.3%, 6.0 points)" in p.explanation
     d = a.to_dict()
     assert list(d) == ["kind", "unit", "indicators", "start", "end", "size", "evidence",
                        "strength", "status", "explanation"]
@@ -246,3 +253,13 @@ def test_counter_alerts_against_peers_ignore_a_shared_fall_and_find_a_local_one(
                                          headline_polarity="down", counter_polarity="down")
     assert [(a.unit, a.start) for a in local] == [("F0", "2021-01")]
     assert local[0].size["violent_crime"]["relative"] == pytest.approx(-0.3, abs=0.03)
+
+
+def test_figures_of_one_change_share_their_decimals():
+    from stocktake.analysis.wording import figure_pair
+
+    assert figure_pair(14.84, 8.738) == ("14.84", "8.74")  # three figures of the smaller
+    assert figure_pair(0.1505, 0.2341) == ("0.150", "0.234")
+    assert figure_pair(109.4, 93.77) == ("109.4", "93.8")
+    assert figure_pair(3562.0, 5198.4) == ("3,562", "5,198")
+    assert figure_pair(50.0, 40.0) == ("50", "40")

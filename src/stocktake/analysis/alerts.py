@@ -38,7 +38,7 @@ minimum segment give no alert rather than a guess.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -47,7 +47,7 @@ import numpy as np
 from stocktake.analysis.changepoints import noise_sigma, optimal_partition
 from stocktake.analysis.seasonality import seasonal_adjustment
 from stocktake.analysis.spc import LIMIT_CONSTANT, RUN_LENGTH
-from stocktake.analysis.wording import plain_figure
+from stocktake.analysis.wording import figure_pair
 from stocktake.errors import Invalid, Problem
 from stocktake.model.periods import Period, PeriodError
 
@@ -435,7 +435,7 @@ def ratio_shift_alerts(units: Sequence[str], numerator: Any, denominator: Any,
                                               lambda s: True):
         text = (f"from {s.start} {label[units[u]]} records {_percent(s.relative or 0)} "
                 f"{'more' if s.sigma > 0 else 'fewer'} {words} than before, against its "
-                f"peers ({plain_figure(s.before)} to {plain_figure(s.after)}); {others}")
+                f"peers ({' to '.join(figure_pair(s.before, s.after))}); {others}")
         alerts.append(Alert(
             kind="ratio_shift", unit=units[u], indicators=tuple(indicators), start=s.start,
             end=s.end, size={f"{indicators[0]}/{indicators[1]}": _size(s)}, evidence=(s,),
@@ -446,7 +446,8 @@ def ratio_shift_alerts(units: Sequence[str], numerator: Any, denominator: Any,
 def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
                        indicator: str, names: Mapping[str, str] | None = None,
                        peer_word: str = "unit", segment: int | None = None,
-                       words: Mapping[str, str] | None = None) -> list[Alert]:
+                       words: Mapping[str, str] | None = None,
+                       percent: Collection[str] = ()) -> list[Alert]:
     """An abrupt break in a unit's own series (complete within ``BREAK_TRANSITION`` periods,
     at least ``MIN_RELATIVE``) that its peers do not share: read as the unit's log value
     against the other units' median. Needs at least three units."""
@@ -464,10 +465,15 @@ def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str]
     alerts = []
     for u, s, others in _against_peers_alerts(units, against_peers(_log(y)), y, periods,
                                               series, segment, label, peer_word, abrupt):
+        before, after = figure_pair(s.before, s.after)
+        how = (f"{abs(s.after - s.before):.{len(before.partition('.')[2])}f} points"
+               if indicator in percent else _percent(s.relative or 0))
+        figures = (f"{before}% to {after}%" if indicator in percent
+                   else f"{before} to {after} a period")
         text = (f"from {s.start} {label[units[u]]}'s {_said(indicator, words)} is "
-                f"{_percent(s.relative or 0)} {'higher' if s.sigma > 0 else 'lower'} "
+                f"{how} {'higher' if s.sigma > 0 else 'lower'} "
                 f"against its peers, a break within {BREAK_TRANSITION} periods "
-                f"({plain_figure(s.before)} to {plain_figure(s.after)} a period); "
+                f"({figures}); "
                 f"{others}: a local change of definition or recording, or a real change "
                 f"to check")
         alerts.append(Alert(
@@ -490,12 +496,14 @@ def counter_alerts(unit: str, headline: Sequence[float] | np.ndarray,
                    indicators: tuple[str, str], headline_polarity: str,
                    counter_polarity: str, name: str | None = None,
                    window: int | None = None, segment: int | None = None,
-                   words: Mapping[str, str] | None = None) -> list[Alert]:
+                   words: Mapping[str, str] | None = None,
+                   percent: Collection[str] = ()) -> list[Alert]:
     """A unit's headline improving beyond noise while its counter worsens beyond noise, the
     two shifts starting within ``window`` periods (default: the minimum segment).
 
     ``indicators``: (headline code, counter code); polarities "up" (higher is better) or
     "down". Each series is read on its own, seasonally adjusted where seasonal.
+    ``percent``: the indicators measured in percent, whose changes are said in points.
     """
     for what, pol in (("headline", headline_polarity), ("counter", counter_polarity)):
         if pol not in _SIGN:
@@ -505,7 +513,7 @@ def counter_alerts(unit: str, headline: Sequence[float] | np.ndarray,
     c = read_shifts(counter, periods, series=indicators[1], segment=segment)
     return _pair_counter(unit, h, c, periods, indicators, headline_polarity, counter_polarity,
                          name, window if window is not None else (segment or min_segment(periods)),
-                         words)
+                         words, percent)
 
 
 def counter_alerts_against_peers(
@@ -542,7 +550,8 @@ def counter_alerts_against_peers(
 def _pair_counter(unit: str, h: Reading, c: Reading, periods: Sequence[str],
                   indicators: tuple[str, str], headline_polarity: str, counter_polarity: str,
                   name: str | None, near: int,
-                  words: Mapping[str, str] | None = None) -> list[Alert]:
+                  words: Mapping[str, str] | None = None,
+                  percent: Collection[str] = ()) -> list[Alert]:
     """An alert for each improving headline shift with a worsening counter shift starting
     within ``near`` periods of it (directions from the series read, ``sigma``'s sign)."""
     better, worse = _SIGN[headline_polarity], -_SIGN[counter_polarity]
@@ -556,8 +565,9 @@ def _pair_counter(unit: str, h: Reading, c: Reading, periods: Sequence[str],
                 continue
             first = hs if hp <= cp else cs
             text = (f"from {first.start} {name or unit}'s {_said(indicators[0], words)} "
-                    f"improved {_moved(hs)} while its counter {_said(indicators[1], words)} "
-                    f"worsened {_moved(cs)}: "
+                    f"improved {_moved(hs, indicators[0] in percent)} while its counter "
+                    f"{_said(indicators[1], words)} worsened "
+                    f"{_moved(cs, indicators[1] in percent)}: "
                     f"check that the improvement is real")
             alerts.append(Alert(
                 kind="counter", unit=unit, indicators=tuple(indicators), start=first.start,
@@ -573,9 +583,15 @@ def _said(code: str, words: Mapping[str, str] | None) -> str:
     return (words or {}).get(code, code)
 
 
-def _moved(s: Shift) -> str:
+def _moved(s: Shift, percent: bool = False) -> str:
+    """"(3,562 to 5,198, 46%)"; in percent, the change in points: "(14.84% to 8.74%, 6.10
+    points)"."""
+    before, after = figure_pair(s.before, s.after)
+    if percent:
+        places = len(before.partition(".")[2])
+        return f"({before}% to {after}%, {abs(s.after - s.before):.{places}f} points)"
     rel = f", {_percent(s.relative)}" if s.relative is not None else ""
-    return f"({plain_figure(s.before)} to {plain_figure(s.after)}{rel})"
+    return f"({before} to {after}{rel})"
 
 
 __all__ = [

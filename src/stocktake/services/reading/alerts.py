@@ -39,7 +39,7 @@ from ...analysis.alerts import (
     ratio_shift_alerts,
 )
 from ...errors import Invalid, NotFound, Problem, did_you_mean
-from ...model.entities import DeliveryModel, Polarity, Priority
+from ...model.entities import DeliveryModel, Polarity, Priority, is_percent
 from ...model.periods import Period
 from ...results.alerts import REVIEW_STATUSES, AlertItem, AlertReview, AlertsReport, ReviewDone
 from ...store import alert_reviews
@@ -115,13 +115,15 @@ def _detect(data: SeriesData, model: DeliveryModel, level: str, units: list[str]
     read = dict(names=names, peer_word=level)
     # Indicators by name in the explanations ("Alberta's housing completions improved ...").
     words = {c: _in_sentence(model.indicators[c].name) for c in model.indicators}
+    # Changes of a percentage are said in points, not as a percent of a percent.
+    percent = {c for c, ind in model.indicators.items() if is_percent(ind.unit)}
     for code in [c for c in (headline, *counters) if c]:
         ind = model.indicators[code]
         if (ind.numerator, ind.denominator) in pairs:
             continue  # a break in this ratio is a ratio shift of the declared pair
         periods = _periods(data, code)
         yield from local_break_alerts(units, _panel(data, code, rows, periods), periods,
-                                      indicator=code, words=words, **read)
+                                      indicator=code, words=words, percent=percent, **read)
     if headline:
         head = model.indicators[headline]
         for code in counters:
@@ -136,7 +138,7 @@ def _detect(data: SeriesData, model: DeliveryModel, level: str, units: list[str]
                                           indicators=(headline, code),
                                           headline_polarity=head.polarity.value,
                                           counter_polarity=counter.polarity.value,
-                                          name=names[u], words=words)
+                                          name=names[u], words=words, percent=percent)
     for num, den in pairs:
         periods = _periods(data, num, den)
         words = f"{model.indicators[num].name.lower()} per {model.indicators[den].name.lower()}"
