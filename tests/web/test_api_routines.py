@@ -184,3 +184,27 @@ def test_a_body_that_cannot_be_read_is_a_4xx_and_stores_nothing(site):
     assert show_plan(site, "P1").version == 1
     assert len(stocktake_overview(site, "P1").stocktakes) == 1
     assert len(show_assessments(site, "P1").rounds) == 1
+
+
+def test_a_document_nested_too_deep_is_a_422_and_stores_nothing(site):
+    """JSON that parses (under the parser's own limit, ~960 levels) but nests past the
+    documents' limit gets the same plain answer as a YAML file nested too deep, whatever
+    field holds it (the checks that read a document recurse: no stack depth is left to
+    chance)."""
+    api = Caller(site, "analyst")
+    nested: object = "x"
+    for _ in range(900):
+        nested = [nested]
+    for path, body in (("/api/v1/priorities/P1/plan", {"plan": {"summary": nested},
+                                                       "reason": "r"}),
+                       ("/api/v1/priorities/P1/stocktakes", {"held_on": "2025-01-20",
+                                                             "chair": nested}),
+                       ("/api/v1/priorities/P1/assessments", {"round": "2025-Q1",
+                                                              "likelihood": nested})):
+        r = api.client.post(path, content=json.dumps(body),
+                            headers={**api.headers, "content-type": "application/json"})
+        assert r.status_code == 422, (path, r.status_code)
+        assert "nested more than 100 levels deep" in r.json()["detail"], path
+    assert show_plan(site, "P1").version == 1
+    assert len(stocktake_overview(site, "P1").stocktakes) == 1
+    assert len(show_assessments(site, "P1").rounds) == 1
