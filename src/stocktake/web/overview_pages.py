@@ -44,7 +44,8 @@ ALERT_WAIT = 1.0
 def _detection(engine: Engine) -> threading.Thread:
     """The alerts of every priority read in the background (the service keeps them per
     data version)."""
-    thread = threading.Thread(target=page_alerts, args=(engine,), name="alerts", daemon=True)
+    thread = threading.Thread(target=lambda: page_alerts(Snapshot(engine)), name="alerts",
+                              daemon=True)
     thread.start()
     return thread
 
@@ -57,7 +58,7 @@ def open_alerts(snap: Snapshot, cache: ResultCache) -> dict[str, int] | None:
     if detection.is_alive():
         return None
     counts: dict[str, int] = {}
-    for a in page_alerts(snap.engine).open:  # the detection kept; the reviews read now
+    for a in page_alerts(snap).open:  # the detection kept; the reviews read now
         for code in a.priorities:
             counts[code] = counts.get(code, 0) + 1
     return counts
