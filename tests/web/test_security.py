@@ -109,6 +109,25 @@ def test_users_see_when_and_from_where_their_token_was_last_used(site):
     assert "from 10.20.30.40" in client.get("/account").text
 
 
+def test_the_account_page_offers_a_routines_token_to_the_roles_that_write_routines(site):
+    """Owners, analysts and admins may make one there; providers and executives are not
+    offered it, and the page's words match what each is offered."""
+    for role, offered in (("owner", True), ("analyst", True), ("admin", True),
+                          ("provider", False), ("executive", False)):
+        client, csrf = signed_in(site, role)
+        page = client.get("/account").text
+        assert ('<option value="routines">' in page) is offered, role
+        assert ("a <strong>routines</strong> token" in page) is offered, role
+        assert ("a <strong>unit</strong> token" in page) is (role != "owner" and role
+                                                             != "executive"), role
+    made = client.post("/account/tokens", data={"csrf_token": csrf, "scope": "routines"})
+    assert made.status_code == 400 and "a &#39;routines&#39; token is for admins" in made.text
+    client, csrf = signed_in(site, "owner")
+    made = client.post("/account/tokens", data={"csrf_token": csrf, "scope": "routines"})
+    assert made.status_code == 200 and "Your new token" in made.text
+    assert [t.scope for t in accounts.list_api_tokens(site, "owner")] == ["routines"]
+
+
 # -- 2. security headers -----------------------------------------------------------------
 
 
