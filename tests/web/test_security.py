@@ -76,6 +76,21 @@ def test_a_unit_token_stops_submitting_when_its_account_is_demoted(site):
     assert "no longer fits its account" in again.json()["detail"]
 
 
+def test_a_read_token_reads_with_its_accounts_role_of_today(site):
+    """An analyst's read token reads the delivery unit's views; once the account is a
+    provider for A, the same token reads only what that provider may (A's data, not
+    another unit's, not the priorities)."""
+    token = accounts.create_api_token(site, "analyst", "read")
+    client = client_of(site)
+    assert client.get("/api/v1/priorities", headers=bearer(token)).status_code == 200
+    assert client.get("/api/v1/observations?unit=B1", headers=bearer(token)).status_code == 200
+    accounts.set_role(site, "analyst", "provider", unit="A", by="admin")
+    r = client.get("/api/v1/priorities", headers=bearer(token))
+    assert r.status_code == 403 and "not open to the provider role" in r.json()["detail"]
+    assert client.get("/api/v1/observations?unit=B1", headers=bearer(token)).status_code == 403
+    assert client.get("/api/v1/observations?unit=A1", headers=bearer(token)).status_code == 200
+
+
 def test_a_providers_token_stops_reading_a_unit_it_was_moved_away_from(site):
     token = accounts.create_api_token(site, "provider", "unit:A1")
     client = client_of(site)
