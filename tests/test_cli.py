@@ -20,11 +20,11 @@ def run(*args: str, ok: bool = True):
     return result
 
 
-def test_load_reports_every_problem_and_exits_1(db_url, small_model_dir):
+def test_load_reports_every_problem_and_exits_2(db_url, small_model_dir):
     (small_model_dir / "units.csv").write_text(
         (small_model_dir / "units.csv").read_text() + "Q,Quebec,province,NN,\n")
     result = run("load", small_model_dir, "--db", db_url, "--json", ok=False)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # invalid input (errors.Invalid), as docs/guide.md says
     out = json.loads(result.stdout)
     assert out["loaded"] is False
     assert out["problems"] == [{"file": "units.csv", "line": 8, "field": "parent",

@@ -352,7 +352,7 @@ def test_model_files_that_must_not_load(engine, small_model_dir, change, where, 
     url = str(engine.url)
     change(small_model_dir)
     code, out = load_json(url, small_model_dir)
-    assert code == 1 and out["loaded"] is False
+    assert code == 2 and out["loaded"] is False
     [problem] = [p for p in out["problems"] if fragment in p["message"]]
     assert (problem["file"], problem["line"], problem["field"]) == where
     assert model_state(engine) == [[], [], [], 0]  # nothing loaded

@@ -181,3 +181,28 @@ def test_stages_must_come_oldest_first_and_end_before_the_next_begins():
                                     "  counters: [incidents]\n" + text, 1)
         found = problems(priorities=broken)
         assert any("stages" in p for p in found), (text, found)
+
+
+def test_yaml_merge_keys_share_defaults_and_are_overridden_by_the_mapping():
+    """``<<: *defaults`` (YAML's merge key) brings an anchored mapping's keys in; the
+    mapping's own keys win over them, and a key given twice by the mapping itself is still
+    refused. It failed once with "could not determine a constructor for the tag ...merge"."""
+    indicators = INDICATORS.replace(
+        "- code: population\n  name: Population\n  unit: people\n  polarity: neutral\n"
+        "  period_type: month\n  aggregation: sum\n",
+        "- code: population\n  name: Population\n  unit: people\n"
+        "  <<: &monthly_sum {polarity: up, period_type: month, aggregation: sum}\n"
+        "  polarity: neutral\n")
+    assert indicators != INDICATORS
+    indicators += ("- code: households\n  name: Households\n  unit: households\n"
+                   "  kind: context\n  <<: *monthly_sum\n")
+    model = parse_model(UNITS, indicators, PRIORITIES)
+    population, households = model.indicators["population"], model.indicators["households"]
+    assert (population.polarity.value, population.period_type,
+            population.aggregation.value) == ("neutral", "month", "sum")
+    assert (households.polarity.value, households.period_type,
+            households.aggregation.value) == ("up", "month", "sum")
+    twice = indicators + "  unit: dwellings\n"
+    assert problems(indicators=twice) == [
+        f"indicators.yaml:{twice.count(chr(10))}: 'unit' is given twice in the same mapping "
+        f"(lines {twice.count(chr(10)) - 3} and {twice.count(chr(10))}): keep one"]

@@ -12,7 +12,7 @@ import yaml
 from stocktake.delivery.errors import DeliveryError
 from stocktake.errors import Invalid
 from stocktake.model.files import ModelError, load_model_dir
-from stocktake.model.safe_yaml import ALIAS_LIMIT, AliasExpansion, safe_load
+from stocktake.model.safe_yaml import ALIAS_LIMIT, AliasExpansion, NestedTooDeep, safe_load
 from stocktake.services.routines.documents import read_yaml
 from stocktake.web.delivery_pages import parse_plan_upload
 
@@ -82,6 +82,26 @@ def test_a_plan_file_and_a_plan_upload_refuse_an_alias_bomb(tmp_path):
     assert isinstance(exc, Invalid) and "alias bomb" in str(exc)
 
 
+@pytest.mark.parametrize("levels", [400, 3000])
+def test_nesting_too_deep_is_a_yaml_error_not_a_recursion_error(tmp_path, levels):
+    """PyYAML recurses once per level: a plan nested a few hundred deep ended in a
+    RecursionError (an internal error) from the file, the upload form and the CLI."""
+    text = "summary: " + "[" * levels + "x" + "]" * levels + "\n"
+    with pytest.raises(NestedTooDeep, match="nested too deeply"):
+        safe_load(text)
+    fifty = safe_load("summary: " + "[" * 50 + "x" + "]" * 50 + "\n")["summary"]
+    for _ in range(50):  # fifty levels load as ever
+        [fifty] = fifty
+    assert fifty == "x"
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(text)
+    with pytest.raises(DeliveryError, match="not valid YAML \\(nested too deeply") as info:
+        read_yaml(plan)
+    assert str(plan) in str(info.value)
+    with pytest.raises(Invalid, match="nested too deeply"):
+        parse_plan_upload(text.encode(), "plan.yaml")
+
+
 def test_the_limit_counts_every_value_an_alias_stands_for():
     # An anchored list of 999 numbers is 1,000 values (the list and its items); each alias
     # of it adds 1,000. 100 aliases add exactly the limit; one more is refused.
@@ -127,6 +147,6 @@ def test_stocktake_load_refuses_a_bomb_and_loads_nothing(tmp_path):
     start = time.perf_counter()
     answer = CliRunner().invoke(app, ["load", str(folder), "--db", url])
     assert time.perf_counter() - start < 30  # the CLI's start included; the bomb: ms
-    assert answer.exit_code == 1, answer.output  # load's answer to any model problem
+    assert answer.exit_code == 2, answer.output  # invalid input: any model problem
     assert "rules.yaml" in answer.output and "alias bomb" in answer.output
     assert not current_model(open_engine(url)).indicators

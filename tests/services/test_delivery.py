@@ -228,6 +228,24 @@ def test_bad_plan_names_every_path_and_stores_nothing(world, tmp_path):
     assert rows(world, schema.plan_versions) == 1
 
 
+@pytest.mark.parametrize("levels", [150, 400, 3000])
+def test_a_plan_nested_too_deep_is_refused_plainly_and_stores_nothing(world, tmp_path, levels):
+    """A YAML file nested hundreds of levels deep (PyYAML recurses: a RecursionError
+    once), or a document given already parsed (the API's JSON) past MAX_DEPTH levels."""
+    nested: Any = "x"
+    for _ in range(levels):
+        nested = [nested]
+    doc = {**document(PLAN), "summary": nested}
+    path = tmp_path / "deep.yaml"
+    path.write_text(PLAN.read_text().replace("summary: ", "summary: " + "[" * levels + "x"
+                                             + "]" * levels + " #", 1), encoding="utf-8")
+    for source in (path, doc):
+        with pytest.raises(DeliveryError, match="nested") as caught:
+            load_plan(world, "P1", source, author="a", reason="", at=datetime(2024, 2, 1))
+        assert len(caught.value.problems) == 1
+    assert rows(world, schema.plan_versions) == 0
+
+
 def test_plan_version_earlier_than_the_newest_is_refused(world):
     load_plan(world, "P1", PLAN, author="a", reason="", at=datetime(2024, 3, 1))
     with pytest.raises(StocktakeError, match="already recorded later, at 2024-03-01 00:00:00"):

@@ -119,3 +119,24 @@ def test_an_error_is_not_kept_and_the_version_holds_today(client):
     assert cache.misses == 2 and cache.hits == 0  # computed (and refused) each time
     # Without the demo's clock, "now" is today: tomorrow is another version.
     assert cache.version()[-1] == utcnow().date()
+
+
+def test_the_priorities_are_encoded_once_a_data_version(client, monkeypatch):
+    """/api/v1/priorities sends the bytes it encoded at the first read until the data
+    change (it encoded the overview again at every request)."""
+    from stocktake.services.reading.overview import priority_overview
+    from stocktake.web import overview_pages
+
+    engine = client.app.state.engine
+    encoded = []
+    monkeypatch.setattr(overview_pages, "encode",
+                        lambda value: encoded.append(value) or encode(value))
+    first = client.get("/api/v1/priorities")
+    assert first.status_code == 200 and first.headers["content-type"] == "application/json"
+    assert first.content == body(priority_overview(Snapshot(engine)))
+    second = client.get("/api/v1/priorities")
+    assert second.content == first.content and len(encoded) == 1
+    submit_rows(engine, [("incidents", "A1", "2024-04", 34)], submitter="t")
+    third = client.get("/api/v1/priorities")
+    assert len(encoded) == 2  # a new data version: encoded again
+    assert third.content == body(priority_overview(Snapshot(engine))) != first.content

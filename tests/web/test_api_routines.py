@@ -184,3 +184,99 @@ def test_a_body_that_cannot_be_read_is_a_4xx_and_stores_nothing(site):
     assert show_plan(site, "P1").version == 1
     assert len(stocktake_overview(site, "P1").stocktakes) == 1
     assert len(show_assessments(site, "P1").rounds) == 1
+
+
+def test_a_document_nested_too_deep_is_a_422_and_stores_nothing(site):
+    """JSON that parses (under the parser's own limit, ~960 levels) but nests past the
+    documents' limit gets the same plain answer as a YAML file nested too deep, whatever
+    field holds it (the checks that read a document recurse: no stack depth is left to
+    chance)."""
+    api = Caller(site, "analyst")
+    nested: object = "x"
+    for _ in range(900):
+        nested = [nested]
+    for path, body in (("/api/v1/priorities/P1/plan", {"plan": {"summary": nested},
+                                                       "reason": "r"}),
+                       ("/api/v1/priorities/P1/stocktakes", {"held_on": "2025-01-20",
+                                                             "chair": nested}),
+                       ("/api/v1/priorities/P1/assessments", {"round": "2025-Q1",
+                                                              "likelihood": nested})):
+        r = api.client.post(path, content=json.dumps(body),
+                            headers={**api.headers, "content-type": "application/json"})
+        assert r.status_code == 422, (path, r.status_code)
+        assert "nested more than 100 levels deep" in r.json()["detail"], path
+    assert show_plan(site, "P1").version == 1
+    assert len(stocktake_overview(site, "P1").stocktakes) == 1
+    assert len(show_assessments(site, "P1").rounds) == 1
+
+
+class TokenCaller:
+    """An API client with a token, as another system calls: no cookie, no CSRF token."""
+
+    def __init__(self, engine, token):
+        self.client = TestClient(create_app(engine))
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path, **params):
+        return self.client.get(path, params=params, headers=self.headers)
+
+    def post(self, path, body):
+        return self.client.post(path, json=body, headers=self.headers)
+
+
+def test_a_routines_token_writes_the_routines_and_nothing_else(site):
+    """Made by an analyst: it records a stocktake and updates its action with no session
+    and no CSRF token, as the analyst; the API's other writes stay closed to it, and a read
+    token of the same analyst still writes nothing."""
+    analyst = TokenCaller(site, accounts.create_api_token(site, "analyst", "routines"))
+    meeting = {"held_on": "2025-01-20", "chair": "Prime Minister",
+               "actions": [{"code": "A3", "text": "Open the sites", "owner": "Province A",
+                            "due": "2025-03-01"}]}
+    r = analyst.post("/api/v1/priorities/P1/stocktakes", meeting)
+    assert r.status_code == 200, r.text
+    [a3] = r.json()["actions"]
+    assert analyst.post(f"/api/v1/actions/{a3}", {"status": "done"}).status_code == 200
+    assert next(a for a in list_actions(site).actions if a.id == a3).updates[-1].by == \
+        "analyst"
+    r = analyst.post("/api/v1/submissions", {"rows": [
+        {"indicator": "incidents", "unit": "A1", "period": "2024-10", "value": 3}]})
+    assert r.status_code == 403 and "writes only plans" in r.json()["detail"]
+    reader = TokenCaller(site, accounts.create_api_token(site, "analyst", "read"))
+    r = reader.post("/api/v1/priorities/P1/stocktakes", {**meeting, "held_on": "2025-02-20"})
+    assert r.status_code == 403 and "read-only" in r.json()["detail"]
+    assert [s["held_on"] for s in stocktake_overview(site, "P1").stocktakes] == [
+        "2024-10-15", "2025-01-20"]
+
+
+def test_a_routines_token_follows_its_accounts_current_role_and_priorities(site):
+    """An owner's token writes their own priority's plan only; when the account owns
+    another priority instead, the same token writes that one and not the first; demoted to
+    executive, the token is refused (and says why); revoked, it is unknown."""
+    plan = {"plan": as_json(doc("plan.yaml")) | {"summary": "Faster"}, "reason": "r"}
+    token = accounts.create_api_token(site, "owner", "routines")
+    owner = TokenCaller(site, token)
+    assert owner.post("/api/v1/priorities/P1/plan", plan).status_code == 200
+    r = owner.post("/api/v1/priorities/P2/plan", plan)
+    assert r.status_code == 403 and "P2 is not one of them" in r.json()["detail"]
+    accounts.set_role(site, "owner", "owner", priorities=["P2"])
+    r = owner.post("/api/v1/priorities/P1/plan", {**plan, "reason": "again"})
+    assert r.status_code == 403 and "P1 is not one of them" in r.json()["detail"]
+    assert owner.post("/api/v1/priorities/P2/plan", plan).status_code == 200
+    accounts.set_role(site, "owner", "executive")
+    r = owner.get("/api/v1/priorities/P1/plan")
+    assert r.status_code == 403
+    assert "is now an executive, who does not write plans" in r.json()["detail"]
+    assert (show_plan(site, "P1").version, show_plan(site, "P2").version) == (2, 1)
+    # Listed with the others, and revoked like them.
+    [listed] = accounts.list_api_tokens(site, "owner")
+    assert (listed.scope, listed.revoked_at) == ("routines", None)
+    accounts.revoke_api_token(site, "owner", listed.id, by="admin")
+    accounts.set_role(site, "owner", "owner", priorities=["P1"])
+    assert owner.get("/api/v1/priorities/P1/plan").status_code == 401
+
+
+@pytest.mark.parametrize("role", ["provider", "executive"])
+def test_only_roles_that_write_routines_get_a_routines_token(site, role):
+    with pytest.raises(accounts.AccountInvalid, match="'routines' token is for admins"):
+        accounts.create_api_token(site, role, "routines")
+    assert accounts.list_api_tokens(site, role) == []

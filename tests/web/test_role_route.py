@@ -3,7 +3,8 @@ request gets what the permission table (auth.PERMISSIONS) says, and nothing else
 the guard lets it through (the route may still answer 404 or 422 for the sample values,
 never 5xx). Not allowed: the public is sent to sign in (pages) or gets 401 (API); a role
 gets the guard's 403, naming the role. The same for API tokens: a read token carries its
-account's role and changes nothing; a unit token acts as a provider."""
+account's role and changes nothing; a routines token carries its account's role and writes
+only the routines' routes; a unit token acts as a provider. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from starlette.routing import Mount
 from stocktake.services.admin import accounts
 from stocktake.services.admin.accounts import ROLES
 from stocktake.web import auth
+from stocktake.web.api_routines import router as routines_router
 from stocktake.web.app import create_app
-from stocktake.web.auth import ANONYMOUS, PERMISSIONS, SAFE_METHODS
+from stocktake.web.auth import ANONYMOUS, PERMISSIONS, ROUTINE_WRITES, SAFE_METHODS
 
 from .test_auth import _populate
 
@@ -33,17 +35,10 @@ def cheap_hashing(monkeypatch):
 
 
 @pytest.fixture
-def site(tmp_path, migrated_sqlite, small_model_dir):
-    """One database (SQLite: the rules are the app's, not the store's) with an account per
-    role named after it (owner owns P1, provider reports for A)."""
-    import shutil
-
-    from stocktake.store.db import open_engine
-
-    shutil.copyfile(migrated_sqlite, tmp_path / "roles.db")
-    engine = open_engine(f"sqlite:///{tmp_path / 'roles.db'}")
-    yield _populate(engine, small_model_dir)
-    engine.dispose()
+def site(engine, small_model_dir):
+    """One database (SQLite, then PostgreSQL) with an account per role named after it
+    (owner owns P1, provider reports for A)."""
+    return _populate(engine, small_model_dir)
 
 
 def every_request(app) -> list[tuple[str, str, str]]:
@@ -112,11 +107,14 @@ def test_every_role_with_a_session_against_every_route_and_method(site):
 @pytest.mark.slow
 def test_every_role_with_a_token_against_every_api_route_and_method(site):
     """A read token: its account's role, reads only (the guard refuses every write the role
-    could make, as read-only, and the rest as not open to the role). A unit
-    token (an analyst's, for A): a provider's rights. Off the API a token is no way in."""
+    could make, as read-only, and the rest as not open to the role). A routines token: its
+    account's role, writing the routines' routes only. A unit token (an analyst's, for A):
+    a provider's rights. Off the API a token is no way in."""
     app = create_app(site)
     client = TestClient(app)
     tokens = {(role, "read"): accounts.create_api_token(site, role, "read") for role in ROLES}
+    tokens.update({(role, "routines"): accounts.create_api_token(site, role, "routines")
+                   for role in accounts.ROUTINE_WRITERS})
     tokens["analyst", "unit:A"] = accounts.create_api_token(site, "analyst", "unit:A")
     wrong = []
     for (role, scope), token in tokens.items():
@@ -133,8 +131,23 @@ def test_every_role_with_a_token_against_every_api_route_and_method(site):
             elif unsafe and scope == "read" and role in PERMISSIONS[name]:
                 ok = r.status_code == 403 and "read-only" in r.json()["detail"]
                 problem = None if ok else f"a read token wrote ({r.status_code})"
+            elif (unsafe and scope == "routines" and role in PERMISSIONS[name]
+                  and name not in ROUTINE_WRITES):
+                ok = r.status_code == 403 and "writes only plans" in r.json()["detail"]
+                problem = None if ok else f"a routines token wrote ({r.status_code})"
             else:
                 problem = verdict(r, acts_as, acts_as in PERMISSIONS[name], path)
             if problem:
                 wrong.append(f"{role}/{scope} {method:6} {path} ({name}): {problem}")
     assert wrong == []
+
+
+def test_routine_writes_are_the_writes_of_the_routines_api(site):
+    """ROUTINE_WRITES (what a routines token may write) names exactly the routes that
+    change something in api_routines: none left out, none from elsewhere."""
+    app = create_app(site)
+    writes = {route.name for route in auth.routes_of(app)
+              if getattr(route, "methods", None) and set(route.methods) - SAFE_METHODS}
+    routines = {route.name for route in routines_router.routes
+                if set(route.methods) - SAFE_METHODS}
+    assert routines == ROUTINE_WRITES and writes >= ROUTINE_WRITES

@@ -76,6 +76,21 @@ def test_a_unit_token_stops_submitting_when_its_account_is_demoted(site):
     assert "no longer fits its account" in again.json()["detail"]
 
 
+def test_a_read_token_reads_with_its_accounts_role_of_today(site):
+    """An analyst's read token reads the delivery unit's views; once the account is a
+    provider for A, the same token reads only what that provider may (A's data, not
+    another unit's, not the priorities)."""
+    token = accounts.create_api_token(site, "analyst", "read")
+    client = client_of(site)
+    assert client.get("/api/v1/priorities", headers=bearer(token)).status_code == 200
+    assert client.get("/api/v1/observations?unit=B1", headers=bearer(token)).status_code == 200
+    accounts.set_role(site, "analyst", "provider", unit="A", by="admin")
+    r = client.get("/api/v1/priorities", headers=bearer(token))
+    assert r.status_code == 403 and "not open to the provider role" in r.json()["detail"]
+    assert client.get("/api/v1/observations?unit=B1", headers=bearer(token)).status_code == 403
+    assert client.get("/api/v1/observations?unit=A1", headers=bearer(token)).status_code == 200
+
+
 def test_a_providers_token_stops_reading_a_unit_it_was_moved_away_from(site):
     token = accounts.create_api_token(site, "provider", "unit:A1")
     client = client_of(site)
@@ -107,6 +122,25 @@ def test_users_see_when_and_from_where_their_token_was_last_used(site):
     client_of(site, ip="10.20.30.40").get("/api/v1/observations", headers=bearer(token))
     client, _ = signed_in(site, "executive")
     assert "from 10.20.30.40" in client.get("/account").text
+
+
+def test_the_account_page_offers_a_routines_token_to_the_roles_that_write_routines(site):
+    """Owners, analysts and admins may make one there; providers and executives are not
+    offered it, and the page's words match what each is offered."""
+    for role, offered in (("owner", True), ("analyst", True), ("admin", True),
+                          ("provider", False), ("executive", False)):
+        client, csrf = signed_in(site, role)
+        page = client.get("/account").text
+        assert ('<option value="routines">' in page) is offered, role
+        assert ("a <strong>routines</strong> token" in page) is offered, role
+        assert ("a <strong>unit</strong> token" in page) is (role != "owner" and role
+                                                             != "executive"), role
+    made = client.post("/account/tokens", data={"csrf_token": csrf, "scope": "routines"})
+    assert made.status_code == 400 and "a &#39;routines&#39; token is for admins" in made.text
+    client, csrf = signed_in(site, "owner")
+    made = client.post("/account/tokens", data={"csrf_token": csrf, "scope": "routines"})
+    assert made.status_code == 200 and "Your new token" in made.text
+    assert [t.scope for t in accounts.list_api_tokens(site, "owner")] == ["routines"]
 
 
 # -- 2. security headers -----------------------------------------------------------------

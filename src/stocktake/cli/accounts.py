@@ -92,8 +92,10 @@ def user_disable(username: UserArg, db: DbOption = None) -> None:
 @user_app.command("token")
 def user_token(username: UserArg, db: DbOption = None,
                scope: Annotated[str, typer.Option(
-                   "--scope", metavar="SCOPE", help="read, or unit:CODE to submit data as a "
-                   "provider for that unit.")] = "read",
+                   "--scope", metavar="SCOPE", help="read; routines to write plans, "
+                   "assessments, stocktakes, actions and alert reviews as the account's role "
+                   "allows; or unit:CODE to submit data as a provider for that unit.")]
+               = "read",
                label: Annotated[str, typer.Option("--label", metavar="TEXT",
                                                   help="What the token is for.")] = "") -> None:
     """Make an API token for the account (shown once; only its hash is kept)."""

@@ -48,9 +48,9 @@ def load(
     try:
         summary = load_model(engine, directory, loaded_by=by or login_name(),
                              dry_run=dry_run, force=force)
-    except ModelError as exc:  # an answer of its own: every problem, "loaded": false, exit 1
+    except ModelError as exc:  # an answer of its own: every problem, "loaded": false
         render_model_problems(exc, directory, as_json=as_json)
-        raise typer.Exit(1) from None
+        raise typer.Exit(ModelError.exit_code) from None  # Invalid's: 2
     render_load(summary, directory, dry_run=dry_run, as_json=as_json)
 
 

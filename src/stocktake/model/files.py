@@ -93,6 +93,9 @@ class _LineLoader(BoundedLoader):
     refuses alias bombs: safe_yaml)."""
 
 
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _DuplicateKey(yaml.MarkedYAMLError):
     """A key given twice in one mapping: YAML would silently keep the last."""
 
@@ -100,6 +103,8 @@ class _DuplicateKey(yaml.MarkedYAMLError):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     first: dict[Any, int] = {}  # key -> its line
     for key_node, _ in node.value:
+        if key_node.tag == MERGE_TAG:  # ``<<: *defaults``: its keys may be overridden here
+            continue
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         try:
@@ -111,6 +116,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
                                 f"(lines {first[key]} and {line}): keep one",
                                 problem_mark=key_node.start_mark)
         first[key] = line
+    loader.flatten_mapping(node)  # merge keys in: the pairs they name, then this mapping's
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     mapping["__lines__"] = {k.value: k.start_mark.line + 1 for k, _ in node.value}

@@ -25,6 +25,10 @@ class AliasExpansion(yaml.MarkedYAMLError):
     """Aliases that expand too far, or that name a value containing them."""
 
 
+class NestedTooDeep(yaml.MarkedYAMLError):
+    """Lists or mappings nested so deep that PyYAML, which recurses, runs out of stack."""
+
+
 class BoundedLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` that refuses alias bombs and values containing themselves."""
 
@@ -85,5 +89,10 @@ def _children(node: Node) -> list[Node]:
 
 def safe_load(text: str) -> Any:
     """``yaml.safe_load`` of ``text``, refusing alias bombs (``AliasExpansion``, a
-    ``yaml.YAMLError`` with the line of the alias)."""
-    return yaml.load(text, Loader=BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+    ``yaml.YAMLError`` with the line of the alias) and nesting too deep to read
+    (``NestedTooDeep``, a ``yaml.YAMLError`` too, where PyYAML raises RecursionError)."""
+    try:
+        return yaml.load(text, Loader=BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise NestedTooDeep(problem="nested too deeply (lists or mappings inside each other "
+                            "hundreds of levels down)") from None

@@ -100,6 +100,8 @@ def account_page(request: Request, *, status: int = 200, error: str | None = Non
     remit: list[Any] = [u for c, u in model.units.items() if c in codes]
     # The scopes this user may give a token (see accounts.create_api_token).
     scopes = ["read"]
+    if user.role in accounts.ROUTINE_WRITERS:
+        scopes.append(accounts.ROUTINES_SCOPE)
     if user.role == "provider":
         scopes += [f"unit:{u.code}" for u in remit]
     elif user.role in ("admin", "analyst"):

@@ -517,7 +517,7 @@ def api_observations(
           "after the fact: `\"backfill\": true` (and `\"published\": \"YYYY-MM-DD\"` where "
           "known), as `stocktake submit --backfill`: its timeliness is not assessed. A provider, "
           "or a token with scope `unit:X`, submits for its unit and those below it; "
-          "read-only tokens get 403. With a session cookie, send the X-CSRF-Token "
+          "read-only and routines tokens get 403. With a session cookie, send the X-CSRF-Token "
           "header.",
           openapi_extra={"requestBody": {"required": True, "content": {
               "application/json": {"schema": {
@@ -558,7 +558,8 @@ API_PREFIX = "/api/v1/"
 SECURITY_SCHEMES = {
     "token": {"type": "http", "scheme": "bearer", "description": "An API token "
               "(stocktake_...), made on the account page; it acts for its account, "
-              "narrowed to its scope (read, or unit:X)"},
+              "narrowed to its scope (read; routines: writes plans, assessments, "
+              "stocktakes, actions and alert reviews too; or unit:X)"},
     "session": {"type": "apiKey", "in": "cookie", "name": auth.SESSION_COOKIE,
                 "description": "A signed-in session; writes also send X-CSRF-Token"},
 }

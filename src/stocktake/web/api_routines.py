@@ -6,7 +6,9 @@ Each route is a thin shell: parse the JSON, call the service, encode its typed r
 the one encoder. Documents are the model files' YAML documents written as JSON
 (examples/delivery/*.yaml; dates as "2024-10-15"). A service's user errors go to the one
 error handler (NotFound 404, Invalid 422, Conflict 409); who may write is the page's rule:
-analysts and admins every priority, an owner only their own (deps.editor).
+analysts and admins every priority, an owner only their own (deps.editor). Another system
+writes with a ``routines`` API token, which acts as its account does at each request and
+may write these routes only (auth.ROUTINE_WRITES); or with a session and its CSRF token.
 """
 
 from __future__ import annotations

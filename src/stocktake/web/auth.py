@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Match
 
 from ..services.admin import accounts
-from ..services.admin.accounts import ROLES, Principal
+from ..services.admin.accounts import ROLES, ROUTINES_SCOPE, Principal
 
 SESSION_COOKIE = "stocktake_session"
 ANON_CSRF_COOKIE = "stocktake_csrf"  # double-submit token for forms sent before signing in
@@ -69,6 +69,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin_token_revoke": ADMINS,
     "admin_audit": ADMINS,
 }
+
+# The routes a ``routines`` API token may write (api_routines' writes): nothing else, even
+# where its account's role could (tests/web/test_role_route.py checks the list is theirs).
+ROUTINE_WRITES = frozenset({"api_plan_load", "api_assessment_record", "api_stocktake_record",
+                            "api_action_update", "api_alert_review"})
 
 # Where each role lands after signing in (when no permitted page was asked for).
 HOME: dict[str, str] = {"provider": "/data/submit"}
@@ -173,6 +178,10 @@ async def guard(request: Request) -> None:
         return
     if principal is not None and principal.read_only:
         raise Forbidden("this API token is read-only: it cannot change anything")
+    if principal is not None and principal.scope == ROUTINES_SCOPE and (
+            name not in ROUTINE_WRITES):
+        raise Forbidden("this API token (routines) writes only plans, assessments, "
+                        "stocktakes, actions and alert reviews")
     if principal is None or principal.via == "session":
         await check_csrf(request, principal)
 

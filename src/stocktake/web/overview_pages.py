@@ -19,7 +19,7 @@ from ..services.reading.overview import portfolio_rows, priority_overview
 from ..services.reading.overview import priority_page as priority_page_data
 from ..services.reading.snapshot import Snapshot
 from .alert_pages import page_alerts
-from .cache import ResultCache
+from .cache import ResultCache, cached_json
 from .deps import PageCache, PriorityInPath, SnapshotDep, render, world_label
 
 router = APIRouter()
@@ -83,4 +83,6 @@ def priority_page(request: Request, priority: PriorityInPath, snap: SnapshotDep,
 
 @router.get("/api/v1/priorities")
 def api_priorities(snap: SnapshotDep, cache: PageCache) -> JSONResponse:
-    return JSONResponse(encode(cache.get("overview", lambda: priority_overview(snap))))
+    # Encoded once a data version, like the other API reads; the rows are the page's too.
+    return cached_json(cache, "api_priorities", lambda: encode(
+        cache.get("overview", lambda: priority_overview(snap))))

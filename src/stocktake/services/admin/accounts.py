@@ -63,6 +63,11 @@ FIRST_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=1)
 FAILURE_MEMORY = timedelta(hours=24)  # older failures are forgotten
 TOKEN_PREFIX = "stocktake_"
+# Token scopes (besides ``unit:CODE``): ``read`` reads with the account's role; ``routines``
+# also writes the routines of delivery (plans, assessments, stocktakes, actions, alert
+# reviews) through the API, as far as the account's role allows at each use.
+READ_SCOPE, ROUTINES_SCOPE = "read", "routines"
+ROUTINE_WRITERS = ("admin", "analyst", "owner")  # the roles that write any routine
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 
 # argon2id with the library's defaults (RFC 9106 "low memory": t=3, m=64 MiB, p=4). Tests
@@ -126,7 +131,9 @@ class Principal:
     """Who is making a request, and with what powers.
 
     A session acts with the user's role. An API token with scope ``unit:X`` acts as a
-    provider for X; a ``read`` token acts with the user's role but may not change anything.
+    provider for X; a ``read`` token acts with the user's role but may not change anything;
+    a ``routines`` token acts with the user's role but writes only the routines (the web's
+    guard holds it to their routes). ``scope`` is the token's (None for a session).
     """
 
     user_id: int
@@ -137,6 +144,7 @@ class Principal:
     via: str = "session"  # session | token
     read_only: bool = False
     csrf_token: str | None = None  # sessions only
+    scope: str | None = None  # tokens only: read, routines or unit:CODE
 
     def may_edit_priority(self, code: str) -> bool:
         """Plans and actions: analysts and admins edit all; an owner edits their own."""
@@ -520,9 +528,10 @@ def create_api_token(engine: Engine, username: str, scope: str, *, label: str = 
                      now: datetime | None = None) -> str:
     """A new API token, returned once (only its hash is kept).
 
-    ``scope`` is ``read`` (read-only, with the user's role) or ``unit:CODE`` (submit and
-    read as a provider for CODE and the units below it: admins and analysts for any unit,
-    a provider within their own remit).
+    ``scope`` is ``read`` (read-only, with the user's role), ``routines`` (the user's role,
+    writing only plans, assessments, stocktakes, actions and alert reviews: admins,
+    analysts and owners) or ``unit:CODE`` (submit and read as a provider for CODE and the
+    units below it: admins and analysts for any unit, a provider within their own remit).
     """
     now = now or utcnow()
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -545,10 +554,17 @@ def create_api_token(engine: Engine, username: str, scope: str, *, label: str = 
 
 def _check_scope(conn: Connection, row: dict[str, Any], scope: str) -> str:
     scope = scope.strip()
-    if scope == "read":
+    if scope == READ_SCOPE:
+        return scope
+    if scope == ROUTINES_SCOPE:
+        if row["role"] not in ROUTINE_WRITERS:
+            raise AccountInvalid(f"a {row['role']} does not write plans, assessments or "
+                                 f"stocktakes: a '{ROUTINES_SCOPE}' token is for admins, "
+                                 "analysts and owners")
         return scope
     if not scope.startswith("unit:") or not scope[5:].strip():
-        raise AccountInvalid(f"unknown token scope '{scope}': use 'read' or 'unit:CODE'")
+        raise AccountInvalid(f"unknown token scope '{scope}': use 'read', 'routines' or "
+                             "'unit:CODE'")
     unit = scope[5:].strip()
     model = model_repo.read_model(conn)
     if unit not in model.units:
@@ -559,7 +575,8 @@ def _check_scope(conn: Connection, row: dict[str, Any], scope: str) -> str:
             raise AccountInvalid(f"'{row['username']}' provides data for {row['unit']} and the "
                                  f"units below it, not for {unit}")
     elif role not in ("admin", "analyst"):
-        raise AccountInvalid(f"a {role} does not submit data: only a 'read' token is possible")
+        kinds = "a 'read' or 'routines'" if role in ROUTINE_WRITERS else "only a 'read'"
+        raise AccountInvalid(f"a {role} does not submit data: {kinds} token is possible")
     return f"unit:{unit}"
 
 
@@ -568,8 +585,9 @@ def resolve_api_token(engine: Engine, token: str, *, ip: str | None = None,
     """The principal an API token acts as, or None if it is unknown or revoked.
 
     Authorised at every use against the account as it is now: a ``read`` token acts with
-    the account's current role; a ``unit:X`` token acts as a provider for X only while the
-    account may still submit for X. Raises TokenRefused (and logs it) when it may not.
+    the account's current role; a ``routines`` token too (its owner's current priorities)
+    while that role writes routines; a ``unit:X`` token acts as a provider for X only while
+    the account may still submit for X. Raises TokenRefused (and logs it) when it may not.
     """
     if not token.startswith(TOKEN_PREFIX):
         return None
@@ -592,21 +610,25 @@ def resolve_api_token(engine: Engine, token: str, *, ip: str | None = None,
             conn.commit()
     if row["scope"].startswith("unit:"):
         return Principal(user_id=row["id"], username=row["username"], role="provider",
-                         unit=row["scope"][5:], via="token")
+                         unit=row["scope"][5:], via="token", scope=row["scope"])
     return Principal(user_id=row["id"], username=row["username"], role=row["role"],
                      unit=row["unit"], priorities=tuple(row["priorities"] or ()),
-                     via="token", read_only=True)
+                     via="token", read_only=row["scope"] != ROUTINES_SCOPE,
+                     scope=row["scope"])
 
 
 def _outgrown(conn: Connection, row: dict[str, Any]) -> str | None:
     """Why a token's scope is now beyond its account's role and unit, or None if it is not.
     The same rule as making the token (_check_scope), applied to the account of today."""
     scope, role = row["scope"], row["role"]
+    article = "an" if role[0] in "aeiou" else "a"
+    if scope == ROUTINES_SCOPE and role not in ROUTINE_WRITERS:
+        return (f"'{row['username']}' is now {article} {role}, who does not write plans, "
+                "assessments or stocktakes")
     if not scope.startswith("unit:") or role in ("admin", "analyst"):
         return None
     unit = scope[5:]
     if role != "provider":
-        article = "an" if role[0] in "aeiou" else "a"
         return f"'{row['username']}' is now {article} {role}, who does not submit data"
     if unit not in unit_remit(model_repo.read_model(conn), row["unit"]):
         return (f"'{row['username']}' now provides data for {row['unit']} and the units "

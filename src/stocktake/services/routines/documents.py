@@ -1,4 +1,5 @@
-"""Reading delivery documents (plans, chains, assessments, stocktakes) from YAML files."""
+"""Reading delivery documents (plans, chains, assessments, stocktakes) from YAML files, or
+taking them already parsed (the web, the API, the demo), never deeper than MAX_DEPTH."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import yaml
 
 from ...delivery.errors import DeliveryError
 from ...model.safe_yaml import safe_load
+
+# Lists and mappings inside each other: a plan needs four levels. The checks that read a
+# document recurse, so a document nested ~1,000 deep would end in a RecursionError.
+MAX_DEPTH = 100
 
 
 def read_yaml(path: str | Path) -> Any:
@@ -27,10 +32,29 @@ def read_yaml(path: str | Path) -> Any:
         raise DeliveryError(f"{where}not valid YAML ({problem})", source=str(p)) from None
 
 
+def depth(document: Any) -> int:
+    """How many lists and mappings deep ``document`` goes (0 for a plain value); counted
+    without recursion, and stopping once past MAX_DEPTH."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict | list | tuple):
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                break
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((v, level + 1) for v in items)
+    return deepest
+
+
 def load_document(source: Path | Any) -> tuple[Any, str | None]:
     """A document from a file (a ``Path``: only the command line names files), or one given
     already parsed (the web, the API, the demo); with its file name for errors. A plain
     string is a document, never a path: text typed into a form cannot open a file."""
-    if isinstance(source, Path):
-        return read_yaml(source), str(source)
-    return source, None
+    raw, name = (read_yaml(source), str(source)) if isinstance(source, Path) else (source,
+                                                                                   None)
+    if depth(raw) > MAX_DEPTH:
+        raise DeliveryError(f"the document is nested more than {MAX_DEPTH} levels deep (lists "
+                            "or mappings inside each other): no delivery document is",
+                            source=name)
+    return raw, name
