@@ -225,7 +225,8 @@ def _rows_held(conn: Connection) -> dict[str, int]:
 
 
 def _held_text(held: dict[str, int]) -> str:
-    shown = ", ".join(f"{n:,} rows in {name}" for name, n in list(held.items())[:3])
+    shown = ", ".join(f"{n:,} row{'s' * (n != 1)} in {name}"
+                      for name, n in list(held.items())[:3])
     return shown + (f" and {len(held) - 3} more tables" if len(held) > 3 else "")
 
 
