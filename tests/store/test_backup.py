@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from stocktake.errors import Conflict, NotFound
+from stocktake.errors import Conflict, Invalid, NotFound
 from stocktake.intake.service import submit_rows
 from stocktake.services.admin.accounts import create_user
 from stocktake.services.data.model_service import load_model
@@ -201,6 +201,12 @@ def test_a_backup_is_never_written_over_a_file_nor_made_of_nothing(world, tmp_pa
     with pytest.raises(NotFound, match="no database"):
         backup(f"sqlite:///{tmp_path / 'nothing.db'}", tmp_path / "b.zip")
     assert not (tmp_path / "nothing.db").exists() and not (tmp_path / "b.zip").exists()
+    (tmp_path / "notes.db").write_text("not a database")
+    with pytest.raises(Invalid, match="cannot read the database .* not a database"):
+        backup(f"sqlite:///{tmp_path / 'notes.db'}", tmp_path / "b.zip")
+    with pytest.raises(NotFound, match="no such folder"):
+        backup(world.url.render_as_string(hide_password=False), tmp_path / "no" / "b.zip")
+    assert not (tmp_path / "b.zip").exists() and not (tmp_path / "no").exists()
 
 
 def test_a_backup_holds_one_moment_while_another_writer_commits(world, tmp_path):

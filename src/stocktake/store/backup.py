@@ -23,6 +23,7 @@ from pathlib import Path
 
 from alembic import command
 from sqlalchemy import Connection, Engine, Integer, String, Table, func, inspect, select, text
+from sqlalchemy.exc import DBAPIError
 
 from .. import __version__
 from ..errors import Conflict, NotFound, Problem
@@ -39,7 +40,15 @@ from .backup_format import (
     table_columns,
     table_lines,
 )
-from .db import _alembic_config, current_revision, head_revision, open_engine, utcnow, writing
+from .db import (
+    StoreError,
+    _alembic_config,
+    current_revision,
+    head_revision,
+    open_engine,
+    utcnow,
+    writing,
+)
 from .schema import metadata
 
 # Told what is being done, how many rows of how many (None: not known yet).
@@ -86,7 +95,10 @@ def _source_engine(url: str | None) -> Engine:
     if engine.dialect.name == "sqlite" and not (
             engine.url.database and Path(engine.url.database).is_file()):
         raise NotFound(f"no database at {where}")
-    revision = current_revision(engine)
+    try:
+        revision = current_revision(engine)
+    except DBAPIError as exc:
+        raise StoreError(f"cannot read the database at {where}: {exc.orig}") from None
     if revision is None:
         raise NotFound(f"no stocktake database at {where} (it has no schema)")
     if revision != head_revision():
@@ -111,8 +123,10 @@ def backup(url: str | None, out: Path, *, progress: Progress | None = None) -> M
     if out.exists():
         raise Conflict(Problem("the file exists: give a new name (backups are never "
                                "written over)", str(out)))
+    if not out.parent.is_dir():
+        raise NotFound(Problem("no such folder to write the backup in", str(out.parent)))
     engine = _source_engine(url)
-    fd, temp = tempfile.mkstemp(prefix=".backup-", suffix=".part", dir=out.parent or ".")
+    fd, temp = tempfile.mkstemp(prefix=".backup-", suffix=".part", dir=out.parent)
     os.close(fd)
     try:
         with (zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
