@@ -35,8 +35,8 @@ from .backup_format import (
     TableWriter,
     check_tables,
     decode_line,
-    encode_row,
     open_backup,
+    row_encoder,
     table_columns,
     table_lines,
 )
@@ -79,11 +79,11 @@ def _ordered(table: Table, dialect: str):
 
 def read_rows(conn: Connection, table: Table) -> Iterator[bytes]:
     """A table's rows, each as its canonical line, in the canonical order."""
-    kinds = tuple(kind for _, kind in table_columns(table))
+    encode = row_encoder(tuple(kind for _, kind in table_columns(table)))
     result = conn.execution_options(yield_per=10_000).execute(
         _ordered(table, conn.dialect.name))
     for row in result:
-        yield encode_row(row, kinds)
+        yield encode(row)
 
 
 # -- backup --------------------------------------------------------------------------------
