@@ -132,7 +132,7 @@ def backup(url: str | None, out: Path, *, progress: Progress | None = None) -> M
         with (zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
               _snapshot(engine) as conn, conn.begin()):
             entries = tuple(_write_table(archive, conn, t, progress) for t in backup_tables())
-            manifest = Manifest(__version__, current_revision_in(conn), engine.dialect.name,
+            manifest = Manifest(__version__, _revision_in(conn) or "", engine.dialect.name,
                                 utcnow().isoformat(timespec="seconds") + "Z", entries)
             archive.writestr(MANIFEST, _manifest_text(manifest))
         os.replace(temp, out)
@@ -141,10 +141,6 @@ def backup(url: str | None, out: Path, *, progress: Progress | None = None) -> M
             os.unlink(temp)
         engine.dispose()
     return manifest
-
-
-def current_revision_in(conn: Connection) -> str:
-    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
 
 
 def _manifest_text(manifest: Manifest) -> str:
@@ -206,7 +202,7 @@ def restore(path: Path, url: str | None, *, force: bool = False,
                     f"the database holds data ({_held_text(held)}): restore writes only "
                     "into an empty database, or replaces everything with --force; "
                     "nothing was written", where))
-            _fresh_schema(conn, drop=bool(held) or current_revision_in_or_none(conn)
+            _fresh_schema(conn, drop=bool(held) or _revision_in(conn)
                           not in (None, head_revision()))
             archive, _ = open_backup(path)
             with archive:
@@ -220,7 +216,8 @@ def restore(path: Path, url: str | None, *, force: bool = False,
     return Restored(manifest, where, bool(held))
 
 
-def current_revision_in_or_none(conn: Connection) -> str | None:
+def _revision_in(conn: Connection) -> str | None:
+    """The schema revision of the database on ``conn`` (None: it has no schema)."""
     if not inspect(conn).has_table("alembic_version"):
         return None
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
