@@ -1,20 +1,33 @@
 """The stocktake command line: parse the arguments, call a service, hand its result to a
 renderer (a table, or the same result as --json). No business logic.
 
-One module per feature, as in ``web/``: ``admin`` (demo, serve, db), ``model`` (load,
-units, indicators, priorities, changes), ``data`` (submit, export, history, template,
-quality, approve, reopen, batches), ``reading`` (status, trajectory, series), ``spc``
-(spc, spc-rebase), ``alerts`` (alerts, alerts review), ``studies`` (compare, backtest,
-leads, nowcast), ``documents`` (pack, note, report, publish), ``delivery`` (plan, chain,
-assess, stocktakes, actions) and ``accounts`` (user). ``common`` holds what they share;
-``exits`` is the one place where an error becomes an exit code and a message.
+One module per feature, as in ``web/``: ``admin`` (demo, serve, db), ``backup`` (backup,
+restore), ``model`` (load, units, indicators, priorities, changes), ``data`` (submit,
+export, history, template, quality, approve, reopen, batches), ``reading`` (status,
+trajectory, series), ``spc`` (spc, spc-rebase), ``alerts`` (alerts, alerts review),
+``studies`` (compare, backtest, leads, nowcast), ``documents`` (pack, note, report,
+publish), ``delivery`` (plan, chain, assess, stocktakes, actions) and ``accounts`` (user).
+``common`` holds what they share; ``exits`` is the one place where an error becomes an exit
+code and a message.
 """
 
 from __future__ import annotations
 
 import typer
 
-from . import accounts, admin, alerts, data, delivery, documents, model, reading, spc, studies
+from . import (
+    accounts,
+    admin,
+    alerts,
+    backup,
+    data,
+    delivery,
+    documents,
+    model,
+    reading,
+    spc,
+    studies,
+)
 from .exits import StocktakeGroup
 
 app = typer.Typer(
@@ -27,7 +40,7 @@ app = typer.Typer(
 )
 
 # The order here is the order of `stocktake --help` (commands first, then groups).
-for feature in (admin, model, data, reading, spc, alerts, studies, documents, delivery,
+for feature in (admin, backup, model, data, reading, spc, alerts, studies, documents, delivery,
                 accounts):
     feature.register(app)
 
