@@ -9,7 +9,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from stocktake.services.admin import accounts
+from stocktake.services.admin import accounts, audit
 from stocktake.services.reading.alerts import alerts
 from stocktake.services.reading.snapshot import Snapshot
 from stocktake.web import auth
@@ -106,6 +106,20 @@ def test_a_bad_review_is_refused_and_nothing_is_recorded(site):
                                                  "note": "x"})
     assert r.status_code == 404
     assert planted(site).history == ()
+    assert audit.read_log(site, action="alert_reviewed") == []
+
+
+@pytest.mark.slow
+def test_a_review_is_in_the_audit_log_with_who_and_from_where(site):
+    client, csrf = client_as(site, "analyst")
+    a = planted(site)
+    r = client.post(f"/alerts/{a.id}/review", data={
+        "csrf_token": csrf, "status": "confirmed", "note": "down-coding found",
+        "next": "/alerts"}, follow_redirects=False)
+    assert r.status_code == 303
+    (entry,) = audit.read_log(site, action="alert_reviewed")
+    assert (entry.actor, entry.subject, entry.ip) == ("analyst", a.id, "testclient")
+    assert entry.detail == {"status": "confirmed", "unit": a.unit, "kind": a.kind}
 
 
 @pytest.mark.slow

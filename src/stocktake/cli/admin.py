@@ -93,7 +93,7 @@ def audit(
         "--user", metavar="USERNAME", help="Only events about this account.")] = None,
     action: Annotated[str | None, typer.Option(
         "--action", metavar="ACTION", help="Only this kind of event, e.g. sign_in_failed, "
-        "role_changed, token_created, model_loaded.")] = None,
+        "role_changed, token_created, model_loaded, alert_reviewed.")] = None,
     limit: Annotated[int, typer.Option(
         "--limit", min=1, help="At most this many events, newest first.")] = 50,
     as_json: JsonOption = False,

@@ -14,7 +14,7 @@ from ..results import encode
 from ..results.alerts import REVIEW_STATUSES, AlertsReport
 from ..services.reading.alerts import alerts, review_alert
 from ..services.reading.snapshot import Snapshot
-from .auth import READERS
+from .auth import READERS, client_ip
 from .deps import CurrentPrincipal, EngineDep, Model, SnapshotDep, render, world_label
 
 REVIEWERS = frozenset({"admin", "analyst"})
@@ -63,7 +63,7 @@ async def alert_review(request: Request, alert: str, engine: EngineDep,
     status, note = str(form.get("status", "")), str(form.get("note", ""))
     try:
         await run_in_threadpool(review_alert, engine, alert, status=status, note=note,
-                                by=principal.username)
+                                by=principal.username, ip=client_ip(request))
     except StocktakeError as exc:
         return render(request, "error.html", {
             "title": "Not reviewed", "message": str(exc),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -28,7 +28,7 @@ from ..services.reading.alerts import review_alert
 from ..services.reading.clock import parse_moment
 from ..services.routines import assessments, plans, stocktakes
 from .alert_pages import REVIEWERS
-from .auth import READERS
+from .auth import READERS, client_ip
 from .delivery_pages import ASSESSORS, EDITORS
 from .deps import CurrentPrincipal, Editor, EngineDep, PriorityInPath, editor
 
@@ -196,9 +196,11 @@ async def api_action_update(engine: EngineDep, who: CurrentPrincipal, body: Acti
              summary="Review an alert",
              description="Mark an alert (its `id` in GET /api/v1/alerts) explained or "
              "confirmed, or reopen it, with a note. Analysts and admins.")
-async def api_alert_review(engine: EngineDep, who: CurrentPrincipal, body: ReviewIn,
+async def api_alert_review(request: Request, engine: EngineDep, who: CurrentPrincipal,
+                           body: ReviewIn,
                            alert: Annotated[str, Path(description="The alert's id")]
                            ) -> JSONResponse:
+    ip = client_ip(request)
     return _json(await run_in_threadpool(
         lambda: review_alert(engine, alert, status=body.status, note=body.note,
-                             by=who.username)))
+                             by=who.username, ip=ip)))

@@ -32,6 +32,7 @@ ACTIONS: dict[str, str] = {
     "token_revoked": "API token revoked",
     "token_refused": "API token refused (beyond its account's powers)",
     "model_loaded": "model loaded",
+    "alert_reviewed": "alert reviewed (explained, confirmed or reopened)",
 }
 
 

@@ -45,6 +45,7 @@ from ...results.alerts import REVIEW_STATUSES, AlertItem, AlertReview, AlertsRep
 from ...store import alert_reviews
 from ...store import schema as s
 from ...store.db import utcnow, writing
+from ..admin import audit
 from .series_data import SeriesData, check_priority, check_unit, components
 from .snapshot import Snapshot
 
@@ -293,9 +294,10 @@ def alerts(snap: Snapshot, *, priority: str | None = None,
 
 
 def review_alert(engine: Engine, alert: str, *, status: str, note: str, by: str,
-                 now: datetime | None = None) -> ReviewDone:
+                 now: datetime | None = None, ip: str | None = None) -> ReviewDone:
     """Record that an analyst marked ``alert`` (its id) explained or confirmed, or reopened
-    it, with a note. The alert must be raised on the data as they now stand."""
+    it, with a note (and in the audit log, with where from). The alert must be raised on
+    the data as they now stand."""
     if status not in REVIEW_STATUSES:
         raise Invalid(Problem(f"'{status}' is not a status of an alert: "
                               f"{', '.join(REVIEW_STATUSES)}"
@@ -313,6 +315,8 @@ def review_alert(engine: Engine, alert: str, *, status: str, note: str, by: str,
         alert_reviews.record(conn, alert=alert, kind=a.kind, unit=a.unit,
                              indicators=a.indicators, start=a.start, status=status,
                              note=note.strip(), by=by, at=at)
+        audit.record(conn, "alert_reviewed", actor=by, subject=alert, ip=ip, at=at,
+                     detail={"status": status, "unit": a.unit, "kind": a.kind})
     review = AlertReview(alert=alert, status=status, note=note.strip(), by=by, at=at)
     return ReviewDone(review=review, alert=replace(a, status=status,
                                                    history=(*a.history, review)))
