@@ -583,8 +583,8 @@ def test_a_pack_renders_whatever_little_there_is(world, months):
         assert result.accepted
     load_plan(world, "P1", PLAN, author="DU", reason="", at=datetime(2024, 11, 1))
     context = pack_context(world, "P1", as_of=datetime(2024, 11, 2))
-    latest = context["headline"]["latest"]
-    assert (latest is None) if months == 0 else latest["period"] == f"2024-{months:02d}"
+    latest = context["headline"].latest
+    assert (latest is None) if months == 0 else latest.period == f"2024-{months:02d}"
     html = render_pack(context)
     assert "Cut violent crime" in html and "How can we help?" in html
     assert "Not assessed" in html and "No open actions" in html

@@ -182,7 +182,7 @@ def test_spc_limits_by_hand(spc_world, screen):
     assert chart.variation_icon == "concern_high"
     assert chart.assurance_icon is None and chart.target is None
     assert chart.parameters["screen_outliers"] is screen
-    assert chart.unit["code"] == "B1" and chart.excluded_partial == ()
+    assert chart.unit.code == "B1" and chart.excluded_partial == ()
 
 
 def test_spc_takes_the_priority_target_and_leaves_out_partial_periods(world):
@@ -194,11 +194,11 @@ def test_spc_takes_the_priority_target_and_leaves_out_partial_periods(world):
     rates = [sum(v) / 10 for v in INCIDENTS.values()]
     mean = sum(rates) / 6
     amr = sum(abs(b - a) for a, b in zip(rates, rates[1:], strict=False)) / 5
-    assert chart.points[0]["upper"] == pytest.approx(mean + 2.66 * amr)
+    assert chart.points[0].upper == pytest.approx(mean + 2.66 * amr)
     # Target 8 lies below the lower limit; lower is better: every value fails the target.
     assert mean - 2.66 * amr > 8.0
     assert chart.assurance_icon == "consistently_fails"
-    assert chart.points[0]["trial"] is True
+    assert chart.points[0].trial is True
     assert spc_chart(Snapshot(world, AS_OF), "incident_rate", "N",
                      target=12.0).assurance_icon == "consistently_passes"
 
