@@ -9,7 +9,8 @@ from dataclasses import replace
 from html import escape
 from typing import Any
 
-from ..model.periods import Period
+from ..delivery.assessments import LIKELIHOOD, LIKELIHOOD_LABELS
+from ..model.periods import Period, PeriodError
 from ..results.readings import SpcChart, SpcPoint, UnitComparison
 from ..results.status import ForecastReading, PriorityTrajectory, UnitReading
 
@@ -349,7 +350,7 @@ def _summary(trajectory: PriorityTrajectory, spc: SpcChart | None) -> str:
     return text
 
 
-def unit_panel(unit: UnitReading, *, width: int = 230, height: int = 120,
+def unit_panel(unit: UnitReading, *, width: int = 230, height: int = 120, font_size: int = 9,
                y_range: tuple[float, float] | None = None, decimals: int | None = None) -> str:
     """One small multiple: a unit's actual against its share of the trajectory, from a row of
     services.status.unit_readings, on its own scale or on ``y_range`` (low, high) shared by
@@ -369,12 +370,13 @@ def unit_panel(unit: UnitReading, *, width: int = 230, height: int = 120,
         v = actual[-1][1]
         latest = f"{v:,.{decimals}f}" if decimals is not None else _tick(v)
     frame = _TimeFrame(periods, values, width=width, height=height,  # room for the latest
-                       margins=(38, round(label_width(latest, 9)) + 8, 6, 18),
+                       margins=(round(font_size * 4.2), round(label_width(latest, font_size)) + 8,
+                                6, round(font_size * 2)),
                        pad=0.02 if y_range else 0.1, ticks=3)
     x, y = frame.x, frame.y
     out = frame.gridlines(label_dx=4, label_dy=3)
-    ticks = time_ticks(first, last, frame.plot_w, font_size=9, gap=8)
-    for p, label in ticks_inside(ticks, x, width, font_size=9):
+    ticks = time_ticks(first, last, frame.plot_w, font_size=font_size, gap=8)
+    for p, label in ticks_inside(ticks, x, width, font_size=font_size):
         out.append(f'<text class="x-tick" x="{x(p):.1f}" y="{height - 4}" '
                    f'text-anchor="middle">{label}</text>')
     if expected:
@@ -390,7 +392,8 @@ def unit_panel(unit: UnitReading, *, width: int = 230, height: int = 120,
     label = escape(f"{unit.unit_name}: actual against its share of the trajectory")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
             f'role="img" aria-label="{label}" class="panel" font-family="sans-serif" '
-            f'font-size="9" fill="{FORECAST}"><title>{label}</title>' + "".join(out) + "</svg>")
+            f'font-size="{font_size}" fill="{FORECAST}"><title>{label}</title>'
+            + "".join(out) + "</svg>")
 
 
 def shared_range(units: list[UnitReading]) -> tuple[float, float] | None:
@@ -607,3 +610,81 @@ def _funnel_summary(compare: dict[str, Any]) -> str:
     if not any(u["outside_99.8"] != "inside" for u in compare["units"]):
         text += "; no unit outside the 99.8% limits"
     return text
+
+
+# The likelihood ratings as the documents' badges colour them: (fill, ink, short label).
+RATING_CELLS = {"green": ("#dff3e4", "#0d5a24", "G"), "amber_green": ("#eef3d6", "#4a5a00", "A/G"),
+                "amber_red": ("#fde6cf", "#8a3b00", "A/R"), "red": ("#fbd9d9", "#9b1111", "R")}
+MAX_ROUNDS_DRAWN = 12
+
+
+def likelihood_chart(priorities: list[tuple[str, list[tuple[str, str]]]], *,
+                     width: int = 880) -> str:
+    """The likelihood of delivery over assessment rounds: a row per priority (title, then
+    its (round, likelihood) oldest first), a column per round in the order rounds were first
+    held, each cell coloured and lettered by its rating (a colour is never the only cue).
+    Only the latest MAX_ROUNDS_DRAWN rounds are drawn. "" when no priority was assessed."""
+    rounds: list[str] = []
+    for _, history in priorities:
+        rounds += [r for r, _ in history if r not in rounds]
+    if not rounds:
+        return ""
+    rounds = sorted(rounds)[-MAX_ROUNDS_DRAWN:] if all(
+        _is_period(r) for r in rounds) else rounds[-MAX_ROUNDS_DRAWN:]
+    label_w, row_h, top = 280, 26, 30
+    cell_w = (width - label_w) / len(rounds)
+    out = []
+    for j, r in enumerate(rounds):
+        cx = label_w + (j + 0.5) * cell_w
+        size = 11 if label_width(r, 11) <= cell_w - 4 else 9
+        out.append(f'<text class="round" x="{cx:.1f}" y="{top - 10}" text-anchor="middle" '
+                   f'font-size="{size}">{escape(r)}</text>')
+    for i, (title, history) in enumerate(priorities):
+        y0 = top + i * row_h
+        name = title if label_width(title, 12) <= label_w - 10 else _shorten(title, label_w - 10)
+        out.append(f'<text class="priority" x="0" y="{y0 + row_h / 2 + 4:.1f}">'
+                   f"<title>{escape(title)}</title>{escape(name)}</text>")
+        rated = dict(history)
+        for j, r in enumerate(rounds):
+            x0 = label_w + j * cell_w
+            fill, ink, short = RATING_CELLS.get(rated.get(r, ""), ("#fff", "#8b949e", "–"))
+            word = LIKELIHOOD_LABELS.get(rated.get(r, ""), "not assessed")
+            out.append(f'<rect class="cell" data-rating="{rated.get(r, "none")}" '
+                       f'x="{x0 + 1:.1f}" y="{y0 + 2}" width="{cell_w - 2:.1f}" '
+                       f'height="{row_h - 4}" fill="{fill}" stroke="#d5dbe1">'
+                       f"<title>{escape(f'{title}, {r}: {word}')}</title></rect>")
+            out.append(f'<text x="{x0 + cell_w / 2:.1f}" y="{y0 + row_h / 2 + 4:.1f}" '
+                       f'text-anchor="middle" font-weight="700" fill="{ink}">{short}</text>')
+    ly = top + len(priorities) * row_h + 22
+    lx = 0.0
+    for code in LIKELIHOOD:
+        fill, ink, short = RATING_CELLS[code]
+        out.append(f'<rect x="{lx:.1f}" y="{ly - 12}" width="30" height="17" fill="{fill}" '
+                   f'stroke="#d5dbe1"/><text x="{lx + 15:.1f}" y="{ly}" text-anchor="middle" '
+                   f'font-weight="700" fill="{ink}">{short}</text>')
+        out.append(f'<text x="{lx + 36:.1f}" y="{ly}">{LIKELIHOOD_LABELS[code]}</text>')
+        lx += 48 + label_width(LIKELIHOOD_LABELS[code], 12)
+    out.append(f'<text x="{lx:.1f}" y="{ly}" fill="{FORECAST}">– not assessed that round'
+               "</text>")
+    height = ly + 10
+    summary = escape("Likelihood of delivery by assessment round: " + "; ".join(
+        f"{t}: {', '.join(LIKELIHOOD_LABELS.get(v, v) for _, v in h) or 'not assessed'}"
+        for t, h in priorities))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'role="img" aria-label="{summary}" class="chart likelihood" '
+            f'font-family="system-ui, sans-serif" font-size="12" fill="{INK}">'
+            f"<title>{summary}</title>" + "".join(out) + "</svg>")
+
+
+def _is_period(code: str) -> bool:
+    try:
+        Period.parse(code)
+    except PeriodError:
+        return False
+    return True
+
+
+def _shorten(text: str, width: float) -> str:
+    while text and label_width(text + "…", 12) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
