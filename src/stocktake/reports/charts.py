@@ -619,7 +619,7 @@ MAX_ROUNDS_DRAWN = 12
 
 
 def likelihood_chart(priorities: list[tuple[str, list[tuple[str, str]]]], *,
-                     width: int = 880) -> str:
+                     width: int = 720) -> str:
     """The likelihood of delivery over assessment rounds: a row per priority (title, then
     its (round, likelihood) oldest first), a column per round in the order rounds were first
     held, each cell coloured and lettered by its rating (a colour is never the only cue).
@@ -631,7 +631,7 @@ def likelihood_chart(priorities: list[tuple[str, list[tuple[str, str]]]], *,
         return ""
     rounds = sorted(rounds)[-MAX_ROUNDS_DRAWN:] if all(
         _is_period(r) for r in rounds) else rounds[-MAX_ROUNDS_DRAWN:]
-    label_w, row_h, top = 280, 26, 30
+    label_w, row_h, top = 250, 26, 30
     cell_w = (width - label_w) / len(rounds)
     out = []
     for j, r in enumerate(rounds):
