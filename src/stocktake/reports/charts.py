@@ -74,7 +74,7 @@ def time_ticks(first: Period, last: Period, plot_w: float, font_size: float,
                 for y in years if y % step == 0]
     widest = max(first.code, last.code, key=lambda code: label_width(code, font_size))
     step = next((k for k in PERIOD_STEPS if fits(k, widest)), span)
-    return [(first.shift(i), first.shift(i).code) for i in range(0, span + 1, step)]
+    return [(first.shift(i), first.shift(i).code) for i in range(0, last - first + 1, step)]
 
 
 def ticks_inside(ticks: list[tuple[Period, str]], x: Any, width: float,
