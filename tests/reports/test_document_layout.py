@@ -66,6 +66,7 @@ def test_the_pack_has_no_nearly_blank_page_its_funnel_and_an_annex_in_words(demo
     write_pack(demo_engine, "SURG", str(pdf))
     text = " ".join(" ".join(assert_no_nearly_blank_page(pdf, tmp_path)).split())
     assert "The units compared on" in text and "Overall 75.9" in text  # the funnel, drawn
+    assert "Priority surgeries completed (surgeries), log scale" in text  # its x axis named
     assert "parameters {" not in text and "'name':" not in text
     assert "Built bottom-up from the delivery plan's interventions." in text
 

@@ -262,7 +262,11 @@ def headline_funnel(engine: Engine, context: dict[str, Any], *,
     if not below:
         return None, "the scope has no units below it to compare"
     try:
-        return compare_units(snap, head.headline, head.latest.period,
-                             level=below[0].level), None
+        funnel = compare_units(snap, head.headline, head.latest.period, level=below[0].level)
     except StocktakeError as exc:
         return None, str(exc)
+    den = snap.model.indicators.get(funnel.denominator)  # the x axis named as the web names it
+    if den is not None:
+        funnel = dataclasses.replace(funnel, denominator_info={"name": den.name,
+                                                               "unit_of_measure": den.unit})
+    return funnel, None
