@@ -98,3 +98,30 @@ def test_the_small_multiple_labels_its_latest_value():
     root = ET.fromstring(panel("2024-01", 24))
     latest = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "latest"]
     assert latest == [f"{1000 + 3 * 23:,}"]
+
+
+def text_box(t: ET.Element, font: ImageFont.FreeTypeFont, size: float
+             ) -> tuple[float, float, float, float]:
+    """(x from, x to, y from, y to) of a text element as drawn at ``size``."""
+    w = font.getlength(t.text) * size / 100
+    x = float(t.get("x"))
+    left = {"start": x, "middle": x - w / 2, "end": x - w}[t.get("text-anchor") or "start"]
+    return left, left + w, float(t.get("y")) - size * 0.8, float(t.get("y")) + size * 0.2
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="needs DejaVu Sans (fonts-dejavu-core)")
+def test_a_rebase_label_keeps_clear_of_the_target_label():
+    from tests.reports.test_headline_chart_spc import _spc
+
+    for target in (("2024-06", 140.0), ("2024-03", 140.0), ("2023-12", 150.0)):
+        svg = headline_chart(trajectory_reading([], ("2021-01", 100.0), target), _spc())
+        root = ET.fromstring(svg)
+        font = ImageFont.truetype(str(FONT), size=100)
+        texts = list(root.iter(f"{SVG}text"))
+        rebase = [text_box(t, font, 10) for t in texts if t.get("class") == "rebase"]
+        goal = [text_box(t, font, 12) for t in texts if (t.text or "").startswith("Target ")
+                and t.get("fill") != "#fff"]
+        assert rebase and goal
+        for a in rebase:
+            for b in goal:
+                assert not (a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]), target

@@ -199,14 +199,23 @@ def headline_chart(trajectory: PriorityTrajectory, spc: SpcChart | None = None, 
                    f'stroke="{GREY}" stroke-dasharray="4 3"/>')
     marks = [m for m in _rebase_marks(spc, first, last)
              if suggestions or m[0] == "accepted"]
+    target_box = None  # where the target's label goes: a rebase label keeps clear of it
+    if target:
+        tx, ty = x(Period.parse(target.period)), y(target.value)
+        tw = label_width(f"Target {_fmt(target.value)}", 12)
+        target_box = (tx - 10 - tw, tx - 10, ty - 22, ty - 7)
     for i, (kind, p, label) in enumerate(marks):  # accepted solid, suggested dotted
         px = x(p) - (x(p) - x(p.shift(-1))) / 2
         dash = "" if kind == "accepted" else ' stroke-dasharray="2 3"'
         out.append(f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{top}" y2="{top + plot_h}" '
                    f'stroke="{INK}" stroke-width="1.2"{dash}/>')
         # plain text: a white halo (paint-order) hides the label in PDF renderers
-        out.append(f'<text x="{px + 3:.1f}" y="{top + 11 + 12 * (i % 2)}" font-size="10" '
-                   f'fill="{INK}">{escape(label)}</text>')
+        ly, lw = top + 11 + 12 * (i % 2), label_width(label, 10)
+        lx, anchor = px + 3, "start"
+        if target_box and _overlap((lx, lx + lw, ly - 9, ly + 2), target_box):
+            lx, anchor = px - 3, "end"  # on the line's other side
+        out.append(f'<text class="rebase" x="{lx:.1f}" y="{ly}" font-size="10" '
+                   f'text-anchor="{anchor}" fill="{INK}">{escape(label)}</text>')
     fc = series["forecast"]
     if fc:
         for level, opacity in (("95", 0.15), ("80", 0.3)):
@@ -292,6 +301,12 @@ def headline_chart(trajectory: PriorityTrajectory, spc: SpcChart | None = None, 
             f'role="img" aria-label="{summary}" class="chart" '
             f'font-family="system-ui, sans-serif" font-size="12" fill="{INK}">'
             f"<title>{summary}</title>" + "".join(out) + "</svg>")
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]
+             ) -> bool:
+    """Whether two boxes (x from, x to, y from, y to) overlap."""
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
 
 
 def _reported_scale(point: SpcPoint) -> SpcPoint:

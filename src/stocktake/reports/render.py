@@ -55,12 +55,12 @@ def render_pack(context: dict[str, Any], *, funnel: UnitComparison | None = None
     c = dict(context)
     trajectory = c.pop("trajectory")  # drawn here, not read by the template
     spc = c["spc"] if c["spc"] and c["spc"].points else None
-    c["headline_svg"] = headline_chart(trajectory, spc, width=880, height=360)
+    c["headline_svg"] = headline_chart(trajectory, spc, width=760, height=340)
     y_range = shared_range(list(c["units"])) if shared_scale else None
     c["panels_shared"] = y_range is not None
     c["panels"] = {u.unit: unit_panel(u, width=200, height=110, font_size=10, y_range=y_range,
                                       decimals=c["headline"].decimals) for u in c["units"]}
-    c["funnel_svg"] = funnel_chart(funnel, width=880, height=420) if funnel else ""
+    c["funnel_svg"] = funnel_chart(funnel, width=760, height=400) if funnel else ""
     c["funnel_note"] = funnel_note
     c["chain_svg"], c["actor_names"] = "", {}
     chain: dc.Chain | None = c.pop("chain_object", None)
