@@ -146,3 +146,37 @@ def test_overdispersion_widens_the_drawn_limits_and_wide_sizes_go_on_a_log_axis(
 def test_bad_comparisons_are_refused(units, message):
     with pytest.raises(ValueError, match=message):
         funnel_chart(comparison(units))
+
+
+def test_every_unit_outside_the_95_limits_is_named_and_no_two_names_overlap():
+    """Five outliers, three of them at nearly the same place (where one label would sit on
+    another): each is named once, in ink (its white halo is a separate copy beneath it, as
+    PDF renderers ignore paint-order), and the names' boxes do not overlap."""
+    from PIL import ImageFont
+
+    from tests.reports.test_chart_axes import FONT
+
+    units = [unit("A", "Alpha", 200, 45.0, "above", "above"),
+             unit("B", "Beta", 1000, 30.0),
+             unit("C", "Gamma", 400, 24.0, "below", "inside"),
+             unit("E", "Epsilon", 410, 24.2, "below", "inside"),
+             unit("F", "Phi", 420, 23.9, "below", "inside"),
+             unit("G", "Eta", 1500, 35.5, "above", "above"),
+             unit("D", "Delta", 1500, 31.0)]
+    root = parse(funnel_chart(comparison(units)))
+    texts = list(root.iter(f"{SVG}text"))
+    named = [t for t in texts if t.get("class") == "unit-label"]
+    outside = {u["name"] for u in units if u["outside_95"] != "inside"}
+    assert sorted(t.text for t in named) == sorted(outside)
+    assert all(t.get("paint-order") is None and t.get("stroke") is None for t in named)
+    halos = [t.text for t in texts if t.get("class") == "halo"]
+    assert sorted(halos) == sorted(outside)
+    if not FONT.exists():
+        return
+    font = ImageFont.truetype(str(FONT), size=100)
+    boxes = [(float(t.get("x")), float(t.get("x")) + font.getlength(t.text) * 0.12,
+              float(t.get("y")) - 10, float(t.get("y")) + 3, t.text) for t in named]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            apart = a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2]
+            assert apart, f"{a[4]} and {b[4]} overlap"

@@ -9,7 +9,8 @@ from dataclasses import replace
 from html import escape
 from typing import Any
 
-from ..model.periods import Period
+from ..delivery.assessments import LIKELIHOOD, LIKELIHOOD_LABELS
+from ..model.periods import Period, PeriodError
 from ..results.readings import SpcChart, SpcPoint, UnitComparison
 from ..results.status import ForecastReading, PriorityTrajectory, UnitReading
 
@@ -36,6 +37,65 @@ def _fmt(v: float) -> str:
 
 def _tick(v: float) -> str:
     return _fmt(v).removesuffix(".0")
+
+
+# Advances in ems, at or above those of the common sans-serif fonts (DejaVu Sans, the widest
+# of them, sets a digit in 0.64 em and a capital W in 0.99 em).
+CHAR_WIDTH, CAPITAL_WIDTH = 0.66, 1.0
+YEAR_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
+PERIOD_STEPS = (1, 2, 3, 4, 6, 12, 13, 26, 52)
+
+
+def label_width(text: str, font_size: float) -> float:
+    """The width a label takes on the page, estimated from its length (no font metrics
+    here: the same SVG goes to browsers, WeasyPrint and pictures)."""
+    return sum(CAPITAL_WIDTH if c.isupper() else CHAR_WIDTH for c in text) * font_size
+
+
+def time_ticks(first: Period, last: Period, plot_w: float, font_size: float,
+               gap: float = 10) -> list[tuple[Period, str]]:
+    """(period, label) of the ticks on a time axis ``plot_w`` wide: each January labelled by
+    its year when the series spans two or more, else every k-th period by its code, k the
+    smallest step whose labels stand ``gap`` apart. So 41 years get a label every five or ten
+    years, ten years of weeks one a year or two, twenty months one every few months."""
+    span = max(last - first, 1)
+    per_period = plot_w / span
+
+    def fits(step_periods: float, text: str) -> bool:
+        return step_periods * per_period >= label_width(text, font_size) + gap
+
+    years = [y for y in range(first.start.year, last.end.year + 1)
+             if first <= Period.containing(Period.parse(f"{y}").start, first.type) <= last]
+    if len(years) >= 2:
+        per_year = (Period.containing(Period.parse(f"{years[1]}").start, first.type)
+                    - Period.containing(Period.parse(f"{years[0]}").start, first.type))
+        step = next((k for k in YEAR_STEPS if fits(k * per_year, "0000")), YEAR_STEPS[-1])
+        return [(Period.containing(Period.parse(f"{y}").start, first.type), str(y))
+                for y in years if y % step == 0]
+    widest = max(first.code, last.code, key=lambda code: label_width(code, font_size))
+    step = next((k for k in PERIOD_STEPS if fits(k, widest)), span)
+    return [(first.shift(i), first.shift(i).code) for i in range(0, last - first + 1, step)]
+
+
+def ticks_inside(ticks: list[tuple[Period, str]], x: Any, width: float,
+                 font_size: float) -> list[tuple[Period, str]]:
+    """The ticks whose centred label lies wholly inside a picture ``width`` wide."""
+    return [(p, t) for p, t in ticks
+            if label_width(t, font_size) / 2 <= x(p) <= width - label_width(t, font_size) / 2]
+
+
+def line_path(points: list[tuple[Period, float | None]], x: Any, y: Any) -> str:
+    """An SVG path through (period, value) in time order that lifts the pen over a missing
+    period or value: a gap in the data is a gap in the line, never a straight join."""
+    out, previous = [], None
+    for p, v in points:
+        if v is None:
+            previous = None
+            continue
+        pen = "L" if previous is not None and p - previous == 1 else "M"
+        out.append(f"{pen}{x(p):.1f},{y(v):.1f}")
+        previous = p
+    return " ".join(out)
 
 
 class _TimeFrame:
@@ -124,15 +184,12 @@ def headline_chart(trajectory: PriorityTrajectory, spc: SpcChart | None = None, 
                         for i, (px, py) in enumerate(pairs))
 
     out = frame.gridlines(label_dx=8, label_dy=4)  # gridlines and y labels
-    year = first.start.year
-    while year <= last.end.year:  # x labels at each January
-        p = Period.containing(Period.parse(f"{year}").start, first.type)
-        if first <= p <= last:
-            out.append(f'<line x1="{x(p):.1f}" x2="{x(p):.1f}" y1="{top + plot_h}" '
-                       f'y2="{top + plot_h + 5}" stroke="{INK}"/>')
-            out.append(f'<text x="{x(p):.1f}" y="{top + plot_h + 18}" '
-                       f'text-anchor="middle">{year}</text>')
-        year += 1
+    for p, label in ticks_inside(time_ticks(first, last, frame.plot_w, font_size=12), x,
+                                 width, font_size=12):
+        out.append(f'<line x1="{x(p):.1f}" x2="{x(p):.1f}" y1="{top + plot_h}" '
+                   f'y2="{top + plot_h + 5}" stroke="{INK}"/>')
+        out.append(f'<text class="x-tick" x="{x(p):.1f}" y="{top + plot_h + 18}" '
+                   f'text-anchor="middle">{label}</text>')
     limits = [(x(p), v) for p, v in series["actual"] if v.get("upper") is not None]
     if limits:  # SPC process limits as a band, the mean dashed
         band = [(px, y(v["upper"])) for px, v in limits] + [
@@ -142,14 +199,23 @@ def headline_chart(trajectory: PriorityTrajectory, spc: SpcChart | None = None, 
                    f'stroke="{GREY}" stroke-dasharray="4 3"/>')
     marks = [m for m in _rebase_marks(spc, first, last)
              if suggestions or m[0] == "accepted"]
+    target_box = None  # where the target's label goes: a rebase label keeps clear of it
+    if target:
+        tx, ty = x(Period.parse(target.period)), y(target.value)
+        tw = label_width(f"Target {_fmt(target.value)}", 12)
+        target_box = (tx - 10 - tw, tx - 10, ty - 22, ty - 7)
     for i, (kind, p, label) in enumerate(marks):  # accepted solid, suggested dotted
         px = x(p) - (x(p) - x(p.shift(-1))) / 2
         dash = "" if kind == "accepted" else ' stroke-dasharray="2 3"'
         out.append(f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{top}" y2="{top + plot_h}" '
                    f'stroke="{INK}" stroke-width="1.2"{dash}/>')
         # plain text: a white halo (paint-order) hides the label in PDF renderers
-        out.append(f'<text x="{px + 3:.1f}" y="{top + 11 + 12 * (i % 2)}" font-size="10" '
-                   f'fill="{INK}">{escape(label)}</text>')
+        ly, lw = top + 11 + 12 * (i % 2), label_width(label, 10)
+        lx, anchor = px + 3, "start"
+        if target_box and _overlap((lx, lx + lw, ly - 9, ly + 2), target_box):
+            lx, anchor = px - 3, "end"  # on the line's other side
+        out.append(f'<text class="rebase" x="{lx:.1f}" y="{ly}" font-size="10" '
+                   f'text-anchor="{anchor}" fill="{INK}">{escape(label)}</text>')
     fc = series["forecast"]
     if fc:
         for level, opacity in (("95", 0.15), ("80", 0.3)):
@@ -162,9 +228,15 @@ def headline_chart(trajectory: PriorityTrajectory, spc: SpcChart | None = None, 
     if series["expected"]:
         out.append(f'<path d="{path([(x(p), y(v)) for p, v in series["expected"]])}" '
                    f'fill="none" stroke="{TRAJECTORY}" stroke-width="2" stroke-dasharray="7 4"/>')
-    actual = [(x(p), y(v["value"])) for p, v in series["actual"] if v["value"] is not None]
-    if actual:
-        out.append(f'<path d="{path(actual)}" fill="none" stroke="{INK}" stroke-width="1.6"/>')
+    actual = [(p, v["value"]) for p, v in series["actual"]]
+    if any(v is not None for _, v in actual):
+        out.append(f'<path class="actual" d="{line_path(actual, x, y)}" fill="none" '
+                   f'stroke="{INK}" stroke-width="1.6"/>')
+        valued = {p for p, v in actual if v is not None}
+        for p in valued:  # a point alone between gaps has no line: a dot shows it
+            if p.shift(-1) not in valued and p.shift(1) not in valued:
+                out.append(f'<circle cx="{x(p):.1f}" cy="{y(dict(actual)[p]):.1f}" r="2" '
+                           f'fill="{INK}"/>')
         for p, v in series["actual"]:
             colour = POINT_COLOURS.get(v.get("point_type", ""))
             if colour and v["value"] is not None:
@@ -231,6 +303,12 @@ def headline_chart(trajectory: PriorityTrajectory, spc: SpcChart | None = None, 
             f"<title>{summary}</title>" + "".join(out) + "</svg>")
 
 
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]
+             ) -> bool:
+    """Whether two boxes (x from, x to, y from, y to) overlap."""
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
 def _reported_scale(point: SpcPoint) -> SpcPoint:
     """An SPC point of a seasonally adjusted chart put back on the reported scale: the
     reported value, and the limits shifted (or scaled) by the point's seasonal effect, so
@@ -287,10 +365,13 @@ def _summary(trajectory: PriorityTrajectory, spc: SpcChart | None) -> str:
     return text
 
 
-def unit_panel(unit: UnitReading, *, width: int = 230, height: int = 120) -> str:
-    """One small multiple: a unit's actual against its share of the trajectory, on its own
-    scale, from a row of services.status.unit_readings. The status is written beside it by
-    the page; here the line styles match the headline chart's legend."""
+def unit_panel(unit: UnitReading, *, width: int = 230, height: int = 120, font_size: int = 9,
+               y_range: tuple[float, float] | None = None, decimals: int | None = None) -> str:
+    """One small multiple: a unit's actual against its share of the trajectory, from a row of
+    services.status.unit_readings, on its own scale or on ``y_range`` (low, high) shared by
+    every panel of a page so that their heights compare. The latest actual is labelled
+    (``decimals`` as the headline prints them); the line styles match the headline chart's
+    legend, and a missing period is a gap in the line."""
     actual = [(Period.parse(a.period), float(a.value)) for a in unit.actuals]
     expected = [(Period.parse(r.period), float(r.expected))
                 for r in unit.readings if r.expected is not None]
@@ -298,32 +379,48 @@ def unit_panel(unit: UnitReading, *, width: int = 230, height: int = 120) -> str
         return ""
     periods = [p for p, _ in actual + expected]
     first, last = min(periods), max(periods)
-    frame = _TimeFrame(periods, [v for _, v in actual + expected], width=width, height=height,
-                       margins=(38, 6, 6, 18), pad=0.1, ticks=3)
+    values = [v for _, v in actual + expected] + list(y_range or ())
+    latest = ""
+    if actual:
+        v = actual[-1][1]
+        latest = f"{v:,.{decimals}f}" if decimals is not None else _tick(v)
+    frame = _TimeFrame(periods, values, width=width, height=height,  # room for the latest
+                       margins=(round(font_size * 4.2), round(label_width(latest, font_size)) + 8,
+                                6, round(font_size * 2)),
+                       pad=0.02 if y_range else 0.1, ticks=3)
     x, y = frame.x, frame.y
-
-    def path(pairs: list[tuple[Period, float]]) -> str:
-        return " ".join(f"{'M' if i == 0 else 'L'}{x(p):.1f},{y(v):.1f}"
-                        for i, (p, v) in enumerate(pairs))
-
     out = frame.gridlines(label_dx=4, label_dy=3)
-    for year in (first.start.year, last.end.year):
-        p = Period.containing(Period.parse(f"{year}").start, first.type)
-        if first <= p <= last:
-            anchor = "start" if year == first.start.year else "end"
-            out.append(f'<text x="{x(p):.1f}" y="{height - 4}" text-anchor="{anchor}">'
-                       f"{year}</text>")
+    ticks = time_ticks(first, last, frame.plot_w, font_size=font_size, gap=8)
+    for p, label in ticks_inside(ticks, x, width, font_size=font_size):
+        out.append(f'<text class="x-tick" x="{x(p):.1f}" y="{height - 4}" '
+                   f'text-anchor="middle">{label}</text>')
     if expected:
-        out.append(f'<path d="{path(expected)}" fill="none" stroke="{TRAJECTORY}" '
+        out.append(f'<path d="{line_path(expected, x, y)}" fill="none" stroke="{TRAJECTORY}" '
                    'stroke-width="1.5" stroke-dasharray="5 3"/>')
     if actual:
-        out.append(f'<path d="{path(actual)}" fill="none" stroke="{INK}" stroke-width="1.4"/>')
+        out.append(f'<path class="actual" d="{line_path(actual, x, y)}" fill="none" '
+                   f'stroke="{INK}" stroke-width="1.4"/>')
         p, v = actual[-1]
         out.append(f'<circle cx="{x(p):.1f}" cy="{y(v):.1f}" r="2.6" fill="{INK}"/>')
+        out.append(f'<text class="latest" x="{x(p) + 4:.1f}" y="{y(v) + 3:.1f}" '
+                   f'font-weight="700" fill="{INK}">{latest}</text>')
     label = escape(f"{unit.unit_name}: actual against its share of the trajectory")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
             f'role="img" aria-label="{label}" class="panel" font-family="sans-serif" '
-            f'font-size="9" fill="{FORECAST}"><title>{label}</title>' + "".join(out) + "</svg>")
+            f'font-size="{font_size}" fill="{FORECAST}"><title>{label}</title>'
+            + "".join(out) + "</svg>")
+
+
+def shared_range(units: list[UnitReading]) -> tuple[float, float] | None:
+    """The (low, high) of every panel's actuals and expected values, padded: one scale for
+    a page of small multiples, so that a unit's level reads against the others'."""
+    values = [float(a.value) for u in units for a in u.actuals]
+    values += [float(r.expected) for u in units for r in u.readings if r.expected is not None]
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.08 or abs(high) * 0.1 or 1
+    return low - pad, high + pad
 
 
 def _log_ticks(low: float, high: float) -> list[float]:
@@ -450,12 +547,7 @@ def funnel_chart(compare: UnitComparison, *, width: int = 720, height: int = 400
                    f'cx="{cx:.1f}" cy="{cy:.1f}" r="5" {mark}><title>{tip}</title></circle>')
         if u["outside_95"] != "inside":
             labels.append((cx, cy, name))
-    for cx, cy, name in labels:  # after the points, so no point hides a label
-        anchor = "end" if cx > left + plot_w * 0.75 else "start"
-        dx = -8 if anchor == "end" else 8
-        out.append(f'<text class="unit-label" x="{cx + dx:.1f}" y="{cy + 4:.1f}" '
-                   f'text-anchor="{anchor}" stroke="#fff" stroke-width="3" '
-                   f'paint-order="stroke">{escape(name)}</text>')
+    out += _unit_labels(labels, right_edge=left + plot_w)  # after the points: none hidden
     indicator = compare.get("indicator") or {}
     den = compare.get("denominator_info") or {}
     x_label = den.get("name") or compare.get("denominator") or "denominator"
@@ -499,6 +591,26 @@ def funnel_chart(compare: UnitComparison, *, width: int = 720, height: int = 400
             f"<title>{summary}</title>" + "".join(out) + "</svg>")
 
 
+def _unit_labels(labels: list[tuple[float, float, str]], right_edge: float) -> list[str]:
+    """A label beside each outlying unit, moved down past any label already placed that it
+    would overlap, each on a white halo drawn as a separate copy beneath it (PDF renderers
+    ignore paint-order and would paint the halo over the letters)."""
+    placed: list[tuple[float, float, float]] = []  # (x from, x to, baseline)
+    out = []
+    for cx, cy, name in sorted(labels, key=lambda label: label[1]):
+        w = label_width(name, 12)
+        end = cx > right_edge - w - 12  # no room on the right: write it on the left
+        x0 = cx - 8 - w if end else cx + 8
+        base = cy + 4
+        while any(a < x0 + w and x0 < b and abs(base - yb) < 14 for a, b, yb in placed):
+            base += 14
+        placed.append((x0, x0 + w, base))
+        for paint in ('class="halo" fill="#fff" stroke="#fff" stroke-width="3"',
+                      'class="unit-label"'):
+            out.append(f'<text {paint} x="{x0:.1f}" y="{base:.1f}">{escape(name)}</text>')
+    return out
+
+
 def _funnel_summary(compare: dict[str, Any]) -> str:
     # The indicator's name is left to the caption: a page finds its headline chart by it.
     names = {u["unit"]: str(u.get("name") or u["unit"]) for u in compare["units"]}
@@ -513,3 +625,81 @@ def _funnel_summary(compare: dict[str, Any]) -> str:
     if not any(u["outside_99.8"] != "inside" for u in compare["units"]):
         text += "; no unit outside the 99.8% limits"
     return text
+
+
+# The likelihood ratings as the documents' badges colour them: (fill, ink, short label).
+RATING_CELLS = {"green": ("#dff3e4", "#0d5a24", "G"), "amber_green": ("#eef3d6", "#4a5a00", "A/G"),
+                "amber_red": ("#fde6cf", "#8a3b00", "A/R"), "red": ("#fbd9d9", "#9b1111", "R")}
+MAX_ROUNDS_DRAWN = 12
+
+
+def likelihood_chart(priorities: list[tuple[str, list[tuple[str, str]]]], *,
+                     width: int = 720) -> str:
+    """The likelihood of delivery over assessment rounds: a row per priority (title, then
+    its (round, likelihood) oldest first), a column per round in the order rounds were first
+    held, each cell coloured and lettered by its rating (a colour is never the only cue).
+    Only the latest MAX_ROUNDS_DRAWN rounds are drawn. "" when no priority was assessed."""
+    rounds: list[str] = []
+    for _, history in priorities:
+        rounds += [r for r, _ in history if r not in rounds]
+    if not rounds:
+        return ""
+    rounds = sorted(rounds)[-MAX_ROUNDS_DRAWN:] if all(
+        _is_period(r) for r in rounds) else rounds[-MAX_ROUNDS_DRAWN:]
+    label_w, row_h, top = 250, 26, 30
+    cell_w = (width - label_w) / len(rounds)
+    out = []
+    for j, r in enumerate(rounds):
+        cx = label_w + (j + 0.5) * cell_w
+        size = 11 if label_width(r, 11) <= cell_w - 4 else 9
+        out.append(f'<text class="round" x="{cx:.1f}" y="{top - 10}" text-anchor="middle" '
+                   f'font-size="{size}">{escape(r)}</text>')
+    for i, (title, history) in enumerate(priorities):
+        y0 = top + i * row_h
+        name = title if label_width(title, 12) <= label_w - 10 else _shorten(title, label_w - 10)
+        out.append(f'<text class="priority" x="0" y="{y0 + row_h / 2 + 4:.1f}">'
+                   f"<title>{escape(title)}</title>{escape(name)}</text>")
+        rated = dict(history)
+        for j, r in enumerate(rounds):
+            x0 = label_w + j * cell_w
+            fill, ink, short = RATING_CELLS.get(rated.get(r, ""), ("#fff", "#8b949e", "–"))
+            word = LIKELIHOOD_LABELS.get(rated.get(r, ""), "not assessed")
+            out.append(f'<rect class="cell" data-rating="{rated.get(r, "none")}" '
+                       f'x="{x0 + 1:.1f}" y="{y0 + 2}" width="{cell_w - 2:.1f}" '
+                       f'height="{row_h - 4}" fill="{fill}" stroke="#d5dbe1">'
+                       f"<title>{escape(f'{title}, {r}: {word}')}</title></rect>")
+            out.append(f'<text x="{x0 + cell_w / 2:.1f}" y="{y0 + row_h / 2 + 4:.1f}" '
+                       f'text-anchor="middle" font-weight="700" fill="{ink}">{short}</text>')
+    ly = top + len(priorities) * row_h + 22
+    lx = 0.0
+    for code in LIKELIHOOD:
+        fill, ink, short = RATING_CELLS[code]
+        out.append(f'<rect x="{lx:.1f}" y="{ly - 12}" width="30" height="17" fill="{fill}" '
+                   f'stroke="#d5dbe1"/><text x="{lx + 15:.1f}" y="{ly}" text-anchor="middle" '
+                   f'font-weight="700" fill="{ink}">{short}</text>')
+        out.append(f'<text x="{lx + 36:.1f}" y="{ly}">{LIKELIHOOD_LABELS[code]}</text>')
+        lx += 48 + label_width(LIKELIHOOD_LABELS[code], 12)
+    out.append(f'<text x="{lx:.1f}" y="{ly}" fill="{FORECAST}">– not assessed that round'
+               "</text>")
+    height = ly + 10
+    summary = escape("Likelihood of delivery by assessment round: " + "; ".join(
+        f"{t}: {', '.join(LIKELIHOOD_LABELS.get(v, v) for _, v in h) or 'not assessed'}"
+        for t, h in priorities))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'role="img" aria-label="{summary}" class="chart likelihood" '
+            f'font-family="system-ui, sans-serif" font-size="12" fill="{INK}">'
+            f"<title>{summary}</title>" + "".join(out) + "</svg>")
+
+
+def _is_period(code: str) -> bool:
+    try:
+        Period.parse(code)
+    except PeriodError:
+        return False
+    return True
+
+
+def _shorten(text: str, width: float) -> str:
+    while text and label_width(text + "…", 12) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"

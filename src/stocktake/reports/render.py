@@ -12,9 +12,16 @@ import jinja2
 from ..delivery import assessments as da
 from ..delivery import chains as dc
 from ..errors import Invalid
+from ..results.readings import UnitComparison
 from . import contracts
 from .chain_diagram import chain_svg
-from .charts import headline_chart, unit_panel
+from .charts import (
+    funnel_chart,
+    headline_chart,
+    likelihood_chart,
+    shared_range,
+    unit_panel,
+)
 from .formatting import FILTERS
 
 FORMATS = (".html", ".pdf")
@@ -38,13 +45,23 @@ def _criteria() -> tuple[list[tuple[str, str]], dict[str, str]]:
     return criteria, words
 
 
-def render_pack(context: dict[str, Any]) -> str:
-    """The stocktake pack as one self-contained HTML document."""
+def render_pack(context: dict[str, Any], *, funnel: UnitComparison | None = None,
+                funnel_note: str | None = None, shared_scale: bool = False) -> str:
+    """The stocktake pack as one self-contained HTML document; with ``funnel`` (the units
+    compared on the headline, services.publishing.packs.headline_funnel) its funnel plot,
+    or else ``funnel_note``, why there is none. The units' small multiples are each on its
+    own scale (a small unit's line is not flattened by a big one's), or with
+    ``shared_scale`` on one scale, so that their levels compare."""
     c = dict(context)
     trajectory = c.pop("trajectory")  # drawn here, not read by the template
     spc = c["spc"] if c["spc"] and c["spc"].points else None
-    c["headline_svg"] = headline_chart(trajectory, spc, width=880, height=360)
-    c["panels"] = {u.unit: unit_panel(u) for u in c["units"]}
+    c["headline_svg"] = headline_chart(trajectory, spc, width=760, height=340)
+    y_range = shared_range(list(c["units"])) if shared_scale else None
+    c["panels_shared"] = y_range is not None
+    c["panels"] = {u.unit: unit_panel(u, width=200, height=110, font_size=10, y_range=y_range,
+                                      decimals=c["headline"].decimals) for u in c["units"]}
+    c["funnel_svg"] = funnel_chart(funnel, width=760, height=400) if funnel else ""
+    c["funnel_note"] = funnel_note
     c["chain_svg"], c["actor_names"] = "", {}
     chain: dc.Chain | None = c.pop("chain_object", None)
     if chain is not None:
@@ -95,4 +112,6 @@ def render_note(context: dict[str, Any]) -> str:
 
 def render_report(context: dict[str, Any]) -> str:
     """The delivery report: likelihood league, successes with credit, concerns, quality."""
-    return environment().get_template("report.html").render(c=context)
+    c = dict(context)
+    c["likelihood_svg"] = likelihood_chart(c.pop("likelihood_rounds", []))
+    return environment().get_template("report.html").render(c=c)

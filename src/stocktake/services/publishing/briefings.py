@@ -73,6 +73,7 @@ def _priority_rows(snap: Snapshot) -> tuple[StatusReport, list[dict[str, Any]]]:
             "likelihood": current.likelihood if current else None,
             "previous_likelihood": previous.likelihood if previous else None,
             "change": change(previous, current) if current else None,
+            "rounds": [(a.round, a.likelihood) for a in history],  # the report's chart
             "flags": disagreement(current.likelihood, probability=stats["probability"],
                                   status=stats["status"], variation_icon=stats["variation"])
             if current else [],
@@ -284,6 +285,8 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
                         "gap_pct": r["head"].gap_pct,
                         "probability": r["head"].probability_of_meeting,
                         "flags": r["flags"]} for r in league],
+            "likelihood_rounds": [(r["head"].title, r["rounds"]) for r in league + [
+                r for r in rows if r["head"].status in CONCLUDED]],
             "successes": successes, "concerns": concerns, "concluded": concluded,
             "trust": with_care(model, raised, titles, shown=5),
             "quality": {"units": quality_league(provinces, raised, titles),

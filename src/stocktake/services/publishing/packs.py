@@ -15,6 +15,7 @@ from ...delivery.questions import questions_from_data
 from ...delivery.stocktakes import FIVE_QUESTIONS
 from ...errors import StocktakeError
 from ...model.entities import DeliveryModel, Indicator
+from ...reports.method_words import trajectory_in_words
 from ...results import encode
 from ...results.readings import SpcChart
 from ...results.status import (
@@ -188,9 +189,9 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: SpcChart
     forecast = trajectory.forecast
     verdict = head.at_target_period
     out = [
-        {"name": "Trajectory", "text": f"{'none' if traj is None else traj.method} from the "
-         f"baseline to the target; parameters {(None if traj is None else traj.parameters) or {}}; "
-         f"{head.tolerance.rule}."},
+        {"name": "Trajectory", "text": trajectory_in_words(
+            None if traj is None else traj.method, None if traj is None else traj.parameters)
+         + f" Tolerance: {head.tolerance.rule}."},
         {"name": "Complete periods", "text": PARTIAL_RULE},
         *([{"name": "Target met or missed",
             "text": verdict.rule[:1].upper() + verdict.rule[1:] + "."}] if verdict else []),
@@ -239,7 +240,8 @@ def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | Non
         funnel, why_not = headline_funnel(engine, context, as_of=as_of)
         write_deck(context, path, look, funnel=funnel, funnel_note=why_not)
     else:
-        write_document(render_pack(context), path)
+        funnel, why_not = headline_funnel(engine, context, as_of=as_of)
+        write_document(render_pack(context, funnel=funnel, funnel_note=why_not), path)
     head: PriorityStatus = context["headline"]
     return {"priority": priority, "out": str(path), "as_of": context["as_of"],
             "data_as_of": context["data_as_of"], "latest": head.latest,
@@ -260,7 +262,11 @@ def headline_funnel(engine: Engine, context: dict[str, Any], *,
     if not below:
         return None, "the scope has no units below it to compare"
     try:
-        return compare_units(snap, head.headline, head.latest.period,
-                             level=below[0].level), None
+        funnel = compare_units(snap, head.headline, head.latest.period, level=below[0].level)
     except StocktakeError as exc:
         return None, str(exc)
+    den = snap.model.indicators.get(funnel.denominator)  # the x axis named as the web names it
+    if den is not None:
+        funnel = dataclasses.replace(funnel, denominator_info={"name": den.name,
+                                                               "unit_of_measure": den.unit})
+    return funnel, None
