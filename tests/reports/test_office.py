@@ -346,8 +346,10 @@ def test_a_bad_theme_or_format_is_refused_and_nothing_is_written(small_world, tm
 
 
 @pytest.mark.slow
-def test_libreoffice_draws_every_slide(small_world, tmp_path):
-    """The deck opened by another program than the one that wrote it: LibreOffice turns it
+@pytest.mark.parametrize("command", [("pack", "P1"), ("note", "--month", "2024-10"),
+                                     ("report",)], ids=lambda c: c[0])
+def test_libreoffice_draws_every_slide(command, small_world, tmp_path):
+    """Each deck opened by another program than the one that wrote it: LibreOffice turns it
     into a PDF with one page per slide, each drawn (not blank); pictures of the pages are
     left in the test's folder to look at."""
     soffice = shutil.which("soffice")
@@ -355,13 +357,13 @@ def test_libreoffice_draws_every_slide(small_world, tmp_path):
         pytest.skip("LibreOffice and poppler-utils are needed (scripts/test installs them)")
     from PIL import Image
 
-    out = tmp_path / "pack.pptx"
-    _cli("pack", "P1", "--out", str(out), "--db", _url(small_world))
+    out = tmp_path / f"{command[0]}.pptx"
+    _cli(*command, "--out", str(out), "--db", _url(small_world))
     slides = len(Presentation(str(out)).slides)
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
                    check=True, capture_output=True, timeout=180)
-    subprocess.run(["pdftoppm", "-r", "40", "-png", str(tmp_path / "pack.pdf"),
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(out.with_suffix(".pdf")),
                     str(tmp_path / "slide")], check=True, timeout=120)
     pages = sorted(tmp_path.glob("slide-*.png"))
     assert len(pages) == slides

@@ -201,3 +201,25 @@ def test_a_picture_is_drawn_once_at_the_size_it_is_placed():
     assert Image.open(io.BytesIO(png)).size == (4 * DPI, 2 * DPI)
     small = cache.png(SVG, width=2.0)
     assert Image.open(io.BytesIO(small)).size == (2 * DPI, DPI)
+
+
+def test_a_long_section_shows_what_a_slide_holds_and_keeps_all_in_the_notes(small_world):
+    from stocktake.reports.briefing_deck import note_deck
+    from stocktake.services.publishing.briefings import monthly_note_context
+
+    context = monthly_note_context(small_world, "2024-10")
+    why = "A return is late. " * 30  # 540 characters: longer than a slide shows of one
+    decisions = [{"code": "P1", "title": f"Priority {i}", "why": why.strip(),
+                  "ask": "Press the owner for a date?"} for i in range(1, 9)]
+    deck = note_deck({**context, "decisions": decisions})
+    [slide] = [s for s in deck.slides if _title(s) == "What needs a decision"]
+    [body] = [sh for sh in slide.shapes if sh.has_text_frame
+              and sh.text_frame.text.startswith("Priority 1.")]
+    shown = [p.text for p in body.text_frame.paragraphs]
+    assert shown[-1] == f"and {6 - (len(shown) - 1)} more in the notes"  # the first six
+    assert 1 <= len(shown) - 1 < 6  # fewer than six: the sentences are long
+    assert all(line.endswith("(In full in the notes.)") for line in shown[:-1])
+    assert sum(map(len, shown)) < 1100  # what a slide holds legibly at 18 points
+    notes = _notes(slide)
+    for i in range(1, 7):  # the note's first six decisions, each in full
+        assert f"Priority {i}. {why.strip()} Press the owner for a date?" in notes

@@ -21,6 +21,8 @@ from .theme import DEFAULT_THEME, Theme
 from .word import note_summary
 
 LINES = 6  # the most items a slide holds legibly; all of them are in the notes
+SLIDE_CHARS = 900  # about what a slide's body holds at 18 points
+ITEM_CHARS = 320  # a longer item shows its first sentences on the slide, all in the notes
 
 
 def _deck(c: dict[str, Any], theme: Theme, what: str, command: str, *,
@@ -40,15 +42,31 @@ def _title_slide(deck: Deck, title: str, lines: list[str]) -> None:
 
 
 def _items_slide(deck: Deck, title: str, items: list[tuple[str, str]], empty: str,
-                 note: str = "") -> None:
-    """A section of sentences: the first LINES on the slide, every one in the notes."""
+                 details: list[str] | None = None) -> None:
+    """A section of sentences: on the slide as many as it holds legibly (at most LINES,
+    a long one cut after a sentence), the rest counted; in the notes every one in full
+    (or ``details``, when the notes say more than the items)."""
     lines = [f"{lead}{rest}" for lead, rest in items]
-    notes = "\n".join(lines + ([note] if note else []))
-    s = deck.slide(title, notes)
-    shown = lines[:LINES] or [empty]
-    if len(lines) > LINES:
-        shown.append(f"and {len(lines) - LINES} more in the notes")
-    deck.text(s, shown, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT, size=18)
+    s = deck.slide(title, "\n".join(details if details is not None else lines))
+    shown: list[str] = []
+    for line in lines[:LINES]:
+        short = _shorten(line)
+        if shown and sum(map(len, shown)) + len(short) > SLIDE_CHARS:
+            break
+        shown.append(short)
+    if len(lines) > len(shown):
+        shown.append(f"and {len(lines) - len(shown)} more in the notes")
+    deck.text(s, shown or [empty], MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT,
+              size=18)
+
+
+def _shorten(line: str) -> str:
+    """An item as the slide shows it: whole up to ITEM_CHARS, else its first sentences."""
+    if len(line) <= ITEM_CHARS:
+        return line
+    cut = line.rfind(". ", 0, ITEM_CHARS)
+    return (line[:cut + 1] if cut > 0 else line[:ITEM_CHARS].rstrip() + "…") + \
+        " (In full in the notes.)"
 
 
 def _table_slide(deck: Deck, title: str, header: list[str], rows: list[list[str]],
@@ -116,14 +134,17 @@ def report_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> Any:
                  + "".join(f" Judgement and statistics disagree. {f['message']}"
                            for f in s["flags"])) for s in c["concerns"]]
     _items_slide(deck, "Concerns", concerns, "No concerns.")
-    if "trust" in c:
-        trust = [(f"{p['title']}: ", f"{p['counted']}. " + " ".join(
+    if "trust" in c:  # the slide counts each priority's alerts; the notes explain them
+        trust = [(f"{p['title']}: ", f"{p['counted']}.") for p in c["trust"]]
+        details = [f"{p['title']}: {p['counted']}. " + " ".join(
             f"{a.explanation}. {str(a.status).capitalize()}; alert {a.id}."
-            for a in p["alerts"])) for p in c["trust"]]
+            for a in p["alerts"]) + (f" And {p['more']} more: stocktake alerts --priority "
+                                     f"{p['code']}." if p.get("more") else "")
+            for p in c["trust"]]
         _items_slide(deck, "Can we trust these numbers?", trust,
-                     "No alert is open or confirmed.")
+                     "No alert is open or confirmed.", details)
     units = c["quality"]["units"]
     _table_slide(deck, "Data-quality league: provinces and territories",
                  words.QUALITY_HEADER, [words.quality_row(i, e) for i, e in enumerate(units, 1)],
-                 "No unit has data to score yet.", words.report_key(c), [0.4, 3, 1, 1.2, 1.2])
+                 "No unit has data to score yet.", words.report_key(c), [0.4, 5, 1, 1.2, 1.2])
     return deck.prs

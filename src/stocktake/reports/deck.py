@@ -136,6 +136,8 @@ class Deck:
                     cell.fill.fore_color.rgb = self.colour("primary")
                 else:
                     cell.fill.background()
+        if len(rows) > TABLE_ROWS and columns > 1:  # "and N more" across the whole row
+            grid.cell(len(lines) - 1, 0).merge(grid.cell(len(lines) - 1, columns - 1))
 
     def picture(self, s: Any, svg: str, *, top: int = BODY_TOP,
                 height: int = BODY_HEIGHT) -> None:
