@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from .formatting import number, signed
+from .formatting import signed
 from .theme import Theme
 
 STATUS_KEY = "green: on track, ahead or met; red: off track or missed; grey: neither yet"
@@ -104,8 +104,7 @@ def bars_svg(figure: BarFigure, theme: Theme) -> str:
     parts.append(f'<line x1="{x(0):.1f}" y1="{PAD}" x2="{x(0):.1f}" y2="{bottom}" '
                  f'stroke="{theme.forecast}"/>')
     parts.append(f'<text x="{LABELS + PAD}" y="{bottom + PAD + 12}" fill="{theme.forecast}">'
-                 f'{escape(figure.axis_title)} (axis from {number(low)} to {number(high)})'
-                 '</text></svg>')
+                 f'{escape(figure.axis_title)}</text></svg>')
     return "".join(parts)
 
 
