@@ -18,7 +18,6 @@ from .figures import BarFigure, note_figure, report_figure
 from .formatting import day, status_word
 from .office import data_as_of_line, sources_note
 from .theme import DEFAULT_THEME, Theme
-from .word import note_summary
 
 LINES = 6  # the most items a slide holds legibly; all of them are in the notes
 SLIDE_CHARS = 900  # about what a slide's body holds at 18 points
@@ -94,7 +93,7 @@ def note_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> Any:
     deck = _deck(c, theme, "note", f"stocktake note --month {month} --out note.pptx",
                  as_of_option=False)
     _title_slide(deck, f"Delivery of the priorities: {c['month_name']}",
-                 [f"Monthly note · {c['month_name']}", note_summary(c)])
+                 [f"Monthly note · {c['month_name']}", words.note_summary(c)])
     _table_slide(deck, "Where each priority stands", words.NOTE_HEADER, words.note_rows(c),
                  "No priority is in the model yet.", words.NOTE_KEY,
                  [2.5, 1.3, 1.3, 1, 1.4, 1.3, 1.4])

@@ -16,7 +16,7 @@ from .formatting import (
     signed,
     status_word,
 )
-from .office import plural
+from .office import data_as_of_line, plural
 
 Item = tuple[str, str]  # (bold lead, the rest)
 
@@ -29,6 +29,19 @@ LEAGUE_HEADER = ["#", "Priority", "Likelihood", "Change since last round", "Stat
 QUALITY_HEADER = ["#", "Unit", "Score", "Completeness", "Timeliness"]
 CONCLUDED_NOTE = ("The target period is complete, so these are verdicts, not progress: not "
                   "ranked with the priorities still under way.")
+
+
+def note_summary(c: dict[str, Any]) -> str:
+    """The note's opening line: the vintage, then how many priorities and how they stand."""
+    parts = [plural(len(c["priorities"]), "priority", "priorities"),
+             f"{len(c['off_track'])} off track"]
+    for status in ("met", "missed"):
+        n = sum(1 for r in c["concluded"] if r["status"] == status)
+        if n:
+            parts.append(f"{plural(n, 'target', 'targets')} {status}")
+    parts.append(f"{plural(c['open_actions'], 'open action', 'open actions')}, "
+                 f"{c['overdue_actions']} overdue")
+    return f"{data_as_of_line(c, 'note')}. " + "; ".join(parts) + "."
 
 
 def note_rows(c: dict[str, Any]) -> list[list[str]]:

@@ -16,7 +16,7 @@ from docx.shared import Emu, Inches, Pt, RGBColor
 from . import briefing_text as words
 from .figures import BarFigure, bars_svg, note_figure, report_figure
 from .formatting import status_word
-from .office import data_as_of_line, plural
+from .office import data_as_of_line
 from .pictures import PictureCache
 from .theme import DEFAULT_THEME, Theme
 
@@ -102,26 +102,13 @@ class _Doc:
         return path
 
 
-def note_summary(c: dict[str, Any]) -> str:
-    """The note's opening line: the vintage, then how many priorities and how they stand."""
-    parts = [plural(len(c["priorities"]), "priority", "priorities"),
-             f"{len(c['off_track'])} off track"]
-    for status in ("met", "missed"):
-        n = sum(1 for r in c["concluded"] if r["status"] == status)
-        if n:
-            parts.append(f"{plural(n, 'target', 'targets')} {status}")
-    parts.append(f"{plural(c['open_actions'], 'open action', 'open actions')}, "
-                 f"{c['overdue_actions']} overdue")
-    return f"{data_as_of_line(c, 'note')}. " + "; ".join(parts) + "."
-
-
 def note_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
     """The monthly note (services.publishing.briefings.monthly_note_context), with its
     figure (reports.figures) under the table of where each priority stands."""
     d = _Doc(c, theme, "note")
     d.para(f"Monthly note · {c['month_name']}", muted=True)
     d.doc.add_heading(f"Delivery of the priorities: {c['month_name']}", level=0)
-    d.para(note_summary(c))
+    d.para(words.note_summary(c))
     d.doc.add_heading("Where each priority stands", level=1)
     rows = words.note_rows(c)
     if not rows:
