@@ -250,6 +250,7 @@ THIN = {"small model, nothing submitted": False, "small model, one region's retu
 
 @pytest.mark.parametrize("name", THIN)
 def test_every_document_works_on_a_thin_world(name, engine, small_model_dir, tmp_path):
+    from stocktake.reports.briefing_deck import note_deck, report_deck
     from stocktake.reports.deck import pack_deck
     from stocktake.reports.render import render_note, render_pack, render_report
     from stocktake.reports.word import note_docx, report_docx
@@ -293,6 +294,13 @@ def test_every_document_works_on_a_thin_world(name, engine, small_model_dir, tmp
         doc = Document(str(path))
         assert said in doc.sections[0].footer.paragraphs[0].text
         assert doc.tables or any("No priority" in p.text for p in doc.paragraphs)
+    for briefing in (note_deck(note), report_deck(report)):
+        briefing.save(str(tmp_path / "briefing.pptx"))
+        slides = list(Presentation(str(tmp_path / "briefing.pptx")).slides)
+        assert len(slides) >= 5
+        for slide in slides:
+            assert said in _slide_text(slide), _title(slide)
+            assert "Sources:" in slide.notes_slide.notes_text_frame.text
 
 
 def test_a_theme_colours_the_deck_and_the_document(small_world, tmp_path):
@@ -326,19 +334,22 @@ def test_a_bad_theme_or_format_is_refused_and_nothing_is_written(small_world, tm
              "write a colour as #RRGGBB"),
             (["pack", "P1", "--out", str(tmp_path / "p.docx")],
              "write .html, .pdf or .pptx, not '.docx'"),
-            (["note", "--month", "2024-10", "--out", str(tmp_path / "n.pptx")],
-             "write .html, .pdf or .docx, not '.pptx'"),
-            (["report", "--out", str(tmp_path / "r.pptx")],
-             "write .html, .pdf or .docx, not '.pptx'")]:
+            (["note", "--month", "2024-10", "--out", str(tmp_path / "n.xlsx")],
+             "write .html, .pdf, .docx or .pptx, not '.xlsx'"),
+            (["report", "--out", str(tmp_path / "r.odt")],
+             "write .html, .pdf, .docx or .pptx, not '.odt'")]:
         done = CliRunner().invoke(app, [*args, "--db", url, "--json"])
         assert done.exit_code == 2, done.output
         assert message in json.loads(done.stdout)["error"]["message"]
-    assert not [p for p in tmp_path.iterdir() if p.suffix in (".pptx", ".docx")]
+    assert not [p for p in tmp_path.iterdir() if p.suffix in (".pptx", ".docx", ".xlsx",
+                                                                ".odt")]
 
 
 @pytest.mark.slow
-def test_libreoffice_draws_every_slide(small_world, tmp_path):
-    """The deck opened by another program than the one that wrote it: LibreOffice turns it
+@pytest.mark.parametrize("command", [("pack", "P1"), ("note", "--month", "2024-10"),
+                                     ("report",)], ids=lambda c: c[0])
+def test_libreoffice_draws_every_slide(command, small_world, tmp_path):
+    """Each deck opened by another program than the one that wrote it: LibreOffice turns it
     into a PDF with one page per slide, each drawn (not blank); pictures of the pages are
     left in the test's folder to look at."""
     soffice = shutil.which("soffice")
@@ -346,13 +357,13 @@ def test_libreoffice_draws_every_slide(small_world, tmp_path):
         pytest.skip("LibreOffice and poppler-utils are needed (scripts/test installs them)")
     from PIL import Image
 
-    out = tmp_path / "pack.pptx"
-    _cli("pack", "P1", "--out", str(out), "--db", _url(small_world))
+    out = tmp_path / f"{command[0]}.pptx"
+    _cli(*command, "--out", str(out), "--db", _url(small_world))
     slides = len(Presentation(str(out)).slides)
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
                    check=True, capture_output=True, timeout=180)
-    subprocess.run(["pdftoppm", "-r", "40", "-png", str(tmp_path / "pack.pdf"),
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(out.with_suffix(".pdf")),
                     str(tmp_path / "slide")], check=True, timeout=120)
     pages = sorted(tmp_path.glob("slide-*.png"))
     assert len(pages) == slides

@@ -23,10 +23,12 @@ from .common import (
 PackOutOption = Annotated[Path, typer.Option(
     "--out", metavar="FILE", help="Where to write it: .pdf, .html or .pptx (PowerPoint).")]
 OutOption = Annotated[Path, typer.Option(
-    "--out", metavar="FILE", help="Where to write it: .pdf, .html or .docx (Word).")]
+    "--out", metavar="FILE",
+    help="Where to write it: .pdf, .html, .docx (Word) or .pptx (PowerPoint).")]
 ThemeOption = Annotated[str | None, typer.Option(
-    "--theme", metavar="FILE", help="The colours and font of a .pptx or .docx: a YAML file "
-    "of font, primary, actual, forecast, ok, warn, bad (colours as #RRGGBB).")]
+    "--theme", metavar="FILE", help="The colours and font of a .pptx or .docx, in place of "
+    "the model's theme.yaml: a YAML file of font, primary, actual, forecast, ok, warn, bad "
+    "(colours as #RRGGBB).")]
 
 
 def pack(priority: PriorityArg, out: PackOutOption, db: DbOption = None,
@@ -46,7 +48,8 @@ def note(month: Annotated[str, typer.Option("--month", metavar="YYYY-MM",
          out: OutOption, db: DbOption = None, theme: ThemeOption = None,
          as_json: JsonOption = False) -> None:
     """The monthly note to the leader: one page across all priorities: what moved, what is
-    off track, what needs a decision. As PDF, HTML or a Word document to edit."""
+    off track, what needs a decision. As PDF, HTML, or a Word document or PowerPoint deck
+    to edit."""
     from ..services.publishing.briefings import write_note
 
     r = write_note(open_db(db), month, str(out), theme=theme)
@@ -57,7 +60,7 @@ def report(out: OutOption, db: DbOption = None, as_of: AsOfOption = None,
            theme: ThemeOption = None, as_json: JsonOption = False) -> None:
     """The delivery report: every priority's likelihood of delivery as a league table,
     change since the last round, successes with credit, concerns, data-quality league. As
-    PDF, HTML or a Word document to edit."""
+    PDF, HTML, or a Word document or PowerPoint deck to edit."""
     from ..services.publishing.briefings import write_report
 
     r = write_report(open_db(db), str(out), as_of=parse_as_of(as_of), theme=theme)

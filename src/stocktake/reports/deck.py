@@ -32,9 +32,10 @@ from ..results.readings import UnitComparison
 from ..results.status import ForecastReading, PriorityTrajectory
 from .chain_diagram import chain_svg
 from .charts import funnel_chart, headline_chart
+from .figures import BarFigure
 from .formatting import day, icon_word, lead_evidence, number, signed, status_word
 from .office import data_as_of_line, headline_facts, likelihood_text, sources_note
-from .pictures import svg_size, svg_to_png
+from .pictures import PictureCache, svg_size
 from .theme import DEFAULT_THEME, Theme
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
@@ -47,16 +48,18 @@ _C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 TITLE_ONLY = 5  # the "Title Only" layout of python-pptx's default template
 
 
-class _Deck:
-    """A presentation being written: every slide gets the title, the footer and notes."""
+class Deck:
+    """A presentation being written: every slide gets the title, the ``footer`` (which
+    says "Data as of") and speaker notes ending with the ``sources``. The pack, the note
+    and the report (reports.briefing_deck) are each a Deck."""
 
-    def __init__(self, c: dict[str, Any], theme: Theme) -> None:
+    def __init__(self, c: dict[str, Any], theme: Theme, *, footer: str, sources: str
+                 ) -> None:
         self.c, self.theme = c, theme
         self.prs = Presentation()
         self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
-        p = c["priority"]
-        self.footer = f"{p['title']} · {data_as_of_line(c, 'pack')}"
-        self.sources = sources_note(c, f"stocktake pack {p['code']} --out pack.pptx")
+        self.footer, self.sources = footer, sources
+        self.pictures = PictureCache()
 
     def colour(self, name: str) -> RGBColor:
         return RGBColor(*self.theme.rgb(name))
@@ -133,6 +136,8 @@ class _Deck:
                     cell.fill.fore_color.rgb = self.colour("primary")
                 else:
                     cell.fill.background()
+        if len(rows) > TABLE_ROWS and columns > 1:  # "and N more" across the whole row
+            grid.cell(len(lines) - 1, 0).merge(grid.cell(len(lines) - 1, columns - 1))
 
     def picture(self, s: Any, svg: str, *, top: int = BODY_TOP,
                 height: int = BODY_HEIGHT) -> None:
@@ -140,7 +145,37 @@ class _Deck:
         w, h = svg_size(svg)
         fit = min((WIDTH - 2 * MARGIN) / w, height / h)
         cx, cy = int(w * fit), int(h * fit)
-        s.shapes.add_picture(io.BytesIO(svg_to_png(svg)), int((WIDTH - cx) / 2), top, cx, cy)
+        png = self.pictures.png(svg, width=Emu(cx).inches)
+        s.shapes.add_picture(io.BytesIO(png), int((WIDTH - cx) / 2), top, cx, cy)
+
+    def bar_figure(self, s: Any, figure: BarFigure, *, top: int = BODY_TOP,
+                   height: int = BODY_HEIGHT - Inches(0.5)) -> Any:
+        """A figure's bars as a native, editable bar chart (the first category at the
+        top), each bar in its colour, labelled with its value; its caption below."""
+        data = CategoryChartData(number_format=figure.number_format)
+        data.categories = list(reversed(figure.categories))  # PowerPoint draws bottom-up
+        data.add_series(figure.axis_title, list(reversed(figure.values)))
+        frame = s.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, MARGIN, top,
+                                   WIDTH - 2 * MARGIN, height, data)
+        chart = frame.chart
+        chart.has_title = chart.has_legend = False
+        chart.font.size, chart.font.name = Pt(12), self.theme.font
+        plot = chart.plots[0]
+        plot.has_data_labels = True
+        plot.data_labels.number_format = figure.number_format
+        plot.data_labels.number_format_is_linked = False
+        for point, colour in zip(plot.series[0].points, reversed(figure.colours),
+                                 strict=True):
+            point.format.fill.solid()
+            point.format.fill.fore_color.rgb = self.colour(colour)
+        chart.value_axis.has_title = True
+        chart.value_axis.axis_title.text_frame.text = figure.axis_title
+        if figure.fixed_range:
+            chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = figure.fixed_range
+        chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
+        self.text(s, figure.caption, MARGIN, HEIGHT - Inches(1.05), WIDTH - 2 * MARGIN,
+                  Inches(0.45), size=12, colour="forecast")
+        return chart
 
     def line_chart(self, s: Any, data: CategoryChartData, styles: list[tuple[str, bool]],
                    *, top: int = BODY_TOP, height: int = BODY_HEIGHT) -> Any:
@@ -246,7 +281,9 @@ def pack_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME, *,
     """The pack as a python-pptx Presentation (``funnel``: the units compared on the
     headline, when the headline is a rate, on a slide of its own; ``funnel_note``: why there
     is none, in the units slide's notes)."""
-    deck = _Deck(c, theme)
+    p = c["priority"]
+    deck = Deck(c, theme, footer=f"{p['title']} · {data_as_of_line(c, 'pack')}",
+                sources=sources_note(c, f"stocktake pack {p['code']} --out pack.pptx"))
     _title_slide(deck)
     _aim_slide(deck)
     _plan_slide(deck)
@@ -271,7 +308,7 @@ def write_deck(c: dict[str, Any], out: str | Path, theme: Theme = DEFAULT_THEME,
     return path
 
 
-def _title_slide(deck: _Deck) -> None:
+def _title_slide(deck: Deck) -> None:
     c, p = deck.c, deck.c["priority"]
     s = deck.slide(p["title"], p["aspiration"] or "")
     lines = [f"Stocktake pack · {p['code']}",
@@ -287,12 +324,12 @@ def _title_slide(deck: _Deck) -> None:
                   size=14, bold=True, colour="bad")
 
 
-def _question(deck: _Deck, n: int, then: str = "") -> str:
+def _question(deck: Deck, n: int, then: str = "") -> str:
     """A slide's title: the question it answers, and what on the slide answers it."""
     return f"{n} · {deck.c['five_questions'][n - 1]}" + (f" {then}" if then else "")
 
 
-def _aim_slide(deck: _Deck) -> None:
+def _aim_slide(deck: Deck) -> None:
     c, p, h = deck.c, deck.c["priority"], deck.c["headline"]
     dec = h.decimals
     s = deck.slide(_question(deck, 1), p["aspiration"] or p["title"])
@@ -319,7 +356,7 @@ def _aim_slide(deck: _Deck) -> None:
                   colour="forecast")
 
 
-def _plan_slide(deck: _Deck) -> None:
+def _plan_slide(deck: Deck) -> None:
     plan = deck.c["plan"]
     if not plan:
         s = deck.slide(_question(deck, 2), "")
@@ -345,7 +382,7 @@ def _plan_slide(deck: _Deck) -> None:
                   colour="bad")
 
 
-def _chain_slide(deck: _Deck) -> None:
+def _chain_slide(deck: Deck) -> None:
     c = deck.c
     chain = c["chain"]
     s = deck.slide(_question(deck, 2, "The delivery chain"),
@@ -353,7 +390,7 @@ def _chain_slide(deck: _Deck) -> None:
     deck.picture(s, chain_svg(c["chain_object"], chain["analysis"]))
 
 
-def _headline_slide(deck: _Deck) -> None:
+def _headline_slide(deck: Deck) -> None:
     c, p, h = deck.c, deck.c["priority"], deck.c["headline"]
     periods, lines = headline_series(c["trajectory"], c["spc"])
     s = deck.slide(_question(deck, 3, "The headline against its trajectory"),
@@ -379,7 +416,7 @@ def _headline_slide(deck: _Deck) -> None:
               Inches(0.45), size=12, colour="forecast")
 
 
-def _spc_slide(deck: _Deck) -> None:
+def _spc_slide(deck: Deck) -> None:
     c, h = deck.c, deck.c["headline"]
     spc = c["spc"]  # None, or without points, when there are no control limits yet
     reading = (spc.get("reading_note") if spc else None) or ""
@@ -399,7 +436,7 @@ def _spc_slide(deck: _Deck) -> None:
               colour="forecast")
 
 
-def _units_slide(deck: _Deck, no_funnel: str | None) -> None:
+def _units_slide(deck: Deck, no_funnel: str | None) -> None:
     """The units against their share; ``no_funnel``: why no funnel plot follows."""
     c, p, h = deck.c, deck.c["priority"], deck.c["headline"]
     units = [u for u in c["units"] if u.gap_pct is not None]
@@ -443,7 +480,7 @@ def _units_slide(deck: _Deck, no_funnel: str | None) -> None:
               colour="forecast", align=PP_ALIGN.LEFT)
 
 
-def _funnel_slide(deck: _Deck, funnel: UnitComparison) -> None:
+def _funnel_slide(deck: Deck, funnel: UnitComparison) -> None:
     s = deck.slide(_question(deck, 3, "Units compared fairly"),
                    "A funnel plot: each unit's rate against limits that narrow as its "
                    "denominator grows; the units outside the 99.8% limits are the ones to "
@@ -451,7 +488,7 @@ def _funnel_slide(deck: _Deck, funnel: UnitComparison) -> None:
     deck.picture(s, funnel_chart(funnel, width=880, height=440))
 
 
-def _indicators_slide(deck: _Deck) -> None:
+def _indicators_slide(deck: Deck) -> None:
     """Lead and counter indicators beside the headline, and the units whose data are
     weakest (the pack's tables, shortened to what a slide holds)."""
     c = deck.c
@@ -477,7 +514,7 @@ def _indicators_slide(deck: _Deck) -> None:
     deck.text(s, lines, MARGIN, top, WIDTH - 2 * MARGIN, Inches(1), size=14)
 
 
-def _questions_slide(deck: _Deck) -> None:
+def _questions_slide(deck: Deck) -> None:
     c = deck.c
     questions = c["questions"]
     s = deck.slide(_question(deck, 4), "\n".join(f"{q['question']} ({q['evidence']})"
@@ -492,7 +529,7 @@ def _questions_slide(deck: _Deck) -> None:
     deck.text(s, lines, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT, size=18)
 
 
-def _actions_slide(deck: _Deck) -> None:
+def _actions_slide(deck: Deck) -> None:
     c = deck.c
     routine = c["routine"]
     nxt = (f"Next stocktake: {day(routine.next) if routine.next else 'not scheduled'}.")
@@ -510,7 +547,7 @@ def _actions_slide(deck: _Deck) -> None:
               size=14)
 
 
-def _methods_slide(deck: _Deck) -> None:
+def _methods_slide(deck: Deck) -> None:
     c = deck.c
     s = deck.slide("Annex: data and methods", "")
     rows = [["Data as of", data_as_of_line(c, "pack")]]

@@ -60,12 +60,14 @@ def likelihood_text(assessment: Any) -> str:
     return f"{likelihood_word(latest.likelihood)} ({latest.round}, {latest.assessed_on})"
 
 
-def sources_note(c: dict[str, Any], command: str) -> str:
+def sources_note(c: dict[str, Any], command: str, *, what: str = "document",
+                 as_of_option: bool = True) -> str:
     """Speaker notes' last paragraph: where the numbers come from (the headline's source as
-    the model names it) and how to get the same numbers again."""
-    again = c.get("as_of") or c.get("data_as_of")
+    the model names it) and how to get the same numbers again (``as_of_option``: the
+    command takes --as-of; the monthly note's --month says when instead)."""
+    again = (c.get("as_of") or c.get("data_as_of")) if as_of_option else None
     p = c.get("priority") or {}
     source = (f"{p['source']}, as submitted to stocktake" if p.get("source")
               else "the returns submitted to stocktake")
-    return (f"Sources: {source}; {data_as_of_line(c, 'document')} (the newest vintage used). "
+    return (f"Sources: {source}; {data_as_of_line(c, what)} (the newest vintage used). "
             f"The same numbers again: {command}" + (f" --as-of {again}" if again else "") + ".")

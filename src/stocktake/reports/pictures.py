@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 # Twice the SVG's own size: sharp on a projector and when a slide is printed.
 SCALE = 2.0
+# Pixels per inch of the picture as placed: sharp on a projector and in print, and no more
+# (CairoSVG's time grows with the pixels drawn).
+DPI = 150
 
 
 def svg_to_png(svg: str, *, scale: float = SCALE) -> bytes:
@@ -15,6 +19,22 @@ def svg_to_png(svg: str, *, scale: float = SCALE) -> bytes:
 
     return cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale,
                             background_color="white")
+
+
+class PictureCache:
+    """The PNG pictures of one document, each drawn once: a drawing placed twice at the
+    same size (the same content hash) is drawn once."""
+
+    def __init__(self) -> None:
+        self._drawn: dict[tuple[str, float], bytes] = {}
+
+    def png(self, svg: str, *, width: float) -> bytes:
+        """The drawing as a PNG of DPI pixels per inch at ``width`` inches wide."""
+        scale = round(width * DPI / svg_size(svg)[0], 2)
+        key = (hashlib.sha256(svg.encode("utf-8")).hexdigest(), scale)
+        if key not in self._drawn:
+            self._drawn[key] = svg_to_png(svg, scale=scale)
+        return self._drawn[key]
 
 
 def svg_size(svg: str) -> tuple[float, float]:

@@ -5,6 +5,7 @@ from the same contexts (services.publishing.briefings)."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +13,11 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Emu, Inches, Pt, RGBColor
 
-from .formatting import (
-    change,
-    difference,
-    likelihood_word,
-    number,
-    percent,
-    signed,
-    status_word,
-)
-from .office import data_as_of_line, plural
+from . import briefing_text as words
+from .figures import BarFigure, bars_svg, note_figure, report_figure
+from .formatting import status_word
+from .office import data_as_of_line
+from .pictures import PictureCache
 from .theme import DEFAULT_THEME, Theme
 
 
@@ -30,6 +26,7 @@ class _Doc:
 
     def __init__(self, c: dict[str, Any], theme: Theme, what: str) -> None:
         self.theme = theme
+        self.pictures = PictureCache()
         self.doc = Document()
         normal = self.doc.styles["Normal"]
         normal.font.name, normal.font.size = theme.font, Pt(10.5)
@@ -83,129 +80,95 @@ class _Doc:
                     cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
         return table
 
+    def items(self, items: list[tuple[str, str]], style: str) -> None:
+        """A list: each item's lead in bold, then the rest of its sentence."""
+        for lead, rest in items:
+            self.para(rest, bold=lead, style=style)
+
+    def figure(self, figure: BarFigure | None) -> None:
+        """A figure as a picture across the page, its title and caption below it
+        (nothing for None: a figure without data)."""
+        if figure is None:
+            return
+        section = self.doc.sections[0]
+        width = section.page_width - section.left_margin - section.right_margin
+        png = self.pictures.png(bars_svg(figure, self.theme), width=Emu(width).inches)
+        self.doc.add_picture(io.BytesIO(png), width=width)
+        self.para(f" {figure.caption}", bold=f"Figure: {figure.title}.", muted=True)
+
     def save(self, out: str | Path) -> Path:
         path = Path(out)
         self.doc.save(str(path))
         return path
 
 
-def note_summary(c: dict[str, Any]) -> str:
-    """The note's opening line: the vintage, then how many priorities and how they stand."""
-    parts = [plural(len(c["priorities"]), "priority", "priorities"),
-             f"{len(c['off_track'])} off track"]
-    for status in ("met", "missed"):
-        n = sum(1 for r in c["concluded"] if r["status"] == status)
-        if n:
-            parts.append(f"{plural(n, 'target', 'targets')} {status}")
-    parts.append(f"{plural(c['open_actions'], 'open action', 'open actions')}, "
-                 f"{c['overdue_actions']} overdue")
-    return f"{data_as_of_line(c, 'note')}. " + "; ".join(parts) + "."
-
-
 def note_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
-    """The monthly note (services.publishing.briefings.monthly_note_context)."""
+    """The monthly note (services.publishing.briefings.monthly_note_context), with its
+    figure (reports.figures) under the table of where each priority stands."""
     d = _Doc(c, theme, "note")
     d.para(f"Monthly note · {c['month_name']}", muted=True)
     d.doc.add_heading(f"Delivery of the priorities: {c['month_name']}", level=0)
-    d.para(note_summary(c))
+    d.para(words.note_summary(c))
     d.doc.add_heading("Where each priority stands", level=1)
-    rows = []
-    for p in c["priorities"]:
-        latest = p["latest"]
-        v = p["at_target_period"]
-        rows.append([
-            f"{p['title']} ({p['unit_of_measure']})" if p["unit_of_measure"] else p["title"],
-            number(latest.value if latest else None, p["decimals"])
-            + (f" ({latest.period})" if latest else ""),
-            number(p["expected"], p["decimals"]) + (" (target)" if v else ""),
-            signed(p["gap_pct"]) + ("%" if p["gap_pct"] is not None else ""),
-            status_word(p["status"]) + (f": {number(v.actual, p['decimals'])} in "
-                                        f"{v.actual_period}" if v else ""),
-            percent(p["probability"]), likelihood_word(p["likelihood"])])
+    rows = words.note_rows(c)
     if not rows:
         d.para("No priority is in the model yet.", muted=True)
     else:
-        d.table(["Priority", "Latest", "Expected", "Gap", "Status", "P(target)",
-                 "Likelihood"], rows, widths=[2.5, 1.3, 1.3, 1, 1.4, 1.3, 1.4],
+        d.table(words.NOTE_HEADER, rows, widths=[2.5, 1.3, 1.3, 1, 1.4, 1.3, 1.4],
                 numeric=(1, 2, 3, 5))
+    d.figure(note_figure(c, theme))
     d.doc.add_heading("What moved", level=1)
-    for m in c["moved"]:
-        care = f"; ⚠ {m['alerts']}" if m.get("alerts") else ""
-        d.para(f": {change(m['change'], m['unit_of_measure'], m['decimals'])} in "
-               f"{m['period']} on the period before ({m['movement']}{care}).",
-               bold=m["title"], style="List Bullet")
+    d.items(words.moved(c), "List Bullet")
     if not c["moved"]:
         d.para("No new data this month.", style="List Bullet", muted=True)
     d.doc.add_heading("What is off track", level=1)
-    for o in c["off_track"]:
-        behind = o["units_behind"]
-        named = ", ".join(behind[:2]) + (f" and {len(behind) - 2} more"
-                                         if len(behind) > 2 else "")
-        d.para(f": {len(behind)} of {o['units']} units behind their share"
-               + (f" ({named})" if behind else "") + ".", bold=o["title"],
-               style="List Bullet")
+    d.items(words.off_track(c), "List Bullet")
     if not c["off_track"]:
         d.para("Nothing is off track.", style="List Bullet")
     d.doc.add_heading("What needs a decision", level=1)
-    for item in c["decisions"][:6]:
-        d.para(f" {item['why']} {item['ask']}", bold=f"{item['title']}.",
-               style="List Number")
+    d.items(words.decisions(c), "List Number")
     if not c["decisions"]:
         d.para("No decision needed this month.", muted=True)
     if c.get("care"):  # alerts on the priorities' figures, where the note has them
         d.doc.add_heading("Numbers to treat with care: alerts of gaming or a change of "
                           "recording", level=1)
-        for p in c["care"]:
-            more = p.get("more_units", 0)
-            d.para(f": {p['counted']}, at {', '.join(p['units'])}"
-                   + (f" and {plural(more, 'more unit', 'more units')}" if more else "")
-                   + ".", bold=p["title"], style="List Bullet")
-    d.para("Status: the latest complete period against the trajectory and tolerance; once "
-           "the target period is complete, target met or missed there. P(target): from the "
-           "forecast distribution. Likelihood: the latest assessment. "
-           f"stocktake {c['version']}.", muted=True)
+        d.items(words.care(c), "List Bullet")
+    d.para(f"{words.NOTE_KEY} stocktake {c['version']}.", muted=True)
     return d
 
 
 def report_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
-    """The delivery report (services.publishing.briefings.delivery_report_context)."""
+    """The delivery report (services.publishing.briefings.delivery_report_context), with
+    its figure (reports.figures) under the league table."""
     d = _Doc(c, theme, "report")
     d.para("Delivery report", muted=True)
     d.doc.add_heading("How likely is each priority to be delivered?", level=0)
     d.para(f"{data_as_of_line(c, 'report')}. Report date: {c['today']}.")
     d.doc.add_heading("League table: likelihood of delivery", level=1)
-    rows = [[str(i), f"{r['title']} ({r['owner']})" if r["owner"] else r["title"],
-             likelihood_word(r["likelihood"]) + (f" ({r['round']})" if r["round"] else ""),
-             r["change"] or ("first round" if r["likelihood"] else "not assessed"),
-             status_word(r["status"]) + (f" {signed(r['gap_pct'])}%"
-                                         if r["gap_pct"] is not None else "")
-             + "".join(f"; disagrees: {f['message']}" for f in r["flags"]),
-             percent(r["probability"])] for i, r in enumerate(c["league"], 1)]
+    rows = words.league_rows(c)
     if rows:
-        d.table(["#", "Priority", "Likelihood", "Change since last round", "Statistics",
-                 "P(target)"], rows, widths=[0.4, 2.4, 1.3, 2, 2.4, 1], numeric=(0, 5))
+        d.table(words.LEAGUE_HEADER, rows, widths=[0.4, 2.4, 1.3, 2, 2.4, 1], numeric=(0, 5))
     else:
         d.para("No priority is still short of its deadline.", muted=True)
+    d.figure(report_figure(c, theme))
     if c["concluded"]:
         d.doc.add_heading("Targets at their deadline: met or missed", level=1)
-        d.para("The target period is complete, so these are verdicts, not progress: not "
-               "ranked with the priorities still under way.", muted=True)
+        d.para(words.CONCLUDED_NOTE, muted=True)
         d.table(["Priority", "Verdict", "At the deadline, and since"],
                 [[r["title"], status_word(r["status"]), r["sentence"]]
                  for r in c["concluded"]], widths=[2, 1, 4])
     d.doc.add_heading("Successes, and who achieved them", level=1)
     for s in c["successes"]:
-        d.doc.add_heading(s["title"] + (f" ({status_word(s['status'])})" if s["status"] in (
-            "on_track", "ahead", "met") else ""), level=2)
-        d.para(_success(s))
+        d.doc.add_heading(words.success_heading(s), level=2)
+        d.para(words.success(s))
         if s.get("credit_alerts"):
-            d.para(_credit_alerts(s["credit_alerts"]), bold="⚠ Before giving credit: ")
+            d.para(words.credit_alerts(s["credit_alerts"]), bold="⚠ Before giving credit: ")
     if not c["successes"]:
         d.para("No priority or unit is on track yet.", muted=True)
     d.doc.add_heading("Concerns", level=1)
     for s in c["concerns"]:
         d.doc.add_heading(f"{s['title']} ({status_word(s['status'])})", level=2)
-        d.para(_concern(s))
+        d.para(words.concern(s))
         for f in s["flags"]:
             d.para(f["message"], bold="Judgement and statistics disagree. ")
     if not c["concerns"]:
@@ -215,25 +178,12 @@ def report_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
     d.doc.add_heading("Data-quality league: provinces and territories", level=1)
     units = c["quality"]["units"]
     if units:
-        d.table(["#", "Unit", "Score", "Completeness", "Timeliness"],
-                [_league_row(i, e) for i, e in enumerate(units, 1)],
+        d.table(words.QUALITY_HEADER, [words.quality_row(i, e) for i, e in enumerate(units, 1)],
                 widths=[0.4, 3, 1, 1.2, 1.2], numeric=(0, 2, 3, 4))
     else:
         d.para("No unit has data to score yet.", muted=True)
-    d.para(f"{c['quality']['formula']}. Likelihood: the delivery unit's latest assessment; "
-           "statistics: the latest complete period against the trajectory; P(target) from "
-           f"the forecast distribution. stocktake {c['version']}.", muted=True)
+    d.para(words.report_key(c), muted=True)
     return d
-
-
-def _league_row(i: int, entry: Any) -> list[str]:
-    """A row of the data-quality league: a unit's quality, or a league entry holding it
-    with its rank and why an alert keeps it off the top."""
-    q = getattr(entry, "quality", entry)
-    name = q.name + (f" (listed after the units without an alert: {entry.reason})"
-                     if getattr(entry, "reason", None) else "")
-    return [str(getattr(entry, "rank", i)), name, number(q.score, 1), percent(q.completeness),
-            percent(q.timeliness)]
 
 
 def _trust(d: _Doc, trust: list[dict[str, Any]]) -> None:
@@ -254,50 +204,3 @@ def _trust(d: _Doc, trust: list[dict[str, Any]]) -> None:
         if p.get("more"):
             d.para(f"and {p['more']} more: stocktake alerts --priority {p['code']}",
                    style="List Bullet", muted=True)
-
-
-def _credit_alerts(flagged: list[Any]) -> str:
-    """The units credited whose figures alerts question, as the HTML report says it."""
-    parts = []
-    for q in flagged:
-        alerts = q["alerts"]
-        first = alerts[0]
-        more = f"; and {len(alerts) - 1} more" if len(alerts) > 1 else ""
-        parts.append(f"{q['unit_name']} ({first.status}: {first.moved}{more})")
-    which = "an alert questions" if len(flagged) == 1 else "alerts question"
-    return (f"{which} the figures of " + "; ".join(parts)
-            + ". Credit the improvement once they are explained.")
-
-
-def _success(s: dict[str, Any]) -> str:
-    did = ("met their share of the target" if s["status"] == "met"
-           else "are on or ahead of their share of the trajectory")
-    text = (f"{s['sentence']} " if s["sentence"] else "") + (
-        f"{s['units_ahead']} of {s['units']} units {did}")
-    if s["credit_units"]:
-        text += f"; credit to {', '.join(s['credit_units'])}"
-    text += "."
-    if s["actions_done"]:
-        text += (f" {plural(s['actions_done'], 'stocktake action', 'stocktake actions')} "
-                 "delivered in the last six months")
-        text += (f" by {', '.join(s['credit_owners'])}." if s["credit_owners"] else ".")
-    return text
-
-
-def _concern(s: dict[str, Any]) -> str:
-    if s["sentence"]:
-        text = s["sentence"]
-        if s["units_missed"]:
-            text += f" Units that missed their share: {', '.join(s['units_missed'])}."
-    else:
-        text = ""
-        if s["gap"] is not None:
-            text = (f"{difference(s['gap'], s['unit_of_measure'], s['decimals'], True)} "
-                    f"{'above' if s['gap'] > 0 else 'below'} the trajectory "
-                    f"({signed(s['gap_pct'])}%); ")
-        text += f"{percent(s['probability'])} probability of meeting the target."
-    if s["units_behind"]:
-        text += " Off track for three periods or more: " + ", ".join(
-            f"{u['name']} ({u['run']})" for u in s["units_behind"]) + "."
-    return text
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,16 @@ from ...model.files import (
     Problem,
     load_model_dir,
 )
+from ...model.theme import (
+    DEFAULT_THEME,
+    THEME_FILE,
+    Theme,
+    ThemeProblems,
+    parse_theme,
+    theme_from_mapping,
+)
 from ...store import model_repo, schema
-from ...store.db import utcnow, writing
+from ...store.db import get_meta, set_meta, utcnow, writing
 from ...store.model_repo import LoadSummary
 from ..admin import audit
 
@@ -39,6 +48,8 @@ def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
     """
     model = load_model_dir(directory)
     problems = check_trajectories(model)
+    theme, theme_problems = _folder_theme(Path(directory))
+    problems += theme_problems
     try:
         model_rules(model)
     except ModelError as exc:
@@ -54,9 +65,45 @@ def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
             refusals += _retiring_everything(model, summary)
         if refusals:
             raise Conflict(refusals)  # rolls back the whole load
+        _store_theme(conn, theme)
         audit.record(conn, "model_loaded", actor=loaded_by, subject="model", ip=ip, at=now,
                      detail={"load": summary.load_id, "changes": len(summary.changes)})
         return summary
+
+
+# The model's theme is a setting of the model, kept in the store's meta table (key: value)
+# as JSON: one small value needs no table of its own, and the database stays
+# self-contained (a document never reads the model folder after the load).
+THEME_KEY = "model_theme"
+
+
+def _folder_theme(directory: Path) -> tuple[Theme | None, list[Problem]]:
+    """The theme named in the model folder (theme.yaml; None without one), or its
+    problems, each placed in the file."""
+    path = directory / THEME_FILE
+    if not path.is_file():
+        return None, []
+    try:
+        return parse_theme(path.read_text(encoding="utf-8")), []
+    except ThemeProblems as exc:
+        return None, [Problem(THEME_FILE, None, field, message)
+                      for field, message in exc.problems]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(THEME_FILE, None, None, f"cannot be read: {exc}")]
+
+
+def _store_theme(conn: Connection, theme: Theme | None) -> None:
+    """Keep the folder's theme; a folder without theme.yaml goes back to the defaults."""
+    conn.execute(schema.meta.delete().where(schema.meta.c.key == THEME_KEY))
+    if theme is not None:
+        set_meta(conn, THEME_KEY, theme.to_json())
+
+
+def model_theme(engine: Engine) -> Theme:
+    """The theme the model was loaded with: every office document's colours and font
+    unless --theme names another; the defaults when the model names none."""
+    stored = get_meta(engine, THEME_KEY)
+    return theme_from_mapping(json.loads(stored)) if stored else DEFAULT_THEME
 
 
 # Entities a load may not retire all of without --force, with their file.

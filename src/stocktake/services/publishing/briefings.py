@@ -294,14 +294,14 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
             "version": __version__}
 
 
-DOCUMENT_FORMATS = (".html", ".pdf", ".docx")
+DOCUMENT_FORMATS = (".html", ".pdf", ".docx", ".pptx")
 
 
 def write_note(engine: Engine, month: str, out: str, *, theme: str | None = None
                ) -> dict[str, Any]:
-    """Gather and write the monthly note (.html, .pdf, or .docx in the colours of
-    ``theme``, a theme file); returns what it holds."""
-    path, look = _check(out, theme)
+    """Gather and write the monthly note (.html, .pdf, or .docx or .pptx in the colours of
+    ``theme``, a theme file, else the model's theme); returns what it holds."""
+    path, look = _check(engine, out, theme)
     context = monthly_note_context(engine, month)
     _write(context, path, look, "note")
     return {"out": str(path), "month": month, "data_as_of": context["data_as_of"],
@@ -313,8 +313,9 @@ def write_note(engine: Engine, month: str, out: str, *, theme: str | None = None
 
 def write_report(engine: Engine, out: str, *, as_of: datetime | None = None,
                  theme: str | None = None) -> dict[str, Any]:
-    """Gather and write the delivery report (.html, .pdf or .docx); returns what it holds."""
-    path, look = _check(out, theme)
+    """Gather and write the delivery report (.html, .pdf, .docx or .pptx); returns what it
+    holds."""
+    path, look = _check(engine, out, theme)
     context = delivery_report_context(engine, as_of=as_of)
     _write(context, path, look, "report")
     return {"out": str(path), "data_as_of": context["data_as_of"], "as_of": context["as_of"],
@@ -322,21 +323,30 @@ def write_report(engine: Engine, out: str, *, as_of: datetime | None = None,
             "concluded": [(r["code"], r["status"]) for r in context["concluded"]]}
 
 
-def _check(out: str, theme: str | None) -> tuple[Path, Theme]:
-    """Where to write and in which colours, refused before any work if either is wrong."""
+def _check(engine: Engine, out: str, theme: str | None) -> tuple[Path, Theme]:
+    """Where to write and in which colours (the --theme file, else the model's theme),
+    refused before any work if either is wrong."""
     from ...reports.render import check_out
     from ...reports.theme import load_theme
+    from ..data.model_service import model_theme
 
-    return check_out(out, DOCUMENT_FORMATS), load_theme(theme)
+    return check_out(out, DOCUMENT_FORMATS), load_theme(theme, model_theme(engine))
 
 
 def _write(context: dict[str, Any], path: Path, theme: Theme, kind: str) -> None:
-    """Write a note or a report (``kind``) as Word, or as HTML or PDF, by the suffix."""
-    if path.suffix.lower() == ".docx":
+    """Write a note or a report (``kind``) as Word, PowerPoint, HTML or PDF, by the
+    suffix."""
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
         from ...reports import word
 
         build = word.note_docx if kind == "note" else word.report_docx
         build(context, theme).save(path)
+    elif suffix == ".pptx":
+        from ...reports import briefing_deck
+
+        make = briefing_deck.note_deck if kind == "note" else briefing_deck.report_deck
+        make(context, theme).save(str(path))
     else:
         from ...reports.render import render_note, render_report, write_document
 

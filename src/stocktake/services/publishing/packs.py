@@ -227,12 +227,13 @@ PACK_FORMATS = (".html", ".pdf", ".pptx")
 def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | None = None,
                theme: str | None = None) -> dict[str, Any]:
     """Gather, render and write one pack (.html, .pdf, or a .pptx deck in the colours of
-    ``theme``, a theme file); returns what it holds."""
+    ``theme``, a theme file, else the model's theme); returns what it holds."""
     from ...reports.render import check_out, render_pack, write_document
     from ...reports.theme import load_theme
+    from ..data.model_service import model_theme
 
     path = check_out(out, PACK_FORMATS)  # a bad --out or theme is refused before any work
-    look = load_theme(theme)
+    look = load_theme(theme, model_theme(engine))
     context = pack_context(engine, priority, as_of=as_of)
     if path.suffix.lower() == ".pptx":
         from ...reports.deck import write_deck

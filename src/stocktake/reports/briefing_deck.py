@@ -1,0 +1,149 @@
+"""The monthly note and the delivery report as PowerPoint decks (python-pptx), for an
+office that briefs from slides: a title slide, then a slide for each section of the
+document, in the same words and numbers as the Word and HTML documents
+(reports.briefing_text), its figure as a native, editable bar chart (reports.figures).
+Every slide says "Data as of"; the speaker notes hold each section in full, the sources,
+the vintage and the command that gives the same numbers again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pptx.util import Inches
+
+from . import briefing_text as words
+from .deck import BODY_HEIGHT, BODY_TOP, MARGIN, WIDTH, Deck
+from .figures import BarFigure, note_figure, report_figure
+from .formatting import day, status_word
+from .office import data_as_of_line, sources_note
+from .theme import DEFAULT_THEME, Theme
+
+LINES = 6  # the most items a slide holds legibly; all of them are in the notes
+SLIDE_CHARS = 900  # about what a slide's body holds at 18 points
+ITEM_CHARS = 320  # a longer item shows its first sentences on the slide, all in the notes
+
+
+def _deck(c: dict[str, Any], theme: Theme, what: str, command: str, *,
+          as_of_option: bool = True) -> Deck:
+    footer = f"{c['title']} · {data_as_of_line(c, what)}" + (
+        f" · {c['world_label']}" if c.get("world_label") else "")
+    return Deck(c, theme, footer=footer,
+                sources=sources_note(c, command, what=what, as_of_option=as_of_option))
+
+
+def _title_slide(deck: Deck, title: str, lines: list[str]) -> None:
+    s = deck.slide(title, "\n".join(lines))
+    deck.text(s, lines, MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(4.0), size=20)
+    if deck.c.get("world_label"):
+        deck.text(s, deck.c["world_label"], MARGIN, Inches(6.0), WIDTH - 2 * MARGIN,
+                  Inches(0.5), size=14, bold=True, colour="bad")
+
+
+def _items_slide(deck: Deck, title: str, items: list[tuple[str, str]], empty: str,
+                 details: list[str] | None = None) -> None:
+    """A section of sentences: on the slide as many as it holds legibly (at most LINES,
+    a long one cut after a sentence), the rest counted; in the notes every one in full
+    (or ``details``, when the notes say more than the items)."""
+    lines = [f"{lead}{rest}" for lead, rest in items]
+    s = deck.slide(title, "\n".join(details if details is not None else lines))
+    shown: list[str] = []
+    for line in lines[:LINES]:
+        short = _shorten(line)
+        if shown and sum(map(len, shown)) + len(short) > SLIDE_CHARS:
+            break
+        shown.append(short)
+    if len(lines) > len(shown):
+        shown.append(f"and {len(lines) - len(shown)} more in the notes")
+    deck.text(s, shown or [empty], MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT,
+              size=18)
+
+
+def _shorten(line: str) -> str:
+    """An item as the slide shows it: whole up to ITEM_CHARS, else its first sentences."""
+    if len(line) <= ITEM_CHARS:
+        return line
+    cut = line.rfind(". ", 0, ITEM_CHARS)
+    return (line[:cut + 1] if cut > 0 else line[:ITEM_CHARS].rstrip() + "…") + \
+        " (In full in the notes.)"
+
+
+def _table_slide(deck: Deck, title: str, header: list[str], rows: list[list[str]],
+                 empty: str, note: str, widths: list[float]) -> None:
+    s = deck.slide(title, note)
+    if rows:
+        deck.table(s, header, rows, widths=widths, size=12)
+    else:
+        deck.text(s, empty, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
+
+
+def _figure_slide(deck: Deck, figure: BarFigure | None) -> None:
+    if figure is not None:
+        s = deck.slide(figure.title, f"{figure.title}: " + "; ".join(
+            f"{name} {label}" for name, label in zip(figure.categories, figure.labels,
+                                                     strict=True))
+            + f". {figure.caption}")
+        deck.bar_figure(s, figure)
+
+
+def note_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> Any:
+    """The monthly note (services.publishing.briefings.monthly_note_context) as a
+    python-pptx Presentation."""
+    month = datetime.strptime(c["month_name"], "%B %Y").strftime("%Y-%m")
+    deck = _deck(c, theme, "note", f"stocktake note --month {month} --out note.pptx",
+                 as_of_option=False)
+    _title_slide(deck, f"Delivery of the priorities: {c['month_name']}",
+                 [f"Monthly note · {c['month_name']}", words.note_summary(c)])
+    _table_slide(deck, "Where each priority stands", words.NOTE_HEADER, words.note_rows(c),
+                 "No priority is in the model yet.", words.NOTE_KEY,
+                 [2.5, 1.3, 1.3, 1, 1.4, 1.3, 1.4])
+    _figure_slide(deck, note_figure(c, theme))
+    _items_slide(deck, "What moved", words.moved(c), "No new data this month.")
+    _items_slide(deck, "What is off track", words.off_track(c), "Nothing is off track.")
+    _items_slide(deck, "What needs a decision", words.decisions(c),
+                 "No decision needed this month.")
+    if c.get("care"):
+        _items_slide(deck, "Numbers to treat with care: alerts of gaming or a change of "
+                     "recording", words.care(c), "")
+    return deck.prs
+
+
+def report_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> Any:
+    """The delivery report (services.publishing.briefings.delivery_report_context) as a
+    python-pptx Presentation."""
+    deck = _deck(c, theme, "report", "stocktake report --out report.pptx")
+    _title_slide(deck, "How likely is each priority to be delivered?",
+                 ["Delivery report", data_as_of_line(c, "report"),
+                  f"Report date: {day(c['today'])}"])
+    _table_slide(deck, "League table: likelihood of delivery", words.LEAGUE_HEADER,
+                 words.league_rows(c), "No priority is still short of its deadline.",
+                 words.report_key(c), [0.4, 2.4, 1.3, 2, 2.4, 1])
+    _figure_slide(deck, report_figure(c, theme))
+    if c["concluded"]:
+        _table_slide(deck, "Targets at their deadline: met or missed",
+                     ["Priority", "Verdict", "At the deadline, and since"],
+                     [[r["title"], status_word(r["status"]), r["sentence"]]
+                      for r in c["concluded"]], "", words.CONCLUDED_NOTE, [2, 1, 4])
+    successes = [(f"{words.success_heading(s)}: ", words.success(s)
+                  + (f" ⚠ Before giving credit: {words.credit_alerts(s['credit_alerts'])}"
+                     if s.get("credit_alerts") else "")) for s in c["successes"]]
+    _items_slide(deck, "Successes, and who achieved them", successes,
+                 "No priority or unit is on track yet.")
+    concerns = [(f"{s['title']} ({status_word(s['status'])}): ", words.concern(s)
+                 + "".join(f" Judgement and statistics disagree. {f['message']}"
+                           for f in s["flags"])) for s in c["concerns"]]
+    _items_slide(deck, "Concerns", concerns, "No concerns.")
+    if "trust" in c:  # the slide counts each priority's alerts; the notes explain them
+        trust = [(f"{p['title']}: ", f"{p['counted']}.") for p in c["trust"]]
+        details = [f"{p['title']}: {p['counted']}. " + " ".join(
+            f"{a.explanation}. {str(a.status).capitalize()}; alert {a.id}."
+            for a in p["alerts"]) + (f" And {p['more']} more: stocktake alerts --priority "
+                                     f"{p['code']}." if p.get("more") else "")
+            for p in c["trust"]]
+        _items_slide(deck, "Can we trust these numbers?", trust,
+                     "No alert is open or confirmed.", details)
+    units = c["quality"]["units"]
+    _table_slide(deck, "Data-quality league: provinces and territories",
+                 words.QUALITY_HEADER, [words.quality_row(i, e) for i, e in enumerate(units, 1)],
+                 "No unit has data to score yet.", words.report_key(c), [0.4, 5, 1, 1.2, 1.2])
+    return deck.prs
