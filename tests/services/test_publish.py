@@ -84,12 +84,12 @@ def test_the_site_shows_published_priorities_and_complete_periods_only(engine,
     n = {r["period"]: r for r in rows if r["unit"] == "N"}
     assert float(n["2024-03"]["value"]) == pytest.approx(9.3)
     assert float(n["2024-03"]["expected"]) == pytest.approx(10 - 4 / 23)
-    head = priority_status(Snapshot(engine), priority="P1", forecasts="none")["priorities"][0]
-    assert head["latest"]["period"] == "2024-03"
+    head = priority_status(Snapshot(engine), priority="P1", forecasts="none").priorities[0]
+    assert head.latest.period == "2024-03"
     (b,) = priority_status(Snapshot(engine), priority="P1", unit="B",
-                           forecasts="none")["priorities"]
+                           forecasts="none").priorities
     assert float([r for r in rows if r["unit"] == "B"][-1]["value"]) == pytest.approx(
-        b["latest"]["value"])
+        b.latest.value)
 
 
 def test_publish_command_writes_the_site(engine, small_model_dir, tmp_path, db_url):

@@ -125,7 +125,7 @@ def test_the_priority_page_reads_one_snapshot(world):
     assert page.trajectory == priority_trajectory(snap, "P1")
     assert page.units == unit_readings(snap, "P1")
     assert page.funnel_level == "province" and page.funnel_note is None
-    assert page.funnel["period"] == page.p.latest.period == "2024-06"
+    assert page.funnel.period == page.p.latest.period == "2024-06"
     # The leads carry their evidence (screening is quarterly, the headline monthly: not
     # tested, so None), and the status itself is left as it was built.
     assert [m.evidence for m in page.p.leads] == [None]

@@ -104,7 +104,7 @@ def test_portfolio_rows_from_one_load(world):
     counts = [split(t)["A1"] + split(t)["A2"] for t in TOTALS]
     assert (p2.variation_icon, p2.assurance_icon) == expected_icons(counts, "down", 80)
     assert p2.assurance_icon != p1.assurance_icon
-    assert p2.likelihood is None and p2.latest["value"] == counts[-1]
+    assert p2.likelihood is None and p2.latest.value == counts[-1]
 
 
 def test_portfolio_page_shows_each_priority_as_a_row_of_words(world):

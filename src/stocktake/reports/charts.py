@@ -11,6 +11,7 @@ from typing import Any
 
 from ..delivery.assessments import LIKELIHOOD, LIKELIHOOD_LABELS
 from ..model.periods import Period, PeriodError
+from ..results import encode
 from ..results.readings import SpcChart, SpcPoint, UnitComparison
 from ..results.status import ForecastReading, PriorityTrajectory, UnitReading
 
@@ -154,8 +155,10 @@ def headline_chart(trajectory: PriorityTrajectory, spc: SpcChart | None = None, 
     start = Period.parse(baseline.period).shift(-history) if baseline else None
     spc_points = [_reported_scale(p) for p in points
                   if start is None or Period.parse(p.period) >= start]
+    # Each drawn point as a plain mapping: an SPC point (with its limits) or, without a
+    # control chart, the trajectory's actual alone.
     series: dict[str, list[tuple[Period, Any]]] = {
-        "actual": [(Period.parse(p.period), p) for p in spc_points]
+        "actual": [(Period.parse(p.period), _drawn(p)) for p in spc_points]
         or [(Period.parse(r.period), {"value": r.actual, "point_type": "common_cause"})
             for r in readings if r.actual is not None],
         "expected": [(Period.parse(r.period), r.expected) for r in readings
@@ -243,7 +246,7 @@ def headline_chart(trajectory: PriorityTrajectory, spc: SpcChart | None = None, 
                 out.append(f'<circle cx="{x(p):.1f}" cy="{y(v["value"]):.1f}" r="3.2" '
                            f'fill="{colour}"/>')
     if target:
-        tp, tv = Period.parse(target["period"]), target["value"]
+        tp, tv = Period.parse(target.period), target.value
         cx, cy = x(tp), y(tv)
         out.append(f'<path d="M{cx:.1f},{cy - 7:.1f} L{cx + 7:.1f},{cy:.1f} L{cx:.1f},'
                    f'{cy + 7:.1f} L{cx - 7:.1f},{cy:.1f} Z" fill="{RED}"/>')
@@ -307,6 +310,12 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
              ) -> bool:
     """Whether two boxes (x from, x to, y from, y to) overlap."""
     return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+def _drawn(point: SpcPoint) -> dict[str, Any]:
+    """What the headline chart draws of an SPC point."""
+    return {"value": point.value, "point_type": point.point_type, "lower": point.lower,
+            "upper": point.upper, "mean": point.mean}
 
 
 def _reported_scale(point: SpcPoint) -> SpcPoint:
@@ -439,7 +448,8 @@ def _compact(v: float) -> str:
     return _tick(v)
 
 
-def funnel_chart(compare: UnitComparison, *, width: int = 720, height: int = 400) -> str:
+def funnel_chart(compare: UnitComparison | dict[str, Any], *, width: int = 720,
+                 height: int = 400) -> str:
     """A funnel plot from the report of services.readings.compare_units: each unit a point
     (x its denominator, y its value), the pooled rate as the centre line and the 95% and 99.8%
     limits (over-dispersion adjusted when the comparison applied it) as lines. Units outside
@@ -447,6 +457,9 @@ def funnel_chart(compare: UnitComparison, *, width: int = 720, height: int = 400
     An optional ``denominator_info`` ({name, unit_of_measure}) names the x axis."""
     from ..analysis.funnel import limits_curve  # numbers in, numbers out: analysis owns them
 
+    # The chart reads the comparison's JSON form (as --json and the API give it), so a
+    # comparison made by hand is the same shape.
+    compare = encode(compare)
     units = compare.get("units") or []
     if not units:
         raise ValueError("funnel_chart: the comparison has no units to draw")

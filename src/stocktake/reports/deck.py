@@ -28,7 +28,7 @@ from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from ..model.periods import Period, period_range
-from ..results.readings import UnitComparison
+from ..results.readings import SpcChart, SpcPoint, UnitComparison
 from ..results.status import ForecastReading, PriorityTrajectory
 from .chain_diagram import chain_svg
 from .charts import funnel_chart, headline_chart
@@ -242,16 +242,17 @@ def _show_gaps(chart: Any) -> None:
     blanks.set("val", "gap")
 
 
-def headline_series(trajectory: PriorityTrajectory, spc: Any | None, *, history: int = 36
+def headline_series(trajectory: PriorityTrajectory, spc: SpcChart | None, *,
+                    history: int = 36
                     ) -> tuple[list[str], dict[str, list[float | None]]]:
     """The headline chart's periods, every one from the first to the last (so that a missing
     period is a gap), and its lines: actual, trajectory, forecast (the mean to the target)."""
     readings = trajectory.readings
     traj = trajectory.trajectory
     start = Period.parse(traj.baseline.period).shift(-history) if traj else None
-    points = [p for p in ((spc.get("points") if spc else None) or ()) if start is None
-              or Period.parse(p["period"]) >= start]
-    actual = ({p["period"]: _reported(p) for p in points}
+    points = [p for p in (spc.points if spc else ()) if start is None
+              or Period.parse(p.period) >= start]
+    actual = ({p.period: _reported(p) for p in points}
               or {r.period: r.actual for r in readings if r.actual is not None})
     expected = {r.period: r.expected for r in readings if r.expected is not None}
     forecast = trajectory.forecast
@@ -270,10 +271,9 @@ def headline_series(trajectory: PriorityTrajectory, spc: Any | None, *, history:
                      for name, values in lines.items() if values}
 
 
-def _reported(point: Any) -> float:
+def _reported(point: SpcPoint) -> float:
     """An SPC point's value as reported (a seasonally adjusted chart keeps it as observed)."""
-    observed = point.get("observed")
-    return point["value"] if observed is None else observed
+    return point.value if point.observed is None else point.observed
 
 
 def pack_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME, *,
@@ -418,11 +418,11 @@ def _headline_slide(deck: Deck) -> None:
 
 def _spc_slide(deck: Deck) -> None:
     c, h = deck.c, deck.c["headline"]
-    spc = c["spc"]  # None, or without points, when there are no control limits yet
-    reading = (spc.get("reading_note") if spc else None) or ""
+    spc: SpcChart | None = c["spc"]  # None, or without points: no control limits yet
+    reading = (spc.reading_note if spc else None) or ""
     s = deck.slide(_question(deck, 3, "Statistical process control"), reading)
-    if not (spc and spc.get("points")):
-        why = getattr(h.spc, "error", None) or (spc.get("error") if spc else None)
+    if not (spc and spc.points):
+        why = getattr(h.spc, "error", None)
         deck.text(s, f"No control limits yet: {why or 'too few periods'}.",
                   MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
         return

@@ -65,7 +65,7 @@ def render_pack(context: dict[str, Any], *, funnel: UnitComparison | None = None
     c["chain_svg"], c["actor_names"] = "", {}
     chain: dc.Chain | None = c.pop("chain_object", None)
     if chain is not None:
-        c["chain_svg"] = chain_svg(chain, c["chain"]["analysis"])
+        c["chain_svg"] = chain_svg(chain, c["chain"].analysis)
         c["actor_names"] = {a.code: a.name for a in chain.actors}
     c["criteria"], c["rating_words"] = _criteria()
     return environment().get_template("pack.html").render(c=c)

@@ -38,21 +38,6 @@ class Result:
     def to_json(self) -> dict[str, Any]:
         return encode(self)
 
-    # Transitional (issue #22, while readers move from dicts to attributes): a result can
-    # still be read by its JSON key, ``r["status"]`` or ``r.get("status")``. New code reads
-    # attributes; these two go once no reader uses them.
-    def __getitem__(self, key: str) -> Any:
-        for f in dataclasses.fields(self):
-            if f.metadata.get(_JSON_NAME, f.name) == key:
-                return getattr(self, f.name)
-        raise KeyError(key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
 
 def encode(value: Any) -> Any:
     """Plain JSON values (dict, list, str, int, float, bool, None) for a result, any nesting

@@ -138,7 +138,7 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
                 and not r["flags"]):
             decisions.append({"code": h.code, "title": h.title,
                               "why": f"Off track, with a "
-                                     f"{h['probability_of_meeting']:.0%} probability of "
+                                     f"{h.probability_of_meeting:.0%} probability of "
                                      "meeting the target.",
                               "ask": "Commission a priority review, or escalate to an "
                                      "intensive routine?"})
