@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from stocktake.analysis.calibration import CALIBRATIONS
+from stocktake.analysis.calibration import CALIBRATIONS, RECENT, window_for
 from stocktake.analysis.calibration import calibrate as _calibrate
 from stocktake.analysis.forecast import (
-    CALIBRATION_WINDOW,
     DEFAULT_LEVELS,
     MIN_POINTS,
     NO_BOUNDS,
@@ -245,10 +244,15 @@ def backtest(
         # year earlier (lag 52) or not; the procedure's runs for each reading as needed.
         lags = {o: 0 if legacy else _yearly_lag(z[:o], ptype, seasonal, H) for o in origins}
         runs_by_lag: dict[int, tuple[np.ndarray, np.ndarray, dict]] = {}
+        # forecast()'s calibration window for each reading (the previous methods: the last
+        # CALIBRATION_WINDOW origins, as they had)
+        windows = {k: window_for(k) if calibration == "per-level" and not legacy else RECENT
+                   for k in set(lags.values())}
         for k in sorted(set(lags.values())):
             at = [o - k for o in origins if lags[o] == k]
             w, obs = _differenced(z, observed, k)
-            runs_by_lag[k] = (w, obs, _inner_runs(w, obs, range(at[0] - CALIBRATION_WINDOW,
+            window = windows[k]
+            runs_by_lag[k] = (w, obs, _inner_runs(w, obs, range(at[0] - window.origins,
                                                                 at[-1] + 1),
                                                   H, m, seasonal, trend=_trend(b)))
         for o in origins:
@@ -258,7 +262,8 @@ def backtest(
             offset = _offset(z, o, k, len(run.mean))
             if calibrate:
                 cal = _calibrate(w, obs, runs, o - k, _model_sd(run.sd, b), _sd_floor(b),
-                                "variance" if legacy else calibration, legacy=legacy)
+                                 "variance" if legacy else calibration, legacy=legacy,
+                                 window=windows[k])
                 scale, df = cal.scale, cal.df
             else:
                 df, scale = np.full(len(run.sd), np.inf), run.sd

@@ -44,6 +44,12 @@ PRIOR_DF = 4.0  # without past errors: the model's own sd in a t with 4 df
 CALIBRATION_LEVELS = (0.8, 0.95)  # the half-widths estimated from past errors
 HALF_LIFE = 5.0  # origins: the weight of an error in the 80% quantile halves every 5
 DF_RANGE = (3.0, 200.0)  # tails from a t with 3 df (the square of it has a mean) to ~normal
+# A weekly series read as the change from a year earlier: its errors differ with the time of
+# year (the winter's are larger, and a season that starts early or late surprises), so the
+# last 30 weeks, and recency within them, describe the season just gone rather than the
+# weeks ahead. It is calibrated on the errors of a whole year of earlier origins and some
+# weeks more, equally weighted (measured on the weekly panel of benchmarks/calibration.py).
+YEARLY_WINDOW = 60
 CALIBRATIONS = ("per-level", "variance")
 
 CALIBRATION_METHOD = (
@@ -62,6 +68,25 @@ VARIANCE_METHOD = (
     "the origin only), shrunk towards the shorter horizon's factor (1 at h=1) with prior "
     f"weight {PRIOR_WEIGHT:g}; df = {PRIOR_WEIGHT:g} + errors/h"
 )
+
+
+@dataclass(frozen=True)
+class Window:
+    """The earlier origins whose errors calibrate a forecast (the last ``origins`` before
+    it) and the half-life, in origins, of their weight in the 80% width (None: equal)."""
+
+    origins: int = CALIBRATION_WINDOW
+    half_life: float | None = HALF_LIFE
+
+
+RECENT = Window()  # every series but the weekly ones read against a year earlier
+YEARLY = Window(YEARLY_WINDOW, None)
+
+
+def window_for(lag: int) -> Window:
+    """The calibration window of a forecast fitted to the change over ``lag`` periods (52:
+    a weekly season; 0: the series itself)."""
+    return YEARLY if lag else RECENT
 
 
 @dataclass(frozen=True)
@@ -84,6 +109,7 @@ def standardized_errors(
     horizon: int,
     sd_floor: float = 0.0,
     legacy: bool = False,
+    window: int = CALIBRATION_WINDOW,
 ) -> list[np.ndarray]:
     """z = (actual - forecast) / model sd for each h = 1..horizon, over every earlier origin
     o2 in the window whose h-step outcome y[o2 + h - 1] was observed before ``origin``.
@@ -91,8 +117,9 @@ def standardized_errors(
     The sd dividing an earlier error is at least SD_FLOOR_SHARE of the sd at ``origin``
     (and ``sd_floor``): a fit that was exact on a constant stretch (a county's years of
     zeros) claims an sd near 0, and dividing by it once made factors of 1e23 and intervals
-    of +/-1e12. Such an sd says nothing about today's noise. ``legacy``: no floor."""
-    lo = max(MIN_POINTS, origin - CALIBRATION_WINDOW)
+    of +/-1e12. Such an sd says nothing about today's noise. ``legacy``: no floor.
+    ``window``: how many earlier origins count (Window.origins)."""
+    lo = max(MIN_POINTS, origin - window)
     now = runs.get(origin)
     out = []
     for h in range(1, horizon + 1):
@@ -222,6 +249,7 @@ def calibrate(
     sd_floor: float = 0.0,
     method: str = "per-level",
     legacy: bool = False,
+    window: Window = RECENT,
 ) -> Calibrated:
     """The predictive t at ``origin`` for each horizon 1..len(model_sd), from the errors
     of the earlier ``runs`` (see the module docstring). ``sd_floor``: the least scale (small
@@ -229,17 +257,19 @@ def calibrate(
 
     A later period never gets a narrower interval than an earlier one: the estimates at
     long horizons rest on few, overlapping errors and can dip by chance, while the model's
-    own variance never falls with h."""
+    own variance never falls with h. ``window``: the earlier origins used and the recency
+    weights of the 80% width (window_for)."""
     if method not in CALIBRATIONS:
         raise ValueError(f"calibration {method!r} is not one of {', '.join(CALIBRATIONS)}")
-    zs = standardized_errors(y, observed, runs, origin, len(model_sd), sd_floor, legacy)
+    zs = standardized_errors(y, observed, runs, origin, len(model_sd), sd_floor, legacy,
+                             window.origins)
     factor, df, count = variance_factors(zs, legacy)
     if method == "variance":
         scale = np.maximum.accumulate(np.maximum(model_sd * np.sqrt(factor), sd_floor))
         return Calibrated(scale, df, count, bool(np.any(factor >= MAX_FACTOR * (1 - 1e-9))))
     lo, hi = CALIBRATION_LEVELS
     multipliers = np.column_stack([
-        abs_quantiles(zs, (lo,), half_life=HALF_LIFE)[:, 0],
+        abs_quantiles(zs, (lo,), half_life=window.half_life)[:, 0],
         np.maximum(abs_quantiles(zs, (hi,))[:, 0],
                    np.sqrt(factor) * special.stdtrit(df, 0.5 + hi / 2)),
     ])
