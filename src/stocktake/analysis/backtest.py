@@ -43,6 +43,7 @@ from stocktake.analysis.forecast import (
     _quantiles,
     _sd_floor,
     _trend,
+    _upper_tail,
     _yearly_lag,
 )
 from stocktake.analysis.wording import plain_figure
@@ -244,14 +245,13 @@ def backtest(
         # year earlier (lag 52) or not; the procedure's runs for each reading as needed.
         lags = {o: 0 if legacy else _yearly_lag(z[:o], ptype, seasonal, H) for o in origins}
         runs_by_lag: dict[int, tuple[np.ndarray, np.ndarray, dict]] = {}
-        # forecast()'s calibration window for each reading (the previous methods: the last
-        # CALIBRATION_WINDOW origins, as they had)
-        windows = {k: window_for(k) if calibration == "per-level" and not legacy else RECENT
-                   for k in set(lags.values())}
+        # forecast()'s calibration window (the previous methods: the last CALIBRATION_WINDOW
+        # origins, as they had)
+        window = (window_for(ptype is PeriodType.WEEK)
+                  if calibration == "per-level" and not legacy else RECENT)
         for k in sorted(set(lags.values())):
             at = [o - k for o in origins if lags[o] == k]
             w, obs = _differenced(z, observed, k)
-            window = windows[k]
             runs_by_lag[k] = (w, obs, _inner_runs(w, obs, range(at[0] - window.origins,
                                                                 at[-1] + 1),
                                                   H, m, seasonal, trend=_trend(b)))
@@ -263,7 +263,9 @@ def backtest(
             if calibrate:
                 cal = _calibrate(w, obs, runs, o - k, _model_sd(run.sd, b), _sd_floor(b),
                                  "variance" if legacy else calibration, legacy=legacy,
-                                 window=windows[k])
+                                 window=window,
+                                 upper_tail=calibration == "per-level" and not legacy
+                                 and _upper_tail(b))
                 scale, df = cal.scale, cal.df
             else:
                 df, scale = np.full(len(run.sd), np.inf), run.sd

@@ -44,11 +44,12 @@ PRIOR_DF = 4.0  # without past errors: the model's own sd in a t with 4 df
 CALIBRATION_LEVELS = (0.8, 0.95)  # the half-widths estimated from past errors
 HALF_LIFE = 5.0  # origins: the weight of an error in the 80% quantile halves every 5
 DF_RANGE = (3.0, 200.0)  # tails from a t with 3 df (the square of it has a mean) to ~normal
-# A weekly series read as the change from a year earlier: its errors differ with the time of
-# year (the winter's are larger, and a season that starts early or late surprises), so the
-# last 30 weeks, and recency within them, describe the season just gone rather than the
-# weeks ahead. It is calibrated on the errors of a whole year of earlier origins and some
-# weeks more, equally weighted (measured on the weekly panel of benchmarks/calibration.py).
+# Weekly data: its errors differ with the time of year (public-service data is seasonal:
+# winter's infections are larger and noisier, and a season that starts early or late
+# surprises), so the last 30 weeks, and recency within them, describe the season just gone
+# rather than the weeks ahead. Weekly series are calibrated on the errors of a whole year
+# of earlier origins and some weeks more, equally weighted (measured on the weekly panel of
+# benchmarks/calibration.py: docs/methods/forecast.md).
 YEARLY_WINDOW = 60
 CALIBRATIONS = ("per-level", "variance")
 
@@ -79,14 +80,13 @@ class Window:
     half_life: float | None = HALF_LIFE
 
 
-RECENT = Window()  # every series but the weekly ones read against a year earlier
+RECENT = Window()  # every series but weekly ones
 YEARLY = Window(YEARLY_WINDOW, None)
 
 
-def window_for(lag: int) -> Window:
-    """The calibration window of a forecast fitted to the change over ``lag`` periods (52:
-    a weekly season; 0: the series itself)."""
-    return YEARLY if lag else RECENT
+def window_for(weekly: bool) -> Window:
+    """The calibration window of a forecast: YEARLY for weekly data, else RECENT."""
+    return YEARLY if weekly else RECENT
 
 
 @dataclass(frozen=True)
@@ -216,6 +216,29 @@ def abs_quantiles(zs: list[np.ndarray], levels: tuple[float, ...] = CALIBRATION_
     return out
 
 
+def upper_quantiles(zs: list[np.ndarray], levels: tuple[float, ...] = CALIBRATION_LEVELS,
+                    weight: float = PRIOR_WEIGHT, half_life: float | None = None) -> np.ndarray:
+    """For each central level L, the (1 + L) / 2 quantile of the signed z (at least 0): the
+    multiplier whose interval's upper end held that share of the errors, mixed with the
+    prior and weighted as abs_quantiles. For a count censored at 0 only the upper end
+    misses: its errors are a few large ones above many small ones below (the zeros), and
+    the quantiles of |z| set the upper end by the small ones."""
+    out = np.empty((len(zs), len(levels)))
+    c0, atoms, weights = 1.0, np.zeros(0), np.zeros(0)
+    decay = 0.5 ** (1.0 / half_life) if half_life else 1.0
+    for h, z in enumerate(zs):
+        recency = decay ** np.arange(len(z))[::-1]
+        if len(z):
+            recency *= len(z) / recency.sum()
+        keep = weight / (weight + len(z))
+        c0, weights = c0 * keep, np.concatenate([weights * keep, recency / (weight + len(z))])
+        atoms = np.concatenate([atoms, np.maximum(z, 0.0)])
+        # P(z <= x) for x >= 0: c0 (1/2 + P(|T| <= x) / 2) + the atoms' weight up to x
+        out[h] = [_mixture_quantile((1 + lv) / 2 - c0 / 2, c0 / 2, atoms, weights)
+                  for lv in levels]
+    return out
+
+
 @lru_cache(maxsize=8)
 def _ratio_table(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
     """The t's ratio of the hi to the lo central-interval half-width, increasing, and log df
@@ -250,6 +273,7 @@ def calibrate(
     method: str = "per-level",
     legacy: bool = False,
     window: Window = RECENT,
+    upper_tail: bool = False,
 ) -> Calibrated:
     """The predictive t at ``origin`` for each horizon 1..len(model_sd), from the errors
     of the earlier ``runs`` (see the module docstring). ``sd_floor``: the least scale (small
@@ -258,7 +282,9 @@ def calibrate(
     A later period never gets a narrower interval than an earlier one: the estimates at
     long horizons rest on few, overlapping errors and can dip by chance, while the model's
     own variance never falls with h. ``window``: the earlier origins used and the recency
-    weights of the 80% width (window_for)."""
+    weights of the 80% width (window_for). ``upper_tail`` (small counts, censored at 0 on
+    the square-root scale): each half-width is at least the one whose upper end held its
+    share of the errors (upper_quantiles)."""
     if method not in CALIBRATIONS:
         raise ValueError(f"calibration {method!r} is not one of {', '.join(CALIBRATIONS)}")
     zs = standardized_errors(y, observed, runs, origin, len(model_sd), sd_floor, legacy,
@@ -273,6 +299,10 @@ def calibrate(
         np.maximum(abs_quantiles(zs, (hi,))[:, 0],
                    np.sqrt(factor) * special.stdtrit(df, 0.5 + hi / 2)),
     ])
+    if upper_tail:
+        multipliers = np.maximum(multipliers, np.column_stack([
+            upper_quantiles(zs, (lo,), half_life=window.half_life)[:, 0],
+            upper_quantiles(zs, (hi,))[:, 0]]))
     prior = special.stdtrit(PRIOR_DF, 0.5 + np.array(CALIBRATION_LEVELS) / 2)
     cap = np.sqrt(MAX_FACTOR) * prior  # the model's own t, 10x as wide
     capped = bool(np.any(multipliers >= cap * (1 - 1e-9)))

@@ -620,6 +620,13 @@ def _sd_floor(bounds: Bounds) -> float:
     return COUNT_SD_FLOOR if bounds.transform == "sqrt" else 0.0
 
 
+def _upper_tail(bounds: Bounds) -> bool:
+    """Whether the widths must also hold the upper tail of past errors on its own: small
+    counts, whose distribution is censored at 0 (analysis.calibration.upper_quantiles;
+    measured on the zero-heavy, sparse and weekly panels of benchmarks/calibration.py)."""
+    return bounds.transform == "sqrt"
+
+
 # -- weekly seasons: the change from the same week a year earlier -------------------------
 # ETS has no 52-week season here (52 seasonal states on a few years of data would be mostly
 # noise). A weekly series whose values a year apart are correlated (r >= YEARLY_MIN_R on the
@@ -707,10 +714,11 @@ def _build(
         notes.append(
             f"weekly season (values a year apart correlate, r = "
             f"{_yearly_r(bounds.to_model(prep.y)):.2f} >= {YEARLY_MIN_R:g}): forecast as the "
-            f"same week a year earlier plus the change, the change modelled by {fit.name}; "
-            f"intervals calibrated on the errors at the {YEARLY_WINDOW} earlier weeks, "
-            "equally weighted (a season's errors differ with the time of year)"
+            f"same week a year earlier plus the change, the change modelled by {fit.name}"
         )
+    if ptype is PeriodType.WEEK:
+        notes.append(f"weekly data: intervals calibrated on the errors at up to {YEARLY_WINDOW} "
+                     "earlier weeks, equally weighted (errors differ with the time of year)")
     if cal.capped:
         notes.append(f"interval width capped at {math.sqrt(MAX_FACTOR):g}x the model's own: "
                      "past errors were far larger than the model expected; read the "
@@ -905,13 +913,14 @@ def _forecast_jobs(jobs: Sequence[_Job]) -> list[Forecast]:
     for lo in range(0, len(order), MANY_SLICE):
         part = order[lo : lo + MANY_SLICE]
         ws = [_differenced(jobs[i].z, jobs[i].prep.observed, jobs[i].lag) for i in part]
-        tasks = [(w, _wanted_at(obs, jobs[i].horizon, window_for(jobs[i].lag).origins),
-                  jobs[i].m, jobs[i].seasonal, _trend(jobs[i].bounds))
-                 for (w, obs), i in zip(ws, part, strict=True)]
-        for (w, obs), i, runs in zip(ws, part, _runs_many(tasks), strict=True):
+        windows = [window_for(jobs[i].ptype is PeriodType.WEEK) for i in part]
+        tasks = [(w, _wanted_at(obs, jobs[i].horizon, win.origins), jobs[i].m,
+                  jobs[i].seasonal, _trend(jobs[i].bounds))
+                 for (w, obs), i, win in zip(ws, part, windows, strict=True)]
+        for (w, obs), i, runs, win in zip(ws, part, _runs_many(tasks), windows, strict=True):
             j, n = jobs[i], len(w)
             cal = calibrate(w, obs, runs, n, _model_sd(runs[n].sd, j.bounds), _sd_floor(j.bounds),
-                            window=window_for(j.lag))
+                            window=win, upper_tail=_upper_tail(j.bounds))
             out[i] = _build(j.prep, j.ptype, runs[n], cal, j.levels, j.bounds,
                             _offset(j.z, len(j.z), j.lag, j.horizon), j.lag)
     return out  # type: ignore[return-value]  # every slot filled above
@@ -934,11 +943,11 @@ def _forecast(
     z = bounds.to_model(prep.y)
     lag = _yearly_lag(z, ptype, seasonal, horizon)
     w, obs = _differenced(z, prep.observed, lag)
-    window = window_for(lag)
+    window = window_for(ptype is PeriodType.WEEK)
     runs = engine(w, _wanted_at(obs, horizon, window.origins), m, seasonal, _trend(bounds))
     run = runs[n - lag]
     cal = calibrate(w, obs, runs, n - lag, _model_sd(run.sd, bounds), _sd_floor(bounds),
-                    window=window)
+                    window=window, upper_tail=_upper_tail(bounds))
     return _build(prep, ptype, run, cal, levels, bounds,
                   _offset(z, n, lag, horizon), lag)
 
