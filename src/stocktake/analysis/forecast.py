@@ -567,7 +567,8 @@ INTERVAL_METHOD = f"Student t around the ETS point forecast; {CALIBRATION_METHOD
 def _interval_method(bounds: Bounds) -> str:
     if not bounds.active:
         return INTERVAL_METHOD
-    scale = ("on the square-root scale sqrt(value - min), squared back"
+    scale = ("on the square-root scale sqrt(value - min), squared back, each half-width at "
+             "least the one whose upper end held its share of the past errors"
              if bounds.transform == "sqrt" else "on the value scale")
     kept = ["censored at the bounds (the probability beyond a bound sits on it)"]
     if bounds.integer:
