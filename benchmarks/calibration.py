@@ -13,7 +13,9 @@ Sections (each a function; ``main()`` runs them in order):
           (``calibration="variance"``: what main did before the per-level calibration);
    (new)  the current engine with the panel's bounds (counts: min 0, whole numbers;
           rates: min 0), fitted on the square-root scale for counts, censored and rounded,
-          its 80% and 95% half-widths each from quantiles of past errors;
+          its 80% and 95% half-widths each from quantiles of past errors (small counts:
+          at least the upper tail's; weekly data: the errors of the last 60 origins,
+          equally weighted);
    (true) on simulated panels, the oracle: the central intervals of the distribution the
           data were drawn from, scored the same way, so a stratum's attainable coverage
           is known (conditioning on the outcome, "actual not zero", lowers it even for a

@@ -549,3 +549,46 @@ def test_the_model_own_intervals_would_be_too_narrow_on_real_data():
     print(f"\n{plain.summary()}")
     assert plain.coverage[0.8] < 0.70 and plain.coverage[0.95] < 0.85
     assert plain.coverage_by_horizon[0.8][8] < plain.coverage_by_horizon[0.8][1]
+
+
+def test_weekly_season_is_calibrated_on_a_year_of_origins_equally_weighted():
+    """A weekly series read as the change from a year earlier: its half-widths rebuilt from
+    forecast() calls at each of the 60 earlier weeks (not the 30 of other series), every
+    error weighing the same (no recency), mixtures solved by bisection on scipy's t."""
+    from scipy import optimize
+
+    from stocktake.analysis.forecast import Bounds
+    from stocktake.model.periods import Period
+
+    rng = np.random.default_rng(17)
+    n = 170
+    t = np.arange(n + 1)
+    mu = 2.0 * np.exp(2.5 * np.cos(2 * np.pi * t / 52.18) - 1.5)
+    y = rng.negative_binomial(5, 5 / (5 + mu)).astype(float)
+    start = Period.parse("2020-W01", "week")
+    codes = [start.shift(i).code for i in range(n + 1)]
+    count = Bounds(min=0, integer=True)
+    fc = forecast(y[:n], codes[:n], codes[n], period_type="week", bounds=count)
+    assert "year earlier" in fc.model and any("60 earlier weeks" in x for x in fc.notes)
+    least = max(0.5, 0.1 * fc.model_sd[0])  # an earlier sd counts as at least this
+    z = []
+    for o in range(n - 60, n):
+        past = forecast(y[:o], codes[:o], codes[o], period_type="week", bounds=count)
+        assert "year earlier" in past.model
+        z.append((math.sqrt(y[o]) - past.location[0]) / max(past.model_sd[0], least))
+    assert fc.calibration_errors == (60,)
+    k0, w = 4 / 64, [1 / 64] * 60  # prior weight 4; equal weights
+    h80 = _quantile_by_bisection(0.8, k0, [abs(v) for v in z], w)
+    factor = (4.0 + sum(v * v for v in z)) / 64
+    h95 = max(_quantile_by_bisection(0.95, k0, [abs(v) for v in z], w),
+              math.sqrt(factor) * stats.t.ppf(0.975, 64))
+    h80, h95 = (max(h * fc.model_sd[0], 0.5 * stats.norm.ppf(q))
+                for h, q in ((h80, 0.9), (h95, 0.975)))
+
+    def gap(d: float) -> float:
+        return stats.t.ppf(0.975, d) / stats.t.ppf(0.9, d) - h95 / h80
+
+    df = (3.0 if gap(3.0) < 0 else 200.0 if gap(200.0) > 0
+          else optimize.brentq(gap, 3.0, 200.0, xtol=1e-12))
+    assert fc.df[0] == pytest.approx(df, rel=1e-3)
+    assert fc.scale[0] == pytest.approx(h80 / stats.t.ppf(0.9, df), rel=1e-4)

@@ -21,6 +21,7 @@ from stocktake.analysis.calibration import (
     HALF_LIFE,
     abs_quantiles,
     t_through,
+    upper_quantiles,
 )
 from stocktake.analysis.forecast import ForecastError, forecast
 
@@ -119,3 +120,55 @@ def test_backtest_names_its_calibration_and_refuses_an_unknown_one():
     assert [r.df for r in per_level.records] != [r.df for r in variance.records]
     with pytest.raises(ForecastError, match="calibration 'conformal' is not one of"):
         backtest(series, "year", calibration="conformal")
+
+
+# -- the upper tail on its own (small counts, censored at 0) ---------------------------------
+def _upper_by_bisection(p: float, errors: np.ndarray, weight: float = 4.0) -> float:
+    """The smallest x >= 0 with P(z <= x) >= p under the mixture of the signed errors
+    (each 1 / (weight + n)) and the t with 4 df (weight / (weight + n)), by bisection on
+    scipy's t: the one-sided quantile, computed without analysis.calibration's search."""
+    n = len(errors)
+
+    def cdf(x: float) -> float:
+        return (weight * stats.t.cdf(x, 4) + np.sum(errors <= x)) / (weight + n)
+
+    lo, hi = 0.0, 1e3
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if cdf(mid) >= p else (mid, hi)
+    return hi
+
+
+def test_upper_quantiles_against_a_one_sided_quantile_by_bisection():
+    # a zero-heavy count's errors: many small ones below (the zeros), a few large above
+    rng = np.random.default_rng(5)
+    z = np.where(rng.random(40) < 0.75, -rng.uniform(0.2, 0.6, 40), rng.uniform(0.5, 4.0, 40))
+    got = upper_quantiles([z])[0]
+    for q, lv in zip(got, (0.8, 0.95), strict=True):
+        assert q == pytest.approx(_upper_by_bisection((1 + lv) / 2, z), abs=1e-9)
+    # |z| sets the 80% width by the small errors below; the upper tail needs far more
+    assert got[0] > 1.5 * abs_quantiles([z])[0][0]
+    # symmetric errors: the two agree within sampling error (both estimate the same point)
+    sym = stats.norm.rvs(size=4000, random_state=np.random.default_rng(6))
+    np.testing.assert_allclose(upper_quantiles([sym])[0], abs_quantiles([sym])[0], rtol=0.05)
+
+
+def test_a_zero_heavy_count_forecast_covers_the_months_with_a_case():
+    """Months that are mostly zero, with a case now and then: the 80% interval reaches the
+    counts that occur, and is wider than the quantiles of |z| alone make it."""
+    from stocktake.analysis.calibration import calibrate
+    from stocktake.analysis.forecast import Bounds, _runs_at, _wanted_at
+
+    rng = np.random.default_rng(8)
+    y = (rng.poisson(0.8, 72) * (rng.random(72) > 0.6)).astype(float)
+    months = [f"{2019 + i // 12}-{i % 12 + 1:02d}" for i in range(72)]
+    fc = forecast(list(y), months, "2025-03", period_type="month",
+                  bounds=Bounds(min=0, integer=True))
+    assert fc.bounds.transform == "sqrt" and fc.upper[0.8][0] >= 1
+    z, observed = np.sqrt(y), np.ones(72, dtype=bool)
+    runs = _runs_at(z, _wanted_at(observed, 3), 12, None, False)
+    sd = np.maximum(runs[72].sd, 0.5)
+    both = calibrate(z, observed, runs, 72, sd, 0.5, upper_tail=True)
+    plain = calibrate(z, observed, runs, 72, sd, 0.5)
+    assert np.all(both.scale >= plain.scale - 1e-12) and both.scale[0] > plain.scale[0]
+    np.testing.assert_allclose(both.scale, fc.scale, rtol=1e-9)

@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from stocktake.analysis.calibration import CALIBRATIONS
+from stocktake.analysis.calibration import CALIBRATIONS, RECENT, window_for
 from stocktake.analysis.calibration import calibrate as _calibrate
 from stocktake.analysis.forecast import (
-    CALIBRATION_WINDOW,
     DEFAULT_LEVELS,
     MIN_POINTS,
     NO_BOUNDS,
@@ -44,6 +43,7 @@ from stocktake.analysis.forecast import (
     _quantiles,
     _sd_floor,
     _trend,
+    _upper_tail,
     _yearly_lag,
 )
 from stocktake.analysis.wording import plain_figure
@@ -245,10 +245,14 @@ def backtest(
         # year earlier (lag 52) or not; the procedure's runs for each reading as needed.
         lags = {o: 0 if legacy else _yearly_lag(z[:o], ptype, seasonal, H) for o in origins}
         runs_by_lag: dict[int, tuple[np.ndarray, np.ndarray, dict]] = {}
+        # forecast()'s calibration window (the previous methods: the last CALIBRATION_WINDOW
+        # origins, as they had)
+        window = (window_for(ptype is PeriodType.WEEK)
+                  if calibration == "per-level" and not legacy else RECENT)
         for k in sorted(set(lags.values())):
             at = [o - k for o in origins if lags[o] == k]
             w, obs = _differenced(z, observed, k)
-            runs_by_lag[k] = (w, obs, _inner_runs(w, obs, range(at[0] - CALIBRATION_WINDOW,
+            runs_by_lag[k] = (w, obs, _inner_runs(w, obs, range(at[0] - window.origins,
                                                                 at[-1] + 1),
                                                   H, m, seasonal, trend=_trend(b)))
         for o in origins:
@@ -258,7 +262,10 @@ def backtest(
             offset = _offset(z, o, k, len(run.mean))
             if calibrate:
                 cal = _calibrate(w, obs, runs, o - k, _model_sd(run.sd, b), _sd_floor(b),
-                                "variance" if legacy else calibration, legacy=legacy)
+                                 "variance" if legacy else calibration, legacy=legacy,
+                                 window=window,
+                                 upper_tail=calibration == "per-level" and not legacy
+                                 and _upper_tail(b))
                 scale, df = cal.scale, cal.df
             else:
                 df, scale = np.full(len(run.sd), np.inf), run.sd

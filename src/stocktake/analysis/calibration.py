@@ -44,6 +44,13 @@ PRIOR_DF = 4.0  # without past errors: the model's own sd in a t with 4 df
 CALIBRATION_LEVELS = (0.8, 0.95)  # the half-widths estimated from past errors
 HALF_LIFE = 5.0  # origins: the weight of an error in the 80% quantile halves every 5
 DF_RANGE = (3.0, 200.0)  # tails from a t with 3 df (the square of it has a mean) to ~normal
+# Weekly data: its errors differ with the time of year (public-service data is seasonal:
+# winter's infections are larger and noisier, and a season that starts early or late
+# surprises), so the last 30 weeks, and recency within them, describe the season just gone
+# rather than the weeks ahead. Weekly series are calibrated on the errors of a whole year
+# of earlier origins and some weeks more, equally weighted (measured on the weekly panel of
+# benchmarks/calibration.py: docs/methods/forecast.md).
+YEARLY_WINDOW = 60
 CALIBRATIONS = ("per-level", "variance")
 
 CALIBRATION_METHOD = (
@@ -62,6 +69,24 @@ VARIANCE_METHOD = (
     "the origin only), shrunk towards the shorter horizon's factor (1 at h=1) with prior "
     f"weight {PRIOR_WEIGHT:g}; df = {PRIOR_WEIGHT:g} + errors/h"
 )
+
+
+@dataclass(frozen=True)
+class Window:
+    """The earlier origins whose errors calibrate a forecast (the last ``origins`` before
+    it) and the half-life, in origins, of their weight in the 80% width (None: equal)."""
+
+    origins: int = CALIBRATION_WINDOW
+    half_life: float | None = HALF_LIFE
+
+
+RECENT = Window()  # every series but weekly ones
+YEARLY = Window(YEARLY_WINDOW, None)
+
+
+def window_for(weekly: bool) -> Window:
+    """The calibration window of a forecast: YEARLY for weekly data, else RECENT."""
+    return YEARLY if weekly else RECENT
 
 
 @dataclass(frozen=True)
@@ -84,6 +109,7 @@ def standardized_errors(
     horizon: int,
     sd_floor: float = 0.0,
     legacy: bool = False,
+    window: int = CALIBRATION_WINDOW,
 ) -> list[np.ndarray]:
     """z = (actual - forecast) / model sd for each h = 1..horizon, over every earlier origin
     o2 in the window whose h-step outcome y[o2 + h - 1] was observed before ``origin``.
@@ -91,8 +117,9 @@ def standardized_errors(
     The sd dividing an earlier error is at least SD_FLOOR_SHARE of the sd at ``origin``
     (and ``sd_floor``): a fit that was exact on a constant stretch (a county's years of
     zeros) claims an sd near 0, and dividing by it once made factors of 1e23 and intervals
-    of +/-1e12. Such an sd says nothing about today's noise. ``legacy``: no floor."""
-    lo = max(MIN_POINTS, origin - CALIBRATION_WINDOW)
+    of +/-1e12. Such an sd says nothing about today's noise. ``legacy``: no floor.
+    ``window``: how many earlier origins count (Window.origins)."""
+    lo = max(MIN_POINTS, origin - window)
     now = runs.get(origin)
     out = []
     for h in range(1, horizon + 1):
@@ -189,6 +216,29 @@ def abs_quantiles(zs: list[np.ndarray], levels: tuple[float, ...] = CALIBRATION_
     return out
 
 
+def upper_quantiles(zs: list[np.ndarray], levels: tuple[float, ...] = CALIBRATION_LEVELS,
+                    weight: float = PRIOR_WEIGHT, half_life: float | None = None) -> np.ndarray:
+    """For each central level L, the (1 + L) / 2 quantile of the signed z (at least 0): the
+    multiplier whose interval's upper end held that share of the errors, mixed with the
+    prior and weighted as abs_quantiles. For a count censored at 0 only the upper end
+    misses: its errors are a few large ones above many small ones below (the zeros), and
+    the quantiles of |z| set the upper end by the small ones."""
+    out = np.empty((len(zs), len(levels)))
+    c0, atoms, weights = 1.0, np.zeros(0), np.zeros(0)
+    decay = 0.5 ** (1.0 / half_life) if half_life else 1.0
+    for h, z in enumerate(zs):
+        recency = decay ** np.arange(len(z))[::-1]
+        if len(z):
+            recency *= len(z) / recency.sum()
+        keep = weight / (weight + len(z))
+        c0, weights = c0 * keep, np.concatenate([weights * keep, recency / (weight + len(z))])
+        atoms = np.concatenate([atoms, np.maximum(z, 0.0)])
+        # P(z <= x) for x >= 0: c0 (1/2 + P(|T| <= x) / 2) + the atoms' weight up to x
+        out[h] = [_mixture_quantile((1 + lv) / 2 - c0 / 2, c0 / 2, atoms, weights)
+                  for lv in levels]
+    return out
+
+
 @lru_cache(maxsize=8)
 def _ratio_table(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
     """The t's ratio of the hi to the lo central-interval half-width, increasing, and log df
@@ -222,6 +272,8 @@ def calibrate(
     sd_floor: float = 0.0,
     method: str = "per-level",
     legacy: bool = False,
+    window: Window = RECENT,
+    upper_tail: bool = False,
 ) -> Calibrated:
     """The predictive t at ``origin`` for each horizon 1..len(model_sd), from the errors
     of the earlier ``runs`` (see the module docstring). ``sd_floor``: the least scale (small
@@ -229,20 +281,28 @@ def calibrate(
 
     A later period never gets a narrower interval than an earlier one: the estimates at
     long horizons rest on few, overlapping errors and can dip by chance, while the model's
-    own variance never falls with h."""
+    own variance never falls with h. ``window``: the earlier origins used and the recency
+    weights of the 80% width (window_for). ``upper_tail`` (small counts, censored at 0 on
+    the square-root scale): each half-width is at least the one whose upper end held its
+    share of the errors (upper_quantiles)."""
     if method not in CALIBRATIONS:
         raise ValueError(f"calibration {method!r} is not one of {', '.join(CALIBRATIONS)}")
-    zs = standardized_errors(y, observed, runs, origin, len(model_sd), sd_floor, legacy)
+    zs = standardized_errors(y, observed, runs, origin, len(model_sd), sd_floor, legacy,
+                             window.origins)
     factor, df, count = variance_factors(zs, legacy)
     if method == "variance":
         scale = np.maximum.accumulate(np.maximum(model_sd * np.sqrt(factor), sd_floor))
         return Calibrated(scale, df, count, bool(np.any(factor >= MAX_FACTOR * (1 - 1e-9))))
     lo, hi = CALIBRATION_LEVELS
     multipliers = np.column_stack([
-        abs_quantiles(zs, (lo,), half_life=HALF_LIFE)[:, 0],
+        abs_quantiles(zs, (lo,), half_life=window.half_life)[:, 0],
         np.maximum(abs_quantiles(zs, (hi,))[:, 0],
                    np.sqrt(factor) * special.stdtrit(df, 0.5 + hi / 2)),
     ])
+    if upper_tail:
+        multipliers = np.maximum(multipliers, np.column_stack([
+            upper_quantiles(zs, (lo,), half_life=window.half_life)[:, 0],
+            upper_quantiles(zs, (hi,))[:, 0]]))
     prior = special.stdtrit(PRIOR_DF, 0.5 + np.array(CALIBRATION_LEVELS) / 2)
     cap = np.sqrt(MAX_FACTOR) * prior  # the model's own t, 10x as wide
     capped = bool(np.any(multipliers >= cap * (1 - 1e-9)))

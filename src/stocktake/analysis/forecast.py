@@ -43,10 +43,12 @@ from stocktake.analysis.calibration import (
     MAX_FACTOR,
     MIN_POINTS,
     PRIOR_DF,
+    YEARLY_WINDOW,
     Calibrated,
     calibrate,
     standardized_errors,
     variance_factors,
+    window_for,
 )
 from stocktake.analysis.ets import _Run, _seasonal_min_points
 from stocktake.analysis.ets_batch import _runs_at, _runs_many
@@ -565,7 +567,8 @@ INTERVAL_METHOD = f"Student t around the ETS point forecast; {CALIBRATION_METHOD
 def _interval_method(bounds: Bounds) -> str:
     if not bounds.active:
         return INTERVAL_METHOD
-    scale = ("on the square-root scale sqrt(value - min), squared back"
+    scale = ("on the square-root scale sqrt(value - min), squared back, each half-width at "
+             "least the one whose upper end held its share of the past errors"
              if bounds.transform == "sqrt" else "on the value scale")
     kept = ["censored at the bounds (the probability beyond a bound sits on it)"]
     if bounds.integer:
@@ -616,6 +619,13 @@ def _offset(z: np.ndarray, origin: int, lag: int, horizon: int) -> np.ndarray:
 
 def _sd_floor(bounds: Bounds) -> float:
     return COUNT_SD_FLOOR if bounds.transform == "sqrt" else 0.0
+
+
+def _upper_tail(bounds: Bounds) -> bool:
+    """Whether the widths must also hold the upper tail of past errors on its own: small
+    counts, whose distribution is censored at 0 (analysis.calibration.upper_quantiles;
+    measured on the zero-heavy, sparse and weekly panels of benchmarks/calibration.py)."""
+    return bounds.transform == "sqrt"
 
 
 # -- weekly seasons: the change from the same week a year earlier -------------------------
@@ -707,6 +717,9 @@ def _build(
             f"{_yearly_r(bounds.to_model(prep.y)):.2f} >= {YEARLY_MIN_R:g}): forecast as the "
             f"same week a year earlier plus the change, the change modelled by {fit.name}"
         )
+    if ptype is PeriodType.WEEK:
+        notes.append(f"weekly data: intervals calibrated on the errors at up to {YEARLY_WINDOW} "
+                     "earlier weeks, equally weighted (errors differ with the time of year)")
     if cal.capped:
         notes.append(f"interval width capped at {math.sqrt(MAX_FACTOR):g}x the model's own: "
                      "past errors were far larger than the model expected; read the "
@@ -879,11 +892,12 @@ def _wanted(prep: _Prepared, horizon: int) -> dict[int, int]:
     return _wanted_at(prep.observed, horizon)
 
 
-def _wanted_at(observed: np.ndarray, horizon: int) -> dict[int, int]:
+def _wanted_at(observed: np.ndarray, horizon: int, window: int = CALIBRATION_WINDOW
+               ) -> dict[int, int]:
     n = len(observed)
     wanted = {
         o: min(horizon, n - o)
-        for o in range(n - CALIBRATION_WINDOW, n)
+        for o in range(n - window, n)
         if o >= MIN_POINTS and observed[o - 1]
     }
     return {**wanted, n: horizon}
@@ -900,11 +914,14 @@ def _forecast_jobs(jobs: Sequence[_Job]) -> list[Forecast]:
     for lo in range(0, len(order), MANY_SLICE):
         part = order[lo : lo + MANY_SLICE]
         ws = [_differenced(jobs[i].z, jobs[i].prep.observed, jobs[i].lag) for i in part]
-        tasks = [(w, _wanted_at(obs, jobs[i].horizon), jobs[i].m, jobs[i].seasonal,
-                  _trend(jobs[i].bounds)) for (w, obs), i in zip(ws, part, strict=True)]
-        for (w, obs), i, runs in zip(ws, part, _runs_many(tasks), strict=True):
+        windows = [window_for(jobs[i].ptype is PeriodType.WEEK) for i in part]
+        tasks = [(w, _wanted_at(obs, jobs[i].horizon, win.origins), jobs[i].m,
+                  jobs[i].seasonal, _trend(jobs[i].bounds))
+                 for (w, obs), i, win in zip(ws, part, windows, strict=True)]
+        for (w, obs), i, runs, win in zip(ws, part, _runs_many(tasks), windows, strict=True):
             j, n = jobs[i], len(w)
-            cal = calibrate(w, obs, runs, n, _model_sd(runs[n].sd, j.bounds), _sd_floor(j.bounds))
+            cal = calibrate(w, obs, runs, n, _model_sd(runs[n].sd, j.bounds), _sd_floor(j.bounds),
+                            window=win, upper_tail=_upper_tail(j.bounds))
             out[i] = _build(j.prep, j.ptype, runs[n], cal, j.levels, j.bounds,
                             _offset(j.z, len(j.z), j.lag, j.horizon), j.lag)
     return out  # type: ignore[return-value]  # every slot filled above
@@ -927,9 +944,11 @@ def _forecast(
     z = bounds.to_model(prep.y)
     lag = _yearly_lag(z, ptype, seasonal, horizon)
     w, obs = _differenced(z, prep.observed, lag)
-    runs = engine(w, _wanted_at(obs, horizon), m, seasonal, _trend(bounds))
+    window = window_for(ptype is PeriodType.WEEK)
+    runs = engine(w, _wanted_at(obs, horizon, window.origins), m, seasonal, _trend(bounds))
     run = runs[n - lag]
-    cal = calibrate(w, obs, runs, n - lag, _model_sd(run.sd, bounds), _sd_floor(bounds))
+    cal = calibrate(w, obs, runs, n - lag, _model_sd(run.sd, bounds), _sd_floor(bounds),
+                    window=window, upper_tail=_upper_tail(bounds))
     return _build(prep, ptype, run, cal, levels, bounds,
                   _offset(z, n, lag, horizon), lag)
 
