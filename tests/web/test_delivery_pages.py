@@ -415,6 +415,26 @@ def test_the_pack_downloads_as_a_real_pdf(sqlite_site, tmp_path):
     assert "Stocktake: Cut violent crime" in html.text
 
 
+def test_the_web_pack_has_the_funnel_plot_the_written_pack_has(sqlite_site, tmp_path):
+    from stocktake.services.publishing.packs import write_pack
+
+    client, _ = client_as(sqlite_site, "analyst")
+    web = client.get("/priorities/P1/pack.html")
+    assert web.status_code == 200
+    write_pack(sqlite_site, "P1", str(tmp_path / "pack.html"))
+    written = (tmp_path / "pack.html").read_text(encoding="utf-8")
+
+    def funnel(html: str) -> str:
+        found = re.search(r'<figure class="chart funnel">.*?</figure>', html, re.S)
+        assert found, "no funnel plot in the pack"
+        return found.group(0)
+
+    # the units below the scope compared on the headline: the same plot from both
+    assert funnel(web.text) == funnel(written)
+    assert "The units compared on" in text_of(funnel(web.text))
+    assert "No funnel plot" not in web.text
+
+
 # -- in a browser ------------------------------------------------------------------------
 
 

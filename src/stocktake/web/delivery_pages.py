@@ -480,7 +480,9 @@ def pack_html(engine: Engine, code: str) -> tuple[str, dict[str, Any]]:
         # pack.html reads this key strictly, but pack_context sets it only from a plan's
         # second version on: a priority with one version would fail (reported upstream).
         context["plan"].setdefault("changes_since_last", [])
-    return render_pack(context), context
+    # The funnel plot as write_pack draws it, so the pack from the web is the same pack.
+    funnel, why_not = packs.headline_funnel(engine, context)
+    return render_pack(context, funnel=funnel, funnel_note=why_not), context
 
 
 def pack_failed(request: Request, code: str, exc: Exception) -> HTMLResponse:
