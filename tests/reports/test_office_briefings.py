@@ -9,17 +9,21 @@ from __future__ import annotations
 import io
 import shutil
 from datetime import datetime
+from pathlib import Path
 
 import pytest
+import yaml
 from docx import Document
 from PIL import Image
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from stocktake.model.files import ModelError
 from stocktake.model.theme import DEFAULT_THEME
 from stocktake.reports.pictures import DPI, PictureCache
 from stocktake.services.data.model_service import load_model, model_changes, model_theme
+from stocktake.services.routines.assessments import record_assessment
 from stocktake.store.db import get_meta
 
 from . import test_office
@@ -27,6 +31,7 @@ from .test_office import _charts, _cli, _fixed, _slide_text, _title, _url, _when
 
 small_world = test_office.small_world  # the fixture: the small model with nine months
 
+EXAMPLES = Path(__file__).parents[2] / "examples" / "delivery"
 END_OF_OCTOBER = "2024-10-31T23:59:59.999999"  # the note for October reads the data then
 # The default theme's colours of a status, written out here: green good, red bad.
 STATUS_FILL = {"on_track": "00703C", "ahead": "00703C", "off_track": "DE1B1B"}
@@ -137,6 +142,49 @@ def test_the_word_documents_hold_their_figures(small_world, tmp_path):
         [where] = [i for i, t in enumerate(texts) if t.startswith(caption)]
         assert "Cut violent crime" not in texts[where]  # the caption says how to read it
         assert "green: on track" in texts[where]
+
+
+def _assessed(engine) -> None:
+    """Two rounds of the example assessment of P1: amber/red in 2024-Q2, amber/green in
+    2024-Q3."""
+    doc = yaml.safe_load((EXAMPLES / "assessment.yaml").read_text(encoding="utf-8"))
+    for round_, rating, on in (("2024-Q2", "amber_red", datetime(2024, 6, 30)),
+                               ("2024-Q3", "amber_green", datetime(2024, 9, 30))):
+        doc = {**doc, "round": round_, "assessed_on": on.date().isoformat(),
+               "likelihood": {**doc["likelihood"], "rating": rating}}
+        record_assessment(engine, "P1", doc, by="Delivery Unit", at=on)
+
+
+LIKELIHOOD_TITLE = "Likelihood of delivery over the rounds"
+
+
+def test_the_report_in_word_and_powerpoint_has_the_likelihood_chart(small_world, tmp_path):
+    url = _url(small_world)
+    docx, pptx = tmp_path / "report.docx", tmp_path / "report.pptx"
+    _cli("report", "--out", str(docx), "--db", url, "--as-of", "2024-10-31T23:59:59")
+    assert len(Document(str(docx)).inline_shapes) == 1  # not assessed: no such chart
+    _assessed(small_world)
+    for out in (docx, pptx):
+        _cli("report", "--out", str(out), "--db", url, "--as-of", "2024-10-31T23:59:59")
+
+    # Word: a second picture across the page under the first, then its caption
+    doc = Document(str(docx))
+    bars, likelihood = doc.inline_shapes
+    assert _picture_pixels_per_inch(doc, likelihood) == pytest.approx(DPI, rel=0.02)
+    assert likelihood.width.inches > 6
+    texts = [p.text for p in doc.paragraphs]
+    [first] = [i for i, t in enumerate(texts) if t.startswith("Figure: Probability")]
+    [second] = [i for i, t in enumerate(texts) if t.startswith(f"Figure: {LIKELIHOOD_TITLE}.")]
+    assert first < second and "each assessment round" in texts[second]
+
+    # PowerPoint: a slide of its own after the probabilities, the picture, the ratings in words
+    slides = list(Presentation(str(pptx)).slides)
+    titles = [_title(s) for s in slides]
+    assert titles[2:4] == ["Probability of meeting the target", LIKELIHOOD_TITLE]
+    slide = slides[3]
+    assert [sh.shape_type for sh in slide.shapes].count(MSO_SHAPE_TYPE.PICTURE) == 1
+    assert "each assessment round" in _slide_text(slide)
+    assert ("Cut violent crime: 2024-Q2 Amber/red, 2024-Q3 Amber/green" in _notes(slide))
 
 
 def test_the_theme_named_in_the_model_folder_colours_every_office_document(

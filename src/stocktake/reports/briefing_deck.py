@@ -1,7 +1,8 @@
 """The monthly note and the delivery report as PowerPoint decks (python-pptx), for an
 office that briefs from slides: a title slide, then a slide for each section of the
 document, in the same words and numbers as the Word and HTML documents
-(reports.briefing_text), its figure as a native, editable bar chart (reports.figures).
+(reports.briefing_text), its bar figures as native, editable bar charts and the others as
+pictures (reports.figures).
 Every slide says "Data as of"; the speaker notes hold each section in full, the sources,
 the vintage and the command that gives the same numbers again."""
 
@@ -13,8 +14,8 @@ from typing import Any
 from pptx.util import Inches
 
 from . import briefing_text as words
-from .deck import BODY_HEIGHT, BODY_TOP, MARGIN, WIDTH, Deck
-from .figures import BarFigure, note_figure, report_figure
+from .deck import BODY_HEIGHT, BODY_TOP, HEIGHT, MARGIN, WIDTH, Deck
+from .figures import BarFigure, PictureFigure, likelihood_figure, note_figure, report_figure
 from .formatting import day, status_word
 from .office import data_as_of_line, sources_note
 from .theme import DEFAULT_THEME, Theme
@@ -86,6 +87,15 @@ def _figure_slide(deck: Deck, figure: BarFigure | None) -> None:
         deck.bar_figure(s, figure)
 
 
+def _picture_slide(deck: Deck, figure: PictureFigure | None) -> None:
+    """A figure as a picture under its title, its caption below and its data in the notes."""
+    if figure is not None:
+        s = deck.slide(figure.title, f"{figure.title}: {figure.in_words}. {figure.caption}")
+        deck.picture(s, figure.svg, height=BODY_HEIGHT - Inches(0.5))
+        deck.text(s, figure.caption, MARGIN, HEIGHT - Inches(1.05), WIDTH - 2 * MARGIN,
+                  Inches(0.45), size=12, colour="forecast")
+
+
 def note_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> Any:
     """The monthly note (services.publishing.briefings.monthly_note_context) as a
     python-pptx Presentation."""
@@ -119,6 +129,7 @@ def report_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> Any:
                  words.league_rows(c), "No priority is still short of its deadline.",
                  words.report_key(c), [0.4, 2.4, 1.3, 2, 2.4, 1])
     _figure_slide(deck, report_figure(c, theme))
+    _picture_slide(deck, likelihood_figure(c))
     if c["concluded"]:
         _table_slide(deck, "Targets at their deadline: met or missed",
                      ["Priority", "Verdict", "At the deadline, and since"],

@@ -1,7 +1,8 @@
-"""The figures of the monthly note and the delivery report: one definition each (a
-BarFigure, made from the document's context), drawn as a native, editable bar chart in
-the PowerPoint deck (reports.deck) and as a picture in the Word document (``bars_svg``,
-then reports.pictures)."""
+"""The figures of the monthly note and the delivery report: one definition each, made from
+the document's context. A BarFigure is drawn as a native, editable bar chart in the
+PowerPoint deck (reports.deck) and as a picture in the Word document (``bars_svg``, then
+reports.pictures); a PictureFigure, which no native office chart can draw, is the same
+picture in both."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from ..delivery.assessments import LIKELIHOOD_LABELS
+from .charts import likelihood_chart
 from .formatting import signed
 from .theme import Theme
 
@@ -71,6 +74,37 @@ def report_figure(c: dict[str, Any], theme: Theme) -> BarFigure | None:
                 f"the league's order ({STATUS_KEY})."
                 + (f" {left} without a forecast." if left else ""),
         fixed_range=(0, 100))
+
+
+@dataclass(frozen=True)
+class PictureFigure:
+    """A figure drawn only as a picture (a grid of coloured cells has no native office
+    chart): its SVG drawing, and its data in words (``in_words``, for the speaker notes:
+    a picture's numbers cannot be read back out of it)."""
+
+    title: str
+    svg: str
+    caption: str
+    in_words: str
+
+
+def likelihood_figure(c: dict[str, Any]) -> PictureFigure | None:
+    """The report's second figure: each priority's likelihood of delivery over the
+    assessment rounds (reports.charts.likelihood_chart, the HTML report's chart); None
+    when no priority was assessed."""
+    rounds = c.get("likelihood_rounds") or []
+    svg = likelihood_chart(rounds)
+    if not svg:
+        return None
+    return PictureFigure(
+        title="Likelihood of delivery over the rounds",
+        svg=svg,
+        caption="Likelihood of delivery at each assessment round, as the delivery unit "
+                "judged it: the priorities in the league's order, then those at their "
+                "deadline.",
+        in_words="; ".join(f"{title}: " + (", ".join(
+            f"{r} {LIKELIHOOD_LABELS.get(v, v)}" for r, v in history) or "not assessed")
+            for title, history in rounds))
 
 
 ROW, LABELS, WIDTH, PAD = 30, 250, 720, 12

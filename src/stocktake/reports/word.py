@@ -14,7 +14,14 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Emu, Inches, Pt, RGBColor
 
 from . import briefing_text as words
-from .figures import BarFigure, bars_svg, note_figure, report_figure
+from .figures import (
+    BarFigure,
+    PictureFigure,
+    bars_svg,
+    likelihood_figure,
+    note_figure,
+    report_figure,
+)
 from .formatting import status_word
 from .office import data_as_of_line
 from .pictures import PictureCache
@@ -85,14 +92,15 @@ class _Doc:
         for lead, rest in items:
             self.para(rest, bold=lead, style=style)
 
-    def figure(self, figure: BarFigure | None) -> None:
+    def figure(self, figure: BarFigure | PictureFigure | None) -> None:
         """A figure as a picture across the page, its title and caption below it
         (nothing for None: a figure without data)."""
         if figure is None:
             return
         section = self.doc.sections[0]
         width = section.page_width - section.left_margin - section.right_margin
-        png = self.pictures.png(bars_svg(figure, self.theme), width=Emu(width).inches)
+        svg = figure.svg if isinstance(figure, PictureFigure) else bars_svg(figure, self.theme)
+        png = self.pictures.png(svg, width=Emu(width).inches)
         self.doc.add_picture(io.BytesIO(png), width=width)
         self.para(f" {figure.caption}", bold=f"Figure: {figure.title}.", muted=True)
 
@@ -139,7 +147,7 @@ def note_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
 
 def report_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
     """The delivery report (services.publishing.briefings.delivery_report_context), with
-    its figure (reports.figures) under the league table."""
+    its figures (reports.figures) under the league table."""
     d = _Doc(c, theme, "report")
     d.para("Delivery report", muted=True)
     d.doc.add_heading("How likely is each priority to be delivered?", level=0)
@@ -151,6 +159,7 @@ def report_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
     else:
         d.para("No priority is still short of its deadline.", muted=True)
     d.figure(report_figure(c, theme))
+    d.figure(likelihood_figure(c))
     if c["concluded"]:
         d.doc.add_heading("Targets at their deadline: met or missed", level=1)
         d.para(words.CONCLUDED_NOTE, muted=True)
