@@ -482,7 +482,7 @@ def test_a_stocktake_recorded_in_the_browser_then_its_actions_are_tracked(browse
         page.get_by_role("button", name="Record the stocktake").click()
         alert = page.get_by_role("alert")
         assert "Action row 2, owner: required" in alert.inner_text()
-        assert len(stocktake_overview(sqlite_site, "P1")["stocktakes"]) == 1
+        assert len(stocktake_overview(sqlite_site, "P1").stocktakes) == 1
         assert page.get_by_role("textbox", name="Action 1", exact=True).input_value() == \
             "Open two more youth sites"
         page.get_by_label("Owner of action 2").fill("Province B")
