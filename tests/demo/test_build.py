@@ -189,8 +189,8 @@ def test_named_leads_are_read_on_the_priority_page_and_in_the_pack(demo_engine):
     client = TestClient(create_app(demo_engine), cookies={"stocktake_session": token})
     html = client.get("/priorities/LIT").text
     assert "Does it lead the headline?" in html and sentence in html
-    leads = {m["code"]: m for m in pack_context(demo_engine, "LIT")["leads"]}
-    assert leads["literacy_screening_pct"]["evidence"] == screening
+    leads = {m.code: m for m in pack_context(demo_engine, "LIT")["leads"]}
+    assert leads["literacy_screening_pct"].evidence == screening
 
 
 def test_leads_command_reads_each_candidate(demo_engine):

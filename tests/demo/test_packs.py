@@ -104,16 +104,16 @@ def test_regenerating_an_old_pack_after_new_records_gives_the_old_numbers(
 def _numbers(c: dict) -> dict:
     h = c["headline"]
     return {
-        "latest": h["latest"], "expected": h["expected"], "gap": h["gap"],
-        "status": h["status"], "probability": h["probability_of_meeting"],
-        "units": [(u["unit"], u["status"], u["off_track_run"], u.get("gap")) for u in c["units"]],
+        "latest": h.latest, "expected": h.expected, "gap": h.gap,
+        "status": h.status, "probability": h.probability_of_meeting,
+        "units": [(u.unit, u.status, u.off_track_run, u.gap) for u in c["units"]],
         "plan": c["plan"] and (c["plan"]["version"], c["plan"]["gaps"]),
-        "assessment": c["assessment"]["latest"] and c["assessment"]["latest"]["round"],
-        "flags": c["assessment"]["flags"],
-        "carried": [(a["code"], a["raised_on"], a["status"], a["days_overdue"])
-                    for a in c["routine"]["carried_over"]],
+        "assessment": c["assessment"].latest and c["assessment"].latest.round,
+        "flags": c["assessment"].flags,
+        "carried": [(a.code, a.raised_on, a.status, a.days_overdue)
+                    for a in c["routine"].carried_over],
         "questions": [q["question"] for q in c["questions"]],
-        "quality": [(q["unit"], q["score"]) for q in c["quality"]["units"]],
+        "quality": [(q.unit, q.score) for q in c["quality"]["units"]],
         "data_as_of": c["data_as_of"],
     }
 
@@ -130,19 +130,19 @@ def test_a_pack_made_twice_for_the_same_moment_is_the_same(demo_engine):
 def test_the_pack_follows_up_actions_and_flags_a_kind_rating(demo_engine):
     home = pack_context(demo_engine, "HOME")
     # Rated amber/green while the statistics give almost no chance: flagged.
-    assert home["assessment"]["latest"]["likelihood"] == "amber_green"
-    assert home["headline"]["probability_of_meeting"] < 0.3
-    assert any(f["flag"] == "rated_above_forecast" for f in home["assessment"]["flags"])
+    assert home["assessment"].latest.likelihood == "amber_green"
+    assert home["headline"].probability_of_meeting < 0.3
+    assert any(f["flag"] == "rated_above_forecast" for f in home["assessment"].flags)
     crime = pack_context(demo_engine, "CRIME")
-    carried = crime["routine"]["carried_over"]
-    assert carried and all(a["status"] in ("open", "in_progress") for a in carried)
-    assert any(a["days_overdue"] > 0 for a in carried)
+    carried = crime["routine"].carried_over
+    assert carried and all(a.status in ("open", "in_progress") for a in carried)
+    assert any(a.days_overdue > 0 for a in carried)
     # A province off track for months is asked about by name, in months.
-    runs = [u for u in crime["units"] if u["off_track_run"] >= 3]
+    runs = [u for u in crime["units"] if u.off_track_run >= 3]
     assert runs
     asked = " ".join(q["question"] for q in crime["questions"])
-    assert "months" in asked and any(u["unit_name"] in asked for u in runs)
-    assert crime["plan"]["versions"] >= 2 and crime["chain"]["analysis"]["weak_links"]
+    assert "months" in asked and any(u.unit_name in asked for u in runs)
+    assert crime["plan"]["versions"] >= 2 and crime["chain"].analysis["weak_links"]
 
 
 def test_the_monthly_note_is_one_page_across_all_priorities(demo_engine, tmp_path):
@@ -192,7 +192,7 @@ def test_every_priority_of_the_demo_has_a_pack(demo_engine):
 def test_a_cancelled_stocktake_is_counted_as_missed(demo_engine):
     from stocktake.services.routines.stocktakes import stocktake_overview
 
-    home = stocktake_overview(demo_engine, "HOME")["kept"]
+    home = stocktake_overview(demo_engine, "HOME").kept
     assert home["held"] == home["scheduled"] - 1 and len(home["missed"]) == 1
-    crime = stocktake_overview(demo_engine, "CRIME")["kept"]
+    crime = stocktake_overview(demo_engine, "CRIME").kept
     assert crime["missed"] == [] and crime["held"] == crime["scheduled"]

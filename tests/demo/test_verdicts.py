@@ -45,7 +45,7 @@ def test_lit_is_met_in_the_cli(demo_engine):
 
 def test_lit_is_met_in_the_pack_note_report_and_questions(demo_engine):
     pack = pack_context(demo_engine, "LIT")
-    assert pack["headline"]["status"] == "met"
+    assert pack["headline"].status == "met"
     asked = " ".join(q["question"] for q in pack["questions"])
     assert "back on track" not in asked and "met its target: 81.2% in 2026-06" in asked
     assert any(m["name"] == "Target met or missed" for m in pack["methods"])
@@ -91,12 +91,12 @@ def test_numbers_said_right_in_the_demo(demo_engine):
     pack = pack_context(demo_engine, "SURG")
     asked = " ".join(q["question"] for q in pack["questions"])
     assert "percent (" not in asked
-    if pack["headline"]["status"] == "off_track":
+    if pack["headline"].status == "off_track":
         assert "percentage points" in asked
     # LIT's recovery-plan milestone is marked on track in its plan but is past due.
     plan = pack_context(demo_engine, "LIT")["plan"]
     overdue = plan["overdue_milestones"]
-    assert overdue and all(m["status"] == "overdue" for m in overdue)
+    assert overdue and all(m.status == "overdue" for m in overdue)
     assert all(s != "on_track" or m["due"] >= pack["today"]
                for m in plan["plan"]["milestones"]
                for s in [plan["milestone_status"][m["code"]]])

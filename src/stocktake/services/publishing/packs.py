@@ -217,7 +217,7 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: SpcChart
                        f"intervals: {forecast.interval_method}; "
                        f"{forecast.probability_rule or ''}."})
     elif isinstance(forecast, Unavailable) and forecast.error:
-        out.insert(2, {"name": "Forecast", "text": f"none: {forecast.error}"})
+        out.insert(2, {"name": "Forecast", "text": f"no forecast: {forecast.error}"})
     return out
 
 
