@@ -16,6 +16,7 @@ from stocktake.store.observations import (
     latest_ids,
     new_vintages,
     newest_vintages,
+    read_frame,
     record_batch,
 )
 
@@ -143,3 +144,24 @@ def test_latest_ids_reads_the_newest_vintage_known_at_a_moment(engine, small_mod
         by_id = {v: k for k, v in ind.items()}, {v: k for k, v in unit.items()}
         assert sorted(codes.rows()) == sorted(
             (by_id[0][i], by_id[1][u], p, v, b) for i, u, p, v, b in april.rows())
+
+
+def test_read_frame_gives_the_rows_of_any_columns_in_any_order(engine, small_model_dir,
+                                                                monkeypatch):
+    load_model(engine, small_model_dir, loaded_by="t", now=datetime(2024, 1, 2))
+    with engine.connect() as conn:
+        i = min(model_repo.indicator_ids(conn).values())
+        units = sorted(model_repo.unit_ids(conn).values())
+    _record(engine, [(i, u, p, k * 0.1) for k, (u, p) in enumerate(
+        (u, p) for u in units for p in PERIODS)])
+    monkeypatch.setattr("stocktake.store.observations.READ_SLICE", 7)  # several slices
+    o = schema.observations
+    with engine.connect() as conn:
+        for cols in [(o.c.indicator_id, o.c.unit_id, o.c.period, o.c.value, o.c.batch_id),
+                     (o.c.value, o.c.period), (o.c.batch_id,)]:
+            query = select(*cols).order_by(o.c.unit_id, o.c.period)
+            got = read_frame(conn, query)
+            assert got.columns == [c.name for c in cols]
+            assert got.rows() == [tuple(r) for r in conn.execute(query)]
+        empty = read_frame(conn, select(o.c.period, o.c.value).where(o.c.unit_id < 0))
+        assert empty.height == 0 and empty.schema == {"period": pl.String, "value": pl.Float64}

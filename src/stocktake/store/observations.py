@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
@@ -301,14 +302,23 @@ def read_frame(conn: Connection, query: Select) -> pl.DataFrame:
     batch_id: any of them, in any order) as a frame. Ids, codes and floats need no
     conversion: they are read straight off the driver's cursor (much faster for the many
     small reads a submission makes), a slice at a time, since a list of every row as
-    Python tuples would cost ~200 bytes a row."""
-    types = {"indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
-             "value": pl.Float64, "batch_id": pl.Int64}
-    schema = {c.name: types[c.name] for c in query.selected_columns}
+    Python tuples would cost ~200 bytes a row. Each slice goes into one numpy record array
+    (the codes as references to the driver's strings), whose fields become the columns:
+    a third of the time polars takes to build a frame from row tuples."""
+    types = {"indicator_id": (pl.Int64, "i8"), "unit_id": (pl.Int64, "i8"),
+             "period": (pl.String, "O"), "value": (pl.Float64, "f8"),
+             "batch_id": (pl.Int64, "i8")}
+    names = [c.name for c in query.selected_columns]
+    schema = {n: types[n][0] for n in names}
+    record = np.dtype([(n, types[n][1]) for n in names])
     result = conn.execute(query)
     parts = [pl.DataFrame(schema=schema)]
     while rows := result.cursor.fetchmany(READ_SLICE):
-        parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+        cells = np.fromiter(rows, dtype=record, count=len(rows))
+        del rows
+        parts.append(pl.DataFrame([
+            pl.Series(n, cells[n].tolist() if schema[n] == pl.String else cells[n],
+                      dtype=schema[n]) for n in names]))
     result.close()
     return pl.concat(parts)
 
