@@ -277,11 +277,11 @@ _KEY = ("indicator_id", "unit_id", "period")
 
 
 def newest_vintages(df: pl.DataFrame) -> pl.DataFrame:
-    """The row of the highest batch of each key, sorted by the key. A scan of the table's
-    key (SQLite reads it so; PostgreSQL usually) gives the rows in (key, batch_id) order
-    already: then the newest vintage is the last row of each run of one key, found by
-    comparing each row with the next, with no sort and no hashing. Otherwise it is sorted
-    first."""
+    """The row of the highest batch of each key, sorted by the key. SQLite reads the table
+    in its key order, (key, batch_id): then the newest vintage is the last row of each run
+    of one key, found by comparing each row with the next, with no sort and no hashing.
+    Rows in another order (PostgreSQL returns them as stored, batch after batch) are
+    sorted first."""
     ind, unit, period, batch = (pl.col(c) for c in (*_KEY, "batch_id"))
     nxt = [c.shift(-1) for c in (ind, unit, period, batch)]
     same_key = (ind == nxt[0]) & (unit == nxt[1]) & (period == nxt[2])
