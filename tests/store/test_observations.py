@@ -9,7 +9,16 @@ from sqlalchemy import func, select
 
 from stocktake.services.data.model_service import load_model
 from stocktake.store import model_repo, schema
-from stocktake.store.observations import BatchCounts, _index_order, new_vintages, record_batch
+from stocktake.store.observations import (
+    BatchCounts,
+    _index_order,
+    latest,
+    latest_ids,
+    new_vintages,
+    newest_vintages,
+    read_frame,
+    record_batch,
+)
 
 PERIODS = ["2024", "2024-01", "2024-02", "2024-10", "2024-Q1", "2024-W05", "2024-03-15",
            "2023-12", "2025"]
@@ -49,14 +58,15 @@ def test_new_vintages_counts_and_keeps_new_keys_and_changed_values():
     assert kept["unit_id"].to_list() == [1, 3]
 
 
-def _record(engine, rows: list[tuple[int, int, str, float]]) -> None:
+def _record(engine, rows: list[tuple[int, int, str, float]],
+            at: datetime = datetime(2024, 3, 1)) -> None:
     new = pl.DataFrame(rows, orient="row", schema={
         "indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
         "value": pl.Float64})
     with engine.begin() as conn:
         record_batch(conn, new, BatchCounts(len(rows), 0, 0), checksum="c", submitter="t",
                      reason="", source="test", format="rows",
-                     recorded_at=datetime(2024, 3, 1), rows=len(rows))
+                     recorded_at=at, rows=len(rows))
 
 
 def test_a_batch_naming_an_unknown_unit_or_indicator_id_stores_nothing(engine,
@@ -80,3 +90,78 @@ def test_a_batch_naming_an_unknown_unit_or_indicator_id_stores_nothing(engine,
     _record(engine, [(i, u, "2024-01", 1.0)])
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(schema.observations)).scalar() == 1
+
+
+def _newest_by_hand(rows: list[tuple[int, int, str, float, int]]
+                    ) -> list[tuple[int, int, str, float, int]]:
+    """The row of the highest batch of each key, sorted by key: plain Python."""
+    best: dict[tuple[int, int, str], tuple[int, int, str, float, int]] = {}
+    for r in rows:
+        if r[:3] not in best or r[4] > best[r[:3]][4]:
+            best[r[:3]] = r
+    return [best[k] for k in sorted(best)]
+
+
+@pytest.mark.parametrize("shuffle", [False, True], ids=["key order", "any order"])
+def test_newest_vintages_keeps_the_highest_batch_of_each_key(shuffle):
+    rng = random.Random(3)
+    rows = [(i, u, p, rng.random(), b) for i in (1, 2, 12) for u in (1, 3, 20)
+            for p in PERIODS for b in sorted(rng.sample(range(1, 9), rng.randint(1, 3)))]
+    if shuffle:
+        rng.shuffle(rows)
+    df = pl.DataFrame(rows, orient="row", schema={
+        "indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
+        "value": pl.Float64, "batch_id": pl.Int64})
+    got = newest_vintages(df)
+    assert got.columns == df.columns
+    assert got.rows() == _newest_by_hand(rows)
+    assert newest_vintages(df.clear()).height == 0
+
+
+def test_latest_ids_reads_the_newest_vintage_known_at_a_moment(engine, small_model_dir):
+    load_model(engine, small_model_dir, loaded_by="t", now=datetime(2024, 1, 2))
+    with engine.connect() as conn:
+        ind, unit = model_repo.indicator_ids(conn), model_repo.unit_ids(conn)
+    (i1, i2), (u1, u2) = sorted(ind.values())[:2], sorted(unit.values())[:2]
+    batches = [  # (time, rows): revisions of some keys, new keys, an unchanged key kept
+        (datetime(2024, 3, 1), [(i1, u1, "2024-01", 1.0), (i1, u2, "2024-01", 2.0),
+                                (i2, u1, "2024-02", 3.0)]),
+        (datetime(2024, 4, 1), [(i1, u1, "2024-01", 1.5), (i2, u2, "2024-01", 4.0)]),
+        (datetime(2024, 5, 1), [(i1, u1, "2024-01", 1.25), (i2, u1, "2024-02", 3.5)]),
+    ]
+    stored = []
+    for batch_id, (at, rows) in enumerate(batches, start=1):
+        _record(engine, rows, at)
+        stored += [(*r, batch_id) for r in rows]
+    with engine.connect() as conn:
+        assert latest_ids(conn).rows() == _newest_by_hand(stored)
+        april = latest_ids(conn, as_of=datetime(2024, 4, 15))
+        assert april.rows() == _newest_by_hand([r for r in stored if r[4] <= 2])
+        only = latest_ids(conn, indicators=[k for k, v in ind.items() if v == i2])
+        assert only.rows() == [r for r in _newest_by_hand(stored) if r[0] == i2]
+        # latest: the same values under codes
+        codes = latest(conn, as_of=datetime(2024, 4, 15), with_vintage=False)
+        by_id = {v: k for k, v in ind.items()}, {v: k for k, v in unit.items()}
+        assert sorted(codes.rows()) == sorted(
+            (by_id[0][i], by_id[1][u], p, v, b) for i, u, p, v, b in april.rows())
+
+
+def test_read_frame_gives_the_rows_of_any_columns_in_any_order(engine, small_model_dir,
+                                                                monkeypatch):
+    load_model(engine, small_model_dir, loaded_by="t", now=datetime(2024, 1, 2))
+    with engine.connect() as conn:
+        i = min(model_repo.indicator_ids(conn).values())
+        units = sorted(model_repo.unit_ids(conn).values())
+    _record(engine, [(i, u, p, k * 0.1) for k, (u, p) in enumerate(
+        (u, p) for u in units for p in PERIODS)])
+    monkeypatch.setattr("stocktake.store.observations.READ_SLICE", 7)  # several slices
+    o = schema.observations
+    with engine.connect() as conn:
+        for cols in [(o.c.indicator_id, o.c.unit_id, o.c.period, o.c.value, o.c.batch_id),
+                     (o.c.value, o.c.period), (o.c.batch_id,)]:
+            query = select(*cols).order_by(o.c.unit_id, o.c.period)
+            got = read_frame(conn, query)
+            assert got.columns == [c.name for c in cols]
+            assert got.rows() == [tuple(r) for r in conn.execute(query)]
+        empty = read_frame(conn, select(o.c.period, o.c.value).where(o.c.unit_id < 0))
+        assert empty.height == 0 and empty.schema == {"period": pl.String, "value": pl.Float64}

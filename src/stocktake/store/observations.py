@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
@@ -215,33 +216,15 @@ def latest(conn: Connection, *, as_of: datetime | None = None,
            period_from: str | None = None, period_to: str | None = None,
            with_vintage: bool = True, ordered: bool = True) -> pl.DataFrame:
     """The value of every key as known at ``as_of`` (default: now), with its vintage
-    (``recorded_at``, its batch's time) when ``with_vintage``.
-
-    The newest vintage of a key is the one of the highest batch: no window function or
-    sort in the database, just a range scan of the table in key order. Codes are turned
-    into ids first, so the filters run on the key. Period codes of one type sort as text;
-    a period range may also let in codes of other types, which callers ignore.
+    (``recorded_at``, its batch's time) when ``with_vintage``: latest_ids with the ids
+    turned into codes. Period codes of one type sort as text; a period range may also let
+    in codes of other types, which callers ignore.
     """
-    o = s.observations
     ind_codes = _codes(conn, s.indicators)
     unit_codes = _codes(conn, s.units)
-    conditions = []
-    if as_of is not None:
-        conditions.append(known_at(conn, as_of, o.c.batch_id))
-    if indicators is not None:
-        wanted = set(indicators)
-        conditions.append(o.c.indicator_id.in_([i for i, c in ind_codes.items() if c in wanted]))
-    if units is not None:
-        wanted = set(units)
-        conditions.append(o.c.unit_id.in_([i for i, c in unit_codes.items() if c in wanted]))
-    if period_from is not None:
-        conditions.append(o.c.period >= period_from)
-    if period_to is not None:
-        conditions.append(o.c.period <= period_to)
-    df = (read_frame(conn, select(o.c.indicator_id, o.c.unit_id, o.c.period, o.c.value,
-                                  o.c.batch_id).where(and_(True, *conditions)))
-          .sort("batch_id")
-          .unique(subset=["indicator_id", "unit_id", "period"], keep="last"))
+    df = latest_ids(conn, as_of=as_of, indicators=indicators, units=units,
+                    period_from=period_from, period_to=period_to, ind_codes=ind_codes,
+                    unit_codes=unit_codes)
     vintage = []
     if with_vintage:
         times = batch_times(conn, df["batch_id"].unique().to_list())
@@ -255,6 +238,62 @@ def latest(conn: Connection, *, as_of: datetime | None = None,
     return df.sort("indicator", "unit", "period") if ordered else df
 
 
+def latest_ids(conn: Connection, *, as_of: datetime | None = None,
+               indicators: list[str] | None = None, units: list[str] | None = None,
+               period_from: str | None = None, period_to: str | None = None,
+               ind_codes: dict[int, str] | None = None,
+               unit_codes: dict[int, str] | None = None) -> pl.DataFrame:
+    """The newest vintage of every key known at ``as_of`` as indicator_id, unit_id,
+    period, value, batch_id, sorted by the key (indicator_id, unit_id, period): for readers
+    that work on ids, which saves turning every row's ids into codes and back.
+    ``ind_codes``/``unit_codes`` (id -> code) when the caller has read them already.
+
+    The newest vintage of a key is the one of the highest batch: no window function or
+    sort in the database, just a range scan of the table in key order. Codes are turned
+    into ids first, so the filters run on the key.
+    """
+    o = s.observations
+    conditions = []
+    if as_of is not None:
+        conditions.append(known_at(conn, as_of, o.c.batch_id))
+    if indicators is not None:
+        wanted = set(indicators)
+        ids = ind_codes if ind_codes is not None else _codes(conn, s.indicators)
+        conditions.append(o.c.indicator_id.in_([i for i, c in ids.items() if c in wanted]))
+    if units is not None:
+        wanted = set(units)
+        ids = unit_codes if unit_codes is not None else _codes(conn, s.units)
+        conditions.append(o.c.unit_id.in_([i for i, c in ids.items() if c in wanted]))
+    if period_from is not None:
+        conditions.append(o.c.period >= period_from)
+    if period_to is not None:
+        conditions.append(o.c.period <= period_to)
+    df = read_frame(conn, select(o.c.indicator_id, o.c.unit_id, o.c.period, o.c.value,
+                                 o.c.batch_id).where(and_(True, *conditions)))
+    return newest_vintages(df)
+
+
+_KEY = ("indicator_id", "unit_id", "period")
+
+
+def newest_vintages(df: pl.DataFrame) -> pl.DataFrame:
+    """The row of the highest batch of each key, sorted by the key. SQLite reads the table
+    in its key order, (key, batch_id): then the newest vintage is the last row of each run
+    of one key, found by comparing each row with the next, with no sort and no hashing.
+    Rows in another order (PostgreSQL returns them as stored, batch after batch) are
+    sorted first."""
+    ind, unit, period, batch = (pl.col(c) for c in (*_KEY, "batch_id"))
+    nxt = [c.shift(-1) for c in (ind, unit, period, batch)]
+    same_key = (ind == nxt[0]) & (unit == nxt[1]) & (period == nxt[2])
+    in_order = df.select(
+        ((ind < nxt[0]) | ((ind == nxt[0]) & ((unit < nxt[1]) | ((unit == nxt[1]) & (
+            (period < nxt[2]) | ((period == nxt[2]) & (batch < nxt[3])))))))
+        .fill_null(True).all()).item()
+    if not in_order:
+        df = df.sort(*_KEY, "batch_id")
+    return df.filter(same_key.fill_null(False).not_())
+
+
 READ_SLICE = 100_000  # rows read from the database at a time
 
 
@@ -263,14 +302,23 @@ def read_frame(conn: Connection, query: Select) -> pl.DataFrame:
     batch_id: any of them, in any order) as a frame. Ids, codes and floats need no
     conversion: they are read straight off the driver's cursor (much faster for the many
     small reads a submission makes), a slice at a time, since a list of every row as
-    Python tuples would cost ~200 bytes a row."""
-    types = {"indicator_id": pl.Int64, "unit_id": pl.Int64, "period": pl.String,
-             "value": pl.Float64, "batch_id": pl.Int64}
-    schema = {c.name: types[c.name] for c in query.selected_columns}
+    Python tuples would cost ~200 bytes a row. Each slice goes into one numpy record array
+    (the codes as references to the driver's strings), whose fields become the columns:
+    a third of the time polars takes to build a frame from row tuples."""
+    types = {"indicator_id": (pl.Int64, "i8"), "unit_id": (pl.Int64, "i8"),
+             "period": (pl.String, "O"), "value": (pl.Float64, "f8"),
+             "batch_id": (pl.Int64, "i8")}
+    names = [c.name for c in query.selected_columns]
+    schema = {n: types[n][0] for n in names}
+    record = np.dtype([(n, types[n][1]) for n in names])
     result = conn.execute(query)
     parts = [pl.DataFrame(schema=schema)]
     while rows := result.cursor.fetchmany(READ_SLICE):
-        parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+        cells = np.fromiter(rows, dtype=record, count=len(rows))
+        del rows
+        parts.append(pl.DataFrame([
+            pl.Series(n, cells[n].tolist() if schema[n] == pl.String else cells[n],
+                      dtype=schema[n]) for n in names]))
     result.close()
     return pl.concat(parts)
 

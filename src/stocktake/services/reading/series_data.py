@@ -29,7 +29,7 @@ from ...model.periods import Period, PeriodError, PeriodType
 from ...results.readings import SeriesPoint as Point
 from ...store import model_repo, rebases
 from ...store import schema as s
-from ...store.observations import data_as_of, latest
+from ...store.observations import data_as_of, latest_ids
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -109,27 +109,32 @@ class SeriesData:
         hierarchy = Hierarchy.from_model(model)
         at = as_of if as_of is not None else pin
         with engine.connect() as conn:
-            df = latest(conn, as_of=at, indicators=sorted(needed), with_vintage=False,
-                        ordered=False)
+            ind_codes = {i: c for i, c in _id_codes(conn, s.indicators).items() if c in needed}
+            unit_codes = _id_codes(conn, s.units)
+            df = latest_ids(conn, as_of=at, indicators=sorted(needed), ind_codes=ind_codes,
+                            unit_codes=unit_codes)
             vintage = data_as_of(conn, at)
-            vintages = _vintages(conn, df)
+            vintages = _vintages(conn, df, ind_codes)
             accepted = rebases.in_force(conn, sorted(needed), at)
-        # Codes to positions by casting to enums (an enum's physical value is the position
-        # of its category), then one stable sort of small integers groups the rows by
-        # indicator: no Python step per observation, no string hashing per group. A retired
-        # unit (not in the hierarchy) becomes null: it is not rolled up.
-        loaded = sorted(df["indicator"].unique().to_list())
+        # Ids to positions through lookup arrays indexed by id (the indicator's among the
+        # loaded codes, the unit's row in the hierarchy), periods to positions by casting to
+        # an enum (its physical value is the position of its category); then one stable sort
+        # of small integers groups the rows by indicator: no Python step per observation, no
+        # string hashing per group. A retired unit (not in the hierarchy) gets -1: it is not
+        # rolled up.
+        present = set(df["indicator_id"].unique().to_list())
+        loaded = sorted(ind_codes[i] for i in present)
+        ind_pos = _lookup({i: loaded.index(ind_codes[i]) for i in present})
+        unit_row = _lookup({i: hierarchy.index.get(c, -1) for i, c in unit_codes.items()})
         period_codes = tuple(sorted(df["period"].unique().to_list()))
-        cols = df.select(
-            pl.col("indicator").cast(pl.Enum(loaded)).to_physical().alias("indicator"),
-            pl.col("unit").cast(pl.Enum(list(hierarchy.codes)), strict=False).to_physical()
-            .alias("row"),
-            pl.col("period").cast(pl.Enum(period_codes)).to_physical().alias("period"),
-            "value").drop_nulls("row")
-        which = cols["indicator"].to_numpy().astype(np.int16)  # int16: a radix sort
+        rows = unit_row[df["unit_id"].to_numpy()]
+        keep = rows >= 0
+        which = ind_pos[df["indicator_id"].to_numpy()[keep]].astype(np.int16)  # radix sort
         order = np.argsort(which, kind="stable")
         bounds = np.searchsorted(which[order], np.arange(len(loaded) + 1))
-        positions, rows, values = (cols[c].to_numpy()[order] for c in ("period", "row", "value"))
+        positions = (df["period"].cast(pl.Enum(period_codes)).to_physical().to_numpy()
+                     [keep][order])
+        rows, values = rows[keep][order], df["value"].to_numpy()[keep][order]
         raw: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {
             code: (positions[a:b], rows[a:b], values[a:b])
             for code, a, b in zip(loaded, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
@@ -257,19 +262,31 @@ def _rollup_codes(indicator: Indicator) -> list[str]:
     return [indicator.code]
 
 
-def _vintages(conn, current: pl.DataFrame) -> dict[str, datetime]:
-    """Each indicator's newest recording known at as_of, from the values already read: the
-    time of the batch of its newest current value. Batches are recorded in time order
+def _vintages(conn, current: pl.DataFrame, ind_codes: dict[int, str]) -> dict[str, datetime]:
+    """Each indicator's newest recording known at as_of, from the values already read
+    (``current``, by indicator_id; ``ind_codes``: id -> code): the time of the batch of its
+    newest current value. Batches are recorded in time order
     (store.observations.record_batch) and a value's time is its batch's, and a value is
     always older than the one that replaced it, so this is the newest recording of any of
     the indicator's values, without a second pass over the observations."""
-    newest = current.group_by("indicator").agg(pl.col("batch_id").max())
+    newest = current.group_by("indicator_id").agg(pl.col("batch_id").max())
     if newest.height == 0:
         return {}
     b = s.batches
     times = dict(conn.execute(select(b.c.id, b.c.recorded_at)
                               .where(b.c.id.in_(newest["batch_id"].to_list()))).all())
-    return {code: times[batch] for code, batch in newest.iter_rows()}
+    return {ind_codes[i]: times[batch] for i, batch in newest.iter_rows()}
+
+
+def _id_codes(conn, table) -> dict[int, str]:
+    return {i: c for i, c in conn.execute(select(table.c.id, table.c.code))}
+
+
+def _lookup(positions: dict[int, int]) -> np.ndarray:
+    """An array indexed by id giving the id's position (-1 for ids not in ``positions``)."""
+    out = np.full(max(positions, default=-1) + 1, -1, dtype=np.int64)
+    out[list(positions)] = list(positions.values())
+    return out
 
 
 def last_complete(points: Sequence[Point]) -> Point | None:
