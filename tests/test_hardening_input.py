@@ -379,6 +379,7 @@ def test_an_empty_indicators_file_asks_for_force_before_retiring_everything(
     assert model_state(engine)[1] == [(code, False) for code, _ in before[1]]
 
 
+@pytest.mark.slow
 def test_the_period_type_of_an_indicator_with_data_cannot_change(engine, small_model_dir,
                                                                   tmp_path):
     url = str(engine.url)
@@ -497,6 +498,7 @@ def sqlite_counts(path: Path) -> tuple[int, int]:
                      for t in ("observations", "batches"))
 
 
+@pytest.mark.slow
 def test_a_database_locked_by_another_writer_is_a_clear_conflict(sqlite_loaded, tmp_path):
     import sqlite3
 

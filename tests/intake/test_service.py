@@ -110,6 +110,7 @@ def test_a_reported_total_far_from_its_parts_is_a_warning(loaded):
                 if f.check == "hierarchy_total"]
 
 
+@pytest.mark.slow
 def test_an_outlier_is_a_warning_kept_for_follow_up(loaded):
     history = [(f"2024-{m:02d}", n) for m, n in zip(range(1, 13),
                                                     (30, 32, 29, 31, 30, 33, 28, 30, 31, 29,
@@ -159,6 +160,7 @@ def test_the_clock_cannot_go_back(loaded):
         submit_rows(loaded, month_rows("2025-02"), submitter="t", now=T0 - timedelta(days=1))
 
 
+@pytest.mark.slow
 def test_concurrent_submissions_are_recorded_one_at_a_time(loaded):
     """Batch ids and times must rise together (the newest vintage is the highest batch's).
     A second submission waits while a first holds its batch uncommitted, then records

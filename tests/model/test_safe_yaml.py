@@ -82,6 +82,7 @@ def test_a_plan_file_and_a_plan_upload_refuse_an_alias_bomb(tmp_path):
     assert isinstance(exc, Invalid) and "alias bomb" in str(exc)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("levels", [400, 3000])
 def test_nesting_too_deep_is_a_yaml_error_not_a_recursion_error(tmp_path, levels):
     """PyYAML recurses once per level: a plan nested a few hundred deep ended in a

@@ -85,6 +85,7 @@ def _charts(prs, kind):
             if sh.has_chart and sh.chart.chart_type == kind]
 
 
+@pytest.mark.slow
 def test_the_deck_says_what_status_says_with_native_charts(small_world, tmp_path):
     url, out = _url(small_world), tmp_path / "pack.pptx"
     written = _cli("pack", "P1", "--out", str(out), "--db", url, "--as-of", "2024-10-10")
@@ -173,6 +174,7 @@ def test_a_missing_period_is_a_gap_in_the_native_line(engine, small_model_dir, t
     assert 'dispBlanksAs val="gap"' in line._chartSpace.xml
 
 
+@pytest.mark.slow
 def test_the_note_and_the_report_as_word_documents(small_world, tmp_path):
     url = _url(small_world)
     note, report = tmp_path / "note.docx", tmp_path / "report.docx"
@@ -248,6 +250,7 @@ THIN = {"small model, nothing submitted": False, "small model, one region's retu
         "the guide's model and its history": True, "US crime, before its data": False}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", THIN)
 def test_every_document_works_on_a_thin_world(name, engine, small_model_dir, tmp_path):
     from stocktake.reports.briefing_deck import note_deck, report_deck

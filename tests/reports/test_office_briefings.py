@@ -187,6 +187,7 @@ def test_the_report_in_word_and_powerpoint_has_the_likelihood_chart(small_world,
     assert ("Cut violent crime: 2024-Q2 Amber/red, 2024-Q3 Amber/green" in _notes(slide))
 
 
+@pytest.mark.slow
 def test_the_theme_named_in_the_model_folder_colours_every_office_document(
         engine, small_model_dir, tmp_path):
     (small_model_dir / "theme.yaml").write_text('font: Georgia\nprimary: "#5F2167"\n',

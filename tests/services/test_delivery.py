@@ -511,6 +511,7 @@ PARTS_RULE = """\
 """
 
 
+@pytest.mark.slow
 def test_chain_flags_actors_whose_units_report_poor_data(engine, small_model_dir):
     # The data of tests/services/test_quality.py, whose scores are worked by hand there.
     (small_model_dir / "datasets.yaml").write_text(MONTHLY_RETURN)

@@ -3,6 +3,7 @@ exit code and message of each refusal."""
 
 import json
 
+import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -17,6 +18,7 @@ def run(*args) -> object:
     return runner.invoke(app, [str(a) for a in args])
 
 
+@pytest.mark.slow
 def test_backup_then_restore_on_the_command_line(small_model_dir, tmp_path):
     source = f"sqlite:///{tmp_path / 'source.db'}"
     assert run("load", small_model_dir, "--db", source).exit_code == 0

@@ -344,6 +344,7 @@ def test_as_of_names_the_batches_when_older_data_has_them_out_of_time_order(load
     assert units == {1: [], 2.5: ["A2"], 3: ["A1", "A2"]}
 
 
+@pytest.mark.slow
 def test_a_database_emptied_and_loaded_again_at_the_same_moment_reads_its_new_model(
         engine, small_model_dir, tmp_path):
     """The model cache must not hand back the first model: the second load repeats the

@@ -317,6 +317,7 @@ def test_the_history_lists_every_vintage(site):
     assert bad.status_code == 400 and "&#39;nope&#39; is not an indicator" in bad.text
 
 
+@pytest.mark.slow
 def test_the_unit_page_and_who_may_open_it(site):
     provider, _ = client_as(site, "provider")
     assert provider.get("/units/B1").status_code == 403

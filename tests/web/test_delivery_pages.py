@@ -415,6 +415,7 @@ def test_the_pack_downloads_as_a_real_pdf(sqlite_site, tmp_path):
     assert "Stocktake: Cut violent crime" in html.text
 
 
+@pytest.mark.slow
 def test_the_web_pack_has_the_funnel_plot_the_written_pack_has(sqlite_site, tmp_path):
     from stocktake.services.publishing.packs import write_pack
 

@@ -171,6 +171,7 @@ def test_an_internal_error_is_a_500_with_a_request_id_that_the_log_also_has(
         assert record.exc_info and "disk is on fire" in str(record.exc_info[1])
 
 
+@pytest.mark.slow
 def test_a_failing_priority_page_is_a_500_not_no_such_priority(site, monkeypatch, caplog):
     def broken(*args, **kwargs):  # what a numpy error inside the service looks like
         raise ValueError("operands could not be broadcast together with shapes (3,) (4,)")

@@ -58,6 +58,7 @@ def test_the_admin_checks_then_loads_new_model_files(engine, small_model_dir):
     assert current_model(engine).priorities["P1"].title == "Cut crime"
 
 
+@pytest.mark.slow
 def test_bad_model_files_are_refused_with_every_problem_and_nothing_stored(engine,
                                                                             small_model_dir):
     from stocktake.services.data.model_service import current_model

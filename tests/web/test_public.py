@@ -1,6 +1,7 @@
 """The public progress site under /public: open to everyone, the same pages as the static
 site, and nothing of an unpublished priority; then the pages in a real browser."""
 
+import pytest
 from fastapi.testclient import TestClient
 
 from stocktake.web.app import create_app
@@ -11,6 +12,7 @@ from .conftest import LiveServer, screenshot
 SECRETS = ("P2", "Zebra", "Nobody public", "4321", "1234", "4,321", "1,234", "2024-04")
 
 
+@pytest.mark.slow
 def test_public_pages_serve_anonymously_without_unpublished_priorities(engine,
                                                                      small_model_dir):
     build(engine, small_model_dir)
