@@ -26,7 +26,7 @@ See docs/methods/forecast.md ("How the intervals are made") for the measurements
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -203,17 +203,25 @@ def abs_quantiles(zs: list[np.ndarray], levels: tuple[float, ...] = CALIBRATION_
     most recent) weigh 2^(-age / half_life), scaled to sum to their count. Each level is
     read from F_h separately."""
     out = np.empty((len(zs), len(levels)))
+    for h, (c0, atoms, weights) in enumerate(_mixtures(zs, np.abs, weight, half_life)):
+        out[h] = [_mixture_quantile(lv, c0, atoms, weights) for lv in levels]
+    return out
+
+
+def _mixtures(zs: list[np.ndarray], atom: Callable[[np.ndarray], np.ndarray], weight: float,
+              half_life: float | None) -> Iterator[tuple[float, np.ndarray, np.ndarray]]:
+    """For each horizon in turn: the prior's weight and the atoms (``atom`` of the errors of
+    this horizon and those before) with their weights, as abs_quantiles describes."""
     c0, atoms, weights = 1.0, np.zeros(0), np.zeros(0)
     decay = 0.5 ** (1.0 / half_life) if half_life else 1.0
-    for h, z in enumerate(zs):
+    for z in zs:
         recency = decay ** np.arange(len(z))[::-1]
         if len(z):
             recency *= len(z) / recency.sum()
         keep = weight / (weight + len(z))
         c0, weights = c0 * keep, np.concatenate([weights * keep, recency / (weight + len(z))])
-        atoms = np.concatenate([atoms, np.abs(z)])
-        out[h] = [_mixture_quantile(lv, c0, atoms, weights) for lv in levels]
-    return out
+        atoms = np.concatenate([atoms, atom(z)])
+        yield c0, atoms, weights
 
 
 def upper_quantiles(zs: list[np.ndarray], levels: tuple[float, ...] = CALIBRATION_LEVELS,
@@ -224,15 +232,8 @@ def upper_quantiles(zs: list[np.ndarray], levels: tuple[float, ...] = CALIBRATIO
     misses: its errors are a few large ones above many small ones below (the zeros), and
     the quantiles of |z| set the upper end by the small ones."""
     out = np.empty((len(zs), len(levels)))
-    c0, atoms, weights = 1.0, np.zeros(0), np.zeros(0)
-    decay = 0.5 ** (1.0 / half_life) if half_life else 1.0
-    for h, z in enumerate(zs):
-        recency = decay ** np.arange(len(z))[::-1]
-        if len(z):
-            recency *= len(z) / recency.sum()
-        keep = weight / (weight + len(z))
-        c0, weights = c0 * keep, np.concatenate([weights * keep, recency / (weight + len(z))])
-        atoms = np.concatenate([atoms, np.maximum(z, 0.0)])
+    above = _mixtures(zs, lambda z: np.maximum(z, 0.0), weight, half_life)
+    for h, (c0, atoms, weights) in enumerate(above):
         # P(z <= x) for x >= 0: c0 (1/2 + P(|T| <= x) / 2) + the atoms' weight up to x
         out[h] = [_mixture_quantile((1 + lv) / 2 - c0 / 2, c0 / 2, atoms, weights)
                   for lv in levels]
