@@ -24,7 +24,8 @@ SLOW = (f"{COVERAGE}[",
         "tests/analysis/test_forecast.py::test_the_model_own_intervals_would_be_too_narrow_on_",
         "tests/analysis/test_leads.py::test_false_discovery_share_over_null_panels_at_most_",
         "tests/analysis/test_leads.py::test_planted_leads_are_found_at_their_lags_among_decoys",
-        "tests/analysis/test_leads.py::test_time_effects_hold_the_false_discovery_rate_on_")
+        "tests/analysis/test_leads.py::test_time_effects_hold_the_false_discovery_rate_on_",
+        "tests/store/test_store.py::test_a_database_emptied_and_loaded_again_at_the_same_")
 DEMO = "tests/demo/"  # every test there reads the demo world
 
 
