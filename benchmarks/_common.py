@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import socket
 import subprocess
 import sys
 import time
@@ -128,3 +129,29 @@ def fmt_rate(rows: int, s: float | None) -> str:
 
 def fmt_mb(b: int | None) -> str:
     return "" if b is None else f"{b / MB:,.0f} MB"
+
+
+def free_port() -> int:
+    """A port on the loopback interface that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_server(proc: subprocess.Popen, port: int, timeout: float) -> str:
+    """The base URL of a server just started as ``proc``, once its /healthz answers 200;
+    the server is stopped if it does not within ``timeout`` seconds."""
+    import httpx  # only the web benchmarks need it
+
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}")
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise RuntimeError(f"the server did not answer /healthz within {timeout:.0f} s")

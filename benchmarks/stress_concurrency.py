@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from _common import free_port, wait_for_server  # noqa: E402
 from _stress import World, child_env, consistency, database  # noqa: E402
 
 from stocktake.services.admin import accounts  # noqa: E402
@@ -61,29 +61,12 @@ class Submitter:
     latencies: list[float] = field(default_factory=list)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(url: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "stocktake", "serve", "--db", url,
                              "--port", str(port)], env=child_env(),
                             stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}")
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise RuntimeError("the server did not answer /healthz within 120 s")
+    return proc, wait_for_server(proc, port, timeout=120)
 
 
 def submit_rounds(base: str, who: Submitter, world: World, rows: int, rounds: int,

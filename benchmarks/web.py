@@ -45,7 +45,6 @@ import os
 import pstats
 import resource
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -60,6 +59,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from _common import free_port, wait_for_server  # noqa: E402
 
 from stocktake.demo.build import build_demo, is_current  # noqa: E402
 from stocktake.services.admin import accounts  # noqa: E402
@@ -112,27 +113,10 @@ def serve(url: str, port: int) -> None:
                 log_level="warning")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(url: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, __file__, "--serve", url, str(port)])
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}")
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise RuntimeError("the server did not answer /healthz within 60 s")
+    return proc, wait_for_server(proc, port, timeout=60)
 
 
 def process_cpu(pid: int) -> float:
