@@ -18,10 +18,10 @@ from .chain_diagram import chain_svg
 from .charts import (
     funnel_chart,
     headline_chart,
-    likelihood_chart,
     shared_range,
     unit_panel,
 )
+from .figures import likelihood_figure
 from .formatting import FILTERS
 
 FORMATS = (".html", ".pdf")
@@ -113,5 +113,6 @@ def render_note(context: dict[str, Any]) -> str:
 def render_report(context: dict[str, Any]) -> str:
     """The delivery report: likelihood league, successes with credit, concerns, quality."""
     c = dict(context)
-    c["likelihood_svg"] = likelihood_chart(c.pop("likelihood_rounds", []))
+    c["likelihood_figure"] = likelihood_figure(c)  # the same figure the office formats show
+    c.pop("likelihood_rounds", None)
     return environment().get_template("report.html").render(c=c)
