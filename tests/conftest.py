@@ -6,9 +6,12 @@ Other tests that take over about a second (long statistical runs on real data, l
 inputs, the command line in a subprocess) carry ``slow`` by hand. The fast tier
 (scripts/test --fast) leaves all of these out; CI runs them.
 
-The fast tier runs in two processes (pytest-xdist, ``-n 2``): every database a test writes
-is its own (a file under its tmp_path, a copy of a session template), so tests share
-nothing but read-only inputs."""
+Both tiers run in two processes (pytest-xdist, ``-n 2``): every database a test writes is
+its own (a file under its tmp_path, a copy of a session template; on PostgreSQL a database
+per worker, and another for the demo), so tests share nothing but read-only inputs. The
+full run keeps the demo tests on one worker (``--dist loadgroup``, group "demo") so the
+demo is built once per engine, and every other file's tests together, as ``loadfile``
+would."""
 
 from __future__ import annotations
 
@@ -17,7 +20,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
+from stocktake.services.admin import accounts
 from stocktake.store.db import drop_everything, open_engine
 
 HERE = Path(__file__).parent
@@ -42,7 +49,30 @@ BROWSER_FIXTURES = ("browser",)
 SLOW_FIXTURES = ("demo_engine",)  # the demo world: a half-minute build, then full reads
 
 
+def postgres_database(url: str, name: str) -> str:
+    """The URL of database ``name`` on the server of ``url``, created if missing."""
+    target = make_url(url).set(database=name)
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %(n)s",
+                                {"n": name}).first() is None:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    server.dispose()
+    return target.render_as_string(hide_password=False)
+
+
+def pytest_configure(config) -> None:
+    # Each xdist worker gets its own PostgreSQL database, set in the environment so that
+    # every reader (fixtures, the docs' commands, subprocesses) uses it.
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER"), _postgres_url()
+    if worker and url:
+        name = f"{make_url(url).database}_{worker}"
+        os.environ["STOCKTAKE_TEST_POSTGRES_URL"] = postgres_database(url, name)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items) -> None:
+    grouped = getattr(config.option, "dist", None) == "loadgroup"
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if any(params.get(name) == "postgresql" for name in POSTGRES_FIXTURES):
@@ -52,6 +82,9 @@ def pytest_collection_modifyitems(config, items) -> None:
         if (any(name in item.fixturenames for name in SLOW_FIXTURES)
                 or HERE / "demo" in item.path.parents):
             item.add_marker(pytest.mark.slow)
+        if grouped:
+            demo = "demo_engine" in item.fixturenames
+            item.add_marker(pytest.mark.xdist_group("demo" if demo else str(item.path)))
 
 
 def _postgres_url() -> str | None:
@@ -76,6 +109,20 @@ def db_url(request, tmp_path) -> str:
     drop_everything(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture
+def cheap_hashing(monkeypatch) -> None:
+    """Real argon2id at parameters cheap enough for the many tests that sign in (the
+    account tests check the real parameters and the rehash on their own)."""
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                           parallelism=1))
+
+
+@pytest.fixture(scope="session")
+def create_postgres_database():
+    """``postgres_database``, for fixtures in other folders' conftest files."""
+    return postgres_database
 
 
 @pytest.fixture(scope="session")

@@ -4,20 +4,15 @@ API tokens and revoking one, and the password policy on `user add`."""
 import json
 
 import pytest
-from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
 from stocktake.cli import app
-from stocktake.services.admin import accounts
 
 runner = CliRunner()
 PW = "correct horse battery"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 def run(*args, ok=True, input=None):

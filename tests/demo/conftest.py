@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from stocktake.demo.build import build_demo
 from stocktake.store.db import drop_everything, open_engine
@@ -102,6 +103,9 @@ def demo_engine(request, tmp_path_factory):
         url = _postgres_url()
         if url is None:
             pytest.skip("no PostgreSQL: set STOCKTAKE_TEST_POSTGRES_URL (scripts/test does)")
+        # its own database, so tests that empty theirs never touch the demo
+        create = request.getfixturevalue("create_postgres_database")
+        url = create(url, f"{make_url(url).database}_demo")
         drop_everything(open_engine(url, migrate=False))
         engine = open_engine(url)
         built = _build(engine)

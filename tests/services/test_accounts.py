@@ -23,14 +23,9 @@ from stocktake.store.schema_accounts import api_tokens, login_attempts, sessions
 
 T0 = datetime(2025, 3, 1, 9, 0)
 PW = "correct horse battery"  # 21 characters
-CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Real argon2id, at parameters cheap enough for many tests (one test checks the real
-    ones and the rehash)."""
-    monkeypatch.setattr(accounts, "HASHER", CHEAP)
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ append-only audit log."""
 from datetime import datetime, timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
 
@@ -26,10 +25,7 @@ T0 = datetime(2025, 3, 1, 9, 0)
 PW = "correct horse battery"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.routing import APIRoute
 
 from stocktake.intake.service import submit_rows
@@ -70,10 +69,7 @@ NOT_PAGES = {"static", "healthz", "login", "logout", "openapi_document", "api_do
 ROLE_ORDER = (ANONYMOUS, "analyst", "admin", "owner", "executive", "provider")
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ sessions and API tokens, against numbers worked out by hand or by another servic
 import json
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import Request
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -22,10 +21,7 @@ from .conftest import signed_in_session
 MONTHS = ("2024-01", "2024-02", "2024-03")
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 @pytest.fixture

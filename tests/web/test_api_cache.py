@@ -4,7 +4,6 @@ bytes, nothing computed), and a new submission makes the next read compute again
 import json
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
@@ -22,11 +21,7 @@ from stocktake.web.app import create_app
 
 from .conftest import signed_in_session
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 @pytest.fixture

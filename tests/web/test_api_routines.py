@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from stocktake.services.admin import accounts
@@ -20,11 +19,7 @@ from stocktake.web.app import create_app
 
 from .test_delivery_pages import build, doc
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ sign-in, sessions, CSRF, the rate limit and API tokens; then the same in a real 
 import re
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
@@ -23,10 +22,7 @@ PW = "correct horse battery"
 EXTRA = {"owner": {"priorities": ["P1"]}, "provider": {"unit": "A"}}
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 def _populate(engine, model_dir):

@@ -8,7 +8,6 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -24,10 +23,7 @@ B1_MISSING = ("indicator,unit,period,value\n"
               "incidents,B1,2024-05,30\npopulation,B1,2024-05,300000\n")
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from datetime import datetime, time, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -48,10 +47,7 @@ GOOD = ("indicator,unit,period,value\n"
         "population,A2,2024-07,250000\n")
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 def _populate(engine, model_dir):

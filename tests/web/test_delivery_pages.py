@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from stocktake.errors import Invalid
@@ -43,10 +42,7 @@ EXAMPLES = Path(__file__).parents[2] / "examples" / "delivery"
 PW = "correct horse battery"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 def doc(name: str):

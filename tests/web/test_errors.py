@@ -8,7 +8,6 @@ import re
 import sys
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
@@ -26,11 +25,7 @@ from stocktake.web.delivery_pages import problems_of
 
 from .conftest import signed_in_session
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 @pytest.fixture

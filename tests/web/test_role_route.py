@@ -9,7 +9,6 @@ only the routines' routes; a unit token acts as a provider. On SQLite and Postgr
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
@@ -28,10 +27,7 @@ SAMPLE_PARAMS = {"code": "P1", "username": "executive", "token_id": "999",
 SAMPLE_MOUNT_PATHS = {"static": "/static/style.css"}
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 @pytest.fixture

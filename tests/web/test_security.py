@@ -6,7 +6,6 @@ audit log, and forwarded headers trusted only from configured proxies."""
 import re
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from stocktake.errors import Invalid
@@ -22,10 +21,7 @@ EXTRA = {"owner": {"priorities": ["P1"]}, "provider": {"unit": "A"}}
 ROW = {"indicator": "incidents", "unit": "A1", "period": "2024-04", "value": 7}
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 @pytest.fixture
