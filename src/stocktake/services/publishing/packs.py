@@ -84,7 +84,8 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
              "units": {u.unit: len(bearing_on_headline(raised, u.unit, priority))
                        for u in units.units}}
 
-    quality = data_quality(Snapshot(engine, now, model=model))
+    # The scores only: the pack shows its units' lowest scores, not their league places.
+    quality = data_quality(Snapshot(engine, now, model=model), league=False)
     scope_units = {p.scope, *(u.unit for u in units.units)}
     quality_rows = [r for r in quality.units if r.unit in scope_units]
     chain = chains.analyse(engine, model, priority, as_of=as_of, quality=quality)  # or None
