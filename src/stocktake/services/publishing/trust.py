@@ -26,12 +26,13 @@ from typing import Any
 from ...model.entities import DeliveryModel
 from ...results.alerts import STANDING, AlertItem, AlertsReport
 from ...results.quality import UnitQuality
-from ..reading.alerts import peer_levels, priority_pairs
+from ..reading.alerts import drifting_counters, peer_levels, priority_pairs
 
 KIND_WORDS = {
     "counter": "a counter worsened as the headline improved",
     "ratio_shift": "a recording change: a declared ratio shifted",
     "local_break": "a break its peers did not share",
+    "drift": "a counter drifted the worse way, as its peers did not",
 }
 STATUS_ORDER = {"confirmed": 0, "open": 1, "explained": 2}  # the documents: findings first
 
@@ -172,6 +173,10 @@ def what_was_checked(model: DeliveryModel, priority: str) -> str:
     also = f" and its counter{'s' if len(counters) > 1 else ''}" if counters else ""
     parts.append(f"{head}{also}, for a break in one unit's series that its peers did not "
                  "share")
+    drifting = [_mid(_name(model, c)) for c in drifting_counters(model, p.counters, pairs)]
+    if drifting:
+        parts.append(f"{' and '.join(drifting)}, for a slow drift the worse way that its "
+                     "peers did not show")
     return f"Read at {where}, each against its peers: " + "; ".join(parts) + "."
 
 
