@@ -7,10 +7,11 @@ else does it raise? A check on a demo database, read with the existing services.
 For each priority with counters, at the level of its planted case (regions, or provinces
 for housing), over every unit of that level: counter alerts (headline against each
 counter), ratio-shift alerts on each ratio counter's numerator and denominator (a percent
-counter without components is read as a share of one), and local breaks on the headline and
-each counter. A planted case (demo.series.GAMING) is found when an alert names its unit and
-its counter; its start is compared with the planted start. Every other alert is listed: on
-simulated data with no other planted change, each is a false alarm.
+counter without components is read as a share of one), local breaks on the headline and
+each counter, and drifts of a counter without components (as the service reads them). A
+planted case (demo.series.GAMING) is found when an alert names its unit and its counter;
+its start is compared with the planted start. Every other alert is listed: on simulated
+data with no other planted change, each is a false alarm.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 from stocktake.analysis.alerts import (
     Alert,
     counter_alerts,
+    drift_alerts,
     local_break_alerts,
     ratio_shift_alerts,
 )
@@ -65,6 +67,9 @@ def priority_alerts(data: SeriesData, prio: str, level: str) -> list[Alert]:
             pair = (ind.numerator, ind.denominator)
         else:
             num, den, pair = cv, np.ones_like(cv), (code, "1")
+            # as the service: a counter not a declared ratio is also read for a drift
+            out += drift_alerts(units, cv, periods, indicator=code, names=names,
+                                polarity=ind.polarity.value)
         out += ratio_shift_alerts(units, num, den, periods, indicators=pair, names=names,
                                   ratio_words=f"'{ind.name}'")
     return out

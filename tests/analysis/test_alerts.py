@@ -14,6 +14,7 @@ from stocktake.analysis.alerts import (
     against_peers,
     counter_alerts,
     counter_alerts_against_peers,
+    drift_alerts,
     local_break_alerts,
     ratio_shift_alerts,
     read_shifts,
@@ -102,6 +103,49 @@ def test_a_change_every_unit_shares_is_not_a_local_alert():
     # ... while read on its own, each state's series does break there
     own = read_shifts(np.log(national[0] / rest[0]), years, log=True)
     assert any(abs(years.index(s.start) - years.index("2005")) <= 1 for s in own.shifts)
+
+
+# -- slow drifts ----------------------------------------------------------------------------
+def test_a_counter_drifting_the_worse_way_is_raised_where_a_break_is_not():
+    """Eight plantings of the demo's homelessness case: 30 units report a percentage of a
+    few dozen people a month (binomial noise), one unit's rate rising from about 14% to
+    26% over 18 months from a random month. A slow rise often stays inside the peers'
+    six-month shifts (no local break); over 18 months either side it stands out. The
+    drift test must add what the break test misses, raise nothing the better way, and
+    keep false alarms on the 29 unplanted units under one in fifty."""
+    periods = months(96)
+    found = added = false = 0
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        people = rng.poisson(rng.uniform(20, 60, (30, 1)), (30, 96))
+        rate = np.clip(0.14 + rng.normal(0, 0.02, (30, 1)), 0.05, 0.3) * np.ones((30, 96))
+        start = int(rng.integers(36, 66))
+        rate[0] += 0.12 * np.clip((np.arange(96) - start + 1) / 18, 0, 1)
+        pct = 100 * rng.binomial(people, rate) / np.maximum(people, 1)
+        units = [f"U{i}" for i in range(30)]
+        drifts = drift_alerts(units, pct, periods, indicator="r", polarity="down")
+        breaks = local_break_alerts(units, pct, periods, indicator="r")
+        mine = [a for a in drifts if a.unit == "U0"]
+        assert all(a.size["r"]["change"] > 0 for a in mine)
+        # the new level holds from after the start: the shift dates within the build-up
+        assert all(-12 <= periods.index(a.start) - start <= 18 for a in mine)
+        broke = any(a.unit == "U0" for a in breaks)
+        found += bool(mine) or broke
+        added += bool(mine) and not broke
+        false += sum(a.unit != "U0" for a in drifts)
+        # a rate that falls is better: with higher as worse, the planted rise is not raised
+        # when higher is better
+        assert not any(a.unit == "U0" for a in drift_alerts(units, pct, periods,
+                                                           indicator="r", polarity="up"))
+    assert found >= 6, found
+    assert added >= 4, added
+    assert false <= 8 * 29 // 50, false
+
+
+def test_a_drift_needs_a_polarity_it_knows():
+    with pytest.raises(Invalid, match="polarity"):
+        drift_alerts(["a", "b", "c"], np.ones((3, 24)), months(24), indicator="r",
+                     polarity="sideways")
 
 
 # -- seasonal and short series -----------------------------------------------------------------

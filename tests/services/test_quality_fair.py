@@ -183,6 +183,21 @@ def test_a_unit_with_an_open_alert_on_a_priority_cannot_rank_first(planted):
     assert [r.rank for r in league] == list(range(1, len(league) + 1))
 
 
+def test_the_scores_alone_read_no_alert_and_hold_no_unit_back(planted):
+    """A reader of the scores only (a pack, a chain) does not pay for every priority's
+    alert detection: nothing is detected, and the units come by score."""
+    from stocktake.services.reading import alerts as detection
+    snap = Snapshot(planted, datetime(2026, 1, 12))
+    detection._cache.clear()
+    scores = data_quality(snap, league=False).units
+    assert not detection._cache  # no priority's alerts were detected
+    assert [r.unit for r in scores] == [r.unit for r in sorted(scores, key=lambda r: -r.score)]
+    assert scores[0].unit == PLANTED and all(r.held_back is None for r in scores)
+    league = data_quality(snap).units
+    assert detection._cache  # the league did read them
+    assert {r.unit: r.score for r in league} == {r.unit: r.score for r in scores}
+
+
 def test_once_the_alert_is_explained_the_unit_ranks_first_again(planted):
     snap = Snapshot(planted, datetime(2026, 1, 12))
     for alert in [a for a in alerts(snap).open if a.unit == PLANTED]:

@@ -19,7 +19,9 @@ from stocktake.services.publishing.briefings import delivery_report_context, mon
 from stocktake.services.publishing.packs import pack_context
 from stocktake.services.publishing.trust import (
     bearing_on_headline,
+    by_kind,
     counted,
+    for_documents,
     quality_league,
     with_credit,
 )
@@ -211,3 +213,30 @@ def test_a_question_giving_credit_says_when_alerts_question_the_figures():
                                   "“Can we trust these numbers?”).")
     assert out[1] == questions[1] and out[0]["question"] == questions[0]["question"]
     assert with_credit(questions, report, "LIT") == questions  # none bears on it
+
+
+def test_a_packs_alerts_are_grouped_by_kind_the_most_serious_first(planted):
+    """Many alerts read on one page: one row per kind, the kind with a confirmed alert
+    first, each kind's units once in the order of their most serious alert; every alert
+    still in the annex."""
+    model = Snapshot(planted).model
+    items = [dataclasses.replace(alert("A", start="2024-03"), kind="local_break",
+                                 strength=2.0),
+             alert("B"), dataclasses.replace(alert("C", "confirmed"), strength=1.0),
+             dataclasses.replace(alert("B", start="2023-05"), strength=9.0)]
+    groups = by_kind(model, for_documents(AlertsReport(tuple(items))))
+    assert [g.kind for g in groups] == ["ratio_shift", "local_break"]
+    shift = groups[0]
+    assert shift.lead.unit == "C" and shift.lead.status == "confirmed"
+    assert shift.units == ("Unit C", "Unit B")  # B's two alerts: one unit
+    assert (shift.first, shift.last) == ("2023-05", "2024-01")
+    assert shift.counted == "1 confirmed and 2 open alerts"
+    assert groups[1].units == ("Unit A",) and groups[1].counted == "1 open alert"
+    c = pack_context(planted, "CRIME")
+    text = _text(render_pack(c))
+    section = text[text.index("3 · Can we trust"):text.index("Annex: the alerts in detail")]
+    annex = text[text.index("Annex: the alerts in detail"):]
+    found = c["trust"]["alerts"]
+    assert len(c["trust"]["groups"]) == len({a.kind for a in found})
+    assert all(f"alert {a.id}" in annex for a in found)
+    assert all(f"alert {g.lead.id}" in section for g in c["trust"]["groups"])

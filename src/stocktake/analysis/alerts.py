@@ -51,7 +51,7 @@ from stocktake.analysis.wording import figure_pair
 from stocktake.errors import Invalid, Problem
 from stocktake.model.periods import Period, PeriodError
 
-KINDS: tuple[str, ...] = ("counter", "ratio_shift", "local_break")
+KINDS: tuple[str, ...] = ("counter", "ratio_shift", "local_break", "drift")
 STATUSES: tuple[str, ...] = ("open", "explained", "confirmed")
 # Points in a part: a shift must last this long to be seen (and seen only this late).
 MIN_SEGMENTS: dict[str, int] = {"day": 28, "week": 13, "month": 6, "quarter": 4, "year": 3}
@@ -60,6 +60,7 @@ MIN_RELATIVE = 0.15  # a ratio or level moving less than 15% against its peers i
 BREAK_TRANSITION = 2  # periods: a local break is complete within this many
 PEER_Z = 3.0  # a unit's shift must stand this many robust sds out of its peers' shifts
 PEER_WINDOW = 1  # minimum segments either side of a shift compared with the peers'
+DRIFT_WINDOW = 3  # the same, for a drift: longer windows, less noisy peers' shifts
 MERGE_PARTS = 2  # same-way changes less than this many minimum segments apart: one shift
 METHOD = ("changes in mean by exact optimal partitioning (penalty 3 log(n) sigma^2, sigma from "
           "the median moving range), on seasonally adjusted values where the series is "
@@ -376,20 +377,22 @@ def _peer_test(relative: np.ndarray, u: int, window: tuple[int, int, int, int], 
 
 def _against_peers_alerts(units: Sequence[str], relative: np.ndarray, reported: np.ndarray,
                           periods: Sequence[str], series: str, segment: int | None,
-                          label: dict[str, str], peer_word: str, keep_shift: Any
-                          ) -> list[tuple[int, Shift, str]]:
-    """Per unit, the shifts of its series against the peers that pass ``keep_shift`` and the
-    peer test (|z| >= PEER_Z, at least MIN_RELATIVE), each with the sentence on the peers."""
+                          label: dict[str, str], peer_word: str, keep_shift: Any,
+                          window: int = PEER_WINDOW) -> list[tuple[int, Shift, str]]:
+    """Per unit, the shifts of its series against the peers that pass ``keep_shift`` (given
+    the unit's row, the shift and its window) and the peer test over ``window`` minimum
+    segments either side (|z| >= PEER_Z, at least MIN_RELATIVE), each with the sentence on
+    the peers."""
     sigma = np.array([noise_sigma(r[np.isfinite(r)]) for r in relative])
+    size = segment or min_segment(periods)
     out = []
     for u in range(len(units)):
         reading = read_shifts(relative[u], periods, series=series, reported=reported[u],
                               log=True, segment=segment)
         for s, w in zip(reading.shifts, reading.windows, strict=True):
-            if abs(s.relative or 0) < MIN_RELATIVE or not keep_shift(s):
+            if abs(s.relative or 0) < MIN_RELATIVE or not keep_shift(u, s, w):
                 continue
-            z, zs = _peer_test(relative, u, w, PEER_WINDOW * (segment or min_segment(periods)),
-                               sigma)
+            z, zs = _peer_test(relative, u, w, window * size, sigma)
             if not abs(z) >= PEER_Z:
                 continue
             sign = np.sign(z)
@@ -432,7 +435,7 @@ def ratio_shift_alerts(units: Sequence[str], numerator: Any, denominator: Any,
     alerts = []
     for u, s, others in _against_peers_alerts(units, against_peers(_log(ratio)), ratio,
                                               periods, series, segment, label, peer_word,
-                                              lambda s: True):
+                                              lambda u, s, w: True):
         text = (f"from {s.start} {label[units[u]]} records {_percent(s.relative or 0)} "
                 f"{'more' if s.sigma > 0 else 'fewer'} {words} than before, against its "
                 f"peers ({' to '.join(figure_pair(s.before, s.after))}); {others}")
@@ -459,7 +462,7 @@ def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str]
     label = _names(units, names)
     index = {str(p): i for i, p in enumerate(periods)}
 
-    def abrupt(s: Shift) -> bool:
+    def abrupt(u: int, s: Shift, w: tuple[int, int, int, int]) -> bool:
         return index[s.transition_end] - index[s.start] < BREAK_TRANSITION
 
     alerts = []
@@ -481,6 +484,74 @@ def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str]
             end=s.end, size={indicator: _size(s)}, evidence=(s,),
             strength=round(abs(s.sigma), 2), explanation=text))
     return alerts
+
+
+def drift_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
+                 indicator: str, names: Mapping[str, str] | None = None,
+                 peer_word: str = "unit", segment: int | None = None,
+                 words: Mapping[str, str] | None = None,
+                 percent: Collection[str] = (), polarity: str | None = None) -> list[Alert]:
+    """A lasting shift in a unit's own series against its peers that is not a local break
+    (it builds up over months, or is small against the noise of a small unit's figure) and
+    stands out of the peers' shifts only over longer windows: ``DRIFT_WINDOW`` minimum
+    segments either side, where the local break's test reads one. Its peers' shifts over
+    18 months are less noisy than over 6, so a slow rise can stand out of them. At least
+    MIN_RELATIVE and PEER_Z, as the other tests. Needs at least three units.
+
+    ``polarity`` ("up": higher is better, or "down"): only drifts the worse way are raised.
+    The service reads counters so (a counter sliding the worse way against its peers is
+    what gaming leaves; a headline drifting against its peers is delivery itself, good
+    or bad, and is judged elsewhere)."""
+    if polarity is not None and polarity not in _SIGN:
+        raise Invalid(Problem(f"polarity {polarity!r}: a drift needs 'up' (higher is "
+                              "better), 'down' or none", "polarity"))
+    y = _panel(values, "values")
+    _check_units(units, y)
+    if len(units) < 3:
+        return []
+    relative = against_peers(_log(y))
+    sigma = np.array([noise_sigma(r[np.isfinite(r)]) for r in relative])
+    size = segment or min_segment(periods)
+    index = {str(p): i for i, p in enumerate(periods)}
+
+    def not_a_break(u: int, s: Shift, w: tuple[int, int, int, int]) -> bool:
+        if polarity is not None and np.sign(s.sigma) != -_SIGN[polarity]:
+            return False  # the better way
+        # a shift the local-break test raises is raised once, as a break
+        abrupt = index[s.transition_end] - index[s.start] < BREAK_TRANSITION
+        return not (abrupt and abs(_peer_test(relative, u, w, PEER_WINDOW * size, sigma)[0])
+                    >= PEER_Z)
+
+    label = _names(units, names)
+    series = f"{indicator} against the other units' median"
+    span = _periods_said(DRIFT_WINDOW * size, periods)
+    alerts = []
+    for u, s, others in _against_peers_alerts(units, relative, y, periods, series, segment,
+                                              label, peer_word, not_a_break, DRIFT_WINDOW):
+        before, after = figure_pair(s.before, s.after)
+        how = (f"{abs(s.after - s.before):.{len(before.partition('.')[2])}f} points"
+               if indicator in percent else _percent(s.relative or 0))
+        figures = (f"{before}% to {after}%" if indicator in percent
+                   else f"{before} to {after} a period")
+        text = (f"from {s.start} {label[units[u]]}'s {_said(indicator, words)} is {how} "
+                f"{'higher' if s.sigma > 0 else 'lower'} against its peers ({figures}), a "
+                f"drift that stands out of their changes over the {span} before and after; "
+                f"{others}: a gradual change of practice or recording, or a real change to "
+                f"check")
+        alerts.append(Alert(
+            kind="drift", unit=units[u], indicators=(indicator,), start=s.start, end=s.end,
+            size={indicator: _size(s)}, evidence=(s,), strength=round(abs(s.sigma), 2),
+            explanation=text))
+    return alerts
+
+
+def _periods_said(n: int, periods: Sequence[str]) -> str:
+    """"18 months", "9 quarters": ``n`` periods of this type."""
+    try:
+        kind = Period.parse(str(periods[0])).type.value
+    except (PeriodError, IndexError):
+        kind = "period"
+    return f"{n} {kind}{'s' if n != 1 else ''}"
 
 
 def _size(s: Shift) -> dict[str, float | None]:
@@ -596,6 +667,7 @@ def _moved(s: Shift, percent: bool = False) -> str:
 
 __all__ = [
     "BREAK_TRANSITION",
+    "DRIFT_WINDOW",
     "KINDS",
     "METHOD",
     "MIN_RELATIVE",
@@ -607,6 +679,7 @@ __all__ = [
     "against_peers",
     "counter_alerts",
     "counter_alerts_against_peers",
+    "drift_alerts",
     "local_break_alerts",
     "min_segment",
     "ratio_shift_alerts",

@@ -28,7 +28,8 @@ alerts_app = typer.Typer(
     help="Alerts on numbers that may not be what they seem: gaming and changes of recording.",
     invoke_without_command=True)
 
-KIND_WORDS = {"counter": "counter", "ratio_shift": "ratio shift", "local_break": "local break"}
+KIND_WORDS = {"counter": "counter", "ratio_shift": "ratio shift", "local_break": "local break",
+              "drift": "drift"}
 
 
 @alerts_app.callback()

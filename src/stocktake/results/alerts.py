@@ -35,7 +35,7 @@ class AlertItem(Result):
 
     The first nine fields are the JSON contract of ``stocktake alerts --json``."""
 
-    kind: str  # counter | ratio_shift | local_break
+    kind: str  # counter | ratio_shift | local_break | drift
     unit: str
     indicators: tuple[str, ...]
     start: str  # the first period of the shift

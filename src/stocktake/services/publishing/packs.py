@@ -84,7 +84,8 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
              "units": {u.unit: len(bearing_on_headline(raised, u.unit, priority))
                        for u in units.units}}
 
-    quality = data_quality(Snapshot(engine, now, model=model))
+    # The scores only: the pack shows its units' lowest scores, not their league places.
+    quality = data_quality(Snapshot(engine, now, model=model), league=False)
     scope_units = {p.scope, *(u.unit for u in units.units)}
     quality_rows = [r for r in quality.units if r.unit in scope_units]
     chain = chains.analyse(engine, model, priority, as_of=as_of, quality=quality)  # or None
@@ -202,8 +203,9 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: SpcChart
          + ((spc.method if spc else "") + ". " + (spc.reading_note if spc else "")).strip()},
         {"name": "Data quality", "text": FORMULA},
         {"name": "Alerts", "text": "Counter alerts (the headline improving beyond noise while "
-         "a counter worsens), ratio shifts of indicators declared to move together, and "
-         "local breaks; each unit read against the median of its peers at its level, a "
+         "a counter worsens), ratio shifts of indicators declared to move together, "
+         "local breaks, and drifts of a counter the worse way; each unit read against the "
+         "median of its peers at its level, a "
          "change point with the shifted points against XmR limits from before it "
          "(stocktake's methods: alerts). Reviews as recorded up to the pack's moment."},
         {"name": "Software", "text": f"stocktake {__version__}"},

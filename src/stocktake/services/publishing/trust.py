@@ -24,14 +24,16 @@ from datetime import datetime
 from typing import Any
 
 from ...model.entities import DeliveryModel
+from ...model.periods import Period
 from ...results.alerts import STANDING, AlertItem, AlertsReport
 from ...results.quality import UnitQuality
-from ..reading.alerts import peer_levels, priority_pairs
+from ..reading.alerts import drifting_counters, peer_levels, priority_pairs
 
 KIND_WORDS = {
     "counter": "a counter worsened as the headline improved",
     "ratio_shift": "a recording change: a declared ratio shifted",
     "local_break": "a break its peers did not share",
+    "drift": "a counter drifted the worse way, as its peers did not",
 }
 STATUS_ORDER = {"confirmed": 0, "open": 1, "explained": 2}  # the documents: findings first
 
@@ -172,16 +174,51 @@ def what_was_checked(model: DeliveryModel, priority: str) -> str:
     also = f" and its counter{'s' if len(counters) > 1 else ''}" if counters else ""
     parts.append(f"{head}{also}, for a break in one unit's series that its peers did not "
                  "share")
+    drifting = [_mid(_name(model, c)) for c in drifting_counters(model, p.counters, pairs)]
+    if drifting:
+        parts.append(f"{' and '.join(drifting)}, for a slow drift the worse way that its "
+                     "peers did not show")
     return f"Read at {where}, each against its peers: " + "; ".join(parts) + "."
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    """The alerts of one kind, as a page a head of unit reads in a minute puts them: how
+    many, where (the most serious first), and the most serious of them in words."""
+
+    kind: str
+    kind_words: str
+    counted: str  # "1 confirmed and 3 open alerts"
+    units: tuple[str, ...]  # unit names, each once, the most serious first
+    lead: AlertInWords  # the most serious: confirmed, then open, then explained; strongest
+    first: str  # the earliest start
+    last: str  # the latest start
+
+
+def by_kind(model: DeliveryModel, items: Sequence[AlertItem]) -> list[AlertGroup]:
+    """``items`` (in ``for_documents`` order: the most serious first) grouped by kind, the
+    group with the most serious alert first."""
+    kinds: dict[str, list[AlertItem]] = {}
+    for a in items:
+        kinds.setdefault(a.kind, []).append(a)
+    return [AlertGroup(
+        kind=kind, kind_words=KIND_WORDS.get(kind, kind), counted=counted(group),
+        units=tuple(dict.fromkeys(a.unit_name for a in group)),
+        lead=in_words(model, group[0]),
+        first=min((a.start for a in group), key=lambda p: Period.parse(p).ordinal),
+        last=max((a.start for a in group), key=lambda p: Period.parse(p).ordinal))
+        for kind, group in kinds.items()]
 
 
 def priority_trust(model: DeliveryModel, priority: str, report: AlertsReport
                    ) -> dict[str, object]:
-    """A pack's "Can we trust these numbers?": the priority's alerts in words (confirmed,
-    open, then explained) and what was checked."""
-    items = [in_words(model, a) for a in for_documents(report)]
-    return {"alerts": items, "counted": counted(report.alerts),
-            "checked": what_was_checked(model, priority)}
+    """A pack's "Can we trust these numbers?": the priority's alerts grouped by kind for
+    the section (one page however many), each alert in words for the annex (confirmed,
+    open, then explained), and what was checked."""
+    ordered = for_documents(report)
+    return {"groups": by_kind(model, ordered), "alerts": [in_words(model, a) for a in ordered],
+            "counted": counted(report.alerts), "checked": what_was_checked(model, priority),
+            "at_units": len({a.unit for a in ordered})}
 
 
 def counted(items: Sequence[AlertItem]) -> str:
@@ -270,6 +307,6 @@ def quality_league(units: Sequence[UnitQuality], report: AlertsReport,
     return out
 
 
-__all__ = ["AlertInWords", "LeagueEntry", "bearing_on_headline", "for_documents", "in_words",
-           "counted", "priority_trust", "quality_league", "standing_on",
-           "what_was_checked", "with_care", "with_credit"]
+__all__ = ["AlertGroup", "AlertInWords", "LeagueEntry", "bearing_on_headline", "by_kind",
+           "counted", "for_documents", "in_words", "priority_trust", "quality_league",
+           "standing_on", "what_was_checked", "with_care", "with_credit"]

@@ -8,7 +8,8 @@ unit has peers), the data as known at the snapshot's moment are read for:
   ``related``) that bears on the priority (either side is its headline, a counter, a lead
   or one of their components);
 - **local breaks**: the headline and each counter (but a ratio of a declared pair, whose
-  break is that pair's ratio shift).
+  break is that pair's ratio shift);
+- **drifts**: each counter (but such a ratio) sliding the worse way against its peers.
 
 A related pair that bears on no priority is read below every top unit. An alert is known
 by its id, a digest of its kind, unit, indicators and first period: the same change found
@@ -35,6 +36,7 @@ from sqlalchemy import Engine, func, select
 from ...analysis.alerts import (
     Alert,
     counter_alerts,
+    drift_alerts,
     local_break_alerts,
     ratio_shift_alerts,
 )
@@ -77,6 +79,15 @@ def priority_pairs(model: DeliveryModel, p: Priority) -> list[tuple[str, str]]:
     return [pair for pair in related_pairs(model) if near & set(pair)]
 
 
+def drifting_counters(model: DeliveryModel, counters: Iterable[str],
+                      pairs: list[tuple[str, str]]) -> list[str]:
+    """The counters read for a drift: those with a worse direction (not neutral) and not
+    the ratio of a declared pair (whose slide is that pair's ratio shift)."""
+    return [c for c in counters if c in model.indicators
+            and model.indicators[c].polarity != Polarity.NEUTRAL
+            and (model.indicators[c].numerator, model.indicators[c].denominator) not in pairs]
+
+
 def peer_levels(model: DeliveryModel, scope: str) -> list[tuple[str, list[str]]]:
     """(level, units) for each level below ``scope`` with at least MIN_PEERS units, from the
     top down."""
@@ -110,7 +121,7 @@ def _detect(data: SeriesData, model: DeliveryModel, level: str, units: list[str]
             headline: str | None, counters: list[str],
             pairs: list[tuple[str, str]]) -> Iterator[Alert]:
     """The alerts of one level of units: counters against the headline, ratio shifts of the
-    pairs, local breaks of the headline and counters."""
+    pairs, local breaks of the headline and counters, drifts of the counters."""
     rows = [data.hierarchy.position(u) for u in units]
     names = {u: model.units[u].name for u in units}
     read = dict(names=names, peer_word=level)
@@ -118,13 +129,19 @@ def _detect(data: SeriesData, model: DeliveryModel, level: str, units: list[str]
     words = {c: _in_sentence(model.indicators[c].name) for c in model.indicators}
     # Changes of a percentage are said in points, not as a percent of a percent.
     percent = {c for c, ind in model.indicators.items() if is_percent(ind.unit)}
+    drifting = drifting_counters(model, counters, pairs)
     for code in [c for c in (headline, *counters) if c]:
         ind = model.indicators[code]
         if (ind.numerator, ind.denominator) in pairs:
             continue  # a break in this ratio is a ratio shift of the declared pair
         periods = _periods(data, code)
-        yield from local_break_alerts(units, _panel(data, code, rows, periods), periods,
-                                      indicator=code, words=words, percent=percent, **read)
+        panel = _panel(data, code, rows, periods)
+        yield from local_break_alerts(units, panel, periods, indicator=code, words=words,
+                                      percent=percent, **read)
+        if code in drifting:
+            # a counter sliding the worse way; a headline's drift is delivery itself
+            yield from drift_alerts(units, panel, periods, indicator=code, words=words,
+                                    percent=percent, polarity=ind.polarity.value, **read)
     if headline:
         head = model.indicators[headline]
         for code in counters:
@@ -322,5 +339,5 @@ def review_alert(engine: Engine, alert: str, *, status: str, note: str, by: str,
                                                    history=(*a.history, review)))
 
 
-__all__ = ["alert_id", "alerts", "peer_levels", "priority_pairs", "related_pairs",
-           "review_alert"]
+__all__ = ["alert_id", "alerts", "drifting_counters", "peer_levels", "priority_pairs",
+           "related_pairs", "review_alert"]

@@ -230,6 +230,11 @@ class _AlertsOnPriorities:
         return "; ".join(self._by_unit.get(unit, [])) or None
 
 
+def _nobody(unit: str) -> None:
+    """No unit held back: the scores without the league's alerts."""
+    return None
+
+
 def _league(rows: list[dict], held_back: Callable[[str], str | None]
             ) -> list[tuple[dict, str | None]]:
     """The rows (by score) in league order, each with why it is held back: a unit with a
@@ -239,10 +244,16 @@ def _league(rows: list[dict], held_back: Callable[[str], str | None]
     return [w for w in why if w[1] is None] + [w for w in why if w[1] is not None]
 
 
-def data_quality(snap: Snapshot, *, unit: str | None = None) -> DataQuality:
+def data_quality(snap: Snapshot, *, unit: str | None = None, league: bool = True
+                 ) -> DataQuality:
     """Quality of every unit (or ``unit`` and those below it), a league table by score
     (units with a standing alert on a priority's figures after the others: _league),
-    and each unit's score by year, from what was known at the snapshot's moment."""
+    and each unit's score by year, from what was known at the snapshot's moment.
+
+    ``league=False``: the scores only, by score, no unit held back. Holding units back
+    needs every priority's alerts (seconds of detection on the first read of a data
+    version), which a reader of the scores alone (a pack's lowest scores, a chain's weak
+    links) should not pay for; its ranks are then by score alone."""
     # A simulated world (the demo) has its own "now" (Snapshot.now): deadlines are judged
     # against it, so the demo reads the same next year as today.
     engine, moment, model = snap.engine, snap.now, snap.model
@@ -269,10 +280,10 @@ def data_quality(snap: Snapshot, *, unit: str | None = None) -> DataQuality:
     scores = scores.filter(pl.col("unit").is_in(list(shown)))
     trend = trend.filter(pl.col("unit").is_in(list(shown)))
     names = {c: (u.name, u.level) for c, u in model.units.items()}
+    held_back = _AlertsOnPriorities(snap) if league else _nobody
     rows = tuple(UnitQuality(**r, name=names[r["unit"]][0], level=names[r["unit"]][1], rank=i,
                              held_back=why)
-                 for i, (r, why) in enumerate(_league(scores.to_dicts(), _AlertsOnPriorities(snap)),
-                                              1))
+                 for i, (r, why) in enumerate(_league(scores.to_dicts(), held_back), 1))
     return DataQuality(
         as_of=moment.isoformat(), formula=FORMULA, weights=WEIGHTS,
         datasets=tuple(d.code for d in datasets), units=rows,

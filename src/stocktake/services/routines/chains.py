@@ -73,7 +73,9 @@ def analyse(engine: Engine, model: DeliveryModel, priority: str, *,
         return None
     row, chain = found
     if quality is None:
-        quality = data_quality(Snapshot(engine, now_of(engine, as_of), model=model))
+        # The scores only (a weak link is a low score): no league places to hold back.
+        quality = data_quality(Snapshot(engine, now_of(engine, as_of), model=model),
+                               league=False)
     analysis = dc.analyse_chain(chain, quality=unit_scores(quality),
                                 poor_quality_below=POOR_QUALITY_BELOW)
     reading = ChainReading(
