@@ -66,25 +66,64 @@ def _print_demo(engine) -> None:
     show(table)
 
 
+WorkersOption = Annotated[int, typer.Option(
+    "--workers", min=1, envvar="STOCKTAKE_WORKERS", show_envvar=True,
+    help="Worker processes answering requests (uvicorn workers); sessions, CSRF, the "
+    "sign-in throttle and the caches hold across them.")]
+LogFormatOption = Annotated[str, typer.Option(
+    "--log-format", envvar="STOCKTAKE_LOG_FORMAT", show_envvar=True, metavar="json|text",
+    help="One log line per request and per submission on stderr: JSON lines or text.")]
+
+
 def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    workers: WorkersOption = 1,
+    log_format: LogFormatOption = "json",
 ) -> None:
-    """Serve the web application on the database."""
-    _serve(open_db(db), host, port)
+    """Serve the web application on the database.
+
+    A database made by an earlier version is refused: run `stocktake db upgrade` first.
+    """
+    from ..store.db import open_engine, require_current
+
+    engine = open_engine(db, migrate=False)
+    require_current(engine)  # a SchemaNotCurrent says what to run (cli/exits.py)
+    _serve(engine, host, port, workers=workers, log_format=log_format)
 
 
-def _serve(engine, host: str, port: int) -> None:
+def _serve(engine, host: str, port: int, *, workers: int = 1, log_format: str = "json"
+           ) -> None:
+    import os
+    import tempfile
+
     import uvicorn
 
-    from ..web.app import create_app
+    from ..web.logs import LOG_FORMATS, logging_config
 
-    err.print(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
+    if log_format not in LOG_FORMATS:
+        raise typer.BadParameter(f"'{log_format}' is not one of {', '.join(LOG_FORMATS)}",
+                                 param_hint="--log-format")
+    err.print(f"Serving on http://{host}:{port} with {workers} worker"
+              f"{'s' if workers > 1 else ''}  (Ctrl+C to stop)")
     # Forwarded headers are trusted only from STOCKTAKE_TRUSTED_PROXIES (web/security.py), so
     # uvicorn's own handling (which trusts 127.0.0.1 by default) is off.
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning",
-                proxy_headers=False)
+    options = {"host": host, "port": port, "proxy_headers": False, "log_level": "warning",
+               "log_config": logging_config(log_format)}
+    if workers == 1:
+        from ..web.app import create_app
+
+        uvicorn.run(create_app(engine), **options)
+        return
+    # Several processes: each builds its own app (web.app.app_from_environment) on the
+    # database named here, and counts its metrics in one shared folder (web/monitoring.py).
+    os.environ["STOCKTAKE_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    with tempfile.TemporaryDirectory(prefix="stocktake-metrics-") as folder:
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", folder)
+        uvicorn.run("stocktake.web.app:app_from_environment", factory=True, workers=workers,
+                    **options)
 
 
 def audit(
