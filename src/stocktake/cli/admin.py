@@ -1,5 +1,5 @@
 """Running stocktake: build and serve the demo, serve the web app, upgrade the database, read
-the audit log."""
+the audit log, show the settings."""
 
 from __future__ import annotations
 
@@ -77,8 +77,10 @@ LogFormatOption = Annotated[str, typer.Option(
 
 def serve(
     db: DbOption = None,
-    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to serve on.", envvar="STOCKTAKE_HOST",
+                                      show_envvar=True)] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.", envvar="STOCKTAKE_PORT",
+                                      show_envvar=True)] = 8000,
     workers: WorkersOption = 1,
     log_format: LogFormatOption = "json",
 ) -> None:
@@ -157,6 +159,26 @@ def audit(
     show(t)
 
 
+def settings(as_json: JsonOption = False) -> None:
+    """Every setting of this installation, its value and where it came from: the
+    environment, the config file (STOCKTAKE_CONFIG) or the default. Secrets show only
+    whether they are set."""
+    from .settings import apply_config, effective
+
+    apply_config()
+    rows = effective()
+    if as_json:
+        print_json([{"name": s.name, "value": value, "from": source}
+                    for s, value, source in rows])
+        return
+    t = Table(title="Settings (docs/deploy.md explains each)")
+    for col in ("setting", "value", "from"):
+        t.add_column(col)
+    for s, value, source in rows:
+        t.add_row(s.name, value, source)
+    show(t)
+
+
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 
 
@@ -174,4 +196,5 @@ def register(app: typer.Typer) -> None:
     app.command()(demo)
     app.command()(serve)
     app.command()(audit)
+    app.command()(settings)
     app.add_typer(db_app, name="db")

@@ -8,12 +8,14 @@ the security headers and the trusted proxies are security.py's middlewares.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp
 
 from ..reports import contracts
@@ -44,6 +46,7 @@ for _feature in FEATURES:
     auth.PERMISSIONS.update(_feature.PERMISSIONS)
 
 HERE = Path(__file__).parent
+ALLOWED_HOSTS_ENV = "STOCKTAKE_ALLOWED_HOSTS"
 
 ROUTERS = (account_pages.router, *(f.router for f in FEATURES), overview_pages.router,
            api.docs_router, monitoring.router)
@@ -91,6 +94,9 @@ def create_app(engine: Engine, *, trusted_proxies: str | None = None) -> FastAPI
     app.state.walks = ResultCache(engine, size=16, name="walks")  # recent observation walks
     app.state.public_site = ResultCache(engine, size=4, name="public_site")  # the whole site
     app.state.uploads = data_pages.Uploads()
+    hosts = [h.strip() for h in os.environ.get(ALLOWED_HOSTS_ENV, "*").split(",") if h.strip()]
+    if hosts and "*" not in hosts:  # a request for another host name gets 400
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     error_pages.add_handlers(app)
     for r in ROUTERS:
