@@ -46,8 +46,8 @@ def demo(
             summary = build_demo(engine, seed=seed, force=force, progress=step)
         err.print(f"Built {summary}")
     _print_demo(engine)
-    if serve:
-        _serve(engine, host, port)
+    if serve:  # a demo on one's own machine: no log line per request in the terminal
+        _serve(engine, host, port, log_format="text", log_requests=False)
 
 
 def _print_demo(engine) -> None:
@@ -95,8 +95,8 @@ def serve(
     _serve(engine, host, port, workers=workers, log_format=log_format)
 
 
-def _serve(engine, host: str, port: int, *, workers: int = 1, log_format: str = "json"
-           ) -> None:
+def _serve(engine, host: str, port: int, *, workers: int = 1, log_format: str = "json",
+           log_requests: bool = True) -> None:
     import os
     import tempfile
 
@@ -107,12 +107,12 @@ def _serve(engine, host: str, port: int, *, workers: int = 1, log_format: str = 
     if log_format not in LOG_FORMATS:
         raise typer.BadParameter(f"'{log_format}' is not one of {', '.join(LOG_FORMATS)}",
                                  param_hint="--log-format")
-    err.print(f"Serving on http://{host}:{port} with {workers} worker"
-              f"{'s' if workers > 1 else ''}  (Ctrl+C to stop)")
+    several = f" with {workers} workers" if workers > 1 else ""
+    err.print(f"Serving on http://{host}:{port}{several}  (Ctrl+C to stop)")
     # Forwarded headers are trusted only from STOCKTAKE_TRUSTED_PROXIES (web/security.py), so
     # uvicorn's own handling (which trusts 127.0.0.1 by default) is off.
     options = {"host": host, "port": port, "proxy_headers": False, "log_level": "warning",
-               "log_config": logging_config(log_format)}
+               "log_config": logging_config(log_format, requests=log_requests)}
     if workers == 1:
         from ..web.app import create_app
 

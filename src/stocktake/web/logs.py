@@ -54,9 +54,10 @@ class Text(logging.Formatter):
         return f"{self.formatTime(record)} {record.levelname} {record.getMessage()} {fields}"
 
 
-def logging_config(log_format: str) -> dict[str, Any]:
-    """A logging.config.dictConfig for the server: stocktake's lines at INFO on stderr in
-    the format asked for, uvicorn's own at WARNING. uvicorn applies it in every worker."""
+def logging_config(log_format: str, *, requests: bool = True) -> dict[str, Any]:
+    """A logging.config.dictConfig for the server: stocktake's lines on stderr in the
+    format asked for (without ``requests``, only warnings and errors), uvicorn's own at
+    WARNING. uvicorn applies it in every worker."""
     formatter = JsonLines if log_format == "json" else Text
     return {
         "version": 1, "disable_existing_loggers": False,
@@ -64,7 +65,8 @@ def logging_config(log_format: str) -> dict[str, Any]:
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "stocktake",
                                 "stream": "ext://sys.stderr"}},
         "loggers": {
-            "stocktake": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            "stocktake": {"handlers": ["stderr"], "propagate": False,
+                          "level": "INFO" if requests else "WARNING"},
             "uvicorn": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
         },
