@@ -167,3 +167,16 @@ def test_serve_refuses_a_database_that_needs_upgrading_and_says_what_to_run(tmp_
     message = " ".join(result.output.split())
     assert "stocktake db upgrade" in message and f"revision {before}" in message
     assert current_revision(open_engine(url, migrate=False)) == before  # nothing changed
+
+
+def test_serve_refuses_an_unknown_log_format_before_opening_anything(tmp_path):
+    url = f"sqlite:///{tmp_path / 'none.db'}"
+    result = CliRunner().invoke(cli, ["serve", "--db", url, "--log-format", "xml"])
+    assert result.exit_code == 2 and "'xml' is not one of json, text" in result.output
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_serve_creates_no_database_where_there_is_none(tmp_path):
+    result = CliRunner().invoke(cli, ["serve", "--db", f"sqlite:///{tmp_path / 'none.db'}"])
+    assert result.exit_code == 4 and "stocktake db upgrade" in " ".join(result.output.split())
+    assert not (tmp_path / "none.db").exists()

@@ -89,7 +89,11 @@ def serve(
     A database made by an earlier version is refused: run `stocktake db upgrade` first.
     """
     from ..store.db import open_engine, require_current
+    from ..web.logs import LOG_FORMATS
 
+    if log_format not in LOG_FORMATS:
+        raise typer.BadParameter(f"'{log_format}' is not one of {', '.join(LOG_FORMATS)}",
+                                 param_hint="--log-format")
     engine = open_engine(db, migrate=False)
     require_current(engine)  # a SchemaNotCurrent says what to run (cli/exits.py)
     _serve(engine, host, port, workers=workers, log_format=log_format)
@@ -102,11 +106,8 @@ def _serve(engine, host: str, port: int, *, workers: int = 1, log_format: str = 
 
     import uvicorn
 
-    from ..web.logs import LOG_FORMATS, logging_config
+    from ..web.logs import logging_config
 
-    if log_format not in LOG_FORMATS:
-        raise typer.BadParameter(f"'{log_format}' is not one of {', '.join(LOG_FORMATS)}",
-                                 param_hint="--log-format")
     several = f" with {workers} workers" if workers > 1 else ""
     err.print(f"Serving on http://{host}:{port}{several}  (Ctrl+C to stop)")
     # Forwarded headers are trusted only from STOCKTAKE_TRUSTED_PROXIES (web/security.py), so

@@ -156,6 +156,10 @@ def require_current(engine: Engine) -> str:
     (after a backup), not a side effect of starting a process, and several workers starting
     at once must not race to run it."""
     where = engine.url.render_as_string(hide_password=True)
+    file = engine.url.database if engine.dialect.name == "sqlite" else None
+    if file and file != ":memory:" and not Path(file).exists():  # connecting would create it
+        raise SchemaNotCurrent(f"there is no database at {file}: run `stocktake db upgrade "
+                               "--db URL` to create one (or `stocktake restore` a backup)")
     try:
         current = current_revision(engine)
     except Exception as exc:
