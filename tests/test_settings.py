@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 from stocktake.cli import app as cli
 from stocktake.cli import settings
 from stocktake.errors import Invalid
+from stocktake.store.db import open_engine
 from stocktake.web.app import create_app
 
 ROOT = Path(__file__).parents[1]
@@ -77,8 +79,11 @@ def test_the_settings_command_hides_secrets(monkeypatch):
     assert rows["STOCKTAKE_SMTP_URL"]["value"] == "smtp://mailer:***@mail.example.gov:587"
 
 
-def test_a_host_outside_the_allowed_hosts_is_refused(engine, monkeypatch):
+def test_a_host_outside_the_allowed_hosts_is_refused(tmp_path, migrated_sqlite, monkeypatch):
     monkeypatch.setenv("STOCKTAKE_ALLOWED_HOSTS", "stocktake.example.gov, localhost")
+    shutil.copyfile(migrated_sqlite, tmp_path / "site.db")
+    engine = open_engine(f"sqlite:///{tmp_path / 'site.db'}")
     client = TestClient(create_app(engine), base_url="http://stocktake.example.gov")
     assert client.get("/healthz").status_code == 200
     assert client.get("/healthz", headers={"host": "evil.example"}).status_code == 400
+    engine.dispose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
 
 import pytest
 from alembic import command
@@ -34,6 +35,16 @@ ROWS = [{"indicator": "incidents", "unit": "A1", "period": "2024-04", "value": 2
 def cheap_hashing(monkeypatch):
     monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
                                                            parallelism=1))
+
+
+@pytest.fixture
+def engine(tmp_path, migrated_sqlite):
+    """On SQLite only: nothing here depends on the engine, and the upgrade and workers tests
+    run on PostgreSQL."""
+    shutil.copyfile(migrated_sqlite, tmp_path / "site.db")
+    engine = open_engine(f"sqlite:///{tmp_path / 'site.db'}")
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from prometheus_client.parser import text_string_to_metric_families
 
 from stocktake.services.admin import accounts
@@ -42,7 +43,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def world():
+def world(monkeypatch):
     url = os.environ.get("STOCKTAKE_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("no PostgreSQL: set STOCKTAKE_TEST_POSTGRES_URL (scripts/test does)")
@@ -51,6 +52,10 @@ def world():
     engine.dispose()
     engine = open_engine(url)
     load_model(engine, SMALL_MODEL, loaded_by="t")
+    # Cheap hashes: the server verifies with the parameters a hash holds (and rehashes it
+    # at the first good sign-in), so the wrong passwords cost it next to nothing.
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                           parallelism=1))
     accounts.create_user(engine, "ana", "analyst", PASSWORD)
     accounts.create_user(engine, "pat", "provider", PASSWORD, unit="A")
     tokens = {"read": accounts.create_api_token(engine, "ana", "read"),
@@ -75,7 +80,7 @@ def server(world, tmp_path):
                                 env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 90
+        deadline = time.time() + 300  # four workers importing at once on a busy machine
         while True:
             assert proc.poll() is None, log.read_text()
             try:
