@@ -1,7 +1,7 @@
 """Backup benchmark: `stocktake backup` and `stocktake restore` of the demo world on each
 engine, beside each engine's own floor.
 
-    python benchmarks/backup.py [--db URL] [--postgres URL]
+    python benchmarks/backup.py [--db URL] [--postgres URL] [--observations N]
 
 The demo database is built first if the SQLite file at --db does not hold the current demo
 (about half a minute; default a file in the system's temporary folder, kept for the next
@@ -14,6 +14,12 @@ PostgreSQL figures are measured too. Measured in this process, one run each:
 (c) ours, PostgreSQL: restore of (a)'s file into --postgres, then a backup of it;
 (d) the floor, PostgreSQL: `pg_dump -Fc` of the same database and `pg_restore` of that dump
     into a second scratch database.
+
+With --observations N (e.g. 10000000) the world is not the demo but the small test model
+with N synthetic observations (every key in many periods and vintages), written straight
+into --db (a new SQLite file: replaced) with one INSERT ... SELECT per engine, not through
+the submission service, so that ten million rows take seconds to make; on PostgreSQL the
+same world is made in --postgres and (c) backs it up first, then restores it.
 
 A floor whose program is not installed is said so, not guessed. A report, not a test: it
 prints the figures (wall and CPU seconds of this process; a floor's CPU is its child's)
@@ -39,7 +45,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from _common import timed  # noqa: E402
 
 from stocktake.store.backup import backup, restore  # noqa: E402
-from stocktake.store.db import drop_everything, open_engine  # noqa: E402
+from stocktake.store.db import drop_everything, open_engine, utcnow  # noqa: E402
+
+SMALL_MODEL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "small_model"
+PERIODS = 600  # months from 1950-01: every key in each, in each synthetic batch
 
 DEFAULT_DB = Path(tempfile.gettempdir()) / "stocktake-bench-demo.db"
 
@@ -51,6 +60,39 @@ def _demo(url: str) -> None:
     if not is_current(engine, 2026):
         print("Building the demo world (about half a minute)...", file=sys.stderr)
         build_demo(engine, seed=2026, force=True)
+    engine.dispose()
+
+
+def _synthetic(url: str, observations: int) -> None:
+    """The small model with ``observations`` rows: every (indicator, unit) key in PERIODS
+    months, in as many batches (vintages) as it takes, generated inside the database."""
+    import sqlalchemy as sa
+
+    from stocktake.services.data.model_service import load_model
+    from stocktake.store import schema as s
+
+    drop_everything(open_engine(url, migrate=False))
+    engine = open_engine(url)
+    load_model(engine, SMALL_MODEL, loaded_by="benchmark")
+    with engine.connect() as conn:
+        keys = (conn.execute(sa.select(sa.func.count()).select_from(s.indicators)).scalar()
+                * conn.execute(sa.select(sa.func.count()).select_from(s.units)).scalar())
+    batches = -(-observations // (keys * PERIODS))
+    months = [f"{1950 + m // 12}-{m % 12 + 1:02d}" for m in range(PERIODS)]
+    print(f"Making {observations:,} observations: {keys} keys x {PERIODS} months x "
+          f"{batches} batches...", file=sys.stderr)
+    with engine.begin() as conn:
+        conn.execute(s.batches.insert(), [{
+            "checksum": f"synthetic-{b}", "submitter": "benchmark", "reason": "", "source":
+            "synthetic", "format": "csv_long", "recorded_at": utcnow(), "rows": keys * PERIODS,
+            "added": keys * PERIODS, "revised": 0, "unchanged": 0} for b in range(batches)])
+        conn.exec_driver_sql("CREATE TEMPORARY TABLE months (code VARCHAR(10))")
+        conn.execute(sa.text("INSERT INTO months VALUES (:code)"), [{"code": m} for m in months])
+        conn.execute(sa.text(
+            "INSERT INTO observations (indicator_id, unit_id, period, batch_id, value) "
+            "SELECT i.id, u.id, m.code, b.id, (i.id * 31 + u.id * 7 + b.id) % 1000 * 0.25 "
+            "FROM indicators i, units u, months m, batches b "
+            f"ORDER BY i.id, u.id, m.code, b.id LIMIT {observations}"))
     engine.dispose()
 
 
@@ -78,8 +120,17 @@ def main() -> None:
     parser.add_argument("--db", default=f"sqlite:///{DEFAULT_DB}",
                         help="SQLite URL of the demo (built there if not current)")
     parser.add_argument("--postgres", help="an empty scratch PostgreSQL database (replaced)")
+    parser.add_argument("--observations", type=int, metavar="N",
+                        help="a synthetic world of N observations instead of the demo")
     args = parser.parse_args()
-    _demo(args.db)
+    if args.observations:
+        if args.db == parser.get_default("db"):
+            args.db = f"sqlite:///{Path(tempfile.gettempdir()) / 'stocktake-bench-synthetic.db'}"
+        with timed() as t:
+            _synthetic(args.db, args.observations)
+        print(f"SQLite world made in {t.wall:.1f} s", file=sys.stderr)
+    else:
+        _demo(args.db)
     source = Path(args.db.removeprefix("sqlite:///"))
     rows: list[tuple[str, str, float | None, float | None]] = []
     with tempfile.TemporaryDirectory() as folder:
@@ -92,7 +143,19 @@ def main() -> None:
         rows.append(("SQLite", "stocktake restore", t.wall, t.cpu))
         floor = _floor(["sqlite3", str(source), f".backup {work / 'floor.db'}"])
         rows.append(("SQLite", "sqlite3 .backup (floor)", *(floor or (None, None))))
-        if args.postgres:
+        if args.postgres and args.observations:
+            with timed() as t:
+                _synthetic(args.postgres, args.observations)
+            print(f"PostgreSQL world made in {t.wall:.1f} s", file=sys.stderr)
+            with timed() as t:
+                backup(args.postgres, work / "pg.zip")
+            rows.append(("PostgreSQL", "stocktake backup", t.wall, t.cpu))
+            rows += _pg_floor(args.postgres, work)  # its dump before ours replaces the world
+            target = _empty(args.postgres)
+            with timed() as t:
+                restore(work / "pg.zip", target)
+            rows.append(("PostgreSQL", "stocktake restore", t.wall, t.cpu))
+        elif args.postgres:
             target = _empty(args.postgres)
             with timed() as t:
                 restore(work / "demo.zip", target)
@@ -126,7 +189,7 @@ def _pg_floor(url: str, work: Path) -> list[tuple[str, str, float | None, float 
 
 
 def _report(rows, total_rows: int, zip_size: int, db_size: int) -> None:
-    table = Table(title=f"Backup and restore of the demo: {total_rows:,} rows, backup file "
+    table = Table(title=f"Backup and restore: {total_rows:,} rows, backup file "
                   f"{zip_size / 1e6:.1f} MB (SQLite file {db_size / 1e6:.1f} MB)")
     for col in ("engine", "what", "wall s", "CPU s"):
         table.add_column(col, justify="left" if col in ("engine", "what") else "right")

@@ -63,7 +63,7 @@ MAIN_CASES = [pytest.param(*case.values, size, id=f"{case.id}-{name}", marks=cas
 MAIN_PATHS = {"/", "/priorities/{code}", "/login", "/account", "/admin/users"}
 
 # Not pages: JSON, files, the API's own docs page (Swagger UI, not ours to fix).
-NOT_PAGES = {"static", "healthz", "login", "logout", "openapi_document", "api_docs"}
+NOT_PAGES = {"static", "healthz", "metrics", "login", "logout", "openapi_document", "api_docs"}
 # The role a discovered page is checked as: the public if it may, else the delivery unit,
 # else the first role the table allows. Providers also see their own (narrower) view.
 ROLE_ORDER = (ANONYMOUS, "analyst", "admin", "owner", "executive", "provider")

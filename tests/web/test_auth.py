@@ -75,9 +75,9 @@ def test_the_table_says_what_the_issue_says(engine):
     unsafe = {r.name for r in routes if not isinstance(r, Mount) and r.methods - {"GET"}}
     reads = {r.name for r in routes if r.name not in unsafe}
     public = {n for n, roles in PERMISSIONS.items() if ANONYMOUS in roles}
-    assert public == {"static", "healthz", "login_form", "login"} | {
+    assert public == {"static", "healthz", "metrics", "login_form", "login"} | {
         n for n in PERMISSIONS if n.startswith("public_")}  # the published site only
-    for name in public - {"static", "healthz", "login_form", "login"}:
+    for name in public - {"static", "healthz", "metrics", "login_form", "login"}:
         assert PERMISSIONS[name] == auth.PUBLIC
     admin_only = {n for n, roles in PERMISSIONS.items() if roles == {"admin"}}
     assert admin_only == {n for n in PERMISSIONS if n.startswith("admin_")}

@@ -1,20 +1,21 @@
 """The stocktake command line: parse the arguments, call a service, hand its result to a
 renderer (a table, or the same result as --json). No business logic.
 
-One module per feature, as in ``web/``: ``admin`` (demo, serve, db), ``backup`` (backup,
-restore), ``model`` (load, units, indicators, priorities, changes), ``data`` (submit,
-export, history, template, quality, approve, reopen, batches), ``reading`` (status,
-trajectory, series), ``spc`` (spc, spc-rebase), ``alerts`` (alerts, alerts review),
+One module per feature, as in ``web/``: ``admin`` (demo, serve, audit, settings, db),
+``backup`` (backup, restore), ``model`` (load, units, indicators, priorities, changes),
+``data`` (submit, export, history, template, quality, approve, reopen, batches), ``reading``
+(status, trajectory, series), ``spc`` (spc, spc-rebase), ``alerts`` (alerts, alerts review),
 ``studies`` (compare, backtest, leads, nowcast), ``documents`` (pack, note, report,
 publish), ``delivery`` (plan, chain, assess, stocktakes, actions) and ``accounts`` (user).
 ``common`` holds what they share; ``exits`` is the one place where an error becomes an exit
-code and a message.
+code and a message; ``settings`` is the table of every setting and the config file.
 """
 
 from __future__ import annotations
 
 import typer
 
+from ..errors import StocktakeError
 from . import (
     accounts,
     admin,
@@ -25,10 +26,11 @@ from . import (
     documents,
     model,
     reading,
+    settings,
     spc,
     studies,
 )
-from .exits import StocktakeGroup
+from .exits import StocktakeGroup, fail
 
 app = typer.Typer(
     cls=StocktakeGroup,
@@ -46,6 +48,13 @@ for feature in (admin, backup, model, data, reading, spc, alerts, studies, docum
 
 
 def main() -> None:
+    try:
+        settings.apply_config()  # the config file, before any option reads the environment
+    except StocktakeError as exc:
+        try:
+            fail(exc)
+        except typer.Exit as done:
+            raise SystemExit(done.exit_code) from None
     app()
 
 

@@ -1,5 +1,5 @@
 """Running stocktake: build and serve the demo, serve the web app, upgrade the database, read
-the audit log."""
+the audit log, show the settings."""
 
 from __future__ import annotations
 
@@ -46,8 +46,8 @@ def demo(
             summary = build_demo(engine, seed=seed, force=force, progress=step)
         err.print(f"Built {summary}")
     _print_demo(engine)
-    if serve:
-        _serve(engine, host, port)
+    if serve:  # a demo on one's own machine: no log line per request in the terminal
+        _serve(engine, host, port, log_format="text", log_requests=False)
 
 
 def _print_demo(engine) -> None:
@@ -66,25 +66,67 @@ def _print_demo(engine) -> None:
     show(table)
 
 
+WorkersOption = Annotated[int, typer.Option(
+    "--workers", min=1, envvar="STOCKTAKE_WORKERS", show_envvar=True,
+    help="Worker processes answering requests (uvicorn workers); sessions, CSRF, the "
+    "sign-in throttle and the caches hold across them.")]
+LogFormatOption = Annotated[str, typer.Option(
+    "--log-format", envvar="STOCKTAKE_LOG_FORMAT", show_envvar=True, metavar="json|text",
+    help="One log line per request and per submission on stderr: JSON lines or text.")]
+
+
 def serve(
     db: DbOption = None,
-    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to serve on.", envvar="STOCKTAKE_HOST",
+                                      show_envvar=True)] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.", envvar="STOCKTAKE_PORT",
+                                      show_envvar=True)] = 8000,
+    workers: WorkersOption = 1,
+    log_format: LogFormatOption = "json",
 ) -> None:
-    """Serve the web application on the database."""
-    _serve(open_db(db), host, port)
+    """Serve the web application on the database.
+
+    A database made by an earlier version is refused: run `stocktake db upgrade` first.
+    """
+    from ..store.db import open_engine, require_current
+    from ..web.logs import LOG_FORMATS
+
+    if log_format not in LOG_FORMATS:
+        raise typer.BadParameter(f"'{log_format}' is not one of {', '.join(LOG_FORMATS)}",
+                                 param_hint="--log-format")
+    engine = open_engine(db, migrate=False)
+    require_current(engine)  # a SchemaNotCurrent says what to run (cli/exits.py)
+    _serve(engine, host, port, workers=workers, log_format=log_format)
 
 
-def _serve(engine, host: str, port: int) -> None:
+def _serve(engine, host: str, port: int, *, workers: int = 1, log_format: str = "json",
+           log_requests: bool = True) -> None:
+    import os
+    import tempfile
+
     import uvicorn
 
-    from ..web.app import create_app
+    from ..web.logs import logging_config
 
-    err.print(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
+    several = f" with {workers} workers" if workers > 1 else ""
+    err.print(f"Serving on http://{host}:{port}{several}  (Ctrl+C to stop)")
     # Forwarded headers are trusted only from STOCKTAKE_TRUSTED_PROXIES (web/security.py), so
     # uvicorn's own handling (which trusts 127.0.0.1 by default) is off.
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning",
-                proxy_headers=False)
+    options = {"host": host, "port": port, "proxy_headers": False, "log_level": "warning",
+               "log_config": logging_config(log_format, requests=log_requests)}
+    if workers == 1:
+        from ..web.app import create_app
+
+        uvicorn.run(create_app(engine), **options)
+        return
+    # Several processes: each builds its own app (web.app.app_from_environment) on the
+    # database named here, and counts its metrics in one shared folder (web/monitoring.py).
+    os.environ["STOCKTAKE_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    with tempfile.TemporaryDirectory(prefix="stocktake-metrics-") as folder:
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", folder)
+        uvicorn.run("stocktake.web.app:app_from_environment", factory=True, workers=workers,
+                    **options)
 
 
 def audit(
@@ -118,6 +160,26 @@ def audit(
     show(t)
 
 
+def settings(as_json: JsonOption = False) -> None:
+    """Every setting of this installation, its value and where it came from: the
+    environment, the config file (STOCKTAKE_CONFIG) or the default. Secrets show only
+    whether they are set."""
+    from .settings import apply_config, effective
+
+    apply_config()
+    rows = effective()
+    if as_json:
+        print_json([{"name": s.name, "value": value, "from": source}
+                    for s, value, source in rows])
+        return
+    t = Table(title="Settings (docs/deploy.md explains each)")
+    for col in ("setting", "value", "from"):
+        t.add_column(col)
+    for s, value, source in rows:
+        t.add_row(s.name, value, source)
+    show(t)
+
+
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 
 
@@ -135,4 +197,5 @@ def register(app: typer.Typer) -> None:
     app.command()(demo)
     app.command()(serve)
     app.command()(audit)
+    app.command()(settings)
     app.add_typer(db_app, name="db")

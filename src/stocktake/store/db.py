@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -139,8 +140,44 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@functools.cache  # the migration scripts do not change while a process runs
 def head_revision() -> str:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+class SchemaNotCurrent(Conflict):
+    """A database whose schema is not the one this version of stocktake reads: made by an
+    earlier version (run ``stocktake db upgrade``), or by a newer one."""
+
+
+def require_current(engine: Engine) -> str:
+    """The database's schema revision, if it is the newest; else SchemaNotCurrent saying
+    what to run. A server must not upgrade on its own: an upgrade is a step someone takes
+    (after a backup), not a side effect of starting a process, and several workers starting
+    at once must not race to run it."""
+    where = engine.url.render_as_string(hide_password=True)
+    file = engine.url.database if engine.dialect.name == "sqlite" else None
+    if file and file != ":memory:" and not Path(file).exists():  # connecting would create it
+        raise SchemaNotCurrent(f"there is no database at {file}: run `stocktake db upgrade "
+                               "--db URL` to create one (or `stocktake restore` a backup)")
+    try:
+        current = current_revision(engine)
+    except Exception as exc:
+        raise StoreError(f"cannot read database {where}: {exc}") from exc
+    head = head_revision()
+    if current == head:
+        return current
+    script = ScriptDirectory.from_config(_alembic_config())
+    if current is None:
+        state = "holds no stocktake schema yet"
+    elif current in {r.revision for r in script.walk_revisions()}:
+        state = f"is at schema revision {current}, this version needs {head}"
+    else:
+        raise SchemaNotCurrent(f"database {where} is at schema revision {current}, which this "
+                               f"version of stocktake does not know (its newest is {head}): "
+                               "it was made by a newer stocktake; run that version")
+    raise SchemaNotCurrent(f"database {where} {state}: run `stocktake db upgrade --db URL` "
+                           "first (after `stocktake backup`), then start the server again")
 
 
 def upgrade(engine: Engine) -> None:

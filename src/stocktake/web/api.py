@@ -41,7 +41,7 @@ from ..services.reading.readings import indicator_series
 from ..services.reading.snapshot import Snapshot
 from ..services.reading.status import priority_status
 from ..store.observations import data_as_of, latest
-from . import api_routines, auth
+from . import api_routines, auth, logs
 from .cache import ResultCache, cached_json
 from .deps import EngineDep, PageCache, Templates
 from .error_pages import ErrorOut
@@ -346,6 +346,7 @@ def _submit(engine: Engine, principal: Principal, kind: str, payload: Any,
                 shutil.copyfileobj(upload, out, 1 << 20)
             result = submit_file(engine, path, submitter=submitter, scope=scope,
                                  **options)
+    logs.submission(result, submitter=submitter, via="api")
     return result.to_dict()
 
 

@@ -8,15 +8,18 @@ the security headers and the trusted proxies are security.py's middlewares.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp
 
 from ..reports import contracts
+from ..store.db import open_engine, require_current, resolve_url
 from . import (
     account_pages,
     alert_pages,
@@ -26,7 +29,9 @@ from . import (
     delivery_pages,
     error_pages,
     formatting,
+    logs,
     model_pages,
+    monitoring,
     overview_pages,
     public,
     security,
@@ -41,17 +46,10 @@ for _feature in FEATURES:
     auth.PERMISSIONS.update(_feature.PERMISSIONS)
 
 HERE = Path(__file__).parent
-
-router = APIRouter()
-
-
-@router.get("/healthz")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
-
+ALLOWED_HOSTS_ENV = "STOCKTAKE_ALLOWED_HOSTS"
 
 ROUTERS = (account_pages.router, *(f.router for f in FEATURES), overview_pages.router,
-           api.docs_router, router)
+           api.docs_router, monitoring.router)
 
 
 def templates() -> Jinja2Templates:
@@ -69,11 +67,12 @@ def templates() -> Jinja2Templates:
 class StocktakeApp(FastAPI):
     """FastAPI with the security middlewares outside everything else, even the handler of
     unexpected errors, so that every response (a 500 too) carries the security headers and
-    every part of the app sees the client address a trusted proxy forwarded."""
+    every part of the app sees the client address a trusted proxy forwarded; inside them,
+    the request log (logs.py), which sees the forwarded address and every response."""
 
     def build_middleware_stack(self) -> ASGIApp:
         inner = security.SecurityHeaders(super().build_middleware_stack())
-        return security.ForwardedHeaders(inner, self.state.trusted_proxies)
+        return security.ForwardedHeaders(logs.RequestLog(inner), self.state.trusted_proxies)
 
 
 def create_app(engine: Engine, *, trusted_proxies: str | None = None) -> FastAPI:
@@ -86,14 +85,29 @@ def create_app(engine: Engine, *, trusted_proxies: str | None = None) -> FastAPI
     auth.check_guarded(app)
     app.state.trusted_proxies = (security.trusted_proxies_from_env() if trusted_proxies is None
                                  else security.parse_proxies(trusted_proxies))
+    app.state.metrics_allowed = monitoring.metrics_allowed()
     app.state.engine = engine
     app.state.templates = templates()
-    app.state.cache = ResultCache(engine)  # pages are read far more often than data arrives
-    app.state.walks = ResultCache(engine, size=16)  # the rows of recent observation walks
-    app.state.public_site = ResultCache(engine, size=4)  # the whole site, per data version
+    # Pages are read far more often than data arrives. Each worker keeps its own caches:
+    # their keys hold the data version read from the database, so none is ever stale.
+    app.state.cache = ResultCache(engine, name="results")
+    app.state.walks = ResultCache(engine, size=16, name="walks")  # recent observation walks
+    app.state.public_site = ResultCache(engine, size=4, name="public_site")  # the whole site
     app.state.uploads = data_pages.Uploads()
+    hosts = [h.strip() for h in os.environ.get(ALLOWED_HOSTS_ENV, "*").split(",") if h.strip()]
+    if hosts and "*" not in hosts:  # a request for another host name gets 400
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     error_pages.add_handlers(app)
     for r in ROUTERS:
         app.include_router(r)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker of ``stocktake serve --workers N``: each process opens the
+    database named by STOCKTAKE_DATABASE_URL (serve sets it) and refuses one that needs
+    upgrading, as serve itself did before starting them."""
+    engine = open_engine(resolve_url(None), migrate=False)
+    require_current(engine)
+    return create_app(engine)

@@ -46,6 +46,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Open to the public: assets, health, signing in (and, to come, the /public site).
     "static": PUBLIC,
     "healthz": PUBLIC,
+    "metrics": PUBLIC,  # to an allowed address or the metrics token only (web/monitoring.py)
     "login_form": PUBLIC,
     "login": PUBLIC,
     # Anyone signed in: their own account, and the API's description.

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, func, select
 
 from ..store import schema as s
 from ..store.db import utcnow
+from .monitoring import count_cache
 
 T = TypeVar("T")
 
@@ -35,8 +36,8 @@ _VERSIONED = (s.batches, s.model_loads, s.approvals, s.plan_versions, s.chain_ve
 
 
 class ResultCache:
-    def __init__(self, engine: Engine, size: int = 256) -> None:
-        self.engine, self.size = engine, size
+    def __init__(self, engine: Engine, size: int = 256, name: str = "results") -> None:
+        self.engine, self.size, self.name = engine, size, name  # name: in the metrics
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -59,14 +60,17 @@ class ResultCache:
             if full in self._values:
                 self._values.move_to_end(full)
                 self.hits += 1
+                count_cache(self.name, hit=True)
                 return self._values[full]
             lock = self._locks.setdefault(full, threading.Lock())
         with lock:
             with self._guard:
                 if full in self._values:
                     self.hits += 1
+                    count_cache(self.name, hit=True)
                     return self._values[full]
                 self.misses += 1
+                count_cache(self.name, hit=False)
             value = compute()  # an exception is raised to every caller, and not kept
             with self._guard:
                 self._values[full] = value

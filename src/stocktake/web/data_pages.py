@@ -47,7 +47,7 @@ from ..services.reading.snapshot import Snapshot
 from ..services.reading.status import priority_status
 from ..store import observations
 from ..store.db import writing
-from . import auth
+from . import auth, logs
 from .alert_pages import page_alerts
 from .deps import CurrentPrincipal, EngineDep, Model, SnapshotDep, engine_of, render
 
@@ -344,6 +344,7 @@ def data_submit_commit(request: Request, engine: EngineDep, store: UploadStore,
                              published=published_on)
     except StocktakeError as exc:
         return submit_page(request, status=400, scope=scope, error=f"Not stored: {exc}")
+    logs.submission(result, submitter=principal.username, via="web")
     name = json.loads((path.parent / "meta.json").read_text())["name"]
     if result.accepted:
         store.discard(upload_id)

@@ -100,7 +100,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def internal_error(request: Request, exc: Exception) -> Response:
     """Any other exception: a 500 with a request id, the traceback in the log only."""
-    request_id = secrets.token_hex(8)
+    request_id = getattr(request.state, "request_id", None) or secrets.token_hex(8)  # logs.py
     log.error("request %s failed: %s %s", request_id, request.method, request.url.path,
               exc_info=exc)
     message = INTERNAL.format(request_id=request_id)

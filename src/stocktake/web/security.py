@@ -89,8 +89,9 @@ class SecurityHeaders:
 # -- behind a proxy ---------------------------------------------------------------------
 
 
-def parse_proxies(text: str | None) -> tuple[Network, ...]:
-    """``10.0.0.1, 10.1.0.0/16, ::1`` as networks. Raises Invalid naming a bad entry."""
+def parse_networks(text: str | None, setting: str) -> tuple[Network, ...]:
+    """``10.0.0.1, 10.1.0.0/16, ::1`` as networks. Raises Invalid naming the setting and a
+    bad entry."""
     networks = []
     for item in (text or "").replace(";", ",").split(","):
         item = item.strip()
@@ -99,9 +100,14 @@ def parse_proxies(text: str | None) -> tuple[Network, ...]:
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
-            raise Invalid(f"{TRUSTED_PROXIES_ENV}: '{item}' is not an IP address or network "
+            raise Invalid(f"{setting}: '{item}' is not an IP address or network "
                              f"(write e.g. 10.0.0.1, 10.1.0.0/16 or ::1)") from None
     return tuple(networks)
+
+
+def parse_proxies(text: str | None) -> tuple[Network, ...]:
+    """The trusted proxies' networks. Raises Invalid naming a bad entry."""
+    return parse_networks(text, TRUSTED_PROXIES_ENV)
 
 
 def trusted_proxies_from_env() -> tuple[Network, ...]:
