@@ -12,7 +12,6 @@ import shutil
 
 import pytest
 from alembic import command
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
@@ -31,10 +30,7 @@ ROWS = [{"indicator": "incidents", "unit": "A1", "period": "2024-04", "value": 2
         {"indicator": "population", "unit": "A1", "period": "2024-04", "value": 350000}]
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 @pytest.fixture
