@@ -54,6 +54,7 @@ def _print_demo(engine) -> None:
     """The demo's priorities, then one account per role with fresh passwords to sign in
     with."""
     from ..services.admin.accounts import ROLE_TEXT, demo_accounts
+    from ..services.admin.addresses import simulated_addresses
     from ..services.reading.overview import priority_overview
     from ..services.reading.snapshot import Snapshot
 
@@ -64,6 +65,8 @@ def _print_demo(engine) -> None:
     for username, role, password in demo_accounts(engine):
         table.add_row(username, password, ROLE_TEXT.get(role, role))
     show(table)
+    # Made-up addresses (example.org) so that `stocktake remind --dry-run` shows real messages.
+    simulated_addresses(engine)
 
 
 def serve(
