@@ -288,7 +288,7 @@ def test_each_role_signs_in_and_sees_what_it_should_and_nothing_more(browser, br
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             page = context.new_page()
             browser_sign_in(page, server.url, role)
-            home = "/data/submit" if role == "provider" else "/"
+            home = "/data/due" if role == "provider" else "/"
             assert page.url == server.url + home, (role, page.url)
             nav = page.get_by_role("navigation", name="Your account")
             assert f"{role} ({role})" in nav.inner_text()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from .common import DbOption, JsonOption, console, err, open_db, print_json, show
@@ -73,9 +74,38 @@ def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    remind_every: Annotated[str | None, typer.Option(
+        "--remind-every", metavar="INTERVAL", help="Also run a pass of reminders by e-mail "
+        "(as `stocktake remind`) now and then every INTERVAL, e.g. 1h, 30m or 1d (off by "
+        "default). Several processes may do so: a lease in the database lets one pass run "
+        "at a time.")] = None,
 ) -> None:
     """Serve the web application on the database."""
-    _serve(open_db(db), host, port)
+    engine = open_db(db)
+    if remind_every:
+        _remind_on_schedule(engine, remind_every)
+    _serve(engine, host, port)
+
+
+def _remind_on_schedule(engine, every: str) -> None:
+    """Reminders in a background thread for as long as the server runs."""
+    import threading
+
+    from ..services.admin.mailer import MailConfig
+    from ..services.routines.reminders import parse_interval, run_every
+
+    interval = parse_interval(every)
+    MailConfig.from_env()  # not configured: say so now, not at the first pass
+
+    def said(result) -> None:
+        if isinstance(result, Exception):
+            err.print(f"[red]reminders:[/red] {escape(str(result))}")
+        elif not result.lease_held_by:
+            err.print(f"reminders: {len(result.sent)} sent, {len(result.failed)} failed")
+
+    threading.Thread(target=run_every, args=(engine, interval, threading.Event(), said),
+                     name="reminders", daemon=True).start()
+    err.print(f"Reminders by e-mail every {every}")
 
 
 def _serve(engine, host: str, port: int) -> None:

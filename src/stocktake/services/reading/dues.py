@@ -20,8 +20,9 @@ from sqlalchemy import select
 from ...model.entities import DataSet, DeliveryModel
 from ...model.periods import Period
 from ...results.dues import Dues, ReturnDue, SetAside
+from ...store import model_repo
 from ...store import schema as s
-from .quality import _expected, _implicit_datasets, _received
+from .quality import _expected, _implicit_datasets, _last_due, _received
 from .snapshot import Snapshot
 
 WINDOW_DAYS = 180
@@ -31,12 +32,14 @@ def dues(snap: Snapshot, units: Iterable[str] | None = None, *,
          window_days: int = WINDOW_DAYS) -> Dues:
     """What ``units`` (every unit when None) owe at the snapshot's moment."""
     model, moment = snap.model, snap.now
-    chosen = list(model.units) if units is None else [u for u in model.units if u in set(units)]
-    wanted = [(d.indicators, model.dataset_units(d), Period.parse(d.start).code
-               if d.start else None) for d in model.datasets.values()] or None
+    mine = list(model.units) if units is None else [u for u in model.units if u in set(units)]
+    # Only the keys the data sets ask of these units are read (a provider's page reads
+    # their own returns, not the country's).
+    wanted = [(d.indicators, [u for u in model.dataset_units(d) if u in set(mine)],
+               Period.parse(d.start).code if d.start else None)
+              for d in model.datasets.values()] or None
     received = _received(snap.engine, moment, wanted)
     datasets = list(model.datasets.values()) or _implicit_datasets(model, received)
-    mine = [u for u in chosen]
     expected = _expected(model, datasets, received, moment).filter(pl.col("unit").is_in(mine))
     since = moment - timedelta(days=window_days)
     late = (expected.filter(pl.col("due") >= since)
@@ -74,12 +77,8 @@ def _coming(model: DeliveryModel, datasets: list[DataSet], received: pl.DataFram
             continue
         implicit = ds.code.startswith("implicit:")
         expected_units = ds.units if implicit else model.dataset_units(ds)
-        period = Period.containing(moment.date(), ds.period_type)
-        while True:  # the first period whose deadline is after now
-            due = datetime.combine(period.end + timedelta(days=ds.timely_days), time.max)
-            if due >= moment:
-                break
-            period = period.shift(1)
+        period = _last_due(ds, moment).shift(1)  # the first whose deadline is ahead
+        due = datetime.combine(period.end + timedelta(days=ds.timely_days), time.max)
         if due > until or (ds.start and period < Period.parse(ds.start)):
             continue
         for unit in expected_units:
@@ -107,13 +106,21 @@ def reported_indicators(model: DeliveryModel, datasets: list[DataSet], received:
 
 
 def indicators_reported_by(snap: Snapshot, units: Iterable[str]) -> tuple[str, ...]:
-    """The indicators the units report (the upload page offers only these to a provider)."""
-    model = snap.model
-    wanted = [(d.indicators, model.dataset_units(d), Period.parse(d.start).code
-               if d.start else None) for d in model.datasets.values()] or None
-    received = _received(snap.engine, snap.now, wanted)
-    datasets = list(model.datasets.values()) or _implicit_datasets(model, received)
-    return reported_indicators(model, datasets, received, set(units))
+    """The indicators the units report (the upload page offers only these to a provider):
+    those the data sets ask of them and those they have sent, in the model's order. Reads
+    no values: the data sets, and which indicators the units have any value of."""
+    model, wanted = snap.model, set(units)
+    codes = {c for d in model.datasets.values() if wanted & set(model.dataset_units(d))
+             for c in d.indicators}
+    o = s.observations
+    with snap.engine.connect() as conn:
+        unit_ids = model_repo.unit_ids(conn)
+        names = {v: k for k, v in model_repo.indicator_ids(conn).items()}
+        ids = [unit_ids[u] for u in wanted if u in unit_ids]
+        if ids:
+            codes |= {names.get(i) for i in conn.execute(
+                select(o.c.indicator_id).where(o.c.unit_id.in_(ids)).distinct()).scalars()}
+    return tuple(c for c in model.indicators if c in codes)
 
 
 def _set_aside(snap: Snapshot, units: set[str]) -> tuple[SetAside, ...]:

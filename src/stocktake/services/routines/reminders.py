@@ -35,6 +35,7 @@ from sqlalchemy import Engine
 from ...delivery import plans as dp
 from ...delivery import reminders as dr
 from ...delivery import stocktakes as ds
+from ...errors import Invalid
 from ...model.entities import DeliveryModel
 from ...results.dues import ReturnDue
 from ...store import delivery as delivery_store
@@ -311,6 +312,18 @@ def message_log(engine: Engine, *, recipients: list[str] | None = None,
     with engine.connect() as conn:
         rows = mail_store.messages(conn, recipients=recipients, limit=limit)
     return [SentMessage(**{k: r[k] for k in SentMessage.__dataclass_fields__}) for r in rows]
+
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(text: str) -> timedelta:
+    """``30m``, ``1h``, ``1d``: at least a minute."""
+    t = text.strip().lower()
+    if len(t) < 2 or t[-1] not in _UNITS or not t[:-1].isdigit() or int(t[:-1]) < 1:
+        raise Invalid(f"{text!r} is not an interval: write a whole number and m, h or d, "
+                      "e.g. 30m, 1h or 1d", source="--remind-every")
+    return timedelta(seconds=int(t[:-1]) * _UNITS[t[-1]])
 
 
 def run_every(engine: Engine, every: timedelta, stop: threading.Event,
