@@ -56,6 +56,10 @@ def months(last: int, year: int = 2024) -> list[str]:
 
 @pytest.fixture
 def world(engine: Engine, small_model_dir: Path) -> Engine:
+    return build_world(engine, small_model_dir)
+
+
+def build_world(engine: Engine, small_model_dir: Path) -> Engine:
     load_model(engine, small_model_dir, loaded_by="t", now=datetime(2024, 1, 2))
     rows = [("incidents", "A1", p, 100) for p in months(11)]
     rows += [("incidents", "B1", p, 90) for p in months(8)]

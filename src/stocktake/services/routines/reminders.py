@@ -217,7 +217,8 @@ def remind(engine: Engine, *, as_of: datetime | None = None, dry_run: bool = Fal
     MailNotConfigured if not) and the pass runs only if it gets the lease."""
     if dry_run:
         now, reminders = plan_pass(engine, as_of)
-        return PassResult(now=now.isoformat(), dry_run=True, reminders=tuple(reminders))
+        return PassResult(now=now.isoformat(timespec="seconds"), dry_run=True,
+                          reminders=tuple(reminders))
     config = config or MailConfig.from_env()
     holder = holder_name()
     started = utcnow()
@@ -225,7 +226,8 @@ def remind(engine: Engine, *, as_of: datetime | None = None, dry_run: bool = Fal
         if not mail_store.take_lease(conn, LEASE, holder, now=started,
                                      until=started + LEASE_TTL):
             held = mail_store.lease_holder(conn, LEASE) or {}
-            return PassResult(now=started.isoformat(), dry_run=False, reminders=(),
+            return PassResult(now=started.isoformat(timespec="seconds"), dry_run=False,
+                              reminders=(),
                               lease_held_by=str(held.get("holder", "another process")))
     try:
         now, reminders = plan_pass(engine, as_of)
@@ -270,7 +272,8 @@ def _send_all(engine: Engine, config: MailConfig, now: datetime,
                 sent.append(r.event_key)
     finally:
         mailer.close()
-    return PassResult(now=now.isoformat(), dry_run=False, reminders=tuple(reminders),
+    return PassResult(now=now.isoformat(timespec="seconds"), dry_run=False,
+                      reminders=tuple(reminders),
                       sent=tuple(sent), failed=tuple(failed), already=tuple(already))
 
 
