@@ -127,7 +127,7 @@ def test_signing_in_sets_a_safe_cookie_and_goes_where_asked(site):
 
     # A provider asked for a page it may not open lands on its own start page instead;
     # other sites are never a destination.
-    for user, asked, landed in [("provider", "/", "/data/submit"),
+    for user, asked, landed in [("provider", "/", "/data/due"),
                                 ("analyst", "//evil.test/", "/"),
                                 ("analyst", "https://evil.test/", "/"), ("admin", "", "/")]:
         r = sign_in(TestClient(create_app(site)), user, next_page=asked)
