@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from stocktake.services.admin import accounts
-from stocktake.services.admin.addresses import set_address
+from stocktake.services.admin.addresses import list_addresses, set_address
 from stocktake.store import mail as mail_store
 from stocktake.store.db import set_meta, writing
 from stocktake.web import auth
@@ -97,3 +97,24 @@ def test_only_administrators_read_the_record_of_messages(site):
     assert page.status_code == 200
     assert "Reminder to prov.a@example.test" in page.text
     assert "Reminder to prov.b@example.test" in page.text
+
+
+def test_an_account_sets_its_own_address_and_reminders_and_a_bad_one_changes_nothing(site):
+    session = accounts.start_session(site, "ana")
+    client = TestClient(create_app(site))
+    client.cookies.set(auth.SESSION_COOKIE, session.token)
+    form = {auth.CSRF_FIELD: session.csrf_token, "address": "ana@example.test",
+            "reminders": ["digest", "due"]}
+    r = client.post("/account/mail", data=form, follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (303, "/account/mail?done=1")
+    [entry] = [a for a in list_addresses(site) if a.key == "ana"]
+    assert (entry.address, entry.reminders) == ("ana@example.test", ("due", "digest"))
+    page = client.get("/account/mail").text
+    assert 'value="ana@example.test"' in page
+    assert 'value="digest" checked' in page and 'value="stocktakes">' in page
+
+    bad = client.post("/account/mail", data={**form, "address": "ana at home"})
+    assert bad.status_code == 400 and "is not an e-mail address" in bad.text
+    assert [a for a in list_addresses(site) if a.key == "ana"] == [entry]
+    refused = client.post("/account/mail", data={"address": "x@example.test"})
+    assert refused.status_code == 403  # no CSRF token
