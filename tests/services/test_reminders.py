@@ -15,7 +15,7 @@ The world, worked out by hand (the pass runs as of 2025-01-10):
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,10 +30,15 @@ from stocktake.services.admin.addresses import set_address
 from stocktake.services.admin.mailer import MailConfig, MailNotConfigured
 from stocktake.services.data.model_service import load_model
 from stocktake.services.routines.plans import load_plan
-from stocktake.services.routines.reminders import message_log, remind
+from stocktake.services.routines.reminders import (
+    message_log,
+    parse_interval,
+    remind,
+    run_every,
+)
 from stocktake.services.routines.stocktakes import record_stocktake, set_schedule
 from stocktake.store import mail as mail_store
-from stocktake.store.db import writing
+from stocktake.store.db import set_meta, writing
 from stocktake.store.schema_mail import mail_messages
 
 from ..mailserver import MailServer
@@ -254,3 +259,34 @@ def test_bad_addresses_and_kinds_are_refused_and_nothing_is_stored(world):
         set_address(world, "user", "nobody", "n@example.test")
     with world.connect() as conn:
         assert mail_store.addresses(conn) == []
+
+
+@pytest.mark.parametrize("text, minutes", [("30m", 30), ("1h", 60), ("2d", 2880)])
+def test_an_interval_reads_as_minutes_hours_or_days(text, minutes):
+    assert parse_interval(text) == timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("text", ["1x", "0h", "h", "1.5h", ""])
+def test_a_bad_interval_is_refused(text):
+    with pytest.raises(Invalid, match="is not an interval"):
+        parse_interval(text)
+
+
+def test_the_schedule_runs_a_pass_from_the_environment_until_stopped(world, monkeypatch):
+    set_address(world, "person", "Province A", "pa@example.test", by="t")
+    with writing(world) as conn:  # the world's clock: the pass reads as of AS_OF
+        set_meta(conn, "clock", AS_OF.isoformat())
+    stop, results = threading.Event(), []
+
+    def seen(result) -> None:
+        results.append(result)
+        stop.set()
+
+    with MailServer() as server:
+        monkeypatch.setenv("STOCKTAKE_SMTP_URL", server.url)
+        monkeypatch.setenv("STOCKTAKE_MAIL_FROM", "du@example.test")
+        run_every(world, timedelta(hours=1), stop, seen)  # returns once stopped
+        [got] = server.inbox.received
+    assert got.envelope_to == ["pa@example.test"] and got.message["From"] == "du@example.test"
+    [result] = results
+    assert len(result.sent) == 1
