@@ -82,15 +82,14 @@ def test_a_provider_lands_on_due_from_me():
     assert auth.HOME["provider"] == "/data/due"
 
 
-def test_the_upload_page_offers_a_provider_only_the_indicators_their_units_report(site):
+def test_the_upload_page_offers_a_provider_only_their_indicators_and_only_admins_read_mail(
+        site):
     provider = client_as(site, "prov.a").get("/data/submit").text
     analyst = client_as(site, "ana").get("/data/submit").text
     assert '<option value="incidents"' in provider
     assert '<option value="screening"' not in provider  # no unit of A reports it
     assert '<option value="screening"' in analyst
 
-
-def test_only_administrators_read_the_record_of_messages(site):
     assert client_as(site, "prov.b").get("/admin/mail").status_code == 403
     assert client_as(site, "ana").get("/admin/mail").status_code == 403
     page = client_as(site, "adm").get("/admin/mail")
