@@ -29,6 +29,8 @@ from stocktake.services.admin.accounts import create_user
 from stocktake.services.admin.addresses import set_address
 from stocktake.services.admin.mailer import MailConfig, MailNotConfigured
 from stocktake.services.data.model_service import load_model
+from stocktake.services.reading.dues import dues
+from stocktake.services.reading.snapshot import Snapshot
 from stocktake.services.routines.plans import load_plan
 from stocktake.services.routines.reminders import (
     message_log,
@@ -290,3 +292,24 @@ def test_the_schedule_runs_a_pass_from_the_environment_until_stopped(world, monk
     assert got.envelope_to == ["pa@example.test"] and got.message["From"] == "du@example.test"
     [result] = results
     assert len(result.sent) == 1
+
+
+def test_what_is_due_reads_a_provider_s_units_only_with_their_rejected_rows(world):
+    """A partial batch for B1 with one bad value: that row is set aside (rejected) and shows
+    in B's dues, not in A's; the late returns are B1's three."""
+    result = submit_rows(world, [("incidents", "B1", "2024-12", "n/a"),
+                                 ("incidents", "A1", "2024-12", 100)],
+                         submitter="t", now=datetime(2025, 1, 5), partial=True)
+    assert result.accepted
+    snap = Snapshot(world, AS_OF)
+    b = dues(snap, ["B", "B1"])
+    assert [(r.unit, r.period, r.days_late) for r in b.late] == [
+        ("B1", "2024-09", 72), ("B1", "2024-10", 41), ("B1", "2024-11", 11)]
+    [rejected] = b.rejected
+    assert (rejected.unit, rejected.indicator, rejected.period, rejected.value) == (
+        "B1", "incidents", "2024-12", "n/a")
+    assert rejected.problem
+    a = dues(snap, ["A", "A1", "A2"])
+    assert a.late == () and a.rejected == ()
+    assert a.coming == ()  # A1 sent 2024-12; population stopped in 2024-08
+    assert [(r.unit, r.indicator, r.period) for r in b.coming] == [("B1", "incidents", "2024-12")]

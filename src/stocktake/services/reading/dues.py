@@ -77,7 +77,14 @@ def _coming(model: DeliveryModel, datasets: list[DataSet], received: pl.DataFram
             continue
         implicit = ds.code.startswith("implicit:")
         expected_units = ds.units if implicit else model.dataset_units(ds)
-        period = _last_due(ds, moment).shift(1)  # the first whose deadline is ahead
+        last_due = _last_due(ds, moment)
+        if implicit:
+            # Inferred from the data: a series nobody has sent up to its last deadline has
+            # stopped (as in quality._expected), and nothing more is coming from it.
+            sent = received.filter(pl.col("indicator").is_in(ds.indicators))["period"]
+            if sent.is_empty() or Period.parse(sent.max()) < last_due:
+                continue
+        period = last_due.shift(1)  # the first whose deadline is ahead
         due = datetime.combine(period.end + timedelta(days=ds.timely_days), time.max)
         if due > until or (ds.start and period < Period.parse(ds.start)):
             continue
