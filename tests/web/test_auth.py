@@ -86,7 +86,8 @@ def test_the_table_says_what_the_issue_says(engine):
     assert {n for n in reads if "executive" in PERMISSIONS[n]} == {
         n for n in reads if "analyst" in PERMISSIONS[n]}
     assert {n for n in unsafe if "executive" in PERMISSIONS[n]} == {
-        "login", "logout", "account_password", "account_token_create", "account_token_revoke"}
+        "login", "logout", "account_password", "account_token_create", "account_token_revoke",
+        "account_mail_set"}
     # A provider sees no priority-wide views (they carry every unit's drafts).
     for name in ("portfolio", "priority_page", "api_priorities"):
         assert "provider" not in PERMISSIONS[name]
@@ -123,7 +124,7 @@ def test_signing_in_sets_a_safe_cookie_and_goes_where_asked(site):
 
     # A provider asked for a page it may not open lands on its own start page instead;
     # other sites are never a destination.
-    for user, asked, landed in [("provider", "/", "/data/submit"),
+    for user, asked, landed in [("provider", "/", "/data/due"),
                                 ("analyst", "//evil.test/", "/"),
                                 ("analyst", "https://evil.test/", "/"), ("admin", "", "/")]:
         r = sign_in(TestClient(create_app(site)), user, next_page=asked)
@@ -284,7 +285,7 @@ def test_each_role_signs_in_and_sees_what_it_should_and_nothing_more(browser, br
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             page = context.new_page()
             browser_sign_in(page, server.url, role)
-            home = "/data/submit" if role == "provider" else "/"
+            home = "/data/due" if role == "provider" else "/"
             assert page.url == server.url + home, (role, page.url)
             nav = page.get_by_role("navigation", name="Your account")
             assert f"{role} ({role})" in nav.inner_text()

@@ -6,7 +6,8 @@ One module per feature, as in ``web/``: ``admin`` (demo, serve, audit, settings,
 ``data`` (submit, export, history, template, quality, approve, reopen, batches), ``reading``
 (status, trajectory, series), ``spc`` (spc, spc-rebase), ``alerts`` (alerts, alerts review),
 ``studies`` (compare, backtest, leads, nowcast), ``documents`` (pack, note, report,
-publish), ``delivery`` (plan, chain, assess, stocktakes, actions) and ``accounts`` (user).
+publish), ``delivery`` (plan, chain, assess, stocktakes, actions), ``reminders`` (remind, mail) and
+``accounts`` (user).
 ``common`` holds what they share; ``exits`` is the one place where an error becomes an exit
 code and a message; ``settings`` is the table of every setting and the config file.
 """
@@ -26,6 +27,7 @@ from . import (
     documents,
     model,
     reading,
+    reminders,
     settings,
     spc,
     studies,
@@ -43,7 +45,7 @@ app = typer.Typer(
 
 # The order here is the order of `stocktake --help` (commands first, then groups).
 for feature in (admin, backup, model, data, reading, spc, alerts, studies, documents, delivery,
-                accounts):
+                reminders, accounts):
     feature.register(app)
 
 

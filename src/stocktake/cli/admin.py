@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from .common import DbOption, JsonOption, console, err, open_db, print_json, show
@@ -54,6 +55,7 @@ def _print_demo(engine) -> None:
     """The demo's priorities, then one account per role with fresh passwords to sign in
     with."""
     from ..services.admin.accounts import ROLE_TEXT, demo_accounts
+    from ..services.admin.addresses import simulated_addresses
     from ..services.reading.overview import priority_overview
     from ..services.reading.snapshot import Snapshot
 
@@ -64,6 +66,8 @@ def _print_demo(engine) -> None:
     for username, role, password in demo_accounts(engine):
         table.add_row(username, password, ROLE_TEXT.get(role, role))
     show(table)
+    # Made-up addresses (example.org) so that `stocktake remind --dry-run` shows real messages.
+    simulated_addresses(engine)
 
 
 WorkersOption = Annotated[int, typer.Option(
@@ -83,6 +87,11 @@ def serve(
                                       show_envvar=True)] = 8000,
     workers: WorkersOption = 1,
     log_format: LogFormatOption = "json",
+    remind_every: Annotated[str | None, typer.Option(
+        "--remind-every", metavar="INTERVAL", help="Also run a pass of reminders by e-mail "
+        "(as `stocktake remind`) now and then every INTERVAL, e.g. 1h, 30m or 1d (off by "
+        "default). Several processes may do so: a lease in the database lets one pass run "
+        "at a time.")] = None,
 ) -> None:
     """Serve the web application on the database.
 
@@ -96,7 +105,30 @@ def serve(
                                  param_hint="--log-format")
     engine = open_engine(db, migrate=False)
     require_current(engine)  # a SchemaNotCurrent says what to run (cli/exits.py)
+    if remind_every:  # in this process only, however many workers answer requests
+        _remind_on_schedule(engine, remind_every)
     _serve(engine, host, port, workers=workers, log_format=log_format)
+
+
+def _remind_on_schedule(engine, every: str) -> None:
+    """Reminders in a background thread for as long as the server runs."""
+    import threading
+
+    from ..services.admin.mailer import MailConfig
+    from ..services.routines.reminders import parse_interval, run_every
+
+    interval = parse_interval(every)
+    MailConfig.from_env()  # not configured: say so now, not at the first pass
+
+    def said(result) -> None:
+        if isinstance(result, Exception):
+            err.print(f"[red]reminders:[/red] {escape(str(result))}")
+        elif not result.lease_held_by:
+            err.print(f"reminders: {len(result.sent)} sent, {len(result.failed)} failed")
+
+    threading.Thread(target=run_every, args=(engine, interval, threading.Event(), said),
+                     name="reminders", daemon=True).start()
+    err.print(f"Reminders by e-mail every {every}")
 
 
 def _serve(engine, host: str, port: int, *, workers: int = 1, log_format: str = "json",

@@ -60,9 +60,12 @@ SETTINGS = (
             "A token that opens /metrics from anywhere (Authorization: Bearer ...).",
             secret=True),
     Setting("STOCKTAKE_SMTP_URL", "",
-            "The mail server for e-mail reminders, smtp://user:password@host:587 "
-            "(STARTTLS) or smtps://...:465; no mail is sent without it.", url=True),
+            "The mail server for e-mail reminders: smtp://host:25 (plain), "
+            "smtp+starttls://user:password@host:587 (STARTTLS) or "
+            "smtps://user:password@host:465 (TLS); no mail is sent without it.", url=True),
     Setting("STOCKTAKE_MAIL_FROM", "", "The sender address of e-mail reminders."),
+    Setting("STOCKTAKE_BASE_URL", "http://127.0.0.1:8000",
+            "The address people reach the web application at, for the links in e-mails."),
     Setting("STOCKTAKE_DEBUG", "", "1: show the traceback of an internal error."),
 )
 BY_KEY = {s.key: s for s in SETTINGS if s.name != CONFIG_ENV}

@@ -30,6 +30,7 @@ from . import (
     error_pages,
     formatting,
     logs,
+    mail_pages,
     model_pages,
     monitoring,
     overview_pages,
@@ -41,7 +42,8 @@ from .cache import ResultCache
 
 # Each feature has its router and the permissions of its routes (a route without one is
 # refused); account_pages' and overview_pages' are in auth.PERMISSIONS itself.
-FEATURES = (delivery_pages, data_pages, api, public, model_pages, spc_pages, alert_pages)
+FEATURES = (delivery_pages, data_pages, api, public, model_pages, spc_pages, alert_pages,
+            mail_pages)
 for _feature in FEATURES:
     auth.PERMISSIONS.update(_feature.PERMISSIONS)
 

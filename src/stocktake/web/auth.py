@@ -77,7 +77,7 @@ ROUTINE_WRITES = frozenset({"api_plan_load", "api_assessment_record", "api_stock
                             "api_action_update", "api_alert_review"})
 
 # Where each role lands after signing in (when no permitted page was asked for).
-HOME: dict[str, str] = {"provider": "/data/submit"}
+HOME: dict[str, str] = {"provider": "/data/due"}  # "due from me"
 DEFAULT_HOME = "/"
 
 

@@ -42,6 +42,7 @@ from ..results.quality import QualityByYear
 from ..services.admin.accounts import Principal
 from ..services.data.model_service import current_model
 from ..services.data.templates import write_template
+from ..services.reading.dues import indicators_reported_by
 from ..services.reading.quality import data_quality
 from ..services.reading.snapshot import Snapshot
 from ..services.reading.status import priority_status
@@ -244,15 +245,21 @@ def visible_units(principal: Principal, model: DeliveryModel) -> list[Any]:
 
 def submit_page(request: Request, *, status: int = 200, **context: Any) -> Response:
     principal = _principal(request)
-    model = current_model(engine_of(request))
+    engine = engine_of(request)
+    model = current_model(engine)
     units = visible_units(principal, model)
+    # A provider is offered the indicators their units report, not the whole model's.
+    remit = principal.remit(model)
+    offered = (set(indicators_reported_by(Snapshot(engine), remit)) if remit is not None
+               else set(model.indicators))
     lines = list(context.pop("lines", None) or [])
     lines += [("", "", "", "")] * max(FORM_ROWS - len(lines), 2 if lines else 0)
     result: SubmissionResult | None = context.get("result")
     shown = findings_for_display(result.findings) if result else []
     return render(request, "data_submit.html", {
         "may_submit": principal.role in SUBMITTERS, "principal": principal,
-        "units": units, "indicators": list(model.indicators.values()),
+        "units": units,
+        "indicators": [i for c, i in model.indicators.items() if c in offered],
         "lines": lines, "findings": shown[:FINDINGS_SHOWN],
         "more_findings": max(len(shown) - FINDINGS_SHOWN, 0),
         "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024), "scope": context.pop("scope", ""),

@@ -33,6 +33,8 @@ ACTIONS: dict[str, str] = {
     "token_refused": "API token refused (beyond its account's powers)",
     "model_loaded": "model loaded",
     "alert_reviewed": "alert reviewed (explained, confirmed or reopened)",
+    "mail_address_set": "e-mail address or reminders set",
+    "mail_address_removed": "e-mail address removed",
 }
 
 
