@@ -13,14 +13,14 @@ from typer.testing import CliRunner
 from stocktake.cli import app
 from stocktake.store.db import open_engine
 
-from .services.test_reminders import (  # noqa: F401 - cheap_hashing: an autouse fixture
+from .services.test_reminders import (
     AS_OF,
     address_everyone,
     build_world,
-    cheap_hashing,
     recorded,
 )
 
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 runner = CliRunner()
 
 

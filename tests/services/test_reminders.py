@@ -19,12 +19,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, select
 
 from stocktake.errors import Invalid, NotFound
 from stocktake.intake.service import submit_rows
-from stocktake.services.admin import accounts
 from stocktake.services.admin.accounts import create_user
 from stocktake.services.admin.addresses import set_address
 from stocktake.services.admin.mailer import MailConfig, MailNotConfigured
@@ -50,15 +48,11 @@ AS_OF = datetime(2025, 1, 10, 9, 0)
 PASSWORD = "correct horse battery staple 42"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Real argon2id at cheap parameters: the accounts here only need to exist."""
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
-
-
 def months(last: int, year: int = 2024) -> list[str]:
     return [f"{year}-{m:02d}" for m in range(1, last + 1)]
+
+
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from stocktake.services.admin import accounts
@@ -24,12 +23,6 @@ from stocktake.web.app import create_app
 from ..services.test_reminders import AS_OF, world  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.usefixtures("cheap_hashing")
-
-
-@pytest.fixture
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
 
 
 @pytest.fixture
