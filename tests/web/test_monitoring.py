@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import shutil
+from datetime import datetime
 
 import pytest
 from alembic import command
@@ -21,6 +22,7 @@ from stocktake.errors import Invalid
 from stocktake.intake.service import submit_rows
 from stocktake.services.admin import accounts
 from stocktake.services.data.model_service import load_model
+from stocktake.store import mail as mail_store
 from stocktake.store.db import _alembic_config, current_revision, head_revision, open_engine
 from stocktake.web import logs, monitoring
 from stocktake.web.app import create_app
@@ -113,7 +115,23 @@ def test_metrics_count_requests_submissions_rows_and_cache_hits(site, monkeypatc
     assert grew("stocktake_observations_stored_total") == 2  # the two new rows
     assert grew("stocktake_cache_lookups_total", cache="results", result="miss") == 1
     assert grew("stocktake_cache_lookups_total", cache="results", result="hit") == 1
-    assert ("stocktake_reminders_sent_total", ()) in after
+    # reminders come from the record of messages: none sent in this world
+    assert after[("stocktake_reminders_total", (("outcome", "sent"),))] == 0
+    assert after[("stocktake_reminders_total", (("outcome", "failed"),))] == 0
+
+
+def test_reminders_in_the_metrics_are_the_record_of_messages(site):
+    # three messages recorded as another process (cron's `stocktake remind`) would
+    at = datetime(2025, 1, 10, 9, 0)
+    with site.begin() as conn:
+        for key, error in (("a", None), ("b", None), ("c", "refused by the server")):
+            assert mail_store.claim(conn, key, at=at, kind="due", recipient=f"{key}@x.org",
+                                    name=key, subject="s", body="b")
+            mail_store.settle(conn, key, error=error, at=at)
+    local = TestClient(create_app(site), client=("127.0.0.1", 5000))
+    seen = samples(local.get("/metrics").text)
+    assert seen[("stocktake_reminders_total", (("outcome", "sent"),))] == 2
+    assert seen[("stocktake_reminders_total", (("outcome", "failed"),))] == 1
 
 
 def test_metrics_are_open_only_to_the_allowed_addresses_or_the_token(site, monkeypatch):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .schema_mail import leases, mail_addresses, mail_messages
@@ -68,6 +68,13 @@ def settle(conn: Connection, event_key: str, *, error: str | None, at: datetime)
     """Record how the send ended: sent, or failed with the error."""
     conn.execute(mail_messages.update().where(mail_messages.c.event_key == event_key).values(
         status="failed" if error else "sent", error=error, sent_at=None if error else at))
+
+
+def counts_by_status(conn: Connection) -> dict[str, int]:
+    """How many messages are sent, failed and being sent."""
+    m = mail_messages
+    return {status: n for status, n in
+            conn.execute(select(m.c.status, func.count()).group_by(m.c.status))}
 
 
 def messages(conn: Connection, *, recipients: list[str] | None = None,

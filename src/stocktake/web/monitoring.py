@@ -3,16 +3,18 @@
 ``/healthz`` answers 200 when the database answers and its schema is the one this version
 reads, else 503 saying which. ``/metrics`` is the Prometheus text format: requests by
 route template and status, their latencies, submissions accepted and refused, observations
-stored, result-cache hits and misses, reminders sent. It is open only to the addresses in
-``STOCKTAKE_METRICS_ALLOW`` (networks, comma-separated; default the machine itself) or to a
-request bearing ``STOCKTAKE_METRICS_TOKEN`` (``Authorization: Bearer ...``); anyone else
-gets a 404, as if it were not there.
+stored, result-cache hits and misses, and reminder e-mails sent and failed. It is open
+only to the addresses in ``STOCKTAKE_METRICS_ALLOW`` (networks, comma-separated; default the
+machine itself) or to a request bearing ``STOCKTAKE_METRICS_TOKEN`` (``Authorization:
+Bearer ...``); anyone else gets a 404, as if it were not there.
 
 With several workers (``stocktake serve --workers N``) each process counts its own, in
 prometheus_client's multiprocess mode: ``serve`` gives them one folder
 (``PROMETHEUS_MULTIPROC_DIR``, set before any worker starts) where each keeps its counters
 in a memory-mapped file, and ``/metrics``, whichever worker answers, adds up every file. So
-the figures are the server's, not one worker's.
+the figures are the server's, not one worker's. Reminders are sent outside the workers
+(by `stocktake remind` from cron, or by `serve`'s schedule), so their counts are read from
+the database's record of messages at each scrape, not counted in a process.
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from sqlalchemy import text
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, text
 
+from ..services.routines.reminders import message_counts
 from ..store.db import SchemaNotCurrent, require_current
 from .security import Network, parse_networks
 
@@ -53,7 +58,21 @@ OBSERVATIONS = Counter("stocktake_observations_stored", "Observations stored by 
                        "submissions (new values and revisions)")
 CACHE = Counter("stocktake_cache_lookups", "Lookups in the per-data-version result caches",
                 ["cache", "result"])
-REMINDERS = Counter("stocktake_reminders_sent", "Reminder e-mails sent")
+
+
+class _Reminders(Collector):
+    """Reminder e-mails sent and failed, from the record of messages (all processes)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self):
+        counts = message_counts(self.engine)
+        family = CounterMetricFamily("stocktake_reminders", "Reminder e-mails, by outcome "
+                                     "(the record of messages)", labels=["outcome"])
+        for outcome in ("sent", "failed"):
+            family.add_metric([outcome], counts.get(outcome, 0))
+        yield family
 
 
 def count_request(method: str, route: str, status: int, seconds: float) -> None:
@@ -71,14 +90,18 @@ def count_cache(cache: str, hit: bool) -> None:
     CACHE.labels(cache, "hit" if hit else "miss").inc()
 
 
-def exposition() -> bytes:
+def exposition(engine: Engine) -> bytes:
     """Every metric in the text format: this process's, or with several workers all of
-    theirs added up."""
+    theirs added up; then the reminders, from the database."""
     if os.environ.get(MULTIPROCESS_ENV):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry)
-    return generate_latest(REGISTRY)
+        counted = generate_latest(registry)
+    else:
+        counted = generate_latest(REGISTRY)
+    recorded = CollectorRegistry()
+    recorded.register(_Reminders(engine))
+    return counted + generate_latest(recorded)
 
 
 def metrics_allowed() -> tuple[Network, ...]:
@@ -121,4 +144,4 @@ def healthz(request: Request) -> JSONResponse:
 def metrics(request: Request) -> Response:
     if not may_read_metrics(request, request.app.state.metrics_allowed):
         return JSONResponse({"detail": "Not Found"}, status_code=404)
-    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(request.app.state.engine), media_type=CONTENT_TYPE_LATEST)

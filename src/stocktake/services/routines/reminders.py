@@ -317,6 +317,12 @@ def message_log(engine: Engine, *, recipients: list[str] | None = None,
     return [SentMessage(**{k: r[k] for k in SentMessage.__dataclass_fields__}) for r in rows]
 
 
+def message_counts(engine: Engine) -> dict[str, int]:
+    """Messages by status (sent, failed, sending), all time: what /metrics reports."""
+    with engine.connect() as conn:
+        return mail_store.counts_by_status(conn)
+
+
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
 
 
