@@ -3,7 +3,8 @@ renderer (a table, or the same result as --json). No business logic.
 
 One module per feature, as in ``web/``: ``admin`` (demo, serve, db), ``backup`` (backup,
 restore), ``model`` (load, units, indicators, priorities, changes), ``data`` (submit,
-export, history, template, quality, approve, reopen, batches), ``reading`` (status,
+export, history, template, quality, approve, reopen, batches), ``compute`` (compute:
+indicators computed from record-level data), ``reading`` (status,
 trajectory, series), ``spc`` (spc, spc-rebase), ``alerts`` (alerts, alerts review),
 ``studies`` (compare, backtest, leads, nowcast), ``documents`` (pack, note, report,
 publish), ``delivery`` (plan, chain, assess, stocktakes, actions) and ``accounts`` (user).
@@ -20,6 +21,7 @@ from . import (
     admin,
     alerts,
     backup,
+    compute,
     data,
     delivery,
     documents,
@@ -40,8 +42,8 @@ app = typer.Typer(
 )
 
 # The order here is the order of `stocktake --help` (commands first, then groups).
-for feature in (admin, backup, model, data, reading, spc, alerts, studies, documents, delivery,
-                accounts):
+for feature in (admin, backup, model, data, compute, reading, spc, alerts, studies, documents,
+                delivery, accounts):
     feature.register(app)
 
 

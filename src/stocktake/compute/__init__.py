@@ -39,8 +39,13 @@ def compute(indicator: str, spec: Compute, source: Source, period_type: str, *,
             engine: str | None = None, base: Path = Path("."), start: date | None = None,
             end: date | None = None) -> Computed:
     """Compute one indicator for every unit and period of its records within [start, end]
-    (either open) on ``engine`` (default: the source's)."""
+    (either open) on ``engine`` (default: the source's). The range is widened to whole
+    periods of the indicator's type: a quarter is never computed from one of its months."""
     engine = engine or source.engine
+    if start is not None:
+        start = Period.containing(start, period_type).start
+    if end is not None:
+        end = Period.containing(end, period_type).end
     opened = open_source(source, engine, base)
     expr = aggregate(opened.table, spec, source, period_type, start=start, end=end)
     values, empty = [], 0

@@ -306,7 +306,7 @@ spc_rebases = Table(
     Index("ix_spc_rebases_key", "indicator", "unit"),
 )
 
-# Accounts, sessions and API tokens (migration 0005) and the reviews of alerts (0008) live in
-# their own modules, on the same MetaData; imported here so every user of the schema sees
-# every table.
-from . import schema_accounts, schema_alerts  # noqa: E402,F401
+# Accounts, sessions and API tokens (migration 0005), the reviews of alerts (0008) and the
+# lineage of computed batches (0013) live in their own modules, on the same MetaData;
+# imported here so every user of the schema sees every table.
+from . import schema_accounts, schema_alerts, schema_lineage  # noqa: E402,F401
