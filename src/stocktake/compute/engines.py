@@ -137,20 +137,25 @@ def postgres(source: Source) -> Any:
 _SPARK: dict[str, Any] = {}  # one session per master URL, for the life of the process
 
 
-def spark_session(master: str = "local[*]") -> Any:
-    """A Spark session (started once per process: starting one takes seconds). UTC, so a
-    timestamp falls on the same day as in the other engines."""
+def spark_session(master: str = "local[*]", conf: dict[str, str] | None = None) -> Any:
+    """A Spark session (started once per process: starting one takes seconds), with any
+    further settings in ``conf`` (e.g. for tiny test data). UTC, so a timestamp falls on
+    the same day as in the other engines."""
     if master not in _SPARK:
         from pyspark.sql import SparkSession
 
         builder = (SparkSession.builder.master(master).appName("stocktake compute")
                    .config("spark.sql.session.timeZone", "UTC")
-                   .config("spark.ui.enabled", "false")
-                   .config("spark.sql.shuffle.partitions", "4"))
+                   .config("spark.ui.enabled", "false"))
+        for key, value in (conf or {}).items():
+            builder = builder.config(key, value)
         _SPARK[master] = builder.getOrCreate()
+        _SPARK[master].sparkContext.setLogLevel("ERROR")
     return _SPARK[master]
 
 
 def spark_backend(source: Source) -> Any:
-    master = os.environ.get(source.url_env or "", "") or "local[*]"
+    # The source's cluster; else a session this process already started (the tests', the
+    # benchmark's, with their own settings); else a local one on every core.
+    master = os.environ.get(source.url_env or "", "") or next(iter(_SPARK), "local[*]")
     return ibis.pyspark.connect(spark_session(master))
