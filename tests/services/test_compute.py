@@ -11,6 +11,7 @@ from stocktake.errors import Invalid, NotFound
 from stocktake.services.data.compute import compute_indicators
 from stocktake.services.data.model_service import load_model
 from stocktake.store import schema
+from stocktake.store.db import open_engine
 from stocktake.store.lineage import batch_lineage
 from stocktake.store.observations import latest
 
@@ -23,6 +24,16 @@ def model_dir(tmp_path):
     shutil.copytree(MODEL, folder)
     write_parquet(records(), folder / "records")
     return folder
+
+
+@pytest.fixture
+def sqlite_store(tmp_path, migrated_sqlite):
+    """A fresh SQLite store only: what these tests check does not depend on the store."""
+    path = tmp_path / "store.db"
+    shutil.copyfile(migrated_sqlite, path)
+    engine = open_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
 
 
 def batches(engine) -> int:
@@ -64,7 +75,8 @@ def test_recomputing_after_the_records_change_records_revisions(engine, model_di
     assert snap["files"][0]["file"] == "records/part-1.parquet"
 
 
-def test_a_dry_run_and_bad_input_store_nothing(engine, model_dir):
+def test_a_dry_run_and_bad_input_store_nothing(sqlite_store, model_dir):
+    engine = sqlite_store
     load_model(engine, model_dir, loaded_by="test")
     run = compute_indicators(engine, model_dir, ["median_minutes"], period="2024-03",
                              dry_run=True)
@@ -78,7 +90,8 @@ def test_a_dry_run_and_bad_input_store_nothing(engine, model_dir):
     assert batches(engine) == 0
 
 
-def test_a_quarter_is_computed_from_all_its_months(engine, model_dir):
+def test_a_quarter_is_computed_from_all_its_months(sqlite_store, model_dir):
+    engine = sqlite_store
     load_model(engine, model_dir, loaded_by="test")
     run = compute_indicators(engine, model_dir, ["p90_major"], period="2024-02", dry_run=True)
     hand = by_hand(records())["p90_major"]
