@@ -1,9 +1,12 @@
 """Computed indicators on DuckDB equal a plain hand computation over the same records."""
 
+from dataclasses import replace
+
 import pytest
 
 from stocktake.compute import compute
 from stocktake.errors import Invalid
+from stocktake.model.computed import Condition
 from stocktake.model.files import load_model_dir
 from stocktake.model.periods import Period
 
@@ -56,3 +59,16 @@ def test_spark_or_duckdb_only_for_files_and_no_files_is_named(model_dir):
         f.unlink()
     with pytest.raises(Invalid, match="no parquet files at records"):
         compute("attendances", spec, model.sources["attendances"], "month", base=model_dir)
+
+
+def test_a_column_the_records_lack_is_named_with_the_closest(model_dir):
+    model = load_model_dir(model_dir)
+    spec = replace(model.computes["seen_4h"], where=(Condition("minute", "<=", 240),))
+    with pytest.raises(Invalid) as info:
+        compute("seen_4h", spec, model.sources["attendances"], "month", base=model_dir)
+    assert str(info.value.problems[0]) == (
+        "seen_4h: where: 'minute' is not a column of source 'attendances' (did you mean "
+        "'minutes'?); its columns: hospital, arrived, minutes, kind, admitted")
+    wrong_type = replace(spec, where=(Condition("kind", "<=", 240),))
+    with pytest.raises(Invalid, match="does not fit the columns of source 'attendances'"):
+        compute("seen_4h", wrong_type, model.sources["attendances"], "month", base=model_dir)

@@ -81,6 +81,10 @@ def test_a_dry_run_and_bad_input_store_nothing(sqlite_store, model_dir):
     run = compute_indicators(engine, model_dir, ["median_minutes"], period="2024-03",
                              dry_run=True)
     assert run.submission is None and {p for _, p, _ in run.computed[0].values} == {"2024-03"}
+    since = compute_indicators(engine, model_dir, ["attendances"], since="2024-03", dry_run=True)
+    assert {p for _, p, _ in since.computed[0].values} == {"2024-03", "2024-04"}
+    with pytest.raises(Invalid, match="not both"):
+        compute_indicators(engine, model_dir, period="2024-03", since="2024-03")
     with pytest.raises(NotFound, match="seen_4hrs"):
         compute_indicators(engine, model_dir, ["seen_4hrs"])
     with pytest.raises(Invalid, match="--period: '2024-13'"):

@@ -10,6 +10,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ibis.common.exceptions import IbisTypeError
+
+from ..errors import Invalid, Problem, did_you_mean
 from ..model.computed import Compute, Source
 from ..model.periods import Period
 from .engines import open_source
@@ -47,7 +50,12 @@ def compute(indicator: str, spec: Compute, source: Source, period_type: str, *,
     if end is not None:
         end = Period.containing(end, period_type).end
     opened = open_source(source, engine, base)
-    expr = aggregate(opened.table, spec, source, period_type, start=start, end=end)
+    _check_columns(indicator, spec, source, list(opened.table.columns))
+    try:
+        expr = aggregate(opened.table, spec, source, period_type, start=start, end=end)
+    except (IbisTypeError, TypeError) as exc:  # e.g. a text column compared with a number
+        raise Invalid(f"indicator '{indicator}': its compute: does not fit the columns of "
+                      f"source '{source.code}': {exc}", source="indicators.yaml") from None
     values, empty = [], 0
     for row in opened.run(expr):
         value = value_of(row, spec)
@@ -59,6 +67,25 @@ def compute(indicator: str, spec: Compute, source: Source, period_type: str, *,
     return Computed(indicator=indicator, engine=engine, values=values, sql=opened.sql(expr),
                     snapshot=opened.snapshot, definition=spec.to_dict(),
                     empty_groups=empty, source=source.to_dict())
+
+
+def _check_columns(indicator: str, spec: Compute, source: Source, columns: list[str]) -> None:
+    """Every column the definition and the source name is in the records, or Invalid
+    naming each one that is not (with the closest column)."""
+    named = [("unit", source.unit), ("date", source.date)]
+    named += [("column", spec.column)] if spec.column else []
+    for part in (spec.numerator, spec.denominator):
+        if part is not None:
+            named += [("column", part.column)] if part.column else []
+            named += [("where", c.column) for c in part.where]
+    named += [("where", c.column) for c in spec.where]
+    named += [("filters", c.column) for c in spec.filters]
+    problems = [Problem(f"'{col}' is not a column of source '{source.code}'"
+                        f"{did_you_mean(col, columns)}; its columns: {', '.join(columns)}",
+                        f"{indicator}: {key}") for key, col in dict.fromkeys(named)
+                if col not in columns]
+    if problems:
+        raise Invalid(problems)
 
 
 def _as_date(value: Any) -> date:
