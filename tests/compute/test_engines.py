@@ -49,7 +49,6 @@ def pg_records(rows):
     url = os.environ.get("STOCKTAKE_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("no PostgreSQL: set STOCKTAKE_TEST_POSTGRES_URL (scripts/test does)")
-    import pyarrow as pa
     from sqlalchemy import create_engine, text
 
     plain = url.replace("postgresql+psycopg://", "postgresql://")
@@ -65,7 +64,6 @@ def pg_records(rows):
     with engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
     engine.dispose()
-    del pa
 
 
 @pytest.mark.postgres

@@ -33,13 +33,10 @@ def test_the_fixture_reads_into_sources_and_definitions():
     assert (ratio.numerator.measure, ratio.numerator.where[0].value, ratio.scale) == (
         "count", True, 100.0)
     assert model.computes["major_minutes"].filters[0].value == ("major",)
-    assert "attendances" not in model.computes or model.computes["attendances"].scale == 1.0
+    assert model.computes["attendances"].scale == 1.0
 
 
-def test_a_model_without_sources_still_loads(tmp_path):
-    for name in ("units.csv", "priorities.yaml"):
-        (tmp_path / name).write_text(TEXTS[name])
-    (tmp_path / "indicators.yaml").write_text(TEXTS["indicators.yaml"])
+def test_a_compute_over_an_unknown_source_is_refused():
     found = problems(**{"sources.yaml": ""})
     assert any("indicators.yaml:" in p and "compute.source" in p and "'attendances' is not "
                "a source" in p for p in found)

@@ -270,47 +270,47 @@ def parse_compute(raw: Any, line: int | None, sources: dict[str, Source], report
         return None
     line, lines = raw.get("__line__", line), raw.get("__lines__", {})
     _unknown(raw, COMPUTE_FIELDS, at, "")
-    problems_before = _Counter(at)
-    source = _text(raw, "source", problems_before, required=True)
+    problems = _Counter(at)
+    source = _text(raw, "source", problems, required=True)
     if source is not None and source not in sources:
-        problems_before(lines.get("source", line), "source", f"'{source}' is not a source of "
+        problems(lines.get("source", line), "source", f"'{source}' is not a source of "
                         f"sources.yaml{did_you_mean(source, list(sources))}")
-    measure = _text(raw, "measure", problems_before, required=True)
+    measure = _text(raw, "measure", problems, required=True)
     if measure is not None and measure not in MEASURES:
-        problems_before(lines.get("measure", line), "measure", f"'{measure}' is not one of "
+        problems(lines.get("measure", line), "measure", f"'{measure}' is not one of "
                         f"{', '.join(MEASURES)}{did_you_mean(measure, MEASURES)}")
-    column = _text(raw, "column", problems_before,
+    column = _text(raw, "column", problems,
                    required=measure in ("sum", "mean", "percentile"))
-    where = _conditions(raw.get("where"), lines.get("where", line), "where", problems_before)
+    where = _conditions(raw.get("where"), lines.get("where", line), "where", problems)
     if measure == "share" and not where:
-        problems_before(line, "where", "a share needs the condition its records meet")
+        problems(line, "where", "a share needs the condition its records meet")
     percentile = raw.get("percentile")
     if measure == "percentile":
         if isinstance(percentile, bool) or not isinstance(percentile, int | float) or not (
                 0 <= percentile <= 100):
-            problems_before(lines.get("percentile", line), "percentile",
+            problems(lines.get("percentile", line), "percentile",
                             "must be a number from 0 to 100 (50 is the median)")
             percentile = None
     elif percentile is not None:
-        problems_before(lines.get("percentile", line), "percentile",
+        problems(lines.get("percentile", line), "percentile",
                         "is only for measure: percentile")
     numerator = denominator = None
     if measure == "ratio":
         for key in ("numerator", "denominator"):
             if key not in raw:
-                problems_before(line, key, "a ratio needs a numerator and a denominator")
+                problems(line, key, "a ratio needs a numerator and a denominator")
         numerator = _part(raw.get("numerator"), lines.get("numerator", line), "numerator",
-                          problems_before) if "numerator" in raw else None
+                          problems) if "numerator" in raw else None
         denominator = _part(raw.get("denominator"), lines.get("denominator", line),
-                            "denominator", problems_before) if "denominator" in raw else None
+                            "denominator", problems) if "denominator" in raw else None
     filters = _conditions(raw.get("filters"), lines.get("filters", line), "filters",
-                          problems_before)
+                          problems)
     scale = raw.get("scale", 100 if measure == "share" else 1)
     if isinstance(scale, bool) or not isinstance(scale, int | float) or not (
             math.isfinite(scale) and scale > 0):
-        problems_before(lines.get("scale", line), "scale", "must be a positive number")
+        problems(lines.get("scale", line), "scale", "must be a positive number")
         scale = 1
-    if problems_before.count or source is None or measure is None:
+    if problems.count or source is None or measure is None:
         return None
     return Compute(source=source, measure=measure, column=column, where=where,
                    percentile=float(percentile) if percentile is not None else None,
