@@ -16,17 +16,19 @@ ALLOWED = {
     "analysis": {"model", "analysis", "errors"},
     "store": {"model", "store", "errors"},
     "intake": {"model", "store", "analysis", "intake", "errors"},
+    # Computed indicators: Ibis over the record-level sources, beside the store.
+    "compute": {"model", "compute", "errors"},
     "delivery": {"model", "analysis", "delivery", "errors"},
     "results": {"model", "analysis", "delivery", "results", "errors"},
     "reports": {"model", "analysis", "delivery", "results", "reports", "errors"},
     "services": {"model", "store", "analysis", "intake", "delivery", "results", "reports",
-                 "services", "errors"},
+                 "compute", "services", "errors"},
     "demo": {"model", "store", "intake", "delivery", "services", "demo", "errors"},
     "web": {"model", "store", "analysis", "intake", "delivery", "results", "services",
             "reports", "web", "errors"},
     # The CLI is the outermost shell: it also starts the web server and builds the demo.
     "cli": {"model", "store", "analysis", "intake", "delivery", "results", "services",
-            "reports", "web", "demo", "cli", "errors"},
+            "reports", "web", "demo", "compute", "cli", "errors"},
 }
 
 

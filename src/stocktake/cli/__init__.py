@@ -3,11 +3,11 @@ renderer (a table, or the same result as --json). No business logic.
 
 One module per feature, as in ``web/``: ``admin`` (demo, serve, audit, settings, db),
 ``backup`` (backup, restore), ``model`` (load, units, indicators, priorities, changes),
-``data`` (submit, export, history, template, quality, approve, reopen, batches), ``reading``
-(status, trajectory, series), ``spc`` (spc, spc-rebase), ``alerts`` (alerts, alerts review),
-``studies`` (compare, backtest, leads, nowcast), ``documents`` (pack, note, report,
-publish), ``delivery`` (plan, chain, assess, stocktakes, actions), ``reminders`` (remind, mail) and
-``accounts`` (user).
+``data`` (submit, export, history, template, quality, approve, reopen, batches), ``compute``
+(indicators computed from record-level data), ``reading`` (status, trajectory, series),
+``spc`` (spc, spc-rebase), ``alerts`` (alerts, alerts review), ``studies`` (compare,
+backtest, leads, nowcast), ``documents`` (pack, note, report, publish), ``delivery`` (plan,
+chain, assess, stocktakes, actions), ``reminders`` (remind, mail) and ``accounts`` (user).
 ``common`` holds what they share; ``exits`` is the one place where an error becomes an exit
 code and a message; ``settings`` is the table of every setting and the config file.
 """
@@ -22,6 +22,7 @@ from . import (
     admin,
     alerts,
     backup,
+    compute,
     data,
     delivery,
     documents,
@@ -44,8 +45,8 @@ app = typer.Typer(
 )
 
 # The order here is the order of `stocktake --help` (commands first, then groups).
-for feature in (admin, backup, model, data, reading, spc, alerts, studies, documents, delivery,
-                reminders, accounts):
+for feature in (admin, backup, model, data, compute, reading, spc, alerts, studies, documents,
+                delivery, reminders, accounts):
     feature.register(app)
 
 

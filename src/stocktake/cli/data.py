@@ -333,14 +333,52 @@ def reopen(
 def batches(
     db: DbOption = None,
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
+    lineage: Annotated[int | None, typer.Option(
+        "--lineage", metavar="BATCH",
+        help="Where a computed batch's values came from: per indicator its definition, "
+        "the engine, the query it ran and the source's snapshot.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List the newest submission batches: who, when, what changed, what was flagged."""
     from ..store.observations import list_batches
 
+    if lineage is not None:
+        from ..store.lineage import batch_lineage
+
+        with open_db(db).connect() as conn:
+            entries = batch_lineage(conn, lineage)
+        if not entries:
+            from ..errors import NotFound
+
+            raise NotFound(f"batch {lineage} has no lineage: it was not computed by "
+                           "stocktake compute (or does not exist)", source="--lineage")
+        render_lineage(lineage, entries, as_json=as_json)
+        return
     with open_db(db).connect() as conn:
         rows = list_batches(conn, limit)
     render_batches(rows, as_json=as_json)
+
+
+def render_lineage(batch: int, entries: list[dict[str, Any]], *, as_json: bool = False
+                   ) -> None:
+    """Per indicator of a computed batch: engine, definition, source, snapshot, query."""
+    if as_json:
+        print_json({"batch": batch, "lineage": entries})
+        return
+    import json
+
+    for e in entries:
+        console.print(f"[bold]Batch {batch}: {escape(e['indicator'])}[/bold] on {e['engine']}")
+        snap = e["snapshot"]
+        if "files" in snap:
+            what = f"{len(snap['files']):,} file(s), {snap['bytes']:,} bytes"
+        else:
+            what = f"table {snap.get('table')}: {snap.get('rows', 0):,} rows, newest " \
+                   f"{snap.get('newest')}"
+        for label, text in (("definition", json.dumps(e["definition"])),
+                            ("source", json.dumps(e["source"])), ("snapshot", what),
+                            ("query", e["sql"])):
+            console.print(f"  {label}: {text}", markup=False, highlight=False)
 
 
 def render_batches(rows: list[dict[str, Any]], *, as_json: bool = False) -> None:

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .computed import Compute, Source
+
 
 class Polarity(StrEnum):
     UP = "up"  # higher is better
@@ -172,6 +174,10 @@ class DeliveryModel:
     # so checks made later (by the analysis layer) can still point at a file and line.
     locations: dict[str, tuple[str, int]] = field(default_factory=dict, compare=False,
                                                    repr=False)
+    # Record-level sources (sources.yaml) and the indicators computed from them (their
+    # ``compute:``), read from the model folder by ``stocktake compute``; not stored.
+    sources: dict[str, Source] = field(default_factory=dict, compare=False, repr=False)
+    computes: dict[str, Compute] = field(default_factory=dict, compare=False, repr=False)
 
     def children(self, code: str) -> list[Unit]:
         return [u for u in self.units.values() if u.parent == code]

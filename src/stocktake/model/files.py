@@ -17,6 +17,7 @@ import yaml
 
 from .. import errors
 from ..errors import did_you_mean
+from .computed import parse_compute, parse_sources
 from .entities import (
     Aggregation,
     DataSet,
@@ -36,6 +37,7 @@ INDICATORS_FILE = "indicators.yaml"
 PRIORITIES_FILE = "priorities.yaml"
 DATASETS_FILE = "datasets.yaml"  # optional
 RULES_FILE = "rules.yaml"  # optional
+SOURCES_FILE = "sources.yaml"  # optional: record-level sources of computed indicators
 
 UNIT_COLUMNS = ("code", "name", "level", "parent")
 CODE_LENGTH = 64  # the store's code columns are this wide
@@ -46,7 +48,7 @@ TEXT_FIELDS = frozenset({"code", "name", "unit", "definition", "source", "owner"
 INDICATOR_REQUIRED = ("code", "name", "unit", "polarity", "period_type", "aggregation")
 INDICATOR_OPTIONAL = (
     "definition", "kind", "source", "owner", "weight", "numerator", "denominator", "scale",
-    "min", "max", "integer", "decimals", "related",
+    "min", "max", "integer", "decimals", "related", "compute",
 )
 PRIORITY_REQUIRED = ("code", "title", "headline", "scope", "baseline", "target")
 DATASET_REQUIRED = ("code", "name", "period_type", "indicators")
@@ -167,10 +169,11 @@ def load_model_dir(directory: str | Path) -> DeliveryModel:
     if not d.is_dir():
         raise ModelError([Problem(str(d), None, None, "is not a directory")])
     texts: dict[str, str] = {}
-    for name in (UNITS_FILE, INDICATORS_FILE, PRIORITIES_FILE, DATASETS_FILE, RULES_FILE):
+    for name in (UNITS_FILE, INDICATORS_FILE, PRIORITIES_FILE, DATASETS_FILE, RULES_FILE,
+                 SOURCES_FILE):
         path = d / name
         if not path.exists():
-            if name not in (DATASETS_FILE, RULES_FILE):
+            if name not in (DATASETS_FILE, RULES_FILE, SOURCES_FILE):
                 problems.add(name, None, None, f"file is missing from {d}")
             continue
         if not path.is_file():
@@ -185,11 +188,13 @@ def load_model_dir(directory: str | Path) -> DeliveryModel:
     if problems.problems:
         raise ModelError(problems.problems)
     return parse_model(texts[UNITS_FILE], texts[INDICATORS_FILE], texts[PRIORITIES_FILE],
-                       texts.get(DATASETS_FILE), texts.get(RULES_FILE))
+                       texts.get(DATASETS_FILE), texts.get(RULES_FILE),
+                       texts.get(SOURCES_FILE))
 
 
 def parse_model(units_csv: str, indicators_yaml: str, priorities_yaml: str,
-                datasets_yaml: str | None = None, rules_yaml: str | None = None) -> DeliveryModel:
+                datasets_yaml: str | None = None, rules_yaml: str | None = None,
+                sources_yaml: str | None = None) -> DeliveryModel:
     """Validate the model given as file contents, or raise ModelError with every problem.
 
     Rules are only read here (kept with their lines); intake.rules checks their expressions.
@@ -197,7 +202,7 @@ def parse_model(units_csv: str, indicators_yaml: str, priorities_yaml: str,
     c = _Collector()
     texts = {UNITS_FILE: units_csv, INDICATORS_FILE: indicators_yaml,
              PRIORITIES_FILE: priorities_yaml, DATASETS_FILE: datasets_yaml or "",
-             RULES_FILE: rules_yaml or ""}
+             RULES_FILE: rules_yaml or "", SOURCES_FILE: sources_yaml or ""}
     for name, text in texts.items():
         if "\x00" in text:  # no database keeps it in text (PostgreSQL refuses it)
             at = text.index("\x00")
@@ -207,7 +212,11 @@ def parse_model(units_csv: str, indicators_yaml: str, priorities_yaml: str,
         raise ModelError(c.problems)
     model = DeliveryModel()
     model.units = _parse_units(units_csv, c)
-    model.indicators = _parse_indicators(indicators_yaml, c)
+    if sources_yaml:
+        model.sources = parse_sources(
+            _read_yaml_list(sources_yaml, SOURCES_FILE, c),
+            lambda line, key, message: c.add(SOURCES_FILE, line, key, message))
+    model.indicators = _parse_indicators(indicators_yaml, c, model)
     model.priorities = _parse_priorities(priorities_yaml, model, c)
     if datasets_yaml:
         model.datasets = _parse_datasets(datasets_yaml, model, c)
@@ -387,7 +396,8 @@ def _enum(item: dict[str, Any], key: str, enum: type, f: str, c: _Collector, def
 
 # -- indicators.yaml ------------------------------------------------------------------
 
-def _parse_indicators(text: str, c: _Collector) -> dict[str, Indicator]:
+def _parse_indicators(text: str, c: _Collector, model: DeliveryModel
+                      ) -> dict[str, Indicator]:
     f = INDICATORS_FILE
     out: dict[str, Indicator] = {}
     lines: dict[str, int] = {}
@@ -446,6 +456,11 @@ def _parse_indicators(text: str, c: _Collector) -> dict[str, Indicator]:
         )
         lines[code] = item["__line__"]
         item["__code__"] = code
+        if "compute" in item:
+            spec = parse_compute(item["compute"], _line(item, "compute"), model.sources,
+                                 lambda line, key, message: c.add(f, line, key, message))
+            if spec is not None:
+                model.computes[code] = spec
     # References between indicators, once every code is known.
     for code, ind in out.items():
         line = lines[code]
