@@ -66,6 +66,9 @@ SETTINGS = (
     Setting("STOCKTAKE_MAIL_FROM", "", "The sender address of e-mail reminders."),
     Setting("STOCKTAKE_BASE_URL", "http://127.0.0.1:8000",
             "The address people reach the web application at, for the links in e-mails."),
+    Setting("STOCKTAKE_MODEL_DIR", "",
+            "The model folder `stocktake compute` reads sources.yaml and the computed "
+            "indicators from."),
     Setting("STOCKTAKE_DEBUG", "", "1: show the traceback of an internal error."),
 )
 BY_KEY = {s.key: s for s in SETTINGS if s.name != CONFIG_ENV}
