@@ -2,6 +2,7 @@
 every stratum, on real and simulated count panels? The previous engines beside the current.
 
     python benchmarks/calibration.py [--data DIR] [--quick] [--panels a,b] [--scales] [--no-leads]
+                                     [--new-only]
 
 Sections (each a function; ``main()`` runs them in order):
 
@@ -275,7 +276,8 @@ def _misses(rows: dict[str, dict[str, dict[str, float]]], claimed: bool,
     return out
 
 
-def forecast_calibration(data: Path, quick: bool, only: list[str] | None) -> None:
+def forecast_calibration(data: Path, quick: bool, only: list[str] | None,
+                         new_only: bool = False) -> None:
     print("== 1. Forecast interval coverage by stratum: old (before bounds), var (one variance "
           "factor) and new (per-level quantiles)")
     for panel in panels(data, quick):
@@ -283,38 +285,44 @@ def forecast_calibration(data: Path, quick: bool, only: list[str] | None) -> Non
             continue
         step = panel.step * (2 if quick else 1)
         t0 = time.process_time()
-        old = backtest(panel.series, panel.period_type, origin_step=step, legacy=True)
+        if not new_only:
+            old = backtest(panel.series, panel.period_type, origin_step=step, legacy=True)
         t1 = time.process_time()
-        var = backtest(panel.series, panel.period_type, origin_step=step, bounds=panel.bounds,
-                       calibration="variance")
+        if not new_only:
+            var = backtest(panel.series, panel.period_type, origin_step=step,
+                           bounds=panel.bounds, calibration="variance")
         t2 = time.process_time()
         new = backtest(panel.series, panel.period_type, origin_step=step, bounds=panel.bounds)
         t3 = time.process_time()
-        rows = {"old": _all(old.records), "var": _all(var.records), "new": _all(new.records)}
+        engines = ("new",) if new_only else ("old", "var", "new")
+        rows = {"new": _all(new.records)} if new_only else {
+            "old": _all(old.records), "var": _all(var.records), "new": _all(new.records)}
         if panel.truth is not None:
             rows["true"] = _all(_oracle(panel, new.records))
         horizons = [str(h) for h in (1, max(new.horizons))]
         print(f"\n{panel.name}: {new.n_series} series, {new.n_forecasts:,} forecasts "
               f"(horizons 1-{max(new.horizons)}, every {step} origin(s)); bounds "
-              f"{panel.bounds.describe()}; CPU old {t1 - t0:.1f} s, var {t2 - t1:.1f} s, "
-              f"new {t3 - t2:.1f} s")
+              f"{panel.bounds.describe()}; CPU "
+              + ("" if new_only else f"old {t1 - t0:.1f} s, var {t2 - t1:.1f} s, ")
+              + f"new {t3 - t2:.1f} s")
         _table(rows, horizons)
-        print(f"  old: {_symptoms(old.records, True)}, MASE {old.mase:.3f}")
-        print(f"  var: {_symptoms(var.records, False)}, MASE {var.mase:.3f}")
+        if not new_only:
+            print(f"  old: {_symptoms(old.records, True)}, MASE {old.mase:.3f}")
+            print(f"  var: {_symptoms(var.records, False)}, MASE {var.mase:.3f}")
         print(f"  new: {_symptoms(new.records, False)}, MASE {new.mase:.3f}")
-        for name in ("old", "var", "new"):
+        for name in engines:
             miss = _misses(rows[name], claimed=False)
             print(f"  {name}: {'PASS' if not miss else 'MISS'} all strata within {GOAL:g} "
                   f"points of nominal" + ("" if not miss else f" ({len(miss)} miss: "
                                           + "; ".join(miss[:6]) + (" ..." if len(miss) > 6
                                                                    else "") + ")"))
-        for name in ("var", "new"):
+        for name in engines[-2:]:
             miss = _misses(rows[name], claimed=True)
             print(f"  {name}: {'PASS' if not miss else 'MISS'} all strata within {GOAL:g} "
                   "points of the coverage claimed" + ("" if not miss else
                                                       f" ({'; '.join(miss[:6])})"))
         if "true" in rows:
-            for name in ("old", "var", "new"):
+            for name in engines:
                 miss = _misses(rows[name], claimed=False, truth=rows["true"])
                 print(f"  {name}: {'PASS' if not miss else 'MISS'} all strata within {GOAL:g} "
                       "points of the true distribution's coverage"
@@ -358,6 +366,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="half the series, every other origin")
     ap.add_argument("--panels", help="comma-separated words matching panel names")
     ap.add_argument("--scales", action="store_true", help="also compare scales for counts")
+    ap.add_argument("--new-only", action="store_true",
+                    help="score only the current engine (not old and var): a third of the time")
     ap.add_argument("--no-leads", action="store_true",
                     help="skip the lead indicators' false discoveries on null panels")
     a = ap.parse_args()
@@ -365,7 +375,7 @@ def main() -> None:
         sys.exit(f"--data {a.data}: no such folder (it holds the real panels' CSV files)")
     only = a.panels.split(",") if a.panels else None
     t0 = time.perf_counter()
-    forecast_calibration(a.data, a.quick, only)
+    forecast_calibration(a.data, a.quick, only, a.new_only)
     if a.scales:
         scale_comparison(a.data, a.quick, only)
     if not a.no_leads:

@@ -185,8 +185,15 @@ def _mixture_quantile(p: float, c0: float, atoms: np.ndarray, weights: np.ndarra
     lows = np.concatenate([[0.0], a])
     need = (p - before) / c0
     solvable = (need >= 0) & (need < 1)
-    inside = _prior_ppf(np.where(solvable, need, 0.0))
-    candidates = np.concatenate([np.maximum(inside, lows)[solvable], a])
+    inside = _prior_ppf(need[solvable])
+    # Of the atoms only those near the p-th share of their mass can be the quantile: the CDF
+    # at an atom lies between the mass up to it and that plus c0, so one whose mass plus c0
+    # falls short of p is below it, and past the first atom whose mass reaches p the rest are
+    # larger (the same minimum as over every atom, for a fraction of the t's CDFs).
+    mass = before[np.searchsorted(a, a, side="right")]
+    first = np.searchsorted(mass + c0, p - 1e-9)
+    last = np.searchsorted(mass, p) + 1
+    candidates = np.concatenate([np.maximum(inside, lows[solvable]), a[first:last]])
     f = c0 * _prior_cdf(candidates) + before[np.searchsorted(a, candidates, side="right")]
     return float(candidates[f >= p - 1e-12].min())
 
