@@ -309,4 +309,4 @@ spc_rebases = Table(
 # Accounts, sessions and API tokens (migration 0005) and the reviews of alerts (0008) live in
 # their own modules, on the same MetaData; imported here so every user of the schema sees
 # every table.
-from . import schema_accounts, schema_alerts  # noqa: E402,F401
+from . import schema_accounts, schema_alerts, schema_commitments  # noqa: E402,F401

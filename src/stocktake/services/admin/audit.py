@@ -33,6 +33,10 @@ ACTIONS: dict[str, str] = {
     "token_refused": "API token refused (beyond its account's powers)",
     "model_loaded": "model loaded",
     "alert_reviewed": "alert reviewed (explained, confirmed or reopened)",
+    "commitments_loaded": "commitments loaded",
+    "commitment_status_set": "commitment's status changed",
+    "intensity_set": "priority's intensity changed",
+    "review_changed": "priority review commissioned, reported, followed up or closed",
 }
 
 
