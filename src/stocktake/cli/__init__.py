@@ -6,7 +6,8 @@ restore), ``model`` (load, units, indicators, priorities, changes), ``data`` (su
 export, history, template, quality, approve, reopen, batches), ``reading`` (status,
 trajectory, series), ``spc`` (spc, spc-rebase), ``alerts`` (alerts, alerts review),
 ``studies`` (compare, backtest, leads, nowcast), ``documents`` (pack, note, report,
-publish), ``delivery`` (plan, chain, assess, stocktakes, actions) and ``accounts`` (user).
+publish), ``delivery`` (plan, chain, assess, stocktakes, actions), ``commitments`` (commitments,
+priority: intensity and reviews) and ``accounts`` (user).
 ``common`` holds what they share; ``exits`` is the one place where an error becomes an exit
 code and a message.
 """
@@ -20,6 +21,7 @@ from . import (
     admin,
     alerts,
     backup,
+    commitments,
     data,
     delivery,
     documents,
@@ -41,7 +43,7 @@ app = typer.Typer(
 
 # The order here is the order of `stocktake --help` (commands first, then groups).
 for feature in (admin, backup, model, data, reading, spc, alerts, studies, documents, delivery,
-                accounts):
+                commitments, accounts):
     feature.register(app)
 
 
