@@ -180,3 +180,31 @@ def test_review_lifecycle(world):
     # As it was before the report: commissioned, no recommendations.
     then = escalation(world, as_of=datetime(2024, 2, 1)).priorities[0].reviews[0]
     assert then["stage"] == "commissioned" and then["recommendations"] == []
+
+
+def test_note_report_and_pack_carry_commitments_and_escalation(loaded):
+    from stocktake.reports.render import render_note, render_pack, render_report
+    from stocktake.services.publishing.briefings import (
+        delivery_report_context,
+        monthly_note_context,
+    )
+    from stocktake.services.publishing.packs import pack_context
+
+    plain = render_note(monthly_note_context(loaded, "2024-01"))
+    assert "Escalation" not in plain  # every priority routine, no review: nothing said
+    set_status(loaded, "C1", "facing_challenges", reason="Recruitment stalled", by="ana",
+               at=T1)
+    set_intensity(loaded, "P1", "intensive", reason="Off track two quarters", by="ana",
+                  at=T1)
+    commission_review(loaded, "P1", scope="Why recruitment stalls", team=["DU"], by="ana",
+                      at=T1)
+    note = render_note(monthly_note_context(loaded, "2024-02"))
+    assert "4 commitments: 1 completed fully; 0 completed, modified; 1 underway, on track; " \
+        "1 underway, facing challenges; 1 not being pursued." in note
+    assert "1 changed status since" in note and "Recruitment stalled" in note
+    assert "intensive support (Off track two quarters); priority review 1 commissioned: " \
+        "Why recruitment stalls" in note
+    report = render_report(delivery_report_context(loaded, as_of=T2))
+    assert "Hire 100 nurses" in report and "priority review 1 commissioned" in report
+    pack = render_pack(pack_context(loaded, "P1", as_of=T2))
+    assert "Intensity" in pack and "intensive support" in pack

@@ -198,3 +198,26 @@ def commitments_csv(report: CommitmentsReport) -> str:
                     "; ".join(c["evidence"]), c["priority"] or "", c["indicator"] or "",
                     report.as_of.date().isoformat()))
     return out.getvalue()
+
+
+# The movements a leader reads first: a commitment that ran into trouble or was dropped,
+# then those completed, then the rest.
+NOTABLE = {"not_pursued": 0, "facing_challenges": 1, "completed_modified": 2,
+           "completed_fully": 3, "on_track": 4}
+
+
+def commitments_brief(engine: Engine, *, as_of: datetime | None = None,
+                      since: datetime | None = None, shown: int = 5) -> dict[str, Any] | None:
+    """What the note and the delivery report carry: the counts by status (in words), the
+    number that changed status since ``since`` and the ``shown`` most notable of those
+    changes (a commitment new since then is not a change). None without commitments."""
+    if since is not None:  # a note on a month still to come reads from now
+        since = min(since, now_of(engine, as_of))
+    report = commitments_report(engine, as_of=as_of, since=since, per_page=1)
+    if not report.total:
+        return None
+    changed = [m for m in report.movements if m["before"] is not None]
+    changed.sort(key=lambda m: (NOTABLE[m["after"]], m["code"]))
+    return {"total": report.total, "since": report.since,
+            "by_status": {dc.STATUSES[k]: n for k, n in report.by_status.items()},
+            "changed": len(changed), "notable": changed[:shown]}

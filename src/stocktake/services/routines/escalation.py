@@ -152,3 +152,23 @@ def close_review(engine: Engine, number: int, *, reason: str, by: str,
     done = de.Review(**{**review.__dict__, "stage": "closed"})
     return _save(engine, done, what=f"closed: {why}", by=by, moment=now_of(engine, at),
                  ip=ip)
+
+
+def escalation_brief(engine: Engine, *, priority: str | None = None,
+                     as_of: datetime | None = None) -> list[dict[str, Any]]:
+    """What the portfolio, pack and note show: each priority (or the one) that is not on
+    routine monitoring or has an open review, with its intensity, the latest reason and its
+    open reviews (number, stage, scope). Empty when every priority is routine and no review
+    is open, so that documents without escalation read as before."""
+    out = []
+    for p in escalation(engine, priority=priority, as_of=as_of).priorities:
+        if p.level == de.DEFAULT_INTENSITY and not p.open_reviews:
+            continue
+        out.append({"code": p.priority, "title": p.title, "level": p.level,
+                    "label": p.label,
+                    "reason": p.history[-1]["reason"] if p.history else "",
+                    "since": p.history[-1]["at"] if p.history else None,
+                    "open_reviews": [{"number": r["number"], "stage": r["stage"],
+                                      "scope": r["scope"]}
+                                     for r in p.reviews if r["stage"] != "closed"]})
+    return out
