@@ -95,6 +95,8 @@ def test_intensity_and_review_on_the_web(site):
     page = client_as(site, "executive")[0].get("/escalation")
     assert "Two quarters off track" in page.text and "Raise pay" in page.text
     assert "/escalation/reviews/1/follow-up" not in page.text  # an executive reads only
+    portfolio = client.get("/").text
+    assert "Intensive support</a> · 1 open priority review<" in portfolio
 
 
 def test_public_tracker_shows_published_only(site):
