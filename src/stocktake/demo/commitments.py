@@ -1,5 +1,5 @@
 """The demo's commitments and escalation (issue #17), all simulated and labelled so: a few
-hundred mandate-letter commitments across ministers and departments, some serving a
+hundred (500) mandate-letter commitments across ministers and departments, some serving a
 priority, each with a history of status changes; and an escalation: the priority rated
 worst moved to intensive support, a priority review commissioned, reported with
 recommendations (actions) and followed up. Recorded through the same services a delivery
@@ -23,7 +23,7 @@ from ..services.routines.escalation import (
 )
 from .delivery import STORIES, UNIT
 
-COMMITMENTS = 300
+COMMITMENTS = 500  # the tracker's load and paging are measured on these
 # Minister (simulated) -> department; the department names echo the priorities' stories.
 MINISTERS = {
     "Minister of Health (simulated)": "Health",

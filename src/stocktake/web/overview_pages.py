@@ -16,9 +16,9 @@ from sqlalchemy import Engine
 from ..reports.charts import funnel_chart, headline_chart, unit_panel
 from ..results import encode
 from ..services.reading.overview import portfolio_rows, priority_overview
-from ..services.routines.escalation import escalation_brief
 from ..services.reading.overview import priority_page as priority_page_data
 from ..services.reading.snapshot import Snapshot
+from ..services.routines.escalation import escalation_brief
 from .alert_pages import page_alerts
 from .cache import ResultCache, cached_json
 from .deps import PageCache, PriorityInPath, SnapshotDep, render, world_label
