@@ -103,13 +103,14 @@ def test_reload_records_only_changes(loaded, tmp_path):
 
 def test_bad_rows_all_listed_and_nothing_loaded(world, tmp_path):
     f = tmp_path / "bad.csv"
-    f.write_text("code,text,minister,department,status,priority\n"
-                 "C1,A,M,D,not being pursued,\n"
-                 "C2,B,,D,underway on track,P9\n", encoding="utf-8")
+    f.write_text("code,text,minister,department,status,priority,evidence\n"
+                 "C1,A,M,D,not being pursued,,\n"
+                 "C2,B,,D,underway on track,P9,javascript:alert(1)\n", encoding="utf-8")
     with pytest.raises(Invalid) as e:
         load_commitments(world, f, by="ana", at=T0)
     wheres = [p.where for p in e.value.problems]
-    assert wheres == ["bad.csv:2", "bad.csv:3", "bad.csv:3", "bad.csv:3"]
+    assert wheres == ["bad.csv:2", "bad.csv:3", "bad.csv:3", "bad.csv:3", "bad.csv:3"]
+    assert "a web address" in e.value.problems[4].message
     assert "needs a reason" in e.value.problems[0].message
     assert "did you mean 'underway, on track'" in e.value.problems[2].message
     assert count(world, commitments) == 0

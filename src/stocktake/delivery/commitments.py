@@ -172,6 +172,11 @@ def parse_rows(rows: Iterable[Mapping[str, Any]], *, source: str,
         if rec["indicator"] and known_i and rec["indicator"] not in known_i:
             problems.append(Problem(f"no indicator '{rec['indicator']}'"
                                     + did_you_mean(rec["indicator"], known_i), where))
+        # Links are shown on the public tracker: web addresses only, never "javascript:".
+        for link in _split(rec["evidence"]):
+            if not link.lower().startswith(("https://", "http://")):
+                problems.append(Problem(f"evidence {link!r}: a web address (https://...)",
+                                        where))
         public = _flag(rec["public"])
         if public is None:
             problems.append(Problem(f"public {rec['public']!r}: yes or no", where))
