@@ -28,6 +28,8 @@ class CommitmentsReport(Result):
     page: int
     pages: int
     commitments: tuple[dict[str, Any], ...]  # this page, delivery.commitments.Commitment
+    ministers: tuple[str, ...] = ()  # every minister and department (before the filters),
+    departments: tuple[str, ...] = ()  # for the filters' choices
 
     @property
     def status_words(self) -> dict[str, str]:

@@ -48,12 +48,6 @@ def _filters(status: str, minister: str, department: str, q: str) -> dict[str, A
             "department": department or None, "search": q or None}
 
 
-def _choices(engine, public_only: bool) -> dict[str, list[str]]:
-    every = sc.read_commitments(engine, public_only=public_only)
-    return {"ministers": sorted({c.minister for c in every}),
-            "departments": sorted({c.department for c in every})}
-
-
 def _query(filters: dict[str, Any], page: int) -> str:
     keep = {("q" if k == "search" else k): v for k, v in filters.items() if v}
     return urlencode({**keep, "page": page})
@@ -73,7 +67,7 @@ def commitments_page(request: Request, engine: EngineDep, who: CurrentPrincipal,
             "world_label": world_label(request)}, exc.http_status)
     return render(request, "commitments.html", {
         "report": report, "filters": filters, "statuses": STATUSES,
-        "choices": _choices(engine, False), "editable": who.role in ANALYSTS,
+        "editable": who.role in ANALYSTS,
         "prev_url": f"?{_query(filters, report.page - 1)}" if report.page > 1 else "",
         "next_url": (f"?{_query(filters, report.page + 1)}" if report.page < report.pages
                      else ""),
@@ -192,7 +186,7 @@ def public_commitments(request: Request, engine: EngineDep, status: str = "",
         report = sc.commitments_report(engine, public_only=True, per_page=PER_PAGE)
     html = public.render_page("public_commitments.html", {
         "report": report, "filters": filters, "problem": problem, "statuses": STATUSES,
-        "choices": _choices(engine, True), "world_label": world_label(request),
+        "world_label": world_label(request),
         "csv_url": f"commitments.csv?{_query(filters, 1)}",
         "prev_url": f"?{_query(filters, report.page - 1)}" if report.page > 1 else "",
         "next_url": (f"?{_query(filters, report.page + 1)}" if report.page < report.pages

@@ -176,7 +176,9 @@ def commitments_report(engine: Engine, *, as_of: datetime | None = None,
         by_minister=dc.counts(hits, "minister"), by_department=dc.counts(hits, "department"),
         movements=tuple(m.to_dict() for m in dc.movements(hits, start)),
         page=min(page, pages), pages=pages,
-        commitments=tuple(_public(c) if public_only else c.to_dict() for c in shown))
+        commitments=tuple(_public(c) if public_only else c.to_dict() for c in shown),
+        ministers=tuple(sorted({c.minister for c in every})),
+        departments=tuple(sorted({c.department for c in every})))
 
 
 def _public(c: dc.Commitment) -> dict[str, Any]:
