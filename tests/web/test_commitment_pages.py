@@ -127,3 +127,35 @@ def test_paging_500(world, tmp_path):  # noqa: F811
     public = client_as(world, None)[0].get("/public/commitments.html", params={"page": 2})
     assert "Commitment 50</th>" in public.text and "Commitment 49</th>" not in public.text
     assert "page 2 of 10" in public.text
+
+
+def test_pages_with_content_pass_axe_in_a_browser(site, browser):
+    """The three pages holding commitments, an escalation and a reported review (the
+    accessibility test sees them empty): no serious or critical axe violation, desktop and
+    phone; screenshots kept for a person to look at."""
+    from stocktake.services.routines.escalation import (
+        commission_review,
+        report_review,
+        set_intensity,
+    )
+
+    from .conftest import LiveServer, screenshot
+    from .test_accessibility import DESKTOP, PHONE, axe_problems, blocking, open_as
+
+    if site.dialect.name != "sqlite":
+        pytest.skip("the pages are the same on PostgreSQL; one browser run is enough")
+    set_intensity(site, "P1", "crisis", reason="Off track", by="ana")
+    n = commission_review(site, "P1", scope="Hiring", team=["DU"], by="ana").review["number"]
+    report_review(site, n, findings="Pay", by="ana", recommendations=[
+        {"text": "Raise pay", "owner": "Treasury", "due": "2020-01-31"}])
+    found = []
+    with LiveServer(create_app(site)) as server:
+        for path, role in (("/commitments", "analyst"), ("/escalation", "analyst"),
+                           ("/public/commitments.html", None)):
+            for size, name in ((DESKTOP, "desktop"), (PHONE, "phone")):
+                page = open_as(browser, server, site, role, size)
+                page.goto(server.url + path)
+                found += blocking(axe_problems(page, f"{path} {name}"))
+                screenshot(page, f"commitments-{path.strip('/').replace('/', '-')}-{name}")
+                page.context.close()
+    assert not found, "\n".join(map(str, found))
