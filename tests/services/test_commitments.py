@@ -69,9 +69,25 @@ def test_load_counts_and_filters(loaded):
                                                   search="ROADS fix").commitments] == ["C4"]
     assert {c["code"] for c in commitments_report(loaded, as_of=T1,
                                                   public_only=True).commitments} == {"C1", "C2"}
+    paged = commitments_report(loaded, as_of=T1, page=2, per_page=3)
+    assert (paged.pages, paged.page, [c["code"] for c in paged.commitments]) == (2, 2, ["C4"])
+    # The public CSV: published only, with the day the data are as of.
+    text = commitments_csv(commitments_report(loaded, as_of=T1, public_only=True,
+                                              per_page=0))
+    lines = text.splitlines()
+    assert lines[0].endswith(",data_as_of") and len(lines) == 3
+    assert "C3" not in text and lines[1].endswith(",2024-02-20")
 
 
 def test_status_change_kept_and_movement_since(loaded):
+    # Refused, and nothing recorded: no reason, an unknown status, an unknown code.
+    with pytest.raises(Invalid):
+        set_status(loaded, "C1", "not_pursued", reason=" ", by="ana", at=T1)
+    with pytest.raises(Invalid):
+        set_status(loaded, "C1", "done", reason="x", by="ana", at=T1)
+    with pytest.raises(NotFound, match="did you mean 'C1'"):
+        set_status(loaded, "c1", "on_track", reason="x", by="ana", at=T1)
+    assert count(loaded, commitment_statuses) == 4
     set_status(loaded, "C1", "underway, facing challenges", reason="Recruitment stalled",
                by="ana", at=T1)
     r = commitments_report(loaded, as_of=T2, since=datetime(2024, 2, 1))
@@ -114,29 +130,6 @@ def test_bad_rows_all_listed_and_nothing_loaded(world, tmp_path):
     assert "needs a reason" in e.value.problems[0].message
     assert "did you mean 'underway, on track'" in e.value.problems[2].message
     assert count(world, commitments) == 0
-
-
-def test_status_rules(loaded):
-    with pytest.raises(Invalid):
-        set_status(loaded, "C1", "not_pursued", reason=" ", by="ana", at=T1)
-    with pytest.raises(Invalid):
-        set_status(loaded, "C1", "done", reason="x", by="ana", at=T1)
-    with pytest.raises(NotFound, match="did you mean 'C1'"):
-        set_status(loaded, "c1", "on_track", reason="x", by="ana", at=T1)
-    assert count(loaded, commitment_statuses) == 4
-
-
-def test_public_csv(loaded):
-    text = commitments_csv(commitments_report(loaded, as_of=T1, public_only=True,
-                                              per_page=0))
-    lines = text.splitlines()
-    assert lines[0].endswith(",data_as_of") and len(lines) == 3
-    assert "C3" not in text and lines[1].endswith(",2024-02-20")
-
-
-def test_paging(loaded):
-    r = commitments_report(loaded, as_of=T1, page=2, per_page=3)
-    assert (r.pages, r.page, [c["code"] for c in r.commitments]) == (2, 2, ["C4"])
 
 
 def test_intensity_history(world):
