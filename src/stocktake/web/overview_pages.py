@@ -70,7 +70,7 @@ def portfolio(request: Request, snap: SnapshotDep, cache: PageCache) -> HTMLResp
     rows = cache.get("portfolio", lambda: portfolio_rows(snap))
     return render(request, "portfolio.html", {
         "overview": rows, "open_alerts": open_alerts(snap, cache),
-        "escalated": {e["code"]: e for e in escalation_brief(snap.engine)},
+        "escalated": {e["code"]: e for e in escalation_brief(snap.engine, model=snap.model)},
         "world_label": world_label(request)})
 
 

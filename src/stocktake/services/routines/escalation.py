@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from ...delivery import escalation as de
 from ...errors import Conflict, Invalid, NotFound, Problem
+from ...model.entities import DeliveryModel
 from ...results.commitments import EscalationReport, PriorityEscalation, ReviewDone
 from ...store import commitments as store
 from ...store.db import writing
@@ -40,9 +41,11 @@ def _review(versions: list[dict[str, Any]]) -> de.Review:
 
 
 def escalation(engine: Engine, *, priority: str | None = None,
-               as_of: datetime | None = None) -> EscalationReport:
-    """Every priority's (or one's) intensity and reviews as known at ``as_of``."""
-    model = read_model(engine)
+               as_of: datetime | None = None,
+               model: DeliveryModel | None = None) -> EscalationReport:
+    """Every priority's (or one's) intensity and reviews as known at ``as_of`` (``model``:
+    the one already read, e.g. a page's snapshot's)."""
+    model = model or read_model(engine)
     if priority is not None:
         check_priority(model, priority)
     with engine.connect() as conn:
@@ -155,13 +158,14 @@ def close_review(engine: Engine, number: int, *, reason: str, by: str,
 
 
 def escalation_brief(engine: Engine, *, priority: str | None = None,
-                     as_of: datetime | None = None) -> list[dict[str, Any]]:
+                     as_of: datetime | None = None,
+                     model: DeliveryModel | None = None) -> list[dict[str, Any]]:
     """What the portfolio, pack and note show: each priority (or the one) that is not on
     routine monitoring or has an open review, with its intensity, the latest reason and its
     open reviews (number, stage, scope). Empty when every priority is routine and no review
     is open, so that documents without escalation read as before."""
     out = []
-    for p in escalation(engine, priority=priority, as_of=as_of).priorities:
+    for p in escalation(engine, priority=priority, as_of=as_of, model=model).priorities:
         if p.level == de.DEFAULT_INTENSITY and not p.open_reviews:
             continue
         out.append({"code": p.priority, "title": p.title, "level": p.level,
