@@ -22,7 +22,11 @@ another in one run, floor first:
   SVG chart);
 - API: ``GET /api/v1/priorities`` (priority_overview as JSON);
 - API status: ``GET /api/v1/status?priority=SURG`` (priority_status as JSON, from the same
-  per-data-version cache as the pages).
+  per-data-version cache as the pages);
+- commitments: ``GET /commitments?page=5`` (the demo's 500 commitments, filtered, counted
+  and paged 50 at a time, with the movement since the last report);
+- public tracker: ``GET /public/commitments.html?q=fund+simulated&page=2`` (the published
+  ones only, searched: 79 of the demo's 400 published).
 
 For each: requests, errors (any status but 200, a response without its expected text, or
 a failed connection), requests/s, latency p50, p95 and max (from send to the last byte),
@@ -348,6 +352,9 @@ def main() -> None:
         Target("priority", f"/priorities/{args.priority}", b"</html>"),
         Target("API", "/api/v1/priorities", b'"code"'),
         Target("API status", f"/api/v1/status?priority={args.priority}", b'"priorities"'),
+        Target("commitments", "/commitments?page=5", b"Page 5 of 10"),
+        Target("public tracker", "/public/commitments.html?q=fund+simulated&page=2",
+               b"page 2 of 2"),
     ]
     server, base = start_server(args.db)
     runs = []

@@ -7,7 +7,8 @@ One module per feature, as in ``web/``: ``admin`` (demo, serve, audit, settings,
 (indicators computed from record-level data), ``reading`` (status, trajectory, series),
 ``spc`` (spc, spc-rebase), ``alerts`` (alerts, alerts review), ``studies`` (compare,
 backtest, leads, nowcast), ``documents`` (pack, note, report, publish), ``delivery`` (plan,
-chain, assess, stocktakes, actions), ``reminders`` (remind, mail) and ``accounts`` (user).
+chain, assess, stocktakes, actions), ``commitments`` (commitments; priority: intensity
+and reviews), ``reminders`` (remind, mail) and ``accounts`` (user).
 ``common`` holds what they share; ``exits`` is the one place where an error becomes an exit
 code and a message; ``settings`` is the table of every setting and the config file.
 """
@@ -22,6 +23,7 @@ from . import (
     admin,
     alerts,
     backup,
+    commitments,
     compute,
     data,
     delivery,
@@ -46,7 +48,7 @@ app = typer.Typer(
 
 # The order here is the order of `stocktake --help` (commands first, then groups).
 for feature in (admin, backup, model, data, compute, reading, spc, alerts, studies, documents,
-                delivery, reminders, accounts):
+                delivery, commitments, reminders, accounts):
     feature.register(app)
 
 

@@ -20,6 +20,7 @@ from ..model.periods import Period
 from ..services.data.model_service import check_trajectories
 from ..store import model_repo, schema
 from ..store.db import drop_everything, get_meta, set_meta, upgrade, writing
+from .commitments import record_commitments
 from .delivery import record_routines
 from .world import Submission, World, build_world
 
@@ -141,13 +142,16 @@ def build_demo(engine: Engine, *, seed: int = 2026, force: bool = False,
         report(i, total, "Submitting the returns")
     routines = record_routines(engine, model, world.clock,
                                progress=lambda d, t: report(d, t, "Recording the routines"))
+    report(0, 1, "Recording the commitments and the escalation")
+    tracked = record_commitments(engine, model, world.clock, seed)
     with writing(engine) as conn:  # last: a build cut short is not taken for a finished one
         set_meta(conn, "fingerprint", fingerprint(seed))
     return (f"{world.name}: {len(model.units)} units, {len(model.indicators)} indicators, "
             f"{len(model.priorities)} priorities; {accepted} batches accepted ({rows:,} rows), "
             f"{rejected} rejected with errors; {routines['plans']} plan versions, "
             f"{routines['assessments']} assessments, {routines['stocktakes']} stocktakes "
-            f"with {routines['actions']} actions")
+            f"with {routines['actions']} actions; {tracked['commitments']} commitments "
+            f"(simulated), {tracked['reviews']} priority review")
 
 
 def backfilled(submissions: list[Submission], started: datetime) -> list[Submission]:

@@ -306,7 +306,14 @@ spc_rebases = Table(
     Index("ix_spc_rebases_key", "indicator", "unit"),
 )
 
-# Accounts, sessions and API tokens (migration 0005), the reviews of alerts (0008) and the
-# mail of reminders (0012) and the lineage of computed batches (0013) live in their own
-# modules, on the same MetaData; imported here so every user of the schema sees every table.
-from . import schema_accounts, schema_alerts, schema_lineage, schema_mail  # noqa: E402,F401
+# Accounts, sessions and API tokens (migration 0005), the reviews of alerts (0008),
+# commitments and escalation (0011), the mail of reminders (0012) and the lineage of computed
+# batches (0013) live in their own modules, on the same MetaData; imported here so every user
+# of the schema sees every table.
+from . import (  # noqa: E402,F401
+    schema_accounts,
+    schema_alerts,
+    schema_commitments,
+    schema_lineage,
+    schema_mail,
+)

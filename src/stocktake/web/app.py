@@ -25,6 +25,7 @@ from . import (
     alert_pages,
     api,
     auth,
+    commitment_pages,
     data_pages,
     delivery_pages,
     error_pages,
@@ -43,7 +44,7 @@ from .cache import ResultCache
 # Each feature has its router and the permissions of its routes (a route without one is
 # refused); account_pages' and overview_pages' are in auth.PERMISSIONS itself.
 FEATURES = (delivery_pages, data_pages, api, public, model_pages, spc_pages, alert_pages,
-            mail_pages)
+            mail_pages, commitment_pages)
 for _feature in FEATURES:
     auth.PERMISSIONS.update(_feature.PERMISSIONS)
 

@@ -18,6 +18,7 @@ from ..results import encode
 from ..services.reading.overview import portfolio_rows, priority_overview
 from ..services.reading.overview import priority_page as priority_page_data
 from ..services.reading.snapshot import Snapshot
+from ..services.routines.escalation import escalation_brief
 from .alert_pages import page_alerts
 from .cache import ResultCache, cached_json
 from .deps import PageCache, PriorityInPath, SnapshotDep, render, world_label
@@ -69,6 +70,7 @@ def portfolio(request: Request, snap: SnapshotDep, cache: PageCache) -> HTMLResp
     rows = cache.get("portfolio", lambda: portfolio_rows(snap))
     return render(request, "portfolio.html", {
         "overview": rows, "open_alerts": open_alerts(snap, cache),
+        "escalated": {e["code"]: e for e in escalation_brief(snap.engine, model=snap.model)},
         "world_label": world_label(request)})
 
 

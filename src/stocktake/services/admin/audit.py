@@ -35,6 +35,10 @@ ACTIONS: dict[str, str] = {
     "alert_reviewed": "alert reviewed (explained, confirmed or reopened)",
     "mail_address_set": "e-mail address or reminders set",
     "mail_address_removed": "e-mail address removed",
+    "commitments_loaded": "commitments loaded",
+    "commitment_status_set": "commitment's status changed",
+    "intensity_set": "priority's intensity changed",
+    "review_changed": "priority review commissioned, reported, followed up or closed",
 }
 
 

@@ -26,6 +26,8 @@ from ..reading.quality import FORMULA, data_quality
 from ..reading.series_data import iso
 from ..reading.snapshot import Snapshot
 from ..reading.status import priority_status, unit_readings
+from ..routines.commitments import commitments_brief
+from ..routines.escalation import escalation_brief
 from ..routines.stocktakes import list_actions
 from .trust import bearing_on_headline, in_words, quality_league, with_care
 
@@ -167,6 +169,11 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
                             "likelihood": r["likelihood"]} for r in rows],
             "moved": moved, "off_track": off_track, "care": care,
             "open_actions": len(actions.actions), "overdue_actions": len(overdue),
+            # Since the last note: the month's first moment.
+            "commitments": commitments_brief(engine, as_of=as_of,
+                                             since=end.replace(day=1, hour=0, minute=0,
+                                                               second=0, microsecond=0)),
+            "escalation": escalation_brief(engine, as_of=as_of),
             "version": __version__}
 
 
@@ -289,6 +296,9 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
                 r for r in rows if r["head"].status in CONCLUDED]],
             "successes": successes, "concerns": concerns, "concluded": concluded,
             "trust": with_care(model, raised, titles, shown=5),
+            # Since the last report: SINCE_DAYS before the moment read (the guide).
+            "commitments": commitments_brief(engine, as_of=as_of),
+            "escalation": escalation_brief(engine, as_of=as_of),
             "quality": {"units": quality_league(provinces, raised, titles),
                         "formula": FORMULA},
             "version": __version__}

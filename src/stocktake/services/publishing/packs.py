@@ -40,6 +40,7 @@ from ..reading.status import (
     unit_readings,
 )
 from ..routines import assessments, chains
+from ..routines.escalation import escalation_brief
 from ..routines.plans import plan_summary
 from ..routines.stocktakes import stocktake_overview
 from .trust import bearing_on_headline, priority_trust, with_credit
@@ -162,6 +163,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "assessment": assessment,
         "routine": routine, "last_stocktake": last_meeting,
         "questions": questions,
+        "escalation": escalation_brief(engine, priority=priority, as_of=as_of),
         "five_questions": list(FIVE_QUESTIONS),
         "methods": _methods(head, trajectory, spc, spc_error),
     }

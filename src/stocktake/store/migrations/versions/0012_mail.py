@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_mail"
-down_revision = "0010_backfill"
+down_revision = "0011_commitments"
 branch_labels = None
 depends_on = None
 

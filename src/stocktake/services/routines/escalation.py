@@ -1,0 +1,178 @@
+"""Escalation (issue #17): each priority's intensity (routine, intensive, crisis) with the
+history of its changes and their reasons, and priority reviews: commissioned (scope, team),
+reported (findings, recommendations, each an action with an owner and a due date), followed
+up (each recommendation's status) and closed. Every change is a new row or a new version:
+what was known at T is read back as it was."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ...delivery import escalation as de
+from ...errors import Conflict, Invalid, NotFound, Problem
+from ...model.entities import DeliveryModel
+from ...results.commitments import EscalationReport, PriorityEscalation, ReviewDone
+from ...store import commitments as store
+from ...store.db import writing
+from ..admin import audit
+from ..reading.clock import now_of
+from ..reading.series_data import check_priority, read_model
+
+
+def set_intensity(engine: Engine, priority: str, level: str, *, reason: str, by: str,
+                  at: datetime | None = None, ip: str | None = None) -> PriorityEscalation:
+    """Move a priority to ``level`` with why (required)."""
+    check_priority(read_model(engine), priority)
+    de.check_level(level)
+    why = de.need_text(reason, "reason", "a reason for the change of intensity")
+    moment = now_of(engine, at)
+    with writing(engine) as conn:
+        store.add_intensity(conn, priority, level=level, reason=why, by=by, at=moment)
+        audit.record(conn, "intensity_set", actor=by, subject=priority, ip=ip, at=moment,
+                     detail={"level": level})
+    return escalation(engine, priority=priority).priorities[0]
+
+
+def _review(versions: list[dict[str, Any]]) -> de.Review:
+    return de.Review.from_dict(versions[-1]["document"])
+
+
+def escalation(engine: Engine, *, priority: str | None = None,
+               as_of: datetime | None = None,
+               model: DeliveryModel | None = None) -> EscalationReport:
+    """Every priority's (or one's) intensity and reviews as known at ``as_of`` (``model``:
+    the one already read, e.g. a page's snapshot's)."""
+    model = model or read_model(engine)
+    if priority is not None:
+        check_priority(model, priority)
+    with engine.connect() as conn:
+        levels = store.intensities(conn, as_of)
+        reviews = store.reviews(conn, as_of, priority)
+    by_priority: dict[str, list[de.Review]] = {}
+    for versions in reviews.values():
+        r = _review(versions)
+        by_priority.setdefault(r.priority, []).append(r)
+    out = []
+    for code, p in model.priorities.items():
+        if priority is not None and code != priority:
+            continue
+        history = levels.get(code, [])
+        level = history[-1]["level"] if history else de.DEFAULT_INTENSITY
+        mine = sorted(by_priority.get(code, []), key=lambda r: -r.number)
+        out.append(PriorityEscalation(
+            priority=code, title=p.title, level=level, label=de.INTENSITIES[level],
+            history=tuple(de.IntensityChange(code, h["level"], h["reason"], h["by"],
+                                             h["at"]).to_dict() for h in history),
+            reviews=tuple(r.to_dict() for r in mine),
+            open_reviews=sum(r.open for r in mine)))
+    return EscalationReport(as_of=now_of(engine, as_of), priorities=tuple(out))
+
+
+def _save(engine: Engine, review: de.Review, *, what: str, by: str, moment: datetime,
+          ip: str | None) -> ReviewDone:
+    with writing(engine) as conn:
+        version = store.add_review_version(conn, review.number, review.priority,
+                                           review.to_dict(), by=by, reason=what, at=moment)
+        audit.record(conn, "review_changed", actor=by, subject=review.priority, ip=ip,
+                     at=moment, detail={"review": review.number, "what": what})
+    doc = {**review.to_dict(), "version": version}
+    return ReviewDone(what=what, review=doc, by=by, at=moment)
+
+
+def _current(engine: Engine, number: int) -> de.Review:
+    with engine.connect() as conn:
+        versions = store.reviews(conn).get(number)
+        known = sorted(store.reviews(conn))
+    if not versions:
+        raise NotFound(f"no priority review {number} (reviews: "
+                       f"{', '.join(map(str, known)) or 'none yet'})")
+    return _review(versions)
+
+
+def commission_review(engine: Engine, priority: str, *, scope: str, team: list[str],
+                      by: str, on: date | None = None, at: datetime | None = None,
+                      ip: str | None = None) -> ReviewDone:
+    """Commission a review of ``priority``: what it will look at and who will do it."""
+    check_priority(read_model(engine), priority)
+    scope = de.need_text(scope, "scope", "the review's scope (what it will look at)")
+    members = tuple(t.strip() for t in team if t.strip())
+    if not members:
+        raise Invalid(Problem("a review needs its team (one name at least)", "team"))
+    moment = now_of(engine, at)
+    with engine.connect() as conn:
+        number = store.next_review_number(conn)
+    review = de.Review(number=number, priority=priority, stage="commissioned",
+                       commissioned_on=on or moment.date(), scope=scope, team=members)
+    return _save(engine, review, what="commissioned", by=by, moment=moment, ip=ip)
+
+
+def report_review(engine: Engine, number: int, *, findings: str,
+                  recommendations: list[dict[str, Any]], by: str,
+                  at: datetime | None = None, ip: str | None = None) -> ReviewDone:
+    """Record what a commissioned review found and recommends (each recommendation an
+    action: text, owner, due)."""
+    review = _current(engine, number)
+    if review.stage != "commissioned":
+        raise Conflict(f"review {number} is already {review.stage}")
+    text = de.need_text(findings, "findings", "the review's findings")
+    recs = de.parse_recommendations(recommendations)
+    moment = now_of(engine, at)
+    done = de.Review(**{**review.__dict__, "stage": "reported", "findings": text,
+                        "recommendations": recs})
+    return _save(engine, done, what="reported", by=by, moment=moment, ip=ip)
+
+
+def follow_up(engine: Engine, number: int, recommendation: str, *, status: str,
+              note: str = "", by: str, at: datetime | None = None,
+              ip: str | None = None) -> ReviewDone:
+    """A new status (and note) for one recommendation of a reported review."""
+    review = _current(engine, number)
+    if review.stage != "reported":
+        raise Conflict(f"review {number} is {review.stage}: only a reported review's "
+                       "recommendations are followed up")
+    de.check_recommendation_status(status)
+    codes = [r.code for r in review.recommendations]
+    if recommendation not in codes:
+        raise NotFound(f"review {number} has no recommendation '{recommendation}' "
+                       f"(it has {', '.join(codes)})")
+    recs = tuple(de.Recommendation(**{**r.__dict__, "status": status,
+                                      "note": note.strip() or r.note})
+                 if r.code == recommendation else r for r in review.recommendations)
+    done = de.Review(**{**review.__dict__, "recommendations": recs})
+    return _save(engine, done, what=f"{recommendation} {status}", by=by,
+                 moment=now_of(engine, at), ip=ip)
+
+
+def close_review(engine: Engine, number: int, *, reason: str, by: str,
+                 at: datetime | None = None, ip: str | None = None) -> ReviewDone:
+    review = _current(engine, number)
+    if review.stage == "closed":
+        raise Conflict(f"review {number} is already closed")
+    why = de.need_text(reason, "reason", "why the review is closed")
+    done = de.Review(**{**review.__dict__, "stage": "closed"})
+    return _save(engine, done, what=f"closed: {why}", by=by, moment=now_of(engine, at),
+                 ip=ip)
+
+
+def escalation_brief(engine: Engine, *, priority: str | None = None,
+                     as_of: datetime | None = None,
+                     model: DeliveryModel | None = None) -> list[dict[str, Any]]:
+    """What the portfolio, pack and note show: each priority (or the one) that is not on
+    routine monitoring or has an open review, with its intensity, the latest reason and its
+    open reviews (number, stage, scope). Empty when every priority is routine and no review
+    is open, so that documents without escalation read as before."""
+    out = []
+    for p in escalation(engine, priority=priority, as_of=as_of, model=model).priorities:
+        if p.level == de.DEFAULT_INTENSITY and not p.open_reviews:
+            continue
+        out.append({"code": p.priority, "title": p.title, "level": p.level,
+                    "label": p.label,
+                    "reason": p.history[-1]["reason"] if p.history else "",
+                    "since": p.history[-1]["at"] if p.history else None,
+                    "open_reviews": [{"number": r["number"], "stage": r["stage"],
+                                      "scope": r["scope"]}
+                                     for r in p.reviews if r["stage"] != "closed"]})
+    return out

@@ -1,0 +1,174 @@
+"""Commitments and escalation on the web (TestClient on real databases): the commitments
+page with its filters and paging, the public tracker (published commitments only, search,
+CSV), and the role rules: only analysts and admins change a status, an intensity or a
+review; the public sees only what is published, and never who changed it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from stocktake.services.admin import accounts
+from stocktake.services.routines.commitments import commitments_report, load_commitments
+from stocktake.services.routines.escalation import escalation
+from stocktake.web import auth
+from stocktake.web.app import create_app
+
+from ..services.test_commitments import EXAMPLE, T0
+from ..services.test_commitments import world as world  # noqa: F401  (the fixture)
+
+PW = "correct horse battery"
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages alike on PG
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch):
+    """Accounts are made in every test: hash their passwords cheaply (sign-in is not
+    tested here)."""
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                           parallelism=1))
+
+
+@pytest.fixture
+def site(world):  # noqa: F811
+    load_commitments(world, EXAMPLE, by="ana", at=T0)
+    return world
+
+
+EXTRA = {"owner": {"priorities": ["P1"]}, "provider": {"unit": "N"}}
+
+
+def client_as(engine, role: str | None) -> tuple[TestClient, str]:
+    client = TestClient(create_app(engine))
+    if role is None:
+        return client, ""
+    accounts.create_user(engine, role, role, PW, **EXTRA.get(role, {}))  # one per role
+    session = accounts.start_session(engine, role)
+    client.cookies.set(auth.SESSION_COOKIE, session.token)
+    return client, session.csrf_token
+
+
+def test_page_filters_and_analyst_changes_status(site):
+    client, csrf = client_as(site, "analyst")
+    page = client.get("/commitments", params={"minister": "Minister of Health"})
+    assert page.status_code == 200
+    assert "Hire 100 nurses" in page.text and "Fix the roads" not in page.text
+    assert 'action="/commitments/C1/status"' in page.text
+    r = client.post("/commitments/C1/status", data={
+        "status": "facing_challenges", "reason": "Recruitment stalled", "csrf_token": csrf},
+        follow_redirects=False)
+    assert r.status_code == 303
+    c1 = next(c for c in commitments_report(site).commitments if c["code"] == "C1")
+    assert (c1["status"], c1["history"][-1]["by"]) == ("facing_challenges", "analyst")
+    refused = client.post("/commitments/C1/status", data={
+        "status": "not_pursued", "reason": "", "csrf_token": csrf})
+    assert refused.status_code == 422 and "needs a reason" in refused.text
+
+
+def test_only_analysts_change(site):
+    for role in ("executive", "owner", "provider"):
+        refused_to(site, role)
+
+
+def refused_to(site, role: str) -> None:
+    client, csrf = client_as(site, role)
+    r = client.post("/commitments/C1/status", data={
+        "status": "completed_fully", "reason": "x", "csrf_token": csrf})
+    assert r.status_code == 403
+    r = client.post("/priorities/P1/intensity", data={
+        "level": "crisis", "reason": "x", "csrf_token": csrf})
+    assert r.status_code == 403
+    c1 = next(c for c in commitments_report(site).commitments if c["code"] == "C1")
+    assert c1["status"] == "on_track" and escalation(site).priorities[0].level == "routine"
+    if role != "provider":
+        assert 'action="/commitments/C1/status"' not in client.get("/commitments").text
+
+
+@SQLITE_ONLY
+def test_intensity_and_review_on_the_web(site):
+    client, csrf = client_as(site, "analyst")
+    assert client.post("/priorities/P1/intensity", data={
+        "level": "intensive", "reason": "Two quarters off track", "csrf_token": csrf},
+        follow_redirects=False).status_code == 303
+    client.post("/escalation/reviews", data={"priority": "P1", "scope": "Hiring",
+                                             "team": "DU, Treasury", "csrf_token": csrf})
+    client.post("/escalation/reviews/1/report", data={
+        "findings": "Pay", "recommendations": "Raise pay | Treasury | 2030-01-31",
+        "csrf_token": csrf})
+    p = escalation(site).priorities[0]
+    assert p.level == "intensive" and p.reviews[0]["stage"] == "reported"
+    assert p.reviews[0]["team"] == ["DU", "Treasury"]
+    page = client_as(site, "executive")[0].get("/escalation")
+    assert "Two quarters off track" in page.text and "Raise pay" in page.text
+    assert "/escalation/reviews/1/follow-up" not in page.text  # an executive reads only
+    portfolio = client.get("/").text
+    assert "Intensive support</a> · 1 open priority review<" in portfolio
+
+
+def test_public_tracker_shows_published_only(site):
+    client, _ = client_as(site, None)
+    page = client.get("/public/commitments.html")
+    assert page.status_code == 200
+    assert "Hire 100 nurses" in page.text and "Open two clinics" in page.text
+    assert "Reform the tax code" not in page.text and "Fix the roads" not in page.text
+    assert "ana" not in page.text.split("<main")[1]  # who changed it is not public
+    assert "Data as of" in page.text
+    found = client.get("/public/commitments.html", params={"q": "clinics"})
+    assert "Open two clinics" in found.text and "Hire 100 nurses" not in found.text
+    rows = list(csv.DictReader(io.StringIO(client.get("/public/commitments.csv").text)))
+    assert [r["code"] for r in rows] == ["C1", "C2"]
+    # A minister with only unpublished commitments is not even suggested.
+    bad = client.get("/public/commitments.html", params={"minister": "Minister of Finance"})
+    assert bad.status_code == 422 and "Reform" not in bad.text
+    assert client.get("/commitments", follow_redirects=False).status_code in (303, 401)
+
+
+@SQLITE_ONLY
+def test_paging_500(world, tmp_path):  # noqa: F811
+    rows = [{"code": f"K{i:03d}", "text": f"Commitment {i}", "minister": f"M{i % 7}",
+             "department": f"D{i % 5}", "public": "yes"} for i in range(500)]
+    load_commitments(world, rows, by="ana", at=datetime(2024, 1, 5))
+    client, _ = client_as(world, "analyst")
+    page = client.get("/commitments", params={"page": 10})
+    assert "Page 10 of 10" in page.text and "K499" in page.text and "K449" not in page.text
+    public = client_as(world, None)[0].get("/public/commitments.html", params={"page": 2})
+    assert "Commitment 50</th>" in public.text and "Commitment 49</th>" not in public.text
+    assert "page 2 of 10" in public.text
+
+
+@SQLITE_ONLY
+def test_pages_with_content_pass_axe_in_a_browser(site, browser):
+    """The three pages holding commitments, an escalation and a reported review (the
+    accessibility test sees them empty): no serious or critical axe violation, desktop and
+    phone; screenshots kept for a person to look at."""
+    from stocktake.services.routines.escalation import (
+        commission_review,
+        report_review,
+        set_intensity,
+    )
+
+    from .conftest import LiveServer, screenshot
+    from .test_accessibility import DESKTOP, PHONE, axe_problems, blocking, open_as
+
+    set_intensity(site, "P1", "crisis", reason="Off track", by="ana")
+    n = commission_review(site, "P1", scope="Hiring", team=["DU"], by="ana").review["number"]
+    report_review(site, n, findings="Pay", by="ana", recommendations=[
+        {"text": "Raise pay", "owner": "Treasury", "due": "2020-01-31"}])
+    found = []
+    with LiveServer(create_app(site)) as server:
+        for path, role in (("/commitments", "analyst"), ("/escalation", "analyst"),
+                           ("/public/commitments.html", None)):
+            # Phone width too where the layout changes (the tables become cards).
+            sizes = ((DESKTOP, "desktop"), (PHONE, "phone")) if role else ((DESKTOP, "desktop"),)
+            for size, name in sizes:
+                page = open_as(browser, server, site, role, size)
+                page.goto(server.url + path)
+                found += blocking(axe_problems(page, f"{path} {name}"))
+                screenshot(page, f"commitments-{path.strip('/').replace('/', '-')}-{name}")
+                page.context.close()
+    assert not found, "\n".join(map(str, found))
