@@ -10,7 +10,6 @@ import io
 from datetime import datetime
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from stocktake.services.admin import accounts
@@ -26,12 +25,7 @@ PW = "correct horse battery"
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages alike on PG
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Accounts are made in every test: hash their passwords cheaply (sign-in is not
-    tested here)."""
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
-                                                           parallelism=1))
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
 
 
 @pytest.fixture
