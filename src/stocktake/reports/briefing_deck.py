@@ -156,5 +156,6 @@ def report_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> Any:
     units = c["quality"]["units"]
     _table_slide(deck, "Data-quality league: provinces and territories",
                  words.QUALITY_HEADER, [words.quality_row(i, e) for i, e in enumerate(units, 1)],
-                 "No unit has data to score yet.", words.report_key(c), [0.4, 5, 1, 1.2, 1.2])
+                 "No unit has data to score yet.",
+                 f"{words.QUALITY_ORDER} {words.report_key(c)}", [0.4, 4.4, 1, 1.2, 1.2, 1])
     return deck.prs

@@ -26,7 +26,8 @@ NOTE_KEY = ("Status: the latest complete period against the trajectory and toler
             "forecast distribution. Likelihood: the latest assessment.")
 LEAGUE_HEADER = ["#", "Priority", "Likelihood", "Change since last round", "Statistics",
                  "P(target)"]
-QUALITY_HEADER = ["#", "Unit", "Score", "Completeness", "Timeliness"]
+QUALITY_HEADER = ["#", "Unit", "Score", "Completeness", "Timeliness", "Validity"]
+QUALITY_ORDER = "Worst first: the units that need help with their data come first."
 CONCLUDED_NOTE = ("The target period is complete, so these are verdicts, not progress: not "
                   "ranked with the priorities still under way.")
 
@@ -109,10 +110,10 @@ def quality_row(i: int, entry: Any) -> list[str]:
     """A row of the data-quality league: a unit's quality, or a league entry holding it
     with its rank and why an alert keeps it off the top."""
     q = getattr(entry, "quality", entry)
-    name = q.name + (f" (listed after the units without an alert: {entry.reason})"
+    name = q.name + (f" (listed first, whatever its score: {entry.reason})"
                      if getattr(entry, "reason", None) else "")
     return [str(getattr(entry, "rank", i)), name, number(q.score, 1), percent(q.completeness),
-            percent(q.timeliness)]
+            percent(q.timeliness), percent(q.validity)]
 
 
 def report_key(c: dict[str, Any]) -> str:

@@ -187,8 +187,9 @@ def report_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
     d.doc.add_heading("Data-quality league: provinces and territories", level=1)
     units = c["quality"]["units"]
     if units:
+        d.para(words.QUALITY_ORDER)
         d.table(words.QUALITY_HEADER, [words.quality_row(i, e) for i, e in enumerate(units, 1)],
-                widths=[0.4, 3, 1, 1.2, 1.2], numeric=(0, 2, 3, 4))
+                widths=[0.4, 2.6, 0.8, 1.2, 1.1, 0.9], numeric=(0, 2, 3, 4, 5))
     else:
         d.para("No unit has data to score yet.", muted=True)
     d.para(words.report_key(c), muted=True)

@@ -289,7 +289,8 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
                 r for r in rows if r["head"].status in CONCLUDED]],
             "successes": successes, "concerns": concerns, "concluded": concluded,
             "trust": with_care(model, raised, titles, shown=5),
-            "quality": {"units": quality_league(provinces, raised, titles),
+            # Worst first: the report's league is there to find the units that need help.
+            "quality": {"units": quality_league(provinces, raised, titles, worst_first=True),
                         "formula": FORMULA},
             "version": __version__}
 
