@@ -212,8 +212,9 @@ def test_once_explained_the_region_takes_its_place_by_score_again(planted):
         review_alert(planted, a.id, status="explained", by="ana", note="a national standard")
     report = delivery_report_context(planted)
     assert report["trust"] == []
-    ranks = [e.quality.rank for e in report["quality"]["units"]]
-    assert ranks == sorted(ranks, reverse=True) and all(e.reason is None for e in report["quality"]["units"])
+    league = report["quality"]["units"]
+    ranks = [e.quality.rank for e in league]
+    assert ranks == sorted(ranks, reverse=True) and all(e.reason is None for e in league)
 
 
 def test_a_question_giving_credit_says_when_alerts_question_the_figures():

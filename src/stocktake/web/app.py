@@ -29,6 +29,7 @@ from . import (
     model_pages,
     overview_pages,
     public,
+    register_pages,
     security,
     spc_pages,
 )
@@ -36,7 +37,8 @@ from .cache import ResultCache
 
 # Each feature has its router and the permissions of its routes (a route without one is
 # refused); account_pages' and overview_pages' are in auth.PERMISSIONS itself.
-FEATURES = (delivery_pages, data_pages, api, public, model_pages, spc_pages, alert_pages)
+FEATURES = (delivery_pages, data_pages, api, public, model_pages, spc_pages, alert_pages,
+            register_pages)
 for _feature in FEATURES:
     auth.PERMISSIONS.update(_feature.PERMISSIONS)
 
