@@ -101,3 +101,37 @@ def test_the_timeline_chart_draws_every_milestone_and_marks_the_overdue(plans):
     for (x0, a), (x1, b) in zip(ticks, ticks[1:], strict=False):
         assert x1 - x0 >= (label_width(a, 11) + label_width(b, 11)) / 2
     assert milestone_timeline(across_priorities(plans, as_of=datetime(2024, 1, 3))) == ""
+
+
+def test_the_delivery_report_carries_the_register_and_the_timeline(plans):
+    """HTML (and so PDF), Word and PowerPoint: the same rows and the timeline picture."""
+    from stocktake.reports.briefing_deck import report_deck
+    from stocktake.reports.render import render_report
+    from stocktake.reports.word import report_docx
+    from stocktake.services.publishing.briefings import delivery_report_context
+
+    c = delivery_report_context(plans, as_of=datetime(2025, 2, 1))
+    assert [r.code for r in c["across"].risks] == ["staffing", "courts", "nurses"]
+    html = render_report(c)
+    section = html[html.index("Risks and milestones across priorities"):
+                   html.index("Data-quality league")]
+    assert "4 × 4 = <strong>16 high</strong>" in section and "↑ up from 12" in section
+    assert 'class="chart timeline"' in section
+    assert "2 of 3 overdue on 2025-02-01: Screening nurses hired" in section
+
+    doc = report_docx(c).doc
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert "Risks and milestones across priorities" in headings
+    [register] = [t for t in doc.tables if t.rows[0].cells[1].text == "Risk"]
+    assert [c.text for c in register.rows[1].cells][1:5] == [
+        "Not enough youth workers in rural regions", "Cut violent crime", "4 × 4 = 16 high",
+        "up from 12"]
+    assert any(p.text.startswith("Figure: Milestones across priorities") for p in doc.paragraphs)
+
+    deck = report_deck(c)
+    titles = [s.shapes.title.text for s in deck.slides if s.shapes.title is not None]
+    assert "Risk register across priorities" in titles
+    assert "Milestones across priorities" in titles
+    [slide] = [s for s in deck.slides if s.shapes.title is not None
+               and s.shapes.title.text == "Milestones across priorities"]
+    assert "154 days late" in slide.notes_slide.notes_text_frame.text

@@ -13,9 +13,17 @@ from typing import Any
 
 from pptx.util import Inches
 
+from ..delivery.plans import HIGH_RISK_SCORE
 from . import briefing_text as words
 from .deck import BODY_HEIGHT, BODY_TOP, HEIGHT, MARGIN, WIDTH, Deck
-from .figures import BarFigure, PictureFigure, likelihood_figure, note_figure, report_figure
+from .figures import (
+    BarFigure,
+    PictureFigure,
+    likelihood_figure,
+    note_figure,
+    report_figure,
+    timeline_figure,
+)
 from .formatting import day, status_word
 from .office import data_as_of_line, sources_note
 from .theme import DEFAULT_THEME, Theme
@@ -76,6 +84,19 @@ def _table_slide(deck: Deck, title: str, header: list[str], rows: list[list[str]
         deck.table(s, header, rows, widths=widths, size=12)
     else:
         deck.text(s, empty, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
+
+
+def _across_slides(deck: Deck, c: dict[str, Any]) -> None:
+    """Risks and milestones across priorities (#17): the register, then the timeline."""
+    across = c.get("across")
+    if across is None or not (across.risks or across.milestones):
+        return
+    if across.risks:
+        _table_slide(deck, "Risk register across priorities", words.RISK_HEADER,
+                     words.risk_rows(across), "",
+                     words.RISK_KEY.format(high=HIGH_RISK_SCORE),
+                     [0.3, 2.6, 1.6, 1.2, 1.1, 1.2, 2.4])
+    _picture_slide(deck, timeline_figure(c))
 
 
 def _figure_slide(deck: Deck, figure: BarFigure | None) -> None:
@@ -153,6 +174,7 @@ def report_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> Any:
             for p in c["trust"]]
         _items_slide(deck, "Can we trust these numbers?", trust,
                      "No alert is open or confirmed.", details)
+    _across_slides(deck, c)
     units = c["quality"]["units"]
     _table_slide(deck, "Data-quality league: provinces and territories",
                  words.QUALITY_HEADER, [words.quality_row(i, e) for i, e in enumerate(units, 1)],

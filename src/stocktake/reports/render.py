@@ -23,6 +23,7 @@ from .charts import (
     unit_panel,
 )
 from .formatting import FILTERS
+from .timeline import milestone_timeline
 
 FORMATS = (".html", ".pdf")
 
@@ -114,4 +115,5 @@ def render_report(context: dict[str, Any]) -> str:
     """The delivery report: likelihood league, successes with credit, concerns, quality."""
     c = dict(context)
     c["likelihood_svg"] = likelihood_chart(c.pop("likelihood_rounds", []))
+    c["timeline_svg"] = milestone_timeline(c["across"]) if "across" in c else ""
     return environment().get_template("report.html").render(c=c)

@@ -26,6 +26,7 @@ from ..reading.quality import FORMULA, data_quality
 from ..reading.series_data import iso
 from ..reading.snapshot import Snapshot
 from ..reading.status import priority_status, unit_readings
+from ..routines.register import across_priorities
 from ..routines.stocktakes import list_actions
 from .trust import bearing_on_headline, in_words, quality_league, with_care
 
@@ -292,6 +293,8 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
             # Worst first: the report's league is there to find the units that need help.
             "quality": {"units": quality_league(provinces, raised, titles, worst_first=True),
                         "formula": FORMULA},
+            # Across priorities: every current plan's risks and milestones (#17).
+            "across": across_priorities(engine, as_of=as_of),
             "version": __version__}
 
 
