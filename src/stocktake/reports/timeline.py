@@ -23,7 +23,7 @@ MARKS = {"overdue": (RED, RED, "Overdue"), "done": (GREEN, GREEN, "Done"),
          "dropped": ("#ffffff", GREY, "Dropped"),
          "not_started": ("#ffffff", TRAJECTORY, "Open"), "on_track": ("#ffffff", TRAJECTORY, "")}
 MONTH_STEPS = (1, 3, 6, 12, 24, 60)
-LABEL_W, ROW_H, TOP = 330, 22, 34
+LABEL_W, ROW_H, TOP = 400, 15, 34
 
 
 def _months(d: date) -> int:
@@ -58,7 +58,7 @@ def _diamond(x: float, y: float, r: float, fill: str, stroke: str, title: str) -
             f"<title>{escape(title)}</title></path>")
 
 
-def milestone_timeline(across: AcrossPriorities, *, width: int = 880) -> str:
+def milestone_timeline(across: AcrossPriorities, *, width: int = 960) -> str:
     """Every plan's milestones on one time axis, by priority; "" when no plan has one."""
     if not across.milestones:
         return ""
@@ -97,7 +97,7 @@ def milestone_timeline(across: AcrossPriorities, *, width: int = 880) -> str:
         tx = x(day)
         axis.append(f'<line x1="{tx:.1f}" y1="{TOP - 6}" x2="{tx:.1f}" y2="{bottom}" '
                     f'stroke="#e6e9ed"/><text x="{tx:.1f}" y="{bottom + 15}" '
-                    f'text-anchor="middle" font-size="11">{label}</text>')
+                    f'text-anchor="middle" font-size="11" class="tick">{label}</text>')
     tx = x(today)
     axis.append(f'<line x1="{tx:.1f}" y1="{TOP - 10}" x2="{tx:.1f}" y2="{bottom}" '
                 f'stroke="{INK}" stroke-dasharray="4 3"/><text x="{tx:.1f}" y="{TOP - 14}" '
@@ -124,14 +124,14 @@ def _milestone_row(m: TimelineMilestone, y: float, x, today: date) -> str:
     fill, stroke, _ = MARKS.get(m.status, MARKS["not_started"])
     owner = f" ({m.owner})" if m.owner else ""
     title = f"{m.name}{owner}: due {m.due.isoformat()}, {m.status.replace('_', ' ')}"
-    parts = [f'<text x="12" y="{y + 4:.1f}" data-status="{m.status}">'
-             f"{escape(_fit(m.name, LABEL_W - 22, 12))}<title>{escape(title)}</title></text>"]
+    parts = [f'<text x="12" y="{y + 4:.1f}" font-size="11" data-status="{m.status}">'
+             f"{escape(_fit(m.name, LABEL_W - 22, 11))}<title>{escape(title)}</title></text>"]
     if m.status == "overdue":
         parts.append(f'<rect x="{x(m.due):.1f}" y="{y - 2:.1f}" '
                      f'width="{max(x(today) - x(m.due), 1):.1f}" height="4" fill="{RED}"/>'
                      f'<text x="{x(today) + 6:.1f}" y="{y + 4:.1f}" fill="{RED}" '
                      f'font-weight="700">{m.days_overdue} days late</text>')
-    parts.append(_diamond(x(m.due), y, 6, fill, stroke, title))
+    parts.append(_diamond(x(m.due), y, 5, fill, stroke, title))
     if m.status == "done":
         parts.append(f'<path d="M{x(m.due) - 3:.1f} {y:.1f}l2.5 2.5l4-5" fill="none" '
                      'stroke="#ffffff" stroke-width="1.6"/>')
