@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from fastapi.testclient import TestClient
 
 from stocktake.services.admin import accounts
@@ -18,14 +17,8 @@ from ..services.test_register import plans  # noqa: F401  (the fixture: two plan
 PW = "correct horse battery"
 
 
-@pytest.fixture
-def site(plans):  # noqa: F811
-    for role, extra in (("analyst", {}), ("provider", {"unit": "A"})):
-        accounts.create_user(plans, role, role, PW, **extra)
-    return plans
-
-
 def client_as(engine, role: str) -> TestClient:
+    accounts.create_user(engine, role, role, PW, **({"unit": "A"} if role == "provider" else {}))
     session = accounts.start_session(engine, role)
     client = TestClient(create_app(engine))
     client.cookies.set(auth.SESSION_COOKIE, session.token)
@@ -38,8 +31,9 @@ def _cells(html: str, row_id: str) -> list[str]:
             for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
 
 
-def test_the_register_lists_every_plans_risks_highest_first(site):
-    page = client_as(site, "analyst").get("/risks")
+def test_the_register_and_the_timeline_across_priorities(plans):  # noqa: F811
+    client = client_as(plans, "analyst")
+    page = client.get("/risks")
     assert page.status_code == 200
     assert '<a href="/risks">Risks</a>' in page.text  # in the navigation
     order = re.findall(r'<tr id="risk-(\w+)-(\w+)">', page.text)
@@ -48,9 +42,7 @@ def test_the_register_lists_every_plans_risks_highest_first(site):
     assert _cells(page.text, "risk-P2-nurses")[6:8] == ["new in this version", "Province B"]
     assert "No plan yet for P3" in page.text and "1 high" in page.text
 
-
-def test_the_timeline_marks_the_overdue_milestones(site):
-    page = client_as(site, "analyst").get("/milestones")
+    page = client.get("/milestones")
     assert page.status_code == 200
     assert '<a href="/milestones">Milestones</a>' in page.text
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page.text
@@ -58,8 +50,8 @@ def test_the_timeline_marks_the_overdue_milestones(site):
     assert "Screening nurses hired" in page.text
 
 
-def test_a_provider_may_not_read_them(site):
-    client = client_as(site, "provider")
+def test_a_provider_may_not_read_them(plans):  # noqa: F811
+    client = client_as(plans, "provider")
     for path in ("/risks", "/milestones"):
         assert client.get(path).status_code == 403
     assert '<a href="/risks">' not in client.get("/data/submit").text
