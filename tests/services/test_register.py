@@ -135,3 +135,7 @@ def test_the_delivery_report_carries_the_register_and_the_timeline(plans):
     [slide] = [s for s in deck.slides if s.shapes.title is not None
                and s.shapes.title.text == "Milestones across priorities"]
     assert "154 days late" in slide.notes_slide.notes_text_frame.text
+    [register] = [s for s in deck.slides if s.shapes.title is not None
+                  and s.shapes.title.text == "Risk register across priorities"]
+    assert "3. Nurses cannot be hired (Screen every young person at risk): 2 × 3 = 6, new" \
+        in register.notes_slide.notes_text_frame.text

@@ -86,16 +86,24 @@ def _table_slide(deck: Deck, title: str, header: list[str], rows: list[list[str]
         deck.text(s, empty, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
 
 
+RISKS_SHOWN = 6  # rows of the risk register a slide holds legibly (they wrap)
+
+
 def _across_slides(deck: Deck, c: dict[str, Any]) -> None:
     """Risks and milestones across priorities (#17): the register, then the timeline."""
     across = c.get("across")
     if across is None or not (across.risks or across.milestones):
         return
     if across.risks:
-        _table_slide(deck, "Risk register across priorities", words.RISK_HEADER,
-                     words.risk_rows(across), "",
-                     words.RISK_KEY.format(high=HIGH_RISK_SCORE),
-                     [0.3, 2.6, 1.6, 1.2, 1.1, 1.2, 2.4])
+        # The highest risks legibly on the slide; every risk in the notes.
+        rows = words.risk_rows(across)
+        more = ["", f"and {len(rows) - RISKS_SHOWN} more (in the notes)"] + [""] * 5
+        shown = rows[:RISKS_SHOWN] + ([more] if len(rows) > RISKS_SHOWN else [])
+        notes = words.RISK_KEY.format(high=HIGH_RISK_SCORE) + "\n" + "\n".join(
+            f"{r[0]}. {r[1]} ({r[2]}): {r[3]}, {r[4]}; owner {r[5]}; mitigation: {r[6]}."
+            for r in rows)
+        _table_slide(deck, "Risk register across priorities", words.RISK_HEADER, shown, "",
+                     notes, [0.3, 2.6, 1.6, 1.2, 1.1, 1.2, 2.4])
     _picture_slide(deck, timeline_figure(c))
 
 
