@@ -207,7 +207,7 @@ def _across(d: _Doc, c: dict[str, Any]) -> None:
     d.doc.add_heading("Risks and milestones across priorities", level=1)
     if across.risks:
         d.table(words.RISK_HEADER, words.risk_rows(across),
-                widths=[0.3, 2.2, 1.4, 1, 1, 1.1, 2], numeric=(0,))
+                widths=[0.5, 2, 1.3, 1, 1.2, 1.35, 1.75], numeric=(0,))
         d.para(words.RISK_KEY.format(high=HIGH_RISK_SCORE), muted=True)
     d.figure(timeline_figure(c))
 
