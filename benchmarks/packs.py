@@ -26,7 +26,8 @@ The office documents, measured the same way:
     `F.pptx`) does after start-up: gather the context (and for a deck the funnel
     comparison), draw the SVG pictures as PNG, build the deck or document and write it;
     beside it the part after the gathering (drawing and writing only), and of that the
-    time CairoSVG spends drawing the pictures (where the drawing time goes);
+    time spent drawing the pictures (reports.pictures: librsvg where the system has it,
+    else CairoSVG; where the drawing time goes);
 (d) the floor: python-pptx (python-docx) alone writing the same finished content: every
     text box, table, native chart with its data, picture (the same PNG bytes) and speaker
     note of (c), read back from the file (c) wrote, at the same places, with no styling.
@@ -171,8 +172,8 @@ def _document(make_context, build) -> tuple[bytes, float]:
 
 
 class _PictureClock:
-    """Where a document's drawing time goes: the seconds CairoSVG spends turning SVG into
-    PNG (reports.pictures.svg_to_png, timed around each call) while it is installed."""
+    """Where a document's drawing time goes: the seconds spent turning SVG into PNG
+    (reports.pictures.svg_to_png, timed around each call) while it is installed."""
 
     def __init__(self) -> None:
         self.seconds, self._draw = 0.0, pictures.svg_to_png
@@ -305,7 +306,7 @@ def office(engine, model, console: Console, repeat: int) -> None:
                       f"{ours / floor:.1f}x", f"{writing / floor:.1f}x", f"{size / 1024:.0f}",
                       "PASS" if ours / floor <= TARGET else "MISS")
     console.print(table)
-    console.print("PNG: the mean seconds per run CairoSVG spent drawing the SVG pictures "
+    console.print("PNG: the mean seconds per run spent drawing the SVG pictures "
                   "(the rest of drawing + writing is python-pptx / python-docx building the "
                   "document). c / d includes the gathering, which the PDF documents share.")
 

@@ -41,15 +41,19 @@ def test_the_crime_pack_carries_the_winnipeg_alert(demo_engine):
     assert a.id in text
 
 
-def test_the_report_warns_before_credit_and_ranks_no_flagged_unit_first(demo_engine):
+def test_the_report_warns_before_credit_and_lists_flagged_units_first(demo_engine):
     report = delivery_report_context(demo_engine)
     standing = [a for a in alerts(Snapshot(demo_engine)).alerts
                 if a.status in STANDING and a.priorities]
     league = report["quality"]["units"]
     flagged = {e.quality.unit for e in league if e.alerts}
     assert flagged == {a.unit for a in standing} & {e.quality.unit for e in league}
-    assert flagged and not league[0].alerts
-    assert [bool(e.alerts) for e in league] == sorted(bool(e.alerts) for e in league)
+    # worst first: the flagged units lead, then the others from the lowest score up
+    assert flagged and league[0].alerts and not league[-1].alerts
+    assert [bool(e.alerts) for e in league] == sorted((bool(e.alerts) for e in league),
+                                                      reverse=True)
+    calm = [e.quality.score for e in league if not e.alerts]
+    assert calm == sorted(calm)
     warned = 0
     for s in report["successes"]:
         questioned = {a.unit_name for a in standing if s["code"] in a.priorities}

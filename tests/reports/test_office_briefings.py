@@ -117,8 +117,11 @@ def test_the_report_as_a_deck_says_what_status_says(small_world, tmp_path):
     # the quality league: a row per region of the small model, each scored
     [quality] = [sh.table for sh in slides[-1].shapes if sh.has_table]
     assert [c.text for c in quality.rows[0].cells] == ["#", "Unit", "Score", "Completeness",
-                                                       "Timeliness"]
+                                                       "Timeliness", "Validity"]
     assert len(quality.rows) > 1
+    # worst first (no alert stands in the small model): the scores from the lowest up
+    scores = [float(r.cells[2].text) for r in list(quality.rows)[1:]]
+    assert scores == sorted(scores) and "Worst first" in _notes(slides[-1])
 
 
 def _picture_pixels_per_inch(doc, shape) -> float:

@@ -81,6 +81,21 @@ def test_flagged_units_keep_their_order_by_score_after_the_others():
     assert league[2].reason == "1 confirmed and 1 open alerts on the headline of CRIME"
 
 
+def test_worst_first_the_units_that_need_help_lead_the_league():
+    """The delivery report's league: a unit whose headline figures an alert questions
+    first, then from the lowest score up (D 80, C 90, B 95), ranked from 1."""
+    report = AlertsReport((alert("A"),))
+    league = quality_league(_ordered(report), report, {"CRIME": "Reduce crime"},
+                            worst_first=True)
+    assert [(e.rank, e.quality.unit) for e in league] == [(1, "A"), (2, "D"), (3, "C"),
+                                                          (4, "B")]
+    assert league[0].reason == "1 open alert (from 2024-01) on the headline of Reduce crime"
+    assert [e.reason for e in league[1:]] == [None, None, None]
+    calm = AlertsReport(())
+    assert [e.quality.unit for e in quality_league(_ordered(calm), calm, {},
+                                                    worst_first=True)] == ["D", "C", "B", "A"]
+
+
 def test_only_a_standing_alert_at_the_unit_on_a_priority_counts():
     report = AlertsReport((
         alert("A", "explained"),  # a known, legitimate reason: no longer held against it
@@ -176,17 +191,20 @@ def test_the_note_has_no_such_list_without_alerts(clean):
     assert "Numbers to treat with care" not in render_note(note)
 
 
-def test_the_report_lists_the_alerts_and_ranks_the_region_after_the_others(planted):
+def test_the_report_lists_the_alerts_and_the_region_first_in_its_worst_first_league(planted):
     report = delivery_report_context(planted)
     assert [(t["code"], t["counted"]) for t in report["trust"]] == [("CRIME", "2 open alerts")]
     league = report["quality"]["units"]
-    assert league[-1].quality.unit == PLANTED and league[-1].alerts
-    assert all(not e.alerts for e in league[:-1])
-    # the others keep the order of their scores
-    others = [e.quality for e in league[:-1]]
-    assert [q.rank for q in others] == sorted(q.rank for q in others)
+    assert league[0].quality.unit == PLANTED and league[0].alerts
+    assert all(not e.alerts for e in league[1:])
+    # the others from the lowest score up: the service's ranks, turned round
+    others = [e.quality for e in league[1:]]
+    assert [q.rank for q in others] == sorted((q.rank for q in others), reverse=True)
+    assert [q.score for q in others] == sorted(q.score for q in others)
+    assert [e.rank for e in league] == list(range(1, len(league) + 1))
     text = _text(render_report(report))
-    assert ("listed after the units without an alert: 2 open alerts on the headline of "
+    assert "Worst first: the units that need help with their data come first." in text
+    assert ("listed first, whatever its score: 2 open alerts on the headline of "
             "Reduce violent crime") in text
     assert "Region 3 records" in text
 
@@ -196,8 +214,9 @@ def test_once_explained_the_region_takes_its_place_by_score_again(planted):
         review_alert(planted, a.id, status="explained", by="ana", note="a national standard")
     report = delivery_report_context(planted)
     assert report["trust"] == []
-    ranks = [e.quality.rank for e in report["quality"]["units"]]
-    assert ranks == sorted(ranks) and all(e.reason is None for e in report["quality"]["units"])
+    league = report["quality"]["units"]
+    ranks = [e.quality.rank for e in league]
+    assert ranks == sorted(ranks, reverse=True) and all(e.reason is None for e in league)
 
 
 def test_a_question_giving_credit_says_when_alerts_question_the_figures():

@@ -13,9 +13,17 @@ from typing import Any
 
 from pptx.util import Inches
 
+from ..delivery.plans import HIGH_RISK_SCORE
 from . import briefing_text as words
 from .deck import BODY_HEIGHT, BODY_TOP, HEIGHT, MARGIN, WIDTH, Deck
-from .figures import BarFigure, PictureFigure, likelihood_figure, note_figure, report_figure
+from .figures import (
+    BarFigure,
+    PictureFigure,
+    likelihood_figure,
+    note_figure,
+    report_figure,
+    timeline_figure,
+)
 from .formatting import day, status_word
 from .office import data_as_of_line, sources_note
 from .theme import DEFAULT_THEME, Theme
@@ -76,6 +84,27 @@ def _table_slide(deck: Deck, title: str, header: list[str], rows: list[list[str]
         deck.table(s, header, rows, widths=widths, size=12)
     else:
         deck.text(s, empty, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
+
+
+RISKS_SHOWN = 6  # rows of the risk register a slide holds legibly (they wrap)
+
+
+def _across_slides(deck: Deck, c: dict[str, Any]) -> None:
+    """Risks and milestones across priorities (#17): the register, then the timeline."""
+    across = c.get("across")
+    if across is None or not (across.risks or across.milestones):
+        return
+    if across.risks:
+        # The highest risks legibly on the slide; every risk in the notes.
+        rows = words.risk_rows(across)
+        more = ["", f"and {len(rows) - RISKS_SHOWN} more (in the notes)"] + [""] * 5
+        shown = rows[:RISKS_SHOWN] + ([more] if len(rows) > RISKS_SHOWN else [])
+        notes = words.RISK_KEY.format(high=HIGH_RISK_SCORE) + "\n" + "\n".join(
+            f"{r[0]}. {r[1]} ({r[2]}): {r[3]}, {r[4]}; owner {r[5]}; mitigation: {r[6]}."
+            for r in rows)
+        _table_slide(deck, "Risk register across priorities", words.RISK_HEADER, shown, "",
+                     notes, [0.3, 2.6, 1.6, 1.2, 1.1, 1.2, 2.4])
+    _picture_slide(deck, timeline_figure(c))
 
 
 def _figure_slide(deck: Deck, figure: BarFigure | None) -> None:
@@ -153,8 +182,10 @@ def report_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> Any:
             for p in c["trust"]]
         _items_slide(deck, "Can we trust these numbers?", trust,
                      "No alert is open or confirmed.", details)
+    _across_slides(deck, c)
     units = c["quality"]["units"]
     _table_slide(deck, "Data-quality league: provinces and territories",
                  words.QUALITY_HEADER, [words.quality_row(i, e) for i, e in enumerate(units, 1)],
-                 "No unit has data to score yet.", words.report_key(c), [0.4, 5, 1, 1.2, 1.2])
+                 "No unit has data to score yet.",
+                 f"{words.QUALITY_ORDER} {words.report_key(c)}", [0.4, 4.4, 1, 1.2, 1.2, 1])
     return deck.prs

@@ -26,7 +26,8 @@ NOTE_KEY = ("Status: the latest complete period against the trajectory and toler
             "forecast distribution. Likelihood: the latest assessment.")
 LEAGUE_HEADER = ["#", "Priority", "Likelihood", "Change since last round", "Statistics",
                  "P(target)"]
-QUALITY_HEADER = ["#", "Unit", "Score", "Completeness", "Timeliness"]
+QUALITY_HEADER = ["#", "Unit", "Score", "Completeness", "Timeliness", "Validity"]
+QUALITY_ORDER = "Worst first: the units that need help with their data come first."
 CONCLUDED_NOTE = ("The target period is complete, so these are verdicts, not progress: not "
                   "ranked with the priorities still under way.")
 
@@ -109,10 +110,10 @@ def quality_row(i: int, entry: Any) -> list[str]:
     """A row of the data-quality league: a unit's quality, or a league entry holding it
     with its rank and why an alert keeps it off the top."""
     q = getattr(entry, "quality", entry)
-    name = q.name + (f" (listed after the units without an alert: {entry.reason})"
+    name = q.name + (f" (listed first, whatever its score: {entry.reason})"
                      if getattr(entry, "reason", None) else "")
     return [str(getattr(entry, "rank", i)), name, number(q.score, 1), percent(q.completeness),
-            percent(q.timeliness)]
+            percent(q.timeliness), percent(q.validity)]
 
 
 def report_key(c: dict[str, Any]) -> str:
@@ -171,3 +172,36 @@ def concern(s: dict[str, Any]) -> str:
         text += " Off track for three periods or more: " + ", ".join(
             f"{u['name']} ({u['run']})" for u in s["units_behind"]) + "."
     return text
+
+
+# -- across priorities: the risk register and the milestone timeline (issue #17) --------------
+
+RISK_HEADER = ["#", "Risk", "Priority", "L × I", "Trend", "Owner", "Mitigation"]
+RISK_KEY = ("L × I: likelihood times impact, each scored 1 to 5 in the plan; high from "
+            "{high}. Trend: the score against the same risk in the plan's previous version.")
+
+
+def risk_trend(r: Any) -> str:
+    """A risk's trend in words: "new", "up from 12", "down from 10", "unchanged"."""
+    return {"new": "new", "up": f"up from {r.previous_score}",
+            "down": f"down from {r.previous_score}"}.get(r.trend, "unchanged")
+
+
+def risk_rows(across: Any) -> list[list[str]]:
+    """The register's rows under RISK_HEADER, the highest score first."""
+    return [[str(i), r.description, across.titles.get(r.priority, r.priority),
+             f"{r.likelihood} × {r.impact} = {r.score}" + (" high" if r.high else ""),
+             risk_trend(r), r.owner or "no owner", r.mitigation or "none"]
+            for i, r in enumerate(across.risks, 1)]
+
+
+def overdue_sentence(across: Any) -> str:
+    """"2 of 7 milestones overdue on 2025-02-01: Nurses hired (Screening, 154 days late);
+    ...", or that none is."""
+    late = across.overdue
+    head = (f"{len(late)} of {len(across.milestones)} milestones overdue on {across.today}"
+            if late else f"No milestone of {len(across.milestones)} is overdue on "
+            f"{across.today}")
+    return head + "".join(
+        [": " + "; ".join(f"{m.name} ({across.titles.get(m.priority, m.priority)}, "
+                          f"{m.days_overdue} days late)" for m in late)] if late else []) + "."

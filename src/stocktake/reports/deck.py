@@ -386,8 +386,8 @@ def _chain_slide(deck: Deck) -> None:
     c = deck.c
     chain = c["chain"]
     s = deck.slide(_question(deck, 2, "The delivery chain"),
-                   "\n".join(chain.get("summary") or ()))
-    deck.picture(s, chain_svg(c["chain_object"], chain["analysis"]))
+                   "\n".join(chain.summary))
+    deck.picture(s, chain_svg(c["chain_object"], chain.analysis))
 
 
 def _headline_slide(deck: Deck) -> None:
@@ -534,9 +534,9 @@ def _actions_slide(deck: Deck) -> None:
     routine = c["routine"]
     nxt = (f"Next stocktake: {day(routine.next) if routine.next else 'not scheduled'}.")
     s = deck.slide(_question(deck, 5), nxt)
-    rows = [[a["text"], a["owner"], day(a["due"]),
-             f"Overdue ({a['days_overdue']} days)" if a["days_overdue"]
-             else str(a["status"]).replace("_", " ").capitalize()]
+    rows = [[a.text, a.owner, day(a.due),
+             f"Overdue ({a.days_overdue} days)" if a.days_overdue
+             else str(a.status).replace("_", " ").capitalize()]
             for a in routine.carried_over]
     if rows:
         deck.table(s, ["Action", "Owner", "Due", "Status"], rows, widths=[4, 2, 1.2, 1.5])

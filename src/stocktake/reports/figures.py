@@ -11,9 +11,11 @@ from html import escape
 from typing import Any
 
 from ..delivery.assessments import LIKELIHOOD_LABELS
+from .briefing_text import overdue_sentence
 from .charts import likelihood_chart
 from .formatting import signed
 from .theme import Theme
+from .timeline import milestone_timeline
 
 STATUS_KEY = "green: on track, ahead or met; red: off track or missed; grey: neither yet"
 
@@ -105,6 +107,21 @@ def likelihood_figure(c: dict[str, Any]) -> PictureFigure | None:
         in_words="; ".join(f"{title}: " + (", ".join(
             f"{r} {LIKELIHOOD_LABELS.get(v, v)}" for r, v in history) or "not assessed")
             for title, history in rounds))
+
+
+def timeline_figure(c: dict[str, Any]) -> PictureFigure | None:
+    """The report's milestone timeline across priorities (reports.timeline, the HTML
+    report's chart); None when the report has none or no plan has a milestone."""
+    across = c.get("across")
+    svg = milestone_timeline(across) if across is not None else ""
+    if not svg:
+        return None
+    return PictureFigure(
+        title="Milestones across priorities",
+        svg=svg,
+        caption="Each priority's milestones by due day; an overdue milestone is red, with a "
+                "bar from its due day to today.",
+        in_words=overdue_sentence(across))
 
 
 ROW, LABELS, WIDTH, PAD = 30, 250, 720, 12

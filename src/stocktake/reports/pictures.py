@@ -1,24 +1,106 @@
-"""SVG charts as PNG pictures for the office documents, drawn on this machine by CairoSVG
-(the Cairo library WeasyPrint's platform already has; nothing fetched, no browser)."""
+"""SVG charts as PNG pictures for the office documents, drawn on this machine: by librsvg
+(the system's SVG library, in C) where it is installed, else by CairoSVG (in Python, about
+four times slower on these charts, and the same picture to the eye). Nothing is fetched and
+no browser is started."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
+import io
 import re
+from functools import cache
+from typing import Any
 
 # Twice the SVG's own size: sharp on a projector and when a slide is printed.
 SCALE = 2.0
 # Pixels per inch of the picture as placed: sharp on a projector and in print, and no more
-# (CairoSVG's time grows with the pixels drawn).
+# (the drawing time grows with the pixels drawn).
 DPI = 150
 
 
 def svg_to_png(svg: str, *, scale: float = SCALE) -> bytes:
     """A PNG of an SVG drawing, on white, at ``scale`` times its size in pixels."""
+    rsvg = _librsvg()
+    if rsvg is not None:
+        return rsvg.png(svg, scale)
     import cairosvg  # imported here: only the office documents need it
 
     return cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale,
                             background_color="white")
+
+
+class _Viewport(ctypes.Structure):
+    _fields_ = [("x", ctypes.c_double), ("y", ctypes.c_double),
+                ("width", ctypes.c_double), ("height", ctypes.c_double)]
+
+
+class _LibRsvg:
+    """librsvg's C interface (2.46 or later), drawing on a cairocffi image surface."""
+
+    def __init__(self, lib: ctypes.CDLL, gobject: ctypes.CDLL) -> None:
+        lib.rsvg_handle_new_from_data.restype = ctypes.c_void_p
+        lib.rsvg_handle_new_from_data.argtypes = [ctypes.c_char_p, ctypes.c_size_t,
+                                                  ctypes.c_void_p]
+        lib.rsvg_handle_render_document.restype = ctypes.c_int
+        lib.rsvg_handle_render_document.argtypes = [
+            ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(_Viewport), ctypes.c_void_p]
+        gobject.g_object_unref.argtypes = [ctypes.c_void_p]
+        self.lib, self.gobject = lib, gobject
+
+    def png(self, svg: str, scale: float) -> bytes:
+        import cairocffi as cairo
+
+        width, height = svg_size(svg)
+        surface = cairo.ImageSurface(cairo.FORMAT_RGB24, round(width * scale),
+                                     round(height * scale))
+        context = cairo.Context(surface)
+        context.set_source_rgb(1, 1, 1)
+        context.paint()
+        context.scale(scale, scale)  # the drawing at its own size, scaled by cairo
+        data = svg.encode("utf-8")
+        handle = self.lib.rsvg_handle_new_from_data(data, len(data), None)
+        if not handle:
+            raise ValueError("librsvg could not read an SVG drawing")
+        try:
+            pointer = int(cairo.ffi.cast("uintptr_t", context._pointer))
+            drawn = self.lib.rsvg_handle_render_document(
+                handle, pointer, ctypes.byref(_Viewport(0, 0, width, height)), None)
+        finally:
+            self.gobject.g_object_unref(handle)
+        if not drawn:
+            raise ValueError("librsvg could not draw an SVG drawing")
+        surface.flush()
+        return _png(surface)
+
+
+def _png(surface: Any) -> bytes:
+    """A cairo RGB surface as PNG bytes. Encoding takes three times as long as librsvg's
+    drawing; zlib level 3 (Pillow) encodes a third faster than cairo's default level, to
+    files of the same size (a chart is mostly flat colour)."""
+    from PIL import Image  # python-pptx's own dependency
+
+    image = Image.frombuffer("RGBX", (surface.get_width(), surface.get_height()),
+                             bytes(surface.get_data()), "raw", "BGRX", surface.get_stride(), 1)
+    out = io.BytesIO()
+    image.convert("RGB").save(out, "PNG", compress_level=3)
+    return out.getvalue()
+
+
+@cache
+def _librsvg() -> _LibRsvg | None:
+    """librsvg, if the system has a version that draws a whole document, else None."""
+    try:
+        import cairocffi  # noqa: F401  (the surface librsvg draws on)
+
+        lib = ctypes.CDLL(ctypes.util.find_library("rsvg-2") or "librsvg-2.so.2")
+        gobject = ctypes.CDLL(ctypes.util.find_library("gobject-2.0") or
+                              "libgobject-2.0.so.0")
+        lib.rsvg_handle_render_document  # noqa: B018  (since librsvg 2.46)
+    except (ImportError, OSError, AttributeError):
+        return None
+    return _LibRsvg(lib, gobject)
 
 
 class PictureCache:

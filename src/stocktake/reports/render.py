@@ -23,6 +23,7 @@ from .charts import (
 )
 from .figures import likelihood_figure
 from .formatting import FILTERS
+from .timeline import milestone_timeline
 
 FORMATS = (".html", ".pdf")
 
@@ -115,4 +116,5 @@ def render_report(context: dict[str, Any]) -> str:
     c = dict(context)
     c["likelihood_figure"] = likelihood_figure(c)  # the same figure the office formats show
     c.pop("likelihood_rounds", None)
+    c["timeline_svg"] = milestone_timeline(c["across"]) if "across" in c else ""
     return environment().get_template("report.html").render(c=c)

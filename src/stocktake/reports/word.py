@@ -13,6 +13,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Emu, Inches, Pt, RGBColor
 
+from ..delivery.plans import HIGH_RISK_SCORE
 from . import briefing_text as words
 from .figures import (
     BarFigure,
@@ -21,6 +22,7 @@ from .figures import (
     likelihood_figure,
     note_figure,
     report_figure,
+    timeline_figure,
 )
 from .formatting import status_word
 from .office import data_as_of_line
@@ -184,15 +186,30 @@ def report_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
         d.para("No concerns.", muted=True)
     if "trust" in c:  # alerts on the priorities' figures, where the report has them
         _trust(d, c["trust"])
+    _across(d, c)
     d.doc.add_heading("Data-quality league: provinces and territories", level=1)
     units = c["quality"]["units"]
     if units:
+        d.para(words.QUALITY_ORDER)
         d.table(words.QUALITY_HEADER, [words.quality_row(i, e) for i, e in enumerate(units, 1)],
-                widths=[0.4, 3, 1, 1.2, 1.2], numeric=(0, 2, 3, 4))
+                widths=[0.4, 2.6, 0.8, 1.2, 1.1, 0.9], numeric=(0, 2, 3, 4, 5))
     else:
         d.para("No unit has data to score yet.", muted=True)
     d.para(words.report_key(c), muted=True)
     return d
+
+
+def _across(d: _Doc, c: dict[str, Any]) -> None:
+    """Risks and milestones across priorities (#17): the register and the timeline."""
+    across = c.get("across")
+    if across is None or not (across.risks or across.milestones):
+        return
+    d.doc.add_heading("Risks and milestones across priorities", level=1)
+    if across.risks:
+        d.table(words.RISK_HEADER, words.risk_rows(across),
+                widths=[0.5, 2, 1.3, 1, 1.2, 1.35, 1.75], numeric=(0,))
+        d.para(words.RISK_KEY.format(high=HIGH_RISK_SCORE), muted=True)
+    d.figure(timeline_figure(c))
 
 
 def _trust(d: _Doc, trust: list[dict[str, Any]]) -> None:

@@ -36,6 +36,7 @@ from . import (
     monitoring,
     overview_pages,
     public,
+    register_pages,
     security,
     spc_pages,
 )
@@ -44,7 +45,7 @@ from .cache import ResultCache
 # Each feature has its router and the permissions of its routes (a route without one is
 # refused); account_pages' and overview_pages' are in auth.PERMISSIONS itself.
 FEATURES = (delivery_pages, data_pages, api, public, model_pages, spc_pages, alert_pages,
-            mail_pages, commitment_pages)
+            mail_pages, commitment_pages, register_pages)
 for _feature in FEATURES:
     auth.PERMISSIONS.update(_feature.PERMISSIONS)
 

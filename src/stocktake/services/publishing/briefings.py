@@ -28,6 +28,7 @@ from ..reading.snapshot import Snapshot
 from ..reading.status import priority_status, unit_readings
 from ..routines.commitments import commitments_brief
 from ..routines.escalation import escalation_brief
+from ..routines.register import across_priorities
 from ..routines.stocktakes import list_actions
 from .trust import bearing_on_headline, in_words, quality_league, with_care
 
@@ -299,8 +300,11 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
             # Since the last report: SINCE_DAYS before the moment read (the guide).
             "commitments": commitments_brief(engine, as_of=as_of),
             "escalation": escalation_brief(engine, as_of=as_of),
-            "quality": {"units": quality_league(provinces, raised, titles),
+            # Worst first: the report's league is there to find the units that need help.
+            "quality": {"units": quality_league(provinces, raised, titles, worst_first=True),
                         "formula": FORMULA},
+            # Across priorities: every current plan's risks and milestones (#17).
+            "across": across_priorities(engine, as_of=as_of),
             "version": __version__}
 
 

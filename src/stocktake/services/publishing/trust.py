@@ -289,13 +289,18 @@ class LeagueEntry:
 
 
 def quality_league(units: Sequence[UnitQuality], report: AlertsReport,
-                   titles: dict[str, str] | None = None) -> list[LeagueEntry]:
+                   titles: dict[str, str] | None = None, *, worst_first: bool = False
+                   ) -> list[LeagueEntry]:
     """The units in the data-quality service's league order (which already lists a unit with
     a standing alert on a headline after every unit without one), each with those alerts
-    and the reason in words."""
+    and the reason in words.
+
+    ``worst_first`` turns the league round, for a document whose league is there to find
+    who needs help: the units whose headline figures an alert questions come first, then
+    the rest from the lowest score up; rank 1 is the unit to help first."""
     titles = titles or {}
     out = []
-    for i, q in enumerate(units, 1):
+    for i, q in enumerate(reversed(units) if worst_first else units, 1):
         alerts = tuple(bearing_on_headline(report, q.unit))
         reason = None
         if alerts:

@@ -1,0 +1,62 @@
+"""The office documents' pictures: an SVG drawing as a PNG of the size asked, on white, the
+same to the eye whichever library draws it (librsvg where the system has it, CairoSVG
+otherwise: each checked against the other)."""
+
+from __future__ import annotations
+
+import io
+
+import cairosvg
+import pytest
+from PIL import Image, ImageChops, ImageStat
+
+from stocktake.reports import pictures
+from stocktake.reports.charts import likelihood_chart
+
+# A red square in the top left quarter, black text below it, nothing on the right half.
+DRAWING = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100">'
+           '<rect x="10" y="10" width="40" height="40" fill="#de1b1b"/>'
+           '<text x="10" y="80" font-size="16" font-family="sans-serif">Target 79.0</text>'
+           '</svg>')
+
+
+def _image(png: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(png)).convert("RGB")
+
+
+def test_a_drawing_is_a_png_of_the_size_asked_on_white():
+    image = _image(pictures.svg_to_png(DRAWING, scale=3))
+    assert image.size == (600, 300)
+    assert image.getpixel((90, 90)) == (0xDE, 0x1B, 0x1B)  # inside the square (30, 30)
+    assert image.getpixel((500, 50)) == (255, 255, 255)  # the empty right half: white
+    text = image.crop((30, 190, 300, 260))  # where the label is: dark strokes drawn
+    assert text.getextrema()[0][0] < 80
+
+
+@pytest.mark.skipif(pictures._librsvg() is None, reason="librsvg is not installed")
+def test_librsvg_draws_what_cairosvg_draws():
+    """The fast path checked against the slow one on a real chart: the same size, and the
+    same picture but for anti-aliasing and glyph placement (a small mean difference)."""
+    svg = likelihood_chart([("Cut crime", [("2024-Q2", "amber_red"),
+                                           ("2024-Q3", "amber_green")]),
+                            ("More homes", [("2024-Q3", "red")])])
+    ours = _image(pictures.svg_to_png(svg, scale=2))
+    theirs = _image(cairosvg.svg2png(bytestring=svg.encode(), scale=2,
+                                     background_color="white"))
+    assert ours.size == theirs.size
+    # Compared in blocks of 8 by 8 pixels, where a glyph a pixel to the side is no change.
+    ours, theirs = ours.reduce(8), theirs.reduce(8)
+    assert _mean_difference(ours, theirs) < 2  # of 255 (measured: 0.7)
+    assert _mean_difference(ours, Image.new("RGB", ours.size, "white")) > 6  # (9.9)
+
+
+def _mean_difference(a: Image.Image, b: Image.Image) -> float:
+    return ImageStat.Stat(ImageChops.difference(a, b).convert("L")).mean[0]
+
+
+def test_a_drawing_placed_twice_at_one_size_is_drawn_once():
+    cache = pictures.PictureCache()
+    first = cache.png(DRAWING, width=2)
+    assert cache.png(DRAWING, width=2) is first
+    assert _image(first).size == (2 * pictures.DPI, pictures.DPI)
+    assert cache.png(DRAWING, width=4) is not first
