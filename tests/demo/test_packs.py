@@ -150,6 +150,10 @@ def test_the_monthly_note_is_one_page_across_all_priorities(demo_engine, tmp_pat
     assert {p["code"] for p in note["priorities"]} == {"SURG", "CRIME", "LIT", "HOUS", "HOME"}
     assert "HOME" in {o["code"] for o in note["off_track"]}
     assert any(d["code"] == "HOME" for d in note["decisions"])
+    # the latest month too: its commitments line and escalation marks must fit as well
+    later = tmp_path / "later.pdf"
+    write_note(demo_engine, "2026-11", str(later))
+    assert _pages(later) == 1
     out = tmp_path / "note.pdf"
     write_note(demo_engine, "2026-10", str(out))
     assert _pages(out) == 1
