@@ -166,3 +166,29 @@ def test_pages_with_content_pass_axe_in_a_browser(site, browser):
                 screenshot(page, f"commitments-{path.strip('/').replace('/', '-')}-{name}")
                 page.context.close()
     assert not found, "\n".join(map(str, found))
+
+
+@SQLITE_ONLY
+def test_the_published_site_carries_the_tracker_filtered_in_the_browser(site, browser,
+                                                                          tmp_path):
+    """`stocktake publish` writes the tracker as a static page (published commitments only,
+    and their CSV), linked from the index; with no server behind it, its form filters the
+    rows in the reader's browser."""
+    from stocktake.web.public import publish_site
+
+    written = publish_site(site, tmp_path / "site")
+    assert {"commitments.html", "commitments.csv"} <= set(written["files"])
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert 'href="commitments.html"' in index
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "site" / "commitments.csv").read_text())))
+    assert [r["code"] for r in rows] == ["C1", "C2"]
+    page = browser.new_page()
+    page.goto((tmp_path / "site" / "commitments.html").as_uri())
+    assert "Reform the tax code" not in page.content()
+    shown = page.locator("tbody tr[data-status]:visible")
+    assert shown.count() == 2
+    page.fill("#f-q", "clinics")
+    page.click("form button[type=submit]")
+    assert shown.count() == 1 and "Open two clinics" in shown.first.inner_text()
+    assert page.inner_text("#shown") == "1 shown."
+    page.close()

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from ...delivery.commitments import STATUSES
 from ...errors import Invalid, Problem, StocktakeError
 from ...intake.cells import csv_text
 from ...model.entities import DeliveryModel, Priority
@@ -34,8 +35,10 @@ from ..reading.readings import PARTIAL_RULE, spc_chart
 from ..reading.series_data import iso
 from ..reading.snapshot import Snapshot
 from ..reading.status import priority_codes, priority_status, priority_trajectory, unit_readings
+from ..routines.commitments import commitments_csv, commitments_report
 
 INDEX = "index.html"
+TRACKER, TRACKER_CSV = "commitments.html", "commitments.csv"
 STYLESHEET = "style.css"
 SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 CSV_COLUMNS = ("priority", "indicator", "unit", "unit_name", "level", "period", "value",
@@ -157,7 +160,10 @@ def public_site(engine: Engine, *, as_of: datetime | None = None) -> dict[str, A
                                       "unit_of_measure": page["unit_of_measure"],
                                       "priority_page": page["page"]})
     vintages = [p["data_as_of"] for p in priorities if p["data_as_of"]]
+    # the commitments tracker: only commitments marked public, all on one page
+    tracker = commitments_report(engine, as_of=as_of, public_only=True, per_page=0)
     return {"as_of": iso(as_of), "data_as_of": max(vintages) if vintages else None,
+            "commitments": tracker if tracker.total else None,
             "world_label": get_meta(engine, "world_label"), "partial_rule": PARTIAL_RULE,
             "priorities": priorities,
             "jurisdictions": sorted(jurisdictions.values(), key=lambda j: j["name"]),
@@ -188,6 +194,13 @@ def site_pages(site: dict[str, Any], render: Render) -> dict[str, str]:
     for j in site["jurisdictions"]:
         files[j["page"]] = render("public_unit.html", common | {
             "j": j, "page_title": j["name"]})
+    if site["commitments"]:  # a static page: filtered in the reader's browser, no server
+        files[TRACKER] = render("public_commitments.html", {
+            "report": site["commitments"], "statuses": STATUSES, "static": True,
+            "filters": {"status": None, "minister": None, "department": None, "search": None},
+            "problem": "", "world_label": site["world_label"], "csv_url": TRACKER_CSV,
+            "prev_url": "", "next_url": ""})
+        files[TRACKER_CSV] = commitments_csv(site["commitments"])
     return files
 
 
