@@ -468,11 +468,7 @@ def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str]
     alerts = []
     for u, s, others in _against_peers_alerts(units, against_peers(_log(y)), y, periods,
                                               series, segment, label, peer_word, abrupt):
-        before, after = figure_pair(s.before, s.after)
-        how = (f"{abs(s.after - s.before):.{len(before.partition('.')[2])}f} points"
-               if indicator in percent else _percent(s.relative or 0))
-        figures = (f"{before}% to {after}%" if indicator in percent
-                   else f"{before} to {after} a period")
+        how, figures = _shift_said(s, indicator in percent)
         text = (f"from {s.start} {label[units[u]]}'s {_said(indicator, words)} is "
                 f"{how} {'higher' if s.sigma > 0 else 'lower'} "
                 f"against its peers, a break within {BREAK_TRANSITION} periods "
@@ -484,6 +480,16 @@ def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str]
             end=s.end, size={indicator: _size(s)}, evidence=(s,),
             strength=round(abs(s.sigma), 2), explanation=text))
     return alerts
+
+
+def _shift_said(s: Shift, percent: bool) -> tuple[str, str]:
+    """A shift's size (points for a percentage, else a percent change) and its two levels,
+    with the same decimals."""
+    before, after = figure_pair(s.before, s.after)
+    if percent:
+        return (f"{abs(s.after - s.before):.{len(before.partition('.')[2])}f} points",
+                f"{before}% to {after}%")
+    return _percent(s.relative or 0), f"{before} to {after} a period"
 
 
 def drift_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
@@ -528,11 +534,7 @@ def drift_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
     alerts = []
     for u, s, others in _against_peers_alerts(units, relative, y, periods, series, segment,
                                               label, peer_word, not_a_break, DRIFT_WINDOW):
-        before, after = figure_pair(s.before, s.after)
-        how = (f"{abs(s.after - s.before):.{len(before.partition('.')[2])}f} points"
-               if indicator in percent else _percent(s.relative or 0))
-        figures = (f"{before}% to {after}%" if indicator in percent
-                   else f"{before} to {after} a period")
+        how, figures = _shift_said(s, indicator in percent)
         text = (f"from {s.start} {label[units[u]]}'s {_said(indicator, words)} is {how} "
                 f"{'higher' if s.sigma > 0 else 'lower'} against its peers ({figures}), a "
                 f"drift that stands out of their changes over the {span} before and after; "
