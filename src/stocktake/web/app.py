@@ -30,12 +30,14 @@ from . import (
     delivery_pages,
     error_pages,
     formatting,
+    i18n,
     logs,
     mail_pages,
     model_pages,
     monitoring,
     overview_pages,
     public,
+    public_words,
     register_pages,
     security,
     spc_pages,
@@ -64,6 +66,8 @@ def templates() -> Jinja2Templates:
     for name, f in data_pages.FILTERS.items():
         t.env.filters.setdefault(name, f)
     t.env.globals.update(auth.template_globals())
+    t.env.filters["tr"] = public_words.tr
+    i18n.install(t.env)  # the catalogue of each request's language (i18n.LanguageChoice)
     contracts.enforce(t.env)  # in the tests: every page checked against its contract
     return t
 
@@ -99,6 +103,7 @@ def create_app(engine: Engine, *, trusted_proxies: str | None = None) -> FastAPI
     app.state.public_site = ResultCache(engine, size=4, name="public_site")  # the whole site
     app.state.uploads = data_pages.Uploads()
     hosts = [h.strip() for h in os.environ.get(ALLOWED_HOSTS_ENV, "*").split(",") if h.strip()]
+    app.add_middleware(i18n.LanguageChoice)
     if hosts and "*" not in hosts:  # a request for another host name gets 400
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

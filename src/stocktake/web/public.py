@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from ..reports import contracts
 from ..reports.formatting import FILTERS
 from ..services.publishing import publish
-from . import auth
+from . import auth, i18n, public_words
 from .cache import ResultCache
 from .deps import EngineDep
 
@@ -44,17 +44,31 @@ def environment() -> jinja2.Environment:
                              autoescape=jinja2.select_autoescape(("html",)),
                              undefined=jinja2.StrictUndefined)
     env.filters.update(FILTERS)
-    return contracts.enforce(env)
+    env.filters.update(i18n.FILTERS)  # in English, the same as FILTERS'
+    env.filters.update(public_words.FILTERS)
+    return contracts.enforce(i18n.install(env))
 
 
-def render_page(template: str, context: dict[str, Any]) -> str:
-    """One public page as HTML (the ``render`` that services.publish expects)."""
-    return environment().get_template(template).render(context)
+def render_page(template: str, context: dict[str, Any], lang: str = i18n.DEFAULT) -> str:
+    """One public page as HTML in ``lang`` (the ``render`` that services.publish expects)."""
+    with i18n.language(lang):
+        return environment().get_template(template).render(context)
+
+
+def renderer(lang: str) -> publish.Render:
+    """``render_page`` in ``lang``."""
+    return lambda template, context: render_page(template, context, lang)
+
+
+# The other languages of the site: each in its own folder of the site (fr/).
+TRANSLATED = tuple(lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT)
 
 
 def publish_site(engine: Engine, out: str | Path, **options: Any) -> dict[str, Any]:
-    """Write the static public site into ``out`` (see services.publish.write_site)."""
+    """Write the static public site into ``out``, with each translation in a subfolder
+    (see services.publish.write_site)."""
     return publish.write_site(engine, out, render=render_page, stylesheet=STYLESHEET,
+                              translations={lang: renderer(lang) for lang in TRANSLATED},
                               **options)
 
 
