@@ -33,6 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "public_unit": auth.PUBLIC,
     "public_csv": auth.PUBLIC,
     "public_stylesheet": auth.PUBLIC,
+    "public_translated": auth.PUBLIC,
+    "public_translated_index": auth.PUBLIC,
 }
 
 
@@ -86,7 +88,9 @@ async def page(engine: Engine, cache: ResultCache, name: str) -> Response:
     """One file of the public site, built whole once per data version."""
 
     def build() -> dict[str, str]:
-        return publish.site_pages(publish.public_site(engine), render_page)
+        site = publish.public_site(engine)
+        return publish.site_pages(site, render_page) | publish.translated_pages(
+            site, {lang: renderer(lang) for lang in TRANSLATED})
 
     pages = await run_in_threadpool(cache.get, "public site", build)
     if name not in pages:
@@ -94,7 +98,7 @@ async def page(engine: Engine, cache: ResultCache, name: str) -> Response:
     if name.endswith(".csv"):
         return PlainTextResponse(pages[name], media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition":
-                                          f'attachment; filename="{name}"'})
+                                          f'attachment; filename="{Path(name).name}"'})
     return HTMLResponse(pages[name])
 
 
@@ -121,6 +125,22 @@ async def public_unit(code: str, engine: EngineDep, cache: SiteCache) -> Respons
 @router.get("/public/data-{code}.csv")
 async def public_csv(code: str, engine: EngineDep, cache: SiteCache) -> Response:
     return await page(engine, cache, publish.csv_file(code))
+
+
+@router.get("/public/{lang}/", response_class=HTMLResponse)
+async def public_translated_index(lang: str, engine: EngineDep, cache: SiteCache) -> Response:
+    return await public_translated(lang, publish.INDEX, engine, cache)
+
+
+@router.get("/public/{lang}/{name}", response_class=HTMLResponse)
+async def public_translated(lang: str, name: str, engine: EngineDep,
+                            cache: SiteCache) -> Response:
+    """A file of a translation of the site (/public/fr/...), as ``publish`` writes it."""
+    if lang not in TRANSLATED:
+        raise HTTPException(status_code=404, detail="no such page on the public site")
+    if name == publish.STYLESHEET:
+        return public_stylesheet()
+    return await page(engine, cache, f"{lang}/{name}")
 
 
 @router.get("/public/style.css")

@@ -14,6 +14,7 @@ from babel.numbers import format_decimal
 
 from ..analysis.spc import ICON_LABELS
 from ..analysis.trajectory.base import METHODS
+from ..delivery.commitments import STATUSES as COMMITMENT_STATUSES
 from ..model.entities import is_percent
 from ..reports.formatting import CONCLUDED, STATUS_WORDS
 from ..services.admin.accounts import ROLES
@@ -24,7 +25,7 @@ from .i18n import gettext as _
 # Messages the pages translate that Python, not a template, holds: the catalogue must have
 # them too (tests/web/test_translations.py).
 FROM_PYTHON = (*STATUS_WORDS.values(), PARTIAL_RULE, *ICON_LABELS.values(), *METHODS,
-               *ROLES)
+               *ROLES, *COMMITMENT_STATUSES.values())
 
 
 def tr(message: Any) -> Any:
@@ -140,4 +141,6 @@ EXTRACTED = (
     N_("linear"), N_("constant_rate"), N_("s_curve"), N_("front_loaded"), N_("back_loaded"),
     N_("landmarks"), N_("interventions"),
     N_("admin"), N_("analyst"), N_("owner"), N_("provider"), N_("executive"),
+    N_("completed fully"), N_("completed, modified"), N_("underway, on track"),
+    N_("underway, facing challenges"), N_("not being pursued"),
 )
