@@ -16,9 +16,10 @@ from jinja2.ext import babel_extract
 
 from stocktake.web import i18n, public_words
 from stocktake.web.app import create_app
+from stocktake.web.auth import SESSION_COOKIE
 
 from ..services.test_publish import build
-from .conftest import LiveServer, screenshot
+from .conftest import LiveServer, screenshot, signed_in_session
 from .test_accessibility import axe_problems, blocking
 
 WEB = Path(i18n.__file__).parent
@@ -118,6 +119,23 @@ def test_the_language_asked_for_is_remembered_in_a_cookie(engine, small_model_di
     assert '<html lang="fr">' in client.get("/login").text
     # an unknown language is ignored, not an error
     assert client.get("/login?lang=xx").status_code == 200
+
+
+def test_a_signed_in_users_choice_is_remembered_for_the_account(engine, small_model_dir):
+    build(engine, small_model_dir)
+    token = signed_in_session(engine, "analyst")
+    here = TestClient(create_app(engine), cookies={SESSION_COOKIE: token})
+    assert '<html lang="en">' in here.get("/account").text
+    assert '<html lang="fr">' in here.get("/account?lang=fr").text
+    # another browser, no language cookie, English asked for by the browser: still French
+    there = TestClient(create_app(engine), cookies={SESSION_COOKIE: token})
+    page = there.get("/account", headers={"Accept-Language": "en"}).text
+    assert '<html lang="fr">' in page and "Se déconnecter" in page and "(analyste)" in page
+    there.get("/account?lang=en")
+    assert '<html lang="en">' in here.get("/account", cookies={i18n.COOKIE: "fr"}).text
+    # signed out, the browser's cookie again
+    assert '<html lang="fr">' in TestClient(create_app(engine)).get(
+        "/login", cookies={i18n.COOKIE: "fr"}).text
 
 
 def test_the_french_public_site_is_served_beside_the_english(engine, small_model_dir):

@@ -89,7 +89,7 @@ def create_app(engine: Engine, *, trusted_proxies: str | None = None) -> FastAPI
     # Every route passes auth.guard (sign-in, the role table, CSRF); the API's docs are
     # ordinary routes so that the guard covers them too.
     app = StocktakeApp(title="stocktake", docs_url=None, redoc_url=None, openapi_url=None,
-                       dependencies=[Depends(auth.guard)])
+                       dependencies=[Depends(auth.guard), Depends(i18n.for_the_user)])
     auth.check_guarded(app)
     app.state.trusted_proxies = (security.trusted_proxies_from_env() if trusted_proxies is None
                                  else security.parse_proxies(trusted_proxies))

@@ -6,8 +6,9 @@ the guide's "Translating" section). They are compiled in memory when first used,
 checkout needs no build step. English is the source language: its "translation" is the
 message itself.
 
-The language of a request, in order: ``?lang=fr|en`` (remembered in a cookie), the cookie,
-the ``Accept-Language`` header, English. The pages read it through ``page_lang()`` and the
+The language of a request, in order: ``?lang=fr|en`` (remembered in a cookie, and for a
+signed-in user in their account), the signed-in user's choice, the cookie, the
+``Accept-Language`` header, English. The pages read it through ``page_lang()`` and the
 ``_``/``gettext``/``ngettext`` of the templates, all from one context variable that the
 ``LanguageChoice`` middleware sets for the request.
 """
@@ -32,10 +33,13 @@ from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..model.entities import is_percent
 from ..reports import formatting as english
+from ..services.admin import accounts
 
 LANGUAGES = ("en", "fr")
 DEFAULT = "en"
@@ -154,6 +158,23 @@ class LanguageChoice:
 
         with language(lang):
             await self.app(scope, receive, send_with_cookie)
+
+
+async def for_the_user(request: Request) -> None:
+    """The app-wide dependency after auth.guard: a signed-in user's language is theirs
+    wherever they sign in. A ``?lang=`` they ask for is remembered for the account; else
+    the language they chose before, if any, wins over the browser's."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None or principal.via != "session":
+        return
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        if asked != principal.language:
+            await run_in_threadpool(accounts.set_language, request.app.state.engine,
+                                    principal.user_id, asked)
+    elif principal.language in LANGUAGES:
+        request.state.lang = principal.language
+        _current.set(principal.language)  # for the rest of this request
 
 
 # -- numbers, dates and words by locale ------------------------------------------------
