@@ -163,6 +163,7 @@ def test_switching_language_in_a_browser(engine, small_model_dir, browser):
         page.get_by_role("link", name="Français").click()
         assert page.locator("html").get_attribute("lang") == "fr"
         assert page.locator("h1").inner_text() == "Se connecter"
+        assert blocking(axe_problems(page, "/login in French")) == []
         page.goto(server.url + "/login")  # remembered by the cookie
         assert page.locator("label[for=password]").inner_text() == "Mot de passe"
         page.goto(server.url + "/public/")
