@@ -116,3 +116,34 @@ def test_publish_command_writes_the_site(engine, small_model_dir, tmp_path, db_u
     (tmp_path / "file").write_text("x")
     r = CliRunner().invoke(app, ["publish", "--out", str(tmp_path / "file"), "--db", db_url])
     assert r.exit_code == 2 and "not a folder" in " ".join(r.output.split())
+
+
+def test_the_csv_carries_both_names_where_the_model_has_french_ones():
+    from stocktake.services.publishing.publish import CSV_COLUMNS, series_csv
+
+    row = dict.fromkeys(CSV_COLUMNS, "x") | {"value": 1.5, "expected": None}
+    english_only = series_csv([row | {"unit_name": "Quebec", "unit_name_fr": None}])
+    assert english_only.splitlines()[0] == ",".join(CSV_COLUMNS)  # as before
+    both = list(csv.DictReader(io.StringIO(series_csv([
+        row | {"unit_name": "Quebec", "unit_name_fr": "Québec"},
+        row | {"unit_name": "Yukon", "unit_name_fr": None}]))))
+    assert [(r["unit_name"], r["unit_name_fr"]) for r in both] == [("Quebec", "Québec"),
+                                                                   ("Yukon", "")]
+
+
+def test_the_french_site_shows_the_models_french_names_where_it_has_them():
+    from stocktake.services.publishing.publish import in_french
+
+    unit = {"unit_name": "Quebec", "unit_name_fr": "Québec"}
+    page = {"title": "Cut crime", "title_fr": "Réduire la criminalité", "aspiration": "Safer",
+            "aspiration_fr": None, "headline_name": "Incidents", "headline_name_fr": None,
+            "scope_name": "Canada", "scope_name_fr": "Canada", "units": [unit]}
+    site = {"priorities": [page], "jurisdictions": [
+        {"name": "Quebec", "name_fr": "Québec", "readings": [unit | page]}]}
+    french = in_french(site)
+    (p,) = french["priorities"]
+    assert (p["title"], p["aspiration"], p["units"][0]["unit_name"]) == (
+        "Réduire la criminalité", "Safer", "Québec")
+    (j,) = french["jurisdictions"]
+    assert (j["name"], j["readings"][0]["title"]) == ("Québec", "Réduire la criminalité")
+    assert site["priorities"][0]["title"] == "Cut crime"  # the English site is left as it is
