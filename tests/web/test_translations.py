@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from jinja2.ext import babel_extract
 
+from stocktake.store.db import open_engine
 from stocktake.web import i18n, public_words
 from stocktake.web.app import create_app
 from stocktake.web.auth import SESSION_COOKIE
@@ -153,8 +154,8 @@ def test_the_french_public_site_is_served_beside_the_english(engine, small_model
         assert client.get(path).status_code == 404, path
 
 
-def test_switching_language_in_a_browser(engine, small_model_dir, browser):
-    build(engine, small_model_dir)
+def test_switching_language_in_a_browser(tmp_path, small_model_dir, browser):
+    engine = build(open_engine(f"sqlite:///{tmp_path / 'web.db'}"), small_model_dir)
     with LiveServer(create_app(engine)) as server:
         context = browser.new_context(locale="en-GB", bypass_csp=True)  # bypass: axe
         page = context.new_page()
