@@ -97,7 +97,8 @@ def publish(
     """Write the public progress site: index.html, a page per published priority and per
     jurisdiction, each headline series as CSV, and its stylesheet. Only priorities with
     'published: true' in priorities.yaml, and only complete periods. No JavaScript; every
-    link is relative, so the folder can be served from anywhere or opened from disk."""
+    link is relative, so the folder can be served from anywhere or opened from disk. The
+    same site in French goes into DIR/fr/, each page linking to its other version."""
     from ..web.public import publish_site
 
     render_site(publish_site(open_db(db), out, as_of=parse_as_of(as_of)), as_json=as_json)

@@ -63,6 +63,10 @@ def live_session(conn: Connection, token_hash: str, now: datetime) -> dict[str, 
     return dict(row) if row else None
 
 
+def set_language(conn: Connection, user_id: int, language: str) -> None:
+    conn.execute(users.update().where(users.c.id == user_id).values(language=language))
+
+
 def extend_session(conn: Connection, session_id: int, expires_at: datetime) -> None:
     conn.execute(sessions.update().where(sessions.c.id == session_id)
                  .values(expires_at=expires_at))

@@ -35,6 +35,7 @@ users = Table(
     Column("active", Boolean, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("last_login_at", DateTime, nullable=True),
+    Column("language", String(8), nullable=True),  # the web's language they chose (0014)
 )
 
 sessions = Table(

@@ -30,12 +30,14 @@ from . import (
     delivery_pages,
     error_pages,
     formatting,
+    i18n,
     logs,
     mail_pages,
     model_pages,
     monitoring,
     overview_pages,
     public,
+    public_words,
     register_pages,
     security,
     spc_pages,
@@ -64,6 +66,8 @@ def templates() -> Jinja2Templates:
     for name, f in data_pages.FILTERS.items():
         t.env.filters.setdefault(name, f)
     t.env.globals.update(auth.template_globals())
+    t.env.filters["tr"] = public_words.tr
+    i18n.install(t.env)  # the catalogue of each request's language (i18n.LanguageChoice)
     contracts.enforce(t.env)  # in the tests: every page checked against its contract
     return t
 
@@ -85,7 +89,7 @@ def create_app(engine: Engine, *, trusted_proxies: str | None = None) -> FastAPI
     # Every route passes auth.guard (sign-in, the role table, CSRF); the API's docs are
     # ordinary routes so that the guard covers them too.
     app = StocktakeApp(title="stocktake", docs_url=None, redoc_url=None, openapi_url=None,
-                       dependencies=[Depends(auth.guard)])
+                       dependencies=[Depends(auth.guard), Depends(i18n.for_the_user)])
     auth.check_guarded(app)
     app.state.trusted_proxies = (security.trusted_proxies_from_env() if trusted_proxies is None
                                  else security.parse_proxies(trusted_proxies))
@@ -99,6 +103,7 @@ def create_app(engine: Engine, *, trusted_proxies: str | None = None) -> FastAPI
     app.state.public_site = ResultCache(engine, size=4, name="public_site")  # the whole site
     app.state.uploads = data_pages.Uploads()
     hosts = [h.strip() for h in os.environ.get(ALLOWED_HOSTS_ENV, "*").split(",") if h.strip()]
+    app.add_middleware(i18n.LanguageChoice)
     if hosts and "*" not in hosts:  # a request for another host name gets 400
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from ..reports import contracts
 from ..reports.formatting import FILTERS
 from ..services.publishing import publish
-from . import auth
+from . import auth, i18n, public_words
 from .cache import ResultCache
 from .deps import EngineDep
 
@@ -33,6 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "public_unit": auth.PUBLIC,
     "public_csv": auth.PUBLIC,
     "public_stylesheet": auth.PUBLIC,
+    "public_translated": auth.PUBLIC,
+    "public_translated_index": auth.PUBLIC,
 }
 
 
@@ -44,17 +46,31 @@ def environment() -> jinja2.Environment:
                              autoescape=jinja2.select_autoescape(("html",)),
                              undefined=jinja2.StrictUndefined)
     env.filters.update(FILTERS)
-    return contracts.enforce(env)
+    env.filters.update(i18n.FILTERS)  # in English, the same as FILTERS'
+    env.filters.update(public_words.FILTERS)
+    return contracts.enforce(i18n.install(env))
 
 
-def render_page(template: str, context: dict[str, Any]) -> str:
-    """One public page as HTML (the ``render`` that services.publish expects)."""
-    return environment().get_template(template).render(context)
+def render_page(template: str, context: dict[str, Any], lang: str = i18n.DEFAULT) -> str:
+    """One public page as HTML in ``lang`` (the ``render`` that services.publish expects)."""
+    with i18n.language(lang):
+        return environment().get_template(template).render(context)
+
+
+def renderer(lang: str) -> publish.Render:
+    """``render_page`` in ``lang``."""
+    return lambda template, context: render_page(template, context, lang)
+
+
+# The other languages of the site: each in its own folder of the site (fr/).
+TRANSLATED = tuple(lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT)
 
 
 def publish_site(engine: Engine, out: str | Path, **options: Any) -> dict[str, Any]:
-    """Write the static public site into ``out`` (see services.publish.write_site)."""
+    """Write the static public site into ``out``, with each translation in a subfolder
+    (see services.publish.write_site)."""
     return publish.write_site(engine, out, render=render_page, stylesheet=STYLESHEET,
+                              translations={lang: renderer(lang) for lang in TRANSLATED},
                               **options)
 
 
@@ -72,7 +88,9 @@ async def page(engine: Engine, cache: ResultCache, name: str) -> Response:
     """One file of the public site, built whole once per data version."""
 
     def build() -> dict[str, str]:
-        return publish.site_pages(publish.public_site(engine), render_page)
+        site = publish.public_site(engine)
+        return publish.site_pages(site, render_page) | publish.translated_pages(
+            site, {lang: renderer(lang) for lang in TRANSLATED})
 
     pages = await run_in_threadpool(cache.get, "public site", build)
     if name not in pages:
@@ -80,7 +98,7 @@ async def page(engine: Engine, cache: ResultCache, name: str) -> Response:
     if name.endswith(".csv"):
         return PlainTextResponse(pages[name], media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition":
-                                          f'attachment; filename="{name}"'})
+                                          f'attachment; filename="{Path(name).name}"'})
     return HTMLResponse(pages[name])
 
 
@@ -107,6 +125,22 @@ async def public_unit(code: str, engine: EngineDep, cache: SiteCache) -> Respons
 @router.get("/public/data-{code}.csv")
 async def public_csv(code: str, engine: EngineDep, cache: SiteCache) -> Response:
     return await page(engine, cache, publish.csv_file(code))
+
+
+@router.get("/public/{lang}/", response_class=HTMLResponse)
+async def public_translated_index(lang: str, engine: EngineDep, cache: SiteCache) -> Response:
+    return await public_translated(lang, publish.INDEX, engine, cache)
+
+
+@router.get("/public/{lang}/{name}", response_class=HTMLResponse)
+async def public_translated(lang: str, name: str, engine: EngineDep,
+                            cache: SiteCache) -> Response:
+    """A file of a translation of the site (/public/fr/...), as ``publish`` writes it."""
+    if lang not in TRANSLATED:
+        raise HTTPException(status_code=404, detail="no such page on the public site")
+    if name == publish.STYLESHEET:
+        return public_stylesheet()
+    return await page(engine, cache, f"{lang}/{name}")
 
 
 @router.get("/public/style.css")

@@ -145,6 +145,7 @@ class Principal:
     read_only: bool = False
     csrf_token: str | None = None  # sessions only
     scope: str | None = None  # tokens only: read, routines or unit:CODE
+    language: str | None = None  # sessions only: the web's language they chose, if any
 
     def may_edit_priority(self, code: str) -> bool:
         """Plans and actions: analysts and admins edit all; an owner edits their own."""
@@ -512,7 +513,14 @@ def resume_session(engine: Engine, token: str, *, now: datetime | None = None,
             conn.commit()
     return Principal(user_id=row["id"], username=row["username"], role=row["role"],
                      unit=row["unit"], priorities=tuple(row["priorities"] or ()),
-                     via="session", csrf_token=row["csrf_token"])
+                     via="session", csrf_token=row["csrf_token"],
+                     language=row.get("language"))
+
+
+def set_language(engine: Engine, user_id: int, language: str) -> None:
+    """Remember the language a user chose for the web (a preference: not audited)."""
+    with writing(engine) as conn:
+        q.set_language(conn, user_id, language)
 
 
 def end_session(engine: Engine, token: str) -> None:

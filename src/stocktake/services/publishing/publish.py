@@ -43,6 +43,7 @@ STYLESHEET = "style.css"
 SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 CSV_COLUMNS = ("priority", "indicator", "unit", "unit_name", "level", "period", "value",
                "expected")
+FRENCH_NAME = "unit_name_fr"  # a CSV column only when the model names a unit in French
 
 # A page renderer: (template name, context) -> HTML text.
 Render = Callable[[str, dict[str, Any]], str]
@@ -75,14 +76,22 @@ def published_priorities(model: DeliveryModel) -> list[Priority]:
     return chosen
 
 
+def french(thing: Any, field: str = "name") -> str | None:
+    """The French of a model field (``name_fr``, ``title_fr``), where the model has one."""
+    return getattr(thing, f"{field}_fr", None) or None
+
+
 def _jurisdiction(row: UnitStatus, readings: UnitReading | None,
-                  polarity: str, uom: str | None, decimals: int | None) -> dict[str, Any]:
+                  polarity: str, uom: str | None, decimals: int | None,
+                  name_fr: str | None = None) -> dict[str, Any]:
     return {"unit": row.unit, "unit_name": row.unit_name, "level": row.level,
             "latest": row.latest, "expected": row.expected, "gap": row.gap,
             "gap_pct": row.gap_pct, "status": row.status,
             "status_text": status_sentence(row, polarity, uom, decimals),
             "target": row.target, "at_target_period": row.at_target_period,
-            "baseline": row.baseline,
+            "baseline": row.baseline, "unit_name_fr": name_fr,
+            # what a page needs to say the status in another language
+            "polarity": polarity, "unit_of_measure": uom, "decimals": decimals,
             "panel": unit_panel(readings) if readings else ""}
 
 
@@ -110,15 +119,21 @@ def _priority(snap: Snapshot, p: Priority) -> tuple[dict[str, Any], list[dict[st
         "status_text": status_sentence(head, polarity, uom, decimals),
         "at_target_period": head.at_target_period, "decimals": decimals,
         "stages": head.stages,
-        "tolerance": head.tolerance.rule,
+        "tolerance": head.tolerance.rule, "tolerance_value": head.tolerance.value,
+        "tolerance_mode": head.tolerance.mode,
         "method": None if head.trajectory is None else head.trajectory.method,
         "data_as_of": head.data_as_of,
         "chart": headline_chart(trajectory, spc if spc and spc.points else None,
                                 suggestions=False),
         "spc_label": spc.variation_label if spc else None,
         "page": priority_page(p.code), "csv": csv_file(p.code),
-        "units": [_jurisdiction(u, units.get(u.unit), polarity, uom, decimals)
+        "units": [_jurisdiction(u, units.get(u.unit), polarity, uom, decimals,
+                                french(model.units.get(u.unit)))
                   for u in head.below()],
+        # the French of the model's names, where it has them (the French site shows them)
+        "title_fr": french(p, "title"), "aspiration_fr": french(p, "aspiration"),
+        "headline_name_fr": french(model.indicators[p.headline]),
+        "scope_name_fr": french(model.units[p.scope]),
     }
     # The series: complete periods only, with the expected value where a trajectory has one.
     expected = {(p.scope, r.period): r.expected for r in trajectory.readings}
@@ -129,7 +144,8 @@ def _priority(snap: Snapshot, p: Priority) -> tuple[dict[str, Any], list[dict[st
         periods, values, _partial = data.complete(p.headline, code)
         unit = model.units[code]
         rows += [{"priority": p.code, "indicator": p.headline, "unit": code,
-                  "unit_name": unit.name, "level": unit.level, "period": period,
+                  "unit_name": unit.name, "unit_name_fr": french(unit),
+                  "level": unit.level, "period": period,
                   "value": value, "expected": expected.get((code, period))}
                  for period, value in zip(periods, values, strict=True)]
     return page, rows
@@ -152,9 +168,12 @@ def public_site(engine: Engine, *, as_of: datetime | None = None) -> dict[str, A
     for page in priorities:
         for u in page["units"]:
             j = jurisdictions.setdefault(u["unit"], {
-                "code": u["unit"], "name": u["unit_name"], "level": u["level"],
+                "code": u["unit"], "name": u["unit_name"], "name_fr": u["unit_name_fr"],
+                "level": u["level"],
                 "page": unit_page(u["unit"]), "readings": []})
             j["readings"].append(u | {"priority": page["code"], "title": page["title"],
+                                      "title_fr": page["title_fr"],
+                                      "headline_name_fr": page["headline_name_fr"],
                                       "decimals": page["decimals"],
                                       "headline_name": page["headline_name"],
                                       "unit_of_measure": page["unit_of_measure"],
@@ -171,29 +190,50 @@ def public_site(engine: Engine, *, as_of: datetime | None = None) -> dict[str, A
 
 
 def series_csv(rows: list[dict[str, Any]]) -> str:
-    """A headline series as CSV text (full precision: a download is for re-use)."""
+    """A headline series as CSV text (full precision: a download is for re-use), with the
+    units' French names beside the English where the model has them."""
+    columns = list(CSV_COLUMNS)
+    if any(r.get(FRENCH_NAME) for r in rows):
+        columns.insert(columns.index("unit_name") + 1, FRENCH_NAME)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for r in rows:  # text no spreadsheet runs as a formula (intake/cells.py)
-        writer.writerow({k: ("" if r[k] is None else repr(r[k]) if isinstance(r[k], float)
+        writer.writerow({k: ("" if r.get(k) is None else repr(r[k]) if isinstance(r[k], float)
                              else csv_text(r[k]) if isinstance(r[k], str) else r[k])
-                         for k in CSV_COLUMNS})
+                         for k in columns})
     return out.getvalue()
+
+
+def in_french(site: dict[str, Any]) -> dict[str, Any]:
+    """The site with the model's French names in place of the English where it has them."""
+    def swap(d: dict[str, Any], *fields: str) -> dict[str, Any]:
+        return d | {f: d[f"{f}_fr"] for f in fields if d.get(f"{f}_fr")}
+
+    def priority(p: dict[str, Any]) -> dict[str, Any]:
+        return swap(p, "title", "aspiration", "headline_name", "scope_name") | {
+            "units": [swap(u, "unit_name") for u in p["units"]]}
+
+    jurisdictions = [swap(j, "name") | {"readings": [
+                         swap(r, "unit_name", "title", "headline_name") for r in j["readings"]]}
+                     for j in site["jurisdictions"]]
+    return site | {"priorities": [priority(p) for p in site["priorities"]],
+                   "jurisdictions": sorted(jurisdictions, key=lambda j: j["name"])}
 
 
 def site_pages(site: dict[str, Any], render: Render) -> dict[str, str]:
     """Every page and download of the site, by file name (all in one folder, so that every
     link is a bare relative file name and the site works from any address or a disk)."""
     common = {"site": site, "stylesheet": STYLESHEET, "index": INDEX}
-    files = {INDEX: render("public_index.html", common | {"page_title": "Progress"})}
+    files = {INDEX: render("public_index.html", common | {"page_title": "Progress",
+                                                          "page_file": INDEX})}
     for p in site["priorities"]:
         files[p["page"]] = render("public_priority.html", common | {
-            "p": p, "page_title": p["title"]})
+            "p": p, "page_title": p["title"], "page_file": p["page"]})
         files[p["csv"]] = series_csv(site["series"][p["code"]])
     for j in site["jurisdictions"]:
         files[j["page"]] = render("public_unit.html", common | {
-            "j": j, "page_title": j["name"]})
+            "j": j, "page_title": j["name"], "page_file": j["page"]})
     if site["commitments"]:  # a static page: filtered in the reader's browser, no server
         files[TRACKER] = render("public_commitments.html", {
             "report": site["commitments"], "statuses": STATUSES, "static": True,
@@ -204,19 +244,38 @@ def site_pages(site: dict[str, Any], render: Render) -> dict[str, str]:
     return files
 
 
+def translated_pages(site: dict[str, Any], translations: dict[str, Render]) -> dict[str, str]:
+    """The pages of each translation of the site, by path (``fr/index.html``): the same
+    files as the English site, each language in its own folder."""
+    files = {}
+    for lang, render in translations.items():
+        shown = in_french(site) if lang == "fr" else site
+        files |= {f"{lang}/{name}": text for name, text in site_pages(shown, render).items()}
+        files[f"{lang}/{STYLESHEET}"] = ""  # copied below, so that links stay bare names
+    return files
+
+
 def write_site(engine: Engine, out: str | Path, *, render: Render, stylesheet: Path,
-               as_of: datetime | None = None) -> dict[str, Any]:
+               as_of: datetime | None = None,
+               translations: dict[str, Render] | None = None) -> dict[str, Any]:
     """Write the static site into ``out`` (created if missing; files of the same names are
-    replaced, others left alone). Returns what was written."""
+    replaced, others left alone), each of ``translations`` (language -> renderer) in a
+    folder of its own (``fr/``). Returns what was written."""
     target = Path(out)
     if target.exists() and not target.is_dir():
         raise Invalid(Problem("this is a file, not a folder", f"--out {target}"))
     site = public_site(engine, as_of=as_of)
     files = site_pages(site, render)
+    files |= translated_pages(site, translations or {})
+    for lang in translations or {}:
+        (target / lang).mkdir(parents=True, exist_ok=True)
     target.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        (target / name).write_text(text, encoding="utf-8")
+        if name.endswith(STYLESHEET):
+            shutil.copyfile(stylesheet, target / name)
+        else:
+            (target / name).write_text(text, encoding="utf-8")
     shutil.copyfile(stylesheet, target / STYLESHEET)
-    return {"out": str(target), "files": sorted([*files, STYLESHEET]),
+    return {"out": str(target), "files": sorted({*files, STYLESHEET}),
             "priorities": [p["code"] for p in site["priorities"]],
             "data_as_of": site["data_as_of"]}

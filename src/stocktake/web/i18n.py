@@ -1,0 +1,283 @@
+"""The web in English and French: which language a request is answered in, the message
+catalogues, and numbers and dates by locale (Babel).
+
+The catalogues are the ``.po`` files under ``locale/`` (extracted with ``babel.cfg``; see
+the guide's "Translating" section). They are compiled in memory when first used, so a fresh
+checkout needs no build step. English is the source language: its "translation" is the
+message itself.
+
+The language of a request, in order: ``?lang=fr|en`` (remembered in a cookie, and for a
+signed-in user in their account), the signed-in user's choice, the cookie, the
+``Accept-Language`` header, English. The pages read it through ``page_lang()`` and the
+``_``/``gettext``/``ngettext`` of the templates, all from one context variable that the
+``LanguageChoice`` middleware sets for the request.
+"""
+
+from __future__ import annotations
+
+import gettext as gettext_module
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime
+from functools import cache
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import jinja2
+from babel import Locale, negotiate_locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..model.entities import is_percent
+from ..reports import formatting as english
+from ..services.admin import accounts
+
+LANGUAGES = ("en", "fr")
+DEFAULT = "en"
+NAMES = {"en": "English", "fr": "Français"}  # each language named in itself, for the switch
+COOKIE = "stocktake_lang"
+COOKIE_AGE = 365 * 24 * 3600
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+
+_current: ContextVar[str] = ContextVar("stocktake_lang", default=DEFAULT)
+
+
+# -- catalogues -------------------------------------------------------------------------
+
+def catalogue_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def translations(lang: str) -> gettext_module.NullTranslations:
+    """The compiled catalogue of ``lang`` (English: the messages themselves)."""
+    if lang == DEFAULT:
+        return gettext_module.NullTranslations()
+    with catalogue_path(lang).open("rb") as f:
+        catalog = read_po(f, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext_module.GNUTranslations(buffer)
+
+
+def current() -> str:
+    """The language of the request being answered (English outside a request)."""
+    return _current.get()
+
+
+@contextmanager
+def language(lang: str) -> Iterator[None]:
+    """Answer in ``lang`` inside the block."""
+    token = _current.set(lang)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str) -> str:
+    return translations(current()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current()).ngettext(singular, plural, n)
+
+
+# -- choosing the language --------------------------------------------------------------
+
+def from_accept_language(header: str | None) -> str | None:
+    """The best of LANGUAGES for an ``Accept-Language`` header, or None."""
+    if not header:
+        return None
+    ranked = []
+    for i, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if tag and quality > 0:
+            ranked.append((-quality, i, tag.strip().replace("_", "-")))
+    preferred = [tag for _, _, tag in sorted(ranked)]
+    return negotiate_locale(preferred, LANGUAGES, sep="-")
+
+
+def choose(query_lang: str | None, cookie: str | None, accept: str | None) -> str:
+    """The language of a request: asked for, remembered, offered by the browser, English."""
+    for lang in (query_lang, cookie):
+        if lang in LANGUAGES:
+            return lang  # type: ignore[return-value]
+    return from_accept_language(accept) or DEFAULT
+
+
+class LanguageChoice:
+    """ASGI middleware: sets the request's language (see ``choose``) for everything inside
+    it, and remembers a ``?lang=`` choice in a cookie."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in scope.get("headers", [])}
+        asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
+        cookies = SimpleCookie()
+        try:
+            cookies.load(headers.get("cookie", ""))
+        except Exception:  # a malformed cookie header: as if there were none
+            cookies = SimpleCookie()
+        remembered = cookies[COOKIE].value if COOKIE in cookies else None
+        lang = choose(asked, remembered, headers.get("accept-language"))
+        scope.setdefault("state", {})["lang"] = lang
+        remember = asked in LANGUAGES and asked != remembered
+
+        async def send_with_cookie(message: Message) -> None:
+            if remember and message["type"] == "http.response.start":
+                secure = "; Secure" if scope.get("scheme") == "https" else ""
+                cookie = (f"{COOKIE}={lang}; Max-Age={COOKIE_AGE}; Path=/; SameSite=Lax"
+                          f"{secure}")
+                message["headers"] = [*message.get("headers", []),
+                                      (b"set-cookie", cookie.encode("latin-1"))]
+            await send(message)
+
+        with language(lang):
+            await self.app(scope, receive, send_with_cookie)
+
+
+async def for_the_user(request: Request) -> None:
+    """The app-wide dependency after auth.guard: a signed-in user's language is theirs
+    wherever they sign in. A ``?lang=`` they ask for is remembered for the account; else
+    the language they chose before, if any, wins over the browser's."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None or principal.via != "session":
+        return
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        if asked != principal.language:
+            await run_in_threadpool(accounts.set_language, request.app.state.engine,
+                                    principal.user_id, asked)
+    elif principal.language in LANGUAGES:
+        request.state.lang = principal.language
+        _current.set(principal.language)  # for the rest of this request
+
+
+# -- numbers, dates and words by locale ------------------------------------------------
+# In English, the filters of the packs and the CLI (reports.formatting), so that an English
+# page is what it always was; in another language, Babel's conventions (1 234,5).
+
+def _locale() -> Locale:
+    return Locale.parse(current())
+
+
+def number(value: Any, decimals: int | None = None) -> str:
+    """A figure in the conventions of the language (1 234,5 in French)."""
+    if current() == DEFAULT or value is None:
+        return english.number(value, decimals)
+    value = float(value)
+    if decimals is None:  # as reports.formatting.number chooses
+        decimals = 0 if value.is_integer() and abs(value) >= 100 else 1
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=pattern, locale=_locale())
+
+
+def when(value: Any) -> str:
+    """A moment: '6 décembre 2026, 14:05 UTC'."""
+    if current() == DEFAULT:
+        return english.when(value)
+    if value is None:
+        return gettext("no data yet")
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return format_datetime(value, "d MMMM y, HH:mm", locale=_locale()) + " UTC"
+
+
+def day(value: Any) -> str:
+    """A day: '6 déc. 2026'."""
+    if current() == DEFAULT or value is None:
+        return english.day(value)
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return format_date(value, "d MMM y", locale=_locale())
+
+
+def status_word(value: Any) -> str:
+    """'On track', 'En bonne voie'."""
+    return gettext(english.status_word(value))
+
+
+def difference(value: Any, unit_of_measure: str | None = None,
+               decimals: int | None = None) -> str:
+    """A gap's size: in points for percentages (reports.formatting.difference)."""
+    if current() == DEFAULT or value is None:
+        return english.difference(value, unit_of_measure, decimals)
+    if is_percent(unit_of_measure):
+        points = abs(float(value))
+        text = number(points, 1 if decimals is None else decimals)
+        return ngettext("%(num)s point", "%(num)s points", 1 if text == "1" else 2) % {
+            "num": text}
+    return number(abs(float(value)), decimals)
+
+
+def change(value: Any, unit_of_measure: str | None = None, decimals: int | None = None) -> str:
+    """A signed movement with its unit: +0,3 point, −120 logements."""
+    if current() == DEFAULT or value is None:
+        return english.change(value, unit_of_measure, decimals)
+    sign = "+" if float(value) > 0 else "−" if float(value) < 0 else ""
+    percent = is_percent(unit_of_measure)
+    text = number(abs(float(value)), (1 if decimals is None else decimals) if percent
+                  else decimals)
+    if percent:
+        return sign + ngettext("%(num)s point", "%(num)s points", 1 if text == "1" else 2) % {
+            "num": text}
+    return f"{sign}{text} {unit_of_measure}" if unit_of_measure else sign + text
+
+
+# The filters of a page in any language (they read the current one).
+FILTERS = {"number": number, "when": when, "day": day, "status_word": status_word,
+           "difference": difference, "change": change}
+
+
+# -- the templates -----------------------------------------------------------------------
+
+def page_lang() -> str:
+    """The ``lang`` of the page's <html>."""
+    return current()
+
+
+def other_languages() -> list[str]:
+    """The languages the page is not in, for the switch (a link with ``?lang=``)."""
+    return [lang for lang in LANGUAGES if lang != current()]
+
+
+def alternates(page_file: str) -> list[tuple[str, str]]:
+    """The same page in the other languages, (language, relative link): the English site
+    at the top of the folder, each other language in its own subfolder (fr/)."""
+    here = current()
+    up = "" if here == DEFAULT else "../"
+    return [(lang, up + (page_file if lang == DEFAULT else f"{lang}/{page_file}"))
+            for lang in LANGUAGES if lang != here]
+
+
+def install(env: jinja2.Environment) -> jinja2.Environment:
+    """Give ``env`` the i18n extension, with the catalogue of the current language."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(page_lang=page_lang, language_names=NAMES, alternates=alternates,
+                       other_languages=other_languages)
+    return env

@@ -1,0 +1,184 @@
+"""The web in English and French (issue #18): every message of the converted templates and
+modules is in the French catalogue and translated; the language of a request (asked, a
+cookie, the browser's); numbers and dates by locale; the French public site, in a browser
+too, with axe."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
+from jinja2.ext import babel_extract
+
+from stocktake.store.db import open_engine
+from stocktake.web import i18n, public_words
+from stocktake.web.app import create_app
+from stocktake.web.auth import SESSION_COOKIE
+
+from ..services.test_publish import build
+from .conftest import LiveServer, screenshot, signed_in_session
+from .test_accessibility import axe_problems, blocking
+
+WEB = Path(i18n.__file__).parent
+# What has been translated so far: every message of these must be in the catalogue, and
+# these templates hold no English outside a message. Extend these lists as pages are
+# converted (the guide's "Translating" section says how).
+CONVERTED_TEMPLATES = ("base.html", "login.html", "public_base.html", "public_index.html",
+                       "public_priority.html", "public_unit.html", "public_commitments.html")
+CONVERTED_MODULES = ("i18n.py", "public_words.py")
+KEYWORDS = DEFAULT_KEYWORDS | {"N_": None}
+NOT_WORDS = {"stocktake", "CSV"}  # the same in every language
+
+
+def extracted() -> dict[str | tuple[str, str], str]:
+    """Each message of the converted templates and modules -> where it is."""
+    found: dict[str | tuple[str, str], str] = {}
+    for name in CONVERTED_TEMPLATES:
+        for line, message, _c, _x in extract_from_file(
+                babel_extract, WEB / "templates" / name, keywords=KEYWORDS,
+                options={"extensions": "jinja2.ext.i18n"}):
+            found[message] = f"{name}:{line}"
+    for name in CONVERTED_MODULES:
+        for line, message, _c, _x in extract_from_file("python", WEB / name,
+                                                       keywords=KEYWORDS):
+            found[message] = f"{name}:{line}"
+    return found
+
+
+def test_every_message_is_in_the_french_catalogue_and_translated():
+    with i18n.catalogue_path("fr").open("rb") as f:
+        catalogue = read_po(f, locale="fr")
+    messages = extracted()
+    assert len(messages) > 100  # the extraction found the converted pages' messages
+    problems = []
+    for message, where in messages.items():
+        entry = catalogue.get(message)
+        if entry is None:
+            problems.append(f"{where}: {message!r} is not in the French catalogue")
+        elif entry.fuzzy or not all(entry.string if isinstance(entry.string, tuple)
+                                    else [entry.string]):
+            problems.append(f"{where}: {message!r} is not translated into French")
+    # placeholders: the French says %(value)s wherever the English does
+    problems += [f"{m.id!r}: {e}" for m, errors in catalogue.check() for e in errors]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_messages_held_in_python_are_extracted():
+    """pybabel finds the literals of EXTRACTED; the pages translate FROM_PYTHON."""
+    assert list(public_words.EXTRACTED) == list(public_words.FROM_PYTHON)
+
+
+@pytest.mark.parametrize("name", CONVERTED_TEMPLATES)
+def test_a_converted_template_has_no_english_outside_its_messages(name):
+    source = (WEB / "templates" / name).read_text(encoding="utf-8")
+    text = re.sub(r"<(style|script)\b.*?</\1>", " ", source, flags=re.S)
+    text = re.sub(r"\{#.*?#\}|\{\{.*?\}\}|\{%.*?%\}", " ", text, flags=re.S)
+    text = re.sub(r"<[^>]*>|&\w+;", " ", text)
+    words = set(re.findall(r"[A-Za-z]{2,}", text)) - NOT_WORDS
+    assert not words, f"{name}: English outside a message: {sorted(words)}"
+
+
+def test_numbers_dates_and_words_by_locale():
+    with i18n.language("fr"):  # CLDR: a narrow no-break space groups thousands in French
+        assert i18n.number(1234.5, 1) == "1\u202f234,5"
+        assert i18n.when("2026-12-06T14:05:00") == "6 décembre 2026, 14:05 UTC"
+        assert i18n.FILTERS["status_word"]("on_track") == "En bonne voie"
+        assert i18n.FILTERS["change"](-1.0, "%", 0) == "−1\u00a0point"
+        assert i18n.FILTERS["change"](3.25, "%", 1) == "+3,2\u00a0points"
+        assert public_words.percent_change(-5.43) == "−5,4\u00a0%"
+    # English: the filters of the packs and the CLI, unchanged
+    assert i18n.number(1234.5, 1) == "1,234.5"
+    assert i18n.when("2026-12-06T14:05:00") == "6 December 2026, 14:05 UTC"
+    assert public_words.percent_change(-5.43) == "-5.4%"
+
+
+@pytest.mark.parametrize(("header", "lang"), [
+    (None, None), ("", None), ("fr", "fr"), ("fr-CA,fr;q=0.9,en;q=0.8", "fr"),
+    ("de, en-GB;q=0.5, fr;q=0.7", "fr"), ("de, en-GB;q=0.9, fr;q=0.7", "en"),
+    ("de", None), ("fr;q=0, en;q=0.1", "en"), ("fr;q=bad", None)])
+def test_the_browsers_language(header, lang):
+    assert i18n.from_accept_language(header) == lang
+
+
+def test_the_language_asked_for_is_remembered_in_a_cookie(engine, small_model_dir):
+    build(engine, small_model_dir)
+    client = TestClient(create_app(engine))
+    first = client.get("/login", headers={"Accept-Language": "fr-CA,fr;q=0.9"})
+    assert '<html lang="fr">' in first.text and "<h1>Se connecter</h1>" in first.text
+    assert i18n.COOKIE not in first.cookies  # the browser's choice is not stored
+    chosen = client.get("/login?lang=en", headers={"Accept-Language": "fr"})
+    assert '<html lang="en">' in chosen.text and "<h1>Sign in</h1>" in chosen.text
+    assert chosen.cookies[i18n.COOKIE] == "en"
+    # the cookie wins over the browser's language from then on; ?lang=fr switches back
+    assert '<html lang="en">' in client.get("/login", headers={"Accept-Language": "fr"}).text
+    again = client.get("/login?lang=fr")
+    assert "Nom d'utilisateur" in again.text and 'href="?lang=en"' in again.text
+    assert '<html lang="fr">' in client.get("/login").text
+    # an unknown language is ignored, not an error
+    assert client.get("/login?lang=xx").status_code == 200
+
+
+def test_a_signed_in_users_choice_is_remembered_for_the_account(engine, small_model_dir):
+    build(engine, small_model_dir)
+    token = signed_in_session(engine, "analyst")
+    here = TestClient(create_app(engine), cookies={SESSION_COOKIE: token})
+    assert '<html lang="en">' in here.get("/account").text
+    assert '<html lang="fr">' in here.get("/account?lang=fr").text
+    # another browser, no language cookie, English asked for by the browser: still French
+    there = TestClient(create_app(engine), cookies={SESSION_COOKIE: token})
+    page = there.get("/account", headers={"Accept-Language": "en"}).text
+    assert '<html lang="fr">' in page and "Se déconnecter" in page and "(analyste)" in page
+    there.get("/account?lang=en")
+    here.cookies.set(i18n.COOKIE, "fr")  # the account's choice wins over this browser's
+    assert '<html lang="en">' in here.get("/account").text
+    # signed out, the browser's cookie again
+    signed_out = TestClient(create_app(engine), cookies={i18n.COOKIE: "fr"})
+    assert '<html lang="fr">' in signed_out.get("/login").text
+
+
+def test_the_french_public_site_is_served_beside_the_english(engine, small_model_dir):
+    build(engine, small_model_dir)
+    client = TestClient(create_app(engine))
+    english, french = client.get("/public/"), client.get("/public/fr/")
+    assert french.status_code == 200 and french.text == client.get("/public/fr/index.html").text
+    assert '<html lang="fr">' in french.text and "Progrès des priorités" in french.text
+    # N, 2024-03: (33 + 20 + 40) / 1,000,000 x 100,000 = 9.3 (tests/services/test_publish)
+    assert ">9,3<" in french.text and ">9.3<" in english.text
+    assert 'hreflang="en" href="../index.html"' in french.text
+    assert client.get("/public/fr/data-P1.csv").text == client.get("/public/data-P1.csv").text
+    assert client.get("/public/fr/style.css").status_code == 200
+    for path in ("/public/de/", "/public/fr/priority-P2.html", "/public/xx/index.html"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_switching_language_in_a_browser(tmp_path, small_model_dir, browser):
+    engine = build(open_engine(f"sqlite:///{tmp_path / 'web.db'}"), small_model_dir)
+    with LiveServer(create_app(engine)) as server:
+        context = browser.new_context(locale="en-GB", bypass_csp=True)  # bypass: axe
+        page = context.new_page()
+        page.goto(server.url + "/login")
+        assert page.locator("html").get_attribute("lang") == "en"
+        page.get_by_role("link", name="Français").click()
+        assert page.locator("html").get_attribute("lang") == "fr"
+        assert page.locator("h1").inner_text() == "Se connecter"
+        assert blocking(axe_problems(page, "/login in French")) == []
+        page.goto(server.url + "/login")  # remembered by the cookie
+        assert page.locator("label[for=password]").inner_text() == "Mot de passe"
+        page.goto(server.url + "/public/")
+        page.get_by_role("link", name="Français").click()
+        assert page.url.endswith("/public/fr/index.html")
+        assert page.locator("html").get_attribute("lang") == "fr"
+        assert page.locator("h1").inner_text() == "Progrès des priorités"
+        screenshot(page, "public-index-fr")
+        assert blocking(axe_problems(page, "/public/fr/index.html")) == []
+        page.get_by_role("link", name="Cut violent crime").first.click()
+        assert page.locator("table.units th[scope=col]").first.text_content() == "Administration"
+        assert blocking(axe_problems(page, "/public/fr/priority-P1.html")) == []
+        page.get_by_role("link", name="English").click()
+        assert page.url.endswith("/public/priority-P1.html")
+        assert page.locator("html").get_attribute("lang") == "en"
+        context.close()
