@@ -236,3 +236,20 @@ def test_api_escalation_and_who_may_read(site):
     document = provider.get("/api/v1/openapi.json").json()
     assert {"/api/v1/commitments", "/api/v1/commitments/{code}",
             "/api/v1/escalation"} <= set(document["paths"])
+
+
+@SQLITE_ONLY
+def test_a_recommendation_is_on_the_actions_page_and_in_the_api(site):
+    from stocktake.services.routines.escalation import commission_review, report_review
+
+    n = commission_review(site, "P1", scope="Why it stalls", team=["DU"], by="ana",
+                          at=T0).review["number"]
+    report_review(site, n, findings="F", recommendations=[
+        {"text": "Hire a delivery lead", "owner": "Health", "due": "2024-04-30"}],
+        by="ana", at=T0)
+    client, _ = client_as(site, "analyst")
+    page = client.get("/actions")
+    assert "Hire a delivery lead" in page.text
+    assert f'by <a href="/escalation#review-{n}">priority review {n}</a>' in page.text
+    [action] = client.get("/api/v1/actions").json()["actions"]
+    assert (action["code"], action["review"], action["owner"]) == ("R1", n, "Health")
