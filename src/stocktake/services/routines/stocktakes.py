@@ -144,15 +144,28 @@ def list_actions(engine: Engine, *, priority: str | None = None, open_only: bool
 def _summary(rows: list[dict[str, Any]], today: date) -> dict[str, Any]:
     """Follow-up counts over every priority (action codes repeat across priorities)."""
     by_priority: dict[str, list[ds.Action]] = {}
+    met: dict[str, list[date]] = {}  # the days of stocktakes that raised actions, before today
     for r in rows:
         by_priority.setdefault(r["priority"], []).append(_action(r))
-    parts = [ds.follow_up_summary(actions, today) for actions in by_priority.values()]
+        raised = date.fromisoformat(r["raised_on"])
+        if r["stocktake_id"] is not None and raised < today:
+            met.setdefault(r["priority"], []).append(raised)
+    parts = [_follow_up(actions, today, max(met.get(code, []), default=None))
+             for code, actions in by_priority.items()]
     out: dict[str, Any] = {"as_of": today.isoformat()}
     for key in ("total", "open", "in_progress", "overdue", "done", "dropped",
                 "done_since_last"):
         out[key] = sum(p[key] or 0 for p in parts)  # done_since_last: None when all new
     out["most_days_overdue"] = max((p["most_days_overdue"] for p in parts), default=0)
     return out
+
+
+def _follow_up(actions: list[ds.Action], today: date, since: date | None) -> dict[str, Any]:
+    """A priority's follow-up counts, "done since the last stocktake" counted from the last
+    stocktake that raised actions (a review's report is not a stocktake)."""
+    if since is None:
+        return {**ds.follow_up_summary(actions, today), "done_since_last": None}
+    return ds.follow_up_summary(actions, today, since=since)
 
 
 def stocktake_overview(engine: Engine, priority: str, *, as_of: datetime | None = None
