@@ -51,3 +51,15 @@ def test_audit_tokens_and_revoke_from_the_command_line(db_url, small_model_dir):
     assert "revoked" in table and "command" in table
     unknown = run("audit", "--action", "sign_inn", "--db", db_url, ok=False)
     assert unknown.exit_code != 0 and "did you mean 'sign_in'" in unknown.output
+
+
+def test_audit_help_lists_every_action():
+    # Each kind of event the log records, including those of commitments, escalation and
+    # mail (issue #17), is named in --action's help, so none has to be guessed.
+    from stocktake.services.admin.audit import ACTIONS
+
+    text = " ".join(CliRunner().invoke(app, ["audit", "--help"], env={"COLUMNS": "300"})
+                    .output.split())
+    missing = [a for a in ACTIONS if a not in text]
+    assert not missing
+    assert "commitment_status_set" in ACTIONS and "review_changed" in ACTIONS

@@ -192,3 +192,64 @@ def test_the_published_site_carries_the_tracker_filtered_in_the_browser(site, br
     assert shown.count() == 1 and "Open two clinics" in shown.first.inner_text()
     assert page.inner_text("#shown") == "1 shown."
     page.close()
+
+
+# -- the API: /api/v1/commitments and /api/v1/escalation ---------------------------------
+
+
+def test_api_commitments_filters_pages_and_one(site):
+    client, _ = client_as(site, "provider")
+    r = client.get("/api/v1/commitments", params={"minister": "minister of health"})
+    assert r.status_code == 200
+    body = r.json()
+    assert [c["code"] for c in body["commitments"]] == ["C1", "C2"]  # C3, C4: other ministers
+    assert body["total"] == 2 and body["by_status"]["on_track"] == 1
+    paged = client.get("/api/v1/commitments", params={"per_page": 1, "page": 2}).json()
+    assert (paged["page"], paged["pages"], len(paged["commitments"])) == (2, 4, 1)
+    assert paged["commitments"][0]["code"] == "C2"
+    unpublished = client.get("/api/v1/commitments", params={"search": "roads"}).json()
+    assert [c["code"] for c in unpublished["commitments"]] == ["C4"]  # not public: shown
+    one = client.get("/api/v1/commitments/C3").json()
+    assert (one["status"], one["history"][-1]["reason"]) == ("not_pursued",
+                                                           "Superseded by the budget")
+    assert one["history"][-1]["by"] == "ana"  # who changed it: signed-in readers see it
+    before = client.get("/api/v1/commitments/C1", params={"as_of": "2024-01-01"})
+    assert before.status_code == 404  # not loaded yet on that day
+    missing = client.get("/api/v1/commitments/C9")
+    assert missing.status_code == 404 and "commitment" in missing.json()["detail"]
+    wrong = client.get("/api/v1/commitments", params={"status": "nearly"})
+    assert wrong.status_code == 422
+    assert client.get("/api/v1/commitments", params={"minister": "Nobody"}).status_code == 404
+
+
+def test_api_escalation_and_who_may_read(site):
+    client, _ = client_as(site, "executive")
+    r = client.get("/api/v1/escalation", params={"priority": "P1"})
+    assert r.status_code == 200
+    assert [p["priority"] for p in r.json()["priorities"]] == ["P1"]
+    assert r.json()["priorities"][0]["level"] == "routine"  # no change recorded
+    anonymous, _ = client_as(site, None)
+    for path in ("/api/v1/commitments", "/api/v1/commitments/C1", "/api/v1/escalation"):
+        assert anonymous.get(path).status_code == 401  # the public reads the public tracker
+    provider, _ = client_as(site, "provider")
+    assert provider.get("/api/v1/escalation").status_code == 403  # as the page
+    document = provider.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/commitments", "/api/v1/commitments/{code}",
+            "/api/v1/escalation"} <= set(document["paths"])
+
+
+@SQLITE_ONLY
+def test_a_recommendation_is_on_the_actions_page_and_in_the_api(site):
+    from stocktake.services.routines.escalation import commission_review, report_review
+
+    n = commission_review(site, "P1", scope="Why it stalls", team=["DU"], by="ana",
+                          at=T0).review["number"]
+    report_review(site, n, findings="F", recommendations=[
+        {"text": "Hire a delivery lead", "owner": "Health", "due": "2024-04-30"}],
+        by="ana", at=T0)
+    client, _ = client_as(site, "analyst")
+    page = client.get("/actions")
+    assert "Hire a delivery lead" in page.text
+    assert f'by <a href="/escalation#review-{n}">priority review {n}</a>' in page.text
+    [action] = client.get("/api/v1/actions").json()["actions"]
+    assert (action["code"], action["review"], action["owner"]) == ("R1", n, "Health")

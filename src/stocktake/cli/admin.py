@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ..results.audit import ACTIONS as AUDIT_ACTIONS
 from .common import DbOption, JsonOption, console, err, open_db, print_json, show
 from .model import render_priorities
 
@@ -166,8 +167,8 @@ def audit(
     user: Annotated[str | None, typer.Option(
         "--user", metavar="USERNAME", help="Only events about this account.")] = None,
     action: Annotated[str | None, typer.Option(
-        "--action", metavar="ACTION", help="Only this kind of event, e.g. sign_in_failed, "
-        "role_changed, token_created, model_loaded, alert_reviewed.")] = None,
+        "--action", metavar="ACTION", help="Only this kind of event: "
+        f"{', '.join(AUDIT_ACTIONS)}.")] = None,
     limit: Annotated[int, typer.Option(
         "--limit", min=1, help="At most this many events, newest first.")] = 50,
     as_json: JsonOption = False,

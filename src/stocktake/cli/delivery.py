@@ -55,7 +55,8 @@ assess_app = typer.Typer(help="Likelihood-of-delivery assessments, beside the st
                          no_args_is_help=True)
 stocktakes_app = typer.Typer(help="The routine: schedules, stocktakes, decisions and actions.",
                              no_args_is_help=True)
-actions_app = typer.Typer(help="Actions from stocktakes, followed up until done.",
+actions_app = typer.Typer(help="Actions from stocktakes and priority reviews, followed up "
+                          "until done.",
                           no_args_is_help=True)
 
 
@@ -348,7 +349,9 @@ def _actions_table(rows: Sequence[CarriedAction | ActionRow], title: str) -> Non
     for col in ("id", "raised", "action", "owner", "due", "status", "days late"):
         t.add_column(col, justify="right" if col in ("id", "days late") else "left")
     for a in rows:
-        t.add_row(str(a.id or "-"), a.raised_on, a.text, a.owner, a.due, a.status,
+        review = getattr(a, "review", None)  # a recommendation of a priority review
+        raised = f"{a.raised_on} (review {review})" if review else a.raised_on
+        t.add_row(str(a.id or "-"), raised, a.text, a.owner, a.due, a.status,
                   str(a.days_overdue or ""))
     show(t)
 
@@ -360,7 +363,8 @@ def actions_list(db: DbOption = None,
                  open_only: Annotated[bool, typer.Option(
                      "--open", help="Only actions not yet done or dropped.")] = False,
                  as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
-    """Every action from stocktakes, with its status and days overdue."""
+    """Every action from stocktakes and priority reviews, with its status and days
+    overdue."""
     from ..services.routines.stocktakes import list_actions
 
     r = list_actions(open_db(db), priority=priority, open_only=open_only,

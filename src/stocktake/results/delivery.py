@@ -213,7 +213,8 @@ class ActionUpdate(Result):
 
 @dataclass(frozen=True)
 class ActionRow(Result):
-    """An action raised at a stocktake, with its status and days overdue on a day."""
+    """An action raised at a stocktake or by a priority review (``review``: its number),
+    with its status and days overdue on a day."""
 
     id: int
     priority: str
@@ -226,6 +227,7 @@ class ActionRow(Result):
     status_on: str | None  # the day of the newest status
     days_overdue: int
     updates: tuple[ActionUpdate, ...]
+    review: int | None = None  # the priority review that recommended it; None: a stocktake
 
 
 @dataclass(frozen=True)

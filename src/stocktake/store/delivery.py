@@ -107,12 +107,16 @@ def stocktakes(conn: Connection, priority: str | None = None,
     return [dict(r) for r in conn.execute(q).mappings()]
 
 
-def add_action(conn: Connection, priority: str, stocktake_id: int, *, code: str, text: str,
-               owner: str, due: str, raised_on: str, status: str, by: str,
-               at: datetime) -> int:
+def add_action(conn: Connection, priority: str, stocktake_id: int | None, *, code: str,
+               text: str, owner: str, due: str, raised_on: str, status: str, by: str,
+               at: datetime, review: int | None = None) -> int:
+    """An action raised at stocktake ``stocktake_id`` or by priority review ``review`` (one
+    of the two), with its first update."""
+    if (stocktake_id is None) == (review is None):
+        raise ValueError("an action comes from a stocktake or a review, one of the two")
     action_id = conn.execute(s.actions.insert().values(
-        priority=priority, stocktake_id=stocktake_id, code=code, text=text, owner=owner,
-        due=due, raised_on=raised_on, recorded_at=at)).inserted_primary_key[0]
+        priority=priority, stocktake_id=stocktake_id, review=review, code=code, text=text,
+        owner=owner, due=due, raised_on=raised_on, recorded_at=at)).inserted_primary_key[0]
     add_action_update(conn, action_id, status=status, note="raised", on_date=raised_on, by=by,
                       at=at)
     return action_id
@@ -151,6 +155,12 @@ def actions(conn: Connection, priority: str | None = None,
         row["updates"] = history
         out.append(row)
     return out
+
+
+def review_action_ids(conn: Connection, review: int) -> dict[str, int]:
+    """The actions of a priority review's recommendations: code -> action id."""
+    q = select(s.actions.c.code, s.actions.c.id).where(s.actions.c.review == review)
+    return {code: action_id for code, action_id in conn.execute(q)}
 
 
 def action_by_id(conn: Connection, action_id: int) -> dict[str, Any] | None:

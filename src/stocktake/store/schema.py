@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -268,13 +269,17 @@ actions = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("priority", String(64), nullable=False, index=True),
-    Column("stocktake_id", Integer, ForeignKey("stocktakes.id"), nullable=False, index=True),
+    # Raised at a stocktake or, as a recommendation, by a priority review (its number):
+    # exactly one of the two (migration 0015).
+    Column("stocktake_id", Integer, ForeignKey("stocktakes.id"), nullable=True, index=True),
+    Column("review", Integer, nullable=True),
     Column("code", String(64), nullable=False),
     Column("text", Text, nullable=False),
     Column("owner", Text, nullable=False),
     Column("due", String(10), nullable=False),  # ISO date
-    Column("raised_on", String(10), nullable=False),  # the stocktake's date
+    Column("raised_on", String(10), nullable=False),  # the stocktake's or report's date
     Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("(stocktake_id IS NULL) <> (review IS NULL)", name="ck_actions_source"),
 )
 
 # An action's status is its newest update (the first is written with the action).

@@ -1,6 +1,7 @@
 """The REST API under /api/v1 (JSON): status, series, data quality, observations (paged) and
 submissions, each a thin shell over a service; the routines (plans, assessments, stocktakes,
-actions, alert reviews) are in api_routines, included in this router. Who may call what is
+actions, alert reviews) are in api_routines, the commitments tracker and escalation in
+api_commitments, both included in this router. Who may call what is
 in PERMISSIONS; a provider (a session or a ``unit:X`` token) reads and submits only within
 its remit. The description of every endpoint is in /api/v1/openapi.json (``api_document``)
 and, as a page that loads nothing from elsewhere, at /api/docs (``render_api_docs``)."""
@@ -41,7 +42,7 @@ from ..services.reading.readings import indicator_series
 from ..services.reading.snapshot import Snapshot
 from ..services.reading.status import priority_status
 from ..store.observations import data_as_of, latest
-from . import api_routines, auth, logs
+from . import api_commitments, api_routines, auth, logs
 from .cache import ResultCache, cached_json
 from .deps import EngineDep, PageCache, Templates
 from .error_pages import ErrorOut
@@ -61,6 +62,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "api_observations": UNIT_READERS,
     "api_submit": SUBMITTERS,
     **api_routines.PERMISSIONS,  # plans, assessments, stocktakes, actions, alert reviews
+    **api_commitments.PERMISSIONS,  # the commitments tracker and escalation, read only
 }
 
 def observation_walks(request: Request) -> ResultCache:
@@ -548,6 +550,7 @@ async def api_submit(request: Request, engine: EngineDep) -> JSONResponse:
 
 
 router.include_router(api_routines.router)  # plans, assessments, stocktakes, actions, alerts
+router.include_router(api_commitments.router)  # commitments and escalation
 
 
 @docs_router.get("/api/v1/openapi.json")

@@ -161,7 +161,7 @@ async def api_stocktake_record(engine: EngineDep, p: PriorityInPath,
 
 
 @router.get("/api/v1/actions", name="api_actions", response_model=Report,
-            summary="Actions from stocktakes, with days overdue")
+            summary="Actions from stocktakes and priority reviews, with days overdue")
 def api_actions(engine: EngineDep, as_of: AsOf = None,
                 priority: Annotated[str | None, Query(description="A priority code")] = None,
                 open_only: Annotated[bool, Query(alias="open", description="Only open "

@@ -129,6 +129,16 @@ def read_commitments(engine: Engine, *, as_of: datetime | None = None,
     return [c for c in items if c.public] if public_only else items
 
 
+def one_commitment(engine: Engine, code: str, *,
+                   as_of: datetime | None = None) -> dict[str, Any]:
+    """One commitment as known at ``as_of``, with its history up to then."""
+    every = read_commitments(engine, as_of=as_of)
+    found = next((c for c in every if c.code.lower() == code.lower()), None)
+    if found is None:
+        raise not_found("commitment", code, [c.code for c in every])
+    return {"as_of": now_of(engine, as_of), **found.to_dict()}
+
+
 def _matches(c: dc.Commitment, status: str | None, minister: str | None,
              department: str | None, search: str | None) -> bool:
     if status and c.status != status:

@@ -6,20 +6,23 @@ what was known at T is read back as it was."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from ...delivery import escalation as de
 from ...errors import Conflict, Invalid, NotFound, Problem
 from ...model.entities import DeliveryModel
 from ...results.commitments import EscalationReport, PriorityEscalation, ReviewDone
 from ...store import commitments as store
+from ...store import delivery as actions_store
 from ...store.db import writing
 from ..admin import audit
 from ..reading.clock import now_of
 from ..reading.series_data import check_priority, read_model
+from .stocktakes import record_update
 
 
 def set_intensity(engine: Engine, priority: str, level: str, *, reason: str, by: str,
@@ -51,9 +54,10 @@ def escalation(engine: Engine, *, priority: str | None = None,
     with engine.connect() as conn:
         levels = store.intensities(conn, as_of)
         reviews = store.reviews(conn, as_of, priority)
+        followed = _followed_up(conn, priority, as_of)
     by_priority: dict[str, list[de.Review]] = {}
     for versions in reviews.values():
-        r = _review(versions)
+        r = _as_followed_up(_review(versions), followed)
         by_priority.setdefault(r.priority, []).append(r)
     out = []
     for code, p in model.priorities.items():
@@ -71,9 +75,34 @@ def escalation(engine: Engine, *, priority: str | None = None,
     return EscalationReport(as_of=now_of(engine, as_of), priorities=tuple(out))
 
 
+def _followed_up(conn: Connection, priority: str | None, as_of: datetime | None
+                 ) -> dict[tuple[int, str], dict[str, Any]]:
+    """The actions of the reviews' recommendations, by (review, code): their status is the
+    one of record, however it was followed up (here or as an action)."""
+    return {(a["review"], a["code"]): a for a in actions_store.actions(conn, priority, as_of)
+            if a["review"] is not None}
+
+
+def _as_followed_up(review: de.Review, followed: dict[tuple[int, str], dict[str, Any]]
+                    ) -> de.Review:
+    recs = []
+    for r in review.recommendations:
+        action = followed.get((review.number, r.code))
+        if action is not None:
+            notes = [u["note"] for u in action["updates"][1:] if u["note"].strip()]
+            r = de.Recommendation(**{**r.__dict__, "status": action["status"],
+                                     "note": notes[-1] if notes else r.note})
+        recs.append(r)
+    return de.Review(**{**review.__dict__, "recommendations": tuple(recs)})
+
+
 def _save(engine: Engine, review: de.Review, *, what: str, by: str, moment: datetime,
-          ip: str | None) -> ReviewDone:
+          ip: str | None, also: Callable[[Connection], Any] | None = None) -> ReviewDone:
+    """Store the review's next version with its audit entry and, in the same transaction,
+    ``also`` (the actions a report raises, or the update a follow-up records)."""
     with writing(engine) as conn:
+        if also is not None:
+            also(conn)
         version = store.add_review_version(conn, review.number, review.priority,
                                            review.to_dict(), by=by, reason=what, at=moment)
         audit.record(conn, "review_changed", actor=by, subject=review.priority, ip=ip,
@@ -89,7 +118,9 @@ def _current(engine: Engine, number: int) -> de.Review:
     if not versions:
         raise NotFound(f"no priority review {number} (reviews: "
                        f"{', '.join(map(str, known)) or 'none yet'})")
-    return _review(versions)
+    review = _review(versions)
+    with engine.connect() as conn:
+        return _as_followed_up(review, _followed_up(conn, review.priority, None))
 
 
 def commission_review(engine: Engine, priority: str, *, scope: str, team: list[str],
@@ -122,7 +153,16 @@ def report_review(engine: Engine, number: int, *, findings: str,
     moment = now_of(engine, at)
     done = de.Review(**{**review.__dict__, "stage": "reported", "findings": text,
                         "recommendations": recs})
-    return _save(engine, done, what="reported", by=by, moment=moment, ip=ip)
+
+    def raise_actions(conn: Connection) -> None:  # each recommendation an action
+        for r in recs:
+            actions_store.add_action(
+                conn, review.priority, None, review=number, code=r.code, text=r.text,
+                owner=r.owner, due=r.due.isoformat(), raised_on=moment.date().isoformat(),
+                status=r.status, by=by, at=moment)
+
+    return _save(engine, done, what="reported", by=by, moment=moment, ip=ip,
+                 also=raise_actions)
 
 
 def follow_up(engine: Engine, number: int, recommendation: str, *, status: str,
@@ -142,8 +182,15 @@ def follow_up(engine: Engine, number: int, recommendation: str, *, status: str,
                                       "note": note.strip() or r.note})
                  if r.code == recommendation else r for r in review.recommendations)
     done = de.Review(**{**review.__dict__, "recommendations": recs})
-    return _save(engine, done, what=f"{recommendation} {status}", by=by,
-                 moment=now_of(engine, at), ip=ip)
+    moment = now_of(engine, at)
+
+    def update_action(conn: Connection) -> None:  # the same record as `actions update`
+        action_id = actions_store.review_action_ids(conn, number)[recommendation]
+        record_update(conn, action_id, status=status, note=note.strip(), on=moment.date(),
+                      by=by, at=moment)
+
+    return _save(engine, done, what=f"{recommendation} {status}", by=by, moment=moment,
+                 ip=ip, also=update_action)
 
 
 def close_review(engine: Engine, number: int, *, reason: str, by: str,

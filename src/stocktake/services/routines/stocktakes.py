@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from ...delivery import stocktakes as ds
 from ...delivery.errors import DeliveryError
@@ -94,17 +94,26 @@ def update_action(engine: Engine, action_id: int, *, status: str, note: str = ""
     with writing(engine) as conn:  # the time taken once it is this writer's turn
         moment = now_of(engine) if at is None else at
         day = on or moment.date()
-        row = store.action_by_id(conn, action_id)
-        if row is None:
-            raise NotFound(f"there is no action {action_id} (see `stocktake actions`)")
-        [current] = [a for a in store.actions(conn, row["priority"]) if a["id"] == action_id]
-        updated = ds.apply_update(_action(current), {"status": status, "note": note,
-                                                     "on": day.isoformat(), "by": by})
-        store.add_action_update(conn, action_id, status=updated.status, note=note,
-                                on_date=day.isoformat(), by=by, at=moment)
+        done = record_update(conn, action_id, status=status, note=note, on=day, by=by,
+                             at=moment)
+    return done
+
+
+def record_update(conn: Connection, action_id: int, *, status: str, note: str, on: date,
+                  by: str, at: datetime) -> ActionUpdated:
+    """An action's update inside the caller's transaction (a stocktake's action, or a
+    review's recommendation followed up from the review)."""
+    row = store.action_by_id(conn, action_id)
+    if row is None:
+        raise NotFound(f"there is no action {action_id} (see `stocktake actions`)")
+    [current] = [a for a in store.actions(conn, row["priority"]) if a["id"] == action_id]
+    updated = ds.apply_update(_action(current), {"status": status, "note": note,
+                                                 "on": on.isoformat(), "by": by})
+    store.add_action_update(conn, action_id, status=updated.status, note=note,
+                            on_date=on.isoformat(), by=by, at=at)
     return ActionUpdated(action=action_id, priority=row["priority"],
                          from_status=current["status"], status=updated.status,
-                         on=day.isoformat())
+                         on=on.isoformat())
 
 
 def list_actions(engine: Engine, *, priority: str | None = None, open_only: bool = False,
@@ -126,7 +135,8 @@ def list_actions(engine: Engine, *, priority: str | None = None, open_only: bool
             owner=r["owner"], due=r["due"], raised_on=r["raised_on"], status=r["status"],
             status_on=r["status_on"], days_overdue=a.days_overdue(today),
             updates=tuple(ActionUpdate(status=u["status"], note=u["note"], on=u["on_date"],
-                                       by=u["by"]) for u in r["updates"])))
+                                       by=u["by"]) for u in r["updates"]),
+            review=r["review"]))
     return ActionList(as_of=iso(as_of), today=today.isoformat(), actions=tuple(out),
                       summary=_summary(rows, today))
 
@@ -134,15 +144,28 @@ def list_actions(engine: Engine, *, priority: str | None = None, open_only: bool
 def _summary(rows: list[dict[str, Any]], today: date) -> dict[str, Any]:
     """Follow-up counts over every priority (action codes repeat across priorities)."""
     by_priority: dict[str, list[ds.Action]] = {}
+    met: dict[str, list[date]] = {}  # the days of stocktakes that raised actions, before today
     for r in rows:
         by_priority.setdefault(r["priority"], []).append(_action(r))
-    parts = [ds.follow_up_summary(actions, today) for actions in by_priority.values()]
+        raised = date.fromisoformat(r["raised_on"])
+        if r["stocktake_id"] is not None and raised < today:
+            met.setdefault(r["priority"], []).append(raised)
+    parts = [_follow_up(actions, today, max(met.get(code, []), default=None))
+             for code, actions in by_priority.items()]
     out: dict[str, Any] = {"as_of": today.isoformat()}
     for key in ("total", "open", "in_progress", "overdue", "done", "dropped",
                 "done_since_last"):
-        out[key] = sum(p[key] for p in parts)
+        out[key] = sum(p[key] or 0 for p in parts)  # done_since_last: None when all new
     out["most_days_overdue"] = max((p["most_days_overdue"] for p in parts), default=0)
     return out
+
+
+def _follow_up(actions: list[ds.Action], today: date, since: date | None) -> dict[str, Any]:
+    """A priority's follow-up counts, "done since the last stocktake" counted from the last
+    stocktake that raised actions (a review's report is not a stocktake)."""
+    if since is None:
+        return {**ds.follow_up_summary(actions, today), "done_since_last": None}
+    return ds.follow_up_summary(actions, today, since=since)
 
 
 def stocktake_overview(engine: Engine, priority: str, *, as_of: datetime | None = None
