@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_review_actions"
-down_revision = "0013_batch_lineage"
+down_revision = "0014_user_language"
 branch_labels = None
 depends_on = None
 
