@@ -5,6 +5,7 @@ the French names only where the model has them."""
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from stocktake.cli import app
@@ -38,6 +39,7 @@ def add_french(model: Path, *, all_units: bool = True) -> None:
     (model / "priorities.yaml").write_text(priorities)
 
 
+@pytest.mark.slow  # four commands: about two seconds
 def test_a_model_without_french_loads_without_warnings_and_json_has_no_french(
         db_url, small_model_dir):
     result = run("load", small_model_dir, "--db", db_url, "--json")
