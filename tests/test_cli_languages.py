@@ -70,6 +70,11 @@ def test_french_is_loaded_and_each_missing_translation_is_warned_once(db_url, sm
         "priorities.yaml:1: field 'aspiration_fr': priority 'P1' has no French translation "
         "(aspiration_fr)",
     ])
+    again = json.loads(run("load", small_model_dir, "--db", db_url, "--dry-run", "--json")
+                       .stdout)
+    assert (again["changes"], len(again["warnings"])) == ([], 5)  # warned on every load
+    assert again["warnings"][0] == {"file": "units.csv", "line": 7, "field": "name_fr",
+                                    "message": "unit 'B1' has no French translation (name_fr)"}
     units = {u["code"]: u for u in json.loads(run("units", "--db", db_url, "--json").stdout)}
     assert units["A1"]["name_fr"] == "Région A1"
     assert "name_fr" not in units["B1"]  # absent, not empty
