@@ -308,11 +308,17 @@ def _care_in(model: DeliveryModel, item: dict[str, Any], standing: list[Any], la
     """A priority's standing alerts (trust.with_care's item), counted and placed in
     ``lang``: the same units, by their names in it."""
     t = locale.translations(lang)
-    n = len(standing)
+    confirmed = sum(a.status == "confirmed" for a in standing)
+    still_open = sum(a.status == "open" for a in standing)
+    counted = ([t.ngettext("%(num)d confirmed alert", "%(num)d confirmed alerts", confirmed)
+                % {"num": confirmed}] if confirmed else []) + (
+               [t.ngettext("%(num)d open alert", "%(num)d open alerts", still_open)
+                % {"num": still_open}] if still_open else [])
     names = {a.unit_name: _unit_name(model, a.unit, a.unit_name, lang) for a in standing}
     return {**item, "units": [names.get(u, u) for u in item["units"]],
-            "counted": t.ngettext("%(num)d standing alert", "%(num)d standing alerts", n)
-            % {"num": n}}
+            "counted": t.gettext("%(first)s and %(second)s") % {
+                "first": counted[0], "second": counted[1]} if len(counted) == 2
+            else counted[0]}
 
 
 def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
