@@ -46,13 +46,16 @@ def pack(priority: PriorityArg, out: PackOutOption, db: DbOption = None,
 def note(month: Annotated[str, typer.Option("--month", metavar="YYYY-MM",
                                             help="The month the note covers.")],
          out: OutOption, db: DbOption = None, theme: ThemeOption = None,
+         lang: Annotated[str, typer.Option(
+             "--lang", help="The note's language: en, or fr (French headings, sentences, "
+             "numbers, dates and the model's French names; .pdf or .html).")] = "en",
          as_json: JsonOption = False) -> None:
     """The monthly note to the leader: one page across all priorities: what moved, what is
     off track, what needs a decision. As PDF, HTML, or a Word document or PowerPoint deck
     to edit."""
     from ..services.publishing.briefings import write_note
 
-    r = write_note(open_db(db), month, str(out), theme=theme)
+    r = write_note(open_db(db), month, str(out), theme=theme, lang=lang)
     render_document(f"Monthly note for {month}", r, as_json=as_json)
 
 

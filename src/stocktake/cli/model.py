@@ -38,16 +38,21 @@ def load(
     force: Annotated[bool, typer.Option(
         "--force", help="Load even if it retires every unit, indicator or priority.")]
     = False,
+    require_languages: Annotated[str, typer.Option(
+        "--require-languages", help="Languages every name, definition and title must have: "
+        "en, or en,fr to refuse a model missing any French translation (without it a "
+        "missing one is a warning, once the model holds any French).")] = "en",
     as_json: JsonOption = False,
 ) -> None:
     """Validate the delivery model files and apply them; every change is kept in the history."""
-    from ..model.files import ModelError
+    from ..model.files import ModelError, parse_languages
     from ..services.data.model_service import load_model
 
+    languages = parse_languages(require_languages)
     engine = open_db(db)
     try:
         summary = load_model(engine, directory, loaded_by=by or login_name(),
-                             dry_run=dry_run, force=force)
+                             dry_run=dry_run, force=force, require_languages=languages)
     except ModelError as exc:  # an answer of its own: every problem, "loaded": false
         render_model_problems(exc, directory, as_json=as_json)
         raise typer.Exit(ModelError.exit_code) from None  # Invalid's: 2
@@ -67,12 +72,23 @@ def render_model_problems(exc, directory: Path, *, as_json: bool = False) -> Non
 
 
 def render_load(summary, directory: Path, *, dry_run: bool, as_json: bool = False) -> None:
-    """What a load changed (or would change, on a dry run), counted by entity and action."""
+    """What a load changed (or would change, on a dry run), counted by entity and action,
+    and its warnings (on stderr; in JSON only when there are some)."""
     if as_json:
-        print_json({"loaded": not dry_run, "load_id": summary.load_id, "changes": [
-            {"entity": c.entity, "code": c.code, "action": c.action,
-             "fields": c.fields_changed()} for c in summary.changes]})
+        answer: dict[str, Any] = {
+            "loaded": not dry_run, "load_id": summary.load_id, "changes": [
+                {"entity": c.entity, "code": c.code, "action": c.action,
+                 "fields": c.fields_changed()} for c in summary.changes]}
+        if summary.warnings:
+            answer["warnings"] = [{"file": p.file, "line": p.line, "field": p.field,
+                                   "message": p.message} for p in summary.warnings]
+        print_json(answer)
         return
+    if summary.warnings:
+        err.print(f"[yellow]Warning:[/yellow] {len(summary.warnings)} missing French "
+                  "translation(s):")
+        for p in summary.warnings:
+            err.print(f"  {p}", markup=False)
     verb = "Would apply" if dry_run else "Loaded"
     if not summary.changes:
         console.print("The model is unchanged.")

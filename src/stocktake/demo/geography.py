@@ -12,6 +12,8 @@ import csv
 import io
 from dataclasses import dataclass
 
+from .french import unit_name_fr
+
 NATION_CODE = "CA"
 NATION_NAME = "Canada"
 CANADA_2021 = 36_991_981
@@ -173,10 +175,12 @@ def units_csv() -> str:
     """units.csv: the nation, the provinces and territories, and their regions."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["code", "name", "level", "parent", "population"])
-    w.writerow([NATION_CODE, NATION_NAME, "nation", "", CANADA_2021])
+    w.writerow(["code", "name", "level", "parent", "population", "name_fr"])
+    w.writerow([NATION_CODE, NATION_NAME, "nation", "", CANADA_2021,
+                unit_name_fr(NATION_CODE, NATION_NAME)])
     for code, name, pop in PROVINCES:
-        w.writerow([code, name, "province", NATION_CODE, pop])
+        w.writerow([code, name, "province", NATION_CODE, pop, unit_name_fr(code, name)])
     for r in regions():
-        w.writerow([r.code, r.name, "region", r.province, r.population])
+        w.writerow([r.code, r.name, "region", r.province, r.population,
+                    unit_name_fr(r.code, r.name)])
     return buf.getvalue()

@@ -21,6 +21,7 @@ import yaml
 
 from ..model.periods import Period, PeriodType
 from . import catalogue as cat
+from .french import PRIORITY_TITLES_FR
 from .geography import NATION_CODE, PROVINCES, units_csv
 from .series import (
     CLASSES,
@@ -579,7 +580,8 @@ def _priorities_yaml(latest: Latest
             ]}
             tolerance = float(round(b * 0.05))
         items.append({
-            "code": code, "title": spec["title"], "aspiration": spec["aspiration"],
+            "code": code, "title": spec["title"], "title_fr": PRIORITY_TITLES_FR[code][0],
+            "aspiration": spec["aspiration"], "aspiration_fr": PRIORITY_TITLES_FR[code][1],
             "owner": spec["owner"], "department": spec["department"], "headline": head,
             "scope": NATION_CODE,
             "baseline": {"period": spec["baseline"], "value": b},
@@ -594,7 +596,7 @@ def _priorities_yaml(latest: Latest
     header = (
         "# Priorities of the demo federation's agenda. Baselines are the simulated national\n"
         "# values (rolled up from the units below the nation); tolerances are absolute, in the\n"
-        "# headline's units. Everything here is simulated.\n"
+        "# headline's units. Everything here is simulated, the French titles included.\n"
     )
     text = header + yaml.safe_dump(items, sort_keys=False, allow_unicode=True, width=100)
     return text, baselines

@@ -41,6 +41,18 @@ COUNT_UNITS = frozenset({"people", "persons", "dwellings", "homes", "households"
                          "staff"})
 
 
+# The French fields of the model (beside the English ones): left out of ``to_dict`` when
+# empty, so a model without French stores and prints exactly as before.
+FRENCH_FIELDS = ("name_fr", "definition_fr", "title_fr", "aspiration_fr")
+
+
+def _without_empty_french(d: dict[str, Any]) -> dict[str, Any]:
+    for key in FRENCH_FIELDS:
+        if key in d and not d[key]:
+            del d[key]
+    return d
+
+
 def is_percent(unit_of_measure: str | None) -> bool:
     """Is a value in this unit of measure a percentage (so differences are points)?"""
     return (unit_of_measure or "").strip().lower() in PERCENT_UNITS
@@ -55,9 +67,14 @@ class Unit:
     level: str
     parent: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    name_fr: str = ""
+
+    def name_in(self, lang: str) -> str:
+        """Its name in ``lang`` (en or fr), the English one when no French is given."""
+        return (self.name_fr if lang == "fr" else "") or self.name
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _without_empty_french(asdict(self))
 
 
 @dataclass
@@ -79,6 +96,12 @@ class Indicator:
     denominator: str | None = None
     scale: float = 1.0  # ratio = scale * numerator / denominator
     attributes: dict[str, Any] = field(default_factory=dict)  # min, max, integer, decimals...
+    name_fr: str = ""
+    definition_fr: str = ""
+
+    def name_in(self, lang: str) -> str:
+        """Its name in ``lang`` (en or fr), the English one when no French is given."""
+        return (self.name_fr if lang == "fr" else "") or self.name
 
     @property
     def decimals(self) -> int | None:
@@ -108,7 +131,7 @@ class Indicator:
         d["polarity"] = self.polarity.value
         d["aggregation"] = self.aggregation.value
         d["kind"] = self.kind.value
-        return d
+        return _without_empty_french(d)
 
 
 @dataclass
@@ -132,9 +155,15 @@ class Priority:
     leads: list[str] = field(default_factory=list)
     counters: list[str] = field(default_factory=list)
     attributes: dict[str, Any] = field(default_factory=dict)  # trajectory, tolerance...
+    title_fr: str = ""
+    aspiration_fr: str = ""
+
+    def title_in(self, lang: str) -> str:
+        """Its title in ``lang`` (en or fr), the English one when no French is given."""
+        return (self.title_fr if lang == "fr" else "") or self.title
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _without_empty_french(asdict(self))
 
 
 @dataclass

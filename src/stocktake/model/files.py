@@ -40,22 +40,24 @@ RULES_FILE = "rules.yaml"  # optional
 SOURCES_FILE = "sources.yaml"  # optional: record-level sources of computed indicators
 
 UNIT_COLUMNS = ("code", "name", "level", "parent")
+UNIT_OPTIONAL_COLUMNS = ("name_fr",)  # any other column is an attribute
 CODE_LENGTH = 64  # the store's code columns are this wide
 # Fields read as text: a list or a mapping there is a mistake, not text.
 TEXT_FIELDS = frozenset({"code", "name", "unit", "definition", "source", "owner", "weight",
                          "numerator", "denominator", "title", "headline", "scope",
-                         "aspiration", "department"})
+                         "aspiration", "department", "name_fr", "definition_fr", "title_fr",
+                         "aspiration_fr"})
 INDICATOR_REQUIRED = ("code", "name", "unit", "polarity", "period_type", "aggregation")
 INDICATOR_OPTIONAL = (
     "definition", "kind", "source", "owner", "weight", "numerator", "denominator", "scale",
-    "min", "max", "integer", "decimals", "related", "compute",
+    "min", "max", "integer", "decimals", "related", "compute", "name_fr", "definition_fr",
 )
 PRIORITY_REQUIRED = ("code", "title", "headline", "scope", "baseline", "target")
 DATASET_REQUIRED = ("code", "name", "period_type", "indicators")
 DATASET_OPTIONAL = ("units", "levels", "timely_days", "start", "owner", "end")
 PRIORITY_OPTIONAL = (
     "aspiration", "owner", "leads", "counters", "trajectory", "tolerance", "published",
-    "department", "stages",
+    "department", "stages", "title_fr", "aspiration_fr",
 )
 # An earlier stage of a priority (its target already reached or passed): baseline and target
 # like the priority's own, and an optional note (why the next target was set).
@@ -211,7 +213,7 @@ def parse_model(units_csv: str, indicators_yaml: str, priorities_yaml: str,
     if c.problems:
         raise ModelError(c.problems)
     model = DeliveryModel()
-    model.units = _parse_units(units_csv, c)
+    model.units = _parse_units(units_csv, c, model.locations)
     if sources_yaml:
         model.sources = parse_sources(
             _read_yaml_list(sources_yaml, SOURCES_FILE, c),
@@ -243,7 +245,8 @@ def _number_or_text(text: str) -> Any:
     return number
 
 
-def _parse_units(text: str, c: _Collector) -> dict[str, Unit]:
+def _parse_units(text: str, c: _Collector, locations: dict[str, tuple[str, int]]
+                 ) -> dict[str, Unit]:
     f = UNITS_FILE
     reader = csv.reader(io.StringIO(text))
     try:
@@ -285,10 +288,13 @@ def _parse_units(text: str, c: _Collector) -> dict[str, Unit]:
             if not rec[col]:
                 c.add(f, line, col, f"is empty for unit '{code}'")
         attributes = {
-            k: _number_or_text(v) for k, v in rec.items() if k not in UNIT_COLUMNS and v != ""
+            k: _number_or_text(v) for k, v in rec.items()
+            if k not in UNIT_COLUMNS + UNIT_OPTIONAL_COLUMNS and v != ""
         }
-        units[code] = Unit(code, rec["name"], rec["level"], rec["parent"] or None, attributes)
+        units[code] = Unit(code, rec["name"], rec["level"], rec["parent"] or None, attributes,
+                           name_fr=rec.get("name_fr", ""))
         lines[code] = line
+        locations[f"unit:{code}"] = (f, line)
     if not units and not c.problems:
         c.add(f, 2, None, "holds no units")
     for code, unit in units.items():
@@ -453,8 +459,11 @@ def _parse_indicators(text: str, c: _Collector, model: DeliveryModel
             denominator=_opt_str(item.get("denominator")),
             scale=float(scale),
             attributes=attributes,
+            name_fr=_text(item.get("name_fr")),
+            definition_fr=_text(item.get("definition_fr")),
         )
         lines[code] = item["__line__"]
+        model.locations[f"indicator:{code}"] = (f, item["__line__"])
         item["__code__"] = code
         if "compute" in item:
             spec = parse_compute(item["compute"], _line(item, "compute"), model.sources,
@@ -516,6 +525,11 @@ def _finite(value: Any) -> bool:
     """A YAML number that is neither true/false nor .nan/.inf."""
     return (isinstance(value, int | float) and not isinstance(value, bool)
             and math.isfinite(value))
+
+
+def _text(value: Any) -> str:
+    """An optional text field: '' when absent (a list or mapping is reported elsewhere)."""
+    return "" if value is None or isinstance(value, list | dict) else str(value).strip()
 
 
 def _opt_str(value: Any) -> str | None:
@@ -590,6 +604,7 @@ def _parse_priorities(text: str, model: DeliveryModel, c: _Collector) -> dict[st
                 attributes["stages"] = stages
         if baseline is None or target is None or not headline or not scope:
             continue
+        model.locations[f"priority:{code}"] = (f, item["__line__"])
         out[code] = Priority(
             code=code,
             title=str(item.get("title") or ""),
@@ -602,6 +617,8 @@ def _parse_priorities(text: str, model: DeliveryModel, c: _Collector) -> dict[st
             leads=lists["leads"],
             counters=lists["counters"],
             attributes=attributes,
+            title_fr=_text(item.get("title_fr")),
+            aspiration_fr=_text(item.get("aspiration_fr")),
         )
     return out
 
@@ -746,3 +763,53 @@ def _parse_datasets(text: str, model: DeliveryModel, c: _Collector) -> dict[str,
             timely_days=timely, start=start, owner=str(item.get("owner") or ""), end=end,
         )
     return out
+
+
+# -- translations ---------------------------------------------------------------------
+
+LANGUAGES = ("en", "fr")  # the model's languages: English always, French beside it
+
+
+def has_french(model: DeliveryModel) -> bool:
+    """Does any unit, indicator or priority carry a French field?"""
+    return any(u.name_fr for u in model.units.values()) or any(
+        i.name_fr or i.definition_fr for i in model.indicators.values()) or any(
+        p.title_fr or p.aspiration_fr for p in model.priorities.values())
+
+
+def missing_french(model: DeliveryModel) -> list[Problem]:
+    """One problem per unit, indicator or priority lacking a French field its English
+    side has (a name, a definition, a title, an aspiration), at its file and line."""
+    wanted: list[tuple[str, str, str, list[str]]] = []  # kind, code, file, missing fields
+    for u in model.units.values():
+        wanted.append(("unit", u.code, UNITS_FILE, [] if u.name_fr else ["name_fr"]))
+    for i in model.indicators.values():
+        wanted.append(("indicator", i.code, INDICATORS_FILE,
+                       [k for k, en, fr in (("name_fr", i.name, i.name_fr),
+                                             ("definition_fr", i.definition, i.definition_fr))
+                        if en and not fr]))
+    for p in model.priorities.values():
+        wanted.append(("priority", p.code, PRIORITIES_FILE,
+                       [k for k, en, fr in (("title_fr", p.title, p.title_fr),
+                                             ("aspiration_fr", p.aspiration, p.aspiration_fr))
+                        if en and not fr]))
+    problems = []
+    for kind, code, file, missing in wanted:
+        if missing:
+            line = model.locations.get(f"{kind}:{code}", (file, None))[1]
+            problems.append(Problem(file, line, missing[0],
+                                    f"{kind} '{code}' has no French translation "
+                                    f"({', '.join(missing)})"))
+    return problems
+
+
+def parse_languages(text: str) -> tuple[str, ...]:
+    """``en,fr`` as a tuple of the model's languages; Invalid for any other."""
+    languages = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",")
+                                    if part.strip()))
+    unknown = [lang for lang in languages if lang not in LANGUAGES]
+    if unknown or "en" not in languages:
+        raise errors.Invalid([errors.Problem(
+            f"'{text}' must list the model's languages, English first among them: en or "
+            f"en,fr", "--require-languages")])
+    return languages

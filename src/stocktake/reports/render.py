@@ -13,7 +13,7 @@ from ..delivery import assessments as da
 from ..delivery import chains as dc
 from ..errors import Invalid
 from ..results.readings import UnitComparison
-from . import contracts
+from . import contracts, locale
 from .chain_diagram import chain_svg
 from .charts import (
     funnel_chart,
@@ -29,12 +29,18 @@ FORMATS = (".html", ".pdf")
 
 
 @cache
-def environment() -> jinja2.Environment:
+def environment(lang: str = "en") -> jinja2.Environment:
+    """The documents' templates in ``lang``: its messages from the catalogue (gettext, the
+    i18n extension) and, in French, its numbers and dates by the locale's rules."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("stocktake.reports", "templates"),
                              autoescape=jinja2.select_autoescape(("html",)),
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True)
+                             lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(locale.translations(lang), newstyle=True)
+    env.globals["lang"] = lang
     env.filters.update(FILTERS)
+    if lang != "en":
+        env.filters.update(locale.filters(lang))
     env.filters["abs"] = abs
     return contracts.enforce(env)
 
@@ -106,9 +112,9 @@ def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"a briefing document may not fetch anything at run time ({url})")
 
 
-def render_note(context: dict[str, Any]) -> str:
-    """The monthly note: one page across all priorities."""
-    return environment().get_template("note.html").render(c=context)
+def render_note(context: dict[str, Any], lang: str = "en") -> str:
+    """The monthly note: one page across all priorities, in ``lang`` (en or fr)."""
+    return environment(lang).get_template("note.html").render(c=context)
 
 
 def render_report(context: dict[str, Any]) -> str:

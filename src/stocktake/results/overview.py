@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .base import Result
+from .base import Result, omit_if_none
 from .status import (
     PeriodValue,
     PriorityStatus,
@@ -43,14 +43,17 @@ class PriorityAtAGlance(Result):
     decimals: int | None
     code: str
     title: str
+    title_fr: str | None = omit_if_none()  # the French names, where the model has them
     owner: str | None
     headline: str
     headline_name: str
+    headline_name_fr: str | None = omit_if_none()
     unit_of_measure: str | None
     polarity: str
     polarity_text: str  # 'higher is better', 'lower is better' or 'neutral'
     scope: str
     scope_name: str
+    scope_name_fr: str | None = omit_if_none()
     baseline: PeriodValue
     target: PeriodValue
     latest: LatestPoint | None

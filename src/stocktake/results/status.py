@@ -253,9 +253,11 @@ class PriorityFacts(Result):
 
     code: str
     title: str
+    title_fr: str | None = omit_if_none()  # the French names, where the model has them
     owner: str | None
     headline: str
     headline_name: str
+    headline_name_fr: str | None = omit_if_none()
     unit_of_measure: str | None
     polarity: str
     scope: str

@@ -41,6 +41,9 @@ class ModelChange:
 class LoadSummary:
     load_id: int | None
     changes: list[ModelChange] = field(default_factory=list)
+    # What the load let through but a reader should know (a missing French translation):
+    # model-file problems, filled in by the service that loads the model.
+    warnings: list[Any] = field(default_factory=list)
 
     def count(self, entity: str, action: str) -> int:
         return sum(1 for c in self.changes if c.entity == entity and c.action == action)
@@ -86,10 +89,16 @@ def save_model(conn: Connection, model: DeliveryModel, *, source: str, loaded_by
     return LoadSummary(load_id, changes)
 
 
+# A unit's French name is kept in its attributes' JSON (no column of its own, so no
+# migration), under this key, and taken out again when the unit is read back.
+UNIT_NAME_FR = "name_fr"
+
+
 def _unit_row(model: DeliveryModel, u: Unit) -> dict[str, Any]:
+    attributes = u.attributes | {UNIT_NAME_FR: u.name_fr} if u.name_fr else u.attributes
     return {"name": u.name, "level": u.level, "parent_code": u.parent,
             "path": _unit_path(model, u.code), "depth": model.depth(u.code),
-            "attributes": u.attributes}
+            "attributes": attributes}
 
 
 def _unit_state(row: dict[str, Any]) -> dict[str, Any]:
@@ -152,8 +161,10 @@ def _read_model(conn: Connection, include_retired: bool) -> DeliveryModel:
     model = DeliveryModel()
     for r in conn.execute(select(s.units).order_by(s.units.c.path)).mappings():
         if r["active"] or include_retired:
+            attributes = dict(r["attributes"])
+            name_fr = str(attributes.pop(UNIT_NAME_FR, "") or "")
             model.units[r["code"]] = Unit(r["code"], r["name"], r["level"], r["parent_code"],
-                                          dict(r["attributes"]))
+                                          attributes, name_fr=name_fr)
     for r in conn.execute(select(s.indicators).order_by(s.indicators.c.id)).mappings():
         if r["active"] or include_retired:
             model.indicators[r["code"]] = indicator_from_dict(r["definition"])

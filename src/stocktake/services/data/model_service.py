@@ -19,7 +19,9 @@ from ...model.files import (
     UNITS_FILE,
     ModelError,
     Problem,
+    has_french,
     load_model_dir,
+    missing_french,
 )
 from ...model.theme import (
     DEFAULT_THEME,
@@ -37,7 +39,8 @@ from ..admin import audit
 
 def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
                now: datetime | None = None, dry_run: bool = False,
-               ip: str | None = None, force: bool = False) -> LoadSummary:
+               ip: str | None = None, force: bool = False,
+               require_languages: tuple[str, ...] = ("en",)) -> LoadSummary:
     """Validate the model files (raising ModelError with every problem) and apply them.
 
     With ``dry_run`` the changes are computed and reported but rolled back. Raises
@@ -45,9 +48,15 @@ def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
     indicator with data (its stored periods would no longer read), or, unless ``force``,
     retire every unit, indicator or priority (an empty file, more likely than the intent).
     A load is recorded in the audit log (``ip``: where the request came from; None: the CLI).
+
+    A missing French translation is a problem when ``require_languages`` holds "fr", else a
+    warning of the summary once the model holds any French at all.
     """
     model = load_model_dir(directory)
     problems = check_trajectories(model)
+    translations = missing_french(model)
+    if "fr" in require_languages:
+        problems += translations
     theme, theme_problems = _folder_theme(Path(directory))
     problems += theme_problems
     try:
@@ -66,6 +75,8 @@ def load_model(engine: Engine, directory: str | Path, *, loaded_by: str,
         if refusals:
             raise Conflict(refusals)  # rolls back the whole load
         _store_theme(conn, theme)
+        if "fr" not in require_languages and has_french(model):
+            summary.warnings = translations
         audit.record(conn, "model_loaded", actor=loaded_by, subject="model", ip=ip, at=now,
                      detail={"load": summary.load_id, "changes": len(summary.changes)})
         return summary

@@ -15,7 +15,9 @@ from sqlalchemy import Engine
 from ... import __version__
 from ...delivery.assessments import LIKELIHOOD, change, disagreement, parse_assessment
 from ...errors import Invalid, Problem
+from ...model.entities import DeliveryModel, is_percent
 from ...model.periods import Period, PeriodError
+from ...reports import locale
 from ...reports.formatting import CONCLUDED, verdict_sentence
 from ...results.status import PriorityStatus, SpcHeadline, StatusReport, Verdict
 from ...store import delivery as store
@@ -30,7 +32,7 @@ from ..routines.commitments import commitments_brief
 from ..routines.escalation import escalation_brief
 from ..routines.register import across_priorities
 from ..routines.stocktakes import list_actions
-from .trust import bearing_on_headline, in_words, quality_league, with_care
+from .trust import bearing_on_headline, in_words, quality_league, standing_on, with_care
 
 if TYPE_CHECKING:
     from ...reports.theme import Theme
@@ -88,16 +90,26 @@ def _scale(likelihood: str | None) -> int:
     return LIKELIHOOD.index(likelihood) if likelihood in LIKELIHOOD else len(LIKELIHOOD)
 
 
-def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
-    """The note for the leader at the end of ``month`` (or now, for the current month)."""
+def monthly_note_context(engine: Engine, month: str, lang: str = "en") -> dict[str, Any]:
+    """The note for the leader at the end of ``month`` (or now, for the current month), its
+    sentences and the model's names in ``lang`` (en or fr; the English name where the model
+    has no French one)."""
     end = _month_end(month)
     now = now_of(engine)
     as_of = None if end >= now else end
     snap = Snapshot(engine, as_of)
     status, rows = _priority_rows(snap)
-    titles = {r["head"].code: r["head"].title for r in rows}
+    t = locale.translations(lang)
+    _ = t.gettext
+    model = snap.model
+    titles = {r["head"].code: _title(model, r["head"].code, r["head"].title, lang)
+              for r in rows}
     # Numbers to treat with care: the alerts standing (open or confirmed) at the month's end.
-    care = with_care(snap.model, alerts(snap), titles, shown=2)
+    standing = alerts(snap)
+    care = with_care(snap.model, standing, titles, shown=2)
+    if lang != "en":
+        care = [_care_in(model, item, standing_on(standing, item["code"]), lang)
+                for item in care]
     flagged = {c["code"]: c["counted"] for c in care}
     actions = list_actions(engine, open_only=True, as_of=as_of)
     moved, off_track, decisions = [], [], []
@@ -105,7 +117,8 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
         h = r["head"]
         m = h.movement
         if m.change is not None:
-            moved.append({"code": h.code, "title": h.title, "name": h.headline_name,
+            moved.append({"code": h.code, "title": titles[h.code],
+                          "name": _name(model, h.headline, h.headline_name, lang),
                           "unit_of_measure": h.unit_of_measure, "period": m.period,
                           "decimals": h.decimals,
                           "value": m.value, "change": m.change,
@@ -115,50 +128,56 @@ def monthly_note_context(engine: Engine, month: str) -> dict[str, Any]:
                                      if m.movement == "improving" else None)})
         if h.status == "off_track":
             behind = [u for u in h.below() if u.status == "off_track"]
-            off_track.append({"code": h.code, "title": h.title, "gap": h.gap,
+            off_track.append({"code": h.code, "title": titles[h.code], "gap": h.gap,
                               "gap_pct": h.gap_pct,
                               "unit_of_measure": h.unit_of_measure,
                               "probability": h.probability_of_meeting,
-                              "units_behind": [u.unit_name for u in behind],
+                              "units_behind": [_unit_name(model, u.unit, u.unit_name, lang)
+                                               for u in behind],
                               "units": len(h.below())})
         verdict = h.at_target_period
         if h.status == "missed" and verdict and not _assessed_since(r, verdict):
             # A missed target with no likelihood assessment since its deadline: the leader
             # decides what comes next; nothing else about it is progress.
-            decisions.append({"code": h.code, "title": h.title,
-                              "why": verdict_sentence(
-                                  verdict, h.unit_of_measure, h.decimals)
-                              + " No likelihood assessment has been recorded since the "
-                              "deadline.",
-                              "ask": "Decide what now: a new stage with a new target, or a "
-                                     "new deadline for this one, and commission the "
-                                     "assessment."})
+            decisions.append({"code": h.code, "title": titles[h.code],
+                              "why": _verdict(verdict, h.unit_of_measure, h.decimals, lang)
+                              + " " + _("No likelihood assessment has been recorded since "
+                                        "the deadline."),
+                              "ask": _("Decide what now: a new stage with a new target, or "
+                                       "a new deadline for this one, and commission the "
+                                       "assessment.")})
         for f in r["flags"]:
-            decisions.append({"code": h.code, "title": h.title, "why": f["message"],
-                              "ask": "Agree whether to change the rating or the plan."})
+            why = f["message"] if lang == "en" else _flag(f, r["likelihood"],
+                                                          h.probability_of_meeting, lang)
+            decisions.append({"code": h.code, "title": titles[h.code], "why": why,
+                              "ask": _("Agree whether to change the rating or the plan.")})
         # (a flagged rating already says the probability is low: not twice)
         if (h.status == "off_track" and (h.probability_of_meeting or 1) < 0.3
                 and not r["flags"]):
-            decisions.append({"code": h.code, "title": h.title,
-                              "why": f"Off track, with a "
-                                     f"{h.probability_of_meeting:.0%} probability of "
-                                     "meeting the target.",
-                              "ask": "Commission a priority review, or escalate to an "
-                                     "intensive routine?"})
+            probability = (f"{h.probability_of_meeting:.0%}" if lang == "en" else
+                           locale.percent(h.probability_of_meeting, lang))
+            decisions.append({"code": h.code, "title": titles[h.code],
+                              "why": _("Off track, with a %(probability)s probability of "
+                                       "meeting the target.") % {"probability": probability},
+                              "ask": _("Commission a priority review, or escalate to an "
+                                       "intensive routine?")})
     overdue = [a for a in actions.actions if a.days_overdue > 0]
     for a in sorted(overdue, key=lambda a: -a.days_overdue)[:3]:
         decisions.append({"code": a.priority, "title": titles.get(a.priority, ""),
-                          "why": f"'{a.text}' ({a.owner}) is {a.days_overdue} days "
-                                 "overdue.",
-                          "ask": "Press the owner for a date, or drop it?"})
+                          "why": _("%(action)s (%(owner)s) is %(days)s days overdue.")
+                          % {"action": locale.quoted(a.text, lang), "owner": a.owner,
+                             "days": a.days_overdue},
+                          "ask": _("Press the owner for a date, or drop it?")})
     concluded = [_concluded(r["head"]) for r in rows if r["head"].status in CONCLUDED]
-    return {"kind": "note", "title": f"Monthly note to the leader: {_month_name(month)}",
+    month_name = _month_name(month, lang)
+    return {"kind": "note",
+            "title": _("Monthly note to the leader: %(month)s") % {"month": month_name},
             "concluded": concluded,
             "decisions": _by_priority(decisions),
-            "month_name": _month_name(month),
+            "month_name": month_name,
             "world_label": get_meta(engine, "world_label"),
             "as_of": iso(as_of), "data_as_of": status.data_as_of,
-            "priorities": [{"code": r["head"].code, "title": r["head"].title,
+            "priorities": [{"code": r["head"].code, "title": titles[r["head"].code],
                             "status": r["head"].status,
                             "latest": r["head"].latest,
                             "expected": r["head"].expected,
@@ -216,9 +235,90 @@ def _by_priority(decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**d, "why": " ".join(d["why"]), "ask": " ".join(d["ask"])} for d in out.values()]
 
 
-def _month_name(month: str) -> str:
+def _month_name(month: str, lang: str = "en") -> str:
     p = Period.parse(month, "month")
+    if lang != "en":
+        return locale.month_name(p.start.year, p.start.month, lang)
     return f"{calendar.month_name[p.start.month]} {p.start.year}"
+
+
+# -- names and sentences in the note's language -------------------------------------------
+
+def _title(model: DeliveryModel, code: str, english: str, lang: str) -> str:
+    priority = model.priorities.get(code)
+    return priority.title_in(lang) if priority else english
+
+
+def _name(model: DeliveryModel, code: str, english: str, lang: str) -> str:
+    indicator = model.indicators.get(code)
+    return indicator.name_in(lang) if indicator else english
+
+
+def _unit_name(model: DeliveryModel, code: str, english: str, lang: str) -> str:
+    unit = model.units.get(code)
+    return unit.name_in(lang) if unit else english
+
+
+def _verdict(v: Verdict, unit_of_measure: str | None, decimals: int | None, lang: str
+             ) -> str:
+    """A target's verdict in a sentence (formatting.verdict_sentence in English)."""
+    if lang == "en":
+        return verdict_sentence(v, unit_of_measure, decimals)
+    _ = locale.translations(lang).gettext
+    percent = is_percent(unit_of_measure)
+
+    def a(x: Any) -> str:
+        text = locale.number(x, lang, 1 if percent and decimals is None else decimals)
+        return text + "\u00a0%" if percent else text
+
+    return _("%(verdict)s: %(actual)s in %(period)s against a target of %(target)s.") % {
+        "verdict": locale.status_word(v.status, lang), "actual": a(v.actual),
+        "period": v.actual_period, "target": a(v.target)}
+
+
+# A rating the statistics disagree with (delivery.assessments.disagreement), by its flag,
+# for the documents in another language (English keeps the flag's own message).
+FLAG_MESSAGES = {
+    "rated_above_forecast": locale.N_("Rated %(rating)s, but the forecast gives a "
+                                      "%(probability)s probability of meeting the target"),
+    "rated_below_forecast": locale.N_("Rated %(rating)s, but the forecast gives a "
+                                      "%(probability)s probability of meeting the target"),
+    "green_but_off_track": locale.N_("Rated %(rating)s, but the latest figure is off track "
+                                     "against the trajectory"),
+    "red_but_on_track": locale.N_("Rated %(rating)s, but the latest figure is on track or "
+                                  "ahead of the trajectory"),
+    "rated_above_missed": locale.N_("Rated %(rating)s, but the target was missed at its "
+                                    "deadline"),
+    "rated_below_met": locale.N_("Rated %(rating)s, but the target was met at its deadline"),
+}
+
+
+def _flag(flag: dict[str, str], likelihood: str | None, probability: float | None,
+          lang: str) -> str:
+    message = FLAG_MESSAGES.get(flag["flag"])
+    if message is None:
+        return flag["message"]
+    return locale.translations(lang).gettext(message) % {
+        "rating": locale.likelihood_word(likelihood, lang),
+        "probability": locale.percent(probability, lang)}
+
+
+def _care_in(model: DeliveryModel, item: dict[str, Any], standing: list[Any], lang: str
+             ) -> dict[str, Any]:
+    """A priority's standing alerts (trust.with_care's item), counted and placed in
+    ``lang``: the same units, by their names in it."""
+    t = locale.translations(lang)
+    confirmed = sum(a.status == "confirmed" for a in standing)
+    still_open = sum(a.status == "open" for a in standing)
+    counted = ([t.ngettext("%(num)d confirmed alert", "%(num)d confirmed alerts", confirmed)
+                % {"num": confirmed}] if confirmed else []) + (
+               [t.ngettext("%(num)d open alert", "%(num)d open alerts", still_open)
+                % {"num": still_open}] if still_open else [])
+    names = {a.unit_name: _unit_name(model, a.unit, a.unit_name, lang) for a in standing}
+    return {**item, "units": [names.get(u, u) for u in item["units"]],
+            "counted": t.gettext("%(first)s and %(second)s") % {
+                "first": counted[0], "second": counted[1]} if len(counted) == 2
+            else counted[0]}
 
 
 def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
@@ -311,13 +411,21 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
 DOCUMENT_FORMATS = (".html", ".pdf", ".docx", ".pptx")
 
 
-def write_note(engine: Engine, month: str, out: str, *, theme: str | None = None
-               ) -> dict[str, Any]:
+def write_note(engine: Engine, month: str, out: str, *, theme: str | None = None,
+               lang: str = "en") -> dict[str, Any]:
     """Gather and write the monthly note (.html, .pdf, or .docx or .pptx in the colours of
-    ``theme``, a theme file, else the model's theme); returns what it holds."""
+    ``theme``, a theme file, else the model's theme) in ``lang``: English, or French as
+    .html or .pdf; returns what it holds."""
+    if lang not in locale.LANGUAGES:
+        raise Invalid(Problem(f"'{lang}' is not a language of the documents: "
+                              f"{', '.join(locale.LANGUAGES)}", "--lang"))
     path, look = _check(engine, out, theme)
-    context = monthly_note_context(engine, month)
-    _write(context, path, look, "note")
+    if lang != "en" and path.suffix.lower() not in (".html", ".pdf"):
+        raise Invalid(Problem(f"a note in '{lang}' is written as .pdf or .html, not "
+                              f"{path.suffix.lower()} (the Word and PowerPoint notes are "
+                              "English only for now)", "--out"))
+    context = monthly_note_context(engine, month, lang)
+    _write(context, path, look, "note", lang)
     return {"out": str(path), "month": month, "data_as_of": context["data_as_of"],
             "as_of": context["as_of"],
             "off_track": [o["code"] for o in context["off_track"]],
@@ -347,7 +455,8 @@ def _check(engine: Engine, out: str, theme: str | None) -> tuple[Path, Theme]:
     return check_out(out, DOCUMENT_FORMATS), load_theme(theme, model_theme(engine))
 
 
-def _write(context: dict[str, Any], path: Path, theme: Theme, kind: str) -> None:
+def _write(context: dict[str, Any], path: Path, theme: Theme, kind: str,
+           lang: str = "en") -> None:
     """Write a note or a report (``kind``) as Word, PowerPoint, HTML or PDF, by the
     suffix."""
     suffix = path.suffix.lower()
@@ -364,5 +473,5 @@ def _write(context: dict[str, Any], path: Path, theme: Theme, kind: str) -> None
     else:
         from ...reports.render import render_note, render_report, write_document
 
-        render = render_note if kind == "note" else render_report
-        write_document(render(context), path)
+        html = render_note(context, lang) if kind == "note" else render_report(context)
+        write_document(html, path)

@@ -72,10 +72,13 @@ def priority_overview(snap: Snapshot) -> PriorityOverview:
             verdict = None if found is None else verdict_block(found, indicator.polarity)
         rows.append(PriorityAtAGlance(
             at_target_period=verdict, decimals=indicator.decimals, code=p.code, title=p.title,
-            owner=p.owner, headline=p.headline, headline_name=indicator.name,
+            title_fr=p.title_fr or None, owner=p.owner, headline=p.headline,
+            headline_name=indicator.name, headline_name_fr=indicator.name_fr or None,
             unit_of_measure=indicator.unit, polarity=indicator.polarity.value,
             polarity_text=POLARITY_TEXT[indicator.polarity.value], scope=p.scope,
             scope_name=model.units[p.scope].name if p.scope in model.units else p.scope,
+            scope_name_fr=(model.units[p.scope].name_fr or None) if p.scope in model.units
+            else None,
             baseline=PeriodValue(period=p.baseline.period, value=p.baseline.value),
             target=PeriodValue(period=p.target.period, value=p.target.value),
             latest=latest_point, progress=progress))

@@ -798,8 +798,9 @@ def priority_status(snap: Snapshot, *, priority: str | None = None, unit: str | 
             in_use = TrajectoryInUse(method=national.method, parameters=national.parameters,
                                      seasonal=national.seasonal is not None, split=split)
         facts = PriorityFacts(
-            code=p.code, title=p.title, owner=p.owner, headline=ind.code,
-            headline_name=ind.name, unit_of_measure=ind.unit, polarity=ind.polarity.value,
+            code=p.code, title=p.title, title_fr=p.title_fr or None, owner=p.owner,
+            headline=ind.code, headline_name=ind.name, headline_name_fr=ind.name_fr or None,
+            unit_of_measure=ind.unit, polarity=ind.polarity.value,
             scope=p.scope, decimals=ind.decimals,
             stated_baseline=_stated(p.baseline.period, p.baseline.value),
             stated_target=_stated(p.target.period, p.target.value),

@@ -7,7 +7,7 @@ The recommendations of reviews already reported become actions here, with the hi
 their statuses read from the review's versions.
 
 Revision ID: 0015_review_actions
-Revises: 0013_batch_lineage
+Revises: 0014_user_language
 """
 
 from collections.abc import Callable

@@ -1,0 +1,57 @@
+"""The model's French fields read from the files: kept beside the English, left out of
+``to_dict`` when absent, and a French field that is not text refused with its line."""
+
+import pytest
+
+from stocktake.errors import Invalid
+from stocktake.model.files import ModelError, missing_french, parse_languages, parse_model
+
+UNITS = "code,name,level,parent,name_fr\nN,Nation,nation,,Nation\nA,North,region,N,\n"
+INDICATORS = """\
+- code: x
+  name: Homes finished
+  name_fr: Logements achevés
+  unit: homes
+  polarity: up
+  period_type: year
+  aggregation: sum
+"""
+PRIORITIES = """\
+- code: P
+  title: Build homes
+  headline: x
+  scope: N
+  baseline: {period: '2020', value: 1}
+  target: {period: '2024', value: 2}
+"""
+
+
+def test_french_fields_are_read_beside_the_english_and_missing_ones_listed():
+    model = parse_model(UNITS, INDICATORS, PRIORITIES)
+    assert model.units["N"].name_fr == "Nation"
+    assert model.units["A"].name_in("fr") == "North"  # no French: the English name
+    assert model.indicators["x"].name_in("fr") == "Logements achevés"
+    assert model.indicators["x"].to_dict()["name_fr"] == "Logements achevés"
+    assert "definition_fr" not in model.indicators["x"].to_dict()  # none given: absent
+    assert "title_fr" not in model.priorities["P"].to_dict()
+    assert [str(p) for p in missing_french(model)] == [
+        "units.csv:3: field 'name_fr': unit 'A' has no French translation (name_fr)",
+        "priorities.yaml:1: field 'title_fr': priority 'P' has no French translation "
+        "(title_fr)",
+    ]
+
+
+def test_a_french_field_that_is_not_text_is_refused_at_its_line():
+    with pytest.raises(ModelError) as caught:
+        parse_model(UNITS, INDICATORS.replace("name_fr: Logements achevés",
+                                              "name_fr: [Logements]"), PRIORITIES)
+    assert [str(p) for p in caught.value.problems] == [
+        "indicators.yaml:3: field 'name_fr': must be text, not a list"]
+
+
+def test_the_languages_a_load_may_require():
+    assert parse_languages("en,fr") == ("en", "fr")
+    assert parse_languages(" EN ") == ("en",)
+    for bad in ("fr", "en,de", ""):
+        with pytest.raises(Invalid):
+            parse_languages(bad)

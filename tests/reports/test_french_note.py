@@ -1,0 +1,109 @@
+"""The monthly note in French on a small world loaded and submitted through the real
+services: French headings and sentences, the model's French names (English where it has
+none), numbers and dates in French conventions; the English note as before."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from html import unescape
+
+import pytest
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+from stocktake.intake.service import submit_rows
+from stocktake.services.data.model_service import load_model
+
+HOURS = """
+- code: hours
+  name: Operating hours
+  name_fr: Heures d’ouverture
+  unit: hours
+  polarity: up
+  period_type: month
+  aggregation: sum
+"""
+MORE = """
+- code: MORE
+  title: More operating hours
+  title_fr: Plus d’heures d’ouverture
+  headline: hours
+  scope: N
+  baseline: {period: 2024-01, value: 1000.0}
+  target: {period: 2024-12, value: 1500.0}
+"""
+# Hours at A1, A2 and B1; the nation's April total is 411.5 x 3 = 1,234.5.
+HOURS_BY_MONTH = {"2024-01": 333.3, "2024-02": 350.0, "2024-03": 380.0, "2024-04": 411.5}
+LOADED, SUBMITTED = datetime(2024, 5, 1), datetime(2024, 5, 10, 9, 30)
+runner = CliRunner()
+
+
+@pytest.fixture
+def world(engine, db_url, small_model_dir):
+    with open(small_model_dir / "indicators.yaml", "a") as f:
+        f.write(HOURS)
+    with open(small_model_dir / "priorities.yaml", "a") as f:
+        f.write(MORE)
+    load_model(engine, small_model_dir, loaded_by="t", now=LOADED)
+    rows = [("hours", unit, period, value) for period, value in HOURS_BY_MONTH.items()
+            for unit in ("A1", "A2", "B1")]
+    assert submit_rows(engine, rows, submitter="t", now=SUBMITTED).accepted
+    return db_url
+
+
+def note(db_url, tmp_path, *lang: str) -> str:
+    out = tmp_path / f"note{'-'.join(lang)}.html"
+    result = runner.invoke(app, ["note", "--month", "2024-05", "--out", str(out),
+                                 "--db", db_url, *lang])
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    return html
+
+
+def text(html: str) -> str:
+    """The words a reader sees, spaces as they are (a no-break space stays one)."""
+    return re.sub(r"[ \t\n]+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def test_the_french_note_is_in_french_with_french_numbers_dates_and_names(world, tmp_path):
+    html = note(world, tmp_path, "--lang", "fr")
+    words = text(html)
+    assert '<html lang="fr">' in html
+    for heading in ("Où en est chaque priorité", "Ce qui a bougé", "Ce qui est en retard",
+                    "Ce qui demande une décision", "Note mensuelle au dirigeant"):
+        assert heading in words
+    assert "Réalisation des priorités\u00a0: mai 2024" in words
+    assert "Données au 10 mai 2024, 9 h 30 UTC" in words
+    assert "Plus d’heures d’ouverture" in words  # the French title from the model
+    assert "Cut violent crime" in words  # P1 has no French title: the English one
+    assert "1\u00a0234,5" in words  # the nation's April hours
+    assert "+94,5 hours en 2024-04 sur la période précédente" in words  # 3 x (411.5 - 380)
+    for english in ("What moved", "Where each priority stands", "Data as of", "1,234.5",
+                    "May 2024"):
+        assert english not in words
+
+
+def test_the_english_note_stays_english(world, tmp_path):
+    html = note(world, tmp_path)
+    words = text(html)
+    assert '<html lang="en">' in html
+    assert "Delivery of the priorities: May 2024" in words
+    assert "Data as of 10 May 2024, 09:30 UTC" in words
+    assert "More operating hours" in words and "Plus d’heures" not in words
+    assert "1,234.5" in words
+    assert "+94.5 hours in 2024-04 on the period before" in words
+    assert note(world, tmp_path, "--lang", "en") == html
+
+
+@pytest.mark.parametrize(("args", "where"), [
+    (["--lang", "de", "--out", "n.pdf"], "--lang"),
+    (["--lang", "fr", "--out", "n.docx"], "--out"),
+])
+def test_a_language_or_format_the_note_cannot_be_written_in_is_refused(
+        world, tmp_path, args, where):
+    args[-1] = str(tmp_path / args[-1])
+    result = runner.invoke(app, ["note", "--month", "2024-05", "--db", world, *args])
+    assert result.exit_code == 2
+    assert where in result.output
+    assert not (tmp_path / "n.pdf").exists() and not (tmp_path / "n.docx").exists()
