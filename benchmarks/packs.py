@@ -16,7 +16,8 @@ delivery report:
     chain diagram as SVG) and write the PDF with WeasyPrint;
 (b) the floor: WeasyPrint alone turning the finished HTML of (a) into the same PDF.
 
-WeasyPrint is warmed once before timing (fonts loaded), for both. The best of --repeat
+WeasyPrint (and for the office documents the picture library) is warmed once before
+timing (fonts loaded), for both. The best of --repeat
 runs is kept for each. Target (the "managing delivery" issue): (a) within 3x of (b), per
 pack. A report, not a test: it always exits 0 and prints PASS or MISS.
 
@@ -25,15 +26,17 @@ The office documents, measured the same way:
 (c) ours: everything `stocktake pack P --out F.pptx` (or `note|report --out F.docx` or
     `F.pptx`) does after start-up: gather the context (and for a deck the funnel
     comparison), draw the SVG pictures as PNG, build the deck or document and write it;
-    beside it the part after the gathering (drawing and writing only), and of that the
-    time spent drawing the pictures (reports.pictures: librsvg where the system has it,
-    else CairoSVG; where the drawing time goes);
+    beside it the part after the gathering (drawing and writing only), and the time
+    spent drawing the pictures (reports.pictures: librsvg where the system has it, else
+    CairoSVG), in a worker thread: a pack deck starts its pictures first and builds its
+    slides meanwhile, so on a machine with a free core that time is mostly hidden;
 (d) the floor: python-pptx (python-docx) alone writing the same finished content: every
     text box, table, native chart with its data, picture (the same PNG bytes) and speaker
     note of (c), read back from the file (c) wrote, at the same places, with no styling.
 
 Target: (c) within 3x of (d). The gathering is the same work the PDF and HTML documents
-do, so both ratios are printed: all of (c), and its drawing and writing alone.
+do, so both ratios are printed: all of (c), and its drawing and writing alone; and the
+latter in CPU seconds of the main thread against (d)'s, which a busy machine does not move.
 """
 
 from __future__ import annotations
@@ -84,6 +87,17 @@ def _best(fn, repeat: int) -> tuple[float, object]:
         t = time.perf_counter()
         out = fn()
         best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def _best_cpu(fn, repeat: int) -> tuple[float, object]:
+    """As _best, in CPU seconds of this thread: what the work costs, whatever else the
+    machine is doing (wall times on a busy machine vary by a factor of three)."""
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.thread_time()
+        out = fn()
+        best = min(best, time.thread_time() - t)
     return best, out
 
 
@@ -155,20 +169,21 @@ def _saved(document) -> bytes:
 
 
 def _deck(engine, code: str) -> tuple[bytes, float]:
-    """Ours: the deck's bytes, and the seconds after the gathering (drawing and writing)."""
+    """Ours: the deck's bytes, the seconds after the gathering (drawing and writing), and
+    the CPU seconds of this thread in them (not the drawing thread's)."""
     context = pack_context(engine, code)
     funnel, why_not = headline_funnel(engine, context)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.thread_time()
     data = _saved(pack_deck(context, funnel=funnel, funnel_note=why_not))
-    return data, time.perf_counter() - t
+    return data, time.perf_counter() - t, time.thread_time() - cpu
 
 
 def _document(make_context, build) -> tuple[bytes, float]:
     context = make_context()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.thread_time()
     made = build(context)
     data = _saved(getattr(made, "doc", made))  # a Word document, or a deck
-    return data, time.perf_counter() - t
+    return data, time.perf_counter() - t, time.thread_time() - cpu
 
 
 class _PictureClock:
@@ -274,6 +289,8 @@ def document_alone(content: tuple[list[tuple], str]) -> bytes:
 
 
 def office(engine, model, console: Console, repeat: int) -> None:
+    pictures.svg_to_png('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 10">'
+                        '<text y="8">warm up</text></svg>')  # librsvg's fonts, once
     month = f"{now_of(engine):%Y-%m}"
     jobs = [(f"{code}.pptx", lambda c=code: _deck(engine, c), deck_content, deck_alone)
             for code in model.priorities]
@@ -291,24 +308,35 @@ def office(engine, model, console: Console, repeat: int) -> None:
         task = bar.add_task("Office documents", total=len(jobs))
         for name, ours_fn, read, alone in jobs:
             with _PictureClock() as clock:
-                ours, (data, writing) = _best(ours_fn, repeat)
+                runs = []
+                ours, _ = _best(lambda f=ours_fn, r=runs: r.append(f()), repeat)
+            data = runs[-1][0]
+            writing, main_cpu = min(r[1] for r in runs), min(r[2] for r in runs)
             content = read(data)
             floor, _ = _best(lambda c=content, a=alone: a(c), repeat)
-            rows.append((name, ours, writing, clock.seconds / repeat, floor, len(data)))
+            floor_cpu, _ = _best_cpu(lambda c=content, a=alone: a(c), repeat)
+            rows.append((name, ours, writing, clock.seconds / repeat, floor, len(data),
+                         main_cpu / floor_cpu))
             bar.advance(task)
     table = Table(title="Office documents of the demo: ours against python-pptx / "
                   "python-docx alone")
-    for col in ("document", "ours (c) s", "drawing + writing s", "of which PNG s",
-                "alone (d) s", "c / d", "writing / d", "kB", f"target <= {TARGET:g}x"):
+    for col in ("document", "ours (c) s", "drawing + writing s", "PNG s (thread)",
+                "alone (d) s", "c / d", "writing / d", "CPU writing / d", "kB",
+                f"target <= {TARGET:g}x"):
         table.add_column(col, justify="left" if col == "document" else "right")
-    for name, ours, writing, png, floor, size in rows:
+    for name, ours, writing, png, floor, size, cpu in rows:
         table.add_row(name, f"{ours:.2f}", f"{writing:.2f}", f"{png:.2f}", f"{floor:.2f}",
-                      f"{ours / floor:.1f}x", f"{writing / floor:.1f}x", f"{size / 1024:.0f}",
+                      f"{ours / floor:.1f}x", f"{writing / floor:.1f}x", f"{cpu:.1f}x",
+                      f"{size / 1024:.0f}",
                       "PASS" if ours / floor <= TARGET else "MISS")
     console.print(table)
-    console.print("PNG: the mean seconds per run spent drawing the SVG pictures "
-                  "(the rest of drawing + writing is python-pptx / python-docx building the "
-                  "document). c / d includes the gathering, which the PDF documents share.")
+    console.print("PNG: the mean seconds per run spent drawing the SVG pictures, in the "
+                  "drawing thread (a pack deck builds its slides meanwhile; the rest of "
+                  "drawing + writing is python-pptx / python-docx building the document). "
+                  "c / d includes the gathering, which the PDF documents share. CPU writing "
+                  "/ d: the CPU seconds of drawing + writing in the main thread (the pictures' "
+                  "drawing thread left out: on a free core it runs beside) against (d)'s, "
+                  "steady however busy the machine is.")
 
 
 if __name__ == "__main__":

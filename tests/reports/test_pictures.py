@@ -9,9 +9,14 @@ import io
 import cairosvg
 import pytest
 from PIL import Image, ImageChops, ImageStat
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.util import Emu, Inches
 
 from stocktake.reports import pictures
 from stocktake.reports.charts import likelihood_chart
+from stocktake.reports.deck import Deck
+from stocktake.reports.theme import DEFAULT_THEME
 
 # A red square in the top left quarter, black text below it, nothing on the right half.
 DRAWING = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100">'
@@ -60,3 +65,35 @@ def test_a_drawing_placed_twice_at_one_size_is_drawn_once():
     assert cache.png(DRAWING, width=2) is first
     assert _image(first).size == (2 * pictures.DPI, pictures.DPI)
     assert cache.png(DRAWING, width=4) is not first
+
+
+def test_the_same_drawing_gives_the_same_bytes():
+    """A picture is a function of its SVG and size: the same in another document (another
+    cache, drawn again in the drawing thread) and drawn directly."""
+    svg = likelihood_chart([("Cut crime", [("2024-Q2", "amber_red")])])
+    first = pictures.PictureCache().png(svg, width=5.5)
+    assert pictures.PictureCache().png(svg, width=5.5) == first
+    assert pictures.svg_to_png(svg, scale=_image(first).width / pictures.svg_size(svg)[0]) \
+        == first
+
+
+@pytest.mark.parametrize("height", [Inches(5.4), Inches(4.8), Inches(2.05)])
+def test_a_deck_picture_has_at_least_dpi_pixels_per_inch_as_placed(height, tmp_path):
+    """Placed on a slide at whatever size fits (wide drawings by their width, tall ones by
+    the height given), read back from the saved deck: at least DPI pixels per inch across,
+    and down but for the rounding of the drawing's proportions (a pixel)."""
+    tall = DRAWING.replace('viewBox="0 0 200 100"', 'viewBox="0 0 90 83"')
+    wide = likelihood_chart([("Cut crime", [("2024-Q2", "amber_red")])])
+    deck = Deck({}, DEFAULT_THEME, footer="Data as of today", sources="Sources: a test")
+    for svg in (tall, wide):
+        deck.start_picture(svg, height=height)  # drawn in the background, then placed
+        deck.picture(deck.slide("A picture", ""), svg, height=height)
+    deck.prs.save(str(tmp_path / "deck.pptx"))
+    placed = [sh for slide in Presentation(str(tmp_path / "deck.pptx")).slides
+              for sh in slide.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert len(placed) == 2
+    for shape in placed:
+        across, down = shape.image.size
+        assert across >= pictures.DPI * Emu(shape.width).inches
+        assert down >= pictures.DPI * Emu(shape.height).inches - 1
+        assert across < pictures.DPI * Emu(shape.width).inches + 1  # and no more

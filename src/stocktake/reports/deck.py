@@ -42,6 +42,7 @@ WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 MARGIN = Inches(0.5)
 BODY_TOP = Inches(1.35)
 BODY_HEIGHT = HEIGHT - BODY_TOP - Inches(0.75)
+SPC_HEIGHT = BODY_HEIGHT - Inches(0.6)  # the SPC chart's, its icons' line below it
 TABLE_ROWS = 10  # the most rows a table slide holds legibly; the rest are counted
 MAX_CATEGORY_LABELS = 12  # labels on a time axis, at most
 _C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -142,11 +143,15 @@ class Deck:
     def picture(self, s: Any, svg: str, *, top: int = BODY_TOP,
                 height: int = BODY_HEIGHT) -> None:
         """An SVG drawing as a PNG picture, as large as fits under the title, centred."""
-        w, h = svg_size(svg)
-        fit = min((WIDTH - 2 * MARGIN) / w, height / h)
-        cx, cy = int(w * fit), int(h * fit)
+        cx, cy = _placed(svg, height)
         png = self.pictures.png(svg, width=Emu(cx).inches)
         s.shapes.add_picture(io.BytesIO(png), int((WIDTH - cx) / 2), top, cx, cy)
+
+    def start_picture(self, svg: str, *, height: int = BODY_HEIGHT) -> str:
+        """Starts drawing the picture ``picture`` will place with the same height, in the
+        background while the slides before it are built (reports.pictures); the SVG."""
+        self.pictures.start(svg, width=Emu(_placed(svg, height)[0]).inches)
+        return svg
 
     def bar_figure(self, s: Any, figure: BarFigure, *, top: int = BODY_TOP,
                    height: int = BODY_HEIGHT - Inches(0.5)) -> Any:
@@ -203,6 +208,13 @@ class Deck:
         chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = low, high
         chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
         return chart
+
+
+def _placed(svg: str, height: int) -> tuple[int, int]:
+    """The width and height of a drawing as large as fits across a slide and ``height``."""
+    w, h = svg_size(svg)
+    fit = min((WIDTH - 2 * MARGIN) / w, height / h)
+    return int(w * fit), int(h * fit)
 
 
 def _nice_range(low: float, high: float) -> tuple[float, float]:
@@ -284,16 +296,24 @@ def pack_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME, *,
     p = c["priority"]
     deck = Deck(c, theme, footer=f"{p['title']} · {data_as_of_line(c, 'pack')}",
                 sources=sources_note(c, f"stocktake pack {p['code']} --out pack.pptx"))
+    # The pictures first, drawn in the background while the slides before them are built.
+    chain = (deck.start_picture(chain_svg(c["chain_object"], c["chain"].analysis))
+             if c.get("chain") and c.get("chain_object") is not None else None)
+    spc = (deck.start_picture(headline_chart(c["trajectory"], c["spc"], width=880,
+                                             height=360), height=SPC_HEIGHT)
+           if c["spc"] and c["spc"].points else None)
+    funnel_svg = (deck.start_picture(funnel_chart(funnel, width=880, height=440))
+                  if funnel is not None else None)
     _title_slide(deck)
     _aim_slide(deck)
     _plan_slide(deck)
-    if c.get("chain") and c.get("chain_object") is not None:
-        _chain_slide(deck)
+    if chain is not None:
+        _chain_slide(deck, chain)
     _headline_slide(deck)
-    _spc_slide(deck)
+    _spc_slide(deck, spc)
     _units_slide(deck, funnel_note)
-    if funnel is not None:
-        _funnel_slide(deck, funnel)
+    if funnel_svg is not None:
+        _funnel_slide(deck, funnel_svg)
     _indicators_slide(deck)
     _questions_slide(deck)
     _actions_slide(deck)
@@ -382,12 +402,11 @@ def _plan_slide(deck: Deck) -> None:
                   colour="bad")
 
 
-def _chain_slide(deck: Deck) -> None:
-    c = deck.c
-    chain = c["chain"]
+def _chain_slide(deck: Deck, svg: str) -> None:
+    """The delivery chain's diagram (``svg``, started by pack_deck)."""
     s = deck.slide(_question(deck, 2, "The delivery chain"),
-                   "\n".join(chain.summary))
-    deck.picture(s, chain_svg(c["chain_object"], chain.analysis))
+                   "\n".join(deck.c["chain"].summary))
+    deck.picture(s, svg)
 
 
 def _headline_slide(deck: Deck) -> None:
@@ -416,12 +435,13 @@ def _headline_slide(deck: Deck) -> None:
               Inches(0.45), size=12, colour="forecast")
 
 
-def _spc_slide(deck: Deck) -> None:
+def _spc_slide(deck: Deck, svg: str | None) -> None:
+    """The SPC chart (``svg``, started by pack_deck; None without control limits)."""
     c, h = deck.c, deck.c["headline"]
     spc: SpcChart | None = c["spc"]  # None, or without points: no control limits yet
     reading = (spc.reading_note if spc else None) or ""
     s = deck.slide(_question(deck, 3, "Statistical process control"), reading)
-    if not (spc and spc.points):
+    if svg is None:
         why = getattr(h.spc, "error", None)
         deck.text(s, f"No control limits yet: {why or 'too few periods'}.",
                   MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
@@ -429,8 +449,7 @@ def _spc_slide(deck: Deck) -> None:
     icons = icon_word(getattr(h.spc, "variation_icon", None))
     if getattr(h.spc, "assurance_icon", None):
         icons += "; " + icon_word(h.spc.assurance_icon)
-    deck.picture(s, headline_chart(c["trajectory"], spc, width=880, height=360),
-                 height=BODY_HEIGHT - Inches(0.6))
+    deck.picture(s, svg, height=SPC_HEIGHT)
     deck.text(s, f"{icons}. The reading in full is in the notes.", MARGIN,
               HEIGHT - Inches(1.05), WIDTH - 2 * MARGIN, Inches(0.45), size=12,
               colour="forecast")
@@ -480,12 +499,13 @@ def _units_slide(deck: Deck, no_funnel: str | None) -> None:
               colour="forecast", align=PP_ALIGN.LEFT)
 
 
-def _funnel_slide(deck: Deck, funnel: UnitComparison) -> None:
+def _funnel_slide(deck: Deck, svg: str) -> None:
+    """The funnel plot of the units (``svg``, started by pack_deck)."""
     s = deck.slide(_question(deck, 3, "Units compared fairly"),
                    "A funnel plot: each unit's rate against limits that narrow as its "
                    "denominator grows; the units outside the 99.8% limits are the ones to "
                    "talk about.")
-    deck.picture(s, funnel_chart(funnel, width=880, height=440))
+    deck.picture(s, svg)
 
 
 def _indicators_slide(deck: Deck) -> None:

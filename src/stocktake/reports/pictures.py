@@ -9,7 +9,9 @@ import ctypes
 import ctypes.util
 import hashlib
 import io
+import math
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
@@ -76,15 +78,16 @@ class _LibRsvg:
 
 
 def _png(surface: Any) -> bytes:
-    """A cairo RGB surface as PNG bytes. Encoding takes three times as long as librsvg's
-    drawing; zlib level 3 (Pillow) encodes a third faster than cairo's default level, to
-    files of the same size (a chart is mostly flat colour)."""
+    """A cairo RGB surface as PNG bytes. Encoding takes longer than librsvg's drawing;
+    zlib level 3 (Pillow) encodes a third faster than cairo's default level, to files of
+    the same size (a chart is mostly flat colour). The surface's BGRX pixels are read
+    straight into an RGB image (no RGBX copy to convert: 5-9 ms less a picture)."""
     from PIL import Image  # python-pptx's own dependency
 
-    image = Image.frombuffer("RGBX", (surface.get_width(), surface.get_height()),
+    image = Image.frombuffer("RGB", (surface.get_width(), surface.get_height()),
                              bytes(surface.get_data()), "raw", "BGRX", surface.get_stride(), 1)
     out = io.BytesIO()
-    image.convert("RGB").save(out, "PNG", compress_level=3)
+    image.save(out, "PNG", compress_level=3)
     return out.getvalue()
 
 
@@ -105,18 +108,36 @@ def _librsvg() -> _LibRsvg | None:
 
 class PictureCache:
     """The PNG pictures of one document, each drawn once: a drawing placed twice at the
-    same size (the same content hash) is drawn once."""
+    same size (the same content hash) is drawn once. Drawn in a worker thread: a document
+    starts its pictures before it builds the slides or pages before them, and librsvg and
+    Pillow (C code that lets go of Python's lock) draw them on another core meanwhile;
+    ``png`` waits for the one being placed."""
 
     def __init__(self) -> None:
-        self._drawn: dict[tuple[str, float], bytes] = {}
+        self._drawn: dict[tuple[str, float], Future[bytes]] = {}
+
+    def start(self, svg: str, *, width: float) -> None:
+        """Starts drawing the picture ``png`` will ask for with the same arguments."""
+        self._drawing(svg, width)
 
     def png(self, svg: str, *, width: float) -> bytes:
         """The drawing as a PNG of DPI pixels per inch at ``width`` inches wide."""
-        scale = round(width * DPI / svg_size(svg)[0], 2)
-        key = (hashlib.sha256(svg.encode("utf-8")).hexdigest(), scale)
+        return self._drawing(svg, width).result()
+
+    def _drawing(self, svg: str, width: float) -> Future[bytes]:
+        # whole pixels, rounded up: never fewer than DPI per inch as placed
+        pixels = math.ceil(round(width * DPI, 6))
+        key = (hashlib.sha256(svg.encode("utf-8")).hexdigest(), pixels)
         if key not in self._drawn:
-            self._drawn[key] = svg_to_png(svg, scale=scale)
+            self._drawn[key] = _drawer().submit(svg_to_png, svg,
+                                                scale=pixels / svg_size(svg)[0])
         return self._drawn[key]
+
+
+@cache
+def _drawer() -> ThreadPoolExecutor:
+    """The one thread that draws the documents' pictures, one at a time, in order."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="stocktake-pictures")
 
 
 def svg_size(svg: str) -> tuple[float, float]:
