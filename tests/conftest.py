@@ -9,12 +9,13 @@ inputs, the command line in a subprocess) carry ``slow`` by hand. The fast tier
 Both tiers run in two processes (pytest-xdist, ``-n 2``): every database a test writes is
 its own (a file under its tmp_path, a copy of a session template; on PostgreSQL a database
 per worker, and another for the demo), so tests share nothing but read-only inputs. The
-full run keeps the demo tests on one worker (``--dist loadgroup``, group "demo") so the
-demo is built once per engine, and every other file's tests together, as ``loadfile``
-would."""
+full run keeps the demo tests of each engine on one worker (``--dist loadgroup``, groups
+"demo-sqlite" and "demo-postgresql") so each demo is built once, and every other file's
+tests together, as ``loadfile`` would."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -23,6 +24,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from stocktake.services.admin import accounts
 from stocktake.store.db import drop_everything, open_engine
@@ -56,7 +58,9 @@ def postgres_database(url: str, name: str) -> str:
     with server.connect() as conn:
         if conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %(n)s",
                                 {"n": name}).first() is None:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            # made meanwhile by another process: it is there all the same
+            with contextlib.suppress(DBAPIError):
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     server.dispose()
     return target.render_as_string(hide_password=False)
 
@@ -64,7 +68,9 @@ def postgres_database(url: str, name: str) -> str:
 def pytest_configure(config) -> None:
     # Each xdist worker gets its own PostgreSQL database, set in the environment so that
     # every reader (fixtures, the docs' commands, subprocesses) uses it.
-    worker, url = os.environ.get("PYTEST_XDIST_WORKER"), _postgres_url()
+    # (``workerinput`` marks an xdist worker of this run; a pytest a test starts in a
+    # subprocess inherits the worker's environment, and so its database, but is not one.)
+    worker, url = getattr(config, "workerinput", {}).get("workerid"), _postgres_url()
     if worker and url:
         name = f"{make_url(url).database}_{worker}"
         os.environ["STOCKTAKE_TEST_POSTGRES_URL"] = postgres_database(url, name)
@@ -83,8 +89,9 @@ def pytest_collection_modifyitems(config, items) -> None:
                 or HERE / "demo" in item.path.parents):
             item.add_marker(pytest.mark.slow)
         if grouped:
-            demo = "demo_engine" in item.fixturenames
-            item.add_marker(pytest.mark.xdist_group("demo" if demo else str(item.path)))
+            demo = params.get("demo_engine")  # "sqlite" or "postgresql"
+            item.add_marker(pytest.mark.xdist_group(f"demo-{demo}" if demo
+                                                    else str(item.path)))
 
 
 def _postgres_url() -> str | None:
