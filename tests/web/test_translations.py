@@ -83,9 +83,9 @@ def test_a_converted_template_has_no_english_outside_its_messages(name):
 
 
 def test_numbers_dates_and_words_by_locale():
-    with i18n.language("fr"):  # CLDR: a narrow no-break space groups thousands in French
-        assert i18n.number(1234.5, 1) == "1\u202f234,5"
-        assert i18n.when("2026-12-06T14:05:00") == "6 décembre 2026, 14:05 UTC"
+    with i18n.language("fr"):  # CLDR fr_CA: a no-break space groups thousands; 14 h 05
+        assert i18n.number(1234.5, 1) == "1\u00a0234,5"
+        assert i18n.when("2026-12-06T14:05:00") == "6 décembre 2026, 14 h 05 UTC"
         assert i18n.FILTERS["status_word"]("on_track") == "En bonne voie"
         assert i18n.FILTERS["change"](-1.0, "%", 0) == "−1\u00a0point"
         assert i18n.FILTERS["change"](3.25, "%", 1) == "+3,2\u00a0points"

@@ -44,12 +44,18 @@ def translations(lang: str) -> gettext.NullTranslations:
     English messages are their own translation."""
     if check_lang(lang) == "en":
         return gettext.NullTranslations()
-    with open(CATALOGUES / lang / "LC_MESSAGES" / f"{DOMAIN}.po", "rb") as f:
-        catalog = read_po(f, locale=BABEL_LOCALES[lang])
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return gettext.GNUTranslations(compiled)
+    return compiled(CATALOGUES / lang / "LC_MESSAGES" / f"{DOMAIN}.po", BABEL_LOCALES[lang])
+
+
+def compiled(po: Path, locale: str) -> gettext.GNUTranslations:
+    """A .po catalogue compiled in memory (the documents' and the web's): no build step, so
+    a fresh checkout runs as it is."""
+    with open(po, "rb") as f:
+        catalog = read_po(f, locale=locale)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
 
 
 def _babel(lang: str) -> str:

@@ -16,11 +16,10 @@ signed-in user in their account), the signed-in user's choice, the cookie, the
 from __future__ import annotations
 
 import gettext as gettext_module
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -29,16 +28,15 @@ from urllib.parse import parse_qs
 
 import jinja2
 from babel import Locale, negotiate_locale
-from babel.dates import format_date, format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.dates import format_date
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..model.entities import is_percent
 from ..reports import formatting as english
+from ..reports import locale as documents
+from ..reports.locale import compiled
 from ..services.admin import accounts
 
 LANGUAGES = ("en", "fr")
@@ -63,12 +61,7 @@ def translations(lang: str) -> gettext_module.NullTranslations:
     """The compiled catalogue of ``lang`` (English: the messages themselves)."""
     if lang == DEFAULT:
         return gettext_module.NullTranslations()
-    with catalogue_path(lang).open("rb") as f:
-        catalog = read_po(f, locale=lang)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return gettext_module.GNUTranslations(buffer)
+    return compiled(catalogue_path(lang), lang)
 
 
 def current() -> str:
@@ -182,29 +175,23 @@ async def for_the_user(request: Request) -> None:
 # page is what it always was; in another language, Babel's conventions (1 234,5).
 
 def _locale() -> Locale:
-    return Locale.parse(current())
+    return Locale.parse(documents.BABEL_LOCALES[current()])  # Canadian French, as the documents
 
 
 def number(value: Any, decimals: int | None = None) -> str:
     """A figure in the conventions of the language (1 234,5 in French)."""
     if current() == DEFAULT or value is None:
         return english.number(value, decimals)
-    value = float(value)
-    if decimals is None:  # as reports.formatting.number chooses
-        decimals = 0 if value.is_integer() and abs(value) >= 100 else 1
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(value, format=pattern, locale=_locale())
+    return documents.number(value, current(), decimals)  # the documents' French figures
 
 
 def when(value: Any) -> str:
-    """A moment: '6 décembre 2026, 14:05 UTC'."""
+    """A moment: '6 décembre 2026, 14 h 05 UTC'."""
     if current() == DEFAULT:
         return english.when(value)
     if value is None:
         return gettext("no data yet")
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return format_datetime(value, "d MMMM y, HH:mm", locale=_locale()) + " UTC"
+    return documents.when(value, current())  # as the French documents say it
 
 
 def day(value: Any) -> str:
