@@ -154,6 +154,9 @@ def test_the_monthly_note_is_one_page_across_all_priorities(demo_engine, tmp_pat
     later = tmp_path / "later.pdf"
     write_note(demo_engine, "2026-11", str(later))
     assert _pages(later) == 1
+    french = tmp_path / "french.pdf"  # French runs longer: one page as well
+    write_note(demo_engine, "2026-11", str(french), lang="fr")
+    assert _pages(french) == 1 and "Réalisation des priorités" in _pdf_text(french)
     out = tmp_path / "note.pdf"
     write_note(demo_engine, "2026-10", str(out))
     assert _pages(out) == 1
