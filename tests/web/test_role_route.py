@@ -24,7 +24,8 @@ from .test_auth import _populate
 # Values for path parameters and paths inside mounts, for requests to every route.
 SAMPLE_PARAMS = {"code": "P1", "username": "executive", "token_id": "999",
                  "indicator": "incidents", "action_id": "999", "alert": "000000000000",
-                 "number": "999"}
+                 "number": "999", "lang": "fr",
+                 "name": "index.html"}
 SAMPLE_MOUNT_PATHS = {"static": "/static/style.css"}
 
 
