@@ -203,3 +203,25 @@ def test_a_cancelled_stocktake_is_counted_as_missed(demo_engine):
     assert home["held"] == home["scheduled"] - 1 and len(home["missed"]) == 1
     crime = stocktake_overview(demo_engine, "CRIME").kept
     assert crime["missed"] == [] and crime["held"] == crime["scheduled"]
+
+
+def test_a_pack_with_a_chain_and_carried_actions_makes_a_deck(demo_engine, tmp_path):
+    """CRIME has a delivery chain and open actions carried over: its deck has the chain's
+    slide and the actions (the deck once read both as dicts and failed on every such pack)."""
+    from pptx import Presentation
+
+    context = pack_context(demo_engine, "CRIME")
+    carried = context["routine"].carried_over
+    assert context["chain"] is not None and carried
+    out = tmp_path / "crime.pptx"
+    write_pack(demo_engine, "CRIME", str(out))
+    said = []
+    for slide in Presentation(str(out)).slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                said.append(shape.text_frame.text)
+            if shape.has_table:
+                said += [cell.text for row in shape.table.rows for cell in row.cells]
+    text = "\n".join(said)
+    assert "The delivery chain" in text
+    assert all(a.text in text for a in carried)
