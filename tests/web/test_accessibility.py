@@ -315,6 +315,7 @@ def test_submission_findings_have_no_serious_violations(browser, server, world, 
         page.goto(server.url + "/data/submit")
         page.set_input_files("#file", str(bad))
         page.get_by_role("button", name="Check the file").click()
+        page.wait_for_load_state()
         assert page.locator("table.findings tbody tr").count() >= 2
         found = blocking(axe_problems(page, f"findings at {size[0]}x{size[1]}"))
         page.context.close()

@@ -53,6 +53,7 @@ def test_priority_page_in_a_browser(browser, sqlite_engine, width, height, name)
         page = new_page(browser, server, sqlite_engine, width, height)
         page.goto(server.url + "/")
         page.get_by_role("link", name="Cut violent crime").click()
+        page.wait_for_load_state()
         assert page.url.endswith("/priorities/P1")
         assert page.get_by_role("heading", level=1).inner_text() == "Cut violent crime"
         chart = page.get_by_role("img", name="Violent incidents per 100,000 people at Nation")

@@ -358,6 +358,7 @@ def test_a_provider_fixes_a_file_in_the_browser_and_submits_it(browser, browser_
             page.goto(server.url + "/data/submit")
             page.set_input_files("#file", str(bad))
             page.get_by_role("button", name="Check the file").click()
+            page.wait_for_load_state()
             findings = page.locator("table.findings tbody tr")
             assert findings.first.locator("td").nth(4).inner_text().strip() == "Error"
             assert page.get_by_text("B1 is outside what you report for").is_visible()
@@ -365,10 +366,12 @@ def test_a_provider_fixes_a_file_in_the_browser_and_submits_it(browser, browser_
             if tag == "desktop":
                 page.set_input_files("#file", str(good))
                 page.get_by_role("button", name="Check the file").click()
+                page.wait_for_load_state()
                 assert page.get_by_text("No errors").is_visible()
                 screenshot(page, f"data-submit-clean-{tag}")
                 page.get_by_label("Reason").fill("July return")
                 page.get_by_role("button", name="Submit", exact=True).click()
+                page.wait_for_load_state()
                 assert page.get_by_role("heading", name="Stored").is_visible()
                 screenshot(page, f"data-submit-stored-{tag}")
             for path, name in (("/data/history?indicator=incidents&unit=A1&period=2024-03",

@@ -449,6 +449,7 @@ def test_an_analyst_opens_a_priority_and_downloads_the_pack(browser, sqlite_site
         page.goto(server.url + "/priorities/P1")
         assert page.get_by_role("img", name=re.compile("Violent incidents")).is_visible()
         page.get_by_role("link", name="Stocktakes").first.click()
+        page.wait_for_load_state()
         assert page.url.endswith("/priorities/P1/stocktakes")
         with page.expect_download() as info:
             page.get_by_role("link", name="Download the pack (PDF)").click()
@@ -477,6 +478,7 @@ def test_a_stocktake_recorded_in_the_browser_then_its_actions_are_tracked(browse
         # A half-filled row first: the problem is shown and nothing stored.
         page.get_by_role("textbox", name="Action 2", exact=True).fill("Report on waiting lists")
         page.get_by_role("button", name="Record the stocktake").click()
+        page.wait_for_load_state()
         alert = page.get_by_role("alert")
         assert "Action row 2, owner: required" in alert.inner_text()
         assert len(stocktake_overview(sqlite_site, "P1").stocktakes) == 1
@@ -485,14 +487,17 @@ def test_a_stocktake_recorded_in_the_browser_then_its_actions_are_tracked(browse
         page.get_by_label("Owner of action 2").fill("Province B")
         page.get_by_label("Due date of action 2").fill("2025-01-15")
         page.get_by_role("button", name="Record the stocktake").click()
+        page.wait_for_load_state()
         assert "was recorded" in page.get_by_role("status").inner_text()
         page.get_by_role("link", name="Follow the actions up").click()
+        page.wait_for_load_state()
         assert page.url.endswith("/actions?priority=P1")
         row = page.get_by_role("row", name=re.compile("Open two more youth sites"))
         assert "Province A" in row.inner_text() and "31 Dec 2024" in row.inner_text()
         row.get_by_label(re.compile("^Status")).select_option("in_progress")
         row.get_by_label(re.compile("^Note")).fill("Sites chosen")
         row.get_by_role("button", name="Save").click()
+        page.wait_for_load_state()
         assert "now in progress" in page.get_by_role("status").inner_text()
         [action] = [a for a in list_actions(sqlite_site, priority="P1").actions
                     if a.text == "Open two more youth sites"]

@@ -49,10 +49,13 @@ def test_public_pages_in_a_browser_at_both_widths(engine, small_model_dir, brows
             assert page.locator("h1").inner_text() == "Progress on the priorities"
             screenshot(page, f"public-index-{label}")
             page.get_by_role("link", name="Cut violent crime").first.click()
+            # A click returns once the next page commits, not once it has loaded.
+            page.wait_for_load_state()
             assert page.url.endswith("/public/priority-P1.html")
             assert page.locator("table.units tbody tr").count() == 2
             screenshot(page, f"public-priority-{label}")
             page.get_by_role("link", name="Province A").first.click()
+            page.wait_for_load_state()
             assert page.url.endswith("/public/unit-A.html")
             screenshot(page, f"public-unit-{label}")
             # Nothing wider than the screen: the page reads without sideways scrolling.

@@ -163,6 +163,7 @@ def test_switching_language_in_a_browser(tmp_path, small_model_dir, browser):
         page.goto(server.url + "/login")
         assert page.locator("html").get_attribute("lang") == "en"
         page.get_by_role("link", name="Français").click()
+        page.wait_for_load_state()
         assert page.locator("html").get_attribute("lang") == "fr"
         assert page.locator("h1").inner_text() == "Se connecter"
         assert blocking(axe_problems(page, "/login in French")) == []
@@ -170,15 +171,18 @@ def test_switching_language_in_a_browser(tmp_path, small_model_dir, browser):
         assert page.locator("label[for=password]").inner_text() == "Mot de passe"
         page.goto(server.url + "/public/")
         page.get_by_role("link", name="Français").click()
+        page.wait_for_load_state()
         assert page.url.endswith("/public/fr/index.html")
         assert page.locator("html").get_attribute("lang") == "fr"
         assert page.locator("h1").inner_text() == "Progrès des priorités"
         screenshot(page, "public-index-fr")
         assert blocking(axe_problems(page, "/public/fr/index.html")) == []
         page.get_by_role("link", name="Cut violent crime").first.click()
+        page.wait_for_load_state()
         assert page.locator("table.units th[scope=col]").first.text_content() == "Administration"
         assert blocking(axe_problems(page, "/public/fr/priority-P1.html")) == []
         page.get_by_role("link", name="English").click()
+        page.wait_for_load_state()
         assert page.url.endswith("/public/priority-P1.html")
         assert page.locator("html").get_attribute("lang") == "en"
         context.close()
