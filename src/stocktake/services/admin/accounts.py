@@ -124,6 +124,7 @@ class User:
     active: bool
     created_at: datetime
     last_login_at: datetime | None
+    language: str | None = None  # the language they chose for the web, if any (e-mails too)
 
 
 @dataclass(frozen=True)
@@ -257,7 +258,8 @@ def _check_role(conn: Connection, role: str, unit: str | None,
 def _user(row: dict[str, Any]) -> User:
     return User(id=row["id"], username=row["username"], role=row["role"], unit=row["unit"],
                 priorities=tuple(row["priorities"] or ()), active=bool(row["active"]),
-                created_at=row["created_at"], last_login_at=row["last_login_at"])
+                created_at=row["created_at"], last_login_at=row["last_login_at"],
+                language=row.get("language"))
 
 
 def _existing(conn: Connection, username: str) -> dict[str, Any]:

@@ -27,9 +27,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from sqlalchemy import Engine
 
 from ...delivery import plans as dp
@@ -37,6 +39,7 @@ from ...delivery import reminders as dr
 from ...delivery import stocktakes as ds
 from ...errors import Invalid
 from ...model.entities import DeliveryModel
+from ...reports.locale import BABEL_LOCALES, compiled
 from ...results.dues import ReturnDue
 from ...store import delivery as delivery_store
 from ...store import mail as mail_store
@@ -78,6 +81,17 @@ def base_url() -> str:
     return (os.environ.get(BASE_URL_VAR) or DEFAULT_BASE_URL).rstrip("/")
 
 
+@cache
+def composed_in(lang: str | None) -> dr.Language:
+    """The language of a recipient's reminders: the reminders' catalogue of ``lang``
+    (delivery/locale) and its long dates; English when unset or not offered."""
+    if lang == "en" or lang not in BABEL_LOCALES:
+        return dr.ENGLISH
+    locale = BABEL_LOCALES[lang]
+    words = compiled(dr.CATALOGUES / lang / "LC_MESSAGES" / "reminders.po", locale)
+    return dr.Language(words, lambda day: format_date(day, "EEEE d MMMM y", locale=locale))
+
+
 # -- what is due, and to whom -----------------------------------------------------------
 
 
@@ -88,16 +102,18 @@ class _Book:
     entries: dict[tuple[str, str], Address]
     users: list[Any] = field(default_factory=list)
 
-    def to(self, kind: str, key: str, reminder: str, name: str | None = None
-           ) -> dr.Recipient | None:
+    def to(self, kind: str, key: str, reminder: str, name: str | None = None,
+           language: str | None = None) -> dr.Recipient | None:
         entry = self.entries.get((kind, key))
         if entry is None or not entry.wants(reminder):
             return None
-        return dr.Recipient(name or key, entry.address)
+        return dr.Recipient(name or key, entry.address, language)
 
     def accounts(self, reminder: str, keep: Callable[[Any], bool]) -> list[dr.Recipient]:
+        """The accounts kept that want ``reminder``, each in the language it chose."""
         return [r for u in self.users if u.active and keep(u)
-                and (r := self.to("user", u.username, reminder)) is not None]
+                and (r := self.to("user", u.username, reminder, language=u.language))
+                is not None]
 
 
 def _late_returns(model: DeliveryModel, late: tuple[ReturnDue, ...], book: _Book, url: str
@@ -113,7 +129,8 @@ def _late_returns(model: DeliveryModel, late: tuple[ReturnDue, ...], book: _Book
         recipients = [book.to("unit", unit, "late_returns", f"{name} data team")]
         recipients += book.accounts("late_returns",
                                     lambda u, over=over: u.role == "provider" and u.unit in over)
-        out += [dr.late_returns(to, unit, name, items, base_url=url)
+        out += [dr.late_returns(to, unit, name, items, base_url=url,
+                                language=composed_in(to.language))
                 for to in recipients if to is not None]
     return out
 
@@ -179,7 +196,7 @@ def plan_pass(engine: Engine, as_of: datetime | None = None) -> tuple[datetime, 
     for owner, mine in by_owner.items():
         to = book.to("person", owner, "due")
         if to is not None:
-            out.append(dr.due_items(to, mine, today))
+            out.append(dr.due_items(to, mine, today, language=composed_in(to.language)))
 
     meetings = _coming_stocktakes(engine, model, as_of, today)
     for m in meetings:
@@ -190,14 +207,16 @@ def plan_pass(engine: Engine, as_of: datetime | None = None) -> tuple[datetime, 
         for to in people:
             if to is not None and to.address not in seen:
                 seen.add(to.address)
-                out.append(dr.stocktake(to, m, base_url=url))
+                out.append(dr.stocktake(to, m, base_url=url,
+                                        language=composed_in(to.language)))
 
     analysts = book.accounts("digest", lambda u: u.role in ("admin", "analyst"))
     if analysts:
         overdue = [i for i in items if i.days_overdue > 0]
         coming = [i for i in items if i.days_overdue == 0]
         out += [dr.digest(to, today, late=len(late), late_units=len({r.unit for r in late}),
-                          overdue=overdue, coming=coming, meetings=meetings, base_url=url)
+                          overdue=overdue, coming=coming, meetings=meetings, base_url=url,
+                          language=composed_in(to.language))
                 for to in analysts]
     return now, out
 
