@@ -14,8 +14,12 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from jinja2.ext import babel_extract
 
+from stocktake.delivery.reminders import KIND_TEXT
+from stocktake.results.audit import ACTIONS
+from stocktake.services.admin import accounts
+from stocktake.services.admin.addresses import ADDRESS_KINDS
 from stocktake.store.db import open_engine
-from stocktake.web import i18n, public_words
+from stocktake.web import account_pages, i18n, mail_pages, public_words
 from stocktake.web.app import create_app
 from stocktake.web.auth import SESSION_COOKIE
 
@@ -28,8 +32,13 @@ WEB = Path(i18n.__file__).parent
 # these templates hold no English outside a message. Extend these lists as pages are
 # converted (the guide's "Translating" section says how).
 CONVERTED_TEMPLATES = ("base.html", "login.html", "public_base.html", "public_index.html",
-                       "public_priority.html", "public_unit.html", "public_commitments.html")
-CONVERTED_MODULES = ("i18n.py", "public_words.py")
+                       "public_priority.html", "public_unit.html", "public_commitments.html",
+                       "data_due.html", "data_history.html", "data_quality.html",
+                       "data_submit.html", "account.html", "account_mail.html",
+                       "admin_audit.html", "admin_mail.html", "admin_model.html",
+                       "admin_users.html", "api_docs.html")
+CONVERTED_MODULES = ("i18n.py", "public_words.py", "data_pages.py", "account_pages.py",
+                     "mail_pages.py", "model_pages.py", "api.py")
 KEYWORDS = DEFAULT_KEYWORDS | {"N_": None}
 NOT_WORDS = {"stocktake", "CSV"}  # the same in every language
 
@@ -70,6 +79,14 @@ def test_every_message_is_in_the_french_catalogue_and_translated():
 def test_the_messages_held_in_python_are_extracted():
     """pybabel finds the literals of EXTRACTED; the pages translate FROM_PYTHON."""
     assert list(public_words.EXTRACTED) == list(public_words.FROM_PYTHON)
+
+
+def test_the_account_and_mail_words_held_in_python_are_extracted():
+    """The words these pages translate with ``| tr`` are the ones Python holds."""
+    assert list(account_pages.ROLE_TEXT_WORDS) == list(accounts.ROLE_TEXT.values())
+    assert list(account_pages.AUDIT_WORDS) == list(ACTIONS.values())
+    assert set(mail_pages.KIND_WORDS) == set(KIND_TEXT.values())
+    assert set(mail_pages.ADDRESS_WORDS) == set(ADDRESS_KINDS)
 
 
 @pytest.mark.parametrize("name", CONVERTED_TEMPLATES)

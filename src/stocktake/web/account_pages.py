@@ -23,8 +23,34 @@ from .auth import (
     set_anon_csrf,
 )
 from .deps import CurrentPrincipal, EngineDep, engine_of, templates_of
+from .i18n import gettext as _
+from .public_words import N_
 
 router = APIRouter(include_in_schema=False)
+
+# Words Python holds that these pages translate where they show them (`| tr`): each role in
+# words (accounts.ROLE_TEXT), each kind of audit event (results.audit.ACTIONS) and each
+# account change (accounts' events); tests/web/test_translations.py checks they are these.
+ROLE_TEXT_WORDS = (
+    N_("administers accounts and the model, and does everything an analyst does"),
+    N_("works in the delivery unit: reads and edits everything except accounts"),
+    N_("reads everything; edits the plans and actions of their own priorities"),
+    N_("submits data and sees drafts for their unit and the units below it"),
+    N_("reads everything"),
+)
+AUDIT_WORDS = (
+    N_("signed in"), N_("failed to sign in"), N_("sign-in refused (too many failures)"),
+    N_("account created"), N_("role or scope changed"), N_("account disabled"),
+    N_("account enabled"), N_("password set"), N_("API token made"), N_("API token revoked"),
+    N_("API token refused (beyond its account's powers)"), N_("model loaded"),
+    N_("alert reviewed (explained, confirmed or reopened)"),
+    N_("e-mail address or reminders set"), N_("e-mail address removed"),
+    N_("commitments loaded"), N_("commitment's status changed"),
+    N_("priority's intensity changed"),
+    N_("priority review commissioned, reported, followed up or closed"),
+)
+ACCOUNT_CHANGE_WORDS = (N_("created"), N_("role"), N_("disabled"), N_("enabled"),
+                        N_("password"), N_("token created"), N_("token revoked"))
 
 
 def _cookie(request: Request, response: Response, token: str) -> None:
@@ -46,7 +72,7 @@ def login_page(request: Request, *, message: str | None = None, error: str | Non
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "", signed_out: int = 0) -> Response:
     return login_page(request, next_page=next,
-                      message="You have signed out." if signed_out else None)
+                      message=_("You have signed out.") if signed_out else None)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -54,7 +80,7 @@ def login(request: Request, engine: EngineDep, username: Annotated[str, Form()] 
           password: Annotated[str, Form()] = "",
           next: Annotated[str, Form()] = "") -> Response:
     if not username.strip() or not password:
-        return login_page(request, error="Enter your username and your password.",
+        return login_page(request, error=_("Enter your username and your password."),
                           next_page=next, username=username, status=400)
     try:
         user = accounts.authenticate(engine, username, password, ip=client_ip(request))
@@ -126,19 +152,19 @@ def account_password(request: Request, engine: EngineDep, p: CurrentPrincipal,
                      confirm: Annotated[str, Form()] = "") -> Response:
     if not current or not new:
         return account_page(request, status=400,
-                            error="Enter your current password and a new one.")
+                            error=_("Enter your current password and a new one."))
     if new != confirm:
         return account_page(request, status=400,
-                            error="The new password and its confirmation differ.")
+                            error=_("The new password and its confirmation differ."))
     try:
         accounts.change_own_password(engine, p.username, current, new,
                                      ip=client_ip(request))
     except LoginRefused as exc:
         return account_page(request, status=429, error=str(exc))
     except LoginFailed:
-        return account_page(request, status=400, error="The current password is wrong.")
+        return account_page(request, status=400, error=_("The current password is wrong."))
     except AccountError as exc:
-        return account_page(request, status=400, error=f"Not changed: {exc}.")
+        return account_page(request, status=400, error=_("Not changed: %(why)s.") % {"why": exc})
     # Every session ended with the old password; this browser gets a new one.
     session = accounts.start_session(engine, p.username, ip=client_ip(request))
     response = RedirectResponse("/account?done=password", status_code=303)
@@ -154,7 +180,8 @@ def account_token_create(request: Request, engine: EngineDep, p: CurrentPrincipa
         token = accounts.create_api_token(engine, p.username, scope, label=label,
                                           ip=client_ip(request))
     except AccountError as exc:
-        return account_page(request, status=400, error=f"No token made: {exc}.")
+        return account_page(request, status=400,
+                            error=_("No token made: %(why)s.") % {"why": exc})
     return account_page(request, new_token=token)
 
 
@@ -181,12 +208,13 @@ def admin_page(request: Request, *, status: int = 200, error: str | None = None,
     model = current_model(engine)
     done, who = request.query_params.get("done"), request.query_params.get("user", "")
     done_text = {
-        "created": f"Account {who} created.", "role": f"The role of {who} was changed.",
-        "disabled": f"{who} is disabled: their sessions have ended.",
-        "enabled": f"{who} is enabled again.",
-        "password": f"A new password was set for {who}: their sessions have ended.",
-        "revoked": f"The API token of {who} was revoked: it no longer works.",
+        "created": _("Account %(who)s created."), "role": _("The role of %(who)s was changed."),
+        "disabled": _("%(who)s is disabled: their sessions have ended."),
+        "enabled": _("%(who)s is enabled again."),
+        "password": _("A new password was set for %(who)s: their sessions have ended."),
+        "revoked": _("The API token of %(who)s was revoked: it no longer works."),
     }.get(done or "")
+    done_text = done_text % {"who": who} if done_text else None
     return templates_of(request).TemplateResponse(request, "admin_users.html", {
         "users": accounts.list_users(engine), "roles": ROLES,
         "role_text": accounts.ROLE_TEXT, "units": list(model.units.values()),
@@ -223,7 +251,8 @@ def admin_user_create(request: Request, engine: EngineDep, p: CurrentPrincipal,
                                     priorities=_codes(priorities), by=p.username,
                                     ip=client_ip(request))
     except AccountError as exc:
-        return admin_page(request, status=400, error=f"No account made: {exc}.", form={
+        return admin_page(request, status=400,
+                          error=_("No account made: %(why)s.") % {"why": exc}, form={
             "username": username, "role": role, "unit": unit, "priorities": priorities})
     return _done("created", user.username)
 
@@ -238,7 +267,8 @@ def admin_user_role(request: Request, engine: EngineDep, p: CurrentPrincipal, us
                                  priorities=_codes(priorities), by=p.username,
                                  ip=client_ip(request))
     except AccountError as exc:
-        return admin_page(request, status=400, error=f"Role not changed: {exc}.")
+        return admin_page(request, status=400,
+                          error=_("Role not changed: %(why)s.") % {"why": exc})
     return _done("role", user.username)
 
 
@@ -255,7 +285,7 @@ def admin_user_active(request: Request, engine: EngineDep, p: CurrentPrincipal,
         else:
             raise AccountError("say active=1 (enable) or active=0 (disable)")
     except AccountError as exc:
-        return admin_page(request, status=400, error=f"Not changed: {exc}.")
+        return admin_page(request, status=400, error=_("Not changed: %(why)s.") % {"why": exc})
     return _done("enabled" if user.active else "disabled", user.username)
 
 
@@ -267,7 +297,8 @@ def admin_user_password(request: Request, engine: EngineDep, p: CurrentPrincipal
         accounts.set_password(engine, username, password, by=p.username,
                               ip=client_ip(request))
     except AccountError as exc:
-        return admin_page(request, status=400, error=f"Password not set: {exc}.")
+        return admin_page(request, status=400,
+                          error=_("Password not set: %(why)s.") % {"why": exc})
     return _done("password", accounts.normalise_username(username))
 
 
@@ -279,7 +310,7 @@ def admin_token_revoke(request: Request, engine: EngineDep, p: CurrentPrincipal,
         accounts.revoke_api_token(engine, username, token_id, by=p.username,
                                   ip=client_ip(request))
     except AccountError as exc:
-        return admin_page(request, status=404, error=f"Not revoked: {exc}.")
+        return admin_page(request, status=404, error=_("Not revoked: %(why)s.") % {"why": exc})
     return _done("revoked", accounts.normalise_username(username))
 
 
@@ -295,7 +326,9 @@ def admin_audit(request: Request, engine: EngineDep, user: str = "",
     subject = accounts.normalise_username(user) or None
     error = None
     if action and action not in audit.ACTIONS:
-        error, action = f"There is no event kind '{action}': showing every kind.", ""
+        error = _("There is no event kind '%(action)s': showing every kind.") % {
+            "action": action}
+        action = ""
     entries = audit.read_log(engine, subject=subject, action=action or None,
                              limit=AUDIT_PAGE_SIZE)
     return templates_of(request).TemplateResponse(request, "admin_audit.html", {

@@ -67,6 +67,7 @@ def templates() -> Jinja2Templates:
         t.env.filters.setdefault(name, f)
     t.env.globals.update(auth.template_globals())
     t.env.filters["tr"] = public_words.tr
+    t.env.filters.update(i18n.FILTERS)  # by the request's language; in English as above
     i18n.install(t.env)  # the catalogue of each request's language (i18n.LanguageChoice)
     contracts.enforce(t.env)  # in the tests: every page checked against its contract
     return t

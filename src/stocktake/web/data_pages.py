@@ -51,6 +51,7 @@ from ..store.db import writing
 from . import auth, logs
 from .alert_pages import page_alerts
 from .deps import CurrentPrincipal, EngineDep, Model, SnapshotDep, engine_of, render
+from .i18n import gettext as _
 
 SUBMITTERS = frozenset({"admin", "analyst", "provider"})
 READERS_AND_PROVIDERS = auth.READERS | {"provider"}
@@ -199,16 +200,16 @@ def _remit(principal: Principal, model: DeliveryModel) -> frozenset[str] | None:
     """The units this principal may see (None: all). A provider with no unit sees none."""
     remit = principal.remit(model)
     if remit is not None and not remit:
-        raise auth.Forbidden(f"{principal.username} is a provider with no reporting unit: ask "
-                             "an administrator to set your unit")
+        raise auth.Forbidden(_("%(user)s is a provider with no reporting unit: ask an "
+                               "administrator to set your unit") % {"user": principal.username})
     return remit
 
 
 def _require_unit(principal: Principal, model: DeliveryModel, unit: str) -> None:
     remit = _remit(principal, model)
     if remit is not None and unit not in remit:
-        raise auth.Forbidden(f"{unit} is outside what you report for ({principal.unit} and the "
-                             "units below it)")
+        raise auth.Forbidden(_("%(unit)s is outside what you report for (%(mine)s and the "
+                               "units below it)") % {"unit": unit, "mine": principal.unit})
 
 
 def _scope(principal: Principal, chosen: str) -> str | None:
@@ -287,20 +288,20 @@ def data_submit_check(
     if source == "form":
         lines = form_lines(indicator or [], unit or [], period or [], value or [])
         if not lines:
-            return submit_page(request, status=400, scope=scope, error=(
+            return submit_page(request, status=400, scope=scope, error=_(
                 "The form is empty: type at least one line (indicator, unit, period, "
                 "value)."))
         data, filename = form_csv(lines), FORM_SOURCE
     else:
         if file is None or not file.filename:
             return submit_page(request, status=400, scope=scope,
-                               error="Choose a file to check.")
+                               error=_("Choose a file to check."))
         data = file.file.read(MAX_UPLOAD_BYTES + 1)
         filename = file.filename
         if len(data) > MAX_UPLOAD_BYTES:
-            return submit_page(request, status=413, scope=scope, error=(
-                f"{filename} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: submit "
-                "it with 'stocktake submit' or the API, or split it."))
+            return submit_page(request, status=413, scope=scope, error=_(
+                "%(file)s is larger than %(mb)s MB: submit it with 'stocktake submit' or the "
+                "API, or split it.") % {"file": filename, "mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
     session = request.cookies.get(auth.SESSION_COOKIE, "")
     upload_id = store.save(data, filename, username=principal.username, session=session)
     path = store.find(upload_id, username=principal.username, session=session)
@@ -310,7 +311,8 @@ def data_submit_check(
                                   scope=held_to)
     except StocktakeError as exc:  # e.g. the clock behind the newest batch
         store.discard(upload_id)
-        return submit_page(request, status=400, scope=scope, error=f"Not checked: {exc}")
+        return submit_page(request, status=400, scope=scope,
+                           error=_("Not checked: %(why)s") % {"why": exc})
     if result.errors or result.duplicate_of is not None:
         store.discard(upload_id)  # nothing to submit: fix the file and check it again
         upload_id = ""
@@ -331,18 +333,18 @@ def data_submit_commit(request: Request, engine: EngineDep, store: UploadStore,
     session = request.cookies.get(auth.SESSION_COOKIE, "")
     path = store.find(upload_id, username=principal.username, session=session)
     if path is None:
-        return submit_page(request, status=404, scope=scope, error=(
+        return submit_page(request, status=404, scope=scope, error=_(
             "That checked file is no longer waiting here (it was submitted already, is "
             "more than a day old, or was sent from another session): check it again."))
     held_to = _scope(principal, scope)
     try:
         published_on = date.fromisoformat(published.strip()) if published.strip() else None
     except ValueError:
-        return submit_page(request, status=400, scope=scope, error=(
-            f"Not stored: '{published}' is not a date. Check the file again and give the "
-            "publication date as YYYY-MM-DD, or leave it empty."))
+        return submit_page(request, status=400, scope=scope, error=_(
+            "Not stored: '%(published)s' is not a date. Check the file again and give the "
+            "publication date as YYYY-MM-DD, or leave it empty.") % {"published": published})
     if published_on is not None and not backfill:
-        return submit_page(request, status=400, scope=scope, error=(
+        return submit_page(request, status=400, scope=scope, error=_(
             "Not stored: a publication date goes with history loaded after the fact. Check "
             "the file again and tick that box, or leave the date empty."))
     try:
@@ -350,7 +352,8 @@ def data_submit_commit(request: Request, engine: EngineDep, store: UploadStore,
                              reason=reason.strip(), scope=held_to, backfill=backfill,
                              published=published_on)
     except StocktakeError as exc:
-        return submit_page(request, status=400, scope=scope, error=f"Not stored: {exc}")
+        return submit_page(request, status=400, scope=scope,
+                           error=_("Not stored: %(why)s") % {"why": exc})
     logs.submission(result, submitter=principal.username, via="web")
     name = json.loads((path.parent / "meta.json").read_text())["name"]
     if result.accepted:
@@ -360,16 +363,17 @@ def data_submit_commit(request: Request, engine: EngineDep, store: UploadStore,
     # The data changed since the check (another batch, a lock): show why, store nothing.
     store.discard(upload_id)
     return submit_page(request, status=409, result=result, checked_name=name, scope=scope,
-                       error="Nothing was stored: the checks now find errors (the data "
-                             "changed since the file was checked). Fix them and check the "
-                             "file again.")
+                       error=_("Nothing was stored: the checks now find errors (the data "
+                               "changed since the file was checked). Fix them and check the "
+                               "file again."))
 
 
 @router.get("/data/template")
 def data_template(request: Request, engine: EngineDep, principal: CurrentPrincipal,
                   model: Model, unit: str = "", period: str = "") -> Response:
     if unit not in model.units:
-        return problem(request, "No such unit", f"'{unit}' is not a reporting unit.", 404)
+        return problem(request, _("No such unit"),
+                       _("'%(code)s' is not a reporting unit.") % {"code": unit}, 404)
     _require_unit(principal, model, unit)
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "template.xlsx"
@@ -377,7 +381,7 @@ def data_template(request: Request, engine: EngineDep, principal: CurrentPrincip
             n = write_template(engine, unit, period.strip(), target)
             period_code = Period.parse(period.strip()).code
         except StocktakeError as exc:  # TemplateError, PeriodError
-            return problem(request, "No template", f"{exc}.", 400)
+            return problem(request, _("No template"), f"{exc}.", 400)
         body = target.read_bytes()
     return Response(body, media_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), headers={
@@ -417,9 +421,9 @@ def data_history(request: Request, engine: EngineDep, principal: CurrentPrincipa
         _require_unit(principal, model, unit)
     problems = []
     if indicator not in model.indicators:
-        problems.append(f"'{indicator}' is not an indicator")
+        problems.append(_("'%(code)s' is not an indicator") % {"code": indicator})
     if unit not in model.units:
-        problems.append(f"'{unit}' is not a reporting unit")
+        problems.append(_("'%(code)s' is not a reporting unit") % {"code": unit})
     try:
         code = Period.parse(period.strip()).code
     except PeriodError as exc:
@@ -441,7 +445,8 @@ def data_history(request: Request, engine: EngineDep, principal: CurrentPrincipa
 def unit_page(request: Request, code: str, engine: EngineDep, principal: CurrentPrincipal,
               model: Model) -> Response:
     if code not in model.units:
-        return problem(request, "No such unit", f"'{code}' is not a reporting unit.", 404)
+        return problem(request, _("No such unit"),
+                       _("'%(code)s' is not a reporting unit.") % {"code": code}, 404)
     _require_unit(principal, model, code)
     remit = _remit(principal, model)
     unit = model.units[code]

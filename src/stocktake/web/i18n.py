@@ -235,9 +235,23 @@ def change(value: Any, unit_of_measure: str | None = None, decimals: int | None 
     return f"{sign}{text} {unit_of_measure}" if unit_of_measure else sign + text
 
 
+def signed(value: Any, decimals: int | None = None) -> str:
+    """A signed figure: +1,234.5, −1 234,5 (reports.formatting.signed in English)."""
+    if current() == DEFAULT or value is None:
+        return english.signed(value, decimals)
+    return documents.signed(value, current(), decimals)
+
+
+def percent(value: Any, decimals: int = 0) -> str:
+    """A share (0..1) as a percentage: 12.5%, 12,5 % (reports.formatting.percent)."""
+    if current() == DEFAULT or value is None:
+        return english.percent(value, decimals)
+    return documents.percent(value, current(), decimals)
+
+
 # The filters of a page in any language (they read the current one).
 FILTERS = {"number": number, "when": when, "day": day, "status_word": status_word,
-           "difference": difference, "change": change}
+           "difference": difference, "change": change, "signed": signed, "percent": percent}
 
 
 # -- the templates -----------------------------------------------------------------------

@@ -24,6 +24,8 @@ from ..services.reading.dues import dues
 from ..services.routines.reminders import message_log
 from .auth import ADMINS, READERS, SIGNED_IN
 from .deps import CurrentPrincipal, EngineDep, SnapshotDep, render, world_label
+from .i18n import gettext as _
+from .public_words import N_
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "data_due": READERS | {"provider"},
@@ -32,6 +34,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "account_mail_set": SIGNED_IN,
 }
 MAIL_PAGE_SIZE = 200
+# Words Python holds that these pages translate where they show them (`| tr`): each kind
+# of reminder (delivery.reminders.KIND_TEXT), a message's state (store.mail) and each kind
+# of address (services.admin.addresses.ADDRESS_KINDS); tests/web/test_translations.py
+# checks they are these.
+KIND_WORDS = (N_("late data returns from your reporting units"),
+              N_("coming stocktakes you attend, with the pack"),
+              N_("your actions and milestones coming due or overdue"),
+              N_("the weekly digest for the delivery unit"))
+STATUS_WORDS = (N_("sending"), N_("sent"), N_("failed"))
+ADDRESS_WORDS = (N_("user"), N_("unit"), N_("person"))
 
 router = APIRouter()
 
@@ -46,8 +58,9 @@ def data_due(request: Request, snap: SnapshotDep, principal: CurrentPrincipal,
     if remit is not None and not remit:
         return render(request, "data_due.html", {
             "due": None, "unit": "", "units": [], "reminders": [],
-            "problem": f"{principal.username} is a provider with no reporting unit: ask an "
-                       "administrator to set one.", "world_label": world_label(request)}, 403)
+            "problem": _("%(user)s is a provider with no reporting unit: ask an "
+                         "administrator to set one.") % {"user": principal.username},
+            "world_label": world_label(request)}, 403)
     shown = remit
     if unit and unit in model.units:
         below = {unit, *(u.code for u in model.descendants(unit))}

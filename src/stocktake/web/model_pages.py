@@ -20,12 +20,17 @@ from ..services.data.model_service import current_model, load_model, model_chang
 from ..store.db import get_meta
 from . import auth
 from .deps import CurrentPrincipal, EngineDep, engine_of, templates_of
+from .i18n import gettext as _
+from .public_words import N_
 
 PERMISSIONS: dict[str, frozenset[str]] = {"admin_model": auth.ADMINS,
                                           "admin_model_load": auth.ADMINS}
 REQUIRED = ("units.csv", "indicators.yaml", "priorities.yaml")
 OPTIONAL = ("datasets.yaml", "rules.yaml")
 MAX_BYTES = 5 * 1024 * 1024
+# A model change's words (store.model_repo's entities and actions), translated where shown.
+CHANGE_WORDS = (N_("unit"), N_("indicator"), N_("priority"), N_("dataset"), N_("rule"),
+                N_("added"), N_("changed"), N_("restored"), N_("retired"))
 
 
 router = APIRouter()
@@ -62,12 +67,13 @@ async def admin_model_load(request: Request, engine: EngineDep,
                 continue
             data = await upload.read(MAX_BYTES + 1)
             if len(data) > MAX_BYTES:
-                return render(request, 400, problems=[f"{name}: larger than 5 MB"])
+                return render(request, 400,
+                              problems=[_("%(file)s: larger than 5 MB") % {"file": name}])
             (Path(folder) / name).write_bytes(data)
         if missing:
             return render(request, 400, problems=[
-                f"{name}: required (the model is loaded whole, as `stocktake load` does)"
-                for name in missing])
+                _("%(file)s: required (the model is loaded whole, as `stocktake load` does)")
+                % {"file": name} for name in missing])
         try:
             summary = await run_in_threadpool(
                 load_model, engine, folder, loaded_by=principal.username, dry_run=not apply,
