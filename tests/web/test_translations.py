@@ -14,12 +14,13 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from jinja2.ext import babel_extract
 
+from stocktake.analysis.quality import FORMULA
 from stocktake.delivery.reminders import KIND_TEXT
 from stocktake.results.audit import ACTIONS
 from stocktake.services.admin import accounts
 from stocktake.services.admin.addresses import ADDRESS_KINDS
 from stocktake.store.db import open_engine
-from stocktake.web import account_pages, i18n, mail_pages, public_words
+from stocktake.web import account_pages, data_pages, i18n, mail_pages, public_words
 from stocktake.web.app import create_app
 from stocktake.web.auth import SESSION_COOKIE
 
@@ -87,6 +88,7 @@ def test_the_account_and_mail_words_held_in_python_are_extracted():
     assert list(account_pages.AUDIT_WORDS) == list(ACTIONS.values())
     assert set(mail_pages.KIND_WORDS) == set(KIND_TEXT.values())
     assert set(mail_pages.ADDRESS_WORDS) == set(ADDRESS_KINDS)
+    assert data_pages.QUALITY_FORMULA == FORMULA
 
 
 @pytest.mark.parametrize("name", CONVERTED_TEMPLATES)

@@ -52,6 +52,7 @@ from . import auth, logs
 from .alert_pages import page_alerts
 from .deps import CurrentPrincipal, EngineDep, Model, SnapshotDep, engine_of, render
 from .i18n import gettext as _
+from .public_words import N_
 
 SUBMITTERS = frozenset({"admin", "analyst", "provider"})
 READERS_AND_PROVIDERS = auth.READERS | {"provider"}
@@ -77,6 +78,12 @@ FORM_SOURCE = "web-form.csv"
 # Filters the data pages' templates use, from the packs' formatting.
 FILTERS = {name: report_formatting.FILTERS[name]
            for name in ("percent", "signed", "status_word", "day")}
+# The quality score's formula as analysis.quality.FORMULA words it, for the page to
+# translate (tests/web/test_translations.py checks the two are the same).
+QUALITY_FORMULA = N_(
+    "score = 100 x (0.30 completeness + 0.25 timeliness + 0.20 validity + 0.10 (1 - revision "
+    "rate) + 0.15 (1 - outlier rate)), over the components that can be measured, weights "
+    "rescaled to sum to 1")
 _UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
