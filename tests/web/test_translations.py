@@ -205,3 +205,36 @@ def test_switching_language_in_a_browser(tmp_path, small_model_dir, browser):
         assert page.url.endswith("/public/priority-P1.html")
         assert page.locator("html").get_attribute("lang") == "en"
         context.close()
+
+
+def test_the_data_pages_in_french_in_a_browser(tmp_path, small_model_dir, browser):
+    """Signed in, in French: a checked form's summary and severity words, the quality page
+    with French figures; <html lang>, and axe on both."""
+    engine = build(open_engine(f"sqlite:///{tmp_path / 'web.db'}"), small_model_dir)
+    token = signed_in_session(engine, "analyst")
+    with LiveServer(create_app(engine)) as server:
+        context = browser.new_context(locale="en-GB", bypass_csp=True,
+                                      viewport={"width": 1280, "height": 900})
+        context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": server.url}])
+        page = context.new_page()
+        page.goto(server.url + "/data/submit?lang=fr")
+        assert page.locator("html").get_attribute("lang") == "fr"
+        assert page.locator("h1").inner_text() == "Soumettre des données"
+        page.select_option("#ind-1", "incidents")
+        page.select_option("#unit-1", "A1")
+        page.fill("#period-1", "2024-03")
+        page.fill("#value-1", "beaucoup")  # not a number: one error
+        page.get_by_role("button", name="Vérifier ces valeurs").click()
+        page.wait_for_load_state()
+        summary = page.locator("p.problem[role=alert]").inner_text()
+        assert summary.startswith("1 erreur dans 1 ligne. Rien n'a été enregistré.")
+        assert page.locator("table.findings tbody td").nth(4).inner_text() == "Erreur"
+        screenshot(page, "data-submit-findings-fr")
+        assert blocking(axe_problems(page, "/data/submit in French")) == []
+        page.goto(server.url + "/data/quality")  # French remembered for the account
+        assert page.locator("h1").inner_text() == "Qualité des données"
+        assert page.locator("th", has_text="Exhaustivité").count() == 1
+        assert "100,0\u00a0%" in page.locator("table.quality").inner_text()
+        screenshot(page, "data-quality-fr")
+        assert blocking(axe_problems(page, "/data/quality in French")) == []
+        context.close()
