@@ -28,8 +28,11 @@ WEB = Path(i18n.__file__).parent
 # these templates hold no English outside a message. Extend these lists as pages are
 # converted (the guide's "Translating" section says how).
 CONVERTED_TEMPLATES = ("base.html", "login.html", "public_base.html", "public_index.html",
-                       "public_priority.html", "public_unit.html", "public_commitments.html")
-CONVERTED_MODULES = ("i18n.py", "public_words.py")
+                       "public_priority.html", "public_unit.html", "public_commitments.html",
+                       "portfolio.html", "priority.html", "unit.html", "alerts.html",
+                       "_alerts.html", "error.html")
+CONVERTED_MODULES = ("i18n.py", "public_words.py", "formatting.py", "overview_pages.py",
+                     "alert_pages.py", "spc_pages.py", "error_pages.py")
 KEYWORDS = DEFAULT_KEYWORDS | {"N_": None}
 NOT_WORDS = {"stocktake", "CSV"}  # the same in every language
 

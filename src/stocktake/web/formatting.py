@@ -1,19 +1,166 @@
 """Number and date formatting for pages: the same words and figures as the packs and the
-CLI (one definition, in reports.formatting)."""
+CLI (one definition, in reports.formatting), in the language of the page.
+
+In English each filter gives what reports.formatting gives, so an English page is what it
+always was; in French the same figures through Babel and the catalogue (i18n). Where a
+service wrote a sentence in English (a verdict, how fresh the data are, whether a lead
+leads), the French is said again here from the figures it was made of, as public_words
+does for the public site, rather than changing the service.
+"""
 
 from __future__ import annotations
 
-from ..reports.formatting import (
-    change,
-    difference,
-    figure,
-    lead_evidence,
-    number,
-    status_sentence,
-    verdict_sentence,
-    when,
-)
+from typing import Any
 
-FILTERS = {"number": number, "when": when, "lead_evidence": lead_evidence, "figure": figure,
-           "difference": difference, "change": change, "status_sentence": status_sentence,
-           "verdict_sentence": verdict_sentence}
+from ..reports import formatting as english
+from ..reports.formatting import figure, status_sentence
+from ..results.leads import LeadEvidence
+from ..results.overview import Freshness
+from ..results.status import Tolerance, Verdict
+from . import i18n, public_words
+from .i18n import gettext as _
+from .i18n import ngettext
+from .public_words import N_
+
+
+def _english() -> bool:
+    return i18n.current() == i18n.DEFAULT
+
+
+def signed(value: Any, decimals: int | None = None) -> str:
+    """A signed figure: +1,234.5; −1 234,5."""
+    if _english() or value is None:
+        return english.signed(value, decimals)
+    return i18n.change(value, None, decimals)
+
+
+def percent(value: Any, decimals: int = 0) -> str:
+    """A probability (0..1) as a percentage: 95.3%; 95,3 %."""
+    if _english() or value is None:
+        return english.percent(value, decimals)
+    return i18n.number(float(value) * 100, decimals) + "\u00a0%"
+
+
+def plus_minus(value: Any, decimals: int = 1) -> str:
+    """A signed figure written plainly: -1.5 (a shift in sigma); −1,5 in French."""
+    if _english() or value is None:
+        return f"{float(value):+.{decimals}f}" if value is not None else "–"
+    return i18n.change(value, None, decimals)
+
+
+def signed_percent(value: Any) -> str:
+    """A gap in percent, signed: −3.9%; −3,9 %."""
+    if _english() or value is None:
+        return english.signed(value) + "%"
+    return public_words.percent_change(float(value))
+
+
+def verdict_sentence(v: Verdict, unit_of_measure: str | None = None,
+                     decimals: int | None = None) -> str:
+    """Met or missed at the deadline, in a sentence (reports.formatting.verdict_sentence)."""
+    if _english():
+        return english.verdict_sentence(v, unit_of_measure, decimals)
+    return _verdict(v, unit_of_measure, decimals)
+
+
+def verdict_text(row: Any) -> str:
+    """A portfolio row's verdict sentence (the service's, in English)."""
+    if _english():
+        return row.verdict_text
+    return _verdict(row.at_target_period, row.unit_of_measure, row.decimals)
+
+
+def _verdict(v: Verdict, unit_of_measure: str | None, decimals: int | None) -> str:
+    # the public site's French verdict: the same sentence from the same figures
+    return public_words._verdict(v.status, v, unit_of_measure, decimals)
+
+
+def tolerance_rule(t: Tolerance) -> str:
+    """How far from the trajectory is still on track (public_words.tolerance)."""
+    return public_words.tolerance({"tolerance": t.rule, "tolerance_value": t.value,
+                                   "tolerance_mode": t.mode})
+
+
+def freshness(f: Freshness) -> str:
+    """How far the newest complete period trails the current one (services.reading.overview
+    ._freshness): "2 quarters behind the current quarter"."""
+    if _english():
+        return f.text
+    if f.periods_behind is None:
+        return _("no complete period yet")
+    if f.periods_behind == 0:
+        return _(CURRENT[f.period_type]) if f.period_type in CURRENT else f.text
+    if f.period_type not in BEHIND:  # a period type without its words: the service's English
+        return f.text
+    return BEHIND[f.period_type](f.periods_behind) % {"num": f.periods_behind}
+
+
+def lead_evidence(evidence: LeadEvidence | None) -> str:
+    """Whether a named lead leads its headline (reports.formatting.lead_evidence)."""
+    if _english():
+        return english.lead_evidence(evidence)
+    if not evidence:
+        return _("Not tested: too little data in common with the headline")
+    verdict = _(LEAD_VERDICTS.get(evidence.reading, str(evidence.reading)))
+    if evidence.reading == "no_evidence":
+        return verdict
+    lag = evidence.lag
+    word = (evidence.period_word or "periods").removesuffix("s")
+    lag_text = (LAG[word](lag) % {"num": lag} if word in LAG
+                else f"{lag} {evidence.period_word}")
+    gain = evidence.oos_gain
+    better = ("" if gain is None else
+              (_("; forecasts %(pct)s better with it") if gain >= 0
+               else _("; forecasts %(pct)s worse with it"))
+              % {"pct": i18n.number(abs(gain) * 100, 0) + "\u00a0%"})
+    return _("%(verdict)s (best lag %(lag)s%(better)s; across %(units)s units)") % {
+        "verdict": verdict, "lag": lag_text, "better": better, "units": evidence.units}
+
+
+# The words above that Python holds, for the catalogue (tests/web/test_translations.py
+# checks that they are the services' and reports.formatting's).
+# unit.html's "Quarterly; due ..." (the period type, capitalised, with "ly")
+FREQUENCY_WORDS = (N_("Yearly"), N_("Quarterly"), N_("Monthly"), N_("Weekly"))
+MOVEMENT_WORDS = (N_("unchanged"), N_("up"), N_("down"), N_("improving"), N_("worsening"))
+POLARITY_WORDS = (N_("higher is better"), N_("lower is better"), N_("neutral"))
+CURRENT = {"year": N_("the current year"), "quarter": N_("the current quarter"),
+           "month": N_("the current month"), "week": N_("the current week"),
+           "day": N_("the current day")}
+# How far behind, and a lag, by the period type: literal ngettext calls, so that pybabel
+# extracts each with its plural.
+BEHIND = {
+    "year": lambda n: ngettext("%(num)s year behind the current year",
+                               "%(num)s years behind the current year", n),
+    "quarter": lambda n: ngettext("%(num)s quarter behind the current quarter",
+                                  "%(num)s quarters behind the current quarter", n),
+    "month": lambda n: ngettext("%(num)s month behind the current month",
+                                "%(num)s months behind the current month", n),
+    "week": lambda n: ngettext("%(num)s week behind the current week",
+                               "%(num)s weeks behind the current week", n),
+    "day": lambda n: ngettext("%(num)s day behind the current day",
+                              "%(num)s days behind the current day", n),
+}
+LAG = {
+    "year": lambda n: ngettext("%(num)s year", "%(num)s years", n),
+    "quarter": lambda n: ngettext("%(num)s quarter", "%(num)s quarters", n),
+    "month": lambda n: ngettext("%(num)s month", "%(num)s months", n),
+    "week": lambda n: ngettext("%(num)s week", "%(num)s weeks", n),
+    "day": lambda n: ngettext("%(num)s day", "%(num)s days", n),
+    "period": lambda n: ngettext("%(num)s period", "%(num)s periods", n),
+}
+LEAD_VERDICTS = {
+    "lead": N_("Leads the headline"),
+    "two_way": N_("Moves with the headline: the headline leads it at least as strongly"),
+    "mixed_units": N_("Significant, but points different ways in different units"),
+    "sign_conflict": N_("Significant, but its effect and its correlation point different ways"),
+    "no_forecast_check": N_("Significant, but too few periods to check it improves forecasts"),
+    "no_forecast_gain": N_("Significant, but does not improve forecasts of the headline"),
+    "no_evidence": N_("No evidence that it leads"),
+}
+
+FILTERS = {**i18n.FILTERS, "signed": signed, "percent": percent,
+           "signed_percent": signed_percent, "plus_minus": plus_minus,
+           "percent_change": public_words.percent_change,
+           "lead_evidence": lead_evidence, "figure": figure, "status_sentence": status_sentence,
+           "verdict_sentence": verdict_sentence, "verdict_text": verdict_text,
+           "freshness": freshness, "tolerance_rule": tolerance_rule}
