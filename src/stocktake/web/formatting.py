@@ -10,6 +10,7 @@ does for the public site, rather than changing the service.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..reports import formatting as english
@@ -79,6 +80,20 @@ def tolerance_rule(t: Tolerance) -> str:
     """How far from the trajectory is still on track (public_words.tolerance)."""
     return public_words.tolerance({"tolerance": t.rule, "tolerance_value": t.value,
                                    "tolerance_mode": t.mode})
+
+
+# services.reading.status._spc_context's caveat on the assurance icon, with its one figure
+_ASSURANCE_NOTE = re.compile(r"limits over the whole history; the level has changed since "
+                             r"(?P<period>\S+) \(a suggested rebase, not applied\)")
+
+
+def assurance_note(text: str) -> str:
+    """The caveat on an assurance icon read against limits the level has left."""
+    found = None if _english() else _ASSURANCE_NOTE.fullmatch(text)
+    if found is None:
+        return text
+    return _("limits over the whole history; the level has changed since %(period)s (a "
+             "suggested rebase, not applied)") % {"period": found["period"]}
 
 
 def freshness(f: Freshness) -> str:
@@ -163,4 +178,5 @@ FILTERS = {**i18n.FILTERS, "signed": signed, "percent": percent,
            "percent_change": public_words.percent_change,
            "lead_evidence": lead_evidence, "figure": figure, "status_sentence": status_sentence,
            "verdict_sentence": verdict_sentence, "verdict_text": verdict_text,
-           "freshness": freshness, "tolerance_rule": tolerance_rule}
+           "freshness": freshness, "tolerance_rule": tolerance_rule,
+           "assurance_note": assurance_note}
