@@ -10,14 +10,17 @@ import re
 import shutil
 from datetime import datetime
 from http import HTTPStatus
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 
+from stocktake.analysis.trajectory.verdict import met_rule
 from stocktake.model.entities import Polarity
 from stocktake.reports import formatting as report_formatting
 from stocktake.results.alerts import REVIEW_STATUSES
 from stocktake.results.leads import LeadEvidence
+from stocktake.results.status import Tolerance
 from stocktake.services.admin import accounts
 from stocktake.services.reading.overview import PERIOD_WORDS, POLARITY_TEXT, _freshness
 from stocktake.services.reading.status import _since_movement, _spc_context
@@ -123,6 +126,24 @@ def test_the_error_pages_in_french(world):
     assert "Action inconnue «\u00a0move\u00a0» : accept ou remove." in text_of(bad.text)
 
 
+def test_our_own_error_in_french(world, monkeypatch):
+    """A 500 is answered outside the language middleware: still in the reader's language."""
+    app = create_app(world)
+
+    @app.get("/fails")
+    def fails():
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setitem(auth.PERMISSIONS, "fails", auth.SIGNED_IN)
+    client = TestClient(app, raise_server_exceptions=False, cookies={
+        auth.SESSION_COOKIE: signed_in_session(world, "analyst"), i18n.COOKIE: "fr"})
+    r = client.get("/fails")
+    assert r.status_code == 500 and '<html lang="fr">' in r.text
+    assert "<h1>Une erreur s'est produite</h1>" in html.unescape(r.text)
+    assert f"identifiant de requête : {r.headers['x-request-id']}." in text_of(r.text)
+    assert "disk is on fire" not in r.text
+
+
 def test_words_from_their_figures():
     now = datetime(2026, 12, 7)
     cases = [(("2026-10", "month"), "2 mois de retard sur le mois en cours"),
@@ -143,6 +164,18 @@ def test_words_from_their_figures():
         assert formatting.lead_evidence(evidence) == (
             f"Devance l'indicateur principal (meilleur décalage : 1 mois; prévisions "
             f"meilleures de 4{NBSP}% avec lui; sur 68 unités)")
+    for polarity, tolerance, side in (
+            ("up", Tolerance(value=0.0, mode="relative", rule=""), "égale ou supérieure à 78,5"),
+            ("neutral", Tolerance(value=2.0, mode="relative", rule=""), f"à 2{NBSP}% près de 78,5"),
+            ("neutral", Tolerance(value=1.5, mode="absolute", rule=""), "à 1,5 près de 78,5")):
+        rule = met_rule(polarity, "2026-06", 78.5, tolerance.value, tolerance.mode)
+        p = SimpleNamespace(polarity=polarity, tolerance=tolerance, at_target_period=(
+            SimpleNamespace(rule=rule, period="2026-06", target=78.5)))
+        assert formatting.verdict_rule(p) == rule
+        with i18n.language("fr"):
+            assert formatting.verdict_rule(p).startswith(
+                f"atteinte quand la valeur réelle de la période cible 2026-06 est {side}, "
+                "manquée sinon; lue une fois cette période complète.")
     note = _spc_context(None, [{"period": "2025-02"}], [], "concern_high",
                         "consistently_fails")["assurance_note"]
     assert formatting.assurance_note(note) == note

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from babel.numbers import format_decimal
+
 from ..reports import formatting as english
 from ..reports.formatting import figure, status_sentence
 from ..results.leads import LeadEvidence
@@ -74,6 +76,27 @@ def verdict_text(row: Any) -> str:
 def _verdict(v: Verdict, unit_of_measure: str | None, decimals: int | None) -> str:
     # the public site's French verdict: the same sentence from the same figures
     return public_words._verdict(v.status, v, unit_of_measure, decimals)
+
+
+def verdict_rule(p: Any) -> str:
+    """How a priority's verdict at the deadline is read (analysis.trajectory.verdict
+    .met_rule), from its polarity, target and tolerance."""
+    v = p.at_target_period
+    if _english():
+        return v.rule
+    figure = {"target": format_decimal(v.target, locale=i18n.current())}
+    if p.polarity == "up":
+        side = _("at or above %(target)s") % figure
+    elif p.polarity == "down":
+        side = _("at or below %(target)s") % figure
+    else:
+        figure["tol"] = format_decimal(p.tolerance.value, locale=i18n.current())
+        side = (_("within %(tol)s%% of %(target)s") if p.tolerance.mode == "relative"
+                else _("within %(tol)s of %(target)s")) % figure
+    return _("met when the actual in the target period %(period)s is %(side)s, missed "
+             "otherwise; read once that period is complete. When the target period has no "
+             "complete value, the last complete value before it (from the baseline on) is "
+             "read instead, and named") % {"period": v.period, "side": side}
 
 
 def tolerance_rule(t: Tolerance) -> str:
@@ -179,4 +202,4 @@ FILTERS = {**i18n.FILTERS, "signed": signed, "percent": percent,
            "lead_evidence": lead_evidence, "figure": figure, "status_sentence": status_sentence,
            "verdict_sentence": verdict_sentence, "verdict_text": verdict_text,
            "freshness": freshness, "tolerance_rule": tolerance_rule,
-           "assurance_note": assurance_note}
+           "assurance_note": assurance_note, "verdict_rule": verdict_rule}
