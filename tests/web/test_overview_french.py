@@ -23,7 +23,11 @@ from stocktake.results.leads import LeadEvidence
 from stocktake.results.status import Tolerance
 from stocktake.services.admin import accounts
 from stocktake.services.reading.overview import PERIOD_WORDS, POLARITY_TEXT, _freshness
-from stocktake.services.reading.status import _since_movement, _spc_context
+from stocktake.services.reading.status import (
+    _partial_only_note,
+    _since_movement,
+    _spc_context,
+)
 from stocktake.store.db import open_engine
 from stocktake.web import alert_pages, auth, error_pages, formatting, i18n
 from stocktake.web.app import create_app
@@ -176,6 +180,12 @@ def test_words_from_their_figures():
             assert formatting.verdict_rule(p).startswith(
                 f"atteinte quand la valeur réelle de la période cible 2026-06 est {side}, "
                 "manquée sinon; lue une fois cette période complète.")
+    partial = SimpleNamespace(complete=lambda code, unit: ((), (), ("2024-03", "2024-04")))
+    note = _partial_only_note(partial, "incidents", "N")
+    assert formatting.status_note(note) == note
+    with i18n.language("fr"):
+        assert formatting.status_note(note).startswith(
+            "aucune période complète : 2 déclarées seulement en partie (la dernière, 2024-04 :")
     note = _spc_context(None, [{"period": "2025-02"}], [], "concern_high",
                         "consistently_fails")["assurance_note"]
     assert formatting.assurance_note(note) == note

@@ -119,6 +119,28 @@ def assurance_note(text: str) -> str:
              "suggested rebase, not applied)") % {"period": found["period"]}
 
 
+# services.reading.status._partial_only_note: why "no data" where partial values exist
+_PARTIAL_ONLY = re.compile(r"no complete period: (?P<num>\d+) reported only in part \(latest "
+                           r"(?P<period>\S+): a unit below did not report\); status reads "
+                           r"complete periods only, so a unit that never reports leaves the "
+                           r"total unread")
+
+
+def status_note(text: str) -> str:
+    """The note beside a status of "no data" where only partial roll-ups exist."""
+    found = None if _english() else _PARTIAL_ONLY.fullmatch(text)
+    if found is None:
+        return text
+    n = int(found["num"])
+    return ngettext("no complete period: %(num)s reported only in part (latest %(period)s: a "
+                    "unit below did not report); status reads complete periods only, so a unit "
+                    "that never reports leaves the total unread",
+                    "no complete period: %(num)s reported only in part (latest %(period)s: a "
+                    "unit below did not report); status reads complete periods only, so a unit "
+                    "that never reports leaves the total unread", n) % {
+        "num": n, "period": found["period"]}
+
+
 def freshness(f: Freshness) -> str:
     """How far the newest complete period trails the current one (services.reading.overview
     ._freshness): "2 quarters behind the current quarter"."""
@@ -202,4 +224,5 @@ FILTERS = {**i18n.FILTERS, "signed": signed, "percent": percent,
            "lead_evidence": lead_evidence, "figure": figure, "status_sentence": status_sentence,
            "verdict_sentence": verdict_sentence, "verdict_text": verdict_text,
            "freshness": freshness, "tolerance_rule": tolerance_rule,
-           "assurance_note": assurance_note, "verdict_rule": verdict_rule}
+           "assurance_note": assurance_note, "verdict_rule": verdict_rule,
+           "status_note": status_note}
