@@ -117,6 +117,11 @@ def test_the_error_pages_in_french(world):
     provider = client_in(engine, "fr", role="provider")
     refused = provider.get("/")
     assert refused.status_code == 403 and "<h1>Non ouvert à votre rôle</h1>" in refused.text
+    assert ("Vous êtes connecté en tant que provider (fournisseur). Cette page n'est pas "
+            "ouverte au rôle fournisseur.") in text_of(refused.text)
+    english = client_in(engine, "en", role="provider").get("/")
+    assert ("You are signed in as provider (provider). This page is not open to the provider "
+            "role.") in text_of(english.text)
     csrf = fr.post("/alerts/abc/review", data={"status": "explained", "note": "x"})
     assert csrf.status_code == 403 and "<h1>Formulaire refusé</h1>" in csrf.text
     assert "Ce formulaire a été refusé" in text_of(csrf.text)

@@ -20,6 +20,7 @@ Refusals by the guard (sign in, not your role, CSRF) are auth.refused.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 
 from fastapi import FastAPI, Request
@@ -34,7 +35,7 @@ from . import auth, i18n
 from .deps import render, world_label
 from .i18n import gettext as _
 from .i18n import ngettext
-from .public_words import N_
+from .public_words import N_, tr
 
 log = logging.getLogger("stocktake.web")
 
@@ -55,6 +56,21 @@ REFUSALS = (N_("Not allowed"), N_("Please sign in"), N_("Not open to your role")
                "last signed in, or when another site tries to send the form. Reload the page "
                "and send it again."),
             N_("Method Not Allowed"))  # Starlette's detail of a 405
+
+# auth.guard's refusal of a role, said again in the page's language from its two words
+_ROLE_REFUSAL = re.compile(r"You are signed in as (?P<user>.+) \((?P<role>\w+)\)\. This page "
+                           r"is not open to the (?P=role) role\.")
+
+
+def page_message(message: str) -> str:
+    """An error's message as error.html shows it: a fixed message of the catalogue in the
+    page's language, the guard's refusal of a role said again from its words, a message a
+    service wrote as it was written."""
+    found = None if i18n.current() == i18n.DEFAULT else _ROLE_REFUSAL.fullmatch(message)
+    if found is None:
+        return tr(message)
+    return _("You are signed in as %(user)s (%(role)s). This page is not open to the "
+             "%(role)s role.") % {"user": found["user"], "role": _(found["role"])}
 
 
 class ErrorOut(BaseModel):

@@ -20,7 +20,7 @@ from ..reports.formatting import figure, status_sentence
 from ..results.leads import LeadEvidence
 from ..results.overview import Freshness
 from ..results.status import Tolerance, Verdict
-from . import i18n, public_words
+from . import error_pages, i18n, public_words
 from .i18n import gettext as _
 from .i18n import ngettext
 from .public_words import N_
@@ -225,4 +225,4 @@ FILTERS = {**i18n.FILTERS, "signed": signed, "percent": percent,
            "verdict_sentence": verdict_sentence, "verdict_text": verdict_text,
            "freshness": freshness, "tolerance_rule": tolerance_rule,
            "assurance_note": assurance_note, "verdict_rule": verdict_rule,
-           "status_note": status_note}
+           "status_note": status_note, "page_message": error_pages.page_message}
