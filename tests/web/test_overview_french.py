@@ -62,6 +62,7 @@ def text_of(page: str) -> str:
     return re.sub(r"[ \t\n]+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
+@pytest.mark.slow  # a world built and pages rendered: seconds
 def test_the_portfolio_priority_and_unit_pages_in_french(world):
     engine = world
     fr, en = client_in(engine, "fr"), client_in(engine, "en")
@@ -93,6 +94,7 @@ def test_the_portfolio_priority_and_unit_pages_in_french(world):
     assert share and f"Exhaustivité {share[1]},{share[2]}{NBSP}%" in french
 
 
+@pytest.mark.slow  # a world built and pages rendered: seconds
 def test_the_alerts_in_french(tmp_path):
     engine = open_engine(f"sqlite:///{tmp_path / 'alerts.db'}")
     planted_world(engine, tmp_path / "model")
@@ -105,6 +107,7 @@ def test_the_alerts_in_french(tmp_path):
     assert "What moved" not in words and "ratio shift" not in words
 
 
+@pytest.mark.slow  # a world built and pages rendered: seconds
 def test_the_error_pages_in_french(world):
     engine = world
     fr, en = client_in(engine, "fr"), client_in(engine, "en")
@@ -135,6 +138,7 @@ def test_the_error_pages_in_french(world):
     assert "Action inconnue «\u00a0move\u00a0» : accept ou remove." in text_of(bad.text)
 
 
+@pytest.mark.slow  # a world built and pages rendered: seconds
 def test_our_own_error_in_french(world, monkeypatch):
     """A 500 is answered outside the language middleware: still in the reader's language."""
     app = create_app(world)
