@@ -177,9 +177,9 @@ def lead_evidence(evidence: LeadEvidence | None) -> str:
         "verdict": verdict, "lag": lag_text, "better": better, "units": evidence.units}
 
 
-# The words above that Python holds, for the catalogue (tests/web/test_translations.py
-# checks that they are the services' and reports.formatting's).
-# unit.html's "Quarterly; due ..." (the period type, capitalised, with "ly")
+# The words the pages translate that Python holds, marked for the catalogue
+# (tests/web/test_overview_french.py checks that they are the services' and
+# reports.formatting's). FREQUENCY_WORDS: unit.html's "Quarterly; due ...".
 FREQUENCY_WORDS = (N_("Yearly"), N_("Quarterly"), N_("Monthly"), N_("Weekly"))
 MOVEMENT_WORDS = (N_("unchanged"), N_("up"), N_("down"), N_("improving"), N_("worsening"))
 POLARITY_WORDS = (N_("higher is better"), N_("lower is better"), N_("neutral"))
