@@ -37,9 +37,11 @@ CONVERTED_TEMPLATES = ("base.html", "login.html", "public_base.html", "public_in
                        "data_due.html", "data_history.html", "data_quality.html",
                        "data_submit.html", "account.html", "account_mail.html",
                        "admin_audit.html", "admin_mail.html", "admin_model.html",
-                       "admin_users.html", "api_docs.html")
+                       "admin_users.html", "api_docs.html", "portfolio.html", "priority.html",
+                       "unit.html", "alerts.html", "_alerts.html", "error.html")
 CONVERTED_MODULES = ("i18n.py", "public_words.py", "data_pages.py", "account_pages.py",
-                     "mail_pages.py", "model_pages.py", "api.py")
+                     "mail_pages.py", "model_pages.py", "api.py", "formatting.py",
+                     "overview_pages.py", "alert_pages.py", "spc_pages.py", "error_pages.py")
 KEYWORDS = DEFAULT_KEYWORDS | {"N_": None}
 NOT_WORDS = {"stocktake", "CSV"}  # the same in every language
 

@@ -16,6 +16,10 @@ from ..services.reading.alerts import alerts, review_alert
 from ..services.reading.snapshot import Snapshot
 from .auth import READERS, client_ip
 from .deps import CurrentPrincipal, EngineDep, Model, SnapshotDep, render, world_label
+from .public_words import N_
+
+# REVIEW_STATUSES as the pages show them (``status | tr``), for the catalogue.
+STATUS_WORDS = (N_("open"), N_("explained"), N_("confirmed"))
 
 REVIEWERS = frozenset({"admin", "analyst"})
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -66,7 +70,7 @@ async def alert_review(request: Request, alert: str, engine: EngineDep,
                                 by=principal.username, ip=client_ip(request))
     except StocktakeError as exc:
         return render(request, "error.html", {
-            "title": "Not reviewed", "message": str(exc),
+            "title": N_("Not reviewed"), "message": str(exc),
             "world_label": world_label(request)}, exc.http_status)
     return RedirectResponse(_back(str(form.get("next", "")), alert), status_code=303)
 

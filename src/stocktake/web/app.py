@@ -61,13 +61,13 @@ ROUTERS = (account_pages.router, *(f.router for f in FEATURES), overview_pages.r
 def templates() -> Jinja2Templates:
     """The app's templates with every page's filters and globals."""
     t = Jinja2Templates(directory=HERE / "templates")
-    t.env.filters.update(formatting.FILTERS)
     t.env.filters.update(delivery_pages.FILTERS)
     for name, f in data_pages.FILTERS.items():
         t.env.filters.setdefault(name, f)
+    # Last: figures, dates and words in the page's language (in English, the same as above).
+    t.env.filters.update(formatting.FILTERS)
     t.env.globals.update(auth.template_globals())
     t.env.filters["tr"] = public_words.tr
-    t.env.filters.update(i18n.FILTERS)  # by the request's language; in English as above
     i18n.install(t.env)  # the catalogue of each request's language (i18n.LanguageChoice)
     contracts.enforce(t.env)  # in the tests: every page checked against its contract
     return t

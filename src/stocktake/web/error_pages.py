@@ -20,6 +20,7 @@ Refusals by the guard (sign in, not your role, CSRF) are auth.refused.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 
 from fastapi import FastAPI, Request
@@ -30,16 +31,46 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound, Problem, StocktakeError
-from . import auth
+from . import auth, i18n
 from .deps import render, world_label
+from .i18n import gettext as _
+from .i18n import ngettext
+from .public_words import N_, tr
 
 log = logging.getLogger("stocktake.web")
 
+# The titles are English here and translated on the page (error.html: ``title | tr``).
 TITLES: dict[type[StocktakeError], str] = {
-    NotFound: "Not found", Invalid: "Not accepted", Conflict: "Not possible now",
-    Forbidden: "Not allowed"}
-INTERNAL = ("Something went wrong on our side, not in what you sent. If it happens again, "
-            "please report it with this request id: {request_id}.")
+    NotFound: N_("Not found"), Invalid: N_("Not accepted"), Conflict: N_("Not possible now"),
+    Forbidden: N_("Not allowed")}
+HTTP_TITLES = {404: N_("Not found"), 400: N_("Bad request"), 405: N_("Not allowed")}
+SOMETHING_WRONG = N_("Something went wrong")
+INTERNAL = N_("Something went wrong on our side, not in what you sent. If it happens again, "
+              "please report it with this request id: %(request_id)s.")
+# The titles and fixed messages of the guard's refusals (auth.py), translated on the same
+# page; tests/web/test_translations.py checks that these are auth's.
+REFUSALS = (N_("Not allowed"), N_("Please sign in"), N_("Not open to your role"),
+            N_("Form refused"), N_("API token refused"),
+            N_("This form was refused because its security token (csrf_token) is missing or "
+               "does not match your session. This happens when a page was opened before you "
+               "last signed in, or when another site tries to send the form. Reload the page "
+               "and send it again."),
+            N_("Method Not Allowed"))  # Starlette's detail of a 405
+
+# auth.guard's refusal of a role, said again in the page's language from its two words
+_ROLE_REFUSAL = re.compile(r"You are signed in as (?P<user>.+) \((?P<role>\w+)\)\. This page "
+                           r"is not open to the (?P=role) role\.")
+
+
+def page_message(message: str) -> str:
+    """An error's message as error.html shows it: a fixed message of the catalogue in the
+    page's language, the guard's refusal of a role said again from its words, a message a
+    service wrote as it was written."""
+    found = None if i18n.current() == i18n.DEFAULT else _ROLE_REFUSAL.fullmatch(message)
+    if found is None:
+        return tr(message)
+    return _("You are signed in as %(user)s (%(role)s). This page is not open to the "
+             "%(role)s role.") % {"user": found["user"], "role": _(found["role"])}
 
 
 class ErrorOut(BaseModel):
@@ -61,7 +92,10 @@ async def user_error(request: Request, exc: Exception) -> Response:
     title = next((t for kind, t in TITLES.items() if isinstance(exc, kind)), "Not accepted")
     several = len(exc.problems) > 1
     where = f"{exc.source}: " if exc.source else ""
-    message = f"{where}{len(exc.problems)} problems:" if several else str(exc)
+    # The problems themselves are the services' words (English); their count is the page's.
+    count = len(exc.problems)
+    message = (where + ngettext("%(num)s problem:", "%(num)s problems:", count) % {"num": count}
+               if several else str(exc))
     return render(request, "error.html", {
         "title": title, "message": message, "problems": exc.messages if several else [],
         "world_label": world_label(request)}, exc.http_status)
@@ -88,11 +122,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if request.url.path.startswith("/api/"):
         return await http_exception_handler(request, exc)
-    title = {404: "Not found", 400: "Bad request", 405: "Not allowed"}.get(
-        exc.status_code, "Something went wrong")
-    detail = exc.detail if isinstance(exc.detail, str) else title
+    title = HTTP_TITLES.get(exc.status_code, SOMETHING_WRONG)
+    detail = exc.detail if isinstance(exc.detail, str) else title  # translated on the page
     if exc.status_code == 404 and detail == "Not Found":
-        detail = f"There is no page at {request.url.path}."
+        detail = _("There is no page at %(path)s.") % {"path": request.url.path}
     return render(request, "error.html", {
         "title": title, "message": detail, "world_label": world_label(request),
     }, exc.status_code, headers=getattr(exc, "headers", None))
@@ -103,18 +136,20 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     request_id = getattr(request.state, "request_id", None) or secrets.token_hex(8)  # logs.py
     log.error("request %s failed: %s %s", request_id, request.method, request.url.path,
               exc_info=exc)
-    message = INTERNAL.format(request_id=request_id)
     headers = {"X-Request-Id": request_id}
-    if auth.is_api(request):
-        return JSONResponse({"detail": message, "request_id": request_id}, status_code=500,
-                            headers=headers)
-    try:  # no world label: the database may be what failed
-        return render(request, "error.html", {"title": "Something went wrong",
-                                              "message": message}, 500, headers=headers)
-    except Exception:  # the page itself failed: plain words still say what to report
-        log.exception("request %s: the error page failed too", request_id)
-        return HTMLResponse(f"<!doctype html><title>Something went wrong</title>"
-                            f"<p>{message}</p>", status_code=500, headers=headers)
+    if auth.is_api(request):  # the API speaks English
+        return JSONResponse({"detail": INTERNAL % {"request_id": request_id},
+                             "request_id": request_id}, status_code=500, headers=headers)
+    # This handler runs outside i18n.LanguageChoice: the request's language is in its state.
+    with i18n.language(getattr(request.state, "lang", i18n.DEFAULT)):
+        message = _(INTERNAL) % {"request_id": request_id}
+        try:  # no world label: the database may be what failed
+            return render(request, "error.html", {"title": SOMETHING_WRONG,
+                                                  "message": message}, 500, headers=headers)
+        except Exception:  # the page itself failed: plain words still say what to report
+            log.exception("request %s: the error page failed too", request_id)
+            return HTMLResponse(f"<!doctype html><title>{_(SOMETHING_WRONG)}</title>"
+                                f"<p>{message}</p>", status_code=500, headers=headers)
 
 
 def add_handlers(app: FastAPI) -> None:

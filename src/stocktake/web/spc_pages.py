@@ -11,6 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import StocktakeError
 from ..services.reading.rebases import accept_rebase, remove_rebase
 from .deps import CurrentPrincipal, EngineDep, PriorityInPath, render, world_label
+from .i18n import gettext as _
+from .public_words import N_
 
 REBASERS = frozenset({"admin", "analyst"})
 PERMISSIONS: dict[str, frozenset[str]] = {"spc_rebase_record": REBASERS}
@@ -21,7 +23,7 @@ router = APIRouter()
 
 def refuse(request: Request, message: str, status: int) -> HTMLResponse:
     return render(request, "error.html", {
-        "title": "Not rebased", "message": message, "world_label": world_label(request)},
+        "title": N_("Not rebased"), "message": message, "world_label": world_label(request)},
         status)
 
 
@@ -34,9 +36,10 @@ async def spc_rebase_record(request: Request, p: PriorityInPath, engine: EngineD
     period = str(form.get("period", "")).strip()
     reason = str(form.get("reason", ""))
     if action not in ("accept", "remove"):
-        return refuse(request, f"Unknown action '{action}': accept or remove.", 400)
+        return refuse(request, _("Unknown action '%(action)s': accept or remove.") % {
+            "action": action}, 400)
     if not period:
-        return refuse(request, "Give the period the new limits start from.", 400)
+        return refuse(request, _("Give the period the new limits start from."), 400)
     act = accept_rebase if action == "accept" else remove_rebase
     try:
         await run_in_threadpool(act, engine, p.headline, p.scope, period, reason=reason,
