@@ -1,0 +1,86 @@
+"""The words and figures of the delivery pages (plan, chain, assessments, stocktakes,
+actions, the risk register and the milestone timeline) in the page's language.
+
+In English each filter gives what these pages always showed (reports.formatting's words
+and figures), so an English page is what it was; in French the same through the catalogue
+and Babel (i18n, reports.locale). The words Python holds are written out here with ``N_``
+so that `pybabel extract` finds them; tests/web/test_translations.py checks that these
+lists are the domain's words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..reports import formatting as rf
+from ..reports import locale as documents
+from . import i18n
+from .public_words import N_, tr
+
+# An action's status (delivery.stocktakes.ACTION_STATUSES) and a milestone's, as words.
+ACTION_WORDS = {"open": N_("Open"), "in_progress": N_("In progress"), "done": N_("Done"),
+                "dropped": N_("Dropped")}
+MILESTONE_WORDS = {"overdue": N_("Overdue"), "not_started": N_("Not started"),
+                   "on_track": N_("On track"), "at_risk": N_("At risk"), "late": N_("Late"),
+                   "done": N_("Done"), "dropped": N_("Dropped")}
+# How a criterion's rating moved since the last round.
+DIRECTION_WORDS = {"improved": N_("Improved"), "worse": N_("Worse"), "same": N_("No change"),
+                   "new": N_("First rating"), "removed": N_("No longer rated")}
+# A line of a plan diff (delivery.plans.diff_lines): '+ ...', '- ...', '~ ...'.
+DIFF_WORDS = {"+": N_("Added"), "-": N_("Removed"), "~": N_("Changed")}
+
+# The domain's words, translated where the pages show them (`tr`): reports.formatting.
+# LIKELIHOOD_WORDS and "Not assessed"; delivery.assessments' criteria and their scales;
+# delivery.stocktakes.FIVE_QUESTIONS; delivery.chains' link kinds, strengths and levels.
+LIKELIHOOD = (N_("Green"), N_("Amber/green"), N_("Amber/red"), N_("Red"), N_("Not assessed"))
+CRITERIA = (N_("Degree of challenge"), N_("Quality of planning"),
+            N_("Quality of implementation"), N_("Quality of performance management"),
+            N_("Capacity to drive progress"), N_("Stage of delivery"),
+            N_("Likelihood of delivery"))
+RATINGS = (N_("Low"), N_("Medium"), N_("High"), N_("Very high"), N_("Policy development"),
+           N_("Early implementation"), N_("Implementation well under way"), N_("Embedded"))
+FIVE_QUESTIONS = (N_("What are you trying to do?"), N_("How are you going to do it?"),
+                  N_("How do you know you are succeeding?"),
+                  N_("If you are not succeeding, what will you change?"),
+                  N_("How can we help?"))
+LINK_TYPES = (N_("funding"), N_("legislation"), N_("guidance"), N_("data"), N_("service"))
+STRENGTHS = (N_("strong"), N_("adequate"), N_("weak"), N_("broken"))
+LEVELS = (N_("federal"), N_("provincial"), N_("municipal"), N_("frontline"), N_("external"))
+
+
+def signed(value: Any, decimals: int | None = None) -> str:
+    """A movement with its sign: +1,234.5; +1 234,5 in French."""
+    if i18n.current() == i18n.DEFAULT:
+        return rf.signed(value, decimals)
+    return documents.signed(value, i18n.current(), decimals)
+
+
+def percent(value: Any, decimals: int = 0) -> str:
+    """A probability (0..1) as a percentage: 42%; 42 % in French."""
+    if i18n.current() == i18n.DEFAULT:
+        return rf.percent(value, decimals)
+    return documents.percent(value, i18n.current(), decimals)
+
+
+def likelihood_word(value: Any) -> str:
+    return tr(rf.likelihood_word(value))
+
+
+def icon_word(value: Any) -> str:
+    return tr(rf.icon_word(value))
+
+
+def action_word(value: Any) -> str:
+    return tr(ACTION_WORDS.get(str(value), str(value)))
+
+
+def milestone_word(value: Any) -> str:
+    return tr(MILESTONE_WORDS.get(str(value), str(value)))
+
+
+def direction_word(value: Any) -> str:
+    return tr(DIRECTION_WORDS.get(str(value), str(value or "–")))
+
+
+def diff_word(sign: str) -> str:
+    return tr(DIFF_WORDS.get(sign, ""))
