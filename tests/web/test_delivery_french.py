@@ -53,6 +53,37 @@ def test_the_filters_in_french_and_unchanged_in_english():
     assert words.direction_word(None) == "–"
 
 
+def test_the_domains_sentences_said_again_in_french():
+    """A flag and a change of likelihood: the domain writes them in English; the page says
+    the same in French from the same fields (the percentage as the domain rounded it)."""
+    flags = da.disagreement("green", probability=0.296, status="off_track")
+    assert [f["flag"] for f in flags] == ["rated_above_forecast", "green_but_off_track"]
+    # 29.6% stays 29.6%, not 30%, in a flag for "below 30%" (delivery.assessments._percent)
+    assert "29.6%" in flags[0]["message"]
+    red = da.disagreement("red", probability=None, status="ahead")
+    first = {"round": "2024-Q3", "since": None, "sentence": "Likelihood first assessed ...",
+             "criteria": {"likelihood": {"new_label": "Amber/green", "direction": "new"}}}
+    worse = {"round": "2024-Q4", "since": "2024-Q3", "sentence": "Likelihood worsened ...",
+             "criteria": {"likelihood": {"old_label": "Amber/green", "new_label": "Red",
+                                         "direction": "worse"}}}
+    with i18n.language("fr"):
+        assert words.flag_message(flags[0], "green") == (
+            "Cote «\u00a0Vert\u00a0», mais la prévision donne une probabilité de 29,6\u00a0% "
+            "d'atteindre la cible")
+        assert words.flag_message(flags[1], "green") == (
+            "Cote «\u00a0Vert\u00a0», mais le dernier chiffre est hors trajectoire")
+        assert words.flag_message(red[0], "red") == (
+            "Cote «\u00a0Rouge\u00a0», mais le dernier chiffre est en avance sur la "
+            "trajectoire")
+        assert words.change_sentence(first) == (
+            "Probabilité évaluée pour la première fois au cycle 2024-Q3\u00a0: Ambre/vert")
+        assert words.change_sentence(worse) == (
+            "Probabilité détériorée depuis 2024-Q3, passant de «\u00a0Ambre/vert\u00a0» à "
+            "«\u00a0Rouge\u00a0»")
+    assert words.flag_message(flags[0], "green") == flags[0]["message"]
+    assert words.change_sentence(worse) == "Likelihood worsened ..."
+
+
 @pytest.fixture
 def french_site(tmp_path, small_model_dir):
     engine = open_engine(f"sqlite:///{tmp_path / 'web.db'}")

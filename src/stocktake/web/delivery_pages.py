@@ -224,7 +224,8 @@ FILTERS = {
     "signed": words.signed, "percent": words.percent,
     "likelihood_word": words.likelihood_word, "icon_word": words.icon_word,
     "action_word": words.action_word, "milestone_word": words.milestone_word,
-    "direction_word": words.direction_word,
+    "direction_word": words.direction_word, "change_sentence": words.change_sentence,
+    "flag_message": words.flag_message,
 }
 
 router = APIRouter()

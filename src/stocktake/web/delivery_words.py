@@ -10,11 +10,13 @@ lists are the domain's words.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..reports import formatting as rf
 from ..reports import locale as documents
 from . import i18n
+from .i18n import gettext as _
 from .public_words import N_, tr
 
 # An action's status (delivery.stocktakes.ACTION_STATUSES) and a milestone's, as words.
@@ -84,3 +86,53 @@ def direction_word(value: Any) -> str:
 
 def diff_word(sign: str) -> str:
     return tr(DIFF_WORDS.get(sign, ""))
+
+
+def change_sentence(change: dict[str, Any]) -> str:
+    """How the likelihood moved since the last round (delivery.assessments.change's
+    sentence, said again in the page's language from the same fields)."""
+    if i18n.current() == i18n.DEFAULT:
+        return change["sentence"]
+    like = change["criteria"]["likelihood"]
+    fields = {"old": tr(like.get("old_label")), "new": tr(like.get("new_label")),
+              "round": change["round"], "since": change["since"]}
+    if change["since"] is None or like["direction"] == "new":
+        return _("Likelihood first assessed as %(new)s in %(round)s") % fields
+    if like["direction"] == "same":
+        return _("Likelihood unchanged at %(new)s since %(since)s") % fields
+    if like["direction"] == "improved":
+        return _("Likelihood improved from %(old)s to %(new)s since %(since)s") % fields
+    return _("Likelihood worsened from %(old)s to %(new)s since %(since)s") % fields
+
+
+# Where the rating and the statistics disagree (delivery.assessments.disagreement), by flag.
+FLAG_MESSAGES = {
+    "rated_above_forecast": N_("Rated %(rating)s, but the forecast gives a %(pct)s probability "
+                               "of meeting the target"),
+    "rated_below_forecast": N_("Rated %(rating)s, but the forecast gives a %(pct)s probability "
+                               "of meeting the target"),
+    "green_but_off_track": N_("Rated %(rating)s, but the latest figure is off track against "
+                              "the trajectory"),
+    "red_but_on_track": N_("Rated %(rating)s, but the latest figure is %(where)s the "
+                           "trajectory"),
+    "rated_above_missed": N_("Rated %(rating)s, but the target was missed at its deadline"),
+    "rated_below_met": N_("Rated %(rating)s, but the target was met at its deadline"),
+    "green_but_concern": N_("Rated %(rating)s, but the latest figure shows special-cause "
+                            "variation of concern"),
+}
+WHERE_WORDS = {"ahead of": N_("ahead of"), "on track against": N_("on track against")}
+
+
+def flag_message(flag: dict[str, Any], likelihood: str) -> str:
+    """A disagreement in the page's language: the same flag, its figure (the percentage
+    the domain wrote, rounded its way) in the locale's form."""
+    message = flag["message"]
+    if i18n.current() == i18n.DEFAULT or flag.get("flag") not in FLAG_MESSAGES:
+        return message
+    pct = re.search(r"(\d+(?:\.\d+)?)%", message)
+    where = next((w for w in WHERE_WORDS if f" is {w} the " in message), "")
+    return _(FLAG_MESSAGES[flag["flag"]]) % {
+        "rating": likelihood_word(likelihood), "where": tr(WHERE_WORDS.get(where, "")),
+        "pct": (documents.number(float(pct.group(1)), i18n.current(),
+                                 len(pct.group(1).partition(".")[2])) + "\u00a0%")
+        if pct else ""}
