@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from stocktake.delivery import assessments as da
-from stocktake.delivery import chains
+from stocktake.delivery import chains, plans
 from stocktake.delivery.stocktakes import ACTION_STATUSES, FIVE_QUESTIONS
 from stocktake.reports import formatting as rf
 from stocktake.services.admin import accounts
@@ -30,6 +30,7 @@ def test_the_words_python_holds_are_the_domains():
     assert tuple(label for _key, label, _scale in da.CRITERIA) == words.CRITERIA
     assert (*da.CHALLENGE_LABELS.values(), *da.STAGE_LABELS.values()) == words.RATINGS
     assert words.FIVE_QUESTIONS == FIVE_QUESTIONS
+    assert words.CHECKS == plans.CHECKS
     assert words.LINK_TYPES == chains.LINK_TYPES
     assert words.STRENGTHS == chains.STRENGTHS
     assert words.LEVELS == chains.LEVELS
@@ -104,6 +105,7 @@ def test_an_analyst_reads_every_delivery_page_in_french(french_site):
     plan = text["/priorities/P1/plan"]
     assert "Plan de mise en œuvre : Cut violent crime" in plan
     # the example plan: ramps of 6 and 12 months, effects of -1.2 and -0.8
+    assert "Chaque intervention a un responsable" in plan
     assert "6 périodes" in plan and "−1,2" in plan and "Liste de contrôle de la qualité" in plan
     chain = text["/priorities/P1/chain"]
     assert "Chaîne de mise en œuvre : Cut violent crime" in chain and "Faible" in chain

@@ -45,6 +45,15 @@ FIVE_QUESTIONS = (N_("What are you trying to do?"), N_("How are you going to do 
                   N_("How do you know you are succeeding?"),
                   N_("If you are not succeeding, what will you change?"),
                   N_("How can we help?"))
+# delivery.plans.CHECKS: the plan's quality checklist (each check's detail stays the
+# domain's, in English).
+CHECKS = (N_("Every intervention has an owner"), N_("Every intervention has a milestone"),
+          N_("Every intervention has an expected effect"),
+          N_("The trajectory is built bottom-up from the interventions"),
+          N_("The interventions add up to the target"), N_("Every milestone has an owner"),
+          N_("No milestone is overdue"), N_("At least one risk is recorded"),
+          N_("Every risk has an owner and a mitigation"), N_("High risks have a mitigation"),
+          N_("At least one assumption is stated"))
 LINK_TYPES = (N_("funding"), N_("legislation"), N_("guidance"), N_("data"), N_("service"))
 STRENGTHS = (N_("strong"), N_("adequate"), N_("weak"), N_("broken"))
 LEVELS = (N_("federal"), N_("provincial"), N_("municipal"), N_("frontline"), N_("external"))
