@@ -92,6 +92,7 @@ def french_site(tmp_path, small_model_dir):
     engine.dispose()
 
 
+@pytest.mark.slow  # a site built and several pages rendered: over a second
 def test_an_analyst_reads_every_delivery_page_in_french(french_site):
     client, csrf = client_as(french_site, "analyst")
     pages = {path: client.get(path + ("&" if "?" in path else "?") + "lang=fr")
@@ -124,6 +125,7 @@ def test_an_analyst_reads_every_delivery_page_in_french(french_site):
         client.get("/priorities/P1/plan?lang=en").text)
 
 
+@pytest.mark.slow  # a site built and several pages rendered: over a second
 def test_a_refused_form_says_why_in_french(french_site):
     client, csrf = client_as(french_site, "analyst")
     client.get("/actions?lang=fr")  # remembered for the account
