@@ -42,6 +42,12 @@ CONVERTED_TEMPLATES = ("base.html", "login.html", "public_base.html", "public_in
 CONVERTED_MODULES = ("i18n.py", "public_words.py", "data_pages.py", "account_pages.py",
                      "mail_pages.py", "model_pages.py", "api.py", "formatting.py",
                      "overview_pages.py", "alert_pages.py", "spc_pages.py", "error_pages.py")
+# The delivery pages, the risk register and the milestone timeline.
+CONVERTED_TEMPLATES += ("_delivery_nav.html", "_delivery_problems.html", "_delivery_style.html",
+                        "delivery_actions.html", "delivery_assessments.html",
+                        "delivery_chain.html", "delivery_plan.html", "delivery_plan_diff.html",
+                        "delivery_stocktakes.html", "risks.html", "milestones.html")
+CONVERTED_MODULES += ("delivery_pages.py", "delivery_words.py", "register_pages.py")
 KEYWORDS = DEFAULT_KEYWORDS | {"N_": None}
 NOT_WORDS = {"stocktake", "CSV"}  # the same in every language
 

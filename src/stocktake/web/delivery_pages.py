@@ -31,12 +31,12 @@ from ..delivery.stocktakes import ACTION_STATUSES
 from ..errors import Invalid, Problem, StocktakeError
 from ..model.entities import Priority
 from ..model.safe_yaml import safe_load
-from ..reports import formatting as rf
 from ..reports.chain_diagram import chain_svg
 from ..services.data.model_service import current_model
 from ..services.publishing import packs
 from ..services.routines import assessments, chains, plans, stocktakes
-from . import auth
+from . import auth, i18n, public_words
+from . import delivery_words as words
 from .deps import (
     CurrentPrincipal,
     Editor,
@@ -48,6 +48,7 @@ from .deps import (
     render,
     world_label,
 )
+from .i18n import gettext as _
 
 READERS = auth.READERS
 EDITORS = frozenset({"admin", "analyst", "owner"})  # owners: their own priorities only
@@ -74,14 +75,6 @@ MAX_PLAN_BYTES = 512 * 1024  # a plan is a few kilobytes; refuse anything that i
 ACTION_ROWS = 5  # blank action rows on the stocktake form (no JavaScript to add more)
 DECISION_ROWS = 3
 MAX_ROWS = 30
-STATUS_WORDS = {"open": "Open", "in_progress": "In progress", "done": "Done",
-                "dropped": "Dropped"}
-MILESTONE_WORDS = {"overdue": "Overdue",
-                   "not_started": "Not started", "on_track": "On track", "at_risk": "At risk",
-                   "late": "Late", "done": "Done", "dropped": "Dropped"}
-DIRECTION_WORDS = {"improved": "Improved", "worse": "Worse", "same": "No change",
-                   "new": "First rating", "removed": "No longer rated"}
-DIFF_SIGNS = {"+": "Added", "-": "Removed", "~": "Changed"}
 
 
 # -- small pure helpers (tested directly) ------------------------------------------------
@@ -121,7 +114,7 @@ def stocktake_document(form: FormData | dict[str, Any]) -> tuple[dict[str, Any],
         text = _clean(form.get(f"decision_text_{n}"))
         changes_plan = form.get(f"decision_plan_{n}") is not None
         if text or changes_plan:
-            rows[f"decisions[{len(decisions)}]"] = f"Decision row {n}"
+            rows[f"decisions[{len(decisions)}]"] = _("Decision row %(n)s") % {"n": n}
             decisions.append({"text": text, "plan_change": changes_plan})
     if decisions:
         doc["decisions"] = decisions
@@ -129,7 +122,7 @@ def stocktake_document(form: FormData | dict[str, Any]) -> tuple[dict[str, Any],
     for n in range(1, _row_count(form, "action", ACTION_ROWS) + 1):
         fields = {k: _clean(form.get(f"action_{k}_{n}")) for k in ("text", "owner", "due")}
         if any(fields.values()):
-            rows[f"actions[{len(actions)}]"] = f"Action row {n}"
+            rows[f"actions[{len(actions)}]"] = _("Action row %(n)s") % {"n": n}
             actions.append({k: v for k, v in fields.items() if v})
     if actions:
         doc["actions"] = actions
@@ -187,47 +180,52 @@ def problems_of(exc: Exception) -> list[str]:
 def parse_plan_upload(data: bytes, filename: str) -> Any:
     """The parsed YAML of an uploaded plan, or Invalid saying what is wrong with it.
     Only a mapping goes on: the plan service reads a bare string as a file path."""
-    name = filename or "the uploaded file"
+    name = filename or _("the uploaded file")
     if not data.strip():
-        raise Invalid("the file is empty: choose a plan YAML file", source=name)
+        raise Invalid(_("the file is empty: choose a plan YAML file"), source=name)
     if len(data) > MAX_PLAN_BYTES:
-        raise Invalid(f"the file is {len(data):,} bytes; a plan is at most "
-                      f"{MAX_PLAN_BYTES:,}", source=name)
+        raise Invalid(_("the file is %(size)s bytes; a plan is at most %(most)s") % {
+            "size": i18n.number(len(data), 0), "most": i18n.number(MAX_PLAN_BYTES, 0)},
+            source=name)
     try:
         raw = safe_load(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise Invalid("not UTF-8 text: save the plan as a UTF-8 YAML file",
+        raise Invalid(_("not UTF-8 text: save the plan as a UTF-8 YAML file"),
                       source=name) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
+        where = _("line %(line)s: ") % {"line": mark.line + 1} if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise Invalid(f"{where}not valid YAML ({problem})", source=name) from None
+        raise Invalid(where + _("not valid YAML (%(problem)s)") % {"problem": problem},
+                      source=name) from None
     if not isinstance(raw, dict):
-        kind = "a list" if isinstance(raw, list) else "text" if isinstance(raw, str) else \
-            type(raw).__name__
-        raise Invalid(f"a plan is a mapping (summary, interventions, milestones ...), "
-                      f"not {kind}", source=name)
+        kind = _("a list") if isinstance(raw, list) else _("text") if isinstance(raw, str) \
+            else type(raw).__name__
+        raise Invalid(_("a plan is a mapping (summary, interventions, milestones ...), "
+                        "not %(kind)s") % {"kind": kind}, source=name)
     return raw
 
 
 def diff_rows(lines: list[str]) -> list[dict[str, str]]:
     """diff_lines' '+ ...', '- ...', '~ ...' as {change word, text} rows."""
-    return [{"sign": line[:1], "change": DIFF_SIGNS.get(line[:1], ""),
-             "text": (line[2:] if line[:1] in DIFF_SIGNS else line).replace(" -> ", " → ")}
+    return [{"sign": line[:1], "change": words.diff_word(line[:1]),
+             "text": (line[2:] if line[:1] in words.DIFF_WORDS else line).replace(" -> ", " → ")}
             for line in lines]
 
 
 # -- wiring ------------------------------------------------------------------------------
 
-# Filters the delivery pages' templates use.
+# Filters the delivery pages' templates use, in the page's language (in English, what
+# reports.formatting gives). Numbers, moments and days are the i18n filters of the public
+# pages, which in English are reports.formatting's too.
 FILTERS = {
-    "signed": rf.signed, "percent": rf.percent, "day": rf.day,
-    "status_word": rf.status_word, "likelihood_word": rf.likelihood_word,
-    "icon_word": rf.icon_word,
-    "action_word": lambda s: STATUS_WORDS.get(str(s), str(s)),
-    "milestone_word": lambda s: MILESTONE_WORDS.get(str(s), str(s)),
-    "direction_word": lambda s: DIRECTION_WORDS.get(str(s), str(s or "–")),
+    "number": i18n.number, "when": i18n.when, "day": i18n.day,
+    "status_word": i18n.status_word, "percent_change": public_words.percent_change,
+    "signed": i18n.signed, "percent": i18n.percent,
+    "likelihood_word": words.likelihood_word, "icon_word": words.icon_word,
+    "action_word": words.action_word, "milestone_word": words.milestone_word,
+    "direction_word": words.direction_word, "change_sentence": words.change_sentence,
+    "flag_message": words.flag_message,
 }
 
 router = APIRouter()
@@ -240,7 +238,7 @@ def page(request: Request, name: str, context: dict[str, Any],
 
 
 def not_found(request: Request, message: str) -> HTMLResponse:
-    return page(request, "error.html", {"title": "Not found", "message": message}, 404)
+    return page(request, "error.html", {"title": _("Not found"), "message": message}, 404)
 
 
 def may_edit(request: Request, code: str) -> bool:
@@ -309,8 +307,8 @@ def delivery_plan_diff(request: Request, p: PriorityInPath, engine: EngineDep
         new = int(query.get("to") or 0)
     except ValueError:
         return page(request, "error.html", {
-            "title": "Not a version", "message": "from and to are plan version numbers "
-            "such as ?from=1&to=3."}, 400)
+            "title": _("Not a version"), "message": _("from and to are plan version numbers "
+                                                      "such as ?from=1&to=3.")}, 400)
     try:
         shown = plans.show_plan(engine, p.code)
     except StocktakeError as exc:
@@ -335,7 +333,7 @@ async def delivery_plan_upload(request: Request, p: PriorityInPath, username: Ed
     reason = _clean(form.get("reason"))
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise Invalid(Problem("choose a plan YAML file to upload"))
+            raise Invalid(Problem(_("choose a plan YAML file to upload")))
         data = await upload.read(MAX_PLAN_BYTES + 1)
         raw = parse_plan_upload(data, upload.filename)
         result = await run_in_threadpool(plans.load_plan, engine, p.code, raw,
@@ -384,7 +382,7 @@ def assessments_page(request: Request, p: Priority, *, status: int = 200,
         defaults[f"{key}_rationale"] = (latest.get(key) or {}).get("rationale", "")
     return page(request, "delivery_assessments.html", {
         **base(request, p, "assessments"), "a": shown,
-        "criteria": [(key, label, [(str(v), scale.label(v)) for v in scale.values])
+        "criteria": [(key, _(label), [(str(v), _(scale.label(v))) for v in scale.values])
                      for key, label, scale in da.CRITERIA],
         "may_assess": principal is not None and principal.role in ASSESSORS
         and not principal.read_only,
@@ -488,9 +486,10 @@ def pack_html(engine: Engine, code: str) -> tuple[str, dict[str, Any]]:
 def pack_failed(request: Request, code: str, exc: Exception) -> HTMLResponse:
     # A fault, so a 500, but one that says what failed rather than a bare error.
     return page(request, "error.html", {
-        "title": "The pack could not be made", "message": f"The stocktake pack of "
-        f"{code} could not be drawn from the data there are ({exc}). This happens while "
-        "a priority has too little data for the pack's statistics; please report it."},
+        "title": _("The pack could not be made"), "message": _(
+            "The stocktake pack of %(code)s could not be drawn from the data there are "
+            "(%(error)s). This happens while a priority has too little data for the pack's "
+            "statistics; please report it.") % {"code": code, "error": exc}},
         500)
 
 
@@ -530,7 +529,7 @@ def actions_page(request: Request, *, priority: str = "", open_only: bool = True
     engine = engine_of(request)
     model = current_model(engine)
     if priority and priority not in model.priorities:
-        return not_found(request, f"There is no priority '{priority}'.")
+        return not_found(request, _("There is no priority '%(code)s'.") % {"code": priority})
     listed = stocktakes.list_actions(engine, priority=priority or None,
                                      open_only=open_only)
     principal = auth.principal_of(request)
@@ -560,17 +559,18 @@ async def delivery_action_update(request: Request, action_id: int, engine: Engin
     listed = await run_in_threadpool(stocktakes.list_actions, engine)
     row = next((a for a in listed.actions if a.id == action_id), None)
     if row is None:
-        return not_found(request, f"There is no action {action_id}.")
+        return not_found(request, _("There is no action %(id)s.") % {"id": action_id})
     username = editor(row.priority, who)
     status, note = _clean(form.get("status")), _clean(form.get("note"))
     try:
         if status and status not in ACTION_STATUSES:
-            raise Invalid(Problem(f"{status!r} is not one of {', '.join(ACTION_STATUSES)}",
-                                  where="status"))
+            raise Invalid(Problem(_("%(status)s is not one of %(choices)s") % {
+                "status": repr(status), "choices": ", ".join(ACTION_STATUSES)},
+                where="status"))
         if status in ("", row.status) and not note:
-            raise Invalid(f"nothing to record: the action is already "
-                          f"{STATUS_WORDS[row.status].lower()}; change its status or "
-                          "write a note")
+            raise Invalid(_("nothing to record: the action is already %(status)s; change its "
+                            "status or write a note") % {
+                                "status": words.action_word(row.status).lower()})
         result = await run_in_threadpool(
             lambda: stocktakes.update_action(engine, action_id, status=status or row.status,
                                              note=note, by=username))
