@@ -127,12 +127,16 @@ def test_a_signed_in_users_choice_is_remembered_for_the_account(engine, small_mo
     token = signed_in_session(engine, "analyst")
     here = TestClient(create_app(engine), cookies={SESSION_COOKIE: token})
     assert '<html lang="en">' in here.get("/account").text
-    assert '<html lang="fr">' in here.get("/account?lang=fr").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', here.get("/account").text)[1]
+    here.post("/account/language", data={"lang": "fr", "next": "/account",
+                                          "csrf_token": csrf})  # the switch's form
+    assert '<html lang="fr">' in here.get("/account").text
     # another browser, no language cookie, English asked for by the browser: still French
     there = TestClient(create_app(engine), cookies={SESSION_COOKIE: token})
     page = there.get("/account", headers={"Accept-Language": "en"}).text
     assert '<html lang="fr">' in page and "Se déconnecter" in page and "(analyste)" in page
-    there.get("/account?lang=en")
+    there.post("/account/language", data={"lang": "en", "next": "/account",
+                                           "csrf_token": csrf})
     here.cookies.set(i18n.COOKIE, "fr")  # the account's choice wins over this browser's
     assert '<html lang="en">' in here.get("/account").text
     # signed out, the browser's cookie again

@@ -31,6 +31,7 @@ from . import (
     error_pages,
     formatting,
     i18n,
+    language_pages,
     logs,
     mail_pages,
     model_pages,
@@ -47,7 +48,7 @@ from .cache import COMMITMENTS, ResultCache
 # Each feature has its router and the permissions of its routes (a route without one is
 # refused); account_pages' and overview_pages' are in auth.PERMISSIONS itself.
 FEATURES = (delivery_pages, data_pages, api, public, model_pages, spc_pages, alert_pages,
-            mail_pages, commitment_pages, register_pages)
+            mail_pages, commitment_pages, register_pages, language_pages)
 for _feature in FEATURES:
     auth.PERMISSIONS.update(_feature.PERMISSIONS)
 
