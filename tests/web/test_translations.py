@@ -28,8 +28,9 @@ WEB = Path(i18n.__file__).parent
 # these templates hold no English outside a message. Extend these lists as pages are
 # converted (the guide's "Translating" section says how).
 CONVERTED_TEMPLATES = ("base.html", "login.html", "public_base.html", "public_index.html",
-                       "public_priority.html", "public_unit.html", "public_commitments.html")
-CONVERTED_MODULES = ("i18n.py", "public_words.py")
+                       "public_priority.html", "public_unit.html", "public_commitments.html",
+                       "commitments.html", "escalation.html")
+CONVERTED_MODULES = ("i18n.py", "public_words.py", "commitment_pages.py", "language_pages.py")
 KEYWORDS = DEFAULT_KEYWORDS | {"N_": None}
 NOT_WORDS = {"stocktake", "CSV"}  # the same in every language
 
@@ -70,6 +71,16 @@ def test_every_message_is_in_the_french_catalogue_and_translated():
 def test_the_messages_held_in_python_are_extracted():
     """pybabel finds the literals of EXTRACTED; the pages translate FROM_PYTHON."""
     assert list(public_words.EXTRACTED) == list(public_words.FROM_PYTHON)
+
+
+def test_the_words_the_commitment_pages_hold_in_python_are_extracted():
+    """The escalation page shows these through ``tr``: each must be in SHOWN_WORDS."""
+    from stocktake.delivery.escalation import INTENSITIES, REVIEW_STAGES
+    from stocktake.delivery.stocktakes import ACTION_STATUSES
+    from stocktake.web.commitment_pages import SHOWN_WORDS
+
+    assert set(SHOWN_WORDS) == {*INTENSITIES, *INTENSITIES.values(), *REVIEW_STAGES,
+                                *ACTION_STATUSES}
 
 
 @pytest.mark.parametrize("name", CONVERTED_TEMPLATES)

@@ -66,6 +66,8 @@ def templates() -> Jinja2Templates:
     t.env.filters.update(delivery_pages.FILTERS)
     for name, f in data_pages.FILTERS.items():
         t.env.filters.setdefault(name, f)
+    # Figures and dates in the page's language (in English, the very same as above).
+    t.env.filters.update({name: i18n.FILTERS[name] for name in ("number", "when", "day")})
     t.env.globals.update(auth.template_globals())
     t.env.filters["tr"] = public_words.tr
     i18n.install(t.env)  # the catalogue of each request's language (i18n.LanguageChoice)

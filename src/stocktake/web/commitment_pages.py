@@ -26,6 +26,8 @@ from ..services.routines import commitments as sc
 from ..services.routines import escalation as se
 from . import auth, public
 from .deps import CurrentPrincipal, EngineDep, render, world_label
+from .i18n import gettext as _
+from .public_words import N_
 
 ANALYSTS = frozenset({"admin", "analyst"})
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -41,6 +43,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "public_commitments_csv": auth.PUBLIC,
 }
 PER_PAGE = 50
+
+# Words Python holds that these pages show through ``tr``, marked for the catalogue: each
+# intensity (its key and its words), the stages of a review and the statuses of its
+# recommendations (tests/web/test_translations.py checks they are these).
+SHOWN_WORDS = (
+    N_("routine"), N_("intensive"), N_("crisis"),
+    N_("routine monitoring"), N_("intensive support"), N_("crisis: the centre leads"),
+    N_("commissioned"), N_("reported"), N_("closed"),
+    N_("open"), N_("in_progress"), N_("done"), N_("dropped"),
+)
 
 router = APIRouter()
 
@@ -74,7 +86,7 @@ def commitments_page(request: Request, engine: EngineDep, who: CurrentPrincipal,
         report = _report(request, engine, filters, page=max(page, 1))
     except StocktakeError as exc:
         return render(request, "error.html", {
-            "title": "No such commitments", "message": str(exc),
+            "title": _("No such commitments"), "message": str(exc),
             "world_label": world_label(request)}, exc.http_status)
     return render(request, "commitments.html", {
         "report": report, "filters": filters, "statuses": STATUSES,
@@ -96,7 +108,7 @@ async def commitment_status(request: Request, code: str, engine: EngineDep,
                                 ip=auth.client_ip(request))
     except StocktakeError as exc:
         return render(request, "error.html", {
-            "title": "Status not changed", "message": str(exc),
+            "title": _("Status not changed"), "message": str(exc),
             "world_label": world_label(request)}, exc.http_status)
     return RedirectResponse(f"/commitments?{urlencode({'q': code, 'done': code})}",
                             status_code=303)
@@ -112,7 +124,7 @@ def escalation_page(request: Request, engine: EngineDep, who: CurrentPrincipal) 
 
 def _refused(request: Request, exc: StocktakeError) -> Response:
     return render(request, "error.html", {
-        "title": "Not recorded", "message": str(exc), "world_label": world_label(request)},
+        "title": _("Not recorded"), "message": str(exc), "world_label": world_label(request)},
         exc.http_status)
 
 
