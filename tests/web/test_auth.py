@@ -87,7 +87,7 @@ def test_the_table_says_what_the_issue_says(engine):
         n for n in reads if "analyst" in PERMISSIONS[n]}
     assert {n for n in unsafe if "executive" in PERMISSIONS[n]} == {
         "login", "logout", "account_password", "account_token_create", "account_token_revoke",
-        "account_mail_set"}
+        "account_mail_set", "account_language_set"}
     # A provider sees no priority-wide views (they carry every unit's drafts).
     for name in ("portfolio", "priority_page", "api_priorities"):
         assert "provider" not in PERMISSIONS[name]

@@ -64,6 +64,35 @@ def test_page_filters_and_analyst_changes_status(site):
     assert refused.status_code == 422 and "needs a reason" in refused.text
 
 
+def test_a_change_shows_at_once_though_the_pages_are_cached(site):
+    """The commitments pages are read once per version of the commitments (web.cache): a
+    second read is served from the cache, and a status change, or a load that publishes a
+    commitment, shows on the very next read."""
+    client, csrf = client_as(site, "analyst")
+    public = client_as(site, None)[0]
+    cache = client.app.state.commitments
+    before = client.get("/commitments", params={"q": "C1"}).text
+    assert "<td data-label=\"Status\">underway, on track</td>" in before
+    assert "Reform the tax code" not in public.get("/public/commitments.html").text
+    hits = cache.hits
+    assert client.get("/commitments", params={"q": "C1"}).text == before
+    assert cache.hits == hits + 1  # the second read came from the cache
+    assert "Reform the tax code" not in public.get("/public/commitments.csv").text
+    rows = list(csv.DictReader(EXAMPLE.open(encoding="utf-8")))
+    for row in rows:
+        row["public"] = "yes"
+    load_commitments(site, rows, by="ana", at=T0)  # details only: no status moves
+    assert "Reform the tax code" in public.get("/public/commitments.html").text
+    assert "Reform the tax code" in public.get("/public/commitments.csv").text
+    client.post("/commitments/C1/status", data={
+        "status": "facing_challenges", "reason": "Recruitment stalled", "csrf_token": csrf})
+    after = client.get("/commitments", params={"q": "C1"}).text
+    assert "<td data-label=\"Status\">underway, facing challenges</td>" in after
+    assert "Recruitment stalled" in after
+    # the public tracker is cached too (in another app): the change shows there at once
+    assert "underway, facing challenges" in public.get("/public/commitments.html").text
+
+
 def test_only_analysts_change(site):
     for role in ("executive", "owner", "provider"):
         refused_to(site, role)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
@@ -48,18 +49,27 @@ CONVERTED_TEMPLATES += ("_delivery_nav.html", "_delivery_problems.html", "_deliv
                         "delivery_chain.html", "delivery_plan.html", "delivery_plan_diff.html",
                         "delivery_stocktakes.html", "risks.html", "milestones.html")
 CONVERTED_MODULES += ("delivery_pages.py", "delivery_words.py", "register_pages.py")
+# The commitments and escalation pages, and the language switch's answer.
+CONVERTED_TEMPLATES += ("commitments.html", "escalation.html")
+CONVERTED_MODULES += ("commitment_pages.py", "language_pages.py")
 KEYWORDS = DEFAULT_KEYWORDS | {"N_": None}
 NOT_WORDS = {"stocktake", "CSV"}  # the same in every language
+
+
+class Contextual(NamedTuple):
+    """A message with its context (``pgettext``): the same English said two ways."""
+    context: str
+    message: str
 
 
 def extracted() -> dict[str | tuple[str, str], str]:
     """Each message of the converted templates and modules -> where it is."""
     found: dict[str | tuple[str, str], str] = {}
     for name in CONVERTED_TEMPLATES:
-        for line, message, _c, _x in extract_from_file(
+        for line, message, _c, context in extract_from_file(
                 babel_extract, WEB / "templates" / name, keywords=KEYWORDS,
                 options={"extensions": "jinja2.ext.i18n"}):
-            found[message] = f"{name}:{line}"
+            found[Contextual(context, message) if context else message] = f"{name}:{line}"
     for name in CONVERTED_MODULES:
         for line, message, _c, _x in extract_from_file("python", WEB / name,
                                                        keywords=KEYWORDS):
@@ -74,7 +84,8 @@ def test_every_message_is_in_the_french_catalogue_and_translated():
     assert len(messages) > 100  # the extraction found the converted pages' messages
     problems = []
     for message, where in messages.items():
-        entry = catalogue.get(message)
+        entry = (catalogue.get(message.message, context=message.context)
+                 if isinstance(message, Contextual) else catalogue.get(message))
         if entry is None:
             problems.append(f"{where}: {message!r} is not in the French catalogue")
         elif entry.fuzzy or not all(entry.string if isinstance(entry.string, tuple)
@@ -97,6 +108,16 @@ def test_the_account_and_mail_words_held_in_python_are_extracted():
     assert set(mail_pages.KIND_WORDS) == set(KIND_TEXT.values())
     assert set(mail_pages.ADDRESS_WORDS) == set(ADDRESS_KINDS)
     assert data_pages.QUALITY_FORMULA == FORMULA
+
+
+def test_the_words_the_commitment_pages_hold_in_python_are_extracted():
+    """The escalation page shows these through ``tr``: each must be in SHOWN_WORDS."""
+    from stocktake.delivery.escalation import INTENSITIES, REVIEW_STAGES
+    from stocktake.delivery.stocktakes import ACTION_STATUSES
+    from stocktake.web.commitment_pages import SHOWN_WORDS
+
+    assert set(SHOWN_WORDS) == {*INTENSITIES, *INTENSITIES.values(), *REVIEW_STAGES,
+                                *ACTION_STATUSES}
 
 
 @pytest.mark.parametrize("name", CONVERTED_TEMPLATES)
@@ -154,12 +175,16 @@ def test_a_signed_in_users_choice_is_remembered_for_the_account(engine, small_mo
     token = signed_in_session(engine, "analyst")
     here = TestClient(create_app(engine), cookies={SESSION_COOKIE: token})
     assert '<html lang="en">' in here.get("/account").text
-    assert '<html lang="fr">' in here.get("/account?lang=fr").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', here.get("/account").text)[1]
+    here.post("/account/language", data={"lang": "fr", "next": "/account",
+                                          "csrf_token": csrf})  # the switch's form
+    assert '<html lang="fr">' in here.get("/account").text
     # another browser, no language cookie, English asked for by the browser: still French
     there = TestClient(create_app(engine), cookies={SESSION_COOKIE: token})
     page = there.get("/account", headers={"Accept-Language": "en"}).text
     assert '<html lang="fr">' in page and "Se déconnecter" in page and "(analyste)" in page
-    there.get("/account?lang=en")
+    there.post("/account/language", data={"lang": "en", "next": "/account",
+                                           "csrf_token": csrf})
     here.cookies.set(i18n.COOKIE, "fr")  # the account's choice wins over this browser's
     assert '<html lang="en">' in here.get("/account").text
     # signed out, the browser's cookie again

@@ -63,6 +63,10 @@ SETTINGS = (
             "The mail server for e-mail reminders: smtp://host:25 (plain), "
             "smtp+starttls://user:password@host:587 (STARTTLS) or "
             "smtps://user:password@host:465 (TLS); no mail is sent without it.", url=True),
+    Setting("STOCKTAKE_SMTP_CA_FILE", "",
+            "A file of certificates (PEM) the mail server's is checked against, for a "
+            "server whose certificate your organisation's own authority signed; the "
+            "system's authorities by default."),
     Setting("STOCKTAKE_MAIL_FROM", "", "The sender address of e-mail reminders."),
     Setting("STOCKTAKE_BASE_URL", "http://127.0.0.1:8000",
             "The address people reach the web application at, for the links in e-mails."),

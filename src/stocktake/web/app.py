@@ -31,6 +31,7 @@ from . import (
     error_pages,
     formatting,
     i18n,
+    language_pages,
     logs,
     mail_pages,
     model_pages,
@@ -42,12 +43,12 @@ from . import (
     security,
     spc_pages,
 )
-from .cache import ResultCache
+from .cache import COMMITMENTS, ResultCache
 
 # Each feature has its router and the permissions of its routes (a route without one is
 # refused); account_pages' and overview_pages' are in auth.PERMISSIONS itself.
 FEATURES = (delivery_pages, data_pages, api, public, model_pages, spc_pages, alert_pages,
-            mail_pages, commitment_pages, register_pages)
+            mail_pages, commitment_pages, register_pages, language_pages)
 for _feature in FEATURES:
     auth.PERMISSIONS.update(_feature.PERMISSIONS)
 
@@ -102,6 +103,8 @@ def create_app(engine: Engine, *, trusted_proxies: str | None = None) -> FastAPI
     app.state.cache = ResultCache(engine, name="results")
     app.state.walks = ResultCache(engine, size=16, name="walks")  # recent observation walks
     app.state.public_site = ResultCache(engine, size=4, name="public_site")  # the whole site
+    app.state.commitments = ResultCache(engine, size=64, name="commitments",
+                                        versioned=COMMITMENTS)
     app.state.uploads = data_pages.Uploads()
     hosts = [h.strip() for h in os.environ.get(ALLOWED_HOSTS_ENV, "*").split(",") if h.strip()]
     app.add_middleware(i18n.LanguageChoice)

@@ -9,7 +9,13 @@ it), taken in one small query per request. Nothing is ever stale: a new row is a
 version. The API's reads keep their encoded JSON here (``cached_json``), so a repeated
 read costs the version query and the sending.
 
-One cache per engine (a web application holds one), so two databases never share
+The commitments tracker has its own cache (``COMMITMENTS``): its key is the newest status
+change and the newest audit record, since every load and status change of a commitment
+writes one in the same transaction (a load replaces a commitment's row in place, so the
+rows themselves carry no version). An audit record of anything else (a sign-in) only
+costs a new read.
+
+One cache per engine (a web application holds them), so two databases never share
 entries. Values are shared between callers: treat them as read-only.
 """
 
@@ -25,6 +31,8 @@ from sqlalchemy import Engine, func, select
 
 from ..store import schema as s
 from ..store.db import utcnow
+from ..store.schema_accounts import audit_log
+from ..store.schema_commitments import commitment_statuses
 from .monitoring import count_cache
 
 T = TypeVar("T")
@@ -33,17 +41,20 @@ T = TypeVar("T")
 _VERSIONED = (s.batches, s.model_loads, s.approvals, s.plan_versions, s.chain_versions,
               s.assessments, s.stocktakes, s.actions, s.action_updates,
               s.stocktake_schedules, s.spc_rebases)
+# What the commitments pages read: their status changes, and the audit of their loads.
+COMMITMENTS = (commitment_statuses, audit_log)
 
 
 class ResultCache:
-    def __init__(self, engine: Engine, size: int = 256, name: str = "results") -> None:
+    def __init__(self, engine: Engine, size: int = 256, name: str = "results",
+                 versioned: tuple[Any, ...] = _VERSIONED) -> None:
         self.engine, self.size, self.name = engine, size, name  # name: in the metrics
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
         self.hits = self.misses = 0  # answers served from the cache, and computed
         self._version_query = select(*[select(func.max(t.c.id)).scalar_subquery()
-                                       for t in _VERSIONED],
+                                       for t in versioned],
                                      select(s.meta.c.value).where(s.meta.c.key == "clock")
                                      .scalar_subquery())
 

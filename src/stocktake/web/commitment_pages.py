@@ -14,16 +14,20 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from ..delivery.commitments import STATUSES
 from ..delivery.escalation import INTENSITIES
 from ..delivery.stocktakes import ACTION_STATUSES
 from ..errors import StocktakeError
+from ..results.commitments import CommitmentsReport
 from ..services.routines import commitments as sc
 from ..services.routines import escalation as se
 from . import auth, public
 from .deps import CurrentPrincipal, EngineDep, render, world_label
+from .i18n import gettext as _
+from .public_words import N_
 
 ANALYSTS = frozenset({"admin", "analyst"})
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -40,12 +44,32 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 PER_PAGE = 50
 
+# Words Python holds that these pages show through ``tr``, marked for the catalogue: each
+# intensity (its key and its words), the stages of a review and the statuses of its
+# recommendations (tests/web/test_translations.py checks they are these).
+SHOWN_WORDS = (
+    N_("routine"), N_("intensive"), N_("crisis"),
+    N_("routine monitoring"), N_("intensive support"), N_("crisis: the centre leads"),
+    N_("commissioned"), N_("reported"), N_("closed"),
+    N_("open"), N_("in_progress"), N_("done"), N_("dropped"),
+)
+
 router = APIRouter()
 
 
 def _filters(status: str, minister: str, department: str, q: str) -> dict[str, Any]:
     return {"status": status or None, "minister": minister or None,
             "department": department or None, "search": q or None}
+
+
+def _report(request: Request, engine: Engine, filters: dict[str, Any], *,
+            public_only: bool = False, page: int = 1,
+            per_page: int = PER_PAGE) -> CommitmentsReport:
+    """The commitments report, read once per version of the commitments (web.cache): a
+    page read costs the version query, not the read of every commitment and its history."""
+    key = ("report", public_only, page, per_page, tuple(sorted(filters.items())))
+    return request.app.state.commitments.get(key, lambda: sc.commitments_report(
+        engine, public_only=public_only, page=page, per_page=per_page, **filters))
 
 
 def _query(filters: dict[str, Any], page: int) -> str:
@@ -59,11 +83,10 @@ def commitments_page(request: Request, engine: EngineDep, who: CurrentPrincipal,
                      q: str = "", page: int = 1, done: str = "") -> Response:
     filters = _filters(status, minister, department, q)
     try:
-        report = sc.commitments_report(engine, page=max(page, 1), per_page=PER_PAGE,
-                                       **filters)
+        report = _report(request, engine, filters, page=max(page, 1))
     except StocktakeError as exc:
         return render(request, "error.html", {
-            "title": "No such commitments", "message": str(exc),
+            "title": _("No such commitments"), "message": str(exc),
             "world_label": world_label(request)}, exc.http_status)
     return render(request, "commitments.html", {
         "report": report, "filters": filters, "statuses": STATUSES,
@@ -85,7 +108,7 @@ async def commitment_status(request: Request, code: str, engine: EngineDep,
                                 ip=auth.client_ip(request))
     except StocktakeError as exc:
         return render(request, "error.html", {
-            "title": "Status not changed", "message": str(exc),
+            "title": _("Status not changed"), "message": str(exc),
             "world_label": world_label(request)}, exc.http_status)
     return RedirectResponse(f"/commitments?{urlencode({'q': code, 'done': code})}",
                             status_code=303)
@@ -101,7 +124,7 @@ def escalation_page(request: Request, engine: EngineDep, who: CurrentPrincipal) 
 
 def _refused(request: Request, exc: StocktakeError) -> Response:
     return render(request, "error.html", {
-        "title": "Not recorded", "message": str(exc), "world_label": world_label(request)},
+        "title": _("Not recorded"), "message": str(exc), "world_label": world_label(request)},
         exc.http_status)
 
 
@@ -179,11 +202,10 @@ def public_commitments(request: Request, engine: EngineDep, status: str = "",
                        page: int = 1) -> Response:
     filters, problem = _filters(status, minister, department, q), ""
     try:
-        report = sc.commitments_report(engine, public_only=True, page=max(page, 1),
-                                       per_page=PER_PAGE, **filters)
+        report = _report(request, engine, filters, public_only=True, page=max(page, 1))
     except StocktakeError as exc:  # an unknown filter: say so above every commitment
         problem = str(exc)
-        report = sc.commitments_report(engine, public_only=True, per_page=PER_PAGE)
+        report = _report(request, engine, _filters("", "", "", ""), public_only=True)
     html = public.render_page("public_commitments.html", {
         "report": report, "filters": filters, "problem": problem, "statuses": STATUSES,
         "world_label": world_label(request),
@@ -196,11 +218,11 @@ def public_commitments(request: Request, engine: EngineDep, status: str = "",
 
 @router.get("/public/commitments.csv", name="public_commitments_csv",
             include_in_schema=False)
-def public_commitments_csv(engine: EngineDep, status: str = "", minister: str = "",
-                           department: str = "", q: str = "") -> Response:
+def public_commitments_csv(request: Request, engine: EngineDep, status: str = "",
+                           minister: str = "", department: str = "", q: str = "") -> Response:
     try:
-        report = sc.commitments_report(engine, public_only=True, per_page=0,
-                                       **_filters(status, minister, department, q))
+        report = _report(request, engine, _filters(status, minister, department, q),
+                         public_only=True, per_page=0)
     except StocktakeError as exc:
         return PlainTextResponse(str(exc), status_code=exc.http_status)
     return PlainTextResponse(sc.commitments_csv(report), media_type="text/csv; charset=utf-8",

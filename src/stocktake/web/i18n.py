@@ -6,8 +6,8 @@ the guide's "Translating" section). They are compiled in memory when first used,
 checkout needs no build step. English is the source language: its "translation" is the
 message itself.
 
-The language of a request, in order: ``?lang=fr|en`` (remembered in a cookie, and for a
-signed-in user in their account), the signed-in user's choice, the cookie, the
+The language of a request, in order: ``?lang=fr|en`` (remembered in a cookie), the
+signed-in user's choice (saved by the switch's form, a POST), the cookie, the
 ``Accept-Language`` header, English. The pages read it through ``page_lang()`` and the
 ``_``/``gettext``/``ngettext`` of the templates, all from one context variable that the
 ``LanguageChoice`` middleware sets for the request.
@@ -24,12 +24,11 @@ from functools import cache
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import jinja2
 from babel import Locale, negotiate_locale
 from babel.dates import format_date
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,7 +36,6 @@ from ..model.entities import is_percent
 from ..reports import formatting as english
 from ..reports import locale as documents
 from ..reports.locale import compiled
-from ..services.admin import accounts
 
 LANGUAGES = ("en", "fr")
 DEFAULT = "en"
@@ -85,6 +83,12 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """A message whose English is said two ways in French ("Change": a button's verb, a
+    column's noun), told apart by its context."""
+    return translations(current()).pgettext(context, message)
 
 
 # -- choosing the language --------------------------------------------------------------
@@ -155,19 +159,24 @@ class LanguageChoice:
 
 async def for_the_user(request: Request) -> None:
     """The app-wide dependency after auth.guard: a signed-in user's language is theirs
-    wherever they sign in. A ``?lang=`` they ask for is remembered for the account; else
-    the language they chose before, if any, wins over the browser's."""
+    wherever they sign in, once saved (a POST: web/language_pages.py), winning over the
+    browser's. A ``?lang=`` asked for on a GET changes only this page and this browser's
+    cookie: a GET never writes."""
     principal = getattr(request.state, "principal", None)
     if principal is None or principal.via != "session":
         return
-    asked = request.query_params.get("lang")
-    if asked in LANGUAGES:
-        if asked != principal.language:
-            await run_in_threadpool(accounts.set_language, request.app.state.engine,
-                                    principal.user_id, asked)
-    elif principal.language in LANGUAGES:
+    if request.query_params.get("lang") in LANGUAGES:
+        return
+    if principal.language in LANGUAGES:
         request.state.lang = principal.language
         _current.set(principal.language)  # for the rest of this request
+
+
+def without_lang(request: Request) -> str:
+    """The page asked for without its ``?lang=``: where the language form goes back to."""
+    query = urlencode([(k, v) for k, v in parse_qsl(request.url.query, keep_blank_values=True)
+                       if k != "lang"])
+    return request.url.path + (f"?{query}" if query else "")
 
 
 # -- numbers, dates and words by locale ------------------------------------------------
@@ -278,7 +287,8 @@ def alternates(page_file: str) -> list[tuple[str, str]]:
 def install(env: jinja2.Environment) -> jinja2.Environment:
     """Give ``env`` the i18n extension, with the catalogue of the current language."""
     env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext, ngettext, newstyle=True, pgettext=pgettext)
     env.globals.update(page_lang=page_lang, language_names=NAMES, alternates=alternates,
-                       other_languages=other_languages)
+                       other_languages=other_languages, without_lang=without_lang)
     return env
