@@ -218,7 +218,7 @@ def in_french(site: dict[str, Any]) -> dict[str, Any]:
     jurisdictions = [swap(j, "name") | {"readings": [
                          swap(r, "unit_name", "title", "headline_name") for r in j["readings"]]}
                      for j in site["jurisdictions"]]
-    tracker = site["commitments"]
+    tracker = site.get("commitments")
     if tracker is not None:  # each commitment's French text where it has one
         tracker = replace(tracker, commitments=tuple(
             swap(c, "text", "rationale") for c in tracker.commitments),
