@@ -92,10 +92,6 @@ class Commitment:
     text_fr: str = ""  # the French beside the English, where there is one
     rationale_fr: str = ""
 
-    def text_in(self, lang: str) -> str:
-        """The text in ``lang`` ("en" or "fr"), the English where no French is given."""
-        return (self.text_fr if lang == "fr" else "") or self.text
-
     @property
     def status(self) -> str:
         return self.history[-1].status if self.history else "on_track"
