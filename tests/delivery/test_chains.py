@@ -309,7 +309,7 @@ def test_every_problem_is_reported_with_its_path():
         "actors[4].indicators[0]: unknown indicator 'grade3_readin' "
         "(did you mean 'grade3_reading'?)",
         "actors[5].contols: unknown field (did you mean 'controls'?); expected one of code, "
-        "name, level, units, indicators, controls",
+        "name, level, units, indicators, controls, name_fr",
         "actors[5].code: must be lower-case letters, digits and _, got 'Bad-Code'",
         "actors[6].controls: must be true or false, got 'yes'",
         "links[0].to: unknown actor 'provv' (did you mean 'prov'?)",
@@ -321,7 +321,7 @@ def test_every_problem_is_reported_with_its_path():
         "got 'fund' (did you mean 'funding'?)",
         "links[4].assessed_on: must be an ISO date like 2026-06-30, got '30/06/2026'",
         "links[5].notes: unknown field; expected one of from, to, type, strength, evidence, "
-        "assessed_on",
+        "assessed_on, evidence_fr",
         "links[6]: duplicate of links[5] (muni -> school, service)",
         "links[7]: must be a mapping with from, to, type and strength, got 'junk'",
     ]

@@ -29,6 +29,7 @@ from .common import (
     open_db,
     parse_as_of,
     print_json,
+    render_french_warnings,
     show,
 )
 
@@ -123,16 +124,24 @@ def render_commitments(report: CommitmentsReport, *, as_json: bool = False) -> N
 @commitments_app.command("load")
 def commitments_load(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A CSV or YAML file.")],
-    db: DbOption = None, by: ByOption = None, as_json: JsonOption = False,
+    db: DbOption = None, by: ByOption = None,
+    require_languages: Annotated[str, typer.Option(
+        "--require-languages", help="Languages every text and rationale must have: en, or "
+        "en,fr to refuse a file missing any French (text_fr, rationale_fr); without it a "
+        "missing one is a warning, once the file holds any French.")] = "en",
+    as_json: JsonOption = False,
 ) -> None:
     """Add or update commitments from a CSV or YAML file (docs/guide.md, "Commitments").
     A row whose status differs records a change, with its 'reason' column; all or nothing."""
+    from ..model.files import parse_languages
     from ..services.routines.commitments import load_commitments
 
-    done = load_commitments(open_db(db), file, by=by or login_name())
+    done = load_commitments(open_db(db), file, by=by or login_name(),
+                            require_languages=parse_languages(require_languages))
     if as_json:
         print_json(done)
         return
+    render_french_warnings(done.warnings)
     console.print(f"{done.source}: {done.added} added, {done.updated} updated, "
                   f"{done.status_changes} changed status, {done.unchanged} unchanged.",
                   markup=False)

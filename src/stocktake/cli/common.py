@@ -96,6 +96,15 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=_json_default) + "\n")
 
 
+def render_french_warnings(warnings: Any) -> None:
+    """A load's missing French translations (issue #18), on stderr, one a line; none, nothing."""
+    if not warnings:
+        return
+    err.print(f"[yellow]Warning:[/yellow] {len(warnings)} missing French translation(s):")
+    for p in warnings:
+        err.print(f"  {p}", markup=False)
+
+
 def _json_default(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return encode(value)

@@ -21,6 +21,7 @@ from .common import (
     open_db,
     parse_as_of,
     print_json,
+    render_french_warnings,
     show,
 )
 
@@ -43,6 +44,10 @@ if TYPE_CHECKING:
     )
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="A YAML file.")]
+RequireLanguagesOption = Annotated[str, typer.Option(
+    "--require-languages", help="Languages every name must have: en, or en,fr to refuse a "
+    "document missing any French (name_fr...); without it a missing one is a warning, once "
+    "the document holds any French.")]
 ByOption = Annotated[str, typer.Option(
     "--by", metavar="NAME", help="Who records it (default: your login name).")]
 
@@ -70,13 +75,15 @@ def plan_load(priority: PriorityArg, file: FileArg, db: DbOption = None,
               reason: Annotated[str, typer.Option(
                   "--reason", metavar="TEXT", help="Why it changed (required after version "
                   "1), e.g. the stocktake decision.")] = "",
+              require_languages: RequireLanguagesOption = "en",
               as_json: JsonOption = False) -> None:
     """Store a plan from a YAML file as the priority's next version (nothing changes if it
     equals the current one, or on any problem)."""
+    from ..model.files import parse_languages
     from ..services.routines.plans import load_plan
 
     result = load_plan(open_db(db), priority, file, author=author or login_name(),
-                       reason=reason)
+                       reason=reason, require_languages=parse_languages(require_languages))
     render_plan_load(priority, result, as_json=as_json)
 
 
@@ -85,6 +92,7 @@ def render_plan_load(priority: str, result: PlanLoaded, *, as_json: bool = False
     if as_json:
         print_json(result)
         return
+    render_french_warnings(result.warnings)
     if not result.changed:
         console.print(f"{priority}: the plan equals version {result.version}; nothing "
                       "stored.")
@@ -175,12 +183,14 @@ def chain_load(priority: PriorityArg, file: FileArg, db: DbOption = None,
                    "name).")] = None,
                reason: Annotated[str, typer.Option("--reason", metavar="TEXT",
                                                    help="Why it changed.")] = "",
+               require_languages: RequireLanguagesOption = "en",
                as_json: JsonOption = False) -> None:
     """Store a delivery chain from a YAML file as the priority's next version."""
+    from ..model.files import parse_languages
     from ..services.routines.chains import load_chain
 
     r = load_chain(open_db(db), priority, file, author=author or login_name(),
-                   reason=reason)
+                   reason=reason, require_languages=parse_languages(require_languages))
     render_chain_load(priority, r, as_json=as_json)
 
 
@@ -189,6 +199,7 @@ def render_chain_load(priority: str, r: ChainLoaded, *, as_json: bool = False) -
     if as_json:
         print_json(r)
         return
+    render_french_warnings(r.warnings)
     console.print(f"{priority}: chain version {r.version} "
                   f"{'stored' if r.changed else 'unchanged; nothing stored'}.")
 

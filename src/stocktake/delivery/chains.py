@@ -29,8 +29,8 @@ WEAK = ("weak", "broken")
 GOVERNMENT_LEVELS = ("provincial", "municipal")  # other governments the centre depends on
 
 CHAIN_KEYS = ("actors", "links")
-ACTOR_KEYS = ("code", "name", "level", "units", "indicators", "controls")
-LINK_KEYS = ("from", "to", "type", "strength", "evidence", "assessed_on")
+ACTOR_KEYS = ("code", "name", "level", "units", "indicators", "controls", "name_fr")
+LINK_KEYS = ("from", "to", "type", "strength", "evidence", "assessed_on", "evidence_fr")
 CODE = re.compile(r"[a-z0-9_]+")
 
 
@@ -42,11 +42,13 @@ class Actor:
     units: tuple[str, ...] = ()
     indicators: tuple[str, ...] = ()
     controls: bool = False  # whether the centre controls it (else it only influences it)
+    name_fr: str = ""  # the French beside the English (issue #18), "" where none is given
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "level": self.level,
                 "units": list(self.units), "indicators": list(self.indicators),
-                "controls": self.controls}
+                "controls": self.controls,
+                **({"name_fr": self.name_fr} if self.name_fr else {})}
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,13 @@ class Link:
     strength: str
     evidence: str = ""
     assessed_on: date | None = None
+    evidence_fr: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"from": self.source, "to": self.target, "type": self.type,
                 "strength": self.strength, "evidence": self.evidence,
-                "assessed_on": self.assessed_on.isoformat() if self.assessed_on else None}
+                "assessed_on": self.assessed_on.isoformat() if self.assessed_on else None,
+                **({"evidence_fr": self.evidence_fr} if self.evidence_fr else {})}
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,7 @@ def _parse_actor(raw: Any, i: int, model: DeliveryModel,
         problems.append(f"{where}.code: must be lower-case letters, digits and _, got {code!r}")
         code = None
     name = _text(raw, "name", where, problems, required=True)
+    name_fr = _text(raw, "name_fr", where, problems, required=False)
     level = _choice(raw, "level", LEVELS, where, problems)
     units = _codes(raw, "units", model.units, "unit", where, problems)
     indicators = _codes(raw, "indicators", model.indicators, "indicator", where, problems)
@@ -187,7 +192,7 @@ def _parse_actor(raw: Any, i: int, model: DeliveryModel,
     if len(problems) > start or code is None or name is None or level is None:
         return None
     return Actor(code, name, level, units, indicators,
-                 controls if isinstance(controls, bool) else level == "federal")
+                 controls if isinstance(controls, bool) else level == "federal", name_fr or "")
 
 
 def _parse_link(raw: Any, j: int, codes: set[str], problems: list[str]) -> Link | None:
@@ -209,12 +214,28 @@ def _parse_link(raw: Any, j: int, codes: set[str], problems: list[str]) -> Link 
     kind = _choice(raw, "type", LINK_TYPES, where, problems)
     strength = _choice(raw, "strength", STRENGTHS, where, problems)
     evidence = _text(raw, "evidence", where, problems, required=False)
+    evidence_fr = _text(raw, "evidence_fr", where, problems, required=False)
     if strength in WEAK and not evidence and isinstance(raw.get("evidence"), str | None):
         problems.append(f"{where}.evidence: required when strength is {strength}")
     assessed_on = _date(raw.get("assessed_on"), f"{where}.assessed_on", problems)
     if len(problems) > start:
         return None
-    return Link(ends["from"], ends["to"], kind, strength, evidence or "", assessed_on)
+    return Link(ends["from"], ends["to"], kind, strength, evidence or "", assessed_on,
+                evidence_fr or "")
+
+
+def missing_french(chain: Chain) -> list[tuple[str, str, str]]:
+    """(item path, its code, French key) of every actor lacking its French name and every
+    link lacking the French of its evidence, e.g. ``("actors[3]", "mb", "name_fr")``."""
+    return [(f"actors[{n}]", a.code, "name_fr") for n, a in enumerate(chain.actors)
+            if a.name and not a.name_fr] + [
+        (f"links[{n}]", f"{link.source}->{link.target}", "evidence_fr")
+        for n, link in enumerate(chain.links) if link.evidence and not link.evidence_fr]
+
+
+def has_french(chain: Chain) -> bool:
+    """Does any actor or link of the chain carry a French field?"""
+    return any(a.name_fr for a in chain.actors) or any(k.evidence_fr for k in chain.links)
 
 
 def _cycles(links: list[Link]) -> list[list[str]]:

@@ -30,7 +30,9 @@ STATUSES: dict[str, str] = {
 NEEDS_REASON = frozenset({"not_pursued"})  # a status that may not be set without a reason
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 FIELDS = ("code", "text", "minister", "department", "partners", "status", "reason",
-          "rationale", "evidence", "priority", "indicator", "public")
+          "rationale", "evidence", "priority", "indicator", "public", "text_fr", "rationale_fr")
+# Each French field beside the English one it translates (issue #18).
+FRENCH = {"text_fr": "text", "rationale_fr": "rationale"}
 
 
 def status_key(word: str) -> str | None:
@@ -87,6 +89,8 @@ class Commitment:
     indicator: str | None = None
     public: bool = False
     history: tuple[StatusChange, ...] = field(default=())
+    text_fr: str = ""  # the French beside the English, where there is one
+    rationale_fr: str = ""
 
     @property
     def status(self) -> str:
@@ -107,7 +111,9 @@ class Commitment:
                 "status": self.status, "label": self.label, "rationale": self.rationale,
                 "evidence": list(self.evidence), "priority": self.priority,
                 "indicator": self.indicator, "public": self.public,
-                "history": [c.to_dict() for c in self.history]}
+                "history": [c.to_dict() for c in self.history],
+                # The French only where there is some, as for units and priorities.
+                **{k: getattr(self, k) for k in FRENCH if getattr(self, k)}}
 
 
 def _split(value: Any) -> tuple[str, ...]:
@@ -187,12 +193,30 @@ def parse_rows(rows: Iterable[Mapping[str, Any]], *, source: str,
                     "reason": reason, "rationale": str(rec["rationale"] or ""),
                     "evidence": list(_split(rec["evidence"])),
                     "priority": rec["priority"] or None, "indicator": rec["indicator"] or None,
-                    "public": bool(public)})
+                    "public": bool(public), "text_fr": str(rec["text_fr"] or ""),
+                    "rationale_fr": str(rec["rationale_fr"] or "")})
     if not out and not problems:
         problems.append(Problem("no commitments in the file", source))
     if problems:
         raise Invalid(problems)
     return out
+
+
+def missing_french(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[Problem]:
+    """One problem per row (as parse_rows returns them, in the file's order) lacking a French
+    field its English side has, at the row ("commitments.csv:4") and naming the key."""
+    problems = []
+    for n, row in enumerate(rows, start=2):  # row 1 of a CSV is its header
+        missing = [k for k, en in FRENCH.items() if row.get(en) and not row.get(k)]
+        if missing:
+            problems.append(Problem(f"commitment '{row['code']}' has no French translation "
+                                    f"({', '.join(missing)})", f"{source}:{n}"))
+    return problems
+
+
+def has_french(rows: Iterable[Mapping[str, Any]]) -> bool:
+    """Does any row carry a French field?"""
+    return any(row.get(k) for row in rows for k in FRENCH)
 
 
 @dataclass(frozen=True)
@@ -205,13 +229,14 @@ class Movement:
     before: str | None  # None: the commitment is new since then
     after: str
     reason: str
+    text_fr: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "text": self.text, "minister": self.minister,
                 "before": self.before,
                 "before_label": STATUSES[self.before] if self.before else None,
                 "after": self.after, "after_label": STATUSES[self.after],
-                "reason": self.reason}
+                "reason": self.reason, **({"text_fr": self.text_fr} if self.text_fr else {})}
 
 
 def movements(items: Iterable[Commitment], since: datetime) -> list[Movement]:
@@ -224,7 +249,7 @@ def movements(items: Iterable[Commitment], since: datetime) -> list[Movement]:
         before = c.status_at(since)
         if before != c.status:
             out.append(Movement(c.code, c.text, c.minister, before, c.status,
-                                c.history[-1].reason))
+                                c.history[-1].reason, c.text_fr))
     return out
 
 

@@ -71,9 +71,15 @@ CHECKS: tuple[str, ...] = (
 )
 
 _PLAN_KEYS = ("summary", "drift", "interventions", "milestones", "risks", "assumptions")
-_INTERVENTION_KEYS = ("code", "name", "owner", "start", "ramp", "effect", "units")
-_MILESTONE_KEYS = ("code", "name", "owner", "due", "status", "intervention", "completed_on")
-_RISK_KEYS = ("code", "description", "likelihood", "impact", "owner", "mitigation")
+_INTERVENTION_KEYS = ("code", "name", "owner", "start", "ramp", "effect", "units", "name_fr")
+_MILESTONE_KEYS = ("code", "name", "owner", "due", "status", "intervention", "completed_on",
+                   "name_fr")
+_RISK_KEYS = ("code", "description", "likelihood", "impact", "owner", "mitigation",
+              "description_fr")
+# The French beside the English (issue #18): section -> (English key, French key). Each is
+# kept in the plan's version, like the English, and left out of it where none is given.
+FRENCH = {"interventions": ("name", "name_fr"), "milestones": ("name", "name_fr"),
+          "risks": ("description", "description_fr")}
 _ASSUMPTION_KEYS = ("text", "evidence")
 _CODE = re.compile(r"[a-z0-9_]+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -106,6 +112,7 @@ class PlanIntervention:
     ramp: int = 0
     effect: float | None = None
     units: tuple[str, ...] = ()
+    name_fr: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,7 @@ class Milestone:
     status: str = "not_started"
     intervention: str | None = None
     completed_on: date | None = None
+    name_fr: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,7 @@ class Risk:
     impact: int  # 1 (minor) .. 5 (severe)
     owner: str | None = None
     mitigation: str | None = None
+    description_fr: str | None = None
 
     @property
     def score(self) -> int:
@@ -149,9 +158,9 @@ class Plan:
         return {
             "summary": self.summary,
             "drift": self.drift,
-            "interventions": [_item_dict(i) for i in self.interventions],
-            "milestones": [_item_dict(m) for m in self.milestones],
-            "risks": [_item_dict(r) for r in self.risks],
+            "interventions": [_stored(i) for i in self.interventions],
+            "milestones": [_stored(m) for m in self.milestones],
+            "risks": [_stored(r) for r in self.risks],
             "assumptions": [
                 {"text": a["text"], "evidence": a.get("evidence")} for a in self.assumptions
             ],
@@ -160,6 +169,27 @@ class Plan:
 
 def _item_dict(item: PlanIntervention | Milestone | Risk) -> dict[str, Any]:
     return {f.name: _json_value(getattr(item, f.name)) for f in fields(item)}
+
+
+def _stored(item: PlanIntervention | Milestone | Risk) -> dict[str, Any]:
+    """An item's stored form: a French field only where one is given, so a plan without
+    French is stored (and shown) as before."""
+    return {k: v for k, v in _item_dict(item).items() if not (k.endswith("_fr") and v is None)}
+
+
+def missing_french(plan: Plan) -> list[tuple[str, str, str]]:
+    """(item path, its code, French key) of every item lacking the French of its name or
+    description, e.g. ``("milestones[2]", "permits_1", "name_fr")``, in document order."""
+    return [(f"{section}[{n}]", item.code, fr)
+            for section, (en, fr) in FRENCH.items()
+            for n, item in enumerate(getattr(plan, section))
+            if getattr(item, en) and not getattr(item, fr)]
+
+
+def has_french(plan: Plan) -> bool:
+    """Does any item of the plan carry a French field?"""
+    return any(getattr(item, fr) for section, (_, fr) in FRENCH.items()
+               for item in getattr(plan, section))
 
 
 def _json_value(value: Any) -> Any:
@@ -320,11 +350,12 @@ class _Reader:
         if item.get("effect") is not None:
             effect = self.number(item["effect"], f"{path}.effect")
         units = self.unit_codes(item.get("units"), f"{path}.units")
+        name_fr = self.text(item.get("name_fr"), f"{path}.name_fr", required=False)
         if None in (code, name, start, ramp) or (
             item.get("effect") is not None and effect is None
         ):
             return None
-        return PlanIntervention(code, name, owner, start, ramp, effect, units)  # type: ignore[arg-type]
+        return PlanIntervention(code, name, owner, start, ramp, effect, units, name_fr)  # type: ignore[arg-type]
 
     def milestone(self, item: Any, path: str, interventions: set[str]) -> Milestone | None:
         if not self.mapping(item, path, _MILESTONE_KEYS):
@@ -362,9 +393,10 @@ class _Reader:
                 f"{path}.completed_on: only a milestone with status done has a completion "
                 f"date, but the status is {status}"
             )
+        name_fr = self.text(item.get("name_fr"), f"{path}.name_fr", required=False)
         if None in (code, name, due, status):
             return None
-        return Milestone(code, name, owner, due, status, intervention, completed_on)  # type: ignore[arg-type]
+        return Milestone(code, name, owner, due, status, intervention, completed_on, name_fr)  # type: ignore[arg-type]
 
     def risk(self, item: Any, path: str) -> Risk | None:
         if not self.mapping(item, path, _RISK_KEYS):
@@ -380,9 +412,12 @@ class _Reader:
                 scores.append(self.whole(item[key], f"{path}.{key}", 1, 5, "from 1 to 5"))
         owner = self.text(item.get("owner"), f"{path}.owner", required=False)
         mitigation = self.text(item.get("mitigation"), f"{path}.mitigation", required=False)
+        description_fr = self.text(item.get("description_fr"), f"{path}.description_fr",
+                                   required=False)
         if None in (code, description, *scores):
             return None
-        return Risk(code, description, scores[0], scores[1], owner, mitigation)  # type: ignore[arg-type]
+        return Risk(code, description, scores[0], scores[1], owner, mitigation,  # type: ignore[arg-type]
+                    description_fr)
 
     def assumption(self, item: Any, path: str) -> dict[str, str | None] | None:
         if isinstance(item, str):

@@ -22,6 +22,7 @@ from ..services.routines.escalation import (
     set_intensity,
 )
 from .delivery import STORIES, UNIT
+from .french import commitment_fr
 
 COMMITMENTS = 500  # the tracker's load and paging are measured on these
 # Minister (simulated) -> department; the department names echo the priorities' stories.
@@ -72,7 +73,11 @@ def _rows(model: DeliveryModel, rng: random.Random) -> list[dict[str, Any]]:
     for i in range(COMMITMENTS):
         minister, department = ministers[i % len(ministers)]
         topic = rng.choice(TOPICS[department])
-        text = f"{rng.choice(VERBS)} {rng.choice(OBJECTS).format(topic)} (simulated)"
+        verb, obj = rng.choice(VERBS), rng.choice(OBJECTS)
+        text = f"{verb} {obj.format(topic)} (simulated)"
+        # Three commitments in four carry their French; the rest wait for a translation
+        # (as a real tracker's newest commitments would), and a load warns of them.
+        text_fr, rationale_fr = commitment_fr(verb, obj, topic) if i % 4 != 3 else ("", "")
         served = priorities[i % len(priorities)] if priorities and i % 9 == 0 else None
         rows.append({"code": f"MC-{i + 1:03d}", "text": text, "minister": minister,
                      "department": department,
@@ -82,7 +87,8 @@ def _rows(model: DeliveryModel, rng: random.Random) -> list[dict[str, Any]]:
                      "evidence": "",
                      "priority": served.code if served else "",
                      "indicator": served.headline if served else "",
-                     "public": "no" if i % 5 == 4 else "yes"})
+                     "public": "no" if i % 5 == 4 else "yes",
+                     "text_fr": text_fr, "rationale_fr": rationale_fr})
     return rows
 
 

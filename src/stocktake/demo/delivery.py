@@ -21,6 +21,7 @@ from ..services.routines.assessments import record_assessment
 from ..services.routines.chains import load_chain
 from ..services.routines.plans import load_plan
 from ..services.routines.stocktakes import record_stocktake, set_schedule, update_action
+from .french import MILESTONE_STAGES_FR, RECOVERY_PLAN_FR, delivery_fr
 
 UNIT = "Delivery Unit (simulated)"
 
@@ -161,12 +162,21 @@ def _months(d: date, n: int) -> date:
     return date(d.year + m // 12, m % 12 + 1, min(d.day, 28))
 
 
+def _with_french(item: dict[str, Any], key: str, french: str | None = None) -> dict[str, Any]:
+    """``item`` with ``key``_fr beside ``key``: ``french``, or the demo's French of it."""
+    french = french or delivery_fr(item[key])
+    return item | {f"{key}_fr": french} if french else item
+
+
 def _chain(model: DeliveryModel, p: Priority, s: Story) -> dict[str, Any]:
     names = {c: model.units[c].name for _, c, _, _ in PLACES} | {
         c: model.units[c].name for _, _, _, c in PLACES}
-    actors = [{"code": "fed", "name": s.department, "level": "federal", "units": [p.scope],
-               "indicators": [p.headline]},
-              {"code": "ext", "name": s.external, "level": "external"}]
+    fr = {c: model.units[c].name_fr or model.units[c].name for c in names}
+    french = {k: delivery_fr(getattr(s, k)) or getattr(s, k)
+              for k in ("ministry", "local", "frontline")}
+    actors = [_with_french({"code": "fed", "name": s.department, "level": "federal",
+                            "units": [p.scope], "indicators": [p.headline]}, "name"),
+              _with_french({"code": "ext", "name": s.external, "level": "external"}, "name")]
     # The centre commissions the data body: a link down from it, so the federal department
     # stays the top of the chain.
     links = [{"from": "fed", "to": "ext", "type": "data", "strength": "strong",
@@ -174,11 +184,12 @@ def _chain(model: DeliveryModel, p: Priority, s: Story) -> dict[str, Any]:
     for i, (prov, prov_unit, local, local_unit) in enumerate(PLACES):
         actors += [
             {"code": prov, "name": f"{names[prov_unit]} {s.ministry}", "level": "provincial",
-             "units": [prov_unit]},
+             "units": [prov_unit], "name_fr": f"{french['ministry']} ({fr[prov_unit]})"},
             {"code": local, "name": f"{names[local_unit]} {s.local}", "level": "municipal",
-             "units": [local_unit]},
+             "units": [local_unit], "name_fr": f"{french['local']} ({fr[local_unit]})"},
             {"code": f"front_{local}", "name": f"{s.frontline.capitalize()}, "
-             f"{names[local_unit]}", "level": "frontline"},
+             f"{names[local_unit]}", "level": "frontline",
+             "name_fr": f"{french['frontline'].capitalize()}, {fr[local_unit]}"},
         ]
         links += [
             {"from": "fed", "to": prov, "type": "funding",
@@ -198,6 +209,8 @@ def _chain(model: DeliveryModel, p: Priority, s: Story) -> dict[str, Any]:
             link["strength"], link["evidence"] = s.weak[key]
         if link["strength"] in ("weak", "broken") and not link.get("evidence"):
             link["evidence"] = "returns late and incomplete"
+    links = [_with_french(link, "evidence") if link.get("evidence") else link
+             for link in links]
     return {"actors": actors, "links": links}
 
 
@@ -206,12 +219,14 @@ def _interventions(p: Priority, s: Story) -> list[dict[str, Any]]:
     base = Period.parse(p.baseline.period)
     if spec.get("method") == "interventions":
         owners = [s.department, f"Provincial {s.ministry.lower()}s", f"{s.local.capitalize()}s"]
-        return [{"code": _slug(i["name"]), "name": i["name"], "owner": owners[k % 3],
-                 "start": i["start"], "ramp": i.get("ramp", 0), "effect": i["effect"]}
+        return [_with_french({"code": _slug(i["name"]), "name": i["name"],
+                              "owner": owners[k % 3], "start": i["start"],
+                              "ramp": i.get("ramp", 0), "effect": i["effect"]}, "name")
                 for k, i in enumerate(spec["interventions"])]
     change = p.target.value - p.baseline.value
-    return [{"code": _slug(name), "name": name, "owner": owner,
-             "start": base.shift(start).code, "ramp": ramp, "effect": round(change * share, 1)}
+    return [_with_french({"code": _slug(name), "name": name, "owner": owner,
+                          "start": base.shift(start).code, "ramp": ramp,
+                          "effect": round(change * share, 1)}, "name")
             for name, owner, start, ramp, share in s.interventions]
 
 
@@ -234,18 +249,21 @@ def _plan(p: Priority, s: Story, version: int, at: date, extra: bool) -> dict[st
             m = {"code": f"{i['code'][:30]}_{j + 1}", "name": f"{i['name']}: {label.lower()}",
                  "owner": i.get("owner", "to be named"), "due": due.isoformat(),
                  "status": status, "intervention": i["code"]}
+            if i.get("name_fr"):  # the French colon takes a (non-breaking) space before it
+                m["name_fr"] = f"{i['name_fr']}\u00a0: {MILESTONE_STAGES_FR[label.lower()]}"
             if status == "done":
                 m["completed_on"] = (due - timedelta(days=3)).isoformat()
             milestones.append(m)
     if extra:
         i = interventions[0]
         milestones.append({"code": "recovery_plan", "name": "Recovery plan for the units "
-                           "furthest behind", "owner": UNIT,
+                           "furthest behind", "name_fr": RECOVERY_PLAN_FR, "owner": UNIT,
                            "due": _months(at, 2).isoformat(), "status": "on_track"})
     risks = []
     for k, (text, likelihood, impact, mitigation) in enumerate(s.risks):
-        r = {"code": f"r{k + 1}", "description": text, "likelihood": likelihood,
-             "impact": impact, "owner": s.department if k == 0 else s.ministry}
+        r = _with_french({"code": f"r{k + 1}", "description": text, "likelihood": likelihood,
+                          "impact": impact, "owner": s.department if k == 0 else s.ministry},
+                         "description")
         if mitigation or version > 2:
             r["mitigation"] = mitigation or "Monthly review at the delivery unit"
         risks.append(r)

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from ..delivery.commitments import STATUSES
-from .base import Result
+from ..errors import Problem
+from .base import Result, omit_if_none
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class CommitmentsLoaded(Result):
     updated: int
     status_changes: int
     unchanged: int
+    # Rows lacking a French translation, once the file holds any French (issue #18).
+    warnings: tuple[Problem, ...] | None = omit_if_none()
 
 
 @dataclass(frozen=True)

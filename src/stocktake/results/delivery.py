@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .base import Result, json_name
+from ..errors import Problem
+from .base import Result, json_name, omit_if_none
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class PlanLoaded(Result):
     version: int
     changed: bool
     changes: tuple[str, ...]  # what changed from the previous version, line by line
+    # Items lacking a French translation, once the plan holds any French (issue #18).
+    warnings: tuple[Problem, ...] | None = omit_if_none()
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,8 @@ class ChainLoaded(Result):
     priority: str
     version: int
     changed: bool
+    # Actors or links lacking a French translation, once the chain holds any (issue #18).
+    warnings: tuple[Problem, ...] | None = omit_if_none()
 
 
 @dataclass(frozen=True)

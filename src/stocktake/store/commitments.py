@@ -14,7 +14,7 @@ from .schema_commitments import priority_intensity as pi
 from .schema_commitments import priority_reviews as pr
 
 DETAILS = ("text", "minister", "department", "partners", "rationale", "evidence", "priority",
-           "indicator", "public")
+           "indicator", "public", "text_fr", "rationale_fr")
 
 
 def upsert(conn: Connection, row: dict[str, Any], *, at: datetime) -> bool:

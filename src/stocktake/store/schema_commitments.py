@@ -1,4 +1,5 @@
-"""Commitments and escalation (migration 0011_commitments). Same MetaData as ``schema``.
+"""Commitments and escalation (migrations 0011_commitments and 0016_commitments_french).
+Same MetaData as ``schema``.
 
 A commitment's details are its one row (a load replaces them); its status is its newest
 row in ``commitment_statuses`` recorded at or before T. A priority's intensity is its
@@ -28,6 +29,9 @@ commitments = Table(
     Column("indicator", String(64), nullable=True),  # the indicator it serves, if any
     Column("public", Boolean, nullable=False),  # shown on the public tracker
     Column("updated_at", DateTime, nullable=False),
+    # The French beside the English, "" where none is given (0016_commitments_french).
+    Column("text_fr", Text, nullable=False, server_default=""),
+    Column("rationale_fr", Text, nullable=False, server_default=""),
 )
 
 commitment_statuses = Table(

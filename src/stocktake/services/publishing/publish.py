@@ -16,6 +16,7 @@ import io
 import re
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -217,8 +218,14 @@ def in_french(site: dict[str, Any]) -> dict[str, Any]:
     jurisdictions = [swap(j, "name") | {"readings": [
                          swap(r, "unit_name", "title", "headline_name") for r in j["readings"]]}
                      for j in site["jurisdictions"]]
+    tracker = site.get("commitments")
+    if tracker is not None:  # each commitment's French text where it has one
+        tracker = replace(tracker, commitments=tuple(
+            swap(c, "text", "rationale") for c in tracker.commitments),
+            movements=tuple(swap(m, "text") for m in tracker.movements))
     return site | {"priorities": [priority(p) for p in site["priorities"]],
-                   "jurisdictions": sorted(jurisdictions, key=lambda j: j["name"])}
+                   "jurisdictions": sorted(jurisdictions, key=lambda j: j["name"]),
+                   "commitments": tracker}
 
 
 def site_pages(site: dict[str, Any], render: Render) -> dict[str, str]:
@@ -251,6 +258,8 @@ def translated_pages(site: dict[str, Any], translations: dict[str, Render]) -> d
     for lang, render in translations.items():
         shown = in_french(site) if lang == "fr" else site
         files |= {f"{lang}/{name}": text for name, text in site_pages(shown, render).items()}
+        if site["commitments"]:  # the download carries both languages, as in English
+            files[f"{lang}/{TRACKER_CSV}"] = commitments_csv(site["commitments"])
         files[f"{lang}/{STYLESHEET}"] = ""  # copied below, so that links stay bare names
     return files
 

@@ -22,14 +22,19 @@ from ..reading.clock import now_of
 from ..reading.quality import data_quality
 from ..reading.series_data import check_priority, iso, read_model
 from ..reading.snapshot import Snapshot
-from .documents import load_document
+from .documents import french_warnings, load_document
 
 POOR_QUALITY_BELOW = 75.0  # the data-quality score (0-100) under which an actor is flagged
 
 
 def load_chain(engine: Engine, priority: str, source: str | Path | Any, *, author: str,
-               reason: str = "", at: datetime | None = None) -> ChainLoaded:
-    """Store the chain in ``source`` as the priority's next version (unless unchanged)."""
+               reason: str = "", at: datetime | None = None,
+               require_languages: tuple[str, ...] = ("en",)) -> ChainLoaded:
+    """Store the chain in ``source`` as the priority's next version (unless unchanged).
+
+    An actor without its French name, or a link's evidence without its French, is a
+    problem with "fr" in ``require_languages``, else a warning once the chain holds any
+    French (documents.french_warnings)."""
     if not author.strip():
         raise Invalid("a chain version needs an author (--author)")
     model = read_model(engine)
@@ -39,15 +44,19 @@ def load_chain(engine: Engine, priority: str, source: str | Path | Any, *, autho
         chain = dc.parse_chain(raw, model)
     except DeliveryError as exc:
         raise DeliveryError(exc.problems, source=name) from None
+    warnings = french_warnings(dc.missing_french(chain), holds_french=dc.has_french(chain),
+                               kind="chain item", source=source, name=name,
+                               require_languages=require_languages)
     with writing(engine) as conn:  # the time taken once it is this writer's turn
         moment = now_of(engine) if at is None else at
         known = store.versions(conn, "chain", priority)
         if known and known[-1]["document"] == chain.to_dict():
-            return ChainLoaded(priority=priority, version=known[-1]["version"], changed=False)
+            return ChainLoaded(priority=priority, version=known[-1]["version"], changed=False,
+                               warnings=warnings)
         version = store.add_version(conn, "chain", priority, chain.to_dict(), author=author,
                                     reason=reason.strip() or ("first version" if not known
                                                               else "revised"), at=moment)
-    return ChainLoaded(priority=priority, version=version, changed=True)
+    return ChainLoaded(priority=priority, version=version, changed=True, warnings=warnings)
 
 
 def current_chain(engine: Engine, model: DeliveryModel, priority: str,

@@ -30,7 +30,7 @@ from .documents import read_yaml
 SINCE_DAYS = 30  # the default span of "movement since the last report"
 PER_PAGE = 50
 CSV_COLUMNS = ("code", "text", "minister", "department", "partners", "status", "rationale",
-               "evidence", "priority", "indicator")
+               "evidence", "priority", "indicator", "text_fr", "rationale_fr")
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -56,10 +56,15 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def load_commitments(engine: Engine, source: Path | list[dict[str, Any]], *, by: str,
-                     at: datetime | None = None, name: str = "") -> CommitmentsLoaded:
+                     at: datetime | None = None, name: str = "",
+                     require_languages: tuple[str, ...] = ("en",)) -> CommitmentsLoaded:
     """Add or update every commitment of a file (or rows given by the web or the demo). A
     row whose status differs from the commitment's current one records a status change,
-    with the row's reason, by ``by``. All or nothing: one problem and nothing changes."""
+    with the row's reason, by ``by``. All or nothing: one problem and nothing changes.
+
+    A row lacking the French of its text or rationale is a problem when
+    ``require_languages`` holds "fr", else a warning once the file holds any French (as
+    for the model's files)."""
     if not by.strip():
         raise Invalid(Problem("a load needs the name of who loads it", "by"))
     source_name = str(source) if isinstance(source, Path) else (name or "rows")
@@ -67,6 +72,10 @@ def load_commitments(engine: Engine, source: Path | list[dict[str, Any]], *, by:
     model = read_model(engine)
     rows = dc.parse_rows(raw, source=Path(source_name).name, priorities=model.priorities,
                          indicators=model.indicators)
+    translations = dc.missing_french(rows, source=Path(source_name).name)
+    if "fr" in require_languages and translations:
+        raise Invalid(translations)
+    warnings = tuple(translations) if dc.has_french(rows) else ()
     moment = now_of(engine, at)
     added = updated = changes = unchanged = 0
     with writing(engine) as conn:
@@ -86,7 +95,8 @@ def load_commitments(engine: Engine, source: Path | list[dict[str, Any]], *, by:
         audit.record(conn, "commitments_loaded", actor=by, subject=source_name, at=moment,
                      detail={"added": added, "updated": updated, "status_changes": changes})
     return CommitmentsLoaded(source=source_name, added=added, updated=updated,
-                             status_changes=changes, unchanged=unchanged)
+                             status_changes=changes, unchanged=unchanged,
+                             warnings=warnings or None)
 
 
 def set_status(engine: Engine, code: str, status: str, *, reason: str, by: str,
@@ -115,6 +125,7 @@ def _commitment(row: dict[str, Any], history: list[dict[str, Any]]) -> dc.Commit
         department=row["department"], partners=tuple(row["partners"]),
         rationale=row["rationale"], evidence=tuple(row["evidence"]),
         priority=row["priority"], indicator=row["indicator"], public=bool(row["public"]),
+        text_fr=row["text_fr"], rationale_fr=row["rationale_fr"],
         history=tuple(dc.StatusChange(h["status"], h["reason"], h["by"], h["at"])
                       for h in history))
 
@@ -149,7 +160,8 @@ def _matches(c: dc.Commitment, status: str | None, minister: str | None,
         return False
     if search:
         words = search.lower().split()
-        hay = " ".join((c.code, c.text, c.minister, c.department, *c.partners)).lower()
+        hay = " ".join((c.code, c.text, c.text_fr, c.minister, c.department,
+                        *c.partners)).lower()
         return all(w in hay for w in words)
     return True
 
@@ -208,6 +220,7 @@ def commitments_csv(report: CommitmentsReport) -> str:
         w.writerow((c["code"], c["text"], c["minister"], c["department"],
                     "; ".join(c["partners"]), c["label"], c["rationale"],
                     "; ".join(c["evidence"]), c["priority"] or "", c["indicator"] or "",
+                    c.get("text_fr", ""), c.get("rationale_fr", ""),
                     report.as_of.date().isoformat()))
     return out.getvalue()
 

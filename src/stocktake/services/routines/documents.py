@@ -1,14 +1,17 @@
 """Reading delivery documents (plans, chains, assessments, stocktakes) from YAML files, or
-taking them already parsed (the web, the API, the demo), never deeper than MAX_DEPTH."""
+taking them already parsed (the web, the API, the demo), never deeper than MAX_DEPTH; and
+placing their missing French translations at file, line and key."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ...delivery.errors import DeliveryError
+from ...errors import Invalid, Problem
 from ...model.safe_yaml import safe_load
 
 # Lists and mappings inside each other: a plan needs four levels. The checks that read a
@@ -58,3 +61,36 @@ def load_document(source: Path | Any) -> tuple[Any, str | None]:
                             "or mappings inside each other): no delivery document is",
                             source=name)
     return raw, name
+
+
+def item_lines(path: Path) -> dict[str, int]:
+    """The line of each item of a document's top-level lists, by its path (``risks[1]``:
+    14), so that a problem found after parsing can still say where it is."""
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):  # read once already: not expected
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    return {f"{key.value}[{n}]": item.start_mark.line + 1
+            for key, value in root.value if isinstance(value, yaml.SequenceNode)
+            for n, item in enumerate(value.value)}
+
+
+def french_warnings(missing: Sequence[tuple[str, str, str]], *, holds_french: bool,
+                    kind: str, source: Path | Any, name: str | None,
+                    require_languages: Sequence[str]) -> tuple[Problem, ...] | None:
+    """Each item of a document lacking its French (``missing``: path, code, French key, as
+    delivery's ``missing_french`` lists them), at its file, line and key. With "fr" in
+    ``require_languages`` they are one Invalid; else they are warnings once the document
+    holds any French (issue #18, as for the model's files); None: nothing to warn about."""
+    lines = item_lines(source) if isinstance(source, Path) and missing else {}
+    problems = []
+    for path, code, key in missing:
+        line = lines.get(path)
+        place = f"{name}:{line}: " if name and line else f"{name}: " if name else ""
+        problems.append(Problem(f"{kind} '{code}' has no French translation ({key})",
+                                f"{place}{path}.{key}"))
+    if "fr" in require_languages and problems:
+        raise Invalid(problems)
+    return tuple(problems) if problems and holds_french else None

@@ -26,7 +26,7 @@ from ...store import delivery as store
 from ...store.db import writing
 from ..reading.clock import now_of
 from ..reading.series_data import check_priority, iso, read_model
-from .documents import load_document
+from .documents import french_warnings, load_document
 
 
 def _parse(model: DeliveryModel, priority: str, source: str | Path | Any) -> dp.Plan:
@@ -38,28 +38,38 @@ def _parse(model: DeliveryModel, priority: str, source: str | Path | Any) -> dp.
 
 
 def load_plan(engine: Engine, priority: str, source: str | Path | Any, *, author: str,
-              reason: str, at: datetime | None = None) -> PlanLoaded:
+              reason: str, at: datetime | None = None,
+              require_languages: tuple[str, ...] = ("en",)) -> PlanLoaded:
     """Store the plan in ``source`` (a YAML file, or a parsed document) as the priority's
-    next version, unless it equals the current one. Nothing is stored on any problem."""
+    next version, unless it equals the current one. Nothing is stored on any problem.
+
+    An intervention or milestone without its French name, or a risk without its French
+    description, is a problem with "fr" in ``require_languages``, else a warning once the
+    plan holds any French (documents.french_warnings)."""
     if not author.strip():
         raise Invalid("a plan version needs an author (--author)")
     model = read_model(engine)
     check_priority(model, priority)
     plan = _parse(model, priority, source)
+    warnings = french_warnings(dp.missing_french(plan), holds_french=dp.has_french(plan),
+                               kind="plan item", source=source,
+                               name=str(source) if isinstance(source, Path) else None,
+                               require_languages=require_languages)
     with writing(engine) as conn:  # the time taken once it is this writer's turn
         moment = now_of(engine) if at is None else at
         known = store.versions(conn, "plan", priority)
         previous = dp.parse_plan(known[-1]["document"], model, priority) if known else None
         if previous is not None and previous.to_dict() == plan.to_dict():
             return PlanLoaded(priority=priority, version=known[-1]["version"], changed=False,
-                              changes=())
+                              changes=(), warnings=warnings)
         if previous is not None and not reason.strip():
             raise Invalid("a new plan version needs a reason (--reason), for example the "
                           "stocktake decision that changed it")
         version = store.add_version(conn, "plan", priority, plan.to_dict(), author=author,
                                     reason=reason.strip() or "first version", at=moment)
     changes = dp.diff_lines(dp.plan_diff(previous, plan)) if previous is not None else []
-    return PlanLoaded(priority=priority, version=version, changed=True, changes=tuple(changes))
+    return PlanLoaded(priority=priority, version=version, changed=True, changes=tuple(changes),
+                      warnings=warnings)
 
 
 def _version_row(rows: list[dict[str, Any]], priority: str, version: int | None,
