@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from stocktake.analysis.changepoints import noise_sigma, optimal_partition
+from stocktake.analysis.hinge import broken_stick
 from stocktake.analysis.seasonality import seasonal_adjustment
 from stocktake.analysis.spc import LIMIT_CONSTANT, RUN_LENGTH
 from stocktake.analysis.wording import figure_pair
@@ -67,6 +68,11 @@ METHOD = ("changes in mean by exact optimal partitioning (penalty 3 log(n) sigma
           "seasonal; ratios and levels against the median of the other units")
 
 
+# The results' JSON encoder (results.base.encode) leaves such a field out when it is None:
+# keys only some shifts have.
+_OMIT_IF_NONE = {"omit_if_none": True}
+
+
 # -- results ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Shift:
@@ -87,9 +93,13 @@ class Shift:
     # against peers only: the unit's shift over these windows less the peers' median shift
     # over the same windows, in robust standard deviations of the peers' shifts
     peer_z: float | None = None
+    # a drift only: the first period's 95% interval from its broken-stick fit (hinge.py)
+    start_low: str | None = field(default=None, metadata=_OMIT_IF_NONE)
+    start_high: str | None = field(default=None, metadata=_OMIT_IF_NONE)
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return {name: getattr(self, name) for name, f in self.__dataclass_fields__.items()
+                if not (getattr(self, name) is None and f.metadata.get("omit_if_none"))}
 
 
 @dataclass(frozen=True)
@@ -242,23 +252,35 @@ def read_shifts(values: Sequence[float] | np.ndarray, periods: Sequence[str], *,
         lo, hi = edges[first - 1], edges[last + 1]
         s = _transition(y, lo, edges[first], edges[first + 1], sigma)[0]
         e = _transition(y, edges[last - 1], edges[last], hi, sigma)[1]
-        shift = float(y[e:hi].mean() - y[lo:s].mean())  # the ramp reaches the new level at e
         gain = sum(_sse(y[edges[k - 1]:edges[k + 1]]) - _sse(y[edges[k - 1]:edges[k]])
                    - _sse(y[edges[k]:edges[k + 1]]) for k in range(first, last + 1)) / penalty
-        rb, ra = float(np.nanmean(rep[lo:s])), float(np.nanmean(rep[e:hi]))
-        if log:
-            relative: float | None = float(np.expm1(shift))
-        else:
-            relative = (ra - rb) / abs(rb) if rb != 0 else None
-        shifts.append(Shift(
-            series=series, start=str(periods[keep[s]]), transition_end=str(periods[keep[e]]),
-            end=str(periods[keep[hi - 1]]), before=rb, after=ra, change=ra - rb,
-            relative=relative, sigma=shift / sigma, evidence_ratio=float(gain),
-            spc=_spc_text(y, s, hi, (lo, s), 1 if shift > 0 else -1), seasonal=seasonal))
+        shifts.append(_shift(y, rep, [str(periods[k]) for k in keep], (lo, s, e, hi), sigma,
+                             log=log, series=series, evidence_ratio=float(gain),
+                             seasonal=seasonal))
         starts.append(int(keep[s]))
         windows.append((int(keep[lo]), int(keep[s]), int(keep[e]), int(keep[hi - 1]) + 1))
     return Reading(tuple(shifts), seasonal=seasonal, starts=tuple(starts),
                    windows=tuple(windows))
+
+
+def _shift(y: np.ndarray, rep: np.ndarray, periods: Sequence[str],
+           window: tuple[int, int, int, int], sigma: float, *, log: bool, series: str,
+           evidence_ratio: float, seasonal: bool) -> Shift:
+    """The shift of ``y`` (the values searched, finite) whose move runs from position s to
+    e, read between lo and hi (``window``), described in ``rep`` (the values as reported,
+    at the same positions) at ``periods`` (one per value)."""
+    lo, s, e, hi = window
+    shift = float(y[e:hi].mean() - y[lo:s].mean())  # the ramp reaches the new level at e
+    rb, ra = float(np.nanmean(rep[lo:s])), float(np.nanmean(rep[e:hi]))
+    if log:
+        relative: float | None = float(np.expm1(shift))
+    else:
+        relative = (ra - rb) / abs(rb) if rb != 0 else None
+    return Shift(
+        series=series, start=periods[s], transition_end=periods[e], end=periods[hi - 1],
+        before=rb, after=ra, change=ra - rb, relative=relative, sigma=shift / sigma,
+        evidence_ratio=evidence_ratio,
+        spc=_spc_text(y, s, hi, (lo, s), 1 if shift > 0 else -1), seasonal=seasonal)
 
 
 def _runs(y: np.ndarray, edges: list[int], size: int) -> list[tuple[int, int]]:
@@ -378,11 +400,13 @@ def _peer_test(relative: np.ndarray, u: int, window: tuple[int, int, int, int], 
 def _against_peers_alerts(units: Sequence[str], relative: np.ndarray, reported: np.ndarray,
                           periods: Sequence[str], series: str, segment: int | None,
                           label: dict[str, str], peer_word: str, keep_shift: Any,
-                          window: int = PEER_WINDOW) -> list[tuple[int, Shift, str]]:
+                          window: int = PEER_WINDOW, date: Any = None
+                          ) -> list[tuple[int, Shift, str]]:
     """Per unit, the shifts of its series against the peers that pass ``keep_shift`` (given
     the unit's row, the shift and its window) and the peer test over ``window`` minimum
     segments either side (|z| >= PEER_Z, at least MIN_RELATIVE), each with the sentence on
-    the peers."""
+    the peers. ``date``, if given, re-dates each shift kept (given the unit's row, the
+    shift and its window) after the peer test, which reads the window as found."""
     sigma = np.array([noise_sigma(r[np.isfinite(r)]) for r in relative])
     size = segment or min_segment(periods)
     out = []
@@ -398,6 +422,8 @@ def _against_peers_alerts(units: Sequence[str], relative: np.ndarray, reported: 
             sign = np.sign(z)
             same = [label[units[v]] for v in np.flatnonzero(zs * sign >= PEER_Z).tolist()
                     if v != u]
+            if date is not None:  # dated once found: the detection is as it was
+                s = date(u, s, w)
             out.append((u, replace(s, peer_z=round(z, 2) if np.isfinite(z) else None),
                         _others(same, peer_word)))
     return out
@@ -528,16 +554,31 @@ def drift_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
         return not (abrupt and abs(_peer_test(relative, u, w, PEER_WINDOW * size, sigma)[0])
                     >= PEER_Z)
 
+    still: set[tuple[int, str]] = set()  # (unit, start) of slides with no second hinge
+
+    def date(u: int, s: Shift, w: tuple[int, int, int, int]) -> Shift:
+        dated, levelled = _dated_by_hinges(relative[u], y[u], periods, s, w)
+        if not levelled:
+            still.add((u, dated.start))
+        return dated
+
     label = _names(units, names)
     series = f"{indicator} against the other units' median"
     span = _periods_said(DRIFT_WINDOW * size, periods)
     alerts = []
     for u, s, others in _against_peers_alerts(units, relative, y, periods, series, segment,
-                                              label, peer_word, not_a_break, DRIFT_WINDOW):
+                                              label, peer_word, not_a_break, DRIFT_WINDOW,
+                                              date):
         how, figures = _shift_said(s, indicator in percent)
-        text = (f"from {s.start} {label[units[u]]}'s {_said(indicator, words)} is {how} "
-                f"{'higher' if s.sigma > 0 else 'lower'} against its peers ({figures}), a "
-                f"drift that stands out of their changes over the {span} before and after; "
+        between = (f" (between {s.start_low} and {s.start_high})"
+                   if s.start_low != s.start_high else "")
+        way = "rising" if s.sigma > 0 else "falling"
+        until = (f"still {way} at the latest figures" if (u, s.start) in still
+                 else f"{way} until {s.transition_end}")
+        text = (f"from about {s.start}{between} {label[units[u]]}'s "
+                f"{_said(indicator, words)} is {how} {'higher' if s.sigma > 0 else 'lower'} "
+                f"against its peers ({figures}), {until}: a drift that stands out of their "
+                f"changes over the {span} before and after, dated where its slope changed; "
                 f"{others}: a gradual change of practice or recording, or a real change to "
                 f"check")
         alerts.append(Alert(
@@ -545,6 +586,30 @@ def drift_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
             size={indicator: _size(s)}, evidence=(s,), strength=round(abs(s.sigma), 2),
             explanation=text))
     return alerts
+
+
+def _dated_by_hinges(values: np.ndarray, reported: np.ndarray, periods: Sequence[str],
+                     s: Shift, window: tuple[int, int, int, int]) -> tuple[Shift, bool]:
+    """A drift dated where its slope changed: the broken-stick fit (analysis.hinge) of the
+    series the detection read (de-seasonalised where it was), over the shift's window, its
+    start no later than the new level the detection found. The move ends where the slope
+    flattens again if the fit supports a second hinge (then True), else where the detection
+    found the new level. Sizes and SPC evidence are read again from the dated start and end;
+    the peer test and the evidence ratio stay those of the detection."""
+    keep = np.flatnonzero(np.isfinite(values))
+    adjusted, _ = _deseasonalised(np.asarray(values, dtype=float), periods)
+    y = adjusted[keep]
+    lo, _, found_end, hi = (int(np.searchsorted(keep, k)) for k in window)
+    sigma = noise_sigma(y)
+    fit = broken_stick(y[lo:hi], latest_start=found_end - lo, sigma=sigma)
+    start = lo + fit.start
+    end = lo + fit.end if fit.end is not None else max(found_end, start)
+    labels = [str(periods[k]) for k in keep]
+    dated = _shift(y, np.asarray(reported, dtype=float)[keep], labels, (lo, start, end, hi),
+                   sigma, log=True, series=s.series, evidence_ratio=s.evidence_ratio,
+                   seasonal=s.seasonal)
+    return replace(dated, start_low=labels[lo + fit.start_low],
+                   start_high=labels[lo + fit.start_high]), fit.end is not None
 
 
 def _periods_said(n: int, periods: Sequence[str]) -> str:
