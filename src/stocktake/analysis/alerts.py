@@ -593,15 +593,16 @@ def _dated_by_hinges(values: np.ndarray, reported: np.ndarray, periods: Sequence
     """A drift dated where its slope changed: the broken-stick fit (analysis.hinge) of the
     series the detection read (de-seasonalised where it was), over the shift's window, its
     start no later than the new level the detection found. The move ends where the slope
-    flattens again if the fit supports a second hinge (then True), else where the detection
-    found the new level. Sizes and SPC evidence are read again from the dated start and end;
+    flattens again if the fit shows a second hinge before the window's last points (then
+    True: else the slide is still going, and the new level is read from where the
+    detection found it). Sizes and SPC evidence are read again from the dated start and end;
     the peer test and the evidence ratio stay those of the detection."""
     keep = np.flatnonzero(np.isfinite(values))
     adjusted, _ = _deseasonalised(np.asarray(values, dtype=float), periods)
     y = adjusted[keep]
     lo, _, found_end, hi = (int(np.searchsorted(keep, k)) for k in window)
     sigma = noise_sigma(y)
-    fit = broken_stick(y[lo:hi], latest_start=found_end - lo, sigma=sigma)
+    fit = broken_stick(y[lo:hi], latest_start=found_end - lo)
     start = lo + fit.start
     end = lo + fit.end if fit.end is not None else max(found_end, start)
     labels = [str(periods[k]) for k in keep]
