@@ -64,7 +64,8 @@ def broken_stick(values: np.ndarray, *, latest_start: int | None = None) -> Hing
     with np.errstate(divide="ignore", invalid="ignore"):
         sse = float(y0 @ y0) - (cross[k1s][:, None] - cross[None, :]) ** 2 / spread
     usable = (np.arange(n)[None, :] > k1s[:, None]) & (spread > 1e-12)
-    sse = np.where(usable, sse, np.inf)  # [k1 index, k2]
+    # [k1 index, k2]; an exact fit's error, worked as a difference, can round below 0
+    sse = np.where(usable, np.maximum(sse, 0.0), np.inf)
     i, k2 = np.unravel_index(int(np.argmin(sse)), sse.shape)
     k1, k2, best = int(k1s[i]), int(k2), float(sse[i, k2])
     slide = np.clip(t - k1, 0, k2 - k1)
