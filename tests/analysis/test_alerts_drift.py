@@ -153,3 +153,17 @@ def test_an_abrupt_break_is_still_dated_at_the_step():
             dated += [d for d in mine if abs(d) <= 4]
     assert len(dated) >= 6, dated
     assert set(dated) == {0}, dated
+
+
+def test_a_point_far_off_the_fit_is_set_aside_before_the_slide_is_dated():
+    """A slide from position 20 to 30 with a little noise, and one month recorded at ten
+    times the slide's size at position 8 (a recording error): the squared error alone would
+    bend the fit towards it; set aside, the slide is dated where it is without it."""
+    rng = np.random.default_rng(3)
+    clean = np.clip((np.arange(48) - 19) / 10, 0, 1) + rng.normal(0, 0.05, 48)
+    spiked = clean.copy()
+    spiked[8] += 10
+    fit, plain = broken_stick(spiked), broken_stick(clean)
+    assert fit.set_aside == 1 and plain.set_aside == 0
+    assert (fit.start, fit.end) == (plain.start, plain.end)
+    assert abs(plain.start - 20) <= 1

@@ -459,10 +459,13 @@ def ratio_shift_alerts(units: Sequence[str], numerator: Any, denominator: Any,
     label = _names(units, names)
     words = ratio_words or f"{indicators[0]} per {indicators[1]}"
     alerts = []
-    for u, s, others in _against_peers_alerts(units, against_peers(_log(ratio)), ratio,
-                                              periods, series, segment, label, peer_word,
-                                              lambda u, s, w: True):
-        text = (f"from {s.start} {label[units[u]]} records {_percent(s.relative or 0)} "
+    relative = against_peers(_log(ratio))
+    # a shift that built up over months is dated where its slope changed; a step as found
+    date = _Dating(relative, ratio, periods, gradual_only=True)
+    for u, s, others in _against_peers_alerts(units, relative, ratio, periods, series,
+                                              segment, label, peer_word,
+                                              lambda u, s, w: True, date=date):
+        text = (f"{_from_when(s)} {label[units[u]]} records {_percent(s.relative or 0)} "
                 f"{'more' if s.sigma > 0 else 'fewer'} {words} than before, against its "
                 f"peers ({' to '.join(figure_pair(s.before, s.after))}); {others}")
         alerts.append(Alert(
@@ -554,14 +557,7 @@ def drift_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
         return not (abrupt and abs(_peer_test(relative, u, w, PEER_WINDOW * size, sigma)[0])
                     >= PEER_Z)
 
-    still: set[tuple[int, str]] = set()  # (unit, start) of slides with no second hinge
-
-    def date(u: int, s: Shift, w: tuple[int, int, int, int]) -> Shift:
-        dated, levelled = _dated_by_hinges(relative[u], y[u], periods, s, w)
-        if not levelled:
-            still.add((u, dated.start))
-        return dated
-
+    date = _Dating(relative, y, periods)
     label = _names(units, names)
     series = f"{indicator} against the other units' median"
     span = _periods_said(DRIFT_WINDOW * size, periods)
@@ -570,12 +566,10 @@ def drift_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
                                               label, peer_word, not_a_break, DRIFT_WINDOW,
                                               date):
         how, figures = _shift_said(s, indicator in percent)
-        between = (f" (between {s.start_low} and {s.start_high})"
-                   if s.start_low != s.start_high else "")
         way = "rising" if s.sigma > 0 else "falling"
-        until = (f"still {way} at the latest figures" if (u, s.start) in still
+        until = (f"still {way} at the latest figures" if (u, s.start) in date.still
                  else f"{way} until {s.transition_end}")
-        text = (f"from about {s.start}{between} {label[units[u]]}'s "
+        text = (f"{_from_when(s)} {label[units[u]]}'s "
                 f"{_said(indicator, words)} is {how} {'higher' if s.sigma > 0 else 'lower'} "
                 f"against its peers ({figures}), {until}: a drift that stands out of their "
                 f"changes over the {span} before and after, dated where its slope changed; "
@@ -586,6 +580,40 @@ def drift_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
             size={indicator: _size(s)}, evidence=(s,), strength=round(abs(s.sigma), 2),
             explanation=text))
     return alerts
+
+
+class _Dating:
+    """Dates the shifts of a panel read against the peers (``relative``, described in
+    ``reported``) by ``_dated_by_hinges``: every shift, or with ``gradual_only`` only those
+    whose move took ``BREAK_TRANSITION`` periods or more (a step is dated as found).
+    ``still``: (unit row, start) of the slides with no second hinge."""
+
+    def __init__(self, relative: np.ndarray, reported: np.ndarray, periods: Sequence[str],
+                 *, gradual_only: bool = False) -> None:
+        self.relative, self.reported, self.periods = relative, reported, periods
+        self.index = {str(p): i for i, p in enumerate(periods)}
+        self.gradual_only = gradual_only
+        self.still: set[tuple[int, str]] = set()
+
+    def __call__(self, u: int, s: Shift, window: tuple[int, int, int, int]) -> Shift:
+        if (self.gradual_only and
+                self.index[s.transition_end] - self.index[s.start] < BREAK_TRANSITION):
+            return s
+        dated, levelled = _dated_by_hinges(self.relative[u], self.reported[u], self.periods,
+                                           s, window)
+        if not levelled:
+            self.still.add((u, dated.start))
+        return dated
+
+
+def _from_when(s: Shift) -> str:
+    """"from 2024-01"; for a shift dated by its slope, "from about 2024-01 (between 2023-11
+    and 2024-03)", the interval where it is more than one period."""
+    if s.start_low is None:
+        return f"from {s.start}"
+    between = (f" (between {s.start_low} and {s.start_high})"
+               if s.start_low != s.start_high else "")
+    return f"from about {s.start}{between}"
 
 
 def _dated_by_hinges(values: np.ndarray, reported: np.ndarray, periods: Sequence[str],

@@ -28,6 +28,8 @@ import numpy as np
 
 CHI2_95 = 3.841  # chi-squared, one degree of freedom, 95%
 MAX_RHO = 0.8
+OUTLIER_Z = 5.0  # a point this many robust sds off the fit is set aside
+OUTLIER_ROUNDS = 3
 MIN_SIDE = 2  # points on the old level before the first hinge, and on the new after the second
 
 
@@ -40,6 +42,7 @@ class HingeFit:
     start_high: int
     end: int | None  # the point from which the new level holds; None: still sliding
     sse: float  # the fit's squared error
+    set_aside: int = 0  # points far off the first fit, replaced by it before the second
 
 
 def broken_stick(values: np.ndarray, *, latest_start: int | None = None) -> HingeFit:
@@ -52,11 +55,39 @@ def broken_stick(values: np.ndarray, *, latest_start: int | None = None) -> Hing
     t = np.arange(n, dtype=float)
     last_k1 = min(n - MIN_SIDE - 2, (latest_start if latest_start is not None else n) - 1)
     k1s = np.arange(MIN_SIDE - 1, max(last_k1, MIN_SIDE - 1) + 1)
-    # Every fit at once: with the level taken out of y and of each hinge column (t - k)+,
-    # the slide's column is the difference of two, and its fit is read from their Gram
-    # matrix and cross-products: O(n^2) pairs, no loop.
     hinges = np.maximum(t[:, None] - t[None, :], 0.0)
     hinges -= hinges.mean(axis=0)
+    sse, k1, k2, fitted = _search(y, k1s, hinges)
+    # A point far off the fit (a one-month recording error) would pull the squared error
+    # its way: set it aside (in its place, the fit's value) and search again, a few times,
+    # as the fit without it moves.
+    outliers = np.zeros(n, dtype=bool)
+    for _ in range(OUTLIER_ROUNDS):
+        residual = y - fitted
+        scale = 1.4826 * float(np.median(np.abs(residual - np.median(residual))))
+        far = np.abs(residual) > OUTLIER_Z * scale if scale > 0 else outliers
+        if (far == outliers).all():
+            break
+        outliers = far
+        sse, k1, k2, fitted = _search(np.where(outliers, fitted, y), k1s, hinges)
+    best = float(sse.min())
+    rho = _lag1(np.where(outliers, fitted, y) - fitted)
+    variance = best / max(n - 4, 1) * (1 + rho) / (1 - rho)  # level, slope, two hinges
+    inside = k1s[sse.min(axis=1) - best <= CHI2_95 * variance]
+    return HingeFit(start=k1 + 1, start_low=int(inside.min()) + 1,
+                    start_high=int(inside.max()) + 1,
+                    end=k2 if k2 < n - MIN_SIDE else None, sse=best,
+                    set_aside=int(outliers.sum()))
+
+
+def _search(y: np.ndarray, k1s: np.ndarray, hinges: np.ndarray
+            ) -> tuple[np.ndarray, int, int, np.ndarray]:
+    """Squared errors of every fit ([k1 index, k2]), the best hinges and the best fit.
+
+    Every fit at once: with the level taken out of y and of each hinge column (t - k)+
+    (``hinges``, centred), the slide's column is the difference of two, and its fit is
+    read from their Gram matrix and cross-products: O(n^2) pairs, no loop."""
+    n = len(y)
     y0 = y - y.mean()
     gram, cross = hinges.T @ hinges, hinges.T @ y0
     diag = np.diag(gram)
@@ -64,18 +95,12 @@ def broken_stick(values: np.ndarray, *, latest_start: int | None = None) -> Hing
     with np.errstate(divide="ignore", invalid="ignore"):
         sse = float(y0 @ y0) - (cross[k1s][:, None] - cross[None, :]) ** 2 / spread
     usable = (np.arange(n)[None, :] > k1s[:, None]) & (spread > 1e-12)
-    # [k1 index, k2]; an exact fit's error, worked as a difference, can round below 0
+    # an exact fit's error, worked as a difference, can round below 0
     sse = np.where(usable, np.maximum(sse, 0.0), np.inf)
     i, k2 = np.unravel_index(int(np.argmin(sse)), sse.shape)
-    k1, k2, best = int(k1s[i]), int(k2), float(sse[i, k2])
-    slide = np.clip(t - k1, 0, k2 - k1)
-    x = np.column_stack([np.ones(n), slide])
-    rho = _lag1(y - x @ np.linalg.lstsq(x, y, rcond=None)[0])
-    variance = best / max(n - 4, 1) * (1 + rho) / (1 - rho)  # level, slope, two hinges
-    inside = k1s[sse.min(axis=1) - best <= CHI2_95 * variance]
-    return HingeFit(start=k1 + 1, start_low=int(inside.min()) + 1,
-                    start_high=int(inside.max()) + 1,
-                    end=k2 if k2 < n - MIN_SIDE else None, sse=best)
+    k1, k2 = int(k1s[i]), int(k2)
+    x = np.column_stack([np.ones(n), np.clip(np.arange(n) - k1, 0, k2 - k1)])
+    return sse, k1, k2, x @ np.linalg.lstsq(x, y, rcond=None)[0]
 
 
 def _lag1(r: np.ndarray) -> float:
