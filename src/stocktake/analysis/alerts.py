@@ -2,7 +2,7 @@
 (method: docs/methods/alerts.md).
 
 Numbers in, numbers out: panels of values (units x periods, NaN for missing) and period codes;
-no database, no files. Three kinds of alert, each an ``Alert``:
+no database, no files. Four kinds of alert, each an ``Alert``:
 
 ``counter``
     A unit's headline improves beyond noise while one of the priority's declared counter
@@ -19,6 +19,9 @@ no database, no files. Three kinds of alert, each an ``Alert``:
     An abrupt break in one unit's own series that its peers do not share (a local change of
     definition, or a real change to check): the unit's log value against the peers' median,
     a shift that is complete within ``BREAK_TRANSITION`` periods.
+``drift``
+    A counter sliding the worse way against its peers over months, standing out of their
+    shifts only over longer windows (``DRIFT_WINDOW`` minimum segments either side).
 
 A shift is found by exact optimal partitioning (analysis.changepoints: penalty 3 log(n)
 sigma^2, sigma from the median moving range; the penalty raised by the long-run variance
@@ -26,7 +29,10 @@ factor (1 + rho) / (1 - rho) where the residuals are autocorrelated), with parts
 ``min_segment`` points (``MIN_SEGMENTS`` by period type), so a shift must last to be seen.
 Same-way changes close together are one shift (a build-up). Its first period is refined by
 fitting a ramp around the change point (a shift may build up over months, as down-coding
-does); a ramp is kept only where it beats a plain step by a BIC penalty. Against peers, a
+does); a ramp is kept only where it beats a plain step by a BIC penalty. A drift, and a
+ratio shift whose move took ``BREAK_TRANSITION`` periods or more, is then dated where its
+slope changed, by a broken-stick fit (analysis.hinge) with its 95% interval; the detection
+is not changed by it. Against peers, a
 shift must also stand out of the shifts the other units made over the same periods (the
 ``min_segment`` periods before its start and from its new level on, each unit's in its own
 noise): at least ``PEER_Z`` robust standard deviations from their median, and at least

@@ -17,7 +17,7 @@ lag-1 autocorrelation, clipped to [0, 0.8]).
 The slopes either side are held at zero because the series dated is a unit's value against
 its peers' median, level apart from its shifts (the detection's own model); free slopes
 either side fit a real series' slow wander and date the demo's planted drift seven months
-later (docs/methods/alerts.md, "Dating a drift").
+later (docs/methods/alerts.md, "Dating a gradual shift").
 """
 
 from __future__ import annotations
