@@ -12,7 +12,9 @@ within ``MIN_SIDE`` points of the end is not a second hinge the data show: the s
 still going. The start's interval is the profile-likelihood set of k1: every k1 whose best
 fit is within chi2(1, 0.95) = 3.84 residual variances of the best, the variance raised by
 the long-run factor (1 + rho) / (1 - rho) where the residuals are autocorrelated (rho, their
-lag-1 autocorrelation, clipped to [0, 0.8]).
+lag-1 autocorrelation, clipped to [0, 0.8]). A point more than ``OUTLIER_Z`` robust
+standard deviations off the fit (a month recorded wrongly) is set aside, the fit's value in
+its place, and the search run again (up to ``OUTLIER_ROUNDS`` times).
 
 The slopes either side are held at zero because the series dated is a unit's value against
 its peers' median, level apart from its shifts (the detection's own model); free slopes
@@ -42,7 +44,7 @@ class HingeFit:
     start_high: int
     end: int | None  # the point from which the new level holds; None: still sliding
     sse: float  # the fit's squared error
-    set_aside: int = 0  # points far off the first fit, replaced by it before the second
+    set_aside: int = 0  # points far off the fit, replaced by its value and searched again
 
 
 def broken_stick(values: np.ndarray, *, latest_start: int | None = None) -> HingeFit:
