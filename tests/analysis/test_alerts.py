@@ -114,7 +114,7 @@ def test_a_counter_drifting_the_worse_way_is_raised_where_a_break_is_not():
     drift test must add what the break test misses, raise nothing the better way, and
     keep false alarms on the 29 unplanted units under one in fifty."""
     periods = months(96)
-    found = added = false = 0
+    found = added = false = covered = 0
     for seed in range(8):
         rng = np.random.default_rng(seed)
         people = rng.poisson(rng.uniform(20, 60, (30, 1)), (30, 96))
@@ -127,8 +127,12 @@ def test_a_counter_drifting_the_worse_way_is_raised_where_a_break_is_not():
         breaks = local_break_alerts(units, pct, periods, indicator="r")
         mine = [a for a in drifts if a.unit == "U0"]
         assert all(a.size["r"]["change"] > 0 for a in mine)
-        # the new level holds from after the start: the shift dates within the build-up
-        assert all(-12 <= periods.index(a.start) - start <= 18 for a in mine)
+        # dated by a broken-stick fit: in this noise (a percentage of a few dozen people,
+        # the move 18 months long) its start is uncertain by about a year either way, and
+        # its interval says so: it holds the planted start in most plantings
+        assert all(abs(periods.index(a.start) - start) <= 15 for a in mine)
+        covered += sum(periods.index(a.evidence[0].start_low) <= start
+                       <= periods.index(a.evidence[0].start_high) for a in mine)
         broke = any(a.unit == "U0" for a in breaks)
         found += bool(mine) or broke
         added += bool(mine) and not broke
@@ -139,6 +143,7 @@ def test_a_counter_drifting_the_worse_way_is_raised_where_a_break_is_not():
                                                            indicator="r", polarity="up"))
     assert found >= 6, found
     assert added >= 4, added
+    assert covered >= 4, covered  # of the 5 drifts found
     assert false <= 8 * 29 // 50, false
 
 

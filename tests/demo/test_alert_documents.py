@@ -36,7 +36,8 @@ def test_the_crime_pack_carries_the_winnipeg_alert(demo_engine):
     assert a.unit_name == "Winnipeg" and a.status == "open"
     text = _text(render_pack(c))
     assert "3 · Can we trust these numbers?" in text
-    assert f"From {a.start} Winnipeg records" in text
+    # a shift that built up over months is dated where its slope changed, with its interval
+    assert f"From about {a.start} (between" in text and "Winnipeg records" in text
     assert "more violent reports classified unfounded" in text
     assert a.id in text
 

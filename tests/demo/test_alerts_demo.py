@@ -14,11 +14,12 @@ from stocktake.services.reading.series_data import components
 from stocktake.services.reading.snapshot import Snapshot
 from stocktake.web.app import create_app
 
-# How far the found start may be from the planted one, in months. The housing case is a
-# slow slide (the affordable share halves over 30 months) and the homelessness case a slow
-# rise (returns to homelessness over 18 months): each shift is dated from where most of it
-# had happened (docs/methods/alerts.md).
-WITHIN = {"SURG": 2, "CRIME": 2, "LIT": 2, "HOUS": 18, "HOME": 12}
+# How far the found start may be from the planted one, in months. Each planted case builds
+# up over months (12 to 30); a shift against the peers that builds up is dated where its
+# slope changed, by a broken-stick fit (docs/methods/alerts.md, "Dating a gradual shift"):
+# the housing case, a slide of the affordable share over 30 months, at 2024-02 (planted
+# 2024-01), the homelessness case, a rise over 18 months, at 2024-05 (planted 2024-06).
+WITHIN = {"SURG": 2, "CRIME": 2, "LIT": 2, "HOUS": 2, "HOME": 2}
 
 
 def planted_alerts(engine, prio: str):

@@ -2,7 +2,7 @@
 (method: docs/methods/alerts.md).
 
 Numbers in, numbers out: panels of values (units x periods, NaN for missing) and period codes;
-no database, no files. Three kinds of alert, each an ``Alert``:
+no database, no files. Four kinds of alert, each an ``Alert``:
 
 ``counter``
     A unit's headline improves beyond noise while one of the priority's declared counter
@@ -19,6 +19,9 @@ no database, no files. Three kinds of alert, each an ``Alert``:
     An abrupt break in one unit's own series that its peers do not share (a local change of
     definition, or a real change to check): the unit's log value against the peers' median,
     a shift that is complete within ``BREAK_TRANSITION`` periods.
+``drift``
+    A counter sliding the worse way against its peers over months, standing out of their
+    shifts only over longer windows (``DRIFT_WINDOW`` minimum segments either side).
 
 A shift is found by exact optimal partitioning (analysis.changepoints: penalty 3 log(n)
 sigma^2, sigma from the median moving range; the penalty raised by the long-run variance
@@ -26,7 +29,10 @@ factor (1 + rho) / (1 - rho) where the residuals are autocorrelated), with parts
 ``min_segment`` points (``MIN_SEGMENTS`` by period type), so a shift must last to be seen.
 Same-way changes close together are one shift (a build-up). Its first period is refined by
 fitting a ramp around the change point (a shift may build up over months, as down-coding
-does); a ramp is kept only where it beats a plain step by a BIC penalty. Against peers, a
+does); a ramp is kept only where it beats a plain step by a BIC penalty. A drift, and a
+ratio shift whose move took ``BREAK_TRANSITION`` periods or more, is then dated where its
+slope changed, by a broken-stick fit (analysis.hinge) with its 95% interval; the detection
+is not changed by it. Against peers, a
 shift must also stand out of the shifts the other units made over the same periods (the
 ``min_segment`` periods before its start and from its new level on, each unit's in its own
 noise): at least ``PEER_Z`` robust standard deviations from their median, and at least
@@ -45,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from stocktake.analysis.changepoints import noise_sigma, optimal_partition
+from stocktake.analysis.hinge import broken_stick
 from stocktake.analysis.seasonality import seasonal_adjustment
 from stocktake.analysis.spc import LIMIT_CONSTANT, RUN_LENGTH
 from stocktake.analysis.wording import figure_pair
@@ -67,6 +74,11 @@ METHOD = ("changes in mean by exact optimal partitioning (penalty 3 log(n) sigma
           "seasonal; ratios and levels against the median of the other units")
 
 
+# The results' JSON encoder (results.base.encode) leaves such a field out when it is None:
+# keys only some shifts have.
+_OMIT_IF_NONE = {"omit_if_none": True}
+
+
 # -- results ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Shift:
@@ -87,9 +99,13 @@ class Shift:
     # against peers only: the unit's shift over these windows less the peers' median shift
     # over the same windows, in robust standard deviations of the peers' shifts
     peer_z: float | None = None
+    # a drift only: the first period's 95% interval from its broken-stick fit (hinge.py)
+    start_low: str | None = field(default=None, metadata=_OMIT_IF_NONE)
+    start_high: str | None = field(default=None, metadata=_OMIT_IF_NONE)
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return {name: getattr(self, name) for name, f in self.__dataclass_fields__.items()
+                if not (getattr(self, name) is None and f.metadata.get("omit_if_none"))}
 
 
 @dataclass(frozen=True)
@@ -242,23 +258,35 @@ def read_shifts(values: Sequence[float] | np.ndarray, periods: Sequence[str], *,
         lo, hi = edges[first - 1], edges[last + 1]
         s = _transition(y, lo, edges[first], edges[first + 1], sigma)[0]
         e = _transition(y, edges[last - 1], edges[last], hi, sigma)[1]
-        shift = float(y[e:hi].mean() - y[lo:s].mean())  # the ramp reaches the new level at e
         gain = sum(_sse(y[edges[k - 1]:edges[k + 1]]) - _sse(y[edges[k - 1]:edges[k]])
                    - _sse(y[edges[k]:edges[k + 1]]) for k in range(first, last + 1)) / penalty
-        rb, ra = float(np.nanmean(rep[lo:s])), float(np.nanmean(rep[e:hi]))
-        if log:
-            relative: float | None = float(np.expm1(shift))
-        else:
-            relative = (ra - rb) / abs(rb) if rb != 0 else None
-        shifts.append(Shift(
-            series=series, start=str(periods[keep[s]]), transition_end=str(periods[keep[e]]),
-            end=str(periods[keep[hi - 1]]), before=rb, after=ra, change=ra - rb,
-            relative=relative, sigma=shift / sigma, evidence_ratio=float(gain),
-            spc=_spc_text(y, s, hi, (lo, s), 1 if shift > 0 else -1), seasonal=seasonal))
+        shifts.append(_shift(y, rep, [str(periods[k]) for k in keep], (lo, s, e, hi), sigma,
+                             log=log, series=series, evidence_ratio=float(gain),
+                             seasonal=seasonal))
         starts.append(int(keep[s]))
         windows.append((int(keep[lo]), int(keep[s]), int(keep[e]), int(keep[hi - 1]) + 1))
     return Reading(tuple(shifts), seasonal=seasonal, starts=tuple(starts),
                    windows=tuple(windows))
+
+
+def _shift(y: np.ndarray, rep: np.ndarray, periods: Sequence[str],
+           window: tuple[int, int, int, int], sigma: float, *, log: bool, series: str,
+           evidence_ratio: float, seasonal: bool) -> Shift:
+    """The shift of ``y`` (the values searched, finite) whose move runs from position s to
+    e, read between lo and hi (``window``), described in ``rep`` (the values as reported,
+    at the same positions) at ``periods`` (one per value)."""
+    lo, s, e, hi = window
+    shift = float(y[e:hi].mean() - y[lo:s].mean())  # the ramp reaches the new level at e
+    rb, ra = float(np.nanmean(rep[lo:s])), float(np.nanmean(rep[e:hi]))
+    if log:
+        relative: float | None = float(np.expm1(shift))
+    else:
+        relative = (ra - rb) / abs(rb) if rb != 0 else None
+    return Shift(
+        series=series, start=periods[s], transition_end=periods[e], end=periods[hi - 1],
+        before=rb, after=ra, change=ra - rb, relative=relative, sigma=shift / sigma,
+        evidence_ratio=evidence_ratio,
+        spc=_spc_text(y, s, hi, (lo, s), 1 if shift > 0 else -1), seasonal=seasonal)
 
 
 def _runs(y: np.ndarray, edges: list[int], size: int) -> list[tuple[int, int]]:
@@ -378,11 +406,13 @@ def _peer_test(relative: np.ndarray, u: int, window: tuple[int, int, int, int], 
 def _against_peers_alerts(units: Sequence[str], relative: np.ndarray, reported: np.ndarray,
                           periods: Sequence[str], series: str, segment: int | None,
                           label: dict[str, str], peer_word: str, keep_shift: Any,
-                          window: int = PEER_WINDOW) -> list[tuple[int, Shift, str]]:
+                          window: int = PEER_WINDOW, date: Any = None
+                          ) -> list[tuple[int, Shift, str]]:
     """Per unit, the shifts of its series against the peers that pass ``keep_shift`` (given
     the unit's row, the shift and its window) and the peer test over ``window`` minimum
     segments either side (|z| >= PEER_Z, at least MIN_RELATIVE), each with the sentence on
-    the peers."""
+    the peers. ``date``, if given, re-dates each shift kept (given the unit's row, the
+    shift and its window) after the peer test, which reads the window as found."""
     sigma = np.array([noise_sigma(r[np.isfinite(r)]) for r in relative])
     size = segment or min_segment(periods)
     out = []
@@ -398,6 +428,8 @@ def _against_peers_alerts(units: Sequence[str], relative: np.ndarray, reported: 
             sign = np.sign(z)
             same = [label[units[v]] for v in np.flatnonzero(zs * sign >= PEER_Z).tolist()
                     if v != u]
+            if date is not None:  # dated once found: the detection is as it was
+                s = date(u, s, w)
             out.append((u, replace(s, peer_z=round(z, 2) if np.isfinite(z) else None),
                         _others(same, peer_word)))
     return out
@@ -433,10 +465,13 @@ def ratio_shift_alerts(units: Sequence[str], numerator: Any, denominator: Any,
     label = _names(units, names)
     words = ratio_words or f"{indicators[0]} per {indicators[1]}"
     alerts = []
-    for u, s, others in _against_peers_alerts(units, against_peers(_log(ratio)), ratio,
-                                              periods, series, segment, label, peer_word,
-                                              lambda u, s, w: True):
-        text = (f"from {s.start} {label[units[u]]} records {_percent(s.relative or 0)} "
+    relative = against_peers(_log(ratio))
+    # a shift that built up over months is dated where its slope changed; a step as found
+    date = _Dating(relative, ratio, periods, gradual_only=True)
+    for u, s, others in _against_peers_alerts(units, relative, ratio, periods, series,
+                                              segment, label, peer_word,
+                                              lambda u, s, w: True, date=date):
+        text = (f"{_from_when(s)} {label[units[u]]} records {_percent(s.relative or 0)} "
                 f"{'more' if s.sigma > 0 else 'fewer'} {words} than before, against its "
                 f"peers ({' to '.join(figure_pair(s.before, s.after))}); {others}")
         alerts.append(Alert(
@@ -528,16 +563,22 @@ def drift_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
         return not (abrupt and abs(_peer_test(relative, u, w, PEER_WINDOW * size, sigma)[0])
                     >= PEER_Z)
 
+    date = _Dating(relative, y, periods)
     label = _names(units, names)
     series = f"{indicator} against the other units' median"
     span = _periods_said(DRIFT_WINDOW * size, periods)
     alerts = []
     for u, s, others in _against_peers_alerts(units, relative, y, periods, series, segment,
-                                              label, peer_word, not_a_break, DRIFT_WINDOW):
+                                              label, peer_word, not_a_break, DRIFT_WINDOW,
+                                              date):
         how, figures = _shift_said(s, indicator in percent)
-        text = (f"from {s.start} {label[units[u]]}'s {_said(indicator, words)} is {how} "
-                f"{'higher' if s.sigma > 0 else 'lower'} against its peers ({figures}), a "
-                f"drift that stands out of their changes over the {span} before and after; "
+        way = "rising" if s.sigma > 0 else "falling"
+        until = (f"still {way} at the latest figures" if (u, s.start) in date.still
+                 else f"{way} until {s.transition_end}")
+        text = (f"{_from_when(s)} {label[units[u]]}'s "
+                f"{_said(indicator, words)} is {how} {'higher' if s.sigma > 0 else 'lower'} "
+                f"against its peers ({figures}), {until}: a drift that stands out of their "
+                f"changes over the {span} before and after, dated where its slope changed; "
                 f"{others}: a gradual change of practice or recording, or a real change to "
                 f"check")
         alerts.append(Alert(
@@ -545,6 +586,65 @@ def drift_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
             size={indicator: _size(s)}, evidence=(s,), strength=round(abs(s.sigma), 2),
             explanation=text))
     return alerts
+
+
+class _Dating:
+    """Dates the shifts of a panel read against the peers (``relative``, described in
+    ``reported``) by ``_dated_by_hinges``: every shift, or with ``gradual_only`` only those
+    whose move took ``BREAK_TRANSITION`` periods or more (a step is dated as found).
+    ``still``: (unit row, start) of the slides with no second hinge."""
+
+    def __init__(self, relative: np.ndarray, reported: np.ndarray, periods: Sequence[str],
+                 *, gradual_only: bool = False) -> None:
+        self.relative, self.reported, self.periods = relative, reported, periods
+        self.index = {str(p): i for i, p in enumerate(periods)}
+        self.gradual_only = gradual_only
+        self.still: set[tuple[int, str]] = set()
+
+    def __call__(self, u: int, s: Shift, window: tuple[int, int, int, int]) -> Shift:
+        if (self.gradual_only and
+                self.index[s.transition_end] - self.index[s.start] < BREAK_TRANSITION):
+            return s
+        dated, levelled = _dated_by_hinges(self.relative[u], self.reported[u], self.periods,
+                                           s, window)
+        if not levelled:
+            self.still.add((u, dated.start))
+        return dated
+
+
+def _from_when(s: Shift) -> str:
+    """"from 2024-01"; for a shift dated by its slope, "from about 2024-01 (between 2023-11
+    and 2024-03)", the interval where it is more than one period."""
+    if s.start_low is None:
+        return f"from {s.start}"
+    between = (f" (between {s.start_low} and {s.start_high})"
+               if s.start_low != s.start_high else "")
+    return f"from about {s.start}{between}"
+
+
+def _dated_by_hinges(values: np.ndarray, reported: np.ndarray, periods: Sequence[str],
+                     s: Shift, window: tuple[int, int, int, int]) -> tuple[Shift, bool]:
+    """A drift dated where its slope changed: the broken-stick fit (analysis.hinge) of the
+    series the detection read (de-seasonalised where it was), over the shift's window, its
+    start no later than the new level the detection found. The move ends where the slope
+    flattens again if the fit shows a second hinge before the window's last points (then
+    True: else the slide is still going, and the new level is read from where the
+    detection found it). Sizes and SPC evidence are read again from the dated start and end;
+    the peer test and the evidence ratio stay those of the detection."""
+    keep = np.flatnonzero(np.isfinite(values))
+    adjusted, _ = _deseasonalised(np.asarray(values, dtype=float), periods)
+    y = adjusted[keep]
+    lo, _, found_end, hi = (int(np.searchsorted(keep, k)) for k in window)
+    sigma = noise_sigma(y)
+    fit = broken_stick(y[lo:hi], latest_start=found_end - lo)
+    start = lo + fit.start
+    end = lo + fit.end if fit.end is not None else max(found_end, start)
+    labels = [str(periods[k]) for k in keep]
+    dated = _shift(y, np.asarray(reported, dtype=float)[keep], labels, (lo, start, end, hi),
+                   sigma, log=True, series=s.series, evidence_ratio=s.evidence_ratio,
+                   seasonal=s.seasonal)
+    return replace(dated, start_low=labels[lo + fit.start_low],
+                   start_high=labels[lo + fit.start_high]), fit.end is not None
 
 
 def _periods_said(n: int, periods: Sequence[str]) -> str:
