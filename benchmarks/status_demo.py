@@ -16,8 +16,8 @@ warm-up (imports, the model cache), in wall and CPU seconds:
 - the read's floor: the same rows fetched with sqlite3 alone (``SELECT indicator_id,
   unit_id, period, value, batch_id``, every vintage, fetchall), SQLite only.
 
-The status target (issue #13's status line): the status call within 0.43 s of wall time on
-the demo. A report, not a test: it always exits 0 and prints PASS or MISS. On a busy machine
+The target: the status call within 0.43 s of wall time on the demo (the line #13's work
+set for `stocktake status`). A report, not a test: it always exits 0 and prints PASS or MISS. On a busy machine
 read the CPU column: wall time there is mostly waiting for a core.
 """
 
