@@ -268,12 +268,19 @@ def latest_ids(conn: Connection, *, as_of: datetime | None = None,
         conditions.append(o.c.period >= period_from)
     if period_to is not None:
         conditions.append(o.c.period <= period_to)
-    where = and_(True, *conditions)
+    return newest_vintages(read_vintages(conn, and_(True, *conditions)))
+
+
+def read_vintages(conn: Connection, where: ColumnElement[bool]) -> pl.DataFrame:
+    """Every vintage of the observations matching ``where`` (a condition on their columns)
+    as indicator_id, unit_id, period, value, batch_id: on SQLite in key order, read a
+    series at a time (_read_by_series); elsewhere in the database's order (read_frame)."""
     df = _read_by_series(conn, where) if conn.dialect.name == "sqlite" else None
     if df is None:
+        o = s.observations
         df = read_frame(conn, select(o.c.indicator_id, o.c.unit_id, o.c.period, o.c.value,
                                      o.c.batch_id).where(where))
-    return newest_vintages(df)
+    return df
 
 
 _KEY = ("indicator_id", "unit_id", "period")
