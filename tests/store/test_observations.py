@@ -171,10 +171,10 @@ def test_read_frame_gives_the_rows_of_any_columns_in_any_order(engine, small_mod
 AWKWARD = [0.1, 1 / 3, 2 / 3 * 1e-300, 1e300 / 7, -0.0, 81.2, 123456789.12345679, 5e-324]
 
 
-def test_latest_ids_gives_the_same_rows_whichever_way_sqlite_reads(engine, small_model_dir):
-    """SQLite reads observations a series at a time (_read_by_series); the rows, values to
-    the last bit, are those of a plain row-per-observation read, at every moment and for
-    any indicators, and an empty read is empty. (PostgreSQL reads row by row: same rows.)"""
+def test_reading_a_series_at_a_time_gives_the_rows_read_one_by_one(engine, small_model_dir):
+    """Observations read a series at a time (_read_by_series: texts joined by the database)
+    are the rows of a plain row-per-observation read, values to the last bit, at every
+    moment and for any indicators; an empty read is empty."""
     from stocktake.store.observations import _read_by_series
 
     load_model(engine, small_model_dir, loaded_by="t", now=datetime(2024, 1, 2))
@@ -193,12 +193,13 @@ def test_latest_ids_gives_the_same_rows_whichever_way_sqlite_reads(engine, small
         for where in [o.c.batch_id <= 2, o.c.indicator_id.in_(ids[1:]), o.c.batch_id < 0,
                       o.c.batch_id > 0]:
             expected = newest_vintages(read_frame(conn, plain.where(where)))
-            if engine.dialect.name == "sqlite":
-                by_series = _read_by_series(conn, where)
-                assert by_series is not None and by_series.schema == expected.schema
-                assert newest_vintages(by_series).rows() == expected.rows()
-                assert [str(v) for v in by_series["value"]] == [
-                    str(v) for v in read_frame(conn, plain.where(where))["value"]]
+            by_series = _read_by_series(conn, where)
+            assert by_series is not None and by_series.schema == expected.schema
+            assert newest_vintages(by_series).rows() == expected.rows()
+            one_by_one = read_frame(conn, plain.where(where)).sort(
+                "indicator_id", "unit_id", "period", "batch_id")
+            assert [str(v) for v in by_series["value"]] == [str(v) for v in
+                                                              one_by_one["value"]]
         stored = read_frame(conn, plain).rows()
         for moment, last in [(datetime(2024, 3, 1, 12), 1), (datetime(2024, 3, 2, 12), 2),
                              (None, 3)]:
@@ -210,8 +211,6 @@ def test_latest_ids_gives_the_same_rows_whichever_way_sqlite_reads(engine, small
 def test_a_period_code_that_would_not_split_is_read_row_by_row(engine, small_model_dir):
     """A code holding the separator cannot be split back from the joined text: the read
     falls back to a row per observation and still gives every value under its key."""
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the series read is SQLite's")
     from stocktake.store.observations import _read_by_series
 
     load_model(engine, small_model_dir, loaded_by="t", now=datetime(2024, 1, 2))
@@ -226,3 +225,23 @@ def test_a_period_code_that_would_not_split_is_read_row_by_row(engine, small_mod
         assert _read_by_series(conn, schema.observations.c.batch_id > 0) is None
         assert latest_ids(conn).rows() == [(i, u, "2024,x", 3.0, 1), (i, u, "2024-01", 1.0, 1),
                                            (i, u, "2024-02", 2.0, 1)]
+
+
+def test_postgresql_printing_rounded_floats_is_read_row_by_row(engine, small_model_dir):
+    """With extra_float_digits at 0 PostgreSQL prints a float rounded to 15 digits: the
+    values are then not read from joined text but row by row, as the driver gives them."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's values never come as text")
+    from stocktake.store.observations import _read_by_series
+
+    load_model(engine, small_model_dir, loaded_by="t", now=datetime(2024, 1, 2))
+    with engine.connect() as conn:
+        i = min(model_repo.indicator_ids(conn).values())
+        u = min(model_repo.unit_ids(conn).values())
+    _record(engine, [(i, u, "2024-01", 1 / 3)])
+    with engine.connect() as conn:
+        assert _read_by_series(conn, schema.observations.c.batch_id > 0) is not None
+        conn.exec_driver_sql("SET extra_float_digits = 0")
+        assert _read_by_series(conn, schema.observations.c.batch_id > 0) is None
+        row_by_row = read_frame(conn, select(schema.observations.c.value))
+        assert latest_ids(conn)["value"].to_list() == row_by_row["value"].to_list()
