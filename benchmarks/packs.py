@@ -37,8 +37,8 @@ The office documents, measured the same way:
 
 Target: (c) within 3x of (d). The gathering is the same work the PDF and HTML documents
 do, so both ratios are printed: all of (c), and its drawing and writing alone; and both
-in CPU seconds against (d)'s, which a busy machine does not move (the drawing thread left
-out: on a free core it runs beside; the gathering counted in every thread).
+in CPU seconds of the main thread against (d)'s, which a busy machine does not move (the
+drawing thread left out: on a free core it runs beside).
 """
 
 from __future__ import annotations
@@ -172,12 +172,12 @@ def _saved(document) -> bytes:
 
 def _deck(engine, code: str) -> tuple[bytes, float, float, float]:
     """Ours: the deck's bytes, the seconds after the gathering (drawing and writing), the
-    CPU seconds of this thread in them (not the drawing thread's), and the CPU seconds of
-    the whole: the gathering's (every thread: polars works in its own) and those."""
-    gather = time.process_time()
+    CPU seconds of this thread in them (not the drawing thread's), and this thread's CPU
+    seconds in the whole (gathering included)."""
+    gather = time.thread_time()
     context = pack_context(engine, code)
     funnel, why_not = headline_funnel(engine, context)
-    gather = time.process_time() - gather
+    gather = time.thread_time() - gather
     t, cpu = time.perf_counter(), time.thread_time()
     data = _saved(pack_deck(context, funnel=funnel, funnel_note=why_not))
     cpu = time.thread_time() - cpu
@@ -185,9 +185,9 @@ def _deck(engine, code: str) -> tuple[bytes, float, float, float]:
 
 
 def _document(make_context, build) -> tuple[bytes, float, float, float]:
-    gather = time.process_time()
+    gather = time.thread_time()
     context = make_context()
-    gather = time.process_time() - gather
+    gather = time.thread_time() - gather
     t, cpu = time.perf_counter(), time.thread_time()
     made = build(context)
     data = _saved(getattr(made, "doc", made))  # a Word document, or a deck
@@ -347,8 +347,9 @@ def office(engine, model, console: Console, repeat: int) -> None:
                   "/ d: the CPU seconds of drawing + writing in the main thread (the pictures' "
                   "drawing thread left out: on a free core it runs beside) against (d)'s, "
                   "steady however busy the machine is. CPU c / d: the same with the "
-                  "gathering's CPU seconds added (every thread's), for a busy machine where "
-                  "c / d measures the wait for a core.")
+                  "gathering's CPU seconds in the main thread added, for a busy machine where "
+                  "c / d measures the wait for a core (the worker threads of polars and "
+                  "OpenBLAS left out: waiting for work, they spin, and that would count).")
 
 
 if __name__ == "__main__":
