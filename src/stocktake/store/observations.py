@@ -259,9 +259,10 @@ def latest_ids(conn: Connection, *, as_of: datetime | None = None,
     that work on ids, which saves turning every row's ids into codes and back.
     ``ind_codes``/``unit_codes`` (id -> code) when the caller has read them already.
 
-    The newest vintage of a key is the one of the highest batch: no window function or
-    sort in the database, just a range scan of the table in key order. Codes are turned
-    into ids first, so the filters run on the key.
+    The newest vintage of a key is the one of the highest batch: no window function in
+    the database (on SQLite no sort either, just a range scan of the table in key order),
+    the rows read a series at a time (read_vintages). Codes are turned into ids first, so
+    the filters run on the key.
     """
     o = s.observations
     conditions = []
