@@ -89,8 +89,9 @@ def _table_slide(deck: Deck, title: str, header: list[str], rows: list[list[str]
 RISKS_SHOWN = 6  # rows of the risk register a slide holds legibly (they wrap)
 
 
-def _across_slides(deck: Deck, c: dict[str, Any]) -> None:
-    """Risks and milestones across priorities (#17): the register, then the timeline."""
+def _across_slides(deck: Deck, c: dict[str, Any], timeline: PictureFigure | None) -> None:
+    """Risks and milestones across priorities (#17): the register, then the timeline
+    (``timeline``: timeline_figure, its picture started by report_deck)."""
     across = c.get("across")
     if across is None or not (across.risks or across.milestones):
         return
@@ -104,7 +105,7 @@ def _across_slides(deck: Deck, c: dict[str, Any]) -> None:
             for r in rows)
         _table_slide(deck, "Risk register across priorities", words.RISK_HEADER, shown, "",
                      notes, [0.3, 2.6, 1.6, 1.2, 1.1, 1.2, 2.4])
-    _picture_slide(deck, timeline_figure(c))
+    _picture_slide(deck, timeline)
 
 
 def _figure_slide(deck: Deck, figure: BarFigure | None) -> None:
@@ -116,11 +117,22 @@ def _figure_slide(deck: Deck, figure: BarFigure | None) -> None:
         deck.bar_figure(s, figure)
 
 
+PICTURE_HEIGHT = BODY_HEIGHT - Inches(0.5)  # a figure's picture, its caption below it
+
+
+def _started(deck: Deck, figure: PictureFigure | None) -> PictureFigure | None:
+    """Starts drawing a figure's picture (reports.pictures): in the background, while the
+    slides before it are built."""
+    if figure is not None:
+        deck.start_picture(figure.svg, height=PICTURE_HEIGHT)
+    return figure
+
+
 def _picture_slide(deck: Deck, figure: PictureFigure | None) -> None:
     """A figure as a picture under its title, its caption below and its data in the notes."""
     if figure is not None:
         s = deck.slide(figure.title, f"{figure.title}: {figure.in_words}. {figure.caption}")
-        deck.picture(s, figure.svg, height=BODY_HEIGHT - Inches(0.5))
+        deck.picture(s, figure.svg, height=PICTURE_HEIGHT)
         deck.text(s, figure.caption, MARGIN, HEIGHT - Inches(1.05), WIDTH - 2 * MARGIN,
                   Inches(0.45), size=12, colour="forecast")
 
@@ -151,6 +163,9 @@ def report_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> Any:
     """The delivery report (services.publishing.briefings.delivery_report_context) as a
     python-pptx Presentation."""
     deck = _deck(c, theme, "report", "stocktake report --out report.pptx")
+    # The pictures first, drawn in the background while the slides before them are built.
+    likelihood = _started(deck, likelihood_figure(c))
+    timeline = _started(deck, timeline_figure(c))
     _title_slide(deck, "How likely is each priority to be delivered?",
                  ["Delivery report", data_as_of_line(c, "report"),
                   f"Report date: {day(c['today'])}"])
@@ -158,7 +173,7 @@ def report_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> Any:
                  words.league_rows(c), "No priority is still short of its deadline.",
                  words.report_key(c), [0.4, 2.4, 1.3, 2, 2.4, 1])
     _figure_slide(deck, report_figure(c, theme))
-    _picture_slide(deck, likelihood_figure(c))
+    _picture_slide(deck, likelihood)
     if c["concluded"]:
         _table_slide(deck, "Targets at their deadline: met or missed",
                      ["Priority", "Verdict", "At the deadline, and since"],
@@ -182,7 +197,7 @@ def report_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> Any:
             for p in c["trust"]]
         _items_slide(deck, "Can we trust these numbers?", trust,
                      "No alert is open or confirmed.", details)
-    _across_slides(deck, c)
+    _across_slides(deck, c, timeline)
     units = c["quality"]["units"]
     _table_slide(deck, "Data-quality league: provinces and territories",
                  words.QUALITY_HEADER, [words.quality_row(i, e) for i, e in enumerate(units, 1)],

@@ -18,7 +18,7 @@ from ...results.alerts import AlertItem
 from ...results.quality import DataQuality, QualityByYear, UnitQuality
 from ...store import model_repo
 from ...store import schema as s
-from ...store.observations import as_times, batch_times, known_at, latest, read_frame
+from ...store.observations import as_times, batch_times, known_at, latest, read_vintages
 from .alerts import alerts
 from .snapshot import Snapshot
 
@@ -121,7 +121,6 @@ def _received(engine: Engine, moment: datetime,
     last value, and whether that first vintage was backfilled; with ``datasets``
     ((indicators, units, first period) each), only the keys some data set expects."""
     o = s.observations
-    key = [o.c.indicator_id, o.c.unit_id, o.c.period]
     with engine.connect() as conn:
         ind = model_repo.indicator_ids(conn)
         units = model_repo.unit_ids(conn)
@@ -133,10 +132,9 @@ def _received(engine: Engine, moment: datetime,
                      o.c.unit_id.in_([units[u] for u in where if u in units]),
                      o.c.period >= start if start else true())
                 for codes, where, start in datasets]))
-        # Every vintage, a slice of rows at a time, aggregated here: one scan of the
-        # table (aggregating in the database, then reading the revised keys again, took
-        # twice as long).
-        every = read_frame(conn, select(*key, o.c.batch_id, o.c.value).where(*known))
+        # Every vintage, aggregated here: one scan of the table (aggregating in the
+        # database, then reading the revised keys again, took twice as long).
+        every = read_vintages(conn, and_(*known))
         names = ["indicator_id", "unit_id", "period"]
         per_key = (every.sort("batch_id").group_by(names)
                    .agg(first_batch=pl.col("batch_id").first(),
