@@ -8,6 +8,7 @@ from datetime import date
 
 from stocktake.delivery.plans import Milestone, Plan, Risk
 from stocktake.delivery.register import (
+    closed_risks,
     plan_milestones,
     plan_risks,
     register_order,
@@ -34,6 +35,18 @@ def test_each_risk_is_read_against_the_same_risk_of_the_previous_version():
     assert risks[0].owner == "Province A" and risks[1].mitigation == "Ring-fence it"
     assert [r.trend for r in plan_risks("P1", after, None)] == ["new", "new", "new"]
     assert [r.trend for r in plan_risks("P1", after, after)] == ["same", "same", "same"]
+
+
+def test_a_risk_the_new_version_no_longer_holds_is_closed_at_its_last_score():
+    before = Plan(risks=(Risk("staffing", "Too few youth workers", 3, 4),
+                         Risk("data", "Late data", 4, 5, "Province B", "Chase monthly")))  # 20
+    after = Plan(risks=(Risk("staffing", "Too few youth workers", 4, 4),))
+    [closed] = closed_risks("P1", after, before)
+    assert (closed.priority, closed.code, closed.likelihood, closed.impact, closed.score,
+            closed.previous_score, closed.trend, closed.high) == (
+        "P1", "data", 4, 5, 20, 20, "closed", True)
+    assert closed.owner == "Province B" and closed.mitigation == "Chase monthly"
+    assert closed_risks("P1", after, None) == [] and closed_risks("P1", before, before) == []
 
 
 def test_the_register_lists_the_highest_score_first_then_the_likelier():

@@ -63,11 +63,50 @@ def test_the_register_holds_every_plans_risks_with_their_trend(plans):
             for r in across.risks] == [("P1", "staffing", 16, "up", 12, True),
                                        ("P1", "courts", 9, "new", None, False),
                                        ("P2", "nurses", 6, "new", None, False)]
+    assert across.closed == ()  # the revision keeps staffing, the only risk it had
     staffing = across.risks[0]
     assert staffing.owner == "Province A" and staffing.mitigation.startswith("Recruit")
     # before the revision, the register reads version 1: staffing new at 12
     earlier = across_priorities(plans, as_of=datetime(2024, 3, 1))
     assert [(r.code, r.score, r.trend) for r in earlier.risks] == [("staffing", 12, "new")]
+
+
+def test_a_risk_the_current_version_drops_is_listed_closed_with_its_last_score(plans):
+    revised = yaml.safe_load(PLAN.read_text(encoding="utf-8"))
+    revised["risks"][0]["likelihood"] = 4  # staffing as version 2 scored it; courts gone
+    load_plan(plans, "P1", revised, author="DU", reason="courts cleared",
+              at=datetime(2024, 9, 1))
+    across = across_priorities(plans, as_of=datetime(2025, 2, 1))
+    assert [(r.priority, r.code, r.score, r.trend) for r in across.risks] == [
+        ("P1", "staffing", 16, "same"), ("P2", "nurses", 6, "new")]
+    assert [(r.priority, r.code, r.description, r.likelihood, r.impact, r.score, r.trend)
+            for r in across.closed] == [
+        ("P1", "courts", "Court backlog delays cases", 3, 3, 9, "closed")]
+    # read before the third version, nothing is closed yet
+    assert across_priorities(plans, as_of=datetime(2024, 8, 1)).closed == ()
+
+
+def test_the_delivery_report_names_the_risks_closed(plans):
+    """HTML (and so PDF), Word and PowerPoint say which risk was closed, at its last score."""
+    from stocktake.reports.briefing_deck import report_deck
+    from stocktake.reports.render import render_report
+    from stocktake.reports.word import report_docx
+    from stocktake.services.publishing.briefings import delivery_report_context
+
+    revised = yaml.safe_load(PLAN.read_text(encoding="utf-8"))
+    load_plan(plans, "P1", revised, author="DU", reason="courts cleared",
+              at=datetime(2024, 9, 1))
+    c = delivery_report_context(plans, as_of=datetime(2025, 2, 1))
+    said = ("Closed since each plan's previous version: Court backlog delays cases "
+            "(Cut violent crime, last 3 × 3 = 9).")
+    assert said in render_report(c)
+    assert said in [p.text for p in report_docx(c).doc.paragraphs]
+    [register] = [s for s in report_deck(c).slides if s.shapes.title is not None
+                  and s.shapes.title.text == "Risk register across priorities"]
+    assert said in register.notes_slide.notes_text_frame.text
+    # without a closed risk, none of them says so
+    c = delivery_report_context(plans, as_of=datetime(2024, 8, 1))
+    assert "Closed since" not in render_report(c)
 
 
 def test_the_timeline_marks_the_open_milestones_past_due(plans):

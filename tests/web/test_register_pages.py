@@ -5,14 +5,20 @@ refused to providers."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
+import yaml
 from fastapi.testclient import TestClient
 
 from stocktake.services.admin import accounts
+from stocktake.services.routines.plans import load_plan
 from stocktake.web import auth
 from stocktake.web.app import create_app
 
-from ..services.test_register import plans  # noqa: F401  (the fixture: two plans, P3 none)
+from ..services.test_register import (
+    PLAN,
+    plans,  # noqa: F401  (the fixture: two plans, P3 none)
+)
 
 PW = "correct horse battery"
 
@@ -55,3 +61,18 @@ def test_a_provider_may_not_read_them(plans):  # noqa: F811
     for path in ("/risks", "/milestones"):
         assert client.get(path).status_code == 403
     assert '<a href="/risks">' not in client.get("/data/submit").text
+
+
+def test_the_register_lists_a_risk_closed_since_the_previous_version(plans):  # noqa: F811
+    """P1's third version drops courts (3 x 3): the page counts it and lists it apart."""
+    third = yaml.safe_load(PLAN.read_text(encoding="utf-8"))
+    third["risks"][0]["likelihood"] = 4  # staffing as the second version scored it
+    load_plan(plans, "P1", third, author="DU", reason="courts cleared", at=datetime(2024, 9, 1))
+    page = client_as(plans, "analyst").get("/risks")
+    assert re.findall(r'<tr id="risk-(\w+)-(\w+)">', page.text) == [("P1", "staffing"),
+                                                                   ("P2", "nurses")]
+    assert "0 rising, 0 falling, 1 new and 1 closed" in page.text
+    assert "Closed since the previous version" in page.text
+    row = re.search(r'<tr id="closed-P1-courts"[^>]*>(.*?)</tr>', page.text, re.S).group(1)
+    assert "Court backlog delays cases" in row and "3 × 3 = 9" in row
+    assert 'data-label="Likelihood"' in page.text  # the cards on a phone say which is which

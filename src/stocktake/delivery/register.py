@@ -3,9 +3,11 @@ timeline (issue #17), as a pure domain module.
 
 A risk's trend compares its score (likelihood x impact) with the same risk, by code, in the
 plan's previous version: "new" when that version did not hold it (or there is none),
-"up" or "down" when the score moved, "same" otherwise. The register lists the highest
-score first, so the risks that most threaten delivery lead; the timeline lists milestones
-by due date within each priority, an open milestone past its due day being overdue.
+"up" or "down" when the score moved, "same" otherwise; a risk of the previous version that
+the current one no longer holds is "closed", listed apart at its last score. The register
+lists the highest score first, so the risks that most threaten delivery lead; the timeline
+lists milestones by due date within each priority, an open milestone past its due day being
+overdue.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import date
 
 from .plans import HIGH_RISK_SCORE, Plan, milestone_status
 
-TRENDS = ("new", "up", "same", "down")
+TRENDS = ("new", "up", "same", "down", "closed")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,17 @@ def plan_risks(priority: str, plan: Plan, previous: Plan | None) -> list[Registe
             for r in plan.risks]
 
 
+def closed_risks(priority: str, plan: Plan, previous: Plan | None) -> list[RegisterRisk]:
+    """The risks of ``previous`` that ``plan`` no longer holds, "closed", each as
+    ``previous`` last scored it (its score and previous score both that one)."""
+    held = {r.code for r in plan.risks}
+    return [RegisterRisk(priority=priority, code=r.code, description=r.description,
+                         likelihood=r.likelihood, impact=r.impact, score=r.score,
+                         high=r.score >= HIGH_RISK_SCORE, owner=r.owner,
+                         mitigation=r.mitigation, trend="closed", previous_score=r.score)
+            for r in (previous.risks if previous else ()) if r.code not in held]
+
+
 def register_order(risks: list[RegisterRisk], order: list[str]) -> list[RegisterRisk]:
     """The register's order: the highest score first, then the likelier, then the
     priorities in ``order`` (the model's) and each plan's own order."""
@@ -87,5 +100,5 @@ def plan_milestones(priority: str, plan: Plan, today: date) -> list[TimelineMile
     return out
 
 
-__all__ = ["TRENDS", "RegisterRisk", "TimelineMilestone", "plan_milestones", "plan_risks",
-           "register_order", "risk_trend"]
+__all__ = ["TRENDS", "RegisterRisk", "TimelineMilestone", "closed_risks", "plan_milestones",
+           "plan_risks", "register_order", "risk_trend"]

@@ -25,6 +25,8 @@ from .french import MILESTONE_STAGES_FR, RECOVERY_PLAN_FR, delivery_fr
 
 UNIT = "Delivery Unit (simulated)"
 
+Score = tuple[int, int]  # a risk's likelihood and impact, each 1 to 5
+
 
 @dataclass(frozen=True)
 class Story:
@@ -41,7 +43,9 @@ class Story:
     weak: dict[tuple[str, str], tuple[str, str]]  # (from, to) -> (strength, evidence)
     decisions: list[str]
     actions: list[tuple[str, str]]  # text, owner
-    risks: list[tuple[str, int, int, str]]  # description, likelihood, impact, mitigation
+    # description, mitigation, and its (likelihood, impact) in plan versions 1, 2 and 3:
+    # None where that version does not hold it (raised later, or closed)
+    risks: list[tuple[str, str, tuple[Score | None, Score | None, Score | None]]]
 
 
 STORIES: dict[str, Story] = {
@@ -58,10 +62,12 @@ STORIES: dict[str, Story] = {
         [("Report weekend-list uptake by region", "Ministries of Health"),
          ("Audit removals from wait lists in Central region", "Ontario Ministry of Health"),
          ("Agree a common definition of 'ready to treat'", "Wait-time registry (simulated)")],
-        [("Anaesthetist shortages limit extra operating-room hours", 4, 4,
-          "Bring retired anaesthetists back on sessional contracts"),
-         ("Wait lists are 'validated' to remove hard cases", 3, 4, ""),
-         ("Winter surges cancel elective surgery", 4, 3, "Ring-fence surgical beds")]),
+        # recruitment lands: the retired anaesthetists are back, the shortage eases
+        [("Anaesthetist shortages limit extra operating-room hours",
+          "Bring retired anaesthetists back on sessional contracts", ((4, 4), (3, 4), (2, 4))),
+         ("Wait lists are 'validated' to remove hard cases", "", ((3, 4), (3, 4), (3, 4))),
+         ("Winter surges cancel elective surgery", "Ring-fence surgical beds",
+          ((4, 3), (4, 3), (4, 3)))]),
     "CRIME": Story(
         "Public Safety (simulated)", "Ministry of Justice", "police service",
         "patrol and youth workers", "Crime statistics office (simulated)",
@@ -80,9 +86,13 @@ STORIES: dict[str, Story] = {
         [("Independent review of unfounded coding in Winnipeg", "Manitoba Ministry of Justice"),
          ("Plan to extend youth programmes", "Public Safety (simulated)"),
          ("Share weapons-call data monthly", "Crime statistics office (simulated)")],
-        [("Reclassification hides real violence (counter: unfounded %)", 4, 5,
-          "Independent audit of coding"),
-         ("Youth programme places unfilled", 3, 3, "")]),
+        # Winnipeg's link is broken and Qikiqtaaluk's weak: the data sharing the counts
+        # depend on, raised at the second version, grows likelier to fail
+        [("Reclassification hides real violence (counter: unfounded %)",
+          "Independent audit of coding", ((4, 5), (4, 5), (4, 5))),
+         ("Youth programme places unfilled", "", ((3, 3), (3, 3), (3, 3))),
+         ("Police services stop sharing incident-level data", "Data-sharing agreements "
+          "with every police service", (None, (3, 4), (4, 4)))]),
     "LIT": Story(
         "Council of education ministers (simulated)", "Ministry of Education",
         "school board", "grade 1-3 teachers", "Assessment agency (simulated)",
@@ -100,9 +110,11 @@ STORIES: dict[str, Story] = {
         [("Publish exemption rates by board", "Assessment agency (simulated)"),
          ("Confirm tutoring funding", "Ministries of Education"),
          ("Commission Inuktitut screening tools", "Nunavut Department of Education")],
-        [("Weak readers exempted from the assessment", 3, 4,
-          "Publish exemption rates; cap at 5%"),
-         ("Tutor recruitment stalls in rural boards", 2, 3, "Remote tutoring")]),
+        # ahead: the rural tutors are recruited, so that risk is closed
+        [("Weak readers exempted from the assessment", "Publish exemption rates; cap at 5%",
+          ((3, 4), (3, 4), (3, 4))),
+         ("Tutor recruitment stalls in rural boards", "Remote tutoring",
+          ((2, 3), (2, 3), None))]),
     "HOUS": Story(
         "Housing, Infrastructure and Communities (simulated)", "Ministry of Housing",
         "municipality", "builders and permit offices", "Mortgage and housing agency "
@@ -121,8 +133,10 @@ STORIES: dict[str, Story] = {
         [("Report permits issued within 60 days", "Municipalities"),
          ("Add the affordable share to the monthly note", UNIT),
          ("Alberta affordable-housing pipeline", "Alberta Ministry of Housing")],
-        [("Interest rates slow starts", 3, 4, "Low-cost construction finance"),
-         ("Completions rise only in market housing", 3, 3, "")]),
+        # rates fall: starts pick up
+        [("Interest rates slow starts", "Low-cost construction finance",
+          ((3, 4), (3, 4), (2, 4))),
+         ("Completions rise only in market housing", "", ((3, 3), (3, 3), (3, 3)))]),
     "HOME": Story(
         "Reaching Home (simulated)", "Ministry of Social Services", "community entity",
         "shelter and outreach staff", "Homelessness information system (simulated)", [],
@@ -137,10 +151,14 @@ STORIES: dict[str, Story] = {
          ("Portable rent supplement design", "Ministries of Social Services"),
          ("Review of returns to homelessness in Vancouver Coastal",
           "British Columbia Ministry of Social Services")],
-        [("Placements into housing that does not last", 4, 4,
-          "Follow-up support for 12 months"),
-         ("Supportive housing construction delayed", 4, 5, ""),
-         ("Rents rise faster than supplements", 3, 4, "Index supplements to rents")]),
+        # far off track, and the by-name lists (a weak link) miss people: a new risk
+        [("Placements into housing that does not last", "Follow-up support for 12 months",
+          ((4, 4), (4, 4), (4, 4))),
+         ("Supportive housing construction delayed", "", ((4, 5), (4, 5), (4, 5))),
+         ("Rents rise faster than supplements", "Index supplements to rents",
+          ((3, 4), (3, 4), (3, 4))),
+         ("By-name lists miss people sleeping outside shelters", "Outreach counts every "
+          "quarter", (None, None, (4, 3)))]),
 }
 
 SKIPPED = {"HOME"}  # priorities whose third-newest stocktake was cancelled
@@ -260,7 +278,11 @@ def _plan(p: Priority, s: Story, version: int, at: date, extra: bool) -> dict[st
                            "furthest behind", "name_fr": RECOVERY_PLAN_FR, "owner": UNIT,
                            "due": _months(at, 2).isoformat(), "status": "on_track"})
     risks = []
-    for k, (text, likelihood, impact, mitigation) in enumerate(s.risks):
+    for k, (text, mitigation, scores) in enumerate(s.risks):
+        score = scores[min(version, len(scores)) - 1]
+        if score is None:  # not yet raised, or closed: the version does not hold it
+            continue
+        likelihood, impact = score
         r = _with_french({"code": f"r{k + 1}", "description": text, "likelihood": likelihood,
                           "impact": impact, "owner": s.department if k == 0 else s.ministry},
                          "description")
@@ -330,7 +352,7 @@ def record_routines(engine: Engine, model: DeliveryModel, clock: datetime,
         if len(meetings) > 4:
             plan_dates.append((meetings[4] + timedelta(days=7), 3,
                                f"stocktake of {meetings[4]}: recovery plan added, risks "
-                               "mitigated"))
+                               "re-scored"))
         for day, version, reason in plan_dates:
             doc = _plan(p, s, version, day, extra=version == 3)
             events.append((_at(day, 9), order, lambda c=code, d=doc, r=reason, t=day:

@@ -171,6 +171,8 @@ DELIVERY_FR = {
     "Reclassification hides real violence (counter: unfounded %)": "Le reclassement masque "
         "la violence réelle (contre-indicateur : % non fondés)",
     "Youth programme places unfilled": "Places des programmes jeunesse non pourvues",
+    "Police services stop sharing incident-level data": "Les services de police cessent "
+        "de transmettre les données par incident",
     "Weak readers exempted from the assessment": "Les lecteurs faibles sont exemptés de "
                                                  "l’évaluation",
     "Tutor recruitment stalls in rural boards": "Le recrutement de tuteurs piétine dans les "
@@ -184,6 +186,8 @@ DELIVERY_FR = {
                                                "soutien retardée",
     "Rents rise faster than supplements": "Les loyers augmentent plus vite que les "
                                           "suppléments",
+    "By-name lists miss people sleeping outside shelters": "Les listes nominatives "
+        "oublient les personnes qui dorment hors des refuges",
     # the evidence of the chains' links
     "monthly feed": "flux mensuel",
     "returns late and incomplete": "déclarations tardives et incomplètes",

@@ -102,7 +102,8 @@ def _across_slides(deck: Deck, c: dict[str, Any], timeline: PictureFigure | None
         shown = rows[:RISKS_SHOWN] + ([more] if len(rows) > RISKS_SHOWN else [])
         notes = words.RISK_KEY.format(high=HIGH_RISK_SCORE) + "\n" + "\n".join(
             f"{r[0]}. {r[1]} ({r[2]}): {r[3]}, {r[4]}; owner {r[5]}; mitigation: {r[6]}."
-            for r in rows)
+            for r in rows) + ("\n" + words.closed_sentence(across)
+                              if across.closed else "")
         _table_slide(deck, "Risk register across priorities", words.RISK_HEADER, shown, "",
                      notes, [0.3, 2.6, 1.6, 1.2, 1.1, 1.2, 2.4])
     _picture_slide(deck, timeline)

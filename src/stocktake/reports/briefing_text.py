@@ -195,6 +195,16 @@ def risk_rows(across: Any) -> list[list[str]]:
             for i, r in enumerate(across.risks, 1)]
 
 
+def closed_sentence(across: Any) -> str:
+    """"Closed since each plan's previous version: Court backlog (Cut violent crime, last
+    3 × 3 = 9).", or "" when no risk was closed."""
+    if not across.closed:
+        return ""
+    return "Closed since each plan's previous version: " + "; ".join(
+        f"{r.description} ({across.titles.get(r.priority, r.priority)}, last "
+        f"{r.likelihood} × {r.impact} = {r.score})" for r in across.closed) + "."
+
+
 def overdue_sentence(across: Any) -> str:
     """"2 of 7 milestones overdue on 2025-02-01: Nurses hired (Screening, 154 days late);
     ...", or that none is."""

@@ -208,6 +208,8 @@ def _across(d: _Doc, c: dict[str, Any]) -> None:
     if across.risks:
         d.table(words.RISK_HEADER, words.risk_rows(across),
                 widths=[0.5, 2, 1.3, 1, 1.2, 1.35, 1.75], numeric=(0,))
+        if across.closed:
+            d.para(words.closed_sentence(across))
         d.para(words.RISK_KEY.format(high=HIGH_RISK_SCORE), muted=True)
     d.figure(timeline_figure(c))
 

@@ -21,6 +21,8 @@ class AcrossPriorities(Result):
     without_plan: tuple[str, ...]  # priorities with no plan at that moment
     risks: tuple[RegisterRisk, ...]
     milestones: tuple[TimelineMilestone, ...]
+    # the previous versions' risks that the current plans no longer hold, trend "closed"
+    closed: tuple[RegisterRisk, ...] = ()
 
     @property
     def overdue(self) -> tuple[TimelineMilestone, ...]:

@@ -1,6 +1,7 @@
 """Across priorities: the risk register and the milestone timeline of every priority's
 current plan (the plan versions known at ``as_of``), each risk's trend read against the
-plan's previous version (delivery.register)."""
+plan's previous version (delivery.register), and the risks that version held and the current
+one closed."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def across_priorities(engine: Engine, *, as_of: datetime | None = None) -> Acros
     model = read_model(engine)
     today = now_of(engine, as_of).date()
     risks: list[dr.RegisterRisk] = []
+    closed: list[dr.RegisterRisk] = []
     milestones: list[dr.TimelineMilestone] = []
     titles: dict[str, str] = {}
     without: list[str] = []
@@ -35,12 +37,14 @@ def across_priorities(engine: Engine, *, as_of: datetime | None = None) -> Acros
             previous = (dp.parse_plan(rows[-2]["document"], model, code)
                         if len(rows) > 1 else None)
             risks += dr.plan_risks(code, plan, previous)
+            closed += dr.closed_risks(code, plan, previous)
             milestones += dr.plan_milestones(code, plan, today)
     return AcrossPriorities(
         as_of=iso(as_of), today=today.isoformat(), titles=titles,
         without_plan=tuple(without),
         risks=tuple(dr.register_order(risks, list(model.priorities))),
-        milestones=tuple(milestones))
+        milestones=tuple(milestones),
+        closed=tuple(dr.register_order(closed, list(model.priorities))))
 
 
 __all__ = ["across_priorities"]
