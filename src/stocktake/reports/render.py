@@ -39,6 +39,9 @@ def environment(lang: str = "en") -> jinja2.Environment:
     env.install_gettext_translations(locale.translations(lang), newstyle=True)
     env.globals["lang"] = lang
     env.filters.update(FILTERS)
+    # A word the documents receive as data (a status, a question of the routine): its
+    # translation, and as plain text, so that it is escaped as before.
+    env.filters["tr"] = lambda word: locale.translations(lang).gettext(word) if word else word
     if lang != "en":
         env.filters.update(locale.filters(lang))
     env.filters["abs"] = abs
@@ -53,12 +56,13 @@ def _criteria() -> tuple[list[tuple[str, str]], dict[str, str]]:
 
 
 def render_pack(context: dict[str, Any], *, funnel: UnitComparison | None = None,
-                funnel_note: str | None = None, shared_scale: bool = False) -> str:
+                funnel_note: str | None = None, shared_scale: bool = False,
+                lang: str = "en") -> str:
     """The stocktake pack as one self-contained HTML document; with ``funnel`` (the units
     compared on the headline, services.publishing.packs.headline_funnel) its funnel plot,
     or else ``funnel_note``, why there is none. The units' small multiples are each on its
     own scale (a small unit's line is not flattened by a big one's), or with
-    ``shared_scale`` on one scale, so that their levels compare."""
+    ``shared_scale`` on one scale, so that their levels compare. In ``lang`` (en or fr)."""
     c = dict(context)
     trajectory = c.pop("trajectory")  # drawn here, not read by the template
     spc = c["spc"] if c["spc"] and c["spc"].points else None
@@ -75,7 +79,7 @@ def render_pack(context: dict[str, Any], *, funnel: UnitComparison | None = None
         c["chain_svg"] = chain_svg(chain, c["chain"].analysis)
         c["actor_names"] = {a.code: a.name for a in chain.actors}
     c["criteria"], c["rating_words"] = _criteria()
-    return environment().get_template("pack.html").render(c=c)
+    return environment(lang).get_template("pack.html").render(c=c)
 
 
 def check_out(out: str | Path, formats: tuple[str, ...] = FORMATS) -> Path:
@@ -117,10 +121,11 @@ def render_note(context: dict[str, Any], lang: str = "en") -> str:
     return environment(lang).get_template("note.html").render(c=context)
 
 
-def render_report(context: dict[str, Any]) -> str:
-    """The delivery report: likelihood league, successes with credit, concerns, quality."""
+def render_report(context: dict[str, Any], lang: str = "en") -> str:
+    """The delivery report: likelihood league, successes with credit, concerns, quality; in
+    ``lang`` (en or fr)."""
     c = dict(context)
     c["likelihood_figure"] = likelihood_figure(c)  # the same figure the office formats show
     c.pop("likelihood_rounds", None)
     c["timeline_svg"] = milestone_timeline(c["across"]) if "across" in c else ""
-    return environment().get_template("report.html").render(c=c)
+    return environment(lang).get_template("report.html").render(c=c)
