@@ -1,0 +1,89 @@
+"""The stocktake pack and the delivery report in French (issue #18) on a small world with
+French names, written through the CLI: French headings, the model's French names, numbers,
+percentages and dates in French conventions, each French figure read against the same
+figure in the English document; the English documents keep their words."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+
+runner = CliRunner()
+NBSP = "\u00a0"
+
+
+def written(world: str, tmp_path, command: list[str], lang: str) -> str:
+    out = tmp_path / f"{command[0]}-{lang}.html"
+    result = runner.invoke(app, [*command, "--db", world, "--lang", lang, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out.read_text()
+
+
+def text(html: str) -> str:
+    """The words a reader sees, spaces as they are (a no-break space stays one)."""
+    html = re.sub(r"<(style|svg)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"[ \t\n]+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def in_french(english: str) -> str:
+    """An English figure as French writes it (1,234.5 -> 1 234,5; 42% -> 42 %)."""
+    figure = english.replace(",", NBSP).replace(".", ",")
+    return figure.replace("%", NBSP + "%")
+
+
+def test_the_french_pack_is_in_french_with_the_english_packs_figures(world, tmp_path):
+    english = text(written(world, tmp_path, ["pack", "MORE"], "en"))
+    html = written(world, tmp_path, ["pack", "MORE"], "fr")
+    words = text(html)
+    assert '<html lang="fr">' in html
+    for heading in ("Bilan : Plus d’heures d’ouverture", "Que cherchez-vous à faire ?",
+                    "Ce dossier suit les cinq questions", "Indicateur phare",
+                    "Peut-on se fier à ces chiffres ?", "Annexe : données et méthodes",
+                    "Les unités par rapport à leur part de la trajectoire"):
+        assert heading.replace(" :", NBSP + ":").replace(" ?", NBSP + "?") in words, heading
+    assert "Heures d’ouverture" in words and "Première province" in words  # the model's French
+    # The latest figure, the nation's April hours: 1,234.5 in English, 1 234,5 in French.
+    assert "Latest 1,234.5 2024-04" in english
+    assert f"Dernière valeur 1{NBSP}234,5 2024-04" in words
+    # The gap to the trajectory in percent, as the English pack has it.
+    gap = re.search(r"Gap \S+ ([+−][\d.]+%)", english).group(1)
+    assert in_french(gap) in words
+    assert "Données au 10 mai 2024, 9 h 30 UTC" in words
+    assert "Data as of 10 May 2024, 09:30 UTC" in english
+    for word in ("Data as of", "Headline indicator", "1,234.5", "Stocktake pack",
+                 "Can we trust these numbers?", "Operating hours", "Province A"):
+        assert word not in words, word
+
+
+def test_the_french_report_is_in_french_with_the_english_reports_figures(world, tmp_path):
+    english = text(written(world, tmp_path, ["report"], "en"))
+    html = written(world, tmp_path, ["report"], "fr")
+    words = text(html)
+    assert '<html lang="fr">' in html
+    for heading in ("Rapport de réalisation", "Classement : probabilité de réalisation",
+                    "Les réussites, et qui les a obtenues", "Préoccupations"):
+        assert heading.replace(" :", NBSP + ":") in words, heading
+    assert "Plus d’heures d’ouverture" in words and "More operating hours" not in words
+    assert "Cut violent crime" in words  # no French title in the model: the English one
+    # Every probability of the English league table, in French: 42% -> 42 %.
+    probabilities = re.findall(r"\b\d+%", english)
+    assert probabilities
+    for p in probabilities:
+        assert in_french(p) in words
+    assert "Données au 10 mai 2024, 9 h 30 UTC" in words
+    for word in ("Delivery report", "Data as of", "League table", "Concerns"):
+        assert word not in words, word
+
+
+@pytest.mark.parametrize("command", [["pack", "MORE"], ["report"]])
+def test_the_english_documents_keep_their_words(world, tmp_path, command):
+    html = written(world, tmp_path, command, "en")
+    assert '<html lang="en">' in html
+    words = text(html)
+    assert "Data as of 10 May 2024, 09:30 UTC" in words
+    assert "Plus d’heures" not in words and "Données" not in words
