@@ -28,7 +28,7 @@ def catalogue():
 def extracted() -> dict[str | tuple[str, str], str]:
     """Each message of the documents' templates and modules -> where it is."""
     found: dict[str | tuple[str, str], str] = {}
-    for path in sorted((REPORTS / "templates").glob("*.html")):
+    for path in sorted((REPORTS / "templates").glob("*.*")):  # .html and print.css
         for line, message, _c, _x in extract_from_file(
                 babel_extract, path, keywords=KEYWORDS,
                 options={"extensions": "jinja2.ext.i18n", "trimmed": "false"}):

@@ -87,3 +87,19 @@ def test_the_english_documents_keep_their_words(world, tmp_path, command):
     words = text(html)
     assert "Data as of 10 May 2024, 09:30 UTC" in words
     assert "Plus d’heures" not in words and "Données" not in words
+
+
+def test_the_french_packs_charts_speak_french(world, tmp_path):
+    english = written(world, tmp_path, ["pack", "MORE"], "en")
+    html = written(world, tmp_path, ["pack", "MORE"], "fr")
+    svgs = " ".join(re.findall(r"<svg\b.*?</svg>", html, flags=re.S))
+    english_svgs = " ".join(re.findall(r"<svg\b.*?</svg>", english, flags=re.S))
+    # The target's label: 1,500 in English, 1 500 in French; the legend and the axis.
+    assert "Target 1,500" in english_svgs
+    assert f"Cible 1{NBSP}500" in svgs
+    assert ">Réel</text>" in svgs and ">Trajectoire</text>" in svgs
+    assert ">Actual</text>" not in svgs
+    # Months on the time axis: by their code in English, in words in French.
+    assert ">2024-01</text>" in english_svgs
+    assert ">janv. 2024</text>" in svgs and ">2024-01</text>" not in svgs
+    assert "Page %(page)s" not in html and '"Page " counter(page) " sur "' in html

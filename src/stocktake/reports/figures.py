@@ -14,6 +14,7 @@ from ..delivery.assessments import LIKELIHOOD_LABELS
 from .briefing_text import overdue_sentence
 from .charts import likelihood_chart
 from .formatting import signed
+from .locale import gettext
 from .theme import Theme
 from .timeline import milestone_timeline
 
@@ -99,14 +100,14 @@ def likelihood_figure(c: dict[str, Any]) -> PictureFigure | None:
     if not svg:
         return None
     return PictureFigure(
-        title="Likelihood of delivery over the rounds",
+        title=gettext("Likelihood of delivery over the rounds"),
         svg=svg,
-        caption="Likelihood of delivery at each assessment round, as the delivery unit "
-                "judged it: the priorities in the league's order, then those at their "
-                "deadline.",
+        caption=gettext("Likelihood of delivery at each assessment round, as the delivery "
+                        "unit judged it: the priorities in the league's order, then those at "
+                        "their deadline."),
         in_words="; ".join(f"{title}: " + (", ".join(
-            f"{r} {LIKELIHOOD_LABELS.get(v, v)}" for r, v in history) or "not assessed")
-            for title, history in rounds))
+            f"{r} {gettext(LIKELIHOOD_LABELS.get(v, v))}" for r, v in history)
+            or gettext("not assessed")) for title, history in rounds))
 
 
 def timeline_figure(c: dict[str, Any]) -> PictureFigure | None:
@@ -117,10 +118,10 @@ def timeline_figure(c: dict[str, Any]) -> PictureFigure | None:
     if not svg:
         return None
     return PictureFigure(
-        title="Milestones across priorities",
+        title=gettext("Milestones across priorities"),
         svg=svg,
-        caption="Each priority's milestones by due day; an overdue milestone is red, with a "
-                "bar from its due day to today.",
+        caption=gettext("Each priority's milestones by due day; an overdue milestone is red, "
+                        "with a bar from its due day to today."),
         in_words=overdue_sentence(across))
 
 

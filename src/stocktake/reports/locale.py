@@ -9,7 +9,10 @@ Canadian French conventions: 1 234,5 (a no-break space between thousands, a deci
 
 from __future__ import annotations
 
-import gettext
+import gettext as _gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cache
 from io import BytesIO
@@ -40,15 +43,15 @@ def check_lang(lang: str) -> str:
 
 
 @cache
-def translations(lang: str) -> gettext.NullTranslations:
+def translations(lang: str) -> _gettext.NullTranslations:
     """The catalogue of ``lang``, compiled in memory from its .po file (no build step); the
     English messages are their own translation."""
     if check_lang(lang) == "en":
-        return gettext.NullTranslations()
+        return _gettext.NullTranslations()
     return compiled(CATALOGUES / lang / "LC_MESSAGES" / f"{DOMAIN}.po", BABEL_LOCALES[lang])
 
 
-def compiled(po: Path, locale: str) -> gettext.GNUTranslations:
+def compiled(po: Path, locale: str) -> _gettext.GNUTranslations:
     """A .po catalogue compiled in memory (the documents' and the web's): no build step, so
     a fresh checkout runs as it is."""
     with open(po, "rb") as f:
@@ -56,7 +59,51 @@ def compiled(po: Path, locale: str) -> gettext.GNUTranslations:
     buffer = BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    return _gettext.GNUTranslations(buffer)
+
+
+# The language the charts are drawn in. A document sets it once around its drawing
+# (``drawing_in``) rather than through every helper that writes a tick, a legend or a
+# summary; outside one, charts are drawn in English, as the web's are.
+DRAWING: ContextVar[str] = ContextVar("drawing", default="en")
+
+
+@contextmanager
+def drawing_in(lang: str) -> Iterator[None]:
+    """Draw the charts made inside this block in ``lang``."""
+    token = DRAWING.set(check_lang(lang))
+    try:
+        yield
+    finally:
+        DRAWING.reset(token)
+
+
+def gettext(message: str, **values: Any) -> str:
+    """A chart's message in the language being drawn in, its ``%(name)s`` filled from
+    ``values`` (always formatted, as the templates' messages are: a % is written %%)."""
+    return translations(DRAWING.get()).gettext(message) % values
+
+
+def chart_number(value: float, decimals: int | None = None) -> str | None:
+    """A number in the language being drawn in; None in English (the chart keeps its own
+    format there)."""
+    lang = DRAWING.get()
+    return None if lang == "en" else number(value, lang, decimals)
+
+
+def period_label(period: Any) -> str:
+    """A period as a chart's axis names it: its code in English (2026-09), the month in
+    words in French (sept. 2026)."""
+    lang = DRAWING.get()
+    if lang == "en" or period.type != "month":
+        return period.code
+    return format_date(period.start, "MMM y", locale=_babel(lang))
+
+
+def short_month(day: date) -> str:
+    """A month's short name for a chart's axis, in the language being drawn in: Apr, avr."""
+    lang = DRAWING.get()
+    return f"{day:%b}" if lang == "en" else format_date(day, "MMM", locale=_babel(lang))
 
 
 def _babel(lang: str) -> str:
@@ -321,4 +368,6 @@ DOCUMENT_WORDS = (
     N_("strong"), N_("adequate"), N_("weak"), N_("broken"),
     N_("days"), N_("weeks"), N_("months"), N_("quarters"), N_("years"), N_("periods"),
     N_("day"), N_("week"), N_("month"), N_("quarter"), N_("year"), N_("period"),
+    # the charts' short ratings and the timeline's legend
+    N_("G"), N_("A/G"), N_("A/R"), N_("R"), N_("At risk or late"), N_("not assessed"),
 )

@@ -66,18 +66,20 @@ def render_pack(context: dict[str, Any], *, funnel: UnitComparison | None = None
     c = dict(context)
     trajectory = c.pop("trajectory")  # drawn here, not read by the template
     spc = c["spc"] if c["spc"] and c["spc"].points else None
-    c["headline_svg"] = headline_chart(trajectory, spc, width=760, height=340)
-    y_range = shared_range(list(c["units"])) if shared_scale else None
-    c["panels_shared"] = y_range is not None
-    c["panels"] = {u.unit: unit_panel(u, width=200, height=110, font_size=10, y_range=y_range,
-                                      decimals=c["headline"].decimals) for u in c["units"]}
-    c["funnel_svg"] = funnel_chart(funnel, width=760, height=400) if funnel else ""
+    with locale.drawing_in(lang):
+        c["headline_svg"] = headline_chart(trajectory, spc, width=760, height=340)
+        y_range = shared_range(list(c["units"])) if shared_scale else None
+        c["panels_shared"] = y_range is not None
+        c["panels"] = {u.unit: unit_panel(u, width=200, height=110, font_size=10,
+                                          y_range=y_range, decimals=c["headline"].decimals)
+                       for u in c["units"]}
+        c["funnel_svg"] = funnel_chart(funnel, width=760, height=400) if funnel else ""
+        c["chain_svg"], c["actor_names"] = "", {}
+        chain: dc.Chain | None = c.pop("chain_object", None)
+        if chain is not None:
+            c["chain_svg"] = chain_svg(chain, c["chain"].analysis)
+            c["actor_names"] = {a.code: a.name for a in chain.actors}
     c["funnel_note"] = funnel_note
-    c["chain_svg"], c["actor_names"] = "", {}
-    chain: dc.Chain | None = c.pop("chain_object", None)
-    if chain is not None:
-        c["chain_svg"] = chain_svg(chain, c["chain"].analysis)
-        c["actor_names"] = {a.code: a.name for a in chain.actors}
     c["criteria"], c["rating_words"] = _criteria()
     return environment(lang).get_template("pack.html").render(c=c)
 
@@ -125,7 +127,8 @@ def render_report(context: dict[str, Any], lang: str = "en") -> str:
     """The delivery report: likelihood league, successes with credit, concerns, quality; in
     ``lang`` (en or fr)."""
     c = dict(context)
-    c["likelihood_figure"] = likelihood_figure(c)  # the same figure the office formats show
+    with locale.drawing_in(lang):
+        c["likelihood_figure"] = likelihood_figure(c)  # the same figure the office formats show
+        c["timeline_svg"] = milestone_timeline(c["across"]) if "across" in c else ""
     c.pop("likelihood_rounds", None)
-    c["timeline_svg"] = milestone_timeline(c["across"]) if "across" in c else ""
     return environment(lang).get_template("report.html").render(c=c)
