@@ -103,3 +103,37 @@ def test_the_french_packs_charts_speak_french(world, tmp_path):
     assert ">2024-01</text>" in english_svgs
     assert ">janv. 2024</text>" in svgs and ">2024-01</text>" not in svgs
     assert "Page %(page)s" not in html and '"Page " counter(page) " sur "' in html
+
+
+def deck_text(world: str, tmp_path, lang: str) -> str:
+    """Every line of the pack's PowerPoint deck: its slides, tables, charts' series and
+    categories, and speaker notes."""
+    from pptx import Presentation
+
+    out = tmp_path / f"pack-{lang}.pptx"
+    result = runner.invoke(app, ["pack", "MORE", "--db", world, "--lang", lang,
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = []
+    for slide in Presentation(str(out)).slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                lines.append(shape.text_frame.text)
+            if shape.has_table:
+                lines += [" | ".join(c.text for c in row.cells) for row in shape.table.rows]
+            if shape.has_chart:
+                plot = shape.chart.plots[0]
+                lines += [str(s.name) for s in plot.series] + list(map(str, plot.categories))
+        lines.append(slide.notes_slide.notes_text_frame.text)
+    return "\n".join(lines)
+
+
+def test_the_french_pack_deck_is_in_french_with_the_english_decks_figures(world, tmp_path):
+    english, words = deck_text(world, tmp_path, "en"), deck_text(world, tmp_path, "fr")
+    assert "Stocktake pack · MORE" in english and "Dossier du bilan · MORE" in words
+    assert "Latest\n1,234.5\n2024-04" in english
+    assert f"Dernière valeur\n1{NBSP}234,5\n2024-04" in words
+    assert "Données au 10 mai 2024, 9 h 30 UTC" in words  # the footer and the notes
+    assert "Que cherchez-vous à faire" in words and "Réel" in words and "janv. 2024" in words
+    for english_only in ("Data as of", "Latest", "Accountable owner", "Actual", "1,234.5"):
+        assert english_only not in words, english_only

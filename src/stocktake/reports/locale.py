@@ -62,39 +62,46 @@ def compiled(po: Path, locale: str) -> _gettext.GNUTranslations:
     return _gettext.GNUTranslations(buffer)
 
 
-# The language the charts are drawn in. A document sets it once around its drawing
-# (``drawing_in``) rather than through every helper that writes a tick, a legend or a
-# summary; outside one, charts are drawn in English, as the web's are.
-DRAWING: ContextVar[str] = ContextVar("drawing", default="en")
+# The language a document is being written in: its charts and, in PowerPoint and Word, its
+# every line. A document sets it once around its writing (``writing_in``) rather than
+# through every helper that writes a tick, a legend or a table head; outside one, charts
+# and office documents are written in English, as the web's charts are.
+WRITING: ContextVar[str] = ContextVar("writing", default="en")
 
 
 @contextmanager
-def drawing_in(lang: str) -> Iterator[None]:
-    """Draw the charts made inside this block in ``lang``."""
-    token = DRAWING.set(check_lang(lang))
+def writing_in(lang: str) -> Iterator[None]:
+    """Write the charts and office documents made inside this block in ``lang``."""
+    token = WRITING.set(check_lang(lang))
     try:
         yield
     finally:
-        DRAWING.reset(token)
+        WRITING.reset(token)
 
 
 def gettext(message: str, **values: Any) -> str:
-    """A chart's message in the language being drawn in, its ``%(name)s`` filled from
+    """A message in the language being written, its ``%(name)s`` filled from
     ``values`` (always formatted, as the templates' messages are: a % is written %%)."""
-    return translations(DRAWING.get()).gettext(message) % values
+    return translations(WRITING.get()).gettext(message) % values
+
+
+def ngettext(one: str, many: str, n: int, **values: Any) -> str:
+    """A message with a count ``num`` in the language being written (its plural form by
+    the locale's rules)."""
+    return translations(WRITING.get()).ngettext(one, many, n) % {"num": n, **values}
 
 
 def chart_number(value: float, decimals: int | None = None) -> str | None:
-    """A number in the language being drawn in; None in English (the chart keeps its own
+    """A number in the language being written; None in English (the chart keeps its own
     format there)."""
-    lang = DRAWING.get()
+    lang = WRITING.get()
     return None if lang == "en" else number(value, lang, decimals)
 
 
 def period_label(period: Any) -> str:
     """A period as a chart's axis names it: its code in English (2026-09), the month in
     words in French (sept. 2026)."""
-    lang = DRAWING.get()
+    lang = WRITING.get()
     if lang == "en" or period.type != "month":
         return period.code
     return format_date(period.start, "MMM y", locale=_babel(lang))
@@ -102,7 +109,7 @@ def period_label(period: Any) -> str:
 
 def short_month(day: date) -> str:
     """A month's short name for a chart's axis, in the language being drawn in: Apr, avr."""
-    lang = DRAWING.get()
+    lang = WRITING.get()
     return f"{day:%b}" if lang == "en" else format_date(day, "MMM", locale=_babel(lang))
 
 
@@ -370,4 +377,6 @@ DOCUMENT_WORDS = (
     N_("day"), N_("week"), N_("month"), N_("quarter"), N_("year"), N_("period"),
     # the charts' short ratings and the timeline's legend
     N_("G"), N_("A/G"), N_("A/R"), N_("R"), N_("At risk or late"), N_("not assessed"),
+    # what a document is, in its "... as of" line (office.data_as_of_line)
+    N_("pack"), N_("note"), N_("report"), N_("document"),
 )

@@ -66,7 +66,7 @@ def render_pack(context: dict[str, Any], *, funnel: UnitComparison | None = None
     c = dict(context)
     trajectory = c.pop("trajectory")  # drawn here, not read by the template
     spc = c["spc"] if c["spc"] and c["spc"].points else None
-    with locale.drawing_in(lang):
+    with locale.writing_in(lang):
         c["headline_svg"] = headline_chart(trajectory, spc, width=760, height=340)
         y_range = shared_range(list(c["units"])) if shared_scale else None
         c["panels_shared"] = y_range is not None
@@ -127,7 +127,7 @@ def render_report(context: dict[str, Any], lang: str = "en") -> str:
     """The delivery report: likelihood league, successes with credit, concerns, quality; in
     ``lang`` (en or fr)."""
     c = dict(context)
-    with locale.drawing_in(lang):
+    with locale.writing_in(lang):
         c["likelihood_figure"] = likelihood_figure(c)  # the same figure the office formats show
         c["timeline_svg"] = milestone_timeline(c["across"]) if "across" in c else ""
     c.pop("likelihood_rounds", None)

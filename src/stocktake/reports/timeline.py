@@ -15,7 +15,7 @@ from html import escape
 from ..delivery.register import TimelineMilestone
 from ..results.register import AcrossPriorities
 from .charts import FORECAST, GREY, INK, ORANGE, RED, TRAJECTORY, label_width
-from .locale import DRAWING, gettext, short_month
+from .locale import WRITING, gettext, short_month
 
 GREEN = "#00703c"
 # (fill, stroke, the word in the legend) of each status as read today.
@@ -128,7 +128,7 @@ def milestone_timeline(across: AcrossPriorities, *, width: int = 960) -> str:
 def _milestone_row(m: TimelineMilestone, y: float, x, today: date) -> str:
     fill, stroke, _ = MARKS.get(m.status, MARKS["not_started"])
     owner = f" ({m.owner})" if m.owner else ""
-    title = (f"{m.name}{owner}: " if DRAWING.get() == "en" else f"{m.name}{owner}\u00a0: ") + (
+    title = (f"{m.name}{owner}: " if WRITING.get() == "en" else f"{m.name}{owner}\u00a0: ") + (
         gettext("due %(day)s, %(status)s", day=m.due.isoformat(),
                 status=gettext(m.status.replace("_", " "))))
     parts = [f'<text x="12" y="{y + 4:.1f}" font-size="11" data-status="{m.status}">'

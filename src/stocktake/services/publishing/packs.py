@@ -189,7 +189,8 @@ def in_language(context: dict[str, Any], model: DeliveryModel, lang: str) -> dic
         return dataclasses.replace(m, name=indicator_name(m.code, m.name))
 
     head: PriorityStatus = context["headline"]
-    head = dataclasses.replace(head, leads=tuple(moved(m) for m in head.leads),
+    head = dataclasses.replace(head, headline_name=ind.name_in(lang),
+                               leads=tuple(moved(m) for m in head.leads),
                                counters=tuple(moved(m) for m in head.counters))
     french = lang == "fr"
     return {
@@ -280,16 +281,13 @@ def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | Non
 
     check_language(lang)
     path = check_out(out, PACK_FORMATS)  # a bad --out or theme is refused before any work
-    if lang != "en" and path.suffix.lower() == ".pptx":
-        raise Invalid(Problem(f"a pack in '{lang}' is written as .pdf or .html, not .pptx "
-                              "(the PowerPoint pack is English only for now)", "--out"))
     look = load_theme(theme, model_theme(engine))
     context = pack_context(engine, priority, as_of=as_of, lang=lang)
     if path.suffix.lower() == ".pptx":
         from ...reports.deck import write_deck
 
         funnel, why_not = headline_funnel(engine, context, as_of=as_of)
-        write_deck(context, path, look, funnel=funnel, funnel_note=why_not)
+        write_deck(context, path, look, funnel=funnel, funnel_note=why_not, lang=lang)
     else:
         funnel, why_not = headline_funnel(engine, context, as_of=as_of)
         write_document(render_pack(context, funnel=funnel, funnel_note=why_not, lang=lang),
