@@ -70,11 +70,11 @@ def test_the_french_report_is_in_french_with_the_english_reports_figures(world, 
         assert heading.replace(" :", NBSP + ":") in words, heading
     assert "Plus d’heures d’ouverture" in words and "More operating hours" not in words
     assert "Cut violent crime" in words  # no French title in the model: the English one
-    # Every probability of the English league table, in French: 42% -> 42 %.
-    probabilities = re.findall(r"\b\d+%", english)
-    assert probabilities
-    for p in probabilities:
-        assert in_french(p) in words
+    # The data-quality league's scores and shares, as the English report has them.
+    rows = re.findall(r" (\d+\.\d) (\d+%) (\d+%) ", english)
+    assert rows
+    for row in rows:
+        assert " ".join(in_french(figure) for figure in row) in words
     assert "Données au 10 mai 2024, 9 h 30 UTC" in words
     for word in ("Delivery report", "Data as of", "League table", "Concerns"):
         assert word not in words, word
@@ -136,4 +136,57 @@ def test_the_french_pack_deck_is_in_french_with_the_english_decks_figures(world,
     assert "Données au 10 mai 2024, 9 h 30 UTC" in words  # the footer and the notes
     assert "Que cherchez-vous à faire" in words and "Réel" in words and "janv. 2024" in words
     for english_only in ("Data as of", "Latest", "Accountable owner", "Actual", "1,234.5"):
+        assert english_only not in words, english_only
+
+
+def office_text(world: str, tmp_path, command: list[str], suffix: str, lang: str) -> str:
+    """Every paragraph and table cell of a Word document, or every slide's text, table
+    and speaker notes of a PowerPoint deck."""
+    from docx import Document
+    from pptx import Presentation
+
+    out = tmp_path / f"{command[0]}-{lang}{suffix}"
+    result = runner.invoke(app, [*command, "--db", world, "--lang", lang, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    if suffix == ".docx":
+        doc = Document(str(out))
+        return "\n".join([p.text for p in doc.paragraphs] + [
+            " | ".join(c.text for c in row.cells) for t in doc.tables for row in t.rows])
+    lines = []
+    for slide in Presentation(str(out)).slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                lines.append(shape.text_frame.text)
+            if shape.has_table:
+                lines += [" | ".join(c.text for c in row.cells) for row in shape.table.rows]
+        lines.append(slide.notes_slide.notes_text_frame.text)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".pptx"])
+def test_the_french_report_in_word_and_powerpoint(world, tmp_path, suffix):
+    english = office_text(world, tmp_path, ["report"], suffix, "en")
+    words = office_text(world, tmp_path, ["report"], suffix, "fr")
+    assert "How likely is each priority to be delivered?" in english
+    assert f"Quelle est la probabilité de réaliser chaque priorité{NBSP}?" in words
+    assert "Plus d’heures d’ouverture" in words and "Données au 10 mai 2024, 9 h 30 UTC" in words
+    # The data-quality league's scores and shares, as the English document has them.
+    rows = re.findall(r"\| (\d+\.\d) \| (\d+%) \| (\d+%) \|", english)
+    assert rows
+    for row in rows:
+        assert " | ".join(in_french(figure) for figure in row) in words
+    for english_only in ("Data as of", "League table", "Priority |", "Concerns"):
+        assert english_only not in words, english_only
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".pptx"])
+def test_the_french_note_in_word_and_powerpoint(world, tmp_path, suffix):
+    command = ["note", "--month", "2024-05"]
+    english = office_text(world, tmp_path, command, suffix, "en")
+    words = office_text(world, tmp_path, command, suffix, "fr")
+    assert "1,234.5 (2024-04)" in english  # the nation's April hours
+    assert f"1{NBSP}234,5 (2024-04)" in words
+    assert f"Réalisation des priorités{NBSP}: mai 2024" in words
+    assert "Données au 10 mai 2024, 9 h 30 UTC" in words
+    for english_only in ("Data as of", "What moved", "May 2024", "1,234.5"):
         assert english_only not in words, english_only

@@ -79,13 +79,13 @@ def writing_in(lang: str) -> Iterator[None]:
         WRITING.reset(token)
 
 
-def gettext(message: str, **values: Any) -> str:
+def gettext(message: str, /, **values: Any) -> str:
     """A message in the language being written, its ``%(name)s`` filled from
     ``values`` (always formatted, as the templates' messages are: a % is written %%)."""
     return translations(WRITING.get()).gettext(message) % values
 
 
-def ngettext(one: str, many: str, n: int, **values: Any) -> str:
+def ngettext(one: str, many: str, n: int, /, **values: Any) -> str:
     """A message with a count ``num`` in the language being written (its plural form by
     the locale's rules)."""
     return translations(WRITING.get()).ngettext(one, many, n) % {"num": n, **values}
@@ -105,6 +105,14 @@ def period_label(period: Any) -> str:
     if lang == "en" or period.type != "month":
         return period.code
     return format_date(period.start, "MMM y", locale=_babel(lang))
+
+
+def month_code(month_name: str, lang: str) -> str:
+    """A month in words (month_name: décembre 2026) as its code, 2026-12."""
+    name, year = month_name.rsplit(" ", 1)
+    months = {format_date(date(2000, m, 1), "MMMM", locale=_babel(lang)): m
+              for m in range(1, 13)}
+    return f"{int(year):04d}-{months[name]:02d}"
 
 
 def short_month(day: date) -> str:

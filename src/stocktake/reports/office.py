@@ -10,11 +10,6 @@ from .locale import WRITING, gettext
 from .written import day, likelihood_word, number, pct, percent, signed, status_word, when
 
 
-def plural(n: int, one: str, many: str) -> str:
-    """A count with its noun: "1 priority", "3 priorities", "0 priorities"."""
-    return f"{n} {one if n == 1 else many}"
-
-
 def data_as_of_line(c: dict[str, Any], what: str) -> str:
     """"Data as of ..." in words, with the moment the document was asked for: the line on
     every slide and every page (never "as of None": a world may have no data yet)."""

@@ -440,7 +440,6 @@ def write_note(engine: Engine, month: str, out: str, *, theme: str | None = None
     .html or .pdf; returns what it holds."""
     check_language(lang)
     path, look = _check(engine, out, theme)
-    _check_office(path, lang)
     context = monthly_note_context(engine, month, lang)
     _write(context, path, look, "note", lang)
     return {"out": str(path), "month": month, "data_as_of": context["data_as_of"],
@@ -456,7 +455,6 @@ def write_report(engine: Engine, out: str, *, as_of: datetime | None = None,
     or fr); returns what it holds."""
     check_language(lang)
     path, look = _check(engine, out, theme)
-    _check_office(path, lang)
     context = delivery_report_context(engine, as_of=as_of, lang=lang)
     _write(context, path, look, "report", lang)
     return {"out": str(path), "data_as_of": context["data_as_of"], "as_of": context["as_of"],
@@ -474,19 +472,6 @@ def _check(engine: Engine, out: str, theme: str | None) -> tuple[Path, Theme]:
     return check_out(out, DOCUMENT_FORMATS), load_theme(theme, model_theme(engine))
 
 
-# The office formats written in French so far (the others are English only for now).
-FRENCH_OFFICE: tuple[str, ...] = ()
-
-
-def _check_office(path: Path, lang: str) -> None:
-    """Invalid for a Word or PowerPoint document in a language it is not yet written in."""
-    suffix = path.suffix.lower()
-    if lang != "en" and suffix in (".docx", ".pptx") and suffix not in FRENCH_OFFICE:
-        raise Invalid(Problem(f"a document in '{lang}' is written as .pdf or .html, not "
-                              f"{suffix} (the Word and PowerPoint documents are English only "
-                              "for now)", "--out"))
-
-
 def _write(context: dict[str, Any], path: Path, theme: Theme, kind: str,
            lang: str = "en") -> None:
     """Write a note or a report (``kind``) as Word, PowerPoint, HTML or PDF, by the
@@ -496,12 +481,12 @@ def _write(context: dict[str, Any], path: Path, theme: Theme, kind: str,
         from ...reports import word
 
         build = word.note_docx if kind == "note" else word.report_docx
-        build(context, theme).save(path)
+        build(context, theme, lang).save(path)
     elif suffix == ".pptx":
         from ...reports import briefing_deck
 
         make = briefing_deck.note_deck if kind == "note" else briefing_deck.report_deck
-        make(context, theme).save(str(path))
+        make(context, theme, lang).save(str(path))
     else:
         from ...reports.render import render_note, render_report, write_document
 
