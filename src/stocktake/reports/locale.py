@@ -264,6 +264,29 @@ def verdict_sentence(v: Any, unit_of_measure: str | None, decimals: int | None, 
     return text
 
 
+def assessment_change(change: Any, lang: str) -> str:
+    """How the likelihood moved since the previous round (delivery.assessments.change's
+    ``sentence``), in ``lang``; "" without a change."""
+    if not change:
+        return ""
+    if lang == "en":
+        return change.get("sentence") or ""
+    _ = translations(lang).gettext
+    like = (change.get("criteria") or {}).get("likelihood") or {}
+    new, old = (_(like[k]) if like.get(k) else "" for k in ("new_label", "old_label"))
+    direction = change.get("direction")
+    if change.get("since") is None or direction == "new":
+        return _("Likelihood first assessed as %(new)s in %(round)s") % {
+            "new": new, "round": change.get("round")}
+    if direction == "same":
+        return _("Likelihood unchanged at %(new)s since %(since)s") % {
+            "new": new, "since": change["since"]}
+    message = (_("Likelihood improved from %(old)s to %(new)s since %(since)s")
+               if direction == "improved" else
+               _("Likelihood worsened from %(old)s to %(new)s since %(since)s"))
+    return message % {"old": old, "new": new, "since": change["since"]}
+
+
 def icon_word(value: Any, lang: str) -> str:
     """An SPC icon in words (formatting.ICON_WORDS), translated."""
     return translations(lang).gettext(english_icon_word(value)) if value else "–"
@@ -318,6 +341,7 @@ def filters(lang: str) -> dict[str, Any]:
             v, unit, decimals, lang),
         "icon_word": lambda v: icon_word(v, lang),
         "lead_evidence": lambda e: lead_evidence(e, lang),
+        "assessment_change": lambda change: assessment_change(change, lang),
     }
 
 

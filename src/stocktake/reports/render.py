@@ -39,6 +39,7 @@ def environment(lang: str = "en") -> jinja2.Environment:
     env.install_gettext_translations(locale.translations(lang), newstyle=True)
     env.globals["lang"] = lang
     env.filters.update(FILTERS)
+    env.filters["assessment_change"] = lambda change: locale.assessment_change(change, "en")
     # A word the documents receive as data (a status, a question of the routine): its
     # translation, and as plain text, so that it is escaped as before.
     env.filters["tr"] = lambda word: locale.translations(lang).gettext(word) if word else word
