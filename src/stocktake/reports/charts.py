@@ -720,8 +720,8 @@ def likelihood_chart(priorities: list[tuple[str, list[tuple[str, str]]]], *,
         word = gettext(LIKELIHOOD_LABELS[code])
         out.append(f'<text x="{lx + 36:.1f}" y="{ly}">{word}</text>')
         lx += 48 + label_width(word, 12)
-    out.append(f'<text x="{lx:.1f}" y="{ly}" fill="{FORECAST}">'
-               f'{escape(gettext("– not assessed that round"))}</text>')
+    none_that_round = escape(gettext("– not assessed that round"))
+    out.append(f'<text x="{lx:.1f}" y="{ly}" fill="{FORECAST}">{none_that_round}</text>')
     height = ly + 10
     summary = escape(gettext("Likelihood of delivery by assessment round: ") + "; ".join(
         f"{t}: " + (", ".join(gettext(LIKELIHOOD_LABELS.get(v, v)) for _, v in h)

@@ -100,10 +100,10 @@ def milestone_timeline(across: AcrossPriorities, *, width: int = 960) -> str:
                     f'stroke="#e6e9ed"/><text x="{tx:.1f}" y="{bottom + 15}" '
                     f'text-anchor="middle" font-size="11" class="tick">{label}</text>')
     tx = x(today)
+    today_label = escape(gettext("today %(day)s", day=today.isoformat()))
     axis.append(f'<line x1="{tx:.1f}" y1="{TOP - 10}" x2="{tx:.1f}" y2="{bottom}" '
                 f'stroke="{INK}" stroke-dasharray="4 3"/><text x="{tx:.1f}" y="{TOP - 14}" '
-                f'text-anchor="middle" font-size="11">'
-                f'{escape(gettext("today %(day)s", day=today.isoformat()))}</text>')
+                f'text-anchor="middle" font-size="11">{today_label}</text>')
     legend, lx, ly = [], float(plot_x), bottom + 38
     for status in ("overdue", "at_risk", "not_started", "done", "dropped"):
         fill, stroke, word = MARKS[status]
