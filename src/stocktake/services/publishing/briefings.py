@@ -422,7 +422,8 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None,
             "trust": with_care(model, raised, titles, shown=5),
             # Since the last report: SINCE_DAYS before the moment read (the guide).
             "commitments": commitments_brief(engine, as_of=as_of),
-            "escalation": escalation_brief(engine, as_of=as_of),
+            "escalation": [{**e, "title": titles.get(e["code"], e["title"])}
+                           for e in escalation_brief(engine, as_of=as_of)],
             # Worst first: the report's league is there to find the units that need help.
             "quality": {"units": quality_league(provinces, raised, titles, worst_first=True),
                         "formula": FORMULA},
