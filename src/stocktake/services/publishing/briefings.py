@@ -399,6 +399,7 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None,
                 "flags": flags(r)})
     quality = data_quality(Snapshot(engine, now, model=model))
     provinces = [q for q in quality.units if model.depth(q.unit) == 1]
+    trust = with_care(model, raised, titles, shown=5)
     if not english:
         provinces = [dataclasses.replace(q, name=unit(q.unit, q.name)) for q in provinces]
     return {"kind": "report",
@@ -419,7 +420,9 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None,
             "likelihood_rounds": [(titles[r["head"].code], r["rounds"]) for r in league + [
                 r for r in rows if r["head"].status in CONCLUDED]],
             "successes": successes, "concerns": concerns, "concluded": concluded,
-            "trust": with_care(model, raised, titles, shown=5),
+            "trust": (trust if english else [
+                _care_in(model, item, standing_on(raised, item["code"]), lang)
+                for item in trust]),
             # Since the last report: SINCE_DAYS before the moment read (the guide).
             "commitments": commitments_brief(engine, as_of=as_of),
             "escalation": [{**e, "title": titles.get(e["code"], e["title"])}
