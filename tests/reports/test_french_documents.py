@@ -190,3 +190,22 @@ def test_the_french_note_in_word_and_powerpoint(world, tmp_path, suffix):
     assert "Données au 10 mai 2024, 9 h 30 UTC" in words
     for english_only in ("Data as of", "What moved", "May 2024", "1,234.5"):
         assert english_only not in words, english_only
+
+
+def test_the_french_decks_native_charts_format_numbers_the_french_way(world, tmp_path):
+    """A native chart's number formats carry fr-CA's locale tag, so that PowerPoint and
+    LibreOffice write 1 234,5 there too; the English deck's are as before."""
+    from pptx import Presentation
+
+    formats = {}
+    for lang in ("en", "fr"):
+        out = tmp_path / f"pack-{lang}.pptx"
+        result = runner.invoke(app, ["pack", "MORE", "--db", world, "--lang", lang,
+                                     "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        formats[lang] = [shape.chart.plots[0].data_labels.number_format
+                         for slide in Presentation(str(out)).slides
+                         for shape in slide.shapes
+                         if shape.has_chart and shape.chart.plots[0].has_data_labels]
+    assert formats["en"] == ["+0.0;-0.0;0"]
+    assert formats["fr"] == ["[$-C0C]+0.0;[$-C0C]-0.0;[$-C0C]0"]

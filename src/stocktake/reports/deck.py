@@ -33,7 +33,7 @@ from ..results.status import ForecastReading, PriorityTrajectory
 from .chain_diagram import chain_svg
 from .charts import funnel_chart, headline_chart
 from .figures import BarFigure
-from .locale import gettext, ngettext, period_label, writing_in
+from .locale import gettext, ngettext, office_format, period_label, writing_in
 from .office import data_as_of_line, headline_facts, likelihood_text, sources_note
 from .pictures import PictureCache, svg_size
 from .theme import DEFAULT_THEME, Theme
@@ -159,7 +159,7 @@ class Deck:
                    height: int = BODY_HEIGHT - Inches(0.5)) -> Any:
         """A figure's bars as a native, editable bar chart (the first category at the
         top), each bar in its colour, labelled with its value; its caption below."""
-        data = CategoryChartData(number_format=figure.number_format)
+        data = CategoryChartData(number_format=office_format(figure.number_format))
         data.categories = list(reversed(figure.categories))  # PowerPoint draws bottom-up
         data.add_series(figure.axis_title, list(reversed(figure.values)))
         frame = s.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, MARGIN, top,
@@ -169,7 +169,7 @@ class Deck:
         chart.font.size, chart.font.name = Pt(12), self.theme.font
         plot = chart.plots[0]
         plot.has_data_labels = True
-        plot.data_labels.number_format = figure.number_format
+        plot.data_labels.number_format = office_format(figure.number_format)
         plot.data_labels.number_format_is_linked = False
         for point, colour in zip(plot.series[0].points, reversed(figure.colours),
                                  strict=True):
@@ -445,7 +445,7 @@ def _headline_slide(deck: Deck) -> None:
                              name=p["headline_name"], scope=p["scope_name"]),
                   MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
         return
-    data = CategoryChartData(number_format="#,##0.0")
+    data = CategoryChartData(number_format=office_format("#,##0.0"))
     data.categories = [period_label(Period.parse(code)) for code in periods]
     for name, values in lines.items():
         data.add_series(gettext(name), values)
@@ -504,7 +504,7 @@ def _units_slide(deck: Deck, no_funnel: str | None) -> None:
     # worst first: the units that need help at the top of the bar chart
     sign = 1 if p["polarity"] == "up" else -1
     units.sort(key=lambda u: -sign * u.gap_pct)
-    data = CategoryChartData(number_format="+0.0;-0.0;0")
+    data = CategoryChartData(number_format=office_format("+0.0;-0.0;0"))
     data.categories = [u.unit_name for u in units]
     data.add_series(gettext("Gap against its share of the trajectory (%%)"),
                     [round(u.gap_pct, 1) for u in units])
@@ -515,7 +515,8 @@ def _units_slide(deck: Deck, no_funnel: str | None) -> None:
     chart.font.size, chart.font.name = Pt(12), deck.theme.font
     plot = chart.plots[0]
     plot.has_data_labels = True
-    plot.data_labels.number_format, plot.data_labels.number_format_is_linked = "+0.0;-0.0;0", False
+    plot.data_labels.number_format = office_format("+0.0;-0.0;0")
+    plot.data_labels.number_format_is_linked = False
     for point, u in zip(plot.series[0].points, units, strict=True):
         point.format.fill.solid()
         point.format.fill.fore_color.rgb = deck.colour(deck.theme.status_colour(u.status))

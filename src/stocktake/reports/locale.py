@@ -91,6 +91,18 @@ def ngettext(one: str, many: str, n: int, /, **values: Any) -> str:
     return translations(WRITING.get()).ngettext(one, many, n) % {"num": n, **values}
 
 
+# Windows' locale identifiers, for a native office chart's number formats: a format tagged
+# [$-C0C] is written by the rules of fr-CA (1 234,5) wherever it is opened.
+OFFICE_LOCALES = {"fr": "C0C"}
+
+
+def office_format(code: str) -> str:
+    """A native chart's number format (an Excel format code) in the language being written:
+    the code itself in English, each of its sections tagged with the locale otherwise."""
+    tag = OFFICE_LOCALES.get(WRITING.get())
+    return code if tag is None else ";".join(f"[$-{tag}]{part}" for part in code.split(";"))
+
+
 def chart_number(value: float, decimals: int | None = None) -> str | None:
     """A number in the language being written; None in English (the chart keeps its own
     format there)."""
