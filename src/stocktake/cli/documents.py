@@ -29,27 +29,27 @@ ThemeOption = Annotated[str | None, typer.Option(
     "--theme", metavar="FILE", help="The colours and font of a .pptx or .docx, in place of "
     "the model's theme.yaml: a YAML file of font, primary, actual, forecast, ok, warn, bad "
     "(colours as #RRGGBB).")]
+LangOption = Annotated[str, typer.Option(
+    "--lang", help="The document's language: en, or fr (French headings, sentences, "
+    "numbers, dates, charts and the model's French names).")]
 
 
 def pack(priority: PriorityArg, out: PackOutOption, db: DbOption = None,
-         as_of: AsOfOption = None, theme: ThemeOption = None,
+         as_of: AsOfOption = None, theme: ThemeOption = None, lang: LangOption = "en",
          as_json: JsonOption = False) -> None:
     """The stocktake pack for one priority, as PDF, HTML or a PowerPoint deck to edit, built
     on Barber's five questions, from the data as known at --as-of."""
     from ..services.publishing.packs import write_pack
 
     r = write_pack(open_db(db), priority, str(out), as_of=parse_as_of(as_of),
-                   theme=theme)
+                   theme=theme, lang=lang)
     render_document(f"Pack for {priority}", r, as_json=as_json)
 
 
 def note(month: Annotated[str, typer.Option("--month", metavar="YYYY-MM",
                                             help="The month the note covers.")],
          out: OutOption, db: DbOption = None, theme: ThemeOption = None,
-         lang: Annotated[str, typer.Option(
-             "--lang", help="The note's language: en, or fr (French headings, sentences, "
-             "numbers, dates and the model's French names; .pdf or .html).")] = "en",
-         as_json: JsonOption = False) -> None:
+         lang: LangOption = "en", as_json: JsonOption = False) -> None:
     """The monthly note to the leader: one page across all priorities: what moved, what is
     off track, what needs a decision. As PDF, HTML, or a Word document or PowerPoint deck
     to edit."""
@@ -60,13 +60,15 @@ def note(month: Annotated[str, typer.Option("--month", metavar="YYYY-MM",
 
 
 def report(out: OutOption, db: DbOption = None, as_of: AsOfOption = None,
-           theme: ThemeOption = None, as_json: JsonOption = False) -> None:
+           theme: ThemeOption = None, lang: LangOption = "en",
+           as_json: JsonOption = False) -> None:
     """The delivery report: every priority's likelihood of delivery as a league table,
     change since the last round, successes with credit, concerns, data-quality league. As
     PDF, HTML, or a Word document or PowerPoint deck to edit."""
     from ..services.publishing.briefings import write_report
 
-    r = write_report(open_db(db), str(out), as_of=parse_as_of(as_of), theme=theme)
+    r = write_report(open_db(db), str(out), as_of=parse_as_of(as_of), theme=theme,
+                     lang=lang)
     render_document("Delivery report", r, as_json=as_json)
 
 

@@ -24,9 +24,10 @@ from .figures import (
     report_figure,
     timeline_figure,
 )
-from .formatting import day, status_word
+from .locale import WRITING, gettext, month_code, writing_in
 from .office import data_as_of_line, sources_note
 from .theme import DEFAULT_THEME, Theme
+from .written import day, status_word, word
 
 LINES = 6  # the most items a slide holds legibly; all of them are in the notes
 SLIDE_CHARS = 900  # about what a slide's body holds at 18 points
@@ -63,7 +64,7 @@ def _items_slide(deck: Deck, title: str, items: list[tuple[str, str]], empty: st
             break
         shown.append(short)
     if len(lines) > len(shown):
-        shown.append(f"and {len(lines) - len(shown)} more in the notes")
+        shown.append(gettext("and %(n)s more in the notes", n=len(lines) - len(shown)))
     deck.text(s, shown or [empty], MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT,
               size=18)
 
@@ -74,7 +75,7 @@ def _shorten(line: str) -> str:
         return line
     cut = line.rfind(". ", 0, ITEM_CHARS)
     return (line[:cut + 1] if cut > 0 else line[:ITEM_CHARS].rstrip() + "…") + \
-        " (In full in the notes.)"
+        " " + gettext("(In full in the notes.)")
 
 
 def _table_slide(deck: Deck, title: str, header: list[str], rows: list[list[str]],
@@ -98,14 +99,17 @@ def _across_slides(deck: Deck, c: dict[str, Any], timeline: PictureFigure | None
     if across.risks:
         # The highest risks legibly on the slide; every risk in the notes.
         rows = words.risk_rows(across)
-        more = ["", f"and {len(rows) - RISKS_SHOWN} more (in the notes)"] + [""] * 5
+        more = ["", gettext("and %(n)s more (in the notes)", n=len(rows) - RISKS_SHOWN)
+                ] + [""] * 5
         shown = rows[:RISKS_SHOWN] + ([more] if len(rows) > RISKS_SHOWN else [])
-        notes = words.RISK_KEY.format(high=HIGH_RISK_SCORE) + "\n" + "\n".join(
-            f"{r[0]}. {r[1]} ({r[2]}): {r[3]}, {r[4]}; owner {r[5]}; mitigation: {r[6]}."
-            for r in rows) + ("\n" + words.closed_sentence(across)
-                              if across.closed else "")
-        _table_slide(deck, "Risk register across priorities", words.RISK_HEADER, shown, "",
-                     notes, [0.3, 2.6, 1.6, 1.2, 1.1, 1.2, 2.4])
+        notes = words.translated(words.RISK_KEY).format(high=HIGH_RISK_SCORE) + "\n" + (
+            "\n".join(f"{r[0]}. {r[1]} ({r[2]}): {r[3]}, {r[4]}; "
+                      + gettext("owner %(owner)s; mitigation: %(mitigation)s.", owner=r[5],
+                                mitigation=r[6]) for r in rows)) + (
+            "\n" + words.closed_sentence(across) if across.closed else "")
+        _table_slide(deck, gettext("Risk register across priorities"),
+                     words.translated(words.RISK_HEADER), shown, "", notes,
+                     [0.3, 2.6, 1.6, 1.2, 1.1, 1.2, 2.4])
     _picture_slide(deck, timeline)
 
 
@@ -138,70 +142,92 @@ def _picture_slide(deck: Deck, figure: PictureFigure | None) -> None:
                   Inches(0.45), size=12, colour="forecast")
 
 
-def note_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> Any:
+def note_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME, lang: str = "en") -> Any:
     """The monthly note (services.publishing.briefings.monthly_note_context) as a
-    python-pptx Presentation."""
-    month = datetime.strptime(c["month_name"], "%B %Y").strftime("%Y-%m")
+    python-pptx Presentation, in ``lang``."""
+    with writing_in(lang):
+        return _note_deck(c, theme)
+
+
+def _note_deck(c: dict[str, Any], theme: Theme) -> Any:
+    month = (datetime.strptime(c["month_name"], "%B %Y").strftime("%Y-%m")
+             if WRITING.get() == "en" else month_code(c["month_name"], WRITING.get()))
     deck = _deck(c, theme, "note", f"stocktake note --month {month} --out note.pptx",
                  as_of_option=False)
-    _title_slide(deck, f"Delivery of the priorities: {c['month_name']}",
-                 [f"Monthly note · {c['month_name']}", words.note_summary(c)])
-    _table_slide(deck, "Where each priority stands", words.NOTE_HEADER, words.note_rows(c),
-                 "No priority is in the model yet.", words.NOTE_KEY,
-                 [2.5, 1.3, 1.3, 1, 1.4, 1.3, 1.4])
+    _title_slide(deck, gettext("Delivery of the priorities: %(month)s", month=c["month_name"]),
+                 [gettext("Monthly note · %(month)s", month=c["month_name"]),
+                  words.note_summary(c)])
+    _table_slide(deck, gettext("Where each priority stands"),
+                 words.translated(words.NOTE_HEADER), words.note_rows(c),
+                 gettext("No priority is in the model yet."),
+                 words.translated(words.NOTE_KEY), [2.5, 1.3, 1.3, 1, 1.4, 1.3, 1.4])
     _figure_slide(deck, note_figure(c, theme))
-    _items_slide(deck, "What moved", words.moved(c), "No new data this month.")
-    _items_slide(deck, "What is off track", words.off_track(c), "Nothing is off track.")
-    _items_slide(deck, "What needs a decision", words.decisions(c),
-                 "No decision needed this month.")
+    _items_slide(deck, gettext("What moved"), words.moved(c),
+                 gettext("No new data this month."))
+    _items_slide(deck, gettext("What is off track"), words.off_track(c),
+                 gettext("Nothing is off track."))
+    _items_slide(deck, gettext("What needs a decision"), words.decisions(c),
+                 gettext("No decision needed this month."))
     if c.get("care"):
-        _items_slide(deck, "Numbers to treat with care: alerts of gaming or a change of "
-                     "recording", words.care(c), "")
+        _items_slide(deck, gettext("Numbers to treat with care: alerts of gaming or a change "
+                                   "of recording"), words.care(c), "")
     return deck.prs
 
 
-def report_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> Any:
+def report_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME, lang: str = "en") -> Any:
     """The delivery report (services.publishing.briefings.delivery_report_context) as a
-    python-pptx Presentation."""
+    python-pptx Presentation, in ``lang``."""
+    with writing_in(lang):
+        return _report_deck(c, theme)
+
+
+def _report_deck(c: dict[str, Any], theme: Theme) -> Any:
     deck = _deck(c, theme, "report", "stocktake report --out report.pptx")
     # The pictures first, drawn in the background while the slides before them are built.
     likelihood = _started(deck, likelihood_figure(c))
     timeline = _started(deck, timeline_figure(c))
-    _title_slide(deck, "How likely is each priority to be delivered?",
-                 ["Delivery report", data_as_of_line(c, "report"),
-                  f"Report date: {day(c['today'])}"])
-    _table_slide(deck, "League table: likelihood of delivery", words.LEAGUE_HEADER,
-                 words.league_rows(c), "No priority is still short of its deadline.",
+    _title_slide(deck, gettext("How likely is each priority to be delivered?"),
+                 [gettext("Delivery report"), data_as_of_line(c, "report"),
+                  gettext("Report date: %(day)s", day=day(c["today"]))])
+    _table_slide(deck, gettext("League table: likelihood of delivery"),
+                 words.translated(words.LEAGUE_HEADER), words.league_rows(c),
+                 gettext("No priority is still short of its deadline."),
                  words.report_key(c), [0.4, 2.4, 1.3, 2, 2.4, 1])
     _figure_slide(deck, report_figure(c, theme))
     _picture_slide(deck, likelihood)
     if c["concluded"]:
-        _table_slide(deck, "Targets at their deadline: met or missed",
-                     ["Priority", "Verdict", "At the deadline, and since"],
+        _table_slide(deck, gettext("Targets at their deadline: met or missed"),
+                     [gettext("Priority"), gettext("Verdict"),
+                      gettext("At the deadline, and since")],
                      [[r["title"], status_word(r["status"]), r["sentence"]]
-                      for r in c["concluded"]], "", words.CONCLUDED_NOTE, [2, 1, 4])
+                      for r in c["concluded"]], "", words.translated(words.CONCLUDED_NOTE),
+                     [2, 1, 4])
     successes = [(f"{words.success_heading(s)}: ", words.success(s)
-                  + (f" ⚠ Before giving credit: {words.credit_alerts(s['credit_alerts'])}"
+                  + (" ⚠ " + gettext("Before giving credit: ")
+                     + words.credit_alerts(s["credit_alerts"])
                      if s.get("credit_alerts") else "")) for s in c["successes"]]
-    _items_slide(deck, "Successes, and who achieved them", successes,
-                 "No priority or unit is on track yet.")
+    _items_slide(deck, gettext("Successes, and who achieved them"), successes,
+                 gettext("No priority or unit is on track yet."))
     concerns = [(f"{s['title']} ({status_word(s['status'])}): ", words.concern(s)
-                 + "".join(f" Judgement and statistics disagree. {f['message']}"
-                           for f in s["flags"])) for s in c["concerns"]]
-    _items_slide(deck, "Concerns", concerns, "No concerns.")
+                 + "".join(" " + gettext("Judgement and statistics disagree.")
+                           + f" {f['message']}" for f in s["flags"])) for s in c["concerns"]]
+    _items_slide(deck, gettext("Concerns"), concerns, gettext("No concerns."))
     if "trust" in c:  # the slide counts each priority's alerts; the notes explain them
         trust = [(f"{p['title']}: ", f"{p['counted']}.") for p in c["trust"]]
         details = [f"{p['title']}: {p['counted']}. " + " ".join(
-            f"{a.explanation}. {str(a.status).capitalize()}; alert {a.id}."
-            for a in p["alerts"]) + (f" And {p['more']} more: stocktake alerts --priority "
-                                     f"{p['code']}." if p.get("more") else "")
+            f"{a.explanation}. {word(str(a.status).capitalize())}; "
+            + gettext("alert %(id)s", id=a.id) + "." for a in p["alerts"])
+            + (" " + gettext("And %(n)s more:", n=p["more"])
+               + f" stocktake alerts --priority {p['code']}." if p.get("more") else "")
             for p in c["trust"]]
-        _items_slide(deck, "Can we trust these numbers?", trust,
-                     "No alert is open or confirmed.", details)
+        _items_slide(deck, gettext("Can we trust these numbers?"), trust,
+                     gettext("No alert is open or confirmed."), details)
     _across_slides(deck, c, timeline)
     units = c["quality"]["units"]
-    _table_slide(deck, "Data-quality league: provinces and territories",
-                 words.QUALITY_HEADER, [words.quality_row(i, e) for i, e in enumerate(units, 1)],
-                 "No unit has data to score yet.",
-                 f"{words.QUALITY_ORDER} {words.report_key(c)}", [0.4, 4.4, 1, 1.2, 1.2, 1])
+    _table_slide(deck, gettext("Data-quality league: provinces and territories"),
+                 words.translated(words.QUALITY_HEADER),
+                 [words.quality_row(i, e) for i, e in enumerate(units, 1)],
+                 gettext("No unit has data to score yet."),
+                 f"{words.translated(words.QUALITY_ORDER)} {words.report_key(c)}",
+                 [0.4, 4.4, 1, 1.2, 1.2, 1])
     return deck.prs

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..delivery.chains import LEVELS, STRENGTHS, Chain, analyse_chain, chain_summary_lines
 from .charts import INK, ORANGE, RED, TRAJECTORY
+from .locale import N_, gettext
 
 FONT = "'Liberation Sans', Arial, Helvetica, sans-serif"  # Arial metrics, on every platform
 CHAR_EM = 0.6  # assumed width of a character as a share of the font size (generous for Arial)
@@ -39,19 +40,20 @@ STYLES = {  # strength -> stroke colour, width, dash pattern, label text colour
     "broken": (RED, 2.2, "0.1 5", RED_TEXT),
 }
 BOX_STYLES = {True: ("#e6eef6", TRAJECTORY), False: ("#ffffff", "#6b7785")}  # controls?
-LEGEND_STRENGTH = {"strong": "Strong", "adequate": "Adequate", "weak": "Weak (dashed)",
-                   "broken": "Broken (dotted)"}
+# The diagram's words in English, drawn in the language being written (locale.gettext).
+LEGEND_STRENGTH = {"strong": N_("Strong"), "adequate": N_("Adequate"),
+                   "weak": N_("Weak (dashed)"), "broken": N_("Broken (dotted)")}
 BANDS = {
-    "federal": ("Federal", "the centre"),
-    "provincial": ("Provincial", "other governments"),
-    "municipal": ("Municipal", "other governments"),
-    "frontline": ("Frontline", "where citizens are served"),
-    "external": ("External", "outside government"),
+    "federal": (N_("Federal"), N_("the centre")),
+    "provincial": (N_("Provincial"), N_("other governments")),
+    "municipal": (N_("Municipal"), N_("other governments")),
+    "frontline": (N_("Frontline"), N_("where citizens are served")),
+    "external": (N_("External"), N_("outside government")),
 }
 FLAGS = {  # flag -> marker shape, colour, legend text
-    "spof": ("triangle", RED, "Single point of failure"),
-    "quality": ("square", ORANGE, "Poor data quality"),
-    "route": ("circle", RED, "Reached only by weak links"),
+    "spof": ("triangle", RED, N_("Single point of failure")),
+    "quality": ("square", ORANGE, N_("Poor data quality")),
+    "route": ("circle", RED, N_("Reached only by weak links")),
 }
 
 
@@ -260,15 +262,17 @@ def _flags(chain: Chain, analysis: dict[str, Any]) -> dict[str, list[tuple[str, 
     for s in analysis.get("single_points_of_failure") or []:
         if s["actor"] in notes:
             notes[s["actor"]].append(
-                ("spof", "Single point of failure"))
+                ("spof", gettext("Single point of failure")))
     below = (analysis.get("parameters") or {}).get("poor_quality_below", 75.0)
     for p in analysis.get("poor_quality_actors") or []:
         if p["actor"] in notes:
             notes[p["actor"]].append(
-                ("quality", f"Data quality {p['mean_score']:.0f} (below {below:g})"))
+                ("quality", gettext("Data quality %(score).0f (below %(below)g)",
+                                    score=p["mean_score"], below=below)))
     for b in analysis.get("broken_paths") or []:
         if b["frontline"] in notes:
-            notes[b["frontline"]].append(("route", "Reached only by weak or broken links"))
+            notes[b["frontline"]].append(("route",
+                                          gettext("Reached only by weak or broken links")))
     return notes
 
 
@@ -420,11 +424,11 @@ def _band_svg(levels: list[str], tops: list[float], row_h: list[float], gaps: li
         if n:
             out.append(f'<line x1="0" x2="{total_w:.0f}" y1="{y0:.1f}" y2="{y0:.1f}" '
                        'stroke="#d5dbe1"/>')
-        title, role = BANDS[level]
+        title, role = (gettext(word) for word in BANDS[level])
         role_lines = wrap(role, LEFT_COL - 22, SMALL_SIZE)
         ty = (y0 + y1) / 2 - (NAME_LINE + len(role_lines) * SMALL_LINE) / 2 + 11
         out.append(f'<text class="band-label" x="12" y="{ty:.1f}" font-weight="700" '
-                   f'font-size="{NAME_SIZE}">{title}</text>')
+                   f'font-size="{NAME_SIZE}">{escape(title)}</text>')
         for k, line in enumerate(role_lines):
             out.append(f'<text x="12" y="{ty + NAME_LINE + k * SMALL_LINE:.1f}" '
                        f'font-size="{SMALL_SIZE}" fill="#5a6470">{escape(line)}</text>')
@@ -436,13 +440,15 @@ def _band_svg(levels: list[str], tops: list[float], row_h: list[float], gaps: li
 def _legend_svg(sid: str, top: float, lo: float, hi: float) -> tuple[list[str], float]:
     """The key: line styles with their words, the label, box styles and markers. Returns
     the elements and the y of its last row."""
+    key = escape(gettext("Key"))
     out = [f'<text x="12" y="{top + 4:.1f}" font-weight="700" font-size="{NAME_SIZE}">'
-           'Key</text>']
+           f'{key}</text>']
     groups: list[list[tuple[str, str, str]]] = [
-        [("line", s, LEGEND_STRENGTH[s]) for s in STRENGTHS]
-        + [("label", "type \u00b7 strength", "labels every link")],
-        [("box", "control", "Centre controls"), ("box", "influence", "Centre influences")]
-        + [("flag", f, FLAGS[f][2]) for f in FLAGS]]
+        [("line", s, gettext(LEGEND_STRENGTH[s])) for s in STRENGTHS]
+        + [("label", gettext("type \u00b7 strength"), gettext("labels every link"))],
+        [("box", "control", gettext("Centre controls")),
+         ("box", "influence", gettext("Centre influences"))]
+        + [("flag", f, gettext(FLAGS[f][2])) for f in FLAGS]]
     ly = top
     for n, group in enumerate(groups):
         lx = lo
@@ -501,7 +507,7 @@ def chain_svg(chain: Chain, analysis: dict[str, Any] | None = None, *,
     box_h: dict[str, float] = {}
     for a in chain.actors:
         name_lines = wrap(a.name, box_w - 2 * PAD_X, NAME_SIZE)
-        control = "Centre controls" if a.controls else "Centre influences"
+        control = gettext("Centre controls") if a.controls else gettext("Centre influences")
         note_lines = [(flag, line) for flag, text in notes[a.code]
                       for line in wrap(text, box_w - 2 * PAD_X - 13, SMALL_SIZE)]
         content[a.code] = (name_lines, control, note_lines)
@@ -515,7 +521,7 @@ def chain_svg(chain: Chain, analysis: dict[str, Any] | None = None, *,
     for j, link in enumerate(chain.links):
         pairs.setdefault((link.source, link.target), []).append(j)
     groups = list(pairs.values())
-    texts = [f"{k.type} \u00b7 {k.strength}" for k in chain.links]
+    texts = [f"{gettext(k.type)} \u00b7 {gettext(k.strength)}" for k in chain.links]
     sizes = [(max(text_width(texts[j], LABEL_SIZE) for j in group) + 10,
               len(group) * LABEL_LINE + 4) for group in groups]
 
@@ -561,7 +567,8 @@ def chain_svg(chain: Chain, analysis: dict[str, Any] | None = None, *,
                    f'data-strength="{link.strength}" d="{d}" fill="none" stroke="{colour}" '
                    f'stroke-width="{stroke_w}"{extra} marker-end="url(#{sid}-{link.strength})">'
                    f'<title>{escape(chain.actor(link.source).name)} to '
-                   f'{escape(chain.actor(link.target).name)}: {link.type}, {link.strength}'
+                   f'{escape(chain.actor(link.target).name)}: {gettext(link.type)}, '
+                   f'{gettext(link.strength)}'
                    f'{escape(evidence)}</title></path>')
 
     for group, (w, h), spot in zip(groups, sizes, spots, strict=True):
@@ -617,7 +624,8 @@ def chain_svg(chain: Chain, analysis: dict[str, Any] | None = None, *,
 
     legend, last = _legend_svg(sid, tops[-1] + row_h[-1] + TOP_MARGIN + 22, lo, hi)
     out += legend
-    title = f"Delivery chain: {len(chain.actors)} actors and {len(chain.links)} links"
+    title = gettext("Delivery chain: %(actors)s actors and %(links)s links",
+                    actors=len(chain.actors), links=len(chain.links))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total_w:.0f} '
             f'{last + 16:.0f}" role="img" aria-labelledby="{sid}-title {sid}-desc" '
             f'class="chart chain" font-family="{FONT}" font-size="{SMALL_SIZE}" fill="{INK}">'

@@ -14,6 +14,7 @@ from ..model.periods import Period, PeriodError
 from ..results import encode
 from ..results.readings import SpcChart, SpcPoint, UnitComparison
 from ..results.status import ForecastReading, PriorityTrajectory, UnitReading
+from .locale import chart_number, gettext, period_label
 
 GREY, BLUE, ORANGE, PURPLE, RED = "#a6a6a6", "#00b0f0", "#e46c0a", "#490092", "#de1b1b"
 INK, TRAJECTORY, FORECAST = "#1b1f24", "#0b3d62", "#5a6470"
@@ -32,12 +33,16 @@ def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 def _fmt(v: float) -> str:
-    """As the pages print figures: whole above 100, else one decimal."""
+    """As the pages print figures: whole above 100, else one decimal (in the language the
+    chart is drawn in: 1 234,5 in French)."""
+    french = chart_number(v, 0 if abs(v) >= 100 else 1)
+    if french is not None:
+        return french
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
 
 
 def _tick(v: float) -> str:
-    return _fmt(v).removesuffix(".0")
+    return _fmt(v).removesuffix(".0").removesuffix(",0")
 
 
 # Advances in ems, at or above those of the common sans-serif fonts (DejaVu Sans, the widest
@@ -73,9 +78,11 @@ def time_ticks(first: Period, last: Period, plot_w: float, font_size: float,
         step = next((k for k in YEAR_STEPS if fits(k * per_year, "0000")), YEAR_STEPS[-1])
         return [(Period.containing(Period.parse(f"{y}").start, first.type), str(y))
                 for y in years if y % step == 0]
-    widest = max(first.code, last.code, key=lambda code: label_width(code, font_size))
+    widest = max(period_label(first), period_label(last),
+                 key=lambda label: label_width(label, font_size))
     step = next((k for k in PERIOD_STEPS if fits(k, widest)), span)
-    return [(first.shift(i), first.shift(i).code) for i in range(0, last - first + 1, step)]
+    return [(first.shift(i), period_label(first.shift(i)))
+            for i in range(0, last - first + 1, step)]
 
 
 def ticks_inside(ticks: list[tuple[Period, str]], x: Any, width: float,
@@ -205,7 +212,7 @@ def headline_chart(trajectory: PriorityTrajectory, spc: SpcChart | None = None, 
     target_box = None  # where the target's label goes: a rebase label keeps clear of it
     if target:
         tx, ty = x(Period.parse(target.period)), y(target.value)
-        tw = label_width(f"Target {_fmt(target.value)}", 12)
+        tw = label_width(gettext("Target %(value)s", value=_fmt(target.value)), 12)
         target_box = (tx - 10 - tw, tx - 10, ty - 22, ty - 7)
     for i, (kind, p, label) in enumerate(marks):  # accepted solid, suggested dotted
         px = x(p) - (x(p) - x(p.shift(-1))) / 2
@@ -254,24 +261,27 @@ def headline_chart(trajectory: PriorityTrajectory, spc: SpcChart | None = None, 
         # paint-order would otherwise paint the stroke over the letters and hide them.
         for paint in ('fill="#fff" stroke="#fff" stroke-width="3"', f'fill="{RED}"'):
             out.append(f'<text x="{cx - 10:.1f}" y="{cy - 10:.1f}" text-anchor="end" '
-                       f'{paint} font-weight="600">Target {_fmt(tv)}</text>')
+                       f'{paint} font-weight="600">'
+                       f'{escape(gettext("Target %(value)s", value=_fmt(tv)))}</text>')
     out.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" '
                f'y2="{top + plot_h}" stroke="{INK}"/>')
     # Only what the chart draws is in its legend (a public chart has no forecast).
     kinds = {v.get("point_type") for _, v in series["actual"]}
-    legend = [("line", INK, "Actual"), ("dash", TRAJECTORY, "Trajectory")]
+    legend = [("line", INK, gettext("Actual")), ("dash", TRAJECTORY, gettext("Trajectory"))]
     if limits:
         adjusted = ((spc.seasonal_adjustment if spc else None) or {}).get("applied")
-        legend += [("band", GREY, "Process limits (XmR, seasonally adjusted)" if adjusted
-                    else "Process limits (XmR)")]
+        legend += [("band", GREY, gettext("Process limits (XmR, seasonally adjusted)")
+                    if adjusted else gettext("Process limits (XmR)"))]
     if any(k == "accepted" for k, _, _ in marks):
-        legend += [("rule", INK, "Rebased (accepted)")]
+        legend += [("rule", INK, gettext("Rebased (accepted)"))]
     if any(k == "suggested" for k, _, _ in marks):
-        legend += [("dotrule", INK, "Suggested rebase")]
-    legend += [("dot", ORANGE, "Special cause: concern")] if "concern" in kinds else []
-    legend += [("dot", BLUE, "Special cause: improvement")] if "improvement" in kinds else []
-    legend += [("band", FORECAST, "Forecast, 80% and 95%")] if fc else []
-    legend += [("diamond", RED, "Target")] if target else []
+        legend += [("dotrule", INK, gettext("Suggested rebase"))]
+    legend += ([("dot", ORANGE, gettext("Special cause: concern"))] if "concern" in kinds
+               else [])
+    legend += ([("dot", BLUE, gettext("Special cause: improvement"))]
+               if "improvement" in kinds else [])
+    legend += [("band", FORECAST, gettext("Forecast, 80%% and 95%%"))] if fc else []
+    legend += [("diamond", RED, gettext("Target"))] if target else []
     lx, ly = left, height - 42
     for kind, colour, label in legend:
         if lx + 30 + 6.9 * len(label) > width - right:  # wrap onto a second row
@@ -351,26 +361,30 @@ def _rebase_marks(spc: SpcChart | None, first: Period, last: Period
         for r in rebases:
             p = Period.parse(r["period"])
             if first < p <= last:
-                marks.append((kind, p, f"{'rebased' if kind == 'accepted' else 'suggested'} "
-                                       f"{r['period']}"))
+                marks.append((kind, p, gettext("rebased %(period)s", period=r["period"])
+                              if kind == "accepted" else
+                              gettext("suggested %(period)s", period=r["period"])))
     return marks
 
 
 def _summary(trajectory: PriorityTrajectory, spc: SpcChart | None) -> str:
     actual = [r for r in trajectory.readings if r.actual is not None]
-    text = f"{trajectory.headline_name} at {trajectory.unit_name}"
+    text = gettext("%(name)s at %(unit)s", name=trajectory.headline_name,
+                   unit=trajectory.unit_name)
     if actual:
         r = actual[-1]
-        text += f": {_fmt(r.actual)} in {r.period}"
+        text += gettext(": %(value)s in %(period)s", value=_fmt(r.actual), period=r.period)
         if r.expected is not None:
-            text += f" against {_fmt(r.expected)} expected on the trajectory"
+            text += gettext(" against %(value)s expected on the trajectory",
+                            value=_fmt(r.expected))
     target = None if trajectory.trajectory is None else trajectory.trajectory.target
     if target:
-        text += f"; target {_fmt(target.value)} by {target.period}"
+        text += gettext("; target %(value)s by %(period)s", value=_fmt(target.value),
+                        period=target.period)
     if spc and spc.variation_label:
-        text += f". {spc.variation_label}"
+        text += f". {gettext(spc.variation_label.replace('%', '%%'))}"
         if (spc.seasonal_adjustment or {}).get("applied"):
-            text += " (read against the usual seasonal pattern)"
+            text += gettext(" (read against the usual seasonal pattern)")
     return text
 
 
@@ -392,7 +406,8 @@ def unit_panel(unit: UnitReading, *, width: int = 230, height: int = 120, font_s
     latest = ""
     if actual:
         v = actual[-1][1]
-        latest = f"{v:,.{decimals}f}" if decimals is not None else _tick(v)
+        french = chart_number(v, decimals) if decimals is not None else None
+        latest = (french or f"{v:,.{decimals}f}") if decimals is not None else _tick(v)
     frame = _TimeFrame(periods, values, width=width, height=height,  # room for the latest
                        margins=(round(font_size * 4.2), round(label_width(latest, font_size)) + 8,
                                 6, round(font_size * 2)),
@@ -413,7 +428,8 @@ def unit_panel(unit: UnitReading, *, width: int = 230, height: int = 120, font_s
         out.append(f'<circle cx="{x(p):.1f}" cy="{y(v):.1f}" r="2.6" fill="{INK}"/>')
         out.append(f'<text class="latest" x="{x(p) + 4:.1f}" y="{y(v) + 3:.1f}" '
                    f'font-weight="700" fill="{INK}">{latest}</text>')
-    label = escape(f"{unit.unit_name}: actual against its share of the trajectory")
+    label = escape(gettext("%(unit)s: actual against its share of the trajectory",
+                           unit=unit.unit_name))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
             f'role="img" aria-label="{label}" class="panel" font-family="sans-serif" '
             f'font-size="{font_size}" fill="{FORECAST}"><title>{label}</title>'
@@ -563,24 +579,28 @@ def funnel_chart(compare: UnitComparison | dict[str, Any], *, width: int = 720,
     out += _unit_labels(labels, right_edge=left + plot_w)  # after the points: none hidden
     indicator = compare.get("indicator") or {}
     den = compare.get("denominator_info") or {}
-    x_label = den.get("name") or compare.get("denominator") or "denominator"
+    x_label = den.get("name") or compare.get("denominator") or gettext("denominator")
     if den.get("unit_of_measure"):
         x_label += f" ({den['unit_of_measure']})"
     if log_x:
-        x_label += ", log scale"
+        x_label += gettext(", log scale")
     out.append(f'<text x="{left + plot_w / 2:.1f}" y="{top + plot_h + 36}" '
                f'text-anchor="middle">{escape(x_label)}</text>')
     y_label = escape(str(indicator.get("unit_of_measure") or indicator.get("name") or ""))
     out.append(f'<text x="12" y="{top + plot_h / 2:.1f}" text-anchor="middle" '
                f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{y_label}</text>')
-    legend = [("line", TRAJECTORY, f"Overall {_fmt(compare['overall'])}"),
-              ("dash", GREY, "95% limits"), ("line", GREY, "99.8% limits"),
-              ("dot", GREY, "Unit within the limits")]
+    legend = [("line", TRAJECTORY, gettext("Overall %(value)s",
+                                              value=_fmt(compare["overall"]))),
+              ("dash", GREY, gettext("95%% limits")), ("line", GREY, gettext("99.8%% limits")),
+              ("dot", GREY, gettext("Unit within the limits"))]
     if polarity == "neutral":
-        legend += [("ring", PURPLE, "Outside 95%"), ("dot", PURPLE, "Outside 99.8%")]
+        legend += [("ring", PURPLE, gettext("Outside 95%%")),
+                   ("dot", PURPLE, gettext("Outside 99.8%%"))]
     else:
-        legend += [("ring", BLUE, "Better, outside 95%"), ("dot", BLUE, "Better, outside 99.8%"),
-                   ("ring", ORANGE, "Worse, outside 95%"), ("dot", ORANGE, "Worse, outside 99.8%")]
+        legend += [("ring", BLUE, gettext("Better, outside 95%%")),
+                   ("dot", BLUE, gettext("Better, outside 99.8%%")),
+                   ("ring", ORANGE, gettext("Worse, outside 95%%")),
+                   ("dot", ORANGE, gettext("Worse, outside 99.8%%"))]
     lx, ly = left, top + plot_h + 58  # the legend wraps onto as many rows as it needs
     for shape, col, label in legend:
         if lx + 30 + 6.6 * len(label) > width - right:
@@ -628,15 +648,21 @@ def _funnel_summary(compare: dict[str, Any]) -> str:
     # The indicator's name is left to the caption: a page finds its headline chart by it.
     names = {u["unit"]: str(u.get("name") or u["unit"]) for u in compare["units"]}
     level = compare.get("level") or "unit"
-    text = (f"Funnel plot of {len(compare['units'])} {level} values"
-            f"{' in ' + compare['period'] if compare.get('period') else ''}, against 95% and "
-            f"99.8% limits around the overall {_fmt(compare['overall'])}")
+    text = (gettext("Funnel plot of %(n)s %(level)s values", n=len(compare["units"]),
+                    level=gettext(level))
+            + (gettext(" in %(period)s", period=compare["period"])
+               if compare.get("period") else "")
+            + gettext(", against 95%% and 99.8%% limits around the overall %(value)s",
+                      value=_fmt(compare["overall"])))
     for side in ("above", "below"):
         outside = [names[u["unit"]] for u in compare["units"] if u["outside_99.8"] == side]
         if outside:
-            text += f"; {side} the 99.8% limit: {', '.join(outside)}"
+            units = ", ".join(outside)
+            text += (gettext("; above the 99.8%% limit: %(units)s", units=units)
+                     if side == "above" else
+                     gettext("; below the 99.8%% limit: %(units)s", units=units))
     if not any(u["outside_99.8"] != "inside" for u in compare["units"]):
-        text += "; no unit outside the 99.8% limits"
+        text += gettext("; no unit outside the 99.8%% limits")
     return text
 
 
@@ -676,27 +702,30 @@ def likelihood_chart(priorities: list[tuple[str, list[tuple[str, str]]]], *,
         for j, r in enumerate(rounds):
             x0 = label_w + j * cell_w
             fill, ink, short = RATING_CELLS.get(rated.get(r, ""), ("#fff", "#8b949e", "–"))
-            word = LIKELIHOOD_LABELS.get(rated.get(r, ""), "not assessed")
+            word = gettext(LIKELIHOOD_LABELS.get(rated.get(r, ""), "not assessed"))
             out.append(f'<rect class="cell" data-rating="{rated.get(r, "none")}" '
                        f'x="{x0 + 1:.1f}" y="{y0 + 2}" width="{cell_w - 2:.1f}" '
                        f'height="{row_h - 4}" fill="{fill}" stroke="#d5dbe1">'
                        f"<title>{escape(f'{title}, {r}: {word}')}</title></rect>")
             out.append(f'<text x="{x0 + cell_w / 2:.1f}" y="{y0 + row_h / 2 + 4:.1f}" '
-                       f'text-anchor="middle" font-weight="700" fill="{ink}">{short}</text>')
+                       f'text-anchor="middle" font-weight="700" fill="{ink}">'
+                       f"{escape(gettext(short))}</text>")
     ly = top + len(priorities) * row_h + 22
     lx = 0.0
     for code in LIKELIHOOD:
         fill, ink, short = RATING_CELLS[code]
         out.append(f'<rect x="{lx:.1f}" y="{ly - 12}" width="30" height="17" fill="{fill}" '
                    f'stroke="#d5dbe1"/><text x="{lx + 15:.1f}" y="{ly}" text-anchor="middle" '
-                   f'font-weight="700" fill="{ink}">{short}</text>')
-        out.append(f'<text x="{lx + 36:.1f}" y="{ly}">{LIKELIHOOD_LABELS[code]}</text>')
-        lx += 48 + label_width(LIKELIHOOD_LABELS[code], 12)
-    out.append(f'<text x="{lx:.1f}" y="{ly}" fill="{FORECAST}">– not assessed that round'
-               "</text>")
+                   f'font-weight="700" fill="{ink}">{escape(gettext(short))}</text>')
+        word = gettext(LIKELIHOOD_LABELS[code])
+        out.append(f'<text x="{lx + 36:.1f}" y="{ly}">{word}</text>')
+        lx += 48 + label_width(word, 12)
+    none_that_round = escape(gettext("– not assessed that round"))
+    out.append(f'<text x="{lx:.1f}" y="{ly}" fill="{FORECAST}">{none_that_round}</text>')
     height = ly + 10
-    summary = escape("Likelihood of delivery by assessment round: " + "; ".join(
-        f"{t}: {', '.join(LIKELIHOOD_LABELS.get(v, v) for _, v in h) or 'not assessed'}"
+    summary = escape(gettext("Likelihood of delivery by assessment round: ") + "; ".join(
+        f"{t}: " + (", ".join(gettext(LIKELIHOOD_LABELS.get(v, v)) for _, v in h)
+                    or gettext("not assessed"))
         for t, h in priorities))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
             f'role="img" aria-label="{summary}" class="chart likelihood" '

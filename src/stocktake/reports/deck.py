@@ -33,10 +33,11 @@ from ..results.status import ForecastReading, PriorityTrajectory
 from .chain_diagram import chain_svg
 from .charts import funnel_chart, headline_chart
 from .figures import BarFigure
-from .formatting import day, icon_word, lead_evidence, number, signed, status_word
+from .locale import gettext, ngettext, office_format, period_label, writing_in
 from .office import data_as_of_line, headline_facts, likelihood_text, sources_note
 from .pictures import PictureCache, svg_size
 from .theme import DEFAULT_THEME, Theme
+from .written import day, icon_word, lead_evidence, number, pct, signed, status_word, word
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 MARGIN = Inches(0.5)
@@ -111,7 +112,8 @@ class Deck:
         shown = rows[:TABLE_ROWS]
         columns = len(header or rows[0])
         if len(rows) > len(shown):
-            shown.append([f"and {len(rows) - len(shown)} more"] + [""] * (columns - 1))
+            shown.append([gettext("and %(n)s more", n=len(rows) - len(shown))]
+                         + [""] * (columns - 1))
         lines = [header, *shown] if header else shown
         width = WIDTH - 2 * MARGIN
         shape = s.shapes.add_table(len(lines), columns, MARGIN, top, width,
@@ -157,7 +159,7 @@ class Deck:
                    height: int = BODY_HEIGHT - Inches(0.5)) -> Any:
         """A figure's bars as a native, editable bar chart (the first category at the
         top), each bar in its colour, labelled with its value; its caption below."""
-        data = CategoryChartData(number_format=figure.number_format)
+        data = CategoryChartData(number_format=office_format(figure.number_format))
         data.categories = list(reversed(figure.categories))  # PowerPoint draws bottom-up
         data.add_series(figure.axis_title, list(reversed(figure.values)))
         frame = s.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, MARGIN, top,
@@ -167,7 +169,7 @@ class Deck:
         chart.font.size, chart.font.name = Pt(12), self.theme.font
         plot = chart.plots[0]
         plot.has_data_labels = True
-        plot.data_labels.number_format = figure.number_format
+        plot.data_labels.number_format = office_format(figure.number_format)
         plot.data_labels.number_format_is_linked = False
         for point, colour in zip(plot.series[0].points, reversed(figure.colours),
                                  strict=True):
@@ -289,10 +291,17 @@ def _reported(point: SpcPoint) -> float:
 
 
 def pack_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME, *,
-              funnel: UnitComparison | None = None, funnel_note: str | None = None) -> Any:
+              funnel: UnitComparison | None = None, funnel_note: str | None = None,
+              lang: str = "en") -> Any:
     """The pack as a python-pptx Presentation (``funnel``: the units compared on the
     headline, when the headline is a rate, on a slide of its own; ``funnel_note``: why there
-    is none, in the units slide's notes)."""
+    is none, in the units slide's notes), written in ``lang`` (en or fr)."""
+    with writing_in(lang):
+        return _pack_deck(c, theme, funnel, funnel_note)
+
+
+def _pack_deck(c: dict[str, Any], theme: Theme, funnel: UnitComparison | None,
+               funnel_note: str | None) -> Any:
     p = c["priority"]
     deck = Deck(c, theme, footer=f"{p['title']} · {data_as_of_line(c, 'pack')}",
                 sources=sources_note(c, f"stocktake pack {p['code']} --out pack.pptx"))
@@ -322,21 +331,23 @@ def pack_deck(c: dict[str, Any], theme: Theme = DEFAULT_THEME, *,
 
 
 def write_deck(c: dict[str, Any], out: str | Path, theme: Theme = DEFAULT_THEME, *,
-               funnel: UnitComparison | None = None, funnel_note: str | None = None) -> Path:
+               funnel: UnitComparison | None = None, funnel_note: str | None = None,
+               lang: str = "en") -> Path:
     path = Path(out)
-    pack_deck(c, theme, funnel=funnel, funnel_note=funnel_note).save(str(path))
+    pack_deck(c, theme, funnel=funnel, funnel_note=funnel_note, lang=lang).save(str(path))
     return path
 
 
 def _title_slide(deck: Deck) -> None:
     c, p = deck.c, deck.c["priority"]
     s = deck.slide(p["title"], p["aspiration"] or "")
-    lines = [f"Stocktake pack · {p['code']}",
+    lines = [gettext("Stocktake pack · %(code)s", code=p["code"]),
              *([p["aspiration"]] if p["aspiration"] else []),
-             f"Accountable owner: {p['owner'] or '–'}",
-             f"Scope: {p['scope_name']}",
-             f"Pack date: {day(c['today'])}",
-             f"Likelihood of delivery: {likelihood_text(c['assessment'])}",
+             gettext("Accountable owner: %(owner)s", owner=p["owner"] or "–"),
+             gettext("Scope: %(scope)s", scope=p["scope_name"]),
+             gettext("Pack date: %(day)s", day=day(c["today"])),
+             gettext("Likelihood of delivery: %(likelihood)s",
+                     likelihood=likelihood_text(c["assessment"])),
              data_as_of_line(c, "pack")]
     deck.text(s, lines, MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(4.0), size=20)
     if c.get("world_label"):
@@ -346,24 +357,31 @@ def _title_slide(deck: Deck) -> None:
 
 def _question(deck: Deck, n: int, then: str = "") -> str:
     """A slide's title: the question it answers, and what on the slide answers it."""
-    return f"{n} · {deck.c['five_questions'][n - 1]}" + (f" {then}" if then else "")
+    return f"{n} · {word(deck.c['five_questions'][n - 1])}" + (f" {then}" if then else "")
 
 
 def _aim_slide(deck: Deck) -> None:
     c, p, h = deck.c, deck.c["priority"], deck.c["headline"]
     dec = h.decimals
     s = deck.slide(_question(deck, 1), p["aspiration"] or p["title"])
-    better = "higher" if p["polarity"] == "up" else "lower"
-    rows = [["Headline indicator", f"{p['headline_name']} ({p['unit_of_measure']}; "
-             f"{better} is better)"],
-            ["Baseline", f"{number(p['baseline'].value, dec)} in {p['baseline'].period}"],
-            ["Target", f"{number(p['target'].value, dec)} by {p['target'].period}"],
-            ["Trajectory", f"{h.trajectory.method if h.trajectory else 'none'}; "
+    better = (gettext("higher is better") if p["polarity"] == "up"
+              else gettext("lower is better"))
+    rows = [[gettext("Headline indicator"), f"{p['headline_name']} ({p['unit_of_measure']}; "
+             f"{better})"],
+            [gettext("Baseline"), gettext("%(value)s in %(period)s",
+                                          value=number(p["baseline"].value, dec),
+                                          period=p["baseline"].period)],
+            [gettext("Target"), gettext("%(value)s by %(period)s",
+                                        value=number(p["target"].value, dec),
+                                        period=p["target"].period)],
+            [gettext("Trajectory"), f"{h.trajectory.method if h.trajectory else gettext('none')}; "
              f"{h.tolerance.rule}"],
-            ["Lead indicators", "; ".join(m.name for m in c["leads"]) or "none named"],
-            ["Counter indicators", "; ".join(m.name for m in c["counters"]) or "none named"]]
+            [gettext("Lead indicators"),
+             "; ".join(m.name for m in c["leads"]) or gettext("none named")],
+            [gettext("Counter indicators"),
+             "; ".join(m.name for m in c["counters"]) or gettext("none named")]]
     if p.get("definition"):
-        rows.insert(1, ["Definition", p["definition"]])
+        rows.insert(1, [gettext("Definition"), p["definition"]])
     deck.table(s, None, rows, widths=[1, 3])
     facts = headline_facts(h, p["target"])
     width = (WIDTH - 2 * MARGIN) / len(facts)
@@ -380,31 +398,38 @@ def _plan_slide(deck: Deck) -> None:
     plan = deck.c["plan"]
     if not plan:
         s = deck.slide(_question(deck, 2), "")
-        deck.text(s, ["No delivery plan has been recorded for this priority.",
-                      "A good-enough plan now beats a perfect plan later."],
+        deck.text(s, [gettext("No delivery plan has been recorded for this priority."),
+                      gettext("A good-enough plan now beats a perfect plan later.")],
                   MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(2), size=20)
         return
     s = deck.slide(_question(deck, 2), plan["plan"].get("summary") or "")
-    word = deck.c["period_word"]
-    deck.text(s, f"Delivery plan version {plan['version']} of {plan['versions']}, by "
-              f"{plan['author']} ({day(plan['recorded_at'])}): {plan['reason']}.",
+    periods = deck.c["period_word"]
+    deck.text(s, gettext("Delivery plan version %(version)s of %(versions)s, by %(author)s "
+                         "(%(day)s): %(reason)s.", version=plan["version"],
+                         versions=plan["versions"], author=plan["author"],
+                         day=day(plan["recorded_at"]), reason=plan["reason"]),
               MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(0.6), size=14)
-    rows = [[i["name"], i.get("owner") or "no owner",
-             f"{i['start']}" + (f", full after {i['ramp']} {word}" if i.get("ramp") else ""),
+    rows = [[i["name"], i.get("owner") or gettext("no owner"),
+             f"{i['start']}" + (gettext(", full after %(n)s %(periods)s", n=i["ramp"],
+                                        periods=periods) if i.get("ramp") else ""),
              signed(i.get("effect"))] for i in plan["plan"].get("interventions", ())]
     late = [m for m in plan["overdue_milestones"]]
-    deck.table(s, ["Intervention", "Owner", "Starts", "Expected effect"], rows,
+    deck.table(s, [gettext("Intervention"), gettext("Owner"), gettext("Starts"),
+                   gettext("Expected effect")], rows,
                top=BODY_TOP + Inches(0.7), widths=[3, 2, 2, 1])
     if late:
-        deck.text(s, f"{len(late)} milestone{'s' if len(late) != 1 else ''} overdue: "
-                  + "; ".join(f"{m.name} ({m.days_overdue} days late)" for m in late[:3]),
+        deck.text(s, ngettext("%(num)d milestone overdue: ", "%(num)d milestones overdue: ",
+                              len(late))
+                  + "; ".join(f"{m.name} ("
+                              + gettext("%(days)s days late", days=m.days_overdue) + ")"
+                              for m in late[:3]),
                   MARGIN, HEIGHT - Inches(1.3), WIDTH - 2 * MARGIN, Inches(0.6), size=14,
                   colour="bad")
 
 
 def _chain_slide(deck: Deck, svg: str) -> None:
     """The delivery chain's diagram (``svg``, started by pack_deck)."""
-    s = deck.slide(_question(deck, 2, "The delivery chain"),
+    s = deck.slide(_question(deck, 2, gettext("The delivery chain")),
                    "\n".join(deck.c["chain"].summary))
     deck.picture(s, svg)
 
@@ -412,26 +437,30 @@ def _chain_slide(deck: Deck, svg: str) -> None:
 def _headline_slide(deck: Deck) -> None:
     c, p, h = deck.c, deck.c["priority"], deck.c["headline"]
     periods, lines = headline_series(c["trajectory"], c["spc"])
-    s = deck.slide(_question(deck, 3, "The headline against its trajectory"),
+    s = deck.slide(_question(deck, 3, gettext("The headline against its trajectory")),
                    "  ".join(f"{label}: {value} ({note})."
                              for label, value, note in headline_facts(h, p["target"])))
     if not periods:
-        deck.text(s, f"No data for {p['headline_name']} at {p['scope_name']} yet: nothing "
-                  "to chart.", MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
+        deck.text(s, gettext("No data for %(name)s at %(scope)s yet: nothing to chart.",
+                             name=p["headline_name"], scope=p["scope_name"]),
+                  MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
         return
-    data = CategoryChartData(number_format="#,##0.0")
-    data.categories = periods
+    data = CategoryChartData(number_format=office_format("#,##0.0"))
+    data.categories = [period_label(Period.parse(code)) for code in periods]
     for name, values in lines.items():
-        data.add_series(name, values)
+        data.add_series(gettext(name), values)
     styles = {"Actual": ("actual", False), "Trajectory": ("primary", True),
               "Forecast": ("forecast", True)}
     chart = deck.line_chart(s, data, [styles[n] for n in lines], height=BODY_HEIGHT
                             - Inches(0.5))
     chart.value_axis.has_title = True
     chart.value_axis.axis_title.text_frame.text = p["unit_of_measure"] or ""
-    deck.text(s, f"{p['headline_name']} at {p['scope_name']}, complete {c['period_word']} "
-              f"only; target {number(p['target'].value, h.decimals)} by "
-              f"{p['target'].period}.", MARGIN, HEIGHT - Inches(1.05), WIDTH - 2 * MARGIN,
+    deck.text(s, gettext("%(name)s at %(scope)s, complete %(periods)s only; target "
+                         "%(value)s by %(period)s.", name=p["headline_name"],
+                         scope=p["scope_name"], periods=c["period_word"],
+                         value=number(p["target"].value, h.decimals),
+                         period=p["target"].period),
+              MARGIN, HEIGHT - Inches(1.05), WIDTH - 2 * MARGIN,
               Inches(0.45), size=12, colour="forecast")
 
 
@@ -440,18 +469,19 @@ def _spc_slide(deck: Deck, svg: str | None) -> None:
     c, h = deck.c, deck.c["headline"]
     spc: SpcChart | None = c["spc"]  # None, or without points: no control limits yet
     reading = (spc.reading_note if spc else None) or ""
-    s = deck.slide(_question(deck, 3, "Statistical process control"), reading)
+    s = deck.slide(_question(deck, 3, gettext("Statistical process control")), reading)
     if svg is None:
         why = getattr(h.spc, "error", None)
-        deck.text(s, f"No control limits yet: {why or 'too few periods'}.",
+        deck.text(s, gettext("No control limits yet: %(why)s.",
+                             why=why or gettext("too few periods")),
                   MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
         return
     icons = icon_word(getattr(h.spc, "variation_icon", None))
     if getattr(h.spc, "assurance_icon", None):
         icons += "; " + icon_word(h.spc.assurance_icon)
     deck.picture(s, svg, height=SPC_HEIGHT)
-    deck.text(s, f"{icons}. The reading in full is in the notes.", MARGIN,
-              HEIGHT - Inches(1.05), WIDTH - 2 * MARGIN, Inches(0.45), size=12,
+    deck.text(s, gettext("%(icons)s. The reading in full is in the notes.", icons=icons),
+              MARGIN, HEIGHT - Inches(1.05), WIDTH - 2 * MARGIN, Inches(0.45), size=12,
               colour="forecast")
 
 
@@ -460,22 +490,23 @@ def _units_slide(deck: Deck, no_funnel: str | None) -> None:
     c, p, h = deck.c, deck.c["priority"], deck.c["headline"]
     units = [u for u in c["units"] if u.gap_pct is not None]
     notes = [f"{u.unit_name}: {status_word(u.status)}"
-             + (f", {signed(u.gap_pct)}%" if u.gap_pct is not None else "")
-             + (f", off track {u.off_track_run} {c['period_word']} running"
+             + (f", {pct(signed(u.gap_pct))}" if u.gap_pct is not None else "")
+             + (gettext(", off track %(n)s %(periods)s running", n=u.off_track_run,
+                        periods=c["period_word"])
                 if u.off_track_run >= 2 else "") for u in c["units"]]
     if no_funnel:
-        notes.append(f"No funnel plot of the units: {no_funnel}.")
-    s = deck.slide(_question(deck, 3, "Units against their share"), "\n".join(notes))
+        notes.append(gettext("No funnel plot of the units: %(why)s.", why=no_funnel))
+    s = deck.slide(_question(deck, 3, gettext("Units against their share")), "\n".join(notes))
     if not units:
-        deck.text(s, "No unit has a reading against its share of the trajectory yet.",
+        deck.text(s, gettext("No unit has a reading against its share of the trajectory yet."),
                   MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
         return
     # worst first: the units that need help at the top of the bar chart
     sign = 1 if p["polarity"] == "up" else -1
     units.sort(key=lambda u: -sign * u.gap_pct)
-    data = CategoryChartData(number_format="+0.0;-0.0;0")
+    data = CategoryChartData(number_format=office_format("+0.0;-0.0;0"))
     data.categories = [u.unit_name for u in units]
-    data.add_series("Gap against its share of the trajectory (%)",
+    data.add_series(gettext("Gap against its share of the trajectory (%%)"),
                     [round(u.gap_pct, 1) for u in units])
     frame = s.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, MARGIN, BODY_TOP,
                                WIDTH - 2 * MARGIN, BODY_HEIGHT - Inches(0.5), data)
@@ -484,27 +515,31 @@ def _units_slide(deck: Deck, no_funnel: str | None) -> None:
     chart.font.size, chart.font.name = Pt(12), deck.theme.font
     plot = chart.plots[0]
     plot.has_data_labels = True
-    plot.data_labels.number_format, plot.data_labels.number_format_is_linked = "+0.0;-0.0;0", False
+    plot.data_labels.number_format = office_format("+0.0;-0.0;0")
+    plot.data_labels.number_format_is_linked = False
     for point, u in zip(plot.series[0].points, units, strict=True):
         point.format.fill.solid()
         point.format.fill.fore_color.rgb = deck.colour(deck.theme.status_colour(u.status))
     chart.value_axis.has_title = True
-    chart.value_axis.axis_title.text_frame.text = "% against the unit's share of the trajectory"
+    chart.value_axis.axis_title.text_frame.text = gettext(
+        "%% against the unit's share of the trajectory")
     chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
     left = len(c["units"]) - len(units)
-    deck.text(s, f"{'Higher' if sign > 0 else 'Lower'} is better; green on or ahead, red off "
-              f"track. {h.headline_name} in its latest complete period."
-              + (f" {left} unit{'s' if left != 1 else ''} without a reading." if left else ""),
+    deck.text(s, (gettext("Higher is better") if sign > 0 else gettext("Lower is better"))
+              + gettext("; green on or ahead, red off track. %(name)s in its latest complete "
+                        "period.", name=h.headline_name)
+              + (" " + ngettext("%(num)d unit without a reading.",
+                                "%(num)d units without a reading.", left) if left else ""),
               MARGIN, HEIGHT - Inches(1.05), WIDTH - 2 * MARGIN, Inches(0.45), size=12,
               colour="forecast", align=PP_ALIGN.LEFT)
 
 
 def _funnel_slide(deck: Deck, svg: str) -> None:
     """The funnel plot of the units (``svg``, started by pack_deck)."""
-    s = deck.slide(_question(deck, 3, "Units compared fairly"),
-                   "A funnel plot: each unit's rate against limits that narrow as its "
-                   "denominator grows; the units outside the 99.8% limits are the ones to "
-                   "talk about.")
+    s = deck.slide(_question(deck, 3, gettext("Units compared fairly")),
+                   gettext("A funnel plot: each unit's rate against limits that narrow as its "
+                           "denominator grows; the units outside the 99.8%% limits are the "
+                           "ones to talk about."))
     deck.picture(s, svg)
 
 
@@ -512,25 +547,28 @@ def _indicators_slide(deck: Deck) -> None:
     """Lead and counter indicators beside the headline, and the units whose data are
     weakest (the pack's tables, shortened to what a slide holds)."""
     c = deck.c
-    s = deck.slide(_question(deck, 3, "Lead and counter indicators, data quality"),
+    s = deck.slide(_question(deck, 3, gettext("Lead and counter indicators, data quality")),
                    "\n".join(f"{m.name}: {lead_evidence(m.evidence)}." for m in c["leads"]))
-    moves = [(m, "Lead") for m in c["leads"]] + [(m, "Counter") for m in c["counters"]]
+    moves = ([(m, gettext("Lead")) for m in c["leads"]]
+             + [(m, gettext("Counter")) for m in c["counters"]])
     rows = [[f"{m.name} ({m.unit_of_measure})" if m.unit_of_measure else m.name, kind,
-             m.period or "no data", number(m.value), signed(m.change),
-             (m.movement or "–").capitalize()] for m, kind in moves]
+             m.period or gettext("no data"), number(m.value), signed(m.change),
+             word((m.movement or "–").capitalize())] for m, kind in moves]
     top = BODY_TOP
     if rows:
-        deck.table(s, ["Indicator", "Kind", "Latest", "Value", "Change", "Movement"], rows,
+        deck.table(s, [gettext("Indicator"), gettext("Kind"), gettext("Latest"),
+                       gettext("Value"), gettext("Change"), gettext("Movement")], rows,
                    widths=[4, 1, 1.2, 1.2, 1.2, 1.4], size=12)
         top += Inches(0.4) * (min(len(rows), TABLE_ROWS) + 1) + Inches(0.3)
     else:
-        deck.text(s, "No lead or counter indicator is named for this priority.", MARGIN, top,
-                  WIDTH - 2 * MARGIN, Inches(0.5), size=16)
+        deck.text(s, gettext("No lead or counter indicator is named for this priority."),
+                  MARGIN, top, WIDTH - 2 * MARGIN, Inches(0.5), size=16)
         top += Inches(0.7)
     quality = sorted(c["quality"]["units"], key=lambda q: q.score)[:5]
-    lines = [f"Data quality, the {len(quality)} lowest-scoring units (out of 100): "
+    lines = [gettext("Data quality, the %(n)s lowest-scoring units (out of 100): ",
+                     n=len(quality))
              + "; ".join(f"{q.name} {number(q.score, 1)}" for q in quality) + "."
-             if quality else "No unit has data to score yet."]
+             if quality else gettext("No unit has data to score yet.")]
     deck.text(s, lines, MARGIN, top, WIDTH - 2 * MARGIN, Inches(1), size=14)
 
 
@@ -540,11 +578,12 @@ def _questions_slide(deck: Deck) -> None:
     s = deck.slide(_question(deck, 4), "\n".join(f"{q['question']} ({q['evidence']})"
                                                  for q in questions))
     lines = [f"{i}. {q['question']}" for i, q in enumerate(questions[:6], 1)] or [
-        "The data raise no question this round."]
+        gettext("The data raise no question this round.")]
     if len(questions) > 6:
-        lines.append(f"and {len(questions) - 6} more in the notes")
-    lines.append(f"Likelihood of delivery: {likelihood_text(c['assessment'])}")
-    lines += [f"Judgement and statistics disagree: {f['message']}"
+        lines.append(gettext("and %(n)s more in the notes", n=len(questions) - 6))
+    lines.append(gettext("Likelihood of delivery: %(likelihood)s",
+                         likelihood=likelihood_text(c["assessment"])))
+    lines += [gettext("Judgement and statistics disagree: %(message)s", message=f["message"])
               for f in c["assessment"].flags]
     deck.text(s, lines, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT, size=18)
 
@@ -552,16 +591,18 @@ def _questions_slide(deck: Deck) -> None:
 def _actions_slide(deck: Deck) -> None:
     c = deck.c
     routine = c["routine"]
-    nxt = (f"Next stocktake: {day(routine.next) if routine.next else 'not scheduled'}.")
+    nxt = gettext("Next stocktake: %(day)s.",
+                  day=day(routine.next) if routine.next else gettext("not scheduled"))
     s = deck.slide(_question(deck, 5), nxt)
     rows = [[a.text, a.owner, day(a.due),
-             f"Overdue ({a.days_overdue} days)" if a.days_overdue
-             else str(a.status).replace("_", " ").capitalize()]
+             gettext("Overdue (%(days)s days)", days=a.days_overdue) if a.days_overdue
+             else word(str(a.status).replace("_", " ").capitalize())]
             for a in routine.carried_over]
     if rows:
-        deck.table(s, ["Action", "Owner", "Due", "Status"], rows, widths=[4, 2, 1.2, 1.5])
+        deck.table(s, [gettext("Action"), gettext("Owner"), gettext("Due"), gettext("Status")],
+                   rows, widths=[4, 2, 1.2, 1.5])
     else:
-        deck.text(s, "No open actions from earlier stocktakes.", MARGIN, BODY_TOP,
+        deck.text(s, gettext("No open actions from earlier stocktakes."), MARGIN, BODY_TOP,
                   WIDTH - 2 * MARGIN, Inches(1), size=20)
     deck.text(s, nxt, MARGIN, HEIGHT - Inches(1.05), WIDTH - 2 * MARGIN, Inches(0.45),
               size=14)
@@ -569,7 +610,7 @@ def _actions_slide(deck: Deck) -> None:
 
 def _methods_slide(deck: Deck) -> None:
     c = deck.c
-    s = deck.slide("Annex: data and methods", "")
-    rows = [["Data as of", data_as_of_line(c, "pack")]]
-    rows += [[m["name"], m["text"]] for m in c["methods"]]
+    s = deck.slide(gettext("Annex: data and methods"), "")
+    rows = [[gettext("Data as of"), data_as_of_line(c, "pack")]]
+    rows += [[word(m["name"]), m["text"]] for m in c["methods"]]
     deck.table(s, None, rows, widths=[1, 5], size=10)

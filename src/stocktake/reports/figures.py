@@ -13,11 +13,12 @@ from typing import Any
 from ..delivery.assessments import LIKELIHOOD_LABELS
 from .briefing_text import overdue_sentence
 from .charts import likelihood_chart
-from .formatting import signed
+from .locale import N_, gettext
 from .theme import Theme
 from .timeline import milestone_timeline
+from .written import pct, percent, signed
 
-STATUS_KEY = "green: on track, ahead or met; red: off track or missed; grey: neither yet"
+STATUS_KEY = N_("green: on track, ahead or met; red: off track or missed; grey: neither yet")
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,16 @@ def note_figure(c: dict[str, Any], theme: Theme) -> BarFigure | None:
         return None
     left = len(c["priorities"]) - len(rows)
     return BarFigure(
-        title="Gap against the trajectory",
+        title=gettext("Gap against the trajectory"),
         categories=[p["title"] for p in rows],
         values=[round(p["gap_pct"], 1) for p in rows],
         colours=[theme.status_colour(p["status"]) for p in rows],
-        labels=[f"{signed(round(p['gap_pct'], 1), 1)}%" for p in rows],
-        axis_title="% against the trajectory, latest complete period",
+        labels=[pct(signed(round(p["gap_pct"], 1), 1)) for p in rows],
+        axis_title=gettext("%% against the trajectory, latest complete period"),
         number_format='+0.0"%";-0.0"%";0"%"',
-        caption=f"Each priority's headline against its trajectory ({STATUS_KEY})."
-                + (f" {left} without a reading yet." if left else ""))
+        caption=gettext("Each priority's headline against its trajectory (%(key)s).",
+                        key=gettext(STATUS_KEY))
+                + (" " + gettext("%(n)s without a reading yet.", n=left) if left else ""))
 
 
 def report_figure(c: dict[str, Any], theme: Theme) -> BarFigure | None:
@@ -65,16 +67,16 @@ def report_figure(c: dict[str, Any], theme: Theme) -> BarFigure | None:
         return None
     left = len(c["league"]) - len(rows)
     return BarFigure(
-        title="Probability of meeting the target",
+        title=gettext("Probability of meeting the target"),
         categories=[r["title"] for r in rows],
         values=[round(r["probability"] * 100) for r in rows],
         colours=[theme.status_colour(r["status"]) for r in rows],
-        labels=[f"{r['probability'] * 100:.0f}%" for r in rows],
-        axis_title="% probability of meeting the target by its deadline",
+        labels=[percent(r["probability"]) for r in rows],
+        axis_title=gettext("%% probability of meeting the target by its deadline"),
         number_format='0"%"',
-        caption="The forecast's probability of meeting each target by its deadline, in "
-                f"the league's order ({STATUS_KEY})."
-                + (f" {left} without a forecast." if left else ""),
+        caption=gettext("The forecast's probability of meeting each target by its deadline, "
+                        "in the league's order (%(key)s).", key=gettext(STATUS_KEY))
+                + (" " + gettext("%(n)s without a forecast.", n=left) if left else ""),
         fixed_range=(0, 100))
 
 
@@ -99,14 +101,14 @@ def likelihood_figure(c: dict[str, Any]) -> PictureFigure | None:
     if not svg:
         return None
     return PictureFigure(
-        title="Likelihood of delivery over the rounds",
+        title=gettext("Likelihood of delivery over the rounds"),
         svg=svg,
-        caption="Likelihood of delivery at each assessment round, as the delivery unit "
-                "judged it: the priorities in the league's order, then those at their "
-                "deadline.",
+        caption=gettext("Likelihood of delivery at each assessment round, as the delivery "
+                        "unit judged it: the priorities in the league's order, then those at "
+                        "their deadline."),
         in_words="; ".join(f"{title}: " + (", ".join(
-            f"{r} {LIKELIHOOD_LABELS.get(v, v)}" for r, v in history) or "not assessed")
-            for title, history in rounds))
+            f"{r} {gettext(LIKELIHOOD_LABELS.get(v, v))}" for r, v in history)
+            or gettext("not assessed")) for title, history in rounds))
 
 
 def timeline_figure(c: dict[str, Any]) -> PictureFigure | None:
@@ -117,10 +119,10 @@ def timeline_figure(c: dict[str, Any]) -> PictureFigure | None:
     if not svg:
         return None
     return PictureFigure(
-        title="Milestones across priorities",
+        title=gettext("Milestones across priorities"),
         svg=svg,
-        caption="Each priority's milestones by due day; an overdue milestone is red, with a "
-                "bar from its due day to today.",
+        caption=gettext("Each priority's milestones by due day; an overdue milestone is red, "
+                        "with a bar from its due day to today."),
         in_words=overdue_sentence(across))
 
 

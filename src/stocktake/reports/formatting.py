@@ -176,7 +176,7 @@ def icon_word(value: Any) -> str:
     return ICON_WORDS.get(str(value), "–" if value is None else str(value).replace("_", " "))
 
 
-_LEAD_VERDICTS = {
+LEAD_VERDICTS = {
     "lead": "Leads the headline",
     "two_way": "Moves with the headline: the headline leads it at least as strongly",
     "mixed_units": "Significant, but points different ways in different units",
@@ -192,7 +192,7 @@ def lead_evidence(evidence: LeadEvidence | None) -> str:
     best lag, and the out-of-sample forecast gain (services.leads.named_lead_evidence)."""
     if not evidence:
         return "Not tested: too little data in common with the headline"
-    verdict = _LEAD_VERDICTS.get(evidence.reading, str(evidence.reading))
+    verdict = LEAD_VERDICTS.get(evidence.reading, str(evidence.reading))
     if evidence.reading == "no_evidence":
         return verdict
     lag, word = evidence.lag, evidence.period_word or "periods"

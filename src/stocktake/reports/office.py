@@ -6,27 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .formatting import (
-    likelihood_word,
-    number,
-    percent,
-    signed,
-    status_word,
-    when,
-)
-
-
-def plural(n: int, one: str, many: str) -> str:
-    """A count with its noun: "1 priority", "3 priorities", "0 priorities"."""
-    return f"{n} {one if n == 1 else many}"
+from .locale import WRITING, gettext
+from .written import day, likelihood_word, number, pct, percent, signed, status_word, when
 
 
 def data_as_of_line(c: dict[str, Any], what: str) -> str:
     """"Data as of ..." in words, with the moment the document was asked for: the line on
     every slide and every page (never "as of None": a world may have no data yet)."""
-    data = (f"Data as of {when(c['data_as_of'])}" if c.get("data_as_of")
-            else "No data had been recorded by then")
-    return data + (f" · {what} as of {when(c['as_of'])}" if c.get("as_of") else "")
+    data = (gettext("Data as of %(when)s", when=when(c["data_as_of"])) if c.get("data_as_of")
+            else gettext("No data had been recorded by then"))
+    return data + (" · " + gettext("%(what)s as of %(when)s", what=gettext(what),
+                                   when=when(c["as_of"])) if c.get("as_of") else "")
 
 
 def headline_facts(h: Any, target: Any) -> list[tuple[str, str, str]]:
@@ -35,20 +25,22 @@ def headline_facts(h: Any, target: Any) -> list[tuple[str, str, str]]:
     the probability of meeting the target."""
     dec = h.decimals
     latest = h.latest
-    facts = [("Latest", number(latest.value if latest else None, dec),
-              latest.period if latest else "no data")]
+    facts = [(gettext("Latest"), number(latest.value if latest else None, dec),
+              latest.period if latest else gettext("no data"))]
     v = h.at_target_period
     if v:
-        facts += [("At the deadline", number(v.actual, dec),
-                   f"{v.actual_period}; target {number(v.target, dec)}"),
-                  ("Against the target", signed(v.gap, dec), status_word(h.status))]
+        facts += [(gettext("At the deadline"), number(v.actual, dec),
+                   f"{v.actual_period}; " + gettext("target %(value)s",
+                                                    value=number(v.target, dec))),
+                  (gettext("Against the target"), signed(v.gap, dec), status_word(h.status))]
         return facts
-    gap_note = (f"{signed(h.gap_pct)}% · " if h.gap_pct is not None else "") + status_word(
-        h.status)
-    facts += [("Expected", number(h.expected, dec), "on the trajectory"),
-              ("Gap", signed(h.gap, dec), gap_note),
-              ("P(meeting target)", percent(h.probability_of_meeting),
-               f"target {number(target.value, dec)} by {target.period}")]
+    gap_note = (pct(signed(h.gap_pct)) + " · " if h.gap_pct is not None else "") + (
+        status_word(h.status))
+    facts += [(gettext("Expected"), number(h.expected, dec), gettext("on the trajectory")),
+              (gettext("Gap"), signed(h.gap, dec), gap_note),
+              (gettext("P(meeting target)"), percent(h.probability_of_meeting),
+               gettext("target %(value)s by %(period)s", value=number(target.value, dec),
+                       period=target.period))]
     return facts
 
 
@@ -56,8 +48,9 @@ def likelihood_text(assessment: Any) -> str:
     """The latest likelihood of delivery in words, with its round and date."""
     latest = assessment.latest if assessment is not None else None
     if not latest:
-        return "Not assessed"
-    return f"{likelihood_word(latest.likelihood)} ({latest.round}, {latest.assessed_on})"
+        return gettext("Not assessed")
+    on = latest.assessed_on if WRITING.get() == "en" else day(latest.assessed_on)
+    return f"{likelihood_word(latest.likelihood)} ({latest.round}, {on})"
 
 
 def sources_note(c: dict[str, Any], command: str, *, what: str = "document",
@@ -67,7 +60,9 @@ def sources_note(c: dict[str, Any], command: str, *, what: str = "document",
     command takes --as-of; the monthly note's --month says when instead)."""
     again = (c.get("as_of") or c.get("data_as_of")) if as_of_option else None
     p = c.get("priority") or {}
-    source = (f"{p['source']}, as submitted to stocktake" if p.get("source")
-              else "the returns submitted to stocktake")
-    return (f"Sources: {source}; {data_as_of_line(c, what)} (the newest vintage used). "
-            f"The same numbers again: {command}" + (f" --as-of {again}" if again else "") + ".")
+    source = (gettext("%(source)s, as submitted to stocktake", source=p["source"])
+              if p.get("source") else gettext("the returns submitted to stocktake"))
+    return gettext("Sources: %(source)s; %(vintage)s (the newest vintage used). The same "
+                   "numbers again: %(command)s.", source=source,
+                   vintage=data_as_of_line(c, what),
+                   command=command + (f" --as-of {again}" if again else ""))

@@ -39,6 +39,10 @@ def environment(lang: str = "en") -> jinja2.Environment:
     env.install_gettext_translations(locale.translations(lang), newstyle=True)
     env.globals["lang"] = lang
     env.filters.update(FILTERS)
+    env.filters["assessment_change"] = lambda change: locale.assessment_change(change, "en")
+    # A word the documents receive as data (a status, a question of the routine): its
+    # translation, and as plain text, so that it is escaped as before.
+    env.filters["tr"] = lambda word: locale.translations(lang).gettext(word) if word else word
     if lang != "en":
         env.filters.update(locale.filters(lang))
     env.filters["abs"] = abs
@@ -53,29 +57,32 @@ def _criteria() -> tuple[list[tuple[str, str]], dict[str, str]]:
 
 
 def render_pack(context: dict[str, Any], *, funnel: UnitComparison | None = None,
-                funnel_note: str | None = None, shared_scale: bool = False) -> str:
+                funnel_note: str | None = None, shared_scale: bool = False,
+                lang: str = "en") -> str:
     """The stocktake pack as one self-contained HTML document; with ``funnel`` (the units
     compared on the headline, services.publishing.packs.headline_funnel) its funnel plot,
     or else ``funnel_note``, why there is none. The units' small multiples are each on its
     own scale (a small unit's line is not flattened by a big one's), or with
-    ``shared_scale`` on one scale, so that their levels compare."""
+    ``shared_scale`` on one scale, so that their levels compare. In ``lang`` (en or fr)."""
     c = dict(context)
     trajectory = c.pop("trajectory")  # drawn here, not read by the template
     spc = c["spc"] if c["spc"] and c["spc"].points else None
-    c["headline_svg"] = headline_chart(trajectory, spc, width=760, height=340)
-    y_range = shared_range(list(c["units"])) if shared_scale else None
-    c["panels_shared"] = y_range is not None
-    c["panels"] = {u.unit: unit_panel(u, width=200, height=110, font_size=10, y_range=y_range,
-                                      decimals=c["headline"].decimals) for u in c["units"]}
-    c["funnel_svg"] = funnel_chart(funnel, width=760, height=400) if funnel else ""
+    with locale.writing_in(lang):
+        c["headline_svg"] = headline_chart(trajectory, spc, width=760, height=340)
+        y_range = shared_range(list(c["units"])) if shared_scale else None
+        c["panels_shared"] = y_range is not None
+        c["panels"] = {u.unit: unit_panel(u, width=200, height=110, font_size=10,
+                                          y_range=y_range, decimals=c["headline"].decimals)
+                       for u in c["units"]}
+        c["funnel_svg"] = funnel_chart(funnel, width=760, height=400) if funnel else ""
+        c["chain_svg"], c["actor_names"] = "", {}
+        chain: dc.Chain | None = c.pop("chain_object", None)
+        if chain is not None:
+            c["chain_svg"] = chain_svg(chain, c["chain"].analysis)
+            c["actor_names"] = {a.code: a.name for a in chain.actors}
     c["funnel_note"] = funnel_note
-    c["chain_svg"], c["actor_names"] = "", {}
-    chain: dc.Chain | None = c.pop("chain_object", None)
-    if chain is not None:
-        c["chain_svg"] = chain_svg(chain, c["chain"].analysis)
-        c["actor_names"] = {a.code: a.name for a in chain.actors}
     c["criteria"], c["rating_words"] = _criteria()
-    return environment().get_template("pack.html").render(c=c)
+    return environment(lang).get_template("pack.html").render(c=c)
 
 
 def check_out(out: str | Path, formats: tuple[str, ...] = FORMATS) -> Path:
@@ -117,10 +124,12 @@ def render_note(context: dict[str, Any], lang: str = "en") -> str:
     return environment(lang).get_template("note.html").render(c=context)
 
 
-def render_report(context: dict[str, Any]) -> str:
-    """The delivery report: likelihood league, successes with credit, concerns, quality."""
+def render_report(context: dict[str, Any], lang: str = "en") -> str:
+    """The delivery report: likelihood league, successes with credit, concerns, quality; in
+    ``lang`` (en or fr)."""
     c = dict(context)
-    c["likelihood_figure"] = likelihood_figure(c)  # the same figure the office formats show
+    with locale.writing_in(lang):
+        c["likelihood_figure"] = likelihood_figure(c)  # the same figure the office formats show
+        c["timeline_svg"] = milestone_timeline(c["across"]) if "across" in c else ""
     c.pop("likelihood_rounds", None)
-    c["timeline_svg"] = milestone_timeline(c["across"]) if "across" in c else ""
-    return environment().get_template("report.html").render(c=c)
+    return environment(lang).get_template("report.html").render(c=c)

@@ -15,6 +15,7 @@ from html import escape
 from ..delivery.register import TimelineMilestone
 from ..results.register import AcrossPriorities
 from .charts import FORECAST, GREY, INK, ORANGE, RED, TRAJECTORY, label_width
+from .locale import WRITING, gettext, short_month
 
 GREEN = "#00703c"
 # (fill, stroke, the word in the legend) of each status as read today.
@@ -40,7 +41,7 @@ def _ticks(first: date, last: date, plot_w: float) -> list[tuple[date, str]]:
     for m in range(_months(first) + 1, _months(last) + 1):
         if m % step == 0:
             day = date(m // 12, m % 12 + 1, 1)
-            out.append((day, str(day.year) if day.month == 1 else f"{day:%b}"))
+            out.append((day, str(day.year) if day.month == 1 else short_month(day)))
     return out
 
 
@@ -99,20 +100,24 @@ def milestone_timeline(across: AcrossPriorities, *, width: int = 960) -> str:
                     f'stroke="#e6e9ed"/><text x="{tx:.1f}" y="{bottom + 15}" '
                     f'text-anchor="middle" font-size="11" class="tick">{label}</text>')
     tx = x(today)
+    today_label = escape(gettext("today %(day)s", day=today.isoformat()))
     axis.append(f'<line x1="{tx:.1f}" y1="{TOP - 10}" x2="{tx:.1f}" y2="{bottom}" '
                 f'stroke="{INK}" stroke-dasharray="4 3"/><text x="{tx:.1f}" y="{TOP - 14}" '
-                f'text-anchor="middle" font-size="11">today {today.isoformat()}</text>')
+                f'text-anchor="middle" font-size="11">{today_label}</text>')
     legend, lx, ly = [], float(plot_x), bottom + 38
     for status in ("overdue", "at_risk", "not_started", "done", "dropped"):
         fill, stroke, word = MARKS[status]
+        word = gettext(word)
         legend.append(_diamond(lx + 6, ly - 4, 6, fill, stroke, word)
                       + f'<text x="{lx + 16:.1f}" y="{ly}">{word}</text>')
         lx += 34 + label_width(word, 12)
     late = len(across.overdue)
-    summary = escape(f"Milestones of {len(by_priority)} priorities' plans by due date; "
-                     f"{late} overdue on {today.isoformat()}: " + "; ".join(
+    summary = escape(gettext("Milestones of %(n)s priorities' plans by due date; %(late)s "
+                             "overdue on %(day)s: ", n=len(by_priority), late=late,
+                             day=today.isoformat()) + "; ".join(
                          f"{m.name} ({across.titles.get(m.priority, m.priority)}), "
-                         f"{m.days_overdue} days late" for m in across.overdue))
+                         + gettext("%(days)s days late", days=m.days_overdue)
+                         for m in across.overdue))
     height = ly + 10
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" '
             f'role="img" aria-label="{summary}" class="chart timeline" '
@@ -123,14 +128,17 @@ def milestone_timeline(across: AcrossPriorities, *, width: int = 960) -> str:
 def _milestone_row(m: TimelineMilestone, y: float, x, today: date) -> str:
     fill, stroke, _ = MARKS.get(m.status, MARKS["not_started"])
     owner = f" ({m.owner})" if m.owner else ""
-    title = f"{m.name}{owner}: due {m.due.isoformat()}, {m.status.replace('_', ' ')}"
+    title = (f"{m.name}{owner}: " if WRITING.get() == "en" else f"{m.name}{owner}\u00a0: ") + (
+        gettext("due %(day)s, %(status)s", day=m.due.isoformat(),
+                status=gettext(m.status.replace("_", " "))))
     parts = [f'<text x="12" y="{y + 4:.1f}" font-size="11" data-status="{m.status}">'
              f"{escape(_fit(m.name, LABEL_W - 22, 11))}<title>{escape(title)}</title></text>"]
     if m.status == "overdue":
         parts.append(f'<rect x="{x(m.due):.1f}" y="{y - 2:.1f}" '
                      f'width="{max(x(today) - x(m.due), 1):.1f}" height="4" fill="{RED}"/>'
                      f'<text x="{x(today) + 6:.1f}" y="{y + 4:.1f}" fill="{RED}" '
-                     f'font-weight="700">{m.days_overdue} days late</text>')
+                     f'font-weight="700">'
+                     f'{escape(gettext("%(days)s days late", days=m.days_overdue))}</text>')
     parts.append(_diamond(x(m.due), y, 5, fill, stroke, title))
     if m.status == "done":
         parts.append(f'<path d="M{x(m.due) - 3:.1f} {y:.1f}l2.5 2.5l4-5" fill="none" '

@@ -24,10 +24,11 @@ from .figures import (
     report_figure,
     timeline_figure,
 )
-from .formatting import status_word
+from .locale import gettext, writing_in
 from .office import data_as_of_line
 from .pictures import PictureCache
 from .theme import DEFAULT_THEME, Theme
+from .written import day, status_word, word
 
 
 class _Doc:
@@ -104,7 +105,8 @@ class _Doc:
         svg = figure.svg if isinstance(figure, PictureFigure) else bars_svg(figure, self.theme)
         png = self.pictures.png(svg, width=Emu(width).inches)
         self.doc.add_picture(io.BytesIO(png), width=width)
-        self.para(f" {figure.caption}", bold=f"Figure: {figure.title}.", muted=True)
+        self.para(f" {figure.caption}", bold=gettext("Figure: %(title)s.", title=figure.title),
+                  muted=True)
 
     def save(self, out: str | Path) -> Path:
         path = Path(out)
@@ -112,89 +114,104 @@ class _Doc:
         return path
 
 
-def note_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
+def note_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME, lang: str = "en") -> _Doc:
     """The monthly note (services.publishing.briefings.monthly_note_context), with its
-    figure (reports.figures) under the table of where each priority stands."""
+    figure (reports.figures) under the table of where each priority stands, in ``lang``."""
+    with writing_in(lang):
+        return _note_docx(c, theme)
+
+
+def _note_docx(c: dict[str, Any], theme: Theme) -> _Doc:
     d = _Doc(c, theme, "note")
-    d.para(f"Monthly note · {c['month_name']}", muted=True)
-    d.doc.add_heading(f"Delivery of the priorities: {c['month_name']}", level=0)
+    d.para(gettext("Monthly note · %(month)s", month=c["month_name"]), muted=True)
+    d.doc.add_heading(gettext("Delivery of the priorities: %(month)s", month=c["month_name"]),
+                      level=0)
     d.para(words.note_summary(c))
-    d.doc.add_heading("Where each priority stands", level=1)
+    d.doc.add_heading(gettext("Where each priority stands"), level=1)
     rows = words.note_rows(c)
     if not rows:
-        d.para("No priority is in the model yet.", muted=True)
+        d.para(gettext("No priority is in the model yet."), muted=True)
     else:
-        d.table(words.NOTE_HEADER, rows, widths=[2.5, 1.3, 1.3, 1, 1.4, 1.3, 1.4],
-                numeric=(1, 2, 3, 5))
+        d.table(words.translated(words.NOTE_HEADER), rows,
+                widths=[2.5, 1.3, 1.3, 1, 1.4, 1.3, 1.4], numeric=(1, 2, 3, 5))
     d.figure(note_figure(c, theme))
-    d.doc.add_heading("What moved", level=1)
+    d.doc.add_heading(gettext("What moved"), level=1)
     d.items(words.moved(c), "List Bullet")
     if not c["moved"]:
-        d.para("No new data this month.", style="List Bullet", muted=True)
-    d.doc.add_heading("What is off track", level=1)
+        d.para(gettext("No new data this month."), style="List Bullet", muted=True)
+    d.doc.add_heading(gettext("What is off track"), level=1)
     d.items(words.off_track(c), "List Bullet")
     if not c["off_track"]:
-        d.para("Nothing is off track.", style="List Bullet")
-    d.doc.add_heading("What needs a decision", level=1)
+        d.para(gettext("Nothing is off track."), style="List Bullet")
+    d.doc.add_heading(gettext("What needs a decision"), level=1)
     d.items(words.decisions(c), "List Number")
     if not c["decisions"]:
-        d.para("No decision needed this month.", muted=True)
+        d.para(gettext("No decision needed this month."), muted=True)
     if c.get("care"):  # alerts on the priorities' figures, where the note has them
-        d.doc.add_heading("Numbers to treat with care: alerts of gaming or a change of "
-                          "recording", level=1)
+        d.doc.add_heading(gettext("Numbers to treat with care: alerts of gaming or a change "
+                                  "of recording"), level=1)
         d.items(words.care(c), "List Bullet")
-    d.para(f"{words.NOTE_KEY} stocktake {c['version']}.", muted=True)
+    d.para(f"{words.translated(words.NOTE_KEY)} stocktake {c['version']}.", muted=True)
     return d
 
 
-def report_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME) -> _Doc:
+def report_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME, lang: str = "en") -> _Doc:
     """The delivery report (services.publishing.briefings.delivery_report_context), with
-    its figures (reports.figures) under the league table."""
+    its figures (reports.figures) under the league table, in ``lang``."""
+    with writing_in(lang):
+        return _report_docx(c, theme, lang)
+
+
+def _report_docx(c: dict[str, Any], theme: Theme, lang: str) -> _Doc:
     d = _Doc(c, theme, "report")
-    d.para("Delivery report", muted=True)
-    d.doc.add_heading("How likely is each priority to be delivered?", level=0)
-    d.para(f"{data_as_of_line(c, 'report')}. Report date: {c['today']}.")
-    d.doc.add_heading("League table: likelihood of delivery", level=1)
+    d.para(gettext("Delivery report"), muted=True)
+    d.doc.add_heading(gettext("How likely is each priority to be delivered?"), level=0)
+    d.para(f"{data_as_of_line(c, 'report')}. " + gettext(
+        "Report date: %(day)s.", day=c["today"] if lang == "en" else day(c["today"])))
+    d.doc.add_heading(gettext("League table: likelihood of delivery"), level=1)
     rows = words.league_rows(c)
     if rows:
-        d.table(words.LEAGUE_HEADER, rows, widths=[0.4, 2.4, 1.3, 2, 2.4, 1], numeric=(0, 5))
+        d.table(words.translated(words.LEAGUE_HEADER), rows,
+                widths=[0.4, 2.4, 1.3, 2, 2.4, 1], numeric=(0, 5))
     else:
-        d.para("No priority is still short of its deadline.", muted=True)
+        d.para(gettext("No priority is still short of its deadline."), muted=True)
     d.figure(report_figure(c, theme))
     d.figure(likelihood_figure(c))
     if c["concluded"]:
-        d.doc.add_heading("Targets at their deadline: met or missed", level=1)
-        d.para(words.CONCLUDED_NOTE, muted=True)
-        d.table(["Priority", "Verdict", "At the deadline, and since"],
+        d.doc.add_heading(gettext("Targets at their deadline: met or missed"), level=1)
+        d.para(words.translated(words.CONCLUDED_NOTE), muted=True)
+        d.table([gettext("Priority"), gettext("Verdict"), gettext("At the deadline, and since")],
                 [[r["title"], status_word(r["status"]), r["sentence"]]
                  for r in c["concluded"]], widths=[2, 1, 4])
-    d.doc.add_heading("Successes, and who achieved them", level=1)
+    d.doc.add_heading(gettext("Successes, and who achieved them"), level=1)
     for s in c["successes"]:
         d.doc.add_heading(words.success_heading(s), level=2)
         d.para(words.success(s))
         if s.get("credit_alerts"):
-            d.para(words.credit_alerts(s["credit_alerts"]), bold="⚠ Before giving credit: ")
+            d.para(words.credit_alerts(s["credit_alerts"]),
+                   bold="⚠ " + gettext("Before giving credit: "))
     if not c["successes"]:
-        d.para("No priority or unit is on track yet.", muted=True)
-    d.doc.add_heading("Concerns", level=1)
+        d.para(gettext("No priority or unit is on track yet."), muted=True)
+    d.doc.add_heading(gettext("Concerns"), level=1)
     for s in c["concerns"]:
         d.doc.add_heading(f"{s['title']} ({status_word(s['status'])})", level=2)
         d.para(words.concern(s))
         for f in s["flags"]:
-            d.para(f["message"], bold="Judgement and statistics disagree. ")
+            d.para(f["message"], bold=gettext("Judgement and statistics disagree.") + " ")
     if not c["concerns"]:
-        d.para("No concerns.", muted=True)
+        d.para(gettext("No concerns."), muted=True)
     if "trust" in c:  # alerts on the priorities' figures, where the report has them
         _trust(d, c["trust"])
     _across(d, c)
-    d.doc.add_heading("Data-quality league: provinces and territories", level=1)
+    d.doc.add_heading(gettext("Data-quality league: provinces and territories"), level=1)
     units = c["quality"]["units"]
     if units:
-        d.para(words.QUALITY_ORDER)
-        d.table(words.QUALITY_HEADER, [words.quality_row(i, e) for i, e in enumerate(units, 1)],
+        d.para(words.translated(words.QUALITY_ORDER))
+        d.table(words.translated(words.QUALITY_HEADER),
+                [words.quality_row(i, e) for i, e in enumerate(units, 1)],
                 widths=[0.4, 2.6, 0.8, 1.2, 1.1, 0.9], numeric=(0, 2, 3, 4, 5))
     else:
-        d.para("No unit has data to score yet.", muted=True)
+        d.para(gettext("No unit has data to score yet."), muted=True)
     d.para(words.report_key(c), muted=True)
     return d
 
@@ -204,31 +221,33 @@ def _across(d: _Doc, c: dict[str, Any]) -> None:
     across = c.get("across")
     if across is None or not (across.risks or across.milestones):
         return
-    d.doc.add_heading("Risks and milestones across priorities", level=1)
+    d.doc.add_heading(gettext("Risks and milestones across priorities"), level=1)
     if across.risks:
-        d.table(words.RISK_HEADER, words.risk_rows(across),
+        d.table(words.translated(words.RISK_HEADER), words.risk_rows(across),
                 widths=[0.5, 2, 1.3, 1, 1.2, 1.35, 1.75], numeric=(0,))
         if across.closed:
             d.para(words.closed_sentence(across))
-        d.para(words.RISK_KEY.format(high=HIGH_RISK_SCORE), muted=True)
+        d.para(words.translated(words.RISK_KEY).format(high=HIGH_RISK_SCORE), muted=True)
     d.figure(timeline_figure(c))
 
 
 def _trust(d: _Doc, trust: list[dict[str, Any]]) -> None:
     """Can we trust these numbers? Each priority's open or confirmed alerts, in words."""
-    d.doc.add_heading("Can we trust these numbers?", level=1)
+    d.doc.add_heading(gettext("Can we trust these numbers?"), level=1)
     if not trust:
-        d.para("No alert is open or confirmed: no counter worsened as a headline improved, "
-               "no unit changed a declared ratio on its own, and no unit's series broke from "
-               "its peers'.")
+        d.para(gettext("No alert is open or confirmed: no counter worsened as a headline "
+                       "improved, no unit changed a declared ratio on its own, and no unit's "
+                       "series broke from its peers'."))
         return
-    d.para("Open alerts are questions on a figure, not verdicts; confirmed alerts mean the "
-           "figure is not to be trusted as it stands. The strongest of each priority:")
+    d.para(gettext("Open alerts are questions on a figure, not verdicts; confirmed alerts "
+                   "mean the figure is not to be trusted as it stands. The strongest of each "
+                   "priority:"))
     for p in trust:
         d.doc.add_heading(f"{p['title']}: {p['counted']}", level=2)
         for a in p["alerts"]:
-            d.para(f"{a.explanation}. {str(a.status).capitalize()}; alert {a.id}.",
-                   style="List Bullet")
+            d.para(f"{a.explanation}. {word(str(a.status).capitalize())}; "
+                   + gettext("alert %(id)s", id=a.id) + ".", style="List Bullet")
         if p.get("more"):
-            d.para(f"and {p['more']} more: stocktake alerts --priority {p['code']}",
+            d.para(gettext("and %(n)s more", n=p["more"])
+                   + f": stocktake alerts --priority {p['code']}",
                    style="List Bullet", muted=True)

@@ -6,6 +6,7 @@ credit to those who achieved them, concerns, and a data-quality league)."""
 from __future__ import annotations
 
 import calendar
+import dataclasses
 from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ from ..routines.commitments import commitments_brief
 from ..routines.escalation import escalation_brief
 from ..routines.register import across_priorities
 from ..routines.stocktakes import list_actions
+from .packs import check_language
 from .trust import bearing_on_headline, in_words, quality_league, standing_on, with_care
 
 if TYPE_CHECKING:
@@ -209,13 +211,15 @@ def _assessed_since(row: dict[str, Any], verdict: Verdict) -> bool:
     return on > end
 
 
-def _concluded(h: PriorityStatus) -> dict[str, Any]:
-    """A priority whose target period is complete: its verdict in words, never ranked."""
+def _concluded(h: PriorityStatus, title: str | None = None, sentence: str | None = None
+               ) -> dict[str, Any]:
+    """A priority whose target period is complete: its verdict in words, never ranked (its
+    ``title`` and ``sentence`` in another language when given)."""
     v = h.at_target_period
-    return {"code": h.code, "title": h.title, "owner": h.owner,
+    return {"code": h.code, "title": title or h.title, "owner": h.owner,
             "status": h.status, "at_target_period": v,
             "unit_of_measure": h.unit_of_measure, "decimals": h.decimals,
-            "sentence": verdict_sentence(v, h.unit_of_measure, h.decimals)}
+            "sentence": sentence or verdict_sentence(v, h.unit_of_measure, h.decimals)}
 
 
 def _sentence(text: str) -> str:
@@ -321,19 +325,37 @@ def _care_in(model: DeliveryModel, item: dict[str, Any], standing: list[Any], la
             else counted[0]}
 
 
-def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
-                            ) -> dict[str, Any]:
+def delivery_report_context(engine: Engine, *, as_of: datetime | None = None,
+                            lang: str = "en") -> dict[str, Any]:
     """Every priority judged: likelihood league, change since the last round, successes
-    with credit, concerns, and the data-quality league."""
+    with credit, concerns, and the data-quality league; in French (``lang`` fr) with the
+    model's French names where it has them."""
     # One snapshot for every priority's status and unit readings.
     snap = Snapshot(engine, as_of)
     now, model = snap.now, snap.model
     status, rows = _priority_rows(snap)
     raised = alerts(snap)  # the alerts on the data as known then, reviewed as then
-    titles = {r["head"].code: r["head"].title for r in rows}
+    titles = {r["head"].code: _title(model, r["head"].code, r["head"].title, lang)
+              for r in rows}
+    english = lang == "en"
+
+    def unit(code: str, name: str) -> str:
+        return name if english else _unit_name(model, code, name, lang)
+
+    def verdict(h: PriorityStatus) -> str:
+        return (verdict_sentence(h.at_target_period, h.unit_of_measure, h.decimals)
+                if english else locale.verdict_sentence(h.at_target_period,
+                                                        h.unit_of_measure, h.decimals, lang))
+
+    def flags(r: dict[str, Any]) -> list[dict[str, str]]:
+        return r["flags"] if english else [
+            {**f, "message": _flag(f, r["likelihood"], r["head"].probability_of_meeting,
+                                   lang)} for f in r["flags"]]
     # Met and missed are verdicts at a deadline, not progress: their own group, never ranked
     # with the priorities still under way (a missed target must not top a likelihood table).
-    concluded = [_concluded(r["head"]) for r in rows if r["head"].status in CONCLUDED]
+    concluded = [_concluded(r["head"], titles[r["head"].code],
+                            None if english else verdict(r["head"]))
+                 for r in rows if r["head"].status in CONCLUDED]
     league = sorted([r for r in rows if r["head"].status not in CONCLUDED],
                     key=lambda r: (_scale(r["likelihood"]),
                                    -(r["head"].probability_of_meeting or 0)))
@@ -348,58 +370,63 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None
         done = [a for a in actions if a.priority == h.code and a.status == "done"
                 and (now.date() - datetime.fromisoformat(a.status_on).date()).days <= 183]
         if h.status in ("on_track", "ahead", "met") or ahead:
-            credit = [u.unit_name for u in ahead[:4]]
+            credit = [unit(u.unit, u.unit_name) for u in ahead[:4]]
             # Credit respects alerts: say which credited units' figures an alert questions.
-            questioned = [{"unit_name": u.unit_name, "alerts": [
+            questioned = [{"unit_name": unit(u.unit, u.unit_name), "alerts": [
                 in_words(model, a) for a in bearing_on_headline(raised, u.unit, h.code)]}
                 for u in ahead[:4]]
             owners = sorted({a.owner for a in done})
             successes.append({
-                "code": h.code, "title": h.title, "status": h.status,
+                "code": h.code, "title": titles[h.code], "status": h.status,
                 "latest": h.latest, "unit_of_measure": h.unit_of_measure,
                 "credit_units": credit, "units_ahead": len(ahead), "units": len(units),
                 "credit_alerts": [q for q in questioned if q["alerts"]],
                 "credit_owners": owners[:5], "actions_done": len(done),
-                "sentence": (verdict_sentence(h.at_target_period, h.unit_of_measure,
-                                              h.decimals)
-                             if h.status == "met" else None)})
+                "sentence": verdict(h) if h.status == "met" else None})
         behind = sorted([u for u in units if u.off_track_run >= 3],
                         key=lambda u: -u.off_track_run)
         if h.status in ("off_track", "missed") or behind or r["flags"]:
             concerns.append({
-                "sentence": (verdict_sentence(h.at_target_period, h.unit_of_measure,
-                                              h.decimals)
-                             if h.status == "missed" else None),
-                "units_missed": [u.unit_name for u in units if u.status == "missed"],
-                "code": h.code, "title": h.title, "status": h.status,
+                "sentence": verdict(h) if h.status == "missed" else None,
+                "units_missed": [unit(u.unit, u.unit_name) for u in units
+                                 if u.status == "missed"],
+                "code": h.code, "title": titles[h.code], "status": h.status,
                 "gap": h.gap, "gap_pct": h.gap_pct, "decimals": h.decimals,
                 "probability": h.probability_of_meeting,
                 "unit_of_measure": h.unit_of_measure,
-                "units_behind": [{"name": u.unit_name, "run": u.off_track_run}
+                "units_behind": [{"name": unit(u.unit, u.unit_name), "run": u.off_track_run}
                                  for u in behind[:5]],
-                "flags": r["flags"]})
+                "flags": flags(r)})
     quality = data_quality(Snapshot(engine, now, model=model))
     provinces = [q for q in quality.units if model.depth(q.unit) == 1]
-    return {"kind": "report", "title": "Delivery report",
+    trust = with_care(model, raised, titles, shown=5)
+    if not english:
+        provinces = [dataclasses.replace(q, name=unit(q.unit, q.name)) for q in provinces]
+    return {"kind": "report",
+            "title": locale.translations(lang).gettext("Delivery report"),
             "world_label": get_meta(engine, "world_label"),
             "as_of": iso(as_of), "data_as_of": status.data_as_of,
             "today": now.date().isoformat(),
-            "league": [{"code": r["head"].code, "title": r["head"].title,
+            "league": [{"code": r["head"].code, "title": titles[r["head"].code],
                         "owner": r["head"].owner, "likelihood": r["likelihood"],
                         "previous": r["previous_likelihood"],
-                        "change": (r["change"] or {}).get("sentence"),
+                        "change": ((r["change"] or {}).get("sentence") if english
+                                   else locale.assessment_change(r["change"], lang)),
                         "round": (r["assessment"] or {}).get("round"),
                         "status": r["head"].status,
                         "gap_pct": r["head"].gap_pct,
                         "probability": r["head"].probability_of_meeting,
-                        "flags": r["flags"]} for r in league],
-            "likelihood_rounds": [(r["head"].title, r["rounds"]) for r in league + [
+                        "flags": flags(r)} for r in league],
+            "likelihood_rounds": [(titles[r["head"].code], r["rounds"]) for r in league + [
                 r for r in rows if r["head"].status in CONCLUDED]],
             "successes": successes, "concerns": concerns, "concluded": concluded,
-            "trust": with_care(model, raised, titles, shown=5),
+            "trust": (trust if english else [
+                _care_in(model, item, standing_on(raised, item["code"]), lang)
+                for item in trust]),
             # Since the last report: SINCE_DAYS before the moment read (the guide).
             "commitments": commitments_brief(engine, as_of=as_of),
-            "escalation": escalation_brief(engine, as_of=as_of),
+            "escalation": [{**e, "title": titles.get(e["code"], e["title"])}
+                           for e in escalation_brief(engine, as_of=as_of)],
             # Worst first: the report's league is there to find the units that need help.
             "quality": {"units": quality_league(provinces, raised, titles, worst_first=True),
                         "formula": FORMULA},
@@ -416,14 +443,8 @@ def write_note(engine: Engine, month: str, out: str, *, theme: str | None = None
     """Gather and write the monthly note (.html, .pdf, or .docx or .pptx in the colours of
     ``theme``, a theme file, else the model's theme) in ``lang``: English, or French as
     .html or .pdf; returns what it holds."""
-    if lang not in locale.LANGUAGES:
-        raise Invalid(Problem(f"'{lang}' is not a language of the documents: "
-                              f"{', '.join(locale.LANGUAGES)}", "--lang"))
+    check_language(lang)
     path, look = _check(engine, out, theme)
-    if lang != "en" and path.suffix.lower() not in (".html", ".pdf"):
-        raise Invalid(Problem(f"a note in '{lang}' is written as .pdf or .html, not "
-                              f"{path.suffix.lower()} (the Word and PowerPoint notes are "
-                              "English only for now)", "--out"))
     context = monthly_note_context(engine, month, lang)
     _write(context, path, look, "note", lang)
     return {"out": str(path), "month": month, "data_as_of": context["data_as_of"],
@@ -434,12 +455,13 @@ def write_note(engine: Engine, month: str, out: str, *, theme: str | None = None
 
 
 def write_report(engine: Engine, out: str, *, as_of: datetime | None = None,
-                 theme: str | None = None) -> dict[str, Any]:
-    """Gather and write the delivery report (.html, .pdf, .docx or .pptx); returns what it
-    holds."""
+                 theme: str | None = None, lang: str = "en") -> dict[str, Any]:
+    """Gather and write the delivery report (.html, .pdf, .docx or .pptx) in ``lang`` (en
+    or fr); returns what it holds."""
+    check_language(lang)
     path, look = _check(engine, out, theme)
-    context = delivery_report_context(engine, as_of=as_of)
-    _write(context, path, look, "report")
+    context = delivery_report_context(engine, as_of=as_of, lang=lang)
+    _write(context, path, look, "report", lang)
     return {"out": str(path), "data_as_of": context["data_as_of"], "as_of": context["as_of"],
             "league": [(r["code"], r["likelihood"]) for r in context["league"]],
             "concluded": [(r["code"], r["status"]) for r in context["concluded"]]}
@@ -464,14 +486,15 @@ def _write(context: dict[str, Any], path: Path, theme: Theme, kind: str,
         from ...reports import word
 
         build = word.note_docx if kind == "note" else word.report_docx
-        build(context, theme).save(path)
+        build(context, theme, lang).save(path)
     elif suffix == ".pptx":
         from ...reports import briefing_deck
 
         make = briefing_deck.note_deck if kind == "note" else briefing_deck.report_deck
-        make(context, theme).save(str(path))
+        make(context, theme, lang).save(str(path))
     else:
         from ...reports.render import render_note, render_report, write_document
 
-        html = render_note(context, lang) if kind == "note" else render_report(context)
+        html = (render_note(context, lang) if kind == "note"
+                else render_report(context, lang))
         write_document(html, path)

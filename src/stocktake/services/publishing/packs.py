@@ -13,8 +13,9 @@ from ... import __version__
 from ...delivery import plans as dp
 from ...delivery.questions import questions_from_data
 from ...delivery.stocktakes import FIVE_QUESTIONS
-from ...errors import StocktakeError
+from ...errors import Invalid, Problem, StocktakeError
 from ...model.entities import DeliveryModel, Indicator
+from ...reports import locale
 from ...reports.method_words import trajectory_in_words
 from ...results import encode
 from ...results.readings import SpcChart
@@ -53,9 +54,10 @@ def _period_word(period_type: str) -> str:
             "day": "days"}.get(period_type, "periods")
 
 
-def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
-                 ) -> dict[str, Any]:
-    """The numbers, words and pictures' data of one priority's stocktake pack."""
+def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None,
+                 lang: str = "en") -> dict[str, Any]:
+    """The numbers, words and pictures' data of one priority's stocktake pack; in French
+    (``lang`` fr) with the model's French names where it has them."""
     # One snapshot, read every way (status, trajectory, SPC, units, ...).
     snap = Snapshot(engine, as_of)
     model = snap.model
@@ -137,7 +139,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
 
     questions = with_credit(questions, raised, priority)
     last_meeting = routine.stocktakes[-1] if routine.stocktakes else None
-    return {
+    context = {
         "kind": "pack",
         "title": f"Stocktake: {p.title}",
         "world_label": get_meta(engine, "world_label"),
@@ -166,6 +168,46 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "escalation": escalation_brief(engine, priority=priority, as_of=as_of),
         "five_questions": list(FIVE_QUESTIONS),
         "methods": _methods(head, trajectory, spc, spc_error),
+    }
+    return context if lang == "en" else in_language(context, model, lang)
+
+
+def in_language(context: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str, Any]:
+    """A pack's context with the model's names in ``lang`` (the English name where the model
+    has no translation): the priority, its headline, scope, units, leads and counters."""
+    t = locale.translations(lang)
+    p = model.priorities[context["priority"]["code"]]
+    ind = model.indicators[p.headline]
+
+    def unit_name(code: str, english: str) -> str:
+        return model.units[code].name_in(lang) if code in model.units else english
+
+    def indicator_name(code: str, english: str) -> str:
+        return model.indicators[code].name_in(lang) if code in model.indicators else english
+
+    def moved(m: Movement) -> Movement:
+        return dataclasses.replace(m, name=indicator_name(m.code, m.name))
+
+    head: PriorityStatus = context["headline"]
+    head = dataclasses.replace(head, headline_name=ind.name_in(lang),
+                               leads=tuple(moved(m) for m in head.leads),
+                               counters=tuple(moved(m) for m in head.counters))
+    french = lang == "fr"
+    return {
+        **context,
+        "title": t.gettext("Stocktake: %(title)s") % {"title": p.title_in(lang)},
+        "priority": {**context["priority"], "title": p.title_in(lang),
+                     "aspiration": (p.aspiration_fr if french else "") or p.aspiration,
+                     "scope_name": unit_name(p.scope, context["priority"]["scope_name"]),
+                     "headline_name": ind.name_in(lang),
+                     "definition": (ind.definition_fr if french else "") or ind.definition},
+        "period_word": t.gettext(context["period_word"]),
+        "headline": head, "leads": head.leads, "counters": head.counters,
+        "units": [dataclasses.replace(u, unit_name=unit_name(u.unit, u.unit_name))
+                  for u in context["units"]],
+        "quality": {**context["quality"], "units": [
+            dataclasses.replace(r, name=unit_name(r.unit, r.name))
+            for r in context["quality"]["units"]]},
     }
 
 
@@ -229,24 +271,27 @@ PACK_FORMATS = (".html", ".pdf", ".pptx")
 
 
 def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | None = None,
-               theme: str | None = None) -> dict[str, Any]:
+               theme: str | None = None, lang: str = "en") -> dict[str, Any]:
     """Gather, render and write one pack (.html, .pdf, or a .pptx deck in the colours of
-    ``theme``, a theme file, else the model's theme); returns what it holds."""
+    ``theme``, a theme file, else the model's theme) in ``lang`` (en or fr); returns what
+    it holds."""
     from ...reports.render import check_out, render_pack, write_document
     from ...reports.theme import load_theme
     from ..data.model_service import model_theme
 
+    check_language(lang)
     path = check_out(out, PACK_FORMATS)  # a bad --out or theme is refused before any work
     look = load_theme(theme, model_theme(engine))
-    context = pack_context(engine, priority, as_of=as_of)
+    context = pack_context(engine, priority, as_of=as_of, lang=lang)
     if path.suffix.lower() == ".pptx":
         from ...reports.deck import write_deck
 
         funnel, why_not = headline_funnel(engine, context, as_of=as_of)
-        write_deck(context, path, look, funnel=funnel, funnel_note=why_not)
+        write_deck(context, path, look, funnel=funnel, funnel_note=why_not, lang=lang)
     else:
         funnel, why_not = headline_funnel(engine, context, as_of=as_of)
-        write_document(render_pack(context, funnel=funnel, funnel_note=why_not), path)
+        write_document(render_pack(context, funnel=funnel, funnel_note=why_not, lang=lang),
+                       path)
     head: PriorityStatus = context["headline"]
     return {"priority": priority, "out": str(path), "as_of": context["as_of"],
             "data_as_of": context["data_as_of"], "latest": head.latest,
@@ -275,3 +320,11 @@ def headline_funnel(engine: Engine, context: dict[str, Any], *,
         funnel = dataclasses.replace(funnel, denominator_info={"name": den.name,
                                                                "unit_of_measure": den.unit})
     return funnel, None
+
+
+def check_language(lang: str) -> str:
+    """``lang`` if the documents are written in it, else Invalid (before any work)."""
+    if lang not in locale.LANGUAGES:
+        raise Invalid(Problem(f"'{lang}' is not a language of the documents: "
+                              f"{', '.join(locale.LANGUAGES)}", "--lang"))
+    return lang

@@ -1,0 +1,89 @@
+"""The figures, dates and words of the office documents (PowerPoint and Word) in the
+language being written (locale.writing_in): in English, ``formatting``'s own functions, so
+that an English document is written as before; in another language, ``locale``'s by the
+locale's rules (1 234,5; 6 décembre 2026; 42 %)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import formatting, locale
+
+
+def _lang() -> str:
+    return locale.WRITING.get()
+
+
+def number(value: Any, decimals: int | None = None) -> str:
+    lang = _lang()
+    return formatting.number(value, decimals) if lang == "en" else locale.number(
+        value, lang, decimals)
+
+
+def signed(value: Any, decimals: int | None = None) -> str:
+    lang = _lang()
+    return formatting.signed(value, decimals) if lang == "en" else locale.signed(
+        value, lang, decimals)
+
+
+def percent(value: Any, decimals: int = 0) -> str:
+    lang = _lang()
+    return formatting.percent(value, decimals) if lang == "en" else locale.percent(
+        value, lang, decimals)
+
+
+def pct(text: str) -> str:
+    """A figure already written followed by %: 10.8% in English, 10,8 % in French."""
+    return f"{text}%" if _lang() == "en" else f"{text}\u00a0%"
+
+
+def day(value: Any) -> str:
+    lang = _lang()
+    return formatting.day(value) if lang == "en" else locale.day(value, lang)
+
+
+def when(value: Any) -> str:
+    lang = _lang()
+    return formatting.when(value) if lang == "en" else locale.when(value, lang)
+
+
+def status_word(value: Any) -> str:
+    lang = _lang()
+    return formatting.status_word(value) if lang == "en" else locale.status_word(value, lang)
+
+
+def likelihood_word(value: Any) -> str:
+    lang = _lang()
+    return (formatting.likelihood_word(value) if lang == "en"
+            else locale.likelihood_word(value, lang))
+
+
+def icon_word(value: Any) -> str:
+    lang = _lang()
+    return formatting.icon_word(value) if lang == "en" else locale.icon_word(value, lang)
+
+
+def lead_evidence(evidence: Any) -> str:
+    lang = _lang()
+    return (formatting.lead_evidence(evidence) if lang == "en"
+            else locale.lead_evidence(evidence, lang))
+
+
+def change(value: Any, unit_of_measure: str | None = None, decimals: int | None = None
+           ) -> str:
+    lang = _lang()
+    return (formatting.change(value, unit_of_measure, decimals) if lang == "en"
+            else locale.change(value, unit_of_measure, decimals, lang))
+
+
+def difference(value: Any, unit_of_measure: str | None = None, decimals: int | None = None,
+               with_unit: bool = False) -> str:
+    lang = _lang()
+    return (formatting.difference(value, unit_of_measure, decimals, with_unit)
+            if lang == "en" else locale.difference(value, unit_of_measure, decimals,
+                                                    with_unit, lang=lang))
+
+
+def word(text: str) -> str:
+    """A word received as data (a status, a question of the routine), translated."""
+    return locale.translations(_lang()).gettext(text) if text else text
