@@ -623,7 +623,8 @@ def _from_when(s: Shift) -> str:
 
 
 def _dated_by_hinges(values: np.ndarray, reported: np.ndarray, periods: Sequence[str],
-                     s: Shift, window: tuple[int, int, int, int]) -> tuple[Shift, bool]:
+                     s: Shift, window: tuple[int, int, int, int], *,
+                     log: bool = True) -> tuple[Shift, bool]:
     """A drift dated where its slope changed: the broken-stick fit (analysis.hinge) of the
     series the detection read (de-seasonalised where it was), over the shift's window, its
     start no later than the new level the detection found. The move ends where the slope
@@ -641,7 +642,7 @@ def _dated_by_hinges(values: np.ndarray, reported: np.ndarray, periods: Sequence
     end = lo + fit.end if fit.end is not None else max(found_end, start)
     labels = [str(periods[k]) for k in keep]
     dated = _shift(y, np.asarray(reported, dtype=float)[keep], labels, (lo, start, end, hi),
-                   sigma, log=True, series=s.series, evidence_ratio=s.evidence_ratio,
+                   sigma, log=log, series=s.series, evidence_ratio=s.evidence_ratio,
                    seasonal=s.seasonal)
     return replace(dated, start_low=labels[lo + fit.start_low],
                    start_high=labels[lo + fit.start_high]), fit.end is not None
@@ -684,8 +685,12 @@ def counter_alerts(unit: str, headline: Sequence[float] | np.ndarray,
                                   "better) or 'down'", f"{what}_polarity"))
     h = read_shifts(headline, periods, series=indicators[0], segment=segment)
     c = read_shifts(counter, periods, series=indicators[1], segment=segment)
-    return _pair_counter(unit, h, c, periods, indicators, headline_polarity, counter_polarity,
-                         name, window if window is not None else (segment or min_segment(periods)),
+    return _pair_counter(unit, _Dated(h, headline, headline, periods, log=False,
+                                      segment=segment),
+                         _Dated(c, counter, counter, periods, log=False, segment=segment),
+                         periods, indicators,
+                         headline_polarity, counter_polarity, name,
+                         window if window is not None else (segment or min_segment(periods)),
                          words, percent)
 
 
@@ -715,40 +720,95 @@ def counter_alerts_against_peers(
                         "median", reported=hv[u], log=True, segment=segment)
         c = read_shifts(cz[u], periods, series=f"{indicators[1]} against the other units' "
                         "median", reported=cv[u], log=True, segment=segment)
-        alerts += _pair_counter(unit, h, c, periods, indicators, headline_polarity,
-                                counter_polarity, label[unit], near)
+        alerts += _pair_counter(unit, _Dated(h, hz[u], hv[u], periods, segment=segment),
+                                _Dated(c, cz[u], cv[u], periods, segment=segment), periods,
+                                indicators,
+                                headline_polarity, counter_polarity, label[unit], near)
     return alerts
 
 
-def _pair_counter(unit: str, h: Reading, c: Reading, periods: Sequence[str],
+class _Dated:
+    """A series' shifts as read (``reading``: found by the detection, which pairs them), each
+    dated again where its slope changed when it built up over ``BREAK_TRANSITION`` periods
+    or more, by the broken-stick fit that dates a drift (``_dated_by_hinges``, on the
+    series searched, ``values``, described in ``reported``). A shift whose fitted slide is
+    shorter is abrupt and keeps its dating. ``still``: per shift, whether its slide is
+    still going at the latest figures.
+
+    The fit reads from the start of the part before the shift; where that part is shorter
+    than ``MERGE_PARTS`` minimum segments it is a blip between two opposite changes (a
+    month or two recorded wrongly, as the demo's Alberta has two: the detection's means
+    jump up and back), and the fit, which sets such points aside, reads from the start of
+    the part before it: else a slide that began before the blip is dated after it."""
+
+    def __init__(self, reading: Reading, values: Any, reported: Any, periods: Sequence[str],
+                 *, log: bool = True, segment: int | None = None) -> None:
+        self.starts = reading.starts  # the detection's starts: the pairing reads these
+        index = {str(p): i for i, p in enumerate(periods)}
+        blip = MERGE_PARTS * (segment or min_segment(periods))
+        shifts, still = [], []
+        for k, (s, w) in enumerate(zip(reading.shifts, reading.windows, strict=True)):
+            if k and 0 < reading.windows[k - 1][3] - w[0] < blip:  # the part before
+                w = (reading.windows[k - 1][0], *w[1:])
+            dated, levelled = _dated_by_hinges(np.asarray(values, dtype=float),
+                                               np.asarray(reported, dtype=float), periods, s,
+                                               w, log=log)
+            if levelled and index[dated.transition_end] - index[dated.start] < BREAK_TRANSITION:
+                dated, levelled = s, True  # a step: dated as found
+            shifts.append(dated)
+            still.append(not levelled)
+        self.shifts: tuple[Shift, ...] = tuple(shifts)
+        self.still: tuple[bool, ...] = tuple(still)
+
+
+def _pair_counter(unit: str, h: _Dated, c: _Dated, periods: Sequence[str],
                   indicators: tuple[str, str], headline_polarity: str, counter_polarity: str,
                   name: str | None, near: int,
                   words: Mapping[str, str] | None = None,
                   percent: Collection[str] = ()) -> list[Alert]:
     """An alert for each improving headline shift with a worsening counter shift starting
-    within ``near`` periods of it (directions from the series read, ``sigma``'s sign)."""
+    within ``near`` periods of it as the detection found them (directions from the series
+    read, ``sigma``'s sign); each said and sized as dated (``_Dated``)."""
     better, worse = _SIGN[headline_polarity], -_SIGN[counter_polarity]
-    order = list(map(str, periods)).index
+    order = {str(p): i for i, p in enumerate(periods)}
     alerts = []
-    for hs, hp in zip(h.shifts, h.starts, strict=True):
+    for hs, hp, h_still in zip(h.shifts, h.starts, h.still, strict=True):
         if np.sign(hs.sigma) != better:
             continue
-        for cs, cp in zip(c.shifts, c.starts, strict=True):
+        for cs, cp, c_still in zip(c.shifts, c.starts, c.still, strict=True):
             if np.sign(cs.sigma) != worse or abs(hp - cp) > near:
                 continue
-            first = hs if hp <= cp else cs
-            text = (f"from {first.start} {name or unit}'s {_said(indicators[0], words)} "
-                    f"improved {_moved(hs, indicators[0] in percent)} while its counter "
+            first = min(hs, cs, key=lambda s: order[s.start])
+            text = (f"{_from_when(first)} {name or unit}'s {_said(indicators[0], words)} "
+                    f"improved {_moved(hs, indicators[0] in percent)}{_since(hs, first)}"
+                    f"{_until(hs, h_still, ',')} while its counter "
                     f"{_said(indicators[1], words)} worsened "
-                    f"{_moved(cs, indicators[1] in percent)}: "
+                    f"{_moved(cs, indicators[1] in percent)}{_since(cs, first)}"
+                    f"{_until(cs, c_still, '')}: "
                     f"check that the improvement is real")
             alerts.append(Alert(
                 kind="counter", unit=unit, indicators=tuple(indicators), start=first.start,
-                end=max(hs.end, cs.end, key=order),
+                end=max(hs.end, cs.end, key=order.__getitem__),
                 size={indicators[0]: _size(hs), indicators[1]: _size(cs)},
                 evidence=(hs, cs), strength=round(min(abs(hs.sigma), abs(cs.sigma)), 2),
                 explanation=text))
     return alerts
+
+
+def _since(s: Shift, first: Shift) -> str:
+    """" from about 2024-06" for a shift dated by its slope that is not the alert's first
+    (whose start leads the sentence)."""
+    return "" if s is first or s.start_low is None else f" {_from_when(s)}"
+
+
+def _until(s: Shift, still: bool, stop: str) -> str:
+    """", rising until 2025-05" or ", still falling at the latest figures" for a shift dated
+    by its slope, then ``stop``; a step: nothing."""
+    if s.start_low is None:
+        return ""
+    way = "rising" if s.sigma > 0 else "falling"
+    until = f"still {way} at the latest figures" if still else f"{way} until {s.transition_end}"
+    return f", {until}{stop}"
 
 
 def _said(code: str, words: Mapping[str, str] | None) -> str:
