@@ -743,7 +743,10 @@ class _Dated:
 
     def __init__(self, reading: Reading, values: Any, reported: Any, periods: Sequence[str],
                  *, log: bool = True, segment: int | None = None) -> None:
-        self.starts = reading.starts  # the detection's starts: the pairing reads these
+        # the detection's starts and directions: the pairing reads these, so the dating
+        # raises no alert the detection did not
+        self.starts = reading.starts
+        self.signs = tuple(int(np.sign(s.sigma)) for s in reading.shifts)
         index = {str(p): i for i, p in enumerate(periods)}
         blip = MERGE_PARTS * (segment or min_segment(periods))
         shifts, still = [], []
@@ -767,16 +770,16 @@ def _pair_counter(unit: str, h: _Dated, c: _Dated, periods: Sequence[str],
                   words: Mapping[str, str] | None = None,
                   percent: Collection[str] = ()) -> list[Alert]:
     """An alert for each improving headline shift with a worsening counter shift starting
-    within ``near`` periods of it as the detection found them (directions from the series
-    read, ``sigma``'s sign); each said and sized as dated (``_Dated``)."""
+    within ``near`` periods of it, both as the detection found them (directions from the
+    series read, ``sigma``'s sign); each said and sized as dated (``_Dated``)."""
     better, worse = _SIGN[headline_polarity], -_SIGN[counter_polarity]
     order = {str(p): i for i, p in enumerate(periods)}
     alerts = []
-    for hs, hp, h_still in zip(h.shifts, h.starts, h.still, strict=True):
-        if np.sign(hs.sigma) != better:
+    for hs, hp, h_sign, h_still in zip(h.shifts, h.starts, h.signs, h.still, strict=True):
+        if h_sign != better:
             continue
-        for cs, cp, c_still in zip(c.shifts, c.starts, c.still, strict=True):
-            if np.sign(cs.sigma) != worse or abs(hp - cp) > near:
+        for cs, cp, c_sign, c_still in zip(c.shifts, c.starts, c.signs, c.still, strict=True):
+            if c_sign != worse or abs(hp - cp) > near:
                 continue
             first = min(hs, cs, key=lambda s: order[s.start])
             text = (f"{_from_when(first)} {name or unit}'s {_said(indicators[0], words)} "
