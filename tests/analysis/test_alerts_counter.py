@@ -106,10 +106,11 @@ def test_planted_gradual_counter_cases_in_real_series_are_dated_near_their_start
                 continue
             found += 1
             near += min(abs(quarters.index(a.start) - start) for a in alerts) <= 2
-    # Measured: 16 of 30 found, 13 dated within two quarters (as many as the detection's
-    # ramp dated so, before: in quarterly counts over 8-16 quarters the ramp often sees
-    # the build-up); the three far off (12 and 7 quarters early, 6 late) are at real
-    # shifts of the state's own series.
+    # Measured: 16 of 30 found, 14 dated within two quarters (13 dated so by the
+    # detection's ramp, before: in quarterly counts it often sees a build-up of two to
+    # four years); the two far off are at states whose own series slid by itself (ACT's
+    # sentenced men fell from 2006, 12 quarters before the planting). Another seed (15)
+    # gives 15 found, 8 within two quarters (9 before): on such series no better overall.
     assert found >= 12, found
     assert near >= 0.8 * found, (near, found)
 

@@ -736,10 +736,13 @@ class _Dated:
     still going at the latest figures.
 
     The fit reads from the start of the part before the shift; where that part is shorter
-    than ``MERGE_PARTS`` minimum segments it is a blip between two opposite changes (a
+    than ``MERGE_PARTS`` minimum segments it may be a blip between two opposite changes (a
     month or two recorded wrongly, as the demo's Alberta has two: the detection's means
-    jump up and back), and the fit, which sets such points aside, reads from the start of
-    the part before it: else a slide that began before the blip is dated after it."""
+    jump up and back), and the fit, which sets such points aside, is tried first from the
+    start of the part before it: else a slide that began before the blip is dated after it.
+    A fit whose slide goes the other way than the detection's shift (a real hump, not a
+    blip: it fitted the change before) is not taken; the next window is tried, and where
+    none is left the shift keeps the detection's dating."""
 
     def __init__(self, reading: Reading, values: Any, reported: Any, periods: Sequence[str],
                  *, log: bool = True, segment: int | None = None) -> None:
@@ -747,21 +750,37 @@ class _Dated:
         # raises no alert the detection did not
         self.starts = reading.starts
         self.signs = tuple(int(np.sign(s.sigma)) for s in reading.shifts)
-        index = {str(p): i for i, p in enumerate(periods)}
         blip = MERGE_PARTS * (segment or min_segment(periods))
         shifts, still = [], []
         for k, (s, w) in enumerate(zip(reading.shifts, reading.windows, strict=True)):
+            windows = [w]
             if k and 0 < reading.windows[k - 1][3] - w[0] < blip:  # the part before
-                w = (reading.windows[k - 1][0], *w[1:])
-            dated, levelled = _dated_by_hinges(np.asarray(values, dtype=float),
-                                               np.asarray(reported, dtype=float), periods, s,
-                                               w, log=log)
-            if levelled and index[dated.transition_end] - index[dated.start] < BREAK_TRANSITION:
-                dated, levelled = s, True  # a step: dated as found
+                windows.insert(0, (reading.windows[k - 1][0], *w[1:]))
+            dated, levelled = s, True
+            for window in windows:
+                fit = self._dated(s, window, values, reported, periods, log)
+                if fit is not None:
+                    dated, levelled = fit
+                    break
             shifts.append(dated)
             still.append(not levelled)
         self.shifts: tuple[Shift, ...] = tuple(shifts)
         self.still: tuple[bool, ...] = tuple(still)
+
+    @staticmethod
+    def _dated(s: Shift, window: tuple[int, int, int, int], values: Any, reported: Any,
+               periods: Sequence[str], log: bool) -> tuple[Shift, bool] | None:
+        """The shift dated by its slope over ``window``, or None where it is a step (kept as
+        found) or the fit slid the other way."""
+        dated, levelled = _dated_by_hinges(np.asarray(values, dtype=float),
+                                           np.asarray(reported, dtype=float), periods, s,
+                                           window, log=log)
+        index = {str(p): i for i, p in enumerate(periods)}
+        if levelled and index[dated.transition_end] - index[dated.start] < BREAK_TRANSITION:
+            return None
+        if np.sign(dated.sigma) != np.sign(s.sigma):
+            return None
+        return dated, levelled
 
 
 def _pair_counter(unit: str, h: _Dated, c: _Dated, periods: Sequence[str],
