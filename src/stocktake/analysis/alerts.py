@@ -8,7 +8,8 @@ no database, no files. Four kinds of alert, each an ``Alert``:
     A unit's headline improves beyond noise while one of the priority's declared counter
     indicators worsens beyond noise, the two shifts starting within ``window`` periods of each
     other. Each series is read on its own (seasonally adjusted where the seasonal test says
-    so).
+    so); a shift of either that built up over several periods is dated where its slope
+    changed, as a drift is.
 ``ratio_shift``
     Two indicators declared to move together (a component and its total; unfounded and all
     violent reports): a lasting shift in one unit's ratio that its peers do not show. The
@@ -29,10 +30,11 @@ factor (1 + rho) / (1 - rho) where the residuals are autocorrelated), with parts
 ``min_segment`` points (``MIN_SEGMENTS`` by period type), so a shift must last to be seen.
 Same-way changes close together are one shift (a build-up). Its first period is refined by
 fitting a ramp around the change point (a shift may build up over months, as down-coding
-does); a ramp is kept only where it beats a plain step by a BIC penalty. A drift, and a
-ratio shift whose move took ``BREAK_TRANSITION`` periods or more, is then dated where its
-slope changed, by a broken-stick fit (analysis.hinge) with its 95% interval; the detection
-is not changed by it. Against peers, a
+does); a ramp is kept only where it beats a plain step by a BIC penalty. A drift, a
+ratio shift whose move took ``BREAK_TRANSITION`` periods or more, and a counter alert's
+shift whose fitted slide took as long, is then dated where its slope changed, by a
+broken-stick fit (analysis.hinge) with its 95% interval; the detection is not changed by
+it. Against peers, a
 shift must also stand out of the shifts the other units made over the same periods (the
 ``min_segment`` periods before its start and from its new level on, each unit's in its own
 noise): at least ``PEER_Z`` robust standard deviations from their median, and at least
@@ -99,7 +101,8 @@ class Shift:
     # against peers only: the unit's shift over these windows less the peers' median shift
     # over the same windows, in robust standard deviations of the peers' shifts
     peer_z: float | None = None
-    # a drift only: the first period's 95% interval from its broken-stick fit (hinge.py)
+    # a shift dated by its slope only (a drift, a gradual ratio shift or counter alert's
+    # shift): the first period's 95% interval from its broken-stick fit (hinge.py)
     start_low: str | None = field(default=None, metadata=_OMIT_IF_NONE)
     start_high: str | None = field(default=None, metadata=_OMIT_IF_NONE)
 
