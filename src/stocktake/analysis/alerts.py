@@ -735,8 +735,9 @@ class _Dated:
     dated again where its slope changed when it built up over ``BREAK_TRANSITION`` periods
     or more, by the broken-stick fit that dates a drift (``_dated_by_hinges``, on the
     series searched, ``values``, described in ``reported``). A shift whose fitted slide is
-    shorter is abrupt and keeps its dating. ``still``: per shift, whether its slide is
-    still going at the latest figures.
+    shorter is abrupt and keeps its dating. ``dated(k)``: the k-th shift so dated, and
+    whether its slide is still going at the latest figures; worked only for the shifts an
+    alert pairs (most units pair none), once each.
 
     The fit reads from the start of the part before the shift; where that part is shorter
     than ``MERGE_PARTS`` minimum segments it may be a blip between two opposite changes (a
@@ -753,37 +754,33 @@ class _Dated:
         # raises no alert the detection did not
         self.starts = reading.starts
         self.signs = tuple(int(np.sign(s.sigma)) for s in reading.shifts)
-        blip = MERGE_PARTS * (segment or min_segment(periods))
-        shifts, still = [], []
-        for k, (s, w) in enumerate(zip(reading.shifts, reading.windows, strict=True)):
-            windows = [w]
-            if k and 0 < reading.windows[k - 1][3] - w[0] < blip:  # the part before
-                windows.insert(0, (reading.windows[k - 1][0], *w[1:]))
-            dated, levelled = s, True
-            for window in windows:
-                fit = self._dated(s, window, values, reported, periods, log)
-                if fit is not None:
-                    dated, levelled = fit
-                    break
-            shifts.append(dated)
-            still.append(not levelled)
-        self.shifts: tuple[Shift, ...] = tuple(shifts)
-        self.still: tuple[bool, ...] = tuple(still)
+        self.reading, self.periods, self.log = reading, periods, log
+        self.values = np.asarray(values, dtype=float)
+        self.reported = np.asarray(reported, dtype=float)
+        self.blip = MERGE_PARTS * (segment or min_segment(periods))
+        self._done: dict[int, tuple[Shift, bool]] = {}
 
-    @staticmethod
-    def _dated(s: Shift, window: tuple[int, int, int, int], values: Any, reported: Any,
-               periods: Sequence[str], log: bool) -> tuple[Shift, bool] | None:
+    def dated(self, k: int) -> tuple[Shift, bool]:
+        """The k-th shift dated, and whether it is still sliding at the latest figures."""
+        if k not in self._done:
+            s, windows = self.reading.shifts[k], [self.reading.windows[k]]
+            if k and 0 < self.reading.windows[k - 1][3] - windows[0][0] < self.blip:
+                windows.insert(0, (self.reading.windows[k - 1][0], *windows[0][1:]))
+            self._done[k] = next((fit for w in windows if (fit := self._fit(s, w)) is not None),
+                                 (s, False))
+        return self._done[k]
+
+    def _fit(self, s: Shift, window: tuple[int, int, int, int]) -> tuple[Shift, bool] | None:
         """The shift dated by its slope over ``window``, or None where it is a step (kept as
         found) or the fit slid the other way."""
-        dated, levelled = _dated_by_hinges(np.asarray(values, dtype=float),
-                                           np.asarray(reported, dtype=float), periods, s,
-                                           window, log=log)
-        index = {str(p): i for i, p in enumerate(periods)}
+        dated, levelled = _dated_by_hinges(self.values, self.reported, self.periods, s,
+                                           window, log=self.log)
+        index = {str(p): i for i, p in enumerate(self.periods)}
         if levelled and index[dated.transition_end] - index[dated.start] < BREAK_TRANSITION:
             return None
         if np.sign(dated.sigma) != np.sign(s.sigma):
             return None
-        return dated, levelled
+        return dated, not levelled
 
 
 def _pair_counter(unit: str, h: _Dated, c: _Dated, periods: Sequence[str],
@@ -797,12 +794,13 @@ def _pair_counter(unit: str, h: _Dated, c: _Dated, periods: Sequence[str],
     better, worse = _SIGN[headline_polarity], -_SIGN[counter_polarity]
     order = {str(p): i for i, p in enumerate(periods)}
     alerts = []
-    for hs, hp, h_sign, h_still in zip(h.shifts, h.starts, h.signs, h.still, strict=True):
+    for i, (hp, h_sign) in enumerate(zip(h.starts, h.signs, strict=True)):
         if h_sign != better:
             continue
-        for cs, cp, c_sign, c_still in zip(c.shifts, c.starts, c.signs, c.still, strict=True):
+        for j, (cp, c_sign) in enumerate(zip(c.starts, c.signs, strict=True)):
             if c_sign != worse or abs(hp - cp) > near:
                 continue
+            (hs, h_still), (cs, c_still) = h.dated(i), c.dated(j)
             first = min(hs, cs, key=lambda s: order[s.start])
             text = (f"{_from_when(first)} {name or unit}'s {_said(indicators[0], words)} "
                     f"improved {_moved(hs, indicators[0] in percent)}{_since(hs, first)}"
