@@ -628,9 +628,11 @@ def _from_when(s: Shift) -> str:
 def _dated_by_hinges(values: np.ndarray, reported: np.ndarray, periods: Sequence[str],
                      s: Shift, window: tuple[int, int, int, int], *,
                      log: bool = True) -> tuple[Shift, bool]:
-    """A drift dated where its slope changed: the broken-stick fit (analysis.hinge) of the
-    series the detection read (de-seasonalised where it was), over the shift's window, its
-    start no later than the new level the detection found. The move ends where the slope
+    """A shift dated where its slope changed (a drift, a gradual ratio shift, a counter
+    alert's gradual shift): the broken-stick fit (analysis.hinge) of the series the
+    detection read (de-seasonalised where it was; ``log``: logarithms, as read against the
+    peers), over the shift's window, its start no later than the new level the detection
+    found. The move ends where the slope
     flattens again if the fit shows a second hinge before the window's last points (then
     True: else the slide is still going, and the new level is read from where the
     detection found it). Sizes and SPC evidence are read again from the dated start and end;
@@ -758,6 +760,7 @@ class _Dated:
         self.values = np.asarray(values, dtype=float)
         self.reported = np.asarray(reported, dtype=float)
         self.blip = MERGE_PARTS * (segment or min_segment(periods))
+        self.index = {str(p): i for i, p in enumerate(periods)}
         self._done: dict[int, tuple[Shift, bool]] = {}
 
     def dated(self, k: int) -> tuple[Shift, bool]:
@@ -775,8 +778,8 @@ class _Dated:
         found) or the fit slid the other way."""
         dated, levelled = _dated_by_hinges(self.values, self.reported, self.periods, s,
                                            window, log=self.log)
-        index = {str(p): i for i, p in enumerate(self.periods)}
-        if levelled and index[dated.transition_end] - index[dated.start] < BREAK_TRANSITION:
+        if (levelled and self.index[dated.transition_end] - self.index[dated.start]
+                < BREAK_TRANSITION):
             return None
         if np.sign(dated.sigma) != np.sign(s.sigma):
             return None
