@@ -11,7 +11,7 @@ import pytest
 import statsmodels.api as sm
 
 from stocktake.analysis.alerts import counter_alerts, read_shifts
-from stocktake.analysis.hinge import CHI2_95, MIN_SIDE
+from stocktake.analysis.hinge import CHI2_95, MIN_SIDE, broken_stick
 from stocktake.analysis.seasonality import seasonal_adjustment
 
 from .test_alerts_drift import needs_data, prisoners
@@ -146,3 +146,20 @@ def test_a_step_keeps_its_dating():
             assert quarters.index(a.start) in detection_pairs(h, c, quarters)
             assert a.explanation.startswith(f"from {a.start} ")
     assert seen >= 3, seen
+
+
+def test_a_slide_beats_a_step_only_by_more_than_bics_price():
+    """The gate before a counter shift is dated by its slope: a noisy step is a step (its
+    best step's error, worked here by least squares over every cut, within BIC's price of
+    the slide's), a ramp of 12 periods in the same noise is a slide."""
+    rng = np.random.default_rng(5)
+    noise = rng.normal(0, 0.3, 48)
+    step = np.r_[np.zeros(24), np.ones(24)] + noise
+    fit = broken_stick(step)
+    by_hand = min(((step[:k] - step[:k].mean()) ** 2).sum()
+                  + ((step[k:] - step[k:].mean()) ** 2).sum()
+                  for k in range(MIN_SIDE, len(step) - MIN_SIDE))
+    assert fit.step_sse == pytest.approx(by_hand, rel=1e-9)
+    assert not fit.beats_a_step(len(step))
+    ramp = np.clip((np.arange(48) - 17) / 12, 0, 1) + noise
+    assert broken_stick(ramp).beats_a_step(len(ramp))

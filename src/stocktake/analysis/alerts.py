@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from stocktake.analysis.changepoints import noise_sigma, optimal_partition
-from stocktake.analysis.hinge import broken_stick
+from stocktake.analysis.hinge import HingeFit, broken_stick
 from stocktake.analysis.seasonality import seasonal_adjustment
 from stocktake.analysis.spc import LIMIT_CONSTANT, RUN_LENGTH
 from stocktake.analysis.wording import figure_pair
@@ -608,9 +608,9 @@ class _Dating:
         if (self.gradual_only and
                 self.index[s.transition_end] - self.index[s.start] < BREAK_TRANSITION):
             return s
-        dated, levelled = _dated_by_hinges(self.relative[u], self.reported[u], self.periods,
-                                           s, window)
-        if not levelled:
+        dated, fit = _dated_by_hinges(self.relative[u], self.reported[u], self.periods,
+                                      s, window)
+        if fit.end is None:
             self.still.add((u, dated.start))
         return dated
 
@@ -627,14 +627,14 @@ def _from_when(s: Shift) -> str:
 
 def _dated_by_hinges(values: np.ndarray, reported: np.ndarray, periods: Sequence[str],
                      s: Shift, window: tuple[int, int, int, int], *,
-                     log: bool = True) -> tuple[Shift, bool]:
+                     log: bool = True) -> tuple[Shift, HingeFit]:
     """A shift dated where its slope changed (a drift, a gradual ratio shift, a counter
     alert's gradual shift): the broken-stick fit (analysis.hinge) of the series the
     detection read (de-seasonalised where it was; ``log``: logarithms, as read against the
     peers), over the shift's window, its start no later than the new level the detection
     found. The move ends where the slope
-    flattens again if the fit shows a second hinge before the window's last points (then
-    True: else the slide is still going, and the new level is read from where the
+    flattens again if the fit shows a second hinge before the window's last points (the
+    fit's ``end``; else the slide is still going, and the new level is read from where the
     detection found it). Sizes and SPC evidence are read again from the dated start and end;
     the peer test and the evidence ratio stay those of the detection."""
     keep = np.flatnonzero(np.isfinite(values))
@@ -650,7 +650,7 @@ def _dated_by_hinges(values: np.ndarray, reported: np.ndarray, periods: Sequence
                    sigma, log=log, series=s.series, evidence_ratio=s.evidence_ratio,
                    seasonal=s.seasonal)
     return replace(dated, start_low=labels[lo + fit.start_low],
-                   start_high=labels[lo + fit.start_high]), fit.end is not None
+                   start_high=labels[lo + fit.start_high]), fit
 
 
 def _periods_said(n: int, periods: Sequence[str]) -> str:
@@ -776,14 +776,16 @@ class _Dated:
     def _fit(self, s: Shift, window: tuple[int, int, int, int]) -> tuple[Shift, bool] | None:
         """The shift dated by its slope over ``window``, or None where it is a step (kept as
         found) or the fit slid the other way."""
-        dated, levelled = _dated_by_hinges(self.values, self.reported, self.periods, s,
-                                           window, log=self.log)
-        if (levelled and self.index[dated.transition_end] - self.index[dated.start]
+        dated, fit = _dated_by_hinges(self.values, self.reported, self.periods, s, window,
+                                      log=self.log)
+        if (fit.end is not None and self.index[dated.transition_end] - self.index[dated.start]
                 < BREAK_TRANSITION):
             return None
         if np.sign(dated.sigma) != np.sign(s.sigma):
             return None
-        return dated, not levelled
+        if not fit.beats_a_step(window[3] - window[0]):
+            return None  # a step read with noise around it: dated as found
+        return dated, fit.end is None
 
 
 def _pair_counter(unit: str, h: _Dated, c: _Dated, periods: Sequence[str],
