@@ -3,6 +3,8 @@ and shown on its priority's page."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -22,6 +24,7 @@ from stocktake.web.app import create_app
 WITHIN = {"SURG": 2, "CRIME": 2, "LIT": 2, "HOUS": 2, "HOME": 2}
 
 
+@functools.cache  # read once per database (the demo's is not changed by these tests)
 def planted_alerts(engine, prio: str):
     """The alerts of the priority at its planted unit that name its counter or one of the
     indicators the counter is computed from."""
@@ -49,3 +52,19 @@ def test_each_planted_case_is_found_near_its_start_and_shown(demo_engine, prio):
         f"/priorities/{prio}").text
     assert "Can we trust these numbers?" in page
     assert all(f'id="alert-{a.id}"' in page for a in found)
+
+
+def test_the_housing_counter_alert_is_dated_where_the_affordable_share_began_to_slide(
+        demo_engine):
+    """The housing case's counter alert (completions up, the affordable share sliding over
+    30 months): each series read on its own, its gradual shifts dated where their slope
+    changed (docs/methods/alerts.md, "Dating a gradual shift"). As a change of mean it read
+    2025-02, 13 months after the planted start; dated by its slope, within two months,
+    with the interval in its words and evidence."""
+    unit, start, _ = GAMING["HOUS"]
+    (alert,) = [a for a in planted_alerts(demo_engine, "HOUS") if a.kind == "counter"]
+    assert abs(Period.parse(alert.start).ordinal - Period.parse(start).ordinal) <= 2
+    dated = min(alert.evidence, key=lambda s: Period.parse(s.start).ordinal)
+    assert dated.start == alert.start and dated.start_low <= start <= dated.start_high
+    assert alert.explanation.startswith(
+        f"from about {alert.start} (between {dated.start_low} and {dated.start_high}) ")

@@ -8,7 +8,8 @@ no database, no files. Four kinds of alert, each an ``Alert``:
     A unit's headline improves beyond noise while one of the priority's declared counter
     indicators worsens beyond noise, the two shifts starting within ``window`` periods of each
     other. Each series is read on its own (seasonally adjusted where the seasonal test says
-    so).
+    so); a shift of either that built up over several periods is dated where its slope
+    changed, as a drift is.
 ``ratio_shift``
     Two indicators declared to move together (a component and its total; unfounded and all
     violent reports): a lasting shift in one unit's ratio that its peers do not show. The
@@ -29,10 +30,11 @@ factor (1 + rho) / (1 - rho) where the residuals are autocorrelated), with parts
 ``min_segment`` points (``MIN_SEGMENTS`` by period type), so a shift must last to be seen.
 Same-way changes close together are one shift (a build-up). Its first period is refined by
 fitting a ramp around the change point (a shift may build up over months, as down-coding
-does); a ramp is kept only where it beats a plain step by a BIC penalty. A drift, and a
-ratio shift whose move took ``BREAK_TRANSITION`` periods or more, is then dated where its
-slope changed, by a broken-stick fit (analysis.hinge) with its 95% interval; the detection
-is not changed by it. Against peers, a
+does); a ramp is kept only where it beats a plain step by a BIC penalty. A drift, a
+ratio shift whose move took ``BREAK_TRANSITION`` periods or more, and a counter alert's
+shift whose fitted slide took as long, is then dated where its slope changed, by a
+broken-stick fit (analysis.hinge) with its 95% interval; the detection is not changed by
+it. Against peers, a
 shift must also stand out of the shifts the other units made over the same periods (the
 ``min_segment`` periods before its start and from its new level on, each unit's in its own
 noise): at least ``PEER_Z`` robust standard deviations from their median, and at least
@@ -51,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from stocktake.analysis.changepoints import noise_sigma, optimal_partition
-from stocktake.analysis.hinge import broken_stick
+from stocktake.analysis.hinge import HingeFit, broken_stick
 from stocktake.analysis.seasonality import seasonal_adjustment
 from stocktake.analysis.spc import LIMIT_CONSTANT, RUN_LENGTH
 from stocktake.analysis.wording import figure_pair
@@ -99,7 +101,8 @@ class Shift:
     # against peers only: the unit's shift over these windows less the peers' median shift
     # over the same windows, in robust standard deviations of the peers' shifts
     peer_z: float | None = None
-    # a drift only: the first period's 95% interval from its broken-stick fit (hinge.py)
+    # a shift dated by its slope only (a drift, a gradual ratio shift or counter alert's
+    # shift): the first period's 95% interval from its broken-stick fit (hinge.py)
     start_low: str | None = field(default=None, metadata=_OMIT_IF_NONE)
     start_high: str | None = field(default=None, metadata=_OMIT_IF_NONE)
 
@@ -605,9 +608,9 @@ class _Dating:
         if (self.gradual_only and
                 self.index[s.transition_end] - self.index[s.start] < BREAK_TRANSITION):
             return s
-        dated, levelled = _dated_by_hinges(self.relative[u], self.reported[u], self.periods,
-                                           s, window)
-        if not levelled:
+        dated, fit = _dated_by_hinges(self.relative[u], self.reported[u], self.periods,
+                                      s, window)
+        if fit.end is None:
             self.still.add((u, dated.start))
         return dated
 
@@ -623,12 +626,15 @@ def _from_when(s: Shift) -> str:
 
 
 def _dated_by_hinges(values: np.ndarray, reported: np.ndarray, periods: Sequence[str],
-                     s: Shift, window: tuple[int, int, int, int]) -> tuple[Shift, bool]:
-    """A drift dated where its slope changed: the broken-stick fit (analysis.hinge) of the
-    series the detection read (de-seasonalised where it was), over the shift's window, its
-    start no later than the new level the detection found. The move ends where the slope
-    flattens again if the fit shows a second hinge before the window's last points (then
-    True: else the slide is still going, and the new level is read from where the
+                     s: Shift, window: tuple[int, int, int, int], *,
+                     log: bool = True) -> tuple[Shift, HingeFit]:
+    """A shift dated where its slope changed (a drift, a gradual ratio shift, a counter
+    alert's gradual shift): the broken-stick fit (analysis.hinge) of the series the
+    detection read (de-seasonalised where it was; ``log``: logarithms, as read against the
+    peers), over the shift's window, its start no later than the new level the detection
+    found. The move ends where the slope
+    flattens again if the fit shows a second hinge before the window's last points (the
+    fit's ``end``; else the slide is still going, and the new level is read from where the
     detection found it). Sizes and SPC evidence are read again from the dated start and end;
     the peer test and the evidence ratio stay those of the detection."""
     keep = np.flatnonzero(np.isfinite(values))
@@ -641,10 +647,10 @@ def _dated_by_hinges(values: np.ndarray, reported: np.ndarray, periods: Sequence
     end = lo + fit.end if fit.end is not None else max(found_end, start)
     labels = [str(periods[k]) for k in keep]
     dated = _shift(y, np.asarray(reported, dtype=float)[keep], labels, (lo, start, end, hi),
-                   sigma, log=True, series=s.series, evidence_ratio=s.evidence_ratio,
+                   sigma, log=log, series=s.series, evidence_ratio=s.evidence_ratio,
                    seasonal=s.seasonal)
     return replace(dated, start_low=labels[lo + fit.start_low],
-                   start_high=labels[lo + fit.start_high]), fit.end is not None
+                   start_high=labels[lo + fit.start_high]), fit
 
 
 def _periods_said(n: int, periods: Sequence[str]) -> str:
@@ -684,8 +690,12 @@ def counter_alerts(unit: str, headline: Sequence[float] | np.ndarray,
                                   "better) or 'down'", f"{what}_polarity"))
     h = read_shifts(headline, periods, series=indicators[0], segment=segment)
     c = read_shifts(counter, periods, series=indicators[1], segment=segment)
-    return _pair_counter(unit, h, c, periods, indicators, headline_polarity, counter_polarity,
-                         name, window if window is not None else (segment or min_segment(periods)),
+    return _pair_counter(unit, _Dated(h, headline, headline, periods, log=False,
+                                      segment=segment),
+                         _Dated(c, counter, counter, periods, log=False, segment=segment),
+                         periods, indicators,
+                         headline_polarity, counter_polarity, name,
+                         window if window is not None else (segment or min_segment(periods)),
                          words, percent)
 
 
@@ -715,40 +725,118 @@ def counter_alerts_against_peers(
                         "median", reported=hv[u], log=True, segment=segment)
         c = read_shifts(cz[u], periods, series=f"{indicators[1]} against the other units' "
                         "median", reported=cv[u], log=True, segment=segment)
-        alerts += _pair_counter(unit, h, c, periods, indicators, headline_polarity,
-                                counter_polarity, label[unit], near)
+        alerts += _pair_counter(unit, _Dated(h, hz[u], hv[u], periods, segment=segment),
+                                _Dated(c, cz[u], cv[u], periods, segment=segment), periods,
+                                indicators,
+                                headline_polarity, counter_polarity, label[unit], near)
     return alerts
 
 
-def _pair_counter(unit: str, h: Reading, c: Reading, periods: Sequence[str],
+class _Dated:
+    """A series' shifts as read (``reading``: found by the detection, which pairs them), each
+    dated again where its slope changed when it built up over ``BREAK_TRANSITION`` periods
+    or more, by the broken-stick fit that dates a drift (``_dated_by_hinges``, on the
+    series searched, ``values``, described in ``reported``). A shift whose fitted slide is
+    shorter is abrupt and keeps its dating. ``dated(k)``: the k-th shift so dated, and
+    whether its slide is still going at the latest figures; worked only for the shifts an
+    alert pairs (most units pair none), once each.
+
+    The fit reads from the start of the part before the shift; where that part is shorter
+    than ``MERGE_PARTS`` minimum segments it may be a blip between two opposite changes (a
+    month or two recorded wrongly, as the demo's Alberta has two: the detection's means
+    jump up and back), and the fit, which sets such points aside, is tried first from the
+    start of the part before it: else a slide that began before the blip is dated after it.
+    A fit whose slide goes the other way than the detection's shift (a real hump, not a
+    blip: it fitted the change before) is not taken; the next window is tried, and where
+    none is left the shift keeps the detection's dating."""
+
+    def __init__(self, reading: Reading, values: Any, reported: Any, periods: Sequence[str],
+                 *, log: bool = True, segment: int | None = None) -> None:
+        # the detection's starts and directions: the pairing reads these, so the dating
+        # raises no alert the detection did not
+        self.starts = reading.starts
+        self.signs = tuple(int(np.sign(s.sigma)) for s in reading.shifts)
+        self.reading, self.periods, self.log = reading, periods, log
+        self.values = np.asarray(values, dtype=float)
+        self.reported = np.asarray(reported, dtype=float)
+        self.blip = MERGE_PARTS * (segment or min_segment(periods))
+        self.index = {str(p): i for i, p in enumerate(periods)}
+        self._done: dict[int, tuple[Shift, bool]] = {}
+
+    def dated(self, k: int) -> tuple[Shift, bool]:
+        """The k-th shift dated, and whether it is still sliding at the latest figures."""
+        if k not in self._done:
+            s, windows = self.reading.shifts[k], [self.reading.windows[k]]
+            if k and 0 < self.reading.windows[k - 1][3] - windows[0][0] < self.blip:
+                windows.insert(0, (self.reading.windows[k - 1][0], *windows[0][1:]))
+            self._done[k] = next((fit for w in windows if (fit := self._fit(s, w)) is not None),
+                                 (s, False))
+        return self._done[k]
+
+    def _fit(self, s: Shift, window: tuple[int, int, int, int]) -> tuple[Shift, bool] | None:
+        """The shift dated by its slope over ``window``, or None where it is a step (kept as
+        found) or the fit slid the other way."""
+        dated, fit = _dated_by_hinges(self.values, self.reported, self.periods, s, window,
+                                      log=self.log)
+        if (fit.end is not None and self.index[dated.transition_end] - self.index[dated.start]
+                < BREAK_TRANSITION):
+            return None
+        if np.sign(dated.sigma) != np.sign(s.sigma):
+            return None
+        if not fit.beats_a_step(window[3] - window[0]):
+            return None  # a step read with noise around it: dated as found
+        return dated, fit.end is None
+
+
+def _pair_counter(unit: str, h: _Dated, c: _Dated, periods: Sequence[str],
                   indicators: tuple[str, str], headline_polarity: str, counter_polarity: str,
                   name: str | None, near: int,
                   words: Mapping[str, str] | None = None,
                   percent: Collection[str] = ()) -> list[Alert]:
     """An alert for each improving headline shift with a worsening counter shift starting
-    within ``near`` periods of it (directions from the series read, ``sigma``'s sign)."""
+    within ``near`` periods of it, both as the detection found them (directions from the
+    series read, ``sigma``'s sign); each said and sized as dated (``_Dated``)."""
     better, worse = _SIGN[headline_polarity], -_SIGN[counter_polarity]
-    order = list(map(str, periods)).index
+    order = {str(p): i for i, p in enumerate(periods)}
     alerts = []
-    for hs, hp in zip(h.shifts, h.starts, strict=True):
-        if np.sign(hs.sigma) != better:
+    for i, (hp, h_sign) in enumerate(zip(h.starts, h.signs, strict=True)):
+        if h_sign != better:
             continue
-        for cs, cp in zip(c.shifts, c.starts, strict=True):
-            if np.sign(cs.sigma) != worse or abs(hp - cp) > near:
+        for j, (cp, c_sign) in enumerate(zip(c.starts, c.signs, strict=True)):
+            if c_sign != worse or abs(hp - cp) > near:
                 continue
-            first = hs if hp <= cp else cs
-            text = (f"from {first.start} {name or unit}'s {_said(indicators[0], words)} "
-                    f"improved {_moved(hs, indicators[0] in percent)} while its counter "
+            (hs, h_still), (cs, c_still) = h.dated(i), c.dated(j)
+            first = min(hs, cs, key=lambda s: order[s.start])
+            text = (f"{_from_when(first)} {name or unit}'s {_said(indicators[0], words)} "
+                    f"improved {_moved(hs, indicators[0] in percent)}{_since(hs, first)}"
+                    f"{_until(hs, h_still, ',')} while its counter "
                     f"{_said(indicators[1], words)} worsened "
-                    f"{_moved(cs, indicators[1] in percent)}: "
+                    f"{_moved(cs, indicators[1] in percent)}{_since(cs, first)}"
+                    f"{_until(cs, c_still, '')}: "
                     f"check that the improvement is real")
             alerts.append(Alert(
                 kind="counter", unit=unit, indicators=tuple(indicators), start=first.start,
-                end=max(hs.end, cs.end, key=order),
+                end=max(hs.end, cs.end, key=order.__getitem__),
                 size={indicators[0]: _size(hs), indicators[1]: _size(cs)},
                 evidence=(hs, cs), strength=round(min(abs(hs.sigma), abs(cs.sigma)), 2),
                 explanation=text))
     return alerts
+
+
+def _since(s: Shift, first: Shift) -> str:
+    """" from about 2024-06" for a shift dated by its slope that is not the alert's first
+    (whose start leads the sentence)."""
+    return "" if s is first or s.start_low is None else f" {_from_when(s)}"
+
+
+def _until(s: Shift, still: bool, stop: str) -> str:
+    """", rising until 2025-05" or ", still falling at the latest figures" for a shift dated
+    by its slope, then ``stop``; a step: nothing."""
+    if s.start_low is None:
+        return ""
+    way = "rising" if s.sigma > 0 else "falling"
+    until = f"still {way} at the latest figures" if still else f"{way} until {s.transition_end}"
+    return f", {until}{stop}"
 
 
 def _said(code: str, words: Mapping[str, str] | None) -> str:

@@ -14,7 +14,9 @@ fit is within chi2(1, 0.95) = 3.84 residual variances of the best, the variance 
 the long-run factor (1 + rho) / (1 - rho) where the residuals are autocorrelated (rho, their
 lag-1 autocorrelation, clipped to [0, 0.8]). A point more than ``OUTLIER_Z`` robust
 standard deviations off the fit (a month recorded wrongly) is set aside, the fit's value in
-its place, and the search run again (up to ``OUTLIER_ROUNDS`` times).
+its place, and the search run again (up to ``OUTLIER_ROUNDS`` times). ``beats_a_step``
+says whether the slide fits better than the best plain step (a slide of one period) by
+BIC's price of one more parameter: a caller that dates steps as found asks it first.
 
 The slopes either side are held at zero because the series dated is a unit's value against
 its peers' median, level apart from its shifts (the detection's own model); free slopes
@@ -45,6 +47,16 @@ class HingeFit:
     end: int | None  # the point from which the new level holds; None: still sliding
     sse: float  # the fit's squared error
     set_aside: int = 0  # points far off the fit, replaced by its value and searched again
+    # the best plain step's squared error (a slide of one period), on the same values, and
+    # the residual variance (raised for autocorrelation) that prices the slide against it
+    step_sse: float = float("nan")
+    variance: float = float("nan")
+
+    def beats_a_step(self, n: int) -> bool:
+        """Whether the slide fits better than the best step by more than BIC's price of
+        the one more parameter, log(n) residual variances: a gradual change, not a step
+        read with noise around it."""
+        return self.step_sse - self.sse > np.log(n) * self.variance
 
 
 def broken_stick(values: np.ndarray, *, latest_start: int | None = None) -> HingeFit:
@@ -76,10 +88,12 @@ def broken_stick(values: np.ndarray, *, latest_start: int | None = None) -> Hing
     rho = _lag1(np.where(outliers, fitted, y) - fitted)
     variance = best / max(n - 4, 1) * (1 + rho) / (1 - rho)  # level, slope, two hinges
     inside = k1s[sse.min(axis=1) - best <= CHI2_95 * variance]
+    steps = sse[np.arange(len(k1s)), k1s + 1]  # k2 = k1 + 1: a step after k1
     return HingeFit(start=k1 + 1, start_low=int(inside.min()) + 1,
                     start_high=int(inside.max()) + 1,
                     end=k2 if k2 < n - MIN_SIDE else None, sse=best,
-                    set_aside=int(outliers.sum()))
+                    set_aside=int(outliers.sum()), step_sse=float(steps.min()),
+                    variance=float(variance))
 
 
 def _search(y: np.ndarray, k1s: np.ndarray, hinges: np.ndarray
