@@ -94,6 +94,29 @@ def test_the_portfolio_priority_and_unit_pages_in_french(world):
     assert share and f"Exhaustivité {share[1]},{share[2]}{NBSP}%" in french
 
 
+def svg_words(page: str) -> set[str]:
+    """The words drawn in a page's charts (the text of its <svg> elements)."""
+    drawn = " ".join(re.findall(r"<svg\b.*?</svg>", page, flags=re.S))
+    return set(re.findall(r">([^<>]+)</text>", drawn)) | set(
+        w for t in re.findall(r"<text[^>]*>(.*?)</text>", drawn, flags=re.S)
+        for w in re.findall(r"[^<>]+", t))
+
+
+@pytest.mark.slow  # a world built and pages rendered: seconds
+def test_the_charts_speak_the_page_language_in_one_app(world):
+    """One app (one page cache) answering a French reader, then an English one: each
+    page's charts in its reader's language, whichever came first."""
+    app = create_app(world)
+    session = signed_in_session(world, "analyst")
+    fr, en = (TestClient(app, cookies={auth.SESSION_COOKIE: session, i18n.COOKIE: lang})
+              for lang in ("fr", "en"))
+    french = " ".join(svg_words(fr.get("/priorities/P1").text))
+    english = " ".join(svg_words(en.get("/priorities/P1").text))
+    assert "Réel" in french and "Trajectoire" in french and "Actual" not in french
+    assert "Actual" in english and "Trajectory" in english and "Réel" not in english
+    assert "Réel" in " ".join(svg_words(fr.get("/priorities/P1").text))  # and again
+
+
 @pytest.mark.slow  # a world built and pages rendered: seconds
 def test_the_alerts_in_french(tmp_path):
     engine = open_engine(f"sqlite:///{tmp_path / 'alerts.db'}")

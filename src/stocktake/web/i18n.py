@@ -69,10 +69,12 @@ def current() -> str:
 
 @contextmanager
 def language(lang: str) -> Iterator[None]:
-    """Answer in ``lang`` inside the block."""
+    """Answer in ``lang`` inside the block: the pages, and the charts and documents they
+    draw with reports (its own setting, reports.locale.writing_in)."""
     token = _current.set(lang)
     try:
-        yield
+        with documents.writing_in(lang):
+            yield
     finally:
         _current.reset(token)
 
@@ -170,6 +172,7 @@ async def for_the_user(request: Request) -> None:
     if principal.language in LANGUAGES:
         request.state.lang = principal.language
         _current.set(principal.language)  # for the rest of this request
+        documents.WRITING.set(principal.language)  # its charts too
 
 
 def without_lang(request: Request) -> str:

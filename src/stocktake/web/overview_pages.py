@@ -19,6 +19,7 @@ from ..services.reading.overview import portfolio_rows, priority_overview
 from ..services.reading.overview import priority_page as priority_page_data
 from ..services.reading.snapshot import Snapshot
 from ..services.routines.escalation import escalation_brief
+from . import i18n
 from .alert_pages import page_alerts
 from .cache import ResultCache, cached_json
 from .deps import PageCache, PriorityInPath, SnapshotDep, render, world_label
@@ -26,15 +27,18 @@ from .deps import PageCache, PriorityInPath, SnapshotDep, render, world_label
 router = APIRouter()
 
 
-def priority_view(snap: Snapshot, code: str) -> dict[str, Any]:
-    """Everything the priority page shows. The priority is known to exist (PriorityInPath):
-    any error here is ours, a 500, never "no such priority"."""
-    view = priority_page_data(snap, code)
+def priority_view(snap: Snapshot, code: str, cache: ResultCache) -> dict[str, Any]:
+    """Everything the priority page shows: its figures once per data version, its charts
+    once per data version and language (their words are the page's). The priority is known
+    to exist (PriorityInPath): any error here is ours, a 500, never "no such priority"."""
+    view = cache.get(("priority", code), lambda: priority_page_data(snap, code))
+    charts = cache.get(("priority charts", code, i18n.current()), lambda: {
+        "chart": headline_chart(view.trajectory, view.spc),
+        "panels": {u.unit: unit_panel(u) for u in view.units.units},
+        "funnel_svg": funnel_chart(view.funnel) if view.funnel else None})
     # Every field of the page's answer but funnel_level, which only the API gives.
     return {**{f.name: getattr(view, f.name) for f in fields(view) if f.name != "funnel_level"},
-            "chart": headline_chart(view.trajectory, view.spc),
-            "panels": {u.unit: unit_panel(u) for u in view.units.units},
-            "funnel_svg": funnel_chart(view.funnel) if view.funnel else None}
+            **charts}
 
 
 # How long the portfolio waits for the alerts of new data (a large world takes seconds to
@@ -78,7 +82,7 @@ def portfolio(request: Request, snap: SnapshotDep, cache: PageCache) -> HTMLResp
 def priority_page(request: Request, priority: PriorityInPath, snap: SnapshotDep,
                   cache: PageCache) -> HTMLResponse:
     code = priority.code
-    view = cache.get(("priority", code), lambda: priority_view(snap, code))
+    view = priority_view(snap, code, cache)
     return render(request, "priority.html", {**view, "world_label": world_label(request),
                                              "alerts": page_alerts(snap, priority=code)})
 
