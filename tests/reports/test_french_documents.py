@@ -65,7 +65,7 @@ def test_the_french_report_is_in_french_with_the_english_reports_figures(world, 
     html = written(world, tmp_path, ["report"], "fr")
     words = text(html)
     assert '<html lang="fr">' in html
-    for heading in ("Rapport de réalisation", "Classement : probabilité de réalisation",
+    for heading in ("Rapport de mise en œuvre", "Classement : probabilité de réalisation",
                     "Les réussites, et qui les a obtenues", "Préoccupations"):
         assert heading.replace(" :", NBSP + ":") in words, heading
     assert "Plus d’heures d’ouverture" in words and "More operating hours" not in words
