@@ -105,27 +105,32 @@ def test_the_french_packs_charts_speak_french(world, tmp_path):
     assert "Page %(page)s" not in html and '"Page " counter(page) " sur "' in html
 
 
-def deck_text(world: str, tmp_path, lang: str) -> str:
-    """Every line of the pack's PowerPoint deck: its slides, tables, charts' series and
-    categories, and speaker notes."""
+def slides_text(path, *, charts: bool = False) -> str:
+    """Every line of a PowerPoint deck: its slides' text and tables, the native charts'
+    series and categories (``charts``), and the speaker notes."""
     from pptx import Presentation
 
-    out = tmp_path / f"pack-{lang}.pptx"
-    result = runner.invoke(app, ["pack", "MORE", "--db", world, "--lang", lang,
-                                 "--out", str(out)])
-    assert result.exit_code == 0, result.output
     lines = []
-    for slide in Presentation(str(out)).slides:
+    for slide in Presentation(str(path)).slides:
         for shape in slide.shapes:
             if shape.has_text_frame:
                 lines.append(shape.text_frame.text)
             if shape.has_table:
                 lines += [" | ".join(c.text for c in row.cells) for row in shape.table.rows]
-            if shape.has_chart:
+            if charts and shape.has_chart:
                 plot = shape.chart.plots[0]
                 lines += [str(s.name) for s in plot.series] + list(map(str, plot.categories))
         lines.append(slide.notes_slide.notes_text_frame.text)
     return "\n".join(lines)
+
+
+def deck_text(world: str, tmp_path, lang: str) -> str:
+    """Every line of the pack's PowerPoint deck, its charts' series and categories too."""
+    out = tmp_path / f"pack-{lang}.pptx"
+    result = runner.invoke(app, ["pack", "MORE", "--db", world, "--lang", lang,
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return slides_text(out, charts=True)
 
 
 def test_the_french_pack_deck_is_in_french_with_the_english_decks_figures(world, tmp_path):
@@ -143,7 +148,6 @@ def office_text(world: str, tmp_path, command: list[str], suffix: str, lang: str
     """Every paragraph and table cell of a Word document, or every slide's text, table
     and speaker notes of a PowerPoint deck."""
     from docx import Document
-    from pptx import Presentation
 
     out = tmp_path / f"{command[0]}-{lang}{suffix}"
     result = runner.invoke(app, [*command, "--db", world, "--lang", lang, "--out", str(out)])
@@ -152,15 +156,7 @@ def office_text(world: str, tmp_path, command: list[str], suffix: str, lang: str
         doc = Document(str(out))
         return "\n".join([p.text for p in doc.paragraphs] + [
             " | ".join(c.text for c in row.cells) for t in doc.tables for row in t.rows])
-    lines = []
-    for slide in Presentation(str(out)).slides:
-        for shape in slide.shapes:
-            if shape.has_text_frame:
-                lines.append(shape.text_frame.text)
-            if shape.has_table:
-                lines += [" | ".join(c.text for c in row.cells) for row in shape.table.rows]
-        lines.append(slide.notes_slide.notes_text_frame.text)
-    return "\n".join(lines)
+    return slides_text(out)
 
 
 @pytest.mark.parametrize("suffix", [".docx", ".pptx"])
