@@ -2,6 +2,8 @@
 the CLDR rules for Canadian French, written out by hand: a no-break space (U+00A0) between
 thousands and before %, a decimal comma, months in lower case; English as before."""
 
+from datetime import date, datetime
+
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
@@ -64,3 +66,11 @@ def test_every_document_message_has_a_french_translation():
 
 def _strings(string):
     return string if isinstance(string, tuple) else (string,)
+
+
+def test_the_first_of_the_month_is_premier_in_french():
+    # Canadian French writes the first day of a month as an ordinal: « 1er décembre ».
+    assert locale.day(date(2026, 12, 1), "fr") == "1er décembre 2026"
+    assert locale.day("2026-12-01", "fr", "d MMM y") == "1er déc. 2026"
+    assert locale.day(date(2026, 12, 2), "fr") == "2 décembre 2026"
+    assert locale.when(datetime(2026, 3, 1, 9, 30), "fr") == "1er mars 2026, 9 h 30 UTC"

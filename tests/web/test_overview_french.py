@@ -242,7 +242,7 @@ def test_the_words_held_in_python_are_the_services():
                                               for polarity in Polarity}
     assert set(formatting.BEHIND) == set(formatting.CURRENT) == set(PERIOD_WORDS)
     assert set(formatting.LAG) == {*PERIOD_WORDS, "period"}
-    assert formatting.LEAD_VERDICTS == report_formatting._LEAD_VERDICTS
+    assert formatting.LEAD_VERDICTS == report_formatting.LEAD_VERDICTS
     frequencies = tuple(f"{t.capitalize()}ly" for t in PERIOD_WORDS if t != "day")
     assert frequencies == formatting.FREQUENCY_WORDS
     assert alert_pages.STATUS_WORDS == REVIEW_STATUSES

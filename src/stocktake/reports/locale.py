@@ -172,13 +172,23 @@ def _datetime(value: Any) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def day(value: Any, lang: str) -> str:
-    """A date in words: 6 décembre 2026."""
+def day(value: Any, lang: str, form: str = "long") -> str:
+    """A date in words: 6 décembre 2026, 1er décembre 2026 (``form`` a Babel format:
+    "d MMM y" gives 6 déc. 2026)."""
     if value is None:
         return "–"
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    return format_date(value, "long", locale=_babel(lang))
+    return _date(value, lang, form)
+
+
+def _date(value: date, lang: str, form: str) -> str:
+    """Babel's date, and what it leaves to the writer in French: the first of the month
+    is "1er" (1er décembre 2026)."""
+    text = format_date(value, form, locale=_babel(lang))
+    if lang == "fr" and value.day == 1 and text.startswith("1 "):
+        text = "1er" + text[1:]
+    return text
 
 
 def when(value: Any, lang: str) -> str:
@@ -186,8 +196,8 @@ def when(value: Any, lang: str) -> str:
     if value is None:
         return translations(lang).gettext("no data yet")
     moment = _datetime(value)
-    return (format_date(moment, "long", locale=_babel(lang)) + ", "
-            + format_datetime(moment, "H' h 'mm", locale=_babel(lang)) + " UTC")
+    return (_date(moment.date() if isinstance(moment, datetime) else moment, lang, "long")
+            + ", " + format_datetime(moment, "H' h 'mm", locale=_babel(lang)) + " UTC")
 
 
 def month_name(year: int, month: int, lang: str) -> str:

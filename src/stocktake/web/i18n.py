@@ -19,7 +19,6 @@ import gettext as gettext_module
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date
 from functools import cache
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -28,7 +27,6 @@ from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import jinja2
 from babel import Locale, negotiate_locale
-from babel.dates import format_date
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -210,9 +208,7 @@ def day(value: Any) -> str:
     """A day: '6 déc. 2026'."""
     if current() == DEFAULT or value is None:
         return english.day(value)
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    return format_date(value, "d MMM y", locale=_locale())
+    return documents.day(value, current(), "d MMM y")
 
 
 def status_word(value: Any) -> str:
