@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gettext
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,6 +139,10 @@ class _Say:
     def days(self, n: int) -> str:
         return self.ngettext("%(num)d day", "%(num)d days", n)
 
+    def listing(self, parts: Iterable[str]) -> str:
+        """Items of evidence one after the other (a no-break space before ; in French)."""
+        return self.gettext("; ").join(parts)
+
     def code(self, code: str) -> str:
         return self.wording.words.gettext(code)
 
@@ -253,7 +257,7 @@ def _headline(r: _Reader, say: _Say, ctx: Mapping[str, Any], title: str, uom: st
     if value is not None:
         figure = (_("%(value)s in %(period)s", value=say.value(value, uom), period=period)
                   if period else say.value(value, uom))
-    evidence = "; ".join(x for x in (
+    evidence = say.listing(x for x in (
         _("status %(status)s", status=say.code(status)) if status else "",
         _("latest %(figure)s", figure=figure) if figure else "",
         _("expected %(value)s", value=say.value(expected, uom)) if expected is not None else "",
@@ -430,9 +434,9 @@ def _units(r: _Reader, say: _Say, ctx: Mapping[str, Any], polarity: str | None,
                             "will change?", **values),
                  "off": _("%(name)s has been off trajectory for %(run)d %(periods)s: what will "
                           "change?", **values)}[s]
-        gap = ("; " + _("gap %(gap)s", gap=say.pct(say.signed(gap_pct)))
-               if gap_pct is not None else "")
-        out.append(_question("units", 3 if run >= LONG_RUN else 2, q, run_of(name, run) + gap))
+        gap = [_("gap %(gap)s", gap=say.pct(say.signed(gap_pct)))] if gap_pct is not None else []
+        out.append(_question("units", 3 if run >= LONG_RUN else 2, q,
+                             say.listing([run_of(name, run), *gap])))
     rest = runs[UNITS_NAMED:]
     if rest:
         values = {"names": say.names([n for n, _r, _g in rest]), "run": OFF_TRACK_RUN,
@@ -452,14 +456,14 @@ def _units(r: _Reader, say: _Say, ctx: Mapping[str, Any], polarity: str | None,
                       "%(num)d more units (%(names)s) have also been off trajectory for "
                       "%(run)d %(periods)s or more: is there a common cause?",
                       len(rest), **values))
-        out.append(_question("units", 2, q, "; ".join(run_of(n, k) for n, k, _g in rest)))
+        out.append(_question("units", 2, q, say.listing(run_of(n, k) for n, k, _g in rest)))
     if missed:
         out.append(_question("units", 2, ngettext(
             "%(num)d unit missed its share of the target (%(names)s): what does each need at "
             "the next stage?",
             "%(num)d units missed their share of the target (%(names)s): what does each need "
             "at the next stage?", len(missed), names=say.names(missed)),
-            "; ".join(_("%(name)s: target missed", name=n) for n in missed)))
+            say.listing(_("%(name)s: target missed", name=n) for n in missed)))
     return out
 
 
@@ -538,7 +542,7 @@ def _overdue(r: _Reader, say: _Say, ctx: Mapping[str, Any], key: str, what: str,
     else:
         q = _("%(n)d milestones are overdue, the longest '%(name)s'%(by)s by %(days)s: when "
               "will they be done, and what does the delay do to the trajectory?", **values)
-    evidence = "; ".join(_("%(name)s%(by)s: %(days)s overdue", name=n, by=of(o),
+    evidence = say.listing(_("%(name)s%(by)s: %(days)s overdue", name=n, by=of(o),
                            days=say.days(d)) for n, o, d in late)
     topic = "milestones" if what == "milestone" else "actions"
     return [_question(topic, 3 if days >= LONG_OVERDUE_DAYS else 2, q, evidence)]
@@ -566,6 +570,6 @@ def _quality(r: _Reader, say: _Say, ctx: Mapping[str, Any]) -> list[dict[str, An
         q = _("Data from %(n)d units scores below %(threshold)s out of 100 for quality "
               "(%(listed)s): what will it take to fix them before the next stocktake?",
               n=len(poor), threshold=say.num(QUALITY_THRESHOLD), listed=listed)
-    evidence = "; ".join(_("%(name)s: quality %(score)s/100", name=n, score=say.num(s))
+    evidence = say.listing(_("%(name)s: quality %(score)s/100", name=n, score=say.num(s))
                          for n, s in poor)
     return [_question("data_quality", severity, q, evidence)]

@@ -113,6 +113,16 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     routine = stocktake_overview(engine, priority, as_of=as_of)
 
     word = _period_word(ind.period_type)
+
+    def unit_name(code: str, english: str) -> str:  # the questions name units in ``lang``
+        return english if lang == "en" or code not in model.units else model.units[
+            code].name_in(lang)
+
+    def moved(m: Movement) -> dict[str, Any]:
+        named = lang != "en" and m.code in model.indicators
+        return {**_direction(m), "name": model.indicators[m.code].name_in(lang) if named
+                else m.name}
+
     questions = dq.questions_from_data({
         # the subject of each question: "the violent crime rate was 129.3 ..."
         "priority_title": _subject(ind, lang),
@@ -126,12 +136,13 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
                      "probability_of_meeting": head.probability_of_meeting,
                      "variation_icon": getattr(head.spc, "variation_icon", None),
                      "assurance_icon": getattr(head.spc, "assurance_icon", None)},
-        "units": [{"unit_name": u.unit_name, "status": u.status,
+        "units": [{"unit_name": unit_name(u.unit, u.unit_name), "status": u.status,
                    "off_track_run": u.off_track_run, "gap_pct": u.gap_pct}
                   for u in units.units],
-        "counters": [_direction(m) for m in head.counters],
-        "leads": [_direction(m) for m in head.leads],
-        "quality": [{"unit_name": r.name, "score": r.score} for r in quality_rows],
+        "counters": [moved(m) for m in head.counters],
+        "leads": [moved(m) for m in head.leads],
+        "quality": [{"unit_name": unit_name(r.unit, r.name), "score": r.score}
+                    for r in quality_rows],
         # delivery.questions reads plain mappings (the domain does not know results/)
         "overdue_milestones": [m.to_json() for m in (plan or {}).get("overdue_milestones", ())],
         "overdue_actions": [{"text": a.text, "owner": a.owner, "days_overdue": a.days_overdue}
