@@ -573,3 +573,21 @@ def _quality(r: _Reader, say: _Say, ctx: Mapping[str, Any]) -> list[dict[str, An
     evidence = say.listing(_("%(name)s: quality %(score)s/100", name=n, score=say.num(s))
                          for n, s in poor)
     return [_question("data_quality", severity, q, evidence)]
+
+
+def credit_caveat(confirmed: int, still_open: int, wording: Wording = ENGLISH) -> str:
+    """What a question giving credit adds to its evidence when ``confirmed`` and
+    ``still_open`` alerts question the figures it credits (services.publishing.trust)."""
+    say = _Say(wording)
+    _, ngettext = say.gettext, say.ngettext
+    if confirmed and still_open:
+        alerts = _("%(confirmed)d confirmed and %(open)d open alerts", confirmed=confirmed,
+                   open=still_open)
+    elif confirmed:
+        alerts = ngettext("%(num)d confirmed alert", "%(num)d confirmed alerts", confirmed)
+    else:
+        alerts = ngettext("%(num)d open alert", "%(num)d open alerts", still_open)
+    return ngettext(". Before giving credit: %(alerts)s question this priority's figures (see "
+                    "“Can we trust these numbers?”).",
+                    ". Before giving credit: %(alerts)s question this priority's figures (see "
+                    "“Can we trust these numbers?”).", confirmed + still_open, alerts=alerts)

@@ -150,7 +150,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "disagreements": list(assessment.flags),
     }, wording=questions_wording(lang))
 
-    questions = with_credit(questions, raised, priority)
+    questions = with_credit(questions, raised, priority, questions_wording(lang))
     last_meeting = routine.stocktakes[-1] if routine.stocktakes else None
     context = {
         "kind": "pack",
