@@ -194,3 +194,15 @@ def test_french_counts_points_in_the_singular_below_two_and_days_by_their_plural
     assert asked(late, questions_wording("fr"))[0][0] == (
         f"L’action «{NBSP}Review coding{NBSP}» d’un bilan précédent a 1 jour de retard{NBSP}: "
         f"qu’est-ce qui la retient{NBSP}?")
+
+
+def test_the_credit_caveat_counts_alerts_in_english_as_before_and_agrees_in_french():
+    tail = " question this priority's figures (see “Can we trust these numbers?”)."
+    assert dq.credit_caveat(0, 1) == ". Before giving credit: 1 open alert" + tail
+    assert dq.credit_caveat(1, 3) == ". Before giving credit: 1 confirmed and 3 open alerts" + tail
+    assert dq.credit_caveat(2, 0) == ". Before giving credit: 2 confirmed alerts" + tail
+    french = questions_wording("fr")
+    assert dq.credit_caveat(0, 1, french).replace(NBSP, " ") == (
+        ". Avant d’attribuer le mérite : 1 alerte ouverte met en doute les chiffres de cette "
+        "priorité (voir « Peut-on se fier à ces chiffres ? »).")
+    assert "2 alertes confirmées mettent en doute" in dq.credit_caveat(2, 0, french)
