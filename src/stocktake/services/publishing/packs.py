@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from functools import cache
 from typing import Any
 
+from babel import Locale
 from sqlalchemy import Engine
 
 from ... import __version__
 from ...delivery import plans as dp
-from ...delivery.questions import questions_from_data
+from ...delivery import questions as dq
 from ...delivery.stocktakes import FIVE_QUESTIONS
 from ...errors import Invalid, Problem, StocktakeError
 from ...model.entities import DeliveryModel, Indicator
@@ -111,11 +113,21 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     routine = stocktake_overview(engine, priority, as_of=as_of)
 
     word = _period_word(ind.period_type)
-    questions = questions_from_data({
+
+    def unit_name(code: str, english: str) -> str:  # the questions name units in ``lang``
+        return english if lang == "en" or code not in model.units else model.units[
+            code].name_in(lang)
+
+    def moved(m: Movement) -> dict[str, Any]:
+        named = lang != "en" and m.code in model.indicators
+        return {**_direction(m), "name": model.indicators[m.code].name_in(lang) if named
+                else m.name}
+
+    questions = dq.questions_from_data({
         # the subject of each question: "the violent crime rate was 129.3 ..."
-        "priority_title": "the " + ind.name[:1].lower() + ind.name[1:],
+        "priority_title": _subject(ind, lang),
         "unit_of_measure": ind.unit, "polarity": ind.polarity.value,
-        "period_word": word,
+        "period_word": locale.translations(lang).gettext(word),
         "headline": {"status": head.status, "gap": head.gap,
                      "gap_pct": head.gap_pct, "expected": head.expected,
                      "latest": None if head.latest is None else encode(head.latest),
@@ -124,20 +136,21 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
                      "probability_of_meeting": head.probability_of_meeting,
                      "variation_icon": getattr(head.spc, "variation_icon", None),
                      "assurance_icon": getattr(head.spc, "assurance_icon", None)},
-        "units": [{"unit_name": u.unit_name, "status": u.status,
+        "units": [{"unit_name": unit_name(u.unit, u.unit_name), "status": u.status,
                    "off_track_run": u.off_track_run, "gap_pct": u.gap_pct}
                   for u in units.units],
-        "counters": [_direction(m) for m in head.counters],
-        "leads": [_direction(m) for m in head.leads],
-        "quality": [{"unit_name": r.name, "score": r.score} for r in quality_rows],
+        "counters": [moved(m) for m in head.counters],
+        "leads": [moved(m) for m in head.leads],
+        "quality": [{"unit_name": unit_name(r.unit, r.name), "score": r.score}
+                    for r in quality_rows],
         # delivery.questions reads plain mappings (the domain does not know results/)
         "overdue_milestones": [m.to_json() for m in (plan or {}).get("overdue_milestones", ())],
         "overdue_actions": [{"text": a.text, "owner": a.owner, "days_overdue": a.days_overdue}
                             for a in routine.carried_over if a.days_overdue > 0],
         "disagreements": list(assessment.flags),
-    })
+    }, wording=questions_wording(lang))
 
-    questions = with_credit(questions, raised, priority)
+    questions = with_credit(questions, raised, priority, questions_wording(lang))
     last_meeting = routine.stocktakes[-1] if routine.stocktakes else None
     context = {
         "kind": "pack",
@@ -170,6 +183,28 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "methods": _methods(head, trajectory, spc, spc_error),
     }
     return context if lang == "en" else in_language(context, model, lang)
+
+
+def _subject(ind: Indicator, lang: str) -> str:
+    """The headline as the questions name it: "the violent crime rate"; in French, whose
+    article depends on a gender the model does not record, "l’indicateur « Taux ... »"."""
+    if lang == "fr":
+        return "l’indicateur " + locale.quoted(ind.name_in(lang), lang)
+    return "the " + ind.name[:1].lower() + ind.name[1:]
+
+
+@cache
+def questions_wording(lang: str) -> dq.Wording:
+    """The questions from the data in ``lang``: their catalogue (delivery/locale, domain
+    ``questions``), the locale's numbers and its plural rule for a count of points."""
+    if locale.check_lang(lang) == "en":
+        return dq.ENGLISH
+    babel_locale = locale.BABEL_LOCALES[lang]
+    words = locale.compiled(dq.CATALOGUES / lang / "LC_MESSAGES" / f"{dq.DOMAIN}.po",
+                            babel_locale)
+    plural_form = Locale.parse(babel_locale).plural_form
+    return dq.Wording(words, number=lambda x, decimals: locale.number(x, lang, decimals),
+                      singular=lambda x: plural_form(abs(x)) == "one")
 
 
 def in_language(context: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ...delivery.questions import ENGLISH, Wording, credit_caveat
 from ...model.entities import DeliveryModel
 from ...model.periods import Period
 from ...results.alerts import STANDING, AlertItem, AlertsReport
@@ -257,15 +258,15 @@ def standing_on(report: AlertsReport, priority: str) -> list[AlertItem]:
             and priority in a.priorities]
 
 
-def with_credit(questions: list[dict[str, Any]], report: AlertsReport, priority: str
-                ) -> list[dict[str, Any]]:
-    """The questions from the data, a question giving credit saying when alerts question
-    the figures it credits."""
+def with_credit(questions: list[dict[str, Any]], report: AlertsReport, priority: str,
+                wording: Wording = ENGLISH) -> list[dict[str, Any]]:
+    """The questions from the data, a question giving credit saying (in ``wording``) when
+    alerts question the figures it credits."""
     standing = standing_on(report, priority)
     if not standing:
         return questions
-    caveat = (f". Before giving credit: {counted(standing)} question this priority's "
-              "figures (see “Can we trust these numbers?”).")
+    caveat = credit_caveat(sum(a.status == "confirmed" for a in standing),
+                           sum(a.status == "open" for a in standing), wording)
     return [{**q, "evidence": q["evidence"].rstrip(". ") + caveat}
             if q.get("topic") == "credit" else q for q in questions]
 
