@@ -166,10 +166,10 @@ def test_french_questions_carry_the_english_figures_in_french_conventions():
     first = french[0][0]
     assert first.startswith("En 2026-09, the violent crime rate était de 129,3 incidents")
     assert f"(10,8{NBSP}%) au-dessus de sa trajectoire de 116,7 incidents" in first
-    assert first.endswith(f"{NBSP}: que changerez-vous pour revenir sur la bonne voie{NBSP}?")
+    assert first.endswith(f"{NBSP}: que changerez-vous pour revenir sur la bonne voie?")
     # 29.6%, never a rounded 30% (below 30% is what is being said), by French rules
     assert f"une probabilité de 29,6{NBSP}%" in french[1][0]
-    assert f"état{NBSP}: hors trajectoire{NBSP}; " in french[0][1]
+    assert f"état{NBSP}: hors trajectoire; " in french[0][1]
     assert f"probabilité d’atteindre la cible{NBSP}: 0,30" in french[0][1]
     # every figure of the English questions is in the French ones, written the French way
     unit = "incidents per 100,000"  # the model's unit of measure, as it is
@@ -193,7 +193,7 @@ def test_french_counts_points_in_the_singular_below_two_and_days_by_their_plural
             "overdue_actions": [{"text": "Review coding", "days_overdue": 1}]}
     assert asked(late, questions_wording("fr"))[0][0] == (
         f"L’action «{NBSP}Review coding{NBSP}» d’un bilan précédent a 1 jour de retard{NBSP}: "
-        f"qu’est-ce qui la retient{NBSP}?")
+        f"qu’est-ce qui la retient?")
 
 
 def test_the_credit_caveat_counts_alerts_in_english_as_before_and_agrees_in_french():
@@ -204,5 +204,5 @@ def test_the_credit_caveat_counts_alerts_in_english_as_before_and_agrees_in_fren
     french = questions_wording("fr")
     assert dq.credit_caveat(0, 1, french).replace(NBSP, " ") == (
         ". Avant d’attribuer le mérite : 1 alerte ouverte met en doute les chiffres de cette "
-        "priorité (voir « Peut-on se fier à ces chiffres ? »).")
+        "priorité (voir « Peut-on se fier à ces chiffres? »).")
     assert "2 alertes confirmées mettent en doute" in dq.credit_caveat(2, 0, french)

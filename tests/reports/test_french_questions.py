@@ -30,7 +30,7 @@ def test_the_french_pack_asks_the_english_packs_questions_in_french(world, tmp_p
     assert asked == (f"L’indicateur «{NBSP}Heures d’ouverture{NBSP}» est en avance sur sa "
                      f"trajectoire ({in_french(figure)} hours en 2024-04){NBSP}: qu’est-ce "
                      "qui a fait la différence, à qui en revient le mérite, et peut-on "
-                     f"l’étendre{NBSP}?")
+                     f"l’étendre?")
     assert f"1{NBSP}234 hours" in asked
     for word in ("ahead of", "what made", "trajectory", "Operating hours"):
         assert not any(word in q for q in french), word
