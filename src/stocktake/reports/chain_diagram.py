@@ -17,9 +17,17 @@ import zlib
 from html import escape
 from typing import Any
 
-from ..delivery.chains import LEVELS, STRENGTHS, Chain, analyse_chain, chain_summary_lines
+from ..delivery.chains import (
+    LEVELS,
+    STRENGTHS,
+    Chain,
+    analyse_chain,
+    chain_summary_lines,
+    link_title,
+)
 from .charts import INK, ORANGE, RED, TRAJECTORY
 from .locale import N_, gettext
+from .wording import writing
 
 FONT = "'Liberation Sans', Arial, Helvetica, sans-serif"  # Arial metrics, on every platform
 CHAR_EM = 0.6  # assumed width of a character as a share of the font size (generous for Arial)
@@ -494,6 +502,7 @@ def chain_svg(chain: Chain, analysis: dict[str, Any] | None = None, *,
         raise ValueError("chain: has no actors to draw")
     if analysis is None:
         analysis = analyse_chain(chain)
+    words = writing()  # the summary (its <desc>) and the tooltips in the language written
     lo = LEFT_COL + 4.0
     lay = _layout(chain, lo, width - RIGHT_MARGIN)
     rows, routes, row_of, x, box_w = (lay["rows"], lay["routes"], lay["row_of"], lay["x"],
@@ -562,12 +571,12 @@ def chain_svg(chain: Chain, analysis: dict[str, Any] | None = None, *,
                   f"{end[0]:.1f},{end[1]:.1f}")
         extra = f' stroke-dasharray="{dash}" stroke-linecap="round"' if dash else ""
         evidence = f": {link.evidence}" if link.evidence else ""
+        ends = link_title(chain.actor(link.source).name, chain.actor(link.target).name, words)
         out.append(f'<path class="link" data-from="{escape(link.source)}" '
                    f'data-to="{escape(link.target)}" data-type="{link.type}" '
                    f'data-strength="{link.strength}" d="{d}" fill="none" stroke="{colour}" '
                    f'stroke-width="{stroke_w}"{extra} marker-end="url(#{sid}-{link.strength})">'
-                   f'<title>{escape(chain.actor(link.source).name)} to '
-                   f'{escape(chain.actor(link.target).name)}: {gettext(link.type)}, '
+                   f'<title>{escape(ends)}: {gettext(link.type)}, '
                    f'{gettext(link.strength)}'
                    f'{escape(evidence)}</title></path>')
 
@@ -630,5 +639,5 @@ def chain_svg(chain: Chain, analysis: dict[str, Any] | None = None, *,
             f'{last + 16:.0f}" role="img" aria-labelledby="{sid}-title {sid}-desc" '
             f'class="chart chain" font-family="{FONT}" font-size="{SMALL_SIZE}" fill="{INK}">'
             f'<title id="{sid}-title">{escape(title)}</title>'
-            f'<desc id="{sid}-desc">{escape(" ".join(chain_summary_lines(analysis)))}</desc>'
+            f'<desc id="{sid}-desc">{escape(" ".join(chain_summary_lines(analysis, words)))}</desc>'
             + "".join(out) + "</svg>")
