@@ -521,14 +521,21 @@ def _reached(item: Mapping[str, Any], name: Any, w: Wording) -> str:
         "%(num)d frontline actor", "%(num)d frontline actors", len(cut))
 
 
-def chain_summary_lines(analysis: Mapping[str, Any], wording: Wording = ENGLISH
-                        ) -> list[str]:
+def actor_names(chain: Chain, lang: str = "en") -> dict[str, str]:
+    """Each actor's name in ``lang``: its French name where French is asked and given."""
+    return {a.code: (a.name_fr if lang == "fr" and a.name_fr else a.name)
+            for a in chain.actors}
+
+
+def chain_summary_lines(analysis: Mapping[str, Any], wording: Wording = ENGLISH,
+                        names: Mapping[str, str] | None = None) -> list[str]:
     """Short sentences for a briefing pack, from the result of analyse_chain, in the
-    language of ``wording`` (English by default)."""
+    language of ``wording`` (English by default), the actors called by ``names`` (code to
+    name; default the analysis's own, the English: see actor_names)."""
     missing = [k for k in ("counts", "weak_links", "names") if k not in analysis]
     if missing:
         raise ValueError(f"analysis: not a result of analyse_chain (no {', '.join(missing)})")
-    names = analysis["names"]
+    names = {**analysis["names"], **(names or {})}
     w = wording
     say = w.say
 
@@ -561,7 +568,7 @@ def chain_summary_lines(analysis: Mapping[str, Any], wording: Wording = ENGLISH
         def via(link: Mapping[str, Any]) -> str:
             return say("%(source)s -> %(target)s %(strength)s", **ends(link))
 
-        items = _listed([say("%(name)s (weakest route via %(links)s)", name=b["name"],
+        items = _listed([say("%(name)s (weakest route via %(links)s)", name=name(b["frontline"]),
                              links=", ".join(map(via, b["weak_links"]))) for b in broken], w)
         lines.append(w.count(
             "%(num)d frontline actor reached only through weak or broken links: %(items)s.",
@@ -569,7 +576,7 @@ def chain_summary_lines(analysis: Mapping[str, Any], wording: Wording = ENGLISH
             len(broken), items=items))
     spof = analysis.get("single_points_of_failure") or []
     if spof:
-        items = _listed([say("%(name)s (sole route to %(reached)s)", name=s["name"],
+        items = _listed([say("%(name)s (sole route to %(reached)s)", name=name(s["actor"]),
                              reached=_reached(s, name, w)) for s in spof], w)
         lines.append(w.count("%(num)d single point of failure: %(items)s.",
                              "%(num)d single points of failure: %(items)s.", len(spof),
@@ -603,7 +610,7 @@ def chain_summary_lines(analysis: Mapping[str, Any], wording: Wording = ENGLISH
     poor = analysis.get("poor_quality_actors") or []
     if poor:
         below = analysis.get("parameters", {}).get("poor_quality_below", 75.0)
-        items = _listed([say("%(name)s (mean %(mean)s; %(units)s)", name=p["name"],
+        items = _listed([say("%(name)s (mean %(mean)s; %(units)s)", name=name(p["actor"]),
                              mean=w.number(p["mean_score"], 1),
                              units=", ".join(f"{u['unit']} {w.number(u['score'], 1)}"
                                              for u in p["units"])) for p in poor], w)

@@ -91,7 +91,8 @@ def analyse(engine: Engine, model: DeliveryModel, priority: str, *,
     reading = ChainReading(
         priority=priority, version=row["version"], author=row["author"], reason=row["reason"],
         recorded_at=iso(row["recorded_at"]), chain=chain.to_dict(), analysis=analysis,
-        summary=tuple(dc.chain_summary_lines(analysis, wording(lang))),
+        summary=tuple(dc.chain_summary_lines(analysis, wording(lang),
+                                             dc.actor_names(chain, lang))),
         poor_quality_below=POOR_QUALITY_BELOW, quality_as_of=quality.as_of, as_of=iso(as_of))
     return reading, chain
 
