@@ -130,7 +130,7 @@ def test_the_plan_checklist_in_french_by_hand(model):  # noqa: F811
     [detail] = [c["detail"] for c in dp.plan_checklist(
         dp.parse_plan(raw, model, "P1"), p, today=date(2024, 9, 1), wording=FR)
         if c["check"] == dp.CHECK_ADDS_UP]
-    assert detail == ("les interventions mènent l'indicateur principal de 60 (2024-01) à 69,25 "
+    assert detail == ("les interventions portent l'indicateur principal de 60 (2024-01) à 69,25 "
                       "d'ici 2026-12, pour une cible de 70 : il manque 0,75, en unités de "
                       "l'indicateur principal")
 
