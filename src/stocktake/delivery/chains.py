@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import did_you_mean
 from ..model.entities import DeliveryModel
 from .errors import DeliveryError
+from .wording import ENGLISH, N_, Wording
 
 LEVELS = ("federal", "provincial", "municipal", "frontline", "external")
 LINK_TYPES = ("funding", "legislation", "guidance", "data", "service")
@@ -494,75 +495,127 @@ def analyse_chain(chain: Chain, *, quality: Mapping[str, float] | None = None,
 
 # ----------------------------------------------------------------------------- sentences
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+# The words of a chain the sentences name (LINK_TYPES, STRENGTHS, LEVELS), marked for
+# `pybabel extract`: a French summary says them from the catalogue.
+WORDS = (N_("funding"), N_("legislation"), N_("guidance"), N_("data"), N_("service"),
+         N_("strong"), N_("adequate"), N_("weak"), N_("broken"),
+         N_("federal"), N_("provincial"), N_("municipal"), N_("frontline"), N_("external"))
 
 
-def _listed(items: list[str], most: int = 4) -> str:
+def link_title(source: str, target: str, wording: Wording = ENGLISH) -> str:
+    """A link as the chain diagram's tooltip names it: "A to B"."""
+    return wording.say("%(source)s to %(target)s", source=source, target=target)
+
+
+def _listed(items: list[str], w: Wording, most: int = 4) -> str:
     shown = "; ".join(items[:most])
-    return shown + (f"; and {len(items) - most} more" if len(items) > most else "")
+    if len(items) <= most:
+        return shown
+    return w.count("%(shown)s; and %(num)d more", "%(shown)s; and %(num)d more",
+                   len(items) - most, shown=shown)
 
 
-def _reached(item: Mapping[str, Any], name: Any) -> str:
+def _reached(item: Mapping[str, Any], name: Any, w: Wording) -> str:
     cut = item["frontline_cut_off"]  # names may hold commas: list one, else count them
-    return name(cut[0]) if len(cut) == 1 else _plural(len(cut), "frontline actor")
+    return name(cut[0]) if len(cut) == 1 else w.count(
+        "%(num)d frontline actor", "%(num)d frontline actors", len(cut))
 
 
-def chain_summary_lines(analysis: Mapping[str, Any]) -> list[str]:
-    """Short sentences for a briefing pack, from the result of analyse_chain."""
+def actor_names(chain: Chain, lang: str = "en") -> dict[str, str]:
+    """Each actor's name in ``lang``: its French name where French is asked and given."""
+    return {a.code: (a.name_fr if lang == "fr" and a.name_fr else a.name)
+            for a in chain.actors}
+
+
+def chain_summary_lines(analysis: Mapping[str, Any], wording: Wording = ENGLISH,
+                        names: Mapping[str, str] | None = None) -> list[str]:
+    """Short sentences for a briefing pack, from the result of analyse_chain, in the
+    language of ``wording`` (English by default), the actors called by ``names`` (code to
+    name; default the analysis's own, the English: see actor_names)."""
     missing = [k for k in ("counts", "weak_links", "names") if k not in analysis]
     if missing:
         raise ValueError(f"analysis: not a result of analyse_chain (no {', '.join(missing)})")
-    names = analysis["names"]
+    names = {**analysis["names"], **(names or {})}
+    w = wording
+    say = w.say
 
     def name(code: str) -> str:
         return names.get(code, code)
 
-    def arrow(link: Mapping[str, Any]) -> str:
-        return f"{name(link['from'])} -> {name(link['to'])}"
+    def ends(link: Mapping[str, Any]) -> dict[str, str]:
+        return {"source": name(link["from"]), "target": name(link["to"]),
+                "kind": say(link["type"]), "strength": say(link["strength"])}
 
     c = analysis["counts"]
-    lines = [f"{_plural(c['actors'], 'actor')} and {_plural(c['links'], 'link')}: "
-             f"{c['strong']} strong, {c['adequate']} adequate, {c['weak']} weak, "
-             f"{c['broken']} broken."]
+    lines = [say("%(actors)s and %(links)s: %(strong)d strong, %(adequate)d adequate, "
+                 "%(weak)d weak, %(broken)d broken.",
+                 actors=w.count("%(num)d actor", "%(num)d actors", c["actors"]),
+                 links=w.count("%(num)d link", "%(num)d links", c["links"]),
+                 strong=c["strong"], adequate=c["adequate"], weak=c["weak"],
+                 broken=c["broken"])]
+    # Each list is written before its sentence: `pybabel extract` loses a plural message
+    # whose arguments hold another message.
     weak = analysis["weak_links"]
     if weak:
-        lines.append(f"{_plural(len(weak), 'weak or broken link')}: " + _listed(
-            [f"{arrow(w)} ({w['type']}, {w['strength']})" for w in weak]) + ".")
+        items = _listed([say("%(source)s -> %(target)s (%(kind)s, %(strength)s)", **ends(x))
+                         for x in weak], w)
+        lines.append(w.count("%(num)d weak or broken link: %(items)s.",
+                             "%(num)d weak or broken links: %(items)s.", len(weak), items=items))
     else:
-        lines.append("No weak or broken links.")
+        lines.append(say("No weak or broken links."))
     broken = analysis.get("broken_paths") or []
     if broken:
-        lines.append(f"{_plural(len(broken), 'frontline actor')} reached only through weak "
-                     "or broken links: " + _listed(
-                         [f"{b['name']} (weakest route via "
-                          + ", ".join(f"{arrow(w)} {w['strength']}" for w in b["weak_links"])
-                          + ")" for b in broken]) + ".")
+        def via(link: Mapping[str, Any]) -> str:
+            return say("%(source)s -> %(target)s %(strength)s", **ends(link))
+
+        items = _listed([say("%(name)s (weakest route via %(links)s)", name=name(b["frontline"]),
+                             links=", ".join(map(via, b["weak_links"]))) for b in broken], w)
+        lines.append(w.count(
+            "%(num)d frontline actor reached only through weak or broken links: %(items)s.",
+            "%(num)d frontline actors reached only through weak or broken links: %(items)s.",
+            len(broken), items=items))
     spof = analysis.get("single_points_of_failure") or []
     if spof:
-        lines.append(f"{_plural(len(spof), 'single point', 'single points')} of failure: "
-                     + _listed([f"{s['name']} (sole route to {_reached(s, name)})"
-                                for s in spof]) + ".")
+        items = _listed([say("%(name)s (sole route to %(reached)s)", name=name(s["actor"]),
+                             reached=_reached(s, name, w)) for s in spof], w)
+        lines.append(w.count("%(num)d single point of failure: %(items)s.",
+                             "%(num)d single points of failure: %(items)s.", len(spof),
+                             items=items))
     single = analysis.get("single_links") or []
     if single:
-        lines.append(f"{_plural(len(single), 'link is', 'links are')} the only route to a "
-                     "frontline actor: " + _listed(
-                         [f"{arrow(s)} ({s['type']})" for s in single]) + ".")
+        items = _listed([say("%(source)s -> %(target)s (%(kind)s)", **ends(x))
+                         for x in single], w)
+        lines.append(w.count(
+            "%(num)d link is the only route to a frontline actor: %(items)s.",
+            "%(num)d links are the only route to a frontline actor: %(items)s.",
+            len(single), items=items))
     cross = analysis.get("cross_government") or []
     if cross:
-        by_level = [f'{sum(x["level"] == lv for x in cross)} {lv}'
+        by_level = [say("%(num)d %(level)s", num=sum(x["level"] == lv for x in cross),
+                        level=say(lv))
                     for lv in GOVERNMENT_LEVELS if any(x["level"] == lv for x in cross)]
         controlled = sum(bool(x.get("controls")) for x in cross)
-        lines.append(
-            f"Delivery passes through {_plural(len(cross), 'actor')} in other governments "
-            f"({', '.join(by_level)}), "
-            + ("which the centre influences but does not control." if not controlled
-               else f"of which the centre controls {controlled}."))
+        levels = ", ".join(by_level)
+        lines.append(w.count(
+            "Delivery passes through %(num)d actor in other governments (%(levels)s), which "
+            "the centre influences but does not control.",
+            "Delivery passes through %(num)d actors in other governments (%(levels)s), which "
+            "the centre influences but does not control.", len(cross), levels=levels)
+            if not controlled else w.count(
+            "Delivery passes through %(num)d actor in other governments (%(levels)s), of "
+            "which the centre controls %(controlled)d.",
+            "Delivery passes through %(num)d actors in other governments (%(levels)s), of "
+            "which the centre controls %(controlled)d.", len(cross), levels=levels,
+            controlled=controlled))
     poor = analysis.get("poor_quality_actors") or []
     if poor:
         below = analysis.get("parameters", {}).get("poor_quality_below", 75.0)
-        lines.append(f"{_plural(len(poor), 'actor')} with data quality below {below:g}: "
-                     + _listed([f"{p['name']} (mean {p['mean_score']:.1f}; "
-                                + ", ".join(f"{u['unit']} {u['score']:.1f}" for u in p["units"])
-                                + ")" for p in poor]) + ".")
+        items = _listed([say("%(name)s (mean %(mean)s; %(units)s)", name=name(p["actor"]),
+                             mean=w.number(p["mean_score"], 1),
+                             units=", ".join(f"{u['unit']} {w.number(u['score'], 1)}"
+                                             for u in p["units"])) for p in poor], w)
+        lines.append(w.count(
+            "%(num)d actor with data quality below %(below)s: %(items)s.",
+            "%(num)d actors with data quality below %(below)s: %(items)s.", len(poor),
+            below=w.number(below, None), items=items))
     return lines

@@ -27,6 +27,7 @@ from typing import Any
 
 from stocktake.analysis.trajectory import Trajectory, TrajectoryError, trajectory_from_spec
 from stocktake.delivery.errors import DeliveryError
+from stocktake.delivery.wording import ENGLISH, N_, Wording
 from stocktake.errors import did_you_mean
 from stocktake.model.entities import DeliveryModel, Priority
 from stocktake.model.periods import Period, PeriodError, PeriodType
@@ -45,17 +46,17 @@ CLOSED_STATUSES: tuple[str, ...] = ("done", "dropped")
 HIGH_RISK_SCORE = 15
 
 # The checklist, in the order plan_checklist returns it.
-CHECK_INTERVENTION_OWNERS = "Every intervention has an owner"
-CHECK_INTERVENTION_MILESTONES = "Every intervention has a milestone"
-CHECK_INTERVENTION_EFFECTS = "Every intervention has an expected effect"
-CHECK_BOTTOM_UP = "The trajectory is built bottom-up from the interventions"
-CHECK_ADDS_UP = "The interventions add up to the target"
-CHECK_MILESTONE_OWNERS = "Every milestone has an owner"
-CHECK_NONE_OVERDUE = "No milestone is overdue"
-CHECK_RISKS_NAMED = "At least one risk is recorded"
-CHECK_RISKS_OWNED = "Every risk has an owner and a mitigation"
-CHECK_HIGH_RISKS = "High risks have a mitigation"
-CHECK_ASSUMPTIONS = "At least one assumption is stated"
+CHECK_INTERVENTION_OWNERS = N_("Every intervention has an owner")
+CHECK_INTERVENTION_MILESTONES = N_("Every intervention has a milestone")
+CHECK_INTERVENTION_EFFECTS = N_("Every intervention has an expected effect")
+CHECK_BOTTOM_UP = N_("The trajectory is built bottom-up from the interventions")
+CHECK_ADDS_UP = N_("The interventions add up to the target")
+CHECK_MILESTONE_OWNERS = N_("Every milestone has an owner")
+CHECK_NONE_OVERDUE = N_("No milestone is overdue")
+CHECK_RISKS_NAMED = N_("At least one risk is recorded")
+CHECK_RISKS_OWNED = N_("Every risk has an owner and a mitigation")
+CHECK_HIGH_RISKS = N_("High risks have a mitigation")
+CHECK_ASSUMPTIONS = N_("At least one assumption is stated")
 CHECKS: tuple[str, ...] = (
     CHECK_INTERVENTION_OWNERS,
     CHECK_INTERVENTION_MILESTONES,
@@ -607,14 +608,18 @@ def implied_trajectory(plan: Plan, priority: Priority) -> Trajectory | None:
 # ---------------------------------------------------------------------------------------
 
 
-def plan_checklist(plan: Plan, priority: Priority, *, today: date) -> list[dict[str, Any]]:
+def plan_checklist(plan: Plan, priority: Priority, *, today: date,
+                   wording: Wording = ENGLISH) -> list[dict[str, Any]]:
     """Judge the plan's quality: one item per check in CHECKS, in that order.
 
     Each item is ``{"check", "ok", "detail", "items"}``, ``items`` listing the codes of the
-    interventions, milestones or risks that fail the check.
+    interventions, milestones or risks that fail the check. ``check`` is the check's
+    English name (its key); ``detail`` is in the language of ``wording``.
     """
     _check_today(today)
     out: list[dict[str, Any]] = []
+    w = wording
+    say = w.say
 
     def add(check: str, failing: list[str], detail_ok: str, detail_gap: str) -> None:
         ok = not failing
@@ -624,112 +629,131 @@ def plan_checklist(plan: Plan, priority: Priority, *, today: date) -> list[dict[
     interventions = plan.interventions
     n = len(interventions)
     no_owner = [i.code for i in interventions if not i.owner]
-    add(CHECK_INTERVENTION_OWNERS, no_owner, f"all {n} interventions have an owner",
-        f"{len(no_owner)} of {n} interventions have no owner: {', '.join(no_owner)}")
+    add(CHECK_INTERVENTION_OWNERS, no_owner, say("all %(num)d interventions have an owner", num=n),
+        say("%(gaps)d of %(num)d interventions have no owner: %(items)s", gaps=len(no_owner),
+            num=n, items=", ".join(no_owner)))
 
     # A dropped milestone no longer shows that its intervention is happening.
     followed = {m.intervention for m in plan.milestones if m.status != "dropped"}
     unfollowed = [i.code for i in interventions if i.code not in followed]
     add(CHECK_INTERVENTION_MILESTONES, unfollowed,
-        f"all {n} interventions have at least one milestone",
-        f"{len(unfollowed)} of {n} interventions have no milestone (dropped ones do not "
-        f"count): {', '.join(unfollowed)}")
+        say("all %(num)d interventions have at least one milestone", num=n),
+        say("%(gaps)d of %(num)d interventions have no milestone (dropped ones do not "
+            "count): %(items)s", gaps=len(unfollowed), num=n, items=", ".join(unfollowed)))
 
     no_effect = [i.code for i in interventions if i.effect is None]
     add(CHECK_INTERVENTION_EFFECTS, no_effect,
-        f"all {n} interventions have an expected effect on the headline",
-        f"{len(no_effect)} of {n} interventions have no expected effect, so they add nothing "
-        f"to the implied trajectory: {', '.join(no_effect)}")
+        say("all %(num)d interventions have an expected effect on the headline", num=n),
+        say("%(gaps)d of %(num)d interventions have no expected effect, so they add nothing "
+            "to the implied trajectory: %(items)s", gaps=len(no_effect), num=n,
+            items=", ".join(no_effect)))
 
-    out.append(_bottom_up_item(priority))
-    out.append(_adds_up_item(plan, priority))
+    out.append(_bottom_up_item(priority, w))
+    out.append(_adds_up_item(plan, priority, w))
 
     milestones = plan.milestones
     no_owner = [m.code for m in milestones if not m.owner]
     add(CHECK_MILESTONE_OWNERS, no_owner,
-        f"all {len(milestones)} milestones have an owner" if milestones else "no milestones",
-        f"{len(no_owner)} of {len(milestones)} milestones have no owner: {', '.join(no_owner)}")
+        say("all %(num)d milestones have an owner", num=len(milestones)) if milestones
+        else say("no milestones"),
+        say("%(gaps)d of %(num)d milestones have no owner: %(items)s", gaps=len(no_owner),
+            num=len(milestones), items=", ".join(no_owner)))
 
     overdue = [m.code for m in overdue_milestones(plan, today)]
-    add(CHECK_NONE_OVERDUE, overdue, f"no milestone was due before {today.isoformat()} "
-        "without being done or dropped",
-        f"{len(overdue)} {'milestone was' if len(overdue) == 1 else 'milestones were'} due "
-        f"before {today.isoformat()} and {'is' if len(overdue) == 1 else 'are'} not done or "
-        f"dropped: {', '.join(overdue)}")
+    day = today.isoformat()
+    add(CHECK_NONE_OVERDUE, overdue,
+        say("no milestone was due before %(day)s without being done or dropped", day=day),
+        w.count("%(num)d milestone was due before %(day)s and is not done or dropped: "
+                "%(items)s",
+                "%(num)d milestones were due before %(day)s and are not done or dropped: "
+                "%(items)s", len(overdue), day=day, items=", ".join(overdue)))
 
     risks = plan.risks
     out.append({
         "check": CHECK_RISKS_NAMED,
         "ok": bool(risks),
-        "detail": (f"{len(risks)} {'risk' if len(risks) == 1 else 'risks'} recorded" if risks
-                   else "the plan records no risks"),
+        "detail": (w.count("%(num)d risk recorded", "%(num)d risks recorded", len(risks))
+                   if risks else say("the plan records no risks")),
         "items": [],
     })
     unowned = [r.code for r in risks if not r.owner or not r.mitigation]
     gaps = []
     for r in risks:
-        missing = [what for what, value in (("owner", r.owner), ("mitigation", r.mitigation))
-                   if not value]
-        if missing:
-            gaps.append(f"{r.code} (no {' and no '.join(missing)})")
+        if not r.owner and not r.mitigation:
+            gaps.append(say("%(code)s (no owner and no mitigation)", code=r.code))
+        elif not r.owner:
+            gaps.append(say("%(code)s (no owner)", code=r.code))
+        elif not r.mitigation:
+            gaps.append(say("%(code)s (no mitigation)", code=r.code))
     add(CHECK_RISKS_OWNED, unowned,
-        f"all {len(risks)} risks have an owner and a mitigation" if risks else "no risks",
-        f"{len(unowned)} of {len(risks)} risks lack an owner or a mitigation: "
-        + ", ".join(gaps))
+        say("all %(num)d risks have an owner and a mitigation", num=len(risks)) if risks
+        else say("no risks"),
+        say("%(gaps)d of %(num)d risks lack an owner or a mitigation: %(items)s",
+            gaps=len(unowned), num=len(risks), items=", ".join(gaps)))
 
     high = [r for r in risks if r.score >= HIGH_RISK_SCORE]
     unmitigated = [r.code for r in high if not r.mitigation]
     add(CHECK_HIGH_RISKS, unmitigated,
-        f"all {len(high)} high risks (score >= {HIGH_RISK_SCORE}) have a mitigation"
-        if high else f"no high risks (score >= {HIGH_RISK_SCORE})",
-        f"{len(unmitigated)} of {len(high)} high risks (score >= {HIGH_RISK_SCORE}) have "
-        f"no mitigation: {', '.join(unmitigated)}")
+        say("all %(num)d high risks (score >= %(score)d) have a mitigation", num=len(high),
+            score=HIGH_RISK_SCORE)
+        if high else say("no high risks (score >= %(score)d)", score=HIGH_RISK_SCORE),
+        say("%(gaps)d of %(num)d high risks (score >= %(score)d) have no mitigation: "
+            "%(items)s", gaps=len(unmitigated), num=len(high), score=HIGH_RISK_SCORE,
+            items=", ".join(unmitigated)))
 
     out.append({
         "check": CHECK_ASSUMPTIONS,
         "ok": bool(plan.assumptions),
-        "detail": f"{len(plan.assumptions)} assumptions stated"
-        if plan.assumptions else "the plan states no assumptions",
+        "detail": w.count("%(num)d assumptions stated", "%(num)d assumptions stated",
+                          len(plan.assumptions))
+        if plan.assumptions else say("the plan states no assumptions"),
         "items": [],
     })
     return out
 
 
-def _bottom_up_item(priority: Priority) -> dict[str, Any]:
+def _bottom_up_item(priority: Priority, w: Wording) -> dict[str, Any]:
     spec = priority.attributes.get("trajectory")
     method = spec.get("method") if isinstance(spec, Mapping) else None
     ok = method == "interventions"
     if ok:
-        detail = "the priority's trajectory is built from interventions (method interventions)"
+        detail = w.say("the priority's trajectory is built from interventions (method "
+                       "interventions)")
     elif method is None:
-        detail = ("the priority has no trajectory method; set trajectory method: interventions "
-                  "to build it bottom-up from the plan")
+        detail = w.say("the priority has no trajectory method; set trajectory method: "
+                       "interventions to build it bottom-up from the plan")
     else:
-        detail = (f"the priority's trajectory uses method {method}, not built bottom-up; "
-                  "use method: interventions with the plan's effects")
+        detail = w.say("the priority's trajectory uses method %(method)s, not built "
+                       "bottom-up; use method: interventions with the plan's effects",
+                       method=method)
     return {"check": CHECK_BOTTOM_UP, "ok": ok, "detail": detail, "items": []}
 
 
-def _adds_up_item(plan: Plan, priority: Priority) -> dict[str, Any]:
+def _adds_up_item(plan: Plan, priority: Priority, w: Wording) -> dict[str, Any]:
     item: dict[str, Any] = {"check": CHECK_ADDS_UP, "ok": False, "items": []}
     trajectory = implied_trajectory(plan, priority)
     if trajectory is None:
-        item["detail"] = "no intervention has an expected effect, so nothing adds up to the target"
+        item["detail"] = w.say("no intervention has an expected effect, so nothing adds up "
+                               "to the target")
         return item
     end, target = trajectory.end_value, trajectory.target_value
-    start = (f"the interventions take the headline from {trajectory.baseline_value:g} "
-             f"({trajectory.baseline_period}) to {end:g} by {trajectory.target_period}, "
-             f"against a target of {target:g}")
+    start = w.say("the interventions take the headline from %(baseline)s (%(period)s) to "
+                  "%(end)s by %(target_period)s, against a target of %(target)s",
+                  baseline=w.number(trajectory.baseline_value, None),
+                  period=trajectory.baseline_period, end=w.number(end, None),
+                  target_period=trajectory.target_period, target=w.number(target, None))
     shortfall = trajectory.shortfall
     if shortfall > 0:
-        item["detail"] = f"{start}: {shortfall:g} short, in headline units"
+        item["detail"] = w.say("%(start)s: %(shortfall)s short, in headline units",
+                               start=start, shortfall=w.number(shortfall, None))
         return item
     item["ok"] = True
     beyond = abs(end - target)
     if target == trajectory.baseline_value or beyond <= 1e-9 * max(1.0, abs(target)):
-        item["detail"] = f"{start}: they reach it"
+        item["detail"] = w.say("%(start)s: they reach it", start=start)
     else:
-        item["detail"] = f"{start}: they pass it by {beyond:g}"
+        item["detail"] = w.say("%(start)s: they pass it by %(beyond)s", start=start,
+                               beyond=w.number(beyond, None))
     return item
 
 
@@ -824,39 +848,72 @@ def _change(old: Any, new: Any) -> dict[str, Any] | None:
     return None if old == new else {"old": old, "new": new}
 
 
-def diff_lines(diff: Mapping[str, Any]) -> list[str]:
-    """One readable line per change: ``+`` added, ``-`` removed, ``~`` changed field."""
+# The words of a plan's change lines, marked for `pybabel extract` (a French line says
+# them from the catalogue): the sections' kinds, the items' fields, a milestone's statuses.
+DIFF_WORDS = (N_("summary"), N_("drift"), N_("intervention"), N_("milestone"), N_("risk"),
+              N_("code"), N_("name"), N_("owner"), N_("start"), N_("ramp"), N_("effect"),
+              N_("units"), N_("due"), N_("status"), N_("completed_on"), N_("description"),
+              N_("likelihood"), N_("impact"), N_("mitigation"), N_("evidence"),
+              N_("name_fr"), N_("description_fr"),
+              N_("not_started"), N_("on_track"), N_("at_risk"), N_("late"), N_("done"),
+              N_("dropped"))
+
+
+def diff_lines(diff: Mapping[str, Any], wording: Wording = ENGLISH) -> list[str]:
+    """One readable line per change: ``+`` added, ``-`` removed, ``~`` changed field, in the
+    language of ``wording`` (the signs and the `` -> `` stay, for the pages to read)."""
+    w = wording
+    say = w.say
+
+    def show(value: Any, field_name: str = "") -> str:
+        if value is None:
+            return say("(none)")
+        if field_name == "status" and isinstance(value, str):
+            return say(value)
+        return _show(value, w)
+
+    def changed(what: str, field_name: str, values: Mapping[str, Any]) -> str:
+        return say("~ %(what)s: %(field)s %(old)s -> %(new)s", what=what,
+                   field=say(field_name), old=show(values["old"], field_name),
+                   new=show(values["new"], field_name))
+
     lines: list[str] = []
     for key in ("summary", "drift"):
         change = diff.get(key)
         if change:
-            lines.append(f"~ {key}: {_show(change['old'])} -> {_show(change['new'])}")
+            lines.append(say("~ %(field)s: %(old)s -> %(new)s", field=say(key),
+                             old=show(change["old"]), new=show(change["new"])))
     for section, kind, _ in _KINDS:
         part = diff.get(section) or {}
         names = part.get("names", {})
-        for sign, key in (("+", "added"), ("-", "removed")):
+        for key in ("added", "removed"):
             for c in part.get(key, []):
-                lines.append(f"{sign} {kind} {c}: {names[c]}" if names.get(c)
-                             else f"{sign} {kind} {c}")
+                values = {"kind": say(kind), "code": c, "name": names.get(c)}
+                if key == "added":
+                    lines.append(say("+ %(kind)s %(code)s: %(name)s", **values)
+                                 if names.get(c) else say("+ %(kind)s %(code)s", **values))
+                else:
+                    lines.append(say("- %(kind)s %(code)s: %(name)s", **values)
+                                 if names.get(c) else say("- %(kind)s %(code)s", **values))
         for change in part.get("changed", []):
             for field_name, values in change["fields"].items():
-                lines.append(f"~ {kind} {change['code']}: {field_name} "
-                             f"{_show(values['old'])} -> {_show(values['new'])}")
+                lines.append(changed(say("%(kind)s %(code)s", kind=say(kind),
+                                         code=change["code"]), field_name, values))
     part = diff.get("assumptions") or {}
-    lines += [f"+ assumption: {t}" for t in part.get("added", [])]
-    lines += [f"- assumption: {t}" for t in part.get("removed", [])]
+    lines += [say("+ assumption: %(text)s", text=t) for t in part.get("added", [])]
+    lines += [say("- assumption: %(text)s", text=t) for t in part.get("removed", [])]
     for change in part.get("changed", []):
         for field_name, values in change["fields"].items():
-            lines.append(f"~ assumption {change['text']!r}: {field_name} "
-                         f"{_show(values['old'])} -> {_show(values['new'])}")
+            lines.append(changed(say("assumption %(text)r", text=change["text"]), field_name,
+                                 values))
     return lines
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, w: Wording = ENGLISH) -> str:
     if value is None:
         return "(none)"
     if isinstance(value, float):
-        return f"{value:g}"
+        return w.number(value, None)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)

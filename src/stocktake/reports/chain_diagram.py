@@ -17,9 +17,18 @@ import zlib
 from html import escape
 from typing import Any
 
-from ..delivery.chains import LEVELS, STRENGTHS, Chain, analyse_chain, chain_summary_lines
+from ..delivery.chains import (
+    LEVELS,
+    STRENGTHS,
+    Chain,
+    actor_names,
+    analyse_chain,
+    chain_summary_lines,
+    link_title,
+)
 from .charts import INK, ORANGE, RED, TRAJECTORY
-from .locale import N_, gettext
+from .locale import N_, WRITING, gettext
+from .wording import writing
 
 FONT = "'Liberation Sans', Arial, Helvetica, sans-serif"  # Arial metrics, on every platform
 CHAR_EM = 0.6  # assumed width of a character as a share of the font size (generous for Arial)
@@ -494,6 +503,8 @@ def chain_svg(chain: Chain, analysis: dict[str, Any] | None = None, *,
         raise ValueError("chain: has no actors to draw")
     if analysis is None:
         analysis = analyse_chain(chain)
+    # The summary (its <desc>) and the tooltips in the language being written.
+    words, named = writing(), actor_names(chain, WRITING.get())
     lo = LEFT_COL + 4.0
     lay = _layout(chain, lo, width - RIGHT_MARGIN)
     rows, routes, row_of, x, box_w = (lay["rows"], lay["routes"], lay["row_of"], lay["x"],
@@ -562,12 +573,12 @@ def chain_svg(chain: Chain, analysis: dict[str, Any] | None = None, *,
                   f"{end[0]:.1f},{end[1]:.1f}")
         extra = f' stroke-dasharray="{dash}" stroke-linecap="round"' if dash else ""
         evidence = f": {link.evidence}" if link.evidence else ""
+        ends = link_title(named[link.source], named[link.target], words)
         out.append(f'<path class="link" data-from="{escape(link.source)}" '
                    f'data-to="{escape(link.target)}" data-type="{link.type}" '
                    f'data-strength="{link.strength}" d="{d}" fill="none" stroke="{colour}" '
                    f'stroke-width="{stroke_w}"{extra} marker-end="url(#{sid}-{link.strength})">'
-                   f'<title>{escape(chain.actor(link.source).name)} to '
-                   f'{escape(chain.actor(link.target).name)}: {gettext(link.type)}, '
+                   f'<title>{escape(ends)}: {gettext(link.type)}, '
                    f'{gettext(link.strength)}'
                    f'{escape(evidence)}</title></path>')
 
@@ -626,9 +637,10 @@ def chain_svg(chain: Chain, analysis: dict[str, Any] | None = None, *,
     out += legend
     title = gettext("Delivery chain: %(actors)s actors and %(links)s links",
                     actors=len(chain.actors), links=len(chain.links))
+    summary = " ".join(chain_summary_lines(analysis, words, named))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total_w:.0f} '
             f'{last + 16:.0f}" role="img" aria-labelledby="{sid}-title {sid}-desc" '
             f'class="chart chain" font-family="{FONT}" font-size="{SMALL_SIZE}" fill="{INK}">'
             f'<title id="{sid}-title">{escape(title)}</title>'
-            f'<desc id="{sid}-desc">{escape(" ".join(chain_summary_lines(analysis)))}</desc>'
+            f'<desc id="{sid}-desc">{escape(summary)}</desc>'
             + "".join(out) + "</svg>")

@@ -258,7 +258,8 @@ def plan_page(request: Request, p: Priority, *, version: int | None = None,
               reason: str = "", done: dict[str, Any] | None = None) -> HTMLResponse:
     plan = None
     try:
-        plan = plans.show_plan(engine_of(request), p.code, version=version)
+        plan = plans.show_plan(engine_of(request), p.code, version=version,
+                               lang=i18n.current())
     except StocktakeError as exc:  # no plan yet: the page says so; no such version: 404
         if version is not None:
             return not_found(request, str(exc))
@@ -316,7 +317,7 @@ def delivery_plan_diff(request: Request, p: PriorityInPath, engine: EngineDep
     old = old or max(1, shown.version - 1)
     new = new or shown.version
     try:
-        diff = plans.diff_plan(engine, p.code, old, new)
+        diff = plans.diff_plan(engine, p.code, old, new, lang=i18n.current())
     except StocktakeError as exc:
         return not_found(request, str(exc))
     return page(request, "delivery_plan_diff.html", {
@@ -354,7 +355,7 @@ async def delivery_plan_upload(request: Request, p: PriorityInPath, username: Ed
 def delivery_chain(request: Request, p: PriorityInPath, model: Model, engine: EngineDep
                    ) -> HTMLResponse:
     try:
-        chain = chains.show_chain(engine, p.code)
+        chain = chains.show_chain(engine, p.code, lang=i18n.current())
     except StocktakeError:  # no chain yet: the page says so
         chain, svg = None, None
     else:

@@ -45,8 +45,8 @@ FIVE_QUESTIONS = (N_("What are you trying to do?"), N_("How are you going to do 
                   N_("How do you know you are succeeding?"),
                   N_("If you are not succeeding, what will you change?"),
                   N_("How can we help?"))
-# delivery.plans.CHECKS: the plan's quality checklist (each check's detail stays the
-# domain's, in English).
+# delivery.plans.CHECKS: the plan's quality checklist (each check's detail the domain
+# writes in the page's language: delivery/locale's chains_plans catalogue).
 CHECKS = (N_("Every intervention has an owner"), N_("Every intervention has a milestone"),
           N_("Every intervention has an expected effect"),
           N_("The trajectory is built bottom-up from the interventions"),

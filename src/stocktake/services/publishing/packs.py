@@ -19,6 +19,7 @@ from ...errors import Invalid, Problem, StocktakeError
 from ...model.entities import DeliveryModel, Indicator
 from ...reports import locale
 from ...reports.method_words import trajectory_in_words
+from ...reports.wording import wording
 from ...results import encode
 from ...results.readings import SpcChart
 from ...results.status import (
@@ -59,7 +60,8 @@ def _period_word(period_type: str) -> str:
 def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None,
                  lang: str = "en") -> dict[str, Any]:
     """The numbers, words and pictures' data of one priority's stocktake pack; in French
-    (``lang`` fr) with the model's French names where it has them."""
+    (``lang`` fr) with the model's French names where it has them; the chain's summary and
+    the plan's checks and changes written in ``lang``."""
     # One snapshot, read every way (status, trajectory, SPC, units, ...).
     snap = Snapshot(engine, as_of)
     model = snap.model
@@ -93,7 +95,8 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     quality = data_quality(Snapshot(engine, now, model=model), league=False)
     scope_units = {p.scope, *(u.unit for u in units.units)}
     quality_rows = [r for r in quality.units if r.unit in scope_units]
-    chain = chains.analyse(engine, model, priority, as_of=as_of, quality=quality)  # or None
+    chain = chains.analyse(engine, model, priority, as_of=as_of, quality=quality,
+                           lang=lang)  # or None
 
     with engine.connect() as conn:
         plan_rows = store.versions(conn, "plan", priority, as_of)
@@ -104,10 +107,11 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         plan = {"version": row["version"], "author": row["author"], "reason": row["reason"],
                 "recorded_at": iso(row["recorded_at"]), "plan": parsed.to_dict(),
                 "versions": len(plan_rows), "changes_since_last": [],
-                **vars(plan_summary(model, p, parsed, now))}  # its fields, typed
+                **vars(plan_summary(model, p, parsed, now, lang=lang))}  # its fields, typed
         if len(plan_rows) > 1:
             before = dp.parse_plan(plan_rows[-2]["document"], model, priority)
-            plan["changes_since_last"] = dp.diff_lines(dp.plan_diff(before, parsed))
+            plan["changes_since_last"] = dp.diff_lines(dp.plan_diff(before, parsed),
+                                                        wording(lang))
 
     assessment = assessments.show_assessments(engine, priority, as_of=as_of, status_row=head)
     routine = stocktake_overview(engine, priority, as_of=as_of)
@@ -228,8 +232,13 @@ def in_language(context: dict[str, Any], model: DeliveryModel, lang: str) -> dic
                                leads=tuple(moved(m) for m in head.leads),
                                counters=tuple(moved(m) for m in head.counters))
     french = lang == "fr"
+    plan = context["plan"]
+    if plan is not None:  # the checks' names (their details are written in lang already)
+        plan = {**plan, "checklist": tuple({**c, "check": wording(lang).say(c["check"])}
+                                           for c in plan["checklist"])}
     return {
         **context,
+        "plan": plan,
         "title": t.gettext("Stocktake: %(title)s") % {"title": p.title_in(lang)},
         "priority": {**context["priority"], "title": p.title_in(lang),
                      "aspiration": (p.aspiration_fr if french else "") or p.aspiration,

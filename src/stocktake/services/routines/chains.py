@@ -14,6 +14,7 @@ from ...delivery import chains as dc
 from ...delivery.errors import DeliveryError
 from ...errors import Invalid, NotFound
 from ...model.entities import DeliveryModel
+from ...reports.wording import wording
 from ...results.delivery import ChainLoaded, ChainReading
 from ...results.quality import DataQuality
 from ...store import delivery as store
@@ -73,10 +74,10 @@ def unit_scores(quality: DataQuality) -> dict[str, float]:
 
 
 def analyse(engine: Engine, model: DeliveryModel, priority: str, *,
-            as_of: datetime | None = None, quality: DataQuality | None = None
-            ) -> tuple[ChainReading, dc.Chain] | None:
-    """The chain known at ``as_of`` with its analysis (and the chain itself, to draw), or
-    None when there is none."""
+            as_of: datetime | None = None, quality: DataQuality | None = None,
+            lang: str = "en") -> tuple[ChainReading, dc.Chain] | None:
+    """The chain known at ``as_of`` with its analysis and its summary in ``lang`` (and
+    the chain itself, to draw), or None when there is none."""
     found = current_chain(engine, model, priority, as_of)
     if found is None:
         return None
@@ -90,16 +91,18 @@ def analyse(engine: Engine, model: DeliveryModel, priority: str, *,
     reading = ChainReading(
         priority=priority, version=row["version"], author=row["author"], reason=row["reason"],
         recorded_at=iso(row["recorded_at"]), chain=chain.to_dict(), analysis=analysis,
-        summary=tuple(dc.chain_summary_lines(analysis)), poor_quality_below=POOR_QUALITY_BELOW,
-        quality_as_of=quality.as_of, as_of=iso(as_of))
+        summary=tuple(dc.chain_summary_lines(analysis, wording(lang),
+                                             dc.actor_names(chain, lang))),
+        poor_quality_below=POOR_QUALITY_BELOW, quality_as_of=quality.as_of, as_of=iso(as_of))
     return reading, chain
 
 
-def show_chain(engine: Engine, priority: str, *, as_of: datetime | None = None
-               ) -> ChainReading:
+def show_chain(engine: Engine, priority: str, *, as_of: datetime | None = None,
+               lang: str = "en") -> ChainReading:
+    """The chain known at ``as_of``, analysed, its summary in ``lang``."""
     model = read_model(engine)
     check_priority(model, priority)
-    found = analyse(engine, model, priority, as_of=as_of)
+    found = analyse(engine, model, priority, as_of=as_of, lang=lang)
     if found is None:
         raise NotFound(f"priority '{priority}' has no delivery chain; load one with "
                        f"`stocktake chain load {priority} FILE`")

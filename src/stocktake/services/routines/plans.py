@@ -13,6 +13,7 @@ from ...delivery import plans as dp
 from ...delivery.errors import DeliveryError
 from ...errors import Invalid, NotFound
 from ...model.entities import DeliveryModel, Priority
+from ...reports.wording import wording
 from ...results.delivery import (
     ImpliedTrajectory,
     MilestoneDue,
@@ -88,11 +89,12 @@ def _version_row(rows: list[dict[str, Any]], priority: str, version: int | None,
 
 
 def plan_summary(model: DeliveryModel, p: Priority, plan: dp.Plan,
-                 today: datetime) -> PlanSummary:
-    """The checklist, the trajectory the interventions imply, and milestones due or late."""
+                 today: datetime, *, lang: str = "en") -> PlanSummary:
+    """The checklist (its details in ``lang``), the trajectory the interventions imply,
+    and milestones due or late."""
     day = today.date()
     implied = dp.implied_trajectory(plan, p)
-    checklist = tuple(dp.plan_checklist(plan, p, today=day))
+    checklist = tuple(dp.plan_checklist(plan, p, today=day, wording=wording(lang)))
     return PlanSummary(
         checklist=checklist,
         overdue_milestones=tuple(_milestone(m, day) for m in dp.overdue_milestones(plan, day)),
@@ -119,15 +121,16 @@ def _version_info(row: dict[str, Any]) -> PlanVersionInfo:
 
 
 def show_plan(engine: Engine, priority: str, *, version: int | None = None,
-              as_of: datetime | None = None) -> PlanView:
-    """A plan version (default: the current one at ``as_of``), its history and checklist."""
+              as_of: datetime | None = None, lang: str = "en") -> PlanView:
+    """A plan version (default: the current one at ``as_of``), its history and checklist
+    (the checks' details in ``lang``: the web's French page passes fr)."""
     model = read_model(engine)
     p = check_priority(model, priority)
     with engine.connect() as conn:
         rows = store.versions(conn, "plan", priority, as_of)
     row = _version_row(rows, priority, version, as_of)
     plan = dp.parse_plan(row["document"], model, priority)
-    summary = plan_summary(model, p, plan, now_of(engine, as_of))
+    summary = plan_summary(model, p, plan, now_of(engine, as_of), lang=lang)
     return PlanView(
         priority=priority, title=p.title, version=row["version"], author=row["author"],
         reason=row["reason"], recorded_at=iso(row["recorded_at"]), as_of=iso(as_of),
@@ -138,8 +141,10 @@ def show_plan(engine: Engine, priority: str, *, version: int | None = None,
         history=tuple(_version_info(r) for r in rows))
 
 
-def diff_plan(engine: Engine, priority: str, old: int, new: int) -> PlanDiff:
-    """What changed between two versions, item by item and field by field."""
+def diff_plan(engine: Engine, priority: str, old: int, new: int, *,
+              lang: str = "en") -> PlanDiff:
+    """What changed between two versions, item by item and field by field (the lines in
+    ``lang``)."""
     model = read_model(engine)
     check_priority(model, priority)
     with engine.connect() as conn:
@@ -148,6 +153,6 @@ def diff_plan(engine: Engine, priority: str, old: int, new: int) -> PlanDiff:
     diff = dp.plan_diff(dp.parse_plan(a["document"], model, priority),
                         dp.parse_plan(b["document"], model, priority))
     return PlanDiff(priority=priority, from_version=old, to=new, diff=diff,
-                    lines=tuple(dp.diff_lines(diff)),
+                    lines=tuple(dp.diff_lines(diff, wording(lang))),
                     reasons=tuple(_version_info(r) for r in rows
                                   if min(old, new) < r["version"] <= max(old, new)))
