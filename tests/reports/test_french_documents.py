@@ -165,7 +165,7 @@ def test_the_french_report_in_word_and_powerpoint(world, tmp_path, suffix):
     english = office_text(world, tmp_path, ["report"], suffix, "en")
     words = office_text(world, tmp_path, ["report"], suffix, "fr")
     assert "How likely is each priority to be delivered?" in english
-    assert f"Quelle est la probabilité de réaliser chaque priorité?" in words
+    assert "Quelle est la probabilité de réaliser chaque priorité?" in words
     assert "Plus d’heures d’ouverture" in words and "Données au 10 mai 2024, 9 h 30 UTC" in words
     # The data-quality league's scores and shares, as the English document has them.
     rows = re.findall(r"\| (\d+\.\d) \| (\d+%) \| (\d+%) \|", english)
