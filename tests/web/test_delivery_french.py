@@ -73,3 +73,15 @@ def test_the_french_pack_writes_the_chain_summary_and_the_plan_checks_in_french(
     assert french in pages["fr"] and "7 actors and 6 links" not in pages["fr"]
     assert "Chaque intervention a un responsable" in pages["fr"]
     assert "Every intervention has an owner" in pages["en"]
+
+
+def test_the_pack_and_the_stocktake_agenda_follow_the_page_language(sqlite_site):  # noqa: F811
+    """The pack the web serves, and the agenda's questions on the stocktakes page, are in
+    the reader's language: the same pack as `stocktake pack --lang fr`."""
+    client, _ = client_as(sqlite_site, "executive")
+    english = text_of(client.get("/priorities/P1/pack.html?lang=en").text)
+    french = text_of(client.get("/priorities/P1/pack.html?lang=fr").text)
+    assert "What are you trying to do?" in english and "Que cherchez-vous à faire?" in french
+    assert "What are you trying to do?" not in french
+    agenda = text_of(client.get("/priorities/P1/stocktakes?lang=fr").text)
+    assert "Que cherchez-vous à faire?" in agenda and "What are you trying" not in agenda

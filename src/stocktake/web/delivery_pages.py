@@ -424,7 +424,7 @@ def stocktakes_page(request: Request, p: Priority, *, status: int = 200,
                     form: dict[str, Any] | None = None,
                     done: str | None = None) -> HTMLResponse:
     # The agenda's questions come from the same gathering as the pack, so they match it.
-    context = packs.pack_context(engine_of(request), p.code)
+    context = packs.pack_context(engine_of(request), p.code, lang=i18n.current())
     routine = context["routine"]
     form = form or {}
     n_actions = _row_count(form, "action", ACTION_ROWS) if form else ACTION_ROWS
@@ -471,17 +471,18 @@ async def delivery_stocktake_record(request: Request, p: PriorityInPath, usernam
 # -- the pack ------------------------------------------------------------------------
 
 
-def pack_html(engine: Engine, code: str) -> tuple[str, dict[str, Any]]:
+def pack_html(engine: Engine, code: str, lang: str = "en") -> tuple[str, dict[str, Any]]:
+    """The pack as the CLI writes it, in ``lang`` (the page's)."""
     from ..reports.render import render_pack
 
-    context = packs.pack_context(engine, code)
+    context = packs.pack_context(engine, code, lang=lang)
     if context["plan"] is not None:
         # pack.html reads this key strictly, but pack_context sets it only from a plan's
         # second version on: a priority with one version would fail (reported upstream).
         context["plan"].setdefault("changes_since_last", [])
     # The funnel plot as write_pack draws it, so the pack from the web is the same pack.
     funnel, why_not = packs.headline_funnel(engine, context)
-    return render_pack(context, funnel=funnel, funnel_note=why_not), context
+    return render_pack(context, funnel=funnel, funnel_note=why_not, lang=lang), context
 
 
 def pack_failed(request: Request, code: str, exc: Exception) -> HTMLResponse:
@@ -503,7 +504,7 @@ def delivery_pack_pdf(request: Request, p: PriorityInPath, engine: EngineDep) ->
     from ..reports.render import html_to_pdf
 
     try:
-        html, context = pack_html(engine, p.code)
+        html, context = pack_html(engine, p.code, i18n.current())
     except jinja2.UndefinedError as exc:
         return pack_failed(request, p.code, exc)
     return Response(html_to_pdf(html), media_type="application/pdf", headers={
@@ -514,7 +515,7 @@ def delivery_pack_pdf(request: Request, p: PriorityInPath, engine: EngineDep) ->
 @router.get("/priorities/{code}/pack.html", name="delivery_pack_html")
 def delivery_pack_html(request: Request, p: PriorityInPath, engine: EngineDep) -> Response:
     try:
-        html, context = pack_html(engine, p.code)
+        html, context = pack_html(engine, p.code, i18n.current())
     except jinja2.UndefinedError as exc:
         return pack_failed(request, p.code, exc)
     return HTMLResponse(html, headers={
