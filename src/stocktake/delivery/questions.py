@@ -13,16 +13,15 @@ one (services/publishing/packs.py); English, the default, is the messages themse
 
 from __future__ import annotations
 
-import gettext
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..model.entities import is_percent
 from .assessments import LOW_PROBABILITY, _a, _at, _describe, _percent, _Problems
 from .errors import DeliveryError
+from .wording import N_, Wording
 
 MAX_QUESTIONS = 8
 OFF_TRACK_RUN = 3  # consecutive latest periods off track before a unit is asked about
@@ -39,11 +38,6 @@ _CONTEXT_FIELDS = ("priority_title", "unit_of_measure", "polarity", "period_word
 # The questions' own catalogue (questions.pot, and a .po for each language beside it).
 CATALOGUES = Path(__file__).parent / "locale"
 DOMAIN = "questions"
-
-
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
-    """Marks a message for extraction that is translated from a variable."""
-    return message
 
 
 # Codes the evidence lines name (a headline's status, its SPC icons): the English lines
@@ -70,18 +64,8 @@ def _english_singular(x: float) -> bool:
     return _num(x) == "1"
 
 
-@dataclass(frozen=True)
-class Wording:
-    """The language the questions are written in: its catalogue, how it writes a number
-    with ``decimals`` places, and whether a count of points
-    (1.5) takes the singular. English, the default, is the messages themselves."""
-
-    words: gettext.NullTranslations = field(default_factory=gettext.NullTranslations)
-    number: Callable[[float, int], str] = _english_number
-    singular: Callable[[float], bool] = _english_singular
-
-
-ENGLISH = Wording()
+# The questions' English: their own number forms (fixed decimals, thousands separated).
+ENGLISH = Wording(number=_english_number, singular=_english_singular)
 
 
 class _Say:

@@ -34,11 +34,14 @@ def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
 
 @dataclass(frozen=True)
 class Wording:
-    """A catalogue and a number format; ``say`` and ``count`` fill a message's
-    ``%(name)s`` placeholders (``count`` chooses the plural form by ``num``)."""
+    """A catalogue, a number format and whether a (fractional) count takes the singular;
+    ``say`` and ``count`` fill a message's ``%(name)s`` placeholders (``count`` chooses
+    the plural form by ``num``). The questions from the data (delivery.questions) are
+    written in one too, with their own English number forms."""
 
     words: gettext.NullTranslations = field(default_factory=gettext.NullTranslations)
     number: Callable[[float, int | None], str] = english_number
+    singular: Callable[[float], bool] = lambda x: x == 1
 
     def say(self, message: str, **values: Any) -> str:
         return self.words.gettext(message) % values
