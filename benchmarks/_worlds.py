@@ -127,10 +127,12 @@ def _values(units, indicators, months: int, rng: np.random.Generator) -> dict[st
     def roll(district_values: np.ndarray, how: str) -> np.ndarray:
         full = np.full((len(units), months), np.nan)
         full[districts] = district_values
-        for level_rows in (provinces, np.array([0])):
-            for r in level_rows:
-                kids = full[parent == r]
-                full[r] = kids.sum(axis=0) if how == "sum" else kids.mean(axis=0)
+        for r in provinces:
+            kids = full[parent == r]
+            full[r] = kids.sum(axis=0) if how == "sum" else kids.mean(axis=0)
+        # The nation: a sum of its provinces, or (a mean) the plain mean over every district,
+        # as stocktake rolls a mean up (not a mean of the provinces' means).
+        full[0] = full[provinces].sum(axis=0) if how == "sum" else district_values.mean(axis=0)
         return full
 
     for ind in indicators:
