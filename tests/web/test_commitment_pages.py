@@ -133,6 +133,18 @@ def test_intensity_and_review_on_the_web(site):
     assert "Intensive support</a> · 1 open priority review<" in portfolio
 
 
+@SQLITE_ONLY
+def test_the_portfolio_follows_each_change_of_intensity_at_once(site):
+    """The portfolio keeps its escalation beside its figures between changes: a change of
+    intensity (audited) shows on the next request, without new data."""
+    client, csrf = client_as(site, "analyst")
+    assert "Intensive support</a>" not in client.get("/").text
+    for level, shown in (("intensive", True), ("routine", False)):
+        client.post("/priorities/P1/intensity", data={
+            "level": level, "reason": f"now {level}", "csrf_token": csrf})
+        assert ("Intensive support</a>" in client.get("/").text) is shown, level
+
+
 def test_public_tracker_shows_published_only(site):
     client, _ = client_as(site, None)
     page = client.get("/public/commitments.html")

@@ -1,11 +1,12 @@
 """The delivery unit's views of every priority: the portfolio, a priority's page and the
-same overview as JSON. Each is computed once per data version (the page cache); the alerts
-beside them are read per request (their detection is kept per data version by the alerts
-service, their reviews are read fresh)."""
+same overview as JSON. Each is computed once per data version (the page cache); the open
+alerts and the escalation beside the portfolio once per data version and audit-log version
+(every review of an alert and every change of escalation is audited)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable
 from dataclasses import fields
 from typing import Any
 
@@ -55,27 +56,38 @@ def _detection(engine: Engine) -> threading.Thread:
     return thread
 
 
-def open_alerts(snap: Snapshot, cache: ResultCache) -> dict[str, int] | None:
+def open_alerts(snap: Snapshot, cache: ResultCache,
+                audited: Hashable) -> dict[str, int] | None:
     """How many open alerts bear on each priority (priorities without one are left out),
-    or None while the alerts of new data are still being read."""
+    or None while the alerts of new data are still being read. ``audited`` is the audit
+    log's version: every review of an alert is audited in its own transaction."""
     detection = cache.get("alert detection", lambda: _detection(snap.engine))  # once a version
     detection.join(ALERT_WAIT)
     if detection.is_alive():
         return None
-    counts: dict[str, int] = {}
-    for a in page_alerts(snap).open:  # the detection kept; the reviews read now
-        for code in a.priorities:
-            counts[code] = counts.get(code, 0) + 1
-    return counts
+
+    def counts() -> dict[str, int]:
+        out: dict[str, int] = {}
+        for a in page_alerts(snap).open:  # the detection kept; the reviews read here
+            for code in a.priorities:
+                out[code] = out.get(code, 0) + 1
+        return out
+    return cache.get(("open alerts", audited), counts)
 
 
 @router.get("/", response_class=HTMLResponse)
 def portfolio(request: Request, snap: SnapshotDep, cache: PageCache) -> HTMLResponse:
     rows = cache.get("portfolio", lambda: portfolio_rows(snap))
+    # Reviews of alerts, intensities and escalation reviews are each audited in the same
+    # transaction, so the audit log's version (with the page cache's own: actions, the
+    # clock) says when these two were last changed; read each time, they were most of the
+    # page's cost.
+    audited = request.app.state.commitments.version()
+    escalated = cache.get(("escalated", audited), lambda: {
+        e["code"]: e for e in escalation_brief(snap.engine, model=snap.model)})
     return render(request, "portfolio.html", {
-        "overview": rows, "open_alerts": open_alerts(snap, cache),
-        "escalated": {e["code"]: e for e in escalation_brief(snap.engine, model=snap.model)},
-        "world_label": world_label(request)})
+        "overview": rows, "open_alerts": open_alerts(snap, cache, audited),
+        "escalated": escalated, "world_label": world_label(request)})
 
 
 @router.get("/priorities/{code}", response_class=HTMLResponse)
