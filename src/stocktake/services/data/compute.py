@@ -19,7 +19,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from ...compute import Computed, compute
-from ...compute.engines import engines_for
+from ...compute.engines import engines_for, preflight
 from ...errors import Invalid, not_found
 from ...intake.formats import LONG_COLUMNS
 from ...intake.service import SubmissionResult, file_checksum, submit_frame
@@ -113,6 +113,8 @@ def compute_indicators(db: Engine, model_dir: str | Path, codes: list[str] | Non
                 raise Invalid(f"indicator '{code}': its source '{source.code}' is read by "
                               f"{' or '.join(engines_for(source))}, not {engine}",
                               source="--engine")
+    for code in dict.fromkeys(model.computes[c].source for c in wanted):
+        preflight(model.sources[code], engine or model.sources[code].engine, folder)
     run = ComputeRun([], start=start, end=end)
     for i, code in enumerate(wanted):
         progress(code, i, len(wanted))
