@@ -115,13 +115,16 @@ def compute_indicators(db: Engine, model_dir: str | Path, codes: list[str] | Non
                               source="--engine")
     for code in dict.fromkeys(model.computes[c].source for c in wanted):
         preflight(model.sources[code], engine or model.sources[code].engine, folder)
+    # Every level of the hierarchy above the records' units is computed from the records.
+    ancestors = {u: [a.code for a in model.ancestors(u)] for u in model.units}
     run = ComputeRun([], start=start, end=end)
     for i, code in enumerate(wanted):
         progress(code, i, len(wanted))
         spec = model.computes[code]
         run.computed.append(compute(code, spec, model.sources[spec.source],
                                     model.indicators[code].period_type, engine=engine,
-                                    base=folder, start=start, end=end))
+                                    base=folder, start=start, end=end,
+                                    ancestors=ancestors))
         progress(code, i + 1, len(wanted))
     if dry_run:
         return run
