@@ -35,6 +35,7 @@ def closed_port() -> int:
 @pytest.mark.parametrize("master, says", [
     ("local[x]", "holds 'local[x]', not a Spark master URL"),
     ("sprak://spark-master:7077", "not a Spark master URL: one of local, local[N]"),
+    ("mesos://spark-master:5050", "not a Spark master URL"),
     ("spark://spark-master", "'spark-master' is not host:port"),
     ("spark://nohost.invalid:7077", "cannot be reached: no host 'nohost.invalid' is known"),
     ("spark://127.0.0.1:{port}", "cannot be reached: 127.0.0.1:{port} refused"),
@@ -74,6 +75,10 @@ def test_an_unreachable_or_wrong_postgres_url_is_invalid(model_dir, monkeypatch)
     monkeypatch.setenv("ED_PG_URL", "duckdb://ed.db")
     with pytest.raises(Invalid, match="ED_PG_URL holds 'duckdb://...', not a PostgreSQL URL"):
         compute_indicators(None, model_dir, ["attendances"], dry_run=True)
+    monkeypatch.setenv("ED_PG_URL", "reader:secret@db.example/ed")
+    with pytest.raises(Invalid, match="holds a value without a scheme") as info:
+        compute_indicators(None, model_dir, ["attendances"], dry_run=True)
+    assert "secret" not in str(info.value)
     monkeypatch.setenv("ED_PG_URL", f"postgresql://u:secret@127.0.0.1:{closed_port()}/ed")
     with pytest.raises(Invalid) as info:
         compute_indicators(None, model_dir, ["attendances"], dry_run=True)

@@ -150,21 +150,19 @@ def _postgres_url(source: Source) -> str:
     url = url.replace("postgresql+psycopg://", "postgresql://")
     if not url.startswith(("postgresql://", "postgres://")):
         # Ibis would connect to whatever the scheme names (duckdb://, sqlite://...).
+        # Only the scheme is shown: the rest may hold a password.
+        shown = f"'{url.split('//')[0]}//...'" if "//" in url else "a value without a scheme"
         raise Invalid(f"source '{source.code}': the environment variable {source.url_env} "
-                      f"holds '{_scheme(url)}...', not a PostgreSQL URL "
+                      f"holds {shown}, not a PostgreSQL URL "
                       "(postgresql://user:password@host/dbname)")
     return url
 
 
-def _scheme(url: str) -> str:
-    """The start of a URL, never its password: what an error may show of it."""
-    return url.split("@")[0].split("//")[0] + "//" if "//" in url else url[:12]
-
-
 # The forms of a Spark master URL (Spark's "Master URLs"): local mode, a standalone cluster
-# (several masters, comma-separated, for high availability), YARN, Kubernetes, Mesos.
+# (several masters, comma-separated, for high availability), YARN, Kubernetes. (Spark 4
+# dropped Mesos.)
 SPARK_MASTER_FORMS = ("local", "local[N]", "local[*]", "local[N,F]", "spark://host:port",
-                      "yarn", "k8s://host:port", "mesos://host:port")
+                      "yarn", "k8s://host:port")
 _LOCAL = re.compile(r"^local(\[(\d+|\*)(,\d+)?\])?$|^local-cluster\[\d+,\d+,\d+\]$")
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.\-]+:\d{1,5}$")
 
@@ -178,7 +176,7 @@ def check_spark_master(master: str, where: str) -> None:
     if _LOCAL.match(master) or master == "yarn":
         return
     scheme, sep, rest = master.partition("://")
-    if not sep or scheme not in ("spark", "k8s", "mesos"):
+    if not sep or scheme not in ("spark", "k8s"):
         raise Invalid(f"{where} holds '{master}', not a Spark master URL: one of {forms}")
     if scheme == "k8s":  # k8s://https://host:port: the API server, checked by Spark
         return
