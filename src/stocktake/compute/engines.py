@@ -246,12 +246,13 @@ def _spark_master(source: Source) -> str | None:
 
 
 def preflight(source: Source, engine: str, base: Path) -> None:
-    """The checks that take no engine to run: the files are there, the URL is set and of
-    the right form, a Spark master answers. Run for every source before any indicator is
-    computed, so a mistake in the last one is found before the first one runs."""
+    """The checks that need no query: the files are there, the URL is set and of the
+    right form, the PostgreSQL server or the Spark master answers. Run for every source
+    before any indicator is computed, so a mistake in the last one is found before the
+    first one runs."""
     if source.path is not None:
         _files(source, base)
     if engine == "postgres":
-        _postgres_url(source)
+        postgres(source).disconnect()  # the server answers, within CONNECT_TIMEOUT
     elif engine == "spark":
         _spark_master(source)
