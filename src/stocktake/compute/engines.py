@@ -230,8 +230,11 @@ def spark_backend(source: Source) -> Any:
     try:
         return ibis.pyspark.connect(spark_session(master))
     except Exception as exc:  # a master that answers but is not one, refuses the app...
-        raise Invalid(f"source '{source.code}': Spark could not start on the master in "
-                      f"{source.url_env} ({str(exc).strip().splitlines()[0]})") from None
+        # (Spark gives up on a silent master after its own registration retries, a minute.)
+        raise Invalid(f"source '{source.code}': Spark could not start an application on "
+                      f"{master} (the master in {source.url_env}); is it a Spark master "
+                      f"that accepts applications? ({str(exc).strip().splitlines()[0]})"
+                      ) from None
 
 
 def _spark_master(source: Source) -> str | None:
