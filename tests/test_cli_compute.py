@@ -27,7 +27,7 @@ def test_compute_dry_run_then_submit_then_lineage(tmp_path):
     run("load", model, "--db", db)
     dry = json.loads(run("compute", "seen_4h", "--model", model, "--period", "2024-02",
                          "--dry-run", "--json").stdout)
-    hand = by_hand(records())["seen_4h"]
+    hand = by_hand(records(), levels=True)["seen_4h"]
     (only,) = dry["indicators"]
     assert {(v["unit"], v["period"]): v["value"] for v in only["values"]} == pytest.approx(
         {k: v for k, v in hand.items() if k[1] == "2024-02"}, rel=1e-11)

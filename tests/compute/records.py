@@ -13,6 +13,8 @@ import pyarrow.parquet as pq
 
 MODEL = Path(__file__).parents[1] / "fixtures" / "compute_model"
 UNIT_MAP = {"rx1": "H1"}
+# Each hospital's region and nation, as the fixture's units.csv declares them.
+ANCESTORS = {"H1": ["R1", "N"], "H2": ["R1", "N"], "H3": ["R2", "N"]}
 
 
 def records(n: int = 400, seed: int = 19) -> list[dict]:
@@ -56,13 +58,17 @@ def _percentile(values: list[float], p: float) -> float:
     return xs[lo] + (h - lo) * (xs[hi] - xs[lo])
 
 
-def by_hand(rows: list[dict]) -> dict[str, dict[tuple[str, str], float]]:
-    """Every indicator of the fixture model, per (unit, period), from the records."""
+def by_hand(rows: list[dict], *, levels: bool = False
+            ) -> dict[str, dict[tuple[str, str], float]]:
+    """Every indicator of the fixture model, per (unit, period), from the records; with
+    ``levels`` for the regions and the nation too, each from the records of its
+    hospitals."""
     groups: dict[tuple[str, str, str], list[dict]] = {}
     for r in rows:
         unit = UNIT_MAP.get(r["hospital"], r["hospital"])
-        for pt in ("month", "quarter"):
-            groups.setdefault((pt, unit, _period(r["arrived"], pt)), []).append(r)
+        for u in [unit] + (ANCESTORS[unit] if levels else []):
+            for pt in ("month", "quarter"):
+                groups.setdefault((pt, u, _period(r["arrived"], pt)), []).append(r)
     out: dict[str, dict[tuple[str, str], float]] = {
         k: {} for k in ("attendances", "seen_4h", "mean_minutes", "median_minutes",
                         "p90_major", "admitted_rate", "major_minutes")}

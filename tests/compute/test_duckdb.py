@@ -10,7 +10,7 @@ from stocktake.model.computed import Condition
 from stocktake.model.files import load_model_dir
 from stocktake.model.periods import Period
 
-from .records import by_hand
+from .records import ANCESTORS, by_hand
 
 
 def run_all(model_dir, engine=None, **kw):
@@ -21,9 +21,10 @@ def run_all(model_dir, engine=None, **kw):
             for code, spec in model.computes.items()}
 
 
-def test_every_measure_equals_the_hand_computation(model_dir, rows):
-    hand = by_hand(rows)
-    for code, result in run_all(model_dir).items():
+@pytest.mark.parametrize("levels", [False, True], ids=["hospitals", "every level"])
+def test_every_measure_equals_the_hand_computation(model_dir, rows, levels):
+    hand = by_hand(rows, levels=levels)
+    for code, result in run_all(model_dir, ancestors=ANCESTORS if levels else None).items():
         got = {(u, p): v for u, p, v in result.values}
         assert set(got) == set(hand[code]), code
         for key, value in hand[code].items():

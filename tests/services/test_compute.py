@@ -45,7 +45,7 @@ def test_computed_values_are_stored_as_a_batch_with_lineage(engine, model_dir):
     load_model(engine, model_dir, loaded_by="test")
     run = compute_indicators(engine, model_dir, ["seen_4h", "attendances"], submitter="t")
     assert run.submission.accepted and run.submission.format == "compute"
-    hand = by_hand(records())
+    hand = by_hand(records(), levels=True)
     with engine.connect() as conn:
         stored = latest(conn).to_dicts()
         lineage = batch_lineage(conn, run.submission.batch)
@@ -69,7 +69,9 @@ def test_recomputing_after_the_records_change_records_revisions(engine, model_di
     rows[0]["hospital"] = "H3" if rows[0]["hospital"] != "H3" else "H2"
     write_parquet(rows, model_dir / "records")
     changed = compute_indicators(engine, model_dir, ["attendances"])
-    assert changed.submission.accepted and changed.submission.revised == 2
+    # One attendance moved to a hospital of the other region: both hospitals and both
+    # regions are revised; the nation's count is unchanged.
+    assert changed.submission.accepted and changed.submission.revised == 4
     with engine.connect() as conn:
         snap = batch_lineage(conn, changed.submission.batch)[0]["snapshot"]
     assert snap["files"][0]["file"] == "records/part-1.parquet"
@@ -98,6 +100,6 @@ def test_a_quarter_is_computed_from_all_its_months(sqlite_store, model_dir):
     engine = sqlite_store
     load_model(engine, model_dir, loaded_by="test")
     run = compute_indicators(engine, model_dir, ["p90_major"], period="2024-02", dry_run=True)
-    hand = by_hand(records())["p90_major"]
+    hand = by_hand(records(), levels=True)["p90_major"]
     assert {(u, p): v for u, p, v in run.computed[0].values} == pytest.approx(
         {k: v for k, v in hand.items() if k[1] == "2024-Q1"}, rel=1e-11)

@@ -5,6 +5,7 @@ unit and period comes back (docs/methods/computed-indicators.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -40,10 +41,13 @@ class Computed:
 
 def compute(indicator: str, spec: Compute, source: Source, period_type: str, *,
             engine: str | None = None, base: Path = Path("."), start: date | None = None,
-            end: date | None = None) -> Computed:
+            end: date | None = None, ancestors: Mapping[str, Sequence[str]] | None = None
+            ) -> Computed:
     """Compute one indicator for every unit and period of its records within [start, end]
     (either open) on ``engine`` (default: the source's). The range is widened to whole
-    periods of the indicator's type: a quarter is never computed from one of its months."""
+    periods of the indicator's type: a quarter is never computed from one of its months.
+    With ``ancestors`` (unit code: its parent, grandparent...; the model's hierarchy) the
+    ancestors of the records' units get values too, each from the records below it."""
     engine = engine or source.engine
     if start is not None:
         start = Period.containing(start, period_type).start
@@ -52,7 +56,8 @@ def compute(indicator: str, spec: Compute, source: Source, period_type: str, *,
     opened = open_source(source, engine, base)
     _check_columns(indicator, spec, source, list(opened.table.columns))
     try:
-        expr = aggregate(opened.table, spec, source, period_type, start=start, end=end)
+        expr = aggregate(opened.table, spec, source, period_type, start=start, end=end,
+                         ancestors=ancestors)
     except (IbisTypeError, TypeError) as exc:  # e.g. a text column compared with a number
         raise Invalid(f"indicator '{indicator}': its compute: does not fit the columns of "
                       f"source '{source.code}': {exc}", source="indicators.yaml") from None

@@ -11,6 +11,7 @@ linearly between the two nearest order statistics (docs/methods/computed-indicat
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -58,10 +59,17 @@ def _part(t: ir.Table, part: Part) -> ir.NumericScalar:
 
 
 def aggregate(t: ir.Table, spec: Compute, source: Source, period_type: str, *,
-              start: date | None = None, end: date | None = None) -> ir.Table:
+              start: date | None = None, end: date | None = None,
+              ancestors: Mapping[str, Sequence[str]] | None = None) -> ir.Table:
     """Per unit and period start (columns ``unit`` and ``start``) the parts of the value:
     ``num`` and ``den`` (count, sum, mean, share, ratio) or ``value`` (percentile), for
-    the records of ``t`` within [start, end] that pass the filters."""
+    the records of ``t`` within [start, end] that pass the filters.
+
+    With ``ancestors`` (a unit's parent, grandparent... by unit code) every ancestor of a
+    records' unit gets a value too, computed from the records of all the units below it
+    with the same definition, as DHIS2's analytics do: a region's share is the share of
+    its attendances, not the mean of its hospitals' shares, and its median the median of
+    its attendances (which no figure of its hospitals could give)."""
     unit = t[source.unit].cast("string")
     if source.unit_map:
         unit = unit.substitute(source.unit_map, else_=unit)
@@ -75,6 +83,7 @@ def aggregate(t: ir.Table, spec: Compute, source: Source, period_type: str, *,
         keep.append(f._day <= ibis.literal(end))
     if keep:
         f = f.filter(*keep)
+    f = _with_ancestors(f, ancestors or {})
     measures: dict[str, Any]
     if spec.measure == "count":
         measures = {"num": f.count(), "den": ibis.literal(1)}
@@ -90,6 +99,20 @@ def aggregate(t: ir.Table, spec: Compute, source: Source, period_type: str, *,
         measures = {"value": f[spec.column].quantile(spec.percentile / 100)}
     return (f.group_by(unit=f._unit, start=f._start).aggregate(**measures)
             .order_by(["unit", "start"]))
+
+
+def _with_ancestors(f: ir.Table, ancestors: Mapping[str, Sequence[str]]) -> ir.Table:
+    """The records once for their own unit and once more for each ancestor of it: one copy
+    per level of the hierarchy, relabelled (``_unit``) to the unit that level up, so that
+    one grouping gives every level (a UNION ALL the engine runs; the records stay there).
+    Units of the records that the hierarchy does not know, and roots, add nothing."""
+    depth = max((len(a) for a in ancestors.values()), default=0)
+    out = f
+    for k in range(depth):
+        up = {unit: chain[k] for unit, chain in ancestors.items() if len(chain) > k}
+        level = f.filter(f._unit.isin(list(up))).mutate(_unit=f._unit.substitute(up))
+        out = out.union(level, distinct=False)
+    return out
 
 
 def value_of(row: dict[str, Any], spec: Compute) -> float | None:

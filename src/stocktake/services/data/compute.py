@@ -19,7 +19,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from ...compute import Computed, compute
-from ...compute.engines import engines_for
+from ...compute.engines import engines_for, preflight
 from ...errors import Invalid, not_found
 from ...intake.formats import LONG_COLUMNS
 from ...intake.service import SubmissionResult, file_checksum, submit_frame
@@ -113,13 +113,18 @@ def compute_indicators(db: Engine, model_dir: str | Path, codes: list[str] | Non
                 raise Invalid(f"indicator '{code}': its source '{source.code}' is read by "
                               f"{' or '.join(engines_for(source))}, not {engine}",
                               source="--engine")
+    for code in dict.fromkeys(model.computes[c].source for c in wanted):
+        preflight(model.sources[code], engine or model.sources[code].engine, folder)
+    # Every level of the hierarchy above the records' units is computed from the records.
+    ancestors = {u: [a.code for a in model.ancestors(u)] for u in model.units}
     run = ComputeRun([], start=start, end=end)
     for i, code in enumerate(wanted):
         progress(code, i, len(wanted))
         spec = model.computes[code]
         run.computed.append(compute(code, spec, model.sources[spec.source],
                                     model.indicators[code].period_type, engine=engine,
-                                    base=folder, start=start, end=end))
+                                    base=folder, start=start, end=end,
+                                    ancestors=ancestors))
         progress(code, i + 1, len(wanted))
     if dry_run:
         return run
