@@ -56,7 +56,7 @@ from stocktake.analysis.changepoints import noise_sigma, optimal_partition
 from stocktake.analysis.hinge import HingeFit, broken_stick
 from stocktake.analysis.seasonality import seasonal_adjustment
 from stocktake.analysis.spc import LIMIT_CONSTANT, RUN_LENGTH
-from stocktake.analysis.wording import Figure, Named, Percent, Sentence, pair_places
+from stocktake.analysis.wording import NP_, Figure, Named, Percent, Sentence, pair_places
 from stocktake.errors import Invalid, Problem
 from stocktake.model.periods import Period, PeriodError
 
@@ -695,10 +695,11 @@ def _dated_by_hinges(values: np.ndarray, reported: np.ndarray, periods: Sequence
 
 
 _PERIODS_SAID = {  # "18 months": a count of periods of each type
-    "day": ("%(num)s day", "%(num)s days"), "week": ("%(num)s week", "%(num)s weeks"),
-    "month": ("%(num)s month", "%(num)s months"),
-    "quarter": ("%(num)s quarter", "%(num)s quarters"),
-    "year": ("%(num)s year", "%(num)s years"), "period": ("%(num)s period", "%(num)s periods")}
+    "day": NP_("%(num)s day", "%(num)s days"), "week": NP_("%(num)s week", "%(num)s weeks"),
+    "month": NP_("%(num)s month", "%(num)s months"),
+    "quarter": NP_("%(num)s quarter", "%(num)s quarters"),
+    "year": NP_("%(num)s year", "%(num)s years"),
+    "period": NP_("%(num)s period", "%(num)s periods")}
 
 
 def _periods_said(n: int, periods: Sequence[str]) -> Sentence:

@@ -52,6 +52,11 @@ def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
     return message
 
 
+def NP_(one: str, many: str) -> tuple[str, str]:  # noqa: N802 (the gettext convention)
+    """Marks a message and its plural for `pybabel extract` (``Sentence.count`` says them)."""
+    return one, many
+
+
 # -- the values of a sentence --------------------------------------------------------------
 @dataclass(frozen=True)
 class Figure:

@@ -87,7 +87,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     units = unit_readings(snap, priority)
     # Can we trust these numbers? The alerts on the data as known then, reviewed as then.
     raised = alerts(snap, priority=priority)
-    trust = {**priority_trust(model, priority, raised),
+    trust = {**priority_trust(model, priority, raised, lang),
              "units": {u.unit: len(bearing_on_headline(raised, u.unit, priority))
                        for u in units.units}}
 

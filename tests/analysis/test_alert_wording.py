@@ -1,0 +1,148 @@
+"""The alerts' sentences in French (issue #18): every message of the analysis' alerts and
+of the documents' words about them in the French catalogue (analysis/locale, domain
+``alerts``), translated with the same placeholders; a Sentence is its English text
+everywhere a string goes and says the same figures in French; English, the default,
+unchanged."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import re
+from pathlib import Path
+
+import numpy as np
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
+
+from stocktake.analysis import alerts as aa
+from stocktake.analysis import wording as aw
+from stocktake.analysis.wording import Figure, Named, Percent, Sentence
+from stocktake.reports.said import CATALOGUES, language
+from stocktake.services.publishing import trust
+from stocktake.services.reading import alerts as reading_alerts
+
+KEYWORDS = {"Sentence": None, "count": (1, 2), "N_": None, "NP_": (1, 2)}
+SOURCES = (aa.__file__, trust.__file__, reading_alerts.__file__)
+NBSP = "\u00a0"
+FR = language("fr")
+
+
+def test_every_message_of_the_alerts_is_in_the_french_catalogue_translated():
+    with (CATALOGUES / "fr" / "LC_MESSAGES" / f"{aw.DOMAIN}.po").open("rb") as f:
+        catalogue = read_po(f, locale="fr_CA")
+    found = {m for source in SOURCES
+             for _l, m, _c, _x in extract_from_file("python", Path(source), keywords=KEYWORDS)}
+    assert len(found) > 60
+    for message in found:
+        entry = catalogue.get(message if isinstance(message, str) else message[0])
+        assert entry is not None and not entry.fuzzy, message
+        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        assert all(strings), message
+        if isinstance(message, tuple):  # a plural in English is a plural in French
+            assert isinstance(entry.id, tuple), message
+    # The same placeholders on both sides (Babel's python-format check).
+    assert [e for _m, errors in catalogue.check() for e in errors] == []
+    # The .pot beside it lists the same messages.
+    with (CATALOGUES / f"{aw.DOMAIN}.pot").open("rb") as f:
+        template = read_po(f)
+    assert {m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id} == {
+        m if isinstance(m, str) else m[0] for m in found}
+
+
+def test_a_sentence_is_its_english_text_and_says_the_same_figures_in_french():
+    s = Sentence("(%(before)s to %(after)s, %(percent)s)", before=Figure(3562, 0),
+                 after=Figure(5198.4, 1), percent=Percent(0.4593))
+    assert s == "(3,562 to 5,198.4, 46%)" and isinstance(s, str)
+    assert json.dumps({"explanation": s}) == '{"explanation": "(3,562 to 5,198.4, 46%)"}'
+    assert s.said() == s and s.said(aw.ENGLISH) == s
+    assert s.said(FR) == f"(3{NBSP}562 à 5{NBSP}198,4, 46{NBSP}%)"
+    # kept whole when copied or pickled (the caches may do either)
+    for again in (copy.deepcopy(s), pickle.loads(pickle.dumps(s))):
+        assert again == s and again.said(FR) == s.said(FR)
+    # a count chooses its plural form by the language's rule: 1 is one in both, 0 is one
+    # in French
+    for n, english, french in ((1, "1 month", "1 mois"), (18, "18 months", "18 mois")):
+        said = Sentence.count("%(num)s month", "%(num)s months", n)
+        assert (said, said.said(FR)) == (english, french)
+    assert aw.said("plain text", FR) == "plain text"
+
+
+def test_names_are_said_in_the_language_of_the_model():
+    class Unit:
+        def __init__(self, en, fr):
+            self.en, self.fr = en, fr
+
+        def name_in(self, lang):
+            return self.fr if lang == "fr" else self.en
+
+    class Model:
+        units = {"QC": Unit("Quebec", "Québec")}
+        indicators = {"crime": Unit("Violent crime rate", "Taux de crimes violents")}
+
+    fr = language("fr", Model())
+    s = Sentence("from %(start)s %(unit)s's %(indicator)s", start="2024-01",
+                 unit=Named("unit", "QC", "Quebec"),
+                 indicator=Named("indicator", "crime", "violent crime rate"))
+    assert s == "from 2024-01 Quebec's violent crime rate"
+    assert s.said(fr) == "from 2024-01 Québec's taux de crimes violents"  # no such message
+
+
+def _numbers(text: str, french: bool) -> list[float]:
+    """The figures of a sentence as numbers: 1,234.5 in English, 1 234,5 in French."""
+    if french:
+        text = re.sub(r"(?<=\d)[\u00a0\u202f ](?=\d{3})", "", text).replace(",", ".")
+    else:
+        text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    return [float(x) for x in re.findall(r"\d+(?:\.\d+)?", text.replace("-", " "))]
+
+
+def test_a_counter_alert_in_french_with_the_english_figures():
+    # Worked by hand: 36 months, the headline (lower is better) steps from 1,000 to 800 at
+    # month 19 while its counter (higher is better) steps from 40 to 20: both shifts are
+    # 12 standard deviations of the noise, starting together.
+    rng = np.random.default_rng(3)
+    periods = [f"{2021 + m // 12}-{m % 12 + 1:02d}" for m in range(36)]
+    step = np.r_[np.zeros(18), np.ones(18)]
+    headline = 1000 - 200 * step + rng.normal(0, 15, 36)
+    counter = 40 - 20 * step + rng.normal(0, 1.5, 36)
+    [alert] = aa.counter_alerts("QC", headline, counter, periods,
+                                indicators=("crime", "solved"), headline_polarity="down",
+                                counter_polarity="up", name="Quebec",
+                                words={"crime": "violent crime", "solved": "cases solved"})
+    english = alert.explanation
+    assert english.startswith("from 2022-07 Quebec's violent crime improved (")
+    assert english.endswith(": check that the improvement is real")
+    french = english.said(FR)
+    assert french.startswith(f"à partir de 2022-07, pour Quebec, l’indicateur «{NBSP}violent "
+                             f"crime{NBSP}» s’est amélioré (")
+    assert f"tandis que son indicateur de contrôle «{NBSP}cases solved{NBSP}» s’est " \
+           "détérioré (" in french
+    assert french.endswith(f"{NBSP}: vérifier que l’amélioration est réelle")
+    assert _numbers(french, True) == _numbers(english, False)
+    assert len(_numbers(english, False)) >= 7  # the period, and both shifts' three figures
+    # the SPC evidence too
+    for shift in alert.evidence:
+        said = shift.spc.said(FR)
+        assert "limites XmR tirées des" in said and "XmR limits" in shift.spc
+        assert _numbers(said, True) == _numbers(shift.spc, False)
+
+
+def test_ratio_shift_words_and_peers_in_french():
+    rng = np.random.default_rng(8)
+    periods = [f"{2021 + m // 12}-{m % 12 + 1:02d}" for m in range(48)]
+    den = rng.poisson(2000, (6, 48)).astype(float)
+    share = np.full((6, 48), 0.10) * np.exp(rng.normal(0, 0.03, (6, 48)))
+    share[2, 24:] *= 1.6  # one unit records 60% more unfounded from 2023-01
+    num = np.round(den * share)
+    units = [f"U{i}" for i in range(6)]
+    [alert] = aa.ratio_shift_alerts(units, num, den, periods,
+                                    indicators=("unfounded", "reports"), peer_word="region",
+                                    names={u: f"Unit {u[1:]}" for u in units})
+    english, french = alert.explanation, alert.explanation.said(FR)
+    assert "Unit 2 records" in english and "more unfounded per reports than before" in english
+    assert english.endswith("no other region changed")
+    assert "Unit 2 enregistre" in french and "de plus de unfounded par reports" in french
+    assert french.endswith("aucune autre unité du même niveau n’a changé")
+    assert _numbers(french, True) == _numbers(english, False)
