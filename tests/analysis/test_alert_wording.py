@@ -1,5 +1,6 @@
-"""The alerts' sentences in French (issue #18): every message of the analysis' alerts and
-of the documents' words about them in the French catalogue (analysis/locale, domain
+"""The alerts' sentences and the SPC reading notes in French (issue #18): every message of
+the analysis' alerts, of a chart's reading note and of the documents' words about alerts
+in the French catalogue (analysis/locale, domain
 ``alerts``), translated with the same placeholders; a Sentence is its English text
 everywhere a string goes and says the same figures in French; English, the default,
 unchanged."""
@@ -17,6 +18,7 @@ from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
 from stocktake.analysis import alerts as aa
+from stocktake.analysis import spc
 from stocktake.analysis import wording as aw
 from stocktake.analysis.wording import Figure, Named, Percent, Sentence
 from stocktake.reports.said import CATALOGUES, language
@@ -24,8 +26,8 @@ from stocktake.services.publishing import trust
 from stocktake.services.reading import alerts as reading_alerts
 
 KEYWORDS = {"Sentence": None, "count": (1, 2), "N_": None, "NP_": (1, 2)}
-SOURCES = (aa.__file__, trust.__file__, reading_alerts.__file__)
-NBSP = "\u00a0"
+SOURCES = (aa.__file__, spc.__file__, trust.__file__, reading_alerts.__file__)
+NBSP = NB = "\u00a0"
 FR = language("fr")
 
 
@@ -146,3 +148,38 @@ def test_ratio_shift_words_and_peers_in_french():
     assert "Unit 2 enregistre" in french and "de plus de unfounded par reports" in french
     assert french.endswith("aucune autre unité du même niveau n’a changé")
     assert _numbers(french, True) == _numbers(english, False)
+
+
+def test_a_reading_note_in_french_with_the_english_figures():
+    chart = {"seasonal_adjustment": {"applied": True, "detected": True, "p_value": 0.00034},
+             "rebase_suggestions": [
+                 {"period": "2021-01", "mean_before": 114.06, "mean_after": 128.0,
+                  "shift_sigma": 2.61},
+                 {"period": "2023-07", "mean_before": 29830.4, "mean_after": 36240.0,
+                  "shift_sigma": -19.62},
+                 {"period": "2025-01", "mean_before": 4.567, "mean_after": 6.1,
+                  "shift_sigma": 2.0}],
+             "assurance_icon": "pass", "parameters": {}}
+    english = spc.describe_reading(chart)
+    assert english == (
+        "Read against the usual seasonal pattern: seasonality was detected (F test of "
+        "period-of-year effects, p = 0.00034), so the limits are set on seasonally adjusted "
+        "values and drawn following the seasons. The level has moved in steps (3 changes "
+        "found, at 2021-01, 2023-07 and 2025-01): a drift rather than one change. Limits "
+        "from 2025-01 would describe the current level (mean 4.567 before, 6.1 after, a "
+        "shift of +2.0 sigma). Not applied: an analyst accepts a rebase with its reason. The "
+        "assurance icon compares the target with limits set on the whole history: with the "
+        "level changed, it describes the past process more than the current one.")
+    french = english.said(FR)
+    assert french.startswith(f"Lu par rapport au profil saisonnier habituel{NB}: une "
+                             "saisonnalité a été détectée")
+    assert (f"Le niveau a évolué par paliers (3 changements trouvés, à 2021-01, 2023-07 et "
+            f"2025-01){NB}: une dérive plutôt qu’un changement unique.") in french
+    assert "(moyenne de 4,567 avant, de 6,1 après, un écart de +2,0 sigma)" in french
+    assert french.endswith("décrit davantage le processus passé que le processus actuel.")
+    # one change: thousands in French with a no-break space, the sign a true minus
+    one = spc.describe_reading({"rebase_suggestions": chart["rebase_suggestions"][1:2]})
+    assert "mean 29,830 before, 36,240 after, a shift of -19.6 sigma" in one
+    assert (f"moyenne de 29{NBSP}830 avant, de 36{NBSP}240 après, un écart de −19,6 "
+            "sigma") in one.said(FR)
+    assert spc.describe_reading({}) == ""

@@ -68,6 +68,14 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Plain:
+    """A number as ``plain_figure`` writes it (29,830; 114.1), in another language with
+    the same decimals (29 830; 114,1)."""
+
+    value: float
+
+
+@dataclass(frozen=True)
 class Percent:
     """A share said as a whole percentage: 0.46 is "46%" in English, "46 %" in French."""
 
@@ -115,6 +123,12 @@ class Language:
             return v.said(self)
         if isinstance(v, Figure):
             return self.figure(v)
+        if isinstance(v, Plain):
+            english = plain_figure(v.value)
+            if self is ENGLISH or "e" in english:  # an exponent is said as it is
+                return english
+            decimals = 0 if abs(v.value) >= 1000 else len(english.partition(".")[2])
+            return self.figure(Figure(v.value, decimals))
         if isinstance(v, Percent):
             return self.percent(v)
         if isinstance(v, Signed):

@@ -31,6 +31,12 @@ def mid_sentence(name: str) -> str:
     return name[0].lower() + name[1:] if name[1:2].islower() else name
 
 
+def said_in(text: str, lang: str) -> str:
+    """``text`` in ``lang`` where it is an analysis sentence (a chart's reading note or
+    method); any other text as it is."""
+    return aw.said(text, language(lang))
+
+
 def language(lang: str, model: DeliveryModel | None = None) -> aw.Language:
     """How the analysis' sentences are said in ``lang``: English as they are; French with
     the catalogue, 1 234,5 and 46 %, and the units and indicators by their French names

@@ -120,14 +120,7 @@ def _mid(name: str) -> str:
 
 
 def _figure(value: float | None, language: aw.Language = aw.ENGLISH) -> str:
-    if value is None:
-        return "–"
-    if abs(value) >= 1000:
-        return language.figure(aw.Figure(value, 0))
-    english = f"{value:.4g}"  # four significant figures, said with as many decimals
-    if language is aw.ENGLISH or "e" in english:
-        return english
-    return language.figure(aw.Figure(value, len(english.partition(".")[2])))
+    return "–" if value is None else language.value(aw.Plain(value))
 
 
 def _size_label(model: DeliveryModel, key: str, lang: str = "en") -> str:
