@@ -21,12 +21,14 @@ from stocktake.analysis import alerts as aa
 from stocktake.analysis import spc
 from stocktake.analysis import wording as aw
 from stocktake.analysis.wording import Figure, Named, Percent, Sentence
+from stocktake.reports import method_words
 from stocktake.reports.said import CATALOGUES, language
-from stocktake.services.publishing import trust
+from stocktake.services.publishing import packs, trust
 from stocktake.services.reading import alerts as reading_alerts
 
 KEYWORDS = {"Sentence": None, "count": (1, 2), "N_": None, "NP_": (1, 2)}
-SOURCES = (aa.__file__, spc.__file__, trust.__file__, reading_alerts.__file__)
+SOURCES = (aa.__file__, spc.__file__, trust.__file__, reading_alerts.__file__, packs.__file__,
+           method_words.__file__)
 NBSP = NB = "\u00a0"
 FR = language("fr")
 
@@ -145,7 +147,8 @@ def test_ratio_shift_words_and_peers_in_french():
     english, french = alert.explanation, alert.explanation.said(FR)
     assert "Unit 2 records" in english and "more unfounded per reports than before" in english
     assert english.endswith("no other region changed")
-    assert "Unit 2 enregistre" in french and "de plus de unfounded par reports" in french
+    assert ("pour Unit 2, le rapport «\u00a0unfounded par reports\u00a0» est de" in french
+            and "plus élevé qu’auparavant" in french)
     assert french.endswith("aucune autre unité du même niveau n’a changé")
     assert _numbers(french, True) == _numbers(english, False)
 
@@ -183,3 +186,27 @@ def test_a_reading_note_in_french_with_the_english_figures():
     assert (f"moyenne de 29{NBSP}830 avant, de 36{NBSP}240 après, un écart de −19,6 "
             "sigma") in one.said(FR)
     assert spc.describe_reading({}) == ""
+
+
+def test_a_trajectory_in_words_in_french_with_the_english_figures():
+    said = method_words.trajectory_in_words("interventions", {
+        "drift": -12.5, "interventions": [
+            {"name": "Hot-spot policing", "effect": -1250.75, "start": "2025-04", "ramp": 6},
+            {"effect": 3, "start": "2026-01"}]})
+    assert said == ("Built bottom-up from the delivery plan's interventions. Without action "
+                    "it would move -12.5 a period. Hot-spot policing: -1,251 from 2025-04, in "
+                    "full after 6 periods. An intervention: +3 from 2026-01.")
+    french = said.said(FR)
+    assert french == (
+        "Construite de bas en haut à partir des interventions du plan de mise en œuvre. Sans "
+        "action, il varierait de -12,5 par période. Hot-spot policing\u00a0: -1\u00a0251 à "
+        "partir de 2025-04, plein effet après 6 périodes. Une intervention\u00a0: +3 à partir "
+        "de 2026-01.")
+    assert _numbers(french, True) == _numbers(said, False)
+    curve = method_words.trajectory_in_words("s_curve", {"steepness": 1.5})
+    assert curve.endswith("Steepness 1.5 (higher is a sharper middle), centred on the "
+                          "halfway point in time.")
+    assert curve.said(FR).endswith("Pente 1,5 (plus elle est élevée, plus le milieu est "
+                                   "abrupt), centrée sur le milieu de la période.")
+    assert method_words.trajectory_in_words(None, None).said(FR).startswith(
+        "Aucune trajectoire n’est fixée")

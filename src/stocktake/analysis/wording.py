@@ -69,10 +69,12 @@ class Figure:
 
 @dataclass(frozen=True)
 class Plain:
-    """A number as ``plain_figure`` writes it (29,830; 114.1), in another language with
-    the same decimals (29 830; 114,1)."""
+    """A number as ``plain_figure`` writes it (29,830; 114.1), or as the format ``spec``
+    writes it in English ("+,.4g": +1.5), in another language with the same decimals
+    (29 830; 114,1; +1,5)."""
 
     value: float
+    spec: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,11 +126,12 @@ class Language:
         if isinstance(v, Figure):
             return self.figure(v)
         if isinstance(v, Plain):
-            english = plain_figure(v.value)
-            if self is ENGLISH or "e" in english:  # an exponent is said as it is
+            english = plain_figure(v.value) if v.spec is None else format(v.value, v.spec)
+            if self is ENGLISH or not english.lstrip("+-").replace(",", "").replace(
+                    ".", "").isdigit():  # an exponent, inf or nan is said as it is
                 return english
-            decimals = 0 if abs(v.value) >= 1000 else len(english.partition(".")[2])
-            return self.figure(Figure(v.value, decimals))
+            said = self.figure(Figure(v.value, len(english.partition(".")[2])))
+            return "+" + said if english.startswith("+") else said
         if isinstance(v, Percent):
             return self.percent(v)
         if isinstance(v, Signed):
