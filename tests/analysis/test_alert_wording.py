@@ -26,7 +26,7 @@ from stocktake.reports.said import CATALOGUES, language
 from stocktake.services.publishing import packs, trust
 from stocktake.services.reading import alerts as reading_alerts
 
-KEYWORDS = {"Sentence": None, "count": (1, 2), "N_": None, "NP_": (1, 2)}
+KEYWORDS = {"Sentence": None, "count": (1, 2), "A_": None, "NP_": (1, 2)}
 SOURCES = (aa.__file__, spc.__file__, trust.__file__, reading_alerts.__file__, packs.__file__,
            method_words.__file__)
 NBSP = NB = "\u00a0"

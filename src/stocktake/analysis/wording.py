@@ -47,8 +47,9 @@ def pair_places(before: float, after: float) -> int:
     return 2 if small == 0 else max(0, min(4, 2 - math.floor(math.log10(small))))
 
 
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
-    """Marks a message for `pybabel extract`; translated where it is said."""
+def A_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Marks a message of the ``alerts`` catalogue for `pybabel extract` (keyword ``A_``,
+    not ``N_``: the documents' catalogue extracts that one); translated where it is said."""
     return message
 
 

@@ -8,19 +8,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..analysis.wording import N_, Plain, Sentence
+from ..analysis.wording import A_, Plain, Sentence
 
 _SHAPES = {
-    "linear": N_("A straight line from the baseline to the target (the same change every "
+    "linear": A_("A straight line from the baseline to the target (the same change every "
                  "period)."),
-    "constant_rate": N_("A constant rate: the same percentage change every period from the "
+    "constant_rate": A_("A constant rate: the same percentage change every period from the "
                         "baseline to the target."),
-    "s_curve": N_("An S-curve: a slow start, the fastest change around the midpoint and a "
+    "s_curve": A_("An S-curve: a slow start, the fastest change around the midpoint and a "
                   "slow finish."),
-    "front_loaded": N_("Front-loaded: most of the change early."),
-    "back_loaded": N_("Back-loaded: most of the change late, as the interventions bite."),
-    "landmarks": N_("Straight lines through the agreed landmarks."),
-    "interventions": N_("Built bottom-up from the delivery plan's interventions."),
+    "front_loaded": A_("Front-loaded: most of the change early."),
+    "back_loaded": A_("Back-loaded: most of the change late, as the interventions bite."),
+    "landmarks": A_("Straight lines through the agreed landmarks."),
+    "interventions": A_("Built bottom-up from the delivery plan's interventions."),
 }
 
 

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from ...analysis import wording as aw
-from ...analysis.wording import N_, NP_, Named, Sentence
+from ...analysis.wording import A_, NP_, Named, Sentence
 from ...delivery.questions import ENGLISH, Wording, credit_caveat
 from ...model.entities import DeliveryModel
 from ...model.periods import Period
@@ -36,10 +36,10 @@ from ..reading.alerts import drifting_counters, peer_levels, priority_pairs
 # The words of the documents are in the analysis' ``alerts`` catalogue (analysis/locale),
 # said in the document's language (``lang``: reports.said).
 KIND_WORDS = {
-    "counter": N_("a counter worsened as the headline improved"),
-    "ratio_shift": N_("a recording change: a declared ratio shifted"),
-    "local_break": N_("a break its peers did not share"),
-    "drift": N_("a counter drifted the worse way, as its peers did not"),
+    "counter": A_("a counter worsened as the headline improved"),
+    "ratio_shift": A_("a recording change: a declared ratio shifted"),
+    "local_break": A_("a break its peers did not share"),
+    "drift": A_("a counter drifted the worse way, as its peers did not"),
 }
 STATUS_ORDER = {"confirmed": 0, "open": 1, "explained": 2}  # the documents: findings first
 
