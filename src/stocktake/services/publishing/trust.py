@@ -388,7 +388,7 @@ def quality_league(units: Sequence[UnitQuality], report: AlertsReport,
                    lang: str = "en") -> list[LeagueEntry]:
     """The units in the data-quality service's league order (which already lists a unit with
     a standing alert on a headline after every unit without one), each with those alerts
-    and the reason in words.
+    and the reason in words (in ``lang``).
 
     ``worst_first`` turns the league round, for a document whose league is there to find
     who needs help: the units whose headline figures an alert questions come first, then
