@@ -56,7 +56,7 @@ from stocktake.analysis.changepoints import noise_sigma, optimal_partition
 from stocktake.analysis.hinge import HingeFit, broken_stick
 from stocktake.analysis.seasonality import seasonal_adjustment
 from stocktake.analysis.spc import LIMIT_CONSTANT, RUN_LENGTH
-from stocktake.analysis.wording import figure_pair
+from stocktake.analysis.wording import NP_, Figure, Named, Percent, Sentence, pair_places
 from stocktake.errors import Invalid, Problem
 from stocktake.model.periods import Period, PeriodError
 
@@ -206,7 +206,7 @@ def _spc_text(y: np.ndarray, start: int, stop: int, before: tuple[int, int], sig
     after = y[start:stop]
     after = after[np.isfinite(after)]
     if len(base) < 2 or not len(after):
-        return "too few points before the shift for XmR limits"
+        return Sentence("too few points before the shift for XmR limits")
     mean = float(base.mean())
     amr = float(np.abs(np.diff(base)).mean())
     limit = mean + sign * LIMIT_CONSTANT * amr
@@ -216,12 +216,19 @@ def _spc_text(y: np.ndarray, start: int, stop: int, before: tuple[int, int], sig
     for flag in side:
         run = run + 1 if flag else 0
         longest = max(longest, run)
-    word = "above" if sign > 0 else "below"
-    signals = [f"{beyond} of {len(after)} points {word} the "
-               f"{'upper' if sign > 0 else 'lower'} limit"]
-    if longest >= RUN_LENGTH:
-        signals.append(f"a run of {longest} {word} the mean (shift rule: {RUN_LENGTH})")
-    return "; ".join(signals) + f" (XmR limits from the {len(base)} points before)"
+    points = (Sentence("%(beyond)s of %(points)s points above the upper limit",
+                       beyond=beyond, points=len(after)) if sign > 0 else
+              Sentence("%(beyond)s of %(points)s points below the lower limit",
+                       beyond=beyond, points=len(after)))
+    if longest < RUN_LENGTH:
+        return Sentence("%(points)s (XmR limits from the %(base)s points before)",
+                        points=points, base=len(base))
+    run = (Sentence("a run of %(run)s above the mean (shift rule: %(rule)s)",
+                    run=longest, rule=RUN_LENGTH) if sign > 0 else
+           Sentence("a run of %(run)s below the mean (shift rule: %(rule)s)",
+                    run=longest, rule=RUN_LENGTH))
+    return Sentence("%(points)s; %(run)s (XmR limits from the %(base)s points before)",
+                    points=points, run=run, base=len(base))
 
 
 def read_shifts(values: Sequence[float] | np.ndarray, periods: Sequence[str], *,
@@ -331,21 +338,34 @@ def _sse(y: np.ndarray) -> float:
 
 
 # -- wording -------------------------------------------------------------------------------------
-def _percent(relative: float) -> str:
-    return f"{abs(relative) * 100:.0f}%"
+# The sentences are ``Sentence``s (analysis.wording): English text that another language
+# can say again from its message and values (the ``alerts`` catalogue, analysis/locale).
+def _percent(relative: float) -> Percent:
+    return Percent(abs(relative))
 
 
-def _names(units: Sequence[str], names: Mapping[str, str] | None) -> dict[str, str]:
-    return {u: (names or {}).get(u, u) for u in units}
+def _names(units: Sequence[str], names: Mapping[str, str] | None) -> dict[str, Named]:
+    return {u: Named("unit", u, (names or {}).get(u, u)) for u in units}
 
 
-def _others(changed: list[str], peer_word: str) -> str:
+def _against(series: str) -> Sentence:
+    """What a series read against its peers is: "violent_incidents against the other units'
+    median" (codes, which the documents write as names)."""
+    return Sentence("%(series)s against the other units' median", series=series)
+
+
+def _others(changed: list[Named], peer_word: str) -> Sentence:
+    peer = Named("level", peer_word, peer_word)
     if not changed:
-        return f"no other {peer_word} changed"
-    shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3
-                                      else "")
-    return (f"{len(changed)} other {peer_word}{'s' if len(changed) > 1 else ''} changed the "
-            f"same way ({shown})")
+        return Sentence("no other %(peer)s changed", peer=peer)
+    shown: Named | Sentence = changed[0]
+    for name in changed[1:3]:
+        shown = Sentence("%(names)s, %(name)s", names=shown, name=name)
+    if len(changed) > 3:
+        shown = Sentence("%(names)s and %(more)s more", names=shown, more=len(changed) - 3)
+    return Sentence.count("%(num)s other %(peer)s changed the same way (%(shown)s)",
+                          "%(num)s other %(peer)ss changed the same way (%(shown)s)",
+                          len(changed), peer=peer, shown=shown)
 
 
 # -- against the peers ---------------------------------------------------------------------------
@@ -464,9 +484,12 @@ def ratio_shift_alerts(units: Sequence[str], numerator: Any, denominator: Any,
         return []
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-    series = f"{indicators[0]} / {indicators[1]} against the other units' median"
+    series = _against(Sentence("%(numerator)s / %(denominator)s", numerator=indicators[0],
+                               denominator=indicators[1]))
     label = _names(units, names)
-    words = ratio_words or f"{indicators[0]} per {indicators[1]}"
+    words = ratio_words or Sentence("%(numerator)s per %(denominator)s",
+                                    numerator=Named("indicator", *indicators[:1] * 2),
+                                    denominator=Named("indicator", *indicators[1:] * 2))
     alerts = []
     relative = against_peers(_log(ratio))
     # a shift that built up over months is dated where its slope changed; a step as found
@@ -474,9 +497,15 @@ def ratio_shift_alerts(units: Sequence[str], numerator: Any, denominator: Any,
     for u, s, others in _against_peers_alerts(units, relative, ratio, periods, series,
                                               segment, label, peer_word,
                                               lambda u, s, w: True, date=date):
-        text = (f"{_from_when(s)} {label[units[u]]} records {_percent(s.relative or 0)} "
-                f"{'more' if s.sigma > 0 else 'fewer'} {words} than before, against its "
-                f"peers ({' to '.join(figure_pair(s.before, s.after))}); {others}")
+        places = pair_places(s.before, s.after)
+        said = dict(when=_from_when(s), unit=label[units[u]], percent=_percent(s.relative or 0),
+                    ratio=words, before=Figure(s.before, places), after=Figure(s.after, places),
+                    others=others)
+        text = (Sentence("%(when)s %(unit)s records %(percent)s more %(ratio)s than before, "
+                         "against its peers (%(before)s to %(after)s); %(others)s", **said)
+                if s.sigma > 0 else
+                Sentence("%(when)s %(unit)s records %(percent)s fewer %(ratio)s than before, "
+                         "against its peers (%(before)s to %(after)s); %(others)s", **said))
         alerts.append(Alert(
             kind="ratio_shift", unit=units[u], indicators=tuple(indicators), start=s.start,
             end=s.end, size={f"{indicators[0]}/{indicators[1]}": _size(s)}, evidence=(s,),
@@ -496,7 +525,7 @@ def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str]
     _check_units(units, y)
     if len(units) < 3:
         return []
-    series = f"{indicator} against the other units' median"
+    series = _against(indicator)
     label = _names(units, names)
     index = {str(p): i for i, p in enumerate(periods)}
 
@@ -507,12 +536,16 @@ def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str]
     for u, s, others in _against_peers_alerts(units, against_peers(_log(y)), y, periods,
                                               series, segment, label, peer_word, abrupt):
         how, figures = _shift_said(s, indicator in percent)
-        text = (f"from {s.start} {label[units[u]]}'s {_said(indicator, words)} is "
-                f"{how} {'higher' if s.sigma > 0 else 'lower'} "
-                f"against its peers, a break within {BREAK_TRANSITION} periods "
-                f"({figures}); "
-                f"{others}: a local change of definition or recording, or a real change "
-                f"to check")
+        said = dict(start=s.start, unit=label[units[u]], indicator=_said(indicator, words),
+                    how=how, periods=BREAK_TRANSITION, figures=figures, others=others)
+        text = (Sentence("from %(start)s %(unit)s's %(indicator)s is %(how)s higher against "
+                         "its peers, a break within %(periods)s periods (%(figures)s); "
+                         "%(others)s: a local change of definition or recording, or a real "
+                         "change to check", **said) if s.sigma > 0 else
+                Sentence("from %(start)s %(unit)s's %(indicator)s is %(how)s lower against "
+                         "its peers, a break within %(periods)s periods (%(figures)s); "
+                         "%(others)s: a local change of definition or recording, or a real "
+                         "change to check", **said))
         alerts.append(Alert(
             kind="local_break", unit=units[u], indicators=(indicator,), start=s.start,
             end=s.end, size={indicator: _size(s)}, evidence=(s,),
@@ -520,14 +553,17 @@ def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str]
     return alerts
 
 
-def _shift_said(s: Shift, percent: bool) -> tuple[str, str]:
+def _shift_said(s: Shift, percent: bool) -> tuple[Sentence | Percent, Sentence]:
     """A shift's size (points for a percentage, else a percent change) and its two levels,
     with the same decimals."""
-    before, after = figure_pair(s.before, s.after)
+    places = pair_places(s.before, s.after)
+    before, after = Figure(s.before, places), Figure(s.after, places)
     if percent:
-        return (f"{abs(s.after - s.before):.{len(before.partition('.')[2])}f} points",
-                f"{before}% to {after}%")
-    return _percent(s.relative or 0), f"{before} to {after} a period"
+        return (Sentence("%(points)s points",
+                         points=Figure(abs(s.after - s.before), places, grouped=False)),
+                Sentence("%(before)s%% to %(after)s%%", before=before, after=after))
+    return (_percent(s.relative or 0),
+            Sentence("%(before)s to %(after)s a period", before=before, after=after))
 
 
 def drift_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
@@ -568,22 +604,26 @@ def drift_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
 
     date = _Dating(relative, y, periods)
     label = _names(units, names)
-    series = f"{indicator} against the other units' median"
+    series = _against(indicator)
     span = _periods_said(DRIFT_WINDOW * size, periods)
     alerts = []
     for u, s, others in _against_peers_alerts(units, relative, y, periods, series, segment,
                                               label, peer_word, not_a_break, DRIFT_WINDOW,
                                               date):
         how, figures = _shift_said(s, indicator in percent)
-        way = "rising" if s.sigma > 0 else "falling"
-        until = (f"still {way} at the latest figures" if (u, s.start) in date.still
-                 else f"{way} until {s.transition_end}")
-        text = (f"{_from_when(s)} {label[units[u]]}'s "
-                f"{_said(indicator, words)} is {how} {'higher' if s.sigma > 0 else 'lower'} "
-                f"against its peers ({figures}), {until}: a drift that stands out of their "
-                f"changes over the {span} before and after, dated where its slope changed; "
-                f"{others}: a gradual change of practice or recording, or a real change to "
-                f"check")
+        said = dict(when=_from_when(s), unit=label[units[u]],
+                    indicator=_said(indicator, words), how=how, figures=figures,
+                    until=_slide(s, (u, s.start) in date.still), span=span, others=others)
+        text = (Sentence("%(when)s %(unit)s's %(indicator)s is %(how)s higher against its "
+                         "peers (%(figures)s), %(until)s: a drift that stands out of their "
+                         "changes over the %(span)s before and after, dated where its slope "
+                         "changed; %(others)s: a gradual change of practice or recording, or "
+                         "a real change to check", **said) if s.sigma > 0 else
+                Sentence("%(when)s %(unit)s's %(indicator)s is %(how)s lower against its "
+                         "peers (%(figures)s), %(until)s: a drift that stands out of their "
+                         "changes over the %(span)s before and after, dated where its slope "
+                         "changed; %(others)s: a gradual change of practice or recording, or "
+                         "a real change to check", **said))
         alerts.append(Alert(
             kind="drift", unit=units[u], indicators=(indicator,), start=s.start, end=s.end,
             size={indicator: _size(s)}, evidence=(s,), strength=round(abs(s.sigma), 2),
@@ -615,14 +655,15 @@ class _Dating:
         return dated
 
 
-def _from_when(s: Shift) -> str:
+def _from_when(s: Shift) -> Sentence:
     """"from 2024-01"; for a shift dated by its slope, "from about 2024-01 (between 2023-11
     and 2024-03)", the interval where it is more than one period."""
     if s.start_low is None:
-        return f"from {s.start}"
-    between = (f" (between {s.start_low} and {s.start_high})"
-               if s.start_low != s.start_high else "")
-    return f"from about {s.start}{between}"
+        return Sentence("from %(start)s", start=s.start)
+    if s.start_low == s.start_high:
+        return Sentence("from about %(start)s", start=s.start)
+    return Sentence("from about %(start)s (between %(low)s and %(high)s)", start=s.start,
+                    low=s.start_low, high=s.start_high)
 
 
 def _dated_by_hinges(values: np.ndarray, reported: np.ndarray, periods: Sequence[str],
@@ -653,13 +694,22 @@ def _dated_by_hinges(values: np.ndarray, reported: np.ndarray, periods: Sequence
                    start_high=labels[lo + fit.start_high]), fit
 
 
-def _periods_said(n: int, periods: Sequence[str]) -> str:
+_PERIODS_SAID = {  # "18 months": a count of periods of each type
+    "day": NP_("%(num)s day", "%(num)s days"), "week": NP_("%(num)s week", "%(num)s weeks"),
+    "month": NP_("%(num)s month", "%(num)s months"),
+    "quarter": NP_("%(num)s quarter", "%(num)s quarters"),
+    "year": NP_("%(num)s year", "%(num)s years"),
+    "period": NP_("%(num)s period", "%(num)s periods")}
+
+
+def _periods_said(n: int, periods: Sequence[str]) -> Sentence:
     """"18 months", "9 quarters": ``n`` periods of this type."""
     try:
         kind = Period.parse(str(periods[0])).type.value
     except (PeriodError, IndexError):
         kind = "period"
-    return f"{n} {kind}{'s' if n != 1 else ''}"
+    one, many = _PERIODS_SAID.get(kind, ("%(num)s " + kind, "%(num)s " + kind + "s"))
+    return Sentence.count(one, many, n)
 
 
 def _size(s: Shift) -> dict[str, float | None]:
@@ -721,10 +771,10 @@ def counter_alerts_against_peers(
     near = window if window is not None else (segment or min_segment(periods))
     alerts = []
     for u, unit in enumerate(units):
-        h = read_shifts(hz[u], periods, series=f"{indicators[0]} against the other units' "
-                        "median", reported=hv[u], log=True, segment=segment)
-        c = read_shifts(cz[u], periods, series=f"{indicators[1]} against the other units' "
-                        "median", reported=cv[u], log=True, segment=segment)
+        h = read_shifts(hz[u], periods, series=_against(indicators[0]), reported=hv[u],
+                        log=True, segment=segment)
+        c = read_shifts(cz[u], periods, series=_against(indicators[1]), reported=cv[u],
+                        log=True, segment=segment)
         alerts += _pair_counter(unit, _Dated(h, hz[u], hv[u], periods, segment=segment),
                                 _Dated(c, cz[u], cv[u], periods, segment=segment), periods,
                                 indicators,
@@ -790,7 +840,7 @@ class _Dated:
 
 def _pair_counter(unit: str, h: _Dated, c: _Dated, periods: Sequence[str],
                   indicators: tuple[str, str], headline_polarity: str, counter_polarity: str,
-                  name: str | None, near: int,
+                  name: str | Named | None, near: int,
                   words: Mapping[str, str] | None = None,
                   percent: Collection[str] = ()) -> list[Alert]:
     """An alert for each improving headline shift with a worsening counter shift starting
@@ -807,13 +857,17 @@ def _pair_counter(unit: str, h: _Dated, c: _Dated, periods: Sequence[str],
                 continue
             (hs, h_still), (cs, c_still) = h.dated(i), c.dated(j)
             first = min(hs, cs, key=lambda s: order[s.start])
-            text = (f"{_from_when(first)} {name or unit}'s {_said(indicators[0], words)} "
-                    f"improved {_moved(hs, indicators[0] in percent)}{_since(hs, first)}"
-                    f"{_until(hs, h_still, ',')} while its counter "
-                    f"{_said(indicators[1], words)} worsened "
-                    f"{_moved(cs, indicators[1] in percent)}{_since(cs, first)}"
-                    f"{_until(cs, c_still, '')}: "
-                    f"check that the improvement is real")
+            text = Sentence(
+                "%(when)s %(unit)s's %(headline)s improved %(moved)s%(since)s%(until)s while "
+                "its counter %(counter)s worsened %(counter_moved)s%(counter_since)s"
+                "%(counter_until)s: check that the improvement is real",
+                when=_from_when(first),
+                unit=name if isinstance(name, Named) else Named("unit", unit, name or unit),
+                headline=_said(indicators[0], words),
+                moved=_moved(hs, indicators[0] in percent), since=_since(hs, first),
+                until=_until(hs, h_still, ","), counter=_said(indicators[1], words),
+                counter_moved=_moved(cs, indicators[1] in percent),
+                counter_since=_since(cs, first), counter_until=_until(cs, c_still, ""))
             alerts.append(Alert(
                 kind="counter", unit=unit, indicators=tuple(indicators), start=first.start,
                 end=max(hs.end, cs.end, key=order.__getitem__),
@@ -823,36 +877,49 @@ def _pair_counter(unit: str, h: _Dated, c: _Dated, periods: Sequence[str],
     return alerts
 
 
-def _since(s: Shift, first: Shift) -> str:
+def _since(s: Shift, first: Shift) -> Sentence | str:
     """" from about 2024-06" for a shift dated by its slope that is not the alert's first
     (whose start leads the sentence)."""
-    return "" if s is first or s.start_low is None else f" {_from_when(s)}"
+    if s is first or s.start_low is None:
+        return ""
+    return Sentence(" %(when)s", when=_from_when(s))
 
 
-def _until(s: Shift, still: bool, stop: str) -> str:
+def _slide(s: Shift, still: bool) -> Sentence:
+    """"rising until 2025-05" or "still falling at the latest figures"."""
+    if still:
+        return (Sentence("still rising at the latest figures") if s.sigma > 0 else
+                Sentence("still falling at the latest figures"))
+    return (Sentence("rising until %(period)s", period=s.transition_end) if s.sigma > 0 else
+            Sentence("falling until %(period)s", period=s.transition_end))
+
+
+def _until(s: Shift, still: bool, stop: str) -> Sentence | str:
     """", rising until 2025-05" or ", still falling at the latest figures" for a shift dated
     by its slope, then ``stop``; a step: nothing."""
     if s.start_low is None:
         return ""
-    way = "rising" if s.sigma > 0 else "falling"
-    until = f"still {way} at the latest figures" if still else f"{way} until {s.transition_end}"
-    return f", {until}{stop}"
+    return Sentence(", %(slide)s%(stop)s", slide=_slide(s, still), stop=stop)
 
 
-def _said(code: str, words: Mapping[str, str] | None) -> str:
+def _said(code: str, words: Mapping[str, str] | None) -> Named:
     """How an indicator reads in a sentence: its name as given in ``words``, else its code."""
-    return (words or {}).get(code, code)
+    return Named("indicator", code, (words or {}).get(code, code))
 
 
-def _moved(s: Shift, percent: bool = False) -> str:
+def _moved(s: Shift, percent: bool = False) -> Sentence:
     """"(3,562 to 5,198, 46%)"; in percent, the change in points: "(14.84% to 8.74%, 6.10
     points)"."""
-    before, after = figure_pair(s.before, s.after)
+    places = pair_places(s.before, s.after)
+    before, after = Figure(s.before, places), Figure(s.after, places)
     if percent:
-        places = len(before.partition(".")[2])
-        return f"({before}% to {after}%, {abs(s.after - s.before):.{places}f} points)"
-    rel = f", {_percent(s.relative)}" if s.relative is not None else ""
-    return f"({before} to {after}{rel})"
+        return Sentence("(%(before)s%% to %(after)s%%, %(points)s points)", before=before,
+                        after=after,
+                        points=Figure(abs(s.after - s.before), places, grouped=False))
+    if s.relative is None:
+        return Sentence("(%(before)s to %(after)s)", before=before, after=after)
+    return Sentence("(%(before)s to %(after)s, %(percent)s)", before=before, after=after,
+                    percent=_percent(s.relative))
 
 
 __all__ = [

@@ -24,7 +24,7 @@ import numpy as np
 
 from stocktake.analysis.changepoints import suggest_rebases
 from stocktake.analysis.seasonality import Mode, SeasonalAdjustment, seasonal_adjustment
-from stocktake.analysis.wording import plain_figure
+from stocktake.analysis.wording import Plain, Sentence, Signed
 from stocktake.errors import Invalid
 from stocktake.model.entities import Polarity
 from stocktake.model.periods import Period, PeriodError
@@ -826,7 +826,7 @@ def chart_method(adjustment: SeasonalAdjustment | None) -> str:
     """The method named on a chart and in its JSON: XmR, on adjusted values where adjusted."""
     if adjustment is None or not adjustment.applied:
         return METHOD
-    return f"{METHOD} on seasonally adjusted values"
+    return Sentence("%(method)s on seasonally adjusted values", method=METHOD)
 
 
 def rebase_positions(periods: Sequence[str], rebases: Sequence[str]
@@ -857,45 +857,56 @@ def rebase_positions(periods: Sequence[str], rebases: Sequence[str]
 def describe_reading(chart: dict[str, Any]) -> str:
     """A sentence or three for the reader of a chart (``read_chart(...).to_dict()`` plus an
     optional ``accepted_rebases`` list): how seasonality was handled, the rebases in use and
-    the rebases suggested, in plain words."""
-    out = []
+    the rebases suggested, in plain words (a ``Sentence``: analysis.wording)."""
+    out: list[Sentence] = []
     season = chart.get("seasonal_adjustment") or {}
     if season.get("applied"):
-        out.append(
-            f"Read against the usual seasonal pattern: seasonality was "
-            f"{'detected' if season.get('detected') else 'not detected but adjusted as asked'}"
-            f" (F test of period-of-year effects, p = {season['p_value']:.2g}), so the limits "
-            "are set on seasonally adjusted values and drawn following the seasons.")
+        # the p-value as :.2g writes it (3.4e-07), said as it is in every language
+        p = f"{season['p_value']:.2g}"
+        out.append(Sentence(
+            "Read against the usual seasonal pattern: seasonality was detected (F test of "
+            "period-of-year effects, p = %(p)s), so the limits are set on seasonally adjusted "
+            "values and drawn following the seasons.", p=p) if season.get("detected") else
+            Sentence("Read against the usual seasonal pattern: seasonality was not detected "
+                     "but adjusted as asked (F test of period-of-year effects, p = %(p)s), so "
+                     "the limits are set on seasonally adjusted values and drawn following the "
+                     "seasons.", p=p))
     for r in chart.get("accepted_rebases") or []:
-        out.append(f"Limits restart at {r['period']}: accepted by {r['accepted_by']} on "
-                   f"{r['accepted_at'][:10]} ({r['reason']}).")
+        out.append(Sentence("Limits restart at %(period)s: accepted by %(by)s on %(day)s "
+                            "(%(reason)s).", period=r["period"], by=r["accepted_by"],
+                            day=r["accepted_at"][:10], reason=r["reason"]))
     suggestions = chart.get("rebase_suggestions") or []
     if suggestions:
         last = suggestions[-1]
-        before, after = plain_figure(last["mean_before"]), plain_figure(last["mean_after"])
+        said = dict(before=Plain(last["mean_before"]), after=Plain(last["mean_after"]),
+                    shift=Signed(last["shift_sigma"]))
     if len(suggestions) in (1, 2):
-        periods = ", ".join(c["period"] for c in suggestions)
-        out.append(
-            f"The level has changed: a change-point search suggests new limits from "
-            f"{periods} (latest: mean {before} before, {after}"
-            f" after, a shift of {last['shift_sigma']:+.1f} sigma). Not applied: an analyst "
-            "accepts a rebase with its reason.")
+        out.append(Sentence(
+            "The level has changed: a change-point search suggests new limits from "
+            "%(periods)s (latest: mean %(before)s before, %(after)s after, a shift of "
+            "%(shift)s sigma). Not applied: an analyst accepts a rebase with its reason.",
+            periods=", ".join(c["period"] for c in suggestions), **said))
     elif suggestions:
         # Many steps are a drift, not one change: the rebase worth weighing is the latest,
         # which would give limits for the current level.
-        earlier = ", ".join(c["period"] for c in suggestions[:-1])
-        out.append(
-            f"The level has moved in steps ({len(suggestions)} changes found, at {earlier} "
-            f"and {last['period']}): a drift rather than one change. Limits from "
-            f"{last['period']} would describe the current level (mean {before}"
-            f" before, {after} after, a shift of {last['shift_sigma']:+.1f} "
-            "sigma). Not applied: an analyst accepts a rebase with its reason.")
+        out.append(Sentence(
+            "The level has moved in steps (%(num)s changes found, at %(earlier)s and "
+            "%(last)s): a drift rather than one change. Limits from %(last)s would describe "
+            "the current level (mean %(before)s before, %(after)s after, a shift of "
+            "%(shift)s sigma). Not applied: an analyst accepts a rebase with its reason.",
+            num=len(suggestions), earlier=", ".join(c["period"] for c in suggestions[:-1]),
+            last=last["period"], **said))
     if suggestions and chart.get("assurance_icon") and \
             not (chart.get("parameters") or {}).get("rebase_at"):
-        out.append("The assurance icon compares the target with limits set on the whole "
-                   "history: with the level changed, it describes the past process more "
-                   "than the current one.")
-    return " ".join(out)
+        out.append(Sentence("The assurance icon compares the target with limits set on the "
+                            "whole history: with the level changed, it describes the past "
+                            "process more than the current one."))
+    if not out:
+        return ""
+    note = out[0]
+    for more in out[1:]:  # sentences after one another, as many as there are
+        note = Sentence("%(note)s %(more)s", note=note, more=more)
+    return note
 
 
 def read_chart(

@@ -23,6 +23,7 @@ from .charts import (
 )
 from .figures import likelihood_figure
 from .formatting import FILTERS
+from .said import said_in
 from .timeline import milestone_timeline
 
 FORMATS = (".html", ".pdf")
@@ -43,6 +44,8 @@ def environment(lang: str = "en") -> jinja2.Environment:
     # A word the documents receive as data (a status, a question of the routine): its
     # translation, and as plain text, so that it is escaped as before.
     env.filters["tr"] = lambda word: locale.translations(lang).gettext(word) if word else word
+    # The analysis' sentences (a chart's reading note): in the document's language.
+    env.filters["said"] = lambda text: said_in(text, lang)
     if lang != "en":
         env.filters.update(locale.filters(lang))
     env.filters["abs"] = abs

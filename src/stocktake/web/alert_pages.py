@@ -12,8 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import StocktakeError
 from ..results import encode
 from ..results.alerts import REVIEW_STATUSES, AlertsReport
+from ..services.publishing.trust import alerts_in
 from ..services.reading.alerts import alerts, review_alert
 from ..services.reading.snapshot import Snapshot
+from . import i18n
 from .auth import READERS, client_ip
 from .deps import CurrentPrincipal, EngineDep, Model, SnapshotDep, render, world_label
 from .public_words import N_
@@ -34,14 +36,15 @@ router = APIRouter()
 def page_alerts(snap: Snapshot, *, priority: str | None = None,
                 unit: str | None = None) -> AlertsReport:
     """The alerts a page shows beside its own reading, from the page's snapshot (the
-    detection is kept per data version by the service; the reviews are read fresh)."""
-    return alerts(snap, priority=priority, unit=unit)
+    detection is kept per data version by the service; the reviews are read fresh), their
+    sentences in the page's language."""
+    return alerts_in(snap.model, alerts(snap, priority=priority, unit=unit), i18n.current())
 
 
 @router.get("/alerts", response_class=HTMLResponse, name="alerts_page")
 def alerts_page(request: Request, snap: SnapshotDep, model: Model, priority: str = "",
                 unit: str = "") -> Response:
-    report = alerts(snap, priority=priority or None, unit=unit or None)
+    report = page_alerts(snap, priority=priority or None, unit=unit or None)
     return render(request, "alerts.html", {
         "alerts": report, "priority": priority, "unit": unit, "model": model,
         "world_label": world_label(request)})

@@ -17,6 +17,7 @@ from babel.numbers import format_decimal
 
 from ..reports import formatting as english
 from ..reports.formatting import figure, status_sentence
+from ..reports.said import said_in
 from ..results.leads import LeadEvidence
 from ..results.overview import Freshness
 from ..results.status import Tolerance, Verdict
@@ -204,7 +205,12 @@ LEAD_VERDICTS = {
     "no_evidence": N_("No evidence that it leads"),
 }
 
-FILTERS = {**i18n.FILTERS, "signed_percent": signed_percent, "plus_minus": plus_minus,
+def said(text: str) -> str:
+    """An analysis sentence (a chart's reading note or method) in the page's language."""
+    return said_in(text, i18n.current())
+
+
+FILTERS = {**i18n.FILTERS, "said": said, "signed_percent": signed_percent, "plus_minus": plus_minus,
            "percent_change": public_words.percent_change,
            "lead_evidence": lead_evidence, "figure": figure, "status_sentence": status_sentence,
            "verdict_sentence": verdict_sentence, "verdict_text": verdict_text,

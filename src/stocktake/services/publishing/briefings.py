@@ -108,7 +108,7 @@ def monthly_note_context(engine: Engine, month: str, lang: str = "en") -> dict[s
               for r in rows}
     # Numbers to treat with care: the alerts standing (open or confirmed) at the month's end.
     standing = alerts(snap)
-    care = with_care(snap.model, standing, titles, shown=2)
+    care = with_care(snap.model, standing, titles, shown=2, lang=lang)
     if lang != "en":
         care = [_care_in(model, item, standing_on(standing, item["code"]), lang)
                 for item in care]
@@ -373,7 +373,7 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None,
             credit = [unit(u.unit, u.unit_name) for u in ahead[:4]]
             # Credit respects alerts: say which credited units' figures an alert questions.
             questioned = [{"unit_name": unit(u.unit, u.unit_name), "alerts": [
-                in_words(model, a) for a in bearing_on_headline(raised, u.unit, h.code)]}
+                in_words(model, a, lang) for a in bearing_on_headline(raised, u.unit, h.code)]}
                 for u in ahead[:4]]
             owners = sorted({a.owner for a in done})
             successes.append({
@@ -399,7 +399,7 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None,
                 "flags": flags(r)})
     quality = data_quality(Snapshot(engine, now, model=model))
     provinces = [q for q in quality.units if model.depth(q.unit) == 1]
-    trust = with_care(model, raised, titles, shown=5)
+    trust = with_care(model, raised, titles, shown=5, lang=lang)
     if not english:
         provinces = [dataclasses.replace(q, name=unit(q.unit, q.name)) for q in provinces]
     return {"kind": "report",
@@ -428,7 +428,8 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None,
             "escalation": [{**e, "title": titles.get(e["code"], e["title"])}
                            for e in escalation_brief(engine, as_of=as_of)],
             # Worst first: the report's league is there to find the units that need help.
-            "quality": {"units": quality_league(provinces, raised, titles, worst_first=True),
+            "quality": {"units": quality_league(provinces, raised, titles, worst_first=True,
+                                                lang=lang),
                         "formula": FORMULA},
             # Across priorities: every current plan's risks and milestones (#17).
             "across": across_priorities(engine, as_of=as_of),

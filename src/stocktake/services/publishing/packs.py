@@ -12,6 +12,7 @@ from babel import Locale
 from sqlalchemy import Engine
 
 from ... import __version__
+from ...analysis.wording import Sentence
 from ...delivery import plans as dp
 from ...delivery import questions as dq
 from ...delivery.stocktakes import FIVE_QUESTIONS
@@ -87,7 +88,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     units = unit_readings(snap, priority)
     # Can we trust these numbers? The alerts on the data as known then, reviewed as then.
     raised = alerts(snap, priority=priority)
-    trust = {**priority_trust(model, priority, raised),
+    trust = {**priority_trust(model, priority, raised, lang),
              "units": {u.unit: len(bearing_on_headline(raised, u.unit, priority))
                        for u in units.units}}
 
@@ -271,6 +272,15 @@ def _direction(m: Movement) -> dict[str, Any]:
             "period": m.period, "unit_of_measure": m.unit_of_measure}
 
 
+def _chart_said(spc: SpcChart | None) -> str:
+    """The chart's method and its reading note, each a sentence ("." with no chart)."""
+    if spc is None:
+        return "."
+    if not spc.reading_note:
+        return Sentence("%(method)s.", method=spc.method)
+    return Sentence("%(method)s. %(note)s", method=spc.method, note=spc.reading_note)
+
+
 def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: SpcChart | None,
              spc_error: str | None) -> list[dict[str, str]]:
     """What every number rests on, named with its parameters."""
@@ -278,24 +288,27 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: SpcChart
     forecast = trajectory.forecast
     verdict = head.at_target_period
     out = [
-        {"name": "Trajectory", "text": trajectory_in_words(
-            None if traj is None else traj.method, None if traj is None else traj.parameters)
-         + f" Tolerance: {head.tolerance.rule}."},
+        # Sentences (analysis.wording), said in the pack's language by its template
+        {"name": "Trajectory", "text": Sentence("%(trajectory)s Tolerance: %(rule)s.",
+                                                trajectory=trajectory_in_words(
+            None if traj is None else traj.method, None if traj is None else traj.parameters),
+                                                rule=head.tolerance.rule)},
         {"name": "Complete periods", "text": PARTIAL_RULE},
         *([{"name": "Target met or missed",
             "text": verdict.rule[:1].upper() + verdict.rule[1:] + "."}] if verdict else []),
-        {"name": "Statistical process control", "text": "XmR chart with Making Data Count "
-         "rules (a point outside the limits; a run of 7 rising or falling; 2 of 3 near a "
-         "limit; 7 on one side of the mean); limits from the whole series with outliers "
-         "screened" + (f"; {spc_error}" if spc_error else "") + ". "
-         + ((spc.method if spc else "") + ". " + (spc.reading_note if spc else "")).strip()},
+        {"name": "Statistical process control", "text": Sentence(
+            "XmR chart with Making Data Count rules (a point outside the limits; a run of 7 "
+            "rising or falling; 2 of 3 near a limit; 7 on one side of the mean); limits from "
+            "the whole series with outliers screened%(error)s. %(chart)s",
+            error=f"; {spc_error}" if spc_error else "", chart=_chart_said(spc))},
         {"name": "Data quality", "text": FORMULA},
-        {"name": "Alerts", "text": "Counter alerts (the headline improving beyond noise while "
-         "a counter worsens), ratio shifts of indicators declared to move together, "
-         "local breaks, and drifts of a counter the worse way; each unit read against the "
-         "median of its peers at its level, a "
-         "change point with the shifted points against XmR limits from before it "
-         "(stocktake's methods: alerts). Reviews as recorded up to the pack's moment."},
+        {"name": "Alerts", "text": Sentence(
+            "Counter alerts (the headline improving beyond noise while a counter worsens), "
+            "ratio shifts of indicators declared to move together, local breaks, and drifts "
+            "of a counter the worse way; each unit read against the median of its peers at "
+            "its level, a change point with the shifted points against XmR limits from "
+            "before it (stocktake's methods: alerts). Reviews as recorded up to the pack's "
+            "moment.")},
         {"name": "Software", "text": f"stocktake {__version__}"},
     ]
     if isinstance(forecast, ForecastReading) and forecast.model:

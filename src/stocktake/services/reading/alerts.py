@@ -40,6 +40,7 @@ from ...analysis.alerts import (
     local_break_alerts,
     ratio_shift_alerts,
 )
+from ...analysis.wording import Named, Sentence
 from ...errors import Invalid, NotFound, Problem, did_you_mean
 from ...model.entities import DeliveryModel, Polarity, Priority, is_percent
 from ...model.periods import Period
@@ -159,7 +160,11 @@ def _detect(data: SeriesData, model: DeliveryModel, level: str, units: list[str]
                                           name=names[u], words=words, percent=percent)
     for num, den in pairs:
         periods = _periods(data, num, den)
-        words = f"{model.indicators[num].name.lower()} per {model.indicators[den].name.lower()}"
+        # said in another language by the indicators' names there (analysis.wording)
+        words = Sentence("%(numerator)s per %(denominator)s",
+                         numerator=Named("indicator", num, model.indicators[num].name.lower()),
+                         denominator=Named("indicator", den,
+                                           model.indicators[den].name.lower()))
         yield from ratio_shift_alerts(units, _panel(data, num, rows, periods),
                                       _panel(data, den, rows, periods), periods,
                                       indicators=(num, den), ratio_words=words, **read)

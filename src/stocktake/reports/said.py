@@ -1,0 +1,63 @@
+"""The analysis' sentences (alert explanations and their SPC evidence, analysis.wording's
+``Sentence``) and the alerts' own words in a document's or a page's language: a
+``Language`` with the French of the ``alerts`` catalogue (analysis/locale/<lang>/
+LC_MESSAGES/alerts.po), numbers by the locale's rules (Babel) and the model's names in that
+language. English is analysis.wording.ENGLISH: the sentences as they always were."""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from functools import cache
+from pathlib import Path
+
+from ..analysis import wording as aw
+from ..model.entities import DeliveryModel
+from .locale import BABEL_LOCALES, check_lang, compiled, number, percent
+
+CATALOGUES = Path(aw.__file__).parent / "locale"
+
+
+@cache
+def catalogue(lang: str) -> _gettext.NullTranslations:
+    """The ``alerts`` catalogue of ``lang``, compiled in memory (English: the messages)."""
+    if check_lang(lang) == "en":
+        return _gettext.NullTranslations()
+    return compiled(CATALOGUES / lang / "LC_MESSAGES" / f"{aw.DOMAIN}.po", BABEL_LOCALES[lang])
+
+
+def mid_sentence(name: str) -> str:
+    """A name as it reads mid-sentence ("Violent reports" -> "violent reports"; an acronym
+    such as "ED waits" stays)."""
+    return name[0].lower() + name[1:] if name[1:2].islower() else name
+
+
+def said_in(text: str, lang: str) -> str:
+    """``text`` in ``lang`` where it is an analysis sentence (a chart's reading note or
+    method); any other text as it is."""
+    return aw.said(text, language(lang))
+
+
+def language(lang: str, model: DeliveryModel | None = None) -> aw.Language:
+    """How the analysis' sentences are said in ``lang``: English as they are; French with
+    the catalogue, 1 234,5 and 46 %, and the units and indicators by their French names
+    (from ``model``, the English where it has none)."""
+    if check_lang(lang) == "en":
+        return aw.ENGLISH
+
+    def named(n: aw.Named) -> str:
+        if model is None:
+            return n.english
+        if n.kind == "unit" and n.code in model.units:
+            return model.units[n.code].name_in(lang)
+        if n.kind == "indicator" and n.code in model.indicators:
+            return mid_sentence(model.indicators[n.code].name_in(lang))
+        return n.english
+
+    return aw.Language(
+        words=catalogue(lang),
+        figure=lambda f: number(f.value, lang, f.decimals),
+        percent=lambda p: percent(p.value, lang),
+        signed=lambda s: ("+" if s.value > 0 else "−" if s.value < 0 else "")
+        + number(abs(s.value), lang, 1),
+        count=lambda n: number(n, lang, 0),
+        named=named)
