@@ -53,6 +53,15 @@ def noise_sigma(values: np.ndarray) -> float:
     return float(np.median(mr)) / MR_TO_SIGMA if len(mr) else 0.0
 
 
+def noise_sigmas(values: np.ndarray) -> list[float]:
+    """``noise_sigma`` of each row of ``values`` (rows x points, no NaN), the medians taken
+    together: row for row the same figure."""
+    y = np.asarray(values, dtype=float)
+    if y.shape[1] < 2:
+        return [0.0] * len(y)
+    return [m / MR_TO_SIGMA for m in np.median(np.abs(np.diff(y, axis=1)), axis=1).tolist()]
+
+
 def optimal_partition(values: np.ndarray, penalty: float, min_size: int) -> list[int]:
     """Start positions (excluding 0) of the parts minimising squared error + penalty x parts
     (``optimal_partitions`` for one series: the same arithmetic)."""
@@ -211,8 +220,7 @@ def suggest_rebases_many(
     keep = np.arange(n)
     out: list[tuple[list[Changepoint], dict[str, Any]]] = []
     search, penalties = [], []
-    for r in range(rows):
-        sigma = noise_sigma(y[r])
+    for r, sigma in enumerate(noise_sigmas(y)):
         params = _parameters(n, sigma, min_size, penalty_factor, ())
         out.append(([], params))
         if _searchable(n, sigma, min_size, params):
@@ -223,6 +231,8 @@ def suggest_rebases_many(
     if search:
         cuts = optimal_partitions(y[search], np.array(penalties), min_size)
         for r, c, penalty in zip(search, cuts, penalties, strict=True):
+            if not c:
+                continue  # no change found: no evidence to give
             params = out[r][1]
             out[r] = (_evidence(y[r], keep, periods[r], c, [], params["sigma"], penalty),
                       params)
@@ -234,6 +244,7 @@ __all__ = [
     "MIN_SEGMENT",
     "Changepoint",
     "noise_sigma",
+    "noise_sigmas",
     "optimal_partition",
     "optimal_partitions",
     "suggest_rebases",
