@@ -300,19 +300,30 @@ def _trend_rows(y: np.ndarray, ordinal: np.ndarray, m: int) -> np.ndarray:
             count += ok[:, k:k + span]
         ma[:, m // 2: m // 2 + span] = np.where(count > m + 0.5, total, np.nan)
     defined = np.isfinite(ma)
-    for r in np.flatnonzero(defined.sum(axis=1) >= 2).tolist():
-        idx = np.flatnonzero(defined[r])
-        front, back = int(idx[0]), int(idx[-1])
-        for lo, hi, fill in ((front, min(front + m, back), np.arange(0, front)),
-                             (max(front, back - m), back, np.arange(back + 1, width))):
+    front = defined.argmax(axis=1)
+    back = width - 1 - defined[:, ::-1].argmax(axis=1)
+    two = defined.sum(axis=1) >= 2
+    # rows whose averages start and end at the same places are extended together
+    ends, which = np.unique(np.c_[front, back][two], axis=0, return_inverse=True)
+    for e, (first, last) in enumerate(ends.tolist()):
+        rows_e = np.flatnonzero(two)[which.ravel() == e]
+        for lo, hi, fill in ((first, min(first + m, last), np.arange(0, first)),
+                             (max(first, last - m), last, np.arange(last + 1, width))):
             k = hi - lo
-            seg = ma[r, lo:hi]
-            if len(fill) and k >= 2 and np.isfinite(seg).all():
-                # least-squares line through (lo..hi-1, seg), closed form
-                xc = np.arange(k) - (k - 1) / 2
-                level = seg.sum() / k
-                slope = float(xc @ seg) / (k * (k * k - 1) / 12)
-                ma[r, fill] = level + slope * (fill - (lo + (k - 1) / 2))
+            if not len(fill) or k < 2:
+                continue
+            segs = ma[rows_e, lo:hi]
+            full = np.isfinite(segs).all(axis=1)
+            rows_f, segs = rows_e[full], segs[full]
+            if not len(rows_f):
+                continue
+            # least-squares line through (lo..hi-1, seg), closed form; the dot product a
+            # row at a time, as one series alone (a matrix product may sum in another order)
+            xc = np.arange(k) - (k - 1) / 2
+            level = segs.sum(axis=1) / k
+            slope = np.array([float(xc @ seg) for seg in segs]) / (k * (k * k - 1) / 12)
+            ma[np.ix_(rows_f, fill)] = (level[:, None]
+                                        + slope[:, None] * (fill - (lo + (k - 1) / 2))[None, :])
     return ma[:, ordinal - o0]
 
 
