@@ -136,5 +136,14 @@ def test_many_series_equal_each_series_alone():
         assert params == want_params
         assert [c.to_dict() for c in cps] == [c.to_dict() for c in want_cps]
         found += len(cps)
+        # the evidence as written out in full (each mean and sum of squares from the parts)
+        edges = [0, *(c.index for c in cps), n]
+        for i, c in enumerate(cps, start=1):
+            before, after = y[r, edges[i - 1]:edges[i]], y[r, edges[i]:edges[i + 1]]
+            both = y[r, edges[i - 1]:edges[i + 1]]
+            sse = [float(((v - v.mean()) ** 2).sum()) for v in (both, before, after)]
+            assert (c.mean_before, c.mean_after) == (float(before.mean()), float(after.mean()))
+            assert c.shift == float(after.mean() - before.mean())
+            assert c.cost_reduction == (sse[0] - sse[1] - sse[2]) / params["sigma"] ** 2
     assert found >= 8  # the steps are found, so the evidence was compared
     assert noise_sigmas(y) == [noise_sigma(row) for row in y]

@@ -129,8 +129,9 @@ def _part_costs(s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
     return np.where(length[:, None, :] > 0, np.maximum(cost, 0.0), 0.0)
 
 
-def _sse(y: np.ndarray) -> float:
-    return float(((y - y.mean()) ** 2).sum())
+def _sse(y: np.ndarray, mean: float | None = None) -> float:
+    """Squared deviations from the mean (``mean``: y.mean() when the caller has it)."""
+    return float(((y - (y.mean() if mean is None else mean)) ** 2).sum())
 
 
 def _parameters(n: int, sigma: float, min_size: int, penalty_factor: float,
@@ -156,13 +157,15 @@ def _evidence(y: np.ndarray, keep: np.ndarray, periods: Sequence[str], cuts: lis
         i = all_edges.index(c)
         before, after = y[all_edges[i - 1]:c], y[c:all_edges[i + 1]]
         both = y[all_edges[i - 1]:all_edges[i + 1]]
-        shift = float(after.mean() - before.mean())
+        mean_before, mean_after = before.mean(), after.mean()  # each taken once
+        shift = float(mean_after - mean_before)
         out.append(Changepoint(
             period=str(periods[int(keep[c])]), index=int(keep[c]),
-            mean_before=float(before.mean()), mean_after=float(after.mean()),
+            mean_before=float(mean_before), mean_after=float(mean_after),
             n_before=len(before), n_after=len(after), shift=shift,
             shift_sigma=shift / sigma,
-            cost_reduction=(_sse(both) - _sse(before) - _sse(after)) / sigma**2,
+            cost_reduction=(_sse(both) - _sse(before, mean_before)
+                            - _sse(after, mean_after)) / sigma**2,
             penalty=float(penalty) / sigma**2,
         ))
     return out
