@@ -82,3 +82,17 @@ def test_each_row_alone_equals_its_row_in_the_batch():
     together = seasonal_adjustments(ys, periods)
     for r in range(len(ys)):
         same(seasonal_adjustments(ys[r:r + 1], periods)[0], together[r])
+
+
+@pytest.mark.parametrize("rows, n", [(1, 30), (2, 13), (2, 25), (2, 26), (2, 40), (1, 0)])
+def test_edges_equal_the_reference(rows, n):
+    """All missing, too short for a profile, just long enough, constant, empty."""
+    rng = np.random.default_rng(rows * 100 + n)
+    ys = (np.full((rows, n), np.nan) if n == 30 else np.ones((rows, n)) if n == 40
+          else 100 + rng.normal(0, 1, (rows, n)))
+    periods = codes("2020-01", n)
+    for mode in ("auto", "on", "off"):
+        got = seasonal_adjustments(ys, periods, mode=mode)
+        want = seasonal_adjustments_reference(ys, periods, mode=mode)
+        for a, b in zip(got, want, strict=True):
+            same(a, b)
