@@ -10,7 +10,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from stocktake.analysis.changepoints import optimal_partition, suggest_rebases
+from stocktake.analysis.changepoints import (
+    noise_sigma,
+    noise_sigmas,
+    optimal_partition,
+    suggest_rebases,
+    suggest_rebases_many,
+)
 from stocktake.analysis.spc import read_chart, xmr
 
 DATA = Path(__file__).parents[2] / ".." / "shared" / "data"
@@ -107,3 +113,37 @@ def test_us_violent_crime_1979_2019():
     assert np.mean([p.point_type != "common_cause" for p in last]) <= 0.4
     assert rebased.variation_icon == "common_cause"
     assert rebased.rebase_suggestions == []  # nothing more to suggest once accepted
+
+
+def test_many_series_equal_each_series_alone():
+    """suggest_rebases_many (the noise levels and searches of every row together) gives row
+    for row the figures suggest_rebases gives one series: bit for bit."""
+    rng = np.random.default_rng(13)
+    n = 60
+    rows = [rng.normal(0, 1, n),  # no change
+            np.r_[rng.normal(0, 1, 30), rng.normal(4, 1, 30)],  # one step
+            np.r_[rng.normal(10, 2, 20), rng.normal(0, 2, 20), rng.normal(6, 2, 20)],  # two
+            np.full(n, 3.0),  # constant: not searchable
+            np.cumsum(rng.normal(0, 1, n)),  # a wander
+            np.r_[np.zeros(n - 1), 1.0]]  # median moving range 0: sigma 0
+    rows += [np.r_[rng.poisson(5, 35), rng.poisson(12, 25)].astype(float) for _ in range(6)]
+    y = np.array(rows)
+    periods = [[f"p{i}" for i in range(n)] for _ in rows]
+    many = suggest_rebases_many(y, periods)
+    found = 0
+    for r, (cps, params) in enumerate(many):
+        want_cps, want_params = suggest_rebases(y[r], periods[r])
+        assert params == want_params
+        assert [c.to_dict() for c in cps] == [c.to_dict() for c in want_cps]
+        found += len(cps)
+        # the evidence as written out in full (each mean and sum of squares from the parts)
+        edges = [0, *(c.index for c in cps), n]
+        for i, c in enumerate(cps, start=1):
+            before, after = y[r, edges[i - 1]:edges[i]], y[r, edges[i]:edges[i + 1]]
+            both = y[r, edges[i - 1]:edges[i + 1]]
+            sse = [float(((v - v.mean()) ** 2).sum()) for v in (both, before, after)]
+            assert (c.mean_before, c.mean_after) == (float(before.mean()), float(after.mean()))
+            assert c.shift == float(after.mean() - before.mean())
+            assert c.cost_reduction == (sse[0] - sse[1] - sse[2]) / params["sigma"] ** 2
+    assert found >= 8  # the steps are found, so the evidence was compared
+    assert noise_sigmas(y) == [noise_sigma(row) for row in y]

@@ -53,6 +53,15 @@ def noise_sigma(values: np.ndarray) -> float:
     return float(np.median(mr)) / MR_TO_SIGMA if len(mr) else 0.0
 
 
+def noise_sigmas(values: np.ndarray) -> list[float]:
+    """``noise_sigma`` of each row of ``values`` (rows x points, no NaN), the medians taken
+    together: row for row the same figure."""
+    y = np.asarray(values, dtype=float)
+    if y.shape[1] < 2:
+        return [0.0] * len(y)
+    return [m / MR_TO_SIGMA for m in np.median(np.abs(np.diff(y, axis=1)), axis=1).tolist()]
+
+
 def optimal_partition(values: np.ndarray, penalty: float, min_size: int) -> list[int]:
     """Start positions (excluding 0) of the parts minimising squared error + penalty x parts
     (``optimal_partitions`` for one series: the same arithmetic)."""
@@ -120,8 +129,9 @@ def _part_costs(s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
     return np.where(length[:, None, :] > 0, np.maximum(cost, 0.0), 0.0)
 
 
-def _sse(y: np.ndarray) -> float:
-    return float(((y - y.mean()) ** 2).sum())
+def _sse(y: np.ndarray, mean: float | None = None) -> float:
+    """Squared deviations from the mean (``mean``: y.mean() when the caller has it)."""
+    return float(((y - (y.mean() if mean is None else mean)) ** 2).sum())
 
 
 def _parameters(n: int, sigma: float, min_size: int, penalty_factor: float,
@@ -147,13 +157,15 @@ def _evidence(y: np.ndarray, keep: np.ndarray, periods: Sequence[str], cuts: lis
         i = all_edges.index(c)
         before, after = y[all_edges[i - 1]:c], y[c:all_edges[i + 1]]
         both = y[all_edges[i - 1]:all_edges[i + 1]]
-        shift = float(after.mean() - before.mean())
+        mean_before, mean_after = before.mean(), after.mean()  # each taken once
+        shift = float(mean_after - mean_before)
         out.append(Changepoint(
             period=str(periods[int(keep[c])]), index=int(keep[c]),
-            mean_before=float(before.mean()), mean_after=float(after.mean()),
+            mean_before=float(mean_before), mean_after=float(mean_after),
             n_before=len(before), n_after=len(after), shift=shift,
             shift_sigma=shift / sigma,
-            cost_reduction=(_sse(both) - _sse(before) - _sse(after)) / sigma**2,
+            cost_reduction=(_sse(both) - _sse(before, mean_before)
+                            - _sse(after, mean_after)) / sigma**2,
             penalty=float(penalty) / sigma**2,
         ))
     return out
@@ -211,8 +223,7 @@ def suggest_rebases_many(
     keep = np.arange(n)
     out: list[tuple[list[Changepoint], dict[str, Any]]] = []
     search, penalties = [], []
-    for r in range(rows):
-        sigma = noise_sigma(y[r])
+    for r, sigma in enumerate(noise_sigmas(y)):
         params = _parameters(n, sigma, min_size, penalty_factor, ())
         out.append(([], params))
         if _searchable(n, sigma, min_size, params):
@@ -223,6 +234,8 @@ def suggest_rebases_many(
     if search:
         cuts = optimal_partitions(y[search], np.array(penalties), min_size)
         for r, c, penalty in zip(search, cuts, penalties, strict=True):
+            if not c:
+                continue  # no change found: no evidence to give
             params = out[r][1]
             out[r] = (_evidence(y[r], keep, periods[r], c, [], params["sigma"], penalty),
                       params)
@@ -234,6 +247,7 @@ __all__ = [
     "MIN_SEGMENT",
     "Changepoint",
     "noise_sigma",
+    "noise_sigmas",
     "optimal_partition",
     "optimal_partitions",
     "suggest_rebases",

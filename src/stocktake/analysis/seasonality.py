@@ -217,8 +217,7 @@ def seasonal_adjustments(
         return outs
     wy = np.where(window, ys, np.nan)[live]
     fits = _fits(wy, ordinal, pos, year, years, m)
-    for j, r in enumerate(live):
-        _finish(outs[r], fits, j, ys[r], window[r], periods, pos, year, years, m, str(mode))
+    _finish(outs, live, fits, ys[live], window[live], periods, pos, year, years, m, str(mode))
     return outs
 
 
@@ -301,95 +300,157 @@ def _trend_rows(y: np.ndarray, ordinal: np.ndarray, m: int) -> np.ndarray:
             count += ok[:, k:k + span]
         ma[:, m // 2: m // 2 + span] = np.where(count > m + 0.5, total, np.nan)
     defined = np.isfinite(ma)
-    for r in np.flatnonzero(defined.sum(axis=1) >= 2).tolist():
-        idx = np.flatnonzero(defined[r])
-        front, back = int(idx[0]), int(idx[-1])
-        for lo, hi, fill in ((front, min(front + m, back), np.arange(0, front)),
-                             (max(front, back - m), back, np.arange(back + 1, width))):
+    front = defined.argmax(axis=1)
+    back = width - 1 - defined[:, ::-1].argmax(axis=1)
+    two = defined.sum(axis=1) >= 2
+    # rows whose averages start and end at the same places are extended together
+    ends, which = np.unique(np.c_[front, back][two], axis=0, return_inverse=True)
+    for e, (first, last) in enumerate(ends.tolist()):
+        rows_e = np.flatnonzero(two)[which.ravel() == e]
+        for lo, hi, fill in ((first, min(first + m, last), np.arange(0, first)),
+                             (max(first, last - m), last, np.arange(last + 1, width))):
             k = hi - lo
-            seg = ma[r, lo:hi]
-            if len(fill) and k >= 2 and np.isfinite(seg).all():
-                # least-squares line through (lo..hi-1, seg), closed form
-                xc = np.arange(k) - (k - 1) / 2
-                level = seg.sum() / k
-                slope = float(xc @ seg) / (k * (k * k - 1) / 12)
-                ma[r, fill] = level + slope * (fill - (lo + (k - 1) / 2))
+            if not len(fill) or k < 2:
+                continue
+            segs = ma[rows_e, lo:hi]
+            full = np.isfinite(segs).all(axis=1)
+            rows_f, segs = rows_e[full], segs[full]
+            if not len(rows_f):
+                continue
+            # least-squares line through (lo..hi-1, seg), closed form; the dot product a
+            # row at a time, as one series alone (a matrix product may sum in another order)
+            xc = np.arange(k) - (k - 1) / 2
+            level = segs.sum(axis=1) / k
+            slope = np.array([float(xc @ seg) for seg in segs]) / (k * (k * k - 1) / 12)
+            ma[np.ix_(rows_f, fill)] = (level[:, None]
+                                        + slope[:, None] * (fill - (lo + (k - 1) / 2))[None, :])
     return ma[:, ordinal - o0]
 
 
-def _finish(out: SeasonalAdjustment, fits: dict[str, Any], j: int, y: np.ndarray,
-            window: np.ndarray, periods: Sequence[str], pos: np.ndarray, year: np.ndarray,
-            years: np.ndarray, m: int, mode: str) -> None:
-    """One row's test, verdict and (when applied) adjusted values, from the batch's fits."""
-    model = "multiplicative" if fits["mult"][j] else "additive"
-    fit = fits["log" if model == "multiplicative" else "add"]
-    counts, sums = fit["counts"][j], fit["sums"][j]
-    years_seen = (counts > 0).sum(axis=1)
-    short = int((years_seen < MIN_YEARS).sum())
-    if short:
-        out.reason = (
-            f"too little history for a seasonal profile: every period of the year must be "
-            f"detrended (a centred year-long moving average) in at least {MIN_YEARS} years "
-            f"before the latest {m} periods ({short} of {m} are not)"
-        )
-        return
-    where = np.flatnonzero(window)
-    out.window = (str(periods[where[0]]), str(periods[where[-1]]))
-    ok = fit["ok"][j]
-    d, p, resid = fit["d"][j][ok], pos[ok], fit["resid"][j][ok]
-    groups = int((counts.sum(axis=1) > 0).sum())
-    df1, df2 = groups - 1, len(d) - groups
-    if df1 <= 0 or df2 <= 0:
-        out.reason = "too few points in the profile window for the F test"
-        return
-    means = sums.sum(axis=1) / np.maximum(counts.sum(axis=1), 1)
-    rss_full = float(((d - means[p]) ** 2).sum())
-    rss_null = float(((d - d.mean()) ** 2).sum())
-    if rss_full <= 0:
-        f = np.inf if rss_null > 0 else 0.0
-        pv = 0.0 if rss_null > 0 else 1.0
-    else:
+def _finish(outs: list[SeasonalAdjustment], live: list[int], fits: dict[str, Any],
+            ys: np.ndarray, window: np.ndarray, periods: Sequence[str], pos: np.ndarray,
+            year: np.ndarray, years: np.ndarray, m: int, mode: str) -> None:
+    """The live rows' tests, verdicts and (when applied) adjusted values, from the batch's
+    fits (``ys`` and ``window`` hold the live rows only). The F test, the strength and the
+    leave-one-year-out profiles are computed for every row at once; each row's sums are
+    taken over that row alone, in its own order, so each figure is the one a batch of one
+    gives (tests/analysis/test_seasonality_batch.py keeps the row-at-a-time reference)."""
+    mult = fits["mult"]
+    fit = {name: np.where(mult.reshape(-1, *[1] * (fits["add"][name].ndim - 1)),
+                          fits["log"][name], fits["add"][name])
+           for name in ("d", "ok", "sums", "counts", "effects", "resid")}
+    sums, counts, ok = fit["sums"], fit["counts"], fit["ok"]
+    short = ((counts > 0).sum(axis=2) < MIN_YEARS).sum(axis=1)
+    total_s, total_c = sums.sum(axis=2), counts.sum(axis=2)
+    groups = (total_c > 0).sum(axis=1)
+    n_ok = ok.sum(axis=1)
+    df1, df2 = groups - 1, n_ok - groups
+    testable = (short == 0) & (df1 > 0) & (df2 > 0)
+    stats = _f_tests(fit, total_s / np.maximum(total_c, 1), testable, n_ok, pos)
+    rss_full, rss_null, var_sr, var_resid = stats
+    with np.errstate(divide="ignore", invalid="ignore"):
         f = ((rss_null - rss_full) / df1) / (rss_full / df2)
-        pv = float(special.fdtrc(df1, df2, f))  # the F distribution's upper tail
-    var_sr = float(np.var(d))
-    strength = 0.0 if var_sr == 0 else max(0.0, 1.0 - float(np.var(resid)) / var_sr)
-    out.statistic, out.df, out.p_value, out.strength = float(f), (df1, df2), pv, strength
-    out.detected = pv < ALPHA
-    out.model = model
-    apply = mode == "on" or (mode == "auto" and out.detected)
-    verdict = (f"seasonality {'detected' if out.detected else 'not detected'} "
-               f"(F = {f:.2f} on {df1} and {df2} df, p = {pv:.2g}, strength {strength:.2f})")
-    if not apply:
-        out.reason = verdict + ("; adjustment switched off" if mode == "off" else
-                                ": the values are charted as reported")
-        return
-    # Profile: later points use the whole window; window points leave their own year out.
-    scale = _scaled(fit["effects"][j], model)
-    observed = ~np.isnan(y)
-    expected = np.full(len(y), np.nan)
-    expected[observed] = scale[pos[observed]]
-    total_s, total_c = sums.sum(axis=1), counts.sum(axis=1)
-    for i, yr in enumerate(years.tolist()):
-        mine = window & (year == yr)
-        if not mine.any():
+        zero = rss_full <= 0
+        f = np.where(zero, np.where(rss_null > 0, np.inf, 0.0), f)
+        pv = np.where(zero, np.where(rss_null > 0, 0.0, 1.0),
+                      special.fdtrc(df1, df2, np.where(zero | ~testable, 1.0, f)))
+    first = window.argmax(axis=1)
+    last = window.shape[1] - 1 - window[:, ::-1].argmax(axis=1)
+    applied = []
+    for j, r in enumerate(live):
+        out = outs[r]
+        if short[j]:
+            out.reason = (
+                f"too little history for a seasonal profile: every period of the year must "
+                f"be detrended (a centred year-long moving average) in at least {MIN_YEARS} "
+                f"years before the latest {m} periods ({int(short[j])} of {m} are not)"
+            )
             continue
-        eff = _centred((total_s - sums[:, i])[None], (total_c - counts[:, i])[None])[0]
-        eff = np.where(np.isnan(eff), fit["effects"][j], eff)
-        expected[mine] = _scaled(eff, model)[pos[mine]]
-    out.values = y / expected if model == "multiplicative" else y - expected
-    out.expected = expected
-    out.applied = True
-    out.profile = {k + 1: float(v) for k, v in enumerate(scale)}
-    out.reason = verdict + ("; adjustment forced on" if mode == "on" else "")
+        out.window = (str(periods[first[j]]), str(periods[last[j]]))
+        if not testable[j]:
+            out.reason = "too few points in the profile window for the F test"
+            continue
+        fj, pj, vs = float(f[j]), float(pv[j]), float(var_sr[j])
+        strength = 0.0 if vs == 0 else max(0.0, 1.0 - float(var_resid[j]) / vs)
+        out.statistic, out.df, out.p_value = fj, (int(df1[j]), int(df2[j])), pj
+        out.strength = strength
+        out.detected = pj < ALPHA
+        out.model = "multiplicative" if mult[j] else "additive"
+        verdict = (f"seasonality {'detected' if out.detected else 'not detected'} "
+                   f"(F = {fj:.2f} on {df1[j]} and {df2[j]} df, p = {pj:.2g}, "
+                   f"strength {strength:.2f})")
+        if mode == "on" or (mode == "auto" and out.detected):
+            out.reason = verdict + ("; adjustment forced on" if mode == "on" else "")
+            applied.append(j)
+        else:
+            out.reason = verdict + ("; adjustment switched off" if mode == "off" else
+                                    ": the values are charted as reported")
+    if applied:
+        _adjust([outs[live[j]] for j in applied], fit, mult, np.array(applied), ys, window,
+                pos, year, years)
 
 
-def _scaled(effects: np.ndarray, model: str) -> np.ndarray:
-    """Effects on the values' scale: additive effects sum to zero; multiplicative factors
-    average one (so the adjusted values keep the level of the data)."""
-    if model == "multiplicative":
-        f = np.exp(effects)
-        return f / f.mean()
-    return effects
+def _f_tests(fit: dict[str, np.ndarray], means: np.ndarray, testable: np.ndarray,
+             n_ok: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per row, over its detrended points: the residual sums of squares about the
+    period-of-year means and about the overall mean, the variance of the detrended values
+    and of the remainders (NaN for rows not testable). Rows with as many points are taken
+    together, their points gathered side by side, so each row is summed as alone."""
+    rows = len(n_ok)
+    rss_full, rss_null, var_sr, var_resid = (np.full(rows, np.nan) for _ in range(4))
+    for size in np.unique(n_ok[testable]).tolist():
+        these = np.flatnonzero(testable & (n_ok == size))
+        cols = np.nonzero(fit["ok"][these])[1].reshape(len(these), size)
+        d = np.take_along_axis(fit["d"][these], cols, axis=1)
+        resid = np.take_along_axis(fit["resid"][these], cols, axis=1)
+        rss_full[these] = ((d - np.take_along_axis(means[these], pos[cols], axis=1)) ** 2
+                           ).sum(axis=1)
+        rss_null[these] = ((d - d.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+        var_sr[these] = np.var(d, axis=1)
+        var_resid[these] = np.var(resid, axis=1)
+    return rss_full, rss_null, var_sr, var_resid
+
+
+def _adjust(outs: list[SeasonalAdjustment], fit: dict[str, np.ndarray], mult: np.ndarray,
+            rows: np.ndarray, ys: np.ndarray, window: np.ndarray, pos: np.ndarray,
+            year: np.ndarray, years: np.ndarray) -> None:
+    """The adjusted values of the given rows (positions in the batch), one ``outs`` each.
+    Profile: later points use the whole window; window points leave their own year out."""
+    mult, y, window = mult[rows], ys[rows], window[rows]
+    sums, counts, effects = fit["sums"][rows], fit["counts"][rows], fit["effects"][rows]
+    scale = _scaled_rows(effects, mult)
+    observed = ~np.isnan(y)
+    expected = np.where(observed, scale[:, pos], np.nan)
+    # every (row, year) at once: the totals less that year's sums, each a row of m
+    shape = (len(rows), len(years), sums.shape[1])
+    less_s = np.ascontiguousarray(sums.sum(axis=2)[:, None, :] - sums.transpose(0, 2, 1))
+    less_c = np.ascontiguousarray(counts.sum(axis=2)[:, None, :] - counts.transpose(0, 2, 1))
+    eff = _centred(less_s.reshape(-1, shape[2]), less_c.reshape(-1, shape[2])).reshape(shape)
+    eff = np.where(np.isnan(eff), effects[:, None, :], eff)
+    left_out = _scaled_rows(eff.reshape(-1, shape[2]), np.repeat(mult, shape[1])
+                            ).reshape(shape)
+    for i, yr in enumerate(years.tolist()):
+        mine = window & (year == yr)[None, :]
+        expected = np.where(mine, left_out[:, i, pos], expected)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = np.where(mult[:, None], y / expected, y - expected)
+    for a, out in enumerate(outs):
+        out.values = values[a]
+        out.expected = expected[a]
+        out.applied = True
+        out.profile = dict(enumerate(scale[a].tolist(), start=1))
+
+
+def _scaled_rows(effects: np.ndarray, mult: np.ndarray) -> np.ndarray:
+    """Each row's effects on the values' scale: additive effects sum to zero; where
+    ``mult``, factors that average one (so the adjusted values keep the level of the
+    data)."""
+    out = effects.copy()
+    if mult.any():
+        with np.errstate(over="ignore", invalid="ignore"):
+            f = np.exp(effects[mult])
+            out[mult] = f / f.mean(axis=1, keepdims=True)
+    return out
 
 
 __all__ = [
