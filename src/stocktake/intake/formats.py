@@ -54,6 +54,7 @@ from typing import Any, BinaryIO, NoReturn
 
 import polars as pl
 
+from ..errors import N_, Text
 from .cells import as_written
 from .findings import Finding, SubmissionError
 
@@ -98,7 +99,8 @@ def read_submission(data: bytes, filename: str) -> Submission:
     name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] or "the file"
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if not data or data.isspace():  # isspace, not strip: no copy of a large file
-        _fail("empty_file", f"{name} is empty: expected a header row and rows of data")
+        _fail("empty_file", Text(N_("%(file)s is empty: expected a header row and rows of "
+                                     "data"), file=name))
     if data.startswith(b"PK\x03\x04"):
         return _read_zip(data, name)
     if data.startswith(b"PAR1"):
@@ -119,7 +121,8 @@ def read_submission(data: bytes, filename: str) -> Submission:
               f"{_ACCEPTED}")
     text = _decode(data, name)
     if not text or text.isspace():  # e.g. nothing but a byte-order mark
-        _fail("empty_file", f"{name} is empty: expected a header row and rows of data")
+        _fail("empty_file", Text(N_("%(file)s is empty: expected a header row and rows of "
+                                     "data"), file=name))
     first = _FIRST_VISIBLE.search(text)
     if suffix == ".json" or (first is not None and first.group() in "[{"):
         return _read_json(text, name)
@@ -372,34 +375,39 @@ def _layout(header: list[str], header_row: int, where: Callable[[int], str]) -> 
         if not low or REFERENCE_MARK in low:
             continue
         if low in seen:
-            _fail("header", f"the header names '{names[i]}' twice ({where(seen[low])} and "
-                  f"{where(i)}): each column must appear once", row=header_row,
-                  column=names[i])
+            _fail("header", Text(N_("the header names '%(name)s' twice (%(first)s and "
+                                    "%(second)s): each column must appear once"),
+                                 name=names[i], first=where(seen[low]), second=where(i)),
+                  row=header_row, column=names[i])
         seen[low] = i
     blank = [i for i, low in enumerate(lowered) if not low]
     if "indicator" in seen or "value" in seen:
         missing = [c for c in LONG_COLUMNS if c not in seen]
         if missing:
-            _fail("header", f"the header lacks {', '.join(missing)}: a long layout needs "
-                  f"the columns {','.join(LONG_COLUMNS)} (found: {shown})", row=header_row)
+            _fail("header", Text(N_("the header lacks %(missing)s: a long layout needs the "
+                                    "columns %(columns)s (found: %(found)s)"),
+                                 missing=", ".join(missing), columns=",".join(LONG_COLUMNS),
+                                 found=shown), row=header_row)
         keys = {c: seen[c] for c in LONG_COLUMNS}
         warnings = [
             Finding(header_row, names[i], names[i], "extra_column", "warning",
-                    f"column '{names[i]}' ({where(i)}) is not one of "
-                    f"{','.join(LONG_COLUMNS)} and was not read")
+                    Text(N_("column '%(name)s' (%(where)s) is not one of %(columns)s and was "
+                            "not read"), name=names[i], where=where(i),
+                         columns=",".join(LONG_COLUMNS)))
             for low, i in seen.items() if low not in LONG_COLUMNS]
         return _Layout("long", keys, [], blank, warnings)
     if all(k in seen for k in WIDE_KEYS):
         keys = {k: seen[k] for k in WIDE_KEYS}
         indicators = sorted(i for low, i in seen.items() if low not in WIDE_KEYS)
         if not indicators:
-            _fail("header", "the header has unit and period but no indicator columns: a wide "
-                  "layout needs one column per indicator code after unit,period",
-                  row=header_row)
+            _fail("header", Text(N_("the header has unit and period but no indicator "
+                                    "columns: a wide layout needs one column per indicator "
+                                    "code after unit,period")), row=header_row)
         return _Layout("wide", keys, indicators, blank, [])
-    _fail("header", "the header must be indicator,unit,period,value (one row per figure) or "
-          "unit,period followed by one column per indicator code (one row per unit and "
-          f"period); found: {shown}", row=header_row)
+    _fail("header", Text(N_("the header must be indicator,unit,period,value (one row per "
+                            "figure) or unit,period followed by one column per indicator code "
+                            "(one row per unit and period); found: %(found)s"), found=shown),
+          row=header_row)
 
 
 def _shape(body: pl.DataFrame, header: list[str], layout: _Layout, *,
@@ -440,8 +448,8 @@ def _shape_parts(body: pl.DataFrame, header: list[str], layout: _Layout, *,
             if empty:
                 warnings.append(Finding(
                     None, "value", None, "empty_value", "warning",
-                    f"{len(empty)} row(s) have no value and were not read: "
-                    f"{_row_list(empty)}"))
+                    Text(N_("%(num)s row(s) have no value and were not read: %(rows)s"),
+                         num=len(empty), rows=_row_list(empty))))
             rows = rows.filter(pl.col("value") != "")
     else:
         k = layout.keys
@@ -468,15 +476,17 @@ def _unheaded_data(body: pl.DataFrame, layout: _Layout) -> dict[int, Finding]:
         filled = body.filter(pl.col(f"c{i}") != "")
         if filled.height:
             first, row = filled[f"c{i}"][0], int(filled["row"][0])
-            out[i] = Finding(row, None, first, "extra_column", "warning",
-                             f"a column with no header ({_column_letter(i)}) holds data, e.g. "
-                             f"'{first}' on row {row}: it was not read")
+            out[i] = Finding(row, None, first, "extra_column", "warning", Text(N_(
+                "a column with no header (%(letter)s) holds data, e.g. '%(first)s' on row "
+                "%(row)s: it was not read"), letter=_column_letter(i), first=first, row=row))
     return out
 
 
 def _row_list(rows: list[int], limit: int = 20) -> str:
     shown = ", ".join(map(str, rows[:limit]))
-    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+    if len(rows) <= limit:
+        return shown
+    return Text(N_("%(rows)s and %(num)s more"), rows=shown, num=len(rows) - limit)
 
 
 def _column_letter(i: int) -> str:
@@ -567,7 +577,8 @@ class _CsvHead:
         except csv.Error as exc:
             _fail("malformed_csv", f"line 1 (the header) is not well-formed CSV: {exc}",
                   row=1)
-        layout = _layout(header, 1, lambda i: f"column {_column_letter(i)}")
+        layout = _layout(header, 1, lambda i: Text(N_("column %(letter)s"),
+                                                   letter=_column_letter(i)))
         return cls(first_line, sep, header, layout)
 
     @property
@@ -796,7 +807,7 @@ def _read_parquet(data: bytes, name: str) -> Submission:
     except Exception as exc:  # noqa: BLE001 - any reader failure means a damaged file
         _fail("parquet", f"{name} is not a readable Parquet file: {exc}")
     header = df.columns
-    layout = _layout(header, 1, lambda i: f"column '{header[i]}'")
+    layout = _layout(header, 1, lambda i: Text(N_("column '%(name)s'"), name=header[i]))
     body = df.select(
         _parquet_text(df[c], name).alias(f"c{i}") for i, c in enumerate(header)
     ).with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
@@ -894,7 +905,8 @@ def _read_sheet(ws: Any, name: str) -> Submission:
               "unit, period and one column per indicator code)")
     while header and not header[-1]:
         header.pop()  # trailing empty cells are not columns
-    layout = _layout(header, header_row, lambda i: f"cell {_column_letter(i)}{header_row}")
+    layout = _layout(header, header_row, lambda i: Text(
+        N_("cell %(cell)s"), cell=f"{_column_letter(i)}{header_row}"))
     positions = layout.read_positions()
     period_at = layout.keys["period"]
     blank = set(layout.blank)

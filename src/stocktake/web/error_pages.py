@@ -90,14 +90,13 @@ async def user_error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"detail": str(exc), "problems": exc.messages},
                             status_code=exc.http_status)
     title = next((t for kind, t in TITLES.items() if isinstance(exc, kind)), "Not accepted")
-    several = len(exc.problems) > 1
-    where = f"{exc.source}: " if exc.source else ""
-    # The problems themselves are the services' words (English); their count is the page's.
+    # Each problem in the page's language (i18n.say_problem; English as the CLI says it).
     count = len(exc.problems)
-    message = (where + ngettext("%(num)s problem:", "%(num)s problems:", count) % {"num": count}
-               if several else str(exc))
+    message = (i18n.say_source(exc) + ngettext("%(num)s problem:", "%(num)s problems:", count)
+               % {"num": count} if count > 1 else i18n.say_error(exc))
     return render(request, "error.html", {
-        "title": title, "message": message, "problems": exc.messages if several else [],
+        "title": title, "message": message,
+        "problems": [i18n.say_problem(p) for p in exc.problems] if count > 1 else [],
         "world_label": world_label(request)}, exc.http_status)
 
 
