@@ -19,6 +19,7 @@ import gettext as gettext_module
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from functools import cache
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -279,6 +280,8 @@ def _said(value: Any) -> Any:
         return say(value)
     if isinstance(value, Figure):  # as many decimals as it has, up to three: 0,5; 1 234
         return format_decimal(value.value, locale=_locale())
+    if isinstance(value, date):  # 7 décembre 2026
+        return documents.day(value, current())
     return value
 
 
