@@ -52,10 +52,13 @@ class Text(str):
 @dataclass(frozen=True)
 class Figure:
     """A number in a ``Text``: its English writing as the message has always had it (``5``,
-    ``0.5``, ``1e+06``) and its value, for a page that writes numbers its own way."""
+    ``0.5``, ``1e+06``) and its value, for a page that writes numbers its own way: by
+    ``pattern`` (a Babel number pattern, e.g. ``+#,##0.0 %`` for a signed share) or, without
+    one, with as many decimals as it has, up to three."""
 
     value: float
     english: str
+    pattern: str | None = None
 
     def __str__(self) -> str:
         return self.english

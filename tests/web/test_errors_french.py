@@ -144,9 +144,10 @@ def client_as(engine, role: str, lang: str | None = None) -> tuple[TestClient, s
     return client, session.csrf_token
 
 
-def check(client: TestClient, csrf: str, text: str | None = None):
+def check(client: TestClient, csrf: str, text: str | None = None, encoding: str = "utf-8"):
     return client.post("/data/submit/check", data={"csrf_token": csrf, "source": "file"},
-                       files={"file": ("july.csv", (text or upload()).encode(), "text/csv")})
+                       files={"file": ("july.csv", (text or upload()).encode(encoding),
+                                       "text/csv")})
 
 
 def test_a_french_check_says_each_finding_in_french_at_its_row_and_column(site):
@@ -165,6 +166,24 @@ def test_a_french_check_says_each_finding_in_french_at_its_row_and_column(site):
     assert findings_of(check(client, csrf, "indicator,unit\nincidents,A1\n").text) == {
         ("1", "–"): "the header lacks period, value: a long layout needs the columns "
                     "indicator,unit,period,value (found: indicator, unit)"}
+
+
+def test_a_french_file_in_another_encoding_and_a_total_off_its_parts(site):
+    client, csrf = client_as(site, "analyst", "fr")
+    latin = check(client, csrf, "indicator,unit,period,value\nincidents,A1,2024-07,5\n"
+                  "# café\n", encoding="cp1252")  # as Excel saves a French "CSV" file
+    assert findings_of(latin.text) == {("3", "–"): (
+        f"la ligne 3 n'est pas en UTF-8 (octet 0xE9, dans «{NB}# café{NB}»){NB}: le fichier "
+        "semble enregistré dans un autre encodage, comme Windows-1252 ou Latin-1; "
+        f"enregistrez-le en «{NB}CSV UTF-8{NB}» (Excel{NB}: Fichier > Enregistrer sous > "
+        "CSV UTF-8) et soumettez-le de nouveau")}
+    # A is reported as 1,500 while A1 and A2 add up to 10: 1,490 / 10 = +14,900.0%
+    total = check(client, csrf, "indicator,unit,period,value\nincidents,A,2024-07,1500\n"
+                  "incidents,A1,2024-07,4\nincidents,A2,2024-07,6\n")
+    assert findings_of(total.text) == {("2", "value"): (
+        f"incidents pour A en 2024-07 vaut 1{NB}500, mais ses 2 unités en dessous totalisent "
+        f"10 (un écart de +14{NB}900,0{NB}%, au-delà des 1{NB}% permis); vérifiez le total "
+        "ou les parties")}
 
 
 def test_a_french_404_and_403_and_the_same_in_english(site):

@@ -67,17 +67,17 @@ ROW_SCHEMA = {"row": pl.Int64, "indicator": pl.String, "unit": pl.String,
 HEADER_SEARCH_ROWS = 50  # a workbook's header may sit below a few lines of instructions
 
 _SEPARATORS = (",", ";", "\t")
-_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_SEPARATOR_NAMES = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab")}
 _DOCUMENT_SUFFIXES = {
-    ".pdf": "a PDF", ".doc": "a Word document", ".docx": "a Word document",
-    ".odt": "an OpenDocument text", ".rtf": "a rich-text document",
-    ".xls": "an Excel 97-2003 workbook", ".xlsb": "an Excel binary workbook",
-    ".ods": "an OpenDocument spreadsheet", ".numbers": "a Numbers spreadsheet",
-    ".ppt": "a PowerPoint file", ".pptx": "a PowerPoint file",
+    ".pdf": N_("a PDF"), ".doc": N_("a Word document"), ".docx": N_("a Word document"),
+    ".odt": N_("an OpenDocument text"), ".rtf": N_("a rich-text document"),
+    ".xls": N_("an Excel 97-2003 workbook"), ".xlsb": N_("an Excel binary workbook"),
+    ".ods": N_("an OpenDocument spreadsheet"), ".numbers": N_("a Numbers spreadsheet"),
+    ".ppt": N_("a PowerPoint file"), ".pptx": N_("a PowerPoint file"),
 }
 _FIRST_VISIBLE = re.compile(r"\S")
-_ACCEPTED = ("CSV (UTF-8), Excel workbook (.xlsx), JSON (a list of "
-             "{indicator, unit, period, value} objects) or Parquet")
+_ACCEPTED = Text(N_("CSV (UTF-8), Excel workbook (.xlsx), JSON (a list of "
+                    "{indicator, unit, period, value} objects) or Parquet"))
 
 
 @dataclass
@@ -112,13 +112,16 @@ def read_submission(data: bytes, filename: str) -> Submission:
     if suffix in (".parquet", ".pq"):
         _fail("parquet", f"{name} is not a Parquet file (it does not start with PAR1)")
     if data.startswith(b"%PDF"):
-        _fail("format", f"{name} is a PDF: submit the figures as {_ACCEPTED}")
+        _fail("format", Text(N_("%(file)s is a PDF: submit the figures as %(accepted)s"),
+                             file=name, accepted=_ACCEPTED))
     if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: .xls, .doc
-        _fail("format", f"{name} is an old Office file (Excel 97-2003 or Word): open it and "
-              "save it as 'Excel Workbook (.xlsx)' or 'CSV UTF-8'")
+        _fail("format", Text(N_("%(file)s is an old Office file (Excel 97-2003 or Word): "
+                                "open it and save it as 'Excel Workbook (.xlsx)' or 'CSV "
+                                "UTF-8'"), file=name))
     if suffix in _DOCUMENT_SUFFIXES:
-        _fail("format", f"{name} is {_DOCUMENT_SUFFIXES[suffix]}: submit the figures as "
-              f"{_ACCEPTED}")
+        _fail("format", Text(N_("%(file)s is %(what)s: submit the figures as %(accepted)s"),
+                             file=name, what=Text(_DOCUMENT_SUFFIXES[suffix]),
+                             accepted=_ACCEPTED))
     text = _decode(data, name)
     if not text or text.isspace():  # e.g. nothing but a byte-order mark
         _fail("empty_file", Text(N_("%(file)s is empty: expected a header row and rows of "
@@ -516,7 +519,8 @@ def _decode(data: bytes, name: str) -> str:
         if head.count(b"\x00") >= len(head) // 3:
             _fail("encoding", f"{name} looks like UTF-16 text without a byte-order mark: "
                   "save it as 'CSV UTF-8' and submit again")
-        _fail("format", f"{name} is not a text file: submit the figures as {_ACCEPTED}")
+        _fail("format", Text(N_("%(file)s is not a text file: submit the figures as "
+                                "%(accepted)s"), file=name, accepted=_ACCEPTED))
     bom = 3 if data.startswith(codecs.BOM_UTF8) else 0
     try:
         return str(memoryview(data)[bom:], "utf-8")  # a view: no copy of a large file
@@ -532,11 +536,11 @@ def _not_utf8(data: bytes, at: int, lines_before: int = 0) -> NoReturn:
     line_bytes = data[start:end if end >= 0 else len(data)].rstrip(b"\r")
     line = lines_before + data.count(b"\n", 0, at) + 1
     near = line_bytes.decode("cp1252", errors="replace")[:60]
-    _fail("encoding",
-          f"line {line} is not UTF-8 (byte 0x{data[at]:02X}, in '{near}'): the "
-          "file looks saved in another encoding such as Windows-1252 or Latin-1; "
-          "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8) and submit again",
-          row=line, value=near)
+    _fail("encoding", Text(N_(
+        "line %(line)s is not UTF-8 (byte 0x%(byte)s, in '%(near)s'): the file looks saved in "
+        "another encoding such as Windows-1252 or Latin-1; save it as 'CSV UTF-8' (Excel: "
+        "File > Save As > CSV UTF-8) and submit again"), line=line, byte=f"{data[at]:02X}",
+        near=near), row=line, value=near)
 
 
 def _read_csv(text: str, data: bytes, name: str) -> Submission:
@@ -657,18 +661,19 @@ def _csv_slow(text: str, sep: str, n: int, name: str) -> pl.DataFrame:
                 continue  # blank line, or a row of empty cells
             if len(rec) != n:
                 findings.append(Finding(
-                    start, None, None, "malformed_csv", "error",
-                    f"line {start} has {len(rec)} fields but the header has {n}: check for "
-                    f"a missing or extra {what}, or a value containing a {what} that is not "
-                    "in double quotes"))
+                    start, None, None, "malformed_csv", "error", Text(N_(
+                        "line %(line)s has %(fields)s fields but the header has %(header)s: "
+                        "check for a missing or extra %(what)s, or a value containing a "
+                        "%(what)s that is not in double quotes"), line=start,
+                        fields=len(rec), header=n, what=Text(what))))
                 continue
             records.append(rec)
             starts.append(start)
     except csv.Error as exc:
         start = end + 1
         if "end of data" in str(exc) or "field limit" in str(exc):
-            msg = (f"line {start}: a double quote (\") opens a quoted field that is never "
-                   "closed; remove the stray quote or close it")
+            msg = Text(N_("line %(line)s: a double quote (\") opens a quoted field that is "
+                          "never closed; remove the stray quote or close it"), line=start)
         else:
             msg = (f"line {reader.line_num}: malformed quoting ({exc}); a field containing a "
                    f"{what} or a quote must be wrapped in double quotes, with any quote "

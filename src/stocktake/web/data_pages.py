@@ -388,7 +388,7 @@ def data_template(request: Request, engine: EngineDep, principal: CurrentPrincip
             n = write_template(engine, unit, period.strip(), target)
             period_code = Period.parse(period.strip()).code
         except StocktakeError as exc:  # TemplateError, PeriodError
-            return problem(request, _("No template"), f"{exc}.", 400)
+            return problem(request, _("No template"), f"{i18n.say_error(exc)}.", 400)
         body = target.read_bytes()
     return Response(body, media_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), headers={

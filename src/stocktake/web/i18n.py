@@ -278,8 +278,8 @@ def say(text: Any) -> Any:
 def _said(value: Any) -> Any:
     if isinstance(value, Text):
         return say(value)
-    if isinstance(value, Figure):  # as many decimals as it has, up to three: 0,5; 1 234
-        return format_decimal(value.value, locale=_locale())
+    if isinstance(value, Figure):  # 0,5; 1 234; +5,1 %
+        return format_decimal(value.value, format=value.pattern, locale=_locale())
     if isinstance(value, date):  # 7 décembre 2026
         return documents.day(value, current())
     return value
