@@ -14,6 +14,7 @@ from ..results import encode
 from ..results.alerts import REVIEW_STATUSES, AlertsReport
 from ..services.reading.alerts import alerts, review_alert
 from ..services.reading.snapshot import Snapshot
+from . import i18n
 from .auth import READERS, client_ip
 from .deps import CurrentPrincipal, EngineDep, Model, SnapshotDep, render, world_label
 from .public_words import N_
@@ -70,7 +71,7 @@ async def alert_review(request: Request, alert: str, engine: EngineDep,
                                 by=principal.username, ip=client_ip(request))
     except StocktakeError as exc:
         return render(request, "error.html", {
-            "title": N_("Not reviewed"), "message": str(exc),
+            "title": N_("Not reviewed"), "message": i18n.say_error(exc),
             "world_label": world_label(request)}, exc.http_status)
     return RedirectResponse(_back(str(form.get("next", "")), alert), status_code=303)
 

@@ -170,8 +170,8 @@ def readable_problems(problems: list[str], rows: dict[str, str]) -> list[str]:
 
 def problems_of(exc: Exception) -> list[str]:
     """Each problem of a user error, one line each, for the list above the form."""
-    if isinstance(exc, StocktakeError):
-        return exc.messages
+    if isinstance(exc, StocktakeError):  # in the page's language where they are Text
+        return [i18n.say_problem(p) for p in exc.problems]
     if isinstance(exc, DeliveryError):
         return list(exc.problems)
     return [str(exc)]

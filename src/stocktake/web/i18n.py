@@ -286,8 +286,10 @@ def _said(value: Any) -> Any:
 
 
 def say_problem(problem: Problem) -> str:
-    """``where: message`` in the page's language (``str(problem)`` in English)."""
-    if current() == DEFAULT:
+    """``where: message`` in the page's language; ``str(problem)`` in English, and where
+    neither is a Text (the service's own words, as written)."""
+    if current() == DEFAULT or not (isinstance(problem.message, Text)
+                                    or isinstance(problem.where, Text)):
         return str(problem)
     if not problem.where:
         return say(problem.message)
