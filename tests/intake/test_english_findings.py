@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from stocktake.cli import app
@@ -45,6 +46,7 @@ def english(today: str) -> list[tuple[int, str | None, str, str]]:
     ]
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the words are under test
 def test_stocktake_submit_says_the_findings_in_english_as_ever(db_url, small_model_dir,
                                                                 tmp_path):
     indicators = small_model_dir / "indicators.yaml"

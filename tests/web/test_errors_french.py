@@ -19,7 +19,9 @@ from stocktake.store.db import utcnow
 from stocktake.web import auth, i18n
 from stocktake.web.app import create_app
 
-pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
+# The words, not the database, are under test here: SQLite only (the pages' tests cover both).
+pytestmark = [pytest.mark.usefixtures("cheap_hashing"),  # tests/conftest.py
+              pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 NB = "\u00a0"  # the no-break space of French punctuation: « x », x : y
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
