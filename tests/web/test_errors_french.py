@@ -188,6 +188,31 @@ def test_a_french_file_in_another_encoding_and_a_total_off_its_parts(site):
         "ou les parties")}
 
 
+RULE = """\
+- code: FEW
+  name: No more incidents than people
+  left: incidents
+  operator: "<="
+  right: population
+  importance: high
+"""
+
+
+def test_a_broken_rule_in_french_and_in_english(site, small_model_dir):
+    (small_model_dir / "rules.yaml").write_text(RULE)
+    load_model(site, small_model_dir, loaded_by="t")
+    client, csrf = client_as(site, "analyst", "fr")
+    rows = "indicator,unit,period,value\nincidents,B1,2024-07,5000\npopulation,B1,2024-07,1234.5\n"
+    french = findings_of(check(client, csrf, rows).text)
+    assert list(french.values()) == [
+        f"incidents (5{NB}000) devrait être au plus égal à population (1{NB}234,5) pour B1 en "
+        f"2024-07{NB}: écart de 3{NB}765,5"]
+    client.cookies.set(i18n.COOKIE, "en")
+    assert list(findings_of(check(client, csrf, rows).text).values()) == [
+        "incidents (5,000) should be at most population (1,234.5) for B1 in 2024-07: "
+        "difference 3,765.5"]
+
+
 def test_a_french_404_and_403_and_the_same_in_english(site):
     analyst, _ = client_as(site, "analyst", "fr")
     missing = analyst.get("/priorities/P11")

@@ -43,8 +43,9 @@ CONVERTED_MODULES = ("i18n.py", "public_words.py", "data_pages.py", "account_pag
                      "commitment_pages.py", "language_pages.py")
 # Outside web/: the modules whose findings and errors a page says again in its language
 # (errors.Text, marked N_; babel.cfg reads them too).
-SAYING_MODULES = ("errors.py", "intake/findings.py", "intake/formats.py",
-                  "intake/validate.py", "model/periods.py")
+SAYING_MODULES = ("errors.py", "intake/findings.py", "intake/formats.py", "intake/rules.py",
+                  "intake/service.py", "intake/template.py", "intake/validate.py",
+                  "model/periods.py")
 KEYWORDS = DEFAULT_KEYWORDS | {"N_": None}
 NOT_WORDS = {"stocktake", "CSV"}  # the same in every language
 
