@@ -848,8 +848,9 @@ def _read_zip(data: bytes, name: str) -> Submission:
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except (zipfile.BadZipFile, ValueError):
-        _fail("workbook", f"{name} is not a real Excel workbook (a damaged zip file): open it "
-              "in Excel and save it as 'Excel Workbook (.xlsx)'")
+        _fail("workbook", Text(N_("%(file)s is not a real Excel workbook (a damaged zip "
+                                  "file): open it in Excel and save it as 'Excel Workbook "
+                                  "(.xlsx)'"), file=name))
     if "xl/workbook.xml" in names:
         return _read_xlsx(data, name)
     if "xl/workbook.bin" in names:
@@ -893,7 +894,6 @@ def _read_xlsx(data: bytes, name: str) -> Submission:
 
 
 def _read_sheet(ws: Any, name: str) -> Submission:
-    sheet = f"sheet '{ws.title}'"
     rows_iter = ws.iter_rows()
     header: list[str] | None = None
     header_row = 0
@@ -905,9 +905,10 @@ def _read_sheet(ws: Any, name: str) -> Submission:
         if r >= HEADER_SEARCH_ROWS:
             break
     if header is None:
-        _fail("header", f"no header row found in the first {HEADER_SEARCH_ROWS} rows of "
-              f"{sheet} of {name}: expected a row with indicator, unit, period, value (or "
-              "unit, period and one column per indicator code)")
+        _fail("header", Text(N_(
+            "no header row found in the first %(rows)s rows of sheet '%(sheet)s' of %(file)s: "
+            "expected a row with indicator, unit, period, value (or unit, period and one "
+            "column per indicator code)"), rows=HEADER_SEARCH_ROWS, sheet=ws.title, file=name))
     while header and not header[-1]:
         header.pop()  # trailing empty cells are not columns
     layout = _layout(header, header_row, lambda i: Text(
@@ -931,9 +932,9 @@ def _read_sheet(ws: Any, name: str) -> Submission:
             if cell.data_type == "f" and i not in blank:  # unheaded columns are not read
                 formula = getattr(value, "text", value)
                 findings.append(Finding(
-                    r, header[i], formula, "excel_formula", "error",
-                    f"cell {ref} holds a formula ({formula}); paste the value instead "
-                    "(Paste Special > Values)"))
+                    r, header[i], formula, "excel_formula", "error", Text(N_(
+                        "cell %(cell)s holds a formula (%(formula)s); paste the value instead "
+                        "(Paste Special > Values)"), cell=ref, formula=formula)))
                 texts[i] = ""
                 continue
             text, note = _cell_text(getattr(value, "text", value), cell.number_format or "",
