@@ -219,6 +219,9 @@ def test_a_french_404_and_403_and_the_same_in_english(site):
     assert missing.status_code == 404 and "<h1>Introuvable</h1>" in missing.text
     assert (f"priorité «{NB}P11{NB}» introuvable (vouliez-vous dire «{NB}P1{NB}»?)"
             in missing.text)
+    wrong = analyst.get("/priorities/P1/plan?version=abc")  # a parameter FastAPI refuses
+    assert wrong.status_code == 422
+    assert f"version{NB}: La valeur doit être un nombre entier" in wrong.text
     provider, _ = client_as(site, "provider", "fr")
     outside = provider.get("/units/B1")  # the provider reports for A and the units below it
     assert outside.status_code == 403 and "<h1>Non ouvert à votre rôle</h1>" in outside.text
@@ -229,6 +232,9 @@ def test_a_french_404_and_403_and_the_same_in_english(site):
     missing = analyst.get("/priorities/P11")
     assert missing.status_code == 404 and "<h1>Not found</h1>" in missing.text
     assert "no priority &#39;P11&#39; (did you mean &#39;P1&#39;?)" in missing.text
+    wrong = analyst.get("/priorities/P1/plan?version=abc")
+    assert ("version: Input should be a valid integer, unable to parse string as an integer"
+            in wrong.text)
 
 
 def test_the_api_answers_in_english_on_a_french_browser(site):

@@ -30,7 +30,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import Conflict, Forbidden, Invalid, NotFound, Problem, StocktakeError
+from ..errors import Conflict, Forbidden, Invalid, NotFound, Problem, StocktakeError, Text
 from . import auth, i18n
 from .deps import render, world_label
 from .i18n import gettext as _
@@ -100,6 +100,15 @@ async def user_error(request: Request, exc: Exception) -> Response:
         "world_label": world_label(request)}, exc.http_status)
 
 
+# Pydantic's words for the commonest wrong parameters, as Text: a page says them in its
+# language, the API as pydantic wrote them.
+PYDANTIC_WORDS = {message: Text(message) for message in (
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("Input should be a valid number, unable to parse string as a number"),
+    N_("Input should be a valid boolean, unable to interpret input"),
+    N_("Field required"))}
+
+
 def invalid_request(exc: RequestValidationError) -> Invalid:
     """FastAPI's findings on a request's parameters and body as one Invalid, each problem
     at its place (``offset``, ``body.rows``): a wrong parameter is the user's to put right."""
@@ -107,7 +116,8 @@ def invalid_request(exc: RequestValidationError) -> Invalid:
     for error in exc.errors():
         # loc is (where it came from, name, ...): ("query", "offset"), ("body", "rows", 0)
         where = ".".join(str(part) for part in error.get("loc", ())[1:]) or "request"
-        problems.append(Problem(str(error.get("msg", "not valid")), where))
+        message = str(error.get("msg", "not valid"))
+        problems.append(Problem(PYDANTIC_WORDS.get(message, message), where))
     return Invalid(problems or [Problem("the request is not valid")])
 
 
