@@ -11,6 +11,11 @@ it as an internal error and the web as a 500 page with a request id, never as "n
 - ``Conflict``: the input is right but the state forbids it (a batch already approved,
   a version that moved on, an account that exists).
 - ``Forbidden``: the principal may not do this.
+
+The words of a problem are English, as the CLI and the JSON API show them. A message that a
+person also meets on a web page in another language is a ``Text``: the same English string,
+which also keeps its English template (marked ``N_`` for the catalogue) and its values, so
+that the web can say it again in the page's language (web.i18n.say), numbers included.
 """
 
 from __future__ import annotations
@@ -19,6 +24,49 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+
+def N_(message: str) -> str:
+    """Marks an English template for `pybabel extract` (babel.cfg passes ``-k N_``)."""
+    return message
+
+
+class Text(str):
+    """English words that remember how they were made: ``template % values``. It is the
+    English string itself (the CLI, the JSON and the logs read it as ever); the web says it
+    again from ``template`` and ``values`` in the page's language. A value may itself be a
+    ``Text`` (said again too) or a ``Figure`` (written in the page's number format). With no
+    values the template is the text, not %-formatted. Joined to other text it becomes a plain
+    ``str``: English on every page, never wrong."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Text:
+        self = super().__new__(cls, template % values if values else template)
+        self.template, self.values = template, values
+        return self
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number in a ``Text``: its English writing as the message has always had it (``5``,
+    ``0.5``, ``1e+06``) and its value, for a page that writes numbers its own way: by
+    ``pattern`` (a Babel number pattern, e.g. ``+#,##0.0 %`` for a signed share) or, without
+    one, with as many decimals as it has, up to three."""
+
+    value: float
+    english: str
+    pattern: str | None = None
+
+    def __str__(self) -> str:
+        return self.english
+
+
+def figure(value: float) -> Figure:
+    """``value`` written as ``f"{value:g}"`` in English."""
+    return Figure(value, f"{value:g}")
 
 
 @dataclass(frozen=True)
@@ -64,8 +112,10 @@ class StocktakeError(Exception):
                  source: str | None = None):
         if isinstance(problems, str | Problem):
             problems = [problems]
-        self.problems: list[Problem] = [p if isinstance(p, Problem) else Problem(str(p))
-                                        for p in problems]
+        # A Text stays one (str() would make a plain copy of it).
+        self.problems: list[Problem] = [
+            p if isinstance(p, Problem) else Problem(p if isinstance(p, str) else str(p))
+            for p in problems]
         self.source = source
         super().__init__(self._text())
 
@@ -117,9 +167,20 @@ def did_you_mean(word: str, choices: Iterable[object], *, cutoff: float = 0.6) -
     texts = [str(c) for c in choices]
     close = ([c for c in texts if c.lower() == str(word).lower()]
              or difflib.get_close_matches(str(word), texts, n=1, cutoff=cutoff))
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return hint(close[0]) if close else ""
+
+
+def hint(choice: str) -> Text:
+    """`` (did you mean 'X'?)`` for one choice."""
+    return Text(N_(" (did you mean '%(choice)s'?)"), choice=choice)
+
+
+# The kinds of thing not_found names, for the catalogue: a page says them in its language.
+KINDS = (N_("audit action"), N_("commitment"), N_("department"), N_("indicator"),
+         N_("minister"), N_("priority"), N_("reporting unit"))
 
 
 def not_found(kind: str, word: str, choices: Iterable[object]) -> NotFound:
     """``no priority 'LITT' (did you mean 'LIT'?)``: the usual NotFound, built one way."""
-    return NotFound(f"no {kind} '{word}'{did_you_mean(word, choices)}")
+    return NotFound(Text(N_("no %(kind)s '%(word)s'%(hint)s"), kind=Text(kind), word=word,
+                         hint=did_you_mean(word, choices)))

@@ -41,6 +41,11 @@ CONVERTED_MODULES = ("i18n.py", "public_words.py", "data_pages.py", "account_pag
                      "overview_pages.py", "alert_pages.py", "spc_pages.py", "error_pages.py",
                      "delivery_pages.py", "delivery_words.py", "register_pages.py",
                      "commitment_pages.py", "language_pages.py")
+# Outside web/: the modules whose findings and errors a page says again in its language
+# (errors.Text, marked N_; babel.cfg reads them too).
+SAYING_MODULES = ("errors.py", "intake/findings.py", "intake/formats.py", "intake/rules.py",
+                  "intake/service.py", "intake/template.py", "intake/validate.py",
+                  "model/periods.py")
 KEYWORDS = DEFAULT_KEYWORDS | {"N_": None}
 NOT_WORDS = {"stocktake", "CSV"}  # the same in every language
 
@@ -59,10 +64,10 @@ def extracted() -> dict[str | tuple[str, str], str]:
                 babel_extract, WEB / "templates" / name, keywords=KEYWORDS,
                 options={"extensions": "jinja2.ext.i18n"}):
             found[Contextual(context, message) if context else message] = f"{name}:{line}"
-    for name in CONVERTED_MODULES:
-        for line, message, _c, _x in extract_from_file("python", WEB / name,
-                                                       keywords=KEYWORDS):
-            found[message] = f"{name}:{line}"
+    for path in [WEB / name for name in CONVERTED_MODULES] + [
+            WEB.parent / name for name in SAYING_MODULES]:
+        for line, message, _c, _x in extract_from_file("python", path, keywords=KEYWORDS):
+            found[message] = f"{path.name}:{line}"
     return found
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..errors import Invalid, Problem
+from ..errors import N_, Invalid, Problem, Text
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class Finding:
     value: Any
     check: str  # e.g. "unknown_indicator", "period_format"
     severity: str  # "error" | "warning"
-    message: str
+    message: str  # an errors.Text where a page may say it in another language
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -38,12 +38,18 @@ class SubmissionError(Invalid):
 
     def __init__(self, findings: list[Finding]):
         self.findings = findings
-        super().__init__([Problem(f"{f.message} [{f.check}]", _where(f)) for f in findings])
+        super().__init__([Problem(Text(N_("%(message)s [%(check)s]"), message=f.message,
+                                       check=f.check), _where(f)) for f in findings])
 
     def _text(self) -> str:
         return "; ".join(str(f) for f in self.findings)
 
 
-def _where(finding: Finding) -> str:
-    where = f"row {finding.row}" if finding.row is not None else "file"
-    return where + (f", column '{finding.column}'" if finding.column else "")
+def _where(finding: Finding) -> Text:
+    """``row 4, column 'value'``, ``file``: where a finding is, in words."""
+    row, column = finding.row, finding.column
+    if row is None:
+        return (Text(N_("file, column '%(column)s'"), column=column) if column
+                else Text(N_("file")))
+    return (Text(N_("row %(row)s, column '%(column)s'"), row=row, column=column) if column
+            else Text(N_("row %(row)s"), row=row))

@@ -54,6 +54,7 @@ from typing import Any, BinaryIO, NoReturn
 
 import polars as pl
 
+from ..errors import N_, Text
 from .cells import as_written
 from .findings import Finding, SubmissionError
 
@@ -66,17 +67,17 @@ ROW_SCHEMA = {"row": pl.Int64, "indicator": pl.String, "unit": pl.String,
 HEADER_SEARCH_ROWS = 50  # a workbook's header may sit below a few lines of instructions
 
 _SEPARATORS = (",", ";", "\t")
-_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_SEPARATOR_NAMES = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab")}
 _DOCUMENT_SUFFIXES = {
-    ".pdf": "a PDF", ".doc": "a Word document", ".docx": "a Word document",
-    ".odt": "an OpenDocument text", ".rtf": "a rich-text document",
-    ".xls": "an Excel 97-2003 workbook", ".xlsb": "an Excel binary workbook",
-    ".ods": "an OpenDocument spreadsheet", ".numbers": "a Numbers spreadsheet",
-    ".ppt": "a PowerPoint file", ".pptx": "a PowerPoint file",
+    ".pdf": N_("a PDF"), ".doc": N_("a Word document"), ".docx": N_("a Word document"),
+    ".odt": N_("an OpenDocument text"), ".rtf": N_("a rich-text document"),
+    ".xls": N_("an Excel 97-2003 workbook"), ".xlsb": N_("an Excel binary workbook"),
+    ".ods": N_("an OpenDocument spreadsheet"), ".numbers": N_("a Numbers spreadsheet"),
+    ".ppt": N_("a PowerPoint file"), ".pptx": N_("a PowerPoint file"),
 }
 _FIRST_VISIBLE = re.compile(r"\S")
-_ACCEPTED = ("CSV (UTF-8), Excel workbook (.xlsx), JSON (a list of "
-             "{indicator, unit, period, value} objects) or Parquet")
+_ACCEPTED = Text(N_("CSV (UTF-8), Excel workbook (.xlsx), JSON (a list of "
+                    "{indicator, unit, period, value} objects) or Parquet"))
 
 
 @dataclass
@@ -98,7 +99,8 @@ def read_submission(data: bytes, filename: str) -> Submission:
     name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] or "the file"
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if not data or data.isspace():  # isspace, not strip: no copy of a large file
-        _fail("empty_file", f"{name} is empty: expected a header row and rows of data")
+        _fail("empty_file", Text(N_("%(file)s is empty: expected a header row and rows of "
+                                     "data"), file=name))
     if data.startswith(b"PK\x03\x04"):
         return _read_zip(data, name)
     if data.startswith(b"PAR1"):
@@ -110,16 +112,20 @@ def read_submission(data: bytes, filename: str) -> Submission:
     if suffix in (".parquet", ".pq"):
         _fail("parquet", f"{name} is not a Parquet file (it does not start with PAR1)")
     if data.startswith(b"%PDF"):
-        _fail("format", f"{name} is a PDF: submit the figures as {_ACCEPTED}")
+        _fail("format", Text(N_("%(file)s is a PDF: submit the figures as %(accepted)s"),
+                             file=name, accepted=_ACCEPTED))
     if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: .xls, .doc
-        _fail("format", f"{name} is an old Office file (Excel 97-2003 or Word): open it and "
-              "save it as 'Excel Workbook (.xlsx)' or 'CSV UTF-8'")
+        _fail("format", Text(N_("%(file)s is an old Office file (Excel 97-2003 or Word): "
+                                "open it and save it as 'Excel Workbook (.xlsx)' or 'CSV "
+                                "UTF-8'"), file=name))
     if suffix in _DOCUMENT_SUFFIXES:
-        _fail("format", f"{name} is {_DOCUMENT_SUFFIXES[suffix]}: submit the figures as "
-              f"{_ACCEPTED}")
+        _fail("format", Text(N_("%(file)s is %(what)s: submit the figures as %(accepted)s"),
+                             file=name, what=Text(_DOCUMENT_SUFFIXES[suffix]),
+                             accepted=_ACCEPTED))
     text = _decode(data, name)
     if not text or text.isspace():  # e.g. nothing but a byte-order mark
-        _fail("empty_file", f"{name} is empty: expected a header row and rows of data")
+        _fail("empty_file", Text(N_("%(file)s is empty: expected a header row and rows of "
+                                     "data"), file=name))
     first = _FIRST_VISIBLE.search(text)
     if suffix == ".json" or (first is not None and first.group() in "[{"):
         return _read_json(text, name)
@@ -372,34 +378,39 @@ def _layout(header: list[str], header_row: int, where: Callable[[int], str]) -> 
         if not low or REFERENCE_MARK in low:
             continue
         if low in seen:
-            _fail("header", f"the header names '{names[i]}' twice ({where(seen[low])} and "
-                  f"{where(i)}): each column must appear once", row=header_row,
-                  column=names[i])
+            _fail("header", Text(N_("the header names '%(name)s' twice (%(first)s and "
+                                    "%(second)s): each column must appear once"),
+                                 name=names[i], first=where(seen[low]), second=where(i)),
+                  row=header_row, column=names[i])
         seen[low] = i
     blank = [i for i, low in enumerate(lowered) if not low]
     if "indicator" in seen or "value" in seen:
         missing = [c for c in LONG_COLUMNS if c not in seen]
         if missing:
-            _fail("header", f"the header lacks {', '.join(missing)}: a long layout needs "
-                  f"the columns {','.join(LONG_COLUMNS)} (found: {shown})", row=header_row)
+            _fail("header", Text(N_("the header lacks %(missing)s: a long layout needs the "
+                                    "columns %(columns)s (found: %(found)s)"),
+                                 missing=", ".join(missing), columns=",".join(LONG_COLUMNS),
+                                 found=shown), row=header_row)
         keys = {c: seen[c] for c in LONG_COLUMNS}
         warnings = [
             Finding(header_row, names[i], names[i], "extra_column", "warning",
-                    f"column '{names[i]}' ({where(i)}) is not one of "
-                    f"{','.join(LONG_COLUMNS)} and was not read")
+                    Text(N_("column '%(name)s' (%(where)s) is not one of %(columns)s and was "
+                            "not read"), name=names[i], where=where(i),
+                         columns=",".join(LONG_COLUMNS)))
             for low, i in seen.items() if low not in LONG_COLUMNS]
         return _Layout("long", keys, [], blank, warnings)
     if all(k in seen for k in WIDE_KEYS):
         keys = {k: seen[k] for k in WIDE_KEYS}
         indicators = sorted(i for low, i in seen.items() if low not in WIDE_KEYS)
         if not indicators:
-            _fail("header", "the header has unit and period but no indicator columns: a wide "
-                  "layout needs one column per indicator code after unit,period",
-                  row=header_row)
+            _fail("header", Text(N_("the header has unit and period but no indicator "
+                                    "columns: a wide layout needs one column per indicator "
+                                    "code after unit,period")), row=header_row)
         return _Layout("wide", keys, indicators, blank, [])
-    _fail("header", "the header must be indicator,unit,period,value (one row per figure) or "
-          "unit,period followed by one column per indicator code (one row per unit and "
-          f"period); found: {shown}", row=header_row)
+    _fail("header", Text(N_("the header must be indicator,unit,period,value (one row per "
+                            "figure) or unit,period followed by one column per indicator code "
+                            "(one row per unit and period); found: %(found)s"), found=shown),
+          row=header_row)
 
 
 def _shape(body: pl.DataFrame, header: list[str], layout: _Layout, *,
@@ -440,8 +451,8 @@ def _shape_parts(body: pl.DataFrame, header: list[str], layout: _Layout, *,
             if empty:
                 warnings.append(Finding(
                     None, "value", None, "empty_value", "warning",
-                    f"{len(empty)} row(s) have no value and were not read: "
-                    f"{_row_list(empty)}"))
+                    Text(N_("%(num)s row(s) have no value and were not read: %(rows)s"),
+                         num=len(empty), rows=_row_list(empty))))
             rows = rows.filter(pl.col("value") != "")
     else:
         k = layout.keys
@@ -468,15 +479,17 @@ def _unheaded_data(body: pl.DataFrame, layout: _Layout) -> dict[int, Finding]:
         filled = body.filter(pl.col(f"c{i}") != "")
         if filled.height:
             first, row = filled[f"c{i}"][0], int(filled["row"][0])
-            out[i] = Finding(row, None, first, "extra_column", "warning",
-                             f"a column with no header ({_column_letter(i)}) holds data, e.g. "
-                             f"'{first}' on row {row}: it was not read")
+            out[i] = Finding(row, None, first, "extra_column", "warning", Text(N_(
+                "a column with no header (%(letter)s) holds data, e.g. '%(first)s' on row "
+                "%(row)s: it was not read"), letter=_column_letter(i), first=first, row=row))
     return out
 
 
 def _row_list(rows: list[int], limit: int = 20) -> str:
     shown = ", ".join(map(str, rows[:limit]))
-    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+    if len(rows) <= limit:
+        return shown
+    return Text(N_("%(rows)s and %(num)s more"), rows=shown, num=len(rows) - limit)
 
 
 def _column_letter(i: int) -> str:
@@ -506,7 +519,8 @@ def _decode(data: bytes, name: str) -> str:
         if head.count(b"\x00") >= len(head) // 3:
             _fail("encoding", f"{name} looks like UTF-16 text without a byte-order mark: "
                   "save it as 'CSV UTF-8' and submit again")
-        _fail("format", f"{name} is not a text file: submit the figures as {_ACCEPTED}")
+        _fail("format", Text(N_("%(file)s is not a text file: submit the figures as "
+                                "%(accepted)s"), file=name, accepted=_ACCEPTED))
     bom = 3 if data.startswith(codecs.BOM_UTF8) else 0
     try:
         return str(memoryview(data)[bom:], "utf-8")  # a view: no copy of a large file
@@ -522,11 +536,11 @@ def _not_utf8(data: bytes, at: int, lines_before: int = 0) -> NoReturn:
     line_bytes = data[start:end if end >= 0 else len(data)].rstrip(b"\r")
     line = lines_before + data.count(b"\n", 0, at) + 1
     near = line_bytes.decode("cp1252", errors="replace")[:60]
-    _fail("encoding",
-          f"line {line} is not UTF-8 (byte 0x{data[at]:02X}, in '{near}'): the "
-          "file looks saved in another encoding such as Windows-1252 or Latin-1; "
-          "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8) and submit again",
-          row=line, value=near)
+    _fail("encoding", Text(N_(
+        "line %(line)s is not UTF-8 (byte 0x%(byte)s, in '%(near)s'): the file looks saved in "
+        "another encoding such as Windows-1252 or Latin-1; save it as 'CSV UTF-8' (Excel: "
+        "File > Save As > CSV UTF-8) and submit again"), line=line, byte=f"{data[at]:02X}",
+        near=near), row=line, value=near)
 
 
 def _read_csv(text: str, data: bytes, name: str) -> Submission:
@@ -567,7 +581,8 @@ class _CsvHead:
         except csv.Error as exc:
             _fail("malformed_csv", f"line 1 (the header) is not well-formed CSV: {exc}",
                   row=1)
-        layout = _layout(header, 1, lambda i: f"column {_column_letter(i)}")
+        layout = _layout(header, 1, lambda i: Text(N_("column %(letter)s"),
+                                                   letter=_column_letter(i)))
         return cls(first_line, sep, header, layout)
 
     @property
@@ -646,18 +661,19 @@ def _csv_slow(text: str, sep: str, n: int, name: str) -> pl.DataFrame:
                 continue  # blank line, or a row of empty cells
             if len(rec) != n:
                 findings.append(Finding(
-                    start, None, None, "malformed_csv", "error",
-                    f"line {start} has {len(rec)} fields but the header has {n}: check for "
-                    f"a missing or extra {what}, or a value containing a {what} that is not "
-                    "in double quotes"))
+                    start, None, None, "malformed_csv", "error", Text(N_(
+                        "line %(line)s has %(fields)s fields but the header has %(header)s: "
+                        "check for a missing or extra %(what)s, or a value containing a "
+                        "%(what)s that is not in double quotes"), line=start,
+                        fields=len(rec), header=n, what=Text(what))))
                 continue
             records.append(rec)
             starts.append(start)
     except csv.Error as exc:
         start = end + 1
         if "end of data" in str(exc) or "field limit" in str(exc):
-            msg = (f"line {start}: a double quote (\") opens a quoted field that is never "
-                   "closed; remove the stray quote or close it")
+            msg = Text(N_("line %(line)s: a double quote (\") opens a quoted field that is "
+                          "never closed; remove the stray quote or close it"), line=start)
         else:
             msg = (f"line {reader.line_num}: malformed quoting ({exc}); a field containing a "
                    f"{what} or a quote must be wrapped in double quotes, with any quote "
@@ -796,7 +812,7 @@ def _read_parquet(data: bytes, name: str) -> Submission:
     except Exception as exc:  # noqa: BLE001 - any reader failure means a damaged file
         _fail("parquet", f"{name} is not a readable Parquet file: {exc}")
     header = df.columns
-    layout = _layout(header, 1, lambda i: f"column '{header[i]}'")
+    layout = _layout(header, 1, lambda i: Text(N_("column '%(name)s'"), name=header[i]))
     body = df.select(
         _parquet_text(df[c], name).alias(f"c{i}") for i, c in enumerate(header)
     ).with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
@@ -832,8 +848,9 @@ def _read_zip(data: bytes, name: str) -> Submission:
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except (zipfile.BadZipFile, ValueError):
-        _fail("workbook", f"{name} is not a real Excel workbook (a damaged zip file): open it "
-              "in Excel and save it as 'Excel Workbook (.xlsx)'")
+        _fail("workbook", Text(N_("%(file)s is not a real Excel workbook (a damaged zip "
+                                  "file): open it in Excel and save it as 'Excel Workbook "
+                                  "(.xlsx)'"), file=name))
     if "xl/workbook.xml" in names:
         return _read_xlsx(data, name)
     if "xl/workbook.bin" in names:
@@ -877,7 +894,6 @@ def _read_xlsx(data: bytes, name: str) -> Submission:
 
 
 def _read_sheet(ws: Any, name: str) -> Submission:
-    sheet = f"sheet '{ws.title}'"
     rows_iter = ws.iter_rows()
     header: list[str] | None = None
     header_row = 0
@@ -889,12 +905,14 @@ def _read_sheet(ws: Any, name: str) -> Submission:
         if r >= HEADER_SEARCH_ROWS:
             break
     if header is None:
-        _fail("header", f"no header row found in the first {HEADER_SEARCH_ROWS} rows of "
-              f"{sheet} of {name}: expected a row with indicator, unit, period, value (or "
-              "unit, period and one column per indicator code)")
+        _fail("header", Text(N_(
+            "no header row found in the first %(rows)s rows of sheet '%(sheet)s' of %(file)s: "
+            "expected a row with indicator, unit, period, value (or unit, period and one "
+            "column per indicator code)"), rows=HEADER_SEARCH_ROWS, sheet=ws.title, file=name))
     while header and not header[-1]:
         header.pop()  # trailing empty cells are not columns
-    layout = _layout(header, header_row, lambda i: f"cell {_column_letter(i)}{header_row}")
+    layout = _layout(header, header_row, lambda i: Text(
+        N_("cell %(cell)s"), cell=f"{_column_letter(i)}{header_row}"))
     positions = layout.read_positions()
     period_at = layout.keys["period"]
     blank = set(layout.blank)
@@ -914,9 +932,9 @@ def _read_sheet(ws: Any, name: str) -> Submission:
             if cell.data_type == "f" and i not in blank:  # unheaded columns are not read
                 formula = getattr(value, "text", value)
                 findings.append(Finding(
-                    r, header[i], formula, "excel_formula", "error",
-                    f"cell {ref} holds a formula ({formula}); paste the value instead "
-                    "(Paste Special > Values)"))
+                    r, header[i], formula, "excel_formula", "error", Text(N_(
+                        "cell %(cell)s holds a formula (%(formula)s); paste the value instead "
+                        "(Paste Special > Values)"), cell=ref, formula=formula)))
                 texts[i] = ""
                 continue
             text, note = _cell_text(getattr(value, "text", value), cell.number_format or "",

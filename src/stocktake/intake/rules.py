@@ -47,7 +47,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from ..errors import Invalid, did_you_mean
+from ..errors import N_, Figure, Invalid, Text, did_you_mean
 from ..model.entities import DeliveryModel, Indicator
 from ..model.files import ModelError, Problem, parse_yaml, strip_lines
 from ..model.periods import Period, PeriodError, PeriodType
@@ -90,12 +90,12 @@ _OPERATOR_NAMES = {
 }
 
 _PHRASES = {
-    Operator.EQUAL: "should equal",
-    Operator.NOT_EQUAL: "should not equal",
-    Operator.GREATER: "should be greater than",
-    Operator.GREATER_OR_EQUAL: "should be at least",
-    Operator.LESS: "should be less than",
-    Operator.LESS_OR_EQUAL: "should be at most",
+    Operator.EQUAL: N_("should equal"),
+    Operator.NOT_EQUAL: N_("should not equal"),
+    Operator.GREATER: N_("should be greater than"),
+    Operator.GREATER_OR_EQUAL: N_("should be at least"),
+    Operator.LESS: N_("should be less than"),
+    Operator.LESS_OR_EQUAL: N_("should be at most"),
 }
 
 
@@ -582,7 +582,8 @@ class Violation:
         severity = severity or severity_for(self.importance)
         if severity not in ("error", "warning"):
             raise ValueError(f"severity '{severity}' must be 'error' or 'warning'")
-        message = self.message + (f". {self.instruction}" if self.instruction else "")
+        message = (Text(N_("%(message)s. %(instruction)s"), message=self.message,
+                        instruction=self.instruction) if self.instruction else self.message)
         return Finding(row, column, self.left_value, f"rule:{self.rule}", severity, message)
 
 
@@ -765,31 +766,39 @@ def _number(x: float) -> str:
     return f"{x:,.6f}".rstrip("0").rstrip(".")
 
 
+def _figure(x: float) -> Figure:
+    return Figure(x, _number(x), "#,##0.######")  # 1 234,5 on a French page
+
+
 def _side_text(expr: Expression, value: float | None) -> str:
-    if not expr.indicators:
+    if not expr.indicators or value is None:
         return expr.text
-    return f"{expr.text} ({_number(value)})" if value is not None else expr.text
+    return Text(N_("%(side)s (%(value)s)"), side=expr.text, value=_figure(value))
 
 
 def _message(rule: Rule, unit: str, period: str, left: float | None, right: float | None,
              missing: tuple[str, ...]) -> str:
-    where = f"for {unit} in {period}"
+    """What a violation breaks, as a Text (said again on a French page)."""
+    where = Text(N_("for %(unit)s in %(period)s"), unit=unit, period=period)
     if rule.operator is Operator.COMPULSORY_PAIR:
         has, lacks = ((rule.left, left), rule.right) if left is not None else (
             (rule.right, right), rule.left)
-        return (f"{_side_text(*has)} is reported but {lacks.text} is not {where}: "
-                "both or neither must be reported")
+        return Text(N_("%(has)s is reported but %(lacks)s is not %(where)s: both or neither "
+                       "must be reported"), has=_side_text(*has), lacks=lacks.text, where=where)
     if rule.operator is Operator.EXCLUSIVE_PAIR:
-        return (f"{_side_text(rule.left, left)} and {_side_text(rule.right, right)} "
-                f"must not both be reported {where}")
+        return Text(N_("%(left)s and %(right)s must not both be reported %(where)s"),
+                    left=_side_text(rule.left, left), right=_side_text(rule.right, right),
+                    where=where)
     assert left is not None and right is not None  # noqa: S101 - skipped otherwise
-    text = (f"{_side_text(rule.left, left)} {_PHRASES[rule.operator]} "
-            f"{_side_text(rule.right, right)} {where}: difference {_number(left - right + 0.0)}")
-    if rule.tolerance:
-        text += f" (tolerance {_number(rule.tolerance)})"
-    if missing:
-        text += f"; missing, counted as 0: {', '.join(missing)}"
-    return text
+    tolerance = (Text(N_(" (tolerance %(tolerance)s)"), tolerance=_figure(rule.tolerance))
+                 if rule.tolerance else "")
+    zeros = (Text(N_("; missing, counted as 0: %(codes)s"), codes=", ".join(missing))
+             if missing else "")
+    return Text(N_("%(left)s %(phrase)s %(right)s %(where)s: difference %(difference)s"
+                   "%(tolerance)s%(zeros)s"), left=_side_text(rule.left, left),
+                phrase=Text(_PHRASES[rule.operator]), right=_side_text(rule.right, right),
+                where=where, difference=_figure(left - right + 0.0), tolerance=tolerance,
+                zeros=zeros)
 
 
 _model_rules: dict[int, tuple[DeliveryModel, list[Rule]]] = {}

@@ -33,6 +33,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine
 
 from ..analysis.outliers import Outlier, check_values
+from ..errors import N_, Figure, Text
 from ..model.entities import Aggregation, DeliveryModel
 from ..model.periods import Period
 from ..store import approvals, model_repo, observations
@@ -43,6 +44,8 @@ from .rules import evaluate_rules, model_rules
 from .validate import RowChecker, located
 
 DEFAULT_TOTAL_TOLERANCE = 1.0  # percent: a reported total may differ this much from its parts
+# A signed share as a page in another language writes it (Babel's pattern): +5,1 %, −0,3 %.
+SIGNED_PERCENT = "+#,##0.0\u00a0%;\u2212#,##0.0\u00a0%"
 PERIOD_WORDS = {"year": "years", "quarter": "quarters", "month": "months", "week": "weeks",
                 "day": "days"}
 
@@ -195,7 +198,7 @@ def submit_frame(target: Engine | Connection, df: pl.DataFrame, *, checksum: str
 
 def _no_rows() -> Finding:
     return Finding(None, None, None, "no_rows", "error",
-                   "the file has a header but no rows of data")
+                   Text(N_("the file has a header but no rows of data")))
 
 
 def _submit_slices(target: Engine | Connection, slices: Iterable[pl.DataFrame], *,
@@ -227,8 +230,9 @@ def _submit_slices(target: Engine | Connection, slices: Iterable[pl.DataFrame], 
             observations.lock_batches(conn)
             if model_repo.current_load(conn) != load:
                 result.findings.append(Finding(
-                    None, None, None, "model_changed", "error", "the delivery model was "
-                    "loaded again while the file was being checked: submit it again"))
+                    None, None, None, "model_changed", "error", Text(N_(
+                        "the delivery model was loaded again while the file was being "
+                        "checked: submit it again"))))
                 raise _Rejected
             _check_and_store(conn, model, checker, (ids, uids), result, checksum=checksum,
                              source=source, format=format, submitter=submitter,
@@ -262,8 +266,8 @@ def _check_file(model: DeliveryModel, db_ids: tuple[dict[str, int], dict[str, in
     for a submission that cannot be taken at all (no model, an unknown --unit, no rows)."""
     refusal = None
     if not model.indicators or not model.units:
-        refusal = Finding(None, None, None, "no_model", "error",
-                          "no delivery model is loaded: run 'stocktake load DIR' first")
+        refusal = Finding(None, None, None, "no_model", "error", Text(N_(
+            "no delivery model is loaded: run 'stocktake load DIR' first")))
     elif scope is not None and scope not in model.units:
         refusal = Finding(None, None, scope, "scope", "error",
                           f"'{scope}' (--unit) is not a reporting unit")
@@ -422,10 +426,11 @@ def _lock_findings(conn: Connection, model: DeliveryModel, ok: pl.DataFrame) -> 
     for row, unit, period in (ok.select("row", "unit", "period")
                               .join(keys, on=["unit", "period"]).iter_rows()):
         lock = locked[(unit, period)]
-        out.append(Finding(row, "period", period, "locked", "error",
-                           f"{unit} {period} is locked: {lock.unit} {period} was approved "
-                           f"on {lock.at:%Y-%m-%d} by {lock.by}; ask the delivery unit to "
-                           f"reopen it ('stocktake reopen {lock.unit} {period} --reason ...')"))
+        out.append(Finding(row, "period", period, "locked", "error", Text(N_(
+            "%(unit)s %(period)s is locked: %(locked)s %(period)s was approved on %(day)s by "
+            "%(by)s; ask the delivery unit to reopen it ('stocktake reopen %(locked)s "
+            "%(period)s --reason ...')"), unit=unit, period=period, locked=lock.unit,
+            day=lock.at.date(), by=lock.by)))
     return out
 
 
@@ -560,11 +565,14 @@ def _total_findings(model: DeliveryModel, ok: pl.DataFrame, stored: pl.DataFrame
         row = rows.get((ind, unit, period)) or (min(child_rows) if child_rows else None)
         if row is None:
             continue  # stored values only
-        out.append(Finding(row, "value", value, "hierarchy_total", "warning",
-                           f"{ind} for {unit} in {period} is {value:,.6g} but its "
-                           f"{n} units below add up to {children_sum:,.6g} (a gap of "
-                           f"{gap / children_sum:+.1%}, beyond the {tol:g}% allowed); "
-                           "check the total or the parts"))
+        out.append(Finding(row, "value", value, "hierarchy_total", "warning", Text(N_(
+            "%(indicator)s for %(unit)s in %(period)s is %(value)s but its %(num)s units "
+            "below add up to %(parts)s (a gap of %(gap)s, beyond the %(tol)s%% allowed); "
+            "check the total or the parts"), indicator=ind, unit=unit, period=period,
+            value=Figure(value, f"{value:,.6g}"), num=n,
+            parts=Figure(children_sum, f"{children_sum:,.6g}"),
+            gap=Figure(gap / children_sum, f"{gap / children_sum:+.1%}", SIGNED_PERCENT),
+            tol=Figure(tol, f"{tol:g}"))))
     return out
 
 

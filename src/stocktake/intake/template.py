@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..errors import Invalid, NotFound
+from ..errors import N_, Invalid, NotFound, Text
 from ..model.entities import DeliveryModel, Indicator, Unit
 from ..model.periods import Period
 from .cells import FORMULA_START
@@ -56,7 +56,7 @@ def build_template(model: DeliveryModel, unit: str, period: str, *,
     Invalid for a bad period code or an indicator reported by another period type.
     """
     if unit not in model.units:
-        raise NotFound(f"unknown reporting unit '{unit}'")
+        raise NotFound(Text(N_("unknown reporting unit '%(unit)s'"), unit=unit))
     p = Period.parse(period)
     chosen = _indicators(model, p, indicators)
     before = previous_period or p.shift(-1).code
@@ -80,8 +80,8 @@ def _indicators(model: DeliveryModel, p: Period, codes: list[str] | None) -> lis
     if codes is None:
         chosen = [i for i in model.indicators.values() if i.period_type == p.type.value]
         if not chosen:
-            raise Invalid(f"no indicator is reported by {p.type.value}: nothing to fill in "
-                             f"for {p.code}")
+            raise Invalid(Text(N_("no indicator is reported by %(type)s: nothing to fill in "
+                                  "for %(period)s"), type=Text(p.type.value), period=p.code))
         return chosen
     unknown = [c for c in codes if c not in model.indicators]
     if unknown:

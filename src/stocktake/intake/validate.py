@@ -18,7 +18,7 @@ from datetime import date
 
 import polars as pl
 
-from ..errors import Invalid, did_you_mean
+from ..errors import N_, Invalid, Text, did_you_mean, figure, hint
 from ..model.entities import DeliveryModel, Indicator
 from ..model.periods import Period, PeriodError
 from .findings import Finding, shorten
@@ -92,6 +92,7 @@ class RowChecker:
             self._allowed = [scope, *[u.code for u in model.descendants(scope)]]
         self._domain = _domain_table(model).lazy()
         self._periods: dict[tuple[str | None, str | None], tuple] = {}
+        self._period_texts: dict[str, str] = {}  # why a period fails, as its Text
         self._period_ids: dict[str, int] = {}
         self._unknown_pairs: dict[tuple[str | None, str | None], int] = {}
         self._seen: list[pl.DataFrame] = []  # _key, row: the first row of each key so far
@@ -176,6 +177,7 @@ class RowChecker:
                     known = (p.code, p.start, p.end, None, pid)
                 except PeriodError as exc:
                     known = (None, None, None, str(exc), None)
+                    self._period_texts[str(exc)] = exc.problems[0].message  # a Text
                 self._periods[(indicator, code)] = known
             out.append((indicator, code, *known))
         if len(self._period_ids) >= 1 << _PERIOD_BITS:
@@ -272,7 +274,7 @@ class RowChecker:
                 self._by_case[kind] = {c.lower(): c for c in reversed(codes)}
             same = self._by_case[kind].get(value.lower())
             if same is not None:
-                self._hints[key] = f" (did you mean '{same}'?)"
+                self._hints[key] = hint(same)
             elif len(self._hints) < HINTED and len(value) <= _LONGEST_HINTED:
                 self._hints[key] = did_you_mean(value, codes)
             else:
@@ -282,63 +284,70 @@ class RowChecker:
     def _findings(self, flagged: pl.DataFrame) -> list[Finding]:
         model, today, scope = self.model, self.today, self.scope
         findings: list[Finding] = []
+        # Each message is a Text: English as ever, said again on a French page (web.i18n).
         for r in flagged.iter_rows(named=True):
             row, ind, unit = r["row"], r["indicator"], r["unit"]
             add = findings.append
-            for column, bad, kind, what in (("indicator", r["_bad_indicator"], "i",
-                                             "indicator"),
-                                            ("unit", r["_bad_unit"], "u", "reporting unit")):
+            for column, bad, kind, empty, unknown in (
+                    ("indicator", r["_bad_indicator"], "i", N_("the indicator code is empty"),
+                     N_("'%(code)s' is not a known indicator code%(hint)s")),
+                    ("unit", r["_bad_unit"], "u", N_("the reporting unit code is empty"),
+                     N_("'%(code)s' is not a known reporting unit code%(hint)s"))):
                 if not bad:
                     continue
                 value = r[column]
                 if not value:
-                    add(Finding(row, column, value, f"missing_{column}", "error",
-                                f"the {what} code is empty"))
+                    add(Finding(row, column, value, f"missing_{column}", "error", Text(empty)))
                 else:
-                    add(Finding(row, column, value, f"unknown_{column}", "error",
-                                f"'{shorten(value)}' is not a known {what} code"
-                                f"{self._hint(value, kind)}"))
+                    add(Finding(row, column, value, f"unknown_{column}", "error", Text(
+                        unknown, code=shorten(value), hint=self._hint(value, kind))))
             if r["_bad_period"]:
                 add(Finding(row, "period", r["period"], "period", "error",
-                            r["_period_problem"] or "the period is empty"))
+                            self._period_texts.get(r["_period_problem"], r["_period_problem"])
+                            or Text(N_("the period is empty"))))
             raw = r["v_raw"]
             if r["_bad_value"]:
                 if not raw:
-                    add(Finding(row, "value", raw, "missing_value", "error",
-                                "the value is empty: leave the row out if there is no figure"))
+                    add(Finding(row, "value", raw, "missing_value", "error", Text(N_(
+                        "the value is empty: leave the row out if there is no figure"))))
                 elif "," in raw:
-                    add(Finding(row, "value", raw, "value_type", "error",
-                                f"'{shorten(raw)}' is not a number: write it without "
-                                "thousands separators (e.g. 1234.5)"))
+                    add(Finding(row, "value", raw, "value_type", "error", Text(N_(
+                        "'%(value)s' is not a number: write it without thousands separators "
+                        "(e.g. 1234.5)"), value=shorten(raw))))
                 else:
-                    add(Finding(row, "value", raw, "value_type", "error",
-                                f"'{shorten(raw)}' is not a finite number"))
+                    add(Finding(row, "value", raw, "value_type", "error", Text(N_(
+                        "'%(value)s' is not a finite number"), value=shorten(raw))))
             name = model.indicators[ind].unit if ind in model.indicators else ""
             if r["_below"]:
-                add(Finding(row, "value", raw, "below_min", "error",
-                            f"{raw} is below the lowest value {ind} can take ({r['_min']:g})"))
+                add(Finding(row, "value", raw, "below_min", "error", Text(N_(
+                    "%(value)s is below the lowest value %(indicator)s can take (%(min)s)"),
+                    value=raw, indicator=ind, min=figure(r["_min"]))))
             if r["_above"]:
-                add(Finding(row, "value", raw, "above_max", "error",
-                            f"{raw} is above the highest value {ind} can take "
-                            f"({r['_max']:g})"))
+                add(Finding(row, "value", raw, "above_max", "error", Text(N_(
+                    "%(value)s is above the highest value %(indicator)s can take (%(max)s)"),
+                    value=raw, indicator=ind, max=figure(r["_max"]))))
             if r["_fraction"]:
-                add(Finding(row, "value", raw, "not_integer", "error",
-                            f"{raw} is not a whole number, but {ind} counts {name}"))
+                add(Finding(row, "value", raw, "not_integer", "error", Text(N_(
+                    "%(value)s is not a whole number, but %(indicator)s counts %(what)s"),
+                    value=raw, indicator=ind, what=name)))
             if r["_future"]:
-                add(Finding(row, "period", r["period"], "future_period", "error",
-                            f"{r['_canonical']} has not started yet (today is {today})"))
+                add(Finding(row, "period", r["period"], "future_period", "error", Text(N_(
+                    "%(period)s has not started yet (today is %(today)s)"),
+                    period=r["_canonical"], today=today)))
             elif r["_running"]:
-                add(Finding(row, "period", r["period"], "period_not_over", "warning",
-                            f"{r['_canonical']} is not over yet (today is {today}): the "
-                            "figure may be incomplete"))
+                add(Finding(row, "period", r["period"], "period_not_over", "warning", Text(N_(
+                    "%(period)s is not over yet (today is %(today)s): the figure may be "
+                    "incomplete"), period=r["_canonical"], today=today)))
             if r["_outside"] and not r["_bad_unit"]:
-                add(Finding(row, "unit", unit, "outside_scope", "error",
-                            f"{unit} is outside what you report for ({scope} and the units "
-                            "below it)"))
+                add(Finding(row, "unit", unit, "outside_scope", "error", Text(N_(
+                    "%(unit)s is outside what you report for (%(scope)s and the units below "
+                    "it)"), unit=unit, scope=scope)))
             if r["_duplicate"]:
                 add(Finding(row, None, f"{ind},{unit},{r['_canonical']}", "duplicate_key",
-                            "error", f"{ind} for {unit} in {r['_canonical']} already appears "
-                            f"on row {r['_first']}"))
+                            "error", Text(N_(
+                                "%(indicator)s for %(unit)s in %(period)s already appears on "
+                                "row %(first)s"), indicator=ind, unit=unit,
+                                period=r["_canonical"], first=r["_first"])))
         findings.sort(key=lambda f: (f.row or 0, f.column or ""))
         return findings
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache, total_ordering
 
-from ..errors import Invalid
+from ..errors import N_, Invalid, Text
 
 
 class PeriodType(StrEnum):
@@ -26,6 +26,10 @@ class PeriodType(StrEnum):
 
 class PeriodError(Invalid):
     """A period code that cannot be read, or a conversion that makes no sense."""
+
+
+# The types as a message names them (said again in the page's language on the web).
+TYPE_WORDS = (N_("year"), N_("quarter"), N_("month"), N_("week"), N_("day"))
 
 
 # Coarser types a period can be rolled up into, finest first.
@@ -67,10 +71,11 @@ class Period:
                               "code; use 2024, 2024-Q1, 2024-03, 2024-W05 or 2024-03-15")
         period = _parse(text)
         if expected is not None and period.type != PeriodType(expected):
-            raise PeriodError(
-                f"'{text}' is a {period.type.value} but a {PeriodType(expected).value} "
-                f"is expected here (e.g. {example_code(PeriodType(expected))})"
-            )
+            raise PeriodError(Text(
+                N_("'%(text)s' is a %(found)s but a %(expected)s is expected here (e.g. "
+                   "%(example)s)"), text=text, found=Text(period.type.value),
+                expected=Text(PeriodType(expected).value),
+                example=example_code(PeriodType(expected))))
         return period
 
     @classmethod
@@ -207,23 +212,25 @@ def _parse(text: str) -> Period:
         if type_ is PeriodType.MONTH:
             month = int(m.group(2))
             if not 1 <= month <= 12:
-                raise PeriodError(f"'{text}': month {month} is not between 01 and 12")
+                raise PeriodError(Text(N_("'%(text)s': month %(month)s is not between 01 "
+                                          "and 12"), text=text, month=month))
             return Period(type_, year * 12 + month - 1)
         if type_ is PeriodType.WEEK:
             week = int(m.group(2))
             try:
                 monday = date.fromisocalendar(year, week, 1)
             except ValueError:
-                raise PeriodError(f"'{text}': {year} has no ISO week {week}") from None
+                raise PeriodError(Text(N_("'%(text)s': %(year)s has no ISO week %(week)s"),
+                                       text=text, year=year, week=week)) from None
             return Period.containing(monday, type_)
         try:
             day = date(year, int(m.group(2)), int(m.group(3)))
         except ValueError as exc:
             raise PeriodError(f"'{text}' is not a calendar date ({exc})") from None
         return Period.containing(day, type_)
-    raise PeriodError(
-        f"'{text}' is not a period code; use 2024, 2024-Q1, 2024-03, 2024-W05 or 2024-03-15"
-    )
+    raise PeriodError(Text(
+        N_("'%(text)s' is not a period code; use 2024, 2024-Q1, 2024-03, 2024-W05 or "
+           "2024-03-15"), text=text))
 
 
 def example_code(type_: PeriodType) -> str:

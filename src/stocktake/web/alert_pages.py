@@ -73,7 +73,7 @@ async def alert_review(request: Request, alert: str, engine: EngineDep,
                                 by=principal.username, ip=client_ip(request))
     except StocktakeError as exc:
         return render(request, "error.html", {
-            "title": N_("Not reviewed"), "message": str(exc),
+            "title": N_("Not reviewed"), "message": i18n.say_error(exc),
             "world_label": world_label(request)}, exc.http_status)
     return RedirectResponse(_back(str(form.get("next", "")), alert), status_code=303)
 

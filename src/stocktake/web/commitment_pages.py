@@ -24,7 +24,7 @@ from ..errors import StocktakeError
 from ..results.commitments import CommitmentsReport
 from ..services.routines import commitments as sc
 from ..services.routines import escalation as se
-from . import auth, public
+from . import auth, i18n, public
 from .deps import CurrentPrincipal, EngineDep, render, world_label
 from .i18n import gettext as _
 from .public_words import N_
@@ -86,7 +86,7 @@ def commitments_page(request: Request, engine: EngineDep, who: CurrentPrincipal,
         report = _report(request, engine, filters, page=max(page, 1))
     except StocktakeError as exc:
         return render(request, "error.html", {
-            "title": _("No such commitments"), "message": str(exc),
+            "title": _("No such commitments"), "message": i18n.say_error(exc),
             "world_label": world_label(request)}, exc.http_status)
     return render(request, "commitments.html", {
         "report": report, "filters": filters, "statuses": STATUSES,
@@ -108,7 +108,7 @@ async def commitment_status(request: Request, code: str, engine: EngineDep,
                                 ip=auth.client_ip(request))
     except StocktakeError as exc:
         return render(request, "error.html", {
-            "title": _("Status not changed"), "message": str(exc),
+            "title": _("Status not changed"), "message": i18n.say_error(exc),
             "world_label": world_label(request)}, exc.http_status)
     return RedirectResponse(f"/commitments?{urlencode({'q': code, 'done': code})}",
                             status_code=303)
@@ -124,8 +124,8 @@ def escalation_page(request: Request, engine: EngineDep, who: CurrentPrincipal) 
 
 def _refused(request: Request, exc: StocktakeError) -> Response:
     return render(request, "error.html", {
-        "title": _("Not recorded"), "message": str(exc), "world_label": world_label(request)},
-        exc.http_status)
+        "title": _("Not recorded"), "message": i18n.say_error(exc),
+        "world_label": world_label(request)}, exc.http_status)
 
 
 async def _do(request: Request, call: Any, *args: Any, **kwargs: Any) -> Response:
@@ -204,7 +204,7 @@ def public_commitments(request: Request, engine: EngineDep, status: str = "",
     try:
         report = _report(request, engine, filters, public_only=True, page=max(page, 1))
     except StocktakeError as exc:  # an unknown filter: say so above every commitment
-        problem = str(exc)
+        problem = i18n.say_error(exc)
         report = _report(request, engine, _filters("", "", "", ""), public_only=True)
     html = public.render_page("public_commitments.html", {
         "report": report, "filters": filters, "problem": problem, "statuses": STATUSES,

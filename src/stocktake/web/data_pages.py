@@ -48,7 +48,7 @@ from ..services.reading.snapshot import Snapshot
 from ..services.reading.status import priority_status
 from ..store import observations
 from ..store.db import writing
-from . import auth, logs
+from . import auth, i18n, logs
 from .alert_pages import page_alerts
 from .deps import CurrentPrincipal, EngineDep, Model, SnapshotDep, engine_of, render
 from .i18n import gettext as _
@@ -319,7 +319,7 @@ def data_submit_check(
     except StocktakeError as exc:  # e.g. the clock behind the newest batch
         store.discard(upload_id)
         return submit_page(request, status=400, scope=scope,
-                           error=_("Not checked: %(why)s") % {"why": exc})
+                           error=_("Not checked: %(why)s") % {"why": i18n.say_error(exc)})
     if result.errors or result.duplicate_of is not None:
         store.discard(upload_id)  # nothing to submit: fix the file and check it again
         upload_id = ""
@@ -360,7 +360,7 @@ def data_submit_commit(request: Request, engine: EngineDep, store: UploadStore,
                              published=published_on)
     except StocktakeError as exc:
         return submit_page(request, status=400, scope=scope,
-                           error=_("Not stored: %(why)s") % {"why": exc})
+                           error=_("Not stored: %(why)s") % {"why": i18n.say_error(exc)})
     logs.submission(result, submitter=principal.username, via="web")
     name = json.loads((path.parent / "meta.json").read_text())["name"]
     if result.accepted:
@@ -388,7 +388,7 @@ def data_template(request: Request, engine: EngineDep, principal: CurrentPrincip
             n = write_template(engine, unit, period.strip(), target)
             period_code = Period.parse(period.strip()).code
         except StocktakeError as exc:  # TemplateError, PeriodError
-            return problem(request, _("No template"), f"{exc}.", 400)
+            return problem(request, _("No template"), f"{i18n.say_error(exc)}.", 400)
         body = target.read_bytes()
     return Response(body, media_type=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), headers={
@@ -434,7 +434,7 @@ def data_history(request: Request, engine: EngineDep, principal: CurrentPrincipa
     try:
         code = Period.parse(period.strip()).code
     except PeriodError as exc:
-        problems.append(str(exc))
+        problems.append(i18n.say_error(exc))
     if problems:
         context["error"] = "; ".join(problems).capitalize() + "."
         return render(request, "data_history.html", context, 400)

@@ -170,8 +170,8 @@ def readable_problems(problems: list[str], rows: dict[str, str]) -> list[str]:
 
 def problems_of(exc: Exception) -> list[str]:
     """Each problem of a user error, one line each, for the list above the form."""
-    if isinstance(exc, StocktakeError):
-        return exc.messages
+    if isinstance(exc, StocktakeError):  # in the page's language where they are Text
+        return [i18n.say_problem(p) for p in exc.problems]
     if isinstance(exc, DeliveryError):
         return list(exc.problems)
     return [str(exc)]
@@ -262,7 +262,7 @@ def plan_page(request: Request, p: Priority, *, version: int | None = None,
                                lang=i18n.current())
     except StocktakeError as exc:  # no plan yet: the page says so; no such version: 404
         if version is not None:
-            return not_found(request, str(exc))
+            return not_found(request, i18n.say_error(exc))
     return page(request, "delivery_plan.html", {
         **base(request, p, "plan"), "may_edit": may_edit(request, p.code), "plan": plan,
         "problems": problems or [],
@@ -287,7 +287,7 @@ def delivery_plan_yaml(request: Request, p: PriorityInPath, engine: EngineDep,
     try:
         shown = plans.show_plan(engine, code, version=version)
     except StocktakeError as exc:
-        return not_found(request, str(exc))
+        return not_found(request, i18n.say_error(exc))
     text = (f"# Delivery plan of {code}, version {shown.version} "
             f"({shown.recorded_at}, {shown.author}).\n# Edit it and upload it on "
             f"/priorities/{code}/plan to make the next version.\n"
@@ -313,13 +313,13 @@ def delivery_plan_diff(request: Request, p: PriorityInPath, engine: EngineDep
     try:
         shown = plans.show_plan(engine, p.code)
     except StocktakeError as exc:
-        return not_found(request, str(exc))
+        return not_found(request, i18n.say_error(exc))
     old = old or max(1, shown.version - 1)
     new = new or shown.version
     try:
         diff = plans.diff_plan(engine, p.code, old, new, lang=i18n.current())
     except StocktakeError as exc:
-        return not_found(request, str(exc))
+        return not_found(request, i18n.say_error(exc))
     return page(request, "delivery_plan_diff.html", {
         **base(request, p, "plan"), "diff": diff,
         "rows": diff_rows(diff.lines), "history": shown.history})

@@ -30,7 +30,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import Conflict, Forbidden, Invalid, NotFound, Problem, StocktakeError
+from ..errors import Conflict, Forbidden, Invalid, NotFound, Problem, StocktakeError, Text
 from . import auth, i18n
 from .deps import render, world_label
 from .i18n import gettext as _
@@ -90,15 +90,23 @@ async def user_error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"detail": str(exc), "problems": exc.messages},
                             status_code=exc.http_status)
     title = next((t for kind, t in TITLES.items() if isinstance(exc, kind)), "Not accepted")
-    several = len(exc.problems) > 1
-    where = f"{exc.source}: " if exc.source else ""
-    # The problems themselves are the services' words (English); their count is the page's.
+    # Each problem in the page's language (i18n.say_problem; English as the CLI says it).
     count = len(exc.problems)
-    message = (where + ngettext("%(num)s problem:", "%(num)s problems:", count) % {"num": count}
-               if several else str(exc))
+    message = (i18n.say_source(exc) + ngettext("%(num)s problem:", "%(num)s problems:", count)
+               % {"num": count} if count > 1 else i18n.say_error(exc))
     return render(request, "error.html", {
-        "title": title, "message": message, "problems": exc.messages if several else [],
+        "title": title, "message": message,
+        "problems": [i18n.say_problem(p) for p in exc.problems] if count > 1 else [],
         "world_label": world_label(request)}, exc.http_status)
+
+
+# Pydantic's words for the commonest wrong parameters, as Text: a page says them in its
+# language, the API as pydantic wrote them.
+PYDANTIC_WORDS = {message: Text(message) for message in (
+    N_("Input should be a valid integer, unable to parse string as an integer"),
+    N_("Input should be a valid number, unable to parse string as a number"),
+    N_("Input should be a valid boolean, unable to interpret input"),
+    N_("Field required"))}
 
 
 def invalid_request(exc: RequestValidationError) -> Invalid:
@@ -108,7 +116,8 @@ def invalid_request(exc: RequestValidationError) -> Invalid:
     for error in exc.errors():
         # loc is (where it came from, name, ...): ("query", "offset"), ("body", "rows", 0)
         where = ".".join(str(part) for part in error.get("loc", ())[1:]) or "request"
-        problems.append(Problem(str(error.get("msg", "not valid")), where))
+        message = str(error.get("msg", "not valid"))
+        problems.append(Problem(PYDANTIC_WORDS.get(message, message), where))
     return Invalid(problems or [Problem("the request is not valid")])
 
 

@@ -19,6 +19,7 @@ import gettext as gettext_module
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from functools import cache
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -27,9 +28,11 @@ from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import jinja2
 from babel import Locale, negotiate_locale
+from babel.numbers import format_decimal
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..errors import Figure, Problem, StocktakeError, Text
 from ..model.entities import is_percent
 from ..reports import formatting as english
 from ..reports import locale as documents
@@ -257,9 +260,64 @@ def percent(value: Any, decimals: int = 0) -> str:
     return documents.percent(value, current(), decimals)
 
 
+# -- the services' words ----------------------------------------------------------------
+# A finding or an error's problem is English (the CLI's and the API's words); one written as
+# an errors.Text is said again here from its template, in the page's language.
+
+def say(text: Any) -> Any:
+    """A service's words in the page's language: a ``Text`` from its translated template
+    and its values (numbers by locale); anything else, and every English page, as written."""
+    if current() == DEFAULT or not isinstance(text, Text):
+        return text
+    template = gettext(text.template)
+    if not text.values:
+        return template
+    return template % {name: _said(value) for name, value in text.values.items()}
+
+
+def _said(value: Any) -> Any:
+    if isinstance(value, Text):
+        return say(value)
+    if isinstance(value, Figure):  # 0,5; 1 234; +5,1 %
+        return format_decimal(value.value, format=value.pattern, locale=_locale())
+    if isinstance(value, date):  # 7 décembre 2026
+        return documents.day(value, current())
+    return value
+
+
+def say_problem(problem: Problem) -> str:
+    """``where: message`` in the page's language; ``str(problem)`` in English, and where
+    neither is a Text (the service's own words, as written)."""
+    if current() == DEFAULT or not (isinstance(problem.message, Text)
+                                    or isinstance(problem.where, Text)):
+        return str(problem)
+    if not problem.where:
+        return say(problem.message)
+    return gettext("%(where)s: %(message)s") % {"where": say(problem.where),
+                                                 "message": say(problem.message)}
+
+
+def say_source(exc: StocktakeError) -> str:
+    """``units.csv: ``, the input an error is about, before its words on a page."""
+    if not exc.source:
+        return ""
+    if current() == DEFAULT:
+        return f"{exc.source}: "
+    return gettext("%(where)s: ") % {"where": exc.source}
+
+
+def say_error(exc: StocktakeError) -> str:
+    """An error in one line in the page's language: ``str(exc)`` in English, as the CLI says
+    it; elsewhere each problem said again (say_problem), ``; `` between them."""
+    if current() == DEFAULT:
+        return str(exc)
+    return say_source(exc) + "; ".join(say_problem(p) for p in exc.problems)
+
+
 # The filters of a page in any language (they read the current one).
 FILTERS = {"number": number, "when": when, "day": day, "status_word": status_word,
-           "difference": difference, "change": change, "signed": signed, "percent": percent}
+           "difference": difference, "change": change, "signed": signed, "percent": percent,
+           "say": say}
 
 
 # -- the templates -----------------------------------------------------------------------

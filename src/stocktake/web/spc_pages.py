@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import StocktakeError
 from ..services.reading.rebases import accept_rebase, remove_rebase
+from . import i18n
 from .deps import CurrentPrincipal, EngineDep, PriorityInPath, render, world_label
 from .i18n import gettext as _
 from .public_words import N_
@@ -45,5 +46,5 @@ async def spc_rebase_record(request: Request, p: PriorityInPath, engine: EngineD
         await run_in_threadpool(act, engine, p.headline, p.scope, period, reason=reason,
                                 by=principal.username)
     except StocktakeError as exc:
-        return refuse(request, str(exc), 400)
+        return refuse(request, i18n.say_error(exc), 400)
     return RedirectResponse(f"/priorities/{p.code}#spc", status_code=303)
