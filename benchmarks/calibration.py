@@ -2,7 +2,7 @@
 every stratum, on real and simulated count panels? The previous engines beside the current.
 
     python benchmarks/calibration.py [--data DIR] [--quick] [--panels a,b] [--scales] [--no-leads]
-                                     [--new-only] [--pooled]
+                                     [--new-only] [--pooled [--rules a,b]]
 
 Sections (each a function; ``main()`` runs them in order):
 
@@ -595,9 +595,11 @@ def _pooled_records(units: dict[str, _Unit], errors: _PanelErrors, rule, reach: 
     return recs
 
 
-def pooling_candidates(data: Path, quick: bool, only: list[str] | None) -> None:
-    """Each rule of POOLING_RULES on each panel: coverage overall, at the first and last
-    horizon, by level third, and the strata more than GOAL points from nominal."""
+def pooling_candidates(data: Path, quick: bool, only: list[str] | None,
+                       rules: list[str] | None = None) -> None:
+    """Each rule of POOLING_RULES (``rules``: those whose names hold one of these words) on
+    each panel: coverage overall, at the first and last horizon, by level third, and the
+    strata more than GOAL points from nominal."""
     print("\n== 3. Pooling across the units of a panel: candidate calibrations (80/95)")
     for panel in panels(data, quick):
         if only and not any(o.lower() in panel.name.lower() for o in only):
@@ -609,6 +611,8 @@ def pooling_candidates(data: Path, quick: bool, only: list[str] | None) -> None:
         print(f"\n{panel.name}: {len(units)} series, {len(errors.index)} poolable "
               "(value scale)")
         for name, (rule, reach) in POOLING_RULES.items():
+            if rules and not any(r.lower() in name.lower() for r in rules):
+                continue
             t0 = time.process_time()
             recs = _pooled_records(units, errors, rule, reach)
             rows = _all(recs)
@@ -641,6 +645,7 @@ def main() -> None:
                     help="score only the current engine (not old and var): a third of the time")
     ap.add_argument("--pooled", action="store_true",
                     help="also measure calibrations pooled across a panel's units (section 4)")
+    ap.add_argument("--rules", help="with --pooled: comma-separated words matching rule names")
     ap.add_argument("--no-leads", action="store_true",
                     help="skip the lead indicators' false discoveries on null panels")
     a = ap.parse_args()
@@ -652,7 +657,7 @@ def main() -> None:
     if a.scales:
         scale_comparison(a.data, a.quick, only)
     if a.pooled:
-        pooling_candidates(a.data, a.quick, only)
+        pooling_candidates(a.data, a.quick, only, a.rules.split(",") if a.rules else None)
     if not a.no_leads:
         # The other half of calibration: lead-indicator discoveries on null panels built by
         # re-pairing units (leads_null.py prints the same table on its own, with options).
