@@ -644,7 +644,7 @@ def main() -> None:
     ap.add_argument("--new-only", action="store_true",
                     help="score only the current engine (not old and var): a third of the time")
     ap.add_argument("--pooled", action="store_true",
-                    help="also measure calibrations pooled across a panel's units (section 4)")
+                    help="also measure calibrations pooled across a panel's units (section 3)")
     ap.add_argument("--rules", help="with --pooled: comma-separated words matching rule names")
     ap.add_argument("--no-leads", action="store_true",
                     help="skip the lead indicators' false discoveries on null panels")
