@@ -2,7 +2,7 @@
 every stratum, on real and simulated count panels? The previous engines beside the current.
 
     python benchmarks/calibration.py [--data DIR] [--quick] [--panels a,b] [--scales] [--no-leads]
-                                     [--new-only]
+                                     [--new-only] [--pooled [--rules a,b]]
 
 Sections (each a function; ``main()`` runs them in order):
 
@@ -28,7 +28,11 @@ Sections (each a function; ``main()`` runs them in order):
 2. ``scale_comparison`` (``--scales``): the choice of scale for counts, measured: the
    previous engine fitted on the value, square-root and log(1 + y) scales (transformed
    outside the engine, intervals back-transformed and rounded), coverage by stratum.
-3. lead indicators (skip with ``--no-leads``): false discoveries on null panels built by
+3. ``pooling_candidates`` (``--pooled``): calibrations that pool the errors of a panel's
+   units (split-conformal over units, shrinkage of each series towards the panel, the
+   panel's era), each scored like the engine's (measured, none adopted: see
+   docs/methods/forecast.md).
+4. lead indicators (skip with ``--no-leads``): false discoveries on null panels built by
    re-pairing units (each candidate is another unit's series), old inference beside the
    new default, and power on planted leads (benchmarks/leads_null.py, which also runs alone).
 
@@ -55,11 +59,31 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
-from stocktake.analysis.backtest import BacktestRecord, backtest, strata
-from stocktake.analysis.forecast import Bounds
-from stocktake.model.periods import Period
+from stocktake.analysis import calibration as cal
+from stocktake.analysis.backtest import (
+    DEFAULT_HORIZON,
+    DEFAULT_MIN_TRAIN,
+    BacktestRecord,
+    backtest,
+    strata,
+)
+from stocktake.analysis.calibration import CALIBRATION_WINDOW
+from stocktake.analysis.forecast import (
+    SEASON_LENGTH,
+    Bounds,
+    _cdf,
+    _inner_runs,
+    _model_sd,
+    _period_type,
+    _prepare,
+    _quantiles,
+    _sd_floor,
+    _trend,
+    _upper_tail,
+)
+from stocktake.model.periods import Period, PeriodType
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 COUNT = Bounds(min=0, integer=True)
@@ -359,6 +383,257 @@ def scale_comparison(data: Path, quick: bool, only: list[str] | None) -> None:
         _table(rows, ["1", str(max(bt.horizons))])
 
 
+# -- 3. pooling across the units of a panel (--pooled): measured, not adopted ---------------
+# The engine calibrates each series on its own earlier errors. The rules below also use the
+# errors of the panel's other units, honestly: at an origin whose last known period is c, a
+# unit's error counts only if its outcome period is at most c (it was known then), and the
+# series' own errors enter only through its own calibration (leave-one-unit-out). Pooling
+# is applied to series on the value scale only (small counts on the square-root scale and
+# weekly seasons keep their own rule, so the simulated count panels cannot move).
+# docs/methods/forecast.md ("Measured: pooling across the units of a panel") has the table.
+@dataclass
+class _Unit:
+    """One series as backtest() sees it: the procedure's runs at every earlier origin, and
+    its errors as rows (origin period, outcome period, h, error, the sd dividing it)."""
+
+    y: np.ndarray
+    z: np.ndarray
+    observed: np.ndarray
+    bounds: Bounds
+    runs: dict
+    origins: list[int]
+    periods: list[Period]
+    errors: np.ndarray
+
+
+def _units(panel: Panel) -> dict[str, _Unit]:
+    ptype = _period_type(panel.period_type)
+    first, horizon = DEFAULT_MIN_TRAIN[ptype], DEFAULT_HORIZON[ptype]
+    out = {}
+    for name, (periods, values) in panel.series.items():
+        prep = _prepare(values, periods, ptype, what=name)
+        y, observed, n = prep.y, prep.observed, len(prep.y)
+        origins = [o for o in range(first, n) if observed[o - 1]]
+        if not origins or ptype is PeriodType.WEEK:
+            continue
+        b = panel.bounds.resolved(y[: origins[0]])
+        z = b.to_model(y)
+        runs = _inner_runs(z, observed, range(origins[0] - CALIBRATION_WINDOW, origins[-1] + 1),
+                           horizon, SEASON_LENGTH.get(ptype, 0), None, trend=_trend(b))
+        rows, sds = [], []
+        for o2 in sorted(runs):
+            run = runs[o2]
+            sds.append(run.sd)
+            for h in range(1, len(run.mean) + 1):
+                t = o2 + h - 1
+                if t < n and observed[t]:
+                    # floored at a tenth of the series' median sd so far (no later data)
+                    floor = 0.1 * float(np.median([s[h - 1] for s in sds if len(s) >= h]))
+                    rows.append((prep.periods[o2 - 1].ordinal, prep.periods[t].ordinal, h,
+                                 z[t] - run.mean[h - 1], max(run.sd[h - 1], floor,
+                                                             _sd_floor(b))))
+        out[name] = _Unit(y, z, observed, b, runs, origins, list(prep.periods),
+                          np.array(rows, dtype=float).reshape(-1, 5))
+    return out
+
+
+class _PanelErrors:
+    """Every poolable unit's errors in one table, read at an origin."""
+
+    def __init__(self, units: dict[str, _Unit]) -> None:
+        names = [u for u in sorted(units) if units[u].bounds.transform == "identity"
+                 and len(units[u].errors)]
+        self.index = {u: i for i, u in enumerate(names)}
+        self.table = (np.concatenate([np.column_stack([np.full(len(units[u].errors), i),
+                                                       units[u].errors])
+                                      for u, i in self.index.items()])
+                      if names else np.zeros((0, 6)))
+
+    def at(self, name: str, c: int, horizon: int, reach: int
+           ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per h: |z| of the other units' errors known at period c (outcome <= c) from
+        origins at most ``reach`` periods before c, and each one's age (c - origin)."""
+        t = self.table
+        keep = (t[:, 2] <= c) & (t[:, 1] >= c - reach) & (t[:, 0] != self.index.get(name, -1))
+        t = t[keep]
+        by_h = [t[:, 3] == h for h in range(1, horizon + 1)]
+        return ([np.abs(t[k, 4] / t[k, 5]) for k in by_h], [c - t[k, 1] for k in by_h])
+
+
+def _weighted_quantile(x: np.ndarray, w: np.ndarray, p: float) -> float:
+    """The smallest x with (weight of the values <= x) / total >= p."""
+    order = np.argsort(x, kind="stable")
+    share = np.cumsum(w[order]) / w.sum()
+    return float(x[order][np.searchsorted(share, p - 1e-12)])
+
+
+def _own(zs: list[np.ndarray]) -> np.ndarray:
+    """The engine's multipliers (calibration.calibrate, per-level): 80% and 95% columns."""
+    factor, df, _ = cal.variance_factors(zs)
+    return np.column_stack([
+        cal.abs_quantiles(zs, (0.8,), half_life=cal.HALF_LIFE)[:, 0],
+        np.maximum(cal.abs_quantiles(zs, (0.95,))[:, 0],
+                   np.sqrt(factor) * special.stdtrit(df, 0.5 + 0.95 / 2))])
+
+
+def _pooled(reach: int, half_life: float | None):
+    """Split-conformal over units: the multipliers are the 80% (recency-weighted) and 95%
+    quantiles of the other units' |z| (at least MIN_POOLED of them, else the series' own)."""
+    def rule(zs, pool, ages):
+        own = _own(zs)
+        for h, (x, age) in enumerate(zip(pool, ages, strict=True)):
+            if len(x) >= MIN_POOLED:
+                w = 0.5 ** (age / half_life) if half_life else np.ones(len(x))
+                own[h] = (_weighted_quantile(x, w, 0.8),
+                          _weighted_quantile(x, np.ones(len(x)), 0.95))
+        return own
+    return rule, reach
+
+
+def _fallback(least_own: int):
+    """Each series' own multipliers where it has at least ``least_own`` errors of its own at
+    a horizon, the pooled ones (30 origins, half-life 5) where it has fewer."""
+    pooled, _ = _pooled(30, cal.HALF_LIFE)
+
+    def rule(zs, pool, ages):
+        own, panel = _own(zs), pooled(zs, pool, ages)
+        few = np.array([len(z) < least_own for z in zs])
+        return np.where(few[:, None], panel, own)
+    return rule, 30
+
+
+def _shrunk(weight: float):
+    """Hierarchical shrinkage: the series' own distribution of |z| (as the engine mixes it)
+    and the other units' |z| with ``weight`` pseudo-errors: own evidence dominates where the
+    series has many errors of its own, the panel's where it has few."""
+    def rule(zs, pool, ages):
+        out = _own(zs)
+        factor, df, _ = cal.variance_factors(zs)
+        for col, (level, half_life) in enumerate(((0.8, cal.HALF_LIFE), (0.95, None))):
+            mixtures = cal._mixtures(zs, np.abs, cal.PRIOR_WEIGHT, half_life)
+            for h, (c0, atoms, weights) in enumerate(mixtures):
+                x = pool[h]
+                if len(x) < MIN_POOLED:
+                    continue
+                k = len(zs[h]) / (weight + len(zs[h]))
+                q = cal._mixture_quantile(level, c0 * k, np.concatenate([atoms, x]),
+                                          np.concatenate([weights * k,
+                                                          np.full(len(x), (1 - k) / len(x))]))
+                if col == 1:
+                    q = max(q, np.sqrt(factor[h]) * special.stdtrit(df[h], 0.5 + 0.95 / 2))
+                out[h, col] = q
+        return out
+    return rule, CALIBRATION_WINDOW
+
+
+def _era(recent: int):
+    """The series' own multipliers times the panel's era: the other units' one-step |z| of
+    the last ``recent`` origins over those of the whole window (each level's quantile, the
+    window weighted as the engine weighs it)."""
+    def rule(zs, pool, ages):
+        own = _own(zs)
+        x, age = pool[0], ages[0]
+        now = age <= recent
+        if len(x) < MIN_POOLED or now.sum() < 20:
+            return own
+        e80 = (_weighted_quantile(x[now], np.ones(now.sum()), 0.8)
+               / _weighted_quantile(x, 0.5 ** ((age - 1) / cal.HALF_LIFE), 0.8))
+        e95 = (_weighted_quantile(x[now], np.ones(now.sum()), 0.95)
+               / _weighted_quantile(x, np.ones(len(x)), 0.95))
+        return own * np.array([e80, e95])
+    return rule, CALIBRATION_WINDOW
+
+
+MIN_POOLED = 30  # pooled errors at a horizon needed before a rule uses them
+POOLING_RULES = {
+    "own (the engine)": (lambda zs, pool, ages: _own(zs), 0),
+    "pooled, 30 origins, half-life 5": _pooled(30, cal.HALF_LIFE),
+    "pooled, last 10 origins": _pooled(10, None),
+    "pooled, last 5 origins": _pooled(5, None),
+    "pooled where own < 10 errors": _fallback(10),
+    "own + pooled, weight 10": _shrunk(10.0),
+    "own + pooled, weight 26": _shrunk(26.0),
+    "own x era, last 3 origins": _era(3),
+    "own x era, last 5 origins": _era(5),
+}
+
+
+def _pooled_records(units: dict[str, _Unit], errors: _PanelErrors, rule, reach: int
+                    ) -> list[BacktestRecord]:
+    """The backtest's records with the rule's multipliers, turned into the predictive t as
+    calibration.calibrate does (the cap, the least width, non-decreasing in h)."""
+    levels = np.array(cal.CALIBRATION_LEVELS)
+    cap = np.sqrt(cal.MAX_FACTOR) * special.stdtrit(cal.PRIOR_DF, 0.5 + levels / 2)
+    recs = []
+    for name, u in units.items():
+        b, n = u.bounds, len(u.y)
+        for o in u.origins:
+            run = u.runs[o]
+            sd = _model_sd(run.sd, b)
+            zs = cal.standardized_errors(u.z, u.observed, u.runs, o, len(sd), _sd_floor(b))
+            pool, ages = errors.at(name, u.periods[o - 1].ordinal, len(sd), reach)
+            mult = rule(zs, pool, ages) if b.transform == "identity" else _own(zs)
+            if _upper_tail(b):
+                mult = np.maximum(mult, np.column_stack([
+                    cal.upper_quantiles(zs, (0.8,), half_life=cal.HALF_LIFE)[:, 0],
+                    cal.upper_quantiles(zs, (0.95,))[:, 0]]))
+            half = np.asarray(sd)[:, None] * np.minimum(mult, cap)
+            half = np.maximum(half, _sd_floor(b) * special.ndtri(0.5 + levels / 2))
+            scale, df = cal.t_through(*np.maximum.accumulate(half, axis=0).T)
+            for h in range(1, len(sd) + 1):
+                t = o + h - 1
+                if t >= n or not u.observed[t]:
+                    continue
+                loc, sc, d = float(run.mean[h - 1]), float(scale[h - 1]), float(df[h - 1])
+                lower = _quantiles(0.5 - levels / 2, loc, sc, d, b)
+                upper = _quantiles(0.5 + levels / 2, loc, sc, d, b)
+                claimed = _cdf(upper, loc, sc, d, b) - _cdf(lower, loc, sc, d, b, strict=True)
+                recs.append(BacktestRecord(name, u.periods[o - 1].code, u.periods[t].code, h,
+                                           float(u.y[t]), loc, sc, d, tuple(lower),
+                                           tuple(upper), None, float(u.y[o - 1]),
+                                           tuple(claimed)))
+    return recs
+
+
+def pooling_candidates(data: Path, quick: bool, only: list[str] | None,
+                       rules: list[str] | None = None) -> None:
+    """Each rule of POOLING_RULES (``rules``: those whose names hold one of these words) on
+    each panel: coverage overall, at the first and last horizon, by level third, and the
+    strata more than GOAL points from nominal."""
+    print("\n== 3. Pooling across the units of a panel: candidate calibrations (80/95)")
+    for panel in panels(data, quick):
+        if only and not any(o.lower() in panel.name.lower() for o in only):
+            continue
+        units = _units(panel)
+        if not units:
+            continue
+        errors = _PanelErrors(units)
+        print(f"\n{panel.name}: {len(units)} series, {len(errors.index)} poolable "
+              "(value scale)")
+        for name, (rule, reach) in POOLING_RULES.items():
+            if rules and not any(r.lower() in name.lower() for r in rules):
+                continue
+            t0 = time.process_time()
+            recs = _pooled_records(units, errors, rule, reach)
+            rows = _all(recs)
+            hs = rows["horizon"]
+            cells = [("all", rows["all"][""]), ("h1", hs["1"]),
+                     (f"h{max(hs, key=int)}", hs[max(hs, key=int)]),
+                     *((f"L{i + 1}", g) for i, g in enumerate(rows["level"].values()))]
+            miss = _misses(rows, claimed=False)
+            if rule is POOLING_RULES["own (the engine)"][0]:  # the harness is faithful
+                bt = backtest(panel.series, panel.period_type, bounds=panel.bounds)
+                same = sorted((r.series, r.origin, r.horizon, r.lower, r.upper)
+                              for r in bt.records if r.series in units) == sorted(
+                    (r.series, r.origin, r.horizon, r.lower, r.upper) for r in recs)
+                print(f"  (own rule's intervals equal backtest()'s: {same})")
+            print(f"  {name:<32}" + " ".join(
+                f"{k} {100 * g['coverage_80']:.1f}/{100 * g['coverage_95']:.1f}"
+                for k, g in cells)
+                + f"  miss {len(miss)}" + (f": {'; '.join(miss[:4])}" if miss else "")
+                + f"  ({time.process_time() - t0:.0f} s)", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA,
@@ -368,6 +643,9 @@ def main() -> None:
     ap.add_argument("--scales", action="store_true", help="also compare scales for counts")
     ap.add_argument("--new-only", action="store_true",
                     help="score only the current engine (not old and var): a third of the time")
+    ap.add_argument("--pooled", action="store_true",
+                    help="also measure calibrations pooled across a panel's units (section 3)")
+    ap.add_argument("--rules", help="with --pooled: comma-separated words matching rule names")
     ap.add_argument("--no-leads", action="store_true",
                     help="skip the lead indicators' false discoveries on null panels")
     a = ap.parse_args()
@@ -378,6 +656,8 @@ def main() -> None:
     forecast_calibration(a.data, a.quick, only, a.new_only)
     if a.scales:
         scale_comparison(a.data, a.quick, only)
+    if a.pooled:
+        pooling_candidates(a.data, a.quick, only, a.rules.split(",") if a.rules else None)
     if not a.no_leads:
         # The other half of calibration: lead-indicator discoveries on null panels built by
         # re-pairing units (leads_null.py prints the same table on its own, with options).
