@@ -43,7 +43,7 @@ COUNT_UNITS = frozenset({"people", "persons", "dwellings", "homes", "households"
 
 # The French fields of the model (beside the English ones): left out of ``to_dict`` when
 # empty, so a model without French stores and prints exactly as before.
-FRENCH_FIELDS = ("name_fr", "definition_fr", "title_fr", "aspiration_fr")
+FRENCH_FIELDS = ("name_fr", "definition_fr", "title_fr", "aspiration_fr", "unit_fr")
 
 
 def _without_empty_french(d: dict[str, Any]) -> dict[str, Any]:
@@ -98,10 +98,17 @@ class Indicator:
     attributes: dict[str, Any] = field(default_factory=dict)  # min, max, integer, decimals...
     name_fr: str = ""
     definition_fr: str = ""
+    unit_fr: str = ""  # its unit of measure in French ("incidents pour 100 000 par mois")
 
     def name_in(self, lang: str) -> str:
         """Its name in ``lang`` (en or fr), the English one when no French is given."""
         return (self.name_fr if lang == "fr" else "") or self.name
+
+    def unit_in(self, lang: str) -> str:
+        """Its unit of measure in ``lang`` (en or fr), the English one when no French is
+        given. The English ``unit`` alone decides what kind of number it is (a percentage,
+        a count)."""
+        return (self.unit_fr if lang == "fr" else "") or self.unit
 
     @property
     def decimals(self) -> int | None:
