@@ -34,7 +34,10 @@ class IndicatorKind(StrEnum):
 # Units of measure that are percentages: a difference between two of them is in percentage
 # points, never "percent" (78% against 81% is 3 points, or 3.8%, apart).
 PERCENT_UNITS = frozenset({"%", "percent", "per cent", "percentage", "percentages", "pct",
-                           "percentage points"})
+                           "percentage points",
+                           # the same in French, as a French page or document names the unit
+                           "pour cent", "pourcentage", "pourcentages",
+                           "points de pourcentage"})
 # Units of measure that count whole things: summed, they print without decimals.
 COUNT_UNITS = frozenset({"people", "persons", "dwellings", "homes", "households", "students",
                          "children", "patients", "incidents", "cases", "deaths", "beds",

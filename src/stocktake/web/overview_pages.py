@@ -6,13 +6,14 @@ service, their reviews are read fresh)."""
 from __future__ import annotations
 
 import threading
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import Engine
 
+from ..model.entities import DeliveryModel
 from ..reports.charts import funnel_chart, headline_chart, unit_panel
 from ..results import encode
 from ..services.reading.overview import portfolio_rows, priority_overview
@@ -37,8 +38,31 @@ def priority_view(snap: Snapshot, code: str, cache: ResultCache) -> dict[str, An
         "panels": {u.unit: unit_panel(u) for u in view.units.units},
         "funnel_svg": funnel_chart(view.funnel) if view.funnel else None})
     # Every field of the page's answer but funnel_level, which only the API gives.
-    return {**{f.name: getattr(view, f.name) for f in fields(view) if f.name != "funnel_level"},
-            **charts}
+    shown = {f.name: getattr(view, f.name) for f in fields(view) if f.name != "funnel_level"}
+    return {**named_in(shown, snap.model, i18n.current()), **charts}
+
+
+def named_in(view: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str, Any]:
+    """The priority page's view with the model's names in ``lang`` (the English one where
+    the model has no translation): the priority's title, its headline and the unit of
+    measure it is in, its scope and the units below it."""
+    if lang == "en":
+        return view
+    p = view["p"]
+    ind = model.indicators[p.headline]
+
+    def unit_name(code: str, english: str) -> str:
+        return model.units[code].name_in(lang) if code in model.units else english
+
+    def renamed(units: Any) -> tuple[Any, ...]:  # each unit's reading with its name
+        return tuple(replace(u, unit_name=unit_name(u.unit, u.unit_name)) for u in units)
+
+    p = replace(p, title=model.priorities[p.code].title_in(lang),
+                headline_name=ind.name_in(lang), unit_of_measure=ind.unit_in(lang),
+                unit_name=unit_name(p.unit, p.unit_name))
+    if hasattr(p, "units"):  # the units below the scope, when read
+        p = replace(p, units=renamed(p.units))
+    return {**view, "p": p, "units": replace(view["units"], units=renamed(view["units"].units))}
 
 
 # How long the portfolio waits for the alerts of new data (a large world takes seconds to

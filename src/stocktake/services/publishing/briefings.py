@@ -431,7 +431,7 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None,
             "quality": {"units": quality_league(provinces, raised, titles, worst_first=True),
                         "formula": FORMULA},
             # Across priorities: every current plan's risks and milestones (#17).
-            "across": across_priorities(engine, as_of=as_of),
+            "across": across_priorities(engine, as_of=as_of, lang=lang),
             "version": __version__}
 
 

@@ -130,7 +130,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     questions = dq.questions_from_data({
         # the subject of each question: "the violent crime rate was 129.3 ..."
         "priority_title": _subject(ind, lang),
-        "unit_of_measure": ind.unit, "polarity": ind.polarity.value,
+        "unit_of_measure": ind.unit_in(lang), "polarity": ind.polarity.value,
         "period_word": locale.translations(lang).gettext(word),
         "headline": {"status": head.status, "gap": head.gap,
                      "gap_pct": head.gap_pct, "expected": head.expected,
@@ -213,7 +213,8 @@ def questions_wording(lang: str) -> dq.Wording:
 
 def in_language(context: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str, Any]:
     """A pack's context with the model's names in ``lang`` (the English name where the model
-    has no translation): the priority, its headline, scope, units, leads and counters."""
+    has no translation): the priority, its headline, scope, units, leads and counters, and
+    the units of measure they are in."""
     t = locale.translations(lang)
     p = model.priorities[context["priority"]["code"]]
     ind = model.indicators[p.headline]
@@ -225,10 +226,13 @@ def in_language(context: dict[str, Any], model: DeliveryModel, lang: str) -> dic
         return model.indicators[code].name_in(lang) if code in model.indicators else english
 
     def moved(m: Movement) -> Movement:
-        return dataclasses.replace(m, name=indicator_name(m.code, m.name))
+        unit = (model.indicators[m.code].unit_in(lang) if m.code in model.indicators
+                else m.unit_of_measure)
+        return dataclasses.replace(m, name=indicator_name(m.code, m.name), unit_of_measure=unit)
 
     head: PriorityStatus = context["headline"]
     head = dataclasses.replace(head, headline_name=ind.name_in(lang),
+                               unit_of_measure=ind.unit_in(lang),
                                leads=tuple(moved(m) for m in head.leads),
                                counters=tuple(moved(m) for m in head.counters))
     french = lang == "fr"
@@ -244,6 +248,7 @@ def in_language(context: dict[str, Any], model: DeliveryModel, lang: str) -> dic
                      "aspiration": (p.aspiration_fr if french else "") or p.aspiration,
                      "scope_name": unit_name(p.scope, context["priority"]["scope_name"]),
                      "headline_name": ind.name_in(lang),
+                     "unit_of_measure": ind.unit_in(lang),
                      "definition": (ind.definition_fr if french else "") or ind.definition},
         "period_word": t.gettext(context["period_word"]),
         "headline": head, "leads": head.leads, "counters": head.counters,
@@ -330,10 +335,10 @@ def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | Non
     if path.suffix.lower() == ".pptx":
         from ...reports.deck import write_deck
 
-        funnel, why_not = headline_funnel(engine, context, as_of=as_of)
+        funnel, why_not = headline_funnel(engine, context, as_of=as_of, lang=lang)
         write_deck(context, path, look, funnel=funnel, funnel_note=why_not, lang=lang)
     else:
-        funnel, why_not = headline_funnel(engine, context, as_of=as_of)
+        funnel, why_not = headline_funnel(engine, context, as_of=as_of, lang=lang)
         write_document(render_pack(context, funnel=funnel, funnel_note=why_not, lang=lang),
                        path)
     head: PriorityStatus = context["headline"]
@@ -344,10 +349,11 @@ def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | Non
             "questions": [q["question"] for q in context["questions"]]}
 
 
-def headline_funnel(engine: Engine, context: dict[str, Any], *,
-                    as_of: datetime | None = None) -> tuple[UnitComparison | None, str | None]:
+def headline_funnel(engine: Engine, context: dict[str, Any], *, as_of: datetime | None = None,
+                    lang: str = "en") -> tuple[UnitComparison | None, str | None]:
     """The units one level below the scope compared on the headline in its latest period
-    (a funnel plot), or None and why not (no data yet, not a rate, too few units)."""
+    (a funnel plot), or None and why not (no data yet, not a rate, too few units); its axes
+    name the indicators and their units of measure in ``lang``."""
     head: PriorityStatus = context["headline"]
     if head.latest is None:
         return None, "no complete period of the headline yet"
@@ -361,8 +367,12 @@ def headline_funnel(engine: Engine, context: dict[str, Any], *,
         return None, str(exc)
     den = snap.model.indicators.get(funnel.denominator)  # the x axis named as the web names it
     if den is not None:
-        funnel = dataclasses.replace(funnel, denominator_info={"name": den.name,
-                                                               "unit_of_measure": den.unit})
+        funnel = dataclasses.replace(funnel, denominator_info={
+            "name": den.name_in(lang), "unit_of_measure": den.unit_in(lang)})
+    ind = snap.model.indicators.get(funnel.indicator.code)
+    if lang != "en" and ind is not None:  # the y axis: the headline's unit of measure
+        funnel = dataclasses.replace(funnel, indicator=dataclasses.replace(
+            funnel.indicator, name=ind.name_in(lang), unit_of_measure=ind.unit_in(lang)))
     return funnel, None
 
 

@@ -1,0 +1,89 @@
+"""The model's French where a French page or document names a thing (issue #18): the
+priority's title in every signed-in delivery page's heading and crumbs, the headline's unit
+of measure, a risk's French description on /risks, a French actor's name in the chain
+diagram's box, the unit of measure in a French pack; the English pages as they were.
+
+The small world of test_delivery_pages (examples/delivery's plan and chain on SQLite), its
+model given a French title and unit, its plan a French risk and its chain a French actor."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from stocktake.services.publishing.packs import write_pack
+from stocktake.services.routines.chains import load_chain
+from stocktake.services.routines.plans import load_plan
+from stocktake.store.db import open_engine
+
+from .test_delivery_pages import build, client_as, doc, text_of
+
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
+
+TITLE_FR = "Réduire la criminalité violente"
+UNIT_FR = "pour 100 000 habitants"
+RISK_FR = "Pas assez d’intervenants jeunesse dans les régions rurales"
+ACTOR_FR = "Bureau de la statistique criminelle"
+
+
+@pytest.fixture
+def french_site(tmp_path, small_model_dir):
+    priorities = small_model_dir / "priorities.yaml"
+    priorities.write_text(priorities.read_text().replace(
+        "  title: Cut violent crime\n", f"  title: Cut violent crime\n  title_fr: {TITLE_FR}\n"))
+    indicators = small_model_dir / "indicators.yaml"
+    indicators.write_text(indicators.read_text().replace(
+        "  unit: per 100,000\n", f"  unit: per 100,000\n  unit_fr: {UNIT_FR}\n"))
+    engine = build(open_engine(f"sqlite:///{tmp_path / 'web.db'}"), small_model_dir)
+    plan = doc("plan.yaml")
+    plan["risks"][0]["description_fr"] = RISK_FR
+    load_plan(engine, "P1", plan, author="Unit", reason="French")
+    chain = doc("chain.yaml")
+    next(a for a in chain["actors"] if a["code"] == "stats")["name_fr"] = ACTOR_FR
+    load_chain(engine, "P1", chain, author="Unit")
+    yield engine
+    engine.dispose()
+
+
+def heading_and_crumbs(html: str) -> str:
+    return text_of(" ".join(re.findall(r'<h1>.*?</h1>|<p class="crumbs">.*?</p>', html,
+                                       flags=re.S)))
+
+
+def test_every_delivery_page_heads_and_crumbs_with_the_french_title(french_site):
+    client, _ = client_as(french_site, "analyst")
+    for path in ("", "/plan", "/chain", "/assessments", "/stocktakes"):
+        english = heading_and_crumbs(client.get(f"/priorities/P1{path}?lang=en").text)
+        french = heading_and_crumbs(client.get(f"/priorities/P1{path}?lang=fr").text)
+        assert "Cut violent crime" in english and TITLE_FR not in english, path
+        assert TITLE_FR in french and "Cut violent crime" not in french, path
+    # The priority page's lede names the headline's unit of measure in French.
+    lede = re.search(r'<p class="lede">(.*?)</p>', client.get("/priorities/P1?lang=fr").text,
+                     flags=re.S).group(1)
+    assert f"({UNIT_FR})" in text_of(lede)
+    assert "(per 100,000)" in text_of(client.get("/priorities/P1?lang=en").text)
+
+
+def test_the_risk_register_and_the_chain_diagram_in_french(french_site):
+    client, _ = client_as(french_site, "analyst")
+    english, french = (text_of(client.get(f"/risks?lang={lang}").text) for lang in ("en", "fr"))
+    assert "Not enough youth workers in rural regions" in english and RISK_FR not in english
+    assert RISK_FR in french and "Not enough youth workers" not in french
+    assert TITLE_FR in french  # the priority the risk belongs to, by its French title
+
+    def drawn(lang: str) -> str:  # the words drawn in the diagram, a box's lines joined
+        svg = client.get(f"/priorities/P1/chain?lang={lang}").text
+        return " ".join(text_of(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg,
+                                                        flags=re.S))
+
+    assert "Crime statistics office" in drawn("en") and ACTOR_FR not in drawn("en")
+    assert ACTOR_FR in drawn("fr") and "Crime statistics office" not in drawn("fr")
+
+
+def test_a_french_pack_names_the_headline_s_unit_in_french(french_site, tmp_path):
+    out = tmp_path / "pack-fr.html"
+    write_pack(french_site, "P1", str(out), lang="fr")
+    row = re.search(r"<tr><th scope=\"row\">[^<]*</th><td>[^<]*<span class=\"muted\">"
+                    r"\(([^;]*);", out.read_text()).group(1)
+    assert row == UNIT_FR
