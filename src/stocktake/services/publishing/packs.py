@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from babel import Locale
 from sqlalchemy import Engine
 
 from ... import __version__
@@ -197,18 +195,10 @@ def _subject(ind: Indicator, lang: str) -> str:
     return "the " + ind.name[:1].lower() + ind.name[1:]
 
 
-@cache
 def questions_wording(lang: str) -> dq.Wording:
     """The questions from the data in ``lang``: their catalogue (delivery/locale, domain
     ``questions``), the locale's numbers and its plural rule for a count of points."""
-    if locale.check_lang(lang) == "en":
-        return dq.ENGLISH
-    babel_locale = locale.BABEL_LOCALES[lang]
-    words = locale.compiled(dq.CATALOGUES / lang / "LC_MESSAGES" / f"{dq.DOMAIN}.po",
-                            babel_locale)
-    plural_form = Locale.parse(babel_locale).plural_form
-    return dq.Wording(words, number=lambda x, decimals: locale.number(x, lang, decimals),
-                      singular=lambda x: plural_form(abs(x)) == "one")
+    return wording(lang, dq.DOMAIN)
 
 
 def in_language(context: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str, Any]:
