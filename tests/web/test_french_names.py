@@ -1,7 +1,8 @@
 """The model's French where a French page or document names a thing (issue #18): the
 priority's title in every signed-in delivery page's heading and crumbs, the headline's unit
 of measure, a risk's French description on /risks, a French actor's name in the chain
-diagram's box, the unit of measure in a French pack; the English pages as they were.
+diagram's box, the unit of measure in a French pack, page and public site (their charts'
+axes too); the English pages as they were.
 
 The small world of test_delivery_pages (examples/delivery's plan and chain on SQLite), its
 model given a French title and unit, its plan a French risk and its chain a French actor."""
@@ -63,6 +64,9 @@ def test_every_delivery_page_heads_and_crumbs_with_the_french_title(french_site)
                      flags=re.S).group(1)
     assert f"({UNIT_FR})" in text_of(lede)
     assert "(per 100,000)" in text_of(client.get("/priorities/P1?lang=en").text)
+    # and the headline chart's y axis
+    assert f">{UNIT_FR}</text>" in client.get("/priorities/P1?lang=fr").text
+    assert ">per 100,000</text>" in client.get("/priorities/P1?lang=en").text
 
 
 def test_the_risk_register_and_the_chain_diagram_in_french(french_site):
@@ -84,6 +88,30 @@ def test_the_risk_register_and_the_chain_diagram_in_french(french_site):
 def test_a_french_pack_names_the_headline_s_unit_in_french(french_site, tmp_path):
     out = tmp_path / "pack-fr.html"
     write_pack(french_site, "P1", str(out), lang="fr")
+    html = out.read_text()
     row = re.search(r"<tr><th scope=\"row\">[^<]*</th><td>[^<]*<span class=\"muted\">"
-                    r"\(([^;]*);", out.read_text()).group(1)
+                    r"\(([^;]*);", html).group(1)
     assert row == UNIT_FR
+    assert f">{UNIT_FR}</text>" in html and ">per 100,000</text>" not in html  # the chart
+
+
+def test_the_french_public_site_names_the_headline_s_unit_in_french(small_model_dir,
+                                                                     tmp_path):
+    from stocktake.web.public import publish_site
+
+    from ..services.test_publish import build as build_public
+
+    indicators = small_model_dir / "indicators.yaml"
+    indicators.write_text(indicators.read_text().replace(
+        "  unit: per 100,000\n", f"  unit: per 100,000\n  unit_fr: {UNIT_FR}\n"))
+    engine = build_public(open_engine(f"sqlite:///{tmp_path / 'site.db'}"), small_model_dir)
+    publish_site(engine, tmp_path / "site")
+    engine.dispose()
+    for page in ("index.html", "priority-P1.html", "unit-A.html"):
+        english = text_of((tmp_path / "site" / page).read_text())
+        french = text_of((tmp_path / "site" / "fr" / page).read_text())
+        # (the headline's name, "Violent incidents per 100,000 people", has no French here)
+        assert "(per 100,000)" in english and UNIT_FR not in english, page
+        assert f"({UNIT_FR})" in french and "(per 100,000)" not in french, page
+    chart = (tmp_path / "site" / "fr" / "priority-P1.html").read_text()
+    assert f">{UNIT_FR}</text>" in chart and ">per 100,000</text>" not in chart

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from ..model.entities import DeliveryModel
 from ..reports.charts import funnel_chart, headline_chart, unit_panel
 from ..results import encode
+from ..services.publishing.packs import funnel_in, trajectory_in
 from ..services.reading.overview import portfolio_rows, priority_overview
 from ..services.reading.overview import priority_page as priority_page_data
 from ..services.reading.snapshot import Snapshot
@@ -33,19 +34,21 @@ def priority_view(snap: Snapshot, code: str, cache: ResultCache) -> dict[str, An
     once per data version and language (their words are the page's). The priority is known
     to exist (PriorityInPath): any error here is ours, a 500, never "no such priority"."""
     view = cache.get(("priority", code), lambda: priority_page_data(snap, code))
+    # Every field of the page's answer but funnel_level, which only the API gives, with the
+    # model's names in the page's language.
+    shown = named_in({f.name: getattr(view, f.name) for f in fields(view)
+                      if f.name != "funnel_level"}, snap.model, i18n.current())
     charts = cache.get(("priority charts", code, i18n.current()), lambda: {
-        "chart": headline_chart(view.trajectory, view.spc),
+        "chart": headline_chart(shown["trajectory"], view.spc),
         "panels": {u.unit: unit_panel(u) for u in view.units.units},
-        "funnel_svg": funnel_chart(view.funnel) if view.funnel else None})
-    # Every field of the page's answer but funnel_level, which only the API gives.
-    shown = {f.name: getattr(view, f.name) for f in fields(view) if f.name != "funnel_level"}
-    return {**named_in(shown, snap.model, i18n.current()), **charts}
+        "funnel_svg": funnel_chart(shown["funnel"]) if view.funnel else None})
+    return {**shown, **charts}
 
 
 def named_in(view: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str, Any]:
     """The priority page's view with the model's names in ``lang`` (the English one where
     the model has no translation): the priority's title, its headline and the unit of
-    measure it is in, its scope and the units below it."""
+    measure it is in (the charts' axes too), its scope and the units below it."""
     if lang == "en":
         return view
     p = view["p"]
@@ -62,7 +65,9 @@ def named_in(view: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str,
                 unit_name=unit_name(p.unit, p.unit_name))
     if hasattr(p, "units"):  # the units below the scope, when read
         p = replace(p, units=renamed(p.units))
-    return {**view, "p": p, "units": replace(view["units"], units=renamed(view["units"].units))}
+    funnel = view["funnel"] and funnel_in(view["funnel"], model, lang)  # the axes' names
+    return {**view, "p": p, "units": replace(view["units"], units=renamed(view["units"].units)),
+            "trajectory": trajectory_in(view["trajectory"], model, lang), "funnel": funnel}
 
 
 # How long the portfolio waits for the alerts of new data (a large world takes seconds to

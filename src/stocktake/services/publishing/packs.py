@@ -201,6 +201,21 @@ def questions_wording(lang: str) -> dq.Wording:
     return wording(lang, dq.DOMAIN)
 
 
+def trajectory_in(trajectory: PriorityTrajectory, model: DeliveryModel,
+                  lang: str) -> PriorityTrajectory:
+    """A trajectory as a chart in ``lang`` names it: its headline, its unit of measure (the
+    y axis) and the unit it is read at, in the model's words of ``lang`` (the English
+    where the model has no translation)."""
+    if lang == "en":
+        return trajectory
+    ind = model.indicators[trajectory.headline]
+    unit = model.units.get(trajectory.unit)
+    return dataclasses.replace(
+        trajectory, title=model.priorities[trajectory.priority].title_in(lang),
+        headline_name=ind.name_in(lang), unit_of_measure=ind.unit_in(lang),
+        unit_name=unit.name_in(lang) if unit else trajectory.unit_name)
+
+
 def in_language(context: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str, Any]:
     """A pack's context with the model's names in ``lang`` (the English name where the model
     has no translation): the priority, its headline, scope, units, leads and counters, and
@@ -233,6 +248,7 @@ def in_language(context: dict[str, Any], model: DeliveryModel, lang: str) -> dic
     return {
         **context,
         "plan": plan,
+        "trajectory": trajectory_in(context["trajectory"], model, lang),
         "title": t.gettext("Stocktake: %(title)s") % {"title": p.title_in(lang)},
         "priority": {**context["priority"], "title": p.title_in(lang),
                      "aspiration": (p.aspiration_fr if french else "") or p.aspiration,
@@ -357,13 +373,25 @@ def headline_funnel(engine: Engine, context: dict[str, Any], *, as_of: datetime 
         return None, str(exc)
     den = snap.model.indicators.get(funnel.denominator)  # the x axis named as the web names it
     if den is not None:
-        funnel = dataclasses.replace(funnel, denominator_info={
-            "name": den.name_in(lang), "unit_of_measure": den.unit_in(lang)})
-    ind = snap.model.indicators.get(funnel.indicator.code)
-    if lang != "en" and ind is not None:  # the y axis: the headline's unit of measure
+        funnel = dataclasses.replace(funnel, denominator_info={"name": den.name,
+                                                               "unit_of_measure": den.unit})
+    return funnel_in(funnel, snap.model, lang), None
+
+
+def funnel_in(funnel: UnitComparison, model: DeliveryModel, lang: str) -> UnitComparison:
+    """A funnel comparison as a chart in ``lang`` names its axes: the headline's name and
+    unit of measure (y) and the denominator's (x), in the model's words of ``lang``."""
+    if lang == "en":
+        return funnel
+    ind = model.indicators.get(funnel.indicator.code)
+    if ind is not None:
         funnel = dataclasses.replace(funnel, indicator=dataclasses.replace(
             funnel.indicator, name=ind.name_in(lang), unit_of_measure=ind.unit_in(lang)))
-    return funnel, None
+    den = model.indicators.get(funnel.denominator)
+    if den is not None and funnel.denominator_info:
+        funnel = dataclasses.replace(funnel, denominator_info={
+            "name": den.name_in(lang), "unit_of_measure": den.unit_in(lang)})
+    return funnel
 
 
 def check_language(lang: str) -> str:
