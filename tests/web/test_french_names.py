@@ -1,8 +1,8 @@
 """The model's French where a French page or document names a thing (issue #18): the
 priority's title in every signed-in delivery page's heading and crumbs, the headline's unit
 of measure, a risk's French description on /risks, a French actor's name in the chain
-diagram's box, the unit of measure in a French pack, page and public site (their charts'
-axes too); the English pages as they were.
+diagram's box, the unit of measure in a French pack, note, page and public site (their
+charts' axes too), the risks in a French report; the English pages as they were.
 
 The small world of test_delivery_pages (examples/delivery's plan and chain on SQLite), its
 model given a French title and unit, its plan a French risk and its chain a French actor."""
@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from stocktake.services.publishing.briefings import write_note, write_report
 from stocktake.services.publishing.packs import write_pack
 from stocktake.services.routines.chains import load_chain
 from stocktake.services.routines.plans import load_plan
@@ -85,7 +86,7 @@ def test_the_risk_register_and_the_chain_diagram_in_french(french_site):
     assert ACTOR_FR in drawn("fr") and "Crime statistics office" not in drawn("fr")
 
 
-def test_a_french_pack_names_the_headline_s_unit_in_french(french_site, tmp_path):
+def test_french_documents_name_the_unit_and_the_risks_in_french(french_site, tmp_path):
     out = tmp_path / "pack-fr.html"
     write_pack(french_site, "P1", str(out), lang="fr")
     html = out.read_text()
@@ -93,6 +94,14 @@ def test_a_french_pack_names_the_headline_s_unit_in_french(french_site, tmp_path
                     r"\(([^;]*);", html).group(1)
     assert row == UNIT_FR
     assert f">{UNIT_FR}</text>" in html and ">per 100,000</text>" not in html  # the chart
+    # The monthly note's table names each headline's unit; the report lists the risks.
+    write_note(french_site, "2024-09", str(tmp_path / "note-fr.html"), lang="fr")
+    note = (tmp_path / "note-fr.html").read_text()
+    assert f'<span class="muted">{UNIT_FR}</span>' in note
+    assert '<span class="muted">per 100,000</span>' not in note
+    write_report(french_site, str(tmp_path / "report-fr.html"), lang="fr")
+    report = text_of((tmp_path / "report-fr.html").read_text())
+    assert RISK_FR in report and "Not enough youth workers" not in report
 
 
 def test_the_french_public_site_names_the_headline_s_unit_in_french(small_model_dir,
