@@ -1,8 +1,8 @@
 """The model's French where a French page or document names a thing (issue #18): the
-priority's title in every signed-in delivery page's heading and crumbs, the headline's unit
-of measure, a risk's French description on /risks, a French actor's name in the chain
-diagram's box, the unit of measure in a French pack, note, page and public site (their
-charts' axes too), the risks in a French report; the English pages as they were.
+priority's title in every signed-in delivery page's heading and crumbs and in the
+portfolio, a risk's French description on /risks, a French actor's name in the chain
+diagram's box, the headline's unit of measure in a French pack, note, page and public site
+(their charts' axes too), the risks in a French report; the English pages as they were.
 
 The small world of test_delivery_pages (examples/delivery's plan and chain on SQLite), its
 model given a French title and unit, its plan a French risk and its chain a French actor."""
@@ -65,6 +65,9 @@ def test_every_delivery_page_heads_and_crumbs_with_the_french_title(french_site)
                      flags=re.S).group(1)
     assert f"({UNIT_FR})" in text_of(lede)
     assert "(per 100,000)" in text_of(client.get("/priorities/P1?lang=en").text)
+    # The portfolio lists the priority by its French title, the English one by its own.
+    assert TITLE_FR in text_of(client.get("/?lang=fr").text)
+    assert TITLE_FR not in text_of(client.get("/?lang=en").text)
     # and the headline chart's y axis
     assert f">{UNIT_FR}</text>" in client.get("/priorities/P1?lang=fr").text
     assert ">per 100,000</text>" in client.get("/priorities/P1?lang=en").text

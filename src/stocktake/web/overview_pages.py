@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from ..model.entities import DeliveryModel
 from ..reports.charts import funnel_chart, headline_chart, unit_panel
 from ..results import encode
+from ..results.overview import Portfolio, PortfolioRow
 from ..services.publishing.packs import funnel_in, trajectory_in
 from ..services.reading.overview import portfolio_rows, priority_overview
 from ..services.reading.overview import priority_page as priority_page_data
@@ -70,6 +71,23 @@ def named_in(view: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str,
             "trajectory": trajectory_in(view["trajectory"], model, lang), "funnel": funnel}
 
 
+def rows_in(portfolio: Portfolio, model: DeliveryModel, lang: str) -> Portfolio:
+    """The portfolio with the model's names in ``lang`` (the English one where the model
+    has no translation): each priority's title, headline, unit of measure and scope."""
+    if lang == "en":
+        return portfolio
+
+    def named(r: PortfolioRow) -> PortfolioRow:
+        ind, scope = model.indicators.get(r.headline), model.units.get(r.scope)
+        p = model.priorities.get(r.code)
+        return replace(r, title=p.title_in(lang) if p else r.title,
+                       headline_name=ind.name_in(lang) if ind else r.headline_name,
+                       unit_of_measure=ind.unit_in(lang) if ind else r.unit_of_measure,
+                       scope_name=scope.name_in(lang) if scope else r.scope_name)
+
+    return replace(portfolio, priorities=tuple(named(r) for r in portfolio.priorities))
+
+
 # How long the portfolio waits for the alerts of new data (a large world takes seconds to
 # read) before it is shown without them, saying so; the reading goes on in the background.
 ALERT_WAIT = 1.0
@@ -102,7 +120,8 @@ def open_alerts(snap: Snapshot, cache: ResultCache) -> dict[str, int] | None:
 def portfolio(request: Request, snap: SnapshotDep, cache: PageCache) -> HTMLResponse:
     rows = cache.get("portfolio", lambda: portfolio_rows(snap))
     return render(request, "portfolio.html", {
-        "overview": rows, "open_alerts": open_alerts(snap, cache),
+        "overview": rows_in(rows, snap.model, i18n.current()),
+        "open_alerts": open_alerts(snap, cache),
         "escalated": {e["code"]: e for e in escalation_brief(snap.engine, model=snap.model)},
         "world_label": world_label(request)})
 
