@@ -32,6 +32,8 @@ def add_french(model: Path, *, all_units: bool = True) -> None:
         "  name: Violent incidents\n",
         "  name: Violent incidents\n  name_fr: Incidents violents\n"
         "  definition_fr: Incidents violents enregistrés par la police dans le mois.\n")
+    indicators = indicators.replace("  unit: incidents\n",
+                                    "  unit: incidents\n  unit_fr: incidents\n")
     (model / "indicators.yaml").write_text(indicators)
     priorities = (model / "priorities.yaml").read_text().replace(
         "  title: Cut violent crime\n",
@@ -56,16 +58,17 @@ def test_french_is_loaded_and_each_missing_translation_is_warned_once(db_url, sm
     add_french(small_model_dir, all_units=False)
     result = run("load", small_model_dir, "--db", db_url)
     # B1 lacks its French name; population, incident_rate and screening their French names
-    # (incidents has both of its own); P1 its French aspiration.
+    # and the first two their French units ('%' wants none; incidents has all of its own);
+    # P1 its French aspiration.
     text = " ".join(result.stderr.split())  # as one line, however the console wraps it
     assert text == " ".join([
         "Warning: 5 missing French translation(s):",
         "units.csv:7: field 'name_fr': unit 'B1' has no French translation (name_fr)",
-        "indicators.yaml:14: field 'name_fr': indicator 'population' has no French "
-        "translation (name_fr)",
-        "indicators.yaml:21: field 'name_fr': indicator 'incident_rate' has no French "
-        "translation (name_fr)",
-        "indicators.yaml:31: field 'name_fr': indicator 'screening' has no French "
+        "indicators.yaml:15: field 'name_fr': indicator 'population' has no French "
+        "translation (name_fr, unit_fr)",
+        "indicators.yaml:22: field 'name_fr': indicator 'incident_rate' has no French "
+        "translation (name_fr, unit_fr)",
+        "indicators.yaml:32: field 'name_fr': indicator 'screening' has no French "
         "translation (name_fr)",
         "priorities.yaml:1: field 'aspiration_fr': priority 'P1' has no French translation "
         "(aspiration_fr)",
@@ -84,6 +87,8 @@ def test_french_is_loaded_and_each_missing_translation_is_warned_once(db_url, sm
                   json.loads(run("indicators", "--db", db_url, "--json").stdout)}
     assert indicators["incidents"]["name_fr"] == "Incidents violents"
     assert indicators["incidents"]["definition_fr"].startswith("Incidents violents enregistrés")
+    assert indicators["incidents"]["unit_fr"] == "incidents"
+    assert "unit_fr" not in indicators["screening"]  # none given: absent, not empty
     assert "name_fr" not in indicators["population"]
     p1 = json.loads(run("priorities", "--db", db_url, "--json").stdout)["priorities"][0]
     assert (p1["title"], p1["title_fr"]) == ("Cut violent crime",
@@ -116,6 +121,9 @@ def test_require_languages_accepts_a_complete_model_and_rejects_unknown_language
                      ("screening", "Taux de dépistage")):
         indicators = indicators.replace(f"- code: {code}\n",
                                         f"- code: {code}\n  name_fr: {fr}\n")
+    indicators = indicators.replace("  unit: people\n", "  unit: people\n  unit_fr: personnes\n")
+    indicators = indicators.replace("  unit: per 100,000\n",
+                                    "  unit: per 100,000\n  unit_fr: pour 100 000\n")
     (small_model_dir / "indicators.yaml").write_text(indicators)
     priorities = (small_model_dir / "priorities.yaml").read_text().replace(
         "  owner:", "  aspiration_fr: Des rues plus sûres dans chaque province\n  owner:")

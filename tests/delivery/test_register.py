@@ -71,3 +71,21 @@ def test_milestones_by_due_day_an_open_one_past_due_overdue_by_its_days():
         ("open_late", "overdue", 32),  # 31 December to 1 February
         ("later", "not_started", 0)]
     assert read[0].completed_on == date(2024, 3, 20)
+
+
+def test_risks_and_milestones_in_french_where_the_plan_gives_it_else_in_english():
+    previous = Plan(risks=(Risk("gone", "Funding lapses", 2, 2, description_fr="Le "
+                                "financement s’éteint"),))
+    plan = Plan(risks=(Risk("staff", "Too few staff", 3, 4, description_fr="Trop peu de "
+                            "personnel"), Risk("rates", "Rates rise", 2, 3)),
+                milestones=(Milestone("open", "Sites open", None, date(2025, 1, 1),
+                                      name_fr="Sites ouverts"),))
+    assert [r.description for r in plan_risks("P", plan, previous, lang="fr")] == [
+        "Trop peu de personnel", "Rates rise"]  # no French: the English
+    assert [r.description for r in plan_risks("P", plan, previous)] == [
+        "Too few staff", "Rates rise"]
+    assert [r.description for r in closed_risks("P", plan, previous, lang="fr")] == [
+        "Le financement s’éteint"]
+    today = date(2024, 6, 1)
+    assert [m.name for m in plan_milestones("P", plan, today, lang="fr")] == ["Sites ouverts"]
+    assert [m.name for m in plan_milestones("P", plan, today)] == ["Sites open"]

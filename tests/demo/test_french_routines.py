@@ -1,7 +1,8 @@
 """The demo in two languages (issue #18): its model files pass `stocktake load
---require-languages en,fr`; every plan version's interventions, milestones and risks and
-every chain's actors and evidence carry their French; three commitments in four carry a
-French text and rationale (the rest are what a load would warn of)."""
+--require-languages en,fr` (every indicator's unit in French too); every plan version's
+interventions, milestones and risks and every chain's actors and evidence carry their
+French; three commitments in four carry a French text and rationale (the rest are what a
+load would warn of)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ def test_the_demo_model_loads_with_french_required(engine, tmp_path: Path):
     summary = load_model(engine, tmp_path, loaded_by="t", require_languages=("en", "fr"))
     assert summary.count("priority", "added") == len(STORIES)
     assert not summary.warnings
+    # every indicator's unit of measure in French too, labelled simulated like the rest
+    assert all(i.unit_fr for i in read_model(engine).indicators.values())
+    assert "units (name_fr, definition_fr, unit_fr) are\n# simulated" in world.indicators_yaml
 
 
 def test_every_plan_version_and_chain_of_the_demo_has_its_french(demo_engine):

@@ -12,6 +12,7 @@ INDICATORS = """\
   name: Homes finished
   name_fr: Logements achevés
   unit: homes
+  unit_fr: logements
   polarity: up
   period_type: year
   aggregation: sum
@@ -55,3 +56,42 @@ def test_the_languages_a_load_may_require():
     for bad in ("fr", "en,de", ""):
         with pytest.raises(Invalid):
             parse_languages(bad)
+
+
+def test_a_unit_of_measure_in_french_is_read_used_and_warned_when_missing():
+    indicators = INDICATORS + """\
+- code: y
+  name: Homes started
+  name_fr: Logements mis en chantier
+  unit: homes
+  polarity: up
+  period_type: year
+  aggregation: sum
+- code: r
+  name: Violent incidents per 100,000
+  name_fr: Incidents violents pour 100 000
+  unit: incidents per 100,000
+  unit_fr: incidents pour 100 000
+  polarity: down
+  period_type: year
+  aggregation: none
+- code: s
+  name: Share on time
+  name_fr: Part à temps
+  unit: '%'
+  polarity: up
+  period_type: year
+  aggregation: none
+"""
+    model = parse_model(UNITS, indicators, PRIORITIES)
+    r, s, y = model.indicators["r"], model.indicators["s"], model.indicators["y"]
+    assert (r.unit_in("fr"), r.unit_in("en")) == ("incidents pour 100 000",
+                                                  "incidents per 100,000")
+    assert r.to_dict()["unit_fr"] == "incidents pour 100 000"
+    assert model.indicators["x"].unit_in("fr") == "logements"
+    assert y.unit_in("fr") == "homes" and "unit_fr" not in y.to_dict()  # none: the English
+    warned = [str(p) for p in missing_french(model) if "indicator" in str(p)]
+    # words want a translation; a bare symbol ('%') reads the same in French
+    assert warned == ["indicators.yaml:9: field 'unit_fr': indicator 'y' has no French "
+                      "translation (unit_fr)"]
+    assert s.unit_in("fr") == "%"

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .plans import HIGH_RISK_SCORE, Plan, milestone_status
+from .plans import HIGH_RISK_SCORE, Plan, Risk, milestone_status
 
 TRENDS = ("new", "up", "same", "down", "closed")
 
@@ -58,10 +58,17 @@ def risk_trend(score: int, previous: int | None) -> str:
     return "up" if score > previous else "down" if score < previous else "same"
 
 
-def plan_risks(priority: str, plan: Plan, previous: Plan | None) -> list[RegisterRisk]:
-    """A plan's risks for the register, each with its trend since ``previous``."""
+def _described(risk: Risk, lang: str) -> str:
+    """A risk's description in ``lang`` (en or fr), the English one when no French is given."""
+    return (risk.description_fr if lang == "fr" else None) or risk.description
+
+
+def plan_risks(priority: str, plan: Plan, previous: Plan | None, *,
+               lang: str = "en") -> list[RegisterRisk]:
+    """A plan's risks for the register, each with its trend since ``previous`` and
+    described in ``lang``."""
     before = {r.code: r.score for r in previous.risks} if previous else {}
-    return [RegisterRisk(priority=priority, code=r.code, description=r.description,
+    return [RegisterRisk(priority=priority, code=r.code, description=_described(r, lang),
                          likelihood=r.likelihood, impact=r.impact, score=r.score,
                          high=r.score >= HIGH_RISK_SCORE, owner=r.owner,
                          mitigation=r.mitigation,
@@ -70,11 +77,13 @@ def plan_risks(priority: str, plan: Plan, previous: Plan | None) -> list[Registe
             for r in plan.risks]
 
 
-def closed_risks(priority: str, plan: Plan, previous: Plan | None) -> list[RegisterRisk]:
+def closed_risks(priority: str, plan: Plan, previous: Plan | None, *,
+                 lang: str = "en") -> list[RegisterRisk]:
     """The risks of ``previous`` that ``plan`` no longer holds, "closed", each as
-    ``previous`` last scored it (its score and previous score both that one)."""
+    ``previous`` last scored it (its score and previous score both that one), described in
+    ``lang``."""
     held = {r.code for r in plan.risks}
-    return [RegisterRisk(priority=priority, code=r.code, description=r.description,
+    return [RegisterRisk(priority=priority, code=r.code, description=_described(r, lang),
                          likelihood=r.likelihood, impact=r.impact, score=r.score,
                          high=r.score >= HIGH_RISK_SCORE, owner=r.owner,
                          mitigation=r.mitigation, trend="closed", previous_score=r.score)
@@ -88,13 +97,16 @@ def register_order(risks: list[RegisterRisk], order: list[str]) -> list[Register
     return sorted(risks, key=lambda r: (-r.score, -r.likelihood, place.get(r.priority, 0)))
 
 
-def plan_milestones(priority: str, plan: Plan, today: date) -> list[TimelineMilestone]:
-    """A plan's milestones on the timeline, read on ``today``, by due date."""
+def plan_milestones(priority: str, plan: Plan, today: date, *,
+                    lang: str = "en") -> list[TimelineMilestone]:
+    """A plan's milestones on the timeline, read on ``today``, by due date, named in
+    ``lang`` (the English name when no French is given)."""
     out = []
     for m in sorted(plan.milestones, key=lambda m: m.due):
         status = milestone_status(m, today)
         out.append(TimelineMilestone(
-            priority=priority, code=m.code, name=m.name, owner=m.owner, due=m.due,
+            priority=priority, code=m.code, name=(m.name_fr if lang == "fr" else None) or m.name,
+            owner=m.owner, due=m.due,
             status=status, completed_on=m.completed_on,
             days_overdue=(today - m.due).days if status == "overdue" else 0))
     return out

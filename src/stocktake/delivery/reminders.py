@@ -4,8 +4,9 @@ Pure: it takes what is due (late returns, actions and milestones, coming stockta
 returns ``Reminder`` objects; the service (services/routines/reminders.py) gathers the
 items, sends and records. Each reminder carries an ``event_key``: the same event always
 gives the same key, so a message is never sent twice for it (the store keeps the keys).
-Each is composed in its recipient's ``Language`` (the service passes it: an account's
-language, English when unset); the event key and the ``why`` line do not depend on it.
+Each is composed in its recipient's language, a ``Wording`` (delivery.wording; the service
+passes it: an account's language, English when unset); the event key and the ``why`` line do
+not depend on it.
 
 - ``late_returns``: a unit's contact (and its providers) about returns not received; the
   event is the set of late returns, so a new late return makes a new reminder and the same
@@ -19,12 +20,12 @@ language, English when unset); the event key and the ``why`` line do not depend 
 
 from __future__ import annotations
 
-import gettext
 import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+
+from .wording import CATALOGUES, ENGLISH, N_, Wording  # noqa: F401 (CATALOGUES: its catalogue)
 
 KINDS: tuple[str, ...] = ("late_returns", "stocktakes", "due", "digest")
 KIND_TEXT = {
@@ -43,23 +44,9 @@ class Recipient:
     language: str | None = None  # an account's language (users.language); None: English
 
 
-def _english_day(day: date) -> str:
-    return f"{day:%A %d %B %Y}"
-
-
-@dataclass(frozen=True)
-class Language:
-    """The language a reminder is composed in: its catalogue (gettext) and how it writes a
-    meeting's day. The service loads the catalogue (CATALOGUES); English, the default, is
-    the messages themselves."""
-
-    words: gettext.NullTranslations = field(default_factory=gettext.NullTranslations)
-    meeting_day: Callable[[date], str] = _english_day
-
-
-ENGLISH = Language()
-# The reminders' own catalogue (reminders.pot, and a .po for each language beside it).
-CATALOGUES = Path(__file__).parent / "locale"
+# The reminders' own catalogue domain (reminders.pot, and a .po for each language beside
+# it, in delivery.wording's CATALOGUES). English, the default, is the messages themselves.
+DOMAIN = "reminders"
 
 
 @dataclass(frozen=True)
@@ -117,16 +104,11 @@ def _plural(n: int, one: str, many: str | None = None) -> str:  # the English ``
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
-    """Marks a message for `pybabel extract`; translated where it is used."""
-    return message
-
-
 WHAT = {"action": N_("action"), "milestone": N_("milestone")}
 
 
 def late_returns(to: Recipient, unit: str, unit_name: str, items: Sequence[LateReturn], *,
-                 base_url: str, language: Language = ENGLISH) -> Reminder:
+                 base_url: str, language: Wording = ENGLISH) -> Reminder:
     """One message to a unit's contact listing its late returns, with the links to the
     upload page and to the Excel template of each period."""
     _, ngettext = language.words.gettext, language.words.ngettext
@@ -163,7 +145,7 @@ def late_returns(to: Recipient, unit: str, unit_name: str, items: Sequence[LateR
 
 
 def due_items(to: Recipient, items: Sequence[DueItem], today: date, *,
-              language: Language = ENGLISH) -> Reminder:
+              language: Wording = ENGLISH) -> Reminder:
     """One message to an owner: their overdue items first, then those coming due."""
     _, ngettext = language.words.gettext, language.words.ngettext
     overdue = sorted((i for i in items if i.days_overdue > 0), key=lambda i: i.due)
@@ -206,14 +188,14 @@ def due_items(to: Recipient, items: Sequence[DueItem], today: date, *,
 
 
 def stocktake(to: Recipient, meeting: ComingStocktake, *, base_url: str,
-              language: Language = ENGLISH) -> Reminder:
+              language: Wording = ENGLISH) -> Reminder:
     """A coming stocktake, to one attendee, with the pack attached."""
     _ = language.words.gettext
     body = "\n".join([
         _("Dear %(name)s,") % {"name": to.name}, "",
         _("The stocktake of %(name)s (%(code)s) is on %(day)s.") % {
             "name": meeting.priority_name, "code": meeting.priority,
-            "day": language.meeting_day(meeting.on)}, "",
+            "day": language.long_day(meeting.on)}, "",
         _("The pack is attached: the five questions, the headline against its trajectory, and "
           "the actions to follow up."),
         _("The priority's page: %(url)s") % {"url": f"{base_url}/priorities/{meeting.priority}"},
@@ -230,7 +212,7 @@ def stocktake(to: Recipient, meeting: ComingStocktake, *, base_url: str,
 def digest(to: Recipient, today: date, *, late: int, late_units: int,
            overdue: Sequence[DueItem], coming: Sequence[DueItem],
            meetings: Sequence[ComingStocktake], base_url: str,
-           language: Language = ENGLISH) -> Reminder:
+           language: Wording = ENGLISH) -> Reminder:
     """The delivery unit's weekly digest: late data, overdue and coming items, meetings."""
     _, ngettext = language.words.gettext, language.words.ngettext
     year, week, _weekday = today.isocalendar()

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .french import INDICATOR_DEFINITIONS_FR, INDICATOR_NAMES_FR
+from .french import INDICATOR_DEFINITIONS_FR, INDICATOR_NAMES_FR, UNITS_OF_MEASURE_FR
 
 SOURCE = "Simulated for the stocktake demo"
 
@@ -234,15 +234,16 @@ def indicators_yaml() -> str:
     header = (
         "# Indicators of the stocktake demo federation. Every figure is simulated.\n"
         "# Ratio indicators are computed from their components; the rest are reported.\n"
-        "# The French names and definitions (name_fr, definition_fr) are simulated\n"
-        "# translations too.\n"
+        "# The French names, definitions and units (name_fr, definition_fr, unit_fr) are\n"
+        "# simulated translations too.\n"
     )
     items = [_with_french_name(i) for i in INDICATORS]
     return header + yaml.safe_dump(items, sort_keys=False, allow_unicode=True, width=100)
 
 
 def _with_french_name(indicator: dict[str, Any]) -> dict[str, Any]:
-    """The indicator with its French name and definition just after the English ones."""
+    """The indicator with its French name, definition and unit just after the English
+    ones."""
     out: dict[str, Any] = {}
     for key, value in indicator.items():
         out[key] = value
@@ -250,4 +251,6 @@ def _with_french_name(indicator: dict[str, Any]) -> dict[str, Any]:
             out["name_fr"] = INDICATOR_NAMES_FR[indicator["code"]]
         if key == "definition":
             out["definition_fr"] = INDICATOR_DEFINITIONS_FR[indicator["code"]]
+        if key == "unit":
+            out["unit_fr"] = UNITS_OF_MEASURE_FR[value]
     return out

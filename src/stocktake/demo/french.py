@@ -86,6 +86,27 @@ INDICATOR_NAMES_FR = {
     "shelter_beds": "Lits d’hébergement d’urgence",
 }
 
+# The indicators' units of measure, by their English (simulated translations too).
+UNITS_OF_MEASURE_FR = {
+    "percent": "pour cent",
+    "students": "élèves",
+    "dwellings": "logements",
+    "people": "personnes",
+    "patients": "patients",
+    "surgeries": "chirurgies",
+    "reports": "signalements",
+    "hours": "heures",
+    "incidents": "incidents",
+    "incidents per 100,000 per month": "incidents pour 100 000 par mois",
+    "calls": "appels",
+    "participants": "participants",
+    "officers": "policiers",
+    "FTE": "ETP",
+    "dwellings per 100,000": "logements pour 100 000",
+    "applications": "demandes",
+    "beds": "lits",
+}
+
 PRIORITY_TITLES_FR = {
     "SURG": ("Réduire les délais d’attente en chirurgie",
              "Les patients obtiennent leur chirurgie prioritaire dans le délai médicalement "

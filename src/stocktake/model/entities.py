@@ -34,7 +34,10 @@ class IndicatorKind(StrEnum):
 # Units of measure that are percentages: a difference between two of them is in percentage
 # points, never "percent" (78% against 81% is 3 points, or 3.8%, apart).
 PERCENT_UNITS = frozenset({"%", "percent", "per cent", "percentage", "percentages", "pct",
-                           "percentage points"})
+                           "percentage points",
+                           # the same in French, as a French page or document names the unit
+                           "pour cent", "pourcentage", "pourcentages",
+                           "points de pourcentage"})
 # Units of measure that count whole things: summed, they print without decimals.
 COUNT_UNITS = frozenset({"people", "persons", "dwellings", "homes", "households", "students",
                          "children", "patients", "incidents", "cases", "deaths", "beds",
@@ -43,7 +46,7 @@ COUNT_UNITS = frozenset({"people", "persons", "dwellings", "homes", "households"
 
 # The French fields of the model (beside the English ones): left out of ``to_dict`` when
 # empty, so a model without French stores and prints exactly as before.
-FRENCH_FIELDS = ("name_fr", "definition_fr", "title_fr", "aspiration_fr")
+FRENCH_FIELDS = ("name_fr", "definition_fr", "title_fr", "aspiration_fr", "unit_fr")
 
 
 def _without_empty_french(d: dict[str, Any]) -> dict[str, Any]:
@@ -98,10 +101,17 @@ class Indicator:
     attributes: dict[str, Any] = field(default_factory=dict)  # min, max, integer, decimals...
     name_fr: str = ""
     definition_fr: str = ""
+    unit_fr: str = ""  # its unit of measure in French ("incidents pour 100 000 par mois")
 
     def name_in(self, lang: str) -> str:
         """Its name in ``lang`` (en or fr), the English one when no French is given."""
         return (self.name_fr if lang == "fr" else "") or self.name
+
+    def unit_in(self, lang: str) -> str:
+        """Its unit of measure in ``lang`` (en or fr), the English one when no French is
+        given. The English ``unit`` alone decides what kind of number it is (a percentage,
+        a count)."""
+        return (self.unit_fr if lang == "fr" else "") or self.unit
 
     @property
     def decimals(self) -> int | None:

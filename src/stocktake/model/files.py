@@ -46,11 +46,12 @@ CODE_LENGTH = 64  # the store's code columns are this wide
 TEXT_FIELDS = frozenset({"code", "name", "unit", "definition", "source", "owner", "weight",
                          "numerator", "denominator", "title", "headline", "scope",
                          "aspiration", "department", "name_fr", "definition_fr", "title_fr",
-                         "aspiration_fr"})
+                         "aspiration_fr", "unit_fr"})
 INDICATOR_REQUIRED = ("code", "name", "unit", "polarity", "period_type", "aggregation")
 INDICATOR_OPTIONAL = (
     "definition", "kind", "source", "owner", "weight", "numerator", "denominator", "scale",
     "min", "max", "integer", "decimals", "related", "compute", "name_fr", "definition_fr",
+    "unit_fr",
 )
 PRIORITY_REQUIRED = ("code", "title", "headline", "scope", "baseline", "target")
 DATASET_REQUIRED = ("code", "name", "period_type", "indicators")
@@ -461,6 +462,7 @@ def _parse_indicators(text: str, c: _Collector, model: DeliveryModel
             attributes=attributes,
             name_fr=_text(item.get("name_fr")),
             definition_fr=_text(item.get("definition_fr")),
+            unit_fr=_text(item.get("unit_fr")),
         )
         lines[code] = item["__line__"]
         model.locations[f"indicator:{code}"] = (f, item["__line__"])
@@ -773,20 +775,28 @@ LANGUAGES = ("en", "fr")  # the model's languages: English always, French beside
 def has_french(model: DeliveryModel) -> bool:
     """Does any unit, indicator or priority carry a French field?"""
     return any(u.name_fr for u in model.units.values()) or any(
-        i.name_fr or i.definition_fr for i in model.indicators.values()) or any(
+        i.name_fr or i.definition_fr or i.unit_fr for i in model.indicators.values()) or any(
         p.title_fr or p.aspiration_fr for p in model.priorities.values())
+
+
+def _worded(unit: str) -> str:
+    """A unit of measure with words in it ("incidents per 1,000"), "" for a bare symbol
+    ("%", "$"), which reads the same in French and wants no translation."""
+    return unit if any(ch.isalpha() for ch in unit) else ""
 
 
 def missing_french(model: DeliveryModel) -> list[Problem]:
     """One problem per unit, indicator or priority lacking a French field its English
-    side has (a name, a definition, a title, an aspiration), at its file and line."""
+    side has (a name, a definition, a unit of measure in words, a title, an aspiration), at
+    its file and line."""
     wanted: list[tuple[str, str, str, list[str]]] = []  # kind, code, file, missing fields
     for u in model.units.values():
         wanted.append(("unit", u.code, UNITS_FILE, [] if u.name_fr else ["name_fr"]))
     for i in model.indicators.values():
         wanted.append(("indicator", i.code, INDICATORS_FILE,
                        [k for k, en, fr in (("name_fr", i.name, i.name_fr),
-                                             ("definition_fr", i.definition, i.definition_fr))
+                                             ("definition_fr", i.definition, i.definition_fr),
+                                             ("unit_fr", _worded(i.unit), i.unit_fr))
                         if en and not fr]))
     for p in model.priorities.values():
         wanted.append(("priority", p.code, PRIORITIES_FILE,

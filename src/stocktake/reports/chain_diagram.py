@@ -503,7 +503,7 @@ def chain_svg(chain: Chain, analysis: dict[str, Any] | None = None, *,
         raise ValueError("chain: has no actors to draw")
     if analysis is None:
         analysis = analyse_chain(chain)
-    # The summary (its <desc>) and the tooltips in the language being written.
+    # The summary (its <desc>), the tooltips and the boxes in the language being written.
     words, named = writing(), actor_names(chain, WRITING.get())
     lo = LEFT_COL + 4.0
     lay = _layout(chain, lo, width - RIGHT_MARGIN)
@@ -517,7 +517,7 @@ def chain_svg(chain: Chain, analysis: dict[str, Any] | None = None, *,
     content: dict[str, tuple[list[str], str, list[tuple[str, str]]]] = {}
     box_h: dict[str, float] = {}
     for a in chain.actors:
-        name_lines = wrap(a.name, box_w - 2 * PAD_X, NAME_SIZE)
+        name_lines = wrap(named[a.code], box_w - 2 * PAD_X, NAME_SIZE)  # in its language
         control = gettext("Centre controls") if a.controls else gettext("Centre influences")
         note_lines = [(flag, line) for flag, text in notes[a.code]
                       for line in wrap(text, box_w - 2 * PAD_X - 13, SMALL_SIZE)]

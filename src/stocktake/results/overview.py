@@ -49,6 +49,7 @@ class PriorityAtAGlance(Result):
     headline_name: str
     headline_name_fr: str | None = omit_if_none()
     unit_of_measure: str | None
+    unit_of_measure_fr: str | None = omit_if_none()
     polarity: str
     polarity_text: str  # 'higher is better', 'lower is better' or 'neutral'
     scope: str

@@ -259,6 +259,7 @@ class PriorityFacts(Result):
     headline_name: str
     headline_name_fr: str | None = omit_if_none()
     unit_of_measure: str | None
+    unit_of_measure_fr: str | None = omit_if_none()
     polarity: str
     scope: str
     decimals: int | None

@@ -481,7 +481,7 @@ def pack_html(engine: Engine, code: str, lang: str = "en") -> tuple[str, dict[st
         # second version on: a priority with one version would fail (reported upstream).
         context["plan"].setdefault("changes_since_last", [])
     # The funnel plot as write_pack draws it, so the pack from the web is the same pack.
-    funnel, why_not = packs.headline_funnel(engine, context)
+    funnel, why_not = packs.headline_funnel(engine, context, lang=lang)
     return render_pack(context, funnel=funnel, funnel_note=why_not, lang=lang), context
 
 
@@ -539,7 +539,7 @@ def actions_page(request: Request, *, priority: str = "", open_only: bool = True
                 if principal is not None and principal.may_edit_priority(c)}
     return page(request, "delivery_actions.html", {
         "listed": listed, "priorities": list(model.priorities.values()),
-        "titles": {c: p.title for c, p in model.priorities.items()},
+        "titles": {c: p.title_in(i18n.current()) for c, p in model.priorities.items()},
         "filter_priority": priority, "open_only": open_only, "editable": editable,
         "statuses": ACTION_STATUSES, "problem": problem, "done": done}, status)
 

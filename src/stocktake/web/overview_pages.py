@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Hashable
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import Engine
 
+from ..model.entities import DeliveryModel
 from ..reports.charts import funnel_chart, headline_chart, unit_panel
 from ..results import encode
+from ..results.overview import Portfolio, PortfolioRow
+from ..services.publishing.packs import funnel_in, trajectory_in
 from ..services.reading.overview import portfolio_rows, priority_overview
 from ..services.reading.overview import priority_page as priority_page_data
 from ..services.reading.snapshot import Snapshot
@@ -33,13 +36,57 @@ def priority_view(snap: Snapshot, code: str, cache: ResultCache) -> dict[str, An
     once per data version and language (their words are the page's). The priority is known
     to exist (PriorityInPath): any error here is ours, a 500, never "no such priority"."""
     view = cache.get(("priority", code), lambda: priority_page_data(snap, code))
+    # Every field of the page's answer but funnel_level, which only the API gives, with the
+    # model's names in the page's language.
+    shown = named_in({f.name: getattr(view, f.name) for f in fields(view)
+                      if f.name != "funnel_level"}, snap.model, i18n.current())
     charts = cache.get(("priority charts", code, i18n.current()), lambda: {
-        "chart": headline_chart(view.trajectory, view.spc),
+        "chart": headline_chart(shown["trajectory"], view.spc),
         "panels": {u.unit: unit_panel(u) for u in view.units.units},
-        "funnel_svg": funnel_chart(view.funnel) if view.funnel else None})
-    # Every field of the page's answer but funnel_level, which only the API gives.
-    return {**{f.name: getattr(view, f.name) for f in fields(view) if f.name != "funnel_level"},
-            **charts}
+        "funnel_svg": funnel_chart(shown["funnel"]) if view.funnel else None})
+    return {**shown, **charts}
+
+
+def named_in(view: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str, Any]:
+    """The priority page's view with the model's names in ``lang`` (the English one where
+    the model has no translation): the priority's title, its headline and the unit of
+    measure it is in (the charts' axes too), its scope and the units below it."""
+    if lang == "en":
+        return view
+    p = view["p"]
+    ind = model.indicators[p.headline]
+
+    def unit_name(code: str, english: str) -> str:
+        return model.units[code].name_in(lang) if code in model.units else english
+
+    def renamed(units: Any) -> tuple[Any, ...]:  # each unit's reading with its name
+        return tuple(replace(u, unit_name=unit_name(u.unit, u.unit_name)) for u in units)
+
+    p = replace(p, title=model.priorities[p.code].title_in(lang),
+                headline_name=ind.name_in(lang), unit_of_measure=ind.unit_in(lang),
+                unit_name=unit_name(p.unit, p.unit_name))
+    if hasattr(p, "units"):  # the units below the scope, when read
+        p = replace(p, units=renamed(p.units))
+    funnel = view["funnel"] and funnel_in(view["funnel"], model, lang)  # the axes' names
+    return {**view, "p": p, "units": replace(view["units"], units=renamed(view["units"].units)),
+            "trajectory": trajectory_in(view["trajectory"], model, lang), "funnel": funnel}
+
+
+def rows_in(portfolio: Portfolio, model: DeliveryModel, lang: str) -> Portfolio:
+    """The portfolio with the model's names in ``lang`` (the English one where the model
+    has no translation): each priority's title, headline, unit of measure and scope."""
+    if lang == "en":
+        return portfolio
+
+    def named(r: PortfolioRow) -> PortfolioRow:
+        ind, scope = model.indicators.get(r.headline), model.units.get(r.scope)
+        p = model.priorities.get(r.code)
+        return replace(r, title=p.title_in(lang) if p else r.title,
+                       headline_name=ind.name_in(lang) if ind else r.headline_name,
+                       unit_of_measure=ind.unit_in(lang) if ind else r.unit_of_measure,
+                       scope_name=scope.name_in(lang) if scope else r.scope_name)
+
+    return replace(portfolio, priorities=tuple(named(r) for r in portfolio.priorities))
 
 
 # How long the portfolio waits for the alerts of new data (a large world takes seconds to
@@ -86,7 +133,8 @@ def portfolio(request: Request, snap: SnapshotDep, cache: PageCache) -> HTMLResp
     escalated = cache.get(("escalated", audited), lambda: {
         e["code"]: e for e in escalation_brief(snap.engine, model=snap.model)})
     return render(request, "portfolio.html", {
-        "overview": rows, "open_alerts": open_alerts(snap, cache, audited),
+        "overview": rows_in(rows, snap.model, i18n.current()),
+        "open_alerts": open_alerts(snap, cache, audited),
         "escalated": escalated, "world_label": world_label(request)})
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from ..delivery.plans import HIGH_RISK_SCORE
 from ..reports.timeline import milestone_timeline
 from ..services.routines.register import across_priorities
+from . import i18n
 from .auth import READERS
 from .deps import EngineDep, render, world_label
 
@@ -24,14 +25,15 @@ router = APIRouter()
 
 @router.get("/risks", response_class=HTMLResponse, name="risk_register")
 def risk_register(request: Request, engine: EngineDep) -> Response:
-    return render(request, "risks.html", {"across": across_priorities(engine),
+    return render(request, "risks.html", {"across": across_priorities(engine,
+                                                                      lang=i18n.current()),
                                           "high_score": HIGH_RISK_SCORE,
                                           "world_label": world_label(request)})
 
 
 @router.get("/milestones", response_class=HTMLResponse, name="milestone_timeline")
 def milestones(request: Request, engine: EngineDep) -> Response:
-    across = across_priorities(engine)
+    across = across_priorities(engine, lang=i18n.current())
     return render(request, "milestones.html", {
         "across": across, "timeline_svg": milestone_timeline(across),
         "world_label": world_label(request)})

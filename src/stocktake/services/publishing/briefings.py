@@ -65,11 +65,17 @@ def _latest_assessments(engine: Engine, as_of: datetime | None) -> dict[str, lis
     return out
 
 
-def _priority_rows(snap: Snapshot) -> tuple[StatusReport, list[dict[str, Any]]]:
+def _priority_rows(snap: Snapshot, lang: str = "en"
+                   ) -> tuple[StatusReport, list[dict[str, Any]]]:
+    """Each priority's status (its headline's unit of measure in ``lang``) and its
+    likelihood assessments."""
     status = priority_status(snap, units=True, forecasts="scope")
     rounds = _latest_assessments(snap.engine, snap.as_of)
     rows = []
     for head in status.priorities:
+        if lang != "en":  # the model's French unit, where it has one
+            head = dataclasses.replace(head, unit_of_measure=snap.model.indicators[
+                head.headline].unit_in(lang))
         history = rounds.get(head.code, [])
         current = history[-1] if history else None
         previous = history[-2] if len(history) > 1 else None
@@ -100,7 +106,7 @@ def monthly_note_context(engine: Engine, month: str, lang: str = "en") -> dict[s
     now = now_of(engine)
     as_of = None if end >= now else end
     snap = Snapshot(engine, as_of)
-    status, rows = _priority_rows(snap)
+    status, rows = _priority_rows(snap, lang)
     t = locale.translations(lang)
     _ = t.gettext
     model = snap.model
@@ -333,7 +339,7 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None,
     # One snapshot for every priority's status and unit readings.
     snap = Snapshot(engine, as_of)
     now, model = snap.now, snap.model
-    status, rows = _priority_rows(snap)
+    status, rows = _priority_rows(snap, lang)
     raised = alerts(snap)  # the alerts on the data as known then, reviewed as then
     titles = {r["head"].code: _title(model, r["head"].code, r["head"].title, lang)
               for r in rows}
@@ -432,7 +438,7 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None,
                                                 lang=lang),
                         "formula": FORMULA},
             # Across priorities: every current plan's risks and milestones (#17).
-            "across": across_priorities(engine, as_of=as_of),
+            "across": across_priorities(engine, as_of=as_of, lang=lang),
             "version": __version__}
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from babel import Locale
 from sqlalchemy import Engine
 
 from ... import __version__
@@ -131,7 +129,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     questions = dq.questions_from_data({
         # the subject of each question: "the violent crime rate was 129.3 ..."
         "priority_title": _subject(ind, lang),
-        "unit_of_measure": ind.unit, "polarity": ind.polarity.value,
+        "unit_of_measure": ind.unit_in(lang), "polarity": ind.polarity.value,
         "period_word": locale.translations(lang).gettext(word),
         "headline": {"status": head.status, "gap": head.gap,
                      "gap_pct": head.gap_pct, "expected": head.expected,
@@ -198,23 +196,31 @@ def _subject(ind: Indicator, lang: str) -> str:
     return "the " + ind.name[:1].lower() + ind.name[1:]
 
 
-@cache
 def questions_wording(lang: str) -> dq.Wording:
     """The questions from the data in ``lang``: their catalogue (delivery/locale, domain
     ``questions``), the locale's numbers and its plural rule for a count of points."""
-    if locale.check_lang(lang) == "en":
-        return dq.ENGLISH
-    babel_locale = locale.BABEL_LOCALES[lang]
-    words = locale.compiled(dq.CATALOGUES / lang / "LC_MESSAGES" / f"{dq.DOMAIN}.po",
-                            babel_locale)
-    plural_form = Locale.parse(babel_locale).plural_form
-    return dq.Wording(words, number=lambda x, decimals: locale.number(x, lang, decimals),
-                      singular=lambda x: plural_form(abs(x)) == "one")
+    return wording(lang, dq.DOMAIN)
+
+
+def trajectory_in(trajectory: PriorityTrajectory, model: DeliveryModel,
+                  lang: str) -> PriorityTrajectory:
+    """A trajectory as a chart in ``lang`` names it: its headline, its unit of measure (the
+    y axis) and the unit it is read at, in the model's words of ``lang`` (the English
+    where the model has no translation)."""
+    if lang == "en":
+        return trajectory
+    ind = model.indicators[trajectory.headline]
+    unit = model.units.get(trajectory.unit)
+    return dataclasses.replace(
+        trajectory, title=model.priorities[trajectory.priority].title_in(lang),
+        headline_name=ind.name_in(lang), unit_of_measure=ind.unit_in(lang),
+        unit_name=unit.name_in(lang) if unit else trajectory.unit_name)
 
 
 def in_language(context: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str, Any]:
     """A pack's context with the model's names in ``lang`` (the English name where the model
-    has no translation): the priority, its headline, scope, units, leads and counters."""
+    has no translation): the priority, its headline, scope, units, leads and counters, and
+    the units of measure they are in."""
     t = locale.translations(lang)
     p = model.priorities[context["priority"]["code"]]
     ind = model.indicators[p.headline]
@@ -226,10 +232,13 @@ def in_language(context: dict[str, Any], model: DeliveryModel, lang: str) -> dic
         return model.indicators[code].name_in(lang) if code in model.indicators else english
 
     def moved(m: Movement) -> Movement:
-        return dataclasses.replace(m, name=indicator_name(m.code, m.name))
+        unit = (model.indicators[m.code].unit_in(lang) if m.code in model.indicators
+                else m.unit_of_measure)
+        return dataclasses.replace(m, name=indicator_name(m.code, m.name), unit_of_measure=unit)
 
     head: PriorityStatus = context["headline"]
     head = dataclasses.replace(head, headline_name=ind.name_in(lang),
+                               unit_of_measure=ind.unit_in(lang),
                                leads=tuple(moved(m) for m in head.leads),
                                counters=tuple(moved(m) for m in head.counters))
     french = lang == "fr"
@@ -240,11 +249,13 @@ def in_language(context: dict[str, Any], model: DeliveryModel, lang: str) -> dic
     return {
         **context,
         "plan": plan,
+        "trajectory": trajectory_in(context["trajectory"], model, lang),
         "title": t.gettext("Stocktake: %(title)s") % {"title": p.title_in(lang)},
         "priority": {**context["priority"], "title": p.title_in(lang),
                      "aspiration": (p.aspiration_fr if french else "") or p.aspiration,
                      "scope_name": unit_name(p.scope, context["priority"]["scope_name"]),
                      "headline_name": ind.name_in(lang),
+                     "unit_of_measure": ind.unit_in(lang),
                      "definition": (ind.definition_fr if french else "") or ind.definition},
         "period_word": t.gettext(context["period_word"]),
         "headline": head, "leads": head.leads, "counters": head.counters,
@@ -343,10 +354,10 @@ def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | Non
     if path.suffix.lower() == ".pptx":
         from ...reports.deck import write_deck
 
-        funnel, why_not = headline_funnel(engine, context, as_of=as_of)
+        funnel, why_not = headline_funnel(engine, context, as_of=as_of, lang=lang)
         write_deck(context, path, look, funnel=funnel, funnel_note=why_not, lang=lang)
     else:
-        funnel, why_not = headline_funnel(engine, context, as_of=as_of)
+        funnel, why_not = headline_funnel(engine, context, as_of=as_of, lang=lang)
         write_document(render_pack(context, funnel=funnel, funnel_note=why_not, lang=lang),
                        path)
     head: PriorityStatus = context["headline"]
@@ -357,10 +368,11 @@ def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | Non
             "questions": [q["question"] for q in context["questions"]]}
 
 
-def headline_funnel(engine: Engine, context: dict[str, Any], *,
-                    as_of: datetime | None = None) -> tuple[UnitComparison | None, str | None]:
+def headline_funnel(engine: Engine, context: dict[str, Any], *, as_of: datetime | None = None,
+                    lang: str = "en") -> tuple[UnitComparison | None, str | None]:
     """The units one level below the scope compared on the headline in its latest period
-    (a funnel plot), or None and why not (no data yet, not a rate, too few units)."""
+    (a funnel plot), or None and why not (no data yet, not a rate, too few units); its axes
+    name the indicators and their units of measure in ``lang``."""
     head: PriorityStatus = context["headline"]
     if head.latest is None:
         return None, "no complete period of the headline yet"
@@ -376,7 +388,23 @@ def headline_funnel(engine: Engine, context: dict[str, Any], *,
     if den is not None:
         funnel = dataclasses.replace(funnel, denominator_info={"name": den.name,
                                                                "unit_of_measure": den.unit})
-    return funnel, None
+    return funnel_in(funnel, snap.model, lang), None
+
+
+def funnel_in(funnel: UnitComparison, model: DeliveryModel, lang: str) -> UnitComparison:
+    """A funnel comparison as a chart in ``lang`` names its axes: the headline's name and
+    unit of measure (y) and the denominator's (x), in the model's words of ``lang``."""
+    if lang == "en":
+        return funnel
+    ind = model.indicators.get(funnel.indicator.code)
+    if ind is not None:
+        funnel = dataclasses.replace(funnel, indicator=dataclasses.replace(
+            funnel.indicator, name=ind.name_in(lang), unit_of_measure=ind.unit_in(lang)))
+    den = model.indicators.get(funnel.denominator)
+    if den is not None and funnel.denominator_info:
+        funnel = dataclasses.replace(funnel, denominator_info={
+            "name": den.name_in(lang), "unit_of_measure": den.unit_in(lang)})
+    return funnel
 
 
 def check_language(lang: str) -> str:

@@ -29,14 +29,16 @@ from ...intake.cells import csv_text
 from ...model.entities import DeliveryModel, Priority
 from ...reports.charts import headline_chart, unit_panel
 from ...reports.formatting import status_sentence
+from ...reports.locale import writing_in
 from ...results.readings import SpcChart
-from ...results.status import UnitReading, UnitStatus
+from ...results.status import PriorityTrajectory, UnitReading, UnitStatus
 from ...store.db import get_meta
 from ..reading.readings import PARTIAL_RULE, spc_chart
 from ..reading.series_data import iso
 from ..reading.snapshot import Snapshot
 from ..reading.status import priority_codes, priority_status, priority_trajectory, unit_readings
 from ..routines.commitments import commitments_csv, commitments_report
+from .packs import trajectory_in
 
 INDEX = "index.html"
 TRACKER, TRACKER_CSV = "commitments.html", "commitments.csv"
@@ -78,13 +80,14 @@ def published_priorities(model: DeliveryModel) -> list[Priority]:
 
 
 def french(thing: Any, field: str = "name") -> str | None:
-    """The French of a model field (``name_fr``, ``title_fr``), where the model has one."""
+    """The French of a model field (``name_fr``, ``title_fr``, ``unit_fr``), where the model
+    has one."""
     return getattr(thing, f"{field}_fr", None) or None
 
 
 def _jurisdiction(row: UnitStatus, readings: UnitReading | None,
                   polarity: str, uom: str | None, decimals: int | None,
-                  name_fr: str | None = None) -> dict[str, Any]:
+                  name_fr: str | None = None, uom_fr: str | None = None) -> dict[str, Any]:
     return {"unit": row.unit, "unit_name": row.unit_name, "level": row.level,
             "latest": row.latest, "expected": row.expected, "gap": row.gap,
             "gap_pct": row.gap_pct, "status": row.status,
@@ -92,8 +95,8 @@ def _jurisdiction(row: UnitStatus, readings: UnitReading | None,
             "target": row.target, "at_target_period": row.at_target_period,
             "baseline": row.baseline, "unit_name_fr": name_fr,
             # what a page needs to say the status in another language
-            "polarity": polarity, "unit_of_measure": uom, "decimals": decimals,
-            "panel": unit_panel(readings) if readings else ""}
+            "polarity": polarity, "unit_of_measure": uom, "unit_of_measure_fr": uom_fr,
+            "decimals": decimals, "panel": unit_panel(readings) if readings else ""}
 
 
 def _priority(snap: Snapshot, p: Priority) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -109,6 +112,7 @@ def _priority(snap: Snapshot, p: Priority) -> tuple[dict[str, Any], list[dict[st
     units = {u.unit: u for u in unit_readings(snap, p.code).units}
     polarity, uom = head.polarity, head.unit_of_measure
     decimals = model.indicators[p.headline].decimals
+    uom_fr = french(model.indicators[p.headline], "unit")
     page = {
         "code": p.code, "title": p.title, "aspiration": p.aspiration,
         "owner": p.owner, "headline": head.headline, "headline_name": head.headline_name,
@@ -126,15 +130,16 @@ def _priority(snap: Snapshot, p: Priority) -> tuple[dict[str, Any], list[dict[st
         "data_as_of": head.data_as_of,
         "chart": headline_chart(trajectory, spc if spc and spc.points else None,
                                 suggestions=False),
+        "chart_fr": _chart_in("fr", model, trajectory, spc),
         "spc_label": spc.variation_label if spc else None,
         "page": priority_page(p.code), "csv": csv_file(p.code),
         "units": [_jurisdiction(u, units.get(u.unit), polarity, uom, decimals,
-                                french(model.units.get(u.unit)))
+                                french(model.units.get(u.unit)), uom_fr)
                   for u in head.below()],
         # the French of the model's names, where it has them (the French site shows them)
         "title_fr": french(p, "title"), "aspiration_fr": french(p, "aspiration"),
         "headline_name_fr": french(model.indicators[p.headline]),
-        "scope_name_fr": french(model.units[p.scope]),
+        "scope_name_fr": french(model.units[p.scope]), "unit_of_measure_fr": uom_fr,
     }
     # The series: complete periods only, with the expected value where a trajectory has one.
     expected = {(p.scope, r.period): r.expected for r in trajectory.readings}
@@ -150,6 +155,15 @@ def _priority(snap: Snapshot, p: Priority) -> tuple[dict[str, Any], list[dict[st
                   "value": value, "expected": expected.get((code, period))}
                  for period, value in zip(periods, values, strict=True)]
     return page, rows
+
+
+def _chart_in(lang: str, model: DeliveryModel, trajectory: PriorityTrajectory,
+              spc: SpcChart | None) -> str:
+    """The headline chart of the site in ``lang``: its words, and the model's names and
+    unit of measure (its y axis) in that language."""
+    with writing_in(lang):
+        return headline_chart(trajectory_in(trajectory, model, lang),
+                              spc if spc and spc.points else None, suggestions=False)
 
 
 def public_site(engine: Engine, *, as_of: datetime | None = None) -> dict[str, Any]:
@@ -178,6 +192,7 @@ def public_site(engine: Engine, *, as_of: datetime | None = None) -> dict[str, A
                                       "decimals": page["decimals"],
                                       "headline_name": page["headline_name"],
                                       "unit_of_measure": page["unit_of_measure"],
+                                      "unit_of_measure_fr": page["unit_of_measure_fr"],
                                       "priority_page": page["page"]})
     vintages = [p["data_as_of"] for p in priorities if p["data_as_of"]]
     # the commitments tracker: only commitments marked public, all on one page
@@ -212,11 +227,13 @@ def in_french(site: dict[str, Any]) -> dict[str, Any]:
         return d | {f: d[f"{f}_fr"] for f in fields if d.get(f"{f}_fr")}
 
     def priority(p: dict[str, Any]) -> dict[str, Any]:
-        return swap(p, "title", "aspiration", "headline_name", "scope_name") | {
-            "units": [swap(u, "unit_name") for u in p["units"]]}
+        return swap(p, "title", "aspiration", "headline_name", "scope_name",
+                    "unit_of_measure", "chart") | {
+            "units": [swap(u, "unit_name", "unit_of_measure") for u in p["units"]]}
 
     jurisdictions = [swap(j, "name") | {"readings": [
-                         swap(r, "unit_name", "title", "headline_name") for r in j["readings"]]}
+                         swap(r, "unit_name", "title", "headline_name", "unit_of_measure")
+                         for r in j["readings"]]}
                      for j in site["jurisdictions"]]
     tracker = site.get("commitments")
     if tracker is not None:  # each commitment's French text where it has one

@@ -74,7 +74,8 @@ def priority_overview(snap: Snapshot) -> PriorityOverview:
             at_target_period=verdict, decimals=indicator.decimals, code=p.code, title=p.title,
             title_fr=p.title_fr or None, owner=p.owner, headline=p.headline,
             headline_name=indicator.name, headline_name_fr=indicator.name_fr or None,
-            unit_of_measure=indicator.unit, polarity=indicator.polarity.value,
+            unit_of_measure=indicator.unit, unit_of_measure_fr=indicator.unit_fr or None,
+            polarity=indicator.polarity.value,
             polarity_text=POLARITY_TEXT[indicator.polarity.value], scope=p.scope,
             scope_name=model.units[p.scope].name if p.scope in model.units else p.scope,
             scope_name_fr=(model.units[p.scope].name_fr or None) if p.scope in model.units

@@ -800,7 +800,8 @@ def priority_status(snap: Snapshot, *, priority: str | None = None, unit: str | 
         facts = PriorityFacts(
             code=p.code, title=p.title, title_fr=p.title_fr or None, owner=p.owner,
             headline=ind.code, headline_name=ind.name, headline_name_fr=ind.name_fr or None,
-            unit_of_measure=ind.unit, polarity=ind.polarity.value,
+            unit_of_measure=ind.unit, unit_of_measure_fr=ind.unit_fr or None,
+            polarity=ind.polarity.value,
             scope=p.scope, decimals=ind.decimals,
             stated_baseline=_stated(p.baseline.period, p.baseline.value),
             stated_target=_stated(p.target.period, p.target.value),

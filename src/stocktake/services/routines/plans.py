@@ -104,7 +104,7 @@ def plan_summary(model: DeliveryModel, p: Priority, plan: dp.Plan,
         implied_trajectory=None if implied is None else ImpliedTrajectory(
             method=implied.method, end_period=implied.target_period.code,
             end_value=implied.end_value, target=p.target.value, shortfall=implied.shortfall,
-            unit_of_measure=model.indicators[p.headline].unit),
+            unit_of_measure=model.indicators[p.headline].unit_in(lang)),
         gaps=sum(1 for c in checklist if not c["ok"]),
     )
 

@@ -17,8 +17,11 @@ from ..reading.clock import now_of
 from ..reading.series_data import iso, read_model
 
 
-def across_priorities(engine: Engine, *, as_of: datetime | None = None) -> AcrossPriorities:
-    """The risk register and milestone timeline of every plan current at ``as_of``."""
+def across_priorities(engine: Engine, *, as_of: datetime | None = None,
+                      lang: str = "en") -> AcrossPriorities:
+    """The risk register and milestone timeline of every plan current at ``as_of``, the
+    priorities' titles, the risks' descriptions and the milestones' names in ``lang`` (the
+    English where none is given)."""
     model = read_model(engine)
     today = now_of(engine, as_of).date()
     risks: list[dr.RegisterRisk] = []
@@ -32,13 +35,13 @@ def across_priorities(engine: Engine, *, as_of: datetime | None = None) -> Acros
             if not rows:
                 without.append(code)
                 continue
-            titles[code] = priority.title
+            titles[code] = priority.title_in(lang)
             plan = dp.parse_plan(rows[-1]["document"], model, code)
             previous = (dp.parse_plan(rows[-2]["document"], model, code)
                         if len(rows) > 1 else None)
-            risks += dr.plan_risks(code, plan, previous)
-            closed += dr.closed_risks(code, plan, previous)
-            milestones += dr.plan_milestones(code, plan, today)
+            risks += dr.plan_risks(code, plan, previous, lang=lang)
+            closed += dr.closed_risks(code, plan, previous, lang=lang)
+            milestones += dr.plan_milestones(code, plan, today, lang=lang)
     return AcrossPriorities(
         as_of=iso(as_of), today=today.isoformat(), titles=titles,
         without_plan=tuple(without),

@@ -27,19 +27,19 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
 from sqlalchemy import Engine
 
 from ...delivery import plans as dp
 from ...delivery import reminders as dr
 from ...delivery import stocktakes as ds
+from ...delivery.wording import Wording
 from ...errors import Invalid
 from ...model.entities import DeliveryModel
-from ...reports.locale import BABEL_LOCALES, compiled
+from ...reports.locale import LANGUAGES
+from ...reports.wording import wording
 from ...results.dues import ReturnDue
 from ...store import delivery as delivery_store
 from ...store import mail as mail_store
@@ -81,15 +81,10 @@ def base_url() -> str:
     return (os.environ.get(BASE_URL_VAR) or DEFAULT_BASE_URL).rstrip("/")
 
 
-@cache
-def composed_in(lang: str | None) -> dr.Language:
+def composed_in(lang: str | None) -> Wording:
     """The language of a recipient's reminders: the reminders' catalogue of ``lang``
     (delivery/locale) and its long dates; English when unset or not offered."""
-    if lang == "en" or lang not in BABEL_LOCALES:
-        return dr.ENGLISH
-    locale = BABEL_LOCALES[lang]
-    words = compiled(dr.CATALOGUES / lang / "LC_MESSAGES" / "reminders.po", locale)
-    return dr.Language(words, lambda day: format_date(day, "EEEE d MMMM y", locale=locale))
+    return wording(lang if lang in LANGUAGES else "en", dr.DOMAIN)
 
 
 # -- what is due, and to whom -----------------------------------------------------------
