@@ -13,11 +13,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 # The package in its own virtual environment (Debian's system Python refuses a plain
-# `pip install`), from this repository; its dependencies from PyPI.
+# `pip install`), from this repository; its dependencies from PyPI. pip itself first: an
+# older one (bookworm's 23.0) installs pyspark by the deprecated `setup.py install`.
 WORKDIR /opt/stocktake
 COPY pyproject.toml README.md ./
 COPY src ./src
 RUN python3 -m venv /opt/stocktake/.venv \
+ && /opt/stocktake/.venv/bin/pip install --no-cache-dir --upgrade pip \
  && /opt/stocktake/.venv/bin/pip install --no-cache-dir . \
  && useradd --uid 10001 --user-group --create-home --home-dir /var/lib/stocktake \
       stocktake
