@@ -205,3 +205,20 @@ def test_serve_creates_no_database_where_there_is_none(tmp_path):
     result = CliRunner().invoke(cli, ["serve", "--db", f"sqlite:///{tmp_path / 'none.db'}"])
     assert result.exit_code == 4 and "stocktake db upgrade" in " ".join(result.output.split())
     assert not (tmp_path / "none.db").exists()
+
+
+def test_the_workers_log_configuration_is_light_to_import():
+    """uvicorn builds each worker's logging (logging_config's formatters) before the worker
+    answers its supervisor's health ping, which must come within 5 s or the worker is killed
+    and restarted, forever: found running the container with 2 workers, where importing the
+    metrics (and with them the whole application) took 10 to 20 s on a busy machine."""
+    import subprocess
+    import sys
+
+    heavy = ("stocktake.web.monitoring", "stocktake.intake.service", "fastapi", "polars")
+    probe = ("import sys, logging.config; from stocktake.web.logs import logging_config; "
+             "logging.config.dictConfig(logging_config('json')); "
+             f"print([m for m in {heavy!r} if m in sys.modules])")
+    imported = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    assert imported == "[]"

@@ -16,13 +16,17 @@ import logging
 import secrets
 import time
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..intake.service import SubmissionResult
-from . import monitoring
+# This module stays light to import: uvicorn builds each worker's logging from it (the
+# formatters below) before the worker answers its supervisor's health ping, which must come
+# within seconds or the worker is killed and started again, forever. So the metrics (which
+# bring in the whole application) are imported where they are first used.
+if TYPE_CHECKING:
+    from ..intake.service import SubmissionResult
 
 LOG_FORMAT_ENV = "STOCKTAKE_LOG_FORMAT"
 LOG_FORMATS = ("json", "text")
@@ -84,7 +88,10 @@ class RequestLog:
     """Gives each HTTP request an id, then logs it and counts it in the metrics."""
 
     def __init__(self, app: ASGIApp):
+        from . import monitoring
+
         self.app = app
+        self.count_request = monitoring.count_request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -108,7 +115,7 @@ class RequestLog:
         finally:
             seconds = time.perf_counter() - started
             route = _route_of(scope)
-            monitoring.count_request(scope["method"], route, status, seconds)
+            self.count_request(scope["method"], route, status, seconds)
             user = getattr(scope["state"].get("principal"), "username", None)
             client = scope.get("client")
             requests_log.info("request", extra={"fields": {
@@ -120,6 +127,8 @@ class RequestLog:
 
 def submission(result: SubmissionResult, *, submitter: str, via: str) -> None:
     """Count and log one submission (accepted or refused) made through the web."""
+    from . import monitoring
+
     monitoring.count_submission(result.accepted, result.added + result.revised)
     submissions_log.info("submission", extra={"fields": {
         "request_id": request_id.get(), "via": via, "submitter": submitter,
