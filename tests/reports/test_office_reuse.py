@@ -1,6 +1,6 @@
 """The office documents' work done once: the pack's snapshot read again by its funnel plot
-(the same world, never another moment's), and the run properties a deck copies from the
-first run of each style (the same XML python-pptx writes when each run is styled)."""
+(the same world, never another moment's), and the run properties and table cells' fills a
+deck copies from the first of each style (the same XML python-pptx writes for each)."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def _styled_by_python_pptx(text: str, size: int, bold: bool, colour: RGBColor) -
     return etree.tostring(run._r.rPr)
 
 
-def test_every_run_has_the_properties_python_pptx_would_write():
+def test_every_run_and_cell_has_the_properties_python_pptx_would_write():
     deck = Deck({}, DEFAULT_THEME, footer="Data as of today", sources="Sources: here")
     s = deck.slide("A title", "notes")
     styles = [(16, False, "actual"), (16, True, "actual"), (16, False, "bad"),
@@ -115,3 +115,18 @@ def test_every_run_has_the_properties_python_pptx_would_write():
             colour = RGBColor(255, 255, 255) if r == 0 else deck.colour("actual")
             assert etree.tostring(run._r.rPr) == _styled_by_python_pptx(
                 run.text, 13, r == 0, colour)
+            assert etree.tostring(cell._tc.tcPr) == _filled_by_python_pptx(
+                deck.colour("primary") if r == 0 else None)
+
+
+def _filled_by_python_pptx(colour: RGBColor | None) -> bytes:
+    """A table cell's properties as python-pptx's fill API writes them."""
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    cell = slide.shapes.add_table(1, 1, 0, 0, Inches(1), Inches(1)).table.cell(0, 0)
+    if colour is None:
+        cell.fill.background()
+    else:
+        cell.fill.solid()
+        cell.fill.fore_color.rgb = colour
+    return etree.tostring(cell._tc.tcPr)

@@ -64,6 +64,7 @@ class Deck:
         self.footer, self.sources = footer, sources
         self.pictures = PictureCache()
         self._run_styles: dict[tuple[int, bool, str], Any] = {}  # style_runs' a:rPr
+        self._cell_fills: dict[str | None, Any] = {}  # fill_cell's fill elements
 
     def colour(self, name: str) -> RGBColor:
         return RGBColor(*self.theme.rgb(name))
@@ -101,6 +102,23 @@ class Deck:
             run.font.name = self.theme.font
             run.font.color.rgb = colour
             self._run_styles.setdefault(key, copy.deepcopy(run._r.rPr))
+
+    def fill_cell(self, cell: Any, colour: RGBColor | None) -> None:
+        """A table cell filled with ``colour``, or None: no fill (the slide shows through).
+        As style_runs: the first cell of each fill through python-pptx, the others a copy
+        of its fill element."""
+        key = None if colour is None else str(colour)
+        template = self._cell_fills.get(key)
+        props = cell._tc.get_or_add_tcPr()
+        if template is not None and len(props) == 0:
+            props.append(copy.deepcopy(template))
+            return
+        if colour is None:
+            cell.fill.background()
+        else:
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = colour
+        self._cell_fills.setdefault(key, copy.deepcopy(props[0]))
 
     def text(self, s: Any, text: str | list[str], left: int, top: int, width: int,
              height: int, *, size: int = 16, bold: bool = False, colour: str = "actual",
@@ -145,11 +163,7 @@ class Deck:
                     self.style_runs(para, size, heading or (not header and k == 0),
                                     RGBColor(255, 255, 255) if heading
                                     else self.colour("actual"))
-                if heading:
-                    cell.fill.solid()
-                    cell.fill.fore_color.rgb = self.colour("primary")
-                else:
-                    cell.fill.background()
+                self.fill_cell(cell, self.colour("primary") if heading else None)
         if len(rows) > TABLE_ROWS and columns > 1:  # "and N more" across the whole row
             grid.cell(len(lines) - 1, 0).merge(grid.cell(len(lines) - 1, columns - 1))
 
