@@ -78,6 +78,7 @@ from stocktake.services.publishing.briefings import (  # noqa: E402
 from stocktake.services.publishing.packs import headline_funnel, pack_context  # noqa: E402
 from stocktake.services.reading.clock import now_of  # noqa: E402
 from stocktake.services.reading.series_data import read_model  # noqa: E402
+from stocktake.services.reading.snapshot import Snapshot  # noqa: E402
 from stocktake.store.db import open_engine  # noqa: E402
 
 TARGET = 3.0
@@ -175,8 +176,9 @@ def _deck(engine, code: str) -> tuple[bytes, float, float, float]:
     CPU seconds of this thread in them (not the drawing thread's), and this thread's CPU
     seconds in the whole (gathering included)."""
     gather = time.thread_time()
-    context = pack_context(engine, code)
-    funnel, why_not = headline_funnel(engine, context)
+    snap = Snapshot(engine)  # one read of the world for both, as `stocktake pack` does
+    context = pack_context(engine, code, snapshot=snap)
+    funnel, why_not = headline_funnel(engine, context, snapshot=snap)
     gather = time.thread_time() - gather
     t, cpu = time.perf_counter(), time.thread_time()
     data = _saved(pack_deck(context, funnel=funnel, funnel_note=why_not))

@@ -57,12 +57,13 @@ def _period_word(period_type: str) -> str:
 
 
 def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None,
-                 lang: str = "en") -> dict[str, Any]:
+                 lang: str = "en", snapshot: Snapshot | None = None) -> dict[str, Any]:
     """The numbers, words and pictures' data of one priority's stocktake pack; in French
     (``lang`` fr) with the model's French names where it has them; the chain's summary and
-    the plan's checks and changes written in ``lang``."""
+    the plan's checks and changes written in ``lang``. ``snapshot``: the world read at
+    ``as_of`` already opened (write_pack's, which its funnel plot reads too)."""
     # One snapshot, read every way (status, trajectory, SPC, units, ...).
-    snap = Snapshot(engine, as_of)
+    snap = _snapshot(engine, as_of, snapshot)
     model = snap.model
     p = check_priority(model, priority)
     ind = model.indicators[p.headline]
@@ -350,14 +351,16 @@ def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | Non
     check_language(lang)
     path = check_out(out, PACK_FORMATS)  # a bad --out or theme is refused before any work
     look = load_theme(theme, model_theme(engine))
-    context = pack_context(engine, priority, as_of=as_of, lang=lang)
+    # One snapshot for the context and the funnel plot: the model and the headline's data
+    # read once, and both from the same world.
+    snap = Snapshot(engine, as_of)
+    context = pack_context(engine, priority, as_of=as_of, lang=lang, snapshot=snap)
+    funnel, why_not = headline_funnel(engine, context, as_of=as_of, lang=lang, snapshot=snap)
     if path.suffix.lower() == ".pptx":
         from ...reports.deck import write_deck
 
-        funnel, why_not = headline_funnel(engine, context, as_of=as_of, lang=lang)
         write_deck(context, path, look, funnel=funnel, funnel_note=why_not, lang=lang)
     else:
-        funnel, why_not = headline_funnel(engine, context, as_of=as_of, lang=lang)
         write_document(render_pack(context, funnel=funnel, funnel_note=why_not, lang=lang),
                        path)
     head: PriorityStatus = context["headline"]
@@ -368,15 +371,18 @@ def write_pack(engine: Engine, priority: str, out: str, *, as_of: datetime | Non
             "questions": [q["question"] for q in context["questions"]]}
 
 
-def headline_funnel(engine: Engine, context: dict[str, Any], *, as_of: datetime | None = None,
-                    lang: str = "en") -> tuple[UnitComparison | None, str | None]:
+def headline_funnel(engine: Engine, context: dict[str, Any], *,
+                    as_of: datetime | None = None, lang: str = "en",
+                    snapshot: Snapshot | None = None
+                    ) -> tuple[UnitComparison | None, str | None]:
     """The units one level below the scope compared on the headline in its latest period
     (a funnel plot), or None and why not (no data yet, not a rate, too few units); its axes
-    name the indicators and their units of measure in ``lang``."""
+    name the indicators and their units of measure in ``lang``. ``snapshot``: the one the
+    context was gathered from, if at hand (its data reused)."""
     head: PriorityStatus = context["headline"]
     if head.latest is None:
         return None, "no complete period of the headline yet"
-    snap = Snapshot(engine, as_of)
+    snap = _snapshot(engine, as_of, snapshot)
     below = snap.model.children(context["priority"]["scope"])
     if not below:
         return None, "the scope has no units below it to compare"
@@ -405,6 +411,17 @@ def funnel_in(funnel: UnitComparison, model: DeliveryModel, lang: str) -> UnitCo
         funnel = dataclasses.replace(funnel, denominator_info={
             "name": den.name_in(lang), "unit_of_measure": den.unit_in(lang)})
     return funnel
+
+
+def _snapshot(engine: Engine, as_of: datetime | None, snapshot: Snapshot | None
+              ) -> Snapshot:
+    """``snapshot`` if given (it must read the same world at the same moment), else a new
+    one at ``as_of``."""
+    if snapshot is None:
+        return Snapshot(engine, as_of)
+    if snapshot.engine is not engine or snapshot.as_of != as_of:
+        raise ValueError("a snapshot of another database or moment than the one asked for")
+    return snapshot
 
 
 def check_language(lang: str) -> str:
