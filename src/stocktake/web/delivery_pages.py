@@ -34,6 +34,7 @@ from ..model.safe_yaml import safe_load
 from ..reports.chain_diagram import chain_svg
 from ..services.data.model_service import current_model
 from ..services.publishing import packs
+from ..services.reading.snapshot import Snapshot
 from ..services.routines import assessments, chains, plans, stocktakes
 from . import auth, i18n, public_words
 from . import delivery_words as words
@@ -475,13 +476,14 @@ def pack_html(engine: Engine, code: str, lang: str = "en") -> tuple[str, dict[st
     """The pack as the CLI writes it, in ``lang`` (the page's)."""
     from ..reports.render import render_pack
 
-    context = packs.pack_context(engine, code, lang=lang)
+    snap = Snapshot(engine)  # one world for the pack and its funnel plot, read once
+    context = packs.pack_context(engine, code, lang=lang, snapshot=snap)
     if context["plan"] is not None:
         # pack.html reads this key strictly, but pack_context sets it only from a plan's
         # second version on: a priority with one version would fail (reported upstream).
         context["plan"].setdefault("changes_since_last", [])
     # The funnel plot as write_pack draws it, so the pack from the web is the same pack.
-    funnel, why_not = packs.headline_funnel(engine, context, lang=lang)
+    funnel, why_not = packs.headline_funnel(engine, context, lang=lang, snapshot=snap)
     return render_pack(context, funnel=funnel, funnel_note=why_not, lang=lang), context
 
 
