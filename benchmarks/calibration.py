@@ -66,6 +66,7 @@ from stocktake.analysis.backtest import (
     DEFAULT_HORIZON,
     DEFAULT_MIN_TRAIN,
     BacktestRecord,
+    _level_groups,
     backtest,
     strata,
 )
@@ -300,6 +301,76 @@ def _misses(rows: dict[str, dict[str, dict[str, float]]], claimed: bool,
     return out
 
 
+# -- how sure: a block bootstrap over origins ---------------------------------------------
+@dataclass(frozen=True)
+class Spread:
+    """A coverage's uncertainty: the bootstrap's standard error and central interval, and the
+    distinct origins (the blocks resampled) and units behind it."""
+
+    coverage: float
+    se: float
+    lower: float
+    upper: float
+    origins: int
+    units: int
+
+
+def origin_bootstrap(origins: np.ndarray, hits: np.ndarray, units: np.ndarray | None = None,
+                     resamples: int = 1000, seed: int = 0, level: float = 0.9) -> Spread:
+    """The coverage (mean of ``hits``) with its uncertainty from resampling whole origins:
+    every forecast made at an origin (all its units and horizons) is drawn together, since
+    they share an era and neighbouring origins share errors; forecasts independent of each
+    other give the binomial's sqrt(p (1 - p) / n). Seeded, so a run repeats exactly."""
+    keys, block = np.unique(np.asarray(origins), return_inverse=True)
+    hit_sum = np.bincount(block, weights=np.asarray(hits, dtype=float), minlength=len(keys))
+    size = np.bincount(block, minlength=len(keys)).astype(float)
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(len(keys), np.full(len(keys), 1 / len(keys)), size=resamples)
+    cov = (draws @ hit_sum) / (draws @ size)
+    tail = (1 - level) / 2
+    return Spread(float(hit_sum.sum() / size.sum()), float(cov.std(ddof=1)),
+                  float(np.quantile(cov, tail)), float(np.quantile(cov, 1 - tail)),
+                  len(keys), len(set(units.tolist())) if units is not None else 0)
+
+
+def _groups(records) -> dict[str, np.ndarray]:
+    """Each stratum's records (as strata() groups them), by the label the tables print."""
+    h = np.array([r.horizon for r in records])
+    zero = np.array([r.actual == 0 for r in records])
+    out = {"all": np.ones(len(records), dtype=bool)}
+    out.update({f"horizon {k}": h == k for k in sorted(set(h.tolist()))})
+    level = np.array([r.level for r in records])
+    if np.all(np.isfinite(level)):
+        labels, group = _level_groups(level)
+        out.update({f"level {lab}": group == g for g, lab in enumerate(labels)
+                    if (group == g).any()})
+    out.update({f"actual {k}": m for k, m in (("zero", zero), ("not zero", ~zero)) if m.any()})
+    return out
+
+
+def _spread_table(records, horizons: list[str]) -> None:
+    """Each stratum's 80% and 95% coverage with its 90% bootstrap interval over origins,
+    the origins and units behind it, and whether the interval reaches the goal (nominal
+    +/- GOAL): 'in' where the coverage itself is within the goal, 'chance' where it is not
+    but the interval reaches the goal's band, 'out' where the whole interval misses it."""
+    origins = np.array([r.origin for r in records])
+    units = np.array([r.series for r in records])
+    print(f"  {'stratum (new)':<24}{'origins':>8}{'units':>6}"
+          f"{'80% [90% interval]':>26}{'95% [90% interval]':>26}")
+    for label, mask in _groups(records).items():
+        if label.startswith("horizon ") and label.split()[1] not in horizons:
+            continue
+        cells = []
+        for i, nominal in enumerate((80.0, 95.0)):
+            hits = np.array([records[k].covered(i) for k in np.flatnonzero(mask)])
+            s = origin_bootstrap(origins[mask], hits, units[mask])
+            c, lo, hi = 100 * s.coverage, 100 * s.lower, 100 * s.upper
+            verdict = ("in" if abs(c - nominal) <= GOAL else
+                       "chance" if lo <= nominal + GOAL and hi >= nominal - GOAL else "out")
+            cells.append(f"{c:.1f} [{lo:.1f}, {hi:.1f}] {verdict}")
+        print(f"  {label:<24}{s.origins:>8}{s.units:>6}" + "".join(f"{c:>26}" for c in cells))
+
+
 def forecast_calibration(data: Path, quick: bool, only: list[str] | None,
                          new_only: bool = False) -> None:
     print("== 1. Forecast interval coverage by stratum: old (before bounds), var (one variance "
@@ -330,6 +401,7 @@ def forecast_calibration(data: Path, quick: bool, only: list[str] | None,
               + ("" if new_only else f"old {t1 - t0:.1f} s, var {t2 - t1:.1f} s, ")
               + f"new {t3 - t2:.1f} s")
         _table(rows, horizons)
+        _spread_table(new.records, horizons)
         if not new_only:
             print(f"  old: {_symptoms(old.records, True)}, MASE {old.mase:.3f}")
             print(f"  var: {_symptoms(var.records, False)}, MASE {var.mase:.3f}")
@@ -544,6 +616,28 @@ def _era(recent: int):
     return rule, CALIBRATION_WINDOW
 
 
+def _shape(reach: int):
+    """The shape of the errors across horizons, pooled; their size the series' own: at
+    horizon h the multiplier is the series' own one-step multiplier times the panel's ratio
+    of the h-step to the one-step quantile of |z| (each level's), the other units' errors
+    only. Both quantiles come from the same origins (those whose h-step outcome is known at
+    c, at most ``reach`` periods back), so an era that has changed since cannot pass for a
+    shape. Where fewer than MIN_POOLED such errors exist, the series' own multiplier."""
+    def rule(zs, pool, ages):
+        own = _own(zs)
+        out = own.copy()
+        for h in range(1, len(zs)):
+            # index h is horizon h + 1, whose errors known at c are from origins >= h + 1 back
+            x, one = pool[h], pool[0][ages[0] >= h + 1]
+            if min(len(x), len(one)) < MIN_POOLED:
+                continue
+            ratio = np.array([np.quantile(x, p) / max(np.quantile(one, p), 1e-12)
+                              for p in cal.CALIBRATION_LEVELS])
+            out[h] = own[0] * ratio
+        return out
+    return rule, reach
+
+
 MIN_POOLED = 30  # pooled errors at a horizon needed before a rule uses them
 POOLING_RULES = {
     "own (the engine)": (lambda zs, pool, ages: _own(zs), 0),
@@ -555,6 +649,8 @@ POOLING_RULES = {
     "own + pooled, weight 26": _shrunk(26.0),
     "own x era, last 3 origins": _era(3),
     "own x era, last 5 origins": _era(5),
+    "own 1-step x shape, 30 origins": _shape(30),
+    "own 1-step x shape, 10 origins": _shape(10),
 }
 
 
