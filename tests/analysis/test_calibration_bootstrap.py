@@ -66,3 +66,20 @@ def test_the_bootstrap_is_seeded(bench) -> None:
     a, b = (bench.origin_bootstrap(origins, hits, units, seed=3) for _ in range(2))
     assert a == b
     assert bench.origin_bootstrap(origins, hits, units, seed=4) != a
+
+
+def test_runs_of_neighbouring_origins_are_drawn_together(bench) -> None:
+    # outcomes shared by runs of 5 consecutive origins: 40 independent outcomes, which the
+    # bootstrap of single origins takes for 200; runs of 5 see them
+    shared = np.random.default_rng(10).random(ORIGINS // 5) < P
+    hits = np.repeat(np.repeat(shared, 5), UNITS)
+    origins, units = _panel(hits)
+    single = bench.origin_bootstrap(origins, hits, units)
+    runs = bench.origin_bootstrap(origins, hits, units, run=5)
+    p = shared.mean()
+    assert single.se == pytest.approx(math.sqrt(p * (1 - p) / ORIGINS), rel=0.12)
+    # a moving block straddles two of the true runs more often than not, so blocks of the
+    # runs' own length understate their variance somewhat (about a fifth of the se here)
+    truth = math.sqrt(p * (1 - p) / (ORIGINS // 5))
+    assert 0.7 * truth < runs.se < 1.05 * truth
+    assert runs.se > 1.7 * single.se
