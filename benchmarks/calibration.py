@@ -25,13 +25,17 @@ Sections (each a function; ``main()`` runs them in order):
    origin in thirds, actual zero or not), each beside the coverage the forecasts claim
    (whole-number intervals hold at least their nominal share), and the symptoms of
    issue #13: 95% lower bounds below zero, the widest 80% interval, P(<= 5) mass below 0.
+   How sure each of the current engine's coverages is: a 90% interval from a block
+   bootstrap over origins (``origin_bootstrap``: whole origins resampled, all their units
+   and horizons together; then runs of consecutive origins), with the origins and units
+   behind it.
 2. ``scale_comparison`` (``--scales``): the choice of scale for counts, measured: the
    previous engine fitted on the value, square-root and log(1 + y) scales (transformed
    outside the engine, intervals back-transformed and rounded), coverage by stratum.
 3. ``pooling_candidates`` (``--pooled``): calibrations that pool the errors of a panel's
    units (split-conformal over units, shrinkage of each series towards the panel, the
-   panel's era), each scored like the engine's (measured, none adopted: see
-   docs/methods/forecast.md).
+   panel's era, the shape of errors across horizons), each scored like the engine's
+   (measured, none adopted: see docs/methods/forecast.md).
 4. lead indicators (skip with ``--no-leads``): false discoveries on null panels built by
    re-pairing units (each candidate is another unit's series), old inference beside the
    new default, and power on planted leads (benchmarks/leads_null.py, which also runs alone).
@@ -540,14 +544,15 @@ class _PanelErrors:
                       if names else np.zeros((0, 6)))
 
     def at(self, name: str, c: int, horizon: int, reach: int
-           ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+           ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
         """Per h: |z| of the other units' errors known at period c (outcome <= c) from
-        origins at most ``reach`` periods before c, and each one's age (c - origin)."""
+        origins at most ``reach`` periods before c, each one's age (c - origin) and unit."""
         t = self.table
         keep = (t[:, 2] <= c) & (t[:, 1] >= c - reach) & (t[:, 0] != self.index.get(name, -1))
         t = t[keep]
         by_h = [t[:, 3] == h for h in range(1, horizon + 1)]
-        return ([np.abs(t[k, 4] / t[k, 5]) for k in by_h], [c - t[k, 1] for k in by_h])
+        return ([np.abs(t[k, 4] / t[k, 5]) for k in by_h], [c - t[k, 1] for k in by_h],
+                [t[k, 0] for k in by_h])
 
 
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, p: float) -> float:
@@ -569,7 +574,7 @@ def _own(zs: list[np.ndarray]) -> np.ndarray:
 def _pooled(reach: int, half_life: float | None):
     """Split-conformal over units: the multipliers are the 80% (recency-weighted) and 95%
     quantiles of the other units' |z| (at least MIN_POOLED of them, else the series' own)."""
-    def rule(zs, pool, ages):
+    def rule(zs, pool, ages, who=None):
         own = _own(zs)
         for h, (x, age) in enumerate(zip(pool, ages, strict=True)):
             if len(x) >= MIN_POOLED:
@@ -585,7 +590,7 @@ def _fallback(least_own: int):
     a horizon, the pooled ones (30 origins, half-life 5) where it has fewer."""
     pooled, _ = _pooled(30, cal.HALF_LIFE)
 
-    def rule(zs, pool, ages):
+    def rule(zs, pool, ages, who=None):
         own, panel = _own(zs), pooled(zs, pool, ages)
         few = np.array([len(z) < least_own for z in zs])
         return np.where(few[:, None], panel, own)
@@ -596,7 +601,7 @@ def _shrunk(weight: float):
     """Hierarchical shrinkage: the series' own distribution of |z| (as the engine mixes it)
     and the other units' |z| with ``weight`` pseudo-errors: own evidence dominates where the
     series has many errors of its own, the panel's where it has few."""
-    def rule(zs, pool, ages):
+    def rule(zs, pool, ages, who=None):
         out = _own(zs)
         factor, df, _ = cal.variance_factors(zs)
         for col, (level, half_life) in enumerate(((0.8, cal.HALF_LIFE), (0.95, None))):
@@ -620,7 +625,7 @@ def _era(recent: int):
     """The series' own multipliers times the panel's era: the other units' one-step |z| of
     the last ``recent`` origins over those of the whole window (each level's quantile, the
     window weighted as the engine weighs it)."""
-    def rule(zs, pool, ages):
+    def rule(zs, pool, ages, who=None):
         own = _own(zs)
         x, age = pool[0], ages[0]
         now = age <= recent
@@ -641,7 +646,7 @@ def _shape(reach: int):
     only. Both quantiles come from the same origins (those whose h-step outcome is known at
     c, at most ``reach`` periods back), so an era that has changed since cannot pass for a
     shape. Where fewer than MIN_POOLED such errors exist, the series' own multiplier."""
-    def rule(zs, pool, ages):
+    def rule(zs, pool, ages, who=None):
         own = _own(zs)
         out = own.copy()
         for h in range(1, len(zs)):
@@ -656,9 +661,33 @@ def _shape(reach: int):
     return rule, reach
 
 
+def _unit_shape(reach: int, least: int = 5):
+    """As _shape, but the panel's ratio is the median of the other units' own ratios (each
+    unit's h-step over its one-step quantile of |z|, from the same origins, where it has at
+    least ``least`` of each): a typical unit's shape, which a few units whose model misfits
+    at long horizons cannot carry to every other, as they carry a pooled quantile. At least
+    10 such units, else the series' own multiplier."""
+    def rule(zs, pool, ages, who=None):
+        own = _own(zs)
+        out = own.copy()
+        for h in range(1, len(zs)):
+            one = ages[0] >= h + 1
+            x1, w1 = pool[0][one], who[0][one]
+            ratios = []
+            for unit in np.unique(who[h]):
+                a, b = pool[h][who[h] == unit], x1[w1 == unit]
+                if min(len(a), len(b)) >= least:
+                    ratios.append([np.quantile(a, p) / max(np.quantile(b, p), 1e-12)
+                                   for p in cal.CALIBRATION_LEVELS])
+            if len(ratios) >= 10:
+                out[h] = own[0] * np.median(np.array(ratios), axis=0)
+        return out
+    return rule, reach
+
+
 MIN_POOLED = 30  # pooled errors at a horizon needed before a rule uses them
 POOLING_RULES = {
-    "own (the engine)": (lambda zs, pool, ages: _own(zs), 0),
+    "own (the engine)": (lambda zs, pool, ages, who=None: _own(zs), 0),
     "pooled, 30 origins, half-life 5": _pooled(30, cal.HALF_LIFE),
     "pooled, last 10 origins": _pooled(10, None),
     "pooled, last 5 origins": _pooled(5, None),
@@ -669,6 +698,7 @@ POOLING_RULES = {
     "own x era, last 5 origins": _era(5),
     "own 1-step x shape, 30 origins": _shape(30),
     "own 1-step x shape, 10 origins": _shape(10),
+    "own 1-step x median unit shape": _unit_shape(30),
 }
 
 
@@ -685,8 +715,8 @@ def _pooled_records(units: dict[str, _Unit], errors: _PanelErrors, rule, reach: 
             run = u.runs[o]
             sd = _model_sd(run.sd, b)
             zs = cal.standardized_errors(u.z, u.observed, u.runs, o, len(sd), _sd_floor(b))
-            pool, ages = errors.at(name, u.periods[o - 1].ordinal, len(sd), reach)
-            mult = rule(zs, pool, ages) if b.transform == "identity" else _own(zs)
+            pool, ages, who = errors.at(name, u.periods[o - 1].ordinal, len(sd), reach)
+            mult = rule(zs, pool, ages, who) if b.transform == "identity" else _own(zs)
             if _upper_tail(b):
                 mult = np.maximum(mult, np.column_stack([
                     cal.upper_quantiles(zs, (0.8,), half_life=cal.HALF_LIFE)[:, 0],
