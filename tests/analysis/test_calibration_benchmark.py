@@ -1,5 +1,6 @@
-"""How sure a stratum's coverage is: benchmarks/calibration.py's block bootstrap over
-origins, against cases whose standard error is known by hand."""
+"""benchmarks/calibration.py's own machinery: how sure a stratum's coverage is (the block
+bootstrap over origins, against cases whose standard error is known by hand), and the
+pooled-shape rule measured there (by hand, and what its pool may see at an origin)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import special
+
+from stocktake.analysis import calibration as cal
+from stocktake.analysis.forecast import Bounds
 
 _PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "calibration.py"
 
@@ -83,3 +88,49 @@ def test_runs_of_neighbouring_origins_are_drawn_together(bench) -> None:
     truth = math.sqrt(p * (1 - p) / (ORIGINS // 5))
     assert 0.7 * truth < runs.se < 1.05 * truth
     assert runs.se > 1.7 * single.se
+
+
+# -- the pooled shape of errors across horizons --------------------------------------------
+def _unit(bench, rows: list[tuple[int, int, int, float, float]]):
+    """A series on the value scale with only its error rows (origin, outcome, h, error, sd)."""
+    empty = np.zeros(0)
+    return bench._Unit(empty, empty, empty.astype(bool), Bounds(), {}, [], [],
+                       np.array(rows, dtype=float).reshape(-1, 5))
+
+
+def test_the_pool_holds_only_other_units_errors_known_at_the_origin(bench) -> None:
+    c = 100
+    panel = bench._PanelErrors({
+        "a": _unit(bench, [(95, 96, 1, 1.0, 1.0)]),  # the series itself: left out
+        "b": _unit(bench, [(95, 96, 1, 2.0, 1.0),  # known at c
+                           (99, 100, 1, -3.0, 2.0),  # known at c, exactly
+                           (99, 101, 2, 9.0, 1.0),  # outcome after c: not yet known
+                           (50, 52, 2, 4.0, 1.0)]),  # origin beyond the reach of 30
+        "c": _unit(bench, [(97, 99, 2, -5.0, 2.0)]),
+    })
+    pool, ages, who = panel.at("a", c, horizon=2, reach=30)
+    assert sorted(pool[0].tolist()) == [1.5, 2.0] and sorted(ages[0].tolist()) == [1, 5]
+    assert pool[1].tolist() == [2.5] and ages[1].tolist() == [3]
+    assert who[1].tolist() == [panel.index["c"]]
+
+
+def test_the_shape_rule_is_the_own_one_step_times_the_panels_ratio(bench) -> None:
+    rng = np.random.default_rng(11)
+    zs = [rng.normal(0, 1, 20), rng.normal(0, 1.5, 18), rng.normal(0, 2, 16)]
+    one, ages1 = np.abs(rng.normal(0, 1, 90)), np.tile([1, 2, 3], 30)
+    two = np.abs(rng.normal(0, 2, 40))  # horizon 2: ages 2 and up
+    few = np.abs(rng.normal(0, 3, 10))  # horizon 3: too few to pool
+    rule, reach = bench._shape(30)
+    out = rule(zs, [one, two, few], [ages1, np.full(40, 2), np.full(10, 3)])
+    # by hand: the engine's own multipliers (80%: recency-weighted quantile; 95%: the larger
+    # of the quantile and the variance-calibrated t's point), then the ratio of quantiles
+    factor, df, _ = cal.variance_factors(zs)
+    own = np.column_stack([cal.abs_quantiles(zs, (0.8,), half_life=5.0)[:, 0],
+                           np.maximum(cal.abs_quantiles(zs, (0.95,))[:, 0],
+                                      np.sqrt(factor) * special.stdtrit(df, 0.975))])
+    same_origins = one[ages1 >= 2]  # one-step errors of the origins horizon 2's come from
+    ratio = [np.quantile(two, p) / np.quantile(same_origins, p) for p in (0.8, 0.95)]
+    assert reach == 30
+    np.testing.assert_allclose(out[0], own[0])
+    np.testing.assert_allclose(out[1], own[0] * np.array(ratio))
+    np.testing.assert_allclose(out[2], own[2])
