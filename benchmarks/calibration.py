@@ -25,13 +25,17 @@ Sections (each a function; ``main()`` runs them in order):
    origin in thirds, actual zero or not), each beside the coverage the forecasts claim
    (whole-number intervals hold at least their nominal share), and the symptoms of
    issue #13: 95% lower bounds below zero, the widest 80% interval, P(<= 5) mass below 0.
+   How sure each of the current engine's coverages is: a 90% interval from a block
+   bootstrap over origins (``origin_bootstrap``: whole origins resampled, all their units
+   and horizons together; then runs of consecutive origins), with the origins and units
+   behind it.
 2. ``scale_comparison`` (``--scales``): the choice of scale for counts, measured: the
    previous engine fitted on the value, square-root and log(1 + y) scales (transformed
    outside the engine, intervals back-transformed and rounded), coverage by stratum.
 3. ``pooling_candidates`` (``--pooled``): calibrations that pool the errors of a panel's
    units (split-conformal over units, shrinkage of each series towards the panel, the
-   panel's era), each scored like the engine's (measured, none adopted: see
-   docs/methods/forecast.md).
+   panel's era, the shape of errors across horizons), each scored like the engine's
+   (measured, none adopted: see docs/methods/forecast.md).
 4. lead indicators (skip with ``--no-leads``): false discoveries on null panels built by
    re-pairing units (each candidate is another unit's series), old inference beside the
    new default, and power on planted leads (benchmarks/leads_null.py, which also runs alone).
@@ -66,6 +70,7 @@ from stocktake.analysis.backtest import (
     DEFAULT_HORIZON,
     DEFAULT_MIN_TRAIN,
     BacktestRecord,
+    _level_groups,
     backtest,
     strata,
 )
@@ -300,6 +305,94 @@ def _misses(rows: dict[str, dict[str, dict[str, float]]], claimed: bool,
     return out
 
 
+# -- how sure: a block bootstrap over origins ---------------------------------------------
+@dataclass(frozen=True)
+class Spread:
+    """A coverage's uncertainty: the bootstrap's standard error and central interval, and the
+    distinct origins (the blocks resampled) and units behind it."""
+
+    coverage: float
+    se: float
+    lower: float
+    upper: float
+    origins: int
+    units: int
+
+
+def origin_bootstrap(origins: np.ndarray, hits: np.ndarray, units: np.ndarray | None = None,
+                     resamples: int = 1000, seed: int = 0, level: float = 0.9,
+                     run: int = 1) -> Spread:
+    """The coverage (mean of ``hits``) with its uncertainty from resampling whole origins:
+    every forecast made at an origin (all its units and horizons) is drawn together, since
+    they share an era; forecasts independent of each other give the binomial's
+    sqrt(p (1 - p) / n). ``run`` > 1: a moving-block bootstrap, runs of that many
+    consecutive origins (in the order of their codes, wrapping round) drawn together, for
+    neighbouring origins' h-step forecasts overlap and share errors. Seeded: a run repeats
+    exactly."""
+    keys, block = np.unique(np.asarray(origins), return_inverse=True)
+    k = len(keys)
+    hit_sum = np.bincount(block, weights=np.asarray(hits, dtype=float), minlength=k)
+    size = np.bincount(block, minlength=k).astype(float)
+    rng = np.random.default_rng(seed)
+    if run <= 1:
+        draws = rng.multinomial(k, np.full(k, 1 / k), size=resamples)
+    else:  # how often each origin is drawn, over ceil(k / run) runs per resample
+        starts = rng.integers(0, k, size=(resamples, -(-k // run)))
+        picked = (starts[:, :, None] + np.arange(run)) % k
+        flat = picked.reshape(resamples, -1) + k * np.arange(resamples)[:, None]
+        draws = np.bincount(flat.ravel(), minlength=k * resamples).reshape(resamples, k)
+    cov = (draws @ hit_sum) / (draws @ size)
+    tail = (1 - level) / 2
+    return Spread(float(hit_sum.sum() / size.sum()), float(cov.std(ddof=1)),
+                  float(np.quantile(cov, tail)), float(np.quantile(cov, 1 - tail)),
+                  len(keys), len(set(units.tolist())) if units is not None else 0)
+
+
+def _groups(records) -> dict[str, np.ndarray]:
+    """Each stratum's records (as strata() groups them), by the label the tables print."""
+    h = np.array([r.horizon for r in records])
+    zero = np.array([r.actual == 0 for r in records])
+    out = {"all": np.ones(len(records), dtype=bool)}
+    out.update({f"horizon {k}": h == k for k in sorted(set(h.tolist()))})
+    level = np.array([r.level for r in records])
+    if np.all(np.isfinite(level)):
+        labels, group = _level_groups(level)
+        out.update({f"level {lab}": group == g for g, lab in enumerate(labels)
+                    if (group == g).any()})
+    out.update({f"actual {k}": m for k, m in (("zero", zero), ("not zero", ~zero)) if m.any()})
+    return out
+
+
+def _spread_table(records, horizons: list[str]) -> None:
+    """Each stratum's 80% and 95% coverage with its 90% bootstrap interval over origins
+    (1,000 resamples of whole origins), the origins and units behind it, and whether the
+    interval reaches the goal (nominal +/- GOAL): 'in' where the coverage itself is within
+    the goal, 'chance' where it is not but the interval reaches the goal's band, 'out' where
+    the whole interval misses it. Last, the 80% interval again from runs of as many
+    consecutive origins as the longest horizon (a moving-block bootstrap)."""
+    origins = np.array([r.origin for r in records])
+    units = np.array([r.series for r in records])
+    run = int(horizons[-1])
+    print(f"  {'stratum (new)':<30}{'origins':>8}{'units':>6}"
+          f"{'80% [90% interval]':>26}{'95% [90% interval]':>26}{f'80%, runs of {run}':>18}")
+    for label, mask in _groups(records).items():
+        if label.startswith("horizon ") and label.split()[1] not in horizons:
+            continue
+        cells = []
+        for i, nominal in enumerate((80.0, 95.0)):
+            hits = np.array([records[k].covered(i) for k in np.flatnonzero(mask)])
+            s = origin_bootstrap(origins[mask], hits, units[mask])
+            c, lo, hi = 100 * s.coverage, 100 * s.lower, 100 * s.upper
+            verdict = ("in" if abs(c - nominal) <= GOAL else
+                       "chance" if lo <= nominal + GOAL and hi >= nominal - GOAL else "out")
+            cells.append(f"{c:.1f} [{lo:.1f}, {hi:.1f}] {verdict}")
+            if i == 0:
+                m = origin_bootstrap(origins[mask], hits, run=run)
+                moving = f"[{100 * m.lower:.1f}, {100 * m.upper:.1f}]"
+        print(f"  {label:<30}{s.origins:>8}{s.units:>6}" + "".join(f"{c:>26}" for c in cells)
+              + f"{moving:>18}")
+
+
 def forecast_calibration(data: Path, quick: bool, only: list[str] | None,
                          new_only: bool = False) -> None:
     print("== 1. Forecast interval coverage by stratum: old (before bounds), var (one variance "
@@ -330,6 +423,7 @@ def forecast_calibration(data: Path, quick: bool, only: list[str] | None,
               + ("" if new_only else f"old {t1 - t0:.1f} s, var {t2 - t1:.1f} s, ")
               + f"new {t3 - t2:.1f} s")
         _table(rows, horizons)
+        _spread_table(new.records, horizons)
         if not new_only:
             print(f"  old: {_symptoms(old.records, True)}, MASE {old.mase:.3f}")
             print(f"  var: {_symptoms(var.records, False)}, MASE {var.mase:.3f}")
@@ -450,14 +544,15 @@ class _PanelErrors:
                       if names else np.zeros((0, 6)))
 
     def at(self, name: str, c: int, horizon: int, reach: int
-           ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+           ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
         """Per h: |z| of the other units' errors known at period c (outcome <= c) from
-        origins at most ``reach`` periods before c, and each one's age (c - origin)."""
+        origins at most ``reach`` periods before c, each one's age (c - origin) and unit."""
         t = self.table
         keep = (t[:, 2] <= c) & (t[:, 1] >= c - reach) & (t[:, 0] != self.index.get(name, -1))
         t = t[keep]
         by_h = [t[:, 3] == h for h in range(1, horizon + 1)]
-        return ([np.abs(t[k, 4] / t[k, 5]) for k in by_h], [c - t[k, 1] for k in by_h])
+        return ([np.abs(t[k, 4] / t[k, 5]) for k in by_h], [c - t[k, 1] for k in by_h],
+                [t[k, 0] for k in by_h])
 
 
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, p: float) -> float:
@@ -479,7 +574,7 @@ def _own(zs: list[np.ndarray]) -> np.ndarray:
 def _pooled(reach: int, half_life: float | None):
     """Split-conformal over units: the multipliers are the 80% (recency-weighted) and 95%
     quantiles of the other units' |z| (at least MIN_POOLED of them, else the series' own)."""
-    def rule(zs, pool, ages):
+    def rule(zs, pool, ages, who=None):
         own = _own(zs)
         for h, (x, age) in enumerate(zip(pool, ages, strict=True)):
             if len(x) >= MIN_POOLED:
@@ -495,7 +590,7 @@ def _fallback(least_own: int):
     a horizon, the pooled ones (30 origins, half-life 5) where it has fewer."""
     pooled, _ = _pooled(30, cal.HALF_LIFE)
 
-    def rule(zs, pool, ages):
+    def rule(zs, pool, ages, who=None):
         own, panel = _own(zs), pooled(zs, pool, ages)
         few = np.array([len(z) < least_own for z in zs])
         return np.where(few[:, None], panel, own)
@@ -506,7 +601,7 @@ def _shrunk(weight: float):
     """Hierarchical shrinkage: the series' own distribution of |z| (as the engine mixes it)
     and the other units' |z| with ``weight`` pseudo-errors: own evidence dominates where the
     series has many errors of its own, the panel's where it has few."""
-    def rule(zs, pool, ages):
+    def rule(zs, pool, ages, who=None):
         out = _own(zs)
         factor, df, _ = cal.variance_factors(zs)
         for col, (level, half_life) in enumerate(((0.8, cal.HALF_LIFE), (0.95, None))):
@@ -530,7 +625,7 @@ def _era(recent: int):
     """The series' own multipliers times the panel's era: the other units' one-step |z| of
     the last ``recent`` origins over those of the whole window (each level's quantile, the
     window weighted as the engine weighs it)."""
-    def rule(zs, pool, ages):
+    def rule(zs, pool, ages, who=None):
         own = _own(zs)
         x, age = pool[0], ages[0]
         now = age <= recent
@@ -544,9 +639,55 @@ def _era(recent: int):
     return rule, CALIBRATION_WINDOW
 
 
+def _shape(reach: int):
+    """The shape of the errors across horizons, pooled; their size the series' own: at
+    horizon h the multiplier is the series' own one-step multiplier times the panel's ratio
+    of the h-step to the one-step quantile of |z| (each level's), the other units' errors
+    only. Both quantiles come from the same origins (those whose h-step outcome is known at
+    c, at most ``reach`` periods back), so an era that has changed since cannot pass for a
+    shape. Where fewer than MIN_POOLED such errors exist, the series' own multiplier."""
+    def rule(zs, pool, ages, who=None):
+        own = _own(zs)
+        out = own.copy()
+        for h in range(1, len(zs)):
+            # index h is horizon h + 1, whose errors known at c are from origins >= h + 1 back
+            x, one = pool[h], pool[0][ages[0] >= h + 1]
+            if min(len(x), len(one)) < MIN_POOLED:
+                continue
+            ratio = np.array([np.quantile(x, p) / max(np.quantile(one, p), 1e-12)
+                              for p in cal.CALIBRATION_LEVELS])
+            out[h] = own[0] * ratio
+        return out
+    return rule, reach
+
+
+def _unit_shape(reach: int, least: int = 5):
+    """As _shape, but the panel's ratio is the median of the other units' own ratios (each
+    unit's h-step over its one-step quantile of |z|, from the same origins, where it has at
+    least ``least`` of each): a typical unit's shape, which a few units whose model misfits
+    at long horizons cannot carry to every other, as they carry a pooled quantile. At least
+    10 such units, else the series' own multiplier."""
+    def rule(zs, pool, ages, who=None):
+        own = _own(zs)
+        out = own.copy()
+        for h in range(1, len(zs)):
+            one = ages[0] >= h + 1
+            x1, w1 = pool[0][one], who[0][one]
+            ratios = []
+            for unit in np.unique(who[h]):
+                a, b = pool[h][who[h] == unit], x1[w1 == unit]
+                if min(len(a), len(b)) >= least:
+                    ratios.append([np.quantile(a, p) / max(np.quantile(b, p), 1e-12)
+                                   for p in cal.CALIBRATION_LEVELS])
+            if len(ratios) >= 10:
+                out[h] = own[0] * np.median(np.array(ratios), axis=0)
+        return out
+    return rule, reach
+
+
 MIN_POOLED = 30  # pooled errors at a horizon needed before a rule uses them
 POOLING_RULES = {
-    "own (the engine)": (lambda zs, pool, ages: _own(zs), 0),
+    "own (the engine)": (lambda zs, pool, ages, who=None: _own(zs), 0),
     "pooled, 30 origins, half-life 5": _pooled(30, cal.HALF_LIFE),
     "pooled, last 10 origins": _pooled(10, None),
     "pooled, last 5 origins": _pooled(5, None),
@@ -555,6 +696,9 @@ POOLING_RULES = {
     "own + pooled, weight 26": _shrunk(26.0),
     "own x era, last 3 origins": _era(3),
     "own x era, last 5 origins": _era(5),
+    "own 1-step x shape, 30 origins": _shape(30),
+    "own 1-step x shape, 10 origins": _shape(10),
+    "own 1-step x median unit shape": _unit_shape(30),
 }
 
 
@@ -571,8 +715,8 @@ def _pooled_records(units: dict[str, _Unit], errors: _PanelErrors, rule, reach: 
             run = u.runs[o]
             sd = _model_sd(run.sd, b)
             zs = cal.standardized_errors(u.z, u.observed, u.runs, o, len(sd), _sd_floor(b))
-            pool, ages = errors.at(name, u.periods[o - 1].ordinal, len(sd), reach)
-            mult = rule(zs, pool, ages) if b.transform == "identity" else _own(zs)
+            pool, ages, who = errors.at(name, u.periods[o - 1].ordinal, len(sd), reach)
+            mult = rule(zs, pool, ages, who) if b.transform == "identity" else _own(zs)
             if _upper_tail(b):
                 mult = np.maximum(mult, np.column_stack([
                     cal.upper_quantiles(zs, (0.8,), half_life=cal.HALF_LIFE)[:, 0],
