@@ -63,6 +63,15 @@ class TextProblem(str, Problem):
     def __init__(self, text: str) -> None:  # all done in __new__; str takes no __init__
         pass
 
+    @classmethod
+    def at(cls, where: str, message: str) -> TextProblem:
+        """``where: message`` with ``message`` kept as given (a ``Text``, for a page to say
+        again in its language): the same text as ``TextProblem(f"{where}: {message}")``."""
+        self = str.__new__(cls, f"{where}: {message}" if where else message)
+        object.__setattr__(self, "where", where)
+        object.__setattr__(self, "message", message)
+        return self
+
 
 class StocktakeError(Exception):
     """An error the user can put right. ``problems`` holds every problem found at once."""

@@ -121,6 +121,15 @@ class Language:
     named: Callable[[Named], str] = lambda n: n.english
     number: Callable[[Number], str] = str
     day: Callable[[date], str] = str
+    # The catalogue of a text made for a named one (Text.in_catalogue); None: none but
+    # ``words``, and such a text keeps its English words.
+    catalogues: Callable[[str], gettext.NullTranslations] | None = None
+
+    def words_of(self, domain: str | None) -> gettext.NullTranslations:
+        """The catalogue a text of ``domain`` is translated with (None: ``words``)."""
+        if domain is None:
+            return self.words
+        return self.catalogues(domain) if self.catalogues else _NO_WORDS
 
     def value(self, v: Any) -> str:
         """One value of a text as this language says it."""
@@ -152,13 +161,16 @@ class Language:
 
 
 ENGLISH = Language()
+_NO_WORDS = gettext.NullTranslations()
 
 
 # -- the text --------------------------------------------------------------------------------
 class Text(str):
     """English words that keep their message and values (``said`` says them in another
     ``Language``). Made by ``Text(message, **values)`` or, for a message whose words follow
-    a count ``num``, ``Text.count(one, many, num, **values)``. With no values (and no count)
+    a count ``num``, ``Text.count(one, many, num, **values)``. Its message is looked up in the
+    catalogue the ``Language`` is given, or, made by ``Text.in_catalogue(domain, ...)``, in
+    the one of that name, which travels with it. With no values (and no count)
     the message is the text, not %-formatted. Joined to other text it becomes a plain
     ``str``: English in every language, never wrong."""
 
@@ -166,6 +178,7 @@ class Text(str):
     plural: str | None
     num: int | None
     values: dict[str, Any]
+    domain: str | None
 
     def __new__(cls, message: str, /, **values: Any) -> Text:
         return cls._made(message, None, None, values)
@@ -175,16 +188,23 @@ class Text(str):
         return cls._made(one, many, num, values)
 
     @classmethod
+    def in_catalogue(cls, domain: str, message: str, /, **values: Any) -> Text:
+        """A text whose message is in catalogue ``domain``, whatever the language that says
+        it is given (a delivery error's words, in the domain's own catalogue, on a page)."""
+        return cls._made(message, None, None, values, domain)
+
+    @classmethod
     def _made(cls, message: str, plural: str | None, num: int | None,
-              values: dict[str, Any]) -> Text:
-        self = super().__new__(cls, cls._say(message, plural, num, values, ENGLISH))
+              values: dict[str, Any], domain: str | None = None) -> Text:
+        self = super().__new__(cls, cls._say(message, plural, num, values, None, ENGLISH))
         self.message, self.plural, self.num, self.values = message, plural, num, values
+        self.domain = domain
         return self
 
     @staticmethod
     def _say(message: str, plural: str | None, num: int | None, values: dict[str, Any],
-             language: Language) -> str:
-        words = language.words
+             domain: str | None, language: Language) -> str:
+        words = language.words_of(domain)
         text = words.gettext(message) if plural is None else words.ngettext(
             message, plural, num or 0)
         if not values and num is None:
@@ -200,13 +220,14 @@ class Text(str):
         return self.message
 
     def __reduce__(self) -> tuple[Any, ...]:  # copied or pickled with its message and values
-        return (Text._made, (self.message, self.plural, self.num, self.values))
+        return (Text._made, (self.message, self.plural, self.num, self.values, self.domain))
 
     def said(self, language: Language = ENGLISH) -> str:
         """The text in ``language`` (in English, the text itself)."""
         if language is ENGLISH:
             return str(self)
-        return self._say(self.message, self.plural, self.num, self.values, language)
+        return self._say(self.message, self.plural, self.num, self.values, self.domain,
+                         language)
 
     def capitalised(self, language: Language = ENGLISH) -> str:
         """The text in ``language`` with a capital first letter."""

@@ -45,7 +45,8 @@ CONVERTED_MODULES = ("i18n.py", "public_words.py", "data_pages.py", "account_pag
 # (errors.Text, marked N_; babel.cfg reads them too).
 SAYING_MODULES = ("errors.py", "intake/findings.py", "intake/formats.py", "intake/rules.py",
                   "intake/service.py", "intake/template.py", "intake/validate.py",
-                  "model/periods.py")
+                  "model/periods.py", "delivery/commitments.py",
+                  "services/routines/commitments.py")
 KEYWORDS = DEFAULT_KEYWORDS | {"N_": None}
 NOT_WORDS = {"stocktake", "CSV"}  # the same in every language
 

@@ -36,6 +36,7 @@ from ..model.entities import is_percent
 from ..reports import formatting as english
 from ..reports import locale as documents
 from ..reports.locale import compiled
+from ..reports.wording import wording as domain_words
 from ..text import Language, Text
 
 LANGUAGES = ("en", "fr")
@@ -271,13 +272,15 @@ def say(text: Any) -> Any:
 
 @cache
 def speaking(lang: str) -> Language:
-    """How a service's ``Text`` is said on a page in ``lang``: the web's catalogue, a figure
-    by its pattern (0,5; 1 234; +5,1 %), a day written out (7 décembre 2026)."""
+    """How a service's ``Text`` is said on a page in ``lang``: the web's catalogue (or the
+    delivery domain's, for a text made in it), a figure by its pattern (0,5; 1 234;
+    +5,1 %), a day written out (7 décembre 2026)."""
     locale = Locale.parse(documents.BABEL_LOCALES[lang])
     return Language(
         words=translations(lang),
         number=lambda n: format_decimal(n.value, format=n.pattern, locale=locale),
-        day=lambda d: documents.day(d, lang))
+        day=lambda d: documents.day(d, lang),
+        catalogues=lambda domain: domain_words(lang, domain).words)
 
 
 def say_problem(problem: Problem) -> str:
