@@ -4,8 +4,17 @@ problems found at once, each with the path of the field it is about."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ..errors import Invalid, TextProblem
+from ..text import Text
+from .wording import DOMAIN
+
+
+def problem_at(path: str, message: str, **values: Any) -> TextProblem:
+    """``path: message``, the message (marked N_ where it is written) kept as a Text of the
+    chains' and plans' catalogue, so that a page can say it again in its language."""
+    return TextProblem.at(path, Text.in_catalogue(DOMAIN, message, **values))
 
 
 class DeliveryError(Invalid):

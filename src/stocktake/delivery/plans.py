@@ -27,6 +27,7 @@ from typing import Any
 
 from stocktake.analysis.trajectory import Trajectory, TrajectoryError, trajectory_from_spec
 from stocktake.delivery.errors import DeliveryError
+from stocktake.delivery.errors import problem_at as _at
 from stocktake.delivery.wording import DOMAIN, ENGLISH, N_, Wording
 from stocktake.errors import StocktakeError, TextProblem, did_you_mean
 from stocktake.model.entities import DeliveryModel, Priority
@@ -90,12 +91,6 @@ _RESERVED_CODES = ("counterfactual",)
 _WHAT_A_PLAN_NEEDS = Text.in_catalogue(DOMAIN, N_(
     "a plan needs at least one intervention {code, name, start} and may add summary, drift, "
     "milestones, risks and assumptions"))
-
-
-def _at(path: str, message: str, **values: Any) -> TextProblem:
-    """``path: message``, the message kept (a Text of the domain's catalogue) so that a
-    page can say it again in its language."""
-    return TextProblem.at(path, Text.in_catalogue(DOMAIN, message, **values))
 
 
 def _words(exc: StocktakeError) -> str:
