@@ -46,7 +46,9 @@ CONVERTED_MODULES = ("i18n.py", "public_words.py", "data_pages.py", "account_pag
 SAYING_MODULES = ("errors.py", "intake/findings.py", "intake/formats.py", "intake/rules.py",
                   "intake/service.py", "intake/template.py", "intake/validate.py",
                   "model/periods.py", "delivery/commitments.py",
-                  "services/routines/commitments.py")
+                  *(f"services/routines/{name}.py" for name in (
+                      "commitments", "plans", "chains", "stocktakes", "assessments",
+                      "escalation")))
 KEYWORDS = DEFAULT_KEYWORDS | {"N_": None}
 NOT_WORDS = {"stocktake", "CSV"}  # the same in every language
 
