@@ -30,7 +30,7 @@ def set_intensity(engine: Engine, priority: str, level: str, *, reason: str, by:
     """Move a priority to ``level`` with why (required)."""
     check_priority(read_model(engine), priority)
     de.check_level(level)
-    why = de.need_text(reason, "reason", "a reason for the change of intensity")
+    why = de.need_text(reason, "reason", N_("a reason for the change of intensity"))
     moment = now_of(engine, at)
     with writing(engine) as conn:
         store.add_intensity(conn, priority, level=level, reason=why, by=by, at=moment)
@@ -129,7 +129,7 @@ def commission_review(engine: Engine, priority: str, *, scope: str, team: list[s
                       ip: str | None = None) -> ReviewDone:
     """Commission a review of ``priority``: what it will look at and who will do it."""
     check_priority(read_model(engine), priority)
-    scope = de.need_text(scope, "scope", "the review's scope (what it will look at)")
+    scope = de.need_text(scope, "scope", N_("the review's scope (what it will look at)"))
     members = tuple(t.strip() for t in team if t.strip())
     if not members:
         raise Invalid(Problem(Text(N_("a review needs its team (one name at least)")), "team"))
@@ -150,7 +150,7 @@ def report_review(engine: Engine, number: int, *, findings: str,
     if review.stage != "commissioned":
         raise Conflict(Text(N_("review %(number)s is already %(stage)s"), number=str(number),
                             stage=review.stage))
-    text = de.need_text(findings, "findings", "the review's findings")
+    text = de.need_text(findings, "findings", N_("the review's findings"))
     recs = de.parse_recommendations(recommendations)
     moment = now_of(engine, at)
     done = de.Review(**{**review.__dict__, "stage": "reported", "findings": text,
@@ -202,7 +202,7 @@ def close_review(engine: Engine, number: int, *, reason: str, by: str,
     review = _current(engine, number)
     if review.stage == "closed":
         raise Conflict(Text(N_("review %(number)s is already closed"), number=str(number)))
-    why = de.need_text(reason, "reason", "why the review is closed")
+    why = de.need_text(reason, "reason", N_("why the review is closed"))
     done = de.Review(**{**review.__dict__, "stage": "closed"})
     return _save(engine, done, what=f"closed: {why}", by=by, moment=now_of(engine, at),
                  ip=ip)
