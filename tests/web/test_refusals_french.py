@@ -101,3 +101,22 @@ def test_a_refused_commitment_status_says_why_in_french_and_in_english(world):  
             "(completed fully); 'completed_modified' (completed, modified); 'on_track' "
             "(underway, on track); 'facing_challenges' (underway, facing challenges); "
             "'not_pursued' (not being pursued)") in said
+
+
+def test_a_refused_stocktake_form_names_its_rows_in_french(engine, small_model_dir):
+    load_model(engine, small_model_dir, loaded_by="t")
+    client, csrf = client_as(engine, "analyst", "analyst")
+    form = {"csrf_token": csrf, "held_on": "2024-11-20", "chair": "Prime Minister",
+            "action_text_1": "Open five more sites", "action_owner_1": "Province A",
+            "action_due_1": "2024-11-01",
+            "action_text_2": "Report the waiting list", "action_owner_2": "",
+            "action_due_2": "2025-01-15"}
+    french = client.post("/priorities/P1/stocktakes?lang=fr", data=form)
+    assert french.status_code == 400
+    said = words(french.text)
+    assert f"Ligne de mesure 2, owner{NB}: obligatoire" in said
+    assert (f"Ligne de mesure 1, due{NB}: 2024-11-01 précède l'ouverture de l'action "
+            "(2024-11-20)") in said
+    english = words(client.post("/priorities/P1/stocktakes?lang=en", data=form).text)
+    assert "Action row 2, owner: required" in english
+    assert "Action row 1, due: 2024-11-01 is before the action was raised (2024-11-20)" in english
