@@ -24,7 +24,8 @@ class DeliveryError(Invalid):
 
     def __init__(self, problems: str | Sequence[str], *, source: str | None = None):
         texts = [problems] if isinstance(problems, str) else list(problems)
-        # A TextProblem made with its message as a Text (TextProblem.at) stays one, for a
-        # page to say again in its language.
-        super().__init__([p if isinstance(p, TextProblem) else TextProblem(str(p))
-                          for p in texts], source=source)
+        # A TextProblem made with its message as a Text (TextProblem.at) stays one, and a
+        # Text is a problem of the whole document (no path), for a page to say again.
+        super().__init__([p if isinstance(p, TextProblem) else TextProblem.at("", p)
+                          if isinstance(p, Text) else TextProblem(str(p)) for p in texts],
+                         source=source)

@@ -46,7 +46,7 @@ def load_chain(engine: Engine, priority: str, source: str | Path | Any, *, autho
     except DeliveryError as exc:
         raise DeliveryError(exc.problems, source=name) from None
     warnings = french_warnings(dc.missing_french(chain), holds_french=dc.has_french(chain),
-                               kind="chain item", source=source, name=name,
+                               kind=N_("chain item"), source=source, name=name,
                                require_languages=require_languages)
     with writing(engine) as conn:  # the time taken once it is this writer's turn
         moment = now_of(engine) if at is None else at

@@ -53,7 +53,7 @@ def load_plan(engine: Engine, priority: str, source: str | Path | Any, *, author
     check_priority(model, priority)
     plan = _parse(model, priority, source)
     warnings = french_warnings(dp.missing_french(plan), holds_french=dp.has_french(plan),
-                               kind="plan item", source=source,
+                               kind=N_("plan item"), source=source,
                                name=str(source) if isinstance(source, Path) else None,
                                require_languages=require_languages)
     with writing(engine) as conn:  # the time taken once it is this writer's turn
