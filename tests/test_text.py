@@ -18,6 +18,7 @@ from stocktake.text import (
     Percent,
     Plain,
     Text,
+    joined,
     number,
     said,
 )
@@ -92,8 +93,8 @@ def test_without_values_the_message_is_the_text_not_formatted():
 
 def test_joined_it_becomes_plain_english():
     t = Text("no %(kind)s '%(word)s'", kind=Text("priority"), word="LITT")
-    for joined in (t + ".", "Error: " + t, f"{t}", "; ".join([t, t])):
-        assert type(joined) is str and "no priority 'LITT'" in joined
+    for plain in (t + ".", "Error: " + t, f"{t}", "; ".join([t, t])):
+        assert type(plain) is str and "no priority 'LITT'" in plain
     assert said("plain words", FRENCH) == "plain words"
     assert said(t, FRENCH) == "priorité « LITT » introuvable"
 
@@ -102,3 +103,10 @@ def test_copied_or_pickled_it_keeps_how_it_was_made():
     t = Text.in_catalogue("chains_plans", "required")
     for again in (copy.copy(t), copy.deepcopy(t), pickle.loads(pickle.dumps(t))):
         assert again == t and again.domain == "chains_plans" and again.said(FRENCH) == "obligatoire"
+
+
+def test_joined_parts_are_each_said_again():
+    parts = joined("; ", [Text("priority"), "LITT", Text("%(num)s month", num=1)])
+    assert parts == "priority; LITT; 1 month"
+    assert parts.said(FRENCH) == "priorité; LITT; 1 mois"
+    assert joined(", ", []) == ""

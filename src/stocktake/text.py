@@ -16,7 +16,7 @@ language writes numbers, dates and names. A value is a string, a count, a date, 
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -233,6 +233,16 @@ class Text(str):
         """The text in ``language`` with a capital first letter."""
         text = self.said(language)
         return text[:1].upper() + text[1:]
+
+
+def joined(between: str, texts: Sequence[str]) -> Text:
+    """``texts`` with ``between`` between them, as one Text whose parts (each a Text or
+    plain words) are said again in a language: ``"; ".join`` that remembers."""
+    if "%" in between:
+        raise ValueError(f"a % in {between!r}: it would be read as a placeholder")
+    names = [f"part{i}" for i in range(len(texts))]
+    return Text(between.join(f"%({n})s" for n in names) or "%(none)s",
+                **(dict(zip(names, texts, strict=True)) or {"none": ""}))
 
 
 def said(text: str, language: Language = ENGLISH) -> str:

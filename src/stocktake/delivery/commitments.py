@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import N_, Invalid, Problem, Text, did_you_mean
+from ..text import joined
 
 # Status key -> the exact words shown everywhere. The order is the scale's.
 STATUSES: dict[str, str] = {
@@ -52,7 +53,7 @@ def check_status(word: str, where: str = "status") -> str:
     if key is None:
         raise Invalid(Problem(Text(
             N_("'%(word)s' is not a status of a commitment: one of %(statuses)s%(hint)s"),
-            word=word, statuses=_joined("; ", [Text(N_("'%(key)s' (%(word)s)"), key=k,
+            word=word, statuses=joined("; ", [Text(N_("'%(key)s' (%(word)s)"), key=k,
                                                      word=Text(v))
                                                 for k, v in STATUSES.items()]),
             hint=did_you_mean(word, [*STATUSES, *STATUSES.values()])), where))
@@ -173,7 +174,7 @@ def parse_rows(rows: Iterable[Mapping[str, Any]], *, source: str,
         if key is None:
             problems.append(Problem(Text(
                 N_("status '%(status)s' is not one of: %(statuses)s%(hint)s"), status=status,
-                statuses=_joined("; ", [Text(v) for v in STATUSES.values()]),
+                statuses=joined("; ", [Text(v) for v in STATUSES.values()]),
                 hint=did_you_mean(status, [*STATUSES, *STATUSES.values()])), where))
         reason = str(rec["reason"] or "").strip()
         if key in NEEDS_REASON and not reason:
@@ -224,12 +225,6 @@ def missing_french(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[Pr
                                          code=row["code"], missing=", ".join(missing)),
                                     f"{source}:{n}"))
     return problems
-
-
-def _joined(between: str, texts: list[Text]) -> Text:
-    """``texts`` with ``between`` between them, each said again in a page's language."""
-    return Text("%(first)s" + "".join(f"{between}%(t{i})s" for i in range(1, len(texts))),
-                first=texts[0], **{f"t{i}": t for i, t in enumerate(texts[1:], start=1)})
 
 
 def has_french(rows: Iterable[Mapping[str, Any]]) -> bool:
