@@ -13,9 +13,10 @@ it as an internal error and the web as a 500 page with a request id, never as "n
 - ``Forbidden``: the principal may not do this.
 
 The words of a problem are English, as the CLI and the JSON API show them. A message that a
-person also meets on a web page in another language is a ``Text``: the same English string,
-which also keeps its English template (marked ``N_`` for the catalogue) and its values, so
-that the web can say it again in the page's language (web.i18n.say), numbers included.
+person also meets on a web page in another language is a ``text.Text``: the same English
+string, which also keeps its English message (marked ``N_`` for the web's catalogue) and its
+values, so that the web can say it again in the page's language (web.i18n.say), numbers
+included.
 """
 
 from __future__ import annotations
@@ -24,49 +25,10 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from .text import N_, Text
 
-def N_(message: str) -> str:
-    """Marks an English template for `pybabel extract` (babel.cfg passes ``-k N_``)."""
-    return message
-
-
-class Text(str):
-    """English words that remember how they were made: ``template % values``. It is the
-    English string itself (the CLI, the JSON and the logs read it as ever); the web says it
-    again from ``template`` and ``values`` in the page's language. A value may itself be a
-    ``Text`` (said again too) or a ``Figure`` (written in the page's number format). With no
-    values the template is the text, not %-formatted. Joined to other text it becomes a plain
-    ``str``: English on every page, never wrong."""
-
-    template: str
-    values: dict[str, Any]
-
-    def __new__(cls, template: str, **values: Any) -> Text:
-        self = super().__new__(cls, template % values if values else template)
-        self.template, self.values = template, values
-        return self
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A number in a ``Text``: its English writing as the message has always had it (``5``,
-    ``0.5``, ``1e+06``) and its value, for a page that writes numbers its own way: by
-    ``pattern`` (a Babel number pattern, e.g. ``+#,##0.0 %`` for a signed share) or, without
-    one, with as many decimals as it has, up to three."""
-
-    value: float
-    english: str
-    pattern: str | None = None
-
-    def __str__(self) -> str:
-        return self.english
-
-
-def figure(value: float) -> Figure:
-    """``value`` written as ``f"{value:g}"`` in English."""
-    return Figure(value, f"{value:g}")
+__all__ = ["N_", "Text"]  # re-exported: the errors' words are text.Text, marked N_
 
 
 @dataclass(frozen=True)
@@ -100,6 +62,15 @@ class TextProblem(str, Problem):
 
     def __init__(self, text: str) -> None:  # all done in __new__; str takes no __init__
         pass
+
+    @classmethod
+    def at(cls, where: str, message: str) -> TextProblem:
+        """``where: message`` with ``message`` kept as given (a ``Text``, for a page to say
+        again in its language): the same text as ``TextProblem(f"{where}: {message}")``."""
+        self = str.__new__(cls, f"{where}: {message}" if where else message)
+        object.__setattr__(self, "where", where)
+        object.__setattr__(self, "message", message)
+        return self
 
 
 class StocktakeError(Exception):

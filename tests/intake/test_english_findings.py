@@ -10,9 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from stocktake.cli import app
-from stocktake.errors import Figure, Text
+from stocktake.errors import Text
 from stocktake.intake.findings import Finding, SubmissionError
 from stocktake.store.db import utcnow
+from stocktake.text import Number
 
 runner = CliRunner()
 
@@ -71,7 +72,7 @@ def test_stocktake_submit_says_the_findings_in_english_as_ever(db_url, small_mod
 
 def test_a_text_is_its_english_and_keeps_its_template_and_values():
     text = Text("%(value)s is above the highest value %(indicator)s can take (%(max)s)",
-                value="3000", indicator="population", max=Figure(2500.5, "2500.5"))
+                value="3000", indicator="population", max=Number(2500.5, "2500.5"))
     assert text == "3000 is above the highest value population can take (2500.5)"
     assert text.values["max"].value == 2500.5
     # a file that cannot be read: each finding a problem at its row and column, in English

@@ -45,7 +45,11 @@ CONVERTED_MODULES = ("i18n.py", "public_words.py", "data_pages.py", "account_pag
 # (errors.Text, marked N_; babel.cfg reads them too).
 SAYING_MODULES = ("errors.py", "intake/findings.py", "intake/formats.py", "intake/rules.py",
                   "intake/service.py", "intake/template.py", "intake/validate.py",
-                  "model/periods.py")
+                  "model/periods.py", "delivery/commitments.py", "delivery/escalation.py",
+                  "delivery/assessments.py", "delivery/stocktakes.py",
+                  *(f"services/routines/{name}.py" for name in (
+                      "commitments", "plans", "chains", "stocktakes", "assessments",
+                      "escalation", "documents")))
 KEYWORDS = DEFAULT_KEYWORDS | {"N_": None}
 NOT_WORDS = {"stocktake", "CSV"}  # the same in every language
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ..errors import did_you_mean
+from ..errors import N_, Text, TextProblem, did_you_mean
 from .errors import DeliveryError
 
 # -- scales ------------------------------------------------------------------------------
@@ -80,18 +80,22 @@ _TOP_FIELDS = ("round", "assessed_on", "assessor", *_CRITERION)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+REQUIRED = Text(N_("required"))
+
+
 def _at(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else key
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any) -> Text:
+    """A value as a problem names it: ``'x' (text)``, ``nothing``."""
     if value is None:
-        return "nothing"
-    kind = {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list",
-            dict: "a mapping"}.get(type(value), type(value).__name__)
-    return f"{value!r} ({kind})"
+        return Text(N_("nothing"))
+    kind = {bool: N_("true/false"), int: N_("a number"), float: N_("a number"), str: N_("text"),
+            list: N_("a list"), dict: N_("a mapping")}.get(type(value), type(value).__name__)
+    return Text(N_("%(value)s (%(kind)s)"), value=repr(value), kind=Text(kind))
 
 
 class _Problems:
@@ -101,7 +105,11 @@ class _Problems:
         self.items: list[str] = []
 
     def add(self, path: str, message: str) -> None:
-        self.items.append(f"{path}: {message}" if path else message)
+        """``message`` at ``path``; a Text is kept (TextProblem.at) for a page to say again."""
+        if isinstance(message, Text):
+            self.items.append(TextProblem.at(path, message))
+        else:
+            self.items.append(f"{path}: {message}" if path else message)
 
     def raise_if_any(self) -> None:
         if self.items:
@@ -110,13 +118,14 @@ class _Problems:
     def mapping(self, raw: Any, path: str, allowed: Iterable[str]) -> dict[str, Any] | None:
         """The mapping with its keys checked (unknown keys suggest the nearest known one)."""
         if not isinstance(raw, Mapping):
-            self.add(path, f"expected a mapping, got {_describe(raw)}")
+            self.add(path, Text(N_("expected a mapping, got %(value)s"), value=_describe(raw)))
             return None
         allowed = tuple(allowed)
         out: dict[str, Any] = {}
         for key, value in raw.items():
             if str(key) not in allowed:
-                self.add(_at(path, str(key)), f"unknown field{did_you_mean(str(key), allowed)}")
+                self.add(_at(path, str(key)), Text(N_("unknown field%(hint)s"),
+                                                   hint=did_you_mean(str(key), allowed)))
             else:
                 out[str(key)] = value
         return out
@@ -128,27 +137,29 @@ class _Problems:
         if isinstance(value, str) and value.strip():
             return value.strip()
         if value is not None and not isinstance(value, str):
-            self.add(_at(path, key), f"expected text, got {_describe(value)}")
+            self.add(_at(path, key), Text(N_("expected text, got %(value)s"),
+                                          value=_describe(value)))
         elif required:
-            self.add(_at(path, key), "required")
+            self.add(_at(path, key), REQUIRED)
         return None
 
     def required(self, raw: Mapping[str, Any], key: str, path: str) -> Any:
         if raw.get(key) is None:
-            self.add(_at(path, key), "required")
+            self.add(_at(path, key), REQUIRED)
         return raw.get(key)
 
     def date(self, raw: Mapping[str, Any], key: str, path: str, *,
              required: bool = False) -> date | None:
         if required and raw.get(key) is None:
-            self.add(_at(path, key), "required")
+            self.add(_at(path, key), REQUIRED)
         return self.as_date(raw.get(key), _at(path, key))
 
     def as_date(self, value: Any, path: str) -> date | None:
         if value is None:
             return None
         if isinstance(value, datetime):  # YAML reads 2026-06-12T10:00 as a date-time
-            self.add(path, f"expected a date (YYYY-MM-DD), got the date-time {value.isoformat()}")
+            self.add(path, Text(N_("expected a date (YYYY-MM-DD), got the date-time %(value)s"),
+                                value=value.isoformat()))
             return None
         if isinstance(value, date):
             return value
@@ -156,9 +167,11 @@ class _Problems:
             try:
                 return date.fromisoformat(value.strip())
             except ValueError as exc:
-                self.add(path, f"{value!r} is not a real date ({exc})")
+                self.add(path, Text(N_("%(value)s is not a real date (%(why)s)"),
+                                    value=repr(value), why=str(exc)))
                 return None
-        self.add(path, f"expected a date (YYYY-MM-DD), got {_describe(value)}")
+        self.add(path, Text(N_("expected a date (YYYY-MM-DD), got %(value)s"),
+                            value=_describe(value)))
         return None
 
     def choice(self, value: Any, choices: tuple[Any, ...], path: str) -> Any:
@@ -166,7 +179,8 @@ class _Problems:
             return value
         listed = ", ".join(str(c) for c in choices)
         hint = did_you_mean(value, [str(c) for c in choices]) if isinstance(value, str) else ""
-        self.add(path, f"{value!r} is not one of {listed}{hint}")
+        self.add(path, Text(N_("%(value)s is not one of %(choices)s%(hint)s"), value=repr(value),
+                            choices=listed, hint=hint))
         return None
 
 
@@ -226,8 +240,9 @@ def parse_assessment(raw: Any) -> Assessment:
     """Read an assessment document, or raise DeliveryError listing every problem."""
     problems = _Problems()
     if not raw:
-        raise DeliveryError("an assessment needs round, assessed_on, assessor and likelihood "
-                            "({rating, rationale}); got nothing")
+        raise DeliveryError(TextProblem.at("", Text(N_(
+            "an assessment needs round, assessed_on, assessor and likelihood ({rating, "
+            "rationale}); got nothing"))))
     doc = problems.mapping(raw, "", _TOP_FIELDS)
     if doc is None:
         raise DeliveryError(problems.items)
@@ -344,27 +359,32 @@ def disagreement(likelihood: str, *, probability: float | None, status: str | No
     """
     problems = _Problems()
     if likelihood not in LIKELIHOOD:
-        problems.add("likelihood", f"{likelihood!r} is not one of {', '.join(LIKELIHOOD)}"
-                     + (did_you_mean(likelihood, LIKELIHOOD)
-                        if isinstance(likelihood, str) else ""))
+        problems.add("likelihood", Text(N_("%(value)s is not one of %(choices)s%(hint)s"),
+                                        value=repr(likelihood), choices=", ".join(LIKELIHOOD),
+                                        hint=did_you_mean(likelihood, LIKELIHOOD)
+                                        if isinstance(likelihood, str) else ""))
     if probability is not None:
         if isinstance(probability, bool) or not isinstance(probability, (int, float)):
-            problems.add("probability", f"expected a number from 0 to 1, got "
-                         f"{_describe(probability)}")
+            problems.add("probability", Text(N_("expected a number from 0 to 1, got %(value)s"),
+                                             value=_describe(probability)))
             probability = None
         elif math.isnan(probability):
             probability = None  # the forecast could not be made: no statistic
         elif not 0.0 <= probability <= 1.0:
-            problems.add("probability", f"{probability} is not between 0 and 1")
+            problems.add("probability", Text(N_("%(value)s is not between 0 and 1"),
+                                             value=str(probability)))
     if status is not None and status not in STATUSES:
-        problems.add("status", f"{status!r} is not one of {', '.join(STATUSES)}"
-                     + (did_you_mean(status, STATUSES) if isinstance(status, str) else ""))
+        problems.add("status", Text(N_("%(value)s is not one of %(choices)s%(hint)s"),
+                                    value=repr(status), choices=", ".join(STATUSES),
+                                    hint=did_you_mean(status, STATUSES)
+                                    if isinstance(status, str) else ""))
     kind = None
     if variation_icon is not None:
         kind = re.sub(r"_(high|low)$", "", str(variation_icon))
         if kind not in VARIATION_KINDS:
-            problems.add("variation_icon", f"{variation_icon!r} is not one of "
-                         f"{', '.join(VARIATION_KINDS)} (optionally with _high or _low)")
+            problems.add("variation_icon", Text(N_(
+                "%(value)s is not one of %(choices)s (optionally with _high or _low)"),
+                value=repr(variation_icon), choices=", ".join(VARIATION_KINDS)))
     problems.raise_if_any()
 
     rated = f"Rated {LIKELIHOOD_LABELS[likelihood]}"

@@ -20,8 +20,9 @@ from typing import Any
 
 from ..errors import did_you_mean
 from ..model.entities import DeliveryModel
-from .errors import DeliveryError
-from .wording import ENGLISH, N_, Wording
+from ..text import Text
+from .errors import DeliveryError, problem_at
+from .wording import DOMAIN, ENGLISH, N_, Wording
 
 LEVELS = ("federal", "provincial", "municipal", "frontline", "external")
 LINK_TYPES = ("funding", "legislation", "guidance", "data", "service")
@@ -104,8 +105,14 @@ def _unknown_keys(item: Mapping[Any, Any], allowed: tuple[str, ...], where: str,
                   problems: list[str]) -> None:
     for key in item:
         if key not in allowed:
-            problems.append(f"{where}{key}: unknown field{_suggest(key, allowed)}; "
-                            f"expected one of {', '.join(allowed)}")
+            problems.append(problem_at(f"{where}{key}", N_(
+                "unknown field%(hint)s; expected one of %(allowed)s"),
+                hint=_suggest(key, allowed), allowed=", ".join(allowed)))
+
+
+def _what(kind: str) -> Text:
+    """"unit" or "indicator", in the words of a page's language."""
+    return Text.in_catalogue(DOMAIN, {"unit": N_("unit"), "indicator": N_("indicator")}[kind])
 
 
 def _text(item: Mapping[str, Any], key: str, where: str, problems: list[str], *,
@@ -113,11 +120,12 @@ def _text(item: Mapping[str, Any], key: str, where: str, problems: list[str], *,
     value = item.get(key)
     if value is None:
         if required:
-            problems.append(f"{where}.{key}: required")
+            problems.append(problem_at(f"{where}.{key}", N_("required")))
         return None
     if not isinstance(value, str) or (required and not value.strip()):
-        problems.append(f"{where}.{key}: must be {'non-empty ' if required else ''}text, "
-                        f"got {value!r}")
+        problems.append(problem_at(f"{where}.{key}", N_("must be non-empty text, got %(value)s")
+                                   if required else N_("must be text, got %(value)s"),
+                                   value=repr(value)))
         return None
     return value.strip()
 
@@ -126,8 +134,9 @@ def _choice(item: Mapping[str, Any], key: str, choices: tuple[str, ...], where: 
             problems: list[str]) -> str | None:
     value = _text(item, key, where, problems, required=True)
     if value is not None and value not in choices:
-        problems.append(f"{where}.{key}: must be one of {', '.join(choices)}, got {value!r}"
-                        f"{_suggest(value, choices)}")
+        problems.append(problem_at(f"{where}.{key}", N_(
+            "must be one of %(choices)s, got %(value)s%(hint)s"), choices=", ".join(choices),
+            value=repr(value), hint=_suggest(value, choices)))
         return None
     return value
 
@@ -138,17 +147,22 @@ def _codes(item: Mapping[str, Any], key: str, known: Mapping[str, Any], what: st
     if value is None:
         return ()
     if not isinstance(value, list):
-        problems.append(f"{where}.{key}: must be a list of {what} codes, got {value!r}")
+        problems.append(problem_at(f"{where}.{key}", N_(
+            "must be a list of %(what)s codes, got %(value)s"), what=_what(what),
+            value=repr(value)))
         return ()
     out = []
     for i, code in enumerate(value):
         if not isinstance(code, str):
-            problems.append(f"{where}.{key}[{i}]: must be a {what} code, got {code!r}")
+            problems.append(problem_at(f"{where}.{key}[{i}]", N_(
+                "must be a %(what)s code, got %(value)s"), what=_what(what), value=repr(code)))
         elif code not in known:
-            problems.append(f"{where}.{key}[{i}]: unknown {what} '{code}'"
-                            f"{_suggest(code, known)}")
+            problems.append(problem_at(f"{where}.{key}[{i}]", N_(
+                "unknown %(what)s '%(code)s'%(hint)s"), what=_what(what), code=code,
+                hint=_suggest(code, known)))
         elif code in out:
-            problems.append(f"{where}.{key}[{i}]: '{code}' listed twice")
+            problems.append(problem_at(f"{where}.{key}[{i}]", N_("'%(code)s' listed twice"),
+                                       code=code))
         else:
             out.append(code)
     return tuple(out)
@@ -166,7 +180,8 @@ def _date(value: Any, where: str, problems: list[str]) -> date | None:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    problems.append(f"{where}: must be an ISO date like 2026-06-30, got {value!r}")
+    problems.append(problem_at(where, N_("must be an ISO date like 2026-06-30, got %(value)s"),
+                               value=repr(value)))
     return None
 
 
@@ -174,13 +189,15 @@ def _parse_actor(raw: Any, i: int, model: DeliveryModel,
                  problems: list[str]) -> Actor | None:
     where = f"actors[{i}]"
     if not isinstance(raw, Mapping):
-        problems.append(f"{where}: must be a mapping with code, name and level, got {raw!r}")
+        problems.append(problem_at(where, N_(
+            "must be a mapping with code, name and level, got %(value)s"), value=repr(raw)))
         return None
     start = len(problems)
     _unknown_keys(raw, ACTOR_KEYS, f"{where}.", problems)
     code = _text(raw, "code", where, problems, required=True)
     if code is not None and not CODE.fullmatch(code):
-        problems.append(f"{where}.code: must be lower-case letters, digits and _, got {code!r}")
+        problems.append(problem_at(f"{where}.code", N_(
+            "must be lower-case letters, digits and _, got %(value)s"), value=repr(code)))
         code = None
     name = _text(raw, "name", where, problems, required=True)
     name_fr = _text(raw, "name_fr", where, problems, required=False)
@@ -189,7 +206,8 @@ def _parse_actor(raw: Any, i: int, model: DeliveryModel,
     indicators = _codes(raw, "indicators", model.indicators, "indicator", where, problems)
     controls = raw.get("controls")
     if controls is not None and not isinstance(controls, bool):
-        problems.append(f"{where}.controls: must be true or false, got {controls!r}")
+        problems.append(problem_at(f"{where}.controls", N_(
+            "must be true or false, got %(value)s"), value=repr(controls)))
     if len(problems) > start or code is None or name is None or level is None:
         return None
     return Actor(code, name, level, units, indicators,
@@ -199,8 +217,9 @@ def _parse_actor(raw: Any, i: int, model: DeliveryModel,
 def _parse_link(raw: Any, j: int, codes: set[str], problems: list[str]) -> Link | None:
     where = f"links[{j}]"
     if not isinstance(raw, Mapping):
-        problems.append(f"{where}: must be a mapping with from, to, type and strength, "
-                        f"got {raw!r}")
+        problems.append(problem_at(where, N_(
+            "must be a mapping with from, to, type and strength, got %(value)s"),
+            value=repr(raw)))
         return None
     start = len(problems)
     _unknown_keys(raw, LINK_KEYS, f"{where}.", problems)
@@ -208,16 +227,20 @@ def _parse_link(raw: Any, j: int, codes: set[str], problems: list[str]) -> Link 
     for key in ("from", "to"):
         code = _text(raw, key, where, problems, required=True)
         if code is not None and code not in codes:
-            problems.append(f"{where}.{key}: unknown actor '{code}'{_suggest(code, codes)}")
+            problems.append(problem_at(f"{where}.{key}", N_("unknown actor '%(code)s'%(hint)s"),
+                                       code=code, hint=_suggest(code, codes)))
         ends[key] = code
     if ends["from"] is not None and ends["from"] == ends["to"]:
-        problems.append(f"{where}: links actor '{ends['from']}' to itself")
+        problems.append(problem_at(where, N_("links actor '%(code)s' to itself"),
+                                   code=ends["from"]))
     kind = _choice(raw, "type", LINK_TYPES, where, problems)
     strength = _choice(raw, "strength", STRENGTHS, where, problems)
     evidence = _text(raw, "evidence", where, problems, required=False)
     evidence_fr = _text(raw, "evidence_fr", where, problems, required=False)
     if strength in WEAK and not evidence and isinstance(raw.get("evidence"), str | None):
-        problems.append(f"{where}.evidence: required when strength is {strength}")
+        problems.append(problem_at(f"{where}.evidence", N_(
+            "required when strength is %(strength)s"),
+            strength=Text.in_catalogue(DOMAIN, strength)))
     assessed_on = _date(raw.get("assessed_on"), f"{where}.assessed_on", problems)
     if len(problems) > start:
         return None
@@ -273,22 +296,24 @@ def parse_chain(raw: Any, model: DeliveryModel) -> Chain:
     """Check a chain document against the delivery model; raise DeliveryError with every
     problem, each prefixed by the path of its field."""
     if not isinstance(raw, Mapping):
-        raise DeliveryError(f"chain: must be a mapping with actors and links, got "
-                            f"{type(raw).__name__}")
+        raise DeliveryError(problem_at("chain", N_(
+            "must be a mapping with actors and links, got %(type)s"), type=type(raw).__name__))
     problems: list[str] = []
     _unknown_keys(raw, CHAIN_KEYS, "", problems)
     raw_actors = raw.get("actors")
     if raw_actors is None:
-        problems.append("actors: required")
+        problems.append(problem_at("actors", N_("required")))
         raw_actors = []
     elif not isinstance(raw_actors, list):
-        problems.append(f"actors: must be a list, got {type(raw_actors).__name__}")
+        problems.append(problem_at("actors", N_("must be a list, got %(type)s"),
+                                   type=type(raw_actors).__name__))
         raw_actors = []
     raw_links = raw.get("links")
     if raw_links is None:
         raw_links = []
     elif not isinstance(raw_links, list):
-        problems.append(f"links: must be a list, got {type(raw_links).__name__}")
+        problems.append(problem_at("links", N_("must be a list, got %(type)s"),
+                                   type=type(raw_links).__name__))
         raw_links = []
 
     actors: list[Actor] = []
@@ -300,8 +325,9 @@ def parse_chain(raw: Any, model: DeliveryModel) -> Chain:
         if isinstance(code, str) and CODE.fullmatch(code.strip()):
             code = code.strip()
             if code in first_at:
-                problems.append(f"actors[{i}].code: duplicate '{code}' "
-                                f"(also actors[{first_at[code]}])")
+                problems.append(problem_at(f"actors[{i}].code", N_(
+                    "duplicate '%(code)s' (also %(other)s)"), code=code,
+                    other=f"actors[{first_at[code]}]"))
                 continue
             first_at[code] = i
             codes.add(code)
@@ -318,15 +344,17 @@ def parse_chain(raw: Any, model: DeliveryModel) -> Chain:
         if ends and all(isinstance(e, str) for e in ends):
             key = tuple(e.strip() for e in ends)
             if key in seen:
-                problems.append(f"links[{j}]: duplicate of links[{seen[key]}] ({key[0]} -> "
-                                f"{key[1]}, {key[2]})")
+                problems.append(problem_at(f"links[{j}]", N_(
+                    "duplicate of %(other)s (%(source)s -> %(target)s, %(type)s)"),
+                    other=f"links[{seen[key]}]", source=key[0], target=key[1], type=key[2]))
                 continue
             seen[key] = j
         if link is not None:
             links.append(link)
     for cycle in _cycles(links):
-        problems.append(f"links: {' -> '.join(cycle)} is a cycle; links run downstream, "
-                        "from the actor that delivers to the one that receives")
+        problems.append(problem_at("links", N_(
+            "%(cycle)s is a cycle; links run downstream, from the actor that delivers to the "
+            "one that receives"), cycle=" -> ".join(cycle)))
     if problems:
         raise DeliveryError(problems)
     return Chain(tuple(actors), tuple(links))

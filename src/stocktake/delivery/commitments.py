@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..errors import Invalid, Problem, did_you_mean
+from ..errors import N_, Invalid, Problem, Text, did_you_mean
+from ..text import joined
 
 # Status key -> the exact words shown everywhere. The order is the scale's.
 STATUSES: dict[str, str] = {
@@ -50,9 +51,12 @@ def check_status(word: str, where: str = "status") -> str:
     """The status key for ``word``, or Invalid saying which words are allowed."""
     key = status_key(word)
     if key is None:
-        raise Invalid(Problem(f"'{word}' is not a status of a commitment: one of "
-                              + "; ".join(f"'{k}' ({v})" for k, v in STATUSES.items())
-                              + did_you_mean(word, [*STATUSES, *STATUSES.values()]), where))
+        raise Invalid(Problem(Text(
+            N_("'%(word)s' is not a status of a commitment: one of %(statuses)s%(hint)s"),
+            word=word, statuses=joined("; ", [Text(N_("'%(key)s' (%(word)s)"), key=k,
+                                                     word=Text(v))
+                                                for k, v in STATUSES.items()]),
+            hint=did_you_mean(word, [*STATUSES, *STATUSES.values()])), where))
     return key
 
 
@@ -147,45 +151,52 @@ def parse_rows(rows: Iterable[Mapping[str, Any]], *, source: str,
         where = f"{source}:{n}"
         unknown = sorted(set(row) - set(FIELDS))
         if unknown:
-            problems.append(Problem(f"unknown column {', '.join(map(repr, unknown))} (the "
-                                    f"columns: {', '.join(FIELDS)})", where))
+            problems.append(Problem(Text(N_("unknown column %(unknown)s (the columns: "
+                                            "%(columns)s)"),
+                                         unknown=", ".join(map(repr, unknown)),
+                                         columns=", ".join(FIELDS)), where))
         rec = {k: (str(row.get(k)).strip() if isinstance(row.get(k), str | int) else
                    row.get(k)) for k in FIELDS}
         code = rec["code"] or ""
         if not isinstance(code, str) or not CODE.match(code):
-            problems.append(Problem(f"code {code!r}: letters, digits, '_', '.', '-' "
-                                    "(at most 64), required", where))
+            problems.append(Problem(Text(N_("code %(code)s: letters, digits, '_', '.', '-' "
+                                            "(at most 64), required"), code=repr(code)),
+                                    where))
         elif code in seen:
-            problems.append(Problem(f"commitment '{code}' appears twice", where))
+            problems.append(Problem(Text(N_("commitment '%(code)s' appears twice"),
+                                         code=code), where))
         seen.add(str(code))
         for name in ("text", "minister", "department"):
             if not rec[name]:
-                problems.append(Problem(f"{name} is required", where))
+                problems.append(Problem(Text(N_("%(name)s is required"), name=name), where))
         status = str(rec["status"] or "on_track")
         key = status_key(status)
         if key is None:
-            problems.append(Problem(f"status '{status}' is not one of: "
-                                    + "; ".join(STATUSES.values())
-                                    + did_you_mean(status, [*STATUSES, *STATUSES.values()]),
-                                    where))
+            problems.append(Problem(Text(
+                N_("status '%(status)s' is not one of: %(statuses)s%(hint)s"), status=status,
+                statuses=joined("; ", [Text(v) for v in STATUSES.values()]),
+                hint=did_you_mean(status, [*STATUSES, *STATUSES.values()])), where))
         reason = str(rec["reason"] or "").strip()
         if key in NEEDS_REASON and not reason:
-            problems.append(Problem(f"'{STATUSES[key]}' needs a reason (column 'reason')",
-                                    where))
+            problems.append(Problem(Text(N_("'%(status)s' needs a reason (column 'reason')"),
+                                         status=Text(STATUSES[key])), where))
         if rec["priority"] and known_p and rec["priority"] not in known_p:
-            problems.append(Problem(f"no priority '{rec['priority']}'"
-                                    + did_you_mean(rec["priority"], known_p), where))
+            problems.append(Problem(Text(N_("no %(kind)s '%(word)s'%(hint)s"),
+                                         kind=Text(N_("priority")), word=rec["priority"],
+                                         hint=did_you_mean(rec["priority"], known_p)), where))
         if rec["indicator"] and known_i and rec["indicator"] not in known_i:
-            problems.append(Problem(f"no indicator '{rec['indicator']}'"
-                                    + did_you_mean(rec["indicator"], known_i), where))
+            problems.append(Problem(Text(N_("no %(kind)s '%(word)s'%(hint)s"),
+                                         kind=Text(N_("indicator")), word=rec["indicator"],
+                                         hint=did_you_mean(rec["indicator"], known_i)), where))
         # Links are shown on the public tracker: web addresses only, never "javascript:".
         for link in _split(rec["evidence"]):
             if not link.lower().startswith(("https://", "http://")):
-                problems.append(Problem(f"evidence {link!r}: a web address (https://...)",
-                                        where))
+                problems.append(Problem(Text(N_("evidence %(link)s: a web address "
+                                                "(https://...)"), link=repr(link)), where))
         public = _flag(rec["public"])
         if public is None:
-            problems.append(Problem(f"public {rec['public']!r}: yes or no", where))
+            problems.append(Problem(Text(N_("public %(value)s: yes or no"),
+                                         value=repr(rec["public"])), where))
         out.append({"code": code, "text": str(rec["text"] or ""),
                     "minister": str(rec["minister"] or ""),
                     "department": str(rec["department"] or ""),
@@ -196,7 +207,7 @@ def parse_rows(rows: Iterable[Mapping[str, Any]], *, source: str,
                     "public": bool(public), "text_fr": str(rec["text_fr"] or ""),
                     "rationale_fr": str(rec["rationale_fr"] or "")})
     if not out and not problems:
-        problems.append(Problem("no commitments in the file", source))
+        problems.append(Problem(Text(N_("no commitments in the file")), source))
     if problems:
         raise Invalid(problems)
     return out
@@ -209,8 +220,10 @@ def missing_french(rows: Iterable[Mapping[str, Any]], *, source: str) -> list[Pr
     for n, row in enumerate(rows, start=2):  # row 1 of a CSV is its header
         missing = [k for k, en in FRENCH.items() if row.get(en) and not row.get(k)]
         if missing:
-            problems.append(Problem(f"commitment '{row['code']}' has no French translation "
-                                    f"({', '.join(missing)})", f"{source}:{n}"))
+            problems.append(Problem(Text(N_("commitment '%(code)s' has no French "
+                                            "translation (%(missing)s)"),
+                                         code=row["code"], missing=", ".join(missing)),
+                                    f"{source}:{n}"))
     return problems
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from ..errors import Invalid, Problem, did_you_mean
+from ..errors import N_, Invalid, Problem, Text, did_you_mean
 from .stocktakes import ACTION_STATUSES, CLOSED_STATUSES
 
 INTENSITIES: dict[str, str] = {
@@ -27,15 +27,17 @@ REVIEW_STAGES = ("commissioned", "reported", "closed")
 
 def check_level(level: str) -> str:
     if level not in INTENSITIES:
-        raise Invalid(Problem(f"'{level}' is not an intensity: {', '.join(INTENSITIES)}"
-                              + did_you_mean(level, INTENSITIES), "level"))
+        raise Invalid(Problem(Text(N_("'%(level)s' is not an intensity: %(levels)s%(hint)s"),
+                                   level=level, levels=", ".join(INTENSITIES),
+                                   hint=did_you_mean(level, INTENSITIES)), "level"))
     return level
 
 
 def need_text(value: Any, where: str, what: str) -> str:
+    """``value`` stripped, or Invalid at ``where`` saying ``what`` (marked N_) is required."""
     text = str(value or "").strip()
     if not text:
-        raise Invalid(Problem(f"{what} is required", where))
+        raise Invalid(Problem(Text(N_("%(what)s is required"), what=Text(what)), where))
     return text
 
 
@@ -114,25 +116,25 @@ def parse_recommendations(items: Any) -> tuple[Recommendation, ...]:
     """Recommendations as given (a list of {text, owner, due}); every problem at once, each
     at ``recommendations[i].field``. Codes R1, R2... in the order given."""
     if not isinstance(items, list) or not items:
-        raise Invalid(Problem("a report needs at least one recommendation (text, owner, "
-                              "due)", "recommendations"))
+        raise Invalid(Problem(Text(N_("a report needs at least one recommendation (text, "
+                                   "owner, due)")), "recommendations"))
     problems: list[Problem] = []
     out = []
     for i, r in enumerate(items):
         at = f"recommendations[{i}]"
         if not isinstance(r, dict):
-            problems.append(Problem("a mapping of text, owner and due", at))
+            problems.append(Problem(Text(N_("a mapping of text, owner and due")), at))
             continue
         text, owner = str(r.get("text") or "").strip(), str(r.get("owner") or "").strip()
         if not text:
-            problems.append(Problem("required", f"{at}.text"))
+            problems.append(Problem(Text(N_("required")), f"{at}.text"))
         if not owner:
-            problems.append(Problem("required", f"{at}.owner"))
+            problems.append(Problem(Text(N_("required")), f"{at}.owner"))
         try:
             due = date.fromisoformat(str(r.get("due") or ""))
         except ValueError:
-            problems.append(Problem(f"{r.get('due')!r} is not a date (YYYY-MM-DD)",
-                                    f"{at}.due"))
+            problems.append(Problem(Text(N_("%(value)s is not a date (YYYY-MM-DD)"),
+                                         value=repr(r.get("due"))), f"{at}.due"))
             continue
         out.append(Recommendation(code=f"R{i + 1}", text=text, owner=owner, due=due))
     if problems:
@@ -142,7 +144,8 @@ def parse_recommendations(items: Any) -> tuple[Recommendation, ...]:
 
 def check_recommendation_status(status: str) -> str:
     if status not in ACTION_STATUSES:
-        raise Invalid(Problem(f"'{status}' is not a status of an action: "
-                              f"{', '.join(ACTION_STATUSES)}"
-                              + did_you_mean(status, ACTION_STATUSES), "status"))
+        raise Invalid(Problem(Text(N_("'%(status)s' is not a status of an action: "
+                                      "%(statuses)s%(hint)s"), status=status,
+                                   statuses=", ".join(ACTION_STATUSES),
+                                   hint=did_you_mean(status, ACTION_STATUSES)), "status"))
     return status

@@ -27,10 +27,12 @@ from typing import Any
 
 from stocktake.analysis.trajectory import Trajectory, TrajectoryError, trajectory_from_spec
 from stocktake.delivery.errors import DeliveryError
-from stocktake.delivery.wording import ENGLISH, N_, Wording
-from stocktake.errors import did_you_mean
+from stocktake.delivery.errors import problem_at as _at
+from stocktake.delivery.wording import DOMAIN, ENGLISH, N_, Wording
+from stocktake.errors import StocktakeError, TextProblem, did_you_mean
 from stocktake.model.entities import DeliveryModel, Priority
 from stocktake.model.periods import Period, PeriodError, PeriodType
+from stocktake.text import Text
 
 MILESTONE_STATUSES: tuple[str, ...] = (
     "not_started",
@@ -86,10 +88,16 @@ _CODE = re.compile(r"[a-z0-9_]+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # The trajectory module names the no-action path "counterfactual" among its components.
 _RESERVED_CODES = ("counterfactual",)
-_WHAT_A_PLAN_NEEDS = (
+_WHAT_A_PLAN_NEEDS = Text.in_catalogue(DOMAIN, N_(
     "a plan needs at least one intervention {code, name, start} and may add summary, drift, "
-    "milestones, risks and assumptions"
-)
+    "milestones, risks and assumptions"))
+
+
+def _words(exc: StocktakeError) -> str:
+    """An error's words as a value of another message: its one problem's message (a Text
+    where it is one), or its whole text."""
+    [first, *more] = exc.problems
+    return first.message if not more and not first.where and not exc.source else str(exc)
 
 
 # ---------------------------------------------------------------------------------------
@@ -214,15 +222,14 @@ def parse_plan(raw: Any, model: DeliveryModel, priority: str) -> Plan:
     """
     prio = model.priorities.get(priority) if isinstance(priority, str) else None
     if prio is None:
-        raise DeliveryError(
-            f"priority: {priority!r} is not a priority in the model"
-            + did_you_mean(str(priority), list(model.priorities))
-        )
+        raise DeliveryError(_at("priority", N_("%(value)s is not a priority in the model%(hint)s"),
+                                value=repr(priority),
+                                hint=did_you_mean(str(priority), list(model.priorities))))
     if raw is None or (isinstance(raw, Mapping) and not raw):
-        raise DeliveryError(f"plan: empty; {_WHAT_A_PLAN_NEEDS}")
+        raise DeliveryError(_at("plan", N_("empty; %(needs)s"), needs=_WHAT_A_PLAN_NEEDS))
     if not isinstance(raw, Mapping):
-        raise DeliveryError(f"plan: must be a mapping, got {type(raw).__name__}; "
-                            f"{_WHAT_A_PLAN_NEEDS}")
+        raise DeliveryError(_at("plan", N_("must be a mapping, got %(type)s; %(needs)s"),
+                                type=type(raw).__name__, needs=_WHAT_A_PLAN_NEEDS))
     r = _Reader(model, prio)
     r.unknown_keys(raw, _PLAN_KEYS, "")
     summary = r.text(raw.get("summary"), "summary", required=False)
@@ -276,6 +283,10 @@ class _Reader:
         else:
             self.in_scope = set(model.units)
 
+    def fail(self, path: str, message: str, **values: Any) -> None:
+        """Note a problem at ``path`` (``message`` marked N_, in the domain's catalogue)."""
+        self.problems.append(_at(path, message, **values))
+
     # -- lists -------------------------------------------------------------------------
     def items(
         self,
@@ -287,13 +298,13 @@ class _Reader:
     ) -> list[Any]:
         if raw is None:
             if required:
-                self.problems.append(f"{path}: required, {_WHAT_A_PLAN_NEEDS}")
+                self.fail(path, N_("required, %(needs)s"), needs=_WHAT_A_PLAN_NEEDS)
             return []
         if not isinstance(raw, Sequence) or isinstance(raw, str):
-            self.problems.append(f"{path}: must be a list, got {type(raw).__name__}")
+            self.fail(path, N_("must be a list, got %(type)s"), type=type(raw).__name__)
             return []
         if required and not raw:
-            self.problems.append(f"{path}: empty; {_WHAT_A_PLAN_NEEDS}")
+            self.fail(path, N_("empty; %(needs)s"), needs=_WHAT_A_PLAN_NEEDS)
             return []
         out = []
         first_use: dict[str, int] = {}
@@ -305,9 +316,8 @@ class _Reader:
             if code is not None:
                 self.codes_seen.setdefault(path, set()).add(code)
                 if code in first_use:
-                    self.problems.append(
-                        f"{where}.code: '{code}' is already used by {path}[{first_use[code]}]"
-                    )
+                    self.fail(f"{where}.code", N_("'%(code)s' is already used by %(other)s"),
+                              code=code, other=f"{path}[{first_use[code]}]")
                 else:
                     first_use[code] = i
             if parsed is not None and len(self.problems) == before:
@@ -322,9 +332,8 @@ class _Reader:
 
     def mapping(self, item: Any, path: str, keys: Sequence[str]) -> bool:
         if not isinstance(item, Mapping):
-            self.problems.append(
-                f"{path}: must be a mapping {{{', '.join(keys)}}}, got {item!r}"
-            )
+            self.fail(path, N_("must be a mapping {%(keys)s}, got %(value)s"),
+                      keys=", ".join(keys), value=repr(item))
             return False
         self.unknown_keys(item, keys, path + ".")
         return True
@@ -332,9 +341,8 @@ class _Reader:
     def unknown_keys(self, item: Mapping[Any, Any], allowed: Sequence[str], prefix: str) -> None:
         for key in item:
             if key not in allowed:
-                self.problems.append(
-                    f"{prefix}{key}: unknown key" + did_you_mean(str(key), allowed)
-                )
+                self.fail(f"{prefix}{key}", N_("unknown key%(hint)s"),
+                          hint=did_you_mean(str(key), allowed))
 
     # -- the four kinds of item --------------------------------------------------------
     def intervention(self, item: Any, path: str) -> PlanIntervention | None:
@@ -346,7 +354,7 @@ class _Reader:
         start = self.period(item.get("start"), f"{path}.start")
         ramp = 0
         if item.get("ramp") is not None:
-            ramp = self.whole(item["ramp"], f"{path}.ramp", 0, None, "periods")
+            ramp = self.whole(item["ramp"], f"{path}.ramp", 0, None, N_("periods"))
         effect = None
         if item.get("effect") is not None:
             effect = self.number(item["effect"], f"{path}.effect")
@@ -369,31 +377,27 @@ class _Reader:
         if status is None:
             status = "not_started"
         elif not isinstance(status, str) or status not in MILESTONE_STATUSES:
-            self.problems.append(
-                f"{path}.status: {status!r} is not one of {', '.join(MILESTONE_STATUSES)}"
-                + did_you_mean(str(status), MILESTONE_STATUSES)
-            )
+            self.fail(f"{path}.status", N_("%(value)s is not one of %(choices)s%(hint)s"),
+                      value=repr(status), choices=", ".join(MILESTONE_STATUSES),
+                      hint=did_you_mean(str(status), MILESTONE_STATUSES))
             status = None
         intervention = None
         if item.get("intervention") is not None:
             ref = item["intervention"]
             if not isinstance(ref, str):
-                self.problems.append(
-                    f"{path}.intervention: must be an intervention code, got {ref!r}"
-                )
+                self.fail(f"{path}.intervention",
+                          N_("must be an intervention code, got %(value)s"), value=repr(ref))
             elif ref not in interventions:
-                self.problems.append(
-                    f"{path}.intervention: '{ref}' is not an intervention in this plan"
-                    + did_you_mean(ref, sorted(interventions))
-                )
+                self.fail(f"{path}.intervention",
+                          N_("'%(code)s' is not an intervention in this plan%(hint)s"),
+                          code=ref, hint=did_you_mean(ref, sorted(interventions)))
             else:
                 intervention = ref
         completed_on = self.date(item.get("completed_on"), f"{path}.completed_on", required=False)
         if completed_on is not None and status is not None and status != "done":
-            self.problems.append(
-                f"{path}.completed_on: only a milestone with status done has a completion "
-                f"date, but the status is {status}"
-            )
+            self.fail(f"{path}.completed_on", N_(
+                "only a milestone with status done has a completion date, but the status is "
+                "%(status)s"), status=status)
         name_fr = self.text(item.get("name_fr"), f"{path}.name_fr", required=False)
         if None in (code, name, due, status):
             return None
@@ -407,10 +411,10 @@ class _Reader:
         scores = []
         for key in ("likelihood", "impact"):
             if item.get(key) is None:
-                self.problems.append(f"{path}.{key}: required, a whole number from 1 to 5")
+                self.fail(f"{path}.{key}", N_("required, a whole number from 1 to 5"))
                 scores.append(None)
             else:
-                scores.append(self.whole(item[key], f"{path}.{key}", 1, 5, "from 1 to 5"))
+                scores.append(self.whole(item[key], f"{path}.{key}", 1, 5, N_("from 1 to 5")))
         owner = self.text(item.get("owner"), f"{path}.owner", required=False)
         mitigation = self.text(item.get("mitigation"), f"{path}.mitigation", required=False)
         description_fr = self.text(item.get("description_fr"), f"{path}.description_fr",
@@ -425,9 +429,8 @@ class _Reader:
             text = self.text(item, path, required=True)
             return {"text": text, "evidence": None} if text is not None else None
         if not isinstance(item, Mapping):
-            self.problems.append(
-                f"{path}: must be text or a mapping {{text, evidence}}, got {item!r}"
-            )
+            self.fail(path, N_("must be text or a mapping {text, evidence}, got %(value)s"),
+                      value=repr(item))
             return None
         self.unknown_keys(item, _ASSUMPTION_KEYS, path + ".")
         text = self.text(item.get("text"), f"{path}.text", required=True)
@@ -437,31 +440,30 @@ class _Reader:
     # -- values ------------------------------------------------------------------------
     def code(self, value: Any, path: str) -> str | None:
         if value is None:
-            self.problems.append(f"{path}: required, lower-case letters, digits and _")
+            self.fail(path, N_("required, lower-case letters, digits and _"))
             return None
         if not isinstance(value, str) or not _CODE.fullmatch(value):
-            self.problems.append(
-                f"{path}: {value!r} must be lower-case letters, digits and _ (e.g. tutoring)"
-            )
+            self.fail(path, N_("%(value)s must be lower-case letters, digits and _ (e.g. "
+                               "tutoring)"), value=repr(value))
             return None
         if value in _RESERVED_CODES:
-            self.problems.append(f"{path}: '{value}' is reserved; choose another code")
+            self.fail(path, N_("'%(value)s' is reserved; choose another code"), value=value)
             return None
         return value
 
     def text(self, value: Any, path: str, *, required: bool) -> str | None:
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.problems.append(f"{path}: required")
+                self.fail(path, N_("required"))
             return None
         if not isinstance(value, str):
-            self.problems.append(f"{path}: must be text, got {value!r}")
+            self.fail(path, N_("must be text, got %(value)s"), value=repr(value))
             return None
         return value.strip()
 
     def number(self, value: Any, path: str) -> float | None:
         if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-            self.problems.append(f"{path}: must be a finite number, got {value!r}")
+            self.fail(path, N_("must be a finite number, got %(value)s"), value=repr(value))
             return None
         return float(value)
 
@@ -472,18 +474,22 @@ class _Reader:
         if ok and (value < low or (high is not None and value > high)):
             ok = False
         if not ok:
-            rule = f"{what}" if high is not None else f"of {what} >= {low}"
-            self.problems.append(f"{path}: must be a whole number {rule}, got {value!r}")
+            said = Text.in_catalogue(DOMAIN, what)
+            rule = said if high is not None else Text.in_catalogue(
+                DOMAIN, N_("of %(what)s >= %(low)s"), what=said, low=low)
+            self.fail(path, N_("must be a whole number %(rule)s, got %(value)s"), rule=rule,
+                      value=repr(value))
             return None
         return int(value)
 
     def period(self, value: Any, path: str) -> str | None:
         if value is None:
-            self.problems.append(f"{path}: required, a period such as 2024-09")
+            self.fail(path, N_("required, a period such as 2024-09"))
             return None
         # YAML reads 2025 as an int and 2025-03-15 as a date: take their text.
         if isinstance(value, bool) or not isinstance(value, str | int | date):
-            self.problems.append(f"{path}: must be a period code such as 2024-09, got {value!r}")
+            self.fail(path, N_("must be a period code such as 2024-09, got %(value)s"),
+                      value=repr(value))
             return None
         if self.ptype is None or self.first is None or self.last is None:
             return None  # the priority's own periods are broken (reported once)
@@ -491,23 +497,22 @@ class _Reader:
         try:
             p = Period.parse(text, self.ptype)
         except PeriodError as exc:
-            self.problems.append(f"{path}: {exc}")
+            self.problems.append(TextProblem.at(path, _words(exc)))
             return None
         if not self.first <= p <= self.last:
-            self.problems.append(
-                f"{path}: {p} is outside the priority's baseline {self.first} .. "
-                f"target {self.last}"
-            )
+            self.fail(path, N_("%(period)s is outside the priority's baseline %(first)s .. "
+                               "target %(last)s"), period=str(p), first=str(self.first),
+                      last=str(self.last))
             return None
         return p.code
 
     def date(self, value: Any, path: str, *, required: bool) -> date | None:
         if value is None:
             if required:
-                self.problems.append(f"{path}: required, an ISO date such as 2025-03-31")
+                self.fail(path, N_("required, an ISO date such as 2025-03-31"))
             return None
         if isinstance(value, datetime):
-            self.problems.append(f"{path}: must be a date without a time, got {value!r}")
+            self.fail(path, N_("must be a date without a time, got %(value)s"), value=repr(value))
             return None
         if isinstance(value, date):
             return value
@@ -515,40 +520,37 @@ class _Reader:
             try:
                 return date.fromisoformat(value.strip())
             except ValueError as exc:
-                self.problems.append(f"{path}: '{value}' is not a calendar date ({exc})")
+                self.fail(path, N_("'%(value)s' is not a calendar date (%(why)s)"), value=value,
+                          why=str(exc))
                 return None
-        self.problems.append(f"{path}: must be an ISO date such as 2025-03-31, got {value!r}")
+        self.fail(path, N_("must be an ISO date such as 2025-03-31, got %(value)s"),
+                  value=repr(value))
         return None
 
     def unit_codes(self, value: Any, path: str) -> tuple[str, ...]:
         if value is None:
             return ()
         if not isinstance(value, Sequence) or isinstance(value, str):
-            self.problems.append(f"{path}: must be a list of unit codes, got {value!r}")
+            self.fail(path, N_("must be a list of unit codes, got %(value)s"), value=repr(value))
             return ()
         out: list[str] = []
         for i, code in enumerate(value):
             where = f"{path}[{i}]"
             if isinstance(code, bool):
                 # YAML 1.1 reads ON, OFF, YES and NO (Ontario, Norway...) as booleans.
-                self.problems.append(
-                    f"{where}: got {code!r}, not a unit code; YAML reads ON, OFF, YES and NO "
-                    "as true/false, so quote such codes ('ON')"
-                )
+                self.fail(where, N_("got %(value)s, not a unit code; YAML reads ON, OFF, YES and "
+                                    "NO as true/false, so quote such codes ('ON')"),
+                          value=repr(code))
             elif not isinstance(code, str):
-                self.problems.append(f"{where}: must be a unit code, got {code!r}")
+                self.fail(where, N_("must be a unit code, got %(value)s"), value=repr(code))
             elif code not in self.model.units:
-                self.problems.append(
-                    f"{where}: '{code}' is not a unit in the model"
-                    + did_you_mean(code, list(self.model.units))
-                )
+                self.fail(where, N_("'%(code)s' is not a unit in the model%(hint)s"), code=code,
+                          hint=did_you_mean(code, list(self.model.units)))
             elif code not in self.in_scope:
-                self.problems.append(
-                    f"{where}: unit '{code}' is outside the priority's scope "
-                    f"'{self.priority.scope}'"
-                )
+                self.fail(where, N_("unit '%(code)s' is outside the priority's scope "
+                                    "'%(scope)s'"), code=code, scope=self.priority.scope)
             elif code in out:
-                self.problems.append(f"{where}: '{code}' is listed twice")
+                self.fail(where, N_("'%(code)s' is listed twice"), code=code)
             else:
                 out.append(code)
         return tuple(out)

@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ..errors import did_you_mean
-from .assessments import _at, _describe, _Problems
+from ..errors import N_, Text, TextProblem, did_you_mean
+from .assessments import REQUIRED, _at, _describe, _Problems
 from .errors import DeliveryError
 
 # Barber's five questions, asked at every review, in this order.
@@ -86,7 +86,8 @@ def _read_action(raw: Any, path: str, problems: _Problems, *, raised_on: date | 
         return None
     code = doc.get("code")
     if code is not None and not (isinstance(code, str) and _CODE.match(code)):
-        problems.add(_at(path, "code"), f"{code!r} is not a code (letters, digits, _ . -)")
+        problems.add(_at(path, "code"), Text(N_("%(value)s is not a code (letters, digits, _ . "
+                                                "-)"), value=repr(code)))
         code = None
     text = problems.text(doc, "text", path, required=True)
     owner = problems.text(doc, "owner", path, required=True)
@@ -97,14 +98,18 @@ def _read_action(raw: Any, path: str, problems: _Problems, *, raised_on: date | 
     status = problems.choice(status, ACTION_STATUSES, _at(path, "status"))
     closed_on = problems.date(doc, "closed_on", path)
     if raised_on is not None and due is not None and due < raised_on:
-        problems.add(_at(path, "due"), f"{due} is before the action was raised ({raised_on})")
+        problems.add(_at(path, "due"), Text(N_("%(day)s is before the action was raised "
+                                               "(%(raised)s)"), day=str(due),
+                                            raised=str(raised_on)))
     if closed_on is not None:
         if status is not None and status not in CLOSED_STATUSES:
-            problems.add(_at(path, "closed_on"), f"only a done or dropped action has a closing "
-                         f"date; this one is {status}")
+            problems.add(_at(path, "closed_on"), Text(N_(
+                "only a done or dropped action has a closing date; this one is %(status)s"),
+                status=status))
         if raised_on is not None and closed_on < raised_on:
-            problems.add(_at(path, "closed_on"), f"{closed_on} is before the action was "
-                         f"raised ({raised_on})")
+            problems.add(_at(path, "closed_on"), Text(N_("%(day)s is before the action was "
+                                                         "raised (%(raised)s)"),
+                                                      day=str(closed_on), raised=str(raised_on)))
     if None in (text, owner, due, status):
         return None
     return {"code": code, "text": text, "owner": owner, "due": due, "status": status,
@@ -118,7 +123,7 @@ def parse_action(raw: Any) -> Action:
     fields = (*_ACTION_FIELDS, "raised_on")
     got = _read_action(raw, "", problems, raised_on=None, fields=fields)
     if isinstance(raw, Mapping) and raw.get("code") is None:
-        problems.add("code", "required")
+        problems.add("code", REQUIRED)
     problems.raise_if_any()
     return Action(**got)  # type: ignore[arg-type]
 
@@ -157,7 +162,7 @@ def parse_action_update(raw: Any) -> ActionUpdate:
         status = problems.choice(status, ACTION_STATUSES, "status")
     note = problems.text(doc, "note", "")
     if doc.get("status") is None and doc.get("note") is None:
-        problems.add("", "an update needs a status, a note or both")
+        problems.add("", Text(N_("an update needs a status, a note or both")))
     problems.raise_if_any()
     return ActionUpdate(on, by, status, note)  # type: ignore[arg-type]
 
@@ -169,14 +174,16 @@ def apply_update(action: Action, update: ActionUpdate | Mapping[str, Any]) -> Ac
         update = parse_action_update(update)
     problems = _Problems()
     if action.raised_on is not None and update.on < action.raised_on:
-        problems.add("on", f"{update.on} is before the action was raised ({action.raised_on})")
+        problems.add("on", Text(N_("%(day)s is before the action was raised (%(raised)s)"),
+                                day=str(update.on), raised=str(action.raised_on)))
     if action.closed_on is not None and update.on < action.closed_on:
-        problems.add("on", f"{update.on} is before the action was closed ({action.closed_on})")
+        problems.add("on", Text(N_("%(day)s is before the action was closed (%(closed)s)"),
+                                day=str(update.on), closed=str(action.closed_on)))
     new = update.status or action.status
     reopening = action.status in CLOSED_STATUSES and new in OPEN_STATUSES
     if reopening and update.note is None:
-        problems.add("note", f"required to reopen an action that is {action.status}: "
-                     "say why it is open again")
+        problems.add("note", Text(N_("required to reopen an action that is %(status)s: say "
+                                     "why it is open again"), status=action.status))
     if problems.items:
         raise DeliveryError(problems.items, source=f"update to action {action.code}")
     if new == action.status:
@@ -240,8 +247,8 @@ def _timestamp(value: Any, path: str, problems: _Problems) -> str | None:
             return value.strip()
         except ValueError:
             pass
-    problems.add(path, f"expected an ISO date-time such as 2026-06-10T00:00:00+00:00, got "
-                 f"{_describe(value)}")
+    problems.add(path, Text(N_("expected an ISO date-time such as 2026-06-10T00:00:00+00:00, "
+                               "got %(value)s"), value=_describe(value)))
     return None
 
 
@@ -249,14 +256,16 @@ def _string_list(raw: Any, path: str, problems: _Problems) -> tuple[str, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        problems.add(path, f"expected a list, got {_describe(raw)}")
+        problems.add(path, Text(N_("expected a list, got %(value)s"), value=_describe(raw)))
         return ()
     out: list[str] = []
     for i, item in enumerate(raw):
         if not (isinstance(item, str) and item.strip()):
-            problems.add(_at(path, i), f"expected a name, got {_describe(item)}")
+            problems.add(_at(path, i), Text(N_("expected a name, got %(value)s"),
+                                            value=_describe(item)))
         elif item.strip() in out:
-            problems.add(_at(path, i), f"{item.strip()!r} is listed twice")
+            problems.add(_at(path, i), Text(N_("%(value)s is listed twice"),
+                                            value=repr(item.strip())))
         else:
             out.append(item.strip())
     return tuple(out)
@@ -265,8 +274,8 @@ def _string_list(raw: Any, path: str, problems: _Problems) -> tuple[str, ...]:
 def parse_stocktake(raw: Any) -> Stocktake:
     """Read a stocktake record, or raise DeliveryError listing every problem."""
     if not raw:
-        raise DeliveryError("a stocktake needs at least held_on (the date it was held); "
-                            "got nothing")
+        raise DeliveryError(TextProblem.at("", Text(N_(
+            "a stocktake needs at least held_on (the date it was held); got nothing"))))
     problems = _Problems()
     doc = problems.mapping(raw, "", _STOCKTAKE_FIELDS)
     if doc is None:
@@ -288,14 +297,16 @@ def parse_stocktake(raw: Any) -> Stocktake:
     decisions: list[dict[str, Any]] = []
     raw_decisions = doc.get("decisions")
     if raw_decisions is not None and not isinstance(raw_decisions, list):
-        problems.add("decisions", f"expected a list, got {_describe(raw_decisions)}")
+        problems.add("decisions", Text(N_("expected a list, got %(value)s"),
+                                       value=_describe(raw_decisions)))
         raw_decisions = None
     for i, item in enumerate(raw_decisions or []):
         path = _at("decisions", i)
         if isinstance(item, str):
             item = {"text": item}
         elif not isinstance(item, Mapping):
-            problems.add(path, f"expected text or {{text, plan_change}}, got {_describe(item)}")
+            problems.add(path, Text(N_("expected text or {text, plan_change}, got %(value)s"),
+                                    value=_describe(item)))
             continue
         d = problems.mapping(item, path, ("text", "plan_change"))
         if d is None:
@@ -303,14 +314,16 @@ def parse_stocktake(raw: Any) -> Stocktake:
         text = problems.text(d, "text", path, required=True)
         plan_change = d.get("plan_change", False)
         if not isinstance(plan_change, bool):
-            problems.add(_at(path, "plan_change"), f"expected true or false, got "
-                         f"{_describe(plan_change)}")
+            problems.add(_at(path, "plan_change"), Text(N_("expected true or false, got "
+                                                           "%(value)s"),
+                                                        value=_describe(plan_change)))
         elif text is not None:
             decisions.append({"text": text, "plan_change": plan_change})
 
     raw_actions = doc.get("actions")
     if raw_actions is not None and not isinstance(raw_actions, list):
-        problems.add("actions", f"expected a list, got {_describe(raw_actions)}")
+        problems.add("actions", Text(N_("expected a list, got %(value)s"),
+                                     value=_describe(raw_actions)))
         raw_actions = None
     read = [_read_action(item, _at("actions", i), problems, raised_on=held_on)
             for i, item in enumerate(raw_actions or [])]
@@ -319,8 +332,9 @@ def parse_stocktake(raw: Any) -> Stocktake:
     for i, a in enumerate(read):
         if a is not None and a["code"] is not None:
             if a["code"] in given:
-                problems.add(_at(_at("actions", i), "code"), f"{a['code']!r} is already the "
-                             f"code of actions[{given[a['code']]}]")
+                problems.add(_at(_at("actions", i), "code"), Text(N_(
+                    "%(value)s is already the code of %(other)s"), value=repr(a["code"]),
+                    other=f"actions[{given[a['code']]}]"))
             else:
                 given[a["code"]] = i
     used = set(given)
@@ -432,7 +446,8 @@ def parse_cadence(raw: Any) -> Cadence:
     every = problems.required(doc, "every", "")
     if every is not None and (isinstance(every, bool) or not isinstance(every, int)
                               or every < 1):
-        problems.add("every", f"expected a whole number >= 1, got {_describe(every)}")
+        problems.add("every", Text(N_("expected a whole number >= 1, got %(value)s"),
+                                   value=_describe(every)))
     unit = problems.required(doc, "unit", "")
     if unit is not None:
         unit = problems.choice(unit, CADENCE_UNITS, "unit")

@@ -47,10 +47,11 @@ from typing import Any
 import polars as pl
 import yaml
 
-from ..errors import N_, Figure, Invalid, Text, did_you_mean
+from ..errors import N_, Invalid, Text, did_you_mean
 from ..model.entities import DeliveryModel, Indicator
 from ..model.files import ModelError, Problem, parse_yaml, strip_lines
 from ..model.periods import Period, PeriodError, PeriodType
+from ..text import Number
 from .findings import Finding, shorten
 
 RULES_FILE = "rules.yaml"
@@ -766,8 +767,8 @@ def _number(x: float) -> str:
     return f"{x:,.6f}".rstrip("0").rstrip(".")
 
 
-def _figure(x: float) -> Figure:
-    return Figure(x, _number(x), "#,##0.######")  # 1 234,5 on a French page
+def _figure(x: float) -> Number:
+    return Number(x, _number(x), "#,##0.######")  # 1 234,5 on a French page
 
 
 def _side_text(expr: Expression, value: float | None) -> str:

@@ -33,11 +33,12 @@ import polars as pl
 from sqlalchemy import Connection, Engine
 
 from ..analysis.outliers import Outlier, check_values
-from ..errors import N_, Figure, Text
+from ..errors import N_, Text
 from ..model.entities import Aggregation, DeliveryModel
 from ..model.periods import Period
 from ..store import approvals, model_repo, observations
 from ..store.db import utcnow, writing
+from ..text import Number
 from .findings import Finding, SubmissionError
 from .formats import LONG_COLUMNS, open_submission
 from .rules import evaluate_rules, model_rules
@@ -569,10 +570,10 @@ def _total_findings(model: DeliveryModel, ok: pl.DataFrame, stored: pl.DataFrame
             "%(indicator)s for %(unit)s in %(period)s is %(value)s but its %(num)s units "
             "below add up to %(parts)s (a gap of %(gap)s, beyond the %(tol)s%% allowed); "
             "check the total or the parts"), indicator=ind, unit=unit, period=period,
-            value=Figure(value, f"{value:,.6g}"), num=n,
-            parts=Figure(children_sum, f"{children_sum:,.6g}"),
-            gap=Figure(gap / children_sum, f"{gap / children_sum:+.1%}", SIGNED_PERCENT),
-            tol=Figure(tol, f"{tol:g}"))))
+            value=Number(value, f"{value:,.6g}"), num=n,
+            parts=Number(children_sum, f"{children_sum:,.6g}"),
+            gap=Number(gap / children_sum, f"{gap / children_sum:+.1%}", SIGNED_PERCENT),
+            tol=Number(tol, f"{tol:g}"))))
     return out
 
 

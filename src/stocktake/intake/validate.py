@@ -18,9 +18,10 @@ from datetime import date
 
 import polars as pl
 
-from ..errors import N_, Invalid, Text, did_you_mean, figure, hint
+from ..errors import N_, Invalid, Text, did_you_mean, hint
 from ..model.entities import DeliveryModel, Indicator
 from ..model.periods import Period, PeriodError
+from ..text import number
 from .findings import Finding, shorten
 
 PERCENT_UNITS = {"%", "percent", "per cent", "percentage"}
@@ -321,11 +322,11 @@ class RowChecker:
             if r["_below"]:
                 add(Finding(row, "value", raw, "below_min", "error", Text(N_(
                     "%(value)s is below the lowest value %(indicator)s can take (%(min)s)"),
-                    value=raw, indicator=ind, min=figure(r["_min"]))))
+                    value=raw, indicator=ind, min=number(r["_min"]))))
             if r["_above"]:
                 add(Finding(row, "value", raw, "above_max", "error", Text(N_(
                     "%(value)s is above the highest value %(indicator)s can take (%(max)s)"),
-                    value=raw, indicator=ind, max=figure(r["_max"]))))
+                    value=raw, indicator=ind, max=number(r["_max"]))))
             if r["_fraction"]:
                 add(Finding(row, "value", raw, "not_integer", "error", Text(N_(
                     "%(value)s is not a whole number, but %(indicator)s counts %(what)s"),

@@ -1,8 +1,8 @@
-"""The analysis' sentences (alert explanations and their SPC evidence, analysis.wording's
-``Sentence``) and the alerts' own words in a document's or a page's language: a
-``Language`` with the French of the ``alerts`` catalogue (analysis/locale/<lang>/
+"""The analysis' sentences (alert explanations and their SPC evidence: text.Text, called
+``Sentence`` there) and the alerts' own words in a document's or a page's language: a
+``text.Language`` with the French of the ``alerts`` catalogue (analysis/locale/<lang>/
 LC_MESSAGES/alerts.po), numbers by the locale's rules (Babel) and the model's names in that
-language. English is analysis.wording.ENGLISH: the sentences as they always were."""
+language. English is text.ENGLISH: the sentences as they always were."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..analysis import wording as aw
 from ..model.entities import DeliveryModel
+from ..text import ENGLISH, Language, Named, said
 from .locale import BABEL_LOCALES, check_lang, compiled, number, percent
 
 CATALOGUES = Path(aw.__file__).parent / "locale"
@@ -34,17 +35,17 @@ def mid_sentence(name: str) -> str:
 def said_in(text: str, lang: str) -> str:
     """``text`` in ``lang`` where it is an analysis sentence (a chart's reading note or
     method); any other text as it is."""
-    return aw.said(text, language(lang))
+    return said(text, language(lang))
 
 
-def language(lang: str, model: DeliveryModel | None = None) -> aw.Language:
+def language(lang: str, model: DeliveryModel | None = None) -> Language:
     """How the analysis' sentences are said in ``lang``: English as they are; French with
     the catalogue, 1 234,5 and 46 %, and the units and indicators by their French names
     (from ``model``, the English where it has none)."""
     if check_lang(lang) == "en":
-        return aw.ENGLISH
+        return ENGLISH
 
-    def named(n: aw.Named) -> str:
+    def named(n: Named) -> str:
         if model is None:
             return n.english
         if n.kind == "unit" and n.code in model.units:
@@ -53,7 +54,7 @@ def language(lang: str, model: DeliveryModel | None = None) -> aw.Language:
             return mid_sentence(model.indicators[n.code].name_in(lang))
         return n.english
 
-    return aw.Language(
+    return Language(
         words=catalogue(lang),
         figure=lambda f: number(f.value, lang, f.decimals),
         percent=lambda p: percent(p.value, lang),

@@ -161,10 +161,11 @@ def readable_problems(problems: list[str], rows: dict[str, str]) -> list[str]:
     ``actions[1].owner: required`` -> ``Action row 3, owner: required``."""
     out = []
     for p in problems:
-        m = re.match(r"^((?:actions|decisions)\[\d+\])(?:\.(\w+))?: ", p)
+        # ": " in English, " : " (a no-break space before) as a French page says it
+        m = re.match(r"^((?:actions|decisions)\[\d+\])(?:\.(\w+))?(\u00a0?: )", p)
         if m and m.group(1) in rows:
             where = rows[m.group(1)] + (f", {m.group(2)}" if m.group(2) else "")
-            p = where + ": " + p[m.end():]
+            p = where + m.group(3) + p[m.end():]
         out.append(p)
     return out
 

@@ -19,7 +19,6 @@ import gettext as gettext_module
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date
 from functools import cache
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -32,11 +31,13 @@ from babel.numbers import format_decimal
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import Figure, Problem, StocktakeError, Text
+from ..errors import Problem, StocktakeError
 from ..model.entities import is_percent
 from ..reports import formatting as english
 from ..reports import locale as documents
 from ..reports.locale import compiled
+from ..reports.wording import wording as domain_words
+from ..text import Language, Text
 
 LANGUAGES = ("en", "fr")
 DEFAULT = "en"
@@ -187,10 +188,6 @@ def without_lang(request: Request) -> str:
 # In English, the filters of the packs and the CLI (reports.formatting), so that an English
 # page is what it always was; in another language, Babel's conventions (1 234,5).
 
-def _locale() -> Locale:
-    return Locale.parse(documents.BABEL_LOCALES[current()])  # Canadian French, as the documents
-
-
 def number(value: Any, decimals: int | None = None) -> str:
     """A figure in the conventions of the language (1 234,5 in French)."""
     if current() == DEFAULT or value is None:
@@ -262,27 +259,28 @@ def percent(value: Any, decimals: int = 0) -> str:
 
 # -- the services' words ----------------------------------------------------------------
 # A finding or an error's problem is English (the CLI's and the API's words); one written as
-# an errors.Text is said again here from its template, in the page's language.
+# a text.Text is said again here from its message, in the page's language.
 
 def say(text: Any) -> Any:
-    """A service's words in the page's language: a ``Text`` from its translated template
-    and its values (numbers by locale); anything else, and every English page, as written."""
+    """A service's words in the page's language: a ``Text`` from its translated message and
+    its values (numbers and dates by locale); anything else, and every English page, as
+    written."""
     if current() == DEFAULT or not isinstance(text, Text):
         return text
-    template = gettext(text.template)
-    if not text.values:
-        return template
-    return template % {name: _said(value) for name, value in text.values.items()}
+    return text.said(speaking(current()))
 
 
-def _said(value: Any) -> Any:
-    if isinstance(value, Text):
-        return say(value)
-    if isinstance(value, Figure):  # 0,5; 1 234; +5,1 %
-        return format_decimal(value.value, format=value.pattern, locale=_locale())
-    if isinstance(value, date):  # 7 décembre 2026
-        return documents.day(value, current())
-    return value
+@cache
+def speaking(lang: str) -> Language:
+    """How a service's ``Text`` is said on a page in ``lang``: the web's catalogue (or the
+    delivery domain's, for a text made in it), a figure by its pattern (0,5; 1 234;
+    +5,1 %), a day written out (7 décembre 2026)."""
+    locale = Locale.parse(documents.BABEL_LOCALES[lang])
+    return Language(
+        words=translations(lang),
+        number=lambda n: format_decimal(n.value, format=n.pattern, locale=locale),
+        day=lambda d: documents.day(d, lang),
+        catalogues=lambda domain: domain_words(lang, domain).words)
 
 
 def say_problem(problem: Problem) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from ...delivery import assessments as da
 from ...delivery.errors import DeliveryError
-from ...errors import Invalid
+from ...errors import N_, Invalid, Text
 from ...results.delivery import AssessmentRecorded, AssessmentRound, AssessmentsView
 from ...results.status import PriorityStatus, SpcHeadline
 from ...store import delivery as store
@@ -27,7 +27,7 @@ def record_assessment(engine: Engine, priority: str, source: str | Path | Any, *
                       at: datetime | None = None) -> AssessmentRecorded:
     """Store one round's assessment (re-recording a round replaces it from then on)."""
     if not by.strip():
-        raise Invalid("an assessment needs the name of who records it (--by)")
+        raise Invalid(Text(N_("an assessment needs the name of who records it (--by)")))
     model = read_model(engine)
     check_priority(model, priority)
     raw, name = load_document(source)

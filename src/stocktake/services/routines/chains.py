@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from ...delivery import chains as dc
 from ...delivery.errors import DeliveryError
-from ...errors import Invalid, NotFound
+from ...errors import N_, Invalid, NotFound, Text
 from ...model.entities import DeliveryModel
 from ...reports.wording import wording
 from ...results.delivery import ChainLoaded, ChainReading
@@ -37,7 +37,7 @@ def load_chain(engine: Engine, priority: str, source: str | Path | Any, *, autho
     problem with "fr" in ``require_languages``, else a warning once the chain holds any
     French (documents.french_warnings)."""
     if not author.strip():
-        raise Invalid("a chain version needs an author (--author)")
+        raise Invalid(Text(N_("a chain version needs an author (--author)")))
     model = read_model(engine)
     check_priority(model, priority)
     raw, name = load_document(source)
@@ -46,7 +46,7 @@ def load_chain(engine: Engine, priority: str, source: str | Path | Any, *, autho
     except DeliveryError as exc:
         raise DeliveryError(exc.problems, source=name) from None
     warnings = french_warnings(dc.missing_french(chain), holds_french=dc.has_french(chain),
-                               kind="chain item", source=source, name=name,
+                               kind=N_("chain item"), source=source, name=name,
                                require_languages=require_languages)
     with writing(engine) as conn:  # the time taken once it is this writer's turn
         moment = now_of(engine) if at is None else at
@@ -104,8 +104,8 @@ def show_chain(engine: Engine, priority: str, *, as_of: datetime | None = None,
     check_priority(model, priority)
     found = analyse(engine, model, priority, as_of=as_of, lang=lang)
     if found is None:
-        raise NotFound(f"priority '{priority}' has no delivery chain; load one with "
-                       f"`stocktake chain load {priority} FILE`")
+        raise NotFound(Text(N_("priority '%(priority)s' has no delivery chain; load one with "
+                               "`stocktake chain load %(priority)s FILE`"), priority=priority))
     return found[0]
 
 
@@ -117,6 +117,7 @@ def chain_diagram(engine: Engine, priority: str, *, as_of: datetime | None = Non
     check_priority(model, priority)
     found = analyse(engine, model, priority, as_of=as_of)
     if found is None:
-        raise NotFound(f"priority '{priority}' has no delivery chain")
+        raise NotFound(Text(N_("priority '%(priority)s' has no delivery chain"),
+                            priority=priority))
     reading, chain = found
     return chain_svg(chain, reading.analysis)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from ...delivery import commitments as dc
-from ...errors import Invalid, Problem, not_found
+from ...errors import N_, Invalid, Problem, Text, not_found
 from ...results.commitments import CommitmentsLoaded, CommitmentsReport, StatusSet
 from ...store import commitments as store
 from ...store.db import writing
@@ -37,21 +37,23 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of a commitments file: a CSV with a header, or YAML (a list of mappings, or
     a mapping with the list under ``commitments``)."""
     if not path.is_file():
-        raise Invalid(Problem("no such file", str(path)))
+        raise Invalid(Problem(Text(N_("no such file")), str(path)))
     if path.suffix.lower() == ".csv":
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise Invalid(Problem(f"not UTF-8 text: {exc}", str(path))) from None
+            raise Invalid(Problem(Text(N_("not UTF-8 text: %(why)s"), why=str(exc)),
+                                  str(path))) from None
         return list(csv.DictReader(io.StringIO(text)))
     if path.suffix.lower() not in (".yaml", ".yml"):
-        raise Invalid(Problem("a commitments file is .csv, .yaml or .yml", str(path)))
+        raise Invalid(Problem(Text(N_("a commitments file is .csv, .yaml or .yml")),
+                              str(path)))
     raw = read_yaml(path)
     if isinstance(raw, dict):
         raw = raw.get("commitments")
     if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
-        raise Invalid(Problem("a list of commitments (mappings), or 'commitments:' holding "
-                              "one", str(path)))
+        raise Invalid(Problem(Text(N_("a list of commitments (mappings), or 'commitments:' "
+                                   "holding one")), str(path)))
     return raw
 
 
@@ -66,7 +68,7 @@ def load_commitments(engine: Engine, source: Path | list[dict[str, Any]], *, by:
     ``require_languages`` holds "fr", else a warning once the file holds any French (as
     for the model's files)."""
     if not by.strip():
-        raise Invalid(Problem("a load needs the name of who loads it", "by"))
+        raise Invalid(Problem(Text(N_("a load needs the name of who loads it")), "by"))
     source_name = str(source) if isinstance(source, Path) else (name or "rows")
     raw = read_rows(source) if isinstance(source, Path) else source
     model = read_model(engine)
@@ -104,8 +106,8 @@ def set_status(engine: Engine, code: str, status: str, *, reason: str, by: str,
     """Change one commitment's status, with why (required: every change says why)."""
     key = dc.check_status(status)
     if not reason.strip():
-        raise Invalid(Problem("a change of status needs a reason; it is kept with who "
-                              "changed it and when", "reason"))
+        raise Invalid(Problem(Text(N_("a change of status needs a reason; it is kept with "
+                                   "who changed it and when")), "reason"))
     moment = now_of(engine, at)
     with writing(engine) as conn:
         history = store.statuses(conn, codes=[code]).get(code)
@@ -176,12 +178,14 @@ def commitments_report(engine: Engine, *, as_of: datetime | None = None,
     moved since ``since`` (default: SINCE_DAYS before the moment read)."""
     key = dc.check_status(status) if status else None
     if page < 1 or per_page < 0:
-        raise Invalid(Problem("page counts from 1; per_page is 0 (all) or more", "page"))
+        raise Invalid(Problem(Text(N_("page counts from 1; per_page is 0 (all) or more")),
+                              "page"))
     moment = now_of(engine, as_of)
     start = since if since is not None else moment - timedelta(days=SINCE_DAYS)
     if start > moment:
-        raise Invalid(Problem(f"since ({start:%Y-%m-%d}) is after the moment read "
-                              f"({moment:%Y-%m-%d})", "since"))
+        raise Invalid(Problem(Text(N_("since (%(since)s) is after the moment read "
+                                   "(%(moment)s)"), since=f"{start:%Y-%m-%d}",
+                              moment=f"{moment:%Y-%m-%d}"), "since"))
     every = read_commitments(engine, as_of=as_of, public_only=public_only)
     if minister and not any(c.minister.lower() == minister.lower() for c in every):
         raise not_found("minister", minister, sorted({c.minister for c in every}))

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from ...delivery.errors import DeliveryError
-from ...errors import Invalid, Problem
+from ...errors import N_, Invalid, Problem, Text
 from ...model.safe_yaml import safe_load
 
 # Lists and mappings inside each other: a plan needs four levels. The checks that read a
@@ -23,16 +23,18 @@ def read_yaml(path: str | Path) -> Any:
     """The parsed document, or a DeliveryError naming the file (and line) that is wrong."""
     p = Path(path)
     if not p.is_file():
-        raise DeliveryError(f"no such file: {p}")
+        raise DeliveryError(Text(N_("no such file: %(path)s"), path=str(p)))
     try:
         return safe_load(p.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise DeliveryError(f"not UTF-8 text: {exc}", source=str(p)) from None
+        raise DeliveryError(Text(N_("not UTF-8 text: %(why)s"), why=str(exc)),
+                            source=str(p)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
+        where = Text(N_("line %(line)s: "), line=str(mark.line + 1)) if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise DeliveryError(f"{where}not valid YAML ({problem})", source=str(p)) from None
+        raise DeliveryError(Text(N_("%(where)snot valid YAML (%(problem)s)"), where=where,
+                                 problem=problem), source=str(p)) from None
 
 
 def depth(document: Any) -> int:
@@ -57,9 +59,9 @@ def load_document(source: Path | Any) -> tuple[Any, str | None]:
     raw, name = (read_yaml(source), str(source)) if isinstance(source, Path) else (source,
                                                                                    None)
     if depth(raw) > MAX_DEPTH:
-        raise DeliveryError(f"the document is nested more than {MAX_DEPTH} levels deep (lists "
-                            "or mappings inside each other): no delivery document is",
-                            source=name)
+        raise DeliveryError(Text(N_("the document is nested more than %(depth)s levels deep "
+                                    "(lists or mappings inside each other): no delivery "
+                                    "document is"), depth=str(MAX_DEPTH)), source=name)
     return raw, name
 
 
@@ -89,7 +91,8 @@ def french_warnings(missing: Sequence[tuple[str, str, str]], *, holds_french: bo
     for path, code, key in missing:
         line = lines.get(path)
         place = f"{name}:{line}: " if name and line else f"{name}: " if name else ""
-        problems.append(Problem(f"{kind} '{code}' has no French translation ({key})",
+        problems.append(Problem(Text(N_("%(kind)s '%(code)s' has no French translation "
+                                        "(%(key)s)"), kind=Text(kind), code=code, key=key),
                                 f"{place}{path}.{key}"))
     if "fr" in require_languages and problems:
         raise Invalid(problems)

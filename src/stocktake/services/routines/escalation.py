@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from ...delivery import escalation as de
-from ...errors import Conflict, Invalid, NotFound, Problem
+from ...errors import N_, Conflict, Invalid, NotFound, Problem, Text
 from ...model.entities import DeliveryModel
 from ...results.commitments import EscalationReport, PriorityEscalation, ReviewDone
 from ...store import commitments as store
@@ -30,7 +30,7 @@ def set_intensity(engine: Engine, priority: str, level: str, *, reason: str, by:
     """Move a priority to ``level`` with why (required)."""
     check_priority(read_model(engine), priority)
     de.check_level(level)
-    why = de.need_text(reason, "reason", "a reason for the change of intensity")
+    why = de.need_text(reason, "reason", N_("a reason for the change of intensity"))
     moment = now_of(engine, at)
     with writing(engine) as conn:
         store.add_intensity(conn, priority, level=level, reason=why, by=by, at=moment)
@@ -116,8 +116,9 @@ def _current(engine: Engine, number: int) -> de.Review:
         versions = store.reviews(conn).get(number)
         known = sorted(store.reviews(conn))
     if not versions:
-        raise NotFound(f"no priority review {number} (reviews: "
-                       f"{', '.join(map(str, known)) or 'none yet'})")
+        raise NotFound(Text(N_("no priority review %(number)s (reviews: %(known)s)"),
+                            number=str(number),
+                            known=", ".join(map(str, known)) or Text(N_("none yet"))))
     review = _review(versions)
     with engine.connect() as conn:
         return _as_followed_up(review, _followed_up(conn, review.priority, None))
@@ -128,10 +129,10 @@ def commission_review(engine: Engine, priority: str, *, scope: str, team: list[s
                       ip: str | None = None) -> ReviewDone:
     """Commission a review of ``priority``: what it will look at and who will do it."""
     check_priority(read_model(engine), priority)
-    scope = de.need_text(scope, "scope", "the review's scope (what it will look at)")
+    scope = de.need_text(scope, "scope", N_("the review's scope (what it will look at)"))
     members = tuple(t.strip() for t in team if t.strip())
     if not members:
-        raise Invalid(Problem("a review needs its team (one name at least)", "team"))
+        raise Invalid(Problem(Text(N_("a review needs its team (one name at least)")), "team"))
     moment = now_of(engine, at)
     with engine.connect() as conn:
         number = store.next_review_number(conn)
@@ -147,8 +148,9 @@ def report_review(engine: Engine, number: int, *, findings: str,
     action: text, owner, due)."""
     review = _current(engine, number)
     if review.stage != "commissioned":
-        raise Conflict(f"review {number} is already {review.stage}")
-    text = de.need_text(findings, "findings", "the review's findings")
+        raise Conflict(Text(N_("review %(number)s is already %(stage)s"), number=str(number),
+                            stage=review.stage))
+    text = de.need_text(findings, "findings", N_("the review's findings"))
     recs = de.parse_recommendations(recommendations)
     moment = now_of(engine, at)
     done = de.Review(**{**review.__dict__, "stage": "reported", "findings": text,
@@ -171,13 +173,15 @@ def follow_up(engine: Engine, number: int, recommendation: str, *, status: str,
     """A new status (and note) for one recommendation of a reported review."""
     review = _current(engine, number)
     if review.stage != "reported":
-        raise Conflict(f"review {number} is {review.stage}: only a reported review's "
-                       "recommendations are followed up")
+        raise Conflict(Text(N_("review %(number)s is %(stage)s: only a reported review's "
+                               "recommendations are followed up"), number=str(number),
+                            stage=review.stage))
     de.check_recommendation_status(status)
     codes = [r.code for r in review.recommendations]
     if recommendation not in codes:
-        raise NotFound(f"review {number} has no recommendation '{recommendation}' "
-                       f"(it has {', '.join(codes)})")
+        raise NotFound(Text(N_("review %(number)s has no recommendation '%(code)s' (it has "
+                               "%(codes)s)"), number=str(number), code=recommendation,
+                            codes=", ".join(codes)))
     recs = tuple(de.Recommendation(**{**r.__dict__, "status": status,
                                       "note": note.strip() or r.note})
                  if r.code == recommendation else r for r in review.recommendations)
@@ -197,8 +201,8 @@ def close_review(engine: Engine, number: int, *, reason: str, by: str,
                  at: datetime | None = None, ip: str | None = None) -> ReviewDone:
     review = _current(engine, number)
     if review.stage == "closed":
-        raise Conflict(f"review {number} is already closed")
-    why = de.need_text(reason, "reason", "why the review is closed")
+        raise Conflict(Text(N_("review %(number)s is already closed"), number=str(number)))
+    why = de.need_text(reason, "reason", N_("why the review is closed"))
     done = de.Review(**{**review.__dict__, "stage": "closed"})
     return _save(engine, done, what=f"closed: {why}", by=by, moment=now_of(engine, at),
                  ip=ip)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from ...delivery import plans as dp
 from ...delivery.errors import DeliveryError
-from ...errors import Invalid, NotFound
+from ...errors import N_, Invalid, NotFound, Text
 from ...model.entities import DeliveryModel, Priority
 from ...reports.wording import wording
 from ...results.delivery import (
@@ -48,12 +48,12 @@ def load_plan(engine: Engine, priority: str, source: str | Path | Any, *, author
     description, is a problem with "fr" in ``require_languages``, else a warning once the
     plan holds any French (documents.french_warnings)."""
     if not author.strip():
-        raise Invalid("a plan version needs an author (--author)")
+        raise Invalid(Text(N_("a plan version needs an author (--author)")))
     model = read_model(engine)
     check_priority(model, priority)
     plan = _parse(model, priority, source)
     warnings = french_warnings(dp.missing_french(plan), holds_french=dp.has_french(plan),
-                               kind="plan item", source=source,
+                               kind=N_("plan item"), source=source,
                                name=str(source) if isinstance(source, Path) else None,
                                require_languages=require_languages)
     with writing(engine) as conn:  # the time taken once it is this writer's turn
@@ -64,8 +64,8 @@ def load_plan(engine: Engine, priority: str, source: str | Path | Any, *, author
             return PlanLoaded(priority=priority, version=known[-1]["version"], changed=False,
                               changes=(), warnings=warnings)
         if previous is not None and not reason.strip():
-            raise Invalid("a new plan version needs a reason (--reason), for example the "
-                          "stocktake decision that changed it")
+            raise Invalid(Text(N_("a new plan version needs a reason (--reason), for example "
+                                  "the stocktake decision that changed it")))
         version = store.add_version(conn, "plan", priority, plan.to_dict(), author=author,
                                     reason=reason.strip() or "first version", at=moment)
     changes = dp.diff_lines(dp.plan_diff(previous, plan)) if previous is not None else []
@@ -76,16 +76,18 @@ def load_plan(engine: Engine, priority: str, source: str | Path | Any, *, author
 def _version_row(rows: list[dict[str, Any]], priority: str, version: int | None,
                  as_of: datetime | None) -> dict[str, Any]:
     if not rows:
-        when = f" as of {iso(as_of)}" if as_of else ""
-        raise NotFound(f"priority '{priority}' has no delivery plan{when}; load one with "
-                       f"`stocktake plan load {priority} FILE`")
+        when = Text(N_(" as of %(moment)s"), moment=iso(as_of)) if as_of else ""
+        raise NotFound(Text(N_("priority '%(priority)s' has no delivery plan%(when)s; load one "
+                               "with `stocktake plan load %(priority)s FILE`"),
+                            priority=priority, when=when))
     if version is None:
         return rows[-1]
     for r in rows:
         if r["version"] == version:
             return r
-    raise NotFound(f"priority '{priority}' has no plan version {version} (versions "
-                   f"{rows[0]['version']}..{rows[-1]['version']})")
+    raise NotFound(Text(N_("priority '%(priority)s' has no plan version %(version)s (versions "
+                           "%(first)s..%(last)s)"), priority=priority, version=str(version),
+                        first=str(rows[0]["version"]), last=str(rows[-1]["version"])))
 
 
 def plan_summary(model: DeliveryModel, p: Priority, plan: dp.Plan,

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine
 
 from ...delivery import stocktakes as ds
 from ...delivery.errors import DeliveryError
-from ...errors import Conflict, Invalid, NotFound
+from ...errors import N_, Conflict, Invalid, NotFound, Text
 from ...results.delivery import (
     ActionList,
     ActionRow,
@@ -42,7 +42,7 @@ def set_schedule(engine: Engine, priority: str, source: str | Path | Any, *, by:
     """Set how often the priority is taken stock of, e.g. {every: 3, unit: months, start}
     (without a start: from today, by the database's clock)."""
     if not by.strip():
-        raise Invalid("a schedule needs the name of who sets it (--by)")
+        raise Invalid(Text(N_("a schedule needs the name of who sets it (--by)")))
     check_priority(read_model(engine), priority)
     moment = now_of(engine) if at is None else at
     if isinstance(source, dict) and not source.get("start"):
@@ -58,7 +58,7 @@ def record_stocktake(engine: Engine, priority: str, source: str | Path | Any, *,
                      at: datetime | None = None) -> StocktakeRecorded:
     """Store a stocktake: date, attendees, the pack used, decisions and new actions."""
     if not by.strip():
-        raise Invalid("a stocktake record needs the name of who records it (--by)")
+        raise Invalid(Text(N_("a stocktake record needs the name of who records it (--by)")))
     check_priority(read_model(engine), priority)
     meeting = _parsed(source, ds.parse_stocktake)
     document = meeting.to_dict()
@@ -67,7 +67,8 @@ def record_stocktake(engine: Engine, priority: str, source: str | Path | Any, *,
         moment = now_of(engine) if at is None else at
         held = meeting.held_on.isoformat()
         if any(s["held_on"] == held for s in store.stocktakes(conn, priority)):
-            raise Conflict(f"a stocktake of '{priority}' on {held} is already recorded")
+            raise Conflict(Text(N_("a stocktake of '%(priority)s' on %(held)s is already "
+                                   "recorded"), priority=priority, held=str(held)))
         sid = store.add_stocktake(conn, priority, held_on=held, document=document, by=by,
                                   at=moment)
         ids = [store.add_action(conn, priority, sid, code=a["code"], text=a["text"],
@@ -90,7 +91,7 @@ def update_action(engine: Engine, action_id: int, *, status: str, note: str = ""
                   ) -> ActionUpdated:
     """Record an action's progress (its history is kept; the newest update is its status)."""
     if not by.strip():
-        raise Invalid("an action update needs the name of who makes it (--by)")
+        raise Invalid(Text(N_("an action update needs the name of who makes it (--by)")))
     with writing(engine) as conn:  # the time taken once it is this writer's turn
         moment = now_of(engine) if at is None else at
         day = on or moment.date()
@@ -105,7 +106,8 @@ def record_update(conn: Connection, action_id: int, *, status: str, note: str, o
     review's recommendation followed up from the review)."""
     row = store.action_by_id(conn, action_id)
     if row is None:
-        raise NotFound(f"there is no action {action_id} (see `stocktake actions`)")
+        raise NotFound(Text(N_("there is no action %(id)s (see `stocktake actions`)"),
+                            id=str(action_id)))
     [current] = [a for a in store.actions(conn, row["priority"]) if a["id"] == action_id]
     updated = ds.apply_update(_action(current), {"status": status, "note": note,
                                                  "on": on.isoformat(), "by": by})
