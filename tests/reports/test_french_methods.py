@@ -14,7 +14,7 @@ from stocktake.analysis.trajectory.verdict import met_rule
 from stocktake.reports import method_words as mw
 from stocktake.reports.said import language
 
-from .test_french_documents import text, written
+from .test_french_documents import deck_text, text, written
 
 FR = language("fr")
 NB = "\u00a0"
@@ -69,3 +69,14 @@ def test_a_french_packs_methods_annex_is_in_french(world, tmp_path):
     assert "Qualité des données Note = 100 x (0,30 exhaustivité" in french
     for word in ("within", "Periods whose", "completeness", "the expected value"):
         assert word not in french, word
+
+
+def test_a_french_decks_methods_slide_is_in_french(world, tmp_path):
+    english, french = deck_text(world, tmp_path, "en"), deck_text(world, tmp_path, "fr")
+    methods = french[french.index("Annexe"):]
+    assert "Trajectoire | Une ligne droite du point de départ à la cible" in methods
+    assert "Périodes complètes | les périodes dont la valeur est un cumul partiel" in methods
+    assert "Qualité des données | note = 100 x (0,30 exhaustivité" in methods
+    assert "Complete periods | periods whose value is a partial roll-up" in english
+    for word in ("within", "A straight line", "completeness", "XmR chart with"):
+        assert word not in methods, word
