@@ -80,3 +80,11 @@ def test_a_french_decks_methods_slide_is_in_french(world, tmp_path):
     assert "Complete periods | periods whose value is a partial roll-up" in english
     for word in ("within", "A straight line", "completeness", "XmR chart with"):
         assert word not in methods, word
+
+
+def test_the_french_reports_key_gives_the_quality_formula_in_french(world, tmp_path):
+    english = text(written(world, tmp_path, ["report"], "en"))
+    french = text(written(world, tmp_path, ["report"], "fr"))
+    assert "score = 100 x (0.30 completeness + 0.25 timeliness" in english
+    assert "note = 100 x (0,30 exhaustivité + 0,25 ponctualité" in french
+    assert "completeness" not in french
