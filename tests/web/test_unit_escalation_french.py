@@ -75,3 +75,19 @@ def test_escalation_names_the_priorities_in_the_pages_language(french_world):
     english = text_of(client.get("/escalation?lang=en").text)
     assert f"P1 {TITLE_FR}" in french and "Cut violent crime" not in french
     assert "P1 Cut violent crime" in english and TITLE_FR not in english
+
+
+def test_a_french_escalation_page_writes_the_reviews_days_in_french(french_world):
+    from datetime import date
+
+    from stocktake.services.routines.escalation import commission_review, report_review
+
+    n = commission_review(french_world, "P1", scope="Why it stalls", team=["DU"], by="ana",
+                          on=date(2024, 7, 3)).review["number"]
+    report_review(french_world, n, findings="F", by="ana", recommendations=[
+        {"text": "Hire a delivery lead", "owner": "Health", "due": "2024-09-21"}])
+    client, _ = client_as(french_world, "analyst")
+    french = text_of(client.get("/escalation?lang=fr").text)
+    english = text_of(client.get("/escalation?lang=en").text)
+    assert "Commandé le 3 juill. 2024." in french and "échéance : 21 sept. 2024" in french
+    assert "Commissioned 2024-07-03." in english and "due 2024-09-21" in english
