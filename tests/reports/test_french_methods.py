@@ -17,7 +17,13 @@ from stocktake.reports.said import language
 from .test_french_documents import deck_text, text, written
 
 FR = language("fr")
-NB = "\u00a0"
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    """SQLite only (tests/conftest.py's also runs PostgreSQL): the words of a document do
+    not depend on the database its figures come from."""
+    return f"sqlite:///{tmp_path / 'test.db'}"
 
 
 @pytest.mark.parametrize("polarity, mode", [("up", "relative"), ("down", "relative"),
