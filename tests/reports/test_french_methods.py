@@ -47,6 +47,17 @@ def test_the_interval_method_is_the_forecasts_own_in_english(bounds):
     assert " the " not in said.said(FR)
 
 
+def test_why_there_is_no_forecast_in_french():
+    said = mw.no_forecast_in_words("the latest complete period (2026-09) is not before the "
+                                   "target period (2026-06): compare the actual with the target")
+    assert said == ("no forecast: the latest complete period (2026-09) is not before the "
+                    "target period (2026-06): compare the actual with the target")
+    assert said.said(FR) == ("pas de prévision\u00a0: la dernière période complète (2026-09) "
+                             "n’est pas antérieure à la période cible (2026-06)\u00a0: comparer "
+                             "la valeur réelle à la cible")
+    assert mw.no_forecast_in_words("model failed") == "no forecast: model failed"
+
+
 def test_words_not_the_analysis_own_stay_as_they_are():
     assert mw.intervals_in_words("bootstrap intervals") == "bootstrap intervals"
     assert mw.probability_in_words("P(something else)") == "P(something else)"

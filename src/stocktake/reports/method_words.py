@@ -237,3 +237,22 @@ def forecast_in_words(model: str, params: str, n: int, first: str, last: str,
                     params=params, n=str(n), first=first, last=last,
                     intervals=intervals_in_words(intervals),
                     probability=probability_in_words(probability) if probability else "")
+
+
+_TOO_LATE = re.compile(r"the latest complete period \((?P<last>[^()]+)\) is not before the "
+                       r"target period \((?P<target>[^()]+)\): compare the actual with the "
+                       r"target")
+
+
+def no_forecast_in_words(error: str) -> str:
+    """Why there is no forecast (the reading's own reasons said again; any other as it is,
+    in English)."""
+    found = _TOO_LATE.fullmatch(error)
+    why: str = error
+    if found:
+        why = Sentence("the latest complete period (%(last)s) is not before the target "
+                       "period (%(target)s): compare the actual with the target",
+                       last=found["last"], target=found["target"])
+    elif error == "no complete periods to forecast from":
+        why = Sentence(A_("no complete periods to forecast from"))
+    return said_again(Sentence("no forecast: %(error)s", error=why), f"no forecast: {error}")

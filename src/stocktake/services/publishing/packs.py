@@ -339,7 +339,7 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: SpcChart
             forecast.last_observed, forecast.interval_method, forecast.probability_rule or ""),
             english)})
     elif isinstance(forecast, Unavailable) and forecast.error:
-        out.insert(2, {"name": "Forecast", "text": f"no forecast: {forecast.error}"})
+        out.insert(2, {"name": "Forecast", "text": mw.no_forecast_in_words(forecast.error)})
     return out
 
 
