@@ -91,3 +91,19 @@ def test_a_french_escalation_page_writes_the_reviews_days_in_french(french_world
     english = text_of(client.get("/escalation?lang=en").text)
     assert "Commandé le 3 juill. 2024." in french and "échéance : 21 sept. 2024" in french
     assert "Commissioned 2024-07-03." in english and "due 2024-09-21" in english
+
+
+def test_an_alerts_peers_are_named_by_their_level_in_french(french_world):
+    from stocktake.results.alerts import AlertItem, AlertsReport
+    from stocktake.store.model_repo import read_model
+    from stocktake.web.model_names import alert_levels_in
+
+    with french_world.connect() as conn:
+        model = read_model(conn)  # the level names as stored and read back
+    alert = AlertItem(kind="local_break", unit="A1", indicators=("incidents",), start="2024-03",
+                      end="2024-09", size={}, evidence=(), strength=3.0, status="open",
+                      explanation="", id="x", unit_name="Region A1", level="region",
+                      priorities=("P1",), history=())
+    report = AlertsReport(alerts=(alert,))
+    assert [a.level for a in alert_levels_in(report, model, "fr").alerts] == ["région"]
+    assert alert_levels_in(report, model, "en") is report

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from ..model.entities import DeliveryModel, Indicator, Unit
+from ..results.alerts import AlertsReport
 from ..results.commitments import EscalationReport
 from ..results.status import PriorityStatus
 
@@ -56,3 +57,12 @@ def escalation_in(report: EscalationReport, model: DeliveryModel,
     return replace(report, priorities=tuple(
         replace(p, title=model.priorities[p.priority].title_in(lang))
         if p.priority in model.priorities else p for p in report.priorities))
+
+
+def alert_levels_in(report: AlertsReport, model: DeliveryModel, lang: str) -> AlertsReport:
+    """The alerts with the level of units each was read against (its peers) named in
+    ``lang``."""
+    if lang == "en":
+        return report
+    return replace(report, alerts=tuple(replace(a, level=model.level_in(a.level, lang))
+                                        for a in report.alerts))
