@@ -95,3 +95,35 @@ def test_a_unit_of_measure_in_french_is_read_used_and_warned_when_missing():
     assert warned == ["indicators.yaml:9: field 'unit_fr': indicator 'y' has no French "
                       "translation (unit_fr)"]
     assert s.unit_in("fr") == "%"
+
+
+LEVELLED = ("code,name,level,parent,name_fr,level_fr\n"
+            "N,Nation,nation,,Nation,pays\n"
+            "A,North,region,N,Nord,région\n"
+            "B,South,region,N,Sud,\n"
+            "C,East,district,A,Est,\n")
+
+
+def test_french_level_names_are_read_and_a_level_without_one_is_warned_at_its_first_unit():
+    model = parse_model(LEVELLED, INDICATORS, PRIORITIES)
+    assert model.level_in("region", "fr") == "région"  # B leaves it to A
+    assert model.level_in("region", "en") == "region"
+    assert model.level_in("district", "fr") == "district"  # none given: as the model names it
+    assert model.units["A"].to_dict()["level_fr"] == "région"
+    assert "level_fr" not in model.units["B"].to_dict()
+    assert [str(p) for p in missing_french(model) if "level" in str(p)] == [
+        "units.csv:5: field 'level_fr': level 'district' has no French translation "
+        "(level_fr)"]
+
+
+def test_a_model_naming_no_level_in_french_is_not_warned_about_levels():
+    assert not [p for p in missing_french(parse_model(UNITS, INDICATORS, PRIORITIES))
+                if "level" in str(p)]
+
+
+def test_two_french_names_for_one_level_are_refused_at_the_second():
+    with pytest.raises(ModelError) as caught:
+        parse_model(LEVELLED.replace("Sud,", "Sud,zone"), INDICATORS, PRIORITIES)
+    assert [str(p) for p in caught.value.problems] == [
+        "units.csv:4: field 'level_fr': 'zone' names level 'region' in French, but unit 'A' "
+        "(line 3) names it 'région'"]

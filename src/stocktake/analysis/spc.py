@@ -24,7 +24,7 @@ import numpy as np
 
 from stocktake.analysis.changepoints import suggest_rebases
 from stocktake.analysis.seasonality import Mode, SeasonalAdjustment, seasonal_adjustment
-from stocktake.analysis.wording import Plain, Sentence, Signed
+from stocktake.analysis.wording import ENGLISH, Language, Plain, Sentence, Signed
 from stocktake.errors import Invalid
 from stocktake.model.entities import Polarity
 from stocktake.model.periods import Period, PeriodError
@@ -854,6 +854,34 @@ def rebase_positions(periods: Sequence[str], rebases: Sequence[str]
     return sorted(positions), notes
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+class PValue(Sentence):
+    """A p-value as ``:.2g`` writes it in English (0.034, 3.4e-07) and, in another
+    language, in its number format with a power of ten for the exponent (0,034;
+    3,4 × 10⁻⁷): two significant figures in both."""
+
+    value: float
+
+    def __new__(cls, value: float) -> PValue:
+        self = cls._made(f"{value:.2g}".replace("%", "%%"), None, None, {})
+        self.value = value
+        return self
+
+    def said(self, language: Language = ENGLISH) -> str:
+        if language is ENGLISH:
+            return str(self)
+        mantissa, _, exponent = str(self).partition("e")
+        said = language.value(Plain(float(mantissa), ".2g"))
+        if not exponent or not mantissa.replace(".", "").isdigit():
+            return said  # no exponent (0.034), or inf or nan: as the number says it
+        return f"{said}\u00a0×\u00a010{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copied or pickled as a p-value
+        return (PValue, (self.value,))
+
+
 def describe_reading(chart: dict[str, Any]) -> str:
     """A sentence or three for the reader of a chart (``read_chart(...).to_dict()`` plus an
     optional ``accepted_rebases`` list): how seasonality was handled, the rebases in use and
@@ -861,8 +889,7 @@ def describe_reading(chart: dict[str, Any]) -> str:
     out: list[Sentence] = []
     season = chart.get("seasonal_adjustment") or {}
     if season.get("applied"):
-        # the p-value as :.2g writes it (3.4e-07), said as it is in every language
-        p = f"{season['p_value']:.2g}"
+        p = PValue(season["p_value"])
         out.append(Sentence(
             "Read against the usual seasonal pattern: seasonality was detected (F test of "
             "period-of-year effects, p = %(p)s), so the limits are set on seasonally adjusted "

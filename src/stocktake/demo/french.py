@@ -41,6 +41,10 @@ REGION_NAMES_FR = {
 }
 
 
+# The levels of the demo federation in French (units.csv's level_fr).
+LEVEL_NAMES_FR = {"nation": "pays", "province": "province ou territoire", "region": "région"}
+
+
 def unit_name_fr(code: str, english: str) -> str:
     """A demo unit's French name: the official one, a translation, or the place name."""
     return PROVINCE_NAMES_FR.get(code) or REGION_NAMES_FR.get(code) or english

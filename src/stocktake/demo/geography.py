@@ -12,7 +12,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from .french import unit_name_fr
+from .french import LEVEL_NAMES_FR, unit_name_fr
 
 NATION_CODE = "CA"
 NATION_NAME = "Canada"
@@ -175,12 +175,13 @@ def units_csv() -> str:
     """units.csv: the nation, the provinces and territories, and their regions."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["code", "name", "level", "parent", "population", "name_fr"])
+    w.writerow(["code", "name", "level", "parent", "population", "name_fr", "level_fr"])
     w.writerow([NATION_CODE, NATION_NAME, "nation", "", CANADA_2021,
-                unit_name_fr(NATION_CODE, NATION_NAME)])
+                unit_name_fr(NATION_CODE, NATION_NAME), LEVEL_NAMES_FR["nation"]])
     for code, name, pop in PROVINCES:
-        w.writerow([code, name, "province", NATION_CODE, pop, unit_name_fr(code, name)])
+        w.writerow([code, name, "province", NATION_CODE, pop, unit_name_fr(code, name),
+                    LEVEL_NAMES_FR["province"]])
     for r in regions():
         w.writerow([r.code, r.name, "region", r.province, r.population,
-                    unit_name_fr(r.code, r.name)])
+                    unit_name_fr(r.code, r.name), LEVEL_NAMES_FR["region"]])
     return buf.getvalue()

@@ -46,7 +46,8 @@ COUNT_UNITS = frozenset({"people", "persons", "dwellings", "homes", "households"
 
 # The French fields of the model (beside the English ones): left out of ``to_dict`` when
 # empty, so a model without French stores and prints exactly as before.
-FRENCH_FIELDS = ("name_fr", "definition_fr", "title_fr", "aspiration_fr", "unit_fr")
+FRENCH_FIELDS = ("name_fr", "definition_fr", "title_fr", "aspiration_fr", "unit_fr",
+                 "level_fr")
 
 
 def _without_empty_french(d: dict[str, Any]) -> dict[str, Any]:
@@ -71,6 +72,7 @@ class Unit:
     parent: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     name_fr: str = ""
+    level_fr: str = ""  # its level's name in French ("région" for "region")
 
     def name_in(self, lang: str) -> str:
         """Its name in ``lang`` (en or fr), the English one when no French is given."""
@@ -257,6 +259,15 @@ class DeliveryModel:
                 known += 1
                 out[c] = known
         return out
+
+    def level_in(self, level: str, lang: str) -> str:
+        """The name of a level of units in ``lang`` (en or fr): the French one its units
+        give (units.csv's ``level_fr``), else the level as the model names it."""
+        if lang == "fr":
+            named = next((u.level_fr for u in self.units.values()
+                          if u.level == level and u.level_fr), "")
+            return named or level
+        return level
 
     def roots(self) -> list[Unit]:
         return [u for u in self.units.values() if u.parent is None]

@@ -40,7 +40,7 @@ RULES_FILE = "rules.yaml"  # optional
 SOURCES_FILE = "sources.yaml"  # optional: record-level sources of computed indicators
 
 UNIT_COLUMNS = ("code", "name", "level", "parent")
-UNIT_OPTIONAL_COLUMNS = ("name_fr",)  # any other column is an attribute
+UNIT_OPTIONAL_COLUMNS = ("name_fr", "level_fr")  # any other column is an attribute
 CODE_LENGTH = 64  # the store's code columns are this wide
 # Fields read as text: a list or a mapping there is a mistake, not text.
 TEXT_FIELDS = frozenset({"code", "name", "unit", "definition", "source", "owner", "weight",
@@ -293,11 +293,12 @@ def _parse_units(text: str, c: _Collector, locations: dict[str, tuple[str, int]]
             if k not in UNIT_COLUMNS + UNIT_OPTIONAL_COLUMNS and v != ""
         }
         units[code] = Unit(code, rec["name"], rec["level"], rec["parent"] or None, attributes,
-                           name_fr=rec.get("name_fr", ""))
+                           name_fr=rec.get("name_fr", ""), level_fr=rec.get("level_fr", ""))
         lines[code] = line
         locations[f"unit:{code}"] = (f, line)
     if not units and not c.problems:
         c.add(f, 2, None, "holds no units")
+    _check_level_names(units, lines, c)
     for code, unit in units.items():
         if unit.parent is not None and unit.parent not in units:
             c.add(f, lines[code], "parent",
@@ -319,6 +320,20 @@ def _parse_units(text: str, c: _Collector, locations: dict[str, tuple[str, int]]
         if cyclic:  # on a cycle, or below one (as before: each such unit is named)
             c.add(f, lines[code], "parent", f"unit '{code}' is its own ancestor (a cycle)")
     return units
+
+
+def _check_level_names(units: dict[str, Unit], lines: dict[str, int], c: _Collector) -> None:
+    """A level has one French name: a unit may leave ``level_fr`` empty (its level's other
+    units name it), but two units of a level may not name it differently."""
+    named: dict[str, tuple[str, str]] = {}  # level -> (its French name, the unit naming it)
+    for code, unit in units.items():
+        if not unit.level_fr:
+            continue
+        first = named.setdefault(unit.level, (unit.level_fr, code))
+        if first[0] != unit.level_fr:
+            c.add(UNITS_FILE, lines[code], "level_fr",
+                  f"'{unit.level_fr}' names level '{unit.level}' in French, but unit "
+                  f"'{first[1]}' (line {lines[first[1]]}) names it '{first[0]}'")
 
 
 # -- YAML lists -----------------------------------------------------------------------
@@ -774,7 +789,7 @@ LANGUAGES = ("en", "fr")  # the model's languages: English always, French beside
 
 def has_french(model: DeliveryModel) -> bool:
     """Does any unit, indicator or priority carry a French field?"""
-    return any(u.name_fr for u in model.units.values()) or any(
+    return any(u.name_fr or u.level_fr for u in model.units.values()) or any(
         i.name_fr or i.definition_fr or i.unit_fr for i in model.indicators.values()) or any(
         p.title_fr or p.aspiration_fr for p in model.priorities.values())
 
@@ -810,7 +825,22 @@ def missing_french(model: DeliveryModel) -> list[Problem]:
             problems.append(Problem(file, line, missing[0],
                                     f"{kind} '{code}' has no French translation "
                                     f"({', '.join(missing)})"))
-    return problems
+    return problems + _levels_unnamed(model)
+
+
+def _levels_unnamed(model: DeliveryModel) -> list[Problem]:
+    """One problem per level with no French name, at its first unit's line, once the model
+    names any level in French (a model naming none loads as it did before levels had
+    French names)."""
+    first: dict[str, str] = {}  # level -> its first unit
+    for u in model.units.values():
+        first.setdefault(u.level, u.code)
+    named = {u.level for u in model.units.values() if u.level_fr}
+    if not named:
+        return []
+    return [Problem(UNITS_FILE, model.locations.get(f"unit:{code}", (UNITS_FILE, None))[1],
+                    "level_fr", f"level '{level}' has no French translation (level_fr)")
+            for level, code in first.items() if level not in named]
 
 
 def parse_languages(text: str) -> tuple[str, ...]:

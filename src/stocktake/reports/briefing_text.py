@@ -141,7 +141,7 @@ def quality_row(i: int, entry: Any) -> list[str]:
 
 def report_key(c: dict[str, Any]) -> str:
     """The report's closing note: the quality formula and what each column means."""
-    return (f"{c['quality']['formula']}. " + gettext(
+    return (f"{gettext(c['quality']['formula'])}. " + gettext(
         "Likelihood: the delivery unit's latest assessment; statistics: the latest complete "
         "period against the trajectory; P(target) from the forecast distribution.")
             + f" stocktake {c['version']}.")

@@ -34,9 +34,10 @@ from ..results.status import ForecastReading, PriorityTrajectory
 from .chain_diagram import chain_svg
 from .charts import funnel_chart, headline_chart
 from .figures import BarFigure
-from .locale import gettext, ngettext, office_format, period_label, writing_in
+from .locale import WRITING, gettext, ngettext, office_format, period_label, writing_in
 from .office import data_as_of_line, headline_facts, likelihood_text, sources_note
 from .pictures import PictureCache, svg_size
+from .said import said_in
 from .theme import DEFAULT_THEME, Theme
 from .written import day, icon_word, lead_evidence, number, pct, signed, status_word, word
 
@@ -637,5 +638,6 @@ def _methods_slide(deck: Deck) -> None:
     c = deck.c
     s = deck.slide(gettext("Annex: data and methods"), "")
     rows = [[gettext("Data as of"), data_as_of_line(c, "pack")]]
-    rows += [[word(m["name"]), m["text"]] for m in c["methods"]]
+    lang = WRITING.get()  # the methods' sentences in the deck's language
+    rows += [[word(m["name"]), said_in(m["text"], lang)] for m in c["methods"]]
     deck.table(s, None, rows, widths=[1, 5], size=10)

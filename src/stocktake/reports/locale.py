@@ -417,6 +417,10 @@ DOCUMENT_WORDS = (
     N_("No evidence that it leads"),
     N_("Trajectory"), N_("Complete periods"), N_("Forecast"), N_("Target met or missed"),
     N_("Statistical process control"), N_("Data quality"), N_("Alerts"), N_("Software"),
+    # the data-quality score's formula (analysis.quality.FORMULA), in the report's key
+    N_("score = 100 x (0.30 completeness + 0.25 timeliness + 0.20 validity + 0.10 (1 - "
+       "revision rate) + 0.15 (1 - outlier rate)), over the components that can be "
+       "measured, weights rescaled to sum to 1"),
     N_("Open"), N_("In progress"), N_("Done"), N_("Dropped"), N_("Not started"),
     N_("On track"), N_("At risk"), N_("Late"), N_("Explained"), N_("Confirmed"),
     N_("open"), N_("explained"), N_("confirmed"), N_("not started"), N_("on track"),

@@ -89,13 +89,15 @@ def save_model(conn: Connection, model: DeliveryModel, *, source: str, loaded_by
     return LoadSummary(load_id, changes)
 
 
-# A unit's French name is kept in its attributes' JSON (no column of its own, so no
-# migration), under this key, and taken out again when the unit is read back.
+# A unit's French name and its level's are kept in its attributes' JSON (no column of
+# their own, so no migration), under these keys, and taken out again when it is read back.
 UNIT_NAME_FR = "name_fr"
+UNIT_LEVEL_FR = "level_fr"
 
 
 def _unit_row(model: DeliveryModel, u: Unit) -> dict[str, Any]:
-    attributes = u.attributes | {UNIT_NAME_FR: u.name_fr} if u.name_fr else u.attributes
+    french = {k: v for k, v in ((UNIT_NAME_FR, u.name_fr), (UNIT_LEVEL_FR, u.level_fr)) if v}
+    attributes = u.attributes | french if french else u.attributes
     return {"name": u.name, "level": u.level, "parent_code": u.parent,
             "path": _unit_path(model, u.code), "depth": model.depth(u.code),
             "attributes": attributes}
@@ -163,8 +165,9 @@ def _read_model(conn: Connection, include_retired: bool) -> DeliveryModel:
         if r["active"] or include_retired:
             attributes = dict(r["attributes"])
             name_fr = str(attributes.pop(UNIT_NAME_FR, "") or "")
+            level_fr = str(attributes.pop(UNIT_LEVEL_FR, "") or "")
             model.units[r["code"]] = Unit(r["code"], r["name"], r["level"], r["parent_code"],
-                                          attributes, name_fr=name_fr)
+                                          attributes, name_fr=name_fr, level_fr=level_fr)
     for r in conn.execute(select(s.indicators).order_by(s.indicators.c.id)).mappings():
         if r["active"] or include_retired:
             model.indicators[r["code"]] = indicator_from_dict(r["definition"])

@@ -18,6 +18,7 @@ from ..services.reading.snapshot import Snapshot
 from . import i18n
 from .auth import READERS, client_ip
 from .deps import CurrentPrincipal, EngineDep, Model, SnapshotDep, render, world_label
+from .model_names import alert_levels_in
 from .public_words import N_
 
 # REVIEW_STATUSES as the pages show them (``status | tr``), for the catalogue.
@@ -38,7 +39,9 @@ def page_alerts(snap: Snapshot, *, priority: str | None = None,
     """The alerts a page shows beside its own reading, from the page's snapshot (the
     detection is kept per data version by the service; the reviews are read fresh), their
     sentences in the page's language."""
-    return alerts_in(snap.model, alerts(snap, priority=priority, unit=unit), i18n.current())
+    lang = i18n.current()
+    return alert_levels_in(alerts_in(snap.model, alerts(snap, priority=priority, unit=unit),
+                                     lang), snap.model, lang)
 
 
 @router.get("/alerts", response_class=HTMLResponse, name="alerts_page")

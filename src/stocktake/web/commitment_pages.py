@@ -25,7 +25,8 @@ from ..results.commitments import CommitmentsReport
 from ..services.routines import commitments as sc
 from ..services.routines import escalation as se
 from . import auth, i18n, public
-from .deps import CurrentPrincipal, EngineDep, render, world_label
+from . import model_names as named
+from .deps import CurrentPrincipal, EngineDep, Model, render, world_label
 from .i18n import gettext as _
 from .public_words import N_
 
@@ -115,9 +116,11 @@ async def commitment_status(request: Request, code: str, engine: EngineDep,
 
 
 @router.get("/escalation", response_class=HTMLResponse, name="escalation_page")
-def escalation_page(request: Request, engine: EngineDep, who: CurrentPrincipal) -> Response:
+def escalation_page(request: Request, engine: EngineDep, who: CurrentPrincipal,
+                    model: Model) -> Response:
+    report = named.escalation_in(se.escalation(engine), model, i18n.current())
     return render(request, "escalation.html", {
-        "report": se.escalation(engine), "levels": INTENSITIES,
+        "report": report, "levels": INTENSITIES,
         "statuses": ACTION_STATUSES, "editable": who.role in ANALYSTS,
         "today": date.today(), "world_label": world_label(request)})
 

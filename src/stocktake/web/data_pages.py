@@ -49,6 +49,7 @@ from ..services.reading.status import priority_status
 from ..store import observations
 from ..store.db import writing
 from . import auth, i18n, logs
+from . import model_names as named
 from .alert_pages import page_alerts
 from .deps import CurrentPrincipal, EngineDep, Model, SnapshotDep, engine_of, render
 from .i18n import gettext as _
@@ -471,15 +472,18 @@ def unit_page(request: Request, code: str, engine: EngineDep, principal: Current
     mine = next((r for r in quality.units if r.unit == code), None)
     trend = [t for t in quality.trend if t.unit == code]
     status = priority_status(snap, unit=code, units=False, forecasts="none")
+    lang = i18n.current()  # the model's names in the page's language
     return render(request, "unit.html", {
-        "unit": unit, "parent": model.units.get(unit.parent or ""),
-        "children": [u for u in model.children(code)
-                     if remit is None or u.code in remit],
+        "unit": named.unit_in(unit, lang), "level": model.level_in(unit.level, lang),
+        "parent": named.unit_in(model.units.get(unit.parent or ""), lang),
+        "children": named.units_in([u for u in model.children(code)
+                                    if remit is None or u.code in remit], lang),
         "may_open_parent": remit is None or (unit.parent or "") in remit,
-        "datasets": datasets, "indicators": model.indicators, "wanted": wanted,
-        "last": last, "quality": mine, "quality_report": quality, "trend": trend,
-        "priorities": status.priorities, "data_as_of": status.data_as_of,
-        "reader": principal.role != "provider", "alerts": page_alerts(snap, unit=code)})
+        "datasets": datasets, "indicators": named.indicators_in(model.indicators, lang),
+        "wanted": wanted, "last": last, "quality": mine, "quality_report": quality,
+        "trend": trend, "priorities": named.statuses_in(status.priorities, model, lang),
+        "data_as_of": status.data_as_of, "reader": principal.role != "provider",
+        "alerts": page_alerts(snap, unit=code)})
 
 
 def _years(trend: Sequence[QualityByYear]) -> list[str]:

@@ -17,6 +17,7 @@ from ...delivery.stocktakes import FIVE_QUESTIONS
 from ...errors import Invalid, Problem, StocktakeError
 from ...model.entities import DeliveryModel, Indicator
 from ...reports import locale
+from ...reports import method_words as mw
 from ...reports.method_words import trajectory_in_words
 from ...reports.wording import wording
 from ...results import encode
@@ -299,21 +300,25 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: SpcChart
     traj = head.trajectory
     forecast = trajectory.forecast
     verdict = head.at_target_period
+    tolerance = head.tolerance
     out = [
         # Sentences (analysis.wording), said in the pack's language by its template
         {"name": "Trajectory", "text": Sentence("%(trajectory)s Tolerance: %(rule)s.",
                                                 trajectory=trajectory_in_words(
             None if traj is None else traj.method, None if traj is None else traj.parameters),
-                                                rule=head.tolerance.rule)},
-        {"name": "Complete periods", "text": PARTIAL_RULE},
-        *([{"name": "Target met or missed",
-            "text": verdict.rule[:1].upper() + verdict.rule[1:] + "."}] if verdict else []),
+                                                rule=mw.said_again(mw.tolerance_in_words(
+            tolerance.value, tolerance.mode), tolerance.rule))},
+        {"name": "Complete periods",
+         "text": mw.said_again(Sentence(mw.COMPLETE_PERIODS), PARTIAL_RULE)},
+        *([{"name": "Target met or missed", "text": mw.said_again(mw.target_rule_in_words(
+            head.polarity, verdict.period, verdict.target, tolerance.value, tolerance.mode),
+            verdict.rule[:1].upper() + verdict.rule[1:] + ".")}] if verdict else []),
         {"name": "Statistical process control", "text": Sentence(
             "XmR chart with Making Data Count rules (a point outside the limits; a run of 7 "
             "rising or falling; 2 of 3 near a limit; 7 on one side of the mean); limits from "
             "the whole series with outliers screened%(error)s. %(chart)s",
             error=f"; {spc_error}" if spc_error else "", chart=_chart_said(spc))},
-        {"name": "Data quality", "text": FORMULA},
+        {"name": "Data quality", "text": mw.said_again(Sentence(mw.QUALITY_SCORE), FORMULA)},
         {"name": "Alerts", "text": Sentence(
             "Counter alerts (the headline improving beyond noise while a counter worsens), "
             "ratio shifts of indicators declared to move together, local breaks, and drifts "
@@ -326,13 +331,16 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: SpcChart
     if isinstance(forecast, ForecastReading) and forecast.model:
         params = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
                            for k, v in (forecast.params or {}).items())
-        out.insert(2, {"name": "Forecast", "text": f"{forecast.model} ({params}) fitted "
-                       f"to {forecast.n_observations} complete periods from "
-                       f"{forecast.first_period} to {forecast.last_observed}; "
-                       f"intervals: {forecast.interval_method}; "
-                       f"{forecast.probability_rule or ''}."})
+        english = (f"{forecast.model} ({params}) fitted to {forecast.n_observations} "
+                   f"complete periods from {forecast.first_period} to "
+                   f"{forecast.last_observed}; intervals: {forecast.interval_method}; "
+                   f"{forecast.probability_rule or ''}.")
+        out.insert(2, {"name": "Forecast", "text": mw.said_again(mw.forecast_in_words(
+            forecast.model, params, forecast.n_observations, forecast.first_period,
+            forecast.last_observed, forecast.interval_method, forecast.probability_rule or ""),
+            english)})
     elif isinstance(forecast, Unavailable) and forecast.error:
-        out.insert(2, {"name": "Forecast", "text": f"no forecast: {forecast.error}"})
+        out.insert(2, {"name": "Forecast", "text": mw.no_forecast_in_words(forecast.error)})
     return out
 
 
