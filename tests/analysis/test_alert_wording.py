@@ -210,3 +210,17 @@ def test_a_trajectory_in_words_in_french_with_the_english_figures():
                                    "abrupt), centrée sur le milieu de la période.")
     assert method_words.trajectory_in_words(None, None).said(FR).startswith(
         "Aucune trajectoire n’est fixée")
+
+
+def test_a_level_is_named_in_the_language_of_the_model():
+    class Model:
+        units: dict = {}
+        indicators: dict = {}
+
+        def level_in(self, level, lang):
+            return {"region": "région"}[level] if lang == "fr" else level
+
+    s = Sentence("the %(num)s %(level)ss", num=68, level=Named("level", "region", "region"))
+    assert s == "the 68 regions"
+    said = s.said(language("fr", Model()))
+    assert "« région »" in said.replace("\u00a0", " ") and "region" not in said

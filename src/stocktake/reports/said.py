@@ -40,7 +40,7 @@ def said_in(text: str, lang: str) -> str:
 
 def language(lang: str, model: DeliveryModel | None = None) -> Language:
     """How the analysis' sentences are said in ``lang``: English as they are; French with
-    the catalogue, 1 234,5 and 46 %, and the units and indicators by their French names
+    the catalogue, 1 234,5 and 46 %, and the units, indicators and levels by their French names
     (from ``model``, the English where it has none)."""
     if check_lang(lang) == "en":
         return ENGLISH
@@ -52,6 +52,8 @@ def language(lang: str, model: DeliveryModel | None = None) -> Language:
             return model.units[n.code].name_in(lang)
         if n.kind == "indicator" and n.code in model.indicators:
             return mid_sentence(model.indicators[n.code].name_in(lang))
+        if n.kind == "level":
+            return model.level_in(n.code, lang)
         return n.english
 
     return Language(
