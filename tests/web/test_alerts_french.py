@@ -23,6 +23,7 @@ from stocktake.store.db import open_engine
 from stocktake.web import auth
 from stocktake.web.app import create_app
 
+from ..analysis.test_alert_wording import _numbers
 from ..services.test_alerts import planted_world
 
 NBSP = "\u00a0"
@@ -47,15 +48,6 @@ def _text(page: str) -> str:
     body = re.sub(r"</?(strong|em|span|code|a|div)\b[^>]*>", "", page.split("<body", 1)[-1])
     # spaces run together; a no-break space stays one (French puts one before a colon)
     return re.sub(r"[ \t\r\n]+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
-
-
-def _numbers(text: str, french: bool) -> list[float]:
-    """The figures of a sentence as numbers: 1,234.5 in English, 1 234,5 in French."""
-    if french:
-        text = re.sub(r"(?<=\d)[\u00a0\u202f ](?=\d{3})", "", text).replace(",", ".")
-    else:
-        text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
-    return [float(x) for x in re.findall(r"\d+(?:\.\d+)?", text.replace("-", " "))]
 
 
 def _between(text: str, start: str, end: str) -> str:
