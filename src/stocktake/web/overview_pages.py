@@ -18,6 +18,7 @@ from ..model.entities import DeliveryModel
 from ..reports.charts import funnel_chart, headline_chart, unit_panel
 from ..results import encode
 from ..results.overview import Portfolio, PortfolioRow
+from ..results.readings import UnitComparison
 from ..services.publishing.packs import funnel_in, trajectory_in
 from ..services.reading.overview import portfolio_rows, priority_overview
 from ..services.reading.overview import priority_page as priority_page_data
@@ -62,14 +63,30 @@ def named_in(view: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str,
     def renamed(units: Any) -> tuple[Any, ...]:  # each unit's reading with its name
         return tuple(replace(u, unit_name=unit_name(u.unit, u.unit_name)) for u in units)
 
+    def leveled(units: Any) -> tuple[Any, ...]:  # and the level it is at, when it says one
+        return tuple(replace(u, level=model.level_in(u.level, lang)) for u in units)
+
     p = replace(p, title=model.priorities[p.code].title_in(lang),
                 headline_name=ind.name_in(lang), unit_of_measure=ind.unit_in(lang),
                 unit_name=unit_name(p.unit, p.unit_name))
     if hasattr(p, "units"):  # the units below the scope, when read
-        p = replace(p, units=renamed(p.units))
-    funnel = view["funnel"] and funnel_in(view["funnel"], model, lang)  # the axes' names
+        p = replace(p, units=leveled(renamed(p.units)))
+    funnel = view["funnel"] and _funnel_named(funnel_in(view["funnel"], model, lang), model,
+                                              lang)
     return {**view, "p": p, "units": replace(view["units"], units=renamed(view["units"].units)),
             "trajectory": trajectory_in(view["trajectory"], model, lang), "funnel": funnel}
+
+
+def _funnel_named(funnel: UnitComparison, model: DeliveryModel, lang: str) -> UnitComparison:
+    """The funnel comparison with its axes (funnel_in), its units, the ones left out and the
+    level they are at named in ``lang``: its caption and the chart's points say them."""
+    def name(code: str, english: str) -> str:
+        return model.units[code].name_in(lang) if code in model.units else english
+
+    return replace(funnel, level=model.level_in(funnel.level, lang),
+                   units=tuple(replace(u, name=name(u.unit, u.name)) for u in funnel.units),
+                   excluded=tuple(replace(u, name=name(u.unit, u.name))
+                                  for u in funnel.excluded))
 
 
 def rows_in(portfolio: Portfolio, model: DeliveryModel, lang: str) -> Portfolio:

