@@ -13,6 +13,7 @@ import shutil
 
 import pytest
 
+from stocktake.intake.service import submit_rows
 from stocktake.store.db import open_engine
 
 from ..conftest import SMALL_MODEL
@@ -32,6 +33,24 @@ B1,Region B1,Région Bêta 1,region,région,B,400000
 """
 
 
+def history() -> list[tuple[str, str, str, float]]:
+    """Two years before the baseline, about half the incidents a month there have been since:
+    a change of level the change-point search suggests a rebase at.
+    With the months from 2024-04 to 2024-12 (B1 and A2 too), at least 12 points after."""
+    rows = []
+    for i, period in enumerate([f"{y}-{m:02d}" for y in (2022, 2023) for m in range(1, 13)]):
+        for unit, n, people in (("A1", 15, 350000), ("A2", 10, 250000), ("B1", 20, 400000)):
+            rows += [("incidents", unit, period, n + i % 3),
+                     ("population", unit, period, people)]
+    for m in range(4, 13):
+        for unit, n, people in (("A1", 33 + m % 2, 350000), ("A2", 20 + m % 3, 250000),
+                                ("B1", 40 + m % 2, 400000)):
+            if (unit, m) != ("A1", 4):  # build() gave A1's April
+                rows += [("incidents", unit, f"2024-{m:02d}", n),
+                         ("population", unit, f"2024-{m:02d}", people)]
+    return rows
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     here = tmp_path_factory.mktemp("last-french")
@@ -39,6 +58,7 @@ def world(tmp_path_factory):
     shutil.copytree(SMALL_MODEL, model)
     (model / "units.csv").write_text(UNITS_FR)
     engine = build(open_engine(f"sqlite:///{here / 'web.db'}"), model)
+    submit_rows(engine, history(), submitter="t")
     yield engine
     engine.dispose()
 
@@ -62,3 +82,18 @@ def test_the_priority_page_names_levels_and_units_in_french(pages):
     assert "<title>Province Bêta:" in french and "<title>Province B:" not in french
     assert "Aucune unité (province ou territoire) n'est hors des limites" in words
     assert "By province" in text_of(english) and "Province Alpha" not in english
+
+
+def test_the_priority_page_says_its_methods_in_french(pages):
+    french, english = pages["/priorities/P1"]
+    words, english_words = text_of(french), text_of(english)
+    # the change-point search behind the suggested rebase at 2024-01
+    assert "Accepter la nouvelle base à 2024-01" in words
+    assert ("recherche de points de rupture (partitionnement optimal selon les changements "
+            "de moyenne (exact; la recherche élaguée par PELT), pénalité 3 log(n) sigma^2"
+            in words)
+    assert "optimal partitioning" not in words and "optimal partitioning" in english_words
+    # the funnel's limits (a rate: incidents per 100,000 people)
+    assert ("Graphique en entonnoir de Spiegelhalter (2005) pour un taux : taux commun p0 = "
+            "somme(y)/somme(n); limites p0 +/- z sqrt(p0/n) (approximation normale)." in words)
+    assert "Spiegelhalter (2005) funnel plot for a rate" in english_words
