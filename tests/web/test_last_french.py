@@ -9,6 +9,7 @@ three months of data (tests/services/test_publish.build), on SQLite."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -97,3 +98,17 @@ def test_the_priority_page_says_its_methods_in_french(pages):
     assert ("Graphique en entonnoir de Spiegelhalter (2005) pour un taux : taux commun p0 = "
             "somme(y)/somme(n); limites p0 +/- z sqrt(p0/n) (approximation normale)." in words)
     assert "Spiegelhalter (2005) funnel plot for a rate" in english_words
+
+
+def test_the_data_quality_page_names_levels_units_and_held_back_alerts_in_french(pages):
+    french, english = pages["/data/quality"]
+    words, english_words = text_of(french), text_of(english)
+    # each unit's name and level in the league (the nation's level has no French: as is)
+    assert "Province Bêta B province ou territoire" in words
+    assert "Région Alpha 2 A2 région" in words and "Pays N nation" in words
+    assert "Province B B province" in english_words
+    # Region A1's drift since 2024-03 on P1 holds it back, said in French
+    said = re.search(r"demeure\s:\sdérive à partir de 2024-03 sur P1 \(alerte ouverte (\w+)\)",
+                     words)
+    assert said, words
+    assert (f"stands: drift from 2024-03 on P1 (open alert {said[1]})" in english_words)

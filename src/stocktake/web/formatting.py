@@ -212,6 +212,32 @@ def said(text: str) -> str:
     return said_in(text, i18n.current())
 
 
+# services.reading.quality's reason a unit is listed after the others, one per standing
+# alert, joined by "; ": "ratio shift from 2024-01 on CRIME (open alert 299f28c2d670)"
+_HELD_BACK = re.compile(r"(?P<kind>[a-z ]+) from (?P<start>\S+) on (?P<priorities>.+?) "
+                        r"\((?P<status>open|confirmed) alert (?P<id>\w+)\)")
+_ALERT_WORDS = {"counter": N_("counter"), "ratio shift": N_("ratio shift"),
+                "local break": N_("local break"), "drift": N_("drift"),
+                "open": N_("open"), "confirmed": N_("confirmed")}
+
+
+def held_back(text: str | None) -> str | None:
+    """Why a unit is listed after the units without an alert, in the page's language."""
+    if _english() or not text:
+        return text
+    found = [_HELD_BACK.fullmatch(part) for part in text.split("; ")]
+    if not all(found):
+        return text
+
+    def word(english_word: str) -> str:
+        return _(_ALERT_WORDS[english_word]) if english_word in _ALERT_WORDS else english_word
+
+    return "; ".join(_("%(kind)s from %(start)s on %(priorities)s (%(status)s alert %(id)s)")
+                     % {"kind": word(m["kind"]), "start": m["start"],
+                        "priorities": m["priorities"], "status": word(m["status"]),
+                        "id": m["id"]} for m in found if m)
+
+
 # The analysis writes its methods in English, once (analysis.changepoints, .funnel); a French
 # page says them again here, the same formula from the same figures.
 _REBASE_METHOD = N_("optimal partitioning for changes in mean (exact; the search PELT "
@@ -255,4 +281,5 @@ FILTERS = {**i18n.FILTERS, "said": said, "signed_percent": signed_percent, "plus
            "freshness": freshness, "tolerance_rule": tolerance_rule,
            "assurance_note": assurance_note, "verdict_rule": verdict_rule,
            "status_note": status_note, "page_message": error_pages.page_message,
-           "rebase_method": rebase_method, "funnel_method": funnel_method}
+           "rebase_method": rebase_method, "funnel_method": funnel_method,
+           "held_back": held_back}
