@@ -112,3 +112,12 @@ def test_the_data_quality_page_names_levels_units_and_held_back_alerts_in_french
                      words)
     assert said, words
     assert (f"stands: drift from 2024-03 on P1 (open alert {said[1]})" in english_words)
+
+
+def test_the_model_page_names_the_levels_in_french(pages):
+    french, english = pages["/admin/model"]
+    # the units as units.csv names them (the page is the model's record), their level in French
+    assert "<td>— Province B</td><td>province ou territoire</td><td>N</td>" in french
+    assert "<td>— — Region B1</td><td>région</td><td>B</td>" in french
+    assert "<td>Nation</td><td>nation</td>" in french  # no French for it: as the model has it
+    assert "<td>— Province B</td><td>province</td><td>N</td>" in english
