@@ -1,11 +1,12 @@
-"""The last English on French signed-in pages (issue #18): the levels of units and the
-units' names on the priority page (its tables, its funnel's caption and points), the
+"""The last English on French signed-in pages (issue #18): the levels of units, the units'
+names and the leads' and counters' on the priority page (its tables, its funnel), the
 change-point method of its rebase suggestions, the data quality page's level column, unit
 names and alerts, and the model page's level column; read back from the French pages, the
 English ones as they were.
 
-The small model (tests/fixtures/small_model) with French names for its units and levels,
-three months of data (tests/services/test_publish.build), on SQLite."""
+The small model (tests/fixtures/small_model) with French names for its units and levels
+and its counter, three months of data (tests/services/test_publish.build) with two years
+before them and the rest of 2024 (history), on SQLite."""
 
 from __future__ import annotations
 
@@ -58,6 +59,9 @@ def world(tmp_path_factory):
     model = here / "model"
     shutil.copytree(SMALL_MODEL, model)
     (model / "units.csv").write_text(UNITS_FR)
+    indicators = model / "indicators.yaml"  # the counter's French name
+    indicators.write_text(indicators.read_text().replace(
+        "  name: Violent incidents\n", "  name: Violent incidents\n  name_fr: Crimes violents\n"))
     engine = build(open_engine(f"sqlite:///{here / 'web.db'}"), model)
     submit_rows(engine, history(), submitter="t")
     yield engine
@@ -83,6 +87,9 @@ def test_the_priority_page_names_levels_and_units_in_french(pages):
     assert "<title>Province Bêta:" in french and "<title>Province B:" not in french
     assert "Aucune unité (province ou territoire) n'est hors des limites" in words
     assert "By province" in text_of(english) and "Province Alpha" not in english
+    # the counter indicator's name in the lead and counter table
+    assert re.search(r'<th scope="row">Crimes violents</th><td>contrôle</td>', french)
+    assert re.search(r'<th scope="row">Violent incidents</th><td>counter</td>', english)
 
 
 def test_the_priority_page_says_its_methods_in_french(pages):

@@ -51,7 +51,8 @@ def priority_view(snap: Snapshot, code: str, cache: ResultCache) -> dict[str, An
 def named_in(view: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str, Any]:
     """The priority page's view with the model's names in ``lang`` (the English one where
     the model has no translation): the priority's title, its headline and the unit of
-    measure it is in (the charts' axes too), its scope and the units below it."""
+    measure it is in (the charts' axes too), its scope, the units below it and their level,
+    its leads and counters, and the funnel's units and level."""
     if lang == "en":
         return view
     p = view["p"]
@@ -71,6 +72,12 @@ def named_in(view: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str,
                 unit_name=unit_name(p.unit, p.unit_name))
     if hasattr(p, "units"):  # the units below the scope, when read
         p = replace(p, units=leveled(renamed(p.units)))
+
+    def indicators(movements: Any) -> tuple[Any, ...]:  # the leads' and counters' names
+        return tuple(replace(m, name=model.indicators[m.code].name_in(lang))
+                     if m.code in model.indicators else m for m in movements)
+
+    p = replace(p, leads=indicators(p.leads), counters=indicators(p.counters))
     funnel = view["funnel"] and _funnel_named(funnel_in(view["funnel"], model, lang), model,
                                               lang)
     return {**view, "p": p, "units": replace(view["units"], units=renamed(view["units"].units)),
