@@ -406,7 +406,7 @@ def data_quality_page(request: Request, snap: SnapshotDep, principal: CurrentPri
     _remit(principal, model)
     report = data_quality(snap, unit=principal.unit if principal.role == "provider" else None)
     return render(request, "data_quality.html", {
-        "report": report, "years": _years(report.trend),
+        "report": named.quality_in(report, model, i18n.current()), "years": _years(report.trend),
         "trend": _trend_by_unit(report.trend), "principal": principal,
         "alerts": page_alerts(snap, unit=principal.unit if principal.role == "provider"
                               else None)})

@@ -11,6 +11,7 @@ from dataclasses import replace
 from ..model.entities import DeliveryModel, Indicator, Unit
 from ..results.alerts import AlertsReport
 from ..results.commitments import EscalationReport
+from ..results.quality import DataQuality
 from ..results.status import PriorityStatus
 
 
@@ -66,3 +67,12 @@ def alert_levels_in(report: AlertsReport, model: DeliveryModel, lang: str) -> Al
         return report
     return replace(report, alerts=tuple(replace(a, level=model.level_in(a.level, lang))
                                         for a in report.alerts))
+
+
+def quality_in(report: DataQuality, model: DeliveryModel, lang: str) -> DataQuality:
+    """The data quality league with each unit's name and level in ``lang``."""
+    if lang == "en":
+        return report
+    return replace(report, units=tuple(
+        replace(u, name=model.units[u.unit].name_in(lang) if u.unit in model.units else u.name,
+                level=model.level_in(u.level, lang)) for u in report.units))

@@ -18,7 +18,7 @@ from ..errors import StocktakeError
 from ..model.files import ModelError
 from ..services.data.model_service import current_model, load_model, model_changes
 from ..store.db import get_meta
-from . import auth
+from . import auth, i18n
 from .deps import CurrentPrincipal, EngineDep, engine_of, templates_of
 from .i18n import gettext as _
 from .public_words import N_
@@ -41,6 +41,8 @@ def render(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
     model = current_model(engine)
     return templates_of(request).TemplateResponse(request, "admin_model.html", {
         "model": model, "depth": {c: model.depth(c) for c in model.units},
+        "levels": {u.level: model.level_in(u.level, i18n.current())
+                   for u in model.units.values()},
         "changes": model_changes(engine)[:50], "required": REQUIRED,
         "optional": OPTIONAL, "world_label": get_meta(engine, "world_label"),
         "problems": [], "preview": None, "loaded": None, **extra,

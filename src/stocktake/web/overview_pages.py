@@ -18,6 +18,7 @@ from ..model.entities import DeliveryModel
 from ..reports.charts import funnel_chart, headline_chart, unit_panel
 from ..results import encode
 from ..results.overview import Portfolio, PortfolioRow
+from ..results.readings import UnitComparison
 from ..services.publishing.packs import funnel_in, trajectory_in
 from ..services.reading.overview import portfolio_rows, priority_overview
 from ..services.reading.overview import priority_page as priority_page_data
@@ -42,7 +43,7 @@ def priority_view(snap: Snapshot, code: str, cache: ResultCache) -> dict[str, An
                       if f.name != "funnel_level"}, snap.model, i18n.current())
     charts = cache.get(("priority charts", code, i18n.current()), lambda: {
         "chart": headline_chart(shown["trajectory"], view.spc),
-        "panels": {u.unit: unit_panel(u) for u in view.units.units},
+        "panels": {u.unit: unit_panel(u) for u in shown["units"].units},
         "funnel_svg": funnel_chart(shown["funnel"]) if view.funnel else None})
     return {**shown, **charts}
 
@@ -50,7 +51,8 @@ def priority_view(snap: Snapshot, code: str, cache: ResultCache) -> dict[str, An
 def named_in(view: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str, Any]:
     """The priority page's view with the model's names in ``lang`` (the English one where
     the model has no translation): the priority's title, its headline and the unit of
-    measure it is in (the charts' axes too), its scope and the units below it."""
+    measure it is in (the charts' axes too), its scope, the units below it and their level,
+    its leads and counters, and the funnel's units and level."""
     if lang == "en":
         return view
     p = view["p"]
@@ -62,14 +64,36 @@ def named_in(view: dict[str, Any], model: DeliveryModel, lang: str) -> dict[str,
     def renamed(units: Any) -> tuple[Any, ...]:  # each unit's reading with its name
         return tuple(replace(u, unit_name=unit_name(u.unit, u.unit_name)) for u in units)
 
+    def leveled(units: Any) -> tuple[Any, ...]:  # and the level it is at, when it says one
+        return tuple(replace(u, level=model.level_in(u.level, lang)) for u in units)
+
     p = replace(p, title=model.priorities[p.code].title_in(lang),
                 headline_name=ind.name_in(lang), unit_of_measure=ind.unit_in(lang),
                 unit_name=unit_name(p.unit, p.unit_name))
     if hasattr(p, "units"):  # the units below the scope, when read
-        p = replace(p, units=renamed(p.units))
-    funnel = view["funnel"] and funnel_in(view["funnel"], model, lang)  # the axes' names
+        p = replace(p, units=leveled(renamed(p.units)))
+
+    def indicators(movements: Any) -> tuple[Any, ...]:  # the leads' and counters' names
+        return tuple(replace(m, name=model.indicators[m.code].name_in(lang))
+                     if m.code in model.indicators else m for m in movements)
+
+    p = replace(p, leads=indicators(p.leads), counters=indicators(p.counters))
+    funnel = view["funnel"] and _funnel_named(funnel_in(view["funnel"], model, lang), model,
+                                              lang)
     return {**view, "p": p, "units": replace(view["units"], units=renamed(view["units"].units)),
             "trajectory": trajectory_in(view["trajectory"], model, lang), "funnel": funnel}
+
+
+def _funnel_named(funnel: UnitComparison, model: DeliveryModel, lang: str) -> UnitComparison:
+    """The funnel comparison with its axes (funnel_in), its units, the ones left out and the
+    level they are at named in ``lang``: its caption and the chart's points say them."""
+    def name(code: str, english: str) -> str:
+        return model.units[code].name_in(lang) if code in model.units else english
+
+    return replace(funnel, level=model.level_in(funnel.level, lang),
+                   units=tuple(replace(u, name=name(u.unit, u.name)) for u in funnel.units),
+                   excluded=tuple(replace(u, name=name(u.unit, u.name))
+                                  for u in funnel.excluded))
 
 
 def rows_in(portfolio: Portfolio, model: DeliveryModel, lang: str) -> Portfolio:
