@@ -130,3 +130,11 @@ def test_the_model_page_names_the_levels_in_french(pages):
     assert "<td>— — Region B1</td><td>région</td><td>B</td>" in french
     assert "<td>Nation</td><td>nation</td>" in french  # no French for it: as the model has it
     assert "<td>— Province B</td><td>province</td><td>N</td>" in english
+
+
+def test_a_lead_without_data_says_so_in_either_language(pages):
+    """A lead or counter with no value yet reads "no data", not Python's "None"."""
+    fr, en = (text_of(page) for page in pages["/priorities/P1"])
+    table = re.compile(r"Lead and counter indicators(.*?)(?:Open alerts|Managing delivery)", re.S)
+    assert "None" not in en and "None" not in fr
+    assert "no data" in table.search(en).group(1)
