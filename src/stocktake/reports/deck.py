@@ -400,8 +400,8 @@ def _aim_slide(deck: Deck) -> None:
             [gettext("Target"), gettext("%(value)s by %(period)s",
                                         value=number(p["target"].value, dec),
                                         period=p["target"].period)],
-            [gettext("Trajectory"), f"{h.trajectory.method if h.trajectory else gettext('none')}; "
-             f"{h.tolerance.rule}"],
+            [gettext("Trajectory"), f"{c['aim_trajectory']['method'] or gettext('none')}; "
+             f"{c['aim_trajectory']['tolerance']}"],
             [gettext("Lead indicators"),
              "; ".join(m.name for m in c["leads"]) or gettext("none named")],
             [gettext("Counter indicators"),

@@ -19,6 +19,7 @@ from ...model.entities import DeliveryModel, Indicator
 from ...reports import locale
 from ...reports import method_words as mw
 from ...reports.method_words import trajectory_in_words
+from ...reports.said import said_in
 from ...reports.wording import wording
 from ...results import encode
 from ...results.readings import SpcChart
@@ -186,8 +187,23 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "escalation": escalation_brief(engine, priority=priority, as_of=as_of),
         "five_questions": list(FIVE_QUESTIONS),
         "methods": _methods(head, trajectory, spc, spc_error),
+        "aim_trajectory": _aim_trajectory(head, lang),
     }
     return context if lang == "en" else in_language(context, model, lang)
+
+
+def _aim_trajectory(head: PriorityStatus, lang: str) -> dict[str, str | None]:
+    """The trajectory's method and tolerance as question 1 states them: in English the
+    method's name and the reading's rule, as they always were; in another language the
+    shape and the tolerance said from the methods annex's sentences (reports.method_words)."""
+    method = None if head.trajectory is None else head.trajectory.method
+    rule = head.tolerance.rule
+    if lang == "en":
+        return {"method": method, "tolerance": rule}
+    shape = None if method is None else said_in(mw.trajectory_shape(method), lang)
+    return {"method": None if shape is None else shape.rstrip("."),  # a clause follows
+            "tolerance": said_in(mw.said_again(mw.tolerance_in_words(
+                head.tolerance.value, head.tolerance.mode), rule), lang)}
 
 
 def _subject(ind: Indicator, lang: str) -> str:

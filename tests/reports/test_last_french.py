@@ -1,0 +1,38 @@
+"""The last English of the French documents (issue #18): question 1's trajectory and
+tolerance, the reason a funnel plot is refused, and the assessment's disagreement with the
+statistics and its change in French, read back from a French pack and deck; the English
+pack's words as they were."""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_french_documents import deck_text, text, written
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    """SQLite only (tests/conftest.py's also runs PostgreSQL): the words of a document do
+    not depend on the database its figures come from."""
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+def question_one(words: str, heading: str, end: str) -> str:
+    start = words.index(heading)
+    return words[start:words.index(end, start)]
+
+
+def test_question_one_states_the_trajectory_and_tolerance_in_french(world, tmp_path):
+    english = question_one(text(written(world, tmp_path, ["pack", "MORE"], "en")),
+                           "Trajectory", "Lead indicators")
+    french = question_one(text(written(world, tmp_path, ["pack", "MORE"], "fr")),
+                          "Trajectoire", "Indicateurs avancés")
+    assert english.startswith("Trajectory linear; within ")  # the English as it was
+    assert "linear" not in french and "within" not in french
+    assert "Une ligne droite du point de départ à la cible (le même changement à chaque " \
+           "période);" in french
+    assert "de la valeur attendue, en bonne voie; au-delà, en avance ou hors trajectoire " \
+           "selon le sens de l’indicateur" in french
+    deck = deck_text(world, tmp_path, "fr")
+    assert "Une ligne droite du point de départ à la cible" in deck
+    assert "within" not in deck and "linear;" not in deck
