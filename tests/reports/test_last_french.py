@@ -36,3 +36,14 @@ def test_question_one_states_the_trajectory_and_tolerance_in_french(world, tmp_p
     deck = deck_text(world, tmp_path, "fr")
     assert "Une ligne droite du point de départ à la cible" in deck
     assert "within" not in deck and "linear;" not in deck
+
+
+def test_the_refused_funnel_plot_is_explained_in_french(world, tmp_path):
+    english = text(written(world, tmp_path, ["pack", "MORE"], "en"))
+    french = text(written(world, tmp_path, ["pack", "MORE"], "fr"))
+    # the headline (hours) is a sum: compare_units refuses it, in English as it always did
+    assert "No funnel plot: 'hours' has aggregation 'sum', not ratio: a funnel plot" in english
+    assert ("Pas de graphique en entonnoir\u00a0: l’indicateur principal a l’agrégation "
+            "«\u00a0sum\u00a0», pas «\u00a0ratio\u00a0»\u00a0: un graphique en entonnoir "
+            "compare le taux de chaque unité") in french
+    assert "not ratio" not in french and "aggregation" not in french

@@ -15,7 +15,7 @@ from ...delivery import plans as dp
 from ...delivery import questions as dq
 from ...delivery.stocktakes import FIVE_QUESTIONS
 from ...errors import Invalid, Problem, StocktakeError
-from ...model.entities import DeliveryModel, Indicator
+from ...model.entities import Aggregation, DeliveryModel, Indicator
 from ...reports import locale
 from ...reports import method_words as mw
 from ...reports.method_words import trajectory_in_words
@@ -403,13 +403,22 @@ def headline_funnel(engine: Engine, context: dict[str, Any], *,
     (a funnel plot), or None and why not (no data yet, not a rate, too few units); its axes
     name the indicators and their units of measure in ``lang``. ``snapshot``: the one the
     context was gathered from, if at hand (its data reused)."""
+    t = locale.translations(lang)
     head: PriorityStatus = context["headline"]
     if head.latest is None:
-        return None, "no complete period of the headline yet"
+        return None, t.gettext("no complete period of the headline yet")
     snap = _snapshot(engine, as_of, snapshot)
     below = snap.model.children(context["priority"]["scope"])
     if not below:
-        return None, "the scope has no units below it to compare"
+        return None, t.gettext("the scope has no units below it to compare")
+    ind = snap.model.indicators[head.headline]
+    if lang != "en" and not (ind.aggregation is Aggregation.RATIO and ind.numerator
+                             and ind.denominator):  # compare_units' refusal, in ``lang``
+        return None, t.gettext(
+            "the headline has aggregation '%(aggregation)s', not ratio: a funnel plot sets "
+            "each unit's rate against limits that narrow as its denominator grows, so it "
+            "needs an indicator made of a numerator and a denominator (aggregation: ratio)"
+        ) % {"aggregation": ind.aggregation.value}
     try:
         funnel = compare_units(snap, head.headline, head.latest.period, level=below[0].level)
     except StocktakeError as exc:
