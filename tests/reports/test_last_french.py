@@ -5,7 +5,11 @@ pack's words as they were."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
+
+from stocktake.services.routines.assessments import record_assessment
 
 from .test_french_documents import deck_text, text, written
 
@@ -47,3 +51,33 @@ def test_the_refused_funnel_plot_is_explained_in_french(world, tmp_path):
             "«\u00a0sum\u00a0», pas «\u00a0ratio\u00a0»\u00a0: un graphique en entonnoir "
             "compare le taux de chaque unité") in french
     assert "not ratio" not in french and "aggregation" not in french
+
+
+def rounds(engine) -> None:
+    """Two rounds of MORE: all green, then red with the planning amber/red (worse)."""
+    criteria = ("quality_of_planning", "quality_of_implementation",
+                "quality_of_performance_management", "capacity_to_drive_progress",
+                "likelihood")
+    first = {"round": "2024-Q1", "assessed_on": "2024-03-31", "assessor": "DU",
+             "degree_of_challenge": {"rating": "high", "rationale": "Hard."},
+             "stage_of_delivery": {"rating": 2, "rationale": "Early."},
+             **{key: {"rating": "green", "rationale": "Fine."} for key in criteria}}
+    second = {**first, "round": "2024-Q2", "assessed_on": "2024-05-05",
+              "quality_of_planning": {"rating": "amber_red", "rationale": "Slipping."},
+              "likelihood": {"rating": "red", "rationale": "Unlikely."}}
+    record_assessment(engine, "MORE", first, by="DU", at=datetime(2024, 4, 1))
+    record_assessment(engine, "MORE", second, by="DU", at=datetime(2024, 5, 6))
+
+
+def test_the_assessments_disagreement_and_change_in_french(world, engine, tmp_path):
+    rounds(engine)
+    english = text(written(world, tmp_path, ["pack", "MORE"], "en"))
+    french = text(written(world, tmp_path, ["pack", "MORE"], "fr"))
+    # MORE is ahead of its trajectory (1,234.5 against 1,136.4 expected in April)
+    assert ("Judgement and statistics disagree. Rated Red, but the latest figure is ahead "
+            "of the trajectory") in english
+    assert "Quality of planning Amber/red worse Slipping." in english
+    assert ("Le jugement et les statistiques divergent. Cote Rouge, mais la dernière valeur "
+            "est en avance sur la trajectoire") in french
+    assert "Ambre/rouge dégradé Slipping." in french  # the rationale is the assessor's own
+    assert "Rated" not in french and " worse " not in french

@@ -609,7 +609,8 @@ def _questions_slide(deck: Deck) -> None:
         lines.append(gettext("and %(n)s more in the notes", n=len(questions) - 6))
     lines.append(gettext("Likelihood of delivery: %(likelihood)s",
                          likelihood=likelihood_text(c["assessment"])))
-    lines += [gettext("Judgement and statistics disagree: %(message)s", message=f["message"])
+    lines += [gettext("Judgement and statistics disagree: %(message)s",
+                         message=said_in(f["message"], WRITING.get()))
               for f in c["assessment"].flags]
     deck.text(s, lines, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT, size=18)
 

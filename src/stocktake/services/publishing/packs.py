@@ -153,7 +153,8 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "overdue_milestones": [m.to_json() for m in (plan or {}).get("overdue_milestones", ())],
         "overdue_actions": [{"text": a.text, "owner": a.owner, "days_overdue": a.days_overdue}
                             for a in routine.carried_over if a.days_overdue > 0],
-        "disagreements": list(assessment.flags),
+        "disagreements": [{**f, "message": said_in(f["message"], lang)}  # a Text, said
+                          for f in assessment.flags],
     }, wording=questions_wording(lang))
 
     questions = with_credit(questions, raised, priority, questions_wording(lang))
