@@ -19,7 +19,9 @@ from datetime import date, datetime
 from typing import Any
 
 from ..errors import N_, Text, TextProblem, did_you_mean
+from ..text import Plain
 from .errors import DeliveryError
+from .wording import DOMAIN
 
 # -- scales ------------------------------------------------------------------------------
 
@@ -349,6 +351,22 @@ def _a(number_text: str) -> str:
     return "an" if vowel else "a"
 
 
+def _flag(message: str, /, **values: Any) -> Text:
+    """A disagreement's words (or a rating's label) in the chains' and plans' catalogue."""
+    return Text.in_catalogue(DOMAIN, message, **values)
+
+
+def _forecast_gives(rating: Text, pct: str) -> Text:
+    """"Rated Amber/green, but the forecast gives a 5% probability of meeting the target"
+    (``pct`` as _percent writes it; "an" before 8%, 11%, 18% and 80-89%)."""
+    values = dict(rating=rating, pct=Plain(float(pct.rstrip("%"))))
+    if _a(pct) == "an":
+        return _flag("Rated %(rating)s, but the forecast gives an %(pct)s%% probability of "
+                     "meeting the target", **values)
+    return _flag("Rated %(rating)s, but the forecast gives a %(pct)s%% probability of "
+                 "meeting the target", **values)
+
+
 def disagreement(likelihood: str, *, probability: float | None, status: str | None,
                  variation_icon: str | None = None) -> list[dict[str, str]]:
     """Where the likelihood rating and the statistics disagree, each ``{"flag", "message"}``.
@@ -387,37 +405,38 @@ def disagreement(likelihood: str, *, probability: float | None, status: str | No
                 value=repr(variation_icon), choices=", ".join(VARIATION_KINDS)))
     problems.raise_if_any()
 
-    rated = f"Rated {LIKELIHOOD_LABELS[likelihood]}"
+    # Each message a Text of the chains' and plans' catalogue (delivery/locale), so that a
+    # French document says it again (reports.said): marked _flag, not N_, since the web's
+    # catalogue, which extracts N_ from this module, does not show them.
+    rating = _flag(LIKELIHOOD_LABELS[likelihood])
     flags: list[dict[str, str]] = []
     if probability is not None:
         if likelihood in ("green", "amber_green") and probability < LOW_PROBABILITY:
-            pct = _percent(probability, below=LOW_PROBABILITY)
-            flags.append({"flag": "rated_above_forecast",
-                          "message": f"{rated}, but the forecast gives {_a(pct)} {pct} "
-                                     "probability of meeting the target"})
+            flags.append({"flag": "rated_above_forecast", "message": _forecast_gives(
+                rating, _percent(probability, below=LOW_PROBABILITY))})
         if likelihood in ("red", "amber_red") and probability > HIGH_PROBABILITY:
-            pct = _percent(probability, above=HIGH_PROBABILITY)
-            flags.append({"flag": "rated_below_forecast",
-                          "message": f"{rated}, but the forecast gives {_a(pct)} {pct} "
-                                     "probability of meeting the target"})
+            flags.append({"flag": "rated_below_forecast", "message": _forecast_gives(
+                rating, _percent(probability, above=HIGH_PROBABILITY))})
     if likelihood == "green" and status == "off_track":
-        flags.append({"flag": "green_but_off_track",
-                      "message": f"{rated}, but the latest figure is off track against "
-                                 "the trajectory"})
+        flags.append({"flag": "green_but_off_track", "message": _flag(
+            "Rated %(rating)s, but the latest figure is off track against the trajectory",
+            rating=rating)})
     if likelihood == "red" and status in ("on_track", "ahead"):
-        where = "ahead of" if status == "ahead" else "on track against"
-        flags.append({"flag": "red_but_on_track",
-                      "message": f"{rated}, but the latest figure is {where} the trajectory"})
+        flags.append({"flag": "red_but_on_track", "message": _flag(
+            "Rated %(rating)s, but the latest figure is ahead of the trajectory", rating=rating)
+            if status == "ahead" else _flag(
+            "Rated %(rating)s, but the latest figure is on track against the trajectory",
+            rating=rating)})
     # After the deadline the statistic is a fact, not a forecast: a rating that says
     # otherwise is flagged whatever its shade.
     if likelihood in ("green", "amber_green") and status == "missed":
-        flags.append({"flag": "rated_above_missed",
-                      "message": f"{rated}, but the target was missed at its deadline"})
+        flags.append({"flag": "rated_above_missed", "message": _flag(
+            "Rated %(rating)s, but the target was missed at its deadline", rating=rating)})
     if likelihood in ("red", "amber_red") and status == "met":
-        flags.append({"flag": "rated_below_met",
-                      "message": f"{rated}, but the target was met at its deadline"})
+        flags.append({"flag": "rated_below_met", "message": _flag(
+            "Rated %(rating)s, but the target was met at its deadline", rating=rating)})
     if likelihood == "green" and kind == "concern":
-        flags.append({"flag": "green_but_concern",
-                      "message": f"{rated}, but the latest figure shows special-cause "
-                                 "variation of concern"})
+        flags.append({"flag": "green_but_concern", "message": _flag(
+            "Rated %(rating)s, but the latest figure shows special-cause variation of concern",
+            rating=rating)})
     return flags

@@ -27,7 +27,7 @@ from .figures import (
 from .locale import WRITING, gettext, month_code, writing_in
 from .office import data_as_of_line, sources_note
 from .theme import DEFAULT_THEME, Theme
-from .written import day, status_word, word
+from .written import day, said, status_word, word
 
 LINES = 6  # the most items a slide holds legibly; all of them are in the notes
 SLIDE_CHARS = 900  # about what a slide's body holds at 18 points
@@ -210,7 +210,7 @@ def _report_deck(c: dict[str, Any], theme: Theme) -> Any:
                  gettext("No priority or unit is on track yet."))
     concerns = [(f"{s['title']} ({status_word(s['status'])}): ", words.concern(s)
                  + "".join(" " + gettext("Judgement and statistics disagree.")
-                           + f" {f['message']}" for f in s["flags"])) for s in c["concerns"]]
+                           + f" {said(f['message'])}" for f in s["flags"])) for s in c["concerns"]]
     _items_slide(deck, gettext("Concerns"), concerns, gettext("No concerns."))
     if "trust" in c:  # the slide counts each priority's alerts; the notes explain them
         trust = [(f"{p['title']}: ", f"{p['counted']}.") for p in c["trust"]]

@@ -16,6 +16,7 @@ from .written import (
     number,
     pct,
     percent,
+    said,
     signed,
     status_word,
     word,
@@ -123,7 +124,7 @@ def league_rows(c: dict[str, Any]) -> list[list[str]]:
                              else gettext("not assessed")),
              status_word(r["status"]) + (f" {pct(signed(r['gap_pct']))}"
                                          if r["gap_pct"] is not None else "")
-             + "".join("; " + gettext("disagrees: %(message)s", message=f["message"])
+             + "".join("; " + gettext("disagrees: %(message)s", message=said(f["message"]))
                        for f in r["flags"]),
              percent(r["probability"])] for i, r in enumerate(c["league"], 1)]
 

@@ -400,8 +400,8 @@ def _aim_slide(deck: Deck) -> None:
             [gettext("Target"), gettext("%(value)s by %(period)s",
                                         value=number(p["target"].value, dec),
                                         period=p["target"].period)],
-            [gettext("Trajectory"), f"{h.trajectory.method if h.trajectory else gettext('none')}; "
-             f"{h.tolerance.rule}"],
+            [gettext("Trajectory"), f"{c['aim_trajectory']['method'] or gettext('none')}; "
+             f"{c['aim_trajectory']['tolerance']}"],
             [gettext("Lead indicators"),
              "; ".join(m.name for m in c["leads"]) or gettext("none named")],
             [gettext("Counter indicators"),
@@ -609,7 +609,8 @@ def _questions_slide(deck: Deck) -> None:
         lines.append(gettext("and %(n)s more in the notes", n=len(questions) - 6))
     lines.append(gettext("Likelihood of delivery: %(likelihood)s",
                          likelihood=likelihood_text(c["assessment"])))
-    lines += [gettext("Judgement and statistics disagree: %(message)s", message=f["message"])
+    lines += [gettext("Judgement and statistics disagree: %(message)s",
+                         message=said_in(f["message"], WRITING.get()))
               for f in c["assessment"].flags]
     deck.text(s, lines, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT, size=18)
 

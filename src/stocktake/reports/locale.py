@@ -400,6 +400,7 @@ DOCUMENT_WORDS = (
     N_("Low"), N_("Medium"), N_("High"), N_("Very high"), N_("Policy development"),
     N_("Early implementation"), N_("Implementation well under way"), N_("Embedded"),
     N_("improved"), N_("worsened"), N_("same"), N_("new"),
+    N_("worse"), N_("removed"),  # a criterion's change (delivery.assessments.change)
     N_("Common cause: no significant change"),
     N_("Improvement: special cause, higher values"),
     N_("Improvement: special cause, lower values"),

@@ -40,6 +40,12 @@ def _then(text: str, more: str) -> Sentence:
     return Sentence("%(text)s%(more)s", text=text, more=more)
 
 
+def trajectory_shape(method: str) -> str:
+    """A trajectory's shape in one sentence (its first: the one ``trajectory_in_words``
+    opens with), or the method's name where it is not one of the known shapes."""
+    return Sentence(_SHAPES[method]) if method in _SHAPES else method
+
+
 def trajectory_in_words(method: str | None, parameters: Mapping[str, Any] | None) -> str:
     """How the trajectory runs from the baseline to the target, in one or two sentences
     (parameters as a priorities.yaml ``trajectory:`` holds them, defaults filled in)."""

@@ -14,6 +14,7 @@ from ..analysis import wording as aw
 from ..model.entities import DeliveryModel
 from ..text import ENGLISH, Language, Named, said
 from .locale import BABEL_LOCALES, check_lang, compiled, number, percent
+from .wording import wording
 
 CATALOGUES = Path(aw.__file__).parent / "locale"
 
@@ -63,4 +64,6 @@ def language(lang: str, model: DeliveryModel | None = None) -> Language:
         signed=lambda s: ("+" if s.value > 0 else "−" if s.value < 0 else "")
         + number(abs(s.value), lang, 1),
         count=lambda n: number(n, lang, 0),
-        named=named)
+        named=named,
+        # a domain's sentence (delivery's, Text.in_catalogue) from its catalogue
+        catalogues=lambda domain: wording(lang, domain).words)

@@ -28,7 +28,7 @@ from .locale import gettext, writing_in
 from .office import data_as_of_line
 from .pictures import PictureCache
 from .theme import DEFAULT_THEME, Theme
-from .written import day, status_word, word
+from .written import day, said, status_word, word
 
 
 class _Doc:
@@ -197,7 +197,7 @@ def _report_docx(c: dict[str, Any], theme: Theme, lang: str) -> _Doc:
         d.doc.add_heading(f"{s['title']} ({status_word(s['status'])})", level=2)
         d.para(words.concern(s))
         for f in s["flags"]:
-            d.para(f["message"], bold=gettext("Judgement and statistics disagree.") + " ")
+            d.para(said(f["message"]), bold=gettext("Judgement and statistics disagree.") + " ")
     if not c["concerns"]:
         d.para(gettext("No concerns."), muted=True)
     if "trust" in c:  # alerts on the priorities' figures, where the report has them

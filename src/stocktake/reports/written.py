@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import formatting, locale
+from .said import said_in
 
 
 def _lang() -> str:
@@ -87,3 +88,9 @@ def difference(value: Any, unit_of_measure: str | None = None, decimals: int | N
 def word(text: str) -> str:
     """A word received as data (a status, a question of the routine), translated."""
     return locale.translations(_lang()).gettext(text) if text else text
+
+
+def said(text: str) -> str:
+    """A sentence received as data (a Text: an assessment's disagreement), said again in
+    the language being written; any other text as it is."""
+    return said_in(text, _lang())

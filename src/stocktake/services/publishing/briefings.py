@@ -20,6 +20,7 @@ from ...model.entities import DeliveryModel, is_percent
 from ...model.periods import Period, PeriodError
 from ...reports import locale
 from ...reports.formatting import CONCLUDED, verdict_sentence
+from ...reports.said import said_in
 from ...results.status import PriorityStatus, SpcHeadline, StatusReport, Verdict
 from ...store import delivery as store
 from ...store.db import get_meta
@@ -155,8 +156,7 @@ def monthly_note_context(engine: Engine, month: str, lang: str = "en") -> dict[s
                                        "a new deadline for this one, and commission the "
                                        "assessment.")})
         for f in r["flags"]:
-            why = f["message"] if lang == "en" else _flag(f, r["likelihood"],
-                                                          h.probability_of_meeting, lang)
+            why = said_in(f["message"], lang)  # the flag's Text, in ``lang``
             decisions.append({"code": h.code, "title": titles[h.code], "why": why,
                               "ask": _("Agree whether to change the rating or the plan.")})
         # (a flagged rating already says the probability is low: not twice)
@@ -286,33 +286,6 @@ def _verdict(v: Verdict, unit_of_measure: str | None, decimals: int | None, lang
         "period": v.actual_period, "target": a(v.target)}
 
 
-# A rating the statistics disagree with (delivery.assessments.disagreement), by its flag,
-# for the documents in another language (English keeps the flag's own message).
-FLAG_MESSAGES = {
-    "rated_above_forecast": locale.N_("Rated %(rating)s, but the forecast gives a "
-                                      "%(probability)s probability of meeting the target"),
-    "rated_below_forecast": locale.N_("Rated %(rating)s, but the forecast gives a "
-                                      "%(probability)s probability of meeting the target"),
-    "green_but_off_track": locale.N_("Rated %(rating)s, but the latest figure is off track "
-                                     "against the trajectory"),
-    "red_but_on_track": locale.N_("Rated %(rating)s, but the latest figure is on track or "
-                                  "ahead of the trajectory"),
-    "rated_above_missed": locale.N_("Rated %(rating)s, but the target was missed at its "
-                                    "deadline"),
-    "rated_below_met": locale.N_("Rated %(rating)s, but the target was met at its deadline"),
-}
-
-
-def _flag(flag: dict[str, str], likelihood: str | None, probability: float | None,
-          lang: str) -> str:
-    message = FLAG_MESSAGES.get(flag["flag"])
-    if message is None:
-        return flag["message"]
-    return locale.translations(lang).gettext(message) % {
-        "rating": locale.likelihood_word(likelihood, lang),
-        "probability": locale.percent(probability, lang)}
-
-
 def _care_in(model: DeliveryModel, item: dict[str, Any], standing: list[Any], lang: str
              ) -> dict[str, Any]:
     """A priority's standing alerts (trust.with_care's item), counted and placed in
@@ -354,9 +327,8 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None,
                                                         h.unit_of_measure, h.decimals, lang))
 
     def flags(r: dict[str, Any]) -> list[dict[str, str]]:
-        return r["flags"] if english else [
-            {**f, "message": _flag(f, r["likelihood"], r["head"].probability_of_meeting,
-                                   lang)} for f in r["flags"]]
+        return r["flags"] if english else [  # each flag's Text, said in ``lang``
+            {**f, "message": said_in(f["message"], lang)} for f in r["flags"]]
     # Met and missed are verdicts at a deadline, not progress: their own group, never ranked
     # with the priorities still under way (a missed target must not top a likelihood table).
     concluded = [_concluded(r["head"], titles[r["head"].code],

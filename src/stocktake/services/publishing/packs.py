@@ -15,10 +15,11 @@ from ...delivery import plans as dp
 from ...delivery import questions as dq
 from ...delivery.stocktakes import FIVE_QUESTIONS
 from ...errors import Invalid, Problem, StocktakeError
-from ...model.entities import DeliveryModel, Indicator
+from ...model.entities import Aggregation, DeliveryModel, Indicator
 from ...reports import locale
 from ...reports import method_words as mw
 from ...reports.method_words import trajectory_in_words
+from ...reports.said import said_in
 from ...reports.wording import wording
 from ...results import encode
 from ...results.readings import SpcChart
@@ -152,7 +153,8 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "overdue_milestones": [m.to_json() for m in (plan or {}).get("overdue_milestones", ())],
         "overdue_actions": [{"text": a.text, "owner": a.owner, "days_overdue": a.days_overdue}
                             for a in routine.carried_over if a.days_overdue > 0],
-        "disagreements": list(assessment.flags),
+        "disagreements": [{**f, "message": said_in(f["message"], lang)}  # a Text, said
+                          for f in assessment.flags],
     }, wording=questions_wording(lang))
 
     questions = with_credit(questions, raised, priority, questions_wording(lang))
@@ -186,8 +188,23 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "escalation": escalation_brief(engine, priority=priority, as_of=as_of),
         "five_questions": list(FIVE_QUESTIONS),
         "methods": _methods(head, trajectory, spc, spc_error),
+        "aim_trajectory": _aim_trajectory(head, lang),
     }
     return context if lang == "en" else in_language(context, model, lang)
+
+
+def _aim_trajectory(head: PriorityStatus, lang: str) -> dict[str, str | None]:
+    """The trajectory's method and tolerance as question 1 states them: in English the
+    method's name and the reading's rule, as they always were; in another language the
+    shape and the tolerance said from the methods annex's sentences (reports.method_words)."""
+    method = None if head.trajectory is None else head.trajectory.method
+    rule = head.tolerance.rule
+    if lang == "en":
+        return {"method": method, "tolerance": rule}
+    shape = None if method is None else said_in(mw.trajectory_shape(method), lang)
+    return {"method": None if shape is None else shape.rstrip("."),  # a clause follows
+            "tolerance": said_in(mw.said_again(mw.tolerance_in_words(
+                head.tolerance.value, head.tolerance.mode), rule), lang)}
 
 
 def _subject(ind: Indicator, lang: str) -> str:
@@ -387,13 +404,22 @@ def headline_funnel(engine: Engine, context: dict[str, Any], *,
     (a funnel plot), or None and why not (no data yet, not a rate, too few units); its axes
     name the indicators and their units of measure in ``lang``. ``snapshot``: the one the
     context was gathered from, if at hand (its data reused)."""
+    t = locale.translations(lang)
     head: PriorityStatus = context["headline"]
     if head.latest is None:
-        return None, "no complete period of the headline yet"
+        return None, t.gettext("no complete period of the headline yet")
     snap = _snapshot(engine, as_of, snapshot)
     below = snap.model.children(context["priority"]["scope"])
     if not below:
-        return None, "the scope has no units below it to compare"
+        return None, t.gettext("the scope has no units below it to compare")
+    ind = snap.model.indicators[head.headline]
+    if lang != "en" and not (ind.aggregation is Aggregation.RATIO and ind.numerator
+                             and ind.denominator):  # compare_units' refusal, in ``lang``
+        return None, t.gettext(
+            "the headline has aggregation '%(aggregation)s', not ratio: a funnel plot sets "
+            "each unit's rate against limits that narrow as its denominator grows, so it "
+            "needs an indicator made of a numerator and a denominator (aggregation: ratio)"
+        ) % {"aggregation": ind.aggregation.value}
     try:
         funnel = compare_units(snap, head.headline, head.latest.period, level=below[0].level)
     except StocktakeError as exc:
