@@ -105,3 +105,13 @@ def test_the_french_reports_key_gives_the_quality_formula_in_french(world, tmp_p
     assert "score = 100 x (0.30 completeness + 0.25 timeliness" in english
     assert "note = 100 x (0,30 exhaustivité + 0,25 ponctualité" in french
     assert "completeness" not in french
+
+
+def test_large_landmarks_and_parameters_are_written_whole_never_with_an_exponent():
+    from stocktake.services.publishing.packs import _parameter
+
+    said = mw.trajectory_in_words("landmarks", {"landmarks": [
+        {"value": 27570.0, "period": "2023-12"}, {"value": 114.15, "period": "2024-12"}]})
+    assert "Landmarks: 27,570 in 2023-12; 114.2 in 2024-12." in said
+    assert "27\u202f570 en 2023-12" in said.said(language("fr")).replace("\u00a0", "\u202f")
+    assert [_parameter(v) for v in (1277.4, 0.8, 1.0, 12)] == ["1277", "0.8", "1", "12"]

@@ -28,11 +28,14 @@ _SHAPES = {
 
 
 def _number(v: Any) -> Any:
-    return Plain(v, ",.4g") if isinstance(v, float) else str(v)
+    """Four significant figures, and whole from 1,000 on (27,570, never 2.757e+04)."""
+    return Plain(v) if isinstance(v, float) else str(v)
 
 
 def _signed(v: Any) -> Any:
-    return Plain(v, "+,.4g") if isinstance(v, int | float) else str(v)
+    if not isinstance(v, int | float):
+        return str(v)
+    return Plain(v, "+,.0f" if abs(v) >= 1000 else "+,.4g")
 
 
 def _then(text: str, more: str) -> Sentence:

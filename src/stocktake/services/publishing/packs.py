@@ -346,8 +346,7 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: SpcChart
         {"name": "Software", "text": f"stocktake {__version__}"},
     ]
     if isinstance(forecast, ForecastReading) and forecast.model:
-        params = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                           for k, v in (forecast.params or {}).items())
+        params = ", ".join(f"{k}={_parameter(v)}" for k, v in (forecast.params or {}).items())
         english = (f"{forecast.model} ({params}) fitted to {forecast.n_observations} "
                    f"complete periods from {forecast.first_period} to "
                    f"{forecast.last_observed}; intervals: {forecast.interval_method}; "
@@ -360,6 +359,15 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: SpcChart
         out.insert(2, {"name": "Forecast", "text": mw.no_forecast_in_words(forecast.error)})
     return out
 
+
+
+def _parameter(v: Any) -> str:
+    """A model's parameter in the methods annex: three significant figures, whole from
+    1,000 on with no separator (sigma=1280, not 1.28e+03; in French a comma would read as
+    the decimal mark)."""
+    if not isinstance(v, float):
+        return str(v)
+    return f"{v:.0f}" if abs(v) >= 1000 else f"{v:.3g}"
 
 PACK_FORMATS = (".html", ".pdf", ".pptx")
 
