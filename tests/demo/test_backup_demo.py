@@ -21,9 +21,10 @@ AS_OF = datetime(2026, 9, 30, 23, 59, 59)
 GENERATED = re.compile(r'(<th scope="row">Generated</th><td>)[^<]*(</td>)')
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def spare_postgres():
-    """A second, empty PostgreSQL database on the test server (the first holds the demo)."""
+    """A second, empty PostgreSQL database on the test server (the first holds the demo),
+    made afresh for each test: both engines' runs restore into it."""
     url = os.environ.get("STOCKTAKE_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("no PostgreSQL: set STOCKTAKE_TEST_POSTGRES_URL (scripts/test does)")
