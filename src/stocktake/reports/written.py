@@ -5,6 +5,7 @@ locale's rules (1 234,5; 6 décembre 2026; 42 %)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import formatting, locale
@@ -38,36 +39,21 @@ def pct(text: str) -> str:
     return f"{text}%" if _lang() == "en" else f"{text}\u00a0%"
 
 
-def day(value: Any) -> str:
-    lang = _lang()
-    return formatting.day(value) if lang == "en" else locale.day(value, lang)
+def _in_writing(english: Callable[[Any], str], other: Callable[[Any, str], str]
+                ) -> Callable[[Any], str]:
+    """One value written by ``formatting`` in English, else by ``locale`` in the language."""
+    def write(value: Any) -> str:
+        lang = _lang()
+        return english(value) if lang == "en" else other(value, lang)
+    return write
 
 
-def when(value: Any) -> str:
-    lang = _lang()
-    return formatting.when(value) if lang == "en" else locale.when(value, lang)
-
-
-def status_word(value: Any) -> str:
-    lang = _lang()
-    return formatting.status_word(value) if lang == "en" else locale.status_word(value, lang)
-
-
-def likelihood_word(value: Any) -> str:
-    lang = _lang()
-    return (formatting.likelihood_word(value) if lang == "en"
-            else locale.likelihood_word(value, lang))
-
-
-def icon_word(value: Any) -> str:
-    lang = _lang()
-    return formatting.icon_word(value) if lang == "en" else locale.icon_word(value, lang)
-
-
-def lead_evidence(evidence: Any) -> str:
-    lang = _lang()
-    return (formatting.lead_evidence(evidence) if lang == "en"
-            else locale.lead_evidence(evidence, lang))
+day = _in_writing(formatting.day, locale.day)
+when = _in_writing(formatting.when, locale.when)
+status_word = _in_writing(formatting.status_word, locale.status_word)
+likelihood_word = _in_writing(formatting.likelihood_word, locale.likelihood_word)
+icon_word = _in_writing(formatting.icon_word, locale.icon_word)
+lead_evidence = _in_writing(formatting.lead_evidence, locale.lead_evidence)
 
 
 def change(value: Any, unit_of_measure: str | None = None, decimals: int | None = None
