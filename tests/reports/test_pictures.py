@@ -5,6 +5,7 @@ otherwise: each checked against the other)."""
 from __future__ import annotations
 
 import io
+import sys
 
 import cairosvg
 import pytest
@@ -97,3 +98,27 @@ def test_a_deck_picture_has_at_least_dpi_pixels_per_inch_as_placed(height, tmp_p
         assert across >= pictures.DPI * Emu(shape.width).inches
         assert down >= pictures.DPI * Emu(shape.height).inches - 1
         assert across < pictures.DPI * Emu(shape.width).inches + 1  # and no more
+
+
+def test_the_png_holds_every_pixel_drawn_exactly():
+    """Our PNG writer is lossless: decoded by Pillow, every pixel is the surface's own,
+    read through Pillow's decoder of cairo's raw pixel layout (an independent path)."""
+    cairo = pytest.importorskip("cairocffi")
+    surface = cairo.ImageSurface(cairo.FORMAT_RGB24, 37, 11)  # an odd width
+    context = cairo.Context(surface)
+    context.set_source_rgb(1, 1, 1)
+    context.paint()
+    context.set_source_rgb(0.87, 0.11, 0.4)
+    context.arc(12, 5, 6, 0, 6.3)  # anti-aliased: many shades at its edge
+    context.fill()
+    context.set_source_rgb(0.1, 0.5, 0.9)
+    context.rectangle(25.5, 2, 9, 6)
+    context.fill()
+    surface.flush()
+    ours = _image(pictures._png(surface))
+    raw = "BGRX" if sys.byteorder == "little" else "XRGB"
+    theirs = Image.frombuffer("RGB", (37, 11), bytes(surface.get_data()), "raw", raw,
+                              surface.get_stride(), 1)
+    assert ours.size == (37, 11)
+    assert list(ours.getdata()) == list(theirs.getdata())
+    assert len(set(ours.getdata())) > 5  # white, the two colours and their edges

@@ -17,6 +17,8 @@ import zlib
 from html import escape
 from typing import Any
 
+import numpy as np
+
 from ..delivery.chains import (
     LEVELS,
     STRENGTHS,
@@ -242,14 +244,22 @@ def _bezier(p0: tuple[float, float], p1: tuple[float, float], t: float) -> tuple
             u ** 3 * p0[1] + 3 * u * u * t * c0[1] + 3 * u * t * t * c1[1] + t ** 3 * p1[1])
 
 
+def _samples(ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Links (rows of owner, x0, y0, x1, y1) sampled as _bezier draws them at 41 points:
+    the owner of each point, its x and its y."""
+    t = np.arange(41)[None, :] / 40
+    u = 1 - t
+    x0, y0, x1, y1 = (ends[:, k, None] for k in range(1, 5))
+    dy = (y1 - y0) / 2
+    x = u ** 3 * x0 + 3 * u * u * t * x0 + 3 * u * t * t * x1 + t ** 3 * x1
+    y = u ** 3 * y0 + 3 * u * u * t * (y0 + dy) + 3 * u * t * t * (y1 - dy) + t ** 3 * y1
+    return np.repeat(ends[:, 0].astype(int), 41), x.ravel(), y.ravel()
+
+
 def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float],
               margin: float = 0.0) -> bool:
     return not (a[2] + margin <= b[0] or b[2] + margin <= a[0]
                 or a[3] + margin <= b[1] or b[3] + margin <= a[1])
-
-
-def _inside(p: tuple[float, float], r: tuple[float, float, float, float]) -> bool:
-    return r[0] - 1 <= p[0] <= r[2] + 1 and r[1] - 1 <= p[1] <= r[3] + 1
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -364,12 +374,13 @@ def _label_spots(groups: list[list[int]], sizes: list[tuple[float, float]],
     taking the first (middle first) that overlaps no other label or arrowhead and crosses
     no other link, else the one crossing fewest. Returns the spots, the gaps where a label
     found no spot, and the gaps where more room might stop a label crossing a link."""
-    samples: dict[int, list[tuple[int, tuple[float, ...], list[tuple[float, float]]]]] = {}
+    # Each gap's links sampled at 41 points, as arrays: the count of another link's points
+    # under a candidate label is then one comparison of arrays, not a loop per point.
+    ends: dict[int, list[tuple[int, float, float, float, float]]] = {}
     for n, (_, segs) in enumerate(geometry):
         for g, p0, p1 in segs:
-            pts = [_bezier(p0, p1, t / 40) for t in range(41)]
-            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-            samples.setdefault(g, []).append((n, (min(xs), min(ys), max(xs), max(ys)), pts))
+            ends.setdefault(g, []).append((n, *p0, *p1))
+    samples = {g: _samples(np.array(rows)) for g, rows in ends.items()}
     heads = [(pts[-1][0] - 6, pts[-1][1] - 11, pts[-1][0] + 6, pts[-1][1] + 11)
              for pts, _ in geometry]
     placed: list[tuple[float, float, float, float]] = []
@@ -378,6 +389,8 @@ def _label_spots(groups: list[list[int]], sizes: list[tuple[float, float]],
     crossing: set[int] = set()
     for group, (w, h) in zip(groups, sizes, strict=True):
         members = set(group)
+        others = np.ones(len(geometry), bool)
+        others[group] = False  # the links this label belongs to may pass under it
         segs_of = [geometry[j][1] for j in group]
         n_segs = len(segs_of[0])
         middle = (n_segs - 1) // 2
@@ -395,8 +408,11 @@ def _label_spots(groups: list[list[int]], sizes: list[tuple[float, float]],
                         or any(_overlaps(box, b) for n, b in enumerate(heads)
                                if n not in members)):
                     continue
-                crossed = sum(_inside(p, box) for n, bounds, pts in samples[g]
-                              if n not in members and _overlaps(box, bounds, 2) for p in pts)
+                owners, xs, ys = samples[g]
+                # within a pixel of the box, as the drawn line's own width
+                crossed = int(np.count_nonzero(
+                    (xs >= box[0] - 1) & (xs <= box[2] + 1) & (ys >= box[1] - 1)
+                    & (ys <= box[3] + 1) & others[owners]))
                 if fewest is None or crossed < fewest:
                     found, fewest = (cx, cy, box), crossed
                 if not crossed:

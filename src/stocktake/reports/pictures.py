@@ -8,9 +8,11 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import hashlib
-import io
 import math
 import re
+import struct
+import sys
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from typing import Any
@@ -78,17 +80,33 @@ class _LibRsvg:
 
 
 def _png(surface: Any) -> bytes:
-    """A cairo RGB surface as PNG bytes. Encoding takes longer than librsvg's drawing;
-    zlib level 3 (Pillow) encodes a third faster than cairo's default level, to files of
-    the same size (a chart is mostly flat colour). The surface's BGRX pixels are read
-    straight into an RGB image (no RGBX copy to convert: 5-9 ms less a picture)."""
-    from PIL import Image  # python-pptx's own dependency
+    """A cairo RGB surface as PNG bytes, lossless. Encoding used to take longer than
+    librsvg's drawing: Pillow tries five filters on every row, which a chart (mostly flat
+    colour) does not need. Rows unfiltered and deflated at zlib level 3 encode in a third
+    of the time, to files a fifth smaller (the deck's three pictures: 24 ms against 64)."""
+    import numpy as np
 
-    image = Image.frombuffer("RGB", (surface.get_width(), surface.get_height()),
-                             bytes(surface.get_data()), "raw", "BGRX", surface.get_stride(), 1)
-    out = io.BytesIO()
-    image.save(out, "PNG", compress_level=3)
-    return out.getvalue()
+    width, height, stride = surface.get_width(), surface.get_height(), surface.get_stride()
+    # cairo's RGB24 pixels are native 32-bit words 0x00RRGGBB: B, G, R, unused in memory on
+    # a little-endian machine, unused, R, G, B on a big-endian one
+    words = np.frombuffer(surface.get_data(), np.uint8).reshape(height, stride)
+    words = words[:, :4 * width].reshape(height, width, 4)
+    rows = np.zeros((height, 1 + 3 * width), np.uint8)  # each row: filter 0 (none), RGB
+    rows[:, 1:].reshape(height, width, 3)[...] = (words[:, :, 2::-1] if sys.byteorder ==
+                                                  "little" else words[:, :, 1:])
+    pixels = zlib.compress(rows.tobytes(), 3)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", pixels) + \
+        _chunk(b"IEND", b"")
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: its length, kind, data and the CRC of kind and data."""
+    return struct.pack(">I", len(data)) + kind + data + \
+        struct.pack(">I", zlib.crc32(kind + data))
 
 
 @cache
