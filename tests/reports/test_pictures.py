@@ -115,7 +115,7 @@ def test_the_png_holds_every_pixel_drawn_exactly():
     context.rectangle(25.5, 2, 9, 6)
     context.fill()
     surface.flush()
-    ours = _image(pictures._png(surface))
+    ours = _image(pictures._png(bytes(surface.get_data()), 37, 11, surface.get_stride()))
     raw = "BGRX" if sys.byteorder == "little" else "XRGB"
     theirs = Image.frombuffer("RGB", (37, 11), bytes(surface.get_data()), "raw", raw,
                               surface.get_stride(), 1)

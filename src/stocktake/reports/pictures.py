@@ -15,7 +15,6 @@ import sys
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
-from typing import Any
 
 # Twice the SVG's own size: sharp on a projector and when a slide is printed.
 SCALE = 2.0
@@ -40,63 +39,94 @@ class _Viewport(ctypes.Structure):
                 ("width", ctypes.c_double), ("height", ctypes.c_double)]
 
 
-class _LibRsvg:
-    """librsvg's C interface (2.46 or later), drawing on a cairocffi image surface."""
+_RGB24 = 1  # cairo_format_t: 32-bit words, the top 8 bits unused
 
-    def __init__(self, lib: ctypes.CDLL, gobject: ctypes.CDLL) -> None:
-        lib.rsvg_handle_new_from_data.restype = ctypes.c_void_p
-        lib.rsvg_handle_new_from_data.argtypes = [ctypes.c_char_p, ctypes.c_size_t,
-                                                  ctypes.c_void_p]
-        lib.rsvg_handle_render_document.restype = ctypes.c_int
-        lib.rsvg_handle_render_document.argtypes = [
-            ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(_Viewport), ctypes.c_void_p]
-        gobject.g_object_unref.argtypes = [ctypes.c_void_p]
-        self.lib, self.gobject = lib, gobject
+
+class _LibRsvg:
+    """librsvg's C interface (2.46 or later), drawing on a cairo image surface, both called
+    through ctypes. Only the drawing itself lets go of Python's lock: each call that lets go
+    must take the lock back, which a busy main thread (building the slides meanwhile) holds
+    for up to Python's switch interval (5 ms); with every small call letting go, as a
+    wrapper library's do, a picture waited tens of milliseconds for nothing."""
+
+    def __init__(self, rsvg: str, cairo: str, gobject: str) -> None:
+        held = ctypes.PyDLL(rsvg)  # calls that keep the lock: quick ones
+        held.rsvg_handle_new_from_data.restype = ctypes.c_void_p
+        held.rsvg_handle_new_from_data.argtypes = [ctypes.c_char_p, ctypes.c_size_t,
+                                                   ctypes.c_void_p]
+        drawing = ctypes.CDLL(rsvg).rsvg_handle_render_document  # lets go of the lock
+        drawing.restype = ctypes.c_int
+        drawing.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(_Viewport),
+                            ctypes.c_void_p]
+        c = ctypes.PyDLL(cairo)
+        for name, result, args in (
+                ("cairo_image_surface_create", ctypes.c_void_p,
+                 [ctypes.c_int, ctypes.c_int, ctypes.c_int]),
+                ("cairo_create", ctypes.c_void_p, [ctypes.c_void_p]),
+                ("cairo_set_source_rgb", None, [ctypes.c_void_p] + [ctypes.c_double] * 3),
+                ("cairo_paint", None, [ctypes.c_void_p]),
+                ("cairo_scale", None, [ctypes.c_void_p, ctypes.c_double, ctypes.c_double]),
+                ("cairo_status", ctypes.c_int, [ctypes.c_void_p]),
+                ("cairo_surface_flush", None, [ctypes.c_void_p]),
+                ("cairo_image_surface_get_data", ctypes.c_void_p, [ctypes.c_void_p]),
+                ("cairo_image_surface_get_stride", ctypes.c_int, [ctypes.c_void_p]),
+                ("cairo_destroy", None, [ctypes.c_void_p]),
+                ("cairo_surface_destroy", None, [ctypes.c_void_p])):
+            getattr(c, name).restype, getattr(c, name).argtypes = result, args
+        unref = ctypes.PyDLL(gobject).g_object_unref
+        unref.argtypes = [ctypes.c_void_p]
+        self.held, self.drawing, self.cairo, self.unref = held, drawing, c, unref
 
     def png(self, svg: str, scale: float) -> bytes:
-        import cairocffi as cairo
-
+        c = self.cairo
         width, height = svg_size(svg)
-        surface = cairo.ImageSurface(cairo.FORMAT_RGB24, round(width * scale),
-                                     round(height * scale))
-        context = cairo.Context(surface)
-        context.set_source_rgb(1, 1, 1)
-        context.paint()
-        context.scale(scale, scale)  # the drawing at its own size, scaled by cairo
-        data = svg.encode("utf-8")
-        handle = self.lib.rsvg_handle_new_from_data(data, len(data), None)
-        if not handle:
-            raise ValueError("librsvg could not read an SVG drawing")
+        across, down = round(width * scale), round(height * scale)
+        surface = c.cairo_image_surface_create(_RGB24, across, down)
+        context = c.cairo_create(surface)
         try:
-            pointer = int(cairo.ffi.cast("uintptr_t", context._pointer))
-            drawn = self.lib.rsvg_handle_render_document(
-                handle, pointer, ctypes.byref(_Viewport(0, 0, width, height)), None)
+            c.cairo_set_source_rgb(context, 1, 1, 1)
+            c.cairo_paint(context)
+            c.cairo_scale(context, scale, scale)  # the drawing at its own size, scaled
+            if c.cairo_status(context):
+                raise MemoryError(f"cairo could not make a picture of {across}x{down} pixels")
+            data = svg.encode("utf-8")
+            handle = self.held.rsvg_handle_new_from_data(data, len(data), None)
+            if not handle:
+                raise ValueError("librsvg could not read an SVG drawing")
+            try:
+                drawn = self.drawing(handle, context,
+                                     ctypes.byref(_Viewport(0, 0, width, height)), None)
+            finally:
+                self.unref(handle)
+            if not drawn:
+                raise ValueError("librsvg could not draw an SVG drawing")
+            c.cairo_surface_flush(surface)
+            stride = c.cairo_image_surface_get_stride(surface)
+            words = ctypes.string_at(c.cairo_image_surface_get_data(surface), stride * down)
         finally:
-            self.gobject.g_object_unref(handle)
-        if not drawn:
-            raise ValueError("librsvg could not draw an SVG drawing")
-        surface.flush()
-        return _png(surface)
+            c.cairo_destroy(context)
+            c.cairo_surface_destroy(surface)
+        return _png(words, across, down, stride)
 
 
-def _png(surface: Any) -> bytes:
-    """A cairo RGB surface as PNG bytes, lossless. Encoding used to take longer than
-    librsvg's drawing: Pillow tries five filters on every row, which a chart (mostly flat
-    colour) does not need. Rows unfiltered and deflated at zlib level 3 encode in a third
-    of the time, to files a fifth smaller (the deck's three pictures: 24 ms against 64)."""
+def _png(words: bytes, width: int, height: int, stride: int) -> bytes:
+    """The pixels of a cairo RGB24 image (``stride`` bytes a row) as PNG bytes, lossless.
+    Encoding used to take longer than librsvg's drawing: Pillow tries five filters on every
+    row, which a chart (mostly flat colour) does not need. Rows unfiltered and deflated at
+    zlib level 3 encode in a third of the time, to files a fifth smaller (the deck's three
+    pictures: 24 ms against 64)."""
     import numpy as np
 
-    width, height, stride = surface.get_width(), surface.get_height(), surface.get_stride()
     # cairo's RGB24 pixels are native 32-bit words 0x00RRGGBB: B, G, R, unused in memory on
     # a little-endian machine, unused, R, G, B on a big-endian one
-    words = np.frombuffer(surface.get_data(), np.uint8).reshape(height, stride)
-    words = words[:, :4 * width].reshape(height, width, 4)
+    pixels = np.frombuffer(words, np.uint8).reshape(height, stride)
+    pixels = pixels[:, :4 * width].reshape(height, width, 4)
     rows = np.zeros((height, 1 + 3 * width), np.uint8)  # each row: filter 0 (none), RGB
-    rows[:, 1:].reshape(height, width, 3)[...] = (words[:, :, 2::-1] if sys.byteorder ==
-                                                  "little" else words[:, :, 1:])
-    pixels = zlib.compress(rows.tobytes(), 3)
+    rows[:, 1:].reshape(height, width, 3)[...] = (pixels[:, :, 2::-1] if sys.byteorder ==
+                                                  "little" else pixels[:, :, 1:])
+    deflated = zlib.compress(rows.tobytes(), 3)
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", pixels) + \
+    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", deflated) + \
         _chunk(b"IEND", b"")
 
 
@@ -112,16 +142,14 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 @cache
 def _librsvg() -> _LibRsvg | None:
     """librsvg, if the system has a version that draws a whole document, else None."""
+    found = [ctypes.util.find_library(name) or default for name, default in
+             (("rsvg-2", "librsvg-2.so.2"), ("cairo", "libcairo.so.2"),
+              ("gobject-2.0", "libgobject-2.0.so.0"))]
     try:
-        import cairocffi  # noqa: F401  (the surface librsvg draws on)
-
-        lib = ctypes.CDLL(ctypes.util.find_library("rsvg-2") or "librsvg-2.so.2")
-        gobject = ctypes.CDLL(ctypes.util.find_library("gobject-2.0") or
-                              "libgobject-2.0.so.0")
-        lib.rsvg_handle_render_document  # noqa: B018  (since librsvg 2.46)
-    except (ImportError, OSError, AttributeError):
+        ctypes.CDLL(found[0]).rsvg_handle_render_document  # noqa: B018  (since 2.46)
+        return _LibRsvg(*found)
+    except (OSError, AttributeError):
         return None
-    return _LibRsvg(lib, gobject)
 
 
 class PictureCache:
