@@ -45,7 +45,7 @@ PAGE = Words({"no %(kind)s '%(word)s'": "%(kind)s « %(word)s » introuvable",
               "%(value)s is above %(max)s on %(day)s": "%(value)s dépasse %(max)s le %(day)s"})
 DOMAIN = Words({"required": "obligatoire"})
 FRENCH = Language(words=PAGE, figure=lambda f: f"{f.value:.{f.decimals}f}".replace(".", ","),
-                  number=lambda n: n.english.replace(".", ","),
+                  number_form=lambda n: n.english.replace(".", ","),
                   day=lambda d: f"{d.day} décembre {d.year}",
                   catalogues={"chains_plans": DOMAIN}.__getitem__)
 

@@ -10,7 +10,8 @@ like where it is written), and its values. A shell that shows it in French says 
 a ``Language``: the catalogue to translate with (the web's ``messages`` for findings and
 errors, web.i18n; the analysis' ``alerts`` for its sentences, reports.said) and how that
 language writes numbers, dates and names. A value is a string, a count, a date, another
-``Text`` (said again too) or one of the value types below.
+``Text`` (said again too) or one of the value types below. The same ``Language`` writes the
+delivery domain's finished sentences (``say``, ``count``; reports.wording builds them).
 """
 
 from __future__ import annotations
@@ -107,23 +108,54 @@ def _english_figure(f: Figure) -> str:
     return f"{f.value:,.{f.decimals}f}" if f.grouped else f"{f.value:.{f.decimals}f}"
 
 
+def english_number(value: float, decimals: int | None = None) -> str:
+    """A number as the domain's English sentences always wrote it: ``:g``, or ``decimals``
+    fixed."""
+    return f"{value:g}" if decimals is None else f"{value:.{decimals}f}"
+
+
+def english_day(day: date) -> str:
+    """A day written long, as the English reminders always wrote it: Monday 07 December 2026."""
+    return f"{day:%A %d %B %Y}"
+
+
 # -- a language ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Language:
-    """How a text is said: a catalogue (gettext) and the forms of each kind of value. The
-    default is English: the messages themselves and the forms the product always wrote."""
+    """How a language says things: a catalogue (gettext) and how it writes numbers, days and
+    names. The default is English: the messages themselves and the forms the product always
+    wrote.
+
+    It says a ``Text`` again (``Text.said``), each value by its kind: ``figure``, ``percent``,
+    ``signed``, ``whole`` (a count), ``named``, ``number_form`` (a ``Number``), ``day``. And it
+    writes the domain's finished sentences (the chains' and plans' summaries, the questions
+    from the data, the reminders: built by reports.wording.wording(lang, domain)): ``say`` and
+    ``count`` fill a message's ``%(name)s`` placeholders (``count`` chooses the plural form by
+    ``num``), with ``number`` (a float with fixed decimals, or as many as it has), whether a
+    fractional count takes the singular (``singular``) and a day written long (``long_day``)."""
 
     words: gettext.NullTranslations = field(default_factory=gettext.NullTranslations)
     figure: Callable[[Figure], str] = _english_figure
     percent: Callable[[Percent], str] = lambda p: f"{p.value * 100:.0f}%"
     signed: Callable[[Signed], str] = lambda s: f"{s.value:+.1f}"
-    count: Callable[[int], str] = str
+    whole: Callable[[int], str] = str
     named: Callable[[Named], str] = lambda n: n.english
-    number: Callable[[Number], str] = str
+    number_form: Callable[[Number], str] = str
     day: Callable[[date], str] = str
     # The catalogue of a text made for a named one (Text.in_catalogue); None: none but
     # ``words``, and such a text keeps its English words.
     catalogues: Callable[[str], gettext.NullTranslations] | None = None
+    number: Callable[[float, int | None], str] = english_number
+    singular: Callable[[float], bool] = lambda x: x == 1
+    long_day: Callable[[date], str] = english_day
+
+    def say(self, message: str, **values: Any) -> str:
+        """A finished sentence: ``message`` translated, its placeholders filled."""
+        return self.words.gettext(message) % values
+
+    def count(self, one: str, many: str, num: int, **values: Any) -> str:
+        """A finished sentence whose words follow the count ``num`` (its plural form)."""
+        return self.words.ngettext(one, many, num) % {"num": num, **values}
 
     def words_of(self, domain: str | None) -> gettext.NullTranslations:
         """The catalogue a text of ``domain`` is translated with (None: ``words``)."""
@@ -146,7 +178,7 @@ class Language:
             said = self.figure(Figure(v.value, decimals))
             return "+" + said if english.startswith("+") else said
         if isinstance(v, Number):
-            return self.number(v)
+            return self.number_form(v)
         if isinstance(v, Percent):
             return self.percent(v)
         if isinstance(v, Signed):
@@ -156,7 +188,7 @@ class Language:
         if isinstance(v, date):
             return self.day(v)
         if isinstance(v, int) and not isinstance(v, bool):
-            return self.count(v)
+            return self.whole(v)
         return str(v)
 
 
@@ -211,7 +243,7 @@ class Text(str):
             return text
         given = {k: language.value(v) for k, v in values.items()}
         if num is not None:
-            given.setdefault("num", language.count(num))
+            given.setdefault("num", language.whole(num))
         return text % given
 
     @property

@@ -1,5 +1,5 @@
 """The questions from the data in two languages (issue #18): English word for word as before
-the questions took a ``Wording``; every message in the French catalogue and translated, with
+the questions took a ``Language``; every message in the French catalogue and translated, with
 French typography; the French wording's figures read back against the English ones."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ MET = {"priority_title": "the share of surgeries on time", "unit_of_measure": "%
 MISSED = {"unit_of_measure": "%", "headline": {"status": "missed", "at_target_period": {
     "actual": 79.0, "target": 80.0, "actual_period": "2026-03"}, "gap": -1.0}}
 
-# The English text of these contexts as questions.py wrote it before it took a Wording.
+# The English text of these contexts as questions.py wrote it before it took a Language.
 TODAY_CONTEXT = [
     ('In 2026-09 the violent crime rate was 129.3 incidents per 100,000, 12.6 incidents '
      'per 100,000 (10.8%) above its trajectory of 116.7 incidents per 100,000: what will '

@@ -1,4 +1,4 @@
-"""One builder of the domain's Wording (reports.wording.wording) for every catalogue domain
+"""One builder of the domain's Language (reports.wording.wording) for every catalogue domain
 of delivery/locale: the chains' and plans', the questions', the reminders'. Each French one
 reads its own catalogue and writes numbers, counts and days by the French conventions
 (worked out by hand); each English one is the domain's own English, as it always was."""

@@ -49,7 +49,8 @@ SAYING_MODULES = ("errors.py", "intake/findings.py", "intake/formats.py", "intak
                   "delivery/assessments.py", "delivery/stocktakes.py",
                   *(f"services/routines/{name}.py" for name in (
                       "commitments", "plans", "chains", "stocktakes", "assessments",
-                      "escalation", "documents")))
+                      "escalation", "documents")),
+                  "services/reading/quality.py")
 KEYWORDS = DEFAULT_KEYWORDS | {"N_": None}
 NOT_WORDS = {"stocktake", "CSV"}  # the same in every language
 

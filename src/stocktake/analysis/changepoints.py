@@ -17,10 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from .wording import Sentence
+
 MIN_SEGMENT = 12  # points in a suggested part: enough for firm XmR limits
 PENALTY_FACTOR = 3.0  # penalty = factor x log(n) x sigma^2
 MR_TO_SIGMA = 0.9539  # median of |N(0, 2 sigma^2)| = 0.6745 x sqrt(2) sigma
-METHOD = (
+# A Sentence (the English string in the JSON) that a French page says from the alerts catalogue.
+METHOD = Sentence(
     "optimal partitioning for changes in mean (exact; the search PELT prunes), penalty "
     "3 log(n) sigma^2, sigma from the median moving range, parts of at least 12 points"
 )

@@ -19,6 +19,9 @@ from scipy import stats
 
 from stocktake.errors import Invalid
 
+from ..text import Number
+from .wording import A_, Sentence
+
 Kind = Literal["proportion", "rate"]
 DispersionModel = Literal["multiplicative", "additive"]
 
@@ -28,6 +31,19 @@ LEVELS: dict[str, float] = {"95": Z95, "99.8": Z998}
 WINSOR_FRACTION = 0.1
 MIN_UNITS_TO_WINSORISE = 10
 DISPERSION_TEST_ALPHA = 0.05
+
+
+# How the limits are drawn, one message per kind (the alerts catalogue: analysis/locale).
+_METHODS = {
+    "proportion": A_("Spiegelhalter (2005) funnel plot for a proportion: pooled rate p0 = "
+                     "sum(y)/sum(n); limits p0 +/- z sqrt(p0(1-p0)/n) (normal approximation)"),
+    "rate": A_("Spiegelhalter (2005) funnel plot for a rate: pooled rate p0 = sum(y)/sum(n); "
+               "limits p0 +/- z sqrt(p0/n) (normal approximation)")}
+
+
+def _four_figures(value: float) -> Number:
+    """Up to four significant figures (.4g in English: 581.6, 4141; 581,6 in French)."""
+    return Number(value, f"{value:.4g}", "@###")
 
 
 @dataclass(eq=False)
@@ -64,15 +80,15 @@ class FunnelResult:
 
     @property
     def method(self) -> str:
-        var = "p0(1-p0)/n" if self.kind == "proportion" else "p0/n"
-        text = (f"Spiegelhalter (2005) funnel plot for a {self.kind}: pooled rate p0 = "
-                f"sum(y)/sum(n); limits p0 +/- z sqrt({var}) (normal approximation)")
-        if self.overdispersion_applied:
-            if self.dispersion_model == "multiplicative":
-                text += f", inflated by sqrt(phi), phi = {self.phi:.4g}"
-            else:
-                text += f", with additive between-unit variance tau^2 = {self.tau2:.4g}"
-        return text
+        """How the limits are drawn, in one Sentence (said again in a page's language)."""
+        text = Sentence(_METHODS[self.kind])
+        if not self.overdispersion_applied:
+            return text
+        more = (Sentence(", inflated by sqrt(phi), phi = %(phi)s", phi=_four_figures(self.phi))
+                if self.dispersion_model == "multiplicative" else
+                Sentence(", with additive between-unit variance tau^2 = %(tau2)s",
+                         tau2=_four_figures(self.tau2)))
+        return Sentence("%(text)s%(more)s", text=text, more=more)
 
     def flagged(self, level: str = "99.8") -> dict[str, list[str]]:
         """Units above and below the limits at ``level`` ("95" or "99.8")."""

@@ -22,7 +22,7 @@ from ..errors import did_you_mean
 from ..model.entities import DeliveryModel
 from ..text import Text
 from .errors import DeliveryError, problem_at
-from .wording import DOMAIN, ENGLISH, N_, Wording
+from .wording import DOMAIN, ENGLISH, N_, Language
 
 LEVELS = ("federal", "provincial", "municipal", "frontline", "external")
 LINK_TYPES = ("funding", "legislation", "guidance", "data", "service")
@@ -530,12 +530,12 @@ WORDS = (N_("funding"), N_("legislation"), N_("guidance"), N_("data"), N_("servi
          N_("federal"), N_("provincial"), N_("municipal"), N_("frontline"), N_("external"))
 
 
-def link_title(source: str, target: str, wording: Wording = ENGLISH) -> str:
+def link_title(source: str, target: str, wording: Language = ENGLISH) -> str:
     """A link as the chain diagram's tooltip names it: "A to B"."""
     return wording.say("%(source)s to %(target)s", source=source, target=target)
 
 
-def _listed(items: list[str], w: Wording, most: int = 4) -> str:
+def _listed(items: list[str], w: Language, most: int = 4) -> str:
     shown = "; ".join(items[:most])
     if len(items) <= most:
         return shown
@@ -543,7 +543,7 @@ def _listed(items: list[str], w: Wording, most: int = 4) -> str:
                    len(items) - most, shown=shown)
 
 
-def _reached(item: Mapping[str, Any], name: Any, w: Wording) -> str:
+def _reached(item: Mapping[str, Any], name: Any, w: Language) -> str:
     cut = item["frontline_cut_off"]  # names may hold commas: list one, else count them
     return name(cut[0]) if len(cut) == 1 else w.count(
         "%(num)d frontline actor", "%(num)d frontline actors", len(cut))
@@ -555,7 +555,7 @@ def actor_names(chain: Chain, lang: str = "en") -> dict[str, str]:
             for a in chain.actors}
 
 
-def chain_summary_lines(analysis: Mapping[str, Any], wording: Wording = ENGLISH,
+def chain_summary_lines(analysis: Mapping[str, Any], wording: Language = ENGLISH,
                         names: Mapping[str, str] | None = None) -> list[str]:
     """Short sentences for a briefing pack, from the result of analyse_chain, in the
     language of ``wording`` (English by default), the actors called by ``names`` (code to

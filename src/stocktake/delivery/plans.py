@@ -28,7 +28,7 @@ from typing import Any
 from stocktake.analysis.trajectory import Trajectory, TrajectoryError, trajectory_from_spec
 from stocktake.delivery.errors import DeliveryError
 from stocktake.delivery.errors import problem_at as _at
-from stocktake.delivery.wording import DOMAIN, ENGLISH, N_, Wording
+from stocktake.delivery.wording import DOMAIN, ENGLISH, N_, Language
 from stocktake.errors import StocktakeError, TextProblem, did_you_mean
 from stocktake.model.entities import DeliveryModel, Priority
 from stocktake.model.periods import Period, PeriodError, PeriodType
@@ -611,7 +611,7 @@ def implied_trajectory(plan: Plan, priority: Priority) -> Trajectory | None:
 
 
 def plan_checklist(plan: Plan, priority: Priority, *, today: date,
-                   wording: Wording = ENGLISH) -> list[dict[str, Any]]:
+                   wording: Language = ENGLISH) -> list[dict[str, Any]]:
     """Judge the plan's quality: one item per check in CHECKS, in that order.
 
     Each item is ``{"check", "ok", "detail", "items"}``, ``items`` listing the codes of the
@@ -714,7 +714,7 @@ def plan_checklist(plan: Plan, priority: Priority, *, today: date,
     return out
 
 
-def _bottom_up_item(priority: Priority, w: Wording) -> dict[str, Any]:
+def _bottom_up_item(priority: Priority, w: Language) -> dict[str, Any]:
     spec = priority.attributes.get("trajectory")
     method = spec.get("method") if isinstance(spec, Mapping) else None
     ok = method == "interventions"
@@ -731,7 +731,7 @@ def _bottom_up_item(priority: Priority, w: Wording) -> dict[str, Any]:
     return {"check": CHECK_BOTTOM_UP, "ok": ok, "detail": detail, "items": []}
 
 
-def _adds_up_item(plan: Plan, priority: Priority, w: Wording) -> dict[str, Any]:
+def _adds_up_item(plan: Plan, priority: Priority, w: Language) -> dict[str, Any]:
     item: dict[str, Any] = {"check": CHECK_ADDS_UP, "ok": False, "items": []}
     trajectory = implied_trajectory(plan, priority)
     if trajectory is None:
@@ -861,7 +861,7 @@ DIFF_WORDS = (N_("summary"), N_("drift"), N_("intervention"), N_("milestone"), N
               N_("dropped"))
 
 
-def diff_lines(diff: Mapping[str, Any], wording: Wording = ENGLISH) -> list[str]:
+def diff_lines(diff: Mapping[str, Any], wording: Language = ENGLISH) -> list[str]:
     """One readable line per change: ``+`` added, ``-`` removed, ``~`` changed field, in the
     language of ``wording`` (the signs and the `` -> `` stay, for the pages to read)."""
     w = wording
@@ -911,7 +911,7 @@ def diff_lines(diff: Mapping[str, Any], wording: Wording = ENGLISH) -> list[str]
     return lines
 
 
-def _show(value: Any, w: Wording = ENGLISH) -> str:
+def _show(value: Any, w: Language = ENGLISH) -> str:
     if value is None:
         return "(none)"
     if isinstance(value, float):

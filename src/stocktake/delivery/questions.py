@@ -6,7 +6,7 @@ questions: specific (the unit, the number, the period), and each asking what wil
 plan and follow-up layers found (passed in as plain values) and writes at most eight,
 most severe first. Severity: 3 act now, 2 press on it, 1 worth asking.
 
-The sentences are written in a ``Wording``: its catalogue (gettext, the ``questions``
+The sentences are written in a ``Language``: its catalogue (gettext, the ``questions``
 domain under delivery/locale) and how it writes a number. The service builds the French
 one (services/publishing/packs.py); English, the default, is the messages themselves.
 """
@@ -21,7 +21,7 @@ from typing import Any
 from ..model.entities import is_percent
 from .assessments import LOW_PROBABILITY, _a, _at, _describe, _percent, _Problems
 from .errors import DeliveryError
-from .wording import N_, Wording
+from .wording import N_, Language
 
 MAX_QUESTIONS = 8
 OFF_TRACK_RUN = 3  # consecutive latest periods off track before a unit is asked about
@@ -65,13 +65,13 @@ def _english_singular(x: float) -> bool:
 
 
 # The questions' English: their own number forms (fixed decimals, thousands separated).
-ENGLISH = Wording(number=_english_number, singular=_english_singular)
+ENGLISH = Language(number=_english_number, singular=_english_singular)
 
 
 class _Say:
     """The wording's sentences, figures filled in (a message's % is written %%)."""
 
-    def __init__(self, wording: Wording) -> None:
+    def __init__(self, wording: Language) -> None:
         self.wording = wording
 
     def gettext(self, message: str, /, **values: Any) -> str:
@@ -172,7 +172,7 @@ def _question(topic: str, severity: int, question: str, evidence: str) -> dict[s
 
 
 def questions_from_data(context: Mapping[str, Any], *, limit: int = MAX_QUESTIONS,
-                        wording: Wording = ENGLISH) -> list[dict[str, Any]]:
+                        wording: Language = ENGLISH) -> list[dict[str, Any]]:
     """At most ``limit`` questions, each ``{"topic", "severity", "question", "evidence"}``,
     most severe first (ties in the order headline, units, counters, leads, judgement,
     milestones, actions, data quality), written in ``wording``. Raises DeliveryError (a
@@ -559,7 +559,7 @@ def _quality(r: _Reader, say: _Say, ctx: Mapping[str, Any]) -> list[dict[str, An
     return [_question("data_quality", severity, q, evidence)]
 
 
-def credit_caveat(confirmed: int, still_open: int, wording: Wording = ENGLISH) -> str:
+def credit_caveat(confirmed: int, still_open: int, wording: Language = ENGLISH) -> str:
     """What a question giving credit adds to its evidence when ``confirmed`` and
     ``still_open`` alerts question the figures it credits (services.publishing.trust)."""
     say = _Say(wording)

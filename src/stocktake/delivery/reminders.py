@@ -4,7 +4,7 @@ Pure: it takes what is due (late returns, actions and milestones, coming stockta
 returns ``Reminder`` objects; the service (services/routines/reminders.py) gathers the
 items, sends and records. Each reminder carries an ``event_key``: the same event always
 gives the same key, so a message is never sent twice for it (the store keeps the keys).
-Each is composed in its recipient's language, a ``Wording`` (delivery.wording; the service
+Each is composed in its recipient's language, a ``Language`` (delivery.wording; the service
 passes it: an account's language, English when unset); the event key and the ``why`` line do
 not depend on it.
 
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .wording import CATALOGUES, ENGLISH, N_, Wording  # noqa: F401 (CATALOGUES: its catalogue)
+from .wording import CATALOGUES, ENGLISH, N_, Language  # noqa: F401 (CATALOGUES: its catalogue)
 
 KINDS: tuple[str, ...] = ("late_returns", "stocktakes", "due", "digest")
 KIND_TEXT = {
@@ -108,7 +108,7 @@ WHAT = {"action": N_("action"), "milestone": N_("milestone")}
 
 
 def late_returns(to: Recipient, unit: str, unit_name: str, items: Sequence[LateReturn], *,
-                 base_url: str, language: Wording = ENGLISH) -> Reminder:
+                 base_url: str, language: Language = ENGLISH) -> Reminder:
     """One message to a unit's contact listing its late returns, with the links to the
     upload page and to the Excel template of each period."""
     _, ngettext = language.words.gettext, language.words.ngettext
@@ -145,7 +145,7 @@ def late_returns(to: Recipient, unit: str, unit_name: str, items: Sequence[LateR
 
 
 def due_items(to: Recipient, items: Sequence[DueItem], today: date, *,
-              language: Wording = ENGLISH) -> Reminder:
+              language: Language = ENGLISH) -> Reminder:
     """One message to an owner: their overdue items first, then those coming due."""
     _, ngettext = language.words.gettext, language.words.ngettext
     overdue = sorted((i for i in items if i.days_overdue > 0), key=lambda i: i.due)
@@ -188,7 +188,7 @@ def due_items(to: Recipient, items: Sequence[DueItem], today: date, *,
 
 
 def stocktake(to: Recipient, meeting: ComingStocktake, *, base_url: str,
-              language: Wording = ENGLISH) -> Reminder:
+              language: Language = ENGLISH) -> Reminder:
     """A coming stocktake, to one attendee, with the pack attached."""
     _ = language.words.gettext
     body = "\n".join([
@@ -212,7 +212,7 @@ def stocktake(to: Recipient, meeting: ComingStocktake, *, base_url: str,
 def digest(to: Recipient, today: date, *, late: int, late_units: int,
            overdue: Sequence[DueItem], coming: Sequence[DueItem],
            meetings: Sequence[ComingStocktake], base_url: str,
-           language: Wording = ENGLISH) -> Reminder:
+           language: Language = ENGLISH) -> Reminder:
     """The delivery unit's weekly digest: late data, overdue and coming items, meetings."""
     _, ngettext = language.words.gettext, language.words.ngettext
     year, week, _weekday = today.isocalendar()

@@ -10,6 +10,8 @@ import gettext as _gettext
 from functools import cache
 from pathlib import Path
 
+from babel.numbers import format_decimal
+
 from ..analysis import wording as aw
 from ..model.entities import DeliveryModel
 from ..text import ENGLISH, Language, Named, said
@@ -63,7 +65,10 @@ def language(lang: str, model: DeliveryModel | None = None) -> Language:
         percent=lambda p: percent(p.value, lang),
         signed=lambda s: ("+" if s.value > 0 else "−" if s.value < 0 else "")
         + number(abs(s.value), lang, 1),
-        count=lambda n: number(n, lang, 0),
+        whole=lambda n: number(n, lang, 0),
+        # a figure by its Babel pattern ("@###": four significant figures, as .4g writes it)
+        number_form=lambda n: format_decimal(n.value, format=n.pattern,
+                                             locale=BABEL_LOCALES[lang]),
         named=named,
         # a domain's sentence (delivery's, Text.in_catalogue) from its catalogue
         catalogues=lambda domain: wording(lang, domain).words)

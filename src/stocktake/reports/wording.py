@@ -1,7 +1,7 @@
 """The domain's sentences in a document's, a page's or an e-mail's language: one builder of
-delivery.wording's ``Wording`` for every catalogue domain of delivery/locale (the chains'
-and plans' ``chains_plans``, the ``questions`` from the data, the ``reminders``), each with
-the catalogue of its domain and the locale's numbers, plural rule and long days."""
+the ``text.Language`` they are written in, for every catalogue domain of delivery/locale (the
+chains' and plans' ``chains_plans``, the ``questions`` from the data, the ``reminders``), each
+with the catalogue of its domain and the locale's numbers, plural rule and long days."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from babel.numbers import format_decimal
 from ..delivery import questions as dq
 from ..delivery import reminders as dr
 from ..delivery import wording as dw
+from ..text import Language
 from .locale import BABEL_LOCALES, WRITING, check_lang, compiled, number
 
 # Each domain's English, the messages themselves with the number forms that domain always
@@ -22,7 +23,7 @@ ENGLISH = {dw.DOMAIN: dw.ENGLISH, dq.DOMAIN: dq.ENGLISH, dr.DOMAIN: dw.ENGLISH}
 
 
 @cache
-def wording(lang: str, domain: str = dw.DOMAIN) -> dw.Wording:
+def wording(lang: str, domain: str = dw.DOMAIN) -> Language:
     """The sentences of catalogue ``domain`` (default the chains' and plans') in ``lang``:
     English as they always were, or French by Canadian conventions (1 234,5; a count of
     1,5 points takes the singular; lundi 7 décembre 2026)."""
@@ -39,11 +40,12 @@ def wording(lang: str, domain: str = dw.DOMAIN) -> dw.Wording:
             return format_decimal(value, format="#,##0.######", locale=locale)
         return number(value, lang, decimals)
 
-    return dw.Wording(words, in_words, singular=lambda x: plural_form(abs(x)) == "one",
-                      long_day=lambda day: format_date(day, "EEEE d MMMM y", locale=locale))
+    return Language(words=words, number=in_words,
+                    singular=lambda x: plural_form(abs(x)) == "one",
+                    long_day=lambda day: format_date(day, "EEEE d MMMM y", locale=locale))
 
 
-def writing() -> dw.Wording:
+def writing() -> Language:
     """The chains' and plans' wording of the language being written (reports.locale.
     writing_in)."""
     return wording(WRITING.get())

@@ -15,13 +15,11 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from ..analysis import changepoints
 from ..reports import formatting as english
 from ..reports.formatting import figure, status_sentence
 from ..reports.said import said_in
 from ..results.leads import LeadEvidence
 from ..results.overview import Freshness
-from ..results.readings import UnitComparison
 from ..results.status import Tolerance, Verdict
 from . import error_pages, i18n, public_words
 from .i18n import gettext as _
@@ -212,74 +210,10 @@ def said(text: str) -> str:
     return said_in(text, i18n.current())
 
 
-# services.reading.quality's reason a unit is listed after the others, one per standing
-# alert, joined by "; ": "ratio shift from 2024-01 on CRIME (open alert 299f28c2d670)"
-_HELD_BACK = re.compile(r"(?P<kind>[a-z ]+) from (?P<start>\S+) on (?P<priorities>.+?) "
-                        r"\((?P<status>open|confirmed) alert (?P<id>\w+)\)")
-_ALERT_WORDS = {"counter": N_("counter"), "ratio shift": N_("ratio shift"),
-                "local break": N_("local break"), "drift": N_("drift"),
-                "open": N_("open"), "confirmed": N_("confirmed")}
-
-
-def held_back(text: str | None) -> str | None:
-    """Why a unit is listed after the units without an alert, in the page's language."""
-    if _english() or not text:
-        return text
-    found = [_HELD_BACK.fullmatch(part) for part in text.split("; ")]
-    if not all(found):
-        return text
-
-    def word(english_word: str) -> str:
-        return _(_ALERT_WORDS[english_word]) if english_word in _ALERT_WORDS else english_word
-
-    return "; ".join(_("%(kind)s from %(start)s on %(priorities)s (%(status)s alert %(id)s)")
-                     % {"kind": word(m["kind"]), "start": m["start"],
-                        "priorities": m["priorities"], "status": word(m["status"]),
-                        "id": m["id"]} for m in found if m)
-
-
-# The analysis writes its methods in English, once (analysis.changepoints, .funnel); a French
-# page says them again here, the same formula from the same figures.
-_REBASE_METHOD = N_("optimal partitioning for changes in mean (exact; the search PELT "
-                    "prunes), penalty 3 log(n) sigma^2, sigma from the median moving range, "
-                    "parts of at least 12 points")
-_FUNNEL_METHODS = {
-    "proportion": N_("Spiegelhalter (2005) funnel plot for a proportion: pooled rate p0 = "
-                     "sum(y)/sum(n); limits p0 +/- z sqrt(p0(1-p0)/n) (normal approximation)"),
-    "rate": N_("Spiegelhalter (2005) funnel plot for a rate: pooled rate p0 = sum(y)/sum(n); "
-               "limits p0 +/- z sqrt(p0/n) (normal approximation)")}
-
-
-def rebase_method(text: str) -> str:
-    """The change-point search that suggests rebases of the process limits."""
-    if _english() or text != changepoints.METHOD:
-        return text
-    return _(_REBASE_METHOD)
-
-
-def funnel_method(funnel: UnitComparison) -> str:
-    """How a funnel plot's limits are drawn (analysis.funnel.FunnelResult.method)."""
-    english_method = _FUNNEL_METHODS.get(funnel.kind)
-    if _english() or english_method is None or not funnel.method.startswith(english_method):
-        return funnel.method
-    text = _(english_method)
-    if funnel.overdispersion_applied:
-        # four significant figures, as the English writes them (.4g)
-        figures = {"phi": format_decimal(funnel.phi, "@###", locale=i18n.current()),
-                   "tau2": format_decimal(funnel.tau2, "@###", locale=i18n.current())}
-        more = (_(", inflated by sqrt(phi), phi = %(phi)s")
-                if funnel.dispersion_model == "multiplicative" else
-                _(", with additive between-unit variance tau^2 = %(tau2)s"))
-        text += more % figures
-    return text
-
-
 FILTERS = {**i18n.FILTERS, "said": said, "signed_percent": signed_percent, "plus_minus": plus_minus,
            "percent_change": public_words.percent_change,
            "lead_evidence": lead_evidence, "figure": figure, "status_sentence": status_sentence,
            "verdict_sentence": verdict_sentence, "verdict_text": verdict_text,
            "freshness": freshness, "tolerance_rule": tolerance_rule,
            "assurance_note": assurance_note, "verdict_rule": verdict_rule,
-           "status_note": status_note, "page_message": error_pages.page_message,
-           "rebase_method": rebase_method, "funnel_method": funnel_method,
-           "held_back": held_back}
+           "status_note": status_note, "page_message": error_pages.page_message}

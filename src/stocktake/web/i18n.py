@@ -278,7 +278,7 @@ def speaking(lang: str) -> Language:
     locale = Locale.parse(documents.BABEL_LOCALES[lang])
     return Language(
         words=translations(lang),
-        number=lambda n: format_decimal(n.value, format=n.pattern, locale=locale),
+        number_form=lambda n: format_decimal(n.value, format=n.pattern, locale=locale),
         day=lambda d: documents.day(d, lang),
         catalogues=lambda domain: domain_words(lang, domain).words)
 

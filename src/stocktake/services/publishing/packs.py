@@ -215,7 +215,7 @@ def _subject(ind: Indicator, lang: str) -> str:
     return "the " + ind.name[:1].lower() + ind.name[1:]
 
 
-def questions_wording(lang: str) -> dq.Wording:
+def questions_wording(lang: str) -> dq.Language:
     """The questions from the data in ``lang``: their catalogue (delivery/locale, domain
     ``questions``), the locale's numbers and its plural rule for a count of points."""
     return wording(lang, dq.DOMAIN)

@@ -25,7 +25,7 @@ from typing import Any
 
 from ...analysis import wording as aw
 from ...analysis.wording import A_, NP_, Named, Sentence
-from ...delivery.questions import ENGLISH, Wording, credit_caveat
+from ...delivery.questions import ENGLISH, Language, credit_caveat
 from ...model.entities import DeliveryModel
 from ...model.periods import Period
 from ...reports.said import language as said_in
@@ -353,7 +353,7 @@ def standing_on(report: AlertsReport, priority: str) -> list[AlertItem]:
 
 
 def with_credit(questions: list[dict[str, Any]], report: AlertsReport, priority: str,
-                wording: Wording = ENGLISH) -> list[dict[str, Any]]:
+                wording: Language = ENGLISH) -> list[dict[str, Any]]:
     """The questions from the data, a question giving credit saying (in ``wording``) when
     alerts question the figures it credits."""
     standing = standing_on(report, priority)

@@ -3,7 +3,7 @@ in analysis.quality needs from the store and the model."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
 
 import polars as pl
@@ -19,6 +19,7 @@ from ...results.quality import DataQuality, QualityByYear, UnitQuality
 from ...store import model_repo
 from ...store import schema as s
 from ...store.observations import as_times, batch_times, known_at, latest, read_vintages
+from ...text import N_, Text, joined
 from .alerts import alerts
 from .snapshot import Snapshot
 
@@ -203,10 +204,29 @@ def _applies(rule, period: str) -> bool:
     return not (rule.period_to and p > Period.parse(rule.period_to))
 
 
+# An alert's kind and status as the held-back reason names them (the web's catalogue: a
+# page says the reason in its language).
+_ALERT_WORDS = {"counter": N_("counter"), "ratio_shift": N_("ratio shift"),
+                "local_break": N_("local break"), "drift": N_("drift"),
+                "open": N_("open"), "confirmed": N_("confirmed")}
+
+
+def _alert_word(word: str) -> str:
+    return Text(_ALERT_WORDS[word]) if word in _ALERT_WORDS else word.replace("_", " ")
+
+
+def held_back_because(alert: AlertItem, priorities: Sequence[str]) -> Text:
+    """Why a unit is held back, for one standing alert bearing on ``priorities``: "ratio shift
+    from 2024-01 on CRIME (open alert 299f28c2d670)"."""
+    return Text(N_("%(kind)s from %(start)s on %(priorities)s (%(status)s alert %(id)s)"),
+                kind=_alert_word(alert.kind), start=alert.start, priorities=", ".join(priorities),
+                status=_alert_word(alert.status), id=alert.id)
+
+
 class _AlertsOnPriorities:
     """Why a unit is held back in the league: the standing alerts (open or confirmed) raised at it
     that bear on a priority (its headline, a counter, or what they are computed from), read
-    once when first asked."""
+    once when first asked. The reason is a ``Text``, English wherever a string goes."""
 
     def __init__(self, snap: Snapshot) -> None:
         self._snap = snap
@@ -222,10 +242,8 @@ class _AlertsOnPriorities:
                     found.setdefault(a.id, (a, []))[1].append(code)
             self._by_unit = {}
             for a, codes in found.values():
-                self._by_unit.setdefault(a.unit, []).append(
-                    f"{a.kind.replace('_', ' ')} from {a.start} on {', '.join(codes)} "
-                    f"({a.status} alert {a.id})")
-        return "; ".join(self._by_unit.get(unit, [])) or None
+                self._by_unit.setdefault(a.unit, []).append(held_back_because(a, codes))
+        return joined("; ", self._by_unit.get(unit, [])) or None
 
 
 def _nobody(unit: str) -> None:

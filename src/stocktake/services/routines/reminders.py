@@ -35,7 +35,7 @@ from sqlalchemy import Engine
 from ...delivery import plans as dp
 from ...delivery import reminders as dr
 from ...delivery import stocktakes as ds
-from ...delivery.wording import Wording
+from ...delivery.wording import Language
 from ...errors import Invalid
 from ...model.entities import DeliveryModel
 from ...reports.locale import LANGUAGES
@@ -81,7 +81,7 @@ def base_url() -> str:
     return (os.environ.get(BASE_URL_VAR) or DEFAULT_BASE_URL).rstrip("/")
 
 
-def composed_in(lang: str | None) -> Wording:
+def composed_in(lang: str | None) -> Language:
     """The language of a recipient's reminders: the reminders' catalogue of ``lang``
     (delivery/locale) and its long dates; English when unset or not offered."""
     return wording(lang if lang in LANGUAGES else "en", dr.DOMAIN)
