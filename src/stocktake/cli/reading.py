@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ..reports.formatting import coverage_text
+from ..reports.formatting import coverage_text, tolerance
 from ..results.status import (
     ForecastReading,
     PriorityStatus,
@@ -198,7 +198,7 @@ def render_trajectory(priority: str, report: PriorityTrajectory, *,
                       num(r.gap, places), "-" if r.gap_pct is None else f"{r.gap_pct:+.1f}%",
                       r.status.replace("_", " "))
     show(table)
-    console.print(report.tolerance.rule)
+    console.print(tolerance(report.tolerance.value, report.tolerance.mode))
     v = report.at_target_period
     if v:
         from ..reports.formatting import verdict_sentence

@@ -10,6 +10,7 @@ from ..analysis.spc import ICON_LABELS
 from ..model.entities import is_percent
 from ..results.leads import LeadEvidence
 from ..results.status import UnitStatus, Verdict
+from .method_words import tolerance_in_words
 
 
 def number(value: Any, decimals: int | None = None) -> str:
@@ -31,6 +32,14 @@ def signed(value: Any, decimals: int | None = None) -> str:
 def percent(value: Any, decimals: int = 0) -> str:
     """A probability (0..1) as a percentage."""
     return "–" if value is None else f"{float(value) * 100:.{decimals}f}%"
+
+
+def tolerance(value: float, mode: str) -> str:
+    """How far from the expected value a reading is still on track, in words, its figure
+    with its thousands separated ("within 2,100 (in the headline's units) of the expected
+    value is on track; ..."): the methods annex's sentence in English. The reading's own
+    ``Tolerance.rule`` keeps the figure bare (2100), as the JSON has always had it."""
+    return str(tolerance_in_words(value, mode))
 
 
 def coverage_text(share: float) -> str:
