@@ -138,8 +138,18 @@ def vintage_caption(report: Dated) -> str:
 
 
 def num(value: Any, decimals: int = 1) -> str:
-    """A figure with separators and the given decimals; '-' for none."""
-    return "-" if value is None else f"{value:,.{decimals}f}"
+    """A figure with separators and the given decimals; '-' for none; no sign on a figure
+    that rounds to zero (0.0, never -0.0)."""
+    if value is None:
+        return "-"
+    return f"{0.0 if round(value, decimals) == 0 else value:,.{decimals}f}"
+
+
+def signed(value: float, spec: str = "+.1f") -> str:
+    """A signed figure by the format ``spec``; no sign where it rounds to zero (0.0%, never
+    -0.0%)."""
+    text = format(value, spec)
+    return text if any(c in "123456789" for c in text) else text.lstrip("+-")
 
 
 def value_places(indicator: IndicatorInfo) -> int:

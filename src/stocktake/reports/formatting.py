@@ -19,13 +19,22 @@ def number(value: Any, decimals: int | None = None) -> str:
     value = float(value)
     if decimals is None:
         decimals = 0 if value.is_integer() and abs(value) >= 100 else 1
+    if round(value, decimals) == 0:  # rounds to zero: no sign (0.0 for -0.04, never -0.0)
+        value = 0.0
     return f"{value:,.{decimals}f}"
+
+
+def _nonzero(text: str) -> bool:
+    """Does a figure as written have a digit other than 0 (a sign only then: never −0.0)?"""
+    return any(c in "123456789" for c in text)
 
 
 def signed(value: Any, decimals: int | None = None) -> str:
     if value is None:
         return "–"
     text = number(abs(float(value)), decimals)
+    if not _nonzero(text):
+        return text
     return ("+" if float(value) > 0 else "−" if float(value) < 0 else "") + text
 
 
