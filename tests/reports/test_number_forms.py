@@ -1,7 +1,8 @@
 """Numbers a reader stumbles on, read back from real outputs: a tolerance of 2,100 written
 with its thousands separated (it read "within 2100"), a target of 34,100 in the methods
-annex's probability rule, no "-0" for a gap that rounds to zero, and the funnel chart's
-hover text in French on a French page.
+annex's probability rule, no "-0" for a gap that rounds to zero, an alert's shift of over
+1,000% grouped in the CLI's table, and the funnel chart's hover text in French on a French
+page.
 
 The small model (tests/fixtures/small_model) with a count headline added: dwellings
 completed, baseline 26,000 in 2024-01, target 34,100 in 2024-12, an absolute tolerance of
@@ -21,6 +22,8 @@ from stocktake.services.data.model_service import load_model
 from stocktake.store.db import open_engine
 
 from ..conftest import SMALL_MODEL
+from ..services.test_alerts import PLANTED, planted_world
+from ..services.test_alerts import REGIONS as ALERT_REGIONS
 from ..web.test_overview_french import client_in, text_of
 
 pytestmark = pytest.mark.usefixtures("cheap_hashing")  # tests/conftest.py
@@ -136,3 +139,20 @@ def test_the_funnel_says_its_points_in_the_pages_language(world):
     assert "<title>Province B\u00a0: 5,0 (dénominateur 400\u00a0000)</title>" in french
     assert "denominator" not in french
     assert "<title>Province B: 5.0 (denominator 400,000)</title>" in english
+
+
+def test_the_alerts_table_writes_a_shift_of_over_a_thousand_percent_grouped(tmp_path):
+    """The planted world of tests/services/test_alerts.py, its planted region's reports then
+    revised down to half its unfounded ones from 2024-01: unfounded per report goes from
+    about 0.1 to about 2, a shift of over +1,000% (it read +1869%)."""
+    url = f"sqlite:///{tmp_path / 'alerts.db'}"
+    engine = open_engine(url)
+    panels = planted_world(engine, tmp_path / "model")
+    i = ALERT_REGIONS.index(PLANTED)
+    rows = [("reports", PLANTED, p, max(1, int(panels["unfounded"][i, t]) // 2))
+            for t, p in enumerate(panels["periods"]) if p >= "2024-01"]
+    assert submit_rows(engine, rows, submitter="t").accepted
+    engine.dispose()
+    out = cli("alerts", "--db", url, "--unit", PLANTED)
+    shift = re.search(r"unfounded/reports (\S+)", out)[1]
+    assert re.fullmatch(r"\+\d{1,3}(,\d{3})+%", shift), shift
