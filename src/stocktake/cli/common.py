@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
+from ..reports.formatting import nonzero
 from ..results import encode
 from ..results.readings import IndicatorInfo
 
@@ -149,7 +150,7 @@ def signed(value: float, spec: str = "+.1f") -> str:
     """A signed figure by the format ``spec``; no sign where it rounds to zero (0.0%, never
     -0.0%)."""
     text = format(value, spec)
-    return text if any(c in "123456789" for c in text) else text.lstrip("+-")
+    return text if nonzero(text) else text.lstrip("+-")
 
 
 def value_places(indicator: IndicatorInfo) -> int:

@@ -24,8 +24,9 @@ def number(value: Any, decimals: int | None = None) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def _nonzero(text: str) -> bool:
-    """Does a figure as written have a digit other than 0 (a sign only then: never −0.0)?"""
+def nonzero(text: str) -> bool:
+    """Does a figure as written have a digit other than 0? A sign only then: 0.0, never -0.0
+    or +0.0."""
     return any(c in "123456789" for c in text)
 
 
@@ -33,7 +34,7 @@ def signed(value: Any, decimals: int | None = None) -> str:
     if value is None:
         return "–"
     text = number(abs(float(value)), decimals)
-    if not _nonzero(text):
+    if not nonzero(text):
         return text
     return ("+" if float(value) > 0 else "−" if float(value) < 0 else "") + text
 

@@ -26,7 +26,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
 from ..model.entities import is_percent
-from .formatting import LEAD_VERDICTS, LIKELIHOOD_WORDS, STATUS_WORDS
+from .formatting import LEAD_VERDICTS, LIKELIHOOD_WORDS, STATUS_WORDS, nonzero
 from .formatting import icon_word as english_icon_word
 
 LANGUAGES = ("en", "fr")
@@ -157,7 +157,7 @@ def signed(value: Any, lang: str, decimals: int | None = None) -> str:
     if value is None:
         return "–"
     text = number(abs(float(value)), lang, decimals)
-    if not any(c in "123456789" for c in text):  # rounds to zero: never −0,0
+    if not nonzero(text):  # rounds to zero: never −0,0
         return text
     return ("+" if float(value) > 0 else "−" if float(value) < 0 else "") + text
 

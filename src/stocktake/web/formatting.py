@@ -39,7 +39,7 @@ def plus_minus(value: Any, decimals: int = 1) -> str:
         return "–"
     if _english():
         text = f"{float(value):+.{decimals}f}"  # no sign where it rounds to zero: 0.0
-        return text if any(c in "123456789" for c in text) else text[1:]
+        return text if english.nonzero(text) else text[1:]
     return i18n.change(value, None, decimals)
 
 

@@ -236,7 +236,7 @@ def change(value: Any, unit_of_measure: str | None = None, decimals: int | None 
     percent = is_percent(unit_of_measure)
     text = number(abs(float(value)), (1 if decimals is None else decimals) if percent
                   else decimals)
-    sign = ("" if not any(c in "123456789" for c in text)  # rounds to zero: never −0,0
+    sign = ("" if not english.nonzero(text)  # rounds to zero: never −0,0
             else "+" if float(value) > 0 else "−" if float(value) < 0 else "")
     if percent:
         return sign + ngettext("%(num)s point", "%(num)s points", 1 if text == "1" else 2) % {

@@ -2,8 +2,9 @@
 signed percentages), in the language of the page.
 
 In English each filter gives back what the service wrote (reports.formatting's sentences),
-so an English page is what it always was; in another language it says the same from the
-same figures through the catalogue and Babel (i18n).
+so an English page is what it always was (the tolerance with its figure grouped: 2,100); in
+another language it says the same from the same figures through the catalogue and Babel
+(i18n).
 """
 
 from __future__ import annotations
