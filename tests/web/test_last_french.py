@@ -84,7 +84,7 @@ def test_the_priority_page_names_levels_and_units_in_french(pages):
     assert "Province Alpha" in words and "Province A " not in words
     # the funnel's caption, its points and its note on the units outside the limits
     assert "pour chaque unité (province ou territoire), par rapport à des limites" in words
-    assert "<title>Province Bêta:" in french and "<title>Province B:" not in french
+    assert "<title>Province Bêta\u00a0: " in french and "<title>Province B:" not in french
     # each unit's small multiple, titled by its name
     assert "<title>Province Bêta\u00a0: réel par rapport à sa part de la trajectoire" in french
     assert "Aucune unité (province ou territoire) n'est hors des limites" in words

@@ -22,6 +22,7 @@ from .common import (
     parse_as_of,
     print_json,
     show,
+    signed,
 )
 
 alerts_app = typer.Typer(
@@ -87,7 +88,7 @@ def _size(a: AlertItem) -> str:
     parts = []
     for what, s in a.size.items():
         rel = s.get("relative")
-        parts.append(f"{what} {rel:+.0%}" if rel is not None else what)
+        parts.append(f"{what} {signed(rel, '+,.0%')}" if rel is not None else what)
     return "; ".join(parts)
 
 

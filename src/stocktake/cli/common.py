@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
+from ..reports.formatting import nonzero
 from ..results import encode
 from ..results.readings import IndicatorInfo
 
@@ -138,8 +139,18 @@ def vintage_caption(report: Dated) -> str:
 
 
 def num(value: Any, decimals: int = 1) -> str:
-    """A figure with separators and the given decimals; '-' for none."""
-    return "-" if value is None else f"{value:,.{decimals}f}"
+    """A figure with separators and the given decimals; '-' for none; no sign on a figure
+    that rounds to zero (0.0, never -0.0)."""
+    if value is None:
+        return "-"
+    return f"{0.0 if round(value, decimals) == 0 else value:,.{decimals}f}"
+
+
+def signed(value: float, spec: str = "+.1f") -> str:
+    """A signed figure by the format ``spec``; no sign where it rounds to zero (0.0%, never
+    -0.0%)."""
+    text = format(value, spec)
+    return text if nonzero(text) else text.lstrip("+-")
 
 
 def value_places(indicator: IndicatorInfo) -> int:

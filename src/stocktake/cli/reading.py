@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ..reports.formatting import coverage_text
+from ..reports.formatting import coverage_text, tolerance
 from ..results.status import (
     ForecastReading,
     PriorityStatus,
@@ -29,6 +29,7 @@ from .common import (
     parse_as_of,
     print_json,
     show,
+    signed,
     value_places,
     vintage_caption,
 )
@@ -86,7 +87,7 @@ def render_status(report: StatusReport, *, as_json: bool = False) -> None:
                 p.code if row is p else "", row.unit,
                 "-" if latest is None else f"{num(latest.value, places)} ({latest.period})",
                 num(row.expected, places) + (" (target)" if row.at_target_period else ""),
-                "-" if row.gap_pct is None else f"{row.gap_pct:+.1f}%" + _at_deadline(row),
+                "-" if row.gap_pct is None else signed(row.gap_pct) + "%" + _at_deadline(row),
                 _status_text(row, p.unit_of_measure, p.decimals),
                 (spc.variation_label if isinstance(spc, SpcHeadline) else "-")
                 + (" (trial limits: fewer than 12 points)"
@@ -195,10 +196,10 @@ def render_trajectory(priority: str, report: PriorityTrajectory, *,
     places = _places(report.decimals)
     for r in report.readings:
         table.add_row(r.period, num(r.actual, places), num(r.expected, places),
-                      num(r.gap, places), "-" if r.gap_pct is None else f"{r.gap_pct:+.1f}%",
+                      num(r.gap, places), "-" if r.gap_pct is None else signed(r.gap_pct) + "%",
                       r.status.replace("_", " "))
     show(table)
-    console.print(report.tolerance.rule)
+    console.print(tolerance(report.tolerance.value, report.tolerance.mode))
     v = report.at_target_period
     if v:
         from ..reports.formatting import verdict_sentence

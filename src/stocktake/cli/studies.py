@@ -19,6 +19,7 @@ from .common import (
     parse_as_of,
     print_json,
     show,
+    signed,
     vintage_caption,
 )
 
@@ -185,7 +186,7 @@ def render_leads(headline: str, report: LeadFinding, *, as_json: bool = False) -
                          overflow="fold" if col == "candidate" else "ellipsis")
 
     def num(x: float | None, fmt: str) -> str:
-        return "–" if x is None else format(x, fmt)
+        return "–" if x is None else signed(x, fmt)  # 0.00, never -0.00
 
     for r in report.ranked:
         table.add_row(r["candidate"], str(r["lag"]), num(r["correlation"], "+.2f"),

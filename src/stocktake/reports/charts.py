@@ -565,7 +565,8 @@ def funnel_chart(compare: UnitComparison | dict[str, Any], *, width: int = 720,
     for u in units:
         name = str(u.get("name") or u["unit"])
         cx, cy = x(u["denominator"]), y(u["value"])
-        tip = escape(f"{name}: {_fmt(u['value'])} (denominator {_fmt(u['denominator'])})")
+        tip = escape(gettext("%(unit)s: %(value)s (denominator %(denominator)s)", unit=name,
+                             value=_fmt(u["value"]), denominator=_fmt(u["denominator"])))
         if u["outside_99.8"] != "inside":
             mark = f'fill="{colour(u["outside_99.8"])}" stroke="{INK}" stroke-width="0.8"'
         elif u["outside_95"] != "inside":

@@ -10,6 +10,7 @@ from ..analysis.spc import ICON_LABELS
 from ..model.entities import is_percent
 from ..results.leads import LeadEvidence
 from ..results.status import UnitStatus, Verdict
+from .method_words import tolerance_in_words
 
 
 def number(value: Any, decimals: int | None = None) -> str:
@@ -18,19 +19,37 @@ def number(value: Any, decimals: int | None = None) -> str:
     value = float(value)
     if decimals is None:
         decimals = 0 if value.is_integer() and abs(value) >= 100 else 1
+    if round(value, decimals) == 0:  # rounds to zero: no sign (0.0 for -0.04, never -0.0)
+        value = 0.0
     return f"{value:,.{decimals}f}"
+
+
+def nonzero(text: str) -> bool:
+    """Does a figure as written have a digit other than 0? A sign only then: 0.0, never -0.0
+    or +0.0."""
+    return any(c in "123456789" for c in text)
 
 
 def signed(value: Any, decimals: int | None = None) -> str:
     if value is None:
         return "–"
     text = number(abs(float(value)), decimals)
+    if not nonzero(text):
+        return text
     return ("+" if float(value) > 0 else "−" if float(value) < 0 else "") + text
 
 
 def percent(value: Any, decimals: int = 0) -> str:
     """A probability (0..1) as a percentage."""
     return "–" if value is None else f"{float(value) * 100:.{decimals}f}%"
+
+
+def tolerance(value: float, mode: str) -> str:
+    """How far from the expected value a reading is still on track, in words, its figure
+    with its thousands separated ("within 2,100 (in the headline's units) of the expected
+    value is on track; ..."): the methods annex's sentence in English. The reading's own
+    ``Tolerance.rule`` keeps the figure bare (2100), as the JSON has always had it."""
+    return str(tolerance_in_words(value, mode))
 
 
 def coverage_text(share: float) -> str:

@@ -26,7 +26,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
 from ..model.entities import is_percent
-from .formatting import LEAD_VERDICTS, LIKELIHOOD_WORDS, STATUS_WORDS
+from .formatting import LEAD_VERDICTS, LIKELIHOOD_WORDS, STATUS_WORDS, nonzero
 from .formatting import icon_word as english_icon_word
 
 LANGUAGES = ("en", "fr")
@@ -146,6 +146,8 @@ def number(value: Any, lang: str, decimals: int | None = None) -> str:
     value = float(value)
     if decimals is None:
         decimals = 0 if value.is_integer() and abs(value) >= 100 else 1
+    if round(value, decimals) == 0:  # rounds to zero: no sign (0,0 for -0.04, never -0,0)
+        value = 0.0
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=_babel(lang))
 
@@ -155,6 +157,8 @@ def signed(value: Any, lang: str, decimals: int | None = None) -> str:
     if value is None:
         return "–"
     text = number(abs(float(value)), lang, decimals)
+    if not nonzero(text):  # rounds to zero: never −0,0
+        return text
     return ("+" if float(value) > 0 else "−" if float(value) < 0 else "") + text
 
 

@@ -109,8 +109,15 @@ QUALITY_SCORE = A_("score = 100 x (0.30 completeness + 0.25 timeliness + 0.20 va
 
 
 def said_again(sentence: Sentence, english: str) -> str:
-    """``sentence`` where it is ``english`` word for word, else ``english`` as it is."""
-    return sentence if str(sentence) == english else english
+    """``sentence`` where it is ``english`` word for word, its figures perhaps with their
+    thousands separated where the English wrote them bare (2,100 for 2100), else
+    ``english`` as it is."""
+    return sentence if _ungrouped(str(sentence)) == english else english
+
+
+def _ungrouped(text: str) -> str:
+    """``text`` with the thousands separators of its figures taken out: 27,570 is 27570."""
+    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
 
 
 def tolerance_in_words(value: float, mode: str) -> Sentence:
@@ -118,16 +125,16 @@ def tolerance_in_words(value: float, mode: str) -> Sentence:
     ``tolerance``: a percentage of the expected value, or in the headline's units)."""
     if mode == "relative":
         return Sentence("within %(tol)s%% of the expected value is on track; outside it, "
-                        "ahead or off track by the indicator's polarity", tol=Plain(value, "g"))
+                        "ahead or off track by the indicator's polarity", tol=_grouped(value))
     return Sentence("within %(tol)s (in the headline's units) of the expected value is on "
                     "track; outside it, ahead or off track by the indicator's polarity",
-                    tol=Plain(value, "g"))
+                    tol=_grouped(value))
 
 
 def target_rule_in_words(polarity: str, period: str, target: float, tolerance: float,
                          mode: str) -> Sentence:
     """When a target counts as met, as one capitalised sentence (trajectory.met_rule)."""
-    values = dict(target=Plain(target, "g"), tol=Plain(tolerance, "g"))
+    values = dict(target=_grouped(target), tol=_grouped(tolerance))
     side = (Sentence("at or above %(target)s", **values) if polarity == "up" else
             Sentence("at or below %(target)s", **values) if polarity == "down" else
             Sentence("within %(tol)s%% of %(target)s", **values) if mode == "relative" else
@@ -140,6 +147,11 @@ def target_rule_in_words(polarity: str, period: str, target: float, tolerance: f
 
 def _g(value: float) -> Plain:
     return Plain(value, "g")
+
+
+def _grouped(value: float) -> Plain:
+    """A target or a tolerance as ``:g`` writes it, its thousands separated (34,100; 2.5)."""
+    return Plain(value, ",g")
 
 
 # How a bounded forecast's distribution is fitted and kept (analysis.forecast)
@@ -227,7 +239,7 @@ def probability_in_words(english: str) -> str:
     except ValueError:
         return english
     said = Sentence("P(value %(op)s %(target)s in %(period)s) from the forecast distribution",
-                    op=found["op"], target=_g(target), period=found["period"])
+                    op=found["op"], target=_grouped(target), period=found["period"])
     if found["bounds"]:
         bounds = _bounds_in_words(found["bounds"])
         if bounds is None:

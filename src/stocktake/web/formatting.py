@@ -33,8 +33,11 @@ def _english() -> bool:
 
 def plus_minus(value: Any, decimals: int = 1) -> str:
     """A signed figure written plainly: -1.5 (a shift in sigma); −1,5 in French."""
-    if _english() or value is None:
-        return f"{float(value):+.{decimals}f}" if value is not None else "–"
+    if value is None:
+        return "–"
+    if _english():
+        text = f"{float(value):+.{decimals}f}"  # no sign where it rounds to zero: 0.0
+        return text if english.nonzero(text) else text[1:]
     return i18n.change(value, None, decimals)
 
 

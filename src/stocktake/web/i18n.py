@@ -233,10 +233,11 @@ def change(value: Any, unit_of_measure: str | None = None, decimals: int | None 
     """A signed movement with its unit: +0,3 point, −120 logements."""
     if current() == DEFAULT or value is None:
         return english.change(value, unit_of_measure, decimals)
-    sign = "+" if float(value) > 0 else "−" if float(value) < 0 else ""
     percent = is_percent(unit_of_measure)
     text = number(abs(float(value)), (1 if decimals is None else decimals) if percent
                   else decimals)
+    sign = ("" if not english.nonzero(text)  # rounds to zero: never −0,0
+            else "+" if float(value) > 0 else "−" if float(value) < 0 else "")
     if percent:
         return sign + ngettext("%(num)s point", "%(num)s points", 1 if text == "1" else 2) % {
             "num": text}

@@ -2,8 +2,9 @@
 signed percentages), in the language of the page.
 
 In English each filter gives back what the service wrote (reports.formatting's sentences),
-so an English page is what it always was; in another language it says the same from the
-same figures through the catalogue and Babel (i18n).
+so an English page is what it always was (the tolerance with its figure grouped: 2,100); in
+another language it says the same from the same figures through the catalogue and Babel
+(i18n).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..analysis.trajectory.base import METHODS
 from ..delivery.commitments import STATUSES as COMMITMENT_STATUSES
 from ..model.entities import is_percent
 from ..reports.formatting import CONCLUDED, STATUS_WORDS
+from ..reports.formatting import tolerance as english_tolerance
 from ..services.admin.accounts import ROLES
 from ..services.reading.readings import PARTIAL_RULE
 from . import i18n
@@ -51,8 +53,8 @@ def _figure(value: Any, unit_of_measure: str | None, decimals: int | None) -> st
 
 def tolerance(p: dict[str, Any]) -> str:
     """How far from the trajectory is still on track (services.reading.status)."""
-    if i18n.current() == i18n.DEFAULT:
-        return p["tolerance"]
+    if i18n.current() == i18n.DEFAULT:  # the rule's words, its figure grouped (2,100)
+        return english_tolerance(p["tolerance_value"], p["tolerance_mode"])
     tol = i18n.number(p["tolerance_value"], None if p["tolerance_value"] % 1 else 0)
     if p["tolerance_mode"] == "relative":
         return _("within %(tol)s%% of the expected value is on track; outside it, ahead or "

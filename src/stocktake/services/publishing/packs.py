@@ -195,16 +195,16 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
 
 def _aim_trajectory(head: PriorityStatus, lang: str) -> dict[str, str | None]:
     """The trajectory's method and tolerance as question 1 states them: in English the
-    method's name and the reading's rule, as they always were; in another language the
-    shape and the tolerance said from the methods annex's sentences (reports.method_words)."""
+    method's name, as it always was; in another language its shape; the tolerance said from
+    the methods annex's sentence (reports.method_words: within 2,100, its figure grouped)."""
     method = None if head.trajectory is None else head.trajectory.method
-    rule = head.tolerance.rule
+    tolerance = said_in(mw.said_again(mw.tolerance_in_words(
+        head.tolerance.value, head.tolerance.mode), head.tolerance.rule), lang)
     if lang == "en":
-        return {"method": method, "tolerance": rule}
+        return {"method": method, "tolerance": tolerance}
     shape = None if method is None else said_in(mw.trajectory_shape(method), lang)
     return {"method": None if shape is None else shape.rstrip("."),  # a clause follows
-            "tolerance": said_in(mw.said_again(mw.tolerance_in_words(
-                head.tolerance.value, head.tolerance.mode), rule), lang)}
+            "tolerance": tolerance}
 
 
 def _subject(ind: Indicator, lang: str) -> str:
