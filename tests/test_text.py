@@ -110,3 +110,14 @@ def test_joined_parts_are_each_said_again():
     assert parts == "priority; LITT; 1 month"
     assert parts.said(FRENCH) == "priorité; LITT; 1 mois"
     assert joined(", ", []) == ""
+
+
+def test_english_numbers_in_sentences_are_grouped_and_never_an_exponent():
+    from stocktake.text import ENGLISH, Percent, english_number
+
+    assert english_number(34437.2) == "34,437.2"  # a plan's end value
+    assert english_number(26259.0) == "26,259"
+    assert english_number(1234567.0) == "1,234,567"  # :g alone wrote 1.23457e+06
+    assert english_number(2.5) == "2.5"
+    assert english_number(1033.0, 1) == "1,033.0"
+    assert ENGLISH.percent(Percent(10.08)) == "1,008%"  # an alert's shift

@@ -109,9 +109,11 @@ def _english_figure(f: Figure) -> str:
 
 
 def english_number(value: float, decimals: int | None = None) -> str:
-    """A number as the domain's English sentences always wrote it: ``:g``, or ``decimals``
-    fixed."""
-    return f"{value:g}" if decimals is None else f"{value:.{decimals}f}"
+    """A number in the domain's English sentences, thousands separated: ``decimals`` fixed,
+    or six significant figures (``:g``), whole from 100,000 on (never an exponent)."""
+    if decimals is not None:
+        return f"{value:,.{decimals}f}"
+    return f"{value:,.0f}" if abs(value) >= 100_000 else f"{value:,g}"
 
 
 def english_day(day: date) -> str:
@@ -136,7 +138,7 @@ class Language:
 
     words: gettext.NullTranslations = field(default_factory=gettext.NullTranslations)
     figure: Callable[[Figure], str] = _english_figure
-    percent: Callable[[Percent], str] = lambda p: f"{p.value * 100:.0f}%"
+    percent: Callable[[Percent], str] = lambda p: f"{p.value * 100:,.0f}%"
     signed: Callable[[Signed], str] = lambda s: f"{s.value:+.1f}"
     whole: Callable[[int], str] = str
     named: Callable[[Named], str] = lambda n: n.english
