@@ -86,9 +86,13 @@ def test_a_count_within_chance_is_on_track_and_says_why(engine, tmp_path):
     readings = {r.period: r for r in trajectory.readings}
     assert readings["2014-Q2"].status == "on_track" and readings["2014-Q2"].chance is not None
     assert readings["2014-Q1"].chance is None  # on the line: within the tolerance itself
+    # The rule printed under the table says so.
+    assert trajectory.tolerance.rule.endswith(
+        "; a count that chance alone puts as far off in 5% of periods or more is on track too")
 
 
 def test_a_figure_not_declared_a_count_keeps_the_tolerance_alone(engine, tmp_path):
     snap = _world(engine, tmp_path, integer=False)
     act = priority_status(snap, priority="act-remand", forecasts="none").priorities[0]
     assert act.status == "off_track" and act.status_note is None
+    assert "chance" not in act.tolerance.rule

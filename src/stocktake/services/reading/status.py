@@ -50,6 +50,7 @@ from ...analysis.rollup import SOURCE_NAMES
 from ...analysis.seasonality import SeasonalAdjustment, seasonal_adjustments
 from ...analysis.spc import ICON_LABELS, RULES, adjusted_target, chart_method, read_chart, xmr_many
 from ...analysis.trajectory import (
+    CHANCE_LEVEL,
     MET,
     NO_DATA,
     PeriodReading,
@@ -707,13 +708,15 @@ def priority_codes(model: DeliveryModel, chosen: list[Priority]) -> set[str]:
             if c in model.indicators}
 
 
-def _tolerance(p: Priority) -> Tolerance:
+def _tolerance(p: Priority, ind: Indicator) -> Tolerance:
     tol, mode = tolerance_of(p)
     within = f"{tol:g}% of the expected value" if mode == "relative" else \
         f"{tol:g} (in the headline's units) of the expected value"
+    chance = (f"; a count that chance alone puts as far off in {CHANCE_LEVEL:.0%} of periods "
+              "or more is on track too" if is_count(ind) else "")
     return Tolerance(value=tol, mode=mode,
                      rule=f"within {within} is on track; outside it, ahead or off track by "
-                          "the indicator's polarity")
+                          f"the indicator's polarity{chance}")
 
 
 def _stated(period: str, value: float) -> PeriodValue:
@@ -743,7 +746,7 @@ def priority_trajectory(snap: Snapshot, priority: str, *, unit: str | None = Non
         "priority": p.code, "title": p.title, "headline": ind.code, "headline_name": ind.name,
         "unit_of_measure": ind.unit, "polarity": ind.polarity.value, "scope": p.scope,
         "decimals": ind.decimals, "unit": at, "unit_name": model.units[at].name,
-        "tolerance": _tolerance(p), "split": split, "trajectory_note": reason,
+        "tolerance": _tolerance(p, ind), "split": split, "trajectory_note": reason,
         "excluded_partial": tuple(partial), "partial_rule": PARTIAL_RULE,
         "as_of": iso(snap.as_of), "data_as_of": iso(data.vintage(ind.code)),
     }
@@ -826,7 +829,7 @@ def priority_status(snap: Snapshot, *, priority: str | None = None, unit: str | 
             scope=p.scope, decimals=ind.decimals,
             stated_baseline=_stated(p.baseline.period, p.baseline.value),
             stated_target=_stated(p.target.period, p.target.value),
-            tolerance=_tolerance(p), data_as_of=iso(data.vintage(ind.code)),
+            tolerance=_tolerance(p, ind), data_as_of=iso(data.vintage(ind.code)),
             trajectory=in_use)
         reading = _reading(data, p, at, traj, reason, with_forecast=forecasts != "none")
         rest = {
