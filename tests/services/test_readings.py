@@ -471,7 +471,10 @@ def test_status_of_a_summed_indicator_splits_so_units_add_up(world):
     assert units["B"].target.value == pytest.approx(b_target)
     assert a_target + b_target == pytest.approx(80)
     assert units["A"].expected == pytest.approx(expected_linear(a_base, a_target, 23, 5))
-    assert units["A"].status == "ahead"  # 53 against 65.2
+    # 53 incidents against 65.2 is outside the 10% tolerance, but a count of incidents
+    # that far below its expected value is common by chance (two-sided Poisson, 14%):
+    # on track, and the note says why.
+    assert units["A"].status == "on_track" and "chance" in units["A"].status_note
     assert units["B"].expected == pytest.approx(expected_linear(b_base, b_target, 23, 5))
     assert units["B"].status == "on_track"  # 37 against 38.3
     assert p2.units_split.aggregation == "sum"

@@ -240,7 +240,8 @@ class UnitStatus(Result):
     gap_pct: float | None
     after_target: bool  # the latest period is past the target period (the target is held)
     at_target_period: Verdict | None  # once the target period is complete
-    status_note: str | None  # why 'no_data' where values exist (partial periods only)
+    status_note: str | None  # why 'no_data' where values exist (partial periods only), or
+    # why a count outside the tolerance reads on track (within chance of the expected value)
     status: str
     spc: SpcHeadline | Unavailable
     forecast: ForecastReading | Unavailable | None  # None: not asked for

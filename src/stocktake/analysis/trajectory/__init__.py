@@ -22,7 +22,8 @@ Shapes other than ``interventions`` pass exactly through baseline and target. Mo
 
 The sections live in modules: ``shapes`` (and the seasonal profile), ``path`` (the
 ``Trajectory`` object), ``spec`` (from priorities.yaml), ``split`` (unit trajectories),
-``reading`` (actuals against the trajectory), ``verdict`` (met or missed) and ``base``
+``reading`` (actuals against the trajectory), ``chance`` (how often chance alone puts a
+count that far off), ``verdict`` (met or missed) and ``base``
 (names they share). Import from here: these are the public names.
 """
 
@@ -42,6 +43,7 @@ from .base import (
     TOLERANCE_MODES,
     TrajectoryError,
 )
+from .chance import CHANCE_LEVEL, chance_of_count
 from .path import Trajectory
 from .reading import (
     Assessment,
@@ -114,6 +116,8 @@ __all__ = [
     "Assessment",
     "assess",
     "assess_one",
+    "CHANCE_LEVEL",
+    "chance_of_count",
     "TargetVerdict",
     "meets",
     "met_rule",

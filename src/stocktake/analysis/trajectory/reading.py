@@ -22,7 +22,11 @@ from .base import (
     _check_within,
     _number,
 )
+from .chance import CHANCE_LEVEL, chance_of_count
 from .path import Trajectory
+
+_COUNT_RULE = (f"; so is a count that chance alone puts as far from the expected value in "
+              f"{CHANCE_LEVEL:.0%} of periods or more (two-sided Poisson)")
 
 
 @dataclass(frozen=True)
@@ -35,9 +39,15 @@ class PeriodReading:
     gap: float | None  # actual - expected
     gap_pct: float | None  # gap / expected x 100; None when expected is 0 or no actual
     status: str
+    # A count outside the tolerance but within chance of the expected value (read on track):
+    # how often chance alone puts a count this far off (chance.chance_of_count). None else.
+    chance: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        if self.chance is None:  # only a count read on track by chance carries it
+            del out["chance"]
+        return out
 
 
 @dataclass(frozen=True)
@@ -51,11 +61,13 @@ class Assessment:
     tolerance_mode: str
     readings: tuple[PeriodReading, ...]
     outside: tuple[str, ...]  # periods with actuals outside the trajectory, not judged
+    count: bool = False  # a count: within chance of the expected value is on track too
 
     @property
     def tolerance_text(self) -> str:
         unit = "% of expected" if self.tolerance_mode == "relative" else " (indicator units)"
-        return f"within {self.tolerance:g}{unit} of the trajectory is on track"
+        text = f"within {self.tolerance:g}{unit} of the trajectory is on track"
+        return text + (_COUNT_RULE if self.count else "")
 
     def latest(self) -> PeriodReading | None:
         """The last period with an actual."""
@@ -87,6 +99,8 @@ def assess(
     polarity: Polarity | str,
     tolerance: float,
     tolerance_mode: str = "relative",
+    *,
+    count: bool = False,
 ) -> Assessment:
     """Judge each trajectory period's actual against its expected value.
 
@@ -95,6 +109,10 @@ def assess(
     no width), or indicator units when ``absolute``. Within the band (inclusive) is
     ``on_track``. Outside it, by polarity: ``up`` (higher is better) is ``ahead`` above and
     ``off_track`` below; ``down`` the reverse; ``neutral`` is ``off_track`` either way.
+    ``count``: the indicator counts events (declared ``integer: true``); an actual outside
+    the band is still ``on_track`` when chance alone puts a count that far from the
+    expected value in at least CHANCE_LEVEL of periods (two-sided Poisson), and its
+    reading says how often (``chance``).
     A period with no actual (missing, None or NaN) is ``no_data``. Actuals for periods
     outside the trajectory are listed in ``outside`` and not judged.
     """
@@ -128,7 +146,8 @@ def assess(
         if actual is None:
             readings.append(PeriodReading(period.code, None, expected, None, None, NO_DATA))
             continue
-        readings.append(_judged(period.code, actual, expected, tol, tolerance_mode, pol))
+        readings.append(_judged(period.code, actual, expected, tol, tolerance_mode, pol,
+                                count))
     span = set(trajectory.periods)
     outside = tuple(p.code for p in sorted(by_period) if p not in span)
     return Assessment(
@@ -139,6 +158,7 @@ def assess(
         tolerance_mode=tolerance_mode,
         readings=tuple(readings),
         outside=outside,
+        count=count,
     )
 
 
@@ -168,6 +188,8 @@ def assess_one(
     polarity: Polarity | str,
     tolerance: float,
     tolerance_mode: str = "relative",
+    *,
+    count: bool = False,
 ) -> PeriodReading:
     """One period's actual read against the trajectory, exactly as ``assess`` reads it, for a
     caller that wants one period (``assess`` builds a reading for every trajectory period)."""
@@ -180,17 +202,25 @@ def assess_one(
     p = _as_period(period, trajectory.period_type)
     _check_within(p, trajectory.periods, "period")
     expected = float(trajectory.expected[p - trajectory.baseline_period])
-    return _judged(p.code, value, expected, tol, tolerance_mode, pol)
+    return _judged(p.code, value, expected, tol, tolerance_mode, pol, count)
 
 
 def _judged(
-    period: str, actual: float, expected: float, tol: float, tolerance_mode: str, pol: Polarity
+    period: str, actual: float, expected: float, tol: float, tolerance_mode: str,
+    pol: Polarity, count: bool = False,
 ) -> PeriodReading:
     gap = actual - expected
     gap_pct = gap / expected * 100.0 if expected != 0 else None
     band = tol if tolerance_mode == "absolute" else tol / 100.0 * abs(expected)
     band += 1e-9 * max(abs(band), abs(expected), 1e-12)  # inclusive despite rounding
-    return PeriodReading(period, actual, expected, gap, gap_pct, _status(gap, band, pol))
+    status = _status(gap, band, pol)
+    if count and status != ON_TRACK:
+        # Outside the band, but a count this far off may be the chance variation of a
+        # count: that is no evidence of being off course (or ahead of it).
+        chance = chance_of_count(actual, expected)
+        if chance is not None and chance >= CHANCE_LEVEL:
+            return PeriodReading(period, actual, expected, gap, gap_pct, ON_TRACK, chance)
+    return PeriodReading(period, actual, expected, gap, gap_pct, status)
 
 
 def _status(gap: float, band: float, polarity: Polarity) -> str:

@@ -50,8 +50,10 @@ from ...analysis.rollup import SOURCE_NAMES
 from ...analysis.seasonality import SeasonalAdjustment, seasonal_adjustments
 from ...analysis.spc import ICON_LABELS, RULES, adjusted_target, chart_method, read_chart, xmr_many
 from ...analysis.trajectory import (
+    CHANCE_LEVEL,
     MET,
     NO_DATA,
+    PeriodReading,
     TargetVerdict,
     Trajectory,
     TrajectoryError,
@@ -359,14 +361,31 @@ def _movement(data: SeriesData, code: str, unit: str) -> Movement:
 NO_TRAJECTORY = "no_trajectory"
 
 
+def is_count(ind: Indicator) -> bool:
+    """Does the indicator count events (declared ``integer: true``, summed or not rolled
+    up)? Its actuals are then read against the trajectory allowing for chance variation
+    (analysis.trajectory.chance)."""
+    return (ind.attributes.get("integer") is True
+            and Aggregation(ind.aggregation) in (Aggregation.SUM, Aggregation.NONE))
+
+
+def _chance_note(r: PeriodReading, tolerance: float, mode: str, decimals: int | None) -> str:
+    """Why a count outside the tolerance reads on track: chance puts it that far off."""
+    within = f"{tolerance:g}%" if mode == "relative" else f"±{tolerance:.2g}"
+    places = 1 if decimals is None else decimals
+    return (f"{r.actual:,.{places}f} against {r.expected:,.1f} expected is outside the "
+            f"tolerance ({within}), but chance alone puts a count this far off in "
+            f"{r.chance:.0%} of periods")
+
+
 def _judge(trajectory: Trajectory, period: str, value: float, p: Priority, ind: Indicator
-           ) -> tuple[float | None, float | None, float | None, str, bool]:
-    """(expected value, gap, gap %, status, after the target period) of one actual. After
-    the target period the target itself is the expectation (it should be held), read with
-    the same tolerance."""
+           ) -> tuple[float | None, float | None, float | None, str, bool, str | None]:
+    """(expected value, gap, gap %, status, after the target period, note) of one actual.
+    After the target period the target itself is the expectation (it should be held), read
+    with the same tolerance. The note says why a count outside the tolerance is on track."""
     period_obj = Period.parse(period, trajectory.period_type)
     if period_obj < trajectory.baseline_period:
-        return None, None, None, OUTSIDE, False
+        return None, None, None, OUTSIDE, False, None
     after = period_obj > trajectory.target_period
     if after:
         # A flat line at the target from the target period on.
@@ -374,8 +393,10 @@ def _judge(trajectory: Trajectory, period: str, value: float, p: Priority, ind: 
                                           trajectory.target_value, period,
                                           trajectory.target_value)
     tolerance, mode = tolerance_of(p, trajectory, ind)
-    r = assess_one(trajectory, period_obj, value, ind.polarity, tolerance, mode)
-    return r.expected, r.gap, r.gap_pct, r.status, after
+    r = assess_one(trajectory, period_obj, value, ind.polarity, tolerance, mode,
+                   count=is_count(ind))
+    note = None if r.chance is None else _chance_note(r, tolerance, mode, ind.decimals)
+    return r.expected, r.gap, r.gap_pct, r.status, after, note
 
 
 def _since_movement(change: float, polarity: Polarity) -> str:
@@ -449,8 +470,8 @@ def _row(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None
     elif trajectory is None:
         status = NO_TRAJECTORY
     else:
-        expected, gap, gap_pct, status, after = _judge(trajectory, latest.period,
-                                                       float(latest.value), p, ind)
+        expected, gap, gap_pct, status, after, status_note = _judge(
+            trajectory, latest.period, float(latest.value), p, ind)
     if latest is not None and target is not None:
         start = (trajectory.baseline_period.code if trajectory is not None
                  else p.baseline.period)
@@ -460,6 +481,7 @@ def _row(data: SeriesData, p: Priority, unit: str, trajectory: Trajectory | None
             # gap is the one at the deadline; the latest stays in ``latest`` and ``since``.
             status, expected, gap, gap_pct = (verdict.status, verdict.target, verdict.gap,
                                               verdict.gap_pct)
+            status_note = None  # a target is a line to cross: no chance reading
     return UnitStatus(
         unit=unit, unit_name=u.name, level=u.level, parent=u.parent, baseline=baseline,
         trajectory_note=reason if trajectory is None else None, target=target, latest=latest,
@@ -686,13 +708,15 @@ def priority_codes(model: DeliveryModel, chosen: list[Priority]) -> set[str]:
             if c in model.indicators}
 
 
-def _tolerance(p: Priority) -> Tolerance:
+def _tolerance(p: Priority, ind: Indicator) -> Tolerance:
     tol, mode = tolerance_of(p)
     within = f"{tol:g}% of the expected value" if mode == "relative" else \
         f"{tol:g} (in the headline's units) of the expected value"
+    chance = (f"; a count that chance alone puts as far off in {CHANCE_LEVEL:.0%} of periods "
+              "or more is on track too" if is_count(ind) else "")
     return Tolerance(value=tol, mode=mode,
                      rule=f"within {within} is on track; outside it, ahead or off track by "
-                          "the indicator's polarity")
+                          f"the indicator's polarity{chance}")
 
 
 def _stated(period: str, value: float) -> PeriodValue:
@@ -722,7 +746,7 @@ def priority_trajectory(snap: Snapshot, priority: str, *, unit: str | None = Non
         "priority": p.code, "title": p.title, "headline": ind.code, "headline_name": ind.name,
         "unit_of_measure": ind.unit, "polarity": ind.polarity.value, "scope": p.scope,
         "decimals": ind.decimals, "unit": at, "unit_name": model.units[at].name,
-        "tolerance": _tolerance(p), "split": split, "trajectory_note": reason,
+        "tolerance": _tolerance(p, ind), "split": split, "trajectory_note": reason,
         "excluded_partial": tuple(partial), "partial_rule": PARTIAL_RULE,
         "as_of": iso(snap.as_of), "data_as_of": iso(data.vintage(ind.code)),
     }
@@ -731,7 +755,7 @@ def priority_trajectory(snap: Snapshot, priority: str, *, unit: str | None = Non
                                   counts=None, forecast=None)
     tolerance, mode = tolerance_of(p, traj, ind)
     actuals = dict(zip(periods, values, strict=True))
-    assessment = assess(traj, actuals, ind.polarity, tolerance, mode)
+    assessment = assess(traj, actuals, ind.polarity, tolerance, mode, count=is_count(ind))
     verdict = target_verdict(traj.baseline_period, traj.target_period, traj.target_value,
                              actuals, ind.polarity, tolerance, mode)
     return PriorityTrajectory(
@@ -805,7 +829,7 @@ def priority_status(snap: Snapshot, *, priority: str | None = None, unit: str | 
             scope=p.scope, decimals=ind.decimals,
             stated_baseline=_stated(p.baseline.period, p.baseline.value),
             stated_target=_stated(p.target.period, p.target.value),
-            tolerance=_tolerance(p), data_as_of=iso(data.vintage(ind.code)),
+            tolerance=_tolerance(p, ind), data_as_of=iso(data.vintage(ind.code)),
             trajectory=in_use)
         reading = _reading(data, p, at, traj, reason, with_forecast=forecasts != "none")
         rest = {
@@ -866,7 +890,8 @@ def _unit_track(data: SeriesData, p: Priority, ind: Indicator, unit: str,
                     if Period.parse(q, ind.period_type) >= first)
     tolerance, mode = tolerance_of(p, traj, ind)
     by_period = dict(zip(periods, values, strict=True))
-    readings = assess(traj, by_period, ind.polarity, tolerance, mode).readings
+    readings = assess(traj, by_period, ind.polarity, tolerance, mode,
+                      count=is_count(ind)).readings
     observed = [r for r in readings if r.actual is not None]
     # The latest readings in a row that are off track.
     run = next((k for k, r in enumerate(reversed(observed)) if r.status != "off_track"),
