@@ -131,6 +131,29 @@ def test_the_pack_writes_the_tolerance_and_the_target_grouped(world, tmp_path):
     assert "headline's units" not in words and "34,100" not in words
 
 
+
+CHANCE_EN = ("a count that chance alone puts as far off in 5% of periods or more is on track "
+             "too")
+CHANCE_FR = ("un comptage que le hasard seul écarte autant dans 5\u00a0% des périodes ou plus "
+             "est aussi en bonne voie")
+
+
+def test_a_count_headline_says_its_chance_rule_in_every_output_and_language(world, tmp_path):
+    """Homes completed is a count (integer, summed): its tolerance rule says that a count
+    chance alone puts as far off is on track too, in the JSON (English), the trajectory
+    table, the packs in both languages and the pages in both languages."""
+    url, engine = world
+    status = cli("status", "--priority", "HOMES", "--json", "--db", url)
+    assert CHANCE_EN in status and "within 2,100 (in the headline's units)" in status
+    assert CHANCE_EN in cli("trajectory", "HOMES", "--db", url).replace("\n", " ")
+    out = tmp_path / "pack.html"
+    for lang, clause in (("en", CHANCE_EN), ("fr", CHANCE_FR)):
+        cli("pack", "HOMES", "--db", url, "--out", str(out), "--lang", lang)
+        assert clause in text_of(out.read_text()), lang
+        words = text_of(client_in(engine, lang).get("/priorities/HOMES").text)
+        assert clause in words, lang
+        assert (CHANCE_EN in words) == (lang == "en")
+
 def test_the_funnel_says_its_points_in_the_pages_language(world):
     _url, engine = world
     french = client_in(engine, "fr").get("/priorities/P1").text

@@ -119,3 +119,27 @@ def test_the_held_back_reason_is_english_in_the_json():
     assert encode(row)["held_back"] == "drift from 2024-03 on P1 (open alert 299f28c2d670)"
     plain = dataclasses.replace(row, held_back=str(reason))
     assert json.dumps(encode(row)) == json.dumps(encode(plain))
+
+
+@pytest.mark.parametrize(("mode", "tolerance", "within_en", "within_fr"), [
+    ("relative", 5.0, "5%", f"5{NB}%"), ("absolute", 0.5, "±0.5", "±0,5")])
+def test_a_count_read_on_track_by_chance_says_why_in_french(mode, tolerance, within_en,
+                                                            within_fr):
+    """The status note of a small count outside the tolerance but within chance (7 women on
+    remand against 4.47 expected: chance alone puts a count that far off in a third of
+    periods) is a Text: English as it always was, French on a French page."""
+    from stocktake.analysis.trajectory import PeriodReading
+    from stocktake.services.reading.status import _chance_note
+    from stocktake.web.formatting import status_note
+
+    reading = PeriodReading(period="2015-Q2", actual=7.0, expected=4.47, gap=2.53,
+                            gap_pct=56.6, status="on_track", chance=0.3344)
+    note = _chance_note(reading, tolerance, mode, 0)
+    assert note == (f"7 against 4.5 expected is outside the tolerance ({within_en}), but "
+                    "chance alone puts a count this far off in 33% of periods")
+    with i18n.language("fr"):
+        assert status_note(note) == (
+            f"7 pour 4,5 attendus{NB}: hors de la tolérance ({within_fr}), mais le hasard "
+            f"seul écarte autant un comptage dans 33{NB}% des périodes")
+    with i18n.language("en"):
+        assert status_note(note) == note

@@ -50,7 +50,7 @@ SAYING_MODULES = ("errors.py", "intake/findings.py", "intake/formats.py", "intak
                   *(f"services/routines/{name}.py" for name in (
                       "commitments", "plans", "chains", "stocktakes", "assessments",
                       "escalation", "documents")),
-                  "services/reading/quality.py")
+                  "services/reading/quality.py", "services/reading/status.py")
 KEYWORDS = DEFAULT_KEYWORDS | {"N_": None}
 NOT_WORDS = {"stocktake", "CSV"}  # the same in every language
 

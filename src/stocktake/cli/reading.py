@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ..reports.formatting import coverage_text, tolerance
+from ..reports.formatting import coverage_text
 from ..results.status import (
     ForecastReading,
     PriorityStatus,
@@ -199,7 +199,7 @@ def render_trajectory(priority: str, report: PriorityTrajectory, *,
                       num(r.gap, places), "-" if r.gap_pct is None else signed(r.gap_pct) + "%",
                       r.status.replace("_", " "))
     show(table)
-    console.print(tolerance(report.tolerance.value, report.tolerance.mode))
+    console.print(report.tolerance.rule)
     v = report.at_target_period
     if v:
         from ..reports.formatting import verdict_sentence

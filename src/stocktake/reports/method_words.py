@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..analysis import calibration as cal
-from ..analysis.wording import A_, Plain, Sentence
+from ..analysis.trajectory import CHANCE_LEVEL
+from ..analysis.wording import A_, Percent, Plain, Sentence
 
 _SHAPES = {
     "linear": A_("A straight line from the baseline to the target (the same change every "
@@ -120,15 +121,21 @@ def _ungrouped(text: str) -> str:
     return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
 
 
-def tolerance_in_words(value: float, mode: str) -> Sentence:
+def tolerance_in_words(value: float, mode: str, *, count: bool = False) -> Sentence:
     """How far from the expected value a reading is still on track (a priority's
-    ``tolerance``: a percentage of the expected value, or in the headline's units)."""
+    ``tolerance``: a percentage of the expected value, or in the headline's units); for a
+    count, also what chance alone puts as far off (analysis.trajectory.chance)."""
     if mode == "relative":
-        return Sentence("within %(tol)s%% of the expected value is on track; outside it, "
+        rule = Sentence("within %(tol)s%% of the expected value is on track; outside it, "
                         "ahead or off track by the indicator's polarity", tol=_grouped(value))
-    return Sentence("within %(tol)s (in the headline's units) of the expected value is on "
-                    "track; outside it, ahead or off track by the indicator's polarity",
-                    tol=_grouped(value))
+    else:
+        rule = Sentence("within %(tol)s (in the headline's units) of the expected value is on "
+                        "track; outside it, ahead or off track by the indicator's polarity",
+                        tol=_grouped(value))
+    if not count:
+        return rule
+    return Sentence("%(rule)s; a count that chance alone puts as far off in %(level)s of "
+                    "periods or more is on track too", rule=rule, level=Percent(CHANCE_LEVEL))
 
 
 def target_rule_in_words(polarity: str, period: str, target: float, tolerance: float,

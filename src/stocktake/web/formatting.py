@@ -21,6 +21,7 @@ from ..reports.said import said_in
 from ..results.leads import LeadEvidence
 from ..results.overview import Freshness
 from ..results.status import Tolerance, Verdict
+from ..text import Text
 from . import error_pages, i18n, public_words
 from .i18n import gettext as _
 from .i18n import ngettext
@@ -117,7 +118,10 @@ _PARTIAL_ONLY = re.compile(r"no complete period: (?P<num>\d+) reported only in p
 
 
 def status_note(text: str) -> str:
-    """The note beside a status of "no data" where only partial roll-ups exist."""
+    """The note beside a status: why a count outside the tolerance is on track (a ``Text``,
+    said again), or why "no data" where only partial roll-ups exist."""
+    if isinstance(text, Text):
+        return i18n.say(text)
     found = None if _english() else _PARTIAL_ONLY.fullmatch(text)
     if found is None:
         return text

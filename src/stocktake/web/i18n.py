@@ -274,11 +274,16 @@ def say(text: Any) -> Any:
 @cache
 def speaking(lang: str) -> Language:
     """How a service's ``Text`` is said on a page in ``lang``: the web's catalogue (or the
-    delivery domain's, for a text made in it), a figure by its pattern (0,5; 1 234;
-    +5,1 %), a day written out (7 décembre 2026)."""
+    delivery domain's, for a text made in it), figures and shares by the locale (4,5;
+    33 %), a number by its pattern (0,5; 1 234; +5,1 %), a day written out (7 décembre
+    2026)."""
     locale = Locale.parse(documents.BABEL_LOCALES[lang])
     return Language(
         words=translations(lang),
+        figure=lambda f: documents.number(f.value, lang, f.decimals),
+        percent=lambda p: documents.percent(p.value, lang),
+        signed=lambda s: ("+" if s.value > 0 else "−" if s.value < 0 else "")
+        + documents.number(abs(s.value), lang, 1),
         number_form=lambda n: format_decimal(n.value, format=n.pattern, locale=locale),
         day=lambda d: documents.day(d, lang),
         catalogues=lambda domain: domain_words(lang, domain).words)

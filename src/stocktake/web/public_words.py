@@ -19,8 +19,10 @@ from ..delivery.commitments import STATUSES as COMMITMENT_STATUSES
 from ..model.entities import is_percent
 from ..reports.formatting import CONCLUDED, STATUS_WORDS
 from ..reports.formatting import tolerance as english_tolerance
+from ..reports.said import said_in
 from ..services.admin.accounts import ROLES
 from ..services.reading.readings import PARTIAL_RULE
+from ..text import Text
 from . import i18n
 from .i18n import gettext as _
 
@@ -52,7 +54,10 @@ def _figure(value: Any, unit_of_measure: str | None, decimals: int | None) -> st
 
 
 def tolerance(p: dict[str, Any]) -> str:
-    """How far from the trajectory is still on track (services.reading.status)."""
+    """How far from the trajectory is still on track (services.reading.status): its rule, a
+    Sentence, said in the page's language; a rule read back as plain English, rebuilt."""
+    if isinstance(p["tolerance"], Text):
+        return said_in(p["tolerance"], i18n.current())
     if i18n.current() == i18n.DEFAULT:  # the rule's words, its figure grouped (2,100)
         return english_tolerance(p["tolerance_value"], p["tolerance_mode"])
     tol = i18n.number(p["tolerance_value"], None if p["tolerance_value"] % 1 else 0)

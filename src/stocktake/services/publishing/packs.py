@@ -198,8 +198,7 @@ def _aim_trajectory(head: PriorityStatus, lang: str) -> dict[str, str | None]:
     method's name, as it always was; in another language its shape; the tolerance said from
     the methods annex's sentence (reports.method_words: within 2,100, its figure grouped)."""
     method = None if head.trajectory is None else head.trajectory.method
-    tolerance = said_in(mw.said_again(mw.tolerance_in_words(
-        head.tolerance.value, head.tolerance.mode), head.tolerance.rule), lang)
+    tolerance = said_in(head.tolerance.rule, lang)  # a Sentence (services.reading.status)
     if lang == "en":
         return {"method": method, "tolerance": tolerance}
     shape = None if method is None else said_in(mw.trajectory_shape(method), lang)
@@ -323,8 +322,7 @@ def _methods(head: PriorityStatus, trajectory: PriorityTrajectory, spc: SpcChart
         {"name": "Trajectory", "text": Sentence("%(trajectory)s Tolerance: %(rule)s.",
                                                 trajectory=trajectory_in_words(
             None if traj is None else traj.method, None if traj is None else traj.parameters),
-                                                rule=mw.said_again(mw.tolerance_in_words(
-            tolerance.value, tolerance.mode), tolerance.rule))},
+                                                rule=tolerance.rule)},
         {"name": "Complete periods",
          "text": mw.said_again(Sentence(mw.COMPLETE_PERIODS), PARTIAL_RULE)},
         *([{"name": "Target met or missed", "text": mw.said_again(mw.target_rule_in_words(

@@ -50,7 +50,6 @@ from ...analysis.rollup import SOURCE_NAMES
 from ...analysis.seasonality import SeasonalAdjustment, seasonal_adjustments
 from ...analysis.spc import ICON_LABELS, RULES, adjusted_target, chart_method, read_chart, xmr_many
 from ...analysis.trajectory import (
-    CHANCE_LEVEL,
     MET,
     NO_DATA,
     PeriodReading,
@@ -66,6 +65,7 @@ from ...analysis.trajectory import (
 from ...errors import Invalid, StocktakeError
 from ...model.entities import Aggregation, DeliveryModel, Indicator, Polarity, Priority
 from ...model.periods import Period, PeriodError
+from ...reports.method_words import tolerance_in_words
 from ...results.status import (
     Baseline,
     ForecastBounds,
@@ -91,6 +91,7 @@ from ...results.status import (
     UnitStatus,
     Verdict,
 )
+from ...text import N_, Figure, Percent, Plain, Text
 from .readings import PARTIAL_RULE
 from .series_data import (
     SeriesData,
@@ -369,13 +370,16 @@ def is_count(ind: Indicator) -> bool:
             and Aggregation(ind.aggregation) in (Aggregation.SUM, Aggregation.NONE))
 
 
-def _chance_note(r: PeriodReading, tolerance: float, mode: str, decimals: int | None) -> str:
-    """Why a count outside the tolerance reads on track: chance puts it that far off."""
-    within = f"{tolerance:g}%" if mode == "relative" else f"±{tolerance:.2g}"
-    places = 1 if decimals is None else decimals
-    return (f"{r.actual:,.{places}f} against {r.expected:,.1f} expected is outside the "
-            f"tolerance ({within}), but chance alone puts a count this far off in "
-            f"{r.chance:.0%} of periods")
+def _chance_note(r: PeriodReading, tolerance: float, mode: str, decimals: int | None) -> Text:
+    """Why a count outside the tolerance reads on track: chance puts it that far off. A
+    ``Text``: the portfolio says it again in the page's language."""
+    within = (Text(N_("%(tolerance)s%%"), tolerance=Plain(tolerance, "g")) if mode == "relative"
+              else Text(N_("±%(tolerance)s"), tolerance=Plain(tolerance, ".2g")))
+    return Text(N_("%(actual)s against %(expected)s expected is outside the tolerance "
+                   "(%(within)s), but chance alone puts a count this far off in %(chance)s of "
+                   "periods"),
+                actual=Figure(r.actual, 1 if decimals is None else decimals),
+                expected=Figure(r.expected, 1), within=within, chance=Percent(r.chance))
 
 
 def _judge(trajectory: Trajectory, period: str, value: float, p: Priority, ind: Indicator
@@ -709,14 +713,11 @@ def priority_codes(model: DeliveryModel, chosen: list[Priority]) -> set[str]:
 
 
 def _tolerance(p: Priority, ind: Indicator) -> Tolerance:
+    """The priority's tolerance and its rule in words (a Sentence: English in the JSON, its
+    figure grouped, said again in a document's or a page's language)."""
     tol, mode = tolerance_of(p)
-    within = f"{tol:g}% of the expected value" if mode == "relative" else \
-        f"{tol:g} (in the headline's units) of the expected value"
-    chance = (f"; a count that chance alone puts as far off in {CHANCE_LEVEL:.0%} of periods "
-              "or more is on track too" if is_count(ind) else "")
     return Tolerance(value=tol, mode=mode,
-                     rule=f"within {within} is on track; outside it, ahead or off track by "
-                          f"the indicator's polarity{chance}")
+                     rule=tolerance_in_words(tol, mode, count=is_count(ind)))
 
 
 def _stated(period: str, value: float) -> PeriodValue:
