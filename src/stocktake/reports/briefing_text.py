@@ -40,6 +40,31 @@ CONCLUDED_NOTE = N_("The target period is complete, so these are verdicts, not p
                     "not ranked with the priorities still under way.")
 
 
+def level_plural(level: str, lang: str = "en") -> str:
+    """A level of units, named in the singular by the model, in the plural of ``lang`` (en or
+    fr) for a heading over every unit of it: "countries", "provinces", "régions", "pays"."""
+    if lang == "fr":
+        if level.endswith(("s", "x", "z")):
+            return level
+        if level.endswith("al"):
+            return level[:-2] + "aux"
+        return level + ("x" if level.endswith(("au", "eu")) else "s")
+    if level.endswith("y") and level[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return level[:-1] + "ies"
+    if level.endswith(("s", "x", "z", "ch", "sh")):
+        return level + "es"
+    return level + "s"
+
+
+def quality_heading(c: dict[str, Any]) -> str:
+    """The data-quality league's heading, naming the levels it ranks (the report's
+    ``quality.levels``, e.g. "continents"), in the language being written."""
+    levels = c["quality"].get("levels")
+    if not levels:
+        return gettext("Data-quality league")
+    return gettext("Data-quality league: %(levels)s", levels=levels)
+
+
 def translated(english: str | list[str]) -> Any:
     """A fixed note or a table's head in the language being written."""
     return [word(w) for w in english] if isinstance(english, list) else word(english)

@@ -203,7 +203,7 @@ def _report_docx(c: dict[str, Any], theme: Theme, lang: str) -> _Doc:
     if "trust" in c:  # alerts on the priorities' figures, where the report has them
         _trust(d, c["trust"])
     _across(d, c)
-    d.doc.add_heading(gettext("Data-quality league: provinces and territories"), level=1)
+    d.doc.add_heading(words.quality_heading(c), level=1)
     units = c["quality"]["units"]
     if units:
         d.para(words.translated(words.QUALITY_ORDER))
