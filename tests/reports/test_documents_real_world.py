@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import re
 import shutil
+import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from pptx import Presentation
 
 from stocktake.intake.service import submit_rows
 from stocktake.reports.briefing_text import level_plural
+from stocktake.reports.render import environment, html_to_pdf
 from stocktake.services.data.model_service import load_model
 from stocktake.services.publishing.briefings import write_report
 from stocktake.store.db import open_engine
@@ -150,3 +152,29 @@ def test_the_reports_quality_league_names_the_worlds_own_level(gapminder, tmp_pa
     titles = [s.shapes.title.text for s in Presentation(str(tmp_path / "r.pptx")).slides
               if s.shapes.title is not None]
     assert heading in titles
+
+
+def _pdf_pages(pdf: bytes, tmp: Path) -> list[str]:
+    (tmp / "doc.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp / "doc.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    return text.rstrip("\f").split("\f")
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_the_small_multiples_heading_is_never_left_alone_at_a_pages_foot(tmp_path):
+    """On the real world after the deadline the pack printed "Units against their share of
+    the trajectory" and its sentence at the foot of a page and every panel on the next:
+    the heading and its first row of panels go over together."""
+    style = environment("en").get_template("print.css").render()
+    panel = ('<div class="multiple"><div class="name">{name}</div>'
+             '<svg viewBox="0 0 230 120" width="230" height="120"></svg></div>')
+    html = (f"<html><head><style>{style}</style></head><body><main>"
+            '<div style="height: 218mm">Before</div>'
+            '<section class="q"><h2>Units against their share</h2>'
+            '<p class="muted">Each panel: the unit\'s actual.</p><div class="multiples">'
+            + "".join(panel.format(name=n) for n in ("Africa", "Americas", "Asia"))
+            + "</div></section></main></body></html>")
+    pages = _pdf_pages(html_to_pdf(html), tmp_path)
+    [heading_page] = [i for i, text in enumerate(pages) if "Units against" in text]
+    assert "Africa" in pages[heading_page] and "Before" not in pages[heading_page]
