@@ -1,6 +1,7 @@
 """The documents on a world built from real public data the demo never saw: infant mortality
-in eight countries (Gapminder's compilation of World Bank and UN series, 1990-2015, copied
-in data/), under four regions and two continents, with a Millennium-Development-Goal-style
+and births per woman in eight countries (Gapminder's compilation of World Bank and UN
+series, 1990-2015, copied in data/), under four regions and two continents, with a
+Millennium-Development-Goal-style
 priority (cut it by two thirds from 1990 by 2015, the deadline long past). Each year's
 figures are recorded on 30 June of the next, as a delivery unit would have received them,
 so ``--as-of`` reads the world as it stood before the deadline, after it, or before any
@@ -25,6 +26,7 @@ from stocktake.reports.briefing_text import level_plural
 from stocktake.reports.render import environment, html_to_pdf
 from stocktake.services.data.model_service import load_model
 from stocktake.services.publishing.briefings import write_report
+from stocktake.services.publishing.packs import write_pack
 from stocktake.store.db import open_engine
 
 DATA = Path(__file__).parent / "data" / "gapminder_infant_mortality.csv"
@@ -51,6 +53,17 @@ INDICATORS = """
   weight: population
   kind: headline
   min: 0
+- code: fertility
+  name: Births per woman
+  name_fr: Naissances par femme
+  unit: births per woman
+  unit_fr: naissances par femme
+  polarity: neutral
+  period_type: year
+  aggregation: weighted_mean
+  weight: population
+  kind: lead
+  min: 0
 """
 PRIORITY = """
 - code: infant-survival
@@ -60,6 +73,7 @@ PRIORITY = """
   scope: WORLD
   baseline: {{period: 1990, value: {baseline}}}
   target: {{period: 2015, value: {target}}}
+  leads: [fertility]
 """
 
 
@@ -114,7 +128,7 @@ def gapminder(tmp_path_factory, migrated_sqlite):
     load_model(engine, folder / "model", loaded_by="head of unit", now=datetime(START, 1, 2))
     by_year: dict[int, list[tuple[str, str, str, str]]] = {}
     for r in rows:
-        for indicator in ("infant_mortality", "population"):
+        for indicator in ("infant_mortality", "fertility", "population"):
             by_year.setdefault(max(int(r["year"]), START - 1), []).append(
                 (indicator, _code(r["country"]), r["year"], r[indicator]))
     for year, batch in sorted(by_year.items()):
@@ -178,3 +192,31 @@ def test_the_small_multiples_heading_is_never_left_alone_at_a_pages_foot(tmp_pat
     pages = _pdf_pages(html_to_pdf(html), tmp_path)
     [heading_page] = [i for i, text in enumerate(pages) if "Units against" in text]
     assert "Africa" in pages[heading_page] and "Before" not in pages[heading_page]
+
+
+def test_the_french_pack_says_in_french_how_a_lead_moved_and_which_years_it_charts(
+        gapminder, tmp_path):
+    """A neutral lead indicator (births per woman) moved down: the French pack said "Down";
+    and its charts read "années complets" (years are feminine in French)."""
+    as_of = datetime(2008, 12, 31, 23, 59)
+    write_pack(gapminder, "infant-survival", str(tmp_path / "p.html"), as_of=as_of, lang="fr")
+    write_pack(gapminder, "infant-survival", str(tmp_path / "p.pptx"), as_of=as_of, lang="fr")
+    html = (tmp_path / "p.html").read_text()
+    row = re.search(r"<tr><td>Naissances par femme.*?</tr>", html).group(0)
+    assert row.endswith("<td>En baisse</td></tr>") and "Down" not in html
+    assert "années aux données complètes seulement" in html and "années complets" not in html
+    tables = [[c.text for c in r.cells] for s in Presentation(str(tmp_path / "p.pptx")).slides
+              for shape in s.shapes if shape.has_table for r in shape.table.rows]
+    [lead] = [r for r in tables if r[0].startswith("Naissances par femme")]
+    assert lead[-1] == "En baisse"
+
+
+def test_a_pack_whose_units_score_a_perfect_100_for_quality_is_written(gapminder, tmp_path):
+    """Before the unit's first on-time return, timeliness is not assessed and the continents'
+    data are complete and valid: their score is 100 give or take a rounding error, which the
+    pack's questions refused ("100.00000000000001 is not between 0 and 100"), so no pack."""
+    out = tmp_path / "p.html"
+    write_pack(gapminder, "infant-survival", str(out), as_of=datetime(2008, 12, 31, 23, 59))
+    html = out.read_text()
+    rows = re.findall(r"<tr><td>(Africa|Americas)</td><td class=\"num\">([\d.]+)</td>", html)
+    assert sorted(rows) == [("Africa", "100.0"), ("Americas", "100.0")]

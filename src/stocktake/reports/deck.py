@@ -579,7 +579,7 @@ def _indicators_slide(deck: Deck) -> None:
              + [(m, gettext("Counter")) for m in c["counters"]])
     rows = [[f"{m.name} ({m.unit_of_measure})" if m.unit_of_measure else m.name, kind,
              m.period or gettext("no data"), number(m.value), signed(m.change),
-             word((m.movement or "–").capitalize())] for m, kind in moves]
+             word(m.movement or "–").capitalize()] for m, kind in moves]
     top = BODY_TOP
     if rows:
         deck.table(s, [gettext("Indicator"), gettext("Kind"), gettext("Latest"),
