@@ -220,3 +220,15 @@ def test_a_pack_whose_units_score_a_perfect_100_for_quality_is_written(gapminder
     html = out.read_text()
     rows = re.findall(r"<tr><td>(Africa|Americas)</td><td class=\"num\">([\d.]+)</td>", html)
     assert sorted(rows) == [("Africa", "100.0"), ("Americas", "100.0")]
+
+
+def test_a_pack_before_any_data_says_so_in_words_not_with_empty_tables(gapminder, tmp_path):
+    """As of a day before the back series came in, the pack printed "Data quality: the 0
+    lowest-scoring units" over an empty table, and "Statistics alone: no data, –
+    probability of meeting the target"."""
+    out = tmp_path / "p.html"
+    write_pack(gapminder, "infant-survival", str(out), as_of=datetime(START, 3, 1))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", out.read_text()))
+    assert "the 0 lowest-scoring" not in text and "– probability" not in text
+    assert "Data quality No unit has data to score yet." in text
+    assert "No assessment recorded yet. Statistics alone: no data." in text
