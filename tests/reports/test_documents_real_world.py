@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from pptx import Presentation
+from pptx.enum.chart import XL_CHART_TYPE
 
 from stocktake.intake.service import submit_rows
 from stocktake.reports.briefing_text import level_plural
@@ -30,6 +31,8 @@ from stocktake.services.publishing.packs import write_pack
 from stocktake.store.db import open_engine
 
 DATA = Path(__file__).parent / "data" / "gapminder_infant_mortality.csv"
+C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 START = 2008  # the unit starts in 2008: 1990-2007 come in as one back series then
 
 INDICATORS = """
@@ -232,3 +235,18 @@ def test_a_pack_before_any_data_says_so_in_words_not_with_empty_tables(gapminder
     assert "the 0 lowest-scoring" not in text and "– probability" not in text
     assert "Data quality No unit has data to score yet." in text
     assert "No assessment recorded yet. Statistics alone: no data." in text
+
+
+def test_the_decks_26_year_axis_is_labelled_at_an_angle_every_third_year(gapminder, tmp_path):
+    """The headline's native chart runs 1990 to 2015. PowerPoint labels every third year;
+    LibreOffice ignores that and printed all 26 side by side, run together
+    ("19901991199219931994..."): set at an angle, they stay apart there too."""
+    out = tmp_path / "p.pptx"
+    write_pack(gapminder, "infant-survival", str(out), as_of=datetime(2008, 12, 31, 23, 59))
+    [line] = [shape.chart for s in Presentation(str(out)).slides for shape in s.shapes
+              if shape.has_chart and shape.chart.chart_type == XL_CHART_TYPE.LINE]
+    years = list(line.plots[0].categories)
+    assert years == [str(y) for y in range(1990, 2016)]
+    axis = line.category_axis._element
+    assert axis.find(f"{{{C}}}tickLblSkip").get("val") == "3"  # 26 years, 12 labels at most
+    assert axis.find(f"{{{C}}}txPr/{{{A}}}bodyPr").get("rot") == str(-45 * 60000)

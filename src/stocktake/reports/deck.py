@@ -49,6 +49,8 @@ SPC_HEIGHT = BODY_HEIGHT - Inches(0.6)  # the SPC chart's, its icons' line below
 TABLE_ROWS = 10  # the most rows a table slide holds legibly; the rest are counted
 MAX_CATEGORY_LABELS = 12  # labels on a time axis, at most
 _C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+LABEL_ANGLE = -45 * 60000  # a long time axis's labels, in DrawingML's 60,000ths of a degree
 TITLE_ONLY = 5  # the "Title Only" layout of python-pptx's default template
 
 
@@ -259,10 +261,14 @@ def _nice_range(low: float, high: float) -> tuple[float, float]:
 
 def _label_every(chart: Any, n: int) -> None:
     """Label every n-th period on the time axis, so that labels never overlap at any
-    length of series (41 years, ten years of weeks)."""
+    length of series (41 years, ten years of weeks). LibreOffice ignores the skip and
+    prints every label, side by side wherever they just fit (26 years ran together as
+    "19901991..."): the labels of a long axis are therefore set at an angle, which keeps
+    them apart there too."""
     if n <= 1:
         return
     axis = chart.category_axis._element  # python-pptx has no API for tickLblSkip
+    axis.get_or_add_txPr().find(f"{{{_A}}}bodyPr").set("rot", str(LABEL_ANGLE))
     for tag in ("tickLblSkip", "tickMarkSkip"):
         element = axis.makeelement(f"{{{_C}}}{tag}", {"val": str(n)})
         after = axis.find(f"{{{_C}}}noMultiLvlLbl")
