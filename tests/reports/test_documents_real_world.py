@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.shared import Pt
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 
@@ -26,7 +27,7 @@ from stocktake.intake.service import submit_rows
 from stocktake.reports.briefing_text import level_plural
 from stocktake.reports.render import environment, html_to_pdf
 from stocktake.services.data.model_service import load_model
-from stocktake.services.publishing.briefings import write_report
+from stocktake.services.publishing.briefings import write_note, write_report
 from stocktake.services.publishing.packs import write_pack
 from stocktake.store.db import open_engine
 
@@ -250,3 +251,16 @@ def test_the_decks_26_year_axis_is_labelled_at_an_angle_every_third_year(gapmind
     axis = line.category_axis._element
     assert axis.find(f"{{{C}}}tickLblSkip").get("val") == "3"  # 26 years, 12 labels at most
     assert axis.find(f"{{{C}}}txPr/{{{A}}}bodyPr").get("rot") == str(-45 * 60000)
+
+
+def test_the_notes_word_headings_leave_room_for_its_last_line_on_the_page(gapminder, tmp_path):
+    """The real world's note for December 2016 ran one line (its key) onto a second page in
+    Word: its four or five headings each with Word's 24 pt above. They take 12 pt (8 pt below a
+    heading) and the whole note fits its page, as it does in PDF."""
+    out = tmp_path / "n.docx"
+    write_note(gapminder, "2016-12", str(out))
+    doc = Document(str(out))
+    headings = [p for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert len(headings) >= 4  # where each stands, moved, off track, decisions
+    assert doc.styles["Heading 1"].paragraph_format.space_before == Pt(12)
+    assert doc.styles["Heading 2"].paragraph_format.space_before == Pt(8)
