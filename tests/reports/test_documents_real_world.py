@@ -264,3 +264,12 @@ def test_the_notes_word_headings_leave_room_for_its_last_line_on_the_page(gapmin
     assert len(headings) >= 4  # where each stands, moved, off track, decisions
     assert doc.styles["Heading 1"].paragraph_format.space_before == Pt(12)
     assert doc.styles["Heading 2"].paragraph_format.space_before == Pt(8)
+
+
+def test_the_reports_word_date_reads_as_in_the_pdf_and_the_deck(gapminder, tmp_path):
+    """The English Word report said "Report date: 2008-12-31." where its PDF and deck say
+    31 Dec 2008."""
+    out = tmp_path / "r.docx"
+    write_report(gapminder, str(out), as_of=datetime(2008, 12, 31, 23, 59))
+    opening = [p.text for p in Document(str(out)).paragraphs if "Report date" in p.text]
+    assert len(opening) == 1 and opening[0].endswith("Report date: 31 Dec 2008.")

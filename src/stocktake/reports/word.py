@@ -167,7 +167,7 @@ def _report_docx(c: dict[str, Any], theme: Theme, lang: str) -> _Doc:
     d.para(gettext("Delivery report"), muted=True)
     d.doc.add_heading(gettext("How likely is each priority to be delivered?"), level=0)
     d.para(f"{data_as_of_line(c, 'report')}. " + gettext(
-        "Report date: %(day)s.", day=c["today"] if lang == "en" else day(c["today"])))
+        "Report date: %(day)s.", day=day(c["today"])))
     d.doc.add_heading(gettext("League table: likelihood of delivery"), level=1)
     rows = words.league_rows(c)
     if rows:
