@@ -25,6 +25,7 @@ from pptx.enum.chart import XL_CHART_TYPE
 
 from stocktake.intake.service import submit_rows
 from stocktake.reports.briefing_text import level_plural
+from stocktake.reports.deck import tick_format
 from stocktake.reports.render import environment, html_to_pdf
 from stocktake.services.data.model_service import load_model
 from stocktake.services.publishing.briefings import write_note, write_report
@@ -251,6 +252,26 @@ def test_the_decks_26_year_axis_is_labelled_at_an_angle_every_third_year(gapmind
     axis = line.category_axis._element
     assert axis.find(f"{{{C}}}tickLblSkip").get("val") == "3"  # 26 years, 12 labels at most
     assert axis.find(f"{{{C}}}txPr/{{{A}}}bodyPr").get("rot") == str(-45 * 60000)
+
+
+@pytest.mark.parametrize(("low", "high", "code"), [
+    (5307, 12470, "#,##0"), (17.6, 110.2, "#,##0"), (0.9, 2.4, "#,##0.00"),
+    (2.1, 4.9, "#,##0.0")])
+def test_a_native_charts_value_axis_groups_thousands_with_the_decimals_its_step_needs(
+        low, high, code):
+    """Australia's remand prisoners (5,307 to 12,470 a quarter) were labelled 5000, 5500...
+    8500 on the deck's value axis, where every other figure of the deck reads 8,500. Steps
+    worked by hand: 2,000; 20; 0.25; 0.5."""
+    assert tick_format(low, high) == code
+
+
+def test_the_decks_value_axis_labels_are_formatted_not_linked_to_the_data(gapminder, tmp_path):
+    out = tmp_path / "p.pptx"
+    write_pack(gapminder, "infant-survival", str(out), as_of=datetime(2008, 12, 31, 23, 59))
+    [line] = [shape.chart for s in Presentation(str(out)).slides for shape in s.shapes
+              if shape.has_chart and shape.chart.chart_type == XL_CHART_TYPE.LINE]
+    labels = line.value_axis.tick_labels
+    assert labels.number_format == "#,##0" and not labels.number_format_is_linked
 
 
 def test_the_notes_word_headings_leave_room_for_its_last_line_on_the_page(gapminder, tmp_path):

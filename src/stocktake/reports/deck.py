@@ -236,6 +236,9 @@ class Deck:
         values = [v for s in data for v in s.values if v is not None]
         low, high = _nice_range(min(values), max(values))
         chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = low, high
+        labels = chart.value_axis.tick_labels
+        labels.number_format = office_format(tick_format(min(values), max(values)))
+        labels.number_format_is_linked = False
         chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
         return chart
 
@@ -247,16 +250,32 @@ def _placed(svg: str, height: int) -> tuple[int, int]:
     return int(w * fit), int(h * fit)
 
 
-def _nice_range(low: float, high: float) -> tuple[float, float]:
-    """An axis from a round number below the data to one above, with a little room."""
+def _nice_step(low: float, high: float) -> float:
+    """A round step that divides the data's span in at most six."""
     span = (high - low) or abs(high) or 1.0
     step = 10 ** math.floor(math.log10(span / 5))
     for m in (1, 2, 2.5, 5, 10):
         if span / (step * m) <= 6:
-            step *= m
-            break
+            return step * m
+    return step * 10
+
+
+def _nice_range(low: float, high: float) -> tuple[float, float]:
+    """An axis from a round number below the data to one above, with a little room."""
+    span = (high - low) or abs(high) or 1.0
+    step = _nice_step(low, high)
     return math.floor((low - span * 0.05) / step) * step, math.ceil((high + span * 0.05)
                                                                     / step) * step
+
+
+def tick_format(low: float, high: float) -> str:
+    """The value axis's labels with thousands grouped (8,500, never 8500) and as many
+    decimals as its step needs (0.5 steps: one)."""
+    step = _nice_step(low, high)
+    decimals = 0
+    while decimals < 6 and abs(step * 10 ** decimals - round(step * 10 ** decimals)) > 1e-9:
+        decimals += 1
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
 
 
 def _label_every(chart: Any, n: int) -> None:
