@@ -294,3 +294,26 @@ def test_the_reports_word_date_reads_as_in_the_pdf_and_the_deck(gapminder, tmp_p
     write_report(gapminder, str(out), as_of=datetime(2008, 12, 31, 23, 59))
     opening = [p.text for p in Document(str(out)).paragraphs if "Report date" in p.text]
     assert len(opening) == 1 and opening[0].endswith("Report date: 31 Dec 2008.")
+
+
+def _weighted(rows: list[dict[str, str]], year: str) -> float:
+    return (sum(float(r["infant_mortality"]) * float(r["population"]) for r in rows
+                if r["year"] == year)
+            / sum(float(r["population"]) for r in rows if r["year"] == year))
+
+
+def test_the_notes_gap_after_the_deadline_says_it_is_the_gap_at_the_deadline(
+        gapminder, tmp_path):
+    """After the deadline the note's row read "Latest 12,322 (2016-Q3) · Expected 6,000
+    (target) · Gap +44.6%" (Australia's remand prisoners): the gap was the one at the
+    target period, not the latest against the target, and nothing said so. Here 2015 is
+    both; the gap is worked out from the data file."""
+    rows = _rows()
+    target = round(round(_weighted_1990(rows), 1) / 3, 1)
+    gap = f"+{(_weighted(rows, '2015') - target) / target * 100:.1f}%"
+    write_note(gapminder, "2016-12", str(tmp_path / "n.html"))
+    write_note(gapminder, "2016-12", str(tmp_path / "n.docx"))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (tmp_path / "n.html").read_text()))
+    assert f"{gap} at 2015 " in text
+    [table] = Document(str(tmp_path / "n.docx")).tables
+    assert table.rows[1].cells[3].text == f"{gap} (at 2015)"

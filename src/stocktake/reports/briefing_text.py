@@ -96,7 +96,10 @@ def note_rows(c: dict[str, Any]) -> list[list[str]]:
             number(latest.value if latest else None, p["decimals"])
             + (f" ({latest.period})" if latest else ""),
             number(p["expected"], p["decimals"]) + (" (" + gettext("target") + ")" if v else ""),
-            pct(signed(p["gap_pct"])) if p["gap_pct"] is not None else signed(None),
+            # once the target period is complete the gap is the one there, not the latest's
+            (pct(signed(p["gap_pct"])) + (" (" + gettext("at %(period)s", period=v.actual_period)
+                                          + ")" if v else "")
+             if p["gap_pct"] is not None else signed(None)),
             status_word(p["status"]) + (": " + gettext(
                 "%(value)s in %(period)s", value=number(v.actual, p["decimals"]),
                 period=v.actual_period) if v else ""),
