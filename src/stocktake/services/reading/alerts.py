@@ -228,32 +228,9 @@ def _cached(key: tuple[Any, ...], compute: Callable[[], list[tuple[Alert, str]]]
     return value
 
 
-def first_baseline(p: Priority) -> Period:
-    """The first period a priority's figures are judged from: its earliest stage's baseline
-    (priorities.yaml ``stages``), else its own."""
-    periods = [stage["baseline"]["period"] for stage in p.attributes.get("stages") or []]
-    return min(Period.parse(q) for q in (*periods, p.baseline.period))
-
-
-def bears_on(a: Alert, p: Priority) -> bool:
-    """Does the alert question the figures ``p`` is judged on? Only a change still under way
-    after its first baseline: one whose new level already held at the baseline leaves the
-    baseline and every later figure on the same footing, so progress since then is read
-    like with like: a state's break in its violent crime rate in 1983 says nothing about a
-    priority that judges that rate from 2014."""
-    base = first_baseline(p)
-    ends = [Period.parse(e.transition_end) for e in a.evidence if e.transition_end]
-    settled = max(ends, key=lambda q: q.ordinal) if ends else Period.parse(a.start)
-    if settled.type != base.type:  # a related pair read on other periods: cannot tell
-        return True
-    return settled > base
-
-
 def _found(snap: Snapshot, priority: str | None) -> list[_Found]:
     """Every alert of the priority (or of every priority and of the pairs bearing on none),
-    one per id, with the priorities it bears on (``bears_on``: a change under way at or
-    after the priority's first baseline). An alert found for a priority but over before its
-    baseline is listed with no priority, and not at all when one priority is asked for."""
+    one per id, with the priorities it bears on."""
     model = snap.model
     version = _version(snap.engine, snap.as_of)
     chosen = [model.priorities[priority]] if priority else list(model.priorities.values())
@@ -261,18 +238,12 @@ def _found(snap: Snapshot, priority: str | None) -> list[_Found]:
 
     def add(alerts: Iterable[tuple[Alert, str]], code: str | None) -> None:
         for a, level in alerts:
-            if code and not bears_on(a, model.priorities[code]):
-                if priority is not None:
-                    continue
-                code_here = None
-            else:
-                code_here = code
             key = alert_id(a)
             known = out.get(key)
             if known is None:
-                out[key] = _Found(a, level, (code_here,) if code_here else ())
-            elif code_here and code_here not in known.priorities:
-                out[key] = replace(known, priorities=(*known.priorities, code_here))
+                out[key] = _Found(a, level, (code,) if code else ())
+            elif code and code not in known.priorities:
+                out[key] = replace(known, priorities=(*known.priorities, code))
 
     scopes = [((*version, "priority", p.code), p.code, p.scope, p.headline, list(p.counters),
                priority_pairs(model, p)) for p in chosen]
