@@ -24,8 +24,9 @@ from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 
 from stocktake.intake.service import submit_rows
-from stocktake.reports.briefing_text import level_plural
+from stocktake.reports.briefing_text import level_plural, more_alerts
 from stocktake.reports.deck import tick_format
+from stocktake.reports.locale import writing_in
 from stocktake.reports.render import environment, html_to_pdf
 from stocktake.services.data.model_service import load_model
 from stocktake.services.publishing.briefings import write_note, write_report
@@ -317,3 +318,13 @@ def test_the_notes_gap_after_the_deadline_says_it_is_the_gap_at_the_deadline(
     assert f"{gap} at 2015 " in text
     [table] = Document(str(tmp_path / "n.docx")).tables
     assert table.rows[1].cells[3].text == f"{gap} (at 2015)"
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "and 30 more: stocktake alerts --priority infant-survival"),
+    ("fr", "et 30 de plus\u00a0: stocktake alerts --priority infant-survival")])
+def test_the_alerts_left_out_of_the_report_are_counted_with_the_languages_colon(lang, said):
+    """The real world's French report (35 alerts, five shown) ended its list with "et 30 de
+    plus: stocktake alerts ...", an English colon in French."""
+    with writing_in(lang):
+        assert more_alerts(30, "infant-survival") == said

@@ -65,6 +65,12 @@ def quality_heading(c: dict[str, Any]) -> str:
     return gettext("Data-quality league: %(levels)s", levels=levels)
 
 
+def more_alerts(n: int, priority: str) -> str:
+    """The alerts left out of a list, and the command that lists them all: "and 30 more:
+    stocktake alerts --priority X" (the colon spaced as the language spaces it)."""
+    return gettext("and %(n)s more:", n=n) + f" stocktake alerts --priority {priority}"
+
+
 def translated(english: str | list[str]) -> Any:
     """A fixed note or a table's head in the language being written."""
     return [word(w) for w in english] if isinstance(english, list) else word(english)

@@ -251,6 +251,5 @@ def _trust(d: _Doc, trust: list[dict[str, Any]]) -> None:
             d.para(f"{a.explanation}. {word(str(a.status).capitalize())}; "
                    + gettext("alert %(id)s", id=a.id) + ".", style="List Bullet")
         if p.get("more"):
-            d.para(gettext("and %(n)s more", n=p["more"])
-                   + f": stocktake alerts --priority {p['code']}",
+            d.para(words.more_alerts(p["more"], p["code"]),
                    style="List Bullet", muted=True)
