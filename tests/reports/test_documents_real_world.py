@@ -328,3 +328,19 @@ def test_the_alerts_left_out_of_the_report_are_counted_with_the_languages_colon(
     plus: stocktake alerts ...", an English colon in French."""
     with writing_in(lang):
         assert more_alerts(30, "infant-survival") == said
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "No funnel plot: Infant mortality is not a rate (a numerator over a denominator), "
+           "so the units cannot be set against limits that narrow as they grow"),
+    ("fr", "Pas de graphique en entonnoir\u00a0: Mortalité infantile n’est pas un taux")])
+def test_the_pack_says_why_there_is_no_funnel_plot_in_words_not_model_codes(
+        gapminder, tmp_path, lang, said):
+    """Infant mortality is a population-weighted mean: the English pack said "No funnel
+    plot: 'infant_mortality' has aggregation 'weighted_mean', not ratio", codes a minister
+    does not read."""
+    out = tmp_path / "p.html"
+    write_pack(gapminder, "infant-survival", str(out), as_of=datetime(2008, 12, 31, 23, 59),
+               lang=lang)
+    text = re.sub(r"[ \n]+", " ", re.sub(r"<[^>]+>", " ", out.read_text()))  # keeps U+00A0
+    assert said in text and "weighted_mean" not in text and "infant_mortality" not in text
