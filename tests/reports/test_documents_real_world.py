@@ -344,3 +344,30 @@ def test_the_pack_says_why_there_is_no_funnel_plot_in_words_not_model_codes(
                lang=lang)
     text = re.sub(r"[ \n]+", " ", re.sub(r"<[^>]+>", " ", out.read_text()))  # keeps U+00A0
     assert said in text and "weighted_mean" not in text and "infant_mortality" not in text
+
+
+@pytest.mark.parametrize("moment", [datetime(START, 3, 1), datetime(2012, 12, 31, 23, 59),
+                                    datetime(2016, 12, 31, 23, 59)],
+                         ids=["before any data", "before the deadline", "after the deadline"])
+def test_every_office_document_is_written_and_dated_at_every_moment(gapminder, tmp_path,
+                                                                    moment):
+    """The pack, the note and the report as decks and Word documents, before any data came
+    in, before the deadline and after it: each is written, and every slide and the Word
+    footer say how old the data are."""
+    month = f"{moment.year}-{moment.month:02d}"
+    write_pack(gapminder, "infant-survival", str(tmp_path / "p.pptx"), as_of=moment)
+    for kind in ("docx", "pptx"):
+        write_note(gapminder, month, str(tmp_path / f"n.{kind}"))
+        write_report(gapminder, str(tmp_path / f"r.{kind}"), as_of=moment)
+    vintage = ("No data had been recorded by then" if moment.year == START
+               else "Data as of 30 June")
+    for deck in ("p", "n", "r"):
+        slides = list(Presentation(str(tmp_path / f"{deck}.pptx")).slides)
+        assert len(slides) >= 5
+        for slide in slides:
+            text = " ".join(shape.text_frame.text for shape in slide.shapes
+                            if shape.has_text_frame)
+            assert vintage in text, (deck, text[:200])
+    for doc in ("n", "r"):
+        footer = Document(str(tmp_path / f"{doc}.docx")).sections[0].footer
+        assert vintage in footer.paragraphs[0].text
