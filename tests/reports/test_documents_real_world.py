@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.shared import Pt
+from PIL import ImageFont
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 
@@ -371,3 +372,26 @@ def test_every_office_document_is_written_and_dated_at_every_moment(gapminder, t
     for doc in ("n", "r"):
         footer = Document(str(tmp_path / f"{doc}.docx")).sections[0].footer
         assert vintage in footer.paragraphs[0].text
+
+
+BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+
+
+@pytest.mark.skipif(not BOLD.exists(), reason="needs DejaVu Sans Bold to measure with")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_word_of_the_word_tables_heads_fits_its_column(gapminder, tmp_path, lang):
+    """In French, Word and LibreOffice broke "Probabilité" mid-word ("Probabilit" over "é")
+    in the note's and the report's tables: each head's longest word, measured in the widest
+    common sans-serif at the tables' 9 pt bold, with Word's cell margins, fits its column."""
+    font = ImageFont.truetype(str(BOLD), size=100)
+    write_note(gapminder, "2012-12", str(tmp_path / "n.docx"), lang=lang)
+    write_report(gapminder, str(tmp_path / "r.docx"), as_of=datetime(2012, 12, 31, 23, 59),
+                 lang=lang)
+    heads = 0
+    for doc in ("n", "r"):
+        for table in Document(str(tmp_path / f"{doc}.docx")).tables:
+            for cell in table.rows[0].cells:
+                longest = max((font.getlength(w) for w in cell.text.split()), default=0)
+                assert longest * 9 / 100 / 72 + 0.16 <= cell.width.inches, cell.text
+                heads += 1
+    assert heads >= 13  # the note's seven heads and the report's league and quality tables

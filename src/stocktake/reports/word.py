@@ -81,7 +81,7 @@ class _Doc:
             cells = table.add_row().cells
             for k, text in enumerate(row):
                 cells[k].text = text
-        sizes = [Emu(int(page * share / sum(shares))) for share in shares]
+        sizes = [Emu(int(size)) for size in _fitted(shares, header, page)]
         for k, size in enumerate(sizes):  # the grid (LibreOffice) and each cell (Word)
             table.columns[k].width = size
         for row in table.rows:
@@ -115,6 +115,25 @@ class _Doc:
         path = Path(out)
         self.doc.save(str(path))
         return path
+
+
+# A head's longest word must fit its column, or Word breaks it mid-word ("Probabilit|é"):
+# letters of the 9 pt bold head at about 0.7 em each, and Word's cell margins either side.
+HEAD_LETTER, CELL_MARGINS = Pt(9 * 0.7), Inches(0.16)
+
+
+def _fitted(shares: list[float], header: list[str], page: int) -> list[float]:
+    """The columns' widths (EMU) in the shares given, each widened to its head's longest
+    word where it must be, the widening taken from the columns with room to spare."""
+    sizes = [page * share / sum(shares) for share in shares]
+    needs = [max((len(w) for w in head.split()), default=0) * HEAD_LETTER + CELL_MARGINS
+             for head in header]
+    short = sum(max(need - size, 0) for size, need in zip(sizes, needs, strict=True))
+    spare = sum(max(size - need, 0) for size, need in zip(sizes, needs, strict=True))
+    if short == 0 or spare < short:
+        return sizes
+    return [need if size < need else size - (size - need) * short / spare
+            for size, need in zip(sizes, needs, strict=True)]
 
 
 def note_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME, lang: str = "en") -> _Doc:
