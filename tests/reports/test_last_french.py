@@ -45,12 +45,14 @@ def test_question_one_states_the_trajectory_and_tolerance_in_french(world, tmp_p
 def test_the_refused_funnel_plot_is_explained_in_french(world, tmp_path):
     english = text(written(world, tmp_path, ["pack", "MORE"], "en"))
     french = text(written(world, tmp_path, ["pack", "MORE"], "fr"))
-    # the headline (hours) is a sum: compare_units refuses it, in English as it always did
-    assert "No funnel plot: 'hours' has aggregation 'sum', not ratio: a funnel plot" in english
-    assert ("Pas de graphique en entonnoir\u00a0: l’indicateur principal a l’agrégation "
-            "«\u00a0sum\u00a0», pas «\u00a0ratio\u00a0»\u00a0: un graphique en entonnoir "
-            "compare le taux de chaque unité") in french
-    assert "not ratio" not in french and "aggregation" not in french
+    # the headline (hours) is a sum: the pack says why there is no funnel plot in words, by
+    # the indicator's name, not by the model's codes
+    assert "No funnel plot: Operating hours is not a rate (a numerator over a denominator)" \
+        in english
+    assert ("Pas de graphique en entonnoir\u00a0: Heures d’ouverture n’est pas un taux (un "
+            "numérateur sur un dénominateur)\u00a0: les unités ne peuvent donc pas être "
+            "comparées") in french
+    assert "not a rate" not in french and "aggregation" not in french
 
 
 def rounds(engine) -> None:

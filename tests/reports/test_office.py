@@ -203,7 +203,7 @@ def test_the_note_and_the_report_as_word_documents(small_world, tmp_path):
     doc = Document(str(report))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert headings[0] == "League table: likelihood of delivery"
-    assert "Data-quality league: provinces and territories" in headings
+    assert "Data-quality league: provinces" in headings
     league = doc.tables[0]
     assert [c.text for c in league.rows[1].cells][1].startswith("Cut violent crime")
     assert league.rows[1].cells[5].text == f"{head['probability_of_meeting'] * 100:.0f}%"

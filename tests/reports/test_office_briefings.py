@@ -96,7 +96,7 @@ def test_the_report_as_a_deck_says_what_status_says(small_world, tmp_path):
     assert titles[:3] == ["How likely is each priority to be delivered?",
                           "League table: likelihood of delivery",
                           "Probability of meeting the target"]
-    assert titles[-1] == "Data-quality league: provinces and territories"
+    assert titles[-1] == "Data-quality league: provinces"
     vintage = f"Data as of {_when(status['data_as_of'])}"
     for slide in slides:
         assert vintage in _slide_text(slide), _title(slide)

@@ -224,7 +224,7 @@ def _report_deck(c: dict[str, Any], theme: Theme) -> Any:
                      gettext("No alert is open or confirmed."), details)
     _across_slides(deck, c, timeline)
     units = c["quality"]["units"]
-    _table_slide(deck, gettext("Data-quality league: provinces and territories"),
+    _table_slide(deck, words.quality_heading(c),
                  words.translated(words.QUALITY_HEADER),
                  [words.quality_row(i, e) for i, e in enumerate(units, 1)],
                  gettext("No unit has data to score yet."),

@@ -40,6 +40,37 @@ CONCLUDED_NOTE = N_("The target period is complete, so these are verdicts, not p
                     "not ranked with the priorities still under way.")
 
 
+def level_plural(level: str, lang: str = "en") -> str:
+    """A level of units, named in the singular by the model, in the plural of ``lang`` (en or
+    fr) for a heading over every unit of it: "countries", "provinces", "régions", "pays"."""
+    if lang == "fr":
+        if level.endswith(("s", "x", "z")):
+            return level
+        if level.endswith("al"):
+            return level[:-2] + "aux"
+        return level + ("x" if level.endswith(("au", "eu")) else "s")
+    if level.endswith("y") and level[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return level[:-1] + "ies"
+    if level.endswith(("s", "x", "z", "ch", "sh")):
+        return level + "es"
+    return level + "s"
+
+
+def quality_heading(c: dict[str, Any]) -> str:
+    """The data-quality league's heading, naming the levels it ranks (the report's
+    ``quality.levels``, e.g. "continents"), in the language being written."""
+    levels = c["quality"].get("levels")
+    if not levels:
+        return gettext("Data-quality league")
+    return gettext("Data-quality league: %(levels)s", levels=levels)
+
+
+def more_alerts(n: int, priority: str) -> str:
+    """The alerts left out of a list, and the command that lists them all: "and 30 more:
+    stocktake alerts --priority X" (the colon spaced as the language spaces it)."""
+    return gettext("and %(n)s more:", n=n) + f" stocktake alerts --priority {priority}"
+
+
 def translated(english: str | list[str]) -> Any:
     """A fixed note or a table's head in the language being written."""
     return [word(w) for w in english] if isinstance(english, list) else word(english)
@@ -71,7 +102,10 @@ def note_rows(c: dict[str, Any]) -> list[list[str]]:
             number(latest.value if latest else None, p["decimals"])
             + (f" ({latest.period})" if latest else ""),
             number(p["expected"], p["decimals"]) + (" (" + gettext("target") + ")" if v else ""),
-            pct(signed(p["gap_pct"])) if p["gap_pct"] is not None else signed(None),
+            # once the target period is complete the gap is the one there, not the latest's
+            (pct(signed(p["gap_pct"])) + (" (" + gettext("at %(period)s", period=v.actual_period)
+                                          + ")" if v else "")
+             if p["gap_pct"] is not None else signed(None)),
             status_word(p["status"]) + (": " + gettext(
                 "%(value)s in %(period)s", value=number(v.actual, p["decimals"]),
                 period=v.actual_period) if v else ""),

@@ -49,6 +49,8 @@ SPC_HEIGHT = BODY_HEIGHT - Inches(0.6)  # the SPC chart's, its icons' line below
 TABLE_ROWS = 10  # the most rows a table slide holds legibly; the rest are counted
 MAX_CATEGORY_LABELS = 12  # labels on a time axis, at most
 _C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+LABEL_ANGLE = -45 * 60000  # a long time axis's labels, in DrawingML's 60,000ths of a degree
 TITLE_ONLY = 5  # the "Title Only" layout of python-pptx's default template
 
 
@@ -234,6 +236,9 @@ class Deck:
         values = [v for s in data for v in s.values if v is not None]
         low, high = _nice_range(min(values), max(values))
         chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = low, high
+        labels = chart.value_axis.tick_labels
+        labels.number_format = office_format(tick_format(min(values), max(values)))
+        labels.number_format_is_linked = False
         chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
         return chart
 
@@ -245,24 +250,44 @@ def _placed(svg: str, height: int) -> tuple[int, int]:
     return int(w * fit), int(h * fit)
 
 
-def _nice_range(low: float, high: float) -> tuple[float, float]:
-    """An axis from a round number below the data to one above, with a little room."""
+def _nice_step(low: float, high: float) -> float:
+    """A round step that divides the data's span in at most six."""
     span = (high - low) or abs(high) or 1.0
     step = 10 ** math.floor(math.log10(span / 5))
     for m in (1, 2, 2.5, 5, 10):
         if span / (step * m) <= 6:
-            step *= m
-            break
+            return step * m
+    return step * 10
+
+
+def _nice_range(low: float, high: float) -> tuple[float, float]:
+    """An axis from a round number below the data to one above, with a little room."""
+    span = (high - low) or abs(high) or 1.0
+    step = _nice_step(low, high)
     return math.floor((low - span * 0.05) / step) * step, math.ceil((high + span * 0.05)
                                                                     / step) * step
 
 
+def tick_format(low: float, high: float) -> str:
+    """The value axis's labels with thousands grouped (8,500, never 8500) and as many
+    decimals as its step needs (0.5 steps: one)."""
+    step = _nice_step(low, high)
+    decimals = 0
+    while decimals < 6 and abs(step * 10 ** decimals - round(step * 10 ** decimals)) > 1e-9:
+        decimals += 1
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
 def _label_every(chart: Any, n: int) -> None:
     """Label every n-th period on the time axis, so that labels never overlap at any
-    length of series (41 years, ten years of weeks)."""
+    length of series (41 years, ten years of weeks). LibreOffice ignores the skip and
+    prints every label, side by side wherever they just fit (26 years ran together as
+    "19901991..."): the labels of a long axis are therefore set at an angle, which keeps
+    them apart there too."""
     if n <= 1:
         return
     axis = chart.category_axis._element  # python-pptx has no API for tickLblSkip
+    axis.get_or_add_txPr().find(f"{{{_A}}}bodyPr").set("rot", str(LABEL_ANGLE))
     for tag in ("tickLblSkip", "tickMarkSkip"):
         element = axis.makeelement(f"{{{_C}}}{tag}", {"val": str(n)})
         after = axis.find(f"{{{_C}}}noMultiLvlLbl")
@@ -579,7 +604,7 @@ def _indicators_slide(deck: Deck) -> None:
              + [(m, gettext("Counter")) for m in c["counters"]])
     rows = [[f"{m.name} ({m.unit_of_measure})" if m.unit_of_measure else m.name, kind,
              m.period or gettext("no data"), number(m.value), signed(m.change),
-             word((m.movement or "–").capitalize())] for m, kind in moves]
+             word(m.movement or "–").capitalize()] for m, kind in moves]
     top = BODY_TOP
     if rows:
         deck.table(s, [gettext("Indicator"), gettext("Kind"), gettext("Latest"),

@@ -44,6 +44,9 @@ class _Doc:
             style = self.doc.styles[name]
             style.font.name = theme.font
             style.font.color.rgb = RGBColor(*theme.rgb("primary"))
+        for name in ("Heading 1", "Heading 2"):  # Word's 24 pt above each heading left the
+            style = self.doc.styles[name]    # one-page note's last line on a second page
+            style.paragraph_format.space_before = Pt(12 if name == "Heading 1" else 8)
         section = self.doc.sections[0]
         section.left_margin = section.right_margin = Inches(0.9)  # room for the tables
         footer = section.footer.paragraphs[0]
@@ -78,7 +81,7 @@ class _Doc:
             cells = table.add_row().cells
             for k, text in enumerate(row):
                 cells[k].text = text
-        sizes = [Emu(int(page * share / sum(shares))) for share in shares]
+        sizes = [Emu(int(size)) for size in _fitted(shares, header, page)]
         for k, size in enumerate(sizes):  # the grid (LibreOffice) and each cell (Word)
             table.columns[k].width = size
         for row in table.rows:
@@ -112,6 +115,25 @@ class _Doc:
         path = Path(out)
         self.doc.save(str(path))
         return path
+
+
+# A head's longest word must fit its column, or Word breaks it mid-word ("Probabilit|é"):
+# letters of the 9 pt bold head at about 0.7 em each, and Word's cell margins either side.
+HEAD_LETTER, CELL_MARGINS = Pt(9 * 0.7), Inches(0.16)
+
+
+def _fitted(shares: list[float], header: list[str], page: int) -> list[float]:
+    """The columns' widths (EMU) in the shares given, each widened to its head's longest
+    word where it must be, the widening taken from the columns with room to spare."""
+    sizes = [page * share / sum(shares) for share in shares]
+    needs = [max((len(w) for w in head.split()), default=0) * HEAD_LETTER + CELL_MARGINS
+             for head in header]
+    short = sum(max(need - size, 0) for size, need in zip(sizes, needs, strict=True))
+    spare = sum(max(size - need, 0) for size, need in zip(sizes, needs, strict=True))
+    if short == 0 or spare < short:
+        return sizes
+    return [need if size < need else size - (size - need) * short / spare
+            for size, need in zip(sizes, needs, strict=True)]
 
 
 def note_docx(c: dict[str, Any], theme: Theme = DEFAULT_THEME, lang: str = "en") -> _Doc:
@@ -167,7 +189,7 @@ def _report_docx(c: dict[str, Any], theme: Theme, lang: str) -> _Doc:
     d.para(gettext("Delivery report"), muted=True)
     d.doc.add_heading(gettext("How likely is each priority to be delivered?"), level=0)
     d.para(f"{data_as_of_line(c, 'report')}. " + gettext(
-        "Report date: %(day)s.", day=c["today"] if lang == "en" else day(c["today"])))
+        "Report date: %(day)s.", day=day(c["today"])))
     d.doc.add_heading(gettext("League table: likelihood of delivery"), level=1)
     rows = words.league_rows(c)
     if rows:
@@ -203,7 +225,7 @@ def _report_docx(c: dict[str, Any], theme: Theme, lang: str) -> _Doc:
     if "trust" in c:  # alerts on the priorities' figures, where the report has them
         _trust(d, c["trust"])
     _across(d, c)
-    d.doc.add_heading(gettext("Data-quality league: provinces and territories"), level=1)
+    d.doc.add_heading(words.quality_heading(c), level=1)
     units = c["quality"]["units"]
     if units:
         d.para(words.translated(words.QUALITY_ORDER))
@@ -248,6 +270,5 @@ def _trust(d: _Doc, trust: list[dict[str, Any]]) -> None:
             d.para(f"{a.explanation}. {word(str(a.status).capitalize())}; "
                    + gettext("alert %(id)s", id=a.id) + ".", style="List Bullet")
         if p.get("more"):
-            d.para(gettext("and %(n)s more", n=p["more"])
-                   + f": stocktake alerts --priority {p['code']}",
+            d.para(words.more_alerts(p["more"], p["code"]),
                    style="List Bullet", muted=True)

@@ -11,6 +11,7 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from babel.lists import format_list
 from sqlalchemy import Engine
 
 from ... import __version__
@@ -19,6 +20,7 @@ from ...errors import Invalid, Problem
 from ...model.entities import DeliveryModel, is_percent
 from ...model.periods import Period, PeriodError
 from ...reports import locale
+from ...reports.briefing_text import level_plural
 from ...reports.formatting import CONCLUDED, verdict_sentence
 from ...reports.said import said_in
 from ...results.status import PriorityStatus, SpcHeadline, StatusReport, Verdict
@@ -286,6 +288,15 @@ def _verdict(v: Verdict, unit_of_measure: str | None, decimals: int | None, lang
         "period": v.actual_period, "target": a(v.target)}
 
 
+def _levels(model: DeliveryModel, units: list[Any], lang: str) -> str:
+    """The levels of the units of the data-quality league, in the plural and joined as
+    ``lang`` joins a list ("continents"; "provinces and territories"), named by the model."""
+    levels = dict.fromkeys(model.level_in(model.units[q.unit].level, lang) for q in units
+                           if q.unit in model.units)
+    return format_list([level_plural(level, lang) for level in levels],
+                       locale=locale.BABEL_LOCALES[lang]) if levels else ""
+
+
 def _care_in(model: DeliveryModel, item: dict[str, Any], standing: list[Any], lang: str
              ) -> dict[str, Any]:
     """A priority's standing alerts (trust.with_care's item), counted and placed in
@@ -408,7 +419,7 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None,
             # Worst first: the report's league is there to find the units that need help.
             "quality": {"units": quality_league(provinces, raised, titles, worst_first=True,
                                                 lang=lang),
-                        "formula": FORMULA},
+                        "levels": _levels(model, provinces, lang), "formula": FORMULA},
             # Across priorities: every current plan's risks and milestones (#17).
             "across": across_priorities(engine, as_of=as_of, lang=lang),
             "version": __version__}

@@ -147,7 +147,9 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
                   for u in units.units],
         "counters": [moved(m) for m in head.counters],
         "leads": [moved(m) for m in head.leads],
-        "quality": [{"unit_name": unit_name(r.unit, r.name), "score": r.score}
+        # A perfect score can come out a rounding error above 100 (analysis.quality rescales
+        # its weights when timeliness is not assessed), which the questions would refuse.
+        "quality": [{"unit_name": unit_name(r.unit, r.name), "score": min(r.score, 100.0)}
                     for r in quality_rows],
         # delivery.questions reads plain mappings (the domain does not know results/)
         "overdue_milestones": [m.to_json() for m in (plan or {}).get("overdue_milestones", ())],
@@ -419,13 +421,13 @@ def headline_funnel(engine: Engine, context: dict[str, Any], *,
     if not below:
         return None, t.gettext("the scope has no units below it to compare")
     ind = snap.model.indicators[head.headline]
-    if lang != "en" and not (ind.aggregation is Aggregation.RATIO and ind.numerator
-                             and ind.denominator):  # compare_units' refusal, in ``lang``
+    if not (ind.aggregation is Aggregation.RATIO and ind.numerator and ind.denominator):
+        # compare_units' refusal, in words for the pack's readers (not the model's codes)
         return None, t.gettext(
-            "the headline has aggregation '%(aggregation)s', not ratio: a funnel plot sets "
-            "each unit's rate against limits that narrow as its denominator grows, so it "
-            "needs an indicator made of a numerator and a denominator (aggregation: ratio)"
-        ) % {"aggregation": ind.aggregation.value}
+            "%(name)s is not a rate (a numerator over a denominator), so the units cannot be "
+            "set against limits that narrow as they grow; a funnel plot needs an indicator "
+            "with aggregation: ratio"
+        ) % {"name": ind.name_in(lang)}
     try:
         funnel = compare_units(snap, head.headline, head.latest.period, level=below[0].level)
     except StocktakeError as exc:
