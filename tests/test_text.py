@@ -121,3 +121,23 @@ def test_english_numbers_in_sentences_are_grouped_and_never_an_exponent():
     assert english_number(2.5) == "2.5"
     assert english_number(1033.0, 1) == "1,033.0"
     assert ENGLISH.percent(Percent(10.08)) == "1,008%"  # an alert's shift
+
+
+def test_a_level_in_the_plural_of_each_language():
+    from stocktake.text import plural
+
+    assert [plural(w) for w in ("country", "province", "day", "bus", "church")] == [
+        "countries", "provinces", "days", "buses", "churches"]
+    assert [plural(w, "fr") for w in ("pays", "région", "hôpital", "bureau")] == [
+        "pays", "régions", "hôpitaux", "bureaux"]
+
+
+def test_an_alert_names_the_other_units_of_its_level_in_the_plural():
+    """It read "12 other countrys changed the same way" on the Gapminder countries."""
+    from stocktake.analysis.alerts import _others
+    from stocktake.text import Named
+
+    names = [Named("unit", c, c) for c in ("Kenya", "Malawi")]
+    assert _others(names, "country") == "2 other countries changed the same way (Kenya, Malawi)"
+    assert _others(names[:1], "country") == "1 other country changed the same way (Kenya)"
+    assert _others([], "country") == "no other country changed"

@@ -116,6 +116,22 @@ def english_number(value: float, decimals: int | None = None) -> str:
     return f"{value:,.0f}" if abs(value) >= 100_000 else f"{value:,g}"
 
 
+def plural(word: str, lang: str = "en") -> str:
+    """A noun in the plural of ``lang`` (en or fr): a level of units, named by the model in
+    the singular, for every unit of it: "countries", "provinces", "régions", "pays"."""
+    if lang == "fr":
+        if word.endswith(("s", "x", "z")):
+            return word
+        if word.endswith("al"):
+            return word[:-2] + "aux"
+        return word + ("x" if word.endswith(("au", "eu")) else "s")
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
 def english_day(day: date) -> str:
     """A day written long, as the English reminders always wrote it: Monday 07 December 2026."""
     return f"{day:%A %d %B %Y}"

@@ -59,6 +59,7 @@ from stocktake.analysis.spc import LIMIT_CONSTANT, RUN_LENGTH
 from stocktake.analysis.wording import NP_, Figure, Named, Percent, Sentence, pair_places
 from stocktake.errors import Invalid, Problem
 from stocktake.model.periods import Period, PeriodError
+from stocktake.text import plural
 
 KINDS: tuple[str, ...] = ("counter", "ratio_shift", "local_break", "drift")
 STATUSES: tuple[str, ...] = ("open", "explained", "confirmed")
@@ -364,8 +365,9 @@ def _others(changed: list[Named], peer_word: str) -> Sentence:
     if len(changed) > 3:
         shown = Sentence("%(names)s and %(more)s more", names=shown, more=len(changed) - 3)
     return Sentence.count("%(num)s other %(peer)s changed the same way (%(shown)s)",
-                          "%(num)s other %(peer)ss changed the same way (%(shown)s)",
-                          len(changed), peer=peer, shown=shown)
+                          "%(num)s other %(peers)s changed the same way (%(shown)s)",
+                          len(changed), peer=peer, shown=shown,
+                          peers=Named("levels", peer_word, plural(peer_word)))
 
 
 # -- against the peers ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..text import plural
 from .locale import N_, WRITING, gettext, ngettext
 from .office import data_as_of_line
 from .written import (
@@ -40,20 +41,7 @@ CONCLUDED_NOTE = N_("The target period is complete, so these are verdicts, not p
                     "not ranked with the priorities still under way.")
 
 
-def level_plural(level: str, lang: str = "en") -> str:
-    """A level of units, named in the singular by the model, in the plural of ``lang`` (en or
-    fr) for a heading over every unit of it: "countries", "provinces", "régions", "pays"."""
-    if lang == "fr":
-        if level.endswith(("s", "x", "z")):
-            return level
-        if level.endswith("al"):
-            return level[:-2] + "aux"
-        return level + ("x" if level.endswith(("au", "eu")) else "s")
-    if level.endswith("y") and level[-2:-1] not in ("a", "e", "i", "o", "u", ""):
-        return level[:-1] + "ies"
-    if level.endswith(("s", "x", "z", "ch", "sh")):
-        return level + "es"
-    return level + "s"
+level_plural = plural  # (text.plural) a level's name in the plural of a language
 
 
 def quality_heading(c: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 
 from ..analysis import wording as aw
 from ..model.entities import DeliveryModel
-from ..text import ENGLISH, Language, Named, said
+from ..text import ENGLISH, Language, Named, plural, said
 from .locale import BABEL_LOCALES, check_lang, compiled, number, percent
 from .wording import wording
 
@@ -57,6 +57,8 @@ def language(lang: str, model: DeliveryModel | None = None) -> Language:
             return mid_sentence(model.indicators[n.code].name_in(lang))
         if n.kind == "level":
             return model.level_in(n.code, lang)
+        if n.kind == "levels":  # every unit of a level: "les 13 provinces"
+            return plural(model.level_in(n.code, lang), lang)
         return n.english
 
     return Language(

@@ -21,7 +21,7 @@ from ..reports.said import said_in
 from ..results.leads import LeadEvidence
 from ..results.overview import Freshness
 from ..results.status import Tolerance, Verdict
-from ..text import Text
+from ..text import Text, plural
 from . import error_pages, i18n, public_words
 from .i18n import gettext as _
 from .i18n import ngettext
@@ -217,7 +217,13 @@ def said(text: str) -> str:
     return said_in(text, i18n.current())
 
 
-FILTERS = {**i18n.FILTERS, "said": said, "signed_percent": signed_percent, "plus_minus": plus_minus,
+def levels(level: str) -> str:
+    """A level of units (named in the page's language) in the plural: "countries", "pays"."""
+    return plural(level, i18n.current())
+
+
+FILTERS = {**i18n.FILTERS, "said": said, "levels": levels, "signed_percent": signed_percent,
+           "plus_minus": plus_minus,
            "percent_change": public_words.percent_change,
            "lead_evidence": lead_evidence, "figure": figure, "status_sentence": status_sentence,
            "verdict_sentence": verdict_sentence, "verdict_text": verdict_text,

@@ -31,6 +31,7 @@ from ...model.periods import Period
 from ...reports.said import language as said_in
 from ...results.alerts import STANDING, AlertItem, AlertsReport
 from ...results.quality import UnitQuality
+from ...text import plural
 from ..reading.alerts import drifting_counters, peer_levels, priority_pairs
 
 # The words of the documents are in the analysis' ``alerts`` catalogue (analysis/locale),
@@ -165,7 +166,7 @@ def in_words(model: DeliveryModel, a: AlertItem, lang: str = "en") -> AlertInWor
     return AlertInWords(
         id=a.id, kind=a.kind, kind_words=_kind_words(a.kind, language), unit=a.unit,
         unit_name=unit_name,
-        peers=Sentence("the other %(level)ss", level=Named("level", a.level, a.level)
+        peers=Sentence("the other %(levels)s", levels=Named("levels", a.level, plural(a.level))
                        ).said(language),
         indicators=tuple(_name(model, c, lang) for c in a.indicators), start=a.start,
         end=a.end, explanation=explanation[:1].upper() + explanation[1:], sizes=sizes,
@@ -213,8 +214,8 @@ def what_was_checked(model: DeliveryModel, priority: str, lang: str = "en") -> s
     if not levels:
         return Sentence("No level of units below %(scope)s has three units or more, so no "
                         "unit could be read against its peers.", scope=scope).said(language)
-    where = _and([Sentence("the %(num)s %(level)ss", num=len(units),
-                           level=Named("level", level, level)).said(language)
+    where = _and([Sentence("the %(num)s %(levels)s", num=len(units),
+                           levels=Named("levels", level, plural(level))).said(language)
                   for level, units in levels], language)
     head = _mid(_name(model, p.headline, lang))
     counters = [_mid(_name(model, c, lang)) for c in p.counters]
