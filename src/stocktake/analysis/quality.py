@@ -107,6 +107,8 @@ def quality_scores(expected: pl.DataFrame, received: pl.DataFrame, rule_checks: 
     weighted = pl.sum_horizontal([(e * WEIGHTS[k]).fill_null(0) for k, e in parts.items()])
     weight = pl.sum_horizontal([pl.when(e.is_not_null()).then(WEIGHTS[k]).otherwise(0.0)
                                 for k, e in parts.items()])
-    return (out.with_columns(score=100 * weighted / weight)
+    # clipped: weights summing to 1 in decimal can make 100.00000000000001 in binary for a
+    # perfect unit, which a reader (and a check of 0 to 100) would trip over
+    return (out.with_columns(score=(100 * weighted / weight).clip(0.0, 100.0))
             .rename({"owner": "unit"})
             .sort([*by, "score", "unit"], descending=[False] * len(by) + [True, False]))

@@ -147,9 +147,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
                   for u in units.units],
         "counters": [moved(m) for m in head.counters],
         "leads": [moved(m) for m in head.leads],
-        # A perfect score can come out a rounding error above 100 (analysis.quality rescales
-        # its weights when timeliness is not assessed), which the questions would refuse.
-        "quality": [{"unit_name": unit_name(r.unit, r.name), "score": min(r.score, 100.0)}
+        "quality": [{"unit_name": unit_name(r.unit, r.name), "score": r.score}
                     for r in quality_rows],
         # delivery.questions reads plain mappings (the domain does not know results/)
         "overdue_milestones": [m.to_json() for m in (plan or {}).get("overdue_milestones", ())],
