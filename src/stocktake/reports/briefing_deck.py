@@ -165,7 +165,7 @@ def _note_deck(c: dict[str, Any], theme: Theme) -> Any:
     _items_slide(deck, gettext("What moved"), words.moved(c),
                  gettext("No new data this month."))
     _items_slide(deck, gettext("What is off track"), words.off_track(c),
-                 gettext("Nothing is off track."))
+                 words.nothing_off_track(c))
     _items_slide(deck, gettext("What needs a decision"), words.decisions(c),
                  gettext("No decision needed this month."))
     if c.get("care"):

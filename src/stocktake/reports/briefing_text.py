@@ -111,6 +111,17 @@ def moved(c: dict[str, Any]) -> list[Item]:
             for m in c["moved"]]
 
 
+def nothing_off_track(c: dict[str, Any]) -> str:
+    """What the note's "what is off track" says when no priority is: that nothing is, but
+    not where a target was missed (a reader would take it for all well)."""
+    missed = [r["title"] for r in c["concluded"] if r["status"] == "missed"]
+    if not missed:
+        return gettext("Nothing is off track.")
+    return ngettext("Nothing is off track, but %(num)d target was missed: %(titles)s.",
+                    "Nothing is off track, but %(num)d targets were missed: %(titles)s.",
+                    len(missed), titles=", ".join(missed))
+
+
 def off_track(c: dict[str, Any]) -> list[Item]:
     """What is off track: each priority's units behind their share."""
     items = []

@@ -164,7 +164,7 @@ def _note_docx(c: dict[str, Any], theme: Theme) -> _Doc:
     d.doc.add_heading(gettext("What is off track"), level=1)
     d.items(words.off_track(c), "List Bullet")
     if not c["off_track"]:
-        d.para(gettext("Nothing is off track."), style="List Bullet")
+        d.para(words.nothing_off_track(c), style="List Bullet")
     d.doc.add_heading(gettext("What needs a decision"), level=1)
     d.items(words.decisions(c), "List Number")
     if not c["decisions"]:

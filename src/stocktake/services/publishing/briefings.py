@@ -178,7 +178,8 @@ def monthly_note_context(engine: Engine, month: str, lang: str = "en") -> dict[s
                           % {"action": locale.quoted(a.text, lang), "owner": a.owner,
                              "days": a.days_overdue},
                           "ask": _("Press the owner for a date, or drop it?")})
-    concluded = [_concluded(r["head"]) for r in rows if r["head"].status in CONCLUDED]
+    concluded = [_concluded(r["head"], titles[r["head"].code]) for r in rows
+                 if r["head"].status in CONCLUDED]
     month_name = _month_name(month, lang)
     return {"kind": "note",
             "title": _("Monthly note to the leader: %(month)s") % {"month": month_name},
