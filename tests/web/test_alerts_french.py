@@ -109,7 +109,7 @@ def test_the_french_pack_says_the_alerts_and_the_reading_note_in_french(site):
     assert ("Un indicateur de contrôle s’est détérioré pendant que l’indicateur phare "
             "s’améliorait") in french
     assert "2 open alerts" in english and "2 alertes ouvertes" in french
-    assert f"Lecture faite pour les 8 unités du niveau «{NBSP}region{NBSP}»" in french
+    assert "Lecture faite pour les 8 regions" in french  # the level in the plural (no French name)
     # the chart's reading note
     assert "Limits restart at 2024-01: accepted by ana" in english
     assert f"Les limites repartent de 2024-01{NBSP}: nouvelle base acceptée par ana" in french

@@ -83,7 +83,7 @@ def test_the_portfolio_priority_and_unit_pages_in_french(world):
 
     words = text_of(fr.get("/priorities/P1").text)
     assert "Référence" in words and "Attendu sur la trajectoire" in words
-    assert f"écart −5,4{NBSP}%" in words and f"à 5{NBSP}% près de la valeur attendue" in words
+    assert f"écart −5,4{NBSP}%" in words and f"à 5{NBSP}% ou moins de la valeur attendue" in words
     assert "Gérer la mise en œuvre" in words and "Plan de mise en œuvre" in words
     assert "Expected on the trajectory" not in words
 
