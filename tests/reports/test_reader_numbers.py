@@ -1,7 +1,8 @@
 """Numbers a reader stumbles on, written so that they agree with what sits beside them: a
 count's expected value on its trajectory with the decimal its gap was worked out on (4.3
 beside +61.0%, not 4), in the CLI, the pages and the documents' one formatter; a change
-that rounds to nothing read "unchanged", not "improving" beside 0.0."""
+that rounds to nothing read "unchanged", not "improving" beside 0.0; a small multiple's
+latest figure with the document's decimals (49.0, not the axis's 49)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from typer.testing import CliRunner
 
 from stocktake.cli import app
 from stocktake.intake.service import submit_rows
-from stocktake.reports import formatting
+from stocktake.reports import formatting, locale
+from stocktake.reports.charts import unit_panel
+from stocktake.results.status import PeriodValue, UnitReading
 from stocktake.services.data.model_service import load_model
 from stocktake.services.reading.snapshot import Snapshot
 from stocktake.services.reading.status import priority_status
@@ -103,3 +106,23 @@ def test_a_change_that_rounds_to_nothing_is_unchanged(push):
     assert lead.change == pytest.approx(0.03)
     assert formatting.signed(lead.change) == "0.0"  # as the pack and the page write it
     assert lead.movement == "unchanged"  # not "improving" beside 0.0
+
+
+def _latest_label(value: float, decimals: int | None) -> str:
+    actuals = (PeriodValue(period="2024-01", value=52.0),
+               PeriodValue(period="2024-02", value=value))
+    svg = unit_panel(UnitReading(
+        unit="U", unit_name="Unit", readings=(), actuals=actuals, off_track_run=0,
+        status="on_track", latest=actuals[-1], expected=None, gap=None, gap_pct=None,
+        trajectory_note=None, at_target_period=None), decimals=decimals)
+    return re.search(r'<text class="latest"[^>]*>([^<]*)</text>', svg).group(1)
+
+
+def test_a_small_multiples_latest_label_has_the_documents_decimals():
+    # no decimals declared: as the document writes 49.0 (formatting.number), not the axis's 49
+    assert _latest_label(49.0, None) == "49.0"
+    assert _latest_label(1234.0, None) == "1,234"  # whole above 100, as number writes it
+    assert _latest_label(49.0, 0) == "49"
+    assert _latest_label(49.04, 2) == "49.04"
+    with locale.writing_in("fr"):
+        assert _latest_label(49.0, None) == "49,0"
