@@ -56,7 +56,7 @@ from stocktake.analysis.changepoints import noise_sigma, optimal_partition
 from stocktake.analysis.hinge import HingeFit, broken_stick
 from stocktake.analysis.seasonality import seasonal_adjustment
 from stocktake.analysis.spc import LIMIT_CONSTANT, RUN_LENGTH
-from stocktake.analysis.wording import NP_, Figure, Named, Percent, Sentence, pair_places
+from stocktake.analysis.wording import A_, NP_, Figure, Named, Percent, Sentence, pair_places
 from stocktake.errors import Invalid, Problem
 from stocktake.model.periods import Period, PeriodError
 from stocktake.text import plural
@@ -362,8 +362,9 @@ def _others(changed: list[Named], peer_word: str) -> Sentence:
     shown: Named | Sentence = changed[0]
     for name in changed[1:3]:
         shown = Sentence("%(names)s, %(name)s", names=shown, name=name)
-    if len(changed) > 3:
-        shown = Sentence("%(names)s and %(more)s more", names=shown, more=len(changed) - 3)
+    if len(changed) > 3:  # a count: French says "et 1 autre", "et 2 autres"
+        shown = Sentence.count("%(names)s and %(num)s more", "%(names)s and %(num)s more",
+                               len(changed) - 3, names=shown)
     return Sentence.count("%(num)s other %(peer)s changed the same way (%(shown)s)",
                           "%(num)s other %(peers)s changed the same way (%(shown)s)",
                           len(changed), peer=peer, shown=shown,
@@ -537,15 +538,17 @@ def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str]
     alerts = []
     for u, s, others in _against_peers_alerts(units, against_peers(_log(y)), y, periods,
                                               series, segment, label, peer_word, abrupt):
-        how, figures = _shift_said(s, indicator in percent)
+        how, figures = _shift_said(s, indicator in percent, periods)
         said = dict(start=s.start, unit=label[units[u]], indicator=_said(indicator, words),
                     how=how, periods=BREAK_TRANSITION, figures=figures, others=others)
-        text = (Sentence("from %(start)s %(unit)s's %(indicator)s is %(how)s higher against "
-                         "its peers, a break within %(periods)s periods (%(figures)s); "
+        text = (Sentence("from %(start)s %(unit)s's figure for %(indicator)s is %(how)s "
+                         "higher against its peers, a break within %(periods)s periods "
+                         "(%(figures)s); "
                          "%(others)s: a local change of definition or recording, or a real "
                          "change to check", **said) if s.sigma > 0 else
-                Sentence("from %(start)s %(unit)s's %(indicator)s is %(how)s lower against "
-                         "its peers, a break within %(periods)s periods (%(figures)s); "
+                Sentence("from %(start)s %(unit)s's figure for %(indicator)s is %(how)s "
+                         "lower against its peers, a break within %(periods)s periods "
+                         "(%(figures)s); "
                          "%(others)s: a local change of definition or recording, or a real "
                          "change to check", **said))
         alerts.append(Alert(
@@ -555,17 +558,49 @@ def local_break_alerts(units: Sequence[str], values: Any, periods: Sequence[str]
     return alerts
 
 
-def _shift_said(s: Shift, percent: bool) -> tuple[Sentence | Percent, Sentence]:
-    """A shift's size (points for a percentage, else a percent change) and its two levels,
-    with the same decimals."""
-    places = pair_places(s.before, s.after)
-    before, after = Figure(s.before, places), Figure(s.after, places)
+def _shift_said(s: Shift, percent: bool,
+                periods: Sequence[str] = ()) -> tuple[Sentence | Percent, Sentence]:
+    """A shift's size (points for a percentage, else a percent change) and the unit's own
+    two levels, said as its own ("its own figure went from 195 to 226 a year"): the size is
+    against the peers, so the two levels may move the other way from it."""
     if percent:
+        places = _percent_places(s.before, s.after)
+        before, after = Figure(s.before, places), Figure(s.after, places)
         return (Sentence("%(points)s points",
                          points=Figure(abs(s.after - s.before), places, grouped=False)),
-                Sentence("%(before)s%% to %(after)s%%", before=before, after=after))
+                Sentence("its own figure went from %(before)s%% to %(after)s%%",
+                         before=before, after=after))
+    places = pair_places(s.before, s.after)
+    before, after = Figure(s.before, places), Figure(s.after, places)
     return (_percent(s.relative or 0),
-            Sentence("%(before)s to %(after)s a period", before=before, after=after))
+            Sentence("its own figure went from %(before)s to %(after)s %(per)s",
+                     before=before, after=after, per=_per_period(periods)))
+
+
+def _percent_places(before: float, after: float) -> int:
+    """Decimals for two shares in percent: one is enough for a reader (12.8% to 8.1%), more
+    only where one would write the two alike."""
+    places = min(pair_places(before, after), 1)
+    if round(before, places) == round(after, places):
+        return pair_places(before, after)
+    return places
+
+
+_PER_PERIOD = {"day": A_("a day"), "week": A_("a week"), "month": A_("a month"),
+               "quarter": A_("a quarter"), "year": A_("a year"), "period": A_("a period")}
+
+
+def _period_kind(periods: Sequence[str]) -> str:
+    """The type of these periods ("year", "quarter", ...), "period" where unknown."""
+    try:
+        return Period.parse(str(periods[0])).type.value
+    except (PeriodError, IndexError):
+        return "period"
+
+
+def _per_period(periods: Sequence[str]) -> Sentence:
+    """"a year", "a quarter": a level per period of this type."""
+    return Sentence(_PER_PERIOD.get(_period_kind(periods), _PER_PERIOD["period"]))
 
 
 def drift_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
@@ -612,19 +647,21 @@ def drift_alerts(units: Sequence[str], values: Any, periods: Sequence[str], *,
     for u, s, others in _against_peers_alerts(units, relative, y, periods, series, segment,
                                               label, peer_word, not_a_break, DRIFT_WINDOW,
                                               date):
-        how, figures = _shift_said(s, indicator in percent)
+        how, figures = _shift_said(s, indicator in percent, periods)
         said = dict(when=_from_when(s), unit=label[units[u]],
                     indicator=_said(indicator, words), how=how, figures=figures,
                     until=_slide(s, (u, s.start) in date.still), span=span, others=others)
-        text = (Sentence("%(when)s %(unit)s's %(indicator)s is %(how)s higher against its "
-                         "peers (%(figures)s), %(until)s: a drift that stands out of their "
-                         "changes over the %(span)s before and after, dated where its slope "
-                         "changed; %(others)s: a gradual change of practice or recording, or "
+        text = (Sentence("%(when)s %(unit)s's figure for %(indicator)s is %(how)s higher "
+                         "against its peers (%(figures)s), %(until)s: a drift that stands out "
+                         "of their changes over the %(span)s before and after, dated where its "
+                         "slope changed; %(others)s: a gradual change of practice or "
+                         "recording, or "
                          "a real change to check", **said) if s.sigma > 0 else
-                Sentence("%(when)s %(unit)s's %(indicator)s is %(how)s lower against its "
-                         "peers (%(figures)s), %(until)s: a drift that stands out of their "
-                         "changes over the %(span)s before and after, dated where its slope "
-                         "changed; %(others)s: a gradual change of practice or recording, or "
+                Sentence("%(when)s %(unit)s's figure for %(indicator)s is %(how)s lower "
+                         "against its peers (%(figures)s), %(until)s: a drift that stands out "
+                         "of their changes over the %(span)s before and after, dated where its "
+                         "slope changed; %(others)s: a gradual change of practice or "
+                         "recording, or "
                          "a real change to check", **said))
         alerts.append(Alert(
             kind="drift", unit=units[u], indicators=(indicator,), start=s.start, end=s.end,
@@ -706,10 +743,7 @@ _PERIODS_SAID = {  # "18 months": a count of periods of each type
 
 def _periods_said(n: int, periods: Sequence[str]) -> Sentence:
     """"18 months", "9 quarters": ``n`` periods of this type."""
-    try:
-        kind = Period.parse(str(periods[0])).type.value
-    except (PeriodError, IndexError):
-        kind = "period"
+    kind = _period_kind(periods)
     one, many = _PERIODS_SAID.get(kind, ("%(num)s " + kind, "%(num)s " + kind + "s"))
     return Sentence.count(one, many, n)
 
@@ -910,9 +944,9 @@ def _said(code: str, words: Mapping[str, str] | None) -> Named:
 
 
 def _moved(s: Shift, percent: bool = False) -> Sentence:
-    """"(3,562 to 5,198, 46%)"; in percent, the change in points: "(14.84% to 8.74%, 6.10
-    points)"."""
-    places = pair_places(s.before, s.after)
+    """"(3,562 to 5,198, 46%)"; in percent, the change in points, to one decimal: "(14.8% to
+    8.7%, 6.1 points)"."""
+    places = _percent_places(s.before, s.after) if percent else pair_places(s.before, s.after)
     before, after = Figure(s.before, places), Figure(s.after, places)
     if percent:
         return Sentence("(%(before)s%% to %(after)s%%, %(points)s points)", before=before,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ..reports.formatting import coverage_text
+from ..reports.formatting import coverage_text, expected_decimals
 from ..results.status import (
     ForecastReading,
     PriorityStatus,
@@ -86,7 +86,8 @@ def render_status(report: StatusReport, *, as_json: bool = False) -> None:
             table.add_row(
                 p.code if row is p else "", row.unit,
                 "-" if latest is None else f"{num(latest.value, places)} ({latest.period})",
-                num(row.expected, places) + (" (target)" if row.at_target_period else ""),
+                num(row.expected, _expected_places(row.expected, places))
+                + (" (target)" if row.at_target_period else ""),
                 "-" if row.gap_pct is None else signed(row.gap_pct) + "%" + _at_deadline(row),
                 _status_text(row, p.unit_of_measure, p.decimals),
                 (spc.variation_label if isinstance(spc, SpcHeadline) else "-")
@@ -130,6 +131,12 @@ def _coverage_cell(coverage: float | None, partial: bool) -> str:
 def _places(decimals: int | None) -> int:
     """Decimals for a table column: the indicator's (0 for counts), else 1."""
     return 1 if decimals is None else decimals
+
+
+def _expected_places(expected: float | None, places: int) -> int:
+    """An expected value's decimals: one more than the column's where rounding would make
+    its gap read wrong (reports.formatting.expected_decimals)."""
+    return expected_decimals(expected, places) or 0
 
 
 def _status_text(row: UnitStatus, uom: str | None, decimals: int | None) -> str:
@@ -195,7 +202,8 @@ def render_trajectory(priority: str, report: PriorityTrajectory, *,
         table.add_column(col, justify="left" if col in ("period", "status") else "right")
     places = _places(report.decimals)
     for r in report.readings:
-        table.add_row(r.period, num(r.actual, places), num(r.expected, places),
+        table.add_row(r.period, num(r.actual, places),
+                      num(r.expected, _expected_places(r.expected, places)),
                       num(r.gap, places), "-" if r.gap_pct is None else signed(r.gap_pct) + "%",
                       r.status.replace("_", " "))
     show(table)

@@ -14,6 +14,7 @@ from ..model.periods import Period, PeriodError
 from ..results import encode
 from ..results.readings import SpcChart, SpcPoint, UnitComparison
 from ..results.status import ForecastReading, PriorityTrajectory, UnitReading
+from .formatting import number
 from .locale import chart_number, gettext, period_label
 
 GREY, BLUE, ORANGE, PURPLE, RED = "#a6a6a6", "#00b0f0", "#e46c0a", "#490092", "#de1b1b"
@@ -393,7 +394,8 @@ def unit_panel(unit: UnitReading, *, width: int = 230, height: int = 120, font_s
     """One small multiple: a unit's actual against its share of the trajectory, from a row of
     services.status.unit_readings, on its own scale or on ``y_range`` (low, high) shared by
     every panel of a page so that their heights compare. The latest actual is labelled
-    (``decimals`` as the headline prints them); the line styles match the headline chart's
+    (``decimals`` as the headline prints them, else as ``formatting.number`` writes a figure
+    with none declared); the line styles match the headline chart's
     legend, and a missing period is a gap in the line."""
     actual = [(Period.parse(a.period), float(a.value)) for a in unit.actuals]
     expected = [(Period.parse(r.period), float(r.expected))
@@ -406,8 +408,9 @@ def unit_panel(unit: UnitReading, *, width: int = 230, height: int = 120, font_s
     latest = ""
     if actual:
         v = actual[-1][1]
-        french = chart_number(v, decimals) if decimals is not None else None
-        latest = (french or f"{v:,.{decimals}f}") if decimals is not None else _tick(v)
+        # as the document writes the figure: the indicator's decimals, else number's rule
+        # (49.0, not the axis's 49)
+        latest = chart_number(v, decimals) or number(v, decimals)
     frame = _TimeFrame(periods, values, width=width, height=height,  # room for the latest
                        margins=(round(font_size * 4.2), round(label_width(latest, font_size)) + 8,
                                 6, round(font_size * 2)),

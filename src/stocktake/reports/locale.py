@@ -26,7 +26,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
 from ..model.entities import is_percent
-from .formatting import LEAD_VERDICTS, LIKELIHOOD_WORDS, STATUS_WORDS, nonzero
+from .formatting import LEAD_VERDICTS, LIKELIHOOD_WORDS, STATUS_WORDS, expected_decimals, nonzero
 from .formatting import icon_word as english_icon_word
 
 LANGUAGES = ("en", "fr")
@@ -353,6 +353,7 @@ def filters(lang: str) -> dict[str, Any]:
     """The templates' filters that write numbers, dates and words, in ``lang``."""
     return {
         "number": lambda v, decimals=None: number(v, lang, decimals),
+        "expected": lambda v, decimals=None: number(v, lang, expected_decimals(v, decimals)),
         "signed": lambda v, decimals=None: signed(v, lang, decimals),
         "percent": lambda v, decimals=0: percent(v, lang, decimals),
         "when": lambda v: when(v, lang),

@@ -195,6 +195,12 @@ def number(value: Any, decimals: int | None = None) -> str:
     return documents.number(value, current(), decimals)  # the documents' French figures
 
 
+def expected(value: Any, decimals: int | None = None) -> str:
+    """An expected value on a trajectory, one decimal more where rounding would make its gap
+    read wrong (reports.formatting.expected_decimals): 4,5 for a count's 4.47."""
+    return number(value, english.expected_decimals(value, decimals))
+
+
 def when(value: Any) -> str:
     """A moment: '6 décembre 2026, 14 h 05 UTC'."""
     if current() == DEFAULT:
@@ -319,7 +325,8 @@ def say_error(exc: StocktakeError) -> str:
 
 
 # The filters of a page in any language (they read the current one).
-FILTERS = {"number": number, "when": when, "day": day, "status_word": status_word,
+FILTERS = {"number": number, "expected": expected, "when": when, "day": day,
+           "status_word": status_word,
            "difference": difference, "change": change, "signed": signed, "percent": percent,
            "say": say}
 

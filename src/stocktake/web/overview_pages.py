@@ -43,7 +43,8 @@ def priority_view(snap: Snapshot, code: str, cache: ResultCache) -> dict[str, An
                       if f.name != "funnel_level"}, snap.model, i18n.current())
     charts = cache.get(("priority charts", code, i18n.current()), lambda: {
         "chart": headline_chart(shown["trajectory"], view.spc),
-        "panels": {u.unit: unit_panel(u) for u in shown["units"].units},
+        "panels": {u.unit: unit_panel(u, decimals=view.p.decimals)
+                   for u in shown["units"].units},
         "funnel_svg": funnel_chart(shown["funnel"]) if view.funnel else None})
     return {**shown, **charts}
 

@@ -17,7 +17,7 @@ from ..analysis.spc import ICON_LABELS
 from ..analysis.trajectory.base import METHODS
 from ..delivery.commitments import STATUSES as COMMITMENT_STATUSES
 from ..model.entities import is_percent
-from ..reports.formatting import CONCLUDED, STATUS_WORDS
+from ..reports.formatting import CONCLUDED, STATUS_WORDS, expected_decimals
 from ..reports.formatting import tolerance as english_tolerance
 from ..reports.said import said_in
 from ..services.admin.accounts import ROLES
@@ -112,7 +112,7 @@ def status_text(row: dict[str, Any]) -> str:
         "status": word, "value": _figure(latest.value, uom, decimals), "period": latest.period}
     if expected is not None:
         text += _(", against %(expected)s expected on the trajectory") % {
-            "expected": _figure(expected, uom, decimals)}
+            "expected": _figure(expected, uom, expected_decimals(expected, decimals))}
         if row["gap_pct"] is not None:
             text += f" ({percent_change(row['gap_pct'])})"
     direction = {"up": _("; higher is better."), "down": _("; lower is better.")}

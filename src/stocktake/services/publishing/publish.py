@@ -96,7 +96,8 @@ def _jurisdiction(row: UnitStatus, readings: UnitReading | None,
             "baseline": row.baseline, "unit_name_fr": name_fr,
             # what a page needs to say the status in another language
             "polarity": polarity, "unit_of_measure": uom, "unit_of_measure_fr": uom_fr,
-            "decimals": decimals, "panel": unit_panel(readings) if readings else ""}
+            "decimals": decimals,
+            "panel": unit_panel(readings, decimals=decimals) if readings else ""}
 
 
 def _priority(snap: Snapshot, p: Priority) -> tuple[dict[str, Any], list[dict[str, Any]]]:

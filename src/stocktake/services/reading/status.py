@@ -351,7 +351,7 @@ def _movement(data: SeriesData, code: str, unit: str) -> Movement:
         before = data.value_at(code, unit, previous)
         if before is not None and last.value is not None:
             change = last.value - before
-            movement = _since_movement(change, ind.polarity)
+            movement = _since_movement(change, ind.polarity, _shown_decimals(ind))
     return Movement(code=code, name=ind.name, unit_of_measure=ind.unit,
                     polarity=ind.polarity.value, kind=ind.kind.value,
                     period=None if last is None else last.period,
@@ -403,8 +403,16 @@ def _judge(trajectory: Trajectory, period: str, value: float, p: Priority, ind: 
     return r.expected, r.gap, r.gap_pct, r.status, after, note
 
 
-def _since_movement(change: float, polarity: Polarity) -> str:
-    if change == 0:
+def _shown_decimals(ind: Indicator) -> int:
+    """The decimals a change of this indicator is written with: its own, else one (the
+    writers' default for a figure that is not whole)."""
+    return 1 if ind.decimals is None else ind.decimals
+
+
+def _since_movement(change: float, polarity: Polarity, decimals: int | None = None) -> str:
+    """The word beside a change: "unchanged" where it is none, or none as written at
+    ``decimals`` (a fall of 0.03 written 0.0 beside "down" would contradict itself)."""
+    if change == 0 or decimals is not None and round(change, decimals) == 0:
         return "unchanged"
     if polarity is Polarity.NEUTRAL:
         return "up" if change > 0 else "down"
