@@ -97,3 +97,58 @@ def test_the_note_says_how_many_points_of_how_many_in_english_and_french():
     assert "Trop peu de points pour juger : 4 sur les 7 nécessaires." in said_in(note, "fr")
     # a chart with enough points says nothing of the kind
     assert "Too few" not in describe_reading(read_chart([9, 11] * 4, months(8)).to_dict())
+
+
+# -- where a reader meets it: the status, `stocktake spc`, the priority page ---------------
+@pytest.fixture
+def sqlite_engine(tmp_path, migrated_sqlite):
+    """A migrated SQLite database: the reading is the analysis', the same on any store."""
+    import shutil
+
+    from stocktake.store.db import open_engine
+
+    shutil.copyfile(migrated_sqlite, tmp_path / "spc.db")
+    engine = open_engine(f"sqlite:///{tmp_path / 'spc.db'}")
+    yield engine
+    engine.dispose()
+
+
+def test_four_months_read_too_few_everywhere_in_english_and_french(sqlite_engine,
+                                                                    small_model_dir):
+    """The small model with January to April 2024 from every region: the headline has 4
+    points, so the status, the CLI and the priority page (both languages) say too few."""
+    from datetime import datetime
+
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+    from stocktake.intake.service import submit_rows
+    from stocktake.results.status import SpcHeadline
+    from stocktake.services.data.model_service import load_model
+    from stocktake.services.reading.snapshot import Snapshot
+    from stocktake.services.reading.status import priority_status
+
+    from ..web.test_overview_french import client_in, text_of
+
+    engine = sqlite_engine
+    load_model(engine, small_model_dir, loaded_by="t", now=datetime(2024, 1, 2))
+    for month, incidents in [("2024-01", 30), ("2024-02", 32), ("2024-03", 29),
+                             ("2024-04", 31)]:
+        rows = [(i, u, month, v) for u, pop in (("A1", 350000), ("A2", 250000),
+                                                ("B1", 400000))
+                for i, v in (("incidents", incidents), ("population", pop))]
+        assert submit_rows(engine, rows, submitter="t", now=datetime(2024, 5, 20)).accepted
+    [p1] = priority_status(Snapshot(engine), forecasts="none").priorities
+    assert isinstance(p1.spc, SpcHeadline)
+    assert (p1.spc.variation_icon, p1.spc.variation_label) == (
+        "too_few_points", "Too few points to judge")
+    url = engine.url.render_as_string(hide_password=False)
+    out = CliRunner().invoke(app, ["spc", "incident_rate", "--unit", "N", "--db", url])
+    assert out.exit_code == 0, out.output
+    assert "Variation: Too few points to judge (4 of the 7 points needed)" in out.output
+    en = text_of(client_in(engine, "en").get("/priorities/P1").text)
+    fr = text_of(client_in(engine, "fr").get("/priorities/P1").text)
+    assert "Variation: Too few points to judge." in en
+    assert "Too few points to judge: 4 of the 7 needed." in en
+    assert "no significant change." not in en
+    assert "Trop peu de points pour juger : 4 sur les 7 nécessaires." in fr
