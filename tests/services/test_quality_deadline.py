@@ -16,6 +16,8 @@ from stocktake.services.data.model_service import load_model
 from stocktake.services.reading.quality import data_quality
 from stocktake.services.reading.snapshot import Snapshot
 
+from ..web.test_overview_french import client_in, text_of
+
 DATASET = """\
 - code: monthly
   name: Monthly police return
@@ -65,6 +67,16 @@ def test_with_no_data_set_timeliness_is_not_assessed_and_the_score_reweights(
                                       "deadline, and none is assumed.")
     as_json = encode(report)
     assert as_json["deadlines"] == {} and as_json["timeliness_rule"].startswith("Timeliness")
+    # the CLI table says so under the league, and nothing about backfills (none was made)
+    url = engine.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(app, ["quality", "--db", url, "--as-of", "2025-06-01"])
+    assert result.exit_code == 0, result.output
+    assert "no data set declares a deadline" in " ".join(result.output.split())
+    assert "history loaded after the fact" not in result.output
+    # and the data-quality page, in French: the rule under the formula, each unit's reason
+    page = text_of(client_in(engine, "fr").get("/data/quality").text)
+    assert "La ponctualité n'est pas évaluée : aucun jeu de données ne déclare" in page
+    assert page.count("non évaluée aucune échéance déclarée") >= 2, page
 
 
 def test_a_declared_deadline_is_used_and_named(engine, small_model_dir):
@@ -90,11 +102,3 @@ def test_the_rule_in_words_in_english_and_french():
         "La ponctualité n'est pas évaluée : aucun jeu de données ne déclare d'échéance, et "
         "aucune n'est supposée.")
 
-
-def test_the_cli_table_says_which_deadline_applies(engine, small_model_dir):
-    _world(engine, small_model_dir, declared=False)
-    url = engine.url.render_as_string(hide_password=False)
-    result = CliRunner().invoke(app, ["quality", "--db", url, "--as-of", "2025-06-01"])
-    assert result.exit_code == 0, result.output
-    assert "no data set declares a deadline" in " ".join(result.output.split())
-    assert "history loaded after the fact" not in result.output  # nothing was backfilled
