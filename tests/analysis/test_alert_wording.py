@@ -18,7 +18,7 @@ from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
 from stocktake.analysis import alerts as aa
-from stocktake.analysis import changepoints, funnel, spc
+from stocktake.analysis import changepoints, funnel, quality, spc
 from stocktake.analysis import wording as aw
 from stocktake.analysis.wording import Figure, Named, Percent, Sentence
 from stocktake.reports import method_words
@@ -28,7 +28,7 @@ from stocktake.services.reading import alerts as reading_alerts
 
 KEYWORDS = {"Sentence": None, "count": (1, 2), "A_": None, "NP_": (1, 2)}
 SOURCES = (aa.__file__, spc.__file__, trust.__file__, reading_alerts.__file__, packs.__file__,
-           method_words.__file__, changepoints.__file__, funnel.__file__)
+           method_words.__file__, changepoints.__file__, funnel.__file__, quality.__file__)
 NBSP = NB = "\u00a0"
 FR = language("fr")
 

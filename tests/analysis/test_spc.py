@@ -419,7 +419,8 @@ def test_published_colours_and_labels():
         "neutral": "#490092",
         "target": "#de1b1b",
     }
-    icons = {"common_cause", "consistently_passes", "consistently_fails", "inconsistent"}
+    icons = {"too_few_points", "common_cause", "consistently_passes", "consistently_fails",
+             "inconsistent"}
     icons |= {f"{t}_{d}" for t in ("improvement", "concern", "neutral") for d in ("high", "low")}
     assert set(ICON_LABELS) == icons == set(ICON_COLOURS)
     assert all(label.strip() for label in ICON_LABELS.values())
@@ -591,10 +592,12 @@ def reference_xmr(values, polarity, fix=None, screen=True, rebase=()):
     return out
 
 
-def reference_icons(ref, polarity, target):
+def reference_icons(ref, polarity, target, rebase=()):
     last = ref[max(ref)]
     _, lower, upper, _, _, _, kind, d = last
     variation = "common_cause" if kind == "common_cause" else f"{kind}_{'high' if d > 0 else 'low'}"
+    if sum(1 for i in ref if i >= max([0, *rebase])) < 7:  # observed points in the last part
+        variation = "too_few_points"
     if target is None or polarity == "neutral":
         return variation, None
     good_high = polarity == "up"
@@ -655,7 +658,7 @@ def check_against_reference(values, polarity, fix, screen, rebase, target):
             pytest.approx(near_lower),
             pytest.approx(near_upper),
         )
-    assert (r.variation_icon, r.assurance_icon) == reference_icons(ref, polarity, target)
+    assert (r.variation_icon, r.assurance_icon) == reference_icons(ref, polarity, target, rebase)
     return ref
 
 
@@ -705,7 +708,7 @@ def test_xmr_many_matches_the_reference_row_by_row():
                 assert batch.upper[i, k] == pytest.approx(upper)
             target = None if math.isnan(targets[i]) else float(targets[i])
             assert (batch.variation_icon[i], batch.assurance_icon[i]) == reference_icons(
-                ref, polarity, target
+                ref, polarity, target, rebase
             )
 
 

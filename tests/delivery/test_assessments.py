@@ -278,8 +278,8 @@ def test_bad_input_is_refused_with_every_problem():
         "probability: 1.2 is not between 0 and 1",
         "status: 'offtrack' is not one of on_track, ahead, off_track, no_data, no_trajectory, "
         "outside_trajectory, met, missed (did you mean 'off_track'?)",
-        "variation_icon: 'alarm' is not one of improvement, concern, common_cause, neutral "
-        "(optionally with _high or _low)",
+        "variation_icon: 'alarm' is not one of improvement, concern, common_cause, neutral, "
+        "too_few_points (optionally with _high or _low)",
     ]
     with pytest.raises(StocktakeError, match="probability: expected a number"):
         disagreement("green", probability="0.2", status=None)  # type: ignore[arg-type]

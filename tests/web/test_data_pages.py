@@ -274,14 +274,15 @@ def test_the_quality_league_table_ranks_as_worked_out_by_hand(site):
     r = client.get("/data/quality")
     assert r.status_code == 200
     league = _league(r.text)
-    # Over Jan-Jun 2024, two indicators: A1 and A2 sent all 12 values on time, B1 8 of 12,
-    # nothing revised except one A1 value. No rules: validity is left out (weights
-    # rescaled over 0.80). B1: c = t = 2/3 -> (0.55 x 2/3 + 0.25) / 0.80 = 77.1.
-    # A1: one of 12 revised -> stability 11/12 -> (0.55 + 0.10 x 11/12 + 0.15) / 0.80.
-    a1 = 100 * (0.55 + 0.10 * 11 / 12 + 0.15) / 0.80
-    a = 100 * (0.55 + 0.10 * 23 / 24 + 0.15) / 0.80
-    n = 100 * (0.55 * 32 / 36 + 0.10 * 31 / 32 + 0.15) / 0.80
-    b = 100 * (0.55 * 2 / 3 + 0.25) / 0.80
+    # Over Jan-Jun 2024, two indicators: A1 and A2 sent all 12 values, B1 8 of 12,
+    # nothing revised except one A1 value. No rules: validity is left out; no data set
+    # declares a deadline: timeliness is not assessed (weights rescaled over 0.55).
+    # B1: c = 2/3 -> (0.30 x 2/3 + 0.25) / 0.55 = 81.8.
+    # A1: one of 12 revised -> stability 11/12 -> (0.30 + 0.10 x 11/12 + 0.15) / 0.55.
+    a1 = 100 * (0.30 + 0.10 * 11 / 12 + 0.15) / 0.55
+    a = 100 * (0.30 + 0.10 * 23 / 24 + 0.15) / 0.55
+    n = 100 * (0.30 * 32 / 36 + 0.10 * 31 / 32 + 0.15) / 0.55
+    b = 100 * (0.30 * 2 / 3 + 0.25) / 0.55
     assert league == [("A2", "100.0"), ("A", f"{a:.1f}"), ("A1", f"{a1:.1f}"),
                       ("N", f"{n:.1f}"), ("B", f"{b:.1f}"), ("B1", f"{b:.1f}")]
     # ... and in the order the service gives.
@@ -326,7 +327,7 @@ def test_the_unit_page_and_who_may_open_it(site):
     analyst, _ = client_as(site, "analyst")
     r = analyst.get("/units/B1")
     assert r.status_code == 200 and 'href="/priorities/P1"' in r.text
-    b = 100 * (0.55 * 2 / 3 + 0.25) / 0.80
+    b = 100 * (0.30 * 2 / 3 + 0.25) / 0.55  # timeliness not assessed: no deadline
     assert f"{b:.1f}" in r.text and "4 missing" in r.text
 
 

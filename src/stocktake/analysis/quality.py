@@ -4,7 +4,8 @@ For each unit (and, rolled up, each unit with everything below it): completeness
 timeliness, validity, revisions and outliers, and a score of 100 x their weighted mean
 (``WEIGHTS``), leaving out what cannot be measured. Timeliness is not assessed for values
 whose first vintage was history loaded after the fact (a backfill): they were not late,
-nor on time. Each measure defined: docs/methods/quality.md.
+nor on time; nor for values with no deadline (``due`` null: no data set declares one).
+Each measure defined: docs/methods/quality.md.
 """
 
 from __future__ import annotations
@@ -13,11 +14,31 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from .wording import Sentence
+
 WEIGHTS = {"completeness": 0.30, "timeliness": 0.25, "validity": 0.20,
            "stability": 0.10, "plausibility": 0.15}
 FORMULA = ("score = 100 x (0.30 completeness + 0.25 timeliness + 0.20 validity "
            "+ 0.10 (1 - revision rate) + 0.15 (1 - outlier rate)), over the components "
            "that can be measured, weights rescaled to sum to 1")
+
+
+
+def timeliness_rule(deadlines: Mapping[str, int]) -> Sentence:
+    """Which deadline timeliness is judged by, in words: the days after the period's end
+    each data set (code: days) declares; none declared, not assessed (no deadline is
+    assumed: one that fits monthly returns would score yearly statistics 0% on time)."""
+    if not deadlines:
+        return Sentence("Timeliness is not assessed: no data set declares a deadline, and "
+                        "none is assumed.")
+    if len(set(deadlines.values())) == 1:
+        return Sentence("On time: first reported within %(days)s days of the period's end, "
+                        "the deadline the data sets declare.",
+                        days=next(iter(deadlines.values())))
+    return Sentence("On time: first reported by each data set's deadline, in days after the "
+                    "period's end (%(deadlines)s).",
+                    deadlines=", ".join(f"{code} {days}" for code, days in deadlines.items()))
+
 
 EXPECTED = {"unit": pl.String, "indicator": pl.String, "period": pl.String,
             "due": pl.Datetime("us"), "bucket": pl.String}
@@ -60,7 +81,8 @@ def quality_scores(expected: pl.DataFrame, received: pl.DataFrame, rule_checks: 
     values = (expected.join(received, on=keys, how="left")
               .with_columns(
                   got=pl.col("vintages").is_not_null(),
-                  not_assessed=pl.col("backfilled").fill_null(False),
+                  not_assessed=pl.col("backfilled").fill_null(False)
+                  | pl.col("due").is_null(),
                   on_time=((pl.col("first_recorded") <= pl.col("due"))
                            & ~pl.col("backfilled")).fill_null(False),
                   revised=(pl.col("vintages") > 1).fill_null(False),

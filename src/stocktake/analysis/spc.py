@@ -38,6 +38,11 @@ SCREEN_CONSTANT = 3.267  # D4 for n = 2: upper limit of the moving-range chart
 RUN_LENGTH = 7  # points in a shift or a trend
 MIN_POINTS_FIRM = 12  # fewer baseline points than this: trial limits
 MIN_FIX_AFTER = 12  # NHSRplotthedots refuses to fix limits on fewer points
+# Fewer observed points than this in the latest part: no verdict (docs/methods/spc.md, "Too
+# few points to judge"). A shift and a trend need RUN_LENGTH points; on fewer, "no special
+# cause" is no evidence of a stable process, and limits from a handful of moving ranges are
+# too loose a yardstick for a point outside them to say much.
+MIN_POINTS_TO_JUDGE = RUN_LENGTH
 
 RULES: tuple[str, ...] = ("none", "outside", "trend", "two_of_three", "shift")
 POINT_TYPES: tuple[str, ...] = ("common_cause", "improvement", "concern", "neutral")
@@ -53,6 +58,7 @@ COLOURS: dict[str, str] = {
 }
 
 VARIATION_ICONS: tuple[str, ...] = (
+    "too_few_points",
     "common_cause",
     "improvement_high",
     "improvement_low",
@@ -65,6 +71,7 @@ ASSURANCE_ICONS: tuple[str, ...] = ("consistently_passes", "consistently_fails",
 
 # Text to show beside every icon: colour is never the only carrier of meaning.
 ICON_LABELS: dict[str, str] = {
+    "too_few_points": "Too few points to judge",
     "common_cause": "Common cause: no significant change",
     "improvement_high": "Improvement: special cause, higher values",
     "improvement_low": "Improvement: special cause, lower values",
@@ -79,6 +86,7 @@ ICON_LABELS: dict[str, str] = {
 
 # Colour of each icon, following the MDC icon set (pass blue, fail orange, hit and miss grey).
 ICON_COLOURS: dict[str, str] = {
+    "too_few_points": COLOURS["common_cause"],
     "common_cause": COLOURS["common_cause"],
     "improvement_high": COLOURS["improvement"],
     "improvement_low": COLOURS["improvement"],
@@ -677,7 +685,9 @@ def xmr(
             )
 
     last = points[-1]
-    if last.point_type == "common_cause":
+    if parts[-1].n_points < MIN_POINTS_TO_JUDGE:
+        variation = "too_few_points"  # the rules still flag its points on the chart
+    elif last.point_type == "common_cause":
         variation = "common_cause"
     else:
         variation = f"{last.point_type}_{last.direction}"
@@ -787,6 +797,7 @@ def xmr_many(
     idx = np.arange(rows)
     last_type = point_type[idx, last].astype(np.int64)
     variation = _VARIATION_BY_CODE[np.clip(last_type, 0, None) * 3 + direction[idx, last] + 1]
+    variation[observed[:, bounds[-2]:].sum(axis=1) < MIN_POINTS_TO_JUDGE] = "too_few_points"
     variation[~charted] = None
     last_part = part[last]
     lo, hi = lower[idx, last_part], upper[idx, last_part]
@@ -887,6 +898,14 @@ def describe_reading(chart: dict[str, Any]) -> str:
     optional ``accepted_rebases`` list): how seasonality was handled, the rebases in use and
     the rebases suggested, in plain words (a ``Sentence``: analysis.wording)."""
     out: list[Sentence] = []
+    if chart.get("variation_icon") == "too_few_points":
+        part = (chart.get("parts") or [{}])[-1]
+        out.append(Sentence(
+            "Too few points to judge: %(num)s of the %(needed)s needed. A shift or a trend "
+            "needs %(needed)s points in a row, and limits on fewer points are only a first "
+            "sketch, so the chart says neither \"no significant change\" nor \"special "
+            "cause\" yet.", num=part.get("n_points", len(chart.get("points") or [])),
+            needed=MIN_POINTS_TO_JUDGE))
     season = chart.get("seasonal_adjustment") or {}
     if season.get("applied"):
         p = PValue(season["p_value"])
@@ -1008,6 +1027,7 @@ __all__ = [
     "ICON_LABELS",
     "LIMIT_CONSTANT",
     "METHOD",
+    "MIN_POINTS_TO_JUDGE",
     "NEAR_LIMIT_CONSTANT",
     "POINT_TYPES",
     "RULES",

@@ -273,7 +273,8 @@ def render_quality(report: DataQuality, *, as_json: bool = False) -> None:
             console.print(f"{r.unit} is listed after the units without an alert, whatever its "
                           f"score, while an alert on its figures stands: {r.held_back}; see "
                           f"stocktake alerts --unit {r.unit}.", markup=False)
-    if any(r.not_assessed for r in report.units):
+    console.print(report.timeliness_rule, markup=False)
+    if report.deadlines and any(r.not_assessed for r in report.units):
         console.print("Timeliness is not assessed for history loaded after the fact "
                       "(submitted with --backfill).", markup=False)
     by_unit: dict[str, dict[str, float]] = {}

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from ..analysis.spc import MIN_POINTS_TO_JUDGE
 from ..errors import Invalid
 from .common import (
     AsOfOption,
@@ -94,7 +95,9 @@ def render_spc(indicator: str, unit: str, report: SpcChart, *,
     season = report.seasonal_adjustment or {}
     if season.get("reason"):
         console.print(f"Seasonal test: {season['reason']}.")
-    console.print(f"Variation: {report.variation_label}")
+    console.print(f"Variation: {report.variation_label}" + (
+        f" ({report.parts[-1].n_points} of the {MIN_POINTS_TO_JUDGE} points needed)"
+        if report.variation_icon == "too_few_points" else ""))
     console.print(f"Assurance: {report.assurance_label or 'no target'}")
     for r in report.accepted_rebases:
         console.print(f"Rebased at {r['period']} (accepted by {r['accepted_by']} on "

@@ -330,7 +330,8 @@ HIGH_PROBABILITY = 0.70
 STATUSES: tuple[str, ...] = ("on_track", "ahead", "off_track", "no_data", "no_trajectory",
                              "outside_trajectory", "met", "missed")
 # The brief's short icon names and analysis.spc's (which add _high/_low) both read.
-VARIATION_KINDS: tuple[str, ...] = ("improvement", "concern", "common_cause", "neutral")
+VARIATION_KINDS: tuple[str, ...] = ("improvement", "concern", "common_cause", "neutral",
+                                    "too_few_points")
 
 
 def _percent(p: float, *, below: float | None = None, above: float | None = None) -> str:

@@ -48,7 +48,7 @@ CODES = (
     N_("common_cause"), N_("improvement_high"), N_("improvement_low"), N_("concern_high"),
     N_("concern_low"), N_("neutral_high"), N_("neutral_low"), N_("improvement"),
     N_("concern"), N_("neutral"), N_("consistently_passes"), N_("consistently_fails"),
-    N_("inconsistent"),
+    N_("inconsistent"), N_("too_few_points"),
 )
 
 

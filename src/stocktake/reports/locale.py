@@ -406,7 +406,7 @@ DOCUMENT_WORDS = (
     N_("Early implementation"), N_("Implementation well under way"), N_("Embedded"),
     N_("improved"), N_("worsened"), N_("same"), N_("new"),
     N_("worse"), N_("removed"),  # a criterion's change (delivery.assessments.change)
-    N_("Common cause: no significant change"),
+    N_("Too few points to judge"), N_("Common cause: no significant change"),
     N_("Improvement: special cause, higher values"),
     N_("Improvement: special cause, lower values"),
     N_("Concern: special cause, higher values"), N_("Concern: special cause, lower values"),

@@ -17,14 +17,14 @@ class UnitQuality(Result):
     expected: int  # values expected for periods past their deadline
     received: int
     on_time: int
-    not_assessed: int  # values whose timeliness is not assessed (history loaded later)
+    not_assessed: int  # values not judged on time (history loaded later, or no deadline)
     revised: int  # values changed by a later submission
     mean_revision_size: float | None  # mean relative change of the revised values
     outliers: int  # values flagged as outliers when submitted
     rule_checks: int
     rule_failures: int
     completeness: float
-    timeliness: float | None  # None: not assessed (every value was loaded after the fact)
+    timeliness: float | None  # None: not assessed (every value loaded later, or no deadline)
     validity: float | None  # None: no rule applies
     revision_rate: float | None
     outlier_rate: float | None
@@ -57,5 +57,9 @@ class DataQuality(Result):
     formula: str
     weights: Mapping[str, float]
     datasets: tuple[str, ...]  # the data sets scored (implicit:<indicator> when none declared)
+    # Days after a period's end by which a value is on time, per declared data set; none
+    # declared: timeliness is not assessed. And the rule in words (analysis.quality).
+    deadlines: Mapping[str, int]
+    timeliness_rule: str
     units: tuple[UnitQuality, ...]  # by rank: by score, none first with an open alert
     trend: tuple[QualityByYear, ...]  # by unit, then year

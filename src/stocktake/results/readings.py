@@ -156,7 +156,9 @@ class SpcChart(Result):
             reading_note=describe_reading({
                 "seasonal_adjustment": result.seasonal, "accepted_rebases": rebases,
                 "rebase_suggestions": result.rebase_suggestions,
-                "assurance_icon": result.assurance_icon, "parameters": result.parameters}),
+                "assurance_icon": result.assurance_icon, "parameters": result.parameters,
+                "variation_icon": result.variation_icon,
+                "parts": [part.to_dict() for part in result.parts]}),
         )
 
 

@@ -135,6 +135,7 @@ EXTRACTED = (
     N_("Outside trajectory"), N_("Target met"), N_("Target missed"),
     N_("periods whose value is a partial roll-up (an expected child, or a child's child, "
        "has not reported) are left out; reported totals count as complete"),
+    N_("Too few points to judge"),
     N_("Common cause: no significant change"),
     N_("Improvement: special cause, higher values"),
     N_("Improvement: special cause, lower values"),

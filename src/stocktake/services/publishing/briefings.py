@@ -420,7 +420,8 @@ def delivery_report_context(engine: Engine, *, as_of: datetime | None = None,
             # Worst first: the report's league is there to find the units that need help.
             "quality": {"units": quality_league(provinces, raised, titles, worst_first=True,
                                                 lang=lang),
-                        "levels": _levels(model, provinces, lang), "formula": FORMULA},
+                        "levels": _levels(model, provinces, lang), "formula": FORMULA,
+                        "timeliness_rule": quality.timeliness_rule},
             # Across priorities: every current plan's risks and milestones (#17).
             "across": across_priorities(engine, as_of=as_of, lang=lang),
             "version": __version__}

@@ -178,7 +178,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "leads": head.leads, "counters": head.counters,
         "trust": trust,
         "quality": {"units": quality_rows, "concern_below": QUALITY_CONCERN_BELOW,
-                    "formula": quality.formula},
+                    "formula": quality.formula, "timeliness_rule": quality.timeliness_rule},
         "chain": None if chain is None else chain[0],
         "chain_object": None if chain is None else chain[1],
         "plan": plan,

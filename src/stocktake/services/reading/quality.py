@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 import polars as pl
 from sqlalchemy import Engine, and_, false, or_, select, true
 
-from ...analysis.quality import FORMULA, WEIGHTS, quality_scores
+from ...analysis.quality import FORMULA, WEIGHTS, quality_scores, timeliness_rule
 from ...errors import NotFound
 from ...intake.rules import model_rules, violation_frame
 from ...model.entities import DataSet, DeliveryModel
@@ -23,12 +23,15 @@ from ...text import N_, Text, joined
 from .alerts import alerts
 from .snapshot import Snapshot
 
+# With no data set declared, a period is expected once this many days have passed since
+# its end (completeness); its timeliness is not assessed, since no deadline was declared.
 DEFAULT_TIMELY_DAYS = 30
 
 
 def _implicit_datasets(model: DeliveryModel, received: pl.DataFrame) -> list[DataSet]:
     """With no data sets declared, a unit that has reported an indicator is expected to
-    keep reporting it, from its first period on, within DEFAULT_TIMELY_DAYS."""
+    keep reporting it, from its first period on; with no deadline, its timeliness is not
+    assessed (``_expected`` gives no due time)."""
     out = []
     # In the indicators' order, so that the league and its JSON read the same every run.
     for (ind,), group in received.sort("indicator").group_by("indicator", maintain_order=True):
@@ -79,7 +82,8 @@ def _expected(model: DeliveryModel, datasets: list[DataSet], received: pl.DataFr
             continue
         span = period_range(first, last)
         periods = pl.DataFrame(
-            [(p.code, datetime.combine(p.end + timedelta(days=ds.timely_days), time.max),
+            [(p.code, None if implicit else
+              datetime.combine(p.end + timedelta(days=ds.timely_days), time.max),
               str(p.start.year), i) for i, p in enumerate(span)], orient="row",
             schema={"period": pl.String, "due": pl.Datetime("us"), "bucket": pl.String,
                     "step": pl.Int64})
@@ -286,9 +290,12 @@ def data_quality(snap: Snapshot, *, unit: str | None = None, league: bool = True
                              how="left")
     checks = _rule_checks(engine, model, moment)
     parents = {code: u.parent for code, u in model.units.items()}
+    deadlines = {d.code: d.timely_days for d in model.datasets.values()}
+    said = dict(as_of=moment.isoformat(), formula=FORMULA, weights=WEIGHTS,
+                datasets=tuple(d.code for d in datasets), deadlines=deadlines,
+                timeliness_rule=timeliness_rule(deadlines))
     if expected.height == 0:
-        return DataQuality(as_of=moment.isoformat(), formula=FORMULA, weights=WEIGHTS,
-                           datasets=tuple(d.code for d in datasets), units=(), trend=())
+        return DataQuality(**said, units=(), trend=())
     scores = quality_scores(expected, received, checks, parents)
     trend = quality_scores(expected, received, checks, parents, by=("bucket",))
     shown = set(model.units) if unit is None else {
@@ -301,8 +308,7 @@ def data_quality(snap: Snapshot, *, unit: str | None = None, league: bool = True
                              held_back=why)
                  for i, (r, why) in enumerate(_league(scores.to_dicts(), held_back), 1))
     return DataQuality(
-        as_of=moment.isoformat(), formula=FORMULA, weights=WEIGHTS,
-        datasets=tuple(d.code for d in datasets), units=rows,
+        **said, units=rows,
         trend=tuple(QualityByYear(unit=r["unit"], year=r["bucket"], score=r["score"],
                                   completeness=r["completeness"], timeliness=r["timeliness"])
                     for r in trend.sort("unit", "bucket").to_dicts()))
