@@ -122,6 +122,14 @@ def nothing_off_track(c: dict[str, Any]) -> str:
                     len(missed), titles=", ".join(missed))
 
 
+def no_successes(c: dict[str, Any]) -> str:
+    """What the report's successes say when there are none: once every priority has reached
+    its deadline nothing can be "on track yet", so they point to the verdicts instead."""
+    if c["concluded"] and not c["league"]:
+        return gettext("Every priority has reached its deadline: see the verdicts above.")
+    return gettext("No priority or unit is on track yet.")
+
+
 def off_track(c: dict[str, Any]) -> list[Item]:
     """What is off track: each priority's units behind their share."""
     items = []

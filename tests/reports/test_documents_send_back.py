@@ -1,0 +1,94 @@
+"""What a head of unit would still send back in the documents written on a world of real
+data (the Gapminder world of test_documents_real_world: eight countries under regions,
+continents and World, a priority whose 2015 deadline has passed): each test reads the
+written file back (python-pptx, python-docx, the HTML) and fails on what was sent back."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+from docx import Document
+from pptx import Presentation
+
+from stocktake.reports.briefing_deck import report_deck
+from stocktake.reports.deck import BODY_TOP
+from stocktake.reports.render import render_report
+from stocktake.reports.word import report_docx
+from stocktake.services.publishing.briefings import (
+    delivery_report_context,
+    write_note,
+    write_report,
+)
+
+from . import test_documents_real_world as real_world
+
+gapminder = real_world.gapminder  # the world, a fixture of its own in this module
+AFTER = datetime(2016, 12, 31, 23, 59)  # every deadline past, the last data in
+
+
+def _bodies(path) -> list[tuple[str, list[str]]]:
+    """Each slide's title and the paragraphs of its body (the text under the title)."""
+    return [(s.shapes.title.text, [p.text for sh in s.shapes
+                                   if sh.has_text_frame and sh.top == BODY_TOP
+                                   for p in sh.text_frame.paragraphs])
+            for s in Presentation(str(path)).slides]
+
+
+NOTE_HEADINGS = {"en": ["What moved", "What is off track", "What needs a decision"],
+                 "fr": ["Ce qui a bougé", "Ce qui est en retard", "Ce qui demande une décision"]}
+REPORT_HEADINGS = {"en": ["Successes, and who achieved them", "Concerns",
+                          "Can we trust these numbers?"],
+                   "fr": ["Les réussites, et qui les a obtenues", "Préoccupations",
+                          "Peut-on se fier à ces chiffres?"]}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_decks_short_sections_share_a_slide_each_under_its_heading(gapminder, tmp_path,
+                                                                        lang):
+    """The note's and the report's decks gave each section its own slide, most of them one
+    line under a title: short sections now share a slide, each opened by its heading, and
+    no slide of sentences carries a single line."""
+    write_note(gapminder, "2016-12", str(tmp_path / "n.pptx"), lang=lang)
+    write_report(gapminder, str(tmp_path / "r.pptx"), as_of=AFTER, lang=lang)
+    for deck, headings in (("n.pptx", NOTE_HEADINGS[lang]), ("r.pptx", REPORT_HEADINGS[lang])):
+        bodies = _bodies(tmp_path / deck)
+        [(title, body)] = [(t, b) for t, b in bodies if headings[0] in b]
+        assert all(h in body for h in headings), (deck, title, body)  # one slide, each heading
+        assert title not in headings
+        for heading in headings:  # each heading opens a section of at least one sentence
+            assert body.index(heading) + 1 < len(body) and body[body.index(heading) + 1]
+        sections = [b for t, b in bodies if t in headings or set(headings) & set(b)]
+        assert all(len(b) > 1 for b in sections), sections
+
+
+def _report_texts(c: dict, lang: str, tmp_path) -> list[list[str]]:
+    """The report of context ``c`` as HTML, Word and PowerPoint, each as its lines."""
+    html = re.sub(r"<[^>]+>", "\n", render_report(c, lang))
+    report_docx(c, lang=lang).save(tmp_path / "r.docx")
+    report_deck(c, lang=lang).save(str(tmp_path / "r.pptx"))
+    return [[line.strip() for line in html.splitlines()],
+            [p.text for p in Document(str(tmp_path / "r.docx")).paragraphs],
+            [line for _, body in _bodies(tmp_path / "r.pptx") for line in body]]
+
+
+@pytest.mark.parametrize(("lang", "said", "not_yet"), [
+    ("en", "Every priority has reached its deadline: see the verdicts above.",
+     "No priority or unit is on track yet."),
+    ("fr", "Chaque priorité a atteint son échéance\u00a0: voir les verdicts ci-dessus.",
+     "Aucune priorité ni unité n’est encore en voie d’atteindre la cible.")])
+def test_the_report_after_every_deadline_says_so_not_that_nothing_is_on_track_yet(
+        gapminder, tmp_path, lang, said, not_yet):
+    """Every priority concluded, the one target missed and no unit credited (as on the
+    whole Gapminder world): "Successes" said "No priority or unit is on track yet", as if
+    the work were still under way. Before the deadline it still says so."""
+    after = delivery_report_context(gapminder, as_of=AFTER, lang=lang)
+    assert after["concluded"] and not after["league"]
+    for text in _report_texts({**after, "successes": []}, lang, tmp_path):
+        assert said in text and not_yet not in text, text
+    before = delivery_report_context(gapminder, as_of=datetime(2008, 12, 31, 23, 59),
+                                     lang=lang)
+    assert before["league"]
+    for text in _report_texts({**before, "successes": []}, lang, tmp_path):
+        assert not_yet in text and said not in text, text
