@@ -21,6 +21,7 @@ from stocktake.services.publishing.briefings import (
     write_note,
     write_report,
 )
+from stocktake.services.publishing.packs import write_pack
 
 from . import test_documents_real_world as real_world
 
@@ -92,3 +93,28 @@ def test_the_report_after_every_deadline_says_so_not_that_nothing_is_on_track_ye
     assert before["league"]
     for text in _report_texts({**before, "successes": []}, lang, tmp_path):
         assert not_yet in text and said not in text, text
+
+
+def test_the_headline_charts_caption_names_the_place_as_a_label_not_after_at(gapminder,
+                                                                              tmp_path):
+    """The captions read "Infant mortality at World" ("at Australia" on another world): a
+    place is not where a number is "at". The caption now opens with the unit as a label,
+    in the pack's HTML and its deck, in English and in French."""
+    as_of = datetime(2008, 12, 31, 23, 59)
+    write_pack(gapminder, "infant-survival", str(tmp_path / "p.html"), as_of=as_of)
+    html = re.sub(r"\s+", " ", (tmp_path / "p.html").read_text())
+    html = re.sub(r"<svg.*?</svg>", "", html)  # the charts' own labels are charts.py's
+    assert ("<figcaption>World: Infant mortality (per 1,000 live births), complete years "
+            "only; a gap in the line") in html
+    assert "Lead and counter indicators: World</h3>" in html and " at World" not in html
+    target = f"{round(round(real_world._weighted_1990(real_world._rows()), 1) / 3, 1):.1f}"
+    for lang, caption in (
+            ("en", f"World: Infant mortality, complete years only; target {target} by 2015."),
+            ("fr", "World\u00a0: Mortalité infantile, années aux données complètes seulement; "
+                   f"cible {target.replace('.', ',')} d’ici 2015.")):
+        write_pack(gapminder, "infant-survival", str(tmp_path / "p.pptx"), as_of=as_of,
+                   lang=lang)
+        texts = [sh.text_frame.text for s in Presentation(str(tmp_path / "p.pptx")).slides
+                 for sh in s.shapes if sh.has_text_frame]
+        assert caption in texts, [t for t in texts if "World" in t]
+        assert not any(" at World" in t or "– World" in t for t in texts)

@@ -492,7 +492,7 @@ def _headline_slide(deck: Deck) -> None:
                    "  ".join(f"{label}: {value} ({note})."
                              for label, value, note in headline_facts(h, p["target"])))
     if not periods:
-        deck.text(s, gettext("No data for %(name)s at %(scope)s yet: nothing to chart.",
+        deck.text(s, gettext("%(scope)s: no data for %(name)s yet, nothing to chart.",
                              name=p["headline_name"], scope=p["scope_name"]),
                   MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
         return
@@ -506,7 +506,7 @@ def _headline_slide(deck: Deck) -> None:
                             - Inches(0.5))
     chart.value_axis.has_title = True
     chart.value_axis.axis_title.text_frame.text = p["unit_of_measure"] or ""
-    deck.text(s, gettext("%(name)s at %(scope)s, complete %(periods)s only; target "
+    deck.text(s, gettext("%(scope)s: %(name)s, complete %(periods)s only; target "
                          "%(value)s by %(period)s.", name=p["headline_name"],
                          scope=p["scope_name"], periods=c["period_word"],
                          value=number(p["target"].value, h.decimals),
