@@ -5,6 +5,7 @@ written file back (python-pptx, python-docx, the HTML) and fails on what was sen
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime
 
@@ -13,15 +14,16 @@ from docx import Document
 from pptx import Presentation
 
 from stocktake.reports.briefing_deck import report_deck
-from stocktake.reports.deck import BODY_TOP
-from stocktake.reports.render import render_report
+from stocktake.reports.deck import BODY_TOP, pack_deck
+from stocktake.reports.render import render_pack, render_report
 from stocktake.reports.word import report_docx
+from stocktake.reports.written import number
 from stocktake.services.publishing.briefings import (
     delivery_report_context,
     write_note,
     write_report,
 )
-from stocktake.services.publishing.packs import write_pack
+from stocktake.services.publishing.packs import pack_context, write_pack
 
 from . import test_documents_real_world as real_world
 
@@ -118,3 +120,28 @@ def test_the_headline_charts_caption_names_the_place_as_a_label_not_after_at(gap
                  for sh in s.shapes if sh.has_text_frame]
         assert caption in texts, [t for t in texts if "World" in t]
         assert not any(" at World" in t or "– World" in t for t in texts)
+
+
+def test_the_pack_names_the_same_lowest_scoring_units_in_the_pdf_and_the_deck(gapminder,
+                                                                              tmp_path):
+    """The deck's data-quality line named the 5 lowest-scoring units, the HTML and PDF 7
+    (the Australian pack's 6): both now name the same units, from the one count the pack's
+    context gives. The world's three scored units, and five more made from them with other
+    names and scores, so that there are more than either showed."""
+    c = pack_context(gapminder, "infant-survival", as_of=datetime(2016, 12, 31, 23, 59))
+    scored = c["quality"]["units"]
+    more = [dataclasses.replace(scored[0], name=f"Unit {i}", score=50.0 + i) for i in range(5)]
+    c = {**c, "quality": {**c["quality"], "units": [*scored, *more]}}
+    html = render_pack(c)
+    table = html[html.index("lowest-scoring units</h3>"):]
+    in_html = re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">([\d.]+)</td>",
+                         table[:table.index("</table>")])
+    [line] = [sh.text_frame.text for s in pack_deck(c).slides for sh in s.shapes
+              if sh.has_text_frame and sh.text_frame.text.startswith("Data quality, the ")]
+    in_deck = re.findall(r"([^:;]+?) ([\d.]+)(?:;|\.$)", line.split(": ", 1)[1])
+    assert len(in_html) == 7 and [(n.strip(), s) for n, s in in_deck] == in_html, line
+    assert in_html[:5] == [(f"Unit {i}", f"{50 + i}.0") for i in range(5)]
+    assert line.startswith("Data quality, the 7 lowest-scoring units")
+    assert "the 7 lowest-scoring units" in html
+    eighth = number(scored[0].score, 1)  # counted under the table, in the singular
+    assert f"The other unit scores {eighth} (out of 100)." in html and "other 1 units" not in html

@@ -615,7 +615,7 @@ def _indicators_slide(deck: Deck) -> None:
         deck.text(s, gettext("No lead or counter indicator is named for this priority."),
                   MARGIN, top, WIDTH - 2 * MARGIN, Inches(0.5), size=16)
         top += Inches(0.7)
-    quality = sorted(c["quality"]["units"], key=lambda q: q.score)[:5]
+    quality = sorted(c["quality"]["units"], key=lambda q: q.score)[:c["quality"]["shown"]]
     lines = [gettext("Data quality, the %(n)s lowest-scoring units (out of 100): ",
                      n=len(quality))
              + "; ".join(f"{q.name} {number(q.score, 1)}" for q in quality) + "."

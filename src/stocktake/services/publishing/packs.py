@@ -51,6 +51,7 @@ from ..routines.stocktakes import stocktake_overview
 from .trust import bearing_on_headline, priority_trust, with_credit
 
 QUALITY_CONCERN_BELOW = chains.POOR_QUALITY_BELOW
+QUALITY_SHOWN = 7  # the lowest-scoring units the pack names, the same in every format
 
 
 def _period_word(period_type: str) -> str:
@@ -178,7 +179,7 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
         "leads": head.leads, "counters": head.counters,
         "trust": trust,
         "quality": {"units": quality_rows, "concern_below": QUALITY_CONCERN_BELOW,
-                    "formula": quality.formula},
+                    "formula": quality.formula, "shown": QUALITY_SHOWN},
         "chain": None if chain is None else chain[0],
         "chain_object": None if chain is None else chain[1],
         "plan": plan,
