@@ -28,6 +28,7 @@ from stocktake.services.publishing.packs import pack_context, write_pack
 from . import test_documents_real_world as real_world
 
 gapminder = real_world.gapminder  # the world, a fixture of its own in this module
+C = real_world.C  # the namespace of DrawingML's charts
 AFTER = datetime(2016, 12, 31, 23, 59)  # every deadline past, the last data in
 
 
@@ -145,3 +146,42 @@ def test_the_pack_names_the_same_lowest_scoring_units_in_the_pdf_and_the_deck(ga
     assert "the 7 lowest-scoring units" in html
     eighth = number(scored[0].score, 1)  # counted under the table, in the singular
     assert f"The other unit scores {eighth} (out of 100)." in html and "other 1 units" not in html
+
+
+def test_the_french_pack_counts_years_in_ans(gapminder, tmp_path):
+    """The French pack asked why "Africa" had been above its trajectory "depuis 15 années":
+    a number of years is counted in "ans"; the years are still named "années" where they
+    are not counted ("années aux données complètes seulement")."""
+    as_of = datetime(2012, 12, 31, 23, 59)
+    write_pack(gapminder, "infant-survival", str(tmp_path / "p.html"), as_of=as_of, lang="fr")
+    write_pack(gapminder, "infant-survival", str(tmp_path / "p.pptx"), as_of=as_of, lang="fr")
+    html = re.sub(r"<[^>]+>", " ", (tmp_path / "p.html").read_text())
+    deck = " ".join(sh.text_frame.text for s in Presentation(str(tmp_path / "p.pptx")).slides
+                    for sh in s.shapes if sh.has_text_frame) + " ".join(
+        s.notes_slide.notes_text_frame.text for s in Presentation(str(tmp_path / "p.pptx")).slides)
+    for text in (html, deck):
+        counted = re.findall(r"\d+\s(ans|années)\b", text)
+        assert counted and set(counted) == {"ans"}, re.findall(r".{40}\d+\sannées", text)
+    assert "années aux données complètes seulement" in html
+
+
+@pytest.mark.parametrize(("lang", "sign"), [("en", '"%"'), ("fr", '"\u00a0%"')])
+def test_the_decks_native_bar_charts_write_per_cent_as_the_language_does(gapminder, tmp_path,
+                                                                         lang, sign):
+    """The French decks' native bar charts labelled a probability "7%" where the slide's
+    words and every other figure write "7 %": the charts' number format follows the
+    language (its labels and its axis)."""
+    as_of = datetime(2012, 12, 31, 23, 59)
+    write_report(gapminder, str(tmp_path / "r.pptx"), as_of=as_of, lang=lang)
+    write_note(gapminder, "2012-12", str(tmp_path / "n.pptx"), lang=lang)
+    charts = [sh.chart for deck in ("r.pptx", "n.pptx")
+              for s in Presentation(str(tmp_path / deck)).slides for sh in s.shapes
+              if sh.has_chart]
+    assert len(charts) == 2  # the report's probabilities, the note's gaps
+    for chart in charts:
+        plot = chart.plots[0]
+        codes = [plot.data_labels.number_format,  # the labels, and the data the axis reads
+                 plot.series[0]._element.find(f".//{{{C}}}val//{{{C}}}formatCode").text]
+        for code in codes:
+            parts = [part.split("]")[-1] for part in code.split(";")]
+            assert all(part.endswith(sign) for part in parts), code
