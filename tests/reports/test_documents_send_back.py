@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
+import subprocess
 from datetime import datetime
 
 import pytest
@@ -15,7 +17,7 @@ from pptx import Presentation
 
 from stocktake.reports.briefing_deck import report_deck
 from stocktake.reports.deck import BODY_TOP, pack_deck
-from stocktake.reports.render import render_pack, render_report
+from stocktake.reports.render import environment, html_to_pdf, render_pack, render_report
 from stocktake.reports.word import report_docx
 from stocktake.reports.written import number
 from stocktake.services.publishing.briefings import (
@@ -185,3 +187,28 @@ def test_the_decks_native_bar_charts_write_per_cent_as_the_language_does(gapmind
         for code in codes:
             parts = [part.split("]")[-1] for part in code.split(";")]
             assert all(part.endswith(sign) for part in parts), code
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_the_packs_annex_never_leaves_one_row_alone_on_the_last_page(gapminder, tmp_path):
+    """The Australian pack's last page held the annex's "Software" row and nothing else:
+    the annex's last rows go over with the row before them. An annex of eight rows after
+    a block that leaves room for seven of them (the eighth went over alone)."""
+    write_pack(gapminder, "infant-survival", str(tmp_path / "p.html"),
+               as_of=datetime(2012, 12, 31, 23, 59))
+    pack = (tmp_path / "p.html").read_text()
+    annex = pack[pack.index("Annex: data and methods"):]
+    assert annex.split("</h2>", 1)[1].lstrip().startswith('<table class="annex">')
+    assert "Software" in annex.split("</table>", 1)[0]  # the pack's last row
+    style = environment("en").get_template("print.css").render()
+    rows = "".join(f'<tr><th scope="row">Row {i}</th><td>What row {i} says.</td></tr>'
+                   for i in range(1, 9))
+    html = (f"<html><head><style>{style}</style></head><body><main>"
+            '<div style="height: 185mm">Before</div><section class="q"><h2>Annex</h2>'
+            f'<table class="annex"><tbody>{rows}</tbody></table></section></main></body></html>')
+    (tmp_path / "a.pdf").write_bytes(html_to_pdf(html))
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "a.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    pages = [re.findall(r"Row (\d)", page) for page in text.rstrip("\f").split("\f")]
+    assert len(pages) == 2 and len(pages[-1]) >= 3, pages
+    assert [n for page in pages for n in page] == [str(i) for i in range(1, 9)]
