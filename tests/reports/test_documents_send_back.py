@@ -15,13 +15,20 @@ import pytest
 from docx import Document
 from pptx import Presentation
 
-from stocktake.reports.briefing_deck import report_deck
+from stocktake.reports.briefing_deck import note_deck, report_deck
 from stocktake.reports.deck import BODY_TOP, pack_deck
-from stocktake.reports.render import environment, html_to_pdf, render_pack, render_report
+from stocktake.reports.render import (
+    environment,
+    html_to_pdf,
+    render_note,
+    render_pack,
+    render_report,
+)
 from stocktake.reports.word import report_docx
 from stocktake.reports.written import number
 from stocktake.services.publishing.briefings import (
     delivery_report_context,
+    monthly_note_context,
     write_note,
     write_report,
 )
@@ -212,3 +219,21 @@ def test_the_packs_annex_never_leaves_one_row_alone_on_the_last_page(gapminder, 
     pages = [re.findall(r"Row (\d)", page) for page in text.rstrip("\f").split("\f")]
     assert len(pages) == 2 and len(pages[-1]) >= 3, pages
     assert [n for page in pages for n in page] == [str(i) for i in range(1, 9)]
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "2 open alerts, on the figures of Africa and 1 more unit."),
+    ("fr", "2 alertes ouvertes, portant sur Africa et 1 autre unité.")])
+def test_the_notes_alerts_name_their_units_without_at(gapminder, lang, said):
+    """"Numbers to treat with care" read "22 open alerts, at Eritrea, Rwanda and 17 more
+    units" ("à Eritrea" in French): the alerts are on the units' figures, and say so. (The
+    world raises no alert: the note's own context, with the entry with_care gives.)"""
+    c = monthly_note_context(gapminder, "2016-12", lang=lang)
+    counted = {"en": "2 open alerts", "fr": "2 alertes ouvertes"}[lang]
+    c = {**c, "care": [{"code": "infant-survival", "title": "Infant survival",
+                        "counted": counted, "alerts": [], "more": 0, "units": ["Africa"],
+                        "more_units": 1}]}
+    html = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", render_note(c, lang)))
+    deck = [line for s in note_deck(c, lang=lang).slides for sh in s.shapes
+            if sh.has_text_frame for line in sh.text_frame.text.splitlines()]
+    assert f"Infant survival: {said}" in html and f"Infant survival: {said}" in deck, deck

@@ -150,8 +150,8 @@ def decisions(c: dict[str, Any]) -> list[Item]:
 
 def care(c: dict[str, Any]) -> list[Item]:
     """Numbers to treat with care: each priority's alerts and the units they name."""
-    return [(p["title"], ": " + gettext("%(counted)s, at %(units)s", counted=p["counted"],
-                                        units=", ".join(p["units"]))
+    return [(p["title"], ": " + gettext("%(counted)s, on the figures of %(units)s",
+                                        counted=p["counted"], units=", ".join(p["units"]))
              + (" " + ngettext("and %(num)d more unit", "and %(num)d more units",
                                p["more_units"])
                 if p.get("more_units", 0) else "") + ".") for p in c.get("care") or ()]
