@@ -32,13 +32,26 @@ from stocktake.services.publishing.briefings import (
     write_note,
     write_report,
 )
-from stocktake.services.publishing.packs import pack_context, write_pack
+from stocktake.services.publishing.packs import pack_context
 
 from . import test_documents_real_world as real_world
 
 gapminder = real_world.gapminder  # the world, a fixture of its own in this module
 C = real_world.C  # the namespace of DrawingML's charts
 AFTER = datetime(2016, 12, 31, 23, 59)  # every deadline past, the last data in
+
+
+@pytest.fixture(scope="module")
+def packs(gapminder) -> dict[str, dict]:
+    """The pack's context before the deadline (2012), in English and in French."""
+    return {lang: pack_context(gapminder, "infant-survival", lang=lang,
+                               as_of=datetime(2012, 12, 31, 23, 59)) for lang in ("en", "fr")}
+
+
+def _deck_text(deck) -> list[str]:
+    """The text of every shape of every slide of a python-pptx Presentation, and the notes."""
+    return [sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame
+            ] + [s.notes_slide.notes_text_frame.text for s in deck.slides]
 
 
 def _bodies(path) -> list[tuple[str, list[str]]]:
@@ -95,26 +108,24 @@ def test_the_report_after_every_deadline_says_so_not_that_nothing_is_on_track_ye
         gapminder, tmp_path, lang, said, not_yet):
     """Every priority concluded, the one target missed and no unit credited (as on the
     whole Gapminder world): "Successes" said "No priority or unit is on track yet", as if
-    the work were still under way. Before the deadline it still says so."""
+    the work were still under way. Before the deadline it still says so (in English)."""
     after = delivery_report_context(gapminder, as_of=AFTER, lang=lang)
     assert after["concluded"] and not after["league"]
     for text in _report_texts({**after, "successes": []}, lang, tmp_path):
         assert said in text and not_yet not in text, text
-    before = delivery_report_context(gapminder, as_of=datetime(2008, 12, 31, 23, 59),
-                                     lang=lang)
+    if lang != "en":  # the other way round once is enough
+        return
+    before = delivery_report_context(gapminder, as_of=datetime(2008, 12, 31, 23, 59))
     assert before["league"]
     for text in _report_texts({**before, "successes": []}, lang, tmp_path):
         assert not_yet in text and said not in text, text
 
 
-def test_the_headline_charts_caption_names_the_place_as_a_label_not_after_at(gapminder,
-                                                                              tmp_path):
+def test_the_headline_charts_caption_names_the_place_as_a_label_not_after_at(packs):
     """The captions read "Infant mortality at World" ("at Australia" on another world): a
     place is not where a number is "at". The caption now opens with the unit as a label,
     in the pack's HTML and its deck, in English and in French."""
-    as_of = datetime(2008, 12, 31, 23, 59)
-    write_pack(gapminder, "infant-survival", str(tmp_path / "p.html"), as_of=as_of)
-    html = re.sub(r"\s+", " ", (tmp_path / "p.html").read_text())
+    html = re.sub(r"\s+", " ", render_pack(packs["en"]))
     html = re.sub(r"<svg.*?</svg>", "", html)  # the charts' own labels are charts.py's
     assert ("<figcaption>World: Infant mortality (per 1,000 live births), complete years "
             "only; a gap in the line") in html
@@ -124,10 +135,7 @@ def test_the_headline_charts_caption_names_the_place_as_a_label_not_after_at(gap
             ("en", f"World: Infant mortality, complete years only; target {target} by 2015."),
             ("fr", "World\u00a0: Mortalité infantile, années aux données complètes seulement; "
                    f"cible {target.replace('.', ',')} d’ici 2015.")):
-        write_pack(gapminder, "infant-survival", str(tmp_path / "p.pptx"), as_of=as_of,
-                   lang=lang)
-        texts = [sh.text_frame.text for s in Presentation(str(tmp_path / "p.pptx")).slides
-                 for sh in s.shapes if sh.has_text_frame]
+        texts = _deck_text(pack_deck(packs[lang], lang=lang))
         assert caption in texts, [t for t in texts if "World" in t]
         assert not any(" at World" in t or "– World" in t for t in texts)
 
@@ -157,17 +165,12 @@ def test_the_pack_names_the_same_lowest_scoring_units_in_the_pdf_and_the_deck(ga
     assert f"The other unit scores {eighth} (out of 100)." in html and "other 1 units" not in html
 
 
-def test_the_french_pack_counts_years_in_ans(gapminder, tmp_path):
+def test_the_french_pack_counts_years_in_ans(packs):
     """The French pack asked why "Africa" had been above its trajectory "depuis 15 années":
     a number of years is counted in "ans"; the years are still named "années" where they
     are not counted ("années aux données complètes seulement")."""
-    as_of = datetime(2012, 12, 31, 23, 59)
-    write_pack(gapminder, "infant-survival", str(tmp_path / "p.html"), as_of=as_of, lang="fr")
-    write_pack(gapminder, "infant-survival", str(tmp_path / "p.pptx"), as_of=as_of, lang="fr")
-    html = re.sub(r"<[^>]+>", " ", (tmp_path / "p.html").read_text())
-    deck = " ".join(sh.text_frame.text for s in Presentation(str(tmp_path / "p.pptx")).slides
-                    for sh in s.shapes if sh.has_text_frame) + " ".join(
-        s.notes_slide.notes_text_frame.text for s in Presentation(str(tmp_path / "p.pptx")).slides)
+    html = re.sub(r"<[^>]+>", " ", render_pack(packs["fr"], lang="fr"))
+    deck = " ".join(_deck_text(pack_deck(packs["fr"], lang="fr")))
     for text in (html, deck):
         counted = re.findall(r"\d+\s(ans|années)\b", text)
         assert counted and set(counted) == {"ans"}, re.findall(r".{40}\d+\sannées", text)
@@ -197,13 +200,11 @@ def test_the_decks_native_bar_charts_write_per_cent_as_the_language_does(gapmind
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
-def test_the_packs_annex_never_leaves_one_row_alone_on_the_last_page(gapminder, tmp_path):
+def test_the_packs_annex_never_leaves_one_row_alone_on_the_last_page(packs, tmp_path):
     """The Australian pack's last page held the annex's "Software" row and nothing else:
     the annex's last rows go over with the row before them. An annex of eight rows after
     a block that leaves room for seven of them (the eighth went over alone)."""
-    write_pack(gapminder, "infant-survival", str(tmp_path / "p.html"),
-               as_of=datetime(2012, 12, 31, 23, 59))
-    pack = (tmp_path / "p.html").read_text()
+    pack = render_pack(packs["en"])
     annex = pack[pack.index("Annex: data and methods"):]
     assert annex.split("</h2>", 1)[1].lstrip().startswith('<table class="annex">')
     assert "Software" in annex.split("</table>", 1)[0]  # the pack's last row

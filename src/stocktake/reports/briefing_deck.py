@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pptx.util import Inches
+from pptx.util import Inches, Pt
 
 from ..delivery.plans import HIGH_RISK_SCORE
 from . import briefing_text as words
@@ -112,6 +112,8 @@ def _items_slides(deck: Deck, sections: list[Section], together: str) -> None:
         for section in group:
             para = box.text_frame.paragraphs[first]
             deck.style_runs(para, 18, True, deck.colour("primary"))
+            if first:  # room between one section and the next
+                para.space_before = Pt(12)
             first += 1 + len(section.shown())
 
 
