@@ -364,7 +364,7 @@ def test_every_office_document_is_written_and_dated_at_every_moment(gapminder, t
                else "Data as of 30 June")
     for deck in ("p", "n", "r"):
         slides = list(Presentation(str(tmp_path / f"{deck}.pptx")).slides)
-        assert len(slides) >= 5
+        assert len(slides) >= 3  # short sections share a slide (test_documents_send_back)
         for slide in slides:
             text = " ".join(shape.text_frame.text for shape in slide.shapes
                             if shape.has_text_frame)

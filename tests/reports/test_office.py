@@ -300,7 +300,7 @@ def test_every_document_works_on_a_thin_world(name, engine, small_model_dir, tmp
     for briefing in (note_deck(note), report_deck(report)):
         briefing.save(str(tmp_path / "briefing.pptx"))
         slides = list(Presentation(str(tmp_path / "briefing.pptx")).slides)
-        assert len(slides) >= 5
+        assert len(slides) >= 3  # short sections share a slide (test_documents_send_back)
         for slide in slides:
             assert said in _slide_text(slide), _title(slide)
             assert "Sources:" in slide.notes_slide.notes_text_frame.text

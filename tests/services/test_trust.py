@@ -181,7 +181,7 @@ def test_the_note_lists_the_numbers_to_treat_with_care(planted):
         ("CRIME", "2 open alerts", ["Region 3"])]
     text = _text(render_note(note))
     assert ("Numbers to treat with care" in text
-            and "Reduce violent crime: 2 open alerts, at Region 3." in text)
+            and "Reduce violent crime: 2 open alerts, on the figures of Region 3." in text)
 
 
 def test_the_note_has_no_such_list_without_alerts(clean):

@@ -8,10 +8,11 @@ the vintage and the command that gives the same numbers again."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pptx.util import Inches
+from pptx.util import Inches, Pt
 
 from ..delivery.plans import HIGH_RISK_SCORE
 from . import briefing_text as words
@@ -32,6 +33,8 @@ from .written import day, said, status_word, word
 LINES = 6  # the most items a slide holds legibly; all of them are in the notes
 SLIDE_CHARS = 900  # about what a slide's body holds at 18 points
 ITEM_CHARS = 320  # a longer item shows its first sentences on the slide, all in the notes
+LINE_CHARS = 90  # about what a line of a slide's body holds at 18 points
+SLIDE_LINES = 12  # the lines of body a slide holds at 18 points, with room between items
 
 
 def _deck(c: dict[str, Any], theme: Theme, what: str, command: str, *,
@@ -50,23 +53,68 @@ def _title_slide(deck: Deck, title: str, lines: list[str]) -> None:
                   Inches(0.5), size=14, bold=True, colour="bad")
 
 
-def _items_slide(deck: Deck, title: str, items: list[tuple[str, str]], empty: str,
-                 details: list[str] | None = None) -> None:
-    """A section of sentences: on the slide as many as it holds legibly (at most LINES,
-    a long one cut after a sentence), the rest counted; in the notes every one in full
-    (or ``details``, when the notes say more than the items)."""
-    lines = [f"{lead}{rest}" for lead, rest in items]
-    s = deck.slide(title, "\n".join(details if details is not None else lines))
-    shown: list[str] = []
-    for line in lines[:LINES]:
-        short = _shorten(line)
-        if shown and sum(map(len, shown)) + len(short) > SLIDE_CHARS:
-            break
-        shown.append(short)
-    if len(lines) > len(shown):
-        shown.append(gettext("and %(n)s more in the notes", n=len(lines) - len(shown)))
-    deck.text(s, shown or [empty], MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT,
-              size=18)
+@dataclass(frozen=True)
+class Section:
+    """A section of sentences: its heading, its items (lead, rest), what it says when it has
+    none, and ``details`` when the notes say more than the items."""
+
+    title: str
+    items: list[tuple[str, str]]
+    empty: str
+    details: list[str] | None = None
+
+    def shown(self) -> list[str]:
+        """As many items as a slide holds legibly (at most LINES, a long one cut after a
+        sentence), the rest counted."""
+        lines = [f"{lead}{rest}" for lead, rest in self.items]
+        shown: list[str] = []
+        for line in lines[:LINES]:
+            short = _shorten(line)
+            if shown and sum(map(len, shown)) + len(short) > SLIDE_CHARS:
+                break
+            shown.append(short)
+        if len(lines) > len(shown):
+            shown.append(gettext("and %(n)s more in the notes", n=len(lines) - len(shown)))
+        return shown or [self.empty]
+
+    def notes(self) -> str:
+        """Every item in full (or the details)."""
+        return "\n".join(self.details if self.details is not None
+                         else [f"{lead}{rest}" for lead, rest in self.items])
+
+    def height(self) -> int:
+        """About how many lines of a slide's body the section takes, its heading one."""
+        return 1 + sum(-(-len(line) // LINE_CHARS) for line in self.shown())
+
+
+def _items_slides(deck: Deck, sections: list[Section], together: str) -> None:
+    """Sections of sentences, one after another: a section alone on its slide when it
+    fills it, short ones together on one slide titled ``together`` (a slide of one line
+    looked empty), each under its heading; the notes hold every item in full."""
+    groups: list[list[Section]] = []
+    for section in sections:
+        if groups and sum(s.height() for s in groups[-1]) + section.height() <= SLIDE_LINES:
+            groups[-1].append(section)
+        else:
+            groups.append([section])
+    for group in groups:
+        if len(group) == 1:
+            [section] = group
+            s = deck.slide(section.title, section.notes())
+            deck.text(s, section.shown(), MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT,
+                      size=18)
+            continue
+        s = deck.slide(together, "\n\n".join(
+            f"{section.title}\n{section.notes()}".rstrip() for section in group))
+        lines = [line for section in group for line in [section.title, *section.shown()]]
+        box = deck.text(s, lines, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, BODY_HEIGHT, size=18)
+        first = 0  # a heading opens each section, in bold
+        for section in group:
+            para = box.text_frame.paragraphs[first]
+            deck.style_runs(para, 18, True, deck.colour("primary"))
+            if first:  # room between one section and the next
+                para.space_before = Pt(12)
+            first += 1 + len(section.shown())
 
 
 def _shorten(line: str) -> str:
@@ -162,15 +210,15 @@ def _note_deck(c: dict[str, Any], theme: Theme) -> Any:
                  gettext("No priority is in the model yet."),
                  words.translated(words.NOTE_KEY), [2.5, 1.3, 1.3, 1, 1.4, 1.3, 1.4])
     _figure_slide(deck, note_figure(c, theme))
-    _items_slide(deck, gettext("What moved"), words.moved(c),
-                 gettext("No new data this month."))
-    _items_slide(deck, gettext("What is off track"), words.off_track(c),
-                 words.nothing_off_track(c))
-    _items_slide(deck, gettext("What needs a decision"), words.decisions(c),
-                 gettext("No decision needed this month."))
+    sections = [
+        Section(gettext("What moved"), words.moved(c), gettext("No new data this month.")),
+        Section(gettext("What is off track"), words.off_track(c), words.nothing_off_track(c)),
+        Section(gettext("What needs a decision"), words.decisions(c),
+                gettext("No decision needed this month."))]
     if c.get("care"):
-        _items_slide(deck, gettext("Numbers to treat with care: alerts of gaming or a change "
-                                   "of recording"), words.care(c), "")
+        sections.append(Section(gettext("Numbers to treat with care: alerts of gaming or a "
+                                        "change of recording"), words.care(c), ""))
+    _items_slides(deck, sections, gettext("The month in brief"))
     return deck.prs
 
 
@@ -206,12 +254,12 @@ def _report_deck(c: dict[str, Any], theme: Theme) -> Any:
                   + (" ⚠ " + gettext("Before giving credit: ")
                      + words.credit_alerts(s["credit_alerts"])
                      if s.get("credit_alerts") else "")) for s in c["successes"]]
-    _items_slide(deck, gettext("Successes, and who achieved them"), successes,
-                 gettext("No priority or unit is on track yet."))
+    sections = [Section(gettext("Successes, and who achieved them"), successes,
+                        words.no_successes(c))]
     concerns = [(f"{s['title']} ({status_word(s['status'])}): ", words.concern(s)
                  + "".join(" " + gettext("Judgement and statistics disagree.")
                            + f" {said(f['message'])}" for f in s["flags"])) for s in c["concerns"]]
-    _items_slide(deck, gettext("Concerns"), concerns, gettext("No concerns."))
+    sections.append(Section(gettext("Concerns"), concerns, gettext("No concerns.")))
     if "trust" in c:  # the slide counts each priority's alerts; the notes explain them
         trust = [(f"{p['title']}: ", f"{p['counted']}.") for p in c["trust"]]
         details = [f"{p['title']}: {p['counted']}. " + " ".join(
@@ -220,8 +268,9 @@ def _report_deck(c: dict[str, Any], theme: Theme) -> Any:
             + (" " + gettext("And %(n)s more:", n=p["more"])
                + f" stocktake alerts --priority {p['code']}." if p.get("more") else "")
             for p in c["trust"]]
-        _items_slide(deck, gettext("Can we trust these numbers?"), trust,
-                     gettext("No alert is open or confirmed."), details)
+        sections.append(Section(gettext("Can we trust these numbers?"), trust,
+                                gettext("No alert is open or confirmed."), details))
+    _items_slides(deck, sections, gettext("Successes, concerns and alerts"))
     _across_slides(deck, c, timeline)
     units = c["quality"]["units"]
     _table_slide(deck, words.quality_heading(c),

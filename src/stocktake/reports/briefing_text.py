@@ -122,6 +122,14 @@ def nothing_off_track(c: dict[str, Any]) -> str:
                     len(missed), titles=", ".join(missed))
 
 
+def no_successes(c: dict[str, Any]) -> str:
+    """What the report's successes say when there are none: once every priority has reached
+    its deadline nothing can be "on track yet", so they point to the verdicts instead."""
+    if c["concluded"] and not c["league"]:
+        return gettext("Every priority has reached its deadline: see the verdicts above.")
+    return gettext("No priority or unit is on track yet.")
+
+
 def off_track(c: dict[str, Any]) -> list[Item]:
     """What is off track: each priority's units behind their share."""
     items = []
@@ -142,8 +150,8 @@ def decisions(c: dict[str, Any]) -> list[Item]:
 
 def care(c: dict[str, Any]) -> list[Item]:
     """Numbers to treat with care: each priority's alerts and the units they name."""
-    return [(p["title"], ": " + gettext("%(counted)s, at %(units)s", counted=p["counted"],
-                                        units=", ".join(p["units"]))
+    return [(p["title"], ": " + gettext("%(counted)s, on the figures of %(units)s",
+                                        counted=p["counted"], units=", ".join(p["units"]))
              + (" " + ngettext("and %(num)d more unit", "and %(num)d more units",
                                p["more_units"])
                 if p.get("more_units", 0) else "") + ".") for p in c.get("care") or ()]

@@ -187,7 +187,8 @@ class Deck:
                    height: int = BODY_HEIGHT - Inches(0.5)) -> Any:
         """A figure's bars as a native, editable bar chart (the first category at the
         top), each bar in its colour, labelled with its value; its caption below."""
-        data = CategoryChartData(number_format=office_format(figure.number_format))
+        number_format = office_format(_per_cent_as_written(figure.number_format))
+        data = CategoryChartData(number_format=number_format)
         data.categories = list(reversed(figure.categories))  # PowerPoint draws bottom-up
         data.add_series(figure.axis_title, list(reversed(figure.values)))
         frame = s.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, MARGIN, top,
@@ -197,7 +198,7 @@ class Deck:
         chart.font.size, chart.font.name = Pt(12), self.theme.font
         plot = chart.plots[0]
         plot.has_data_labels = True
-        plot.data_labels.number_format = office_format(figure.number_format)
+        plot.data_labels.number_format = number_format
         plot.data_labels.number_format_is_linked = False
         for point, colour in zip(plot.series[0].points, reversed(figure.colours),
                                  strict=True):
@@ -241,6 +242,12 @@ class Deck:
         labels.number_format_is_linked = False
         chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
         return chart
+
+
+def _per_cent_as_written(code: str) -> str:
+    """A chart's number format with its per cent sign as the language writes it (as
+    written.pct does): "7%" in English, "7 %" with a no-break space in French."""
+    return code if WRITING.get() == "en" else code.replace('"%"', '"\u00a0%"')
 
 
 def _placed(svg: str, height: int) -> tuple[int, int]:
@@ -454,7 +461,7 @@ def _plan_slide(deck: Deck) -> None:
                   MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(2), size=20)
         return
     s = deck.slide(_question(deck, 2), plan["plan"].get("summary") or "")
-    periods = deck.c["period_word"]
+    periods = deck.c["period_count_word"]
     deck.text(s, gettext("Delivery plan version %(version)s of %(versions)s, by %(author)s "
                          "(%(day)s): %(reason)s.", version=plan["version"],
                          versions=plan["versions"], author=plan["author"],
@@ -492,7 +499,7 @@ def _headline_slide(deck: Deck) -> None:
                    "  ".join(f"{label}: {value} ({note})."
                              for label, value, note in headline_facts(h, p["target"])))
     if not periods:
-        deck.text(s, gettext("No data for %(name)s at %(scope)s yet: nothing to chart.",
+        deck.text(s, gettext("%(scope)s: no data for %(name)s yet, nothing to chart.",
                              name=p["headline_name"], scope=p["scope_name"]),
                   MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1), size=20)
         return
@@ -506,7 +513,7 @@ def _headline_slide(deck: Deck) -> None:
                             - Inches(0.5))
     chart.value_axis.has_title = True
     chart.value_axis.axis_title.text_frame.text = p["unit_of_measure"] or ""
-    deck.text(s, gettext("%(name)s at %(scope)s, complete %(periods)s only; target "
+    deck.text(s, gettext("%(scope)s: %(name)s, complete %(periods)s only; target "
                          "%(value)s by %(period)s.", name=p["headline_name"],
                          scope=p["scope_name"], periods=c["period_word"],
                          value=number(p["target"].value, h.decimals),
@@ -543,7 +550,7 @@ def _units_slide(deck: Deck, no_funnel: str | None) -> None:
     notes = [f"{u.unit_name}: {status_word(u.status)}"
              + (f", {pct(signed(u.gap_pct))}" if u.gap_pct is not None else "")
              + (gettext(", off track %(n)s %(periods)s running", n=u.off_track_run,
-                        periods=c["period_word"])
+                        periods=c["period_count_word"])
                 if u.off_track_run >= 2 else "") for u in c["units"]]
     if no_funnel:
         notes.append(gettext("No funnel plot of the units: %(why)s.", why=no_funnel))
@@ -615,7 +622,7 @@ def _indicators_slide(deck: Deck) -> None:
         deck.text(s, gettext("No lead or counter indicator is named for this priority."),
                   MARGIN, top, WIDTH - 2 * MARGIN, Inches(0.5), size=16)
         top += Inches(0.7)
-    quality = sorted(c["quality"]["units"], key=lambda q: q.score)[:5]
+    quality = sorted(c["quality"]["units"], key=lambda q: q.score)[:c["quality"]["shown"]]
     lines = [gettext("Data quality, the %(n)s lowest-scoring units (out of 100): ",
                      n=len(quality))
              + "; ".join(f"{q.name} {number(q.score, 1)}" for q in quality) + "."

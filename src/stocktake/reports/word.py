@@ -213,7 +213,7 @@ def _report_docx(c: dict[str, Any], theme: Theme, lang: str) -> _Doc:
             d.para(words.credit_alerts(s["credit_alerts"]),
                    bold="⚠ " + gettext("Before giving credit: "))
     if not c["successes"]:
-        d.para(gettext("No priority or unit is on track yet."), muted=True)
+        d.para(words.no_successes(c), muted=True)
     d.doc.add_heading(gettext("Concerns"), level=1)
     for s in c["concerns"]:
         d.doc.add_heading(f"{s['title']} ({status_word(s['status'])})", level=2)

@@ -4,6 +4,7 @@ pack regenerated for the same moment has the same numbers. Rendering is in repor
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime
 from typing import Any
 
@@ -51,11 +52,32 @@ from ..routines.stocktakes import stocktake_overview
 from .trust import bearing_on_headline, priority_trust, with_credit
 
 QUALITY_CONCERN_BELOW = chains.POOR_QUALITY_BELOW
+QUALITY_SHOWN = 7  # the lowest-scoring units the pack names, the same in every format
 
 
 def _period_word(period_type: str) -> str:
     return {"month": "months", "quarter": "quarters", "year": "years", "week": "weeks",
             "day": "days"}.get(period_type, "periods")
+
+
+def _counted(t: Any, word: str) -> str:
+    """The period's word after a number, translated: French counts years in "ans" ("depuis
+    15 ans") where it names them "années" ("les années à venir")."""
+    counted = t.pgettext("a number of", word)
+    return t.gettext(word) if counted == word else counted
+
+
+def _counts_read_as_counts(questions: list[dict[str, Any]], word: str, counted: str
+                           ) -> list[dict[str, Any]]:
+    """The questions with a number followed by the period's word in its counted form
+    ("depuis 15 années" reads "depuis 15 ans"): the questions' wording has one word for
+    the period, for counts and names alike."""
+    if word == counted:
+        return questions
+    after_a_number = re.compile(r"(\d+)(\s)" + re.escape(word) + r"\b")
+    return [{**q, **{k: after_a_number.sub(r"\1\2" + counted, q[k])
+                     for k in ("question", "evidence") if isinstance(q.get(k), str)}}
+            for q in questions]
 
 
 def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None,
@@ -158,6 +180,8 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
     }, wording=questions_wording(lang))
 
     questions = with_credit(questions, raised, priority, questions_wording(lang))
+    t = locale.translations(lang)
+    questions = _counts_read_as_counts(questions, t.gettext(word), _counted(t, word))
     last_meeting = routine.stocktakes[-1] if routine.stocktakes else None
     context = {
         "kind": "pack",
@@ -173,12 +197,13 @@ def pack_context(engine: Engine, priority: str, *, as_of: datetime | None = None
                      "unit_of_measure": ind.unit,
                      "polarity": ind.polarity.value, "period_type": ind.period_type,
                      "baseline": head.stated_baseline, "target": head.stated_target},
-        "period_word": word,
+        "period_word": word, "period_count_word": word,
         "headline": head, "trajectory": trajectory, "spc": spc, "units": units.units,
         "leads": head.leads, "counters": head.counters,
         "trust": trust,
         "quality": {"units": quality_rows, "concern_below": QUALITY_CONCERN_BELOW,
-                    "formula": quality.formula, "timeliness_rule": quality.timeliness_rule},
+                    "formula": quality.formula, "timeliness_rule": quality.timeliness_rule,
+                    "shown": QUALITY_SHOWN},
         "chain": None if chain is None else chain[0],
         "chain_object": None if chain is None else chain[1],
         "plan": plan,
@@ -276,6 +301,7 @@ def in_language(context: dict[str, Any], model: DeliveryModel, lang: str) -> dic
                      "unit_of_measure": ind.unit_in(lang),
                      "definition": (ind.definition_fr if french else "") or ind.definition},
         "period_word": t.gettext(context["period_word"]),
+        "period_count_word": _counted(t, context["period_word"]),
         "headline": head, "leads": head.leads, "counters": head.counters,
         "units": [dataclasses.replace(u, unit_name=unit_name(u.unit, u.unit_name))
                   for u in context["units"]],
