@@ -778,6 +778,76 @@ def pooling_candidates(data: Path, quick: bool, only: list[str] | None,
                 + f"  ({time.process_time() - t0:.0f} s)", flush=True)
 
 
+# -- 5. short histories ------------------------------------------------------------------
+SHORT_POINTS = range(5, 10)  # the histories forecast() fits without a trend (5 to 9 points)
+
+
+def _one_sign(v: np.ndarray) -> bool:
+    d = np.diff(v)
+    return bool(np.all(d > 0) or np.all(d < 0))
+
+
+def short_history(data: Path, quick: bool, only: list[str] | None) -> None:
+    """What a new headline with 5 to 9 points gets: every window of that many consecutive
+    points of the real panels (every other start; --quick every fourth) forecast as
+    forecast() would, the h-step outcomes after it scored. Coverage of the 80% and 95%
+    intervals, and the error: sum |outcome - mean| / sum of each window's mean absolute
+    step (a MASE pooled over forecasts), by history (steps all of one sign or not) and
+    horizon."""
+    from stocktake.analysis.forecast import forecast_many
+
+    print("== 5. Short histories (5-9 points): every window of the real panels")
+    step = 4 if quick else 2
+    for panel in panels(data, quick)[:4]:
+        if only and not any(o.lower() in panel.name.lower() for o in only):
+            continue
+        ptype = PeriodType(panel.period_type)
+        H = DEFAULT_HORIZON[ptype]
+        reqs, outs, kinds = [], [], []
+        for periods, values in panel.series.values():
+            v = np.asarray(values, float)
+            known = {Period.parse(c, ptype).code: x for c, x in zip(periods, v, strict=True)}
+            for n in SHORT_POINTS:
+                for s in range(0, len(v) - n, step):
+                    hist = v[s : s + n]
+                    last = Period.parse(periods[s + n - 1], ptype)
+                    codes = [last.shift(h).code for h in range(1, H + 1)]
+                    reqs.append({"values": list(hist), "periods": list(periods[s : s + n]),
+                                 "horizon_to": codes[-1], "period_type": ptype,
+                                 "bounds": panel.bounds})
+                    outs.append([known.get(c, np.nan) for c in codes])
+                    kinds.append((_one_sign(hist), float(np.mean(np.abs(np.diff(hist))))))
+        t0 = time.process_time()
+        fcs = forecast_many(reqs)
+        cpu = time.process_time() - t0
+        rows: dict[tuple[str, str], list[tuple[bool, bool, float, float]]] = {}
+        for fc, actual, (sign, scale) in zip(fcs, outs, kinds, strict=True):
+            if isinstance(fc, Exception):
+                continue
+            for h, a in enumerate(actual, start=1):
+                if np.isnan(a):
+                    continue
+                i = h - 1
+                hit80 = fc.lower[0.8][i] <= a <= fc.upper[0.8][i]
+                hit95 = fc.lower[0.95][i] <= a <= fc.upper[0.95][i]
+                err = abs(a - fc.mean[i])
+                for who in ("all", "one sign" if sign else "mixed"):
+                    for hz in ("all", str(h)):
+                        rows.setdefault((who, hz), []).append((hit80, hit95, err, scale))
+        print(f"\n{panel.name}: {len(reqs):,} windows of 5-9 points, horizons 1-{H}; "
+              f"CPU {cpu:.1f} s")
+        print(f"  {'history':<10}{'horizon':>8}{'n':>8}{'80%':>7}{'95%':>7}{'MASE':>7}")
+        for who in ("all", "one sign", "mixed"):
+            for hz in ("all", "1", str(H)):
+                r = rows.get((who, hz))
+                if not r:
+                    continue
+                a = np.array(r, float)
+                mase = a[:, 2].sum() / max(a[:, 3].sum(), 1e-12)
+                print(f"  {who:<10}{hz:>8}{len(a):>8}{100 * a[:, 0].mean():>7.1f}"
+                      f"{100 * a[:, 1].mean():>7.1f}{mase:>7.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA,
@@ -792,11 +862,17 @@ def main() -> None:
     ap.add_argument("--rules", help="with --pooled: comma-separated words matching rule names")
     ap.add_argument("--no-leads", action="store_true",
                     help="skip the lead indicators' false discoveries on null panels")
+    ap.add_argument("--short", action="store_true",
+                    help="only the short histories (5-9 points) of the real panels (section 5)")
     a = ap.parse_args()
     if not a.data.is_dir():
         sys.exit(f"--data {a.data}: no such folder (it holds the real panels' CSV files)")
     only = a.panels.split(",") if a.panels else None
     t0 = time.perf_counter()
+    if a.short:
+        short_history(a.data, a.quick, only)
+        print(f"\ntotal wall time {time.perf_counter() - t0:.0f} s")
+        return
     forecast_calibration(a.data, a.quick, only, a.new_only)
     if a.scales:
         scale_comparison(a.data, a.quick, only)
