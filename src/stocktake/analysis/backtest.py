@@ -254,7 +254,8 @@ def backtest(
             w, obs = _differenced(z, observed, k)
             runs_by_lag[k] = (w, obs, _inner_runs(w, obs, range(at[0] - window.origins,
                                                                 at[-1] + 1),
-                                                  H, m, seasonal, trend=_trend(b)))
+                                                  H, m, seasonal, trend=_trend(b),
+                                                  drift=not legacy))
         for o in origins:
             k = lags[o]
             w, obs, runs = runs_by_lag[k]

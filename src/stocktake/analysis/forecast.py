@@ -52,6 +52,7 @@ from stocktake.analysis.calibration import (
 )
 from stocktake.analysis.ets import _Run, _seasonal_min_points
 from stocktake.analysis.ets_batch import _runs_at, _runs_many
+from stocktake.analysis.forecast_drift import DriftRun, uneven_note, with_drift
 from stocktake.errors import Invalid
 from stocktake.model.entities import Polarity
 from stocktake.model.periods import Period, PeriodError, PeriodType
@@ -396,16 +397,21 @@ def _inner_runs(
     seasonal: bool | None,
     engine: _Engine = _runs_at,
     trend: bool = True,
+    drift: bool = True,
 ) -> dict[int, _Run]:
     """The procedure rerun at earlier origins (origin o = the first o values are known).
 
     Origins whose last known value was interpolated are skipped, since interpolating it
-    would have needed a value from after the origin.
+    would have needed a value from after the origin. ``drift=False``: short one-way
+    histories stay flat (the engine before analysis.forecast_drift).
     """
     wanted = {
         o: min(horizon, len(y) - o) for o in origins if o >= MIN_POINTS and observed[o - 1]
     }
-    return engine(y, wanted, m, seasonal, trend) if wanted else {}
+    if not wanted:
+        return {}
+    runs = engine(y, wanted, m, seasonal, trend)
+    return with_drift(runs, y, trend) if drift else runs
 
 
 def _calibration(
@@ -694,7 +700,14 @@ def _build(
     if fit.spec.m:
         params.update(gamma=fit.gamma, season_length=float(fit.spec.m))
     params.update(sigma=fit.sigma, aicc=fit.aicc)
+    if isinstance(run, DriftRun):
+        params.update(drift=run.drift, step_sd=run.step_sd)
     notes = list(run.notes)
+    if not (isinstance(run, DriftRun) or fit.spec.trend or fit.spec.m or lag
+            or bounds.transform == "sqrt"):
+        uneven = uneven_note(prep.y)
+        if uneven:
+            notes.append(uneven)
     z = bounds.to_model(prep.y)
     if fit.sse <= (1e-9 * max(float(np.max(np.abs(z))), 1e-3)) ** 2:
         notes.append(
@@ -732,7 +745,7 @@ def _build(
             else f"no past errors to calibrate on: width is the model's own with df {PRIOR_DF:g}"
         )
     return Forecast(
-        model=_model_name(fit.name, bounds) + (
+        model=_model_name(run.model if isinstance(run, DriftRun) else fit.name, bounds) + (
             " of the change from the same week a year earlier" if lag else ""),
         params=params,
         period_type=ptype.value,
@@ -920,6 +933,7 @@ def _forecast_jobs(jobs: Sequence[_Job]) -> list[Forecast]:
                  for (w, obs), i, win in zip(ws, part, windows, strict=True)]
         for (w, obs), i, runs, win in zip(ws, part, _runs_many(tasks), windows, strict=True):
             j, n = jobs[i], len(w)
+            runs = with_drift(runs, w, _trend(j.bounds))
             cal = calibrate(w, obs, runs, n, _model_sd(runs[n].sd, j.bounds), _sd_floor(j.bounds),
                             window=win, upper_tail=_upper_tail(j.bounds))
             out[i] = _build(j.prep, j.ptype, runs[n], cal, j.levels, j.bounds,
@@ -945,7 +959,8 @@ def _forecast(
     lag = _yearly_lag(z, ptype, seasonal, horizon)
     w, obs = _differenced(z, prep.observed, lag)
     window = window_for(ptype is PeriodType.WEEK)
-    runs = engine(w, _wanted_at(obs, horizon, window.origins), m, seasonal, _trend(bounds))
+    runs = with_drift(engine(w, _wanted_at(obs, horizon, window.origins), m, seasonal,
+                             _trend(bounds)), w, _trend(bounds))
     run = runs[n - lag]
     cal = calibrate(w, obs, runs, n - lag, _model_sd(run.sd, bounds), _sd_floor(bounds),
                     window=window, upper_tail=_upper_tail(bounds))
