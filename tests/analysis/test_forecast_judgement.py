@@ -97,3 +97,24 @@ def test_ten_points_keep_the_damped_trend():
     y = [float(v) for v in range(10, 20)]
     fc = forecast(y, [str(2000 + i) for i in range(10)], "2012", period_type="year")
     assert fc.model.startswith("ETS(A,A")
+
+
+# -- 2. an interval many times the model's own sd -------------------------------------------
+def test_an_interval_many_model_sds_wide_says_what_its_width_means():
+    # a smooth rise that turned: the damped trend's one-step noise is nil, its past
+    # forecasts missed by the turn
+    y = [float(v) for v in list(range(1, 16)) + [14, 13, 12, 11, 10]]
+    fc = forecast(y, [str(2000 + i) for i in range(20)], "2030", period_type="year")
+    times = (fc.upper[0.8][-1] - fc.location[-1]) / fc.model_sd[-1]  # read off the interval
+    assert times > 4
+    (note,) = [n for n in fc.notes if n.startswith("the 80% interval for 2030")]
+    assert f"is {times:.0f} times the model's own sd wide" in note
+    assert "not as likely values" in note
+
+
+def test_an_ordinary_interval_has_no_width_note():
+    rng = np.random.default_rng(5)
+    y = list(100 + np.cumsum(rng.normal(0, 1, 30)))
+    fc = forecast(y, [str(1990 + i) for i in range(30)], "2022", period_type="year")
+    assert (fc.upper[0.8][-1] - fc.location[-1]) / fc.model_sd[-1] < 4
+    assert not any("times the model's own sd" in n for n in fc.notes)

@@ -397,21 +397,17 @@ def _inner_runs(
     seasonal: bool | None,
     engine: _Engine = _runs_at,
     trend: bool = True,
-    drift: bool = True,
 ) -> dict[int, _Run]:
     """The procedure rerun at earlier origins (origin o = the first o values are known).
 
     Origins whose last known value was interpolated are skipped, since interpolating it
-    would have needed a value from after the origin. ``drift=False``: short one-way
-    histories stay flat (the engine before analysis.forecast_drift).
+    would have needed a value from after the origin. (As the engine gives them: a forecast
+    at a short origin takes them through analysis.forecast_drift.with_drift.)
     """
     wanted = {
         o: min(horizon, len(y) - o) for o in origins if o >= MIN_POINTS and observed[o - 1]
     }
-    if not wanted:
-        return {}
-    runs = engine(y, wanted, m, seasonal, trend)
-    return with_drift(runs, y, trend) if drift else runs
+    return engine(y, wanted, m, seasonal, trend) if wanted else {}
 
 
 def _calibration(
@@ -671,6 +667,23 @@ def _differenced(z: np.ndarray, observed: np.ndarray, lag: int) -> tuple[np.ndar
     return z[lag:] - z[:-lag], observed[lag:] & observed[:-lag]
 
 
+# An 80% interval wider than this many of the model's own sds is flagged in the notes: on
+# the real panels such intervals held 92-100% of outcomes (benchmarks/calibration.py
+# --widths); the width says how far past forecasts missed, not where the value may go.
+WIDE_SDS = 4.0
+
+
+def _wide_note(period: str, half: float, model_sd: float) -> str | None:
+    """The note for an 80% half-width ``half`` at ``period`` (on the model's scale)."""
+    if not model_sd > 0 or half <= WIDE_SDS * model_sd:
+        return None
+    return (f"the 80% interval for {period} is {half / model_sd:.0f} times the model's own sd "
+            "wide: this series' earlier forecasts missed by that much, though its noise from one "
+            "period to the next is small; intervals this wide held more than their share on "
+            "real data, so read its ends as the limit of what the history can say, not as "
+            "likely values")
+
+
 def _build(
     prep: _Prepared,
     ptype: PeriodType,
@@ -737,6 +750,10 @@ def _build(
         notes.append(f"interval width capped at {math.sqrt(MAX_FACTOR):g}x the model's own: "
                      "past errors were far larger than the model expected; read the "
                      "intervals with care")
+    wide = _wide_note(last.shift(horizon).code,
+                      float(scale[-1] * stats.t.ppf(0.9, df[-1])), float(model_sd[-1]))
+    if wide:
+        notes.append(wide)
     thin = [h + 1 for h in range(horizon) if count[h] == 0]
     if thin:
         notes.append(
@@ -933,7 +950,7 @@ def _forecast_jobs(jobs: Sequence[_Job]) -> list[Forecast]:
                  for (w, obs), i, win in zip(ws, part, windows, strict=True)]
         for (w, obs), i, runs, win in zip(ws, part, _runs_many(tasks), windows, strict=True):
             j, n = jobs[i], len(w)
-            runs = with_drift(runs, w, _trend(j.bounds))
+            runs = with_drift(runs, w, n, _trend(j.bounds))
             cal = calibrate(w, obs, runs, n, _model_sd(runs[n].sd, j.bounds), _sd_floor(j.bounds),
                             window=win, upper_tail=_upper_tail(j.bounds))
             out[i] = _build(j.prep, j.ptype, runs[n], cal, j.levels, j.bounds,
@@ -960,7 +977,7 @@ def _forecast(
     w, obs = _differenced(z, prep.observed, lag)
     window = window_for(ptype is PeriodType.WEEK)
     runs = with_drift(engine(w, _wanted_at(obs, horizon, window.origins), m, seasonal,
-                             _trend(bounds)), w, _trend(bounds))
+                             _trend(bounds)), w, n - lag, _trend(bounds))
     run = runs[n - lag]
     cal = calibrate(w, obs, runs, n - lag, _model_sd(run.sd, bounds), _sd_floor(bounds),
                     window=window, upper_tail=_upper_tail(bounds))
