@@ -4,7 +4,8 @@ Model (a linear innovations state space model, Hyndman et al. 2008, "Forecasting
 Exponential Smoothing"): additive errors with a damped additive trend, ETS(A,Ad,N) (damping
 phi estimated in [0.8, 1]; at phi = 1 it is Holt's linear trend, named ETS(A,A,N)), plus
 additive seasonality, ETS(A,Ad,A), for quarterly and monthly data where the data supports
-it; simple exponential smoothing, ETS(A,N,N), for short series. Smoothing parameters are
+it; simple exponential smoothing, ETS(A,N,N), for short series (plus the mean step where a
+short series moved one way in even steps: analysis.forecast_drift). Smoothing parameters are
 estimated by minimising the one-step sum of squared errors (the Gaussian likelihood with
 sigma profiled out); the initial states are solved exactly by least squares for each
 candidate, so only the smoothing parameters are searched (a two-stage grid).

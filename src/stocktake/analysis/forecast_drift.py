@@ -12,9 +12,9 @@ Practice", section 5.2, the drift method):
 
 sd_flat is the simple exponential smoothing's own sd (the steps taken as noise, so the
 interval still holds a rise or fall that stops); the second term is the drift's own
-uncertainty (sd s / sqrt(n - 1), carried h periods). The rule is applied to the procedure
-wherever it runs, at the forecast origin and at the earlier origins that calibrate it, so
-the calibration measures the errors of the procedure used.
+uncertainty (sd s / sqrt(n - 1), carried h periods). For a forecast of a short history the
+rule is applied at its origin and at the earlier origins that calibrate it, so the
+calibration measures the errors of the procedure used (with_drift).
 
 Measured on every 5-9 point window of the real panels (benchmarks/calibration.py --short,
 docs/methods/forecast.md "Short histories"): the drift of any one-way history (counts of
