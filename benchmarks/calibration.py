@@ -2,7 +2,7 @@
 every stratum, on real and simulated count panels? The previous engines beside the current.
 
     python benchmarks/calibration.py [--data DIR] [--quick] [--panels a,b] [--scales] [--no-leads]
-                                     [--new-only] [--pooled [--rules a,b]]
+                                     [--new-only] [--pooled [--rules a,b]] [--short] [--widths]
 
 Sections (each a function; ``main()`` runs them in order):
 
@@ -778,6 +778,132 @@ def pooling_candidates(data: Path, quick: bool, only: list[str] | None,
                 + f"  ({time.process_time() - t0:.0f} s)", flush=True)
 
 
+# -- 5. short histories ------------------------------------------------------------------
+SHORT_POINTS = range(5, 10)  # the histories forecast() fits without a trend (5 to 9 points)
+
+
+def _one_sign(v: np.ndarray) -> bool:
+    d = np.diff(v)
+    return bool(np.all(d > 0) or np.all(d < 0))
+
+
+def short_history(data: Path, quick: bool, only: list[str] | None) -> None:
+    """What a new headline with 5 to 9 points gets: every window of that many consecutive
+    points of the real panels (every other start; --quick every fourth) forecast as
+    forecast() would, the h-step outcomes after it scored. Coverage of the 80% and 95%
+    intervals, and the error: sum |outcome - mean| / sum of each window's mean absolute
+    step (a MASE pooled over forecasts), by history (steps all of one sign or not) and
+    horizon."""
+    from stocktake.analysis.forecast import forecast_many
+
+    print("== 5. Short histories (5-9 points): every window of the real panels")
+    step = 4 if quick else 2
+    for panel in panels(data, quick)[:4]:
+        if only and not any(o.lower() in panel.name.lower() for o in only):
+            continue
+        ptype = PeriodType(panel.period_type)
+        H = DEFAULT_HORIZON[ptype]
+        reqs, outs, kinds = [], [], []
+        for periods, values in panel.series.values():
+            v = np.asarray(values, float)
+            known = {Period.parse(c, ptype).code: x for c, x in zip(periods, v, strict=True)}
+            for n in SHORT_POINTS:
+                for s in range(0, len(v) - n, step):
+                    hist = v[s : s + n]
+                    last = Period.parse(periods[s + n - 1], ptype)
+                    codes = [last.shift(h).code for h in range(1, H + 1)]
+                    reqs.append({"values": list(hist), "periods": list(periods[s : s + n]),
+                                 "horizon_to": codes[-1], "period_type": ptype,
+                                 "bounds": panel.bounds})
+                    outs.append([known.get(c, np.nan) for c in codes])
+                    kinds.append((_one_sign(hist), float(np.mean(np.abs(np.diff(hist))))))
+        t0 = time.process_time()
+        fcs = forecast_many(reqs)
+        cpu = time.process_time() - t0
+        rows: dict[tuple[str, str], list[tuple[bool, bool, float, float]]] = {}
+        for fc, actual, (sign, scale) in zip(fcs, outs, kinds, strict=True):
+            if isinstance(fc, Exception):
+                continue
+            for h, a in enumerate(actual, start=1):
+                if np.isnan(a):
+                    continue
+                i = h - 1
+                hit80 = fc.lower[0.8][i] <= a <= fc.upper[0.8][i]
+                hit95 = fc.lower[0.95][i] <= a <= fc.upper[0.95][i]
+                err = abs(a - fc.mean[i])
+                for who in ("all", "one sign" if sign else "mixed"):
+                    for hz in ("all", str(h)):
+                        rows.setdefault((who, hz), []).append((hit80, hit95, err, scale))
+        print(f"\n{panel.name}: {len(reqs):,} windows of 5-9 points, horizons 1-{H}; "
+              f"CPU {cpu:.1f} s")
+        print(f"  {'history':<10}{'horizon':>8}{'n':>8}{'80%':>7}{'95%':>7}{'MASE':>7}")
+        for who in ("all", "one sign", "mixed"):
+            for hz in ("all", "1", str(H)):
+                r = rows.get((who, hz))
+                if not r:
+                    continue
+                a = np.array(r, float)
+                mase = a[:, 2].sum() / max(a[:, 3].sum(), 1e-12)
+                print(f"  {who:<10}{hz:>8}{len(a):>8}{100 * a[:, 0].mean():>7.1f}"
+                      f"{100 * a[:, 1].mean():>7.1f}{mase:>7.3f}")
+
+
+# -- 6. wide intervals -------------------------------------------------------------------
+WIDTH_BANDS = (0.0, 2.0, 4.0, 7.0, 10.0, np.inf)  # 80% half-width in model sds
+
+
+def interval_widths(data: Path, quick: bool, only: list[str] | None) -> None:
+    """Are the widest intervals (in the model's own sds) too wide? Each real panel's series
+    forecast at every origin as the backtest scores them (forecast(), 10 years or 16
+    quarters first), the outcomes' coverage by the 80% half-width over the model's own sd
+    at that horizon, and by whether the width cap bound."""
+    from stocktake.analysis.forecast import forecast_many
+
+    print("== 6. Coverage by the interval's width in the model's own sds (real panels)")
+    for panel in panels(data, quick)[:4]:
+        if only and not any(o.lower() in panel.name.lower() for o in only):
+            continue
+        ptype = PeriodType(panel.period_type)
+        H, first = DEFAULT_HORIZON[ptype], DEFAULT_MIN_TRAIN[ptype]
+        step = panel.step * (2 if quick else 1)
+        reqs, outs = [], []
+        for periods, values in panel.series.values():
+            known = {Period.parse(c, ptype).code: x for c, x in zip(periods, values, strict=True)}
+            for o in range(first, len(values), step):
+                last = Period.parse(periods[o - 1], ptype)
+                codes = [last.shift(h).code for h in range(1, H + 1)]
+                reqs.append({"values": values[:o], "periods": periods[:o],
+                             "horizon_to": codes[-1], "period_type": ptype,
+                             "bounds": panel.bounds})
+                outs.append([known.get(c, np.nan) for c in codes])
+        rows: dict[str, list[tuple[bool, bool]]] = {}
+        for fc, actual in zip(forecast_many(reqs), outs, strict=True):
+            if isinstance(fc, Exception):
+                continue
+            capped = any("capped" in n for n in fc.notes)
+            for i, a in enumerate(actual):
+                if np.isnan(a):
+                    continue
+                # on the model's scale (the square root, for small counts)
+                half = fc.scale[i] * stats.t.ppf(0.9, fc.df[i])
+                ratio = half / max(fc.model_sd[i], 1e-12)
+                band = int(np.searchsorted(WIDTH_BANDS, ratio, side="right")) - 1
+                hit = (fc.lower[0.8][i] <= a <= fc.upper[0.8][i],
+                       fc.lower[0.95][i] <= a <= fc.upper[0.95][i])
+                lo, hi = WIDTH_BANDS[band], WIDTH_BANDS[band + 1]
+                rows.setdefault(f"{lo:g}-{hi:g} sds", []).append(hit)
+                rows.setdefault("capped" if capped else "not capped", []).append(hit)
+        print(f"\n{panel.name}: {len(reqs):,} forecasts")
+        print(f"  {'80% half-width':<16}{'n':>8}{'80%':>7}{'95%':>7}")
+        bands = zip(WIDTH_BANDS[:-1], WIDTH_BANDS[1:], strict=True)
+        for label in [f"{a:g}-{b:g} sds" for a, b in bands] + ["not capped", "capped"]:
+            r = rows.get(label)
+            if r:
+                a = np.array(r, float)
+                print(f"  {label:<16}{len(a):>8}{100 * a[:, 0].mean():>7.1f}"
+                      f"{100 * a[:, 1].mean():>7.1f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA,
@@ -792,11 +918,22 @@ def main() -> None:
     ap.add_argument("--rules", help="with --pooled: comma-separated words matching rule names")
     ap.add_argument("--no-leads", action="store_true",
                     help="skip the lead indicators' false discoveries on null panels")
+    ap.add_argument("--short", action="store_true",
+                    help="only the short histories (5-9 points) of the real panels (section 5)")
+    ap.add_argument("--widths", action="store_true",
+                    help="only the coverage by interval width in model sds (section 6)")
     a = ap.parse_args()
     if not a.data.is_dir():
         sys.exit(f"--data {a.data}: no such folder (it holds the real panels' CSV files)")
     only = a.panels.split(",") if a.panels else None
     t0 = time.perf_counter()
+    if a.short or a.widths:
+        if a.short:
+            short_history(a.data, a.quick, only)
+        if a.widths:
+            interval_widths(a.data, a.quick, only)
+        print(f"\ntotal wall time {time.perf_counter() - t0:.0f} s")
+        return
     forecast_calibration(a.data, a.quick, only, a.new_only)
     if a.scales:
         scale_comparison(a.data, a.quick, only)

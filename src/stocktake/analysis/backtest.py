@@ -24,6 +24,7 @@ import numpy as np
 
 from stocktake.analysis.calibration import CALIBRATIONS, RECENT, window_for
 from stocktake.analysis.calibration import calibrate as _calibrate
+from stocktake.analysis.ets import DAMPED_TREND_MIN_POINTS
 from stocktake.analysis.forecast import (
     DEFAULT_LEVELS,
     MIN_POINTS,
@@ -46,6 +47,7 @@ from stocktake.analysis.forecast import (
     _upper_tail,
     _yearly_lag,
 )
+from stocktake.analysis.forecast_drift import with_drift
 from stocktake.analysis.wording import plain_figure
 from stocktake.model.periods import PeriodType
 
@@ -258,6 +260,8 @@ def backtest(
         for o in origins:
             k = lags[o]
             w, obs, runs = runs_by_lag[k]
+            if not legacy and o - k < DAMPED_TREND_MIN_POINTS:  # as forecast() at o
+                runs = with_drift(runs, w, o - k, _trend(b))
             run = runs[o - k]
             offset = _offset(z, o, k, len(run.mean))
             if calibrate:

@@ -4,7 +4,8 @@ Model (a linear innovations state space model, Hyndman et al. 2008, "Forecasting
 Exponential Smoothing"): additive errors with a damped additive trend, ETS(A,Ad,N) (damping
 phi estimated in [0.8, 1]; at phi = 1 it is Holt's linear trend, named ETS(A,A,N)), plus
 additive seasonality, ETS(A,Ad,A), for quarterly and monthly data where the data supports
-it; simple exponential smoothing, ETS(A,N,N), for short series. Smoothing parameters are
+it; simple exponential smoothing, ETS(A,N,N), for short series (plus the mean step where a
+short series moved one way in even steps: analysis.forecast_drift). Smoothing parameters are
 estimated by minimising the one-step sum of squared errors (the Gaussian likelihood with
 sigma profiled out); the initial states are solved exactly by least squares for each
 candidate, so only the smoothing parameters are searched (a two-stage grid).
@@ -52,6 +53,7 @@ from stocktake.analysis.calibration import (
 )
 from stocktake.analysis.ets import _Run, _seasonal_min_points
 from stocktake.analysis.ets_batch import _runs_at, _runs_many
+from stocktake.analysis.forecast_drift import DriftRun, uneven_note, with_drift
 from stocktake.errors import Invalid
 from stocktake.model.entities import Polarity
 from stocktake.model.periods import Period, PeriodError, PeriodType
@@ -400,7 +402,8 @@ def _inner_runs(
     """The procedure rerun at earlier origins (origin o = the first o values are known).
 
     Origins whose last known value was interpolated are skipped, since interpolating it
-    would have needed a value from after the origin.
+    would have needed a value from after the origin. (As the engine gives them: a forecast
+    at a short origin takes them through analysis.forecast_drift.with_drift.)
     """
     wanted = {
         o: min(horizon, len(y) - o) for o in origins if o >= MIN_POINTS and observed[o - 1]
@@ -665,6 +668,23 @@ def _differenced(z: np.ndarray, observed: np.ndarray, lag: int) -> tuple[np.ndar
     return z[lag:] - z[:-lag], observed[lag:] & observed[:-lag]
 
 
+# An 80% interval wider than this many of the model's own sds is flagged in the notes: on
+# the real panels such intervals held 92-100% of outcomes (benchmarks/calibration.py
+# --widths); the width says how far past forecasts missed, not where the value may go.
+WIDE_SDS = 4.0
+
+
+def _wide_note(period: str, half: float, model_sd: float) -> str | None:
+    """The note for an 80% half-width ``half`` at ``period`` (on the model's scale)."""
+    if not model_sd > 0 or half <= WIDE_SDS * model_sd:
+        return None
+    return (f"the 80% interval for {period} is {half / model_sd:.0f} times the model's own sd "
+            "wide: this series' earlier forecasts missed by that much, though its noise from one "
+            "period to the next is small; intervals this wide held more than their share on "
+            "real data, so read its ends as the limit of what the history can say, not as "
+            "likely values")
+
+
 def _build(
     prep: _Prepared,
     ptype: PeriodType,
@@ -694,7 +714,14 @@ def _build(
     if fit.spec.m:
         params.update(gamma=fit.gamma, season_length=float(fit.spec.m))
     params.update(sigma=fit.sigma, aicc=fit.aicc)
+    if isinstance(run, DriftRun):
+        params.update(drift=run.drift, step_sd=run.step_sd)
     notes = list(run.notes)
+    if not (isinstance(run, DriftRun) or fit.spec.trend or fit.spec.m or lag
+            or bounds.transform == "sqrt"):
+        uneven = uneven_note(prep.y)
+        if uneven:
+            notes.append(uneven)
     z = bounds.to_model(prep.y)
     if fit.sse <= (1e-9 * max(float(np.max(np.abs(z))), 1e-3)) ** 2:
         notes.append(
@@ -724,6 +751,10 @@ def _build(
         notes.append(f"interval width capped at {math.sqrt(MAX_FACTOR):g}x the model's own: "
                      "past errors were far larger than the model expected; read the "
                      "intervals with care")
+    wide = _wide_note(last.shift(horizon).code,
+                      float(scale[-1] * stats.t.ppf(0.9, df[-1])), float(model_sd[-1]))
+    if wide:
+        notes.append(wide)
     thin = [h + 1 for h in range(horizon) if count[h] == 0]
     if thin:
         notes.append(
@@ -732,7 +763,7 @@ def _build(
             else f"no past errors to calibrate on: width is the model's own with df {PRIOR_DF:g}"
         )
     return Forecast(
-        model=_model_name(fit.name, bounds) + (
+        model=_model_name(run.model if isinstance(run, DriftRun) else fit.name, bounds) + (
             " of the change from the same week a year earlier" if lag else ""),
         params=params,
         period_type=ptype.value,
@@ -920,6 +951,7 @@ def _forecast_jobs(jobs: Sequence[_Job]) -> list[Forecast]:
                  for (w, obs), i, win in zip(ws, part, windows, strict=True)]
         for (w, obs), i, runs, win in zip(ws, part, _runs_many(tasks), windows, strict=True):
             j, n = jobs[i], len(w)
+            runs = with_drift(runs, w, n, _trend(j.bounds))
             cal = calibrate(w, obs, runs, n, _model_sd(runs[n].sd, j.bounds), _sd_floor(j.bounds),
                             window=win, upper_tail=_upper_tail(j.bounds))
             out[i] = _build(j.prep, j.ptype, runs[n], cal, j.levels, j.bounds,
@@ -945,7 +977,8 @@ def _forecast(
     lag = _yearly_lag(z, ptype, seasonal, horizon)
     w, obs = _differenced(z, prep.observed, lag)
     window = window_for(ptype is PeriodType.WEEK)
-    runs = engine(w, _wanted_at(obs, horizon, window.origins), m, seasonal, _trend(bounds))
+    runs = with_drift(engine(w, _wanted_at(obs, horizon, window.origins), m, seasonal,
+                             _trend(bounds)), w, n - lag, _trend(bounds))
     run = runs[n - lag]
     cal = calibrate(w, obs, runs, n - lag, _model_sd(run.sd, bounds), _sd_floor(bounds),
                     window=window, upper_tail=_upper_tail(bounds))
