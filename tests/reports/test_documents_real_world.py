@@ -203,19 +203,20 @@ def test_the_small_multiples_heading_is_never_left_alone_at_a_pages_foot(tmp_pat
 
 def test_the_french_pack_says_in_french_how_a_lead_moved_and_which_years_it_charts(
         gapminder, tmp_path):
-    """A neutral lead indicator (births per woman) moved down: the French pack said "Down";
+    """A neutral lead indicator (births per woman) moved by less than its shown decimal: the
+    French pack said "Down" (now "Inchangé": a change that rounds to 0,0 is no movement);
     and its charts read "années complets" (years are feminine in French)."""
     as_of = datetime(2008, 12, 31, 23, 59)
     write_pack(gapminder, "infant-survival", str(tmp_path / "p.html"), as_of=as_of, lang="fr")
     write_pack(gapminder, "infant-survival", str(tmp_path / "p.pptx"), as_of=as_of, lang="fr")
     html = (tmp_path / "p.html").read_text()
     row = re.search(r"<tr><td>Naissances par femme.*?</tr>", html).group(0)
-    assert row.endswith("<td>En baisse</td></tr>") and "Down" not in html
+    assert row.endswith("<td>Inchangé</td></tr>") and "Down" not in html
     assert "années aux données complètes seulement" in html and "années complets" not in html
     tables = [[c.text for c in r.cells] for s in Presentation(str(tmp_path / "p.pptx")).slides
               for shape in s.shapes if shape.has_table for r in shape.table.rows]
     [lead] = [r for r in tables if r[0].startswith("Naissances par femme")]
-    assert lead[-1] == "En baisse"
+    assert lead[-1] == "Inchangé"
 
 
 def test_a_pack_whose_units_score_a_perfect_100_for_quality_is_written(gapminder, tmp_path):

@@ -24,14 +24,15 @@ from .alerts import alerts
 from .snapshot import Snapshot
 
 # With no data set declared, a period is expected once this many days have passed since
-# its end (completeness); its timeliness is not assessed, since no deadline was declared.
+# its end (completeness, and the reminders' due date); its timeliness is not assessed,
+# since no deadline was declared.
 DEFAULT_TIMELY_DAYS = 30
 
 
 def _implicit_datasets(model: DeliveryModel, received: pl.DataFrame) -> list[DataSet]:
     """With no data sets declared, a unit that has reported an indicator is expected to
-    keep reporting it, from its first period on; with no deadline, its timeliness is not
-    assessed (``_expected`` gives no due time)."""
+    keep reporting it, from its first period on; with no deadline declared, its timeliness
+    is not assessed (``_expected``), and the reminders go by DEFAULT_TIMELY_DAYS."""
     out = []
     # In the indicators' order, so that the league and its JSON read the same every run.
     for (ind,), group in received.sort("indicator").group_by("indicator", maintain_order=True):
@@ -53,11 +54,13 @@ def _last_due(ds: DataSet, moment: datetime) -> Period:
 
 
 def _expected(model: DeliveryModel, datasets: list[DataSet], received: pl.DataFrame,
-              moment: datetime) -> pl.DataFrame:
+              moment: datetime, *, implicit_due: bool = True) -> pl.DataFrame:
     """Every (unit, indicator, period) a data set asks for, with its deadline: each unit
     from the data set's start (without one, from the unit's first report), to the last
     period past its deadline or the data set's end; an implicit data set ends where its
-    source stopped."""
+    source stopped. An implicit data set's periods are due DEFAULT_TIMELY_DAYS after their
+    end (what the reminders go by), or, with ``implicit_due`` False, not at all (the data
+    quality: no deadline was declared, so timeliness is not assessed)."""
     parts = []
     for ds in datasets:
         implicit = ds.code.startswith("implicit:")
@@ -82,7 +85,7 @@ def _expected(model: DeliveryModel, datasets: list[DataSet], received: pl.DataFr
             continue
         span = period_range(first, last)
         periods = pl.DataFrame(
-            [(p.code, None if implicit else
+            [(p.code, None if implicit and not implicit_due else
               datetime.combine(p.end + timedelta(days=ds.timely_days), time.max),
               str(p.start.year), i) for i, p in enumerate(span)], orient="row",
             schema={"period": pl.String, "due": pl.Datetime("us"), "bucket": pl.String,
@@ -285,7 +288,7 @@ def data_quality(snap: Snapshot, *, unit: str | None = None, league: bool = True
                if d.start else None) for d in model.datasets.values()] or None
     received = _received(engine, moment, wanted)
     datasets = list(model.datasets.values()) or _implicit_datasets(model, received)
-    expected = _expected(model, datasets, received, moment)
+    expected = _expected(model, datasets, received, moment, implicit_due=False)
     received = received.join(_outliers(engine, moment), on=["indicator", "unit", "period"],
                              how="left")
     checks = _rule_checks(engine, model, moment)
