@@ -130,6 +130,8 @@ def test_a_level_in_the_plural_of_each_language():
         "countries", "provinces", "days", "buses", "churches"]
     assert [plural(w, "fr") for w in ("pays", "région", "hôpital", "bureau")] == [
         "pays", "régions", "hôpitaux", "bureaux"]
+    assert plural("province or territory") == "provinces or territories"
+    assert plural("province ou territoire", "fr") == "provinces ou territoires"
 
 
 def test_an_alert_names_the_other_units_of_its_level_in_the_plural():

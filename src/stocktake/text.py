@@ -118,7 +118,11 @@ def english_number(value: float, decimals: int | None = None) -> str:
 
 def plural(word: str, lang: str = "en") -> str:
     """A noun in the plural of ``lang`` (en or fr): a level of units, named by the model in
-    the singular, for every unit of it: "countries", "provinces", "régions", "pays"."""
+    the singular, for every unit of it: "countries", "provinces", "régions", "pays"; each
+    of two nouns joined by or (ou): "provinces or territories"."""
+    for joint in (" or ", " ou "):
+        if joint in word:
+            return joint.join(plural(part, lang) for part in word.split(joint))
     if lang == "fr":
         if word.endswith(("s", "x", "z")):
             return word

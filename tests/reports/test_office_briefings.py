@@ -277,3 +277,22 @@ def test_a_long_section_shows_what_a_slide_holds_and_keeps_all_in_the_notes(smal
     notes = _notes(slide)
     for i in range(1, 7):  # the note's first six decisions, each in full
         assert f"Priority {i}. {why.strip()} Press the owner for a date?" in notes
+
+
+def test_the_reports_quality_league_keeps_to_what_a_slide_holds(small_world, tmp_path,
+                                                                monkeypatch):
+    """Thirteen provinces, the ones an alert holds back carrying their reasons, ran off the
+    French demo report's last slide. The slide holds LEAGUE_SHOWN rows and says how many
+    more the notes give; the notes list every unit: here one of the small model's two
+    provinces on the slide."""
+    from stocktake.reports import briefing_deck
+
+    monkeypatch.setattr(briefing_deck, "LEAGUE_SHOWN", 1)
+    url, out = _url(small_world), tmp_path / "report.pptx"
+    _cli("report", "--out", str(out), "--db", url, "--as-of", "2024-10-31T23:59:59")
+    last = list(Presentation(str(out)).slides)[-1]
+    [table] = [sh.table for sh in last.shapes if sh.has_table]
+    rows = [[c.text for c in r.cells] for r in list(table.rows)[1:]]
+    assert len(rows) == 2 and rows[1][1] == "and 1 more (in the notes)"
+    assert rows[0][1] in ("Province A", "Province B")
+    assert "1. " + rows[0][1] in _notes(last) and "2. Province " in _notes(last)

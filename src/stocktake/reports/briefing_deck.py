@@ -136,6 +136,7 @@ def _table_slide(deck: Deck, title: str, header: list[str], rows: list[list[str]
 
 
 RISKS_SHOWN = 6  # rows of the risk register a slide holds legibly (they wrap)
+LEAGUE_SHOWN = 7  # rows of the data-quality league a slide holds legibly (reasons wrap)
 
 
 def _across_slides(deck: Deck, c: dict[str, Any], timeline: PictureFigure | None) -> None:
@@ -272,11 +273,16 @@ def _report_deck(c: dict[str, Any], theme: Theme) -> Any:
                                 gettext("No alert is open or confirmed."), details))
     _items_slides(deck, sections, gettext("Successes, concerns and alerts"))
     _across_slides(deck, c, timeline)
-    units = c["quality"]["units"]
+    # The units that most need help legibly on the slide (a unit held back by an alert
+    # carries its reason, which wraps); every unit in the notes.
+    rows = [words.quality_row(i, e) for i, e in enumerate(c["quality"]["units"], 1)]
+    more = ["", gettext("and %(n)s more (in the notes)", n=len(rows) - LEAGUE_SHOWN)
+            ] + [""] * 4
+    notes = "\n".join([f"{words.translated(words.QUALITY_ORDER)} {words.report_key(c)}",
+                       *(f"{r[0]}. {r[1]}: {r[2]} ({', '.join(r[3:])})" for r in rows)])
     _table_slide(deck, words.quality_heading(c),
                  words.translated(words.QUALITY_HEADER),
-                 [words.quality_row(i, e) for i, e in enumerate(units, 1)],
-                 gettext("No unit has data to score yet."),
-                 f"{words.translated(words.QUALITY_ORDER)} {words.report_key(c)}",
+                 rows[:LEAGUE_SHOWN] + ([more] if len(rows) > LEAGUE_SHOWN else []),
+                 gettext("No unit has data to score yet."), notes,
                  [0.4, 4.4, 1, 1.2, 1.2, 1])
     return deck.prs
