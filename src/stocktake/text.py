@@ -96,7 +96,8 @@ class Signed:
 @dataclass(frozen=True)
 class Named:
     """A unit, an indicator or a level named in a text: its English words (as the text says
-    them), what it is (``kind``: "unit", "indicator" or "level") and its code, so that
+    them), what it is (``kind``: "unit", "indicator", "level", or "levels": every unit of a
+    level, in the plural) and its code, so that
     another language can name it in its own words."""
 
     kind: str

@@ -25,7 +25,7 @@ from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 
 from stocktake.intake.service import submit_rows
-from stocktake.reports.briefing_text import level_plural, more_alerts
+from stocktake.reports.briefing_text import more_alerts
 from stocktake.reports.deck import tick_format
 from stocktake.reports.locale import writing_in
 from stocktake.reports.render import environment, html_to_pdf
@@ -33,6 +33,7 @@ from stocktake.services.data.model_service import load_model
 from stocktake.services.publishing.briefings import write_note, write_report
 from stocktake.services.publishing.packs import write_pack
 from stocktake.store.db import open_engine
+from stocktake.text import plural as text_plural
 
 DATA = Path(__file__).parent / "data" / "gapminder_infant_mortality.csv"
 C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -152,7 +153,7 @@ def gapminder(tmp_path_factory, migrated_sqlite):
     ("pays", "fr", "pays"), ("région", "fr", "régions"), ("hôpital", "fr", "hôpitaux"),
     ("bureau", "fr", "bureaux")])
 def test_a_level_of_units_in_the_plural(level, lang, plural):
-    assert level_plural(level, lang) == plural
+    assert text_plural(level, lang) == plural
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..text import plural
 from .locale import N_, WRITING, gettext, ngettext
 from .office import data_as_of_line
 from .written import (
@@ -39,9 +38,6 @@ QUALITY_HEADER = ["#", N_("Unit"), N_("Score"), N_("Completeness"), N_("Timeline
 QUALITY_ORDER = N_("Worst first: the units that need help with their data come first.")
 CONCLUDED_NOTE = N_("The target period is complete, so these are verdicts, not progress: "
                     "not ranked with the priorities still under way.")
-
-
-level_plural = plural  # (text.plural) a level's name in the plural of a language
 
 
 def quality_heading(c: dict[str, Any]) -> str:

@@ -20,12 +20,12 @@ from ...errors import Invalid, Problem
 from ...model.entities import DeliveryModel, is_percent
 from ...model.periods import Period, PeriodError
 from ...reports import locale
-from ...reports.briefing_text import level_plural
 from ...reports.formatting import CONCLUDED, verdict_sentence
 from ...reports.said import said_in
 from ...results.status import PriorityStatus, SpcHeadline, StatusReport, Verdict
 from ...store import delivery as store
 from ...store.db import get_meta
+from ...text import plural
 from ..reading.alerts import alerts
 from ..reading.clock import now_of
 from ..reading.quality import FORMULA, data_quality
@@ -294,7 +294,7 @@ def _levels(model: DeliveryModel, units: list[Any], lang: str) -> str:
     ``lang`` joins a list ("continents"; "provinces and territories"), named by the model."""
     levels = dict.fromkeys(model.level_in(model.units[q.unit].level, lang) for q in units
                            if q.unit in model.units)
-    return format_list([level_plural(level, lang) for level in levels],
+    return format_list([plural(level, lang) for level in levels],
                        locale=locale.BABEL_LOCALES[lang]) if levels else ""
 
 
